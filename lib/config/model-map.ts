@@ -1,0 +1,48 @@
+import { ProviderRouterError } from '../errors';
+
+/** One rule of `PROVIDER_MODEL_MAP`: models matching `pattern` go to `provider`. */
+export interface ModelMapRule {
+  /** The pattern as written, `*` matching any run of characters. */
+  readonly pattern: string;
+  readonly matcher: RegExp;
+  readonly provider: string;
+  /** The model name sent upstream; the requested name when absent. */
+  readonly upstreamModel: string | undefined;
+}
+
+const RULE_SHAPE = 'pattern=provider or pattern=provider:upstream-model';
+
+/**
+ * Parses `PROVIDER_MODEL_MAP`: comma-separated `pattern=provider` or
+ * `pattern=provider:upstream-model` rules, `*` matching any run of characters.
+ *
+ * @example parseModelMap('fast=openai:gpt-4o-mini,team-*=openrouter')
+ * @throws ProviderRouterError (`invalid_config`) naming the first malformed rule.
+ */
+export function parseModelMap(text: string): ModelMapRule[] {
+  const rules: ModelMapRule[] = [];
+  for (const raw of text.split(',')) {
+    const entry = raw.trim();
+    if (!entry) continue;
+    const equals = entry.indexOf('=');
+    const pattern = entry.slice(0, equals).trim();
+    const target = entry.slice(equals + 1).trim();
+    const colon = target.indexOf(':');
+    const provider = (colon === -1 ? target : target.slice(0, colon)).trim();
+    const upstreamModel = colon === -1 ? undefined : target.slice(colon + 1).trim();
+    if (equals <= 0 || !pattern || !/^[a-z][a-z0-9_-]*$/.test(provider) || upstreamModel === '') {
+      throw new ProviderRouterError(
+        'invalid_config',
+        `rule "${entry}" is not ${RULE_SHAPE} (example: fast=openai:gpt-4o-mini,team-*=openrouter)`,
+      );
+    }
+    rules.push({ pattern, matcher: globToRegExp(pattern), provider, upstreamModel });
+  }
+  return rules;
+}
+
+/** `*` matches any run of characters; everything else matches itself. */
+export function globToRegExp(pattern: string): RegExp {
+  const escaped = pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'));
+  return new RegExp(`^${escaped.join('.*')}$`, 's');
+}

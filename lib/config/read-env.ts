@@ -1,0 +1,130 @@
+import { cleanEnv, str, type CleanedEnv } from 'envalid';
+import { ProviderRouterError } from '../errors';
+import { byteCount, httpUrl, milliseconds, optionalText, positiveInteger } from './env-validators';
+import { parseModelMap, type ModelMapRule } from './model-map';
+
+const SPEC = {
+  OPENAI_API_KEY: optionalText({ default: '' }),
+  OPENROUTER_API_KEY: optionalText({ default: '' }),
+  ANTHROPIC_API_KEY: optionalText({ default: '' }),
+  LOCAL_API_KEY: optionalText({ default: '' }),
+  OPENAI_BASE_URL: httpUrl({ default: 'https://api.openai.com/v1' }),
+  OPENROUTER_BASE_URL: httpUrl({ default: 'https://openrouter.ai/api/v1' }),
+  ANTHROPIC_BASE_URL: httpUrl({ default: 'https://api.anthropic.com' }),
+  LOCAL_BASE_URL: httpUrl({ default: 'http://127.0.0.1:9931/v1' }),
+  ANTHROPIC_VERSION: str({ default: '2023-06-01' }),
+  ANTHROPIC_MAX_TOKENS: positiveInteger({ default: 4096 }),
+  PROVIDER_MODEL_MAP: optionalText({ default: '' }),
+  PROVIDER_TIMEOUT_MS: milliseconds({ default: 60_000 }),
+  PROVIDER_IDLE_TIMEOUT_MS: milliseconds({ default: 120_000 }),
+  PROVIDER_MAX_BODY_BYTES: byteCount({ default: 33_554_432 }),
+  PROVIDER_MODELS_TTL_MS: milliseconds({ default: 300_000 }),
+  CONVERSATION_LOG_FILE: optionalText({ default: '' }),
+  OPENAI_COMPATIBLE_PROVIDERS: optionalText({ default: '' }),
+  OPENROUTER_SITE_URL: optionalText({ default: '' }),
+  OPENROUTER_APP_NAME: optionalText({ default: '' }),
+};
+
+/** A provider added through `OPENAI_COMPATIBLE_PROVIDERS`. */
+export interface ExtraProviderEnv {
+  id: string;
+  baseUrl: string;
+  apiKey: string;
+  keyVariable: string;
+}
+
+/** Every setting the router reads from its environment, validated and typed. */
+export type RouterEnv = CleanedEnv<typeof SPEC> & {
+  modelMap: ModelMapRule[];
+  extraProviders: ExtraProviderEnv[];
+};
+
+/** `groq` -> `GROQ`, `my-llm` -> `MY_LLM`: the prefix of a provider's variables. */
+export function envPrefix(providerId: string): string {
+  return providerId.toUpperCase().replace(/[^A-Z0-9]/g, '_');
+}
+
+/**
+ * Validates the environment once, at creation. Every bad variable is collected into one
+ * `ProviderRouterError` (`invalid_config`) that names it and what it expects; values are not
+ * echoed, since some variables hold keys.
+ */
+export function readEnv(env: Record<string, string | undefined>): RouterEnv {
+  const problems: string[] = [];
+  const cleaned = cleanEnv(setVariables(env), SPEC, {
+    reporter: ({ errors }) => {
+      for (const [name, error] of Object.entries(errors)) {
+        if (error) problems.push(`${name}: ${error.message}`);
+      }
+    },
+  });
+
+  let modelMap: ModelMapRule[] = [];
+  try {
+    modelMap = parseModelMap(env.PROVIDER_MODEL_MAP ?? '');
+  } catch (error) {
+    problems.push(`PROVIDER_MODEL_MAP: ${(error as Error).message}`);
+  }
+
+  const extraProviders = readExtraProviders(env, problems);
+  if (problems.length > 0) {
+    throw new ProviderRouterError(
+      'invalid_config',
+      `express-provider-router: invalid environment:\n  - ${problems.join('\n  - ')}`,
+      500,
+    );
+  }
+  return Object.assign(Object.create(null) as object, cleaned, { modelMap, extraProviders }) as RouterEnv;
+}
+
+/** Empty values mean unset, as in a `.env` file with `OPENAI_API_KEY=`. */
+function setVariables(env: Record<string, string | undefined>): Record<string, string> {
+  const set: Record<string, string> = {};
+  for (const name of Object.keys(SPEC)) {
+    const value = env[name];
+    if (value !== undefined && value.trim() !== '') set[name] = value;
+  }
+  return set;
+}
+
+const BUILT_IN_IDS = new Set(['local', 'openai', 'openrouter', 'anthropic']);
+
+function readExtraProviders(env: Record<string, string | undefined>, problems: string[]): ExtraProviderEnv[] {
+  const ids = (env.OPENAI_COMPATIBLE_PROVIDERS ?? '')
+    .split(',')
+    .map((id) => id.trim())
+    .filter(Boolean);
+  const providers: ExtraProviderEnv[] = [];
+  for (const id of ids) {
+    if (!/^[a-z][a-z0-9_-]*$/.test(id) || BUILT_IN_IDS.has(id)) {
+      problems.push(
+        `OPENAI_COMPATIBLE_PROVIDERS: "${id}" must be a lower-case id (letters, digits, - or _) other than local, openai, openrouter and anthropic`,
+      );
+      continue;
+    }
+    const prefix = envPrefix(id);
+    const baseUrlVariable = `${prefix}_BASE_URL`;
+    const rawBaseUrl = env[baseUrlVariable]?.trim();
+    if (!rawBaseUrl) {
+      problems.push(`${baseUrlVariable}: required by OPENAI_COMPATIBLE_PROVIDERS; the API's base URL with /v1`);
+      continue;
+    }
+    try {
+      const baseUrl = cleanEnv({ [baseUrlVariable]: rawBaseUrl }, { [baseUrlVariable]: httpUrl() }, {
+        reporter: ({ errors }) => {
+          const error = errors[baseUrlVariable];
+          if (error) throw error;
+        },
+      })[baseUrlVariable] as string;
+      providers.push({
+        id,
+        baseUrl,
+        apiKey: env[`${prefix}_API_KEY`]?.trim() ?? '',
+        keyVariable: `${prefix}_API_KEY`,
+      });
+    } catch (error) {
+      problems.push(`${baseUrlVariable}: ${(error as Error).message}`);
+    }
+  }
+  return providers;
+}

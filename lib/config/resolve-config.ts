@@ -1,0 +1,98 @@
+import type { ProviderRouterOptions, ConversationLogger, RouterLogger, ScrubHeadersHook } from '../options';
+import { ProviderRouterError } from '../errors';
+import { createBuiltInProviders } from '../providers/built-in-providers';
+import type { ProviderAdapter } from '../providers/provider-adapter';
+import { parseModelMap, type ModelMapRule } from './model-map';
+import { readEnv, type RouterEnv } from './read-env';
+
+/** Everything a request needs, resolved once at creation. */
+export interface ResolvedConfig {
+  env: RouterEnv;
+  providers: ReadonlyMap<string, ProviderAdapter>;
+  modelMap: readonly ModelMapRule[];
+  fallback: 'local' | 'next';
+  scrubHeaders: ScrubHeadersHook | undefined;
+  conversationLogger: ConversationLogger | false | undefined;
+  logger: RouterLogger | undefined;
+  timeoutMs: number;
+  idleTimeoutMs: number;
+  maxBodyBytes: number;
+  modelsTtlMs: number;
+  anthropicMaxTokens: number;
+  /** API version 2026-10-21 rejects temperature, top_p and top_k. */
+  omitSamplingParameters: boolean;
+  /** Every configured secret, for redaction. */
+  secrets: string[];
+}
+
+/** Reads env and options once; throws `ProviderRouterError` (`invalid_config`) on any bad value. */
+export function resolveConfig(options: ProviderRouterOptions = {}): ResolvedConfig {
+  const env = readEnv(options.env ?? process.env);
+  const providers = new Map(Object.entries({ ...createBuiltInProviders(env), ...options.providers }));
+  for (const [id, adapter] of providers) checkAdapter(id, adapter);
+  const modelMap = options.modelMap !== undefined ? parseCodeModelMap(options.modelMap) : env.modelMap;
+  for (const rule of modelMap) {
+    if (!providers.has(rule.provider)) {
+      throw new ProviderRouterError(
+        'invalid_config',
+        `PROVIDER_MODEL_MAP rule "${rule.pattern}" names provider "${rule.provider}", which is not registered (known: ${[...providers.keys()].join(', ')})`,
+        500,
+      );
+    }
+  }
+  const fallback = options.fallback ?? 'local';
+  if (fallback !== 'local' && fallback !== 'next') {
+    throw new ProviderRouterError('invalid_config', `fallback must be 'local' or 'next', not ${String(fallback)}`, 500);
+  }
+  const envSecrets = [env.OPENAI_API_KEY, env.OPENROUTER_API_KEY, env.ANTHROPIC_API_KEY, env.LOCAL_API_KEY];
+  const secrets = [...envSecrets, ...env.extraProviders.map((p) => p.apiKey)];
+  for (const adapter of providers.values()) secrets.push(...(adapter.secrets ?? []));
+  return {
+    env,
+    providers,
+    modelMap,
+    fallback,
+    scrubHeaders: options.scrubHeaders,
+    conversationLogger: options.conversationLogger,
+    logger: options.logger,
+    timeoutMs: positive('timeoutMs', options.timeoutMs) ?? env.PROVIDER_TIMEOUT_MS,
+    idleTimeoutMs: positive('idleTimeoutMs', options.idleTimeoutMs) ?? env.PROVIDER_IDLE_TIMEOUT_MS,
+    maxBodyBytes: positive('maxBodyBytes', options.maxBodyBytes) ?? env.PROVIDER_MAX_BODY_BYTES,
+    modelsTtlMs: positive('modelsTtlMs', options.modelsTtlMs) ?? env.PROVIDER_MODELS_TTL_MS,
+    anthropicMaxTokens: env.ANTHROPIC_MAX_TOKENS,
+    omitSamplingParameters: env.ANTHROPIC_VERSION >= '2026-10-21',
+    secrets: [...new Set(secrets.filter((secret) => secret && secret.length >= 4))],
+  };
+}
+
+function parseCodeModelMap(text: string): ModelMapRule[] {
+  try {
+    return parseModelMap(text);
+  } catch (error) {
+    throw new ProviderRouterError('invalid_config', `options.modelMap: ${(error as Error).message}`, 500);
+  }
+}
+
+function positive(name: string, value: number | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!Number.isFinite(value) || value <= 0) {
+    throw new ProviderRouterError('invalid_config', `options.${name} must be a positive number of ${name.endsWith('Bytes') ? 'bytes' : 'milliseconds'}`, 500);
+  }
+  return value;
+}
+
+function checkAdapter(id: string, adapter: ProviderAdapter): void {
+  const fix = 'build it with defineProvider(), createOpenAICompatibleProvider() or createAnthropicProvider()';
+  if (!adapter || typeof adapter.upstreamHeaders !== 'function') {
+    throw new ProviderRouterError('invalid_config', `providers.${id} is not a provider adapter: ${fix}`, 500);
+  }
+  if (adapter.id !== id) {
+    throw new ProviderRouterError('invalid_config', `providers.${id} has id "${adapter.id}"; the key and the id must match`, 500);
+  }
+  if (!/^[a-z][a-z0-9_-]*$/.test(id)) {
+    throw new ProviderRouterError('invalid_config', `provider id "${id}" must be lower case letters, digits, - or _`, 500);
+  }
+  if (!/^https?:\/\//.test(adapter.baseUrl) || (adapter.dialect !== 'openai' && adapter.dialect !== 'anthropic')) {
+    throw new ProviderRouterError('invalid_config', `providers.${id} needs an http(s) baseUrl and a dialect of 'openai' or 'anthropic': ${fix}`, 500);
+  }
+}

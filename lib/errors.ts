@@ -1,0 +1,33 @@
+/** Machine-readable codes of the errors the router raises itself. */
+export type ProviderRouterErrorCode =
+  | 'invalid_config'
+  | 'invalid_json'
+  | 'invalid_request'
+  | 'invalid_model'
+  | 'body_too_large'
+  | 'provider_not_configured'
+  | 'unsupported_endpoint'
+  | 'upstream_unreachable'
+  | 'upstream_timeout'
+  | 'upstream_idle_timeout'
+  | 'upstream_stream_incomplete'
+  | 'upstream_error'
+  | 'upstream_invalid_response';
+
+/**
+ * The one error type of the package. `status` is the HTTP status the router answers with when the
+ * error reaches a client; `message` says what was wrong and how to fix it.
+ */
+export class ProviderRouterError extends Error {
+  override readonly name = 'ProviderRouterError';
+
+  constructor(
+    readonly code: ProviderRouterErrorCode,
+    message: string,
+    readonly status: number = 400,
+    /** The OpenAI-style `type` of the error body. */
+    readonly type: string = status >= 500 ? 'server_error' : 'invalid_request_error',
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,52 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { HeaderMap } from '../options';
+
+/** Client headers every provider may receive. */
+const UPSTREAM_BASE_ALLOWLIST = ['content-type', 'accept'];
+
+/** Never forwarded upstream, whatever an adapter lists: the host's own credentials. */
+const CREDENTIAL_HEADER = /^(authorization|proxy-authorization|cookie|x-api-key|api-key)$|token|secret|-key$|^x-auth/i;
+
+/**
+ * The client headers that may travel upstream: `content-type`, `accept` and what the adapter asks
+ * for, never a credential.
+ */
+export function pickUpstreamHeaders(clientHeaders: IncomingHttpHeaders, extraAllowed: readonly string[] = []): HeaderMap {
+  const picked: HeaderMap = {};
+  for (const name of [...UPSTREAM_BASE_ALLOWLIST, ...extraAllowed]) {
+    if (CREDENTIAL_HEADER.test(name)) continue;
+    const value = clientHeaders[name];
+    if (typeof value === 'string') picked[name] = value;
+    else if (Array.isArray(value)) picked[name] = value.join(', ');
+  }
+  return picked;
+}
+
+/** Upstream response headers a client may see; provider account headers and cookies never. */
+const CLIENT_ALLOWED = /^(content-type|retry-after|retry-after-ms|x-ratelimit-[a-z0-9-]+|anthropic-ratelimit-[a-z0-9-]+)$/;
+
+/** Where providers put their request id; a client sees it as `x-provider-request-id`. */
+const UPSTREAM_REQUEST_ID = ['x-request-id', 'request-id'];
+
+/** The upstream response headers the client receives, before the `scrubHeaders` hook. */
+export function pickClientHeaders(upstreamHeaders: IncomingHttpHeaders): HeaderMap {
+  const picked: HeaderMap = {};
+  for (const [name, value] of Object.entries(upstreamHeaders)) {
+    if (typeof value === 'string' && CLIENT_ALLOWED.test(name)) picked[name] = value;
+  }
+  for (const name of UPSTREAM_REQUEST_ID) {
+    const value = upstreamHeaders[name];
+    if (typeof value === 'string') {
+      picked['x-provider-request-id'] = value;
+      break;
+    }
+  }
+  return picked;
+}
+
+/** Headers of a streamed answer: nothing between the router and the client may buffer it. */
+export const STREAM_HEADERS: HeaderMap = {
+  'content-type': 'text/event-stream; charset=utf-8',
+  'cache-control': 'no-cache, no-transform',
+  'x-accel-buffering': 'no',
+};

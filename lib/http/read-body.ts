@@ -1,0 +1,101 @@
+import type { IncomingMessage } from 'node:http';
+import { ProviderRouterError } from '../errors';
+
+/** A request as Express hands it over: a host's body parser may have filled `body`. */
+export type BodyCarrier = IncomingMessage & { body?: unknown; _body?: boolean };
+
+const JSON_CONTENT_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
+
+/**
+ * Returns the request's JSON object body. Uses a body the host already parsed (`express.json()`),
+ * else reads the stream itself up to `maxBytes`, then leaves the result on `req.body` marked as
+ * parsed so that a later `express.json()` does not wait for a stream that has ended.
+ *
+ * @throws ProviderRouterError 400 (malformed JSON, not an object), 413 (too large),
+ * 415 (not a JSON content type).
+ */
+export async function readJsonBody(req: BodyCarrier, maxBytes: number): Promise<Record<string, unknown>> {
+  if (req._body === true || req.readableEnded) return fromParsedBody(req.body);
+
+  const contentType = req.headers['content-type'];
+  if (contentType !== undefined && !JSON_CONTENT_TYPE.test(contentType)) {
+    throw new ProviderRouterError('invalid_request', `Content-Type must be application/json, not ${contentType.slice(0, 100)}`, 415);
+  }
+  const declared = Number(req.headers['content-length']);
+  if (declared > maxBytes) throw tooLarge(maxBytes);
+
+  const raw = await readStream(req, maxBytes);
+  const body = parseObject(raw);
+  req.body = body;
+  req._body = true;
+  return body;
+}
+
+function fromParsedBody(body: unknown): Record<string, unknown> {
+  if (Buffer.isBuffer(body)) return parseObject(body);
+  if (typeof body === 'string') return parseObject(Buffer.from(body));
+  if (body && typeof body === 'object' && !Array.isArray(body)) return body as Record<string, unknown>;
+  throw new ProviderRouterError('invalid_json', 'The request body must be a JSON object', 400);
+}
+
+function parseObject(raw: Buffer): Record<string, unknown> {
+  let body: unknown;
+  try {
+    body = JSON.parse(raw.toString('utf8'));
+  } catch (error) {
+    const detail = raw.length === 0 ? 'the body is empty' : (error as Error).message;
+    throw new ProviderRouterError('invalid_json', `The request body is not valid JSON: ${detail}`, 400);
+  }
+  if (!body || typeof body !== 'object' || Array.isArray(body)) {
+    throw new ProviderRouterError('invalid_json', 'The request body must be a JSON object', 400);
+  }
+  return body as Record<string, unknown>;
+}
+
+function readStream(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const cleanup = (): void => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      req.off('close', onClose);
+    };
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size > maxBytes) {
+        cleanup();
+        // Keep draining so that the 413 reaches the client instead of a reset.
+        req.resume();
+        reject(tooLarge(maxBytes));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = (): void => {
+      cleanup();
+      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+    };
+    const onError = (error: Error): void => {
+      cleanup();
+      reject(new ProviderRouterError('invalid_request', `The request body could not be read: ${error.message}`, 400));
+    };
+    const onClose = (): void => {
+      cleanup();
+      reject(new ProviderRouterError('invalid_request', 'The client closed the connection before the body arrived', 400));
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+    req.on('close', onClose);
+  });
+}
+
+function tooLarge(maxBytes: number): ProviderRouterError {
+  return new ProviderRouterError(
+    'body_too_large',
+    `The request body is larger than ${maxBytes} bytes; raise PROVIDER_MAX_BODY_BYTES to accept it`,
+    413,
+  );
+}

@@ -1,0 +1,79 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { ProviderAdapter } from './providers/provider-adapter';
+
+/** Where the headers passed to `scrubHeaders` are going. */
+export type HeaderDirection = 'upstream' | 'client';
+
+/** What `scrubHeaders` is told about the headers it is given. */
+export interface ScrubHeadersContext {
+  direction: HeaderDirection;
+  /** The provider id the request was routed to. */
+  provider: string;
+  requestId: string;
+}
+
+/** Header names are lower case; values are strings. */
+export type HeaderMap = Record<string, string>;
+
+/**
+ * Called after the default header policy, for the upstream request and for the response to the
+ * client; returns the headers to use. The provider's auth is set after it: the hook never sees a
+ * key and cannot remove one.
+ */
+export type ScrubHeadersHook = (headers: HeaderMap, context: ScrubHeadersContext) => HeaderMap;
+
+/** The subset of a logger the router uses for its own warnings (winston's logger fits). */
+export interface RouterLogger {
+  warn(message: string, meta?: Record<string, unknown>): unknown;
+  error(message: string, meta?: Record<string, unknown>): unknown;
+}
+
+/** The subset of a winston logger the conversation log writes through. */
+export interface ConversationLogger {
+  info(message: string, meta: Record<string, unknown>): unknown;
+}
+
+/** Options of {@link createProviderRouter}. Options given here win over the environment. */
+export interface ProviderRouterOptions {
+  /**
+   * Where every setting is read from.
+   * @defaultValue process.env
+   */
+  env?: Record<string, string | undefined>;
+  /**
+   * Adapters by id. A built-in (`local`, `openai`, `openrouter`, `anthropic`) is replaced by giving
+   * its id; any other id adds a provider, routable as `<id>/<model>` and in `PROVIDER_MODEL_MAP`.
+   */
+  providers?: Record<string, ProviderAdapter>;
+  /** See {@link ScrubHeadersHook}. */
+  scrubHeaders?: ScrubHeadersHook;
+  /**
+   * What serves a model no rule matches: `'local'` proxies it to `LOCAL_BASE_URL`; `'next'` calls
+   * `next()` so that the host's own handler serves it (the parsed body stays on `req.body`).
+   * @defaultValue 'local'
+   */
+  fallback?: 'local' | 'next';
+  /**
+   * A winston logger for conversation records, or `false` for none.
+   * @defaultValue a JSON-lines file logger when `CONVERSATION_LOG_FILE` is set, else none
+   */
+  conversationLogger?: ConversationLogger | false;
+  /**
+   * Where the router reports its own problems (a telemetry listener that threw, a model list that
+   * failed).
+   * @defaultValue a winston console logger at level `warn`
+   */
+  logger?: RouterLogger;
+  /** Routing rules; wins over `PROVIDER_MODEL_MAP`. @example 'fast=openai:gpt-4o-mini,team-*=openrouter' */
+  modelMap?: string;
+  /** Wins over `PROVIDER_TIMEOUT_MS`. */
+  timeoutMs?: number;
+  /** Wins over `PROVIDER_IDLE_TIMEOUT_MS`. */
+  idleTimeoutMs?: number;
+  /** Wins over `PROVIDER_MAX_BODY_BYTES`. */
+  maxBodyBytes?: number;
+  /** Wins over `PROVIDER_MODELS_TTL_MS`. */
+  modelsTtlMs?: number;
+}
+
+export type { IncomingHttpHeaders };

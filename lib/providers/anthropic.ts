@@ -1,0 +1,69 @@
+import { defineProvider, type ModelListContext, type ProviderAdapter, type ProviderModel } from './provider-adapter';
+
+/** Settings of the Anthropic adapter. */
+export interface AnthropicProviderSettings {
+  /** @defaultValue 'anthropic' */
+  id?: string;
+  /** Without `/v1`, as the Anthropic SDK takes it. @defaultValue 'https://api.anthropic.com' */
+  baseUrl?: string;
+  apiKey?: string;
+  /** The `anthropic-version` header sent when the client sent none. @defaultValue '2023-06-01' */
+  version?: string;
+  /** The variable that holds the key, for error messages. @defaultValue 'ANTHROPIC_API_KEY' */
+  keyVariable?: string;
+}
+
+/**
+ * Creates the Anthropic adapter: chat completions are translated to the Messages API and back;
+ * Messages requests pass through with the client's `anthropic-version` and `anthropic-beta`.
+ */
+export function createAnthropicProvider(settings: AnthropicProviderSettings): ProviderAdapter {
+  const apiKey = settings.apiKey || undefined;
+  const root = (settings.baseUrl ?? 'https://api.anthropic.com').replace(/\/+$/, '');
+  const headers: Record<string, string> = apiKey ? { 'x-api-key': apiKey } : {};
+  const baseUrl = `${root}/v1`;
+  return defineProvider({
+    id: settings.id ?? 'anthropic',
+    dialect: 'anthropic',
+    baseUrl,
+    enabled: Boolean(apiKey),
+    keyVariable: settings.keyVariable ?? 'ANTHROPIC_API_KEY',
+    secrets: apiKey ? [apiKey] : [],
+    defaultHeaders: { 'anthropic-version': settings.version ?? '2023-06-01' },
+    forwardHeaders: ['anthropic-version', 'anthropic-beta'],
+    upstreamHeaders: () => headers,
+    listModels: (context) => listAnthropicModels(baseUrl, context),
+  });
+}
+
+interface AnthropicModelPage {
+  data?: unknown;
+  has_more?: boolean;
+  last_id?: string | null;
+}
+
+const MAX_MODEL_PAGES = 20;
+
+/** Reads every page of Anthropic's `GET /v1/models`, following `has_more`. */
+export async function listAnthropicModels(baseUrl: string, context: ModelListContext): Promise<ProviderModel[]> {
+  const models: ProviderModel[] = [];
+  let afterId: string | undefined;
+  for (let page = 0; page < MAX_MODEL_PAGES; page++) {
+    const query = afterId ? `?limit=1000&after_id=${encodeURIComponent(afterId)}` : '?limit=1000';
+    const body = (await context.getJson(`${baseUrl}/models${query}`)) as AnthropicModelPage | null;
+    if (!Array.isArray(body?.data)) throw new Error(`${baseUrl}/models did not answer with a model list`);
+    for (const entry of body.data as Array<Record<string, unknown>>) {
+      if (typeof entry?.id !== 'string') continue;
+      const createdAt = typeof entry.created_at === 'string' ? Date.parse(entry.created_at) : NaN;
+      models.push({
+        ...entry,
+        id: entry.id,
+        created: Number.isFinite(createdAt) ? Math.floor(createdAt / 1000) : 0,
+        owned_by: 'anthropic',
+      });
+    }
+    if (!body.has_more || !body.last_id) break;
+    afterId = body.last_id;
+  }
+  return models;
+}

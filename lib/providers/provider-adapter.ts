@@ -1,0 +1,86 @@
+/** The wire dialect an upstream API speaks. */
+export type Dialect = 'openai' | 'anthropic';
+
+/** One entry of a provider's model list, in OpenAI's model-object shape. */
+export interface ProviderModel {
+  /** The provider's own model id (`gpt-4o-mini`), without the provider prefix. */
+  id: string;
+  created?: number;
+  owned_by?: string;
+  /** Anything else the provider reports (`display_name`, `context_length`, `pricing`, ...). */
+  [field: string]: unknown;
+}
+
+/** What a provider adapter is given to fetch its model list. */
+export interface ModelListContext {
+  /** GET a JSON document from `url` with the provider's auth headers; rejects on non-2xx. */
+  getJson(url: string): Promise<unknown>;
+  /** Aborted when the list is no longer wanted (timeout or `close()`). */
+  signal: AbortSignal;
+}
+
+/**
+ * A provider the router can send requests to. Build one with {@link defineProvider}, or with the
+ * factories `createOpenAICompatibleProvider` and `createAnthropicProvider`.
+ */
+export interface ProviderAdapter {
+  /** Routing id: the `<id>/` model prefix and the `provider` field of telemetry. Lower case. */
+  readonly id: string;
+  /** The API the upstream speaks: chat completions (`openai`) or Anthropic's Messages API. */
+  readonly dialect: Dialect;
+  /**
+   * Base URL that endpoint paths are appended to, including the API version path:
+   * `https://api.openai.com/v1`, `https://api.anthropic.com/v1`.
+   */
+  readonly baseUrl: string;
+  /**
+   * Whether requests may be sent. A disabled provider answers `provider_not_configured` and is
+   * skipped by the built-in routing rules and the model list.
+   */
+  readonly enabled: boolean;
+  /** The variable a user sets to enable the provider, named in `provider_not_configured` errors. */
+  readonly keyVariable?: string;
+  /** Secret values (keys) that must never appear in anything the router writes. */
+  readonly secrets?: readonly string[];
+  /**
+   * True when an `openai`-dialect upstream also serves Anthropic's `/messages` and
+   * `/messages/count_tokens` itself (llama-server does), so Messages requests pass through.
+   */
+  readonly servesMessages?: boolean;
+  /**
+   * Headers set on every upstream request after the `scrubHeaders` hook ran: the provider's auth
+   * and anything else it requires. The hook never sees them and cannot remove them.
+   */
+  upstreamHeaders(): Record<string, string>;
+  /**
+   * Headers sent when the request does not already carry them, before the `scrubHeaders` hook
+   * (Anthropic's `anthropic-version`).
+   */
+  readonly defaultHeaders?: Readonly<Record<string, string>>;
+  /**
+   * Client request headers (lower case) this provider may receive when the client speaks its own
+   * dialect (a Messages request passed through to Anthropic keeps `anthropic-beta`). Credentials
+   * are never forwarded, whatever is listed.
+   */
+  readonly forwardHeaders?: readonly string[];
+  /** Fetches the provider's model list; absent when it has none. */
+  listModels?(context: ModelListContext): Promise<ProviderModel[]>;
+}
+
+/**
+ * Types a provider adapter; returns its argument unchanged.
+ *
+ * @example
+ * const azure = defineProvider({
+ *   id: 'azure',
+ *   dialect: 'openai',
+ *   baseUrl: 'https://my-resource.openai.azure.com/openai/v1',
+ *   enabled: true,
+ *   secrets: [process.env.AZURE_KEY!],
+ *   upstreamHeaders: () => ({ 'api-key': process.env.AZURE_KEY! }),
+ * });
+ * createProviderRouter({ providers: { azure } });
+ */
+export function defineProvider(adapter: ProviderAdapter): ProviderAdapter {
+  return adapter;
+}

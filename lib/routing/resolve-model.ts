@@ -1,0 +1,81 @@
+import type { ModelMapRule } from '../config/model-map';
+import { ProviderRouterError } from '../errors';
+import type { ProviderAdapter } from '../providers/provider-adapter';
+
+/** Where a request goes: a provider and the model name it is sent under, or the host's `next()`. */
+export type RouteDecision =
+  | { kind: 'provider'; provider: ProviderAdapter; upstreamModel: string }
+  | { kind: 'next' };
+
+/** Models the built-in rules send to a provider when it is enabled. */
+const BUILT_IN_RULES: ReadonlyArray<{ matcher: RegExp; provider: string }> = [
+  { matcher: /^claude-/, provider: 'anthropic' },
+  { matcher: /^(gpt-|o1|o3|o4|chatgpt-)/, provider: 'openai' },
+];
+
+/** The routing table, built once at creation. */
+export interface RoutingTable {
+  providers: ReadonlyMap<string, ProviderAdapter>;
+  modelMap: readonly ModelMapRule[];
+  fallback: 'local' | 'next';
+}
+
+/**
+ * Decides which provider serves `model` (DESIGN.md section 1, "Routing"): a registered
+ * `<provider>/` prefix, then `PROVIDER_MODEL_MAP`, then the built-in rules for enabled providers,
+ * then the fallback.
+ *
+ * @throws ProviderRouterError `provider_not_configured` (400) when a prefix or map rule names a
+ * provider without its key.
+ */
+export function resolveModel(model: string, table: RoutingTable): RouteDecision {
+  const slash = model.indexOf('/');
+  if (slash > 0) {
+    const prefixed = table.providers.get(model.slice(0, slash));
+    const rest = model.slice(slash + 1);
+    if (prefixed && rest) return explicitRoute(prefixed, rest);
+  }
+
+  for (const rule of table.modelMap) {
+    if (rule.matcher.test(model)) {
+      const provider = table.providers.get(rule.provider);
+      if (provider) return explicitRoute(provider, rule.upstreamModel ?? model);
+    }
+  }
+
+  for (const rule of BUILT_IN_RULES) {
+    const provider = table.providers.get(rule.provider);
+    if (provider?.enabled && rule.matcher.test(model)) {
+      return { kind: 'provider', provider, upstreamModel: model };
+    }
+  }
+
+  const local = table.providers.get('local');
+  if (table.fallback === 'next' || !local) return { kind: 'next' };
+  return explicitRoute(local, model);
+}
+
+function explicitRoute(provider: ProviderAdapter, upstreamModel: string): RouteDecision {
+  if (!provider.enabled) {
+    const variable = provider.keyVariable ? `set ${provider.keyVariable}` : 'enable it';
+    throw new ProviderRouterError(
+      'provider_not_configured',
+      `Provider "${provider.id}" is not configured: ${variable} on the server to use it.`,
+      400,
+    );
+  }
+  return { kind: 'provider', provider, upstreamModel };
+}
+
+/**
+ * Whether a model id would route to `providerId` as it is; when not, the model list names it
+ * `<providerId>/<id>` so that the listed id routes back.
+ */
+export function routesTo(model: string, providerId: string, table: RoutingTable): boolean {
+  try {
+    const decision = resolveModel(model, table);
+    return decision.kind === 'provider' ? decision.provider.id === providerId && decision.upstreamModel === model : false;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,35 @@
+import type { TokenUsage } from '../telemetry/events';
+
+/** A tool call as the conversation log records it. */
+export interface LoggedToolCall {
+  id: string;
+  name: string;
+  arguments: string;
+}
+
+/** What the router learned from an upstream response, for telemetry and the conversation log. */
+export interface ResponseSummary {
+  text: string;
+  toolCalls: LoggedToolCall[];
+  /** In the upstream's own words (`stop`, `end_turn`, ...). */
+  finishReason: string | null;
+  usage: TokenUsage | undefined;
+  costUsd: number | undefined;
+  /** The upstream's terminator arrived (`[DONE]`, `message_stop`). */
+  done: boolean;
+  /** The upstream reported an error inside its stream. */
+  error: { message: string; type: string } | undefined;
+}
+
+export function emptySummary(): ResponseSummary {
+  return { text: '', toolCalls: [], finishReason: null, usage: undefined, costUsd: undefined, done: false, error: undefined };
+}
+
+/** Reads an upstream event or body and updates a summary. */
+export interface ResponseObserver {
+  readonly summary: ResponseSummary;
+  /** One SSE event's `data` (and `event` name, for Anthropic). */
+  event(data: string, eventName: string | undefined): void;
+  /** A whole non-streamed JSON body. */
+  body(body: unknown): void;
+}

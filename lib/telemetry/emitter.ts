@@ -1,0 +1,68 @@
+import type { RouterLogger } from '../options';
+import type { TelemetryEvent, TelemetryEventMap } from './events';
+
+type Listener<T> = (event: T) => void;
+
+/** Event names a host can subscribe to: each event's `type`, or `'event'` for all of them. */
+export type TelemetryEventName = keyof TelemetryEventMap | 'event';
+
+type PayloadOf<K extends TelemetryEventName> = K extends keyof TelemetryEventMap ? TelemetryEventMap[K] : TelemetryEvent;
+
+/**
+ * The router's typed telemetry emitter. Every event is emitted under its `type` and under
+ * `'event'`. A listener that throws is reported to the logger and never breaks a response.
+ *
+ * @example
+ * router.telemetry.on('request.end', (e) => stats.record(e.provider, e.durationMs, e.usage));
+ */
+export class RouterTelemetry {
+  readonly #listeners = new Map<TelemetryEventName, Set<Listener<never>>>();
+
+  constructor(private readonly logger: RouterLogger | undefined) {}
+
+  on<K extends TelemetryEventName>(name: K, listener: Listener<PayloadOf<K>>): this {
+    let set = this.#listeners.get(name);
+    if (!set) this.#listeners.set(name, (set = new Set()));
+    set.add(listener as Listener<never>);
+    return this;
+  }
+
+  once<K extends TelemetryEventName>(name: K, listener: Listener<PayloadOf<K>>): this {
+    const wrapped: Listener<PayloadOf<K>> = (event) => {
+      this.off(name, wrapped);
+      listener(event);
+    };
+    return this.on(name, wrapped);
+  }
+
+  off<K extends TelemetryEventName>(name: K, listener: Listener<PayloadOf<K>>): this {
+    this.#listeners.get(name)?.delete(listener as Listener<never>);
+    return this;
+  }
+
+  /** Number of listeners for `name`. */
+  listenerCount(name: TelemetryEventName): number {
+    return this.#listeners.get(name)?.size ?? 0;
+  }
+
+  /** @internal Delivers `event` to its listeners; never throws. */
+  emit(event: TelemetryEvent): void {
+    this.#deliver(event.type, event);
+    this.#deliver('event', event);
+  }
+
+  #deliver(name: TelemetryEventName, event: TelemetryEvent): void {
+    const set = this.#listeners.get(name);
+    if (!set || set.size === 0) return;
+    for (const listener of [...set]) {
+      try {
+        (listener as Listener<TelemetryEvent>)(event);
+      } catch (error) {
+        this.logger?.error('express-provider-router: a telemetry listener threw', {
+          event: event.type,
+          error: error instanceof Error ? error.message : String(error),
+        });
+      }
+    }
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * The parts of OpenAI's chat completions wire format the router reads or writes.
+ * Unknown fields are allowed everywhere: upstreams and clients add their own.
+ * @see https://platform.openai.com/docs/api-reference/chat
+ */
+
+export interface OpenAITextPart {
+  type: 'text';
+  text: string;
+}
+
+export interface OpenAIImagePart {
+  type: 'image_url';
+  image_url: { url: string; detail?: string };
+}
+
+export type OpenAIContentPart = OpenAITextPart | OpenAIImagePart | { type: string; [key: string]: unknown };
+
+export interface OpenAIToolCall {
+  id: string;
+  type: 'function';
+  function: { name: string; arguments: string };
+}
+
+export interface OpenAIMessage {
+  role: 'system' | 'developer' | 'user' | 'assistant' | 'tool' | string;
+  content?: string | OpenAIContentPart[] | null;
+  name?: string;
+  tool_calls?: OpenAIToolCall[];
+  tool_call_id?: string;
+  [key: string]: unknown;
+}
+
+export interface OpenAITool {
+  type: 'function';
+  function: { name: string; description?: string; parameters?: Record<string, unknown>; strict?: boolean };
+}
+
+export type OpenAIToolChoice =
+  | 'auto'
+  | 'none'
+  | 'required'
+  | { type: 'function'; function: { name: string } };
+
+export interface ChatCompletionRequest {
+  model: string;
+  messages: OpenAIMessage[];
+  stream?: boolean;
+  stream_options?: { include_usage?: boolean } | null;
+  max_tokens?: number | null;
+  max_completion_tokens?: number | null;
+  temperature?: number | null;
+  top_p?: number | null;
+  stop?: string | string[] | null;
+  tools?: OpenAITool[];
+  tool_choice?: OpenAIToolChoice;
+  parallel_tool_calls?: boolean;
+  user?: string;
+  [key: string]: unknown;
+}
+
+export interface OpenAIUsage {
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+  /** OpenRouter: the request's price in USD. */
+  cost?: number;
+  [key: string]: unknown;
+}
+
+export type OpenAIFinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter' | 'function_call';
+
+export interface ChatCompletion {
+  id: string;
+  object: 'chat.completion';
+  created: number;
+  model: string;
+  choices: Array<{
+    index: number;
+    message: { role: 'assistant'; content: string | null; tool_calls?: OpenAIToolCall[]; refusal?: string | null };
+    finish_reason: OpenAIFinishReason | null;
+    logprobs?: null;
+  }>;
+  usage?: OpenAIUsage;
+  [key: string]: unknown;
+}
+
+export interface ChatCompletionChunkToolCall {
+  index: number;
+  id?: string;
+  type?: 'function';
+  function?: { name?: string; arguments?: string };
+}
+
+export interface ChatCompletionChunk {
+  id: string;
+  object: 'chat.completion.chunk';
+  created: number;
+  model: string;
+  choices: Array<{
+    index: number;
+    delta: { role?: 'assistant'; content?: string | null; tool_calls?: ChatCompletionChunkToolCall[] };
+    finish_reason: OpenAIFinishReason | null;
+    logprobs?: null;
+  }>;
+  usage?: OpenAIUsage | null;
+  /** OpenRouter puts a provider failure here, beside `choices`. */
+  error?: { message?: string; code?: string | number; type?: string };
+  [key: string]: unknown;
+}
+
+/** The error body every OpenAI-compatible API (and this router) answers with. */
+export interface OpenAIErrorBody {
+  error: { message: string; type: string; code: string | null; param?: string | null };
+}
