@@ -31,3 +31,8 @@ export class ProviderRouterError extends Error {
     super(message);
   }
 }
+
+/** A 400 `invalid_request` error for a request body the router cannot use. */
+export function invalidRequest(message: string): ProviderRouterError {
+  return new ProviderRouterError('invalid_request', message, 400);
+}

@@ -1,6 +1,6 @@
 import type { OpenAIContentPart, OpenAIMessage } from '../../wire/openai';
 import type { AnthropicImageBlock, AnthropicTextBlock } from '../../wire/anthropic';
-import { invalidRequest } from './invalid-request';
+import { invalidRequest } from '../../errors';
 
 /** The block types an OpenAI message's `content` can turn into. */
 export type AnthropicContentPartBlock = AnthropicTextBlock | AnthropicImageBlock;

@@ -5,7 +5,7 @@ import type {
   AnthropicToolResultBlock,
   AnthropicToolUseBlock,
 } from '../../wire/anthropic';
-import { invalidRequest } from './invalid-request';
+import { invalidRequest } from '../../errors';
 import { toAnthropicContentBlocks, toSystemText } from './openai-to-anthropic-content';
 
 /** The conversation part of a Messages request: top-level `system` and alternating turns. */

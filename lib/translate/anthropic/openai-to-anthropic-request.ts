@@ -1,6 +1,6 @@
 import type { ChatCompletionRequest } from '../../wire/openai';
 import type { AnthropicMessagesRequest } from '../../wire/anthropic';
-import { invalidRequest } from './invalid-request';
+import { invalidRequest } from '../../errors';
 import { toAnthropicConversation } from './openai-to-anthropic-messages';
 import { toAnthropicToolChoice, toAnthropicTools } from './openai-to-anthropic-tools';
 

@@ -1,6 +1,6 @@
 import type { ChatCompletionRequest, OpenAITool } from '../../wire/openai';
 import type { AnthropicTool, AnthropicToolChoice } from '../../wire/anthropic';
-import { invalidRequest } from './invalid-request';
+import { invalidRequest } from '../../errors';
 
 /**
  * Converts OpenAI function tools into Anthropic tools. A tool without `parameters` gets an empty

@@ -1,6 +1,6 @@
 import type { OpenAITool, OpenAIToolChoice } from '../../wire/openai';
 import { isRecord } from './block-text';
-import { invalidRequest } from './invalid-request';
+import { invalidRequest } from '../../errors';
 
 /**
  * Translates Anthropic `tools` into chat completion function tools: `input_schema` becomes

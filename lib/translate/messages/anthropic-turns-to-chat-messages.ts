@@ -1,6 +1,6 @@
 import type { OpenAIContentPart, OpenAIImagePart, OpenAIMessage, OpenAIToolCall } from '../../wire/openai';
 import { isRecord, textOfContent } from './block-text';
-import { invalidRequest } from './invalid-request';
+import { invalidRequest } from '../../errors';
 
 /**
  * Translates the `messages` of an Anthropic Messages request into chat completion messages.

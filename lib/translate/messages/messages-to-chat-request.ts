@@ -4,7 +4,7 @@ import type { ChatCompletionRequest, OpenAIMessage } from '../../wire/openai';
 import { toChatMessages } from './anthropic-turns-to-chat-messages';
 import { toChatToolChoice, toChatTools } from './anthropic-tools-to-chat-tools';
 import { isRecord, isTextBlock } from './block-text';
-import { invalidRequest } from './invalid-request';
+import { invalidRequest } from '../../errors';
 
 const BILLING_HEADER_PREFIX = 'x-anthropic-billing-header:';
 

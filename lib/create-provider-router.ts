@@ -1,0 +1,164 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { resolveConfig } from './config/resolve-config';
+import { ProviderRouterError } from './errors';
+import { planExchange } from './exchange/plan-exchange';
+import { runExchange } from './exchange/run-exchange';
+import type { ClientDialect } from './http/error-body';
+import { readJsonBody, type BodyCarrier } from './http/read-body';
+import { createRedactor } from './http/redactor';
+import { requestIdOf } from './http/request-id';
+import { sendRouterError } from './http/send-error';
+import { mergeModels, toAnthropicModelList, type MergedModel } from './models/merge-models';
+import { ModelCatalog } from './models/model-catalog';
+import type { ConversationLogger, ProviderRouterOptions } from './options';
+import { createUpstreamTransport } from './proxy/upstream-transport';
+import { matchRoute } from './routing/match-route';
+import { resolveModel, type RoutingTable } from './routing/resolve-model';
+import { RouterTelemetry } from './telemetry/emitter';
+import type { Endpoint } from './telemetry/events';
+import { createConversationFileLogger, createDefaultLogger } from './telemetry/loggers';
+import { RequestRecorder } from './telemetry/request-recorder';
+
+/** The middleware `createProviderRouter()` returns, with its telemetry and model list. */
+export interface ProviderRouter {
+  (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void): void;
+  /** Subscribe here: `router.telemetry.on('request.end', (e) => ...)`. */
+  readonly telemetry: RouterTelemetry;
+  /** The merged model list that `GET /models` serves. */
+  listModels(): Promise<MergedModel[]>;
+  /** Releases keep-alive sockets, timers and the conversation log file. */
+  close(): Promise<void>;
+}
+
+/**
+ * Creates the router: Express middleware that serves `POST /chat/completions`, `/completions`,
+ * `/embeddings`, `/messages`, `/messages/count_tokens` and `GET /models` relative to where it is
+ * mounted, routing each request by `model`. Every setting is read and checked once, here.
+ *
+ * @throws ProviderRouterError (`invalid_config`) naming every bad variable or option.
+ * @example
+ * const router = createProviderRouter();
+ * app.use('/v1', router);
+ * router.telemetry.on('request.end', (e) => stats.record(e));
+ */
+export function createProviderRouter(options: ProviderRouterOptions = {}): ProviderRouter {
+  if (isRequestLike(options)) {
+    throw new ProviderRouterError(
+      'invalid_config',
+      'createProviderRouter was mounted as middleware: write app.use(createProviderRouter()), not app.use(createProviderRouter)',
+      500,
+    );
+  }
+  const config = resolveConfig(options);
+  const logger = config.logger ?? createDefaultLogger();
+  const redactor = createRedactor(config.secrets);
+  const telemetry = new RouterTelemetry(logger);
+  const transport = createUpstreamTransport();
+  const fileLogger =
+    config.conversationLogger === undefined && config.env.CONVERSATION_LOG_FILE
+      ? createConversationFileLogger(config.env.CONVERSATION_LOG_FILE)
+      : undefined;
+  const conversationLogger: ConversationLogger | undefined = config.conversationLogger || fileLogger;
+  const table: RoutingTable = { providers: config.providers, modelMap: config.modelMap, fallback: config.fallback };
+  const catalog = new ModelCatalog([...config.providers.values()], config.modelsTtlMs, telemetry, redactor, logger);
+  const listModels = async (): Promise<MergedModel[]> => mergeModels(await catalog.lists(), table);
+
+  const serveModels = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const models = await listModels();
+    const body = req.headers['anthropic-version'] ? toAnthropicModelList(models) : { object: 'list', data: models };
+    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
+    res.end(req.method === 'HEAD' ? undefined : JSON.stringify(body));
+  };
+
+  const serveEndpoint = async (req: BodyCarrier, res: ServerResponse, next: () => void, endpoint: Endpoint, query: string): Promise<void> => {
+    const clientDialect: ClientDialect = endpoint.startsWith('messages') ? 'anthropic' : 'openai';
+    try {
+      const body = await readJsonBody(req, config.maxBodyBytes);
+      const model = modelOf(body);
+      const decision = resolveModel(model, table);
+      if (decision.kind === 'next') {
+        next();
+        return;
+      }
+      const { provider, upstreamModel } = decision;
+      const requestId = requestIdOf(req);
+      const recorder = new RequestRecorder(
+        { provider: provider.id, requestId, model, upstreamModel, endpoint, stream: body.stream === true },
+        clientDialect === 'anthropic' ? { system: body.system, messages: body.messages } : (body.messages ?? body.prompt ?? body.input),
+        { telemetry, conversationLogger, redactor },
+      );
+      let plan;
+      try {
+        plan = planExchange({
+          endpoint,
+          clientDialect,
+          provider,
+          upstreamModel,
+          body,
+          query,
+          anthropicMaxTokens: config.anthropicMaxTokens,
+          omitSamplingParameters: config.omitSamplingParameters,
+        });
+      } catch (error) {
+        sendRouterError(res, clientDialect, error);
+        const known = error instanceof ProviderRouterError ? error : undefined;
+        recorder.end({
+          status: known?.status ?? 500,
+          outcome: 'error',
+          summary: undefined,
+          error: { message: known?.message ?? 'The router failed to handle the request', type: known?.type ?? 'server_error' },
+        });
+        return;
+      }
+      runExchange({ req, res, requestId, clientDialect, provider, plan, recorder }, { config, transport, redactor });
+    } catch (error) {
+      sendRouterError(res, clientDialect, error);
+    }
+  };
+
+  const middleware = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void): void => {
+    const route = matchRoute(req.method, req.url);
+    if (!route) {
+      next();
+      return;
+    }
+    const done = route.kind === 'models' ? serveModels(req, res) : serveEndpoint(req, res, next, route.endpoint, route.query);
+    done.catch((error: unknown) => next(error));
+  };
+
+  return Object.assign(middleware, {
+    telemetry,
+    listModels,
+    close: async () => {
+      catalog.close();
+      transport.close();
+      if (fileLogger) await closeLogger(fileLogger);
+    },
+  });
+}
+
+function modelOf(body: Record<string, unknown>): string {
+  const model = body.model;
+  if (typeof model !== 'string' || model.trim() === '') {
+    throw new ProviderRouterError('invalid_model', 'The request needs a "model" string, such as "gpt-4o-mini" or "anthropic/claude-sonnet-4-5"', 400);
+  }
+  if (model.length > 256 || /[\u0000-\u001f\u007f]/.test(model)) {
+    throw new ProviderRouterError('invalid_model', '"model" must be at most 256 characters without control characters', 400);
+  }
+  return model;
+}
+
+function isRequestLike(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && 'method' in value && 'headers' in value && 'url' in value;
+}
+
+function closeLogger(logger: { close(): void; once?: (event: string, listener: () => void) => unknown }): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, 1000);
+    logger.once?.('finish', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    logger.close();
+  });
+}

@@ -1,0 +1,129 @@
+import { ProviderRouterError } from '../errors';
+import type { ClientDialect } from '../http/error-body';
+import type { Dialect, ProviderAdapter } from '../providers/provider-adapter';
+import type { Endpoint } from '../telemetry/events';
+import { createAnthropicToOpenAIStream } from '../translate/anthropic/anthropic-stream-to-openai';
+import { toChatCompletion } from '../translate/anthropic/anthropic-to-openai-response';
+import { toAnthropicRequest } from '../translate/anthropic/openai-to-anthropic-request';
+import { toAnthropicMessage } from '../translate/messages/chat-completion-to-message';
+import { createChatToMessagesStream } from '../translate/messages/chat-stream-to-messages';
+import { toChatCompletionRequest } from '../translate/messages/messages-to-chat-request';
+import type { StreamTranslator } from '../translate/types';
+import type { AnthropicMessage, AnthropicMessagesRequest } from '../wire/anthropic';
+import type { ChatCompletion, ChatCompletionRequest } from '../wire/openai';
+
+/** How the answer of a translated exchange is turned into the client's dialect. */
+export interface ResponseTranslation {
+  json(body: unknown): unknown;
+  stream(): StreamTranslator;
+}
+
+/** What the router sends upstream for one request, and how it reads the answer. */
+export interface ExchangePlan {
+  /** Appended to the provider's base URL, query included. */
+  upstreamPath: string;
+  upstreamBody: unknown;
+  /** The dialect the upstream answers in (selects the response observer). */
+  upstreamDialect: Dialect;
+  /** Client headers of its own dialect that go upstream (only when passing through). */
+  forwardHeaders: readonly string[];
+  /** Absent when the answer passes through unchanged. */
+  translation: ResponseTranslation | undefined;
+}
+
+/** What a plan is made from. */
+export interface PlanInput {
+  endpoint: Endpoint;
+  clientDialect: ClientDialect;
+  provider: ProviderAdapter;
+  upstreamModel: string;
+  body: Record<string, unknown>;
+  /** The client's query string, with its `?`, kept on passthrough (`?beta=true`). */
+  query: string;
+  anthropicMaxTokens: number;
+  omitSamplingParameters: boolean;
+}
+
+const OPENAI_PATHS: Partial<Record<Endpoint, string>> = {
+  'chat.completions': '/chat/completions',
+  completions: '/completions',
+  embeddings: '/embeddings',
+};
+
+const MESSAGES_PATHS: Partial<Record<Endpoint, string>> = {
+  messages: '/messages',
+  'messages.count_tokens': '/messages/count_tokens',
+};
+
+const ANTHROPIC_CLIENT_HEADERS = ['anthropic-version', 'anthropic-beta'];
+
+/**
+ * Decides, for an endpoint and a provider, whether the request passes through (same dialect) or
+ * is translated, and builds the upstream body.
+ *
+ * @throws ProviderRouterError when the provider does not offer the endpoint, or the body cannot be
+ * translated.
+ */
+export function planExchange(input: PlanInput): ExchangePlan {
+  const { endpoint, provider, body, upstreamModel } = input;
+  const withModel = { ...body, model: upstreamModel };
+
+  if (input.clientDialect === 'openai') {
+    const path = OPENAI_PATHS[endpoint]!;
+    if (provider.dialect === 'openai') {
+      return { upstreamPath: path, upstreamBody: withModel, upstreamDialect: 'openai', forwardHeaders: [], translation: undefined };
+    }
+    if (endpoint !== 'chat.completions') {
+      throw new ProviderRouterError(
+        'unsupported_endpoint',
+        `Provider "${provider.id}" does not offer /${endpoint === 'completions' ? 'completions' : 'embeddings'}; only /chat/completions is translated to its Messages API`,
+        400,
+      );
+    }
+    const request = body as ChatCompletionRequest;
+    const includeUsage = request.stream_options?.include_usage === true;
+    return {
+      upstreamPath: '/messages',
+      upstreamBody: toAnthropicRequest(request, {
+        upstreamModel,
+        defaultMaxTokens: input.anthropicMaxTokens,
+        omitSamplingParameters: input.omitSamplingParameters,
+      }),
+      upstreamDialect: 'anthropic',
+      forwardHeaders: [],
+      translation: {
+        json: (answer) => toChatCompletion(answer as AnthropicMessage),
+        stream: () => createAnthropicToOpenAIStream({ includeUsage }),
+      },
+    };
+  }
+
+  const path = MESSAGES_PATHS[endpoint]!;
+  if (provider.dialect === 'anthropic' || provider.servesMessages) {
+    return {
+      upstreamPath: path + input.query,
+      upstreamBody: withModel,
+      upstreamDialect: 'anthropic',
+      forwardHeaders: [...ANTHROPIC_CLIENT_HEADERS, ...(provider.forwardHeaders ?? [])],
+      translation: undefined,
+    };
+  }
+  if (endpoint === 'messages.count_tokens') {
+    throw new ProviderRouterError(
+      'unsupported_endpoint',
+      `Provider "${provider.id}" has no token-counting endpoint; /messages/count_tokens is served for anthropic and local only`,
+      404,
+    );
+  }
+  const model = typeof body.model === 'string' ? body.model : upstreamModel;
+  return {
+    upstreamPath: '/chat/completions',
+    upstreamBody: toChatCompletionRequest(body as AnthropicMessagesRequest, { upstreamModel }),
+    upstreamDialect: 'openai',
+    forwardHeaders: [],
+    translation: {
+      json: (answer) => toAnthropicMessage(answer as ChatCompletion),
+      stream: () => createChatToMessagesStream({ model }),
+    },
+  };
+}

@@ -1,0 +1,84 @@
+import type { ModelMapRule } from '../config/model-map';
+import type { ProviderAdapter, ProviderModel } from '../providers/provider-adapter';
+import { routesTo, type RoutingTable } from '../routing/resolve-model';
+
+/** An entry of the merged list: an OpenAI model object with its provider. */
+export interface MergedModel {
+  /** Routes back to `provider` when sent as `model`. */
+  id: string;
+  object: 'model';
+  created: number;
+  owned_by: string;
+  provider: string;
+  /** The provider's own id, when `id` carries a prefix. */
+  provider_model_id?: string;
+  [field: string]: unknown;
+}
+
+/** Fields of OpenRouter's rich entries that a model picker uses. */
+const OPENROUTER_FIELDS = ['name', 'context_length', 'pricing'];
+
+/**
+ * Merges every provider's list into routable entries: local ones as they are (prefixed `local/`
+ * only when a rule would send their id elsewhere), every other provider's as `<provider>/<id>`,
+ * then the exact aliases of `PROVIDER_MODEL_MAP`.
+ */
+export function mergeModels(
+  lists: Array<{ provider: ProviderAdapter; models: ProviderModel[] }>,
+  table: RoutingTable,
+): MergedModel[] {
+  const merged: MergedModel[] = [];
+  for (const { provider, models } of lists) {
+    for (const model of models) merged.push(toEntry(provider, model, table));
+  }
+  merged.push(...aliases(table.modelMap, table));
+  return merged;
+}
+
+function toEntry(provider: ProviderAdapter, model: ProviderModel, table: RoutingTable): MergedModel {
+  const base = {
+    object: 'model' as const,
+    created: typeof model.created === 'number' ? model.created : 0,
+    owned_by: typeof model.owned_by === 'string' ? model.owned_by : provider.id,
+    provider: provider.id,
+  };
+  if (provider.id === 'local') {
+    const id = routesTo(model.id, 'local', table) ? model.id : `local/${model.id}`;
+    return { ...model, ...base, id, ...(id !== model.id ? { provider_model_id: model.id } : {}) };
+  }
+  const extra: Record<string, unknown> = {};
+  const fields = provider.id === 'openrouter' ? OPENROUTER_FIELDS : Object.keys(model);
+  for (const field of fields) {
+    if (field in model && !(field in base) && field !== 'id' && field !== 'object') extra[field] = model[field];
+  }
+  return { ...extra, ...base, id: `${provider.id}/${model.id}`, provider_model_id: model.id };
+}
+
+function aliases(rules: readonly ModelMapRule[], table: RoutingTable): MergedModel[] {
+  const entries: MergedModel[] = [];
+  for (const rule of rules) {
+    const provider = table.providers.get(rule.provider);
+    if (rule.pattern.includes('*') || !provider?.enabled) continue;
+    entries.push({
+      id: rule.pattern,
+      object: 'model',
+      created: 0,
+      owned_by: provider.id,
+      provider: provider.id,
+      provider_model_id: rule.upstreamModel ?? rule.pattern,
+      alias_of: `${provider.id}/${rule.upstreamModel ?? rule.pattern}`,
+    });
+  }
+  return entries;
+}
+
+/** Anthropic's list shape, for clients that sent `anthropic-version`. */
+export function toAnthropicModelList(models: MergedModel[]): Record<string, unknown> {
+  const data = models.map((model) => ({
+    type: 'model',
+    id: model.id,
+    display_name: typeof model.display_name === 'string' ? model.display_name : typeof model.name === 'string' ? model.name : model.id,
+    created_at: new Date((model.created || 0) * 1000).toISOString(),
+  }));
+  return { data, has_more: false, first_id: data[0]?.id ?? null, last_id: data[data.length - 1]?.id ?? null };
+}

@@ -1,0 +1,84 @@
+import type { RouterLogger } from '../options';
+import type { Redactor } from '../http/redactor';
+import type { ProviderAdapter, ProviderModel } from '../providers/provider-adapter';
+import type { RouterTelemetry } from '../telemetry/emitter';
+import { fetchJson } from './fetch-json';
+
+/** How long one provider's list may take before the merged list is served without it. */
+export const MODEL_LIST_TIMEOUT_MS = 5_000;
+
+interface CacheEntry {
+  models: ProviderModel[] | undefined;
+  fetchedAt: number;
+  inflight: Promise<ProviderModel[]> | undefined;
+}
+
+/** Each enabled provider's raw model list: cached, single-flight, fault-isolated. */
+export class ModelCatalog {
+  readonly #cache = new Map<string, CacheEntry>();
+  readonly #closed = new AbortController();
+
+  constructor(
+    private readonly providers: readonly ProviderAdapter[],
+    private readonly ttlMs: number,
+    private readonly telemetry: RouterTelemetry,
+    private readonly redactor: Redactor,
+    private readonly logger: RouterLogger | undefined,
+  ) {}
+
+  /** The lists of every provider that answered in time (stale lists when a refresh failed). */
+  async lists(): Promise<Array<{ provider: ProviderAdapter; models: ProviderModel[] }>> {
+    const listed = this.providers.filter((provider) => provider.enabled && provider.listModels);
+    const results = await Promise.all(listed.map((provider) => this.#listOf(provider)));
+    return listed.map((provider, index) => ({ provider, models: results[index] ?? [] }));
+  }
+
+  /** Stops refreshes in flight. */
+  close(): void {
+    this.#closed.abort();
+  }
+
+  async #listOf(provider: ProviderAdapter): Promise<ProviderModel[] | undefined> {
+    const entry = this.#cache.get(provider.id) ?? { models: undefined, fetchedAt: 0, inflight: undefined };
+    this.#cache.set(provider.id, entry);
+    if (entry.models && Date.now() - entry.fetchedAt < this.ttlMs) return entry.models;
+    entry.inflight ??= this.#refresh(provider, entry);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => {
+        this.#report(provider, `no model list within ${MODEL_LIST_TIMEOUT_MS} ms`);
+        resolve(undefined);
+      }, MODEL_LIST_TIMEOUT_MS);
+      timer.unref();
+    });
+    try {
+      return await Promise.race([entry.inflight.catch(() => entry.models), timeout]).then((models) => models ?? entry.models);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async #refresh(provider: ProviderAdapter, entry: CacheEntry): Promise<ProviderModel[]> {
+    const headers = { ...provider.defaultHeaders, ...provider.upstreamHeaders() };
+    try {
+      const models = await provider.listModels!({
+        getJson: (url) => fetchJson(url, headers, this.#closed.signal),
+        signal: this.#closed.signal,
+      });
+      entry.models = models;
+      entry.fetchedAt = Date.now();
+      return models;
+    } catch (error) {
+      this.#report(provider, error instanceof Error ? error.message : String(error));
+      throw error;
+    } finally {
+      entry.inflight = undefined;
+    }
+  }
+
+  #report(provider: ProviderAdapter, message: string): void {
+    const error = this.redactor.redact(message);
+    this.logger?.warn(`express-provider-router: model list of "${provider.id}" failed`, { provider: provider.id, error });
+    this.telemetry.emit({ type: 'models.error', provider: provider.id, timestamp: new Date().toISOString(), error });
+  }
+}

@@ -1,0 +1,119 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createParser } from 'eventsource-parser';
+import type { ClientDialect } from '../http/error-body';
+import type { Redactor } from '../http/redactor';
+import { anthropicErrorFrame, openAIErrorFrame } from '../http/sse-frames';
+import type { StreamTranslator } from '../translate/types';
+import type { ResponseObserver } from './response-summary';
+
+/** How a pumped stream ended. */
+export interface StreamEnding {
+  outcome: 'ok' | 'error';
+  error?: { message: string; type: string };
+}
+
+/** What the pump needs for one streamed response. Headers have been sent already. */
+export interface StreamPumpInput {
+  upstream: IncomingMessage;
+  res: ServerResponse;
+  clientDialect: ClientDialect;
+  observer: ResponseObserver;
+  /** Absent: the upstream's text goes to the client as it is. */
+  translator: StreamTranslator | undefined;
+  redactor: Redactor;
+  idleTimeoutMs: number;
+  onEnd(ending: StreamEnding): void;
+}
+
+/** The mid-stream error frame in the client's dialect. */
+export function errorFrame(dialect: ClientDialect, message: string, type: string): string {
+  return dialect === 'anthropic' ? anthropicErrorFrame(message, type) : openAIErrorFrame(message, type);
+}
+
+/**
+ * Moves an upstream SSE stream to the client chunk by chunk. A parser beside the pipe feeds the
+ * observer (usage, finish reason, text) and, when translating, the translator; nothing is held
+ * back. Ends the client's stream with an error frame when the upstream fails, falls silent for
+ * `idleTimeoutMs`, or stops before its terminator. Backpressure from the client pauses the
+ * upstream.
+ */
+export function pumpStream(input: StreamPumpInput): void {
+  const { upstream, res, observer, translator, redactor } = input;
+  const decoder = new TextDecoder('utf-8');
+  let translated = '';
+  const parser = createParser({
+    onEvent(event) {
+      observer.event(event.data, event.event);
+      if (translator) translated += translator.push({ event: event.event, data: event.data });
+    },
+  });
+  let finished = false;
+
+  const finish = (ending: StreamEnding, frame?: string): void => {
+    if (finished) return;
+    finished = true;
+    clearTimeout(idleTimer);
+    upstream.off('data', onData);
+    if (frame && !res.writableEnded) res.write(frame);
+    res.end();
+    // After a clean terminator the rest of the body is drained so the socket can be reused.
+    if (ending.outcome === 'ok') upstream.resume();
+    else if (!upstream.complete) upstream.destroy();
+    input.onEnd(ending);
+  };
+
+  const fail = (message: string, type: string): void => {
+    const safe = redactor.redact(message);
+    finish({ outcome: 'error', error: { message: safe, type } }, errorFrame(input.clientDialect, safe, type));
+  };
+
+  const idleTimer = setTimeout(() => {
+    fail(`The upstream sent nothing for ${input.idleTimeoutMs} ms (PROVIDER_IDLE_TIMEOUT_MS); the stream was ended`, 'timeout_error');
+  }, input.idleTimeoutMs);
+
+  const write = (text: string): void => {
+    if (text === '' || res.writableEnded) return;
+    const safe = redactor.containsSecret(text) ? redactor.redact(text) : text;
+    if (!res.write(safe)) {
+      upstream.pause();
+      res.once('drain', () => upstream.resume());
+    }
+  };
+
+  const onData = (chunk: Buffer): void => {
+    idleTimer.refresh();
+    const text = decoder.decode(chunk, { stream: true });
+    const errorBefore = observer.summary.error;
+    parser.feed(text);
+    if (translator) {
+      write(translated);
+      translated = '';
+      if (translator.error) finish({ outcome: 'error', error: translator.error });
+      else if (translator.done) finish({ outcome: 'ok' });
+      return;
+    }
+    const streamError = observer.summary.error;
+    if (streamError && streamError !== errorBefore) {
+      // A provider's in-stream error passes through, then the router's own frame: clients built
+      // for OpenAI read only a frame without `choices` as an error.
+      write(redactor.redact(text));
+      fail(streamError.message, streamError.type);
+      return;
+    }
+    write(text);
+  };
+
+  upstream.on('data', onData);
+  upstream.on('end', () => {
+    if (finished) return;
+    parser.feed(decoder.decode());
+    write(translated);
+    const done = translator ? translator.done : observer.summary.done;
+    if (done) finish({ outcome: 'ok' });
+    else fail('The upstream stream ended before its terminator; the answer is incomplete', 'upstream_error');
+  });
+  upstream.on('error', (error) => fail(`The upstream connection failed mid-stream: ${error.message}`, 'upstream_error'));
+  upstream.on('close', () => {
+    if (!upstream.complete) fail('The upstream connection closed mid-stream', 'upstream_error');
+  });
+}

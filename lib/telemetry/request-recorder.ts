@@ -1,0 +1,102 @@
+import type { ConversationLogger } from '../options';
+import type { Redactor } from '../http/redactor';
+import type { ResponseSummary } from '../stream/response-summary';
+import type { RouterTelemetry } from './emitter';
+import type { RequestEventBase, RequestEndEvent, RequestOutcome } from './events';
+
+/** How a request ended, as the exchange reports it. */
+export interface RequestEnding {
+  status: number;
+  outcome: RequestOutcome;
+  summary: ResponseSummary | undefined;
+  error?: { message: string; type: string };
+}
+
+/** What a recorder needs besides the request's identity. */
+export interface RecorderDependencies {
+  telemetry: RouterTelemetry;
+  conversationLogger: ConversationLogger | undefined;
+  redactor: Redactor;
+}
+
+/**
+ * Follows one routed request: `request.start` at creation, `request.end` exactly once, and the
+ * conversation record after the response ended.
+ */
+export class RequestRecorder {
+  readonly #startedAt = performance.now();
+  #ttfbMs: number | null = null;
+  #ended = false;
+
+  constructor(
+    private readonly base: Omit<RequestEventBase, 'timestamp'>,
+    /** The request's messages, for the conversation log. */
+    private readonly messages: unknown,
+    private readonly deps: RecorderDependencies,
+  ) {
+    deps.telemetry.emit({ type: 'request.start', ...base, timestamp: new Date().toISOString() });
+  }
+
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  /** The upstream's response headers arrived. */
+  markFirstByte(): void {
+    this.#ttfbMs ??= round(performance.now() - this.#startedAt);
+  }
+
+  end(ending: RequestEnding): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    const summary = ending.summary;
+    const event: RequestEndEvent = {
+      type: 'request.end',
+      ...this.base,
+      timestamp: new Date().toISOString(),
+      status: ending.status,
+      outcome: ending.outcome,
+      durationMs: round(performance.now() - this.#startedAt),
+      ttfbMs: this.#ttfbMs,
+      finishReason: summary?.finishReason ?? null,
+    };
+    if (summary?.usage) event.usage = summary.usage;
+    if (summary?.costUsd !== undefined) event.costUsd = summary.costUsd;
+    const error = ending.error ?? (ending.outcome === 'error' ? summary?.error : undefined);
+    if (error) event.error = { message: this.deps.redactor.redact(error.message), type: error.type };
+    this.deps.telemetry.emit(event);
+    if (this.deps.conversationLogger) this.#writeConversation(event, summary);
+  }
+
+  #writeConversation(event: RequestEndEvent, summary: ResponseSummary | undefined): void {
+    const logger = this.deps.conversationLogger!;
+    const record = this.deps.redactor.redactValue({
+      requestId: event.requestId,
+      provider: event.provider,
+      model: event.model,
+      upstreamModel: event.upstreamModel,
+      endpoint: event.endpoint,
+      stream: event.stream,
+      messages: this.messages,
+      response: { text: summary?.text ?? '', toolCalls: summary?.toolCalls ?? [] },
+      usage: event.usage ?? null,
+      finishReason: event.finishReason,
+      status: event.status,
+      outcome: event.outcome,
+      durationMs: event.durationMs,
+      timestamp: event.timestamp,
+    });
+    // Off the response's path: a slow transport never delays the client.
+    setImmediate(() => {
+      try {
+        logger.info('conversation', record);
+      } catch {
+        // A broken log transport must not take the router down.
+      }
+    });
+  }
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 100) / 100;
+}
