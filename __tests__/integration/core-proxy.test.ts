@@ -1,0 +1,452 @@
+import http from 'node:http';
+import compression from 'compression';
+import request from 'supertest';
+import { fixtureText, sendFrames, sendJson, startFakeUpstream, type FakeUpstream } from '../support/fake-upstream';
+import { sseFrames } from '../support/fixtures';
+import { envFor, KEYS, startHost, type Host } from '../support/host';
+import { dataPayloads, postStream } from '../support/stream-client';
+
+let openai: FakeUpstream;
+let openrouter: FakeUpstream;
+let local: FakeUpstream;
+let anthropic: FakeUpstream;
+const fakes = (): FakeUpstream[] => [openai, openrouter, local, anthropic];
+
+beforeAll(async () => {
+  [openai, openrouter, local, anthropic] = await Promise.all([
+    startFakeUpstream('openai'),
+    startFakeUpstream('openrouter'),
+    startFakeUpstream('local'),
+    startFakeUpstream('anthropic'),
+  ]);
+});
+afterEach(() => fakes().forEach((fake) => fake.reset()));
+afterAll(async () => {
+  await Promise.all(fakes().map((fake) => fake.close()));
+});
+
+const chat = (model: string, extra: Record<string, unknown> = {}) => ({ model, messages: [{ role: 'user', content: 'hi' }], ...extra });
+
+/** A promise the test resolves to let a held upstream go on. */
+function gate(): { open: () => void; opened: Promise<void> } {
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return { open, opened };
+}
+
+describe.each([5, 4] as const)('on Express %i', (expressVersion) => {
+  let host: Host;
+  beforeAll(async () => {
+    host = await startHost(
+      { env: { ...envFor({ openai, openrouter, local, anthropic }), PROVIDER_MODEL_MAP: 'fast=openai:gpt-4o-mini,team-*=openrouter' } },
+      {
+        expressVersion,
+        after: (app) => {
+          app.get('/v1/health', (_req, res) => {
+            res.json({ host: 'health' });
+          });
+          app.post('/v1/other', (_req, res) => {
+            res.json({ host: 'other' });
+          });
+        },
+      },
+    );
+  });
+  afterAll(() => host.close());
+
+  test.each([
+    ['openrouter/meta-llama/llama-3.1-8b-instruct', 'openrouter', 'meta-llama/llama-3.1-8b-instruct'],
+    ['fast', 'openai', 'gpt-4o-mini'],
+    ['team-blue', 'openrouter', 'team-blue'],
+    ['gpt-4.1', 'openai', 'gpt-4.1'],
+    ['qwen2.5-0.5b', 'local', 'qwen2.5-0.5b'],
+  ])('routes %s to %s as %s', async (model, kind, upstreamModel) => {
+    const res = await request(host.url).post('/v1/chat/completions').send(chat(model));
+    expect(res.status).toBe(200);
+    expect(res.headers['x-provider']).toBe(kind);
+    const target = fakes().find((fake) => fake.kind === kind)!;
+    expect(target.requests).toHaveLength(1);
+    expect(target.requests[0]!.body?.model).toBe(upstreamModel);
+    expect(fakes().filter((fake) => fake !== target).every((fake) => fake.requests.length === 0)).toBe(true);
+  });
+
+  test('passes /completions and /embeddings through with the model rewritten', async () => {
+    const completion = await request(host.url).post('/v1/completions').send({ model: 'fast', prompt: 'Say' });
+    expect(completion.status).toBe(200);
+    expect(completion.body.choices[0].text).toBe('Hello');
+    const embedding = await request(host.url).post('/v1/embeddings').send({ model: 'openai/text-embedding-3-small', input: 'x' });
+    expect(embedding.body.data[0].embedding).toEqual([0.1, 0.2]);
+    expect(openai.requests.map((r) => [r.url, r.body?.model])).toEqual([
+      ['/v1/completions', 'gpt-4o-mini'],
+      ['/v1/embeddings', 'text-embedding-3-small'],
+    ]);
+  });
+
+  test('calls next() for every other path, untouched', async () => {
+    expect((await request(host.url).get('/v1/health')).body).toEqual({ host: 'health' });
+    expect((await request(host.url).post('/v1/other').send({ model: 'gpt-4o' })).body).toEqual({ host: 'other' });
+    expect(fakes().every((fake) => fake.requests.length === 0)).toBe(true);
+  });
+
+  test('streams the upstream SSE bytes with the stream headers', async () => {
+    const res = await request(host.url).post('/v1/chat/completions').send(chat('openrouter/x', { stream: true }));
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^text\/event-stream/);
+    expect(res.headers['cache-control']).toBe('no-cache, no-transform');
+    expect(res.headers['x-accel-buffering']).toBe('no');
+    expect(res.text).toBe(fixtureText('openrouter-chat-stream.sse'));
+  });
+});
+
+describe('streaming', () => {
+  let host: Host;
+  beforeAll(async () => {
+    host = await startHost({ env: { ...envFor({ openai, openrouter, local }), PROVIDER_IDLE_TIMEOUT_MS: '300' } });
+  });
+  afterAll(() => host.close());
+
+  test('streams each upstream chunk before the upstream finishes', async () => {
+    const release = gate();
+    const frames = sseFrames('openai-chat-stream-usage.sse');
+    openai.handler = (_request, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(frames[0]! + frames[1]!);
+      void release.opened.then(() => {
+        for (const frame of frames.slice(2)) res.write(frame);
+        res.end();
+      });
+    };
+    const stream = await postStream(`${host.url}/v1/chat/completions`, chat('gpt-4o-mini', { stream: true }));
+    const early = await stream.waitFor((text) => text.includes('"Hello"'));
+    expect(early).not.toContain('[DONE]');
+    release.open();
+    expect(await stream.ended).toBe(fixtureText('openai-chat-stream-usage.sse'));
+  });
+
+  test('keeps a multi-byte character split across two upstream writes intact', async () => {
+    const frame = Buffer.from(`data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: { content: 'héllo 世界 🎉' }, finish_reason: null }] })}\n\n`);
+    const split = frame.indexOf(Buffer.from('🎉')) + 2;
+    local.handler = (_request, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(frame.subarray(0, split));
+      setTimeout(() => {
+        res.write(frame.subarray(split));
+        res.end('data: [DONE]\n\n');
+      }, 30);
+    };
+    const stream = await postStream(`${host.url}/v1/chat/completions`, chat('some-gguf', { stream: true }));
+    const payloads = dataPayloads(await stream.ended) as Array<{ choices?: Array<{ delta: { content: string } }> }>;
+    expect(payloads[0]?.choices?.[0]?.delta.content).toBe('héllo 世界 🎉');
+  });
+
+  test('ends the stream with an error frame when the upstream dies mid-stream', async () => {
+    local.handler = (_request, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(sseFrames('llama-server-chat-stream.sse')[1]!);
+      setTimeout(() => res.socket?.destroy(), 20);
+    };
+    const stream = await postStream(`${host.url}/v1/chat/completions`, chat('some-gguf', { stream: true }));
+    const payloads = dataPayloads(await stream.ended) as Array<{ error?: { message: string } }>;
+    expect(payloads.at(-1)?.error?.message).toMatch(/mid-stream|ended before/);
+  });
+
+  test('ends the stream with an error frame when the upstream stops before [DONE]', async () => {
+    local.handler = (_request, res) => sendFrames(res, sseFrames('llama-server-chat-stream.sse').slice(0, 2));
+    const stream = await postStream(`${host.url}/v1/chat/completions`, chat('some-gguf', { stream: true }));
+    const payloads = dataPayloads(await stream.ended) as Array<{ error?: { message: string } }>;
+    expect(payloads.at(-1)?.error?.message).toMatch(/ended before its terminator/);
+  });
+
+  test('ends a silent stream after PROVIDER_IDLE_TIMEOUT_MS with an error frame', async () => {
+    local.handler = (_request, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(sseFrames('llama-server-chat-stream.sse')[0]!);
+    };
+    const started = Date.now();
+    const stream = await postStream(`${host.url}/v1/chat/completions`, chat('some-gguf', { stream: true }));
+    const payloads = dataPayloads(await stream.ended) as Array<{ error?: { message: string; type: string } }>;
+    expect(payloads.at(-1)?.error).toEqual(expect.objectContaining({ type: 'timeout_error' }));
+    expect(payloads.at(-1)?.error?.message).toMatch(/PROVIDER_IDLE_TIMEOUT_MS/);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+  });
+
+  test("passes OpenRouter's in-stream error through, then the router's own error frame", async () => {
+    openrouter.handler = (_request, res) => sendFrames(res, sseFrames('openrouter-midstream-error.sse'));
+    const stream = await postStream(`${host.url}/v1/chat/completions`, chat('openrouter/x', { stream: true }));
+    const payloads = dataPayloads(await stream.ended) as Array<{ choices?: unknown[]; error?: { message: string } }>;
+    const providerFrame = payloads.find((p) => p.error && p.choices);
+    const routerFrame = payloads.at(-1);
+    expect(providerFrame?.error?.message).toBe('Provider disconnected unexpectedly');
+    expect(routerFrame?.choices).toBeUndefined();
+    expect(routerFrame?.error?.message).toBe('Provider disconnected unexpectedly');
+  });
+
+  test('a client hang-up aborts the upstream request at once', async () => {
+    openai.handler = (_request, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(sseFrames('openai-chat-stream-usage.sse')[0]!);
+    };
+    const closed = openai.waitForClientClose();
+    const stream = await postStream(`${host.url}/v1/chat/completions`, chat('gpt-4o', { stream: true }));
+    await stream.waitFor((text) => text.includes('chat.completion.chunk'));
+    stream.abort();
+    await closed;
+    expect(openai.closedRequests).toBe(1);
+  });
+});
+
+describe('hosts as they are', () => {
+  test('works when the host mounted express.json() first, and rewrites the model', async () => {
+    const host = await startHost({ env: envFor({ openai }) }, { jsonFirst: true });
+    try {
+      const res = await request(host.url).post('/v1/chat/completions').send(chat('openai/gpt-4o'));
+      expect(res.status).toBe(200);
+      expect(openai.requests[0]!.body?.model).toBe('gpt-4o');
+      expect(openai.requests[0]!.headers['content-length']).toBe(String(Buffer.byteLength(openai.requests[0]!.rawBody)));
+    } finally {
+      await host.close();
+    }
+  });
+
+  test("with fallback 'next', the host's own handler gets the parsed body", async () => {
+    const host = await startHost(
+      { env: envFor({ openai }), fallback: 'next' },
+      {
+        after: (app) => {
+          app.post('/v1/chat/completions', (req, res) => {
+            res.json({ servedBy: 'host', model: (req.body as { model: string }).model });
+          });
+        },
+      },
+    );
+    try {
+      const res = await request(host.url).post('/v1/chat/completions').send(chat('my-gguf'));
+      expect(res.body).toEqual({ servedBy: 'host', model: 'my-gguf' });
+    } finally {
+      await host.close();
+    }
+  });
+
+  test('a host with compression() still gets an unbuffered stream', async () => {
+    const host = await startHost({ env: envFor({ openai }) }, { before: (app) => app.use(compression({ threshold: 0 })) });
+    const release = gate();
+    openai.handler = (_request, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(sseFrames('openai-chat-stream-usage.sse')[1]!);
+      void release.opened.then(() => res.end('data: [DONE]\n\n'));
+    };
+    try {
+      const stream = await postStream(`${host.url}/v1/chat/completions`, chat('gpt-4o', { stream: true }), { 'accept-encoding': 'gzip' });
+      expect(stream.headers['content-encoding']).toBeUndefined();
+      await stream.waitFor((text) => text.includes('"Hello"'));
+      release.open();
+      expect(await stream.ended).toContain('[DONE]');
+    } finally {
+      release.open();
+      await host.close();
+    }
+  });
+
+  test('a host request logger that wraps res.write and res.end sees the streamed bytes', async () => {
+    const seen: string[] = [];
+    const host = await startHost(
+      { env: envFor({ local }) },
+      {
+        before: (app) =>
+          app.use((_req, res, next) => {
+            const write = res.write.bind(res) as (...args: unknown[]) => boolean;
+            const end = res.end.bind(res) as (...args: unknown[]) => unknown;
+            (res as unknown as { write: unknown }).write = (chunk: unknown, ...rest: unknown[]) => {
+              seen.push(String(chunk));
+              return write(chunk, ...rest);
+            };
+            (res as unknown as { end: unknown }).end = (...args: unknown[]) => {
+              if (args[0] && typeof args[0] !== 'function') seen.push(String(args[0]));
+              return end(...args);
+            };
+            next();
+          }),
+      },
+    );
+    try {
+      const res = await request(host.url).post('/v1/chat/completions').send(chat('gguf', { stream: true }));
+      expect(res.text).toBe(fixtureText('llama-server-chat-stream.sse'));
+      expect(seen.join('')).toBe(fixtureText('llama-server-chat-stream.sse'));
+    } finally {
+      await host.close();
+    }
+  });
+});
+
+describe('errors', () => {
+  let host: Host;
+  beforeAll(async () => {
+    host = await startHost({ env: { ...envFor({ openai, local }), PROVIDER_TIMEOUT_MS: '300', PROVIDER_MAX_BODY_BYTES: '2000' } });
+  });
+  afterAll(() => host.close());
+
+  const expectOpenAIError = (body: unknown, code: string | null) => {
+    expect(body).toEqual({ error: { message: expect.any(String), type: expect.any(String), code } });
+  };
+
+  test('malformed JSON is a 400', async () => {
+    const res = await request(host.url).post('/v1/chat/completions').set('content-type', 'application/json').send('{"model": "gpt');
+    expect(res.status).toBe(400);
+    expectOpenAIError(res.body, 'invalid_json');
+  });
+
+  test.each([
+    ['missing', { messages: [] }],
+    ['a number', { model: 42 }],
+    ['empty', { model: '' }],
+    ['with CR/LF', { model: 'a\r\nb' }],
+    ['1 KB long', { model: 'x'.repeat(1000) }],
+  ])('a model that is %s is a 400',
+    async (_case, body) => {
+      const res = await request(host.url).post('/v1/chat/completions').send(body);
+      expect(res.status).toBe(400);
+      expectOpenAIError(res.body, 'invalid_model');
+    },
+  );
+
+  test('a body over PROVIDER_MAX_BODY_BYTES is a 413', async () => {
+    const res = await request(host.url).post('/v1/chat/completions').send(chat('gpt-4o', { padding: 'x'.repeat(5000) }));
+    expect(res.status).toBe(413);
+    expectOpenAIError(res.body, 'body_too_large');
+  });
+
+  test('a non-JSON content type is a 415', async () => {
+    const res = await request(host.url).post('/v1/chat/completions').set('content-type', 'text/plain').send('{"model":"gpt-4o"}');
+    expect(res.status).toBe(415);
+  });
+
+  test('a provider without its key is a 400 naming the variable, and nothing is sent', async () => {
+    const res = await request(host.url).post('/v1/chat/completions').send(chat('anthropic/claude-sonnet-5-5'));
+    expect(res.status).toBe(400);
+    expectOpenAIError(res.body, 'provider_not_configured');
+    expect(res.body.error.message).toContain('ANTHROPIC_API_KEY');
+    expect(fakes().every((fake) => fake.requests.length === 0)).toBe(true);
+  });
+
+  test('an unreachable upstream is a 502', async () => {
+    const closedPort = await new Promise<number>((resolve) => {
+      const server = http.createServer();
+      server.listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as { port: number };
+        server.close(() => resolve(port));
+      });
+    });
+    const unreachable = await startHost({ env: { LOCAL_BASE_URL: `http://127.0.0.1:${closedPort}/v1` } });
+    try {
+      const res = await request(unreachable.url).post('/v1/chat/completions').send(chat('gguf'));
+      expect(res.status).toBe(502);
+      expectOpenAIError(res.body, 'upstream_unreachable');
+      expect(res.body.error.message).toMatch(/ECONNREFUSED/);
+    } finally {
+      await unreachable.close();
+    }
+  });
+
+  test('no response headers within PROVIDER_TIMEOUT_MS is a 504', async () => {
+    openai.handler = () => undefined;
+    const res = await request(host.url).post('/v1/chat/completions').send(chat('gpt-4o'));
+    expect(res.status).toBe(504);
+    expectOpenAIError(res.body, 'upstream_timeout');
+  });
+
+  test("an upstream's own 4xx keeps its status and message", async () => {
+    openai.handler = (_request, res) =>
+      sendJson(res, 429, { error: { message: 'Rate limit reached', type: 'requests', code: 'rate_limit_exceeded' } }, { 'retry-after': '3', 'set-cookie': 'a=b', 'openai-organization': 'org-1' });
+    const res = await request(host.url).post('/v1/chat/completions').send(chat('gpt-4o'));
+    expect(res.status).toBe(429);
+    expect(res.body).toEqual({ error: { message: 'Rate limit reached', type: 'requests', code: 'rate_limit_exceeded' } });
+    expect(res.headers['retry-after']).toBe('3');
+    expect(res.headers['set-cookie']).toBeUndefined();
+    expect(res.headers['openai-organization']).toBeUndefined();
+  });
+
+  test('an upstream 5xx with a plain-text body keeps its status in the OpenAI shape', async () => {
+    local.handler = (_request, res) => {
+      res.writeHead(503, { 'content-type': 'text/plain' });
+      res.end('Loading model');
+    };
+    const res = await request(host.url).post('/v1/chat/completions').send(chat('gguf'));
+    expect(res.status).toBe(503);
+    expect(res.body.error.message).toBe('Loading model');
+  });
+});
+
+describe('headers and secrets', () => {
+  const CLIENT_SECRETS = {
+    authorization: 'Bearer host-user-token-abc',
+    cookie: 'session=host-cookie-xyz',
+    'x-api-key': 'host-api-key-123',
+    'proxy-authorization': 'Basic aG9zdDpwYXNz',
+    'x-session-token': 'host-session-token-456',
+  };
+
+  test.each([
+    ['openai', 'gpt-4o'],
+    ['openrouter', 'openrouter/x'],
+    ['local', 'gguf'],
+    ['anthropic', 'claude-sonnet-5-5'],
+  ])("the client's credentials never reach %s", async (kind, model) => {
+    const host = await startHost({ env: envFor({ openai, openrouter, local, anthropic }) });
+    try {
+      await request(host.url).post('/v1/chat/completions').set(CLIENT_SECRETS).send(chat(model));
+      const target = fakes().find((fake) => fake.kind === kind)!;
+      const sent = JSON.stringify(target.requests[0]!.headers);
+      for (const value of Object.values(CLIENT_SECRETS)) expect(sent).not.toContain(value.split(' ').pop());
+      expect(target.requests[0]!.headers.cookie).toBeUndefined();
+      if (kind === 'anthropic') expect(target.requests[0]!.headers['x-api-key']).toBe(KEYS.anthropic);
+      else if (kind === 'local') expect(target.requests[0]!.headers.authorization).toBeUndefined();
+      else expect(target.requests[0]!.headers.authorization).toBe(`Bearer ${KEYS[kind as 'openai' | 'openrouter']}`);
+    } finally {
+      await host.close();
+    }
+  });
+
+  test('a key echoed by an upstream error, whole or in pieces, never reaches the client', async () => {
+    const host = await startHost({ env: envFor({ openai }) });
+    openai.handler = (_request, res) =>
+      sendJson(
+        res,
+        401,
+        { error: { message: `Incorrect API key provided: ${KEYS.openai}. Also ...${KEYS.openai.slice(-14)}`, type: 'invalid_request_error', code: 'invalid_api_key' } },
+        { 'x-ratelimit-echo': KEYS.openai },
+      );
+    try {
+      const res = await request(host.url).post('/v1/chat/completions').send(chat('gpt-4o'));
+      expect(res.status).toBe(401);
+      const everything = JSON.stringify(res.headers) + res.text;
+      expect(everything).not.toContain(KEYS.openai.slice(-12));
+      expect(everything).not.toContain(KEYS.openai.slice(0, 12));
+      expect(res.body.error.message).toContain('[REDACTED]');
+    } finally {
+      await host.close();
+    }
+  });
+
+  test('scrubHeaders sees both directions, cannot see or remove the key', async () => {
+    const calls: Array<{ direction: string; provider: string; headers: Record<string, string> }> = [];
+    const host = await startHost({
+      env: envFor({ openai }),
+      scrubHeaders: (headers, context) => {
+        calls.push({ direction: context.direction, provider: context.provider, headers: { ...headers } });
+        if (context.direction === 'upstream') return { ...headers, 'x-team': 'blue', authorization: 'Bearer hijack' };
+        return { ...headers, 'x-served-by': 'router' };
+      },
+    });
+    try {
+      const res = await request(host.url).post('/v1/chat/completions').send(chat('gpt-4o'));
+      expect(res.headers['x-served-by']).toBe('router');
+      expect(openai.requests[0]!.headers['x-team']).toBe('blue');
+      expect(openai.requests[0]!.headers.authorization).toBe(`Bearer ${KEYS.openai}`);
+      expect(calls.map((call) => call.direction)).toEqual(['upstream', 'client']);
+      expect(JSON.stringify(calls)).not.toContain(KEYS.openai);
+      expect(calls[0]!.provider).toBe('openai');
+    } finally {
+      await host.close();
+    }
+  });
+});

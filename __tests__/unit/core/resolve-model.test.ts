@@ -1,0 +1,138 @@
+import { resolveConfig } from '../../../lib/config/resolve-config';
+import { resolveModel, type RoutingTable } from '../../../lib/routing/resolve-model';
+import { ProviderRouterError } from '../../../lib/errors';
+
+function tableFor(env: Record<string, string>, fallback: 'local' | 'next' = 'local'): RoutingTable {
+  const config = resolveConfig({ env, fallback, logger: { warn: () => 0, error: () => 0 } });
+  return { providers: config.providers, modelMap: config.modelMap, fallback: config.fallback };
+}
+
+function route(model: string, table: RoutingTable): string {
+  const decision = resolveModel(model, table);
+  return decision.kind === 'next' ? 'next()' : `${decision.provider.id}:${decision.upstreamModel}`;
+}
+
+const ALL_KEYS = { OPENAI_API_KEY: 'sk-a', OPENROUTER_API_KEY: 'sk-b', ANTHROPIC_API_KEY: 'sk-c' };
+
+describe('routing rules', () => {
+  test('a registered provider prefix routes there and strips only the prefix', () => {
+    const table = tableFor(ALL_KEYS);
+    expect(route('openrouter/anthropic/claude-3.5-sonnet', table)).toBe('openrouter:anthropic/claude-3.5-sonnet');
+    expect(route('anthropic/claude-sonnet-5-5', table)).toBe('anthropic:claude-sonnet-5-5');
+    expect(route('local/gpt-4o', table)).toBe('local:gpt-4o');
+  });
+
+  test('a prefix that is not a provider id is part of the model name', () => {
+    expect(route('meta-llama/llama-3.1-8b', tableFor(ALL_KEYS))).toBe('local:meta-llama/llama-3.1-8b');
+  });
+
+  test('PROVIDER_MODEL_MAP globs and aliases, first match wins', () => {
+    const table = tableFor({ ...ALL_KEYS, PROVIDER_MODEL_MAP: 'fast=openai:gpt-4o-mini, team-*=openrouter, team-x=anthropic' });
+    expect(route('fast', table)).toBe('openai:gpt-4o-mini');
+    expect(route('team-x', table)).toBe('openrouter:team-x');
+    expect(route('team-', table)).toBe('openrouter:team-');
+    expect(route('fastest', table)).toBe('local:fastest');
+  });
+
+  test('the model map wins over the built-in rules', () => {
+    const table = tableFor({ ...ALL_KEYS, PROVIDER_MODEL_MAP: 'claude-*=openrouter:anthropic/claude-sonnet-4.5' });
+    expect(route('claude-opus-4-8', table)).toBe('openrouter:anthropic/claude-sonnet-4.5');
+  });
+
+  test('built-in rules send claude-* to anthropic and gpt-*, o1*, o3*, o4*, chatgpt-* to openai when enabled', () => {
+    const table = tableFor(ALL_KEYS);
+    expect(route('claude-sonnet-5-5', table)).toBe('anthropic:claude-sonnet-5-5');
+    for (const model of ['gpt-4o', 'o1-mini', 'o3', 'o4-mini', 'chatgpt-4o-latest']) {
+      expect(route(model, table)).toBe(`openai:${model}`);
+    }
+  });
+
+  test('built-in rules skip providers without a key, so those models fall back to local', () => {
+    const table = tableFor({});
+    expect(route('claude-sonnet-5-5', table)).toBe('local:claude-sonnet-5-5');
+    expect(route('gpt-4o', table)).toBe('local:gpt-4o');
+  });
+
+  test("fallback 'next' hands unmatched models to the host", () => {
+    expect(route('qwen2.5', tableFor(ALL_KEYS, 'next'))).toBe('next()');
+  });
+
+  test('a prefix or map rule naming a provider without its key is refused, naming the variable', () => {
+    const table = tableFor({ PROVIDER_MODEL_MAP: 'smart=anthropic:claude-opus-5-5' });
+    for (const model of ['anthropic/claude-x', 'smart', 'openrouter/x']) {
+      let caught: unknown;
+      try {
+        resolveModel(model, table);
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught).toBeInstanceOf(ProviderRouterError);
+      expect((caught as ProviderRouterError).code).toBe('provider_not_configured');
+      expect((caught as ProviderRouterError).status).toBe(400);
+    }
+    expect(() => resolveModel('smart', table)).toThrow(/ANTHROPIC_API_KEY/);
+    expect(() => resolveModel('openrouter/x', table)).toThrow(/OPENROUTER_API_KEY/);
+  });
+
+  test('OPENAI_COMPATIBLE_PROVIDERS adds providers routable by prefix and map', () => {
+    const table = tableFor({
+      OPENAI_COMPATIBLE_PROVIDERS: 'groq,ollama',
+      GROQ_BASE_URL: 'https://api.groq.com/openai/v1',
+      GROQ_API_KEY: 'gsk-1',
+      OLLAMA_BASE_URL: 'http://127.0.0.1:11434/v1',
+      PROVIDER_MODEL_MAP: 'llama3*=ollama',
+    });
+    expect(route('groq/llama-3.3-70b', table)).toBe('groq:llama-3.3-70b');
+    expect(route('llama3.2', table)).toBe('ollama:llama3.2');
+    expect(table.providers.get('groq')?.baseUrl).toBe('https://api.groq.com/openai/v1');
+  });
+});
+
+describe('configuration', () => {
+  test('invalid values stop creation with one error naming every bad variable', () => {
+    let message = '';
+    try {
+      resolveConfig({
+        env: {
+          OPENAI_BASE_URL: 'ftp://example.com',
+          PROVIDER_TIMEOUT_MS: 'soon',
+          PROVIDER_MODEL_MAP: 'broken-rule',
+          OPENAI_COMPATIBLE_PROVIDERS: 'groq',
+        },
+      });
+    } catch (error) {
+      expect(error).toBeInstanceOf(ProviderRouterError);
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/OPENAI_BASE_URL: expected an http\(s\) URL/);
+    expect(message).toMatch(/PROVIDER_TIMEOUT_MS: expected a whole number of milliseconds/);
+    expect(message).toMatch(/PROVIDER_MODEL_MAP: rule "broken-rule"/);
+    expect(message).toMatch(/GROQ_BASE_URL: required/);
+  });
+
+  test('a key value is never echoed in a configuration error', () => {
+    expect(() => resolveConfig({ env: { OPENAI_API_KEY: 'sk-secret-value-123', PROVIDER_IDLE_TIMEOUT_MS: '-1' } })).toThrow(
+      expect.objectContaining({ message: expect.not.stringContaining('sk-secret-value-123') }),
+    );
+  });
+
+  test('empty variables mean unset and defaults apply', () => {
+    const config = resolveConfig({ env: { OPENAI_API_KEY: '', PROVIDER_TIMEOUT_MS: '' } });
+    expect(config.providers.get('openai')?.enabled).toBe(false);
+    expect(config.timeoutMs).toBe(60000);
+    expect(config.idleTimeoutMs).toBe(120000);
+    expect(config.maxBodyBytes).toBe(33554432);
+    expect(config.providers.get('local')?.baseUrl).toBe('http://127.0.0.1:9931/v1');
+    expect(config.providers.get('anthropic')?.baseUrl).toBe('https://api.anthropic.com/v1');
+  });
+
+  test('options given in code win over env', () => {
+    const config = resolveConfig({ env: { PROVIDER_TIMEOUT_MS: '5', PROVIDER_MODEL_MAP: 'a=local' }, timeoutMs: 99, modelMap: 'b=local' });
+    expect(config.timeoutMs).toBe(99);
+    expect(config.modelMap.map((rule) => rule.pattern)).toEqual(['b']);
+  });
+
+  test('a map rule naming an unknown provider is refused at creation', () => {
+    expect(() => resolveConfig({ env: { PROVIDER_MODEL_MAP: 'x=nowhere' } })).toThrow(/provider "nowhere", which is not registered/);
+  });
+});
