@@ -1,0 +1,33 @@
+/**
+ * An existing-style Express chat backend with the router mounted at /v1 and /api/v1.
+ * Run: npx ts-node examples/basic-host/server.ts (or build and run with node).
+ */
+import cors from 'cors';
+import express from 'express';
+import { createProviderRouter, type RequestEndEvent } from '../../lib';
+
+const app = express();
+app.use(cors());
+app.use(express.json({ limit: '200mb' }));
+
+const router = createProviderRouter();
+app.use('/v1', router);
+app.use('/api/v1', router);
+
+const recent: RequestEndEvent[] = [];
+router.telemetry.on('request.end', (event) => {
+  recent.push(event);
+  if (recent.length > 100) recent.shift();
+});
+app.get('/api/stats', (_req, res) => {
+  res.json(recent);
+});
+
+const port = Number(process.env.PORT ?? 3000);
+const server = app.listen(port, '127.0.0.1', () => {
+  console.log(`chat backend on http://127.0.0.1:${port}/v1`);
+});
+process.on('SIGTERM', () => {
+  server.close();
+  void router.close();
+});
