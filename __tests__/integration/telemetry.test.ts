@@ -1,0 +1,157 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import request from 'supertest';
+import type { RequestEndEvent, TelemetryEvent } from '../../lib';
+import { sendFrames, sendJson, startFakeUpstream, type FakeUpstream } from '../support/fake-upstream';
+import { sseFrames } from '../support/fixtures';
+import { envFor, KEYS, startHost, type Host } from '../support/host';
+import { postStream } from '../support/stream-client';
+
+let openai: FakeUpstream;
+let openrouter: FakeUpstream;
+let local: FakeUpstream;
+let anthropic: FakeUpstream;
+let host: Host;
+let events: TelemetryEvent[];
+let logFile: string;
+
+beforeAll(async () => {
+  [openai, openrouter, local, anthropic] = await Promise.all([
+    startFakeUpstream('openai'),
+    startFakeUpstream('openrouter'),
+    startFakeUpstream('local'),
+    startFakeUpstream('anthropic'),
+  ]);
+  logFile = join(mkdtempSync(join(tmpdir(), 'epr-log-')), 'conversations.jsonl');
+  host = await startHost({
+    env: { ...envFor({ openai, openrouter, local, anthropic }), PROVIDER_TIMEOUT_MS: '300', CONVERSATION_LOG_FILE: logFile },
+  });
+  host.router.telemetry.on('event', (event) => events.push(event));
+});
+beforeEach(() => {
+  events = [];
+});
+afterEach(() => [openai, openrouter, local, anthropic].forEach((fake) => fake.reset()));
+afterAll(async () => {
+  await host.close();
+  await Promise.all([openai, openrouter, local, anthropic].map((fake) => fake.close()));
+});
+
+const chat = (model: string, extra: Record<string, unknown> = {}) => ({ model, messages: [{ role: 'user', content: 'hi' }], ...extra });
+
+/** Waits until request.end has been emitted (it follows the response's last byte). */
+async function endEvent(): Promise<RequestEndEvent> {
+  for (let i = 0; i < 100 && !events.some((e) => e.type === 'request.end'); i++) await new Promise((r) => setTimeout(r, 5));
+  return events.find((e) => e.type === 'request.end') as RequestEndEvent;
+}
+
+describe.each([
+  ['openai', 'gpt-4o-mini', { stream: [9, 3, 12], json: [19, 10, 29] }],
+  ['openrouter', 'openrouter/meta-llama/llama-3.1-8b-instruct', { stream: [14, 3, 17], json: [19, 10, 29] }],
+  ['local', 'qwen2.5', { stream: [12, 3, 15], json: [19, 10, 29] }],
+  ['anthropic', 'claude-sonnet-5-5', { stream: [25, 15, 40], json: [-1, -1, -1] }],
+] as const)('%s', (provider, model, usage) => {
+  test.each([true, false])('stream=%s: request.start then one request.end with usage as the upstream reported', async (stream) => {
+    const res = await request(host.url).post('/v1/chat/completions').send(chat(model, { stream, stream_options: stream ? { include_usage: true } : undefined }));
+    expect(res.status).toBe(200);
+    const end = await endEvent();
+    expect(events.map((e) => e.type)).toEqual(['request.start', 'request.end']);
+    expect(events[0]).toEqual(expect.objectContaining({ provider, model, stream, endpoint: 'chat.completions', requestId: res.headers['x-request-id'] }));
+    expect(end).toEqual(expect.objectContaining({ provider, status: 200, outcome: 'ok', stream }));
+    expect(end.durationMs).toBeGreaterThanOrEqual(end.ttfbMs ?? 0);
+    const expected = stream ? usage.stream : usage.json;
+    if (expected[0] >= 0) {
+      expect(end.usage).toEqual({ promptTokens: expected[0], completionTokens: expected[1], totalTokens: expected[2] });
+    } else {
+      expect(end.usage?.completionTokens).toBeGreaterThan(0);
+    }
+    expect(end.finishReason).toBeTruthy();
+  });
+});
+
+test("OpenRouter's usage.cost is reported as costUsd", async () => {
+  await request(host.url).post('/v1/chat/completions').send(chat('openrouter/x', { stream: true }));
+  expect((await endEvent()).costUsd).toBe(0.00000043);
+});
+
+test('an upstream 500 ends with outcome error and its status', async () => {
+  openai.handler = (_r, res) => sendJson(res, 500, { error: { message: 'boom', type: 'server_error' } });
+  await request(host.url).post('/v1/chat/completions').send(chat('gpt-4o'));
+  expect(await endEvent()).toEqual(expect.objectContaining({ status: 500, outcome: 'error', error: { message: 'boom', type: 'server_error' } }));
+});
+
+test('a timeout ends with outcome error and 504', async () => {
+  openai.handler = () => undefined;
+  await request(host.url).post('/v1/chat/completions').send(chat('gpt-4o'));
+  expect(await endEvent()).toEqual(expect.objectContaining({ status: 504, outcome: 'error', ttfbMs: null }));
+});
+
+test('a client abort ends with outcome aborted and the status already sent', async () => {
+  openai.handler = (_r, res) => {
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    res.write(sseFrames('openai-chat-stream-usage.sse')[0]!);
+  };
+  const stream = await postStream(`${host.url}/v1/chat/completions`, chat('gpt-4o', { stream: true }));
+  await stream.waitFor((text) => text.includes('chunk'));
+  stream.abort();
+  expect(await endEvent()).toEqual(expect.objectContaining({ status: 200, outcome: 'aborted' }));
+});
+
+test('a mid-stream failure ends with outcome error', async () => {
+  openrouter.handler = (_r, res) => sendFrames(res, sseFrames('openrouter-midstream-error.sse'));
+  await request(host.url).post('/v1/chat/completions').send(chat('openrouter/x', { stream: true }));
+  expect(await endEvent()).toEqual(expect.objectContaining({ status: 200, outcome: 'error', error: expect.objectContaining({ message: 'Provider disconnected unexpectedly' }) }));
+});
+
+test('a listener that throws never breaks a response', async () => {
+  const errors: string[] = [];
+  const throwing = await startHost({ env: envFor({ openai }), logger: { warn: () => undefined, error: (message) => errors.push(message) } });
+  throwing.router.telemetry.on('request.start', () => {
+    throw new Error('listener bug');
+  });
+  throwing.router.telemetry.on('request.end', () => {
+    throw new Error('listener bug');
+  });
+  try {
+    const res = await request(throwing.url).post('/v1/chat/completions').send(chat('gpt-4o', { stream: true }));
+    expect(res.status).toBe(200);
+    expect(res.text).toContain('[DONE]');
+    expect(errors.length).toBe(2);
+  } finally {
+    await throwing.close();
+  }
+});
+
+test('requests rejected before routing emit no request events', async () => {
+  await request(host.url).post('/v1/chat/completions').send({ messages: [] });
+  await new Promise((r) => setTimeout(r, 20));
+  expect(events).toEqual([]);
+});
+
+test('the conversation log records provider, messages, the streamed text and usage, and no key', async () => {
+  openai.handler = (_r, res) => sendJson(res, 401, { error: { message: `bad key ${KEYS.openai}`, type: 'invalid_request_error' } });
+  await request(host.url).post('/v1/chat/completions').send(chat('gpt-4o', { messages: [{ role: 'user', content: `my key is ${KEYS.anthropic}` }] }));
+  await endEvent();
+  events = [];
+  await request(host.url).post('/v1/chat/completions').send(chat('claude-sonnet-5-5', { stream: true }));
+  await endEvent();
+  await new Promise((r) => setTimeout(r, 100));
+  const text = readFileSync(logFile, 'utf8');
+  const records = text.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+  const streamed = records.find((r) => r.provider === 'anthropic' && r.stream === true);
+  expect(streamed).toEqual(
+    expect.objectContaining({
+      model: 'claude-sonnet-5-5',
+      upstreamModel: 'claude-sonnet-5-5',
+      messages: [{ role: 'user', content: 'hi' }],
+      response: { text: 'Hello there!', toolCalls: [] },
+      usage: { promptTokens: 25, completionTokens: 15, totalTokens: 40 },
+      finishReason: 'end_turn',
+      status: 200,
+    }),
+  );
+  expect(text).not.toContain(KEYS.openai.slice(0, 12));
+  expect(text).not.toContain(KEYS.anthropic.slice(0, 12));
+  expect(JSON.stringify(events)).not.toContain(KEYS.openai.slice(0, 12));
+});
