@@ -30,3 +30,4 @@ export type {
   TokenUsage,
 } from './telemetry/events';
 export type { MergedModel } from './models/merge-models';
+export { instrumentOpenTelemetry, type SpanLike, type TracerLike } from './telemetry/open-telemetry';
