@@ -60,7 +60,13 @@ export function createProviderRouter(options: ProviderRouterOptions = {}): Provi
       : undefined;
   const conversationLogger: ConversationLogger | undefined = config.conversationLogger || fileLogger;
   const table: RoutingTable = { providers: config.providers, modelMap: config.modelMap, fallback: config.fallback };
-  const catalog = new ModelCatalog([...config.providers.values()], config.modelsTtlMs, telemetry, redactor, logger);
+  const catalog = new ModelCatalog(
+    [...config.providers.values()],
+    { ttlMs: config.modelsTtlMs, timeoutMs: config.modelListTimeoutMs, staticModels: config.staticModels },
+    telemetry,
+    redactor,
+    logger,
+  );
   const listModels = async (): Promise<MergedModel[]> => mergeModels(await catalog.lists(), table);
 
   const serveModels = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {

@@ -74,6 +74,11 @@ export interface ProviderRouterOptions {
   maxBodyBytes?: number;
   /** Wins over `PROVIDER_MODELS_TTL_MS`. */
   modelsTtlMs?: number;
+  /**
+   * How long `GET /models` waits for one provider's list before answering without it.
+   * @defaultValue 5000
+   */
+  modelListTimeoutMs?: number;
 }
 
 export type { IncomingHttpHeaders };

@@ -122,7 +122,7 @@ function defaultAnswer(kind: UpstreamKind, request: RecordedRequest, res: Server
     sendJson(res, 200, fixtureJson(MODELS_FIXTURE[kind]));
     return;
   }
-  if (kind === 'anthropic' || (kind === 'local' && path === '/v1/messages')) {
+  if (kind === 'anthropic' || (kind === 'local' && path.startsWith('/v1/messages'))) {
     if (path === '/v1/messages' && request.method === 'POST') return anthropicMessages(kind, request, res);
     if (path === '/v1/messages/count_tokens') return sendJson(res, 200, { input_tokens: 42 });
     return sendJson(res, 404, { type: 'error', error: { type: 'not_found_error', message: `no route ${path}` } });

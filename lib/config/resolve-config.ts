@@ -3,7 +3,7 @@ import { ProviderRouterError } from '../errors';
 import { createBuiltInProviders } from '../providers/built-in-providers';
 import type { ProviderAdapter } from '../providers/provider-adapter';
 import { parseModelMap, type ModelMapRule } from './model-map';
-import { readEnv, type RouterEnv } from './read-env';
+import { envPrefix, readEnv, type RouterEnv } from './read-env';
 
 /** Everything a request needs, resolved once at creation. */
 export interface ResolvedConfig {
@@ -18,6 +18,9 @@ export interface ResolvedConfig {
   idleTimeoutMs: number;
   maxBodyBytes: number;
   modelsTtlMs: number;
+  modelListTimeoutMs: number;
+  /** Fixed model lists from `<ID>_MODELS`, replacing the provider's remote list. */
+  staticModels: ReadonlyMap<string, string[]>;
   anthropicMaxTokens: number;
   /** API version 2026-10-21 rejects temperature, top_p and top_k. */
   omitSamplingParameters: boolean;
@@ -59,10 +62,21 @@ export function resolveConfig(options: ProviderRouterOptions = {}): ResolvedConf
     idleTimeoutMs: positive('idleTimeoutMs', options.idleTimeoutMs) ?? env.PROVIDER_IDLE_TIMEOUT_MS,
     maxBodyBytes: positive('maxBodyBytes', options.maxBodyBytes) ?? env.PROVIDER_MAX_BODY_BYTES,
     modelsTtlMs: positive('modelsTtlMs', options.modelsTtlMs) ?? env.PROVIDER_MODELS_TTL_MS,
+    modelListTimeoutMs: positive('modelListTimeoutMs', options.modelListTimeoutMs) ?? 5_000,
+    staticModels: readStaticModels(options.env ?? process.env, [...providers.keys()]),
     anthropicMaxTokens: env.ANTHROPIC_MAX_TOKENS,
     omitSamplingParameters: env.ANTHROPIC_VERSION >= '2026-10-21',
     secrets: [...new Set(secrets.filter((secret) => secret && secret.length >= 4))],
   };
+}
+
+function readStaticModels(env: Record<string, string | undefined>, ids: string[]): Map<string, string[]> {
+  const lists = new Map<string, string[]>();
+  for (const id of ids) {
+    const text = env[`${envPrefix(id)}_MODELS`]?.trim();
+    if (text) lists.set(id, text.split(',').map((model) => model.trim()).filter(Boolean));
+  }
+  return lists;
 }
 
 function parseCodeModelMap(text: string): ModelMapRule[] {

@@ -4,8 +4,14 @@ import type { ProviderAdapter, ProviderModel } from '../providers/provider-adapt
 import type { RouterTelemetry } from '../telemetry/emitter';
 import { fetchJson } from './fetch-json';
 
-/** How long one provider's list may take before the merged list is served without it. */
-export const MODEL_LIST_TIMEOUT_MS = 5_000;
+/** How the catalog caches and waits. */
+export interface CatalogSettings {
+  ttlMs: number;
+  /** How long one provider's list may take before the merged list is served without it. */
+  timeoutMs: number;
+  /** Fixed lists by provider id, served instead of asking the provider. */
+  staticModels: ReadonlyMap<string, string[]>;
+}
 
 interface CacheEntry {
   models: ProviderModel[] | undefined;
@@ -20,7 +26,7 @@ export class ModelCatalog {
 
   constructor(
     private readonly providers: readonly ProviderAdapter[],
-    private readonly ttlMs: number,
+    private readonly settings: CatalogSettings,
     private readonly telemetry: RouterTelemetry,
     private readonly redactor: Redactor,
     private readonly logger: RouterLogger | undefined,
@@ -28,8 +34,14 @@ export class ModelCatalog {
 
   /** The lists of every provider that answered in time (stale lists when a refresh failed). */
   async lists(): Promise<Array<{ provider: ProviderAdapter; models: ProviderModel[] }>> {
-    const listed = this.providers.filter((provider) => provider.enabled && provider.listModels);
-    const results = await Promise.all(listed.map((provider) => this.#listOf(provider)));
+    const { staticModels } = this.settings;
+    const listed = this.providers.filter((provider) => provider.enabled && (provider.listModels || staticModels.has(provider.id)));
+    const results = await Promise.all(
+      listed.map((provider) => {
+        const fixed = staticModels.get(provider.id);
+        return fixed ? fixed.map((id) => ({ id, owned_by: provider.id })) : this.#listOf(provider);
+      }),
+    );
     return listed.map((provider, index) => ({ provider, models: results[index] ?? [] }));
   }
 
@@ -41,14 +53,14 @@ export class ModelCatalog {
   async #listOf(provider: ProviderAdapter): Promise<ProviderModel[] | undefined> {
     const entry = this.#cache.get(provider.id) ?? { models: undefined, fetchedAt: 0, inflight: undefined };
     this.#cache.set(provider.id, entry);
-    if (entry.models && Date.now() - entry.fetchedAt < this.ttlMs) return entry.models;
+    if (entry.models && Date.now() - entry.fetchedAt < this.settings.ttlMs) return entry.models;
     entry.inflight ??= this.#refresh(provider, entry);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<undefined>((resolve) => {
       timer = setTimeout(() => {
-        this.#report(provider, `no model list within ${MODEL_LIST_TIMEOUT_MS} ms`);
+        this.#report(provider, `no model list within ${this.settings.timeoutMs} ms`);
         resolve(undefined);
-      }, MODEL_LIST_TIMEOUT_MS);
+      }, this.settings.timeoutMs);
       timer.unref();
     });
     try {

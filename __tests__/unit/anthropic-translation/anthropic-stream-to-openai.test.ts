@@ -43,7 +43,7 @@ function chunkOf(id: string, delta: object, finishReason: string | null = null) 
     object: 'chat.completion.chunk',
     created: expect.any(Number),
     model: 'claude-sonnet-5-5',
-    choices: [{ index: 0, delta, finish_reason: finishReason }],
+    choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
   };
 }
 

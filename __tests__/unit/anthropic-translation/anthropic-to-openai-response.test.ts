@@ -33,6 +33,7 @@ describe('toChatCompletion', () => {
           message: {
             role: 'assistant',
             content: "I'll check the current weather in San Francisco for you.",
+            refusal: null,
             tool_calls: [
               {
                 id: 'toolu_01A09q90qw90lq917835lq9',

@@ -36,7 +36,7 @@ export function createAnthropicToOpenAIStream(options: AnthropicToOpenAIStreamOp
       object: 'chat.completion.chunk',
       created,
       model,
-      choices: [{ index: 0, delta, finish_reason: finishReason }],
+      choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
     } satisfies ChatCompletionChunk);
 
   const fail = (message: string, type: string): string => {

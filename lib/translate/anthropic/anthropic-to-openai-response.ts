@@ -31,7 +31,7 @@ export function toChatCompletion(message: AnthropicMessage): ChatCompletion {
     choices: [
       {
         index: 0,
-        message: { role: 'assistant', content, ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}) },
+        message: { role: 'assistant', content, refusal: null, ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}) },
         finish_reason: mapAnthropicStopReason(message.stop_reason),
         logprobs: null,
       },
