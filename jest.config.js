@@ -3,6 +3,8 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/__tests__'],
   testMatch: ['**/*.test.ts'],
+  // Load, browser and packaging suites have their own commands (see package.json scripts).
+  testPathIgnorePatterns: ['/node_modules/', '/__tests__/load/', '/__tests__/e2e/', '/__tests__/consumers/'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
   testTimeout: 15000,
 };
