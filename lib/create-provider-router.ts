@@ -104,6 +104,7 @@ export function createProviderRouter(options: ProviderRouterOptions = {}): Provi
           query,
           anthropicMaxTokens: config.anthropicMaxTokens,
           omitSamplingParameters: config.omitSamplingParameters,
+          requestStreamUsage: config.requestStreamUsage,
         });
       } catch (error) {
         sendRouterError(res, clientDialect, error);

@@ -72,6 +72,13 @@ export interface ProviderRouterOptions {
   idleTimeoutMs?: number;
   /** Wins over `PROVIDER_MAX_BODY_BYTES`. */
   maxBodyBytes?: number;
+  /**
+   * Adds `stream_options.include_usage` to streamed chat completions for OpenAI-compatible
+   * providers when the client did not ask for usage, and leaves the extra usage chunk out of the
+   * client's stream, so that telemetry always has token counts.
+   * @defaultValue true
+   */
+  requestStreamUsage?: boolean;
   /** Wins over `PROVIDER_MODELS_TTL_MS`. */
   modelsTtlMs?: number;
   /**

@@ -89,7 +89,9 @@ describe.each([5, 4] as const)('on Express %i', (expressVersion) => {
   });
 
   test('streams the upstream SSE bytes with the stream headers', async () => {
-    const res = await request(host.url).post('/v1/chat/completions').send(chat('openrouter/x', { stream: true }));
+    const res = await request(host.url)
+      .post('/v1/chat/completions')
+      .send(chat('openrouter/x', { stream: true, stream_options: { include_usage: true } }));
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toMatch(/^text\/event-stream/);
     expect(res.headers['cache-control']).toBe('no-cache, no-transform');
@@ -116,11 +118,40 @@ describe('streaming', () => {
         res.end();
       });
     };
-    const stream = await postStream(`${host.url}/v1/chat/completions`, chat('gpt-4o-mini', { stream: true }));
+    const stream = await postStream(
+      `${host.url}/v1/chat/completions`,
+      chat('gpt-4o-mini', { stream: true, stream_options: { include_usage: true } }),
+    );
     const early = await stream.waitFor((text) => text.includes('"Hello"'));
     expect(early).not.toContain('[DONE]');
     release.open();
     expect(await stream.ended).toBe(fixtureText('openai-chat-stream-usage.sse'));
+  });
+
+  test("asks for usage on the client's behalf and keeps the extra usage chunk from it", async () => {
+    const stream = await postStream(`${host.url}/v1/chat/completions`, chat('gpt-4o-mini', { stream: true }));
+    const text = await stream.ended;
+    expect(openai.requests[0]!.body?.stream_options).toEqual({ include_usage: true });
+    const payloads = dataPayloads(text) as Array<{ choices?: unknown[] }>;
+    expect(payloads.at(-1)).toBe('[DONE]');
+    expect(payloads.filter((p) => typeof p === 'object' && p.choices?.length === 0)).toEqual([]);
+    expect(payloads.filter((p) => typeof p === 'object')).toHaveLength(4);
+  });
+
+  test('keeps OpenRouter keep-alive comments when it asked for usage itself', async () => {
+    const stream = await postStream(`${host.url}/v1/chat/completions`, chat('openrouter/x', { stream: true }));
+    expect(await stream.ended).toMatch(/^: OPENROUTER PROCESSING\n\n: OPENROUTER PROCESSING\n\n/);
+  });
+
+  test('with requestStreamUsage false the request and stream pass unchanged', async () => {
+    const plain = await startHost({ env: envFor({ openai }), requestStreamUsage: false });
+    try {
+      const stream = await postStream(`${plain.url}/v1/chat/completions`, chat('gpt-4o-mini', { stream: true }));
+      expect(await stream.ended).toBe(fixtureText('openai-chat-stream-usage.sse'));
+      expect(openai.requests[0]!.body?.stream_options).toBeUndefined();
+    } finally {
+      await plain.close();
+    }
   });
 
   test('keeps a multi-byte character split across two upstream writes intact', async () => {

@@ -8,6 +8,7 @@ import { toAnthropicRequest } from '../translate/anthropic/openai-to-anthropic-r
 import { toAnthropicMessage } from '../translate/messages/chat-completion-to-message';
 import { createChatToMessagesStream } from '../translate/messages/chat-stream-to-messages';
 import { toChatCompletionRequest } from '../translate/messages/messages-to-chat-request';
+import { createUsageHidingStream } from '../stream/usage-hiding-stream';
 import type { StreamTranslator } from '../translate/types';
 import type { AnthropicMessage, AnthropicMessagesRequest } from '../wire/anthropic';
 import type { ChatCompletion, ChatCompletionRequest } from '../wire/openai';
@@ -31,6 +32,12 @@ export interface ExchangePlan {
   translation: ResponseTranslation | undefined;
 }
 
+/** Passes a stream through, leaving out the usage chunk the router asked for. */
+const HIDE_REQUESTED_USAGE: ResponseTranslation = {
+  json: (answer) => answer,
+  stream: createUsageHidingStream,
+};
+
 /** What a plan is made from. */
 export interface PlanInput {
   endpoint: Endpoint;
@@ -42,6 +49,8 @@ export interface PlanInput {
   query: string;
   anthropicMaxTokens: number;
   omitSamplingParameters: boolean;
+  /** Ask OpenAI-compatible upstreams for usage in streams the client asked none for. */
+  requestStreamUsage: boolean;
 }
 
 const OPENAI_PATHS: Partial<Record<Endpoint, string>> = {
@@ -71,6 +80,16 @@ export function planExchange(input: PlanInput): ExchangePlan {
   if (input.clientDialect === 'openai') {
     const path = OPENAI_PATHS[endpoint]!;
     if (provider.dialect === 'openai') {
+      if (input.requestStreamUsage && endpoint === 'chat.completions' && wantsStreamWithoutUsage(body)) {
+        const streamOptions = isRecord(body.stream_options) ? body.stream_options : {};
+        return {
+          upstreamPath: path,
+          upstreamBody: { ...withModel, stream_options: { ...streamOptions, include_usage: true } },
+          upstreamDialect: 'openai',
+          forwardHeaders: [],
+          translation: HIDE_REQUESTED_USAGE,
+        };
+      }
       return { upstreamPath: path, upstreamBody: withModel, upstreamDialect: 'openai', forwardHeaders: [], translation: undefined };
     }
     if (endpoint !== 'chat.completions') {
@@ -126,4 +145,13 @@ export function planExchange(input: PlanInput): ExchangePlan {
       stream: () => createChatToMessagesStream({ model }),
     },
   };
+}
+
+function wantsStreamWithoutUsage(body: Record<string, unknown>): boolean {
+  if (body.stream !== true) return false;
+  return !(isRecord(body.stream_options) && body.stream_options.include_usage === true);
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

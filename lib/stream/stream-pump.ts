@@ -25,6 +25,9 @@ export interface StreamPumpInput {
   onEnd(ending: StreamEnding): void;
 }
 
+/** An upstream event larger than this ends the stream: a broken or hostile upstream. */
+const MAX_EVENT_BYTES = 16 * 1024 * 1024;
+
 /** The mid-stream error frame in the client's dialect. */
 export function errorFrame(dialect: ClientDialect, message: string, type: string): string {
   return dialect === 'anthropic' ? anthropicErrorFrame(message, type) : openAIErrorFrame(message, type);
@@ -41,11 +44,19 @@ export function pumpStream(input: StreamPumpInput): void {
   const { upstream, res, observer, translator, redactor } = input;
   const decoder = new TextDecoder('utf-8');
   let translated = '';
+  let parserError: string | undefined;
   const parser = createParser({
     onEvent(event) {
       observer.event(event.data, event.event);
       if (translator) translated += translator.push({ event: event.event, data: event.data });
     },
+    onComment(comment) {
+      if (translator?.comment) translated += translator.comment(comment);
+    },
+    onError(error) {
+      if (error.type === 'max-buffer-size-exceeded') parserError = error.message;
+    },
+    maxBufferSize: MAX_EVENT_BYTES,
   });
   let finished = false;
 
@@ -84,7 +95,11 @@ export function pumpStream(input: StreamPumpInput): void {
     idleTimer.refresh();
     const text = decoder.decode(chunk, { stream: true });
     const errorBefore = observer.summary.error;
-    parser.feed(text);
+    if (parserError === undefined) parser.feed(text);
+    if (parserError !== undefined) {
+      fail(`The upstream sent an event larger than ${MAX_EVENT_BYTES} bytes`, 'upstream_error');
+      return;
+    }
     if (translator) {
       write(translated);
       translated = '';

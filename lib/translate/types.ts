@@ -24,4 +24,6 @@ export interface StreamTranslator {
    * already carries the client-dialect error frame, and the core ends the stream after it.
    */
   readonly error: { message: string; type: string } | undefined;
+  /** Text to write for an SSE comment line (keep-alive); comments are dropped when absent. */
+  comment?(text: string): string;
 }
