@@ -212,6 +212,14 @@ describe('streaming', () => {
     expect(routerFrame?.error?.message).toBe('Provider disconnected unexpectedly');
   });
 
+  test("passes an Anthropic-dialect upstream's error event through once on /messages", async () => {
+    local.handler = (_request, res) => sendFrames(res, sseFrames('anthropic-messages-stream-error.sse'));
+    const stream = await postStream(`${host.url}/v1/messages`, { model: 'gguf', max_tokens: 10, stream: true, messages: [{ role: 'user', content: 'hi' }] });
+    const text = await stream.ended;
+    expect(text.match(/event: error/g)).toHaveLength(1);
+    expect(text).toContain('"overloaded_error"');
+  });
+
   test('a client hang-up aborts the upstream request at once', async () => {
     openai.handler = (_request, res) => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });

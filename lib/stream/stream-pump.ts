@@ -65,8 +65,10 @@ export function pumpStream(input: StreamPumpInput): void {
     finished = true;
     clearTimeout(idleTimer);
     upstream.off('data', onData);
-    if (frame && !res.writableEnded) res.write(frame);
-    res.end();
+    if (!res.destroyed) {
+      if (frame && !res.writableEnded) res.write(frame);
+      res.end();
+    }
     // After a clean terminator the rest of the body is drained so the socket can be reused.
     if (ending.outcome === 'ok') upstream.resume();
     else if (!upstream.complete) upstream.destroy();
@@ -83,7 +85,7 @@ export function pumpStream(input: StreamPumpInput): void {
   }, input.idleTimeoutMs);
 
   const write = (text: string): void => {
-    if (text === '' || res.writableEnded) return;
+    if (text === '' || res.writableEnded || res.destroyed) return;
     const safe = redactor.containsSecret(text) ? redactor.redact(text) : text;
     if (!res.write(safe)) {
       upstream.pause();
@@ -109,10 +111,12 @@ export function pumpStream(input: StreamPumpInput): void {
     }
     const streamError = observer.summary.error;
     if (streamError && streamError !== errorBefore) {
-      // A provider's in-stream error passes through, then the router's own frame: clients built
-      // for OpenAI read only a frame without `choices` as an error.
       write(redactor.redact(text));
-      fail(streamError.message, streamError.type);
+      // Anthropic's `event: error` is already the frame its clients read. A chat-completions
+      // provider's error sits beside `choices`; clients built for OpenAI read only a frame without
+      // `choices` as an error, so the router's own frame follows.
+      if (input.clientDialect === 'anthropic') finish({ outcome: 'error', error: { ...streamError, message: redactor.redact(streamError.message) } });
+      else fail(streamError.message, streamError.type);
       return;
     }
     write(text);
