@@ -1,23 +1,16 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { resolveConfig } from './config/resolve-config';
 import { ProviderRouterError } from './errors';
-import { planExchange } from './exchange/plan-exchange';
-import { runExchange } from './exchange/run-exchange';
-import type { ClientDialect } from './http/error-body';
-import { readJsonBody, type BodyCarrier } from './http/read-body';
+import { serveEndpoint } from './exchange/serve-endpoint';
 import { createRedactor } from './http/redactor';
-import { requestIdOf } from './http/request-id';
-import { sendRouterError } from './http/send-error';
 import { mergeModels, toAnthropicModelList, type MergedModel } from './models/merge-models';
 import { ModelCatalog } from './models/model-catalog';
 import type { ConversationLogger, ProviderRouterOptions } from './options';
 import { createUpstreamTransport } from './proxy/upstream-transport';
 import { matchRoute } from './routing/match-route';
-import { resolveModel, type RoutingTable } from './routing/resolve-model';
+import type { RoutingTable } from './routing/resolve-model';
 import { RouterTelemetry } from './telemetry/emitter';
-import type { Endpoint } from './telemetry/events';
 import { createConversationFileLogger, createDefaultLogger } from './telemetry/loggers';
-import { RequestRecorder } from './telemetry/request-recorder';
 
 /** The middleware `createProviderRouter()` returns, with its telemetry and model list. */
 export interface ProviderRouter {
@@ -69,58 +62,13 @@ export function createProviderRouter(options: ProviderRouterOptions = {}): Provi
   );
   const listModels = async (): Promise<MergedModel[]> => mergeModels(await catalog.lists(), table);
 
+  const endpointDeps = { config, table, transport, redactor, telemetry, conversationLogger };
+
   const serveModels = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const models = await listModels();
     const body = req.headers['anthropic-version'] ? toAnthropicModelList(models) : { object: 'list', data: models };
     res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
     res.end(req.method === 'HEAD' ? undefined : JSON.stringify(body));
-  };
-
-  const serveEndpoint = async (req: BodyCarrier, res: ServerResponse, next: () => void, endpoint: Endpoint, query: string): Promise<void> => {
-    const clientDialect: ClientDialect = endpoint.startsWith('messages') ? 'anthropic' : 'openai';
-    try {
-      const body = await readJsonBody(req, config.maxBodyBytes);
-      const model = modelOf(body);
-      const decision = resolveModel(model, table);
-      if (decision.kind === 'next') {
-        next();
-        return;
-      }
-      const { provider, upstreamModel } = decision;
-      const requestId = requestIdOf(req);
-      const recorder = new RequestRecorder(
-        { provider: provider.id, requestId, model, upstreamModel, endpoint, stream: body.stream === true },
-        clientDialect === 'anthropic' ? { system: body.system, messages: body.messages } : (body.messages ?? body.prompt ?? body.input),
-        { telemetry, conversationLogger, redactor },
-      );
-      let plan;
-      try {
-        plan = planExchange({
-          endpoint,
-          clientDialect,
-          provider,
-          upstreamModel,
-          body,
-          query,
-          anthropicMaxTokens: config.anthropicMaxTokens,
-          omitSamplingParameters: config.omitSamplingParameters,
-          requestStreamUsage: config.requestStreamUsage,
-        });
-      } catch (error) {
-        sendRouterError(res, clientDialect, error);
-        const known = error instanceof ProviderRouterError ? error : undefined;
-        recorder.end({
-          status: known?.status ?? 500,
-          outcome: 'error',
-          summary: undefined,
-          error: { message: known?.message ?? 'The router failed to handle the request', type: known?.type ?? 'server_error' },
-        });
-        return;
-      }
-      runExchange({ req, res, requestId, clientDialect, provider, plan, recorder }, { config, transport, redactor });
-    } catch (error) {
-      sendRouterError(res, clientDialect, error);
-    }
   };
 
   const middleware = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void): void => {
@@ -129,7 +77,8 @@ export function createProviderRouter(options: ProviderRouterOptions = {}): Provi
       next();
       return;
     }
-    const done = route.kind === 'models' ? serveModels(req, res) : serveEndpoint(req, res, next, route.endpoint, route.query);
+    const done =
+      route.kind === 'models' ? serveModels(req, res) : serveEndpoint(req, res, next, route.endpoint, route.query, endpointDeps);
     done.catch((error: unknown) => next(error));
   };
 
@@ -142,17 +91,6 @@ export function createProviderRouter(options: ProviderRouterOptions = {}): Provi
       if (fileLogger) await closeLogger(fileLogger);
     },
   });
-}
-
-function modelOf(body: Record<string, unknown>): string {
-  const model = body.model;
-  if (typeof model !== 'string' || model.trim() === '') {
-    throw new ProviderRouterError('invalid_model', 'The request needs a "model" string, such as "gpt-4o-mini" or "anthropic/claude-sonnet-4-5"', 400);
-  }
-  if (model.length > 256 || /[\u0000-\u001f\u007f]/.test(model)) {
-    throw new ProviderRouterError('invalid_model', '"model" must be at most 256 characters without control characters', 400);
-  }
-  return model;
 }
 
 function isRequestLike(value: unknown): boolean {

@@ -8,9 +8,7 @@ import { errorBodyFor, type ClientDialect } from './error-body';
  */
 export function sendRouterError(res: ServerResponse, dialect: ClientDialect, error: unknown): void {
   const known =
-    error instanceof ProviderRouterError
-      ? error
-      : new ProviderRouterError('upstream_error', 'The router failed to handle the request', 500, 'server_error');
+    error instanceof ProviderRouterError ? error : new ProviderRouterError('upstream_error', 'The router failed to handle the request', 500, 'server_error');
   if (res.headersSent) {
     res.destroy();
     return;

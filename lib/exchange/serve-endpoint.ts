@@ -1,0 +1,96 @@
+import type { ServerResponse } from 'node:http';
+import type { ResolvedConfig } from '../config/resolve-config';
+import { ProviderRouterError } from '../errors';
+import type { ClientDialect } from '../http/error-body';
+import { readJsonBody, type BodyCarrier } from '../http/read-body';
+import type { Redactor } from '../http/redactor';
+import { requestIdOf } from '../http/request-id';
+import { sendRouterError } from '../http/send-error';
+import type { ConversationLogger } from '../options';
+import type { UpstreamTransport } from '../proxy/upstream-transport';
+import { resolveModel, type RoutingTable } from '../routing/resolve-model';
+import type { RouterTelemetry } from '../telemetry/emitter';
+import type { Endpoint } from '../telemetry/events';
+import { RequestRecorder } from '../telemetry/request-recorder';
+import { planExchange, type ExchangePlan } from './plan-exchange';
+import { runExchange } from './run-exchange';
+
+/** What serving an endpoint needs, built once at creation. */
+export interface EndpointDependencies {
+  config: ResolvedConfig;
+  table: RoutingTable;
+  transport: UpstreamTransport;
+  redactor: Redactor;
+  telemetry: RouterTelemetry;
+  conversationLogger: ConversationLogger | undefined;
+}
+
+/**
+ * Serves one request to a model endpoint: reads and checks the body, routes it by `model`, plans
+ * the exchange and runs it. Errors before anything goes upstream are answered here, in the
+ * client's dialect.
+ */
+export async function serveEndpoint(
+  req: BodyCarrier,
+  res: ServerResponse,
+  next: () => void,
+  endpoint: Endpoint,
+  query: string,
+  deps: EndpointDependencies,
+): Promise<void> {
+  const clientDialect: ClientDialect = endpoint.startsWith('messages') ? 'anthropic' : 'openai';
+  const { config } = deps;
+  try {
+    const body = await readJsonBody(req, config.maxBodyBytes);
+    const model = modelOf(body);
+    const decision = resolveModel(model, deps.table);
+    if (decision.kind === 'next') {
+      next();
+      return;
+    }
+    const { provider, upstreamModel } = decision;
+    const requestId = requestIdOf(req);
+    const recorder = new RequestRecorder(
+      { provider: provider.id, requestId, model, upstreamModel, endpoint, stream: body.stream === true },
+      clientDialect === 'anthropic' ? { system: body.system, messages: body.messages } : (body.messages ?? body.prompt ?? body.input),
+      deps,
+    );
+    let plan: ExchangePlan;
+    try {
+      plan = planExchange({
+        endpoint,
+        clientDialect,
+        provider,
+        upstreamModel,
+        body,
+        query,
+        anthropicMaxTokens: config.anthropicMaxTokens,
+        omitSamplingParameters: config.omitSamplingParameters,
+        requestStreamUsage: config.requestStreamUsage,
+      });
+    } catch (error) {
+      const known = error instanceof ProviderRouterError ? error : routerFailure();
+      sendRouterError(res, clientDialect, known);
+      recorder.end({ status: known.status, outcome: 'error', summary: undefined, error: { message: known.message, type: known.type } });
+      return;
+    }
+    runExchange({ req, res, requestId, clientDialect, provider, plan, recorder }, deps);
+  } catch (error) {
+    sendRouterError(res, clientDialect, error);
+  }
+}
+
+function routerFailure(): ProviderRouterError {
+  return new ProviderRouterError('upstream_error', 'The router failed to handle the request', 500, 'server_error');
+}
+
+function modelOf(body: Record<string, unknown>): string {
+  const model = body.model;
+  if (typeof model !== 'string' || model.trim() === '') {
+    throw new ProviderRouterError('invalid_model', 'The request needs a "model" string, such as "gpt-4o-mini" or "anthropic/claude-sonnet-4-5"', 400);
+  }
+  if (model.length > 256 || /[\u0000-\u001f\u007f]/.test(model)) {
+    throw new ProviderRouterError('invalid_model', '"model" must be at most 256 characters without control characters', 400);
+  }
+  return model;
+}
