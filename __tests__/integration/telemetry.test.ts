@@ -70,6 +70,20 @@ describe.each([
   });
 });
 
+test.each([
+  ['anthropic', 'claude-sonnet-5-5', { promptTokens: 25, completionTokens: 15, totalTokens: 40 }],
+  ['openai', 'gpt-4o-mini', { promptTokens: 9, completionTokens: 3, totalTokens: 12 }],
+  ['local', 'some-gguf', { promptTokens: 25, completionTokens: 15, totalTokens: 40 }],
+])('a streamed /messages request to %s is reported with endpoint messages and its usage', async (provider, model, usage) => {
+  if (provider === 'local') local.handler = (_r, res) => sendFrames(res, sseFrames('anthropic-messages-stream-text.sse'));
+  const res = await request(host.url)
+    .post('/v1/messages')
+    .send({ model, max_tokens: 100, stream: true, messages: [{ role: 'user', content: 'hi' }] });
+  expect(res.status).toBe(200);
+  const end = await endEvent();
+  expect(end).toEqual(expect.objectContaining({ provider, endpoint: 'messages', stream: true, outcome: 'ok', usage }));
+});
+
 test("OpenRouter's usage.cost is reported as costUsd", async () => {
   await request(host.url).post('/v1/chat/completions').send(chat('openrouter/x', { stream: true }));
   expect((await endEvent()).costUsd).toBe(0.00000043);
