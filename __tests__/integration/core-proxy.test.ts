@@ -1,7 +1,7 @@
 import http from 'node:http';
 import compression from 'compression';
 import request from 'supertest';
-import { fixtureText, sendFrames, sendJson, startFakeUpstream, type FakeUpstream } from '../support/fake-upstream';
+import { fixtureText, sendFrames, sendJson, startFakeUpstreams, chatBody, type FakeUpstream } from '../support/fake-upstream';
 import { sseFrames } from '../support/fixtures';
 import { envFor, KEYS, startHost, type Host } from '../support/host';
 import { dataPayloads, postStream } from '../support/stream-client';
@@ -13,19 +13,14 @@ let anthropic: FakeUpstream;
 const fakes = (): FakeUpstream[] => [openai, openrouter, local, anthropic];
 
 beforeAll(async () => {
-  [openai, openrouter, local, anthropic] = await Promise.all([
-    startFakeUpstream('openai'),
-    startFakeUpstream('openrouter'),
-    startFakeUpstream('local'),
-    startFakeUpstream('anthropic'),
-  ]);
+  [openai, openrouter, local, anthropic] = await startFakeUpstreams('openai', 'openrouter', 'local', 'anthropic');
 });
 afterEach(() => fakes().forEach((fake) => fake.reset()));
 afterAll(async () => {
   await Promise.all(fakes().map((fake) => fake.close()));
 });
 
-const chat = (model: string, extra: Record<string, unknown> = {}) => ({ model, messages: [{ role: 'user', content: 'hi' }], ...extra });
+const chat = chatBody;
 
 /** A promise the test resolves to let a held upstream go on. */
 function gate(): { open: () => void; opened: Promise<void> } {

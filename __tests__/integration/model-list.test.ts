@@ -1,6 +1,6 @@
 import request from 'supertest';
 import type { TelemetryEvent } from '../../lib';
-import { sendJson, startFakeUpstream, type FakeUpstream } from '../support/fake-upstream';
+import { sendJson, startFakeUpstreams, type FakeUpstream } from '../support/fake-upstream';
 import { fixtureJson } from '../support/fixtures';
 import { envFor, KEYS, startHost, type Host } from '../support/host';
 
@@ -11,12 +11,7 @@ let anthropic: FakeUpstream;
 const all = (): FakeUpstream[] => [openai, openrouter, local, anthropic];
 
 beforeAll(async () => {
-  [openai, openrouter, local, anthropic] = await Promise.all([
-    startFakeUpstream('openai'),
-    startFakeUpstream('openrouter'),
-    startFakeUpstream('local'),
-    startFakeUpstream('anthropic'),
-  ]);
+  [openai, openrouter, local, anthropic] = await startFakeUpstreams('openai', 'openrouter', 'local', 'anthropic');
 });
 afterEach(() => all().forEach((fake) => fake.reset()));
 afterAll(() => Promise.all(all().map((fake) => fake.close())));

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import request from 'supertest';
 import { createOpenAICompatibleProvider, defineProvider } from '../../lib';
-import { startFakeUpstream, type FakeUpstream } from '../support/fake-upstream';
+import { startFakeUpstreams, chatBody, type FakeUpstream } from '../support/fake-upstream';
 import { envFor, KEYS, startHost } from '../support/host';
 
 let openai: FakeUpstream;
@@ -10,17 +10,12 @@ let local: FakeUpstream;
 let openrouter: FakeUpstream;
 
 beforeAll(async () => {
-  [openai, groq, local, openrouter] = await Promise.all([
-    startFakeUpstream('openai'),
-    startFakeUpstream('openai'),
-    startFakeUpstream('local'),
-    startFakeUpstream('openrouter'),
-  ]);
+  [openai, groq, local, openrouter] = await startFakeUpstreams('openai', 'openai', 'local', 'openrouter');
 });
 afterEach(() => [openai, groq, local, openrouter].forEach((fake) => fake.reset()));
 afterAll(() => Promise.all([openai, groq, local, openrouter].map((fake) => fake.close())));
 
-const chat = (model: string) => ({ model, messages: [{ role: 'user', content: 'hi' }] });
+const chat = chatBody;
 
 test('a host replaces a built-in adapter by giving its id', async () => {
   const custom = defineProvider({

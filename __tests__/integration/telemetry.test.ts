@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import type { RequestEndEvent, TelemetryEvent } from '../../lib';
-import { sendFrames, sendJson, startFakeUpstream, type FakeUpstream } from '../support/fake-upstream';
+import { sendFrames, sendJson, startFakeUpstreams, chatBody, type FakeUpstream } from '../support/fake-upstream';
 import { sseFrames } from '../support/fixtures';
 import { envFor, KEYS, startHost, type Host } from '../support/host';
 import { postStream } from '../support/stream-client';
@@ -17,12 +17,7 @@ let events: TelemetryEvent[];
 let logFile: string;
 
 beforeAll(async () => {
-  [openai, openrouter, local, anthropic] = await Promise.all([
-    startFakeUpstream('openai'),
-    startFakeUpstream('openrouter'),
-    startFakeUpstream('local'),
-    startFakeUpstream('anthropic'),
-  ]);
+  [openai, openrouter, local, anthropic] = await startFakeUpstreams('openai', 'openrouter', 'local', 'anthropic');
   logFile = join(mkdtempSync(join(tmpdir(), 'epr-log-')), 'conversations.jsonl');
   host = await startHost({
     env: { ...envFor({ openai, openrouter, local, anthropic }), PROVIDER_TIMEOUT_MS: '300', CONVERSATION_LOG_FILE: logFile },
@@ -38,7 +33,7 @@ afterAll(async () => {
   await Promise.all([openai, openrouter, local, anthropic].map((fake) => fake.close()));
 });
 
-const chat = (model: string, extra: Record<string, unknown> = {}) => ({ model, messages: [{ role: 'user', content: 'hi' }], ...extra });
+const chat = chatBody;
 
 /** Waits until request.end has been emitted (it follows the response's last byte). */
 async function endEvent(): Promise<RequestEndEvent> {

@@ -201,3 +201,13 @@ function anthropicRequestProblem(kind: UpstreamKind, request: RecordedRequest): 
 
 /** For tests that want the fixture text itself. */
 export { fixtureText };
+
+/** Starts one fake per kind, in the order given. */
+export function startFakeUpstreams<K extends UpstreamKind[]>(...kinds: K): Promise<{ [I in keyof K]: FakeUpstream }> {
+  return Promise.all(kinds.map((kind) => startFakeUpstream(kind))) as Promise<{ [I in keyof K]: FakeUpstream }>;
+}
+
+/** A minimal chat completions body. */
+export function chatBody(model: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { model, messages: [{ role: 'user', content: 'hi' }], ...extra };
+}
