@@ -27,6 +27,8 @@ export class ProviderRouterError extends Error {
     readonly status: number = 400,
     /** The OpenAI-style `type` of the error body. */
     readonly type: string = status >= 500 ? 'server_error' : 'invalid_request_error',
+    /** The provider the request was routed to, when routing got that far. */
+    readonly provider?: string,
   ) {
     super(message);
   }

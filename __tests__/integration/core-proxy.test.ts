@@ -359,6 +359,8 @@ describe('errors', () => {
     expect(res.status).toBe(400);
     expectOpenAIError(res.body, 'provider_not_configured');
     expect(res.body.error.message).toContain('ANTHROPIC_API_KEY');
+    expect(res.headers['x-provider']).toBe('anthropic');
+    expect(res.headers['x-request-id']).toEqual(expect.any(String));
     expect(fakes().every((fake) => fake.requests.length === 0)).toBe(true);
   });
 

@@ -1,3 +1,4 @@
+import http from 'node:http';
 import request from 'supertest';
 import type { TelemetryEvent } from '../../lib';
 import { sendJson, startFakeUpstreams, type FakeUpstream } from '../support/fake-upstream';
@@ -89,6 +90,22 @@ test('a provider that fails or hangs is left out in time, reported, and the rest
     },
     { modelListTimeoutMs: 300 },
   );
+});
+
+test('a provider that cannot be reached is reported with the cause, and not asked again at once', async () => {
+  const closedPort = await new Promise<number>((resolve) => {
+    const server = http.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+  await withHost({ OPENAI_BASE_URL: `http://127.0.0.1:${closedPort}/v1` }, async (host, events) => {
+    await request(host.url).get('/v1/models');
+    await request(host.url).get('/v1/models');
+    const errors = events.filter((e) => e.type === 'models.error' && e.provider === 'openai');
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toEqual(expect.objectContaining({ error: expect.stringMatching(/ECONNREFUSED/) }));
+  });
 });
 
 test('lists are cached for the TTL and concurrent requests share one upstream call', async () => {

@@ -55,6 +55,8 @@ describe.each([
     expect(events[0]).toEqual(expect.objectContaining({ provider, model, stream, endpoint: 'chat.completions', requestId: res.headers['x-request-id'] }));
     expect(end).toEqual(expect.objectContaining({ provider, status: 200, outcome: 'ok', stream }));
     expect(end.durationMs).toBeGreaterThanOrEqual(end.ttfbMs ?? 0);
+    if (stream) expect(end.firstTokenMs).toBeGreaterThanOrEqual(end.ttfbMs ?? 0);
+    else expect(end.firstTokenMs).toBeNull();
     const expected = stream ? usage.stream : usage.json;
     if (expected[0] >= 0) {
       expect(end.usage).toEqual({ promptTokens: expected[0], completionTokens: expected[1], totalTokens: expected[2] });

@@ -165,6 +165,7 @@ export function runExchange(exchange: Exchange, deps: ExchangeDependencies): voi
       translator: plan.translation?.stream(),
       redactor,
       idleTimeoutMs: config.idleTimeoutMs,
+      onFirstOutput: () => recorder.markFirstToken(),
       onEnd: (ending) => {
         if (!settle()) return;
         recorder.end({ status, outcome: ending.outcome, summary: observer.summary, error: ending.error });

@@ -40,6 +40,7 @@ export async function serveEndpoint(
 ): Promise<void> {
   const clientDialect: ClientDialect = endpoint.startsWith('messages') ? 'anthropic' : 'openai';
   const { config } = deps;
+  const requestId = requestIdOf(req);
   try {
     const body = await readJsonBody(req, config.maxBodyBytes);
     const model = modelOf(body);
@@ -49,7 +50,6 @@ export async function serveEndpoint(
       return;
     }
     const { provider, upstreamModel } = decision;
-    const requestId = requestIdOf(req);
     const recorder = new RequestRecorder(
       { provider: provider.id, requestId, model, upstreamModel, endpoint, stream: body.stream === true },
       clientDialect === 'anthropic' ? { system: body.system, messages: body.messages } : (body.messages ?? body.prompt ?? body.input),
@@ -70,13 +70,13 @@ export async function serveEndpoint(
       });
     } catch (error) {
       const known = error instanceof ProviderRouterError ? error : routerFailure();
-      sendRouterError(res, clientDialect, known);
+      sendRouterError(res, clientDialect, known, { requestId, provider: provider.id });
       recorder.end({ status: known.status, outcome: 'error', summary: undefined, error: { message: known.message, type: known.type } });
       return;
     }
     runExchange({ req, res, requestId, clientDialect, provider, plan, recorder }, deps);
   } catch (error) {
-    sendRouterError(res, clientDialect, error);
+    sendRouterError(res, clientDialect, error, { requestId });
   }
 }
 

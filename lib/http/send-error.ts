@@ -6,14 +6,21 @@ import { errorBodyFor, type ClientDialect } from './error-body';
  * Answers an error the router raised before anything went upstream, in the client's dialect.
  * Unknown errors become a 500 without their details.
  */
-export function sendRouterError(res: ServerResponse, dialect: ClientDialect, error: unknown): void {
+export function sendRouterError(
+  res: ServerResponse,
+  dialect: ClientDialect,
+  error: unknown,
+  ids: { requestId: string; provider?: string },
+): void {
   const known =
     error instanceof ProviderRouterError ? error : new ProviderRouterError('upstream_error', 'The router failed to handle the request', 500, 'server_error');
   if (res.headersSent) {
     res.destroy();
     return;
   }
-  const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8' };
+  const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8', 'x-request-id': ids.requestId };
+  const provider = ids.provider ?? known.provider;
+  if (provider) headers['x-provider'] = provider;
   // The rest of an oversized body is not read: the connection cannot be reused.
   if (known.status === 413) headers.connection = 'close';
   res.writeHead(known.status, headers);

@@ -13,9 +13,15 @@ export interface CatalogSettings {
   staticModels: ReadonlyMap<string, string[]>;
 }
 
+/** A refresh that takes longer than this is abandoned. */
+const REFRESH_LIMIT_MS = 30_000;
+/** After a failure a provider is not asked again for this long (at most the TTL): no log flood. */
+const FAILURE_BACKOFF_MS = 30_000;
+
 interface CacheEntry {
   models: ProviderModel[] | undefined;
   fetchedAt: number;
+  failedAt: number;
   inflight: Promise<ProviderModel[]> | undefined;
 }
 
@@ -51,13 +57,16 @@ export class ModelCatalog {
   }
 
   async #listOf(provider: ProviderAdapter): Promise<ProviderModel[] | undefined> {
-    const entry = this.#cache.get(provider.id) ?? { models: undefined, fetchedAt: 0, inflight: undefined };
+    const entry = this.#cache.get(provider.id) ?? { models: undefined, fetchedAt: 0, failedAt: 0, inflight: undefined };
     this.#cache.set(provider.id, entry);
-    if (entry.models && Date.now() - entry.fetchedAt < this.settings.ttlMs) return entry.models;
+    const now = Date.now();
+    if (entry.models && now - entry.fetchedAt < this.settings.ttlMs) return entry.models;
+    if (now - entry.failedAt < Math.min(FAILURE_BACKOFF_MS, this.settings.ttlMs)) return entry.models;
     entry.inflight ??= this.#refresh(provider, entry);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<undefined>((resolve) => {
       timer = setTimeout(() => {
+        entry.failedAt = Date.now();
         this.#report(provider, `no model list within ${this.settings.timeoutMs} ms`);
         resolve(undefined);
       }, this.settings.timeoutMs);
@@ -72,15 +81,15 @@ export class ModelCatalog {
 
   async #refresh(provider: ProviderAdapter, entry: CacheEntry): Promise<ProviderModel[]> {
     const headers = { ...provider.defaultHeaders, ...provider.upstreamHeaders() };
+    const signal = AbortSignal.any([this.#closed.signal, AbortSignal.timeout(REFRESH_LIMIT_MS)]);
     try {
-      const models = await provider.listModels!({
-        getJson: (url) => fetchJson(url, headers, this.#closed.signal),
-        signal: this.#closed.signal,
-      });
+      const models = await provider.listModels!({ getJson: (url) => fetchJson(url, headers, signal), signal });
       entry.models = models;
       entry.fetchedAt = Date.now();
+      entry.failedAt = 0;
       return models;
     } catch (error) {
+      entry.failedAt = Date.now();
       this.#report(provider, error instanceof Error ? error.message : String(error));
       throw error;
     } finally {

@@ -62,6 +62,8 @@ function explicitRoute(provider: ProviderAdapter, upstreamModel: string): RouteD
       'provider_not_configured',
       `Provider "${provider.id}" is not configured: ${variable} on the server to use it.`,
       400,
+      'invalid_request_error',
+      provider.id,
     );
   }
   return { kind: 'provider', provider, upstreamModel };

@@ -41,6 +41,7 @@ export function createAnthropicObserver(): ResponseObserver {
           }
           break;
         case 'content_block_delta':
+          summary.sawOutput = true;
           if (event.delta?.type === 'text_delta') summary.text += event.delta.text;
           else if (event.delta?.type === 'input_json_delta') {
             const block = toolBlocks.get(event.index);

@@ -55,9 +55,16 @@ export function createOpenAIObserver(): ResponseObserver {
       const choice = Array.isArray(chunk.choices) ? chunk.choices[0] : undefined;
       if (choice) {
         const delta = choice.delta as (typeof choice.delta & { text?: string }) | undefined;
-        if (typeof delta?.content === 'string') summary.text += delta.content;
+        if (typeof delta?.content === 'string' && delta.content !== '') {
+          summary.text += delta.content;
+          summary.sawOutput = true;
+        }
+        if (delta?.tool_calls) summary.sawOutput = true;
         const legacyText = (choice as { text?: unknown }).text;
-        if (typeof legacyText === 'string') summary.text += legacyText;
+        if (typeof legacyText === 'string' && legacyText !== '') {
+          summary.text += legacyText;
+          summary.sawOutput = true;
+        }
         for (const call of delta?.tool_calls ?? []) {
           const entry = toolCalls.get(call.index) ?? { id: '', name: '', arguments: '' };
           if (call.id) entry.id = call.id;

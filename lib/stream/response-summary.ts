@@ -17,12 +17,14 @@ export interface ResponseSummary {
   costUsd: number | undefined;
   /** The upstream's terminator arrived (`[DONE]`, `message_stop`). */
   done: boolean;
+  /** Text or a tool call has begun to arrive (the first token, for `firstTokenMs`). */
+  sawOutput: boolean;
   /** The upstream reported an error inside its stream. */
   error: { message: string; type: string } | undefined;
 }
 
 export function emptySummary(): ResponseSummary {
-  return { text: '', toolCalls: [], finishReason: null, usage: undefined, costUsd: undefined, done: false, error: undefined };
+  return { text: '', toolCalls: [], finishReason: null, usage: undefined, costUsd: undefined, sawOutput: false, done: false, error: undefined };
 }
 
 /** Reads an upstream event or body and updates a summary. */

@@ -22,6 +22,8 @@ export interface StreamPumpInput {
   translator: StreamTranslator | undefined;
   redactor: Redactor;
   idleTimeoutMs: number;
+  /** The first text or tool call arrived. */
+  onFirstOutput(): void;
   onEnd(ending: StreamEnding): void;
 }
 
@@ -59,6 +61,7 @@ export function pumpStream(input: StreamPumpInput): void {
     maxBufferSize: MAX_EVENT_BYTES,
   });
   let finished = false;
+  let sawOutput = false;
 
   const finish = (ending: StreamEnding, frame?: string): void => {
     if (finished) return;
@@ -101,6 +104,10 @@ export function pumpStream(input: StreamPumpInput): void {
     if (parserError !== undefined) {
       fail(`The upstream sent an event larger than ${MAX_EVENT_BYTES} bytes`, 'upstream_error');
       return;
+    }
+    if (!sawOutput && observer.summary.sawOutput) {
+      sawOutput = true;
+      input.onFirstOutput();
     }
     if (translator) {
       write(translated);

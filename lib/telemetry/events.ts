@@ -44,6 +44,8 @@ export interface RequestEndEvent extends RequestEventBase {
   durationMs: number;
   /** Time until the upstream's response headers arrived; null when none did. */
   ttfbMs: number | null;
+  /** Streams: time until the first text or tool call arrived; null otherwise. */
+  firstTokenMs: number | null;
   usage?: TokenUsage;
   finishReason: string | null;
   /** The request's price in USD, when the upstream reports one (OpenRouter). */

@@ -26,6 +26,7 @@ export interface RecorderDependencies {
 export class RequestRecorder {
   readonly #startedAt = performance.now();
   #ttfbMs: number | null = null;
+  #firstTokenMs: number | null = null;
   #ended = false;
 
   constructor(
@@ -46,6 +47,11 @@ export class RequestRecorder {
     this.#ttfbMs ??= round(performance.now() - this.#startedAt);
   }
 
+  /** The first text or tool call of a stream arrived. */
+  markFirstToken(): void {
+    this.#firstTokenMs ??= round(performance.now() - this.#startedAt);
+  }
+
   end(ending: RequestEnding): void {
     if (this.#ended) return;
     this.#ended = true;
@@ -58,6 +64,7 @@ export class RequestRecorder {
       outcome: ending.outcome,
       durationMs: round(performance.now() - this.#startedAt),
       ttfbMs: this.#ttfbMs,
+      firstTokenMs: this.#firstTokenMs,
       finishReason: summary?.finishReason ?? null,
     };
     if (summary?.usage) event.usage = summary.usage;
