@@ -123,3 +123,22 @@ test('createProviderRouter passed to app.use uncalled says how to fix it', async
   const fakeRequest = { method: 'GET', url: '/', headers: {} };
   expect(() => createProviderRouter(fakeRequest as never)).toThrow(/app.use\(createProviderRouter\(\)\)/);
 });
+
+test('upstream error answers keep the connection alive too', async () => {
+  let connections = 0;
+  const server = http.createServer((_req, res) => {
+    res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '1' });
+    res.end(JSON.stringify({ error: { message: 'slow down', type: 'rate_limit_error' } }));
+  });
+  server.on('connection', () => connections++);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const host = await startHost({ env: { LOCAL_BASE_URL: `http://127.0.0.1:${(server.address() as { port: number }).port}/v1` } });
+  try {
+    for (let i = 0; i < 5; i++) expect((await request(host.url).post('/v1/chat/completions').send(chat('gguf'))).status).toBe(429);
+    expect(connections).toBe(1);
+  } finally {
+    await host.close();
+    server.closeAllConnections();
+    server.close();
+  }
+});

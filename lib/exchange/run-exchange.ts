@@ -58,11 +58,17 @@ export function runExchange(exchange: Exchange, deps: ExchangeDependencies): voi
     return true;
   };
 
+  /** Stops an upstream exchange still in flight; a finished one keeps its keep-alive socket. */
+  const abortUpstream = (): void => {
+    if (upstreamResponse?.complete) return;
+    upstreamResponse?.destroy();
+    proxyRequest?.destroy();
+  };
+
   const answerError = (details: ErrorDetails): void => {
     if (!settle()) return;
     const safe = { ...details, message: redactor.redact(details.message) };
-    proxyRequest?.destroy();
-    upstreamResponse?.destroy();
+    abortUpstream();
     if (res.headersSent) {
       if (!res.writableEnded) res.end(errorFrame(exchange.clientDialect, safe.message, safe.type));
     } else {
@@ -77,8 +83,7 @@ export function runExchange(exchange: Exchange, deps: ExchangeDependencies): voi
 
   const onClientClose = (): void => {
     if (res.writableFinished || !settle()) return;
-    proxyRequest?.destroy();
-    upstreamResponse?.destroy();
+    abortUpstream();
     recorder.end({ status: res.headersSent ? res.statusCode : 499, outcome: 'aborted', summary: observer.summary });
   };
 
