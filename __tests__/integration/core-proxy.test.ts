@@ -401,6 +401,40 @@ describe('errors', () => {
     expect(res.headers['openai-organization']).toBeUndefined();
   });
 
+  test('an answer with fields of the wrong type still reaches the client, and the host keeps serving', async () => {
+    local.handler = (_request, res) => sendJson(res, 200, { id: 'x', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: 'hi', tool_calls: 5 } }] });
+    const plain = await request(host.url).post('/v1/chat/completions').send(chat('gguf'));
+    expect(plain.status).toBe(200);
+    expect(plain.body.choices[0].message.tool_calls).toBe(5);
+    local.handler = (_request, res) =>
+      sendFrames(res, [
+        'data: {"id":"x","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"tool_calls":5}}]}\n\n',
+        'data: {"id":"x","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"tool_calls":[null]}}]}\n\n',
+        'data: [DONE]\n\n',
+      ]);
+    const streamed = await request(host.url).post('/v1/chat/completions').send(chat('gguf', { stream: true, stream_options: { include_usage: true } }));
+    expect(streamed.status).toBe(200);
+    expect(streamed.text).toContain('data: [DONE]');
+    local.handler = undefined;
+    expect((await request(host.url).post('/v1/chat/completions').send(chat('gguf'))).status).toBe(200);
+  });
+
+  test('a body that is not valid UTF-8 is a 400, not a mangled model name', async () => {
+    const body = Buffer.concat([Buffer.from('{"model":"'), Buffer.from([0xff]), Buffer.from('gpt-4o","messages":[]}')]);
+    const answer = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const req = http.request(`${host.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
+        let text = '';
+        res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+    expect(answer.status).toBe(400);
+    expect(answer.text).toMatch(/UTF-8/);
+    expect(fakes().every((fake) => fake.requests.length === 0)).toBe(true);
+  });
+
   test('an upstream 5xx with a plain-text body keeps its status in the OpenAI shape', async () => {
     local.handler = (_request, res) => {
       res.writeHead(503, { 'content-type': 'text/plain' });

@@ -48,8 +48,12 @@ export function buildClientHeaders(
   const scrubbed = context.scrubHeaders
     ? normalize(context.scrubHeaders({ ...headers }, { direction: 'client', provider: context.provider.id, requestId: context.requestId }))
     : headers;
-  for (const [name, value] of Object.entries(scrubbed)) scrubbed[name] = redactor.redact(value);
-  return scrubbed;
+  const safe: HeaderMap = {};
+  for (const [name, value] of Object.entries(scrubbed)) {
+    // An upstream can put a key in a header's name too; such a header is dropped.
+    if (!redactor.containsSecret(name)) safe[name] = redactor.redact(value);
+  }
+  return safe;
 }
 
 function normalize(headers: HeaderMap | undefined): HeaderMap {

@@ -7,7 +7,7 @@ import type { UpstreamTransport } from '../proxy/upstream-transport';
 import type { ProviderAdapter } from '../providers/provider-adapter';
 import { createAnthropicObserver } from '../stream/anthropic-observer';
 import { createOpenAIObserver } from '../stream/openai-observer';
-import type { ResponseObserver } from '../stream/response-summary';
+import { readSafely, type ResponseObserver } from '../stream/response-summary';
 import { errorFrame, pumpStream } from '../stream/stream-pump';
 import type { RequestRecorder } from '../telemetry/request-recorder';
 import { buildClientHeaders, buildUpstreamHeaders, type HeaderContext } from './exchange-headers';
@@ -67,7 +67,7 @@ export function runExchange(exchange: Exchange, deps: ExchangeDependencies): voi
 
   const answerError = (details: ErrorDetails): void => {
     if (!settle()) return;
-    const safe = { ...details, message: redactor.redact(details.message) };
+    const safe = redactor.redactValue(details);
     abortUpstream();
     if (res.headersSent) {
       if (!res.writableEnded) res.end(errorFrame(exchange.clientDialect, safe.message, safe.type));
@@ -130,7 +130,7 @@ export function runExchange(exchange: Exchange, deps: ExchangeDependencies): voi
       res.writeHead(status, buildClientHeaders(upstreamResponse?.headers, 'json', headerContext, redactor));
       res.end(redactor.redact(text));
       const details = parseUpstreamError(status, text);
-      recorder.end({ status, outcome: 'error', summary: observer.summary, error: { message: redactor.redact(details.message), type: details.type } });
+      recorder.end({ status, outcome: 'error', summary: observer.summary, error: { message: details.message, type: details.type } });
       return;
     }
     answerError(parseUpstreamError(status, text));
@@ -145,7 +145,7 @@ export function runExchange(exchange: Exchange, deps: ExchangeDependencies): voi
       answerRouterError(invalidUpstream(provider, 'the answer is not valid JSON'));
       return;
     }
-    observer.body(parsed);
+    readSafely(() => observer.body(parsed));
     let text: string;
     try {
       text = plan.translation ? JSON.stringify(plan.translation.json(parsed)) : raw.toString('utf8');

@@ -38,10 +38,19 @@ function fromParsedBody(body: unknown): Record<string, unknown> {
   throw new ProviderRouterError('invalid_json', 'The request body must be a JSON object', 400);
 }
 
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
+
 function parseObject(raw: Buffer): Record<string, unknown> {
+  let text: string;
+  try {
+    // Invalid bytes are refused, not turned into U+FFFD: they would change what is routed and sent.
+    text = STRICT_UTF8.decode(raw);
+  } catch {
+    throw new ProviderRouterError('invalid_json', 'The request body is not valid UTF-8', 400);
+  }
   let body: unknown;
   try {
-    body = JSON.parse(raw.toString('utf8'));
+    body = JSON.parse(text);
   } catch (error) {
     const detail = raw.length === 0 ? 'the body is empty' : (error as Error).message;
     throw new ProviderRouterError('invalid_json', `The request body is not valid JSON: ${detail}`, 400);

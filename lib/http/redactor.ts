@@ -6,9 +6,12 @@ const PIECE_LENGTH = 12;
 
 /** Removes configured secrets from text the router writes. Built once, at creation. */
 export interface Redactor {
-  /** Replaces every secret, and every 12-character piece of one, with `[REDACTED]`. */
+  /**
+   * Replaces every secret, and every 12-character piece of one, with `[REDACTED]`, ignoring case
+   * (header names arrive lower-cased).
+   */
   redact(text: string): string;
-  /** A fast check for whole secrets, cheap enough for every stream chunk. */
+  /** Whether `text` holds a secret or a piece of one: one regular-expression test. */
   containsSecret(text: string): boolean;
   /** Redacts every string inside a JSON-like value; returns a copy. */
   redactValue<T>(value: T): T;
@@ -28,23 +31,16 @@ export function createRedactor(secrets: readonly string[]): Redactor {
     }
   }
   // Longest first, so that a whole key is replaced as one piece.
-  const pattern = new RegExp(
-    [...alternatives]
-      .sort((a, b) => b.length - a.length)
-      .map((alternative) => alternative.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
-      .join('|'),
-    'g',
-  );
-  const redact = (text: string): string => {
-    pattern.lastIndex = 0;
-    return pattern.test(text) ? text.replace(pattern, REDACTED) : text;
-  };
+  const source = [...alternatives]
+    .sort((a, b) => b.length - a.length)
+    .map((alternative) => alternative.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+    .join('|');
+  const replacer = new RegExp(source, 'gi');
+  const detector = new RegExp(source, 'i');
+  const containsSecret = (text: string): boolean => detector.test(text);
+  const redact = (text: string): string => (containsSecret(text) ? text.replace(replacer, REDACTED) : text);
   const redactValue = <T>(value: T): T => redactDeep(value, redact) as T;
-  return {
-    redact,
-    containsSecret: (text) => keys.some((key) => text.includes(key)),
-    redactValue,
-  };
+  return { redact, containsSecret, redactValue };
 }
 
 function redactDeep(value: unknown, redact: (text: string) => string): unknown {
@@ -52,7 +48,7 @@ function redactDeep(value: unknown, redact: (text: string) => string): unknown {
   if (Array.isArray(value)) return value.map((item) => redactDeep(item, redact));
   if (value && typeof value === 'object' && !(value instanceof Error)) {
     const copy: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value)) copy[key] = redactDeep(item, redact);
+    for (const [key, item] of Object.entries(value)) copy[redact(key)] = redactDeep(item, redact);
     return copy;
   }
   if (value instanceof Error) return redact(value.message);

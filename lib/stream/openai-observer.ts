@@ -59,13 +59,14 @@ export function createOpenAIObserver(): ResponseObserver {
           summary.text += delta.content;
           summary.sawOutput = true;
         }
-        if (delta?.tool_calls) summary.sawOutput = true;
+        const toolCallDeltas = Array.isArray(delta?.tool_calls) ? delta.tool_calls : [];
+        if (toolCallDeltas.length > 0) summary.sawOutput = true;
         const legacyText = (choice as { text?: unknown }).text;
         if (typeof legacyText === 'string' && legacyText !== '') {
           summary.text += legacyText;
           summary.sawOutput = true;
         }
-        for (const call of delta?.tool_calls ?? []) {
+        for (const call of toolCallDeltas) {
           const entry = toolCalls.get(call.index) ?? { id: '', name: '', arguments: '' };
           if (call.id) entry.id = call.id;
           if (call.function?.name) entry.name += call.function.name;
@@ -85,10 +86,11 @@ export function createOpenAIObserver(): ResponseObserver {
         if (typeof message?.content === 'string') summary.text = message.content;
         const legacyText = (choice as { text?: unknown }).text;
         if (typeof legacyText === 'string') summary.text = legacyText;
-        summary.toolCalls = (message?.tool_calls ?? []).map((call) => ({
-          id: call.id,
-          name: call.function.name,
-          arguments: call.function.arguments,
+        const calls = Array.isArray(message?.tool_calls) ? message.tool_calls : [];
+        summary.toolCalls = calls.map((call) => ({
+          id: String(call?.id ?? ''),
+          name: String(call?.function?.name ?? ''),
+          arguments: String(call?.function?.arguments ?? ''),
         }));
         summary.finishReason = choice.finish_reason ?? null;
       }

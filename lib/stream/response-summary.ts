@@ -35,3 +35,12 @@ export interface ResponseObserver {
   /** A whole non-streamed JSON body. */
   body(body: unknown): void;
 }
+
+/** The observer only feeds telemetry: an answer it cannot read still reaches the client. */
+export function readSafely(read: () => void): void {
+  try {
+    read();
+  } catch {
+    // Telemetry lacks this answer's details; the client is unaffected.
+  }
+}

@@ -4,7 +4,7 @@ import type { ClientDialect } from '../http/error-body';
 import type { Redactor } from '../http/redactor';
 import { anthropicErrorFrame, openAIErrorFrame } from '../http/sse-frames';
 import type { StreamTranslator } from '../translate/types';
-import type { ResponseObserver } from './response-summary';
+import { readSafely, type ResponseObserver } from './response-summary';
 
 /** How a pumped stream ended. */
 export interface StreamEnding {
@@ -49,7 +49,7 @@ export function pumpStream(input: StreamPumpInput): void {
   let parserError: string | undefined;
   const parser = createParser({
     onEvent(event) {
-      observer.event(event.data, event.event);
+      readSafely(() => observer.event(event.data, event.event));
       if (translator) translated += translator.push({ event: event.event, data: event.data });
     },
     onComment(comment) {
@@ -62,12 +62,18 @@ export function pumpStream(input: StreamPumpInput): void {
   });
   let finished = false;
   let sawOutput = false;
+  // Passthrough text after the last newline waits for the rest of its line, so that a key split
+  // across two upstream writes is redacted whole. Upstreams write whole events: nothing waits long.
+  let partialLine = '';
 
   const finish = (ending: StreamEnding, frame?: string): void => {
     if (finished) return;
     finished = true;
     clearTimeout(idleTimer);
     upstream.off('data', onData);
+    // A half line before a failure is no event; it would corrupt the error frame after it.
+    if (ending.outcome === 'ok') writePartialLine();
+    else partialLine = '';
     if (!res.destroyed) {
       if (frame && !res.writableEnded) res.write(frame);
       res.end();
@@ -79,8 +85,8 @@ export function pumpStream(input: StreamPumpInput): void {
   };
 
   const fail = (message: string, type: string): void => {
-    const safe = redactor.redact(message);
-    finish({ outcome: 'error', error: { message: safe, type } }, errorFrame(input.clientDialect, safe, type));
+    const safe = redactor.redactValue({ message, type });
+    finish({ outcome: 'error', error: safe }, errorFrame(input.clientDialect, safe.message, safe.type));
   };
 
   const idleTimer = setTimeout(() => {
@@ -96,9 +102,30 @@ export function pumpStream(input: StreamPumpInput): void {
     }
   };
 
+  const writeWholeLines = (text: string): void => {
+    const combined = partialLine + text;
+    const cut = combined.lastIndexOf('\n') + 1;
+    partialLine = combined.slice(cut);
+    write(combined.slice(0, cut));
+  };
+
+  const writePartialLine = (): void => {
+    const rest = partialLine;
+    partialLine = '';
+    write(rest);
+  };
+
   const onData = (chunk: Buffer): void => {
     idleTimer.refresh();
-    const text = decoder.decode(chunk, { stream: true });
+    try {
+      pump(decoder.decode(chunk, { stream: true }));
+    } catch (error) {
+      // An upstream event the observer or translator cannot read must not crash the host.
+      fail(`The upstream sent a stream the router could not read: ${(error as Error).message}`, 'upstream_error');
+    }
+  };
+
+  const pump = (text: string): void => {
     const errorBefore = observer.summary.error;
     if (parserError === undefined) parser.feed(text);
     if (parserError !== undefined) {
@@ -118,21 +145,27 @@ export function pumpStream(input: StreamPumpInput): void {
     }
     const streamError = observer.summary.error;
     if (streamError && streamError !== errorBefore) {
-      write(redactor.redact(text));
+      writeWholeLines(text);
+      writePartialLine();
       // Anthropic's `event: error` is already the frame its clients read. A chat-completions
       // provider's error sits beside `choices`; clients built for OpenAI read only a frame without
       // `choices` as an error, so the router's own frame follows.
-      if (input.clientDialect === 'anthropic') finish({ outcome: 'error', error: { ...streamError, message: redactor.redact(streamError.message) } });
+      if (input.clientDialect === 'anthropic') finish({ outcome: 'error', error: redactor.redactValue(streamError) });
       else fail(streamError.message, streamError.type);
       return;
     }
-    write(text);
+    writeWholeLines(text);
   };
 
   upstream.on('data', onData);
   upstream.on('end', () => {
     if (finished) return;
-    parser.feed(decoder.decode());
+    try {
+      parser.feed(decoder.decode());
+    } catch (error) {
+      fail(`The upstream sent a stream the router could not read: ${(error as Error).message}`, 'upstream_error');
+      return;
+    }
     write(translated);
     const done = translator ? translator.done : observer.summary.done;
     if (done) finish({ outcome: 'ok' });

@@ -70,7 +70,7 @@ export class RequestRecorder {
     if (summary?.usage) event.usage = summary.usage;
     if (summary?.costUsd !== undefined) event.costUsd = summary.costUsd;
     const error = ending.error ?? (ending.outcome === 'error' ? summary?.error : undefined);
-    if (error) event.error = { message: this.deps.redactor.redact(error.message), type: error.type };
+    if (error) event.error = this.deps.redactor.redactValue({ message: error.message, type: error.type });
     this.deps.telemetry.emit(event);
     if (this.deps.conversationLogger) this.#writeConversation(event, summary);
   }

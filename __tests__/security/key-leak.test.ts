@@ -1,0 +1,333 @@
+/**
+ * Key-leak matrix: for every provider, both client dialects, streamed or not, and every way an
+ * exchange can end, no configured key, nor any 12-character piece of one, reaches the client's
+ * headers or body, a telemetry event or a conversation record.
+ */
+import type { ServerResponse } from 'node:http';
+import type { FakeUpstream, RecordedRequest } from '../support/fake-upstream';
+import { envFor, startHost, type Host } from '../support/host';
+import { abortableRequest, rawRequest, waitUntil } from './helpers/http-client';
+import {
+  MODEL_FOR,
+  PROVIDERS,
+  ROUTE_OF,
+  listen,
+  observe,
+  requestBody,
+  speaksAnthropic,
+  startFakes,
+  type ClientDialect,
+  type Fakes,
+  type ProviderId,
+} from './helpers/hosts';
+import { ALL_KEYS, LOCAL_KEY, findLeaks, headerText, innerPiece } from './helpers/secrets';
+
+type LeakCase =
+  | 'success'
+  | 'upstream error echoing the key in body and headers'
+  | 'upstream error echoing the key in a header name'
+  | 'error echoing the key in its type and code fields (401, or mid-stream when streamed)'
+  | 'timeout'
+  | 'client abort'
+  | 'mid-stream failure echoing the key'
+  | 'mid-stream failure echoing a 12-character piece of the key'
+  | 'mid-stream failure echoing the key, split across two upstream writes';
+
+const CASES: readonly LeakCase[] = [
+  'success',
+  'upstream error echoing the key in body and headers',
+  'upstream error echoing the key in a header name',
+  'error echoing the key in its type and code fields (401, or mid-stream when streamed)',
+  'timeout',
+  'client abort',
+  'mid-stream failure echoing the key',
+  'mid-stream failure echoing a 12-character piece of the key',
+  'mid-stream failure echoing the key, split across two upstream writes',
+];
+
+/** Text the scripted upstream messages carry, to prove they reached the client (redacted). */
+const ERROR_MARKER = 'MARKER-UPSTREAM-401';
+const MIDSTREAM_MARKER = 'MARKER-MIDSTREAM';
+
+let fakes: Fakes;
+let host: Host;
+/** Same configuration with `PROVIDER_TIMEOUT_MS=150`, for the timeout case. */
+let timeoutHost: Host;
+const observed = observe();
+
+beforeAll(async () => {
+  fakes = await startFakes();
+  const env = { ...envFor(fakes), LOCAL_API_KEY: LOCAL_KEY };
+  host = await startHost({ env, conversationLogger: observed.conversationLogger });
+  timeoutHost = await startHost({ env: { ...env, PROVIDER_TIMEOUT_MS: '150' }, conversationLogger: observed.conversationLogger });
+  listen(host, observed);
+  listen(timeoutHost, observed);
+});
+afterEach(() => {
+  fakes.reset();
+  observed.clear();
+});
+afterAll(async () => {
+  await Promise.all([host?.close(), timeoutHost?.close()]);
+  await fakes?.close();
+});
+
+// --- what the scripted upstreams send -------------------------------------------------------
+
+/** Headers a careless upstream might send back: every value echoes the key or a piece of it. */
+function echoingHeaders(key: string): Record<string, string> {
+  return {
+    'x-ratelimit-limit-requests': key,
+    'x-ratelimit-remaining-tokens': innerPiece(key),
+    'x-ratelimit-reset-requests': `${key}s`,
+    'anthropic-ratelimit-requests-limit': key,
+    'anthropic-ratelimit-tokens-remaining': innerPiece(key),
+    'retry-after': key,
+    'retry-after-ms': innerPiece(key),
+    'x-request-id': `req_${key}`,
+    'request-id': `req_${innerPiece(key)}`,
+    'www-authenticate': `Bearer realm="api", error="invalid_token", key="${key}"`,
+    'set-cookie': `session=${key}; Path=/`,
+    'openai-organization': key,
+    'anthropic-organization-id': key,
+    'x-error-detail': key,
+  };
+}
+
+function echoError(fake: FakeUpstream, request: RecordedRequest, res: ServerResponse, key: string, headers: Record<string, string>): void {
+  const message = `${ERROR_MARKER} Incorrect API key provided: ${key}. (key ${innerPiece(key)}...)`;
+  const body = speaksAnthropic(fake, request)
+    ? { type: 'error', error: { type: 'authentication_error', message }, request_id: `req_${key}` }
+    : { error: { message, type: 'invalid_request_error', param: key, code: 'invalid_api_key' } };
+  res.writeHead(401, { 'content-type': 'application/json', ...headers });
+  res.end(JSON.stringify(body));
+}
+
+/** The frames of a stream that starts well, in the fake's dialect. */
+function openingFrames(anthropicDialect: boolean): string[] {
+  if (anthropicDialect) {
+    return [
+      'event: message_start\ndata: {"type":"message_start","message":{"id":"msg_1","type":"message","role":"assistant","content":[],"model":"m","stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":5,"output_tokens":1}}}\n\n',
+      'event: content_block_start\ndata: {"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}\n\n',
+      'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hel"}}\n\n',
+    ];
+  }
+  return [
+    'data: {"id":"chatcmpl-1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"role":"assistant","content":"Hel"},"finish_reason":null}]}\n\n',
+  ];
+}
+
+/** A provider's own in-stream error frame carrying `message`. */
+function errorFrame(fake: FakeUpstream, anthropicDialect: boolean, message: string): string {
+  if (anthropicDialect) return `event: error\ndata: ${JSON.stringify({ type: 'error', error: { type: 'api_error', message } })}\n\n`;
+  if (fake.kind === 'openrouter') {
+    // OpenRouter's shape: the error beside `choices`, finish_reason "error".
+    return `data: ${JSON.stringify({
+      id: 'gen-1',
+      object: 'chat.completion.chunk',
+      created: 1,
+      model: 'm',
+      error: { code: 502, message },
+      choices: [{ index: 0, delta: { content: '' }, finish_reason: 'error' }],
+    })}\n\n`;
+  }
+  return `data: ${JSON.stringify({ error: { message, type: 'server_error', code: null } })}\n\n`;
+}
+
+/** Scripts `fake` to answer the next request as `leakCase` needs. */
+function script(fake: FakeUpstream, key: string, leakCase: LeakCase, stream: boolean): void {
+  switch (leakCase) {
+    case 'success':
+      return;
+    case 'upstream error echoing the key in body and headers':
+      fake.handler = (request, res) => echoError(fake, request, res, key, echoingHeaders(key));
+      return;
+    case 'upstream error echoing the key in a header name':
+      // Node lower-cases header names: a key in a name comes out lower-cased.
+      fake.handler = (request, res) =>
+        echoError(fake, request, res, key, { [`x-ratelimit-${key.toLowerCase()}`]: '1', [`anthropic-ratelimit-${key.toLowerCase()}`]: '1' });
+      return;
+    case 'error echoing the key in its type and code fields (401, or mid-stream when streamed)':
+      fake.handler = (request, res) => {
+        const anthropicDialect = speaksAnthropic(fake, request);
+        const message = `${stream ? MIDSTREAM_MARKER : ERROR_MARKER} rejected`;
+        const error = { message, type: `invalid_key_${key}`, code: `${innerPiece(key)}_rejected` };
+        if (!stream) {
+          res.writeHead(401, { 'content-type': 'application/json' });
+          res.end(JSON.stringify(anthropicDialect ? { type: 'error', error } : { error }));
+          return;
+        }
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        for (const frame of openingFrames(anthropicDialect)) res.write(frame);
+        res.write(
+          anthropicDialect ? `event: error\ndata: ${JSON.stringify({ type: 'error', error })}\n\n` : `data: ${JSON.stringify({ error })}\n\n`,
+        );
+        setTimeout(() => res.destroy(), 10);
+      };
+      return;
+    case 'timeout':
+    case 'client abort':
+      fake.handler = (request, res) => {
+        // Streams start and then hang; other answers never start.
+        if (leakCase === 'client abort' && stream) {
+          res.writeHead(200, { 'content-type': 'text/event-stream' });
+          for (const frame of openingFrames(speaksAnthropic(fake, request))) res.write(frame);
+        }
+      };
+      return;
+    case 'mid-stream failure echoing the key':
+    case 'mid-stream failure echoing a 12-character piece of the key':
+    case 'mid-stream failure echoing the key, split across two upstream writes': {
+      const echoed =
+        leakCase === 'mid-stream failure echoing a 12-character piece of the key' ? `key ending ${innerPiece(key)}` : `${key} (${innerPiece(key)})`;
+      const message = `${MIDSTREAM_MARKER} upstream failed for ${echoed}`;
+      fake.handler = (request, res) => {
+        const anthropicDialect = speaksAnthropic(fake, request);
+        let tail: string;
+        if (stream) {
+          res.writeHead(200, { 'content-type': 'text/event-stream' });
+          for (const frame of openingFrames(anthropicDialect)) res.write(frame);
+          tail = errorFrame(fake, anthropicDialect, message);
+        } else {
+          // A JSON answer cut off in the middle, its partial text echoing the key.
+          res.writeHead(200, { 'content-type': 'application/json', 'content-length': '4096' });
+          tail = `{"id":"x","error":{"message":${JSON.stringify(message)}},"choices":[{"message":{"content":"${echoed}`;
+        }
+        if (leakCase !== 'mid-stream failure echoing the key, split across two upstream writes') {
+          res.write(tail);
+          setTimeout(() => res.destroy(), 10);
+          return;
+        }
+        // The key cut in the middle: each write holds one half (each longer than 12 characters).
+        const cut = tail.indexOf(key) + Math.floor(key.length / 2);
+        res.write(tail.slice(0, cut));
+        setTimeout(() => {
+          res.write(tail.slice(cut));
+          setTimeout(() => res.destroy(), 10);
+        }, 25);
+      };
+      return;
+    }
+  }
+}
+
+// --- the matrix ---------------------------------------------------------------------------
+
+const matrix: Array<[ClientDialect, ProviderId, boolean, LeakCase]> = [];
+for (const dialect of ['chat', 'messages'] as const) {
+  for (const provider of PROVIDERS) {
+    for (const stream of [false, true]) {
+      for (const leakCase of CASES) matrix.push([dialect, provider, stream, leakCase]);
+    }
+  }
+}
+
+describe('no key, nor a 12-character piece of one, leaves the router', () => {
+  test.each(matrix)('%s dialect, %s, stream=%s: %s', async (dialect, provider, stream, leakCase) => {
+    const fake = fakes[provider];
+    const key = ALL_KEYS[provider];
+    script(fake, key, leakCase, stream);
+    const target = leakCase === 'timeout' ? timeoutHost : host;
+    const url = `${target.url}${ROUTE_OF[dialect]}`;
+    const body = JSON.stringify(requestBody(dialect, MODEL_FOR[provider], stream));
+    const headers = { 'content-type': 'application/json' };
+
+    let status: number | undefined;
+    let rawHeaders: string[];
+    let text: string;
+    if (leakCase === 'client abort') {
+      const call = abortableRequest({ url, headers, body });
+      if (stream) await call.waitForBody((received) => received.length > 0);
+      else await waitUntil(() => fake.requests.length === 1, 3000, 'the upstream to receive the request');
+      call.abort();
+      await waitUntil(() => observed.events.some((e) => e.type === 'request.end'), 3000, 'request.end');
+      ({ status, rawHeaders, text } = call.received());
+    } else {
+      const res = await rawRequest({ url, headers, body });
+      ({ status, rawHeaders, text } = res);
+    }
+    await waitUntil(
+      () => observed.events.some((e) => e.type === 'request.end') && observed.records.length > 0,
+      3000,
+      'request.end and the conversation record',
+    );
+
+    // The case really happened as scripted (else the test proves nothing).
+    const end = observed.events.find((e) => e.type === 'request.end');
+    expect(end).toMatchObject({ provider });
+    expect(fake.requests).toHaveLength(1);
+    switch (leakCase) {
+      case 'success':
+        expect(status).toBe(200);
+        expect(end).toMatchObject({ outcome: 'ok' });
+        break;
+      case 'upstream error echoing the key in body and headers':
+      case 'upstream error echoing the key in a header name':
+      case 'error echoing the key in its type and code fields (401, or mid-stream when streamed)':
+        expect(status).toBe(stream && leakCase.startsWith('error echoing') ? 200 : 401);
+        expect(text).toContain(stream && leakCase.startsWith('error echoing') ? MIDSTREAM_MARKER : ERROR_MARKER);
+        expect(end).toMatchObject({ outcome: 'error' });
+        break;
+      case 'timeout':
+        expect(status).toBe(504);
+        expect(end).toMatchObject({ outcome: 'error' });
+        break;
+      case 'client abort':
+        expect(end).toMatchObject({ outcome: 'aborted' });
+        break;
+      default:
+        expect(end).toMatchObject({ outcome: 'error' });
+        if (stream) {
+          expect(status).toBe(200);
+          expect(text).toContain(MIDSTREAM_MARKER);
+        } else {
+          expect(status).toBe(502);
+        }
+    }
+
+    const leaks = [
+      ...findLeaks('response headers', headerText(rawHeaders)),
+      ...findLeaks('response body', text),
+      ...observed.events.flatMap((event) => findLeaks(`telemetry ${event.type}`, JSON.stringify(event))),
+      ...observed.records.flatMap((record) => findLeaks('conversation record', JSON.stringify(record))),
+    ];
+    expect(leaks).toEqual([]);
+  });
+});
+
+describe('the matrix can see a leak', () => {
+  // Guards the detector itself: were findLeaks blind, every case above would pass vacuously.
+  test('findLeaks reports a whole key, a 12-character piece and a lower-cased piece of every key', () => {
+    for (const key of Object.values(ALL_KEYS)) {
+      expect(findLeaks('x', `a ${key} b`)).toHaveLength(1);
+      expect(findLeaks('x', `a ${innerPiece(key)} b`)).toHaveLength(1);
+      expect(findLeaks('x', `a ${innerPiece(key).toLowerCase()} b`)).toHaveLength(1);
+      expect(findLeaks('x', `a ${key.slice(0, 11)} b`)).toHaveLength(0);
+    }
+  });
+});
+
+describe('GET /models', () => {
+  test('model lists that fail echoing their key leak nothing into the list, its headers or models.error events', async () => {
+    for (const fake of fakes.all()) {
+      const key = ALL_KEYS[fake.kind];
+      fake.handler = (request, res) => echoError(fake, request, res, key, echoingHeaders(key));
+    }
+    const events = observe();
+    const listHost = await startHost({ env: { ...envFor(fakes), LOCAL_API_KEY: LOCAL_KEY } });
+    listen(listHost, events);
+    try {
+      for (const headers of [{}, { 'anthropic-version': '2023-06-01' }] as Array<Record<string, string>>) {
+        const res = await rawRequest({ url: `${listHost.url}/v1/models`, method: 'GET', headers });
+        expect(res.status).toBe(200);
+        expect([...findLeaks('response headers', headerText(res.rawHeaders)), ...findLeaks('response body', res.text)]).toEqual([]);
+      }
+      // Every provider's list was asked for, failed, and was reported.
+      expect(fakes.all().every((fake) => fake.requests.some((request) => request.method === 'GET' && request.url.includes('/models')))).toBe(true);
+      expect(new Set(events.events.filter((e) => e.type === 'models.error').map((e) => e.provider))).toEqual(new Set(PROVIDERS));
+      expect(events.events.flatMap((event) => findLeaks(`telemetry ${event.type}`, JSON.stringify(event)))).toEqual([]);
+    } finally {
+      await listHost.close();
+    }
+  });
+});
