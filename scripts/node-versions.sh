@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Runs the integration tests on other Node majors, with Node binaries from the npm registry (the
+# `node` package, through npx), while the rest of CI runs on the machine's own Node.
+#
+#   NODE_VERSIONS="22 24"   the majors to test (default)
+#   extra arguments go to jest: scripts/node-versions.sh -t 'streams'
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+passed=0
+failed=0
+summary=()
+for major in ${NODE_VERSIONS:-22 24}; do
+  started=$SECONDS
+  # jest-cli's bin is a plain JS file; running it with the npx node makes jest and its workers
+  # (spawned with process.execPath) use that Node.
+  if version=$(npx -y -p "node@$major" node -v 2>&1); then
+    npx -y -p "node@$major" node node_modules/jest/bin/jest.js __tests__/integration --ci "$@"
+    status=$?
+  else
+    echo "$version"
+    version="node@$major (not available from the npm registry)"
+    status=1
+  fi
+  if [ "$status" -eq 0 ]; then
+    line="PASS integration tests on node $version ($((SECONDS - started))s)"
+    passed=$((passed + 1))
+  else
+    line="FAIL integration tests on node $version ($((SECONDS - started))s, exit $status)"
+    failed=$((failed + 1))
+  fi
+  echo "$line"
+  summary+=("$line")
+done
+
+printf '%s\n' "${summary[@]}"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
