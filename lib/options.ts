@@ -39,53 +39,53 @@ export interface ProviderRouterOptions {
    * Where every setting is read from.
    * @defaultValue process.env
    */
-  env?: Record<string, string | undefined>;
+  env?: Record<string, string | undefined> | undefined;
   /**
    * Adapters by id. A built-in (`local`, `openai`, `openrouter`, `anthropic`) is replaced by giving
    * its id; any other id adds a provider, routable as `<id>/<model>` and in `PROVIDER_MODEL_MAP`.
    */
-  providers?: Record<string, ProviderAdapter>;
+  providers?: Record<string, ProviderAdapter> | undefined;
   /** See {@link ScrubHeadersHook}. */
-  scrubHeaders?: ScrubHeadersHook;
+  scrubHeaders?: ScrubHeadersHook | undefined;
   /**
    * What serves a model no rule matches: `'local'` proxies it to `LOCAL_BASE_URL`; `'next'` calls
    * `next()` so that the host's own handler serves it (the parsed body stays on `req.body`).
    * @defaultValue 'local'
    */
-  fallback?: 'local' | 'next';
+  fallback?: 'local' | 'next' | undefined;
   /**
    * A winston logger for conversation records, or `false` for none.
    * @defaultValue a JSON-lines file logger when `CONVERSATION_LOG_FILE` is set, else none
    */
-  conversationLogger?: ConversationLogger | false;
+  conversationLogger?: ConversationLogger | false | undefined;
   /**
    * Where the router reports its own problems (a telemetry listener that threw, a model list that
    * failed).
    * @defaultValue a winston console logger at level `warn`
    */
-  logger?: RouterLogger;
+  logger?: RouterLogger | undefined;
   /** Routing rules; wins over `PROVIDER_MODEL_MAP`. @example 'fast=openai:gpt-4o-mini,team-*=openrouter' */
-  modelMap?: string;
+  modelMap?: string | undefined;
   /** Wins over `PROVIDER_TIMEOUT_MS`. */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** Wins over `PROVIDER_IDLE_TIMEOUT_MS`. */
-  idleTimeoutMs?: number;
+  idleTimeoutMs?: number | undefined;
   /** Wins over `PROVIDER_MAX_BODY_BYTES`. */
-  maxBodyBytes?: number;
+  maxBodyBytes?: number | undefined;
   /**
    * Adds `stream_options.include_usage` to streamed chat completions for OpenAI-compatible
    * providers when the client did not ask for usage, and leaves the extra usage chunk out of the
    * client's stream, so that telemetry always has token counts.
    * @defaultValue true
    */
-  requestStreamUsage?: boolean;
+  requestStreamUsage?: boolean | undefined;
   /** Wins over `PROVIDER_MODELS_TTL_MS`. */
-  modelsTtlMs?: number;
+  modelsTtlMs?: number | undefined;
   /**
    * How long `GET /models` waits for one provider's list before answering without it.
    * @defaultValue 5000
    */
-  modelListTimeoutMs?: number;
+  modelListTimeoutMs?: number | undefined;
 }
 
 export type { IncomingHttpHeaders };

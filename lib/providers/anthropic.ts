@@ -3,14 +3,14 @@ import { defineProvider, type ModelListContext, type ProviderAdapter, type Provi
 /** Settings of the Anthropic adapter. */
 export interface AnthropicProviderSettings {
   /** @defaultValue 'anthropic' */
-  id?: string;
+  id?: string | undefined;
   /** Without `/v1`, as the Anthropic SDK takes it. @defaultValue 'https://api.anthropic.com' */
-  baseUrl?: string;
-  apiKey?: string;
+  baseUrl?: string | undefined;
+  apiKey?: string | undefined;
   /** The `anthropic-version` header sent when the client sent none. @defaultValue '2023-06-01' */
-  version?: string;
+  version?: string | undefined;
   /** The variable that holds the key, for error messages. @defaultValue 'ANTHROPIC_API_KEY' */
-  keyVariable?: string;
+  keyVariable?: string | undefined;
 }
 
 /**
@@ -37,9 +37,9 @@ export function createAnthropicProvider(settings: AnthropicProviderSettings): Pr
 }
 
 interface AnthropicModelPage {
-  data?: unknown;
-  has_more?: boolean;
-  last_id?: string | null;
+  data?: unknown | undefined;
+  has_more?: boolean | undefined;
+  last_id?: string | null | undefined;
 }
 
 const MAX_MODEL_PAGES = 20;

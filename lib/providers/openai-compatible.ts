@@ -7,18 +7,18 @@ export interface OpenAICompatibleProviderSettings {
   /** Base URL with the API version path, as the OpenAI SDK takes it: `https://api.groq.com/openai/v1`. */
   baseUrl: string;
   /** Sent as `Authorization: Bearer`; omit for servers without auth. */
-  apiKey?: string;
+  apiKey?: string | undefined;
   /**
    * Whether the provider can be used without a key.
    * @defaultValue false: the provider is enabled only when `apiKey` is set
    */
-  keyOptional?: boolean;
+  keyOptional?: boolean | undefined;
   /** The variable that holds the key, for error messages. */
-  keyVariable?: string;
+  keyVariable?: string | undefined;
   /** Extra headers for every upstream request (OpenRouter's attribution headers, for example). */
-  headers?: Record<string, string>;
+  headers?: Record<string, string> | undefined;
   /** See {@link ProviderAdapter.servesMessages}. */
-  servesMessages?: boolean;
+  servesMessages?: boolean | undefined;
 }
 
 /**

@@ -5,8 +5,8 @@ export type Dialect = 'openai' | 'anthropic';
 export interface ProviderModel {
   /** The provider's own model id (`gpt-4o-mini`), without the provider prefix. */
   id: string;
-  created?: number;
-  owned_by?: string;
+  created?: number | undefined;
+  owned_by?: string | undefined;
   /** Anything else the provider reports (`display_name`, `context_length`, `pricing`, ...). */
   [field: string]: unknown;
 }
@@ -39,14 +39,14 @@ export interface ProviderAdapter {
    */
   readonly enabled: boolean;
   /** The variable a user sets to enable the provider, named in `provider_not_configured` errors. */
-  readonly keyVariable?: string;
+  readonly keyVariable?: string | undefined;
   /** Secret values (keys) that must never appear in anything the router writes. */
-  readonly secrets?: readonly string[];
+  readonly secrets?: readonly string[] | undefined;
   /**
    * True when an `openai`-dialect upstream also serves Anthropic's `/messages` and
    * `/messages/count_tokens` itself (llama-server does), so Messages requests pass through.
    */
-  readonly servesMessages?: boolean;
+  readonly servesMessages?: boolean | undefined;
   /**
    * Headers set on every upstream request after the `scrubHeaders` hook ran: the provider's auth
    * and anything else it requires. The hook never sees them and cannot remove them.
@@ -56,13 +56,13 @@ export interface ProviderAdapter {
    * Headers sent when the request does not already carry them, before the `scrubHeaders` hook
    * (Anthropic's `anthropic-version`).
    */
-  readonly defaultHeaders?: Readonly<Record<string, string>>;
+  readonly defaultHeaders?: Readonly<Record<string, string>> | undefined;
   /**
    * Client request headers (lower case) this provider may receive when the client speaks its own
    * dialect (a Messages request passed through to Anthropic keeps `anthropic-beta`). Credentials
    * are never forwarded, whatever is listed.
    */
-  readonly forwardHeaders?: readonly string[];
+  readonly forwardHeaders?: readonly string[] | undefined;
   /** Fetches the provider's model list; absent when it has none. */
   listModels?(context: ModelListContext): Promise<ProviderModel[]>;
 }

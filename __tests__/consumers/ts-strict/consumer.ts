@@ -27,6 +27,10 @@ const acme: ProviderAdapter = defineProvider({
   upstreamHeaders: () => ({ 'x-acme-key': 'acme-secret' }),
 });
 
+// As the README writes it: an env variable that may be unset (exactOptionalPropertyTypes is on).
+const fromEnv = createOpenAICompatibleProvider({ id: 'from-env', baseUrl: upstream.baseUrl, apiKey: process.env.FROM_ENV_API_KEY });
+if (fromEnv.enabled) throw new Error('a provider without its key must be disabled');
+
 const directions: string[] = [];
 const options: ProviderRouterOptions = {
   env: { OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: upstream.baseUrl },
