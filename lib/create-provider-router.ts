@@ -51,7 +51,8 @@ export function createProviderRouter(options: ProviderRouterOptions = {}): Provi
     config.conversationLogger === undefined && config.env.CONVERSATION_LOG_FILE
       ? createConversationFileLogger(config.env.CONVERSATION_LOG_FILE)
       : undefined;
-  const conversationLogger: ConversationLogger | undefined = config.conversationLogger || fileLogger;
+  const conversationLogger: ConversationLogger | undefined =
+    config.conversationLogger === false ? undefined : (config.conversationLogger ?? fileLogger);
   const table: RoutingTable = { providers: config.providers, modelMap: config.modelMap, fallback: config.fallback };
   const catalog = new ModelCatalog(
     [...config.providers.values()],
@@ -77,8 +78,7 @@ export function createProviderRouter(options: ProviderRouterOptions = {}): Provi
       next();
       return;
     }
-    const done =
-      route.kind === 'models' ? serveModels(req, res) : serveEndpoint(req, res, next, route.endpoint, route.query, endpointDeps);
+    const done = route.kind === 'models' ? serveModels(req, res) : serveEndpoint(req, res, next, route.endpoint, route.query, endpointDeps);
     done.catch((error: unknown) => next(error));
   };
 

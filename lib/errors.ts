@@ -24,7 +24,7 @@ export class ProviderRouterError extends Error {
   constructor(
     readonly code: ProviderRouterErrorCode,
     message: string,
-    readonly status: number = 400,
+    readonly status = 400,
     /** The OpenAI-style `type` of the error body. */
     readonly type: string = status >= 500 ? 'server_error' : 'invalid_request_error',
     /** The provider the request was routed to, when routing got that far. */

@@ -67,10 +67,7 @@ async function sendMessage(page: Page, text: string): Promise<Locator> {
 }
 
 /** Samples the answer's visible text until the answer leaves the streaming state. */
-async function sampleUntilFinished(
-  message: Locator,
-  timeoutMs = 15_000,
-): Promise<{ intermediate: string[]; final: string; state: string }> {
+async function sampleUntilFinished(message: Locator, timeoutMs = 15_000): Promise<{ intermediate: string[]; final: string; state: string }> {
   const answer = message.locator('.answer');
   const intermediate: string[] = [];
   const deadline = Date.now() + timeoutMs;

@@ -6,8 +6,7 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const SERVER = path.join(ROOT, 'examples', 'chat-app', 'server.js');
 
 /** Variables of the router and the example that must not leak in from the developer's shell. */
-const OWN_VARIABLE =
-  /^(OPENAI_|OPENROUTER_|ANTHROPIC_|LOCAL_|PROVIDER_|CONVERSATION_LOG_FILE$|OPENAI_COMPATIBLE_PROVIDERS$|DEMO_|HOST$|PORT$)/;
+const OWN_VARIABLE = /^(OPENAI_|OPENROUTER_|ANTHROPIC_|LOCAL_|PROVIDER_|CONVERSATION_LOG_FILE$|OPENAI_COMPATIBLE_PROVIDERS$|DEMO_|HOST$|PORT$)/;
 
 export interface ExampleServer {
   url: string;

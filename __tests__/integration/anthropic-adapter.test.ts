@@ -84,26 +84,23 @@ describe('chat completions routed to Anthropic', () => {
     it.each([
       ['Express 5', () => host],
       ['Express 4 with express.json() first', () => host4],
-    ])(
-      'streams text translated from the Messages API and sends only the provider key upstream (%s)',
-      async (_name, which) => {
-        const stream = await clientFor(which()).chat.completions.create({ model: MODEL, stream: true, messages: HELLO });
-        const chunks = await collect(stream);
+    ])('streams text translated from the Messages API and sends only the provider key upstream (%s)', async (_name, which) => {
+      const stream = await clientFor(which()).chat.completions.create({ model: MODEL, stream: true, messages: HELLO });
+      const chunks = await collect(stream);
 
-        expect(contentOf(chunks)).toBe('Hello there!');
-        expect(finishReasonsOf(chunks)).toEqual(['stop']);
-        expect(chunks.every((c) => c.object === 'chat.completion.chunk' && c.id === 'msg_01XFDUDYJgAACzvnptvVoYEL')).toBe(true);
+      expect(contentOf(chunks)).toBe('Hello there!');
+      expect(finishReasonsOf(chunks)).toEqual(['stop']);
+      expect(chunks.every((c) => c.object === 'chat.completion.chunk' && c.id === 'msg_01XFDUDYJgAACzvnptvVoYEL')).toBe(true);
 
-        const upstream = onlyRequest(anthropic);
-        expect(upstream.method).toBe('POST');
-        expect(upstream.url).toBe('/v1/messages');
-        expect(upstream.body).toMatchObject({ model: UPSTREAM_MODEL, stream: true, messages: [{ role: 'user', content: 'Say hello' }] });
-        expect(upstream.headers['x-api-key']).toBe(KEYS.anthropic);
-        expect(upstream.headers['anthropic-version']).toBe('2023-06-01');
-        expect(upstream.headers.authorization).toBeUndefined();
-        expect(JSON.stringify(upstream.headers) + upstream.url + upstream.rawBody).not.toContain(CLIENT_TOKEN);
-      },
-    );
+      const upstream = onlyRequest(anthropic);
+      expect(upstream.method).toBe('POST');
+      expect(upstream.url).toBe('/v1/messages');
+      expect(upstream.body).toMatchObject({ model: UPSTREAM_MODEL, stream: true, messages: [{ role: 'user', content: 'Say hello' }] });
+      expect(upstream.headers['x-api-key']).toBe(KEYS.anthropic);
+      expect(upstream.headers['anthropic-version']).toBe('2023-06-01');
+      expect(upstream.headers.authorization).toBeUndefined();
+      expect(JSON.stringify(upstream.headers) + upstream.url + upstream.rawBody).not.toContain(CLIENT_TOKEN);
+    });
 
     it('answers a stream with event-stream headers that forbid buffering', async () => {
       const { data, response } = await client.chat.completions.create({ model: MODEL, stream: true, messages: HELLO }).withResponse();
@@ -172,7 +169,10 @@ describe('chat completions routed to Anthropic', () => {
 
     it('maps a streamed stop_reason max_tokens to finish_reason length', async () => {
       anthropic.handler = (_request, res) =>
-        sendFrames(res, sseFrames('anthropic-messages-stream-text.sse').map((f) => f.replace('"end_turn"', '"max_tokens"')));
+        sendFrames(
+          res,
+          sseFrames('anthropic-messages-stream-text.sse').map((f) => f.replace('"end_turn"', '"max_tokens"')),
+        );
       const chunks = await collect(await client.chat.completions.create({ model: MODEL, stream: true, messages: HELLO }));
       expect(finishReasonsOf(chunks)).toEqual(['length']);
     });
@@ -211,11 +211,7 @@ describe('chat completions routed to Anthropic', () => {
       const text = 'héllo 世界 🎉';
       const delta = Buffer.from(anthropicEvent('content_block_delta', { index: 0, delta: { type: 'text_delta', text } }), 'utf8');
       // Cut inside é (2 bytes), 世 (3 bytes) and 🎉 (4 bytes).
-      const cuts = [
-        delta.indexOf(Buffer.from('é')) + 1,
-        delta.indexOf(Buffer.from('世')) + 2,
-        delta.indexOf(Buffer.from('🎉')) + 2,
-      ];
+      const cuts = [delta.indexOf(Buffer.from('é')) + 1, delta.indexOf(Buffer.from('世')) + 2, delta.indexOf(Buffer.from('🎉')) + 2];
       const pieces = [0, ...cuts].map((start, i) => delta.subarray(start, cuts[i] ?? delta.length));
       expect(Buffer.concat(pieces).equals(delta)).toBe(true);
       expect(pieces.slice(0, -1).every((piece) => piece.toString('utf8').endsWith('\uFFFD'))).toBe(true);
@@ -225,7 +221,14 @@ describe('chat completions routed to Anthropic', () => {
           res,
           [
             anthropicEvent('message_start', {
-              message: { id: 'msg_utf8', type: 'message', role: 'assistant', content: [], model: UPSTREAM_MODEL, usage: { input_tokens: 3, output_tokens: 1 } },
+              message: {
+                id: 'msg_utf8',
+                type: 'message',
+                role: 'assistant',
+                content: [],
+                model: UPSTREAM_MODEL,
+                usage: { input_tokens: 3, output_tokens: 1 },
+              },
             }),
             anthropicEvent('content_block_start', { index: 0, content_block: { type: 'text', text: '' } }),
             ...pieces,
@@ -336,7 +339,11 @@ describe('chat completions routed to Anthropic', () => {
             role: 'assistant',
             content: 'Checking both.',
             tool_calls: [
-              { id: 'toolu_sf', type: 'function', function: { name: 'get_weather', arguments: '{"location":"San Francisco, CA","unit":"fahrenheit"}' } },
+              {
+                id: 'toolu_sf',
+                type: 'function',
+                function: { name: 'get_weather', arguments: '{"location":"San Francisco, CA","unit":"fahrenheit"}' },
+              },
               { id: 'toolu_ny', type: 'function', function: { name: 'get_weather', arguments: '{"location":"New York, NY"}' } },
             ],
           },
@@ -418,7 +425,9 @@ describe('chat completions routed to Anthropic', () => {
 
     it('leaves out temperature, top_p and top_k and sends that version when ANTHROPIC_VERSION is 2026-10-21', async () => {
       const params = { model: MODEL, messages: HELLO, temperature: 0.3, top_p: 0.9, top_k: 40 };
-      const completion = await clientFor(versionHost).chat.completions.create(params as OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming);
+      const completion = await clientFor(versionHost).chat.completions.create(
+        params as OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming,
+      );
       expect(completion.choices[0]!.message.content).toBe('Hello there!');
 
       const upstream = onlyRequest(anthropic);
@@ -434,7 +443,12 @@ describe('chat completions routed to Anthropic', () => {
     it.each<{ status: number; type: string; message: string; headers: Record<string, string> }>([
       { status: 400, type: 'invalid_request_error', message: 'messages: roles must alternate between "user" and "assistant"', headers: {} },
       { status: 404, type: 'not_found_error', message: 'model: claude-sonnet-5-5', headers: {} },
-      { status: 429, type: 'rate_limit_error', message: 'Number of request tokens has exceeded your per-minute rate limit', headers: { 'retry-after': '7' } },
+      {
+        status: 429,
+        type: 'rate_limit_error',
+        message: 'Number of request tokens has exceeded your per-minute rate limit',
+        headers: { 'retry-after': '7' },
+      },
       { status: 500, type: 'api_error', message: 'Internal server error', headers: {} },
       { status: 529, type: 'overloaded_error', message: 'Overloaded', headers: {} },
     ])('answers an Anthropic $status as an OpenAI-shaped $status error', async ({ status, type, message, headers }) => {
@@ -561,4 +575,3 @@ describe('chat completions routed to Anthropic', () => {
     });
   });
 });
-

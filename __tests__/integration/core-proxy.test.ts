@@ -62,7 +62,11 @@ describe.each([5, 4] as const)('on Express %i', (expressVersion) => {
     const target = fakes().find((fake) => fake.kind === kind)!;
     expect(target.requests).toHaveLength(1);
     expect(target.requests[0]!.body?.model).toBe(upstreamModel);
-    expect(fakes().filter((fake) => fake !== target).every((fake) => fake.requests.length === 0)).toBe(true);
+    expect(
+      fakes()
+        .filter((fake) => fake !== target)
+        .every((fake) => fake.requests.length === 0),
+    ).toBe(true);
   });
 
   test('passes /completions and /embeddings through with the model rewritten', async () => {
@@ -150,7 +154,9 @@ describe('streaming', () => {
   });
 
   test('keeps a multi-byte character split across two upstream writes intact', async () => {
-    const frame = Buffer.from(`data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: { content: 'héllo 世界 🎉' }, finish_reason: null }] })}\n\n`);
+    const frame = Buffer.from(
+      `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: { content: 'héllo 世界 🎉' }, finish_reason: null }] })}\n\n`,
+    );
     const split = frame.indexOf(Buffer.from('🎉')) + 2;
     local.handler = (_request, res) => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
@@ -209,7 +215,12 @@ describe('streaming', () => {
 
   test("passes an Anthropic-dialect upstream's error event through once on /messages", async () => {
     local.handler = (_request, res) => sendFrames(res, sseFrames('anthropic-messages-stream-error.sse'));
-    const stream = await postStream(`${host.url}/v1/messages`, { model: 'gguf', max_tokens: 10, stream: true, messages: [{ role: 'user', content: 'hi' }] });
+    const stream = await postStream(`${host.url}/v1/messages`, {
+      model: 'gguf',
+      max_tokens: 10,
+      stream: true,
+      messages: [{ role: 'user', content: 'hi' }],
+    });
     const text = await stream.ended;
     expect(text.match(/event: error/g)).toHaveLength(1);
     expect(text).toContain('"overloaded_error"');
@@ -303,7 +314,9 @@ describe('hosts as they are', () => {
       },
     );
     try {
-      const res = await request(host.url).post('/v1/chat/completions').send(chat('gguf', { stream: true }));
+      const res = await request(host.url)
+        .post('/v1/chat/completions')
+        .send(chat('gguf', { stream: true }));
       expect(res.text).toBe(fixtureText('llama-server-chat-stream.sse'));
       expect(seen.join('')).toBe(fixtureText('llama-server-chat-stream.sse'));
     } finally {
@@ -335,16 +348,16 @@ describe('errors', () => {
     ['empty', { model: '' }],
     ['with CR/LF', { model: 'a\r\nb' }],
     ['1 KB long', { model: 'x'.repeat(1000) }],
-  ])('a model that is %s is a 400',
-    async (_case, body) => {
-      const res = await request(host.url).post('/v1/chat/completions').send(body);
-      expect(res.status).toBe(400);
-      expectOpenAIError(res.body, 'invalid_model');
-    },
-  );
+  ])('a model that is %s is a 400', async (_case, body) => {
+    const res = await request(host.url).post('/v1/chat/completions').send(body);
+    expect(res.status).toBe(400);
+    expectOpenAIError(res.body, 'invalid_model');
+  });
 
   test('a body over PROVIDER_MAX_BODY_BYTES is a 413', async () => {
-    const res = await request(host.url).post('/v1/chat/completions').send(chat('gpt-4o', { padding: 'x'.repeat(5000) }));
+    const res = await request(host.url)
+      .post('/v1/chat/completions')
+      .send(chat('gpt-4o', { padding: 'x'.repeat(5000) }));
     expect(res.status).toBe(413);
     expectOpenAIError(res.body, 'body_too_large');
   });
@@ -392,7 +405,12 @@ describe('errors', () => {
 
   test("an upstream's own 4xx keeps its status and message", async () => {
     openai.handler = (_request, res) =>
-      sendJson(res, 429, { error: { message: 'Rate limit reached', type: 'requests', code: 'rate_limit_exceeded' } }, { 'retry-after': '3', 'set-cookie': 'a=b', 'openai-organization': 'org-1' });
+      sendJson(
+        res,
+        429,
+        { error: { message: 'Rate limit reached', type: 'requests', code: 'rate_limit_exceeded' } },
+        { 'retry-after': '3', 'set-cookie': 'a=b', 'openai-organization': 'org-1' },
+      );
     const res = await request(host.url).post('/v1/chat/completions').send(chat('gpt-4o'));
     expect(res.status).toBe(429);
     expect(res.body).toEqual({ error: { message: 'Rate limit reached', type: 'requests', code: 'rate_limit_exceeded' } });
@@ -402,7 +420,12 @@ describe('errors', () => {
   });
 
   test('an answer with fields of the wrong type still reaches the client, and the host keeps serving', async () => {
-    local.handler = (_request, res) => sendJson(res, 200, { id: 'x', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: 'hi', tool_calls: 5 } }] });
+    local.handler = (_request, res) =>
+      sendJson(res, 200, {
+        id: 'x',
+        object: 'chat.completion',
+        choices: [{ index: 0, message: { role: 'assistant', content: 'hi', tool_calls: 5 } }],
+      });
     const plain = await request(host.url).post('/v1/chat/completions').send(chat('gguf'));
     expect(plain.status).toBe(200);
     expect(plain.body.choices[0].message.tool_calls).toBe(5);
@@ -412,7 +435,9 @@ describe('errors', () => {
         'data: {"id":"x","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"tool_calls":[null]}}]}\n\n',
         'data: [DONE]\n\n',
       ]);
-    const streamed = await request(host.url).post('/v1/chat/completions').send(chat('gguf', { stream: true, stream_options: { include_usage: true } }));
+    const streamed = await request(host.url)
+      .post('/v1/chat/completions')
+      .send(chat('gguf', { stream: true, stream_options: { include_usage: true } }));
     expect(streamed.status).toBe(200);
     expect(streamed.text).toContain('data: [DONE]');
     local.handler = undefined;
@@ -482,7 +507,13 @@ describe('headers and secrets', () => {
       sendJson(
         res,
         401,
-        { error: { message: `Incorrect API key provided: ${KEYS.openai}. Also ...${KEYS.openai.slice(-14)}`, type: 'invalid_request_error', code: 'invalid_api_key' } },
+        {
+          error: {
+            message: `Incorrect API key provided: ${KEYS.openai}. Also ...${KEYS.openai.slice(-14)}`,
+            type: 'invalid_request_error',
+            code: 'invalid_api_key',
+          },
+        },
         { 'x-ratelimit-echo': KEYS.openai },
       );
     try {

@@ -122,13 +122,7 @@ export function firstTextFrameIndex(frames: string[]): number {
  * the rest. Without `release` the response is held open (until the other side closes it).
  * `onRest` is called just before the rest is written.
  */
-export function sendHeldStream(
-  res: ServerResponse,
-  frames: string[],
-  splitAt: number,
-  release?: Promise<void>,
-  onRest?: () => void,
-): void {
+export function sendHeldStream(res: ServerResponse, frames: string[], splitAt: number, release?: Promise<void>, onRest?: () => void): void {
   heldResponses.add(res);
   res.on('close', () => heldResponses.delete(res));
   res.writeHead(200, { 'content-type': 'text/event-stream', 'x-request-id': 'req_upstream_held' });

@@ -216,8 +216,7 @@ describe.each(PROVIDER_CASES)('Messages API through the SDK to $provider ($model
 
       const question = { role: 'user' as const, content: 'What is the weather in San Francisco?' };
       const firstTurn = { model: c.model, max_tokens: 512, tools: [WEATHER_TOOL], messages: [question] };
-      const message =
-        mode === 'json' ? await client.messages.create(firstTurn) : await client.messages.stream(firstTurn).finalMessage();
+      const message = mode === 'json' ? await client.messages.create(firstTurn) : await client.messages.stream(firstTurn).finalMessage();
 
       const toolUse = message.content.find((block) => block.type === 'tool_use');
       expect(toolUse).toEqual(expect.objectContaining({ type: 'tool_use', name: 'get_weather', ...expectedToolUse }));
@@ -326,9 +325,7 @@ describe('Messages API errors', () => {
       try {
         const bareClient = newClient(bare.url);
         const params = { model: 'openrouter/x', max_tokens: 64, messages: HELLO };
-        const error = await rejectionOf(
-          mode === 'create' ? bareClient.messages.create(params) : bareClient.messages.stream(params).finalMessage(),
-        );
+        const error = await rejectionOf(mode === 'create' ? bareClient.messages.create(params) : bareClient.messages.stream(params).finalMessage());
         expect(error).toBeInstanceOf(Anthropic.BadRequestError);
         expect(error.status).toBe(400);
         expect(error.error).toEqual({
@@ -397,7 +394,11 @@ describe('Messages API errors', () => {
           code: 'invalid_api_key',
         },
       },
-      headers: <Record<string, string>>{ 'x-ratelimit-limit-requests': `for ${KEYS.openai}`, 'www-authenticate': `Bearer ${KEYS.openai}`, 'set-cookie': `k=${KEYS.openai}` },
+      headers: <Record<string, string>>{
+        'x-ratelimit-limit-requests': `for ${KEYS.openai}`,
+        'www-authenticate': `Bearer ${KEYS.openai}`,
+        'set-cookie': `k=${KEYS.openai}`,
+      },
     },
     {
       provider: 'anthropic' as const,
@@ -405,7 +406,11 @@ describe('Messages API errors', () => {
       status: 401,
       type: 'authentication_error',
       body: { type: 'error', error: { type: 'authentication_error', message: `invalid x-api-key: ${KEYS.anthropic}` }, request_id: 'req_1' },
-      headers: <Record<string, string>>{ 'anthropic-ratelimit-requests-limit': `for ${KEYS.anthropic}`, 'www-authenticate': `x-api-key ${KEYS.anthropic}`, 'set-cookie': `k=${KEYS.anthropic}` },
+      headers: <Record<string, string>>{
+        'anthropic-ratelimit-requests-limit': `for ${KEYS.anthropic}`,
+        'www-authenticate': `x-api-key ${KEYS.anthropic}`,
+        'set-cookie': `k=${KEYS.anthropic}`,
+      },
     },
   ])('a key echoed by $provider in an error', (t) => {
     it('never reaches the client, in the body or the headers', async () => {

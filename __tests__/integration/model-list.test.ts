@@ -29,7 +29,7 @@ async function withHost(env: Record<string, string>, run: (host: Host, events: T
 }
 
 const modelRequests = (fake: FakeUpstream) => fake.requests.filter((r) => r.method === 'GET');
-const count = (name: string) => (fixtureJson<{ data: unknown[] }>(name).data.length);
+const count = (name: string) => fixtureJson<{ data: unknown[] }>(name).data.length;
 
 test('merges every provider with its provider field, local entries kept as they are', async () => {
   await withHost({ PROVIDER_MODEL_MAP: 'fast=openai:gpt-4o-mini' }, async (host) => {
@@ -45,10 +45,21 @@ test('merges every provider with its provider field, local entries kept as they 
     const localFixture = fixtureJson<{ data: Array<Record<string, unknown>> }>('llama-server-models.json').data[0]!;
     expect(byProvider('local')[0]).toEqual({ ...localFixture, provider: 'local' });
     const router = byProvider('openrouter')[0]!;
-    expect(router).toEqual(expect.objectContaining({ id: 'openrouter/meta-llama/llama-3.1-8b-instruct', object: 'model', name: expect.any(String), context_length: 131072, pricing: expect.any(Object) }));
+    expect(router).toEqual(
+      expect.objectContaining({
+        id: 'openrouter/meta-llama/llama-3.1-8b-instruct',
+        object: 'model',
+        name: expect.any(String),
+        context_length: 131072,
+        pricing: expect.any(Object),
+      }),
+    );
     expect(router.description).toBeUndefined();
     expect(data.find((m) => m.id === 'fast')).toEqual(expect.objectContaining({ provider: 'openai', alias_of: 'openai/gpt-4o-mini' }));
-    for (const entry of data) expect(entry).toEqual(expect.objectContaining({ id: expect.any(String), object: 'model', created: expect.any(Number), owned_by: expect.any(String) }));
+    for (const entry of data)
+      expect(entry).toEqual(
+        expect.objectContaining({ id: expect.any(String), object: 'model', created: expect.any(Number), owned_by: expect.any(String) }),
+      );
   });
 });
 
@@ -57,14 +68,17 @@ test('every listed id, sent back as model, reaches its provider', async () => {
     const data = (await request(host.url).get('/v1/models')).body.data as Array<{ id: string; provider: string }>;
     for (const entry of data) {
       all().forEach((fake) => fake.reset());
-      const res = await request(host.url).post('/v1/chat/completions').send({ model: entry.id, max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] });
+      const res = await request(host.url)
+        .post('/v1/chat/completions')
+        .send({ model: entry.id, max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] });
       expect([entry.id, res.status, res.headers['x-provider']]).toEqual([entry.id, 200, entry.provider]);
     }
   });
 });
 
 test('a local GGUF whose id a rule sends elsewhere is listed as local/<id> and routes back', async () => {
-  local.handler = (r, res) => (r.method === 'GET' ? sendJson(res, 200, { object: 'list', data: [{ id: 'gpt-4o', object: 'model', created: 1, owned_by: 'llamacpp' }] }) : false);
+  local.handler = (r, res) =>
+    r.method === 'GET' ? sendJson(res, 200, { object: 'list', data: [{ id: 'gpt-4o', object: 'model', created: 1, owned_by: 'llamacpp' }] }) : false;
   await withHost({}, async (host) => {
     const data = (await request(host.url).get('/v1/models')).body.data as Array<{ id: string; provider: string }>;
     expect(data.filter((m) => m.provider === 'local').map((m) => m.id)).toEqual(['local/gpt-4o']);
@@ -160,7 +174,14 @@ test('a static list from <ID>_MODELS replaces the remote call', async () => {
 
 test('only enabled providers are asked, and no key or cookie appears in the answer', async () => {
   openai.handler = (r, res) =>
-    r.method === 'GET' ? sendJson(res, 200, { object: 'list', data: [{ id: 'gpt-x', object: 'model', created: 1, owned_by: 'me' }] }, { 'set-cookie': 'sid=secret-cookie' }) : false;
+    r.method === 'GET'
+      ? sendJson(
+          res,
+          200,
+          { object: 'list', data: [{ id: 'gpt-x', object: 'model', created: 1, owned_by: 'me' }] },
+          { 'set-cookie': 'sid=secret-cookie' },
+        )
+      : false;
   await withHost({ OPENROUTER_API_KEY: '' }, async (host) => {
     const res = await request(host.url).get('/v1/models');
     expect(modelRequests(openrouter)).toHaveLength(0);

@@ -48,7 +48,9 @@ test('a streamed request becomes one span with the GenAI attributes', async () =
 
 test('an upstream error sets the span status to error', async () => {
   openai.handler = (_r, res) => sendJson(res, 503, { error: { message: 'down', type: 'server_error' } });
-  await request(host.url).post('/v1/chat/completions').send({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] });
+  await request(host.url)
+    .post('/v1/chat/completions')
+    .send({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] });
   const [span] = await finishedSpans();
   expect(span?.status).toEqual({ code: 2, message: 'down' });
   expect(span?.attributes['http.response.status_code']).toBe(503);

@@ -58,7 +58,12 @@ test('a host adds an OpenAI-compatible provider in code, routable by prefix and 
 
 test('OPENAI_COMPATIBLE_PROVIDERS enables providers from env, the key optional', async () => {
   const host = await startHost({
-    env: { OPENAI_COMPATIBLE_PROVIDERS: 'groq,ollama', GROQ_BASE_URL: groq.baseUrl, GROQ_API_KEY: 'gsk-env-0123456789', OLLAMA_BASE_URL: local.baseUrl },
+    env: {
+      OPENAI_COMPATIBLE_PROVIDERS: 'groq,ollama',
+      GROQ_BASE_URL: groq.baseUrl,
+      GROQ_API_KEY: 'gsk-env-0123456789',
+      OLLAMA_BASE_URL: local.baseUrl,
+    },
   });
   try {
     expect((await request(host.url).post('/v1/chat/completions').send(chat('groq/llama'))).headers['x-provider']).toBe('groq');

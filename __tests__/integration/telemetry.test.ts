@@ -48,11 +48,15 @@ describe.each([
   ['anthropic', 'claude-sonnet-5-5', { stream: [25, 15, 40], json: [-1, -1, -1] }],
 ] as const)('%s', (provider, model, usage) => {
   test.each([true, false])('stream=%s: request.start then one request.end with usage as the upstream reported', async (stream) => {
-    const res = await request(host.url).post('/v1/chat/completions').send(chat(model, { stream, stream_options: stream ? { include_usage: true } : undefined }));
+    const res = await request(host.url)
+      .post('/v1/chat/completions')
+      .send(chat(model, { stream, stream_options: stream ? { include_usage: true } : undefined }));
     expect(res.status).toBe(200);
     const end = await endEvent();
     expect(events.map((e) => e.type)).toEqual(['request.start', 'request.end']);
-    expect(events[0]).toEqual(expect.objectContaining({ provider, model, stream, endpoint: 'chat.completions', requestId: res.headers['x-request-id'] }));
+    expect(events[0]).toEqual(
+      expect.objectContaining({ provider, model, stream, endpoint: 'chat.completions', requestId: res.headers['x-request-id'] }),
+    );
     expect(end).toEqual(expect.objectContaining({ provider, status: 200, outcome: 'ok', stream }));
     expect(end.durationMs).toBeGreaterThanOrEqual(end.ttfbMs ?? 0);
     if (stream) expect(end.firstTokenMs).toBeGreaterThanOrEqual(end.ttfbMs ?? 0);
@@ -82,7 +86,9 @@ test.each([
 });
 
 test("OpenRouter's usage.cost is reported as costUsd", async () => {
-  await request(host.url).post('/v1/chat/completions').send(chat('openrouter/x', { stream: true }));
+  await request(host.url)
+    .post('/v1/chat/completions')
+    .send(chat('openrouter/x', { stream: true }));
   expect((await endEvent()).costUsd).toBe(0.00000043);
 });
 
@@ -111,8 +117,12 @@ test('a client abort ends with outcome aborted and the status already sent', asy
 
 test('a mid-stream failure ends with outcome error', async () => {
   openrouter.handler = (_r, res) => sendFrames(res, sseFrames('openrouter-midstream-error.sse'));
-  await request(host.url).post('/v1/chat/completions').send(chat('openrouter/x', { stream: true }));
-  expect(await endEvent()).toEqual(expect.objectContaining({ status: 200, outcome: 'error', error: expect.objectContaining({ message: 'Provider disconnected unexpectedly' }) }));
+  await request(host.url)
+    .post('/v1/chat/completions')
+    .send(chat('openrouter/x', { stream: true }));
+  expect(await endEvent()).toEqual(
+    expect.objectContaining({ status: 200, outcome: 'error', error: expect.objectContaining({ message: 'Provider disconnected unexpectedly' }) }),
+  );
 });
 
 test('a listener that throws never breaks a response', async () => {
@@ -125,7 +135,9 @@ test('a listener that throws never breaks a response', async () => {
     throw new Error('listener bug');
   });
   try {
-    const res = await request(throwing.url).post('/v1/chat/completions').send(chat('gpt-4o', { stream: true }));
+    const res = await request(throwing.url)
+      .post('/v1/chat/completions')
+      .send(chat('gpt-4o', { stream: true }));
     expect(res.status).toBe(200);
     expect(res.text).toContain('[DONE]');
     expect(errors.length).toBe(2);
@@ -142,14 +154,21 @@ test('requests rejected before routing emit no request events', async () => {
 
 test('the conversation log records provider, messages, the streamed text and usage, and no key', async () => {
   openai.handler = (_r, res) => sendJson(res, 401, { error: { message: `bad key ${KEYS.openai}`, type: 'invalid_request_error' } });
-  await request(host.url).post('/v1/chat/completions').send(chat('gpt-4o', { messages: [{ role: 'user', content: `my key is ${KEYS.anthropic}` }] }));
+  await request(host.url)
+    .post('/v1/chat/completions')
+    .send(chat('gpt-4o', { messages: [{ role: 'user', content: `my key is ${KEYS.anthropic}` }] }));
   await endEvent();
   events = [];
-  await request(host.url).post('/v1/chat/completions').send(chat('claude-sonnet-5-5', { stream: true }));
+  await request(host.url)
+    .post('/v1/chat/completions')
+    .send(chat('claude-sonnet-5-5', { stream: true }));
   await endEvent();
   await new Promise((r) => setTimeout(r, 100));
   const text = readFileSync(logFile, 'utf8');
-  const records = text.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+  const records = text
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
   const streamed = records.find((r) => r.provider === 'anthropic' && r.stream === true);
   expect(streamed).toEqual(
     expect.objectContaining({

@@ -176,8 +176,22 @@ function anthropicMessages(kind: UpstreamKind, request: RecordedRequest, res: Se
 }
 
 const ANTHROPIC_FIELDS = new Set([
-  'model', 'messages', 'max_tokens', 'system', 'stream', 'temperature', 'top_p', 'top_k', 'stop_sequences',
-  'tools', 'tool_choice', 'metadata', 'thinking', 'context_management', 'output_config', 'service_tier',
+  'model',
+  'messages',
+  'max_tokens',
+  'system',
+  'stream',
+  'temperature',
+  'top_p',
+  'top_k',
+  'stop_sequences',
+  'tools',
+  'tool_choice',
+  'metadata',
+  'thinking',
+  'context_management',
+  'output_config',
+  'service_tier',
 ]);
 
 function anthropicRequestProblem(kind: UpstreamKind, request: RecordedRequest): string | undefined {

@@ -209,8 +209,7 @@ async function startDemoBackend({ host = '127.0.0.1', port = 0, wordDelayMs } = 
     if (req.method === 'POST' && (path === '/v1/chat/completions' || path === '/chat/completions')) {
       readJson(req).then(
         (body) => chatCompletions(req, res, body, delay),
-        (error) =>
-          sendJson(res, 400, { error: { code: 400, message: `Invalid request: ${error.message}`, type: 'invalid_request_error' } }),
+        (error) => sendJson(res, 400, { error: { code: 400, message: `Invalid request: ${error.message}`, type: 'invalid_request_error' } }),
       );
       return;
     }

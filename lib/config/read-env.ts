@@ -53,7 +53,7 @@ export function readEnv(env: Record<string, string | undefined>): RouterEnv {
   const problems: string[] = [];
   const cleaned = cleanEnv(setVariables(env), SPEC, {
     reporter: ({ errors }) => {
-      for (const [name, error] of Object.entries(errors)) {
+      for (const [name, error] of Object.entries<Error | undefined>(errors)) {
         if (error) problems.push(`${name}: ${error.message}`);
       }
     },
@@ -68,13 +68,9 @@ export function readEnv(env: Record<string, string | undefined>): RouterEnv {
 
   const extraProviders = readExtraProviders(env, problems);
   if (problems.length > 0) {
-    throw new ProviderRouterError(
-      'invalid_config',
-      `express-provider-router: invalid environment:\n  - ${problems.join('\n  - ')}`,
-      500,
-    );
+    throw new ProviderRouterError('invalid_config', `express-provider-router: invalid environment:\n  - ${problems.join('\n  - ')}`, 500);
   }
-  return Object.assign(Object.create(null) as object, cleaned, { modelMap, extraProviders }) as RouterEnv;
+  return Object.assign(Object.create(null) as object, cleaned, { modelMap, extraProviders });
 }
 
 /** Empty values mean unset, as in a `.env` file with `OPENAI_API_KEY=`. */
@@ -110,12 +106,16 @@ function readExtraProviders(env: Record<string, string | undefined>, problems: s
       continue;
     }
     try {
-      const baseUrl = cleanEnv({ [baseUrlVariable]: rawBaseUrl }, { [baseUrlVariable]: httpUrl() }, {
-        reporter: ({ errors }) => {
-          const error = errors[baseUrlVariable];
-          if (error) throw error;
+      // Checked on its own under a fixed key, so that the result is typed; problems name the variable itself.
+      const { url: baseUrl } = cleanEnv(
+        { url: rawBaseUrl },
+        { url: httpUrl() },
+        {
+          reporter: ({ errors }) => {
+            if (errors.url) throw errors.url;
+          },
         },
-      })[baseUrlVariable] as string;
+      );
       providers.push({
         id,
         baseUrl,

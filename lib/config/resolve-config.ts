@@ -44,7 +44,8 @@ export function resolveConfig(options: ProviderRouterOptions = {}): ResolvedConf
       );
     }
   }
-  const fallback = options.fallback ?? 'local';
+  // Typed for TypeScript callers; a plain-JS caller may pass anything.
+  const fallback: unknown = options.fallback ?? 'local';
   if (fallback !== 'local' && fallback !== 'next') {
     throw new ProviderRouterError('invalid_config', `fallback must be 'local' or 'next', not ${String(fallback)}`, 500);
   }
@@ -76,7 +77,14 @@ function readStaticModels(env: Record<string, string | undefined>, ids: string[]
   const lists = new Map<string, string[]>();
   for (const id of ids) {
     const text = env[`${envPrefix(id)}_MODELS`]?.trim();
-    if (text) lists.set(id, text.split(',').map((model) => model.trim()).filter(Boolean));
+    if (text)
+      lists.set(
+        id,
+        text
+          .split(',')
+          .map((model) => model.trim())
+          .filter(Boolean),
+      );
   }
   return lists;
 }
@@ -92,12 +100,20 @@ function parseCodeModelMap(text: string): ModelMapRule[] {
 function positive(name: string, value: number | undefined): number | undefined {
   if (value === undefined) return undefined;
   if (!Number.isFinite(value) || value <= 0) {
-    throw new ProviderRouterError('invalid_config', `options.${name} must be a positive number of ${name.endsWith('Bytes') ? 'bytes' : 'milliseconds'}`, 500);
+    throw new ProviderRouterError(
+      'invalid_config',
+      `options.${name} must be a positive number of ${name.endsWith('Bytes') ? 'bytes' : 'milliseconds'}`,
+      500,
+    );
   }
   return value;
 }
 
-function checkAdapter(id: string, adapter: ProviderAdapter): void {
+/**
+ * Checks an adapter of `options.providers`, which may come from plain JavaScript: a missing one,
+ * or anything else, is named here instead of failing on the first request.
+ */
+function checkAdapter(id: string, adapter: ProviderAdapter | null | undefined): void {
   const fix = 'build it with defineProvider(), createOpenAICompatibleProvider() or createAnthropicProvider()';
   if (!adapter || typeof adapter.upstreamHeaders !== 'function') {
     throw new ProviderRouterError('invalid_config', `providers.${id} is not a provider adapter: ${fix}`, 500);
@@ -108,6 +124,7 @@ function checkAdapter(id: string, adapter: ProviderAdapter): void {
   if (!/^[a-z][a-z0-9_-]*$/.test(id)) {
     throw new ProviderRouterError('invalid_config', `provider id "${id}" must be lower case letters, digits, - or _`, 500);
   }
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- the type holds for TypeScript callers only; this tells a plain-JS caller what is wrong
   if (!/^https?:\/\//.test(adapter.baseUrl) || (adapter.dialect !== 'openai' && adapter.dialect !== 'anthropic')) {
     throw new ProviderRouterError('invalid_config', `providers.${id} needs an http(s) baseUrl and a dialect of 'openai' or 'anthropic': ${fix}`, 500);
   }

@@ -10,8 +10,8 @@ import { createChatToMessagesStream } from '../translate/messages/chat-stream-to
 import { toChatCompletionRequest } from '../translate/messages/messages-to-chat-request';
 import { createUsageHidingStream } from '../stream/usage-hiding-stream';
 import type { StreamTranslator } from '../translate/types';
-import type { AnthropicMessage, AnthropicMessagesRequest } from '../wire/anthropic';
-import type { ChatCompletion, ChatCompletionRequest } from '../wire/openai';
+import type { AnthropicMessagesRequest, ReceivedAnthropicMessage } from '../wire/anthropic';
+import type { ChatCompletionRequest, ReceivedChatCompletion } from '../wire/openai';
 
 /** How the answer of a translated exchange is turned into the client's dialect. */
 export interface ResponseTranslation {
@@ -53,13 +53,11 @@ export interface PlanInput {
   requestStreamUsage: boolean;
 }
 
-const OPENAI_PATHS: Partial<Record<Endpoint, string>> = {
+/** The upstream path of each endpoint when the request passes through in its own dialect. */
+const ENDPOINT_PATHS: Record<Endpoint, string> = {
   'chat.completions': '/chat/completions',
   completions: '/completions',
   embeddings: '/embeddings',
-};
-
-const MESSAGES_PATHS: Partial<Record<Endpoint, string>> = {
   messages: '/messages',
   'messages.count_tokens': '/messages/count_tokens',
 };
@@ -76,9 +74,9 @@ const ANTHROPIC_CLIENT_HEADERS = ['anthropic-version', 'anthropic-beta'];
 export function planExchange(input: PlanInput): ExchangePlan {
   const { endpoint, provider, body, upstreamModel } = input;
   const withModel = { ...body, model: upstreamModel };
+  const path = ENDPOINT_PATHS[endpoint];
 
   if (input.clientDialect === 'openai') {
-    const path = OPENAI_PATHS[endpoint]!;
     if (provider.dialect === 'openai') {
       if (input.requestStreamUsage && endpoint === 'chat.completions' && wantsStreamWithoutUsage(body)) {
         const streamOptions = isRecord(body.stream_options) ? body.stream_options : {};
@@ -111,13 +109,12 @@ export function planExchange(input: PlanInput): ExchangePlan {
       upstreamDialect: 'anthropic',
       forwardHeaders: [],
       translation: {
-        json: (answer) => toChatCompletion(answer as AnthropicMessage),
+        json: (answer) => toChatCompletion(answer as ReceivedAnthropicMessage),
         stream: () => createAnthropicToOpenAIStream({ includeUsage }),
       },
     };
   }
 
-  const path = MESSAGES_PATHS[endpoint]!;
   if (provider.dialect === 'anthropic' || provider.servesMessages) {
     return {
       upstreamPath: path + input.query,
@@ -141,7 +138,7 @@ export function planExchange(input: PlanInput): ExchangePlan {
     upstreamDialect: 'openai',
     forwardHeaders: [],
     translation: {
-      json: (answer) => toAnthropicMessage(answer as ChatCompletion),
+      json: (answer) => toAnthropicMessage(answer as ReceivedChatCompletion),
       stream: () => createChatToMessagesStream({ model }),
     },
   };

@@ -118,7 +118,7 @@ export function runExchange(exchange: Exchange, deps: ExchangeDependencies): voi
     else
       readBody(response, MAX_JSON_BODY_BYTES, false).then(
         (raw) => jsonAnswer(response, status, raw),
-        (error: Error) => answerRouterError(invalidUpstream(provider, error.message)),
+        (error: unknown) => answerRouterError(invalidUpstream(provider, (error as Error).message)),
       );
   };
 
@@ -227,7 +227,10 @@ function readBody(stream: IncomingMessage, limit: number, truncate: boolean): Pr
       }
       chunks.push(chunk);
     });
-    stream.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+    stream.on('end', () => {
+      const single = chunks.length === 1 ? chunks[0] : undefined;
+      resolve(single ?? Buffer.concat(chunks));
+    });
     stream.on('error', reject);
     stream.on('close', () => {
       if (!stream.complete) reject(new Error('the upstream closed the connection before the answer was complete'));

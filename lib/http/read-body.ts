@@ -84,7 +84,8 @@ function readStream(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
     };
     const onEnd = (): void => {
       cleanup();
-      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+      const single = chunks.length === 1 ? chunks[0] : undefined;
+      resolve(single ?? Buffer.concat(chunks, size));
     };
     const onError = (error: Error): void => {
       cleanup();

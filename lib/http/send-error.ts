@@ -6,14 +6,11 @@ import { errorBodyFor, type ClientDialect } from './error-body';
  * Answers an error the router raised before anything went upstream, in the client's dialect.
  * Unknown errors become a 500 without their details.
  */
-export function sendRouterError(
-  res: ServerResponse,
-  dialect: ClientDialect,
-  error: unknown,
-  ids: { requestId: string; provider?: string },
-): void {
+export function sendRouterError(res: ServerResponse, dialect: ClientDialect, error: unknown, ids: { requestId: string; provider?: string }): void {
   const known =
-    error instanceof ProviderRouterError ? error : new ProviderRouterError('upstream_error', 'The router failed to handle the request', 500, 'server_error');
+    error instanceof ProviderRouterError
+      ? error
+      : new ProviderRouterError('upstream_error', 'The router failed to handle the request', 500, 'server_error');
   if (res.headersSent) {
     res.destroy();
     return;

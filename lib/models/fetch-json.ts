@@ -6,7 +6,7 @@ export async function fetchJson(url: string, headers: Record<string, string>, si
   } catch (error) {
     // fetch says only "fetch failed"; the cause says why (ECONNREFUSED, a timeout, ...).
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    throw new Error(`GET ${new URL(url).pathname} failed: ${cause?.code ?? cause?.message ?? (error as Error).message}`);
+    throw new Error(`GET ${new URL(url).pathname} failed: ${cause?.code ?? cause?.message ?? (error as Error).message}`, { cause: error });
   }
   if (!response.ok) {
     await response.body?.cancel();

@@ -1,5 +1,6 @@
 import type { ModelMapRule } from '../config/model-map';
 import type { ProviderAdapter, ProviderModel } from '../providers/provider-adapter';
+import type { ProviderModelList } from './model-catalog';
 import { routesTo, type RoutingTable } from '../routing/resolve-model';
 
 /** An entry of the merged list: an OpenAI model object with its provider. */
@@ -23,10 +24,7 @@ const OPENROUTER_FIELDS = ['name', 'context_length', 'pricing'];
  * only when a rule would send their id elsewhere), every other provider's as `<provider>/<id>`,
  * then the exact aliases of `PROVIDER_MODEL_MAP`.
  */
-export function mergeModels(
-  lists: Array<{ provider: ProviderAdapter; models: ProviderModel[] }>,
-  table: RoutingTable,
-): MergedModel[] {
+export function mergeModels(lists: ProviderModelList[], table: RoutingTable): MergedModel[] {
   const merged: MergedModel[] = [];
   for (const { provider, models } of lists) {
     for (const model of models) merged.push(toEntry(provider, model, table));

@@ -18,6 +18,15 @@ const REFRESH_LIMIT_MS = 30_000;
 /** After a failure a provider is not asked again for this long (at most the TTL): no log flood. */
 const FAILURE_BACKOFF_MS = 30_000;
 
+/** One provider's model list, as the catalog hands it to the merge. */
+export interface ProviderModelList {
+  provider: ProviderAdapter;
+  models: ProviderModel[];
+}
+
+/** A provider that fetches its own model list. */
+type ListingProvider = ProviderAdapter & Required<Pick<ProviderAdapter, 'listModels'>>;
+
 interface CacheEntry {
   models: ProviderModel[] | undefined;
   fetchedAt: number;
@@ -39,16 +48,17 @@ export class ModelCatalog {
   ) {}
 
   /** The lists of every provider that answered in time (stale lists when a refresh failed). */
-  async lists(): Promise<Array<{ provider: ProviderAdapter; models: ProviderModel[] }>> {
+  async lists(): Promise<ProviderModelList[]> {
     const { staticModels } = this.settings;
-    const listed = this.providers.filter((provider) => provider.enabled && (provider.listModels || staticModels.has(provider.id)));
-    const results = await Promise.all(
-      listed.map((provider) => {
-        const fixed = staticModels.get(provider.id);
-        return fixed ? fixed.map((id) => ({ id, owned_by: provider.id })) : this.#listOf(provider);
-      }),
-    );
-    return listed.map((provider, index) => ({ provider, models: results[index] ?? [] }));
+    const sources: { provider: ProviderAdapter; models: Promise<ProviderModel[] | undefined> }[] = [];
+    for (const provider of this.providers) {
+      if (!provider.enabled) continue;
+      const fixed = staticModels.get(provider.id);
+      if (fixed) sources.push({ provider, models: Promise.resolve(fixed.map((id) => ({ id, owned_by: provider.id }))) });
+      else if (hasModelList(provider)) sources.push({ provider, models: this.#listOf(provider) });
+    }
+    const results = await Promise.all(sources.map((source) => source.models));
+    return sources.map(({ provider }, index) => ({ provider, models: results[index] ?? [] }));
   }
 
   /** Stops refreshes in flight. */
@@ -56,7 +66,7 @@ export class ModelCatalog {
     this.#closed.abort();
   }
 
-  async #listOf(provider: ProviderAdapter): Promise<ProviderModel[] | undefined> {
+  async #listOf(provider: ListingProvider): Promise<ProviderModel[] | undefined> {
     const entry = this.#cache.get(provider.id) ?? { models: undefined, fetchedAt: 0, failedAt: 0, inflight: undefined };
     this.#cache.set(provider.id, entry);
     const now = Date.now();
@@ -79,11 +89,11 @@ export class ModelCatalog {
     }
   }
 
-  async #refresh(provider: ProviderAdapter, entry: CacheEntry): Promise<ProviderModel[]> {
+  async #refresh(provider: ListingProvider, entry: CacheEntry): Promise<ProviderModel[]> {
     const headers = { ...provider.defaultHeaders, ...provider.upstreamHeaders() };
     const signal = AbortSignal.any([this.#closed.signal, AbortSignal.timeout(REFRESH_LIMIT_MS)]);
     try {
-      const models = await provider.listModels!({ getJson: (url) => fetchJson(url, headers, signal), signal });
+      const models = await provider.listModels({ getJson: (url) => fetchJson(url, headers, signal), signal });
       entry.models = models;
       entry.fetchedAt = Date.now();
       entry.failedAt = 0;
@@ -102,4 +112,8 @@ export class ModelCatalog {
     this.logger?.warn(`express-provider-router: model list of "${provider.id}" failed`, { provider: provider.id, error });
     this.telemetry.emit({ type: 'models.error', provider: provider.id, timestamp: new Date().toISOString(), error });
   }
+}
+
+function hasModelList(provider: ProviderAdapter): provider is ListingProvider {
+  return !!provider.listModels;
 }

@@ -37,7 +37,7 @@ export function createAnthropicProvider(settings: AnthropicProviderSettings): Pr
 }
 
 interface AnthropicModelPage {
-  data?: unknown | undefined;
+  data?: unknown;
   has_more?: boolean | undefined;
   last_id?: string | null | undefined;
 }
@@ -52,8 +52,8 @@ export async function listAnthropicModels(baseUrl: string, context: ModelListCon
     const query = afterId ? `?limit=1000&after_id=${encodeURIComponent(afterId)}` : '?limit=1000';
     const body = (await context.getJson(`${baseUrl}/models${query}`)) as AnthropicModelPage | null;
     if (!Array.isArray(body?.data)) throw new Error(`${baseUrl}/models did not answer with a model list`);
-    for (const entry of body.data as Array<Record<string, unknown>>) {
-      if (typeof entry?.id !== 'string') continue;
+    for (const entry of body.data as unknown[]) {
+      if (!isObject(entry) || typeof entry.id !== 'string') continue;
       const createdAt = typeof entry.created_at === 'string' ? Date.parse(entry.created_at) : NaN;
       models.push({
         ...entry,
@@ -66,4 +66,8 @@ export async function listAnthropicModels(baseUrl: string, context: ModelListCon
     afterId = body.last_id;
   }
   return models;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
 }

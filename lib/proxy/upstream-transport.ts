@@ -59,8 +59,13 @@ export function createUpstreamTransport(): UpstreamTransport {
 }
 
 function createProxy(agent: http.Agent) {
-  return createProxyMiddleware<IncomingMessage, ServerResponse>({
-    router: (req) => (req as CarrierRequest)[CALL]!.url,
+  return createProxyMiddleware({
+    router: (req) => {
+      const call = (req as CarrierRequest)[CALL];
+      // send() attaches the call before it hands a request to a proxy.
+      if (!call) throw new Error('express-provider-router: a request reached the upstream proxy without its call');
+      return call.url;
+    },
     ignorePath: true,
     changeOrigin: true,
     selfHandleResponse: true,
@@ -71,7 +76,7 @@ function createProxy(agent: http.Agent) {
 }
 
 /** Hands every proxy event to the call the router attached to the request. */
-const routerCallPlugin: Plugin<IncomingMessage, ServerResponse> = (proxyServer) => {
+const routerCallPlugin: Plugin = (proxyServer) => {
   proxyServer.on('proxyReq', (proxyRequest, req) => {
     const call = (req as CarrierRequest)[CALL];
     if (!call) return;
@@ -88,7 +93,7 @@ const routerCallPlugin: Plugin<IncomingMessage, ServerResponse> = (proxyServer) 
     (req as CarrierRequest)[CALL]?.onResponse(upstreamResponse);
   });
   proxyServer.on('error', (error, req) => {
-    (req as CarrierRequest)[CALL]?.onError(error as NodeJS.ErrnoException);
+    (req as CarrierRequest)[CALL]?.onError(error);
   });
   // Raised instead of `error` when the client is already gone; the router's abort handling has
   // it covered.

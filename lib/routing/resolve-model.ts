@@ -3,12 +3,10 @@ import { ProviderRouterError } from '../errors';
 import type { ProviderAdapter } from '../providers/provider-adapter';
 
 /** Where a request goes: a provider and the model name it is sent under, or the host's `next()`. */
-export type RouteDecision =
-  | { kind: 'provider'; provider: ProviderAdapter; upstreamModel: string }
-  | { kind: 'next' };
+export type RouteDecision = { kind: 'provider'; provider: ProviderAdapter; upstreamModel: string } | { kind: 'next' };
 
 /** Models the built-in rules send to a provider when it is enabled. */
-const BUILT_IN_RULES: ReadonlyArray<{ matcher: RegExp; provider: string }> = [
+const BUILT_IN_RULES: readonly { matcher: RegExp; provider: string }[] = [
   { matcher: /^claude-/, provider: 'anthropic' },
   { matcher: /^(gpt-|o1|o3|o4|chatgpt-)/, provider: 'openai' },
 ];

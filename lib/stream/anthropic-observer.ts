@@ -1,5 +1,5 @@
 import type { AnthropicMessage, AnthropicStreamEvent, AnthropicUsage } from '../wire/anthropic';
-import { emptySummary, type ResponseObserver } from './response-summary';
+import { emptySummary, upstreamText, type ResponseObserver } from './response-summary';
 
 /**
  * Reads Anthropic Messages responses: text, tool calls, stop reason and usage. Stream usage is
@@ -24,9 +24,9 @@ export function createAnthropicObserver(): ResponseObserver {
   return {
     summary,
     event(data) {
-      let event: AnthropicStreamEvent;
+      let event: AnthropicStreamEvent | null;
       try {
-        event = JSON.parse(data) as AnthropicStreamEvent;
+        event = JSON.parse(data) as AnthropicStreamEvent | null;
       } catch {
         summary.error ??= { message: 'The upstream sent a stream event that is not JSON', type: 'upstream_error' };
         return;
@@ -57,7 +57,7 @@ export function createAnthropicObserver(): ResponseObserver {
           summary.toolCalls = [...toolBlocks.values()];
           break;
         case 'error':
-          summary.error = { message: String(event.error?.message ?? 'Upstream error'), type: String(event.error?.type ?? 'api_error') };
+          summary.error = { message: upstreamText(event.error?.message, 'Upstream error'), type: upstreamText(event.error?.type, 'api_error') };
           break;
         default:
           break;

@@ -1,5 +1,5 @@
-import type { ChatCompletion, ChatCompletionChunk, OpenAIUsage } from '../wire/openai';
-import { emptySummary, type ResponseObserver } from './response-summary';
+import type { ChatCompletionChunk, OpenAIUsage, ReceivedChatCompletion, ReceivedToolCall } from '../wire/openai';
+import { emptySummary, upstreamText, type ResponseObserver } from './response-summary';
 
 /** llama-server reports token counts in `timings` when it sends no `usage`. */
 interface LlamaTimings {
@@ -15,7 +15,7 @@ export function createOpenAIObserver(): ResponseObserver {
   const summary = emptySummary();
   const toolCalls = new Map<number, { id: string; name: string; arguments: string }>();
 
-  const readUsage = (usage: OpenAIUsage | null | undefined, timings: LlamaTimings | undefined): void => {
+  const readUsage = (usage: Partial<OpenAIUsage> | null | undefined, timings: LlamaTimings | undefined): void => {
     if (usage && typeof usage.prompt_tokens === 'number') {
       const completion = typeof usage.completion_tokens === 'number' ? usage.completion_tokens : 0;
       summary.usage = {
@@ -41,16 +41,20 @@ export function createOpenAIObserver(): ResponseObserver {
         summary.toolCalls = [...toolCalls.values()];
         return;
       }
-      let chunk: ChatCompletionChunk & { timings?: LlamaTimings };
+      let parsed: unknown;
       try {
-        chunk = JSON.parse(data) as typeof chunk;
+        parsed = JSON.parse(data);
       } catch {
         summary.error ??= { message: 'The upstream sent a stream event that is not JSON', type: 'upstream_error' };
         return;
       }
-      if (!chunk || typeof chunk !== 'object') return;
+      if (!parsed || typeof parsed !== 'object') return;
+      const chunk = parsed as ChatCompletionChunk & { timings?: LlamaTimings };
       if (chunk.error && typeof chunk.error === 'object') {
-        summary.error = { message: String(chunk.error.message ?? 'Upstream error'), type: String(chunk.error.type ?? chunk.error.code ?? 'upstream_error') };
+        summary.error = {
+          message: upstreamText(chunk.error.message, 'Upstream error'),
+          type: upstreamText(chunk.error.type ?? chunk.error.code, 'upstream_error'),
+        };
       }
       const choice = Array.isArray(chunk.choices) ? chunk.choices[0] : undefined;
       if (choice) {
@@ -78,19 +82,19 @@ export function createOpenAIObserver(): ResponseObserver {
       if (chunk.usage || chunk.timings) readUsage(chunk.usage, chunk.timings);
     },
     body(body) {
-      const completion = body as (ChatCompletion & { timings?: LlamaTimings }) | null;
+      const completion = body as (ReceivedChatCompletion & { timings?: LlamaTimings }) | null;
       if (!completion || typeof completion !== 'object') return;
       const choice = Array.isArray(completion.choices) ? completion.choices[0] : undefined;
       if (choice) {
-        const message = choice.message as ChatCompletion['choices'][number]['message'] | undefined;
+        const { message } = choice;
         if (typeof message?.content === 'string') summary.text = message.content;
         const legacyText = (choice as { text?: unknown }).text;
         if (typeof legacyText === 'string') summary.text = legacyText;
-        const calls = Array.isArray(message?.tool_calls) ? message.tool_calls : [];
+        const calls: (ReceivedToolCall | null)[] = Array.isArray(message?.tool_calls) ? message.tool_calls : [];
         summary.toolCalls = calls.map((call) => ({
-          id: String(call?.id ?? ''),
-          name: String(call?.function?.name ?? ''),
-          arguments: String(call?.function?.arguments ?? ''),
+          id: upstreamText(call?.id, ''),
+          name: upstreamText(call?.function?.name, ''),
+          arguments: upstreamText(call?.function?.arguments, ''),
         }));
         summary.finishReason = choice.finish_reason ?? null;
       }

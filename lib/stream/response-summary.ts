@@ -44,3 +44,12 @@ export function readSafely(read: () => void): void {
     // Telemetry lacks this answer's details; the client is unaffected.
   }
 }
+
+/**
+ * A field of an upstream's JSON as text, for the summary: `fallback` when the field is missing or
+ * null, else `String(value)`, so that a numeric `code` (OpenRouter sends `502`) reads as sent.
+ */
+export function upstreamText(value: unknown, fallback: string): string {
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- any JSON value may arrive here; strings and numbers are what upstreams send, and String() turns the rest into some text without throwing
+  return String(value ?? fallback);
+}

@@ -1,5 +1,6 @@
 import { OPENAI_DONE_FRAME, openAIErrorFrame } from '../http/sse-frames';
 import type { StreamTranslator, UpstreamSseEvent } from '../translate/types';
+import { upstreamText } from './response-summary';
 
 const EMPTY_CHOICES = /"choices"\s*:\s*\[\s*\]/;
 
@@ -34,8 +35,8 @@ export function createUsageHidingStream(): StreamTranslator & { comment(text: st
         return frame;
       }
       if (chunk.error && typeof chunk.error === 'object') {
-        const message = String(chunk.error.message ?? 'Upstream error');
-        const type = String(chunk.error.type ?? chunk.error.code ?? 'upstream_error');
+        const message = upstreamText(chunk.error.message, 'Upstream error');
+        const type = upstreamText(chunk.error.type ?? chunk.error.code, 'upstream_error');
         error = { message, type };
         // The provider's own frame, then one without `choices` that every OpenAI client reads as an error.
         return frame + openAIErrorFrame(message, type);

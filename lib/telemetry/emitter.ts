@@ -23,7 +23,7 @@ export class RouterTelemetry {
   on<K extends TelemetryEventName>(name: K, listener: Listener<PayloadOf<K>>): this {
     let set = this.#listeners.get(name);
     if (!set) this.#listeners.set(name, (set = new Set()));
-    set.add(listener as Listener<never>);
+    set.add(listener);
     return this;
   }
 
@@ -36,7 +36,7 @@ export class RouterTelemetry {
   }
 
   off<K extends TelemetryEventName>(name: K, listener: Listener<PayloadOf<K>>): this {
-    this.#listeners.get(name)?.delete(listener as Listener<never>);
+    this.#listeners.get(name)?.delete(listener);
     return this;
   }
 

@@ -6,6 +6,7 @@ export function createDefaultLogger(): RouterLogger {
   return winston.createLogger({
     level: 'warn',
     format: winston.format.combine(winston.format.timestamp(), winston.format.json()),
+    // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment -- winston's typings declare its transports as interfaces; at run time Console extends TransportStream
     transports: [new winston.transports.Console({ stderrLevels: ['error', 'warn'] })],
   });
 }
@@ -15,6 +16,7 @@ export function createConversationFileLogger(file: string): ConversationLogger &
   return winston.createLogger({
     level: 'info',
     format: winston.format.json(),
+    // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment -- winston's typings declare its transports as interfaces; at run time File extends TransportStream
     transports: [new winston.transports.File({ filename: file })],
   });
 }

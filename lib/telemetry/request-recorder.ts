@@ -72,11 +72,11 @@ export class RequestRecorder {
     const error = ending.error ?? (ending.outcome === 'error' ? summary?.error : undefined);
     if (error) event.error = this.deps.redactor.redactValue({ message: error.message, type: error.type });
     this.deps.telemetry.emit(event);
-    if (this.deps.conversationLogger) this.#writeConversation(event, summary);
+    const { conversationLogger } = this.deps;
+    if (conversationLogger) this.#writeConversation(conversationLogger, event, summary);
   }
 
-  #writeConversation(event: RequestEndEvent, summary: ResponseSummary | undefined): void {
-    const logger = this.deps.conversationLogger!;
+  #writeConversation(logger: ConversationLogger, event: RequestEndEvent, summary: ResponseSummary | undefined): void {
     const record = this.deps.redactor.redactValue({
       requestId: event.requestId,
       provider: event.provider,

@@ -1,5 +1,9 @@
 /**
  * The parts of Anthropic's Messages API wire format the router reads or writes.
+ *
+ * These types describe the protocol, which is what the router writes. What it reads from an
+ * upstream is parsed JSON that only claims to follow it: {@link ReceivedAnthropicMessage} and
+ * {@link AnthropicStreamEvent} mark the fields the router does not rely on.
  * @see https://docs.anthropic.com/en/api/messages
  */
 
@@ -27,7 +31,7 @@ export interface AnthropicToolUseBlock {
 export interface AnthropicToolResultBlock {
   type: 'tool_result';
   tool_use_id: string;
-  content?: string | Array<AnthropicTextBlock | AnthropicImageBlock>;
+  content?: string | (AnthropicTextBlock | AnthropicImageBlock)[];
   is_error?: boolean;
   cache_control?: unknown;
 }
@@ -38,11 +42,7 @@ export interface AnthropicThinkingBlock {
 }
 
 export type AnthropicContentBlock =
-  | AnthropicTextBlock
-  | AnthropicImageBlock
-  | AnthropicToolUseBlock
-  | AnthropicToolResultBlock
-  | AnthropicThinkingBlock;
+  AnthropicTextBlock | AnthropicImageBlock | AnthropicToolUseBlock | AnthropicToolResultBlock | AnthropicThinkingBlock;
 
 export interface AnthropicMessageParam {
   /** `system` appears inside `messages` only with Claude Code's betas. */
@@ -88,14 +88,8 @@ export interface AnthropicUsage {
   [key: string]: unknown;
 }
 
-export type AnthropicStopReason =
-  | 'end_turn'
-  | 'max_tokens'
-  | 'stop_sequence'
-  | 'tool_use'
-  | 'pause_turn'
-  | 'refusal'
-  | string;
+/** Why a message ended; Anthropic adds reasons over time, so any other string may arrive too. */
+export type AnthropicStopReason = 'end_turn' | 'max_tokens' | 'stop_sequence' | 'tool_use' | 'pause_turn' | 'refusal' | (string & {});
 
 export interface AnthropicMessage {
   id: string;
@@ -108,14 +102,23 @@ export interface AnthropicMessage {
   usage: AnthropicUsage;
 }
 
-/** One parsed event of a Messages stream (`data` already JSON-decoded). */
+/** A message as an upstream answered it: `content` and `usage` may be missing, and the router does without them. */
+export type ReceivedAnthropicMessage = Omit<AnthropicMessage, 'content' | 'usage'> & {
+  content?: AnthropicContentBlock[];
+  usage?: Partial<AnthropicUsage>;
+};
+
+/**
+ * One parsed event of a Messages stream (`data` already JSON-decoded), as an upstream sent it:
+ * every payload beside `type` and `index` may be missing, and the router does without it.
+ */
 export type AnthropicStreamEvent =
-  | { type: 'message_start'; message: AnthropicMessage }
-  | { type: 'content_block_start'; index: number; content_block: AnthropicContentBlock }
+  | { type: 'message_start'; message?: Partial<AnthropicMessage> }
+  | { type: 'content_block_start'; index: number; content_block?: AnthropicContentBlock }
   | {
       type: 'content_block_delta';
       index: number;
-      delta:
+      delta?:
         | { type: 'text_delta'; text: string }
         | { type: 'input_json_delta'; partial_json: string }
         | { type: 'thinking_delta' | 'signature_delta'; [key: string]: unknown };
@@ -123,12 +126,12 @@ export type AnthropicStreamEvent =
   | { type: 'content_block_stop'; index: number }
   | {
       type: 'message_delta';
-      delta: { stop_reason: AnthropicStopReason | null; stop_sequence?: string | null };
-      usage: Partial<AnthropicUsage>;
+      delta?: { stop_reason: AnthropicStopReason | null; stop_sequence?: string | null };
+      usage?: Partial<AnthropicUsage>;
     }
   | { type: 'message_stop' }
   | { type: 'ping' }
-  | { type: 'error'; error: { type: string; message: string } };
+  | { type: 'error'; error?: { type?: string; message?: string } };
 
 /** The error body Anthropic answers with. */
 export interface AnthropicErrorBody {

@@ -1,6 +1,10 @@
 /**
  * The parts of OpenAI's chat completions wire format the router reads or writes.
  * Unknown fields are allowed everywhere: upstreams and clients add their own.
+ *
+ * These types describe the protocol, which is what the router writes. What it reads from an
+ * upstream or a client is parsed JSON that only claims to follow it: the `Received*` types mark
+ * what an upstream may leave out, and the readers of client input check every field they use.
  * @see https://platform.openai.com/docs/api-reference/chat
  */
 
@@ -23,7 +27,8 @@ export interface OpenAIToolCall {
 }
 
 export interface OpenAIMessage {
-  role: 'system' | 'developer' | 'user' | 'assistant' | 'tool' | string;
+  /** `system`, `developer`, `user`, `assistant` or `tool`; clients and providers may send others. */
+  role: 'system' | 'developer' | 'user' | 'assistant' | 'tool' | (string & {});
   content?: string | OpenAIContentPart[] | null;
   name?: string;
   tool_calls?: OpenAIToolCall[];
@@ -36,11 +41,7 @@ export interface OpenAITool {
   function: { name: string; description?: string; parameters?: Record<string, unknown>; strict?: boolean };
 }
 
-export type OpenAIToolChoice =
-  | 'auto'
-  | 'none'
-  | 'required'
-  | { type: 'function'; function: { name: string } };
+export type OpenAIToolChoice = 'auto' | 'none' | 'required' | { type: 'function'; function: { name: string } };
 
 export interface ChatCompletionRequest {
   model: string;
@@ -75,13 +76,35 @@ export interface ChatCompletion {
   object: 'chat.completion';
   created: number;
   model: string;
-  choices: Array<{
+  choices: {
     index: number;
     message: { role: 'assistant'; content: string | null; tool_calls?: OpenAIToolCall[]; refusal?: string | null };
     finish_reason: OpenAIFinishReason | null;
     logprobs?: null;
-  }>;
+  }[];
   usage?: OpenAIUsage;
+  [key: string]: unknown;
+}
+
+/** A tool call in an upstream's answer: the router fills in a missing `id` or function `name`. */
+export interface ReceivedToolCall {
+  id?: string;
+  type?: 'function';
+  function?: { name?: string; arguments?: string };
+}
+
+/**
+ * A chat completion as an upstream answered it: `id`, `choices`, a choice's `message` and parts of
+ * its tool calls may be missing, and the router does without them.
+ */
+export interface ReceivedChatCompletion {
+  id?: string;
+  model: string;
+  choices?: {
+    message?: { content?: string | null; refusal?: string | null; tool_calls?: ReceivedToolCall[] };
+    finish_reason?: string | null;
+  }[];
+  usage?: Partial<OpenAIUsage> | null;
   [key: string]: unknown;
 }
 
@@ -97,12 +120,12 @@ export interface ChatCompletionChunk {
   object: 'chat.completion.chunk';
   created: number;
   model: string;
-  choices: Array<{
+  choices: {
     index: number;
     delta: { role?: 'assistant'; content?: string | null; tool_calls?: ChatCompletionChunkToolCall[] };
     finish_reason: OpenAIFinishReason | null;
     logprobs?: null;
-  }>;
+  }[];
   usage?: OpenAIUsage | null;
   /** OpenRouter puts a provider failure here, beside `choices`. */
   error?: { message?: string; code?: string | number; type?: string };

@@ -19,9 +19,11 @@ describe('mapAnthropicStopReason', () => {
 
 describe('toOpenAIUsage', () => {
   it('maps output_tokens to completion_tokens and sums input and cache tokens into prompt_tokens', () => {
-    expect(
-      toOpenAIUsage({ input_tokens: 7, cache_read_input_tokens: 300, cache_creation_input_tokens: 50, output_tokens: 12 }),
-    ).toEqual({ prompt_tokens: 357, completion_tokens: 12, total_tokens: 369 });
+    expect(toOpenAIUsage({ input_tokens: 7, cache_read_input_tokens: 300, cache_creation_input_tokens: 50, output_tokens: 12 })).toEqual({
+      prompt_tokens: 357,
+      completion_tokens: 12,
+      total_tokens: 369,
+    });
   });
 
   it('treats missing and null counts as 0', () => {

@@ -75,8 +75,7 @@ describe('createAnthropicToOpenAIStream', () => {
 
     it('gives every chunk the same created timestamp', () => {
       const out = frames(
-        replay(createAnthropicToOpenAIStream({ includeUsage: true }), fixtureEvents('anthropic-messages-stream-text.sse'))
-          .text,
+        replay(createAnthropicToOpenAIStream({ includeUsage: true }), fixtureEvents('anthropic-messages-stream-text.sse')).text,
       ).filter((f): f is ChatCompletionChunk => f !== '[DONE]');
       expect(new Set(out.map((c) => c.created)).size).toBe(1);
     });
@@ -92,10 +91,7 @@ describe('createAnthropicToOpenAIStream', () => {
     });
 
     it('sends no usage chunk when includeUsage is false', () => {
-      const out = frames(
-        replay(createAnthropicToOpenAIStream({ includeUsage: false }), fixtureEvents('anthropic-messages-stream-text.sse'))
-          .text,
-      );
+      const out = frames(replay(createAnthropicToOpenAIStream({ includeUsage: false }), fixtureEvents('anthropic-messages-stream-text.sse')).text);
       expect(out.some((f) => f !== '[DONE]' && 'usage' in f)).toBe(false);
       expect(out[out.length - 2]).toEqual(chunkOf(id, {}, 'stop'));
       expect(out[out.length - 1]).toBe('[DONE]');
@@ -133,10 +129,7 @@ describe('createAnthropicToOpenAIStream', () => {
 
     it('produces arguments that an accumulator joining by index parses to the tool input', () => {
       const out = frames(
-        replay(
-          createAnthropicToOpenAIStream({ includeUsage: false }),
-          fixtureEvents('anthropic-messages-stream-tool-use.sse'),
-        ).text,
+        replay(createAnthropicToOpenAIStream({ includeUsage: false }), fixtureEvents('anthropic-messages-stream-tool-use.sse')).text,
       );
       const calls: Array<{ id?: string; name?: string; arguments: string }> = [];
       for (const frame of out) {
@@ -155,10 +148,7 @@ describe('createAnthropicToOpenAIStream', () => {
     });
 
     it('is read by the openai SDK into the final completion with the parsed tool call', async () => {
-      const body = replay(
-        createAnthropicToOpenAIStream({ includeUsage: true }),
-        fixtureEvents('anthropic-messages-stream-tool-use.sse'),
-      ).text;
+      const body = replay(createAnthropicToOpenAIStream({ includeUsage: true }), fixtureEvents('anthropic-messages-stream-tool-use.sse')).text;
       const client = new OpenAI({
         apiKey: 'test',
         baseURL: 'http://upstream.invalid/v1',
@@ -239,12 +229,8 @@ describe('createAnthropicToOpenAIStream', () => {
     const translator = createAnthropicToOpenAIStream({ includeUsage: false });
     translator.push(start);
     expect(translator.push(ev({ type: 'content_block_start', index: 0, content_block: { type: 'thinking', thinking: '' } }))).toBe('');
-    expect(
-      translator.push(ev({ type: 'content_block_delta', index: 0, delta: { type: 'thinking_delta', thinking: 'Hmm' } })),
-    ).toBe('');
-    expect(
-      translator.push(ev({ type: 'content_block_delta', index: 0, delta: { type: 'signature_delta', signature: 'abc' } })),
-    ).toBe('');
+    expect(translator.push(ev({ type: 'content_block_delta', index: 0, delta: { type: 'thinking_delta', thinking: 'Hmm' } }))).toBe('');
+    expect(translator.push(ev({ type: 'content_block_delta', index: 0, delta: { type: 'signature_delta', signature: 'abc' } }))).toBe('');
   });
 
   it('numbers two tool blocks 0 and 1 and routes each block’s arguments to its own index', () => {

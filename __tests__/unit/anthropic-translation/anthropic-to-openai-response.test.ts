@@ -54,7 +54,12 @@ describe('toChatCompletion', () => {
 
   it('joins several text blocks into one content string', () => {
     const out = toChatCompletion(
-      message({ content: [{ type: 'text', text: 'Hello' }, { type: 'text', text: ' world' }] }),
+      message({
+        content: [
+          { type: 'text', text: 'Hello' },
+          { type: 'text', text: ' world' },
+        ],
+      }),
     );
     expect(out.choices[0]?.message.content).toBe('Hello world');
     expect(out.choices[0]?.message).not.toHaveProperty('tool_calls');
@@ -69,9 +74,7 @@ describe('toChatCompletion', () => {
       }),
     );
     expect(out.choices[0]?.message.content).toBeNull();
-    expect(out.choices[0]?.message.tool_calls).toEqual([
-      { id: 'toolu_1', type: 'function', function: { name: 'now', arguments: '{}' } },
-    ]);
+    expect(out.choices[0]?.message.tool_calls).toEqual([{ id: 'toolu_1', type: 'function', function: { name: 'now', arguments: '{}' } }]);
   });
 
   it('ignores thinking blocks', () => {

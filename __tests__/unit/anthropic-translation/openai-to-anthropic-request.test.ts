@@ -113,9 +113,7 @@ describe('toAnthropicRequest', () => {
       const out = translate({
         messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'https://example.com/cat.jpg' } }] }],
       });
-      expect(out.messages[0]?.content).toEqual([
-        { type: 'image', source: { type: 'url', url: 'https://example.com/cat.jpg' } },
-      ]);
+      expect(out.messages[0]?.content).toEqual([{ type: 'image', source: { type: 'url', url: 'https://example.com/cat.jpg' } }]);
     });
 
     it('rejects an image URL that is neither a data URL nor http(s)', () => {
@@ -126,10 +124,7 @@ describe('toAnthropicRequest', () => {
     });
 
     it('rejects a content part type Anthropic cannot take', () => {
-      expectInvalid(
-        request({ messages: [{ role: 'user', content: [{ type: 'input_audio', input_audio: {} }] }] }),
-        /input_audio/,
-      );
+      expectInvalid(request({ messages: [{ role: 'user', content: [{ type: 'input_audio', input_audio: {} }] }] }), /input_audio/);
     });
   });
 
@@ -261,9 +256,7 @@ describe('toAnthropicRequest', () => {
           { role: 'tool', tool_call_id: 'call_1', content: [{ type: 'text', text: '18C' }] },
         ],
       });
-      expect(out.messages[2]?.content).toEqual([
-        { type: 'tool_result', tool_use_id: 'call_1', content: [{ type: 'text', text: '18C' }] },
-      ]);
+      expect(out.messages[2]?.content).toEqual([{ type: 'tool_result', tool_use_id: 'call_1', content: [{ type: 'text', text: '18C' }] }]);
     });
   });
 
@@ -276,7 +269,13 @@ describe('toAnthropicRequest', () => {
         ],
       });
       expect(out.messages).toEqual([
-        { role: 'user', content: [{ type: 'text', text: 'First.' }, { type: 'text', text: 'Second.' }] },
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'First.' },
+            { type: 'text', text: 'Second.' },
+          ],
+        },
       ]);
     });
 
@@ -291,7 +290,10 @@ describe('toAnthropicRequest', () => {
       expect(out.messages).toHaveLength(2);
       expect(out.messages[1]).toEqual({
         role: 'assistant',
-        content: [{ type: 'text', text: 'One.' }, { type: 'text', text: 'Two.' }],
+        content: [
+          { type: 'text', text: 'One.' },
+          { type: 'text', text: 'Two.' },
+        ],
       });
     });
 
@@ -354,7 +356,10 @@ describe('toAnthropicRequest', () => {
       ['auto', { type: 'auto' }],
       ['required', { type: 'any' }],
       ['none', { type: 'none' }],
-      [{ type: 'function', function: { name: 'now' } }, { type: 'tool', name: 'now' }],
+      [
+        { type: 'function', function: { name: 'now' } },
+        { type: 'tool', name: 'now' },
+      ],
     ] as const)('maps tool_choice %j to %j', (choice, expected) => {
       expect(translate({ tools, tool_choice: choice }).tool_choice).toEqual(expected);
     });

@@ -6,7 +6,11 @@ import type { ChatCompletion } from '../../../lib/wire/openai';
 
 const fixture = JSON.parse(readFileSync(join(__dirname, '../../fixtures/openai-chat.json'), 'utf8')) as ChatCompletion;
 
-function completion(message: ChatCompletion['choices'][number]['message'], finish: string | null, extra: Partial<ChatCompletion> = {}): ChatCompletion {
+function completion(
+  message: ChatCompletion['choices'][number]['message'],
+  finish: string | null,
+  extra: Partial<ChatCompletion> = {},
+): ChatCompletion {
   return {
     id: 'chatcmpl-1',
     object: 'chat.completion',

@@ -67,8 +67,7 @@ describe('Claude Code first-prompt request (fixture)', () => {
       },
       {
         role: 'system',
-        content:
-          'Agent types and skills available in this session (a mid-conversation system message, sent with the full tool set).',
+        content: 'Agent types and skills available in this session (a mid-conversation system message, sent with the full tool set).',
       },
     ]);
   });
@@ -112,9 +111,7 @@ describe('Claude Code first-prompt request (fixture)', () => {
     for (const key of ['thinking', 'context_management', 'output_config', 'metadata', 'system', 'top_k']) {
       expect(out).not.toHaveProperty(key);
     }
-    expect(Object.keys(out).sort()).toEqual(
-      ['max_tokens', 'messages', 'model', 'stream', 'stream_options', 'tools', 'user'].sort(),
-    );
+    expect(Object.keys(out).sort()).toEqual(['max_tokens', 'messages', 'model', 'stream', 'stream_options', 'tools', 'user'].sort());
   });
 });
 
@@ -156,7 +153,15 @@ describe('message translation', () => {
           content: [
             { type: 'text', text: 'and now?' },
             { type: 'tool_result', tool_use_id: 'a', content: 'A' },
-            { type: 'tool_result', tool_use_id: 'b', content: [{ type: 'text', text: 'B1' }, { type: 'text', text: 'B2' }], is_error: true },
+            {
+              type: 'tool_result',
+              tool_use_id: 'b',
+              content: [
+                { type: 'text', text: 'B1' },
+                { type: 'text', text: 'B2' },
+              ],
+              is_error: true,
+            },
           ],
         },
       ],
@@ -274,7 +279,10 @@ describe('tools and sampling fields', () => {
     [{ type: 'auto' }, 'auto'],
     [{ type: 'any' }, 'required'],
     [{ type: 'none' }, 'none'],
-    [{ type: 'tool', name: 'ls' }, { type: 'function', function: { name: 'ls' } }],
+    [
+      { type: 'tool', name: 'ls' },
+      { type: 'function', function: { name: 'ls' } },
+    ],
   ])('maps tool_choice %j', (choice, expected) => {
     const out = translate({ tools: [tool], tool_choice: choice as never });
     expect(out.tool_choice).toEqual(expected);
@@ -312,9 +320,6 @@ describe('rejected requests', () => {
   });
 
   it.each([undefined, 0, -5, 1.5, '100'])('rejects max_tokens %p', (maxTokens) => {
-    expectInvalid(
-      () => toChatCompletionRequest({ model: 'm', messages: [], max_tokens: maxTokens } as never, opts),
-      /max_tokens/,
-    );
+    expectInvalid(() => toChatCompletionRequest({ model: 'm', messages: [], max_tokens: maxTokens } as never, opts), /max_tokens/);
   });
 });

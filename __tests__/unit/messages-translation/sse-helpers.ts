@@ -70,9 +70,7 @@ export async function finalMessageViaSdk(sseText: string): Promise<Anthropic.Mes
   const { port } = server.address() as AddressInfo;
   try {
     const client = new Anthropic({ apiKey: 'x', baseURL: `http://127.0.0.1:${port}`, maxRetries: 0 });
-    return await client.messages
-      .stream({ model: 'claude-x', max_tokens: 100, messages: [{ role: 'user', content: 'hi' }] })
-      .finalMessage();
+    return await client.messages.stream({ model: 'claude-x', max_tokens: 100, messages: [{ role: 'user', content: 'hi' }] }).finalMessage();
   } finally {
     server.closeAllConnections();
     server.close();

@@ -61,8 +61,7 @@
 
   // ---------------------------------------------------------------- helpers
 
-  const escapeHtml = (text) =>
-    text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
+  const escapeHtml = (text) => text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
 
   function el(tag, attrs = {}, ...children) {
     const node = document.createElement(tag);
@@ -138,8 +137,7 @@
   function renderProviders() {
     const items = (state.status.providers || []).map((p) => {
       let detail;
-      if (p.id === 'local')
-        detail = state.status.demo ? 'built-in demo, canned replies' : state.status.local && state.status.local.configured;
+      if (p.id === 'local') detail = state.status.demo ? 'built-in demo, canned replies' : state.status.local && state.status.local.configured;
       else detail = p.enabled ? 'key set' : `set ${p.keyVariable}`;
       return el(
         'li',
@@ -431,9 +429,7 @@
     const sep = () => el('span', { class: 'sep', 'aria-hidden': 'true' }, '·');
     const provider = (record && record.provider) || local.provider;
     if (provider) parts.push(providerChip(provider));
-    parts.push(
-      el('span', { class: 'm-model', title: record ? `asked for ${record.model}` : '' }, (record && record.upstreamModel) || local.model),
-    );
+    parts.push(el('span', { class: 'm-model', title: record ? `asked for ${record.model}` : '' }, (record && record.upstreamModel) || local.model));
     if (local.firstTokenMs != null)
       parts.push(sep(), el('span', { title: 'time to first token, measured in the page' }, `first token ${formatMs(local.firstTokenMs)}`));
     if (record) {
@@ -540,9 +536,7 @@
       else title = 'The answer broke off';
     }
     const where = provider ? `${providerName(provider)}` : '';
-    const detail = [where && `provider: ${where}`, code && `code: ${code}`, error.type && `type: ${error.type}`]
-      .filter(Boolean)
-      .join(' · ');
+    const detail = [where && `provider: ${where}`, code && `code: ${code}`, error.type && `type: ${error.type}`].filter(Boolean).join(' · ');
     return { title, message: error.message || 'Unknown error', detail };
   }
 
@@ -631,8 +625,7 @@
             view.setText(answer);
           }
         }
-        if (!sawDone)
-          throw new StreamError({ title: 'The answer broke off', message: 'The stream ended before it was complete.', detail: '' });
+        if (!sawDone) throw new StreamError({ title: 'The answer broke off', message: 'The stream ended before it was complete.', detail: '' });
       }
       view.flush();
       view.setState('done');
@@ -654,8 +647,7 @@
       } else {
         view.setState('error');
         userTurn.failed = true;
-        const info =
-          error instanceof StreamError ? error.info : { title: 'Could not reach the server', message: error.message, detail: '' };
+        const info = error instanceof StreamError ? error.info : { title: 'Could not reach the server', message: error.message, detail: '' };
         view.showError(info.title, info.message, info.detail, () => send(text));
       }
     } finally {
@@ -744,7 +736,9 @@
         state.telemetry.set(record.requestId, record);
         addActivity(record);
       }
-    } catch {}
+    } catch {
+      // The recent activity is a nicety: the page works without it.
+    }
     document.body.dataset.ready = 'true';
     els.prompt.focus();
   })();

@@ -1,4 +1,4 @@
-import type { AnthropicMessage } from '../../wire/anthropic';
+import type { ReceivedAnthropicMessage } from '../../wire/anthropic';
 import type { ChatCompletion, OpenAIToolCall } from '../../wire/openai';
 import { mapAnthropicStopReason } from './map-anthropic-stop-reason';
 import { toOpenAIUsage } from './map-anthropic-usage';
@@ -8,7 +8,7 @@ import { toOpenAIUsage } from './map-anthropic-usage';
  * joined into `content` (null when the answer is only tool calls), `tool_use` blocks become
  * `tool_calls`, thinking blocks are left out.
  */
-export function toChatCompletion(message: AnthropicMessage): ChatCompletion {
+export function toChatCompletion(message: ReceivedAnthropicMessage): ChatCompletion {
   const texts: string[] = [];
   const toolCalls: OpenAIToolCall[] = [];
   for (const block of message.content ?? []) {

@@ -7,8 +7,7 @@ import type { OpenAIUsage } from '../../wire/openai';
  * are 0.
  */
 export function toOpenAIUsage(usage: Partial<AnthropicUsage>): OpenAIUsage {
-  const promptTokens =
-    count(usage.input_tokens) + count(usage.cache_read_input_tokens) + count(usage.cache_creation_input_tokens);
+  const promptTokens = count(usage.input_tokens) + count(usage.cache_read_input_tokens) + count(usage.cache_creation_input_tokens);
   const completionTokens = count(usage.output_tokens);
   return {
     prompt_tokens: promptTokens,

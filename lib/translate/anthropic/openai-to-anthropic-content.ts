@@ -1,4 +1,4 @@
-import type { OpenAIContentPart, OpenAIMessage } from '../../wire/openai';
+import type { OpenAIMessage } from '../../wire/openai';
 import type { AnthropicImageBlock, AnthropicTextBlock } from '../../wire/anthropic';
 import { invalidRequest } from '../../errors';
 
@@ -22,9 +22,7 @@ export function toAnthropicImageBlock(url: string, where: string): AnthropicImag
   if (HTTP_URL.test(url)) {
     return { type: 'image', source: { type: 'url', url } };
   }
-  throw invalidRequest(
-    `${where}: image_url.url must be a base64 data URL (data:<media type>;base64,<data>) or an http(s) URL`,
-  );
+  throw invalidRequest(`${where}: image_url.url must be a base64 data URL (data:<media type>;base64,<data>) or an http(s) URL`);
 }
 
 /**
@@ -34,10 +32,7 @@ export function toAnthropicImageBlock(url: string, where: string): AnthropicImag
  * @throws ProviderRouterError (`invalid_request`) for a part that is neither text nor an image,
  *   or an image URL Anthropic cannot fetch.
  */
-export function toAnthropicContentBlocks(
-  content: OpenAIMessage['content'],
-  where: string,
-): AnthropicContentPartBlock[] {
+export function toAnthropicContentBlocks(content: OpenAIMessage['content'], where: string): AnthropicContentPartBlock[] {
   if (content === undefined || content === null) return [];
   if (typeof content === 'string') return content === '' ? [] : [{ type: 'text', text: content }];
   if (!Array.isArray(content)) {
@@ -51,29 +46,28 @@ export function toAnthropicContentBlocks(
   return blocks;
 }
 
-function toAnthropicPartBlock(part: OpenAIContentPart, where: string): AnthropicContentPartBlock | undefined {
+// `part` is as the client sent it: every field is checked here before it is used.
+function toAnthropicPartBlock(part: unknown, where: string): AnthropicContentPartBlock | undefined {
   if (typeof part !== 'object' || part === null) {
     throw invalidRequest(`${where} must be an object with a type`);
   }
   const record = part as Record<string, unknown>;
-  switch (part.type) {
+  switch (record.type) {
+    // `refusal`: an assistant turn replayed from OpenAI may carry its refusal as a part of its own.
     case 'text':
-    // An assistant turn replayed from OpenAI may carry its refusal as a part of its own.
     case 'refusal': {
-      const text = part.type === 'text' ? record['text'] : record['refusal'];
-      if (typeof text !== 'string') throw invalidRequest(`${where}.${part.type} must be a string`);
+      const text = record.type === 'text' ? record.text : record.refusal;
+      if (typeof text !== 'string') throw invalidRequest(`${where}.${record.type} must be a string`);
       return text === '' ? undefined : { type: 'text', text };
     }
     case 'image_url': {
-      const imageUrl = record['image_url'];
+      const imageUrl = record.image_url;
       const url = typeof imageUrl === 'string' ? imageUrl : (imageUrl as { url?: unknown } | undefined)?.url;
       if (typeof url !== 'string') throw invalidRequest(`${where}.image_url.url must be a string`);
       return toAnthropicImageBlock(url, where);
     }
     default:
-      throw invalidRequest(
-        `${where}: content part type '${String(part.type)}' cannot be sent to Anthropic (only text and image_url)`,
-      );
+      throw invalidRequest(`${where}: content part type '${String(record.type)}' cannot be sent to Anthropic (only text and image_url)`);
   }
 }
 

@@ -1,10 +1,5 @@
 import type { OpenAIMessage, OpenAIToolCall } from '../../wire/openai';
-import type {
-  AnthropicContentBlock,
-  AnthropicMessageParam,
-  AnthropicToolResultBlock,
-  AnthropicToolUseBlock,
-} from '../../wire/anthropic';
+import type { AnthropicContentBlock, AnthropicMessageParam, AnthropicToolResultBlock, AnthropicToolUseBlock } from '../../wire/anthropic';
 import { invalidRequest } from '../../errors';
 import { toAnthropicContentBlocks, toSystemText } from './openai-to-anthropic-content';
 
@@ -15,7 +10,10 @@ export interface AnthropicConversation {
   messages: AnthropicMessageParam[];
 }
 
-type Turn = { role: 'user' | 'assistant'; content: AnthropicContentBlock[] };
+interface Turn {
+  role: 'user' | 'assistant';
+  content: AnthropicContentBlock[];
+}
 
 /**
  * Converts OpenAI chat messages into Anthropic's `system` and `messages`. System and developer
@@ -42,15 +40,16 @@ export function toAnthropicConversation(messages: unknown): AnthropicConversatio
         return;
       }
       case 'user':
-        return appendTurn(turns, { role: 'user', content: toAnthropicContentBlocks(msg.content, where) });
+        appendTurn(turns, { role: 'user', content: toAnthropicContentBlocks(msg.content, where) });
+        return;
       case 'assistant':
-        return appendTurn(turns, { role: 'assistant', content: toAssistantBlocks(msg, where) });
+        appendTurn(turns, { role: 'assistant', content: toAssistantBlocks(msg, where) });
+        return;
       case 'tool':
-        return appendTurn(turns, { role: 'user', content: [toToolResultBlock(msg, where)] });
+        appendTurn(turns, { role: 'user', content: [toToolResultBlock(msg, where)] });
+        return;
       default:
-        throw invalidRequest(
-          `${where}.role '${String(msg.role)}' is not supported (system, developer, user, assistant or tool)`,
-        );
+        throw invalidRequest(`${where}.role '${String(msg.role)}' is not supported (system, developer, user, assistant or tool)`);
     }
   });
   if (turns.length === 0) {
@@ -66,7 +65,7 @@ export function toAnthropicConversation(messages: unknown): AnthropicConversatio
 function appendTurn(turns: Turn[], turn: Turn): void {
   if (turn.content.length === 0) return;
   const last = turns[turns.length - 1];
-  if (last && last.role === turn.role) {
+  if (last?.role === turn.role) {
     last.content.push(...turn.content);
   } else {
     turns.push(turn);
@@ -122,9 +121,6 @@ function toToolResultBlock(msg: OpenAIMessage, where: string): AnthropicToolResu
   return {
     type: 'tool_result',
     tool_use_id: msg.tool_call_id,
-    content:
-      typeof content === 'string' || content === undefined || content === null
-        ? (content ?? '')
-        : toAnthropicContentBlocks(content, where),
+    content: typeof content === 'string' || content === undefined || content === null ? (content ?? '') : toAnthropicContentBlocks(content, where),
   };
 }

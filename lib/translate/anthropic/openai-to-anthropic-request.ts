@@ -22,10 +22,7 @@ export interface ToAnthropicRequestOptions {
  *   messages, an unknown role, tool call arguments that are not JSON, an unusable image URL.
  * @see https://docs.anthropic.com/en/api/openai-sdk for Anthropic's own reading of these fields
  */
-export function toAnthropicRequest(
-  body: ChatCompletionRequest,
-  options: ToAnthropicRequestOptions,
-): AnthropicMessagesRequest {
+export function toAnthropicRequest(body: ChatCompletionRequest, options: ToAnthropicRequestOptions): AnthropicMessagesRequest {
   const { system, messages } = toAnthropicConversation(body.messages);
   const request: AnthropicMessagesRequest = {
     model: options.upstreamModel,
@@ -69,7 +66,7 @@ function samplingParameters(body: ChatCompletionRequest): SamplingParameters {
   // Newer models reject temperature and top_p together.
   else if (typeof topP === 'number') params.top_p = topP;
   // Not an OpenAI field, but clients written for llama.cpp or OpenRouter send it and Anthropic takes it.
-  const topK = body['top_k'];
+  const topK = body.top_k;
   if (typeof topK === 'number') params.top_k = topK;
   return params;
 }

@@ -62,8 +62,9 @@ export function toChatToolChoice(choice: unknown): ChatToolChoiceFields {
       fields.tool_choice = { type: 'function', function: { name: choice.name } };
       break;
     default:
+      // JSON.stringify returns undefined for a missing type, whatever its declared return type says.
       throw invalidRequest(
-        `\`tool_choice.type\` must be "auto", "any", "none" or "tool", got ${JSON.stringify(choice.type) ?? 'nothing'}.`,
+        `\`tool_choice.type\` must be "auto", "any", "none" or "tool", got ${(JSON.stringify(choice.type) as string | undefined) ?? 'nothing'}.`,
       );
   }
   if (choice.disable_parallel_tool_use === true) fields.parallel_tool_calls = false;

@@ -36,8 +36,9 @@ export function toChatMessages(messages: unknown): OpenAIMessage[] {
         out.push({ role: 'system', content: textOfContent(content) });
         break;
       default:
+        // JSON.stringify returns undefined for a missing role, whatever its declared return type says.
         throw invalidRequest(
-          `messages[${i}].role must be "user", "assistant" or "system", got ${JSON.stringify(role) ?? 'nothing'}.`,
+          `messages[${i}].role must be "user", "assistant" or "system", got ${(JSON.stringify(role) as string | undefined) ?? 'nothing'}.`,
         );
     }
   });

@@ -1,5 +1,5 @@
 import type { AnthropicContentBlock, AnthropicMessage } from '../../wire/anthropic';
-import type { ChatCompletion } from '../../wire/openai';
+import type { ReceivedChatCompletion } from '../../wire/openai';
 import { stopReasonForTurn } from './map-finish-reason';
 import { generatedMessageId, generatedToolUseId, parseToolInput, toAnthropicMessageId } from './tool-input';
 
@@ -12,7 +12,7 @@ import { generatedMessageId, generatedToolUseId, parseToolInput, toAnthropicMess
  * ({@link stopReasonForTurn}); usage from `prompt_tokens` / `completion_tokens` (0 when absent).
  * Reasoning text some providers add (`reasoning_content`) is not carried over.
  */
-export function toAnthropicMessage(completion: ChatCompletion): AnthropicMessage {
+export function toAnthropicMessage(completion: ReceivedChatCompletion): AnthropicMessage {
   const choice = completion.choices?.[0];
   const message = choice?.message;
   const content: AnthropicContentBlock[] = [];

@@ -21,10 +21,7 @@ const BILLING_HEADER_PREFIX = 'x-anthropic-billing-header:';
  * @throws ProviderRouterError `invalid_request` (400) for malformed `messages`, a role other than
  *   user/assistant/system, or a `max_tokens` that is missing or not a positive integer.
  */
-export function toChatCompletionRequest(
-  body: AnthropicMessagesRequest,
-  options: { upstreamModel: string },
-): ChatCompletionRequest {
+export function toChatCompletionRequest(body: AnthropicMessagesRequest, options: { upstreamModel: string }): ChatCompletionRequest {
   if (!isRecord(body)) throw invalidRequest('The request body must be a JSON object.');
   const maxTokens: unknown = body.max_tokens;
   if (typeof maxTokens !== 'number' || !Number.isInteger(maxTokens) || maxTokens <= 0) {
