@@ -108,7 +108,7 @@ export function runExchange(exchange: Exchange, deps: ExchangeDependencies): voi
     recorder.markFirstByte();
     const status = response.statusCode ?? 502;
     if (status >= 400) {
-      readBody(response, MAX_ERROR_BODY_BYTES, true).then(
+      readBody(response, MAX_ERROR_BODY_BYTES, true, config.idleTimeoutMs).then(
         (raw) => answerUpstreamError(status, raw.toString('utf8')),
         () => answerUpstreamError(status, ''),
       );
@@ -116,9 +116,12 @@ export function runExchange(exchange: Exchange, deps: ExchangeDependencies): voi
     }
     if (/^text\/event-stream/i.test(response.headers['content-type'] ?? '')) streamAnswer(response, status);
     else
-      readBody(response, MAX_JSON_BODY_BYTES, false).then(
+      readBody(response, MAX_JSON_BODY_BYTES, false, config.idleTimeoutMs).then(
         (raw) => jsonAnswer(response, status, raw),
-        (error: unknown) => answerRouterError(invalidUpstream(provider, (error as Error).message)),
+        (error: unknown) =>
+          answerRouterError(
+            error instanceof SilentUpstreamError ? silentUpstream(provider, error.message) : invalidUpstream(provider, (error as Error).message),
+          ),
       );
   };
 
@@ -199,6 +202,10 @@ export function runExchange(exchange: Exchange, deps: ExchangeDependencies): voi
   });
 }
 
+function silentUpstream(provider: ProviderAdapter, reason: string): ProviderRouterError {
+  return new ProviderRouterError('upstream_timeout', `Provider "${provider.id}" stalled: ${reason}`, 504, 'timeout_error');
+}
+
 function invalidUpstream(provider: ProviderAdapter, reason: string): ProviderRouterError {
   return new ProviderRouterError('upstream_invalid_response', `Provider "${provider.id}" answered badly: ${reason}`, 502, 'upstream_error');
 }
@@ -212,14 +219,26 @@ function isAnthropicError(text: string): boolean {
   }
 }
 
-/** Reads a body up to `limit` bytes; past it, rejects (or, with `truncate`, resolves what it has). */
-function readBody(stream: IncomingMessage, limit: number, truncate: boolean): Promise<Buffer> {
+/** The upstream went silent while sending a non-streamed answer. */
+class SilentUpstreamError extends Error {}
+
+/**
+ * Reads a body up to `limit` bytes; past it, rejects (or, with `truncate`, resolves what it has).
+ * Rejects with {@link SilentUpstreamError} after `idleMs` without a byte.
+ */
+function readBody(stream: IncomingMessage, limit: number, truncate: boolean, idleMs: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    const idleTimer = setTimeout(() => {
+      stream.destroy();
+      reject(new SilentUpstreamError(`it sent nothing for ${idleMs} ms (PROVIDER_IDLE_TIMEOUT_MS) in the middle of its answer`));
+    }, idleMs);
     stream.on('data', (chunk: Buffer) => {
+      idleTimer.refresh();
       size += chunk.length;
       if (size > limit) {
+        clearTimeout(idleTimer);
         stream.destroy();
         if (truncate) resolve(Buffer.concat(chunks));
         else reject(new Error(`the answer is larger than ${limit} bytes`));
@@ -228,11 +247,16 @@ function readBody(stream: IncomingMessage, limit: number, truncate: boolean): Pr
       chunks.push(chunk);
     });
     stream.on('end', () => {
+      clearTimeout(idleTimer);
       const single = chunks.length === 1 ? chunks[0] : undefined;
       resolve(single ?? Buffer.concat(chunks));
     });
-    stream.on('error', reject);
+    stream.on('error', (error) => {
+      clearTimeout(idleTimer);
+      reject(error);
+    });
     stream.on('close', () => {
+      clearTimeout(idleTimer);
       if (!stream.complete) reject(new Error('the upstream closed the connection before the answer was complete'));
     });
   });
