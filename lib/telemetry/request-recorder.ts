@@ -77,7 +77,7 @@ export class RequestRecorder {
   }
 
   #writeConversation(logger: ConversationLogger, event: RequestEndEvent, summary: ResponseSummary | undefined): void {
-    const record = this.deps.redactor.redactValue({
+    const record = {
       requestId: event.requestId,
       provider: event.provider,
       model: event.model,
@@ -92,11 +92,13 @@ export class RequestRecorder {
       outcome: event.outcome,
       durationMs: event.durationMs,
       timestamp: event.timestamp,
-    });
-    // Off the response's path: a slow transport never delays the client.
+    };
+    const { redactor } = this.deps;
+    // Off the response's path: a slow transport never delays the client. One serialisation tells
+    // whether the record holds a secret; only then is it copied with the secrets redacted.
     setImmediate(() => {
       try {
-        logger.info('conversation', record);
+        logger.info('conversation', redactor.containsSecret(JSON.stringify(record)) ? redactor.redactValue(record) : record);
       } catch {
         // A broken log transport must not take the router down.
       }
