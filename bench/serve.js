@@ -1,0 +1,33 @@
+'use strict';
+// What every benchmark server process shares: listen on 127.0.0.1, tell the parent the URL over
+// IPC, answer memory (after GC when node runs with --expose-gc) and CPU time questions, stop when
+// told.
+const http = require('node:http');
+
+/** Serves `handler` and wires the IPC protocol; `onStop` releases what the process holds. */
+function serve(handler, onStop = async () => undefined) {
+  const server = http.createServer(handler);
+  // 1,000 streams connect at once in the memory measurement.
+  server.listen({ port: 0, host: '127.0.0.1', backlog: 4096 }, () => {
+    process.send({ type: 'ready', url: `http://127.0.0.1:${server.address().port}` });
+  });
+  process.on('message', async (message) => {
+    if (message.type === 'memory') {
+      for (let pass = 0; pass < 3; pass++) {
+        if (global.gc) global.gc();
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      process.send({ type: 'memory', memory: process.memoryUsage() });
+    } else if (message.type === 'cpu') {
+      process.send({ type: 'cpu', cpu: process.cpuUsage() });
+    } else if (message.type === 'stop') {
+      await onStop();
+      server.closeAllConnections();
+      server.close();
+      process.disconnect();
+    }
+  });
+  return server;
+}
+
+module.exports = { serve };
