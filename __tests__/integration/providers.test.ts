@@ -104,46 +104,36 @@ test("OpenRouter's attribution headers are sent when configured", async () => {
   }
 });
 
-test('upstream connections are kept alive and reused', async () => {
+/** Sends five requests to a llama-server stand-in answering with `status`; returns its connection count. */
+async function connectionsForFiveRequests(status: number, body: unknown): Promise<number> {
   let connections = 0;
   const server = http.createServer((_req, res) => {
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ id: 'x', object: 'chat.completion', created: 1, model: 'm', choices: [] }));
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(body));
   });
   server.on('connection', () => connections++);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const host = await startHost({ env: { LOCAL_BASE_URL: `http://127.0.0.1:${(server.address() as { port: number }).port}/v1` } });
   try {
-    for (let i = 0; i < 5; i++) expect((await request(host.url).post('/v1/chat/completions').send(chat('gguf'))).status).toBe(200);
-    expect(connections).toBe(1);
+    for (let i = 0; i < 5; i++) expect((await request(host.url).post('/v1/chat/completions').send(chat('gguf'))).status).toBe(status);
+    return connections;
   } finally {
     await host.close();
     server.closeAllConnections();
     server.close();
   }
+}
+
+test('upstream connections are kept alive and reused', async () => {
+  expect(await connectionsForFiveRequests(200, { id: 'x', object: 'chat.completion', created: 1, model: 'm', choices: [] })).toBe(1);
+});
+
+test('upstream error answers keep the connection alive too', async () => {
+  expect(await connectionsForFiveRequests(429, { error: { message: 'slow down', type: 'rate_limit_error' } })).toBe(1);
 });
 
 test('createProviderRouter passed to app.use uncalled says how to fix it', async () => {
   const { createProviderRouter } = await import('../../lib');
   const fakeRequest = { method: 'GET', url: '/', headers: {} };
   expect(() => createProviderRouter(fakeRequest as never)).toThrow(/app.use\(createProviderRouter\(\)\)/);
-});
-
-test('upstream error answers keep the connection alive too', async () => {
-  let connections = 0;
-  const server = http.createServer((_req, res) => {
-    res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '1' });
-    res.end(JSON.stringify({ error: { message: 'slow down', type: 'rate_limit_error' } }));
-  });
-  server.on('connection', () => connections++);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const host = await startHost({ env: { LOCAL_BASE_URL: `http://127.0.0.1:${(server.address() as { port: number }).port}/v1` } });
-  try {
-    for (let i = 0; i < 5; i++) expect((await request(host.url).post('/v1/chat/completions').send(chat('gguf'))).status).toBe(429);
-    expect(connections).toBe(1);
-  } finally {
-    await host.close();
-    server.closeAllConnections();
-    server.close();
-  }
 });
