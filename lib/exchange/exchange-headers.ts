@@ -48,6 +48,8 @@ export function buildClientHeaders(
   const scrubbed = context.scrubHeaders
     ? normalize(context.scrubHeaders({ ...headers }, { direction: 'client', provider: context.provider.id, requestId: context.requestId }))
     : headers;
+  // One test over all names and values; the header-by-header pass runs only when it finds a secret.
+  if (!redactor.containsSecret(Object.entries(scrubbed).join('\n'))) return scrubbed;
   const safe: HeaderMap = {};
   for (const [name, value] of Object.entries(scrubbed)) {
     // An upstream can put a key in a header's name too; such a header is dropped.
