@@ -137,7 +137,7 @@ describe('streaming', () => {
     expect(payloads.filter((p) => typeof p === 'object')).toHaveLength(4);
   });
 
-  test('keeps OpenRouter keep-alive comments when it asked for usage itself', async () => {
+  test("keeps OpenRouter's keep-alive comments in a stream whose usage the router asked for", async () => {
     const stream = await postStream(`${host.url}/v1/chat/completions`, chat('openrouter/x', { stream: true }));
     expect(await stream.ended).toMatch(/^: OPENROUTER PROCESSING\n\n: OPENROUTER PROCESSING\n\n/);
   });

@@ -13,13 +13,17 @@ const CREDENTIAL_HEADER = /^(authorization|proxy-authorization|cookie|x-api-key|
  */
 export function pickUpstreamHeaders(clientHeaders: IncomingHttpHeaders, extraAllowed: readonly string[] = []): HeaderMap {
   const picked: HeaderMap = {};
-  for (const name of [...UPSTREAM_BASE_ALLOWLIST, ...extraAllowed]) {
-    if (CREDENTIAL_HEADER.test(name)) continue;
-    const value = clientHeaders[name];
-    if (typeof value === 'string') picked[name] = value;
-    else if (Array.isArray(value)) picked[name] = value.join(', ');
+  for (const name of UPSTREAM_BASE_ALLOWLIST) copyHeader(clientHeaders, picked, name);
+  for (const name of extraAllowed) {
+    if (!CREDENTIAL_HEADER.test(name)) copyHeader(clientHeaders, picked, name);
   }
   return picked;
+}
+
+function copyHeader(from: IncomingHttpHeaders, to: HeaderMap, name: string): void {
+  const value = from[name];
+  if (typeof value === 'string') to[name] = value;
+  else if (Array.isArray(value)) to[name] = value.join(', ');
 }
 
 /** Upstream response headers a client may see; provider account headers and cookies never. */
