@@ -10,7 +10,7 @@ import { createUpstreamTransport } from './proxy/upstream-transport';
 import { matchRoute } from './routing/match-route';
 import type { RoutingTable } from './routing/resolve-model';
 import { RouterTelemetry } from './telemetry/emitter';
-import { createConversationFileLogger, createDefaultLogger } from './telemetry/loggers';
+import { createConversationFileLog, createDefaultLogger } from './telemetry/loggers';
 
 /** The middleware `createProviderRouter()` returns, with its telemetry and model list. */
 export interface ProviderRouter {
@@ -47,12 +47,12 @@ export function createProviderRouter(options: ProviderRouterOptions = {}): Provi
   const redactor = createRedactor(config.secrets);
   const telemetry = new RouterTelemetry(logger);
   const transport = createUpstreamTransport();
-  const fileLogger =
+  const fileLog =
     config.conversationLogger === undefined && config.env.CONVERSATION_LOG_FILE
-      ? createConversationFileLogger(config.env.CONVERSATION_LOG_FILE)
+      ? createConversationFileLog(config.env.CONVERSATION_LOG_FILE, (message, meta) => logger.error(message, meta))
       : undefined;
   const conversationLogger: ConversationLogger | undefined =
-    config.conversationLogger === false ? undefined : (config.conversationLogger ?? fileLogger);
+    config.conversationLogger === false ? undefined : (config.conversationLogger ?? fileLog?.logger);
   const table: RoutingTable = { providers: config.providers, modelMap: config.modelMap, fallback: config.fallback };
   const catalog = new ModelCatalog(
     [...config.providers.values()],
@@ -88,22 +88,11 @@ export function createProviderRouter(options: ProviderRouterOptions = {}): Provi
     close: async () => {
       catalog.close();
       transport.close();
-      if (fileLogger) await closeLogger(fileLogger);
+      await fileLog?.close();
     },
   });
 }
 
 function isRequestLike(value: unknown): boolean {
   return typeof value === 'object' && value !== null && 'method' in value && 'headers' in value && 'url' in value;
-}
-
-function closeLogger(logger: { close(): void; once?: (event: string, listener: () => void) => unknown }): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, 1000);
-    logger.once?.('finish', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    logger.close();
-  });
 }

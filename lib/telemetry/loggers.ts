@@ -1,5 +1,7 @@
 import winston from 'winston';
+import { ProviderRouterError } from '../errors';
 import type { ConversationLogger, RouterLogger } from '../options';
+import { JsonLinesFileTransport, MESSAGE } from './json-lines-file-transport';
 
 /** The router's own warnings, to stderr, when the host gives no logger. */
 export function createDefaultLogger(): RouterLogger {
@@ -11,12 +13,44 @@ export function createDefaultLogger(): RouterLogger {
   });
 }
 
-/** One JSON record per line in `file` (`CONVERSATION_LOG_FILE`). */
-export function createConversationFileLogger(file: string): ConversationLogger & { close(): void } {
-  return winston.createLogger({
-    level: 'info',
-    format: winston.format.json(),
-    // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment -- winston's typings declare its transports as interfaces; at run time File extends TransportStream
-    transports: [new winston.transports.File({ filename: file })],
-  });
+/** The conversation log of `CONVERSATION_LOG_FILE`, and how to close it. */
+export interface ConversationFileLog {
+  logger: ConversationLogger;
+  /** Writes what is pending and closes the file. */
+  close(): Promise<void>;
+}
+
+/**
+ * Records are plain data parsed from JSON, so `JSON.stringify` is enough; winston's `json()`
+ * format builds a new serializer and sorts the keys of every record.
+ */
+const jsonLine = winston.format((info) => {
+  (info as Record<PropertyKey, unknown>)[MESSAGE] = JSON.stringify(info);
+  return info;
+});
+
+/**
+ * One JSON record per line in `file` (`CONVERSATION_LOG_FILE`), written through winston.
+ *
+ * @throws ProviderRouterError (`invalid_config`) when the file's directory cannot be created.
+ */
+export function createConversationFileLog(file: string, reportError: RouterLogger['error']): ConversationFileLog {
+  let transport: JsonLinesFileTransport;
+  try {
+    transport = new JsonLinesFileTransport(file, (error) => {
+      reportError('express-provider-router: the conversation log cannot be written; its records are dropped', { file, error: error.message });
+    });
+  } catch (error) {
+    throw new ProviderRouterError('invalid_config', `CONVERSATION_LOG_FILE: ${file} cannot be created (${(error as Error).message})`, 500);
+  }
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment -- winston's typings import winston-transport as a namespace; the class is the same at run time
+  const logger = winston.createLogger({ level: 'info', format: jsonLine(), transports: [transport] });
+  return {
+    logger,
+    close: async () => {
+      // Closing the logger unpipes its transport, which flushes and closes the file.
+      logger.close();
+      await transport.whenClosed();
+    },
+  };
 }

@@ -1,0 +1,98 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import request from 'supertest';
+import { createProviderRouter } from '../../lib';
+import { startFakeUpstreams, chatBody, type FakeUpstream } from '../support/fake-upstream';
+import { envFor, KEYS, silentLogger, startHost } from '../support/host';
+
+// The file behind CONVERSATION_LOG_FILE: what reaches it, when, and what happens when it cannot be
+// written. What a record holds is in telemetry.test.ts.
+
+let openai: FakeUpstream;
+
+beforeAll(async () => {
+  [openai] = await startFakeUpstreams('openai');
+});
+afterEach(() => openai.reset());
+afterAll(() => openai.close());
+
+const tempDir = (): string => mkdtempSync(join(tmpdir(), 'epr-conversations-'));
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+function readRecords(file: string): Array<Record<string, unknown>> {
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+test('100 concurrent requests give 100 whole JSON lines, one per request, in a directory it creates, all written by close()', async () => {
+  const file = join(tempDir(), 'nested', 'dir', 'conversations.jsonl');
+  const host = await startHost({ env: { ...envFor({ openai }), CONVERSATION_LOG_FILE: file } });
+  try {
+    const answers = await Promise.all(
+      Array.from({ length: 100 }, (_, i) =>
+        request(host.url)
+          .post('/v1/chat/completions')
+          .send(chatBody('gpt-4o-mini', { messages: [{ role: 'user', content: `question ${i}` }] })),
+      ),
+    );
+    expect(answers.every((answer) => answer.status === 200)).toBe(true);
+  } finally {
+    await host.close();
+  }
+  const records = readRecords(file);
+  expect(records).toHaveLength(100);
+  const questions = records.map((record) => (record.messages as Array<{ content: string }>)[0]!.content);
+  expect(new Set(questions).size).toBe(100);
+  expect(records[0]).toEqual(expect.objectContaining({ level: 'info', message: 'conversation', provider: 'openai', status: 200 }));
+});
+
+test('close() writes the records still pending and resolves once the file is closed', async () => {
+  const file = join(tempDir(), 'conversations.jsonl');
+  const host = await startHost({ env: { ...envFor({ openai }), CONVERSATION_LOG_FILE: file } });
+  let ended = false;
+  host.router.telemetry.on('request.end', () => (ended = true));
+  await request(host.url).post('/v1/chat/completions').send(chatBody('gpt-4o-mini'));
+  while (!ended) await nextTurn();
+  const startedAt = performance.now();
+  await host.close();
+  expect(performance.now() - startedAt).toBeLessThan(500);
+  expect(readRecords(file)).toHaveLength(1);
+});
+
+test('a log file that cannot be opened is reported once, and requests are still answered', async () => {
+  const file = tempDir(); // a directory: opening it for appending fails with EISDIR
+  const errors: Array<{ message: string; meta: unknown }> = [];
+  const host = await startHost({
+    env: { ...envFor({ openai }), CONVERSATION_LOG_FILE: file },
+    logger: { warn: () => undefined, error: (message, meta) => errors.push({ message, meta }) },
+  });
+  try {
+    for (let i = 0; i < 3; i++) {
+      const res = await request(host.url).post('/v1/chat/completions').send(chatBody('gpt-4o-mini'));
+      expect(res.status).toBe(200);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  } finally {
+    await host.close();
+  }
+  expect(errors).toEqual([
+    {
+      message: expect.stringContaining('conversation log cannot be written') as string,
+      meta: { file, error: expect.stringContaining('EISDIR') as string },
+    },
+  ]);
+});
+
+test('a log file whose directory cannot be created stops createProviderRouter with the variable named', () => {
+  const notADirectory = join(tempDir(), 'plain-file');
+  writeFileSync(notADirectory, '');
+  expect(() =>
+    createProviderRouter({
+      env: { OPENAI_API_KEY: KEYS.openai, CONVERSATION_LOG_FILE: join(notADirectory, 'conversations.jsonl') },
+      logger: silentLogger,
+    }),
+  ).toThrow(expect.objectContaining({ code: 'invalid_config', message: expect.stringContaining('CONVERSATION_LOG_FILE') as string }) as Error);
+});
