@@ -3,6 +3,8 @@ export const REDACTED = '[REDACTED]';
 
 /** Providers echo parts of keys (`sk-proj-****abcd`); a piece this long is treated as the key. */
 const PIECE_LENGTH = 12;
+/** Half a piece: every piece holds a whole block (see `blocksOf`). */
+const BLOCK_LENGTH = PIECE_LENGTH / 2;
 
 /** Removes configured secrets from text the router writes. Built once, at creation. */
 export interface Redactor {
@@ -37,10 +39,45 @@ export function createRedactor(secrets: readonly string[]): Redactor {
     .join('|');
   const replacer = new RegExp(source, 'gi');
   const detector = new RegExp(source, 'i');
-  const containsSecret = (text: string): boolean => detector.test(text);
+  const blocks = keys.every(isAscii) ? [...new Set(keys.flatMap(blocksOf))] : undefined;
+  // The regular expression tries every alternative at every position of the text; most texts
+  // hold no secret, and looking for the blocks first tells that several times faster.
+  const containsSecret = blocks
+    ? (text: string): boolean => mayContainBlock(text, blocks) && detector.test(text)
+    : (text: string): boolean => detector.test(text);
   const redact = (text: string): string => (containsSecret(text) ? text.replace(replacer, REDACTED) : text);
   const redactValue = <T>(value: T): T => redactDeep(value, redact) as T;
   return { redact, containsSecret, redactValue };
+}
+
+/**
+ * Lower-cased pieces of `key` such that every 12-character piece of it contains one: its
+ * 6-character blocks at offsets 0, 6, 12, ... (a piece starting at `i` holds the block at the
+ * next multiple of 6, which ends before `i + 12`). A key shorter than a piece is its own block.
+ */
+function blocksOf(key: string): string[] {
+  const lower = key.toLowerCase();
+  if (key.length < PIECE_LENGTH) return [lower];
+  const blocks: string[] = [];
+  for (let start = 0; start + BLOCK_LENGTH <= lower.length; start += BLOCK_LENGTH) blocks.push(lower.slice(start, start + BLOCK_LENGTH));
+  return blocks;
+}
+
+/**
+ * Whether the lower-cased text holds one of the blocks. Sound for ASCII keys: a case-insensitive
+ * match of ASCII characters (non-Unicode `/i` never folds a non-ASCII character to ASCII) is
+ * still a match after `toLowerCase()`.
+ */
+function mayContainBlock(text: string, blocks: readonly string[]): boolean {
+  const lower = text.toLowerCase();
+  for (const block of blocks) {
+    if (lower.includes(block)) return true;
+  }
+  return false;
+}
+
+function isAscii(text: string): boolean {
+  return /^[\x20-\x7e]*$/.test(text);
 }
 
 function redactDeep(value: unknown, redact: (text: string) => string): unknown {

@@ -1,0 +1,63 @@
+import { createRedactor, REDACTED } from '../../../lib/http/redactor';
+
+const KEYS = ['sk-proj-AbCdEfGhIjKlMnOpQrStUvWxYz0123456789', 'sk-or-v1-0123456789abcdef0123456789abcdef', 'short-key'];
+const redactor = createRedactor(KEYS);
+
+/** Deterministic mixed case, so that the test does not depend on a random seed. */
+const mixCase = (text: string): string => [...text].map((char, i) => (i % 3 === 0 ? char.toUpperCase() : char.toLowerCase())).join('');
+
+describe('createRedactor', () => {
+  test.each(KEYS)('finds and replaces every 12-character piece of %s, at every offset, in any case', (key) => {
+    const lengths = key.length >= 12 ? [12] : [key.length];
+    for (const length of lengths) {
+      for (let start = 0; start + length <= key.length; start++) {
+        const piece = key.slice(start, start + length);
+        for (const form of [piece, piece.toUpperCase(), mixCase(piece)]) {
+          const text = `{"error":"bad key ${form} given"}`;
+          expect(redactor.containsSecret(text)).toBe(true);
+          expect(redactor.redact(text)).toBe(`{"error":"bad key ${REDACTED} given"}`);
+        }
+      }
+    }
+  });
+
+  test('a whole key is replaced as one piece', () => {
+    expect(redactor.redact(`key=${KEYS[0]!}&next`)).toBe(`key=${REDACTED}&next`);
+  });
+
+  test('pieces of 11 characters, and text around blocks of a key, are not secrets', () => {
+    for (const key of KEYS.slice(0, 2)) {
+      for (let start = 0; start + 11 <= key.length; start++) {
+        const text = `x ${key.slice(start, start + 11)} y`;
+        expect(redactor.containsSecret(text)).toBe(false);
+        expect(redactor.redact(text)).toBe(text);
+      }
+    }
+    expect(redactor.containsSecret('{"choices":[{"message":{"content":"Hello! How can I help?"}}]}')).toBe(false);
+  });
+
+  test('a key with non-ASCII characters is still found, in any case', () => {
+    const unicode = createRedactor(['clé-secrète-Ünïcode-0123456789']);
+    expect(unicode.containsSecret('echo: CLÉ-SECRÈTE-ÜNÏCODE-0123456789')).toBe(true);
+    expect(unicode.containsSecret('echo: SECRÈTE-ÜNÏC')).toBe(true);
+    expect(unicode.containsSecret('nothing here')).toBe(false);
+  });
+
+  test('a text whose lower case changes length still has its secrets found', () => {
+    // "İ" lower-cases to two code units, which moves every later character.
+    const text = `İİİİ ${KEYS[1]!.slice(10, 22).toUpperCase()} İ`;
+    expect(redactor.containsSecret(text)).toBe(true);
+    expect(redactor.redact(text)).toBe(`İİİİ ${REDACTED} İ`);
+  });
+
+  test('values shorter than 4 characters are not treated as secrets', () => {
+    const tiny = createRedactor(['abc']);
+    expect(tiny.containsSecret('abc')).toBe(false);
+  });
+
+  test('redactValue copies a JSON value with every string and key redacted', () => {
+    const value = { [`k-${KEYS[2]!}`]: [`a ${KEYS[0]!}`, 1, null, { nested: mixCase(KEYS[1]!.slice(3, 15)) }] };
+    expect(redactor.redactValue(value)).toEqual({ [`k-${REDACTED}`]: [`a ${REDACTED}`, 1, null, { nested: REDACTED }] });
+    expect(value[`k-${KEYS[2]!}`]![0]).toBe(`a ${KEYS[0]!}`);
+  });
+});
