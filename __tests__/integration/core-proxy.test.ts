@@ -253,6 +253,32 @@ describe('hosts as they are', () => {
     }
   });
 
+  test('reaches an upstream on an IPv6 address, with its base path, port and Host header', async () => {
+    const seen: Array<{ url: string | undefined; host: string | undefined }> = [];
+    const upstream = http.createServer((req, res) => {
+      seen.push({ url: req.url, host: req.headers.host });
+      req.resume();
+      req.on('end', () => sendJson(res, 200, JSON.parse(fixtureText('openai-chat.json'))));
+    });
+    await new Promise<void>((resolve) => upstream.listen(0, '::1', resolve));
+    const { port } = upstream.address() as import('node:net').AddressInfo;
+    const host = await startHost({ env: { LOCAL_BASE_URL: `http://[::1]:${port}/llama/v1` } });
+    try {
+      for (let i = 0; i < 2; i++) {
+        const res = await request(host.url).post('/v1/chat/completions').send(chat('my-local-model'));
+        expect(res.status).toBe(200);
+      }
+      expect(seen).toEqual([
+        { url: '/llama/v1/chat/completions', host: `[::1]:${port}` },
+        { url: '/llama/v1/chat/completions', host: `[::1]:${port}` },
+      ]);
+    } finally {
+      await host.close();
+      upstream.closeAllConnections();
+      await new Promise((resolve) => upstream.close(resolve));
+    }
+  });
+
   test("with fallback 'next', the host's own handler gets the parsed body", async () => {
     const host = await startHost(
       { env: envFor({ openai }), fallback: 'next' },

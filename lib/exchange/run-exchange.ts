@@ -141,9 +141,10 @@ export function runExchange(exchange: Exchange, deps: ExchangeDependencies): voi
 
   const jsonAnswer = (response: IncomingMessage, status: number, raw: Buffer): void => {
     if (settled) return;
+    const received = raw.toString('utf8');
     let parsed: unknown;
     try {
-      parsed = JSON.parse(raw.toString('utf8'));
+      parsed = JSON.parse(received);
     } catch {
       answerRouterError(invalidUpstream(provider, 'the answer is not valid JSON'));
       return;
@@ -151,7 +152,7 @@ export function runExchange(exchange: Exchange, deps: ExchangeDependencies): voi
     readSafely(() => observer.body(parsed));
     let text: string;
     try {
-      text = plan.translation ? JSON.stringify(plan.translation.json(parsed)) : raw.toString('utf8');
+      text = plan.translation ? JSON.stringify(plan.translation.json(parsed)) : received;
     } catch (error) {
       answerRouterError(invalidUpstream(provider, `the answer could not be translated: ${(error as Error).message}`));
       return;

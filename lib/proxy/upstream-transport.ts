@@ -59,14 +59,17 @@ export function createUpstreamTransport(): UpstreamTransport {
 }
 
 function createProxy(agent: http.Agent) {
+  const targets = new ProxyTargets();
   return createProxyMiddleware({
     router: (req) => {
       const call = (req as CarrierRequest)[CALL];
       // send() attaches the call before it hands a request to a proxy.
       if (!call) throw new Error('express-provider-router: a request reached the upstream proxy without its call');
-      return call.url;
+      return targets.for(call.url);
     },
     ignorePath: true,
+    // With `ignorePath` the client's path is dropped anyway; `toProxy` spares parsing it.
+    toProxy: true,
     changeOrigin: true,
     selfHandleResponse: true,
     agent,
@@ -99,6 +102,43 @@ const routerCallPlugin: Plugin = (proxyServer) => {
   // it covered.
   proxyServer.on('econnreset', () => undefined);
 };
+
+/** The parts of a target http-proxy reads (`url.parse()`'s shape: `path` with the query). */
+interface ProxyTarget {
+  protocol: string;
+  host: string;
+  hostname: string;
+  port: string;
+  path: string;
+}
+
+/**
+ * Upstream URLs parsed once: http-proxy parses a target given as a string on every request. The
+ * URLs are a provider's base URL and an endpoint path, plus a client's query on passthrough, so
+ * the cache is bounded and starts over when full.
+ */
+class ProxyTargets {
+  static readonly #LIMIT = 256;
+  readonly #parsed = new Map<string, ProxyTarget>();
+
+  for(url: string): ProxyTarget {
+    let target = this.#parsed.get(url);
+    if (!target) {
+      if (this.#parsed.size >= ProxyTargets.#LIMIT) this.#parsed.clear();
+      const parsed = new URL(url);
+      target = {
+        protocol: parsed.protocol,
+        host: parsed.host,
+        // http.request wants an IPv6 address without its brackets.
+        hostname: parsed.hostname.replace(/^\[(.*)\]$/, '$1'),
+        port: parsed.port,
+        path: parsed.pathname + parsed.search,
+      };
+      this.#parsed.set(url, target);
+    }
+    return target;
+  }
+}
 
 function toErrno(error: unknown): NodeJS.ErrnoException {
   return error instanceof Error ? error : new Error(String(error));

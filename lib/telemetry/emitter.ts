@@ -54,15 +54,24 @@ export class RouterTelemetry {
   #deliver(name: TelemetryEventName, event: TelemetryEvent): void {
     const set = this.#listeners.get(name);
     if (!set || set.size === 0) return;
-    for (const listener of [...set]) {
-      try {
-        (listener as Listener<TelemetryEvent>)(event);
-      } catch (error) {
-        this.logger?.error('express-provider-router: a telemetry listener threw', {
-          event: event.type,
-          error: error instanceof Error ? error.message : String(error),
-        });
-      }
+    // Taken before calling, so that a listener added or removed by a listener changes the next
+    // event, not this one; the usual single listener needs no copy of the set.
+    if (set.size === 1) {
+      const only = set.values().next().value;
+      if (only) this.#call(only, event);
+      return;
+    }
+    for (const listener of [...set]) this.#call(listener, event);
+  }
+
+  #call(listener: Listener<never>, event: TelemetryEvent): void {
+    try {
+      (listener as Listener<TelemetryEvent>)(event);
+    } catch (error) {
+      this.logger?.error('express-provider-router: a telemetry listener threw', {
+        event: event.type,
+        error: error instanceof Error ? error.message : String(error),
+      });
     }
   }
 }
