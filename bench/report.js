@@ -16,6 +16,21 @@ function quantile(values, q) {
 
 const round = (value, digits = 3) => Number(value.toFixed(digits));
 
+/**
+ * The median over rounds of (a's round median - b's round median): each round measures the
+ * targets back to back, so a difference taken within a round is taken under one machine load.
+ * Each target's samples are stored round after round, `perRound` at a time.
+ */
+function pairedDifference(a, b, perRound) {
+  const rounds = a.length / perRound;
+  const differences = [];
+  for (let r = 0; r < rounds; r++) {
+    const slice = (values) => values.slice(r * perRound, (r + 1) * perRound);
+    differences.push(median(slice(a)) - median(slice(b)));
+  }
+  return round(median(differences));
+}
+
 function summarize(settings, samples, translation) {
   const latency = {};
   const firstByte = {};
@@ -27,7 +42,7 @@ function summarize(settings, samples, translation) {
     rps[name] = { median: round(median(samples.rps[name]), 0), rounds: samples.rps[name].map((value) => round(value, 0)) };
     cpu[name] = round(median(samples.cpuPerRequestUs[name]), 0);
   }
-  const overhead = (figures, name) => round(figures[name].median - figures.direct.median);
+  const overhead = (measure, perRound, name) => pairedDifference(samples[measure][name], samples[measure].direct, perRound);
   const memory = {};
   for (const [name, { before, during }] of Object.entries(samples.memory)) {
     memory[name] = {
@@ -39,23 +54,28 @@ function summarize(settings, samples, translation) {
   }
   const figures = {
     latencyMs: latency,
-    latencyOverheadMs: { bare: overhead(latency, 'bare'), router: overhead(latency, 'router') },
+    latencyOverheadMs: {
+      bare: overhead('latency', settings.latencyRequestsPerRound, 'bare'),
+      router: overhead('latency', settings.latencyRequestsPerRound, 'router'),
+    },
+    latencyRouterMinusBareMs: pairedDifference(samples.latency.router, samples.latency.bare, settings.latencyRequestsPerRound),
     firstByteMs: firstByte,
-    firstByteOverheadMs: { bare: overhead(firstByte, 'bare'), router: overhead(firstByte, 'router') },
+    firstByteOverheadMs: {
+      bare: overhead('firstByte', settings.firstByteRequestsPerRound, 'bare'),
+      router: overhead('firstByte', settings.firstByteRequestsPerRound, 'router'),
+    },
     requestsPerSecond: rps,
-    throughputRatio: round(rps.router.median / rps.bare.median),
+    // Each round measures the bare proxy and the router back to back, so a round's ratio is
+    // taken under one machine load; the median of those ratios is steadier than a ratio of medians
+    // on a shared machine.
+    throughputRatio: round(median(samples.rps.router.map((value, i) => value / samples.rps.bare[i]))),
+    throughputRatioRounds: samples.rps.router.map((value, i) => round(value / samples.rps.bare[i])),
     cpuPerRequestUs: cpu,
     openStreams: memory,
     translation: { eventsPerSecond: round(translation.eventsPerSecond, 0), events: translation.events, seconds: round(translation.seconds, 2) },
   };
   const targets = [
-    target(
-      'router latency overhead <= bare proxy overhead + 0.15 ms',
-      figures.latencyOverheadMs.router,
-      figures.latencyOverheadMs.bare + 0.15,
-      'ms',
-      'max',
-    ),
+    target('router latency overhead <= bare proxy overhead + 0.15 ms (router - bare)', figures.latencyRouterMinusBareMs, 0.15, 'ms', 'max'),
     target('router throughput >= 0.9 x bare proxy', figures.throughputRatio, 0.9, 'x', 'min'),
     target('router first-byte overhead <= 1 ms', figures.firstByteOverheadMs.router, 1, 'ms', 'max'),
     target('router memory per open stream <= 64 KB', memory.router.perStreamKb, 64, 'KB', 'max'),
@@ -93,7 +113,13 @@ function printTable(results) {
       ms(f.latencyMs.router.median),
       signed(f.latencyMs.router.median - f.latencyMs.bare.median),
     ],
-    ['  overhead over direct (ms)', '', signed(f.latencyOverheadMs.bare), signed(f.latencyOverheadMs.router), ''],
+    [
+      '  overhead over direct, paired per round (ms)',
+      '',
+      signed(f.latencyOverheadMs.bare),
+      signed(f.latencyOverheadMs.router),
+      signed(f.latencyRouterMinusBareMs),
+    ],
     [
       'median first streamed byte (ms)',
       ms(f.firstByteMs.direct.median),
@@ -101,13 +127,13 @@ function printTable(results) {
       ms(f.firstByteMs.router.median),
       signed(f.firstByteMs.router.median - f.firstByteMs.bare.median),
     ],
-    ['  overhead over direct (ms)', '', signed(f.firstByteOverheadMs.bare), signed(f.firstByteOverheadMs.router), ''],
+    ['  overhead over direct, paired per round (ms)', '', signed(f.firstByteOverheadMs.bare), signed(f.firstByteOverheadMs.router), ''],
     [
       `requests/s at ${results.settings.throughputConnections} connections`,
       String(f.requestsPerSecond.direct.median),
       String(f.requestsPerSecond.bare.median),
       String(f.requestsPerSecond.router.median),
-      `${f.throughputRatio.toFixed(2)}x`,
+      `${f.throughputRatio.toFixed(2)}x (paired)`,
     ],
     [
       '  CPU time of the serving process a request (us)',
