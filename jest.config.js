@@ -1,10 +1,11 @@
+const base = require('./jest.base');
+
 /** @type {import('jest').Config} */
 module.exports = {
-  testEnvironment: 'node',
+  ...base,
   roots: ['<rootDir>/__tests__'],
   testMatch: ['**/*.test.ts'],
   // Load, browser and packaging suites have their own commands (see package.json scripts).
   testPathIgnorePatterns: ['/node_modules/', '/__tests__/load/', '/__tests__/e2e/', '/__tests__/consumers/'],
-  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
   testTimeout: 15000,
 };

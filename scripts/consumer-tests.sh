@@ -4,8 +4,9 @@
 # its `npm test`, which sends real requests through a router built from the installed package to a
 # fake upstream on 127.0.0.1. The tarball's file list is checked first.
 #
-# Each consumer runs on the current Node and on every major in CONSUMER_NODE_VERSIONS (default
-# "22 24"; the `node` package from the npm registry, through npx; set it empty for the current one only).
+# Each consumer runs on the current Node and on every version in CONSUMER_NODE_VERSIONS (default
+# "22.15.0 22 26", which with CI's Node 24 covers every supported line; the `node` package from the
+# npm registry, through npx; set it empty for the current one only).
 #
 #   CONSUMER_TARBALL=path.tgz     test this tarball instead of building and packing the repo
 #   CONSUMERS="cjs-express4 ..."  only these consumers
@@ -59,9 +60,9 @@ fi
 # Node binaries for extra versions: their directory goes first on PATH while a consumer runs.
 node_dirs=("")
 node_labels=("$(node -v)")
-for major in ${CONSUMER_NODE_VERSIONS-22 24}; do
-  dir=$(npx -y -p "node@$major" node -p 'require("path").dirname(process.execPath)' 2>/dev/null) || {
-    echo "FAIL node@$major: could not get it from the npm registry"
+for wanted in ${CONSUMER_NODE_VERSIONS-22.15.0 22 26}; do
+  dir=$(npx -y -p "node@$wanted" node -p 'require("path").dirname(process.execPath)' 2>/dev/null) || {
+    echo "FAIL node@$wanted: could not get it from the npm registry"
     failed=$((failed + 1))
     continue
   }

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Runs the integration tests on other Node majors, with Node binaries from the npm registry (the
-# `node` package, through npx), while the rest of CI runs on the machine's own Node.
+# Runs the integration tests (the quiet-host check among them) on every supported Node line, with
+# Node binaries from the npm registry (the `node` package, through npx): the oldest supported
+# release, 22.15.0, and the newest 22, 24 and 26. Needs a build (dist/): the quiet-host check loads
+# the package by name.
 #
-#   NODE_VERSIONS="22 24"   the majors to test (default)
+#   NODE_VERSIONS="22.15.0 22 24 26"   the versions to test (default)
 #   extra arguments go to jest: scripts/node-versions.sh -t 'streams'
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -10,16 +12,16 @@ cd "$(dirname "$0")/.."
 passed=0
 failed=0
 summary=()
-for major in ${NODE_VERSIONS:-22 24}; do
+for wanted in ${NODE_VERSIONS:-22.15.0 22 24 26}; do
   started=$SECONDS
   # jest-cli's bin is a plain JS file; running it with the npx node makes jest and its workers
   # (spawned with process.execPath) use that Node.
-  if version=$(npx -y -p "node@$major" node -v 2>&1); then
-    npx -y -p "node@$major" node node_modules/jest/bin/jest.js __tests__/integration --ci "$@"
+  if version=$(npx -y -p "node@$wanted" node -v 2>&1); then
+    npx -y -p "node@$wanted" node node_modules/jest/bin/jest.js __tests__/integration --ci "$@"
     status=$?
   else
     echo "$version"
-    version="node@$major (not available from the npm registry)"
+    version="node@$wanted (not available from the npm registry)"
     status=1
   fi
   if [ "$status" -eq 0 ]; then

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import request from 'supertest';
-import { createOpenAICompatibleProvider, defineProvider } from '../../lib';
+import { createOpenAICompatibleProvider, createProviderRouter, defineProvider } from '../../lib';
 import { startFakeUpstreams, chatBody, type FakeUpstream } from '../support/fake-upstream';
 import { envFor, KEYS, startHost } from '../support/host';
 
@@ -133,7 +133,6 @@ test('upstream error answers keep the connection alive too', async () => {
 });
 
 test('createProviderRouter passed to app.use uncalled says how to fix it', async () => {
-  const { createProviderRouter } = await import('../../lib');
   const fakeRequest = { method: 'GET', url: '/', headers: {} };
   expect(() => createProviderRouter(fakeRequest as never)).toThrow(/app.use\(createProviderRouter\(\)\)/);
 });

@@ -1,4 +1,4 @@
-import http, { type ClientRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import http, { ServerResponse, type ClientRequest, type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import { createProxyMiddleware, type Plugin } from 'http-proxy-middleware';
 import type { HeaderMap } from '../options';
@@ -33,7 +33,7 @@ export interface UpstreamTransport {
  * agent (without one every request opens a connection: about half the throughput, measured).
  */
 export function createUpstreamTransport(): UpstreamTransport {
-  // maxSockets stays unlimited: http-proxy emits `proxyReq` on the socket event, and the body
+  // maxSockets stays unlimited: httpxy emits `proxyReq` on the socket event, and the body
   // must be written there before the already-ended client request ends the upstream one.
   const httpAgent = new http.Agent({ keepAlive: true, scheduling: 'lifo' });
   const httpsAgent = new https.Agent({ keepAlive: true, scheduling: 'lifo' });
@@ -45,11 +45,14 @@ export function createUpstreamTransport(): UpstreamTransport {
     send(req, res, call) {
       const carrier = req as CarrierRequest;
       carrier[CALL] = call;
-      // The router has read the body; an `Expect` header would stop http-proxy from emitting
+      // The router has read the body; an `Expect` header would stop httpxy from emitting
       // `proxyReq`, where the body is written.
       delete carrier.headers.expect;
       const proxy = call.url.startsWith('https:') ? proxies['https:'] : proxies['http:'];
-      void proxy(req, res, (error?: unknown) => call.onError(toErrno(error)));
+      // httpxy destroys the response it is given when an upstream answer closes early, which would
+      // leave no way to send the client an error frame or a 502; the router answers on `res` itself,
+      // so the proxy gets a response that goes nowhere.
+      void proxy(req, new ServerResponse(req), (error?: unknown) => call.onError(toErrno(error)));
     },
     close() {
       httpAgent.destroy();
@@ -68,8 +71,6 @@ function createProxy(agent: http.Agent) {
       return targets.for(call.url);
     },
     ignorePath: true,
-    // With `ignorePath` the client's path is dropped anyway; `toProxy` spares parsing it.
-    toProxy: true,
     changeOrigin: true,
     selfHandleResponse: true,
     agent,
@@ -83,7 +84,7 @@ const routerCallPlugin: Plugin = (proxyServer) => {
   proxyServer.on('proxyReq', (proxyRequest, req) => {
     const call = (req as CarrierRequest)[CALL];
     if (!call) return;
-    // http-proxy copied every client header; the upstream gets only what the router decided.
+    // httpxy copied every client header; the upstream gets only what the router decided.
     for (const name of proxyRequest.getHeaderNames()) {
       if (name !== 'host') proxyRequest.removeHeader(name);
     }
@@ -103,17 +104,16 @@ const routerCallPlugin: Plugin = (proxyServer) => {
   proxyServer.on('econnreset', () => undefined);
 };
 
-/** The parts of a target http-proxy reads (`url.parse()`'s shape: `path` with the query). */
+/** The parts of a target httpxy reads; `pathname` carries the query too (the client's path is ignored). */
 interface ProxyTarget {
   protocol: string;
-  host: string;
   hostname: string;
   port: string;
-  path: string;
+  pathname: string;
 }
 
 /**
- * Upstream URLs parsed once: http-proxy parses a target given as a string on every request. The
+ * Upstream URLs parsed once: httpxy parses a target given as a string on every request. The
  * URLs are a provider's base URL and an endpoint path, plus a client's query on passthrough, so
  * the cache is bounded and starts over when full.
  */
@@ -128,11 +128,10 @@ class ProxyTargets {
       const parsed = new URL(url);
       target = {
         protocol: parsed.protocol,
-        host: parsed.host,
-        // http.request wants an IPv6 address without its brackets.
+        // http.request wants an IPv6 address without its brackets; httpxy brackets it again for `Host`.
         hostname: parsed.hostname.replace(/^\[(.*)\]$/, '$1'),
         port: parsed.port,
-        path: parsed.pathname + parsed.search,
+        pathname: parsed.pathname + parsed.search,
       };
       this.#parsed.set(url, target);
     }

@@ -1,0 +1,117 @@
+/**
+ * A host sees nothing from the router on stderr while it works normally (DESIGN.md "Platform"):
+ * no deprecation or experimental warnings on any supported Node. Each host runs as its own process
+ * on the Node that runs this suite (`npm run test:node-versions` runs it on 22.15, 22, 24 and 26),
+ * loading the package by name from its build, as users do; every route is exercised, then the
+ * host's stderr must be empty.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { chatBody, sendFrames, sendJson, startFakeUpstreams, type FakeUpstream } from '../support/fake-upstream';
+import { envFor } from '../support/host';
+import { postStream } from '../support/stream-client';
+
+interface RunningHost {
+  origin: string;
+  stderr(): string;
+  stop(): Promise<void>;
+}
+
+async function startHostProcess(script: string, env: Record<string, string>): Promise<RunningHost> {
+  const child: ChildProcess = fork(join(__dirname, '../support/quiet-host', script), {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    execArgv: [],
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  child.stdout?.resume();
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('message', (message: { port: number }) => resolve(message.port));
+    child.once('exit', (code) => reject(new Error(`${script} exited with ${String(code)} before listening: ${stderr}`)));
+  });
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    stderr: () => stderr,
+    stop: async () => {
+      child.send('stop');
+      await exited;
+    },
+  };
+}
+
+async function post(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; text: string }> {
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  return { status: response.status, text: await response.text() };
+}
+
+let openai: FakeUpstream, openrouter: FakeUpstream, local: FakeUpstream, anthropic: FakeUpstream;
+let env: Record<string, string>;
+
+beforeAll(async () => {
+  [openai, openrouter, local, anthropic] = await startFakeUpstreams('openai', 'openrouter', 'local', 'anthropic');
+  env = envFor({ openai, openrouter, local, anthropic });
+});
+
+afterAll(async () => {
+  await Promise.all([openai, openrouter, local, anthropic].map((fake) => fake.close()));
+});
+
+afterEach(() => [openai, openrouter, local, anthropic].forEach((fake) => fake.reset()));
+
+/** Every route, answered well and badly, streamed and not, and a client that hangs up. */
+async function exerciseEveryRoute(origin: string): Promise<void> {
+  const v1 = `${origin}/v1`;
+  expect((await post(`${v1}/chat/completions`, chatBody('openai/gpt-4o'))).status).toBe(200);
+  expect((await post(`${v1}/chat/completions`, chatBody('local-model', { stream: true }))).text).toContain('data: [DONE]');
+  expect((await post(`${v1}/chat/completions`, chatBody('openrouter/meta/llama', { stream: true }))).status).toBe(200);
+  expect((await post(`${v1}/chat/completions`, chatBody('anthropic/claude-sonnet-5-5', { stream: true }))).text).toContain('[DONE]');
+  expect((await post(`${v1}/completions`, { model: 'openai/gpt-3.5-turbo-instruct', prompt: 'hi' })).status).toBe(200);
+  expect((await post(`${v1}/embeddings`, { model: 'openai/text-embedding-3-small', input: 'hi' })).status).toBe(200);
+  const messages = { max_tokens: 64, messages: [{ role: 'user', content: 'hi' }] };
+  expect((await post(`${v1}/messages`, { model: 'anthropic/claude-sonnet-5-5', stream: true, ...messages })).text).toContain('message_stop');
+  expect((await post(`${v1}/messages`, { model: 'openai/gpt-4o', stream: true, ...messages })).text).toContain('message_stop');
+  expect((await post(`${v1}/messages/count_tokens`, { model: 'anthropic/claude-sonnet-5-5', ...messages })).status).toBe(200);
+  expect((await fetch(`${v1}/models`)).status).toBe(200);
+
+  openai.handler = (_request, res) => sendJson(res, 500, { error: { message: 'upstream broke', type: 'server_error' } });
+  expect((await post(`${v1}/chat/completions`, chatBody('openai/gpt-4o'))).status).toBe(500);
+  openai.handler = (_request, res) => sendFrames(res, ['data: {"choices":[{"index":0,"delta":{"content":"cut"}}]}\n\n']);
+  expect((await post(`${v1}/chat/completions`, chatBody('openai/gpt-4o', { stream: true }))).text).toContain('"error"');
+  openrouter.handler = (_request, res) => res.socket?.destroy();
+  expect((await post(`${v1}/chat/completions`, chatBody('openrouter/meta/llama'))).status).toBe(502);
+  expect((await post(`${v1}/chat/completions`, { messages: [] })).status).toBe(400);
+  expect((await fetch(`${v1}/not-a-route`)).status).toBe(404);
+
+  local.handler = (_request, res) => {
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    res.write('data: {"choices":[{"index":0,"delta":{"content":"Hel"}}]}\n\n');
+  };
+  const upstreamClosed = local.waitForClientClose();
+  const stream = await postStream(`${v1}/chat/completions`, chatBody('local-model', { stream: true }));
+  await stream.waitFor((text) => text.includes('Hel'));
+  stream.abort();
+  await upstreamClosed;
+}
+
+describe.each([
+  ['a CommonJS host on Express 4', 'host.cjs'],
+  ['an ES module host on Express 5', 'host.mjs'],
+])(`%s on Node ${process.version}`, (_name, script) => {
+  test('writes nothing to stderr while every route is used', async () => {
+    const host = await startHostProcess(script, env);
+    try {
+      await exerciseEveryRoute(host.origin);
+    } finally {
+      await host.stop();
+    }
+    expect(host.stderr()).toBe('');
+  });
+});
+
+test('the check sees a deprecation warning when a host prints one', async () => {
+  const host = await startHostProcess('host.cjs', { ...env, QUIET_HOST_SELF_CHECK: 'deprecated-api' });
+  await host.stop();
+  expect(host.stderr()).toMatch(/DEP0060/);
+});
