@@ -4,7 +4,7 @@
 // per stream as the router creates them.
 const { readFileSync } = require('node:fs');
 const { join } = require('node:path');
-const { createAnthropicToOpenAIStream } = require('../dist/translate/anthropic/anthropic-stream-to-openai');
+const { createAnthropicToOpenAIStream } = require('../dist/dialects/messages/to-chat/stream');
 
 const FIXTURES = join(__dirname, '..', '__tests__', 'fixtures');
 

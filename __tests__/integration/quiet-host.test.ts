@@ -79,7 +79,9 @@ async function exerciseEveryRoute(origin: string): Promise<void> {
   expect((await post(`${v1}/chat/completions`, chatBody('openai/gpt-4o'))).status).toBe(500);
   openai.handler = (_request, res) => sendFrames(res, ['data: {"choices":[{"index":0,"delta":{"content":"cut"}}]}\n\n']);
   expect((await post(`${v1}/chat/completions`, chatBody('openai/gpt-4o', { stream: true }))).text).toContain('"error"');
-  openrouter.handler = (_request, res) => res.socket?.destroy();
+  openrouter.handler = (_request, res) => {
+    res.socket?.destroy();
+  };
   expect((await post(`${v1}/chat/completions`, chatBody('openrouter/meta/llama'))).status).toBe(502);
   expect((await post(`${v1}/chat/completions`, { messages: [] })).status).toBe(400);
   expect((await fetch(`${v1}/not-a-route`)).status).toBe(404);

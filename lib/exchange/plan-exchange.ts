@@ -2,16 +2,16 @@ import { ProviderRouterError } from '../errors';
 import type { ClientDialect } from '../http/error-body';
 import type { Dialect, ProviderAdapter } from '../providers/provider-adapter';
 import type { Endpoint } from '../telemetry/events';
-import { createAnthropicToOpenAIStream } from '../translate/anthropic/anthropic-stream-to-openai';
-import { toChatCompletion } from '../translate/anthropic/anthropic-to-openai-response';
-import { toAnthropicRequest } from '../translate/anthropic/openai-to-anthropic-request';
-import { toAnthropicMessage } from '../translate/messages/chat-completion-to-message';
-import { createChatToMessagesStream } from '../translate/messages/chat-stream-to-messages';
-import { toChatCompletionRequest } from '../translate/messages/messages-to-chat-request';
-import { createUsageHidingStream } from '../stream/usage-hiding-stream';
-import type { StreamTranslator } from '../translate/types';
-import type { AnthropicMessagesRequest, ReceivedAnthropicMessage } from '../wire/anthropic';
-import type { ChatCompletionRequest, ReceivedChatCompletion } from '../wire/openai';
+import { createAnthropicToOpenAIStream } from '../dialects/messages/to-chat/stream';
+import { toChatCompletion } from '../dialects/messages/to-chat/response';
+import { toAnthropicRequest } from '../dialects/messages/from-chat/request';
+import { toAnthropicMessage } from '../dialects/messages/from-chat/response';
+import { createChatToMessagesStream } from '../dialects/messages/from-chat/stream';
+import { toChatCompletionRequest } from '../dialects/messages/to-chat/request';
+import { createUsageHidingStream } from '../dialects/chat/hide-requested-usage';
+import type { StreamTranslator } from '../dialects/stream-translator';
+import type { AnthropicMessagesRequest, ReceivedAnthropicMessage } from '../dialects/messages/wire';
+import type { ChatCompletionRequest, ReceivedChatCompletion } from '../dialects/chat/wire';
 
 /** How the answer of a translated exchange is turned into the client's dialect. */
 export interface ResponseTranslation {

@@ -5,9 +5,9 @@ import { errorBodyFor, parseUpstreamError, type ClientDialect, type ErrorDetails
 import type { Redactor } from '../http/redactor';
 import type { UpstreamTransport } from '../proxy/upstream-transport';
 import type { ProviderAdapter } from '../providers/provider-adapter';
-import { createAnthropicObserver } from '../stream/anthropic-observer';
-import { createOpenAIObserver } from '../stream/openai-observer';
-import { readSafely, type ResponseObserver } from '../stream/response-summary';
+import { createAnthropicObserver } from '../dialects/messages/summary-reader';
+import { createOpenAIObserver } from '../dialects/chat/summary-reader';
+import { readSafely, type ResponseObserver } from '../telemetry/response-summary';
 import { errorFrame, pumpStream } from '../stream/stream-pump';
 import type { RequestRecorder } from '../telemetry/request-recorder';
 import { buildClientHeaders, buildUpstreamHeaders, type HeaderContext } from './exchange-headers';

@@ -1,5 +1,5 @@
-import type { AnthropicErrorBody } from '../wire/anthropic';
-import type { OpenAIErrorBody } from '../wire/openai';
+import type { AnthropicErrorBody } from '../dialects/messages/wire';
+import type { OpenAIErrorBody } from '../dialects/chat/wire';
 
 /** The dialect a client speaks: the shape its errors and streams must take. */
 export type ClientDialect = 'openai' | 'anthropic';

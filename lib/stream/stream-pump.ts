@@ -3,8 +3,8 @@ import { createParser } from 'eventsource-parser';
 import type { ClientDialect } from '../http/error-body';
 import type { Redactor } from '../http/redactor';
 import { anthropicErrorFrame, openAIErrorFrame } from '../http/sse-frames';
-import type { StreamTranslator } from '../translate/types';
-import { readSafely, type ResponseObserver } from './response-summary';
+import type { StreamTranslator } from '../dialects/stream-translator';
+import { readSafely, type ResponseObserver } from '../telemetry/response-summary';
 
 /** How a pumped stream ended. */
 export interface StreamEnding {

@@ -1,6 +1,6 @@
 import type { ConversationLogger } from '../options';
 import type { Redactor } from '../http/redactor';
-import type { ResponseSummary } from '../stream/response-summary';
+import type { ResponseSummary } from './response-summary';
 import type { RouterTelemetry } from './emitter';
 import type { RequestEventBase, RequestEndEvent, RequestOutcome } from './events';
 

@@ -1,0 +1,479 @@
+import { toAnthropicRequest } from '../../../../lib/dialects/messages/from-chat/request';
+import { ProviderRouterError } from '../../../../lib/errors';
+import type { ChatCompletionRequest } from '../../../../lib/dialects/chat/wire';
+
+const options = { upstreamModel: 'claude-sonnet-5-5', defaultMaxTokens: 4096, omitSamplingParameters: false };
+
+function request(overrides: Partial<ChatCompletionRequest> = {}): ChatCompletionRequest {
+  return { model: 'anthropic/claude-sonnet-5-5', messages: [{ role: 'user', content: 'Hi' }], ...overrides };
+}
+
+function translate(overrides: Partial<ChatCompletionRequest> = {}, opts: Partial<typeof options> = {}) {
+  return toAnthropicRequest(request(overrides), { ...options, ...opts });
+}
+
+function expectInvalid(body: ChatCompletionRequest, messagePart: RegExp): void {
+  let thrown: unknown;
+  try {
+    toAnthropicRequest(body, options);
+  } catch (err) {
+    thrown = err;
+  }
+  expect(thrown).toBeInstanceOf(ProviderRouterError);
+  const error = thrown as ProviderRouterError;
+  expect(error.code).toBe('invalid_request');
+  expect(error.status).toBe(400);
+  expect(error.message).toMatch(messagePart);
+}
+
+const toolCall = (id: string, args: string) => ({
+  id,
+  type: 'function' as const,
+  function: { name: 'get_weather', arguments: args },
+});
+
+describe('toAnthropicRequest', () => {
+  describe('model and max_tokens', () => {
+    it('sends the upstream model, not the model the client asked for', () => {
+      expect(translate().model).toBe('claude-sonnet-5-5');
+    });
+
+    it('takes max_tokens from max_tokens', () => {
+      expect(translate({ max_tokens: 100 }).max_tokens).toBe(100);
+    });
+
+    it('takes max_tokens from max_completion_tokens', () => {
+      expect(translate({ max_completion_tokens: 200 }).max_tokens).toBe(200);
+    });
+
+    it('falls back to defaultMaxTokens when the client gives none', () => {
+      expect(translate({ max_tokens: null }).max_tokens).toBe(4096);
+      expect(translate({}, { defaultMaxTokens: 1234 }).max_tokens).toBe(1234);
+    });
+
+    it('rejects a max_tokens that is not a positive integer', () => {
+      expectInvalid(request({ max_tokens: 0 }), /max_tokens/);
+    });
+  });
+
+  describe('system and developer messages', () => {
+    it('joins all system and developer messages into the top-level system string', () => {
+      const out = translate({
+        messages: [
+          { role: 'system', content: 'You are terse.' },
+          { role: 'developer', content: [{ type: 'text', text: 'Answer in French.' }] },
+          { role: 'user', content: 'Hi' },
+          { role: 'system', content: 'Never use emoji.' },
+        ],
+      });
+      expect(out.system).toBe('You are terse.\n\nAnswer in French.\n\nNever use emoji.');
+      expect(out.messages).toEqual([{ role: 'user', content: 'Hi' }]);
+    });
+
+    it('sends no system field when there is no system message', () => {
+      expect(translate()).not.toHaveProperty('system');
+    });
+  });
+
+  describe('message content', () => {
+    it('keeps plain user and assistant text', () => {
+      const out = translate({
+        messages: [
+          { role: 'user', content: 'Hi' },
+          { role: 'assistant', content: 'Hello!' },
+          { role: 'user', content: 'How are you?' },
+        ],
+      });
+      expect(out.messages).toEqual([
+        { role: 'user', content: 'Hi' },
+        { role: 'assistant', content: 'Hello!' },
+        { role: 'user', content: 'How are you?' },
+      ]);
+    });
+
+    it('converts multi-part text and a base64 data URL image', () => {
+      const out = translate({
+        messages: [
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: 'What is this?' },
+              { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' } },
+            ],
+          },
+        ],
+      });
+      expect(out.messages[0]?.content).toEqual([
+        { type: 'text', text: 'What is this?' },
+        { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'iVBORw0KGgo=' } },
+      ]);
+    });
+
+    it('converts an http(s) image URL to a url source', () => {
+      const out = translate({
+        messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'https://example.com/cat.jpg' } }] }],
+      });
+      expect(out.messages[0]?.content).toEqual([{ type: 'image', source: { type: 'url', url: 'https://example.com/cat.jpg' } }]);
+    });
+
+    it('rejects an image URL that is neither a data URL nor http(s)', () => {
+      expectInvalid(
+        request({ messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'ftp://x/cat.jpg' } }] }] }),
+        /image_url.*data URL.*http\(s\)/,
+      );
+    });
+
+    it('rejects a content part type Anthropic cannot take', () => {
+      expectInvalid(request({ messages: [{ role: 'user', content: [{ type: 'input_audio', input_audio: {} }] }] }), /input_audio/);
+    });
+  });
+
+  describe('tool calls and tool results', () => {
+    it('turns assistant tool_calls into tool_use blocks after the text block', () => {
+      const out = translate({
+        messages: [
+          { role: 'user', content: 'Weather?' },
+          { role: 'assistant', content: 'Let me check.', tool_calls: [toolCall('call_1', '{"location":"Paris"}')] },
+          { role: 'tool', tool_call_id: 'call_1', content: '18C' },
+        ],
+      });
+      expect(out.messages[1]).toEqual({
+        role: 'assistant',
+        content: [
+          { type: 'text', text: 'Let me check.' },
+          { type: 'tool_use', id: 'call_1', name: 'get_weather', input: { location: 'Paris' } },
+        ],
+      });
+    });
+
+    it('sends only tool_use blocks when the assistant content is null', () => {
+      const out = translate({
+        messages: [
+          { role: 'user', content: 'Weather?' },
+          { role: 'assistant', content: null, tool_calls: [toolCall('call_1', '{}')] },
+          { role: 'tool', tool_call_id: 'call_1', content: '18C' },
+        ],
+      });
+      expect(out.messages[1]?.content).toEqual([{ type: 'tool_use', id: 'call_1', name: 'get_weather', input: {} }]);
+    });
+
+    it('reads empty-string tool call arguments as an empty input object', () => {
+      const out = translate({
+        messages: [
+          { role: 'user', content: 'Weather?' },
+          { role: 'assistant', content: null, tool_calls: [toolCall('call_1', '')] },
+          { role: 'tool', tool_call_id: 'call_1', content: '18C' },
+        ],
+      });
+      expect(out.messages[1]?.content).toEqual([{ type: 'tool_use', id: 'call_1', name: 'get_weather', input: {} }]);
+    });
+
+    it('rejects tool call arguments that are not valid JSON', () => {
+      expectInvalid(
+        request({
+          messages: [
+            { role: 'user', content: 'Weather?' },
+            { role: 'assistant', content: null, tool_calls: [toolCall('call_1', '{"location":')] },
+          ],
+        }),
+        /messages\[1\]\.tool_calls\[0\]\.function\.arguments is not valid JSON/,
+      );
+    });
+
+    it('rejects tool call arguments that are JSON but not an object', () => {
+      expectInvalid(
+        request({
+          messages: [
+            { role: 'user', content: 'Weather?' },
+            { role: 'assistant', content: null, tool_calls: [toolCall('call_1', '[1,2]')] },
+          ],
+        }),
+        /must be a JSON object/,
+      );
+    });
+
+    it('rejects a tool message without tool_call_id', () => {
+      expectInvalid(request({ messages: [{ role: 'tool', content: '18C' }] }), /messages\[0\]\.tool_call_id/);
+    });
+
+    it('turns a tool message into a user turn of tool_result blocks', () => {
+      const out = translate({
+        messages: [
+          { role: 'user', content: 'Weather?' },
+          { role: 'assistant', content: null, tool_calls: [toolCall('call_1', '{}')] },
+          { role: 'tool', tool_call_id: 'call_1', content: '18C' },
+        ],
+      });
+      expect(out.messages[2]).toEqual({
+        role: 'user',
+        content: [{ type: 'tool_result', tool_use_id: 'call_1', content: '18C' }],
+      });
+    });
+
+    it('merges consecutive tool messages into one user turn', () => {
+      const out = translate({
+        messages: [
+          { role: 'user', content: 'Weather in Paris and Rome?' },
+          { role: 'assistant', content: null, tool_calls: [toolCall('call_1', '{}'), toolCall('call_2', '{}')] },
+          { role: 'tool', tool_call_id: 'call_1', content: '18C' },
+          { role: 'tool', tool_call_id: 'call_2', content: '24C' },
+        ],
+      });
+      expect(out.messages).toHaveLength(3);
+      expect(out.messages[2]).toEqual({
+        role: 'user',
+        content: [
+          { type: 'tool_result', tool_use_id: 'call_1', content: '18C' },
+          { type: 'tool_result', tool_use_id: 'call_2', content: '24C' },
+        ],
+      });
+    });
+
+    it('merges a user message that follows tool messages into the same user turn, after the results', () => {
+      const out = translate({
+        messages: [
+          { role: 'user', content: 'Weather?' },
+          { role: 'assistant', content: null, tool_calls: [toolCall('call_1', '{}')] },
+          { role: 'tool', tool_call_id: 'call_1', content: '18C' },
+          { role: 'user', content: 'And tomorrow?' },
+        ],
+      });
+      expect(out.messages).toHaveLength(3);
+      expect(out.messages[2]).toEqual({
+        role: 'user',
+        content: [
+          { type: 'tool_result', tool_use_id: 'call_1', content: '18C' },
+          { type: 'text', text: 'And tomorrow?' },
+        ],
+      });
+    });
+
+    it('converts multi-part tool message content into tool_result content blocks', () => {
+      const out = translate({
+        messages: [
+          { role: 'user', content: 'Weather?' },
+          { role: 'assistant', content: null, tool_calls: [toolCall('call_1', '{}')] },
+          { role: 'tool', tool_call_id: 'call_1', content: [{ type: 'text', text: '18C' }] },
+        ],
+      });
+      expect(out.messages[2]?.content).toEqual([{ type: 'tool_result', tool_use_id: 'call_1', content: [{ type: 'text', text: '18C' }] }]);
+    });
+  });
+
+  describe('role alternation', () => {
+    it('merges consecutive user messages into one turn', () => {
+      const out = translate({
+        messages: [
+          { role: 'user', content: 'First.' },
+          { role: 'user', content: 'Second.' },
+        ],
+      });
+      expect(out.messages).toEqual([
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'First.' },
+            { type: 'text', text: 'Second.' },
+          ],
+        },
+      ]);
+    });
+
+    it('merges consecutive assistant messages into one turn', () => {
+      const out = translate({
+        messages: [
+          { role: 'user', content: 'Hi' },
+          { role: 'assistant', content: 'One.' },
+          { role: 'assistant', content: 'Two.' },
+        ],
+      });
+      expect(out.messages).toHaveLength(2);
+      expect(out.messages[1]).toEqual({
+        role: 'assistant',
+        content: [
+          { type: 'text', text: 'One.' },
+          { type: 'text', text: 'Two.' },
+        ],
+      });
+    });
+
+    it('merges the user turns around a system message that sits between them', () => {
+      const out = translate({
+        messages: [
+          { role: 'user', content: 'First.' },
+          { role: 'system', content: 'Be brief.' },
+          { role: 'user', content: 'Second.' },
+        ],
+      });
+      expect(out.messages).toHaveLength(1);
+      expect(out.messages[0]?.role).toBe('user');
+    });
+  });
+
+  describe('invalid messages', () => {
+    it('rejects messages that are not an array', () => {
+      expectInvalid({ model: 'x', messages: 'Hi' } as unknown as ChatCompletionRequest, /messages must be a non-empty array/);
+    });
+
+    it('rejects an empty messages array', () => {
+      expectInvalid(request({ messages: [] }), /messages must be a non-empty array/);
+    });
+
+    it('rejects a message with an unknown role', () => {
+      expectInvalid(request({ messages: [{ role: 'robot', content: 'beep' }] }), /messages\[0\]\.role 'robot'/);
+    });
+
+    it('rejects a conversation of system messages only', () => {
+      expectInvalid(request({ messages: [{ role: 'system', content: 'Be brief.' }] }), /at least one user or assistant/);
+    });
+  });
+
+  describe('tools and tool_choice', () => {
+    const tools: ChatCompletionRequest['tools'] = [
+      {
+        type: 'function',
+        function: {
+          name: 'get_weather',
+          description: 'Current weather',
+          parameters: { type: 'object', properties: { location: { type: 'string' } }, required: ['location'] },
+        },
+      },
+      { type: 'function', function: { name: 'now' } },
+    ];
+
+    it('converts tools to name, description and input_schema, with an empty object schema when parameters are missing', () => {
+      expect(translate({ tools }).tools).toEqual([
+        {
+          name: 'get_weather',
+          description: 'Current weather',
+          input_schema: { type: 'object', properties: { location: { type: 'string' } }, required: ['location'] },
+        },
+        { name: 'now', input_schema: { type: 'object', properties: {} } },
+      ]);
+    });
+
+    it.each([
+      ['auto', { type: 'auto' }],
+      ['required', { type: 'any' }],
+      ['none', { type: 'none' }],
+      [
+        { type: 'function', function: { name: 'now' } },
+        { type: 'tool', name: 'now' },
+      ],
+    ] as const)('maps tool_choice %j to %j', (choice, expected) => {
+      expect(translate({ tools, tool_choice: choice }).tool_choice).toEqual(expected);
+    });
+
+    it('sets disable_parallel_tool_use on the given tool_choice when parallel_tool_calls is false', () => {
+      expect(translate({ tools, tool_choice: 'required', parallel_tool_calls: false }).tool_choice).toEqual({
+        type: 'any',
+        disable_parallel_tool_use: true,
+      });
+    });
+
+    it('sends tool_choice auto with disable_parallel_tool_use when parallel_tool_calls is false and no choice is given', () => {
+      expect(translate({ tools, parallel_tool_calls: false }).tool_choice).toEqual({
+        type: 'auto',
+        disable_parallel_tool_use: true,
+      });
+    });
+
+    it('sends no tool_choice when the client gave none and allows parallel calls', () => {
+      expect(translate({ tools, parallel_tool_calls: true })).not.toHaveProperty('tool_choice');
+    });
+
+    it('sends neither tools nor tool_choice for an empty tools array', () => {
+      const out = translate({ tools: [], tool_choice: 'auto' });
+      expect(out).not.toHaveProperty('tools');
+      expect(out).not.toHaveProperty('tool_choice');
+    });
+
+    it('rejects an unknown tool_choice', () => {
+      expectInvalid(request({ tools, tool_choice: 'sometimes' as 'auto' }), /tool_choice/);
+    });
+  });
+
+  describe('stop, sampling, user, stream', () => {
+    it('turns a stop string into a stop_sequences array', () => {
+      expect(translate({ stop: 'END' }).stop_sequences).toEqual(['END']);
+    });
+
+    it('keeps a stop array as stop_sequences', () => {
+      expect(translate({ stop: ['END', '###'] }).stop_sequences).toEqual(['END', '###']);
+    });
+
+    it('clamps temperature to 1 without scaling it', () => {
+      expect(translate({ temperature: 1.7 }).temperature).toBe(1);
+      expect(translate({ temperature: 0.3 }).temperature).toBe(0.3);
+    });
+
+    it('sends temperature only when both temperature and top_p are given', () => {
+      const out = translate({ temperature: 0.5, top_p: 0.9 });
+      expect(out.temperature).toBe(0.5);
+      expect(out).not.toHaveProperty('top_p');
+    });
+
+    it('sends top_p when it is given alone', () => {
+      const out = translate({ top_p: 0.9 });
+      expect(out.top_p).toBe(0.9);
+      expect(out).not.toHaveProperty('temperature');
+    });
+
+    it('sends neither temperature, top_p nor top_k when omitSamplingParameters is set', () => {
+      const out = translate({ temperature: 0.5, top_p: 0.9, top_k: 40 }, { omitSamplingParameters: true });
+      expect(out).not.toHaveProperty('temperature');
+      expect(out).not.toHaveProperty('top_p');
+      expect(out).not.toHaveProperty('top_k');
+    });
+
+    it('passes a numeric top_k through when sampling parameters are allowed', () => {
+      expect(translate({ top_k: 40 }).top_k).toBe(40);
+    });
+
+    it('puts user into metadata.user_id', () => {
+      expect(translate({ user: 'user-42' }).metadata).toEqual({ user_id: 'user-42' });
+    });
+
+    it('passes stream: true through and sends no stream field otherwise', () => {
+      expect(translate({ stream: true }).stream).toBe(true);
+      expect(translate({ stream: false })).not.toHaveProperty('stream');
+    });
+
+    it('does not send fields Anthropic does not accept', () => {
+      const out = translate({
+        stream: true,
+        n: 2,
+        presence_penalty: 0.5,
+        frequency_penalty: 0.5,
+        seed: 7,
+        logprobs: true,
+        top_logprobs: 3,
+        response_format: { type: 'json_object' },
+        stream_options: { include_usage: true },
+        logit_bias: { '50256': -100 },
+      });
+      expect(Object.keys(out).sort()).toEqual(['max_tokens', 'messages', 'model', 'stream']);
+    });
+  });
+
+  it('does not mutate the request body', () => {
+    const body = request({
+      messages: [
+        { role: 'system', content: 'Be brief.' },
+        { role: 'user', content: [{ type: 'text', text: 'Weather?' }] },
+        { role: 'assistant', content: 'Checking.', tool_calls: [toolCall('call_1', '{"location":"Paris"}')] },
+        { role: 'tool', tool_call_id: 'call_1', content: '18C' },
+        { role: 'tool', tool_call_id: 'call_1', content: '19C' },
+        { role: 'user', content: 'Thanks' },
+      ],
+      tools: [{ type: 'function', function: { name: 'get_weather' } }],
+      parallel_tool_calls: false,
+      stop: 'END',
+      temperature: 1.5,
+      top_p: 0.5,
+    });
+    const before = structuredClone(body);
+    toAnthropicRequest(body, options);
+    expect(body).toEqual(before);
+  });
+});

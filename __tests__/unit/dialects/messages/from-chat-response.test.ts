@@ -1,0 +1,99 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { toAnthropicMessage } from '../../../../lib/dialects/messages/from-chat/response';
+import { mapFinishReasonToStopReason } from '../../../../lib/dialects/messages/from-chat/stop-reason';
+import type { ChatCompletion } from '../../../../lib/dialects/chat/wire';
+
+const fixture = JSON.parse(readFileSync(join(__dirname, '../../../fixtures/openai-chat.json'), 'utf8')) as ChatCompletion;
+
+function completion(
+  message: ChatCompletion['choices'][number]['message'],
+  finish: string | null,
+  extra: Partial<ChatCompletion> = {},
+): ChatCompletion {
+  return {
+    id: 'chatcmpl-1',
+    object: 'chat.completion',
+    created: 1,
+    model: 'm',
+    choices: [{ index: 0, message, finish_reason: finish as never }],
+    ...extra,
+  };
+}
+
+describe('toAnthropicMessage', () => {
+  it('translates the OpenAI fixture into an Anthropic text message', () => {
+    expect(toAnthropicMessage(fixture)).toEqual({
+      id: 'msg_chatcmpl-B9MBs8CjcvOU2jLn4n570S5qMJKcT',
+      type: 'message',
+      role: 'assistant',
+      model: 'gpt-4.1-2025-04-14',
+      content: [{ type: 'text', text: 'Hello! How can I assist you today?' }],
+      stop_reason: 'end_turn',
+      stop_sequence: null,
+      usage: { input_tokens: 19, output_tokens: 10 },
+    });
+  });
+
+  it('keeps an id that already starts with msg_', () => {
+    expect(toAnthropicMessage({ ...fixture, id: 'msg_abc' }).id).toBe('msg_abc');
+  });
+
+  it('turns tool calls into tool_use blocks after the text, with parsed input', () => {
+    const out = toAnthropicMessage(
+      completion(
+        {
+          role: 'assistant',
+          content: 'Let me look.',
+          tool_calls: [
+            { id: 'call_1', type: 'function', function: { name: 'Read', arguments: '{"file_path":"/a"}' } },
+            { id: 'call_2', type: 'function', function: { name: 'Bash', arguments: '{"command":' } },
+            { id: 'call_3', type: 'function', function: { name: 'Now', arguments: '' } },
+          ],
+        },
+        'tool_calls',
+      ),
+    );
+    expect(out.content).toEqual([
+      { type: 'text', text: 'Let me look.' },
+      { type: 'tool_use', id: 'call_1', name: 'Read', input: { file_path: '/a' } },
+      { type: 'tool_use', id: 'call_2', name: 'Bash', input: {} },
+      { type: 'tool_use', id: 'call_3', name: 'Now', input: {} },
+    ]);
+    expect(out.stop_reason).toBe('tool_use');
+  });
+
+  it('leaves out an empty or null text', () => {
+    const call = { id: 'c', type: 'function' as const, function: { name: 'f', arguments: '{}' } };
+    expect(toAnthropicMessage(completion({ role: 'assistant', content: '', tool_calls: [call] }, 'tool_calls')).content).toEqual([
+      { type: 'tool_use', id: 'c', name: 'f', input: {} },
+    ]);
+    expect(toAnthropicMessage(completion({ role: 'assistant', content: null }, 'stop')).content).toEqual([]);
+  });
+
+  it('reports tool_use when an upstream finishes a tool-calling turn with stop', () => {
+    const call = { id: 'c', type: 'function' as const, function: { name: 'f', arguments: '{}' } };
+    expect(toAnthropicMessage(completion({ role: 'assistant', content: null, tool_calls: [call] }, 'stop')).stop_reason).toBe('tool_use');
+  });
+
+  it('maps length to max_tokens and reports zero usage when the upstream gives none', () => {
+    const out = toAnthropicMessage(completion({ role: 'assistant', content: 'cut' }, 'length'));
+    expect(out.stop_reason).toBe('max_tokens');
+    expect(out.usage).toEqual({ input_tokens: 0, output_tokens: 0 });
+  });
+});
+
+describe('mapFinishReasonToStopReason', () => {
+  it.each([
+    ['stop', 'end_turn'],
+    ['length', 'max_tokens'],
+    ['tool_calls', 'tool_use'],
+    ['function_call', 'tool_use'],
+    ['content_filter', 'refusal'],
+    ['error', 'end_turn'],
+    [null, 'end_turn'],
+    [undefined, 'end_turn'],
+  ])('maps %p to %p', (reason, expected) => {
+    expect(mapFinishReasonToStopReason(reason)).toBe(expected);
+  });
+});

@@ -1,0 +1,235 @@
+import { createChatToMessagesStream } from '../../../../lib/dialects/messages/from-chat/stream';
+import { eventSequence, finalMessageViaSdk, fixtureText, parseAnthropicSse, replay } from './sse-helpers';
+
+const MODEL = 'openai/gpt-4o-mini';
+
+function chunk(delta: Record<string, unknown>, finish: string | null = null, extra: Record<string, unknown> = {}): string {
+  const body = {
+    id: 'chatcmpl-tool',
+    object: 'chat.completion.chunk',
+    created: 1,
+    model: 'gpt-4o-mini',
+    choices: [{ index: 0, delta, finish_reason: finish }],
+    ...extra,
+  };
+  return `data: ${JSON.stringify(body)}\n\n`;
+}
+
+/** Text, then two parallel tool calls whose arguments arrive in fragments, then usage. */
+const toolCallStream = [
+  chunk({ role: 'assistant', content: '' }),
+  chunk({ content: 'Let me ' }),
+  chunk({ content: 'check.' }),
+  chunk({ tool_calls: [{ index: 0, id: 'call_a', type: 'function', function: { name: 'Read', arguments: '' } }] }),
+  chunk({ tool_calls: [{ index: 0, function: { arguments: '{"file_' } }] }),
+  chunk({ tool_calls: [{ index: 0, function: { arguments: 'path":"/a"}' } }] }),
+  chunk({ tool_calls: [{ index: 1, id: 'call_b', type: 'function', function: { name: 'Bash', arguments: '{"command"' } }] }),
+  chunk({ tool_calls: [{ index: 1, function: { arguments: ':"ls"}' } }] }),
+  chunk({}, 'tool_calls'),
+  `data: ${JSON.stringify({ id: 'chatcmpl-tool', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o-mini', choices: [], usage: { prompt_tokens: 50, completion_tokens: 20, total_tokens: 70 } })}\n\n`,
+  'data: [DONE]\n\n',
+].join('');
+
+const textEvents = [
+  'message_start',
+  'content_block_start@0',
+  'content_block_delta@0',
+  'content_block_delta@0',
+  'content_block_stop@0',
+  'message_delta',
+  'message_stop',
+];
+
+describe('createChatToMessagesStream with recorded upstream streams', () => {
+  it('translates an OpenAI stream with include_usage into a complete Anthropic stream', () => {
+    const t = createChatToMessagesStream({ model: MODEL });
+    const frames = parseAnthropicSse(replay(t, fixtureText('openai-chat-stream-usage.sse')));
+    expect(eventSequence(frames)).toEqual(textEvents);
+    expect(frames[0]?.data).toEqual({
+      type: 'message_start',
+      message: {
+        id: 'msg_chatcmpl-AyPA6QwVpRdJ3bWmGkU9',
+        type: 'message',
+        role: 'assistant',
+        model: MODEL,
+        content: [],
+        stop_reason: null,
+        stop_sequence: null,
+        usage: { input_tokens: 0, output_tokens: 0 },
+      },
+    });
+    expect(frames[1]?.data.content_block).toEqual({ type: 'text', text: '' });
+    expect(frames.slice(2, 4).map((f) => f.data.delta)).toEqual([
+      { type: 'text_delta', text: 'Hello' },
+      { type: 'text_delta', text: ' there!' },
+    ]);
+    expect(frames[5]?.data).toEqual({
+      type: 'message_delta',
+      delta: { stop_reason: 'end_turn', stop_sequence: null },
+      usage: { input_tokens: 9, output_tokens: 3 },
+    });
+    expect(t.done).toBe(true);
+    expect(t.error).toBeUndefined();
+  });
+
+  it('waits past the finish chunk for the usage OpenRouter sends after it, ignoring its comments', () => {
+    const t = createChatToMessagesStream({ model: MODEL });
+    const frames = parseAnthropicSse(replay(t, fixtureText('openrouter-chat-stream.sse')));
+    expect(eventSequence(frames)).toEqual(textEvents);
+    expect(frames[5]?.data).toEqual({
+      type: 'message_delta',
+      delta: { stop_reason: 'end_turn', stop_sequence: null },
+      usage: { input_tokens: 14, output_tokens: 3 },
+    });
+    expect(t.done).toBe(true);
+  });
+
+  it('reads usage from llama-server’s finish chunk and skips its null first content', () => {
+    const t = createChatToMessagesStream({ model: 'local-qwen' });
+    const frames = parseAnthropicSse(replay(t, fixtureText('llama-server-chat-stream.sse')));
+    expect(eventSequence(frames)).toEqual(textEvents);
+    expect(frames[5]?.data.usage).toEqual({ input_tokens: 12, output_tokens: 3 });
+  });
+
+  it('turns OpenRouter’s mid-stream error chunk into an Anthropic error frame and stops', () => {
+    const t = createChatToMessagesStream({ model: MODEL });
+    const frames = parseAnthropicSse(replay(t, fixtureText('openrouter-midstream-error.sse')));
+    expect(eventSequence(frames)).toEqual(['message_start', 'content_block_start@0', 'content_block_delta@0', 'error']);
+    expect(frames[3]?.data).toEqual({
+      type: 'error',
+      error: { type: 'api_error', message: 'Provider disconnected unexpectedly' },
+    });
+    expect(t.error).toEqual({ message: 'Provider disconnected unexpectedly', type: 'api_error' });
+    expect(t.done).toBe(false);
+    expect(t.push({ event: undefined, data: '[DONE]' })).toBe('');
+  });
+});
+
+describe('createChatToMessagesStream with tool calls', () => {
+  it('closes the text block, then gives each tool call its own block with its argument fragments', () => {
+    const t = createChatToMessagesStream({ model: MODEL });
+    const frames = parseAnthropicSse(replay(t, toolCallStream));
+    expect(eventSequence(frames)).toEqual([
+      'message_start',
+      'content_block_start@0',
+      'content_block_delta@0',
+      'content_block_delta@0',
+      'content_block_stop@0',
+      'content_block_start@1',
+      'content_block_delta@1',
+      'content_block_delta@1',
+      'content_block_stop@1',
+      'content_block_start@2',
+      'content_block_delta@2',
+      'content_block_delta@2',
+      'content_block_stop@2',
+      'message_delta',
+      'message_stop',
+    ]);
+    expect(frames[5]?.data.content_block).toEqual({ type: 'tool_use', id: 'call_a', name: 'Read', input: {} });
+    expect(frames.slice(6, 8).map((f) => f.data.delta)).toEqual([
+      { type: 'input_json_delta', partial_json: '{"file_' },
+      { type: 'input_json_delta', partial_json: 'path":"/a"}' },
+    ]);
+    expect(frames[9]?.data.content_block).toEqual({ type: 'tool_use', id: 'call_b', name: 'Bash', input: {} });
+    expect(frames[13]?.data).toEqual({
+      type: 'message_delta',
+      delta: { stop_reason: 'tool_use', stop_sequence: null },
+      usage: { input_tokens: 50, output_tokens: 20 },
+    });
+  });
+
+  it('starts a new block when a new call id arrives under an index already used', () => {
+    const t = createChatToMessagesStream({ model: MODEL });
+    const upstream =
+      chunk({ tool_calls: [{ index: 0, id: 'call_1', function: { name: 'a', arguments: '{}' } }] }) +
+      chunk({ tool_calls: [{ index: 0, id: 'call_2', function: { name: 'b', arguments: '{}' } }] }) +
+      chunk({}, 'stop') +
+      'data: [DONE]\n\n';
+    const frames = parseAnthropicSse(replay(t, upstream));
+    const starts = frames.filter((f) => f.event === 'content_block_start');
+    expect(starts.map((f) => [f.data.index, (f.data.content_block as { id: string }).id])).toEqual([
+      [0, 'call_1'],
+      [1, 'call_2'],
+    ]);
+    // finished with `stop` but produced tool calls: the client must still run them
+    expect(frames.find((f) => f.event === 'message_delta')?.data.delta).toEqual({ stop_reason: 'tool_use', stop_sequence: null });
+  });
+});
+
+describe('createChatToMessagesStream edge cases', () => {
+  it('drops reasoning deltas and empty content', () => {
+    const t = createChatToMessagesStream({ model: MODEL });
+    const out = replay(t, chunk({ reasoning_content: 'thinking...', reasoning: 'more', content: '' }));
+    expect(eventSequence(parseAnthropicSse(out))).toEqual(['message_start']);
+    expect(out).not.toContain('thinking...');
+  });
+
+  it('maps a length finish to max_tokens, not overwritten by the null of a later usage chunk', () => {
+    const t = createChatToMessagesStream({ model: MODEL });
+    const usage = { usage: { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 } };
+    const upstream = chunk({ content: 'cut' }) + chunk({}, 'length') + chunk({ content: '' }, null, usage) + 'data: [DONE]\n\n';
+    const frames = parseAnthropicSse(replay(t, upstream));
+    expect(frames.find((f) => f.event === 'message_delta')?.data.delta).toEqual({ stop_reason: 'max_tokens', stop_sequence: null });
+  });
+
+  it('reports data that is not JSON as an api_error and writes nothing after it', () => {
+    const t = createChatToMessagesStream({ model: MODEL });
+    const frames = parseAnthropicSse(t.push({ event: undefined, data: '{not json' }));
+    expect(eventSequence(frames)).toEqual(['error']);
+    expect((frames[0]?.data.error as { type: string }).type).toBe('api_error');
+    expect(t.error?.type).toBe('api_error');
+    expect(t.push({ event: undefined, data: JSON.stringify({ choices: [{ index: 0, delta: { content: 'late' } }] }) })).toBe('');
+  });
+
+  it('still sends a whole empty message when [DONE] is the only event', () => {
+    const t = createChatToMessagesStream({ model: MODEL });
+    const frames = parseAnthropicSse(t.push({ event: undefined, data: '[DONE]' }));
+    expect(eventSequence(frames)).toEqual(['message_start', 'message_delta', 'message_stop']);
+    expect(frames[1]?.data.delta).toEqual({ stop_reason: 'end_turn', stop_sequence: null });
+    expect((frames[0]?.data.message as { id: string }).id).toMatch(/^msg_/);
+    expect(t.done).toBe(true);
+    expect(t.push({ event: undefined, data: '[DONE]' })).toBe('');
+  });
+});
+
+describe('the official Anthropic SDK reading the translated stream', () => {
+  it('assembles the text message with its stop reason and usage', async () => {
+    const sse = replay(createChatToMessagesStream({ model: MODEL }), fixtureText('openai-chat-stream-usage.sse'));
+    const message = await finalMessageViaSdk(sse);
+    expect(message.model).toBe(MODEL);
+    expect(message.content).toEqual([{ type: 'text', text: 'Hello there!' }]);
+    expect(message.stop_reason).toBe('end_turn');
+    expect(message.usage).toEqual({ input_tokens: 9, output_tokens: 3 });
+  });
+
+  it('assembles text and both tool calls with their parsed input', async () => {
+    const sse = replay(createChatToMessagesStream({ model: MODEL }), toolCallStream);
+    const message = await finalMessageViaSdk(sse);
+    expect(message.content).toEqual([
+      { type: 'text', text: 'Let me check.' },
+      { type: 'tool_use', id: 'call_a', name: 'Read', input: { file_path: '/a' } },
+      { type: 'tool_use', id: 'call_b', name: 'Bash', input: { command: 'ls' } },
+    ]);
+    expect(message.stop_reason).toBe('tool_use');
+    expect(message.usage).toEqual({ input_tokens: 50, output_tokens: 20 });
+  });
+
+  it('assembles OpenRouter’s stream with the usage that came after the finish chunk', async () => {
+    const sse = replay(createChatToMessagesStream({ model: MODEL }), fixtureText('openrouter-chat-stream.sse'));
+    const message = await finalMessageViaSdk(sse);
+    expect(message.content).toEqual([{ type: 'text', text: 'Hello there!' }]);
+    expect(message.usage).toEqual({ input_tokens: 14, output_tokens: 3 });
+  });
+
+  it('accepts the empty message sent for a bare [DONE]', async () => {
+    const message = await finalMessageViaSdk(createChatToMessagesStream({ model: MODEL }).push({ event: undefined, data: '[DONE]' }));
+    expect(message.content).toEqual([]);
+    expect(message.stop_reason).toBe('end_turn');
+  });
+
+  it('raises the upstream’s mid-stream error message', async () => {
+    const sse = replay(createChatToMessagesStream({ model: MODEL }), fixtureText('openrouter-midstream-error.sse'));
+    await expect(finalMessageViaSdk(sse)).rejects.toThrow(/Provider disconnected unexpectedly/);
+  });
+});

@@ -1,0 +1,325 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ProviderRouterError } from '../../../../lib/errors';
+import { toChatCompletionRequest } from '../../../../lib/dialects/messages/to-chat/request';
+import type { AnthropicMessagesRequest } from '../../../../lib/dialects/messages/wire';
+
+function fixtureBody(name: string): AnthropicMessagesRequest {
+  const recorded = JSON.parse(readFileSync(join(__dirname, '../../../fixtures', name), 'utf8')) as {
+    body: AnthropicMessagesRequest;
+  };
+  return recorded.body;
+}
+
+const opts = { upstreamModel: 'gpt-4.1' };
+const base = { model: 'claude-x', max_tokens: 100 };
+
+function translate(extra: Partial<AnthropicMessagesRequest>) {
+  return toChatCompletionRequest({ ...base, messages: [], ...extra } as AnthropicMessagesRequest, opts);
+}
+
+function expectInvalid(fn: () => unknown, pattern: RegExp): void {
+  let caught: unknown;
+  try {
+    fn();
+  } catch (e) {
+    caught = e;
+  }
+  expect(caught).toBeInstanceOf(ProviderRouterError);
+  const err = caught as ProviderRouterError;
+  expect(err.code).toBe('invalid_request');
+  expect(err.status).toBe(400);
+  expect(err.message).toMatch(pattern);
+}
+
+describe('Claude Code first-prompt request (fixture)', () => {
+  const body = fixtureBody('claude-code-request.json');
+  const snapshot = JSON.stringify(body);
+  const out = toChatCompletionRequest(body, opts);
+
+  it('leaves the client body untouched', () => {
+    expect(JSON.stringify(body)).toBe(snapshot);
+  });
+
+  it('uses the upstream model name and keeps max_tokens as asked', () => {
+    expect(out.model).toBe('gpt-4.1');
+    expect(out.max_tokens).toBe(64000);
+  });
+
+  it('joins the system blocks into the first message without the billing line', () => {
+    expect(out.messages[0]).toEqual({
+      role: 'system',
+      content:
+        'You are an agent that helps with software tasks.\n\nCWD: /home/user/project\nDate: 2026-11-25\n(the main prompt, 5-26k characters in practice)',
+    });
+    expect(JSON.stringify(out)).not.toContain('x-anthropic-billing-header');
+  });
+
+  it('keeps the user blocks as content parts and the mid-conversation system message in place', () => {
+    expect(out.messages.slice(1)).toEqual([
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: '<system-reminder>\nContext the client adds before the prompt.\n</system-reminder>' },
+          { type: 'text', text: 'Read hello.txt' },
+        ],
+      },
+      {
+        role: 'system',
+        content: 'Agent types and skills available in this session (a mid-conversation system message, sent with the full tool set).',
+      },
+    ]);
+  });
+
+  it('drops cache_control everywhere', () => {
+    expect(JSON.stringify(out)).not.toContain('cache_control');
+  });
+
+  it('turns tools into functions with input_schema as parameters, $schema included', () => {
+    expect(out.tools?.map((t) => t.function.name)).toEqual(['Read', 'Bash']);
+    const [read] = out.tools ?? [];
+    expect(read).toEqual({
+      type: 'function',
+      function: {
+        name: 'Read',
+        description: 'Reads a file from the local filesystem.',
+        parameters: body.tools?.[0]?.input_schema,
+      },
+    });
+    expect(read?.function.parameters?.$schema).toBe('https://json-schema.org/draft/2020-12/schema');
+  });
+
+  it('sends user as the SHA-256 hex of metadata.user_id, never the id itself', () => {
+    const userId = body.metadata?.user_id ?? '';
+    expect(out.user).toBe(createHash('sha256').update(userId).digest('hex'));
+    expect(out.user).toMatch(/^[0-9a-f]{64}$/);
+    expect(JSON.stringify(out)).not.toContain('device_id');
+  });
+
+  it('asks the stream for usage', () => {
+    expect(out.stream).toBe(true);
+    expect(out.stream_options).toEqual({ include_usage: true });
+  });
+
+  it('sends no tools key when the same request comes with tools: []', () => {
+    const noTools = toChatCompletionRequest({ ...body, tools: [] }, opts);
+    expect(noTools).not.toHaveProperty('tools');
+  });
+
+  it('sends none of the Anthropic-only fields', () => {
+    for (const key of ['thinking', 'context_management', 'output_config', 'metadata', 'system', 'top_k']) {
+      expect(out).not.toHaveProperty(key);
+    }
+    expect(Object.keys(out).sort()).toEqual(['max_tokens', 'messages', 'model', 'stream', 'stream_options', 'tools', 'user'].sort());
+  });
+});
+
+describe('Claude Code tool-result turn (fixture)', () => {
+  const out = toChatCompletionRequest(fixtureBody('claude-code-request-tool-turn.json'), opts);
+
+  it('turns the assistant turn into text plus tool_calls, dropping the thinking block', () => {
+    expect(out.messages[3]).toEqual({
+      role: 'assistant',
+      content: 'Reading.',
+      tool_calls: [
+        {
+          id: 'toolu_01A',
+          type: 'function',
+          function: { name: 'Read', arguments: '{"file_path":"/home/user/project/hello.txt"}' },
+        },
+      ],
+    });
+    expect(JSON.stringify(out)).not.toContain('The user wants the file.');
+    expect(JSON.stringify(out)).not.toContain('signature');
+  });
+
+  it('turns the tool_result into a tool message and ends there', () => {
+    expect(out.messages.map((m) => m.role)).toEqual(['system', 'user', 'system', 'assistant', 'tool']);
+    expect(out.messages[4]).toEqual({
+      role: 'tool',
+      tool_call_id: 'toolu_01A',
+      content: '1\tThe secret word is PINEAPPLE-42.\n',
+    });
+  });
+});
+
+describe('message translation', () => {
+  it('places tool messages before the rest of the user turn', () => {
+    const out = translate({
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'and now?' },
+            { type: 'tool_result', tool_use_id: 'a', content: 'A' },
+            {
+              type: 'tool_result',
+              tool_use_id: 'b',
+              content: [
+                { type: 'text', text: 'B1' },
+                { type: 'text', text: 'B2' },
+              ],
+              is_error: true,
+            },
+          ],
+        },
+      ],
+    });
+    expect(out.messages).toEqual([
+      { role: 'tool', tool_call_id: 'a', content: 'A' },
+      { role: 'tool', tool_call_id: 'b', content: 'B1\n\nB2' },
+      { role: 'user', content: 'and now?' },
+    ]);
+  });
+
+  it('moves images of a tool result into a user message after the tool messages', () => {
+    const out = translate({
+      messages: [
+        {
+          role: 'user',
+          content: [
+            {
+              type: 'tool_result',
+              tool_use_id: 'r',
+              content: [
+                { type: 'text', text: 'screenshot' },
+                { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'AAA' } },
+              ],
+            },
+          ],
+        },
+      ],
+    });
+    expect(out.messages).toEqual([
+      { role: 'tool', tool_call_id: 'r', content: 'screenshot' },
+      { role: 'user', content: [{ type: 'image_url', image_url: { url: 'data:image/png;base64,AAA' } }] },
+    ]);
+  });
+
+  it('turns base64 and url images into image_url parts', () => {
+    const out = translate({
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'compare' },
+            { type: 'image', source: { type: 'base64', media_type: 'image/jpeg', data: 'Zm9v' } },
+            { type: 'image', source: { type: 'url', url: 'https://example.com/a.png' } },
+          ],
+        },
+      ],
+    });
+    expect(out.messages).toEqual([
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'compare' },
+          { type: 'image_url', image_url: { url: 'data:image/jpeg;base64,Zm9v' } },
+          { type: 'image_url', image_url: { url: 'https://example.com/a.png' } },
+        ],
+      },
+    ]);
+  });
+
+  it('keeps string content and gives a lone text block as a string', () => {
+    const out = translate({
+      system: 'Be brief.',
+      messages: [
+        { role: 'user', content: 'hi' },
+        { role: 'assistant', content: 'hello' },
+        { role: 'user', content: [{ type: 'text', text: 'again' }] },
+      ],
+    });
+    expect(out.messages).toEqual([
+      { role: 'system', content: 'Be brief.' },
+      { role: 'user', content: 'hi' },
+      { role: 'assistant', content: 'hello' },
+      { role: 'user', content: 'again' },
+    ]);
+  });
+
+  it('sends null content for an assistant turn that only calls tools, and skips one left empty', () => {
+    const out = translate({
+      messages: [
+        { role: 'assistant', content: [{ type: 'tool_use', id: 't1', name: 'ls', input: {} }] },
+        { role: 'assistant', content: [{ type: 'redacted_thinking', data: 'xx' }] },
+      ],
+    });
+    expect(out.messages).toEqual([
+      { role: 'assistant', content: null, tool_calls: [{ id: 't1', type: 'function', function: { name: 'ls', arguments: '{}' } }] },
+    ]);
+  });
+
+  it('sends no system message when only the billing line was there', () => {
+    const out = translate({
+      system: [{ type: 'text', text: 'x-anthropic-billing-header: cc_version=1;' }],
+      messages: [{ role: 'user', content: 'hi' }],
+    });
+    expect(out.messages).toEqual([{ role: 'user', content: 'hi' }]);
+  });
+});
+
+describe('tools and sampling fields', () => {
+  const tool = { name: 'ls', description: 'list', input_schema: { type: 'object', properties: {} } };
+
+  it('sends no tools key for tools: []', () => {
+    const out = translate({ tools: [], tool_choice: { type: 'auto' } });
+    expect(out).not.toHaveProperty('tools');
+    expect(out).not.toHaveProperty('tool_choice');
+  });
+
+  it('leaves out server tools and sends no tools when only those were given', () => {
+    const server = { type: 'web_search_20250305', name: 'web_search', max_uses: 3 };
+    expect(translate({ tools: [server] as never })).not.toHaveProperty('tools');
+    expect(translate({ tools: [server, tool] as never }).tools?.map((t) => t.function.name)).toEqual(['ls']);
+  });
+
+  it.each([
+    [{ type: 'auto' }, 'auto'],
+    [{ type: 'any' }, 'required'],
+    [{ type: 'none' }, 'none'],
+    [
+      { type: 'tool', name: 'ls' },
+      { type: 'function', function: { name: 'ls' } },
+    ],
+  ])('maps tool_choice %j', (choice, expected) => {
+    const out = translate({ tools: [tool], tool_choice: choice as never });
+    expect(out.tool_choice).toEqual(expected);
+    expect(out).not.toHaveProperty('parallel_tool_calls');
+  });
+
+  it('maps disable_parallel_tool_use to parallel_tool_calls: false', () => {
+    const out = translate({ tools: [tool], tool_choice: { type: 'any', disable_parallel_tool_use: true } });
+    expect(out.parallel_tool_calls).toBe(false);
+  });
+
+  it('maps stop_sequences to stop, keeps temperature and top_p, drops top_k', () => {
+    const out = translate({ stop_sequences: ['END'], temperature: 0.2, top_p: 0.9, top_k: 5, service_tier: 'auto' });
+    expect(out.stop).toEqual(['END']);
+    expect(out.temperature).toBe(0.2);
+    expect(out.top_p).toBe(0.9);
+    expect(out).not.toHaveProperty('top_k');
+    expect(out).not.toHaveProperty('service_tier');
+  });
+
+  it('sends no stream fields for a non-streamed request', () => {
+    const out = translate({ stream: false });
+    expect(out).not.toHaveProperty('stream');
+    expect(out).not.toHaveProperty('stream_options');
+  });
+});
+
+describe('rejected requests', () => {
+  it('rejects messages that are not an array', () => {
+    expectInvalid(() => translate({ messages: 'hi' as never }), /messages/);
+  });
+
+  it('rejects an unknown role', () => {
+    expectInvalid(() => translate({ messages: [{ role: 'tool' as never, content: 'x' }] }), /messages\[0\]\.role/);
+  });
+
+  it.each([undefined, 0, -5, 1.5, '100'])('rejects max_tokens %p', (maxTokens) => {
+    expectInvalid(() => toChatCompletionRequest({ model: 'm', messages: [], max_tokens: maxTokens } as never, opts), /max_tokens/);
+  });
+});

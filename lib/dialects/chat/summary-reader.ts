@@ -1,0 +1,105 @@
+import type { ChatCompletionChunk, OpenAIUsage, ReceivedChatCompletion, ReceivedToolCall } from './wire';
+import { emptySummary, upstreamText, type ResponseObserver } from '../../telemetry/response-summary';
+
+/** llama-server reports token counts in `timings` when it sends no `usage`. */
+interface LlamaTimings {
+  prompt_n?: number;
+  predicted_n?: number;
+}
+
+/**
+ * Reads chat completions, completions and embeddings responses of OpenAI-compatible upstreams:
+ * text, tool calls, finish reason, usage (OpenRouter's `cost`, llama-server's `timings`).
+ */
+export function createOpenAIObserver(): ResponseObserver {
+  const summary = emptySummary();
+  const toolCalls = new Map<number, { id: string; name: string; arguments: string }>();
+
+  const readUsage = (usage: Partial<OpenAIUsage> | null | undefined, timings: LlamaTimings | undefined): void => {
+    if (usage && typeof usage.prompt_tokens === 'number') {
+      const completion = typeof usage.completion_tokens === 'number' ? usage.completion_tokens : 0;
+      summary.usage = {
+        promptTokens: usage.prompt_tokens,
+        completionTokens: completion,
+        totalTokens: typeof usage.total_tokens === 'number' ? usage.total_tokens : usage.prompt_tokens + completion,
+      };
+      if (typeof usage.cost === 'number') summary.costUsd = usage.cost;
+    } else if (timings && typeof timings.prompt_n === 'number' && typeof timings.predicted_n === 'number') {
+      summary.usage = {
+        promptTokens: timings.prompt_n,
+        completionTokens: timings.predicted_n,
+        totalTokens: timings.prompt_n + timings.predicted_n,
+      };
+    }
+  };
+
+  return {
+    summary,
+    event(data) {
+      if (data === '[DONE]') {
+        summary.done = true;
+        summary.toolCalls = [...toolCalls.values()];
+        return;
+      }
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(data);
+      } catch {
+        summary.error ??= { message: 'The upstream sent a stream event that is not JSON', type: 'upstream_error' };
+        return;
+      }
+      if (!parsed || typeof parsed !== 'object') return;
+      const chunk = parsed as ChatCompletionChunk & { timings?: LlamaTimings };
+      if (chunk.error && typeof chunk.error === 'object') {
+        summary.error = {
+          message: upstreamText(chunk.error.message, 'Upstream error'),
+          type: upstreamText(chunk.error.type ?? chunk.error.code, 'upstream_error'),
+        };
+      }
+      const choice = Array.isArray(chunk.choices) ? chunk.choices[0] : undefined;
+      if (choice) {
+        const delta = choice.delta as (typeof choice.delta & { text?: string }) | undefined;
+        if (typeof delta?.content === 'string' && delta.content !== '') {
+          summary.text += delta.content;
+          summary.sawOutput = true;
+        }
+        const toolCallDeltas = Array.isArray(delta?.tool_calls) ? delta.tool_calls : [];
+        if (toolCallDeltas.length > 0) summary.sawOutput = true;
+        const legacyText = (choice as { text?: unknown }).text;
+        if (typeof legacyText === 'string' && legacyText !== '') {
+          summary.text += legacyText;
+          summary.sawOutput = true;
+        }
+        for (const call of toolCallDeltas) {
+          const entry = toolCalls.get(call.index) ?? { id: '', name: '', arguments: '' };
+          if (call.id) entry.id = call.id;
+          if (call.function?.name) entry.name += call.function.name;
+          if (call.function?.arguments) entry.arguments += call.function.arguments;
+          toolCalls.set(call.index, entry);
+        }
+        if (choice.finish_reason) summary.finishReason = choice.finish_reason;
+      }
+      if (chunk.usage || chunk.timings) readUsage(chunk.usage, chunk.timings);
+    },
+    body(body) {
+      const completion = body as (ReceivedChatCompletion & { timings?: LlamaTimings }) | null;
+      if (!completion || typeof completion !== 'object') return;
+      const choice = Array.isArray(completion.choices) ? completion.choices[0] : undefined;
+      if (choice) {
+        const { message } = choice;
+        if (typeof message?.content === 'string') summary.text = message.content;
+        const legacyText = (choice as { text?: unknown }).text;
+        if (typeof legacyText === 'string') summary.text = legacyText;
+        const calls: (ReceivedToolCall | null)[] = Array.isArray(message?.tool_calls) ? message.tool_calls : [];
+        summary.toolCalls = calls.map((call) => ({
+          id: upstreamText(call?.id, ''),
+          name: upstreamText(call?.function?.name, ''),
+          arguments: upstreamText(call?.function?.arguments, ''),
+        }));
+        summary.finishReason = choice.finish_reason ?? null;
+      }
+      readUsage(completion.usage, completion.timings);
+      summary.done = true;
+    },
+  };
+}

@@ -1,0 +1,86 @@
+import type { OpenAIMessage } from '../../chat/wire';
+import type { AnthropicImageBlock, AnthropicTextBlock } from '../wire';
+import { invalidRequest } from '../../../errors';
+
+/** The block types an OpenAI message's `content` can turn into. */
+export type AnthropicContentPartBlock = AnthropicTextBlock | AnthropicImageBlock;
+
+const DATA_URL = /^data:([^;,]+);base64,(.*)$/s;
+const HTTP_URL = /^https?:\/\//i;
+
+/**
+ * Converts an OpenAI `image_url` URL into an Anthropic image block: a base64 data URL becomes a
+ * `base64` source, an http(s) URL a `url` source.
+ * @param where - Names the message part in the error message.
+ * @throws ProviderRouterError (`invalid_request`) for any other kind of URL.
+ */
+export function toAnthropicImageBlock(url: string, where: string): AnthropicImageBlock {
+  const data = DATA_URL.exec(url);
+  if (data) {
+    return { type: 'image', source: { type: 'base64', media_type: data[1] ?? '', data: data[2] ?? '' } };
+  }
+  if (HTTP_URL.test(url)) {
+    return { type: 'image', source: { type: 'url', url } };
+  }
+  throw invalidRequest(`${where}: image_url.url must be a base64 data URL (data:<media type>;base64,<data>) or an http(s) URL`);
+}
+
+/**
+ * Converts an OpenAI message `content` (a string, an array of parts, or nothing) into Anthropic
+ * text and image blocks. Empty texts are left out: Anthropic rejects empty text blocks.
+ * @param where - Names the message in error messages, e.g. `messages[2]`.
+ * @throws ProviderRouterError (`invalid_request`) for a part that is neither text nor an image,
+ *   or an image URL Anthropic cannot fetch.
+ */
+export function toAnthropicContentBlocks(content: OpenAIMessage['content'], where: string): AnthropicContentPartBlock[] {
+  if (content === undefined || content === null) return [];
+  if (typeof content === 'string') return content === '' ? [] : [{ type: 'text', text: content }];
+  if (!Array.isArray(content)) {
+    throw invalidRequest(`${where}.content must be a string or an array of content parts`);
+  }
+  const blocks: AnthropicContentPartBlock[] = [];
+  content.forEach((part, i) => {
+    const block = toAnthropicPartBlock(part, `${where}.content[${i}]`);
+    if (block) blocks.push(block);
+  });
+  return blocks;
+}
+
+// `part` is as the client sent it: every field is checked here before it is used.
+function toAnthropicPartBlock(part: unknown, where: string): AnthropicContentPartBlock | undefined {
+  if (typeof part !== 'object' || part === null) {
+    throw invalidRequest(`${where} must be an object with a type`);
+  }
+  const record = part as Record<string, unknown>;
+  switch (record.type) {
+    // `refusal`: an assistant turn replayed from OpenAI may carry its refusal as a part of its own.
+    case 'text':
+    case 'refusal': {
+      const text = record.type === 'text' ? record.text : record.refusal;
+      if (typeof text !== 'string') throw invalidRequest(`${where}.${record.type} must be a string`);
+      return text === '' ? undefined : { type: 'text', text };
+    }
+    case 'image_url': {
+      const imageUrl = record.image_url;
+      const url = typeof imageUrl === 'string' ? imageUrl : (imageUrl as { url?: unknown } | undefined)?.url;
+      if (typeof url !== 'string') throw invalidRequest(`${where}.image_url.url must be a string`);
+      return toAnthropicImageBlock(url, where);
+    }
+    default:
+      throw invalidRequest(`${where}: content part type '${String(record.type)}' cannot be sent to Anthropic (only text and image_url)`);
+  }
+}
+
+/**
+ * The text of a system or developer message: a string, or its text parts joined by newlines.
+ * @throws ProviderRouterError (`invalid_request`) for a non-text part (Anthropic's `system` is text only).
+ */
+export function toSystemText(content: OpenAIMessage['content'], where: string): string {
+  const blocks = toAnthropicContentBlocks(content, where);
+  return blocks
+    .map((block) => {
+      if (block.type !== 'text') throw invalidRequest(`${where}: a system message can only contain text`);
+      return block.text;
+    })
+    .join('\n');
+}

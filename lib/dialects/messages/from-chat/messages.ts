@@ -1,0 +1,126 @@
+import type { OpenAIMessage, OpenAIToolCall } from '../../chat/wire';
+import type { AnthropicContentBlock, AnthropicMessageParam, AnthropicToolResultBlock, AnthropicToolUseBlock } from '../wire';
+import { invalidRequest } from '../../../errors';
+import { toAnthropicContentBlocks, toSystemText } from './content';
+
+/** The conversation part of a Messages request: top-level `system` and alternating turns. */
+export interface AnthropicConversation {
+  /** The system and developer messages joined, or undefined when there were none. */
+  system: string | undefined;
+  messages: AnthropicMessageParam[];
+}
+
+interface Turn {
+  role: 'user' | 'assistant';
+  content: AnthropicContentBlock[];
+}
+
+/**
+ * Converts OpenAI chat messages into Anthropic's `system` and `messages`. System and developer
+ * messages, wherever they are, are joined into `system`; tool results become user turns; and
+ * consecutive turns of the same role are merged, since Anthropic requires the roles to alternate.
+ * @throws ProviderRouterError (`invalid_request`) when `messages` is not a non-empty array, a
+ *   message has an unknown role, or a message cannot be expressed for Anthropic.
+ */
+export function toAnthropicConversation(messages: unknown): AnthropicConversation {
+  if (!Array.isArray(messages) || messages.length === 0) {
+    throw invalidRequest('messages must be a non-empty array');
+  }
+  const systemTexts: string[] = [];
+  const turns: Turn[] = [];
+  messages.forEach((message: unknown, i) => {
+    const where = `messages[${i}]`;
+    if (typeof message !== 'object' || message === null) throw invalidRequest(`${where} must be an object`);
+    const msg = message as OpenAIMessage;
+    switch (msg.role) {
+      case 'system':
+      case 'developer': {
+        const text = toSystemText(msg.content, where);
+        if (text !== '') systemTexts.push(text);
+        return;
+      }
+      case 'user':
+        appendTurn(turns, { role: 'user', content: toAnthropicContentBlocks(msg.content, where) });
+        return;
+      case 'assistant':
+        appendTurn(turns, { role: 'assistant', content: toAssistantBlocks(msg, where) });
+        return;
+      case 'tool':
+        appendTurn(turns, { role: 'user', content: [toToolResultBlock(msg, where)] });
+        return;
+      default:
+        throw invalidRequest(`${where}.role '${String(msg.role)}' is not supported (system, developer, user, assistant or tool)`);
+    }
+  });
+  if (turns.length === 0) {
+    throw invalidRequest('messages must contain at least one user or assistant message with content');
+  }
+  return {
+    system: systemTexts.length > 0 ? systemTexts.join('\n\n') : undefined,
+    messages: turns.map(toMessageParam),
+  };
+}
+
+// Empty turns are skipped before merging, so that the turns around them still merge.
+function appendTurn(turns: Turn[], turn: Turn): void {
+  if (turn.content.length === 0) return;
+  const last = turns[turns.length - 1];
+  if (last?.role === turn.role) {
+    last.content.push(...turn.content);
+  } else {
+    turns.push(turn);
+  }
+}
+
+// A turn that is a single text keeps the plain-string form the request would have had anyway.
+function toMessageParam(turn: Turn): AnthropicMessageParam {
+  const only = turn.content.length === 1 ? turn.content[0] : undefined;
+  if (only?.type === 'text') return { role: turn.role, content: only.text };
+  return { role: turn.role, content: turn.content };
+}
+
+function toAssistantBlocks(msg: OpenAIMessage, where: string): AnthropicContentBlock[] {
+  const blocks: AnthropicContentBlock[] = toAnthropicContentBlocks(msg.content, where);
+  const toolCalls: unknown = msg.tool_calls;
+  if (toolCalls === undefined || toolCalls === null) return blocks;
+  if (!Array.isArray(toolCalls)) throw invalidRequest(`${where}.tool_calls must be an array`);
+  toolCalls.forEach((call: unknown, j) => blocks.push(toToolUseBlock(call, `${where}.tool_calls[${j}]`)));
+  return blocks;
+}
+
+function toToolUseBlock(call: unknown, where: string): AnthropicToolUseBlock {
+  const fn = (call as Partial<OpenAIToolCall> | null)?.function;
+  const id = (call as Partial<OpenAIToolCall> | null)?.id;
+  if (typeof id !== 'string' || typeof fn?.name !== 'string') {
+    throw invalidRequest(`${where} must have an id and a function name`);
+  }
+  return { type: 'tool_use', id, name: fn.name, input: parseArguments(fn.arguments, where) };
+}
+
+function parseArguments(args: unknown, where: string): Record<string, unknown> {
+  // Some clients replay a call without arguments as an empty string; it means no arguments.
+  if (args === undefined || args === null || args === '') return {};
+  if (typeof args !== 'string') throw invalidRequest(`${where}.function.arguments must be a JSON string`);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(args);
+  } catch {
+    throw invalidRequest(`${where}.function.arguments is not valid JSON`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw invalidRequest(`${where}.function.arguments must be a JSON object (Anthropic's tool input is an object)`);
+  }
+  return parsed as Record<string, unknown>;
+}
+
+function toToolResultBlock(msg: OpenAIMessage, where: string): AnthropicToolResultBlock {
+  if (typeof msg.tool_call_id !== 'string' || msg.tool_call_id === '') {
+    throw invalidRequest(`${where}.tool_call_id must be the id of the tool call it answers`);
+  }
+  const content = msg.content;
+  return {
+    type: 'tool_result',
+    tool_use_id: msg.tool_call_id,
+    content: typeof content === 'string' || content === undefined || content === null ? (content ?? '') : toAnthropicContentBlocks(content, where),
+  };
+}

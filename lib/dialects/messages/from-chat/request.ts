@@ -1,0 +1,78 @@
+import type { ChatCompletionRequest } from '../../chat/wire';
+import type { AnthropicMessagesRequest } from '../wire';
+import { invalidRequest } from '../../../errors';
+import { toAnthropicConversation } from './messages';
+import { toAnthropicToolChoice, toAnthropicTools } from './tools';
+
+/** What the translation needs besides the client's body. */
+export interface ToAnthropicRequestOptions {
+  /** The model id to send Anthropic (routing has already resolved it). */
+  upstreamModel: string;
+  /** `max_tokens` to send when the client gave none (`ANTHROPIC_MAX_TOKENS`); Anthropic requires one. */
+  defaultMaxTokens: number;
+  /** True for API versions that reject `temperature`, `top_p` and `top_k` (2026-10-21 and later). */
+  omitSamplingParameters: boolean;
+}
+
+/**
+ * Translates an OpenAI chat completions request body into an Anthropic Messages request body.
+ * Fields Anthropic does not accept (`n`, penalties, `seed`, `logprobs`, `response_format`,
+ * `stream_options`, ...) are left out. `body` is not modified.
+ * @throws ProviderRouterError (`invalid_request`, 400) when the body cannot be translated: no
+ *   messages, an unknown role, tool call arguments that are not JSON, an unusable image URL.
+ * @see https://docs.anthropic.com/en/api/openai-sdk for Anthropic's own reading of these fields
+ */
+export function toAnthropicRequest(body: ChatCompletionRequest, options: ToAnthropicRequestOptions): AnthropicMessagesRequest {
+  const { system, messages } = toAnthropicConversation(body.messages);
+  const request: AnthropicMessagesRequest = {
+    model: options.upstreamModel,
+    max_tokens: maxTokens(body, options.defaultMaxTokens),
+    messages,
+  };
+  if (system !== undefined) request.system = system;
+  if (!options.omitSamplingParameters) Object.assign(request, samplingParameters(body));
+
+  const stopSequences = toStopSequences(body.stop);
+  if (stopSequences.length > 0) request.stop_sequences = stopSequences;
+
+  // tool_choice without tools is an error at Anthropic; with no tools there is nothing to choose.
+  if (Array.isArray(body.tools) && body.tools.length > 0) {
+    request.tools = toAnthropicTools(body.tools);
+    const toolChoice = toAnthropicToolChoice(body.tool_choice, body.parallel_tool_calls);
+    if (toolChoice !== undefined) request.tool_choice = toolChoice;
+  }
+
+  if (typeof body.user === 'string' && body.user !== '') request.metadata = { user_id: body.user };
+  if (body.stream === true) request.stream = true;
+  return request;
+}
+
+function maxTokens(body: ChatCompletionRequest, defaultMaxTokens: number): number {
+  const given = body.max_tokens ?? body.max_completion_tokens;
+  if (given === undefined || given === null) return defaultMaxTokens;
+  if (typeof given !== 'number' || !Number.isInteger(given) || given < 1) {
+    throw invalidRequest('max_tokens / max_completion_tokens must be a positive integer');
+  }
+  return given;
+}
+
+type SamplingParameters = Pick<AnthropicMessagesRequest, 'temperature' | 'top_p' | 'top_k'>;
+
+function samplingParameters(body: ChatCompletionRequest): SamplingParameters {
+  const params: SamplingParameters = {};
+  const { temperature, top_p: topP } = body;
+  // Anthropic's range is 0..1 where OpenAI's is 0..2: clamping keeps low values meaning the same.
+  if (typeof temperature === 'number') params.temperature = Math.min(temperature, 1);
+  // Newer models reject temperature and top_p together.
+  else if (typeof topP === 'number') params.top_p = topP;
+  // Not an OpenAI field, but clients written for llama.cpp or OpenRouter send it and Anthropic takes it.
+  const topK = body.top_k;
+  if (typeof topK === 'number') params.top_k = topK;
+  return params;
+}
+
+function toStopSequences(stop: ChatCompletionRequest['stop']): string[] {
+  if (typeof stop === 'string') return stop === '' ? [] : [stop];
+  if (!Array.isArray(stop)) return [];
+  return stop.filter((s): s is string => typeof s === 'string' && s !== '');
+}

@@ -1,0 +1,54 @@
+import type { AnthropicContentBlock, AnthropicMessage } from '../wire';
+import type { ReceivedChatCompletion } from '../../chat/wire';
+import { stopReasonForTurn } from './stop-reason';
+import { generatedMessageId, generatedToolUseId, parseToolInput, toAnthropicMessageId } from './ids';
+
+/**
+ * Translates a non-streamed chat completion into an Anthropic Messages response.
+ *
+ * Content: a text block when the first choice's `content` is a non-empty string (or, when it is
+ * empty, its `refusal`), then one `tool_use` block per tool call with `input` parsed from
+ * `arguments` (`{}` when empty or unparseable). `stop_reason` from the finish reason
+ * ({@link stopReasonForTurn}); usage from `prompt_tokens` / `completion_tokens` (0 when absent).
+ * Reasoning text some providers add (`reasoning_content`) is not carried over.
+ */
+export function toAnthropicMessage(completion: ReceivedChatCompletion): AnthropicMessage {
+  const choice = completion.choices?.[0];
+  const message = choice?.message;
+  const content: AnthropicContentBlock[] = [];
+
+  const text = nonEmptyString(message?.content) ?? nonEmptyString(message?.refusal);
+  if (text !== undefined) content.push({ type: 'text', text });
+
+  for (const call of message?.tool_calls ?? []) {
+    content.push({
+      type: 'tool_use',
+      id: typeof call.id === 'string' && call.id !== '' ? call.id : generatedToolUseId(),
+      name: call.function?.name ?? '',
+      input: parseToolInput(call.function?.arguments),
+    });
+  }
+
+  const hasToolUse = content.some((block) => block.type === 'tool_use');
+  return {
+    id: typeof completion.id === 'string' && completion.id !== '' ? toAnthropicMessageId(completion.id) : generatedMessageId(),
+    type: 'message',
+    role: 'assistant',
+    model: completion.model,
+    content,
+    stop_reason: stopReasonForTurn(choice?.finish_reason, hasToolUse),
+    stop_sequence: null,
+    usage: {
+      input_tokens: tokenCount(completion.usage?.prompt_tokens),
+      output_tokens: tokenCount(completion.usage?.completion_tokens),
+    },
+  };
+}
+
+function nonEmptyString(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+function tokenCount(value: unknown): number {
+  return typeof value === 'number' && Number.isFinite(value) ? value : 0;
+}

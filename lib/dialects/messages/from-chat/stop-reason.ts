@@ -1,0 +1,32 @@
+import type { AnthropicStopReason } from '../wire';
+
+/**
+ * Maps an OpenAI `finish_reason` to the Anthropic `stop_reason` an Anthropic client expects.
+ *
+ * `stop` -> `end_turn`, `length` -> `max_tokens`, `tool_calls` / `function_call` -> `tool_use`,
+ * `content_filter` -> `refusal`; anything else (including `null`, and OpenRouter's `error`) -> `end_turn`.
+ */
+export function mapFinishReasonToStopReason(reason: string | null | undefined): AnthropicStopReason {
+  switch (reason) {
+    case 'length':
+      return 'max_tokens';
+    case 'tool_calls':
+    case 'function_call':
+      return 'tool_use';
+    case 'content_filter':
+      return 'refusal';
+    default:
+      return 'end_turn';
+  }
+}
+
+/**
+ * The stop reason of a finished turn: {@link mapFinishReasonToStopReason}, except that a turn which
+ * produced tool calls but was reported as finished normally ends in `tool_use`.
+ */
+export function stopReasonForTurn(reason: string | null | undefined, producedToolCalls: boolean): AnthropicStopReason {
+  const mapped = mapFinishReasonToStopReason(reason);
+  // Some OpenAI-compatible servers (llama-server, Ollama) finish a tool-calling turn with `stop`;
+  // Anthropic clients look for `tool_use` before running the tools.
+  return mapped === 'end_turn' && producedToolCalls ? 'tool_use' : mapped;
+}

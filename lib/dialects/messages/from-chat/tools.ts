@@ -1,0 +1,52 @@
+import type { OpenAITool } from '../../chat/wire';
+import type { AnthropicTool, AnthropicToolChoice } from '../wire';
+import { invalidRequest } from '../../../errors';
+
+/**
+ * Converts OpenAI function tools into Anthropic tools. A tool without `parameters` gets an empty
+ * object schema, since Anthropic requires `input_schema`.
+ * @param tools - The client's `tools` entries, as sent: each is checked here.
+ * @throws ProviderRouterError (`invalid_request`) for a tool that is not a named function.
+ */
+export function toAnthropicTools(tools: readonly unknown[]): AnthropicTool[] {
+  return tools.map((entry, i) => {
+    const tool = entry as Partial<OpenAITool> | null;
+    const fn = tool?.function;
+    if (tool?.type !== 'function' || typeof fn?.name !== 'string' || fn.name === '') {
+      throw invalidRequest(`tools[${i}] must be {type:'function', function:{name, parameters}}`);
+    }
+    const converted: AnthropicTool = {
+      name: fn.name,
+      input_schema: fn.parameters ?? { type: 'object', properties: {} },
+    };
+    if (fn.description !== undefined) converted.description = fn.description;
+    return converted;
+  });
+}
+
+/**
+ * Converts OpenAI `tool_choice` and `parallel_tool_calls` into Anthropic's `tool_choice`.
+ * `parallel_tool_calls: false` becomes `disable_parallel_tool_use: true`, on `auto` when no
+ * choice was given. Returns undefined when there is nothing to send.
+ * @param toolChoice - The client's `tool_choice`, as sent: it is checked here.
+ * @throws ProviderRouterError (`invalid_request`) for a `tool_choice` OpenAI does not define.
+ */
+export function toAnthropicToolChoice(toolChoice: unknown, parallelToolCalls: boolean | undefined): AnthropicToolChoice | undefined {
+  const disableParallel = parallelToolCalls === false;
+  const choice = convertChoice(toolChoice);
+  if (choice === undefined) return disableParallel ? { type: 'auto', disable_parallel_tool_use: true } : undefined;
+  if (disableParallel && choice.type !== 'none') return { ...choice, disable_parallel_tool_use: true };
+  return choice;
+}
+
+function convertChoice(toolChoice: unknown): AnthropicToolChoice | undefined {
+  if (toolChoice === undefined || toolChoice === null) return undefined;
+  if (toolChoice === 'auto') return { type: 'auto' };
+  if (toolChoice === 'required') return { type: 'any' };
+  if (toolChoice === 'none') return { type: 'none' };
+  if (typeof toolChoice === 'object') {
+    const named = toolChoice as { type?: unknown; function?: { name?: unknown } | null };
+    if (named.type === 'function' && typeof named.function?.name === 'string') return { type: 'tool', name: named.function.name };
+  }
+  throw invalidRequest("tool_choice must be 'auto', 'none', 'required' or {type:'function', function:{name}}");
+}

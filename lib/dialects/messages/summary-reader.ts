@@ -1,0 +1,80 @@
+import type { AnthropicMessage, AnthropicStreamEvent, AnthropicUsage } from './wire';
+import { emptySummary, upstreamText, type ResponseObserver } from '../../telemetry/response-summary';
+
+/**
+ * Reads Anthropic Messages responses: text, tool calls, stop reason and usage. Stream usage is
+ * cumulative: `message_delta` carries the latest counts.
+ */
+export function createAnthropicObserver(): ResponseObserver {
+  const summary = emptySummary();
+  const usage: Partial<AnthropicUsage> = {};
+  const toolBlocks = new Map<number, { id: string; name: string; arguments: string }>();
+
+  const readUsage = (next: Partial<AnthropicUsage> | undefined): void => {
+    if (!next) return;
+    for (const field of ['input_tokens', 'output_tokens', 'cache_read_input_tokens', 'cache_creation_input_tokens'] as const) {
+      const value = next[field];
+      if (typeof value === 'number') usage[field] = value;
+    }
+    const prompt = (usage.input_tokens ?? 0) + (usage.cache_read_input_tokens ?? 0) + (usage.cache_creation_input_tokens ?? 0);
+    const completion = usage.output_tokens ?? 0;
+    summary.usage = { promptTokens: prompt, completionTokens: completion, totalTokens: prompt + completion };
+  };
+
+  return {
+    summary,
+    event(data) {
+      let event: AnthropicStreamEvent | null;
+      try {
+        event = JSON.parse(data) as AnthropicStreamEvent | null;
+      } catch {
+        summary.error ??= { message: 'The upstream sent a stream event that is not JSON', type: 'upstream_error' };
+        return;
+      }
+      switch (event?.type) {
+        case 'message_start':
+          readUsage(event.message?.usage);
+          break;
+        case 'content_block_start':
+          if (event.content_block?.type === 'tool_use') {
+            toolBlocks.set(event.index, { id: event.content_block.id, name: event.content_block.name, arguments: '' });
+          }
+          break;
+        case 'content_block_delta':
+          summary.sawOutput = true;
+          if (event.delta?.type === 'text_delta') summary.text += event.delta.text;
+          else if (event.delta?.type === 'input_json_delta') {
+            const block = toolBlocks.get(event.index);
+            if (block) block.arguments += event.delta.partial_json;
+          }
+          break;
+        case 'message_delta':
+          if (event.delta?.stop_reason) summary.finishReason = event.delta.stop_reason;
+          readUsage(event.usage);
+          break;
+        case 'message_stop':
+          summary.done = true;
+          summary.toolCalls = [...toolBlocks.values()];
+          break;
+        case 'error':
+          summary.error = { message: upstreamText(event.error?.message, 'Upstream error'), type: upstreamText(event.error?.type, 'api_error') };
+          break;
+        default:
+          break;
+      }
+    },
+    body(body) {
+      const message = body as AnthropicMessage | null;
+      if (!message || typeof message !== 'object' || !Array.isArray(message.content)) return;
+      for (const block of message.content) {
+        if (block.type === 'text') summary.text += block.text;
+        else if (block.type === 'tool_use') {
+          summary.toolCalls.push({ id: block.id, name: block.name, arguments: JSON.stringify(block.input) });
+        }
+      }
+      summary.finishReason = message.stop_reason ?? null;
+      readUsage(message.usage);
+      summary.done = true;
+    },
+  };
+}

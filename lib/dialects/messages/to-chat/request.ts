@@ -1,0 +1,80 @@
+import { createHash } from 'node:crypto';
+import type { AnthropicMessagesRequest } from '../wire';
+import type { ChatCompletionRequest, OpenAIMessage } from '../../chat/wire';
+import { toChatMessages } from './turns';
+import { toChatToolChoice, toChatTools } from './tools';
+import { isRecord, isTextBlock } from '../block-text';
+import { invalidRequest } from '../../../errors';
+
+const BILLING_HEADER_PREFIX = 'x-anthropic-billing-header:';
+
+/**
+ * Translates an Anthropic Messages request into a chat completion request for an OpenAI-compatible
+ * provider (DESIGN section 5 run backwards, section 8). `body` is not modified.
+ *
+ * Sent: `model` (= `options.upstreamModel`), `messages` (top-level `system` first), `max_tokens`,
+ * `stop` (from `stop_sequences`), `temperature`, `top_p`, `tools`, `tool_choice`,
+ * `parallel_tool_calls`, `user` (SHA-256 hex of `metadata.user_id`), and for streams
+ * `stream: true` with `stream_options.include_usage`. Every other field (`top_k`, `thinking`,
+ * `context_management`, `output_config`, `service_tier`, `container`, `mcp_servers`, ...) is not sent.
+ *
+ * @throws ProviderRouterError `invalid_request` (400) for malformed `messages`, a role other than
+ *   user/assistant/system, or a `max_tokens` that is missing or not a positive integer.
+ */
+export function toChatCompletionRequest(body: AnthropicMessagesRequest, options: { upstreamModel: string }): ChatCompletionRequest {
+  if (!isRecord(body)) throw invalidRequest('The request body must be a JSON object.');
+  const maxTokens: unknown = body.max_tokens;
+  if (typeof maxTokens !== 'number' || !Number.isInteger(maxTokens) || maxTokens <= 0) {
+    throw invalidRequest('`max_tokens` is required and must be a positive integer.');
+  }
+
+  const messages: OpenAIMessage[] = [];
+  const system = systemText(body.system);
+  if (system !== '') messages.push({ role: 'system', content: system });
+  messages.push(...toChatMessages(body.messages));
+
+  const request: ChatCompletionRequest = { model: options.upstreamModel, messages, max_tokens: maxTokens };
+
+  const stop = stopSequences(body.stop_sequences);
+  if (stop) request.stop = stop;
+  if (typeof body.temperature === 'number') request.temperature = body.temperature;
+  if (typeof body.top_p === 'number') request.top_p = body.top_p;
+
+  const tools = toChatTools(body.tools);
+  if (tools) {
+    request.tools = tools;
+    // OpenAI rejects `tool_choice` and `parallel_tool_calls` when no tools are sent.
+    Object.assign(request, toChatToolChoice(body.tool_choice));
+  }
+
+  const userId = isRecord(body.metadata) ? body.metadata.user_id : undefined;
+  // Claude Code puts a device id here: the provider gets a stable pseudonym, never the id itself.
+  if (typeof userId === 'string' && userId !== '') request.user = createHash('sha256').update(userId).digest('hex');
+
+  if (body.stream === true) {
+    request.stream = true;
+    request.stream_options = { include_usage: true };
+  }
+  return request;
+}
+
+/** The top-level `system` as one text, leaving out Claude Code's per-prompt billing line. */
+function systemText(system: unknown): string {
+  if (system === undefined || system === null) return '';
+  if (typeof system === 'string') return system;
+  if (!Array.isArray(system)) throw invalidRequest('`system` must be a string or an array of text blocks.');
+  // The billing line changes on every prompt: sent first, it would defeat the provider's prefix cache.
+  return system
+    .filter(isTextBlock)
+    .map((block) => block.text)
+    .filter((text) => !text.trimStart().startsWith(BILLING_HEADER_PREFIX))
+    .join('\n\n');
+}
+
+function stopSequences(value: unknown): string[] | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!Array.isArray(value) || !value.every((s): s is string => typeof s === 'string')) {
+    throw invalidRequest('`stop_sequences` must be an array of strings.');
+  }
+  return value.length > 0 ? [...value] : undefined;
+}

@@ -1,0 +1,55 @@
+import type { TokenUsage } from './events';
+
+/** A tool call as the conversation log records it. */
+export interface LoggedToolCall {
+  id: string;
+  name: string;
+  arguments: string;
+}
+
+/** What the router learned from an upstream response, for telemetry and the conversation log. */
+export interface ResponseSummary {
+  text: string;
+  toolCalls: LoggedToolCall[];
+  /** In the upstream's own words (`stop`, `end_turn`, ...). */
+  finishReason: string | null;
+  usage: TokenUsage | undefined;
+  costUsd: number | undefined;
+  /** The upstream's terminator arrived (`[DONE]`, `message_stop`). */
+  done: boolean;
+  /** Text or a tool call has begun to arrive (the first token, for `firstTokenMs`). */
+  sawOutput: boolean;
+  /** The upstream reported an error inside its stream. */
+  error: { message: string; type: string } | undefined;
+}
+
+export function emptySummary(): ResponseSummary {
+  return { text: '', toolCalls: [], finishReason: null, usage: undefined, costUsd: undefined, sawOutput: false, done: false, error: undefined };
+}
+
+/** Reads an upstream event or body and updates a summary. */
+export interface ResponseObserver {
+  readonly summary: ResponseSummary;
+  /** One SSE event's `data` (and `event` name, for Anthropic). */
+  event(data: string, eventName: string | undefined): void;
+  /** A whole non-streamed JSON body. */
+  body(body: unknown): void;
+}
+
+/** The observer only feeds telemetry: an answer it cannot read still reaches the client. */
+export function readSafely(read: () => void): void {
+  try {
+    read();
+  } catch {
+    // Telemetry lacks this answer's details; the client is unaffected.
+  }
+}
+
+/**
+ * A field of an upstream's JSON as text, for the summary: `fallback` when the field is missing or
+ * null, else `String(value)`, so that a numeric `code` (OpenRouter sends `502`) reads as sent.
+ */
+export function upstreamText(value: unknown, fallback: string): string {
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- any JSON value may arrive here; strings and numbers are what upstreams send, and String() turns the rest into some text without throwing
+  return String(value ?? fallback);
+}
