@@ -1,10 +1,13 @@
 'use strict';
 // Anthropic stream events translated to OpenAI chunks per second, on one core: the built
 // translator (dist/) called directly in a loop over the recorded fixture streams, one translator
-// per stream as the router creates them.
+// per stream as the router creates them, each event decoded and each chunk encoded as the pump does.
 const { readFileSync } = require('node:fs');
 const { join } = require('node:path');
 const { createAnthropicToOpenAIStream } = require('../dist/dialects/messages/to-chat/stream');
+const { messagesStreamCodec } = require('../dist/dialects/messages/stream-codec');
+const { chatStreamCodec } = require('../dist/dialects/chat/stream-codec');
+const { EncodedTranslation } = require('../dist/stream/translated-stream');
 
 const FIXTURES = join(__dirname, '..', '__tests__', 'fixtures');
 
@@ -31,8 +34,8 @@ function measure(durationMs) {
   for (let round = 0; performance.now() < deadline && round < 1e7; round++) {
     for (let i = 0; i < 1000; i++) {
       const stream = streams[i & 1];
-      const translator = createAnthropicToOpenAIStream({ includeUsage: true });
-      for (const event of stream) bytes += translator.push(event).length;
+      const translator = new EncodedTranslation(createAnthropicToOpenAIStream({ includeUsage: true }), chatStreamCodec);
+      for (const event of stream) bytes += translator.push(messagesStreamCodec.decode(event)).length;
       if (!translator.done) throw new Error('the fixture stream did not translate to its end');
       events += stream.length;
     }

@@ -9,7 +9,14 @@ export type {
   ScrubHeadersContext,
   ScrubHeadersHook,
 } from './options';
-export { defineProvider, type Dialect, type ModelListContext, type ProviderAdapter, type ProviderModel } from './providers/provider-adapter';
+export {
+  defineProvider,
+  type Dialect,
+  type ModelListContext,
+  type ProviderAdapter,
+  type ProviderModel,
+  type UpstreamRequestContext,
+} from './providers/provider-adapter';
 export { createOpenAICompatibleProvider, type OpenAICompatibleProviderSettings } from './providers/openai-compatible';
 export { createAnthropicProvider, type AnthropicProviderSettings } from './providers/anthropic';
 export { RouterTelemetry, type TelemetryEventName } from './telemetry/emitter';

@@ -21,10 +21,7 @@ export interface ResolvedConfig {
   modelListTimeoutMs: number;
   /** Fixed model lists from `<ID>_MODELS`, replacing the provider's remote list. */
   staticModels: ReadonlyMap<string, string[]>;
-  anthropicMaxTokens: number;
   requestStreamUsage: boolean;
-  /** API version 2026-10-21 rejects temperature, top_p and top_k. */
-  omitSamplingParameters: boolean;
   /** Every configured secret, for redaction. */
   secrets: string[];
 }
@@ -66,9 +63,7 @@ export function resolveConfig(options: ProviderRouterOptions = {}): ResolvedConf
     modelsTtlMs: positive('modelsTtlMs', options.modelsTtlMs) ?? env.PROVIDER_MODELS_TTL_MS,
     modelListTimeoutMs: positive('modelListTimeoutMs', options.modelListTimeoutMs) ?? 5_000,
     staticModels: readStaticModels(options.env ?? process.env, [...providers.keys()]),
-    anthropicMaxTokens: env.ANTHROPIC_MAX_TOKENS,
     requestStreamUsage: options.requestStreamUsage ?? true,
-    omitSamplingParameters: env.ANTHROPIC_VERSION >= '2026-10-21',
     secrets: [...new Set(secrets.filter((secret) => secret && secret.length >= 4))],
   };
 }

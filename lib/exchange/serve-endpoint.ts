@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { ResolvedConfig } from '../config/resolve-config';
 import { ProviderRouterError } from '../errors';
-import type { ClientDialect } from '../http/error-body';
+import type { Dialect } from '../dialects/dialect';
 import { readJsonBody, type BodyCarrier } from '../http/read-body';
 import type { Redactor } from '../http/redactor';
 import { requestIdOf } from '../http/request-id';
@@ -10,7 +10,7 @@ import type { ConversationLogger } from '../options';
 import type { UpstreamTransport } from '../proxy/upstream-transport';
 import { resolveModel, type RoutingTable } from '../routing/resolve-model';
 import type { RouterTelemetry } from '../telemetry/emitter';
-import type { Endpoint } from '../telemetry/events';
+import { ENDPOINTS, type Endpoint } from '../routing/endpoint';
 import { RequestRecorder } from '../telemetry/request-recorder';
 import { planExchange, type ExchangePlan } from './plan-exchange';
 import { runExchange } from './run-exchange';
@@ -38,7 +38,7 @@ export async function serveEndpoint(
   query: string,
   deps: EndpointDependencies,
 ): Promise<void> {
-  const clientDialect: ClientDialect = endpoint.startsWith('messages') ? 'anthropic' : 'openai';
+  const clientDialect: Dialect = ENDPOINTS[endpoint].dialect;
   const { config } = deps;
   const requestId = requestIdOf(req);
   try {
@@ -59,13 +59,10 @@ export async function serveEndpoint(
     try {
       plan = planExchange({
         endpoint,
-        clientDialect,
         provider,
         upstreamModel,
         body,
         query,
-        anthropicMaxTokens: config.anthropicMaxTokens,
-        omitSamplingParameters: config.omitSamplingParameters,
         requestStreamUsage: config.requestStreamUsage,
       });
     } catch (error) {

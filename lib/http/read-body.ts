@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { ProviderRouterError } from '../errors';
+import { readStream, type StreamReadError } from './read-stream';
 
 /** A request as Express hands it over: a host's body parser may have filled `body`. */
 export type BodyCarrier = IncomingMessage & { body?: unknown; _body?: boolean };
@@ -24,7 +25,7 @@ export async function readJsonBody(req: BodyCarrier, maxBytes: number): Promise<
   const declared = Number(req.headers['content-length']);
   if (declared > maxBytes) throw tooLarge(maxBytes);
 
-  const raw = await readStream(req, maxBytes);
+  const raw = await readRequest(req, maxBytes);
   const body = parseObject(raw);
   req.body = body;
   req._body = true;
@@ -61,45 +62,17 @@ function parseObject(raw: Buffer): Record<string, unknown> {
   return body as Record<string, unknown>;
 }
 
-function readStream(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const cleanup = (): void => {
-      req.off('data', onData);
-      req.off('end', onEnd);
-      req.off('error', onError);
-      req.off('close', onClose);
-    };
-    const onData = (chunk: Buffer): void => {
-      size += chunk.length;
-      if (size > maxBytes) {
-        cleanup();
-        // Keep draining so that the 413 reaches the client instead of a reset.
-        req.resume();
-        reject(tooLarge(maxBytes));
-        return;
-      }
-      chunks.push(chunk);
-    };
-    const onEnd = (): void => {
-      cleanup();
-      const single = chunks.length === 1 ? chunks[0] : undefined;
-      resolve(single ?? Buffer.concat(chunks, size));
-    };
-    const onError = (error: Error): void => {
-      cleanup();
-      reject(new ProviderRouterError('invalid_request', `The request body could not be read: ${error.message}`, 400));
-    };
-    const onClose = (): void => {
-      cleanup();
-      reject(new ProviderRouterError('invalid_request', 'The client closed the connection before the body arrived', 400));
-    };
-    req.on('data', onData);
-    req.on('end', onEnd);
-    req.on('error', onError);
-    req.on('close', onClose);
-  });
+async function readRequest(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  try {
+    // Past the limit the rest is drained, so that the 413 reaches the client instead of a reset.
+    return await readStream(req, { maxBytes, overflow: 'drain' });
+  } catch (error) {
+    const failure = error as StreamReadError;
+    if (failure.reason === 'too_large') throw tooLarge(maxBytes);
+    if (failure.reason === 'closed')
+      throw new ProviderRouterError('invalid_request', 'The client closed the connection before the body arrived', 400);
+    throw new ProviderRouterError('invalid_request', `The request body could not be read: ${failure.message}`, 400);
+  }
 }
 
 function tooLarge(maxBytes: number): ProviderRouterError {

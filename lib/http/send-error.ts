@@ -1,12 +1,13 @@
 import type { ServerResponse } from 'node:http';
 import { ProviderRouterError } from '../errors';
-import { errorBodyFor, type ClientDialect } from './error-body';
+import type { Dialect } from '../dialects/dialect';
+import { DIALECTS } from '../dialects/registry';
 
 /**
  * Answers an error the router raised before anything went upstream, in the client's dialect.
  * Unknown errors become a 500 without their details.
  */
-export function sendRouterError(res: ServerResponse, dialect: ClientDialect, error: unknown, ids: { requestId: string; provider?: string }): void {
+export function sendRouterError(res: ServerResponse, dialect: Dialect, error: unknown, ids: { requestId: string; provider?: string }): void {
   const known =
     error instanceof ProviderRouterError
       ? error
@@ -21,5 +22,5 @@ export function sendRouterError(res: ServerResponse, dialect: ClientDialect, err
   // The rest of an oversized body is not read: the connection cannot be reused.
   if (known.status === 413) headers.connection = 'close';
   res.writeHead(known.status, headers);
-  res.end(JSON.stringify(errorBodyFor(dialect, { status: known.status, message: known.message, type: known.type, code: known.code })));
+  res.end(JSON.stringify(DIALECTS[dialect].errorBody({ status: known.status, message: known.message, type: known.type, code: known.code })));
 }

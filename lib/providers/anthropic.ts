@@ -7,8 +7,17 @@ export interface AnthropicProviderSettings {
   /** Without `/v1`, as the Anthropic SDK takes it. @defaultValue 'https://api.anthropic.com' */
   baseUrl?: string | undefined;
   apiKey?: string | undefined;
-  /** The `anthropic-version` header sent when the client sent none. @defaultValue '2023-06-01' */
+  /**
+   * The `anthropic-version` header sent when the client sent none. With `2026-10-21` or later,
+   * requests translated from chat completions leave out `temperature`, `top_p` and `top_k`, which
+   * that version refuses. @defaultValue '2023-06-01'
+   */
   version?: string | undefined;
+  /**
+   * `max_tokens` sent with a request translated from chat completions that gives none (Anthropic
+   * requires one). @defaultValue 4096
+   */
+  maxTokens?: number | undefined;
   /** The variable that holds the key, for error messages. @defaultValue 'ANTHROPIC_API_KEY' */
   keyVariable?: string | undefined;
 }
@@ -22,6 +31,9 @@ export function createAnthropicProvider(settings: AnthropicProviderSettings): Pr
   const root = (settings.baseUrl ?? 'https://api.anthropic.com').replace(/\/+$/, '');
   const headers: Record<string, string> = apiKey ? { 'x-api-key': apiKey } : {};
   const baseUrl = `${root}/v1`;
+  const version = settings.version ?? '2023-06-01';
+  const maxTokens = settings.maxTokens ?? 4096;
+  const omitSamplingParameters = version >= '2026-10-21';
   return defineProvider({
     id: settings.id ?? 'anthropic',
     dialect: 'anthropic',
@@ -29,9 +41,20 @@ export function createAnthropicProvider(settings: AnthropicProviderSettings): Pr
     enabled: Boolean(apiKey),
     keyVariable: settings.keyVariable ?? 'ANTHROPIC_API_KEY',
     secrets: apiKey ? [apiKey] : [],
-    defaultHeaders: { 'anthropic-version': settings.version ?? '2023-06-01' },
+    defaultHeaders: { 'anthropic-version': version },
     forwardHeaders: ['anthropic-version', 'anthropic-beta'],
     upstreamHeaders: () => headers,
+    adaptRequest(body, context) {
+      // A Messages client's own request is its business; only what the router translated is adjusted.
+      if (context.clientDialect === 'anthropic') return body;
+      body.max_tokens ??= maxTokens;
+      if (omitSamplingParameters) {
+        delete body.temperature;
+        delete body.top_p;
+        delete body.top_k;
+      }
+      return body;
+    },
     listModels: (context) => listAnthropicModels(baseUrl, context),
   });
 }

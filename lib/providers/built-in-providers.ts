@@ -31,6 +31,7 @@ export function createBuiltInProviders(env: RouterEnv): Record<string, ProviderA
       baseUrl: env.ANTHROPIC_BASE_URL,
       apiKey: env.ANTHROPIC_API_KEY,
       version: env.ANTHROPIC_VERSION,
+      maxTokens: env.ANTHROPIC_MAX_TOKENS,
     }),
   };
   for (const extra of env.extraProviders) {

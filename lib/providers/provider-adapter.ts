@@ -1,5 +1,16 @@
-/** The wire dialect an upstream API speaks. */
-export type Dialect = 'openai' | 'anthropic';
+import type { Dialect } from '../dialects/dialect';
+import type { Endpoint } from '../routing/endpoint';
+
+export type { Dialect };
+
+/** What an adapter is told about a request whose upstream body it may adjust. */
+export interface UpstreamRequestContext {
+  endpoint: Endpoint;
+  /** The client's dialect; a request in another dialect than the adapter's was translated. */
+  clientDialect: Dialect;
+  /** The body as the client sent it; not to be modified. */
+  clientBody: Readonly<Record<string, unknown>>;
+}
 
 /** One entry of a provider's model list, in OpenAI's model-object shape. */
 export interface ProviderModel {
@@ -63,6 +74,12 @@ export interface ProviderAdapter {
    * are never forwarded, whatever is listed.
    */
   readonly forwardHeaders?: readonly string[] | undefined;
+  /**
+   * Adjusts the body the upstream gets (translated or passed through) to what this provider
+   * accepts: defaults it requires, fields it refuses. `body` is the router's own copy and may be
+   * changed in place; return the body to send.
+   */
+  adaptRequest?(body: Record<string, unknown>, context: UpstreamRequestContext): Record<string, unknown>;
   /** Fetches the provider's model list; absent when it has none. */
   listModels?(context: ModelListContext): Promise<ProviderModel[]>;
 }

@@ -1,25 +1,29 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createParser } from 'eventsource-parser';
-import type { ClientDialect } from '../http/error-body';
+import type { StreamError } from '../dialects/dialect';
+import type { SseEvent, StreamCodec } from '../dialects/stream-codec';
 import type { Redactor } from '../http/redactor';
-import { anthropicErrorFrame, openAIErrorFrame } from '../http/sse-frames';
-import type { StreamTranslator } from '../dialects/stream-translator';
 import { readSafely, type ResponseObserver } from '../telemetry/response-summary';
+import { SseFramer } from './sse-framer';
+import type { EncodedTranslation } from './translated-stream';
 
 /** How a pumped stream ended. */
 export interface StreamEnding {
   outcome: 'ok' | 'error';
-  error?: { message: string; type: string };
+  error?: StreamError;
 }
 
 /** What the pump needs for one streamed response. Headers have been sent already. */
-export interface StreamPumpInput {
+export interface StreamPumpInput<U> {
   upstream: IncomingMessage;
   res: ServerResponse;
-  clientDialect: ClientDialect;
-  observer: ResponseObserver;
-  /** Absent: the upstream's text goes to the client as it is. */
-  translator: StreamTranslator | undefined;
+  /** Decodes each upstream event once, for the observer and the translation. */
+  upstreamCodec: StreamCodec<U>;
+  observer: ResponseObserver<U>;
+  /** Translated: the client gets these frames. Absent: the upstream's frames pass through as they are. */
+  translation: EncodedTranslation<U, unknown> | undefined;
+  /** On passthrough, frames whose event the client must not get (usage the router asked for). */
+  hide: ((event: U) => boolean) | undefined;
   redactor: Redactor;
   idleTimeoutMs: number;
   /** The first text or tool call arrived. */
@@ -30,31 +34,22 @@ export interface StreamPumpInput {
 /** An upstream event larger than this ends the stream: a broken or hostile upstream. */
 const MAX_EVENT_BYTES = 16 * 1024 * 1024;
 
-/** The mid-stream error frame in the client's dialect. */
-export function errorFrame(dialect: ClientDialect, message: string, type: string): string {
-  return dialect === 'anthropic' ? anthropicErrorFrame(message, type) : openAIErrorFrame(message, type);
-}
-
 /**
- * Moves an upstream SSE stream to the client chunk by chunk. A parser beside the pipe feeds the
- * observer (usage, finish reason, text) and, when translating, the translator; nothing is held
- * back. Ends the client's stream with an error frame when the upstream fails, falls silent for
- * `idleTimeoutMs`, or stops before its terminator. Backpressure from the client pauses the
- * upstream.
+ * Moves an upstream SSE stream to the client as it arrives, frame by frame. Each event is decoded
+ * once and read by the observer (usage, finish reason, text) and, when translating, by the
+ * translation; passthrough frames go on byte for byte. Ends the client's stream with an error
+ * frame when the upstream fails, falls silent for `idleTimeoutMs` while the router is reading, or
+ * stops before its terminator. Backpressure from the client pauses the upstream, and the idle
+ * timer with it.
  */
-export function pumpStream(input: StreamPumpInput): void {
-  const { upstream, res, observer, translator, redactor } = input;
+export function pumpStream<U>(input: StreamPumpInput<U>): void {
+  const { upstream, res, upstreamCodec, observer, translation, redactor } = input;
   const decoder = new TextDecoder('utf-8');
-  let translated = '';
+  const framer = new SseFramer();
+  let parsed: SseEvent[] = [];
   let parserError: string | undefined;
   const parser = createParser({
-    onEvent(event) {
-      readSafely(() => observer.event(event.data, event.event));
-      if (translator) translated += translator.push({ event: event.event, data: event.data });
-    },
-    onComment(comment) {
-      if (translator?.comment) translated += translator.comment(comment);
-    },
+    onEvent: (event) => parsed.push({ event: event.event, data: event.data }),
     onError(error) {
       if (error.type === 'max-buffer-size-exceeded') parserError = error.message;
     },
@@ -62,18 +57,23 @@ export function pumpStream(input: StreamPumpInput): void {
   });
   let finished = false;
   let sawOutput = false;
-  // Passthrough text after the last newline waits for the rest of its line, so that a key split
-  // across two upstream writes is redacted whole. Upstreams write whole events: nothing waits long.
-  let partialLine = '';
+  let idleTimer: NodeJS.Timeout | undefined;
+
+  const armIdleTimer = (): void => {
+    clearTimeout(idleTimer);
+    idleTimer = setTimeout(() => {
+      fail({
+        message: `The upstream sent nothing for ${input.idleTimeoutMs} ms (PROVIDER_IDLE_TIMEOUT_MS); the stream was ended`,
+        type: 'timeout_error',
+      });
+    }, input.idleTimeoutMs);
+  };
 
   const finish = (ending: StreamEnding, frame?: string): void => {
     if (finished) return;
     finished = true;
     clearTimeout(idleTimer);
     upstream.off('data', onData);
-    // A half line before a failure is no event; it would corrupt the error frame after it.
-    if (ending.outcome === 'ok') writePartialLine();
-    else partialLine = '';
     if (!res.destroyed) {
       if (frame && !res.writableEnded) res.write(frame);
       res.end();
@@ -84,95 +84,101 @@ export function pumpStream(input: StreamPumpInput): void {
     input.onEnd(ending);
   };
 
-  const fail = (message: string, type: string): void => {
-    const safe = redactor.redactValue({ message, type });
-    finish({ outcome: 'error', error: safe }, errorFrame(input.clientDialect, safe.message, safe.type));
+  /** Ends the stream with the router's own error frame in the client's dialect. */
+  const fail = (error: StreamError): void => {
+    const safe = redactor.redactValue(error);
+    const clientCodec = translation?.client ?? upstreamCodec;
+    finish({ outcome: 'error', error: safe }, clientCodec.encode(clientCodec.errorEvent(safe)));
   };
-
-  const idleTimer = setTimeout(() => {
-    fail(`The upstream sent nothing for ${input.idleTimeoutMs} ms (PROVIDER_IDLE_TIMEOUT_MS); the stream was ended`, 'timeout_error');
-  }, input.idleTimeoutMs);
 
   const write = (text: string): void => {
-    if (text === '' || res.writableEnded || res.destroyed) return;
-    const safe = redactor.containsSecret(text) ? redactor.redact(text) : text;
-    if (!res.write(safe)) {
-      upstream.pause();
-      res.once('drain', () => upstream.resume());
-    }
-  };
-
-  const writeWholeLines = (text: string): void => {
-    const combined = partialLine + text;
-    const cut = combined.lastIndexOf('\n') + 1;
-    partialLine = combined.slice(cut);
-    write(combined.slice(0, cut));
-  };
-
-  const writePartialLine = (): void => {
-    const rest = partialLine;
-    partialLine = '';
-    write(rest);
-  };
-
-  const onData = (chunk: Buffer): void => {
-    idleTimer.refresh();
-    try {
-      pump(decoder.decode(chunk, { stream: true }));
-    } catch (error) {
-      // An upstream event the observer or translator cannot read must not crash the host.
-      fail(`The upstream sent a stream the router could not read: ${(error as Error).message}`, 'upstream_error');
-    }
-  };
-
-  const pump = (text: string): void => {
-    const errorBefore = observer.summary.error;
-    if (parserError === undefined) parser.feed(text);
-    if (parserError !== undefined) {
-      fail(`The upstream sent an event larger than ${MAX_EVENT_BYTES} bytes`, 'upstream_error');
-      return;
-    }
     if (!sawOutput && observer.summary.sawOutput) {
       sawOutput = true;
       input.onFirstOutput();
     }
-    if (translator) {
-      write(translated);
-      translated = '';
-      if (translator.error) finish({ outcome: 'error', error: translator.error });
-      else if (translator.done) finish({ outcome: 'ok' });
-      return;
+    if (text === '' || res.writableEnded || res.destroyed) return;
+    const safe = redactor.containsSecret(text) ? redactor.redact(text) : text;
+    if (!res.write(safe)) {
+      // The client is slow: the upstream waits, and its silence is not held against it.
+      upstream.pause();
+      clearTimeout(idleTimer);
+      res.once('drain', () => {
+        if (finished) return;
+        armIdleTimer();
+        upstream.resume();
+      });
     }
-    const streamError = observer.summary.error;
-    if (streamError && streamError !== errorBefore) {
-      writeWholeLines(text);
-      writePartialLine();
-      // Anthropic's `event: error` is already the frame its clients read. A chat-completions
-      // provider's error sits beside `choices`; clients built for OpenAI read only a frame without
-      // `choices` as an error, so the router's own frame follows.
-      if (input.clientDialect === 'anthropic') finish({ outcome: 'error', error: redactor.redactValue(streamError) });
-      else fail(streamError.message, streamError.type);
-      return;
-    }
-    writeWholeLines(text);
   };
 
+  /** Reads every frame `text` completes and writes what the client gets, or ends the stream. */
+  const pump = (text: string, final: boolean): void => {
+    let out = '';
+    for (const frame of framer.push(text, final)) {
+      parser.feed(frame);
+      if (parserError !== undefined) {
+        write(out);
+        fail({ message: `The upstream sent an event larger than ${MAX_EVENT_BYTES} bytes`, type: 'upstream_error' });
+        return;
+      }
+      const events = parsed;
+      parsed = [];
+      // A frame of comments or blank lines carries no event: passed on, or left out when translating.
+      if (events.length === 0 && !translation) out += frame;
+      for (const sse of events) {
+        const event = upstreamCodec.decode(sse);
+        readSafely(() => observer.event(event));
+        if (translation) {
+          out += translation.push(event);
+          if (translation.error || translation.done) {
+            write(out);
+            finish(translation.error ? { outcome: 'error', error: redactor.redactValue(translation.error) } : { outcome: 'ok' });
+            return;
+          }
+          continue;
+        }
+        if (!input.hide?.(event)) out += frame;
+        const error = upstreamCodec.errorOf(event);
+        if (error) {
+          write(out);
+          // A dialect whose clients cannot read the upstream's own error frame gets the router's after it.
+          if (upstreamCodec.upstreamErrorIsFinal) finish({ outcome: 'error', error: redactor.redactValue(error) });
+          else fail(error);
+          return;
+        }
+        if (upstreamCodec.isEnd(event)) {
+          write(out);
+          finish({ outcome: 'ok' });
+          return;
+        }
+      }
+    }
+    write(out);
+  };
+
+  const onData = (chunk: Buffer): void => {
+    armIdleTimer();
+    try {
+      pump(decoder.decode(chunk, { stream: true }), false);
+    } catch (error) {
+      // An upstream event the router cannot read must not crash the host.
+      fail({ message: `The upstream sent a stream the router could not read: ${(error as Error).message}`, type: 'upstream_error' });
+    }
+  };
+
+  armIdleTimer();
   upstream.on('data', onData);
   upstream.on('end', () => {
     if (finished) return;
     try {
-      parser.feed(decoder.decode());
+      pump(decoder.decode(), true);
     } catch (error) {
-      fail(`The upstream sent a stream the router could not read: ${(error as Error).message}`, 'upstream_error');
+      fail({ message: `The upstream sent a stream the router could not read: ${(error as Error).message}`, type: 'upstream_error' });
       return;
     }
-    write(translated);
-    const done = translator ? translator.done : observer.summary.done;
-    if (done) finish({ outcome: 'ok' });
-    else fail('The upstream stream ended before its terminator; the answer is incomplete', 'upstream_error');
+    fail({ message: 'The upstream stream ended before its terminator; the answer is incomplete', type: 'upstream_error' });
   });
-  upstream.on('error', (error) => fail(`The upstream connection failed mid-stream: ${error.message}`, 'upstream_error'));
+  upstream.on('error', (error) => fail({ message: `The upstream connection failed mid-stream: ${error.message}`, type: 'upstream_error' }));
   upstream.on('close', () => {
-    if (!upstream.complete) fail('The upstream connection closed mid-stream', 'upstream_error');
+    if (!upstream.complete) fail({ message: 'The upstream connection closed mid-stream', type: 'upstream_error' });
   });
 }

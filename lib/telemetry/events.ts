@@ -1,5 +1,7 @@
+import type { Endpoint } from '../routing/endpoint';
+
 /** The endpoint a request was made to, relative to the mount path. */
-export type Endpoint = 'chat.completions' | 'completions' | 'embeddings' | 'messages' | 'messages.count_tokens';
+export type { Endpoint };
 
 /** Token counts, read from whatever the upstream reported. */
 export interface TokenUsage {

@@ -1,3 +1,4 @@
+import type { StreamError } from '../dialects/dialect';
 import type { TokenUsage } from './events';
 
 /** A tool call as the conversation log records it. */
@@ -20,18 +21,18 @@ export interface ResponseSummary {
   /** Text or a tool call has begun to arrive (the first token, for `firstTokenMs`). */
   sawOutput: boolean;
   /** The upstream reported an error inside its stream. */
-  error: { message: string; type: string } | undefined;
+  error: StreamError | undefined;
 }
 
 export function emptySummary(): ResponseSummary {
   return { text: '', toolCalls: [], finishReason: null, usage: undefined, costUsd: undefined, sawOutput: false, done: false, error: undefined };
 }
 
-/** Reads an upstream event or body and updates a summary. */
-export interface ResponseObserver {
+/** Reads an upstream's decoded stream events or its JSON body and updates a summary. */
+export interface ResponseObserver<E> {
   readonly summary: ResponseSummary;
-  /** One SSE event's `data` (and `event` name, for Anthropic). */
-  event(data: string, eventName: string | undefined): void;
+  /** One stream event, decoded once by the dialect's codec. */
+  event(event: E): void;
   /** A whole non-streamed JSON body. */
   body(body: unknown): void;
 }

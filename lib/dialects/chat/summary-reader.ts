@@ -1,3 +1,4 @@
+import { upstreamError, type ChatStreamEvent } from './stream-codec';
 import type { ChatCompletionChunk, OpenAIUsage, ReceivedChatCompletion, ReceivedToolCall } from './wire';
 import { emptySummary, upstreamText, type ResponseObserver } from '../../telemetry/response-summary';
 
@@ -11,7 +12,7 @@ interface LlamaTimings {
  * Reads chat completions, completions and embeddings responses of OpenAI-compatible upstreams:
  * text, tool calls, finish reason, usage (OpenRouter's `cost`, llama-server's `timings`).
  */
-export function createOpenAIObserver(): ResponseObserver {
+export function createChatSummaryReader(): ResponseObserver<ChatStreamEvent> {
   const summary = emptySummary();
   const toolCalls = new Map<number, { id: string; name: string; arguments: string }>();
 
@@ -35,27 +36,18 @@ export function createOpenAIObserver(): ResponseObserver {
 
   return {
     summary,
-    event(data) {
-      if (data === '[DONE]') {
+    event(event) {
+      if (event.type === 'done') {
         summary.done = true;
         summary.toolCalls = [...toolCalls.values()];
         return;
       }
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(data);
-      } catch {
-        summary.error ??= { message: 'The upstream sent a stream event that is not JSON', type: 'upstream_error' };
+      if (event.type === 'error') {
+        summary.error ??= event.error;
         return;
       }
-      if (!parsed || typeof parsed !== 'object') return;
-      const chunk = parsed as ChatCompletionChunk & { timings?: LlamaTimings };
-      if (chunk.error && typeof chunk.error === 'object') {
-        summary.error = {
-          message: upstreamText(chunk.error.message, 'Upstream error'),
-          type: upstreamText(chunk.error.type ?? chunk.error.code, 'upstream_error'),
-        };
-      }
+      const chunk = event.chunk as ChatCompletionChunk & { timings?: LlamaTimings };
+      if (chunk.error !== undefined && chunk.error !== null) summary.error = upstreamError(chunk.error, 'upstream_error');
       const choice = Array.isArray(chunk.choices) ? chunk.choices[0] : undefined;
       if (choice) {
         const delta = choice.delta as (typeof choice.delta & { text?: string }) | undefined;

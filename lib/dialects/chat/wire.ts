@@ -127,8 +127,8 @@ export interface ChatCompletionChunk {
     logprobs?: null;
   }[];
   usage?: OpenAIUsage | null;
-  /** OpenRouter puts a provider failure here, beside `choices`. */
-  error?: { message?: string; code?: string | number; type?: string };
+  /** OpenRouter puts a provider failure here, beside `choices`; other servers send a string. */
+  error?: { message?: string; code?: string | number; type?: string } | string | null;
   [key: string]: unknown;
 }
 

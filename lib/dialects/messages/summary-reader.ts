@@ -1,11 +1,12 @@
-import type { AnthropicMessage, AnthropicStreamEvent, AnthropicUsage } from './wire';
-import { emptySummary, upstreamText, type ResponseObserver } from '../../telemetry/response-summary';
+import { messagesStreamCodec, type MessagesStreamEvent } from './stream-codec';
+import type { AnthropicMessage, AnthropicUsage } from './wire';
+import { emptySummary, type ResponseObserver } from '../../telemetry/response-summary';
 
 /**
  * Reads Anthropic Messages responses: text, tool calls, stop reason and usage. Stream usage is
  * cumulative: `message_delta` carries the latest counts.
  */
-export function createAnthropicObserver(): ResponseObserver {
+export function createMessagesSummaryReader(): ResponseObserver<MessagesStreamEvent> {
   const summary = emptySummary();
   const usage: Partial<AnthropicUsage> = {};
   const toolBlocks = new Map<number, { id: string; name: string; arguments: string }>();
@@ -23,15 +24,8 @@ export function createAnthropicObserver(): ResponseObserver {
 
   return {
     summary,
-    event(data) {
-      let event: AnthropicStreamEvent | null;
-      try {
-        event = JSON.parse(data) as AnthropicStreamEvent | null;
-      } catch {
-        summary.error ??= { message: 'The upstream sent a stream event that is not JSON', type: 'upstream_error' };
-        return;
-      }
-      switch (event?.type) {
+    event(event) {
+      switch (event.type) {
         case 'message_start':
           readUsage(event.message?.usage);
           break;
@@ -57,7 +51,7 @@ export function createAnthropicObserver(): ResponseObserver {
           summary.toolCalls = [...toolBlocks.values()];
           break;
         case 'error':
-          summary.error = { message: upstreamText(event.error?.message, 'Upstream error'), type: upstreamText(event.error?.type, 'api_error') };
+          summary.error = messagesStreamCodec.errorOf(event);
           break;
         default:
           break;

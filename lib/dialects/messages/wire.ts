@@ -66,7 +66,8 @@ export type AnthropicToolChoice =
 
 export interface AnthropicMessagesRequest {
   model: string;
-  max_tokens: number;
+  /** Required by the API; absent in a request translated from chat completions until the adapter adds its default. */
+  max_tokens?: number;
   messages: AnthropicMessageParam[];
   system?: string | AnthropicTextBlock[];
   stream?: boolean;

@@ -1,6 +1,7 @@
 import { toAnthropicRequest } from '../../../../lib/dialects/messages/from-chat/request';
 import { ProviderRouterError } from '../../../../lib/errors';
 import type { ChatCompletionRequest } from '../../../../lib/dialects/chat/wire';
+import { createAnthropicProvider } from '../../../../lib/providers/anthropic';
 
 const options = { upstreamModel: 'claude-sonnet-5-5', defaultMaxTokens: 4096, omitSamplingParameters: false };
 
@@ -8,8 +9,17 @@ function request(overrides: Partial<ChatCompletionRequest> = {}): ChatCompletion
   return { model: 'anthropic/claude-sonnet-5-5', messages: [{ role: 'user', content: 'Hi' }], ...overrides };
 }
 
+/** The translation, then what the Anthropic adapter adds: its `max_tokens` default and its version's rules. */
 function translate(overrides: Partial<ChatCompletionRequest> = {}, opts: Partial<typeof options> = {}) {
-  return toAnthropicRequest(request(overrides), { ...options, ...opts });
+  const { upstreamModel, defaultMaxTokens, omitSamplingParameters } = { ...options, ...opts };
+  const adapter = createAnthropicProvider({
+    apiKey: 'sk-ant-test',
+    maxTokens: defaultMaxTokens,
+    version: omitSamplingParameters ? '2026-10-21' : '2023-06-01',
+  });
+  const body = request(overrides);
+  const translated = toAnthropicRequest(body, { upstreamModel });
+  return adapter.adaptRequest!(translated, { endpoint: 'chat.completions', clientDialect: 'openai', clientBody: body }) as typeof translated;
 }
 
 function expectInvalid(body: ChatCompletionRequest, messagePart: RegExp): void {

@@ -1,4 +1,4 @@
-import { createChatToMessagesStream } from '../../../../lib/dialects/messages/from-chat/stream';
+import { chatToMessagesText } from '../../../support/text-translation';
 import { eventSequence, finalMessageViaSdk, fixtureText, parseAnthropicSse, replay } from './sse-helpers';
 
 const MODEL = 'openai/gpt-4o-mini';
@@ -42,7 +42,7 @@ const textEvents = [
 
 describe('createChatToMessagesStream with recorded upstream streams', () => {
   it('translates an OpenAI stream with include_usage into a complete Anthropic stream', () => {
-    const t = createChatToMessagesStream({ model: MODEL });
+    const t = chatToMessagesText({ model: MODEL });
     const frames = parseAnthropicSse(replay(t, fixtureText('openai-chat-stream-usage.sse')));
     expect(eventSequence(frames)).toEqual(textEvents);
     expect(frames[0]?.data).toEqual({
@@ -73,7 +73,7 @@ describe('createChatToMessagesStream with recorded upstream streams', () => {
   });
 
   it('waits past the finish chunk for the usage OpenRouter sends after it, ignoring its comments', () => {
-    const t = createChatToMessagesStream({ model: MODEL });
+    const t = chatToMessagesText({ model: MODEL });
     const frames = parseAnthropicSse(replay(t, fixtureText('openrouter-chat-stream.sse')));
     expect(eventSequence(frames)).toEqual(textEvents);
     expect(frames[5]?.data).toEqual({
@@ -85,14 +85,14 @@ describe('createChatToMessagesStream with recorded upstream streams', () => {
   });
 
   it('reads usage from llama-server’s finish chunk and skips its null first content', () => {
-    const t = createChatToMessagesStream({ model: 'local-qwen' });
+    const t = chatToMessagesText({ model: 'local-qwen' });
     const frames = parseAnthropicSse(replay(t, fixtureText('llama-server-chat-stream.sse')));
     expect(eventSequence(frames)).toEqual(textEvents);
     expect(frames[5]?.data.usage).toEqual({ input_tokens: 12, output_tokens: 3 });
   });
 
   it('turns OpenRouter’s mid-stream error chunk into an Anthropic error frame and stops', () => {
-    const t = createChatToMessagesStream({ model: MODEL });
+    const t = chatToMessagesText({ model: MODEL });
     const frames = parseAnthropicSse(replay(t, fixtureText('openrouter-midstream-error.sse')));
     expect(eventSequence(frames)).toEqual(['message_start', 'content_block_start@0', 'content_block_delta@0', 'error']);
     expect(frames[3]?.data).toEqual({
@@ -107,7 +107,7 @@ describe('createChatToMessagesStream with recorded upstream streams', () => {
 
 describe('createChatToMessagesStream with tool calls', () => {
   it('closes the text block, then gives each tool call its own block with its argument fragments', () => {
-    const t = createChatToMessagesStream({ model: MODEL });
+    const t = chatToMessagesText({ model: MODEL });
     const frames = parseAnthropicSse(replay(t, toolCallStream));
     expect(eventSequence(frames)).toEqual([
       'message_start',
@@ -140,7 +140,7 @@ describe('createChatToMessagesStream with tool calls', () => {
   });
 
   it('starts a new block when a new call id arrives under an index already used', () => {
-    const t = createChatToMessagesStream({ model: MODEL });
+    const t = chatToMessagesText({ model: MODEL });
     const upstream =
       chunk({ tool_calls: [{ index: 0, id: 'call_1', function: { name: 'a', arguments: '{}' } }] }) +
       chunk({ tool_calls: [{ index: 0, id: 'call_2', function: { name: 'b', arguments: '{}' } }] }) +
@@ -159,14 +159,14 @@ describe('createChatToMessagesStream with tool calls', () => {
 
 describe('createChatToMessagesStream edge cases', () => {
   it('drops reasoning deltas and empty content', () => {
-    const t = createChatToMessagesStream({ model: MODEL });
+    const t = chatToMessagesText({ model: MODEL });
     const out = replay(t, chunk({ reasoning_content: 'thinking...', reasoning: 'more', content: '' }));
     expect(eventSequence(parseAnthropicSse(out))).toEqual(['message_start']);
     expect(out).not.toContain('thinking...');
   });
 
   it('maps a length finish to max_tokens, not overwritten by the null of a later usage chunk', () => {
-    const t = createChatToMessagesStream({ model: MODEL });
+    const t = chatToMessagesText({ model: MODEL });
     const usage = { usage: { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 } };
     const upstream = chunk({ content: 'cut' }) + chunk({}, 'length') + chunk({ content: '' }, null, usage) + 'data: [DONE]\n\n';
     const frames = parseAnthropicSse(replay(t, upstream));
@@ -174,7 +174,7 @@ describe('createChatToMessagesStream edge cases', () => {
   });
 
   it('reports data that is not JSON as an api_error and writes nothing after it', () => {
-    const t = createChatToMessagesStream({ model: MODEL });
+    const t = chatToMessagesText({ model: MODEL });
     const frames = parseAnthropicSse(t.push({ event: undefined, data: '{not json' }));
     expect(eventSequence(frames)).toEqual(['error']);
     expect((frames[0]?.data.error as { type: string }).type).toBe('api_error');
@@ -183,7 +183,7 @@ describe('createChatToMessagesStream edge cases', () => {
   });
 
   it('still sends a whole empty message when [DONE] is the only event', () => {
-    const t = createChatToMessagesStream({ model: MODEL });
+    const t = chatToMessagesText({ model: MODEL });
     const frames = parseAnthropicSse(t.push({ event: undefined, data: '[DONE]' }));
     expect(eventSequence(frames)).toEqual(['message_start', 'message_delta', 'message_stop']);
     expect(frames[1]?.data.delta).toEqual({ stop_reason: 'end_turn', stop_sequence: null });
@@ -195,7 +195,7 @@ describe('createChatToMessagesStream edge cases', () => {
 
 describe('the official Anthropic SDK reading the translated stream', () => {
   it('assembles the text message with its stop reason and usage', async () => {
-    const sse = replay(createChatToMessagesStream({ model: MODEL }), fixtureText('openai-chat-stream-usage.sse'));
+    const sse = replay(chatToMessagesText({ model: MODEL }), fixtureText('openai-chat-stream-usage.sse'));
     const message = await finalMessageViaSdk(sse);
     expect(message.model).toBe(MODEL);
     expect(message.content).toEqual([{ type: 'text', text: 'Hello there!' }]);
@@ -204,7 +204,7 @@ describe('the official Anthropic SDK reading the translated stream', () => {
   });
 
   it('assembles text and both tool calls with their parsed input', async () => {
-    const sse = replay(createChatToMessagesStream({ model: MODEL }), toolCallStream);
+    const sse = replay(chatToMessagesText({ model: MODEL }), toolCallStream);
     const message = await finalMessageViaSdk(sse);
     expect(message.content).toEqual([
       { type: 'text', text: 'Let me check.' },
@@ -216,20 +216,20 @@ describe('the official Anthropic SDK reading the translated stream', () => {
   });
 
   it('assembles OpenRouter’s stream with the usage that came after the finish chunk', async () => {
-    const sse = replay(createChatToMessagesStream({ model: MODEL }), fixtureText('openrouter-chat-stream.sse'));
+    const sse = replay(chatToMessagesText({ model: MODEL }), fixtureText('openrouter-chat-stream.sse'));
     const message = await finalMessageViaSdk(sse);
     expect(message.content).toEqual([{ type: 'text', text: 'Hello there!' }]);
     expect(message.usage).toEqual({ input_tokens: 14, output_tokens: 3 });
   });
 
   it('accepts the empty message sent for a bare [DONE]', async () => {
-    const message = await finalMessageViaSdk(createChatToMessagesStream({ model: MODEL }).push({ event: undefined, data: '[DONE]' }));
+    const message = await finalMessageViaSdk(chatToMessagesText({ model: MODEL }).push({ event: undefined, data: '[DONE]' }));
     expect(message.content).toEqual([]);
     expect(message.stop_reason).toBe('end_turn');
   });
 
   it('raises the upstream’s mid-stream error message', async () => {
-    const sse = replay(createChatToMessagesStream({ model: MODEL }), fixtureText('openrouter-midstream-error.sse'));
+    const sse = replay(chatToMessagesText({ model: MODEL }), fixtureText('openrouter-midstream-error.sse'));
     await expect(finalMessageViaSdk(sse)).rejects.toThrow(/Provider disconnected unexpectedly/);
   });
 });

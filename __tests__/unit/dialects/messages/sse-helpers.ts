@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
 import { createParser } from 'eventsource-parser';
-import type { StreamTranslator } from '../../../../lib/dialects/stream-translator';
+import type { TextTranslation } from '../../../support/text-translation';
 
 /** The text of a fixture file. */
 export function fixtureText(name: string): string {
@@ -12,7 +12,7 @@ export function fixtureText(name: string): string {
 }
 
 /** Feeds an upstream SSE byte stream through the translator, as the core's pump does. */
-export function replay(translator: StreamTranslator, upstream: string): string {
+export function replay(translator: TextTranslation, upstream: string): string {
   let out = '';
   const parser = createParser({
     onEvent(e) {

@@ -2,19 +2,19 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createParser } from 'eventsource-parser';
 import OpenAI from 'openai';
-import { createAnthropicToOpenAIStream } from '../../../../lib/dialects/messages/to-chat/stream';
-import type { StreamTranslator, UpstreamSseEvent } from '../../../../lib/dialects/stream-translator';
+import type { SseEvent } from '../../../../lib/dialects/stream-codec';
+import { messagesToChatText, type TextTranslation } from '../../../support/text-translation';
 import type { ChatCompletionChunk } from '../../../../lib/dialects/chat/wire';
 
-function fixtureEvents(name: string): UpstreamSseEvent[] {
-  const events: UpstreamSseEvent[] = [];
+function fixtureEvents(name: string): SseEvent[] {
+  const events: SseEvent[] = [];
   const parser = createParser({ onEvent: (e) => events.push({ event: e.event, data: e.data }) });
   parser.feed(readFileSync(join(__dirname, '../../../fixtures', name), 'utf8'));
   return events;
 }
 
 /** Pushes every event and returns the concatenated output plus, per event, what it produced. */
-function replay(translator: StreamTranslator, events: UpstreamSseEvent[]): { text: string; perEvent: string[] } {
+function replay(translator: TextTranslation, events: SseEvent[]): { text: string; perEvent: string[] } {
   const perEvent = events.map((e) => translator.push(e));
   return { text: perEvent.join(''), perEvent };
 }
@@ -32,7 +32,7 @@ function frames(text: string): Array<ChatCompletionChunk | Record<string, unknow
     });
 }
 
-const ev = (payload: unknown): UpstreamSseEvent => ({
+const ev = (payload: unknown): SseEvent => ({
   event: (payload as { type: string }).type,
   data: JSON.stringify(payload),
 });
@@ -52,7 +52,7 @@ describe('createAnthropicToOpenAIStream', () => {
     const id = 'msg_01XFDUDYJgAACzvnptvVoYEL';
 
     it('translates every event into the expected chunks, ending with the usage chunk and [DONE]', () => {
-      const translator = createAnthropicToOpenAIStream({ includeUsage: true });
+      const translator = messagesToChatText({ includeUsage: true });
       const out = frames(replay(translator, fixtureEvents('anthropic-messages-stream-text.sse')).text);
       expect(out).toEqual([
         chunkOf(id, { role: 'assistant', content: '' }),
@@ -74,15 +74,15 @@ describe('createAnthropicToOpenAIStream', () => {
     });
 
     it('gives every chunk the same created timestamp', () => {
-      const out = frames(
-        replay(createAnthropicToOpenAIStream({ includeUsage: true }), fixtureEvents('anthropic-messages-stream-text.sse')).text,
-      ).filter((f): f is ChatCompletionChunk => f !== '[DONE]');
+      const out = frames(replay(messagesToChatText({ includeUsage: true }), fixtureEvents('anthropic-messages-stream-text.sse')).text).filter(
+        (f): f is ChatCompletionChunk => f !== '[DONE]',
+      );
       expect(new Set(out.map((c) => c.created)).size).toBe(1);
     });
 
     it('writes nothing for ping, text block start and block stop', () => {
       const events = fixtureEvents('anthropic-messages-stream-text.sse');
-      const { perEvent } = replay(createAnthropicToOpenAIStream({ includeUsage: false }), events);
+      const { perEvent } = replay(messagesToChatText({ includeUsage: false }), events);
       events.forEach((e, i) => {
         if (e.event === 'ping' || e.event === 'content_block_start' || e.event === 'content_block_stop') {
           expect(perEvent[i]).toBe('');
@@ -91,7 +91,7 @@ describe('createAnthropicToOpenAIStream', () => {
     });
 
     it('sends no usage chunk when includeUsage is false', () => {
-      const out = frames(replay(createAnthropicToOpenAIStream({ includeUsage: false }), fixtureEvents('anthropic-messages-stream-text.sse')).text);
+      const out = frames(replay(messagesToChatText({ includeUsage: false }), fixtureEvents('anthropic-messages-stream-text.sse')).text);
       expect(out.some((f) => f !== '[DONE]' && 'usage' in f)).toBe(false);
       expect(out[out.length - 2]).toEqual(chunkOf(id, {}, 'stop'));
       expect(out[out.length - 1]).toBe('[DONE]');
@@ -102,7 +102,7 @@ describe('createAnthropicToOpenAIStream', () => {
     const id = 'msg_014p7gG3wDgGV9EUtLvnow3U';
 
     it('numbers the tool call from 0 although its Anthropic block index is 1, and skips empty partial_json', () => {
-      const translator = createAnthropicToOpenAIStream({ includeUsage: false });
+      const translator = messagesToChatText({ includeUsage: false });
       const out = frames(replay(translator, fixtureEvents('anthropic-messages-stream-tool-use.sse')).text);
       expect(out).toEqual([
         chunkOf(id, { role: 'assistant', content: '' }),
@@ -128,9 +128,7 @@ describe('createAnthropicToOpenAIStream', () => {
     });
 
     it('produces arguments that an accumulator joining by index parses to the tool input', () => {
-      const out = frames(
-        replay(createAnthropicToOpenAIStream({ includeUsage: false }), fixtureEvents('anthropic-messages-stream-tool-use.sse')).text,
-      );
+      const out = frames(replay(messagesToChatText({ includeUsage: false }), fixtureEvents('anthropic-messages-stream-tool-use.sse')).text);
       const calls: Array<{ id?: string; name?: string; arguments: string }> = [];
       for (const frame of out) {
         if (frame === '[DONE]') continue;
@@ -148,7 +146,7 @@ describe('createAnthropicToOpenAIStream', () => {
     });
 
     it('is read by the openai SDK into the final completion with the parsed tool call', async () => {
-      const body = replay(createAnthropicToOpenAIStream({ includeUsage: true }), fixtureEvents('anthropic-messages-stream-tool-use.sse')).text;
+      const body = replay(messagesToChatText({ includeUsage: true }), fixtureEvents('anthropic-messages-stream-tool-use.sse')).text;
       const client = new OpenAI({
         apiKey: 'test',
         baseURL: 'http://upstream.invalid/v1',
@@ -173,7 +171,7 @@ describe('createAnthropicToOpenAIStream', () => {
 
   describe('error stream fixture', () => {
     it('ends with the error frame carrying the overloaded_error type and no [DONE]', () => {
-      const translator = createAnthropicToOpenAIStream({ includeUsage: true });
+      const translator = messagesToChatText({ includeUsage: true });
       const text = replay(translator, fixtureEvents('anthropic-messages-stream-error.sse')).text;
       const out = frames(text);
       expect(out[out.length - 1]).toEqual({ error: { message: 'Overloaded', type: 'overloaded_error', code: null } });
@@ -184,7 +182,7 @@ describe('createAnthropicToOpenAIStream', () => {
     });
 
     it('writes nothing for events after the error', () => {
-      const translator = createAnthropicToOpenAIStream({ includeUsage: true });
+      const translator = messagesToChatText({ includeUsage: true });
       replay(translator, fixtureEvents('anthropic-messages-stream-error.sse'));
       expect(translator.push(ev({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'x' } }))).toBe('');
       expect(translator.push(ev({ type: 'message_stop' }))).toBe('');
@@ -207,7 +205,7 @@ describe('createAnthropicToOpenAIStream', () => {
   });
 
   it('answers data that is not valid JSON with an upstream_error frame and sets error', () => {
-    const translator = createAnthropicToOpenAIStream({ includeUsage: false });
+    const translator = messagesToChatText({ includeUsage: false });
     translator.push(start);
     const out = frames(translator.push({ event: 'content_block_delta', data: '{"type":"content_bl' }));
     expect(out).toEqual([{ error: { message: expect.stringContaining('not valid JSON'), type: 'upstream_error', code: null } }]);
@@ -216,7 +214,7 @@ describe('createAnthropicToOpenAIStream', () => {
   });
 
   it('writes nothing for events after message_stop', () => {
-    const translator = createAnthropicToOpenAIStream({ includeUsage: false });
+    const translator = messagesToChatText({ includeUsage: false });
     translator.push(start);
     expect(translator.push(ev({ type: 'message_stop' }))).toBe('data: [DONE]\n\n');
     expect(translator.done).toBe(true);
@@ -226,7 +224,7 @@ describe('createAnthropicToOpenAIStream', () => {
   });
 
   it('drops thinking and signature deltas', () => {
-    const translator = createAnthropicToOpenAIStream({ includeUsage: false });
+    const translator = messagesToChatText({ includeUsage: false });
     translator.push(start);
     expect(translator.push(ev({ type: 'content_block_start', index: 0, content_block: { type: 'thinking', thinking: '' } }))).toBe('');
     expect(translator.push(ev({ type: 'content_block_delta', index: 0, delta: { type: 'thinking_delta', thinking: 'Hmm' } }))).toBe('');
@@ -234,7 +232,7 @@ describe('createAnthropicToOpenAIStream', () => {
   });
 
   it('numbers two tool blocks 0 and 1 and routes each block’s arguments to its own index', () => {
-    const translator = createAnthropicToOpenAIStream({ includeUsage: false });
+    const translator = messagesToChatText({ includeUsage: false });
     translator.push(start);
     translator.push(ev({ type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }));
     const toolStart = (index: number, toolId: string) =>
@@ -250,7 +248,7 @@ describe('createAnthropicToOpenAIStream', () => {
   });
 
   it('reports the latest cumulative usage from message_delta, keeping input and cache counts', () => {
-    const translator = createAnthropicToOpenAIStream({ includeUsage: true });
+    const translator = messagesToChatText({ includeUsage: true });
     translator.push(start);
     translator.push(ev({ type: 'message_delta', delta: { stop_reason: 'max_tokens', stop_sequence: null }, usage: { output_tokens: 30 } }));
     const finish = frames(
@@ -271,7 +269,7 @@ describe('createAnthropicToOpenAIStream', () => {
   });
 
   it('ignores event types it does not know', () => {
-    const translator = createAnthropicToOpenAIStream({ includeUsage: false });
+    const translator = messagesToChatText({ includeUsage: false });
     translator.push(start);
     expect(translator.push(ev({ type: 'something_new', foo: 1 }))).toBe('');
     expect(translator.error).toBeUndefined();

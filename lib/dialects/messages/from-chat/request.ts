@@ -8,29 +8,24 @@ import { toAnthropicToolChoice, toAnthropicTools } from './tools';
 export interface ToAnthropicRequestOptions {
   /** The model id to send Anthropic (routing has already resolved it). */
   upstreamModel: string;
-  /** `max_tokens` to send when the client gave none (`ANTHROPIC_MAX_TOKENS`); Anthropic requires one. */
-  defaultMaxTokens: number;
-  /** True for API versions that reject `temperature`, `top_p` and `top_k` (2026-10-21 and later). */
-  omitSamplingParameters: boolean;
 }
 
 /**
  * Translates an OpenAI chat completions request body into an Anthropic Messages request body.
  * Fields Anthropic does not accept (`n`, penalties, `seed`, `logprobs`, `response_format`,
- * `stream_options`, ...) are left out. `body` is not modified.
+ * `stream_options`, ...) are left out. `max_tokens` is left out when the client gave none: the
+ * provider's adapter adds its default. `body` is not modified.
  * @throws ProviderRouterError (`invalid_request`, 400) when the body cannot be translated: no
  *   messages, an unknown role, tool call arguments that are not JSON, an unusable image URL.
  * @see https://docs.anthropic.com/en/api/openai-sdk for Anthropic's own reading of these fields
  */
 export function toAnthropicRequest(body: ChatCompletionRequest, options: ToAnthropicRequestOptions): AnthropicMessagesRequest {
   const { system, messages } = toAnthropicConversation(body.messages);
-  const request: AnthropicMessagesRequest = {
-    model: options.upstreamModel,
-    max_tokens: maxTokens(body, options.defaultMaxTokens),
-    messages,
-  };
+  const request: AnthropicMessagesRequest = { model: options.upstreamModel, messages };
+  const maxTokens = maxTokensOf(body);
+  if (maxTokens !== undefined) request.max_tokens = maxTokens;
   if (system !== undefined) request.system = system;
-  if (!options.omitSamplingParameters) Object.assign(request, samplingParameters(body));
+  Object.assign(request, samplingParameters(body));
 
   const stopSequences = toStopSequences(body.stop);
   if (stopSequences.length > 0) request.stop_sequences = stopSequences;
@@ -47,9 +42,9 @@ export function toAnthropicRequest(body: ChatCompletionRequest, options: ToAnthr
   return request;
 }
 
-function maxTokens(body: ChatCompletionRequest, defaultMaxTokens: number): number {
+function maxTokensOf(body: ChatCompletionRequest): number | undefined {
   const given = body.max_tokens ?? body.max_completion_tokens;
-  if (given === undefined || given === null) return defaultMaxTokens;
+  if (given === undefined || given === null) return undefined;
   if (typeof given !== 'number' || !Number.isInteger(given) || given < 1) {
     throw invalidRequest('max_tokens / max_completion_tokens must be a positive integer');
   }

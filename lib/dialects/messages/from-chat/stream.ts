@@ -1,6 +1,7 @@
-import { anthropicErrorFrame, anthropicFrame } from '../../../http/sse-frames';
-import type { StreamTranslator, UpstreamSseEvent } from '../../stream-translator';
+import type { ChatStreamEvent } from '../../chat/stream-codec';
+import type { StreamTranslator } from '../../stream-translator';
 import { isRecord } from '../block-text';
+import type { MessagesStreamEvent } from '../stream-codec';
 import { stopReasonForTurn } from './stop-reason';
 import { generatedMessageId, generatedToolUseId, toAnthropicMessageId } from './ids';
 
@@ -11,19 +12,17 @@ interface ToolBlock {
 
 /**
  * Creates a translator from an OpenAI-compatible chat completion stream (`chat.completion.chunk`
- * data frames ending with `[DONE]`) to an Anthropic Messages stream, one upstream event at a time.
+ * events ending with `[DONE]`) to an Anthropic Messages stream, one upstream event at a time.
  *
  * Emits `message_start` on the first chunk; then per text run or tool call a `content_block_start`,
  * its `content_block_delta`s (`text_delta` / `input_json_delta`) and a `content_block_stop`, with
  * block indexes counting from 0 across text and tool blocks; and on `[DONE]` the `message_delta`
  * (stop reason and the latest usage) and `message_stop`. Reasoning deltas are dropped. An `error`
- * field in a chunk (OpenRouter) or data that is not JSON becomes an `event: error` frame of type
- * `api_error`. Every frame carries its `event:` line.
+ * field in a chunk (OpenRouter) or an unreadable event becomes an `error` event of type
+ * `api_error`.
  */
-export function createChatToMessagesStream(options: { model: string }): StreamTranslator {
+export function createChatToMessagesStream(options: { model: string }): StreamTranslator<ChatStreamEvent, MessagesStreamEvent> {
   let started = false;
-  let done = false;
-  let error: { message: string; type: string } | undefined;
   let nextIndex = 0;
   let open: { index: number; kind: 'text' | 'tool' } | undefined;
   const toolBlocks = new Map<number, ToolBlock>();
@@ -31,10 +30,10 @@ export function createChatToMessagesStream(options: { model: string }): StreamTr
   let inputTokens = 0;
   let outputTokens = 0;
 
-  function start(id: unknown): string {
-    if (started) return '';
+  function start(out: MessagesStreamEvent[], id: unknown): void {
+    if (started) return;
     started = true;
-    return anthropicFrame('message_start', {
+    out.push({
       type: 'message_start',
       message: {
         id: typeof id === 'string' && id !== '' ? toAnthropicMessageId(id) : generatedMessageId(),
@@ -49,47 +48,33 @@ export function createChatToMessagesStream(options: { model: string }): StreamTr
     });
   }
 
-  function closeOpen(): string {
-    if (!open) return '';
-    const frame = anthropicFrame('content_block_stop', { type: 'content_block_stop', index: open.index });
+  function closeOpen(out: MessagesStreamEvent[]): void {
+    if (!open) return;
+    out.push({ type: 'content_block_stop', index: open.index });
     open = undefined;
-    return frame;
   }
 
-  function text(chunkText: string): string {
-    let out = '';
+  function text(out: MessagesStreamEvent[], chunkText: string): void {
     if (open?.kind !== 'text') {
-      out += closeOpen();
+      closeOpen(out);
       open = { index: nextIndex++, kind: 'text' };
-      out += anthropicFrame('content_block_start', {
-        type: 'content_block_start',
-        index: open.index,
-        content_block: { type: 'text', text: '' },
-      });
+      out.push({ type: 'content_block_start', index: open.index, content_block: { type: 'text', text: '' } });
     }
-    return (
-      out +
-      anthropicFrame('content_block_delta', {
-        type: 'content_block_delta',
-        index: open.index,
-        delta: { type: 'text_delta', text: chunkText },
-      })
-    );
+    out.push({ type: 'content_block_delta', index: open.index, delta: { type: 'text_delta', text: chunkText } });
   }
 
-  function toolFragment(fragment: Record<string, unknown>, position: number): string {
-    let out = '';
+  function toolFragment(out: MessagesStreamEvent[], fragment: Record<string, unknown>, position: number): void {
     const key = typeof fragment.index === 'number' ? fragment.index : position;
     const fn = isRecord(fragment.function) ? fragment.function : {};
     const id = typeof fragment.id === 'string' && fragment.id !== '' ? fragment.id : undefined;
     let block = toolBlocks.get(key);
     // A new id under a known index is a new call: some upstreams send every call at index 0.
     if (!block || (id !== undefined && id !== block.id)) {
-      out += closeOpen();
+      closeOpen(out);
       block = { index: nextIndex++, id: id ?? generatedToolUseId() };
       toolBlocks.set(key, block);
       open = { index: block.index, kind: 'tool' };
-      out += anthropicFrame('content_block_start', {
+      out.push({
         type: 'content_block_start',
         index: block.index,
         content_block: { type: 'tool_use', id: block.id, name: typeof fn.name === 'string' ? fn.name : '', input: {} },
@@ -98,38 +83,29 @@ export function createChatToMessagesStream(options: { model: string }): StreamTr
     if (typeof fn.arguments === 'string' && fn.arguments !== '') {
       // A fragment for a call whose block was already closed (interleaved parallel calls, not seen
       // from OpenAI) still goes to that call's own index: clients accumulate deltas by index.
-      out += anthropicFrame('content_block_delta', {
-        type: 'content_block_delta',
-        index: block.index,
-        delta: { type: 'input_json_delta', partial_json: fn.arguments },
-      });
+      out.push({ type: 'content_block_delta', index: block.index, delta: { type: 'input_json_delta', partial_json: fn.arguments } });
     }
-    return out;
   }
 
-  function finish(): string {
-    const out = start(undefined) + closeOpen();
-    done = true;
-    return (
-      out +
-      anthropicFrame('message_delta', {
+  function finish(): MessagesStreamEvent[] {
+    const out: MessagesStreamEvent[] = [];
+    start(out, undefined);
+    closeOpen(out);
+    out.push(
+      {
         type: 'message_delta',
         delta: { stop_reason: stopReasonForTurn(finishReason, toolBlocks.size > 0), stop_sequence: null },
         usage: { input_tokens: inputTokens, output_tokens: outputTokens },
-      }) +
-      anthropicFrame('message_stop', { type: 'message_stop' })
+      },
+      { type: 'message_stop' },
     );
+    return out;
   }
 
-  function fail(message: string): string {
-    error = { message, type: 'api_error' };
-    return anthropicErrorFrame(message, 'api_error');
-  }
-
-  function chunk(data: Record<string, unknown>, eventName: string | undefined): string {
-    if (data.error !== undefined && data.error !== null) return fail(upstreamErrorMessage(data.error));
-    if (eventName === 'error') return fail(upstreamErrorMessage(data));
-    let out = start(data.id);
+  function chunk(data: Record<string, unknown>): MessagesStreamEvent[] {
+    if (data.error !== undefined && data.error !== null) return [failure(upstreamErrorMessage(data.error))];
+    const out: MessagesStreamEvent[] = [];
+    start(out, data.id);
     if (isRecord(data.usage)) {
       const { prompt_tokens: prompt, completion_tokens: completion } = data.usage;
       if (typeof prompt === 'number') inputTokens = prompt;
@@ -139,10 +115,10 @@ export function createChatToMessagesStream(options: { model: string }): StreamTr
     const choice = choices.find((c) => c.index === 0) ?? choices[0];
     if (!choice) return out;
     const delta = isRecord(choice.delta) ? choice.delta : {};
-    if (typeof delta.content === 'string' && delta.content !== '') out += text(delta.content);
+    if (typeof delta.content === 'string' && delta.content !== '') text(out, delta.content);
     if (Array.isArray(delta.tool_calls)) {
       delta.tool_calls.forEach((fragment: unknown, position) => {
-        if (isRecord(fragment)) out += toolFragment(fragment, position);
+        if (isRecord(fragment)) toolFragment(out, fragment, position);
       });
     }
     // Upstreams repeat `finish_reason: null` on the usage chunk after the real one: keep the real one.
@@ -151,27 +127,22 @@ export function createChatToMessagesStream(options: { model: string }): StreamTr
   }
 
   return {
-    push(event: UpstreamSseEvent): string {
-      if (done || error) return '';
-      const raw = event.data.trim();
-      if (raw === '[DONE]') return finish();
-      if (raw === '') return '';
-      let data: unknown;
-      try {
-        data = JSON.parse(raw);
-      } catch {
-        return fail('The upstream provider sent a stream event that is not valid JSON.');
+    push(event) {
+      switch (event.type) {
+        case 'done':
+          return finish();
+        case 'error':
+          return [failure(event.error.message)];
+        case 'chunk':
+          return chunk(event.chunk);
       }
-      if (!isRecord(data)) return fail('The upstream provider sent a stream event that is not a JSON object.');
-      return chunk(data, event.event);
-    },
-    get done() {
-      return done;
-    },
-    get error() {
-      return error;
     },
   };
+}
+
+/** Anthropic clients know `api_error` for a provider's failure. */
+function failure(message: string): MessagesStreamEvent {
+  return { type: 'error', error: { type: 'api_error', message } };
 }
 
 function upstreamErrorMessage(error: unknown): string {

@@ -1,7 +1,8 @@
-import type { AnthropicStreamEvent, AnthropicUsage } from '../wire';
+import type { ChatStreamEvent } from '../../chat/stream-codec';
 import type { ChatCompletionChunk, OpenAIFinishReason } from '../../chat/wire';
-import { OPENAI_DONE_FRAME, openAIDataFrame, openAIErrorFrame } from '../../../http/sse-frames';
-import type { StreamTranslator, UpstreamSseEvent } from '../../stream-translator';
+import type { StreamTranslator } from '../../stream-translator';
+import type { MessagesStreamEvent } from '../stream-codec';
+import type { AnthropicUsage } from '../wire';
 import { mapAnthropicStopReason } from './stop-reason';
 import { toOpenAIUsage } from './usage';
 
@@ -14,52 +15,34 @@ export interface AnthropicToOpenAIStreamOptions {
 type ChunkDelta = ChatCompletionChunk['choices'][number]['delta'];
 
 /**
- * Creates a translator from an Anthropic Messages stream to OpenAI `chat.completion.chunk`
- * frames, one upstream event at a time. Tool calls are numbered from 0 among tool blocks only,
- * as OpenAI clients index them; `message_stop` closes with the optional usage chunk and
- * `data: [DONE]`; an upstream `error` event or an unreadable event becomes the mid-stream error
- * frame. Events after the end or an error produce nothing.
+ * Creates a translator from an Anthropic Messages stream to `chat.completion.chunk` events, one
+ * upstream event at a time. Tool calls are numbered from 0 among tool blocks only, as OpenAI
+ * clients index them; `message_stop` closes with the optional usage chunk and `[DONE]`; an
+ * upstream `error` event (or an unreadable one) becomes the chat error event.
  */
-export function createAnthropicToOpenAIStream(options: AnthropicToOpenAIStreamOptions): StreamTranslator {
+export function createAnthropicToOpenAIStream(options: AnthropicToOpenAIStreamOptions): StreamTranslator<MessagesStreamEvent, ChatStreamEvent> {
   const created = Math.floor(Date.now() / 1000);
   let id = '';
   let model = '';
   let usage: Partial<AnthropicUsage> = {};
   // Anthropic block index -> OpenAI tool call index.
   const toolIndexes = new Map<number, number>();
-  let done = false;
-  let error: { message: string; type: string } | undefined;
 
-  const chunk = (delta: ChunkDelta, finishReason: OpenAIFinishReason | null = null): string =>
-    openAIDataFrame({
-      id,
-      object: 'chat.completion.chunk',
-      created,
-      model,
-      choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
-    } satisfies ChatCompletionChunk);
+  const chunk = (delta: ChunkDelta, finishReason: OpenAIFinishReason | null = null): ChatStreamEvent[] => [
+    {
+      type: 'chunk',
+      chunk: { id, object: 'chat.completion.chunk', created, model, choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }] },
+    },
+  ];
 
-  const fail = (message: string, type: string): string => {
-    error = { message, type };
-    return openAIErrorFrame(message, type);
+  const finish = (): ChatStreamEvent[] => {
+    const done: ChatStreamEvent = { type: 'done' };
+    if (!options.includeUsage) return [done];
+    const usageChunk: ChatCompletionChunk = { id, object: 'chat.completion.chunk', created, model, choices: [], usage: toOpenAIUsage(usage) };
+    return [{ type: 'chunk', chunk: usageChunk }, done];
   };
 
-  const finish = (): string => {
-    done = true;
-    const usageFrame = options.includeUsage
-      ? openAIDataFrame({
-          id,
-          object: 'chat.completion.chunk',
-          created,
-          model,
-          choices: [],
-          usage: toOpenAIUsage(usage),
-        } satisfies ChatCompletionChunk)
-      : '';
-    return usageFrame + OPENAI_DONE_FRAME;
-  };
-
-  const translate = (event: AnthropicStreamEvent): string => {
+  const translate = (event: MessagesStreamEvent): ChatStreamEvent[] => {
     switch (event.type) {
       case 'message_start':
         id = event.message?.id ?? id;
@@ -78,7 +61,7 @@ export function createAnthropicToOpenAIStream(options: AnthropicToOpenAIStreamOp
         if (block?.type === 'text' && typeof block.text === 'string' && block.text !== '') {
           return chunk({ content: block.text });
         }
-        return '';
+        return [];
       }
       case 'content_block_delta': {
         const delta = event.delta;
@@ -87,10 +70,10 @@ export function createAnthropicToOpenAIStream(options: AnthropicToOpenAIStreamOp
         }
         if (delta?.type === 'input_json_delta' && typeof delta.partial_json === 'string' && delta.partial_json !== '') {
           const index = toolIndexes.get(event.index);
-          if (index === undefined) return '';
+          if (index === undefined) return [];
           return chunk({ tool_calls: [{ index, function: { arguments: delta.partial_json } }] });
         }
-        return '';
+        return [];
       }
       case 'message_delta':
         usage = { ...usage, ...definedCounts(event.usage) };
@@ -98,40 +81,22 @@ export function createAnthropicToOpenAIStream(options: AnthropicToOpenAIStreamOp
       case 'message_stop':
         return finish();
       case 'error':
-        return fail(
-          typeof event.error?.message === 'string' ? event.error.message : 'Anthropic reported an error in the stream',
-          typeof event.error?.type === 'string' ? event.error.type : 'upstream_error',
-        );
+        return [
+          {
+            type: 'error',
+            error: {
+              message: typeof event.error?.message === 'string' ? event.error.message : 'Anthropic reported an error in the stream',
+              type: typeof event.error?.type === 'string' ? event.error.type : 'upstream_error',
+            },
+          },
+        ];
       default:
         // ping, content_block_stop, and event types Anthropic may add later.
-        return '';
+        return [];
     }
   };
 
-  return {
-    push(sse: UpstreamSseEvent): string {
-      if (done || error) return '';
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(sse.data);
-      } catch {
-        return fail('Anthropic sent a stream event that is not valid JSON', 'upstream_error');
-      }
-      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-        return fail('Anthropic sent a stream event that is not a JSON object', 'upstream_error');
-      }
-      // The data carries its own type; the event line is the fallback for a frame that omits it.
-      const type = (parsed as { type?: unknown }).type ?? sse.event;
-      if (typeof type !== 'string') return '';
-      return translate({ ...parsed, type } as AnthropicStreamEvent);
-    },
-    get done() {
-      return done;
-    },
-    get error() {
-      return error;
-    },
-  };
+  return { push: translate };
 }
 
 // A message_delta carries cumulative counts; a field it leaves out or nulls keeps its earlier value.

@@ -1,0 +1,78 @@
+import type { StreamError } from '../dialect';
+import type { StreamCodec } from '../stream-codec';
+import type { ChatCompletionChunk } from './wire';
+
+/** One event of a chat completions stream, decoded once. */
+export type ChatStreamEvent =
+  /** A `chat.completion.chunk`; OpenRouter may put an `error` beside its `choices`. */
+  | { type: 'chunk'; chunk: ChatCompletionChunk }
+  /** `data: [DONE]`. */
+  | { type: 'done' }
+  /** An event that could not be read, or the router's own error frame. */
+  | { type: 'error'; error: StreamError };
+
+const DONE: ChatStreamEvent = { type: 'done' };
+const DONE_FRAME = 'data: [DONE]\n\n';
+
+/**
+ * Chat completions streams: `data:` frames of JSON chunks ending with `data: [DONE]`. A client
+ * reads a frame without `choices` that has an `error` as the stream's failure.
+ */
+export const chatStreamCodec: StreamCodec<ChatStreamEvent> = {
+  decode(sse) {
+    const data = sse.data.trim();
+    if (data === '[DONE]') return DONE;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(data);
+    } catch {
+      return unreadable('The upstream sent a stream event that is not valid JSON');
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      return unreadable('The upstream sent a stream event that is not a JSON object');
+    }
+    // Some servers name their error frames; the payload is then the error itself.
+    if (sse.event === 'error') return { type: 'error', error: upstreamError(parsed, 'upstream_error') };
+    return { type: 'chunk', chunk: parsed as ChatCompletionChunk };
+  },
+  encode(event) {
+    switch (event.type) {
+      case 'chunk':
+        return `data: ${JSON.stringify(event.chunk)}\n\n`;
+      case 'done':
+        return DONE_FRAME;
+      case 'error':
+        return `data: ${JSON.stringify({ error: { message: event.error.message, type: event.error.type, code: null } })}\n\n`;
+    }
+  },
+  errorEvent: (error) => ({ type: 'error', error }),
+  isEnd: (event) => event.type === 'done',
+  errorOf(event) {
+    if (event.type === 'error') return event.error;
+    if (event.type === 'chunk' && event.chunk.error !== undefined && event.chunk.error !== null) {
+      return upstreamError(event.chunk.error, 'upstream_error');
+    }
+    return undefined;
+  },
+  upstreamErrorIsFinal: false,
+};
+
+function unreadable(message: string): ChatStreamEvent {
+  return { type: 'error', error: { message, type: 'upstream_error' } };
+}
+
+/**
+ * The message and type of an upstream's error, whatever its shape: `{message, type|code}` or a
+ * plain string. A numeric `code` (OpenRouter sends `502`) reads as sent.
+ */
+export function upstreamError(error: unknown, fallbackType: string): StreamError {
+  if (typeof error === 'string' && error !== '') return { message: error, type: fallbackType };
+  const fields = typeof error === 'object' && error !== null ? (error as Record<string, unknown>) : {};
+  return { message: textOf(fields.message, 'Upstream error'), type: textOf(fields.type ?? fields.code, fallbackType) };
+}
+
+function textOf(value: unknown, fallback: string): string {
+  if (typeof value === 'string' && value !== '') return value;
+  if (typeof value === 'number') return String(value);
+  return fallback;
+}

@@ -1,0 +1,41 @@
+import type { ErrorDetails } from '../../http/error-details';
+import type { AnthropicErrorBody } from './wire';
+
+/** Anthropic's error type for an HTTP status. */
+export function anthropicErrorType(status: number): string {
+  switch (status) {
+    case 400:
+      return 'invalid_request_error';
+    case 401:
+      return 'authentication_error';
+    case 403:
+      return 'permission_error';
+    case 404:
+      return 'not_found_error';
+    case 413:
+      return 'request_too_large';
+    case 429:
+      return 'rate_limit_error';
+    case 504:
+      return 'timeout_error';
+    case 529:
+      return 'overloaded_error';
+    default:
+      return status >= 500 ? 'api_error' : 'invalid_request_error';
+  }
+}
+
+/** `{"type":"error","error":{"type","message"}}`, typed by status. */
+export function toAnthropicErrorBody(details: ErrorDetails): AnthropicErrorBody {
+  return { type: 'error', error: { type: anthropicErrorType(details.status), message: details.message } };
+}
+
+/** True for an error body in Anthropic's own shape. */
+export function isAnthropicErrorBody(text: string): boolean {
+  try {
+    const body = JSON.parse(text) as { type?: unknown; error?: { type?: unknown } };
+    return body.type === 'error' && typeof body.error?.type === 'string';
+  } catch {
+    return false;
+  }
+}

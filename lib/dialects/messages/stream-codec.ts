@@ -1,0 +1,42 @@
+import type { StreamCodec } from '../stream-codec';
+import type { AnthropicStreamEvent } from './wire';
+
+/** One event of a Messages stream, decoded once: Anthropic's own event objects. */
+export type MessagesStreamEvent = AnthropicStreamEvent;
+
+/**
+ * Messages streams: `event:` + `data:` frames ending with `message_stop`. Every frame carries its
+ * `event:` line (the SDK ignores frames without one); `event: error` is the stream's failure.
+ */
+export const messagesStreamCodec: StreamCodec<MessagesStreamEvent> = {
+  decode(sse) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(sse.data);
+    } catch {
+      return unreadable('The upstream sent a stream event that is not valid JSON');
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      return unreadable('The upstream sent a stream event that is not a JSON object');
+    }
+    // The data carries its own type; the event line is the fallback for a frame that omits it.
+    const type = (parsed as { type?: unknown }).type ?? sse.event;
+    return { ...parsed, type } as MessagesStreamEvent;
+  },
+  encode: (event) => `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`,
+  errorEvent: (error) => ({ type: 'error', error: { type: error.type, message: error.message } }),
+  isEnd: (event) => event.type === 'message_stop',
+  errorOf(event) {
+    if (event.type !== 'error') return undefined;
+    const { message, type } = event.error ?? {};
+    return {
+      message: typeof message === 'string' && message !== '' ? message : 'The upstream reported an error in the stream',
+      type: typeof type === 'string' && type !== '' ? type : 'api_error',
+    };
+  },
+  upstreamErrorIsFinal: true,
+};
+
+function unreadable(message: string): MessagesStreamEvent {
+  return { type: 'error', error: { type: 'upstream_error', message } };
+}

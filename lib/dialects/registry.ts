@@ -1,0 +1,60 @@
+import type { ErrorDetails } from '../http/error-details';
+import type { ResponseObserver } from '../telemetry/response-summary';
+import type { Dialect } from './dialect';
+import { toOpenAIErrorBody } from './chat/error-body';
+import { chatStreamCodec, type ChatStreamEvent } from './chat/stream-codec';
+import { createChatSummaryReader } from './chat/summary-reader';
+import { isAnthropicErrorBody, toAnthropicErrorBody } from './messages/error-body';
+import { messagesStreamCodec, type MessagesStreamEvent } from './messages/stream-codec';
+import { createMessagesSummaryReader } from './messages/summary-reader';
+import type { StreamCodec } from './stream-codec';
+
+/** What the core needs to know of a dialect, whichever side of an exchange it is on. */
+export interface DialectModule<E> {
+  /** How its streams are read and written. */
+  readonly stream: StreamCodec<E>;
+  /** An error the router answers, in this dialect's shape. */
+  errorBody(details: ErrorDetails): unknown;
+  /** Reads an upstream's answer in this dialect for telemetry and the conversation log. */
+  createSummaryReader(): ResponseObserver<E>;
+  /**
+   * Whether an upstream's error body passes through as it is on passthrough (Claude Code decides
+   * on retries from the wording of Anthropic's); otherwise it is read and answered in this shape.
+   */
+  keepsUpstreamErrorBody(text: string): boolean;
+  /** Client headers of this dialect that go upstream on passthrough. */
+  readonly passthroughHeaders: readonly string[];
+  /** Whether the client's query string goes upstream on passthrough (`/v1/messages?beta=true`). */
+  readonly passthroughQuery: boolean;
+}
+
+/** The event type each dialect's streams decode to. */
+export interface DialectEvents {
+  openai: ChatStreamEvent;
+  anthropic: MessagesStreamEvent;
+}
+
+/** Every dialect the router speaks; a new one is one more entry, or the compiler says where. */
+export const DIALECTS: { readonly [D in Dialect]: DialectModule<DialectEvents[D]> } = {
+  openai: {
+    stream: chatStreamCodec,
+    errorBody: toOpenAIErrorBody,
+    createSummaryReader: createChatSummaryReader,
+    keepsUpstreamErrorBody: () => false,
+    passthroughHeaders: [],
+    passthroughQuery: false,
+  },
+  anthropic: {
+    stream: messagesStreamCodec,
+    errorBody: toAnthropicErrorBody,
+    createSummaryReader: createMessagesSummaryReader,
+    keepsUpstreamErrorBody: isAnthropicErrorBody,
+    passthroughHeaders: ['anthropic-version', 'anthropic-beta'],
+    passthroughQuery: true,
+  },
+};
+
+/** A dialect's module where the dialect is only known at run time. */
+export function dialectModule(dialect: Dialect): DialectModule<unknown> {
+  return DIALECTS[dialect];
+}

@@ -1,0 +1,31 @@
+import type { StreamError } from './dialect';
+
+/** One SSE event as the parser hands it over. */
+export interface SseEvent {
+  /** The `event:` field, if the frame had one. */
+  event: string | undefined;
+  data: string;
+}
+
+/**
+ * How one dialect's streams are read and written. Each upstream event is decoded once into `E`;
+ * telemetry and translation both read that value.
+ */
+export interface StreamCodec<E> {
+  /** Parses one SSE event. An event that cannot be read becomes an error event, never a throw. */
+  decode(sse: SseEvent): E;
+  /** The SSE frame a client of this dialect reads for `event`, with its trailing blank line. */
+  encode(event: E): string;
+  /** The router's own mid-stream error, as this dialect's clients read one. */
+  errorEvent(error: StreamError): E;
+  /** The stream's terminator (`[DONE]`, `message_stop`). */
+  isEnd(event: E): boolean;
+  /** The error an event carries: reported by the upstream, or made by the router. */
+  errorOf(event: E): StreamError | undefined;
+  /**
+   * Whether an upstream's own error event is one that this dialect's clients read as an error.
+   * When not (OpenRouter's `error` beside `choices` in a chat chunk), the router's own error frame
+   * follows it.
+   */
+  readonly upstreamErrorIsFinal: boolean;
+}

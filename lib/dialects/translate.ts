@@ -1,0 +1,84 @@
+import { ProviderRouterError } from '../errors';
+import type { Endpoint } from '../routing/endpoint';
+import type { ChatCompletionRequest, ReceivedChatCompletion } from './chat/wire';
+import type { Dialect } from './dialect';
+import { toAnthropicRequest } from './messages/from-chat/request';
+import { toAnthropicMessage } from './messages/from-chat/response';
+import { createChatToMessagesStream } from './messages/from-chat/stream';
+import { toChatCompletionRequest } from './messages/to-chat/request';
+import { toChatCompletion } from './messages/to-chat/response';
+import { createAnthropicToOpenAIStream } from './messages/to-chat/stream';
+import type { AnthropicMessagesRequest, ReceivedAnthropicMessage } from './messages/wire';
+import type { DialectEvents } from './registry';
+import type { StreamTranslator } from './stream-translator';
+
+/** A request as the client sent it, to be translated for an upstream of another dialect. */
+export interface TranslationInput {
+  endpoint: Endpoint;
+  body: Record<string, unknown>;
+  /** The model id the upstream gets. */
+  upstreamModel: string;
+  /** For error messages. */
+  providerId: string;
+}
+
+/** A translated request, and how its answer is turned back into the client's dialect. */
+export interface Translation<U, C> {
+  /** Appended to the provider's base URL. */
+  upstreamPath: string;
+  upstreamBody: Record<string, unknown>;
+  /** The upstream's JSON answer in the client's dialect. */
+  json(answer: unknown): unknown;
+  /** A new translator for the upstream's stream. */
+  stream(): StreamTranslator<U, C>;
+}
+
+/** Plans the translation of one request; throws a `ProviderRouterError` for what cannot be carried. */
+export type Translator<C extends Dialect, U extends Dialect> = (input: TranslationInput) => Translation<DialectEvents[U], DialectEvents[C]>;
+
+/** Chat completions clients on a Messages upstream (Anthropic). */
+const chatToMessages: Translator<'openai', 'anthropic'> = ({ endpoint, body, upstreamModel, providerId }) => {
+  if (endpoint !== 'chat.completions') {
+    throw new ProviderRouterError(
+      'unsupported_endpoint',
+      `Provider "${providerId}" does not offer /${endpoint === 'completions' ? 'completions' : 'embeddings'}; only /chat/completions is translated to its Messages API`,
+      400,
+    );
+  }
+  const request = body as ChatCompletionRequest;
+  const includeUsage = request.stream_options?.include_usage === true;
+  return {
+    upstreamPath: '/messages',
+    upstreamBody: toAnthropicRequest(request, { upstreamModel }),
+    json: (answer) => toChatCompletion(answer as ReceivedAnthropicMessage),
+    stream: () => createAnthropicToOpenAIStream({ includeUsage }),
+  };
+};
+
+/** Messages clients (Claude Code, the Anthropic SDK) on a chat completions upstream. */
+const messagesToChat: Translator<'anthropic', 'openai'> = ({ endpoint, body, upstreamModel, providerId }) => {
+  if (endpoint === 'messages.count_tokens') {
+    throw new ProviderRouterError(
+      'unsupported_endpoint',
+      `Provider "${providerId}" has no token-counting endpoint; /messages/count_tokens is served for anthropic and local only`,
+      404,
+    );
+  }
+  const model = typeof body.model === 'string' ? body.model : upstreamModel;
+  return {
+    upstreamPath: '/chat/completions',
+    upstreamBody: toChatCompletionRequest(body as AnthropicMessagesRequest, { upstreamModel }),
+    json: (answer) => toAnthropicMessage(answer as ReceivedChatCompletion),
+    stream: () => createChatToMessagesStream({ model }),
+  };
+};
+
+/**
+ * Translations by client dialect, then upstream dialect; `undefined` where the two are the same
+ * (passthrough). Chat completions is the hub: a dialect that has no direct translator to another
+ * chains its translators to and from chat (`chainTranslators`).
+ */
+export const TRANSLATORS: { readonly [C in Dialect]: { readonly [U in Dialect]: Translator<C, U> | undefined } } = {
+  openai: { openai: undefined, anthropic: chatToMessages },
+  anthropic: { openai: messagesToChat, anthropic: undefined },
+};

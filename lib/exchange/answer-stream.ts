@@ -1,0 +1,26 @@
+import type { IncomingMessage } from 'node:http';
+import { dialectModule } from '../dialects/registry';
+import { pumpStream } from '../stream/stream-pump';
+import { EncodedTranslation } from '../stream/translated-stream';
+import { buildClientHeaders } from './exchange-headers';
+import type { ExchangeContext } from './exchange-context';
+
+/** Sends the stream's headers at once, then pumps the upstream's events to the client as they arrive. */
+export function answerStream(context: ExchangeContext, response: IncomingMessage, status: number): void {
+  const { res, plan, recorder, clientDialect } = context.exchange;
+  const { config, redactor } = context.deps;
+  res.writeHead(status, buildClientHeaders(response.headers, 'stream', context.headers, redactor));
+  res.flushHeaders();
+  pumpStream({
+    upstream: response,
+    res,
+    upstreamCodec: dialectModule(plan.upstreamDialect).stream,
+    observer: context.observer,
+    translation: plan.translation ? new EncodedTranslation(plan.translation.stream(), dialectModule(clientDialect).stream) : undefined,
+    hide: plan.hide,
+    redactor,
+    idleTimeoutMs: config.idleTimeoutMs,
+    onFirstOutput: () => recorder.markFirstToken(),
+    onEnd: (ending) => context.finish({ status, outcome: ending.outcome, error: ending.error }),
+  });
+}

@@ -1,0 +1,35 @@
+import type { IncomingMessage } from 'node:http';
+import { dialectModule } from '../dialects/registry';
+import { parseUpstreamError } from '../http/error-details';
+import { readStream } from '../http/read-stream';
+import { buildClientHeaders } from './exchange-headers';
+import type { ExchangeContext } from './exchange-context';
+
+/** Upstream error bodies are read up to this size for their message. */
+const MAX_ERROR_BODY_BYTES = 1024 * 1024;
+
+/**
+ * Answers an upstream's 4xx/5xx with its status and message: in the client's dialect, or, on
+ * passthrough where the dialect keeps them, as the upstream wrote it (redacted).
+ */
+export async function answerUpstreamError(context: ExchangeContext, response: IncomingMessage, status: number): Promise<void> {
+  let text = '';
+  try {
+    const raw = await readStream(response, { maxBytes: MAX_ERROR_BODY_BYTES, overflow: 'truncate', idleMs: context.deps.config.idleTimeoutMs });
+    text = raw.toString('utf8');
+  } catch {
+    // The status alone is the answer.
+  }
+  if (context.settled) return;
+  const { res, plan, clientDialect } = context.exchange;
+  const { redactor } = context.deps;
+  const details = parseUpstreamError(status, text);
+  if (plan.translation === undefined && dialectModule(clientDialect).keepsUpstreamErrorBody(text)) {
+    context.finish({ status, outcome: 'error', error: redactor.redactValue({ message: details.message, type: details.type }) }, () => {
+      res.writeHead(status, buildClientHeaders(response.headers, 'json', context.headers, redactor));
+      res.end(redactor.redact(text));
+    });
+    return;
+  }
+  context.answerError(details);
+}

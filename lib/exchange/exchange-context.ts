@@ -1,0 +1,105 @@
+import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
+import type { ResolvedConfig } from '../config/resolve-config';
+import type { Dialect, StreamError } from '../dialects/dialect';
+import { dialectModule } from '../dialects/registry';
+import type { ErrorDetails } from '../http/error-details';
+import type { Redactor } from '../http/redactor';
+import type { UpstreamTransport } from '../proxy/upstream-transport';
+import type { ProviderAdapter } from '../providers/provider-adapter';
+import type { RequestOutcome } from '../telemetry/events';
+import type { RequestRecorder } from '../telemetry/request-recorder';
+import type { ResponseObserver } from '../telemetry/response-summary';
+import { buildClientHeaders, type HeaderContext } from './exchange-headers';
+import type { ExchangePlan } from './plan-exchange';
+
+/** One routed request, ready to go upstream. */
+export interface Exchange {
+  req: IncomingMessage;
+  res: ServerResponse;
+  requestId: string;
+  clientDialect: Dialect;
+  provider: ProviderAdapter;
+  plan: ExchangePlan;
+  recorder: RequestRecorder;
+}
+
+/** What every exchange shares, built at creation. */
+export interface ExchangeDependencies {
+  config: ResolvedConfig;
+  transport: UpstreamTransport;
+  redactor: Redactor;
+}
+
+/** How an exchange ended, for the recorder. */
+export interface ExchangeEnding {
+  status: number;
+  outcome: RequestOutcome;
+  error?: StreamError | undefined;
+}
+
+/**
+ * The state of one exchange while it runs: the upstream request and response, the observer of the
+ * answer, and the one place where the exchange ends ({@link ExchangeContext.finish}).
+ */
+export class ExchangeContext {
+  readonly observer: ResponseObserver<unknown>;
+  readonly headers: HeaderContext;
+  proxyRequest: ClientRequest | undefined;
+  upstreamResponse: IncomingMessage | undefined;
+  #settled = false;
+  readonly #onEnd: (() => void)[] = [];
+
+  constructor(
+    readonly exchange: Exchange,
+    readonly deps: ExchangeDependencies,
+  ) {
+    this.observer = dialectModule(exchange.plan.upstreamDialect).createSummaryReader();
+    this.headers = { provider: exchange.provider, requestId: exchange.requestId, scrubHeaders: deps.config.scrubHeaders };
+  }
+
+  /** The exchange has ended: nothing more is written or recorded. */
+  get settled(): boolean {
+    return this.#settled;
+  }
+
+  /** Runs `cleanup` when the exchange ends (timers, listeners). */
+  onEnd(cleanup: () => void): void {
+    this.#onEnd.push(cleanup);
+  }
+
+  /**
+   * Ends the exchange once: runs the cleanups, then `respond` (what the client still gets), then
+   * ends the recorder with the answer's summary. Later calls do nothing.
+   */
+  finish(ending: ExchangeEnding, respond?: () => void): void {
+    if (this.#settled) return;
+    this.#settled = true;
+    for (const cleanup of this.#onEnd) cleanup();
+    respond?.();
+    const { error, ...rest } = ending;
+    this.exchange.recorder.end({ ...rest, summary: this.observer.summary, ...(error ? { error } : {}) });
+  }
+
+  /** Stops an upstream exchange still in flight; a finished one keeps its keep-alive socket. */
+  abortUpstream(): void {
+    if (this.upstreamResponse?.complete) return;
+    this.upstreamResponse?.destroy();
+    this.proxyRequest?.destroy();
+  }
+
+  /** Answers an error in the client's dialect: a JSON error, or an error frame once a stream has begun. */
+  answerError(details: ErrorDetails): void {
+    const safe = this.deps.redactor.redactValue(details);
+    this.finish({ status: safe.status, outcome: 'error', error: { message: safe.message, type: safe.type } }, () => {
+      this.abortUpstream();
+      const { res, clientDialect } = this.exchange;
+      const client = dialectModule(clientDialect);
+      if (res.headersSent) {
+        if (!res.writableEnded) res.end(client.stream.encode(client.stream.errorEvent({ message: safe.message, type: safe.type })));
+        return;
+      }
+      res.writeHead(safe.status, buildClientHeaders(this.upstreamResponse?.headers, 'json', this.headers, this.deps.redactor));
+      res.end(JSON.stringify(client.errorBody(safe)));
+    });
+  }
+}

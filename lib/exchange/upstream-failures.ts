@@ -1,0 +1,27 @@
+import type { ErrorDetails } from '../http/error-details';
+import type { ProviderAdapter } from '../providers/provider-adapter';
+
+/** The upstream went silent while sending its answer: 504. */
+export function silentUpstream(provider: ProviderAdapter, reason: string): ErrorDetails {
+  return { status: 504, message: `Provider "${provider.id}" stalled: ${reason}`, type: 'timeout_error', code: 'upstream_timeout' };
+}
+
+/** The upstream's answer cannot be used: 502. */
+export function invalidUpstream(provider: ProviderAdapter, reason: string): ErrorDetails {
+  return { status: 502, message: `Provider "${provider.id}" answered badly: ${reason}`, type: 'upstream_error', code: 'upstream_invalid_response' };
+}
+
+/** The upstream could not be reached: 502. */
+export function unreachableUpstream(provider: ProviderAdapter, reason: string): ErrorDetails {
+  return { status: 502, message: `Provider "${provider.id}" could not be reached (${reason})`, type: 'upstream_error', code: 'upstream_unreachable' };
+}
+
+/** No response headers in time: 504. */
+export function upstreamTimeout(provider: ProviderAdapter, timeoutMs: number): ErrorDetails {
+  return {
+    status: 504,
+    message: `Provider "${provider.id}" sent no response within ${timeoutMs} ms (PROVIDER_TIMEOUT_MS)`,
+    type: 'timeout_error',
+    code: 'upstream_timeout',
+  };
+}

@@ -1,0 +1,39 @@
+import { openAIErrorType } from '../dialects/chat/error-body';
+
+/** An error as the router reports it, before it takes a dialect's shape. */
+export interface ErrorDetails {
+  status: number;
+  message: string;
+  /** OpenAI-style type (`invalid_request_error`, `server_error`, or the upstream's own). */
+  type: string;
+  code: string | null;
+}
+
+/**
+ * Reads the message and type out of an upstream error body, whatever its shape: OpenAI's and
+ * Anthropic's `{error:{message,type}}`, `{error:"..."}`, `{message}`, `{detail}` or plain text.
+ */
+export function parseUpstreamError(status: number, text: string): ErrorDetails {
+  let message = text.trim().slice(0, 2000) || `Upstream answered with status ${status}`;
+  let type = openAIErrorType(status);
+  let code: string | null = null;
+  try {
+    const body = JSON.parse(text) as Record<string, unknown>;
+    const error = body.error;
+    if (error && typeof error === 'object') {
+      const e = error as Record<string, unknown>;
+      if (typeof e.message === 'string') message = e.message;
+      if (typeof e.type === 'string') type = e.type;
+      if (typeof e.code === 'string' || typeof e.code === 'number') code = String(e.code);
+    } else if (typeof error === 'string') {
+      message = error;
+    } else if (typeof body.message === 'string') {
+      message = body.message;
+    } else if (typeof body.detail === 'string') {
+      message = body.detail;
+    }
+  } catch {
+    // Not JSON: the text itself is the message.
+  }
+  return { status, message, type, code };
+}

@@ -1,0 +1,79 @@
+import type { Readable } from 'node:stream';
+
+/** Why a stream could not be read whole. */
+export type ReadFailure = 'too_large' | 'idle' | 'closed' | 'failed';
+
+/** A stream that could not be read whole, and why. */
+export class StreamReadError extends Error {
+  constructor(
+    readonly reason: ReadFailure,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Limits of {@link readStream}. */
+export interface ReadLimits {
+  maxBytes: number;
+  /** Past `maxBytes`: `'reject'`, `'truncate'` (resolve what arrived) or `'drain'` (reject, and read the rest away so that an answer can still be sent). */
+  overflow: 'reject' | 'truncate' | 'drain';
+  /** Rejects after this long without a byte; no limit when absent. */
+  idleMs?: number | undefined;
+}
+
+/** Reads a request or response body whole, within `limits`. */
+export function readStream(stream: Readable, limits: ReadLimits): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let idleTimer: NodeJS.Timeout | undefined;
+    const cleanup = (): void => {
+      clearTimeout(idleTimer);
+      stream.off('data', onData);
+      stream.off('end', onEnd);
+      stream.off('error', onError);
+      stream.off('close', onClose);
+    };
+    const fail = (reason: ReadFailure, message: string, destroy: boolean): void => {
+      cleanup();
+      if (destroy) stream.destroy();
+      reject(new StreamReadError(reason, message));
+    };
+    const armIdleTimer = (): void => {
+      if (limits.idleMs === undefined) return;
+      clearTimeout(idleTimer);
+      idleTimer = setTimeout(() => fail('idle', `nothing arrived for ${limits.idleMs} ms`, true), limits.idleMs);
+    };
+    const onData = (chunk: Buffer): void => {
+      armIdleTimer();
+      size += chunk.length;
+      if (size <= limits.maxBytes) {
+        chunks.push(chunk);
+        return;
+      }
+      if (limits.overflow === 'truncate') {
+        cleanup();
+        stream.destroy();
+        resolve(Buffer.concat(chunks));
+      } else if (limits.overflow === 'drain') {
+        fail('too_large', `larger than ${limits.maxBytes} bytes`, false);
+        stream.resume();
+      } else {
+        fail('too_large', `larger than ${limits.maxBytes} bytes`, true);
+      }
+    };
+    const onEnd = (): void => {
+      cleanup();
+      const single = chunks.length === 1 ? chunks[0] : undefined;
+      resolve(single ?? Buffer.concat(chunks, size));
+    };
+    const onError = (error: Error): void => fail('failed', error.message, false);
+    const onClose = (): void => fail('closed', 'the connection closed before the body was complete', false);
+    armIdleTimer();
+    stream.on('data', onData);
+    stream.on('end', onEnd);
+    stream.on('error', onError);
+    stream.on('close', onClose);
+  });
+}

@@ -1,0 +1,54 @@
+const LINE_BREAK = /[\r\n]/g;
+
+/**
+ * Splits SSE text into whole frames, each ending with its blank line, so that a frame can be
+ * passed on byte for byte or left out whole. Lines may end with CRLF, LF or a lone CR (the SSE
+ * spec allows all three); a CR at the end of the text waits for the next piece, which may begin
+ * with the LF of a CRLF.
+ */
+export class SseFramer {
+  #buffer = '';
+  /** Where the line being scanned starts, in `#buffer`. */
+  #lineStart = 0;
+  /** Where scanning resumes, in `#buffer`. */
+  #scanFrom = 0;
+
+  /**
+   * Adds `text` and returns the frames it completes, in order. With `final`, the text is the
+   * last: a trailing CR ends its line.
+   */
+  push(text: string, final = false): string[] {
+    const buffer = this.#buffer + text;
+    const frames: string[] = [];
+    let frameStart = 0;
+    let lineStart = this.#lineStart;
+    LINE_BREAK.lastIndex = this.#scanFrom;
+    let scanFrom = buffer.length;
+    for (let match = LINE_BREAK.exec(buffer); match; match = LINE_BREAK.exec(buffer)) {
+      const at = match.index;
+      let next = at + 1;
+      if (buffer.charCodeAt(at) === 13) {
+        if (next === buffer.length && !final) {
+          scanFrom = at;
+          break;
+        }
+        if (buffer.charCodeAt(next) === 10) next++;
+      }
+      if (at === lineStart) {
+        frames.push(buffer.slice(frameStart, next));
+        frameStart = next;
+      }
+      lineStart = next;
+      LINE_BREAK.lastIndex = next;
+    }
+    this.#buffer = buffer.slice(frameStart);
+    this.#lineStart = lineStart - frameStart;
+    this.#scanFrom = scanFrom - frameStart;
+    return frames;
+  }
+
+  /** Text of a frame that has not ended yet. */
+  get pending(): string {
+    return this.#buffer;
+  }
+}

@@ -1,0 +1,44 @@
+import type { StreamError } from '../dialects/dialect';
+import type { StreamCodec } from '../dialects/stream-codec';
+import type { StreamTranslator } from '../dialects/stream-translator';
+
+/**
+ * A translator whose events are written as the client dialect's frames. It stops at the client
+ * stream's end or error event: nothing is written after either.
+ */
+export class EncodedTranslation<In, Out> {
+  #done = false;
+  #error: StreamError | undefined;
+
+  constructor(
+    private readonly translator: StreamTranslator<In, Out>,
+    /** How the client's frames are written. */
+    readonly client: StreamCodec<Out>,
+  ) {}
+
+  /** The client's stream got its terminator. */
+  get done(): boolean {
+    return this.#done;
+  }
+
+  /** The client's stream got an error event, with this error. */
+  get error(): StreamError | undefined {
+    return this.#error;
+  }
+
+  /** The frames for one upstream event, serialized. */
+  push(event: In): string {
+    if (this.#done || this.#error) return '';
+    let text = '';
+    for (const out of this.translator.push(event)) {
+      text += this.client.encode(out);
+      this.#error = this.client.errorOf(out);
+      if (this.#error) break;
+      if (this.client.isEnd(out)) {
+        this.#done = true;
+        break;
+      }
+    }
+    return text;
+  }
+}
