@@ -19,6 +19,9 @@ export {
 } from './providers/provider-adapter';
 export { createOpenAICompatibleProvider, type OpenAICompatibleProviderSettings } from './providers/openai-compatible';
 export { createAnthropicProvider, type AnthropicProviderSettings } from './providers/anthropic';
+export { createOpenAIProvider, type OpenAIProviderSettings } from './providers/openai';
+export { createOpenRouterProvider, type OpenRouterProviderSettings } from './providers/openrouter';
+export { createLocalProvider, type LocalProviderSettings } from './providers/local';
 export { RouterTelemetry, type TelemetryEventName } from './telemetry/emitter';
 export type {
   Endpoint,

@@ -16,9 +16,6 @@ export interface MergedModel {
   [field: string]: unknown;
 }
 
-/** Fields of OpenRouter's rich entries that a model picker uses. */
-const OPENROUTER_FIELDS = ['name', 'context_length', 'pricing'];
-
 /**
  * Merges every provider's list into routable entries: local ones as they are (prefixed `local/`
  * only when a rule would send their id elsewhere), every other provider's as `<provider>/<id>`,
@@ -44,10 +41,10 @@ function toEntry(provider: ProviderAdapter, model: ProviderModel, table: Routing
     const id = routesTo(model.id, 'local', table) ? model.id : `local/${model.id}`;
     return { ...model, ...base, id, ...(id !== model.id ? { provider_model_id: model.id } : {}) };
   }
+  // Each adapter's list holds the fields worth showing (OpenRouter's is trimmed there).
   const extra: Record<string, unknown> = {};
-  const fields = provider.id === 'openrouter' ? OPENROUTER_FIELDS : Object.keys(model);
-  for (const field of fields) {
-    if (field in model && !(field in base) && field !== 'id' && field !== 'object') extra[field] = model[field];
+  for (const field of Object.keys(model)) {
+    if (!(field in base) && field !== 'id' && field !== 'object') extra[field] = model[field];
   }
   return { ...extra, ...base, id: `${provider.id}/${model.id}`, provider_model_id: model.id };
 }
