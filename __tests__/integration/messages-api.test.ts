@@ -143,7 +143,9 @@ describe.each(PROVIDER_CASES)('Messages API through the SDK to $provider ($model
     expect(sent.body?.model).toBe(c.upstreamModel);
     expectProviderAuth(c, sent.headers);
     if (c.translated) {
-      expect(sent.body).toEqual({ model: c.upstreamModel, max_tokens: 256, messages: [{ role: 'user', content: 'Say hello.' }] });
+      // OpenAI's reasoning models refuse max_tokens: its adapter sends max_completion_tokens.
+      const limit = c.provider === 'openai' ? 'max_completion_tokens' : 'max_tokens';
+      expect(sent.body).toEqual({ model: c.upstreamModel, [limit]: 256, messages: [{ role: 'user', content: 'Say hello.' }] });
     } else {
       expect(sent.body).toEqual({ ...params, model: c.upstreamModel });
     }
@@ -584,7 +586,10 @@ describe("Claude Code's recorded requests", () => {
     }
     const out = sent.body as Record<string, unknown> & { messages: Array<Record<string, unknown>> };
     expect(out.model).toBe(t.upstreamModel);
-    expect(out.max_tokens).toBe(64000);
+    // OpenAI's reasoning models refuse max_tokens: its adapter sends max_completion_tokens.
+    const limit = t.provider === 'openai' ? 'max_completion_tokens' : 'max_tokens';
+    expect(out[limit]).toBe(64000);
+    expect(Object.keys(out).filter((key) => /^max_(completion_)?tokens$/.test(key))).toEqual([limit]);
     expect(out.metadata).toBeUndefined();
     expect(out.user).toBe(sha256Hex(recorded.body.metadata.user_id));
     if (t.streamed) {

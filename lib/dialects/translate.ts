@@ -1,4 +1,5 @@
 import { ProviderRouterError } from '../errors';
+import type { ProviderAdapter } from '../providers/provider-adapter';
 import type { Endpoint } from '../routing/endpoint';
 import type { ChatCompletionRequest, ReceivedChatCompletion } from './chat/wire';
 import type { Dialect } from './dialect';
@@ -18,8 +19,10 @@ export interface TranslationInput {
   body: Record<string, unknown>;
   /** The model id the upstream gets. */
   upstreamModel: string;
-  /** For error messages. */
-  providerId: string;
+  /** The upstream's adapter: what it can read, and its id for error messages. */
+  provider: ProviderAdapter;
+  /** Ask chat completions upstreams for usage in streams (`requestStreamUsage`). */
+  requestStreamUsage: boolean;
 }
 
 /** A translated request, and how its answer is turned back into the client's dialect. */
@@ -37,11 +40,11 @@ export interface Translation<U, C> {
 export type Translator<C extends Dialect, U extends Dialect> = (input: TranslationInput) => Translation<DialectEvents[U], DialectEvents[C]>;
 
 /** Chat completions clients on a Messages upstream (Anthropic). */
-const chatToMessages: Translator<'openai', 'anthropic'> = ({ endpoint, body, upstreamModel, providerId }) => {
+const chatToMessages: Translator<'openai', 'anthropic'> = ({ endpoint, body, upstreamModel, provider }) => {
   if (endpoint !== 'chat.completions') {
     throw new ProviderRouterError(
       'unsupported_endpoint',
-      `Provider "${providerId}" does not offer /${endpoint === 'completions' ? 'completions' : 'embeddings'}; only /chat/completions is translated to its Messages API`,
+      `Provider "${provider.id}" does not offer /${endpoint === 'completions' ? 'completions' : 'embeddings'}; only /chat/completions is translated to its Messages API`,
       400,
     );
   }
@@ -56,18 +59,22 @@ const chatToMessages: Translator<'openai', 'anthropic'> = ({ endpoint, body, ups
 };
 
 /** Messages clients (Claude Code, the Anthropic SDK) on a chat completions upstream. */
-const messagesToChat: Translator<'anthropic', 'openai'> = ({ endpoint, body, upstreamModel, providerId }) => {
+const messagesToChat: Translator<'anthropic', 'openai'> = ({ endpoint, body, upstreamModel, provider, requestStreamUsage }) => {
   if (endpoint === 'messages.count_tokens') {
     throw new ProviderRouterError(
       'unsupported_endpoint',
-      `Provider "${providerId}" has no token-counting endpoint; /messages/count_tokens is served for anthropic and local only`,
+      `Provider "${provider.id}" has no token-counting endpoint; /messages/count_tokens is served for anthropic and local only`,
       404,
     );
   }
   const model = typeof body.model === 'string' ? body.model : upstreamModel;
   return {
     upstreamPath: '/chat/completions',
-    upstreamBody: toChatCompletionRequest(body as AnthropicMessagesRequest, { upstreamModel }),
+    upstreamBody: toChatCompletionRequest(body as AnthropicMessagesRequest, {
+      upstreamModel,
+      fetchesFileUrls: provider.fetchesFileUrls === true,
+      requestStreamUsage,
+    }),
     json: (answer) => toAnthropicMessage(answer as ReceivedChatCompletion),
     stream: () => createChatToMessagesStream({ model }),
   };

@@ -79,7 +79,13 @@ function passthrough(input: PlanInput, dialect: Dialect): ExchangePlan {
 function translated(input: PlanInput, clientDialect: Dialect, upstreamDialect: Dialect): ExchangePlan {
   const translator = TRANSLATORS[clientDialect][upstreamDialect];
   if (!translator) throw new Error(`express-provider-router: no translation from ${clientDialect} to ${upstreamDialect}`);
-  const translation = translator({ endpoint: input.endpoint, body: input.body, upstreamModel: input.upstreamModel, providerId: input.provider.id });
+  const translation = translator({
+    endpoint: input.endpoint,
+    body: input.body,
+    upstreamModel: input.upstreamModel,
+    provider: input.provider,
+    requestStreamUsage: input.requestStreamUsage,
+  });
   return {
     upstreamPath: translation.upstreamPath,
     upstreamBody: translation.upstreamBody,

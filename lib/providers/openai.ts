@@ -8,12 +8,28 @@ export interface OpenAIProviderSettings {
   apiKey?: string | undefined;
 }
 
-/** Creates the OpenAI adapter: chat completions, completions and embeddings pass through. */
+/**
+ * Creates the OpenAI adapter: chat completions, completions and embeddings pass through. Chat
+ * requests carry their token limit as `max_completion_tokens` (OpenAI's reasoning models refuse
+ * `max_tokens`), and translated requests leave out `top_k`, which OpenAI refuses.
+ */
 export function createOpenAIProvider(settings: OpenAIProviderSettings): ProviderAdapter {
-  return createOpenAICompatibleProvider({
+  const adapter = createOpenAICompatibleProvider({
     id: 'openai',
     baseUrl: settings.baseUrl ?? 'https://api.openai.com/v1',
     apiKey: settings.apiKey,
     keyVariable: 'OPENAI_API_KEY',
   });
+  return {
+    ...adapter,
+    adaptRequest(body, context) {
+      if (context.endpoint !== 'chat.completions' && context.clientDialect === 'openai') return body;
+      if (body.max_tokens !== undefined && body.max_tokens !== null) {
+        body.max_completion_tokens ??= body.max_tokens;
+        delete body.max_tokens;
+      }
+      if (context.clientDialect !== 'openai') delete body.top_k;
+      return body;
+    },
+  };
 }

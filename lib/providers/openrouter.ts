@@ -30,6 +30,7 @@ export function createOpenRouterProvider(settings: OpenRouterProviderSettings): 
   });
   return {
     ...adapter,
+    fetchesFileUrls: true,
     listModels: async (context) => (await listOpenAIModels(`${adapter.baseUrl}/models`, context)).map(pickerFields),
   };
 }

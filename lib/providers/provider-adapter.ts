@@ -59,6 +59,11 @@ export interface ProviderAdapter {
    */
   readonly servesMessages?: boolean | undefined;
   /**
+   * True when the provider fetches a document given by URL itself (OpenRouter reads a chat `file`
+   * part whose `file_data` is a URL); elsewhere a Messages `document` with a `url` source is refused.
+   */
+  readonly fetchesFileUrls?: boolean | undefined;
+  /**
    * Headers set on every upstream request after the `scrubHeaders` hook ran: the provider's auth
    * and anything else it requires. The hook never sees them and cannot remove them.
    */

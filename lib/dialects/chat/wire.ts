@@ -18,7 +18,13 @@ export interface OpenAIImagePart {
   image_url: { url: string; detail?: string };
 }
 
-export type OpenAIContentPart = OpenAITextPart | OpenAIImagePart | { type: string; [key: string]: unknown };
+/** A document (a PDF) as OpenAI and OpenRouter read it: `file_data` is a data URL, or a URL OpenRouter fetches. */
+export interface OpenAIFilePart {
+  type: 'file';
+  file: { filename: string; file_data: string };
+}
+
+export type OpenAIContentPart = OpenAITextPart | OpenAIImagePart | OpenAIFilePart | { type: string; [key: string]: unknown };
 
 export interface OpenAIToolCall {
   id: string;

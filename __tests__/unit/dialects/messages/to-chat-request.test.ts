@@ -118,10 +118,11 @@ describe('Claude Code first-prompt request (fixture)', () => {
 describe('Claude Code tool-result turn (fixture)', () => {
   const out = toChatCompletionRequest(fixtureBody('claude-code-request-tool-turn.json'), opts);
 
-  it('turns the assistant turn into text plus tool_calls, dropping the thinking block', () => {
+  it('turns the assistant turn into text plus tool_calls, its thinking into reasoning_content', () => {
     expect(out.messages[3]).toEqual({
       role: 'assistant',
       content: 'Reading.',
+      reasoning_content: 'The user wants the file.',
       tool_calls: [
         {
           id: 'toolu_01A',
@@ -130,7 +131,8 @@ describe('Claude Code tool-result turn (fixture)', () => {
         },
       ],
     });
-    expect(JSON.stringify(out)).not.toContain('The user wants the file.');
+    // The thinking text goes once, as reasoning_content; Anthropic's signature never leaves.
+    expect(JSON.stringify(out).split('The user wants the file.')).toHaveLength(2);
     expect(JSON.stringify(out)).not.toContain('signature');
   });
 
@@ -168,7 +170,7 @@ describe('message translation', () => {
     });
     expect(out.messages).toEqual([
       { role: 'tool', tool_call_id: 'a', content: 'A' },
-      { role: 'tool', tool_call_id: 'b', content: 'B1\n\nB2' },
+      { role: 'tool', tool_call_id: 'b', content: 'Error: B1\n\nB2' },
       { role: 'user', content: 'and now?' },
     ]);
   });
@@ -294,12 +296,13 @@ describe('tools and sampling fields', () => {
     expect(out.parallel_tool_calls).toBe(false);
   });
 
-  it('maps stop_sequences to stop, keeps temperature and top_p, drops top_k', () => {
+  it('maps stop_sequences to stop, keeps temperature, top_p and top_k', () => {
     const out = translate({ stop_sequences: ['END'], temperature: 0.2, top_p: 0.9, top_k: 5, service_tier: 'auto' });
     expect(out.stop).toEqual(['END']);
     expect(out.temperature).toBe(0.2);
     expect(out.top_p).toBe(0.9);
-    expect(out).not.toHaveProperty('top_k');
+    // llama-server and OpenRouter take it; the OpenAI adapter leaves it out.
+    expect(out.top_k).toBe(5);
     expect(out).not.toHaveProperty('service_tier');
   });
 

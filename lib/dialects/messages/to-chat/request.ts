@@ -8,20 +8,31 @@ import { invalidRequest } from '../../../errors';
 
 const BILLING_HEADER_PREFIX = 'x-anthropic-billing-header:';
 
+/** What the translation needs besides the client's body. */
+export interface ToChatRequestOptions {
+  /** The model id the upstream gets. */
+  upstreamModel: string;
+  /** The provider fetches a document's URL itself (OpenRouter). @defaultValue false */
+  fetchesFileUrls?: boolean | undefined;
+  /** Ask for `stream_options.include_usage` in streams (`requestStreamUsage`). @defaultValue true */
+  requestStreamUsage?: boolean | undefined;
+}
+
 /**
  * Translates an Anthropic Messages request into a chat completion request for an OpenAI-compatible
  * provider (DESIGN section 5 run backwards, section 8). `body` is not modified.
  *
  * Sent: `model` (= `options.upstreamModel`), `messages` (top-level `system` first), `max_tokens`,
- * `stop` (from `stop_sequences`), `temperature`, `top_p`, `tools`, `tool_choice`,
- * `parallel_tool_calls`, `user` (SHA-256 hex of `metadata.user_id`), and for streams
- * `stream: true` with `stream_options.include_usage`. Every other field (`top_k`, `thinking`,
- * `context_management`, `output_config`, `service_tier`, `container`, `mcp_servers`, ...) is not sent.
+ * `stop` (from `stop_sequences`), `temperature`, `top_p`, `top_k` (the adapter of a provider that
+ * refuses it leaves it out), `tools`, `tool_choice`, `parallel_tool_calls`, `user` (SHA-256 hex of
+ * `metadata.user_id`), and for streams `stream: true` with `stream_options.include_usage` (unless
+ * `requestStreamUsage` is false). Every other field (`thinking`, `context_management`,
+ * `output_config`, `service_tier`, `container`, `mcp_servers`, ...) is not sent.
  *
  * @throws ProviderRouterError `invalid_request` (400) for malformed `messages`, a role other than
  *   user/assistant/system, or a `max_tokens` that is missing or not a positive integer.
  */
-export function toChatCompletionRequest(body: AnthropicMessagesRequest, options: { upstreamModel: string }): ChatCompletionRequest {
+export function toChatCompletionRequest(body: AnthropicMessagesRequest, options: ToChatRequestOptions): ChatCompletionRequest {
   if (!isRecord(body)) throw invalidRequest('The request body must be a JSON object.');
   const maxTokens: unknown = body.max_tokens;
   if (typeof maxTokens !== 'number' || !Number.isInteger(maxTokens) || maxTokens <= 0) {
@@ -31,7 +42,7 @@ export function toChatCompletionRequest(body: AnthropicMessagesRequest, options:
   const messages: OpenAIMessage[] = [];
   const system = systemText(body.system);
   if (system !== '') messages.push({ role: 'system', content: system });
-  messages.push(...toChatMessages(body.messages));
+  messages.push(...toChatMessages(body.messages, { fetchesFileUrls: options.fetchesFileUrls === true }));
 
   const request: ChatCompletionRequest = { model: options.upstreamModel, messages, max_tokens: maxTokens };
 
@@ -39,6 +50,7 @@ export function toChatCompletionRequest(body: AnthropicMessagesRequest, options:
   if (stop) request.stop = stop;
   if (typeof body.temperature === 'number') request.temperature = body.temperature;
   if (typeof body.top_p === 'number') request.top_p = body.top_p;
+  if (typeof body.top_k === 'number') request.top_k = body.top_k;
 
   const tools = toChatTools(body.tools);
   if (tools) {
@@ -53,7 +65,7 @@ export function toChatCompletionRequest(body: AnthropicMessagesRequest, options:
 
   if (body.stream === true) {
     request.stream = true;
-    request.stream_options = { include_usage: true };
+    if (options.requestStreamUsage !== false) request.stream_options = { include_usage: true };
   }
   return request;
 }

@@ -1,22 +1,28 @@
-import type { OpenAIContentPart, OpenAIImagePart, OpenAIMessage, OpenAIToolCall } from '../../chat/wire';
+import type { OpenAIContentPart, OpenAIMessage, OpenAIToolCall } from '../../chat/wire';
 import { isRecord, textOfContent } from '../block-text';
 import { invalidRequest } from '../../../errors';
+import { toContentPart, type PartOptions } from './content-parts';
+
+/** Assistant blocks of tools the provider ran itself: the chat provider could not have run them. */
+const SERVER_TOOL_BLOCK = /^(server_tool_use|.+_tool_result)$/;
 
 /**
  * Translates the `messages` of an Anthropic Messages request into chat completion messages.
  *
  * - `user` turns: each `tool_result` block becomes a `role:"tool"` message (its text, block arrays
- *   joined), placed before one `user` message holding the remaining text and image blocks (a lone
- *   text block as string content, otherwise content parts). Images inside tool results, which a
- *   tool message cannot hold, join that user message ahead of the user's own blocks.
- * - `assistant` turns: text blocks joined into `content`, `tool_use` blocks into `tool_calls`;
- *   `thinking` / `redacted_thinking` blocks are dropped, and a turn left empty is left out.
+ *   joined; `Error: ` first when `is_error`), placed before one `user` message holding the remaining
+ *   text, image and document blocks (a lone text block as string content, otherwise content parts).
+ *   Images and documents inside tool results, which a tool message cannot hold, open that user
+ *   message ahead of the user's own blocks. Any other block is refused.
+ * - `assistant` turns: text blocks joined into `content`, `tool_use` blocks into `tool_calls`,
+ *   `thinking` text into `reasoning_content`; `redacted_thinking` and the blocks of server tools are
+ *   left out, and a turn left empty is left out.
  * - `system` messages (Claude Code sends them mid-conversation) stay system messages in place.
  *
  * `cache_control` and any other block field not named here is not carried over.
  * @throws ProviderRouterError `invalid_request` for a non-array, an unknown role or malformed content.
  */
-export function toChatMessages(messages: unknown): OpenAIMessage[] {
+export function toChatMessages(messages: unknown, options: PartOptions): OpenAIMessage[] {
   if (!Array.isArray(messages)) throw invalidRequest('`messages` must be an array of messages.');
   const out: OpenAIMessage[] = [];
   messages.forEach((message: unknown, i) => {
@@ -27,7 +33,7 @@ export function toChatMessages(messages: unknown): OpenAIMessage[] {
     }
     switch (role) {
       case 'user':
-        out.push(...userTurn(content, i));
+        out.push(...userTurn(content, i, options));
         break;
       case 'assistant':
         out.push(...assistantTurn(content, i));
@@ -45,32 +51,35 @@ export function toChatMessages(messages: unknown): OpenAIMessage[] {
   return out;
 }
 
-function userTurn(content: string | unknown[], i: number): OpenAIMessage[] {
+function userTurn(content: string | unknown[], i: number, options: PartOptions): OpenAIMessage[] {
   if (typeof content === 'string') return [{ role: 'user', content }];
   const toolMessages: OpenAIMessage[] = [];
-  const toolImages: OpenAIContentPart[] = [];
+  const toolParts: OpenAIContentPart[] = [];
   const parts: OpenAIContentPart[] = [];
   content.forEach((block: unknown, j) => {
-    if (!isRecord(block)) return;
-    if (block.type === 'tool_result') {
-      if (typeof block.tool_use_id !== 'string') {
-        throw invalidRequest(`messages[${i}].content[${j}]: a tool_result needs a string \`tool_use_id\`.`);
-      }
-      toolMessages.push({ role: 'tool', tool_call_id: block.tool_use_id, content: textOfContent(block.content) });
-      if (Array.isArray(block.content)) {
-        for (const inner of block.content) {
-          const image = toImagePart(inner);
-          if (image) toolImages.push(image);
-        }
-      }
-    } else if (block.type === 'text' && typeof block.text === 'string') {
-      parts.push({ type: 'text', text: block.text });
-    } else {
-      const image = toImagePart(block);
-      if (image) parts.push(image);
+    const where = `messages[${i}].content[${j}]`;
+    if (!isRecord(block)) throw invalidRequest(`${where} must be a content block object.`);
+    if (block.type !== 'tool_result') {
+      parts.push(toContentPart(block, where, options));
+      return;
     }
+    if (typeof block.tool_use_id !== 'string') throw invalidRequest(`${where}: a tool_result needs a string \`tool_use_id\`.`);
+    const texts: string[] = [];
+    if (typeof block.content === 'string') texts.push(block.content);
+    else if (Array.isArray(block.content)) {
+      block.content.forEach((inner: unknown, k) => {
+        const innerWhere = `${where}.content[${k}]`;
+        if (!isRecord(inner)) throw invalidRequest(`${innerWhere} must be a content block object.`);
+        const part = toContentPart(inner, innerWhere, options);
+        // A tool message holds text only: images and documents go to the user message after it.
+        if (part.type === 'text' && inner.type === 'text') texts.push(part.text as string);
+        else toolParts.push(part);
+      });
+    }
+    const text = texts.join('\n\n');
+    toolMessages.push({ role: 'tool', tool_call_id: block.tool_use_id, content: block.is_error === true ? `Error: ${text}` : text });
   });
-  const all = [...toolImages, ...parts];
+  const all = [...toolParts, ...parts];
   const [first] = all;
   if (first === undefined) return toolMessages;
   const single = all.length === 1 && first.type === 'text' && typeof first.text === 'string' ? first.text : undefined;
@@ -80,11 +89,14 @@ function userTurn(content: string | unknown[], i: number): OpenAIMessage[] {
 function assistantTurn(content: string | unknown[], i: number): OpenAIMessage[] {
   if (typeof content === 'string') return [{ role: 'assistant', content }];
   const texts: string[] = [];
+  const reasoning: string[] = [];
   const toolCalls: OpenAIToolCall[] = [];
   content.forEach((block: unknown, j) => {
-    if (!isRecord(block)) return;
+    if (!isRecord(block) || (typeof block.type === 'string' && SERVER_TOOL_BLOCK.test(block.type))) return;
     if (block.type === 'text' && typeof block.text === 'string') {
       texts.push(block.text);
+    } else if (block.type === 'thinking' && typeof block.thinking === 'string') {
+      reasoning.push(block.thinking);
     } else if (block.type === 'tool_use') {
       if (typeof block.id !== 'string' || typeof block.name !== 'string') {
         throw invalidRequest(`messages[${i}].content[${j}]: a tool_use block needs a string \`id\` and \`name\`.`);
@@ -100,17 +112,7 @@ function assistantTurn(content: string | unknown[], i: number): OpenAIMessage[] 
   // Anthropic splits one reply into several text blocks (around citations, for one): they are one text.
   const message: OpenAIMessage = { role: 'assistant', content: texts.length > 0 ? texts.join('') : null };
   if (toolCalls.length > 0) message.tool_calls = toolCalls;
+  // DeepSeek refuses a tool loop whose earlier assistant turns lost their reasoning.
+  if (reasoning.length > 0) message.reasoning_content = reasoning.join('\n\n');
   return [message];
-}
-
-function toImagePart(block: unknown): OpenAIImagePart | undefined {
-  if (!isRecord(block) || block.type !== 'image' || !isRecord(block.source)) return undefined;
-  const { source } = block;
-  if (source.type === 'base64' && typeof source.media_type === 'string' && typeof source.data === 'string') {
-    return { type: 'image_url', image_url: { url: `data:${source.media_type};base64,${source.data}` } };
-  }
-  if (source.type === 'url' && typeof source.url === 'string') {
-    return { type: 'image_url', image_url: { url: source.url } };
-  }
-  return undefined;
 }
