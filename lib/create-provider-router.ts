@@ -60,6 +60,7 @@ export function createProviderRouter(options: ProviderRouterOptions = {}): Provi
     telemetry,
     redactor,
     logger,
+    transport.agents,
   );
   const listModels = async (): Promise<MergedModel[]> => mergeModels(await catalog.lists(), table);
 

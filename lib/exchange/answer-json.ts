@@ -1,8 +1,10 @@
 import type { IncomingMessage } from 'node:http';
+import type { Readable } from 'node:stream';
 import { readStream, type StreamReadError } from '../http/read-stream';
 import { readSafely } from '../telemetry/response-summary';
 import { buildClientHeaders } from './exchange-headers';
 import type { ExchangeContext } from './exchange-context';
+import { parseUpstreamError, type ErrorDetails } from '../http/error-details';
 import { invalidUpstream, silentUpstream } from './upstream-failures';
 
 /** Non-streamed answers larger than this are refused (an upstream gone wrong). */
@@ -12,12 +14,12 @@ const MAX_JSON_BODY_BYTES = 256 * 1024 * 1024;
  * Reads a non-streamed answer whole, decodes it once for telemetry and the translation, and
  * answers the client: as it is on passthrough, translated otherwise.
  */
-export async function answerJson(context: ExchangeContext, response: IncomingMessage, status: number): Promise<void> {
+export async function answerJson(context: ExchangeContext, response: IncomingMessage, body: Readable, status: number): Promise<void> {
   const { provider, plan, res } = context.exchange;
   const { config, redactor } = context.deps;
   let raw: Buffer;
   try {
-    raw = await readStream(response, { maxBytes: MAX_JSON_BODY_BYTES, overflow: 'reject', idleMs: config.idleTimeoutMs });
+    raw = await readStream(body, { maxBytes: MAX_JSON_BODY_BYTES, overflow: 'reject', idleMs: config.idleTimeoutMs });
   } catch (error) {
     const failure = error as StreamReadError;
     if (failure.reason === 'idle') {
@@ -42,6 +44,11 @@ export async function answerJson(context: ExchangeContext, response: IncomingMes
     context.answerError(invalidUpstream(provider, 'the answer is not valid JSON'));
     return;
   }
+  const failure = errorInsteadOfAnswer(parsed);
+  if (failure) {
+    context.answerError(failure);
+    return;
+  }
   readSafely(() => context.observer.body(parsed));
   let text: string;
   try {
@@ -54,4 +61,17 @@ export async function answerJson(context: ExchangeContext, response: IncomingMes
     res.writeHead(status, buildClientHeaders(response.headers, 'json', context.headers, redactor));
     res.end(redactor.containsSecret(text) ? redactor.redact(text) : text);
   });
+}
+
+/**
+ * A 200 whose body is an error and no answer (OpenRouter sends one when a generation fails after
+ * it started): the error's own status when its `code` is a 4xx/5xx, else 502.
+ */
+function errorInsteadOfAnswer(body: unknown): ErrorDetails | undefined {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return undefined;
+  const fields = body as Record<string, unknown>;
+  if (fields.error === undefined || fields.error === null || 'choices' in fields || 'content' in fields || 'output' in fields) return undefined;
+  const code = typeof fields.error === 'object' ? Number((fields.error as { code?: unknown }).code) : NaN;
+  const status = Number.isInteger(code) && code >= 400 && code <= 599 ? code : 502;
+  return parseUpstreamError(status, JSON.stringify(fields));
 }

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import type { Readable } from 'node:stream';
 import { dialectModule } from '../dialects/registry';
 import { pumpStream } from '../stream/stream-pump';
 import { EncodedTranslation } from '../stream/translated-stream';
@@ -6,13 +7,13 @@ import { buildClientHeaders } from './exchange-headers';
 import type { ExchangeContext } from './exchange-context';
 
 /** Sends the stream's headers at once, then pumps the upstream's events to the client as they arrive. */
-export function answerStream(context: ExchangeContext, response: IncomingMessage, status: number): void {
+export function answerStream(context: ExchangeContext, response: IncomingMessage, body: Readable, status: number): void {
   const { res, plan, recorder, clientDialect } = context.exchange;
   const { config, redactor } = context.deps;
   res.writeHead(status, buildClientHeaders(response.headers, 'stream', context.headers, redactor));
   res.flushHeaders();
   pumpStream({
-    upstream: response,
+    upstream: body,
     res,
     upstreamCodec: dialectModule(plan.upstreamDialect).stream,
     observer: context.observer,

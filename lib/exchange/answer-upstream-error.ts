@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import type { Readable } from 'node:stream';
 import { dialectModule } from '../dialects/registry';
 import { parseUpstreamError } from '../http/error-details';
 import { readStream } from '../http/read-stream';
@@ -12,10 +13,10 @@ const MAX_ERROR_BODY_BYTES = 1024 * 1024;
  * Answers an upstream's 4xx/5xx with its status and message: in the client's dialect, or, on
  * passthrough where the dialect keeps them, as the upstream wrote it (redacted).
  */
-export async function answerUpstreamError(context: ExchangeContext, response: IncomingMessage, status: number): Promise<void> {
+export async function answerUpstreamError(context: ExchangeContext, response: IncomingMessage, body: Readable, status: number): Promise<void> {
   let text = '';
   try {
-    const raw = await readStream(response, { maxBytes: MAX_ERROR_BODY_BYTES, overflow: 'truncate', idleMs: context.deps.config.idleTimeoutMs });
+    const raw = await readStream(body, { maxBytes: MAX_ERROR_BODY_BYTES, overflow: 'truncate', idleMs: context.deps.config.idleTimeoutMs });
     text = raw.toString('utf8');
   } catch {
     // The status alone is the answer.

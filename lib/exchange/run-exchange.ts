@@ -4,7 +4,8 @@ import { answerStream } from './answer-stream';
 import { answerUpstreamError } from './answer-upstream-error';
 import { ExchangeContext, type Exchange, type ExchangeDependencies } from './exchange-context';
 import { buildUpstreamHeaders } from './exchange-headers';
-import { unreachableUpstream, upstreamTimeout } from './upstream-failures';
+import { canDecode, decodeBody } from '../http/content-encoding';
+import { invalidUpstream, redirectedUpstream, unreachableUpstream, upstreamTimeout } from './upstream-failures';
 
 export type { Exchange, ExchangeDependencies };
 
@@ -38,9 +39,20 @@ export function runExchange(exchange: Exchange, deps: ExchangeDependencies): voi
     clearTimeout(headerTimer);
     recorder.markFirstByte();
     const status = response.statusCode ?? 502;
-    if (status >= 400) void answerUpstreamError(context, response, status);
-    else if (/^text\/event-stream/i.test(response.headers['content-type'] ?? '')) answerStream(context, response, status);
-    else void answerJson(context, response, status);
+    if (status >= 300 && status < 400) {
+      context.answerError(redirectedUpstream(provider, status, response.headers.location));
+      return;
+    }
+    const encoding = response.headers['content-encoding'];
+    if (!canDecode(encoding)) {
+      context.answerError(invalidUpstream(provider, `the answer is encoded as ${String(encoding)}, which the router cannot read`));
+      return;
+    }
+    // Asked for identity, some upstreams compress all the same: the router reads every answer.
+    const body = decodeBody(response, encoding);
+    if (status >= 400) void answerUpstreamError(context, response, body, status);
+    else if (/^text\/event-stream/i.test(response.headers['content-type'] ?? '')) answerStream(context, response, body, status);
+    else void answerJson(context, response, body, status);
   };
 
   deps.transport.send(req, res, {

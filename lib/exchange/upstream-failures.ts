@@ -25,3 +25,9 @@ export function upstreamTimeout(provider: ProviderAdapter, timeoutMs: number): E
     code: 'upstream_timeout',
   };
 }
+
+/** The upstream answered with a redirect, which the router does not follow: 502 naming it. */
+export function redirectedUpstream(provider: ProviderAdapter, status: number, location: string | undefined): ErrorDetails {
+  const target = location ? ` to ${location}` : ' without a Location';
+  return invalidUpstream(provider, `it redirected (${status}${target}); the router does not follow redirects: check the provider's base URL`);
+}

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { ProviderRouterError } from '../errors';
+import { canDecode, decodeBody } from './content-encoding';
 import { readStream, type StreamReadError } from './read-stream';
 
 /** A request as Express hands it over: a host's body parser may have filled `body`. */
@@ -21,6 +22,14 @@ export async function readJsonBody(req: BodyCarrier, maxBytes: number): Promise<
   const contentType = req.headers['content-type'];
   if (contentType !== undefined && !JSON_CONTENT_TYPE.test(contentType)) {
     throw new ProviderRouterError('invalid_request', `Content-Type must be application/json, not ${contentType.slice(0, 100)}`, 415);
+  }
+  const encoding = req.headers['content-encoding'];
+  if (!canDecode(encoding)) {
+    throw new ProviderRouterError(
+      'invalid_request',
+      `Content-Encoding ${encoding!.slice(0, 100)} is not supported; send gzip, deflate, br or none`,
+      415,
+    );
   }
   const declared = Number(req.headers['content-length']);
   if (declared > maxBytes) throw tooLarge(maxBytes);
@@ -62,13 +71,23 @@ function parseObject(raw: Buffer): Record<string, unknown> {
   return body as Record<string, unknown>;
 }
 
+/** Reads the body, decoded as `express.json()` would; the limit applies to the decoded size. */
 async function readRequest(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  const encoding = req.headers['content-encoding'];
+  const body = decodeBody(req, encoding);
   try {
     // Past the limit the rest is drained, so that the 413 reaches the client instead of a reset.
-    return await readStream(req, { maxBytes, overflow: 'drain' });
+    return await readStream(body, { maxBytes, overflow: 'drain' });
   } catch (error) {
     const failure = error as StreamReadError;
+    if (body !== req) {
+      req.unpipe();
+      req.resume();
+    }
     if (failure.reason === 'too_large') throw tooLarge(maxBytes);
+    if (failure.reason === 'failed' && body !== req && !req.readableAborted) {
+      throw new ProviderRouterError('invalid_request', `The request body is not valid ${String(encoding)}: ${failure.message}`, 400);
+    }
     if (failure.reason === 'closed')
       throw new ProviderRouterError('invalid_request', 'The client closed the connection before the body arrived', 400);
     throw new ProviderRouterError('invalid_request', `The request body could not be read: ${failure.message}`, 400);

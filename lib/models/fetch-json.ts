@@ -1,16 +1,50 @@
-/** GETs a JSON document; rejects with a message naming the status, or the network error's cause. */
-export async function fetchJson(url: string, headers: Record<string, string>, signal: AbortSignal): Promise<unknown> {
-  let response: Response;
+import http, { type IncomingMessage } from 'node:http';
+import https from 'node:https';
+import { canDecode, decodeBody } from '../http/content-encoding';
+import { readStream } from '../http/read-stream';
+
+/** A model list larger than this is refused. */
+const MAX_LIST_BYTES = 32 * 1024 * 1024;
+
+/** The agents requests go through, so that model lists reach every port a request reaches. */
+export interface Agents {
+  http: http.Agent;
+  https: https.Agent;
+}
+
+/**
+ * GETs a JSON document with `http.request` over the router's own agents (`fetch()` refuses some
+ * ports a llama-server may use, 6000 for one); rejects with a message naming the status, or the
+ * network error's cause.
+ */
+export async function fetchJson(url: string, headers: Record<string, string>, signal: AbortSignal, agents: Agents): Promise<unknown> {
+  const { pathname } = new URL(url);
+  const response = await new Promise<IncomingMessage>((resolve, reject) => {
+    const secure = url.startsWith('https:');
+    const request = (secure ? https : http).get(url, {
+      headers: { ...headers, accept: 'application/json', 'accept-encoding': 'identity' },
+      agent: secure ? agents.https : agents.http,
+      signal,
+    });
+    request.on('response', resolve);
+    request.on('error', (error: NodeJS.ErrnoException) =>
+      reject(new Error(`GET ${pathname} failed: ${error.code ?? error.message}`, { cause: error })),
+    );
+  });
+  const status = response.statusCode ?? 0;
+  if (status < 200 || status >= 300) {
+    response.resume();
+    throw new Error(`GET ${pathname} answered ${status}`);
+  }
+  const encoding = response.headers['content-encoding'];
+  if (!canDecode(encoding)) {
+    response.destroy();
+    throw new Error(`GET ${pathname} answered in an encoding the router cannot read (${String(encoding)})`);
+  }
+  const raw = await readStream(decodeBody(response, encoding), { maxBytes: MAX_LIST_BYTES, overflow: 'reject' });
   try {
-    response = await fetch(url, { headers: { ...headers, accept: 'application/json' }, signal });
-  } catch (error) {
-    // fetch says only "fetch failed"; the cause says why (ECONNREFUSED, a timeout, ...).
-    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    throw new Error(`GET ${new URL(url).pathname} failed: ${cause?.code ?? cause?.message ?? (error as Error).message}`, { cause: error });
+    return JSON.parse(raw.toString('utf8'));
+  } catch {
+    throw new Error(`GET ${pathname} answered with something that is not JSON`);
   }
-  if (!response.ok) {
-    await response.body?.cancel();
-    throw new Error(`GET ${new URL(url).pathname} answered ${response.status}`);
-  }
-  return response.json();
 }

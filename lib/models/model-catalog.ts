@@ -2,7 +2,7 @@ import type { RouterLogger } from '../options';
 import type { Redactor } from '../http/redactor';
 import type { ProviderAdapter, ProviderModel } from '../providers/provider-adapter';
 import type { RouterTelemetry } from '../telemetry/emitter';
-import { fetchJson } from './fetch-json';
+import { fetchJson, type Agents } from './fetch-json';
 
 /** How the catalog caches and waits. */
 export interface CatalogSettings {
@@ -45,6 +45,7 @@ export class ModelCatalog {
     private readonly telemetry: RouterTelemetry,
     private readonly redactor: Redactor,
     private readonly logger: RouterLogger | undefined,
+    private readonly agents: Agents,
   ) {}
 
   /** The lists of every provider that answered in time (stale lists when a refresh failed). */
@@ -93,7 +94,7 @@ export class ModelCatalog {
     const headers = { ...provider.defaultHeaders, ...provider.upstreamHeaders() };
     const signal = AbortSignal.any([this.#closed.signal, AbortSignal.timeout(REFRESH_LIMIT_MS)]);
     try {
-      const models = await provider.listModels({ getJson: (url) => fetchJson(url, headers, signal), signal });
+      const models = await provider.listModels({ getJson: (url) => fetchJson(url, headers, signal, this.agents), signal });
       entry.models = models;
       entry.fetchedAt = Date.now();
       entry.failedAt = 0;

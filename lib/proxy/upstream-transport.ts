@@ -24,6 +24,8 @@ const CALL = Symbol('express-provider-router.upstreamCall');
 /** Sends requests upstream through http-proxy-middleware over keep-alive agents. */
 export interface UpstreamTransport {
   send(req: IncomingMessage, res: ServerResponse, call: UpstreamCall): void;
+  /** The keep-alive agents requests go through, for the router's other upstream requests (model lists). */
+  readonly agents: { http: http.Agent; https: https.Agent };
   /** Closes idle keep-alive sockets. */
   close(): void;
 }
@@ -42,6 +44,7 @@ export function createUpstreamTransport(): UpstreamTransport {
     'https:': createProxy(httpsAgent),
   };
   return {
+    agents: { http: httpAgent, https: httpsAgent },
     send(req, res, call) {
       const carrier = req as CarrierRequest;
       carrier[CALL] = call;

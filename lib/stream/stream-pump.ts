@@ -1,4 +1,5 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
 import { createParser } from 'eventsource-parser';
 import type { StreamError } from '../dialects/dialect';
 import type { SseEvent, StreamCodec } from '../dialects/stream-codec';
@@ -15,7 +16,8 @@ export interface StreamEnding {
 
 /** What the pump needs for one streamed response. Headers have been sent already. */
 export interface StreamPumpInput<U> {
-  upstream: IncomingMessage;
+  /** The upstream's body, decoded when it came compressed. */
+  upstream: Readable;
   res: ServerResponse;
   /** Decodes each upstream event once, for the observer and the translation. */
   upstreamCodec: StreamCodec<U>;
@@ -80,7 +82,7 @@ export function pumpStream<U>(input: StreamPumpInput<U>): void {
     }
     // After a clean terminator the rest of the body is drained so the socket can be reused.
     if (ending.outcome === 'ok') upstream.resume();
-    else if (!upstream.complete) upstream.destroy();
+    else if (!upstream.readableEnded) upstream.destroy();
     input.onEnd(ending);
   };
 
@@ -179,6 +181,6 @@ export function pumpStream<U>(input: StreamPumpInput<U>): void {
   });
   upstream.on('error', (error) => fail({ message: `The upstream connection failed mid-stream: ${error.message}`, type: 'upstream_error' }));
   upstream.on('close', () => {
-    if (!upstream.complete) fail({ message: 'The upstream connection closed mid-stream', type: 'upstream_error' });
+    if (!upstream.readableEnded) fail({ message: 'The upstream connection closed mid-stream', type: 'upstream_error' });
   });
 }

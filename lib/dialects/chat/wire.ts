@@ -107,6 +107,7 @@ export interface ReceivedChatCompletion {
   id?: string;
   model: string;
   choices?: {
+    index?: number;
     message?: { content?: string | null; refusal?: string | null; tool_calls?: ReceivedToolCall[] };
     finish_reason?: string | null;
   }[];

@@ -106,7 +106,7 @@ describe('createChatToMessagesStream with recorded upstream streams', () => {
 });
 
 describe('createChatToMessagesStream with tool calls', () => {
-  it('closes the text block, then gives each tool call its own block with its argument fragments', () => {
+  it('closes the text block, then gives each tool call its own block: the open one as it streams, a later one whole', () => {
     const t = chatToMessagesText({ model: MODEL });
     const frames = parseAnthropicSse(replay(t, toolCallStream));
     expect(eventSequence(frames)).toEqual([
@@ -121,7 +121,6 @@ describe('createChatToMessagesStream with tool calls', () => {
       'content_block_stop@1',
       'content_block_start@2',
       'content_block_delta@2',
-      'content_block_delta@2',
       'content_block_stop@2',
       'message_delta',
       'message_stop',
@@ -132,7 +131,9 @@ describe('createChatToMessagesStream with tool calls', () => {
       { type: 'input_json_delta', partial_json: 'path":"/a"}' },
     ]);
     expect(frames[9]?.data.content_block).toEqual({ type: 'tool_use', id: 'call_b', name: 'Bash', input: {} });
-    expect(frames[13]?.data).toEqual({
+    // Call b began while call a's block was open: its pieces were held, and its block comes whole.
+    expect(frames[10]?.data.delta).toEqual({ type: 'input_json_delta', partial_json: '{"command":"ls"}' });
+    expect(frames[12]?.data).toEqual({
       type: 'message_delta',
       delta: { stop_reason: 'tool_use', stop_sequence: null },
       usage: { input_tokens: 50, output_tokens: 20 },

@@ -9,7 +9,7 @@ describe('mapAnthropicStopReason', () => {
     ['tool_use', 'tool_calls'],
     ['refusal', 'content_filter'],
     ['pause_turn', 'stop'],
-    ['model_context_window_exceeded', 'stop'],
+    ['model_context_window_exceeded', 'length'],
     [null, 'stop'],
     [undefined, 'stop'],
   ] as const)('maps %p to %p', (reason, expected) => {

@@ -13,7 +13,8 @@ import { generatedMessageId, generatedToolUseId, parseToolInput, toAnthropicMess
  * Reasoning text some providers add (`reasoning_content`) is not carried over.
  */
 export function toAnthropicMessage(completion: ReceivedChatCompletion): AnthropicMessage {
-  const choice = completion.choices?.[0];
+  // Only choice 0 is the answer: the others (`n` > 1) are never mixed into it.
+  const choice = completion.choices?.find((candidate) => candidate.index === 0) ?? completion.choices?.[0];
   const message = choice?.message;
   const content: AnthropicContentBlock[] = [];
 

@@ -2,30 +2,44 @@ import type { ChatStreamEvent } from '../../chat/stream-codec';
 import type { StreamTranslator } from '../../stream-translator';
 import { isRecord } from '../block-text';
 import type { MessagesStreamEvent } from '../stream-codec';
-import { stopReasonForTurn } from './stop-reason';
 import { generatedMessageId, generatedToolUseId, toAnthropicMessageId } from './ids';
+import { stopReasonForTurn } from './stop-reason';
 
-interface ToolBlock {
-  index: number;
-  id: string;
+/** A tool call as its fragments arrive; its block starts once its `id` and `name` are known. */
+interface ToolCall {
+  /** The upstream's `index`, for ordering. */
+  order: number;
+  id: string | undefined;
+  name: string;
+  /** Argument text not yet sent. */
+  heldArguments: string;
+  /** Its Messages block index, once started. */
+  block: number | undefined;
 }
 
 /**
  * Creates a translator from an OpenAI-compatible chat completion stream (`chat.completion.chunk`
  * events ending with `[DONE]`) to an Anthropic Messages stream, one upstream event at a time.
  *
- * Emits `message_start` on the first chunk; then per text run or tool call a `content_block_start`,
- * its `content_block_delta`s (`text_delta` / `input_json_delta`) and a `content_block_stop`, with
- * block indexes counting from 0 across text and tool blocks; and on `[DONE]` the `message_delta`
- * (stop reason and the latest usage) and `message_stop`. Reasoning deltas are dropped. An `error`
- * field in a chunk (OpenRouter) or an unreadable event becomes an `error` event of type
- * `api_error`.
+ * Emits `message_start` on the first chunk; then the content blocks one after the other, each
+ * started, given all its deltas and stopped before the next starts (Claude Code finalizes a tool's
+ * input at its stop); and on `[DONE]` the `message_delta` (stop reason and the latest usage) and
+ * `message_stop`. Text (and `refusal` text) streams as it comes. A tool call's block starts once
+ * its `id` and `name` are known, with the argument pieces that came before; pieces of other calls
+ * (parallel calls interleaved by `index`, or announced in one chunk) and text that arrive while a
+ * tool block is open are held, and follow in index order when the stream ends, each block whole.
+ * A call that never got its `name` cannot be run: the stream ends with an error event. Only choice
+ * 0 is read. An `error` beside the choices (OpenRouter) or an unreadable event becomes an `error`
+ * event of type `api_error`.
  */
 export function createChatToMessagesStream(options: { model: string }): StreamTranslator<ChatStreamEvent, MessagesStreamEvent> {
   let started = false;
-  let nextIndex = 0;
-  let open: { index: number; kind: 'text' | 'tool' } | undefined;
-  const toolBlocks = new Map<number, ToolBlock>();
+  let nextBlock = 0;
+  let open: { kind: 'text' | 'tool'; block: number; call?: ToolCall } | undefined;
+  /** By upstream index; a new `id` at a known index replaces the call there (some servers send every call at index 0). */
+  const callsByIndex = new Map<number, ToolCall>();
+  const calls: ToolCall[] = [];
+  let heldText = '';
   let finishReason: string | null = null;
   let inputTokens = 0;
   let outputTokens = 0;
@@ -50,51 +64,74 @@ export function createChatToMessagesStream(options: { model: string }): StreamTr
 
   function closeOpen(out: MessagesStreamEvent[]): void {
     if (!open) return;
-    out.push({ type: 'content_block_stop', index: open.index });
+    out.push({ type: 'content_block_stop', index: open.block });
     open = undefined;
   }
 
-  function text(out: MessagesStreamEvent[], chunkText: string): void {
-    if (open?.kind !== 'text') {
-      closeOpen(out);
-      open = { index: nextIndex++, kind: 'text' };
-      out.push({ type: 'content_block_start', index: open.index, content_block: { type: 'text', text: '' } });
+  function text(out: MessagesStreamEvent[], piece: string): void {
+    if (open?.kind === 'tool') {
+      heldText += piece;
+      return;
     }
-    out.push({ type: 'content_block_delta', index: open.index, delta: { type: 'text_delta', text: chunkText } });
+    if (!open) {
+      open = { kind: 'text', block: nextBlock++ };
+      out.push({ type: 'content_block_start', index: open.block, content_block: { type: 'text', text: '' } });
+    }
+    out.push({ type: 'content_block_delta', index: open.block, delta: { type: 'text_delta', text: piece } });
+  }
+
+  function startTool(out: MessagesStreamEvent[], call: ToolCall): void {
+    closeOpen(out);
+    call.block = nextBlock++;
+    call.id ??= generatedToolUseId();
+    open = { kind: 'tool', block: call.block, call };
+    out.push({ type: 'content_block_start', index: call.block, content_block: { type: 'tool_use', id: call.id, name: call.name, input: {} } });
+    sendArguments(out, call);
+  }
+
+  function sendArguments(out: MessagesStreamEvent[], call: ToolCall): void {
+    if (call.heldArguments === '' || call.block === undefined) return;
+    out.push({ type: 'content_block_delta', index: call.block, delta: { type: 'input_json_delta', partial_json: call.heldArguments } });
+    call.heldArguments = '';
   }
 
   function toolFragment(out: MessagesStreamEvent[], fragment: Record<string, unknown>, position: number): void {
-    const key = typeof fragment.index === 'number' ? fragment.index : position;
+    const order = typeof fragment.index === 'number' ? fragment.index : position;
     const fn = isRecord(fragment.function) ? fragment.function : {};
     const id = typeof fragment.id === 'string' && fragment.id !== '' ? fragment.id : undefined;
-    let block = toolBlocks.get(key);
-    // A new id under a known index is a new call: some upstreams send every call at index 0.
-    if (!block || (id !== undefined && id !== block.id)) {
-      closeOpen(out);
-      block = { index: nextIndex++, id: id ?? generatedToolUseId() };
-      toolBlocks.set(key, block);
-      open = { index: block.index, kind: 'tool' };
-      out.push({
-        type: 'content_block_start',
-        index: block.index,
-        content_block: { type: 'tool_use', id: block.id, name: typeof fn.name === 'string' ? fn.name : '', input: {} },
-      });
+    let call = callsByIndex.get(order);
+    if (!call || (id !== undefined && call.id !== undefined && id !== call.id)) {
+      call = { order, id: undefined, name: '', heldArguments: '', block: undefined };
+      callsByIndex.set(order, call);
+      calls.push(call);
     }
-    if (typeof fn.arguments === 'string' && fn.arguments !== '') {
-      // A fragment for a call whose block was already closed (interleaved parallel calls, not seen
-      // from OpenAI) still goes to that call's own index: clients accumulate deltas by index.
-      out.push({ type: 'content_block_delta', index: block.index, delta: { type: 'input_json_delta', partial_json: fn.arguments } });
-    }
+    call.id ??= id;
+    if (typeof fn.name === 'string' && call.block === undefined) call.name += fn.name;
+    if (typeof fn.arguments === 'string') call.heldArguments += fn.arguments;
+    if (open?.call === call) sendArguments(out, call);
+    else if (call.block === undefined && call.id !== undefined && call.name !== '' && open?.kind !== 'tool') startTool(out, call);
   }
 
   function finish(): MessagesStreamEvent[] {
     const out: MessagesStreamEvent[] = [];
     start(out, undefined);
+    const waiting = calls.filter((call) => call.block === undefined).sort((a, b) => a.order - b.order);
+    const unnamed = waiting.find((call) => call.name === '');
+    if (unnamed) {
+      return [...out, failure(`The provider sent a tool call without a name (id ${unnamed.id ?? 'none'}); it cannot be run`)];
+    }
+    for (const call of waiting) startTool(out, call);
+    if (heldText !== '') {
+      closeOpen(out);
+      const held = heldText;
+      heldText = '';
+      text(out, held);
+    }
     closeOpen(out);
     out.push(
       {
         type: 'message_delta',
-        delta: { stop_reason: stopReasonForTurn(finishReason, toolBlocks.size > 0), stop_sequence: null },
+        delta: { stop_reason: stopReasonForTurn(finishReason, calls.length > 0), stop_sequence: null },
         usage: { input_tokens: inputTokens, output_tokens: outputTokens },
       },
       { type: 'message_stop' },
@@ -112,10 +149,12 @@ export function createChatToMessagesStream(options: { model: string }): StreamTr
       if (typeof completion === 'number') outputTokens = completion;
     }
     const choices = Array.isArray(data.choices) ? data.choices.filter(isRecord) : [];
-    const choice = choices.find((c) => c.index === 0) ?? choices[0];
+    // Only choice 0 is the answer; a chunk of another choice (`n` > 1) is never mixed into it.
+    const choice = choices.find((c) => c.index === 0) ?? (choices.length === 1 && choices[0]?.index === undefined ? choices[0] : undefined);
     if (!choice) return out;
     const delta = isRecord(choice.delta) ? choice.delta : {};
     if (typeof delta.content === 'string' && delta.content !== '') text(out, delta.content);
+    if (typeof delta.refusal === 'string' && delta.refusal !== '') text(out, delta.refusal);
     if (Array.isArray(delta.tool_calls)) {
       delta.tool_calls.forEach((fragment: unknown, position) => {
         if (isRecord(fragment)) toolFragment(out, fragment, position);
@@ -134,7 +173,7 @@ export function createChatToMessagesStream(options: { model: string }): StreamTr
         case 'error':
           return [failure(event.error.message)];
         case 'chunk':
-          return chunk(event.chunk);
+          return chunk(event.chunk as Record<string, unknown>);
       }
     },
   };

@@ -27,6 +27,8 @@ export function createAnthropicToOpenAIStream(options: AnthropicToOpenAIStreamOp
   let usage: Partial<AnthropicUsage> = {};
   // Anthropic block index -> OpenAI tool call index.
   const toolIndexes = new Map<number, number>();
+  // Tool blocks (by Anthropic index) that have had arguments: one that had none closes with "{}".
+  const toolsWithArguments = new Set<number>();
 
   const chunk = (delta: ChunkDelta, finishReason: OpenAIFinishReason | null = null): ChatStreamEvent[] => [
     {
@@ -71,6 +73,7 @@ export function createAnthropicToOpenAIStream(options: AnthropicToOpenAIStreamOp
         if (delta?.type === 'input_json_delta' && typeof delta.partial_json === 'string' && delta.partial_json !== '') {
           const index = toolIndexes.get(event.index);
           if (index === undefined) return [];
+          toolsWithArguments.add(event.index);
           return chunk({ tool_calls: [{ index, function: { arguments: delta.partial_json } }] });
         }
         return [];
@@ -90,8 +93,14 @@ export function createAnthropicToOpenAIStream(options: AnthropicToOpenAIStreamOp
             },
           },
         ];
+      case 'content_block_stop': {
+        // Clients JSON.parse a call's arguments: a tool called without input gets "{}", as the non-streamed answer.
+        const index = toolIndexes.get(event.index);
+        if (index === undefined || toolsWithArguments.has(event.index)) return [];
+        return chunk({ tool_calls: [{ index, function: { arguments: '{}' } }] });
+      }
       default:
-        // ping, content_block_stop, and event types Anthropic may add later.
+        // ping, and event types Anthropic may add later.
         return [];
     }
   };

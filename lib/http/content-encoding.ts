@@ -1,0 +1,47 @@
+import type { Readable, Transform } from 'node:stream';
+import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
+
+const DECODERS: Readonly<Record<string, () => Transform>> = {
+  gzip: createGunzip,
+  'x-gzip': createGunzip,
+  // RFC 9110's "deflate" is the zlib format.
+  deflate: createInflate,
+  br: createBrotliDecompress,
+};
+
+/** The codings of a `Content-Encoding` header, in the order they were applied; `identity` left out. */
+export function contentCodings(header: string | undefined): string[] {
+  if (!header) return [];
+  return header
+    .split(',')
+    .map((coding) => coding.trim().toLowerCase())
+    .filter((coding) => coding !== '' && coding !== 'identity');
+}
+
+/** True when the router can decode every coding of `header`. */
+export function canDecode(header: string | undefined): boolean {
+  return contentCodings(header).every((coding) => coding in DECODERS);
+}
+
+/**
+ * `body` decoded from the codings of `header` (gzip, deflate, br), or `body` itself when there are
+ * none. An error of any stage reaches the returned stream. Call {@link canDecode} first.
+ */
+export function decodeBody(body: Readable, header: string | undefined): Readable {
+  let stream = body;
+  for (const coding of contentCodings(header).reverse()) {
+    const decoder = DECODERS[coding]!();
+    const source = stream;
+    source.on('error', (error) => decoder.destroy(error));
+    // pipe() passes neither errors nor an early close on: without this the decoder would wait forever.
+    source.on('close', () => {
+      if (!source.readableEnded) decoder.destroy(new Error('the connection closed before the body was complete'));
+    });
+    // A reader that gives up on the decoded body gives up on the connection too.
+    decoder.on('close', () => {
+      if (!source.readableEnded) source.destroy();
+    });
+    stream = source.pipe(decoder);
+  }
+  return stream;
+}
