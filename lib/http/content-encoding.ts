@@ -30,7 +30,9 @@ export function canDecode(header: string | undefined): boolean {
 export function decodeBody(body: Readable, header: string | undefined): Readable {
   let stream = body;
   for (const coding of contentCodings(header).reverse()) {
-    const decoder = DECODERS[coding]!();
+    const create = DECODERS[coding];
+    if (!create) throw new Error(`express-provider-router: no decoder for ${coding}; check canDecode() first`);
+    const decoder = create();
     const source = stream;
     source.on('error', (error) => decoder.destroy(error));
     // pipe() passes neither errors nor an early close on: without this the decoder would wait forever.

@@ -27,7 +27,7 @@ export async function readJsonBody(req: BodyCarrier, maxBytes: number): Promise<
   if (!canDecode(encoding)) {
     throw new ProviderRouterError(
       'invalid_request',
-      `Content-Encoding ${encoding!.slice(0, 100)} is not supported; send gzip, deflate, br or none`,
+      `Content-Encoding ${String(encoding).slice(0, 100)} is not supported; send gzip, deflate, br or none`,
       415,
     );
   }

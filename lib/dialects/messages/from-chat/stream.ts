@@ -173,7 +173,7 @@ export function createChatToMessagesStream(options: { model: string }): StreamTr
         case 'error':
           return [failure(event.error.message)];
         case 'chunk':
-          return chunk(event.chunk as Record<string, unknown>);
+          return chunk(event.chunk);
       }
     },
   };
