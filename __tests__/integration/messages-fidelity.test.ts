@@ -1,0 +1,386 @@
+/**
+ * Nothing lost in translation, Messages clients on chat completions providers (DESIGN section 9):
+ * what the client sent reaches the provider or is refused with a 400 naming it, and what the
+ * provider answered reaches the client, read with the official Anthropic SDK.
+ */
+import Anthropic from '@anthropic-ai/sdk';
+import type { ServerResponse } from 'node:http';
+import type { RequestEndEvent } from '../../lib';
+import { sendFrames, sendJson, startFakeUpstreams, type FakeUpstream } from '../support/fake-upstream';
+import { envFor, startHost, type Host } from '../support/host';
+
+let openai: FakeUpstream, openrouter: FakeUpstream, local: FakeUpstream;
+let host: Host;
+let ends: RequestEndEvent[];
+
+beforeAll(async () => {
+  [openai, openrouter, local] = await startFakeUpstreams('openai', 'openrouter', 'local');
+  host = await startHost({ env: { ...envFor({ openai, openrouter, local }), OPENAI_COMPATIBLE_PROVIDERS: 'groq', GROQ_BASE_URL: local.baseUrl } });
+  host.router.telemetry.on('request.end', (event) => ends.push(event));
+});
+beforeEach(() => (ends = []));
+afterEach(() => [openai, openrouter, local].forEach((fake) => fake.reset()));
+afterAll(async () => {
+  await host.close();
+  await Promise.all([openai, openrouter, local].map((fake) => fake.close()));
+});
+
+const client = (): Anthropic => new Anthropic({ apiKey: 'host-token', baseURL: host.url, maxRetries: 0 });
+const PDF = Buffer.from('%PDF-1.4 a tiny document').toString('base64');
+
+function lastBody(fake: FakeUpstream): Record<string, unknown> & { messages: Array<Record<string, unknown>> } {
+  const body = fake.requests.at(-1)?.body;
+  if (!body) throw new Error(`${fake.kind} received no request`);
+  return body as Record<string, unknown> & { messages: Array<Record<string, unknown>> };
+}
+
+function chunk(delta: Record<string, unknown>, finish: string | null = null, extra: Record<string, unknown> = {}): string {
+  return `data: ${JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta, finish_reason: finish }], ...extra })}\n\n`;
+}
+
+function streamOf(frames: string[]): (request: unknown, res: ServerResponse) => void {
+  return (_request, res) => sendFrames(res, [...frames, 'data: [DONE]\n\n']);
+}
+
+/** The router's raw Messages SSE for a streamed request, for checks on block order. */
+async function rawMessagesStream(model: string): Promise<Array<{ event: string; data: Record<string, unknown> }>> {
+  const response = await fetch(`${host.url}/v1/messages`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ model, max_tokens: 100, stream: true, messages: [{ role: 'user', content: 'go' }] }),
+  });
+  const text = await response.text();
+  return text
+    .split('\n\n')
+    .filter((frame) => frame.trim() !== '')
+    .map((frame) => {
+      const [eventLine, dataLine] = frame.split('\n');
+      return {
+        event: (eventLine ?? '').slice('event: '.length),
+        data: JSON.parse((dataLine ?? '').slice('data: '.length)) as Record<string, unknown>,
+      };
+    });
+}
+
+/** Fails when any delta follows its block's stop, or a block starts before the previous one stopped. */
+function expectSequentialBlocks(frames: Array<{ event: string; data: Record<string, unknown> }>): void {
+  let open: number | undefined;
+  const stopped = new Set<number>();
+  for (const { event, data } of frames) {
+    const index = data.index as number;
+    if (event === 'content_block_start') {
+      expect(open).toBeUndefined();
+      open = index;
+    } else if (event === 'content_block_delta') {
+      expect(stopped.has(index)).toBe(false);
+      expect(index).toBe(open);
+    } else if (event === 'content_block_stop') {
+      expect(index).toBe(open);
+      stopped.add(index);
+      open = undefined;
+    }
+  }
+  expect(open).toBeUndefined();
+}
+
+describe('documents reach the provider', () => {
+  test('a turn holding only a base64 PDF reaches OpenAI as a file part, not as no message', async () => {
+    await client().messages.create({
+      model: 'openai/gpt-4o',
+      max_tokens: 100,
+      messages: [
+        { role: 'user', content: [{ type: 'document', title: 'report.pdf', source: { type: 'base64', media_type: 'application/pdf', data: PDF } }] },
+      ],
+    });
+    expect(lastBody(openai).messages).toEqual([
+      { role: 'user', content: [{ type: 'file', file: { filename: 'report.pdf', file_data: `data:application/pdf;base64,${PDF}` } }] },
+    ]);
+  });
+
+  test('a text document becomes text with its title first, and an untitled PDF is document.pdf', async () => {
+    await client().messages.create({
+      model: 'openai/gpt-4o',
+      max_tokens: 100,
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'document', title: 'Notes', source: { type: 'text', media_type: 'text/plain', data: 'Buy milk.' } },
+            { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: PDF } },
+            { type: 'text', text: 'Summarize.' },
+          ],
+        },
+      ],
+    });
+    expect(lastBody(openai).messages[0]?.content).toEqual([
+      { type: 'text', text: 'Notes\nBuy milk.' },
+      { type: 'file', file: { filename: 'document.pdf', file_data: `data:application/pdf;base64,${PDF}` } },
+      { type: 'text', text: 'Summarize.' },
+    ]);
+  });
+
+  test('a URL document goes to OpenRouter, which fetches it, and is refused for OpenAI with a 400 naming it', async () => {
+    const params = {
+      max_tokens: 100,
+      messages: [
+        { role: 'user' as const, content: [{ type: 'document' as const, source: { type: 'url' as const, url: 'https://example.com/a.pdf' } }] },
+      ],
+    };
+    await client().messages.create({ ...params, model: 'openrouter/anthropic/claude-3.5-sonnet' });
+    expect(lastBody(openrouter).messages[0]?.content).toEqual([
+      { type: 'file', file: { filename: 'document.pdf', file_data: 'https://example.com/a.pdf' } },
+    ]);
+
+    const error = (await client()
+      .messages.create({ ...params, model: 'openai/gpt-4o' })
+      .catch((caught: unknown) => caught)) as InstanceType<typeof Anthropic.APIError>;
+    expect(error.status).toBe(400);
+    expect(error.error).toMatchObject({
+      type: 'error',
+      error: { type: 'invalid_request_error', message: expect.stringMatching(/messages\[0\]\.content\[0\].*document.*url/) },
+    });
+    expect(openai.requests).toHaveLength(0);
+  });
+
+  test('images and documents in a tool_result open the user message after the tool message; is_error marks the text', async () => {
+    await client().messages.create({
+      model: 'openai/gpt-4o',
+      max_tokens: 100,
+      messages: [
+        { role: 'user', content: 'Look at the file.' },
+        { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_1', name: 'Read', input: { path: 'a.pdf' } }] },
+        {
+          role: 'user',
+          content: [
+            {
+              type: 'tool_result',
+              tool_use_id: 'toolu_1',
+              is_error: true,
+              content: [
+                { type: 'text', text: 'partly unreadable' },
+                { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: PDF } },
+                { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'iVBORw0KGgo=' } },
+              ],
+            },
+            { type: 'text', text: 'What does it say?' },
+          ],
+        },
+      ],
+    });
+    const messages = lastBody(openai).messages;
+    expect(messages.slice(2)).toEqual([
+      { role: 'tool', tool_call_id: 'toolu_1', content: 'Error: partly unreadable' },
+      {
+        role: 'user',
+        content: [
+          { type: 'file', file: { filename: 'document.pdf', file_data: `data:application/pdf;base64,${PDF}` } },
+          { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' } },
+          { type: 'text', text: 'What does it say?' },
+        ],
+      },
+    ]);
+  });
+
+  test('a block with no chat equivalent is a 400 naming its type, and nothing is sent', async () => {
+    const response = await fetch(`${host.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        model: 'openai/gpt-4o',
+        max_tokens: 100,
+        messages: [{ role: 'user', content: [{ type: 'search_result', source: 'x', title: 't', content: [] }] }],
+      }),
+    });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({
+      type: 'error',
+      error: { type: 'invalid_request_error', message: expect.stringContaining('search_result') },
+    });
+    expect(openai.requests).toHaveLength(0);
+  });
+});
+
+describe('request fields each provider takes', () => {
+  test('top_k reaches llama-server and OpenRouter, not OpenAI; OpenAI gets max_completion_tokens', async () => {
+    const params = { max_tokens: 100, top_k: 40, messages: [{ role: 'user' as const, content: 'hi' }] };
+    await client().messages.create({ ...params, model: 'groq/llama' });
+    expect(lastBody(local)).toMatchObject({ top_k: 40, max_tokens: 100 });
+    await client().messages.create({ ...params, model: 'openrouter/meta/llama' });
+    expect(lastBody(openrouter)).toMatchObject({ top_k: 40, max_tokens: 100 });
+    await client().messages.create({ ...params, model: 'openai/gpt-5' });
+    expect(lastBody(openai)).not.toHaveProperty('top_k');
+    expect(lastBody(openai)).not.toHaveProperty('max_tokens');
+    expect(lastBody(openai).max_completion_tokens).toBe(100);
+  });
+
+  test('requestStreamUsage: false sends no stream_options on /messages', async () => {
+    const quiet = await startHost({ env: envFor({ openai }), requestStreamUsage: false });
+    try {
+      await new Anthropic({ apiKey: 'x', baseURL: quiet.url, maxRetries: 0 }).messages
+        .stream({ model: 'openai/gpt-4o', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] })
+        .finalMessage();
+      expect(lastBody(openai).stream).toBe(true);
+      expect(lastBody(openai)).not.toHaveProperty('stream_options');
+    } finally {
+      await quiet.close();
+    }
+  });
+});
+
+describe('streamed answers as Claude Code reads them', () => {
+  const callA = (extra: Record<string, unknown>) => ({ index: 0, ...extra });
+  const callB = (extra: Record<string, unknown>) => ({ index: 1, ...extra });
+
+  test('parallel calls interleaved by index arrive as whole, sequential blocks with their full inputs', async () => {
+    openai.handler = streamOf([
+      chunk({ role: 'assistant', content: '' }),
+      chunk({ tool_calls: [callA({ id: 'call_a', type: 'function', function: { name: 'Read', arguments: '' } })] }),
+      chunk({ tool_calls: [callB({ id: 'call_b', type: 'function', function: { name: 'Bash', arguments: '{"comm' } })] }),
+      chunk({ tool_calls: [callA({ function: { arguments: '{"path":' } })] }),
+      chunk({ tool_calls: [callB({ function: { arguments: 'and":"ls"}' } })] }),
+      chunk({ tool_calls: [callA({ function: { arguments: '"/a"}' } })] }),
+      chunk({}, 'tool_calls'),
+    ]);
+    const message = await client()
+      .messages.stream({ model: 'openai/gpt-4o', max_tokens: 100, messages: [{ role: 'user', content: 'go' }] })
+      .finalMessage();
+    expect(message.content).toEqual([
+      { type: 'tool_use', id: 'call_a', name: 'Read', input: { path: '/a' } },
+      { type: 'tool_use', id: 'call_b', name: 'Bash', input: { command: 'ls' } },
+    ]);
+    expect(message.stop_reason).toBe('tool_use');
+    expectSequentialBlocks(await rawMessagesStream('openai/gpt-4o'));
+  });
+
+  test('two calls announced in one chunk, their arguments after, each keep their input', async () => {
+    openai.handler = streamOf([
+      chunk({
+        tool_calls: [
+          callA({ id: 'call_a', type: 'function', function: { name: 'Read', arguments: '' } }),
+          callB({ id: 'call_b', type: 'function', function: { name: 'Read', arguments: '' } }),
+        ],
+      }),
+      chunk({ tool_calls: [callA({ function: { arguments: '{"path":"/a"}' } })] }),
+      chunk({ tool_calls: [callB({ function: { arguments: '{"path":"/b"}' } })] }),
+      chunk({}, 'tool_calls'),
+    ]);
+    const message = await client()
+      .messages.stream({ model: 'openai/gpt-4o', max_tokens: 100, messages: [{ role: 'user', content: 'go' }] })
+      .finalMessage();
+    expect(message.content.map((block) => (block.type === 'tool_use' ? block.input : block))).toEqual([{ path: '/a' }, { path: '/b' }]);
+    expectSequentialBlocks(await rawMessagesStream('openai/gpt-4o'));
+  });
+
+  test('a call whose id and name come after its first argument piece is one tool_use block', async () => {
+    openai.handler = streamOf([
+      chunk({ tool_calls: [callA({ function: { arguments: '{"path"' } })] }),
+      chunk({ tool_calls: [callA({ id: 'call_late', type: 'function', function: { arguments: ':"/a"}' } })] }),
+      chunk({ tool_calls: [callA({ function: { name: 'Read' } })] }),
+      chunk({}, 'tool_calls'),
+    ]);
+    const message = await client()
+      .messages.stream({ model: 'openai/gpt-4o', max_tokens: 100, messages: [{ role: 'user', content: 'go' }] })
+      .finalMessage();
+    expect(message.content).toEqual([{ type: 'tool_use', id: 'call_late', name: 'Read', input: { path: '/a' } }]);
+  });
+
+  test('a call that never gets a name fails the stream, and telemetry says error', async () => {
+    openai.handler = streamOf([chunk({ tool_calls: [callA({ id: 'call_x', function: { arguments: '{}' } })] }), chunk({}, 'tool_calls')]);
+    const failure = await client()
+      .messages.stream({ model: 'openai/gpt-4o', max_tokens: 100, messages: [{ role: 'user', content: 'go' }] })
+      .finalMessage()
+      .catch((caught: unknown) => caught);
+    expect(String(failure)).toMatch(/without a name/);
+    expect(ends.at(-1)).toMatchObject({ outcome: 'error' });
+  });
+
+  test('text that arrives while a tool block is open follows it in its own block', async () => {
+    openai.handler = streamOf([
+      chunk({ tool_calls: [callA({ id: 'call_a', type: 'function', function: { name: 'Read', arguments: '{"path"' } })] }),
+      chunk({ content: 'Reading it now.' }),
+      chunk({ tool_calls: [callA({ function: { arguments: ':"/a"}' } })] }),
+      chunk({}, 'tool_calls'),
+    ]);
+    const message = await client()
+      .messages.stream({ model: 'openai/gpt-4o', max_tokens: 100, messages: [{ role: 'user', content: 'go' }] })
+      .finalMessage();
+    expect(message.content).toEqual([
+      { type: 'tool_use', id: 'call_a', name: 'Read', input: { path: '/a' } },
+      { type: 'text', text: 'Reading it now.' },
+    ]);
+    expectSequentialBlocks(await rawMessagesStream('openai/gpt-4o'));
+  });
+
+  test('a streamed refusal reaches the client as text with stop_reason refusal', async () => {
+    openai.handler = streamOf([
+      chunk({ role: 'assistant', refusal: "I can't help " }),
+      chunk({ refusal: 'with that.' }),
+      chunk({}, 'content_filter'),
+    ]);
+    const message = await client()
+      .messages.stream({ model: 'openai/gpt-4o', max_tokens: 100, messages: [{ role: 'user', content: 'go' }] })
+      .finalMessage();
+    expect(message.content).toEqual([{ type: 'text', text: "I can't help with that." }]);
+    expect(message.stop_reason).toBe('refusal');
+  });
+
+  test('with n: 2 only choice 0 is translated, streamed and not', async () => {
+    const both = (delta0: string, delta1: string) =>
+      `data: ${JSON.stringify({
+        id: 'c',
+        object: 'chat.completion.chunk',
+        created: 1,
+        model: 'm',
+        choices: [
+          { index: 1, delta: { content: delta1 }, finish_reason: null },
+          { index: 0, delta: { content: delta0 }, finish_reason: null },
+        ],
+      })}\n\n`;
+    openai.handler = streamOf([both('first', 'SECOND'), chunk({ content: ' answer' }), chunk({}, 'stop')]);
+    const streamed = await client()
+      .messages.stream({ model: 'openai/gpt-4o', max_tokens: 100, messages: [{ role: 'user', content: 'go' }] })
+      .finalMessage();
+    expect(streamed.content).toEqual([{ type: 'text', text: 'first answer' }]);
+
+    openai.handler = (_request, res) =>
+      sendJson(res, 200, {
+        id: 'c',
+        object: 'chat.completion',
+        created: 1,
+        model: 'm',
+        choices: [
+          { index: 1, message: { role: 'assistant', content: 'SECOND' }, finish_reason: 'stop' },
+          { index: 0, message: { role: 'assistant', content: 'first' }, finish_reason: 'stop' },
+        ],
+        usage: { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 },
+      });
+    const whole = await client().messages.create({ model: 'openai/gpt-4o', max_tokens: 100, messages: [{ role: 'user', content: 'go' }] });
+    expect(whole.content).toEqual([{ type: 'text', text: 'first' }]);
+  });
+});
+
+describe("a provider's error sent with a 200", () => {
+  const failedGeneration = { error: { code: 502, message: 'Provider returned error: upstream overloaded' } };
+
+  test('reaches a Messages client as that error, not an empty message, and telemetry says error', async () => {
+    openrouter.handler = (_request, res) => sendJson(res, 200, failedGeneration);
+    const error = (await client()
+      .messages.create({ model: 'openrouter/meta/llama', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] })
+      .catch((caught: unknown) => caught)) as InstanceType<typeof Anthropic.APIError>;
+    expect(error.status).toBe(502);
+    expect(error.error).toMatchObject({ type: 'error', error: { type: 'api_error', message: 'Provider returned error: upstream overloaded' } });
+    expect(ends.at(-1)).toMatchObject({ provider: 'openrouter', status: 502, outcome: 'error' });
+  });
+
+  test('reaches a chat client with its own 4xx status, and telemetry says error', async () => {
+    openrouter.handler = (_request, res) => sendJson(res, 200, { error: { code: '429', message: 'Rate limited upstream' } });
+    const response = await fetch(`${host.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'openrouter/meta/llama', messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    expect(response.status).toBe(429);
+    expect(await response.json()).toMatchObject({ error: { message: 'Rate limited upstream' } });
+    expect(ends.at(-1)).toMatchObject({ status: 429, outcome: 'error' });
+  });
+});
