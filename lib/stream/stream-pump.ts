@@ -60,8 +60,16 @@ export function pumpStream<U>(input: StreamPumpInput<U>): void {
   let finished = false;
   let sawOutput = false;
   let idleTimer: NodeJS.Timeout | undefined;
+  /** The client holds the stream back: the upstream is paused, and its silence does not count. */
+  let heldBack = false;
 
   const armIdleTimer = (): void => {
+    // refresh() restarts the running timer: cheaper than a new one for every chunk.
+    if (idleTimer && !heldBack) {
+      idleTimer.refresh();
+      return;
+    }
+    heldBack = false;
     clearTimeout(idleTimer);
     idleTimer = setTimeout(() => {
       fail({
@@ -71,14 +79,16 @@ export function pumpStream<U>(input: StreamPumpInput<U>): void {
     }, input.idleTimeoutMs);
   };
 
-  const finish = (ending: StreamEnding, frame?: string): void => {
+  /** Ends the stream with `tail`, the last frames the client gets, in the same write as the end. */
+  const finish = (ending: StreamEnding, tail = ''): void => {
     if (finished) return;
     finished = true;
     clearTimeout(idleTimer);
     upstream.off('data', onData);
+    noteFirstOutput();
     if (!res.destroyed) {
-      if (frame && !res.writableEnded) res.write(frame);
-      res.end();
+      if (tail !== '' && !res.writableEnded) res.end(redactor.containsSecret(tail) ? redactor.redact(tail) : tail);
+      else res.end();
     }
     // After a clean terminator the rest of the body is drained so the socket can be reused.
     if (ending.outcome === 'ok') upstream.resume();
@@ -86,24 +96,29 @@ export function pumpStream<U>(input: StreamPumpInput<U>): void {
     input.onEnd(ending);
   };
 
-  /** Ends the stream with the router's own error frame in the client's dialect. */
-  const fail = (error: StreamError): void => {
+  /** Ends the stream after `before` with the router's own error frame in the client's dialect. */
+  const fail = (error: StreamError, before = ''): void => {
     const safe = redactor.redactValue(error);
     const clientCodec = translation?.client ?? upstreamCodec;
-    finish({ outcome: 'error', error: safe }, clientCodec.encode(clientCodec.errorEvent(safe)));
+    finish({ outcome: 'error', error: safe }, before + clientCodec.encode(clientCodec.errorEvent(safe)));
   };
 
-  const write = (text: string): void => {
+  const noteFirstOutput = (): void => {
     if (!sawOutput && observer.summary.sawOutput) {
       sawOutput = true;
       input.onFirstOutput();
     }
+  };
+
+  const write = (text: string): void => {
+    noteFirstOutput();
     if (text === '' || res.writableEnded || res.destroyed) return;
     const safe = redactor.containsSecret(text) ? redactor.redact(text) : text;
     if (!res.write(safe)) {
       // The client is slow: the upstream waits, and its silence is not held against it.
       upstream.pause();
       clearTimeout(idleTimer);
+      heldBack = true;
       res.once('drain', () => {
         if (finished) return;
         armIdleTimer();
@@ -118,8 +133,7 @@ export function pumpStream<U>(input: StreamPumpInput<U>): void {
     for (const frame of framer.push(text, final)) {
       parser.feed(frame);
       if (parserError !== undefined) {
-        write(out);
-        fail({ message: `The upstream sent an event larger than ${MAX_EVENT_BYTES} bytes`, type: 'upstream_error' });
+        fail({ message: `The upstream sent an event larger than ${MAX_EVENT_BYTES} bytes`, type: 'upstream_error' }, out);
         return;
       }
       const events = parsed;
@@ -132,8 +146,7 @@ export function pumpStream<U>(input: StreamPumpInput<U>): void {
         if (translation) {
           out += translation.push(event);
           if (translation.error || translation.done) {
-            write(out);
-            finish(translation.error ? { outcome: 'error', error: redactor.redactValue(translation.error) } : { outcome: 'ok' });
+            finish(translation.error ? { outcome: 'error', error: redactor.redactValue(translation.error) } : { outcome: 'ok' }, out);
             return;
           }
           continue;
@@ -141,15 +154,13 @@ export function pumpStream<U>(input: StreamPumpInput<U>): void {
         if (!input.hide?.(event)) out += frame;
         const error = upstreamCodec.errorOf(event);
         if (error) {
-          write(out);
           // A dialect whose clients cannot read the upstream's own error frame gets the router's after it.
-          if (upstreamCodec.upstreamErrorIsFinal) finish({ outcome: 'error', error: redactor.redactValue(error) });
-          else fail(error);
+          if (upstreamCodec.upstreamErrorIsFinal) finish({ outcome: 'error', error: redactor.redactValue(error) }, out);
+          else fail(error, out);
           return;
         }
         if (upstreamCodec.isEnd(event)) {
-          write(out);
-          finish({ outcome: 'ok' });
+          finish({ outcome: 'ok' }, out);
           return;
         }
       }
