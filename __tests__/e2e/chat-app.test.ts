@@ -10,7 +10,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
-import { startExampleServer, unusedPort, type ExampleServer } from './example-server';
+import { unusedPort } from '../support/ports';
+import { startExampleServer, type ExampleServer } from './example-server';
 import { startSlowUpstream, type SlowUpstream } from './slow-upstream';
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
@@ -105,21 +106,21 @@ describe('example chat app with OpenAI, OpenRouter and llama-server upstreams', 
   beforeAll(async () => {
     const reply = (who: string) => (model: string) => (model.includes('long') ? LONG_REPLY : SHORT_REPLY(who));
     openai = await startSlowUpstream({
-      prefix: '/v1',
+      kind: 'openai',
       models: ['gpt-e2e-mini', 'gpt-e2e-large'],
       ownedBy: 'openai',
       reply: reply('OpenAI'),
       wordDelayMs: WORD_DELAY_MS,
     });
     openrouter = await startSlowUpstream({
-      prefix: '/api/v1',
+      kind: 'openrouter',
       models: ['e2e/router-small', 'e2e/router-long'],
       ownedBy: 'e2e',
       reply: reply('OpenRouter'),
       wordDelayMs: WORD_DELAY_MS,
     });
     local = await startSlowUpstream({
-      prefix: '/v1',
+      kind: 'local',
       models: ['local-e2e.gguf'],
       ownedBy: 'llamacpp',
       reply: reply('llama-server'),

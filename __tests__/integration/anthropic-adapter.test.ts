@@ -1,20 +1,15 @@
 import OpenAI from 'openai';
-import { sendFrames, sendJson, startFakeUpstream, type FakeUpstream } from '../support/fake-upstream';
+import { startFakeUpstreams, type FakeUpstream } from '../support/fake-upstream';
 import { fixtureJson, sseFrames } from '../support/fixtures';
-import { envFor, KEYS, startHost, type Host } from '../support/host';
-import {
-  anthropicEvent,
-  CLIENT_TOKEN,
-  clientFor,
-  functionOf,
-  keysOf,
-  onlyRequest,
-  postChat,
-  rejectionOf,
-  sseData,
-  upstreamBody,
-  writeSlowly,
-} from './anthropic-adapter.helpers';
+import { envFor, startHost, type Host } from '../support/host';
+import { CLIENT_TOKEN, KEYS } from '../support/keys';
+import { onlyRequest, upstreamBody } from '../support/recorded-requests';
+import { rejectionOf } from '../support/rejection';
+import { parseSse } from '../support/sse';
+import { firstTextFrameIndex, sendFrames, sendHeldStream, sendJson, writeSlowly } from '../support/upstream-answers';
+import { deferred, within } from '../support/wait';
+import { anthropicEvent } from '../support/wire-frames';
+import { clientFor, functionOf, keysOf, postChat } from './anthropic-adapter.helpers';
 
 type ChatCompletionChunk = OpenAI.Chat.Completions.ChatCompletionChunk;
 
@@ -48,7 +43,7 @@ let versionHost: Host;
 let client: OpenAI;
 
 beforeAll(async () => {
-  [anthropic, openai] = await Promise.all([startFakeUpstream('anthropic'), startFakeUpstream('openai')]);
+  [anthropic, openai] = await startFakeUpstreams('anthropic', 'openai');
   const env = envFor({ anthropic, openai });
   [host, host4, maxTokensHost, versionHost] = await Promise.all([
     startHost({ env }, { expressVersion: 5 }),
@@ -144,7 +139,7 @@ describe('chat completions routed to Anthropic', () => {
     it('ends with a usage chunk (choices: []) just before [DONE] when stream_options.include_usage is set', async () => {
       const response = await postChat(host, { model: MODEL, stream: true, messages: HELLO, stream_options: { include_usage: true } });
       expect(response.status).toBe(200);
-      const data = sseData(await response.text());
+      const data = parseSse(await response.text()).map((frame) => frame.data);
 
       expect(data[data.length - 1]).toBe('[DONE]');
       const usageChunk = JSON.parse(data[data.length - 2]!) as ChatCompletionChunk;
@@ -158,7 +153,7 @@ describe('chat completions routed to Anthropic', () => {
 
     it('sends no usage chunk when include_usage is not asked for', async () => {
       const response = await postChat(host, { model: MODEL, stream: true, messages: HELLO });
-      const data = sseData(await response.text());
+      const data = parseSse(await response.text()).map((frame) => frame.data);
 
       expect(data[data.length - 1]).toBe('[DONE]');
       const chunks = data.slice(0, -1).map((d) => JSON.parse(d) as ChatCompletionChunk);
@@ -185,6 +180,7 @@ describe('chat completions routed to Anthropic', () => {
         (async () => {
           for await (const chunk of stream) content += chunk.choices[0]?.delta.content ?? '';
         })(),
+        OpenAI.APIError,
       );
       expect(content).toBe('Hello');
       expect(error.message).toContain('Overloaded');
@@ -196,7 +192,7 @@ describe('chat completions routed to Anthropic', () => {
       const response = await postChat(host, { model: MODEL, stream: true, messages: HELLO });
       expect(response.status).toBe(200);
       // text() resolves only when the router has ended the response.
-      const data = sseData(await response.text());
+      const data = parseSse(await response.text()).map((frame) => frame.data);
 
       const helloAt = data.findIndex((d) => (JSON.parse(d) as ChatCompletionChunk).choices?.[0]?.delta.content === 'Hello');
       expect(helloAt).toBeGreaterThanOrEqual(0);
@@ -246,19 +242,13 @@ describe('chat completions routed to Anthropic', () => {
 
     it('delivers the first translated chunk before the upstream has sent the rest of its stream', async () => {
       const frames = sseFrames('anthropic-messages-stream-text.sse');
-      const helloFrame = frames.findIndex((f) => f.includes('"text":"Hello"'));
       let restSent = false;
-      let release!: () => void;
-      const released = new Promise<void>((resolve) => (release = resolve));
+      const firstContentSeen = deferred();
       anthropic.handler = (_request, res) => {
-        res.writeHead(200, { 'content-type': 'text/event-stream' });
-        res.write(frames.slice(0, helloFrame + 1).join(''));
-        // Only a buffering router gets here: its client cannot see "Hello" until the rest is sent.
-        const safety = setTimeout(release, 1000);
-        void released.then(() => {
-          clearTimeout(safety);
+        // Only a buffering router gets past the guard: its client cannot see "Hello" until the rest is sent.
+        const release = within(firstContentSeen.promise, 1000, 'the first content').catch(() => undefined);
+        sendHeldStream(res, frames, firstTextFrameIndex(frames), release, () => {
           restSent = true;
-          res.end(frames.slice(helloFrame + 1).join(''));
         });
       };
 
@@ -269,7 +259,7 @@ describe('chat completions routed to Anthropic', () => {
         const piece = chunk.choices[0]?.delta.content ?? '';
         if (piece !== '' && firstContentBeforeRest === undefined) {
           firstContentBeforeRest = !restSent;
-          release();
+          firstContentSeen.resolve();
         }
         content += piece;
       }
@@ -455,7 +445,7 @@ describe('chat completions routed to Anthropic', () => {
       anthropic.handler = (_request, res) =>
         sendJson(res, status, { type: 'error', error: { type, message }, request_id: 'req_011CSHoEeqs5C35K2UUqR7Fy' }, headers);
 
-      const error = await rejectionOf(client.chat.completions.create({ model: MODEL, messages: HELLO }));
+      const error = await rejectionOf(client.chat.completions.create({ model: MODEL, messages: HELLO }), OpenAI.APIError);
       expect(error.status).toBe(status);
       expect(error.error).toMatchObject({ message, type });
       if (status === 429) expect(error.headers?.get('retry-after')).toBe('7');
@@ -471,7 +461,7 @@ describe('chat completions routed to Anthropic', () => {
 
     it('keeps the status of an Anthropic error answered to a streamed request', async () => {
       anthropic.handler = (_request, res) => sendJson(res, 529, { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } });
-      const error = await rejectionOf(client.chat.completions.create({ model: MODEL, stream: true, messages: HELLO }));
+      const error = await rejectionOf(client.chat.completions.create({ model: MODEL, stream: true, messages: HELLO }), OpenAI.APIError);
       expect(error.status).toBe(529);
       expect(error.error).toMatchObject({ message: 'Overloaded', type: 'overloaded_error' });
     });
@@ -483,7 +473,7 @@ describe('chat completions routed to Anthropic', () => {
         sendJson(res, 401, body, { 'x-request-id': `req_for_${KEYS.anthropic}` });
       };
 
-      const error = await rejectionOf(client.chat.completions.create({ model: MODEL, messages: HELLO }));
+      const error = await rejectionOf(client.chat.completions.create({ model: MODEL, messages: HELLO }), OpenAI.APIError);
       expect(error.status).toBe(401);
       expect(error.error).toMatchObject({ type: 'authentication_error' });
       expect((error.error as { message: string }).message).toMatch(/^invalid x-api-key/);
@@ -504,7 +494,7 @@ describe('chat completions routed to Anthropic', () => {
       ['completions', () => client.completions.create({ model: MODEL, prompt: 'Say hello' })],
       ['embeddings', () => client.embeddings.create({ model: MODEL, input: 'hello' })],
     ])('answers POST /v1/%s for an Anthropic model with a 400 naming the missing endpoint, sending nothing', async (endpoint, call) => {
-      const error = await rejectionOf(call());
+      const error = await rejectionOf(call(), OpenAI.APIError);
       expect(error.status).toBe(400);
       expect(error.message).toMatch(new RegExp(`anthropic.*does not offer /${endpoint}`, 'i'));
       expect(error.error).toMatchObject({ type: 'invalid_request_error' });

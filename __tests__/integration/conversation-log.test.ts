@@ -1,10 +1,13 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import { createProviderRouter } from '../../lib';
-import { startFakeUpstreams, chatBody, type FakeUpstream } from '../support/fake-upstream';
-import { envFor, KEYS, silentLogger, startHost } from '../support/host';
+import { startFakeUpstreams, type FakeUpstream } from '../support/fake-upstream';
+import { envFor, silentLogger, startHost } from '../support/host';
+import { readJsonLines } from '../support/json-lines';
+import { KEYS } from '../support/keys';
+import { chatBody } from '../support/request-bodies';
 
 // The file behind CONVERSATION_LOG_FILE: what reaches it, when, and what happens when it cannot be
 // written. What a record holds is in telemetry.test.ts.
@@ -19,13 +22,6 @@ afterAll(() => openai.close());
 
 const tempDir = (): string => mkdtempSync(join(tmpdir(), 'epr-conversations-'));
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-
-function readRecords(file: string): Array<Record<string, unknown>> {
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((line) => line !== '')
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
-}
 
 test('100 concurrent requests give 100 whole JSON lines, one per request, in a directory it creates, all written by close()', async () => {
   const file = join(tempDir(), 'nested', 'dir', 'conversations.jsonl');
@@ -42,7 +38,7 @@ test('100 concurrent requests give 100 whole JSON lines, one per request, in a d
   } finally {
     await host.close();
   }
-  const records = readRecords(file);
+  const records = readJsonLines(file);
   expect(records).toHaveLength(100);
   const questions = records.map((record) => (record.messages as Array<{ content: string }>)[0]!.content);
   expect(new Set(questions).size).toBe(100);
@@ -59,7 +55,7 @@ test('close() resolves promptly, once the file is closed with the record in it',
   const startedAt = performance.now();
   await host.close();
   expect(performance.now() - startedAt).toBeLessThan(500);
-  expect(readRecords(file)).toHaveLength(1);
+  expect(readJsonLines(file)).toHaveLength(1);
 });
 
 test('a log file that cannot be opened is reported once, and requests are still answered', async () => {

@@ -1,39 +1,27 @@
-import http from 'node:http';
 import compression from 'compression';
 import request from 'supertest';
-import { fixtureText, sendFrames, sendJson, startFakeUpstreams, chatBody, type FakeUpstream } from '../support/fake-upstream';
-import { sseFrames } from '../support/fixtures';
-import { envFor, KEYS, startHost, type Host } from '../support/host';
-import { dataPayloads, postStream } from '../support/stream-client';
+import { startFakeUpstream } from '../support/fake-upstream';
+import { fixtureJson, fixtureText, sseFrames } from '../support/fixtures';
+import { envFor, startHost, type Host } from '../support/host';
+import { openStream, rawRequest } from '../support/http-client';
+import { KEYS } from '../support/keys';
+import { unusedPort } from '../support/ports';
+import { chatBody } from '../support/request-bodies';
+import { dataPayloads } from '../support/sse';
+import { sendFrames, sendHeldStream, sendJson } from '../support/upstream-answers';
+import { useFakes } from '../support/use-fakes';
+import { deferred } from '../support/wait';
+import { chatChunkFrame, DONE_FRAME } from '../support/wire-frames';
 
-let openai: FakeUpstream;
-let openrouter: FakeUpstream;
-let local: FakeUpstream;
-let anthropic: FakeUpstream;
-const fakes = (): FakeUpstream[] => [openai, openrouter, local, anthropic];
-
-beforeAll(async () => {
-  [openai, openrouter, local, anthropic] = await startFakeUpstreams('openai', 'openrouter', 'local', 'anthropic');
-});
-afterEach(() => fakes().forEach((fake) => fake.reset()));
-afterAll(async () => {
-  await Promise.all(fakes().map((fake) => fake.close()));
-});
+const fakes = useFakes();
 
 const chat = chatBody;
-
-/** A promise the test resolves to let a held upstream go on. */
-function gate(): { open: () => void; opened: Promise<void> } {
-  let open!: () => void;
-  const opened = new Promise<void>((resolve) => (open = resolve));
-  return { open, opened };
-}
 
 describe.each([5, 4] as const)('on Express %i', (expressVersion) => {
   let host: Host;
   beforeAll(async () => {
     host = await startHost(
-      { env: { ...envFor({ openai, openrouter, local, anthropic }), PROVIDER_MODEL_MAP: 'fast=openai:gpt-4o-mini,team-*=openrouter' } },
+      { env: { ...envFor(fakes), PROVIDER_MODEL_MAP: 'fast=openai:gpt-4o-mini,team-*=openrouter' } },
       {
         expressVersion,
         after: (app) => {
@@ -59,11 +47,12 @@ describe.each([5, 4] as const)('on Express %i', (expressVersion) => {
     const res = await request(host.url).post('/v1/chat/completions').send(chat(model));
     expect(res.status).toBe(200);
     expect(res.headers['x-provider']).toBe(kind);
-    const target = fakes().find((fake) => fake.kind === kind)!;
+    const target = fakes.all().find((fake) => fake.kind === kind)!;
     expect(target.requests).toHaveLength(1);
     expect(target.requests[0]!.body?.model).toBe(upstreamModel);
     expect(
-      fakes()
+      fakes
+        .all()
         .filter((fake) => fake !== target)
         .every((fake) => fake.requests.length === 0),
     ).toBe(true);
@@ -75,7 +64,7 @@ describe.each([5, 4] as const)('on Express %i', (expressVersion) => {
     expect(completion.body.choices[0].text).toBe('Hello');
     const embedding = await request(host.url).post('/v1/embeddings').send({ model: 'openai/text-embedding-3-small', input: 'x' });
     expect(embedding.body.data[0].embedding).toEqual([0.1, 0.2]);
-    expect(openai.requests.map((r) => [r.url, r.body?.model])).toEqual([
+    expect(fakes.openai.requests.map((r) => [r.url, r.body?.model])).toEqual([
       ['/v1/completions', 'gpt-4o-mini'],
       ['/v1/embeddings', 'text-embedding-3-small'],
     ]);
@@ -84,7 +73,7 @@ describe.each([5, 4] as const)('on Express %i', (expressVersion) => {
   test('calls next() for every other path, untouched', async () => {
     expect((await request(host.url).get('/v1/health')).body).toEqual({ host: 'health' });
     expect((await request(host.url).post('/v1/other').send({ model: 'gpt-4o' })).body).toEqual({ host: 'other' });
-    expect(fakes().every((fake) => fake.requests.length === 0)).toBe(true);
+    expect(fakes.all().every((fake) => fake.requests.length === 0)).toBe(true);
   });
 
   test('streams the upstream SSE bytes with the stream headers', async () => {
@@ -102,35 +91,30 @@ describe.each([5, 4] as const)('on Express %i', (expressVersion) => {
 describe('streaming', () => {
   let host: Host;
   beforeAll(async () => {
-    host = await startHost({ env: { ...envFor({ openai, openrouter, local }), PROVIDER_IDLE_TIMEOUT_MS: '300' } });
+    host = await startHost({
+      env: { ...envFor({ openai: fakes.openai, openrouter: fakes.openrouter, local: fakes.local }), PROVIDER_IDLE_TIMEOUT_MS: '300' },
+    });
   });
   afterAll(() => host.close());
 
   test('streams each upstream chunk before the upstream finishes', async () => {
-    const release = gate();
+    const release = deferred();
     const frames = sseFrames('openai-chat-stream-usage.sse');
-    openai.handler = (_request, res) => {
-      res.writeHead(200, { 'content-type': 'text/event-stream' });
-      res.write(frames[0]! + frames[1]!);
-      void release.opened.then(() => {
-        for (const frame of frames.slice(2)) res.write(frame);
-        res.end();
-      });
-    };
-    const stream = await postStream(
+    fakes.openai.handler = (_request, res) => sendHeldStream(res, frames, 1, release.promise);
+    const stream = await openStream(
       `${host.url}/v1/chat/completions`,
       chat('gpt-4o-mini', { stream: true, stream_options: { include_usage: true } }),
     );
     const early = await stream.waitFor((text) => text.includes('"Hello"'));
     expect(early).not.toContain('[DONE]');
-    release.open();
+    release.resolve();
     expect(await stream.ended).toBe(fixtureText('openai-chat-stream-usage.sse'));
   });
 
   test("asks for usage on the client's behalf and keeps the extra usage chunk from it", async () => {
-    const stream = await postStream(`${host.url}/v1/chat/completions`, chat('gpt-4o-mini', { stream: true }));
+    const stream = await openStream(`${host.url}/v1/chat/completions`, chat('gpt-4o-mini', { stream: true }));
     const text = await stream.ended;
-    expect(openai.requests[0]!.body?.stream_options).toEqual({ include_usage: true });
+    expect(fakes.openai.requests[0]!.body?.stream_options).toEqual({ include_usage: true });
     const payloads = dataPayloads(text) as Array<{ choices?: unknown[] }>;
     expect(payloads.at(-1)).toBe('[DONE]');
     expect(payloads.filter((p) => typeof p === 'object' && p.choices?.length === 0)).toEqual([]);
@@ -138,64 +122,62 @@ describe('streaming', () => {
   });
 
   test("keeps OpenRouter's keep-alive comments in a stream whose usage the router asked for", async () => {
-    const stream = await postStream(`${host.url}/v1/chat/completions`, chat('openrouter/x', { stream: true }));
+    const stream = await openStream(`${host.url}/v1/chat/completions`, chat('openrouter/x', { stream: true }));
     expect(await stream.ended).toMatch(/^: OPENROUTER PROCESSING\n\n: OPENROUTER PROCESSING\n\n/);
   });
 
   test('with requestStreamUsage false the request and stream pass unchanged', async () => {
-    const plain = await startHost({ env: envFor({ openai }), requestStreamUsage: false });
+    const plain = await startHost({ env: envFor({ openai: fakes.openai }), requestStreamUsage: false });
     try {
-      const stream = await postStream(`${plain.url}/v1/chat/completions`, chat('gpt-4o-mini', { stream: true }));
+      const stream = await openStream(`${plain.url}/v1/chat/completions`, chat('gpt-4o-mini', { stream: true }));
       expect(await stream.ended).toBe(fixtureText('openai-chat-stream-usage.sse'));
-      expect(openai.requests[0]!.body?.stream_options).toBeUndefined();
+      expect(fakes.openai.requests[0]!.body?.stream_options).toBeUndefined();
     } finally {
       await plain.close();
     }
   });
 
   test('keeps a multi-byte character split across two upstream writes intact', async () => {
-    const frame = Buffer.from(
-      `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: { content: 'héllo 世界 🎉' }, finish_reason: null }] })}\n\n`,
-    );
+    const frame = Buffer.from(chatChunkFrame({ id: 'c', created: 1, model: 'm' }, { content: 'héllo 世界 🎉' }));
     const split = frame.indexOf(Buffer.from('🎉')) + 2;
-    local.handler = (_request, res) => {
+    fakes.local.handler = (_request, res) => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       res.write(frame.subarray(0, split));
       setTimeout(() => {
         res.write(frame.subarray(split));
-        res.end('data: [DONE]\n\n');
+        res.end(DONE_FRAME);
       }, 30);
     };
-    const stream = await postStream(`${host.url}/v1/chat/completions`, chat('some-gguf', { stream: true }));
+    const stream = await openStream(`${host.url}/v1/chat/completions`, chat('some-gguf', { stream: true }));
     const payloads = dataPayloads(await stream.ended) as Array<{ choices?: Array<{ delta: { content: string } }> }>;
     expect(payloads[0]?.choices?.[0]?.delta.content).toBe('héllo 世界 🎉');
   });
 
   test('ends the stream with an error frame when the upstream dies mid-stream', async () => {
-    local.handler = (_request, res) => {
+    fakes.local.handler = (_request, res) => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       res.write(sseFrames('llama-server-chat-stream.sse')[1]!);
       setTimeout(() => res.socket?.destroy(), 20);
     };
-    const stream = await postStream(`${host.url}/v1/chat/completions`, chat('some-gguf', { stream: true }));
+    const stream = await openStream(`${host.url}/v1/chat/completions`, chat('some-gguf', { stream: true }));
     const payloads = dataPayloads(await stream.ended) as Array<{ error?: { message: string } }>;
     expect(payloads.at(-1)?.error?.message).toMatch(/mid-stream|ended before/);
   });
 
   test('ends the stream with an error frame when the upstream stops before [DONE]', async () => {
-    local.handler = (_request, res) => sendFrames(res, sseFrames('llama-server-chat-stream.sse').slice(0, 2));
-    const stream = await postStream(`${host.url}/v1/chat/completions`, chat('some-gguf', { stream: true }));
+    fakes.local.handler = (_request, res) => sendFrames(res, sseFrames('llama-server-chat-stream.sse').slice(0, 2));
+    const stream = await openStream(`${host.url}/v1/chat/completions`, chat('some-gguf', { stream: true }));
     const payloads = dataPayloads(await stream.ended) as Array<{ error?: { message: string } }>;
     expect(payloads.at(-1)?.error?.message).toMatch(/ended before its terminator/);
   });
 
   test('ends a silent stream after PROVIDER_IDLE_TIMEOUT_MS with an error frame', async () => {
-    local.handler = (_request, res) => {
+    fakes.local.handler = (_request, res) => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       res.write(sseFrames('llama-server-chat-stream.sse')[0]!);
     };
     const started = Date.now();
-    const stream = await postStream(`${host.url}/v1/chat/completions`, chat('some-gguf', { stream: true }));
+    const stream = await openStream(`${host.url}/v1/chat/completions`, chat('some-gguf', { stream: true }));
     const payloads = dataPayloads(await stream.ended) as Array<{ error?: { message: string; type: string } }>;
     expect(payloads.at(-1)?.error).toEqual(expect.objectContaining({ type: 'timeout_error' }));
     expect(payloads.at(-1)?.error?.message).toMatch(/PROVIDER_IDLE_TIMEOUT_MS/);
@@ -203,8 +185,8 @@ describe('streaming', () => {
   });
 
   test("passes OpenRouter's in-stream error through, then the router's own error frame", async () => {
-    openrouter.handler = (_request, res) => sendFrames(res, sseFrames('openrouter-midstream-error.sse'));
-    const stream = await postStream(`${host.url}/v1/chat/completions`, chat('openrouter/x', { stream: true }));
+    fakes.openrouter.handler = (_request, res) => sendFrames(res, sseFrames('openrouter-midstream-error.sse'));
+    const stream = await openStream(`${host.url}/v1/chat/completions`, chat('openrouter/x', { stream: true }));
     const payloads = dataPayloads(await stream.ended) as Array<{ choices?: unknown[]; error?: { message: string } }>;
     const providerFrame = payloads.find((p) => p.error && p.choices);
     const routerFrame = payloads.at(-1);
@@ -214,8 +196,8 @@ describe('streaming', () => {
   });
 
   test("passes an Anthropic-dialect upstream's error event through once on /messages", async () => {
-    local.handler = (_request, res) => sendFrames(res, sseFrames('anthropic-messages-stream-error.sse'));
-    const stream = await postStream(`${host.url}/v1/messages`, {
+    fakes.local.handler = (_request, res) => sendFrames(res, sseFrames('anthropic-messages-stream-error.sse'));
+    const stream = await openStream(`${host.url}/v1/messages`, {
       model: 'gguf',
       max_tokens: 10,
       stream: true,
@@ -227,61 +209,55 @@ describe('streaming', () => {
   });
 
   test('a client hang-up aborts the upstream request at once', async () => {
-    openai.handler = (_request, res) => {
+    fakes.openai.handler = (_request, res) => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       res.write(sseFrames('openai-chat-stream-usage.sse')[0]!);
     };
-    const closed = openai.waitForClientClose();
-    const stream = await postStream(`${host.url}/v1/chat/completions`, chat('gpt-4o', { stream: true }));
+    const closed = fakes.openai.waitForClientClose();
+    const stream = await openStream(`${host.url}/v1/chat/completions`, chat('gpt-4o', { stream: true }));
     await stream.waitFor((text) => text.includes('chat.completion.chunk'));
     stream.abort();
     await closed;
-    expect(openai.closedRequests).toBe(1);
+    expect(fakes.openai.closedRequests).toBe(1);
   });
 });
 
 describe('hosts as they are', () => {
   test('works when the host mounted express.json() first, and rewrites the model', async () => {
-    const host = await startHost({ env: envFor({ openai }) }, { jsonFirst: true });
+    const host = await startHost({ env: envFor({ openai: fakes.openai }) }, { jsonFirst: true });
     try {
       const res = await request(host.url).post('/v1/chat/completions').send(chat('openai/gpt-4o'));
       expect(res.status).toBe(200);
-      expect(openai.requests[0]!.body?.model).toBe('gpt-4o');
-      expect(openai.requests[0]!.headers['content-length']).toBe(String(Buffer.byteLength(openai.requests[0]!.rawBody)));
+      expect(fakes.openai.requests[0]!.body?.model).toBe('gpt-4o');
+      expect(fakes.openai.requests[0]!.headers['content-length']).toBe(String(Buffer.byteLength(fakes.openai.requests[0]!.rawBody)));
     } finally {
       await host.close();
     }
   });
 
   test('reaches an upstream on an IPv6 address, with its base path, port and Host header', async () => {
-    const seen: Array<{ url: string | undefined; host: string | undefined }> = [];
-    const upstream = http.createServer((req, res) => {
-      seen.push({ url: req.url, host: req.headers.host });
-      req.resume();
-      req.on('end', () => sendJson(res, 200, JSON.parse(fixtureText('openai-chat.json'))));
-    });
-    await new Promise<void>((resolve) => upstream.listen(0, '::1', resolve));
-    const { port } = upstream.address() as import('node:net').AddressInfo;
+    const upstream = await startFakeUpstream('local', { host: '::1' });
+    upstream.handler = (_request, res) => sendJson(res, 200, fixtureJson('openai-chat.json'));
+    const { port } = new URL(upstream.baseUrl);
     const host = await startHost({ env: { LOCAL_BASE_URL: `http://[::1]:${port}/llama/v1` } });
     try {
       for (let i = 0; i < 2; i++) {
         const res = await request(host.url).post('/v1/chat/completions').send(chat('my-local-model'));
         expect(res.status).toBe(200);
       }
-      expect(seen).toEqual([
+      expect(upstream.requests.map((r) => ({ url: r.url, host: r.headers.host }))).toEqual([
         { url: '/llama/v1/chat/completions', host: `[::1]:${port}` },
         { url: '/llama/v1/chat/completions', host: `[::1]:${port}` },
       ]);
     } finally {
       await host.close();
-      upstream.closeAllConnections();
-      await new Promise((resolve) => upstream.close(resolve));
+      await upstream.close();
     }
   });
 
   test("with fallback 'next', the host's own handler gets the parsed body", async () => {
     const host = await startHost(
-      { env: envFor({ openai }), fallback: 'next' },
+      { env: envFor({ openai: fakes.openai }), fallback: 'next' },
       {
         after: (app) => {
           app.post('/v1/chat/completions', (req, res) => {
@@ -299,21 +275,19 @@ describe('hosts as they are', () => {
   });
 
   test('a host with compression() still gets an unbuffered stream', async () => {
-    const host = await startHost({ env: envFor({ openai }) }, { before: (app) => app.use(compression({ threshold: 0 })) });
-    const release = gate();
-    openai.handler = (_request, res) => {
-      res.writeHead(200, { 'content-type': 'text/event-stream' });
-      res.write(sseFrames('openai-chat-stream-usage.sse')[1]!);
-      void release.opened.then(() => res.end('data: [DONE]\n\n'));
-    };
+    const host = await startHost({ env: envFor({ openai: fakes.openai }) }, { before: (app) => app.use(compression({ threshold: 0 })) });
+    const release = deferred();
+    fakes.openai.handler = (_request, res) => sendHeldStream(res, [sseFrames('openai-chat-stream-usage.sse')[1]!, DONE_FRAME], 0, release.promise);
     try {
-      const stream = await postStream(`${host.url}/v1/chat/completions`, chat('gpt-4o', { stream: true }), { 'accept-encoding': 'gzip' });
+      const stream = await openStream(`${host.url}/v1/chat/completions`, chat('gpt-4o', { stream: true }), {
+        headers: { 'accept-encoding': 'gzip' },
+      });
       expect(stream.headers['content-encoding']).toBeUndefined();
       await stream.waitFor((text) => text.includes('"Hello"'));
-      release.open();
+      release.resolve();
       expect(await stream.ended).toContain('[DONE]');
     } finally {
-      release.open();
+      release.resolve();
       await host.close();
     }
   });
@@ -321,7 +295,7 @@ describe('hosts as they are', () => {
   test('a host request logger that wraps res.write and res.end sees the streamed bytes', async () => {
     const seen: string[] = [];
     const host = await startHost(
-      { env: envFor({ local }) },
+      { env: envFor({ local: fakes.local }) },
       {
         before: (app) =>
           app.use((_req, res, next) => {
@@ -354,7 +328,9 @@ describe('hosts as they are', () => {
 describe('errors', () => {
   let host: Host;
   beforeAll(async () => {
-    host = await startHost({ env: { ...envFor({ openai, local }), PROVIDER_TIMEOUT_MS: '300', PROVIDER_MAX_BODY_BYTES: '2000' } });
+    host = await startHost({
+      env: { ...envFor({ openai: fakes.openai, local: fakes.local }), PROVIDER_TIMEOUT_MS: '300', PROVIDER_MAX_BODY_BYTES: '2000' },
+    });
   });
   afterAll(() => host.close());
 
@@ -400,17 +376,11 @@ describe('errors', () => {
     expect(res.body.error.message).toContain('ANTHROPIC_API_KEY');
     expect(res.headers['x-provider']).toBe('anthropic');
     expect(res.headers['x-request-id']).toEqual(expect.any(String));
-    expect(fakes().every((fake) => fake.requests.length === 0)).toBe(true);
+    expect(fakes.all().every((fake) => fake.requests.length === 0)).toBe(true);
   });
 
   test('an unreachable upstream is a 502', async () => {
-    const closedPort = await new Promise<number>((resolve) => {
-      const server = http.createServer();
-      server.listen(0, '127.0.0.1', () => {
-        const { port } = server.address() as { port: number };
-        server.close(() => resolve(port));
-      });
-    });
+    const closedPort = await unusedPort();
     const unreachable = await startHost({ env: { LOCAL_BASE_URL: `http://127.0.0.1:${closedPort}/v1` } });
     try {
       const res = await request(unreachable.url).post('/v1/chat/completions').send(chat('gguf'));
@@ -423,14 +393,14 @@ describe('errors', () => {
   });
 
   test('no response headers within PROVIDER_TIMEOUT_MS is a 504', async () => {
-    openai.handler = () => undefined;
+    fakes.openai.handler = () => undefined;
     const res = await request(host.url).post('/v1/chat/completions').send(chat('gpt-4o'));
     expect(res.status).toBe(504);
     expectOpenAIError(res.body, 'upstream_timeout');
   });
 
   test("an upstream's own 4xx keeps its status and message", async () => {
-    openai.handler = (_request, res) =>
+    fakes.openai.handler = (_request, res) =>
       sendJson(
         res,
         429,
@@ -446,7 +416,7 @@ describe('errors', () => {
   });
 
   test('an answer with fields of the wrong type still reaches the client, and the host keeps serving', async () => {
-    local.handler = (_request, res) =>
+    fakes.local.handler = (_request, res) =>
       sendJson(res, 200, {
         id: 'x',
         object: 'chat.completion',
@@ -455,7 +425,7 @@ describe('errors', () => {
     const plain = await request(host.url).post('/v1/chat/completions').send(chat('gguf'));
     expect(plain.status).toBe(200);
     expect(plain.body.choices[0].message.tool_calls).toBe(5);
-    local.handler = (_request, res) =>
+    fakes.local.handler = (_request, res) =>
       sendFrames(res, [
         'data: {"id":"x","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"tool_calls":5}}]}\n\n',
         'data: {"id":"x","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"tool_calls":[null]}}]}\n\n',
@@ -466,28 +436,20 @@ describe('errors', () => {
       .send(chat('gguf', { stream: true, stream_options: { include_usage: true } }));
     expect(streamed.status).toBe(200);
     expect(streamed.text).toContain('data: [DONE]');
-    local.handler = undefined;
+    fakes.local.handler = undefined;
     expect((await request(host.url).post('/v1/chat/completions').send(chat('gguf'))).status).toBe(200);
   });
 
   test('a body that is not valid UTF-8 is a 400, not a mangled model name', async () => {
     const body = Buffer.concat([Buffer.from('{"model":"'), Buffer.from([0xff]), Buffer.from('gpt-4o","messages":[]}')]);
-    const answer = await new Promise<{ status: number; text: string }>((resolve, reject) => {
-      const req = http.request(`${host.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
-        let text = '';
-        res.on('data', (chunk: Buffer) => (text += chunk.toString()));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-      });
-      req.on('error', reject);
-      req.end(body);
-    });
+    const answer = await rawRequest({ url: `${host.url}/v1/chat/completions`, headers: { 'content-type': 'application/json' }, body, chunked: true });
     expect(answer.status).toBe(400);
     expect(answer.text).toMatch(/UTF-8/);
-    expect(fakes().every((fake) => fake.requests.length === 0)).toBe(true);
+    expect(fakes.all().every((fake) => fake.requests.length === 0)).toBe(true);
   });
 
   test('an upstream 5xx with a plain-text body keeps its status in the OpenAI shape', async () => {
-    local.handler = (_request, res) => {
+    fakes.local.handler = (_request, res) => {
       res.writeHead(503, { 'content-type': 'text/plain' });
       res.end('Loading model');
     };
@@ -512,10 +474,10 @@ describe('headers and secrets', () => {
     ['local', 'gguf'],
     ['anthropic', 'claude-sonnet-5-5'],
   ])("the client's credentials never reach %s", async (kind, model) => {
-    const host = await startHost({ env: envFor({ openai, openrouter, local, anthropic }) });
+    const host = await startHost({ env: envFor(fakes) });
     try {
       await request(host.url).post('/v1/chat/completions').set(CLIENT_SECRETS).send(chat(model));
-      const target = fakes().find((fake) => fake.kind === kind)!;
+      const target = fakes.all().find((fake) => fake.kind === kind)!;
       const sent = JSON.stringify(target.requests[0]!.headers);
       for (const value of Object.values(CLIENT_SECRETS)) expect(sent).not.toContain(value.split(' ').pop());
       expect(target.requests[0]!.headers.cookie).toBeUndefined();
@@ -528,8 +490,8 @@ describe('headers and secrets', () => {
   });
 
   test('a key echoed by an upstream error, whole or in pieces, never reaches the client', async () => {
-    const host = await startHost({ env: envFor({ openai }) });
-    openai.handler = (_request, res) =>
+    const host = await startHost({ env: envFor({ openai: fakes.openai }) });
+    fakes.openai.handler = (_request, res) =>
       sendJson(
         res,
         401,
@@ -557,7 +519,7 @@ describe('headers and secrets', () => {
   test('scrubHeaders sees both directions, cannot see or remove the key', async () => {
     const calls: Array<{ direction: string; provider: string; headers: Record<string, string> }> = [];
     const host = await startHost({
-      env: envFor({ openai }),
+      env: envFor({ openai: fakes.openai }),
       scrubHeaders: (headers, context) => {
         calls.push({ direction: context.direction, provider: context.provider, headers: { ...headers } });
         if (context.direction === 'upstream') return { ...headers, 'x-team': 'blue', authorization: 'Bearer hijack' };
@@ -567,8 +529,8 @@ describe('headers and secrets', () => {
     try {
       const res = await request(host.url).post('/v1/chat/completions').send(chat('gpt-4o'));
       expect(res.headers['x-served-by']).toBe('router');
-      expect(openai.requests[0]!.headers['x-team']).toBe('blue');
-      expect(openai.requests[0]!.headers.authorization).toBe(`Bearer ${KEYS.openai}`);
+      expect(fakes.openai.requests[0]!.headers['x-team']).toBe('blue');
+      expect(fakes.openai.requests[0]!.headers.authorization).toBe(`Bearer ${KEYS.openai}`);
       expect(calls.map((call) => call.direction)).toEqual(['upstream', 'client']);
       expect(JSON.stringify(calls)).not.toContain(KEYS.openai);
       expect(calls[0]!.provider).toBe('openai');

@@ -4,11 +4,16 @@
  * openai and openrouter. DESIGN.md sections 1, 4, 5 and 8.
  */
 import Anthropic from '@anthropic-ai/sdk';
-import { startFakeUpstream, sendFrames, sendJson, type FakeUpstream } from '../support/fake-upstream';
+import { startFakes, type FakeUpstream, type Fakes } from '../support/fake-upstream';
 import { fixtureJson } from '../support/fixtures';
-import { envFor, KEYS, startHost, type Host } from '../support/host';
+import { envFor, startHost, type Host } from '../support/host';
+import { CLIENT_TOKEN, KEYS, keyPiecesIn } from '../support/keys';
+import { everythingSent, headerNames, onlyRequest } from '../support/recorded-requests';
+import { rejectionOf } from '../support/rejection';
+import { parseSse } from '../support/sse';
+import { destroyHeldResponses, firstTextFrameIndex, sendFrames, sendHeldStream, sendJson } from '../support/upstream-answers';
+import { deferred, within } from '../support/wait';
 import {
-  CLIENT_TOKEN,
   PASSTHROUGH_CASES,
   PROVIDER_CASES,
   TOOL_CALL_ID,
@@ -16,28 +21,17 @@ import {
   TRANSLATED_CASES,
   WEATHER_TOOL,
   caseOf,
-  deferred,
-  destroyHeldResponses,
-  everythingSent,
-  firstTextFrameIndex,
-  headerNames,
-  keyPiecesIn,
   openAIToolCallCompletion,
   openAIToolCallStreamFrames,
-  parseSse,
-  sendHeldStream,
   sha256Hex,
   streamFramesOf,
-  within,
   type ProviderCase,
-  type ProviderId,
 } from './messages-api.helpers';
 
 /** Longest a guard waits before a hang is reported (below PROVIDER_IDLE_TIMEOUT_MS of the host). */
 const GUARD_MS = 1500;
 
-let fakes: Record<ProviderId, FakeUpstream>;
-let allFakes: FakeUpstream[];
+let fakes: Fakes;
 let host: Host;
 let client: Anthropic;
 /** What the SDK itself sent the host, for comparing with what reached an upstream. */
@@ -56,51 +50,31 @@ function newClient(baseURL: string): Anthropic {
 }
 
 beforeAll(async () => {
-  const [anthropic, local, openai, openrouter] = await Promise.all([
-    startFakeUpstream('anthropic'),
-    startFakeUpstream('local'),
-    startFakeUpstream('openai'),
-    startFakeUpstream('openrouter'),
-  ]);
-  fakes = { anthropic, local, openai, openrouter };
-  allFakes = [anthropic, local, openai, openrouter];
+  fakes = await startFakes();
   // A long idle timeout: an upstream closed by the router's idle timer must not pass for an abort.
   host = await startHost({ env: { ...envFor(fakes), PROVIDER_IDLE_TIMEOUT_MS: '10000' } });
   client = newClient(host.url);
 });
 
 beforeEach(() => {
-  for (const fake of allFakes) fake.reset();
+  fakes.reset();
   clientRequests.length = 0;
 });
 
 afterEach(() => {
   destroyHeldResponses();
   // Whatever the test did, the host's own client token never reaches an upstream.
-  expect(everythingSent(allFakes)).not.toContain(CLIENT_TOKEN);
+  expect(everythingSent(fakes.all())).not.toContain(CLIENT_TOKEN);
 });
 
 afterAll(async () => {
   await host?.close();
-  await Promise.all((allFakes ?? []).map((fake) => fake.close()));
+  await fakes?.close();
 });
 
-/** The one request `fake` received, failing when there were more or none. */
-function onlyRequest(fake: FakeUpstream) {
-  expect(fake.requests.map((r) => `${r.method} ${r.url}`)).toHaveLength(1);
-  return fake.requests[0]!;
-}
-
-/** Settles to the rejection reason (or fails when the promise resolves). */
-type SdkApiError = InstanceType<typeof Anthropic.APIError>;
-
-async function rejectionOf(promise: Promise<unknown>): Promise<SdkApiError> {
-  const outcome = await promise.then(
-    (value) => ({ resolved: value }),
-    (error: unknown) => ({ error }),
-  );
-  if ('resolved' in outcome) throw new Error(`expected an error, got ${JSON.stringify(outcome.resolved).slice(0, 500)}`);
-  return outcome.error as SdkApiError;
+/** A message, created or streamed to its end as `mode` says. */
+function messageVia(sdk: Anthropic, mode: 'create' | 'stream', params: Anthropic.MessageCreateParamsNonStreaming): Promise<Anthropic.Message> {
+  return mode === 'create' ? sdk.messages.create(params) : sdk.messages.stream(params).finalMessage();
 }
 
 /** The auth every upstream must (and must only) receive. */
@@ -327,14 +301,14 @@ describe('Messages API errors', () => {
       try {
         const bareClient = newClient(bare.url);
         const params = { model: 'openrouter/x', max_tokens: 64, messages: HELLO };
-        const error = await rejectionOf(mode === 'create' ? bareClient.messages.create(params) : bareClient.messages.stream(params).finalMessage());
+        const error = await rejectionOf(messageVia(bareClient, mode, params), Anthropic.APIError);
         expect(error).toBeInstanceOf(Anthropic.BadRequestError);
         expect(error.status).toBe(400);
         expect(error.error).toEqual({
           type: 'error',
           error: { type: 'invalid_request_error', message: expect.stringContaining('OPENROUTER_API_KEY') },
         });
-        for (const fake of allFakes) expect(fake.requests).toHaveLength(0);
+        for (const fake of fakes.all()) expect(fake.requests).toHaveLength(0);
       } finally {
         await bare.close();
       }
@@ -346,7 +320,7 @@ describe('Messages API errors', () => {
     async (mode) => {
       fakes.openai.handler = (_recorded, res) => sendJson(res, 500, { error: { message: 'boom', type: 'server_error' } });
       const params = { model: caseOf('openai').model, max_tokens: 64, messages: HELLO };
-      const error = await rejectionOf(mode === 'create' ? client.messages.create(params) : client.messages.stream(params).finalMessage());
+      const error = await rejectionOf(messageVia(client, mode, params), Anthropic.APIError);
       expect(error).toBeInstanceOf(Anthropic.APIError);
       expect(error.status).toBe(500);
       expect(error.error).toEqual({ type: 'error', error: { type: 'api_error', message: 'boom' } });
@@ -366,7 +340,10 @@ describe('Messages API errors', () => {
   ])('types a translated provider’s %i as %s, keeping status and message', async (status, type) => {
     const upstreamMessage = `upstream said ${status}`;
     fakes.openrouter.handler = (_recorded, res) => sendJson(res, status, { error: { message: upstreamMessage, code: status } });
-    const error = await rejectionOf(client.messages.create({ model: caseOf('openrouter').model, max_tokens: 64, messages: HELLO }));
+    const error = await rejectionOf(
+      client.messages.create({ model: caseOf('openrouter').model, max_tokens: 64, messages: HELLO }),
+      Anthropic.APIError,
+    );
     expect(error.status).toBe(status);
     expect(error.error).toEqual({ type: 'error', error: { type, message: upstreamMessage } });
   });
@@ -378,7 +355,10 @@ describe('Messages API errors', () => {
       request_id: 'req_011CSHoEeqs5C35K2UUqR7Fy',
     };
     fakes.anthropic.handler = (_recorded, res) => sendJson(res, 529, body);
-    const error = await rejectionOf(client.messages.create({ model: caseOf('anthropic').model, max_tokens: 64, messages: HELLO }));
+    const error = await rejectionOf(
+      client.messages.create({ model: caseOf('anthropic').model, max_tokens: 64, messages: HELLO }),
+      Anthropic.APIError,
+    );
     expect(error.status).toBe(529);
     expect(error.error).toEqual(body);
   });
@@ -417,7 +397,10 @@ describe('Messages API errors', () => {
   ])('a key echoed by $provider in an error', (t) => {
     it('never reaches the client, in the body or the headers', async () => {
       fakes[t.provider].handler = (_recorded, res) => sendJson(res, t.status, t.body, t.headers);
-      const error = await rejectionOf(client.messages.create({ model: caseOf(t.provider).model, max_tokens: 64, messages: HELLO }));
+      const error = await rejectionOf(
+        client.messages.create({ model: caseOf(t.provider).model, max_tokens: 64, messages: HELLO }),
+        Anthropic.APIError,
+      );
       expect(error.status).toBe(t.status);
       expect(error.error).toMatchObject({ type: 'error', error: { type: t.type } });
       const seen = [JSON.stringify(error.error), error.message, JSON.stringify([...(error.headers?.entries() ?? [])])].join('\n');
@@ -499,11 +482,11 @@ describe('count_tokens', () => {
   });
 
   it.each(TRANSLATED_CASES)('answers count_tokens for $provider with a 404 not_found_error naming the provider', async (c) => {
-    const error = await rejectionOf(client.messages.countTokens({ model: c.model, messages: HELLO }));
+    const error = await rejectionOf(client.messages.countTokens({ model: c.model, messages: HELLO }), Anthropic.APIError);
     expect(error).toBeInstanceOf(Anthropic.NotFoundError);
     expect(error.status).toBe(404);
     expect(error.error).toEqual({ type: 'error', error: { type: 'not_found_error', message: expect.stringContaining(c.provider) } });
-    for (const fake of allFakes) expect(fake.requests).toHaveLength(0);
+    for (const fake of fakes.all()) expect(fake.requests).toHaveLength(0);
   });
 });
 
@@ -555,8 +538,8 @@ describe("Claude Code's recorded requests", () => {
     }
 
     const sent = onlyRequest(fakes[t.provider]);
-    for (const fake of allFakes) if (fake !== fakes[t.provider]) expect(fake.requests).toHaveLength(0);
-    expect(everythingSent(allFakes)).not.toContain(CLIENT_TOKEN);
+    for (const fake of fakes.all()) if (fake !== fakes[t.provider]) expect(fake.requests).toHaveLength(0);
+    expect(everythingSent(fakes.all())).not.toContain(CLIENT_TOKEN);
     const untouched = { ...body, model: t.upstreamModel };
 
     if (t.provider === 'anthropic') {

@@ -1,28 +1,23 @@
-import http from 'node:http';
 import request from 'supertest';
 import type { TelemetryEvent } from '../../lib';
-import { sendJson, startFakeUpstreams, type FakeUpstream } from '../support/fake-upstream';
+import type { FakeUpstream } from '../support/fake-upstream';
 import { fixtureJson } from '../support/fixtures';
-import { envFor, KEYS, startHost, type Host } from '../support/host';
+import { envFor, startHost, type Host } from '../support/host';
+import { KEYS } from '../support/keys';
+import { observe } from '../support/observe';
+import { unusedPort } from '../support/ports';
+import { sendJson } from '../support/upstream-answers';
+import { useFakes } from '../support/use-fakes';
 
-let openai: FakeUpstream;
-let openrouter: FakeUpstream;
-let local: FakeUpstream;
-let anthropic: FakeUpstream;
-const all = (): FakeUpstream[] => [openai, openrouter, local, anthropic];
+const fakes = useFakes();
 
-beforeAll(async () => {
-  [openai, openrouter, local, anthropic] = await startFakeUpstreams('openai', 'openrouter', 'local', 'anthropic');
-});
-afterEach(() => all().forEach((fake) => fake.reset()));
-afterAll(() => Promise.all(all().map((fake) => fake.close())));
-
+/** Runs `run` against a host with every fake configured (plus `env`), with the events it reports. */
 async function withHost(env: Record<string, string>, run: (host: Host, events: TelemetryEvent[]) => Promise<void>, extra = {}): Promise<void> {
-  const host = await startHost({ env: { ...envFor({ openai, openrouter, local, anthropic }), ...env }, ...extra });
-  const events: TelemetryEvent[] = [];
-  host.router.telemetry.on('event', (event) => events.push(event));
+  const host = await startHost({ env: { ...envFor(fakes), ...env }, ...extra });
+  const observed = observe();
+  observed.listen(host.router);
   try {
-    await run(host, events);
+    await run(host, observed.events);
   } finally {
     await host.close();
   }
@@ -67,7 +62,7 @@ test('every listed id, sent back as model, reaches its provider', async () => {
   await withHost({ PROVIDER_MODEL_MAP: 'fast=openai:gpt-4o-mini' }, async (host) => {
     const data = (await request(host.url).get('/v1/models')).body.data as Array<{ id: string; provider: string }>;
     for (const entry of data) {
-      all().forEach((fake) => fake.reset());
+      fakes.reset();
       const res = await request(host.url)
         .post('/v1/chat/completions')
         .send({ model: entry.id, max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] });
@@ -77,7 +72,7 @@ test('every listed id, sent back as model, reaches its provider', async () => {
 });
 
 test('a local GGUF whose id a rule sends elsewhere is listed as local/<id> and routes back', async () => {
-  local.handler = (r, res) =>
+  fakes.local.handler = (r, res) =>
     r.method === 'GET' ? sendJson(res, 200, { object: 'list', data: [{ id: 'gpt-4o', object: 'model', created: 1, owned_by: 'llamacpp' }] }) : false;
   await withHost({}, async (host) => {
     const data = (await request(host.url).get('/v1/models')).body.data as Array<{ id: string; provider: string }>;
@@ -88,8 +83,8 @@ test('a local GGUF whose id a rule sends elsewhere is listed as local/<id> and r
 });
 
 test('a provider that fails or hangs is left out in time, reported, and the rest is served', async () => {
-  openai.handler = (r, res) => (r.method === 'GET' ? sendJson(res, 500, { error: { message: `bad ${KEYS.openai}` } }) : false);
-  anthropic.handler = (r) => (r.method === 'GET' ? undefined : false);
+  fakes.openai.handler = (r, res) => (r.method === 'GET' ? sendJson(res, 500, { error: { message: `bad ${KEYS.openai}` } }) : false);
+  fakes.anthropic.handler = (r) => (r.method === 'GET' ? undefined : false);
   await withHost(
     {},
     async (host, events) => {
@@ -107,12 +102,7 @@ test('a provider that fails or hangs is left out in time, reported, and the rest
 });
 
 test('a provider that cannot be reached is reported with the cause, and not asked again at once', async () => {
-  const closedPort = await new Promise<number>((resolve) => {
-    const server = http.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
+  const closedPort = await unusedPort();
   await withHost({ OPENAI_BASE_URL: `http://127.0.0.1:${closedPort}/v1` }, async (host, events) => {
     await request(host.url).get('/v1/models');
     await request(host.url).get('/v1/models');
@@ -126,24 +116,24 @@ test('lists are cached for the TTL and concurrent requests share one upstream ca
   await withHost({}, async (host) => {
     await Promise.all([request(host.url).get('/v1/models'), request(host.url).get('/v1/models'), host.router.listModels()]);
     await request(host.url).get('/v1/models');
-    for (const fake of all()) expect(modelRequests(fake)).toHaveLength(1);
+    for (const fake of fakes.all()) expect(modelRequests(fake)).toHaveLength(1);
   });
 });
 
 test('a stale list is served when a refresh fails', async () => {
   await withHost({ PROVIDER_MODELS_TTL_MS: '30' }, async (host, events) => {
     await request(host.url).get('/v1/models');
-    openai.handler = (r, res) => (r.method === 'GET' ? sendJson(res, 503, { error: { message: 'down' } }) : false);
+    fakes.openai.handler = (r, res) => (r.method === 'GET' ? sendJson(res, 503, { error: { message: 'down' } }) : false);
     await new Promise((r) => setTimeout(r, 60));
     const data = (await request(host.url).get('/v1/models')).body.data as Array<{ provider: string }>;
     expect(data.filter((m) => m.provider === 'openai')).toHaveLength(count('openai-models.json'));
-    expect(modelRequests(openai)).toHaveLength(2);
+    expect(modelRequests(fakes.openai)).toHaveLength(2);
     expect(events.some((e) => e.type === 'models.error' && e.provider === 'openai')).toBe(true);
   });
 });
 
 test("Anthropic's list is read page by page", async () => {
-  anthropic.handler = (r, res) => {
+  fakes.anthropic.handler = (r, res) => {
     if (r.method !== 'GET') return false;
     const second = r.url.includes('after_id=claude-a');
     sendJson(res, 200, {
@@ -160,7 +150,7 @@ test("Anthropic's list is read page by page", async () => {
       ['anthropic/claude-a', 'A'],
       ['anthropic/claude-b', 'B'],
     ]);
-    expect(modelRequests(anthropic)).toHaveLength(2);
+    expect(modelRequests(fakes.anthropic)).toHaveLength(2);
   });
 });
 
@@ -168,12 +158,12 @@ test('a static list from <ID>_MODELS replaces the remote call', async () => {
   await withHost({ ANTHROPIC_MODELS: 'claude-sonnet-4-5, claude-haiku-4-5' }, async (host) => {
     const data = (await request(host.url).get('/v1/models')).body.data as Array<{ id: string; provider: string }>;
     expect(data.filter((m) => m.provider === 'anthropic').map((m) => m.id)).toEqual(['anthropic/claude-sonnet-4-5', 'anthropic/claude-haiku-4-5']);
-    expect(modelRequests(anthropic)).toHaveLength(0);
+    expect(modelRequests(fakes.anthropic)).toHaveLength(0);
   });
 });
 
 test('only enabled providers are asked, and no key or cookie appears in the answer', async () => {
-  openai.handler = (r, res) =>
+  fakes.openai.handler = (r, res) =>
     r.method === 'GET'
       ? sendJson(
           res,
@@ -184,7 +174,7 @@ test('only enabled providers are asked, and no key or cookie appears in the answ
       : false;
   await withHost({ OPENROUTER_API_KEY: '' }, async (host) => {
     const res = await request(host.url).get('/v1/models');
-    expect(modelRequests(openrouter)).toHaveLength(0);
+    expect(modelRequests(fakes.openrouter)).toHaveLength(0);
     const everything = JSON.stringify(res.headers) + res.text;
     for (const key of Object.values(KEYS)) expect(everything).not.toContain(key.slice(0, 12));
     expect(everything).not.toContain('secret-cookie');

@@ -1,8 +1,10 @@
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import request from 'supertest';
 import { instrumentOpenTelemetry } from '../../lib';
-import { sendJson, startFakeUpstream, type FakeUpstream } from '../support/fake-upstream';
+import { startFakeUpstreams, type FakeUpstream } from '../support/fake-upstream';
 import { envFor, startHost, type Host } from '../support/host';
+import { sendJson } from '../support/upstream-answers';
+import { waitUntil } from '../support/wait';
 
 let anthropic: FakeUpstream;
 let openai: FakeUpstream;
@@ -11,7 +13,7 @@ const exporter = new InMemorySpanExporter();
 const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
 
 beforeAll(async () => {
-  [anthropic, openai] = await Promise.all([startFakeUpstream('anthropic'), startFakeUpstream('openai')]);
+  [anthropic, openai] = await startFakeUpstreams('anthropic', 'openai');
   host = await startHost({ env: envFor({ anthropic, openai }) });
   instrumentOpenTelemetry(host.router.telemetry, provider.getTracer('test'));
 });
@@ -21,8 +23,9 @@ afterAll(async () => {
 });
 beforeEach(() => exporter.reset());
 
+/** The finished spans, once there is one. */
 async function finishedSpans() {
-  for (let i = 0; i < 100 && exporter.getFinishedSpans().length === 0; i++) await new Promise((r) => setTimeout(r, 5));
+  await waitUntil(() => exporter.getFinishedSpans().length > 0, 500, 'a finished span');
   return exporter.getFinishedSpans();
 }
 

@@ -1,8 +1,10 @@
-import http from 'node:http';
 import request from 'supertest';
 import { createOpenAICompatibleProvider, createProviderRouter, defineProvider } from '../../lib';
-import { startFakeUpstreams, chatBody, type FakeUpstream } from '../support/fake-upstream';
-import { envFor, KEYS, startHost } from '../support/host';
+import { startFakeUpstream, startFakeUpstreams, type FakeUpstream } from '../support/fake-upstream';
+import { envFor, startHost } from '../support/host';
+import { KEYS } from '../support/keys';
+import { chatBody } from '../support/request-bodies';
+import { sendJson } from '../support/upstream-answers';
 
 let openai: FakeUpstream;
 let groq: FakeUpstream;
@@ -104,23 +106,17 @@ test("OpenRouter's attribution headers are sent when configured", async () => {
   }
 });
 
-/** Sends five requests to a llama-server stand-in answering with `status`; returns its connection count. */
+/** Sends five requests to a llama-server fake answering with `status`; returns how many connections it accepted. */
 async function connectionsForFiveRequests(status: number, body: unknown): Promise<number> {
-  let connections = 0;
-  const server = http.createServer((_req, res) => {
-    res.writeHead(status, { 'content-type': 'application/json' });
-    res.end(JSON.stringify(body));
-  });
-  server.on('connection', () => connections++);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const host = await startHost({ env: { LOCAL_BASE_URL: `http://127.0.0.1:${(server.address() as { port: number }).port}/v1` } });
+  const upstream = await startFakeUpstream('local');
+  upstream.handler = (_request, res) => sendJson(res, status, body);
+  const host = await startHost({ env: { LOCAL_BASE_URL: upstream.baseUrl } });
   try {
     for (let i = 0; i < 5; i++) expect((await request(host.url).post('/v1/chat/completions').send(chat('gguf'))).status).toBe(status);
-    return connections;
+    return upstream.connections;
   } finally {
     await host.close();
-    server.closeAllConnections();
-    server.close();
+    await upstream.close();
   }
 }
 

@@ -7,9 +7,11 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { chatBody, sendFrames, sendJson, startFakeUpstreams, type FakeUpstream } from '../support/fake-upstream';
 import { envFor } from '../support/host';
-import { postStream } from '../support/stream-client';
+import { openStream, postJson } from '../support/http-client';
+import { chatBody } from '../support/request-bodies';
+import { sendFrames, sendJson } from '../support/upstream-answers';
+import { useFakes } from '../support/use-fakes';
 
 interface RunningHost {
   origin: string;
@@ -41,57 +43,45 @@ async function startHostProcess(script: string, env: Record<string, string>): Pr
   };
 }
 
-async function post(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; text: string }> {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
-  return { status: response.status, text: await response.text() };
-}
-
-let openai: FakeUpstream, openrouter: FakeUpstream, local: FakeUpstream, anthropic: FakeUpstream;
+const fakes = useFakes();
 let env: Record<string, string>;
 
-beforeAll(async () => {
-  [openai, openrouter, local, anthropic] = await startFakeUpstreams('openai', 'openrouter', 'local', 'anthropic');
-  env = envFor({ openai, openrouter, local, anthropic });
+beforeAll(() => {
+  env = envFor(fakes);
 });
-
-afterAll(async () => {
-  await Promise.all([openai, openrouter, local, anthropic].map((fake) => fake.close()));
-});
-
-afterEach(() => [openai, openrouter, local, anthropic].forEach((fake) => fake.reset()));
 
 /** Every route, answered well and badly, streamed and not, and a client that hangs up. */
 async function exerciseEveryRoute(origin: string): Promise<void> {
   const v1 = `${origin}/v1`;
-  expect((await post(`${v1}/chat/completions`, chatBody('openai/gpt-4o'))).status).toBe(200);
-  expect((await post(`${v1}/chat/completions`, chatBody('local-model', { stream: true }))).text).toContain('data: [DONE]');
-  expect((await post(`${v1}/chat/completions`, chatBody('openrouter/meta/llama', { stream: true }))).status).toBe(200);
-  expect((await post(`${v1}/chat/completions`, chatBody('anthropic/claude-sonnet-5-5', { stream: true }))).text).toContain('[DONE]');
-  expect((await post(`${v1}/completions`, { model: 'openai/gpt-3.5-turbo-instruct', prompt: 'hi' })).status).toBe(200);
-  expect((await post(`${v1}/embeddings`, { model: 'openai/text-embedding-3-small', input: 'hi' })).status).toBe(200);
+  expect((await postJson(`${v1}/chat/completions`, chatBody('openai/gpt-4o'))).status).toBe(200);
+  expect((await postJson(`${v1}/chat/completions`, chatBody('local-model', { stream: true }))).text).toContain('data: [DONE]');
+  expect((await postJson(`${v1}/chat/completions`, chatBody('openrouter/meta/llama', { stream: true }))).status).toBe(200);
+  expect((await postJson(`${v1}/chat/completions`, chatBody('anthropic/claude-sonnet-5-5', { stream: true }))).text).toContain('[DONE]');
+  expect((await postJson(`${v1}/completions`, { model: 'openai/gpt-3.5-turbo-instruct', prompt: 'hi' })).status).toBe(200);
+  expect((await postJson(`${v1}/embeddings`, { model: 'openai/text-embedding-3-small', input: 'hi' })).status).toBe(200);
   const messages = { max_tokens: 64, messages: [{ role: 'user', content: 'hi' }] };
-  expect((await post(`${v1}/messages`, { model: 'anthropic/claude-sonnet-5-5', stream: true, ...messages })).text).toContain('message_stop');
-  expect((await post(`${v1}/messages`, { model: 'openai/gpt-4o', stream: true, ...messages })).text).toContain('message_stop');
-  expect((await post(`${v1}/messages/count_tokens`, { model: 'anthropic/claude-sonnet-5-5', ...messages })).status).toBe(200);
+  expect((await postJson(`${v1}/messages`, { model: 'anthropic/claude-sonnet-5-5', stream: true, ...messages })).text).toContain('message_stop');
+  expect((await postJson(`${v1}/messages`, { model: 'openai/gpt-4o', stream: true, ...messages })).text).toContain('message_stop');
+  expect((await postJson(`${v1}/messages/count_tokens`, { model: 'anthropic/claude-sonnet-5-5', ...messages })).status).toBe(200);
   expect((await fetch(`${v1}/models`)).status).toBe(200);
 
-  openai.handler = (_request, res) => sendJson(res, 500, { error: { message: 'upstream broke', type: 'server_error' } });
-  expect((await post(`${v1}/chat/completions`, chatBody('openai/gpt-4o'))).status).toBe(500);
-  openai.handler = (_request, res) => sendFrames(res, ['data: {"choices":[{"index":0,"delta":{"content":"cut"}}]}\n\n']);
-  expect((await post(`${v1}/chat/completions`, chatBody('openai/gpt-4o', { stream: true }))).text).toContain('"error"');
-  openrouter.handler = (_request, res) => {
+  fakes.openai.handler = (_request, res) => sendJson(res, 500, { error: { message: 'upstream broke', type: 'server_error' } });
+  expect((await postJson(`${v1}/chat/completions`, chatBody('openai/gpt-4o'))).status).toBe(500);
+  fakes.openai.handler = (_request, res) => sendFrames(res, ['data: {"choices":[{"index":0,"delta":{"content":"cut"}}]}\n\n']);
+  expect((await postJson(`${v1}/chat/completions`, chatBody('openai/gpt-4o', { stream: true }))).text).toContain('"error"');
+  fakes.openrouter.handler = (_request, res) => {
     res.socket?.destroy();
   };
-  expect((await post(`${v1}/chat/completions`, chatBody('openrouter/meta/llama'))).status).toBe(502);
-  expect((await post(`${v1}/chat/completions`, { messages: [] })).status).toBe(400);
+  expect((await postJson(`${v1}/chat/completions`, chatBody('openrouter/meta/llama'))).status).toBe(502);
+  expect((await postJson(`${v1}/chat/completions`, { messages: [] })).status).toBe(400);
   expect((await fetch(`${v1}/not-a-route`)).status).toBe(404);
 
-  local.handler = (_request, res) => {
+  fakes.local.handler = (_request, res) => {
     res.writeHead(200, { 'content-type': 'text/event-stream' });
     res.write('data: {"choices":[{"index":0,"delta":{"content":"Hel"}}]}\n\n');
   };
-  const upstreamClosed = local.waitForClientClose();
-  const stream = await postStream(`${v1}/chat/completions`, chatBody('local-model', { stream: true }));
+  const upstreamClosed = fakes.local.waitForClientClose();
+  const stream = await openStream(`${v1}/chat/completions`, chatBody('local-model', { stream: true }));
   await stream.waitFor((text) => text.includes('Hel'));
   stream.abort();
   await upstreamClosed;

@@ -2,43 +2,45 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
-import type { RequestEndEvent, TelemetryEvent } from '../../lib';
-import { sendFrames, sendJson, startFakeUpstreams, chatBody, type FakeUpstream } from '../support/fake-upstream';
+import type { RequestEndEvent } from '../../lib';
+import { startFakes, type Fakes } from '../support/fake-upstream';
 import { sseFrames } from '../support/fixtures';
-import { envFor, KEYS, startHost, type Host } from '../support/host';
-import { postStream } from '../support/stream-client';
+import { envFor, startHost, type Host } from '../support/host';
+import { jsonLines } from '../support/json-lines';
+import { openStream } from '../support/http-client';
+import { KEYS } from '../support/keys';
+import { observe } from '../support/observe';
+import { chatBody } from '../support/request-bodies';
+import { sendFrames, sendJson } from '../support/upstream-answers';
+import { sleep } from '../support/wait';
 
-let openai: FakeUpstream;
-let openrouter: FakeUpstream;
-let local: FakeUpstream;
-let anthropic: FakeUpstream;
+let fakes: Fakes;
 let host: Host;
-let events: TelemetryEvent[];
+const observed = observe();
+const events = observed.events;
 let logFile: string;
 
 beforeAll(async () => {
-  [openai, openrouter, local, anthropic] = await startFakeUpstreams('openai', 'openrouter', 'local', 'anthropic');
+  fakes = await startFakes();
   logFile = join(mkdtempSync(join(tmpdir(), 'epr-log-')), 'conversations.jsonl');
   host = await startHost({
-    env: { ...envFor({ openai, openrouter, local, anthropic }), PROVIDER_TIMEOUT_MS: '300', CONVERSATION_LOG_FILE: logFile },
+    env: { ...envFor(fakes), PROVIDER_TIMEOUT_MS: '300', CONVERSATION_LOG_FILE: logFile },
   });
-  host.router.telemetry.on('event', (event) => events.push(event));
+  observed.listen(host.router);
 });
-beforeEach(() => {
-  events = [];
-});
-afterEach(() => [openai, openrouter, local, anthropic].forEach((fake) => fake.reset()));
+beforeEach(() => observed.clear());
+afterEach(() => fakes.reset());
 afterAll(async () => {
   await host.close();
-  await Promise.all([openai, openrouter, local, anthropic].map((fake) => fake.close()));
+  await fakes.close();
 });
 
 const chat = chatBody;
 
 /** Waits until request.end has been emitted (it follows the response's last byte). */
 async function endEvent(): Promise<RequestEndEvent> {
-  for (let i = 0; i < 100 && !events.some((e) => e.type === 'request.end'); i++) await new Promise((r) => setTimeout(r, 5));
-  return events.find((e) => e.type === 'request.end') as RequestEndEvent;
+  const [end] = await observed.waitForEnds(1, 500);
+  return end!;
 }
 
 describe.each([
@@ -76,7 +78,7 @@ test.each([
   ['openai', 'gpt-4o-mini', { promptTokens: 9, completionTokens: 3, totalTokens: 12 }],
   ['local', 'some-gguf', { promptTokens: 25, completionTokens: 15, totalTokens: 40 }],
 ])('a streamed /messages request to %s is reported with endpoint messages and its usage', async (provider, model, usage) => {
-  if (provider === 'local') local.handler = (_r, res) => sendFrames(res, sseFrames('anthropic-messages-stream-text.sse'));
+  if (provider === 'local') fakes.local.handler = (_r, res) => sendFrames(res, sseFrames('anthropic-messages-stream-text.sse'));
   const res = await request(host.url)
     .post('/v1/messages')
     .send({ model, max_tokens: 100, stream: true, messages: [{ role: 'user', content: 'hi' }] });
@@ -93,30 +95,30 @@ test("OpenRouter's usage.cost is reported as costUsd", async () => {
 });
 
 test('an upstream 500 ends with outcome error and its status', async () => {
-  openai.handler = (_r, res) => sendJson(res, 500, { error: { message: 'boom', type: 'server_error' } });
+  fakes.openai.handler = (_r, res) => sendJson(res, 500, { error: { message: 'boom', type: 'server_error' } });
   await request(host.url).post('/v1/chat/completions').send(chat('gpt-4o'));
   expect(await endEvent()).toEqual(expect.objectContaining({ status: 500, outcome: 'error', error: { message: 'boom', type: 'server_error' } }));
 });
 
 test('a timeout ends with outcome error and 504', async () => {
-  openai.handler = () => undefined;
+  fakes.openai.handler = () => undefined;
   await request(host.url).post('/v1/chat/completions').send(chat('gpt-4o'));
   expect(await endEvent()).toEqual(expect.objectContaining({ status: 504, outcome: 'error', ttfbMs: null }));
 });
 
 test('a client abort ends with outcome aborted and the status already sent', async () => {
-  openai.handler = (_r, res) => {
+  fakes.openai.handler = (_r, res) => {
     res.writeHead(200, { 'content-type': 'text/event-stream' });
     res.write(sseFrames('openai-chat-stream-usage.sse')[0]!);
   };
-  const stream = await postStream(`${host.url}/v1/chat/completions`, chat('gpt-4o', { stream: true }));
+  const stream = await openStream(`${host.url}/v1/chat/completions`, chat('gpt-4o', { stream: true }));
   await stream.waitFor((text) => text.includes('chunk'));
   stream.abort();
   expect(await endEvent()).toEqual(expect.objectContaining({ status: 200, outcome: 'aborted' }));
 });
 
 test('a mid-stream failure ends with outcome error', async () => {
-  openrouter.handler = (_r, res) => sendFrames(res, sseFrames('openrouter-midstream-error.sse'));
+  fakes.openrouter.handler = (_r, res) => sendFrames(res, sseFrames('openrouter-midstream-error.sse'));
   await request(host.url)
     .post('/v1/chat/completions')
     .send(chat('openrouter/x', { stream: true }));
@@ -127,7 +129,10 @@ test('a mid-stream failure ends with outcome error', async () => {
 
 test('a listener that throws never breaks a response', async () => {
   const errors: string[] = [];
-  const throwing = await startHost({ env: envFor({ openai }), logger: { warn: () => undefined, error: (message) => errors.push(message) } });
+  const throwing = await startHost({
+    env: envFor({ openai: fakes.openai }),
+    logger: { warn: () => undefined, error: (message) => errors.push(message) },
+  });
   throwing.router.telemetry.on('request.start', () => {
     throw new Error('listener bug');
   });
@@ -148,27 +153,24 @@ test('a listener that throws never breaks a response', async () => {
 
 test('requests rejected before routing emit no request events', async () => {
   await request(host.url).post('/v1/chat/completions').send({ messages: [] });
-  await new Promise((r) => setTimeout(r, 20));
+  await sleep(20);
   expect(events).toEqual([]);
 });
 
 test('the conversation log records provider, messages, the streamed text and usage, and no key', async () => {
-  openai.handler = (_r, res) => sendJson(res, 401, { error: { message: `bad key ${KEYS.openai}`, type: 'invalid_request_error' } });
+  fakes.openai.handler = (_r, res) => sendJson(res, 401, { error: { message: `bad key ${KEYS.openai}`, type: 'invalid_request_error' } });
   await request(host.url)
     .post('/v1/chat/completions')
     .send(chat('gpt-4o', { messages: [{ role: 'user', content: `my key is ${KEYS.anthropic}` }] }));
   await endEvent();
-  events = [];
+  observed.clear();
   await request(host.url)
     .post('/v1/chat/completions')
     .send(chat('claude-sonnet-5-5', { stream: true }));
   await endEvent();
-  await new Promise((r) => setTimeout(r, 100));
+  await sleep(100);
   const text = readFileSync(logFile, 'utf8');
-  const records = text
-    .trim()
-    .split('\n')
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
+  const records = jsonLines(text);
   const streamed = records.find((r) => r.provider === 'anthropic' && r.stream === true);
   expect(streamed).toEqual(
     expect.objectContaining({

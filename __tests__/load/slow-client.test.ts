@@ -1,9 +1,11 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import { startFakeUpstream, type FakeUpstream, type UpstreamKind } from '../support/fake-upstream';
+import { streamedText } from '../support/chat-stream';
+import { startFakeUpstreams, type FakeUpstream } from '../support/fake-upstream';
 import { envFor, startHost, type Host } from '../support/host';
-import { recordEnds, type EndEvents } from './support/end-events';
-import { sleep, within } from './support/load-client';
-import { caseOf, chatBody, streamedText } from './support/provider-cases';
+import { observe } from '../support/observe';
+import { sleep, within } from '../support/wait';
+import { anthropicEvent, chatChunkFrame, DONE_FRAME } from '../support/wire-frames';
+import { caseOf, chatBody } from './support/provider-cases';
 
 /** What each fake offers to send: far more than socket buffers on loopback can hold. */
 const TOTAL_BYTES = 64 * 1024 * 1024;
@@ -25,18 +27,18 @@ interface BigStream {
 
 let fakes: Record<'openai' | 'anthropic', FakeUpstream>;
 let host: Host;
-let ends: EndEvents;
+const observed = observe();
 /** The router's responses to the client, to read how much it holds in its own buffers. */
 const routerResponses: ServerResponse[] = [];
 
 beforeAll(async () => {
-  const [openai, anthropic] = await Promise.all([startFakeUpstream('openai'), startFakeUpstream('anthropic')]);
+  const [openai, anthropic] = await startFakeUpstreams('openai', 'anthropic');
   fakes = { openai, anthropic };
   host = await startHost(
     { env: { ...envFor(fakes), PROVIDER_TIMEOUT_MS: '30000', PROVIDER_IDLE_TIMEOUT_MS: '30000' } },
     { before: (app) => app.use((_req, res, next) => (routerResponses.push(res), next())) },
   );
-  ends = recordEnds(host.router);
+  observed.listen(host.router);
 });
 
 afterAll(async () => {
@@ -89,12 +91,12 @@ test('a client reading one chunk a second holds the upstream back: the router bu
     expect(body.endsWith('data: [DONE]\n\n')).toBe(true);
     expect(streamedText(body)).toBe(PIECE.repeat(streams[kind].frames));
   }
-  const events = await ends.waitFor(2);
+  const events = await observed.waitForEnds(2);
   expect(events.map((event) => event.outcome)).toEqual(['ok', 'ok']);
 }, 60000);
 
 /** Writes frames as fast as the connection takes them, waiting for `drain` when it does not. */
-function sendBigStream(kind: UpstreamKind, res: ServerResponse): BigStream {
+function sendBigStream(kind: 'openai' | 'anthropic', res: ServerResponse): BigStream {
   let limit = TOTAL_BYTES;
   const stream: BigStream = { written: 0, frames: 0, stalls: 0, waitingSince: undefined, stop: () => (limit = 0) };
   res.writeHead(200, { 'content-type': 'text/event-stream' });
@@ -123,20 +125,18 @@ function sendBigStream(kind: UpstreamKind, res: ServerResponse): BigStream {
 }
 
 function openAIFrames(): { start: string; piece: string; end: string } {
-  const chunk = (delta: object, finish: string | null = null): string =>
-    `data: ${JSON.stringify({ id: 'chatcmpl-big', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o-mini', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+  const identity = { id: 'chatcmpl-big', created: 1, model: 'gpt-4o-mini' };
   return {
-    start: chunk({ role: 'assistant', content: '' }),
-    piece: chunk({ content: PIECE }),
-    end: chunk({}, 'stop') + 'data: [DONE]\n\n',
+    start: chatChunkFrame(identity, { role: 'assistant', content: '' }),
+    piece: chatChunkFrame(identity, { content: PIECE }),
+    end: chatChunkFrame(identity, {}, 'stop') + DONE_FRAME,
   };
 }
 
 function anthropicFrames(): { start: string; piece: string; end: string } {
-  const frame = (event: string, data: object): string => `event: ${event}\ndata: ${JSON.stringify({ type: event, ...data })}\n\n`;
   return {
     start:
-      frame('message_start', {
+      anthropicEvent('message_start', {
         message: {
           id: 'msg_big',
           type: 'message',
@@ -145,12 +145,12 @@ function anthropicFrames(): { start: string; piece: string; end: string } {
           model: 'claude-sonnet-5-5',
           usage: { input_tokens: 1, output_tokens: 1 },
         },
-      }) + frame('content_block_start', { index: 0, content_block: { type: 'text', text: '' } }),
-    piece: frame('content_block_delta', { index: 0, delta: { type: 'text_delta', text: PIECE } }),
+      }) + anthropicEvent('content_block_start', { index: 0, content_block: { type: 'text', text: '' } }),
+    piece: anthropicEvent('content_block_delta', { index: 0, delta: { type: 'text_delta', text: PIECE } }),
     end:
-      frame('content_block_stop', { index: 0 }) +
-      frame('message_delta', { delta: { stop_reason: 'end_turn' }, usage: { output_tokens: 9 } }) +
-      frame('message_stop', {}),
+      anthropicEvent('content_block_stop', { index: 0 }) +
+      anthropicEvent('message_delta', { delta: { stop_reason: 'end_turn' }, usage: { output_tokens: 9 } }) +
+      anthropicEvent('message_stop'),
   };
 }
 

@@ -2,9 +2,10 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startFakeUpstream, type FakeUpstream, type UpstreamKind } from '../support/fake-upstream';
+import { startFakes, type Fakes } from '../support/fake-upstream';
 import { envFor } from '../support/host';
-import { loadAgent, post, runBounded, type Answer } from './support/load-client';
+import { postJson, type RawResponse } from '../support/http-client';
+import { loadAgent, runBounded } from './support/load-runner';
 import { chatBody, PROVIDER_CASES, type ProviderCase } from './support/provider-cases';
 import type { SoakCommand, SoakReply } from './support/soak-host';
 
@@ -16,13 +17,13 @@ const SOAK_DEADLINE_MS = 180000;
 const MAX_RSS_GROWTH = 30 * 1024 * 1024;
 const MAX_HEAP_GROWTH = 10 * 1024 * 1024;
 
-let fakes: FakeUpstream[];
+let fakes: Fakes;
 let child: ChildProcess;
 let logDir: string;
 const replies: SoakReply[] = [];
 
 beforeAll(async () => {
-  fakes = await Promise.all((['openai', 'openrouter', 'local', 'anthropic'] as const).map((kind) => startFakeUpstream(kind)));
+  fakes = await startFakes();
   logDir = mkdtempSync(join(tmpdir(), 'epr-soak-'));
   child = fork(join(__dirname, 'support', 'soak-host.ts'), [], {
     execArgv: ['--expose-gc', '-r', join(__dirname, 'support', 'ts-require-hook.js')],
@@ -33,7 +34,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (child.exitCode === null) child.kill();
-  await Promise.all(fakes.map((fake) => fake.close()));
+  await fakes.close();
   rmSync(logDir, { recursive: true, force: true });
 });
 
@@ -53,15 +54,14 @@ async function ask<T extends SoakReply['type']>(command: SoakCommand, answer: T,
 test(
   `${REQUESTS} mixed requests all succeed; resident memory grows under 30 MB (heap under 10 MB); close() leaves no socket, timer or file open`,
   async () => {
-    const byKind = Object.fromEntries(fakes.map((fake) => [fake.kind, fake])) as Record<UpstreamKind, FakeUpstream>;
     const logFile = join(logDir, 'conversations.jsonl');
-    const { url } = await ask({ type: 'start', env: { ...envFor(byKind), CONVERSATION_LOG_FILE: logFile } }, 'ready');
+    const { url } = await ask({ type: 'start', env: { ...envFor(fakes), CONVERSATION_LOG_FILE: logFile } }, 'ready');
     const agent = loadAgent(CONCURRENCY);
     const failures: string[] = [];
     const run = (count: number, offset: number): Promise<unknown> =>
       runBounded(count, CONCURRENCY, SOAK_DEADLINE_MS, async (index) => {
         const request = mixedRequest(offset + index);
-        const answer = await post(`${url}/v1${request.path}`, request.body, agent);
+        const answer = await postJson(`${url}/v1${request.path}`, request.body, { agent });
         const problem = problemWith(answer, request);
         if (problem && failures.length < 20) failures.push(`#${offset + index} ${request.c.kind} ${request.path}: ${problem}`);
       });
@@ -118,17 +118,17 @@ function mixedRequest(index: number): SoakRequest {
 }
 
 /** What is wrong with an answer, or undefined when it is a complete success. */
-function problemWith(answer: Answer, request: SoakRequest): string | undefined {
-  if (answer.status !== 200) return `status ${answer.status}: ${answer.body.slice(0, 200)}`;
+function problemWith(answer: RawResponse, request: SoakRequest): string | undefined {
+  if (answer.status !== 200) return `status ${answer.status}: ${answer.text.slice(0, 200)}`;
   if (request.stream) {
     const terminator = request.dialect === 'anthropic' ? 'event: message_stop\n' : 'data: [DONE]\n\n';
-    return answer.body.includes(terminator) && !answer.body.includes('"error"') ? undefined : `incomplete stream: ${answer.body.slice(-200)}`;
+    return answer.text.includes(terminator) && !answer.text.includes('"error"') ? undefined : `incomplete stream: ${answer.text.slice(-200)}`;
   }
   try {
-    const body = JSON.parse(answer.body) as { object?: string; type?: string };
-    return body.object === 'chat.completion' || body.type === 'message' ? undefined : `unexpected body ${answer.body.slice(0, 200)}`;
+    const body = JSON.parse(answer.text) as { object?: string; type?: string };
+    return body.object === 'chat.completion' || body.type === 'message' ? undefined : `unexpected body ${answer.text.slice(0, 200)}`;
   } catch {
-    return `not JSON: ${answer.body.slice(0, 200)}`;
+    return `not JSON: ${answer.text.slice(0, 200)}`;
   }
 }
 

@@ -1,10 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { startFakeUpstream, type FakeUpstream, type UpstreamKind } from '../support/fake-upstream';
+import { errorFrames } from '../support/chat-stream';
+import { PROVIDER_IDS, startFakes, type Fakes, type ProviderId } from '../support/fake-upstream';
 import { sseFrames } from '../support/fixtures';
 import { envFor, startHost, type Host } from '../support/host';
-import { recordEnds, type EndEvents } from './support/end-events';
-import { post, within, type Answer } from './support/load-client';
-import { chatBody, errorFrames, PROVIDER_CASES, taggedFrames, type ProviderCase } from './support/provider-cases';
+import { postJson, type RawResponse } from '../support/http-client';
+import { observe } from '../support/observe';
+import { sseBlocks } from '../support/sse';
+import { firstTextFrameIndex, sendHeldStream } from '../support/upstream-answers';
+import { within } from '../support/wait';
+import { chatBody, PROVIDER_CASES, taggedFrames, type ProviderCase } from './support/provider-cases';
 import { startTcpGate, type TcpGate } from './support/tcp-gate';
 
 const HEADER_TIMEOUT_MS = 800;
@@ -12,33 +16,32 @@ const IDLE_TIMEOUT_MS = 400;
 /** How soon a fault the router can see at once must reach the client. */
 const PROMPT_MS = 1000;
 
-let fakes: Record<UpstreamKind, FakeUpstream>;
-let gates: Record<UpstreamKind, TcpGate>;
+let fakes: Fakes;
+let gates: Record<ProviderId, TcpGate>;
 let host: Host;
-let ends: EndEvents;
+const observed = observe();
 
 beforeAll(async () => {
-  const started = await Promise.all((['openai', 'openrouter', 'local', 'anthropic'] as const).map((kind) => startFakeUpstream(kind)));
-  fakes = Object.fromEntries(started.map((fake) => [fake.kind, fake])) as Record<UpstreamKind, FakeUpstream>;
-  const gateList = await Promise.all(started.map((fake) => startTcpGate(Number(new URL(fake.baseUrl).port))));
-  gates = Object.fromEntries(started.map((fake, index) => [fake.kind, gateList[index]!])) as Record<UpstreamKind, TcpGate>;
+  fakes = await startFakes();
+  const started = await Promise.all(PROVIDER_IDS.map(async (kind) => [kind, await startTcpGate(Number(new URL(fakes[kind].baseUrl).port))] as const));
+  gates = Object.fromEntries(started) as Record<ProviderId, TcpGate>;
   // The router reaches every fake through its gate, which can refuse connections.
   const env = envFor(fakes);
   for (const [name, value] of Object.entries(env)) {
-    const fake = started.find((candidate) => candidate.baseUrl === value);
+    const fake = fakes.all().find((candidate) => candidate.baseUrl === value);
     if (fake) env[name] = value.replace(`:${new URL(fake.baseUrl).port}`, `:${gates[fake.kind].port}`);
   }
   host = await startHost({ env: { ...env, PROVIDER_TIMEOUT_MS: String(HEADER_TIMEOUT_MS), PROVIDER_IDLE_TIMEOUT_MS: String(IDLE_TIMEOUT_MS) } });
-  ends = recordEnds(host.router);
+  observed.listen(host.router);
 });
 
-beforeEach(() => ends.clear());
+beforeEach(() => observed.clear());
 // A test that failed half-way must not leave its provider unreachable for the next one.
 afterEach(() => Promise.all(Object.values(gates).map((gate) => gate.open())));
 afterAll(async () => {
   await host.close();
   await Promise.all(Object.values(gates).map((gate) => gate.shut()));
-  await Promise.all(Object.values(fakes).map((fake) => fake.close()));
+  await fakes.close();
 });
 
 type FakeScript = (c: ProviderCase, res: ServerResponse, req: IncomingMessage) => void;
@@ -52,7 +55,7 @@ interface Fault {
   /** The answer must be complete within this long. */
   withinMs: number;
   /** Checks the client's answer and returns the error message it carries. */
-  expectAnswer(answer: Answer, c: ProviderCase): string;
+  expectAnswer(answer: RawResponse, c: ProviderCase): string;
 }
 
 const FAULTS: Fault[] = [
@@ -161,50 +164,49 @@ describe.each(PROVIDER_CASES.map((c) => [c.kind, c] as const))('%s', (kind, c) =
       if (fault.refuse) await gates[kind].shut();
       if (fault.script) fake.handler = (_recorded, res, req) => void fault.script!(c, res, req);
 
-      const sent = post(`${host.url}/v1/chat/completions`, chatBody(c, 'T1', fault.stream), false);
+      const sent = postJson(`${host.url}/v1/chat/completions`, chatBody(c, 'T1', fault.stream));
       const answer = await within(sent, fault.withinMs + 2000, `the answer to "${fault.name}"`);
       expect(answer.ms).toBeLessThan(fault.withinMs);
       const message = fault.expectAnswer(answer, c);
-      const [end] = await ends.waitFor(1);
+      const [end] = await observed.waitForEnds(1);
       expect(end).toEqual(expect.objectContaining({ provider: kind, outcome: 'error', status: answer.status }));
       expect(end!.error?.message).toBe(message);
 
       if (fault.refuse) await gates[kind].open();
       fake.reset();
-      const next = await within(post(`${host.url}/v1/chat/completions`, chatBody(c, 'T2', fault.stream), false), 5000, 'the next request');
+      const next = await within(postJson(`${host.url}/v1/chat/completions`, chatBody(c, 'T2', fault.stream)), 5000, 'the next request');
       expect(next.status).toBe(200);
-      if (fault.stream) expect(next.body.endsWith('data: [DONE]\n\n')).toBe(true);
-      else expect(JSON.parse(next.body)).toEqual(expect.objectContaining({ object: 'chat.completion' }));
-      const [, nextEnd] = await ends.waitFor(2);
+      if (fault.stream) expect(next.text.endsWith('data: [DONE]\n\n')).toBe(true);
+      else expect(JSON.parse(next.text)).toEqual(expect.objectContaining({ object: 'chat.completion' }));
+      const [, nextEnd] = await observed.waitForEnds(2);
       expect(nextEnd).toEqual(expect.objectContaining({ outcome: 'ok', status: 200 }));
     },
   );
 });
 
-/** Headers and the stream up to its first text piece. */
+/** Headers and the stream up to its first text piece, then held open. */
 function startStream(c: ProviderCase, res: ServerResponse): void {
   const frames = taggedFrames(c, 'T1');
-  res.writeHead(200, { 'content-type': 'text/event-stream' });
-  res.write(frames.slice(0, frames.findIndex((frame) => frame.includes('Hello')) + 1).join(''));
+  sendHeldStream(res, frames, firstTextFrameIndex(frames));
 }
 
 /** An OpenAI-shaped error answer with `status` and `code`; returns its message. */
-function jsonError(answer: Answer, status: number, code: string): string {
+function jsonError(answer: RawResponse, status: number, code: string): string {
   expect(answer.status).toBe(status);
-  const body = JSON.parse(answer.body) as { error: { message: string; type: string; code: string } };
+  const body = JSON.parse(answer.text) as { error: { message: string; type: string; code: string } };
   expect(body.error).toEqual(expect.objectContaining({ code, message: expect.any(String), type: expect.any(String) }));
   return body.error.message;
 }
 
 /** A 200 stream that ends with the router's error frame, nothing after it; returns its message. */
-function streamError(answer: Answer, message: RegExp): string {
+function streamError(answer: RawResponse, message: RegExp): string {
   expect(answer.status).toBe(200);
   expect(answer.headers['content-type']).toMatch(/^text\/event-stream/);
-  const frames = errorFrames(answer.body);
+  const frames = errorFrames(answer.text);
   expect(frames.length).toBeGreaterThan(0);
   const last = frames[frames.length - 1]!;
   expect(last.message).toMatch(message);
-  expect(answer.body.trimEnd().split('\n\n').pop()).toMatch(/^data: \{"error":/);
-  expect(answer.body).not.toContain('[DONE]');
+  expect(sseBlocks(answer.text).at(-1)).toMatch(/^data: \{"error":/);
+  expect(answer.text).not.toContain('[DONE]');
   return last.message;
 }

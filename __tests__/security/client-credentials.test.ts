@@ -2,9 +2,11 @@
  * The credentials of the host's own clients never reach a provider: each fake upstream receives
  * exactly the allowlisted headers, with the provider's own auth and nothing of the client's.
  */
-import { envFor, KEYS, startHost, type Host } from '../support/host';
-import { rawRequest } from './helpers/http-client';
-import { MODEL_FOR, PROVIDERS, ROUTE_OF, requestBody, startFakes, type ClientDialect, type Fakes, type ProviderId } from './helpers/hosts';
+import { PROVIDER_IDS, startFakes, type Dialect, type Fakes, type ProviderId } from '../support/fake-upstream';
+import { envFor, startHost, type Host } from '../support/host';
+import { rawRequest } from '../support/http-client';
+import { KEYS } from '../support/keys';
+import { MODEL_FOR, ROUTE_OF, requestBody } from './helpers/hosts';
 import { LOCAL_KEY } from './helpers/secrets';
 
 /** What a browser or SDK of the host might send: the host's credentials and everything else. */
@@ -58,7 +60,7 @@ function namesOf(headers: Record<string, unknown>): string[] {
 }
 
 /** The exact header names each provider may receive, by client dialect. */
-function expectedNames(provider: ProviderId, dialect: ClientDialect, localKey: boolean): string[] {
+function expectedNames(provider: ProviderId, dialect: Dialect, localKey: boolean): string[] {
   const names = [...TRANSPORT, 'accept'];
   if (provider === 'anthropic') names.push('x-api-key', 'anthropic-version');
   else if (provider !== 'local' || localKey) names.push('authorization');
@@ -91,9 +93,9 @@ afterAll(async () => {
   await fakes?.close();
 });
 
-const cases: Array<[ClientDialect, ProviderId, boolean, boolean]> = [];
+const cases: Array<[Dialect, ProviderId, boolean, boolean]> = [];
 for (const dialect of ['chat', 'messages'] as const) {
-  for (const provider of PROVIDERS) {
+  for (const provider of PROVIDER_IDS) {
     for (const stream of [false, true]) cases.push([dialect, provider, stream, true]);
   }
   cases.push([dialect, 'local', false, false], [dialect, 'local', true, false]);

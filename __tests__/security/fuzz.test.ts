@@ -4,7 +4,10 @@
  * routable model and wrong types elsewhere must never make the router fail (5xx, reset); and the
  * router must still serve afterwards. Replay a failure with FUZZ_SEED=<seed> and its case number.
  */
+import { startFakes, type Fakes } from '../support/fake-upstream';
 import { envFor, startHost, type Host } from '../support/host';
+import { rawRequest } from '../support/http-client';
+import { observe } from '../support/observe';
 import {
   FUZZ_ROUTES,
   REFUSED_FAMILIES,
@@ -18,8 +21,7 @@ import {
   type FuzzCase,
   type FuzzResult,
 } from './helpers/fuzz';
-import { rawRequest } from './helpers/http-client';
-import { listen, observe, sendDialectError, startFakes, type Fakes } from './helpers/hosts';
+import { sendDialectError } from './helpers/hosts';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 0x5eed7);
 const MAX_BODY_BYTES = 64 * 1024;
@@ -42,7 +44,7 @@ beforeAll(async () => {
     PROVIDER_MAX_BODY_BYTES: String(MAX_BODY_BYTES),
   };
   host = await startHost({ env, conversationLogger: observed.conversationLogger });
-  listen(host, observed);
+  observed.listen(host.router);
 });
 afterEach(() => {
   fakes.reset();

@@ -4,22 +4,20 @@
  * headers or body, a telemetry event or a conversation record.
  */
 import type { ServerResponse } from 'node:http';
-import type { FakeUpstream, RecordedRequest } from '../support/fake-upstream';
-import { envFor, startHost, type Host } from '../support/host';
-import { abortableRequest, rawRequest, waitUntil } from './helpers/http-client';
 import {
-  MODEL_FOR,
-  PROVIDERS,
-  ROUTE_OF,
-  listen,
-  observe,
-  requestBody,
-  speaksAnthropic,
+  PROVIDER_IDS,
   startFakes,
-  type ClientDialect,
+  type Dialect,
   type Fakes,
+  type FakeUpstream,
   type ProviderId,
-} from './helpers/hosts';
+  type RecordedRequest,
+} from '../support/fake-upstream';
+import { envFor, startHost, type Host } from '../support/host';
+import { rawRequest, sendRequest } from '../support/http-client';
+import { observe } from '../support/observe';
+import { waitUntil } from '../support/wait';
+import { MODEL_FOR, ROUTE_OF, requestBody } from './helpers/hosts';
 import { ALL_KEYS, LOCAL_KEY, findLeaks, headerText, innerPiece } from './helpers/secrets';
 
 type LeakCase =
@@ -60,8 +58,8 @@ beforeAll(async () => {
   const env = { ...envFor(fakes), LOCAL_API_KEY: LOCAL_KEY };
   host = await startHost({ env, conversationLogger: observed.conversationLogger });
   timeoutHost = await startHost({ env: { ...env, PROVIDER_TIMEOUT_MS: '150' }, conversationLogger: observed.conversationLogger });
-  listen(host, observed);
-  listen(timeoutHost, observed);
+  observed.listen(host.router);
+  observed.listen(timeoutHost.router);
 });
 afterEach(() => {
   fakes.reset();
@@ -96,9 +94,10 @@ function echoingHeaders(key: string): Record<string, string> {
 
 function echoError(fake: FakeUpstream, request: RecordedRequest, res: ServerResponse, key: string, headers: Record<string, string>): void {
   const message = `${ERROR_MARKER} Incorrect API key provided: ${key}. (key ${innerPiece(key)}...)`;
-  const body = speaksAnthropic(fake, request)
-    ? { type: 'error', error: { type: 'authentication_error', message }, request_id: `req_${key}` }
-    : { error: { message, type: 'invalid_request_error', param: key, code: 'invalid_api_key' } };
+  const body =
+    fake.dialectOf(request) === 'messages'
+      ? { type: 'error', error: { type: 'authentication_error', message }, request_id: `req_${key}` }
+      : { error: { message, type: 'invalid_request_error', param: key, code: 'invalid_api_key' } };
   res.writeHead(401, { 'content-type': 'application/json', ...headers });
   res.end(JSON.stringify(body));
 }
@@ -149,7 +148,7 @@ function script(fake: FakeUpstream, key: string, leakCase: LeakCase, stream: boo
       return;
     case 'error echoing the key in its type and code fields (401, or mid-stream when streamed)':
       fake.handler = (request, res) => {
-        const anthropicDialect = speaksAnthropic(fake, request);
+        const anthropicDialect = fake.dialectOf(request) === 'messages';
         const message = `${stream ? MIDSTREAM_MARKER : ERROR_MARKER} rejected`;
         const error = { message, type: `invalid_key_${key}`, code: `${innerPiece(key)}_rejected` };
         if (!stream) {
@@ -171,7 +170,7 @@ function script(fake: FakeUpstream, key: string, leakCase: LeakCase, stream: boo
         // Streams start and then hang; other answers never start.
         if (leakCase === 'client abort' && stream) {
           res.writeHead(200, { 'content-type': 'text/event-stream' });
-          for (const frame of openingFrames(speaksAnthropic(fake, request))) res.write(frame);
+          for (const frame of openingFrames(fake.dialectOf(request) === 'messages')) res.write(frame);
         }
       };
       return;
@@ -182,7 +181,7 @@ function script(fake: FakeUpstream, key: string, leakCase: LeakCase, stream: boo
         leakCase === 'mid-stream failure echoing a 12-character piece of the key' ? `key ending ${innerPiece(key)}` : `${key} (${innerPiece(key)})`;
       const message = `${MIDSTREAM_MARKER} upstream failed for ${echoed}`;
       fake.handler = (request, res) => {
-        const anthropicDialect = speaksAnthropic(fake, request);
+        const anthropicDialect = fake.dialectOf(request) === 'messages';
         let tail: string;
         if (stream) {
           res.writeHead(200, { 'content-type': 'text/event-stream' });
@@ -213,9 +212,9 @@ function script(fake: FakeUpstream, key: string, leakCase: LeakCase, stream: boo
 
 // --- the matrix ---------------------------------------------------------------------------
 
-const matrix: Array<[ClientDialect, ProviderId, boolean, LeakCase]> = [];
+const matrix: Array<[Dialect, ProviderId, boolean, LeakCase]> = [];
 for (const dialect of ['chat', 'messages'] as const) {
-  for (const provider of PROVIDERS) {
+  for (const provider of PROVIDER_IDS) {
     for (const stream of [false, true]) {
       for (const leakCase of CASES) matrix.push([dialect, provider, stream, leakCase]);
     }
@@ -236,7 +235,7 @@ describe('no key, nor a 12-character piece of one, leaves the router', () => {
     let rawHeaders: string[];
     let text: string;
     if (leakCase === 'client abort') {
-      const call = abortableRequest({ url, headers, body });
+      const call = sendRequest({ url, headers, body });
       if (stream) await call.waitForBody((received) => received.length > 0);
       else await waitUntil(() => fake.requests.length === 1, 3000, 'the upstream to receive the request');
       call.abort();
@@ -315,7 +314,7 @@ describe('GET /models', () => {
     }
     const events = observe();
     const listHost = await startHost({ env: { ...envFor(fakes), LOCAL_API_KEY: LOCAL_KEY } });
-    listen(listHost, events);
+    events.listen(listHost.router);
     try {
       for (const headers of [{}, { 'anthropic-version': '2023-06-01' }] as Array<Record<string, string>>) {
         const res = await rawRequest({ url: `${listHost.url}/v1/models`, method: 'GET', headers });
@@ -324,7 +323,7 @@ describe('GET /models', () => {
       }
       // Every provider's list was asked for, failed, and was reported.
       expect(fakes.all().every((fake) => fake.requests.some((request) => request.method === 'GET' && request.url.includes('/models')))).toBe(true);
-      expect(new Set(events.events.filter((e) => e.type === 'models.error').map((e) => e.provider))).toEqual(new Set(PROVIDERS));
+      expect(new Set(events.events.filter((e) => e.type === 'models.error').map((e) => e.provider))).toEqual(new Set(PROVIDER_IDS));
       expect(events.events.flatMap((event) => findLeaks(`telemetry ${event.type}`, JSON.stringify(event)))).toEqual([]);
     } finally {
       await listHost.close();

@@ -3,9 +3,10 @@
  * that carries them (its routing, its streaming), and not how the router answers later requests.
  * Checked through the router's answers and what reaches the fake upstreams, before and after.
  */
+import { startFakes, type Fakes } from '../support/fake-upstream';
 import { envFor, startHost, type Host } from '../support/host';
-import { rawRequest } from './helpers/http-client';
-import { listen, observe, startFakes, type Fakes } from './helpers/hosts';
+import { rawRequest } from '../support/http-client';
+import { observe } from '../support/observe';
 
 let fakes: Fakes;
 let host: Host;
@@ -14,7 +15,7 @@ const observed = observe();
 beforeAll(async () => {
   fakes = await startFakes();
   host = await startHost({ env: envFor(fakes), conversationLogger: observed.conversationLogger });
-  listen(host, observed);
+  observed.listen(host.router);
 });
 afterEach(() => {
   fakes.reset();

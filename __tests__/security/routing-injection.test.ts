@@ -3,12 +3,10 @@
  * headers or the query, the request is routed by the rules to a configured upstream, on the
  * endpoint's own path, or refused with a 400 before anything is sent.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { FakeUpstream } from '../support/fake-upstream';
+import { startFakes, type Fakes, type FakeUpstream, type ProviderId } from '../support/fake-upstream';
+import { startFakeServer } from '../support/fake-server';
 import { envFor, startHost, type Host } from '../support/host';
-import { rawRequest, type RawResponse } from './helpers/http-client';
-import { startFakes, type Fakes, type ProviderId } from './helpers/hosts';
+import { rawRequest, type RawResponse } from '../support/http-client';
 
 /** A server no request may ever reach: its address is what the attacks point at. */
 interface Canary {
@@ -18,21 +16,19 @@ interface Canary {
 }
 
 async function startCanary(): Promise<Canary> {
-  const hits: string[] = [];
-  const server = http.createServer((req, res) => {
-    hits.push(`${req.method} ${req.url}`);
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end('{"pwned":true}');
+  const server = await startFakeServer({
+    prefix: '',
+    answer: (_request, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"pwned":true}');
+    },
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
-    address: `127.0.0.1:${(server.address() as AddressInfo).port}`,
-    hits,
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    address: new URL(server.baseUrl).host,
+    get hits() {
+      return server.requests.map((request) => `${request.method} ${request.url}`);
+    },
+    close: () => server.close(),
   };
 }
 

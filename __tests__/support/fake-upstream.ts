@@ -1,227 +1,105 @@
-import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { fixtureJson, fixtureText, sseFrames } from './fixtures';
+/**
+ * Fake upstreams, one per provider, each speaking its provider's wire format from the recorded
+ * fixtures: OpenAI, OpenRouter and llama-server the OpenAI-compatible chat completions API
+ * (`chat-completions-wire.ts`), Anthropic the Messages API (`messages-wire.ts`), and llama-server
+ * the Messages API too on `/v1/messages`. A test scripts any answer with `fake.handler`.
+ */
+import { answerChatApi, CHAT_APIS, sendChatNotFound } from './chat-completions-wire';
+import { startFakeServer, type DefaultAnswer, type FakeServer, type RecordedRequest } from './fake-server';
+import { answerMessagesApi, ANTHROPIC_API, LLAMA_SERVER_MESSAGES_API, messagesStreamFixture, sendMessagesNotFound } from './messages-wire';
 
-/** A request as a fake upstream received it. */
-export interface RecordedRequest {
-  method: string;
-  url: string;
-  headers: http.IncomingHttpHeaders;
-  body: Record<string, unknown> | undefined;
-  rawBody: string;
-}
+export type { FakeHandler, RecordedRequest } from './fake-server';
 
-export type UpstreamKind = 'openai' | 'openrouter' | 'local' | 'anthropic';
+/** The built-in providers. */
+export type ProviderId = 'openai' | 'openrouter' | 'local' | 'anthropic';
+/** Every built-in provider, in the order the tests list them. */
+export const PROVIDER_IDS: readonly ProviderId[] = ['openai', 'openrouter', 'local', 'anthropic'];
 
-/** Replaces the default behaviour for the next requests; return false to fall back to it. */
-export type FakeHandler = (request: RecordedRequest, res: ServerResponse, req: IncomingMessage) => boolean | void;
+/** The two wire formats: OpenAI's chat completions and Anthropic's Messages. */
+export type Dialect = 'chat' | 'messages';
 
 /** A loopback server that speaks one provider's wire format. */
-export interface FakeUpstream {
-  kind: UpstreamKind;
-  /** The base URL the router is configured with (`/v1` for OpenAI-compatible ones). */
-  baseUrl: string;
-  requests: RecordedRequest[];
-  /** Set to script the next answers; cleared by `reset()`. */
-  handler: FakeHandler | undefined;
-  /** Sockets closed by the client, for abort tests. */
-  closedRequests: number;
-  /** Resolves when a request's connection to the fake is closed by the other side. */
-  waitForClientClose(): Promise<void>;
+export interface FakeUpstream extends FakeServer {
+  kind: ProviderId;
+  /** The wire format the fake speaks on `request`'s path (llama-server: Messages on `/v1/messages`). */
+  dialectOf(request: RecordedRequest): Dialect;
+}
+
+interface Wire {
+  prefix: string;
+  answer: DefaultAnswer;
+  dialectOf(request: RecordedRequest): Dialect;
+}
+
+const speaksMessagesOn = (request: RecordedRequest): boolean => request.url.startsWith('/v1/messages');
+
+const WIRES: Record<ProviderId, Wire> = {
+  openai: chatWire('openai'),
+  openrouter: chatWire('openrouter'),
+  local: {
+    prefix: CHAT_APIS.local.prefix,
+    answer: (request, res) =>
+      answerMessagesApi(LLAMA_SERVER_MESSAGES_API, request, res) || answerChatApi(CHAT_APIS.local, request, res) || sendChatNotFound(request, res),
+    dialectOf: (request) => (speaksMessagesOn(request) ? 'messages' : 'chat'),
+  },
+  anthropic: {
+    prefix: '',
+    answer: (request, res) => answerMessagesApi(ANTHROPIC_API, request, res) || sendMessagesNotFound(request, res),
+    dialectOf: () => 'messages',
+  },
+};
+
+function chatWire(flavour: 'openai' | 'openrouter'): Wire {
+  const api = CHAT_APIS[flavour];
+  return {
+    prefix: api.prefix,
+    answer: (request, res) => answerChatApi(api, request, res) || sendChatNotFound(request, res),
+    dialectOf: () => 'chat',
+  };
+}
+
+/** Starts a fake of `kind` on a free port of 127.0.0.1 (or of `host`). */
+export async function startFakeUpstream(kind: ProviderId, options: { host?: string } = {}): Promise<FakeUpstream> {
+  const wire = WIRES[kind];
+  const server = await startFakeServer({ prefix: wire.prefix, answer: wire.answer, ...options });
+  return Object.assign(server, { kind, dialectOf: wire.dialectOf });
+}
+
+/** Starts one fake per kind, in the order given. */
+export function startFakeUpstreams<K extends ProviderId[]>(...kinds: K): Promise<{ [I in keyof K]: FakeUpstream }> {
+  return Promise.all(kinds.map((kind) => startFakeUpstream(kind))) as Promise<{ [I in keyof K]: FakeUpstream }>;
+}
+
+/** The four fakes, one per provider, by id, and what is done to all of them at once. */
+export interface Fakes extends Record<ProviderId, FakeUpstream> {
+  all(): FakeUpstream[];
+  /** Every request any of them received. */
+  received(): RecordedRequest[];
   reset(): void;
   close(): Promise<void>;
 }
 
-const API_PREFIX: Record<UpstreamKind, string> = {
-  openai: '/v1',
-  openrouter: '/api/v1',
-  local: '/v1',
-  anthropic: '',
-};
-
-const STREAM_FIXTURE: Record<Exclude<UpstreamKind, 'anthropic'>, string> = {
-  openai: 'openai-chat-stream-usage.sse',
-  openrouter: 'openrouter-chat-stream.sse',
-  local: 'llama-server-chat-stream.sse',
-};
-
-const MODELS_FIXTURE: Record<UpstreamKind, string> = {
-  openai: 'openai-models.json',
-  openrouter: 'openrouter-models.json',
-  local: 'llama-server-models.json',
-  anthropic: 'anthropic-models.json',
-};
-
-/** Starts a fake upstream of `kind` on 127.0.0.1, port 0. */
-export async function startFakeUpstream(kind: UpstreamKind): Promise<FakeUpstream> {
-  const closeWaiters: Array<() => void> = [];
-  const fake: FakeUpstream = {
-    kind,
-    baseUrl: '',
-    requests: [],
-    handler: undefined,
-    closedRequests: 0,
-    waitForClientClose: () => new Promise((resolve) => closeWaiters.push(resolve)),
-    reset() {
-      fake.requests.length = 0;
-      fake.handler = undefined;
-      fake.closedRequests = 0;
+/** Starts a fake of every provider. */
+export async function startFakes(): Promise<Fakes> {
+  const [openai, openrouter, local, anthropic] = await startFakeUpstreams('openai', 'openrouter', 'local', 'anthropic');
+  const all = (): FakeUpstream[] => [openai, openrouter, local, anthropic];
+  return {
+    openai,
+    openrouter,
+    local,
+    anthropic,
+    all,
+    received: () => all().flatMap((fake) => fake.requests),
+    reset: () => all().forEach((fake) => fake.reset()),
+    close: async () => {
+      await Promise.all(all().map((fake) => fake.close()));
     },
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
   };
-
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const rawBody = Buffer.concat(chunks).toString('utf8');
-      let body: Record<string, unknown> | undefined;
-      try {
-        body = rawBody ? (JSON.parse(rawBody) as Record<string, unknown>) : undefined;
-      } catch {
-        body = undefined;
-      }
-      const recorded: RecordedRequest = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body, rawBody };
-      fake.requests.push(recorded);
-      res.on('close', () => {
-        if (!res.writableFinished) {
-          fake.closedRequests++;
-          closeWaiters.splice(0).forEach((resolve) => resolve());
-        }
-      });
-      if (fake.handler && fake.handler(recorded, res, req) !== false) return;
-      defaultAnswer(kind, recorded, res);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  fake.baseUrl = `http://127.0.0.1:${port}${API_PREFIX[kind]}`;
-  return fake;
 }
 
-/** Sends SSE frames, one write each. */
-export function sendFrames(res: ServerResponse, frames: string[], status = 200): void {
-  res.writeHead(status, { 'content-type': 'text/event-stream', 'x-request-id': 'req_upstream_1' });
-  for (const frame of frames) res.write(frame);
-  res.end();
-}
-
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { 'content-type': 'application/json', 'x-request-id': 'req_upstream_1', ...headers });
-  res.end(JSON.stringify(body));
-}
-
-function defaultAnswer(kind: UpstreamKind, request: RecordedRequest, res: ServerResponse): void {
-  const path = request.url.split('?')[0] ?? '';
-  const prefix = API_PREFIX[kind];
-  if (request.method === 'GET' && path === `${prefix}/models`.replace(/^\/models/, '/v1/models')) {
-    sendJson(res, 200, fixtureJson(MODELS_FIXTURE[kind]));
-    return;
-  }
-  if (kind === 'anthropic' || (kind === 'local' && path.startsWith('/v1/messages'))) {
-    if (path === '/v1/messages' && request.method === 'POST') return anthropicMessages(kind, request, res);
-    if (path === '/v1/messages/count_tokens') return sendJson(res, 200, { input_tokens: 42 });
-    return sendJson(res, 404, { type: 'error', error: { type: 'not_found_error', message: `no route ${path}` } });
-  }
-  if (path === `${prefix}/chat/completions`) {
-    if (request.body?.stream === true) return sendFrames(res, sseFrames(STREAM_FIXTURE[kind]));
-    const answer = fixtureJson('openai-chat.json');
-    answer.model = request.body?.model;
-    return sendJson(res, 200, answer);
-  }
-  if (path === `${prefix}/completions`) {
-    return sendJson(res, 200, {
-      id: 'cmpl-1',
-      object: 'text_completion',
-      created: 1,
-      model: request.body?.model,
-      choices: [{ index: 0, text: 'Hello', finish_reason: 'stop' }],
-      usage: { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4 },
-    });
-  }
-  if (path === `${prefix}/embeddings`) {
-    return sendJson(res, 200, {
-      object: 'list',
-      data: [{ object: 'embedding', index: 0, embedding: [0.1, 0.2] }],
-      model: request.body?.model,
-      usage: { prompt_tokens: 2, total_tokens: 2 },
-    });
-  }
-  sendJson(res, 404, { error: { message: `no route ${path}`, type: 'invalid_request_error', code: null } });
-}
-
-/** Validates a Messages request the way the API does, then answers from the fixtures. */
-function anthropicMessages(kind: UpstreamKind, request: RecordedRequest, res: ServerResponse): void {
-  const problem = anthropicRequestProblem(kind, request);
-  if (problem) {
-    sendJson(res, 400, { type: 'error', error: { type: 'invalid_request_error', message: problem } });
-    return;
-  }
-  const body = request.body!;
-  const wantsTool = Array.isArray(body.tools) && body.tools.length > 0;
-  if (body.stream === true) {
-    sendFrames(res, sseFrames(wantsTool ? 'anthropic-messages-stream-tool-use.sse' : 'anthropic-messages-stream-text.sse'));
-    return;
-  }
-  const message = fixtureJson('anthropic-message.json');
-  if (!wantsTool) {
-    message.content = [{ type: 'text', text: 'Hello there!' }];
-    message.stop_reason = 'end_turn';
-  }
-  sendJson(res, 200, message);
-}
-
-const ANTHROPIC_FIELDS = new Set([
-  'model',
-  'messages',
-  'max_tokens',
-  'system',
-  'stream',
-  'temperature',
-  'top_p',
-  'top_k',
-  'stop_sequences',
-  'tools',
-  'tool_choice',
-  'metadata',
-  'thinking',
-  'context_management',
-  'output_config',
-  'service_tier',
-]);
-
-function anthropicRequestProblem(kind: UpstreamKind, request: RecordedRequest): string | undefined {
-  if (kind === 'anthropic') {
-    if (request.headers['x-api-key'] === undefined) return 'x-api-key header is required';
-    if (request.headers.authorization !== undefined) return 'authorization header must not be sent';
-    if (request.headers['anthropic-version'] === undefined) return 'anthropic-version header is required';
-  }
-  const body = request.body;
-  if (!body) return 'body must be JSON';
-  for (const field of Object.keys(body)) if (!ANTHROPIC_FIELDS.has(field)) return `${field}: Extra inputs are not permitted`;
-  if (typeof body.max_tokens !== 'number') return 'max_tokens: Field required';
-  if (!Array.isArray(body.messages) || body.messages.length === 0) return 'messages: at least one message is required';
-  for (const message of body.messages as Array<{ role?: string }>) {
-    if (message.role !== 'user' && message.role !== 'assistant' && message.role !== 'system') {
-      return `messages: Unexpected role "${String(message.role)}"`;
-    }
-  }
-  return undefined;
-}
-
-/** For tests that want the fixture text itself. */
-export { fixtureText };
-
-/** Starts one fake per kind, in the order given. */
-export function startFakeUpstreams<K extends UpstreamKind[]>(...kinds: K): Promise<{ [I in keyof K]: FakeUpstream }> {
-  return Promise.all(kinds.map((kind) => startFakeUpstream(kind))) as Promise<{ [I in keyof K]: FakeUpstream }>;
-}
-
-/** A minimal chat completions body. */
-export function chatBody(model: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { model, messages: [{ role: 'user', content: 'hi' }], ...extra };
+/** The stream fixture a fake of `kind` replays for a streamed request in `dialect` (without tools). */
+export function streamFixtureOf(kind: ProviderId, dialect: Dialect): string {
+  if (dialect === 'messages' && (kind === 'anthropic' || kind === 'local')) return messagesStreamFixture(false);
+  if (dialect === 'chat' && kind !== 'anthropic') return CHAT_APIS[kind].streamFixture;
+  throw new Error(`a fake ${kind} does not speak ${dialect}`);
 }

@@ -2,16 +2,14 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import { createProviderRouter, type ProviderRouter, type ProviderRouterOptions } from '../../lib';
-import type { FakeUpstream } from './fake-upstream';
+import type { FakeUpstream, ProviderId } from './fake-upstream';
+import { KEYS } from './keys';
 
-export const KEYS = {
-  openai: 'sk-openai-test-0123456789abcdefghij',
-  openrouter: 'sk-or-v1-test-0123456789abcdefghij',
-  anthropic: 'sk-ant-api03-test-0123456789abcdefghij',
-};
-
-/** Env that points every provider at its fake and enables it. */
-export function envFor(upstreams: Partial<Record<FakeUpstream['kind'], FakeUpstream>>): Record<string, string> {
+/**
+ * Env that points each provider given at its fake and enables it with its key from `KEYS`
+ * (llama-server without one), with 2-second timeouts.
+ */
+export function envFor(upstreams: Partial<Record<ProviderId, FakeUpstream>>): Record<string, string> {
   const env: Record<string, string> = { PROVIDER_TIMEOUT_MS: '2000', PROVIDER_IDLE_TIMEOUT_MS: '2000' };
   if (upstreams.openai) Object.assign(env, { OPENAI_API_KEY: KEYS.openai, OPENAI_BASE_URL: upstreams.openai.baseUrl });
   if (upstreams.openrouter) {
@@ -24,6 +22,7 @@ export function envFor(upstreams: Partial<Record<FakeUpstream['kind'], FakeUpstr
   return env;
 }
 
+/** How the Express app around the router is built. */
 export interface HostOptions {
   /** Which Express: 5 (`express`) or 4 (`express4`). */
   expressVersion?: 4 | 5;
@@ -36,6 +35,7 @@ export interface HostOptions {
   mountPath?: string;
 }
 
+/** A running host. */
 export interface Host {
   url: string;
   router: ProviderRouter;
@@ -43,7 +43,7 @@ export interface Host {
   close(): Promise<void>;
 }
 
-/** A real Express host on 127.0.0.1 with the router mounted at `/v1`. */
+/** A real Express host on 127.0.0.1 with the router mounted at `/v1` (or `mountPath`), logging nothing. */
 export async function startHost(routerOptions: ProviderRouterOptions, options: HostOptions = {}): Promise<Host> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const express = (options.expressVersion === 4 ? require('express4') : require('express')) as typeof import('express');
@@ -68,4 +68,5 @@ export async function startHost(routerOptions: ProviderRouterOptions, options: H
   };
 }
 
+/** A logger that drops everything (the default of `startHost`). */
 export const silentLogger = { warn: () => undefined, error: () => undefined };

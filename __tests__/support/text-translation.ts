@@ -6,6 +6,7 @@ import { createAnthropicToOpenAIStream, type AnthropicToOpenAIStreamOptions } fr
 import type { SseEvent, StreamCodec } from '../../lib/dialects/stream-codec';
 import type { StreamTranslator } from '../../lib/dialects/stream-translator';
 import { EncodedTranslation } from '../../lib/stream/translated-stream';
+import { sseEvents } from './sse';
 
 /** A stream translation as the pump runs it: SSE events in, the client's SSE text out. */
 export interface TextTranslation {
@@ -36,4 +37,15 @@ export function chatToMessagesText(options: { model: string }): TextTranslation 
 /** A Messages stream to a chat completions client. */
 export function messagesToChatText(options: AnthropicToOpenAIStreamOptions): TextTranslation {
   return textTranslation(createAnthropicToOpenAIStream(options), messagesStreamCodec, chatStreamCodec);
+}
+
+/** Pushes every event (or every event of an SSE text) and returns what each push produced. */
+export function replayEach(translation: TextTranslation, upstream: string | readonly SseEvent[]): string[] {
+  const events = typeof upstream === 'string' ? sseEvents(upstream) : upstream;
+  return events.map((event) => translation.push(event));
+}
+
+/** Feeds an upstream SSE text (or its events) through the translation, as the router's pump does; returns the client's text. */
+export function replay(translation: TextTranslation, upstream: string | readonly SseEvent[]): string {
+  return replayEach(translation, upstream).join('');
 }

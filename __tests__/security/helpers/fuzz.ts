@@ -6,7 +6,7 @@
  * types everywhere else: the router may refuse it or pass it on, but must never fail itself.
  */
 import http from 'node:http';
-import { rawRequest, type RawResponse } from './http-client';
+import { rawRequest, type RawResponse } from '../../support/http-client';
 
 /** mulberry32: small, fast, and the same sequence for the same seed on every platform. */
 export function prng(seed: number): Rng {

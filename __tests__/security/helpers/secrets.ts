@@ -1,4 +1,4 @@
-import { KEYS } from '../../support/host';
+import { KEY_PIECE_LENGTH, KEYS, keyPieces } from '../../support/keys';
 
 /** The llama-server key of the security hosts (`LOCAL_API_KEY`); the other keys are the support's. */
 export const LOCAL_KEY = 'sk-local-llama-9876543210ZYXWVUTSRQ';
@@ -6,17 +6,12 @@ export const LOCAL_KEY = 'sk-local-llama-9876543210ZYXWVUTSRQ';
 /** Every key the security hosts are configured with, by provider id. */
 export const ALL_KEYS: Record<'openai' | 'openrouter' | 'anthropic' | 'local', string> = { ...KEYS, local: LOCAL_KEY };
 
-/** A piece this long of a key counts as the key (README, "Headers and secrets"). */
-export const PIECE = 12;
-
 /** Every 12-character piece of every key (the whole keys contain them). */
-export const FORBIDDEN_PIECES: readonly string[] = [
-  ...new Set(Object.values(ALL_KEYS).flatMap((key) => Array.from({ length: key.length - PIECE + 1 }, (_, start) => key.slice(start, start + PIECE)))),
-];
+export const FORBIDDEN_PIECES: readonly string[] = [...new Set(Object.values(ALL_KEYS).flatMap(keyPieces))];
 
 /** A piece of `key` that is neither its start nor its end, as a provider's masked echo might carry. */
 export function innerPiece(key: string): string {
-  return key.slice(3, 3 + PIECE);
+  return key.slice(3, 3 + KEY_PIECE_LENGTH);
 }
 
 /**

@@ -1,10 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { toAnthropicMessage } from '../../../../lib/dialects/messages/from-chat/response';
 import { mapFinishReasonToStopReason } from '../../../../lib/dialects/messages/from-chat/stop-reason';
 import type { ChatCompletion } from '../../../../lib/dialects/chat/wire';
+import { fixtureJson } from '../../../support/fixtures';
 
-const fixture = JSON.parse(readFileSync(join(__dirname, '../../../fixtures/openai-chat.json'), 'utf8')) as ChatCompletion;
+const fixture = fixtureJson<ChatCompletion>('openai-chat.json');
 
 function completion(
   message: ChatCompletion['choices'][number]['message'],

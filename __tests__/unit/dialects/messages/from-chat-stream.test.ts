@@ -1,18 +1,14 @@
-import { chatToMessagesText } from '../../../support/text-translation';
-import { eventSequence, finalMessageViaSdk, fixtureText, parseAnthropicSse, replay } from './sse-helpers';
+import { fixtureText } from '../../../support/fixtures';
+import { eventSequence, finalMessageViaSdk, parseAnthropicSse } from '../../../support/messages-stream';
+import { chatToMessagesText, replay } from '../../../support/text-translation';
+import { chatChunkFrame, chatUsageFrame, DONE_FRAME } from '../../../support/wire-frames';
 
 const MODEL = 'openai/gpt-4o-mini';
 
+const TOOL_CALL_CHUNK = { id: 'chatcmpl-tool', created: 1, model: 'gpt-4o-mini' };
+
 function chunk(delta: Record<string, unknown>, finish: string | null = null, extra: Record<string, unknown> = {}): string {
-  const body = {
-    id: 'chatcmpl-tool',
-    object: 'chat.completion.chunk',
-    created: 1,
-    model: 'gpt-4o-mini',
-    choices: [{ index: 0, delta, finish_reason: finish }],
-    ...extra,
-  };
-  return `data: ${JSON.stringify(body)}\n\n`;
+  return chatChunkFrame(TOOL_CALL_CHUNK, delta, finish, { extra });
 }
 
 /** Text, then two parallel tool calls whose arguments arrive in fragments, then usage. */
@@ -26,8 +22,8 @@ const toolCallStream = [
   chunk({ tool_calls: [{ index: 1, id: 'call_b', type: 'function', function: { name: 'Bash', arguments: '{"command"' } }] }),
   chunk({ tool_calls: [{ index: 1, function: { arguments: ':"ls"}' } }] }),
   chunk({}, 'tool_calls'),
-  `data: ${JSON.stringify({ id: 'chatcmpl-tool', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o-mini', choices: [], usage: { prompt_tokens: 50, completion_tokens: 20, total_tokens: 70 } })}\n\n`,
-  'data: [DONE]\n\n',
+  chatUsageFrame(TOOL_CALL_CHUNK, { prompt_tokens: 50, completion_tokens: 20, total_tokens: 70 }),
+  DONE_FRAME,
 ].join('');
 
 const textEvents = [
@@ -146,7 +142,7 @@ describe('createChatToMessagesStream with tool calls', () => {
       chunk({ tool_calls: [{ index: 0, id: 'call_1', function: { name: 'a', arguments: '{}' } }] }) +
       chunk({ tool_calls: [{ index: 0, id: 'call_2', function: { name: 'b', arguments: '{}' } }] }) +
       chunk({}, 'stop') +
-      'data: [DONE]\n\n';
+      DONE_FRAME;
     const frames = parseAnthropicSse(replay(t, upstream));
     const starts = frames.filter((f) => f.event === 'content_block_start');
     expect(starts.map((f) => [f.data.index, (f.data.content_block as { id: string }).id])).toEqual([
@@ -169,7 +165,7 @@ describe('createChatToMessagesStream edge cases', () => {
   it('maps a length finish to max_tokens, not overwritten by the null of a later usage chunk', () => {
     const t = chatToMessagesText({ model: MODEL });
     const usage = { usage: { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 } };
-    const upstream = chunk({ content: 'cut' }) + chunk({}, 'length') + chunk({ content: '' }, null, usage) + 'data: [DONE]\n\n';
+    const upstream = chunk({ content: 'cut' }) + chunk({}, 'length') + chunk({ content: '' }, null, usage) + DONE_FRAME;
     const frames = parseAnthropicSse(replay(t, upstream));
     expect(frames.find((f) => f.event === 'message_delta')?.data.delta).toEqual({ stop_reason: 'max_tokens', stop_sequence: null });
   });

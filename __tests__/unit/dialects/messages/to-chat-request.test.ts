@@ -1,15 +1,11 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { ProviderRouterError } from '../../../../lib/errors';
 import { toChatCompletionRequest } from '../../../../lib/dialects/messages/to-chat/request';
 import type { AnthropicMessagesRequest } from '../../../../lib/dialects/messages/wire';
+import { fixtureJson } from '../../../support/fixtures';
 
 function fixtureBody(name: string): AnthropicMessagesRequest {
-  const recorded = JSON.parse(readFileSync(join(__dirname, '../../../fixtures', name), 'utf8')) as {
-    body: AnthropicMessagesRequest;
-  };
-  return recorded.body;
+  return fixtureJson<{ body: AnthropicMessagesRequest }>(name).body;
 }
 
 const opts = { upstreamModel: 'gpt-4.1' };

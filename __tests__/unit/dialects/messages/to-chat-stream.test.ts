@@ -1,36 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { createParser } from 'eventsource-parser';
 import OpenAI from 'openai';
 import type { SseEvent } from '../../../../lib/dialects/stream-codec';
-import { messagesToChatText, type TextTranslation } from '../../../support/text-translation';
+import { chatStreamPayloads } from '../../../support/chat-stream';
+import { fixtureEvents } from '../../../support/fixtures';
+import { messagesToChatText, replay, replayEach } from '../../../support/text-translation';
 import type { ChatCompletionChunk } from '../../../../lib/dialects/chat/wire';
-
-function fixtureEvents(name: string): SseEvent[] {
-  const events: SseEvent[] = [];
-  const parser = createParser({ onEvent: (e) => events.push({ event: e.event, data: e.data }) });
-  parser.feed(readFileSync(join(__dirname, '../../../fixtures', name), 'utf8'));
-  return events;
-}
-
-/** Pushes every event and returns the concatenated output plus, per event, what it produced. */
-function replay(translator: TextTranslation, events: SseEvent[]): { text: string; perEvent: string[] } {
-  const perEvent = events.map((e) => translator.push(e));
-  return { text: perEvent.join(''), perEvent };
-}
-
-/** The frames of an OpenAI-dialect SSE text: parsed JSON, or the string '[DONE]'. */
-function frames(text: string): Array<ChatCompletionChunk | Record<string, unknown> | '[DONE]'> {
-  expect(text.endsWith('\n\n') || text === '').toBe(true);
-  return text
-    .split('\n\n')
-    .filter((f) => f !== '')
-    .map((f) => {
-      expect(f.startsWith('data: ')).toBe(true);
-      const data = f.slice('data: '.length);
-      return data === '[DONE]' ? '[DONE]' : (JSON.parse(data) as ChatCompletionChunk);
-    });
-}
 
 const ev = (payload: unknown): SseEvent => ({
   event: (payload as { type: string }).type,
@@ -53,7 +26,7 @@ describe('createAnthropicToOpenAIStream', () => {
 
     it('translates every event into the expected chunks, ending with the usage chunk and [DONE]', () => {
       const translator = messagesToChatText({ includeUsage: true });
-      const out = frames(replay(translator, fixtureEvents('anthropic-messages-stream-text.sse')).text);
+      const out = chatStreamPayloads(replay(translator, fixtureEvents('anthropic-messages-stream-text.sse')));
       expect(out).toEqual([
         chunkOf(id, { role: 'assistant', content: '' }),
         chunkOf(id, { content: 'Hello' }),
@@ -74,7 +47,7 @@ describe('createAnthropicToOpenAIStream', () => {
     });
 
     it('gives every chunk the same created timestamp', () => {
-      const out = frames(replay(messagesToChatText({ includeUsage: true }), fixtureEvents('anthropic-messages-stream-text.sse')).text).filter(
+      const out = chatStreamPayloads(replay(messagesToChatText({ includeUsage: true }), fixtureEvents('anthropic-messages-stream-text.sse'))).filter(
         (f): f is ChatCompletionChunk => f !== '[DONE]',
       );
       expect(new Set(out.map((c) => c.created)).size).toBe(1);
@@ -82,7 +55,7 @@ describe('createAnthropicToOpenAIStream', () => {
 
     it('writes nothing for ping, text block start and block stop', () => {
       const events = fixtureEvents('anthropic-messages-stream-text.sse');
-      const { perEvent } = replay(messagesToChatText({ includeUsage: false }), events);
+      const perEvent = replayEach(messagesToChatText({ includeUsage: false }), events);
       events.forEach((e, i) => {
         if (e.event === 'ping' || e.event === 'content_block_start' || e.event === 'content_block_stop') {
           expect(perEvent[i]).toBe('');
@@ -91,7 +64,7 @@ describe('createAnthropicToOpenAIStream', () => {
     });
 
     it('sends no usage chunk when includeUsage is false', () => {
-      const out = frames(replay(messagesToChatText({ includeUsage: false }), fixtureEvents('anthropic-messages-stream-text.sse')).text);
+      const out = chatStreamPayloads(replay(messagesToChatText({ includeUsage: false }), fixtureEvents('anthropic-messages-stream-text.sse')));
       expect(out.some((f) => f !== '[DONE]' && 'usage' in f)).toBe(false);
       expect(out[out.length - 2]).toEqual(chunkOf(id, {}, 'stop'));
       expect(out[out.length - 1]).toBe('[DONE]');
@@ -103,7 +76,7 @@ describe('createAnthropicToOpenAIStream', () => {
 
     it('numbers the tool call from 0 although its Anthropic block index is 1, and skips empty partial_json', () => {
       const translator = messagesToChatText({ includeUsage: false });
-      const out = frames(replay(translator, fixtureEvents('anthropic-messages-stream-tool-use.sse')).text);
+      const out = chatStreamPayloads(replay(translator, fixtureEvents('anthropic-messages-stream-tool-use.sse')));
       expect(out).toEqual([
         chunkOf(id, { role: 'assistant', content: '' }),
         chunkOf(id, { content: 'Okay, let me check the weather' }),
@@ -128,7 +101,7 @@ describe('createAnthropicToOpenAIStream', () => {
     });
 
     it('produces arguments that an accumulator joining by index parses to the tool input', () => {
-      const out = frames(replay(messagesToChatText({ includeUsage: false }), fixtureEvents('anthropic-messages-stream-tool-use.sse')).text);
+      const out = chatStreamPayloads(replay(messagesToChatText({ includeUsage: false }), fixtureEvents('anthropic-messages-stream-tool-use.sse')));
       const calls: Array<{ id?: string; name?: string; arguments: string }> = [];
       for (const frame of out) {
         if (frame === '[DONE]') continue;
@@ -146,7 +119,7 @@ describe('createAnthropicToOpenAIStream', () => {
     });
 
     it('is read by the openai SDK into the final completion with the parsed tool call', async () => {
-      const body = replay(messagesToChatText({ includeUsage: true }), fixtureEvents('anthropic-messages-stream-tool-use.sse')).text;
+      const body = replay(messagesToChatText({ includeUsage: true }), fixtureEvents('anthropic-messages-stream-tool-use.sse'));
       const client = new OpenAI({
         apiKey: 'test',
         baseURL: 'http://upstream.invalid/v1',
@@ -172,8 +145,8 @@ describe('createAnthropicToOpenAIStream', () => {
   describe('error stream fixture', () => {
     it('ends with the error frame carrying the overloaded_error type and no [DONE]', () => {
       const translator = messagesToChatText({ includeUsage: true });
-      const text = replay(translator, fixtureEvents('anthropic-messages-stream-error.sse')).text;
-      const out = frames(text);
+      const text = replay(translator, fixtureEvents('anthropic-messages-stream-error.sse'));
+      const out = chatStreamPayloads(text);
       expect(out[out.length - 1]).toEqual({ error: { message: 'Overloaded', type: 'overloaded_error', code: null } });
       expect(out[out.length - 2]).toEqual(chunkOf('msg_01Vq8ZzPeVd3ZhL5mfzRkUu2', { content: 'Hello' }));
       expect(text).not.toContain('[DONE]');
@@ -207,7 +180,7 @@ describe('createAnthropicToOpenAIStream', () => {
   it('answers data that is not valid JSON with an upstream_error frame and sets error', () => {
     const translator = messagesToChatText({ includeUsage: false });
     translator.push(start);
-    const out = frames(translator.push({ event: 'content_block_delta', data: '{"type":"content_bl' }));
+    const out = chatStreamPayloads(translator.push({ event: 'content_block_delta', data: '{"type":"content_bl' }));
     expect(out).toEqual([{ error: { message: expect.stringContaining('not valid JSON'), type: 'upstream_error', code: null } }]);
     expect(translator.error?.type).toBe('upstream_error');
     expect(translator.push(ev({ type: 'message_stop' }))).toBe('');
@@ -239,11 +212,11 @@ describe('createAnthropicToOpenAIStream', () => {
       ev({ type: 'content_block_start', index, content_block: { type: 'tool_use', id: toolId, name: 'now', input: {} } });
     const json = (index: number, partial: string) =>
       ev({ type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json: partial } });
-    const first = frames(translator.push(toolStart(1, 'toolu_a')))[0] as ChatCompletionChunk;
-    const second = frames(translator.push(toolStart(2, 'toolu_b')))[0] as ChatCompletionChunk;
+    const first = chatStreamPayloads(translator.push(toolStart(1, 'toolu_a')))[0] as ChatCompletionChunk;
+    const second = chatStreamPayloads(translator.push(toolStart(2, 'toolu_b')))[0] as ChatCompletionChunk;
     expect(first.choices[0]?.delta.tool_calls?.[0]).toMatchObject({ index: 0, id: 'toolu_a' });
     expect(second.choices[0]?.delta.tool_calls?.[0]).toMatchObject({ index: 1, id: 'toolu_b' });
-    const arg = frames(translator.push(json(2, '{}')))[0] as ChatCompletionChunk;
+    const arg = chatStreamPayloads(translator.push(json(2, '{}')))[0] as ChatCompletionChunk;
     expect(arg.choices[0]?.delta.tool_calls).toEqual([{ index: 1, function: { arguments: '{}' } }]);
   });
 
@@ -251,7 +224,7 @@ describe('createAnthropicToOpenAIStream', () => {
     const translator = messagesToChatText({ includeUsage: true });
     translator.push(start);
     translator.push(ev({ type: 'message_delta', delta: { stop_reason: 'max_tokens', stop_sequence: null }, usage: { output_tokens: 30 } }));
-    const finish = frames(
+    const finish = chatStreamPayloads(
       translator.push(
         ev({
           type: 'message_delta',
@@ -261,7 +234,7 @@ describe('createAnthropicToOpenAIStream', () => {
       ),
     );
     expect((finish[0] as ChatCompletionChunk).choices[0]?.finish_reason).toBe('length');
-    const end = frames(translator.push(ev({ type: 'message_stop' })));
+    const end = chatStreamPayloads(translator.push(ev({ type: 'message_stop' })));
     expect(end).toEqual([
       expect.objectContaining({ choices: [], usage: { prompt_tokens: 1017, completion_tokens: 50, total_tokens: 1067 } }),
       '[DONE]',

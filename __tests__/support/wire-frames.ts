@@ -1,0 +1,49 @@
+/** SSE frames of the two wire formats, written as the providers write them, for scripted streams. */
+
+/** The last frame of a chat completions stream. */
+export const DONE_FRAME = 'data: [DONE]\n\n';
+
+/** What every chunk of one chat completions stream shares. */
+export interface ChunkIdentity {
+  id: string;
+  created: number;
+  model: string;
+}
+
+/** One `data:` frame carrying `payload` as JSON. */
+export function dataFrame(payload: unknown): string {
+  return `data: ${JSON.stringify(payload)}\n\n`;
+}
+
+/**
+ * A `chat.completion.chunk` frame with one choice. `logprobs: null` is written in the choice when
+ * asked for (OpenAI writes it, llama-server and OpenRouter may not); `extra` goes after `choices`.
+ */
+export function chatChunkFrame(
+  identity: ChunkIdentity,
+  delta: Record<string, unknown>,
+  finishReason: string | null = null,
+  options: { logprobs?: boolean; extra?: Record<string, unknown> } = {},
+): string {
+  const choice = options.logprobs
+    ? { index: 0, delta, logprobs: null, finish_reason: finishReason }
+    : { index: 0, delta, finish_reason: finishReason };
+  return dataFrame({
+    id: identity.id,
+    object: 'chat.completion.chunk',
+    created: identity.created,
+    model: identity.model,
+    choices: [choice],
+    ...options.extra,
+  });
+}
+
+/** The usage chunk (`choices: []`) that ends a chat completions stream asked for `include_usage`. */
+export function chatUsageFrame(identity: ChunkIdentity, usage: Record<string, unknown>): string {
+  return dataFrame({ id: identity.id, object: 'chat.completion.chunk', created: identity.created, model: identity.model, choices: [], usage });
+}
+
+/** One Anthropic SSE frame, with its `event:` line, as the Messages API writes it. */
+export function anthropicEvent(type: string, payload: Record<string, unknown> = {}): string {
+  return `event: ${type}\ndata: ${JSON.stringify({ type, ...payload })}\n\n`;
+}
