@@ -7,7 +7,8 @@
 // run twice per request kind, serving COUNTS[0] and COUNTS[1] requests with 16 in flight; the
 // difference divided by the difference in count leaves out start-up and warm-up. Takes several
 // minutes; both proxies are measured at once, one per core. `node bench/instructions.js chat-json`
-// measures one kind.
+// measures one kind. The router runs as configured by default: telemetry listener on, no
+// conversation log (the bare proxy writes none); BENCH_ROUTER_VARIANT=full adds the log.
 const { fork, spawn } = require('node:child_process');
 const http = require('node:http');
 const { mkdtempSync, readFileSync, rmSync } = require('node:fs');
@@ -69,7 +70,7 @@ async function countInstructions(file, count, request, dir) {
   const proxy = spawn(
     'valgrind',
     ['-q', '--tool=callgrind', '--smc-check=all-non-file', `--callgrind-out-file=${out}`, process.execPath, join(__dirname, file), upstreamUrl],
-    { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] },
+    { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], env: { ...process.env, BENCH_ROUTER_VARIANT: process.env.BENCH_ROUTER_VARIANT ?? 'no-log' } },
   );
   const proxyUrl = (await firstMessage(proxy)).url;
   await load(proxyUrl, count, request);
@@ -94,7 +95,8 @@ async function main() {
   const dir = mkdtempSync(join(os.tmpdir(), 'epr-instructions-'));
   const millions = (value) => `${(value / 1e6).toFixed(3)} M`;
   try {
-    console.log(`instructions per request (callgrind, ${IN_FLIGHT} in flight):`);
+    const variant = process.env.BENCH_ROUTER_VARIANT ?? 'no-log';
+    console.log(`instructions per request (callgrind, ${IN_FLIGHT} in flight; router variant ${variant}):`);
     for (const name of names.length > 0 ? names : Object.keys(KINDS)) {
       const kind = KINDS[name];
       const [bare, router] = await Promise.all([perRequest('bare-proxy.js', kind.bare ?? kind, dir), perRequest('router-host.js', kind, dir)]);

@@ -6,13 +6,15 @@
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { defineProvider, type ProviderRouterOptions, type RequestEndEvent } from '../../lib';
-import { startFakeUpstream, sendJson, type FakeUpstream, type UpstreamKind } from '../support/fake-upstream';
-import { KEYS, startHost, type Host } from '../support/host';
+import { startFakeUpstream, type FakeUpstream, type ProviderId } from '../support/fake-upstream';
+import { sendJson } from '../support/upstream-answers';
+import { KEYS } from '../support/keys';
+import { startHost, type Host } from '../support/host';
 
 interface AdapterCase {
   id: string;
   /** The wire format of its upstream. */
-  kind: UpstreamKind;
+  kind: ProviderId;
   /** Router options for a host whose only enabled provider besides `local` is this one. */
   options(fake: FakeUpstream): ProviderRouterOptions;
   /** The auth header the upstream must get, and nothing of the client's. */

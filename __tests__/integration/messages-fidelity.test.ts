@@ -6,7 +6,8 @@
 import Anthropic from '@anthropic-ai/sdk';
 import type { ServerResponse } from 'node:http';
 import type { RequestEndEvent } from '../../lib';
-import { sendFrames, sendJson, startFakeUpstreams, type FakeUpstream } from '../support/fake-upstream';
+import { startFakeUpstreams, type FakeUpstream } from '../support/fake-upstream';
+import { sendFrames, sendJson } from '../support/upstream-answers';
 import { envFor, startHost, type Host } from '../support/host';
 
 let openai: FakeUpstream, openrouter: FakeUpstream, local: FakeUpstream;

@@ -8,9 +8,11 @@ import { brotliCompressSync, gzipSync } from 'node:zlib';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import type { RequestEndEvent } from '../../lib';
-import { sendFrames, startFakeUpstreams, type FakeUpstream } from '../support/fake-upstream';
-import { envFor, KEYS, startHost, type Host } from '../support/host';
-import { postStream } from '../support/stream-client';
+import { startFakeUpstreams, type FakeUpstream } from '../support/fake-upstream';
+import { sendFrames } from '../support/upstream-answers';
+import { envFor, startHost, type Host } from '../support/host';
+import { KEYS } from '../support/keys';
+import { openStream } from '../support/http-client';
 
 let openai: FakeUpstream, anthropic: FakeUpstream, local: FakeUpstream;
 let host: Host;
@@ -51,7 +53,7 @@ describe('SSE framing', () => {
     const multiLine = `id: 7\nretry: 3000\ndata: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"gpt-4o",\ndata: "choices":[{"index":0,"delta":{"role":"assistant","content":"Hello"},"finish_reason":null}]}\n\n`;
     const frames = [multiLine, `data: ${chunkData({}, 'stop')}\n\n`, 'data: [DONE]\n\n'];
     openai.handler = (_request, res) => sendFrames(res, frames);
-    const stream = await postStream(`${host.url}/v1/chat/completions`, { model: 'openai/gpt-4o', stream: true, messages: HELLO });
+    const stream = await openStream(`${host.url}/v1/chat/completions`, { model: 'openai/gpt-4o', stream: true, messages: HELLO });
     expect(await stream.ended).toBe(frames.join(''));
     expect(openai.requests[0]?.body?.stream_options).toEqual({ include_usage: true });
 
@@ -63,7 +65,7 @@ describe('SSE framing', () => {
   test('lone CR line endings: the passthrough streams and sees the terminator', async () => {
     const crFrames = [`data: ${chunkData({ content: 'Hi' })}\r\r`, `data: ${chunkData({}, 'stop')}\r\r`, 'data: [DONE]\r\r'];
     openai.handler = (_request, res) => sendFrames(res, crFrames);
-    const stream = await postStream(`${host.url}/v1/chat/completions`, { model: 'openai/gpt-4o', stream: true, messages: HELLO });
+    const stream = await openStream(`${host.url}/v1/chat/completions`, { model: 'openai/gpt-4o', stream: true, messages: HELLO });
     expect(await stream.ended).toBe(crFrames.join(''));
     expect(ends.at(-1)).toMatchObject({ outcome: 'ok', finishReason: 'stop' });
   });

@@ -65,7 +65,9 @@ export function runExchange(exchange: Exchange, deps: ExchangeDependencies): voi
     },
     onResponse,
     onError: (error) => {
-      if (!context.settled) context.answerError(unreachableUpstream(provider, error.code ?? error.message));
+      // Once the answer has begun, its own stream reports a failure (httpxy also raises it here).
+      if (context.settled || context.upstreamResponse) return;
+      context.answerError(unreachableUpstream(provider, error.code ?? error.message));
     },
   });
 }
