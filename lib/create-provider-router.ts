@@ -3,6 +3,8 @@ import { resolveConfig } from './config/resolve-config';
 import { ProviderRouterError } from './errors';
 import { serveEndpoint } from './exchange/serve-endpoint';
 import { createRedactor } from './http/redactor';
+import { requestIdOf } from './http/request-id';
+import { sendRouterError } from './http/send-error';
 import { mergeModels, toAnthropicModelList, type MergedModel } from './models/merge-models';
 import { ModelCatalog } from './models/model-catalog';
 import type { ConversationLogger, ProviderRouterOptions } from './options';
@@ -25,8 +27,8 @@ export interface ProviderRouter {
 
 /**
  * Creates the router: Express middleware that serves `POST /chat/completions`, `/completions`,
- * `/embeddings`, `/messages`, `/messages/count_tokens` and `GET /models` relative to where it is
- * mounted, routing each request by `model`. Every setting is read and checked once, here.
+ * `/embeddings`, `/messages`, `/messages/count_tokens`, `/responses` and `GET /models` relative to
+ * where it is mounted, routing each request by `model`. Every setting is read and checked once, here.
  *
  * @throws ProviderRouterError (`invalid_config`) naming every bad variable or option.
  * @example
@@ -77,6 +79,10 @@ export function createProviderRouter(options: ProviderRouterOptions = {}): Provi
     const route = matchRoute(req.method, req.url);
     if (!route) {
       next();
+      return;
+    }
+    if (route.kind === 'not-served') {
+      sendRouterError(res, 'openai', new ProviderRouterError('unsupported_endpoint', route.message, 404, 'not_found_error'), { requestId: requestIdOf(req) });
       return;
     }
     const done = route.kind === 'models' ? serveModels(req, res) : serveEndpoint(req, res, next, route.endpoint, route.query, endpointDeps);

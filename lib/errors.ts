@@ -7,6 +7,7 @@ export type ProviderRouterErrorCode =
   | 'body_too_large'
   | 'provider_not_configured'
   | 'unsupported_endpoint'
+  | 'unsupported_parameter'
   | 'upstream_unreachable'
   | 'upstream_timeout'
   | 'upstream_idle_timeout'
@@ -29,6 +30,8 @@ export class ProviderRouterError extends Error {
     readonly type: string = status >= 500 ? 'server_error' : 'invalid_request_error',
     /** The provider the request was routed to, when routing got that far. */
     readonly provider?: string,
+    /** The request field the error is about (`previous_response_id`, `input`), for OpenAI's `param`. */
+    readonly param?: string,
   ) {
     super(message);
   }

@@ -31,6 +31,7 @@ export function resolveConfig(options: ProviderRouterOptions = {}): ResolvedConf
   const env = readEnv(options.env ?? process.env);
   const providers = new Map(Object.entries({ ...createBuiltInProviders(env), ...options.providers }));
   for (const [id, adapter] of providers) checkAdapter(id, adapter);
+  applyResponsesSettings(options.env ?? process.env, providers);
   const modelMap = options.modelMap !== undefined ? parseCodeModelMap(options.modelMap) : env.modelMap;
   for (const rule of modelMap) {
     if (!providers.has(rule.provider)) {
@@ -66,6 +67,30 @@ export function resolveConfig(options: ProviderRouterOptions = {}): ResolvedConf
     requestStreamUsage: options.requestStreamUsage ?? true,
     secrets: [...new Set(secrets.filter((secret) => secret && secret.length >= 4))],
   };
+}
+
+/**
+ * `<ID>_RESPONSES=native` passes a provider's `/responses` requests through, `chat` bridges them
+ * through chat completions; unset keeps the adapter's own choice (native for openai and
+ * openrouter).
+ */
+function applyResponsesSettings(env: Record<string, string | undefined>, providers: Map<string, ProviderAdapter>): void {
+  const problems: string[] = [];
+  for (const [id, adapter] of providers) {
+    const variable = `${envPrefix(id)}_RESPONSES`;
+    const value = env[variable]?.trim().toLowerCase();
+    if (!value) continue;
+    if (value !== 'native' && value !== 'chat') {
+      problems.push(`${variable}: must be "native" (the provider serves /responses itself) or "chat" (bridge through chat completions)`);
+      continue;
+    }
+    if (adapter.dialect !== 'openai' && value === 'native') {
+      problems.push(`${variable}: "${id}" speaks Anthropic's Messages API; its Responses requests are always translated`);
+      continue;
+    }
+    providers.set(id, { ...adapter, servesResponses: value === 'native' });
+  }
+  if (problems.length > 0) throw new ProviderRouterError('invalid_config', `express-provider-router: invalid environment:\n  - ${problems.join('\n  - ')}`, 500);
 }
 
 function readStaticModels(env: Record<string, string | undefined>, ids: string[]): Map<string, string[]> {

@@ -1,10 +1,10 @@
 /**
  * The API dialects the router speaks, with clients and with upstreams: OpenAI chat completions
- * (`openai`, the hub every translation goes through) and Anthropic's Messages API (`anthropic`).
- * Tables keyed by it (`Record<Dialect, ...>`) make the compiler name every place a new dialect
- * must be handled.
+ * (`openai`, the hub every translation goes through), Anthropic's Messages API (`anthropic`) and
+ * OpenAI's Responses API (`responses`). Tables keyed by it (`Record<Dialect, ...>`) make the
+ * compiler name every place a new dialect must be handled.
  */
-export type Dialect = 'openai' | 'anthropic';
+export type Dialect = 'openai' | 'anthropic' | 'responses';
 
 /** An error inside a stream, or one the router reports there. */
 export interface StreamError {

@@ -7,6 +7,8 @@ import { createChatSummaryReader } from './chat/summary-reader';
 import { isAnthropicErrorBody, toAnthropicErrorBody } from './messages/error-body';
 import { messagesStreamCodec, type MessagesStreamEvent } from './messages/stream-codec';
 import { createMessagesSummaryReader } from './messages/summary-reader';
+import { responsesStreamCodec, type ResponsesStreamEvent } from './responses/stream-codec';
+import { createResponsesSummaryReader } from './responses/summary-reader';
 import type { StreamCodec } from './stream-codec';
 
 /** What the core needs to know of a dialect, whichever side of an exchange it is on. */
@@ -32,6 +34,7 @@ export interface DialectModule<E> {
 export interface DialectEvents {
   openai: ChatStreamEvent;
   anthropic: MessagesStreamEvent;
+  responses: ResponsesStreamEvent;
 }
 
 /** Every dialect the router speaks; a new one is one more entry, or the compiler says where. */
@@ -51,6 +54,14 @@ export const DIALECTS: { readonly [D in Dialect]: DialectModule<DialectEvents[D]
     keepsUpstreamErrorBody: isAnthropicErrorBody,
     passthroughHeaders: ['anthropic-version', 'anthropic-beta'],
     passthroughQuery: true,
+  },
+  responses: {
+    stream: responsesStreamCodec,
+    errorBody: toOpenAIErrorBody,
+    createSummaryReader: createResponsesSummaryReader,
+    keepsUpstreamErrorBody: () => false,
+    passthroughHeaders: [],
+    passthroughQuery: false,
   },
 };
 

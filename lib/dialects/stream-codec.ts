@@ -16,16 +16,26 @@ export interface StreamCodec<E> {
   decode(sse: SseEvent): E;
   /** The SSE frame a client of this dialect reads for `event`, with its trailing blank line. */
   encode(event: E): string;
-  /** The router's own mid-stream error, as this dialect's clients read one. */
-  errorEvent(error: StreamError): E;
+  /**
+   * The router's own mid-stream error, as this dialect's clients read one. `context` holds the
+   * first and the last event the client got, for dialects that number their events or repeat the
+   * response in a failure (Responses).
+   */
+  errorEvent(error: StreamError, context?: StreamContext<E>): E;
   /** The stream's terminator (`[DONE]`, `message_stop`). */
   isEnd(event: E): boolean;
   /** The error an event carries: reported by the upstream, or made by the router. */
   errorOf(event: E): StreamError | undefined;
   /**
    * Whether an upstream's own error event is one that this dialect's clients read as an error.
-   * When not (OpenRouter's `error` beside `choices` in a chat chunk), the router's own error frame
-   * follows it.
+   * When not (OpenRouter's `error` beside `choices` in a chat chunk, a Responses `error` event),
+   * the router's own error frame follows it.
    */
-  readonly upstreamErrorIsFinal: boolean;
+  upstreamErrorIsFinal(event: E): boolean;
+}
+
+/** What a client has been sent of a stream so far. */
+export interface StreamContext<E> {
+  first: E | undefined;
+  last: E | undefined;
 }

@@ -11,7 +11,10 @@ import { toChatCompletion } from './messages/to-chat/response';
 import { createAnthropicToOpenAIStream } from './messages/to-chat/stream';
 import type { AnthropicMessagesRequest, ReceivedAnthropicMessage } from './messages/wire';
 import type { DialectEvents } from './registry';
-import type { StreamTranslator } from './stream-translator';
+import { toResponse } from './responses/from-chat/response';
+import { createChatToResponsesStream } from './responses/from-chat/stream';
+import { toChatRequest } from './responses/to-chat/request';
+import { chainTranslators, type StreamTranslator } from './stream-translator';
 
 /** A request as the client sent it, to be translated for an upstream of another dialect. */
 export interface TranslationInput {
@@ -80,12 +83,43 @@ const messagesToChat: Translator<'anthropic', 'openai'> = ({ endpoint, body, ups
   };
 };
 
+/** Responses clients (Codex, the `openai` SDK's `responses`) on a chat completions upstream. */
+const responsesToChat: Translator<'responses', 'openai'> = ({ body, upstreamModel, provider, requestStreamUsage }) => {
+  const model = typeof body.model === 'string' ? body.model : upstreamModel;
+  const { request, catalog } = toChatRequest(body, { upstreamModel, fetchesFileUrls: provider.fetchesFileUrls === true, requestStreamUsage });
+  return {
+    upstreamPath: '/chat/completions',
+    upstreamBody: request,
+    json: (answer) => toResponse(answer as ReceivedChatCompletion, { model, catalog }),
+    stream: () => createChatToResponsesStream({ model, catalog }),
+  };
+};
+
+/**
+ * A translation through chat completions, the hub: the client's request to chat and on to the
+ * upstream's dialect, and the upstream's answers back the same way.
+ */
+function throughChat<C extends Dialect, U extends Dialect>(toChat: Translator<C, 'openai'>, fromChat: Translator<'openai', U>): Translator<C, U> {
+  return (input) => {
+    // The hub asks for usage: the client's answer carries it whatever the upstream's dialect.
+    const first = toChat({ ...input, requestStreamUsage: true });
+    const second = fromChat({ ...input, endpoint: 'chat.completions', body: first.upstreamBody });
+    return {
+      upstreamPath: second.upstreamPath,
+      upstreamBody: second.upstreamBody,
+      json: (answer) => first.json(second.json(answer)),
+      stream: () => chainTranslators(second.stream(), first.stream()),
+    };
+  };
+}
+
 /**
  * Translations by client dialect, then upstream dialect; `undefined` where the two are the same
- * (passthrough). Chat completions is the hub: a dialect that has no direct translator to another
- * chains its translators to and from chat (`chainTranslators`).
+ * (passthrough). Chat completions is the hub: where there is no direct translator, the
+ * translators to and from chat are chained (`throughChat`).
  */
 export const TRANSLATORS: { readonly [C in Dialect]: { readonly [U in Dialect]: Translator<C, U> | undefined } } = {
-  openai: { openai: undefined, anthropic: chatToMessages },
-  anthropic: { openai: messagesToChat, anthropic: undefined },
+  openai: { openai: undefined, anthropic: chatToMessages, responses: undefined },
+  anthropic: { openai: messagesToChat, anthropic: undefined, responses: undefined },
+  responses: { openai: responsesToChat, anthropic: throughChat(responsesToChat, chatToMessages), responses: undefined },
 };

@@ -46,15 +46,24 @@ export function planExchange(input: PlanInput): ExchangePlan {
   const upstreamDialect = upstreamDialectFor(provider, clientDialect);
   const plan = upstreamDialect === clientDialect ? passthrough(input, clientDialect) : translated(input, clientDialect, upstreamDialect);
   if (provider.adaptRequest) {
-    plan.upstreamBody = provider.adaptRequest(plan.upstreamBody, { endpoint, clientDialect, clientBody: body });
+    plan.upstreamBody = provider.adaptRequest(plan.upstreamBody, { endpoint, clientDialect, upstreamDialect, clientBody: body });
   }
   return plan;
 }
 
-/** An upstream serves a client's dialect itself when it speaks it, or serves it besides its own (llama-server's Messages endpoint). */
+/**
+ * An upstream serves a client's dialect itself when it speaks it, or serves it besides its own
+ * (llama-server's Messages endpoint, OpenAI's and OpenRouter's Responses API).
+ */
 function upstreamDialectFor(provider: ProviderAdapter, clientDialect: Dialect): Dialect {
-  if (clientDialect === 'anthropic' && provider.servesMessages) return 'anthropic';
-  return provider.dialect;
+  switch (clientDialect) {
+    case 'anthropic':
+      return provider.servesMessages ? 'anthropic' : provider.dialect;
+    case 'responses':
+      return provider.servesResponses ? 'responses' : provider.dialect;
+    case 'openai':
+      return provider.dialect;
+  }
 }
 
 function passthrough(input: PlanInput, dialect: Dialect): ExchangePlan {

@@ -52,7 +52,7 @@ export async function serveEndpoint(
     const { provider, upstreamModel } = decision;
     const recorder = new RequestRecorder(
       { provider: provider.id, requestId, model, upstreamModel, endpoint, stream: body.stream === true },
-      clientDialect === 'anthropic' ? { system: body.system, messages: body.messages } : (body.messages ?? body.prompt ?? body.input),
+      conversationOf(clientDialect, body),
       deps,
     );
     let plan: ExchangePlan;
@@ -91,4 +91,16 @@ function modelOf(body: Record<string, unknown>): string {
     throw new ProviderRouterError('invalid_model', '"model" must be at most 256 characters without control characters', 400);
   }
   return model;
+}
+
+/** What the client sent of the conversation, for the conversation log. */
+function conversationOf(dialect: Dialect, body: Record<string, unknown>): unknown {
+  switch (dialect) {
+    case 'anthropic':
+      return { system: body.system, messages: body.messages };
+    case 'responses':
+      return body.instructions === undefined ? body.input : { instructions: body.instructions, input: body.input };
+    case 'openai':
+      return body.messages ?? body.prompt ?? body.input;
+  }
 }

@@ -7,6 +7,8 @@ export interface ErrorDetails {
   /** OpenAI-style type (`invalid_request_error`, `server_error`, or the upstream's own). */
   type: string;
   code: string | null;
+  /** The request field the error is about, when there is one. */
+  param?: string | undefined;
 }
 
 /**

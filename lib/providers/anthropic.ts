@@ -46,7 +46,7 @@ export function createAnthropicProvider(settings: AnthropicProviderSettings): Pr
     upstreamHeaders: () => headers,
     adaptRequest(body, context) {
       // A Messages client's own request is its business; only what the router translated is adjusted.
-      if (context.clientDialect === 'anthropic') return body;
+      if (context.clientDialect === context.upstreamDialect) return body;
       body.max_tokens ??= maxTokens;
       if (omitSamplingParameters) {
         delete body.temperature;

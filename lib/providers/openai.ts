@@ -22,8 +22,10 @@ export function createOpenAIProvider(settings: OpenAIProviderSettings): Provider
   });
   return {
     ...adapter,
+    servesResponses: true,
     adaptRequest(body, context) {
-      if (context.endpoint !== 'chat.completions' && context.clientDialect === 'openai') return body;
+      // Only chat completions bodies: a Responses passthrough goes on as the client sent it.
+      if (context.upstreamDialect !== 'openai' || (context.clientDialect === 'openai' && context.endpoint !== 'chat.completions')) return body;
       if (body.max_tokens !== undefined && body.max_tokens !== null) {
         body.max_completion_tokens ??= body.max_tokens;
         delete body.max_tokens;

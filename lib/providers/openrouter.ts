@@ -31,6 +31,8 @@ export function createOpenRouterProvider(settings: OpenRouterProviderSettings): 
   return {
     ...adapter,
     fetchesFileUrls: true,
+    // OpenRouter's Responses API is stateless, as the router's route is.
+    servesResponses: true,
     listModels: async (context) => (await listOpenAIModels(`${adapter.baseUrl}/models`, context)).map(pickerFields),
   };
 }

@@ -6,8 +6,10 @@ export type { Dialect };
 /** What an adapter is told about a request whose upstream body it may adjust. */
 export interface UpstreamRequestContext {
   endpoint: Endpoint;
-  /** The client's dialect; a request in another dialect than the adapter's was translated. */
+  /** The client's dialect. */
   clientDialect: Dialect;
+  /** The dialect of the body being sent; it differs from the client's when the request was translated. */
+  upstreamDialect: Dialect;
   /** The body as the client sent it; not to be modified. */
   clientBody: Readonly<Record<string, unknown>>;
 }
@@ -37,8 +39,11 @@ export interface ModelListContext {
 export interface ProviderAdapter {
   /** Routing id: the `<id>/` model prefix and the `provider` field of telemetry. Lower case. */
   readonly id: string;
-  /** The API the upstream speaks: chat completions (`openai`) or Anthropic's Messages API. */
-  readonly dialect: Dialect;
+  /**
+   * The API the upstream speaks: chat completions (`openai`) or Anthropic's Messages API. One that
+   * also serves the Responses API or Messages says so with `servesResponses` / `servesMessages`.
+   */
+  readonly dialect: 'openai' | 'anthropic';
   /**
    * Base URL that endpoint paths are appended to, including the API version path:
    * `https://api.openai.com/v1`, `https://api.anthropic.com/v1`.
@@ -58,6 +63,12 @@ export interface ProviderAdapter {
    * `/messages/count_tokens` itself (llama-server does), so Messages requests pass through.
    */
   readonly servesMessages?: boolean | undefined;
+  /**
+   * True when the upstream serves OpenAI's Responses API itself (`/responses`), so Responses
+   * requests pass through; otherwise they are bridged through chat completions (or translated to
+   * Messages). `<ID>_RESPONSES=native|chat` sets it for any provider.
+   */
+  readonly servesResponses?: boolean | undefined;
   /**
    * True when the provider fetches a document given by URL itself (OpenRouter reads a chat `file`
    * part whose `file_data` is a URL); elsewhere a Messages `document` with a `url` source is refused.

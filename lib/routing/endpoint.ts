@@ -1,7 +1,7 @@
 import type { Dialect } from '../dialects/dialect';
 
 /** An API endpoint the router serves, as telemetry names it. */
-export type Endpoint = 'chat.completions' | 'completions' | 'embeddings' | 'messages' | 'messages.count_tokens';
+export type Endpoint = 'chat.completions' | 'completions' | 'embeddings' | 'messages' | 'messages.count_tokens' | 'responses';
 
 /** Where an endpoint is served (relative to the mount path and to a provider's base URL) and its dialect. */
 export interface EndpointSpec {
@@ -16,4 +16,5 @@ export const ENDPOINTS: Readonly<Record<Endpoint, EndpointSpec>> = {
   embeddings: { path: '/embeddings', dialect: 'openai' },
   messages: { path: '/messages', dialect: 'anthropic' },
   'messages.count_tokens': { path: '/messages/count_tokens', dialect: 'anthropic' },
+  responses: { path: '/responses', dialect: 'responses' },
 };

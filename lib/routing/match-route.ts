@@ -1,7 +1,11 @@
 import { ENDPOINTS, type Endpoint } from './endpoint';
 
-/** A path the router serves, relative to its mount path. */
-export type RouteMatch = { kind: 'endpoint'; endpoint: Endpoint; query: string } | { kind: 'models' };
+/** A path the router serves, relative to its mount path, or one of its APIs that it refuses. */
+export type RouteMatch =
+  | { kind: 'endpoint'; endpoint: Endpoint; query: string }
+  | { kind: 'models' }
+  /** A route of an API the router speaks that it cannot serve: no model to route by. */
+  | { kind: 'not-served'; message: string };
 
 const POST_ROUTES = new Map(Object.entries(ENDPOINTS).map(([endpoint, spec]) => [spec.path, endpoint as Endpoint]));
 
@@ -13,8 +17,14 @@ export function matchRoute(method: string | undefined, url: string | undefined):
   const query = queryStart === -1 ? '' : raw.slice(queryStart);
   if (method === 'POST') {
     const endpoint = POST_ROUTES.get(path);
-    return endpoint ? { kind: 'endpoint', endpoint, query } : undefined;
+    if (endpoint) return { kind: 'endpoint', endpoint, query };
   }
   if ((method === 'GET' || method === 'HEAD') && path === '/models') return { kind: 'models' };
+  if (path.startsWith('/responses/')) {
+    return {
+      kind: 'not-served',
+      message: `${method ?? 'GET'} ${path} is not served: stored responses and compaction need state the router does not keep and carry no model to route by; send the whole conversation to POST /responses`,
+    };
+  }
   return undefined;
 }

@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import { createParser } from 'eventsource-parser';
 import type { StreamError } from '../dialects/dialect';
-import type { SseEvent, StreamCodec } from '../dialects/stream-codec';
+import type { SseEvent, StreamCodec, StreamContext } from '../dialects/stream-codec';
 import type { Redactor } from '../http/redactor';
 import { readSafely, type ResponseObserver } from '../telemetry/response-summary';
 import { SseFramer } from './sse-framer';
@@ -96,11 +96,16 @@ export function pumpStream<U>(input: StreamPumpInput<U>): void {
     input.onEnd(ending);
   };
 
+  /** The first and last events passed through, for the router's own error frame. */
+  const passed: StreamContext<U> = { first: undefined, last: undefined };
+
   /** Ends the stream after `before` with the router's own error frame in the client's dialect. */
   const fail = (error: StreamError, before = ''): void => {
     const safe = redactor.redactValue(error);
-    const clientCodec = translation?.client ?? upstreamCodec;
-    finish({ outcome: 'error', error: safe }, before + clientCodec.encode(clientCodec.errorEvent(safe)));
+    const frame = translation
+      ? translation.client.encode(translation.client.errorEvent(safe, translation.sent))
+      : upstreamCodec.encode(upstreamCodec.errorEvent(safe, passed));
+    finish({ outcome: 'error', error: safe }, before + frame);
   };
 
   const noteFirstOutput = (): void => {
@@ -151,11 +156,15 @@ export function pumpStream<U>(input: StreamPumpInput<U>): void {
           }
           continue;
         }
-        if (!input.hide?.(event)) out += frame;
+        if (!input.hide?.(event)) {
+          out += frame;
+          passed.first ??= event;
+          passed.last = event;
+        }
         const error = upstreamCodec.errorOf(event);
         if (error) {
           // A dialect whose clients cannot read the upstream's own error frame gets the router's after it.
-          if (upstreamCodec.upstreamErrorIsFinal) finish({ outcome: 'error', error: redactor.redactValue(error) }, out);
+          if (upstreamCodec.upstreamErrorIsFinal(event)) finish({ outcome: 'error', error: redactor.redactValue(error) }, out);
           else fail(error, out);
           return;
         }

@@ -1,5 +1,5 @@
 import type { StreamError } from '../dialects/dialect';
-import type { StreamCodec } from '../dialects/stream-codec';
+import type { StreamCodec, StreamContext } from '../dialects/stream-codec';
 import type { StreamTranslator } from '../dialects/stream-translator';
 
 /**
@@ -9,6 +9,8 @@ import type { StreamTranslator } from '../dialects/stream-translator';
 export class EncodedTranslation<In, Out> {
   #done = false;
   #error: StreamError | undefined;
+  /** The first and last events the client got, for the router's own error frame. */
+  readonly sent: StreamContext<Out> = { first: undefined, last: undefined };
 
   constructor(
     private readonly translator: StreamTranslator<In, Out>,
@@ -31,6 +33,8 @@ export class EncodedTranslation<In, Out> {
     if (this.#done || this.#error) return '';
     let text = '';
     for (const out of this.translator.push(event)) {
+      this.sent.first ??= out;
+      this.sent.last = out;
       text += this.client.encode(out);
       this.#error = this.client.errorOf(out);
       if (this.#error) break;

@@ -24,6 +24,7 @@ const OPERATION: Record<Endpoint, string> = {
   completions: 'text_completion',
   embeddings: 'embeddings',
   'messages.count_tokens': 'count_tokens',
+  responses: 'chat',
 };
 
 /**

@@ -10,7 +10,9 @@ export function openAIErrorType(status: number): string {
   return status >= 500 ? 'server_error' : 'invalid_request_error';
 }
 
-/** `{"error":{"message","type","code"}}` */
+/** `{"error":{"message","type","code"}}`, with `param` when the error names a field. */
 export function toOpenAIErrorBody(details: ErrorDetails): OpenAIErrorBody {
-  return { error: { message: details.message, type: details.type, code: details.code } };
+  const error: OpenAIErrorBody['error'] = { message: details.message, type: details.type, code: details.code };
+  if (details.param !== undefined) error.param = details.param;
+  return { error };
 }

@@ -54,7 +54,7 @@ export const chatStreamCodec: StreamCodec<ChatStreamEvent> = {
     }
     return undefined;
   },
-  upstreamErrorIsFinal: false,
+  upstreamErrorIsFinal: () => false,
 };
 
 function unreadable(message: string): ChatStreamEvent {

@@ -34,7 +34,7 @@ export const messagesStreamCodec: StreamCodec<MessagesStreamEvent> = {
       type: typeof type === 'string' && type !== '' ? type : 'api_error',
     };
   },
-  upstreamErrorIsFinal: true,
+  upstreamErrorIsFinal: () => true,
 };
 
 function unreadable(message: string): MessagesStreamEvent {

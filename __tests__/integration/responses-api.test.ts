@@ -1,0 +1,471 @@
+/**
+ * OpenAI's Responses API in (DESIGN section 11), with the `openai` SDK's `responses.create()` and
+ * `responses.stream()`: bridged through chat completions to llama-server (and OpenAI set to
+ * `chat`), translated to Messages for Anthropic, refused with a 400 where it needs state the router
+ * does not keep. Codex's recorded requests go through too.
+ */
+import OpenAI from 'openai';
+import type { ServerResponse } from 'node:http';
+import type { RequestEndEvent } from '../../lib';
+import { startFakeUpstreams, type FakeUpstream } from '../support/fake-upstream';
+import { fixtureJson, fixtureText } from '../support/fixtures';
+import { envFor, startHost, type Host } from '../support/host';
+import { KEYS } from '../support/keys';
+import { sendFrames, sendJson } from '../support/upstream-answers';
+
+let local: FakeUpstream, anthropic: FakeUpstream, openai: FakeUpstream;
+let host: Host;
+let ends: RequestEndEvent[];
+
+beforeAll(async () => {
+  [local, anthropic, openai] = await startFakeUpstreams('local', 'anthropic', 'openai');
+  host = await startHost({ env: { ...envFor({ local, anthropic, openai }), OPENAI_RESPONSES: 'chat' } });
+  host.router.telemetry.on('request.end', (event) => ends.push(event));
+});
+beforeEach(() => (ends = []));
+afterEach(() => [local, anthropic, openai].forEach((fake) => fake.reset()));
+afterAll(async () => {
+  await host.close();
+  await Promise.all([local, anthropic, openai].map((fake) => fake.close()));
+});
+
+const client = (): OpenAI => new OpenAI({ apiKey: 'host-token', baseURL: `${host.url}/v1`, maxRetries: 0 });
+
+function lastBody(fake: FakeUpstream): Record<string, unknown> & { messages: Array<Record<string, unknown>> } {
+  const body = fake.requests.at(-1)?.body;
+  if (!body) throw new Error(`${fake.kind} received nothing`);
+  return body as Record<string, unknown> & { messages: Array<Record<string, unknown>> };
+}
+
+/** A chat completions answer, streamed or not by what the request asked: text, tool calls, reasoning. */
+function chatAnswer(answer: { text?: string; reasoning?: string; calls?: { id: string; name: string; arguments: string }[]; finish?: string }) {
+  return (request: { body?: Record<string, unknown> }, res: ServerResponse): void => {
+    const finish = answer.finish ?? (answer.calls ? 'tool_calls' : 'stop');
+    const usage = {
+      prompt_tokens: 12,
+      completion_tokens: 8,
+      total_tokens: 20,
+      prompt_tokens_details: { cached_tokens: 4 },
+      completion_tokens_details: { reasoning_tokens: 3 },
+    };
+    if (request.body?.stream !== true) {
+      const message: Record<string, unknown> = { role: 'assistant', content: answer.text ?? null };
+      if (answer.reasoning) message.reasoning_content = answer.reasoning;
+      if (answer.calls)
+        message.tool_calls = answer.calls.map((call) => ({
+          id: call.id,
+          type: 'function',
+          function: { name: call.name, arguments: call.arguments },
+        }));
+      sendJson(res, 200, {
+        id: 'chatcmpl-1',
+        object: 'chat.completion',
+        created: 1,
+        model: 'm',
+        choices: [{ index: 0, message, finish_reason: finish }],
+        usage,
+      });
+      return;
+    }
+    const chunk = (delta: Record<string, unknown>, finishReason: string | null = null, extra: Record<string, unknown> = {}) =>
+      `data: ${JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta, finish_reason: finishReason }], ...extra })}\n\n`;
+    const frames = [chunk({ role: 'assistant', content: '' })];
+    if (answer.reasoning)
+      frames.push(chunk({ reasoning_content: answer.reasoning.slice(0, 5) }), chunk({ reasoning_content: answer.reasoning.slice(5) }));
+    if (answer.text) frames.push(chunk({ content: answer.text.slice(0, 3) }), chunk({ content: answer.text.slice(3) }));
+    answer.calls?.forEach((call, index) => {
+      const cut = Math.floor(call.arguments.length / 2);
+      frames.push(
+        chunk({ tool_calls: [{ index, id: call.id, type: 'function', function: { name: call.name, arguments: call.arguments.slice(0, cut) } }] }),
+      );
+      frames.push(chunk({ tool_calls: [{ index, function: { arguments: call.arguments.slice(cut) } }] }));
+    });
+    frames.push(
+      chunk({}, finish),
+      `data: ${JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [], usage })}\n\n`,
+      'data: [DONE]\n\n',
+    );
+    sendFrames(res, frames);
+  };
+}
+
+/** Both calls, and the stream's final response must equal what the non-streamed call returned (ids aside). */
+async function createAndStream(
+  params: OpenAI.Responses.ResponseCreateParamsNonStreaming & { stream?: undefined },
+  { sameAnswer = true } = {},
+): Promise<OpenAI.Responses.Response> {
+  const created = await client().responses.create(params);
+  const streamed = await client().responses.stream(params).finalResponse();
+  // The SDK's stream helper adds its parsed views (`parsed`, `parsed_arguments`); ids are fresh per response.
+  const comparable = (response: OpenAI.Responses.Response): unknown =>
+    JSON.parse(
+      JSON.stringify(response.output, (key, value: unknown) => (key.startsWith('parsed') ? undefined : value)).replace(
+        /"(id|call_id)":"(msg|fc|ctc|rs|call)_[0-9a-f]+"/g,
+        '"$1":"$2_x"',
+      ),
+    );
+  expect(streamed.status).toBe(created.status);
+  // The Anthropic fake answers from two different recordings, streamed and not.
+  if (sameAnswer) {
+    expect(comparable(streamed)).toEqual(comparable(created));
+    expect(streamed.output_text).toBe(created.output_text);
+    expect(streamed.usage).toEqual(created.usage);
+  }
+  return created;
+}
+
+describe('bridged through chat completions (llama-server)', () => {
+  const model = 'local/qwen';
+
+  test('text, usage with cached and reasoning tokens, and telemetry with endpoint "responses"', async () => {
+    local.handler = chatAnswer({ text: 'Hello there!' });
+    const response = await createAndStream({ model, instructions: 'Be brief.', input: 'Say hello.' });
+    expect(response).toMatchObject({ object: 'response', status: 'completed', model, output_text: 'Hello there!' });
+    expect(response.usage).toEqual({
+      input_tokens: 12,
+      input_tokens_details: { cached_tokens: 4 },
+      output_tokens: 8,
+      output_tokens_details: { reasoning_tokens: 3 },
+      total_tokens: 20,
+    });
+    expect(lastBody(local).messages).toEqual([
+      { role: 'system', content: 'Be brief.' },
+      { role: 'user', content: 'Say hello.' },
+    ]);
+    expect(ends.map((event) => [event.provider, event.endpoint, event.outcome, event.usage?.totalTokens])).toEqual([
+      ['local', 'responses', 'ok', 20],
+      ['local', 'responses', 'ok', 20],
+    ]);
+  });
+
+  test('a function tool call, then its output sent back by call_id', async () => {
+    local.handler = chatAnswer({ calls: [{ id: 'call_1', name: 'get_weather', arguments: '{"city":"Paris"}' }] });
+    const tools: OpenAI.Responses.Tool[] = [
+      {
+        type: 'function',
+        name: 'get_weather',
+        description: 'Weather',
+        parameters: { type: 'object', properties: { city: { type: 'string' } } },
+        strict: false,
+      },
+    ];
+    const first = await createAndStream({ model, input: 'Weather in Paris?', tools });
+    expect(first.output).toEqual([
+      expect.objectContaining({ type: 'function_call', call_id: 'call_1', name: 'get_weather', arguments: '{"city":"Paris"}' }),
+    ]);
+    expect(lastBody(local).tools).toEqual([
+      {
+        type: 'function',
+        function: {
+          name: 'get_weather',
+          description: 'Weather',
+          parameters: { type: 'object', properties: { city: { type: 'string' } } },
+          strict: false,
+        },
+      },
+    ]);
+
+    local.handler = chatAnswer({ text: 'Sunny.' });
+    const second = await client().responses.create({
+      model,
+      tools,
+      input: [
+        { role: 'user', content: 'Weather in Paris?' },
+        ...(first.output as OpenAI.Responses.ResponseInputItem[]),
+        { type: 'function_call_output', call_id: 'call_1', output: '18C, sunny' },
+      ],
+    });
+    expect(second.output_text).toBe('Sunny.');
+    expect(lastBody(local).messages).toEqual([
+      { role: 'user', content: 'Weather in Paris?' },
+      {
+        role: 'assistant',
+        content: null,
+        tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }],
+      },
+      { role: 'tool', tool_call_id: 'call_1', content: '18C, sunny' },
+    ]);
+  });
+
+  test("a custom tool (Codex's apply_patch) goes as a one-string function and comes back as custom_tool_call", async () => {
+    const patch = '*** Begin Patch\n*** Add File: a.txt\n+hello\n*** End Patch';
+    local.handler = chatAnswer({ calls: [{ id: 'call_p', name: 'apply_patch', arguments: JSON.stringify({ input: patch }) }] });
+    const tools: OpenAI.Responses.Tool[] = [
+      {
+        type: 'custom',
+        name: 'apply_patch',
+        description: 'Edit files.',
+        format: { type: 'grammar', syntax: 'lark', definition: 'start: "*** Begin Patch"' },
+      },
+    ];
+    const response = await createAndStream({ model, input: 'Add a.txt', tools });
+    expect(response.output).toEqual([expect.objectContaining({ type: 'custom_tool_call', call_id: 'call_p', name: 'apply_patch', input: patch })]);
+    const sent = (lastBody(local).tools as Array<{ function: { name: string; description: string; parameters: unknown } }>)[0]!;
+    expect(sent.function.name).toBe('apply_patch');
+    expect(sent.function.description).toContain('start: "*** Begin Patch"');
+    expect(sent.function.parameters).toMatchObject({ properties: { input: { type: 'string' } }, required: ['input'] });
+  });
+
+  test('namespace tools are flattened for the provider and come back with their namespace', async () => {
+    local.handler = chatAnswer({ calls: [{ id: 'call_n', name: 'multi_agent_v1__spawn_agent', arguments: '{"task":"x"}' }] });
+    const body = {
+      model,
+      input: 'Go.',
+      tools: [
+        {
+          type: 'namespace',
+          name: 'multi_agent_v1',
+          description: 'Agents',
+          tools: [{ type: 'function', name: 'spawn_agent', parameters: { type: 'object' } }],
+        },
+      ],
+    };
+    const response = await client().responses.create(body as unknown as OpenAI.Responses.ResponseCreateParamsNonStreaming);
+    expect(response.output).toEqual([
+      expect.objectContaining({ type: 'function_call', name: 'spawn_agent', namespace: 'multi_agent_v1', call_id: 'call_n' }),
+    ]);
+    expect((lastBody(local).tools as Array<{ function: { name: string } }>).map((tool) => tool.function.name)).toEqual([
+      'multi_agent_v1__spawn_agent',
+    ]);
+  });
+
+  test('reasoning comes first as a reasoning item, streamed as reasoning_text deltas; effort goes as reasoning_effort', async () => {
+    local.handler = chatAnswer({ reasoning: 'Thinking it over.', text: 'Done.' });
+    const events: string[] = [];
+    const stream = client().responses.stream({ model, input: 'Think.', reasoning: { effort: 'high' } });
+    stream.on('event', (event) => events.push(event.type));
+    const response = await stream.finalResponse();
+    expect(response.output.map((item) => item.type)).toEqual(['reasoning', 'message']);
+    expect(response.output[0]).toMatchObject({ type: 'reasoning', content: [{ type: 'reasoning_text', text: 'Thinking it over.' }] });
+    expect(events.indexOf('response.reasoning_text.delta')).toBeLessThan(events.indexOf('response.output_text.delta'));
+    expect(lastBody(local).reasoning_effort).toBe('high');
+  });
+
+  test('every event is numbered in order, items end with output_item.done, and exactly one terminal event ends the stream', async () => {
+    local.handler = chatAnswer({ text: 'Hi.', calls: [{ id: 'call_1', name: 'f', arguments: '{}' }] });
+    const response = await fetch(`${host.url}/v1/responses`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model, input: 'x', stream: true, tools: [{ type: 'function', name: 'f', parameters: { type: 'object' } }] }),
+    });
+    const frames = (await response.text()).split('\n\n').filter((frame) => frame !== '');
+    const events = frames.map((frame) => {
+      const [eventLine, dataLine] = frame.split('\n');
+      const data = JSON.parse((dataLine ?? '').slice('data: '.length)) as { type: string; sequence_number: number; item?: { type: string } };
+      expect(eventLine).toBe(`event: ${data.type}`);
+      return data;
+    });
+    expect(events.map((event) => event.sequence_number)).toEqual(events.map((_event, index) => index));
+    expect(events.filter((event) => /^response\.(completed|incomplete|failed)$/.test(event.type)).map((event) => event.type)).toEqual([
+      'response.completed',
+    ]);
+    expect(events.at(-1)?.type).toBe('response.completed');
+    expect(events.filter((event) => event.type === 'response.output_item.done').map((event) => event.item?.type)).toEqual([
+      'message',
+      'function_call',
+    ]);
+    expect(frames.join('')).not.toContain('[DONE]');
+  });
+
+  test('a JSON schema answer format goes as response_format', async () => {
+    local.handler = chatAnswer({ text: '{"ok":true}' });
+    const schema = { type: 'object', properties: { ok: { type: 'boolean' } }, required: ['ok'], additionalProperties: false };
+    const response = await createAndStream({
+      model,
+      input: 'JSON please',
+      text: { format: { type: 'json_schema', name: 'answer', schema, strict: true } },
+    });
+    expect(JSON.parse(response.output_text)).toEqual({ ok: true });
+    expect(lastBody(local).response_format).toEqual({ type: 'json_schema', json_schema: { name: 'answer', schema, strict: true } });
+  });
+
+  test('a length finish is status incomplete with reason max_output_tokens; max_output_tokens goes as max_tokens', async () => {
+    local.handler = chatAnswer({ text: 'Cut', finish: 'length' });
+    const response = await createAndStream({ model, input: 'Long story', max_output_tokens: 3 });
+    expect(response.status).toBe('incomplete');
+    expect(response.incomplete_details).toEqual({ reason: 'max_output_tokens' });
+    expect(lastBody(local).max_tokens).toBe(3);
+  });
+
+  test("a provider's error mid-stream reaches the SDK as a failed response with the provider's message", async () => {
+    local.handler = (_request, res) =>
+      sendFrames(res, [
+        `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: { role: 'assistant', content: 'Hel' }, finish_reason: null }] })}\n\n`,
+        `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [], error: { code: 502, message: 'Provider disconnected unexpectedly' } })}\n\n`,
+      ]);
+    // The SDK reads response.failed as OpenAI sends it: the final response, failed, with the error.
+    const response = await client().responses.stream({ model, input: 'hi' }).finalResponse();
+    expect(response.status).toBe('failed');
+    expect(response.error).toEqual({ code: 'upstream_error', message: 'Provider disconnected unexpectedly' });
+    expect(ends.at(-1)).toMatchObject({ outcome: 'error', endpoint: 'responses' });
+  });
+
+  test('a stream cut before its end gives one response.failed, numbered after the last event', async () => {
+    local.handler = (_request, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.end(
+        `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: { role: 'assistant', content: 'Hel' }, finish_reason: null }] })}\n\n`,
+      );
+    };
+    const response = await fetch(`${host.url}/v1/responses`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model, input: 'x', stream: true }),
+    });
+    const events = (await response.text())
+      .split('\n\n')
+      .filter((frame) => frame !== '')
+      .map(
+        (frame) =>
+          JSON.parse(frame.split('\n')[1]!.slice(6)) as {
+            type: string;
+            sequence_number: number;
+            response?: { status: string; error: { message: string } | null };
+          },
+      );
+    const last = events.at(-1)!;
+    expect(last.type).toBe('response.failed');
+    expect(last.sequence_number).toBe(events.at(-2)!.sequence_number + 1);
+    expect(last.response?.error?.message).toMatch(/before its terminator/);
+    expect(events.filter((event) => event.type === 'response.failed')).toHaveLength(1);
+  });
+});
+
+describe('translated to Messages (Anthropic)', () => {
+  const model = 'anthropic/claude-sonnet-5-5';
+
+  test('text and a tool call: the tool_use comes back as a function_call, the output goes back as a tool_result', async () => {
+    const created = await createAndStream({ model, input: 'Say hello.' }, { sameAnswer: false });
+    expect(created.output_text).not.toBe('');
+    expect(created.usage?.total_tokens).toBeGreaterThan(0);
+    expect(lastBody(anthropic)).toMatchObject({ model: 'claude-sonnet-5-5', max_tokens: 4096, messages: [{ role: 'user', content: 'Say hello.' }] });
+
+    const tools: OpenAI.Responses.Tool[] = [
+      { type: 'function', name: 'get_weather', parameters: { type: 'object', properties: { location: { type: 'string' } } }, strict: false },
+    ];
+    const withTool = await createAndStream({ model, input: 'Weather?', tools }, { sameAnswer: false });
+    const call = withTool.output.find((item) => item.type === 'function_call');
+    expect(call).toMatchObject({ type: 'function_call', name: 'get_weather' });
+    expect(JSON.parse((call as { arguments: string }).arguments)).toEqual(expect.any(Object));
+
+    await client().responses.create({
+      model,
+      tools,
+      input: [
+        { role: 'user', content: 'Weather?' },
+        call as OpenAI.Responses.ResponseInputItem,
+        { type: 'function_call_output', call_id: (call as { call_id: string }).call_id, output: 'sunny' },
+      ],
+    });
+    const messages = lastBody(anthropic).messages;
+    expect(messages.at(-1)).toEqual({
+      role: 'user',
+      content: [{ type: 'tool_result', tool_use_id: (call as { call_id: string }).call_id, content: 'sunny' }],
+    });
+  });
+});
+
+describe('Codex', () => {
+  test.each(['codex-request.json', 'codex-request-tool-turn.json', 'codex-request-unlisted-model.json'])(
+    'the recorded %s reaches llama-server and Anthropic, with hosted tools left out and custom tools as functions',
+    async (name) => {
+      const recorded = fixtureJson<Record<string, unknown>>(name);
+      for (const [model, fake] of [
+        ['local/qwen', local],
+        ['anthropic/claude-sonnet-5-5', anthropic],
+      ] as const) {
+        if (fake === local) local.handler = chatAnswer({ text: 'ok' });
+        const response = await fetch(`${host.url}/v1/responses`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: 'Bearer codex-host-token' },
+          body: JSON.stringify({ ...recorded, model }),
+        });
+        expect(response.status).toBe(200);
+        const text = await response.text();
+        expect(text).toContain('event: response.completed');
+        const sent = fake.requests.at(-1)!;
+        expect(sent.headers.authorization).not.toBe('Bearer codex-host-token');
+        expect(sent.rawBody).not.toMatch(/web_search|tool_search|client_metadata|prompt_cache_key|encrypted_content/);
+      }
+    },
+  );
+
+  test('the tool turn carries the exec_command call and its output to llama-server', async () => {
+    local.handler = chatAnswer({ text: 'It printed tool-ran-ok.' });
+    const recorded = fixtureJson<Record<string, unknown>>('codex-request-tool-turn.json');
+    await client().responses.create({
+      ...(recorded as unknown as OpenAI.Responses.ResponseCreateParamsNonStreaming),
+      model: 'local/qwen',
+      stream: false,
+    });
+    const messages = lastBody(local).messages;
+    expect(messages.slice(-2)).toEqual([
+      {
+        role: 'assistant',
+        content: null,
+        tool_calls: [{ id: 'call_capture_1', type: 'function', function: { name: 'exec_command', arguments: '{"cmd":"echo tool-ran-ok"}' } }],
+      },
+      { role: 'tool', tool_call_id: 'call_capture_1', content: expect.stringContaining('tool-ran-ok') },
+    ]);
+    expect(messages.filter((message) => message.role === 'system')).toHaveLength(2);
+  });
+});
+
+describe('refused with a 400 naming the field, and nothing is sent', () => {
+  test.each([
+    ['previous_response_id', { previous_response_id: 'resp_123' }],
+    ['conversation', { conversation: 'conv_1' }],
+    ['background', { background: true }],
+    ['input', { input: [{ type: 'item_reference', id: 'msg_1' }] }],
+    ['input', { input: [{ type: 'web_search_call', id: 'ws_1', status: 'completed' }] }],
+    ['tool_choice', { tools: [{ type: 'web_search' }], tool_choice: { type: 'web_search' } }],
+  ])('%s', async (param, fields) => {
+    const response = await fetch(`${host.url}/v1/responses`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'local/qwen', input: 'hi', ...fields }),
+    });
+    expect(response.status).toBe(400);
+    const body = (await response.json()) as { error: { param: string; message: string; code: string } };
+    expect(body.error).toMatchObject({ param, code: 'unsupported_parameter' });
+    expect(body.error.message).toContain(param === 'input' ? 'input[0]' : param);
+    expect(local.requests).toHaveLength(0);
+  });
+
+  test('GET /responses/{id} and POST /responses/compact answer 404 in OpenAI shape', async () => {
+    for (const [method, path] of [
+      ['GET', '/v1/responses/resp_1'],
+      ['DELETE', '/v1/responses/resp_1'],
+      ['POST', '/v1/responses/compact'],
+    ] as const) {
+      const response = await fetch(host.url + path, {
+        method,
+        headers: { 'content-type': 'application/json' },
+        ...(method === 'POST' ? { body: '{}' } : {}),
+      });
+      expect(response.status).toBe(404);
+      expect(await response.json()).toMatchObject({ error: { type: 'not_found_error', message: expect.stringContaining('not served') } });
+    }
+  });
+});
+
+describe('keys and credentials', () => {
+  test("the client's token never reaches the provider, and a key the provider echoes never reaches the client", async () => {
+    anthropic.handler = (_request, res) =>
+      sendJson(res, 401, { type: 'error', error: { type: 'authentication_error', message: `invalid x-api-key ${KEYS.anthropic}` } });
+    const response = await fetch(`${host.url}/v1/responses`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer codex-host-token', cookie: 'session=1' },
+      body: JSON.stringify({ model: 'anthropic/claude-sonnet-5-5', input: 'hi' }),
+    });
+    expect(response.status).toBe(401);
+    const text = await response.text();
+    expect(text).not.toContain(KEYS.anthropic.slice(0, 12));
+    expect(JSON.parse(text)).toMatchObject({ error: { message: expect.stringContaining('invalid x-api-key') } });
+    const sent = anthropic.requests[0]!;
+    expect(sent.headers.authorization).toBeUndefined();
+    expect(sent.headers.cookie).toBeUndefined();
+    expect(sent.headers['x-api-key']).toBe(KEYS.anthropic);
+    expect(fixtureText('codex-request.json')).toContain('"model"');
+  });
+});

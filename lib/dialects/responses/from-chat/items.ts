@@ -1,0 +1,78 @@
+import { randomUUID } from 'node:crypto';
+import type { ToolCatalog } from '../to-chat/tools';
+import type { ResponsesItem, ResponsesResponse, ResponsesUsage } from '../wire';
+
+/** A fresh id with OpenAI's prefix for its kind (`resp`, `msg`, `fc`, `ctc`, `rs`). */
+export function newId(prefix: string): string {
+  return `${prefix}_${randomUUID().replace(/-/g, '')}`;
+}
+
+/** A completed assistant message item. */
+export function messageItem(id: string, text: string): ResponsesItem {
+  return { type: 'message', id, status: 'completed', role: 'assistant', content: [{ type: 'output_text', text, annotations: [] }] };
+}
+
+/** A reasoning item with its text. */
+export function reasoningItem(id: string, text: string): ResponsesItem {
+  return { type: 'reasoning', id, summary: [], content: [{ type: 'reasoning_text', text }] };
+}
+
+/**
+ * The item for a chat tool call, as the client declared the tool: a `custom_tool_call` with its
+ * `input` for a custom tool, a `function_call` with `namespace` and the plain name for a tool of a
+ * namespace, else a `function_call`.
+ */
+export function toolCallItem(id: string, callId: string, functionName: string, args: string, catalog: ToolCatalog): ResponsesItem {
+  const tool = catalog.get(functionName);
+  if (tool?.kind === 'custom') {
+    return { type: 'custom_tool_call', id, status: 'completed', call_id: callId, name: tool.name, input: customInput(args) };
+  }
+  const item: ResponsesItem = { type: 'function_call', id, status: 'completed', call_id: callId, name: tool?.name ?? functionName, arguments: args };
+  if (tool?.namespace) item.namespace = tool.namespace;
+  return item;
+}
+
+/** A custom tool's input from the arguments of the function it was sent as (`{"input": "..."}`). */
+export function customInput(args: string): string {
+  try {
+    const parsed: unknown = JSON.parse(args);
+    if (typeof parsed === 'object' && parsed !== null && typeof (parsed as { input?: unknown }).input === 'string') return (parsed as { input: string }).input;
+  } catch {
+    // Not the JSON the function asked for: the text itself is the best reading of the input.
+  }
+  return args;
+}
+
+/** Status and incomplete details for a chat finish reason. */
+export function statusOf(finishReason: string | null | undefined): Pick<ResponsesResponse, 'status' | 'incomplete_details'> {
+  if (finishReason === 'length') return { status: 'incomplete', incomplete_details: { reason: 'max_output_tokens' } };
+  if (finishReason === 'content_filter') return { status: 'incomplete', incomplete_details: { reason: 'content_filter' } };
+  return { status: 'completed', incomplete_details: null };
+}
+
+/** Responses usage from chat usage (cached and reasoning tokens where the provider reports them). */
+export function usageOf(usage: unknown): ResponsesUsage | null {
+  if (typeof usage !== 'object' || usage === null) return null;
+  const fields = usage as Record<string, unknown>;
+  const count = (value: unknown): number => (typeof value === 'number' && Number.isFinite(value) ? value : 0);
+  const details = (value: unknown, key: string): number => count(typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined);
+  const input = count(fields.prompt_tokens);
+  const output = count(fields.completion_tokens);
+  return {
+    input_tokens: input,
+    input_tokens_details: { cached_tokens: details(fields.prompt_tokens_details, 'cached_tokens') },
+    output_tokens: output,
+    output_tokens_details: { reasoning_tokens: details(fields.completion_tokens_details, 'reasoning_tokens') },
+    total_tokens: typeof fields.total_tokens === 'number' ? fields.total_tokens : input + output,
+  };
+}
+
+/** The concatenated text of the output's messages, as the SDK's `output_text` gives it. */
+export function outputTextOf(output: ResponsesItem[]): string {
+  let text = '';
+  for (const item of output) {
+    if (item.type !== 'message' || !Array.isArray(item.content)) continue;
+    for (const part of item.content as { type?: string; text?: unknown }[]) if (part.type === 'output_text' && typeof part.text === 'string') text += part.text;
+  }
+  return text;
+}

@@ -1,0 +1,37 @@
+import type { ReceivedChatCompletion } from '../../chat/wire';
+import type { ToolCatalog } from '../to-chat/tools';
+import type { ResponsesItem, ResponsesResponse } from '../wire';
+import { messageItem, newId, outputTextOf, reasoningItem, statusOf, toolCallItem, usageOf } from './items';
+
+/**
+ * A non-streamed chat completion as a Responses `response` object: a `reasoning` item for the
+ * provider's reasoning text, a `message` item for its text (or refusal), an item per tool call as
+ * the client declared the tool, usage with cached and reasoning tokens, and the status by finish
+ * reason. Only choice 0 is read; `model` is the one the client asked for.
+ */
+export function toResponse(completion: ReceivedChatCompletion, options: { model: string; catalog: ToolCatalog }): ResponsesResponse {
+  const choice = completion.choices?.find((candidate) => candidate.index === 0) ?? completion.choices?.[0];
+  const message = (choice?.message ?? {}) as Record<string, unknown> & NonNullable<NonNullable<typeof choice>['message']>;
+  const output: ResponsesItem[] = [];
+  const reasoning = message.reasoning_content ?? message.reasoning;
+  if (typeof reasoning === 'string' && reasoning !== '') output.push(reasoningItem(newId('rs'), reasoning));
+  const text = typeof message.content === 'string' && message.content !== '' ? message.content : (message.refusal ?? '');
+  if (text !== '') output.push(messageItem(newId('msg'), text));
+  for (const call of message.tool_calls ?? []) {
+    const name = call.function?.name ?? '';
+    const id = newId(options.catalog.get(name)?.kind === 'custom' ? 'ctc' : 'fc');
+    output.push(toolCallItem(id, call.id ?? newId('call'), name, call.function?.arguments ?? '{}', options.catalog));
+  }
+  return {
+    id: newId('resp'),
+    object: 'response',
+    created_at: typeof completion.created === 'number' ? completion.created : Math.floor(Date.now() / 1000),
+    model: options.model,
+    output,
+    output_text: outputTextOf(output),
+    ...statusOf(choice?.finish_reason),
+    usage: usageOf(completion.usage),
+    error: null,
+    store: false,
+  };
+}

@@ -1,0 +1,238 @@
+import type { ChatStreamEvent } from '../../chat/stream-codec';
+import { isRecord } from '../../messages/block-text';
+import type { StreamTranslator } from '../../stream-translator';
+import type { ToolCatalog } from '../to-chat/tools';
+import type { ResponsesItem, ResponsesResponse, ResponsesStreamEvent, ResponsesUsage } from '../wire';
+import { customInput, messageItem, newId, outputTextOf, reasoningItem, statusOf, toolCallItem, usageOf } from './items';
+
+/** A tool call as its fragments arrive; its item starts once its `id` and `name` are known. */
+interface ToolCall {
+  order: number;
+  callId: string | undefined;
+  name: string;
+  heldArguments: string;
+  /** Everything sent so far, for the done events. */
+  arguments: string;
+  started: boolean;
+}
+
+/** The item being streamed. */
+type OpenItem =
+  | { kind: 'reasoning' | 'message'; id: string; index: number; text: string }
+  | { kind: 'call'; id: string; index: number; call: ToolCall; custom: boolean };
+
+/**
+ * Creates a translator from a chat completions stream to the Responses event stream Codex and the
+ * `openai` SDK read: `response.created` and `response.in_progress`, then each output item in turn
+ * (`response.output_item.added`, its part and delta events, `response.output_item.done` with the
+ * complete item), then exactly one terminal event (`response.completed`, or `response.incomplete`
+ * by finish reason), every event numbered by `sequence_number`. Reasoning deltas become a
+ * `reasoning` item before the message. A tool call's item starts once its id and name are known;
+ * other calls and text that arrive while it is open follow whole when the stream ends. A custom
+ * tool's input is sent whole when its call ends. An upstream error becomes `response.failed`.
+ */
+export function createChatToResponsesStream(options: { model: string; catalog: ToolCatalog }): StreamTranslator<ChatStreamEvent, ResponsesStreamEvent> {
+  const responseId = newId('resp');
+  const createdAt = Math.floor(Date.now() / 1000);
+  let sequence = 0;
+  let started = false;
+  const output: ResponsesItem[] = [];
+  let open: OpenItem | undefined;
+  const callsByIndex = new Map<number, ToolCall>();
+  const calls: ToolCall[] = [];
+  let heldText = '';
+  let finishReason: string | null = null;
+  let usage: ResponsesUsage | null = null;
+
+  const snapshot = (fields: Partial<ResponsesResponse>): ResponsesResponse => ({
+    id: responseId,
+    object: 'response',
+    created_at: createdAt,
+    status: 'in_progress',
+    model: options.model,
+    output: [],
+    usage: null,
+    error: null,
+    incomplete_details: null,
+    store: false,
+    ...fields,
+  });
+
+  function emit(out: ResponsesStreamEvent[], type: string, fields: Record<string, unknown>): void {
+    out.push({ type, sequence_number: sequence++, ...fields });
+  }
+
+  function start(out: ResponsesStreamEvent[]): void {
+    if (started) return;
+    started = true;
+    emit(out, 'response.created', { response: snapshot({}) });
+    emit(out, 'response.in_progress', { response: snapshot({}) });
+  }
+
+  function openItem(out: ResponsesStreamEvent[], kind: 'reasoning' | 'message'): OpenItem & { kind: 'reasoning' | 'message' } {
+    closeOpen(out);
+    const item = { kind, id: newId(kind === 'message' ? 'msg' : 'rs'), index: output.length, text: '' };
+    open = item;
+    if (kind === 'message') {
+      emit(out, 'response.output_item.added', { output_index: item.index, item: { type: 'message', id: item.id, status: 'in_progress', role: 'assistant', content: [] } });
+      emit(out, 'response.content_part.added', { item_id: item.id, output_index: item.index, content_index: 0, part: { type: 'output_text', text: '', annotations: [] } });
+    } else {
+      emit(out, 'response.output_item.added', { output_index: item.index, item: { type: 'reasoning', id: item.id, summary: [] } });
+      emit(out, 'response.content_part.added', { item_id: item.id, output_index: item.index, content_index: 0, part: { type: 'reasoning_text', text: '' } });
+    }
+    return item;
+  }
+
+  function closeOpen(out: ResponsesStreamEvent[]): void {
+    const item = open;
+    if (!item) return;
+    open = undefined;
+    const at = { item_id: item.id, output_index: item.index };
+    let done: ResponsesItem;
+    if (item.kind === 'call') {
+      const { call } = item;
+      const callId = call.callId ?? newId('call');
+      done = toolCallItem(item.id, callId, call.name, call.arguments || '{}', options.catalog);
+      if (item.custom) {
+        const input = customInput(call.arguments);
+        emit(out, 'response.custom_tool_call_input.delta', { ...at, delta: input });
+        emit(out, 'response.custom_tool_call_input.done', { ...at, input });
+      } else {
+        emit(out, 'response.function_call_arguments.done', { ...at, name: (done as { name: string }).name, arguments: call.arguments || '{}' });
+      }
+    } else if (item.kind === 'message') {
+      emit(out, 'response.output_text.done', { ...at, content_index: 0, text: item.text, logprobs: [] });
+      emit(out, 'response.content_part.done', { ...at, content_index: 0, part: { type: 'output_text', text: item.text, annotations: [] } });
+      done = messageItem(item.id, item.text);
+    } else {
+      emit(out, 'response.reasoning_text.done', { ...at, content_index: 0, text: item.text });
+      emit(out, 'response.content_part.done', { ...at, content_index: 0, part: { type: 'reasoning_text', text: item.text } });
+      done = reasoningItem(item.id, item.text);
+    }
+    output.push(done);
+    emit(out, 'response.output_item.done', { output_index: item.index, item: done });
+  }
+
+  function reasoning(out: ResponsesStreamEvent[], piece: string): void {
+    if (open?.kind === 'call' || open?.kind === 'message') return;
+    const item = open ?? openItem(out, 'reasoning');
+    item.text += piece;
+    emit(out, 'response.reasoning_text.delta', { item_id: item.id, output_index: item.index, content_index: 0, delta: piece });
+  }
+
+  function text(out: ResponsesStreamEvent[], piece: string): void {
+    if (open?.kind === 'call') {
+      heldText += piece;
+      return;
+    }
+    const item = open?.kind === 'message' ? open : openItem(out, 'message');
+    item.text += piece;
+    emit(out, 'response.output_text.delta', { item_id: item.id, output_index: item.index, content_index: 0, delta: piece, logprobs: [] });
+  }
+
+  function startCall(out: ResponsesStreamEvent[], call: ToolCall): void {
+    closeOpen(out);
+    call.started = true;
+    call.callId ??= newId('call');
+    const custom = options.catalog.get(call.name)?.kind === 'custom';
+    const id = newId(custom ? 'ctc' : 'fc');
+    open = { kind: 'call', id, index: output.length, call, custom };
+    const added = toolCallItem(id, call.callId, call.name, '', options.catalog);
+    emit(out, 'response.output_item.added', { output_index: output.length, item: { ...added, status: 'in_progress', ...(custom ? { input: '' } : { arguments: '' }) } });
+    sendArguments(out, call);
+  }
+
+  function sendArguments(out: ResponsesStreamEvent[], call: ToolCall): void {
+    if (call.heldArguments === '' || open?.kind !== 'call' || open.call !== call) return;
+    const delta = call.heldArguments;
+    call.heldArguments = '';
+    call.arguments += delta;
+    // A custom tool's input is the string inside the JSON: it is sent whole when the call ends.
+    if (!open.custom) emit(out, 'response.function_call_arguments.delta', { item_id: open.id, output_index: open.index, delta });
+  }
+
+  function toolFragment(out: ResponsesStreamEvent[], fragment: Record<string, unknown>, position: number): void {
+    const order = typeof fragment.index === 'number' ? fragment.index : position;
+    const fn = isRecord(fragment.function) ? fragment.function : {};
+    const callId = typeof fragment.id === 'string' && fragment.id !== '' ? fragment.id : undefined;
+    let call = callsByIndex.get(order);
+    if (!call || (callId !== undefined && call.callId !== undefined && callId !== call.callId)) {
+      call = { order, callId: undefined, name: '', heldArguments: '', arguments: '', started: false };
+      callsByIndex.set(order, call);
+      calls.push(call);
+    }
+    call.callId ??= callId;
+    if (typeof fn.name === 'string' && !call.started) call.name += fn.name;
+    if (typeof fn.arguments === 'string') call.heldArguments += fn.arguments;
+    if (open?.kind === 'call' && open.call === call) sendArguments(out, call);
+    else if (!call.started && call.callId !== undefined && call.name !== '' && open?.kind !== 'call') startCall(out, call);
+  }
+
+  function fail(out: ResponsesStreamEvent[], code: string, message: string): ResponsesStreamEvent[] {
+    start(out);
+    emit(out, 'response.failed', { response: snapshot({ status: 'failed', output, error: { code, message } }) });
+    return out;
+  }
+
+  function finish(): ResponsesStreamEvent[] {
+    const out: ResponsesStreamEvent[] = [];
+    start(out);
+    const waiting = calls.filter((call) => !call.started).sort((a, b) => a.order - b.order);
+    const unnamed = waiting.find((call) => call.name === '');
+    if (unnamed) return fail(out, 'upstream_error', `The provider sent a tool call without a name (id ${unnamed.callId ?? 'none'}); it cannot be run`);
+    for (const call of waiting) {
+      startCall(out, call);
+      closeOpen(out);
+    }
+    closeOpen(out);
+    if (heldText !== '') {
+      const held = heldText;
+      heldText = '';
+      text(out, held);
+      closeOpen(out);
+    }
+    const status = statusOf(finishReason);
+    const type = status.status === 'completed' ? 'response.completed' : 'response.incomplete';
+    emit(out, type, { response: snapshot({ ...status, output, output_text: outputTextOf(output), usage }) });
+    return out;
+  }
+
+  function chunk(data: Record<string, unknown>): ResponsesStreamEvent[] {
+    const out: ResponsesStreamEvent[] = [];
+    if (data.error !== undefined && data.error !== null) {
+      const error = isRecord(data.error) ? data.error : {};
+      const message = typeof data.error === 'string' ? data.error : typeof error.message === 'string' ? error.message : 'The provider reported an error';
+      return fail(out, 'upstream_error', message);
+    }
+    start(out);
+    if (isRecord(data.usage)) usage = usageOf(data.usage);
+    const choices = Array.isArray(data.choices) ? data.choices.filter(isRecord) : [];
+    const choice = choices.find((c) => c.index === 0) ?? (choices.length === 1 && choices[0]?.index === undefined ? choices[0] : undefined);
+    if (!choice) return out;
+    const delta = isRecord(choice.delta) ? choice.delta : {};
+    const thought = delta.reasoning_content ?? delta.reasoning;
+    if (typeof thought === 'string' && thought !== '') reasoning(out, thought);
+    if (typeof delta.content === 'string' && delta.content !== '') text(out, delta.content);
+    if (typeof delta.refusal === 'string' && delta.refusal !== '') text(out, delta.refusal);
+    if (Array.isArray(delta.tool_calls)) {
+      delta.tool_calls.forEach((fragment: unknown, position) => {
+        if (isRecord(fragment)) toolFragment(out, fragment, position);
+      });
+    }
+    if (typeof choice.finish_reason === 'string') finishReason = choice.finish_reason;
+    return out;
+  }
+
+  return {
+    push(event) {
+      switch (event.type) {
+        case 'done':
+          return finish();
+        case 'error':
+          return fail([], event.error.type, event.error.message);
+        case 'chunk':
+          return chunk(event.chunk);
+      }
+    },
+  };
+}

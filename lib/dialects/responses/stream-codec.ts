@@ -1,0 +1,69 @@
+import type { StreamError } from '../dialect';
+import type { StreamCodec } from '../stream-codec';
+import type { ResponsesStreamEvent } from './wire';
+
+/** One event of a Responses stream, decoded once. */
+export type { ResponsesStreamEvent };
+
+const TERMINAL = new Set(['response.completed', 'response.incomplete', 'response.failed']);
+
+/**
+ * Responses streams: `event:` + `data:` frames numbered by `sequence_number`, ending with exactly
+ * one terminal event (`response.completed`, `.incomplete` or `.failed`); no `[DONE]`. A client
+ * (Codex) reads a failure's reason only from `response.failed` with `response.error`.
+ */
+export const responsesStreamCodec: StreamCodec<ResponsesStreamEvent> = {
+  decode(sse) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(sse.data);
+    } catch {
+      return unreadable('The upstream sent a stream event that is not valid JSON');
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      return unreadable('The upstream sent a stream event that is not a JSON object');
+    }
+    const type = (parsed as { type?: unknown }).type ?? sse.event;
+    return { ...parsed, type: typeof type === 'string' ? type : '' };
+  },
+  encode: (event) => `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`,
+  errorEvent(error, context) {
+    const last = context?.last?.sequence_number;
+    const response = context?.first?.response;
+    return {
+      type: 'response.failed',
+      sequence_number: typeof last === 'number' ? last + 1 : 0,
+      response: {
+        id: response?.id ?? 'resp_failed',
+        object: 'response',
+        created_at: response?.created_at ?? Math.floor(Date.now() / 1000),
+        model: response?.model ?? '',
+        output: [],
+        usage: null,
+        incomplete_details: null,
+        ...response,
+        status: 'failed',
+        error: { code: error.type, message: error.message },
+      },
+    };
+  },
+  isEnd: (event) => TERMINAL.has(event.type),
+  errorOf(event): StreamError | undefined {
+    if (event.type === 'response.failed') {
+      const error = event.response?.error;
+      return { message: error?.message ?? 'The response failed', type: error?.code ?? 'upstream_error' };
+    }
+    if (event.type === 'error') {
+      const message = typeof event.message === 'string' ? event.message : 'The upstream reported an error in the stream';
+      const code = typeof event.code === 'string' ? event.code : 'upstream_error';
+      return { message, type: code };
+    }
+    return undefined;
+  },
+  // An `error` event alone tells Codex no reason; `response.failed` does.
+  upstreamErrorIsFinal: (event) => event.type === 'response.failed',
+};
+
+function unreadable(message: string): ResponsesStreamEvent {
+  return { type: 'error', code: 'upstream_error', message };
+}

@@ -1,0 +1,177 @@
+import { invalidRequest, ProviderRouterError } from '../../../errors';
+import type { OpenAIContentPart, OpenAIMessage, OpenAIToolCall } from '../../chat/wire';
+import { isRecord } from '../../messages/block-text';
+import type { ToolCatalog } from './tools';
+
+/** What reading the items needs besides the items. */
+export interface ItemOptions {
+  catalog: ToolCatalog;
+  /** The provider fetches a file given by URL itself (OpenRouter). */
+  fetchesFileUrls: boolean;
+}
+
+/** Items that only point at state kept elsewhere, or at a tool only OpenAI runs. */
+const HOSTED_CALL_ITEM = /_call(_output)?$/;
+
+/**
+ * The chat messages for a Responses `input`, in order: `developer` and `system` messages as
+ * system messages, user and assistant messages with their parts, `function_call` and
+ * `custom_tool_call` items (consecutive ones in one assistant turn) as `tool_calls`, their outputs
+ * as `role:"tool"` messages by `call_id`, and a `reasoning` item's text as the next assistant
+ * turn's `reasoning_content`.
+ * @throws ProviderRouterError 400 for `item_reference` items, hosted-tool calls and parts with no
+ *   chat equivalent (`param: "input"`).
+ */
+export function toChatMessages(items: unknown[], options: ItemOptions): OpenAIMessage[] {
+  const messages: OpenAIMessage[] = [];
+  let reasoning: string[] = [];
+  /** The assistant turn that tool calls join, while no other message has come between. */
+  let assistant: OpenAIMessage | undefined;
+
+  const assistantTurn = (): OpenAIMessage => {
+    if (!assistant) {
+      assistant = { role: 'assistant', content: null };
+      messages.push(assistant);
+    }
+    if (reasoning.length > 0) {
+      assistant.reasoning_content = reasoning.join('\n\n');
+      reasoning = [];
+    }
+    return assistant;
+  };
+
+  items.forEach((item: unknown, i) => {
+    const where = `input[${i}]`;
+    if (!isRecord(item)) throw unsupported(`${where} must be an item object.`);
+    const type = item.type ?? (item.role !== undefined ? 'message' : undefined);
+    switch (type) {
+      case 'message': {
+        const role = item.role;
+        if (role === 'assistant') {
+          const turn = assistantTurn();
+          const text = assistantText(item.content, where);
+          turn.content = typeof turn.content === 'string' && turn.content !== '' ? turn.content + text : text;
+          return;
+        }
+        assistant = undefined;
+        if (role === 'developer' || role === 'system') messages.push({ role: 'system', content: plainText(item.content, where) });
+        else if (role === 'user') messages.push({ role: 'user', content: userContent(item.content, where, options) });
+        else throw unsupported(`${where}: a message's role must be user, assistant, system or developer, not ${JSON.stringify(role)}.`);
+        return;
+      }
+      case 'function_call':
+      case 'custom_tool_call': {
+        const turn = assistantTurn();
+        turn.tool_calls = [...(turn.tool_calls ?? []), toolCall(item, where, options.catalog)];
+        return;
+      }
+      case 'function_call_output':
+      case 'custom_tool_call_output':
+        assistant = undefined;
+        if (typeof item.call_id !== 'string') throw unsupported(`${where}: a tool output needs its \`call_id\`.`);
+        messages.push({ role: 'tool', tool_call_id: item.call_id, content: outputText(item.output) });
+        return;
+      case 'reasoning':
+        reasoning.push(...reasoningText(item));
+        return;
+      case 'additional_tools':
+        // Its tools were read with the request's `tools`.
+        return;
+      case 'item_reference':
+        throw unsupported(`${where}: item_reference points at state this route does not keep; send the item itself (with the Vercel AI SDK, providerOptions.openai.store: false).`);
+      default:
+        if (typeof type === 'string' && HOSTED_CALL_ITEM.test(type)) {
+          throw unsupported(`${where}: a ${type} item is a tool only OpenAI runs; it has no equivalent for this provider.`);
+        }
+        throw unsupported(`${where}: an item of type ${JSON.stringify(type)} has no equivalent for this provider.`);
+    }
+  });
+  return messages;
+}
+
+function toolCall(item: Record<string, unknown>, where: string, catalog: ToolCatalog): OpenAIToolCall {
+  if (typeof item.call_id !== 'string' || typeof item.name !== 'string') throw unsupported(`${where}: a ${String(item.type)} needs \`call_id\` and \`name\`.`);
+  const name = typeof item.namespace === 'string' && item.namespace !== '' ? `${item.namespace}__${item.name}` : item.name;
+  const isCustom = item.type === 'custom_tool_call' || catalog.get(name)?.kind === 'custom';
+  const args = isCustom
+    ? JSON.stringify({ input: typeof item.input === 'string' ? item.input : '' })
+    : typeof item.arguments === 'string'
+      ? item.arguments
+      : '{}';
+  return { id: item.call_id, type: 'function', function: { name, arguments: args } };
+}
+
+function userContent(content: unknown, where: string, options: ItemOptions): string | OpenAIContentPart[] {
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) throw unsupported(`${where}.content must be a string or an array of parts.`);
+  const parts = content.map((part: unknown, j) => toPart(part, `${where}.content[${j}]`, options));
+  const [first] = parts;
+  return parts.length === 1 && first?.type === 'text' && typeof first.text === 'string' ? first.text : parts;
+}
+
+function toPart(part: unknown, where: string, options: ItemOptions): OpenAIContentPart {
+  if (!isRecord(part)) throw unsupported(`${where} must be a content part object.`);
+  switch (part.type) {
+    case 'input_text':
+    case 'output_text':
+      if (typeof part.text !== 'string') throw invalidRequest(`${where}: a text part needs \`text\`.`);
+      return { type: 'text', text: part.text };
+    case 'refusal':
+      return { type: 'text', text: typeof part.refusal === 'string' ? part.refusal : '' };
+    case 'input_image':
+      if (typeof part.image_url === 'string') {
+        return { type: 'image_url', image_url: { url: part.image_url, ...(typeof part.detail === 'string' ? { detail: part.detail } : {}) } };
+      }
+      throw unsupported(`${where}: an image given by file_id is stored at OpenAI; send it as image_url (a data URL or an http(s) URL).`);
+    case 'input_file': {
+      const filename = typeof part.filename === 'string' ? part.filename : 'document.pdf';
+      if (typeof part.file_data === 'string') return { type: 'file', file: { filename, file_data: part.file_data } };
+      if (typeof part.file_url === 'string' && options.fetchesFileUrls) return { type: 'file', file: { filename, file_data: part.file_url } };
+      throw unsupported(`${where}: this input_file cannot be sent to this provider; send it as file_data (a base64 data URL).`);
+    }
+    default:
+      throw unsupported(`${where}: a \`${String(part.type)}\` part has no equivalent for this provider.`);
+  }
+}
+
+function plainText(content: unknown, where: string): string {
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) throw unsupported(`${where}.content must be a string or an array of parts.`);
+  return content
+    .filter(isRecord)
+    .map((part) => (typeof part.text === 'string' ? part.text : ''))
+    .join('\n\n');
+}
+
+function assistantText(content: unknown, where: string): string {
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) throw unsupported(`${where}.content must be a string or an array of parts.`);
+  return content
+    .filter(isRecord)
+    .map((part) => (typeof part.text === 'string' ? part.text : typeof part.refusal === 'string' ? part.refusal : ''))
+    .join('');
+}
+
+/** A tool output: a string, or parts whose text is joined. */
+function outputText(output: unknown): string {
+  if (typeof output === 'string') return output;
+  if (Array.isArray(output)) {
+    return output
+      .filter(isRecord)
+      .map((part) => (typeof part.text === 'string' ? part.text : ''))
+      .join('\n\n');
+  }
+  return output === undefined || output === null ? '' : JSON.stringify(output);
+}
+
+/** The text of a reasoning item: its `reasoning_text` content, else its summary. */
+function reasoningText(item: Record<string, unknown>): string[] {
+  const pick = (parts: unknown): string[] =>
+    Array.isArray(parts) ? parts.filter(isRecord).flatMap((part) => (typeof part.text === 'string' && part.text !== '' ? [part.text] : [])) : [];
+  const content = pick(item.content);
+  return content.length > 0 ? content : pick(item.summary);
+}
+
+function unsupported(message: string): ProviderRouterError {
+  return new ProviderRouterError('unsupported_parameter', message, 400, 'invalid_request_error', undefined, 'input');
+}

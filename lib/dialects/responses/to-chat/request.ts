@@ -1,0 +1,92 @@
+import { invalidRequest, ProviderRouterError } from '../../../errors';
+import type { ChatCompletionRequest, OpenAIMessage } from '../../chat/wire';
+import { isRecord } from '../../messages/block-text';
+import { toChatMessages } from './items';
+import { toChatToolChoice, toChatTools, type ToolCatalog } from './tools';
+
+/** What the translation needs besides the client's body. */
+export interface ResponsesToChatOptions {
+  /** The model id the upstream gets. */
+  upstreamModel: string;
+  /** The provider fetches a file given by URL itself (OpenRouter). */
+  fetchesFileUrls: boolean;
+  /** Ask for `stream_options.include_usage` in streams (`requestStreamUsage`). */
+  requestStreamUsage: boolean;
+}
+
+/** Fields that ask the provider to keep state the bridged route does not have. */
+const STATEFUL_FIELDS = ['previous_response_id', 'conversation'] as const;
+
+/**
+ * Translates a Responses API request into a chat completions request (DESIGN section 11), and
+ * returns the catalog that maps the chat functions back to the client's tools.
+ *
+ * Sent: `instructions` and `developer`/`system` items as system messages, messages, function and
+ * custom tool calls with their outputs (by `call_id`), tools (custom and namespace tools as
+ * functions), `tool_choice`, `parallel_tool_calls`, `max_output_tokens` as `max_tokens`,
+ * `temperature`, `top_p`, `text.format` as `response_format`, `reasoning.effort` as
+ * `reasoning_effort`, `user` / `safety_identifier` as `user`, `stream` (with usage asked for).
+ * Left out: `store`, `include`, `prompt_cache_key`, `prompt_cache_retention`, `text.verbosity`,
+ * `reasoning.summary`, `service_tier`, `truncation`, `client_metadata`, `metadata`, hosted tools.
+ * @throws ProviderRouterError 400 `unsupported_parameter` for what needs state the route does not
+ *   keep (`previous_response_id`, `conversation`, `background`, `item_reference` items) and for
+ *   items or tool choices with no chat equivalent.
+ */
+export function toChatRequest(body: Record<string, unknown>, options: ResponsesToChatOptions): { request: ChatCompletionRequest; catalog: ToolCatalog } {
+  for (const field of STATEFUL_FIELDS) {
+    if (body[field] !== undefined && body[field] !== null) throw stateless(field, `${field} needs state this route does not keep; send the whole conversation in \`input\``);
+  }
+  if (body.background === true) throw stateless('background', 'background: true needs state this route does not keep; send the request in the foreground');
+
+  const declared = Array.isArray(body.tools) ? [...(body.tools as unknown[])] : [];
+  const items = typeof body.input === 'string' ? [{ type: 'message', role: 'user', content: body.input }] : body.input;
+  if (!Array.isArray(items)) throw invalidRequest('`input` must be a string or an array of items.');
+  // Codex sends the tools of models it does not know in an `additional_tools` item.
+  for (const item of items) {
+    if (isRecord(item) && item.type === 'additional_tools' && Array.isArray(item.tools)) declared.push(...(item.tools as unknown[]));
+  }
+  const { tools, catalog } = toChatTools(declared);
+
+  const messages: OpenAIMessage[] = [];
+  if (typeof body.instructions === 'string' && body.instructions !== '') messages.push({ role: 'system', content: body.instructions });
+  messages.push(...toChatMessages(items, { catalog, fetchesFileUrls: options.fetchesFileUrls }));
+
+  const request: ChatCompletionRequest = { model: options.upstreamModel, messages };
+  const { toolChoice, tools: offered } = toChatToolChoice(body.tool_choice, tools);
+  if (offered.length > 0) {
+    request.tools = offered;
+    if (toolChoice !== undefined) request.tool_choice = toolChoice;
+    if (typeof body.parallel_tool_calls === 'boolean') request.parallel_tool_calls = body.parallel_tool_calls;
+  }
+  if (typeof body.max_output_tokens === 'number') request.max_tokens = body.max_output_tokens;
+  if (typeof body.temperature === 'number') request.temperature = body.temperature;
+  if (typeof body.top_p === 'number') request.top_p = body.top_p;
+  const responseFormat = toResponseFormat(body.text);
+  if (responseFormat) request.response_format = responseFormat;
+  const effort = isRecord(body.reasoning) ? body.reasoning.effort : undefined;
+  if (typeof effort === 'string') request.reasoning_effort = effort;
+  const user = typeof body.safety_identifier === 'string' ? body.safety_identifier : body.user;
+  if (typeof user === 'string' && user !== '') request.user = user;
+  if (body.stream === true) {
+    request.stream = true;
+    if (options.requestStreamUsage) request.stream_options = { include_usage: true };
+  }
+  return { request, catalog };
+}
+
+/** `text.format` as chat's `response_format`: a JSON schema, or plain JSON. */
+function toResponseFormat(text: unknown): Record<string, unknown> | undefined {
+  const format = isRecord(text) && isRecord(text.format) ? text.format : undefined;
+  if (format?.type === 'json_schema') {
+    const schema: Record<string, unknown> = { name: typeof format.name === 'string' ? format.name : 'response', schema: format.schema };
+    if (typeof format.strict === 'boolean') schema.strict = format.strict;
+    if (typeof format.description === 'string') schema.description = format.description;
+    return { type: 'json_schema', json_schema: schema };
+  }
+  if (format?.type === 'json_object') return { type: 'json_object' };
+  return undefined;
+}
+
+function stateless(param: string, message: string): ProviderRouterError {
+  return new ProviderRouterError('unsupported_parameter', message, 400, 'invalid_request_error', undefined, param);
+}

@@ -1,0 +1,105 @@
+import { invalidRequest, ProviderRouterError } from '../../../errors';
+import type { OpenAITool, OpenAIToolChoice } from '../../chat/wire';
+import { isRecord } from '../../messages/block-text';
+
+/** What a chat function stands for in the client's tools, to turn its calls back into the client's items. */
+export interface ClientTool {
+  kind: 'function' | 'custom';
+  /** The tool's own name (without its namespace). */
+  name: string;
+  namespace?: string | undefined;
+}
+
+/** The client's tools by the chat function name they were sent under. */
+export type ToolCatalog = ReadonlyMap<string, ClientTool>;
+
+/** Tools that run at OpenAI (or in Codex itself as hosted items): no chat provider can run them. */
+const HOSTED_TOOL = /^(web_search.*|file_search|tool_search|local_shell|computer.*|mcp|image_generation|code_interpreter|shell|apply_patch)$/;
+
+const CUSTOM_TOOL_PARAMETERS = {
+  type: 'object',
+  properties: { input: { type: 'string', description: 'The whole input of the tool, as plain text.' } },
+  required: ['input'],
+  additionalProperties: false,
+};
+
+/**
+ * The chat tools for a Responses request's `tools` (and `additional_tools` items): functions as
+ * they are, nested; a `custom` tool (Codex's `apply_patch`, a freeform grammar) as a function with
+ * one string parameter `input` and its grammar in the description; `namespace` tools flattened to
+ * `<namespace>__<name>`. Hosted tools are left out: they cannot run elsewhere.
+ */
+export function toChatTools(tools: unknown[]): { tools: OpenAITool[]; catalog: Map<string, ClientTool> } {
+  const chatTools: OpenAITool[] = [];
+  const catalog = new Map<string, ClientTool>();
+  const add = (tool: Record<string, unknown>, where: string, namespace?: string): void => {
+    if (typeof tool.type === 'string' && HOSTED_TOOL.test(tool.type)) return;
+    if (tool.type === 'namespace') {
+      if (typeof tool.name !== 'string' || !Array.isArray(tool.tools)) throw invalidRequest(`${where}: a namespace tool needs a \`name\` and \`tools\`.`);
+      const name = tool.name;
+      tool.tools.forEach((inner: unknown, i) => {
+        if (isRecord(inner)) add(inner, `${where}.tools[${i}]`, name);
+      });
+      return;
+    }
+    if (tool.type !== 'function' && tool.type !== 'custom') {
+      throw new ProviderRouterError('unsupported_parameter', `${where}: a \`${String(tool.type)}\` tool cannot be sent to this provider.`, 400);
+    }
+    if (typeof tool.name !== 'string' || tool.name === '') throw invalidRequest(`${where}: a ${tool.type} tool needs a \`name\`.`);
+    const functionName = namespace ? `${namespace}__${tool.name}` : tool.name;
+    const description = typeof tool.description === 'string' ? tool.description : undefined;
+    if (tool.type === 'function') {
+      const fn: OpenAITool['function'] = { name: functionName };
+      if (description !== undefined) fn.description = description;
+      if (isRecord(tool.parameters)) fn.parameters = tool.parameters;
+      if (typeof tool.strict === 'boolean') fn.strict = tool.strict;
+      chatTools.push({ type: 'function', function: fn });
+      catalog.set(functionName, { kind: 'function', name: tool.name, namespace });
+      return;
+    }
+    chatTools.push({ type: 'function', function: { name: functionName, description: customDescription(description, tool.format), parameters: CUSTOM_TOOL_PARAMETERS } });
+    catalog.set(functionName, { kind: 'custom', name: tool.name, namespace });
+  };
+  tools.forEach((tool: unknown, i) => {
+    if (isRecord(tool)) add(tool, `tools[${i}]`);
+  });
+  return { tools: chatTools, catalog };
+}
+
+function customDescription(description: string | undefined, format: unknown): string {
+  const parts = [description ?? 'A tool that takes free-form text.'];
+  parts.push('Call it with one argument, `input`: the whole input as a string.');
+  if (isRecord(format) && format.type === 'grammar' && typeof format.definition === 'string') {
+    parts.push(`The input must follow this ${typeof format.syntax === 'string' ? format.syntax : ''} grammar:\n${format.definition}`);
+  }
+  return parts.join('\n\n');
+}
+
+/**
+ * The chat `tool_choice` for a Responses one, and the tools left when it narrows them
+ * (`allowed_tools`). A choice that forces a hosted tool is refused: the provider cannot run it.
+ */
+export function toChatToolChoice(choice: unknown, tools: OpenAITool[]): { toolChoice: OpenAIToolChoice | undefined; tools: OpenAITool[] } {
+  if (choice === undefined || choice === null) return { toolChoice: undefined, tools };
+  if (choice === 'auto' || choice === 'none' || choice === 'required') return { toolChoice: choice, tools };
+  if (!isRecord(choice)) throw unsupportedChoice(JSON.stringify(choice));
+  if ((choice.type === 'function' || choice.type === 'custom') && typeof choice.name === 'string') {
+    return { toolChoice: { type: 'function', function: { name: choice.name } }, tools };
+  }
+  if (choice.type === 'allowed_tools' && Array.isArray(choice.tools)) {
+    const allowed = new Set(choice.tools.filter(isRecord).map((tool) => tool.name));
+    return { toolChoice: choice.mode === 'required' ? 'required' : 'auto', tools: tools.filter((tool) => allowed.has(tool.function.name)) };
+  }
+  throw unsupportedChoice(String(choice.type));
+}
+
+function unsupportedChoice(what: string): ProviderRouterError {
+  return new ProviderRouterError(
+    'unsupported_parameter',
+    `tool_choice ${what} forces a tool that only OpenAI can run; this provider cannot run it`,
+    400,
+    'invalid_request_error',
+    undefined,
+    'tool_choice',
+  );
+}
