@@ -82,7 +82,9 @@ export function createProviderRouter(options: ProviderRouterOptions = {}): Provi
       return;
     }
     if (route.kind === 'not-served') {
-      sendRouterError(res, 'openai', new ProviderRouterError('unsupported_endpoint', route.message, 404, 'not_found_error'), { requestId: requestIdOf(req) });
+      sendRouterError(res, 'openai', new ProviderRouterError('unsupported_endpoint', route.message, 404, 'not_found_error'), {
+        requestId: requestIdOf(req),
+      });
       return;
     }
     const done = route.kind === 'models' ? serveModels(req, res) : serveEndpoint(req, res, next, route.endpoint, route.query, endpointDeps);

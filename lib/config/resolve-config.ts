@@ -90,7 +90,8 @@ function applyResponsesSettings(env: Record<string, string | undefined>, provide
     }
     providers.set(id, { ...adapter, servesResponses: value === 'native' });
   }
-  if (problems.length > 0) throw new ProviderRouterError('invalid_config', `express-provider-router: invalid environment:\n  - ${problems.join('\n  - ')}`, 500);
+  if (problems.length > 0)
+    throw new ProviderRouterError('invalid_config', `express-provider-router: invalid environment:\n  - ${problems.join('\n  - ')}`, 500);
 }
 
 function readStaticModels(env: Record<string, string | undefined>, ids: string[]): Map<string, string[]> {

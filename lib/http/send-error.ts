@@ -22,5 +22,9 @@ export function sendRouterError(res: ServerResponse, dialect: Dialect, error: un
   // The rest of an oversized body is not read: the connection cannot be reused.
   if (known.status === 413) headers.connection = 'close';
   res.writeHead(known.status, headers);
-  res.end(JSON.stringify(DIALECTS[dialect].errorBody({ status: known.status, message: known.message, type: known.type, code: known.code, param: known.param })));
+  res.end(
+    JSON.stringify(
+      DIALECTS[dialect].errorBody({ status: known.status, message: known.message, type: known.type, code: known.code, param: known.param }),
+    ),
+  );
 }

@@ -19,7 +19,13 @@ export type ResponsesItem =
   | { type: 'function_call'; id?: string; call_id: string; name: string; arguments: string; namespace?: string; status?: string }
   | { type: 'custom_tool_call'; id?: string; call_id: string; name: string; input: string; status?: string }
   | { type: 'function_call_output' | 'custom_tool_call_output'; call_id: string; output: unknown }
-  | { type: 'reasoning'; id?: string; summary?: { type: string; text: string }[]; content?: { type: string; text: string }[]; encrypted_content?: string }
+  | {
+      type: 'reasoning';
+      id?: string;
+      summary?: { type: string; text: string }[];
+      content?: { type: string; text: string }[];
+      encrypted_content?: string;
+    }
   | { type: string; [key: string]: unknown };
 
 /** Token counts of a response. */

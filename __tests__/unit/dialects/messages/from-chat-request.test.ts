@@ -19,7 +19,12 @@ function translate(overrides: Partial<ChatCompletionRequest> = {}, opts: Partial
   });
   const body = request(overrides);
   const translated = toAnthropicRequest(body, { upstreamModel });
-  return adapter.adaptRequest!(translated, { endpoint: 'chat.completions', clientDialect: 'openai', upstreamDialect: 'anthropic', clientBody: body }) as typeof translated;
+  return adapter.adaptRequest!(translated, {
+    endpoint: 'chat.completions',
+    clientDialect: 'openai',
+    upstreamDialect: 'anthropic',
+    clientBody: body,
+  }) as typeof translated;
 }
 
 function expectInvalid(body: ChatCompletionRequest, messagePart: RegExp): void {

@@ -36,7 +36,8 @@ export function toolCallItem(id: string, callId: string, functionName: string, a
 export function customInput(args: string): string {
   try {
     const parsed: unknown = JSON.parse(args);
-    if (typeof parsed === 'object' && parsed !== null && typeof (parsed as { input?: unknown }).input === 'string') return (parsed as { input: string }).input;
+    if (typeof parsed === 'object' && parsed !== null && typeof (parsed as { input?: unknown }).input === 'string')
+      return (parsed as { input: string }).input;
   } catch {
     // Not the JSON the function asked for: the text itself is the best reading of the input.
   }
@@ -55,7 +56,8 @@ export function usageOf(usage: unknown): ResponsesUsage | null {
   if (typeof usage !== 'object' || usage === null) return null;
   const fields = usage as Record<string, unknown>;
   const count = (value: unknown): number => (typeof value === 'number' && Number.isFinite(value) ? value : 0);
-  const details = (value: unknown, key: string): number => count(typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined);
+  const details = (value: unknown, key: string): number =>
+    count(typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined);
   const input = count(fields.prompt_tokens);
   const output = count(fields.completion_tokens);
   return {
@@ -72,7 +74,8 @@ export function outputTextOf(output: ResponsesItem[]): string {
   let text = '';
   for (const item of output) {
     if (item.type !== 'message' || !Array.isArray(item.content)) continue;
-    for (const part of item.content as { type?: string; text?: unknown }[]) if (part.type === 'output_text' && typeof part.text === 'string') text += part.text;
+    for (const part of item.content as { type?: string; text?: unknown }[])
+      if (part.type === 'output_text' && typeof part.text === 'string') text += part.text;
   }
   return text;
 }

@@ -31,7 +31,10 @@ type OpenItem =
  * other calls and text that arrive while it is open follow whole when the stream ends. A custom
  * tool's input is sent whole when its call ends. An upstream error becomes `response.failed`.
  */
-export function createChatToResponsesStream(options: { model: string; catalog: ToolCatalog }): StreamTranslator<ChatStreamEvent, ResponsesStreamEvent> {
+export function createChatToResponsesStream(options: {
+  model: string;
+  catalog: ToolCatalog;
+}): StreamTranslator<ChatStreamEvent, ResponsesStreamEvent> {
   const responseId = newId('resp');
   const createdAt = Math.floor(Date.now() / 1000);
   let sequence = 0;
@@ -74,11 +77,24 @@ export function createChatToResponsesStream(options: { model: string; catalog: T
     const item = { kind, id: newId(kind === 'message' ? 'msg' : 'rs'), index: output.length, text: '' };
     open = item;
     if (kind === 'message') {
-      emit(out, 'response.output_item.added', { output_index: item.index, item: { type: 'message', id: item.id, status: 'in_progress', role: 'assistant', content: [] } });
-      emit(out, 'response.content_part.added', { item_id: item.id, output_index: item.index, content_index: 0, part: { type: 'output_text', text: '', annotations: [] } });
+      emit(out, 'response.output_item.added', {
+        output_index: item.index,
+        item: { type: 'message', id: item.id, status: 'in_progress', role: 'assistant', content: [] },
+      });
+      emit(out, 'response.content_part.added', {
+        item_id: item.id,
+        output_index: item.index,
+        content_index: 0,
+        part: { type: 'output_text', text: '', annotations: [] },
+      });
     } else {
       emit(out, 'response.output_item.added', { output_index: item.index, item: { type: 'reasoning', id: item.id, summary: [] } });
-      emit(out, 'response.content_part.added', { item_id: item.id, output_index: item.index, content_index: 0, part: { type: 'reasoning_text', text: '' } });
+      emit(out, 'response.content_part.added', {
+        item_id: item.id,
+        output_index: item.index,
+        content_index: 0,
+        part: { type: 'reasoning_text', text: '' },
+      });
     }
     return item;
   }
@@ -138,7 +154,10 @@ export function createChatToResponsesStream(options: { model: string; catalog: T
     const id = newId(custom ? 'ctc' : 'fc');
     open = { kind: 'call', id, index: output.length, call, custom };
     const added = toolCallItem(id, call.callId, call.name, '', options.catalog);
-    emit(out, 'response.output_item.added', { output_index: output.length, item: { ...added, status: 'in_progress', ...(custom ? { input: '' } : { arguments: '' }) } });
+    emit(out, 'response.output_item.added', {
+      output_index: output.length,
+      item: { ...added, status: 'in_progress', ...(custom ? { input: '' } : { arguments: '' }) },
+    });
     sendArguments(out, call);
   }
 
@@ -179,7 +198,8 @@ export function createChatToResponsesStream(options: { model: string; catalog: T
     start(out);
     const waiting = calls.filter((call) => !call.started).sort((a, b) => a.order - b.order);
     const unnamed = waiting.find((call) => call.name === '');
-    if (unnamed) return fail(out, 'upstream_error', `The provider sent a tool call without a name (id ${unnamed.callId ?? 'none'}); it cannot be run`);
+    if (unnamed)
+      return fail(out, 'upstream_error', `The provider sent a tool call without a name (id ${unnamed.callId ?? 'none'}); it cannot be run`);
     for (const call of waiting) {
       startCall(out, call);
       closeOpen(out);
@@ -201,7 +221,8 @@ export function createChatToResponsesStream(options: { model: string; catalog: T
     const out: ResponsesStreamEvent[] = [];
     if (data.error !== undefined && data.error !== null) {
       const error = isRecord(data.error) ? data.error : {};
-      const message = typeof data.error === 'string' ? data.error : typeof error.message === 'string' ? error.message : 'The provider reported an error';
+      const message =
+        typeof data.error === 'string' ? data.error : typeof error.message === 'string' ? error.message : 'The provider reported an error';
       return fail(out, 'upstream_error', message);
     }
     start(out);

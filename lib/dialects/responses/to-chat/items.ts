@@ -78,7 +78,9 @@ export function toChatMessages(items: unknown[], options: ItemOptions): OpenAIMe
         // Its tools were read with the request's `tools`.
         return;
       case 'item_reference':
-        throw unsupported(`${where}: item_reference points at state this route does not keep; send the item itself (with the Vercel AI SDK, providerOptions.openai.store: false).`);
+        throw unsupported(
+          `${where}: item_reference points at state this route does not keep; send the item itself (with the Vercel AI SDK, providerOptions.openai.store: false).`,
+        );
       default:
         if (typeof type === 'string' && HOSTED_CALL_ITEM.test(type)) {
           throw unsupported(`${where}: a ${type} item is a tool only OpenAI runs; it has no equivalent for this provider.`);
@@ -90,7 +92,8 @@ export function toChatMessages(items: unknown[], options: ItemOptions): OpenAIMe
 }
 
 function toolCall(item: Record<string, unknown>, where: string, catalog: ToolCatalog): OpenAIToolCall {
-  if (typeof item.call_id !== 'string' || typeof item.name !== 'string') throw unsupported(`${where}: a ${String(item.type)} needs \`call_id\` and \`name\`.`);
+  if (typeof item.call_id !== 'string' || typeof item.name !== 'string')
+    throw unsupported(`${where}: a ${String(item.type)} needs \`call_id\` and \`name\`.`);
   const name = typeof item.namespace === 'string' && item.namespace !== '' ? `${item.namespace}__${item.name}` : item.name;
   const isCustom = item.type === 'custom_tool_call' || catalog.get(name)?.kind === 'custom';
   const args = isCustom

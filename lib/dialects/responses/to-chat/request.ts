@@ -32,11 +32,16 @@ const STATEFUL_FIELDS = ['previous_response_id', 'conversation'] as const;
  *   keep (`previous_response_id`, `conversation`, `background`, `item_reference` items) and for
  *   items or tool choices with no chat equivalent.
  */
-export function toChatRequest(body: Record<string, unknown>, options: ResponsesToChatOptions): { request: ChatCompletionRequest; catalog: ToolCatalog } {
+export function toChatRequest(
+  body: Record<string, unknown>,
+  options: ResponsesToChatOptions,
+): { request: ChatCompletionRequest; catalog: ToolCatalog } {
   for (const field of STATEFUL_FIELDS) {
-    if (body[field] !== undefined && body[field] !== null) throw stateless(field, `${field} needs state this route does not keep; send the whole conversation in \`input\``);
+    if (body[field] !== undefined && body[field] !== null)
+      throw stateless(field, `${field} needs state this route does not keep; send the whole conversation in \`input\``);
   }
-  if (body.background === true) throw stateless('background', 'background: true needs state this route does not keep; send the request in the foreground');
+  if (body.background === true)
+    throw stateless('background', 'background: true needs state this route does not keep; send the request in the foreground');
 
   const declared = Array.isArray(body.tools) ? [...(body.tools as unknown[])] : [];
   const items = typeof body.input === 'string' ? [{ type: 'message', role: 'user', content: body.input }] : body.input;

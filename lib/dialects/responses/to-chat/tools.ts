@@ -35,7 +35,8 @@ export function toChatTools(tools: unknown[]): { tools: OpenAITool[]; catalog: M
   const add = (tool: Record<string, unknown>, where: string, namespace?: string): void => {
     if (typeof tool.type === 'string' && HOSTED_TOOL.test(tool.type)) return;
     if (tool.type === 'namespace') {
-      if (typeof tool.name !== 'string' || !Array.isArray(tool.tools)) throw invalidRequest(`${where}: a namespace tool needs a \`name\` and \`tools\`.`);
+      if (typeof tool.name !== 'string' || !Array.isArray(tool.tools))
+        throw invalidRequest(`${where}: a namespace tool needs a \`name\` and \`tools\`.`);
       const name = tool.name;
       tool.tools.forEach((inner: unknown, i) => {
         if (isRecord(inner)) add(inner, `${where}.tools[${i}]`, name);
@@ -57,7 +58,10 @@ export function toChatTools(tools: unknown[]): { tools: OpenAITool[]; catalog: M
       catalog.set(functionName, { kind: 'function', name: tool.name, namespace });
       return;
     }
-    chatTools.push({ type: 'function', function: { name: functionName, description: customDescription(description, tool.format), parameters: CUSTOM_TOOL_PARAMETERS } });
+    chatTools.push({
+      type: 'function',
+      function: { name: functionName, description: customDescription(description, tool.format), parameters: CUSTOM_TOOL_PARAMETERS },
+    });
     catalog.set(functionName, { kind: 'custom', name: tool.name, namespace });
   };
   tools.forEach((tool: unknown, i) => {
