@@ -463,11 +463,22 @@ describe('toAnthropicRequest', () => {
         seed: 7,
         logprobs: true,
         top_logprobs: 3,
-        response_format: { type: 'json_object' },
         stream_options: { include_usage: true },
         logit_bias: { '50256': -100 },
       });
       expect(Object.keys(out).sort()).toEqual(['max_tokens', 'messages', 'model', 'stream']);
+    });
+  });
+
+  describe('response_format', () => {
+    it('turns a JSON schema into output_config.format', () => {
+      const schema = { type: 'object', properties: { ok: { type: 'boolean' } }, required: ['ok'] };
+      const out = translate({ response_format: { type: 'json_schema', json_schema: { name: 'answer', schema, strict: true } } });
+      expect(out.output_config).toEqual({ format: { type: 'json_schema', schema } });
+    });
+
+    it('refuses json_object, which Anthropic has no schema-less equivalent for', () => {
+      expectInvalid(request({ response_format: { type: 'json_object' } }), /json_object.*schema/);
     });
   });
 

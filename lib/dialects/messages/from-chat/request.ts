@@ -12,8 +12,8 @@ export interface ToAnthropicRequestOptions {
 
 /**
  * Translates an OpenAI chat completions request body into an Anthropic Messages request body.
- * Fields Anthropic does not accept (`n`, penalties, `seed`, `logprobs`, `response_format`,
- * `stream_options`, ...) are left out. `max_tokens` is left out when the client gave none: the
+ * `response_format` json_schema becomes `output_config.format` (json_object is refused). Fields
+ * Anthropic does not accept (`n`, penalties, `seed`, `logprobs`, `stream_options`, ...) are left out. `max_tokens` is left out when the client gave none: the
  * provider's adapter adds its default. `body` is not modified.
  * @throws ProviderRouterError (`invalid_request`, 400) when the body cannot be translated: no
  *   messages, an unknown role, tool call arguments that are not JSON, an unusable image URL.
@@ -37,6 +37,8 @@ export function toAnthropicRequest(body: ChatCompletionRequest, options: ToAnthr
     if (toolChoice !== undefined) request.tool_choice = toolChoice;
   }
 
+  const format = outputFormat(body.response_format);
+  if (format) request.output_config = { format };
   if (typeof body.user === 'string' && body.user !== '') request.metadata = { user_id: body.user };
   if (body.stream === true) request.stream = true;
   return request;
@@ -64,6 +66,24 @@ function samplingParameters(body: ChatCompletionRequest): SamplingParameters {
   const topK = body.top_k;
   if (typeof topK === 'number') params.top_k = topK;
   return params;
+}
+
+/**
+ * `response_format` as Anthropic's structured output: a JSON schema becomes
+ * `output_config.format`; `json_object` has no Anthropic equivalent (it takes no schema-less JSON).
+ */
+function outputFormat(format: unknown): Record<string, unknown> | undefined {
+  if (typeof format !== 'object' || format === null) return undefined;
+  const { type, json_schema: jsonSchema } = format as { type?: unknown; json_schema?: { schema?: unknown } };
+  if (type === 'json_schema') {
+    if (typeof jsonSchema?.schema !== 'object' || jsonSchema.schema === null)
+      throw invalidRequest('response_format json_schema needs `json_schema.schema`');
+    return { type: 'json_schema', schema: jsonSchema.schema };
+  }
+  if (type === 'json_object') {
+    throw invalidRequest('response_format json_object has no Anthropic equivalent: Anthropic needs a schema; send response_format json_schema');
+  }
+  return undefined;
 }
 
 function toStopSequences(stop: ChatCompletionRequest['stop']): string[] {
