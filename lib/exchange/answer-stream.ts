@@ -22,6 +22,7 @@ export function answerStream(context: ExchangeContext, response: IncomingMessage
     redactor,
     idleTimeoutMs: config.idleTimeoutMs,
     onFirstOutput: () => recorder.markFirstToken(),
+    onFirstReasoning: () => recorder.markFirstReasoning(),
     onEnd: (ending) => context.finish({ status, outcome: ending.outcome, error: ending.error }),
   });
 }

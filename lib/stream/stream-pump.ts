@@ -30,6 +30,8 @@ export interface StreamPumpInput<U> {
   idleTimeoutMs: number;
   /** The first text or tool call arrived. */
   onFirstOutput(): void;
+  /** The first reasoning delta arrived. */
+  onFirstReasoning(): void;
   onEnd(ending: StreamEnding): void;
 }
 
@@ -108,7 +110,12 @@ export function pumpStream<U>(input: StreamPumpInput<U>): void {
     finish({ outcome: 'error', error: safe }, before + frame);
   };
 
+  let sawReasoning = false;
   const noteFirstOutput = (): void => {
+    if (!sawReasoning && observer.summary.sawReasoning) {
+      sawReasoning = true;
+      input.onFirstReasoning();
+    }
     if (!sawOutput && observer.summary.sawOutput) {
       sawOutput = true;
       input.onFirstOutput();

@@ -8,6 +8,8 @@ export interface TokenUsage {
   promptTokens: number;
   completionTokens: number;
   totalTokens: number;
+  /** Of the completion tokens, those spent reasoning, where the upstream reports them. */
+  reasoningTokens?: number;
 }
 
 /** How a request ended. `aborted`: the client hung up first. */
@@ -48,6 +50,8 @@ export interface RequestEndEvent extends RequestEventBase {
   ttfbMs: number | null;
   /** Streams: time until the first text or tool call arrived; null otherwise. */
   firstTokenMs: number | null;
+  /** Milliseconds to the first reasoning delta of a stream; `null` when there was none. */
+  firstReasoningMs: number | null;
   usage?: TokenUsage;
   finishReason: string | null;
   /** The request's price in USD, when the upstream reports one (OpenRouter). */

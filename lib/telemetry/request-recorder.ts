@@ -27,6 +27,7 @@ export class RequestRecorder {
   readonly #startedAt = performance.now();
   #ttfbMs: number | null = null;
   #firstTokenMs: number | null = null;
+  #firstReasoningMs: number | null = null;
   #ended = false;
 
   constructor(
@@ -52,6 +53,11 @@ export class RequestRecorder {
     this.#firstTokenMs ??= round(performance.now() - this.#startedAt);
   }
 
+  /** The first reasoning delta of a stream arrived. */
+  markFirstReasoning(): void {
+    this.#firstReasoningMs ??= round(performance.now() - this.#startedAt);
+  }
+
   end(ending: RequestEnding): void {
     if (this.#ended) return;
     this.#ended = true;
@@ -65,6 +71,7 @@ export class RequestRecorder {
       durationMs: round(performance.now() - this.#startedAt),
       ttfbMs: this.#ttfbMs,
       firstTokenMs: this.#firstTokenMs,
+      firstReasoningMs: this.#firstReasoningMs,
       finishReason: summary?.finishReason ?? null,
     };
     if (summary?.usage) event.usage = summary.usage;
@@ -85,7 +92,7 @@ export class RequestRecorder {
       endpoint: event.endpoint,
       stream: event.stream,
       messages: this.messages,
-      response: { text: summary?.text ?? '', toolCalls: summary?.toolCalls ?? [] },
+      response: { text: summary?.text ?? '', ...(summary?.reasoning ? { reasoning: summary.reasoning } : {}), toolCalls: summary?.toolCalls ?? [] },
       usage: event.usage ?? null,
       finishReason: event.finishReason,
       status: event.status,

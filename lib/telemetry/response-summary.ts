@@ -11,6 +11,10 @@ export interface LoggedToolCall {
 /** What the router learned from an upstream response, for telemetry and the conversation log. */
 export interface ResponseSummary {
   text: string;
+  /** Reasoning text, kept apart from the answer. */
+  reasoning: string;
+  /** A reasoning delta has begun to arrive (for `firstReasoningMs`). */
+  sawReasoning: boolean;
   toolCalls: LoggedToolCall[];
   /** In the upstream's own words (`stop`, `end_turn`, ...). */
   finishReason: string | null;
@@ -25,7 +29,18 @@ export interface ResponseSummary {
 }
 
 export function emptySummary(): ResponseSummary {
-  return { text: '', toolCalls: [], finishReason: null, usage: undefined, costUsd: undefined, sawOutput: false, done: false, error: undefined };
+  return {
+    text: '',
+    reasoning: '',
+    sawReasoning: false,
+    toolCalls: [],
+    finishReason: null,
+    usage: undefined,
+    costUsd: undefined,
+    sawOutput: false,
+    done: false,
+    error: undefined,
+  };
 }
 
 /** Reads an upstream's decoded stream events or its JSON body and updates a summary. */

@@ -24,6 +24,8 @@ export function createChatSummaryReader(): ResponseObserver<ChatStreamEvent> {
         completionTokens: completion,
         totalTokens: typeof usage.total_tokens === 'number' ? usage.total_tokens : usage.prompt_tokens + completion,
       };
+      const reasoningTokens = (usage.completion_tokens_details as { reasoning_tokens?: unknown } | undefined)?.reasoning_tokens;
+      if (typeof reasoningTokens === 'number' && reasoningTokens > 0) summary.usage.reasoningTokens = reasoningTokens;
       if (typeof usage.cost === 'number') summary.costUsd = usage.cost;
     } else if (timings && typeof timings.prompt_n === 'number' && typeof timings.predicted_n === 'number') {
       summary.usage = {
@@ -50,7 +52,13 @@ export function createChatSummaryReader(): ResponseObserver<ChatStreamEvent> {
       if (chunk.error !== undefined && chunk.error !== null) summary.error = upstreamError(chunk.error, 'upstream_error');
       const choice = Array.isArray(chunk.choices) ? chunk.choices[0] : undefined;
       if (choice) {
-        const delta = choice.delta as (typeof choice.delta & { text?: string }) | undefined;
+        const delta = choice.delta as (typeof choice.delta & { text?: string; reasoning_content?: unknown; reasoning?: unknown }) | undefined;
+        // llama-server and DeepSeek send `reasoning_content`; OpenRouter, vLLM and Ollama `reasoning`.
+        const thought = delta?.reasoning_content ?? delta?.reasoning;
+        if (typeof thought === 'string' && thought !== '') {
+          summary.reasoning += thought;
+          summary.sawReasoning = true;
+        }
         if (typeof delta?.content === 'string' && delta.content !== '') {
           summary.text += delta.content;
           summary.sawOutput = true;
@@ -80,6 +88,10 @@ export function createChatSummaryReader(): ResponseObserver<ChatStreamEvent> {
       if (choice) {
         const { message } = choice;
         if (typeof message?.content === 'string') summary.text = message.content;
+        const thought =
+          (message as { reasoning_content?: unknown; reasoning?: unknown } | undefined)?.reasoning_content ??
+          (message as { reasoning?: unknown } | undefined)?.reasoning;
+        if (typeof thought === 'string') summary.reasoning = thought;
         const legacyText = (choice as { text?: unknown }).text;
         if (typeof legacyText === 'string') summary.text = legacyText;
         const calls: (ReceivedToolCall | null)[] = Array.isArray(message?.tool_calls) ? message.tool_calls : [];

@@ -129,7 +129,16 @@ export interface ChatCompletionChunk {
   model: string;
   choices: {
     index: number;
-    delta: { role?: 'assistant'; content?: string | null; tool_calls?: ChatCompletionChunkToolCall[] };
+    delta: {
+      role?: 'assistant';
+      content?: string | null;
+      /** Reasoning text (llama-server, DeepSeek; the router writes this name). */
+      reasoning_content?: string;
+      /** OpenRouter's reasoning pieces, signed ones included; entries with one `index` belong together. */
+      reasoning_details?: Record<string, unknown>[];
+      refusal?: string | null;
+      tool_calls?: ChatCompletionChunkToolCall[];
+    };
     finish_reason: OpenAIFinishReason | null;
     logprobs?: null;
   }[];

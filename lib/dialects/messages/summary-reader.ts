@@ -35,6 +35,12 @@ export function createMessagesSummaryReader(): ResponseObserver<MessagesStreamEv
           }
           break;
         case 'content_block_delta':
+          if (event.delta?.type === 'thinking_delta') {
+            if (typeof event.delta.thinking === 'string') summary.reasoning += event.delta.thinking;
+            summary.sawReasoning = true;
+            break;
+          }
+          if (event.delta?.type === 'signature_delta') break;
           summary.sawOutput = true;
           if (event.delta?.type === 'text_delta') summary.text += event.delta.text;
           else if (event.delta?.type === 'input_json_delta') {
@@ -62,6 +68,7 @@ export function createMessagesSummaryReader(): ResponseObserver<MessagesStreamEv
       if (!message || typeof message !== 'object' || !Array.isArray(message.content)) return;
       for (const block of message.content) {
         if (block.type === 'text') summary.text += block.text;
+        else if (block.type === 'thinking' && typeof block.thinking === 'string') summary.reasoning += block.thinking;
         else if (block.type === 'tool_use') {
           summary.toolCalls.push({ id: block.id, name: block.name, arguments: JSON.stringify(block.input) });
         }

@@ -13,6 +13,11 @@ export function createResponsesSummaryReader(): ResponseObserver<ResponsesStream
     summary,
     event(event) {
       switch (event.type) {
+        case 'response.reasoning_text.delta':
+        case 'response.reasoning_summary_text.delta':
+          if (typeof event.delta === 'string') summary.reasoning += event.delta;
+          summary.sawReasoning = true;
+          break;
         case 'response.output_text.delta':
           if (typeof event.delta === 'string') summary.text += event.delta;
           summary.sawOutput = true;
@@ -66,6 +71,8 @@ function readResponse(summary: ResponseSummary, response: ResponsesResponse, wit
       completionTokens: completion,
       totalTokens: typeof usage.total_tokens === 'number' ? usage.total_tokens : usage.input_tokens + completion,
     };
+    const reasoningTokens = (usage.output_tokens_details as { reasoning_tokens?: unknown } | undefined)?.reasoning_tokens;
+    if (typeof reasoningTokens === 'number' && reasoningTokens > 0) summary.usage.reasoningTokens = reasoningTokens;
   }
 }
 

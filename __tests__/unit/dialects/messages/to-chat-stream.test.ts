@@ -196,12 +196,23 @@ describe('createAnthropicToOpenAIStream', () => {
     expect(translator.error).toBeUndefined();
   });
 
-  it('drops thinking and signature deltas', () => {
+  it('turns thinking into reasoning_content, with the signed block in reasoning_details', () => {
     const translator = messagesToChatText({ includeUsage: false });
     translator.push(start);
     expect(translator.push(ev({ type: 'content_block_start', index: 0, content_block: { type: 'thinking', thinking: '' } }))).toBe('');
-    expect(translator.push(ev({ type: 'content_block_delta', index: 0, delta: { type: 'thinking_delta', thinking: 'Hmm' } }))).toBe('');
-    expect(translator.push(ev({ type: 'content_block_delta', index: 0, delta: { type: 'signature_delta', signature: 'abc' } }))).toBe('');
+    const thought = chatStreamPayloads(
+      translator.push(ev({ type: 'content_block_delta', index: 0, delta: { type: 'thinking_delta', thinking: 'Hmm' } })),
+    )[0] as ChatCompletionChunk;
+    expect(thought.choices[0]?.delta).toEqual({
+      reasoning_content: 'Hmm',
+      reasoning_details: [{ type: 'reasoning.text', text: 'Hmm', format: 'anthropic-claude-v1', index: 0 }],
+    });
+    const signed = chatStreamPayloads(
+      translator.push(ev({ type: 'content_block_delta', index: 0, delta: { type: 'signature_delta', signature: 'abc' } })),
+    )[0] as ChatCompletionChunk;
+    expect(signed.choices[0]?.delta).toEqual({
+      reasoning_details: [{ type: 'reasoning.text', signature: 'abc', format: 'anthropic-claude-v1', index: 0 }],
+    });
   });
 
   it('numbers two tool blocks 0 and 1 and routes each block’s arguments to its own index', () => {

@@ -1,19 +1,28 @@
 import type { ReceivedAnthropicMessage } from '../wire';
 import type { ChatCompletion, OpenAIToolCall } from '../../chat/wire';
 import { mapAnthropicStopReason } from './stop-reason';
+import { redactedDetail, thinkingDetail, type ReasoningDetail } from './reasoning-details';
 import { toOpenAIUsage } from './usage';
 
 /**
  * Translates a non-streamed Anthropic message into an OpenAI chat completion. Text blocks are
  * joined into `content` (null when the answer is only tool calls), `tool_use` blocks become
- * `tool_calls`, thinking blocks are left out.
+ * `tool_calls`, thinking text becomes `reasoning_content`, and every thinking block (signed or
+ * redacted) a `reasoning_details` entry that the client sends back unchanged.
  */
 export function toChatCompletion(message: ReceivedAnthropicMessage): ChatCompletion {
   const texts: string[] = [];
+  const thoughts: string[] = [];
+  const details: ReasoningDetail[] = [];
   const toolCalls: OpenAIToolCall[] = [];
   for (const block of message.content ?? []) {
     if (block.type === 'text' && typeof block.text === 'string') {
       texts.push(block.text);
+    } else if (block.type === 'thinking' && typeof block.thinking === 'string') {
+      thoughts.push(block.thinking);
+      details.push(thinkingDetail(block.thinking, typeof block.signature === 'string' ? block.signature : undefined));
+    } else if (block.type === 'redacted_thinking' && typeof block.data === 'string') {
+      details.push(redactedDetail(block.data));
     } else if (block.type === 'tool_use') {
       toolCalls.push({
         id: block.id,
@@ -31,7 +40,14 @@ export function toChatCompletion(message: ReceivedAnthropicMessage): ChatComplet
     choices: [
       {
         index: 0,
-        message: { role: 'assistant', content, refusal: null, ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}) },
+        message: {
+          role: 'assistant',
+          content,
+          refusal: null,
+          ...(thoughts.length > 0 ? { reasoning_content: thoughts.join('\n\n') } : {}),
+          ...(details.length > 0 ? { reasoning_details: details } : {}),
+          ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
+        },
         finish_reason: mapAnthropicStopReason(message.stop_reason),
         logprobs: null,
       },

@@ -3,6 +3,7 @@ import type { ChatCompletionChunk, OpenAIFinishReason } from '../../chat/wire';
 import type { StreamTranslator } from '../../stream-translator';
 import type { MessagesStreamEvent } from '../stream-codec';
 import type { AnthropicUsage } from '../wire';
+import { ANTHROPIC_REASONING_FORMAT, redactedDetail, thinkingDetail } from './reasoning-details';
 import { mapAnthropicStopReason } from './stop-reason';
 import { toOpenAIUsage } from './usage';
 
@@ -29,6 +30,8 @@ export function createAnthropicToOpenAIStream(options: AnthropicToOpenAIStreamOp
   const toolIndexes = new Map<number, number>();
   // Tool blocks (by Anthropic index) that have had arguments: one that had none closes with "{}".
   const toolsWithArguments = new Set<number>();
+  // Anthropic block index -> reasoning_details index, counting thinking blocks from 0.
+  const thinkingIndexes = new Map<number, number>();
 
   const chunk = (delta: ChunkDelta, finishReason: OpenAIFinishReason | null = null): ChatStreamEvent[] => [
     {
@@ -63,12 +66,31 @@ export function createAnthropicToOpenAIStream(options: AnthropicToOpenAIStreamOp
         if (block?.type === 'text' && typeof block.text === 'string' && block.text !== '') {
           return chunk({ content: block.text });
         }
+        if (block?.type === 'thinking' || block?.type === 'redacted_thinking') {
+          const index = thinkingIndexes.size;
+          thinkingIndexes.set(event.index, index);
+          if (block.type === 'redacted_thinking' && typeof block.data === 'string')
+            return chunk({ reasoning_details: [redactedDetail(block.data, index)] });
+          if (typeof block.thinking === 'string' && block.thinking !== '') {
+            return chunk({ reasoning_content: block.thinking, reasoning_details: [thinkingDetail(block.thinking, undefined, index)] });
+          }
+        }
         return [];
       }
       case 'content_block_delta': {
         const delta = event.delta;
         if (delta?.type === 'text_delta' && typeof delta.text === 'string' && delta.text !== '') {
           return chunk({ content: delta.text });
+        }
+        const thinking = thinkingIndexes.get(event.index);
+        if (thinking !== undefined && delta?.type === 'thinking_delta' && typeof delta.thinking === 'string' && delta.thinking !== '') {
+          return chunk({ reasoning_content: delta.thinking, reasoning_details: [thinkingDetail(delta.thinking, undefined, thinking)] });
+        }
+        if (thinking !== undefined && delta?.type === 'signature_delta' && typeof delta.signature === 'string') {
+          // The signature comes on an entry of its own, with the block's index, as OpenRouter sends it.
+          return chunk({
+            reasoning_details: [{ type: 'reasoning.text', signature: delta.signature, format: ANTHROPIC_REASONING_FORMAT, index: thinking }],
+          });
         }
         if (delta?.type === 'input_json_delta' && typeof delta.partial_json === 'string' && delta.partial_json !== '') {
           const index = toolIndexes.get(event.index);
