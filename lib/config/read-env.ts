@@ -14,6 +14,7 @@ const SPEC = {
   LOCAL_BASE_URL: httpUrl({ default: 'http://127.0.0.1:9931/v1' }),
   ANTHROPIC_VERSION: str({ default: '2023-06-01' }),
   ANTHROPIC_MAX_TOKENS: positiveInteger({ default: 4096 }),
+  ANTHROPIC_THINKING: str({ choices: ['adaptive', 'budget'] as const, default: 'adaptive' }),
   PROVIDER_MODEL_MAP: optionalText({ default: '' }),
   PROVIDER_TIMEOUT_MS: milliseconds({ default: 60_000 }),
   PROVIDER_IDLE_TIMEOUT_MS: milliseconds({ default: 120_000 }),

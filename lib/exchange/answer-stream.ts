@@ -11,7 +11,11 @@ export function answerStream(context: ExchangeContext, response: IncomingMessage
   const { res, plan, recorder, clientDialect } = context.exchange;
   const { config, redactor } = context.deps;
   res.writeHead(status, buildClientHeaders(response.headers, 'stream', context.headers, redactor));
-  res.flushHeaders();
+  // The headers go out in this turn of the event loop: with the first frames when the upstream sent
+  // them together with its headers (one write instead of two), else on their own.
+  setImmediate(() => {
+    if (!res.headersSent && !res.destroyed) res.flushHeaders();
+  });
   pumpStream({
     upstream: body,
     res,

@@ -1,3 +1,4 @@
+import { shapeThinking, withoutUnverifiableThinking, type AnthropicThinkingMode } from './anthropic-thinking';
 import { defineProvider, type ModelListContext, type ProviderAdapter, type ProviderModel } from './provider-adapter';
 
 /** Settings of the Anthropic adapter. */
@@ -18,6 +19,11 @@ export interface AnthropicProviderSettings {
    * requires one). @defaultValue 4096
    */
   maxTokens?: number | undefined;
+  /**
+   * How a requested effort reaches the model: `adaptive` thinking with `output_config.effort`, or
+   * `budget` (`thinking.budget_tokens`, for older models). @defaultValue 'adaptive'
+   */
+  thinking?: AnthropicThinkingMode | undefined;
   /** The variable that holds the key, for error messages. @defaultValue 'ANTHROPIC_API_KEY' */
   keyVariable?: string | undefined;
 }
@@ -45,7 +51,8 @@ export function createAnthropicProvider(settings: AnthropicProviderSettings): Pr
     forwardHeaders: ['anthropic-version', 'anthropic-beta'],
     upstreamHeaders: () => headers,
     adaptRequest(body, context) {
-      // A Messages client's own request is its business; only what the router translated is adjusted.
+      withoutUnverifiableThinking(body);
+      // A Messages client's own request is otherwise its business; only what the router translated is adjusted.
       if (context.clientDialect === context.upstreamDialect) return body;
       body.max_tokens ??= maxTokens;
       if (omitSamplingParameters) {
@@ -53,6 +60,7 @@ export function createAnthropicProvider(settings: AnthropicProviderSettings): Pr
         delete body.top_p;
         delete body.top_k;
       }
+      shapeThinking(body, settings.thinking ?? 'adaptive');
       return body;
     },
     listModels: (context) => listAnthropicModels(baseUrl, context),

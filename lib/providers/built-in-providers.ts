@@ -22,6 +22,7 @@ export function createBuiltInProviders(env: RouterEnv): Record<string, ProviderA
       apiKey: env.ANTHROPIC_API_KEY,
       version: env.ANTHROPIC_VERSION,
       maxTokens: env.ANTHROPIC_MAX_TOKENS,
+      thinking: env.ANTHROPIC_THINKING,
     }),
   };
   for (const extra of env.extraProviders) {

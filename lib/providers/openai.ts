@@ -11,7 +11,8 @@ export interface OpenAIProviderSettings {
 /**
  * Creates the OpenAI adapter: chat completions, completions and embeddings pass through. Chat
  * requests carry their token limit as `max_completion_tokens` (OpenAI's reasoning models refuse
- * `max_tokens`), and translated requests leave out `top_k`, which OpenAI refuses.
+ * `max_tokens`), `reasoning_effort` goes only to its reasoning models, and translated requests
+ * leave out `top_k`, which OpenAI refuses.
  */
 export function createOpenAIProvider(settings: OpenAIProviderSettings): ProviderAdapter {
   const adapter = createOpenAICompatibleProvider({
@@ -31,7 +32,16 @@ export function createOpenAIProvider(settings: OpenAIProviderSettings): Provider
         delete body.max_tokens;
       }
       if (context.clientDialect !== 'openai') delete body.top_k;
+      // gpt-4o, gpt-4.1 and the like refuse the field with a 400.
+      if (body.reasoning_effort !== undefined && !isReasoningModel(typeof body.model === 'string' ? body.model : '')) delete body.reasoning_effort;
       return body;
     },
   };
+}
+
+/** OpenAI's reasoning models: `o` and a digit, and `gpt-5` and later except their `-chat` variants. */
+export function isReasoningModel(model: string): boolean {
+  if (/^o\d/.test(model)) return true;
+  const generation = /^gpt-(\d+)/.exec(model);
+  return generation !== null && Number(generation[1]) >= 5 && !/-chat(-|$)/.test(model);
 }

@@ -30,6 +30,13 @@ export function createOpenRouterProvider(settings: OpenRouterProviderSettings): 
   });
   return {
     ...adapter,
+    // OpenRouter takes effort as `reasoning: { effort }`, on every chat request.
+    adaptRequest(body, context) {
+      if (context.upstreamDialect !== 'openai' || body.reasoning_effort === undefined) return body;
+      if (body.reasoning === undefined) body.reasoning = { effort: body.reasoning_effort };
+      delete body.reasoning_effort;
+      return body;
+    },
     fetchesFileUrls: true,
     // OpenRouter's Responses API is stateless, as the router's route is.
     servesResponses: true,

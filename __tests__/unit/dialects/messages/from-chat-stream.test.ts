@@ -155,11 +155,25 @@ describe('createChatToMessagesStream with tool calls', () => {
 });
 
 describe('createChatToMessagesStream edge cases', () => {
-  it('drops reasoning deltas and empty content', () => {
+  it('streams reasoning as a thinking block before the text, signed by the router, and drops empty content', () => {
     const t = chatToMessagesText({ model: MODEL });
-    const out = replay(t, chunk({ reasoning_content: 'thinking...', reasoning: 'more', content: '' }));
-    expect(eventSequence(parseAnthropicSse(out))).toEqual(['message_start']);
-    expect(out).not.toContain('thinking...');
+    const out = replay(t, chunk({ reasoning_content: 'thinking...', content: '' }) + chunk({ content: 'Answer.' }, 'stop') + DONE_FRAME);
+    const frames = parseAnthropicSse(out);
+    expect(eventSequence(frames)).toEqual([
+      'message_start',
+      'content_block_start@0',
+      'content_block_delta@0',
+      'content_block_delta@0',
+      'content_block_stop@0',
+      'content_block_start@1',
+      'content_block_delta@1',
+      'content_block_stop@1',
+      'message_delta',
+      'message_stop',
+    ]);
+    expect(frames[1]?.data.content_block).toEqual({ type: 'thinking', thinking: '', signature: '' });
+    expect(frames[2]?.data.delta).toEqual({ type: 'thinking_delta', thinking: 'thinking...' });
+    expect((frames[3]?.data.delta as { signature: string }).signature).toMatch(/^epr1\./);
   });
 
   it('maps a length finish to max_tokens, not overwritten by the null of a later usage chunk', () => {

@@ -107,7 +107,11 @@ describe('Claude Code first-prompt request (fixture)', () => {
     for (const key of ['thinking', 'context_management', 'output_config', 'metadata', 'system', 'top_k']) {
       expect(out).not.toHaveProperty(key);
     }
-    expect(Object.keys(out).sort()).toEqual(['max_tokens', 'messages', 'model', 'stream', 'stream_options', 'tools', 'user'].sort());
+    // Claude Code's adaptive thinking with effort high becomes the effort field; the adapter decides its form.
+    expect(Object.keys(out).sort()).toEqual(
+      ['max_tokens', 'messages', 'model', 'reasoning_effort', 'stream', 'stream_options', 'tools', 'user'].sort(),
+    );
+    expect(out.reasoning_effort).toBe('high');
   });
 });
 

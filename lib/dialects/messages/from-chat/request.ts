@@ -1,6 +1,7 @@
 import type { ChatCompletionRequest } from '../../chat/wire';
 import type { AnthropicMessagesRequest } from '../wire';
 import { invalidRequest } from '../../../errors';
+import { asEffort } from '../../effort';
 import { toAnthropicConversation } from './messages';
 import { toAnthropicToolChoice, toAnthropicTools } from './tools';
 
@@ -12,6 +13,9 @@ export interface ToAnthropicRequestOptions {
 
 /**
  * Translates an OpenAI chat completions request body into an Anthropic Messages request body.
+ * `reasoning_effort` becomes adaptive thinking with `output_config.effort` (`minimal` as `low`,
+ * `none` as no thinking; the adapter may turn it into a budget), and assistant `reasoning_details`
+ * holding Anthropic's blocks become those thinking blocks again.
  * `response_format` json_schema becomes `output_config.format` (json_object is refused). Fields
  * Anthropic does not accept (`n`, penalties, `seed`, `logprobs`, `stream_options`, ...) are left out. `max_tokens` is left out when the client gave none: the
  * provider's adapter adds its default. `body` is not modified.
@@ -38,7 +42,12 @@ export function toAnthropicRequest(body: ChatCompletionRequest, options: ToAnthr
   }
 
   const format = outputFormat(body.response_format);
-  if (format) request.output_config = { format };
+  const effort = asEffort(body.reasoning_effort);
+  // Anthropic refuses a tool loop whose thinking went missing: without blocks to restore, none is asked for.
+  const thinks = effort !== undefined && effort !== 'none' && !lastToolTurnLostItsThinking(request.messages);
+  if (thinks) request.thinking = { type: 'adaptive', display: 'summarized' };
+  if (format || thinks)
+    request.output_config = { ...(format ? { format } : {}), ...(thinks ? { effort: effort === 'minimal' ? 'low' : effort } : {}) };
   if (typeof body.user === 'string' && body.user !== '') request.metadata = { user_id: body.user };
   if (body.stream === true) request.stream = true;
   return request;
@@ -84,6 +93,16 @@ function outputFormat(format: unknown): Record<string, unknown> | undefined {
     throw invalidRequest('response_format json_object has no Anthropic equivalent: Anthropic needs a schema; send response_format json_schema');
   }
   return undefined;
+}
+
+/** True when the last assistant turn called tools but holds no thinking block (none came back to restore). */
+function lastToolTurnLostItsThinking(messages: AnthropicMessagesRequest['messages']): boolean {
+  const last = [...messages].reverse().find((message) => message.role === 'assistant');
+  if (!last || !Array.isArray(last.content)) return false;
+  const blocks = last.content as { type?: string }[];
+  return (
+    blocks.some((block) => block.type === 'tool_use') && !blocks.some((block) => block.type === 'thinking' || block.type === 'redacted_thinking')
+  );
 }
 
 function toStopSequences(stop: ChatCompletionRequest['stop']): string[] {

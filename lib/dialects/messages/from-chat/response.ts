@@ -1,6 +1,7 @@
 import type { AnthropicContentBlock, AnthropicMessage } from '../wire';
 import type { ReceivedChatCompletion } from '../../chat/wire';
 import { stopReasonForTurn } from './stop-reason';
+import { routerSignature } from '../router-signature';
 import { generatedMessageId, generatedToolUseId, parseToolInput, toAnthropicMessageId } from './ids';
 
 /**
@@ -10,13 +11,20 @@ import { generatedMessageId, generatedToolUseId, parseToolInput, toAnthropicMess
  * empty, its `refusal`), then one `tool_use` block per tool call with `input` parsed from
  * `arguments` (`{}` when empty or unparseable). `stop_reason` from the finish reason
  * ({@link stopReasonForTurn}); usage from `prompt_tokens` / `completion_tokens` (0 when absent).
- * Reasoning text some providers add (`reasoning_content`) is not carried over.
+ * Reasoning text (`reasoning_content` or `reasoning`) comes first as a `thinking` block, signed by
+ * the router unless the provider relayed Anthropic's signature in `reasoning_details`.
  */
 export function toAnthropicMessage(completion: ReceivedChatCompletion): AnthropicMessage {
   // Only choice 0 is the answer: the others (`n` > 1) are never mixed into it.
   const choice = completion.choices?.find((candidate) => candidate.index === 0) ?? completion.choices?.[0];
   const message = choice?.message;
   const content: AnthropicContentBlock[] = [];
+
+  const reasoning = message as { reasoning_content?: unknown; reasoning?: unknown; reasoning_details?: unknown } | undefined;
+  const thought = nonEmptyString(reasoning?.reasoning_content) ?? nonEmptyString(reasoning?.reasoning);
+  if (thought !== undefined) {
+    content.push({ type: 'thinking', thinking: thought, signature: relayedSignature(reasoning?.reasoning_details) ?? routerSignature(thought) });
+  }
 
   const text = nonEmptyString(message?.content) ?? nonEmptyString(message?.refusal);
   if (text !== undefined) content.push({ type: 'text', text });
@@ -44,6 +52,15 @@ export function toAnthropicMessage(completion: ReceivedChatCompletion): Anthropi
       output_tokens: tokenCount(completion.usage?.completion_tokens),
     },
   };
+}
+
+/** The signature of Anthropic's thinking as OpenRouter relays it in `reasoning_details`. */
+function relayedSignature(details: unknown): string | undefined {
+  if (!Array.isArray(details)) return undefined;
+  for (const detail of details as { signature?: unknown }[]) {
+    if (typeof detail.signature === 'string' && detail.signature !== '') return detail.signature;
+  }
+  return undefined;
 }
 
 function nonEmptyString(value: unknown): string | undefined {

@@ -2,6 +2,7 @@ import type { ChatStreamEvent } from '../../chat/stream-codec';
 import type { StreamTranslator } from '../../stream-translator';
 import { isRecord } from '../block-text';
 import type { MessagesStreamEvent } from '../stream-codec';
+import { routerSignature } from '../router-signature';
 import { generatedMessageId, generatedToolUseId, toAnthropicMessageId } from './ids';
 import { stopReasonForTurn } from './stop-reason';
 
@@ -24,7 +25,9 @@ interface ToolCall {
  * Emits `message_start` on the first chunk; then the content blocks one after the other, each
  * started, given all its deltas and stopped before the next starts (Claude Code finalizes a tool's
  * input at its stop); and on `[DONE]` the `message_delta` (stop reason and the latest usage) and
- * `message_stop`. Text (and `refusal` text) streams as it comes. A tool call's block starts once
+ * `message_stop`. Reasoning (`reasoning_content` or `reasoning`) streams first as a `thinking`
+ * block, signed by the router unless the provider relayed Anthropic's signature. Text (and
+ * `refusal` text) streams as it comes. A tool call's block starts once
  * its `id` and `name` are known, with the argument pieces that came before; pieces of other calls
  * (parallel calls interleaved by `index`, or announced in one chunk) and text that arrive while a
  * tool block is open are held, and follow in index order when the stream ends, each block whole.
@@ -35,7 +38,11 @@ interface ToolCall {
 export function createChatToMessagesStream(options: { model: string }): StreamTranslator<ChatStreamEvent, MessagesStreamEvent> {
   let started = false;
   let nextBlock = 0;
-  let open: { kind: 'text' | 'tool'; block: number; call?: ToolCall } | undefined;
+  let open: { kind: 'text' | 'tool' | 'thinking'; block: number; call?: ToolCall } | undefined;
+  /** The thinking block's text so far, and the signature the provider gave it (OpenRouter's Anthropic models). */
+  let thought = '';
+  let thoughtSignature: string | undefined;
+  let answerBegan = false;
   /** By upstream index; a new `id` at a known index replaces the call there (some servers send every call at index 0). */
   const callsByIndex = new Map<number, ToolCall>();
   const calls: ToolCall[] = [];
@@ -64,15 +71,36 @@ export function createChatToMessagesStream(options: { model: string }): StreamTr
 
   function closeOpen(out: MessagesStreamEvent[]): void {
     if (!open) return;
+    if (open.kind === 'thinking') {
+      // Anthropic sends the signature just before the block's stop; one the router made says so.
+      out.push({
+        type: 'content_block_delta',
+        index: open.block,
+        delta: { type: 'signature_delta', signature: thoughtSignature ?? routerSignature(thought) },
+      });
+    }
     out.push({ type: 'content_block_stop', index: open.block });
     open = undefined;
   }
 
+  /** Reasoning opens a thinking block before the answer; reasoning after the answer began is left out. */
+  function thinking(out: MessagesStreamEvent[], piece: string): void {
+    if (answerBegan) return;
+    if (!open) {
+      open = { kind: 'thinking', block: nextBlock++ };
+      out.push({ type: 'content_block_start', index: open.block, content_block: { type: 'thinking', thinking: '', signature: '' } });
+    }
+    thought += piece;
+    out.push({ type: 'content_block_delta', index: open.block, delta: { type: 'thinking_delta', thinking: piece } });
+  }
+
   function text(out: MessagesStreamEvent[], piece: string): void {
+    answerBegan = true;
     if (open?.kind === 'tool') {
       heldText += piece;
       return;
     }
+    if (open?.kind === 'thinking') closeOpen(out);
     if (!open) {
       open = { kind: 'text', block: nextBlock++ };
       out.push({ type: 'content_block_start', index: open.block, content_block: { type: 'text', text: '' } });
@@ -81,6 +109,7 @@ export function createChatToMessagesStream(options: { model: string }): StreamTr
   }
 
   function startTool(out: MessagesStreamEvent[], call: ToolCall): void {
+    answerBegan = true;
     closeOpen(out);
     call.block = nextBlock++;
     call.id ??= generatedToolUseId();
@@ -110,6 +139,7 @@ export function createChatToMessagesStream(options: { model: string }): StreamTr
     if (typeof fn.arguments === 'string') call.heldArguments += fn.arguments;
     if (open?.call === call) sendArguments(out, call);
     else if (call.block === undefined && call.id !== undefined && call.name !== '' && open?.kind !== 'tool') startTool(out, call);
+    else answerBegan = true;
   }
 
   function finish(): MessagesStreamEvent[] {
@@ -153,6 +183,10 @@ export function createChatToMessagesStream(options: { model: string }): StreamTr
     const choice = choices.find((c) => c.index === 0) ?? (choices.length === 1 && choices[0]?.index === undefined ? choices[0] : undefined);
     if (!choice) return out;
     const delta = isRecord(choice.delta) ? choice.delta : {};
+    // llama-server and DeepSeek send `reasoning_content`; OpenRouter, vLLM and Ollama `reasoning`.
+    const reasoning = delta.reasoning_content ?? delta.reasoning;
+    if (typeof reasoning === 'string' && reasoning !== '') thinking(out, reasoning);
+    thoughtSignature ??= signatureOf(delta.reasoning_details);
     if (typeof delta.content === 'string' && delta.content !== '') text(out, delta.content);
     if (typeof delta.refusal === 'string' && delta.refusal !== '') text(out, delta.refusal);
     if (Array.isArray(delta.tool_calls)) {
@@ -177,6 +211,15 @@ export function createChatToMessagesStream(options: { model: string }): StreamTr
       }
     },
   };
+}
+
+/** The signature of Anthropic's thinking as OpenRouter relays it in `reasoning_details`. */
+function signatureOf(details: unknown): string | undefined {
+  if (!Array.isArray(details)) return undefined;
+  for (const detail of details) {
+    if (isRecord(detail) && typeof detail.signature === 'string' && detail.signature !== '') return detail.signature;
+  }
+  return undefined;
 }
 
 /** Anthropic clients know `api_error` for a provider's failure. */

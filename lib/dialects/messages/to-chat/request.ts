@@ -5,6 +5,7 @@ import { toChatMessages } from './turns';
 import { toChatToolChoice, toChatTools } from './tools';
 import { isRecord, isTextBlock } from '../block-text';
 import { invalidRequest } from '../../../errors';
+import { asEffort, effortOfBudget, type Effort } from '../../effort';
 
 const BILLING_HEADER_PREFIX = 'x-anthropic-billing-header:';
 
@@ -26,8 +27,9 @@ export interface ToChatRequestOptions {
  * `stop` (from `stop_sequences`), `temperature`, `top_p`, `top_k` (the adapter of a provider that
  * refuses it leaves it out), `tools`, `tool_choice`, `parallel_tool_calls`, `user` (SHA-256 hex of
  * `metadata.user_id`), and for streams `stream: true` with `stream_options.include_usage` (unless
- * `requestStreamUsage` is false). Every other field (`thinking`, `context_management`,
- * `output_config`, `service_tier`, `container`, `mcp_servers`, ...) is not sent.
+ * `requestStreamUsage` is false), `thinking` and `output_config.effort` as `reasoning_effort` (the
+ * adapter turns it into the provider's own field). Every other field (`context_management`, the
+ * rest of `output_config`, `service_tier`, `container`, `mcp_servers`, ...) is not sent.
  *
  * @throws ProviderRouterError `invalid_request` (400) for malformed `messages`, a role other than
  *   user/assistant/system, or a `max_tokens` that is missing or not a positive integer.
@@ -59,6 +61,9 @@ export function toChatCompletionRequest(body: AnthropicMessagesRequest, options:
     Object.assign(request, toChatToolChoice(body.tool_choice));
   }
 
+  const effort = effortOf(body);
+  if (effort !== undefined) request.reasoning_effort = effort;
+
   const userId = isRecord(body.metadata) ? body.metadata.user_id : undefined;
   // Claude Code puts a device id here: the provider gets a stable pseudonym, never the id itself.
   if (typeof userId === 'string' && userId !== '') request.user = createHash('sha256').update(userId).digest('hex');
@@ -81,6 +86,20 @@ function systemText(system: unknown): string {
     .map((block) => block.text)
     .filter((text) => !text.trimStart().startsWith(BILLING_HEADER_PREFIX))
     .join('\n\n');
+}
+
+/**
+ * The effort a Messages request asks for: from a thinking budget, from adaptive thinking's
+ * `output_config.effort` (medium when absent), `none` when thinking is disabled; nothing when the
+ * request says nothing of thinking. The provider's adapter decides the field that carries it.
+ */
+function effortOf(body: AnthropicMessagesRequest): Effort | undefined {
+  const thinking = isRecord(body.thinking) ? body.thinking : undefined;
+  if (!thinking) return undefined;
+  if (thinking.type === 'disabled') return 'none';
+  if (thinking.type === 'enabled') return typeof thinking.budget_tokens === 'number' ? effortOfBudget(thinking.budget_tokens) : 'medium';
+  if (thinking.type === 'adaptive') return asEffort(isRecord(body.output_config) ? body.output_config.effort : undefined) ?? 'medium';
+  return undefined;
 }
 
 function stopSequences(value: unknown): string[] | undefined {

@@ -1,0 +1,330 @@
+/**
+ * Reasoning across dialects (DESIGN section 10): effort in, in the form each provider accepts;
+ * reasoning text out, in each client dialect's place and before the answer; Anthropic's signed
+ * thinking round-tripped exactly; router-signed thinking never sent to Anthropic; telemetry.
+ */
+import Anthropic from '@anthropic-ai/sdk';
+import type { ServerResponse } from 'node:http';
+import type { RequestEndEvent } from '../../lib';
+import { startFakeUpstreams, type FakeUpstream, type RecordedRequest } from '../support/fake-upstream';
+import { sseFrames } from '../support/fixtures';
+import { envFor, startHost, type Host } from '../support/host';
+import { sseEvents } from '../support/sse';
+import { sendFrames, sendJson } from '../support/upstream-answers';
+
+let openai: FakeUpstream, openrouter: FakeUpstream, local: FakeUpstream, anthropic: FakeUpstream;
+let host: Host;
+let ends: RequestEndEvent[];
+
+beforeAll(async () => {
+  [openai, openrouter, local, anthropic] = await startFakeUpstreams('openai', 'openrouter', 'local', 'anthropic');
+  host = await startHost({ env: envFor({ openai, openrouter, local, anthropic }) });
+  host.router.telemetry.on('request.end', (event) => ends.push(event));
+});
+beforeEach(() => (ends = []));
+afterEach(() => [openai, openrouter, local, anthropic].forEach((fake) => fake.reset()));
+afterAll(async () => {
+  await host.close();
+  await Promise.all([openai, openrouter, local, anthropic].map((fake) => fake.close()));
+});
+
+function body(fake: FakeUpstream): Record<string, unknown> {
+  const sent = fake.requests.at(-1)?.body;
+  if (!sent) throw new Error(`${fake.kind} received nothing`);
+  return sent;
+}
+
+async function post(path: string, payload: unknown): Promise<{ status: number; text: string }> {
+  const response = await fetch(`${host.url}/v1${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(payload),
+  });
+  return { status: response.status, text: await response.text() };
+}
+
+/** OpenAI as it answers: reasoning_effort refused on models that do not reason, max_tokens refused on those that do. */
+function strictOpenAI(request: RecordedRequest, res: ServerResponse): boolean | void {
+  const sent = request.body ?? {};
+  const model = String(sent.model);
+  const reasons = /^(o\d|gpt-([5-9]|\d\d))/.test(model) && !model.includes('-chat');
+  if (!reasons && sent.reasoning_effort !== undefined) {
+    sendJson(res, 400, {
+      error: {
+        message: `Unrecognized request argument supplied: reasoning_effort (${model})`,
+        type: 'invalid_request_error',
+        param: 'reasoning_effort',
+        code: 'unsupported_parameter',
+      },
+    });
+    return;
+  }
+  if (reasons && sent.max_tokens !== undefined) {
+    sendJson(res, 400, {
+      error: {
+        message: "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.",
+        type: 'invalid_request_error',
+        param: 'max_tokens',
+        code: 'unsupported_parameter',
+      },
+    });
+    return;
+  }
+  return false;
+}
+
+const HI = [{ role: 'user' as const, content: 'Which is larger, 9.11 or 9.9?' }];
+
+describe('chat clients', () => {
+  test('on Anthropic: effort becomes adaptive thinking; thinking comes back as reasoning_content before the text, streamed and not', async () => {
+    anthropic.handler = (request, res) => {
+      if (request.body?.stream === true) return sendFrames(res, sseFrames('anthropic-messages-stream-thinking.sse'));
+      sendJson(res, 200, {
+        id: 'msg_1',
+        type: 'message',
+        role: 'assistant',
+        model: 'claude-opus-4-8',
+        content: [
+          { type: 'thinking', thinking: '9.9 = 9.90 > 9.11.', signature: 'sig-anthropic' },
+          { type: 'text', text: '9.9 is larger.' },
+        ],
+        stop_reason: 'end_turn',
+        stop_sequence: null,
+        usage: { input_tokens: 42, output_tokens: 57 },
+      });
+    };
+    const streamed = await post('/chat/completions', { model: 'anthropic/claude-opus-4-8', reasoning_effort: 'high', stream: true, messages: HI });
+    expect(body(anthropic)).toMatchObject({ thinking: { type: 'adaptive', display: 'summarized' }, output_config: { effort: 'high' } });
+    const deltas = sseEvents(streamed.text)
+      .filter((event) => event.data !== '[DONE]')
+      .map((event) => (JSON.parse(event.data) as { choices: { delta: Record<string, unknown> }[] }).choices[0]?.delta ?? {});
+    const firstReasoning = deltas.findIndex((delta) => typeof delta.reasoning_content === 'string');
+    const firstText = deltas.findIndex((delta) => typeof delta.content === 'string' && delta.content !== '');
+    expect(firstReasoning).toBeGreaterThan(-1);
+    expect(firstReasoning).toBeLessThan(firstText);
+    expect(deltas.map((delta) => delta.reasoning_content ?? '').join('')).toBe('Compare 9.11 and 9.9: 9.9 = 9.90 > 9.11.');
+
+    const whole = JSON.parse(
+      (await post('/chat/completions', { model: 'anthropic/claude-opus-4-8', reasoning_effort: 'low', messages: HI })).text,
+    ) as {
+      choices: { message: Record<string, unknown> }[];
+    };
+    expect(whole.choices[0]?.message).toMatchObject({
+      content: '9.9 is larger.',
+      reasoning_content: '9.9 = 9.90 > 9.11.',
+      reasoning_details: [{ type: 'reasoning.text', text: '9.9 = 9.90 > 9.11.', signature: 'sig-anthropic', format: 'anthropic-claude-v1' }],
+    });
+    expect(ends.map((event) => event.firstReasoningMs !== null)).toEqual([true, false]);
+  });
+
+  test("a two-turn tool loop with thinking sends Anthropic's signed block back exactly", async () => {
+    const firstTurn = {
+      role: 'assistant',
+      content: null,
+      reasoning_details: [
+        { type: 'reasoning.text', text: 'I should ', format: 'anthropic-claude-v1', index: 0 },
+        { type: 'reasoning.text', text: 'look it up.', format: 'anthropic-claude-v1', index: 0 },
+        { type: 'reasoning.text', signature: 'sig-exact', format: 'anthropic-claude-v1', index: 0 },
+      ],
+      tool_calls: [{ id: 'toolu_1', type: 'function', function: { name: 'lookup', arguments: '{"q":"x"}' } }],
+    };
+    await post('/chat/completions', {
+      model: 'anthropic/claude-opus-4-8',
+      reasoning_effort: 'medium',
+      tools: [{ type: 'function', function: { name: 'lookup', parameters: { type: 'object' } } }],
+      messages: [...HI, firstTurn, { role: 'tool', tool_call_id: 'toolu_1', content: 'found' }],
+    });
+    const messages = body(anthropic).messages as { role: string; content: unknown[] }[];
+    expect(messages[1]).toEqual({
+      role: 'assistant',
+      content: [
+        { type: 'thinking', thinking: 'I should look it up.', signature: 'sig-exact' },
+        { type: 'tool_use', id: 'toolu_1', name: 'lookup', input: { q: 'x' } },
+      ],
+    });
+    expect(body(anthropic).thinking).toEqual({ type: 'adaptive', display: 'summarized' });
+  });
+
+  test('a tool loop whose thinking was not sent back asks Anthropic for no thinking', async () => {
+    await post('/chat/completions', {
+      model: 'anthropic/claude-opus-4-8',
+      reasoning_effort: 'high',
+      tools: [{ type: 'function', function: { name: 'lookup', parameters: { type: 'object' } } }],
+      messages: [
+        ...HI,
+        { role: 'assistant', content: null, tool_calls: [{ id: 'toolu_1', type: 'function', function: { name: 'lookup', arguments: '{}' } }] },
+        { role: 'tool', tool_call_id: 'toolu_1', content: 'found' },
+      ],
+    });
+    expect(body(anthropic)).not.toHaveProperty('thinking');
+    expect(body(anthropic)).not.toHaveProperty('output_config');
+  });
+
+  test('on OpenAI: reasoning_effort only for its reasoning models, max_tokens as max_completion_tokens, so nothing is refused', async () => {
+    openai.handler = strictOpenAI;
+    for (const model of ['gpt-4o', 'gpt-4.1', 'gpt-5', 'o3-mini', 'gpt-6.2-sol', 'gpt-5-chat-latest']) {
+      const answer = await post('/chat/completions', { model: `openai/${model}`, reasoning_effort: 'high', max_tokens: 100, messages: HI });
+      expect([model, answer.status]).toEqual([model, 200]);
+      const sent = body(openai);
+      expect([model, sent.reasoning_effort]).toEqual([model, /^(o\d|gpt-5$|gpt-6)/.test(model) ? 'high' : undefined]);
+      expect(sent.max_completion_tokens).toBe(100);
+    }
+  });
+
+  test('on OpenRouter: effort goes as reasoning.effort; on llama-server as reasoning_effort, none included', async () => {
+    await post('/chat/completions', { model: 'openrouter/anthropic/claude-sonnet-5-5', reasoning_effort: 'medium', messages: HI });
+    expect(body(openrouter)).toMatchObject({ reasoning: { effort: 'medium' } });
+    expect(body(openrouter)).not.toHaveProperty('reasoning_effort');
+    await post('/chat/completions', { model: 'local/qwen3', reasoning_effort: 'none', messages: HI });
+    expect(body(local).reasoning_effort).toBe('none');
+  });
+
+  test('ANTHROPIC_THINKING=budget gives older models a thinking budget below max_tokens', async () => {
+    const budgetHost = await startHost({ env: { ...envFor({ anthropic }), ANTHROPIC_THINKING: 'budget' } });
+    try {
+      await fetch(`${budgetHost.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'anthropic/claude-3-7-sonnet', reasoning_effort: 'high', max_tokens: 8000, temperature: 0.3, messages: HI }),
+      });
+      expect(body(anthropic)).toMatchObject({ thinking: { type: 'enabled', budget_tokens: 4096 }, max_tokens: 8000 });
+      expect(body(anthropic)).not.toHaveProperty('temperature');
+      await fetch(`${budgetHost.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'anthropic/claude-3-7-sonnet', reasoning_effort: 'max', max_tokens: 1500, messages: HI }),
+      });
+      expect(body(anthropic)).toMatchObject({ thinking: { type: 'enabled', budget_tokens: 1499 } });
+      await fetch(`${budgetHost.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'anthropic/claude-3-7-sonnet', reasoning_effort: 'max', max_tokens: 900, messages: HI }),
+      });
+      expect(body(anthropic)).not.toHaveProperty('thinking');
+    } finally {
+      await budgetHost.close();
+    }
+  });
+});
+
+describe('Messages clients (Claude Code, the Anthropic SDK)', () => {
+  const client = (): Anthropic => new Anthropic({ apiKey: 'x', baseURL: host.url, maxRetries: 0 });
+
+  test('on llama-server translated: reasoning_content arrives as a thinking block before the text, signed by the router; effort goes as reasoning_effort', async () => {
+    const groqHost = await startHost({ env: { OPENAI_COMPATIBLE_PROVIDERS: 'qwen', QWEN_BASE_URL: local.baseUrl } });
+    try {
+      local.handler = (_request, res) => sendFrames(res, sseFrames('llama-server-chat-stream-reasoning.sse'));
+      const message = await new Anthropic({ apiKey: 'x', baseURL: groqHost.url, maxRetries: 0 }).messages
+        .stream({ model: 'qwen/qwen3', max_tokens: 2000, thinking: { type: 'enabled', budget_tokens: 4096 }, messages: HI })
+        .finalMessage();
+      expect(message.content.map((block) => block.type)).toEqual(['thinking', 'text']);
+      expect(message.content[0]).toMatchObject({
+        type: 'thinking',
+        thinking: 'The user asks for 17 times 3. 17*3 = 51.',
+        signature: expect.stringMatching(/^epr1\./),
+      });
+      expect(body(local).reasoning_effort).toBe('high');
+    } finally {
+      await groqHost.close();
+    }
+  });
+
+  test("on OpenRouter: the thinking block carries the signature OpenRouter relayed; Claude Code's effort goes as reasoning.effort", async () => {
+    openrouter.handler = (_request, res) => sendFrames(res, sseFrames('openrouter-chat-stream-reasoning.sse'));
+    const message = await client()
+      .messages.stream({
+        model: 'openrouter/anthropic/claude-sonnet-5-5',
+        max_tokens: 2000,
+        thinking: { type: 'adaptive' },
+        messages: HI,
+      } as Anthropic.MessageCreateParamsStreaming)
+      .finalMessage();
+    const thinking = message.content[0] as { type: string; signature: string };
+    expect(thinking.type).toBe('thinking');
+    expect(thinking.signature).toMatch(/^EuYB/);
+    expect(body(openrouter)).toMatchObject({ reasoning: { effort: 'medium' } });
+    expect(ends.at(-1)?.usage?.reasoningTokens).toBe(38);
+  });
+
+  test('a Claude Code session moving from local to anthropic: router-signed thinking is left out, and so is thinking for that request', async () => {
+    const transcript = {
+      model: 'anthropic/claude-sonnet-5-5',
+      max_tokens: 2000,
+      thinking: { type: 'adaptive' },
+      output_config: { effort: 'high' },
+      tools: [{ name: 'Read', input_schema: { type: 'object' } }],
+      messages: [
+        { role: 'user', content: 'Read a.txt' },
+        {
+          role: 'assistant',
+          content: [
+            { type: 'thinking', thinking: 'Reading it.', signature: 'epr1.abcdef' },
+            { type: 'tool_use', id: 'toolu_1', name: 'Read', input: { path: 'a.txt' } },
+          ],
+        },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: 'hello' }] },
+      ],
+    };
+    const answer = await post('/messages', transcript);
+    expect(answer.status).toBe(200);
+    const sent = body(anthropic);
+    expect((sent.messages as { content: { type: string }[] }[])[1]?.content.map((block) => block.type)).toEqual(['tool_use']);
+    expect(sent).not.toHaveProperty('thinking');
+    expect(sent).not.toHaveProperty('output_config');
+    // The client's own body was not changed on the way.
+    expect(transcript.messages[1]?.content).toHaveLength(2);
+  });
+
+  test("Anthropic's own signed thinking passes through untouched", async () => {
+    const turn = { type: 'thinking', thinking: 'Reading it.', signature: 'EqQBCkgIBxAB' };
+    await post('/messages', {
+      model: 'anthropic/claude-sonnet-5-5',
+      max_tokens: 2000,
+      thinking: { type: 'adaptive' },
+      tools: [{ name: 'Read', input_schema: { type: 'object' } }],
+      messages: [
+        { role: 'user', content: 'Read a.txt' },
+        { role: 'assistant', content: [turn, { type: 'tool_use', id: 'toolu_1', name: 'Read', input: {} }] },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: 'hello' }] },
+      ],
+    });
+    expect((body(anthropic).messages as { content: unknown[] }[])[1]?.content[0]).toEqual(turn);
+    expect(body(anthropic).thinking).toEqual({ type: 'adaptive' });
+  });
+});
+
+describe('Responses clients', () => {
+  test('reasoning.effort reaches llama-server as reasoning_effort and Anthropic as adaptive thinking', async () => {
+    await post('/responses', { model: 'local/qwen3', input: 'hi', reasoning: { effort: 'low' } });
+    expect(body(local).reasoning_effort).toBe('low');
+    await post('/responses', { model: 'anthropic/claude-opus-4-8', input: 'hi', reasoning: { effort: 'minimal' } });
+    expect(body(anthropic)).toMatchObject({ thinking: { type: 'adaptive' }, output_config: { effort: 'low' } });
+  });
+});
+
+describe('telemetry and the conversation log', () => {
+  test('reasoning tokens and the first reasoning delta are reported; the record keeps reasoning apart', async () => {
+    const records: Array<{ response: { text: string; reasoning?: string } }> = [];
+    const logged = await startHost({
+      env: envFor({ local }),
+      conversationLogger: { info: (_message: string, record: unknown) => records.push(record as (typeof records)[number]) } as never,
+    });
+    try {
+      local.handler = (_request, res) => sendFrames(res, sseFrames('llama-server-chat-stream-reasoning.sse'));
+      const ended = new Promise<RequestEndEvent>((resolve) => logged.router.telemetry.once('request.end', resolve));
+      await fetch(`${logged.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'qwen3', stream: true, messages: HI }),
+      }).then((r) => r.text());
+      const end = await ended;
+      expect(end.firstReasoningMs).not.toBeNull();
+      expect(end.firstTokenMs).not.toBeNull();
+      expect(end.firstReasoningMs!).toBeLessThanOrEqual(end.firstTokenMs!);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(records[0]?.response).toMatchObject({ text: '17 × 3 = 51.', reasoning: 'The user asks for 17 times 3. 17*3 = 51.' });
+    } finally {
+      await logged.close();
+    }
+  });
+});

@@ -1,0 +1,78 @@
+import { asEffort, budgetOfEffort } from '../dialects/effort';
+import { isUnverifiableSignature } from '../dialects/messages/router-signature';
+
+/** How effort reaches Anthropic: adaptive thinking with `output_config.effort`, or a thinking budget (older models). */
+export type AnthropicThinkingMode = 'adaptive' | 'budget';
+
+type Body = Record<string, unknown>;
+
+/**
+ * Leaves out the thinking blocks Anthropic cannot have signed (the router's own, or blocks with an
+ * empty or missing signature: llama-server's Messages endpoint sends those), which it refuses with
+ * a 400. When that leaves the last assistant turn without its thinking, thinking is left off for
+ * this request: Anthropic refuses a tool loop whose thinking went missing. The client's messages
+ * are not changed; changed turns are copies.
+ */
+export function withoutUnverifiableThinking(body: Body): void {
+  if (!Array.isArray(body.messages)) return;
+  let lastAssistant = -1;
+  (body.messages as unknown[]).forEach((message, index) => {
+    if (isObject(message) && message.role === 'assistant') lastAssistant = index;
+  });
+  let strippedLast = false;
+  let changed = false;
+  const messages = (body.messages as unknown[]).map((message, index) => {
+    if (!isObject(message) || message.role !== 'assistant' || !Array.isArray(message.content)) return message;
+    const kept = (message.content as unknown[]).filter(
+      (block) => !(isObject(block) && block.type === 'thinking' && isUnverifiableSignature(block.signature)),
+    );
+    if (kept.length === message.content.length) return message;
+    changed = true;
+    if (index === lastAssistant) strippedLast = true;
+    return { ...message, content: kept };
+  });
+  if (!changed) return;
+  body.messages = messages;
+  if (strippedLast) {
+    delete body.thinking;
+    if (isObject(body.output_config)) withoutEffort(body, body.output_config);
+  }
+}
+
+/**
+ * A translated request's thinking in the form the model takes: with `budget`, adaptive thinking
+ * and its effort become `thinking: {type: "enabled", budget_tokens}`, kept below `max_tokens`
+ * (left off when less than 1024 would remain). With thinking on, the sampling parameters
+ * Anthropic refuses alongside it are left out.
+ */
+export function shapeThinking(body: Body, mode: AnthropicThinkingMode): void {
+  const thinking = isObject(body.thinking) ? body.thinking : undefined;
+  if (!thinking) return;
+  if (mode === 'budget' && thinking.type === 'adaptive') {
+    const config = isObject(body.output_config) ? body.output_config : {};
+    const effort = asEffort(config.effort) ?? 'medium';
+    withoutEffort(body, config);
+    const maxTokens = typeof body.max_tokens === 'number' ? body.max_tokens : 0;
+    const budget = Math.min(budgetOfEffort(effort), maxTokens - 1);
+    if (budget < 1024) {
+      delete body.thinking;
+      return;
+    }
+    body.thinking = { type: 'enabled', budget_tokens: budget };
+  }
+  // Thinking takes neither temperature nor top_k, and top_p only from 0.95.
+  delete body.temperature;
+  delete body.top_k;
+  if (typeof body.top_p === 'number' && body.top_p < 0.95) delete body.top_p;
+}
+
+/** `output_config` without its `effort` (a copy), or none when nothing else was in it. */
+function withoutEffort(body: Body, config: Record<string, unknown>): void {
+  const rest = Object.fromEntries(Object.entries(config).filter(([key]) => key !== 'effort'));
+  if (Object.keys(rest).length > 0) body.output_config = rest;
+  else delete body.output_config;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
