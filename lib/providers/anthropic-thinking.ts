@@ -15,25 +15,18 @@ type Body = Record<string, unknown>;
  */
 export function withoutUnverifiableThinking(body: Body): void {
   if (!Array.isArray(body.messages)) return;
-  let lastAssistant = -1;
-  (body.messages as unknown[]).forEach((message, index) => {
-    if (isObject(message) && message.role === 'assistant') lastAssistant = index;
-  });
-  let strippedLast = false;
-  let changed = false;
-  const messages = (body.messages as unknown[]).map((message, index) => {
+  const original = body.messages as unknown[];
+  const messages = original.map((message) => {
     if (!isObject(message) || message.role !== 'assistant' || !Array.isArray(message.content)) return message;
     const kept = (message.content as unknown[]).filter(
       (block) => !(isObject(block) && block.type === 'thinking' && isUnverifiableSignature(block.signature)),
     );
-    if (kept.length === message.content.length) return message;
-    changed = true;
-    if (index === lastAssistant) strippedLast = true;
-    return { ...message, content: kept };
+    return kept.length === message.content.length ? message : { ...message, content: kept };
   });
-  if (!changed) return;
+  if (messages.every((message, index) => message === original[index])) return;
   body.messages = messages;
-  if (strippedLast) {
+  const lastAssistant = messages.findLastIndex((message) => isObject(message) && message.role === 'assistant');
+  if (lastAssistant >= 0 && messages[lastAssistant] !== original[lastAssistant]) {
     delete body.thinking;
     if (isObject(body.output_config)) withoutEffort(body, body.output_config);
   }
