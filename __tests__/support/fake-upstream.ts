@@ -1,12 +1,14 @@
 /**
  * Fake upstreams, one per provider, each speaking its provider's wire format from the recorded
  * fixtures: OpenAI, OpenRouter and llama-server the OpenAI-compatible chat completions API
- * (`chat-completions-wire.ts`), Anthropic the Messages API (`messages-wire.ts`), and llama-server
- * the Messages API too on `/v1/messages`. A test scripts any answer with `fake.handler`.
+ * (`chat-completions-wire.ts`), OpenAI and OpenRouter the Responses API too on `{prefix}/responses`
+ * (`responses-wire.ts`), Anthropic the Messages API (`messages-wire.ts`), and llama-server the
+ * Messages API too on `/v1/messages`. A test scripts any answer with `fake.handler`.
  */
 import { answerChatApi, CHAT_APIS, sendChatNotFound } from './chat-completions-wire';
-import { startFakeServer, type DefaultAnswer, type FakeServer, type RecordedRequest } from './fake-server';
+import { pathOf, startFakeServer, type DefaultAnswer, type FakeServer, type RecordedRequest } from './fake-server';
 import { answerMessagesApi, ANTHROPIC_API, LLAMA_SERVER_MESSAGES_API, messagesStreamFixture, sendMessagesNotFound } from './messages-wire';
+import { answerResponsesApi, RESPONSES_APIS } from './responses-wire';
 
 export type { FakeHandler, RecordedRequest } from './fake-server';
 
@@ -15,7 +17,11 @@ export type ProviderId = 'openai' | 'openrouter' | 'local' | 'anthropic';
 /** Every built-in provider, in the order the tests list them. */
 export const PROVIDER_IDS: readonly ProviderId[] = ['openai', 'openrouter', 'local', 'anthropic'];
 
-/** The two wire formats: OpenAI's chat completions and Anthropic's Messages. */
+/**
+ * The two wire formats: OpenAI's chat completions and Anthropic's Messages. OpenAI's Responses API
+ * (OpenAI and OpenRouter on `/responses`) answers errors in OpenAI's shape, so it counts as 'chat'
+ * here; tell it apart with `speaksResponses`.
+ */
 export type Dialect = 'chat' | 'messages';
 
 /** A loopback server that speaks one provider's wire format. */
@@ -23,12 +29,15 @@ export interface FakeUpstream extends FakeServer {
   kind: ProviderId;
   /** The wire format the fake speaks on `request`'s path (llama-server: Messages on `/v1/messages`). */
   dialectOf(request: RecordedRequest): Dialect;
+  /** Whether `request` went to the fake's Responses API (`{prefix}/responses`; OpenAI and OpenRouter only). */
+  speaksResponses(request: RecordedRequest): boolean;
 }
 
 interface Wire {
   prefix: string;
   answer: DefaultAnswer;
   dialectOf(request: RecordedRequest): Dialect;
+  speaksResponses(request: RecordedRequest): boolean;
 }
 
 const speaksMessagesOn = (request: RecordedRequest): boolean => request.url.startsWith('/v1/messages');
@@ -41,20 +50,25 @@ const WIRES: Record<ProviderId, Wire> = {
     answer: (request, res) =>
       answerMessagesApi(LLAMA_SERVER_MESSAGES_API, request, res) || answerChatApi(CHAT_APIS.local, request, res) || sendChatNotFound(request, res),
     dialectOf: (request) => (speaksMessagesOn(request) ? 'messages' : 'chat'),
+    speaksResponses: () => false,
   },
   anthropic: {
     prefix: '',
     answer: (request, res) => answerMessagesApi(ANTHROPIC_API, request, res) || sendMessagesNotFound(request, res),
     dialectOf: () => 'messages',
+    speaksResponses: () => false,
   },
 };
 
+/** OpenAI and OpenRouter: chat completions (and the rest of the OpenAI-compatible API), and the Responses API. */
 function chatWire(flavour: 'openai' | 'openrouter'): Wire {
   const api = CHAT_APIS[flavour];
+  const responses = RESPONSES_APIS[flavour];
   return {
     prefix: api.prefix,
-    answer: (request, res) => answerChatApi(api, request, res) || sendChatNotFound(request, res),
+    answer: (request, res) => answerResponsesApi(responses, request, res) || answerChatApi(api, request, res) || sendChatNotFound(request, res),
     dialectOf: () => 'chat',
+    speaksResponses: (request) => pathOf(request) === `${responses.prefix}/responses` || pathOf(request).startsWith(`${responses.prefix}/responses/`),
   };
 }
 
@@ -62,7 +76,7 @@ function chatWire(flavour: 'openai' | 'openrouter'): Wire {
 export async function startFakeUpstream(kind: ProviderId, options: { host?: string } = {}): Promise<FakeUpstream> {
   const wire = WIRES[kind];
   const server = await startFakeServer({ prefix: wire.prefix, answer: wire.answer, ...options });
-  return Object.assign(server, { kind, dialectOf: wire.dialectOf });
+  return Object.assign(server, { kind, dialectOf: wire.dialectOf, speaksResponses: wire.speaksResponses });
 }
 
 /** Starts one fake per kind, in the order given. */

@@ -46,9 +46,9 @@ export function sendMessagesNotFound(request: RecordedRequest, res: ServerRespon
 }
 
 function messages(api: MessagesApi, request: RecordedRequest, res: ServerResponse): void {
-  const problem = requestProblem(api, request);
+  const problem = messagesRequestProblem(api, request);
   if (problem) {
-    sendJson(res, 400, { type: 'error', error: { type: 'invalid_request_error', message: problem } });
+    sendMessagesInvalid(res, problem);
     return;
   }
   const body = request.body!;
@@ -84,7 +84,13 @@ const FIELDS = new Set([
   'service_tier',
 ]);
 
-function requestProblem(api: MessagesApi, request: RecordedRequest): string | undefined {
+/** The API's 400 for a request it refuses. */
+export function sendMessagesInvalid(res: ServerResponse, message: string): void {
+  sendJson(res, 400, { type: 'error', error: { type: 'invalid_request_error', message } });
+}
+
+/** Why the API would refuse `request` with a 400; undefined when it takes it. For handlers that script answers but keep the checks. */
+export function messagesRequestProblem(api: MessagesApi, request: RecordedRequest): string | undefined {
   if (api.checkAuth) {
     if (request.headers['x-api-key'] === undefined) return 'x-api-key header is required';
     if (request.headers.authorization !== undefined) return 'authorization header must not be sent';
