@@ -206,6 +206,25 @@ describe('bridged through chat completions (llama-server)', () => {
     expect(sent.function.parameters).toMatchObject({ properties: { input: { type: 'string' } }, required: ['input'] });
   });
 
+  test('a tool_choice naming a namespace tool by its plain name forces the flattened function', async () => {
+    local.handler = chatAnswer({ text: 'ok' });
+    const body = {
+      model,
+      input: 'Go.',
+      tool_choice: { type: 'function', name: 'spawn_agent' },
+      tools: [
+        {
+          type: 'namespace',
+          name: 'multi_agent_v1',
+          description: 'Agents',
+          tools: [{ type: 'function', name: 'spawn_agent', parameters: { type: 'object' } }],
+        },
+      ],
+    };
+    await client().responses.create(body as unknown as OpenAI.Responses.ResponseCreateParamsNonStreaming);
+    expect(lastBody(local).tool_choice).toEqual({ type: 'function', function: { name: 'multi_agent_v1__spawn_agent' } });
+  });
+
   test('namespace tools are flattened for the provider and come back with their namespace', async () => {
     local.handler = chatAnswer({ calls: [{ id: 'call_n', name: 'multi_agent_v1__spawn_agent', arguments: '{"task":"x"}' }] });
     const body = {
@@ -328,6 +347,77 @@ describe('bridged through chat completions (llama-server)', () => {
     expect(last.sequence_number).toBe(events.at(-2)!.sequence_number + 1);
     expect(last.response?.error?.message).toMatch(/before its terminator/);
     expect(events.filter((event) => event.type === 'response.failed')).toHaveLength(1);
+  });
+});
+
+describe('passed through to providers that serve the Responses API (OpenAI, OpenRouter)', () => {
+  let native: Host;
+  let openrouter: FakeUpstream;
+  beforeAll(async () => {
+    [openrouter] = await startFakeUpstreams('openrouter');
+    native = await startHost({ env: envFor({ openai, openrouter }) });
+    native.router.telemetry.on('request.end', (event) => ends.push(event));
+  });
+  afterAll(async () => {
+    await native.close();
+    await openrouter.close();
+  });
+  afterEach(() => openrouter.reset());
+
+  test.each([
+    ['openai/gpt-5.5', 'gpt-5.5', () => openai],
+    ['openrouter/openai/gpt-5.5', 'openai/gpt-5.5', () => openrouter],
+  ])('%s: the body goes on untouched apart from model; create and stream agree; usage reaches telemetry', async (model, upstreamModel, fake) => {
+    const nativeClient = new OpenAI({ apiKey: 'host-token', baseURL: `${native.url}/v1`, maxRetries: 0 });
+    const params = {
+      model,
+      input: 'Say hello.',
+      reasoning: { effort: 'low' as const },
+      store: false,
+      include: ['reasoning.encrypted_content' as const],
+      prompt_cache_key: 'k1',
+    };
+    const created = await nativeClient.responses.create(params);
+    expect(created.output_text).not.toBe('');
+    const sent = fake().requests.at(-1)!;
+    expect(sent.url).toMatch(/\/responses$/);
+    expect(sent.body).toEqual({ ...params, model: upstreamModel });
+    // The recorded stream sends reasoning deltas without a content part, which the SDK's stream
+    // helper refuses; the passthrough must leave it as it is, so it is read raw.
+    const raw = await fetch(`${native.url}/v1/responses`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ...params, stream: true }),
+    });
+    const completed = (await raw.text())
+      .split('\n\n')
+      .filter((frame) => frame.startsWith('event: response.completed'))
+      .map((frame) => JSON.parse(frame.split('\n')[1]!.slice(6)) as { response: OpenAI.Responses.Response });
+    expect(completed).toHaveLength(1);
+    expect(completed[0]!.response.output.map((item) => item.type)).toEqual(created.output.map((item) => item.type));
+    expect(ends.at(-1)).toMatchObject({ endpoint: 'responses', outcome: 'ok', stream: true });
+    expect(ends.at(-1)?.usage?.totalTokens).toBeGreaterThan(0);
+  });
+
+  test('a native stream cut before its terminal event ends with one response.failed numbered after the last event', async () => {
+    openai.handler = (_request, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.end(fixtureText('openai-responses-stream-text.sse').split('\n\n').slice(0, 4).join('\n\n') + '\n\n');
+    };
+    const response = await fetch(`${native.url}/v1/responses`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'openai/gpt-5.5', input: 'x', stream: true }),
+    });
+    const events = (await response.text())
+      .split('\n\n')
+      .filter((frame) => frame !== '')
+      .map(
+        (frame) => JSON.parse(frame.split('\n')[1]!.slice(6)) as { type: string; sequence_number: number; response?: { id: string; error: unknown } },
+      );
+    expect(events.at(-1)).toMatchObject({ type: 'response.failed', sequence_number: events.at(-2)!.sequence_number + 1 });
+    expect(events.at(-1)?.response?.id).toBe(events[0]?.response?.id);
+    expect(ends.at(-1)).toMatchObject({ outcome: 'error' });
   });
 });
 

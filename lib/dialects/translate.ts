@@ -78,7 +78,7 @@ const messagesToChat: Translator<'anthropic', 'openai'> = ({ endpoint, body, ups
       fetchesFileUrls: provider.fetchesFileUrls === true,
       requestStreamUsage,
     }),
-    json: (answer) => toAnthropicMessage(answer as ReceivedChatCompletion),
+    json: (answer) => ({ ...toAnthropicMessage(answer as ReceivedChatCompletion), model }),
     stream: () => createChatToMessagesStream({ model }),
   };
 };

@@ -52,7 +52,8 @@ export async function answerJson(context: ExchangeContext, response: IncomingMes
   readSafely(() => context.observer.body(parsed));
   let text: string;
   try {
-    text = plan.translation ? JSON.stringify(plan.translation.json(parsed)) : received;
+    if (plan.translation) text = JSON.stringify(plan.translation.json(parsed));
+    else text = plan.editJson ? JSON.stringify(plan.editJson(parsed)) : received;
   } catch (error) {
     context.answerError(invalidUpstream(provider, `the answer could not be translated: ${(error as Error).message}`));
     return;

@@ -22,7 +22,7 @@ export function answerStream(context: ExchangeContext, response: IncomingMessage
     upstreamCodec: dialectModule(plan.upstreamDialect).stream,
     observer: context.observer,
     translation: plan.translation ? new EncodedTranslation(plan.translation.stream(), dialectModule(clientDialect).stream) : undefined,
-    hide: plan.hide,
+    editEvent: plan.editEvent,
     redactor,
     idleTimeoutMs: config.idleTimeoutMs,
     onFirstOutput: () => recorder.markFirstToken(),

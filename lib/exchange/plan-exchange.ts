@@ -1,6 +1,7 @@
 import type { Dialect } from '../dialects/dialect';
 import { isRequestedUsageChunk } from '../dialects/chat/hide-requested-usage';
 import type { ChatStreamEvent } from '../dialects/chat/stream-codec';
+import type { MessagesStreamEvent } from '../dialects/messages/stream-codec';
 import { DIALECTS } from '../dialects/registry';
 import { TRANSLATORS, type Translation } from '../dialects/translate';
 import { ENDPOINTS, type Endpoint } from '../routing/endpoint';
@@ -17,8 +18,14 @@ export interface ExchangePlan {
   forwardHeaders: readonly string[];
   /** Absent when the answer passes through. */
   translation: Translation<unknown, unknown> | undefined;
-  /** On passthrough, stream events the client does not get (usage the router asked for). */
-  hide: ((event: unknown) => boolean) | undefined;
+  /**
+   * On passthrough, what becomes of each upstream stream event: the same event (its frame goes on
+   * byte for byte), `null` (left out: usage the router asked for), or another event (written in
+   * its place: a Messages answer's `model` as the client asked).
+   */
+  editEvent: ((event: unknown) => unknown) | undefined;
+  /** On passthrough, the JSON answer as the client gets it, when it differs from the upstream's. */
+  editJson: ((answer: unknown) => unknown) | undefined;
 }
 
 /** What a plan is made from. */
@@ -75,12 +82,19 @@ function passthrough(input: PlanInput, dialect: Dialect): ExchangePlan {
     upstreamDialect: dialect,
     forwardHeaders: [...module.passthroughHeaders, ...(provider.forwardHeaders ?? [])],
     translation: undefined,
-    hide: undefined,
+    editEvent: undefined,
+    editJson: undefined,
   };
   if (dialect === 'openai' && input.requestStreamUsage && endpoint === 'chat.completions' && wantsStreamWithoutUsage(body)) {
     const streamOptions = isRecord(body.stream_options) ? body.stream_options : {};
     plan.upstreamBody.stream_options = { ...streamOptions, include_usage: true };
-    plan.hide = (event) => isRequestedUsageChunk(event as ChatStreamEvent);
+    plan.editEvent = (event) => (isRequestedUsageChunk(event as ChatStreamEvent) ? null : event);
+  }
+  if (dialect === 'anthropic' && endpoint === 'messages' && typeof body.model === 'string' && body.model !== input.upstreamModel) {
+    // Claude Code drops signed thinking from replayed turns whose model differs from the one it asks for.
+    const model = body.model;
+    plan.editEvent = (event) => withClientModel(event as MessagesStreamEvent, model);
+    plan.editJson = (answer) => (isRecord(answer) && typeof answer.model === 'string' ? { ...answer, model } : answer);
   }
   return plan;
 }
@@ -100,9 +114,16 @@ function translated(input: PlanInput, clientDialect: Dialect, upstreamDialect: D
     upstreamBody: translation.upstreamBody,
     upstreamDialect,
     forwardHeaders: [],
-    translation: translation,
-    hide: undefined,
+    translation,
+    editEvent: undefined,
+    editJson: undefined,
   };
+}
+
+/** A Messages stream's `message_start` with the client's `model`; other events as they are. */
+function withClientModel(event: MessagesStreamEvent, model: string): MessagesStreamEvent {
+  if (event.type !== 'message_start' || !event.message) return event;
+  return { ...event, message: { ...event.message, model } };
 }
 
 function wantsStreamWithoutUsage(body: Record<string, unknown>): boolean {

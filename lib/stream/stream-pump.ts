@@ -24,8 +24,8 @@ export interface StreamPumpInput<U> {
   observer: ResponseObserver<U>;
   /** Translated: the client gets these frames. Absent: the upstream's frames pass through as they are. */
   translation: EncodedTranslation<U, unknown> | undefined;
-  /** On passthrough, frames whose event the client must not get (usage the router asked for). */
-  hide: ((event: U) => boolean) | undefined;
+  /** On passthrough, each event as the client gets it: the same (its frame byte for byte), `null` (left out) or another one. */
+  editEvent: ((event: U) => U | null) | undefined;
   redactor: Redactor;
   idleTimeoutMs: number;
   /** The first text or tool call arrived. */
@@ -163,10 +163,11 @@ export function pumpStream<U>(input: StreamPumpInput<U>): void {
           }
           continue;
         }
-        if (!input.hide?.(event)) {
-          out += frame;
-          passed.first ??= event;
-          passed.last = event;
+        const edited = input.editEvent ? input.editEvent(event) : event;
+        if (edited !== null) {
+          out += edited === event ? frame : upstreamCodec.encode(edited);
+          passed.first ??= edited;
+          passed.last = edited;
         }
         const error = upstreamCodec.errorOf(event);
         if (error) {

@@ -57,7 +57,7 @@ export function toChatRequest(
   messages.push(...toChatMessages(items, { catalog, fetchesFileUrls: options.fetchesFileUrls }));
 
   const request: ChatCompletionRequest = { model: options.upstreamModel, messages };
-  const { toolChoice, tools: offered } = toChatToolChoice(body.tool_choice, tools);
+  const { toolChoice, tools: offered } = toChatToolChoice(body.tool_choice, tools, catalog);
   if (offered.length > 0) {
     request.tools = offered;
     if (toolChoice !== undefined) request.tool_choice = toolChoice;

@@ -83,18 +83,31 @@ function customDescription(description: string | undefined, format: unknown): st
  * The chat `tool_choice` for a Responses one, and the tools left when it narrows them
  * (`allowed_tools`). A choice that forces a hosted tool is refused: the provider cannot run it.
  */
-export function toChatToolChoice(choice: unknown, tools: OpenAITool[]): { toolChoice: OpenAIToolChoice | undefined; tools: OpenAITool[] } {
+export function toChatToolChoice(
+  choice: unknown,
+  tools: OpenAITool[],
+  catalog: ToolCatalog,
+): { toolChoice: OpenAIToolChoice | undefined; tools: OpenAITool[] } {
   if (choice === undefined || choice === null) return { toolChoice: undefined, tools };
   if (choice === 'auto' || choice === 'none' || choice === 'required') return { toolChoice: choice, tools };
   if (!isRecord(choice)) throw unsupportedChoice(JSON.stringify(choice));
   if ((choice.type === 'function' || choice.type === 'custom') && typeof choice.name === 'string') {
-    return { toolChoice: { type: 'function', function: { name: choice.name } }, tools };
+    return { toolChoice: { type: 'function', function: { name: functionNameOf(choice, catalog) } }, tools };
   }
   if (choice.type === 'allowed_tools' && Array.isArray(choice.tools)) {
-    const allowed = new Set(choice.tools.filter(isRecord).map((tool) => tool.name));
+    const allowed = new Set(choice.tools.filter(isRecord).map((tool) => functionNameOf(tool, catalog)));
     return { toolChoice: choice.mode === 'required' ? 'required' : 'auto', tools: tools.filter((tool) => allowed.has(tool.function.name)) };
   }
   throw unsupportedChoice(String(choice.type));
+}
+
+/** The chat function a tool reference names: a namespace's tool by its flattened name. */
+function functionNameOf(reference: Record<string, unknown>, catalog: ToolCatalog): string {
+  const name = typeof reference.name === 'string' ? reference.name : '';
+  if (typeof reference.namespace === 'string' && reference.namespace !== '') return `${reference.namespace}__${name}`;
+  if (catalog.has(name)) return name;
+  for (const [functionName, tool] of catalog) if (tool.name === name) return functionName;
+  return name;
 }
 
 function unsupportedChoice(what: string): ProviderRouterError {
