@@ -39,3 +39,16 @@ export interface StreamContext<E> {
   first: E | undefined;
   last: E | undefined;
 }
+
+/** An SSE event's `data` as the JSON object it must be, or why it is not one. */
+export function parseEventObject(sse: SseEvent): { object: Record<string, unknown> } | { problem: string } {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(sse.data);
+  } catch {
+    return { problem: 'The upstream sent a stream event that is not valid JSON' };
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    return { problem: 'The upstream sent a stream event that is not a JSON object' };
+  return { object: parsed as Record<string, unknown> };
+}

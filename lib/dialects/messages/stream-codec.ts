@@ -1,4 +1,4 @@
-import type { StreamCodec } from '../stream-codec';
+import { parseEventObject, type StreamCodec } from '../stream-codec';
 import type { AnthropicStreamEvent } from './wire';
 
 /** One event of a Messages stream, decoded once: Anthropic's own event objects. */
@@ -10,18 +10,11 @@ export type MessagesStreamEvent = AnthropicStreamEvent;
  */
 export const messagesStreamCodec: StreamCodec<MessagesStreamEvent> = {
   decode(sse) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(sse.data);
-    } catch {
-      return unreadable('The upstream sent a stream event that is not valid JSON');
-    }
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-      return unreadable('The upstream sent a stream event that is not a JSON object');
-    }
+    const parsed = parseEventObject(sse);
+    if ('problem' in parsed) return unreadable(parsed.problem);
     // The data carries its own type; the event line is the fallback for a frame that omits it.
-    const type = (parsed as { type?: unknown }).type ?? sse.event;
-    return { ...parsed, type } as MessagesStreamEvent;
+    const type = parsed.object.type ?? sse.event;
+    return { ...parsed.object, type } as MessagesStreamEvent;
   },
   encode: (event) => `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`,
   errorEvent: (error) => ({ type: 'error', error: { type: error.type, message: error.message } }),

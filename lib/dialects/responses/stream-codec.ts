@@ -1,5 +1,5 @@
 import type { StreamError } from '../dialect';
-import type { StreamCodec } from '../stream-codec';
+import { parseEventObject, type StreamCodec } from '../stream-codec';
 import type { ResponsesStreamEvent } from './wire';
 
 /** One event of a Responses stream, decoded once. */
@@ -14,17 +14,10 @@ const TERMINAL = new Set(['response.completed', 'response.incomplete', 'response
  */
 export const responsesStreamCodec: StreamCodec<ResponsesStreamEvent> = {
   decode(sse) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(sse.data);
-    } catch {
-      return unreadable('The upstream sent a stream event that is not valid JSON');
-    }
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-      return unreadable('The upstream sent a stream event that is not a JSON object');
-    }
-    const type = (parsed as { type?: unknown }).type ?? sse.event;
-    return { ...parsed, type: typeof type === 'string' ? type : '' };
+    const parsed = parseEventObject(sse);
+    if ('problem' in parsed) return unreadable(parsed.problem);
+    const type = parsed.object.type ?? sse.event;
+    return { ...parsed.object, type: typeof type === 'string' ? type : '' };
   },
   encode: (event) => `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`,
   errorEvent(error, context) {

@@ -1,22 +1,12 @@
+import { chunkParts } from '../../chat/chunk-parts';
 import type { ChatStreamEvent } from '../../chat/stream-codec';
+import { ToolCallAssembler, type AssembledCall } from '../../chat/tool-call-assembler';
 import type { StreamTranslator } from '../../stream-translator';
 import { isRecord } from '../block-text';
-import type { MessagesStreamEvent } from '../stream-codec';
 import { routerSignature } from '../router-signature';
+import type { MessagesStreamEvent } from '../stream-codec';
 import { generatedMessageId, generatedToolUseId, toAnthropicMessageId } from './ids';
 import { stopReasonForTurn } from './stop-reason';
-
-/** A tool call as its fragments arrive; its block starts once its `id` and `name` are known. */
-interface ToolCall {
-  /** The upstream's `index`, for ordering. */
-  order: number;
-  id: string | undefined;
-  name: string;
-  /** Argument text not yet sent. */
-  heldArguments: string;
-  /** Its Messages block index, once started. */
-  block: number | undefined;
-}
 
 /**
  * Creates a translator from an OpenAI-compatible chat completion stream (`chat.completion.chunk`
@@ -38,14 +28,12 @@ interface ToolCall {
 export function createChatToMessagesStream(options: { model: string }): StreamTranslator<ChatStreamEvent, MessagesStreamEvent> {
   let started = false;
   let nextBlock = 0;
-  let open: { kind: 'text' | 'tool' | 'thinking'; block: number; call?: ToolCall } | undefined;
+  let open: { kind: 'text' | 'tool' | 'thinking'; block: number; call?: AssembledCall } | undefined;
   /** The thinking block's text so far, and the signature the provider gave it (OpenRouter's Anthropic models). */
   let thought = '';
   let thoughtSignature: string | undefined;
   let answerBegan = false;
-  /** By upstream index; a new `id` at a known index replaces the call there (some servers send every call at index 0). */
-  const callsByIndex = new Map<number, ToolCall>();
-  const calls: ToolCall[] = [];
+  const calls = new ToolCallAssembler();
   let heldText = '';
   let finishReason: string | null = null;
   let inputTokens = 0;
@@ -108,44 +96,37 @@ export function createChatToMessagesStream(options: { model: string }): StreamTr
     out.push({ type: 'content_block_delta', index: open.block, delta: { type: 'text_delta', text: piece } });
   }
 
-  function startTool(out: MessagesStreamEvent[], call: ToolCall): void {
+  function startTool(out: MessagesStreamEvent[], call: AssembledCall): void {
     answerBegan = true;
     closeOpen(out);
-    call.block = nextBlock++;
+    call.started = true;
     call.id ??= generatedToolUseId();
-    open = { kind: 'tool', block: call.block, call };
-    out.push({ type: 'content_block_start', index: call.block, content_block: { type: 'tool_use', id: call.id, name: call.name, input: {} } });
-    sendArguments(out, call);
+    open = { kind: 'tool', block: nextBlock++, call };
+    out.push({ type: 'content_block_start', index: open.block, content_block: { type: 'tool_use', id: call.id, name: call.name, input: {} } });
+    sendArguments(out);
   }
 
-  function sendArguments(out: MessagesStreamEvent[], call: ToolCall): void {
-    if (call.heldArguments === '' || call.block === undefined) return;
-    out.push({ type: 'content_block_delta', index: call.block, delta: { type: 'input_json_delta', partial_json: call.heldArguments } });
-    call.heldArguments = '';
+  /** The open tool block's held arguments, as one delta. */
+  function sendArguments(out: MessagesStreamEvent[]): void {
+    if (!open?.call || open.call.heldArguments === '') return;
+    out.push({
+      type: 'content_block_delta',
+      index: open.block,
+      delta: { type: 'input_json_delta', partial_json: ToolCallAssembler.takeArguments(open.call) },
+    });
   }
 
   function toolFragment(out: MessagesStreamEvent[], fragment: Record<string, unknown>, position: number): void {
-    const order = typeof fragment.index === 'number' ? fragment.index : position;
-    const fn = isRecord(fragment.function) ? fragment.function : {};
-    const id = typeof fragment.id === 'string' && fragment.id !== '' ? fragment.id : undefined;
-    let call = callsByIndex.get(order);
-    if (!call || (id !== undefined && call.id !== undefined && id !== call.id)) {
-      call = { order, id: undefined, name: '', heldArguments: '', block: undefined };
-      callsByIndex.set(order, call);
-      calls.push(call);
-    }
-    call.id ??= id;
-    if (typeof fn.name === 'string' && call.block === undefined) call.name += fn.name;
-    if (typeof fn.arguments === 'string') call.heldArguments += fn.arguments;
-    if (open?.call === call) sendArguments(out, call);
-    else if (call.block === undefined && call.id !== undefined && call.name !== '' && open?.kind !== 'tool') startTool(out, call);
-    else answerBegan = true;
+    answerBegan = true;
+    const call = calls.add(fragment, position);
+    if (open?.call === call) sendArguments(out);
+    else if (ToolCallAssembler.isReady(call) && open?.kind !== 'tool') startTool(out, call);
   }
 
   function finish(): MessagesStreamEvent[] {
     const out: MessagesStreamEvent[] = [];
     start(out, undefined);
-    const waiting = calls.filter((call) => call.block === undefined).sort((a, b) => a.order - b.order);
+    const waiting = calls.waiting();
     const unnamed = waiting.find((call) => call.name === '');
     if (unnamed) {
       return [...out, failure(`The provider sent a tool call without a name (id ${unnamed.id ?? 'none'}); it cannot be run`)];
@@ -161,7 +142,7 @@ export function createChatToMessagesStream(options: { model: string }): StreamTr
     out.push(
       {
         type: 'message_delta',
-        delta: { stop_reason: stopReasonForTurn(finishReason, calls.length > 0), stop_sequence: null },
+        delta: { stop_reason: stopReasonForTurn(finishReason, calls.calls.length > 0), stop_sequence: null },
         usage: { input_tokens: inputTokens, output_tokens: outputTokens },
       },
       { type: 'message_stop' },
@@ -170,32 +151,22 @@ export function createChatToMessagesStream(options: { model: string }): StreamTr
   }
 
   function chunk(data: Record<string, unknown>): MessagesStreamEvent[] {
-    if (data.error !== undefined && data.error !== null) return [failure(upstreamErrorMessage(data.error))];
+    const parts = chunkParts(data);
+    if (parts.error !== undefined) return [failure(parts.error)];
     const out: MessagesStreamEvent[] = [];
     start(out, data.id);
-    if (isRecord(data.usage)) {
-      const { prompt_tokens: prompt, completion_tokens: completion } = data.usage;
+    if (parts.usage) {
+      const { prompt_tokens: prompt, completion_tokens: completion } = parts.usage;
       if (typeof prompt === 'number') inputTokens = prompt;
       if (typeof completion === 'number') outputTokens = completion;
     }
-    const choices = Array.isArray(data.choices) ? data.choices.filter(isRecord) : [];
-    // Only choice 0 is the answer; a chunk of another choice (`n` > 1) is never mixed into it.
-    const choice = choices.find((c) => c.index === 0) ?? (choices.length === 1 && choices[0]?.index === undefined ? choices[0] : undefined);
-    if (!choice) return out;
-    const delta = isRecord(choice.delta) ? choice.delta : {};
-    // llama-server and DeepSeek send `reasoning_content`; OpenRouter, vLLM and Ollama `reasoning`.
-    const reasoning = delta.reasoning_content ?? delta.reasoning;
-    if (typeof reasoning === 'string' && reasoning !== '') thinking(out, reasoning);
-    thoughtSignature ??= signatureOf(delta.reasoning_details);
-    if (typeof delta.content === 'string' && delta.content !== '') text(out, delta.content);
-    if (typeof delta.refusal === 'string' && delta.refusal !== '') text(out, delta.refusal);
-    if (Array.isArray(delta.tool_calls)) {
-      delta.tool_calls.forEach((fragment: unknown, position) => {
-        if (isRecord(fragment)) toolFragment(out, fragment, position);
-      });
-    }
+    if (!parts.delta) return out;
+    if (parts.reasoning !== undefined) thinking(out, parts.reasoning);
+    thoughtSignature ??= signatureOf(parts.delta.reasoning_details);
+    for (const piece of parts.text) text(out, piece);
+    parts.toolCalls.forEach((fragment, position) => toolFragment(out, fragment, position));
     // Upstreams repeat `finish_reason: null` on the usage chunk after the real one: keep the real one.
-    if (typeof choice.finish_reason === 'string') finishReason = choice.finish_reason;
+    if (parts.finishReason !== undefined) finishReason = parts.finishReason;
     return out;
   }
 
@@ -225,10 +196,4 @@ function signatureOf(details: unknown): string | undefined {
 /** Anthropic clients know `api_error` for a provider's failure. */
 function failure(message: string): MessagesStreamEvent {
   return { type: 'error', error: { type: 'api_error', message } };
-}
-
-function upstreamErrorMessage(error: unknown): string {
-  if (typeof error === 'string' && error !== '') return error;
-  if (isRecord(error) && typeof error.message === 'string' && error.message !== '') return error.message;
-  return 'The upstream provider reported an error in the middle of the stream.';
 }

@@ -1,25 +1,16 @@
+import { chunkParts } from '../../chat/chunk-parts';
 import type { ChatStreamEvent } from '../../chat/stream-codec';
-import { isRecord } from '../../messages/block-text';
+import { ToolCallAssembler, type AssembledCall } from '../../chat/tool-call-assembler';
 import type { StreamTranslator } from '../../stream-translator';
 import type { ToolCatalog } from '../to-chat/tools';
 import type { ResponsesItem, ResponsesResponse, ResponsesStreamEvent, ResponsesUsage } from '../wire';
 import { customInput, messageItem, newId, outputTextOf, reasoningItem, statusOf, toolCallItem, usageOf } from './items';
 
-/** A tool call as its fragments arrive; its item starts once its `id` and `name` are known. */
-interface ToolCall {
-  order: number;
-  callId: string | undefined;
-  name: string;
-  heldArguments: string;
-  /** Everything sent so far, for the done events. */
-  arguments: string;
-  started: boolean;
-}
-
 /** The item being streamed. */
 type OpenItem =
   | { kind: 'reasoning' | 'message'; id: string; index: number; text: string }
-  | { kind: 'call'; id: string; index: number; call: ToolCall; custom: boolean };
+  /** `sent`: the call's arguments handed on so far, for its done events. */
+  | { kind: 'call'; id: string; index: number; call: AssembledCall; custom: boolean; sent: string };
 
 /**
  * Creates a translator from a chat completions stream to the Responses event stream Codex and the
@@ -41,8 +32,7 @@ export function createChatToResponsesStream(options: {
   let started = false;
   const output: ResponsesItem[] = [];
   let open: OpenItem | undefined;
-  const callsByIndex = new Map<number, ToolCall>();
-  const calls: ToolCall[] = [];
+  const calls = new ToolCallAssembler();
   let heldText = '';
   let finishReason: string | null = null;
   let usage: ResponsesUsage | null = null;
@@ -107,14 +97,14 @@ export function createChatToResponsesStream(options: {
     let done: ResponsesItem;
     if (item.kind === 'call') {
       const { call } = item;
-      const callId = call.callId ?? newId('call');
-      done = toolCallItem(item.id, callId, call.name, call.arguments || '{}', options.catalog);
+      const callId = call.id ?? newId('call');
+      done = toolCallItem(item.id, callId, call.name, item.sent || '{}', options.catalog);
       if (item.custom) {
-        const input = customInput(call.arguments);
+        const input = customInput(item.sent);
         emit(out, 'response.custom_tool_call_input.delta', { ...at, delta: input });
         emit(out, 'response.custom_tool_call_input.done', { ...at, input });
       } else {
-        emit(out, 'response.function_call_arguments.done', { ...at, name: (done as { name: string }).name, arguments: call.arguments || '{}' });
+        emit(out, 'response.function_call_arguments.done', { ...at, name: (done as { name: string }).name, arguments: item.sent || '{}' });
       }
     } else if (item.kind === 'message') {
       emit(out, 'response.output_text.done', { ...at, content_index: 0, text: item.text, logprobs: [] });
@@ -146,45 +136,33 @@ export function createChatToResponsesStream(options: {
     emit(out, 'response.output_text.delta', { item_id: item.id, output_index: item.index, content_index: 0, delta: piece, logprobs: [] });
   }
 
-  function startCall(out: ResponsesStreamEvent[], call: ToolCall): void {
+  function startCall(out: ResponsesStreamEvent[], call: AssembledCall): void {
     closeOpen(out);
     call.started = true;
-    call.callId ??= newId('call');
+    call.id ??= newId('call');
     const custom = options.catalog.get(call.name)?.kind === 'custom';
     const id = newId(custom ? 'ctc' : 'fc');
-    open = { kind: 'call', id, index: output.length, call, custom };
-    const added = toolCallItem(id, call.callId, call.name, '', options.catalog);
+    open = { kind: 'call', id, index: output.length, call, custom, sent: '' };
+    const added = toolCallItem(id, call.id, call.name, '', options.catalog);
     emit(out, 'response.output_item.added', {
       output_index: output.length,
       item: { ...added, status: 'in_progress', ...(custom ? { input: '' } : { arguments: '' }) },
     });
-    sendArguments(out, call);
+    sendArguments(out);
   }
 
-  function sendArguments(out: ResponsesStreamEvent[], call: ToolCall): void {
-    if (call.heldArguments === '' || open?.kind !== 'call' || open.call !== call) return;
-    const delta = call.heldArguments;
-    call.heldArguments = '';
-    call.arguments += delta;
-    // A custom tool's input is the string inside the JSON: it is sent whole when the call ends.
+  /** The open call's held arguments: a delta for a function; a custom tool's input is sent whole when the call ends. */
+  function sendArguments(out: ResponsesStreamEvent[]): void {
+    if (open?.kind !== 'call' || open.call.heldArguments === '') return;
+    const delta = ToolCallAssembler.takeArguments(open.call);
+    open.sent += delta;
     if (!open.custom) emit(out, 'response.function_call_arguments.delta', { item_id: open.id, output_index: open.index, delta });
   }
 
   function toolFragment(out: ResponsesStreamEvent[], fragment: Record<string, unknown>, position: number): void {
-    const order = typeof fragment.index === 'number' ? fragment.index : position;
-    const fn = isRecord(fragment.function) ? fragment.function : {};
-    const callId = typeof fragment.id === 'string' && fragment.id !== '' ? fragment.id : undefined;
-    let call = callsByIndex.get(order);
-    if (!call || (callId !== undefined && call.callId !== undefined && callId !== call.callId)) {
-      call = { order, callId: undefined, name: '', heldArguments: '', arguments: '', started: false };
-      callsByIndex.set(order, call);
-      calls.push(call);
-    }
-    call.callId ??= callId;
-    if (typeof fn.name === 'string' && !call.started) call.name += fn.name;
-    if (typeof fn.arguments === 'string') call.heldArguments += fn.arguments;
-    if (open?.kind === 'call' && open.call === call) sendArguments(out, call);
-    else if (!call.started && call.callId !== undefined && call.name !== '' && open?.kind !== 'call') startCall(out, call);
+    const call = calls.add(fragment, position);
+    if (open?.kind === 'call' && open.call === call) sendArguments(out);
+    else if (ToolCallAssembler.isReady(call) && open?.kind !== 'call') startCall(out, call);
   }
 
   function fail(out: ResponsesStreamEvent[], code: string, message: string): ResponsesStreamEvent[] {
@@ -196,10 +174,9 @@ export function createChatToResponsesStream(options: {
   function finish(): ResponsesStreamEvent[] {
     const out: ResponsesStreamEvent[] = [];
     start(out);
-    const waiting = calls.filter((call) => !call.started).sort((a, b) => a.order - b.order);
+    const waiting = calls.waiting();
     const unnamed = waiting.find((call) => call.name === '');
-    if (unnamed)
-      return fail(out, 'upstream_error', `The provider sent a tool call without a name (id ${unnamed.callId ?? 'none'}); it cannot be run`);
+    if (unnamed) return fail(out, 'upstream_error', `The provider sent a tool call without a name (id ${unnamed.id ?? 'none'}); it cannot be run`);
     for (const call of waiting) {
       startCall(out, call);
       closeOpen(out);
@@ -219,28 +196,15 @@ export function createChatToResponsesStream(options: {
 
   function chunk(data: Record<string, unknown>): ResponsesStreamEvent[] {
     const out: ResponsesStreamEvent[] = [];
-    if (data.error !== undefined && data.error !== null) {
-      const error = isRecord(data.error) ? data.error : {};
-      const message =
-        typeof data.error === 'string' ? data.error : typeof error.message === 'string' ? error.message : 'The provider reported an error';
-      return fail(out, 'upstream_error', message);
-    }
+    const parts = chunkParts(data);
+    if (parts.error !== undefined) return fail(out, 'upstream_error', parts.error);
     start(out);
-    if (isRecord(data.usage)) usage = usageOf(data.usage);
-    const choices = Array.isArray(data.choices) ? data.choices.filter(isRecord) : [];
-    const choice = choices.find((c) => c.index === 0) ?? (choices.length === 1 && choices[0]?.index === undefined ? choices[0] : undefined);
-    if (!choice) return out;
-    const delta = isRecord(choice.delta) ? choice.delta : {};
-    const thought = delta.reasoning_content ?? delta.reasoning;
-    if (typeof thought === 'string' && thought !== '') reasoning(out, thought);
-    if (typeof delta.content === 'string' && delta.content !== '') text(out, delta.content);
-    if (typeof delta.refusal === 'string' && delta.refusal !== '') text(out, delta.refusal);
-    if (Array.isArray(delta.tool_calls)) {
-      delta.tool_calls.forEach((fragment: unknown, position) => {
-        if (isRecord(fragment)) toolFragment(out, fragment, position);
-      });
-    }
-    if (typeof choice.finish_reason === 'string') finishReason = choice.finish_reason;
+    if (parts.usage) usage = usageOf(parts.usage);
+    if (!parts.delta) return out;
+    if (parts.reasoning !== undefined) reasoning(out, parts.reasoning);
+    for (const piece of parts.text) text(out, piece);
+    parts.toolCalls.forEach((fragment, position) => toolFragment(out, fragment, position));
+    if (parts.finishReason !== undefined) finishReason = parts.finishReason;
     return out;
   }
 

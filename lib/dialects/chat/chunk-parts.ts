@@ -1,0 +1,45 @@
+import { isRecord } from '../messages/block-text';
+
+/** What a translator reads of one `chat.completion.chunk`: choice 0's delta, its finish reason, usage, an error. */
+export interface ChunkParts {
+  /** The provider's error beside the choices (OpenRouter), as a message. */
+  error: string | undefined;
+  usage: Record<string, unknown> | undefined;
+  /** Choice 0's delta; absent when the chunk has no choice 0 (a usage chunk, another choice of `n` > 1). */
+  delta: Record<string, unknown> | undefined;
+  finishReason: string | undefined;
+  /** Reasoning text: `reasoning_content` (llama-server, DeepSeek) or `reasoning` (OpenRouter, vLLM, Ollama). */
+  reasoning: string | undefined;
+  /** The answer's text: `content`, or `refusal` text. */
+  text: string[];
+  toolCalls: Record<string, unknown>[];
+}
+
+/**
+ * Reads a chunk the way every translation from chat completions does. Only choice 0 is the
+ * answer: another choice's delta (`n` > 1) is never mixed into it.
+ */
+export function chunkParts(chunk: Record<string, unknown>): ChunkParts {
+  const error = chunk.error === undefined || chunk.error === null ? undefined : errorMessageOf(chunk.error);
+  const choices = Array.isArray(chunk.choices) ? chunk.choices.filter(isRecord) : [];
+  const choice = choices.find((c) => c.index === 0) ?? (choices.length === 1 && choices[0]?.index === undefined ? choices[0] : undefined);
+  const delta = choice && isRecord(choice.delta) ? choice.delta : undefined;
+  const reasoning = delta?.reasoning_content ?? delta?.reasoning;
+  const text = [delta?.content, delta?.refusal].filter((piece): piece is string => typeof piece === 'string' && piece !== '');
+  return {
+    error,
+    usage: isRecord(chunk.usage) ? chunk.usage : undefined,
+    delta,
+    finishReason: typeof choice?.finish_reason === 'string' ? choice.finish_reason : undefined,
+    reasoning: typeof reasoning === 'string' && reasoning !== '' ? reasoning : undefined,
+    text,
+    toolCalls: Array.isArray(delta?.tool_calls) ? delta.tool_calls.filter(isRecord) : [],
+  };
+}
+
+/** An upstream error's message, whatever its shape: a string, or an object with `message`. */
+export function errorMessageOf(error: unknown): string {
+  if (typeof error === 'string' && error !== '') return error;
+  if (isRecord(error) && typeof error.message === 'string' && error.message !== '') return error.message;
+  return 'The upstream provider reported an error in the middle of the stream.';
+}

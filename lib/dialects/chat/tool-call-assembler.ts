@@ -1,0 +1,58 @@
+import { isRecord } from '../messages/block-text';
+
+/** A tool call as its fragments arrive. */
+export interface AssembledCall {
+  /** The upstream's `index`, for ordering. */
+  order: number;
+  id: string | undefined;
+  name: string;
+  /** Argument text not yet handed on. */
+  heldArguments: string;
+  /** Its item or block has been started: its name is final, its arguments are handed on as they come. */
+  started: boolean;
+}
+
+/**
+ * Gathers the fragments of a chat stream's tool calls (DESIGN section 9): keyed by `index`, a new
+ * `id` at a known index being a new call (some servers send every call at index 0); a call's
+ * `name` may come after its `id`, and its arguments before either. Translators start a call's
+ * block once it is {@link ToolCallAssembler.isReady}, and hold the rest.
+ */
+export class ToolCallAssembler {
+  readonly #byIndex = new Map<number, AssembledCall>();
+  readonly calls: AssembledCall[] = [];
+
+  /** Adds one fragment (`position`: its place in the chunk, for a fragment without `index`); returns its call. */
+  add(fragment: Record<string, unknown>, position: number): AssembledCall {
+    const order = typeof fragment.index === 'number' ? fragment.index : position;
+    const fn = isRecord(fragment.function) ? fragment.function : {};
+    const id = typeof fragment.id === 'string' && fragment.id !== '' ? fragment.id : undefined;
+    let call = this.#byIndex.get(order);
+    if (!call || (id !== undefined && call.id !== undefined && id !== call.id)) {
+      call = { order, id: undefined, name: '', heldArguments: '', started: false };
+      this.#byIndex.set(order, call);
+      this.calls.push(call);
+    }
+    call.id ??= id;
+    if (typeof fn.name === 'string' && !call.started) call.name += fn.name;
+    if (typeof fn.arguments === 'string') call.heldArguments += fn.arguments;
+    return call;
+  }
+
+  /** Its id and name are known and it has not started. */
+  static isReady(call: AssembledCall): boolean {
+    return !call.started && call.id !== undefined && call.name !== '';
+  }
+
+  /** The arguments held so far, handed over once. */
+  static takeArguments(call: AssembledCall): string {
+    const held = call.heldArguments;
+    call.heldArguments = '';
+    return held;
+  }
+
+  /** The calls not started yet, in index order. */
+  waiting(): AssembledCall[] {
+    return this.calls.filter((call) => !call.started).sort((a, b) => a.order - b.order);
+  }
+}
