@@ -64,6 +64,10 @@ async function exerciseEveryRoute(origin: string): Promise<void> {
   expect((await postJson(`${v1}/messages`, { model: 'openai/gpt-4o', stream: true, ...messages })).text).toContain('message_stop');
   expect((await postJson(`${v1}/messages/count_tokens`, { model: 'anthropic/claude-sonnet-5-5', ...messages })).status).toBe(200);
   expect((await fetch(`${v1}/models`)).status).toBe(200);
+  expect((await postJson(`${v1}/responses`, { model: 'openai/gpt-5.5', input: 'hi', stream: true })).text).toContain('response.completed');
+  expect((await postJson(`${v1}/responses`, { model: 'local-model', input: 'hi', stream: true })).text).toContain('response.completed');
+  expect((await postJson(`${v1}/responses`, { model: 'anthropic/claude-sonnet-5-5', input: 'hi' })).status).toBe(200);
+  expect((await postJson(`${v1}/responses`, { model: 'local-model', input: 'hi', previous_response_id: 'resp_1' })).status).toBe(400);
 
   fakes.openai.handler = (_request, res) => sendJson(res, 500, { error: { message: 'upstream broke', type: 'server_error' } });
   expect((await postJson(`${v1}/chat/completions`, chatBody('openai/gpt-4o'))).status).toBe(500);

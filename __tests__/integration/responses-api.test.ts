@@ -10,6 +10,7 @@ import type { RequestEndEvent } from '../../lib';
 import { startFakeUpstreams, type FakeUpstream } from '../support/fake-upstream';
 import { fixtureJson, fixtureText } from '../support/fixtures';
 import { envFor, startHost, type Host } from '../support/host';
+import { openStream } from '../support/http-client';
 import { KEYS } from '../support/keys';
 import { sendFrames, sendJson } from '../support/upstream-answers';
 
@@ -536,6 +537,29 @@ describe('refused with a 400 naming the field, and nothing is sent', () => {
       expect(response.status).toBe(404);
       expect(await response.json()).toMatchObject({ error: { type: 'not_found_error', message: expect.stringContaining('not served') } });
     }
+  });
+});
+
+describe('a client that hangs up', () => {
+  test.each([
+    ['local/qwen', () => local],
+    ['anthropic/claude-sonnet-5-5', () => anthropic],
+  ])('%s: the upstream request is aborted at once, and telemetry says aborted', async (model, fake) => {
+    fake().handler = (_request, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(
+        fake() === local
+          ? `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: { role: 'assistant', content: 'Hel' }, finish_reason: null }] })}\n\n`
+          : `event: message_start\ndata: ${JSON.stringify({ type: 'message_start', message: { id: 'msg_1', type: 'message', role: 'assistant', model: 'c', content: [], usage: { input_tokens: 1, output_tokens: 0 } } })}\n\n`,
+      );
+    };
+    const upstreamClosed = fake().waitForClientClose();
+    const stream = await openStream(`${host.url}/v1/responses`, { model, input: 'hi', stream: true });
+    await stream.waitFor((text) => text.includes('response.created'));
+    stream.abort();
+    await upstreamClosed;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(ends.at(-1)).toMatchObject({ endpoint: 'responses', outcome: 'aborted' });
   });
 });
 

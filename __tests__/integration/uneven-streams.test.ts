@@ -118,7 +118,8 @@ let host: Host;
 
 beforeAll(async () => {
   [openai, anthropic] = await startFakeUpstreams('openai', 'anthropic');
-  host = await startHost({ env: envFor({ openai, anthropic }) });
+  // OpenAI set to bridge: the Responses routes here are the translated ones.
+  host = await startHost({ env: { ...envFor({ openai, anthropic }), OPENAI_RESPONSES: 'chat' } });
 });
 afterEach(() => [openai, anthropic].forEach((fake) => fake.reset()));
 afterAll(async () => {
@@ -148,6 +149,24 @@ async function chatClientReads(upstream: FakeUpstream, pieces: Buffer[]): Promis
   return { ...completion, created: 0 };
 }
 
+/** What a Responses client assembles from the router's translation of a chat or Messages stream. */
+function responsesClientReads(model: string) {
+  return async (upstream: FakeUpstream, pieces: Buffer[]): Promise<unknown> => {
+    upstream.handler = (_request, res) => void writePieces(res, pieces);
+    const client = new OpenAI({ apiKey: 'x', baseURL: `${host.url}/v1`, maxRetries: 0 });
+    const response = await client.responses
+      .stream({ model, input: 'go' })
+      .finalResponse()
+      .catch((error: unknown) => ({ failed: String(error) }));
+    // Ids and the creation time are the router's own, fresh for every response.
+    return JSON.parse(
+      JSON.stringify(response)
+        .replace(/"(resp|msg|fc|ctc|rs|call)_[0-9a-f]{32}"/g, '"$1_x"')
+        .replace(/"created_at":\d+/g, '"created_at":0'),
+    ) as unknown;
+  };
+}
+
 interface RouteCase {
   route: string;
   upstream: () => FakeUpstream;
@@ -169,6 +188,25 @@ const ROUTES: RouteCase[] = [
     upstream: () => anthropic,
     read: chatClientReads,
     recorded: ['anthropic-messages-stream-text.sse', 'anthropic-messages-stream-tool-use.sse', 'anthropic-messages-stream-error.sse'],
+    generate: generatedMessagesStream,
+  },
+  {
+    route: 'chat completions upstream to a Responses client',
+    upstream: () => openai,
+    read: responsesClientReads('openai/gen'),
+    recorded: [
+      'openai-chat-stream-usage.sse',
+      'openrouter-chat-stream.sse',
+      'llama-server-chat-stream.sse',
+      'llama-server-chat-stream-reasoning.sse',
+    ],
+    generate: generatedChatStream,
+  },
+  {
+    route: 'Messages upstream to a Responses client (through chat completions)',
+    upstream: () => anthropic,
+    read: responsesClientReads('anthropic/claude-gen'),
+    recorded: ['anthropic-messages-stream-text.sse', 'anthropic-messages-stream-tool-use.sse', 'anthropic-messages-stream-thinking.sse'],
     generate: generatedMessagesStream,
   },
 ];
