@@ -302,6 +302,88 @@ describe('Responses clients', () => {
   });
 });
 
+describe('Responses reasoning envelopes (include: reasoning.encrypted_content)', () => {
+  const thinkingAnswer = (request: RecordedRequest, res: ServerResponse): void => {
+    const toolTurn = JSON.stringify(request.body?.messages ?? []).includes('tool_result');
+    sendJson(res, 200, {
+      id: 'msg_1',
+      type: 'message',
+      role: 'assistant',
+      model: 'claude-opus-4-8',
+      content: toolTurn
+        ? [{ type: 'text', text: 'Done.' }]
+        : [
+            { type: 'thinking', thinking: 'I will look it up.', signature: 'sig-from-anthropic' },
+            { type: 'tool_use', id: 'toolu_9', name: 'lookup', input: { q: 'x' } },
+          ],
+      stop_reason: toolTurn ? 'end_turn' : 'tool_use',
+      stop_sequence: null,
+      usage: { input_tokens: 10, output_tokens: 5 },
+    });
+  };
+  const tools = [{ type: 'function', name: 'lookup', parameters: { type: 'object' } }];
+
+  test("a Codex-style tool loop on Anthropic sends Anthropic's signed thinking back exactly, and keeps thinking on", async () => {
+    anthropic.handler = thinkingAnswer;
+    const request = {
+      model: 'anthropic/claude-opus-4-8',
+      reasoning: { effort: 'high' },
+      include: ['reasoning.encrypted_content'],
+      tools,
+      store: false,
+    };
+    const first = JSON.parse((await post('/responses', { ...request, input: [{ role: 'user', content: 'Look it up.' }] })).text) as {
+      output: Array<Record<string, unknown>>;
+    };
+    const reasoning = first.output.find((item) => item.type === 'reasoning')!;
+    expect(reasoning.encrypted_content).toMatch(/^epr1\./);
+    expect(reasoning.content).toEqual([{ type: 'reasoning_text', text: 'I will look it up.' }]);
+    const call = first.output.find((item) => item.type === 'function_call')!;
+
+    await post('/responses', {
+      ...request,
+      input: [{ role: 'user', content: 'Look it up.' }, reasoning, call, { type: 'function_call_output', call_id: call.call_id, output: 'found' }],
+    });
+    const messages = body(anthropic).messages as { role: string; content: unknown[] }[];
+    expect(messages[1]?.content[0]).toEqual({ type: 'thinking', thinking: 'I will look it up.', signature: 'sig-from-anthropic' });
+    expect(body(anthropic).thinking).toEqual({ type: 'adaptive', display: 'summarized' });
+  });
+
+  test('an envelope made for another model is not restored; its text still goes as reasoning_content', async () => {
+    anthropic.handler = thinkingAnswer;
+    const first = JSON.parse(
+      (
+        await post('/responses', {
+          model: 'anthropic/claude-opus-4-8',
+          include: ['reasoning.encrypted_content'],
+          tools,
+          input: [{ role: 'user', content: 'Look it up.' }],
+        })
+      ).text,
+    ) as { output: Array<Record<string, unknown>> };
+    const reasoning = first.output.find((item) => item.type === 'reasoning')!;
+    const call = first.output.find((item) => item.type === 'function_call')!;
+    await post('/responses', {
+      model: 'local/qwen3',
+      tools,
+      input: [{ role: 'user', content: 'Look it up.' }, reasoning, call, { type: 'function_call_output', call_id: call.call_id, output: 'found' }],
+    });
+    const assistant = (body(local).messages as Array<Record<string, unknown>>).find((message) => message.role === 'assistant');
+    expect(assistant?.reasoning_content).toBe('I will look it up.');
+    expect(assistant).not.toHaveProperty('reasoning_details');
+  });
+
+  test("native passthrough to OpenAI leaves out the router's envelopes and keeps OpenAI's own", async () => {
+    const routerItem = { type: 'reasoning', id: 'rs_1', summary: [], encrypted_content: 'epr1.eyJ4IjoxfQ' };
+    const openaiItem = { type: 'reasoning', id: 'rs_2', summary: [], encrypted_content: 'gAAAAABopenai' };
+    await post('/responses', {
+      model: 'openai/gpt-5.5',
+      input: [{ role: 'user', content: 'hi' }, routerItem, openaiItem, { role: 'user', content: 'again' }],
+    });
+    expect(body(openai).input).toEqual([{ role: 'user', content: 'hi' }, openaiItem, { role: 'user', content: 'again' }]);
+  });
+});
+
 describe('telemetry and the conversation log', () => {
   test('reasoning tokens and the first reasoning delta are reported; the record keeps reasoning apart', async () => {
     const records: Array<{ response: { text: string; reasoning?: string } }> = [];

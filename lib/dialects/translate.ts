@@ -86,12 +86,20 @@ const messagesToChat: Translator<'anthropic', 'openai'> = ({ endpoint, body, ups
 /** Responses clients (Codex, the `openai` SDK's `responses`) on a chat completions upstream. */
 const responsesToChat: Translator<'responses', 'openai'> = ({ body, upstreamModel, provider, requestStreamUsage }) => {
   const model = typeof body.model === 'string' ? body.model : upstreamModel;
-  const { request, catalog } = toChatRequest(body, { upstreamModel, fetchesFileUrls: provider.fetchesFileUrls === true, requestStreamUsage });
+  const upstream = { provider: provider.id, model: upstreamModel };
+  const { request, catalog } = toChatRequest(body, {
+    upstreamModel,
+    upstream,
+    fetchesFileUrls: provider.fetchesFileUrls === true,
+    requestStreamUsage,
+  });
+  const wantsEnvelope = Array.isArray(body.include) && body.include.includes('reasoning.encrypted_content');
+  const options = { model, catalog, envelope: wantsEnvelope ? upstream : undefined };
   return {
     upstreamPath: '/chat/completions',
     upstreamBody: request,
-    json: (answer) => toResponse(answer as ReceivedChatCompletion, { model, catalog }),
-    stream: () => createChatToResponsesStream({ model, catalog }),
+    json: (answer) => toResponse(answer as ReceivedChatCompletion, options),
+    stream: () => createChatToResponsesStream(options),
   };
 };
 

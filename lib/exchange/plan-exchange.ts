@@ -3,6 +3,7 @@ import { isRequestedUsageChunk } from '../dialects/chat/hide-requested-usage';
 import type { ChatStreamEvent } from '../dialects/chat/stream-codec';
 import type { MessagesStreamEvent } from '../dialects/messages/stream-codec';
 import { DIALECTS } from '../dialects/registry';
+import { withoutRouterEnvelopes } from '../dialects/responses/reasoning-envelope';
 import { TRANSLATORS, type Translation } from '../dialects/translate';
 import { ENDPOINTS, type Endpoint } from '../routing/endpoint';
 import type { ProviderAdapter } from '../providers/provider-adapter';
@@ -90,6 +91,7 @@ function passthrough(input: PlanInput, dialect: Dialect): ExchangePlan {
     plan.upstreamBody.stream_options = { ...streamOptions, include_usage: true };
     plan.editEvent = (event) => (isRequestedUsageChunk(event as ChatStreamEvent) ? null : event);
   }
+  if (dialect === 'responses') withoutRouterEnvelopes(plan.upstreamBody);
   if (dialect === 'anthropic' && endpoint === 'messages' && typeof body.model === 'string' && body.model !== input.upstreamModel) {
     // Claude Code drops signed thinking from replayed turns whose model differs from the one it asks for.
     const model = body.model;

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { sealEnvelope } from '../reasoning-envelope';
 import type { ToolCatalog } from '../to-chat/tools';
 import type { ResponsesItem, ResponsesResponse, ResponsesUsage } from '../wire';
 
@@ -12,9 +13,30 @@ export function messageItem(id: string, text: string): ResponsesItem {
   return { type: 'message', id, status: 'completed', role: 'assistant', content: [{ type: 'output_text', text, annotations: [] }] };
 }
 
-/** A reasoning item with its text. */
-export function reasoningItem(id: string, text: string): ResponsesItem {
-  return { type: 'reasoning', id, summary: [], content: [{ type: 'reasoning_text', text }] };
+/** What turning a chat answer into a Responses one needs. */
+export interface ResponsesAnswerOptions {
+  /** The model as the client asked for it. */
+  model: string;
+  catalog: ToolCatalog;
+  /** Set when the client asked for `reasoning.encrypted_content`: who reasoned, for the envelope. */
+  envelope?: { provider: string; model: string } | undefined;
+}
+
+/** A reasoning item with its text, and the router's envelope when the client asked for one. */
+export function reasoningItem(id: string, text: string, encryptedContent?: string): ResponsesItem {
+  return {
+    type: 'reasoning',
+    id,
+    summary: [],
+    content: [{ type: 'reasoning_text', text }],
+    ...(encryptedContent ? { encrypted_content: encryptedContent } : {}),
+  };
+}
+
+/** The envelope of a reasoning item, when the client asked for one. */
+export function envelopeFor(options: ResponsesAnswerOptions, text: string, details: Record<string, unknown>[]): string | undefined {
+  if (!options.envelope) return undefined;
+  return sealEnvelope({ ...options.envelope, text, details });
 }
 
 /**

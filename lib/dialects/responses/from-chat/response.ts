@@ -1,7 +1,6 @@
 import type { ReceivedChatCompletion } from '../../chat/wire';
-import type { ToolCatalog } from '../to-chat/tools';
 import type { ResponsesItem, ResponsesResponse } from '../wire';
-import { messageItem, newId, outputTextOf, reasoningItem, statusOf, toolCallItem, usageOf } from './items';
+import { envelopeFor, messageItem, newId, outputTextOf, reasoningItem, statusOf, toolCallItem, usageOf, type ResponsesAnswerOptions } from './items';
 
 /**
  * A non-streamed chat completion as a Responses `response` object: a `reasoning` item for the
@@ -9,12 +8,15 @@ import { messageItem, newId, outputTextOf, reasoningItem, statusOf, toolCallItem
  * the client declared the tool, usage with cached and reasoning tokens, and the status by finish
  * reason. Only choice 0 is read; `model` is the one the client asked for.
  */
-export function toResponse(completion: ReceivedChatCompletion, options: { model: string; catalog: ToolCatalog }): ResponsesResponse {
+export function toResponse(completion: ReceivedChatCompletion, options: ResponsesAnswerOptions): ResponsesResponse {
   const choice = completion.choices?.find((candidate) => candidate.index === 0) ?? completion.choices?.[0];
   const message = (choice?.message ?? {}) as Record<string, unknown> & NonNullable<NonNullable<typeof choice>['message']>;
   const output: ResponsesItem[] = [];
   const reasoning = message.reasoning_content ?? message.reasoning;
-  if (typeof reasoning === 'string' && reasoning !== '') output.push(reasoningItem(newId('rs'), reasoning));
+  if (typeof reasoning === 'string' && reasoning !== '') {
+    const details = Array.isArray(message.reasoning_details) ? (message.reasoning_details as Record<string, unknown>[]) : [];
+    output.push(reasoningItem(newId('rs'), reasoning, envelopeFor(options, reasoning, details)));
+  }
   const text = typeof message.content === 'string' && message.content !== '' ? message.content : (message.refusal ?? '');
   if (text !== '') output.push(messageItem(newId('msg'), text));
   for (const call of message.tool_calls ?? []) {

@@ -2,9 +2,19 @@ import { chunkParts } from '../../chat/chunk-parts';
 import type { ChatStreamEvent } from '../../chat/stream-codec';
 import { ToolCallAssembler, type AssembledCall } from '../../chat/tool-call-assembler';
 import type { StreamTranslator } from '../../stream-translator';
-import type { ToolCatalog } from '../to-chat/tools';
 import type { ResponsesItem, ResponsesResponse, ResponsesStreamEvent, ResponsesUsage } from '../wire';
-import { customInput, messageItem, newId, outputTextOf, reasoningItem, statusOf, toolCallItem, usageOf } from './items';
+import {
+  customInput,
+  envelopeFor,
+  messageItem,
+  newId,
+  outputTextOf,
+  reasoningItem,
+  statusOf,
+  toolCallItem,
+  usageOf,
+  type ResponsesAnswerOptions,
+} from './items';
 
 /** The item being streamed. */
 type OpenItem =
@@ -22,10 +32,7 @@ type OpenItem =
  * other calls and text that arrive while it is open follow whole when the stream ends. A custom
  * tool's input is sent whole when its call ends. An upstream error becomes `response.failed`.
  */
-export function createChatToResponsesStream(options: {
-  model: string;
-  catalog: ToolCatalog;
-}): StreamTranslator<ChatStreamEvent, ResponsesStreamEvent> {
+export function createChatToResponsesStream(options: ResponsesAnswerOptions): StreamTranslator<ChatStreamEvent, ResponsesStreamEvent> {
   const responseId = newId('resp');
   const createdAt = Math.floor(Date.now() / 1000);
   let sequence = 0;
@@ -35,6 +42,8 @@ export function createChatToResponsesStream(options: {
   const calls = new ToolCallAssembler();
   let heldText = '';
   let finishReason: string | null = null;
+  /** The reasoning item's `reasoning_details` (Anthropic's signed blocks, relayed by chat), for its envelope. */
+  let reasoningDetails: Record<string, unknown>[] = [];
   let usage: ResponsesUsage | null = null;
 
   const snapshot = (fields: Partial<ResponsesResponse>): ResponsesResponse => ({
@@ -113,7 +122,8 @@ export function createChatToResponsesStream(options: {
     } else {
       emit(out, 'response.reasoning_text.done', { ...at, content_index: 0, text: item.text });
       emit(out, 'response.content_part.done', { ...at, content_index: 0, part: { type: 'reasoning_text', text: item.text } });
-      done = reasoningItem(item.id, item.text);
+      done = reasoningItem(item.id, item.text, envelopeFor(options, item.text, reasoningDetails));
+      reasoningDetails = [];
     }
     output.push(done);
     emit(out, 'response.output_item.done', { output_index: item.index, item: done });
@@ -202,6 +212,7 @@ export function createChatToResponsesStream(options: {
     if (parts.usage) usage = usageOf(parts.usage);
     if (!parts.delta) return out;
     if (parts.reasoning !== undefined) reasoning(out, parts.reasoning);
+    if (Array.isArray(parts.delta.reasoning_details)) reasoningDetails.push(...(parts.delta.reasoning_details as Record<string, unknown>[]));
     for (const piece of parts.text) text(out, piece);
     parts.toolCalls.forEach((fragment, position) => toolFragment(out, fragment, position));
     if (parts.finishReason !== undefined) finishReason = parts.finishReason;

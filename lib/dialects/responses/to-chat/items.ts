@@ -1,6 +1,7 @@
 import { invalidRequest, ProviderRouterError } from '../../../errors';
 import type { OpenAIContentPart, OpenAIMessage, OpenAIToolCall } from '../../chat/wire';
 import { isRecord } from '../../messages/block-text';
+import { openEnvelope } from '../reasoning-envelope';
 import type { ToolCatalog } from './tools';
 
 /** What reading the items needs besides the items. */
@@ -8,6 +9,8 @@ export interface ItemOptions {
   catalog: ToolCatalog;
   /** The provider fetches a file given by URL itself (OpenRouter). */
   fetchesFileUrls: boolean;
+  /** Who answers: reasoning envelopes of this provider and model are restored. */
+  upstream: { provider: string; model: string };
 }
 
 /** Items that only point at state kept elsewhere, or at a tool only OpenAI runs. */
@@ -25,6 +28,7 @@ const HOSTED_CALL_ITEM = /_call(_output)?$/;
 export function toChatMessages(items: unknown[], options: ItemOptions): OpenAIMessage[] {
   const messages: OpenAIMessage[] = [];
   let reasoning: string[] = [];
+  let reasoningDetails: Record<string, unknown>[] = [];
   /** The assistant turn that tool calls join, while no other message has come between. */
   let assistant: OpenAIMessage | undefined;
 
@@ -36,6 +40,10 @@ export function toChatMessages(items: unknown[], options: ItemOptions): OpenAIMe
     if (reasoning.length > 0) {
       assistant.reasoning_content = reasoning.join('\n\n');
       reasoning = [];
+    }
+    if (reasoningDetails.length > 0) {
+      assistant.reasoning_details = reasoningDetails;
+      reasoningDetails = [];
     }
     return assistant;
   };
@@ -71,9 +79,17 @@ export function toChatMessages(items: unknown[], options: ItemOptions): OpenAIMe
         if (typeof item.call_id !== 'string') throw unsupported(`${where}: a tool output needs its \`call_id\`.`);
         messages.push({ role: 'tool', tool_call_id: item.call_id, content: outputText(item.output) });
         return;
-      case 'reasoning':
-        reasoning.push(...reasoningText(item));
+      case 'reasoning': {
+        // The router's envelope restores the exact reasoning, for the provider and model that made it only.
+        const envelope = openEnvelope(item.encrypted_content);
+        if (envelope?.provider === options.upstream.provider && envelope.model === options.upstream.model) {
+          reasoning.push(envelope.text);
+          reasoningDetails.push(...envelope.details);
+        } else {
+          reasoning.push(...reasoningText(item));
+        }
         return;
+      }
       case 'additional_tools':
         // Its tools were read with the request's `tools`.
         return;

@@ -8,6 +8,8 @@ import { toChatToolChoice, toChatTools, type ToolCatalog } from './tools';
 export interface ResponsesToChatOptions {
   /** The model id the upstream gets. */
   upstreamModel: string;
+  /** Who answers: reasoning envelopes of this provider and model are restored, others left out. */
+  upstream: { provider: string; model: string };
   /** The provider fetches a file given by URL itself (OpenRouter). */
   fetchesFileUrls: boolean;
   /** Ask for `stream_options.include_usage` in streams (`requestStreamUsage`). */
@@ -54,7 +56,7 @@ export function toChatRequest(
 
   const messages: OpenAIMessage[] = [];
   if (typeof body.instructions === 'string' && body.instructions !== '') messages.push({ role: 'system', content: body.instructions });
-  messages.push(...toChatMessages(items, { catalog, fetchesFileUrls: options.fetchesFileUrls }));
+  messages.push(...toChatMessages(items, { catalog, fetchesFileUrls: options.fetchesFileUrls, upstream: options.upstream }));
 
   const request: ChatCompletionRequest = { model: options.upstreamModel, messages };
   const { toolChoice, tools: offered } = toChatToolChoice(body.tool_choice, tools, catalog);
