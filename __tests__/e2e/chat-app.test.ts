@@ -12,7 +12,7 @@ import path from 'node:path';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { unusedPort } from '../support/ports';
 import { startExampleServer, type ExampleServer } from './example-server';
-import { startSlowUpstream, type SlowUpstream } from './slow-upstream';
+import { startSlowUpstream, THINKING, type SlowUpstream } from './slow-upstream';
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const WORD_DELAY_MS = 150;
@@ -284,6 +284,21 @@ describe('example chat app with OpenAI, OpenRouter and llama-server upstreams', 
 
     await crashed.scrollIntoViewIfNeeded();
     console.log(`screenshot: ${await screenshot(page, 'errors.png')}`);
+  });
+
+  test("a reasoning model's thinking streams into a collapsed Thinking block above the answer, with its token count", async () => {
+    await page.selectOption('#model-select', 'local-e2e.gguf');
+    const message = await sendMessage(page, 'Think, then say hello');
+    const thinking = message.locator('details.thinking');
+    await thinking.waitFor({ state: 'visible' });
+    await expect(thinking.getAttribute('open')).resolves.toBeNull();
+    const { final, state } = await sampleUntilFinished(message);
+    expect(state).toBe('done');
+    expect(final).toBe(SHORT_REPLY('llama-server'));
+    expect((await thinking.textContent())?.replace(/^Thinking/, '').trim()).toBe(THINKING.trim());
+    await message.locator('.meta >> text=total').waitFor();
+    await expect(message.locator('.meta .m-reasoning').textContent()).resolves.toBe(`${THINKING.match(/\S+\s*/g)!.length} thinking`);
+    await screenshot(page, 'thinking.png');
   });
 });
 

@@ -91,6 +91,9 @@ export async function startSlowUpstream(settings: SlowUpstreamSettings): Promise
   };
 }
 
+/** The reasoning a "think" prompt gets before its answer. */
+export const THINKING = 'The user wants me to think first. I will keep it short.';
+
 /** A JSON answer with an upstream request id of its own. */
 function json(res: ServerResponse, status: number, body: unknown): void {
   sendJson(res, status, body, { 'x-request-id': `upstream-${Date.now()}` });
@@ -105,7 +108,10 @@ function streamReply(
   onClientClose: () => void,
 ): void {
   const identity = { id: `chatcmpl-e2e-${Math.random().toString(36).slice(2, 10)}`, created: 1, model: String(body.model) };
-  const words = text.match(/\S+\s*/g) ?? [];
+  // A prompt that asks the model to think gets reasoning first, as llama-server streams a reasoning model's.
+  const lastMessage = JSON.stringify((body.messages as unknown[] | undefined)?.at(-1) ?? '');
+  const thoughts = /think/i.test(lastMessage) ? (THINKING.match(/\S+\s*/g) ?? []) : [];
+  const words = [...thoughts.map((thought) => ({ reasoning: thought })), ...(text.match(/\S+\s*/g) ?? [])];
   let finishedByUs = false;
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
   res.write(chatChunkFrame(identity, { role: 'assistant', content: '' }));
@@ -118,7 +124,8 @@ function streamReply(
       return;
     }
     if (sent < words.length) {
-      res.write(chatChunkFrame(identity, { content: words[sent++] }));
+      const word = words[sent++]!;
+      res.write(chatChunkFrame(identity, typeof word === 'string' ? { content: word } : { reasoning_content: word.reasoning }));
       return;
     }
     clearInterval(timer);
@@ -128,7 +135,8 @@ function streamReply(
     if (options?.include_usage) {
       const completion = words.length;
       const prompt = JSON.stringify(body.messages).length >> 2;
-      res.write(chatUsageFrame(identity, { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion }));
+      const details = thoughts.length > 0 ? { completion_tokens_details: { reasoning_tokens: thoughts.length } } : {};
+      res.write(chatUsageFrame(identity, { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion, ...details }));
     }
     res.end(DONE_FRAME);
   }, wordDelayMs);

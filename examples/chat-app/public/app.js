@@ -444,6 +444,11 @@
             `${usage.promptTokens} in / ${usage.completionTokens} out tokens`,
           ),
         );
+      if (usage && usage.reasoningTokens)
+        parts.push(
+          sep(),
+          el('span', { class: 'm-reasoning', title: 'of the out tokens, those spent thinking' }, `${usage.reasoningTokens} thinking`),
+        );
       if (typeof record.costUsd === 'number') parts.push(sep(), el('span', {}, `$${record.costUsd.toFixed(5)}`));
       if (record.outcome === 'aborted') parts.push(sep(), el('span', { class: 'status aborted' }, 'stopped'));
       else if (record.outcome === 'error')
@@ -460,7 +465,12 @@
 
   const toUsage = (usage) =>
     usage && typeof usage.prompt_tokens === 'number'
-      ? { promptTokens: usage.prompt_tokens, completionTokens: usage.completion_tokens, totalTokens: usage.total_tokens }
+      ? {
+          promptTokens: usage.prompt_tokens,
+          completionTokens: usage.completion_tokens,
+          totalTokens: usage.total_tokens,
+          reasoningTokens: usage.completion_tokens_details ? usage.completion_tokens_details.reasoning_tokens : undefined,
+        }
       : null;
 
   // ---------------------------------------------------------------- streaming
