@@ -1,8 +1,9 @@
 'use strict';
 // `node bench/instructions.js`: instructions executed per request by the bare proxy and the router,
-// under `valgrind --tool=callgrind` (install valgrind first), for three requests: a chat completion
-// passed through (non-streamed, then streamed) and a streamed `/messages` request that the router
-// translates to chat completions and back; the bare proxy serves the same chat completion. Unlike
+// under `valgrind --tool=callgrind` (install valgrind first), for four requests: a chat completion
+// passed through (non-streamed, then streamed), and a streamed `/messages` and `/responses` request
+// that the router translates to chat completions and back; the bare proxy serves the same chat
+// completion. Unlike
 // time, an instruction count does not depend on what else runs on a shared machine. Each proxy is
 // run twice per request kind, serving COUNTS[0] and COUNTS[1] requests with 16 in flight; the
 // difference divided by the difference in count leaves out start-up and warm-up. Takes several
@@ -24,6 +25,12 @@ const KINDS = {
     label: '/messages stream, translated to chat completions',
     path: '/v1/messages',
     body: { ...CHAT, max_tokens: 256, stream: true },
+    bare: { path: '/v1/chat/completions', body: { ...CHAT, stream: true } },
+  },
+  'responses-stream': {
+    label: '/responses stream, bridged through chat completions',
+    path: '/v1/responses',
+    body: { model: CHAT.model, input: 'Hello', stream: true },
     bare: { path: '/v1/chat/completions', body: { ...CHAT, stream: true } },
   },
 };

@@ -17,6 +17,8 @@ const router = createProviderRouter({
   env: {
     OPENAI_API_KEY: 'sk-bench-0123456789abcdefghijklmn',
     OPENAI_BASE_URL: `${upstream}/v1`,
+    // The fake upstream serves chat completions only: /responses is bridged through them.
+    OPENAI_RESPONSES: 'chat',
     ...(variant === 'full' ? { CONVERSATION_LOG_FILE: logFile } : {}),
     PROVIDER_TIMEOUT_MS: '60000',
     PROVIDER_IDLE_TIMEOUT_MS: '600000',
