@@ -302,6 +302,83 @@ describe('Responses clients', () => {
   });
 });
 
+describe('reasoning reaches every client dialect in its place, before the answer', () => {
+  const chatJsonWithReasoning = (_request: RecordedRequest, res: ServerResponse): void =>
+    sendJson(res, 200, {
+      id: 'chatcmpl-r',
+      object: 'chat.completion',
+      created: 1,
+      model: 'm',
+      choices: [{ index: 0, message: { role: 'assistant', content: '51.', reasoning_content: '17*3 = 51.' }, finish_reason: 'stop' }],
+      usage: { prompt_tokens: 5, completion_tokens: 9, total_tokens: 14, completion_tokens_details: { reasoning_tokens: 6 } },
+    });
+
+  test('chat client, llama-server and OpenRouter passed through: their own reasoning fields go on as they are', async () => {
+    local.handler = (_request, res) => sendFrames(res, sseFrames('llama-server-chat-stream-reasoning.sse'));
+    expect((await post('/chat/completions', { model: 'local/qwen3', stream: true, messages: HI })).text).toContain(
+      '"reasoning_content":"The user asks for 17 times 3."',
+    );
+    openrouter.handler = (_request, res) => sendFrames(res, sseFrames('openrouter-chat-stream-reasoning.sse'));
+    expect((await post('/chat/completions', { model: 'openrouter/anthropic/claude-sonnet-5-5', stream: true, messages: HI })).text).toContain(
+      '"reasoning":"The user wants a haiku about routers."',
+    );
+  });
+
+  test('Messages client, OpenAI-compatible provider, not streamed: a thinking block first, signed by the router', async () => {
+    openai.handler = chatJsonWithReasoning;
+    const message = JSON.parse((await post('/messages', { model: 'openai/o3', max_tokens: 100, messages: HI })).text) as {
+      content: Array<Record<string, unknown>>;
+    };
+    expect(message.content).toEqual([
+      { type: 'thinking', thinking: '17*3 = 51.', signature: expect.stringMatching(/^epr1\./) },
+      { type: 'text', text: '51.' },
+    ]);
+  });
+
+  test("Messages client, Anthropic passed through: Anthropic's thinking and signature go on untouched", async () => {
+    anthropic.handler = (_request, res) => sendFrames(res, sseFrames('anthropic-messages-stream-thinking.sse'));
+    const message = await new Anthropic({ apiKey: 'x', baseURL: host.url, maxRetries: 0 }).messages
+      .stream({ model: 'anthropic/claude-opus-4-8', max_tokens: 2000, messages: HI })
+      .finalMessage();
+    expect(message.content[0]).toMatchObject({
+      type: 'thinking',
+      thinking: 'Compare 9.11 and 9.9: 9.9 = 9.90 > 9.11.',
+      signature: expect.stringMatching(/^EqQB/),
+    });
+  });
+
+  test('Responses client, llama-server, not streamed: a reasoning item first, and reasoning tokens in usage', async () => {
+    local.handler = chatJsonWithReasoning;
+    const response = JSON.parse((await post('/responses', { model: 'local/qwen3', input: 'hi' })).text) as {
+      output: Array<Record<string, unknown>>;
+      usage: { output_tokens_details: { reasoning_tokens: number } };
+    };
+    expect(response.output.map((item) => item.type)).toEqual(['reasoning', 'message']);
+    expect(response.output[0]).toMatchObject({ content: [{ type: 'reasoning_text', text: '17*3 = 51.' }] });
+    expect(response.usage.output_tokens_details.reasoning_tokens).toBe(6);
+    expect(ends.at(-1)?.usage?.reasoningTokens).toBe(6);
+  });
+
+  test('Responses client, Anthropic, streamed: thinking arrives as reasoning_text deltas in a reasoning item before the message', async () => {
+    anthropic.handler = (_request, res) => sendFrames(res, sseFrames('anthropic-messages-stream-thinking.sse'));
+    const events = (await post('/responses', { model: 'anthropic/claude-opus-4-8', input: 'hi', stream: true })).text
+      .split('\n\n')
+      .filter((frame) => frame !== '')
+      .map((frame) => JSON.parse(frame.split('\n')[1]!.slice(6)) as { type: string; delta?: string; item?: { type: string } });
+    const firstReasoning = events.findIndex((event) => event.type === 'response.reasoning_text.delta');
+    const firstText = events.findIndex((event) => event.type === 'response.output_text.delta');
+    expect(firstReasoning).toBeGreaterThan(-1);
+    expect(firstReasoning).toBeLessThan(firstText);
+    expect(
+      events
+        .filter((event) => event.type === 'response.reasoning_text.delta')
+        .map((event) => event.delta)
+        .join(''),
+    ).toBe('Compare 9.11 and 9.9: 9.9 = 9.90 > 9.11.');
+    expect(events.filter((event) => event.type === 'response.output_item.done').map((event) => event.item?.type)).toEqual(['reasoning', 'message']);
+  });
+});
+
 describe('Responses reasoning envelopes (include: reasoning.encrypted_content)', () => {
   const thinkingAnswer = (request: RecordedRequest, res: ServerResponse): void => {
     const toolTurn = JSON.stringify(request.body?.messages ?? []).includes('tool_result');
