@@ -86,6 +86,33 @@ describe('SSE framing', () => {
   });
 });
 
+describe('a broken upstream', () => {
+  test('an event that never ends is cut at 16 MB: the client gets an error frame, not a router holding it all', async () => {
+    openai.handler = (_request, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      const piece = 'x'.repeat(1024 * 1024);
+      res.write('data: {"choices":[{"index":0,"delta":{"content":"');
+      let sent = 0;
+      const more = (): void => {
+        while (sent < 20 && !res.destroyed) {
+          sent++;
+          if (!res.write(piece)) {
+            res.once('drain', more);
+            return;
+          }
+        }
+        res.end();
+      };
+      more();
+    };
+    const stream = await openStream(`${host.url}/v1/chat/completions`, { model: 'openai/gpt-4o', stream: true, messages: HELLO });
+    const text = await stream.ended;
+    expect(text.length).toBeLessThan(1024);
+    expect(text).toMatch(/larger than 16777216 bytes/);
+    expect(ends.at(-1)).toMatchObject({ outcome: 'error' });
+  });
+});
+
 describe('Anthropic answers to chat clients', () => {
   test('a streamed tool call with no input reaches the openai SDK as arguments "{}"', async () => {
     const event = (type: string, payload: Record<string, unknown>) => `event: ${type}\ndata: ${JSON.stringify({ type, ...payload })}\n\n`;

@@ -142,7 +142,13 @@ export function pumpStream<U>(input: StreamPumpInput<U>): void {
   /** Reads every frame `text` completes and writes what the client gets, or ends the stream. */
   const pump = (text: string, final: boolean): void => {
     let out = '';
-    for (const frame of framer.push(text, final)) {
+    const frames = framer.push(text, final);
+    // A frame that never ends must not make the router hold unbounded data.
+    if (framer.pending.length > MAX_EVENT_BYTES) {
+      fail({ message: `The upstream sent an event larger than ${MAX_EVENT_BYTES} bytes`, type: 'upstream_error' });
+      return;
+    }
+    for (const frame of frames) {
       parser.feed(frame);
       if (parserError !== undefined) {
         fail({ message: `The upstream sent an event larger than ${MAX_EVENT_BYTES} bytes`, type: 'upstream_error' }, out);
