@@ -9,6 +9,10 @@ import { messagesStreamCodec, type MessagesStreamEvent } from './messages/stream
 import { createMessagesSummaryReader } from './messages/summary-reader';
 import { responsesStreamCodec, type ResponsesStreamEvent } from './responses/stream-codec';
 import { createResponsesSummaryReader } from './responses/summary-reader';
+import { chatPassthrough } from './chat/passthrough';
+import { messagesPassthrough } from './messages/passthrough';
+import type { PassthroughEdits, PassthroughRequest } from './passthrough';
+import { responsesPassthrough } from './responses/reasoning-envelope';
 import type { StreamCodec } from './stream-codec';
 
 /** What the core needs to know of a dialect, whichever side of an exchange it is on. */
@@ -28,6 +32,8 @@ export interface DialectModule<E> {
   readonly passthroughHeaders: readonly string[];
   /** Whether the client's query string goes upstream on passthrough (`/v1/messages?beta=true`). */
   readonly passthroughQuery: boolean;
+  /** What this dialect changes on passthrough: in the body that goes upstream, and in the answer. */
+  passthrough(request: PassthroughRequest): PassthroughEdits<E>;
 }
 
 /** The event type each dialect's streams decode to. */
@@ -46,6 +52,7 @@ export const DIALECTS: { readonly [D in Dialect]: DialectModule<DialectEvents[D]
     keepsUpstreamErrorBody: () => false,
     passthroughHeaders: [],
     passthroughQuery: false,
+    passthrough: chatPassthrough,
   },
   anthropic: {
     stream: messagesStreamCodec,
@@ -54,6 +61,7 @@ export const DIALECTS: { readonly [D in Dialect]: DialectModule<DialectEvents[D]
     keepsUpstreamErrorBody: isAnthropicErrorBody,
     passthroughHeaders: ['anthropic-version', 'anthropic-beta'],
     passthroughQuery: true,
+    passthrough: messagesPassthrough,
   },
   responses: {
     stream: responsesStreamCodec,
@@ -62,10 +70,12 @@ export const DIALECTS: { readonly [D in Dialect]: DialectModule<DialectEvents[D]
     keepsUpstreamErrorBody: () => false,
     passthroughHeaders: [],
     passthroughQuery: false,
+    passthrough: responsesPassthrough,
   },
 };
 
 /** A dialect's module where the dialect is only known at run time. */
 export function dialectModule(dialect: Dialect): DialectModule<unknown> {
-  return DIALECTS[dialect];
+  // Each module reads and writes only the events its own codec decodes: the pairing holds at run time.
+  return DIALECTS[dialect] as unknown as DialectModule<unknown>;
 }

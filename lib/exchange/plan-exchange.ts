@@ -1,9 +1,5 @@
 import type { Dialect } from '../dialects/dialect';
-import { isRequestedUsageChunk } from '../dialects/chat/hide-requested-usage';
-import type { ChatStreamEvent } from '../dialects/chat/stream-codec';
-import type { MessagesStreamEvent } from '../dialects/messages/stream-codec';
-import { DIALECTS } from '../dialects/registry';
-import { withoutRouterEnvelopes } from '../dialects/responses/reasoning-envelope';
+import { dialectModule } from '../dialects/registry';
 import { TRANSLATORS, type Translation } from '../dialects/translate';
 import { ENDPOINTS, type Endpoint } from '../routing/endpoint';
 import type { ProviderAdapter } from '../providers/provider-adapter';
@@ -76,29 +72,18 @@ function upstreamDialectFor(provider: ProviderAdapter, clientDialect: Dialect): 
 
 function passthrough(input: PlanInput, dialect: Dialect): ExchangePlan {
   const { endpoint, provider, body, upstreamModel } = input;
-  const module = DIALECTS[dialect];
-  const plan: ExchangePlan = {
+  const module = dialectModule(dialect);
+  const upstreamBody = { ...body, model: upstreamModel };
+  const edits = module.passthrough({ endpoint, clientBody: body, body: upstreamBody, upstreamModel, requestStreamUsage: input.requestStreamUsage });
+  return {
     upstreamPath: ENDPOINTS[endpoint].path + (module.passthroughQuery ? input.query : ''),
-    upstreamBody: { ...body, model: upstreamModel },
+    upstreamBody,
     upstreamDialect: dialect,
     forwardHeaders: [...module.passthroughHeaders, ...(provider.forwardHeaders ?? [])],
     translation: undefined,
-    editEvent: undefined,
-    editJson: undefined,
+    editEvent: edits.editEvent,
+    editJson: edits.editJson,
   };
-  if (dialect === 'openai' && input.requestStreamUsage && endpoint === 'chat.completions' && wantsStreamWithoutUsage(body)) {
-    const streamOptions = isRecord(body.stream_options) ? body.stream_options : {};
-    plan.upstreamBody.stream_options = { ...streamOptions, include_usage: true };
-    plan.editEvent = (event) => (isRequestedUsageChunk(event as ChatStreamEvent) ? null : event);
-  }
-  if (dialect === 'responses') withoutRouterEnvelopes(plan.upstreamBody);
-  if (dialect === 'anthropic' && endpoint === 'messages' && typeof body.model === 'string' && body.model !== input.upstreamModel) {
-    // Claude Code drops signed thinking from replayed turns whose model differs from the one it asks for.
-    const model = body.model;
-    plan.editEvent = (event) => withClientModel(event as MessagesStreamEvent, model);
-    plan.editJson = (answer) => (isRecord(answer) && typeof answer.model === 'string' ? { ...answer, model } : answer);
-  }
-  return plan;
 }
 
 function translated(input: PlanInput, clientDialect: Dialect, upstreamDialect: Dialect): ExchangePlan {
@@ -120,19 +105,4 @@ function translated(input: PlanInput, clientDialect: Dialect, upstreamDialect: D
     editEvent: undefined,
     editJson: undefined,
   };
-}
-
-/** A Messages stream's `message_start` with the client's `model`; other events as they are. */
-function withClientModel(event: MessagesStreamEvent, model: string): MessagesStreamEvent {
-  if (event.type !== 'message_start' || !event.message) return event;
-  return { ...event, message: { ...event.message, model } };
-}
-
-function wantsStreamWithoutUsage(body: Record<string, unknown>): boolean {
-  if (body.stream !== true) return false;
-  return !(isRecord(body.stream_options) && body.stream_options.include_usage === true);
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -1,4 +1,6 @@
 import { ROUTER_SIGNATURE_PREFIX } from '../messages/router-signature';
+import type { PassthroughEdits, PassthroughRequest } from '../passthrough';
+import type { ResponsesStreamEvent } from './wire';
 
 /**
  * What the router keeps of a reasoning item in its `encrypted_content` (DESIGN section 10), so
@@ -44,9 +46,14 @@ export function isRouterEnvelope(encryptedContent: unknown): boolean {
 /**
  * Leaves out of a Responses request's `input` the reasoning items that carry the router's envelope:
  * a provider that serves the Responses API itself (OpenAI) refuses content it cannot verify. The
- * client's array is not changed.
+ * client's array is not changed. A passthrough's only change, so its answers go on as sent.
  */
-export function withoutRouterEnvelopes(body: Record<string, unknown>): void {
+export function responsesPassthrough({ body }: PassthroughRequest): PassthroughEdits<ResponsesStreamEvent> {
+  withoutRouterEnvelopes(body);
+  return {};
+}
+
+function withoutRouterEnvelopes(body: Record<string, unknown>): void {
   if (!Array.isArray(body.input)) return;
   const input = body.input as unknown[];
   const kept = input.filter(

@@ -1,0 +1,21 @@
+import type { PassthroughEdits, PassthroughRequest } from '../passthrough';
+import { isRequestedUsageChunk } from './hide-requested-usage';
+import type { ChatStreamEvent } from './stream-codec';
+
+/**
+ * A chat completions stream whose client asked for no usage is asked for it anyway (telemetry
+ * needs the counts; OpenAI sends usage only when asked), and the usage-only chunk is left out of
+ * what the client gets.
+ */
+export function chatPassthrough(request: PassthroughRequest): PassthroughEdits<ChatStreamEvent> {
+  const { body, clientBody } = request;
+  if (!request.requestStreamUsage || request.endpoint !== 'chat.completions' || clientBody.stream !== true) return {};
+  const streamOptions = isRecord(clientBody.stream_options) ? clientBody.stream_options : {};
+  if (streamOptions.include_usage === true) return {};
+  body.stream_options = { ...streamOptions, include_usage: true };
+  return { editEvent: (event) => (isRequestedUsageChunk(event) ? null : event) };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
