@@ -11,7 +11,7 @@ import { startFakeUpstreams, type FakeUpstream } from '../support/fake-upstream'
 import { fixtureJson, fixtureText } from '../support/fixtures';
 import { envFor, startHost, type Host } from '../support/host';
 import { openStream } from '../support/http-client';
-import { KEYS } from '../support/keys';
+import { KEYS, keyPiecesIn } from '../support/keys';
 import { sendFrames, sendJson } from '../support/upstream-answers';
 
 let local: FakeUpstream, anthropic: FakeUpstream, openai: FakeUpstream;
@@ -560,6 +560,65 @@ describe('a client that hangs up', () => {
     await upstreamClosed;
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(ends.at(-1)).toMatchObject({ endpoint: 'responses', outcome: 'aborted' });
+  });
+});
+
+describe('keys echoed by every kind of upstream never reach a Responses client', () => {
+  let keyed: Host;
+  let openrouter: FakeUpstream;
+  let events: RequestEndEvent[];
+  beforeAll(async () => {
+    [openrouter] = await startFakeUpstreams('openrouter');
+    // OpenAI and OpenRouter native, llama-server bridged (with a key), Anthropic translated.
+    keyed = await startHost({ env: { ...envFor({ openai, openrouter, local, anthropic }), LOCAL_API_KEY: 'local-key-0123456789abcdef' } });
+    keyed.router.telemetry.on('request.end', (event) => events.push(event));
+  });
+  beforeEach(() => (events = []));
+  afterAll(async () => {
+    await keyed.close();
+    await openrouter.close();
+  });
+  afterEach(() => openrouter.reset());
+
+  const cases = [
+    ['openai/gpt-5.5', () => openai, KEYS.openai, 'responses'],
+    ['openrouter/openai/gpt-5.5', () => openrouter, KEYS.openrouter, 'responses'],
+    ['local/qwen', () => local, 'local-key-0123456789abcdef', 'chat'],
+    ['anthropic/claude-sonnet-5-5', () => anthropic, KEYS.anthropic, 'messages'],
+  ] as const;
+
+  test.each(cases)('%s: an error body echoing the key, and a mid-stream error echoing it', async (model, fake, key, wire) => {
+    fake().handler = (_request, res) =>
+      sendJson(res, 401, { error: { message: `Incorrect API key provided: ${key}`, type: 'invalid_request_error', code: key } });
+    const refused = await fetch(`${keyed.url}/v1/responses`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model, input: 'hi' }),
+    });
+    expect(refused.status).toBe(401);
+    const refusedText = (await refused.text()) + JSON.stringify([...refused.headers]);
+
+    const midStream: Record<typeof wire, string[]> = {
+      responses: [
+        `event: error\ndata: ${JSON.stringify({ type: 'error', code: 'server_error', message: `upstream failed for ${key}`, sequence_number: 0 })}\n\n`,
+      ],
+      chat: [
+        `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [], error: { message: `upstream failed for ${key}` } })}\n\n`,
+      ],
+      messages: [`event: error\ndata: ${JSON.stringify({ type: 'error', error: { type: 'api_error', message: `upstream failed for ${key}` } })}\n\n`],
+    };
+    fake().handler = (_request, res) => sendFrames(res, midStream[wire]);
+    const streamed = await fetch(`${keyed.url}/v1/responses`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model, input: 'hi', stream: true }),
+    });
+    const streamedText = await streamed.text();
+    expect(streamedText).toContain('response.failed');
+    expect(streamedText).toContain('upstream failed for');
+
+    expect(keyPiecesIn(refusedText + streamedText + JSON.stringify(events), key)).toEqual([]);
+    expect(events.map((event) => event.outcome)).toEqual(['error', 'error']);
   });
 });
 
