@@ -1,3 +1,4 @@
+import { isRecord } from '../is-record';
 import { asEffort, budgetOfEffort } from '../dialects/effort';
 import { isUnverifiableSignature } from '../dialects/messages/router-signature';
 
@@ -17,18 +18,18 @@ export function withoutUnverifiableThinking(body: Body): void {
   if (!Array.isArray(body.messages)) return;
   const original = body.messages as unknown[];
   const messages = original.map((message) => {
-    if (!isObject(message) || message.role !== 'assistant' || !Array.isArray(message.content)) return message;
+    if (!isRecord(message) || message.role !== 'assistant' || !Array.isArray(message.content)) return message;
     const kept = (message.content as unknown[]).filter(
-      (block) => !(isObject(block) && block.type === 'thinking' && isUnverifiableSignature(block.signature)),
+      (block) => !(isRecord(block) && block.type === 'thinking' && isUnverifiableSignature(block.signature)),
     );
     return kept.length === message.content.length ? message : { ...message, content: kept };
   });
   if (messages.every((message, index) => message === original[index])) return;
   body.messages = messages;
-  const lastAssistant = messages.findLastIndex((message) => isObject(message) && message.role === 'assistant');
+  const lastAssistant = messages.findLastIndex((message) => isRecord(message) && message.role === 'assistant');
   if (lastAssistant >= 0 && messages[lastAssistant] !== original[lastAssistant]) {
     delete body.thinking;
-    if (isObject(body.output_config)) withoutEffort(body, body.output_config);
+    if (isRecord(body.output_config)) withoutEffort(body, body.output_config);
   }
 }
 
@@ -39,10 +40,10 @@ export function withoutUnverifiableThinking(body: Body): void {
  * Anthropic refuses alongside it are left out.
  */
 export function shapeThinking(body: Body, mode: AnthropicThinkingMode): void {
-  const thinking = isObject(body.thinking) ? body.thinking : undefined;
+  const thinking = isRecord(body.thinking) ? body.thinking : undefined;
   if (!thinking) return;
   if (mode === 'budget' && thinking.type === 'adaptive') {
-    const config = isObject(body.output_config) ? body.output_config : {};
+    const config = isRecord(body.output_config) ? body.output_config : {};
     const effort = asEffort(config.effort) ?? 'medium';
     withoutEffort(body, config);
     const maxTokens = typeof body.max_tokens === 'number' ? body.max_tokens : 0;
@@ -64,8 +65,4 @@ function withoutEffort(body: Body, config: Record<string, unknown>): void {
   const rest = Object.fromEntries(Object.entries(config).filter(([key]) => key !== 'effort'));
   if (Object.keys(rest).length > 0) body.output_config = rest;
   else delete body.output_config;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -1,3 +1,4 @@
+import { isRecord } from '../is-record';
 import { shapeThinking, withoutUnverifiableThinking, type AnthropicThinkingMode } from './anthropic-thinking';
 import { defineProvider, type ModelListContext, type ProviderAdapter, type ProviderModel } from './provider-adapter';
 
@@ -84,7 +85,7 @@ export async function listAnthropicModels(baseUrl: string, context: ModelListCon
     const body = (await context.getJson(`${baseUrl}/models${query}`)) as AnthropicModelPage | null;
     if (!Array.isArray(body?.data)) throw new Error(`${baseUrl}/models did not answer with a model list`);
     for (const entry of body.data as unknown[]) {
-      if (!isObject(entry) || typeof entry.id !== 'string') continue;
+      if (!isRecord(entry) || typeof entry.id !== 'string') continue;
       const createdAt = typeof entry.created_at === 'string' ? Date.parse(entry.created_at) : NaN;
       models.push({
         ...entry,
@@ -97,8 +98,4 @@ export async function listAnthropicModels(baseUrl: string, context: ModelListCon
     afterId = body.last_id;
   }
   return models;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null;
 }

@@ -1,4 +1,4 @@
-import { isRecord } from '../messages/block-text';
+import { isRecord } from '../../is-record';
 
 /** What a translator reads of one `chat.completion.chunk`: choice 0's delta, its finish reason, usage, an error. */
 export interface ChunkParts {

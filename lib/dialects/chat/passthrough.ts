@@ -1,3 +1,4 @@
+import { isRecord } from '../../is-record';
 import type { PassthroughEdits, PassthroughRequest } from '../passthrough';
 import { isRequestedUsageChunk } from './hide-requested-usage';
 import type { ChatStreamEvent } from './stream-codec';
@@ -14,8 +15,4 @@ export function chatPassthrough(request: PassthroughRequest): PassthroughEdits<C
   if (streamOptions.include_usage === true) return {};
   body.stream_options = { ...streamOptions, include_usage: true };
   return { editEvent: (event) => (isRequestedUsageChunk(event) ? null : event) };
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -1,4 +1,4 @@
-import { isRecord } from '../messages/block-text';
+import { isRecord } from '../../is-record';
 
 /** A tool call as its fragments arrive. */
 export interface AssembledCall {

@@ -1,3 +1,5 @@
+import { isRecord } from '../../is-record';
+
 /** Reading text out of Anthropic content that may be a string or an array of blocks. */
 
 /**
@@ -17,9 +19,4 @@ export function textOfContent(content: unknown, separator = '\n\n'): string {
 /** True for an object of the shape `{type:'text', text: string}`. */
 export function isTextBlock(block: unknown): block is { type: 'text'; text: string } {
   return isRecord(block) && block.type === 'text' && typeof block.text === 'string';
-}
-
-/** True for a non-null, non-array object. */
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

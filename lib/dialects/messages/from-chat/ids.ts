@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { isRecord } from '../../../is-record';
 
 /**
  * The `input` object of a `tool_use` block from an OpenAI tool call's `arguments` string:
@@ -9,7 +10,7 @@ export function parseToolInput(args: string | undefined | null): Record<string, 
   if (!args) return {};
   try {
     const parsed: unknown = JSON.parse(args);
-    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
+    return isRecord(parsed) ? parsed : {};
   } catch {
     return {};
   }

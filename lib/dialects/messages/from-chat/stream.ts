@@ -2,7 +2,7 @@ import { chunkParts } from '../../chat/chunk-parts';
 import type { ChatStreamEvent } from '../../chat/stream-codec';
 import { ToolCallAssembler, type AssembledCall } from '../../chat/tool-call-assembler';
 import type { StreamTranslator } from '../../stream-translator';
-import { isRecord } from '../block-text';
+import { isRecord } from '../../../is-record';
 import { routerSignature } from '../router-signature';
 import type { MessagesStreamEvent } from '../stream-codec';
 import { generatedMessageId, generatedToolUseId, toAnthropicMessageId } from './ids';

@@ -1,6 +1,6 @@
 import type { OpenAIContentPart, OpenAIFilePart, OpenAIImagePart } from '../../chat/wire';
 import { invalidRequest } from '../../../errors';
-import { isRecord } from '../block-text';
+import { isRecord } from '../../../is-record';
 
 /** What the upstream can read, for the parts whose form depends on it. */
 export interface PartOptions {

@@ -3,7 +3,8 @@ import type { AnthropicMessagesRequest } from '../wire';
 import type { ChatCompletionRequest, OpenAIMessage } from '../../chat/wire';
 import { toChatMessages } from './turns';
 import { toChatToolChoice, toChatTools } from './tools';
-import { isRecord, isTextBlock } from '../block-text';
+import { isRecord } from '../../../is-record';
+import { isTextBlock } from '../block-text';
 import { invalidRequest } from '../../../errors';
 import { asEffort, effortOfBudget, type Effort } from '../../effort';
 

@@ -1,5 +1,5 @@
 import type { OpenAITool, OpenAIToolChoice } from '../../chat/wire';
-import { isRecord } from '../block-text';
+import { isRecord } from '../../../is-record';
 import { invalidRequest } from '../../../errors';
 
 /**

@@ -1,5 +1,6 @@
 import type { OpenAIContentPart, OpenAIMessage, OpenAIToolCall } from '../../chat/wire';
-import { isRecord, textOfContent } from '../block-text';
+import { isRecord } from '../../../is-record';
+import { textOfContent } from '../block-text';
 import { invalidRequest } from '../../../errors';
 import { toContentPart, type PartOptions } from './content-parts';
 

@@ -1,6 +1,6 @@
 import { invalidRequest, ProviderRouterError } from '../../../errors';
 import type { OpenAIContentPart, OpenAIMessage, OpenAIToolCall } from '../../chat/wire';
-import { isRecord } from '../../messages/block-text';
+import { isRecord } from '../../../is-record';
 import { openEnvelope } from '../reasoning-envelope';
 import type { ToolCatalog } from './tools';
 

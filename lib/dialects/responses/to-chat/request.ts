@@ -1,6 +1,6 @@
 import { invalidRequest, ProviderRouterError } from '../../../errors';
 import type { ChatCompletionRequest, OpenAIMessage } from '../../chat/wire';
-import { isRecord } from '../../messages/block-text';
+import { isRecord } from '../../../is-record';
 import { toChatMessages } from './items';
 import { toChatToolChoice, toChatTools, type ToolCatalog } from './tools';
 

@@ -1,6 +1,6 @@
 import { invalidRequest, ProviderRouterError } from '../../../errors';
 import type { OpenAITool, OpenAIToolChoice } from '../../chat/wire';
-import { isRecord } from '../../messages/block-text';
+import { isRecord } from '../../../is-record';
 
 /** What a chat function stands for in the client's tools, to turn its calls back into the client's items. */
 export interface ClientTool {
