@@ -6,7 +6,10 @@ const http = require('node:http');
 
 /** Serves `handler` and wires the IPC protocol; `onStop` releases what the process holds. */
 function serve(handler, onStop = async () => undefined) {
-  const server = http.createServer(handler);
+  // A proxy under valgrind runs some fifty times slower: with Node's default 5 s, an idle
+  // keep-alive connection could close just as the proxy reuses it (a 502 or 504 in the middle of
+  // a measurement).
+  const server = http.createServer({ keepAliveTimeout: 60000 }, handler);
   // 1,000 streams connect at once in the memory measurement.
   server.listen({ port: 0, host: '127.0.0.1', backlog: 4096 }, () => {
     process.send({ type: 'ready', url: `http://127.0.0.1:${server.address().port}` });

@@ -12,6 +12,7 @@ import { createUpstreamTransport } from './proxy/upstream-transport';
 import { matchRoute } from './routing/match-route';
 import type { RoutingTable } from './routing/resolve-model';
 import { RouterTelemetry } from './telemetry/emitter';
+import { ConversationLog } from './telemetry/conversation-log';
 import { createConversationFileLog, createDefaultLogger } from './telemetry/loggers';
 
 /** The middleware `createProviderRouter()` returns, with its telemetry and model list. */
@@ -66,7 +67,8 @@ export function createProviderRouter(options: ProviderRouterOptions = {}): Provi
   );
   const listModels = async (): Promise<MergedModel[]> => mergeModels(await catalog.lists(), table);
 
-  const endpointDeps = { config, table, transport, redactor, telemetry, conversationLogger };
+  const conversationLog = conversationLogger && new ConversationLog(conversationLogger, redactor, conversationLogger === fileLog?.logger);
+  const endpointDeps = { config, table, transport, redactor, telemetry, conversationLog };
 
   const serveModels = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const models = await listModels();

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
@@ -43,6 +43,31 @@ test('100 concurrent requests give 100 whole JSON lines, one per request, in a d
   const questions = records.map((record) => (record.messages as Array<{ content: string }>)[0]!.content);
   expect(new Set(questions).size).toBe(100);
   expect(records[0]).toEqual(expect.objectContaining({ level: 'info', message: 'conversation', provider: 'openai', status: 200 }));
+});
+
+test('each line is its record as JSON, then level and message; a record holding a key is written redacted', async () => {
+  const file = join(tempDir(), 'conversations.jsonl');
+  const host = await startHost({ env: { ...envFor({ openai }), CONVERSATION_LOG_FILE: file } });
+  try {
+    await request(host.url).post('/v1/chat/completions').send(chatBody('gpt-4o-mini'));
+    await request(host.url)
+      .post('/v1/chat/completions')
+      .send(chatBody('gpt-4o-mini', { messages: [{ role: 'user', content: `my key is ${KEYS.openai}` }] }));
+  } finally {
+    await host.close();
+  }
+  const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
+  expect(lines).toHaveLength(2);
+  for (const line of lines) {
+    const record = JSON.parse(line) as Record<string, unknown>;
+    // Written once and whole: serialising the parsed record again gives the same line (no key twice).
+    expect(JSON.stringify(record)).toBe(line);
+    expect(Object.keys(record).slice(0, 2)).toEqual(['requestId', 'provider']);
+    expect(Object.keys(record).slice(-2)).toEqual(['level', 'message']);
+    expect(record).toEqual(expect.objectContaining({ level: 'info', message: 'conversation', status: 200 }));
+  }
+  expect(lines.join('\n')).not.toContain(KEYS.openai.slice(0, 12));
+  expect(lines[1]).toContain('[REDACTED]');
 });
 
 test('close() resolves promptly, once the file is closed with the record in it', async () => {

@@ -6,9 +6,9 @@ import { readJsonBody, type BodyCarrier } from '../http/read-body';
 import type { Redactor } from '../http/redactor';
 import { requestIdOf } from '../http/request-id';
 import { sendRouterError } from '../http/send-error';
-import type { ConversationLogger } from '../options';
 import type { UpstreamTransport } from '../proxy/upstream-transport';
 import { resolveModel, type RoutingTable } from '../routing/resolve-model';
+import type { ConversationLog } from '../telemetry/conversation-log';
 import type { RouterTelemetry } from '../telemetry/emitter';
 import { ENDPOINTS, type Endpoint } from '../routing/endpoint';
 import { RequestRecorder } from '../telemetry/request-recorder';
@@ -22,7 +22,7 @@ export interface EndpointDependencies {
   transport: UpstreamTransport;
   redactor: Redactor;
   telemetry: RouterTelemetry;
-  conversationLogger: ConversationLogger | undefined;
+  conversationLog: ConversationLog | undefined;
 }
 
 /**

@@ -3,8 +3,13 @@ export const REDACTED = '[REDACTED]';
 
 /** Providers echo parts of keys (`sk-proj-****abcd`); a piece this long is treated as the key. */
 const PIECE_LENGTH = 12;
-/** Half a piece: every piece holds a whole block (see `blocksOf`). */
-const BLOCK_LENGTH = PIECE_LENGTH / 2;
+/** Blocks start every half piece, so every piece holds a whole block (see `blocksOf`). */
+const BLOCK_STRIDE = PIECE_LENGTH / 2;
+/**
+ * As long as a piece allows (`BLOCK_STRIDE + BLOCK_LENGTH - 1 <= PIECE_LENGTH`): V8 searches
+ * patterns of 7 characters or more with Boyer-Moore-Horspool, shorter ones character by character.
+ */
+const BLOCK_LENGTH = PIECE_LENGTH - BLOCK_STRIDE + 1;
 
 /** Removes configured secrets from text the router writes. Built once, at creation. */
 export interface Redactor {
@@ -52,14 +57,15 @@ export function createRedactor(secrets: readonly string[]): Redactor {
 
 /**
  * Lower-cased pieces of `key` such that every 12-character piece of it contains one: its
- * 6-character blocks at offsets 0, 6, 12, ... (a piece starting at `i` holds the block at the
- * next multiple of 6, which ends before `i + 12`). A key shorter than a piece is its own block.
+ * 7-character blocks at offsets 0, 6, 12, ... (a piece starting at `i` holds the block at the
+ * next multiple of 6, at most `i + 5`, which ends by `i + 12`). A key shorter than a piece is its
+ * own block.
  */
 function blocksOf(key: string): string[] {
   const lower = key.toLowerCase();
   if (key.length < PIECE_LENGTH) return [lower];
   const blocks: string[] = [];
-  for (let start = 0; start + BLOCK_LENGTH <= lower.length; start += BLOCK_LENGTH) blocks.push(lower.slice(start, start + BLOCK_LENGTH));
+  for (let start = 0; start + BLOCK_LENGTH <= lower.length; start += BLOCK_STRIDE) blocks.push(lower.slice(start, start + BLOCK_LENGTH));
   return blocks;
 }
 

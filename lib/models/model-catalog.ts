@@ -2,6 +2,7 @@ import type { RouterLogger } from '../options';
 import type { Redactor } from '../http/redactor';
 import type { ProviderAdapter, ProviderModel } from '../providers/provider-adapter';
 import type { RouterTelemetry } from '../telemetry/emitter';
+import { isoTimestamp } from '../telemetry/timestamp';
 import { fetchJson, type Agents } from './fetch-json';
 
 /** How the catalog caches and waits. */
@@ -111,7 +112,7 @@ export class ModelCatalog {
   #report(provider: ProviderAdapter, message: string): void {
     const error = this.redactor.redact(message);
     this.logger?.warn(`express-provider-router: model list of "${provider.id}" failed`, { provider: provider.id, error });
-    this.telemetry.emit({ type: 'models.error', provider: provider.id, timestamp: new Date().toISOString(), error });
+    this.telemetry.emit({ type: 'models.error', provider: provider.id, timestamp: isoTimestamp(), error });
   }
 }
 

@@ -45,6 +45,11 @@ export class RouterTelemetry {
     return this.#listeners.get(name)?.size ?? 0;
   }
 
+  /** @internal Whether an event of this type has a listener (its own or `'event'`): events nobody hears need not be built. */
+  listens(name: keyof TelemetryEventMap): boolean {
+    return this.listenerCount(name) > 0 || this.listenerCount('event') > 0;
+  }
+
   /** @internal Delivers `event` to its listeners; never throws. */
   emit(event: TelemetryEvent): void {
     this.#deliver(event.type, event);

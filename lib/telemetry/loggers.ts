@@ -1,6 +1,7 @@
 import winston from 'winston';
 import { ProviderRouterError } from '../errors';
 import type { ConversationLogger, RouterLogger } from '../options';
+import { SERIALIZED_RECORD } from './conversation-log';
 import { JsonLinesFileTransport, MESSAGE } from './json-lines-file-transport';
 
 /** The router's own warnings, to stderr, when the host gives no logger. */
@@ -22,10 +23,17 @@ export interface ConversationFileLog {
 
 /**
  * Records are plain data parsed from JSON, so `JSON.stringify` is enough; winston's `json()`
- * format builds a new serializer and sorts the keys of every record.
+ * format builds a new serializer and sorts the keys of every record. A record the conversation
+ * log already serialised (to look for secrets) is not serialised again: winston's `info` is the
+ * record's fields, then `level` and `message`.
  */
 const jsonLine = winston.format((info) => {
-  (info as Record<PropertyKey, unknown>)[MESSAGE] = JSON.stringify(info);
+  const fields = info as Record<PropertyKey, unknown>;
+  const serialized = fields[SERIALIZED_RECORD];
+  fields[MESSAGE] =
+    typeof serialized === 'string' && serialized.length > 2
+      ? `${serialized.slice(0, -1)},"level":${JSON.stringify(info.level)},"message":${JSON.stringify(info.message)}}`
+      : JSON.stringify(info);
   return info;
 });
 

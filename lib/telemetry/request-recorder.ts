@@ -1,8 +1,9 @@
-import type { ConversationLogger } from '../options';
 import type { Redactor } from '../http/redactor';
 import type { ResponseSummary } from './response-summary';
+import type { ConversationLog } from './conversation-log';
 import type { RouterTelemetry } from './emitter';
 import type { RequestEventBase, RequestEndEvent, RequestOutcome } from './events';
+import { isoTimestamp } from './timestamp';
 
 /** How a request ended, as the exchange reports it. */
 export interface RequestEnding {
@@ -15,7 +16,7 @@ export interface RequestEnding {
 /** What a recorder needs besides the request's identity. */
 export interface RecorderDependencies {
   telemetry: RouterTelemetry;
-  conversationLogger: ConversationLogger | undefined;
+  conversationLog: ConversationLog | undefined;
   redactor: Redactor;
 }
 
@@ -36,7 +37,9 @@ export class RequestRecorder {
     private readonly messages: unknown,
     private readonly deps: RecorderDependencies,
   ) {
-    deps.telemetry.emit({ type: 'request.start', ...base, timestamp: new Date().toISOString() });
+    if (deps.telemetry.listens('request.start')) {
+      deps.telemetry.emit({ type: 'request.start', ...base, timestamp: isoTimestamp() });
+    }
   }
 
   get ended(): boolean {
@@ -65,7 +68,7 @@ export class RequestRecorder {
     const event: RequestEndEvent = {
       type: 'request.end',
       ...this.base,
-      timestamp: new Date().toISOString(),
+      timestamp: isoTimestamp(),
       status: ending.status,
       outcome: ending.outcome,
       durationMs: round(performance.now() - this.#startedAt),
@@ -79,12 +82,11 @@ export class RequestRecorder {
     const error = ending.error ?? (ending.outcome === 'error' ? summary?.error : undefined);
     if (error) event.error = this.deps.redactor.redactValue({ message: error.message, type: error.type });
     this.deps.telemetry.emit(event);
-    const { conversationLogger } = this.deps;
-    if (conversationLogger) this.#writeConversation(conversationLogger, event, summary);
+    this.deps.conversationLog?.write(this.#conversationRecord(event, summary));
   }
 
-  #writeConversation(logger: ConversationLogger, event: RequestEndEvent, summary: ResponseSummary | undefined): void {
-    const record = {
+  #conversationRecord(event: RequestEndEvent, summary: ResponseSummary | undefined): Record<string, unknown> {
+    return {
       requestId: event.requestId,
       provider: event.provider,
       model: event.model,
@@ -100,16 +102,6 @@ export class RequestRecorder {
       durationMs: event.durationMs,
       timestamp: event.timestamp,
     };
-    const { redactor } = this.deps;
-    // Off the response's path: a slow transport never delays the client. One serialisation tells
-    // whether the record holds a secret; only then is it copied with the secrets redacted.
-    setImmediate(() => {
-      try {
-        logger.info('conversation', redactor.containsSecret(JSON.stringify(record)) ? redactor.redactValue(record) : record);
-      } catch {
-        // A broken log transport must not take the router down.
-      }
-    });
   }
 }
 

@@ -21,6 +21,18 @@ describe('createRedactor', () => {
     }
   });
 
+  test('every piece is found in keys of every length around the block arithmetic (12 to 26 characters)', () => {
+    const alphabet = 'k3Y-0123456789abcdefghijklmnopqrstuvwxyz';
+    for (let length = 12; length <= 26; length++) {
+      const key = alphabet.slice(0, length);
+      const single = createRedactor([key]);
+      for (let start = 0; start + 12 <= length; start++) {
+        const piece = mixCase(key.slice(start, start + 12));
+        expect(single.containsSecret(`<${piece}>`)).toBe(true);
+      }
+    }
+  });
+
   test('a whole key is replaced as one piece', () => {
     expect(redactor.redact(`key=${KEYS[0]!}&next`)).toBe(`key=${REDACTED}&next`);
   });

@@ -1,0 +1,38 @@
+import { SseFramer } from '../../../lib/stream/sse-framer';
+
+/** The frames of `pieces` pushed in turn, the last one final. */
+function framesOf(pieces: string[]): string[] {
+  const framer = new SseFramer();
+  return pieces.flatMap((piece, i) => framer.push(piece, i === pieces.length - 1));
+}
+
+const TEXTS: Record<string, string> = {
+  LF: 'data: {"a":1}\n\n: comment\n\nevent: x\ndata: one\ndata: two\n\n\ndata: [DONE]\n\n',
+  CRLF: 'data: {"a":1}\r\n\r\nevent: x\r\ndata: one\r\n\r\ndata: [DONE]\r\n\r\n',
+  'lone CR': 'data: {"a":1}\r\rdata: two\r\r',
+  'mixed, LF frames after a CRLF one': 'data: a\r\n\r\ndata: b\n\ndata: c\r\rdata: d\n\n',
+};
+
+describe('SseFramer', () => {
+  test.each(Object.keys(TEXTS))('%s: frames are the same however the text is cut', (name) => {
+    const text = TEXTS[name]!;
+    const whole = framesOf([text]);
+    expect(whole.join('')).toBe(text);
+    for (let first = 0; first <= text.length; first++) {
+      for (let second = first; second <= text.length; second += 3) {
+        expect(framesOf([text.slice(0, first), text.slice(first, second), text.slice(second)])).toEqual(whole);
+      }
+    }
+  });
+
+  test('a frame is found at every kind of line end, and a blank line alone is a frame', () => {
+    expect(framesOf(['data: a\n\n\ndata: b\r\n\r\n'])).toEqual(['data: a\n\n', '\n', 'data: b\r\n\r\n']);
+  });
+
+  test('a CR at the end of a piece waits: it may be the first half of a CRLF', () => {
+    const framer = new SseFramer();
+    expect(framer.push('data: a\r\n\r')).toEqual([]);
+    expect(framer.push('\ndata: b')).toEqual(['data: a\r\n\r\n']);
+    expect(framer.pending).toBe('data: b');
+  });
+});

@@ -1,0 +1,52 @@
+import type { Redactor } from '../http/redactor';
+import type { ConversationLogger } from '../options';
+
+/**
+ * Where a record's JSON travels to the router's own file log, so that it is serialised once: the
+ * serialisation that looked for secrets is the line written (see `loggers.ts`).
+ */
+export const SERIALIZED_RECORD = Symbol('express-provider-router.serializedRecord');
+
+/**
+ * Writes conversation records off the response's path: the records of one event-loop turn are
+ * handed to the logger together, after the responses of that turn went out, so a slow transport
+ * never delays a client. Each record is serialised once to look for secrets; only a record that
+ * holds one is copied with its secrets redacted. A logger that throws loses its record, never the
+ * router.
+ */
+export class ConversationLog {
+  #queue: Record<string, unknown>[] = [];
+  #scheduled = false;
+
+  constructor(
+    private readonly logger: ConversationLogger,
+    private readonly redactor: Redactor,
+    /** The logger is the router's own file log, which reuses the serialisation. */
+    private readonly passesSerialized: boolean,
+  ) {}
+
+  write(record: Record<string, unknown>): void {
+    this.#queue.push(record);
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    setImmediate(() => this.#flush());
+  }
+
+  #flush(): void {
+    const records = this.#queue;
+    this.#queue = [];
+    this.#scheduled = false;
+    for (const record of records) {
+      try {
+        const line = JSON.stringify(record);
+        if (this.redactor.containsSecret(line)) this.logger.info('conversation', this.redactor.redactValue(record));
+        else {
+          if (this.passesSerialized) (record as Record<PropertyKey, unknown>)[SERIALIZED_RECORD] = line;
+          this.logger.info('conversation', record);
+        }
+      } catch {
+        // A broken log transport must not take the router down.
+      }
+    }
+  }
+}
