@@ -283,3 +283,46 @@ describe('model lists', () => {
     }
   });
 });
+
+describe('kept-alive connections the upstream closed', () => {
+  /** Destroys the connection of every request after the first on it, as a server does that closed an idle connection just as the router reused it. */
+  function closeReusedConnections(fake: FakeUpstream): void {
+    const served = new WeakMap<object, number>();
+    fake.handler = (_request, _res, req) => {
+      const count = (served.get(req.socket) ?? 0) + 1;
+      served.set(req.socket, count);
+      if (count === 1) return false;
+      req.socket.destroy();
+      return true;
+    };
+  }
+
+  test.each([false, true])('stream=%s: a request on a reused connection that closes is sent once more, on a new connection', async (stream) => {
+    closeReusedConnections(openai);
+    const body = { model: 'gpt-4o-mini', messages: HELLO, stream };
+    expect((await post('/chat/completions', body)).status).toBe(200);
+    const connectionsBefore = openai.connections;
+    const second = await post('/chat/completions', body);
+    expect(second.status).toBe(200);
+    expect(await second.text()).toContain(stream ? 'data: [DONE]' : '"choices"');
+    expect(openai.requests).toHaveLength(3);
+    expect(openai.connections).toBe(connectionsBefore + 1);
+    expect(ends.map((end) => end.outcome)).toEqual(['ok', 'ok']);
+  });
+
+  test('it is sent once more only: an upstream that closes every connection is a 502 after two attempts', async () => {
+    expect((await post('/chat/completions', { model: 'gpt-4o-mini', messages: HELLO })).status).toBe(200);
+    openai.reset();
+    openai.handler = (_request, _res, req) => {
+      req.socket.destroy();
+      return true;
+    };
+    const answer = await post('/chat/completions', { model: 'gpt-4o-mini', messages: HELLO });
+    expect(answer.status).toBe(502);
+    expect(((await answer.json()) as { error: { code: string; message: string } }).error).toMatchObject({
+      code: 'upstream_unreachable',
+      message: expect.stringContaining('ECONNRESET') as unknown,
+    });
+    expect(openai.requests).toHaveLength(2);
+  });
+});

@@ -1,4 +1,5 @@
-import type { IncomingMessage } from 'node:http';
+import type { ClientRequest, IncomingMessage } from 'node:http';
+import type { UpstreamCall } from '../proxy/upstream-transport';
 import { answerJson } from './answer-json';
 import { answerStream } from './answer-stream';
 import { answerUpstreamError } from './answer-upstream-error';
@@ -55,7 +56,7 @@ export function runExchange(exchange: Exchange, deps: ExchangeDependencies): voi
     else void answerJson(context, response, body, status);
   };
 
-  deps.transport.send(req, res, {
+  const call: Omit<UpstreamCall, 'onError'> = {
     url: provider.baseUrl + plan.upstreamPath,
     headers: buildUpstreamHeaders(req, plan.forwardHeaders, context.headers),
     body: Buffer.from(JSON.stringify(plan.upstreamBody)),
@@ -64,10 +65,37 @@ export function runExchange(exchange: Exchange, deps: ExchangeDependencies): voi
       if (context.settled) request.destroy();
     },
     onResponse,
-    onError: (error) => {
-      // Once the answer has begun, its own stream reports a failure (httpxy also raises it here).
-      if (context.settled || context.upstreamResponse) return;
-      context.answerError(unreachableUpstream(provider, error.code ?? error.message));
-    },
-  });
+  };
+  let attempt = 0;
+  const send = (): void => {
+    const thisAttempt = ++attempt;
+    deps.transport.send(req, res, {
+      ...call,
+      onError: (error) => {
+        // Once the answer has begun, its own stream reports a failure (httpxy also raises it here).
+        if (context.settled || context.upstreamResponse || thisAttempt !== attempt) return;
+        if (thisAttempt === 1 && isStaleConnection(context.proxyRequest, error)) {
+          context.proxyRequest = undefined;
+          send();
+          return;
+        }
+        context.answerError(unreachableUpstream(provider, error.code ?? error.message));
+      },
+    });
+  };
+  send();
+}
+
+/** Errors of a connection the peer closed: a reset, a hang-up (`ECONNRESET` too) or a write to a closed socket. */
+const CONNECTION_CLOSED = new Set(['ECONNRESET', 'EPIPE']);
+
+/**
+ * A kept-alive connection the upstream closed while it sat idle fails the next request sent on it,
+ * before any answer: a race every pooled HTTP client meets (servers close idle connections after a
+ * few seconds, often without a `Keep-Alive: timeout` header to say when). Such a request is sent
+ * once more on a new connection, as Node's documentation advises for `request.reusedSocket`; a
+ * request that fails on a new connection is not.
+ */
+function isStaleConnection(request: ClientRequest | undefined, error: NodeJS.ErrnoException): boolean {
+  return request?.reusedSocket === true && error.code !== undefined && CONNECTION_CLOSED.has(error.code);
 }

@@ -17,7 +17,10 @@ export interface UpstreamCall {
   onError(error: NodeJS.ErrnoException): void;
 }
 
+/** The client's request carries the latest call, for the proxy's `router` (its target). */
 type CarrierRequest = IncomingMessage & { [CALL]?: UpstreamCall };
+/** The response handed to the proxy carries its own call: a call sent again gets events of its own attempt only. */
+type CarrierResponse = ServerResponse & { [CALL]?: UpstreamCall };
 
 const CALL = Symbol('express-provider-router.upstreamCall');
 
@@ -55,7 +58,9 @@ export function createUpstreamTransport(): UpstreamTransport {
       // httpxy destroys the response it is given when an upstream answer closes early, which would
       // leave no way to send the client an error frame or a 502; the router answers on `res` itself,
       // so the proxy gets a response that goes nowhere.
-      void proxy(req, new ServerResponse(req), (error?: unknown) => call.onError(toErrno(error)));
+      const standIn: CarrierResponse = new ServerResponse(req);
+      standIn[CALL] = call;
+      void proxy(req, standIn, (error?: unknown) => call.onError(toErrno(error)));
     },
     close() {
       httpAgent.destroy();
@@ -84,8 +89,8 @@ function createProxy(agent: http.Agent) {
 
 /** Hands every proxy event to the call the router attached to the request. */
 const routerCallPlugin: Plugin = (proxyServer) => {
-  proxyServer.on('proxyReq', (proxyRequest, req) => {
-    const call = (req as CarrierRequest)[CALL];
+  proxyServer.on('proxyReq', (proxyRequest, _req, res) => {
+    const call = (res as CarrierResponse)[CALL];
     if (!call) return;
     // httpxy copied every client header; the upstream gets only what the router decided.
     for (const name of proxyRequest.getHeaderNames()) {
@@ -96,11 +101,11 @@ const routerCallPlugin: Plugin = (proxyServer) => {
     proxyRequest.write(call.body);
     call.onRequest(proxyRequest);
   });
-  proxyServer.on('proxyRes', (upstreamResponse, req) => {
-    (req as CarrierRequest)[CALL]?.onResponse(upstreamResponse);
+  proxyServer.on('proxyRes', (upstreamResponse, _req, res) => {
+    (res as CarrierResponse)[CALL]?.onResponse(upstreamResponse);
   });
-  proxyServer.on('error', (error, req) => {
-    (req as CarrierRequest)[CALL]?.onError(error);
+  proxyServer.on('error', (error, _req, res) => {
+    (res as CarrierResponse)[CALL]?.onError(error);
   });
   // Raised instead of `error` when the client is already gone; the router's abort handling has
   // it covered.
