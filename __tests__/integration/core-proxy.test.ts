@@ -538,4 +538,35 @@ describe('headers and secrets', () => {
       await host.close();
     }
   });
+
+  test.each([
+    ['upstream', false],
+    ['client', false],
+    ['client', true],
+  ] as const)(
+    'a scrubHeaders hook that throws on %s headers (stream=%s): a 500, one request.end, nothing sent with unapproved headers',
+    async (direction, stream) => {
+      const host = await startHost({
+        env: envFor({ openai: fakes.openai }),
+        scrubHeaders: (headers, context) => {
+          if (context.direction === direction) throw new Error('hook bug');
+          return headers;
+        },
+      });
+      const ends: Array<{ status: number; outcome: string }> = [];
+      host.router.telemetry.on('request.end', (event) => ends.push(event));
+      try {
+        const res = await request(host.url).post('/v1/chat/completions').send(chat('gpt-4o', { stream }));
+        expect(res.status).toBe(500);
+        expect(res.body.error.message).toContain('scrubHeaders');
+        expect(res.body.error.message).not.toContain('hook bug');
+        expect(res.headers['x-request-id']).toBeDefined();
+        expect(fakes.openai.requests).toHaveLength(direction === 'upstream' ? 0 : 1);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        expect(ends).toEqual([expect.objectContaining({ status: 500, outcome: 'error' })]);
+      } finally {
+        await host.close();
+      }
+    },
+  );
 });

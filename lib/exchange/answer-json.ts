@@ -2,7 +2,6 @@ import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import { readStream, type StreamReadError } from '../http/read-stream';
 import { readSafely } from '../telemetry/response-summary';
-import { buildClientHeaders } from './exchange-headers';
 import type { ExchangeContext } from './exchange-context';
 import { parseUpstreamError, type ErrorDetails } from '../http/error-details';
 import { invalidUpstream, silentUpstream } from './upstream-failures';
@@ -53,13 +52,18 @@ export async function answerJson(context: ExchangeContext, response: IncomingMes
   let text: string;
   try {
     if (plan.translation) text = JSON.stringify(plan.translation.json(parsed));
-    else text = plan.editJson ? JSON.stringify(plan.editJson(parsed)) : received;
+    else {
+      const edited = plan.editJson ? plan.editJson(parsed) : parsed;
+      text = edited === parsed ? received : JSON.stringify(edited);
+    }
   } catch (error) {
     context.answerError(invalidUpstream(provider, `the answer could not be translated: ${(error as Error).message}`));
     return;
   }
+  const headers = context.clientHeadersOr500('json');
+  if (!headers) return;
   context.finish({ status, outcome: 'ok' }, () => {
-    res.writeHead(status, buildClientHeaders(response.headers, 'json', context.headers, redactor));
+    res.writeHead(status, headers);
     res.end(redactor.containsSecret(text) ? redactor.redact(text) : text);
   });
 }

@@ -3,14 +3,15 @@ import type { Readable } from 'node:stream';
 import { dialectModule } from '../dialects/registry';
 import { pumpStream } from '../stream/stream-pump';
 import { EncodedTranslation } from '../stream/translated-stream';
-import { buildClientHeaders } from './exchange-headers';
 import type { ExchangeContext } from './exchange-context';
 
 /** Sends the stream's headers at once, then pumps the upstream's events to the client as they arrive. */
 export function answerStream(context: ExchangeContext, response: IncomingMessage, body: Readable, status: number): void {
   const { res, plan, recorder, clientDialect } = context.exchange;
   const { config, redactor } = context.deps;
-  res.writeHead(status, buildClientHeaders(response.headers, 'stream', context.headers, redactor));
+  const headers = context.clientHeadersOr500('stream');
+  if (!headers) return;
+  res.writeHead(status, headers);
   // The headers go out in this turn of the event loop: with the first frames when the upstream sent
   // them together with its headers (one write instead of two), else on their own.
   setImmediate(() => {

@@ -3,7 +3,6 @@ import type { Readable } from 'node:stream';
 import { dialectModule } from '../dialects/registry';
 import { parseUpstreamError } from '../http/error-details';
 import { readStream } from '../http/read-stream';
-import { buildClientHeaders } from './exchange-headers';
 import type { ExchangeContext } from './exchange-context';
 
 /** Upstream error bodies are read up to this size for their message. */
@@ -26,8 +25,10 @@ export async function answerUpstreamError(context: ExchangeContext, response: In
   const { redactor } = context.deps;
   const details = parseUpstreamError(status, text);
   if (plan.translation === undefined && dialectModule(clientDialect).keepsUpstreamErrorBody(text)) {
+    const headers = context.clientHeadersOr500('json');
+    if (!headers) return;
     context.finish({ status, outcome: 'error', error: redactor.redactValue({ message: details.message, type: details.type }) }, () => {
-      res.writeHead(status, buildClientHeaders(response.headers, 'json', context.headers, redactor));
+      res.writeHead(status, headers);
       res.end(redactor.redact(text));
     });
     return;

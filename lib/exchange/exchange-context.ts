@@ -9,7 +9,8 @@ import type { ProviderAdapter } from '../providers/provider-adapter';
 import type { RequestOutcome } from '../telemetry/events';
 import type { RequestRecorder } from '../telemetry/request-recorder';
 import type { ResponseObserver } from '../telemetry/response-summary';
-import { buildClientHeaders, type HeaderContext } from './exchange-headers';
+import type { HeaderMap } from '../options';
+import { buildClientHeaders, minimalClientHeaders, ScrubHeadersFailure, scrubHeadersFailure, type HeaderContext } from './exchange-headers';
 import type { ExchangePlan } from './plan-exchange';
 
 /** One routed request, ready to go upstream. */
@@ -87,6 +88,29 @@ export class ExchangeContext {
     this.proxyRequest?.destroy();
   }
 
+  /** The headers of an error answer: the usual ones, or only the router's own when the host's hook fails. */
+  #errorHeaders(): HeaderMap {
+    try {
+      return buildClientHeaders(this.upstreamResponse?.headers, 'json', this.headers, this.deps.redactor);
+    } catch {
+      return minimalClientHeaders(this.headers);
+    }
+  }
+
+  /**
+   * The client's headers for an answer; when the host's hook fails, the exchange is answered with a
+   * 500 instead and `undefined` is returned.
+   */
+  clientHeadersOr500(kind: 'stream' | 'json'): HeaderMap | undefined {
+    try {
+      return buildClientHeaders(this.upstreamResponse?.headers, kind, this.headers, this.deps.redactor);
+    } catch (error) {
+      if (!(error instanceof ScrubHeadersFailure)) throw error;
+      this.answerError(scrubHeadersFailure(error));
+      return undefined;
+    }
+  }
+
   /** Answers an error in the client's dialect: a JSON error, or an error frame once a stream has begun. */
   answerError(details: ErrorDetails): void {
     const safe = this.deps.redactor.redactValue(details);
@@ -98,7 +122,7 @@ export class ExchangeContext {
         if (!res.writableEnded) res.end(client.stream.encode(client.stream.errorEvent({ message: safe.message, type: safe.type })));
         return;
       }
-      res.writeHead(safe.status, buildClientHeaders(this.upstreamResponse?.headers, 'json', this.headers, this.deps.redactor));
+      res.writeHead(safe.status, this.#errorHeaders());
       res.end(JSON.stringify(client.errorBody(safe)));
     });
   }

@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { pickClientHeaders, pickUpstreamHeaders, STREAM_HEADERS } from '../http/header-policy';
 import type { Redactor } from '../http/redactor';
+import type { ErrorDetails } from '../http/error-details';
 import type { HeaderMap, ScrubHeadersHook } from '../options';
 import type { ProviderAdapter } from '../providers/provider-adapter';
 
@@ -16,6 +17,8 @@ export interface HeaderContext {
 /**
  * The headers the upstream receives: the allowlisted client headers, the provider's defaults,
  * then the host's hook, then the provider's auth, which the hook never sees.
+ *
+ * @throws ScrubHeadersFailure when the hook throws.
  */
 export function buildUpstreamHeaders(req: IncomingMessage, forwardHeaders: readonly string[], context: HeaderContext): HeaderMap {
   let headers = pickUpstreamHeaders(req.headers, forwardHeaders);
@@ -23,9 +26,7 @@ export function buildUpstreamHeaders(req: IncomingMessage, forwardHeaders: reado
     headers[name.toLowerCase()] ??= value;
   }
   headers['content-type'] = 'application/json';
-  if (context.scrubHeaders) {
-    headers = normalize(context.scrubHeaders({ ...headers }, { direction: 'upstream', provider: context.provider.id, requestId: context.requestId }));
-  }
+  if (context.scrubHeaders) headers = runHook(context.scrubHeaders, headers, 'upstream', context);
   // The router reads every answer (usage, errors, translation): it must arrive uncompressed.
   headers['accept-encoding'] = 'identity';
   headers['user-agent'] ??= USER_AGENT;
@@ -33,7 +34,11 @@ export function buildUpstreamHeaders(req: IncomingMessage, forwardHeaders: reado
   return headers;
 }
 
-/** The headers of the router's answer: allowlisted upstream headers, its own, then the hook. */
+/**
+ * The headers of the router's answer: allowlisted upstream headers, its own, then the hook.
+ *
+ * @throws ScrubHeadersFailure when the hook throws.
+ */
 export function buildClientHeaders(
   upstreamHeaders: IncomingHttpHeaders | undefined,
   kind: 'stream' | 'json',
@@ -45,9 +50,7 @@ export function buildClientHeaders(
   else headers['content-type'] = 'application/json; charset=utf-8';
   headers['x-request-id'] = context.requestId;
   headers['x-provider'] = context.provider.id;
-  const scrubbed = context.scrubHeaders
-    ? normalize(context.scrubHeaders({ ...headers }, { direction: 'client', provider: context.provider.id, requestId: context.requestId }))
-    : headers;
+  const scrubbed = context.scrubHeaders ? runHook(context.scrubHeaders, headers, 'client', context) : headers;
   // One test over all names and values; the header-by-header pass runs only when it finds a secret.
   if (!redactor.containsSecret(Object.entries(scrubbed).join('\n'))) return scrubbed;
   const safe: HeaderMap = {};
@@ -56,6 +59,33 @@ export function buildClientHeaders(
     if (!redactor.containsSecret(name)) safe[name] = redactor.redact(value);
   }
   return safe;
+}
+
+/** The headers of an error answer when the `scrubHeaders` hook cannot be run: nothing of the upstream's. */
+export function minimalClientHeaders(context: HeaderContext): HeaderMap {
+  return { 'content-type': 'application/json; charset=utf-8', 'x-request-id': context.requestId, 'x-provider': context.provider.id };
+}
+
+/** The host's `scrubHeaders` hook threw: nothing is sent with headers it did not approve. */
+export class ScrubHeadersFailure extends Error {
+  constructor(readonly direction: 'upstream' | 'client') {
+    super(
+      `The host's scrubHeaders hook failed on the ${direction === 'upstream' ? 'request to the provider' : "provider's answer"}; nothing was sent with those headers`,
+    );
+  }
+}
+
+/** What a `ScrubHeadersFailure` answers: 500, the hook's own error left out (it is the host's). */
+export function scrubHeadersFailure(failure: ScrubHeadersFailure): ErrorDetails {
+  return { status: 500, message: failure.message, type: 'server_error', code: null };
+}
+
+function runHook(hook: ScrubHeadersHook, headers: HeaderMap, direction: 'upstream' | 'client', context: HeaderContext): HeaderMap {
+  try {
+    return normalize(hook({ ...headers }, { direction, provider: context.provider.id, requestId: context.requestId }));
+  } catch {
+    throw new ScrubHeadersFailure(direction);
+  }
 }
 
 function normalize(headers: HeaderMap | undefined): HeaderMap {

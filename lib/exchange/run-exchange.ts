@@ -4,7 +4,8 @@ import { answerJson } from './answer-json';
 import { answerStream } from './answer-stream';
 import { answerUpstreamError } from './answer-upstream-error';
 import { ExchangeContext, type Exchange, type ExchangeDependencies } from './exchange-context';
-import { buildUpstreamHeaders } from './exchange-headers';
+import type { HeaderMap } from '../options';
+import { buildUpstreamHeaders, ScrubHeadersFailure, scrubHeadersFailure } from './exchange-headers';
 import { canDecode, decodeBody } from '../http/content-encoding';
 import { invalidUpstream, redirectedUpstream, unreachableUpstream, upstreamTimeout } from './upstream-failures';
 
@@ -19,6 +20,14 @@ export function runExchange(exchange: Exchange, deps: ExchangeDependencies): voi
   const { req, res, provider, plan, recorder } = exchange;
   const { config } = deps;
   const context = new ExchangeContext(exchange, deps);
+  let upstreamHeaders: HeaderMap;
+  try {
+    upstreamHeaders = buildUpstreamHeaders(req, plan.forwardHeaders, context.headers);
+  } catch (error) {
+    if (!(error instanceof ScrubHeadersFailure)) throw error;
+    context.answerError(scrubHeadersFailure(error));
+    return;
+  }
 
   const headerTimer = setTimeout(() => context.answerError(upstreamTimeout(provider, config.timeoutMs)), config.timeoutMs);
   const onClientClose = (): void => {
@@ -58,7 +67,7 @@ export function runExchange(exchange: Exchange, deps: ExchangeDependencies): voi
 
   const call: Omit<UpstreamCall, 'onError'> = {
     url: provider.baseUrl + plan.upstreamPath,
-    headers: buildUpstreamHeaders(req, plan.forwardHeaders, context.headers),
+    headers: upstreamHeaders,
     body: Buffer.from(JSON.stringify(plan.upstreamBody)),
     onRequest: (request) => {
       context.proxyRequest = request;

@@ -71,7 +71,18 @@ export async function serveEndpoint(
       recorder.end({ status: known.status, outcome: 'error', summary: undefined, error: { message: known.message, type: known.type } });
       return;
     }
-    runExchange({ req, res, requestId, clientDialect, provider, plan, recorder }, deps);
+    try {
+      runExchange({ req, res, requestId, clientDialect, provider, plan, recorder }, deps);
+    } catch {
+      // A fault of the router's own: the client still gets an answer, and request.end its one event.
+      if (!res.headersSent) sendRouterError(res, clientDialect, routerFailure(), { requestId, provider: provider.id });
+      recorder.end({
+        status: 500,
+        outcome: 'error',
+        summary: undefined,
+        error: { message: 'The router failed to handle the request', type: 'server_error' },
+      });
+    }
   } catch (error) {
     sendRouterError(res, clientDialect, error, { requestId });
   }

@@ -8,10 +8,19 @@ import type { MessagesStreamEvent } from './stream-codec';
  */
 export function messagesPassthrough(request: PassthroughRequest): PassthroughEdits<MessagesStreamEvent> {
   const model = request.clientBody.model;
-  if (request.endpoint !== 'messages' || typeof model !== 'string' || model === request.upstreamModel) return {};
+  // Even a model sent upstream as asked may come back under another name (`claude-sonnet-4-5` as
+  // `claude-sonnet-4-5-20250929`, a llama-server model as its file path). An answer that already
+  // carries the client's name is left as it is, byte for byte.
+  if (request.endpoint !== 'messages' || typeof model !== 'string') return {};
   return {
-    editEvent: (event) => (event.type === 'message_start' && event.message ? { ...event, message: { ...event.message, model } } : event),
+    editEvent: (event) =>
+      event.type === 'message_start' && event.message && event.message.model !== model ? { ...event, message: { ...event.message, model } } : event,
     editJson: (answer) =>
-      typeof answer === 'object' && answer !== null && typeof (answer as { model?: unknown }).model === 'string' ? { ...answer, model } : answer,
+      typeof answer === 'object' &&
+      answer !== null &&
+      typeof (answer as { model?: unknown }).model === 'string' &&
+      (answer as { model: string }).model !== model
+        ? { ...answer, model }
+        : answer,
   };
 }
