@@ -296,7 +296,12 @@ describe('chat completions routed to Anthropic', () => {
         sendJson(res, 200, message);
       };
       const completion = await client.chat.completions.create({ model: MODEL, messages: HELLO, tools: [WEATHER_TOOL] });
-      expect(completion.usage).toMatchObject({ prompt_tokens: 1584, completion_tokens: 92, total_tokens: 1676 });
+      expect(completion.usage).toMatchObject({
+        prompt_tokens: 1584,
+        completion_tokens: 92,
+        total_tokens: 1676,
+        prompt_tokens_details: { cached_tokens: 1000 },
+      });
     });
 
     it.each([

@@ -247,7 +247,10 @@ describe('createAnthropicToOpenAIStream', () => {
     expect((finish[0] as ChatCompletionChunk).choices[0]?.finish_reason).toBe('length');
     const end = chatStreamPayloads(translator.push(ev({ type: 'message_stop' })));
     expect(end).toEqual([
-      expect.objectContaining({ choices: [], usage: { prompt_tokens: 1017, completion_tokens: 50, total_tokens: 1067 } }),
+      expect.objectContaining({
+        choices: [],
+        usage: { prompt_tokens: 1017, completion_tokens: 50, total_tokens: 1067, prompt_tokens_details: { cached_tokens: 1000 } },
+      }),
       '[DONE]',
     ]);
   });
