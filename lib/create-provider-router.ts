@@ -84,9 +84,8 @@ export function createProviderRouter(options: ProviderRouterOptions = {}): Provi
       return;
     }
     if (route.kind === 'not-served') {
-      sendRouterError(res, 'openai', new ProviderRouterError('unsupported_endpoint', route.message, 404, 'not_found_error'), {
-        requestId: requestIdOf(req),
-      });
+      const notServed = new ProviderRouterError('unsupported_endpoint', route.message, 404, 'not_found_error');
+      sendRouterError(res, 'openai', notServed, { requestId: requestIdOf(req, redactor) }, redactor);
       return;
     }
     const done = route.kind === 'models' ? serveModels(req, res) : serveEndpoint(req, res, next, route.endpoint, route.query, endpointDeps);

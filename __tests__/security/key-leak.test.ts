@@ -330,3 +330,27 @@ describe('GET /models', () => {
     }
   });
 });
+
+describe("the router's own refusals", () => {
+  test('a key the client puts in its Content-Type or x-request-id is not echoed back, nor into telemetry', async () => {
+    const key = ALL_KEYS.openai;
+    const events = observe();
+    events.listen(host.router);
+    const answers = [
+      await rawRequest({ url: `${host.url}/v1/chat/completions`, method: 'POST', headers: { 'content-type': `text/plain; x=${key}` }, body: '{}' }),
+      await rawRequest({
+        url: `${host.url}/v1/chat/completions`,
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-request-id': key },
+        body: JSON.stringify({ model: '' }),
+      }),
+      await rawRequest({ url: `${host.url}/v1/responses/resp_1`, method: 'GET', headers: { 'x-request-id': key } }),
+    ];
+    expect(answers.map((res) => res.status)).toEqual([415, 400, 404]);
+    expect(answers[0]!.text).toContain('text/plain');
+    for (const res of answers) {
+      expect([...findLeaks('response headers', headerText(res.rawHeaders)), ...findLeaks('response body', res.text)]).toEqual([]);
+    }
+    expect(events.events.flatMap((event) => findLeaks(`telemetry ${event.type}`, JSON.stringify(event)))).toEqual([]);
+  });
+});

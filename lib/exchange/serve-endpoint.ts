@@ -40,7 +40,7 @@ export async function serveEndpoint(
 ): Promise<void> {
   const clientDialect: Dialect = ENDPOINTS[endpoint].dialect;
   const { config } = deps;
-  const requestId = requestIdOf(req);
+  const requestId = requestIdOf(req, deps.redactor);
   try {
     const body = await readJsonBody(req, config.maxBodyBytes);
     const model = modelOf(body);
@@ -67,7 +67,7 @@ export async function serveEndpoint(
       });
     } catch (error) {
       const known = error instanceof ProviderRouterError ? error : routerFailure();
-      sendRouterError(res, clientDialect, known, { requestId, provider: provider.id });
+      sendRouterError(res, clientDialect, known, { requestId, provider: provider.id }, deps.redactor);
       recorder.end({ status: known.status, outcome: 'error', summary: undefined, error: { message: known.message, type: known.type } });
       return;
     }
@@ -75,7 +75,7 @@ export async function serveEndpoint(
       runExchange({ req, res, requestId, clientDialect, provider, plan, recorder }, deps);
     } catch {
       // A fault of the router's own: the client still gets an answer, and request.end its one event.
-      if (!res.headersSent) sendRouterError(res, clientDialect, routerFailure(), { requestId, provider: provider.id });
+      if (!res.headersSent) sendRouterError(res, clientDialect, routerFailure(), { requestId, provider: provider.id }, deps.redactor);
       recorder.end({
         status: 500,
         outcome: 'error',
@@ -84,7 +84,7 @@ export async function serveEndpoint(
       });
     }
   } catch (error) {
-    sendRouterError(res, clientDialect, error, { requestId });
+    sendRouterError(res, clientDialect, error, { requestId }, deps.redactor);
   }
 }
 

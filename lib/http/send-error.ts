@@ -2,12 +2,20 @@ import type { ServerResponse } from 'node:http';
 import { ProviderRouterError } from '../errors';
 import type { Dialect } from '../dialects/dialect';
 import { DIALECTS } from '../dialects/registry';
+import type { Redactor } from './redactor';
 
 /**
  * Answers an error the router raised before anything went upstream, in the client's dialect.
- * Unknown errors become a 500 without their details.
+ * Unknown errors become a 500 without their details. Keys are redacted: a message may quote what
+ * the client sent (a model name, a content type).
  */
-export function sendRouterError(res: ServerResponse, dialect: Dialect, error: unknown, ids: { requestId: string; provider?: string }): void {
+export function sendRouterError(
+  res: ServerResponse,
+  dialect: Dialect,
+  error: unknown,
+  ids: { requestId: string; provider?: string },
+  redactor: Redactor,
+): void {
   const known =
     error instanceof ProviderRouterError
       ? error
@@ -22,9 +30,6 @@ export function sendRouterError(res: ServerResponse, dialect: Dialect, error: un
   // The rest of an oversized body is not read: the connection cannot be reused.
   if (known.status === 413) headers.connection = 'close';
   res.writeHead(known.status, headers);
-  res.end(
-    JSON.stringify(
-      DIALECTS[dialect].errorBody({ status: known.status, message: known.message, type: known.type, code: known.code, param: known.param }),
-    ),
-  );
+  const body = DIALECTS[dialect].errorBody({ status: known.status, message: known.message, type: known.type, code: known.code, param: known.param });
+  res.end(redactor.redact(JSON.stringify(body)));
 }
