@@ -385,3 +385,26 @@ describe("a provider's error sent with a 200", () => {
     expect(ends.at(-1)).toMatchObject({ status: 429, outcome: 'error' });
   });
 });
+
+describe('server tools', () => {
+  test.each(['openai/gpt-4o', 'openrouter/anthropic/claude-3.5-sonnet'])(
+    'a server tool for %s is a 400 naming it, and nothing is sent',
+    async (model) => {
+      const error = (await client()
+        .messages.create({
+          model,
+          max_tokens: 100,
+          messages: [{ role: 'user', content: 'search the news' }],
+          tools: [{ type: 'web_search_20250305', name: 'web_search', max_uses: 3 }],
+        })
+        .catch((caught: unknown) => caught)) as InstanceType<typeof Anthropic.APIError>;
+      expect(error.status).toBe(400);
+      expect(error.error).toMatchObject({
+        type: 'error',
+        error: { type: 'invalid_request_error', message: expect.stringContaining('web_search_20250305') as unknown },
+      });
+      expect(openai.requests).toHaveLength(0);
+      expect(openrouter.requests).toHaveLength(0);
+    },
+  );
+});

@@ -271,10 +271,11 @@ describe('tools and sampling fields', () => {
     expect(out).not.toHaveProperty('tool_choice');
   });
 
-  it('leaves out server tools and sends no tools when only those were given', () => {
+  it('refuses a server tool, naming its type and place, and a tool without input_schema', () => {
     const server = { type: 'web_search_20250305', name: 'web_search', max_uses: 3 };
-    expect(translate({ tools: [server] as never })).not.toHaveProperty('tools');
-    expect(translate({ tools: [server, tool] as never }).tools?.map((t) => t.function.name)).toEqual(['ls']);
+    expect(() => translate({ tools: [server] as never })).toThrow(/tools\[0\] is Anthropic's server tool "web_search_20250305"/);
+    expect(() => translate({ tools: [tool, server] as never })).toThrow(/tools\[1\]/);
+    expect(() => translate({ tools: [{ name: 'x' }] as never })).toThrow(/tools\[0\] needs an `input_schema`/);
   });
 
   it.each([

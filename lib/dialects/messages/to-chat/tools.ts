@@ -4,19 +4,29 @@ import { invalidRequest } from '../../../errors';
 
 /**
  * Translates Anthropic `tools` into chat completion function tools: `input_schema` becomes
- * `parameters` unchanged (`$schema` included), `cache_control` is dropped. Server tools (an entry
- * with a `type` such as `web_search_20250305` and no `input_schema`) are left out: an
- * OpenAI-compatible provider cannot run them.
+ * `parameters` unchanged (`$schema` included), `cache_control` is dropped. A server tool (an entry
+ * with a `type` such as `web_search_20250305` and no `input_schema`) is refused: an
+ * OpenAI-compatible provider cannot run it, and a model answering without it would be a 200 for a
+ * request the provider never saw whole.
  *
- * @returns the tools, or `undefined` when none are left (OpenAI rejects `tools: []`).
- * @throws ProviderRouterError `invalid_request` when `tools` is not an array or a tool has no name.
+ * @returns the tools, or `undefined` when there are none (OpenAI rejects `tools: []`).
+ * @throws ProviderRouterError `invalid_request` when `tools` is not an array, a tool has no name or
+ * no `input_schema`, or is a server tool.
  */
 export function toChatTools(tools: unknown): OpenAITool[] | undefined {
   if (tools === undefined || tools === null) return undefined;
   if (!Array.isArray(tools)) throw invalidRequest('`tools` must be an array.');
   const out: OpenAITool[] = [];
   tools.forEach((tool: unknown, i) => {
-    if (!isRecord(tool) || !isRecord(tool.input_schema)) return;
+    if (!isRecord(tool)) throw invalidRequest(`tools[${i}] must be an object.`);
+    if (!isRecord(tool.input_schema)) {
+      if (typeof tool.type === 'string' && tool.type !== 'custom') {
+        throw invalidRequest(
+          `tools[${i}] is Anthropic's server tool ${JSON.stringify(tool.type)}, which only Anthropic runs; this model's provider cannot. Leave it out, or use an anthropic/ model.`,
+        );
+      }
+      throw invalidRequest(`tools[${i}] needs an \`input_schema\` object.`);
+    }
     if (typeof tool.name !== 'string' || tool.name === '') {
       throw invalidRequest(`tools[${i}] needs a non-empty string \`name\`.`);
     }
