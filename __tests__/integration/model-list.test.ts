@@ -8,6 +8,7 @@ import { observe } from '../support/observe';
 import { unusedPort } from '../support/ports';
 import { sendJson } from '../support/upstream-answers';
 import { useFakes } from '../support/use-fakes';
+import { sleep } from '../support/wait';
 
 const fakes = useFakes();
 
@@ -82,6 +83,30 @@ test('a local GGUF whose id a rule sends elsewhere is listed as local/<id> and r
   });
 });
 
+test("with fallback 'next' llama-server ids are listed as they are, and only ids a rule claims get local/", async () => {
+  fakes.local.handler = (r, res) =>
+    r.method === 'GET'
+      ? sendJson(res, 200, {
+          object: 'list',
+          data: [
+            { id: 'qwen.gguf', object: 'model', created: 1, owned_by: 'llamacpp' },
+            { id: 'gpt-4o', object: 'model', created: 1, owned_by: 'llamacpp' },
+          ],
+        })
+      : false;
+  const host = await startHost({ env: envFor(fakes), fallback: 'next' }, { after: (app) => app.use((_req, res) => res.json({ served_by: 'host' })) });
+  try {
+    const data = (await request(host.url).get('/v1/models')).body.data as Array<{ id: string; provider: string }>;
+    expect(data.filter((m) => m.provider === 'local').map((m) => m.id)).toEqual(['qwen.gguf', 'local/gpt-4o']);
+    const plain = await request(host.url).post('/v1/chat/completions').send({ model: 'qwen.gguf', messages: [] });
+    expect(plain.body).toEqual({ served_by: 'host' });
+    const prefixed = await request(host.url).post('/v1/chat/completions').send({ model: 'local/gpt-4o', messages: [] });
+    expect(prefixed.headers['x-provider']).toBe('local');
+  } finally {
+    await host.close();
+  }
+});
+
 test('a provider that fails or hangs is left out in time, reported, and the rest is served', async () => {
   fakes.openai.handler = (r, res) => (r.method === 'GET' ? sendJson(res, 500, { error: { message: `bad ${KEYS.openai}` } }) : false);
   fakes.anthropic.handler = (r) => (r.method === 'GET' ? undefined : false);
@@ -120,15 +145,20 @@ test('lists are cached for the TTL and concurrent requests share one upstream ca
   });
 });
 
-test('a stale list is served when a refresh fails', async () => {
+test('a provider whose refresh fails is left out, not served stale, until a refresh succeeds', async () => {
   await withHost({ PROVIDER_MODELS_TTL_MS: '30' }, async (host, events) => {
-    await request(host.url).get('/v1/models');
+    const openaiEntries = async () =>
+      ((await request(host.url).get('/v1/models')).body.data as Array<{ provider: string }>).filter((m) => m.provider === 'openai');
+    expect(await openaiEntries()).toHaveLength(count('openai-models.json'));
     fakes.openai.handler = (r, res) => (r.method === 'GET' ? sendJson(res, 503, { error: { message: 'down' } }) : false);
-    await new Promise((r) => setTimeout(r, 60));
-    const data = (await request(host.url).get('/v1/models')).body.data as Array<{ provider: string }>;
-    expect(data.filter((m) => m.provider === 'openai')).toHaveLength(count('openai-models.json'));
+    await sleep(60);
+    expect(await openaiEntries()).toEqual([]);
     expect(modelRequests(fakes.openai)).toHaveLength(2);
-    expect(events.some((e) => e.type === 'models.error' && e.provider === 'openai')).toBe(true);
+    expect(events.filter((e) => e.type === 'models.error' && e.provider === 'openai')).toHaveLength(1);
+    fakes.openai.handler = undefined;
+    await sleep(60);
+    expect(await openaiEntries()).toHaveLength(count('openai-models.json'));
+    expect(modelRequests(fakes.openai)).toHaveLength(3);
   });
 });
 

@@ -68,10 +68,15 @@ export function readEnv(env: Record<string, string | undefined>): RouterEnv {
   }
 
   const extraProviders = readExtraProviders(env, problems);
-  if (problems.length > 0) {
-    throw new ProviderRouterError('invalid_config', `express-provider-router: invalid environment:\n  - ${problems.join('\n  - ')}`, 500);
-  }
+  if (problems.length > 0) throw new InvalidEnvironment(problems);
   return Object.assign(Object.create(null) as object, cleaned, { modelMap, extraProviders });
+}
+
+/** Bad variables, every one named with what it expects, in one `invalid_config` error. */
+export class InvalidEnvironment extends ProviderRouterError {
+  constructor(readonly problems: readonly string[]) {
+    super('invalid_config', `express-provider-router: invalid environment:\n  - ${problems.join('\n  - ')}`, 500);
+  }
 }
 
 /** Empty values mean unset, as in a `.env` file with `OPENAI_API_KEY=`. */

@@ -3,7 +3,7 @@ import { ProviderRouterError } from '../errors';
 import { createBuiltInProviders } from '../providers/built-in-providers';
 import type { ProviderAdapter } from '../providers/provider-adapter';
 import { parseModelMap, type ModelMapRule } from './model-map';
-import { envPrefix, readEnv, type RouterEnv } from './read-env';
+import { envPrefix, InvalidEnvironment, readEnv, type RouterEnv } from './read-env';
 
 /** Everything a request needs, resolved once at creation. */
 export interface ResolvedConfig {
@@ -26,22 +26,32 @@ export interface ResolvedConfig {
   secrets: string[];
 }
 
-/** Reads env and options once; throws `ProviderRouterError` (`invalid_config`) on any bad value. */
+/**
+ * Reads env and options once; throws `ProviderRouterError` (`invalid_config`) on any bad value,
+ * every bad variable named in the one error.
+ */
 export function resolveConfig(options: ProviderRouterOptions = {}): ResolvedConfig {
-  const env = readEnv(options.env ?? process.env);
+  const rawEnv = options.env ?? process.env;
+  let env: RouterEnv;
+  try {
+    env = readEnv(rawEnv);
+  } catch (error) {
+    if (!(error instanceof InvalidEnvironment)) throw error;
+    // The other variables are still checked, as far as they can be without the rest.
+    throw new InvalidEnvironment([...error.problems, ...responsesValueProblems(rawEnv, providerIdsOf(rawEnv, options))]);
+  }
   const providers = new Map(Object.entries({ ...createBuiltInProviders(env), ...options.providers }));
   for (const [id, adapter] of providers) checkAdapter(id, adapter);
-  applyResponsesSettings(options.env ?? process.env, providers);
+  const problems = applyResponsesSettings(rawEnv, providers);
   const modelMap = options.modelMap !== undefined ? parseCodeModelMap(options.modelMap) : env.modelMap;
   for (const rule of modelMap) {
     if (!providers.has(rule.provider)) {
-      throw new ProviderRouterError(
-        'invalid_config',
-        `PROVIDER_MODEL_MAP rule "${rule.pattern}" names provider "${rule.provider}", which is not registered (known: ${[...providers.keys()].join(', ')})`,
-        500,
+      problems.push(
+        `PROVIDER_MODEL_MAP: rule "${rule.pattern}" names provider "${rule.provider}", which is not registered (known: ${[...providers.keys()].join(', ')})`,
       );
     }
   }
+  if (problems.length > 0) throw new InvalidEnvironment(problems);
   // Typed for TypeScript callers; a plain-JS caller may pass anything.
   const fallback: unknown = options.fallback ?? 'local';
   if (fallback !== 'local' && fallback !== 'next') {
@@ -69,19 +79,40 @@ export function resolveConfig(options: ProviderRouterOptions = {}): ResolvedConf
   };
 }
 
+const RESPONSES_VALUES = '"native" (the provider serves /responses itself) or "chat" (bridge through chat completions)';
+
+/** The ids of the providers the configuration names, read without validating it. */
+function providerIdsOf(env: Record<string, string | undefined>, options: ProviderRouterOptions): string[] {
+  const listed = (env.OPENAI_COMPATIBLE_PROVIDERS ?? '').split(',').map((id) => id.trim());
+  return [...new Set(['local', 'openai', 'openrouter', 'anthropic', ...listed, ...Object.keys(options.providers ?? {})])].filter(Boolean);
+}
+
+/** `<ID>_RESPONSES` variables of `ids` with a value other than `native` or `chat`. */
+function responsesValueProblems(env: Record<string, string | undefined>, ids: readonly string[]): string[] {
+  return ids
+    .map((id) => `${envPrefix(id)}_RESPONSES`)
+    .filter((name) => {
+      const value = env[name]?.trim().toLowerCase();
+      return value !== undefined && value !== '' && value !== 'native' && value !== 'chat';
+    })
+    .map((name) => `${name}: must be ${RESPONSES_VALUES}`);
+}
+
 /**
  * `<ID>_RESPONSES=native` passes a provider's `/responses` requests through, `chat` bridges them
  * through chat completions; unset keeps the adapter's own choice (native for openai and
  * openrouter).
+ *
+ * @returns the problems found, one per bad variable.
  */
-function applyResponsesSettings(env: Record<string, string | undefined>, providers: Map<string, ProviderAdapter>): void {
+function applyResponsesSettings(env: Record<string, string | undefined>, providers: Map<string, ProviderAdapter>): string[] {
   const problems: string[] = [];
   for (const [id, adapter] of providers) {
     const variable = `${envPrefix(id)}_RESPONSES`;
     const value = env[variable]?.trim().toLowerCase();
     if (!value) continue;
     if (value !== 'native' && value !== 'chat') {
-      problems.push(`${variable}: must be "native" (the provider serves /responses itself) or "chat" (bridge through chat completions)`);
+      problems.push(`${variable}: must be ${RESPONSES_VALUES}`);
       continue;
     }
     if (adapter.dialect !== 'openai' && value === 'native') {
@@ -90,8 +121,7 @@ function applyResponsesSettings(env: Record<string, string | undefined>, provide
     }
     providers.set(id, { ...adapter, servesResponses: value === 'native' });
   }
-  if (problems.length > 0)
-    throw new ProviderRouterError('invalid_config', `express-provider-router: invalid environment:\n  - ${problems.join('\n  - ')}`, 500);
+  return problems;
 }
 
 function readStaticModels(env: Record<string, string | undefined>, ids: string[]): Map<string, string[]> {

@@ -1,7 +1,7 @@
 import type { ModelMapRule } from '../config/model-map';
 import type { ProviderAdapter, ProviderModel } from '../providers/provider-adapter';
 import type { ProviderModelList } from './model-catalog';
-import { routesTo, type RoutingTable } from '../routing/resolve-model';
+import { resolveModel, type RoutingTable } from '../routing/resolve-model';
 
 /** An entry of the merged list: an OpenAI model object with its provider. */
 export interface MergedModel {
@@ -38,7 +38,7 @@ function toEntry(provider: ProviderAdapter, model: ProviderModel, table: Routing
     provider: provider.id,
   };
   if (provider.id === 'local') {
-    const id = routesTo(model.id, 'local', table) ? model.id : `local/${model.id}`;
+    const id = routesBackToLocal(model.id, table) ? model.id : `local/${model.id}`;
     return { ...model, ...base, id, ...(id !== model.id ? { provider_model_id: model.id } : {}) };
   }
   // Each adapter's list holds the fields worth showing (OpenRouter's is trimmed there).
@@ -47,6 +47,21 @@ function toEntry(provider: ProviderAdapter, model: ProviderModel, table: Routing
     if (!(field in base) && field !== 'id' && field !== 'object') extra[field] = model[field];
   }
   return { ...extra, ...base, id: `${provider.id}/${model.id}`, provider_model_id: model.id };
+}
+
+/**
+ * Whether a llama-server model's own id, sent as `model`, reaches it: no rule sends the id to
+ * another provider or under another name. When not, it is listed as `local/<id>`.
+ */
+function routesBackToLocal(id: string, table: RoutingTable): boolean {
+  try {
+    const decision = resolveModel(id, table);
+    // With `fallback: 'next'` an id no rule claims goes to the host's own local handler.
+    if (decision.kind === 'next') return true;
+    return decision.provider.id === 'local' && decision.upstreamModel === id;
+  } catch {
+    return false;
+  }
 }
 
 function aliases(rules: readonly ModelMapRule[], table: RoutingTable): MergedModel[] {

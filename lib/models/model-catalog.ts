@@ -3,6 +3,7 @@ import type { Redactor } from '../http/redactor';
 import type { ProviderAdapter, ProviderModel } from '../providers/provider-adapter';
 import type { RouterTelemetry } from '../telemetry/emitter';
 import { isoTimestamp } from '../telemetry/timestamp';
+import { checkedModels } from './checked-models';
 import { fetchJson, type Agents } from './fetch-json';
 
 /** How the catalog caches and waits. */
@@ -29,10 +30,12 @@ export interface ProviderModelList {
 type ListingProvider = ProviderAdapter & Required<Pick<ProviderAdapter, 'listModels'>>;
 
 interface CacheEntry {
+  /** The latest list fetched; undefined when the latest fetch failed. */
   models: ProviderModel[] | undefined;
   fetchedAt: number;
   failedAt: number;
-  inflight: Promise<ProviderModel[]> | undefined;
+  /** The refresh in flight: resolves with its list, or undefined once it failed or ran out of time. */
+  inflight: Promise<ProviderModel[] | undefined> | undefined;
 }
 
 /** Each enabled provider's raw model list: cached, single-flight, fault-isolated. */
@@ -49,7 +52,7 @@ export class ModelCatalog {
     private readonly agents: Agents,
   ) {}
 
-  /** The lists of every provider that answered in time (stale lists when a refresh failed). */
+  /** The lists of every provider that answered in time; one whose latest fetch failed is left out. */
   async lists(): Promise<ProviderModelList[]> {
     const { staticModels } = this.settings;
     const sources: { provider: ProviderAdapter; models: Promise<ProviderModel[] | undefined> }[] = [];
@@ -68,45 +71,56 @@ export class ModelCatalog {
     this.#closed.abort();
   }
 
-  async #listOf(provider: ListingProvider): Promise<ProviderModel[] | undefined> {
+  #listOf(provider: ListingProvider): Promise<ProviderModel[] | undefined> {
     const entry = this.#cache.get(provider.id) ?? { models: undefined, fetchedAt: 0, failedAt: 0, inflight: undefined };
     this.#cache.set(provider.id, entry);
     const now = Date.now();
-    if (entry.models && now - entry.fetchedAt < this.settings.ttlMs) return entry.models;
-    if (now - entry.failedAt < Math.min(FAILURE_BACKOFF_MS, this.settings.ttlMs)) return entry.models;
+    if (entry.models && now - entry.fetchedAt < this.settings.ttlMs) return Promise.resolve(entry.models);
+    if (now - entry.failedAt < Math.min(FAILURE_BACKOFF_MS, this.settings.ttlMs)) return Promise.resolve(undefined);
     entry.inflight ??= this.#refresh(provider, entry);
+    return entry.inflight;
+  }
+
+  /** Fetches one provider's list; what it returns settles within the timeout even when the fetch goes on. */
+  #refresh(provider: ListingProvider, entry: CacheEntry): Promise<ProviderModel[] | undefined> {
+    let reported = false;
+    const fail = (message: string): void => {
+      entry.models = undefined;
+      entry.failedAt = Date.now();
+      // A timed-out fetch may fail again later: one report per refresh, and none for close()'s abort.
+      if (!reported && !this.#closed.signal.aborted) this.#report(provider, message);
+      reported = true;
+    };
+    const fetched = this.#fetch(provider)
+      .then(
+        (models) => {
+          Object.assign(entry, { models, fetchedAt: Date.now(), failedAt: 0 });
+          return models;
+        },
+        (error: unknown) => {
+          fail(error instanceof Error ? error.message : String(error));
+          return undefined;
+        },
+      )
+      .finally(() => {
+        entry.inflight = undefined;
+      });
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<undefined>((resolve) => {
       timer = setTimeout(() => {
-        entry.failedAt = Date.now();
-        this.#report(provider, `no model list within ${this.settings.timeoutMs} ms`);
+        fail(`no model list within ${this.settings.timeoutMs} ms`);
         resolve(undefined);
       }, this.settings.timeoutMs);
       timer.unref();
     });
-    try {
-      return await Promise.race([entry.inflight.catch(() => entry.models), timeout]).then((models) => models ?? entry.models);
-    } finally {
-      clearTimeout(timer);
-    }
+    return Promise.race([fetched, timeout]).finally(() => clearTimeout(timer));
   }
 
-  async #refresh(provider: ListingProvider, entry: CacheEntry): Promise<ProviderModel[]> {
+  async #fetch(provider: ListingProvider): Promise<ProviderModel[]> {
     const headers = { ...provider.defaultHeaders, ...provider.upstreamHeaders() };
     const signal = AbortSignal.any([this.#closed.signal, AbortSignal.timeout(REFRESH_LIMIT_MS)]);
-    try {
-      const models = await provider.listModels({ getJson: (url) => fetchJson(url, headers, signal, this.agents), signal });
-      entry.models = models;
-      entry.fetchedAt = Date.now();
-      entry.failedAt = 0;
-      return models;
-    } catch (error) {
-      entry.failedAt = Date.now();
-      this.#report(provider, error instanceof Error ? error.message : String(error));
-      throw error;
-    } finally {
-      entry.inflight = undefined;
-    }
+    const listed: unknown = await provider.listModels({ getJson: (url) => fetchJson(url, headers, signal, this.agents), signal });
+    return checkedModels(listed, provider.id);
   }
 
   #report(provider: ProviderAdapter, message: string): void {

@@ -66,16 +66,3 @@ function explicitRoute(provider: ProviderAdapter, upstreamModel: string): RouteD
   }
   return { kind: 'provider', provider, upstreamModel };
 }
-
-/**
- * Whether a model id would route to `providerId` as it is; when not, the model list names it
- * `<providerId>/<id>` so that the listed id routes back.
- */
-export function routesTo(model: string, providerId: string, table: RoutingTable): boolean {
-  try {
-    const decision = resolveModel(model, table);
-    return decision.kind === 'provider' ? decision.provider.id === providerId && decision.upstreamModel === model : false;
-  } catch {
-    return false;
-  }
-}

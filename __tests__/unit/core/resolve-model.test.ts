@@ -132,6 +132,24 @@ describe('configuration', () => {
     expect(config.modelMap.map((rule) => rule.pattern)).toEqual(['b']);
   });
 
+  test.each([
+    [{ PROVIDER_TIMEOUT_MS: 'abc', LOCAL_RESPONSES: 'weird' }, ['PROVIDER_TIMEOUT_MS', 'LOCAL_RESPONSES']],
+    [
+      { PROVIDER_MODEL_MAP: 'x=nowhere', LOCAL_RESPONSES: 'weird', ANTHROPIC_RESPONSES: 'native' },
+      ['PROVIDER_MODEL_MAP', 'LOCAL_RESPONSES', 'ANTHROPIC_RESPONSES'],
+    ],
+  ])('bad <ID>_RESPONSES values and map rules are named in the same one error as the rest (%j)', (env, named) => {
+    let message = '';
+    try {
+      resolveConfig({ env: { ...env, MAX_RESPONSES: 'not ours' } });
+    } catch (error) {
+      expect(error).toBeInstanceOf(ProviderRouterError);
+      message = (error as Error).message;
+    }
+    for (const variable of named) expect(message).toContain(`${variable}:`);
+    expect(message).not.toContain('MAX_RESPONSES');
+  });
+
   test('a map rule naming an unknown provider is refused at creation', () => {
     expect(() => resolveConfig({ env: { PROVIDER_MODEL_MAP: 'x=nowhere' } })).toThrow(/provider "nowhere", which is not registered/);
   });
