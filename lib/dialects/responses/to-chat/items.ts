@@ -21,9 +21,10 @@ const HOSTED_CALL_ITEM = /_call(_output)?$/;
  * system messages, user and assistant messages with their parts, `function_call` and
  * `custom_tool_call` items (consecutive ones in one assistant turn) as `tool_calls`, their outputs
  * as `role:"tool"` messages by `call_id`, and a `reasoning` item's text as the next assistant
- * turn's `reasoning_content`.
+ * turn's `reasoning_content`. A tool message holds text only: the images and files of tool outputs
+ * open the user message after the tool messages (one of their own when no user message follows).
  * @throws ProviderRouterError 400 for `item_reference` items, hosted-tool calls and parts with no
- *   chat equivalent (`param: "input"`).
+ *   chat equivalent, in messages or tool outputs (`param: "input"`).
  */
 export function toChatMessages(items: unknown[], options: ItemOptions): OpenAIMessage[] {
   const messages: OpenAIMessage[] = [];
@@ -31,11 +32,22 @@ export function toChatMessages(items: unknown[], options: ItemOptions): OpenAIMe
   let reasoningDetails: Record<string, unknown>[] = [];
   /** The assistant turn that tool calls join, while no other message has come between. */
   let assistant: OpenAIMessage | undefined;
+  /** Images and files of the tool outputs since the last message that was not a tool message. */
+  let toolParts: OpenAIContentPart[] = [];
+
+  const push = (message: OpenAIMessage): void => {
+    if (message.role !== 'tool' && toolParts.length > 0) {
+      if (message.role === 'user') message.content = [...toolParts, ...asParts(message.content)];
+      else messages.push({ role: 'user', content: toolParts });
+      toolParts = [];
+    }
+    messages.push(message);
+  };
 
   const assistantTurn = (): OpenAIMessage => {
     if (!assistant) {
       assistant = { role: 'assistant', content: null };
-      messages.push(assistant);
+      push(assistant);
     }
     if (reasoning.length > 0) {
       assistant.reasoning_content = reasoning.join('\n\n');
@@ -62,8 +74,8 @@ export function toChatMessages(items: unknown[], options: ItemOptions): OpenAIMe
           return;
         }
         assistant = undefined;
-        if (role === 'developer' || role === 'system') messages.push({ role: 'system', content: plainText(item.content, where) });
-        else if (role === 'user') messages.push({ role: 'user', content: userContent(item.content, where, options) });
+        if (role === 'developer' || role === 'system') push({ role: 'system', content: plainText(item.content, where) });
+        else if (role === 'user') push({ role: 'user', content: userContent(item.content, where, options) });
         else throw unsupported(`${where}: a message's role must be user, assistant, system or developer, not ${JSON.stringify(role)}.`);
         return;
       }
@@ -74,11 +86,14 @@ export function toChatMessages(items: unknown[], options: ItemOptions): OpenAIMe
         return;
       }
       case 'function_call_output':
-      case 'custom_tool_call_output':
+      case 'custom_tool_call_output': {
         assistant = undefined;
         if (typeof item.call_id !== 'string') throw unsupported(`${where}: a tool output needs its \`call_id\`.`);
-        messages.push({ role: 'tool', tool_call_id: item.call_id, content: outputText(item.output) });
+        const output = toolOutput(item.output, where, options);
+        push({ role: 'tool', tool_call_id: item.call_id, content: output.text });
+        toolParts.push(...output.parts);
         return;
+      }
       case 'reasoning': {
         // The router's envelope restores the exact reasoning, for the provider and model that made it only.
         const envelope = openEnvelope(item.encrypted_content);
@@ -104,6 +119,7 @@ export function toChatMessages(items: unknown[], options: ItemOptions): OpenAIMe
         throw unsupported(`${where}: an item of type ${JSON.stringify(type)} has no equivalent for this provider.`);
     }
   });
+  if (toolParts.length > 0) messages.push({ role: 'user', content: toolParts });
   return messages;
 }
 
@@ -154,33 +170,45 @@ function toPart(part: unknown, where: string, options: ItemOptions): OpenAIConte
 }
 
 function plainText(content: unknown, where: string): string {
-  if (typeof content === 'string') return content;
-  if (!Array.isArray(content)) throw unsupported(`${where}.content must be a string or an array of parts.`);
-  return content
-    .filter(isRecord)
-    .map((part) => (typeof part.text === 'string' ? part.text : ''))
-    .join('\n\n');
+  return textsOf(content, where, 'a system or developer message').join('\n\n');
 }
 
 function assistantText(content: unknown, where: string): string {
-  if (typeof content === 'string') return content;
-  if (!Array.isArray(content)) throw unsupported(`${where}.content must be a string or an array of parts.`);
-  return content
-    .filter(isRecord)
-    .map((part) => (typeof part.text === 'string' ? part.text : typeof part.refusal === 'string' ? part.refusal : ''))
-    .join('');
+  return textsOf(content, where, 'an assistant message').join('');
 }
 
-/** A tool output: a string, or parts whose text is joined. */
-function outputText(output: unknown): string {
-  if (typeof output === 'string') return output;
-  if (Array.isArray(output)) {
-    return output
-      .filter(isRecord)
-      .map((part) => (typeof part.text === 'string' ? part.text : ''))
-      .join('\n\n');
-  }
-  return output === undefined || output === null ? '' : JSON.stringify(output);
+/** The text of each part (a refusal's too); a part without text (an image, a file) cannot be carried. */
+function textsOf(content: unknown, where: string, what: string): string[] {
+  if (typeof content === 'string') return [content];
+  if (!Array.isArray(content)) throw unsupported(`${where}.content must be a string or an array of parts.`);
+  return content.map((part: unknown, j) => {
+    if (isRecord(part) && typeof part.text === 'string') return part.text;
+    if (isRecord(part) && typeof part.refusal === 'string') return part.refusal;
+    const type = isRecord(part) ? String(part.type) : typeof part;
+    throw unsupported(`${where}.content[${j}]: ${what} holds text only for this provider, not a \`${type}\` part; send it in a user message.`);
+  });
+}
+
+/**
+ * A tool output: the text for the tool message (a string as it is, text parts joined, anything
+ * else as JSON), and the images and files that a tool message cannot hold.
+ */
+function toolOutput(output: unknown, where: string, options: ItemOptions): { text: string; parts: OpenAIContentPart[] } {
+  if (typeof output === 'string') return { text: output, parts: [] };
+  if (!Array.isArray(output)) return { text: output === undefined || output === null ? '' : JSON.stringify(output), parts: [] };
+  const texts: string[] = [];
+  const parts: OpenAIContentPart[] = [];
+  output.forEach((part: unknown, j) => {
+    const chat = toPart(part, `${where}.output[${j}]`, options);
+    if (chat.type === 'text' && typeof chat.text === 'string') texts.push(chat.text);
+    else parts.push(chat);
+  });
+  return { text: texts.join('\n\n'), parts };
+}
+
+function asParts(content: OpenAIMessage['content']): OpenAIContentPart[] {
+  if (Array.isArray(content)) return content;
+  return typeof content === 'string' && content !== '' ? [{ type: 'text', text: content }] : [];
 }
 
 /** The text of a reasoning item: its `reasoning_text` content, else its summary. */

@@ -1,6 +1,7 @@
 import { invalidRequest, ProviderRouterError } from '../../../errors';
 import type { ChatCompletionRequest, OpenAIMessage } from '../../chat/wire';
 import { isRecord } from '../../../is-record';
+import { refuseUncarriedFields } from './fields';
 import { toChatMessages } from './items';
 import { toChatToolChoice, toChatTools, type ToolCatalog } from './tools';
 
@@ -29,10 +30,12 @@ const STATEFUL_FIELDS = ['previous_response_id', 'conversation'] as const;
  * `temperature`, `top_p`, `text.format` as `response_format`, `reasoning.effort` as
  * `reasoning_effort`, `user` / `safety_identifier` as `user`, `stream` (with usage asked for).
  * Left out: `store`, `include`, `prompt_cache_key`, `prompt_cache_retention`, `text.verbosity`,
- * `reasoning.summary`, `service_tier`, `truncation`, `client_metadata`, `metadata`, hosted tools.
+ * `reasoning.summary`, `service_tier`, `truncation`, `client_metadata`, `metadata`, `stream_options`,
+ * `context_management`, hosted tools.
  * @throws ProviderRouterError 400 `unsupported_parameter` for what needs state the route does not
- *   keep (`previous_response_id`, `conversation`, `background`, `item_reference` items) and for
- *   items or tool choices with no chat equivalent.
+ *   keep (`previous_response_id`, `conversation`, `background`, `item_reference` items), for any
+ *   other field neither sent nor left out (`prompt`, `top_logprobs`, ...), and for items, parts or
+ *   tool choices with no chat equivalent.
  */
 export function toChatRequest(
   body: Record<string, unknown>,
@@ -44,6 +47,7 @@ export function toChatRequest(
   }
   if (body.background === true)
     throw stateless('background', 'background: true needs state this route does not keep; send the request in the foreground');
+  refuseUncarriedFields(body);
 
   const declared = Array.isArray(body.tools) ? [...(body.tools as unknown[])] : [];
   const items = typeof body.input === 'string' ? [{ type: 'message', role: 'user', content: body.input }] : body.input;

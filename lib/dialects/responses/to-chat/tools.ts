@@ -81,7 +81,10 @@ function customDescription(description: string | undefined, format: unknown): st
 
 /**
  * The chat `tool_choice` for a Responses one, and the tools left when it narrows them
- * (`allowed_tools`). A choice that forces a hosted tool is refused: the provider cannot run it.
+ * (`allowed_tools`). A choice that forces a hosted tool is refused: the provider cannot run it. So
+ * is one that needs a call (`required`, `allowed_tools` in `required` mode, a named tool) when none
+ * of the tools it allows reaches the provider (only hosted ones, say): dropped with them, it would
+ * let the model answer without the call the client asked for.
  */
 export function toChatToolChoice(
   choice: unknown,
@@ -89,16 +92,31 @@ export function toChatToolChoice(
   catalog: ToolCatalog,
 ): { toolChoice: OpenAIToolChoice | undefined; tools: OpenAITool[] } {
   if (choice === undefined || choice === null) return { toolChoice: undefined, tools };
-  if (choice === 'auto' || choice === 'none' || choice === 'required') return { toolChoice: choice, tools };
+  if (choice === 'auto' || choice === 'none') return { toolChoice: choice, tools };
+  if (choice === 'required') return { toolChoice: choice, tools: callable(tools, '"required"') };
   if (!isRecord(choice)) throw unsupportedChoice(JSON.stringify(choice));
   if ((choice.type === 'function' || choice.type === 'custom') && typeof choice.name === 'string') {
-    return { toolChoice: { type: 'function', function: { name: functionNameOf(choice, catalog) } }, tools };
+    const name = functionNameOf(choice, catalog);
+    if (!tools.some((tool) => tool.function.name === name)) {
+      throw choiceError(`tool_choice names the ${choice.type} tool \`${choice.name}\`, which is not among the request's tools; add it to \`tools\``);
+    }
+    return { toolChoice: { type: 'function', function: { name } }, tools };
   }
   if (choice.type === 'allowed_tools' && Array.isArray(choice.tools)) {
     const allowed = new Set(choice.tools.filter(isRecord).map((tool) => functionNameOf(tool, catalog)));
-    return { toolChoice: choice.mode === 'required' ? 'required' : 'auto', tools: tools.filter((tool) => allowed.has(tool.function.name)) };
+    const offered = tools.filter((tool) => allowed.has(tool.function.name));
+    if (choice.mode === 'required') return { toolChoice: 'required', tools: callable(offered, 'allowed_tools in "required" mode') };
+    return { toolChoice: 'auto', tools: offered };
   }
   throw unsupportedChoice(String(choice.type));
+}
+
+/** `tools`, when a choice that needs a call has at least one the provider can run. */
+function callable(tools: OpenAITool[], what: string): OpenAITool[] {
+  if (tools.length > 0) return tools;
+  throw choiceError(
+    `tool_choice ${what} needs a call, and no tool it allows can run at this provider (hosted tools such as web_search run only at OpenAI); offer a function or custom tool, or send tool_choice "auto"`,
+  );
 }
 
 /** The chat function a tool reference names: a namespace's tool by its flattened name. */
@@ -111,12 +129,9 @@ function functionNameOf(reference: Record<string, unknown>, catalog: ToolCatalog
 }
 
 function unsupportedChoice(what: string): ProviderRouterError {
-  return new ProviderRouterError(
-    'unsupported_parameter',
-    `tool_choice ${what} forces a tool that only OpenAI can run; this provider cannot run it`,
-    400,
-    'invalid_request_error',
-    undefined,
-    'tool_choice',
-  );
+  return choiceError(`tool_choice ${what} forces a tool that only OpenAI can run; this provider cannot run it`);
+}
+
+function choiceError(message: string): ProviderRouterError {
+  return new ProviderRouterError('unsupported_parameter', message, 400, 'invalid_request_error', undefined, 'tool_choice');
 }
