@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Runs the integration tests (the quiet-host check among them) on every supported Node line, with
-# Node binaries from the npm registry (the `node` package, through npx): the oldest supported
-# release, 22.15.0, and the newest 22, 24 and 26. Needs a build (dist/): the quiet-host check loads
-# the package by name.
+# Runs the suites of `npm test` (unit, integration with the quiet-host check, security) and the load
+# suite on every supported Node line, with Node binaries from the npm registry (the `node` package,
+# through npx): the oldest supported release, 22.15.0, and the newest 22, 24 and 26. Needs a build
+# (dist/): the quiet-host check and the load suite load the package.
 #
 #   NODE_VERSIONS="22.15.0 22 24 26"   the versions to test (default)
 #   extra arguments go to jest: scripts/node-versions.sh -t 'streams'
@@ -17,7 +17,8 @@ for wanted in ${NODE_VERSIONS:-22.15.0 22 24 26}; do
   # jest-cli's bin is a plain JS file; running it with the npx node makes jest and its workers
   # (spawned with process.execPath) use that Node.
   if version=$(npx -y -p "node@$wanted" node -v 2>&1); then
-    npx -y -p "node@$wanted" node node_modules/jest/bin/jest.js __tests__/integration --ci "$@"
+    npx -y -p "node@$wanted" node node_modules/jest/bin/jest.js --ci "$@" &&
+      npx -y -p "node@$wanted" node node_modules/jest/bin/jest.js -c jest.load.config.js --runInBand --ci "$@"
     status=$?
   else
     echo "$version"
@@ -25,10 +26,10 @@ for wanted in ${NODE_VERSIONS:-22.15.0 22 24 26}; do
     status=1
   fi
   if [ "$status" -eq 0 ]; then
-    line="PASS integration tests on node $version ($((SECONDS - started))s)"
+    line="PASS suites on node $version ($((SECONDS - started))s)"
     passed=$((passed + 1))
   else
-    line="FAIL integration tests on node $version ($((SECONDS - started))s, exit $status)"
+    line="FAIL suites on node $version ($((SECONDS - started))s, exit $status)"
     failed=$((failed + 1))
   fi
   echo "$line"
