@@ -642,3 +642,44 @@ describe('keys and credentials', () => {
     expect(fixtureText('codex-request.json')).toContain('"model"');
   });
 });
+
+describe("reasoning items on native passthrough (DESIGN section 10: OpenAI's own encrypted_content goes back only to OpenAI)", () => {
+  let nativeOpenai: FakeUpstream, nativeOpenrouter: FakeUpstream;
+  let nativeHost: Host;
+  beforeAll(async () => {
+    [nativeOpenai, nativeOpenrouter] = await startFakeUpstreams('openai', 'openrouter');
+    nativeHost = await startHost({ env: envFor({ openai: nativeOpenai, openrouter: nativeOpenrouter }) });
+  });
+  afterAll(async () => {
+    await nativeHost.close();
+    await Promise.all([nativeOpenai.close(), nativeOpenrouter.close()]);
+  });
+
+  const routerItem = { type: 'reasoning', id: 'rs_1', summary: [], encrypted_content: 'epr1.eyJ4IjoxfQ' };
+  const openaiWithText = {
+    type: 'reasoning',
+    id: 'rs_2',
+    summary: [{ type: 'summary_text', text: 'Thought about it.' }],
+    encrypted_content: 'gAAAAABone',
+  };
+  const openaiWithoutText = { type: 'reasoning', id: 'rs_3', summary: [], encrypted_content: 'gAAAAABtwo' };
+  const input = [{ role: 'user', content: 'hi' }, routerItem, openaiWithText, openaiWithoutText, { role: 'user', content: 'again' }];
+  const send = (model: string): Promise<Response> =>
+    fetch(`${nativeHost.url}/v1/responses`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model, input }),
+    });
+
+  test('OpenAI gets its own encrypted_content back, never the router envelope', async () => {
+    expect((await send('openai/gpt-5.5')).status).toBe(200);
+    expect(nativeOpenai.requests.at(-1)!.body!.input).toEqual([input[0], openaiWithText, openaiWithoutText, input[4]]);
+  });
+
+  test('OpenRouter gets neither: an item keeps its text without the encrypted_content, an item without text is left out', async () => {
+    expect((await send('openrouter/openai/gpt-5.5')).status).toBe(200);
+    const withTextOnly = { type: 'reasoning', id: 'rs_2', summary: openaiWithText.summary };
+    expect(nativeOpenrouter.requests.at(-1)!.body!.input).toEqual([input[0], withTextOnly, input[4]]);
+    expect(nativeOpenrouter.requests.at(-1)!.rawBody).not.toContain('gAAAA');
+  });
+});

@@ -8,6 +8,8 @@ export interface PassthroughRequest {
   /** The router's copy that goes upstream, `model` already set; the dialect may change it. */
   body: Record<string, unknown>;
   upstreamModel: string;
+  /** The id of the provider the request goes to. */
+  provider: string;
   /** Ask chat completions upstreams for usage in streams the client asked none for. */
   requestStreamUsage: boolean;
 }

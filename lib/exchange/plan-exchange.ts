@@ -74,7 +74,14 @@ function passthrough(input: PlanInput, dialect: Dialect): ExchangePlan {
   const { endpoint, provider, body, upstreamModel } = input;
   const module = dialectModule(dialect);
   const upstreamBody = { ...body, model: upstreamModel };
-  const edits = module.passthrough({ endpoint, clientBody: body, body: upstreamBody, upstreamModel, requestStreamUsage: input.requestStreamUsage });
+  const edits = module.passthrough({
+    endpoint,
+    clientBody: body,
+    body: upstreamBody,
+    upstreamModel,
+    provider: provider.id,
+    requestStreamUsage: input.requestStreamUsage,
+  });
   return {
     upstreamPath: ENDPOINTS[endpoint].path + (module.passthroughQuery ? input.query : ''),
     upstreamBody,
