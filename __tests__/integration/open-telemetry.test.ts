@@ -3,7 +3,8 @@ import request from 'supertest';
 import { instrumentOpenTelemetry } from '../../lib';
 import { startFakeUpstreams, type FakeUpstream } from '../support/fake-upstream';
 import { envFor, startHost, type Host } from '../support/host';
-import { sendJson } from '../support/upstream-answers';
+import { fixtureJson, sseFrames } from '../support/fixtures';
+import { sendFrames, sendJson } from '../support/upstream-answers';
 import { waitUntil } from '../support/wait';
 
 let anthropic: FakeUpstream;
@@ -22,6 +23,7 @@ afterAll(async () => {
   await Promise.all([anthropic.close(), openai.close()]);
 });
 beforeEach(() => exporter.reset());
+afterEach(() => openai.reset());
 
 /** The finished spans, once there is one. */
 async function finishedSpans() {
@@ -57,4 +59,26 @@ test('an upstream error sets the span status to error', async () => {
   const [span] = await finishedSpans();
   expect(span?.status).toEqual({ code: 2, message: 'down' });
   expect(span?.attributes['http.response.status_code']).toBe(503);
+});
+
+test.each([false, true])('gen_ai.response.model is the model the upstream says answered (stream=%s), and request.end carries it', async (stream) => {
+  const ends: Array<{ responseModel?: string }> = [];
+  const listener = (event: { responseModel?: string }): void => void ends.push(event);
+  host.router.telemetry.on('request.end', listener);
+  openai.handler = (_recorded, res) => {
+    if (stream) sendFrames(res, sseFrames('openai-chat-stream-usage.sse'));
+    else sendJson(res, 200, { ...fixtureJson<Record<string, unknown>>('openai-chat.json'), model: 'gpt-4o-mini-2024-07-18' });
+  };
+
+  try {
+    await request(host.url)
+      .post('/v1/chat/completions')
+      .send({ model: 'gpt-4o-mini', stream, messages: [{ role: 'user', content: 'hi' }] });
+    const [span] = await finishedSpans();
+    expect(span?.attributes['gen_ai.request.model']).toBe('gpt-4o-mini');
+    expect(span?.attributes['gen_ai.response.model']).toBe('gpt-4o-mini-2024-07-18');
+    expect(ends[0]?.responseModel).toBe('gpt-4o-mini-2024-07-18');
+  } finally {
+    host.router.telemetry.off('request.end', listener);
+  }
 });

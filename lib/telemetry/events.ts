@@ -54,6 +54,8 @@ export interface RequestEndEvent extends RequestEventBase {
   firstReasoningMs: number | null;
   usage?: TokenUsage;
   finishReason: string | null;
+  /** The model the upstream says answered (`gpt-4o-2024-08-06` for `gpt-4o`), when it said. */
+  responseModel?: string;
   /** The request's price in USD, when the upstream reports one (OpenRouter). */
   costUsd?: number;
   /** What went wrong, when `outcome` is not `ok` (redacted). */

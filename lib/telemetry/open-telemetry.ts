@@ -62,7 +62,7 @@ export function instrumentOpenTelemetry(telemetry: RouterTelemetry, tracer: Trac
     if (!span) return;
     spans.delete(event.requestId);
     const attributes: Record<string, string | number | boolean | string[]> = {
-      'gen_ai.response.model': event.upstreamModel,
+      'gen_ai.response.model': event.responseModel ?? event.upstreamModel,
       'http.response.status_code': event.status,
       'express_provider_router.outcome': event.outcome,
     };

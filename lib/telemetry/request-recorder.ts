@@ -78,6 +78,7 @@ export class RequestRecorder {
       finishReason: summary?.finishReason ?? null,
     };
     if (summary?.usage) event.usage = summary.usage;
+    if (summary?.responseModel !== undefined) event.responseModel = summary.responseModel;
     if (summary?.costUsd !== undefined) event.costUsd = summary.costUsd;
     const error = ending.error ?? (ending.outcome === 'error' ? summary?.error : undefined);
     if (error) event.error = this.deps.redactor.redactValue({ message: error.message, type: error.type });

@@ -18,6 +18,8 @@ export interface ResponseSummary {
   toolCalls: LoggedToolCall[];
   /** In the upstream's own words (`stop`, `end_turn`, ...). */
   finishReason: string | null;
+  /** The model the upstream says answered (`gpt-4o-2024-08-06`), when it said. */
+  responseModel: string | undefined;
   usage: TokenUsage | undefined;
   costUsd: number | undefined;
   /** The upstream's terminator arrived (`[DONE]`, `message_stop`). */
@@ -35,6 +37,7 @@ export function emptySummary(): ResponseSummary {
     sawReasoning: false,
     toolCalls: [],
     finishReason: null,
+    responseModel: undefined,
     usage: undefined,
     costUsd: undefined,
     sawOutput: false,
@@ -68,4 +71,10 @@ export function readSafely(read: () => void): void {
 export function upstreamText(value: unknown, fallback: string): string {
   // eslint-disable-next-line @typescript-eslint/no-base-to-string -- any JSON value may arrive here; strings and numbers are what upstreams send, and String() turns the rest into some text without throwing
   return String(value ?? fallback);
+}
+
+/** The `model` an answer or chunk names, when it is a non-empty string. */
+export function modelOf(answer: object | null | undefined): string | undefined {
+  const model = (answer as { model?: unknown } | null | undefined)?.model;
+  return typeof model === 'string' && model !== '' ? model : undefined;
 }

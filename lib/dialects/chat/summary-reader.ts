@@ -1,6 +1,6 @@
 import { upstreamError, type ChatStreamEvent } from './stream-codec';
 import type { ChatCompletionChunk, OpenAIUsage, ReceivedChatCompletion, ReceivedToolCall } from './wire';
-import { emptySummary, upstreamText, type ResponseObserver } from '../../telemetry/response-summary';
+import { emptySummary, modelOf, upstreamText, type ResponseObserver } from '../../telemetry/response-summary';
 
 /** llama-server reports token counts in `timings` when it sends no `usage`. */
 interface LlamaTimings {
@@ -49,6 +49,7 @@ export function createChatSummaryReader(): ResponseObserver<ChatStreamEvent> {
         return;
       }
       const chunk = event.chunk as ChatCompletionChunk & { timings?: LlamaTimings };
+      summary.responseModel ??= modelOf(chunk);
       if (chunk.error !== undefined && chunk.error !== null) summary.error = upstreamError(chunk.error, 'upstream_error');
       const choice = Array.isArray(chunk.choices) ? chunk.choices[0] : undefined;
       if (choice) {
@@ -84,6 +85,7 @@ export function createChatSummaryReader(): ResponseObserver<ChatStreamEvent> {
     body(body) {
       const completion = body as (ReceivedChatCompletion & { timings?: LlamaTimings }) | null;
       if (!completion || typeof completion !== 'object') return;
+      summary.responseModel = modelOf(completion);
       const choice = Array.isArray(completion.choices) ? completion.choices[0] : undefined;
       if (choice) {
         const { message } = choice;

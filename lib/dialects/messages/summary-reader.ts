@@ -1,6 +1,6 @@
 import { messagesStreamCodec, type MessagesStreamEvent } from './stream-codec';
 import type { AnthropicMessage, AnthropicUsage } from './wire';
-import { emptySummary, type ResponseObserver } from '../../telemetry/response-summary';
+import { emptySummary, modelOf, type ResponseObserver } from '../../telemetry/response-summary';
 
 /**
  * Reads Anthropic Messages responses: text, tool calls, stop reason and usage. Stream usage is
@@ -28,6 +28,7 @@ export function createMessagesSummaryReader(): ResponseObserver<MessagesStreamEv
       switch (event.type) {
         case 'message_start':
           readUsage(event.message?.usage);
+          summary.responseModel = modelOf(event.message);
           break;
         case 'content_block_start':
           if (event.content_block?.type === 'tool_use') {
@@ -74,6 +75,7 @@ export function createMessagesSummaryReader(): ResponseObserver<MessagesStreamEv
         }
       }
       summary.finishReason = message.stop_reason ?? null;
+      summary.responseModel = modelOf(message);
       readUsage(message.usage);
       summary.done = true;
     },

@@ -1,4 +1,4 @@
-import { emptySummary, upstreamText, type ResponseObserver, type ResponseSummary } from '../../telemetry/response-summary';
+import { emptySummary, modelOf, upstreamText, type ResponseObserver, type ResponseSummary } from '../../telemetry/response-summary';
 import { responsesStreamCodec, type ResponsesStreamEvent } from './stream-codec';
 import type { ResponsesItem, ResponsesResponse } from './wire';
 
@@ -63,6 +63,7 @@ function readResponse(summary: ResponseSummary, response: ResponsesResponse, wit
     arguments: upstreamText(item.arguments ?? item.input, ''),
   }));
   summary.finishReason = response.incomplete_details?.reason ?? response.status;
+  summary.responseModel = modelOf(response);
   const usage = response.usage;
   if (usage && typeof usage.input_tokens === 'number') {
     const completion = typeof usage.output_tokens === 'number' ? usage.output_tokens : 0;
