@@ -201,6 +201,25 @@ describe('documents reach the provider', () => {
   });
 });
 
+describe('the shape of the conversation', () => {
+  test('an assistant turn of thinking alone reaches the provider as an assistant message with its reasoning_content', async () => {
+    await client().messages.create({
+      model: 'openai/gpt-5',
+      max_tokens: 100,
+      messages: [
+        { role: 'user', content: 'Think about it.' },
+        { role: 'assistant', content: [{ type: 'thinking', thinking: 'Nothing to say yet.', signature: 'epr1.abc' }] },
+        { role: 'user', content: 'Now answer.' },
+      ],
+    });
+    expect(lastBody(openai).messages).toEqual([
+      { role: 'user', content: 'Think about it.' },
+      { role: 'assistant', content: '', reasoning_content: 'Nothing to say yet.' },
+      { role: 'user', content: 'Now answer.' },
+    ]);
+  });
+});
+
 describe('request fields each provider takes', () => {
   test('top_k reaches llama-server and OpenRouter, not OpenAI; OpenAI gets max_completion_tokens', async () => {
     const params = { max_tokens: 100, top_k: 40, messages: [{ role: 'user' as const, content: 'hi' }] };

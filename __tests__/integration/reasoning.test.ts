@@ -11,6 +11,7 @@ import { sseFrames } from '../support/fixtures';
 import { envFor, startHost, type Host } from '../support/host';
 import { sseEvents } from '../support/sse';
 import { sendFrames, sendJson } from '../support/upstream-answers';
+import { anthropicEvent } from '../support/wire-frames';
 
 let openai: FakeUpstream, openrouter: FakeUpstream, local: FakeUpstream, anthropic: FakeUpstream;
 let host: Host;
@@ -399,6 +400,17 @@ describe('Responses reasoning envelopes (include: reasoning.encrypted_content)',
     });
   };
   const tools = [{ type: 'function', name: 'lookup', parameters: { type: 'object' } }];
+  const lookupCall = { type: 'tool_use', id: 'toolu_9', name: 'lookup', input: { q: 'x' } };
+  const answerOf = (content: unknown[]) => ({
+    id: 'msg_1',
+    type: 'message',
+    role: 'assistant',
+    model: 'claude-opus-4-8',
+    content,
+    stop_reason: content.some((block) => (block as { type: string }).type === 'tool_use') ? 'tool_use' : 'end_turn',
+    stop_sequence: null,
+    usage: { input_tokens: 10, output_tokens: 5 },
+  });
 
   test("a Codex-style tool loop on Anthropic sends Anthropic's signed thinking back exactly, and keeps thinking on", async () => {
     anthropic.handler = thinkingAnswer;
@@ -425,6 +437,48 @@ describe('Responses reasoning envelopes (include: reasoning.encrypted_content)',
     expect(messages[1]?.content[0]).toEqual({ type: 'thinking', thinking: 'I will look it up.', signature: 'sig-from-anthropic' });
     expect(body(anthropic).thinking).toEqual({ type: 'adaptive', display: 'summarized' });
   });
+
+  test.each([false, true])(
+    "Anthropic's redacted thinking reaches a Responses client (streamed: %s) in a reasoning item's envelope, and goes back exactly",
+    async (stream) => {
+      const redacted = { type: 'redacted_thinking', data: 'EmwKAhgBEgy-opaque' };
+      anthropic.handler = (request, res) => {
+        if (JSON.stringify(request.body?.messages ?? []).includes('tool_result'))
+          return sendJson(res, 200, answerOf([{ type: 'text', text: 'Done.' }]));
+        if (request.body?.stream !== true) return sendJson(res, 200, answerOf([redacted, lookupCall]));
+        sendFrames(res, [
+          anthropicEvent('message_start', { message: { ...answerOf([]), stop_reason: null } }),
+          anthropicEvent('content_block_start', { index: 0, content_block: redacted }),
+          anthropicEvent('content_block_stop', { index: 0 }),
+          anthropicEvent('content_block_start', { index: 1, content_block: { ...lookupCall, input: {} } }),
+          anthropicEvent('content_block_delta', { index: 1, delta: { type: 'input_json_delta', partial_json: '{"q":"x"}' } }),
+          anthropicEvent('content_block_stop', { index: 1 }),
+          anthropicEvent('message_delta', { delta: { stop_reason: 'tool_use', stop_sequence: null }, usage: { output_tokens: 5 } }),
+          anthropicEvent('message_stop'),
+        ]);
+      };
+      const request = { model: 'anthropic/claude-opus-4-8', reasoning: { effort: 'high' }, include: ['reasoning.encrypted_content'], tools, stream };
+      const answer = await post('/responses', { ...request, input: [{ role: 'user', content: 'Look it up.' }] });
+      const output = stream
+        ? sseEvents(answer.text)
+            .map((event) => JSON.parse(event.data) as { type: string; response?: { output: Array<Record<string, unknown>> } })
+            .find((event) => event.type === 'response.completed')!.response!.output
+        : (JSON.parse(answer.text) as { output: Array<Record<string, unknown>> }).output;
+      expect(output.map((item) => item.type)).toEqual(['reasoning', 'function_call']);
+      const [reasoning, call] = output as [Record<string, unknown>, Record<string, unknown>];
+      expect(reasoning.content).toEqual([{ type: 'reasoning_text', text: '' }]);
+      expect(reasoning.encrypted_content).toMatch(/^epr1\./);
+
+      await post('/responses', {
+        ...request,
+        stream: false,
+        input: [{ role: 'user', content: 'Look it up.' }, reasoning, call, { type: 'function_call_output', call_id: call.call_id, output: 'found' }],
+      });
+      const messages = body(anthropic).messages as { role: string; content: unknown[] }[];
+      expect(messages[1]?.content).toEqual([redacted, lookupCall]);
+      expect(body(anthropic).thinking).toEqual({ type: 'adaptive', display: 'summarized' });
+    },
+  );
 
   test('an envelope made for another model is not restored; its text still goes as reasoning_content', async () => {
     anthropic.handler = thinkingAnswer;

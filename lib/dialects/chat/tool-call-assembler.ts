@@ -15,8 +15,9 @@ export interface AssembledCall {
 /**
  * Gathers the fragments of a chat stream's tool calls (DESIGN section 9): keyed by `index`, a new
  * `id` at a known index being a new call (some servers send every call at index 0); a call's
- * `name` may come after its `id`, and its arguments before either. Translators start a call's
- * block once it is {@link ToolCallAssembler.isReady}, and hold the rest.
+ * `name` may come after its `id`, and its arguments before either. Translators start calls in
+ * index order, each once it is {@link ToolCallAssembler.isReady} ({@link ToolCallAssembler.next}),
+ * and hold the rest.
  */
 export class ToolCallAssembler {
   readonly #byIndex = new Map<number, AssembledCall>();
@@ -54,5 +55,14 @@ export class ToolCallAssembler {
   /** The calls not started yet, in index order. */
   waiting(): AssembledCall[] {
     return this.calls.filter((call) => !call.started).sort((a, b) => a.order - b.order);
+  }
+
+  /**
+   * The call to start next, if it is ready: the first not started yet, in index order. A ready
+   * call waits while one before it still lacks its id or name, so that blocks come in index order.
+   */
+  next(): AssembledCall | undefined {
+    const [first] = this.waiting();
+    return first && ToolCallAssembler.isReady(first) ? first : undefined;
   }
 }

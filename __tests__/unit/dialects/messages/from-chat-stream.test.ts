@@ -2,6 +2,7 @@ import { fixtureText } from '../../../support/fixtures';
 import { eventSequence, finalMessageViaSdk, parseAnthropicSse } from '../../../support/messages-stream';
 import { chatToMessagesText, replay } from '../../../support/text-translation';
 import { chatChunkFrame, chatUsageFrame, DONE_FRAME } from '../../../support/wire-frames';
+import { routerSignature } from '../../../../lib/dialects/messages/router-signature';
 
 const MODEL = 'openai/gpt-4o-mini';
 
@@ -151,6 +152,118 @@ describe('createChatToMessagesStream with tool calls', () => {
     ]);
     // finished with `stop` but produced tool calls: the client must still run them
     expect(frames.find((f) => f.event === 'message_delta')?.data.delta).toEqual({ stop_reason: 'tool_use', stop_sequence: null });
+  });
+});
+
+describe('createChatToMessagesStream keeps the order of blocks', () => {
+  /** Each block's start as `type` (and the call's id), in the order the client gets them. */
+  const blockStarts = (frames: ReturnType<typeof parseAnthropicSse>) =>
+    frames
+      .filter((f) => f.event === 'content_block_start')
+      .map((f) => {
+        const block = f.data.content_block as { type: string; id?: string };
+        return [f.data.index, block.id === undefined ? block.type : `${block.type} ${block.id}`];
+      });
+
+  it('does not start a ready call before a lower-index call that still waits for its id and name', () => {
+    const t = chatToMessagesText({ model: MODEL });
+    const upstream =
+      chunk({ tool_calls: [{ index: 0, function: { arguments: '{"path":' } }] }) +
+      chunk({ tool_calls: [{ index: 1, id: 'call_b', type: 'function', function: { name: 'Bash', arguments: '{"command":"ls"}' } }] }) +
+      chunk({ tool_calls: [{ index: 0, id: 'call_a', type: 'function', function: { name: 'Read', arguments: '"/a"}' } }] }) +
+      chunk({}, 'tool_calls') +
+      DONE_FRAME;
+    const frames = parseAnthropicSse(replay(t, upstream));
+    expect(blockStarts(frames)).toEqual([
+      [0, 'tool_use call_a'],
+      [1, 'tool_use call_b'],
+    ]);
+    // Call a started as soon as it was ready and streamed; call b, held meanwhile, follows whole.
+    expect(
+      frames.filter((f) => f.event === 'content_block_delta').map((f) => [f.data.index, (f.data.delta as { partial_json: string }).partial_json]),
+    ).toEqual([
+      [0, '{"path":"/a"}'],
+      [1, '{"command":"ls"}'],
+    ]);
+  });
+
+  it('holds every later call while the first waits, and sends them whole in index order at the end', () => {
+    const t = chatToMessagesText({ model: MODEL });
+    const upstream =
+      chunk({ tool_calls: [{ index: 0, id: 'call_a', function: { arguments: '{}' } }] }) +
+      chunk({ tool_calls: [{ index: 2, id: 'call_c', function: { name: 'c', arguments: '{}' } }] }) +
+      chunk({ tool_calls: [{ index: 1, id: 'call_b', function: { name: 'b', arguments: '{}' } }] }) +
+      chunk({ tool_calls: [{ index: 0, function: { name: 'a' } }] }) +
+      chunk({}, 'tool_calls') +
+      DONE_FRAME;
+    expect(blockStarts(parseAnthropicSse(replay(t, upstream)))).toEqual([
+      [0, 'tool_use call_a'],
+      [1, 'tool_use call_b'],
+      [2, 'tool_use call_c'],
+    ]);
+  });
+
+  it('gives reasoning that comes after text a thinking block of its own, signed for its own text, and text after it a new text block', async () => {
+    const upstream =
+      chunk({ reasoning_content: 'First thought.' }) +
+      chunk({ content: 'Part one.' }) +
+      chunk({ reasoning_content: 'Second ' }) +
+      chunk({ reasoning_content: 'thought.' }) +
+      chunk({ content: 'Part two.' }, 'stop') +
+      DONE_FRAME;
+    const frames = parseAnthropicSse(replay(chatToMessagesText({ model: MODEL }), upstream));
+    expect(blockStarts(frames)).toEqual([
+      [0, 'thinking'],
+      [1, 'text'],
+      [2, 'thinking'],
+      [3, 'text'],
+    ]);
+    const message = await finalMessageViaSdk(replay(chatToMessagesText({ model: MODEL }), upstream));
+    expect(message.content).toEqual([
+      { type: 'thinking', thinking: 'First thought.', signature: routerSignature('First thought.') },
+      { type: 'text', text: 'Part one.' },
+      { type: 'thinking', thinking: 'Second thought.', signature: routerSignature('Second thought.') },
+      { type: 'text', text: 'Part two.' },
+    ]);
+  });
+
+  it('gives each thinking block the signature OpenRouter relayed for it', async () => {
+    const signed = (index: number, signature: string) => ({
+      reasoning_details: [{ type: 'reasoning.text', signature, format: 'anthropic-claude-v1', index }],
+    });
+    const upstream =
+      chunk({ reasoning: 'One.' }) +
+      chunk(signed(0, 'sig-one')) +
+      chunk({ content: 'Text.' }) +
+      chunk({ reasoning: 'Two.' }) +
+      chunk(signed(1, 'sig-two')) +
+      chunk({ content: 'More.' }, 'stop') +
+      DONE_FRAME;
+    const message = await finalMessageViaSdk(replay(chatToMessagesText({ model: MODEL }), upstream));
+    expect(message.content).toEqual([
+      { type: 'thinking', thinking: 'One.', signature: 'sig-one' },
+      { type: 'text', text: 'Text.' },
+      { type: 'thinking', thinking: 'Two.', signature: 'sig-two' },
+      { type: 'text', text: 'More.' },
+    ]);
+  });
+
+  it('holds reasoning and text that come while a tool block is open, and sends them after it in the order they came', async () => {
+    const upstream =
+      chunk({ tool_calls: [{ index: 0, id: 'call_a', type: 'function', function: { name: 'Read', arguments: '{"path"' } }] }) +
+      chunk({ content: 'Reading.' }) +
+      chunk({ reasoning_content: 'Then check it.' }) +
+      chunk({ tool_calls: [{ index: 0, function: { arguments: ':"/a"}' } }] }) +
+      chunk({}, 'tool_calls') +
+      DONE_FRAME;
+    const sse = replay(chatToMessagesText({ model: MODEL }), upstream);
+    expect(eventSequence(parseAnthropicSse(sse)).filter((event) => event.startsWith('content_block_start'))).toHaveLength(3);
+    const message = await finalMessageViaSdk(sse);
+    expect(message.content).toEqual([
+      { type: 'tool_use', id: 'call_a', name: 'Read', input: { path: '/a' } },
+      { type: 'text', text: 'Reading.' },
+      { type: 'thinking', thinking: 'Then check it.', signature: routerSignature('Then check it.') },
+    ]);
   });
 });
 

@@ -253,6 +253,31 @@ describe('message translation', () => {
     ]);
   });
 
+  it('keeps an assistant turn of thinking alone as an assistant message with empty content and its reasoning_content', () => {
+    const out = translate({
+      messages: [
+        { role: 'user', content: 'hi' },
+        { role: 'assistant', content: [{ type: 'thinking', thinking: 'They greet me.', signature: 'sig' }] },
+        { role: 'user', content: 'hello?' },
+      ],
+    });
+    expect(out.messages).toEqual([
+      { role: 'user', content: 'hi' },
+      { role: 'assistant', content: '', reasoning_content: 'They greet me.' },
+      { role: 'user', content: 'hello?' },
+    ]);
+  });
+
+  it('skips an assistant turn whose only thinking block is empty', () => {
+    const out = translate({
+      messages: [
+        { role: 'user', content: 'hi' },
+        { role: 'assistant', content: [{ type: 'thinking', thinking: '', signature: 'sig' }] },
+      ],
+    });
+    expect(out.messages).toEqual([{ role: 'user', content: 'hi' }]);
+  });
+
   it('sends no system message when only the billing line was there', () => {
     const out = translate({
       system: [{ type: 'text', text: 'x-anthropic-billing-header: cc_version=1;' }],

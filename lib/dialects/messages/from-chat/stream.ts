@@ -15,26 +15,28 @@ import { stopReasonForTurn } from './stop-reason';
  * Emits `message_start` on the first chunk; then the content blocks one after the other, each
  * started, given all its deltas and stopped before the next starts (Claude Code finalizes a tool's
  * input at its stop); and on `[DONE]` the `message_delta` (stop reason and the latest usage) and
- * `message_stop`. Reasoning (`reasoning_content` or `reasoning`) streams first as a `thinking`
- * block, signed by the router unless the provider relayed Anthropic's signature. Text (and
- * `refusal` text) streams as it comes. A tool call's block starts once
+ * `message_stop`. Reasoning (`reasoning_content` or `reasoning`) streams as a `thinking` block,
+ * signed by the router unless the provider relayed Anthropic's signature; reasoning that comes
+ * after text stops the text block and opens a new thinking block, and text after it a new text
+ * block. Text (and `refusal` text) streams as it comes. Tool calls start in index order, each once
  * its `id` and `name` are known, with the argument pieces that came before; pieces of other calls
- * (parallel calls interleaved by `index`, or announced in one chunk) and text that arrive while a
- * tool block is open are held, and follow in index order when the stream ends, each block whole.
- * A call that never got its `name` cannot be run: the stream ends with an error event. Only choice
- * 0 is read. An `error` beside the choices (OpenRouter) or an unreadable event becomes an `error`
- * event of type `api_error`.
+ * (parallel calls interleaved by `index`, announced in one chunk, or ready before a call with a
+ * lower index) and the text and reasoning that arrive while a tool block is open are held, and
+ * follow when the stream ends: the calls in index order, each block whole, then the text and
+ * reasoning in the order they came. A call that never got its `name` cannot be run: the stream
+ * ends with an error event. Only choice 0 is read. An `error` beside the choices (OpenRouter) or
+ * an unreadable event becomes an `error` event of type `api_error`.
  */
 export function createChatToMessagesStream(options: { model: string }): StreamTranslator<ChatStreamEvent, MessagesStreamEvent> {
   let started = false;
   let nextBlock = 0;
   let open: { kind: 'text' | 'tool' | 'thinking'; block: number; call?: AssembledCall } | undefined;
-  /** The thinking block's text so far, and the signature the provider gave it (OpenRouter's Anthropic models). */
+  /** The open thinking block's text so far, and the signature the provider gave it (OpenRouter's Anthropic models). */
   let thought = '';
   let thoughtSignature: string | undefined;
-  let answerBegan = false;
   const calls = new ToolCallAssembler();
-  let heldText = '';
+  /** Text and reasoning that came while a tool block was open, in the order they came. */
+  const held: HeldPiece[] = [];
   let finishReason: string | null = null;
   let inputTokens = 0;
   let outputTokens = 0;
@@ -66,15 +68,21 @@ export function createChatToMessagesStream(options: { model: string }): StreamTr
         index: open.block,
         delta: { type: 'signature_delta', signature: thoughtSignature ?? routerSignature(thought) },
       });
+      thought = '';
+      thoughtSignature = undefined;
     }
     out.push({ type: 'content_block_stop', index: open.block });
     open = undefined;
   }
 
-  /** Reasoning opens a thinking block before the answer; reasoning after the answer began is left out. */
+  /** Reasoning streams in a thinking block, a new one when text came since the last. */
   function thinking(out: MessagesStreamEvent[], piece: string): void {
-    if (answerBegan) return;
-    if (!open) {
+    if (open?.kind === 'tool') {
+      hold(held, 'thinking', piece);
+      return;
+    }
+    if (open?.kind !== 'thinking') {
+      closeOpen(out);
       open = { kind: 'thinking', block: nextBlock++ };
       out.push({ type: 'content_block_start', index: open.block, content_block: { type: 'thinking', thinking: '', signature: '' } });
     }
@@ -82,14 +90,22 @@ export function createChatToMessagesStream(options: { model: string }): StreamTr
     out.push({ type: 'content_block_delta', index: open.block, delta: { type: 'thinking_delta', thinking: piece } });
   }
 
+  /** A signature the provider relayed belongs to the thinking it came with: the open block, or the reasoning held last. */
+  function signature(details: unknown): void {
+    const relayed = signatureOf(details);
+    if (relayed === undefined) return;
+    const last = held.at(-1);
+    if (open?.kind === 'thinking') thoughtSignature ??= relayed;
+    else if (open?.kind === 'tool' && last?.kind === 'thinking') last.signature ??= relayed;
+  }
+
   function text(out: MessagesStreamEvent[], piece: string): void {
-    answerBegan = true;
     if (open?.kind === 'tool') {
-      heldText += piece;
+      hold(held, 'text', piece);
       return;
     }
-    if (open?.kind === 'thinking') closeOpen(out);
-    if (!open) {
+    if (open?.kind !== 'text') {
+      closeOpen(out);
       open = { kind: 'text', block: nextBlock++ };
       out.push({ type: 'content_block_start', index: open.block, content_block: { type: 'text', text: '' } });
     }
@@ -97,7 +113,6 @@ export function createChatToMessagesStream(options: { model: string }): StreamTr
   }
 
   function startTool(out: MessagesStreamEvent[], call: AssembledCall): void {
-    answerBegan = true;
     closeOpen(out);
     call.started = true;
     call.id ??= generatedToolUseId();
@@ -117,10 +132,13 @@ export function createChatToMessagesStream(options: { model: string }): StreamTr
   }
 
   function toolFragment(out: MessagesStreamEvent[], fragment: Record<string, unknown>, position: number): void {
-    answerBegan = true;
     const call = calls.add(fragment, position);
-    if (open?.call === call) sendArguments(out);
-    else if (ToolCallAssembler.isReady(call) && open?.kind !== 'tool') startTool(out, call);
+    if (open?.call === call) {
+      sendArguments(out);
+      return;
+    }
+    const next = open?.kind === 'tool' ? undefined : calls.next();
+    if (next) startTool(out, next);
   }
 
   function finish(): MessagesStreamEvent[] {
@@ -132,11 +150,14 @@ export function createChatToMessagesStream(options: { model: string }): StreamTr
       return [...out, failure(`The provider sent a tool call without a name (id ${unnamed.id ?? 'none'}); it cannot be run`)];
     }
     for (const call of waiting) startTool(out, call);
-    if (heldText !== '') {
-      closeOpen(out);
-      const held = heldText;
-      heldText = '';
-      text(out, held);
+    closeOpen(out);
+    for (const piece of held.splice(0)) {
+      if (piece.kind === 'text') {
+        text(out, piece.text);
+      } else {
+        thinking(out, piece.text);
+        thoughtSignature = piece.signature;
+      }
     }
     closeOpen(out);
     out.push(
@@ -162,7 +183,7 @@ export function createChatToMessagesStream(options: { model: string }): StreamTr
     }
     if (!parts.delta) return out;
     if (parts.reasoning !== undefined) thinking(out, parts.reasoning);
-    thoughtSignature ??= signatureOf(parts.delta.reasoning_details);
+    signature(parts.delta.reasoning_details);
     for (const piece of parts.text) text(out, piece);
     parts.toolCalls.forEach((fragment, position) => toolFragment(out, fragment, position));
     // Upstreams repeat `finish_reason: null` on the usage chunk after the real one: keep the real one.
@@ -182,6 +203,20 @@ export function createChatToMessagesStream(options: { model: string }): StreamTr
       }
     },
   };
+}
+
+/** Text or reasoning held while a tool block is open, with the signature relayed for that reasoning. */
+interface HeldPiece {
+  kind: 'text' | 'thinking';
+  text: string;
+  signature?: string | undefined;
+}
+
+/** Adds a piece to what is held, joined to the last one when it is of the same kind. */
+function hold(held: HeldPiece[], kind: HeldPiece['kind'], piece: string): void {
+  const last = held.at(-1);
+  if (last?.kind === kind) last.text += piece;
+  else held.push({ kind, text: piece });
 }
 
 /** The signature of Anthropic's thinking as OpenRouter relays it in `reasoning_details`. */

@@ -16,8 +16,9 @@ const SERVER_TOOL_BLOCK = /^(server_tool_use|.+_tool_result)$/;
  *   Images and documents inside tool results, which a tool message cannot hold, open that user
  *   message ahead of the user's own blocks. Any other block is refused.
  * - `assistant` turns: text blocks joined into `content`, `tool_use` blocks into `tool_calls`,
- *   `thinking` text into `reasoning_content`; `redacted_thinking` and the blocks of server tools are
- *   left out, and a turn left empty is left out.
+ *   `thinking` text into `reasoning_content` (a turn of thinking alone keeps its place, with empty
+ *   `content`); `redacted_thinking` and the blocks of server tools are left out, and a turn left
+ *   empty is left out.
  * - `system` messages (Claude Code sends them mid-conversation) stay system messages in place.
  *
  * `cache_control` and any other block field not named here is not carried over.
@@ -96,7 +97,7 @@ function assistantTurn(content: string | unknown[], i: number): OpenAIMessage[] 
     if (!isRecord(block) || (typeof block.type === 'string' && SERVER_TOOL_BLOCK.test(block.type))) return;
     if (block.type === 'text' && typeof block.text === 'string') {
       texts.push(block.text);
-    } else if (block.type === 'thinking' && typeof block.thinking === 'string') {
+    } else if (block.type === 'thinking' && typeof block.thinking === 'string' && block.thinking !== '') {
       reasoning.push(block.thinking);
     } else if (block.type === 'tool_use') {
       if (typeof block.id !== 'string' || typeof block.name !== 'string') {
@@ -109,9 +110,10 @@ function assistantTurn(content: string | unknown[], i: number): OpenAIMessage[] 
       });
     }
   });
-  if (texts.length === 0 && toolCalls.length === 0) return [];
+  if (texts.length === 0 && toolCalls.length === 0 && reasoning.length === 0) return [];
   // Anthropic splits one reply into several text blocks (around citations, for one): they are one text.
-  const message: OpenAIMessage = { role: 'assistant', content: texts.length > 0 ? texts.join('') : null };
+  // A turn of thinking alone stays a turn, with empty text, so that two user turns do not meet.
+  const message: OpenAIMessage = { role: 'assistant', content: texts.length > 0 ? texts.join('') : toolCalls.length > 0 ? null : '' };
   if (toolCalls.length > 0) message.tool_calls = toolCalls;
   // DeepSeek refuses a tool loop whose earlier assistant turns lost their reasoning.
   if (reasoning.length > 0) message.reasoning_content = reasoning.join('\n\n');

@@ -1,10 +1,12 @@
 import type { ReceivedChatCompletion } from '../../chat/wire';
+import { isRecord } from '../../../is-record';
 import type { ResponsesItem, ResponsesResponse } from '../wire';
 import { envelopeFor, messageItem, newId, outputTextOf, reasoningItem, statusOf, toolCallItem, usageOf, type ResponsesAnswerOptions } from './items';
 
 /**
  * A non-streamed chat completion as a Responses `response` object: a `reasoning` item for the
- * provider's reasoning text, a `message` item for its text (or refusal), an item per tool call as
+ * provider's reasoning text (or for `reasoning_details` alone, when the client asked for the
+ * envelope that carries them), a `message` item for its text (or refusal), an item per tool call as
  * the client declared the tool, usage with cached and reasoning tokens, and the status by finish
  * reason. Only choice 0 is read; `model` is the one the client asked for.
  */
@@ -13,9 +15,11 @@ export function toResponse(completion: ReceivedChatCompletion, options: Response
   const message = (choice?.message ?? {}) as Record<string, unknown> & NonNullable<NonNullable<typeof choice>['message']>;
   const output: ResponsesItem[] = [];
   const reasoning = message.reasoning_content ?? message.reasoning;
-  if (typeof reasoning === 'string' && reasoning !== '') {
-    const details = Array.isArray(message.reasoning_details) ? (message.reasoning_details as Record<string, unknown>[]) : [];
-    output.push(reasoningItem(newId('rs'), reasoning, envelopeFor(options, reasoning, details)));
+  const thought = typeof reasoning === 'string' ? reasoning : '';
+  const details = Array.isArray(message.reasoning_details) ? message.reasoning_details.filter(isRecord) : [];
+  // Details alone (redacted or undisplayed thinking) make an item only for the envelope that carries them.
+  if (thought !== '' || (details.length > 0 && options.envelope)) {
+    output.push(reasoningItem(newId('rs'), thought, envelopeFor(options, thought, details)));
   }
   const text = typeof message.content === 'string' && message.content !== '' ? message.content : (message.refusal ?? '');
   if (text !== '') output.push(messageItem(newId('msg'), text));

@@ -2,6 +2,7 @@ import { chunkParts } from '../../chat/chunk-parts';
 import type { ChatStreamEvent } from '../../chat/stream-codec';
 import { ToolCallAssembler, type AssembledCall } from '../../chat/tool-call-assembler';
 import type { StreamTranslator } from '../../stream-translator';
+import { isRecord } from '../../../is-record';
 import type { ResponsesItem, ResponsesResponse, ResponsesStreamEvent, ResponsesUsage } from '../wire';
 import {
   customInput,
@@ -28,9 +29,14 @@ type OpenItem =
  * (`response.output_item.added`, its part and delta events, `response.output_item.done` with the
  * complete item), then exactly one terminal event (`response.completed`, or `response.incomplete`
  * by finish reason), every event numbered by `sequence_number`. Reasoning deltas become a
- * `reasoning` item before the message. A tool call's item starts once its id and name are known;
- * other calls and text that arrive while it is open follow whole when the stream ends. A custom
- * tool's input is sent whole when its call ends. An upstream error becomes `response.failed`.
+ * `reasoning` item; reasoning after text ends the message item and opens a new reasoning item, and
+ * text after it a new message item. `reasoning_details` without reasoning text (Anthropic's
+ * redacted or undisplayed thinking) open a reasoning item too when the client asked for the
+ * envelope that carries them. Tool calls start in index order, each once its id and name are
+ * known; other calls, and text and reasoning that arrive while a call is open, follow whole when
+ * the stream ends: the calls in index order, then the text and reasoning in the order they came.
+ * A custom tool's input is sent whole when its call ends. An upstream error becomes
+ * `response.failed`.
  */
 export function createChatToResponsesStream(options: ResponsesAnswerOptions): StreamTranslator<ChatStreamEvent, ResponsesStreamEvent> {
   const responseId = newId('resp');
@@ -40,7 +46,8 @@ export function createChatToResponsesStream(options: ResponsesAnswerOptions): St
   const output: ResponsesItem[] = [];
   let open: OpenItem | undefined;
   const calls = new ToolCallAssembler();
-  let heldText = '';
+  /** Text and reasoning that came while a call was open, in the order they came. */
+  const held: HeldPiece[] = [];
   let finishReason: string | null = null;
   /** The reasoning item's `reasoning_details` (Anthropic's signed blocks, relayed by chat), for its envelope. */
   let reasoningDetails: Record<string, unknown>[] = [];
@@ -129,16 +136,24 @@ export function createChatToResponsesStream(options: ResponsesAnswerOptions): St
     emit(out, 'response.output_item.done', { output_index: item.index, item: done });
   }
 
-  function reasoning(out: ResponsesStreamEvent[], piece: string): void {
-    if (open?.kind === 'call' || open?.kind === 'message') return;
-    const item = open ?? openItem(out, 'reasoning');
+  /** Reasoning text and its `reasoning_details` go in a reasoning item, a new one when text came since the last. */
+  function reasoning(out: ResponsesStreamEvent[], piece: string, details: Record<string, unknown>[]): void {
+    // Details alone (redacted thinking, a signature) make an item only for the envelope that carries them.
+    if (piece === '' && open?.kind !== 'reasoning' && (details.length === 0 || !options.envelope)) return;
+    if (open?.kind === 'call') {
+      hold(held, { kind: 'reasoning', text: piece, details });
+      return;
+    }
+    const item = open?.kind === 'reasoning' ? open : openItem(out, 'reasoning');
+    reasoningDetails.push(...details);
+    if (piece === '') return;
     item.text += piece;
     emit(out, 'response.reasoning_text.delta', { item_id: item.id, output_index: item.index, content_index: 0, delta: piece });
   }
 
   function text(out: ResponsesStreamEvent[], piece: string): void {
     if (open?.kind === 'call') {
-      heldText += piece;
+      hold(held, { kind: 'text', text: piece, details: [] });
       return;
     }
     const item = open?.kind === 'message' ? open : openItem(out, 'message');
@@ -171,8 +186,12 @@ export function createChatToResponsesStream(options: ResponsesAnswerOptions): St
 
   function toolFragment(out: ResponsesStreamEvent[], fragment: Record<string, unknown>, position: number): void {
     const call = calls.add(fragment, position);
-    if (open?.kind === 'call' && open.call === call) sendArguments(out);
-    else if (ToolCallAssembler.isReady(call) && open?.kind !== 'call') startCall(out, call);
+    if (open?.kind === 'call' && open.call === call) {
+      sendArguments(out);
+      return;
+    }
+    const next = open?.kind === 'call' ? undefined : calls.next();
+    if (next) startCall(out, next);
   }
 
   function fail(out: ResponsesStreamEvent[], code: string, message: string): ResponsesStreamEvent[] {
@@ -192,12 +211,11 @@ export function createChatToResponsesStream(options: ResponsesAnswerOptions): St
       closeOpen(out);
     }
     closeOpen(out);
-    if (heldText !== '') {
-      const held = heldText;
-      heldText = '';
-      text(out, held);
-      closeOpen(out);
+    for (const piece of held.splice(0)) {
+      if (piece.kind === 'text') text(out, piece.text);
+      else reasoning(out, piece.text, piece.details);
     }
+    closeOpen(out);
     const status = statusOf(finishReason);
     const type = status.status === 'completed' ? 'response.completed' : 'response.incomplete';
     emit(out, type, { response: snapshot({ ...status, output, output_text: outputTextOf(output), usage }) });
@@ -211,8 +229,8 @@ export function createChatToResponsesStream(options: ResponsesAnswerOptions): St
     start(out);
     if (parts.usage) usage = usageOf(parts.usage);
     if (!parts.delta) return out;
-    if (parts.reasoning !== undefined) reasoning(out, parts.reasoning);
-    if (Array.isArray(parts.delta.reasoning_details)) reasoningDetails.push(...(parts.delta.reasoning_details as Record<string, unknown>[]));
+    const details = Array.isArray(parts.delta.reasoning_details) ? parts.delta.reasoning_details.filter(isRecord) : [];
+    reasoning(out, parts.reasoning ?? '', details);
     for (const piece of parts.text) text(out, piece);
     parts.toolCalls.forEach((fragment, position) => toolFragment(out, fragment, position));
     if (parts.finishReason !== undefined) finishReason = parts.finishReason;
@@ -231,4 +249,22 @@ export function createChatToResponsesStream(options: ResponsesAnswerOptions): St
       }
     },
   };
+}
+
+/** Text or reasoning (with its `reasoning_details`) held while a call is open. */
+interface HeldPiece {
+  kind: 'text' | 'reasoning';
+  text: string;
+  details: Record<string, unknown>[];
+}
+
+/** Adds a piece to what is held, joined to the last one when it is of the same kind. */
+function hold(held: HeldPiece[], piece: HeldPiece): void {
+  const last = held.at(-1);
+  if (last?.kind !== piece.kind) {
+    held.push(piece);
+    return;
+  }
+  last.text += piece.text;
+  last.details.push(...piece.details);
 }
