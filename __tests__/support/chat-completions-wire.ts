@@ -42,14 +42,16 @@ export function answerChatApi(api: ChatApi, request: RecordedRequest, res: Serve
       sendJson(res, 200, answer);
     }
   } else if (path === `${prefix}/completions`) {
-    sendJson(res, 200, {
+    const completion = {
       id: 'cmpl-1',
       object: 'text_completion',
       created: 1,
       model: request.body?.model,
       choices: [{ index: 0, text: 'Hello', finish_reason: 'stop' }],
       usage: { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4 },
-    });
+    };
+    if (request.body?.stream === true) sendFrames(res, [`data: ${JSON.stringify(completion)}\n\n`, 'data: [DONE]\n\n']);
+    else sendJson(res, 200, completion);
   } else if (path === `${prefix}/embeddings`) {
     sendJson(res, 200, {
       object: 'list',

@@ -32,6 +32,17 @@ export interface StreamCodec<E> {
    * the router's own error frame follows it.
    */
   upstreamErrorIsFinal(event: E): boolean;
+  /**
+   * The error in a frame that carries no SSE event, when the dialect's servers write errors that
+   * way (older llama-server builds send `error: {...}`); such a frame is otherwise passed on or
+   * left out as a comment.
+   */
+  errorOfFrame?(frame: string): StreamError | undefined;
+  /**
+   * The event a client must read before the router's error event `failed` when it has read
+   * nothing of the stream yet (a Responses client reads nothing before `response.created`).
+   */
+  opening?(failed: E): E;
 }
 
 /** What a client has been sent of a stream so far. */
@@ -51,4 +62,21 @@ export function parseEventObject(sse: SseEvent): { object: Record<string, unknow
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
     return { problem: 'The upstream sent a stream event that is not a JSON object' };
   return { object: parsed as Record<string, unknown> };
+}
+
+const UNREADABLE = new WeakSet<object>();
+
+/**
+ * Marks the error event a codec made of an upstream event it could not read (not JSON, not an
+ * object). Such a frame is never passed on: a client's SDK would fail on it before it read the
+ * router's error frame.
+ */
+export function unreadableEvent<E extends object>(event: E): E {
+  UNREADABLE.add(event);
+  return event;
+}
+
+/** Whether a codec made `event` of an upstream event it could not read. */
+export function isUnreadable(event: unknown): boolean {
+  return typeof event === 'object' && event !== null && UNREADABLE.has(event);
 }

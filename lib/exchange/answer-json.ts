@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import { readStream, type StreamReadError } from '../http/read-stream';
+import { withoutBom } from '../http/without-bom';
 import { readSafely } from '../telemetry/response-summary';
 import type { ExchangeContext } from './exchange-context';
 import { parseUpstreamError, type ErrorDetails } from '../http/error-details';
@@ -13,7 +14,13 @@ const MAX_JSON_BODY_BYTES = 256 * 1024 * 1024;
  * Reads a non-streamed answer whole, decodes it once for telemetry and the translation, and
  * answers the client: as it is on passthrough, translated otherwise.
  */
-export async function answerJson(context: ExchangeContext, response: IncomingMessage, body: Readable, status: number): Promise<void> {
+export async function answerJson(
+  context: ExchangeContext,
+  response: IncomingMessage,
+  body: Readable,
+  status: number,
+  shape: AnswerShape = { asked: 'json', labelledStream: false },
+): Promise<void> {
   const { provider, plan, res } = context.exchange;
   const { config, redactor } = context.deps;
   let raw: Buffer;
@@ -35,17 +42,23 @@ export async function answerJson(context: ExchangeContext, response: IncomingMes
     return;
   }
   if (context.settled) return;
-  const received = raw.toString('utf8');
+  const received = withoutBom(raw.toString('utf8'));
   let parsed: unknown;
   try {
     parsed = JSON.parse(received);
   } catch {
-    context.answerError(invalidUpstream(provider, 'the answer is not valid JSON'));
+    const what = shape.labelledStream ? 'it answered a request without `stream` with a stream' : 'the answer is not valid JSON';
+    context.answerError(invalidUpstream(provider, what));
     return;
   }
   const failure = errorInsteadOfAnswer(parsed);
   if (failure) {
     context.answerError(failure);
+    return;
+  }
+  if (shape.asked === 'stream') {
+    // Sent on as JSON, the answer would reach a streaming client as a stream with nothing in it.
+    context.answerError(invalidUpstream(provider, 'it answered a streamed request with a whole JSON answer instead of a stream'));
     return;
   }
   readSafely(() => context.observer.body(parsed));
@@ -66,6 +79,13 @@ export async function answerJson(context: ExchangeContext, response: IncomingMes
     res.writeHead(status, headers);
     res.end(redactor.containsSecret(text) ? redactor.redact(text) : text);
   });
+}
+
+/** What the router asked the upstream for, and how the answer was labelled. */
+export interface AnswerShape {
+  asked: 'stream' | 'json';
+  /** The answer came as `text/event-stream`. */
+  labelledStream: boolean;
 }
 
 /**

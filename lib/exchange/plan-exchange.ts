@@ -9,6 +9,8 @@ export interface ExchangePlan {
   /** Appended to the provider's base URL, query included. */
   upstreamPath: string;
   upstreamBody: Record<string, unknown>;
+  /** The upstream was asked for a stream (`stream: true` on an endpoint that streams). */
+  asksStream: boolean;
   /** The dialect the upstream answers in. */
   upstreamDialect: Dialect;
   /** Client headers of its own dialect that go upstream (only when passing through). */
@@ -24,6 +26,9 @@ export interface ExchangePlan {
   /** On passthrough, the JSON answer as the client gets it, when it differs from the upstream's. */
   editJson: ((answer: unknown) => unknown) | undefined;
 }
+
+/** A plan before what it asks the upstream for is read off its body. */
+type PlanWithoutShape = Omit<ExchangePlan, 'asksStream'>;
 
 /** What a plan is made from. */
 export interface PlanInput {
@@ -52,7 +57,7 @@ export function planExchange(input: PlanInput): ExchangePlan {
   if (provider.adaptRequest) {
     plan.upstreamBody = provider.adaptRequest(plan.upstreamBody, { endpoint, clientDialect, upstreamDialect, clientBody: body });
   }
-  return plan;
+  return { ...plan, asksStream: ENDPOINTS[endpoint].streams && plan.upstreamBody.stream === true };
 }
 
 /**
@@ -70,7 +75,7 @@ function upstreamDialectFor(provider: ProviderAdapter, clientDialect: Dialect): 
   }
 }
 
-function passthrough(input: PlanInput, dialect: Dialect): ExchangePlan {
+function passthrough(input: PlanInput, dialect: Dialect): PlanWithoutShape {
   const { endpoint, provider, body, upstreamModel } = input;
   const module = dialectModule(dialect);
   const upstreamBody = { ...body, model: upstreamModel };
@@ -93,7 +98,7 @@ function passthrough(input: PlanInput, dialect: Dialect): ExchangePlan {
   };
 }
 
-function translated(input: PlanInput, clientDialect: Dialect, upstreamDialect: Dialect): ExchangePlan {
+function translated(input: PlanInput, clientDialect: Dialect, upstreamDialect: Dialect): PlanWithoutShape {
   const translator = TRANSLATORS[clientDialect][upstreamDialect];
   if (!translator) throw new Error(`express-provider-router: no translation from ${clientDialect} to ${upstreamDialect}`);
   const translation = translator({

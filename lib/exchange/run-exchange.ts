@@ -60,9 +60,11 @@ export function runExchange(exchange: Exchange, deps: ExchangeDependencies): voi
     }
     // Asked for identity, some upstreams compress all the same: the router reads every answer.
     const body = decodeBody(response, encoding);
+    const isStream = /^text\/event-stream/i.test(response.headers['content-type'] ?? '');
     if (status >= 400) void answerUpstreamError(context, response, body, status);
-    else if (/^text\/event-stream/i.test(response.headers['content-type'] ?? '')) answerStream(context, response, body, status);
-    else void answerJson(context, response, body, status);
+    else if (isStream && plan.asksStream) answerStream(context, response, body, status);
+    // A stream the router did not ask for is read as JSON too: some servers label JSON as a stream.
+    else void answerJson(context, response, body, status, { asked: plan.asksStream ? 'stream' : 'json', labelledStream: isStream });
   };
 
   const call: Omit<UpstreamCall, 'onError'> = {

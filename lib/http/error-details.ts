@@ -1,4 +1,5 @@
 import { openAIErrorType } from '../dialects/chat/error-body';
+import { withoutBom } from './without-bom';
 
 /** An error as the router reports it, before it takes a dialect's shape. */
 export interface ErrorDetails {
@@ -20,7 +21,7 @@ export function parseUpstreamError(status: number, text: string): ErrorDetails {
   let type = openAIErrorType(status);
   let code: string | null = null;
   try {
-    const body = JSON.parse(text) as Record<string, unknown>;
+    const body = JSON.parse(withoutBom(text)) as Record<string, unknown>;
     const error = body.error;
     if (error && typeof error === 'object') {
       const e = error as Record<string, unknown>;

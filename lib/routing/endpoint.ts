@@ -7,14 +7,16 @@ export type Endpoint = 'chat.completions' | 'completions' | 'embeddings' | 'mess
 export interface EndpointSpec {
   path: string;
   dialect: Dialect;
+  /** Answers as a stream when the body asks for one (`stream: true`). */
+  streams: boolean;
 }
 
 /** Every endpoint; the dialect decides the shape of its errors and streams. */
 export const ENDPOINTS: Readonly<Record<Endpoint, EndpointSpec>> = {
-  'chat.completions': { path: '/chat/completions', dialect: 'openai' },
-  completions: { path: '/completions', dialect: 'openai' },
-  embeddings: { path: '/embeddings', dialect: 'openai' },
-  messages: { path: '/messages', dialect: 'anthropic' },
-  'messages.count_tokens': { path: '/messages/count_tokens', dialect: 'anthropic' },
-  responses: { path: '/responses', dialect: 'responses' },
+  'chat.completions': { path: '/chat/completions', dialect: 'openai', streams: true },
+  completions: { path: '/completions', dialect: 'openai', streams: true },
+  embeddings: { path: '/embeddings', dialect: 'openai', streams: false },
+  messages: { path: '/messages', dialect: 'anthropic', streams: true },
+  'messages.count_tokens': { path: '/messages/count_tokens', dialect: 'anthropic', streams: false },
+  responses: { path: '/responses', dialect: 'responses', streams: true },
 };

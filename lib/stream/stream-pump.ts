@@ -1,10 +1,13 @@
 import type { ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import { createParser } from 'eventsource-parser';
+import { upstreamError } from '../dialects/chat/stream-codec';
+import { isRecord } from '../is-record';
 import type { StreamError } from '../dialects/dialect';
 import type { SseEvent, StreamCodec, StreamContext } from '../dialects/stream-codec';
 import type { Redactor } from '../http/redactor';
 import { readSafely, type ResponseObserver } from '../telemetry/response-summary';
+import { isUnreadable } from '../dialects/stream-codec';
 import { SseFramer } from './sse-framer';
 import type { EncodedTranslation } from './translated-stream';
 
@@ -61,6 +64,8 @@ export function pumpStream<U>(input: StreamPumpInput<U>): void {
   });
   let finished = false;
   let sawOutput = false;
+  /** An upstream event arrived: a stream that ends with none may have been a JSON body. */
+  let sawEvent = false;
   let idleTimer: NodeJS.Timeout | undefined;
   /** The client holds the stream back: the upstream is paused, and its silence does not count. */
   let heldBack = false;
@@ -104,9 +109,17 @@ export function pumpStream<U>(input: StreamPumpInput<U>): void {
   /** Ends the stream after `before` with the router's own error frame in the client's dialect. */
   const fail = (error: StreamError, before = ''): void => {
     const safe = redactor.redactValue(error);
-    const frame = translation
-      ? translation.client.encode(translation.client.errorEvent(safe, translation.sent))
-      : upstreamCodec.encode(upstreamCodec.errorEvent(safe, passed));
+    const upstreamError = upstreamCodec.errorEvent(safe, passed);
+    // Translated, the failure goes through the translator as the upstream's own error would: it
+    // knows what the client still needs first (a Responses client reads nothing before
+    // `response.created`).
+    const translated = translation?.push(upstreamError) ?? '';
+    const opening = passed.first === undefined ? upstreamCodec.opening?.(upstreamError) : undefined;
+    const frame = !translation
+      ? (opening ? upstreamCodec.encode(opening) : '') + upstreamCodec.encode(upstreamError)
+      : translated !== ''
+        ? translated
+        : translation.client.encode(translation.client.errorEvent(safe, translation.sent));
     finish({ outcome: 'error', error: safe }, before + frame);
   };
 
@@ -156,11 +169,27 @@ export function pumpStream<U>(input: StreamPumpInput<U>): void {
       }
       const events = parsed;
       parsed = [];
-      // A frame of comments or blank lines carries no event: passed on, or left out when translating.
-      if (events.length === 0 && !translation) out += frame;
+      if (events.length === 0) {
+        const frameError = upstreamCodec.errorOfFrame?.(frame);
+        if (frameError) {
+          fail(frameError, out);
+          return;
+        }
+        // A frame of comments or blank lines carries no event: passed on, or left out when translating.
+        if (!translation) out += frame;
+      }
       for (const sse of events) {
         const event = upstreamCodec.decode(sse);
+        sawEvent = true;
         readSafely(() => observer.event(event));
+        if (!translation && isUnreadable(event)) {
+          // Passed on, the frame would fail the client's SDK before it read the router's error frame.
+          fail(
+            upstreamCodec.errorOf(event) ?? { message: 'The upstream sent a stream event the router could not read', type: 'upstream_error' },
+            out,
+          );
+          return;
+        }
         if (translation) {
           out += translation.push(event);
           if (translation.error || translation.done) {
@@ -211,10 +240,30 @@ export function pumpStream<U>(input: StreamPumpInput<U>): void {
       fail({ message: `The upstream sent a stream the router could not read: ${(error as Error).message}`, type: 'upstream_error' });
       return;
     }
-    fail({ message: 'The upstream stream ended before its terminator; the answer is incomplete', type: 'upstream_error' });
+    fail(
+      sawEvent
+        ? { message: 'The upstream stream ended before its terminator; the answer is incomplete', type: 'upstream_error' }
+        : notAStream(framer.pending),
+    );
   });
   upstream.on('error', (error) => fail({ message: `The upstream connection failed mid-stream: ${error.message}`, type: 'upstream_error' }));
   upstream.on('close', () => {
     if (!upstream.readableEnded) fail({ message: 'The upstream connection closed mid-stream', type: 'upstream_error' });
   });
+}
+
+/**
+ * The failure of a "stream" that held no event: an answer sent with `text/event-stream` that is a
+ * JSON body. Its error's message, when it is an error; the answer itself cannot be streamed.
+ */
+function notAStream(text: string): StreamError {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return { message: 'The upstream stream ended before its terminator; the answer is incomplete', type: 'upstream_error' };
+  }
+  const error = isRecord(body) ? body.error : undefined;
+  if (error !== undefined && error !== null) return upstreamError(error, 'upstream_error');
+  return { message: 'The upstream answered a streamed request with a JSON body instead of a stream', type: 'upstream_error' };
 }

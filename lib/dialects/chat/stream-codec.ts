@@ -1,5 +1,5 @@
 import type { StreamError } from '../dialect';
-import type { StreamCodec } from '../stream-codec';
+import { unreadableEvent, type StreamCodec } from '../stream-codec';
 import type { ChatCompletionChunk } from './wire';
 
 /** One event of a chat completions stream, decoded once. */
@@ -32,7 +32,10 @@ export const chatStreamCodec: StreamCodec<ChatStreamEvent> = {
       return unreadable('The upstream sent a stream event that is not a JSON object');
     }
     // Some servers name their error frames; the payload is then the error itself.
-    if (sse.event === 'error') return { type: 'error', error: upstreamError(parsed, 'upstream_error') };
+    if (sse.event === 'error') {
+      const fields = parsed as Record<string, unknown>;
+      return { type: 'error', error: upstreamError(fields.error ?? fields, 'upstream_error') };
+    }
     return { type: 'chunk', chunk: parsed as ChatCompletionChunk };
   },
   encode(event) {
@@ -55,10 +58,19 @@ export const chatStreamCodec: StreamCodec<ChatStreamEvent> = {
     return undefined;
   },
   upstreamErrorIsFinal: () => false,
+  errorOfFrame(frame) {
+    // Older llama-server builds end a failed stream with `error: {...}`, a field SSE ignores.
+    if (!frame.startsWith('error:')) return undefined;
+    try {
+      return upstreamError(JSON.parse(frame.slice('error:'.length)), 'upstream_error');
+    } catch {
+      return { message: frame.slice('error:'.length).trim().slice(0, 2000) || 'Upstream error', type: 'upstream_error' };
+    }
+  },
 };
 
 function unreadable(message: string): ChatStreamEvent {
-  return { type: 'error', error: { message, type: 'upstream_error' } };
+  return unreadableEvent<ChatStreamEvent>({ type: 'error', error: { message, type: 'upstream_error' } });
 }
 
 /**

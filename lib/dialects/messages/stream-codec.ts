@@ -1,4 +1,4 @@
-import { parseEventObject, type StreamCodec } from '../stream-codec';
+import { parseEventObject, unreadableEvent, type StreamCodec } from '../stream-codec';
 import type { AnthropicStreamEvent } from './wire';
 
 /** One event of a Messages stream, decoded once: Anthropic's own event objects. */
@@ -17,7 +17,11 @@ export const messagesStreamCodec: StreamCodec<MessagesStreamEvent> = {
     return { ...parsed.object, type } as MessagesStreamEvent;
   },
   encode: (event) => `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`,
-  errorEvent: (error) => ({ type: 'error', error: { type: error.type, message: error.message } }),
+  // The router's own failures carry OpenAI-style types; Anthropic's clients know only theirs.
+  errorEvent: (error) => ({
+    type: 'error',
+    error: { type: ANTHROPIC_ERROR_TYPES.has(error.type) ? error.type : 'api_error', message: error.message },
+  }),
   isEnd: (event) => event.type === 'message_stop',
   errorOf(event) {
     if (event.type !== 'error') return undefined;
@@ -30,6 +34,19 @@ export const messagesStreamCodec: StreamCodec<MessagesStreamEvent> = {
   upstreamErrorIsFinal: () => true,
 };
 
+/** The error types of Anthropic's API (DESIGN section 8); `timeout_error` for the router's own timeouts. */
+const ANTHROPIC_ERROR_TYPES = new Set([
+  'invalid_request_error',
+  'authentication_error',
+  'permission_error',
+  'not_found_error',
+  'request_too_large',
+  'rate_limit_error',
+  'api_error',
+  'overloaded_error',
+  'timeout_error',
+]);
+
 function unreadable(message: string): MessagesStreamEvent {
-  return { type: 'error', error: { type: 'upstream_error', message } };
+  return unreadableEvent<MessagesStreamEvent>({ type: 'error', error: { type: 'upstream_error', message } });
 }

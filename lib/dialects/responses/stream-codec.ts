@@ -1,5 +1,5 @@
 import type { StreamError } from '../dialect';
-import { parseEventObject, type StreamCodec } from '../stream-codec';
+import { parseEventObject, unreadableEvent, type StreamCodec } from '../stream-codec';
 import type { ResponsesStreamEvent } from './wire';
 
 /** One event of a Responses stream, decoded once. */
@@ -25,7 +25,8 @@ export const responsesStreamCodec: StreamCodec<ResponsesStreamEvent> = {
     const response = context?.first?.response;
     return {
       type: 'response.failed',
-      sequence_number: typeof last === 'number' ? last + 1 : 0,
+      // With nothing sent yet, `opening` is number 0.
+      sequence_number: typeof last === 'number' ? last + 1 : context?.first ? 0 : 1,
       response: {
         id: response?.id ?? 'resp_failed',
         object: 'response',
@@ -40,6 +41,11 @@ export const responsesStreamCodec: StreamCodec<ResponsesStreamEvent> = {
       },
     };
   },
+  opening: (failed) => ({
+    type: 'response.created',
+    sequence_number: 0,
+    response: { ...failed.response, status: 'in_progress', error: null } as ResponsesStreamEvent['response'],
+  }),
   isEnd: (event) => TERMINAL.has(event.type),
   errorOf(event): StreamError | undefined {
     if (event.type === 'response.failed') {
@@ -58,5 +64,5 @@ export const responsesStreamCodec: StreamCodec<ResponsesStreamEvent> = {
 };
 
 function unreadable(message: string): ResponsesStreamEvent {
-  return { type: 'error', code: 'upstream_error', message };
+  return unreadableEvent<ResponsesStreamEvent>({ type: 'error', code: 'upstream_error', message });
 }

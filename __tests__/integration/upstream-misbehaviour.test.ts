@@ -1,0 +1,151 @@
+/**
+ * Upstreams that answer in the wrong shape, as real ones sometimes do: a JSON answer to a streamed
+ * request and a stream to a plain one, an unreadable frame in a passthrough stream, llama-server's
+ * old `error:` lines, named error frames, a JSON error labelled as a stream, a byte order mark.
+ * Each reaches the real SDK as an error carrying the provider's reason, never as a 200 with nothing
+ * in it or a parse error of the SDK's own.
+ */
+import Anthropic from '@anthropic-ai/sdk';
+import type { ServerResponse } from 'node:http';
+import OpenAI from 'openai';
+import { startFakeUpstreams, type FakeUpstream } from '../support/fake-upstream';
+import { fixtureJson, sseFrames } from '../support/fixtures';
+import { envFor, startHost, type Host } from '../support/host';
+import { sendFrames, sendJson } from '../support/upstream-answers';
+
+let openai: FakeUpstream, local: FakeUpstream, anthropic: FakeUpstream, openrouter: FakeUpstream;
+let host: Host;
+
+beforeAll(async () => {
+  [openai, local, anthropic, openrouter] = await startFakeUpstreams('openai', 'local', 'anthropic', 'openrouter');
+  host = await startHost({ env: { ...envFor({ openai, local, anthropic, openrouter }), OPENAI_RESPONSES: 'chat' } });
+});
+afterEach(() => [openai, local, anthropic, openrouter].forEach((fake) => fake.reset()));
+afterAll(async () => {
+  await host.close();
+  await Promise.all([openai, local, anthropic, openrouter].map((fake) => fake.close()));
+});
+
+const chatClient = (): OpenAI => new OpenAI({ apiKey: 'host-token', baseURL: `${host.url}/v1`, maxRetries: 0 });
+const messagesClient = (): Anthropic => new Anthropic({ apiKey: 'host-token', baseURL: host.url, maxRetries: 0 });
+const HI = [{ role: 'user' as const, content: 'hi' }];
+
+/** The error a promise rejects with (or fails the test when it resolves). */
+async function rejection(promise: Promise<unknown>): Promise<Error & { status?: number }> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as Error & { status?: number };
+  }
+  throw new Error('expected the call to fail');
+}
+
+/** Reads a chat stream whole; rejects as the SDK does. */
+async function readChatStream(model: string): Promise<string> {
+  let text = '';
+  for await (const chunk of await chatClient().chat.completions.create({ model, messages: HI, stream: true })) {
+    text += chunk.choices[0]?.delta?.content ?? '';
+  }
+  return text;
+}
+
+function sendText(res: ServerResponse, contentType: string, text: string): void {
+  res.writeHead(200, { 'content-type': contentType });
+  res.end(text);
+}
+
+describe('an answer in the other shape', () => {
+  test('a streamed request answered with a whole JSON answer is a 502 saying so, on every route', async () => {
+    const json = (_request: unknown, res: ServerResponse): void => sendJson(res, 200, fixtureJson('openai-chat.json'));
+    openai.handler = json;
+    local.handler = json;
+    const chat = await rejection(readChatStream('gpt-4o'));
+    expect(chat).toMatchObject({ status: 502, message: expect.stringContaining('whole JSON answer instead of a stream') as unknown });
+    const messages = await rejection(messagesClient().messages.stream({ model: 'local/qwen', max_tokens: 10, messages: HI }).finalMessage());
+    expect(messages).toMatchObject({ status: 502 });
+    const responses = await rejection(chatClient().responses.stream({ model: 'openai/gpt-4o', input: 'hi' }).finalResponse());
+    expect(responses).toMatchObject({ status: 502 });
+  });
+
+  test('a plain request answered with a stream is a 502 saying so; JSON labelled as a stream is read as JSON', async () => {
+    openai.handler = (_request, res) => sendFrames(res, sseFrames('openai-chat-stream-usage.sse'));
+    expect(await rejection(chatClient().chat.completions.create({ model: 'gpt-4o', messages: HI }))).toMatchObject({
+      status: 502,
+      message: expect.stringContaining('answered a request without `stream` with a stream') as unknown,
+    });
+    openai.handler = (_request, res) => sendText(res, 'text/event-stream', JSON.stringify(fixtureJson('openai-chat.json')));
+    const completion = await chatClient().chat.completions.create({ model: 'gpt-4o', messages: HI });
+    expect(completion.choices[0]?.message.content).toBeTruthy();
+  });
+
+  test('a JSON error labelled as a stream reaches a streaming client with its message', async () => {
+    openai.handler = (_request, res) =>
+      sendText(
+        res,
+        'text/event-stream',
+        JSON.stringify({ error: { message: 'maximum context length is 8192 tokens', type: 'invalid_request_error' } }),
+      );
+    expect((await rejection(readChatStream('gpt-4o'))).message).toContain('maximum context length is 8192 tokens');
+  });
+
+  test('a JSON answer that begins with a byte order mark is read', async () => {
+    openai.handler = (_request, res) => sendText(res, 'application/json', `\uFEFF${JSON.stringify(fixtureJson('openai-chat.json'))}`);
+    expect((await chatClient().chat.completions.create({ model: 'gpt-4o', messages: HI })).choices[0]?.message.content).toBeTruthy();
+  });
+});
+
+describe('errors inside a stream', () => {
+  test("an unreadable frame in a passed-through stream is not passed on: the SDK gets the router's error", async () => {
+    const first = sseFrames('openai-chat-stream-usage.sse')[1]!;
+    openai.handler = (_request, res) => sendFrames(res, [first, 'data: {"id":"chatcmpl-1","choices":[{"index":0,"delta":{"content":"oops"\n\n']);
+    const chat = await rejection(readChatStream('gpt-4o'));
+    expect(chat.constructor.name).not.toBe('SyntaxError');
+    expect(chat.message).toContain('not valid JSON');
+
+    const frames = sseFrames('anthropic-messages-stream-text.sse');
+    anthropic.handler = (_request, res) => sendFrames(res, [frames[0]!, 'event: content_block_start\ndata: {"type":"content_bl\n\n']);
+    const messages = await rejection(
+      messagesClient().messages.stream({ model: 'anthropic/claude-sonnet-5-5', max_tokens: 10, messages: HI }).finalMessage(),
+    );
+    expect(messages.constructor.name).not.toBe('SyntaxError');
+    expect(messages.message).toContain('not valid JSON');
+  });
+
+  test("llama-server's old `error:` line ends the stream with its message, passed through and bridged", async () => {
+    const error = 'error: {"code":400,"message":"the request exceeds the available context size","type":"exceed_context_size_error"}\n\n';
+    local.handler = (_request, res) => sendFrames(res, [error, 'data: [DONE]\n\n']);
+    expect((await rejection(readChatStream('local/qwen'))).message).toContain('exceeds the available context size');
+    const response = await chatClient().responses.stream({ model: 'local/qwen', input: 'hi' }).finalResponse();
+    expect(response.status).toBe('failed');
+    expect(response.error?.message).toContain('exceeds the available context size');
+  });
+
+  test('a Responses stream that fails before its first event still opens with response.created, passed through or bridged', async () => {
+    const cut = (_request: unknown, res: ServerResponse): void => sendFrames(res, []);
+    openrouter.handler = cut;
+    local.handler = cut;
+    for (const model of ['openrouter/openai/gpt-5.5', 'local/qwen']) {
+      const response = await chatClient().responses.stream({ model, input: 'hi' }).finalResponse();
+      expect(response.status).toBe('failed');
+      expect(response.error?.message).toMatch(/ended before its terminator|JSON body instead of a stream/);
+    }
+  });
+
+  test('a named `event: error` frame keeps its message when translated for a Messages client', async () => {
+    openai.handler = (_request, res) => sendFrames(res, ['event: error\ndata: {"error":{"message":"CUDA out of memory","type":"server_error"}}\n\n']);
+    const error = await rejection(messagesClient().messages.stream({ model: 'openai/gpt-4o', max_tokens: 10, messages: HI }).finalMessage());
+    expect(error.message).toContain('CUDA out of memory');
+  });
+
+  test("the router's own mid-stream errors reach Messages clients with an Anthropic error type", async () => {
+    const frames = sseFrames('anthropic-messages-stream-text.sse');
+    anthropic.handler = (_request, res) => sendFrames(res, frames.slice(0, 3));
+    const response = await fetch(`${host.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'anthropic/claude-sonnet-5-5', max_tokens: 10, stream: true, messages: HI }),
+    });
+    const text = await response.text();
+    expect(text).toMatch(/event: error\ndata: \{"type":"error","error":\{"type":"api_error"/);
+  });
+});
