@@ -149,3 +149,41 @@ describe('errors inside a stream', () => {
     expect(text).toMatch(/event: error\ndata: \{"type":"error","error":\{"type":"api_error"/);
   });
 });
+
+describe('tool call arguments that are not JSON, for a Messages client', () => {
+  const call = (args: string): Record<string, unknown> => ({
+    index: 0,
+    id: 'call_1',
+    type: 'function',
+    function: { name: 'get_weather', arguments: args },
+  });
+
+  test('a whole answer is a 502 naming the tool, not a tool_use with empty input', async () => {
+    openai.handler = (_request, res) =>
+      sendJson(res, 200, {
+        ...fixtureJson<Record<string, unknown>>('openai-chat.json'),
+        choices: [
+          {
+            index: 0,
+            message: { role: 'assistant', content: null, tool_calls: [call('{"city": "Paris", unit: celsius')] },
+            finish_reason: 'tool_calls',
+          },
+        ],
+      });
+    const error = await rejection(messagesClient().messages.create({ model: 'openai/gpt-4o', max_tokens: 10, messages: HI }));
+    expect(error).toMatchObject({ status: 502, message: expect.stringMatching(/get_weather.{0,4} that are not a JSON object/) as unknown });
+  });
+
+  test("a stream ends with the router's error instead of the SDK failing on the JSON", async () => {
+    const chunk = (delta: Record<string, unknown>, finish: string | null = null): string =>
+      `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+    openai.handler = (_request, res) =>
+      sendFrames(res, [
+        chunk({ role: 'assistant', tool_calls: [call('{"city": "Paris", unit: celsius')] }),
+        chunk({}, 'tool_calls'),
+        'data: [DONE]\n\n',
+      ]);
+    const error = await rejection(messagesClient().messages.stream({ model: 'openai/gpt-4o', max_tokens: 10, messages: HI }).finalMessage());
+    expect(error.message).toMatch(/get_weather.{0,4} that are not a JSON object/);
+  });
+});

@@ -38,6 +38,13 @@ describe('toAnthropicMessage', () => {
     expect(toAnthropicMessage({ ...fixture, id: 'msg_abc' }).id).toBe('msg_abc');
   });
 
+  it.each(['{"command":', '[1,2]', '"text"'])('refuses tool call arguments %j that are not a JSON object, naming the tool', (args) => {
+    const call = { id: 'call_2', type: 'function' as const, function: { name: 'Bash', arguments: args } };
+    expect(() => toAnthropicMessage(completion({ role: 'assistant', content: null, tool_calls: [call] }, 'tool_calls'))).toThrow(
+      /tool call "Bash" that are not a JSON object/,
+    );
+  });
+
   it('turns tool calls into tool_use blocks after the text, with parsed input', () => {
     const out = toAnthropicMessage(
       completion(
@@ -46,7 +53,6 @@ describe('toAnthropicMessage', () => {
           content: 'Let me look.',
           tool_calls: [
             { id: 'call_1', type: 'function', function: { name: 'Read', arguments: '{"file_path":"/a"}' } },
-            { id: 'call_2', type: 'function', function: { name: 'Bash', arguments: '{"command":' } },
             { id: 'call_3', type: 'function', function: { name: 'Now', arguments: '' } },
           ],
         },
@@ -56,7 +62,6 @@ describe('toAnthropicMessage', () => {
     expect(out.content).toEqual([
       { type: 'text', text: 'Let me look.' },
       { type: 'tool_use', id: 'call_1', name: 'Read', input: { file_path: '/a' } },
-      { type: 'tool_use', id: 'call_2', name: 'Bash', input: {} },
       { type: 'tool_use', id: 'call_3', name: 'Now', input: {} },
     ]);
     expect(out.stop_reason).toBe('tool_use');

@@ -2,17 +2,31 @@ import { randomUUID } from 'node:crypto';
 import { isRecord } from '../../../is-record';
 
 /**
- * The `input` object of a `tool_use` block from an OpenAI tool call's `arguments` string:
- * the parsed object, or `{}` when the string is empty, not JSON, or not a JSON object
- * (Anthropic's `input` is always an object).
+ * The `input` object of a `tool_use` block from an OpenAI tool call's `arguments` string: the
+ * parsed object, or `{}` when the string is empty (Anthropic's `input` is always an object).
+ *
+ * @throws Error naming the tool when the arguments are not a JSON object: a client would run the
+ * tool with nothing.
  */
-export function parseToolInput(args: string | undefined | null): Record<string, unknown> {
+export function parseToolInput(args: string | undefined | null, toolName = ''): Record<string, unknown> {
   if (!args) return {};
+  let parsed: unknown;
   try {
-    const parsed: unknown = JSON.parse(args);
-    return isRecord(parsed) ? parsed : {};
+    parsed = JSON.parse(args);
   } catch {
-    return {};
+    parsed = undefined;
+  }
+  if (!isRecord(parsed)) throw new Error(`the provider sent arguments for tool call "${toolName}" that are not a JSON object`);
+  return parsed;
+}
+
+/** Whether a tool call's `arguments` make an Anthropic `input`: empty, or a JSON object. */
+export function isInputObject(args: string): boolean {
+  if (args.trim() === '') return true;
+  try {
+    return isRecord(JSON.parse(args));
+  } catch {
+    return false;
   }
 }
 

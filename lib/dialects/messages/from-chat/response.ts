@@ -34,7 +34,7 @@ export function toAnthropicMessage(completion: ReceivedChatCompletion): Anthropi
       type: 'tool_use',
       id: typeof call.id === 'string' && call.id !== '' ? call.id : generatedToolUseId(),
       name: call.function?.name ?? '',
-      input: parseToolInput(call.function?.arguments),
+      input: parseToolInput(call.function?.arguments, call.function?.name ?? ''),
     });
   }
 

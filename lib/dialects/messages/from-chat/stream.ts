@@ -5,7 +5,7 @@ import type { StreamTranslator } from '../../stream-translator';
 import { isRecord } from '../../../is-record';
 import { routerSignature } from '../router-signature';
 import type { MessagesStreamEvent } from '../stream-codec';
-import { generatedMessageId, generatedToolUseId, toAnthropicMessageId } from './ids';
+import { generatedMessageId, generatedToolUseId, isInputObject, toAnthropicMessageId } from './ids';
 import { stopReasonForTurn } from './stop-reason';
 
 /**
@@ -30,7 +30,8 @@ import { stopReasonForTurn } from './stop-reason';
 export function createChatToMessagesStream(options: { model: string }): StreamTranslator<ChatStreamEvent, MessagesStreamEvent> {
   let started = false;
   let nextBlock = 0;
-  let open: { kind: 'text' | 'tool' | 'thinking'; block: number; call?: AssembledCall } | undefined;
+  /** `sent`: a tool call's arguments handed on so far, checked when its block stops. */
+  let open: { kind: 'text' | 'tool' | 'thinking'; block: number; call?: AssembledCall; sent?: string } | undefined;
   /** The open thinking block's text so far, and the signature the provider gave it (OpenRouter's Anthropic models). */
   let thought = '';
   let thoughtSignature: string | undefined;
@@ -70,6 +71,12 @@ export function createChatToMessagesStream(options: { model: string }): StreamTr
       });
       thought = '';
       thoughtSignature = undefined;
+    }
+    if (open.kind === 'tool' && !isInputObject(open.sent ?? '')) {
+      // A client would run the tool with nothing, or fail on the JSON; the provider's fault is said instead.
+      out.push(failure(`The provider sent arguments for tool call "${open.call?.name ?? ''}" that are not a JSON object`));
+      open = undefined;
+      return;
     }
     out.push({ type: 'content_block_stop', index: open.block });
     open = undefined;
@@ -124,11 +131,9 @@ export function createChatToMessagesStream(options: { model: string }): StreamTr
   /** The open tool block's held arguments, as one delta. */
   function sendArguments(out: MessagesStreamEvent[]): void {
     if (!open?.call || open.call.heldArguments === '') return;
-    out.push({
-      type: 'content_block_delta',
-      index: open.block,
-      delta: { type: 'input_json_delta', partial_json: ToolCallAssembler.takeArguments(open.call) },
-    });
+    const partial = ToolCallAssembler.takeArguments(open.call);
+    open.sent = (open.sent ?? '') + partial;
+    out.push({ type: 'content_block_delta', index: open.block, delta: { type: 'input_json_delta', partial_json: partial } });
   }
 
   function toolFragment(out: MessagesStreamEvent[], fragment: Record<string, unknown>, position: number): void {
