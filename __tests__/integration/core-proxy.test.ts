@@ -349,6 +349,7 @@ describe('errors', () => {
     ['a number', { model: 42 }],
     ['empty', { model: '' }],
     ['with CR/LF', { model: 'a\r\nb' }],
+    ['with a C1 control character (NEL)', { model: 'gpt\u0085x' }],
     ['1 KB long', { model: 'x'.repeat(1000) }],
   ])('a model that is %s is a 400', async (_case, body) => {
     const res = await request(host.url).post('/v1/chat/completions').send(body);
@@ -413,6 +414,16 @@ describe('errors', () => {
     expect(res.headers['retry-after']).toBe('3');
     expect(res.headers['set-cookie']).toBeUndefined();
     expect(res.headers['openai-organization']).toBeUndefined();
+  });
+
+  test("an upstream 400 naming a field keeps OpenAI's `param`", async () => {
+    fakes.openai.handler = (_request, res) =>
+      sendJson(res, 400, {
+        error: { message: 'Unsupported value: temperature', type: 'invalid_request_error', param: 'temperature', code: 'unsupported_value' },
+      });
+    const res = await request(host.url).post('/v1/chat/completions').send(chat('gpt-4o'));
+    expect(res.status).toBe(400);
+    expect(res.body.error).toMatchObject({ message: 'Unsupported value: temperature', param: 'temperature', code: 'unsupported_value' });
   });
 
   test('an answer with fields of the wrong type still reaches the client, and the host keeps serving', async () => {

@@ -224,6 +224,18 @@ describe('redirects and compression', () => {
         body: inflated,
       });
       expect(response.status).toBe(413);
+
+      // The other way round: a body that does not compress is longer compressed than decoded.
+      const body = JSON.stringify({ model: 'openai/gpt-4o', messages: [{ role: 'user', content: 'b'.repeat(1930) }] });
+      const stored = gzipSync(body, { level: 0 });
+      expect(Buffer.byteLength(body)).toBeLessThanOrEqual(2000);
+      expect(stored.length).toBeGreaterThan(2000);
+      const accepted = await fetch(`${small.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-encoding': 'gzip', 'content-length': String(stored.length) },
+        body: stored,
+      });
+      expect(accepted.status).toBe(200);
     } finally {
       await small.close();
     }

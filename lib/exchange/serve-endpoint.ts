@@ -98,7 +98,7 @@ function modelOf(body: Record<string, unknown>): string {
     throw new ProviderRouterError('invalid_model', 'The request needs a "model" string, such as "gpt-4o-mini" or "anthropic/claude-sonnet-4-5"', 400);
   }
   // eslint-disable-next-line no-control-regex -- finding control characters in `model` is what this pattern is for
-  if (model.length > 256 || /[\u0000-\u001f\u007f]/.test(model)) {
+  if (model.length > 256 || /[\u0000-\u001f\u007f-\u009f]/.test(model)) {
     throw new ProviderRouterError('invalid_model', '"model" must be at most 256 characters without control characters', 400);
   }
   return model;

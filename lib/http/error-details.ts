@@ -20,6 +20,7 @@ export function parseUpstreamError(status: number, text: string): ErrorDetails {
   let message = text.trim().slice(0, 2000) || `Upstream answered with status ${status}`;
   let type = openAIErrorType(status);
   let code: string | null = null;
+  let param: string | undefined;
   try {
     const body = JSON.parse(withoutBom(text)) as Record<string, unknown>;
     const error = body.error;
@@ -28,6 +29,7 @@ export function parseUpstreamError(status: number, text: string): ErrorDetails {
       if (typeof e.message === 'string') message = e.message;
       if (typeof e.type === 'string') type = e.type;
       if (typeof e.code === 'string' || typeof e.code === 'number') code = String(e.code);
+      if (typeof e.param === 'string' && e.param !== '') param = e.param;
     } else if (typeof error === 'string') {
       message = error;
     } else if (typeof body.message === 'string') {
@@ -38,5 +40,5 @@ export function parseUpstreamError(status: number, text: string): ErrorDetails {
   } catch {
     // Not JSON: the text itself is the message.
   }
-  return { status, message, type, code };
+  return { status, message, type, code, ...(param !== undefined ? { param } : {}) };
 }

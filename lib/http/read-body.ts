@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { ProviderRouterError } from '../errors';
-import { canDecode, decodeBody } from './content-encoding';
+import { canDecode, contentCodings, decodeBody } from './content-encoding';
 import { readStream, type StreamReadError } from './read-stream';
 
 /** A request as Express hands it over: a host's body parser may have filled `body`. */
@@ -31,8 +31,9 @@ export async function readJsonBody(req: BodyCarrier, maxBytes: number): Promise<
       415,
     );
   }
+  // The limit is on the decoded size: a compressed body's length says nothing of it.
   const declared = Number(req.headers['content-length']);
-  if (declared > maxBytes) throw tooLarge(maxBytes);
+  if (contentCodings(encoding).length === 0 && declared > maxBytes) throw tooLarge(maxBytes);
 
   const raw = await readRequest(req, maxBytes);
   const body = parseObject(raw);
