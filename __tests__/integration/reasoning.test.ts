@@ -253,6 +253,8 @@ describe('Messages clients (Claude Code, the Anthropic SDK)', () => {
       max_tokens: 2000,
       thinking: { type: 'adaptive' },
       output_config: { effort: 'high' },
+      // As Claude Code sends it: Anthropic refuses clear_thinking without thinking on.
+      context_management: { edits: [{ type: 'clear_thinking_20251015', keep: 'all' }, { type: 'clear_tool_uses_20250919' }] },
       tools: [{ name: 'Read', input_schema: { type: 'object' } }],
       messages: [
         { role: 'user', content: 'Read a.txt' },
@@ -272,6 +274,7 @@ describe('Messages clients (Claude Code, the Anthropic SDK)', () => {
     expect((sent.messages as { content: { type: string }[] }[])[1]?.content.map((block) => block.type)).toEqual(['tool_use']);
     expect(sent).not.toHaveProperty('thinking');
     expect(sent).not.toHaveProperty('output_config');
+    expect(sent.context_management).toEqual({ edits: [{ type: 'clear_tool_uses_20250919' }] });
     // The client's own body was not changed on the way.
     expect(transcript.messages[1]?.content).toHaveLength(2);
   });

@@ -174,6 +174,41 @@ describe('tool call arguments that are not JSON, for a Messages client', () => {
     expect(error).toMatchObject({ status: 502, message: expect.stringMatching(/get_weather.{0,4} that are not a JSON object/) as unknown });
   });
 
+  test('arguments cut off by the output limit end the answer with max_tokens, streamed and whole, as Anthropic does', async () => {
+    const chunk = (delta: Record<string, unknown>, finish: string | null = null): string =>
+      `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+    openai.handler = (request, res) => {
+      if (request.body?.stream === true) {
+        sendFrames(res, [chunk({ role: 'assistant', tool_calls: [call('{"command":"echo hel')] }), chunk({}, 'length'), 'data: [DONE]\n\n']);
+      } else {
+        sendJson(res, 200, {
+          ...fixtureJson<Record<string, unknown>>('openai-chat.json'),
+          choices: [{ index: 0, message: { role: 'assistant', content: null, tool_calls: [call('{"command":"echo hel')] }, finish_reason: 'length' }],
+        });
+      }
+    };
+    const streamed = await messagesClient().messages.stream({ model: 'openai/gpt-4o', max_tokens: 10, messages: HI }).finalMessage();
+    expect(streamed.stop_reason).toBe('max_tokens');
+    expect(streamed.content.map((block) => block.type)).toEqual(['tool_use']);
+    const whole = await messagesClient().messages.create({ model: 'openai/gpt-4o', max_tokens: 10, messages: HI });
+    expect(whole.stop_reason).toBe('max_tokens');
+    expect(whole.content).toEqual([expect.objectContaining({ type: 'tool_use', name: 'get_weather', input: {} })]);
+  });
+
+  test('a name sent whole and then again with the id is one name, not twice', async () => {
+    const chunk = (delta: Record<string, unknown>, finish: string | null = null): string =>
+      `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+    openai.handler = (_request, res) =>
+      sendFrames(res, [
+        chunk({ role: 'assistant', tool_calls: [{ index: 0, type: 'function', function: { name: 'Read' } }] }),
+        chunk({ tool_calls: [{ index: 0, id: 'c0', type: 'function', function: { name: 'Read', arguments: '{"path":"a"}' } }] }),
+        chunk({}, 'tool_calls'),
+        'data: [DONE]\n\n',
+      ]);
+    const message = await messagesClient().messages.stream({ model: 'openai/gpt-4o', max_tokens: 10, messages: HI }).finalMessage();
+    expect(message.content).toEqual([expect.objectContaining({ type: 'tool_use', id: 'c0', name: 'Read', input: { path: 'a' } })]);
+  });
+
   test("a stream ends with the router's error instead of the SDK failing on the JSON", async () => {
     const chunk = (delta: Record<string, unknown>, finish: string | null = null): string =>
       `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;

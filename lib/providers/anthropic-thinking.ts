@@ -27,10 +27,27 @@ export function withoutUnverifiableThinking(body: Body): void {
   if (messages.every((message, index) => message === original[index])) return;
   body.messages = messages;
   const lastAssistant = messages.findLastIndex((message) => isRecord(message) && message.role === 'assistant');
-  if (lastAssistant >= 0 && messages[lastAssistant] !== original[lastAssistant]) {
-    delete body.thinking;
-    if (isRecord(body.output_config)) withoutEffort(body, body.output_config);
-  }
+  if (lastAssistant >= 0 && messages[lastAssistant] !== original[lastAssistant]) withoutThinking(body);
+}
+
+/**
+ * Thinking off for this request: no `thinking`, no effort, and none of Claude Code's
+ * `context_management` edits that clear thinking (Anthropic refuses `clear_thinking_*` without
+ * thinking on).
+ */
+function withoutThinking(body: Body): void {
+  delete body.thinking;
+  if (isRecord(body.output_config)) withoutEffort(body, body.output_config);
+  const management = body.context_management;
+  if (!isRecord(management) || !Array.isArray(management.edits)) return;
+  const edits = (management.edits as unknown[]).filter(
+    (edit) => !(isRecord(edit) && typeof edit.type === 'string' && edit.type.startsWith('clear_thinking')),
+  );
+  if (edits.length === management.edits.length) return;
+  const rest = Object.fromEntries(Object.entries(management).filter(([key]) => key !== 'edits'));
+  if (edits.length > 0) body.context_management = { ...rest, edits };
+  else if (Object.keys(rest).length > 0) body.context_management = rest;
+  else delete body.context_management;
 }
 
 /**
@@ -49,7 +66,7 @@ export function shapeThinking(body: Body, mode: AnthropicThinkingMode): void {
     const maxTokens = typeof body.max_tokens === 'number' ? body.max_tokens : 0;
     const budget = Math.min(budgetOfEffort(effort), maxTokens - 1);
     if (budget < 1024) {
-      delete body.thinking;
+      withoutThinking(body);
       return;
     }
     body.thinking = { type: 'enabled', budget_tokens: budget };

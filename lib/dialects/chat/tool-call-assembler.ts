@@ -35,7 +35,8 @@ export class ToolCallAssembler {
       this.calls.push(call);
     }
     call.id ??= id;
-    if (typeof fn.name === 'string' && !call.started) call.name += fn.name;
+    // A name comes whole or in pieces; some servers repeat the whole name with the id that follows it.
+    if (typeof fn.name === 'string' && !call.started && fn.name !== call.name) call.name += fn.name;
     if (typeof fn.arguments === 'string') call.heldArguments += fn.arguments;
     return call;
   }

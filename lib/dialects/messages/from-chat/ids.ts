@@ -3,12 +3,14 @@ import { isRecord } from '../../../is-record';
 
 /**
  * The `input` object of a `tool_use` block from an OpenAI tool call's `arguments` string: the
- * parsed object, or `{}` when the string is empty (Anthropic's `input` is always an object).
+ * parsed object, or `{}` when the string is empty (Anthropic's `input` is always an object) or was
+ * cut off by the output limit (`truncated`: the answer then stops with `max_tokens`, as
+ * Anthropic's own does).
  *
- * @throws Error naming the tool when the arguments are not a JSON object: a client would run the
- * tool with nothing.
+ * @throws Error naming the tool when the arguments are not a JSON object and were not cut off: a
+ * client would run the tool with nothing.
  */
-export function parseToolInput(args: string | undefined | null, toolName = ''): Record<string, unknown> {
+export function parseToolInput(args: string | undefined | null, toolName = '', truncated = false): Record<string, unknown> {
   if (!args) return {};
   let parsed: unknown;
   try {
@@ -16,8 +18,9 @@ export function parseToolInput(args: string | undefined | null, toolName = ''): 
   } catch {
     parsed = undefined;
   }
-  if (!isRecord(parsed)) throw new Error(`the provider sent arguments for tool call "${toolName}" that are not a JSON object`);
-  return parsed;
+  if (isRecord(parsed)) return parsed;
+  if (truncated) return {};
+  throw new Error(`the provider sent arguments for tool call "${toolName}" that are not a JSON object`);
 }
 
 /** Whether a tool call's `arguments` make an Anthropic `input`: empty, or a JSON object. */

@@ -9,7 +9,8 @@ import { generatedMessageId, generatedToolUseId, parseToolInput, toAnthropicMess
  *
  * Content: a text block when the first choice's `content` is a non-empty string (or, when it is
  * empty, its `refusal`), then one `tool_use` block per tool call with `input` parsed from
- * `arguments` (`{}` when empty or unparseable). `stop_reason` from the finish reason
+ * `arguments` (`{}` when empty or cut off by the output limit; arguments that are not a JSON object
+ * otherwise throw). `stop_reason` from the finish reason
  * ({@link stopReasonForTurn}); usage from `prompt_tokens` / `completion_tokens` (0 when absent).
  * Reasoning text (`reasoning_content` or `reasoning`) comes first as a `thinking` block, signed by
  * the router unless the provider relayed Anthropic's signature in `reasoning_details`.
@@ -34,7 +35,7 @@ export function toAnthropicMessage(completion: ReceivedChatCompletion): Anthropi
       type: 'tool_use',
       id: typeof call.id === 'string' && call.id !== '' ? call.id : generatedToolUseId(),
       name: call.function?.name ?? '',
-      input: parseToolInput(call.function?.arguments, call.function?.name ?? ''),
+      input: parseToolInput(call.function?.arguments, call.function?.name ?? '', choice?.finish_reason === 'length'),
     });
   }
 

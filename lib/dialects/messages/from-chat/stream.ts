@@ -72,7 +72,8 @@ export function createChatToMessagesStream(options: { model: string }): StreamTr
       thought = '';
       thoughtSignature = undefined;
     }
-    if (open.kind === 'tool' && !isInputObject(open.sent ?? '')) {
+    // Arguments cut off by the output limit end with `max_tokens`, as Anthropic's own do.
+    if (open.kind === 'tool' && finishReason !== 'length' && !isInputObject(open.sent ?? '')) {
       // A client would run the tool with nothing, or fail on the JSON; the provider's fault is said instead.
       out.push(failure(`The provider sent arguments for tool call "${open.call?.name ?? ''}" that are not a JSON object`));
       open = undefined;
