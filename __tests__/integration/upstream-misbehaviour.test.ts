@@ -137,6 +137,19 @@ describe('errors inside a stream', () => {
     expect(error.message).toContain('CUDA out of memory');
   });
 
+  test('a passed-through Messages stream whose frames lack their `event:` line gets it: the SDK ignores such frames', async () => {
+    const dataOnly = sseFrames('anthropic-messages-stream-text.sse').map((frame) => frame.replace(/^event: [^\n]*\n/m, ''));
+    expect(dataOnly.join('')).not.toContain('event:');
+    for (const [fake, model] of [
+      [anthropic, 'anthropic/claude-sonnet-5-5'],
+      [local, 'local/qwen'],
+    ] as const) {
+      fake.handler = (_request, res) => sendFrames(res, dataOnly);
+      const message = await messagesClient().messages.stream({ model, max_tokens: 10, messages: HI }).finalMessage();
+      expect(message.content.some((block) => block.type === 'text' && block.text.length > 0)).toBe(true);
+    }
+  });
+
   test("the router's own mid-stream errors reach Messages clients with an Anthropic error type", async () => {
     const frames = sseFrames('anthropic-messages-stream-text.sse');
     anthropic.handler = (_request, res) => sendFrames(res, frames.slice(0, 3));

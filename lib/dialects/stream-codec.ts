@@ -43,6 +43,11 @@ export interface StreamCodec<E> {
    * nothing of the stream yet (a Responses client reads nothing before `response.created`).
    */
   opening?(failed: E): E;
+  /**
+   * Whether a passed-through frame can go on byte for byte; when not, the event is written as this
+   * dialect writes it. Unset: every frame can.
+   */
+  passesFrame?(sse: SseEvent): boolean;
 }
 
 /** What a client has been sent of a stream so far. */

@@ -200,7 +200,7 @@ export function pumpStream<U>(input: StreamPumpInput<U>): void {
         }
         const edited = input.editEvent ? input.editEvent(event) : event;
         if (edited !== null) {
-          out += edited === event ? frame : upstreamCodec.encode(edited);
+          out += edited === event && (upstreamCodec.passesFrame?.(sse) ?? true) ? frame : upstreamCodec.encode(edited);
           passed.first ??= edited;
           passed.last = edited;
         }

@@ -32,6 +32,8 @@ export const messagesStreamCodec: StreamCodec<MessagesStreamEvent> = {
     };
   },
   upstreamErrorIsFinal: () => true,
+  // The Anthropic SDK ignores a frame without its `event:` line (DESIGN section 8).
+  passesFrame: (sse) => sse.event !== undefined,
 };
 
 /** The error types of Anthropic's API (DESIGN section 8); `timeout_error` for the router's own timeouts. */
