@@ -49,15 +49,29 @@ export function toChatMessages(items: unknown[], options: ItemOptions): OpenAIMe
       assistant = { role: 'assistant', content: null };
       push(assistant);
     }
+    attachReasoning(assistant);
+    return assistant;
+  };
+
+  /** The reasoning read so far joins `turn`, after what it already has: a turn may hold several items. */
+  const attachReasoning = (turn: OpenAIMessage): void => {
     if (reasoning.length > 0) {
-      assistant.reasoning_content = reasoning.join('\n\n');
+      const text = reasoning.join('\n\n');
+      turn.reasoning_content =
+        typeof turn.reasoning_content === 'string' && turn.reasoning_content !== '' ? `${turn.reasoning_content}\n\n${text}` : text;
       reasoning = [];
     }
     if (reasoningDetails.length > 0) {
-      assistant.reasoning_details = reasoningDetails;
+      const before = Array.isArray(turn.reasoning_details) ? (turn.reasoning_details as Record<string, unknown>[]) : [];
+      turn.reasoning_details = [...before, ...reasoningDetails];
       reasoningDetails = [];
     }
-    return assistant;
+  };
+
+  /** Reasoning of a turn that produced no message or call (an interrupted one) belongs to no later turn. */
+  const dropUnanswered = (): void => {
+    reasoning = [];
+    reasoningDetails = [];
   };
 
   items.forEach((item: unknown, i) => {
@@ -74,6 +88,7 @@ export function toChatMessages(items: unknown[], options: ItemOptions): OpenAIMe
           return;
         }
         assistant = undefined;
+        dropUnanswered();
         if (role === 'developer' || role === 'system') push({ role: 'system', content: plainText(item.content, where) });
         else if (role === 'user') push({ role: 'user', content: userContent(item.content, where, options) });
         else throw unsupported(`${where}: a message's role must be user, assistant, system or developer, not ${JSON.stringify(role)}.`);
@@ -88,6 +103,7 @@ export function toChatMessages(items: unknown[], options: ItemOptions): OpenAIMe
       case 'function_call_output':
       case 'custom_tool_call_output': {
         assistant = undefined;
+        dropUnanswered();
         if (typeof item.call_id !== 'string') throw unsupported(`${where}: a tool output needs its \`call_id\`.`);
         const output = toolOutput(item.output, where, options);
         push({ role: 'tool', tool_call_id: item.call_id, content: output.text });
@@ -103,6 +119,8 @@ export function toChatMessages(items: unknown[], options: ItemOptions): OpenAIMe
         } else {
           reasoning.push(...reasoningText(item));
         }
+        // Reasoning after a turn's text or calls (interleaved thinking) stays in that turn.
+        if (assistant) attachReasoning(assistant);
         return;
       }
       case 'additional_tools':
