@@ -314,3 +314,31 @@ describe('request fields the route does not carry', () => {
     expect(Object.keys(local.requests.at(-1)!.body!).sort()).toEqual(['messages', 'model']);
   });
 });
+
+describe('files for Anthropic', () => {
+  test('a PDF input_file, in a message and in a tool output, reaches Anthropic as a document block', async () => {
+    await client().responses.create({
+      model: 'anthropic/claude-sonnet-5-5',
+      tools: [viewImageTool],
+      input: [
+        {
+          role: 'user',
+          content: [
+            { type: 'input_text', text: 'Read this.' },
+            { type: 'input_file', filename: 'a.pdf', file_data: PDF },
+          ],
+        },
+        { ...viewImage, type: 'function_call' },
+        { type: 'function_call_output', call_id: 'call_v', output: [{ type: 'input_file', filename: 'b.pdf', file_data: PDF }] },
+      ],
+    });
+    const sent = JSON.stringify(lastMessages(anthropic));
+    const pdfData = PDF.slice(PDF.indexOf(',') + 1);
+    expect(sent).toContain(
+      JSON.stringify({ type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: pdfData }, title: 'a.pdf' }),
+    );
+    expect(sent).toContain(
+      JSON.stringify({ type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: pdfData }, title: 'b.pdf' }),
+    );
+  });
+});

@@ -1,9 +1,9 @@
 import type { OpenAIMessage } from '../../chat/wire';
-import type { AnthropicImageBlock, AnthropicTextBlock } from '../wire';
+import type { AnthropicDocumentBlock, AnthropicImageBlock, AnthropicTextBlock } from '../wire';
 import { invalidRequest } from '../../../errors';
 
 /** The block types an OpenAI message's `content` can turn into. */
-export type AnthropicContentPartBlock = AnthropicTextBlock | AnthropicImageBlock;
+export type AnthropicContentPartBlock = AnthropicTextBlock | AnthropicImageBlock | AnthropicDocumentBlock;
 
 const DATA_URL = /^data:([^;,]+);base64,(.*)$/s;
 const HTTP_URL = /^https?:\/\//i;
@@ -66,8 +66,10 @@ function toAnthropicPartBlock(part: unknown, where: string): AnthropicContentPar
       if (typeof url !== 'string') throw invalidRequest(`${where}.image_url.url must be a string`);
       return toAnthropicImageBlock(url, where);
     }
+    case 'file':
+      return toAnthropicDocumentBlock(record.file, where);
     default:
-      throw invalidRequest(`${where}: content part type '${String(record.type)}' cannot be sent to Anthropic (only text and image_url)`);
+      throw invalidRequest(`${where}: content part type '${String(record.type)}' cannot be sent to Anthropic (only text, image_url and file)`);
   }
 }
 
@@ -83,4 +85,31 @@ export function toSystemText(content: OpenAIMessage['content'], where: string): 
       return block.text;
     })
     .join('\n');
+}
+
+/**
+ * A chat `file` part as the document block Anthropic reads (the inverse of section 9's mapping): a
+ * base64 PDF or plain text, or a PDF by http(s) URL; the filename becomes its title.
+ * @throws ProviderRouterError (`invalid_request`) for a `file_id` (a file kept at another provider)
+ *   or another media type.
+ */
+function toAnthropicDocumentBlock(file: unknown, where: string): AnthropicDocumentBlock {
+  const fields = typeof file === 'object' && file !== null ? (file as Record<string, unknown>) : {};
+  const title = typeof fields.filename === 'string' && fields.filename !== '' ? { title: fields.filename } : {};
+  const fileData = fields.file_data;
+  if (typeof fileData !== 'string') {
+    throw invalidRequest(`${where}: a file part needs file_data (a file_id points at a file kept elsewhere, which Anthropic cannot read)`);
+  }
+  const data = DATA_URL.exec(fileData);
+  if (data?.[1] === 'application/pdf')
+    return { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: data[2] ?? '' }, ...title };
+  if (data?.[1] === 'text/plain') {
+    return {
+      type: 'document',
+      source: { type: 'text', media_type: 'text/plain', data: Buffer.from(data[2] ?? '', 'base64').toString('utf8') },
+      ...title,
+    };
+  }
+  if (HTTP_URL.test(fileData)) return { type: 'document', source: { type: 'url', url: fileData }, ...title };
+  throw invalidRequest(`${where}: a file part must be a PDF or plain text (a base64 data URL) or a PDF's http(s) URL to be sent to Anthropic`);
 }
