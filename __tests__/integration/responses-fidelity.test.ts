@@ -342,3 +342,32 @@ describe('files for Anthropic', () => {
     );
   });
 });
+
+describe('namespace tools', () => {
+  test("a flattened tool carries its namespace's description before its own", async () => {
+    await fetch(`${host.url}/v1/responses`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        model: 'local/qwen',
+        input: 'hi',
+        tools: [
+          {
+            type: 'namespace',
+            name: 'multi_agent_v1',
+            description: 'Tools for spawning and managing sub-agents.',
+            tools: [
+              { type: 'function', name: 'spawn', description: 'Spawn one.', parameters: { type: 'object' } },
+              { type: 'function', name: 'wait', parameters: { type: 'object' } },
+            ],
+          },
+        ],
+      }),
+    });
+    const tools = local.requests.at(-1)!.body!.tools as Array<{ function: { name: string; description?: string } }>;
+    expect(tools.map((tool) => tool.function)).toEqual([
+      expect.objectContaining({ name: 'multi_agent_v1__spawn', description: 'Tools for spawning and managing sub-agents.\n\nSpawn one.' }),
+      expect.objectContaining({ name: 'multi_agent_v1__wait', description: 'Tools for spawning and managing sub-agents.' }),
+    ]);
+  });
+});

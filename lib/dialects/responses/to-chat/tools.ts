@@ -32,14 +32,14 @@ const CUSTOM_TOOL_PARAMETERS = {
 export function toChatTools(tools: unknown[]): { tools: OpenAITool[]; catalog: Map<string, ClientTool> } {
   const chatTools: OpenAITool[] = [];
   const catalog = new Map<string, ClientTool>();
-  const add = (tool: Record<string, unknown>, where: string, namespace?: string): void => {
+  const add = (tool: Record<string, unknown>, where: string, namespace?: { name: string; description: string | undefined }): void => {
     if (typeof tool.type === 'string' && HOSTED_TOOL.test(tool.type)) return;
     if (tool.type === 'namespace') {
       if (typeof tool.name !== 'string' || !Array.isArray(tool.tools))
         throw invalidRequest(`${where}: a namespace tool needs a \`name\` and \`tools\`.`);
-      const name = tool.name;
+      const space = { name: tool.name, description: typeof tool.description === 'string' && tool.description !== '' ? tool.description : undefined };
       tool.tools.forEach((inner: unknown, i) => {
-        if (isRecord(inner)) add(inner, `${where}.tools[${i}]`, name);
+        if (isRecord(inner)) add(inner, `${where}.tools[${i}]`, space);
       });
       return;
     }
@@ -47,22 +47,23 @@ export function toChatTools(tools: unknown[]): { tools: OpenAITool[]; catalog: M
       throw new ProviderRouterError('unsupported_parameter', `${where}: a \`${String(tool.type)}\` tool cannot be sent to this provider.`, 400);
     }
     if (typeof tool.name !== 'string' || tool.name === '') throw invalidRequest(`${where}: a ${tool.type} tool needs a \`name\`.`);
-    const functionName = namespace ? `${namespace}__${tool.name}` : tool.name;
-    const description = typeof tool.description === 'string' ? tool.description : undefined;
+    const functionName = namespace ? `${namespace.name}__${tool.name}` : tool.name;
+    // A flattened tool carries its namespace's description: the model reads no other place for it.
+    const description = joinDescriptions(namespace?.description, typeof tool.description === 'string' ? tool.description : undefined);
     if (tool.type === 'function') {
       const fn: OpenAITool['function'] = { name: functionName };
       if (description !== undefined) fn.description = description;
       if (isRecord(tool.parameters)) fn.parameters = tool.parameters;
       if (typeof tool.strict === 'boolean') fn.strict = tool.strict;
       chatTools.push({ type: 'function', function: fn });
-      catalog.set(functionName, { kind: 'function', name: tool.name, namespace });
+      catalog.set(functionName, { kind: 'function', name: tool.name, namespace: namespace?.name });
       return;
     }
     chatTools.push({
       type: 'function',
       function: { name: functionName, description: customDescription(description, tool.format), parameters: CUSTOM_TOOL_PARAMETERS },
     });
-    catalog.set(functionName, { kind: 'custom', name: tool.name, namespace });
+    catalog.set(functionName, { kind: 'custom', name: tool.name, namespace: namespace?.name });
   };
   tools.forEach((tool: unknown, i) => {
     if (isRecord(tool)) add(tool, `tools[${i}]`);
@@ -134,4 +135,9 @@ function unsupportedChoice(what: string): ProviderRouterError {
 
 function choiceError(message: string): ProviderRouterError {
   return new ProviderRouterError('unsupported_parameter', message, 400, 'invalid_request_error', undefined, 'tool_choice');
+}
+
+function joinDescriptions(outer: string | undefined, inner: string | undefined): string | undefined {
+  if (outer === undefined) return inner;
+  return inner === undefined || inner === '' ? outer : `${outer}\n\n${inner}`;
 }
