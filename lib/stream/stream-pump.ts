@@ -4,10 +4,9 @@ import { createParser } from 'eventsource-parser';
 import { upstreamError } from '../dialects/chat/stream-codec';
 import { isRecord } from '../is-record';
 import type { StreamError } from '../dialects/dialect';
-import type { SseEvent, StreamCodec, StreamContext } from '../dialects/stream-codec';
+import { isUnreadable, type SseEvent, type StreamCodec, type StreamContext } from '../dialects/stream-codec';
 import type { Redactor } from '../http/redactor';
 import { readSafely, type ResponseObserver } from '../telemetry/response-summary';
-import { isUnreadable } from '../dialects/stream-codec';
 import { SseFramer } from './sse-framer';
 import type { EncodedTranslation } from './translated-stream';
 
@@ -109,18 +108,20 @@ export function pumpStream<U>(input: StreamPumpInput<U>): void {
   /** Ends the stream after `before` with the router's own error frame in the client's dialect. */
   const fail = (error: StreamError, before = ''): void => {
     const safe = redactor.redactValue(error);
-    const upstreamError = upstreamCodec.errorEvent(safe, passed);
-    // Translated, the failure goes through the translator as the upstream's own error would: it
-    // knows what the client still needs first (a Responses client reads nothing before
-    // `response.created`).
-    const translated = translation?.push(upstreamError) ?? '';
-    const opening = passed.first === undefined ? upstreamCodec.opening?.(upstreamError) : undefined;
-    const frame = !translation
-      ? (opening ? upstreamCodec.encode(opening) : '') + upstreamCodec.encode(upstreamError)
-      : translated !== ''
-        ? translated
-        : translation.client.encode(translation.client.errorEvent(safe, translation.sent));
-    finish({ outcome: 'error', error: safe }, before + frame);
+    finish({ outcome: 'error', error: safe }, before + failureFrames(safe));
+  };
+
+  /** The client's last frames for the router's error: what a client that got nothing yet needs first, then the error. */
+  const failureFrames = (safe: StreamError): string => {
+    const errorEvent = upstreamCodec.errorEvent(safe, passed);
+    if (!translation) {
+      const opening = passed.first === undefined ? upstreamCodec.opening?.(errorEvent) : undefined;
+      return (opening ? upstreamCodec.encode(opening) : '') + upstreamCodec.encode(errorEvent);
+    }
+    // Through the translator, as the upstream's own error would go: it knows what the client still
+    // needs first (a Responses client reads nothing before `response.created`).
+    const translated = translation.push(errorEvent);
+    return translated !== '' ? translated : translation.client.encode(translation.client.errorEvent(safe, translation.sent));
   };
 
   let sawReasoning = false;
