@@ -12,6 +12,7 @@ import { startFakeUpstreams, type FakeUpstream } from '../support/fake-upstream'
 import { fixtureJson, sseFrames } from '../support/fixtures';
 import { envFor, startHost, type Host } from '../support/host';
 import { sendFrames, sendJson } from '../support/upstream-answers';
+import { chatChunkFrame } from '../support/wire-frames';
 
 let openai: FakeUpstream, local: FakeUpstream, anthropic: FakeUpstream, openrouter: FakeUpstream;
 let host: Host;
@@ -29,6 +30,9 @@ afterAll(async () => {
 const chatClient = (): OpenAI => new OpenAI({ apiKey: 'host-token', baseURL: `${host.url}/v1`, maxRetries: 0 });
 const messagesClient = (): Anthropic => new Anthropic({ apiKey: 'host-token', baseURL: host.url, maxRetries: 0 });
 const HI = [{ role: 'user' as const, content: 'hi' }];
+const IDENTITY = { id: 'c1', created: 1, model: 'gpt-4o' };
+/** A chat completion chunk frame of choice 0. */
+const chunk = (delta: Record<string, unknown>, finish: string | null = null): string => chatChunkFrame(IDENTITY, delta, finish);
 
 /** The error a promise rejects with (or fails the test when it resolves). */
 async function rejection(promise: Promise<unknown>): Promise<Error & { status?: number }> {
@@ -188,8 +192,6 @@ describe('tool call arguments that are not JSON, for a Messages client', () => {
   });
 
   test('arguments cut off by the output limit end the answer with max_tokens, streamed and whole, as Anthropic does', async () => {
-    const chunk = (delta: Record<string, unknown>, finish: string | null = null): string =>
-      `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
     openai.handler = (request, res) => {
       if (request.body?.stream === true) {
         sendFrames(res, [chunk({ role: 'assistant', tool_calls: [call('{"command":"echo hel')] }), chunk({}, 'length'), 'data: [DONE]\n\n']);
@@ -209,8 +211,6 @@ describe('tool call arguments that are not JSON, for a Messages client', () => {
   });
 
   test('a name sent whole and then again with the id is one name, not twice', async () => {
-    const chunk = (delta: Record<string, unknown>, finish: string | null = null): string =>
-      `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
     openai.handler = (_request, res) =>
       sendFrames(res, [
         chunk({ role: 'assistant', tool_calls: [{ index: 0, type: 'function', function: { name: 'Read' } }] }),
@@ -223,8 +223,6 @@ describe('tool call arguments that are not JSON, for a Messages client', () => {
   });
 
   test("a stream ends with the router's error instead of the SDK failing on the JSON", async () => {
-    const chunk = (delta: Record<string, unknown>, finish: string | null = null): string =>
-      `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
     openai.handler = (_request, res) =>
       sendFrames(res, [
         chunk({ role: 'assistant', tool_calls: [call('{"city": "Paris", unit: celsius')] }),
