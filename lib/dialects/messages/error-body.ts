@@ -1,6 +1,24 @@
 import type { ErrorDetails } from '../../http/error-details';
 import type { AnthropicErrorBody } from './wire';
 
+/** The error types of Anthropic's API (DESIGN section 8); `timeout_error` for the router's own timeouts. */
+const ANTHROPIC_ERROR_TYPES: ReadonlySet<string> = new Set([
+  'invalid_request_error',
+  'authentication_error',
+  'permission_error',
+  'not_found_error',
+  'request_too_large',
+  'rate_limit_error',
+  'api_error',
+  'overloaded_error',
+  'timeout_error',
+]);
+
+/** Whether `type` is one of Anthropic's error types, which its clients know. */
+export function isAnthropicErrorType(type: string): boolean {
+  return ANTHROPIC_ERROR_TYPES.has(type);
+}
+
 /** Anthropic's error type for an HTTP status. */
 export function anthropicErrorType(status: number): string {
   switch (status) {

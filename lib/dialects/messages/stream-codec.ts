@@ -1,4 +1,5 @@
 import { parseEventObject, unreadableEvent, type StreamCodec } from '../stream-codec';
+import { isAnthropicErrorType } from './error-body';
 import type { AnthropicStreamEvent } from './wire';
 
 /** One event of a Messages stream, decoded once: Anthropic's own event objects. */
@@ -20,7 +21,7 @@ export const messagesStreamCodec: StreamCodec<MessagesStreamEvent> = {
   // The router's own failures carry OpenAI-style types; Anthropic's clients know only theirs.
   errorEvent: (error) => ({
     type: 'error',
-    error: { type: ANTHROPIC_ERROR_TYPES.has(error.type) ? error.type : 'api_error', message: error.message },
+    error: { type: isAnthropicErrorType(error.type) ? error.type : 'api_error', message: error.message },
   }),
   isEnd: (event) => event.type === 'message_stop',
   errorOf(event) {
@@ -35,19 +36,6 @@ export const messagesStreamCodec: StreamCodec<MessagesStreamEvent> = {
   // The Anthropic SDK ignores a frame without its `event:` line (DESIGN section 8).
   passesFrame: (sse) => sse.event !== undefined,
 };
-
-/** The error types of Anthropic's API (DESIGN section 8); `timeout_error` for the router's own timeouts. */
-const ANTHROPIC_ERROR_TYPES = new Set([
-  'invalid_request_error',
-  'authentication_error',
-  'permission_error',
-  'not_found_error',
-  'request_too_large',
-  'rate_limit_error',
-  'api_error',
-  'overloaded_error',
-  'timeout_error',
-]);
 
 function unreadable(message: string): MessagesStreamEvent {
   return unreadableEvent<MessagesStreamEvent>({ type: 'error', error: { type: 'upstream_error', message } });

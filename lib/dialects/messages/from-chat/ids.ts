@@ -11,25 +11,25 @@ import { isRecord } from '../../../is-record';
  * client would run the tool with nothing.
  */
 export function parseToolInput(args: string | undefined | null, toolName = '', truncated = false): Record<string, unknown> {
-  if (!args) return {};
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(args);
-  } catch {
-    parsed = undefined;
-  }
-  if (isRecord(parsed)) return parsed;
+  const input = inputOf(args ?? '');
+  if (input) return input;
   if (truncated) return {};
   throw new Error(`the provider sent arguments for tool call "${toolName}" that are not a JSON object`);
 }
 
-/** Whether a tool call's `arguments` make an Anthropic `input`: empty, or a JSON object. */
+/** Whether a tool call's `arguments` make an Anthropic `input`: blank, or a JSON object. */
 export function isInputObject(args: string): boolean {
-  if (args.trim() === '') return true;
+  return inputOf(args) !== undefined;
+}
+
+/** `arguments` as an `input`: `{}` when blank, the object they hold, or undefined when they hold none. */
+function inputOf(args: string): Record<string, unknown> | undefined {
+  if (args.trim() === '') return {};
   try {
-    return isRecord(JSON.parse(args));
+    const parsed: unknown = JSON.parse(args);
+    return isRecord(parsed) ? parsed : undefined;
   } catch {
-    return false;
+    return undefined;
   }
 }
 
