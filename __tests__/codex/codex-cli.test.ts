@@ -23,7 +23,7 @@ import { everythingSent } from '../support/recorded-requests';
 import { RESPONSES_FIXTURE_TEXT, RESPONSES_FIXTURES } from '../support/responses-wire';
 import { sendFrames } from '../support/upstream-answers';
 import { useFakes } from '../support/use-fakes';
-import { afterToolText, agentFor, EXEC_TOOL, helloText, TEXT_PROMPT, TOOL_COMMAND, TOOL_OUTPUT, TOOL_PROMPT } from './agent-upstreams';
+import { afterToolText, agentFor, EXEC_TOOL, helloText, TEXT_PROMPT, TOOL_COMMAND, TOOL_OUTPUT, TOOL_PROMPT } from '../support/agent-upstreams';
 import { CODEX_VERSION, codexBinary, describeRun, runCodex, type CodexRun } from './codex';
 
 /** Set by jest.codex.config.js: the default suite leaves the CLI alone. */

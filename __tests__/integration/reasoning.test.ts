@@ -279,6 +279,49 @@ describe('Messages clients (Claude Code, the Anthropic SDK)', () => {
     expect(transcript.messages[1]?.content).toHaveLength(2);
   });
 
+  test('a tool loop whose thinking the client dropped itself (Claude Code does, for turns another model answered): thinking is left off for that request', async () => {
+    await post('/messages', {
+      model: 'anthropic/claude-sonnet-5-5',
+      max_tokens: 32000,
+      thinking: { type: 'enabled', budget_tokens: 31999 },
+      context_management: { edits: [{ type: 'clear_thinking_20251015', keep: 'all' }] },
+      tools: [{ name: 'Bash', input_schema: { type: 'object' } }],
+      messages: [
+        { role: 'user', content: 'Run echo hi' },
+        { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_1', name: 'Bash', input: { command: 'echo hi' } }] },
+        {
+          role: 'user',
+          content: [
+            { type: 'tool_result', tool_use_id: 'toolu_1', content: 'hi' },
+            { type: 'text', text: 'Say hello.' },
+          ],
+        },
+      ],
+    });
+    const sent = body(anthropic);
+    expect(sent).not.toHaveProperty('thinking');
+    expect(sent).not.toHaveProperty('context_management');
+    expect((sent.messages as unknown[])[1]).toEqual({
+      role: 'assistant',
+      content: [{ type: 'tool_use', id: 'toolu_1', name: 'Bash', input: { command: 'echo hi' } }],
+    });
+  });
+
+  test('thinking stays on when the last assistant turn called no tool, or kept its thinking', async () => {
+    const thinking = { type: 'enabled', budget_tokens: 4096 };
+    await post('/messages', {
+      model: 'anthropic/claude-sonnet-5-5',
+      max_tokens: 8000,
+      thinking,
+      messages: [
+        { role: 'user', content: 'Hi' },
+        { role: 'assistant', content: [{ type: 'text', text: 'Hello.' }] },
+        { role: 'user', content: 'Again' },
+      ],
+    });
+    expect(body(anthropic).thinking).toEqual(thinking);
+  });
+
   test("Anthropic's own signed thinking passes through untouched", async () => {
     const turn = { type: 'thinking', thinking: 'Reading it.', signature: 'EqQBCkgIBxAB' };
     await post('/messages', {

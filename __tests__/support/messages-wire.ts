@@ -12,14 +12,16 @@ import { sendFrames, sendJson } from './upstream-answers';
 export interface MessagesApi {
   /** Require Anthropic's auth headers (`x-api-key`, `anthropic-version`, no `authorization`). */
   checkAuth: boolean;
+  /** Enforce Anthropic's thinking rules: its own signatures only, thinking kept in a tool loop. */
+  checkThinking: boolean;
   /** What `GET /v1/models` answers; undefined when another API serves the model list. */
   modelsFixture: string | undefined;
 }
 
-/** Anthropic's own API: key checks, and its model list. */
-export const ANTHROPIC_API: MessagesApi = { checkAuth: true, modelsFixture: 'anthropic-models.json' };
+/** Anthropic's own API: key and thinking checks, and its model list. */
+export const ANTHROPIC_API: MessagesApi = { checkAuth: true, checkThinking: true, modelsFixture: 'anthropic-models.json' };
 /** llama-server's Messages endpoint: no key checks; its model list is its OpenAI-compatible one. */
-export const LLAMA_SERVER_MESSAGES_API: MessagesApi = { checkAuth: false, modelsFixture: undefined };
+export const LLAMA_SERVER_MESSAGES_API: MessagesApi = { checkAuth: false, checkThinking: false, modelsFixture: undefined };
 
 /** The stream fixture a streamed Messages request replays: a tool_use answer when the request offers tools. */
 export function messagesStreamFixture(wantsTool: boolean): string {
@@ -89,6 +91,59 @@ export function sendMessagesInvalid(res: ServerResponse, message: string): void 
   sendJson(res, 400, { type: 'error', error: { type: 'invalid_request_error', message } });
 }
 
+/**
+ * The signature the fake Anthropic puts on the thinking it streams. It accepts back only
+ * signatures it could have issued: ones that start as Anthropic's do (`Eq`, as this one and the
+ * recorded fixtures' do).
+ */
+export const ANTHROPIC_AGENT_SIGNATURE = 'EqUBCkYIBxgCKkBhZ2VudC10aGlua2luZy1zaWduYXR1cmUtZm9yLXRlc3Rz';
+const isAnthropicSignature = (signature: unknown): boolean => typeof signature === 'string' && signature.startsWith('Eq');
+
+type Block = { type?: string; signature?: unknown };
+type Message = { role?: string; content?: unknown };
+const blocksOf = (message: Message): Block[] => (Array.isArray(message.content) ? (message.content as Block[]) : []);
+
+/**
+ * Anthropic's rules for thinking, as its API enforces them: signatures it did not issue are
+ * refused; with thinking on, the assistant turn whose tool calls the last user turn answers must
+ * open with a thinking block; the `clear_thinking` context edit needs thinking on.
+ */
+function thinkingProblem(body: Record<string, unknown>): string | undefined {
+  const messages = body.messages as Message[];
+  for (const [i, message] of messages.entries()) {
+    if (message.role !== 'assistant') continue;
+    for (const [j, block] of blocksOf(message).entries()) {
+      if (block.type === 'thinking' && !isAnthropicSignature(block.signature)) {
+        return `messages.${i}.content.${j}: Invalid \`signature\` in \`thinking\` block`;
+      }
+    }
+  }
+  const thinkingType = (body.thinking as { type?: string } | undefined)?.type;
+  const thinkingOn = thinkingType === 'enabled' || thinkingType === 'adaptive';
+  // Adaptive thinking may skip a turn's thinking, so only enabled thinking requires it in a tool loop.
+  const thinkingRequired = thinkingType === 'enabled';
+  const edits = ((body.context_management as { edits?: Array<{ type?: string }> } | undefined)?.edits ?? []).map((edit) => String(edit.type));
+  if (!thinkingOn && edits.some((type) => type.startsWith('clear_thinking_'))) {
+    return 'context_management.edits.0: clear_thinking strategy requires thinking to be enabled or adaptive';
+  }
+  const lastIndex = messages.length - 1;
+  const last = messages[lastIndex];
+  const answered = last?.role === 'user' && blocksOf(last).some((block) => block.type === 'tool_result');
+  const caller = messages[lastIndex - 1];
+  if (thinkingRequired && answered && caller?.role === 'assistant') {
+    const first = blocksOf(caller)[0];
+    if (first?.type !== 'thinking' && first?.type !== 'redacted_thinking') {
+      return (
+        `messages.${lastIndex - 1}.content.0.type: Expected \`thinking\` or \`redacted_thinking\`, but found \`${String(first?.type)}\`. ` +
+        'When `thinking` is enabled, a final `assistant` message must start with a thinking block (preceeding the lastmost set of ' +
+        '`tool_use` and `tool_result` blocks). We recommend you include thinking blocks from previous turns. To avoid this ' +
+        'requirement, disable `thinking`.'
+      );
+    }
+  }
+  return undefined;
+}
+
 /** Why the API would refuse `request` with a 400; undefined when it takes it. For handlers that script answers but keep the checks. */
 export function messagesRequestProblem(api: MessagesApi, request: RecordedRequest): string | undefined {
   if (api.checkAuth) {
@@ -106,5 +161,5 @@ export function messagesRequestProblem(api: MessagesApi, request: RecordedReques
       return `messages: Unexpected role "${String(message.role)}"`;
     }
   }
-  return undefined;
+  return api.checkThinking ? thinkingProblem(body) : undefined;
 }

@@ -10,9 +10,10 @@ type Body = Record<string, unknown>;
 /**
  * Leaves out the thinking blocks Anthropic cannot have signed (the router's own, or blocks with an
  * empty or missing signature: llama-server's Messages endpoint sends those), which it refuses with
- * a 400. When that leaves the last assistant turn without its thinking, thinking is left off for
- * this request: Anthropic refuses a tool loop whose thinking went missing. The client's messages
- * are not changed; changed turns are copies.
+ * a 400. When the last assistant turn is then without its thinking (the router left it out here,
+ * or the client did: Claude Code drops signed thinking from turns another model answered), thinking
+ * is left off for this request: Anthropic refuses a tool loop whose thinking went missing. The
+ * client's messages are not changed; changed turns are copies.
  */
 export function withoutUnverifiableThinking(body: Body): void {
   if (!Array.isArray(body.messages)) return;
@@ -24,10 +25,20 @@ export function withoutUnverifiableThinking(body: Body): void {
     );
     return kept.length === message.content.length ? message : { ...message, content: kept };
   });
-  if (messages.every((message, index) => message === original[index])) return;
-  body.messages = messages;
+  if (messages.some((message, index) => message !== original[index])) body.messages = messages;
   const lastAssistant = messages.findLastIndex((message) => isRecord(message) && message.role === 'assistant');
-  if (lastAssistant >= 0 && messages[lastAssistant] !== original[lastAssistant]) withoutThinking(body);
+  if (lastAssistant < 0) return;
+  const last = messages[lastAssistant];
+  if (last !== original[lastAssistant] || (thinkingIsOn(body) && callsWithoutThinking(last))) withoutThinking(body);
+}
+
+const thinkingIsOn = (body: Body): boolean => isRecord(body.thinking) && body.thinking.type !== 'disabled';
+
+/** An assistant turn that calls tools with no thinking block before them. */
+function callsWithoutThinking(message: unknown): boolean {
+  if (!isRecord(message) || !Array.isArray(message.content)) return false;
+  const types = (message.content as unknown[]).map((block) => (isRecord(block) ? block.type : undefined));
+  return types.includes('tool_use') && !types.includes('thinking') && !types.includes('redacted_thinking');
 }
 
 /**

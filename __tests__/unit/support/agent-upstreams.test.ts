@@ -6,11 +6,11 @@
  */
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
-import { startFakeUpstreams, type FakeUpstream } from '../support/fake-upstream';
-import { postJson } from '../support/http-client';
-import { KEYS } from '../support/keys';
-import { parseAnthropicSse } from '../support/messages-stream';
-import { afterToolText, agentFor, EXEC_TOOL, helloText, TEXT_PROMPT, TOOL_COMMAND, TOOL_OUTPUT, TOOL_PROMPT } from './agent-upstreams';
+import { startFakeUpstreams, type FakeUpstream } from '../../support/fake-upstream';
+import { postJson } from '../../support/http-client';
+import { KEYS } from '../../support/keys';
+import { parseAnthropicSse } from '../../support/messages-stream';
+import { afterToolText, agentFor, EXEC_TOOL, helloText, TEXT_PROMPT, TOOL_COMMAND, TOOL_OUTPUT, TOOL_PROMPT } from '../../support/agent-upstreams';
 
 let openai: FakeUpstream;
 let local: FakeUpstream;

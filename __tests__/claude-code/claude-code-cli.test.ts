@@ -1,0 +1,323 @@
+/**
+ * The real Claude Code CLI (2.1.197, pinned by `scripts/install-claude-code.sh`), headless
+ * (`claude -p --output-format stream-json`), through an Express host with the router at /v1,
+ * against fake upstreams on 127.0.0.1 that speak each provider's wire format and keep its checks
+ * (Anthropic refuses thinking it did not sign and a tool loop whose thinking went missing). Runs
+ * with the Claude Code suite only (`npm run test:claude-code`).
+ *
+ * For a model of each provider (Anthropic and llama-server passed through to their Messages API,
+ * OpenAI and OpenRouter translated to chat completions): a text answer, a tool round trip through
+ * Claude Code's `Bash` tool, and the same with reasoning; a session that moves from one provider
+ * to Anthropic; errors as Claude Code reads them; its token never upstream.
+ */
+import { execFileSync } from 'node:child_process';
+import { pathOf, type RecordedRequest } from '../support/fake-server';
+import type { ProviderId } from '../support/fake-upstream';
+import {
+  AGENT_REASONING,
+  afterToolText,
+  agentFor,
+  BASH_TOOL,
+  helloText,
+  TEXT_PROMPT,
+  THINK_MARK,
+  TOOL_COMMAND,
+  TOOL_OUTPUT,
+  TOOL_PROMPT,
+} from '../support/agent-upstreams';
+import { envFor, startHost, type Host } from '../support/host';
+import { KEYS } from '../support/keys';
+import { everythingSent } from '../support/recorded-requests';
+import { sendFrames, sendJson } from '../support/upstream-answers';
+import { anthropicEvent, chatChunkFrame, dataFrame } from '../support/wire-frames';
+import { useFakes } from '../support/use-fakes';
+import { CLAUDE_CODE_VERSION, claudeBinary, describeRun, newSession, runClaude, type ClaudeRun, type ClaudeRunOptions } from './claude-code';
+
+/** Set by jest.claude-code.config.js: the default suite leaves the CLI alone. */
+const IN_CLAUDE_CODE_SUITE = (globalThis as { CLAUDE_CODE_SUITE?: unknown }).CLAUDE_CODE_SUITE === true;
+
+/** The token Claude Code sends: the host's business, never the provider's. */
+const CLAUDE_TOKEN = 'claude-code-client-token-0123456789';
+
+type Json = Record<string, unknown>;
+type Block = Json & { type?: string };
+type Message = { role: string; content: string | Block[]; reasoning_content?: string; tool_calls?: unknown[] };
+
+/** Fails with the run's whole story unless Claude Code finished: exit 0, a successful result. */
+function expectSuccess(run: ClaudeRun): void {
+  if (run.exitCode !== 0 || run.timedOut || run.result?.subtype !== 'success' || run.result.is_error !== false) {
+    throw new Error(`Claude Code failed:\n${describeRun(run)}`);
+  }
+}
+
+if (!IN_CLAUDE_CODE_SUITE) {
+  test.todo('runs in the Claude Code suite only: npm run test:claude-code');
+} else {
+  const fakes = useFakes();
+  let host: Host;
+  beforeAll(async () => {
+    claudeBinary();
+    host = await startHost({ env: envFor(fakes) });
+  });
+  afterAll(() => host?.close());
+
+  test(`the pinned Claude Code ${CLAUDE_CODE_VERSION} is installed`, () => {
+    expect(execFileSync(claudeBinary(), ['--version'], { encoding: 'utf8' }).trim()).toBe(`${CLAUDE_CODE_VERSION} (Claude Code)`);
+  });
+
+  interface Case {
+    provider: ProviderId;
+    model: string;
+    upstreamModel: string;
+    /** The path the fake upstream is asked on. */
+    path: string;
+    how: string;
+  }
+  const CASES: Case[] = [
+    { provider: 'anthropic', model: 'anthropic/claude-sonnet-4-5', upstreamModel: 'claude-sonnet-4-5', path: '/v1/messages', how: 'passed through' },
+    {
+      provider: 'local',
+      model: 'local/qwen2.5-0.5b-instruct-q4_k_m.gguf',
+      upstreamModel: 'qwen2.5-0.5b-instruct-q4_k_m.gguf',
+      path: '/v1/messages',
+      how: "passed through to llama-server's Messages endpoint",
+    },
+    { provider: 'openai', model: 'openai/gpt-5.5', upstreamModel: 'gpt-5.5', path: '/v1/chat/completions', how: 'translated to chat completions' },
+    {
+      provider: 'openrouter',
+      model: 'openrouter/deepseek/deepseek-r1',
+      upstreamModel: 'deepseek/deepseek-r1',
+      path: '/api/v1/chat/completions',
+      how: 'translated to chat completions',
+    },
+  ];
+  const caseOf = (provider: ProviderId): Case => CASES.find((c) => c.provider === provider)!;
+
+  /** Runs Claude Code through the host with the provider's agent upstream, and checks what reached the upstreams. */
+  async function run(c: Case, prompt: string, options: Partial<ClaudeRunOptions> = {}): Promise<{ run: ClaudeRun; sent: RecordedRequest[] }> {
+    const fake = fakes[c.provider];
+    fake.handler = agentFor(fake);
+    const result = await runClaude({ baseUrl: host.url, model: c.model, prompt, token: CLAUDE_TOKEN, ...options });
+    expectSuccess(result);
+    // Only the provider's fake was asked, only on its path, with its own key and never Claude Code's token.
+    expect(fakes.received().map((r) => `${r.method} ${pathOf(r)}`)).toEqual(fake.requests.map(() => `POST ${c.path}`));
+    const sentText = everythingSent(fakes.all());
+    expect(sentText).not.toContain(CLAUDE_TOKEN);
+    if (c.provider !== 'local') expect(sentText).toContain(KEYS[c.provider]);
+    for (const request of fake.requests) expect(request.body?.model).toBe(c.upstreamModel);
+    return { run: result, sent: [...fake.requests] };
+  }
+
+  const thinkingOf = (run: ClaudeRun): Block[] => run.assistantBlocks.filter((block) => block.type === 'thinking');
+
+  describe.each(CASES)('$model ($how)', (c) => {
+    test('a text answer', async () => {
+      const { run: result, sent } = await run(c, TEXT_PROMPT);
+      expect(result.result?.result).toBe(helloText(c.provider));
+      expect(result.toolResults).toEqual([]);
+      expect(result.stdoutNoise).toEqual([]);
+      expect(sent).toHaveLength(1);
+      // Claude Code is told the model it asked for.
+      const [init] = result.events.filter((e) => e.type === 'assistant');
+      expect((init!.message as Json).model).toBe(c.model);
+    });
+
+    test('a tool round trip through Bash', async () => {
+      const { run: result, sent } = await run(c, TOOL_PROMPT);
+      expect(result.toolResults).toEqual([expect.objectContaining({ is_error: false, content: TOOL_OUTPUT })]);
+      // The upstream saw the tool's output (in its own dialect) and answered from it.
+      expect(result.result?.result).toBe(afterToolText(TOOL_OUTPUT));
+      expect(sent).toHaveLength(2);
+      expectToolTurn(c.provider, sent[1]!.body!);
+    });
+
+    test('a tool round trip with reasoning: the thinking reaches Claude Code, and goes back as the provider needs it', async () => {
+      const { run: result, sent } = await run(c, `${TOOL_PROMPT} ${THINK_MARK}`);
+      expect(result.result?.result).toBe(afterToolText(TOOL_OUTPUT));
+      expect(sent).toHaveLength(2);
+      const shown = thinkingOf(result);
+      if (c.provider === 'openai') {
+        // OpenAI's chat completions show no reasoning text.
+        expect(shown).toEqual([]);
+        return;
+      }
+      expect(shown).toHaveLength(2);
+      for (const block of shown) expect(block.thinking).toBe(AGENT_REASONING);
+      const replayed = sent[1]!.body!;
+      if (c.provider === 'anthropic') {
+        // Passed through: the signed block goes back as Anthropic issued it (the fake refuses any other).
+        const messages = replayed.messages as Message[];
+        const caller = messages[messages.length - 2]!;
+        expect((caller.content as Block[])[0]).toMatchObject({ type: 'thinking', thinking: AGENT_REASONING, signature: shown[0]!.signature });
+      } else if (c.provider === 'local') {
+        // llama-server's own (unsigned) thinking goes back to it as it came.
+        const messages = replayed.messages as Message[];
+        expect((messages[messages.length - 2]!.content as Block[])[0]).toMatchObject({ type: 'thinking', thinking: AGENT_REASONING });
+      } else {
+        // Translated: the router's signed block becomes the call's reasoning_content.
+        const messages = replayed.messages as Message[];
+        const caller = messages.find((m) => m.role === 'assistant' && m.tool_calls)!;
+        expect(caller.reasoning_content).toBe(AGENT_REASONING);
+        expect(String(shown[0]!.signature)).toMatch(/^epr1\./);
+      }
+    });
+  });
+
+  describe('a session that moves between providers (--continue with another model)', () => {
+    test.each(['openrouter', 'local'] as const)(
+      'from %s to Anthropic: the thinking Anthropic did not sign is left out, and thinking is left off for that turn',
+      async (from) => {
+        const session = newSession();
+        try {
+          const first = await run(caseOf(from), `${TOOL_PROMPT} ${THINK_MARK}`, { session });
+          expect(thinkingOf(first.run)).toHaveLength(2);
+          fakes.reset();
+          // The tool loop of the first session goes to Anthropic with the next prompt.
+          // Claude Code itself drops signed thinking from turns another model answered; what the
+          // router's signature marks is left out by the router. The fake Anthropic refuses either.
+          const { sent } = await run(caseOf('anthropic'), TEXT_PROMPT, { session, continue: true });
+          expect(sent).toHaveLength(1);
+          const body = sent[0]!.body!;
+          expect(body.thinking).toBeUndefined();
+          const assistants = (body.messages as Message[]).filter((m) => m.role === 'assistant');
+          expect(assistants.length).toBeGreaterThan(0);
+          for (const message of assistants) {
+            const blocks = typeof message.content === 'string' ? [] : message.content;
+            expect(blocks.filter((block) => block.type === 'thinking')).toEqual([]);
+          }
+        } finally {
+          session.remove();
+        }
+      },
+    );
+
+    test('from Anthropic to OpenRouter: the tool loop goes on, translated', async () => {
+      const session = newSession();
+      try {
+        await run(caseOf('anthropic'), `${TOOL_PROMPT} ${THINK_MARK}`, { session });
+        fakes.reset();
+        const { run: moved, sent } = await run(caseOf('openrouter'), TEXT_PROMPT, { session, continue: true });
+        expect(moved.result?.result).toBe(helloText('openrouter'));
+        expectToolPair(sent[0]!.body!.messages as Message[]);
+      } finally {
+        session.remove();
+      }
+    });
+  });
+
+  describe('what Claude Code reads of failures', () => {
+    test('a provider 400 reaches Claude Code with the provider message, as an Anthropic-shaped error', async () => {
+      const openai = fakes.openai;
+      const message = 'max_tokens is too large: 32000. This model supports at most 16384 completion tokens, whereas you provided 32000.';
+      openai.handler = (_request, res) => sendJson(res, 400, { error: { message, type: 'invalid_request_error', param: 'max_tokens', code: null } });
+      const result = await runClaude({
+        baseUrl: host.url,
+        model: caseOf('openai').model,
+        prompt: TEXT_PROMPT,
+        token: CLAUDE_TOKEN,
+        env: { CLAUDE_CODE_MAX_RETRIES: '0' },
+      });
+      expect(result.exitCode).not.toBe(0);
+      expect(result.result).toMatchObject({ is_error: true });
+      expect(JSON.stringify(result.result)).toContain('max_tokens is too large');
+      // A 400 is not retried.
+      expect(openai.requests).toHaveLength(1);
+    });
+
+    test.each(['openai', 'anthropic'] as const)(
+      '%s: a stream cut off mid-answer; Claude Code asks again without stream, and that answer arrives',
+      async (provider) => {
+        const fake = fakes[provider];
+        const agent = agentFor(fake);
+        fake.handler = (request, res, req) => {
+          if (request.body?.stream !== true) return agent(request, res, req);
+          // The stream opens, one piece arrives, then the connection drops.
+          res.writeHead(200, { 'content-type': 'text/event-stream' });
+          res.write(
+            provider === 'openai'
+              ? chatChunkFrame({ id: 'chatcmpl-cut', created: 1, model: 'gpt-5.5' }, { role: 'assistant', content: 'Hel' })
+              : anthropicEvent('message_start', {
+                  message: {
+                    id: 'msg_cut',
+                    type: 'message',
+                    role: 'assistant',
+                    model: 'm',
+                    content: [],
+                    stop_reason: null,
+                    usage: { input_tokens: 1, output_tokens: 1 },
+                  },
+                }),
+          );
+          setTimeout(() => res.destroy(), 50);
+          return true;
+        };
+        const result = await runClaude({ baseUrl: host.url, model: caseOf(provider).model, prompt: TEXT_PROMPT, token: CLAUDE_TOKEN });
+        expectSuccess(result);
+        expect(result.result?.result).toBe(helloText(provider));
+        expect(fake.requests.map((r) => r.body?.stream === true)).toEqual([true, false]);
+      },
+    );
+
+    test('a provider error mid-stream reaches Claude Code with its message (and so does the same error on its retry without stream)', async () => {
+      const openai = fakes.openai;
+      const identity = { id: 'chatcmpl-err', created: 1, model: 'gpt-5.5' };
+      const error = { message: 'The server had an error processing your request.', type: 'server_error', code: null };
+      openai.handler = (request, res) => {
+        if (request.body?.stream !== true) sendJson(res, 500, { error });
+        else sendFrames(res, [chatChunkFrame(identity, { role: 'assistant', content: 'Hel' }), dataFrame({ error })]);
+      };
+      const result = await runClaude({
+        baseUrl: host.url,
+        model: caseOf('openai').model,
+        prompt: TEXT_PROMPT,
+        token: CLAUDE_TOKEN,
+        env: { CLAUDE_CODE_MAX_RETRIES: '0' },
+      });
+      expect(result.exitCode).not.toBe(0);
+      expect(result.result).toMatchObject({ is_error: true });
+      expect(JSON.stringify(result.result)).toContain('The server had an error processing your request.');
+      expect(openai.requests.map((r) => r.body?.stream === true)).toEqual([true, false]);
+    });
+
+    test('CLAUDE_CODE_MAX_OUTPUT_TOKENS lowers what is asked for (README), and the request then goes through', async () => {
+      const { sent } = await run(caseOf('openai'), TEXT_PROMPT, { env: { CLAUDE_CODE_MAX_OUTPUT_TOKENS: '8000' } });
+      expect(sent[0]!.body!.max_completion_tokens).toBe(8000);
+    });
+  });
+
+  test('a token sent as Authorization: Bearer (ANTHROPIC_AUTH_TOKEN) stays with the host too', async () => {
+    const { run: result } = await run(caseOf('anthropic'), TEXT_PROMPT, { auth: 'bearer' });
+    expect(result.result?.result).toBe(helloText('anthropic'));
+    expect(fakes.anthropic.requests[0]!.headers.authorization).toBeUndefined();
+  });
+
+  /** The second upstream request carries the call and its output, paired, in the provider's dialect. */
+  function expectToolTurn(provider: ProviderId, body: Json): void {
+    const messages = body.messages as Message[];
+    if (provider === 'anthropic' || provider === 'local') {
+      const caller = messages[messages.length - 2]!;
+      const use = (caller.content as Block[]).find((block) => block.type === 'tool_use')!;
+      expect(use).toMatchObject({ name: BASH_TOOL, input: { command: TOOL_COMMAND } });
+      const result = (messages[messages.length - 1]!.content as Block[]).find((block) => block.type === 'tool_result')!;
+      expect(result).toMatchObject({ tool_use_id: use.id });
+      expect(JSON.stringify(result.content)).toContain(TOOL_OUTPUT);
+      return;
+    }
+    expect(messages[0]!.role).toBe('system');
+    expectToolPair(messages);
+    expect(messages[messages.length - 1]!.role).toBe('tool');
+  }
+
+  /** A chat conversation holds Bash's call and, paired by id, its output. */
+  function expectToolPair(messages: Message[]): void {
+    const caller = messages.find((m) => m.role === 'assistant' && m.tool_calls) as Message & {
+      tool_calls: Array<{ id: string; function: { name: string; arguments: string } }>;
+    };
+    expect(caller.tool_calls).toHaveLength(1);
+    expect(caller.tool_calls[0]!.function.name).toBe(BASH_TOOL);
+    expect(JSON.parse(caller.tool_calls[0]!.function.arguments)).toMatchObject({ command: TOOL_COMMAND });
+    const tool = messages.find((m) => m.role === 'tool')!;
+    expect(tool).toMatchObject({ tool_call_id: caller.tool_calls[0]!.id });
+    expect(JSON.stringify(tool.content)).toContain(TOOL_OUTPUT);
+  }
+}

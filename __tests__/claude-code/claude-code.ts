@@ -1,0 +1,205 @@
+/**
+ * Runs the real Claude Code CLI (pinned by `scripts/install-claude-code.sh`) headless against an
+ * Anthropic base URL: `claude -p --output-format stream-json`, with a throwaway HOME and config
+ * directory, a clean environment, and a timeout. It returns what a test checks: the exit code, the
+ * JSON lines, the final result, the tool results Claude Code saw and the thinking it kept.
+ *
+ * Nothing reaches the network but `baseUrl`: telemetry, error reporting, the auto-updater and
+ * other non-essential traffic are off, and no MCP server is configured. A `ClaudeSession` keeps
+ * HOME and the working directory between runs, so that `--continue` picks up the last one.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** The Claude Code version the suite is written against (`scripts/install-claude-code.sh` installs it). */
+export const CLAUDE_CODE_VERSION = '2.1.197';
+
+const REPO_ROOT = join(__dirname, '..', '..');
+
+const PLATFORMS: Record<string, string> = {
+  'linux-x64': 'linux-x64',
+  'linux-arm64': 'linux-arm64',
+  'darwin-x64': 'darwin-x64',
+  'darwin-arm64': 'darwin-arm64',
+};
+
+/**
+ * The native Claude Code binary: `CLAUDE_CODE_BIN` when set, else the one
+ * `scripts/install-claude-code.sh` put in `.claude-code-cli/` (or `CLAUDE_CODE_CLI_DIR`). Throws,
+ * saying how to install it, when it is not there.
+ */
+export function claudeBinary(): string {
+  if (process.env.CLAUDE_CODE_BIN) return process.env.CLAUDE_CODE_BIN;
+  const platform = PLATFORMS[`${process.platform}-${process.arch}`];
+  if (!platform) throw new Error(`no Claude Code build for ${process.platform}-${process.arch}`);
+  const dir = process.env.CLAUDE_CODE_CLI_DIR ?? join(REPO_ROOT, '.claude-code-cli');
+  const binary = join(dir, 'node_modules', '@anthropic-ai', `claude-code-${platform}`, 'claude');
+  if (!existsSync(binary)) throw new Error(`Claude Code is not installed at ${binary}: run bash scripts/install-claude-code.sh`);
+  return binary;
+}
+
+/** HOME and working directory kept across runs, for `--continue`. */
+export interface ClaudeSession {
+  root: string;
+  home: string;
+  workDir: string;
+  /** Removes both. */
+  remove(): void;
+}
+
+/** A new throwaway HOME and working directory. */
+export function newSession(): ClaudeSession {
+  const root = mkdtempSync(join(tmpdir(), 'claude-run-'));
+  const home = join(root, 'home');
+  const workDir = join(root, 'work');
+  for (const dir of [home, workDir]) mkdirSync(dir);
+  return { root, home, workDir, remove: () => rmSync(root, { recursive: true, force: true }) };
+}
+
+/** How to run Claude Code once. */
+export interface ClaudeRunOptions {
+  /** `ANTHROPIC_BASE_URL`: Claude Code appends `/v1/messages`. */
+  baseUrl: string;
+  /** The model id Claude Code sends (`openai/gpt-5.5`). */
+  model: string;
+  prompt: string;
+  /** Its token; sent as `x-api-key` (`ANTHROPIC_API_KEY`) or, with `auth: 'bearer'`, as `Authorization: Bearer` (`ANTHROPIC_AUTH_TOKEN`). */
+  token?: string;
+  auth?: 'api-key' | 'bearer';
+  /** Continue the session's last conversation (`--continue`); needs `session`. */
+  continue?: boolean;
+  /** HOME and working directory to use (and keep); a throwaway pair unless given. */
+  session?: ClaudeSession;
+  /** More environment (`CLAUDE_CODE_MAX_OUTPUT_TOKENS`, ...). */
+  env?: Record<string, string>;
+  /** Killed (the whole process group) after this long; 60 s unless given. */
+  timeoutMs?: number;
+}
+
+/** One line of `--output-format stream-json`. */
+export interface ClaudeEvent {
+  type: string;
+  subtype?: string;
+  [key: string]: unknown;
+}
+
+/** A content block of an assistant or user message in the stream. */
+export interface ClaudeBlock {
+  type: string;
+  [key: string]: unknown;
+}
+
+/** What one run did. */
+export interface ClaudeRun {
+  /** The exit code; null when a signal ended it. */
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  timedOut: boolean;
+  /** The JSON lines of stdout, in order. */
+  events: ClaudeEvent[];
+  /** The last `result` event; undefined when there was none. */
+  result: ClaudeEvent | undefined;
+  /** The content blocks of the assistant messages, in order. */
+  assistantBlocks: ClaudeBlock[];
+  /** The `tool_result` blocks Claude Code sent back. */
+  toolResults: ClaudeBlock[];
+  /** Lines of stdout that were not JSON (there should be none). */
+  stdoutNoise: string[];
+  stderr: string;
+  durationMs: number;
+}
+
+/** Runs `claude -p` once and resolves when it has exited (or was killed at the timeout). */
+export async function runClaude(options: ClaudeRunOptions): Promise<ClaudeRun> {
+  const binary = claudeBinary();
+  if (options.continue && !options.session) throw new Error('--continue needs a session');
+  const session = options.session ?? newSession();
+  const args = ['-p', options.prompt, '--output-format', 'stream-json', '--verbose', '--model', options.model, '--allowedTools', 'Bash'];
+  if (options.continue) args.push('--continue');
+  const token = options.token ?? 'claude-harness-token';
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: session.home,
+    CLAUDE_CONFIG_DIR: join(session.home, '.claude'),
+    ANTHROPIC_BASE_URL: options.baseUrl,
+    [options.auth === 'bearer' ? 'ANTHROPIC_AUTH_TOKEN' : 'ANTHROPIC_API_KEY']: token,
+    DISABLE_TELEMETRY: '1',
+    DISABLE_ERROR_REPORTING: '1',
+    DISABLE_AUTOUPDATER: '1',
+    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+    LANG: 'C.UTF-8',
+    TERM: 'dumb',
+    NO_COLOR: '1',
+    ...options.env,
+  };
+  const started = performance.now();
+  // Its own process group, so that a timeout ends the commands it started too.
+  const child = spawn(binary, args, { cwd: session.workDir, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  /** Kills what is left of the run's process group (only this run's processes: Claude Code and what it started). */
+  const killGroup = (): void => {
+    try {
+      if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      // The group is gone already.
+    }
+  };
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    killGroup();
+  }, options.timeoutMs ?? 60_000);
+  const [exitCode, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, sig) => resolve([code, sig]));
+  }).finally(() => {
+    clearTimeout(timer);
+    killGroup();
+  });
+  const durationMs = Math.round(performance.now() - started);
+  if (!options.session) session.remove();
+
+  const events: ClaudeEvent[] = [];
+  const stdoutNoise: string[] = [];
+  for (const line of stdout.split('\n')) {
+    if (line.trim() === '') continue;
+    try {
+      events.push(JSON.parse(line) as ClaudeEvent);
+    } catch {
+      stdoutNoise.push(line);
+    }
+  }
+  const blocksOf = (type: string): ClaudeBlock[] =>
+    events.filter((e) => e.type === type).flatMap((e) => ((e.message as { content?: unknown } | undefined)?.content ?? []) as ClaudeBlock[]);
+  const results = events.filter((e) => e.type === 'result');
+  return {
+    exitCode,
+    signal,
+    timedOut,
+    events,
+    result: results[results.length - 1],
+    assistantBlocks: blocksOf('assistant'),
+    toolResults: blocksOf('user').filter((block) => typeof block === 'object' && block.type === 'tool_result'),
+    stdoutNoise,
+    stderr,
+    durationMs,
+  };
+}
+
+/** A run's story for a failing assertion: exit, result, events and stderr. */
+export function describeRun(run: ClaudeRun): string {
+  return [
+    `exit ${run.exitCode}${run.signal ? ` (${run.signal})` : ''}${run.timedOut ? ' after the timeout' : ''} in ${run.durationMs} ms`,
+    `result: ${JSON.stringify(run.result)}`,
+    'events:',
+    ...run.events.map((e) => `  ${JSON.stringify(e).slice(0, 2000)}`),
+    ...(run.stdoutNoise.length ? ['stdout noise:', ...run.stdoutNoise] : []),
+    'stderr:',
+    run.stderr,
+  ].join('\n');
+}

@@ -1,0 +1,370 @@
+/**
+ * Fake upstreams that play a coding agent's model in each wire format, for running the Codex CLI
+ * and Claude Code through the router: asked to run a command (the last user message "Run `echo
+ * tool-ran-ok` in the shell."), they call the client's shell tool (Codex's `exec_command` with
+ * `{"cmd":"echo tool-ran-ok"}`, or Claude Code's `Bash` with `{"command":...}` when the request
+ * offers `Bash`); once the tool's output comes back, they answer "Tool output received: <its last
+ * line>"; otherwise they say hello. When the conversation's first prompt holds `THINK_MARK`, each
+ * turn opens with reasoning in the dialect's own shape (signed thinking from Anthropic, unsigned
+ * from llama-server's Messages endpoint, `reasoning_content` from llama-server's chat, `reasoning`
+ * from OpenRouter; OpenAI's chat completions show none). Each still refuses what its API would
+ * refuse (the wire modules' checks), so a translation the real API would reject fails here too.
+ *
+ * They are `fake.handler`s, set per test: the fakes' defaults, which other suites rely on, are
+ * left alone.
+ */
+import type { ServerResponse } from 'node:http';
+import { pathOf, type FakeHandler, type RecordedRequest } from './fake-server';
+import type { FakeUpstream } from './fake-upstream';
+import { ANTHROPIC_AGENT_SIGNATURE, ANTHROPIC_API, LLAMA_SERVER_MESSAGES_API, messagesRequestProblem, sendMessagesInvalid } from './messages-wire';
+import {
+  commandAskedIn,
+  RESPONSES_APIS,
+  responsesFrames,
+  responsesObject,
+  responsesRequestProblem,
+  sendResponsesError,
+  type ResponsesAnswer,
+} from './responses-wire';
+import { sendFrames, sendJson } from './upstream-answers';
+import { anthropicEvent, chatChunkFrame, chatUsageFrame, DONE_FRAME, type ChunkIdentity } from './wire-frames';
+
+/** The command the tool scenario asks for, and what it prints. */
+export const TOOL_COMMAND = 'echo tool-ran-ok';
+export const TOOL_OUTPUT = 'tool-ran-ok';
+/** The prompts of the two scenarios. */
+export const TEXT_PROMPT = 'Say hello.';
+export const TOOL_PROMPT = `Run \`${TOOL_COMMAND}\` in the shell.`;
+/** The tool the agent calls: Codex's shell tool. */
+export const EXEC_TOOL = 'exec_command';
+/** Claude Code's shell tool, called instead when the request offers it. */
+export const BASH_TOOL = 'Bash';
+/** In a conversation's first prompt, asks the agent to reason before each answer. */
+export const THINK_MARK = '(Think first.)';
+/** The reasoning the agent shows when asked to think. */
+export const AGENT_REASONING = 'The user wants a short answer; I will keep it brief.';
+
+/** A client's shell tool: its name and the arguments that run a command. */
+interface ShellTool {
+  name: string;
+  argumentsFor(command: string): string;
+}
+const CODEX_SHELL: ShellTool = { name: EXEC_TOOL, argumentsFor: (cmd) => JSON.stringify({ cmd }) };
+const CLAUDE_CODE_SHELL: ShellTool = {
+  name: BASH_TOOL,
+  argumentsFor: (command) => JSON.stringify({ command, description: 'Print a test line' }),
+};
+/** The shell tool among the tools a request offers: Claude Code's `Bash` when offered, else Codex's. */
+const shellToolOf = (toolNames: string[]): ShellTool => (toolNames.includes(BASH_TOOL) ? CLAUDE_CODE_SHELL : CODEX_SHELL);
+
+/** What the agent does on one turn, after the reasoning it shows first (if any). */
+export type AgentTurn = ({ kind: 'call'; name: string; arguments: string } | { kind: 'text'; text: string }) & { reasoning?: string };
+
+/** The final answer after the tool output came back. */
+export const afterToolText = (output: string): string => `Tool output received: ${output.trim().split('\n').pop() ?? ''}`;
+/** The answer to any other prompt. */
+export const helloText = (provider: string): string => `Hello from the fake ${provider}.`;
+
+type Json = Record<string, unknown>;
+const asJson = (value: unknown): Json => (typeof value === 'object' && value !== null ? (value as Json) : {});
+const asArray = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
+
+/** The text of a content value: a string, or the `text` of its parts. */
+function textOf(content: unknown): string {
+  if (typeof content === 'string') return content;
+  return asArray(content)
+    .map(asJson)
+    .map((part) =>
+      typeof part.text === 'string' ? part.text : typeof part.content === 'string' || Array.isArray(part.content) ? textOf(part.content) : '',
+    )
+    .join('\n');
+}
+
+/**
+ * The text of a user's content that asks: a string, or its last text part (a translation may
+ * merge consecutive user messages into one, as Anthropic's alternating roles need: Codex's
+ * `<environment_context>` message and the prompt become two parts of one message).
+ */
+function askedText(content: unknown): string {
+  if (typeof content === 'string') return content;
+  const texts = asArray(content)
+    .map(asJson)
+    .filter((part) => typeof part.text === 'string');
+  return String(texts[texts.length - 1]?.text ?? '');
+}
+
+/** What the agent reads of a conversation: its last entry (a tool output, a user's text), the tools offered, and whether it was asked to think. */
+interface Conversation {
+  toolOutput?: string;
+  userText?: string;
+  toolNames: string[];
+  /** The whole request body, where `THINK_MARK` is looked for. */
+  body: Json;
+  /** Reason even without `THINK_MARK` (Anthropic, when the request turns thinking on). */
+  thinks?: boolean;
+}
+
+/** The turn for a conversation whose last entry is a tool output, a user's text, or something else. */
+function turnFor(conversation: Conversation, provider: string): AgentTurn {
+  const thinks = conversation.thinks === true || JSON.stringify(conversation.body).includes(THINK_MARK);
+  const reasoning = thinks ? { reasoning: AGENT_REASONING } : {};
+  if (conversation.toolOutput !== undefined) return { kind: 'text', text: afterToolText(conversation.toolOutput), ...reasoning };
+  const command = conversation.userText === undefined ? undefined : commandAskedIn(conversation.userText.replace(THINK_MARK, ''));
+  if (command !== undefined) {
+    const tool = shellToolOf(conversation.toolNames);
+    return { kind: 'call', name: tool.name, arguments: tool.argumentsFor(command), ...reasoning };
+  }
+  return { kind: 'text', text: helloText(provider), ...reasoning };
+}
+
+/**
+ * The conversation's last entry that is not a system or developer message: Claude Code puts a
+ * `role:"system"` message after the prompt for models that are not Claude's.
+ */
+function lastTurnOf(entries: Json[]): Json {
+  const turns = entries.filter((entry) => entry.role !== 'system' && entry.role !== 'developer');
+  return turns[turns.length - 1] ?? {};
+}
+
+/** The names of a request's tools: `name` (Messages, Responses) or `function.name` (chat). */
+const toolNamesOf = (tools: unknown): string[] =>
+  asArray(tools)
+    .map(asJson)
+    .map((tool) => String(tool.name ?? asJson(tool.function).name));
+
+// ---------------------------------------------------------------- Responses (OpenAI, OpenRouter)
+
+/** The agent on a fake's Responses API; other paths go to the fake's default answers. */
+export function responsesAgent(fake: FakeUpstream): FakeHandler {
+  const api = RESPONSES_APIS[fake.kind === 'openrouter' ? 'openrouter' : 'openai'];
+  return (request, res) => {
+    if (pathOf(request) !== `${api.prefix}/responses` || request.method !== 'POST') return false;
+    const problem = responsesRequestProblem(api, request);
+    if (problem) {
+      sendResponsesError(res, problem.status, problem.message, problem);
+      return true;
+    }
+    const body = request.body!;
+    const input = typeof body.input === 'string' ? [{ role: 'user', content: body.input }] : asArray(body.input).map(asJson);
+    const last = lastTurnOf(input);
+    const turn = turnFor(
+      {
+        toolOutput: last.type === 'function_call_output' ? textOf(last.output) : undefined,
+        userText: last.role === 'user' ? askedText(last.content) : undefined,
+        toolNames: toolNamesOf(body.tools),
+        body,
+      },
+      fake.kind,
+    );
+    const answer: ResponsesAnswer =
+      turn.kind === 'call' ? { type: 'function_call', name: turn.name, arguments: turn.arguments } : { type: 'text', text: turn.text };
+    if (body.stream === true) sendFrames(res, responsesFrames(answer, api.flavour));
+    else sendJson(res, 200, responsesObject(answer));
+    return true;
+  };
+}
+
+// ---------------------------------------------------------------- chat completions (llama-server, OpenAI, OpenRouter)
+
+/** The agent on a fake's chat completions endpoint; other paths go to the fake's default answers. */
+export function chatAgent(fake: FakeUpstream): FakeHandler {
+  return (request, res) => {
+    if (!pathOf(request).endsWith('/chat/completions') || request.method !== 'POST') return false;
+    const body = request.body ?? {};
+    const messages = asArray(body.messages).map(asJson);
+    const last = lastTurnOf(messages);
+    const turn = turnFor(
+      {
+        toolOutput: last.role === 'tool' ? textOf(last.content) : undefined,
+        userText: last.role === 'user' ? askedText(last.content) : undefined,
+        toolNames: toolNamesOf(body.tools),
+        body,
+      },
+      fake.kind,
+    );
+    const model = typeof body.model === 'string' ? body.model : 'model';
+    // OpenAI's chat completions show no reasoning; llama-server calls it reasoning_content, OpenRouter reasoning.
+    const reasoningField = fake.kind === 'openai' ? undefined : fake.kind === 'openrouter' ? 'reasoning' : 'reasoning_content';
+    if (body.stream === true) sendFrames(res, chatFrames(turn, model, asJson(body.stream_options).include_usage === true, reasoningField));
+    else sendJson(res, 200, chatCompletion(turn, model, reasoningField));
+    return true;
+  };
+}
+
+const CHAT_CALL_ID = 'call_exec_1';
+const USAGE = { prompt_tokens: 120, completion_tokens: 12, total_tokens: 132 };
+
+function chatFrames(turn: AgentTurn, model: string, includeUsage: boolean, reasoningField: string | undefined): string[] {
+  const identity: ChunkIdentity = { id: 'chatcmpl-agent-1', created: 1795781041, model };
+  const reasoning =
+    turn.reasoning !== undefined && reasoningField !== undefined
+      ? halves(turn.reasoning).map((piece) => chatChunkFrame(identity, { role: 'assistant', content: null, [reasoningField]: piece }))
+      : [];
+  const frames =
+    turn.kind === 'call'
+      ? [
+          chatChunkFrame(identity, {
+            role: 'assistant',
+            content: null,
+            tool_calls: [{ index: 0, id: CHAT_CALL_ID, type: 'function', function: { name: turn.name, arguments: '' } }],
+          }),
+          ...halves(turn.arguments).map((piece) => chatChunkFrame(identity, { tool_calls: [{ index: 0, function: { arguments: piece } }] })),
+          chatChunkFrame(identity, {}, 'tool_calls'),
+        ]
+      : [
+          chatChunkFrame(identity, { role: 'assistant', content: '' }),
+          ...halves(turn.text).map((piece) => chatChunkFrame(identity, { content: piece })),
+          chatChunkFrame(identity, {}, 'stop'),
+        ];
+  return [...reasoning, ...frames, ...(includeUsage ? [chatUsageFrame(identity, USAGE)] : []), DONE_FRAME];
+}
+
+function chatCompletion(turn: AgentTurn, model: string, reasoningField: string | undefined): Json {
+  const reasoning = turn.reasoning !== undefined && reasoningField !== undefined ? { [reasoningField]: turn.reasoning } : {};
+  const message =
+    turn.kind === 'call'
+      ? {
+          role: 'assistant',
+          content: null,
+          tool_calls: [{ id: CHAT_CALL_ID, type: 'function', function: { name: turn.name, arguments: turn.arguments } }],
+          ...reasoning,
+        }
+      : { role: 'assistant', content: turn.text, ...reasoning };
+  return {
+    id: 'chatcmpl-agent-1',
+    object: 'chat.completion',
+    created: 1795781041,
+    model,
+    choices: [{ index: 0, message, finish_reason: turn.kind === 'call' ? 'tool_calls' : 'stop' }],
+    usage: USAGE,
+  };
+}
+
+// ---------------------------------------------------------------- Anthropic Messages
+
+/** The agent on a fake's Messages API (its checks kept: Anthropic's, or llama-server's); other paths go to the fake's default answers. */
+export function messagesAgent(fake: FakeUpstream): FakeHandler {
+  const api = fake.kind === 'anthropic' ? ANTHROPIC_API : LLAMA_SERVER_MESSAGES_API;
+  return (request: RecordedRequest, res: ServerResponse) => {
+    if (pathOf(request) !== '/v1/messages' || request.method !== 'POST') return false;
+    const problem = messagesRequestProblem(api, request);
+    if (problem) {
+      sendMessagesInvalid(res, problem);
+      return true;
+    }
+    const body = request.body!;
+    const messages = asArray(body.messages).map(asJson);
+    const last = lastTurnOf(messages);
+    const blocks = asArray(last.content).map(asJson);
+    const toolResult = last.role === 'user' ? blocks.find((block) => block.type === 'tool_result') : undefined;
+    const turn = turnFor(
+      {
+        toolOutput: toolResult ? textOf(toolResult.content) : undefined,
+        userText: last.role === 'user' && !toolResult ? askedText(last.content) : undefined,
+        toolNames: toolNamesOf(body.tools),
+        body,
+        // Anthropic's models think whenever the request turns thinking on.
+        thinks: fake.kind === 'anthropic' && ['enabled', 'adaptive'].includes(String(asJson(body.thinking).type)),
+      },
+      fake.kind,
+    );
+    const model = String(body.model);
+    // Anthropic signs its thinking; llama-server's Messages endpoint sends an empty signature.
+    const signature = fake.kind === 'anthropic' ? ANTHROPIC_AGENT_SIGNATURE : '';
+    if (body.stream === true) sendFrames(res, messagesFrames(turn, model, signature));
+    else sendJson(res, 200, message(turn, model, signature));
+    return true;
+  };
+}
+
+const TOOL_USE_ID = 'toolu_exec_1';
+
+function messagesFrames(turn: AgentTurn, model: string, signature: string): string[] {
+  const start = anthropicEvent('message_start', {
+    message: {
+      id: 'msg_agent_1',
+      type: 'message',
+      role: 'assistant',
+      model,
+      content: [],
+      stop_reason: null,
+      stop_sequence: null,
+      usage: { input_tokens: 120, output_tokens: 1 },
+    },
+  });
+  const thinking =
+    turn.reasoning === undefined
+      ? []
+      : [
+          anthropicEvent('content_block_start', { index: 0, content_block: { type: 'thinking', thinking: '', signature: '' } }),
+          ...halves(turn.reasoning).map((piece) =>
+            anthropicEvent('content_block_delta', { index: 0, delta: { type: 'thinking_delta', thinking: piece } }),
+          ),
+          ...(signature ? [anthropicEvent('content_block_delta', { index: 0, delta: { type: 'signature_delta', signature } })] : []),
+          anthropicEvent('content_block_stop', { index: 0 }),
+        ];
+  const index = thinking.length > 0 ? 1 : 0;
+  const block =
+    turn.kind === 'call'
+      ? [
+          anthropicEvent('content_block_start', { index, content_block: { type: 'tool_use', id: TOOL_USE_ID, name: turn.name, input: {} } }),
+          ...halves(turn.arguments).map((piece) =>
+            anthropicEvent('content_block_delta', { index, delta: { type: 'input_json_delta', partial_json: piece } }),
+          ),
+        ]
+      : [
+          anthropicEvent('content_block_start', { index, content_block: { type: 'text', text: '' } }),
+          ...halves(turn.text).map((piece) => anthropicEvent('content_block_delta', { index, delta: { type: 'text_delta', text: piece } })),
+        ];
+  return [
+    start,
+    ...thinking,
+    ...block,
+    anthropicEvent('content_block_stop', { index }),
+    anthropicEvent('message_delta', {
+      delta: { stop_reason: turn.kind === 'call' ? 'tool_use' : 'end_turn', stop_sequence: null },
+      usage: { output_tokens: 12 },
+    }),
+    anthropicEvent('message_stop'),
+  ];
+}
+
+function message(turn: AgentTurn, model: string, signature: string): Json {
+  const thinking = turn.reasoning === undefined ? [] : [{ type: 'thinking', thinking: turn.reasoning, signature }];
+  return {
+    id: 'msg_agent_1',
+    type: 'message',
+    role: 'assistant',
+    model,
+    content: [
+      ...thinking,
+      turn.kind === 'call'
+        ? { type: 'tool_use', id: TOOL_USE_ID, name: turn.name, input: JSON.parse(turn.arguments) as unknown }
+        : { type: 'text', text: turn.text },
+    ],
+    stop_reason: turn.kind === 'call' ? 'tool_use' : 'end_turn',
+    stop_sequence: null,
+    usage: { input_tokens: 120, output_tokens: 12 },
+  };
+}
+
+/** `text` in two pieces, as a model streams it. */
+function halves(text: string): string[] {
+  const middle = Math.ceil(text.length / 2);
+  return [text.slice(0, middle), text.slice(middle)];
+}
+
+/** The agent for a fake, by the wire format its provider speaks to the router. */
+export function agentFor(fake: FakeUpstream): FakeHandler {
+  if (fake.kind === 'anthropic') return messagesAgent(fake);
+  if (fake.kind === 'local') {
+    // llama-server: chat completions, and Messages on /v1/messages.
+    const messages = messagesAgent(fake);
+    const chat = chatAgent(fake);
+    return (request, res, req) => messages(request, res, req) !== false || chat(request, res, req);
+  }
+  const responses = responsesAgent(fake);
+  const chat = chatAgent(fake);
+  // OpenAI and OpenRouter: the Responses API natively, chat completions too (a router may bridge).
+  return (request, res, req) => responses(request, res, req) !== false || chat(request, res, req);
+}
