@@ -11,6 +11,8 @@
  * to Anthropic; errors as Claude Code reads them; its token never upstream.
  */
 import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { pathOf, type RecordedRequest } from '../support/fake-server';
 import type { ProviderId } from '../support/fake-upstream';
 import {
@@ -19,6 +21,9 @@ import {
   agentFor,
   BASH_TOOL,
   helloText,
+  picturePrompt,
+  pictureText,
+  READ_TOOL,
   TEXT_PROMPT,
   THINK_MARK,
   TOOL_COMMAND,
@@ -163,6 +168,36 @@ if (!IN_CLAUDE_CODE_SUITE) {
     });
   });
 
+  describe("a picture from Claude Code's Read tool", () => {
+    // A 4x4 red PNG.
+    const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAQAAAAECAIAAAAmkwkpAAAAEElEQVR4nGP4z8AARwzEcQCukw/x0F8jngAAAABJRU5ErkJggg==', 'base64');
+
+    test.each(CASES)('$model: the picture reaches the model, which answers from it', async (c) => {
+      const session = newSession();
+      try {
+        const path = join(session.workDir, 'picture.png');
+        writeFileSync(path, PNG);
+        const { run: result, sent } = await run(c, picturePrompt(path), { session, allowedTools: [READ_TOOL] });
+        expect(result.toolResults).toHaveLength(1);
+        expect(result.result?.result).toBe(pictureText('image/png'));
+        expect(sent).toHaveLength(2);
+        const messages = sent[1]!.body!.messages as Message[];
+        if (c.provider === 'anthropic' || c.provider === 'local') return;
+        // Translated: the tool message, then the picture opening the user message that follows it.
+        const tool = messages.findIndex((m) => m.role === 'tool');
+        expect(tool).toBeGreaterThan(0);
+        const next = messages[tool + 1]!;
+        expect(next.role).toBe('user');
+        expect((next.content as Block[])[0]).toEqual({
+          type: 'image_url',
+          image_url: { url: `data:image/png;base64,${PNG.toString('base64')}` },
+        });
+      } finally {
+        session.remove();
+      }
+    });
+  });
+
   describe('a session that moves between providers (--continue with another model)', () => {
     test.each(['openrouter', 'local'] as const)(
       'from %s to Anthropic: the thinking Anthropic did not sign is left out, and thinking is left off for that turn',
@@ -283,6 +318,21 @@ if (!IN_CLAUDE_CODE_SUITE) {
       const { sent } = await run(caseOf('openai'), TEXT_PROMPT, { env: { CLAUDE_CODE_MAX_OUTPUT_TOKENS: '8000' } });
       expect(sent[0]!.body!.max_completion_tokens).toBe(8000);
     });
+  });
+
+  test("Claude Code's own default model, sent where PROVIDER_MODEL_MAP says (README)", async () => {
+    const mapped = await startHost({ env: { ...envFor(fakes), PROVIDER_MODEL_MAP: 'claude-*=openrouter:qwen/qwen3-coder' } });
+    try {
+      fakes.openrouter.handler = agentFor(fakes.openrouter);
+      const result = await runClaude({ baseUrl: mapped.url, model: '', prompt: TEXT_PROMPT, token: CLAUDE_TOKEN });
+      expectSuccess(result);
+      expect(result.result?.result).toBe(helloText('openrouter'));
+      const asked = String((result.events.find((e) => e.type === 'system')?.model as string | undefined) ?? '');
+      expect(asked).toMatch(/^claude-/);
+      expect(fakes.openrouter.requests.map((r) => r.body?.model)).toEqual(['qwen/qwen3-coder']);
+    } finally {
+      await mapped.close();
+    }
   });
 
   test('a token sent as Authorization: Bearer (ANTHROPIC_AUTH_TOKEN) stays with the host too', async () => {

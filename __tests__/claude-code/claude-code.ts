@@ -62,7 +62,7 @@ export function newSession(): ClaudeSession {
 export interface ClaudeRunOptions {
   /** `ANTHROPIC_BASE_URL`: Claude Code appends `/v1/messages`. */
   baseUrl: string;
-  /** The model id Claude Code sends (`openai/gpt-5.5`). */
+  /** The model id Claude Code sends (`openai/gpt-5.5`); empty for its own default. */
   model: string;
   prompt: string;
   /** Its token; sent as `x-api-key` (`ANTHROPIC_API_KEY`) or, with `auth: 'bearer'`, as `Authorization: Bearer` (`ANTHROPIC_AUTH_TOKEN`). */
@@ -72,6 +72,8 @@ export interface ClaudeRunOptions {
   continue?: boolean;
   /** HOME and working directory to use (and keep); a throwaway pair unless given. */
   session?: ClaudeSession;
+  /** The tools Claude Code may use without asking (`--allowedTools`); `Bash` unless given. */
+  allowedTools?: string[];
   /** More environment (`CLAUDE_CODE_MAX_OUTPUT_TOKENS`, ...). */
   env?: Record<string, string>;
   /** Killed (the whole process group) after this long; 60 s unless given. */
@@ -116,7 +118,16 @@ export async function runClaude(options: ClaudeRunOptions): Promise<ClaudeRun> {
   const binary = claudeBinary();
   if (options.continue && !options.session) throw new Error('--continue needs a session');
   const session = options.session ?? newSession();
-  const args = ['-p', options.prompt, '--output-format', 'stream-json', '--verbose', '--model', options.model, '--allowedTools', 'Bash'];
+  const args = [
+    '-p',
+    options.prompt,
+    '--output-format',
+    'stream-json',
+    '--verbose',
+    ...(options.model ? ['--model', options.model] : []),
+    '--allowedTools',
+    ...(options.allowedTools ?? ['Bash']),
+  ];
   if (options.continue) args.push('--continue');
   const token = options.token ?? 'claude-harness-token';
   const env: Record<string, string> = {

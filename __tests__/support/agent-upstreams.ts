@@ -60,6 +60,13 @@ const shellToolOf = (toolNames: string[]): ShellTool => (toolNames.includes(BASH
 /** What the agent does on one turn, after the reasoning it shows first (if any). */
 export type AgentTurn = ({ kind: 'call'; name: string; arguments: string } | { kind: 'text'; text: string }) & { reasoning?: string };
 
+/** Asks the agent to look at a picture: it calls Claude Code's `Read` tool with `path` (absolute). */
+export const picturePrompt = (path: string): string => `Read the picture \`${path}\`.`;
+/** Claude Code's file reading tool. */
+export const READ_TOOL = 'Read';
+/** The answer once a tool sent back a picture. */
+export const pictureText = (mediaType: string): string => `I see a picture (${mediaType}).`;
+
 /** The final answer after the tool output came back. */
 export const afterToolText = (output: string): string => `Tool output received: ${output.trim().split('\n').pop() ?? ''}`;
 /** The answer to any other prompt. */
@@ -96,6 +103,8 @@ function askedText(content: unknown): string {
 /** What the agent reads of a conversation: its last entry (a tool output, a user's text), the tools offered, and whether it was asked to think. */
 interface Conversation {
   toolOutput?: string;
+  /** The media type of a picture a tool sent back. */
+  picture?: string;
   userText?: string;
   toolNames: string[];
   /** The whole request body, where `THINK_MARK` is looked for. */
@@ -108,7 +117,12 @@ interface Conversation {
 function turnFor(conversation: Conversation, provider: string): AgentTurn {
   const thinks = conversation.thinks === true || JSON.stringify(conversation.body).includes(THINK_MARK);
   const reasoning = thinks ? { reasoning: AGENT_REASONING } : {};
+  if (conversation.picture !== undefined) return { kind: 'text', text: pictureText(conversation.picture), ...reasoning };
   if (conversation.toolOutput !== undefined) return { kind: 'text', text: afterToolText(conversation.toolOutput), ...reasoning };
+  const picturePath = /^Read the picture `([^`]+)`/.exec(conversation.userText ?? '')?.[1];
+  if (picturePath !== undefined && conversation.toolNames.includes(READ_TOOL)) {
+    return { kind: 'call', name: READ_TOOL, arguments: JSON.stringify({ file_path: picturePath }), ...reasoning };
+  }
   const command = conversation.userText === undefined ? undefined : commandAskedIn(conversation.userText.replace(THINK_MARK, ''));
   if (command !== undefined) {
     const tool = shellToolOf(conversation.toolNames);
@@ -173,10 +187,17 @@ export function chatAgent(fake: FakeUpstream): FakeHandler {
     const body = request.body ?? {};
     const messages = asArray(body.messages).map(asJson);
     const last = lastTurnOf(messages);
+    // A tool's picture comes as a user message of image parts right after the tool messages.
+    const afterTool = messages[messages.indexOf(last) - 1]?.role === 'tool';
+    const image = asArray(last.content)
+      .map(asJson)
+      .find((part) => part.type === 'image_url');
+    const picture = afterTool && image ? /^data:([^;,]+)/.exec(String(asJson(image.image_url).url))?.[1] : undefined;
     const turn = turnFor(
       {
+        picture,
         toolOutput: last.role === 'tool' ? textOf(last.content) : undefined,
-        userText: last.role === 'user' ? askedText(last.content) : undefined,
+        userText: last.role === 'user' && !picture ? askedText(last.content) : undefined,
         toolNames: toolNamesOf(body.tools),
         body,
       },
@@ -257,8 +278,12 @@ export function messagesAgent(fake: FakeUpstream): FakeHandler {
     const last = lastTurnOf(messages);
     const blocks = asArray(last.content).map(asJson);
     const toolResult = last.role === 'user' ? blocks.find((block) => block.type === 'tool_result') : undefined;
+    const image = asArray(toolResult?.content)
+      .map(asJson)
+      .find((block) => block.type === 'image');
     const turn = turnFor(
       {
+        picture: image ? String(asJson(image.source).media_type) : undefined,
         toolOutput: toolResult ? textOf(toolResult.content) : undefined,
         userText: last.role === 'user' && !toolResult ? askedText(last.content) : undefined,
         toolNames: toolNamesOf(body.tools),
