@@ -314,6 +314,37 @@ if (!IN_CLAUDE_CODE_SUITE) {
       expect(openai.requests.map((r) => r.body?.stream === true)).toEqual([true, false]);
     });
 
+    test.each([
+      ['openai', 429, { error: { message: 'Rate limit reached for gpt-5.5.', type: 'requests', code: 'rate_limit_exceeded' } }],
+      ['anthropic', 529, { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }],
+    ] as const)('%s: a %i with retry-after is retried by Claude Code, and the retry is answered', async (provider, status, errorBody) => {
+      const fake = fakes[provider];
+      const agent = agentFor(fake);
+      fake.handler = (request, res, req) => {
+        if (fake.requests.length > 1) return agent(request, res, req);
+        sendJson(res, status, errorBody, { 'retry-after': '0' });
+        return true;
+      };
+      const result = await runClaude({ baseUrl: host.url, model: caseOf(provider).model, prompt: TEXT_PROMPT, token: CLAUDE_TOKEN });
+      expectSuccess(result);
+      expect(result.result?.result).toBe(helloText(provider));
+      expect(fake.requests).toHaveLength(2);
+    });
+
+    test("the router's own timeout reaches Claude Code as a timeout, with the router's message", async () => {
+      fakes.openrouter.handler = () => undefined; // never answers
+      const result = await runClaude({
+        baseUrl: host.url,
+        model: caseOf('openrouter').model,
+        prompt: TEXT_PROMPT,
+        token: CLAUDE_TOKEN,
+        env: { CLAUDE_CODE_MAX_RETRIES: '0' },
+      });
+      expect(result.exitCode).not.toBe(0);
+      expect(result.result).toMatchObject({ is_error: true, api_error_status: 504 });
+      expect(String(result.result?.result)).toMatch(/openrouter/i);
+    });
+
     test('CLAUDE_CODE_MAX_OUTPUT_TOKENS lowers what is asked for (README), and the request then goes through', async () => {
       const { sent } = await run(caseOf('openai'), TEXT_PROMPT, { env: { CLAUDE_CODE_MAX_OUTPUT_TOKENS: '8000' } });
       expect(sent[0]!.body!.max_completion_tokens).toBe(8000);
