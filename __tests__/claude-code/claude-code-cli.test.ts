@@ -21,6 +21,7 @@ import {
   agentFor,
   BASH_TOOL,
   helloText,
+  parallelPrompt,
   picturePrompt,
   pictureText,
   READ_TOOL,
@@ -47,6 +48,7 @@ const CLAUDE_TOKEN = 'claude-code-client-token-0123456789';
 type Json = Record<string, unknown>;
 type Block = Json & { type?: string };
 type Message = { role: string; content: string | Block[]; reasoning_content?: string; tool_calls?: unknown[] };
+type ChatCall = { id: string; function: { name: string; arguments: string } };
 
 /** Fails with the run's whole story unless Claude Code finished: exit 0, a successful result. */
 function expectSuccess(run: ClaudeRun): void {
@@ -165,6 +167,37 @@ if (!IN_CLAUDE_CODE_SUITE) {
         expect(caller.reasoning_content).toBe(AGENT_REASONING);
         expect(String(shown[0]!.signature)).toMatch(/^epr1\./);
       }
+    });
+  });
+
+  describe.each(CASES)('parallel tool calls: $model', (c) => {
+    test('two Bash calls in one turn both run, and both outputs go back paired with their calls', async () => {
+      const { run: result, sent } = await run(c, parallelPrompt('echo first-ran', 'echo second-ran'));
+      // Claude Code runs them at once and sends the results back in the order they finished.
+      expect(result.toolResults.map((block) => block.content).sort()).toEqual(['first-ran', 'second-ran']);
+      expect(result.result?.result).toMatch(/^Tool output received: (first-ran, second-ran|second-ran, first-ran)$/);
+      expect(sent).toHaveLength(2);
+      const messages = sent[1]!.body!.messages as Message[];
+      /** Each command's output, found by the id of the call that ran it. */
+      let outputByCommand: Record<string, unknown>;
+      if (c.provider === 'anthropic' || c.provider === 'local') {
+        const uses = (messages[messages.length - 2]!.content as Block[]).filter((block) => block.type === 'tool_use');
+        const results = (messages[messages.length - 1]!.content as Block[]).filter((block) => block.type === 'tool_result');
+        outputByCommand = Object.fromEntries(
+          uses.map((use) => [(use.input as { command: string }).command, results.find((r) => r.tool_use_id === use.id)?.content]),
+        );
+      } else {
+        const calls = (messages.find((m) => m.role === 'assistant' && m.tool_calls)!.tool_calls ?? []) as ChatCall[];
+        expect(calls).toHaveLength(2);
+        const tools = messages.filter((m) => m.role === 'tool') as Array<Message & { tool_call_id: string }>;
+        outputByCommand = Object.fromEntries(
+          calls.map((call) => [
+            (JSON.parse(call.function.arguments) as { command: string }).command,
+            tools.find((m) => m.tool_call_id === call.id)?.content,
+          ]),
+        );
+      }
+      expect(outputByCommand).toEqual({ 'echo first-ran': 'first-ran', 'echo second-ran': 'second-ran' });
     });
   });
 

@@ -57,8 +57,17 @@ const CLAUDE_CODE_SHELL: ShellTool = {
 /** The shell tool among the tools a request offers: Claude Code's `Bash` when offered, else Codex's. */
 const shellToolOf = (toolNames: string[]): ShellTool => (toolNames.includes(BASH_TOOL) ? CLAUDE_CODE_SHELL : CODEX_SHELL);
 
-/** What the agent does on one turn, after the reasoning it shows first (if any). */
-export type AgentTurn = ({ kind: 'call'; name: string; arguments: string } | { kind: 'text'; text: string }) & { reasoning?: string };
+/** One tool call: the tool's name and its arguments (a JSON text). */
+export interface AgentCall {
+  name: string;
+  arguments: string;
+}
+
+/** What the agent does on one turn, after the reasoning it shows first (if any): call tools (in parallel when more than one), or answer. */
+export type AgentTurn = ({ kind: 'call'; calls: AgentCall[] } | { kind: 'text'; text: string }) & { reasoning?: string };
+
+/** Asks for two commands at once: the agent calls the shell tool twice in one turn. */
+export const parallelPrompt = (first: string, second: string): string => `Run \`${first}\` and \`${second}\` in the shell.`;
 
 /** Asks the agent to look at a picture: it calls Claude Code's `Read` tool with `path` (absolute). */
 export const picturePrompt = (path: string): string => `Read the picture \`${path}\`.`;
@@ -67,8 +76,11 @@ export const READ_TOOL = 'Read';
 /** The answer once a tool sent back a picture. */
 export const pictureText = (mediaType: string): string => `I see a picture (${mediaType}).`;
 
+/** The final answer after the tools' outputs came back: each output's last line. */
+export const afterToolsText = (outputs: string[]): string =>
+  `Tool output received: ${outputs.map((output) => output.trim().split('\n').pop() ?? '').join(', ')}`;
 /** The final answer after the tool output came back. */
-export const afterToolText = (output: string): string => `Tool output received: ${output.trim().split('\n').pop() ?? ''}`;
+export const afterToolText = (output: string): string => afterToolsText([output]);
 /** The answer to any other prompt. */
 export const helloText = (provider: string): string => `Hello from the fake ${provider}.`;
 
@@ -102,7 +114,8 @@ function askedText(content: unknown): string {
 
 /** What the agent reads of a conversation: its last entry (a tool output, a user's text), the tools offered, and whether it was asked to think. */
 interface Conversation {
-  toolOutput?: string;
+  /** The outputs of the tools the last turn called, in order. */
+  toolOutputs?: string[];
   /** The media type of a picture a tool sent back. */
   picture?: string;
   userText?: string;
@@ -118,15 +131,18 @@ function turnFor(conversation: Conversation, provider: string): AgentTurn {
   const thinks = conversation.thinks === true || JSON.stringify(conversation.body).includes(THINK_MARK);
   const reasoning = thinks ? { reasoning: AGENT_REASONING } : {};
   if (conversation.picture !== undefined) return { kind: 'text', text: pictureText(conversation.picture), ...reasoning };
-  if (conversation.toolOutput !== undefined) return { kind: 'text', text: afterToolText(conversation.toolOutput), ...reasoning };
-  const picturePath = /^Read the picture `([^`]+)`/.exec(conversation.userText ?? '')?.[1];
+  if (conversation.toolOutputs?.length) return { kind: 'text', text: afterToolsText(conversation.toolOutputs), ...reasoning };
+  const asked = conversation.userText?.replace(THINK_MARK, '').trim();
+  if (asked === undefined) return { kind: 'text', text: helloText(provider), ...reasoning };
+  const picturePath = /^Read the picture `([^`]+)`/.exec(asked)?.[1];
   if (picturePath !== undefined && conversation.toolNames.includes(READ_TOOL)) {
-    return { kind: 'call', name: READ_TOOL, arguments: JSON.stringify({ file_path: picturePath }), ...reasoning };
+    return { kind: 'call', calls: [{ name: READ_TOOL, arguments: JSON.stringify({ file_path: picturePath }) }], ...reasoning };
   }
-  const command = conversation.userText === undefined ? undefined : commandAskedIn(conversation.userText.replace(THINK_MARK, ''));
-  if (command !== undefined) {
-    const tool = shellToolOf(conversation.toolNames);
-    return { kind: 'call', name: tool.name, arguments: tool.argumentsFor(command), ...reasoning };
+  const tool = shellToolOf(conversation.toolNames);
+  const pair = /^Run `([^`]+)` and `([^`]+)` in the shell\.$/.exec(asked);
+  const commands = pair ? [pair[1]!, pair[2]!] : [commandAskedIn(asked)].filter((command) => command !== undefined);
+  if (commands.length > 0) {
+    return { kind: 'call', calls: commands.map((command) => ({ name: tool.name, arguments: tool.argumentsFor(command) })), ...reasoning };
   }
   return { kind: 'text', text: helloText(provider), ...reasoning };
 }
@@ -163,15 +179,14 @@ export function responsesAgent(fake: FakeUpstream): FakeHandler {
     const last = lastTurnOf(input);
     const turn = turnFor(
       {
-        toolOutput: last.type === 'function_call_output' ? textOf(last.output) : undefined,
+        toolOutputs: last.type === 'function_call_output' ? [textOf(last.output)] : undefined,
         userText: last.role === 'user' ? askedText(last.content) : undefined,
         toolNames: toolNamesOf(body.tools),
         body,
       },
       fake.kind,
     );
-    const answer: ResponsesAnswer =
-      turn.kind === 'call' ? { type: 'function_call', name: turn.name, arguments: turn.arguments } : { type: 'text', text: turn.text };
+    const answer: ResponsesAnswer = turn.kind === 'call' ? { type: 'function_call', ...turn.calls[0]! } : { type: 'text', text: turn.text };
     if (body.stream === true) sendFrames(res, responsesFrames(answer, api.flavour));
     else sendJson(res, 200, responsesObject(answer));
     return true;
@@ -196,7 +211,7 @@ export function chatAgent(fake: FakeUpstream): FakeHandler {
     const turn = turnFor(
       {
         picture,
-        toolOutput: last.role === 'tool' ? textOf(last.content) : undefined,
+        toolOutputs: last.role === 'tool' ? trailingToolOutputs(messages) : undefined,
         userText: last.role === 'user' && !picture ? askedText(last.content) : undefined,
         toolNames: toolNamesOf(body.tools),
         body,
@@ -212,7 +227,16 @@ export function chatAgent(fake: FakeUpstream): FakeHandler {
   };
 }
 
-const CHAT_CALL_ID = 'call_exec_1';
+/** The contents of the tool messages after the last assistant message, in order. */
+function trailingToolOutputs(messages: Json[]): string[] {
+  const lastAssistant = messages.findLastIndex((message) => message.role === 'assistant');
+  return messages
+    .slice(lastAssistant + 1)
+    .filter((message) => message.role === 'tool')
+    .map((message) => textOf(message.content));
+}
+
+const chatCallId = (i: number): string => `call_exec_${i + 1}`;
 const USAGE = { prompt_tokens: 120, completion_tokens: 12, total_tokens: 132 };
 
 function chatFrames(turn: AgentTurn, model: string, includeUsage: boolean, reasoningField: string | undefined): string[] {
@@ -221,15 +245,17 @@ function chatFrames(turn: AgentTurn, model: string, includeUsage: boolean, reaso
     turn.reasoning !== undefined && reasoningField !== undefined
       ? halves(turn.reasoning).map((piece) => chatChunkFrame(identity, { role: 'assistant', content: null, [reasoningField]: piece }))
       : [];
+  // Parallel calls one after the other, by index, as OpenAI streams them.
   const frames =
     turn.kind === 'call'
       ? [
-          chatChunkFrame(identity, {
-            role: 'assistant',
-            content: null,
-            tool_calls: [{ index: 0, id: CHAT_CALL_ID, type: 'function', function: { name: turn.name, arguments: '' } }],
-          }),
-          ...halves(turn.arguments).map((piece) => chatChunkFrame(identity, { tool_calls: [{ index: 0, function: { arguments: piece } }] })),
+          ...turn.calls.flatMap((call, index) => [
+            chatChunkFrame(identity, {
+              ...(index === 0 ? { role: 'assistant', content: null } : {}),
+              tool_calls: [{ index, id: chatCallId(index), type: 'function', function: { name: call.name, arguments: '' } }],
+            }),
+            ...halves(call.arguments).map((piece) => chatChunkFrame(identity, { tool_calls: [{ index, function: { arguments: piece } }] })),
+          ]),
           chatChunkFrame(identity, {}, 'tool_calls'),
         ]
       : [
@@ -247,7 +273,7 @@ function chatCompletion(turn: AgentTurn, model: string, reasoningField: string |
       ? {
           role: 'assistant',
           content: null,
-          tool_calls: [{ id: CHAT_CALL_ID, type: 'function', function: { name: turn.name, arguments: turn.arguments } }],
+          tool_calls: turn.calls.map((call, index) => ({ id: chatCallId(index), type: 'function', function: call })),
           ...reasoning,
         }
       : { role: 'assistant', content: turn.text, ...reasoning };
@@ -277,14 +303,15 @@ export function messagesAgent(fake: FakeUpstream): FakeHandler {
     const messages = asArray(body.messages).map(asJson);
     const last = lastTurnOf(messages);
     const blocks = asArray(last.content).map(asJson);
-    const toolResult = last.role === 'user' ? blocks.find((block) => block.type === 'tool_result') : undefined;
+    const toolResults = last.role === 'user' ? blocks.filter((block) => block.type === 'tool_result') : [];
+    const toolResult = toolResults[0];
     const image = asArray(toolResult?.content)
       .map(asJson)
       .find((block) => block.type === 'image');
     const turn = turnFor(
       {
         picture: image ? String(asJson(image.source).media_type) : undefined,
-        toolOutput: toolResult ? textOf(toolResult.content) : undefined,
+        toolOutputs: toolResults.map((result) => textOf(result.content)),
         userText: last.role === 'user' && !toolResult ? askedText(last.content) : undefined,
         toolNames: toolNamesOf(body.tools),
         body,
@@ -302,7 +329,7 @@ export function messagesAgent(fake: FakeUpstream): FakeHandler {
   };
 }
 
-const TOOL_USE_ID = 'toolu_exec_1';
+const toolUseId = (i: number): string => `toolu_exec_${i + 1}`;
 
 function messagesFrames(turn: AgentTurn, model: string, signature: string): string[] {
   const start = anthropicEvent('message_start', {
@@ -328,24 +355,28 @@ function messagesFrames(turn: AgentTurn, model: string, signature: string): stri
           ...(signature ? [anthropicEvent('content_block_delta', { index: 0, delta: { type: 'signature_delta', signature } })] : []),
           anthropicEvent('content_block_stop', { index: 0 }),
         ];
-  const index = thinking.length > 0 ? 1 : 0;
-  const block =
+  const first = thinking.length > 0 ? 1 : 0;
+  const blocks =
     turn.kind === 'call'
-      ? [
-          anthropicEvent('content_block_start', { index, content_block: { type: 'tool_use', id: TOOL_USE_ID, name: turn.name, input: {} } }),
-          ...halves(turn.arguments).map((piece) =>
-            anthropicEvent('content_block_delta', { index, delta: { type: 'input_json_delta', partial_json: piece } }),
-          ),
-        ]
+      ? turn.calls.flatMap((call, i) => {
+          const index = first + i;
+          return [
+            anthropicEvent('content_block_start', { index, content_block: { type: 'tool_use', id: toolUseId(i), name: call.name, input: {} } }),
+            ...halves(call.arguments).map((piece) =>
+              anthropicEvent('content_block_delta', { index, delta: { type: 'input_json_delta', partial_json: piece } }),
+            ),
+            anthropicEvent('content_block_stop', { index }),
+          ];
+        })
       : [
-          anthropicEvent('content_block_start', { index, content_block: { type: 'text', text: '' } }),
-          ...halves(turn.text).map((piece) => anthropicEvent('content_block_delta', { index, delta: { type: 'text_delta', text: piece } })),
+          anthropicEvent('content_block_start', { index: first, content_block: { type: 'text', text: '' } }),
+          ...halves(turn.text).map((piece) => anthropicEvent('content_block_delta', { index: first, delta: { type: 'text_delta', text: piece } })),
+          anthropicEvent('content_block_stop', { index: first }),
         ];
   return [
     start,
     ...thinking,
-    ...block,
-    anthropicEvent('content_block_stop', { index }),
+    ...blocks,
     anthropicEvent('message_delta', {
       delta: { stop_reason: turn.kind === 'call' ? 'tool_use' : 'end_turn', stop_sequence: null },
       usage: { output_tokens: 12 },
@@ -363,9 +394,9 @@ function message(turn: AgentTurn, model: string, signature: string): Json {
     model,
     content: [
       ...thinking,
-      turn.kind === 'call'
-        ? { type: 'tool_use', id: TOOL_USE_ID, name: turn.name, input: JSON.parse(turn.arguments) as unknown }
-        : { type: 'text', text: turn.text },
+      ...(turn.kind === 'call'
+        ? turn.calls.map((call, i) => ({ type: 'tool_use', id: toolUseId(i), name: call.name, input: JSON.parse(call.arguments) as unknown }))
+        : [{ type: 'text', text: turn.text }]),
     ],
     stop_reason: turn.kind === 'call' ? 'tool_use' : 'end_turn',
     stop_sequence: null,
