@@ -21,7 +21,8 @@ import { envFor, startHost, type Host } from '../support/host';
 import { CLIENT_TOKEN, KEYS } from '../support/keys';
 import { everythingSent } from '../support/recorded-requests';
 import { RESPONSES_FIXTURE_TEXT, RESPONSES_FIXTURES } from '../support/responses-wire';
-import { sendFrames } from '../support/upstream-answers';
+import { sendFrames, sendJson } from '../support/upstream-answers';
+import { anthropicEvent, chatChunkFrame, dataFrame } from '../support/wire-frames';
 import { useFakes } from '../support/use-fakes';
 import { afterToolText, agentFor, EXEC_TOOL, helloText, TEXT_PROMPT, TOOL_COMMAND, TOOL_OUTPUT, TOOL_PROMPT } from '../support/agent-upstreams';
 import { CODEX_VERSION, codexBinary, describeRun, runCodex, type CodexRun } from './codex';
@@ -298,6 +299,79 @@ if (!IN_CODEX_SUITE) {
           expect(result.finalMessage).toBe(afterToolText(TOOL_OUTPUT));
           expect(sent).toHaveLength(2);
           expectToolTurn(c.provider, sent[1]!.body!);
+        });
+      });
+
+      describe('failures, as Codex shows them', () => {
+        const caseOf = (provider: ProviderId): Case => CASES.find((c) => c.provider === provider)!;
+        const codexRun = (provider: ProviderId): Promise<CodexRun> =>
+          runCodex({ baseUrl: `${host.url}/v1`, model: caseOf(provider).model, prompt: TEXT_PROMPT, token: CLIENT_TOKEN });
+        const identity = { id: 'chatcmpl-fail', created: 1, model: 'qwen' };
+
+        test.each([
+          ['local', { error: { code: 400, message: 'the request exceeds the available context size', type: 'exceed_context_size_error' } }],
+          ['anthropic', { type: 'error', error: { type: 'invalid_request_error', message: 'prompt is too long: 210000 tokens > 200000 maximum' } }],
+        ] as const)('%s: a 400 before the stream fails the turn with the provider message', async (provider, errorBody) => {
+          fakes[provider].handler = (_request, res) => sendJson(res, 400, errorBody);
+          const run = await codexRun(provider);
+          expect(run.exitCode).toBe(1);
+          expect(run.errors.join('\n')).toContain(errorBody.error.message);
+          expect(fakes[provider].requests).toHaveLength(1);
+        });
+
+        test('local: an error in the middle of the chat stream fails the turn (response.failed) with its message', async () => {
+          fakes.local.handler = (_request, res) =>
+            sendFrames(res, [
+              chatChunkFrame(identity, { role: 'assistant', content: 'Hel' }),
+              dataFrame({ error: { code: 500, message: 'llama-server ran out of KV cache', type: 'server_error' } }),
+            ]);
+          const run = await codexRun('local');
+          expect(run.exitCode).toBe(1);
+          expect(run.errors.join('\n')).toContain('llama-server ran out of KV cache');
+        });
+
+        test('anthropic: an overloaded error event mid-stream fails the turn with its message', async () => {
+          fakes.anthropic.handler = (_request, res) =>
+            sendFrames(res, [
+              anthropicEvent('message_start', {
+                message: {
+                  id: 'msg_f',
+                  type: 'message',
+                  role: 'assistant',
+                  model: 'm',
+                  content: [],
+                  stop_reason: null,
+                  usage: { input_tokens: 1, output_tokens: 1 },
+                },
+              }),
+              anthropicEvent('error', { error: { type: 'overloaded_error', message: 'Overloaded' } }),
+            ]);
+          const run = await codexRun('anthropic');
+          expect(run.exitCode).toBe(1);
+          expect(run.errors.join('\n')).toContain('Overloaded');
+        });
+
+        test.each(['local', 'openai'] as const)('%s: a stream cut off mid-answer fails the turn; nothing is shown as complete', async (provider) => {
+          fakes[provider].handler = (_request, res) => {
+            res.writeHead(200, { 'content-type': 'text/event-stream' });
+            res.write(
+              provider === 'local'
+                ? chatChunkFrame(identity, { role: 'assistant', content: 'Hel' })
+                : sseFrames(RESPONSES_FIXTURES.text).slice(0, 3).join(''),
+            );
+            setTimeout(() => res.destroy(), 50);
+          };
+          const run = await codexRun(provider);
+          expect(run.exitCode).toBe(1);
+          expect(run.errors.length).toBeGreaterThan(0);
+          expect(run.finalMessage).toBeUndefined();
+        });
+
+        test("the router's timeout fails the turn with a message naming the provider", async () => {
+          fakes.anthropic.handler = () => undefined; // never answers
+          const run = await codexRun('anthropic');
+          expect(run.exitCode).toBe(1);
+          expect(run.errors.join('\n')).toMatch(/anthropic/i);
         });
       });
 
