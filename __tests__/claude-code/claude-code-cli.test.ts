@@ -32,6 +32,7 @@ import {
   TOOL_PROMPT,
 } from '../support/agent-upstreams';
 import { envFor, startHost, type Host } from '../support/host';
+import { ANTHROPIC_AGENT_SIGNATURE } from '../support/messages-wire';
 import { KEYS } from '../support/keys';
 import { everythingSent } from '../support/recorded-requests';
 import { sendFrames, sendJson } from '../support/upstream-answers';
@@ -97,6 +98,13 @@ if (!IN_CLAUDE_CODE_SUITE) {
       path: '/api/v1/chat/completions',
       how: 'translated to chat completions',
     },
+    {
+      provider: 'openrouter',
+      model: 'openrouter/anthropic/claude-sonnet-4.5',
+      upstreamModel: 'anthropic/claude-sonnet-4.5',
+      path: '/api/v1/chat/completions',
+      how: "translated to chat completions; OpenRouter relays Anthropic's signed thinking",
+    },
   ];
   const caseOf = (provider: ProviderId): Case => CASES.find((c) => c.provider === provider)!;
 
@@ -160,6 +168,15 @@ if (!IN_CLAUDE_CODE_SUITE) {
         // llama-server's own (unsigned) thinking goes back to it as it came.
         const messages = replayed.messages as Message[];
         expect((messages[messages.length - 2]!.content as Block[])[0]).toMatchObject({ type: 'thinking', thinking: AGENT_REASONING });
+      } else if (c.upstreamModel.startsWith('anthropic/')) {
+        // Anthropic's signature, relayed by OpenRouter, goes back to it in reasoning_details (its fake refuses the loop otherwise).
+        const messages = replayed.messages as Message[];
+        const caller = messages.find((m) => m.role === 'assistant' && m.tool_calls)!;
+        expect(shown[0]!.signature).toBe(ANTHROPIC_AGENT_SIGNATURE);
+        expect(caller).toMatchObject({
+          reasoning_content: AGENT_REASONING,
+          reasoning_details: [{ type: 'reasoning.text', text: AGENT_REASONING, signature: ANTHROPIC_AGENT_SIGNATURE }],
+        });
       } else {
         // Translated: the router's signed block becomes the call's reasoning_content.
         const messages = replayed.messages as Message[];

@@ -247,6 +247,48 @@ describe('Messages clients (Claude Code, the Anthropic SDK)', () => {
     expect(ends.at(-1)?.usage?.reasoningTokens).toBe(38);
   });
 
+  describe("thinking sent back in a tool loop: Anthropic's signature goes back to OpenRouter as reasoning_details", () => {
+    const loop = (signature: string): Record<string, unknown> => ({
+      max_tokens: 2000,
+      thinking: { type: 'adaptive' },
+      tools: [{ name: 'Read', input_schema: { type: 'object' } }],
+      messages: [
+        { role: 'user', content: 'Read a.txt' },
+        {
+          role: 'assistant',
+          content: [
+            { type: 'thinking', thinking: 'I should read it.', signature },
+            { type: 'tool_use', id: 'toolu_1', name: 'Read', input: { path: 'a.txt' } },
+          ],
+        },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: 'hello' }] },
+      ],
+    });
+    const callerOf = (fake: FakeUpstream): Record<string, unknown> =>
+      (body(fake).messages as Record<string, unknown>[]).find((message) => message.role === 'assistant')!;
+
+    test('to OpenRouter: the signed block as reasoning_details, beside reasoning_content', async () => {
+      await post('/messages', { model: 'openrouter/anthropic/claude-sonnet-5-5', ...loop('EuYBCkgIBxAB') });
+      expect(callerOf(openrouter)).toMatchObject({
+        reasoning_content: 'I should read it.',
+        reasoning_details: [
+          { type: 'reasoning.text', text: 'I should read it.', signature: 'EuYBCkgIBxAB', format: 'anthropic-claude-v1', index: 0 },
+        ],
+      });
+    });
+
+    test("to OpenRouter, the router's own signature is not Anthropic's: reasoning_content only", async () => {
+      await post('/messages', { model: 'openrouter/deepseek/deepseek-r1', ...loop('epr1.abcdef') });
+      expect(callerOf(openrouter).reasoning_content).toBe('I should read it.');
+      expect(callerOf(openrouter)).not.toHaveProperty('reasoning_details');
+    });
+
+    test('to OpenAI, which has no such field: reasoning_content only', async () => {
+      await post('/messages', { model: 'openai/gpt-5.5', ...loop('EuYBCkgIBxAB') });
+      expect(callerOf(openai)).not.toHaveProperty('reasoning_details');
+    });
+  });
+
   test('a Claude Code session moving from local to anthropic: router-signed thinking is left out, and so is thinking for that request', async () => {
     const transcript = {
       model: 'anthropic/claude-sonnet-5-5',

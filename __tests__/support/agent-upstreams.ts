@@ -208,6 +208,11 @@ export function chatAgent(fake: FakeUpstream): FakeHandler {
       .map(asJson)
       .find((part) => part.type === 'image_url');
     const picture = afterTool && image ? /^data:([^;,]+)/.exec(String(asJson(image.image_url).url))?.[1] : undefined;
+    const model = typeof body.model === 'string' ? body.model : 'model';
+    // OpenAI's chat completions show no reasoning; llama-server calls it reasoning_content, OpenRouter
+    // reasoning, and relays the signature of an Anthropic model's thinking in reasoning_details.
+    const relaysAnthropic = fake.kind === 'openrouter' && model.startsWith('anthropic/');
+    const effort = asJson(body.reasoning).effort;
     const turn = turnFor(
       {
         picture,
@@ -215,16 +220,46 @@ export function chatAgent(fake: FakeUpstream): FakeHandler {
         userText: last.role === 'user' && !picture ? askedText(last.content) : undefined,
         toolNames: toolNamesOf(body.tools),
         body,
+        // Anthropic's models think whenever the request asks for reasoning.
+        thinks: relaysAnthropic && effort !== undefined && effort !== 'none',
       },
       fake.kind,
     );
-    const model = typeof body.model === 'string' ? body.model : 'model';
-    // OpenAI's chat completions show no reasoning; llama-server calls it reasoning_content, OpenRouter reasoning.
-    const reasoningField = fake.kind === 'openai' ? undefined : fake.kind === 'openrouter' ? 'reasoning' : 'reasoning_content';
-    if (body.stream === true) sendFrames(res, chatFrames(turn, model, asJson(body.stream_options).include_usage === true, reasoningField));
-    else sendJson(res, 200, chatCompletion(turn, model, reasoningField));
+    const shape: ChatReasoning | undefined =
+      fake.kind === 'openai'
+        ? undefined
+        : fake.kind === 'openrouter'
+          ? { field: 'reasoning', relaysAnthropic }
+          : { field: 'reasoning_content', relaysAnthropic };
+    const problem = relaysAnthropic ? relayedThinkingProblem(body, messages) : undefined;
+    if (problem) sendJson(res, 400, { error: { code: 400, message: problem, metadata: { provider_name: 'Anthropic' } } });
+    else if (body.stream === true) sendFrames(res, chatFrames(turn, model, asJson(body.stream_options).include_usage === true, shape));
+    else sendJson(res, 200, chatCompletion(turn, model, shape));
     return true;
   };
+}
+
+/** How a chat upstream shows reasoning: the field of its text, and whether it relays Anthropic's signature. */
+interface ChatReasoning {
+  field: 'reasoning' | 'reasoning_content';
+  relaysAnthropic: boolean;
+}
+
+/**
+ * What Anthropic says, through OpenRouter, to a tool loop with reasoning on whose calling turn lost
+ * its signed thinking: OpenRouter rebuilds Anthropic's blocks from `reasoning_details` only.
+ */
+function relayedThinkingProblem(body: Json, messages: Json[]): string | undefined {
+  const effort = asJson(body.reasoning).effort;
+  if (effort === undefined || effort === 'none') return undefined;
+  const caller = messages.findLast((message) => message.role === 'assistant');
+  if (caller?.tool_calls === undefined || messages[messages.length - 1]?.role !== 'tool') return undefined;
+  const signed = asArray(caller.reasoning_details)
+    .map(asJson)
+    .some((detail) => detail.type === 'reasoning.text' && detail.signature === ANTHROPIC_AGENT_SIGNATURE);
+  return signed
+    ? undefined
+    : 'messages.1.content.0.type: Expected `thinking` or `redacted_thinking`, but found `tool_use`. When `thinking` is enabled, a final `assistant` message must start with a thinking block.';
 }
 
 /** The contents of the tool messages after the last assistant message, in order. */
@@ -239,11 +274,26 @@ function trailingToolOutputs(messages: Json[]): string[] {
 const chatCallId = (i: number): string => `call_exec_${i + 1}`;
 const USAGE = { prompt_tokens: 120, completion_tokens: 12, total_tokens: 132 };
 
-function chatFrames(turn: AgentTurn, model: string, includeUsage: boolean, reasoningField: string | undefined): string[] {
+/** A `reasoning_details` entry as OpenRouter relays Anthropic's thinking. */
+const relayedDetail = (fields: Json): Json => ({ type: 'reasoning.text', ...fields, format: 'anthropic-claude-v1', index: 0 });
+
+function chatFrames(turn: AgentTurn, model: string, includeUsage: boolean, shape: ChatReasoning | undefined): string[] {
   const identity: ChunkIdentity = { id: 'chatcmpl-agent-1', created: 1795781041, model };
   const reasoning =
-    turn.reasoning !== undefined && reasoningField !== undefined
-      ? halves(turn.reasoning).map((piece) => chatChunkFrame(identity, { role: 'assistant', content: null, [reasoningField]: piece }))
+    turn.reasoning !== undefined && shape !== undefined
+      ? [
+          ...halves(turn.reasoning).map((piece) =>
+            chatChunkFrame(identity, {
+              role: 'assistant',
+              content: null,
+              [shape.field]: piece,
+              ...(shape.relaysAnthropic ? { reasoning_details: [relayedDetail({ text: piece })] } : {}),
+            }),
+          ),
+          ...(shape.relaysAnthropic
+            ? [chatChunkFrame(identity, { reasoning_details: [relayedDetail({ signature: ANTHROPIC_AGENT_SIGNATURE })] })]
+            : []),
+        ]
       : [];
   // Parallel calls one after the other, by index, as OpenAI streams them.
   const frames =
@@ -266,8 +316,14 @@ function chatFrames(turn: AgentTurn, model: string, includeUsage: boolean, reaso
   return [...reasoning, ...frames, ...(includeUsage ? [chatUsageFrame(identity, USAGE)] : []), DONE_FRAME];
 }
 
-function chatCompletion(turn: AgentTurn, model: string, reasoningField: string | undefined): Json {
-  const reasoning = turn.reasoning !== undefined && reasoningField !== undefined ? { [reasoningField]: turn.reasoning } : {};
+function chatCompletion(turn: AgentTurn, model: string, shape: ChatReasoning | undefined): Json {
+  const reasoning =
+    turn.reasoning !== undefined && shape !== undefined
+      ? {
+          [shape.field]: turn.reasoning,
+          ...(shape.relaysAnthropic ? { reasoning_details: [relayedDetail({ text: turn.reasoning, signature: ANTHROPIC_AGENT_SIGNATURE })] } : {}),
+        }
+      : {};
   const message =
     turn.kind === 'call'
       ? {

@@ -76,6 +76,7 @@ const messagesToChat: Translator<'anthropic', 'openai'> = ({ endpoint, body, ups
     upstreamBody: toChatCompletionRequest(body as AnthropicMessagesRequest, {
       upstreamModel,
       fetchesFileUrls: provider.fetchesFileUrls === true,
+      readsReasoningDetails: provider.readsReasoningDetails === true,
       requestStreamUsage,
     }),
     json: (answer) => ({ ...toAnthropicMessage(answer as ReceivedChatCompletion), model }),

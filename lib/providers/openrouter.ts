@@ -38,6 +38,7 @@ export function createOpenRouterProvider(settings: OpenRouterProviderSettings): 
       return body;
     },
     fetchesFileUrls: true,
+    readsReasoningDetails: true,
     // OpenRouter's Responses API is stateless, as the router's route is.
     servesResponses: true,
     listModels: async (context) => (await listOpenAIModels(`${adapter.baseUrl}/models`, context)).map(pickerFields),

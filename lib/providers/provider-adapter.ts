@@ -75,6 +75,13 @@ export interface ProviderAdapter {
    */
   readonly fetchesFileUrls?: boolean | undefined;
   /**
+   * True when the provider takes Anthropic's signed thinking back in an assistant message's
+   * `reasoning_details` (OpenRouter passes it on to Anthropic, which needs it in a tool loop). A
+   * Messages client's signed thinking blocks then go on as `reasoning_details` beside
+   * `reasoning_content`; elsewhere only their text goes, as `reasoning_content`.
+   */
+  readonly readsReasoningDetails?: boolean | undefined;
+  /**
    * Headers set on every upstream request after the `scrubHeaders` hook ran: the provider's auth
    * and anything else it requires. The hook never sees them and cannot remove them.
    */

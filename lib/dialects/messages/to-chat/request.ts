@@ -16,6 +16,8 @@ export interface ToChatRequestOptions {
   upstreamModel: string;
   /** The provider fetches a document's URL itself (OpenRouter). @defaultValue false */
   fetchesFileUrls?: boolean | undefined;
+  /** The provider takes Anthropic's signed thinking back in `reasoning_details` (OpenRouter). @defaultValue false */
+  readsReasoningDetails?: boolean | undefined;
   /** Ask for `stream_options.include_usage` in streams (`requestStreamUsage`). @defaultValue true */
   requestStreamUsage?: boolean | undefined;
 }
@@ -45,7 +47,12 @@ export function toChatCompletionRequest(body: AnthropicMessagesRequest, options:
   const messages: OpenAIMessage[] = [];
   const system = systemText(body.system);
   if (system !== '') messages.push({ role: 'system', content: system });
-  messages.push(...toChatMessages(body.messages, { fetchesFileUrls: options.fetchesFileUrls === true }));
+  messages.push(
+    ...toChatMessages(body.messages, {
+      fetchesFileUrls: options.fetchesFileUrls === true,
+      readsReasoningDetails: options.readsReasoningDetails === true,
+    }),
+  );
 
   const request: ChatCompletionRequest = { model: options.upstreamModel, messages, max_tokens: maxTokens };
 

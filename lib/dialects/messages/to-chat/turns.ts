@@ -3,6 +3,14 @@ import { isRecord } from '../../../is-record';
 import { textOfContent } from '../block-text';
 import { invalidRequest } from '../../../errors';
 import { toContentPart, type PartOptions } from './content-parts';
+import { isUnverifiableSignature } from '../router-signature';
+import { thinkingDetail, type ReasoningDetail } from './reasoning-details';
+
+/** What the upstream can read: the parts of user turns, and signed thinking in `reasoning_details`. */
+export interface TurnOptions extends PartOptions {
+  /** The provider takes Anthropic's signed thinking back in `reasoning_details` (OpenRouter). */
+  readsReasoningDetails: boolean;
+}
 
 /** Assistant blocks of tools the provider ran itself: the chat provider could not have run them. */
 const SERVER_TOOL_BLOCK = /^(server_tool_use|.+_tool_result)$/;
@@ -17,14 +25,15 @@ const SERVER_TOOL_BLOCK = /^(server_tool_use|.+_tool_result)$/;
  *   message ahead of the user's own blocks. Any other block is refused.
  * - `assistant` turns: text blocks joined into `content`, `tool_use` blocks into `tool_calls`,
  *   `thinking` text into `reasoning_content` (a turn of thinking alone keeps its place, with empty
- *   `content`); `redacted_thinking` and the blocks of server tools are left out, and a turn left
- *   empty is left out.
+ *   `content`), and, for a provider that `readsReasoningDetails`, each block Anthropic signed into
+ *   `reasoning_details` as well; `redacted_thinking` and the blocks of server tools are left out,
+ *   and a turn left empty is left out.
  * - `system` messages (Claude Code sends them mid-conversation) stay system messages in place.
  *
  * `cache_control` and any other block field not named here is not carried over.
  * @throws ProviderRouterError `invalid_request` for a non-array, an unknown role or malformed content.
  */
-export function toChatMessages(messages: unknown, options: PartOptions): OpenAIMessage[] {
+export function toChatMessages(messages: unknown, options: TurnOptions): OpenAIMessage[] {
   if (!Array.isArray(messages)) throw invalidRequest('`messages` must be an array of messages.');
   const out: OpenAIMessage[] = [];
   messages.forEach((message: unknown, i) => {
@@ -38,7 +47,7 @@ export function toChatMessages(messages: unknown, options: PartOptions): OpenAIM
         out.push(...userTurn(content, i, options));
         break;
       case 'assistant':
-        out.push(...assistantTurn(content, i));
+        out.push(...assistantTurn(content, i, options.readsReasoningDetails));
         break;
       case 'system':
         out.push({ role: 'system', content: textOfContent(content) });
@@ -88,10 +97,11 @@ function userTurn(content: string | unknown[], i: number, options: PartOptions):
   return [...toolMessages, { role: 'user', content: single ?? all }];
 }
 
-function assistantTurn(content: string | unknown[], i: number): OpenAIMessage[] {
+function assistantTurn(content: string | unknown[], i: number, readsReasoningDetails: boolean): OpenAIMessage[] {
   if (typeof content === 'string') return [{ role: 'assistant', content }];
   const texts: string[] = [];
   const reasoning: string[] = [];
+  const details: ReasoningDetail[] = [];
   const toolCalls: OpenAIToolCall[] = [];
   content.forEach((block: unknown, j) => {
     if (!isRecord(block) || (typeof block.type === 'string' && SERVER_TOOL_BLOCK.test(block.type))) return;
@@ -99,6 +109,9 @@ function assistantTurn(content: string | unknown[], i: number): OpenAIMessage[] 
       texts.push(block.text);
     } else if (block.type === 'thinking' && typeof block.thinking === 'string' && block.thinking !== '') {
       reasoning.push(block.thinking);
+      if (readsReasoningDetails && !isUnverifiableSignature(block.signature)) {
+        details.push(thinkingDetail(block.thinking, block.signature as string, details.length));
+      }
     } else if (block.type === 'tool_use') {
       if (typeof block.id !== 'string' || typeof block.name !== 'string') {
         throw invalidRequest(`messages[${i}].content[${j}]: a tool_use block needs a string \`id\` and \`name\`.`);
@@ -117,5 +130,7 @@ function assistantTurn(content: string | unknown[], i: number): OpenAIMessage[] 
   if (toolCalls.length > 0) message.tool_calls = toolCalls;
   // DeepSeek refuses a tool loop whose earlier assistant turns lost their reasoning.
   if (reasoning.length > 0) message.reasoning_content = reasoning.join('\n\n');
+  // OpenRouter hands these to Anthropic, which refuses a tool loop whose signed thinking went missing.
+  if (details.length > 0) message.reasoning_details = details;
   return [message];
 }
