@@ -286,6 +286,32 @@ describe('request fields the route does not carry', () => {
     expect([...local.requests, ...anthropic.requests]).toHaveLength(0);
   });
 
+  describe("Anthropic's refusals, raised on the way through chat completions, name the client's own fields", () => {
+    test('a function_call whose arguments are not JSON: input[N].arguments', async () => {
+      const { status, error } = await refusal({
+        model: 'anthropic/claude-sonnet-5-5',
+        input: [
+          { role: 'user', content: 'Look' },
+          { type: 'function_call', call_id: 'call_v', name: 'view_image', arguments: '{"path": "a.png"' },
+          { type: 'function_call_output', call_id: 'call_v', output: 'done' },
+        ],
+      });
+      expect(status).toBe(400);
+      expect(error).toMatchObject({ param: 'input[1].arguments' });
+      expect(error.message).toMatch(/^input\[1\]\.arguments is not valid JSON/);
+      expect(error.message).not.toMatch(/messages\[|tool_calls|function\.arguments/);
+      expect(anthropic.requests).toHaveLength(0);
+    });
+
+    test('text.format json_object: text.format', async () => {
+      const { status, error } = await refusal({ model: 'anthropic/claude-sonnet-5-5', input: 'Hi', text: { format: { type: 'json_object' } } });
+      expect(status).toBe(400);
+      expect(error).toMatchObject({ param: 'text.format' });
+      expect(error.message).toMatch(/^text\.format json_object has no Anthropic equivalent/);
+      expect(error.message).not.toContain('response_format');
+    });
+  });
+
   test('the fields DESIGN lets the route leave out, and unset ones, are served', async () => {
     const response = await fetch(`${host.url}/v1/responses`, {
       method: 'POST',

@@ -13,6 +13,7 @@ import type { AnthropicMessagesRequest, ReceivedAnthropicMessage } from './messa
 import type { DialectEvents } from './registry';
 import { toResponse } from './responses/from-chat/response';
 import { createChatToResponsesStream } from './responses/from-chat/stream';
+import { clientParamOf } from './responses/to-chat/origins';
 import { toChatRequest } from './responses/to-chat/request';
 import { chainTranslators, type StreamTranslator } from './stream-translator';
 
@@ -37,6 +38,11 @@ export interface Translation<U, C> {
   json(answer: unknown): unknown;
   /** A new translator for the upstream's stream. */
   stream(): StreamTranslator<U, C>;
+  /**
+   * An error about the translated (chat completions) request, said in the client's terms, for a
+   * translation the hub carries on to another dialect; undefined where the request is the client's.
+   */
+  restateError?(error: ProviderRouterError): ProviderRouterError;
 }
 
 /** Plans the translation of one request; throws a `ProviderRouterError` for what cannot be carried. */
@@ -88,7 +94,7 @@ const messagesToChat: Translator<'anthropic', 'openai'> = ({ endpoint, body, ups
 const responsesToChat: Translator<'responses', 'openai'> = ({ body, upstreamModel, provider, requestStreamUsage }) => {
   const model = typeof body.model === 'string' ? body.model : upstreamModel;
   const upstream = { provider: provider.id, model: upstreamModel };
-  const { request, catalog } = toChatRequest(body, {
+  const { request, catalog, origins } = toChatRequest(body, {
     upstreamModel,
     upstream,
     fetchesFileUrls: provider.fetchesFileUrls === true,
@@ -101,6 +107,10 @@ const responsesToChat: Translator<'responses', 'openai'> = ({ body, upstreamMode
     upstreamBody: request,
     json: (answer) => toResponse(answer as ReceivedChatCompletion, options),
     stream: () => createChatToResponsesStream(options),
+    restateError: (error) => {
+      const message = origins.restate(error.message, request.messages);
+      return new ProviderRouterError(error.code, message, error.status, error.type, error.provider, error.param ?? clientParamOf(message));
+    },
   };
 };
 
@@ -112,7 +122,13 @@ function throughChat<C extends Dialect, U extends Dialect>(toChat: Translator<C,
   return (input) => {
     // The hub asks for usage: the client's answer carries it whatever the upstream's dialect.
     const first = toChat({ ...input, requestStreamUsage: true });
-    const second = fromChat({ ...input, endpoint: 'chat.completions', body: first.upstreamBody });
+    let second: Translation<DialectEvents[U], DialectEvents['openai']>;
+    try {
+      second = fromChat({ ...input, endpoint: 'chat.completions', body: first.upstreamBody });
+    } catch (error) {
+      // The client never saw the chat request: its errors name the client's fields instead.
+      throw error instanceof ProviderRouterError && first.restateError ? first.restateError(error) : error;
+    }
     return {
       upstreamPath: second.upstreamPath,
       upstreamBody: second.upstreamBody,

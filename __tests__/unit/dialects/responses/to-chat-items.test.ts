@@ -1,8 +1,9 @@
 import { sealEnvelope } from '../../../../lib/dialects/responses/reasoning-envelope';
 import { toChatMessages } from '../../../../lib/dialects/responses/to-chat/items';
+import { ChatOrigins, clientParamOf } from '../../../../lib/dialects/responses/to-chat/origins';
 
 const upstream = { provider: 'anthropic', model: 'claude-x' };
-const options = { catalog: new Map(), fetchesFileUrls: false, upstream };
+const options = { catalog: new Map(), fetchesFileUrls: false, upstream, origins: new ChatOrigins() };
 const signed = (text: string, signature: string): Record<string, unknown> => ({
   type: 'reasoning',
   id: `rs_${signature}`,
@@ -48,5 +49,48 @@ describe('reasoning items sent back (toChatMessages)', () => {
     expect(messages.map((message) => message.role)).toEqual(['user', 'user', 'assistant', 'tool']);
     expect(messages[2]).not.toHaveProperty('reasoning_content');
     expect(messages[2]).not.toHaveProperty('reasoning_details');
+  });
+});
+
+describe('where each chat message came from (ChatOrigins), for errors raised further along the hub', () => {
+  const items = [
+    { role: 'developer', content: 'Be brief.' },
+    {
+      role: 'user',
+      content: [
+        { type: 'input_text', text: 'Read both' },
+        { type: 'input_image', image_url: 'data:image/png;base64,AAAA' },
+      ],
+    },
+    { type: 'function_call', call_id: 'c1', name: 'Read', arguments: '{}' },
+    { type: 'function_call', call_id: 'c2', name: 'Read', arguments: 'not json' },
+    { type: 'function_call_output', call_id: 'c1', output: [{ type: 'input_image', image_url: 'data:image/png;base64,BBBB' }] },
+    { type: 'function_call_output', call_id: 'c2', output: 'ok' },
+  ];
+  const origins = new ChatOrigins();
+  const messages = toChatMessages(items, { ...options, origins });
+
+  test('the messages as translated: system, user, one assistant turn with both calls, two tool messages, the picture after them', () => {
+    expect(messages.map((message) => message.role)).toEqual(['system', 'user', 'assistant', 'tool', 'tool', 'user']);
+  });
+
+  test.each([
+    ['messages[1].content[1]: image_url.url must be a data URL', 'input[1].content[1]: image_url.url must be a data URL'],
+    ['messages[2].tool_calls[1].function.arguments is not valid JSON', 'input[3].arguments is not valid JSON'],
+    ['messages[2].tool_calls[0] must have an id', 'input[2] must have an id'],
+    ['messages[2] must be an object', 'input[2] must be an object'],
+    ['messages[5].content[0]: a file part must be a PDF', 'input[4]: a file part must be a PDF'],
+    ['messages[0].content: a system message can only contain text', 'input[0].content: a system message can only contain text'],
+    ['response_format json_object has no Anthropic equivalent', 'text.format json_object has no Anthropic equivalent'],
+    ['max_tokens / max_completion_tokens must be a positive integer', 'max_output_tokens must be a positive integer'],
+    ['messages[9] is out of range', 'messages[9] is out of range'],
+  ])('%s -> %s', (chat, client) => {
+    expect(origins.restate(chat, messages)).toBe(client);
+  });
+
+  test("a restated message's leading field is its param", () => {
+    expect(clientParamOf('input[3].arguments is not valid JSON')).toBe('input[3].arguments');
+    expect(clientParamOf('text.format json_object has no Anthropic equivalent')).toBe('text.format');
+    expect(clientParamOf('messages must be a non-empty array')).toBeUndefined();
   });
 });

@@ -2,6 +2,7 @@ import { invalidRequest, ProviderRouterError } from '../../../errors';
 import type { OpenAIContentPart, OpenAIMessage, OpenAIToolCall } from '../../chat/wire';
 import { isRecord } from '../../../is-record';
 import { openEnvelope } from '../reasoning-envelope';
+import type { ChatOrigins } from './origins';
 import type { ToolCatalog } from './tools';
 
 /** What reading the items needs besides the items. */
@@ -11,6 +12,8 @@ export interface ItemOptions {
   fetchesFileUrls: boolean;
   /** Who answers: reasoning envelopes of this provider and model are restored. */
   upstream: { provider: string; model: string };
+  /** Records which item each message and call came from. */
+  origins: ChatOrigins;
 }
 
 /** Items that only point at state kept elsewhere, or at a tool only OpenAI runs. */
@@ -34,20 +37,35 @@ export function toChatMessages(items: unknown[], options: ItemOptions): OpenAIMe
   let assistant: OpenAIMessage | undefined;
   /** Images and files of the tool outputs since the last message that was not a tool message. */
   let toolParts: OpenAIContentPart[] = [];
+  /** The item the tool parts came from (the last tool output that had any). */
+  let toolPartsFrom = '';
+  const { origins } = options;
 
-  const push = (message: OpenAIMessage): void => {
-    if (message.role !== 'tool' && toolParts.length > 0) {
-      if (message.role === 'user') message.content = [...toolParts, ...asParts(message.content)];
-      else messages.push({ role: 'user', content: toolParts });
-      toolParts = [];
+  /** The user message of the pending tool parts, ahead of `message` when it is a user message. */
+  const flushToolParts = (message?: OpenAIMessage): void => {
+    if (toolParts.length === 0) return;
+    if (message?.role === 'user') {
+      message.content = [...toolParts, ...asParts(message.content)];
+      origins.reshape(message);
+    } else {
+      const parts: OpenAIMessage = { role: 'user', content: toolParts };
+      origins.message(parts, toolPartsFrom);
+      origins.reshape(parts);
+      messages.push(parts);
     }
+    toolParts = [];
+  };
+
+  const push = (message: OpenAIMessage, where: string): void => {
+    if (message.role !== 'tool') flushToolParts(message);
+    origins.message(message, where);
     messages.push(message);
   };
 
-  const assistantTurn = (): OpenAIMessage => {
+  const assistantTurn = (where: string): OpenAIMessage => {
     if (!assistant) {
       assistant = { role: 'assistant', content: null };
-      push(assistant);
+      push(assistant, where);
     }
     attachReasoning(assistant);
     return assistant;
@@ -82,22 +100,24 @@ export function toChatMessages(items: unknown[], options: ItemOptions): OpenAIMe
       case 'message': {
         const role = item.role;
         if (role === 'assistant') {
-          const turn = assistantTurn();
+          const turn = assistantTurn(where);
           const text = assistantText(item.content, where);
           turn.content = typeof turn.content === 'string' && turn.content !== '' ? turn.content + text : text;
           return;
         }
         assistant = undefined;
         dropUnanswered();
-        if (role === 'developer' || role === 'system') push({ role: 'system', content: plainText(item.content, where) });
-        else if (role === 'user') push({ role: 'user', content: userContent(item.content, where, options) });
+        if (role === 'developer' || role === 'system') push({ role: 'system', content: plainText(item.content, where) }, where);
+        else if (role === 'user') push({ role: 'user', content: userContent(item.content, where, options) }, where);
         else throw unsupported(`${where}: a message's role must be user, assistant, system or developer, not ${JSON.stringify(role)}.`);
         return;
       }
       case 'function_call':
       case 'custom_tool_call': {
-        const turn = assistantTurn();
-        turn.tool_calls = [...(turn.tool_calls ?? []), toolCall(item, where, options.catalog)];
+        const turn = assistantTurn(where);
+        const call = toolCall(item, where, options.catalog);
+        origins.call(call, where);
+        turn.tool_calls = [...(turn.tool_calls ?? []), call];
         return;
       }
       case 'function_call_output':
@@ -106,7 +126,8 @@ export function toChatMessages(items: unknown[], options: ItemOptions): OpenAIMe
         dropUnanswered();
         if (typeof item.call_id !== 'string') throw unsupported(`${where}: a tool output needs its \`call_id\`.`);
         const output = toolOutput(item.output, where, options);
-        push({ role: 'tool', tool_call_id: item.call_id, content: output.text });
+        push({ role: 'tool', tool_call_id: item.call_id, content: output.text }, where);
+        if (output.parts.length > 0) toolPartsFrom = where;
         toolParts.push(...output.parts);
         return;
       }
@@ -137,7 +158,7 @@ export function toChatMessages(items: unknown[], options: ItemOptions): OpenAIMe
         throw unsupported(`${where}: an item of type ${JSON.stringify(type)} has no equivalent for this provider.`);
     }
   });
-  if (toolParts.length > 0) messages.push({ role: 'user', content: toolParts });
+  flushToolParts();
   return messages;
 }
 

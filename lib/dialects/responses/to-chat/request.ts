@@ -3,6 +3,7 @@ import type { ChatCompletionRequest, OpenAIMessage } from '../../chat/wire';
 import { isRecord } from '../../../is-record';
 import { refuseUncarriedFields } from './fields';
 import { toChatMessages } from './items';
+import { ChatOrigins } from './origins';
 import { toChatToolChoice, toChatTools, type ToolCatalog } from './tools';
 
 /** What the translation needs besides the client's body. */
@@ -40,7 +41,7 @@ const STATEFUL_FIELDS = ['previous_response_id', 'conversation'] as const;
 export function toChatRequest(
   body: Record<string, unknown>,
   options: ResponsesToChatOptions,
-): { request: ChatCompletionRequest; catalog: ToolCatalog } {
+): { request: ChatCompletionRequest; catalog: ToolCatalog; origins: ChatOrigins } {
   for (const field of STATEFUL_FIELDS) {
     if (body[field] !== undefined && body[field] !== null)
       throw stateless(field, `${field} needs state this route does not keep; send the whole conversation in \`input\``);
@@ -59,8 +60,13 @@ export function toChatRequest(
   const { tools, catalog } = toChatTools(declared);
 
   const messages: OpenAIMessage[] = [];
-  if (typeof body.instructions === 'string' && body.instructions !== '') messages.push({ role: 'system', content: body.instructions });
-  messages.push(...toChatMessages(items, { catalog, fetchesFileUrls: options.fetchesFileUrls, upstream: options.upstream }));
+  const origins = new ChatOrigins();
+  if (typeof body.instructions === 'string' && body.instructions !== '') {
+    const instructions: OpenAIMessage = { role: 'system', content: body.instructions };
+    origins.message(instructions, 'instructions');
+    messages.push(instructions);
+  }
+  messages.push(...toChatMessages(items, { catalog, fetchesFileUrls: options.fetchesFileUrls, upstream: options.upstream, origins }));
 
   const request: ChatCompletionRequest = { model: options.upstreamModel, messages };
   const { toolChoice, tools: offered } = toChatToolChoice(body.tool_choice, tools, catalog);
@@ -82,7 +88,7 @@ export function toChatRequest(
     request.stream = true;
     if (options.requestStreamUsage) request.stream_options = { include_usage: true };
   }
-  return { request, catalog };
+  return { request, catalog, origins };
 }
 
 /** `text.format` as chat's `response_format`: a JSON schema, or plain JSON. */

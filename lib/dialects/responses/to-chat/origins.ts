@@ -1,0 +1,64 @@
+import type { OpenAIMessage, OpenAIToolCall } from '../../chat/wire';
+
+/** A chat completions path in an error message: a message, a tool call's arguments, a content part. */
+const CHAT_PATH = /messages\[(\d+)\](?:\.tool_calls\[(\d+)\](\.function\.arguments)?|\.content\[(\d+)\])?/g;
+/** Chat request fields whose Responses counterpart has another name. */
+const CHAT_FIELDS: readonly (readonly [RegExp, string])[] = [
+  [/\bmax_tokens \/ max_completion_tokens\b/g, 'max_output_tokens'],
+  [/\bresponse_format\b/g, 'text.format'],
+  [/\btools\[\d+\]/g, 'tools'],
+];
+/** A Responses path at the start of a restated message, for OpenAI's `param`. */
+const CLIENT_PATH = /^(input\[\d+\](?:\.[a-z_]+(?:\[\d+\])?)*|instructions|text\.format|max_output_tokens|tools)\b/;
+
+/**
+ * Where the parts of a bridged chat request came from in the client's Responses request, so that
+ * an error raised further along the hub (the chat-to-Messages stage, for Anthropic) names the
+ * client's own fields: `messages[3].tool_calls[1].function.arguments` is `input[5].arguments`.
+ */
+export class ChatOrigins {
+  private readonly messages = new Map<OpenAIMessage, string>();
+  private readonly calls = new Map<OpenAIToolCall, string>();
+  /** Messages whose content parts do not match their item's one for one (a tool output's pictures). */
+  private readonly reshaped = new Set<OpenAIMessage>();
+
+  /** `message` was made from the client's `where` (`input[2]`, `instructions`). */
+  message(message: OpenAIMessage, where: string): void {
+    this.messages.set(message, where);
+  }
+
+  /** `call` was made from the item at `where`. */
+  call(call: OpenAIToolCall, where: string): void {
+    this.calls.set(call, where);
+  }
+
+  /** `message`'s content parts are not its item's, one for one. */
+  reshape(message: OpenAIMessage): void {
+    this.reshaped.add(message);
+  }
+
+  /**
+   * `text` with every chat path in `chat` (the translated request's messages) and every renamed
+   * field written as the client's; a path whose origin is unknown is left as it is.
+   */
+  restate(text: string, chat: readonly OpenAIMessage[]): string {
+    let restated = text.replace(CHAT_PATH, (path, index: string, call?: string, args?: string, part?: string) => {
+      const message = chat[Number(index)];
+      const origin = message && this.messages.get(message);
+      if (!message || origin === undefined) return path;
+      if (call !== undefined) {
+        const toolCall = message.tool_calls?.[Number(call)];
+        const callOrigin = toolCall && this.calls.get(toolCall);
+        return callOrigin === undefined ? origin : `${callOrigin}${args ? '.arguments' : ''}`;
+      }
+      return part === undefined || this.reshaped.has(message) ? origin : `${origin}.content[${part}]`;
+    });
+    for (const [field, name] of CHAT_FIELDS) restated = restated.replace(field, name);
+    return restated;
+  }
+}
+
+/** The client's field a restated message starts with, for OpenAI's `param`; undefined when it names none. */
+export function clientParamOf(restated: string): string | undefined {
+  return CLIENT_PATH.exec(restated)?.[1];
+}
