@@ -24,8 +24,20 @@ import { RESPONSES_FIXTURE_TEXT, RESPONSES_FIXTURES } from '../support/responses
 import { sendFrames, sendJson } from '../support/upstream-answers';
 import { anthropicEvent, chatChunkFrame, dataFrame } from '../support/wire-frames';
 import { useFakes } from '../support/use-fakes';
-import { afterToolText, agentFor, EXEC_TOOL, helloText, TEXT_PROMPT, TOOL_COMMAND, TOOL_OUTPUT, TOOL_PROMPT } from '../support/agent-upstreams';
-import { CODEX_VERSION, codexBinary, describeRun, runCodex, type CodexRun } from './codex';
+import {
+  AGENT_REASONING,
+  afterToolText,
+  agentFor,
+  EXEC_TOOL,
+  helloText,
+  TEXT_PROMPT,
+  THINK_MARK,
+  TOOL_COMMAND,
+  TOOL_OUTPUT,
+  TOOL_PROMPT,
+} from '../support/agent-upstreams';
+import { ANTHROPIC_AGENT_SIGNATURE } from '../support/messages-wire';
+import { CODEX_VERSION, codexBinary, describeRun, runCodex, type CodexRun, type CodexRunOptions } from './codex';
 
 /** Set by jest.codex.config.js: the default suite leaves the CLI alone. */
 const IN_CODEX_SUITE = (globalThis as { CODEX_SUITE?: unknown }).CODEX_SUITE === true;
@@ -268,10 +280,12 @@ if (!IN_CODEX_SUITE) {
         },
       ];
 
-      async function run(c: Case, prompt: string): Promise<{ run: CodexRun; sent: RecordedRequest[] }> {
+      const caseOf = (provider: ProviderId): Case => CASES.find((c) => c.provider === provider)!;
+
+      async function run(c: Case, prompt: string, options: Partial<CodexRunOptions> = {}): Promise<{ run: CodexRun; sent: RecordedRequest[] }> {
         const fake = fakes[c.provider];
         fake.handler = agentFor(fake);
-        const result = await runCodex({ baseUrl: `${host.url}/v1`, model: c.model, prompt, token: CLIENT_TOKEN });
+        const result = await runCodex({ baseUrl: `${host.url}/v1`, model: c.model, prompt, token: CLIENT_TOKEN, ...options });
         expectSuccess(result);
         // Only the provider's fake was asked, only on its path, with its own key and never the client's token.
         expect(fakes.received().map((r) => `${r.method} ${pathOf(r)}`)).toEqual(fake.requests.map(() => `POST ${c.path}`));
@@ -302,8 +316,44 @@ if (!IN_CODEX_SUITE) {
         });
       });
 
+      describe('reasoning: to Codex as reasoning items (with the envelope it asks for), and back as the provider needs it', () => {
+        test("local (bridged): back to llama-server as the call turn's reasoning_content", async () => {
+          const { run: result, sent } = await run(caseOf('local'), `${TOOL_PROMPT} ${THINK_MARK}`);
+          expect(result.finalMessage).toBe(afterToolText(TOOL_OUTPUT));
+          const messages = sent[1]!.body!.messages as Array<Item & { tool_calls?: unknown[]; reasoning_content?: string }>;
+          expect(messages.find((m) => m.role === 'assistant' && m.tool_calls)?.reasoning_content).toBe(AGENT_REASONING);
+        });
+
+        test("anthropic with ANTHROPIC_THINKING=budget: Anthropic's signed thinking goes back exactly, inside the router's envelope", async () => {
+          const budgetHost = await startHost({ env: { ...envFor(fakes), ANTHROPIC_THINKING: 'budget' } });
+          try {
+            fakes.anthropic.handler = agentFor(fakes.anthropic);
+            const result = await runCodex({
+              baseUrl: `${budgetHost.url}/v1`,
+              model: caseOf('anthropic').model,
+              prompt: TOOL_PROMPT,
+              token: CLIENT_TOKEN,
+              // Codex asks for no effort for a model it does not know, unless told to.
+              extraConfig: 'model_reasoning_effort = "high"',
+            });
+            expectSuccess(result);
+            expect(result.finalMessage).toBe(afterToolText(TOOL_OUTPUT));
+            const [first, second] = fakes.anthropic.requests as [RecordedRequest, RecordedRequest];
+            expect(first.body!.thinking).toMatchObject({ type: 'enabled' });
+            // The fake refuses a tool loop whose thinking is missing or not signed by it; this one passed.
+            const messages = second.body!.messages as Array<{ role: string; content: Item[] | string }>;
+            expect((messages[messages.length - 2]!.content as Item[])[0]).toEqual({
+              type: 'thinking',
+              thinking: AGENT_REASONING,
+              signature: ANTHROPIC_AGENT_SIGNATURE,
+            });
+          } finally {
+            await budgetHost.close();
+          }
+        });
+      });
+
       describe('failures, as Codex shows them', () => {
-        const caseOf = (provider: ProviderId): Case => CASES.find((c) => c.provider === provider)!;
         const codexRun = (provider: ProviderId): Promise<CodexRun> =>
           runCodex({ baseUrl: `${host.url}/v1`, model: caseOf(provider).model, prompt: TEXT_PROMPT, token: CLIENT_TOKEN });
         const identity = { id: 'chatcmpl-fail', created: 1, model: 'qwen' };
