@@ -31,6 +31,7 @@ import {
   TOOL_OUTPUT,
   TOOL_PROMPT,
 } from '../support/agent-upstreams';
+import type { RequestEndEvent } from '../../lib';
 import { envFor, startHost, type Host } from '../support/host';
 import { ANTHROPIC_AGENT_SIGNATURE } from '../support/messages-wire';
 import { KEYS } from '../support/keys';
@@ -63,9 +64,12 @@ if (!IN_CLAUDE_CODE_SUITE) {
 } else {
   const fakes = useFakes();
   let host: Host;
+  /** The host's request.end events, emptied before each run. */
+  const ends: RequestEndEvent[] = [];
   beforeAll(async () => {
     claudeBinary();
     host = await startHost({ env: envFor(fakes) });
+    host.router.telemetry.on('request.end', (event) => ends.push(event));
   });
   afterAll(() => host?.close());
 
@@ -106,14 +110,30 @@ if (!IN_CLAUDE_CODE_SUITE) {
       how: "translated to chat completions; OpenRouter relays Anthropic's signed thinking",
     },
   ];
+  /** The first case of `provider` (for OpenRouter, DeepSeek's: a model with no signed thinking). */
   const caseOf = (provider: ProviderId): Case => CASES.find((c) => c.provider === provider)!;
 
   /** Runs Claude Code through the host with the provider's agent upstream, and checks what reached the upstreams. */
   async function run(c: Case, prompt: string, options: Partial<ClaudeRunOptions> = {}): Promise<{ run: ClaudeRun; sent: RecordedRequest[] }> {
     const fake = fakes[c.provider];
     fake.handler = agentFor(fake);
+    ends.length = 0;
     const result = await runClaude({ baseUrl: host.url, model: c.model, prompt, token: CLAUDE_TOKEN, ...options });
     expectSuccess(result);
+    // One request.end per model turn, each naming the provider, with the usage the upstream reported.
+    expect(ends).toHaveLength(fake.requests.length);
+    for (const end of ends) {
+      expect(end).toMatchObject({
+        provider: c.provider,
+        endpoint: 'messages',
+        model: c.model,
+        upstreamModel: c.upstreamModel,
+        stream: true,
+        outcome: 'ok',
+        status: 200,
+      });
+      expect(end.usage?.promptTokens).toBeGreaterThan(0);
+    }
     // Only the provider's fake was asked, only on its path, with its own key and never Claude Code's token.
     expect(fakes.received().map((r) => `${r.method} ${pathOf(r)}`)).toEqual(fake.requests.map(() => `POST ${c.path}`));
     const sentText = everythingSent(fakes.all());
@@ -133,8 +153,8 @@ if (!IN_CLAUDE_CODE_SUITE) {
       expect(result.stdoutNoise).toEqual([]);
       expect(sent).toHaveLength(1);
       // Claude Code is told the model it asked for.
-      const [init] = result.events.filter((e) => e.type === 'assistant');
-      expect((init!.message as Json).model).toBe(c.model);
+      const [answer] = result.events.filter((e) => e.type === 'assistant');
+      expect((answer!.message as Json).model).toBe(c.model);
     });
 
     test('a tool round trip through Bash', async () => {
@@ -392,7 +412,7 @@ if (!IN_CLAUDE_CODE_SUITE) {
       });
       expect(result.exitCode).not.toBe(0);
       expect(result.result).toMatchObject({ is_error: true, api_error_status: 504 });
-      expect(String(result.result?.result)).toMatch(/openrouter/i);
+      expect(String(result.result?.result)).toContain('Provider "openrouter" sent no response within 2000 ms (PROVIDER_TIMEOUT_MS)');
     });
 
     test('CLAUDE_CODE_MAX_OUTPUT_TOKENS lowers what is asked for (README), and the request then goes through', async () => {

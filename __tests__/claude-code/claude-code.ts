@@ -8,22 +8,18 @@
  * other non-essential traffic are off, and no MCP server is configured. A `ClaudeSession` keeps
  * HOME and the working directory between runs, so that `--continue` picks up the last one.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { jsonLines, runCli } from '../support/cli-run';
 
 /** The Claude Code version the suite is written against (`scripts/install-claude-code.sh` installs it). */
 export const CLAUDE_CODE_VERSION = '2.1.197';
 
 const REPO_ROOT = join(__dirname, '..', '..');
 
-const PLATFORMS: Record<string, string> = {
-  'linux-x64': 'linux-x64',
-  'linux-arm64': 'linux-arm64',
-  'darwin-x64': 'darwin-x64',
-  'darwin-arm64': 'darwin-arm64',
-};
+/** The platforms Claude Code ships a native binary for, as `<platform>-<arch>`. */
+const PLATFORMS = new Set(['linux-x64', 'linux-arm64', 'darwin-x64', 'darwin-arm64']);
 
 /**
  * The native Claude Code binary: `CLAUDE_CODE_BIN` when set, else the one
@@ -32,8 +28,8 @@ const PLATFORMS: Record<string, string> = {
  */
 export function claudeBinary(): string {
   if (process.env.CLAUDE_CODE_BIN) return process.env.CLAUDE_CODE_BIN;
-  const platform = PLATFORMS[`${process.platform}-${process.arch}`];
-  if (!platform) throw new Error(`no Claude Code build for ${process.platform}-${process.arch}`);
+  const platform = `${process.platform}-${process.arch}`;
+  if (!PLATFORMS.has(platform)) throw new Error(`no Claude Code build for ${process.platform}-${process.arch}`);
   const dir = process.env.CLAUDE_CODE_CLI_DIR ?? join(REPO_ROOT, '.claude-code-cli');
   const binary = join(dir, 'node_modules', '@anthropic-ai', `claude-code-${platform}`, 'claude');
   if (!existsSync(binary)) throw new Error(`Claude Code is not installed at ${binary}: run bash scripts/install-claude-code.sh`);
@@ -145,46 +141,10 @@ export async function runClaude(options: ClaudeRunOptions): Promise<ClaudeRun> {
     NO_COLOR: '1',
     ...options.env,
   };
-  const started = performance.now();
-  // Its own process group, so that a timeout ends the commands it started too.
-  const child = spawn(binary, args, { cwd: session.workDir, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  /** Kills what is left of the run's process group (only this run's processes: Claude Code and what it started). */
-  const killGroup = (): void => {
-    try {
-      if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
-    } catch {
-      // The group is gone already.
-    }
-  };
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    killGroup();
-  }, options.timeoutMs ?? 60_000);
-  const [exitCode, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code, sig) => resolve([code, sig]));
-  }).finally(() => {
-    clearTimeout(timer);
-    killGroup();
-  });
-  const durationMs = Math.round(performance.now() - started);
+  const run = await runCli(binary, args, { cwd: session.workDir, env, timeoutMs: options.timeoutMs ?? 60_000 });
   if (!options.session) session.remove();
-
-  const events: ClaudeEvent[] = [];
-  const stdoutNoise: string[] = [];
-  for (const line of stdout.split('\n')) {
-    if (line.trim() === '') continue;
-    try {
-      events.push(JSON.parse(line) as ClaudeEvent);
-    } catch {
-      stdoutNoise.push(line);
-    }
-  }
+  const { lines: events, noise: stdoutNoise } = jsonLines<ClaudeEvent>(run.stdout);
+  const { exitCode, signal, timedOut, stderr, durationMs } = run;
   const blocksOf = (type: string): ClaudeBlock[] =>
     events.filter((e) => e.type === type).flatMap((e) => ((e.message as { content?: unknown } | undefined)?.content ?? []) as ClaudeBlock[]);
   const results = events.filter((e) => e.type === 'result');

@@ -421,7 +421,7 @@ if (!IN_CODEX_SUITE) {
           fakes.anthropic.handler = () => undefined; // never answers
           const run = await codexRun('anthropic');
           expect(run.exitCode).toBe(1);
-          expect(run.errors.join('\n')).toMatch(/anthropic/i);
+          expect(run.errors.join('\n')).toContain('Provider "anthropic" sent no response within 2000 ms (PROVIDER_TIMEOUT_MS)');
         });
       });
 

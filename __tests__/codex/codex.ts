@@ -9,10 +9,10 @@
  * plugins and apps are off, no MCP server is configured, and commands run in the read-only sandbox
  * (no network for them either).
  */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { jsonLines, runCli } from '../support/cli-run';
 
 /** The Codex CLI version the suite is written against (`scripts/install-codex.sh` installs it). */
 export const CODEX_VERSION = '0.171.0';
@@ -174,46 +174,10 @@ export async function runCodex(options: CodexRunOptions): Promise<CodexRun> {
     TERM: 'dumb',
     NO_COLOR: '1',
   };
-  const started = performance.now();
-  // Its own process group, so that a timeout ends the commands it started too.
-  const child = spawn(binary, args, { cwd: workDir, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  /** Kills what is left of the run's process group (only this run's processes: Codex and what it started). */
-  const killGroup = (): void => {
-    try {
-      if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
-    } catch {
-      // The group is gone already.
-    }
-  };
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    killGroup();
-  }, options.timeoutMs ?? 60_000);
-  const [exitCode, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code, sig) => resolve([code, sig]));
-  }).finally(() => {
-    clearTimeout(timer);
-    killGroup();
-  });
-  const durationMs = Math.round(performance.now() - started);
+  const run = await runCli(binary, args, { cwd: workDir, env, timeoutMs: options.timeoutMs ?? 60_000 });
   if (!options.keepDirs) rmSync(root, { recursive: true, force: true });
-
-  const events: CodexEvent[] = [];
-  const stdoutNoise: string[] = [];
-  for (const line of stdout.split('\n')) {
-    if (line.trim() === '') continue;
-    try {
-      events.push(JSON.parse(line) as CodexEvent);
-    } catch {
-      stdoutNoise.push(line);
-    }
-  }
+  const { lines: events, noise: stdoutNoise } = jsonLines<CodexEvent>(run.stdout);
+  const { exitCode, signal, timedOut, stderr, durationMs } = run;
   return { exitCode, signal, timedOut, events, stdoutNoise, stderr, durationMs, config, home, workDir, ...readEvents(events) };
 }
 

@@ -248,7 +248,7 @@ describe('Messages clients (Claude Code, the Anthropic SDK)', () => {
   });
 
   describe("thinking sent back in a tool loop: Anthropic's signature goes back to OpenRouter as reasoning_details", () => {
-    const loop = (signature: string): Record<string, unknown> => ({
+    const loop = (signature: string, thought = 'I should read it.'): Record<string, unknown> => ({
       max_tokens: 2000,
       thinking: { type: 'adaptive' },
       tools: [{ name: 'Read', input_schema: { type: 'object' } }],
@@ -257,7 +257,7 @@ describe('Messages clients (Claude Code, the Anthropic SDK)', () => {
         {
           role: 'assistant',
           content: [
-            { type: 'thinking', thinking: 'I should read it.', signature },
+            { type: 'thinking', thinking: thought, signature },
             { type: 'tool_use', id: 'toolu_1', name: 'Read', input: { path: 'a.txt' } },
           ],
         },
@@ -281,6 +281,13 @@ describe('Messages clients (Claude Code, the Anthropic SDK)', () => {
       await post('/messages', { model: 'openrouter/deepseek/deepseek-r1', ...loop('epr1.abcdef') });
       expect(callerOf(openrouter).reasoning_content).toBe('I should read it.');
       expect(callerOf(openrouter)).not.toHaveProperty('reasoning_details');
+    });
+
+    test('a signed block whose text was omitted (display: "omitted") still goes back to OpenRouter, signature and all', async () => {
+      await post('/messages', { model: 'openrouter/anthropic/claude-sonnet-5-5', ...loop('EuYBCkgIBxAB', '') });
+      expect(callerOf(openrouter).reasoning_details).toEqual([
+        { type: 'reasoning.text', text: '', signature: 'EuYBCkgIBxAB', format: 'anthropic-claude-v1', index: 0 },
+      ]);
     });
 
     test('to OpenAI, which has no such field: reasoning_content only', async () => {
@@ -349,19 +356,36 @@ describe('Messages clients (Claude Code, the Anthropic SDK)', () => {
     });
   });
 
-  test('thinking stays on when the last assistant turn called no tool, or kept its thinking', async () => {
-    const thinking = { type: 'enabled', budget_tokens: 4096 };
-    await post('/messages', {
-      model: 'anthropic/claude-sonnet-5-5',
-      max_tokens: 8000,
-      thinking,
-      messages: [
-        { role: 'user', content: 'Hi' },
-        { role: 'assistant', content: [{ type: 'text', text: 'Hello.' }] },
-        { role: 'user', content: 'Again' },
+  describe('thinking stays on', () => {
+    const callTurn = (content: unknown[]): unknown[] => [
+      { role: 'user', content: 'Run echo hi' },
+      { role: 'assistant', content },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: 'hi' }] },
+    ];
+    const use = { type: 'tool_use', id: 'toolu_1', name: 'Bash', input: { command: 'echo hi' } };
+    const tools = [{ name: 'Bash', input_schema: { type: 'object' } }];
+
+    test.each([
+      [
+        'enabled, the last assistant turn called no tool',
+        { type: 'enabled', budget_tokens: 4096 },
+        [
+          { role: 'user', content: 'Hi' },
+          { role: 'assistant', content: [{ type: 'text', text: 'Hello.' }] },
+          { role: 'user', content: 'Again' },
+        ],
       ],
+      [
+        'enabled, the call turn kept its signed thinking',
+        { type: 'enabled', budget_tokens: 4096 },
+        callTurn([{ type: 'thinking', thinking: 'Run it.', signature: 'EqQBCkgIBxAB' }, use]),
+      ],
+      // Adaptive thinking may skip a turn's thinking: such a turn is Anthropic's own, and Anthropic takes it back.
+      ['adaptive, the call turn had no thinking', { type: 'adaptive' }, callTurn([use])],
+    ])('%s', async (_case, thinking, messages) => {
+      await post('/messages', { model: 'anthropic/claude-sonnet-5-5', max_tokens: 8000, thinking, tools, messages });
+      expect(body(anthropic).thinking).toEqual(thinking);
     });
-    expect(body(anthropic).thinking).toEqual(thinking);
   });
 
   test("Anthropic's own signed thinking passes through untouched", async () => {

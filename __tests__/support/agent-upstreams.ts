@@ -253,7 +253,7 @@ function relayedThinkingProblem(body: Json, messages: Json[]): string | undefine
   const effort = asJson(body.reasoning).effort;
   if (effort === undefined || effort === 'none') return undefined;
   const caller = messages.findLast((message) => message.role === 'assistant');
-  if (caller?.tool_calls === undefined || messages[messages.length - 1]?.role !== 'tool') return undefined;
+  if (caller?.tool_calls === undefined || lastTurnOf(messages).role !== 'tool') return undefined;
   const signed = asArray(caller.reasoning_details)
     .map(asJson)
     .some((detail) => detail.type === 'reasoning.text' && detail.signature === ANTHROPIC_AGENT_SIGNATURE);

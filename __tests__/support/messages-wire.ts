@@ -105,8 +105,9 @@ const blocksOf = (message: Message): Block[] => (Array.isArray(message.content) 
 
 /**
  * Anthropic's rules for thinking, as its API enforces them: signatures it did not issue are
- * refused; with thinking on, the assistant turn whose tool calls the last user turn answers must
- * open with a thinking block; the `clear_thinking` context edit needs thinking on.
+ * refused; with thinking enabled (a budget), the assistant turn whose tool calls the last user
+ * turn answers must open with a thinking block; the `clear_thinking` context edit needs thinking
+ * on (enabled or adaptive).
  */
 function thinkingProblem(body: Record<string, unknown>): string | undefined {
   const messages = body.messages as Message[];

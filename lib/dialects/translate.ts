@@ -109,7 +109,8 @@ const responsesToChat: Translator<'responses', 'openai'> = ({ body, upstreamMode
     stream: () => createChatToResponsesStream(options),
     restateError: (error) => {
       const message = origins.restate(error.message, request.messages);
-      return new ProviderRouterError(error.code, message, error.status, error.type, error.provider, error.param ?? clientParamOf(message));
+      const param = clientParamOf(message) ?? (error.param === undefined ? undefined : origins.restate(error.param, request.messages));
+      return new ProviderRouterError(error.code, message, error.status, error.type, error.provider, param);
     },
   };
 };

@@ -1,6 +1,7 @@
 import { isRecord } from '../is-record';
 import { asEffort, budgetOfEffort } from '../dialects/effort';
 import { isUnverifiableSignature } from '../dialects/messages/router-signature';
+import { callsToolsWithoutThinking } from '../dialects/messages/tool-turn-thinking';
 
 /** How effort reaches Anthropic: adaptive thinking with `output_config.effort`, or a thinking budget (older models). */
 export type AnthropicThinkingMode = 'adaptive' | 'budget';
@@ -10,10 +11,12 @@ type Body = Record<string, unknown>;
 /**
  * Leaves out the thinking blocks Anthropic cannot have signed (the router's own, or blocks with an
  * empty or missing signature: llama-server's Messages endpoint sends those), which it refuses with
- * a 400. When the last assistant turn is then without its thinking (the router left it out here,
- * or the client did: Claude Code drops signed thinking from turns another model answered), thinking
- * is left off for this request: Anthropic refuses a tool loop whose thinking went missing. The
- * client's messages are not changed; changed turns are copies.
+ * a 400. Thinking is then left off for this request when the last assistant turn lost its
+ * thinking: when the router left a block out of it here, or, with thinking enabled (a budget), when
+ * it calls tools without opening with thinking (Claude Code drops signed thinking from turns another
+ * model answered). Anthropic refuses such a tool loop; adaptive thinking may skip a turn's thinking,
+ * so there a turn without it is Anthropic's own and is kept as it is. The client's messages are not
+ * changed; changed turns are copies.
  */
 export function withoutUnverifiableThinking(body: Body): void {
   if (!Array.isArray(body.messages)) return;
@@ -29,16 +32,8 @@ export function withoutUnverifiableThinking(body: Body): void {
   const lastAssistant = messages.findLastIndex((message) => isRecord(message) && message.role === 'assistant');
   if (lastAssistant < 0) return;
   const last = messages[lastAssistant];
-  if (last !== original[lastAssistant] || (thinkingIsOn(body) && callsWithoutThinking(last))) withoutThinking(body);
-}
-
-const thinkingIsOn = (body: Body): boolean => isRecord(body.thinking) && body.thinking.type !== 'disabled';
-
-/** An assistant turn that calls tools with no thinking block before them. */
-function callsWithoutThinking(message: unknown): boolean {
-  if (!isRecord(message) || !Array.isArray(message.content)) return false;
-  const types = (message.content as unknown[]).map((block) => (isRecord(block) ? block.type : undefined));
-  return types.includes('tool_use') && !types.includes('thinking') && !types.includes('redacted_thinking');
+  const thinkingEnabled = isRecord(body.thinking) && body.thinking.type === 'enabled';
+  if (last !== original[lastAssistant] || (thinkingEnabled && callsToolsWithoutThinking(last))) withoutThinking(body);
 }
 
 /**

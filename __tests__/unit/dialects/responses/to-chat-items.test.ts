@@ -66,12 +66,20 @@ describe('where each chat message came from (ChatOrigins), for errors raised fur
     { type: 'function_call', call_id: 'c2', name: 'Read', arguments: 'not json' },
     { type: 'function_call_output', call_id: 'c1', output: [{ type: 'input_image', image_url: 'data:image/png;base64,BBBB' }] },
     { type: 'function_call_output', call_id: 'c2', output: 'ok' },
+    {
+      role: 'user',
+      content: [
+        { type: 'input_text', text: 'And now?' },
+        { type: 'input_image', image_url: 'data:image/png;base64,CCCC' },
+      ],
+    },
   ];
   const origins = new ChatOrigins();
   const messages = toChatMessages(items, { ...options, origins });
 
-  test('the messages as translated: system, user, one assistant turn with both calls, two tool messages, the picture after them', () => {
+  test("the messages as translated: system, user, one assistant turn with both calls, two tool messages, then the tool's picture opening the next user message", () => {
     expect(messages.map((message) => message.role)).toEqual(['system', 'user', 'assistant', 'tool', 'tool', 'user']);
+    expect((messages[5]!.content as Array<{ type: string }>).map((part) => part.type)).toEqual(['image_url', 'text', 'image_url']);
   });
 
   test.each([
@@ -79,7 +87,9 @@ describe('where each chat message came from (ChatOrigins), for errors raised fur
     ['messages[2].tool_calls[1].function.arguments is not valid JSON', 'input[3].arguments is not valid JSON'],
     ['messages[2].tool_calls[0] must have an id', 'input[2] must have an id'],
     ['messages[2] must be an object', 'input[2] must be an object'],
-    ['messages[5].content[0]: a file part must be a PDF', 'input[4]: a file part must be a PDF'],
+    ['messages[5].content[0]: image_url.url must be a data URL', 'input[4].output: image_url.url must be a data URL'],
+    ['messages[5].content[2]: image_url.url must be a data URL', 'input[6].content[1]: image_url.url must be a data URL'],
+    ['messages[3].tool_call_id must be the id of the tool call it answers', 'input[4].call_id must be the id of the tool call it answers'],
     ['messages[0].content: a system message can only contain text', 'input[0].content: a system message can only contain text'],
     ['response_format json_object has no Anthropic equivalent', 'text.format json_object has no Anthropic equivalent'],
     ['max_tokens / max_completion_tokens must be a positive integer', 'max_output_tokens must be a positive integer'],
@@ -90,6 +100,9 @@ describe('where each chat message came from (ChatOrigins), for errors raised fur
 
   test("a restated message's leading field is its param", () => {
     expect(clientParamOf('input[3].arguments is not valid JSON')).toBe('input[3].arguments');
+    expect(clientParamOf('input[2].content[1]: image_url.url must be a data URL')).toBe('input[2].content[1]');
+    expect(clientParamOf('input[4].output: a file part must be a PDF')).toBe('input[4].output');
+    expect(clientParamOf('input[3] must be an object')).toBe('input[3]');
     expect(clientParamOf('text.format json_object has no Anthropic equivalent')).toBe('text.format');
     expect(clientParamOf('messages must be a non-empty array')).toBeUndefined();
   });

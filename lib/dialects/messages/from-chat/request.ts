@@ -2,6 +2,7 @@ import type { ChatCompletionRequest } from '../../chat/wire';
 import type { AnthropicMessagesRequest } from '../wire';
 import { invalidRequest } from '../../../errors';
 import { asEffort } from '../../effort';
+import { callsToolsWithoutThinking } from '../tool-turn-thinking';
 import { toAnthropicConversation } from './messages';
 import { toAnthropicToolChoice, toAnthropicTools } from './tools';
 
@@ -44,7 +45,8 @@ export function toAnthropicRequest(body: ChatCompletionRequest, options: ToAnthr
   const format = outputFormat(body.response_format);
   const effort = asEffort(body.reasoning_effort);
   // Anthropic refuses a tool loop whose thinking went missing: without blocks to restore, none is asked for.
-  const thinks = effort !== undefined && effort !== 'none' && !lastToolTurnLostItsThinking(request.messages);
+  const lastAssistant = request.messages.findLast((message) => message.role === 'assistant');
+  const thinks = effort !== undefined && effort !== 'none' && !callsToolsWithoutThinking(lastAssistant);
   if (thinks) request.thinking = { type: 'adaptive', display: 'summarized' };
   if (format || thinks)
     request.output_config = { ...(format ? { format } : {}), ...(thinks ? { effort: effort === 'minimal' ? 'low' : effort } : {}) };
@@ -93,16 +95,6 @@ function outputFormat(format: unknown): Record<string, unknown> | undefined {
     throw invalidRequest('response_format json_object has no Anthropic equivalent: Anthropic needs a schema; send response_format json_schema');
   }
   return undefined;
-}
-
-/** True when the last assistant turn called tools but holds no thinking block (none came back to restore). */
-function lastToolTurnLostItsThinking(messages: AnthropicMessagesRequest['messages']): boolean {
-  const last = [...messages].reverse().find((message) => message.role === 'assistant');
-  if (!last || !Array.isArray(last.content)) return false;
-  const blocks = last.content as { type?: string }[];
-  return (
-    blocks.some((block) => block.type === 'tool_use') && !blocks.some((block) => block.type === 'thinking' || block.type === 'redacted_thinking')
-  );
 }
 
 function toStopSequences(stop: ChatCompletionRequest['stop']): string[] {

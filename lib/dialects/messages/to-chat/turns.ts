@@ -107,10 +107,12 @@ function assistantTurn(content: string | unknown[], i: number, readsReasoningDet
     if (!isRecord(block) || (typeof block.type === 'string' && SERVER_TOOL_BLOCK.test(block.type))) return;
     if (block.type === 'text' && typeof block.text === 'string') {
       texts.push(block.text);
-    } else if (block.type === 'thinking' && typeof block.thinking === 'string' && block.thinking !== '') {
-      reasoning.push(block.thinking);
+    } else if (block.type === 'thinking') {
+      const thought = typeof block.thinking === 'string' ? block.thinking : '';
+      if (thought !== '') reasoning.push(thought);
+      // A signed block goes back even with its text omitted (`display: "omitted"`): the signature is what Anthropic checks.
       if (readsReasoningDetails && !isUnverifiableSignature(block.signature)) {
-        details.push(thinkingDetail(block.thinking, block.signature as string, details.length));
+        details.push(thinkingDetail(thought, block.signature as string, details.length));
       }
     } else if (block.type === 'tool_use') {
       if (typeof block.id !== 'string' || typeof block.name !== 'string') {
@@ -123,7 +125,7 @@ function assistantTurn(content: string | unknown[], i: number, readsReasoningDet
       });
     }
   });
-  if (texts.length === 0 && toolCalls.length === 0 && reasoning.length === 0) return [];
+  if (texts.length === 0 && toolCalls.length === 0 && reasoning.length === 0 && details.length === 0) return [];
   // Anthropic splits one reply into several text blocks (around citations, for one): they are one text.
   // A turn of thinking alone stays a turn, with empty text, so that two user turns do not meet.
   const message: OpenAIMessage = { role: 'assistant', content: texts.length > 0 ? texts.join('') : toolCalls.length > 0 ? null : '' };

@@ -46,11 +46,10 @@ export function toChatMessages(items: unknown[], options: ItemOptions): OpenAIMe
     if (toolParts.length === 0) return;
     if (message?.role === 'user') {
       message.content = [...toolParts, ...asParts(message.content)];
-      origins.reshape(message);
+      origins.prepend(message, toolParts.length);
     } else {
       const parts: OpenAIMessage = { role: 'user', content: toolParts };
       origins.message(parts, toolPartsFrom);
-      origins.reshape(parts);
       messages.push(parts);
     }
     toolParts = [];
@@ -128,6 +127,7 @@ export function toChatMessages(items: unknown[], options: ItemOptions): OpenAIMe
         const output = toolOutput(item.output, where, options);
         push({ role: 'tool', tool_call_id: item.call_id, content: output.text }, where);
         if (output.parts.length > 0) toolPartsFrom = where;
+        for (const part of output.parts) origins.part(part, `${where}.output`);
         toolParts.push(...output.parts);
         return;
       }

@@ -1,4 +1,4 @@
-import type { OpenAIMessage, OpenAIToolCall } from '../../chat/wire';
+import type { OpenAIContentPart, OpenAIMessage, OpenAIToolCall } from '../../chat/wire';
 
 /** A chat completions path in an error message: a message, a tool call's arguments, a content part. */
 const CHAT_PATH = /messages\[(\d+)\](?:\.tool_calls\[(\d+)\](\.function\.arguments)?|\.content\[(\d+)\])?/g;
@@ -7,9 +7,10 @@ const CHAT_FIELDS: readonly (readonly [RegExp, string])[] = [
   [/\bmax_tokens \/ max_completion_tokens\b/g, 'max_output_tokens'],
   [/\bresponse_format\b/g, 'text.format'],
   [/\btools\[\d+\]/g, 'tools'],
+  [/\.tool_call_id\b/g, '.call_id'],
 ];
 /** A Responses path at the start of a restated message, for OpenAI's `param`. */
-const CLIENT_PATH = /^(input\[\d+\](?:\.[a-z_]+(?:\[\d+\])?)*|instructions|text\.format|max_output_tokens|tools)\b/;
+const CLIENT_PATH = /^(input\[\d+\](?:\.[a-z_]+(?:\[\d+\])?)*|instructions|text\.format|max_output_tokens|tools)(?![\w.[])/;
 
 /**
  * Where the parts of a bridged chat request came from in the client's Responses request, so that
@@ -19,8 +20,10 @@ const CLIENT_PATH = /^(input\[\d+\](?:\.[a-z_]+(?:\[\d+\])?)*|instructions|text\
 export class ChatOrigins {
   private readonly messages = new Map<OpenAIMessage, string>();
   private readonly calls = new Map<OpenAIToolCall, string>();
-  /** Messages whose content parts do not match their item's one for one (a tool output's pictures). */
-  private readonly reshaped = new Set<OpenAIMessage>();
+  /** Content parts that came from another item than their message (a tool output's pictures). */
+  private readonly parts = new Map<OpenAIContentPart, string>();
+  /** How many such parts open a message, ahead of its own item's parts. */
+  private readonly prepended = new Map<OpenAIMessage, number>();
 
   /** `message` was made from the client's `where` (`input[2]`, `instructions`). */
   message(message: OpenAIMessage, where: string): void {
@@ -32,9 +35,14 @@ export class ChatOrigins {
     this.calls.set(call, where);
   }
 
-  /** `message`'s content parts are not its item's, one for one. */
-  reshape(message: OpenAIMessage): void {
-    this.reshaped.add(message);
+  /** `part` came from the item at `where` (a tool output's picture or file). */
+  part(part: OpenAIContentPart, where: string): void {
+    this.parts.set(part, where);
+  }
+
+  /** `count` parts from other items (`part`) now open `message`, ahead of its own item's parts. */
+  prepend(message: OpenAIMessage, count: number): void {
+    this.prepended.set(message, count);
   }
 
   /**
@@ -51,7 +59,11 @@ export class ChatOrigins {
         const callOrigin = toolCall && this.calls.get(toolCall);
         return callOrigin === undefined ? origin : `${callOrigin}${args ? '.arguments' : ''}`;
       }
-      return part === undefined || this.reshaped.has(message) ? origin : `${origin}.content[${part}]`;
+      if (part === undefined) return origin;
+      const at = Number(part);
+      const content = Array.isArray(message.content) ? message.content : [];
+      const partOrigin = content[at] && this.parts.get(content[at]);
+      return partOrigin ?? `${origin}.content[${at - (this.prepended.get(message) ?? 0)}]`;
     });
     for (const [field, name] of CHAT_FIELDS) restated = restated.replace(field, name);
     return restated;
