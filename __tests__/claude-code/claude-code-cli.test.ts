@@ -311,17 +311,21 @@ if (!IN_CLAUDE_CODE_SUITE) {
   });
 
   describe('what Claude Code reads of failures', () => {
+    /** Claude Code asked to say hello through the host on `provider`'s first model, with its scripted upstream left as the test set it. */
+    const askOnce = (provider: ProviderId, options: { retries?: boolean } = {}): Promise<ClaudeRun> =>
+      runClaude({
+        baseUrl: host.url,
+        model: caseOf(provider).model,
+        prompt: TEXT_PROMPT,
+        token: CLAUDE_TOKEN,
+        ...(options.retries === false ? { env: { CLAUDE_CODE_MAX_RETRIES: '0' } } : {}),
+      });
+
     test('a provider 400 reaches Claude Code with the provider message, as an Anthropic-shaped error', async () => {
       const openai = fakes.openai;
       const message = 'max_tokens is too large: 32000. This model supports at most 16384 completion tokens, whereas you provided 32000.';
       openai.handler = (_request, res) => sendJson(res, 400, { error: { message, type: 'invalid_request_error', param: 'max_tokens', code: null } });
-      const result = await runClaude({
-        baseUrl: host.url,
-        model: caseOf('openai').model,
-        prompt: TEXT_PROMPT,
-        token: CLAUDE_TOKEN,
-        env: { CLAUDE_CODE_MAX_RETRIES: '0' },
-      });
+      const result = await askOnce('openai', { retries: false });
       expect(result.exitCode).not.toBe(0);
       expect(result.result).toMatchObject({ is_error: true });
       expect(JSON.stringify(result.result)).toContain('max_tokens is too large');
@@ -356,7 +360,7 @@ if (!IN_CLAUDE_CODE_SUITE) {
           setTimeout(() => res.destroy(), 50);
           return true;
         };
-        const result = await runClaude({ baseUrl: host.url, model: caseOf(provider).model, prompt: TEXT_PROMPT, token: CLAUDE_TOKEN });
+        const result = await askOnce(provider);
         expectSuccess(result);
         expect(result.result?.result).toBe(helloText(provider));
         expect(fake.requests.map((r) => r.body?.stream === true)).toEqual([true, false]);
@@ -371,13 +375,7 @@ if (!IN_CLAUDE_CODE_SUITE) {
         if (request.body?.stream !== true) sendJson(res, 500, { error });
         else sendFrames(res, [chatChunkFrame(identity, { role: 'assistant', content: 'Hel' }), dataFrame({ error })]);
       };
-      const result = await runClaude({
-        baseUrl: host.url,
-        model: caseOf('openai').model,
-        prompt: TEXT_PROMPT,
-        token: CLAUDE_TOKEN,
-        env: { CLAUDE_CODE_MAX_RETRIES: '0' },
-      });
+      const result = await askOnce('openai', { retries: false });
       expect(result.exitCode).not.toBe(0);
       expect(result.result).toMatchObject({ is_error: true });
       expect(JSON.stringify(result.result)).toContain('The server had an error processing your request.');
@@ -395,7 +393,7 @@ if (!IN_CLAUDE_CODE_SUITE) {
         sendJson(res, status, errorBody, { 'retry-after': '0' });
         return true;
       };
-      const result = await runClaude({ baseUrl: host.url, model: caseOf(provider).model, prompt: TEXT_PROMPT, token: CLAUDE_TOKEN });
+      const result = await askOnce(provider);
       expectSuccess(result);
       expect(result.result?.result).toBe(helloText(provider));
       expect(fake.requests).toHaveLength(2);
@@ -403,13 +401,7 @@ if (!IN_CLAUDE_CODE_SUITE) {
 
     test("the router's own timeout reaches Claude Code as a timeout, with the router's message", async () => {
       fakes.openrouter.handler = () => undefined; // never answers
-      const result = await runClaude({
-        baseUrl: host.url,
-        model: caseOf('openrouter').model,
-        prompt: TEXT_PROMPT,
-        token: CLAUDE_TOKEN,
-        env: { CLAUDE_CODE_MAX_RETRIES: '0' },
-      });
+      const result = await askOnce('openrouter', { retries: false });
       expect(result.exitCode).not.toBe(0);
       expect(result.result).toMatchObject({ is_error: true, api_error_status: 504 });
       expect(String(result.result?.result)).toContain('Provider "openrouter" sent no response within 2000 ms (PROVIDER_TIMEOUT_MS)');
