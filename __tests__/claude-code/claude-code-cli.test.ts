@@ -39,6 +39,7 @@ import { everythingSent } from '../support/recorded-requests';
 import { sendFrames, sendJson } from '../support/upstream-answers';
 import { anthropicEvent, chatChunkFrame, dataFrame } from '../support/wire-frames';
 import { useFakes } from '../support/use-fakes';
+import { deferred, waitUntil, within } from '../support/wait';
 import { CLAUDE_CODE_VERSION, claudeBinary, describeRun, newSession, runClaude, type ClaudeRun, type ClaudeRunOptions } from './claude-code';
 
 /** Set by jest.claude-code.config.js: the default suite leaves the CLI alone. */
@@ -406,6 +407,51 @@ if (!IN_CLAUDE_CODE_SUITE) {
       expect(result.result).toMatchObject({ is_error: true, api_error_status: 504 });
       expect(String(result.result?.result)).toContain('Provider "openrouter" sent no response within 2000 ms (PROVIDER_TIMEOUT_MS)');
     });
+
+    test.each(['openai', 'anthropic'] as const)(
+      '%s: Claude Code killed mid-answer; the upstream request is aborted at once, and request.end says aborted',
+      async (provider) => {
+        const fake = fakes[provider];
+        const stop = new AbortController();
+        const upstreamClosed = deferred();
+        fake.handler = (_request, res) => {
+          res.writeHead(200, { 'content-type': 'text/event-stream' });
+          res.write(
+            provider === 'openai'
+              ? chatChunkFrame({ id: 'chatcmpl-held', created: 1, model: 'gpt-5.5' }, { role: 'assistant', content: 'Thinking about it' })
+              : anthropicEvent('message_start', {
+                  message: {
+                    id: 'msg_held',
+                    type: 'message',
+                    role: 'assistant',
+                    model: 'm',
+                    content: [],
+                    stop_reason: null,
+                    usage: { input_tokens: 1, output_tokens: 1 },
+                  },
+                }),
+          );
+          // The answer goes on and on; the user gives up once its first frame has had time to arrive.
+          res.on('close', () => upstreamClosed.resolve());
+          setTimeout(() => stop.abort(), 300);
+          return true;
+        };
+        ends.length = 0;
+        const result = await runClaude({
+          baseUrl: host.url,
+          model: caseOf(provider).model,
+          prompt: TEXT_PROMPT,
+          token: CLAUDE_TOKEN,
+          abort: stop.signal,
+        });
+        expect(result.signal).toBe('SIGKILL');
+        // Claude Code has exited: the router has seen its connection close and let go of the upstream.
+        await within(upstreamClosed.promise, 2000, 'the upstream request closed after Claude Code was killed');
+        await waitUntil(() => ends.length === 1, 2000, 'request.end');
+        expect(ends[0]).toMatchObject({ provider, outcome: 'aborted', endpoint: 'messages' });
+        expect(fake.requests).toHaveLength(1);
+      },
+    );
 
     test('CLAUDE_CODE_MAX_OUTPUT_TOKENS lowers what is asked for (README), and the request then goes through', async () => {
       const { sent } = await run(caseOf('openai'), TEXT_PROMPT, { env: { CLAUDE_CODE_MAX_OUTPUT_TOKENS: '8000' } });

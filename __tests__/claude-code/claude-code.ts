@@ -74,6 +74,8 @@ export interface ClaudeRunOptions {
   env?: Record<string, string>;
   /** Killed (the whole process group) after this long; 60 s unless given. */
   timeoutMs?: number;
+  /** Killed (the whole process group) when this aborts, as a user ends it mid-answer. */
+  abort?: AbortSignal;
 }
 
 /** One line of `--output-format stream-json`. */
@@ -141,7 +143,7 @@ export async function runClaude(options: ClaudeRunOptions): Promise<ClaudeRun> {
     NO_COLOR: '1',
     ...options.env,
   };
-  const run = await runCli(binary, args, { cwd: session.workDir, env, timeoutMs: options.timeoutMs ?? 60_000 });
+  const run = await runCli(binary, args, { cwd: session.workDir, env, timeoutMs: options.timeoutMs ?? 60_000, abort: options.abort });
   if (!options.session) session.remove();
   const { lines: events, noise: stdoutNoise } = jsonLines<ClaudeEvent>(run.stdout);
   const { exitCode, signal, timedOut, stderr, durationMs } = run;

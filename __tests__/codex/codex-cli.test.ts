@@ -24,6 +24,8 @@ import { RESPONSES_FIXTURE_TEXT, RESPONSES_FIXTURES } from '../support/responses
 import { sendFrames, sendJson } from '../support/upstream-answers';
 import { anthropicEvent, chatChunkFrame, dataFrame } from '../support/wire-frames';
 import { useFakes } from '../support/use-fakes';
+import { deferred, waitUntil, within } from '../support/wait';
+import type { RequestEndEvent } from '../../lib';
 import {
   AGENT_REASONING,
   afterToolText,
@@ -416,6 +418,52 @@ if (!IN_CODEX_SUITE) {
           expect(run.errors.length).toBeGreaterThan(0);
           expect(run.finalMessage).toBeUndefined();
         });
+
+        test.each(['local', 'anthropic'] as const)(
+          '%s: Codex killed mid-answer; the upstream request is aborted at once, and request.end says aborted',
+          async (provider) => {
+            const stop = new AbortController();
+            const upstreamClosed = deferred();
+            const ends: RequestEndEvent[] = [];
+            const listener = (event: RequestEndEvent): number => ends.push(event);
+            host.router.telemetry.on('request.end', listener);
+            fakes[provider].handler = (_request, res) => {
+              res.writeHead(200, { 'content-type': 'text/event-stream' });
+              res.write(
+                provider === 'local'
+                  ? chatChunkFrame(identity, { role: 'assistant', content: 'Thinking about it' })
+                  : anthropicEvent('message_start', {
+                      message: {
+                        id: 'msg_held',
+                        type: 'message',
+                        role: 'assistant',
+                        model: 'm',
+                        content: [],
+                        stop_reason: null,
+                        usage: { input_tokens: 1, output_tokens: 1 },
+                      },
+                    }),
+              );
+              res.on('close', () => upstreamClosed.resolve());
+              setTimeout(() => stop.abort(), 300);
+            };
+            try {
+              const run = await runCodex({
+                baseUrl: `${host.url}/v1`,
+                model: caseOf(provider).model,
+                prompt: TEXT_PROMPT,
+                token: CLIENT_TOKEN,
+                abort: stop.signal,
+              });
+              expect(run.signal).toBe('SIGKILL');
+              await within(upstreamClosed.promise, 2000, 'the upstream request closed after Codex was killed');
+              await waitUntil(() => ends.length === 1, 2000, 'request.end');
+              expect(ends[0]).toMatchObject({ provider, outcome: 'aborted', endpoint: 'responses' });
+            } finally {
+              host.router.telemetry.off('request.end', listener);
+            }
+          },
+        );
 
         test("the router's timeout fails the turn with a message naming the provider", async () => {
           fakes.anthropic.handler = () => undefined; // never answers

@@ -58,6 +58,8 @@ export interface CodexRunOptions {
   sandbox?: 'read-only' | 'workspace-write' | 'danger-full-access';
   /** More TOML appended to `config.toml` (top-level keys must come before any table: use dotted keys). */
   extraConfig?: string;
+  /** Killed (the whole process group) when this aborts, as a user ends it mid-answer. */
+  abort?: AbortSignal;
   /** Keep the throwaway CODEX_HOME and working directory (their paths are in the result). */
   keepDirs?: boolean;
 }
@@ -174,7 +176,7 @@ export async function runCodex(options: CodexRunOptions): Promise<CodexRun> {
     TERM: 'dumb',
     NO_COLOR: '1',
   };
-  const run = await runCli(binary, args, { cwd: workDir, env, timeoutMs: options.timeoutMs ?? 60_000 });
+  const run = await runCli(binary, args, { cwd: workDir, env, timeoutMs: options.timeoutMs ?? 60_000, abort: options.abort });
   if (!options.keepDirs) rmSync(root, { recursive: true, force: true });
   const { lines: events, noise: stdoutNoise } = jsonLines<CodexEvent>(run.stdout);
   const { exitCode, signal, timedOut, stderr, durationMs } = run;

@@ -11,6 +11,8 @@ export interface CliRunOptions {
   env: Record<string, string>;
   /** Killed (the whole process group) after this long. */
   timeoutMs: number;
+  /** Killed (the whole process group) when this aborts: a user pressing Ctrl-C, say. */
+  abort?: AbortSignal | undefined;
 }
 
 /** What the process did. */
@@ -46,6 +48,7 @@ export async function runCli(binary: string, args: string[], options: CliRunOpti
     timedOut = true;
     killGroup();
   }, options.timeoutMs);
+  options.abort?.addEventListener('abort', killGroup, { once: true });
   const [exitCode, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve, reject) => {
     child.on('error', reject);
     child.on('close', (code, sig) => resolve([code, sig]));
