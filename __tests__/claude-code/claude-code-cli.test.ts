@@ -34,7 +34,7 @@ import {
 import type { RequestEndEvent } from '../../lib';
 import { envFor, startHost, type Host } from '../support/host';
 import { ANTHROPIC_AGENT_SIGNATURE } from '../support/messages-wire';
-import { KEYS } from '../support/keys';
+import { keyPieces, KEYS } from '../support/keys';
 import { everythingSent } from '../support/recorded-requests';
 import { sendFrames, sendJson } from '../support/upstream-answers';
 import { anthropicEvent, chatChunkFrame, dataFrame } from '../support/wire-frames';
@@ -407,6 +407,27 @@ if (!IN_CLAUDE_CODE_SUITE) {
       expect(result.result).toMatchObject({ is_error: true, api_error_status: 504 });
       expect(String(result.result?.result)).toContain('Provider "openrouter" sent no response within 2000 ms (PROVIDER_TIMEOUT_MS)');
     });
+
+    test.each(['openai', 'anthropic'] as const)(
+      '%s: a 401 that echoes the provider key reaches Claude Code with the key redacted',
+      async (provider) => {
+        const key = KEYS[provider];
+        fakes[provider].handler = (_request, res) =>
+          sendJson(
+            res,
+            401,
+            provider === 'openai'
+              ? { error: { message: `Incorrect API key provided: ${key}.`, type: 'invalid_request_error', code: 'invalid_api_key' } }
+              : { type: 'error', error: { type: 'authentication_error', message: `invalid x-api-key: ${key}` } },
+          );
+        const result = await askOnce(provider, { retries: false });
+        expect(result.result).toMatchObject({ is_error: true, api_error_status: 401 });
+        const everything = JSON.stringify(result.events) + result.stderr;
+        // Claude Code shows a translated provider's message; for Anthropic's own 401 it says "Invalid API key" itself.
+        if (provider === 'openai') expect(everything).toContain('Incorrect API key provided');
+        for (const piece of keyPieces(key)) expect(everything).not.toContain(piece);
+      },
+    );
 
     test.each(['openai', 'anthropic'] as const)(
       '%s: Claude Code killed mid-answer; the upstream request is aborted at once, and request.end says aborted',
