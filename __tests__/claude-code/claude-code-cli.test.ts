@@ -23,6 +23,7 @@ import {
   helloText,
   parallelPrompt,
   picturePrompt,
+  readFilePrompt,
   pictureText,
   READ_TOOL,
   TEXT_PROMPT,
@@ -236,6 +237,54 @@ if (!IN_CLAUDE_CODE_SUITE) {
         );
       }
       expect(outputByCommand).toEqual({ 'echo first-ran': 'first-ran', 'echo second-ran': 'second-ran' });
+    });
+  });
+
+  describe("a long file read with Claude Code's Read tool: Claude Code counts its tokens first", () => {
+    /** About 150 KB of text: more than the 25,000 tokens Claude Code reads at once, less than its 256 KB limit. */
+    const LONG_TEXT = Array.from({ length: 2000 }, (_, i) => `line ${i}: the router sends each model to its provider, and back again`).join('\n');
+
+    async function readLongFile(provider: ProviderId): Promise<ClaudeRun> {
+      const session = newSession();
+      try {
+        const path = join(session.workDir, 'long.txt');
+        writeFileSync(path, LONG_TEXT);
+        const fake = fakes[provider];
+        fake.handler = agentFor(fake);
+        ends.length = 0;
+        return await runClaude({
+          baseUrl: host.url,
+          model: caseOf(provider).model,
+          prompt: readFilePrompt(path),
+          token: CLAUDE_TOKEN,
+          session,
+          allowedTools: [READ_TOOL],
+        });
+      } finally {
+        session.remove();
+      }
+    }
+
+    test('anthropic: POST /messages/count_tokens passes through, query kept, with the provider key and not the client token', async () => {
+      const result = await readLongFile('anthropic');
+      expectSuccess(result);
+      const counts = fakes.anthropic.requests.filter((r) => pathOf(r) === '/v1/messages/count_tokens');
+      expect(counts.length).toBeGreaterThan(0);
+      for (const count of counts) {
+        expect(count.url).toContain('beta=true');
+        expect(count.headers['x-api-key']).toBe(KEYS.anthropic);
+        expect(JSON.stringify(count.headers)).not.toContain(CLAUDE_TOKEN);
+      }
+    });
+
+    test("openai: the router answers count_tokens itself with Anthropic's 404, sends it nowhere, and Claude Code reads on", async () => {
+      const result = await readLongFile('openai');
+      expectSuccess(result);
+      expect(result.toolResults).toHaveLength(1);
+      expect(fakes.received().map((r) => pathOf(r))).not.toContain('/v1/messages/count_tokens');
+      expect(fakes.received().every((r) => pathOf(r) === '/v1/chat/completions')).toBe(true);
+      // Claude Code did ask, between its two model turns (request.end of a turn may follow the next request's).
+      expect(ends.map((e) => `${e.endpoint} ${e.status}`).sort()).toEqual(['messages 200', 'messages 200', 'messages.count_tokens 404']);
     });
   });
 

@@ -71,6 +71,8 @@ export const parallelPrompt = (first: string, second: string): string => `Run \`
 
 /** Asks the agent to look at a picture: it calls Claude Code's `Read` tool with `path` (absolute). */
 export const picturePrompt = (path: string): string => `Read the picture \`${path}\`.`;
+/** Asks the agent to read a file: it calls Claude Code's `Read` tool with `path` (absolute). */
+export const readFilePrompt = (path: string): string => `Read the file \`${path}\`.`;
 /** Claude Code's file reading tool. */
 export const READ_TOOL = 'Read';
 /** The answer once a tool sent back a picture. */
@@ -134,9 +136,9 @@ function turnFor(conversation: Conversation, provider: string): AgentTurn {
   if (conversation.toolOutputs?.length) return { kind: 'text', text: afterToolsText(conversation.toolOutputs), ...reasoning };
   const asked = conversation.userText?.replace(THINK_MARK, '').trim();
   if (asked === undefined) return { kind: 'text', text: helloText(provider), ...reasoning };
-  const picturePath = /^Read the picture `([^`]+)`/.exec(asked)?.[1];
-  if (picturePath !== undefined && conversation.toolNames.includes(READ_TOOL)) {
-    return { kind: 'call', calls: [{ name: READ_TOOL, arguments: JSON.stringify({ file_path: picturePath }) }], ...reasoning };
+  const readPath = /^Read the (?:picture|file) `([^`]+)`/.exec(asked)?.[1];
+  if (readPath !== undefined && conversation.toolNames.includes(READ_TOOL)) {
+    return { kind: 'call', calls: [{ name: READ_TOOL, arguments: JSON.stringify({ file_path: readPath }) }], ...reasoning };
   }
   const tool = shellToolOf(conversation.toolNames);
   const pair = /^Run `([^`]+)` and `([^`]+)` in the shell\.$/.exec(asked);
