@@ -12,7 +12,8 @@
  * CODEX_RECORD_FIXTURES=1 writes the requests Codex sent to `__tests__/fixtures/codex-live-*.json`.
  */
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathOf, type RecordedRequest } from '../support/fake-server';
 import { startFakeUpstreams, type FakeUpstream, type ProviderId } from '../support/fake-upstream';
@@ -30,8 +31,10 @@ import {
   AGENT_REASONING,
   afterToolText,
   agentFor,
+  DESCRIBE_PROMPT,
   EXEC_TOOL,
   helloText,
+  pictureText,
   TEXT_PROMPT,
   THINK_MARK,
   TOOL_COMMAND,
@@ -315,6 +318,24 @@ if (!IN_CODEX_SUITE) {
           expect(result.finalMessage).toBe(afterToolText(TOOL_OUTPUT));
           expect(sent).toHaveLength(2);
           expectToolTurn(c.provider, sent[1]!.body!);
+        });
+      });
+
+      describe('a picture attached to the prompt (codex exec --image)', () => {
+        // A 4x4 red PNG.
+        const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAQAAAAECAIAAAAmkwkpAAAAEElEQVR4nGP4z8AARwzEcQCukw/x0F8jngAAAABJRU5ErkJggg==', 'base64');
+
+        test.each(CASES)('$model: the picture reaches the model in its dialect, which answers from it', async (c) => {
+          const dir = mkdtempSync(join(tmpdir(), 'codex-picture-'));
+          try {
+            const path = join(dir, 'picture.png');
+            writeFileSync(path, PNG);
+            const { run: result, sent } = await run(c, DESCRIBE_PROMPT, { images: [path] });
+            expect(result.finalMessage).toBe(pictureText('image/png'));
+            expect(JSON.stringify(sent[0]!.body)).toContain(PNG.toString('base64'));
+          } finally {
+            rmSync(dir, { recursive: true, force: true });
+          }
         });
       });
 

@@ -60,6 +60,8 @@ export interface CodexRunOptions {
   extraConfig?: string;
   /** Killed (the whole process group) when this aborts, as a user ends it mid-answer. */
   abort?: AbortSignal;
+  /** Pictures attached to the prompt (`--image`). */
+  images?: string[];
   /** Keep the throwaway CODEX_HOME and working directory (their paths are in the result). */
   keepDirs?: boolean;
 }
@@ -166,7 +168,21 @@ export async function runCodex(options: CodexRunOptions): Promise<CodexRun> {
   const config = codexConfig(options);
   writeFileSync(join(home, 'config.toml'), config);
 
-  const args = ['exec', '--json', '--skip-git-repo-check', '--ephemeral', '--strict-config', '--color', 'never', '--cd', workDir, options.prompt];
+  const images = (options.images ?? []).flatMap((image) => ['--image', image]);
+  const args = [
+    'exec',
+    '--json',
+    '--skip-git-repo-check',
+    '--ephemeral',
+    '--strict-config',
+    '--color',
+    'never',
+    '--cd',
+    workDir,
+    ...images,
+    '--',
+    options.prompt,
+  ];
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     HOME: userHome,

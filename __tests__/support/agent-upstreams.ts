@@ -75,7 +75,9 @@ export const picturePrompt = (path: string): string => `Read the picture \`${pat
 export const readFilePrompt = (path: string): string => `Read the file \`${path}\`.`;
 /** Claude Code's file reading tool. */
 export const READ_TOOL = 'Read';
-/** The answer once a tool sent back a picture. */
+/** Asks the agent about a picture attached to the prompt itself (`codex exec --image`). */
+export const DESCRIBE_PROMPT = 'Describe the attached picture.';
+/** The answer once a tool sent back a picture, or to `DESCRIBE_PROMPT` with one attached. */
 export const pictureText = (mediaType: string): string => `I see a picture (${mediaType}).`;
 
 /** The final answer after the tools' outputs came back: each output's last line. */
@@ -120,6 +122,8 @@ interface Conversation {
   toolOutputs?: string[];
   /** The media type of a picture a tool sent back. */
   picture?: string;
+  /** The media type of a picture attached to the user's own last message. */
+  attached?: string;
   userText?: string;
   toolNames: string[];
   /** The whole request body, where `THINK_MARK` is looked for. */
@@ -136,6 +140,8 @@ function turnFor(conversation: Conversation, provider: string): AgentTurn {
   if (conversation.toolOutputs?.length) return { kind: 'text', text: afterToolsText(conversation.toolOutputs), ...reasoning };
   const asked = conversation.userText?.replace(THINK_MARK, '').trim();
   if (asked === undefined) return { kind: 'text', text: helloText(provider), ...reasoning };
+  if (asked === DESCRIBE_PROMPT && conversation.attached !== undefined)
+    return { kind: 'text', text: pictureText(conversation.attached), ...reasoning };
   const readPath = /^Read the (?:picture|file) `([^`]+)`/.exec(asked)?.[1];
   if (readPath !== undefined && conversation.toolNames.includes(READ_TOOL)) {
     return { kind: 'call', calls: [{ name: READ_TOOL, arguments: JSON.stringify({ file_path: readPath }) }], ...reasoning };
@@ -157,6 +163,9 @@ function lastTurnOf(entries: Json[]): Json {
   const turns = entries.filter((entry) => entry.role !== 'system' && entry.role !== 'developer');
   return turns[turns.length - 1] ?? {};
 }
+
+/** The media type of a `data:` URL. */
+const mediaTypeOf = (url: unknown): string | undefined => /^data:([^;,]+)/.exec(String(url))?.[1];
 
 /** The names of a request's tools: `name` (Messages, Responses) or `function.name` (chat). */
 const toolNamesOf = (tools: unknown): string[] =>
@@ -183,6 +192,11 @@ export function responsesAgent(fake: FakeUpstream): FakeHandler {
       {
         toolOutputs: last.type === 'function_call_output' ? [textOf(last.output)] : undefined,
         userText: last.role === 'user' ? askedText(last.content) : undefined,
+        attached: mediaTypeOf(
+          asArray(last.content)
+            .map(asJson)
+            .find((part) => part.type === 'input_image')?.image_url,
+        ),
         toolNames: toolNamesOf(body.tools),
         body,
       },
@@ -209,7 +223,7 @@ export function chatAgent(fake: FakeUpstream): FakeHandler {
     const image = asArray(last.content)
       .map(asJson)
       .find((part) => part.type === 'image_url');
-    const picture = afterTool && image ? /^data:([^;,]+)/.exec(String(asJson(image.image_url).url))?.[1] : undefined;
+    const picture = afterTool && image ? mediaTypeOf(asJson(image.image_url).url) : undefined;
     const model = typeof body.model === 'string' ? body.model : 'model';
     // OpenAI's chat completions show no reasoning; llama-server calls it reasoning_content, OpenRouter
     // reasoning, and relays the signature of an Anthropic model's thinking in reasoning_details.
@@ -218,6 +232,7 @@ export function chatAgent(fake: FakeUpstream): FakeHandler {
     const turn = turnFor(
       {
         picture,
+        attached: !afterTool && image ? mediaTypeOf(asJson(image.image_url).url) : undefined,
         toolOutputs: last.role === 'tool' ? trailingToolOutputs(messages) : undefined,
         userText: last.role === 'user' && !picture ? askedText(last.content) : undefined,
         toolNames: toolNamesOf(body.tools),
@@ -366,9 +381,11 @@ export function messagesAgent(fake: FakeUpstream): FakeHandler {
     const image = asArray(toolResult?.content)
       .map(asJson)
       .find((block) => block.type === 'image');
+    const ownImage = blocks.find((block) => block.type === 'image');
     const turn = turnFor(
       {
         picture: image ? String(asJson(image.source).media_type) : undefined,
+        attached: ownImage ? String(asJson(ownImage.source).media_type) : undefined,
         toolOutputs: toolResults.map((result) => textOf(result.content)),
         userText: last.role === 'user' && !toolResult ? askedText(last.content) : undefined,
         toolNames: toolNamesOf(body.tools),
