@@ -427,3 +427,81 @@ describe('server tools', () => {
     },
   );
 });
+
+describe('a turn reported as tool_calls with no tool call (a tool-call parser that failed upstream)', () => {
+  const frames = [chunk({ role: 'assistant', content: 'I will call' }), chunk({}, 'tool_calls')];
+
+  test('streamed: the text arrives and the turn ends in end_turn, not a tool_use with no block', async () => {
+    openai.handler = streamOf(frames);
+    const events = await rawMessagesStream('openai/gpt-4o');
+    expect(events.filter((e) => e.event === 'content_block_start').map((e) => (e.data.content_block as { type: string }).type)).toEqual(['text']);
+    expect(events.find((e) => e.event === 'message_delta')?.data).toMatchObject({ delta: { stop_reason: 'end_turn' } });
+  });
+
+  test('not streamed: the same', async () => {
+    openai.handler = (_request, res) =>
+      sendJson(res, 200, {
+        id: 'chatcmpl-1',
+        object: 'chat.completion',
+        created: 1,
+        model: 'gpt-4o',
+        choices: [{ index: 0, message: { role: 'assistant', content: 'I will call' }, finish_reason: 'tool_calls' }],
+      });
+    const message = await client().messages.create({ model: 'openai/gpt-4o', max_tokens: 100, messages: [{ role: 'user', content: 'go' }] });
+    expect(message).toMatchObject({ content: [{ type: 'text', text: 'I will call' }], stop_reason: 'end_turn' });
+  });
+});
+
+describe('errors inside a translated Messages stream carry the type Anthropic clients know for them', () => {
+  test.each([
+    [529, 'overloaded_error'],
+    [429, 'rate_limit_error'],
+    [503, 'api_error'],
+  ])("OpenRouter's in-stream error with code %i: %s", async (code, type) => {
+    openrouter.handler = (_request, res) =>
+      sendFrames(res, [
+        chunk({ role: 'assistant', content: 'Hel' }),
+        chunk({}, null, { choices: [], error: { code, message: `upstream said ${code}` } }),
+      ]);
+    const events = await rawMessagesStream('openrouter/meta/llama');
+    expect(events.at(-1)).toEqual({ event: 'error', data: { type: 'error', error: { type, message: `upstream said ${code}` } } });
+  });
+
+  test("the router's own idle timeout: timeout_error, as on every other route", async () => {
+    const quick = await startHost({ env: { ...envFor({ openai }), PROVIDER_IDLE_TIMEOUT_MS: '300' } });
+    try {
+      openai.handler = (_request, res) => {
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.write(chunk({ role: 'assistant', content: 'Hel' }));
+        // …and then nothing.
+      };
+      const response = await fetch(`${quick.url}/v1/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'openai/gpt-4o', max_tokens: 100, stream: true, messages: [{ role: 'user', content: 'go' }] }),
+      });
+      const text = await response.text();
+      expect(text).toMatch(/event: error\ndata: \{"type":"error","error":\{"type":"timeout_error","message":"The upstream sent nothing for 300 ms/);
+    } finally {
+      await quick.close();
+    }
+  });
+});
+
+describe("the router's own error frame on a chat stream, after a provider's in-stream error", () => {
+  test('an HTTP status as the code gives the OpenAI type of that status, and stays the code', async () => {
+    openrouter.handler = (_request, res) =>
+      sendFrames(res, [
+        chunk({ role: 'assistant', content: 'Hel' }),
+        chunk({}, null, { choices: [], error: { code: 503, message: 'Upstream overloaded' } }),
+      ]);
+    const response = await fetch(`${host.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'openrouter/meta/llama', stream: true, messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    const frames = (await response.text()).split('\n\n').filter((frame) => frame.startsWith('data: {'));
+    const routerFrame = JSON.parse(frames.at(-1)!.slice('data: '.length)) as unknown;
+    expect(routerFrame).toEqual({ error: { message: 'Upstream overloaded', type: 'server_error', code: '503' } });
+  });
+});

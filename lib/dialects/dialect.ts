@@ -10,4 +10,6 @@ export type Dialect = 'openai' | 'anthropic' | 'responses';
 export interface StreamError {
   message: string;
   type: string;
+  /** The upstream's own code, when it sent one (OpenRouter sends the HTTP status, `503`). */
+  code?: string | undefined;
 }

@@ -1,5 +1,6 @@
 import type { StreamError } from '../dialect';
 import { unreadableEvent, type StreamCodec } from '../stream-codec';
+import { openAIErrorType } from './error-body';
 import type { ChatCompletionChunk } from './wire';
 
 /** One event of a chat completions stream, decoded once. */
@@ -45,7 +46,7 @@ export const chatStreamCodec: StreamCodec<ChatStreamEvent> = {
       case 'done':
         return DONE_FRAME;
       case 'error':
-        return `data: ${JSON.stringify({ error: { message: event.error.message, type: event.error.type, code: null } })}\n\n`;
+        return `data: ${JSON.stringify({ error: { message: event.error.message, type: event.error.type, code: event.error.code ?? null } })}\n\n`;
     }
   },
   errorEvent: (error) => ({ type: 'error', error }),
@@ -74,13 +75,19 @@ function unreadable(message: string): ChatStreamEvent {
 }
 
 /**
- * The message and type of an upstream's error, whatever its shape: `{message, type|code}` or a
- * plain string. A numeric `code` (OpenRouter sends `502`) reads as sent.
+ * The message, type and code of an upstream's error, whatever its shape: `{message, type, code}`
+ * or a plain string. An HTTP status as the code (OpenRouter sends `503`) gives the type that
+ * status has in OpenAI's errors, as the router's non-streamed answers do; another code without a
+ * type reads as the type.
  */
 export function upstreamError(error: unknown, fallbackType: string): StreamError {
   if (typeof error === 'string' && error !== '') return { message: error, type: fallbackType };
   const fields = typeof error === 'object' && error !== null ? (error as Record<string, unknown>) : {};
-  return { message: textOf(fields.message, 'Upstream error'), type: textOf(fields.type ?? fields.code, fallbackType) };
+  const message = textOf(fields.message, 'Upstream error');
+  const code = textOf(fields.code, '');
+  const status = /^[1-5]\d\d$/.test(code) ? Number(code) : undefined;
+  const type = textOf(fields.type, status !== undefined ? openAIErrorType(status) : textOf(code, fallbackType));
+  return code === '' ? { message, type } : { message, type, code };
 }
 
 function textOf(value: unknown, fallback: string): string {

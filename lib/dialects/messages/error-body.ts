@@ -1,4 +1,5 @@
 import type { ErrorDetails } from '../../http/error-details';
+import type { StreamError } from '../dialect';
 import type { AnthropicErrorBody } from './wire';
 
 /** The error types of Anthropic's API (DESIGN section 8); `timeout_error` for the router's own timeouts. */
@@ -41,6 +42,17 @@ export function anthropicErrorType(status: number): string {
     default:
       return status >= 500 ? 'api_error' : 'invalid_request_error';
   }
+}
+
+/**
+ * The Anthropic type of an error inside a stream: its own when Anthropic's clients know it (the
+ * OpenAI types they share, the router's `timeout_error`), else the type of the HTTP status the
+ * upstream gave as its code (OpenRouter's `529` is `overloaded_error`), else `api_error`.
+ */
+export function anthropicStreamErrorType(error: StreamError): string {
+  if (isAnthropicErrorType(error.type)) return error.type;
+  if (error.code !== undefined && /^[1-5]\d\d$/.test(error.code)) return anthropicErrorType(Number(error.code));
+  return 'api_error';
 }
 
 /** `{"type":"error","error":{"type","message"}}`, typed by status. */

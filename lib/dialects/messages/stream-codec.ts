@@ -1,5 +1,5 @@
 import { parseEventObject, unreadableEvent, type StreamCodec } from '../stream-codec';
-import { isAnthropicErrorType } from './error-body';
+import { anthropicStreamErrorType } from './error-body';
 import type { AnthropicStreamEvent } from './wire';
 
 /** One event of a Messages stream, decoded once: Anthropic's own event objects. */
@@ -21,7 +21,7 @@ export const messagesStreamCodec: StreamCodec<MessagesStreamEvent> = {
   // The router's own failures carry OpenAI-style types; Anthropic's clients know only theirs.
   errorEvent: (error) => ({
     type: 'error',
-    error: { type: isAnthropicErrorType(error.type) ? error.type : 'api_error', message: error.message },
+    error: { type: anthropicStreamErrorType(error), message: error.message },
   }),
   isEnd: (event) => event.type === 'message_stop',
   errorOf(event) {

@@ -21,12 +21,18 @@ export function mapFinishReasonToStopReason(reason: string | null | undefined): 
 }
 
 /**
- * The stop reason of a finished turn: {@link mapFinishReasonToStopReason}, except that a turn which
- * produced tool calls but was reported as finished normally ends in `tool_use`.
+ * The stop reason of a finished turn: {@link mapFinishReasonToStopReason}, except that the turn's
+ * content decides between `tool_use` and `end_turn`: a turn which produced tool calls but was
+ * reported as finished normally ends in `tool_use`, and one reported as `tool_calls` that produced
+ * none ends in `end_turn`.
  */
 export function stopReasonForTurn(reason: string | null | undefined, producedToolCalls: boolean): AnthropicStopReason {
   const mapped = mapFinishReasonToStopReason(reason);
   // Some OpenAI-compatible servers (llama-server, Ollama) finish a tool-calling turn with `stop`;
   // Anthropic clients look for `tool_use` before running the tools.
-  return mapped === 'end_turn' && producedToolCalls ? 'tool_use' : mapped;
+  if (mapped === 'end_turn' && producedToolCalls) return 'tool_use';
+  // And when their tool-call parser fails they report `tool_calls` with only text: Claude Code then
+  // looks for a call that is not there, retries, and gives up on an answer it already has.
+  if (mapped === 'tool_use' && !producedToolCalls) return 'end_turn';
+  return mapped;
 }

@@ -1,8 +1,10 @@
 import { chunkParts } from '../../chat/chunk-parts';
-import type { ChatStreamEvent } from '../../chat/stream-codec';
+import { upstreamError, type ChatStreamEvent } from '../../chat/stream-codec';
+import type { StreamError } from '../../dialect';
 import { ToolCallAssembler, type AssembledCall } from '../../chat/tool-call-assembler';
 import type { StreamTranslator } from '../../stream-translator';
 import { isRecord } from '../../../is-record';
+import { anthropicStreamErrorType } from '../error-body';
 import { routerSignature } from '../router-signature';
 import type { MessagesStreamEvent } from '../stream-codec';
 import { generatedMessageId, generatedToolUseId, isInputObject, toAnthropicMessageId } from './ids';
@@ -179,7 +181,7 @@ export function createChatToMessagesStream(options: { model: string }): StreamTr
 
   function chunk(data: Record<string, unknown>): MessagesStreamEvent[] {
     const parts = chunkParts(data);
-    if (parts.error !== undefined) return [failure(parts.error)];
+    if (parts.error !== undefined) return [failure(upstreamError(data.error, 'api_error'))];
     const out: MessagesStreamEvent[] = [];
     start(out, data.id);
     if (parts.usage) {
@@ -203,7 +205,7 @@ export function createChatToMessagesStream(options: { model: string }): StreamTr
         case 'done':
           return finish();
         case 'error':
-          return [failure(event.error.message)];
+          return [failure(event.error)];
         case 'chunk':
           return chunk(event.chunk);
       }
@@ -234,7 +236,8 @@ function signatureOf(details: unknown): string | undefined {
   return undefined;
 }
 
-/** Anthropic clients know `api_error` for a provider's failure. */
-function failure(message: string): MessagesStreamEvent {
-  return { type: 'error', error: { type: 'api_error', message } };
+/** An `error` event, typed as Anthropic's clients know it: `api_error` for a failure with no type of theirs. */
+function failure(error: StreamError | string): MessagesStreamEvent {
+  if (typeof error === 'string') return { type: 'error', error: { type: 'api_error', message: error } };
+  return { type: 'error', error: { type: anthropicStreamErrorType(error), message: error.message } };
 }
