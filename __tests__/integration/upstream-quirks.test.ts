@@ -86,6 +86,44 @@ describe('SSE framing', () => {
   });
 });
 
+describe('a stream sent without text/event-stream (some servers and proxies label it text/plain, or not at all)', () => {
+  const frames = [`data: ${chunkData({ role: 'assistant', content: 'Hello' })}\n\n`, `data: ${chunkData({}, 'stop')}\n\n`, 'data: [DONE]\n\n'];
+
+  test.each([['text/plain; charset=utf-8'], [undefined]])('labelled %s: read as the stream the router asked for', async (contentType) => {
+    const answer = (_request: unknown, res: http.ServerResponse): void => {
+      res.writeHead(200, contentType === undefined ? {} : { 'content-type': contentType });
+      res.end(frames.join(''));
+    };
+    openai.handler = answer;
+    const chunks = await chatClient().chat.completions.create({ model: 'openai/gpt-4o', stream: true, messages: HELLO });
+    let text = '';
+    for await (const chunk of chunks) text += chunk.choices[0]?.delta.content ?? '';
+    expect(text).toBe('Hello');
+
+    openai.handler = answer;
+    const message = await new Anthropic({ apiKey: 'host-token', baseURL: host.url, maxRetries: 0 }).messages
+      .stream({ model: 'openai/gpt-4o', max_tokens: 10, messages: HELLO })
+      .finalMessage();
+    expect(message.content).toEqual([{ type: 'text', text: 'Hello' }]);
+  });
+
+  test('a JSON answer labelled text/plain to a streamed request ends the stream with an error that says so', async () => {
+    openai.handler = (_request, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.end(
+        JSON.stringify({
+          id: 'c1',
+          object: 'chat.completion',
+          choices: [{ index: 0, message: { role: 'assistant', content: 'Hi' }, finish_reason: 'stop' }],
+        }),
+      );
+    };
+    const response = await post('/chat/completions', { model: 'openai/gpt-4o', stream: true, messages: HELLO });
+    expect(await response.text()).toContain('answered a streamed request with a JSON body instead of a stream');
+    expect(ends.at(-1)).toMatchObject({ outcome: 'error' });
+  });
+});
+
 describe('a broken upstream', () => {
   test('an event that never ends is cut at 16 MB: the client gets an error frame, not a router holding it all', async () => {
     openai.handler = (_request, res) => {

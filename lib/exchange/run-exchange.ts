@@ -60,7 +60,8 @@ export function runExchange(exchange: Exchange, deps: ExchangeDependencies): voi
     }
     // Asked for identity, some upstreams compress all the same: the router reads every answer.
     const body = decodeBody(response, encoding);
-    const isStream = /^text\/event-stream/i.test(response.headers['content-type'] ?? '');
+    const isStream =
+      /^text\/event-stream/i.test(response.headers['content-type'] ?? '') || (plan.asksStream && isUnlabelled(response.headers['content-type']));
     if (status >= 400) void answerUpstreamError(context, response, body, status);
     else if (isStream && plan.asksStream) answerStream(context, response, body, status);
     // A stream the router did not ask for is read as JSON too: some servers label JSON as a stream.
@@ -95,6 +96,14 @@ export function runExchange(exchange: Exchange, deps: ExchangeDependencies): voi
     });
   };
   send();
+}
+
+/**
+ * An answer with no content type, or `text/plain`: some servers and proxies send their streams so.
+ * Asked for a stream, the router reads it as one; the pump still tells a JSON body from a stream.
+ */
+function isUnlabelled(contentType: string | undefined): boolean {
+  return contentType === undefined || contentType === '' || /^text\/plain\b/i.test(contentType);
 }
 
 /** Errors of a connection the peer closed: a reset, a hang-up (`ECONNRESET` too) or a write to a closed socket. */
