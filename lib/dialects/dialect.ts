@@ -13,3 +13,8 @@ export interface StreamError {
   /** The upstream's own code, when it sent one (OpenRouter sends the HTTP status, `503`). */
   code?: string | undefined;
 }
+
+/** The HTTP status an error's code stands for (OpenRouter's `"503"`); undefined for any other code. */
+export function statusOfCode(code: string | undefined): number | undefined {
+  return code !== undefined && /^[1-5]\d\d$/.test(code) ? Number(code) : undefined;
+}

@@ -1,4 +1,4 @@
-import type { StreamError } from '../dialect';
+import { statusOfCode, type StreamError } from '../dialect';
 import { unreadableEvent, type StreamCodec } from '../stream-codec';
 import { openAIErrorType } from './error-body';
 import type { ChatCompletionChunk } from './wire';
@@ -85,7 +85,7 @@ export function upstreamError(error: unknown, fallbackType: string): StreamError
   const fields = typeof error === 'object' && error !== null ? (error as Record<string, unknown>) : {};
   const message = textOf(fields.message, 'Upstream error');
   const code = textOf(fields.code, '');
-  const status = /^[1-5]\d\d$/.test(code) ? Number(code) : undefined;
+  const status = statusOfCode(code);
   const type = textOf(fields.type, status !== undefined ? openAIErrorType(status) : textOf(code, fallbackType));
   return code === '' ? { message, type } : { message, type, code };
 }

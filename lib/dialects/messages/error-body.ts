@@ -1,5 +1,5 @@
 import type { ErrorDetails } from '../../http/error-details';
-import type { StreamError } from '../dialect';
+import { statusOfCode, type StreamError } from '../dialect';
 import type { AnthropicErrorBody } from './wire';
 
 /** The error types of Anthropic's API (DESIGN section 8); `timeout_error` for the router's own timeouts. */
@@ -51,8 +51,8 @@ export function anthropicErrorType(status: number): string {
  */
 export function anthropicStreamErrorType(error: StreamError): string {
   if (isAnthropicErrorType(error.type)) return error.type;
-  if (error.code !== undefined && /^[1-5]\d\d$/.test(error.code)) return anthropicErrorType(Number(error.code));
-  return 'api_error';
+  const status = statusOfCode(error.code);
+  return status === undefined ? 'api_error' : anthropicErrorType(status);
 }
 
 /** `{"type":"error","error":{"type","message"}}`, typed by status. */
