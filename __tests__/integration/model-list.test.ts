@@ -219,3 +219,18 @@ test('with anthropic-version the list takes Anthropic’s shape', async () => {
     expect(res.body.first_id).toBe(res.body.data[0].id);
   });
 });
+
+test('with anthropic-version, an entry whose created no date can hold (microseconds) is listed at the epoch, and the list still answers', async () => {
+  fakes.local.handler = (recorded, res) => {
+    if (recorded.method !== 'GET') return false;
+    sendJson(res, 200, { object: 'list', data: [{ id: 'm1.gguf', object: 'model', created: 100_000_000_000_000, owned_by: 'llamacpp' }] });
+    return true;
+  };
+  await withHost({}, async (host) => {
+    const res = await request(host.url).get('/v1/models').set('anthropic-version', '2023-06-01');
+    expect(res.status).toBe(200);
+    const entry = (res.body.data as Array<{ id: string; created_at: string }>).find((model) => model.id === 'm1.gguf');
+    expect(entry?.created_at).toBe('1970-01-01T00:00:00.000Z');
+    expect(res.body.data.length).toBeGreaterThan(1);
+  });
+});

@@ -88,7 +88,16 @@ export function toAnthropicModelList(models: MergedModel[]): Record<string, unkn
     type: 'model',
     id: model.id,
     display_name: typeof model.display_name === 'string' ? model.display_name : typeof model.name === 'string' ? model.name : model.id,
-    created_at: new Date((model.created || 0) * 1000).toISOString(),
+    created_at: isoTimeOf(model.created),
   }));
   return { data, has_more: false, first_id: data[0]?.id ?? null, last_id: data[data.length - 1]?.id ?? null };
+}
+
+/**
+ * `created` (Unix seconds) as Anthropic's RFC 3339 `created_at`; the epoch for a value no date can
+ * hold (a server that counts in microseconds), so that one odd entry cannot fail the whole list.
+ */
+function isoTimeOf(created: number): string {
+  const date = new Date((Number.isFinite(created) ? created : 0) * 1000);
+  return Number.isNaN(date.getTime()) ? new Date(0).toISOString() : date.toISOString();
 }
