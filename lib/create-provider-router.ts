@@ -13,7 +13,7 @@ import { matchRoute } from './routing/match-route';
 import type { RoutingTable } from './routing/resolve-model';
 import { RouterTelemetry } from './telemetry/emitter';
 import { ConversationLog } from './telemetry/conversation-log';
-import { createConversationFileLog, createDefaultLogger } from './telemetry/loggers';
+import { createConversationFileLog, createDefaultLogger, redactingLogger } from './telemetry/loggers';
 
 /** The middleware `createProviderRouter()` returns, with its telemetry and model list. */
 export interface ProviderRouter {
@@ -46,8 +46,8 @@ export function createProviderRouter(options: ProviderRouterOptions = {}): Provi
     );
   }
   const config = resolveConfig(options);
-  const logger = config.logger ?? createDefaultLogger();
   const redactor = createRedactor(config.secrets);
+  const logger = redactingLogger(config.logger ?? createDefaultLogger(), redactor);
   const telemetry = new RouterTelemetry(logger);
   const transport = createUpstreamTransport();
   const fileLog =

@@ -14,6 +14,7 @@ import {
   type RecordedRequest,
 } from '../support/fake-upstream';
 import { envFor, startHost, type Host } from '../support/host';
+import { sendJson } from '../support/upstream-answers';
 import { rawRequest, sendRequest } from '../support/http-client';
 import { observe } from '../support/observe';
 import { waitUntil } from '../support/wait';
@@ -352,5 +353,58 @@ describe("the router's own refusals", () => {
       expect([...findLeaks('response headers', headerText(res.rawHeaders)), ...findLeaks('response body', res.text)]).toEqual([]);
     }
     expect(events.events.flatMap((event) => findLeaks(`telemetry ${event.type}`, JSON.stringify(event)))).toEqual([]);
+  });
+});
+
+describe('telemetry and the router log: request fields that quote a client or an upstream', () => {
+  test('a key pasted into model, and one an upstream puts in its answer model, reach no event', async () => {
+    const key = ALL_KEYS.openrouter;
+    fakes.openrouter.handler = (_request, res) =>
+      sendJson(res, 200, {
+        id: 'chatcmpl-1',
+        object: 'chat.completion',
+        created: 1,
+        model: `echo-${ALL_KEYS.openrouter}`,
+        choices: [{ index: 0, message: { role: 'assistant', content: 'hi' }, finish_reason: 'stop' }],
+      });
+    const res = await rawRequest({
+      url: `${host.url}/v1/chat/completions`,
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: `openrouter/${key}`, messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    expect(res.status).toBe(200);
+    const [end] = await observed.waitForEnds(1);
+    expect(end).toMatchObject({
+      provider: 'openrouter',
+      model: expect.stringContaining('[REDACTED]') as string,
+      responseModel: expect.stringContaining('[REDACTED]') as string,
+    });
+    expect(observed.events.flatMap((event) => findLeaks(`telemetry ${event.type}`, JSON.stringify(event)))).toEqual([]);
+  });
+
+  test("a throwing listener whose message quotes a key is reported to the host's logger redacted", async () => {
+    const lines: string[] = [];
+    const logger = {
+      warn: (message: string, meta?: unknown) => lines.push(message + JSON.stringify(meta)),
+      error: (message: string, meta?: unknown) => lines.push(message + JSON.stringify(meta)),
+    };
+    const quiet = await startHost({ env: envFor(fakes), logger });
+    try {
+      quiet.router.telemetry.on('request.end', () => {
+        throw new Error(`listener failed near ${ALL_KEYS.openai}`);
+      });
+      await rawRequest({
+        url: `${quiet.url}/v1/chat/completions`,
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'openai/gpt-4o', messages: [{ role: 'user', content: 'hi' }] }),
+      });
+      await waitUntil(() => lines.length > 0, 2000, 'the logger line');
+      expect(lines.join('\n')).toContain('listener failed near');
+      expect(findLeaks('router log', lines.join('\n'))).toEqual([]);
+    } finally {
+      await quiet.close();
+    }
   });
 });

@@ -1,8 +1,20 @@
 import winston from 'winston';
 import { ProviderRouterError } from '../errors';
+import type { Redactor } from '../http/redactor';
 import type { ConversationLogger, RouterLogger } from '../options';
 import { SERIALIZED_RECORD } from './conversation-log';
 import { JsonLinesFileTransport, MESSAGE } from './json-lines-file-transport';
+
+/**
+ * `logger` with every key redacted from what the router hands it: a message or detail may quote
+ * an upstream's or a listener's words, and a key must not reach a host's log.
+ */
+export function redactingLogger(logger: RouterLogger, redactor: Redactor): RouterLogger {
+  return {
+    warn: (message, meta) => logger.warn(redactor.redact(message), meta && redactor.redactValue(meta)),
+    error: (message, meta) => logger.error(redactor.redact(message), meta && redactor.redactValue(meta)),
+  };
+}
 
 /** The router's own warnings, to stderr, when the host gives no logger. */
 export function createDefaultLogger(): RouterLogger {

@@ -31,14 +31,19 @@ export class RequestRecorder {
   #firstReasoningMs: number | null = null;
   #ended = false;
 
+  private readonly base: Omit<RequestEventBase, 'timestamp'>;
+
   constructor(
-    private readonly base: Omit<RequestEventBase, 'timestamp'>,
+    base: Omit<RequestEventBase, 'timestamp'>,
     /** The request's messages, for the conversation log. */
     private readonly messages: unknown,
     private readonly deps: RecorderDependencies,
   ) {
+    // `model` is the client's text, and a client may paste a key into it.
+    const { redactor } = deps;
+    this.base = redactor.containsSecret(base.model) || redactor.containsSecret(base.upstreamModel) ? redactor.redactValue(base) : base;
     if (deps.telemetry.listens('request.start')) {
-      deps.telemetry.emit({ type: 'request.start', ...base, timestamp: isoTimestamp() });
+      deps.telemetry.emit({ type: 'request.start', ...this.base, timestamp: isoTimestamp() });
     }
   }
 
@@ -78,7 +83,7 @@ export class RequestRecorder {
       finishReason: summary?.finishReason ?? null,
     };
     if (summary?.usage) event.usage = summary.usage;
-    if (summary?.responseModel !== undefined) event.responseModel = summary.responseModel;
+    if (summary?.responseModel !== undefined) event.responseModel = this.deps.redactor.redact(summary.responseModel);
     if (summary?.costUsd !== undefined) event.costUsd = summary.costUsd;
     const error = ending.error ?? (ending.outcome === 'error' ? summary?.error : undefined);
     if (error) event.error = this.deps.redactor.redactValue({ message: error.message, type: error.type });
