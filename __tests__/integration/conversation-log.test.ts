@@ -8,6 +8,7 @@ import { envFor, silentLogger, startHost } from '../support/host';
 import { readJsonLines } from '../support/json-lines';
 import { KEYS } from '../support/keys';
 import { chatBody } from '../support/request-bodies';
+import { sendFrames } from '../support/upstream-answers';
 
 // The file behind CONVERSATION_LOG_FILE: what reaches it, when, and what happens when it cannot be
 // written. What a record holds is in telemetry.test.ts.
@@ -116,4 +117,30 @@ test('a log file whose directory cannot be created stops createProviderRouter wi
       logger: silentLogger,
     }),
   ).toThrow(expect.objectContaining({ code: 'invalid_config', message: expect.stringContaining('CONVERSATION_LOG_FILE') as string }) as Error);
+});
+
+test('a stream with other choices (n > 1) logs choice 0 only: its text and its finish reason', async () => {
+  const records: Array<Record<string, unknown>> = [];
+  const host = await startHost({ env: envFor({ openai }), conversationLogger: { info: (_message, meta) => records.push(meta) } });
+  try {
+    const chunkOf = (index: number, delta: Record<string, unknown>, finish: string | null = null): string =>
+      `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o', choices: [{ index, delta, finish_reason: finish }] })}\n\n`;
+    openai.handler = (_request, res) =>
+      sendFrames(res, [
+        chunkOf(1, { role: 'assistant', content: 'BBB' }),
+        chunkOf(0, { role: 'assistant', content: 'AAA' }),
+        chunkOf(0, {}, 'stop'),
+        chunkOf(1, {}, 'length'),
+        'data: [DONE]\n\n',
+      ]);
+    await request(host.url)
+      .post('/v1/chat/completions')
+      .send({ model: 'openai/gpt-4o', stream: true, messages: [{ role: 'user', content: 'hi' }] });
+    await nextTurn();
+    await nextTurn();
+    expect(records).toHaveLength(1);
+    expect(records[0]).toMatchObject({ provider: 'openai', finishReason: 'stop', response: { text: 'AAA' } });
+  } finally {
+    await host.close();
+  }
 });

@@ -21,8 +21,7 @@ export interface ChunkParts {
  */
 export function chunkParts(chunk: Record<string, unknown>): ChunkParts {
   const error = chunk.error === undefined || chunk.error === null ? undefined : errorMessageOf(chunk.error);
-  const choices = Array.isArray(chunk.choices) ? chunk.choices.filter(isRecord) : [];
-  const choice = choices.find((c) => c.index === 0) ?? (choices.length === 1 && choices[0]?.index === undefined ? choices[0] : undefined);
+  const choice = streamedChoiceZero(chunk.choices);
   const delta = choice && isRecord(choice.delta) ? choice.delta : undefined;
   const reasoning = delta?.reasoning_content ?? delta?.reasoning;
   const text = [delta?.content, delta?.refusal].filter((piece): piece is string => typeof piece === 'string' && piece !== '');
@@ -42,4 +41,13 @@ export function errorMessageOf(error: unknown): string {
   if (typeof error === 'string' && error !== '') return error;
   if (isRecord(error) && typeof error.message === 'string' && error.message !== '') return error.message;
   return 'The upstream provider reported an error in the middle of the stream.';
+}
+
+/**
+ * Choice 0 of a stream chunk, the answer: the choice with `index` 0, or a lone choice without an
+ * index; undefined when the chunk holds only other choices (`n` > 1).
+ */
+export function streamedChoiceZero(choices: unknown): Record<string, unknown> | undefined {
+  const records = Array.isArray(choices) ? choices.filter(isRecord) : [];
+  return records.find((c) => c.index === 0) ?? (records.length === 1 && records[0]?.index === undefined ? records[0] : undefined);
 }

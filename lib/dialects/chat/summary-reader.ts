@@ -1,3 +1,4 @@
+import { streamedChoiceZero } from './chunk-parts';
 import { upstreamError, type ChatStreamEvent } from './stream-codec';
 import type { ChatCompletionChunk, OpenAIUsage, ReceivedChatCompletion, ReceivedToolCall } from './wire';
 import { emptySummary, modelOf, upstreamText, type ResponseObserver } from '../../telemetry/response-summary';
@@ -51,7 +52,8 @@ export function createChatSummaryReader(): ResponseObserver<ChatStreamEvent> {
       const chunk = event.chunk as ChatCompletionChunk & { timings?: LlamaTimings };
       summary.responseModel ??= modelOf(chunk);
       if (chunk.error !== undefined && chunk.error !== null) summary.error = upstreamError(chunk.error, 'upstream_error');
-      const choice = Array.isArray(chunk.choices) ? chunk.choices[0] : undefined;
+      // Choice 0 only, as the translations read it: another choice's text (`n` > 1) is never mixed in.
+      const choice = streamedChoiceZero(chunk.choices) as (typeof chunk.choices)[number] | undefined;
       if (choice) {
         const delta = choice.delta as (typeof choice.delta & { text?: string; reasoning_content?: unknown; reasoning?: unknown }) | undefined;
         // llama-server and DeepSeek send `reasoning_content`; OpenRouter, vLLM and Ollama `reasoning`.
@@ -86,7 +88,7 @@ export function createChatSummaryReader(): ResponseObserver<ChatStreamEvent> {
       const completion = body as (ReceivedChatCompletion & { timings?: LlamaTimings }) | null;
       if (!completion || typeof completion !== 'object') return;
       summary.responseModel = modelOf(completion);
-      const choice = Array.isArray(completion.choices) ? completion.choices[0] : undefined;
+      const choice = Array.isArray(completion.choices) ? (completion.choices.find((c) => c.index === 0) ?? completion.choices[0]) : undefined;
       if (choice) {
         const { message } = choice;
         if (typeof message?.content === 'string') summary.text = message.content;
