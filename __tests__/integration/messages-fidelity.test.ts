@@ -505,3 +505,33 @@ describe("the router's own error frame on a chat stream, after a provider's in-s
     expect(routerFrame).toEqual({ error: { message: 'Upstream overloaded', type: 'server_error', code: '503' } });
   });
 });
+
+describe("the provider's cached prompt tokens reach a Messages client as cache_read_input_tokens", () => {
+  const usage = { prompt_tokens: 50, completion_tokens: 20, total_tokens: 70, prompt_tokens_details: { cached_tokens: 10 } };
+
+  test('not streamed', async () => {
+    openai.handler = (_request, res) =>
+      sendJson(res, 200, {
+        id: 'chatcmpl-1',
+        object: 'chat.completion',
+        created: 1,
+        model: 'gpt-4o',
+        choices: [{ index: 0, message: { role: 'assistant', content: 'Hi' }, finish_reason: 'stop' }],
+        usage,
+      });
+    const message = await client().messages.create({ model: 'openai/gpt-4o', max_tokens: 100, messages: [{ role: 'user', content: 'go' }] });
+    expect(message.usage).toMatchObject({ input_tokens: 40, cache_read_input_tokens: 10, output_tokens: 20 });
+  });
+
+  test('streamed', async () => {
+    openai.handler = streamOf([
+      chunk({ role: 'assistant', content: 'Hi' }),
+      chunk({}, 'stop'),
+      `data: ${JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [], usage })}\n\n`,
+    ]);
+    const message = await client()
+      .messages.stream({ model: 'openai/gpt-4o', max_tokens: 100, messages: [{ role: 'user', content: 'go' }] })
+      .finalMessage();
+    expect(message.usage).toMatchObject({ input_tokens: 40, cache_read_input_tokens: 10, output_tokens: 20 });
+  });
+});

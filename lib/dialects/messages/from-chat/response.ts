@@ -1,6 +1,7 @@
 import type { AnthropicContentBlock, AnthropicMessage } from '../wire';
 import type { ReceivedChatCompletion } from '../../chat/wire';
 import { stopReasonForTurn } from './stop-reason';
+import { anthropicUsageOf } from './usage';
 import { routerSignature } from '../router-signature';
 import { generatedMessageId, generatedToolUseId, parseToolInput, toAnthropicMessageId } from './ids';
 
@@ -11,7 +12,8 @@ import { generatedMessageId, generatedToolUseId, parseToolInput, toAnthropicMess
  * empty, its `refusal`), then one `tool_use` block per tool call with `input` parsed from
  * `arguments` (`{}` when empty or cut off by the output limit; arguments that are not a JSON object
  * otherwise throw). `stop_reason` from the finish reason
- * ({@link stopReasonForTurn}); usage from `prompt_tokens` / `completion_tokens` (0 when absent).
+ * ({@link stopReasonForTurn}); usage from `prompt_tokens` / `completion_tokens`, with the cached prompt tokens as
+ * `cache_read_input_tokens` ({@link anthropicUsageOf}).
  * Reasoning text (`reasoning_content` or `reasoning`) comes first as a `thinking` block, signed by
  * the router unless the provider relayed Anthropic's signature in `reasoning_details`.
  */
@@ -48,10 +50,7 @@ export function toAnthropicMessage(completion: ReceivedChatCompletion): Anthropi
     content,
     stop_reason: stopReasonForTurn(choice?.finish_reason, hasToolUse),
     stop_sequence: null,
-    usage: {
-      input_tokens: tokenCount(completion.usage?.prompt_tokens),
-      output_tokens: tokenCount(completion.usage?.completion_tokens),
-    },
+    usage: anthropicUsageOf(completion.usage),
   };
 }
 
@@ -66,8 +65,4 @@ function relayedSignature(details: unknown): string | undefined {
 
 function nonEmptyString(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
-}
-
-function tokenCount(value: unknown): number {
-  return typeof value === 'number' && Number.isFinite(value) ? value : 0;
 }

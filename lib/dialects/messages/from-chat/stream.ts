@@ -9,6 +9,8 @@ import { routerSignature } from '../router-signature';
 import type { MessagesStreamEvent } from '../stream-codec';
 import { generatedMessageId, generatedToolUseId, isInputObject, toAnthropicMessageId } from './ids';
 import { stopReasonForTurn } from './stop-reason';
+import { anthropicUsageOf } from './usage';
+import type { AnthropicUsage } from '../wire';
 
 /**
  * Creates a translator from an OpenAI-compatible chat completion stream (`chat.completion.chunk`
@@ -41,8 +43,8 @@ export function createChatToMessagesStream(options: { model: string }): StreamTr
   /** Text and reasoning that came while a tool block was open, in the order they came. */
   const held: HeldPiece[] = [];
   let finishReason: string | null = null;
-  let inputTokens = 0;
-  let outputTokens = 0;
+  /** The latest usage the upstream reported, as Anthropic's. */
+  let usage: AnthropicUsage = { input_tokens: 0, output_tokens: 0 };
 
   function start(out: MessagesStreamEvent[], id: unknown): void {
     if (started) return;
@@ -172,7 +174,7 @@ export function createChatToMessagesStream(options: { model: string }): StreamTr
       {
         type: 'message_delta',
         delta: { stop_reason: stopReasonForTurn(finishReason, calls.calls.length > 0), stop_sequence: null },
-        usage: { input_tokens: inputTokens, output_tokens: outputTokens },
+        usage,
       },
       { type: 'message_stop' },
     );
@@ -184,11 +186,7 @@ export function createChatToMessagesStream(options: { model: string }): StreamTr
     if (parts.error !== undefined) return [failure(upstreamError(data.error, 'api_error'))];
     const out: MessagesStreamEvent[] = [];
     start(out, data.id);
-    if (parts.usage) {
-      const { prompt_tokens: prompt, completion_tokens: completion } = parts.usage;
-      if (typeof prompt === 'number') inputTokens = prompt;
-      if (typeof completion === 'number') outputTokens = completion;
-    }
+    if (parts.usage) usage = anthropicUsageOf(parts.usage);
     if (!parts.delta) return out;
     if (parts.reasoning !== undefined) thinking(out, parts.reasoning);
     signature(parts.delta.reasoning_details);

@@ -1,0 +1,22 @@
+import { isRecord } from '../../../is-record';
+import type { AnthropicUsage } from '../wire';
+
+/**
+ * A chat completions usage as Anthropic's (DESIGN section 5 run backwards): the prompt tokens read
+ * from the provider's cache (`prompt_tokens_details.cached_tokens`) are `cache_read_input_tokens`,
+ * and `input_tokens` the rest, so that their sum is still the prompt. Counts the upstream did not
+ * give are 0.
+ */
+export function anthropicUsageOf(usage: unknown): AnthropicUsage {
+  const fields = isRecord(usage) ? usage : {};
+  const prompt = countOf(fields.prompt_tokens);
+  const details = isRecord(fields.prompt_tokens_details) ? fields.prompt_tokens_details : {};
+  const cached = Math.min(countOf(details.cached_tokens), prompt);
+  const counts: AnthropicUsage = { input_tokens: prompt - cached, output_tokens: countOf(fields.completion_tokens) };
+  if (cached > 0) counts.cache_read_input_tokens = cached;
+  return counts;
+}
+
+function countOf(value: unknown): number {
+  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : 0;
+}
