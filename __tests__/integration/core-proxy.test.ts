@@ -1,5 +1,6 @@
 import compression from 'compression';
 import request from 'supertest';
+import type { TelemetryEvent } from '../../lib';
 import { startFakeUpstream } from '../support/fake-upstream';
 import { fixtureJson, fixtureText, sseFrames } from '../support/fixtures';
 import { envFor, startHost, type Host } from '../support/host';
@@ -378,6 +379,27 @@ describe('errors', () => {
     expect(res.headers['x-provider']).toBe('anthropic');
     expect(res.headers['x-request-id']).toEqual(expect.any(String));
     expect(fakes.all().every((fake) => fake.requests.length === 0)).toBe(true);
+  });
+
+  test('a provider without its key: routing chose it, so the request has its request.start and one request.end (DESIGN section 6)', async () => {
+    const events: TelemetryEvent[] = [];
+    const listener = (event: TelemetryEvent): number => events.push(event);
+    host.router.telemetry.on('event', listener);
+    try {
+      const res = await request(host.url).post('/v1/chat/completions').send(chat('anthropic/claude-sonnet-5-5'));
+      expect(res.status).toBe(400);
+      expect(events.map((event) => event.type)).toEqual(['request.start', 'request.end']);
+      expect(events[1]).toMatchObject({
+        provider: 'anthropic',
+        model: 'anthropic/claude-sonnet-5-5',
+        upstreamModel: 'claude-sonnet-5-5',
+        status: 400,
+        outcome: 'error',
+        error: { message: expect.stringContaining('ANTHROPIC_API_KEY') as string },
+      });
+    } finally {
+      host.router.telemetry.off('event', listener);
+    }
   });
 
   test('an unreachable upstream is a 502', async () => {

@@ -7,7 +7,7 @@ import type { Redactor } from '../http/redactor';
 import { requestIdOf } from '../http/request-id';
 import { sendRouterError } from '../http/send-error';
 import type { UpstreamTransport } from '../proxy/upstream-transport';
-import { resolveModel, type RoutingTable } from '../routing/resolve-model';
+import { decideRoute, notConfigured, type RoutingTable } from '../routing/resolve-model';
 import type { ConversationLog } from '../telemetry/conversation-log';
 import type { RouterTelemetry } from '../telemetry/emitter';
 import { ENDPOINTS, type Endpoint } from '../routing/endpoint';
@@ -44,7 +44,7 @@ export async function serveEndpoint(
   try {
     const body = await readJsonBody(req, config.maxBodyBytes);
     const model = modelOf(body);
-    const decision = resolveModel(model, deps.table);
+    const decision = decideRoute(model, deps.table);
     if (decision.kind === 'next') {
       next();
       return;
@@ -57,6 +57,7 @@ export async function serveEndpoint(
     );
     let plan: ExchangePlan;
     try {
+      if (!provider.enabled) throw notConfigured(provider);
       plan = planExchange({
         endpoint,
         provider,

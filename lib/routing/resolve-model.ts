@@ -27,17 +27,28 @@ export interface RoutingTable {
  * provider without its key.
  */
 export function resolveModel(model: string, table: RoutingTable): RouteDecision {
+  const decision = decideRoute(model, table);
+  if (decision.kind === 'provider' && !decision.provider.enabled) throw notConfigured(decision.provider);
+  return decision;
+}
+
+/**
+ * {@link resolveModel}'s decision, a provider without its key included: routing did choose it, so
+ * a request to it is answered `provider_not_configured` with the request's telemetry (DESIGN
+ * section 6: only requests refused before routing have none).
+ */
+export function decideRoute(model: string, table: RoutingTable): RouteDecision {
   const slash = model.indexOf('/');
   if (slash > 0) {
     const prefixed = table.providers.get(model.slice(0, slash));
     const rest = model.slice(slash + 1);
-    if (prefixed && rest) return explicitRoute(prefixed, rest);
+    if (prefixed && rest) return { kind: 'provider', provider: prefixed, upstreamModel: rest };
   }
 
   for (const rule of table.modelMap) {
     if (rule.matcher.test(model)) {
       const provider = table.providers.get(rule.provider);
-      if (provider) return explicitRoute(provider, rule.upstreamModel ?? model);
+      if (provider) return { kind: 'provider', provider, upstreamModel: rule.upstreamModel ?? model };
     }
   }
 
@@ -50,19 +61,17 @@ export function resolveModel(model: string, table: RoutingTable): RouteDecision 
 
   const local = table.providers.get('local');
   if (table.fallback === 'next' || !local) return { kind: 'next' };
-  return explicitRoute(local, model);
+  return { kind: 'provider', provider: local, upstreamModel: model };
 }
 
-function explicitRoute(provider: ProviderAdapter, upstreamModel: string): RouteDecision {
-  if (!provider.enabled) {
-    const variable = provider.keyVariable ? `set ${provider.keyVariable}` : 'enable it';
-    throw new ProviderRouterError(
-      'provider_not_configured',
-      `Provider "${provider.id}" is not configured: ${variable} on the server to use it.`,
-      400,
-      'invalid_request_error',
-      provider.id,
-    );
-  }
-  return { kind: 'provider', provider, upstreamModel };
+/** The 400 for a request routed to a provider without its key, naming the variable to set. */
+export function notConfigured(provider: ProviderAdapter): ProviderRouterError {
+  const variable = provider.keyVariable ? `set ${provider.keyVariable}` : 'enable it';
+  return new ProviderRouterError(
+    'provider_not_configured',
+    `Provider "${provider.id}" is not configured: ${variable} on the server to use it.`,
+    400,
+    'invalid_request_error',
+    provider.id,
+  );
 }
