@@ -38,7 +38,7 @@ import { ANTHROPIC_AGENT_SIGNATURE } from '../support/messages-wire';
 import { keyPieces, KEYS } from '../support/keys';
 import { everythingSent } from '../support/recorded-requests';
 import { sendFrames, sendJson } from '../support/upstream-answers';
-import { anthropicEvent, chatChunkFrame, dataFrame } from '../support/wire-frames';
+import { chatChunkFrame, dataFrame, messageStartFrame } from '../support/wire-frames';
 import { useFakes } from '../support/use-fakes';
 import { deferred, waitUntil, within } from '../support/wait';
 import { CLAUDE_CODE_VERSION, claudeBinary, describeRun, newSession, runClaude, type ClaudeRun, type ClaudeRunOptions } from './claude-code';
@@ -395,17 +395,7 @@ if (!IN_CLAUDE_CODE_SUITE) {
           res.write(
             provider === 'openai'
               ? chatChunkFrame({ id: 'chatcmpl-cut', created: 1, model: 'gpt-5.5' }, { role: 'assistant', content: 'Hel' })
-              : anthropicEvent('message_start', {
-                  message: {
-                    id: 'msg_cut',
-                    type: 'message',
-                    role: 'assistant',
-                    model: 'm',
-                    content: [],
-                    stop_reason: null,
-                    usage: { input_tokens: 1, output_tokens: 1 },
-                  },
-                }),
+              : messageStartFrame('msg_cut'),
           );
           setTimeout(() => res.destroy(), 50);
           return true;
@@ -484,17 +474,7 @@ if (!IN_CLAUDE_CODE_SUITE) {
           res.write(
             provider === 'openai'
               ? chatChunkFrame({ id: 'chatcmpl-held', created: 1, model: 'gpt-5.5' }, { role: 'assistant', content: 'Thinking about it' })
-              : anthropicEvent('message_start', {
-                  message: {
-                    id: 'msg_held',
-                    type: 'message',
-                    role: 'assistant',
-                    model: 'm',
-                    content: [],
-                    stop_reason: null,
-                    usage: { input_tokens: 1, output_tokens: 1 },
-                  },
-                }),
+              : messageStartFrame('msg_held'),
           );
           // The answer goes on and on; the user gives up once its first frame has had time to arrive.
           res.on('close', () => upstreamClosed.resolve());

@@ -23,7 +23,7 @@ import { CLIENT_TOKEN, KEYS } from '../support/keys';
 import { everythingSent } from '../support/recorded-requests';
 import { RESPONSES_FIXTURE_TEXT, RESPONSES_FIXTURES } from '../support/responses-wire';
 import { sendFrames, sendJson } from '../support/upstream-answers';
-import { anthropicEvent, chatChunkFrame, dataFrame } from '../support/wire-frames';
+import { anthropicEvent, chatChunkFrame, dataFrame, messageStartFrame } from '../support/wire-frames';
 import { useFakes } from '../support/use-fakes';
 import { deferred, waitUntil, within } from '../support/wait';
 import type { RequestEndEvent } from '../../lib';
@@ -405,20 +405,7 @@ if (!IN_CODEX_SUITE) {
 
         test('anthropic: an overloaded error event mid-stream fails the turn with its message', async () => {
           fakes.anthropic.handler = (_request, res) =>
-            sendFrames(res, [
-              anthropicEvent('message_start', {
-                message: {
-                  id: 'msg_f',
-                  type: 'message',
-                  role: 'assistant',
-                  model: 'm',
-                  content: [],
-                  stop_reason: null,
-                  usage: { input_tokens: 1, output_tokens: 1 },
-                },
-              }),
-              anthropicEvent('error', { error: { type: 'overloaded_error', message: 'Overloaded' } }),
-            ]);
+            sendFrames(res, [messageStartFrame('msg_f'), anthropicEvent('error', { error: { type: 'overloaded_error', message: 'Overloaded' } })]);
           const run = await codexRun('anthropic');
           expect(run.exitCode).toBe(1);
           expect(run.errors.join('\n')).toContain('Overloaded');
@@ -451,19 +438,7 @@ if (!IN_CODEX_SUITE) {
             fakes[provider].handler = (_request, res) => {
               res.writeHead(200, { 'content-type': 'text/event-stream' });
               res.write(
-                provider === 'local'
-                  ? chatChunkFrame(identity, { role: 'assistant', content: 'Thinking about it' })
-                  : anthropicEvent('message_start', {
-                      message: {
-                        id: 'msg_held',
-                        type: 'message',
-                        role: 'assistant',
-                        model: 'm',
-                        content: [],
-                        stop_reason: null,
-                        usage: { input_tokens: 1, output_tokens: 1 },
-                      },
-                    }),
+                provider === 'local' ? chatChunkFrame(identity, { role: 'assistant', content: 'Thinking about it' }) : messageStartFrame('msg_held'),
               );
               res.on('close', () => upstreamClosed.resolve());
               setTimeout(() => stop.abort(), 300);

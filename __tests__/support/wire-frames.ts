@@ -47,3 +47,10 @@ export function chatUsageFrame(identity: ChunkIdentity, usage: Record<string, un
 export function anthropicEvent(type: string, payload: Record<string, unknown> = {}): string {
   return `event: ${type}\ndata: ${JSON.stringify({ type, ...payload })}\n\n`;
 }
+
+/** A Messages stream's `message_start`: the first frame of an answer that has not said anything yet. */
+export function messageStartFrame(id = 'msg_1', model = 'm'): string {
+  return anthropicEvent('message_start', {
+    message: { id, type: 'message', role: 'assistant', model, content: [], stop_reason: null, usage: { input_tokens: 1, output_tokens: 1 } },
+  });
+}
