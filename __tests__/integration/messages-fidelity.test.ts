@@ -535,3 +535,23 @@ describe("the provider's cached prompt tokens reach a Messages client as cache_r
     expect(message.usage).toMatchObject({ input_tokens: 40, cache_read_input_tokens: 10, output_tokens: 20 });
   });
 });
+
+describe('more stream usage and error cases', () => {
+  test("OpenRouter's in-stream 413: request_too_large", async () => {
+    openrouter.handler = (_request, res) =>
+      sendFrames(res, [chunk({ role: 'assistant', content: 'Hel' }), chunk({}, null, { choices: [], error: { code: 413, message: 'too large' } })]);
+    const events = await rawMessagesStream('openrouter/meta/llama');
+    expect(events.at(-1)).toEqual({ event: 'error', data: { type: 'error', error: { type: 'request_too_large', message: 'too large' } } });
+  });
+
+  test('a later usage chunk with only completion_tokens keeps the input count', async () => {
+    openai.handler = streamOf([
+      chunk({ role: 'assistant', content: 'Hi' }, null, { usage: { prompt_tokens: 30, completion_tokens: 1, total_tokens: 31 } }),
+      chunk({}, 'stop', { usage: { completion_tokens: 5 } }),
+    ]);
+    const message = await client()
+      .messages.stream({ model: 'openai/gpt-4o', max_tokens: 100, messages: [{ role: 'user', content: 'go' }] })
+      .finalMessage();
+    expect(message.usage).toMatchObject({ input_tokens: 30, output_tokens: 5 });
+  });
+});

@@ -220,17 +220,27 @@ test('with anthropic-version the list takes Anthropic’s shape', async () => {
   });
 });
 
-test('with anthropic-version, an entry whose created no date can hold (microseconds) is listed at the epoch, and the list still answers', async () => {
+test('with anthropic-version, created in milliseconds or microseconds is read as such, one no year can hold is the epoch, and the list still answers', async () => {
   fakes.local.handler = (recorded, res) => {
     if (recorded.method !== 'GET') return false;
-    sendJson(res, 200, { object: 'list', data: [{ id: 'm1.gguf', object: 'model', created: 100_000_000_000_000, owned_by: 'llamacpp' }] });
+    sendJson(res, 200, {
+      object: 'list',
+      data: [
+        { id: 'm1.gguf', object: 'model', created: 100_000_000_000_000, owned_by: 'llamacpp' },
+        { id: 'm2.gguf', object: 'model', created: 1_700_000_000_000, owned_by: 'llamacpp' },
+        { id: 'm3.gguf', object: 'model', created: 1e30, owned_by: 'llamacpp' },
+      ],
+    });
     return true;
   };
   await withHost({}, async (host) => {
     const res = await request(host.url).get('/v1/models').set('anthropic-version', '2023-06-01');
     expect(res.status).toBe(200);
-    const entry = (res.body.data as Array<{ id: string; created_at: string }>).find((model) => model.id === 'm1.gguf');
-    expect(entry?.created_at).toBe('1970-01-01T00:00:00.000Z');
+    const createdAt = (id: string): string | undefined =>
+      (res.body.data as Array<{ id: string; created_at: string }>).find((model) => model.id === id)?.created_at;
+    expect(createdAt('m1.gguf')).toBe('1973-03-03T09:46:40.000Z');
+    expect(createdAt('m2.gguf')).toBe('2023-11-14T22:13:20.000Z');
+    expect(createdAt('m3.gguf')).toBe('1970-01-01T00:00:00.000Z');
     expect(res.body.data.length).toBeGreaterThan(1);
   });
 });

@@ -107,7 +107,7 @@ describe('a stream sent without text/event-stream (some servers and proxies labe
     expect(message.content).toEqual([{ type: 'text', text: 'Hello' }]);
   });
 
-  test('a JSON answer labelled text/plain to a streamed request ends the stream with an error that says so', async () => {
+  test('a JSON answer labelled text/plain to a streamed request is read as JSON: a 502 that says so, as when labelled JSON', async () => {
     openai.handler = (_request, res) => {
       res.writeHead(200, { 'content-type': 'text/plain' });
       res.end(
@@ -119,8 +119,19 @@ describe('a stream sent without text/event-stream (some servers and proxies labe
       );
     };
     const response = await post('/chat/completions', { model: 'openai/gpt-4o', stream: true, messages: HELLO });
-    expect(await response.text()).toContain('answered a streamed request with a JSON body instead of a stream');
-    expect(ends.at(-1)).toMatchObject({ outcome: 'error' });
+    expect(response.status).toBe(502);
+    expect(await response.text()).toContain('answered a streamed request with a whole JSON answer instead of a stream');
+    expect(ends.at(-1)).toMatchObject({ outcome: 'error', status: 502 });
+  });
+
+  test("a JSON error sent with a 200 and no content type keeps the error's own status (DESIGN section 9)", async () => {
+    openai.handler = (_request, res) => {
+      res.writeHead(200, {});
+      res.end(JSON.stringify({ error: { code: 429, message: 'Rate limited upstream' } }));
+    };
+    const response = await post('/chat/completions', { model: 'openai/gpt-4o', stream: true, messages: HELLO });
+    expect(response.status).toBe(429);
+    expect(await response.text()).toContain('Rate limited upstream');
   });
 });
 

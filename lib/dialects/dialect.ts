@@ -14,7 +14,7 @@ export interface StreamError {
   code?: string | undefined;
 }
 
-/** The HTTP status an error's code stands for (OpenRouter's `"503"`); undefined for any other code. */
+/** The HTTP error status an error's code stands for (OpenRouter's `"503"`); undefined for any other code. */
 export function statusOfCode(code: string | undefined): number | undefined {
-  return code !== undefined && /^[1-5]\d\d$/.test(code) ? Number(code) : undefined;
+  return code !== undefined && /^[45]\d\d$/.test(code) ? Number(code) : undefined;
 }

@@ -3,6 +3,7 @@ import type { UpstreamCall } from '../proxy/upstream-transport';
 import { answerJson } from './answer-json';
 import { answerStream } from './answer-stream';
 import { answerUpstreamError } from './answer-upstream-error';
+import { peekBody } from './peek-body';
 import { ExchangeContext, type Exchange, type ExchangeDependencies } from './exchange-context';
 import type { HeaderMap } from '../options';
 import { buildUpstreamHeaders, ScrubHeadersFailure, scrubHeadersFailure } from './exchange-headers';
@@ -60,12 +61,21 @@ export function runExchange(exchange: Exchange, deps: ExchangeDependencies): voi
     }
     // Asked for identity, some upstreams compress all the same: the router reads every answer.
     const body = decodeBody(response, encoding);
-    const isStream =
-      /^text\/event-stream/i.test(response.headers['content-type'] ?? '') || (plan.asksStream && isUnlabelled(response.headers['content-type']));
+    const isStream = /^text\/event-stream/i.test(response.headers['content-type'] ?? '');
+    const asked = plan.asksStream ? 'stream' : 'json';
     if (status >= 400) void answerUpstreamError(context, response, body, status);
     else if (isStream && plan.asksStream) answerStream(context, response, body, status);
+    else if (plan.asksStream && isUnlabelled(response.headers['content-type'])) {
+      // Some servers and proxies send streams without their content type: the first bytes tell a
+      // stream from JSON, so that a JSON error still reaches the client with its own status.
+      peekBody(body, (start, rest) => {
+        if (start.kind === 'failed') context.answerError(unreachableUpstream(provider, start.error.message));
+        else if (start.kind === 'json') void answerJson(context, response, rest, status, { asked, labelledStream: false });
+        else answerStream(context, response, rest, status);
+      });
+    }
     // A stream the router did not ask for is read as JSON too: some servers label JSON as a stream.
-    else void answerJson(context, response, body, status, { asked: plan.asksStream ? 'stream' : 'json', labelledStream: isStream });
+    else void answerJson(context, response, body, status, { asked, labelledStream: isStream });
   };
 
   const call: Omit<UpstreamCall, 'onError'> = {
@@ -98,10 +108,7 @@ export function runExchange(exchange: Exchange, deps: ExchangeDependencies): voi
   send();
 }
 
-/**
- * An answer with no content type, or `text/plain`: some servers and proxies send their streams so.
- * Asked for a stream, the router reads it as one; the pump still tells a JSON body from a stream.
- */
+/** An answer with no content type, or `text/plain`: some servers and proxies send their streams so. */
 function isUnlabelled(contentType: string | undefined): boolean {
   return contentType === undefined || contentType === '' || /^text\/plain\b/i.test(contentType);
 }

@@ -94,10 +94,14 @@ export function toAnthropicModelList(models: MergedModel[]): Record<string, unkn
 }
 
 /**
- * `created` (Unix seconds) as Anthropic's RFC 3339 `created_at`; the epoch for a value no date can
- * hold (a server that counts in microseconds), so that one odd entry cannot fail the whole list.
+ * `created` (Unix seconds) as Anthropic's RFC 3339 `created_at`. A value past the year 2286 is read
+ * as milliseconds, or microseconds (some servers count so); one that still makes no four-digit
+ * year is the epoch, so that one odd entry cannot fail the whole list.
  */
 function isoTimeOf(created: number): string {
-  const date = new Date((Number.isFinite(created) ? created : 0) * 1000);
-  return Number.isNaN(date.getTime()) ? new Date(0).toISOString() : date.toISOString();
+  let seconds = Number.isFinite(created) ? created : 0;
+  for (let i = 0; i < 2 && seconds > 1e10; i++) seconds /= 1000;
+  const date = new Date(seconds * 1000);
+  const year = date.getUTCFullYear();
+  return Number.isNaN(year) || year < 0 || year > 9999 ? new Date(0).toISOString() : date.toISOString();
 }

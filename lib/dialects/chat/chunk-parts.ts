@@ -48,6 +48,12 @@ export function errorMessageOf(error: unknown): string {
  * index; undefined when the chunk holds only other choices (`n` > 1).
  */
 export function streamedChoiceZero(choices: unknown): Record<string, unknown> | undefined {
-  const records = Array.isArray(choices) ? choices.filter(isRecord) : [];
+  if (!Array.isArray(choices)) return undefined;
+  // The usual chunk: one choice, choice 0.
+  if (choices.length === 1) {
+    const [only] = choices as unknown[];
+    return isRecord(only) && (only.index === 0 || only.index === undefined) ? only : undefined;
+  }
+  const records = choices.filter(isRecord);
   return records.find((c) => c.index === 0) ?? (records.length === 1 && records[0]?.index === undefined ? records[0] : undefined);
 }

@@ -1,3 +1,4 @@
+import { isRecord } from '../../is-record';
 import { streamedChoiceZero } from './chunk-parts';
 import { upstreamError, type ChatStreamEvent } from './stream-codec';
 import type { ChatCompletionChunk, OpenAIUsage, ReceivedChatCompletion, ReceivedToolCall } from './wire';
@@ -88,7 +89,9 @@ export function createChatSummaryReader(): ResponseObserver<ChatStreamEvent> {
       const completion = body as (ReceivedChatCompletion & { timings?: LlamaTimings }) | null;
       if (!completion || typeof completion !== 'object') return;
       summary.responseModel = modelOf(completion);
-      const choice = Array.isArray(completion.choices) ? (completion.choices.find((c) => c.index === 0) ?? completion.choices[0]) : undefined;
+      const choice = Array.isArray(completion.choices)
+        ? (completion.choices.find((c) => isRecord(c) && c.index === 0) ?? completion.choices[0])
+        : undefined;
       if (choice) {
         const { message } = choice;
         if (typeof message?.content === 'string') summary.text = message.content;

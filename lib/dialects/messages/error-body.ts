@@ -45,14 +45,15 @@ export function anthropicErrorType(status: number): string {
 }
 
 /**
- * The Anthropic type of an error inside a stream: its own when Anthropic's clients know it (the
- * OpenAI types they share, the router's `timeout_error`), else the type of the HTTP status the
- * upstream gave as its code (OpenRouter's `529` is `overloaded_error`), else `api_error`.
+ * The Anthropic type of an error inside a stream: the type of the HTTP status the upstream gave as
+ * its code (OpenRouter's `529` is `overloaded_error`, `413` `request_too_large`), else its own when
+ * Anthropic's clients know it (the OpenAI types they share, the router's `timeout_error`), else
+ * `api_error`.
  */
 export function anthropicStreamErrorType(error: StreamError): string {
-  if (isAnthropicErrorType(error.type)) return error.type;
   const status = statusOfCode(error.code);
-  return status === undefined ? 'api_error' : anthropicErrorType(status);
+  if (status !== undefined) return anthropicErrorType(status);
+  return isAnthropicErrorType(error.type) ? error.type : 'api_error';
 }
 
 /** `{"type":"error","error":{"type","message"}}`, typed by status. */

@@ -9,7 +9,7 @@ import { routerSignature } from '../router-signature';
 import type { MessagesStreamEvent } from '../stream-codec';
 import { generatedMessageId, generatedToolUseId, isInputObject, toAnthropicMessageId } from './ids';
 import { stopReasonForTurn } from './stop-reason';
-import { anthropicUsageOf } from './usage';
+import { updatedAnthropicUsage } from './usage';
 import type { AnthropicUsage } from '../wire';
 
 /**
@@ -186,7 +186,7 @@ export function createChatToMessagesStream(options: { model: string }): StreamTr
     if (parts.error !== undefined) return [failure(upstreamError(data.error, 'api_error'))];
     const out: MessagesStreamEvent[] = [];
     start(out, data.id);
-    if (parts.usage) usage = anthropicUsageOf(parts.usage);
+    if (parts.usage) usage = updatedAnthropicUsage(usage, parts.usage);
     if (!parts.delta) return out;
     if (parts.reasoning !== undefined) thinking(out, parts.reasoning);
     signature(parts.delta.reasoning_details);

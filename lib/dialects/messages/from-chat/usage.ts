@@ -17,6 +17,23 @@ export function anthropicUsageOf(usage: unknown): AnthropicUsage {
   return counts;
 }
 
+/**
+ * `previous` with the counts a stream chunk's `usage` gives ({@link anthropicUsageOf}): a usage that
+ * holds only some counts (a provider sending `completion_tokens` alone on a later chunk) leaves the
+ * others as they were.
+ */
+export function updatedAnthropicUsage(previous: AnthropicUsage, usage: Record<string, unknown>): AnthropicUsage {
+  const next = anthropicUsageOf(usage);
+  const updated: AnthropicUsage = { ...previous };
+  if (typeof usage.prompt_tokens === 'number') {
+    updated.input_tokens = next.input_tokens;
+    if (next.cache_read_input_tokens !== undefined) updated.cache_read_input_tokens = next.cache_read_input_tokens;
+    else delete updated.cache_read_input_tokens;
+  }
+  if (typeof usage.completion_tokens === 'number') updated.output_tokens = next.output_tokens;
+  return updated;
+}
+
 function countOf(value: unknown): number {
   return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : 0;
 }
