@@ -124,6 +124,26 @@ describe('a stream sent without text/event-stream (some servers and proxies labe
     expect(ends.at(-1)).toMatchObject({ outcome: 'error', status: 502 });
   });
 
+  test('an answer with no content type that then says nothing ends at the idle timeout, not never', async () => {
+    const quick = await startHost({ env: { ...envFor({ openai }), PROVIDER_IDLE_TIMEOUT_MS: '200' } });
+    try {
+      openai.handler = (_request, res) => {
+        res.writeHead(200, {});
+        res.flushHeaders();
+      };
+      const started = performance.now();
+      const response = await fetch(`${quick.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'openai/gpt-4o', stream: true, messages: HELLO }),
+      });
+      expect(await response.text()).toContain('PROVIDER_IDLE_TIMEOUT_MS');
+      expect(performance.now() - started).toBeLessThan(3000);
+    } finally {
+      await quick.close();
+    }
+  });
+
   test("a JSON error sent with a 200 and no content type keeps the error's own status (DESIGN section 9)", async () => {
     openai.handler = (_request, res) => {
       res.writeHead(200, {});

@@ -6,10 +6,12 @@ export type BodyStart = { kind: 'json' } | { kind: 'other' } | { kind: 'failed';
 /**
  * Reads the first chunk of `body` and hands back what it starts as, with the body as it was for
  * whoever reads it next (the chunk put back, or, for a body that ended at once, an empty one):
- * `json` when its first non-blank character opens a JSON object or array.
+ * `json` when its first non-blank character opens a JSON object or array. A body silent for
+ * `idleMs` is handed on unread as `other`, so that the reader's own idle timeout ends it.
  */
-export function peekBody(body: Readable, then: (start: BodyStart, body: Readable) => void): void {
+export function peekBody(body: Readable, idleMs: number, then: (start: BodyStart, body: Readable) => void): void {
   const settle = (): void => {
+    clearTimeout(timer);
     body.off('data', onData);
     body.off('end', onEnd);
     body.off('error', onError);
@@ -34,6 +36,12 @@ export function peekBody(body: Readable, then: (start: BodyStart, body: Readable
     settle();
     then({ kind: 'failed', error }, body);
   };
+  const timer = setTimeout(() => {
+    settle();
+    body.pause();
+    then({ kind: 'other' }, body);
+    body.resume();
+  }, idleMs);
   body.on('data', onData);
   body.once('end', onEnd);
   body.once('error', onError);

@@ -68,7 +68,7 @@ export function runExchange(exchange: Exchange, deps: ExchangeDependencies): voi
     else if (plan.asksStream && isUnlabelled(response.headers['content-type'])) {
       // Some servers and proxies send streams without their content type: the first bytes tell a
       // stream from JSON, so that a JSON error still reaches the client with its own status.
-      peekBody(body, (start, rest) => {
+      peekBody(body, deps.config.idleTimeoutMs, (start, rest) => {
         if (start.kind === 'failed') context.answerError(unreachableUpstream(provider, start.error.message));
         else if (start.kind === 'json') void answerJson(context, response, rest, status, { asked, labelledStream: false });
         else answerStream(context, response, rest, status);
