@@ -39,6 +39,19 @@ function chunk(delta: Record<string, unknown>, finish: string | null = null, ext
   return `data: ${JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta, finish_reason: finish }], ...extra })}\n\n`;
 }
 
+/** A non-streamed chat completion whose choice 0 says `content` and ends with `finish`. */
+function completionAnswer(content: string, finish: string, extra: Record<string, unknown> = {}): (request: unknown, res: ServerResponse) => void {
+  return (_request, res) =>
+    sendJson(res, 200, {
+      id: 'chatcmpl-1',
+      object: 'chat.completion',
+      created: 1,
+      model: 'gpt-4o',
+      choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: finish }],
+      ...extra,
+    });
+}
+
 function streamOf(frames: string[]): (request: unknown, res: ServerResponse) => void {
   return (_request, res) => sendFrames(res, [...frames, 'data: [DONE]\n\n']);
 }
@@ -439,14 +452,7 @@ describe('a turn reported as tool_calls with no tool call (a tool-call parser th
   });
 
   test('not streamed: the same', async () => {
-    openai.handler = (_request, res) =>
-      sendJson(res, 200, {
-        id: 'chatcmpl-1',
-        object: 'chat.completion',
-        created: 1,
-        model: 'gpt-4o',
-        choices: [{ index: 0, message: { role: 'assistant', content: 'I will call' }, finish_reason: 'tool_calls' }],
-      });
+    openai.handler = completionAnswer('I will call', 'tool_calls');
     const message = await client().messages.create({ model: 'openai/gpt-4o', max_tokens: 100, messages: [{ role: 'user', content: 'go' }] });
     expect(message).toMatchObject({ content: [{ type: 'text', text: 'I will call' }], stop_reason: 'end_turn' });
   });
@@ -510,15 +516,7 @@ describe("the provider's cached prompt tokens reach a Messages client as cache_r
   const usage = { prompt_tokens: 50, completion_tokens: 20, total_tokens: 70, prompt_tokens_details: { cached_tokens: 10 } };
 
   test('not streamed', async () => {
-    openai.handler = (_request, res) =>
-      sendJson(res, 200, {
-        id: 'chatcmpl-1',
-        object: 'chat.completion',
-        created: 1,
-        model: 'gpt-4o',
-        choices: [{ index: 0, message: { role: 'assistant', content: 'Hi' }, finish_reason: 'stop' }],
-        usage,
-      });
+    openai.handler = completionAnswer('Hi', 'stop', { usage });
     const message = await client().messages.create({ model: 'openai/gpt-4o', max_tokens: 100, messages: [{ role: 'user', content: 'go' }] });
     expect(message.usage).toMatchObject({ input_tokens: 40, cache_read_input_tokens: 10, output_tokens: 20 });
   });

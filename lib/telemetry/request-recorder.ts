@@ -39,9 +39,9 @@ export class RequestRecorder {
     private readonly messages: unknown,
     private readonly deps: RecorderDependencies,
   ) {
-    // `model` is the client's text, and a client may paste a key into it.
-    const { redactor } = deps;
-    this.base = redactor.containsSecret(base.model) || redactor.containsSecret(base.upstreamModel) ? redactor.redactValue(base) : base;
+    // `model` is the client's text, and a client may paste a key into it; `upstreamModel` is a piece
+    // of it or a name from PROVIDER_MODEL_MAP, so one look at `model` does for both.
+    this.base = deps.redactor.containsSecret(base.model) ? deps.redactor.redactValue(base) : base;
     if (deps.telemetry.listens('request.start')) {
       deps.telemetry.emit({ type: 'request.start', ...this.base, timestamp: isoTimestamp() });
     }
