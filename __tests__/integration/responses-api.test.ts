@@ -316,8 +316,26 @@ describe('bridged through chat completions (llama-server)', () => {
     // The SDK reads response.failed as OpenAI sends it: the final response, failed, with the error.
     const response = await client().responses.stream({ model, input: 'hi' }).finalResponse();
     expect(response.status).toBe('failed');
-    expect(response.error).toEqual({ code: 'upstream_error', message: 'Provider disconnected unexpectedly' });
+    expect(response.error).toEqual({ code: 'server_error', message: 'Provider disconnected unexpectedly' });
     expect(ends.at(-1)).toMatchObject({ outcome: 'error', endpoint: 'responses' });
+  });
+
+  // Codex acts on these codes: it says the context is full, stops on quota, waits and retries on the others.
+  test.each([
+    [{ code: 429, message: 'Rate limit exceeded: free-models-per-min' }, 'rate_limit_exceeded'],
+    [{ code: '402', message: 'Insufficient credits' }, 'insufficient_quota'],
+    [{ code: 503, message: 'No instances available' }, 'server_is_overloaded'],
+    [{ code: 400, message: 'This model maximum context length is 8192 tokens' }, 'context_length_exceeded'],
+    [{ message: 'the request exceeds the available context size, try increasing it' }, 'context_length_exceeded'],
+    [{ code: 'weird_failure', message: 'Something else' }, 'weird_failure'],
+  ])('a provider error mid-stream %j fails the response with code %s, which Codex understands', async (error, code) => {
+    local.handler = (_request, res) =>
+      sendFrames(res, [
+        `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: { role: 'assistant', content: 'Hel' }, finish_reason: null }] })}\n\n`,
+        `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [], error })}\n\n`,
+      ]);
+    const response = await client().responses.stream({ model, input: 'hi' }).finalResponse();
+    expect(response.error).toEqual({ code, message: error.message });
   });
 
   test('a stream cut before its end gives one response.failed, numbered after the last event', async () => {
@@ -453,6 +471,13 @@ describe('translated to Messages (Anthropic)', () => {
       role: 'user',
       content: [{ type: 'tool_result', tool_use_id: (call as { call_id: string }).call_id, content: 'sunny' }],
     });
+  });
+
+  test("Anthropic's overloaded_error mid-stream fails the response with server_is_overloaded, which Codex retries", async () => {
+    anthropic.handler = (_request, res) => sendFrames(res, fixtureText('anthropic-messages-stream-error.sse').split(/(?<=\n\n)/));
+    const response = await client().responses.stream({ model, input: 'hi' }).finalResponse();
+    expect(response.status).toBe('failed');
+    expect(response.error).toEqual({ code: 'server_is_overloaded', message: 'Overloaded' });
   });
 });
 

@@ -1,4 +1,5 @@
 import type { StreamError } from '../dialect';
+import { responsesFailureCode } from './failure-code';
 import { parseEventObject, unreadableEvent, type StreamCodec } from '../stream-codec';
 import type { ResponsesStreamEvent } from './wire';
 
@@ -37,7 +38,7 @@ export const responsesStreamCodec: StreamCodec<ResponsesStreamEvent> = {
         incomplete_details: null,
         ...response,
         status: 'failed',
-        error: { code: error.type, message: error.message },
+        error: { code: responsesFailureCode(error), message: error.message },
       },
     };
   },

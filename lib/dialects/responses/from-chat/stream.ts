@@ -1,8 +1,10 @@
 import { chunkParts } from '../../chat/chunk-parts';
-import type { ChatStreamEvent } from '../../chat/stream-codec';
+import { upstreamError, type ChatStreamEvent } from '../../chat/stream-codec';
+import type { StreamError } from '../../dialect';
 import { ToolCallAssembler, type AssembledCall } from '../../chat/tool-call-assembler';
 import type { StreamTranslator } from '../../stream-translator';
 import { isRecord } from '../../../is-record';
+import { responsesFailureCode } from '../failure-code';
 import type { ResponsesItem, ResponsesResponse, ResponsesStreamEvent, ResponsesUsage } from '../wire';
 import {
   customInput,
@@ -194,9 +196,10 @@ export function createChatToResponsesStream(options: ResponsesAnswerOptions): St
     if (next) startCall(out, next);
   }
 
-  function fail(out: ResponsesStreamEvent[], code: string, message: string): ResponsesStreamEvent[] {
+  function fail(out: ResponsesStreamEvent[], error: StreamError): ResponsesStreamEvent[] {
     start(out);
-    emit(out, 'response.failed', { response: snapshot({ status: 'failed', output, error: { code, message } }) });
+    const failure = { code: responsesFailureCode(error), message: error.message };
+    emit(out, 'response.failed', { response: snapshot({ status: 'failed', output, error: failure }) });
     return out;
   }
 
@@ -205,7 +208,11 @@ export function createChatToResponsesStream(options: ResponsesAnswerOptions): St
     start(out);
     const waiting = calls.waiting();
     const unnamed = waiting.find((call) => call.name === '');
-    if (unnamed) return fail(out, 'upstream_error', `The provider sent a tool call without a name (id ${unnamed.id ?? 'none'}); it cannot be run`);
+    if (unnamed)
+      return fail(out, {
+        type: 'upstream_error',
+        message: `The provider sent a tool call without a name (id ${unnamed.id ?? 'none'}); it cannot be run`,
+      });
     for (const call of waiting) {
       startCall(out, call);
       closeOpen(out);
@@ -225,7 +232,7 @@ export function createChatToResponsesStream(options: ResponsesAnswerOptions): St
   function chunk(data: Record<string, unknown>): ResponsesStreamEvent[] {
     const out: ResponsesStreamEvent[] = [];
     const parts = chunkParts(data);
-    if (parts.error !== undefined) return fail(out, 'upstream_error', parts.error);
+    if (parts.error !== undefined) return fail(out, upstreamError(data.error, 'upstream_error'));
     start(out);
     if (parts.usage) usage = usageOf(parts.usage);
     if (!parts.delta) return out;
@@ -243,7 +250,7 @@ export function createChatToResponsesStream(options: ResponsesAnswerOptions): St
         case 'done':
           return finish();
         case 'error':
-          return fail([], event.error.type, event.error.message);
+          return fail([], event.error);
         case 'chunk':
           return chunk(event.chunk);
       }

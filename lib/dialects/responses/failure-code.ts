@@ -1,0 +1,45 @@
+import { statusOfCode, type StreamError } from '../dialect';
+
+/**
+ * The `response.error.code` values Responses clients act on: Codex tells the user the context is
+ * full (`context_length_exceeded`), stops on `insufficient_quota`, and waits and retries on
+ * `rate_limit_exceeded` and `server_is_overloaded`. OpenAI's own failures use `server_error`.
+ */
+const KNOWN_CODES: ReadonlySet<string> = new Set([
+  'context_length_exceeded',
+  'insufficient_quota',
+  'rate_limit_exceeded',
+  'server_is_overloaded',
+  'slow_down',
+  'server_error',
+  'invalid_prompt',
+]);
+
+/** Error types of the other dialects that have a Responses code of their own. */
+const CODE_OF_TYPE: Readonly<Record<string, string>> = {
+  rate_limit_error: 'rate_limit_exceeded',
+  overloaded_error: 'server_is_overloaded',
+  insufficient_quota: 'insufficient_quota',
+  request_too_large: 'context_length_exceeded',
+};
+
+const CONTEXT_FULL = /context[ _-]?(length|window|size)|maximum context|prompt is too long|too many (input )?tokens/i;
+
+/**
+ * The `response.error.code` for a failure inside a stream, in the terms a Responses client reads:
+ * a code it knows when the upstream's status, type, code or message says which (OpenRouter's
+ * `429`, Anthropic's `overloaded_error`, a llama-server "context size" message), else the
+ * failure's own type (`timeout_error`, `upstream_error`, ...).
+ */
+export function responsesFailureCode(error: StreamError): string {
+  if (error.code !== undefined && KNOWN_CODES.has(error.code)) return error.code;
+  const status = statusOfCode(error.code);
+  if (CONTEXT_FULL.test(error.message) || error.code === 'context_length_exceeded') return 'context_length_exceeded';
+  if (status === 429) return 'rate_limit_exceeded';
+  if (status === 402) return 'insufficient_quota';
+  if (status === 413) return 'context_length_exceeded';
+  if (status === 503 || status === 529) return 'server_is_overloaded';
+  if (status !== undefined && status >= 500) return 'server_error';
+  if (KNOWN_CODES.has(error.type)) return error.type;
+  return CODE_OF_TYPE[error.type] ?? error.type;
+}
