@@ -212,6 +212,40 @@ describe('documents reach the provider', () => {
     });
     expect(openai.requests).toHaveLength(0);
   });
+
+  test.each([
+    [
+      'the top-level system',
+      {
+        system: [
+          { type: 'text', text: 'Be brief.' },
+          { type: 'image', source: { type: 'url', url: 'https://x.test/a.png' } },
+        ],
+      },
+      'system[1]',
+    ],
+    [
+      'a system message inside messages',
+      {
+        messages: [
+          { role: 'system', content: [{ type: 'document', source: { type: 'text', media_type: 'text/plain', data: 'x' } }] },
+          { role: 'user', content: 'hi' },
+        ],
+      },
+      'messages[0].content[0]',
+    ],
+  ])('a block that is not text in %s is a 400 naming it, and nothing is sent', async (_where, fields, named) => {
+    const response = await fetch(`${host.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'openai/gpt-4o', max_tokens: 100, messages: [{ role: 'user', content: 'hi' }], ...fields }),
+    });
+    expect(response.status).toBe(400);
+    const { error } = (await response.json()) as { error: { type: string; message: string } };
+    expect(error.type).toBe('invalid_request_error');
+    expect(error.message).toContain(named);
+    expect(openai.requests).toHaveLength(0);
+  });
 });
 
 describe('the shape of the conversation', () => {

@@ -328,6 +328,23 @@ describe('Messages clients (Claude Code, the Anthropic SDK)', () => {
     expect(transcript.messages[1]?.content).toHaveLength(2);
   });
 
+  test('a turn that only thought (cut off while reasoning on another provider) is left out whole: Anthropic refuses an empty turn', async () => {
+    const answer = await post('/messages', {
+      model: 'anthropic/claude-sonnet-5-5',
+      max_tokens: 2000,
+      messages: [
+        { role: 'user', content: 'Think hard' },
+        { role: 'assistant', content: [{ type: 'thinking', thinking: 'Hmm, let me', signature: 'epr1.abcdef' }] },
+        { role: 'user', content: 'Go on' },
+      ],
+    });
+    expect(answer.status).toBe(200);
+    expect(body(anthropic).messages).toEqual([
+      { role: 'user', content: 'Think hard' },
+      { role: 'user', content: 'Go on' },
+    ]);
+  });
+
   test('a tool loop whose thinking the client dropped itself (Claude Code does, for turns another model answered): thinking is left off for that request', async () => {
     await post('/messages', {
       model: 'anthropic/claude-sonnet-5-5',

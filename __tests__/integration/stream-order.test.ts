@@ -108,6 +108,41 @@ describe('tool calls in index order', () => {
   });
 });
 
+describe('a tool name that comes in pieces', () => {
+  // The call is started only once its whole name is known: its arguments began, or another call did.
+  const nameInPieces = [
+    chunk({ role: 'assistant', content: null }),
+    chunk({ tool_calls: [{ index: 0, id: 'call_a', type: 'function', function: { name: 'get_', arguments: '' } }] }),
+    chunk({ tool_calls: [{ index: 0, function: { name: 'weather', arguments: '' } }] }),
+    chunk({ tool_calls: [{ index: 0, function: { arguments: '{"city":"Oslo"}' } }] }),
+    chunk({ tool_calls: [{ index: 1, id: 'call_b', type: 'function', function: { name: 'no_' } }] }),
+    chunk({ tool_calls: [{ index: 1, function: { name: 'args' } }] }),
+    chunk({}, 'tool_calls'),
+  ];
+
+  test('reaches a Messages client whole, in the block start', async () => {
+    answerWith(nameInPieces);
+    const message = await messagesClient().messages.stream(ASK).finalMessage();
+    expect(message.content).toEqual([
+      { type: 'tool_use', id: 'call_a', name: 'get_weather', input: { city: 'Oslo' } },
+      { type: 'tool_use', id: 'call_b', name: 'no_args', input: {} },
+    ]);
+  });
+
+  test('reaches a Responses client whole, in the item added and done', async () => {
+    answerWith(nameInPieces);
+    const names: string[] = [];
+    const stream = responsesClient().responses.stream({ model: 'qwen/qwen3', input: 'go' });
+    stream.on('response.output_item.added', (event) => names.push(event.item.type === 'function_call' ? event.item.name : event.item.type));
+    const response = await stream.finalResponse();
+    expect(names).toEqual(['get_weather', 'no_args']);
+    expect(response.output.map((item) => (item.type === 'function_call' ? [item.call_id, item.name, item.arguments] : item.type))).toEqual([
+      ['call_a', 'get_weather', '{"city":"Oslo"}'],
+      ['call_b', 'no_args', '{}'],
+    ]);
+  });
+});
+
 describe('reasoning that comes after the answer began', () => {
   const lateReasoning = [
     chunk({ role: 'assistant', reasoning_content: 'Say hello first.' }),

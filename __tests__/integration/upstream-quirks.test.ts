@@ -208,6 +208,29 @@ describe('Anthropic answers to chat clients', () => {
   });
 });
 
+describe('chat streams translated for Messages and Responses clients', () => {
+  // Some servers send the finish reason in a choice of its own, without `delta`.
+  const lengthWithoutDelta = [
+    `data: ${chunkData({ role: 'assistant', content: 'Cut sh' })}\n\n`,
+    `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, finish_reason: 'length' }] })}\n\n`,
+    'data: [DONE]\n\n',
+  ];
+
+  test('a finish reason in a choice without delta still reaches a Messages client as its stop_reason', async () => {
+    openai.handler = (_request, res) => sendFrames(res, lengthWithoutDelta);
+    const anthropicClient = new Anthropic({ apiKey: 'host-token', baseURL: host.url, maxRetries: 0 });
+    const message = await anthropicClient.messages.stream({ model: 'openai/gpt-4o', max_tokens: 5, messages: HELLO }).finalMessage();
+    expect(message.stop_reason).toBe('max_tokens');
+  });
+
+  test('a finish reason in a choice without delta still makes a Responses answer incomplete', async () => {
+    local.handler = (_request, res) => sendFrames(res, lengthWithoutDelta);
+    const response = await chatClient().responses.stream({ model: 'local/qwen', input: 'hi', max_output_tokens: 5 }).finalResponse();
+    expect(response.status).toBe('incomplete');
+    expect(response.incomplete_details).toEqual({ reason: 'max_output_tokens' });
+  });
+});
+
 describe('redirects and compression', () => {
   test('an upstream 3xx is a 502 naming the redirect and its Location, in each route’s shape', async () => {
     const redirect = (_request: unknown, res: http.ServerResponse): void => {

@@ -104,13 +104,19 @@ type Message = { role?: string; content?: unknown };
 const blocksOf = (message: Message): Block[] => (Array.isArray(message.content) ? (message.content as Block[]) : []);
 
 /**
- * Anthropic's rules for thinking, as its API enforces them: signatures it did not issue are
+ * Anthropic's rules for thinking, as its API enforces them: no empty turn but a final assistant
+ * one (what is left of a turn that only thought); signatures it did not issue are
  * refused; with thinking enabled (a budget), the assistant turn whose tool calls the last user
  * turn answers must open with a thinking block; the `clear_thinking` context edit needs thinking
  * on (enabled or adaptive).
  */
 function thinkingProblem(body: Record<string, unknown>): string | undefined {
   const messages = body.messages as Message[];
+  for (const [i, message] of messages.entries()) {
+    if (Array.isArray(message.content) && message.content.length === 0 && !(i === messages.length - 1 && message.role === 'assistant')) {
+      return `messages.${i}: all messages must have non-empty content except for the optional final assistant message`;
+    }
+  }
   for (const [i, message] of messages.entries()) {
     if (message.role !== 'assistant') continue;
     for (const [j, block] of blocksOf(message).entries()) {

@@ -21,19 +21,32 @@ type Body = Record<string, unknown>;
 export function withoutUnverifiableThinking(body: Body): void {
   if (!Array.isArray(body.messages)) return;
   const original = body.messages as unknown[];
-  const messages = original.map((message) => {
-    if (!isRecord(message) || message.role !== 'assistant' || !Array.isArray(message.content)) return message;
-    const kept = (message.content as unknown[]).filter(
-      (block) => !(isRecord(block) && block.type === 'thinking' && isUnverifiableSignature(block.signature)),
-    );
-    return kept.length === message.content.length ? message : { ...message, content: kept };
-  });
-  if (messages.some((message, index) => message !== original[index])) body.messages = messages;
-  const lastAssistant = messages.findLastIndex((message) => isRecord(message) && message.role === 'assistant');
+  const lastAssistant = original.findLastIndex((message) => isRecord(message) && message.role === 'assistant');
+  let lastLostThinking = false;
+  const messages: unknown[] = [];
+  for (const [index, message] of original.entries()) {
+    const kept = withoutUnsignedThinking(message);
+    if (kept !== message && index === lastAssistant) lastLostThinking = true;
+    if (kept !== undefined) messages.push(kept);
+  }
+  if (messages.length !== original.length || messages.some((message, index) => message !== original[index])) body.messages = messages;
   if (lastAssistant < 0) return;
-  const last = messages[lastAssistant];
   const thinkingEnabled = isRecord(body.thinking) && body.thinking.type === 'enabled';
-  if (last !== original[lastAssistant] || (thinkingEnabled && callsToolsWithoutThinking(last))) withoutThinking(body);
+  if (lastLostThinking || (thinkingEnabled && callsToolsWithoutThinking(original[lastAssistant]))) withoutThinking(body);
+}
+
+/**
+ * An assistant turn without the thinking blocks Anthropic cannot have signed: the turn itself, a
+ * copy, or undefined when nothing else was in it (a turn that only thought before it was cut off).
+ * Anthropic refuses an empty turn; the turns on either side of a dropped one it joins itself.
+ */
+function withoutUnsignedThinking(message: unknown): unknown {
+  if (!isRecord(message) || message.role !== 'assistant' || !Array.isArray(message.content)) return message;
+  const kept = (message.content as unknown[]).filter(
+    (block) => !(isRecord(block) && block.type === 'thinking' && isUnverifiableSignature(block.signature)),
+  );
+  if (kept.length === message.content.length) return message;
+  return kept.length > 0 ? { ...message, content: kept } : undefined;
 }
 
 /**

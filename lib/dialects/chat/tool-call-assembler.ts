@@ -10,12 +10,17 @@ export interface AssembledCall {
   heldArguments: string;
   /** Its item or block has been started: its name is final, its arguments are handed on as they come. */
   started: boolean;
+  /**
+   * No more of its name can come: its arguments began, or a later call did. Until then a name may
+   * still be arriving in pieces, and a block started on it would carry a cut name.
+   */
+  nameSettled: boolean;
 }
 
 /**
  * Gathers the fragments of a chat stream's tool calls (DESIGN section 9): keyed by `index`, a new
  * `id` at a known index being a new call (some servers send every call at index 0); a call's
- * `name` may come after its `id`, and its arguments before either. Translators start calls in
+ * `name` may come after its `id`, in pieces, and its arguments before either. Translators start calls in
  * index order, each once it is {@link ToolCallAssembler.isReady} ({@link ToolCallAssembler.next}),
  * and hold the rest.
  */
@@ -30,20 +35,24 @@ export class ToolCallAssembler {
     const id = typeof fragment.id === 'string' && fragment.id !== '' ? fragment.id : undefined;
     let call = this.#byIndex.get(order);
     if (!call || (id !== undefined && call.id !== undefined && id !== call.id)) {
-      call = { order, id: undefined, name: '', heldArguments: '', started: false };
+      for (const earlier of this.calls) earlier.nameSettled = true;
+      call = { order, id: undefined, name: '', heldArguments: '', started: false, nameSettled: false };
       this.#byIndex.set(order, call);
       this.calls.push(call);
     }
     call.id ??= id;
     // A name comes whole or in pieces; some servers repeat the whole name with the id that follows it.
     if (typeof fn.name === 'string' && !call.started && fn.name !== call.name) call.name += fn.name;
-    if (typeof fn.arguments === 'string') call.heldArguments += fn.arguments;
+    if (typeof fn.arguments === 'string' && fn.arguments !== '') {
+      call.heldArguments += fn.arguments;
+      call.nameSettled = true;
+    }
     return call;
   }
 
-  /** Its id and name are known and it has not started. */
+  /** Its id and its whole name are known and it has not started. */
   static isReady(call: AssembledCall): boolean {
-    return !call.started && call.id !== undefined && call.name !== '';
+    return !call.started && call.id !== undefined && call.name !== '' && call.nameSettled;
   }
 
   /** The arguments held so far, handed over once. */

@@ -187,13 +187,14 @@ export function createChatToMessagesStream(options: { model: string }): StreamTr
     const out: MessagesStreamEvent[] = [];
     start(out, data.id);
     if (parts.usage) usage = updatedAnthropicUsage(usage, parts.usage);
+    // Upstreams repeat `finish_reason: null` on the usage chunk after the real one: keep the real one.
+    // Some send the real one in a choice without `delta`.
+    if (parts.finishReason !== undefined) finishReason = parts.finishReason;
     if (!parts.delta) return out;
     if (parts.reasoning !== undefined) thinking(out, parts.reasoning);
     signature(parts.delta.reasoning_details);
     for (const piece of parts.text) text(out, piece);
     parts.toolCalls.forEach((fragment, position) => toolFragment(out, fragment, position));
-    // Upstreams repeat `finish_reason: null` on the usage chunk after the real one: keep the real one.
-    if (parts.finishReason !== undefined) finishReason = parts.finishReason;
     return out;
   }
 

@@ -4,7 +4,7 @@ import type { ChatCompletionRequest, OpenAIMessage } from '../../chat/wire';
 import { toChatMessages } from './turns';
 import { toChatToolChoice, toChatTools } from './tools';
 import { isRecord } from '../../../is-record';
-import { isTextBlock } from '../block-text';
+import { systemTextBlocks } from '../block-text';
 import { invalidRequest } from '../../../errors';
 import { asEffort, effortOfBudget, type Effort } from '../../effort';
 
@@ -89,8 +89,7 @@ function systemText(system: unknown): string {
   if (typeof system === 'string') return system;
   if (!Array.isArray(system)) throw invalidRequest('`system` must be a string or an array of text blocks.');
   // The billing line changes on every prompt: sent first, it would defeat the provider's prefix cache.
-  return system
-    .filter(isTextBlock)
+  return systemTextBlocks(system, 'system')
     .map((block) => block.text)
     .filter((text) => !text.trimStart().startsWith(BILLING_HEADER_PREFIX))
     .join('\n\n');

@@ -1,6 +1,6 @@
 import type { OpenAIContentPart, OpenAIMessage, OpenAIToolCall } from '../../chat/wire';
 import { isRecord } from '../../../is-record';
-import { textOfContent } from '../block-text';
+import { systemTextBlocks } from '../block-text';
 import { invalidRequest } from '../../../errors';
 import { toContentPart, type PartOptions } from './content-parts';
 import { isUnverifiableSignature } from '../router-signature';
@@ -28,7 +28,8 @@ const SERVER_TOOL_BLOCK = /^(server_tool_use|.+_tool_result)$/;
  *   `content`), and, for a provider that `readsReasoningDetails`, each block Anthropic signed into
  *   `reasoning_details` as well; `redacted_thinking` and the blocks of server tools are left out,
  *   and a turn left empty is left out.
- * - `system` messages (Claude Code sends them mid-conversation) stay system messages in place.
+ * - `system` messages (Claude Code sends them mid-conversation) stay system messages in place;
+ *   a block in one that is not text is refused.
  *
  * `cache_control` and any other block field not named here is not carried over.
  * @throws ProviderRouterError `invalid_request` for a non-array, an unknown role or malformed content.
@@ -50,7 +51,15 @@ export function toChatMessages(messages: unknown, options: TurnOptions): OpenAIM
         out.push(...assistantTurn(content, i, options.readsReasoningDetails));
         break;
       case 'system':
-        out.push({ role: 'system', content: textOfContent(content) });
+        out.push({
+          role: 'system',
+          content:
+            typeof content === 'string'
+              ? content
+              : systemTextBlocks(content, `messages[${i}].content`)
+                  .map((block) => block.text)
+                  .join('\n\n'),
+        });
         break;
       default:
         // JSON.stringify returns undefined for a missing role, whatever its declared return type says.

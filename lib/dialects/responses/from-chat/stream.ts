@@ -235,12 +235,14 @@ export function createChatToResponsesStream(options: ResponsesAnswerOptions): St
     if (parts.error !== undefined) return fail(out, upstreamError(data.error, 'upstream_error'));
     start(out);
     if (parts.usage) usage = usageOf(parts.usage);
+    // Upstreams repeat `finish_reason: null` on the usage chunk after the real one: keep the real one.
+    // Some send the real one in a choice without `delta`.
+    if (parts.finishReason !== undefined) finishReason = parts.finishReason;
     if (!parts.delta) return out;
     const details = Array.isArray(parts.delta.reasoning_details) ? parts.delta.reasoning_details.filter(isRecord) : [];
     reasoning(out, parts.reasoning ?? '', details);
     for (const piece of parts.text) text(out, piece);
     parts.toolCalls.forEach((fragment, position) => toolFragment(out, fragment, position));
-    if (parts.finishReason !== undefined) finishReason = parts.finishReason;
     return out;
   }
 
