@@ -4,6 +4,7 @@
  * provider answered reaches the client, read with the official Anthropic SDK.
  */
 import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
 import type { ServerResponse } from 'node:http';
 import type { RequestEndEvent } from '../../lib';
 import { startFakeUpstreams, type FakeUpstream } from '../support/fake-upstream';
@@ -489,6 +490,51 @@ describe('a turn reported as tool_calls with no tool call (a tool-call parser th
     openai.handler = completionAnswer('I will call', 'tool_calls');
     const message = await client().messages.create({ model: 'openai/gpt-4o', max_tokens: 100, messages: [{ role: 'user', content: 'go' }] });
     expect(message).toMatchObject({ content: [{ type: 'text', text: 'I will call' }], stop_reason: 'end_turn' });
+  });
+});
+
+describe('non-streamed chat answers as some servers shape them, translated', () => {
+  const answer = (message: Record<string, unknown>) => (_request: unknown, res: ServerResponse) =>
+    sendJson(res, 200, {
+      id: 'chatcmpl-1',
+      object: 'chat.completion',
+      created: 1,
+      model: 'm',
+      choices: [{ index: 0, message, finish_reason: 'stop' }],
+    });
+  const responses = () => new OpenAI({ apiKey: 'host-token', baseURL: `${host.url}/v1`, maxRetries: 0 });
+  const textParts = {
+    role: 'assistant',
+    content: [
+      { type: 'text', text: 'Hello ' },
+      { type: 'text', text: 'there' },
+    ],
+  };
+  const unnamedCall = { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { arguments: '{}' } }] };
+
+  test('content as an array of text parts reaches a Messages and a Responses client as its text', async () => {
+    openai.handler = answer(textParts);
+    local.handler = answer(textParts);
+    const message = await client().messages.create({ model: 'openai/gpt-4o', max_tokens: 100, messages: [{ role: 'user', content: 'hi' }] });
+    expect(message.content).toEqual([{ type: 'text', text: 'Hello there' }]);
+    expect((await responses().responses.create({ model: 'groq/m', input: 'hi' })).output_text).toBe('Hello there');
+  });
+
+  test('a tool call without a name is a 502 naming the call, as the stream ends in an error: the client could not run it', async () => {
+    openai.handler = answer(unnamedCall);
+    local.handler = answer(unnamedCall);
+    const messages = await fetch(`${host.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'openai/gpt-4o', max_tokens: 100, messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    expect(messages.status).toBe(502);
+    expect(await messages.json()).toMatchObject({ type: 'error', error: { type: 'api_error', message: expect.stringContaining('call_1') } });
+    const error = (await responses()
+      .responses.create({ model: 'groq/m', input: 'hi' })
+      .catch((caught: unknown) => caught)) as InstanceType<typeof OpenAI.APIError>;
+    expect(error.status).toBe(502);
+    expect(error.message).toContain('without a name');
   });
 });
 

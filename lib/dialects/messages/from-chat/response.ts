@@ -1,5 +1,6 @@
 import type { AnthropicContentBlock, AnthropicMessage } from '../wire';
 import type { ReceivedChatCompletion } from '../../chat/wire';
+import { answerTextOf, namedToolCallsOf } from '../../chat/answer-message';
 import { stopReasonForTurn } from './stop-reason';
 import { anthropicUsageOf } from './usage';
 import { routerSignature } from '../router-signature';
@@ -8,10 +9,10 @@ import { generatedMessageId, generatedToolUseId, parseToolInput, toAnthropicMess
 /**
  * Translates a non-streamed chat completion into an Anthropic Messages response.
  *
- * Content: a text block when the first choice's `content` is a non-empty string (or, when it is
- * empty, its `refusal`), then one `tool_use` block per tool call with `input` parsed from
+ * Content: a text block for the first choice's text (`content`, as a string or text parts, else
+ * its `refusal`), then one `tool_use` block per tool call with `input` parsed from
  * `arguments` (`{}` when empty or cut off by the output limit; arguments that are not a JSON object
- * otherwise throw). `stop_reason` from the finish reason
+ * otherwise throw, and so does a call without a name). `stop_reason` from the finish reason
  * ({@link stopReasonForTurn}); usage from `prompt_tokens` / `completion_tokens`, with the cached prompt tokens as
  * `cache_read_input_tokens` ({@link anthropicUsageOf}).
  * Reasoning text (`reasoning_content` or `reasoning`) comes first as a `thinking` block, signed by
@@ -29,15 +30,16 @@ export function toAnthropicMessage(completion: ReceivedChatCompletion): Anthropi
     content.push({ type: 'thinking', thinking: thought, signature: relayedSignature(reasoning?.reasoning_details) ?? routerSignature(thought) });
   }
 
-  const text = nonEmptyString(message?.content) ?? nonEmptyString(message?.refusal);
-  if (text !== undefined) content.push({ type: 'text', text });
+  const text = answerTextOf(message);
+  if (text !== '') content.push({ type: 'text', text });
 
-  for (const call of message?.tool_calls ?? []) {
+  for (const call of namedToolCallsOf(message)) {
+    const name = call.function?.name ?? '';
     content.push({
       type: 'tool_use',
       id: typeof call.id === 'string' && call.id !== '' ? call.id : generatedToolUseId(),
-      name: call.function?.name ?? '',
-      input: parseToolInput(call.function?.arguments, call.function?.name ?? '', choice?.finish_reason === 'length'),
+      name,
+      input: parseToolInput(call.function?.arguments, name, choice?.finish_reason === 'length'),
     });
   }
 

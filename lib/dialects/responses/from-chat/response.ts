@@ -1,4 +1,5 @@
 import type { ReceivedChatCompletion } from '../../chat/wire';
+import { answerTextOf, namedToolCallsOf } from '../../chat/answer-message';
 import { isRecord } from '../../../is-record';
 import type { ResponsesItem, ResponsesResponse } from '../wire';
 import { envelopeFor, messageItem, newId, outputTextOf, reasoningItem, statusOf, toolCallItem, usageOf, type ResponsesAnswerOptions } from './items';
@@ -6,8 +7,9 @@ import { envelopeFor, messageItem, newId, outputTextOf, reasoningItem, statusOf,
 /**
  * A non-streamed chat completion as a Responses `response` object: a `reasoning` item for the
  * provider's reasoning text (or for `reasoning_details` alone, when the client asked for the
- * envelope that carries them), a `message` item for its text (or refusal), an item per tool call as
- * the client declared the tool, usage with cached and reasoning tokens, and the status by finish
+ * envelope that carries them), a `message` item for its text (`content` as a string or text parts,
+ * else the refusal), an item per tool call as the client declared the tool (a call without a name
+ * throws: the client could not run it), usage with cached and reasoning tokens, and the status by finish
  * reason. Only choice 0 is read; `model` is the one the client asked for.
  */
 export function toResponse(completion: ReceivedChatCompletion, options: ResponsesAnswerOptions): ResponsesResponse {
@@ -21,9 +23,9 @@ export function toResponse(completion: ReceivedChatCompletion, options: Response
   if (thought !== '' || (details.length > 0 && options.envelope)) {
     output.push(reasoningItem(newId('rs'), thought, envelopeFor(options, thought, details)));
   }
-  const text = typeof message.content === 'string' && message.content !== '' ? message.content : (message.refusal ?? '');
+  const text = answerTextOf(message);
   if (text !== '') output.push(messageItem(newId('msg'), text));
-  for (const call of message.tool_calls ?? []) {
+  for (const call of namedToolCallsOf(message)) {
     const name = call.function?.name ?? '';
     const id = newId(options.catalog.get(name)?.kind === 'custom' ? 'ctc' : 'fc');
     output.push(toolCallItem(id, call.id ?? newId('call'), name, call.function?.arguments ?? '{}', options.catalog));

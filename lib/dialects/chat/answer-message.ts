@@ -1,0 +1,29 @@
+import { isRecord } from '../../is-record';
+import type { ReceivedChatCompletion, ReceivedToolCall } from './wire';
+
+type AnswerMessage = NonNullable<NonNullable<ReceivedChatCompletion['choices']>[number]['message']>;
+
+/**
+ * The text of a non-streamed chat answer: `content` as a string, or the text of its parts (some
+ * OpenAI-compatible servers answer with an array of `{type: "text", text}` parts), else the
+ * `refusal`; empty when there is none.
+ */
+export function answerTextOf(message: AnswerMessage | undefined): string {
+  const content: unknown = message?.content;
+  const text = Array.isArray(content) ? content.map((part) => (isRecord(part) && typeof part.text === 'string' ? part.text : '')).join('') : content;
+  if (typeof text === 'string' && text !== '') return text;
+  return typeof message?.refusal === 'string' ? message.refusal : '';
+}
+
+/**
+ * The answer's tool calls, each with its name.
+ *
+ * @throws Error naming the call when one has no name: the client could not run it (a stream ends
+ * with an error frame for the same reason), so the answer is the provider's fault, a 502.
+ */
+export function namedToolCallsOf(message: AnswerMessage | undefined): ReceivedToolCall[] {
+  const calls = message?.tool_calls ?? [];
+  const unnamed = calls.find((call) => typeof call.function?.name !== 'string' || call.function.name === '');
+  if (unnamed) throw new Error(`the provider sent a tool call without a name (id ${unnamed.id ?? 'none'}); it cannot be run`);
+  return calls;
+}
