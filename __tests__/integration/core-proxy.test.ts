@@ -4,14 +4,14 @@ import type { TelemetryEvent } from '../../lib';
 import { startFakeUpstream } from '../support/fake-upstream';
 import { fixtureJson, fixtureText, sseFrames } from '../support/fixtures';
 import { envFor, startHost, type Host } from '../support/host';
-import { openStream, rawRequest } from '../support/http-client';
+import { openStream, rawRequest, sendRequest } from '../support/http-client';
 import { KEYS } from '../support/keys';
 import { unusedPort } from '../support/ports';
 import { chatBody } from '../support/request-bodies';
 import { dataPayloads } from '../support/sse';
 import { sendFrames, sendHeldStream, sendJson } from '../support/upstream-answers';
 import { useFakes } from '../support/use-fakes';
-import { deferred } from '../support/wait';
+import { deferred, sleep, waitUntil, within } from '../support/wait';
 import { chatChunkFrame, DONE_FRAME } from '../support/wire-frames';
 
 const fakes = useFakes();
@@ -320,6 +320,95 @@ describe('hosts as they are', () => {
         .send(chat('gguf', { stream: true }));
       expect(res.text).toBe(fixtureText('llama-server-chat-stream.sse'));
       expect(seen.join('')).toBe(fixtureText('llama-server-chat-stream.sse'));
+    } finally {
+      await host.close();
+    }
+  });
+
+  test("a host request logger whose res.write wrapper returns nothing does not stall the stream (only false means 'slow client')", async () => {
+    const ends: TelemetryEvent[] = [];
+    const host = await startHost(
+      { env: envFor({ local: fakes.local, openai: fakes.openai }) },
+      {
+        before: (app) =>
+          app.use((_req, res, next) => {
+            const write = res.write;
+            // As many loggers write it: the wrapped call's result is dropped.
+            (res as unknown as { write: unknown }).write = function (this: unknown, ...args: unknown[]): void {
+              (write as (...a: unknown[]) => boolean).apply(this, args);
+            };
+            next();
+          }),
+      },
+    );
+    host.router.telemetry.on('request.end', (event) => ends.push(event));
+    try {
+      const passed = await request(host.url)
+        .post('/v1/chat/completions')
+        .timeout(2000)
+        .send(chat('gguf', { stream: true }));
+      expect(passed.text).toBe(fixtureText('llama-server-chat-stream.sse'));
+      const translated = await request(host.url)
+        .post('/v1/messages')
+        .timeout(2000)
+        .send({ model: 'openai/gpt-4o', max_tokens: 50, stream: true, messages: [{ role: 'user', content: 'hi' }] });
+      expect(translated.text).toContain('event: message_stop');
+      expect(ends.map((event) => event.type === 'request.end' && event.outcome)).toEqual(['ok', 'ok']);
+    } finally {
+      await host.close();
+    }
+  });
+
+  test("a stream's headers reach the client as soon as the upstream answered, before its first event", async () => {
+    const release = deferred();
+    fakes.local.handler = (_request, res) => {
+      // The upstream's headers go out at once; its first event waits (a model loading, a long prompt).
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.flushHeaders();
+      void release.promise.then(() => res.end(fixtureText('llama-server-chat-stream.sse')));
+    };
+    const host = await startHost({ env: envFor({ local: fakes.local }) });
+    try {
+      const opened = openStream(`${host.url}/v1/chat/completions`, chat('gguf', { stream: true }));
+      const stream = await within(opened, 2000, 'the stream headers, while the upstream holds its first event');
+      expect(stream.status).toBe(200);
+      expect(stream.headers['content-type']).toMatch(/^text\/event-stream/);
+      release.resolve();
+      expect(await stream.ended).toBe(fixtureText('llama-server-chat-stream.sse'));
+    } finally {
+      release.resolve();
+      await host.close();
+    }
+  });
+
+  test('a client gone while the host middleware ran: nothing is sent upstream, and request.end says 499 aborted', async () => {
+    const ends: TelemetryEvent[] = [];
+    const clientGone = deferred();
+    const host = await startHost(
+      { env: envFor({ local: fakes.local }) },
+      {
+        jsonFirst: true,
+        // A slow host middleware (an auth lookup): the client hangs up meanwhile.
+        before: (app) =>
+          app.use((req, _res, next) => {
+            req.socket.once('close', () => clientGone.resolve());
+            void clientGone.promise.then(() => setTimeout(next, 20));
+          }),
+      },
+    );
+    host.router.telemetry.on('request.end', (event) => ends.push(event));
+    try {
+      const inFlight = sendRequest({
+        url: `${host.url}/v1/chat/completions`,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(chat('gguf', { stream: true })),
+      });
+      inFlight.response.catch(() => undefined);
+      await sleep(50);
+      inFlight.abort();
+      await waitUntil(() => ends.length === 1, 2000, 'request.end');
+      expect(ends[0]).toMatchObject({ type: 'request.end', status: 499, outcome: 'aborted' });
+      expect(fakes.local.requests).toHaveLength(0);
     } finally {
       await host.close();
     }

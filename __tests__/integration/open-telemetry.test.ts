@@ -5,7 +5,7 @@ import { startFakeUpstreams, type FakeUpstream } from '../support/fake-upstream'
 import { envFor, startHost, type Host } from '../support/host';
 import { fixtureJson, sseFrames } from '../support/fixtures';
 import { sendFrames, sendJson } from '../support/upstream-answers';
-import { waitUntil } from '../support/wait';
+import { deferred, waitUntil } from '../support/wait';
 
 let anthropic: FakeUpstream;
 let openai: FakeUpstream;
@@ -81,4 +81,28 @@ test.each([false, true])('gen_ai.response.model is the model the upstream says a
   } finally {
     host.router.telemetry.off('request.end', listener);
   }
+});
+
+test('two requests in flight with the same client x-request-id each get their own span, both ended', async () => {
+  const release = deferred();
+  openai.handler = (recorded, res) => {
+    const slow = (recorded.body as { messages: Array<{ content: string }> }).messages[0]?.content === 'slow';
+    if (slow) void release.promise.then(() => sendJson(res, 200, fixtureJson('openai-chat.json')));
+    else sendJson(res, 429, { error: { message: 'busy', type: 'rate_limit_error' } });
+  };
+  const post = (content: string) =>
+    request(host.url)
+      .post('/v1/chat/completions')
+      .set('x-request-id', 'same-id')
+      .send({ model: 'gpt-4o', messages: [{ role: 'user', content }] })
+      .then((response) => response.status);
+  const slow = post('slow');
+  await waitUntil(() => openai.requests.length === 1, 2000, 'the slow request upstream');
+  expect(await post('fast')).toBe(429);
+  release.resolve();
+  expect(await slow).toBe(200);
+  await waitUntil(() => exporter.getFinishedSpans().length === 2, 2000, 'two finished spans');
+  const statuses = exporter.getFinishedSpans().map((span) => span.attributes['http.response.status_code']);
+  expect(statuses).toEqual([429, 200]);
+  expect(exporter.getFinishedSpans().map((span) => span.attributes['express_provider_router.request_id'])).toEqual(['same-id', 'same-id']);
 });

@@ -328,6 +328,9 @@ describe('bridged through chat completions (llama-server)', () => {
     [{ code: 400, message: 'This model maximum context length is 8192 tokens' }, 'context_length_exceeded'],
     [{ message: 'the request exceeds the available context size, try increasing it' }, 'context_length_exceeded'],
     [{ code: 'weird_failure', message: 'Something else' }, 'weird_failure'],
+    // The status wins over words: these are a rate limit and an overload, not a full context.
+    [{ code: 429, message: 'Tokens per minute limit exceeded - too many tokens processed.' }, 'rate_limit_exceeded'],
+    [{ code: 503, message: 'Server busy: context size cache full' }, 'server_is_overloaded'],
   ])('a provider error mid-stream %j fails the response with code %s, which Codex understands', async (error, code) => {
     local.handler = (_request, res) =>
       sendFrames(res, [
@@ -437,6 +440,34 @@ describe('passed through to providers that serve the Responses API (OpenAI, Open
     expect(events.at(-1)).toMatchObject({ type: 'response.failed', sequence_number: events.at(-2)!.sequence_number + 1 });
     expect(events.at(-1)?.response?.id).toBe(events[0]?.response?.id);
     expect(ends.at(-1)).toMatchObject({ outcome: 'error' });
+  });
+
+  test("OpenAI's error event mid-stream (its fields nested in error) passes through, then response.failed with its code and message", async () => {
+    const errorEvent = {
+      type: 'error',
+      sequence_number: 4,
+      error: { type: 'tokens', code: 'rate_limit_exceeded', message: 'Rate limit reached for gpt-5.5' },
+    };
+    openai.handler = (_request, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      const opening = fixtureText('openai-responses-stream-text.sse').split('\n\n').slice(0, 4).join('\n\n');
+      res.end(`${opening}\n\nevent: error\ndata: ${JSON.stringify(errorEvent)}\n\n`);
+    };
+    const response = await fetch(`${native.url}/v1/responses`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'openai/gpt-5.5', input: 'x', stream: true }),
+    });
+    const events = (await response.text())
+      .split('\n\n')
+      .filter((frame) => frame !== '')
+      .map((frame) => JSON.parse(frame.split('\n')[1]!.slice(6)) as { type: string; response?: { error: unknown } });
+    expect(events.at(-2)).toEqual(errorEvent);
+    expect(events.at(-1)).toMatchObject({
+      type: 'response.failed',
+      response: { status: 'failed', error: { code: 'rate_limit_exceeded', message: 'Rate limit reached for gpt-5.5' } },
+    });
+    expect(ends.at(-1)).toMatchObject({ outcome: 'error', error: { message: 'Rate limit reached for gpt-5.5' } });
   });
 });
 

@@ -13,9 +13,11 @@ export function answerStream(context: ExchangeContext, response: IncomingMessage
   if (!headers) return;
   res.writeHead(status, headers);
   // The headers go out in this turn of the event loop: with the first frames when the upstream sent
-  // them together with its headers (one write instead of two), else on their own.
+  // them together with its headers (one write instead of two), else on their own. (`headersSent` is
+  // already true after `writeHead`, though nothing has reached the socket.)
+  let wroteFrames = false;
   setImmediate(() => {
-    if (!res.headersSent && !res.destroyed) res.flushHeaders();
+    if (!wroteFrames && !res.writableEnded && !res.destroyed) res.flushHeaders();
   });
   pumpStream({
     upstream: body,
@@ -28,6 +30,7 @@ export function answerStream(context: ExchangeContext, response: IncomingMessage
     idleTimeoutMs: config.idleTimeoutMs,
     onFirstOutput: () => recorder.markFirstToken(),
     onFirstReasoning: () => recorder.markFirstReasoning(),
+    onFirstWrite: () => (wroteFrames = true),
     onEnd: (ending) => context.finish({ status, outcome: ending.outcome, error: ending.error }),
   });
 }

@@ -21,6 +21,12 @@ export function runExchange(exchange: Exchange, deps: ExchangeDependencies): voi
   const { req, res, provider, plan, recorder } = exchange;
   const { config } = deps;
   const context = new ExchangeContext(exchange, deps);
+  // The client left while the host's own middleware ran (its `close` has been and gone): nothing
+  // is sent upstream for nobody.
+  if (res.destroyed || req.socket.destroyed) {
+    context.finish({ status: 499, outcome: 'aborted' });
+    return;
+  }
   let upstreamHeaders: HeaderMap;
   try {
     upstreamHeaders = buildUpstreamHeaders(req, plan.forwardHeaders, context.headers);

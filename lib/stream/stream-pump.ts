@@ -34,6 +34,8 @@ export interface StreamPumpInput<U> {
   onFirstOutput(): void;
   /** The first reasoning delta arrived. */
   onFirstReasoning(): void;
+  /** The first bytes were written to the client: its headers went with them. */
+  onFirstWrite(): void;
   onEnd(ending: StreamEnding): void;
 }
 
@@ -136,11 +138,20 @@ export function pumpStream<U>(input: StreamPumpInput<U>): void {
     }
   };
 
+  let wroteAny = false;
   const write = (text: string): void => {
     noteFirstOutput();
     if (text === '' || res.writableEnded || res.destroyed) return;
     const safe = redactor.containsSecret(text) ? redactor.redact(text) : text;
-    if (!res.write(safe)) {
+    if (!wroteAny) {
+      wroteAny = true;
+      input.onFirstWrite();
+    }
+    // Hosts wrap `res.write` in request loggers, and not every wrapper returns what it wraps: only
+    // `false`, or a full buffer when the wrapper said nothing, means the client is slow. A wrapper's
+    // `undefined` read as `false` would wait for a drain that never comes.
+    const accepted: unknown = res.write(safe);
+    if (accepted === false || (accepted !== true && res.writableNeedDrain)) {
       // The client is slow: the upstream waits, and its silence is not held against it.
       upstream.pause();
       clearTimeout(idleTimer);

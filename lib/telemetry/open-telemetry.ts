@@ -1,5 +1,6 @@
 import type { RouterTelemetry } from './emitter';
 import type { Endpoint, RequestEndEvent, RequestStartEvent } from './events';
+import { requestKeyOf } from './request-identity';
 
 /** The part of an OpenTelemetry `Span` the bridge uses (from `@opentelemetry/api`). */
 export interface SpanLike {
@@ -38,11 +39,12 @@ const OPERATION: Record<Endpoint, string> = {
  * instrumentOpenTelemetry(router.telemetry, trace.getTracer('chat-backend'));
  */
 export function instrumentOpenTelemetry(telemetry: RouterTelemetry, tracer: TracerLike): () => void {
-  const spans = new Map<string, SpanLike>();
+  // By request, not by `requestId`: two requests in flight may carry the same client `x-request-id`.
+  const spans = new Map<object | string, SpanLike>();
   const onStart = (event: RequestStartEvent): void => {
     const operation = OPERATION[event.endpoint];
     spans.set(
-      event.requestId,
+      requestKeyOf(event),
       tracer.startSpan(`${operation} ${event.upstreamModel}`, {
         kind: SPAN_KIND_CLIENT,
         attributes: {
@@ -58,9 +60,10 @@ export function instrumentOpenTelemetry(telemetry: RouterTelemetry, tracer: Trac
     );
   };
   const onEnd = (event: RequestEndEvent): void => {
-    const span = spans.get(event.requestId);
+    const key = requestKeyOf(event);
+    const span = spans.get(key);
     if (!span) return;
-    spans.delete(event.requestId);
+    spans.delete(key);
     const attributes: Record<string, string | number | boolean | string[]> = {
       'gen_ai.response.model': event.responseModel ?? event.upstreamModel,
       'http.response.status_code': event.status,

@@ -2,7 +2,8 @@ import type { Redactor } from '../http/redactor';
 import type { ResponseSummary } from './response-summary';
 import type { ConversationLog } from './conversation-log';
 import type { RouterTelemetry } from './emitter';
-import type { RequestEventBase, RequestEndEvent, RequestOutcome } from './events';
+import type { RequestEventBase, RequestEndEvent, RequestOutcome, RequestStartEvent } from './events';
+import { markRequest } from './request-identity';
 import { isoTimestamp } from './timestamp';
 
 /** How a request ended, as the exchange reports it. */
@@ -30,6 +31,8 @@ export class RequestRecorder {
   #firstTokenMs: number | null = null;
   #firstReasoningMs: number | null = null;
   #ended = false;
+  /** A `request.start` went out: its `request.end` is marked as the same request's. */
+  #startEmitted = false;
 
   private readonly base: Omit<RequestEventBase, 'timestamp'>;
 
@@ -43,7 +46,10 @@ export class RequestRecorder {
     // of it or a name from PROVIDER_MODEL_MAP, so one look at `model` does for both.
     this.base = deps.redactor.containsSecret(base.model) ? deps.redactor.redactValue(base) : base;
     if (deps.telemetry.listens('request.start')) {
-      deps.telemetry.emit({ type: 'request.start', ...this.base, timestamp: isoTimestamp() });
+      const start: RequestStartEvent = { type: 'request.start', ...this.base, timestamp: isoTimestamp() };
+      markRequest(start, this);
+      this.#startEmitted = true;
+      deps.telemetry.emit(start);
     }
   }
 
@@ -87,6 +93,7 @@ export class RequestRecorder {
     if (summary?.costUsd !== undefined) event.costUsd = summary.costUsd;
     const error = ending.error ?? (ending.outcome === 'error' ? summary?.error : undefined);
     if (error) event.error = this.deps.redactor.redactValue({ message: error.message, type: error.type });
+    if (this.#startEmitted) markRequest(event, this);
     this.deps.telemetry.emit(event);
     this.deps.conversationLog?.write(this.#conversationRecord(event, summary));
   }

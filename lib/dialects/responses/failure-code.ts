@@ -21,6 +21,7 @@ const CODE_OF_TYPE: Readonly<Record<string, string>> = {
   overloaded_error: 'server_is_overloaded',
   insufficient_quota: 'insufficient_quota',
   request_too_large: 'context_length_exceeded',
+  api_error: 'server_error',
 };
 
 const CONTEXT_FULL = /context[ _-]?(length|window|size)|maximum context|prompt is too long|too many (input )?tokens/i;
@@ -34,12 +35,13 @@ const CONTEXT_FULL = /context[ _-]?(length|window|size)|maximum context|prompt i
 export function responsesFailureCode(error: StreamError): string {
   if (error.code !== undefined && KNOWN_CODES.has(error.code)) return error.code;
   const status = statusOfCode(error.code);
-  if (CONTEXT_FULL.test(error.message) || error.code === 'context_length_exceeded') return 'context_length_exceeded';
-  if (status === 429) return 'rate_limit_exceeded';
+  // The status first: a rate limit's or a server's message may well speak of tokens or context.
+  if (status === 429 || error.type === 'rate_limit_error') return 'rate_limit_exceeded';
   if (status === 402) return 'insufficient_quota';
   if (status === 413) return 'context_length_exceeded';
   if (status === 503 || status === 529) return 'server_is_overloaded';
   if (status !== undefined && status >= 500) return 'server_error';
+  if (CONTEXT_FULL.test(error.message)) return 'context_length_exceeded';
   if (KNOWN_CODES.has(error.type)) return error.type;
   return CODE_OF_TYPE[error.type] ?? error.type;
 }

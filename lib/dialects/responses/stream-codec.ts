@@ -1,4 +1,5 @@
 import type { StreamError } from '../dialect';
+import { isRecord } from '../../is-record';
 import { responsesFailureCode } from './failure-code';
 import { parseEventObject, unreadableEvent, type StreamCodec } from '../stream-codec';
 import type { ResponsesStreamEvent } from './wire';
@@ -54,9 +55,12 @@ export const responsesStreamCodec: StreamCodec<ResponsesStreamEvent> = {
       return { message: error?.message ?? 'The response failed', type: error?.code ?? 'upstream_error' };
     }
     if (event.type === 'error') {
-      const message = typeof event.message === 'string' ? event.message : 'The upstream reported an error in the stream';
-      const code = typeof event.code === 'string' ? event.code : 'upstream_error';
-      return { message, type: code };
+      // OpenAI nests the error's fields in `error`; the older events carry them at the top level.
+      const fields = isRecord(event.error) ? event.error : event;
+      const message = typeof fields.message === 'string' ? fields.message : 'The upstream reported an error in the stream';
+      const code = typeof fields.code === 'string' ? fields.code : typeof fields.code === 'number' ? String(fields.code) : undefined;
+      const type = typeof fields.type === 'string' && fields.type !== 'error' ? fields.type : (code ?? 'upstream_error');
+      return code === undefined ? { message, type } : { message, type, code };
     }
     return undefined;
   },
