@@ -129,6 +129,34 @@ describe('reports of failed lists', () => {
     });
   });
 
+  test("a host adapter's list that never settles (its abort signal ignored) is asked again once the refresh is given up", async () => {
+    let answer = (): Promise<ProviderModel[]> => new Promise(() => undefined);
+    const mine = defineProvider({
+      id: 'mine',
+      dialect: 'openai',
+      baseUrl: 'http://127.0.0.1:9/v1',
+      enabled: true,
+      upstreamHeaders: () => ({}),
+      listModels: () => answer(),
+    });
+    await withHost({ providers: { mine }, modelListTimeoutMs: 100 }, async (host) => {
+      jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+      try {
+        const first = host.router.listModels();
+        await jest.advanceTimersByTimeAsync(100);
+        expect((await first).some((m) => m.provider === 'mine')).toBe(false);
+        answer = () => Promise.resolve([{ id: 'fresh', owned_by: 'me' }]);
+        // Past the failure back-off and the 30 s a refresh may take.
+        await jest.advanceTimersByTimeAsync(31_000);
+        const later = host.router.listModels();
+        await jest.advanceTimersByTimeAsync(100);
+        expect((await later).filter((m) => m.provider === 'mine').map((m) => m.id)).toEqual(['mine/fresh']);
+      } finally {
+        jest.useRealTimers();
+      }
+    });
+  });
+
   test('a list that timed out and then answered is listed, without asking again', async () => {
     const held = holdListRequests(fakes.openai);
     await withHost({ modelListTimeoutMs: 100 }, async (host) => {

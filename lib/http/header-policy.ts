@@ -50,7 +50,8 @@ export function pickClientHeaders(upstreamHeaders: IncomingHttpHeaders): HeaderM
 
 /** Headers of a streamed answer: nothing between the router and the client may buffer it. */
 export const STREAM_HEADERS: HeaderMap = {
-  'content-type': 'text/event-stream; charset=utf-8',
+  // As DESIGN section 2 names it; SSE is UTF-8 by definition, so a charset adds nothing.
+  'content-type': 'text/event-stream',
   'cache-control': 'no-cache, no-transform',
   'x-accel-buffering': 'no',
 };

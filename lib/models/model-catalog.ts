@@ -103,8 +103,15 @@ export class ModelCatalog {
         },
       )
       .finally(() => {
-        entry.inflight = undefined;
+        clearTimeout(abandon);
+        if (entry.inflight === result) entry.inflight = undefined;
       });
+    // A host's adapter may ignore the abort signal and never settle: the refresh is then given up,
+    // so that a later list asks again rather than waiting on it for good.
+    const abandon = setTimeout(() => {
+      if (entry.inflight === result) entry.inflight = undefined;
+    }, REFRESH_LIMIT_MS);
+    abandon.unref();
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<undefined>((resolve) => {
       timer = setTimeout(() => {
@@ -113,7 +120,8 @@ export class ModelCatalog {
       }, this.settings.timeoutMs);
       timer.unref();
     });
-    return Promise.race([fetched, timeout]).finally(() => clearTimeout(timer));
+    const result = Promise.race([fetched, timeout]).finally(() => clearTimeout(timer));
+    return result;
   }
 
   async #fetch(provider: ListingProvider): Promise<ProviderModel[]> {
