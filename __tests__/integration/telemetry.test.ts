@@ -151,6 +151,24 @@ test('a listener that throws never breaks a response', async () => {
   }
 });
 
+test("listeners come and go with EventEmitter's names too: addListener, removeListener, removeAllListeners", async () => {
+  const heard: string[] = [];
+  const start = (): void => void heard.push('start');
+  const end = (): void => void heard.push('end');
+  const telemetry = host.router.telemetry;
+  telemetry.addListener('request.start', start).addListener('request.end', end);
+  await request(host.url).post('/v1/chat/completions').send(chat('gpt-4o'));
+  await observed.waitForEnds(1, 500);
+  expect(heard).toEqual(['start', 'end']);
+  telemetry.removeListener('request.start', start);
+  await request(host.url).post('/v1/chat/completions').send(chat('gpt-4o'));
+  await observed.waitForEnds(2, 500);
+  expect(heard).toEqual(['start', 'end', 'end']);
+  telemetry.removeAllListeners('request.end');
+  expect(telemetry.listenerCount('request.end')).toBe(0);
+  expect(telemetry.listenerCount('event')).toBe(1);
+});
+
 test('requests rejected before routing emit no request events', async () => {
   await request(host.url).post('/v1/chat/completions').send({ messages: [] });
   await sleep(20);

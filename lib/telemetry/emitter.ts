@@ -40,6 +40,23 @@ export class RouterTelemetry {
     return this;
   }
 
+  /** Same as {@link RouterTelemetry.on}, as Node's `EventEmitter` names it. */
+  addListener<K extends TelemetryEventName>(name: K, listener: Listener<PayloadOf<K>>): this {
+    return this.on(name, listener);
+  }
+
+  /** Same as {@link RouterTelemetry.off}, as Node's `EventEmitter` names it. */
+  removeListener<K extends TelemetryEventName>(name: K, listener: Listener<PayloadOf<K>>): this {
+    return this.off(name, listener);
+  }
+
+  /** Removes every listener of `name`, or of every event when no name is given. */
+  removeAllListeners(name?: TelemetryEventName): this {
+    if (name === undefined) this.#listeners.clear();
+    else this.#listeners.delete(name);
+    return this;
+  }
+
   /** Number of listeners for `name`. */
   listenerCount(name: TelemetryEventName): number {
     return this.#listeners.get(name)?.size ?? 0;
