@@ -13,6 +13,7 @@ import {
   type ProviderId,
   type RecordedRequest,
 } from '../support/fake-upstream';
+import { defineProvider } from '../../lib';
 import { envFor, startHost, type Host } from '../support/host';
 import { sendJson } from '../support/upstream-answers';
 import { rawRequest, sendRequest } from '../support/http-client';
@@ -353,6 +354,37 @@ describe("the router's own refusals", () => {
       expect([...findLeaks('response headers', headerText(res.rawHeaders)), ...findLeaks('response body', res.text)]).toEqual([]);
     }
     expect(events.events.flatMap((event) => findLeaks(`telemetry ${event.type}`, JSON.stringify(event)))).toEqual([]);
+  });
+});
+
+describe("a host's own adapter", () => {
+  test('the key it sets in its headers without listing it in secrets is redacted all the same', async () => {
+    const key = 'az-host-adapter-key-0123456789abcdef';
+    const mine = defineProvider({
+      id: 'azure',
+      dialect: 'openai',
+      baseUrl: fakes.openai.baseUrl,
+      enabled: true,
+      upstreamHeaders: () => ({ 'api-key': key, 'x-max-tokens': '4096' }),
+    });
+    fakes.openai.handler = (_request, res) =>
+      sendJson(res, 401, { error: { message: `Incorrect API key provided: ${key}`, type: 'invalid_request_error' } });
+    const adapterHost = await startHost({ env: envFor({}), providers: { azure: mine } });
+    try {
+      const answer = await rawRequest({
+        url: `${adapterHost.url}/v1/chat/completions`,
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'azure/gpt-4o', messages: [{ role: 'user', content: 'hi 4096' }] }),
+      });
+      expect(answer.status).toBe(401);
+      expect(answer.text).toContain('Incorrect API key provided');
+      expect(answer.text).not.toContain(key.slice(6, 18));
+      expect(fakes.openai.requests.at(-1)?.headers['api-key']).toBe(key);
+    } finally {
+      fakes.openai.reset();
+      await adapterHost.close();
+    }
   });
 });
 

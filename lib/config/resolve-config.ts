@@ -59,7 +59,7 @@ export function resolveConfig(options: ProviderRouterOptions = {}): ResolvedConf
   }
   const envSecrets = [env.OPENAI_API_KEY, env.OPENROUTER_API_KEY, env.ANTHROPIC_API_KEY, env.LOCAL_API_KEY];
   const secrets = [...envSecrets, ...env.extraProviders.map((p) => p.apiKey)];
-  for (const adapter of providers.values()) secrets.push(...(adapter.secrets ?? []));
+  for (const adapter of providers.values()) secrets.push(...(adapter.secrets ?? []), ...credentialsIn(adapter));
   return {
     env,
     providers,
@@ -179,4 +179,28 @@ function checkAdapter(id: string, adapter: ProviderAdapter | null | undefined): 
   if (!/^https?:\/\//.test(adapter.baseUrl) || (adapter.dialect !== 'openai' && adapter.dialect !== 'anthropic')) {
     throw new ProviderRouterError('invalid_config', `providers.${id} needs an http(s) baseUrl and a dialect of 'openai' or 'anthropic': ${fix}`, 500);
   }
+}
+
+/** Header names whose values are credentials (`authorization`, `x-api-key`, Azure's `api-key`, ...). */
+const CREDENTIAL_HEADER = /^(authorization|proxy-authorization)$|key|token|secret/i;
+
+/**
+ * The credentials an enabled adapter sets in its own headers, so that they are redacted even when
+ * a host's adapter does not list them in `secrets`: `Bearer` and `Basic` values without their
+ * scheme, of at least 12 characters (a header such as `x-max-tokens: 4096` is no credential, and
+ * redacting `4096` would maim answers). An adapter whose headers cannot be read yet (they throw)
+ * adds nothing.
+ */
+function credentialsIn(adapter: ProviderAdapter): string[] {
+  if (!adapter.enabled) return [];
+  let headers: Record<string, string>;
+  try {
+    headers = adapter.upstreamHeaders();
+  } catch {
+    return [];
+  }
+  return Object.entries(headers)
+    .filter(([name, value]) => CREDENTIAL_HEADER.test(name) && typeof value === 'string')
+    .map(([, value]) => value.replace(/^(bearer|basic)\s+/i, '').trim())
+    .filter((credential) => credential.length >= 12);
 }
