@@ -403,6 +403,18 @@ if (!IN_CODEX_SUITE) {
           expect(run.errors.join('\n')).toContain('llama-server ran out of KV cache');
         });
 
+        test.each([
+          // Codex's own words for rate_limit_exceeded and context_length_exceeded.
+          [{ code: 429, message: 'Rate limit reached for qwen: try again in 20s' }, 'rate limit exceeded: Rate limit reached for qwen'],
+          [{ code: 400, message: "This model's maximum context length is 8192 tokens" }, "ran out of room in the model's context window"],
+        ])('local: a provider error %j mid-stream reaches Codex as the failure it knows', async (error, shown) => {
+          fakes.local.handler = (_request, res) =>
+            sendFrames(res, [chatChunkFrame(identity, { role: 'assistant', content: 'Hel' }), dataFrame({ error })]);
+          const run = await codexRun('local');
+          expect(run.exitCode).toBe(1);
+          expect(run.errors.join('\n')).toContain(shown);
+        });
+
         test('anthropic: an overloaded error event mid-stream fails the turn with its message', async () => {
           fakes.anthropic.handler = (_request, res) =>
             sendFrames(res, [messageStartFrame('msg_f'), anthropicEvent('error', { error: { type: 'overloaded_error', message: 'Overloaded' } })]);

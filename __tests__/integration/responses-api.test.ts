@@ -324,13 +324,13 @@ describe('bridged through chat completions (llama-server)', () => {
   test.each([
     [{ code: 429, message: 'Rate limit exceeded: free-models-per-min' }, 'rate_limit_exceeded'],
     [{ code: '402', message: 'Insufficient credits' }, 'insufficient_quota'],
-    [{ code: 503, message: 'No instances available' }, 'server_is_overloaded'],
+    [{ code: 503, message: 'No instances available' }, 'server_error'],
     [{ code: 400, message: 'This model maximum context length is 8192 tokens' }, 'context_length_exceeded'],
     [{ message: 'the request exceeds the available context size, try increasing it' }, 'context_length_exceeded'],
     [{ code: 'weird_failure', message: 'Something else' }, 'weird_failure'],
     // The status wins over words: these are a rate limit and an overload, not a full context.
     [{ code: 429, message: 'Tokens per minute limit exceeded - too many tokens processed.' }, 'rate_limit_exceeded'],
-    [{ code: 503, message: 'Server busy: context size cache full' }, 'server_is_overloaded'],
+    [{ code: 503, message: 'Server busy: context size cache full' }, 'server_error'],
   ])('a provider error mid-stream %j fails the response with code %s, which Codex understands', async (error, code) => {
     local.handler = (_request, res) =>
       sendFrames(res, [
@@ -504,11 +504,11 @@ describe('translated to Messages (Anthropic)', () => {
     });
   });
 
-  test("Anthropic's overloaded_error mid-stream fails the response with server_is_overloaded, which Codex retries", async () => {
+  test("Anthropic's overloaded_error mid-stream fails the response with server_error and Anthropic's message, which Codex retries and shows", async () => {
     anthropic.handler = (_request, res) => sendFrames(res, fixtureText('anthropic-messages-stream-error.sse').split(/(?<=\n\n)/));
     const response = await client().responses.stream({ model, input: 'hi' }).finalResponse();
     expect(response.status).toBe('failed');
-    expect(response.error).toEqual({ code: 'server_is_overloaded', message: 'Overloaded' });
+    expect(response.error).toEqual({ code: 'server_error', message: 'Overloaded' });
   });
 });
 

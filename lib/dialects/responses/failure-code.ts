@@ -2,8 +2,11 @@ import { statusOfCode, type StreamError } from '../dialect';
 
 /**
  * The `response.error.code` values Responses clients act on: Codex tells the user the context is
- * full (`context_length_exceeded`), stops on `insufficient_quota`, and waits and retries on
- * `rate_limit_exceeded` and `server_is_overloaded`. OpenAI's own failures use `server_error`.
+ * full (`context_length_exceeded`), stops on `insufficient_quota`, waits and retries on
+ * `rate_limit_exceeded`, and retries any other code as a stream error, showing its message.
+ * OpenAI's own failures use `server_error`. (Codex answers `server_is_overloaded` with a canned
+ * "try a different model" that hides the provider's message, so the router never makes that code
+ * itself; it passes on an upstream's own.)
  */
 const KNOWN_CODES: ReadonlySet<string> = new Set([
   'context_length_exceeded',
@@ -18,7 +21,7 @@ const KNOWN_CODES: ReadonlySet<string> = new Set([
 /** Error types of the other dialects that have a Responses code of their own. */
 const CODE_OF_TYPE: Readonly<Record<string, string>> = {
   rate_limit_error: 'rate_limit_exceeded',
-  overloaded_error: 'server_is_overloaded',
+  overloaded_error: 'server_error',
   insufficient_quota: 'insufficient_quota',
   request_too_large: 'context_length_exceeded',
   api_error: 'server_error',
@@ -29,8 +32,8 @@ const CONTEXT_FULL = /context[ _-]?(length|window|size)|maximum context|prompt i
 /**
  * The `response.error.code` for a failure inside a stream, in the terms a Responses client reads:
  * a code it knows when the upstream's status, type, code or message says which (OpenRouter's
- * `429`, Anthropic's `overloaded_error`, a llama-server "context size" message), else the
- * failure's own type (`timeout_error`, `upstream_error`, ...).
+ * `429`, Anthropic's `overloaded_error` as `server_error`, a llama-server "context size"
+ * message), else the failure's own type (`timeout_error`, `upstream_error`, ...).
  */
 export function responsesFailureCode(error: StreamError): string {
   if (error.code !== undefined && KNOWN_CODES.has(error.code)) return error.code;
@@ -39,7 +42,6 @@ export function responsesFailureCode(error: StreamError): string {
   if (status === 429 || error.type === 'rate_limit_error') return 'rate_limit_exceeded';
   if (status === 402) return 'insufficient_quota';
   if (status === 413) return 'context_length_exceeded';
-  if (status === 503 || status === 529) return 'server_is_overloaded';
   if (status !== undefined && status >= 500) return 'server_error';
   if (CONTEXT_FULL.test(error.message)) return 'context_length_exceeded';
   if (KNOWN_CODES.has(error.type)) return error.type;
