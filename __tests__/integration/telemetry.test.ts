@@ -151,6 +151,40 @@ test('a listener that throws never breaks a response', async () => {
   }
 });
 
+test('an async listener that rejects is reported to the logger, never left as an unhandled rejection', async () => {
+  const errors: string[] = [];
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+  process.on('unhandledRejection', onUnhandled);
+  const asyncHost = await startHost({
+    env: envFor({ openai: fakes.openai }),
+    logger: { warn: () => undefined, error: (message) => errors.push(message) },
+  });
+  asyncHost.router.telemetry.on('request.end', async () => {
+    await sleep(1);
+    throw new Error('stats database down');
+  });
+  try {
+    const res = await request(asyncHost.url).post('/v1/chat/completions').send(chat('gpt-4o'));
+    expect(res.status).toBe(200);
+    await sleep(30);
+    expect(unhandled).toEqual([]);
+    expect(errors).toEqual(['express-provider-router: a telemetry listener threw']);
+  } finally {
+    process.off('unhandledRejection', onUnhandled);
+    await asyncHost.close();
+  }
+});
+
+test('a once listener can be removed with off before it runs', async () => {
+  const heard: string[] = [];
+  const listener = (): void => void heard.push('end');
+  host.router.telemetry.once('request.end', listener).off('request.end', listener);
+  await request(host.url).post('/v1/chat/completions').send(chat('gpt-4o'));
+  await observed.waitForEnds(1, 500);
+  expect(heard).toEqual([]);
+});
+
 test("listeners come and go with EventEmitter's names too: addListener, removeListener, removeAllListeners", async () => {
   const heard: string[] = [];
   const start = (): void => void heard.push('start');

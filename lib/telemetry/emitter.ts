@@ -2,6 +2,8 @@ import type { RouterLogger } from '../options';
 import type { TelemetryEvent, TelemetryEventMap } from './events';
 
 type Listener<T> = (event: T) => void;
+/** A `once` listener's wrapper, which knows the listener it wraps (for `off`). */
+type OnceListener<T> = Listener<T> & { listener?: Listener<T> };
 
 /** Event names a host can subscribe to: each event's `type`, or `'event'` for all of them. */
 export type TelemetryEventName = keyof TelemetryEventMap | 'event';
@@ -28,15 +30,21 @@ export class RouterTelemetry {
   }
 
   once<K extends TelemetryEventName>(name: K, listener: Listener<PayloadOf<K>>): this {
-    const wrapped: Listener<PayloadOf<K>> = (event) => {
+    const wrapped: OnceListener<PayloadOf<K>> = (event) => {
       this.off(name, wrapped);
       listener(event);
     };
+    wrapped.listener = listener;
     return this.on(name, wrapped);
   }
 
+  /** Removes `listener`, whether it was added with `on` or `once`. */
   off<K extends TelemetryEventName>(name: K, listener: Listener<PayloadOf<K>>): this {
-    this.#listeners.get(name)?.delete(listener);
+    const set = this.#listeners.get(name);
+    if (!set) return this;
+    if (!set.delete(listener)) {
+      for (const added of set) if ((added as OnceListener<never>).listener === listener) set.delete(added);
+    }
     return this;
   }
 
@@ -88,12 +96,22 @@ export class RouterTelemetry {
 
   #call(listener: Listener<never>, event: TelemetryEvent): void {
     try {
-      (listener as Listener<TelemetryEvent>)(event);
+      // An async listener returns a promise: its rejection must not become the host's unhandled one.
+      const result = (listener as (event: TelemetryEvent) => unknown)(event);
+      if (isThenable(result)) result.then(undefined, (error: unknown) => this.#reportFailure(event, error));
     } catch (error) {
-      this.logger?.error('express-provider-router: a telemetry listener threw', {
-        event: event.type,
-        error: error instanceof Error ? error.message : String(error),
-      });
+      this.#reportFailure(event, error);
     }
   }
+
+  #reportFailure(event: TelemetryEvent, error: unknown): void {
+    this.logger?.error('express-provider-router: a telemetry listener threw', {
+      event: event.type,
+      error: error instanceof Error ? error.message : String(error),
+    });
+  }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }
