@@ -9,6 +9,7 @@ import { mergeModels, toAnthropicModelList, type MergedModel } from './models/me
 import { ModelCatalog } from './models/model-catalog';
 import type { ConversationLogger, ProviderRouterOptions } from './options';
 import { createUpstreamTransport } from './proxy/upstream-transport';
+import { ENDPOINTS } from './routing/endpoint';
 import { matchRoute } from './routing/match-route';
 import type { RoutingTable } from './routing/resolve-model';
 import { RouterTelemetry } from './telemetry/emitter';
@@ -86,6 +87,17 @@ export function createProviderRouter(options: ProviderRouterOptions = {}): Provi
     if (route.kind === 'not-served') {
       const notServed = new ProviderRouterError('unsupported_endpoint', route.message, 404, 'not_found_error');
       sendRouterError(res, 'openai', notServed, { requestId: requestIdOf(req, redactor) }, redactor);
+      return;
+    }
+    // Closed, the router opens no connection and starts no timer: its agents and timers are released.
+    if (transport.closed) {
+      const dialect = route.kind === 'models' ? 'openai' : ENDPOINTS[route.endpoint].dialect;
+      const closed = new ProviderRouterError(
+        'router_closed',
+        'The provider router has been closed (router.close()); it serves no more requests',
+        503,
+      );
+      sendRouterError(res, dialect, closed, { requestId: requestIdOf(req, redactor) }, redactor);
       return;
     }
     const done = route.kind === 'models' ? serveModels(req, res) : serveEndpoint(req, res, next, route.endpoint, route.query, endpointDeps);

@@ -13,7 +13,8 @@ export type ProviderRouterErrorCode =
   | 'upstream_idle_timeout'
   | 'upstream_stream_incomplete'
   | 'upstream_error'
-  | 'upstream_invalid_response';
+  | 'upstream_invalid_response'
+  | 'router_closed';
 
 /**
  * The one error type of the package. `status` is the HTTP status the router answers with when the

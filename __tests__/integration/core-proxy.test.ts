@@ -1,4 +1,5 @@
 import compression from 'compression';
+import express from 'express';
 import request from 'supertest';
 import type { TelemetryEvent } from '../../lib';
 import { startFakeUpstream } from '../support/fake-upstream';
@@ -381,6 +382,42 @@ describe('hosts as they are', () => {
     }
   });
 
+  test('close() fails a request in flight at once, without sending it again; afterwards every route answers 503 router_closed', async () => {
+    const ends: TelemetryEvent[] = [];
+    const host = await startHost({ env: { ...envFor({ local: fakes.local }), PROVIDER_TIMEOUT_MS: '5000' } });
+    host.router.telemetry.on('request.end', (event) => ends.push(event));
+    let closed = false;
+    try {
+      // A first request leaves a kept-alive socket for the second to reuse.
+      expect((await request(host.url).post('/v1/chat/completions').send(chat('gguf'))).status).toBe(200);
+      fakes.local.handler = () => true; // holds every answer
+      const inFlight = sendRequest({
+        url: `${host.url}/v1/chat/completions`,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(chat('gguf')),
+      });
+      await waitUntil(() => fakes.local.requests.length === 2, 2000, 'the held request upstream');
+      const started = performance.now();
+      await host.router.close();
+      closed = true;
+      const answer = await within(inFlight.response, 2000, 'the answer after close()');
+      expect(answer.status).toBe(502);
+      expect(performance.now() - started).toBeLessThan(1000);
+      await sleep(50);
+      expect(fakes.local.requests).toHaveLength(2);
+      const after = await request(host.url).post('/v1/chat/completions').send(chat('gguf'));
+      expect(after.status).toBe(503);
+      expect(after.body.error.code).toBe('router_closed');
+      const messages = await request(host.url).post('/v1/messages').send({ model: 'gguf', max_tokens: 5, messages: [] });
+      expect(messages.body).toMatchObject({ type: 'error', error: { type: 'api_error' } });
+      expect((await request(host.url).get('/v1/models')).status).toBe(503);
+      expect(fakes.local.requests).toHaveLength(2);
+    } finally {
+      if (!closed) await host.router.close();
+      await host.close();
+    }
+  });
+
   test('a client gone while the host middleware ran: nothing is sent upstream, and request.end says 499 aborted', async () => {
     const ends: TelemetryEvent[] = [];
     const clientGone = deferred();
@@ -458,6 +495,30 @@ describe('errors', () => {
   test('a non-JSON content type is a 415', async () => {
     const res = await request(host.url).post('/v1/chat/completions').set('content-type', 'text/plain').send('{"model":"gpt-4o"}');
     expect(res.status).toBe(415);
+  });
+
+  test('a cross-site form post is a 415 even when the host parsed it (express.urlencoded, express.text), and nothing is sent', async () => {
+    const formHost = await startHost(
+      { env: envFor({ openai: fakes.openai }) },
+      {
+        before: (app) => {
+          app.use(express.urlencoded({ extended: false }));
+          app.use(express.text());
+        },
+      },
+    );
+    try {
+      const form = await request(formHost.url).post('/v1/chat/completions').type('form').send('model=gpt-4o&messages=x');
+      expect(form.status).toBe(415);
+      const text = await request(formHost.url)
+        .post('/v1/chat/completions')
+        .set('content-type', 'text/plain')
+        .send('{"model":"gpt-4o","messages":[]}');
+      expect(text.status).toBe(415);
+      expect(fakes.openai.requests).toHaveLength(0);
+    } finally {
+      await formHost.close();
+    }
   });
 
   test('a provider without its key is a 400 naming the variable, and nothing is sent', async () => {

@@ -13,6 +13,7 @@ import { sendFrames } from '../support/upstream-answers';
 import { envFor, startHost, type Host } from '../support/host';
 import { KEYS } from '../support/keys';
 import { openStream } from '../support/http-client';
+import { deferred, within } from '../support/wait';
 
 let openai: FakeUpstream, anthropic: FakeUpstream, local: FakeUpstream;
 let host: Host;
@@ -124,8 +125,8 @@ describe('a stream sent without text/event-stream (some servers and proxies labe
     expect(ends.at(-1)).toMatchObject({ outcome: 'error', status: 502 });
   });
 
-  test('an answer with no content type that then says nothing ends at the idle timeout, not never', async () => {
-    const quick = await startHost({ env: { ...envFor({ openai }), PROVIDER_IDLE_TIMEOUT_MS: '200' } });
+  test('an answer with no content type that then says nothing is a 504 at the idle timeout, not never nor twice as late', async () => {
+    const quick = await startHost({ env: { ...envFor({ openai }), PROVIDER_IDLE_TIMEOUT_MS: '500' } });
     try {
       openai.handler = (_request, res) => {
         res.writeHead(200, {});
@@ -137,8 +138,11 @@ describe('a stream sent without text/event-stream (some servers and proxies labe
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ model: 'openai/gpt-4o', stream: true, messages: HELLO }),
       });
+      // Its headers were never passed on: the client gets the timeout as a status of its own.
+      expect(response.status).toBe(504);
       expect(await response.text()).toContain('PROVIDER_IDLE_TIMEOUT_MS');
-      expect(performance.now() - started).toBeLessThan(3000);
+      // One idle timeout, not the peek's and then the stream's own.
+      expect(performance.now() - started).toBeLessThan(900);
     } finally {
       await quick.close();
     }
@@ -156,6 +160,36 @@ describe('a stream sent without text/event-stream (some servers and proxies labe
 });
 
 describe('a broken upstream', () => {
+  test.each([
+    ['/chat/completions', { model: 'local/qwen', messages: HELLO, stream: true }],
+    ['/messages', { model: 'openai/gpt-4o', max_tokens: 10, messages: HELLO, stream: true }],
+    ['/responses', { model: 'local/qwen', input: 'hi', stream: true }],
+  ])('a 204 to a streamed %s request is a 502 naming it, not an empty 204 stream', async (path, body) => {
+    for (const fake of [local, openai]) {
+      fake.handler = (_request, res) => {
+        res.writeHead(204);
+        res.end();
+      };
+    }
+    const response = await post(path, body);
+    expect(response.status).toBe(502);
+    expect(await response.text()).toContain('204');
+    expect(ends.at(-1)).toMatchObject({ status: 502, outcome: 'error' });
+  });
+
+  test('one that sends [DONE] and never ends its response has its connection closed after the idle timeout', async () => {
+    const upstreamClosed = deferred();
+    local.handler = (_request, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(`data: ${chunkData({ role: 'assistant', content: 'Hi' }, 'stop')}\n\ndata: [DONE]\n\n`);
+      res.on('close', () => upstreamClosed.resolve());
+    };
+    const answer = await chatClient().chat.completions.create({ model: 'local/qwen', messages: HELLO, stream: true });
+    for await (const chunk of answer) void chunk;
+    expect(ends.at(-1)).toMatchObject({ outcome: 'ok' });
+    await within(upstreamClosed.promise, 2000, 'the held upstream connection closed');
+  });
+
   test('an event that never ends is cut at 16 MB: the client gets an error frame, not a router holding it all', async () => {
     openai.handler = (_request, res) => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });

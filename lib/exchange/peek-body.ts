@@ -1,13 +1,13 @@
 import { Readable } from 'node:stream';
 
 /** What an answer's first bytes show it to be. */
-export type BodyStart = { kind: 'json' } | { kind: 'other' } | { kind: 'failed'; error: Error };
+export type BodyStart = { kind: 'json' } | { kind: 'other' } | { kind: 'silent' } | { kind: 'failed'; error: Error };
 
 /**
  * Reads the first chunk of `body` and hands back what it starts as, with the body as it was for
  * whoever reads it next (the chunk put back, or, for a body that ended at once, an empty one):
- * `json` when its first non-blank character opens a JSON object or array. A body silent for
- * `idleMs` is handed on unread as `other`, so that the reader's own idle timeout ends it.
+ * `json` when its first non-blank character opens a JSON object or array; `silent` when nothing
+ * came for `idleMs` (the body is destroyed: its silence already took the whole idle timeout).
  */
 export function peekBody(body: Readable, idleMs: number, then: (start: BodyStart, body: Readable) => void): void {
   const settle = (): void => {
@@ -38,9 +38,8 @@ export function peekBody(body: Readable, idleMs: number, then: (start: BodyStart
   };
   const timer = setTimeout(() => {
     settle();
-    body.pause();
-    then({ kind: 'other' }, body);
-    body.resume();
+    body.destroy();
+    then({ kind: 'silent' }, body);
   }, idleMs);
   body.on('data', onData);
   body.once('end', onEnd);

@@ -8,7 +8,7 @@ import { ExchangeContext, type Exchange, type ExchangeDependencies } from './exc
 import type { HeaderMap } from '../options';
 import { buildUpstreamHeaders, ScrubHeadersFailure, scrubHeadersFailure } from './exchange-headers';
 import { canDecode, decodeBody } from '../http/content-encoding';
-import { invalidUpstream, redirectedUpstream, unreachableUpstream, upstreamTimeout } from './upstream-failures';
+import { invalidUpstream, redirectedUpstream, silentUpstream, unreachableUpstream, upstreamTimeout } from './upstream-failures';
 
 export type { Exchange, ExchangeDependencies };
 
@@ -60,6 +60,11 @@ export function runExchange(exchange: Exchange, deps: ExchangeDependencies): voi
       context.answerError(redirectedUpstream(provider, status, response.headers.location));
       return;
     }
+    // A success that cannot carry a body is no answer: passed on, it would be a 204 stream.
+    if (status === 204 || status === 205) {
+      context.answerError(invalidUpstream(provider, `it answered ${status} with no content`));
+      return;
+    }
     const encoding = response.headers['content-encoding'];
     if (!canDecode(encoding)) {
       context.answerError(invalidUpstream(provider, `the answer is encoded as ${String(encoding)}, which the router cannot read`));
@@ -76,7 +81,11 @@ export function runExchange(exchange: Exchange, deps: ExchangeDependencies): voi
       // stream from JSON, so that a JSON error still reaches the client with its own status.
       peekBody(body, deps.config.idleTimeoutMs, (start, rest) => {
         if (start.kind === 'failed') context.answerError(unreachableUpstream(provider, start.error.message));
-        else if (start.kind === 'json') void answerJson(context, response, rest, status, { asked, labelledStream: false });
+        else if (start.kind === 'silent') {
+          context.answerError(
+            silentUpstream(provider, `it answered and then sent nothing for ${deps.config.idleTimeoutMs} ms (PROVIDER_IDLE_TIMEOUT_MS)`),
+          );
+        } else if (start.kind === 'json') void answerJson(context, response, rest, status, { asked, labelledStream: false });
         else answerStream(context, response, rest, status);
       });
     }
@@ -102,7 +111,9 @@ export function runExchange(exchange: Exchange, deps: ExchangeDependencies): voi
       onError: (error) => {
         // Once the answer has begun, its own stream reports a failure (httpxy also raises it here).
         if (context.settled || context.upstreamResponse || thisAttempt !== attempt) return;
-        if (thisAttempt === 1 && isStaleConnection(context.proxyRequest, error)) {
+        // A socket the router's own close() destroyed is no stale one: sent again, it would be a
+        // request nobody waits for.
+        if (thisAttempt === 1 && !deps.transport.closed && isStaleConnection(context.proxyRequest, error)) {
           context.proxyRequest = undefined;
           send();
           return;

@@ -17,12 +17,14 @@ const JSON_CONTENT_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
  * 415 (not a JSON content type).
  */
 export async function readJsonBody(req: BodyCarrier, maxBytes: number): Promise<Record<string, unknown>> {
-  if (req._body === true || req.readableEnded) return fromParsedBody(req.body);
-
+  // Before the host's parsed body too: a host with `express.urlencoded()` or `express.text()` has
+  // parsed a cross-site form post, which must not spend its provider credits either.
   const contentType = req.headers['content-type'];
   if (contentType !== undefined && !JSON_CONTENT_TYPE.test(contentType)) {
     throw new ProviderRouterError('invalid_request', `Content-Type must be application/json, not ${contentType.slice(0, 100)}`, 415);
   }
+  if (req._body === true || req.readableEnded) return fromParsedBody(req.body);
+
   const encoding = req.headers['content-encoding'];
   if (!canDecode(encoding)) {
     throw new ProviderRouterError(

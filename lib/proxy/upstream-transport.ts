@@ -29,8 +29,10 @@ export interface UpstreamTransport {
   send(req: IncomingMessage, res: ServerResponse, call: UpstreamCall): void;
   /** The keep-alive agents requests go through, for the router's other upstream requests (model lists). */
   readonly agents: { http: http.Agent; https: https.Agent };
-  /** Closes idle keep-alive sockets. */
+  /** Destroys the keep-alive sockets, in use or idle; nothing is sent after it. */
   close(): void;
+  /** `close()` was called: a request that failed with it is not sent again. */
+  readonly closed: boolean;
 }
 
 /**
@@ -46,8 +48,12 @@ export function createUpstreamTransport(): UpstreamTransport {
     'http:': createProxy(httpAgent),
     'https:': createProxy(httpsAgent),
   };
+  let closed = false;
   return {
     agents: { http: httpAgent, https: httpsAgent },
+    get closed() {
+      return closed;
+    },
     send(req, res, call) {
       const carrier = req as CarrierRequest;
       carrier[CALL] = call;
@@ -63,6 +69,7 @@ export function createUpstreamTransport(): UpstreamTransport {
       void proxy(req, standIn, (error?: unknown) => call.onError(toErrno(error)));
     },
     close() {
+      closed = true;
       httpAgent.destroy();
       httpsAgent.destroy();
     },

@@ -98,9 +98,14 @@ export function pumpStream<U>(input: StreamPumpInput<U>): void {
       if (tail !== '' && !res.writableEnded) res.end(redactor.containsSecret(tail) ? redactor.redact(tail) : tail);
       else res.end();
     }
-    // After a clean terminator the rest of the body is drained so the socket can be reused.
-    if (ending.outcome === 'ok') upstream.resume();
-    else if (!upstream.readableEnded) upstream.destroy();
+    // After a clean terminator the rest of the body is drained so the socket can be reused, for as
+    // long as the upstream may be silent: one that never ends its response would hold the socket.
+    if (ending.outcome === 'ok' && !upstream.readableEnded) {
+      const giveUp = setTimeout(() => upstream.destroy(), input.idleTimeoutMs);
+      giveUp.unref();
+      upstream.once('close', () => clearTimeout(giveUp));
+      upstream.resume();
+    } else if (!upstream.readableEnded) upstream.destroy();
     input.onEnd(ending);
   };
 
