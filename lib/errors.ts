@@ -10,8 +10,6 @@ export type ProviderRouterErrorCode =
   | 'unsupported_parameter'
   | 'upstream_unreachable'
   | 'upstream_timeout'
-  | 'upstream_idle_timeout'
-  | 'upstream_stream_incomplete'
   | 'upstream_error'
   | 'upstream_invalid_response'
   | 'router_closed';

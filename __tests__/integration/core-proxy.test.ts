@@ -578,12 +578,14 @@ describe('errors', () => {
         res,
         429,
         { error: { message: 'Rate limit reached', type: 'requests', code: 'rate_limit_exceeded' } },
-        { 'retry-after': '3', 'set-cookie': 'a=b', 'openai-organization': 'org-1' },
+        { 'retry-after': '3', 'x-should-retry': 'true', 'set-cookie': 'a=b', 'openai-organization': 'org-1' },
       );
     const res = await request(host.url).post('/v1/chat/completions').send(chat('gpt-4o'));
     expect(res.status).toBe(429);
     expect(res.body).toEqual({ error: { message: 'Rate limit reached', type: 'requests', code: 'rate_limit_exceeded' } });
     expect(res.headers['retry-after']).toBe('3');
+    // The SDKs read it to decide on retrying.
+    expect(res.headers['x-should-retry']).toBe('true');
     expect(res.headers['set-cookie']).toBeUndefined();
     expect(res.headers['openai-organization']).toBeUndefined();
   });

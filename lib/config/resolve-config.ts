@@ -34,7 +34,8 @@ export function resolveConfig(options: ProviderRouterOptions = {}): ResolvedConf
   const rawEnv = options.env ?? process.env;
   let env: RouterEnv;
   try {
-    env = readEnv(rawEnv);
+    // A variable an option overrides is not read, so a bad value of it stops nothing.
+    env = readEnv(withoutOverridden(rawEnv, options));
   } catch (error) {
     if (!(error instanceof InvalidEnvironment)) throw error;
     // The other variables are still checked, as far as they can be without the rest.
@@ -44,10 +45,11 @@ export function resolveConfig(options: ProviderRouterOptions = {}): ResolvedConf
   for (const [id, adapter] of providers) checkAdapter(id, adapter);
   const problems = applyResponsesSettings(rawEnv, providers);
   const modelMap = options.modelMap !== undefined ? parseCodeModelMap(options.modelMap) : env.modelMap;
+  const modelMapSource = options.modelMap !== undefined ? 'options.modelMap' : 'PROVIDER_MODEL_MAP';
   for (const rule of modelMap) {
     if (!providers.has(rule.provider)) {
       problems.push(
-        `PROVIDER_MODEL_MAP: rule "${rule.pattern}" names provider "${rule.provider}", which is not registered (known: ${[...providers.keys()].join(', ')})`,
+        `${modelMapSource}: rule "${rule.pattern}" names provider "${rule.provider}", which is not registered (known: ${[...providers.keys()].join(', ')})`,
       );
     }
   }
@@ -138,6 +140,25 @@ function readStaticModels(env: Record<string, string | undefined>, ids: string[]
       );
   }
   return lists;
+}
+
+/** The variable each option overrides ("options given in code win over env"). */
+const VARIABLE_OF_OPTION = {
+  timeoutMs: 'PROVIDER_TIMEOUT_MS',
+  idleTimeoutMs: 'PROVIDER_IDLE_TIMEOUT_MS',
+  maxBodyBytes: 'PROVIDER_MAX_BODY_BYTES',
+  modelsTtlMs: 'PROVIDER_MODELS_TTL_MS',
+  modelMap: 'PROVIDER_MODEL_MAP',
+} as const satisfies Partial<Record<keyof ProviderRouterOptions, string>>;
+
+function withoutOverridden(env: Record<string, string | undefined>, options: ProviderRouterOptions): Record<string, string | undefined> {
+  const overridden = new Set(
+    Object.entries(VARIABLE_OF_OPTION)
+      .filter(([option]) => options[option as keyof typeof VARIABLE_OF_OPTION] !== undefined)
+      .map(([, variable]) => variable as string),
+  );
+  if (overridden.size === 0) return env;
+  return Object.fromEntries(Object.entries(env).filter(([name]) => !overridden.has(name)));
 }
 
 function parseCodeModelMap(text: string): ModelMapRule[] {

@@ -26,8 +26,11 @@ function copyHeader(from: IncomingHttpHeaders, to: HeaderMap, name: string): voi
   else if (Array.isArray(value)) to[name] = value.join(', ');
 }
 
-/** Upstream response headers a client may see; provider account headers and cookies never. */
-const CLIENT_ALLOWED = /^(content-type|retry-after|retry-after-ms|x-ratelimit-[a-z0-9-]+|anthropic-ratelimit-[a-z0-9-]+)$/;
+/**
+ * Upstream response headers a client may see; provider account headers and cookies never.
+ * `x-should-retry` is the providers' word to their SDKs on whether an error is worth retrying.
+ */
+const CLIENT_ALLOWED = /^(content-type|retry-after|retry-after-ms|x-should-retry|x-ratelimit-[a-z0-9-]+|anthropic-ratelimit-[a-z0-9-]+)$/;
 
 /** Where providers put their request id; a client sees it as `x-provider-request-id`. */
 const UPSTREAM_REQUEST_ID = ['x-request-id', 'request-id'];

@@ -58,7 +58,7 @@ export interface RequestEndEvent extends RequestEventBase {
   responseModel?: string;
   /** The request's price in USD, when the upstream reports one (OpenRouter). */
   costUsd?: number;
-  /** What went wrong, when `outcome` is not `ok` (redacted). */
+  /** What went wrong, when `outcome` is `error` (redacted). */
   error?: { message: string; type: string };
 }
 

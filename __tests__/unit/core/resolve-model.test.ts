@@ -152,5 +152,25 @@ describe('configuration', () => {
 
   test('a map rule naming an unknown provider is refused at creation', () => {
     expect(() => resolveConfig({ env: { PROVIDER_MODEL_MAP: 'x=nowhere' } })).toThrow(/provider "nowhere", which is not registered/);
+    expect(() => resolveConfig({ env: {}, modelMap: 'x=nowhere' })).toThrow(/- options\.modelMap: rule "x" names provider "nowhere"/);
+  });
+
+  test('a bad value of a variable an option overrides stops nothing: the option wins, the variable is not read', () => {
+    const config = resolveConfig({
+      env: {
+        PROVIDER_TIMEOUT_MS: 'abc',
+        PROVIDER_IDLE_TIMEOUT_MS: '-1',
+        PROVIDER_MAX_BODY_BYTES: 'lots',
+        PROVIDER_MODELS_TTL_MS: 'x',
+        PROVIDER_MODEL_MAP: 'garbage',
+      },
+      timeoutMs: 1000,
+      idleTimeoutMs: 2000,
+      maxBodyBytes: 3000,
+      modelsTtlMs: 4000,
+      modelMap: 'fast=local',
+    });
+    expect([config.timeoutMs, config.idleTimeoutMs, config.maxBodyBytes, config.modelsTtlMs]).toEqual([1000, 2000, 3000, 4000]);
+    expect(config.modelMap.map((rule) => rule.pattern)).toEqual(['fast']);
   });
 });

@@ -1,10 +1,11 @@
 /**
  * An existing-style Express chat backend with the router mounted at /v1 and /api/v1.
- * Run: npx ts-node examples/basic-host/server.ts (or build and run with node).
+ * Run: npm run build, then node examples/basic-host/server.mts (Node 22.18 and later run TypeScript
+ * as it is; on 22.15-22.17 add --experimental-strip-types).
  */
 import cors from 'cors';
 import express from 'express';
-import { createProviderRouter, type RequestEndEvent } from '../../lib';
+import { createProviderRouter, type RequestEndEvent } from 'express-provider-router';
 
 const app = express();
 app.use(cors());
