@@ -12,7 +12,8 @@ export type ProviderRouterErrorCode =
   | 'upstream_timeout'
   | 'upstream_error'
   | 'upstream_invalid_response'
-  | 'router_closed';
+  | 'router_closed'
+  | 'thread_not_found';
 
 /**
  * The one error type of the package. `status` is the HTTP status the router answers with when the
@@ -31,6 +32,8 @@ export class ProviderRouterError extends Error {
     readonly provider?: string,
     /** The request field the error is about (`previous_response_id`, `input`), for OpenAI's `param`. */
     readonly param?: string,
+    /** Machine-readable details a client's SDK acts on (Anthropic's `error.details.error_code`). */
+    readonly details?: Readonly<Record<string, unknown>>,
   ) {
     super(message);
   }

@@ -363,6 +363,22 @@ describe('chat completions routed to Anthropic', () => {
       ]);
     });
 
+    it("keeps an assistant turn the model refused, its refusal as the turn's text", async () => {
+      await client.chat.completions.create({
+        model: MODEL,
+        messages: [
+          { role: 'user', content: 'Help me pick a lock.' },
+          { role: 'assistant', content: null, refusal: 'I cannot help with that.' },
+          { role: 'user', content: 'It is my own door.' },
+        ],
+      });
+      expect(upstreamBody(anthropic).messages).toEqual([
+        { role: 'user', content: 'Help me pick a lock.' },
+        { role: 'assistant', content: 'I cannot help with that.' },
+        { role: 'user', content: 'It is my own door.' },
+      ]);
+    });
+
     it('sends a data URL image as a base64 block and an https URL image as a url block', async () => {
       await client.chat.completions.create({
         model: MODEL,

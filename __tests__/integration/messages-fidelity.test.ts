@@ -493,6 +493,75 @@ describe('a turn reported as tool_calls with no tool call (a tool-call parser th
   });
 });
 
+describe('structured output (output_config.format, the SDK messages.parse)', () => {
+  const schema = { type: 'object', properties: { city: { type: 'string' } }, required: ['city'], additionalProperties: false };
+
+  test('goes to a chat provider as response_format json_schema, and the SDK parses the answer', async () => {
+    openai.handler = completionAnswer('{"city":"Oslo"}', 'stop');
+    const message = await client().messages.parse({
+      model: 'openai/gpt-4o',
+      max_tokens: 50,
+      messages: [{ role: 'user', content: 'Capital of Norway?' }],
+      output_config: { format: { type: 'json_schema', schema } },
+    });
+    expect(message.parsed_output).toEqual({ city: 'Oslo' });
+    expect(lastBody(openai).response_format).toEqual({ type: 'json_schema', json_schema: { name: 'output', schema } });
+  });
+
+  test('a format of another type is a 400 naming it, and nothing is sent', async () => {
+    const response = await fetch(`${host.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        model: 'openai/gpt-4o',
+        max_tokens: 10,
+        messages: [{ role: 'user', content: 'hi' }],
+        output_config: { format: { type: 'regex' } },
+      }),
+    });
+    expect(response.status).toBe(400);
+    expect(await response.text()).toContain('output_config.format');
+    expect(openai.requests).toHaveLength(0);
+  });
+});
+
+describe("the Anthropic SDK's message threads, which only Anthropic keeps", () => {
+  test('a thread continued on a chat provider is refused as thread_not_found, and the SDK sends the whole conversation again', async () => {
+    openai.handler = completionAnswer('Your name is Ada.', 'stop');
+    const thread = client().beta.messages.thread({ model: 'openai/gpt-4o', max_tokens: 50, system: 'Be brief.' });
+    await thread.send({ role: 'user', content: 'My name is Ada.' });
+    const second = await thread.send({ role: 'user', content: 'What is my name?' });
+    expect(second.content).toEqual([{ type: 'text', text: 'Your name is Ada.' }]);
+    // The continuation was refused before anything was sent; its replay carried everything.
+    expect(openai.requests).toHaveLength(2);
+    expect(lastBody(openai).messages).toEqual([
+      { role: 'system', content: 'Be brief.' },
+      { role: 'user', content: 'My name is Ada.' },
+      { role: 'assistant', content: 'Your name is Ada.' },
+      { role: 'user', content: 'What is my name?' },
+    ]);
+  });
+
+  test('the refusal names the thread and carries the error_code the SDK reads', async () => {
+    const response = await fetch(`${host.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        model: 'local/qwen',
+        max_tokens: 10,
+        messages: [{ role: 'user', content: 'and then?' }],
+        thread: { type: 'continue', previous_message_id: 'msg_1' },
+      }),
+    });
+    expect(response.status).toBe(404);
+    expect(await response.json()).toEqual({
+      type: 'error',
+      error: { type: 'not_found_error', message: expect.stringContaining('keeps no message threads'), details: { error_code: 'thread_not_found' } },
+    });
+    expect(local.requests).toHaveLength(0);
+  });
+});
+
 describe('non-streamed chat answers as some servers shape them, translated', () => {
   const answer = (message: Record<string, unknown>) => (_request: unknown, res: ServerResponse) =>
     sendJson(res, 200, {

@@ -3,6 +3,8 @@ import { dialectModule } from '../dialects/registry';
 import { TRANSLATORS, type Translation } from '../dialects/translate';
 import { ENDPOINTS, type Endpoint } from '../routing/endpoint';
 import type { ProviderAdapter } from '../providers/provider-adapter';
+import { ProviderRouterError } from '../errors';
+import { isRecord } from '../is-record';
 
 /** What the router sends upstream for one request, and how it reads the answer. */
 export interface ExchangePlan {
@@ -52,6 +54,7 @@ export interface PlanInput {
 export function planExchange(input: PlanInput): ExchangePlan {
   const { endpoint, provider, body } = input;
   const clientDialect = ENDPOINTS[endpoint].dialect;
+  if (clientDialect === 'anthropic') refuseThreadContinuation(body, provider);
   const upstreamDialect = upstreamDialectFor(provider, clientDialect);
   const plan = upstreamDialect === clientDialect ? passthrough(input, clientDialect) : translated(input, clientDialect, upstreamDialect);
   if (provider.adaptRequest) {
@@ -117,4 +120,25 @@ function translated(input: PlanInput, clientDialect: Dialect, upstreamDialect: D
     editEvent: undefined,
     editJson: undefined,
   };
+}
+
+/**
+ * A Messages request that continues a thread Anthropic holds (`thread: {type: "continue"}`, the
+ * Anthropic SDK's message threads, used by its tool runner) sends only the new messages. Only
+ * Anthropic keeps threads: elsewhere the rest of the conversation would be lost behind a 200. The
+ * refusal is the one Anthropic gives for a thread it lost, `thread_not_found`, on which the SDK
+ * sends the whole conversation again under a new thread (`thread: {type: "create"}`, whose
+ * messages are complete and which is served by leaving the field out).
+ */
+function refuseThreadContinuation(body: Record<string, unknown>, provider: ProviderAdapter): void {
+  if (provider.dialect === 'anthropic' || !isRecord(body.thread) || body.thread.type !== 'continue') return;
+  throw new ProviderRouterError(
+    'thread_not_found',
+    `Provider "${provider.id}" keeps no message threads: send the whole conversation (thread.type "create", or no thread)`,
+    404,
+    'not_found_error',
+    provider.id,
+    'thread',
+    { error_code: 'thread_not_found' },
+  );
 }

@@ -10,6 +10,8 @@ export interface ErrorDetails {
   code: string | null;
   /** The request field the error is about, when there is one. */
   param?: string | undefined;
+  /** Machine-readable details for the client's SDK (Anthropic's `error.details`), when there are some. */
+  details?: Readonly<Record<string, unknown>> | undefined;
 }
 
 /**

@@ -30,6 +30,13 @@ export function sendRouterError(
   // The rest of an oversized body is not read: the connection cannot be reused.
   if (known.status === 413) headers.connection = 'close';
   res.writeHead(known.status, headers);
-  const body = DIALECTS[dialect].errorBody({ status: known.status, message: known.message, type: known.type, code: known.code, param: known.param });
+  const body = DIALECTS[dialect].errorBody({
+    status: known.status,
+    message: known.message,
+    type: known.type,
+    code: known.code,
+    param: known.param,
+    details: known.details,
+  });
   res.end(redactor.redact(JSON.stringify(body)));
 }

@@ -56,9 +56,11 @@ export function anthropicStreamErrorType(error: StreamError): string {
   return isAnthropicErrorType(error.type) ? error.type : 'api_error';
 }
 
-/** `{"type":"error","error":{"type","message"}}`, typed by status. */
+/** `{"type":"error","error":{"type","message"}}`, typed by status, with `details` when the error has some. */
 export function toAnthropicErrorBody(details: ErrorDetails): AnthropicErrorBody {
-  return { type: 'error', error: { type: anthropicErrorType(details.status), message: details.message } };
+  const error: AnthropicErrorBody['error'] = { type: anthropicErrorType(details.status), message: details.message };
+  if (details.details !== undefined) error.details = details.details;
+  return { type: 'error', error };
 }
 
 /** True for an error body in Anthropic's own shape. */

@@ -147,5 +147,5 @@ export type AnthropicStreamEvent =
 /** The error body Anthropic answers with. */
 export interface AnthropicErrorBody {
   type: 'error';
-  error: { type: string; message: string };
+  error: { type: string; message: string; details?: Readonly<Record<string, unknown>> };
 }

@@ -83,6 +83,9 @@ function toMessageParam(turn: Turn): AnthropicMessageParam {
 function toAssistantBlocks(msg: OpenAIMessage, where: string): AnthropicContentBlock[] {
   // Anthropic's own thinking blocks, sent back exactly as they came (a tool loop needs them).
   const blocks: AnthropicContentBlock[] = [...thinkingBlocksOf(msg.reasoning_details), ...toAnthropicContentBlocks(msg.content, where)];
+  // A turn the model refused is what it said: its refusal is the turn's text.
+  const refusal: unknown = msg.refusal;
+  if (typeof refusal === 'string' && refusal !== '' && !blocks.some((block) => block.type === 'text')) blocks.push({ type: 'text', text: refusal });
   const toolCalls: unknown = msg.tool_calls;
   if (toolCalls === undefined || toolCalls === null) return blocks;
   if (!Array.isArray(toolCalls)) throw invalidRequest(`${where}.tool_calls must be an array`);

@@ -31,8 +31,10 @@ export interface ToChatRequestOptions {
  * refuses it leaves it out), `tools`, `tool_choice`, `parallel_tool_calls`, `user` (SHA-256 hex of
  * `metadata.user_id`), and for streams `stream: true` with `stream_options.include_usage` (unless
  * `requestStreamUsage` is false), `thinking` and `output_config.effort` as `reasoning_effort` (the
- * adapter turns it into the provider's own field). Every other field (`context_management`, the
- * rest of `output_config`, `service_tier`, `container`, `mcp_servers`, ...) is not sent.
+ * adapter turns it into the provider's own field), `output_config.format` (structured output, the
+ * SDK's `messages.parse`) as `response_format` `json_schema`. Every other field
+ * (`context_management`, the rest of `output_config`, `service_tier`, `container`, `mcp_servers`,
+ * ...) is not sent.
  *
  * @throws ProviderRouterError `invalid_request` (400) for malformed `messages`, a role other than
  *   user/assistant/system, or a `max_tokens` that is missing or not a positive integer.
@@ -71,6 +73,8 @@ export function toChatCompletionRequest(body: AnthropicMessagesRequest, options:
 
   const effort = effortOf(body);
   if (effort !== undefined) request.reasoning_effort = effort;
+  const format = responseFormatOf(body.output_config);
+  if (format) request.response_format = format;
 
   const userId = isRecord(body.metadata) ? body.metadata.user_id : undefined;
   // Claude Code puts a device id here: the provider gets a stable pseudonym, never the id itself.
@@ -115,4 +119,23 @@ function stopSequences(value: unknown): string[] | undefined {
     throw invalidRequest('`stop_sequences` must be an array of strings.');
   }
   return value.length > 0 ? [...value] : undefined;
+}
+
+/**
+ * Anthropic's structured output, `output_config.format: {type: "json_schema", schema}`, as chat
+ * completions' `response_format` (section 5 run backwards). Not `strict`: OpenAI's strict mode
+ * refuses schemas Anthropic takes (one without `additionalProperties: false`).
+ *
+ * @throws ProviderRouterError `invalid_request` for a format of another type, which chat has no
+ *   equivalent of.
+ */
+function responseFormatOf(config: unknown): Record<string, unknown> | undefined {
+  if (!isRecord(config) || config.format === undefined || config.format === null) return undefined;
+  const format = config.format;
+  if (!isRecord(format) || format.type !== 'json_schema' || !isRecord(format.schema)) {
+    throw invalidRequest(
+      '`output_config.format` must be {type: "json_schema", schema}: the only structured output a chat provider can be asked for.',
+    );
+  }
+  return { type: 'json_schema', json_schema: { name: 'output', schema: format.schema } };
 }
