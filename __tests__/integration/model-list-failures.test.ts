@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import request from 'supertest';
-import { defineProvider, type ProviderModel, type ProviderRouterOptions, type TelemetryEvent } from '../../lib';
+import { defineProvider, type ProviderAdapter, type ProviderModel, type ProviderRouterOptions, type TelemetryEvent } from '../../lib';
 import type { FakeUpstream } from '../support/fake-upstream';
 import { envFor, startHost, type Host } from '../support/host';
 import { observe } from '../support/observe';
@@ -38,15 +38,19 @@ async function withHost(options: ProviderRouterOptions, run: (host: Host, report
 
 /** A host-defined adapter whose list function resolves with `listed`, whatever its shape. */
 function adapterListing(listed: unknown): ProviderRouterOptions['providers'] {
-  const mine = defineProvider({
+  return { mine: adapterListingWith(() => Promise.resolve(listed as ProviderModel[])) };
+}
+
+/** A host-defined adapter `mine` whose model list is what `listModels` gives. */
+function adapterListingWith(listModels: () => Promise<ProviderModel[]>): ProviderAdapter {
+  return defineProvider({
     id: 'mine',
     dialect: 'openai',
     baseUrl: 'http://127.0.0.1:9/v1',
     enabled: true,
     upstreamHeaders: () => ({}),
-    listModels: () => Promise.resolve(listed as ProviderModel[]),
+    listModels,
   });
-  return { mine };
 }
 
 /** Leaves every model-list request to `fake` unanswered; the answers are handed to the test. */
@@ -131,14 +135,7 @@ describe('reports of failed lists', () => {
 
   test("a host adapter's list that never settles (its abort signal ignored) is asked again once the refresh is given up", async () => {
     let answer = (): Promise<ProviderModel[]> => new Promise(() => undefined);
-    const mine = defineProvider({
-      id: 'mine',
-      dialect: 'openai',
-      baseUrl: 'http://127.0.0.1:9/v1',
-      enabled: true,
-      upstreamHeaders: () => ({}),
-      listModels: () => answer(),
-    });
+    const mine = adapterListingWith(() => answer());
     await withHost({ providers: { mine }, modelListTimeoutMs: 100 }, async (host) => {
       jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
       try {

@@ -90,6 +90,26 @@ function chatAnswer(answer: { text?: string; reasoning?: string; calls?: { id: s
   };
 }
 
+/** A raw Responses event as the router streamed it. */
+interface RawEvent {
+  type: string;
+  sequence_number: number;
+  response?: { id: string; status: string; error: { code?: string; message: string } | null };
+}
+
+/** POSTs a streamed `/responses` request to `hostUrl` and returns its events, read raw (not through the SDK's helper). */
+async function streamedEvents(hostUrl: string, body: Record<string, unknown>): Promise<RawEvent[]> {
+  const response = await fetch(`${hostUrl}/v1/responses`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ ...body, stream: true }),
+  });
+  return (await response.text())
+    .split('\n\n')
+    .filter((frame) => frame !== '')
+    .map((frame) => JSON.parse(frame.split('\n')[1]!.slice('data: '.length)) as RawEvent);
+}
+
 /** Both calls, and the stream's final response must equal what the non-streamed call returned (ids aside). */
 async function createAndStream(
   params: OpenAI.Responses.ResponseCreateParamsNonStreaming & { stream?: undefined },
@@ -348,22 +368,7 @@ describe('bridged through chat completions (llama-server)', () => {
         `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: { role: 'assistant', content: 'Hel' }, finish_reason: null }] })}\n\n`,
       );
     };
-    const response = await fetch(`${host.url}/v1/responses`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ model, input: 'x', stream: true }),
-    });
-    const events = (await response.text())
-      .split('\n\n')
-      .filter((frame) => frame !== '')
-      .map(
-        (frame) =>
-          JSON.parse(frame.split('\n')[1]!.slice(6)) as {
-            type: string;
-            sequence_number: number;
-            response?: { status: string; error: { message: string } | null };
-          },
-      );
+    const events = await streamedEvents(host.url, { model, input: 'x' });
     const last = events.at(-1)!;
     expect(last.type).toBe('response.failed');
     expect(last.sequence_number).toBe(events.at(-2)!.sequence_number + 1);
@@ -426,17 +431,7 @@ describe('passed through to providers that serve the Responses API (OpenAI, Open
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       res.end(fixtureText('openai-responses-stream-text.sse').split('\n\n').slice(0, 4).join('\n\n') + '\n\n');
     };
-    const response = await fetch(`${native.url}/v1/responses`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'openai/gpt-5.5', input: 'x', stream: true }),
-    });
-    const events = (await response.text())
-      .split('\n\n')
-      .filter((frame) => frame !== '')
-      .map(
-        (frame) => JSON.parse(frame.split('\n')[1]!.slice(6)) as { type: string; sequence_number: number; response?: { id: string; error: unknown } },
-      );
+    const events = await streamedEvents(native.url, { model: 'openai/gpt-5.5', input: 'x' });
     expect(events.at(-1)).toMatchObject({ type: 'response.failed', sequence_number: events.at(-2)!.sequence_number + 1 });
     expect(events.at(-1)?.response?.id).toBe(events[0]?.response?.id);
     expect(ends.at(-1)).toMatchObject({ outcome: 'error' });
@@ -453,15 +448,7 @@ describe('passed through to providers that serve the Responses API (OpenAI, Open
       const opening = fixtureText('openai-responses-stream-text.sse').split('\n\n').slice(0, 4).join('\n\n');
       res.end(`${opening}\n\nevent: error\ndata: ${JSON.stringify(errorEvent)}\n\n`);
     };
-    const response = await fetch(`${native.url}/v1/responses`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'openai/gpt-5.5', input: 'x', stream: true }),
-    });
-    const events = (await response.text())
-      .split('\n\n')
-      .filter((frame) => frame !== '')
-      .map((frame) => JSON.parse(frame.split('\n')[1]!.slice(6)) as { type: string; response?: { error: unknown } });
+    const events = await streamedEvents(native.url, { model: 'openai/gpt-5.5', input: 'x' });
     expect(events.at(-2)).toEqual(errorEvent);
     expect(events.at(-1)).toMatchObject({
       type: 'response.failed',
