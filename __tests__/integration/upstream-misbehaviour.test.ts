@@ -128,11 +128,16 @@ describe('errors inside a stream', () => {
     const cut = (_request: unknown, res: ServerResponse): void => sendFrames(res, []);
     openrouter.handler = cut;
     local.handler = cut;
-    for (const model of ['openrouter/openai/gpt-5.5', 'local/qwen']) {
+    const ids = new Set<string>();
+    for (const model of ['openrouter/openai/gpt-5.5', 'openrouter/openai/gpt-5.5', 'local/qwen']) {
       const response = await chatClient().responses.stream({ model, input: 'hi' }).finalResponse();
       expect(response.status).toBe('failed');
       expect(response.error?.message).toMatch(/ended before its terminator|JSON body instead of a stream/);
+      // An id of its own each time: clients key responses by it.
+      expect(response.id).toMatch(/^resp_./);
+      ids.add(response.id);
     }
+    expect(ids.size).toBe(3);
   });
 
   test('a named `event: error` frame keeps its message when translated for a Messages client', async () => {

@@ -1,6 +1,7 @@
 import type { StreamError } from '../dialect';
 import { isRecord } from '../../is-record';
 import { responsesFailureCode } from './failure-code';
+import { newId } from './from-chat/items';
 import { parseEventObject, unreadableEvent, type StreamCodec } from '../stream-codec';
 import type { ResponsesStreamEvent } from './wire';
 
@@ -30,7 +31,8 @@ export const responsesStreamCodec: StreamCodec<ResponsesStreamEvent> = {
       // With nothing sent yet, `opening` is number 0.
       sequence_number: typeof last === 'number' ? last + 1 : context?.first ? 0 : 1,
       response: {
-        id: response?.id ?? 'resp_failed',
+        // A failure before any event still gets an id of its own: clients key responses by it.
+        id: response?.id ?? newId('resp'),
         object: 'response',
         created_at: response?.created_at ?? Math.floor(Date.now() / 1000),
         model: response?.model ?? '',
