@@ -384,12 +384,21 @@ if (!IN_CODEX_SUITE) {
         test.each([
           ['local', { error: { code: 400, message: 'the request exceeds the available context size', type: 'exceed_context_size_error' } }],
           ['anthropic', { type: 'error', error: { type: 'invalid_request_error', message: 'prompt is too long: 210000 tokens > 200000 maximum' } }],
-        ] as const)('%s: a 400 before the stream fails the turn with the provider message', async (provider, errorBody) => {
+        ] as const)('%s: a context-length 400 before the stream reaches Codex as a full context window', async (provider, errorBody) => {
           fakes[provider].handler = (_request, res) => sendJson(res, 400, errorBody);
           const run = await codexRun(provider);
           expect(run.exitCode).toBe(1);
-          expect(run.errors.join('\n')).toContain(errorBody.error.message);
+          // Codex's own words for context_length_exceeded: it tells the user what to do.
+          expect(run.errors.join('\n')).toContain("ran out of room in the model's context window");
           expect(fakes[provider].requests).toHaveLength(1);
+        });
+
+        test('local: another 400 before the stream fails the turn with the provider message', async () => {
+          const errorBody = { error: { code: 400, message: 'Invalid tool schema for exec_command', type: 'invalid_request_error' } };
+          fakes.local.handler = (_request, res) => sendJson(res, 400, errorBody);
+          const run = await codexRun('local');
+          expect(run.exitCode).toBe(1);
+          expect(run.errors.join('\n')).toContain(errorBody.error.message);
         });
 
         test('local: an error in the middle of the chat stream fails the turn (response.failed) with its message', async () => {

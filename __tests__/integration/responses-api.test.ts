@@ -340,6 +340,24 @@ describe('bridged through chat completions (llama-server)', () => {
     expect(ends.at(-1)).toMatchObject({ outcome: 'error', endpoint: 'responses' });
   });
 
+  test.each([
+    [
+      400,
+      { error: { code: 400, message: 'the request exceeds the available context size, try increasing it', type: 'exceed_context_size_error' } },
+      'context_length_exceeded',
+    ],
+    [429, { error: { message: 'Too many requests', type: 'rate_limit_error' } }, 'rate_limit_exceeded'],
+    [400, { error: { message: 'Bad temperature', type: 'invalid_request_error', code: 'invalid_value' } }, 'invalid_value'],
+  ])('an upstream %i before the stream carries the code Codex acts on (%j)', async (status, body, code) => {
+    local.handler = (_request, res) => sendJson(res, status, body);
+    const error = (await client()
+      .responses.create({ model, input: 'hi' })
+      .catch((caught: unknown) => caught)) as InstanceType<typeof OpenAI.APIError>;
+    expect(error.status).toBe(status);
+    expect(error.code).toBe(code);
+    expect(error.message).toContain(body.error.message);
+  });
+
   // Codex acts on these codes: it says the context is full, stops on quota, waits and retries on the others.
   test.each([
     [{ code: 429, message: 'Rate limit exceeded: free-models-per-min' }, 'rate_limit_exceeded'],

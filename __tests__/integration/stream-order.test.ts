@@ -120,12 +120,29 @@ describe('a tool name that comes in pieces', () => {
     chunk({}, 'tool_calls'),
   ];
 
-  test('reaches a Messages client whole, in the block start', async () => {
-    answerWith(nameInPieces);
+  // Codex's exec_command as a provider sent it: arguments first, then the name in two pieces.
+  const nameAfterArguments = [
+    chunk({ role: 'assistant', content: null }),
+    chunk({ tool_calls: [{ index: 0, id: 'call_x', type: 'function', function: { arguments: '{"cmd":"echo ' } }] }),
+    chunk({ tool_calls: [{ index: 0, function: { name: 'exec_' } }] }),
+    chunk({ tool_calls: [{ index: 0, function: { name: 'command', arguments: 'hi"}' } }] }),
+    chunk({}, 'tool_calls'),
+  ];
+
+  test.each([
+    ['before its arguments', nameInPieces, ['get_weather', 'no_args']],
+    ['after its first arguments', nameAfterArguments, ['exec_command']],
+  ])('in pieces %s, reaches a Messages client whole', async (_when, frames, names) => {
+    answerWith(frames);
     const message = await messagesClient().messages.stream(ASK).finalMessage();
-    expect(message.content).toEqual([
-      { type: 'tool_use', id: 'call_a', name: 'get_weather', input: { city: 'Oslo' } },
-      { type: 'tool_use', id: 'call_b', name: 'no_args', input: {} },
+    expect(message.content.map((block) => (block.type === 'tool_use' ? block.name : block.type))).toEqual(names);
+  });
+
+  test('after its first arguments, reaches a Responses client whole, its arguments too', async () => {
+    answerWith(nameAfterArguments);
+    const response = await responsesClient().responses.stream({ model: 'qwen/qwen3', input: 'go' }).finalResponse();
+    expect(response.output.map((item) => (item.type === 'function_call' ? [item.name, item.arguments] : item.type))).toEqual([
+      ['exec_command', '{"cmd":"echo hi"}'],
     ]);
   });
 

@@ -1,3 +1,4 @@
+import { responsesErrorCode } from './responses/failure-code';
 import type { ErrorDetails } from '../http/error-details';
 import type { ResponseObserver } from '../telemetry/response-summary';
 import type { Dialect } from './dialect';
@@ -65,7 +66,7 @@ export const DIALECTS: { readonly [D in Dialect]: DialectModule<DialectEvents[D]
   },
   responses: {
     stream: responsesStreamCodec,
-    errorBody: toOpenAIErrorBody,
+    errorBody: (details) => toOpenAIErrorBody({ ...details, code: responsesErrorCode(details.status, details.code, details.message) }),
     createSummaryReader: createResponsesSummaryReader,
     keepsUpstreamErrorBody: () => false,
     passthroughHeaders: [],

@@ -80,6 +80,12 @@ export function pumpStream<U>(input: StreamPumpInput<U>): void {
     heldBack = false;
     clearTimeout(idleTimer);
     idleTimer = setTimeout(() => {
+      // Past the terminator only the rest of the body was being drained: the upstream keeps its
+      // response open, and would hold the socket for good.
+      if (finished) {
+        upstream.destroy();
+        return;
+      }
       fail({
         message: `The upstream sent nothing for ${input.idleTimeoutMs} ms (PROVIDER_IDLE_TIMEOUT_MS); the stream was ended`,
         type: 'timeout_error',
@@ -91,7 +97,6 @@ export function pumpStream<U>(input: StreamPumpInput<U>): void {
   const finish = (ending: StreamEnding, tail = ''): void => {
     if (finished) return;
     finished = true;
-    clearTimeout(idleTimer);
     upstream.off('data', onData);
     noteFirstOutput();
     if (!res.destroyed) {
@@ -99,13 +104,14 @@ export function pumpStream<U>(input: StreamPumpInput<U>): void {
       else res.end();
     }
     // After a clean terminator the rest of the body is drained so the socket can be reused, for as
-    // long as the upstream may be silent: one that never ends its response would hold the socket.
+    // long as the upstream may be silent: the idle timer, restarted, ends a response never ended.
     if (ending.outcome === 'ok' && !upstream.readableEnded) {
-      const giveUp = setTimeout(() => upstream.destroy(), input.idleTimeoutMs);
-      giveUp.unref();
-      upstream.once('close', () => clearTimeout(giveUp));
+      armIdleTimer();
       upstream.resume();
-    } else if (!upstream.readableEnded) upstream.destroy();
+    } else {
+      clearTimeout(idleTimer);
+      if (!upstream.readableEnded) upstream.destroy();
+    }
     input.onEnd(ending);
   };
 
@@ -250,7 +256,10 @@ export function pumpStream<U>(input: StreamPumpInput<U>): void {
   armIdleTimer();
   upstream.on('data', onData);
   upstream.on('end', () => {
-    if (finished) return;
+    if (finished) {
+      clearTimeout(idleTimer);
+      return;
+    }
     try {
       pump(decoder.decode(), true);
     } catch (error) {
@@ -265,7 +274,8 @@ export function pumpStream<U>(input: StreamPumpInput<U>): void {
   });
   upstream.on('error', (error) => fail({ message: `The upstream connection failed mid-stream: ${error.message}`, type: 'upstream_error' }));
   upstream.on('close', () => {
-    if (!upstream.readableEnded) fail({ message: 'The upstream connection closed mid-stream', type: 'upstream_error' });
+    if (finished) clearTimeout(idleTimer);
+    else if (!upstream.readableEnded) fail({ message: 'The upstream connection closed mid-stream', type: 'upstream_error' });
   });
 }
 

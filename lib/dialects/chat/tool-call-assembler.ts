@@ -11,8 +11,9 @@ export interface AssembledCall {
   /** Its item or block has been started: its name is final, its arguments are handed on as they come. */
   started: boolean;
   /**
-   * No more of its name can come: its arguments began, or a later call did. Until then a name may
-   * still be arriving in pieces, and a block started on it would carry a cut name.
+   * No more of its name can come: arguments came after (or with) a piece of it, or a later call
+   * began after it. Until then a name may still be arriving in pieces, and a block started on it
+   * would carry a cut name.
    */
   nameSettled: boolean;
 }
@@ -35,7 +36,7 @@ export class ToolCallAssembler {
     const id = typeof fragment.id === 'string' && fragment.id !== '' ? fragment.id : undefined;
     let call = this.#byIndex.get(order);
     if (!call || (id !== undefined && call.id !== undefined && id !== call.id)) {
-      for (const earlier of this.calls) earlier.nameSettled = true;
+      for (const earlier of this.calls) if (earlier.name !== '') earlier.nameSettled = true;
       call = { order, id: undefined, name: '', heldArguments: '', started: false, nameSettled: false };
       this.#byIndex.set(order, call);
       this.calls.push(call);
@@ -45,7 +46,8 @@ export class ToolCallAssembler {
     if (typeof fn.name === 'string' && !call.started && fn.name !== call.name) call.name += fn.name;
     if (typeof fn.arguments === 'string' && fn.arguments !== '') {
       call.heldArguments += fn.arguments;
-      call.nameSettled = true;
+      // Arguments after (or with) a name close it; arguments before any name say nothing of it.
+      if (call.name !== '') call.nameSettled = true;
     }
     return call;
   }

@@ -47,3 +47,18 @@ export function responsesFailureCode(error: StreamError): string {
   if (KNOWN_CODES.has(error.type)) return error.type;
   return CODE_OF_TYPE[error.type] ?? error.type;
 }
+
+/**
+ * The `code` of an error answered before a Responses stream began, in the codes Codex acts on:
+ * the upstream's own code when it has a word for one (OpenAI's `context_length_exceeded`, the
+ * router's `unsupported_parameter`), else, for a code that is empty or only a status, the code its
+ * status or message stands for (a llama-server or OpenRouter 400 about the context length, an
+ * Anthropic 429); else the code as it was.
+ */
+export function responsesErrorCode(status: number, code: string | null, message: string): string | null {
+  if (code !== null && !/^\d+$/.test(code)) return code;
+  if (status === 429) return 'rate_limit_exceeded';
+  if (status === 402) return 'insufficient_quota';
+  if (status === 413 || (status === 400 && CONTEXT_FULL.test(message))) return 'context_length_exceeded';
+  return code;
+}
