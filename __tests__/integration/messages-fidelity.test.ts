@@ -493,6 +493,19 @@ describe('a turn reported as tool_calls with no tool call (a tool-call parser th
   });
 });
 
+describe('message ids', () => {
+  test("are the router's own, unique per answer, though the provider repeats its completion id (Claude Code merges messages that share one)", async () => {
+    // completionAnswer and chunk() send the same id, chatcmpl-1, every time, as some servers do.
+    openai.handler = completionAnswer('Hello', 'stop');
+    const ask = { model: 'openai/gpt-4o', max_tokens: 10, messages: [{ role: 'user' as const, content: 'hi' }] };
+    const ids = [(await client().messages.create(ask)).id, (await client().messages.create(ask)).id];
+    openai.handler = streamOf([chunk({ role: 'assistant', content: 'Hello' }), chunk({}, 'stop')]);
+    ids.push((await client().messages.stream(ask).finalMessage()).id, (await client().messages.stream(ask).finalMessage()).id);
+    expect(new Set(ids).size).toBe(4);
+    for (const id of ids) expect(id).toMatch(/^msg_[0-9a-f]{32}$/);
+  });
+});
+
 describe('structured output (output_config.format, the SDK messages.parse)', () => {
   const schema = { type: 'object', properties: { city: { type: 'string' } }, required: ['city'], additionalProperties: false };
 

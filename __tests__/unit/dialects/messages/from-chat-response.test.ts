@@ -23,7 +23,7 @@ function completion(
 describe('toAnthropicMessage', () => {
   it('translates the OpenAI fixture into an Anthropic text message', () => {
     expect(toAnthropicMessage(fixture)).toEqual({
-      id: 'msg_chatcmpl-B9MBs8CjcvOU2jLn4n570S5qMJKcT',
+      id: expect.stringMatching(/^msg_[0-9a-f]{32}$/),
       type: 'message',
       role: 'assistant',
       model: 'gpt-4.1-2025-04-14',
@@ -34,8 +34,10 @@ describe('toAnthropicMessage', () => {
     });
   });
 
-  it('keeps an id that already starts with msg_', () => {
-    expect(toAnthropicMessage({ ...fixture, id: 'msg_abc' }).id).toBe('msg_abc');
+  it("gives each answer an id of its own, whatever the upstream's", () => {
+    const first = toAnthropicMessage({ ...fixture, id: 'msg_abc' }).id;
+    expect(first).toMatch(/^msg_[0-9a-f]{32}$/);
+    expect(toAnthropicMessage({ ...fixture, id: 'msg_abc' }).id).not.toBe(first);
   });
 
   it.each(['{"command":', '[1,2]', '"text"'])('refuses tool call arguments %j that are not a JSON object, naming the tool', (args) => {

@@ -45,7 +45,7 @@ describe('createChatToMessagesStream with recorded upstream streams', () => {
     expect(frames[0]?.data).toEqual({
       type: 'message_start',
       message: {
-        id: 'msg_chatcmpl-AyPA6QwVpRdJ3bWmGkU9',
+        id: expect.stringMatching(/^msg_[0-9a-f]{32}$/),
         type: 'message',
         role: 'assistant',
         model: MODEL,

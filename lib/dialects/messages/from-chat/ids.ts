@@ -33,11 +33,6 @@ function inputOf(args: string): Record<string, unknown> | undefined {
   }
 }
 
-/** An Anthropic message id for an upstream id: kept when it already starts with `msg_`. */
-export function toAnthropicMessageId(upstreamId: string): string {
-  return upstreamId.startsWith('msg_') ? upstreamId : `msg_${upstreamId}`;
-}
-
 /**
  * A `toolu_` id for a tool call an upstream sent without one; the client echoes it back as the
  * `tool_use_id` of its result, so it must be unique.
@@ -46,7 +41,11 @@ export function generatedToolUseId(): string {
   return `toolu_${randomUUID().replace(/-/g, '')}`;
 }
 
-/** A `msg_` id for a message whose upstream gave none. */
+/**
+ * A `msg_` id of the router's own for a translated answer. Not made from the upstream's id: some
+ * servers repeat theirs (Ollama draws from a thousand), and Claude Code merges messages that share
+ * an id, which sends it round a tool loop for good.
+ */
 export function generatedMessageId(): string {
   return `msg_${randomUUID().replace(/-/g, '')}`;
 }

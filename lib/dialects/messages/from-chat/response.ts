@@ -4,7 +4,7 @@ import { answerTextOf, namedToolCallsOf } from '../../chat/answer-message';
 import { stopReasonForTurn } from './stop-reason';
 import { anthropicUsageOf } from './usage';
 import { routerSignature } from '../router-signature';
-import { generatedMessageId, generatedToolUseId, parseToolInput, toAnthropicMessageId } from './ids';
+import { generatedMessageId, generatedToolUseId, parseToolInput } from './ids';
 
 /**
  * Translates a non-streamed chat completion into an Anthropic Messages response.
@@ -45,7 +45,7 @@ export function toAnthropicMessage(completion: ReceivedChatCompletion): Anthropi
 
   const hasToolUse = content.some((block) => block.type === 'tool_use');
   return {
-    id: typeof completion.id === 'string' && completion.id !== '' ? toAnthropicMessageId(completion.id) : generatedMessageId(),
+    id: generatedMessageId(),
     type: 'message',
     role: 'assistant',
     model: completion.model,

@@ -7,7 +7,7 @@ import { isRecord } from '../../../is-record';
 import { anthropicStreamErrorType } from '../error-body';
 import { routerSignature } from '../router-signature';
 import type { MessagesStreamEvent } from '../stream-codec';
-import { generatedMessageId, generatedToolUseId, isInputObject, toAnthropicMessageId } from './ids';
+import { generatedMessageId, generatedToolUseId, isInputObject } from './ids';
 import { stopReasonForTurn } from './stop-reason';
 import { updatedAnthropicUsage } from './usage';
 import type { AnthropicUsage } from '../wire';
@@ -46,13 +46,13 @@ export function createChatToMessagesStream(options: { model: string }): StreamTr
   /** The latest usage the upstream reported, as Anthropic's. */
   let usage: AnthropicUsage = { input_tokens: 0, output_tokens: 0 };
 
-  function start(out: MessagesStreamEvent[], id: unknown): void {
+  function start(out: MessagesStreamEvent[]): void {
     if (started) return;
     started = true;
     out.push({
       type: 'message_start',
       message: {
-        id: typeof id === 'string' && id !== '' ? toAnthropicMessageId(id) : generatedMessageId(),
+        id: generatedMessageId(),
         type: 'message',
         role: 'assistant',
         model: options.model,
@@ -153,7 +153,7 @@ export function createChatToMessagesStream(options: { model: string }): StreamTr
 
   function finish(): MessagesStreamEvent[] {
     const out: MessagesStreamEvent[] = [];
-    start(out, undefined);
+    start(out);
     const waiting = calls.waiting();
     const unnamed = waiting.find((call) => call.name === '');
     if (unnamed) {
@@ -185,7 +185,7 @@ export function createChatToMessagesStream(options: { model: string }): StreamTr
     const parts = chunkParts(data);
     if (parts.error !== undefined) return [failure(upstreamError(data.error, 'api_error'))];
     const out: MessagesStreamEvent[] = [];
-    start(out, data.id);
+    start(out);
     if (parts.usage) usage = updatedAnthropicUsage(usage, parts.usage);
     // Upstreams repeat `finish_reason: null` on the usage chunk after the real one: keep the real one.
     // Some send the real one in a choice without `delta`.
