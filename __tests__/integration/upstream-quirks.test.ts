@@ -250,6 +250,35 @@ describe('chat streams translated for Messages and Responses clients', () => {
     'data: [DONE]\n\n',
   ];
 
+  // OpenRouter ends a generation that failed part-way with finish_reason "error", at times with no error beside it.
+  const failedFinish = [
+    `data: ${chunkData({ role: 'assistant', content: 'Half an ans' })}\n\n`,
+    `data: ${chunkData({}, 'error')}\n\n`,
+    'data: [DONE]\n\n',
+  ];
+
+  test('finish_reason "error" is a failure for every client, not a finished answer, and telemetry says error', async () => {
+    for (const fake of [local, openai]) fake.handler = (_request, res) => sendFrames(res, failedFinish);
+    const chat = await post('/chat/completions', { model: 'local/qwen', messages: HELLO, stream: true });
+    const chatText = await chat.text();
+    expect(chatText).toContain('"finish_reason":"error"');
+    expect(chatText).toMatch(/data: \{"error":\{"message":"The provider ended the answer with finish_reason \\"error\\"/);
+    expect(ends.at(-1)).toMatchObject({ outcome: 'error' });
+
+    const anthropicClient = new Anthropic({ apiKey: 'host-token', baseURL: host.url, maxRetries: 0 });
+    const messagesFailure = await anthropicClient.messages
+      .stream({ model: 'openai/gpt-4o', max_tokens: 50, messages: HELLO })
+      .finalMessage()
+      .catch((error: unknown) => error as Error);
+    expect(String(messagesFailure)).toContain('the generation failed before it was complete');
+    expect(ends.at(-1)).toMatchObject({ outcome: 'error' });
+
+    const response = await chatClient().responses.stream({ model: 'local/qwen', input: 'hi' }).finalResponse();
+    expect(response.status).toBe('failed');
+    expect(response.error?.message).toContain('finish_reason "error"');
+    expect(ends.at(-1)).toMatchObject({ outcome: 'error' });
+  });
+
   test('a finish reason in a choice without delta still reaches a Messages client as its stop_reason', async () => {
     openai.handler = (_request, res) => sendFrames(res, lengthWithoutDelta);
     const anthropicClient = new Anthropic({ apiKey: 'host-token', baseURL: host.url, maxRetries: 0 });

@@ -2,7 +2,7 @@ import { isRecord } from '../../is-record';
 
 /** What a translator reads of one `chat.completion.chunk`: choice 0's delta, its finish reason, usage, an error. */
 export interface ChunkParts {
-  /** The provider's error beside the choices (OpenRouter), as a message. */
+  /** The provider's error beside the choices (OpenRouter), or a `finish_reason` of `error`, as a message. */
   error: string | undefined;
   usage: Record<string, unknown> | undefined;
   /** Choice 0's delta; absent when the chunk has no choice 0 (a usage chunk, another choice of `n` > 1). */
@@ -20,8 +20,8 @@ export interface ChunkParts {
  * answer: another choice's delta (`n` > 1) is never mixed into it.
  */
 export function chunkParts(chunk: Record<string, unknown>): ChunkParts {
-  const error = chunk.error === undefined || chunk.error === null ? undefined : errorMessageOf(chunk.error);
   const choice = streamedChoiceZero(chunk.choices);
+  const error = chunk.error === undefined || chunk.error === null ? failedFinishOf(choice) : errorMessageOf(chunk.error);
   const delta = choice && isRecord(choice.delta) ? choice.delta : undefined;
   const reasoning = delta?.reasoning_content ?? delta?.reasoning;
   const text = [delta?.content, delta?.refusal].filter((piece): piece is string => typeof piece === 'string' && piece !== '');
@@ -56,4 +56,15 @@ export function streamedChoiceZero(choices: unknown): Record<string, unknown> | 
   }
   const records = choices.filter(isRecord);
   return records.find((c) => c.index === 0) ?? (records.length === 1 && records[0]?.index === undefined ? records[0] : undefined);
+}
+
+/** What the router says of an answer a provider ended with `finish_reason: "error"` and no error of its own. */
+export const FAILED_FINISH_MESSAGE = 'The provider ended the answer with finish_reason "error": the generation failed before it was complete';
+
+/**
+ * The failure of a choice the provider ended with `finish_reason: "error"` (OpenRouter does when a
+ * generation fails part-way, sometimes without an `error` beside it); undefined for any other.
+ */
+export function failedFinishOf(choice: Record<string, unknown> | undefined): string | undefined {
+  return choice?.finish_reason === 'error' ? FAILED_FINISH_MESSAGE : undefined;
 }

@@ -1,3 +1,4 @@
+import { failedFinishOf, streamedChoiceZero } from './chunk-parts';
 import { statusOfCode, type StreamError } from '../dialect';
 import { unreadableEvent, type StreamCodec } from '../stream-codec';
 import { openAIErrorType } from './error-body';
@@ -53,10 +54,10 @@ export const chatStreamCodec: StreamCodec<ChatStreamEvent> = {
   isEnd: (event) => event.type === 'done',
   errorOf(event) {
     if (event.type === 'error') return event.error;
-    if (event.type === 'chunk' && event.chunk.error !== undefined && event.chunk.error !== null) {
-      return upstreamError(event.chunk.error, 'upstream_error');
-    }
-    return undefined;
+    if (event.type !== 'chunk') return undefined;
+    if (event.chunk.error !== undefined && event.chunk.error !== null) return upstreamError(event.chunk.error, 'upstream_error');
+    const failed = failedFinishOf(streamedChoiceZero(event.chunk.choices));
+    return failed === undefined ? undefined : { message: failed, type: 'upstream_error' };
   },
   upstreamErrorIsFinal: () => false,
   errorOfFrame(frame) {

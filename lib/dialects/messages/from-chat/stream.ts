@@ -183,7 +183,7 @@ export function createChatToMessagesStream(options: { model: string }): StreamTr
 
   function chunk(data: Record<string, unknown>): MessagesStreamEvent[] {
     const parts = chunkParts(data);
-    if (parts.error !== undefined) return [failure(upstreamError(data.error, 'api_error'))];
+    if (parts.error !== undefined) return [failure(upstreamError(data.error ?? parts.error, 'api_error'))];
     const out: MessagesStreamEvent[] = [];
     start(out);
     if (parts.usage) usage = updatedAnthropicUsage(usage, parts.usage);
