@@ -320,7 +320,7 @@ if (!IN_CLAUDE_CODE_SUITE) {
 
   describe('a session that moves between providers (--continue with another model)', () => {
     test.each(['openrouter', 'local'] as const)(
-      'from %s to Anthropic: the thinking Anthropic did not sign is left out, and thinking is left off for that turn',
+      'from %s to Anthropic: the thinking Anthropic did not sign never reaches it, and the turn is one it accepts',
       async (from) => {
         const session = newSession();
         try {
@@ -329,11 +329,15 @@ if (!IN_CLAUDE_CODE_SUITE) {
           fakes.reset();
           // The tool loop of the first session goes to Anthropic with the next prompt.
           // Claude Code itself drops signed thinking from turns another model answered; what the
-          // router's signature marks is left out by the router. The fake Anthropic refuses either.
-          const { sent } = await run(caseOf('anthropic'), TEXT_PROMPT, { session, continue: true });
+          // router's signature marks is left out by the router, and thinking with it when that
+          // empties the last turn. The fake Anthropic refuses unsigned thinking, and enabled
+          // thinking in a tool loop whose thinking went missing.
+          const { run: moved, sent } = await run(caseOf('anthropic'), TEXT_PROMPT, { session, continue: true });
+          // Anthropic answered (the fake refuses what the real API refuses), and the turn finished.
+          expect(moved.exitCode).toBe(0);
+          expect(moved.result?.result).toEqual(expect.any(String));
           expect(sent).toHaveLength(1);
           const body = sent[0]!.body!;
-          expect(body.thinking).toBeUndefined();
           const assistants = (body.messages as Message[]).filter((m) => m.role === 'assistant');
           expect(assistants.length).toBeGreaterThan(0);
           for (const message of assistants) {
@@ -345,6 +349,21 @@ if (!IN_CLAUDE_CODE_SUITE) {
         }
       },
     );
+
+    test('a second tool loop in one session on a translated provider ends, though the provider repeats its completion ids', async () => {
+      // The fakes answer every turn as chatcmpl-agent-1. Claude Code merges messages that share an
+      // id: had the router made its message ids from the provider's, it would go round for good.
+      const session = newSession();
+      try {
+        await run(caseOf('openai'), TOOL_PROMPT, { session });
+        fakes.reset();
+        const { run: again, sent } = await run(caseOf('openai'), TOOL_PROMPT, { session, continue: true });
+        expect(again.toolResults).toHaveLength(1);
+        expect(sent).toHaveLength(2);
+      } finally {
+        session.remove();
+      }
+    });
 
     test('from Anthropic to OpenRouter: the tool loop goes on, translated', async () => {
       const session = newSession();
