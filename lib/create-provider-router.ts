@@ -110,6 +110,10 @@ export function createProviderRouter(options: ProviderRouterOptions = {}): Provi
     close: async () => {
       catalog.close();
       transport.close();
+      // Requests in flight fail on their destroyed sockets within a turn or two of the event loop;
+      // their records are written before the log closes.
+      for (let turn = 0; turn < 3; turn++) await new Promise((resolve) => setImmediate(resolve));
+      conversationLog?.close();
       await fileLog?.close();
     },
   });

@@ -84,6 +84,52 @@ test('close() resolves promptly, once the file is closed with the record in it',
   expect(readJsonLines(file)).toHaveLength(1);
 });
 
+test("close() with a request in flight: its 502 and its record are written to the file, and nothing to the host's stderr", async () => {
+  const file = join(tempDir(), 'conversations.jsonl');
+  openai.handler = () => true; // holds the answer
+  const host = await startHost({ env: { ...envFor({ openai }), CONVERSATION_LOG_FILE: file } });
+  const stderr: string[] = [];
+  const writeStderr = process.stderr.write.bind(process.stderr);
+  const errorSpy = jest.spyOn(console, 'error').mockImplementation((...args: unknown[]) => void stderr.push(args.join(' ')));
+  const warnSpy = jest.spyOn(console, 'warn').mockImplementation((...args: unknown[]) => void stderr.push(args.join(' ')));
+  process.stderr.write = ((chunk: unknown) => stderr.push(String(chunk)) > 0) as typeof process.stderr.write;
+  try {
+    const inFlight = request(host.url)
+      .post('/v1/chat/completions')
+      .send(chatBody('gpt-4o-mini', { messages: [{ role: 'user', content: 'in flight' }] }))
+      .then((answer) => answer.status);
+    while (openai.requests.length === 0) await nextTurn();
+    await host.close();
+    expect(await inFlight).toBe(502);
+  } finally {
+    process.stderr.write = writeStderr;
+    errorSpy.mockRestore();
+    warnSpy.mockRestore();
+  }
+  expect(stderr).toEqual([]);
+  const records = readJsonLines(file);
+  expect(records).toHaveLength(1);
+  expect(records[0]).toMatchObject({ status: 502, messages: [{ role: 'user', content: 'in flight' }] });
+});
+
+test('a host conversationLogger whose info rejects (an async one) loses its record, never the host', async () => {
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+  process.on('unhandledRejection', onUnhandled);
+  const host = await startHost({
+    env: envFor({ openai }),
+    conversationLogger: { info: () => Promise.reject(new Error('log store down')) } as never,
+  });
+  try {
+    expect((await request(host.url).post('/v1/chat/completions').send(chatBody('gpt-4o-mini'))).status).toBe(200);
+    for (let turn = 0; turn < 5; turn++) await nextTurn();
+    expect(unhandled).toEqual([]);
+  } finally {
+    process.off('unhandledRejection', onUnhandled);
+    await host.close();
+  }
+});
+
 test('a log file that cannot be opened is reported once, and requests are still answered', async () => {
   const file = tempDir(); // a directory: opening it for appending fails with EISDIR
   const errors: Array<{ message: string; meta: unknown }> = [];

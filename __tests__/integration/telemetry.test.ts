@@ -12,7 +12,8 @@ import { KEYS } from '../support/keys';
 import { observe } from '../support/observe';
 import { chatBody } from '../support/request-bodies';
 import { sendFrames, sendJson } from '../support/upstream-answers';
-import { sleep } from '../support/wait';
+import { sleep, waitUntil } from '../support/wait';
+import { chatChunkFrame } from '../support/wire-frames';
 
 let fakes: Fakes;
 let host: Host;
@@ -238,4 +239,79 @@ test('the conversation log records provider, messages, the streamed text and usa
   expect(text).not.toContain(KEYS.openai.slice(0, 12));
   expect(text).not.toContain(KEYS.anthropic.slice(0, 12));
   expect(JSON.stringify(events)).not.toContain(KEYS.openai.slice(0, 12));
+});
+
+describe('what request.end and the conversation record keep of answers that are not the usual', () => {
+  let recordingHost: Host;
+  const seen = observe();
+  beforeAll(async () => {
+    recordingHost = await startHost({ env: envFor(fakes), conversationLogger: seen.conversationLogger });
+    seen.listen(recordingHost.router);
+  });
+  beforeEach(() => seen.clear());
+  afterAll(() => recordingHost.close());
+
+  const lastRecord = async (): Promise<Record<string, unknown>> => {
+    await seen.waitForEnds(1, 1000);
+    await waitUntil(() => seen.records.length > 0, 1000, 'the conversation record');
+    return seen.records.at(-1)!;
+  };
+
+  test('a finish reason that echoes a key is redacted in request.end', async () => {
+    fakes.openai.handler = (_r, res) =>
+      sendJson(res, 200, {
+        id: 'c',
+        object: 'chat.completion',
+        created: 1,
+        model: 'gpt-4o',
+        choices: [{ index: 0, message: { role: 'assistant', content: 'hi' }, finish_reason: `stop ${KEYS.openai}` }],
+      });
+    await request(recordingHost.url).post('/v1/chat/completions').send(chat('gpt-4o'));
+    const [end] = await seen.waitForEnds(1, 1000);
+    expect(end!.finishReason).toContain('[REDACTED]');
+    expect(JSON.stringify(end)).not.toContain(KEYS.openai.slice(4, 16));
+  });
+
+  test("OpenRouter's price on its Responses API is costUsd, and a non-streamed answer's reasoning is in the record", async () => {
+    fakes.openrouter.handler = (_r, res) =>
+      sendJson(res, 200, {
+        id: 'resp_1',
+        object: 'response',
+        created_at: 1,
+        status: 'completed',
+        model: 'openai/gpt-5.5',
+        output: [
+          { type: 'reasoning', id: 'rs_1', summary: [], content: [{ type: 'reasoning_text', text: 'Deep thought.' }] },
+          { type: 'message', id: 'msg_1', role: 'assistant', status: 'completed', content: [{ type: 'output_text', text: 'Hi.', annotations: [] }] },
+        ],
+        usage: { input_tokens: 5, output_tokens: 7, total_tokens: 12, cost: 0.00042 },
+      });
+    await request(recordingHost.url).post('/v1/responses').send({ model: 'openrouter/openai/gpt-5.5', input: 'hi' });
+    const record = await lastRecord();
+    expect(seen.ends().at(-1)).toMatchObject({ endpoint: 'responses', costUsd: 0.00042 });
+    expect(record.response).toMatchObject({ text: 'Hi.', reasoning: 'Deep thought.' });
+  });
+
+  test('tool calls streamed before a stream was cut are kept in the record, as its text is', async () => {
+    fakes.local.handler = (_r, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(
+        chatChunkFrame(
+          { id: 'c', created: 1, model: 'm' },
+          {
+            role: 'assistant',
+            content: 'Checking.',
+            tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { name: 'get_time', arguments: '{}' } }],
+          },
+        ),
+      );
+      setTimeout(() => res.destroy(), 20);
+    };
+    await request(recordingHost.url)
+      .post('/v1/chat/completions')
+      .send(chat('local/qwen', { stream: true }));
+    const record = await lastRecord();
+    expect(seen.ends().at(-1)).toMatchObject({ outcome: 'error' });
+    expect(record.response).toMatchObject({ text: 'Checking.', toolCalls: [{ id: 'call_1', name: 'get_time', arguments: '{}' }] });
+  });
 });

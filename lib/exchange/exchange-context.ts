@@ -8,7 +8,7 @@ import type { UpstreamTransport } from '../proxy/upstream-transport';
 import type { ProviderAdapter } from '../providers/provider-adapter';
 import type { RequestOutcome } from '../telemetry/events';
 import type { RequestRecorder } from '../telemetry/request-recorder';
-import type { ResponseObserver } from '../telemetry/response-summary';
+import { readSafely, type ResponseObserver } from '../telemetry/response-summary';
 import type { HeaderMap } from '../options';
 import { buildClientHeaders, minimalClientHeaders, ScrubHeadersFailure, scrubHeadersFailure, type HeaderContext } from './exchange-headers';
 import type { ExchangePlan } from './plan-exchange';
@@ -78,6 +78,7 @@ export class ExchangeContext {
     for (const cleanup of this.#onEnd) cleanup();
     respond?.();
     const { error, ...rest } = ending;
+    if (!this.observer.summary.done) readSafely(() => this.observer.settle?.());
     this.exchange.recorder.end({ ...rest, summary: this.observer.summary, ...(error ? { error } : {}) });
   }
 

@@ -55,6 +55,12 @@ export function createUpstreamTransport(): UpstreamTransport {
       return closed;
     },
     send(req, res, call) {
+      if (closed) {
+        // A request that reached the transport as close() ran: nothing more goes upstream.
+        const error: NodeJS.ErrnoException = Object.assign(new Error('the router is closed'), { code: 'ERR_ROUTER_CLOSED' });
+        process.nextTick(() => call.onError(error));
+        return;
+      }
       const carrier = req as CarrierRequest;
       carrier[CALL] = call;
       // The router has read the body; an `Expect` header would stop httpxy from emitting

@@ -1,4 +1,5 @@
 import type { Redactor } from '../http/redactor';
+import { isThenable } from '../is-thenable';
 import type { ConversationLogger } from '../options';
 
 /**
@@ -17,6 +18,7 @@ export const SERIALIZED_RECORD = Symbol('express-provider-router.serializedRecor
 export class ConversationLog {
   #queue: Record<string, unknown>[] = [];
   #scheduled = false;
+  #closed = false;
 
   constructor(
     private readonly logger: ConversationLogger,
@@ -26,10 +28,19 @@ export class ConversationLog {
   ) {}
 
   write(record: Record<string, unknown>): void {
+    // After close() the logger may be gone (the file log is closed): winston would print the
+    // record, prompts and all, to the host's stderr.
+    if (this.#closed) return;
     this.#queue.push(record);
     if (this.#scheduled) return;
     this.#scheduled = true;
     setImmediate(() => this.#flush());
+  }
+
+  /** Writes what is queued now, and nothing after: the router is closing its logger. */
+  close(): void {
+    this.#flush();
+    this.#closed = true;
   }
 
   #flush(): void {
@@ -39,11 +50,14 @@ export class ConversationLog {
     for (const record of records) {
       try {
         const line = JSON.stringify(record);
-        if (this.redactor.containsSecret(line)) this.logger.info('conversation', this.redactor.redactValue(record));
+        let written: unknown;
+        if (this.redactor.containsSecret(line)) written = this.logger.info('conversation', this.redactor.redactValue(record));
         else {
           if (this.passesSerialized) (record as Record<PropertyKey, unknown>)[SERIALIZED_RECORD] = line;
-          this.logger.info('conversation', record);
+          written = this.logger.info('conversation', record);
         }
+        // A host's logger may be async: its rejection is as harmless as a throw.
+        if (isThenable(written)) written.then(undefined, () => undefined);
       } catch {
         // A broken log transport must not take the router down.
       }

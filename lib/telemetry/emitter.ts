@@ -1,4 +1,5 @@
 import type { RouterLogger } from '../options';
+import { isThenable } from '../is-thenable';
 import type { TelemetryEvent, TelemetryEventMap } from './events';
 
 type Listener<T> = (event: T) => void;
@@ -110,8 +111,4 @@ export class RouterTelemetry {
       error: error instanceof Error ? error.message : String(error),
     });
   }
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }

@@ -86,7 +86,8 @@ export class RequestRecorder {
       ttfbMs: this.#ttfbMs,
       firstTokenMs: this.#firstTokenMs,
       firstReasoningMs: this.#firstReasoningMs,
-      finishReason: summary?.finishReason ?? null,
+      // The upstream's own words, and an upstream may echo anything: a key included.
+      finishReason: typeof summary?.finishReason === 'string' ? this.deps.redactor.redact(summary.finishReason) : null,
     };
     if (summary?.usage) event.usage = summary.usage;
     if (summary?.responseModel !== undefined) event.responseModel = this.deps.redactor.redact(summary.responseModel);

@@ -53,6 +53,11 @@ export interface ResponseObserver<E> {
   event(event: E): void;
   /** A whole non-streamed JSON body. */
   body(body: unknown): void;
+  /**
+   * The exchange ended, the upstream's terminator perhaps never come: the summary takes in what
+   * the observer holds (the tool calls streamed so far), so that the record keeps them.
+   */
+  settle?(): void;
 }
 
 /** The observer only feeds telemetry: an answer it cannot read still reaches the client. */

@@ -85,6 +85,9 @@ export function createChatSummaryReader(): ResponseObserver<ChatStreamEvent> {
       }
       if (chunk.usage || chunk.timings) readUsage(chunk.usage, chunk.timings);
     },
+    settle() {
+      summary.toolCalls = [...toolCalls.values()];
+    },
     body(body) {
       const completion = body as (ReceivedChatCompletion & { timings?: LlamaTimings }) | null;
       if (!completion || typeof completion !== 'object') return;

@@ -64,6 +64,9 @@ export function createMessagesSummaryReader(): ResponseObserver<MessagesStreamEv
           break;
       }
     },
+    settle() {
+      summary.toolCalls = [...toolBlocks.values()];
+    },
     body(body) {
       const message = body as AnthropicMessage | null;
       if (!message || typeof message !== 'object' || !Array.isArray(message.content)) return;

@@ -1,4 +1,11 @@
-import { emptySummary, modelOf, upstreamText, type ResponseObserver, type ResponseSummary } from '../../telemetry/response-summary';
+import {
+  emptySummary,
+  modelOf,
+  upstreamText,
+  type LoggedToolCall,
+  type ResponseObserver,
+  type ResponseSummary,
+} from '../../telemetry/response-summary';
 import { responsesStreamCodec, type ResponsesStreamEvent } from './stream-codec';
 import type { ResponsesItem, ResponsesResponse } from './wire';
 
@@ -9,6 +16,8 @@ import type { ResponsesItem, ResponsesResponse } from './wire';
  */
 export function createResponsesSummaryReader(): ResponseObserver<ResponsesStreamEvent> {
   const summary = emptySummary();
+  /** Tool calls whose items were done, for a stream that ends before its terminal event. */
+  const doneCalls: ResponsesItem[] = [];
   return {
     summary,
     event(event) {
@@ -27,6 +36,9 @@ export function createResponsesSummaryReader(): ResponseObserver<ResponsesStream
         case 'response.output_item.added':
           if (event.type !== 'response.output_item.added' || isToolCall(event.item)) summary.sawOutput = true;
           break;
+        case 'response.output_item.done':
+          if (isToolCall(event.item)) doneCalls.push(event.item);
+          break;
         case 'response.completed':
         case 'response.incomplete':
         case 'response.failed':
@@ -41,6 +53,9 @@ export function createResponsesSummaryReader(): ResponseObserver<ResponsesStream
           break;
       }
     },
+    settle() {
+      summary.toolCalls = doneCalls.map(loggedToolCall);
+    },
     body(body) {
       if (typeof body !== 'object' || body === null) return;
       readResponse(summary, body as ResponsesResponse, true);
@@ -52,16 +67,11 @@ export function createResponsesSummaryReader(): ResponseObserver<ResponsesStream
 function readResponse(summary: ResponseSummary, response: ResponsesResponse, withText: boolean): void {
   const output = Array.isArray(response.output) ? response.output : [];
   if (withText) {
-    summary.text = output
-      .flatMap((item) => (item.type === 'message' && Array.isArray(item.content) ? (item.content as { type?: string; text?: unknown }[]) : []))
-      .map((part) => (part.type === 'output_text' && typeof part.text === 'string' ? part.text : ''))
-      .join('');
+    summary.text = textOf(output, 'message', 'output_text');
+    // Reasoning text, else its summary (what a model that hides its reasoning shows of it).
+    summary.reasoning = textOf(output, 'reasoning', 'reasoning_text') || textOf(output, 'reasoning', 'summary_text', 'summary');
   }
-  summary.toolCalls = output.filter(isToolCall).map((item) => ({
-    id: upstreamText(item.call_id, ''),
-    name: upstreamText(item.name, ''),
-    arguments: upstreamText(item.arguments ?? item.input, ''),
-  }));
+  summary.toolCalls = output.filter(isToolCall).map(loggedToolCall);
   summary.finishReason = response.incomplete_details?.reason ?? response.status;
   summary.responseModel = modelOf(response);
   const usage = response.usage;
@@ -75,6 +85,26 @@ function readResponse(summary: ResponseSummary, response: ResponsesResponse, wit
     const reasoningTokens = (usage.output_tokens_details as { reasoning_tokens?: unknown } | undefined)?.reasoning_tokens;
     if (typeof reasoningTokens === 'number' && reasoningTokens > 0) summary.usage.reasoningTokens = reasoningTokens;
   }
+  // OpenRouter's Responses API prices the request in its usage, as its chat completions do.
+  const cost = (usage as { cost?: unknown } | null | undefined)?.cost;
+  if (typeof cost === 'number') summary.costUsd = cost;
+}
+
+/** The text of the `partType` parts in the `field` (`content`, or a reasoning item's `summary`) of the `itemType` items. */
+function textOf(output: ResponsesItem[], itemType: string, partType: string, field: 'content' | 'summary' = 'content'): string {
+  let text = '';
+  for (const item of output) {
+    const parts: unknown = item.type === itemType ? (item as Record<string, unknown>)[field] : undefined;
+    if (!Array.isArray(parts)) continue;
+    for (const part of parts as { type?: unknown; text?: unknown }[]) {
+      if (part.type === partType && typeof part.text === 'string') text += part.text;
+    }
+  }
+  return text;
+}
+
+function loggedToolCall(item: ResponsesItem & { call_id?: unknown; name?: unknown; arguments?: unknown; input?: unknown }): LoggedToolCall {
+  return { id: upstreamText(item.call_id, ''), name: upstreamText(item.name, ''), arguments: upstreamText(item.arguments ?? item.input, '') };
 }
 
 function isToolCall(item: unknown): item is ResponsesItem & { call_id?: unknown; name?: unknown; arguments?: unknown; input?: unknown } {
