@@ -84,7 +84,7 @@ test('close() resolves promptly, once the file is closed with the record in it',
   expect(readJsonLines(file)).toHaveLength(1);
 });
 
-test("close() with a request in flight: its 502 and its record are written to the file, and nothing to the host's stderr", async () => {
+test("close() with requests in flight, and from the last request.end: every record is written to the file, nothing to the host's stderr", async () => {
   const file = join(tempDir(), 'conversations.jsonl');
   openai.handler = () => true; // holds the answer
   const host = await startHost({ env: { ...envFor({ openai }), CONVERSATION_LOG_FILE: file } });
@@ -94,13 +94,15 @@ test("close() with a request in flight: its 502 and its record are written to th
   const warnSpy = jest.spyOn(console, 'warn').mockImplementation((...args: unknown[]) => void stderr.push(args.join(' ')));
   process.stderr.write = ((chunk: unknown) => stderr.push(String(chunk)) > 0) as typeof process.stderr.write;
   try {
-    const inFlight = request(host.url)
-      .post('/v1/chat/completions')
-      .send(chatBody('gpt-4o-mini', { messages: [{ role: 'user', content: 'in flight' }] }))
-      .then((answer) => answer.status);
-    while (openai.requests.length === 0) await nextTurn();
+    const inFlight = Array.from({ length: 30 }, (_, i) =>
+      request(host.url)
+        .post('/v1/chat/completions')
+        .send(chatBody('gpt-4o-mini', { stream: i % 2 === 0, messages: [{ role: 'user', content: 'in flight' }] }))
+        .then((answer) => answer.status),
+    );
+    while (openai.requests.length < 30) await nextTurn();
     await host.close();
-    expect(await inFlight).toBe(502);
+    expect(new Set(await Promise.all(inFlight))).toEqual(new Set([502]));
   } finally {
     process.stderr.write = writeStderr;
     errorSpy.mockRestore();
@@ -108,8 +110,20 @@ test("close() with a request in flight: its 502 and its record are written to th
   }
   expect(stderr).toEqual([]);
   const records = readJsonLines(file);
-  expect(records).toHaveLength(1);
+  expect(records).toHaveLength(30);
   expect(records[0]).toMatchObject({ status: 502, messages: [{ role: 'user', content: 'in flight' }] });
+
+  // A host that shuts down from the listener of its last request.end.
+  const lastFile = join(tempDir(), 'conversations.jsonl');
+  const lastHost = await startHost({ env: { ...envFor({ openai }), CONVERSATION_LOG_FILE: lastFile } });
+  openai.reset();
+  let closing: Promise<void> | undefined;
+  lastHost.router.telemetry.on('request.end', () => (closing ??= lastHost.router.close()));
+  await request(lastHost.url).post('/v1/chat/completions').send(chatBody('gpt-4o-mini'));
+  while (!closing) await nextTurn();
+  await closing;
+  await lastHost.close();
+  expect(readJsonLines(lastFile)).toHaveLength(1);
 });
 
 test('a host conversationLogger whose info rejects (an async one) loses its record, never the host', async () => {
