@@ -59,7 +59,7 @@ export function streamedChoiceZero(choices: unknown): Record<string, unknown> | 
 }
 
 /** What the router says of an answer a provider ended with `finish_reason: "error"` and no error of its own. */
-export const FAILED_FINISH_MESSAGE = 'The provider ended the answer with finish_reason "error": the generation failed before it was complete';
+const FAILED_FINISH_MESSAGE = 'The provider ended the answer with finish_reason "error": the generation failed before it was complete';
 
 /**
  * The failure of a choice the provider ended with `finish_reason: "error"` (OpenRouter does when a
