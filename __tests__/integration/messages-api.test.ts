@@ -3,6 +3,7 @@
  * against a real Express host), routed by `model` to fakes of anthropic, local (llama-server),
  * openai and openrouter. DESIGN.md sections 1, 4, 5 and 8.
  */
+import type { RequestEndEvent } from '../../lib';
 import Anthropic from '@anthropic-ai/sdk';
 import { startFakes, type FakeUpstream, type Fakes } from '../support/fake-upstream';
 import { fixtureJson } from '../support/fixtures';
@@ -481,8 +482,13 @@ describe('count_tokens', () => {
     expectProviderAuth(c, sent.headers);
   });
 
-  it.each(TRANSLATED_CASES)('answers count_tokens for $provider with a 404 not_found_error naming the provider', async (c) => {
+  it.each(TRANSLATED_CASES)('answers count_tokens for $provider with a 404 not_found_error naming the provider, telemetry alike', async (c) => {
+    const ends: RequestEndEvent[] = [];
+    const listener = (event: RequestEndEvent): void => void ends.push(event);
+    host.router.telemetry.on('request.end', listener);
     const error = await rejectionOf(client.messages.countTokens({ model: c.model, messages: HELLO }), Anthropic.APIError);
+    host.router.telemetry.off('request.end', listener);
+    expect(ends.at(-1)).toMatchObject({ status: 404, outcome: 'error', error: { type: 'not_found_error' } });
     expect(error).toBeInstanceOf(Anthropic.NotFoundError);
     expect(error.status).toBe(404);
     expect(error.error).toEqual({ type: 'error', error: { type: 'not_found_error', message: expect.stringContaining(c.provider) } });

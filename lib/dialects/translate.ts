@@ -74,6 +74,7 @@ const messagesToChat: Translator<'anthropic', 'openai'> = ({ endpoint, body, ups
       'unsupported_endpoint',
       `Provider "${provider.id}" has no token-counting endpoint; /messages/count_tokens is served for anthropic and local only`,
       404,
+      'not_found_error',
     );
   }
   const model = typeof body.model === 'string' ? body.model : upstreamModel;
