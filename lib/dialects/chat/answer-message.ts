@@ -1,7 +1,19 @@
 import { isRecord } from '../../is-record';
 import type { ReceivedChatCompletion, ReceivedToolCall } from './wire';
 
-type AnswerMessage = NonNullable<NonNullable<ReceivedChatCompletion['choices']>[number]['message']>;
+type AnswerChoice = NonNullable<ReceivedChatCompletion['choices']>[number];
+type AnswerMessage = NonNullable<AnswerChoice['message']>;
+
+/**
+ * Choice 0 of a non-streamed chat answer, the answer: the choice with `index` 0, else the first.
+ * The others (`n` > 1) are never mixed into it.
+ */
+export function answerChoiceZero(completion: ReceivedChatCompletion): AnswerChoice | undefined {
+  const choices: unknown = completion.choices;
+  if (!Array.isArray(choices)) return undefined;
+  const records = (choices as unknown[]).filter(isRecord) as AnswerChoice[];
+  return records.find((choice) => choice.index === 0) ?? records[0];
+}
 
 /**
  * The text of a non-streamed chat answer: `content` as a string, or the text of its parts (some

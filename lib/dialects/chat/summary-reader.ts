@@ -1,4 +1,4 @@
-import { isRecord } from '../../is-record';
+import { answerChoiceZero } from './answer-message';
 import { streamedChoiceZero } from './chunk-parts';
 import { upstreamError, type ChatStreamEvent } from './stream-codec';
 import type { ChatCompletionChunk, OpenAIUsage, ReceivedChatCompletion, ReceivedToolCall } from './wire';
@@ -92,9 +92,7 @@ export function createChatSummaryReader(): ResponseObserver<ChatStreamEvent> {
       const completion = body as (ReceivedChatCompletion & { timings?: LlamaTimings }) | null;
       if (!completion || typeof completion !== 'object') return;
       summary.responseModel = modelOf(completion);
-      const choice = Array.isArray(completion.choices)
-        ? (completion.choices.find((c) => isRecord(c) && c.index === 0) ?? completion.choices[0])
-        : undefined;
+      const choice = answerChoiceZero(completion);
       if (choice) {
         const { message } = choice;
         if (typeof message?.content === 'string') summary.text = message.content;

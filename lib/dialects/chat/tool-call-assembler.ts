@@ -21,9 +21,9 @@ export interface AssembledCall {
 /**
  * Gathers the fragments of a chat stream's tool calls (DESIGN section 9): keyed by `index`, a new
  * `id` at a known index being a new call (some servers send every call at index 0); a call's
- * `name` may come after its `id`, in pieces, and its arguments before either. Translators start calls in
- * index order, each once it is {@link ToolCallAssembler.isReady} ({@link ToolCallAssembler.next}),
- * and hold the rest.
+ * `name` may come after its `id`, in pieces, and its arguments before either. Translators start
+ * calls in index order, each once it is {@link ToolCallAssembler.isReady}
+ * ({@link ToolCallAssembler.next}), and hold the rest.
  */
 export class ToolCallAssembler {
   readonly #byIndex = new Map<number, AssembledCall>();

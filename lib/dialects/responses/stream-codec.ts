@@ -1,5 +1,6 @@
 import type { StreamError } from '../dialect';
 import { isRecord } from '../../is-record';
+import { upstreamError } from '../chat/stream-codec';
 import { responsesFailureCode } from './failure-code';
 import { newId } from './from-chat/items';
 import { parseEventObject, unreadableEvent, type StreamCodec } from '../stream-codec';
@@ -57,12 +58,9 @@ export const responsesStreamCodec: StreamCodec<ResponsesStreamEvent> = {
       return { message: error?.message ?? 'The response failed', type: error?.code ?? 'upstream_error' };
     }
     if (event.type === 'error') {
-      // OpenAI nests the error's fields in `error`; the older events carry them at the top level.
-      const fields = isRecord(event.error) ? event.error : event;
-      const message = typeof fields.message === 'string' ? fields.message : 'The upstream reported an error in the stream';
-      const code = typeof fields.code === 'string' ? fields.code : typeof fields.code === 'number' ? String(fields.code) : undefined;
-      const type = typeof fields.type === 'string' && fields.type !== 'error' ? fields.type : (code ?? 'upstream_error');
-      return code === undefined ? { message, type } : { message, type, code };
+      // OpenAI nests the error's fields in `error`; the older events carry them at the top level,
+      // beside a `type` that is the event's own.
+      return upstreamError(isRecord(event.error) ? event.error : { message: event.message, code: event.code }, 'upstream_error');
     }
     return undefined;
   },

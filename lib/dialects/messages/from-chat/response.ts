@@ -1,6 +1,6 @@
 import type { AnthropicContentBlock, AnthropicMessage } from '../wire';
 import type { ReceivedChatCompletion } from '../../chat/wire';
-import { answerTextOf, namedToolCallsOf } from '../../chat/answer-message';
+import { answerChoiceZero, answerTextOf, namedToolCallsOf } from '../../chat/answer-message';
 import { stopReasonForTurn } from './stop-reason';
 import { anthropicUsageOf } from './usage';
 import { routerSignature } from '../router-signature';
@@ -19,8 +19,7 @@ import { generatedMessageId, generatedToolUseId, parseToolInput } from './ids';
  * the router unless the provider relayed Anthropic's signature in `reasoning_details`.
  */
 export function toAnthropicMessage(completion: ReceivedChatCompletion): AnthropicMessage {
-  // Only choice 0 is the answer: the others (`n` > 1) are never mixed into it.
-  const choice = completion.choices?.find((candidate) => candidate.index === 0) ?? completion.choices?.[0];
+  const choice = answerChoiceZero(completion);
   const message = choice?.message;
   const content: AnthropicContentBlock[] = [];
 

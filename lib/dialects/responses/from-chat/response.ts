@@ -1,5 +1,5 @@
 import type { ReceivedChatCompletion } from '../../chat/wire';
-import { answerTextOf, namedToolCallsOf } from '../../chat/answer-message';
+import { answerChoiceZero, answerTextOf, namedToolCallsOf } from '../../chat/answer-message';
 import { isRecord } from '../../../is-record';
 import type { ResponsesItem, ResponsesResponse } from '../wire';
 import { envelopeFor, messageItem, newId, outputTextOf, reasoningItem, statusOf, toolCallItem, usageOf, type ResponsesAnswerOptions } from './items';
@@ -13,7 +13,7 @@ import { envelopeFor, messageItem, newId, outputTextOf, reasoningItem, statusOf,
  * reason. Only choice 0 is read; `model` is the one the client asked for.
  */
 export function toResponse(completion: ReceivedChatCompletion, options: ResponsesAnswerOptions): ResponsesResponse {
-  const choice = completion.choices?.find((candidate) => candidate.index === 0) ?? completion.choices?.[0];
+  const choice = answerChoiceZero(completion);
   const message = (choice?.message ?? {}) as Record<string, unknown> & NonNullable<NonNullable<typeof choice>['message']>;
   const output: ResponsesItem[] = [];
   const reasoning = message.reasoning_content ?? message.reasoning;
