@@ -63,7 +63,9 @@ export function createProviderRouter(options: ProviderRouterOptions = {}): Provi
     { ttlMs: config.modelsTtlMs, timeoutMs: config.modelListTimeoutMs, staticModels: config.staticModels },
     telemetry,
     redactor,
-    logger,
+    // A provider whose list fails is the world misbehaving, as an upstream 502 is: it is reported as
+    // `models.error`, and reaches a log only when the host gave the router one (stderr stays quiet).
+    config.logger ? logger : undefined,
     transport.agents,
   );
   const listModels = async (): Promise<MergedModel[]> => mergeModels(await catalog.lists(), table);

@@ -79,6 +79,10 @@ async function exerciseEveryRoute(origin: string): Promise<void> {
   expect((await postJson(`${v1}/chat/completions`, chatBody('openrouter/meta/llama'))).status).toBe(502);
   expect((await postJson(`${v1}/chat/completions`, { messages: [] })).status).toBe(400);
   expect((await fetch(`${v1}/not-a-route`)).status).toBe(404);
+  // A provider whose model list fails is left out of the list (the host runs with a list TTL of 1 ms).
+  const listed = (await (await fetch(`${v1}/models`)).json()) as { data: Array<{ provider: string }> };
+  expect(listed.data.some((model) => model.provider === 'openrouter')).toBe(false);
+  expect(listed.data.some((model) => model.provider === 'local')).toBe(true);
 
   fakes.local.handler = (_request, res) => {
     res.writeHead(200, { 'content-type': 'text/event-stream' });
@@ -96,7 +100,7 @@ describe.each([
   ['an ES module host on Express 5', 'host.mjs'],
 ])(`%s on Node ${process.version}`, (_name, script) => {
   test('writes nothing to stderr while every route is used', async () => {
-    const host = await startHostProcess(script, env);
+    const host = await startHostProcess(script, { ...env, PROVIDER_MODELS_TTL_MS: '1' });
     try {
       await exerciseEveryRoute(host.origin);
     } finally {
