@@ -1,6 +1,6 @@
 'use strict';
-// Turns the benchmark's samples into figures, checks them against issue 7's targets, and prints
-// them as a table.
+// Turns the benchmark's samples into figures, checks them against issue 7's targets (and issue
+// 18's instruction ratio, when valgrind measured it), and prints them as a table.
 const os = require('node:os');
 
 function median(values) {
@@ -31,7 +31,7 @@ function pairedDifference(a, b, perRound) {
   return round(median(differences));
 }
 
-function summarize(settings, samples, translation) {
+function summarize(settings, samples, translation, instructions) {
   const latency = {};
   const firstByte = {};
   const rps = {};
@@ -73,6 +73,7 @@ function summarize(settings, samples, translation) {
     cpuPerRequestUs: cpu,
     openStreams: memory,
     translation: { eventsPerSecond: round(translation.eventsPerSecond, 0), events: translation.events, seconds: round(translation.seconds, 2) },
+    instructionsPerRequest: instructions && instructionFigures(instructions),
   };
   const targets = [
     target('router latency overhead <= bare proxy overhead + 0.15 ms (router - bare)', figures.latencyRouterMinusBareMs, 0.15, 'ms', 'max'),
@@ -81,6 +82,9 @@ function summarize(settings, samples, translation) {
     target('router memory per open stream <= 64 KB', memory.router.perStreamKb, 64, 'KB', 'max'),
     target('Anthropic translated events/s >= 50,000', figures.translation.eventsPerSecond, 50000, '/s', 'min'),
   ];
+  const bridged = figures.instructionsPerRequest?.['responses-stream'];
+  if (bridged)
+    targets.push(target('/responses stream bridged through chat completions <= 1.4 x bare proxy instructions', bridged.ratio, 1.4, 'x', 'max'));
   return {
     date: new Date().toISOString(),
     environment: {
@@ -94,6 +98,17 @@ function summarize(settings, samples, translation) {
     figures,
     targets,
   };
+}
+
+/** Per kind: millions of instructions a request (in all, and in V8's compiler jobs) and the router/bare ratios. */
+function instructionFigures(instructions) {
+  const millions = (value) => round(value / 1e6);
+  const proxy = ({ total, compilerJobs }) => ({ millions: millions(total), compilerJobsMillions: millions(compilerJobs) });
+  const figures = {};
+  for (const [name, { label, bare, router, ratio, steadyRatio }] of Object.entries(instructions)) {
+    figures[name] = { label, bare: proxy(bare), router: proxy(router), ratio: round(ratio), ratioOutsideCompilerJobs: round(steadyRatio) };
+  }
+  return figures;
 }
 
 function target(name, value, limit, unit, kind) {
@@ -165,6 +180,22 @@ function printTable(results) {
     ],
     ['Anthropic stream events translated/s, one core', '', '', String(f.translation.eventsPerSecond), ''],
   ];
+  for (const kind of Object.values(f.instructionsPerRequest ?? {})) {
+    rows.push([
+      `instructions a request (M): ${kind.label}`,
+      '',
+      String(kind.bare.millions),
+      String(kind.router.millions),
+      `${kind.ratio.toFixed(2)}x`,
+    ]);
+    rows.push([
+      "  outside V8's optimizing-compiler jobs (M)",
+      '',
+      (kind.bare.millions - kind.bare.compilerJobsMillions).toFixed(3),
+      (kind.router.millions - kind.router.compilerJobsMillions).toFixed(3),
+      `${kind.ratioOutsideCompilerJobs.toFixed(2)}x`,
+    ]);
+  }
   const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
   const line = (row) => row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column]))).join('   ');
   console.log(`\n${line(rows[0])}`);

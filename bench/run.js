@@ -8,6 +8,7 @@ const { fork } = require('node:child_process');
 const { mkdtempSync, writeFileSync, readdirSync } = require('node:fs');
 const os = require('node:os');
 const { join } = require('node:path');
+const { hasValgrind, measureInstructions } = require('./instructions');
 const { sequential, throughput, openHeldStreams, withTimeout } = require('./load');
 const { median, printTable, summarize, toJson } = require('./report');
 
@@ -23,6 +24,9 @@ const SETTINGS = {
   openStreams: 1000,
   translationSeconds: 3,
 };
+
+/** The kinds of request (bench/instructions.js) whose instruction counts `npm run bench` compares. */
+const INSTRUCTION_KINDS = ['chat-json', 'responses-stream'];
 
 const body = (content, stream) => Buffer.from(JSON.stringify({ model: 'gpt-4o-mini', stream, messages: [{ role: 'user', content }] }));
 const JSON_REQUEST = body('Hello', false);
@@ -132,7 +136,15 @@ async function main() {
   const translation = (await start('translate-events.js', [String(SETTINGS.translationSeconds * 1000)])).message;
 
   await Promise.all([stop(bare.child), stop(router.child), stop(fake.child)]);
-  const results = summarize(SETTINGS, samples, translation);
+
+  let instructions;
+  if (hasValgrind()) {
+    log(`instructions per request under callgrind, ${INSTRUCTION_KINDS.join(' and ')} (several minutes)`);
+    instructions = await measureInstructions(INSTRUCTION_KINDS);
+  } else {
+    log('valgrind is not installed: the instruction counts are left out');
+  }
+  const results = summarize(SETTINGS, samples, translation, instructions);
   printTable(results);
   writeFileSync(join(__dirname, 'results.json'), toJson(results));
   log('figures written to bench/results.json');
