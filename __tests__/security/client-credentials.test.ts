@@ -147,3 +147,32 @@ describe("the host's client credentials never reach an upstream", () => {
     expect(JSON.stringify(upstream!.headers)).not.toContain(HOST_SECRET);
   });
 });
+
+describe("the host's credentials in the query string never reach an upstream", () => {
+  const credentialQuery = ['token', 'api_key', 'access_token', 'apiKey', 'sig', 'x-auth', 'client_secret', 'password']
+    .map((name, i) => `${name}=${HOST_SECRET}-q${i}`)
+    .join('&');
+
+  test.each(cases.filter(([, , stream, localKey]) => !stream && localKey))('%s dialect to %s', async (dialect, provider) => {
+    const res = await rawRequest({
+      url: `${host.url}${ROUTE_OF[dialect]}?beta=true&${credentialQuery}&trace=on`,
+      headers: ALLOWED_CLIENT_HEADERS,
+      body: JSON.stringify(requestBody(dialect, MODEL_FOR[provider], false)),
+    });
+    expect(res.status).toBe(200);
+    const [upstream] = fakes[provider].requests;
+    expect(upstream!.url).not.toContain(HOST_SECRET);
+    // Claude Code's `?beta=true` still reaches a Messages endpoint on passthrough (DESIGN section 8).
+    if (dialect === 'messages' && (provider === 'anthropic' || provider === 'local')) expect(upstream!.url).toBe('/v1/messages?beta=true&trace=on');
+  });
+
+  test('a query of credentials only leaves no query at all', async () => {
+    const res = await rawRequest({
+      url: `${host.url}/v1/messages?${credentialQuery}`,
+      headers: ALLOWED_CLIENT_HEADERS,
+      body: JSON.stringify(requestBody('messages', MODEL_FOR.anthropic, false)),
+    });
+    expect(res.status).toBe(200);
+    expect(fakes.anthropic.requests[0]!.url).toBe('/v1/messages');
+  });
+});

@@ -20,6 +20,32 @@ export function pickUpstreamHeaders(clientHeaders: IncomingHttpHeaders, extraAll
   return picked;
 }
 
+/** Query parameters that carry a credential (`?token=`, `?api_key=`, `?access_token=`, `?sig=`, ...). */
+const CREDENTIAL_PARAMETER = /token|secret|passw|auth|^(api-?key|key|sig|signature)$|[-_]key$/i;
+
+/**
+ * The client's query string, with its `?`, for an upstream that gets it (Claude Code's `?beta=true`
+ * on Messages passthrough), without the parameters that carry a credential: a host that takes its
+ * own token in the query must not hand it to a provider. Unchanged when there is none.
+ */
+export function withoutCredentialParameters(query: string): string {
+  if (query === '' || query === '?') return '';
+  const parameters = query.slice(1).split('&');
+  const kept = parameters.filter((parameter) => !CREDENTIAL_PARAMETER.test(parameterName(parameter)));
+  if (kept.length === parameters.length) return query;
+  return kept.length > 0 ? `?${kept.join('&')}` : '';
+}
+
+function parameterName(parameter: string): string {
+  const equals = parameter.indexOf('=');
+  const name = (equals === -1 ? parameter : parameter.slice(0, equals)).replace(/\+/g, ' ');
+  try {
+    return decodeURIComponent(name);
+  } catch {
+    return name;
+  }
+}
+
 function copyHeader(from: IncomingHttpHeaders, to: HeaderMap, name: string): void {
   const value = from[name];
   if (typeof value === 'string') to[name] = value;

@@ -406,6 +406,96 @@ describe('toAnthropicRequest', () => {
     it('rejects an unknown tool_choice', () => {
       expectInvalid(request({ tools, tool_choice: 'sometimes' as 'auto' }), /tool_choice/);
     });
+
+    it.each([
+      ['auto', { type: 'auto' }],
+      ['required', { type: 'any' }],
+    ] as const)('sends only the tools allowed_tools names, in %s mode as tool_choice %j', (mode, expected) => {
+      const allowed = { type: 'allowed_tools', allowed_tools: { mode, tools: [{ type: 'function', function: { name: 'now' } }] } };
+      const out = translate({ tools, tool_choice: allowed as unknown as 'auto' });
+      expect(out.tools).toEqual([{ name: 'now', input_schema: { type: 'object', properties: {} } }]);
+      expect(out.tool_choice).toEqual(expected);
+    });
+
+    it('refuses allowed_tools without a mode or a tools list', () => {
+      expectInvalid(request({ tools, tool_choice: { type: 'allowed_tools', allowed_tools: { tools: [] } } as unknown as 'auto' }), /allowed_tools/);
+    });
+
+    it.each([['required'], [{ type: 'function', function: { name: 'now' } }]] as const)(
+      'refuses tool_choice %j when the request offers no tool to call',
+      (choice) => {
+        expectInvalid(request({ tool_choice: choice }), /offers no tool/);
+        expectInvalid(request({ tools: [], tool_choice: choice }), /offers no tool/);
+      },
+    );
+
+    it.each([
+      ['required', 'any'],
+      [{ type: 'function', function: { name: 'now' } }, 'tool'],
+    ] as const)('asks for no thinking when tool_choice %j forces a call: Anthropic refuses the two together', (choice, type) => {
+      for (const mode of ['adaptive', 'budget'] as const) {
+        const body = request({ tools, tool_choice: choice, reasoning_effort: 'high' });
+        const adapter = createAnthropicProvider({ apiKey: 'sk-ant-test', maxTokens: 8192, thinking: mode });
+        const out = adapter.adaptRequest!(toAnthropicRequest(body, options), {
+          endpoint: 'chat.completions',
+          clientDialect: 'openai',
+          upstreamDialect: 'anthropic',
+          clientBody: body,
+        }) as Record<string, unknown>;
+        expect(out.tool_choice).toMatchObject({ type });
+        expect(out).not.toHaveProperty('thinking');
+        expect(out).not.toHaveProperty('output_config');
+      }
+    });
+
+    it('still thinks with tool_choice auto', () => {
+      expect(translate({ tools, tool_choice: 'auto', reasoning_effort: 'high' }).thinking).toEqual({ type: 'adaptive', display: 'summarized' });
+    });
+  });
+
+  describe('what cannot be carried', () => {
+    function expectUnsupported(body: ChatCompletionRequest, param: string): void {
+      let thrown: unknown;
+      try {
+        toAnthropicRequest(body, options);
+      } catch (err) {
+        thrown = err;
+      }
+      expect(thrown).toBeInstanceOf(ProviderRouterError);
+      const error = thrown as ProviderRouterError;
+      expect([error.status, error.code, error.param]).toEqual([400, 'unsupported_parameter', param]);
+      expect(error.message).toContain(`\`${param}\``);
+    }
+
+    it.each([
+      ['functions', { functions: [{ name: 'f', parameters: { type: 'object', properties: {} } }] }],
+      ['function_call', { function_call: 'auto' }],
+      ['audio', { audio: { voice: 'alloy', format: 'wav' } }],
+      ['modalities', { modalities: ['text', 'audio'] }],
+      ['web_search_options', { web_search_options: { search_context_size: 'low' } }],
+    ])('refuses %s, naming it', (param, fields) => {
+      expectUnsupported(request(fields), param);
+    });
+
+    it('takes modalities ["text"] and fields set to null', () => {
+      expect(() => translate({ modalities: ['text'], audio: null, functions: null, web_search_options: null })).not.toThrow();
+    });
+
+    it.each([
+      ['function_call', { content: null, function_call: { name: 'f', arguments: '{}' } }],
+      ['audio', { content: null, audio: { id: 'audio_abc' } }],
+    ])('refuses an assistant turn with %s, which would otherwise be lost', (field, turn) => {
+      const messages = [
+        { role: 'user', content: 'q1' },
+        { role: 'assistant', ...turn },
+        { role: 'user', content: 'q2' },
+      ];
+      expectUnsupported(request({ messages: messages as ChatCompletionRequest['messages'] }), `messages[1].${field}`);
+    });
+
+    it('refuses a response_format type OpenAI does not define', () => {
+      expectInvalid(request({ response_format: { type: 'xml' } }), /response_format type "xml"/);
+    });
   });
 
   describe('stop, sampling, user, stream', () => {
@@ -447,6 +537,11 @@ describe('toAnthropicRequest', () => {
 
     it('puts user into metadata.user_id', () => {
       expect(translate({ user: 'user-42' }).metadata).toEqual({ user_id: 'user-42' });
+    });
+
+    it('puts safety_identifier, which OpenAI now asks for instead of user, into metadata.user_id', () => {
+      expect(translate({ safety_identifier: 'sid-7' }).metadata).toEqual({ user_id: 'sid-7' });
+      expect(translate({ safety_identifier: 'sid-7', user: 'user-42' }).metadata).toEqual({ user_id: 'sid-7' });
     });
 
     it('passes stream: true through and sends no stream field otherwise', () => {

@@ -1,6 +1,6 @@
 import type { OpenAIMessage, OpenAIToolCall } from '../../chat/wire';
 import type { AnthropicContentBlock, AnthropicMessageParam, AnthropicToolResultBlock, AnthropicToolUseBlock } from '../wire';
-import { invalidRequest } from '../../../errors';
+import { invalidRequest, ProviderRouterError } from '../../../errors';
 import { ANTHROPIC_REASONING_FORMAT } from '../to-chat/reasoning-details';
 import { toAnthropicContentBlocks, toSystemText } from './content';
 
@@ -80,7 +80,25 @@ function toMessageParam(turn: Turn): AnthropicMessageParam {
   return { role: turn.role, content: turn.content };
 }
 
+/** Assistant message fields with no Anthropic equivalent: left out, the model's earlier turn would be lost. */
+const UNCARRIED_ASSISTANT_FIELDS: readonly [field: string, hint: string][] = [
+  ['function_call', 'deprecated function calling is not translated; replay the call as `tool_calls`'],
+  ['audio', 'an earlier spoken answer; Anthropic takes text only, send its transcript as `content`'],
+];
+
 function toAssistantBlocks(msg: OpenAIMessage, where: string): AnthropicContentBlock[] {
+  for (const [field, hint] of UNCARRIED_ASSISTANT_FIELDS) {
+    if (msg[field] === undefined || msg[field] === null) continue;
+    const param = `${where}.${field}`;
+    throw new ProviderRouterError(
+      'unsupported_parameter',
+      `\`${param}\` cannot be sent to Anthropic (${hint}).`,
+      400,
+      'invalid_request_error',
+      undefined,
+      param,
+    );
+  }
   // Anthropic's own thinking blocks, sent back exactly as they came (a tool loop needs them).
   const blocks: AnthropicContentBlock[] = [...thinkingBlocksOf(msg.reasoning_details), ...toAnthropicContentBlocks(msg.content, where)];
   // A turn the model refused is what it said: its refusal is the turn's text.

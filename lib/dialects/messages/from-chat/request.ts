@@ -1,10 +1,11 @@
 import type { ChatCompletionRequest } from '../../chat/wire';
 import type { AnthropicMessagesRequest } from '../wire';
-import { invalidRequest } from '../../../errors';
+import { invalidRequest, ProviderRouterError } from '../../../errors';
 import { asEffort } from '../../effort';
+import { isRecord } from '../../../is-record';
 import { callsToolsWithoutThinking } from '../tool-turn-thinking';
 import { toAnthropicConversation } from './messages';
-import { toAnthropicToolChoice, toAnthropicTools } from './tools';
+import { narrowedToAllowedTools, toAnthropicToolChoice, toAnthropicTools } from './tools';
 
 /** What the translation needs besides the client's body. */
 export interface ToAnthropicRequestOptions {
@@ -17,14 +18,20 @@ export interface ToAnthropicRequestOptions {
  * `reasoning_effort` becomes adaptive thinking with `output_config.effort` (`minimal` as `low`,
  * `none` as no thinking; the adapter may turn it into a budget), and assistant `reasoning_details`
  * holding Anthropic's blocks become those thinking blocks again.
- * `response_format` json_schema becomes `output_config.format` (json_object is refused). Fields
- * Anthropic does not accept (`n`, penalties, `seed`, `logprobs`, `stream_options`, ...) are left out. `max_tokens` is left out when the client gave none: the
- * provider's adapter adds its default. `body` is not modified.
+ * Thinking is left off when the tool choice forces a call (Anthropic refuses the two together).
+ * `response_format` json_schema becomes `output_config.format` (json_object is refused).
+ * `tool_choice` `allowed_tools` sends only the tools it allows. Fields Anthropic does not accept
+ * (`n`, penalties, `seed`, `logprobs`, `stream_options`, ...) are left out; fields that carry
+ * content or ask for what Anthropic cannot do (deprecated `functions`, audio output, web search)
+ * are refused. `max_tokens` is left out when the client gave none: the provider's adapter adds its
+ * default. `body` is not modified.
  * @throws ProviderRouterError (`invalid_request`, 400) when the body cannot be translated: no
- *   messages, an unknown role, tool call arguments that are not JSON, an unusable image URL.
+ *   messages, an unknown role, tool call arguments that are not JSON, an unusable image URL;
+ *   (`unsupported_parameter`, 400, `param` naming it) for a field that cannot be carried.
  * @see https://docs.anthropic.com/en/api/openai-sdk for Anthropic's own reading of these fields
  */
 export function toAnthropicRequest(body: ChatCompletionRequest, options: ToAnthropicRequestOptions): AnthropicMessagesRequest {
+  refuseUncarriedFeatures(body);
   const { system, messages } = toAnthropicConversation(body.messages);
   const request: AnthropicMessagesRequest = { model: options.upstreamModel, messages };
   const maxTokens = maxTokensOf(body);
@@ -35,24 +42,63 @@ export function toAnthropicRequest(body: ChatCompletionRequest, options: ToAnthr
   const stopSequences = toStopSequences(body.stop);
   if (stopSequences.length > 0) request.stop_sequences = stopSequences;
 
+  const offered = narrowedToAllowedTools(Array.isArray(body.tools) ? body.tools : [], body.tool_choice);
   // tool_choice without tools is an error at Anthropic; with no tools there is nothing to choose.
-  if (Array.isArray(body.tools) && body.tools.length > 0) {
-    request.tools = toAnthropicTools(body.tools);
-    const toolChoice = toAnthropicToolChoice(body.tool_choice, body.parallel_tool_calls);
+  if (offered.tools.length > 0) {
+    request.tools = toAnthropicTools(offered.tools);
+    const toolChoice = toAnthropicToolChoice(offered.toolChoice, body.parallel_tool_calls);
     if (toolChoice !== undefined) request.tool_choice = toolChoice;
+  } else if (offered.toolChoice === 'required' || (isRecord(offered.toolChoice) && offered.toolChoice.type === 'function')) {
+    throw invalidRequest('tool_choice asks for a tool call, and the request offers no tool to call: add `tools`, or leave tool_choice out');
   }
 
   const format = outputFormat(body.response_format);
   const effort = asEffort(body.reasoning_effort);
-  // Anthropic refuses a tool loop whose thinking went missing: without blocks to restore, none is asked for.
+  // Anthropic refuses a tool loop whose thinking went missing: without blocks to restore, none is
+  // asked for. It refuses thinking with a tool choice that forces a call, too.
   const lastAssistant = request.messages.findLast((message) => message.role === 'assistant');
-  const thinks = effort !== undefined && effort !== 'none' && !callsToolsWithoutThinking(lastAssistant);
+  const forcesToolCall = request.tool_choice?.type === 'any' || request.tool_choice?.type === 'tool';
+  const thinks = effort !== undefined && effort !== 'none' && !forcesToolCall && !callsToolsWithoutThinking(lastAssistant);
   if (thinks) request.thinking = { type: 'adaptive', display: 'summarized' };
   if (format || thinks)
     request.output_config = { ...(format ? { format } : {}), ...(thinks ? { effort: effort === 'minimal' ? 'low' : effort } : {}) };
-  if (typeof body.user === 'string' && body.user !== '') request.metadata = { user_id: body.user };
+  // `safety_identifier` is what OpenAI asks for now in place of `user`.
+  const endUser = [body.safety_identifier, body.user].find((id): id is string => typeof id === 'string' && id !== '');
+  if (endUser !== undefined) request.metadata = { user_id: endUser };
   if (body.stream === true) request.stream = true;
   return request;
+}
+
+/**
+ * Chat fields that carry content or ask for what Anthropic cannot do: leaving one out would answer
+ * 200 for something the provider never saw (DESIGN section 9). Fields that only tune or meter the
+ * answer (`n`, penalties, `seed`, `logprobs`, `prediction`, ...) are left out instead.
+ */
+const UNCARRIED_FEATURES: readonly [field: string, isAsked: (value: unknown) => boolean, reason: string][] = [
+  ['functions', isSet, 'deprecated function calling is not translated; send `tools`'],
+  ['function_call', isSet, 'deprecated function calling is not translated; send `tool_choice`'],
+  ['audio', isSet, 'Anthropic answers in text only'],
+  ['modalities', (value) => Array.isArray(value) && value.some((modality) => modality !== 'text'), 'Anthropic answers in text only'],
+  ['web_search_options', isSet, "OpenAI's built-in web search runs at OpenAI only; offer a search function in `tools`"],
+];
+
+function isSet(value: unknown): boolean {
+  return value !== undefined && value !== null;
+}
+
+/** @throws ProviderRouterError 400 `unsupported_parameter`, `param` naming the field. */
+function refuseUncarriedFeatures(body: ChatCompletionRequest): void {
+  for (const [field, isAsked, reason] of UNCARRIED_FEATURES) {
+    if (!isAsked(body[field])) continue;
+    throw new ProviderRouterError(
+      'unsupported_parameter',
+      `\`${field}\` cannot be sent to Anthropic (${reason}); send the request without it, or use a model of a provider that takes it.`,
+      400,
+      'invalid_request_error',
+      undefined,
+      field,
+    );
+  }
 }
 
 function maxTokensOf(body: ChatCompletionRequest): number | undefined {
@@ -94,6 +140,7 @@ function outputFormat(format: unknown): Record<string, unknown> | undefined {
   if (type === 'json_object') {
     throw invalidRequest('response_format json_object has no Anthropic equivalent: Anthropic needs a schema; send response_format json_schema');
   }
+  if (type !== 'text') throw invalidRequest(`response_format type ${JSON.stringify(type)} is not one of text, json_object, json_schema`);
   return undefined;
 }
 

@@ -1,6 +1,7 @@
 import type { OpenAITool } from '../../chat/wire';
 import type { AnthropicTool, AnthropicToolChoice } from '../wire';
 import { invalidRequest } from '../../../errors';
+import { isRecord } from '../../../is-record';
 
 /**
  * Converts OpenAI function tools into Anthropic tools. A tool without `parameters` gets an empty
@@ -49,4 +50,21 @@ function convertChoice(toolChoice: unknown): AnthropicToolChoice | undefined {
     if (named.type === 'function' && typeof named.function?.name === 'string') return { type: 'tool', name: named.function.name };
   }
   throw invalidRequest("tool_choice must be 'auto', 'none', 'required' or {type:'function', function:{name}}");
+}
+
+/**
+ * The tools to offer and the choice to send for a chat `tool_choice` of type `allowed_tools`: only
+ * the tools it names, with `required` or `auto` by its `mode`. Any other choice leaves both as they are.
+ */
+export function narrowedToAllowedTools(tools: readonly unknown[], toolChoice: unknown): { tools: readonly unknown[]; toolChoice: unknown } {
+  if (!isRecord(toolChoice) || toolChoice.type !== 'allowed_tools') return { tools, toolChoice };
+  const allowedTools = isRecord(toolChoice.allowed_tools) ? toolChoice.allowed_tools : undefined;
+  if (!allowedTools || !Array.isArray(allowedTools.tools) || (allowedTools.mode !== 'auto' && allowedTools.mode !== 'required')) {
+    throw invalidRequest(
+      "tool_choice allowed_tools must be {type:'allowed_tools', allowed_tools:{mode:'auto'|'required', tools:[{type:'function', function:{name}}]}}",
+    );
+  }
+  const allowed = new Set(allowedTools.tools.map((tool: unknown) => (isRecord(tool) && isRecord(tool.function) ? tool.function.name : undefined)));
+  const offered = tools.filter((tool) => isRecord(tool) && isRecord(tool.function) && allowed.has(tool.function.name));
+  return { tools: offered, toolChoice: allowedTools.mode };
 }
