@@ -440,6 +440,26 @@ describe("a provider's error sent with a 200", () => {
     expect(ends.at(-1)).toMatchObject({ provider: 'openrouter', status: 502, outcome: 'error' });
   });
 
+  test.each([
+    ['finish_reason "error"', {}, /finish_reason "error"/],
+    ["an error on the choice (OpenRouter's shape)", { error: { code: 502, message: 'Provider disconnected' } }, /Provider disconnected/],
+  ])('an answer the provider ended with %s reaches a Messages client as an error, not a whole-looking end_turn', async (_case, extra, message) => {
+    openrouter.handler = (_request, res) =>
+      sendJson(res, 200, {
+        id: 'gen-1',
+        object: 'chat.completion',
+        created: 1,
+        model: 'm',
+        choices: [{ index: 0, message: { role: 'assistant', content: 'partial' }, finish_reason: 'error', ...extra }],
+      });
+    const error = (await client()
+      .messages.create({ model: 'openrouter/meta/llama', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] })
+      .catch((caught: unknown) => caught)) as InstanceType<typeof Anthropic.APIError>;
+    expect(error.status).toBe(502);
+    expect(error.error).toMatchObject({ type: 'error', error: { type: 'api_error', message: expect.stringMatching(message) } });
+    expect(ends.at(-1)).toMatchObject({ provider: 'openrouter', status: 502, outcome: 'error' });
+  });
+
   test('reaches a chat client with its own 4xx status, and telemetry says error', async () => {
     openrouter.handler = (_request, res) => sendJson(res, 200, { error: { code: '429', message: 'Rate limited upstream' } });
     const response = await fetch(`${host.url}/v1/chat/completions`, {

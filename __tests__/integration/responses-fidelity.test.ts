@@ -7,6 +7,7 @@
 import OpenAI from 'openai';
 import { startFakeUpstreams, type FakeUpstream } from '../support/fake-upstream';
 import { envFor, startHost, type Host } from '../support/host';
+import { sendFrames, sendJson } from '../support/upstream-answers';
 
 let local: FakeUpstream, anthropic: FakeUpstream, openrouter: FakeUpstream;
 let host: Host;
@@ -395,5 +396,75 @@ describe('namespace tools', () => {
       expect.objectContaining({ name: 'multi_agent_v1__spawn', description: 'Tools for spawning and managing sub-agents.\n\nSpawn one.' }),
       expect.objectContaining({ name: 'multi_agent_v1__wait', description: 'Tools for spawning and managing sub-agents.' }),
     ]);
+  });
+});
+
+describe('answers a bridged provider reports as failed', () => {
+  test('a non-streamed answer ended with finish_reason "error" is a 502 naming it, as the stream ends in response.failed', async () => {
+    local.handler = (_request, res) =>
+      sendJson(res, 200, {
+        id: 'c1',
+        object: 'chat.completion',
+        created: 1,
+        model: 'q',
+        choices: [{ index: 0, message: { role: 'assistant', content: 'partial' }, finish_reason: 'error' }],
+      });
+    const error = (await client()
+      .responses.create({ model: 'local/qwen', input: 'hi' })
+      .catch((caught: unknown) => caught)) as InstanceType<typeof OpenAI.APIError>;
+    expect(error).toBeInstanceOf(OpenAI.APIError);
+    expect(error.status).toBe(502);
+    expect(error.message).toMatch(/finish_reason "error"/);
+  });
+});
+
+describe('tool calls sent back as the model made them', () => {
+  test.each([
+    ['function_call', { type: 'function_call', call_id: 'c1', name: 'f', arguments: { a: 1 } }, 'arguments'],
+    ['custom_tool_call', { type: 'custom_tool_call', call_id: 'c1', name: 'f', input: { a: 1 } }, 'input'],
+  ])('a %s whose %s is not a string is refused, not replaced', async (_type, item, field) => {
+    const { status, error } = await refusal({ model: 'local/qwen', input: [{ role: 'user', content: 'hi' }, item] });
+    expect(status).toBe(400);
+    expect(error.message).toContain(`\`${field}\` must be a string`);
+    expect(local.requests).toHaveLength(0);
+  });
+
+  test("a call of a custom tool inside a namespace comes back with its namespace, streamed and not, and goes back under the tool's name", async () => {
+    const tools = [
+      { type: 'namespace', name: 'crm', description: 'CRM', tools: [{ type: 'custom', name: 'note' }] },
+    ] as unknown as OpenAI.Responses.Tool[];
+    local.handler = (request, res) => {
+      const call = { id: 'call_1', type: 'function', function: { name: 'crm__note', arguments: '{"input":"hello"}' } };
+      if (request.body?.stream !== true) {
+        sendJson(res, 200, {
+          id: 'c1',
+          object: 'chat.completion',
+          created: 1,
+          model: 'q',
+          choices: [{ index: 0, message: { role: 'assistant', content: null, tool_calls: [call] }, finish_reason: 'tool_calls' }],
+        });
+        return;
+      }
+      const chunk = (delta: Record<string, unknown>, finish: string | null) =>
+        `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'q', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+      sendFrames(res, [chunk({ role: 'assistant', tool_calls: [{ index: 0, ...call }] }, null), chunk({}, 'tool_calls'), 'data: [DONE]\n\n']);
+    };
+    const created = await client().responses.create({ model: 'local/qwen', input: 'note it', tools });
+    const streamed = await client().responses.stream({ model: 'local/qwen', input: 'note it', tools }).finalResponse();
+    for (const response of [created, streamed]) {
+      expect(response.output[0]).toMatchObject({ type: 'custom_tool_call', call_id: 'call_1', name: 'note', namespace: 'crm', input: 'hello' });
+    }
+    local.reset();
+    await client().responses.create({
+      model: 'local/qwen',
+      tools,
+      input: [
+        { role: 'user', content: 'note it' },
+        created.output[0] as OpenAI.Responses.ResponseInputItem,
+        { type: 'custom_tool_call_output', call_id: 'call_1', output: 'noted' },
+      ],
+    });
+    const assistant = lastMessages(local).find((message) => message.role === 'assistant');
+    expect(assistant?.tool_calls).toEqual([{ id: 'call_1', type: 'function', function: { name: 'crm__note', arguments: '{"input":"hello"}' } }]);
   });
 });

@@ -6,6 +6,7 @@ import { readSafely } from '../telemetry/response-summary';
 import type { ExchangeContext } from './exchange-context';
 import { parseUpstreamError, type ErrorDetails } from '../http/error-details';
 import { invalidUpstream, silentUpstream } from './upstream-failures';
+import { FailedAnswerError } from '../dialects/chat/answer-message';
 
 /** Non-streamed answers larger than this are refused (an upstream gone wrong). */
 const MAX_JSON_BODY_BYTES = 256 * 1024 * 1024;
@@ -70,7 +71,11 @@ export async function answerJson(
       text = edited === parsed ? received : JSON.stringify(edited);
     }
   } catch (error) {
-    context.answerError(invalidUpstream(provider, `the answer could not be translated: ${(error as Error).message}`));
+    const reason =
+      error instanceof FailedAnswerError
+        ? `it reported that the answer failed: ${error.message}`
+        : `the answer could not be translated: ${(error as Error).message}`;
+    context.answerError(invalidUpstream(provider, reason));
     return;
   }
   const headers = context.clientHeadersOr500('json');

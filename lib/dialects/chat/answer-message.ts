@@ -1,4 +1,5 @@
 import { isRecord } from '../../is-record';
+import { errorMessageOf, failedFinishOf } from './chunk-parts';
 import type { ReceivedChatCompletion, ReceivedToolCall } from './wire';
 
 type AnswerChoice = NonNullable<ReceivedChatCompletion['choices']>[number];
@@ -13,6 +14,28 @@ export function answerChoiceZero(completion: ReceivedChatCompletion): AnswerChoi
   if (!Array.isArray(choices)) return undefined;
   const records = (choices as unknown[]).filter(isRecord) as AnswerChoice[];
   return records.find((choice) => choice.index === 0) ?? records[0];
+}
+
+/**
+ * A non-streamed answer in which the provider reports that it failed: the client gets the route's
+ * 502 with this message, as a stream ends with an error frame for the same reasons.
+ */
+export class FailedAnswerError extends Error {}
+
+/**
+ * Choice 0 of an answer the provider completed.
+ * @throws FailedAnswerError when there is no choice 0, or the provider ended it with
+ *   `finish_reason: "error"` or put an `error` on it (OpenRouter, for a generation that failed
+ *   part-way): what text it holds is cut off, and a 200 would pass it for a whole answer.
+ */
+export function completedChoiceZero(completion: ReceivedChatCompletion): AnswerChoice {
+  const choice = answerChoiceZero(completion);
+  if (!choice) throw new FailedAnswerError('the answer holds no choice');
+  const error: unknown = (choice as { error?: unknown }).error;
+  if (error !== undefined && error !== null) throw new FailedAnswerError(errorMessageOf(error));
+  const failed = failedFinishOf(choice);
+  if (failed !== undefined) throw new FailedAnswerError(failed);
+  return choice;
 }
 
 /**

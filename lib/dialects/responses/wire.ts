@@ -17,7 +17,7 @@ export type ResponsesContentPart =
 export type ResponsesItem =
   | { type: 'message'; id?: string; role: string; status?: string; content: string | ResponsesContentPart[] }
   | { type: 'function_call'; id?: string; call_id: string; name: string; arguments: string; namespace?: string; status?: string }
-  | { type: 'custom_tool_call'; id?: string; call_id: string; name: string; input: string; status?: string }
+  | { type: 'custom_tool_call'; id?: string; call_id: string; name: string; input: string; namespace?: string; status?: string }
   | { type: 'function_call_output' | 'custom_tool_call_output'; call_id: string; output: unknown }
   | {
       type: 'reasoning';

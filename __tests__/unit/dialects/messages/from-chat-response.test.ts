@@ -1,3 +1,4 @@
+import { FailedAnswerError } from '../../../../lib/dialects/chat/answer-message';
 import { toAnthropicMessage } from '../../../../lib/dialects/messages/from-chat/response';
 import { mapFinishReasonToStopReason } from '../../../../lib/dialects/messages/from-chat/stop-reason';
 import type { ChatCompletion } from '../../../../lib/dialects/chat/wire';
@@ -21,6 +22,15 @@ function completion(
 }
 
 describe('toAnthropicMessage', () => {
+  it.each([
+    ['finish_reason "error"', completion({ role: 'assistant', content: 'partial' }, 'error')],
+    ['an error on the choice', completion({ role: 'assistant', content: 'partial' }, 'stop', {}) as ChatCompletion],
+    ['no choice at all', { ...fixture, choices: [] }],
+  ])('refuses an answer the provider failed (%s) rather than pass cut-off text for end_turn', (name, answer) => {
+    if (name === 'an error on the choice') Object.assign(answer.choices[0]!, { error: { code: 502, message: 'Provider disconnected' } });
+    expect(() => toAnthropicMessage(answer)).toThrow(FailedAnswerError);
+  });
+
   it('translates the OpenAI fixture into an Anthropic text message', () => {
     expect(toAnthropicMessage(fixture)).toEqual({
       id: expect.stringMatching(/^msg_[0-9a-f]{32}$/),

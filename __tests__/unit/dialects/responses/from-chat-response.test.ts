@@ -1,3 +1,4 @@
+import { FailedAnswerError } from '../../../../lib/dialects/chat/answer-message';
 import type { ReceivedChatCompletion } from '../../../../lib/dialects/chat/wire';
 import { toResponse } from '../../../../lib/dialects/responses/from-chat/response';
 import { openEnvelope } from '../../../../lib/dialects/responses/reasoning-envelope';
@@ -38,5 +39,49 @@ describe('toResponse', () => {
     const call = (id: string, name: string) => ({ id, type: 'function', function: { name, arguments: '{}' } });
     const answer = completion({ content: null, tool_calls: [call('call_a', 'a'), call('call_b', 'b'), call('call_c', 'c')] }, 'tool_calls');
     expect(outputOf(toResponse(answer, { model: 'm', catalog: new Map() })).map((item) => item.call_id)).toEqual(['call_a', 'call_b', 'call_c']);
+  });
+
+  it.each([
+    ['finish_reason "error"', completion({ content: 'partial' }, 'error'), /finish_reason "error"/],
+    [
+      "an error on the choice (OpenRouter's shape)",
+      {
+        choices: [
+          {
+            index: 0,
+            message: { role: 'assistant', content: 'partial' },
+            finish_reason: 'stop',
+            error: { code: 502, message: 'Provider disconnected' },
+          },
+        ],
+      },
+      /Provider disconnected/,
+    ],
+    ['no choice at all', { choices: [] }, /no choice/],
+  ])('refuses an answer the provider failed, with %s: a 200 would pass the cut-off text for a whole answer', (_case, answer, message) => {
+    const translate = () => toResponse(answer as unknown as ReceivedChatCompletion, { model: 'm', catalog: new Map() });
+    expect(translate).toThrow(FailedAnswerError);
+    expect(translate).toThrow(message);
+  });
+
+  it('gives a call without arguments `{}` and a call without an id a fresh call_id, as the stream does', () => {
+    const answer = completion({ content: null, tool_calls: [{ id: '', type: 'function', function: { name: 'a', arguments: '' } }] }, 'tool_calls');
+    const [item] = outputOf(toResponse(answer, { model: 'm', catalog: new Map() }));
+    expect(item).toMatchObject({ type: 'function_call', arguments: '{}', call_id: expect.stringMatching(/^call_[0-9a-f]{32}$/) });
+  });
+
+  it('gives a call of a custom tool inside a namespace its namespace and plain name', () => {
+    const catalog = new Map([['crm__note', { kind: 'custom' as const, name: 'note', namespace: 'crm' }]]);
+    const answer = completion(
+      { content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'crm__note', arguments: '{"input":"hello"}' } }] },
+      'tool_calls',
+    );
+    expect(outputOf(toResponse(answer, { model: 'm', catalog }))[0]).toMatchObject({
+      type: 'custom_tool_call',
+      call_id: 'call_1',
+      name: 'note',
+      namespace: 'crm',
+      input: 'hello',
+    });
   });
 });

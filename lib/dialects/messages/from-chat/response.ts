@@ -1,6 +1,6 @@
 import type { AnthropicContentBlock, AnthropicMessage } from '../wire';
 import type { ReceivedChatCompletion } from '../../chat/wire';
-import { answerChoiceZero, answerTextOf, namedToolCallsOf } from '../../chat/answer-message';
+import { answerTextOf, completedChoiceZero, namedToolCallsOf } from '../../chat/answer-message';
 import { stopReasonForTurn } from './stop-reason';
 import { anthropicUsageOf } from './usage';
 import { routerSignature } from '../router-signature';
@@ -19,8 +19,8 @@ import { generatedMessageId, generatedToolUseId, parseToolInput } from './ids';
  * the router unless the provider relayed Anthropic's signature in `reasoning_details`.
  */
 export function toAnthropicMessage(completion: ReceivedChatCompletion): AnthropicMessage {
-  const choice = answerChoiceZero(completion);
-  const message = choice?.message;
+  const choice = completedChoiceZero(completion);
+  const message = choice.message;
   const content: AnthropicContentBlock[] = [];
 
   const reasoning = message as { reasoning_content?: unknown; reasoning?: unknown; reasoning_details?: unknown } | undefined;
@@ -38,7 +38,7 @@ export function toAnthropicMessage(completion: ReceivedChatCompletion): Anthropi
       type: 'tool_use',
       id: typeof call.id === 'string' && call.id !== '' ? call.id : generatedToolUseId(),
       name,
-      input: parseToolInput(call.function?.arguments, name, choice?.finish_reason === 'length'),
+      input: parseToolInput(call.function?.arguments, name, choice.finish_reason === 'length'),
     });
   }
 
@@ -49,7 +49,7 @@ export function toAnthropicMessage(completion: ReceivedChatCompletion): Anthropi
     role: 'assistant',
     model: completion.model,
     content,
-    stop_reason: stopReasonForTurn(choice?.finish_reason, hasToolUse),
+    stop_reason: stopReasonForTurn(choice.finish_reason, hasToolUse),
     stop_sequence: null,
     usage: anthropicUsageOf(completion.usage),
   };

@@ -41,17 +41,16 @@ export function envelopeFor(options: ResponsesAnswerOptions, text: string, detai
 
 /**
  * The item for a chat tool call, as the client declared the tool: a `custom_tool_call` with its
- * `input` for a custom tool, a `function_call` with `namespace` and the plain name for a tool of a
- * namespace, else a `function_call`.
+ * `input` for a custom tool, else a `function_call`; a tool of a namespace has `namespace` and its
+ * plain name.
  */
 export function toolCallItem(id: string, callId: string, functionName: string, args: string, catalog: ToolCatalog): ResponsesItem {
   const tool = catalog.get(functionName);
+  const namespace = tool?.namespace ? { namespace: tool.namespace } : {};
   if (tool?.kind === 'custom') {
-    return { type: 'custom_tool_call', id, status: 'completed', call_id: callId, name: tool.name, input: customInput(args) };
+    return { type: 'custom_tool_call', id, status: 'completed', call_id: callId, name: tool.name, input: customInput(args), ...namespace };
   }
-  const item: ResponsesItem = { type: 'function_call', id, status: 'completed', call_id: callId, name: tool?.name ?? functionName, arguments: args };
-  if (tool?.namespace) item.namespace = tool.namespace;
-  return item;
+  return { type: 'function_call', id, status: 'completed', call_id: callId, name: tool?.name ?? functionName, arguments: args, ...namespace };
 }
 
 /** A custom tool's input from the arguments of the function it was sent as (`{"input": "..."}`). */

@@ -1,5 +1,5 @@
 import type { ReceivedChatCompletion } from '../../chat/wire';
-import { answerChoiceZero, answerTextOf, namedToolCallsOf } from '../../chat/answer-message';
+import { answerTextOf, completedChoiceZero, namedToolCallsOf } from '../../chat/answer-message';
 import { isRecord } from '../../../is-record';
 import type { ResponsesItem, ResponsesResponse } from '../wire';
 import { envelopeFor, messageItem, newId, outputTextOf, reasoningItem, statusOf, toolCallItem, usageOf, type ResponsesAnswerOptions } from './items';
@@ -13,8 +13,8 @@ import { envelopeFor, messageItem, newId, outputTextOf, reasoningItem, statusOf,
  * reason. Only choice 0 is read; `model` is the one the client asked for.
  */
 export function toResponse(completion: ReceivedChatCompletion, options: ResponsesAnswerOptions): ResponsesResponse {
-  const choice = answerChoiceZero(completion);
-  const message = (choice?.message ?? {}) as Record<string, unknown> & NonNullable<NonNullable<typeof choice>['message']>;
+  const choice = completedChoiceZero(completion);
+  const message = (choice.message ?? {}) as Record<string, unknown> & NonNullable<(typeof choice)['message']>;
   const output: ResponsesItem[] = [];
   const reasoning = message.reasoning_content ?? message.reasoning;
   const thought = typeof reasoning === 'string' ? reasoning : '';
@@ -28,7 +28,9 @@ export function toResponse(completion: ReceivedChatCompletion, options: Response
   for (const call of namedToolCallsOf(message)) {
     const name = call.function?.name ?? '';
     const id = newId(options.catalog.get(name)?.kind === 'custom' ? 'ctc' : 'fc');
-    output.push(toolCallItem(id, call.id ?? newId('call'), name, call.function?.arguments ?? '{}', options.catalog));
+    // As a stream has them: a call without arguments has `{}`, one without an id a fresh one.
+    const callId = typeof call.id === 'string' && call.id !== '' ? call.id : newId('call');
+    output.push(toolCallItem(id, callId, name, call.function?.arguments || '{}', options.catalog));
   }
   return {
     id: newId('resp'),
@@ -37,7 +39,7 @@ export function toResponse(completion: ReceivedChatCompletion, options: Response
     model: options.model,
     output,
     output_text: outputTextOf(output),
-    ...statusOf(choice?.finish_reason),
+    ...statusOf(choice.finish_reason),
     usage: usageOf(completion.usage),
     error: null,
     store: false,

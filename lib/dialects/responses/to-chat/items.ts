@@ -167,11 +167,12 @@ function toolCall(item: Record<string, unknown>, where: string, catalog: ToolCat
     throw unsupported(`${where}: a ${String(item.type)} needs \`call_id\` and \`name\`.`);
   const name = typeof item.namespace === 'string' && item.namespace !== '' ? `${item.namespace}__${item.name}` : item.name;
   const isCustom = item.type === 'custom_tool_call' || catalog.get(name)?.kind === 'custom';
-  const args = isCustom
-    ? JSON.stringify({ input: typeof item.input === 'string' ? item.input : '' })
-    : typeof item.arguments === 'string'
-      ? item.arguments
-      : '{}';
+  // What the model called its tool with is content: a value of another type cannot stand in for it.
+  const given = isCustom ? item.input : item.arguments;
+  if (given !== undefined && given !== null && typeof given !== 'string') {
+    throw invalidRequest(`${where}: \`${isCustom ? 'input' : 'arguments'}\` must be a string.`);
+  }
+  const args = isCustom ? JSON.stringify({ input: given ?? '' }) : given || '{}';
   return { id: item.call_id, type: 'function', function: { name, arguments: args } };
 }
 
