@@ -468,3 +468,25 @@ describe('tool calls sent back as the model made them', () => {
     expect(assistant?.tool_calls).toEqual([{ id: 'call_1', type: 'function', function: { name: 'crm__note', arguments: '{"input":"hello"}' } }]);
   });
 });
+
+describe('request fields of the wrong shape are refused, not dropped', () => {
+  test.each([
+    ['instructions', { instructions: ['Be brief.'] }, /`instructions` must be a string/],
+    ['max_output_tokens', { max_output_tokens: '100' }, /positive integer/],
+    ['text', { text: 'json' }, /`text` must be an object/],
+    ['text', { text: { format: { type: 'grammar', syntax: 'lark', definition: 'start: "a"' } } }, /text, json_schema or json_object/],
+    ['text', { text: { format: { type: 'json_schema', name: 'answer' } } }, /needs its `schema`/],
+  ])('%s: %j', async (param, fields, message) => {
+    const { status, error } = await refusal({ model: 'local/qwen', input: 'hi', ...fields });
+    expect(status).toBe(400);
+    expect(error.param).toBe(param);
+    expect(error.message).toMatch(message);
+    expect(local.requests).toHaveLength(0);
+  });
+
+  test('a text format of type text, and null fields, are served', async () => {
+    const response = await client().responses.create({ model: 'local/qwen', input: 'hi', text: { format: { type: 'text' } }, instructions: null });
+    expect(response.status).toBe('completed');
+    expect(lastMessages(local)).toEqual([{ role: 'user', content: 'hi' }]);
+  });
+});

@@ -339,6 +339,84 @@ describe('tools and sampling fields', () => {
   });
 });
 
+describe('fields that cannot be carried', () => {
+  const user = [{ role: 'user' as const, content: 'hi' }];
+
+  function expectUnsupported(extra: Record<string, unknown>, param: string, reason: RegExp): void {
+    let caught: unknown;
+    try {
+      translate({ messages: user, ...extra });
+    } catch (e) {
+      caught = e;
+    }
+    expect(caught).toBeInstanceOf(ProviderRouterError);
+    const err = caught as ProviderRouterError;
+    expect([err.status, err.code, err.param]).toEqual([400, 'unsupported_parameter', param]);
+    expect(err.message).toContain(`\`${param}\``);
+    expect(err.message).toMatch(reason);
+  }
+
+  it.each([
+    ['mcp_servers', [{ type: 'url', url: 'https://mcp.example/sse', name: 'ex' }], /MCP connector runs at Anthropic only/],
+    ['inference_geo', 'us', /makes no promise where it runs the model/],
+    ['foo_bar', 1, /not a field of the Messages API/],
+  ])('refuses %s, naming it', (field, value, reason) => {
+    expectUnsupported({ [field]: value }, field, reason);
+  });
+
+  it('leaves out context_management, service_tier and container, and fields set to null', () => {
+    const out = translate({
+      messages: user,
+      context_management: { edits: [] },
+      service_tier: 'auto',
+      container: 'container_1',
+      mcp_servers: null,
+      inference_geo: null,
+    });
+    expect(Object.keys(out).sort()).toEqual(['max_tokens', 'messages', 'model']);
+  });
+
+  it("carries the structured-outputs beta's output_format as response_format", () => {
+    const schema = { type: 'object', properties: { ok: { type: 'boolean' } } };
+    expect(translate({ messages: user, output_format: { type: 'json_schema', schema } }).response_format).toEqual({
+      type: 'json_schema',
+      json_schema: { name: 'output', schema },
+    });
+  });
+
+  it.each([[{ type: 'any' }], [{ type: 'tool', name: 'ls' }]])('refuses tool_choice %j when the request offers no tool', (choice) => {
+    expectInvalid(() => translate({ messages: user, tool_choice: choice as never }), /offers no tool to call/);
+    expectInvalid(() => translate({ messages: user, tools: [], tool_choice: choice as never }), /offers no tool to call/);
+  });
+
+  it.each([
+    [{ type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'AA==' } }, 'image'],
+    [{ type: 'container_upload', file_id: 'file_1' }, 'container_upload'],
+  ])('refuses an assistant block with no chat equivalent (%j), which would otherwise be lost', (block, type) => {
+    const messages = [...user, { role: 'assistant' as const, content: [block, { type: 'text', text: 't' }] }];
+    expectInvalid(
+      () => translate({ messages: messages as never }),
+      new RegExp(`messages\\[1\\]\\.content\\[0\\]: a "${type}" block in an assistant turn`),
+    );
+  });
+
+  it('leaves out the server-tool blocks of an assistant turn (MCP connector calls too) and redacted thinking', () => {
+    const messages = [
+      ...user,
+      {
+        role: 'assistant' as const,
+        content: [
+          { type: 'redacted_thinking', data: 'opaque' },
+          { type: 'mcp_tool_use', id: 'mcptoolu_1', name: 'search', server_name: 'ex', input: {} },
+          { type: 'mcp_tool_result', tool_use_id: 'mcptoolu_1', content: [] },
+          { type: 'text', text: 'Found it.' },
+        ],
+      },
+    ];
+    expect(translate({ messages: messages as never }).messages.at(-1)).toEqual({ role: 'assistant', content: 'Found it.' });
+  });
+});
+
 describe('rejected requests', () => {
   it('rejects messages that are not an array', () => {
     expectInvalid(() => translate({ messages: 'hi' as never }), /messages/);

@@ -5,7 +5,7 @@ import { toChatMessages } from './turns';
 import { toChatToolChoice, toChatTools } from './tools';
 import { isRecord } from '../../../is-record';
 import { systemTextBlocks } from '../block-text';
-import { invalidRequest } from '../../../errors';
+import { invalidRequest, ProviderRouterError } from '../../../errors';
 import { asEffort, effortOfBudget, type Effort } from '../../effort';
 
 const BILLING_HEADER_PREFIX = 'x-anthropic-billing-header:';
@@ -32,15 +32,17 @@ export interface ToChatRequestOptions {
  * `metadata.user_id`), and for streams `stream: true` with `stream_options.include_usage` (unless
  * `requestStreamUsage` is false), `thinking` and `output_config.effort` as `reasoning_effort` (the
  * adapter turns it into the provider's own field), `output_config.format` (structured output, the
- * SDK's `messages.parse`) as `response_format` `json_schema`. Every other field
- * (`context_management`, the rest of `output_config`, `service_tier`, `container`, `mcp_servers`,
- * ...) is not sent.
+ * SDK's `messages.parse`; `output_format` in the older beta) as `response_format` `json_schema`.
+ * `context_management`, the rest of `output_config`, `service_tier`, `container` and `thread` are not sent;
+ * any other field (`mcp_servers`, `inference_geo`, one the API does not define) is refused.
  *
  * @throws ProviderRouterError `invalid_request` (400) for malformed `messages`, a role other than
- *   user/assistant/system, or a `max_tokens` that is missing or not a positive integer.
+ *   user/assistant/system, or a `max_tokens` that is missing or not a positive integer;
+ *   `unsupported_parameter` (400, `param` naming it) for a field that cannot be carried.
  */
 export function toChatCompletionRequest(body: AnthropicMessagesRequest, options: ToChatRequestOptions): ChatCompletionRequest {
   if (!isRecord(body)) throw invalidRequest('The request body must be a JSON object.');
+  refuseUncarriedFields(body);
   const maxTokens: unknown = body.max_tokens;
   if (typeof maxTokens !== 'number' || !Number.isInteger(maxTokens) || maxTokens <= 0) {
     throw invalidRequest('`max_tokens` is required and must be a positive integer.');
@@ -69,11 +71,16 @@ export function toChatCompletionRequest(body: AnthropicMessagesRequest, options:
     request.tools = tools;
     // OpenAI rejects `tool_choice` and `parallel_tool_calls` when no tools are sent.
     Object.assign(request, toChatToolChoice(body.tool_choice));
+  } else if (isRecord(body.tool_choice) && (body.tool_choice.type === 'any' || body.tool_choice.type === 'tool')) {
+    throw invalidRequest('`tool_choice` asks for a tool call, and the request offers no tool to call: add `tools`, or leave `tool_choice` out.');
   }
 
   const effort = effortOf(body);
   if (effort !== undefined) request.reasoning_effort = effort;
-  const format = responseFormatOf(body.output_config);
+  // `output_format` is the structured-outputs beta's name for what is now `output_config.format`.
+  const format = responseFormatOf(
+    isRecord(body.output_config) && isSet(body.output_config.format) ? body.output_config : { format: body.output_format },
+  );
   if (format) request.response_format = format;
 
   const userId = isRecord(body.metadata) ? body.metadata.user_id : undefined;
@@ -85,6 +92,64 @@ export function toChatCompletionRequest(body: AnthropicMessagesRequest, options:
     if (options.requestStreamUsage !== false) request.stream_options = { include_usage: true };
   }
   return request;
+}
+
+/** The Messages API fields the translation reads. */
+const READ = new Set([
+  'model',
+  'messages',
+  'max_tokens',
+  'system',
+  'metadata',
+  'stop_sequences',
+  'stream',
+  'temperature',
+  'top_p',
+  'top_k',
+  'tools',
+  'tool_choice',
+  'thinking',
+  'output_config',
+  'output_format',
+]);
+
+/**
+ * Fields left out: `context_management` (DESIGN section 8); what only says how Anthropic would
+ * serve the request (`service_tier`; `container`, which only its code execution tools use, and
+ * those are refused); and the Anthropic SDK's `thread` when it opens one (a request that continues
+ * one was refused before, since only Anthropic keeps threads: this one holds the whole conversation).
+ */
+const LEFT_OUT = new Set(['context_management', 'service_tier', 'container', 'thread']);
+
+/** Why a field the Messages API defines cannot reach a chat provider. */
+const UNCARRIED: Record<string, string> = {
+  mcp_servers: "the MCP connector runs at Anthropic only; offer the servers' tools in `tools`",
+  inference_geo: 'a chat completions provider makes no promise where it runs the model',
+};
+
+/**
+ * Refuses a field the translation neither reads nor may leave out (DESIGN section 9: no 200 for a
+ * request whose content the provider never saw); one the Messages API does not define is refused
+ * too, as Anthropic refuses it. A field set to `null` is not set.
+ * @throws ProviderRouterError 400 `unsupported_parameter`, `param` naming the field.
+ */
+function refuseUncarriedFields(body: Record<string, unknown>): void {
+  for (const [field, value] of Object.entries(body)) {
+    if (!isSet(value) || READ.has(field) || LEFT_OUT.has(field)) continue;
+    const reason = UNCARRIED[field] ?? 'it is not a field of the Messages API';
+    throw new ProviderRouterError(
+      'unsupported_parameter',
+      `\`${field}\` cannot be sent to this provider (${reason}); send the request without it, or use an anthropic/ model.`,
+      400,
+      'invalid_request_error',
+      undefined,
+      field,
+    );
+  }
+}
+
+function isSet(value: unknown): boolean {
+  return value !== undefined && value !== null;
 }
 
 /** The top-level `system` as one text, leaving out Claude Code's per-prompt billing line. */

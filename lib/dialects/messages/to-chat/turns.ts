@@ -13,7 +13,7 @@ export interface TurnOptions extends PartOptions {
 }
 
 /** Assistant blocks of tools the provider ran itself: the chat provider could not have run them. */
-const SERVER_TOOL_BLOCK = /^(server_tool_use|.+_tool_result)$/;
+const SERVER_TOOL_BLOCK = /^(server_tool_use|mcp_tool_use|.+_tool_result)$/;
 
 /**
  * Translates the `messages` of an Anthropic Messages request into chat completion messages.
@@ -132,6 +132,11 @@ function assistantTurn(content: string | unknown[], i: number, readsReasoningDet
         type: 'function',
         function: { name: block.name, arguments: JSON.stringify(block.input ?? {}) },
       });
+    } else if (block.type !== 'redacted_thinking') {
+      // Left out, what the model said or showed in its turn would be lost (DESIGN section 9).
+      throw invalidRequest(
+        `messages[${i}].content[${j}]: a ${JSON.stringify(block.type)} block in an assistant turn has no chat completions equivalent.`,
+      );
     }
   });
   if (texts.length === 0 && toolCalls.length === 0 && reasoning.length === 0 && details.length === 0) return [];

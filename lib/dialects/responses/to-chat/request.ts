@@ -61,6 +61,7 @@ export function toChatRequest(
 
   const messages: OpenAIMessage[] = [];
   const origins = new ChatOrigins();
+  if (isSet(body.instructions) && typeof body.instructions !== 'string') throw invalidField('instructions', '`instructions` must be a string.');
   if (typeof body.instructions === 'string' && body.instructions !== '') {
     const instructions: OpenAIMessage = { role: 'system', content: body.instructions };
     origins.message(instructions, 'instructions');
@@ -75,7 +76,13 @@ export function toChatRequest(
     if (toolChoice !== undefined) request.tool_choice = toolChoice;
     if (typeof body.parallel_tool_calls === 'boolean') request.parallel_tool_calls = body.parallel_tool_calls;
   }
-  if (typeof body.max_output_tokens === 'number') request.max_tokens = body.max_output_tokens;
+  const maxOutputTokens = body.max_output_tokens;
+  if (isSet(maxOutputTokens)) {
+    if (typeof maxOutputTokens !== 'number' || !Number.isInteger(maxOutputTokens) || maxOutputTokens < 1) {
+      throw invalidField('max_output_tokens', '`max_output_tokens` must be a positive integer.');
+    }
+    request.max_tokens = maxOutputTokens;
+  }
   if (typeof body.temperature === 'number') request.temperature = body.temperature;
   if (typeof body.top_p === 'number') request.top_p = body.top_p;
   const responseFormat = toResponseFormat(body.text);
@@ -91,17 +98,36 @@ export function toChatRequest(
   return { request, catalog, origins };
 }
 
-/** `text.format` as chat's `response_format`: a JSON schema, or plain JSON. */
+/**
+ * `text.format` as chat's `response_format`: a JSON schema, or plain JSON; nothing for plain text.
+ * @throws ProviderRouterError 400 naming `text` for a format the API does not define, or a JSON
+ *   schema format without its schema: the answer would not be held to what the client asked.
+ */
 function toResponseFormat(text: unknown): Record<string, unknown> | undefined {
-  const format = isRecord(text) && isRecord(text.format) ? text.format : undefined;
-  if (format?.type === 'json_schema') {
+  if (!isSet(text)) return undefined;
+  if (!isRecord(text)) throw invalidField('text', '`text` must be an object ({format, verbosity}).');
+  const format = text.format;
+  if (!isSet(format)) return undefined;
+  if (!isRecord(format) || !['text', 'json_schema', 'json_object'].includes(format.type as string)) {
+    throw invalidField('text', '`text.format.type` must be text, json_schema or json_object.');
+  }
+  if (format.type === 'json_schema') {
+    if (!isRecord(format.schema)) throw invalidField('text', 'A `text.format` of type json_schema needs its `schema` object.');
     const schema: Record<string, unknown> = { name: typeof format.name === 'string' ? format.name : 'response', schema: format.schema };
     if (typeof format.strict === 'boolean') schema.strict = format.strict;
     if (typeof format.description === 'string') schema.description = format.description;
     return { type: 'json_schema', json_schema: schema };
   }
-  if (format?.type === 'json_object') return { type: 'json_object' };
+  if (format.type === 'json_object') return { type: 'json_object' };
   return undefined;
+}
+
+function isSet(value: unknown): boolean {
+  return value !== undefined && value !== null;
+}
+
+function invalidField(param: string, message: string): ProviderRouterError {
+  return new ProviderRouterError('invalid_request', message, 400, 'invalid_request_error', undefined, param);
 }
 
 function stateless(param: string, message: string): ProviderRouterError {
