@@ -290,6 +290,21 @@ describe('message translation', () => {
 describe('tools and sampling fields', () => {
   const tool = { name: 'ls', description: 'list', input_schema: { type: 'object', properties: {} } };
 
+  it('keeps strict and puts input_examples after the description, where the model reads them', () => {
+    const out = translate({ tools: [{ ...tool, strict: true, input_examples: [{ path: '.' }, { path: '/tmp' }] }] as never });
+    expect(out.tools).toEqual([
+      {
+        type: 'function',
+        function: {
+          name: 'ls',
+          description: 'list\n\nExamples of input:\n{"path":"."}\n{"path":"/tmp"}',
+          parameters: tool.input_schema,
+          strict: true,
+        },
+      },
+    ]);
+  });
+
   it('sends no tools key for tools: []', () => {
     const out = translate({ tools: [], tool_choice: { type: 'auto' } });
     expect(out).not.toHaveProperty('tools');

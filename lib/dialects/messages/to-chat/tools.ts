@@ -4,7 +4,8 @@ import { invalidRequest } from '../../../errors';
 
 /**
  * Translates Anthropic `tools` into chat completion function tools: `input_schema` becomes
- * `parameters` unchanged (`$schema` included), `cache_control` is dropped. A server tool (an entry
+ * `parameters` unchanged (`$schema` included), `strict: true` stays, `input_examples` follow the
+ * description, `cache_control` is dropped. A server tool (an entry
  * with a `type` such as `web_search_20250305` and no `input_schema`) is refused: an
  * OpenAI-compatible provider cannot run it, and a model answering without it would be a 200 for a
  * request the provider never saw whole.
@@ -31,11 +32,23 @@ export function toChatTools(tools: unknown): OpenAITool[] | undefined {
       throw invalidRequest(`tools[${i}] needs a non-empty string \`name\`.`);
     }
     const fn: OpenAITool['function'] = { name: tool.name };
-    if (typeof tool.description === 'string') fn.description = tool.description;
+    const description = withInputExamples(typeof tool.description === 'string' ? tool.description : undefined, tool.input_examples);
+    if (description !== undefined) fn.description = description;
     fn.parameters = tool.input_schema;
+    if (tool.strict === true) fn.strict = true;
     out.push({ type: 'function', function: fn });
   });
   return out.length > 0 ? out : undefined;
+}
+
+/**
+ * A tool's description with its `input_examples` after it, one JSON object a line: chat completions
+ * has no field for them, and they are there for the model to read.
+ */
+function withInputExamples(description: string | undefined, examples: unknown): string | undefined {
+  if (!Array.isArray(examples) || examples.length === 0) return description;
+  const lines = examples.map((example) => JSON.stringify(example)).join('\n');
+  return `${description === undefined ? '' : `${description}\n\n`}Examples of input:\n${lines}`;
 }
 
 /** The chat completion fields an Anthropic `tool_choice` becomes. */
