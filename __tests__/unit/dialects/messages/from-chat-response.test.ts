@@ -22,6 +22,26 @@ function completion(
 }
 
 describe('toAnthropicMessage', () => {
+  it("gives Anthropic's relayed blocks back one by one, each with its signature, redacted ones too", () => {
+    const details = [
+      { type: 'reasoning.text', text: 'one', signature: 'SIG-1', format: 'anthropic-claude-v1', index: 0 },
+      { type: 'reasoning.text', text: 'two', signature: 'SIG-2', format: 'anthropic-claude-v1', index: 1 },
+      { type: 'reasoning.encrypted', data: 'opaque', format: 'anthropic-claude-v1', index: 2 },
+    ];
+    const message = {
+      role: 'assistant',
+      content: 'Answer.',
+      reasoning: 'one\ntwo',
+      reasoning_details: details,
+    } as ChatCompletion['choices'][number]['message'];
+    expect(toAnthropicMessage(completion(message, 'stop')).content).toEqual([
+      { type: 'thinking', thinking: 'one', signature: 'SIG-1' },
+      { type: 'thinking', thinking: 'two', signature: 'SIG-2' },
+      { type: 'redacted_thinking', data: 'opaque' },
+      { type: 'text', text: 'Answer.' },
+    ]);
+  });
+
   it.each([
     ['finish_reason "error"', completion({ role: 'assistant', content: 'partial' }, 'error')],
     ['an error on the choice', completion({ role: 'assistant', content: 'partial' }, 'stop', {}) as ChatCompletion],

@@ -248,6 +248,45 @@ describe('createChatToMessagesStream keeps the order of blocks', () => {
     ]);
   });
 
+  it("keeps Anthropic's consecutive thinking blocks apart by their reasoning_details index, each with its own signature", async () => {
+    const piece = (index: number, text: string) => ({
+      reasoning: text,
+      reasoning_details: [{ type: 'reasoning.text', text, format: 'anthropic-claude-v1', index }],
+    });
+    const signed = (index: number, signature: string) => ({
+      reasoning_details: [{ type: 'reasoning.text', signature, format: 'anthropic-claude-v1', index }],
+    });
+    const upstream =
+      chunk(piece(0, 'one')) +
+      chunk(signed(0, 'SIG-1')) +
+      chunk(piece(1, 'two')) +
+      chunk(signed(1, 'SIG-2')) +
+      chunk({ reasoning_details: [{ type: 'reasoning.encrypted', data: 'opaque', format: 'anthropic-claude-v1', index: 2 }] }) +
+      chunk({ content: 'Answer.' }, 'stop') +
+      DONE_FRAME;
+    const message = await finalMessageViaSdk(replay(chatToMessagesText({ model: MODEL }), upstream));
+    expect(message.content).toEqual([
+      { type: 'thinking', thinking: 'one', signature: 'SIG-1' },
+      { type: 'thinking', thinking: 'two', signature: 'SIG-2' },
+      { type: 'redacted_thinking', data: 'opaque' },
+      { type: 'text', text: 'Answer.' },
+    ]);
+  });
+
+  it("does not read other providers' reasoning_details as Anthropic's blocks", async () => {
+    const upstream =
+      chunk({ reasoning: 'one', reasoning_details: [{ type: 'reasoning.summary', summary: 'one', format: 'openai-responses-v1', index: 0 }] }) +
+      chunk({ reasoning: ' two', reasoning_details: [{ type: 'reasoning.summary', summary: ' two', format: 'openai-responses-v1', index: 1 }] }) +
+      chunk({ reasoning_details: [{ type: 'reasoning.encrypted', data: 'gAAA', format: 'openai-responses-v1', index: 2 }] }) +
+      chunk({ content: 'Answer.' }, 'stop') +
+      DONE_FRAME;
+    const message = await finalMessageViaSdk(replay(chatToMessagesText({ model: MODEL }), upstream));
+    expect(message.content).toEqual([
+      { type: 'thinking', thinking: 'one two', signature: routerSignature('one two') },
+      { type: 'text', text: 'Answer.' },
+    ]);
+  });
+
   it('holds reasoning and text that come while a tool block is open, and sends them after it in the order they came', async () => {
     const upstream =
       chunk({ tool_calls: [{ index: 0, id: 'call_a', type: 'function', function: { name: 'Read', arguments: '{"path"' } }] }) +

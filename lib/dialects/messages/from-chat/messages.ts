@@ -1,7 +1,7 @@
 import type { OpenAIMessage, OpenAIToolCall } from '../../chat/wire';
 import type { AnthropicContentBlock, AnthropicMessageParam, AnthropicToolResultBlock, AnthropicToolUseBlock } from '../wire';
 import { invalidRequest, ProviderRouterError } from '../../../errors';
-import { ANTHROPIC_REASONING_FORMAT } from '../to-chat/reasoning-details';
+import { thinkingBlocksOf } from '../to-chat/reasoning-details';
 import { toAnthropicContentBlocks, toSystemText } from './content';
 
 /** The conversation part of a Messages request: top-level `system` and alternating turns. */
@@ -146,31 +146,4 @@ function toToolResultBlock(msg: OpenAIMessage, where: string): AnthropicToolResu
     tool_use_id: msg.tool_call_id,
     content: typeof content === 'string' || content === undefined || content === null ? (content ?? '') : toAnthropicContentBlocks(content, where),
   };
-}
-
-/**
- * The thinking blocks in an assistant message's `reasoning_details` (as the router and OpenRouter
- * shape Anthropic's): entries with one `index` join into one block, its text and its signature.
- * Entries of other formats, and text without a signature, cannot go to Anthropic and are left out.
- */
-function thinkingBlocksOf(details: unknown): AnthropicContentBlock[] {
-  if (!Array.isArray(details)) return [];
-  const byIndex = new Map<unknown, { thinking: string; signature: string; data: string | undefined }>();
-  details.forEach((detail: unknown, position) => {
-    if (typeof detail !== 'object' || detail === null) return;
-    const entry = detail as Record<string, unknown>;
-    if (entry.format !== ANTHROPIC_REASONING_FORMAT) return;
-    const key = entry.index ?? `at ${position}`;
-    const block = byIndex.get(key) ?? { thinking: '', signature: '', data: undefined };
-    if (typeof entry.text === 'string') block.thinking += entry.text;
-    if (typeof entry.signature === 'string') block.signature = entry.signature;
-    if (entry.type === 'reasoning.encrypted' && typeof entry.data === 'string') block.data = entry.data;
-    byIndex.set(key, block);
-  });
-  const blocks: AnthropicContentBlock[] = [];
-  for (const block of byIndex.values()) {
-    if (block.data !== undefined) blocks.push({ type: 'redacted_thinking', data: block.data });
-    else if (block.signature !== '') blocks.push({ type: 'thinking', thinking: block.thinking, signature: block.signature });
-  }
-  return blocks;
 }

@@ -4,6 +4,7 @@ import { answerTextOf, completedChoiceZero, namedToolCallsOf } from '../../chat/
 import { stopReasonForTurn } from './stop-reason';
 import { anthropicUsageOf } from './usage';
 import { routerSignature } from '../router-signature';
+import { thinkingBlocksOf } from '../to-chat/reasoning-details';
 import { generatedMessageId, generatedToolUseId, parseToolInput } from './ids';
 
 /**
@@ -15,8 +16,9 @@ import { generatedMessageId, generatedToolUseId, parseToolInput } from './ids';
  * otherwise throw, and so does a call without a name). `stop_reason` from the finish reason
  * ({@link stopReasonForTurn}); usage from `prompt_tokens` / `completion_tokens`, with the cached prompt tokens as
  * `cache_read_input_tokens` ({@link anthropicUsageOf}).
- * Reasoning text (`reasoning_content` or `reasoning`) comes first as a `thinking` block, signed by
- * the router unless the provider relayed Anthropic's signature in `reasoning_details`.
+ * Reasoning comes first: Anthropic's own blocks when the provider relayed them in
+ * `reasoning_details` (OpenRouter: each signed block, and redacted ones), else the reasoning text
+ * (`reasoning_content` or `reasoning`) as one `thinking` block signed by the router.
  */
 export function toAnthropicMessage(completion: ReceivedChatCompletion): AnthropicMessage {
   const choice = completedChoiceZero(completion);
@@ -24,10 +26,11 @@ export function toAnthropicMessage(completion: ReceivedChatCompletion): Anthropi
   const content: AnthropicContentBlock[] = [];
 
   const reasoning = message as { reasoning_content?: unknown; reasoning?: unknown; reasoning_details?: unknown } | undefined;
+  // Anthropic's own blocks, relayed (OpenRouter): each with its signature, redacted ones too.
+  const relayed = thinkingBlocksOf(reasoning?.reasoning_details);
   const thought = nonEmptyString(reasoning?.reasoning_content) ?? nonEmptyString(reasoning?.reasoning);
-  if (thought !== undefined) {
-    content.push({ type: 'thinking', thinking: thought, signature: relayedSignature(reasoning?.reasoning_details) ?? routerSignature(thought) });
-  }
+  if (relayed.length > 0) content.push(...relayed);
+  else if (thought !== undefined) content.push({ type: 'thinking', thinking: thought, signature: routerSignature(thought) });
 
   const text = answerTextOf(message);
   if (text !== '') content.push({ type: 'text', text });
@@ -53,15 +56,6 @@ export function toAnthropicMessage(completion: ReceivedChatCompletion): Anthropi
     stop_sequence: null,
     usage: anthropicUsageOf(completion.usage),
   };
-}
-
-/** The signature of Anthropic's thinking as OpenRouter relays it in `reasoning_details`. */
-function relayedSignature(details: unknown): string | undefined {
-  if (!Array.isArray(details)) return undefined;
-  for (const detail of details as { signature?: unknown }[]) {
-    if (typeof detail.signature === 'string' && detail.signature !== '') return detail.signature;
-  }
-  return undefined;
 }
 
 function nonEmptyString(value: unknown): string | undefined {

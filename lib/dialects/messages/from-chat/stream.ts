@@ -6,6 +6,7 @@ import type { StreamTranslator } from '../../stream-translator';
 import { isRecord } from '../../../is-record';
 import { anthropicStreamErrorType } from '../error-body';
 import { routerSignature } from '../router-signature';
+import { ANTHROPIC_REASONING_FORMAT } from '../to-chat/reasoning-details';
 import type { MessagesStreamEvent } from '../stream-codec';
 import { generatedMessageId, generatedToolUseId, isInputObject } from './ids';
 import { stopReasonForTurn } from './stop-reason';
@@ -36,9 +37,13 @@ export function createChatToMessagesStream(options: { model: string }): StreamTr
   let nextBlock = 0;
   /** `sent`: a tool call's arguments handed on so far, checked when its block stops. */
   let open: { kind: 'text' | 'tool' | 'thinking'; block: number; call?: AssembledCall; sent?: string } | undefined;
-  /** The open thinking block's text so far, and the signature the provider gave it (OpenRouter's Anthropic models). */
+  /**
+   * The open thinking block's text so far, and the signature and `reasoning_details` index the
+   * provider gave it (OpenRouter's Anthropic models: one index per block of Anthropic's).
+   */
   let thought = '';
   let thoughtSignature: string | undefined;
+  let thoughtIndex: number | undefined;
   const calls = new ToolCallAssembler();
   /** Text and reasoning that came while a tool block was open, in the order they came. */
   const held: HeldPiece[] = [];
@@ -75,6 +80,7 @@ export function createChatToMessagesStream(options: { model: string }): StreamTr
       });
       thought = '';
       thoughtSignature = undefined;
+      thoughtIndex = undefined;
     }
     // Arguments cut off by the output limit end with `max_tokens`, as Anthropic's own do.
     if (open.kind === 'tool' && finishReason !== 'length' && !isInputObject(open.sent ?? '')) {
@@ -87,28 +93,48 @@ export function createChatToMessagesStream(options: { model: string }): StreamTr
     open = undefined;
   }
 
-  /** Reasoning streams in a thinking block, a new one when text came since the last. */
-  function thinking(out: MessagesStreamEvent[], piece: string): void {
+  /**
+   * Reasoning streams in a thinking block: a new one when text came since the last, or when the
+   * provider's `reasoning_details` index says a new block of Anthropic's began.
+   */
+  function thinking(out: MessagesStreamEvent[], piece: string, index?: number): void {
     if (open?.kind === 'tool') {
-      hold(held, 'thinking', piece);
+      hold(held, 'thinking', piece, index);
       return;
     }
+    if (open?.kind === 'thinking' && index !== undefined && thoughtIndex !== undefined && index !== thoughtIndex) closeOpen(out);
     if (open?.kind !== 'thinking') {
       closeOpen(out);
       open = { kind: 'thinking', block: nextBlock++ };
       out.push({ type: 'content_block_start', index: open.block, content_block: { type: 'thinking', thinking: '', signature: '' } });
     }
+    thoughtIndex ??= index;
     thought += piece;
     out.push({ type: 'content_block_delta', index: open.block, delta: { type: 'thinking_delta', thinking: piece } });
   }
 
-  /** A signature the provider relayed belongs to the thinking it came with: the open block, or the reasoning held last. */
-  function signature(details: unknown): void {
-    const relayed = signatureOf(details);
-    if (relayed === undefined) return;
+  /** A block of Anthropic's redacted thinking, relayed: whole, in one start and stop, as Anthropic sends it. */
+  function redactedThinking(out: MessagesStreamEvent[], data: string): void {
+    if (open?.kind === 'tool') {
+      held.push({ kind: 'redacted', text: data });
+      return;
+    }
+    closeOpen(out);
+    const block = nextBlock++;
+    out.push({ type: 'content_block_start', index: block, content_block: { type: 'redacted_thinking', data } });
+    out.push({ type: 'content_block_stop', index: block });
+  }
+
+  /**
+   * A signature the provider relayed belongs to the thinking it came with, of the same
+   * `reasoning_details` index: the open block, or the reasoning held last.
+   */
+  function signature(details: RelayedDetails): void {
+    if (details.signature === undefined) return;
     const last = held.at(-1);
-    if (open?.kind === 'thinking') thoughtSignature ??= relayed;
-    else if (open?.kind === 'tool' && last?.kind === 'thinking') last.signature ??= relayed;
+    const matches = (index: number | undefined): boolean => index === undefined || details.index === undefined || index === details.index;
+    if (open?.kind === 'thinking' && matches(thoughtIndex)) thoughtSignature ??= details.signature;
+    else if (open?.kind === 'tool' && last?.kind === 'thinking' && matches(last.index)) last.signature ??= details.signature;
   }
 
   function text(out: MessagesStreamEvent[], piece: string): void {
@@ -164,8 +190,12 @@ export function createChatToMessagesStream(options: { model: string }): StreamTr
     for (const piece of held.splice(0)) {
       if (piece.kind === 'text') {
         text(out, piece.text);
+      } else if (piece.kind === 'redacted') {
+        redactedThinking(out, piece.text);
       } else {
-        thinking(out, piece.text);
+        // Held reasoning pieces are blocks of their own: joined, they were one already.
+        if (open?.kind === 'thinking') closeOpen(out);
+        thinking(out, piece.text, piece.index);
         thoughtSignature = piece.signature;
       }
     }
@@ -191,8 +221,10 @@ export function createChatToMessagesStream(options: { model: string }): StreamTr
     // Some send the real one in a choice without `delta`.
     if (parts.finishReason !== undefined) finishReason = parts.finishReason;
     if (!parts.delta) return out;
-    if (parts.reasoning !== undefined) thinking(out, parts.reasoning);
-    signature(parts.delta.reasoning_details);
+    const details = relayedDetails(parts.delta.reasoning_details);
+    if (parts.reasoning !== undefined) thinking(out, parts.reasoning, details.index);
+    signature(details);
+    for (const data of details.redacted) redactedThinking(out, data);
     for (const piece of parts.text) text(out, piece);
     parts.toolCalls.forEach((fragment, position) => toolFragment(out, fragment, position));
     return out;
@@ -212,27 +244,49 @@ export function createChatToMessagesStream(options: { model: string }): StreamTr
   };
 }
 
-/** Text or reasoning held while a tool block is open, with the signature relayed for that reasoning. */
+/**
+ * Text, reasoning or a redacted thinking block's data held while a tool block is open, with the
+ * signature and `reasoning_details` index relayed for that reasoning.
+ */
 interface HeldPiece {
-  kind: 'text' | 'thinking';
+  kind: 'text' | 'thinking' | 'redacted';
   text: string;
   signature?: string | undefined;
+  index?: number | undefined;
 }
 
-/** Adds a piece to what is held, joined to the last one when it is of the same kind. */
-function hold(held: HeldPiece[], kind: HeldPiece['kind'], piece: string): void {
+/** Adds a piece to what is held, joined to the last one when it is of the same kind (and block). */
+function hold(held: HeldPiece[], kind: 'text' | 'thinking', piece: string, index?: number): void {
   const last = held.at(-1);
-  if (last?.kind === kind) last.text += piece;
-  else held.push({ kind, text: piece });
+  if (last?.kind === kind && (index === undefined || last.index === undefined || last.index === index)) {
+    last.text += piece;
+    last.index ??= index;
+  } else held.push({ kind, text: piece, index });
 }
 
-/** The signature of Anthropic's thinking as OpenRouter relays it in `reasoning_details`. */
-function signatureOf(details: unknown): string | undefined {
-  if (!Array.isArray(details)) return undefined;
+/** What a chunk's `reasoning_details` say of Anthropic's blocks, as OpenRouter relays them. */
+interface RelayedDetails {
+  /** The block the chunk's thinking text belongs to. */
+  index: number | undefined;
+  signature: string | undefined;
+  /** The data of redacted thinking blocks. */
+  redacted: string[];
+}
+
+function relayedDetails(details: unknown): RelayedDetails {
+  const relayed: RelayedDetails = { index: undefined, signature: undefined, redacted: [] };
+  if (!Array.isArray(details)) return relayed;
   for (const detail of details) {
-    if (isRecord(detail) && typeof detail.signature === 'string' && detail.signature !== '') return detail.signature;
+    // Other providers' entries (OpenAI's summaries, say) are not Anthropic's blocks.
+    if (!isRecord(detail) || detail.format !== ANTHROPIC_REASONING_FORMAT) continue;
+    if (detail.type === 'reasoning.encrypted') {
+      if (typeof detail.data === 'string' && detail.data !== '') relayed.redacted.push(detail.data);
+      continue;
+    }
+    if (typeof detail.index === 'number') relayed.index ??= detail.index;
+    if (typeof detail.signature === 'string' && detail.signature !== '') relayed.signature ??= detail.signature;
   }
-  return undefined;
+  return relayed;
 }
 
 /** An `error` event, typed as Anthropic's clients know it: `api_error` for a failure with no type of theirs. */

@@ -1,3 +1,5 @@
+import type { AnthropicThinkingBlock } from '../wire';
+
 /**
  * Anthropic's signed thinking as chat clients carry it, the way OpenRouter shapes it:
  * `reasoning_details` entries that a client sends back unchanged, so that the exact blocks (text
@@ -26,4 +28,31 @@ export function thinkingDetail(text: string, signature: string | undefined, inde
 /** The entry of one redacted thinking block. */
 export function redactedDetail(data: string, index?: number): ReasoningDetail {
   return { type: 'reasoning.encrypted', data, format: ANTHROPIC_REASONING_FORMAT, ...(index === undefined ? {} : { index }) };
+}
+
+/**
+ * The thinking blocks in an assistant message's `reasoning_details` (as the router and OpenRouter
+ * shape Anthropic's): entries with one `index` join into one block, its text and its signature.
+ * Entries of other formats, and text without a signature, cannot go to Anthropic and are left out.
+ */
+export function thinkingBlocksOf(details: unknown): AnthropicThinkingBlock[] {
+  if (!Array.isArray(details)) return [];
+  const byIndex = new Map<unknown, { thinking: string; signature: string; data: string | undefined }>();
+  details.forEach((detail: unknown, position) => {
+    if (typeof detail !== 'object' || detail === null) return;
+    const entry = detail as Record<string, unknown>;
+    if (entry.format !== ANTHROPIC_REASONING_FORMAT) return;
+    const key = entry.index ?? `at ${position}`;
+    const block = byIndex.get(key) ?? { thinking: '', signature: '', data: undefined };
+    if (typeof entry.text === 'string') block.thinking += entry.text;
+    if (typeof entry.signature === 'string') block.signature = entry.signature;
+    if (entry.type === 'reasoning.encrypted' && typeof entry.data === 'string') block.data = entry.data;
+    byIndex.set(key, block);
+  });
+  const blocks: AnthropicThinkingBlock[] = [];
+  for (const block of byIndex.values()) {
+    if (block.data !== undefined) blocks.push({ type: 'redacted_thinking', data: block.data });
+    else if (block.signature !== '') blocks.push({ type: 'thinking', thinking: block.thinking, signature: block.signature });
+  }
+  return blocks;
 }
