@@ -151,7 +151,10 @@ describe('__proto__ / constructor / prototype keys in a body', () => {
     expect(observed.events.find((event) => event.type === 'request.start')).toMatchObject({ stream: false, provider });
     if (route === '/v1/messages' && provider === 'openai') {
       expect(res.status).toBe(400);
-      expect(JSON.parse(res.body)).toMatchObject({ type: 'error', error: { type: 'invalid_request_error', message: expect.stringMatching(/__proto__|constructor/) } });
+      expect(JSON.parse(res.body)).toMatchObject({
+        type: 'error',
+        error: { type: 'invalid_request_error', message: expect.stringMatching(/__proto__|constructor/) },
+      });
       expect(fakes[provider].requests).toHaveLength(0);
     } else {
       expect(fakes[provider].requests).toHaveLength(1);
