@@ -460,6 +460,48 @@ describe("a provider's error sent with a 200", () => {
     expect(ends.at(-1)).toMatchObject({ provider: 'openrouter', status: 502, outcome: 'error' });
   });
 
+  test("an error on the answer's choice keeps its own 4xx status, as an error sent instead of an answer does", async () => {
+    openrouter.handler = (_request, res) =>
+      sendJson(res, 200, {
+        id: 'gen-1',
+        object: 'chat.completion',
+        created: 1,
+        model: 'm',
+        choices: [
+          {
+            index: 0,
+            message: { role: 'assistant', content: 'partial' },
+            finish_reason: 'error',
+            error: { code: 429, message: 'Rate limited mid-generation' },
+          },
+        ],
+      });
+    const error = (await client()
+      .messages.create({ model: 'openrouter/meta/llama', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] })
+      .catch((caught: unknown) => caught)) as InstanceType<typeof Anthropic.APIError>;
+    expect(error.status).toBe(429);
+    expect(error.error).toMatchObject({ type: 'error', error: { type: 'rate_limit_error', message: 'Rate limited mid-generation' } });
+  });
+
+  test("streamed, an error on the last chunk's choice ends the stream with an error event, not message_stop", async () => {
+    openrouter.handler = (_request, res) =>
+      sendFrames(res, [
+        chunk({ content: 'partial' }),
+        `data: ${JSON.stringify({ id: 'gen-1', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: {}, finish_reason: 'stop', error: { code: 502, message: 'Provider died' } }] })}\n\n`,
+        'data: [DONE]\n\n',
+      ]);
+    const response = await fetch(`${host.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'openrouter/meta/llama', max_tokens: 100, stream: true, messages: [{ role: 'user', content: 'go' }] }),
+    });
+    const text = await response.text();
+    expect(text).toContain('event: error');
+    expect(text).toContain('Provider died');
+    expect(text).not.toContain('message_stop');
+    expect(ends.at(-1)).toMatchObject({ provider: 'openrouter', outcome: 'error' });
+  });
+
   test('reaches a chat client with its own 4xx status, and telemetry says error', async () => {
     openrouter.handler = (_request, res) => sendJson(res, 200, { error: { code: '429', message: 'Rate limited upstream' } });
     const response = await fetch(`${host.url}/v1/chat/completions`, {

@@ -151,7 +151,7 @@ describe('__proto__ / constructor / prototype keys in a body', () => {
     expect(observed.events.find((event) => event.type === 'request.start')).toMatchObject({ stream: false, provider });
     if (route === '/v1/messages' && provider === 'openai') {
       expect(res.status).toBe(400);
-      expect(JSON.parse(res.body)).toMatchObject({
+      expect(JSON.parse(res.body.toString('utf8'))).toMatchObject({
         type: 'error',
         error: { type: 'invalid_request_error', message: expect.stringMatching(/__proto__|constructor/) },
       });

@@ -4,6 +4,7 @@ import { readStream, type StreamReadError } from '../http/read-stream';
 import { withoutBom } from '../http/without-bom';
 import { readSafely } from '../telemetry/response-summary';
 import type { ExchangeContext } from './exchange-context';
+import type { ProviderAdapter } from '../providers/provider-adapter';
 import { parseUpstreamError, type ErrorDetails } from '../http/error-details';
 import { invalidUpstream, silentUpstream } from './upstream-failures';
 import { FailedAnswerError } from '../dialects/chat/answer-message';
@@ -71,11 +72,8 @@ export async function answerJson(
       text = edited === parsed ? received : JSON.stringify(edited);
     }
   } catch (error) {
-    const reason =
-      error instanceof FailedAnswerError
-        ? `it reported that the answer failed: ${error.message}`
-        : `the answer could not be translated: ${(error as Error).message}`;
-    context.answerError(invalidUpstream(provider, reason));
+    if (error instanceof FailedAnswerError) context.answerError(failedAnswer(provider, error));
+    else context.answerError(invalidUpstream(provider, `the answer could not be translated: ${(error as Error).message}`));
     return;
   }
   const headers = context.clientHeadersOr500('json');
@@ -91,6 +89,16 @@ export interface AnswerShape {
   asked: 'stream' | 'json';
   /** The answer came as `text/event-stream`. */
   labelledStream: boolean;
+}
+
+/**
+ * An answer the provider reports as failed: the error on its choice is read as an error sent
+ * instead of an answer (its own status when its `code` is a 4xx/5xx), else a 502 naming the failure.
+ */
+function failedAnswer(provider: ProviderAdapter, failure: FailedAnswerError): ErrorDetails {
+  const fromChoice = failure.upstreamError === undefined ? undefined : errorInsteadOfAnswer({ error: failure.upstreamError });
+  if (fromChoice) return { ...fromChoice, message: failure.message };
+  return invalidUpstream(provider, `it reported that the answer failed: ${failure.message}`);
 }
 
 /**

@@ -4,7 +4,7 @@ import { TRANSLATORS, type Translation } from '../dialects/translate';
 import { ENDPOINTS, type Endpoint } from '../routing/endpoint';
 import type { ProviderAdapter } from '../providers/provider-adapter';
 import { ProviderRouterError } from '../errors';
-import { withoutCredentialParameters } from '../http/header-policy';
+import { passthroughQuery } from '../http/header-policy';
 import { isRecord } from '../is-record';
 
 /** What the router sends upstream for one request, and how it reads the answer. */
@@ -92,7 +92,7 @@ function passthrough(input: PlanInput, dialect: Dialect): PlanWithoutShape {
     requestStreamUsage: input.requestStreamUsage,
   });
   return {
-    upstreamPath: ENDPOINTS[endpoint].path + (module.passthroughQuery ? withoutCredentialParameters(input.query) : ''),
+    upstreamPath: ENDPOINTS[endpoint].path + (module.passthroughQuery ? passthroughQuery(input.query) : ''),
     upstreamBody,
     upstreamDialect: dialect,
     forwardHeaders: [...module.passthroughHeaders, ...(provider.forwardHeaders ?? [])],

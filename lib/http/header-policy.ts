@@ -20,18 +20,21 @@ export function pickUpstreamHeaders(clientHeaders: IncomingHttpHeaders, extraAll
   return picked;
 }
 
-/** Query parameters that carry a credential (`?token=`, `?api_key=`, `?access_token=`, `?sig=`, ...). */
-const CREDENTIAL_PARAMETER = /token|secret|passw|auth|^(api-?key|key|sig|signature)$|[-_]key$/i;
+/**
+ * The query parameters a Messages endpoint reads: Anthropic's and llama-server's define only `beta`
+ * (Claude Code's `?beta=true`).
+ */
+const PASSTHROUGH_QUERY_PARAMETERS = new Set(['beta']);
 
 /**
- * The client's query string, with its `?`, for an upstream that gets it (Claude Code's `?beta=true`
- * on Messages passthrough), without the parameters that carry a credential: a host that takes its
- * own token in the query must not hand it to a provider. Unchanged when there is none.
+ * The client's query string, with its `?`, as a Messages endpoint gets it on passthrough: only the
+ * parameters it reads. Anything else may be the host's own (a token given as `?token=`), which must
+ * not reach a provider. Unchanged when nothing is left out.
  */
-export function withoutCredentialParameters(query: string): string {
+export function passthroughQuery(query: string): string {
   if (query === '' || query === '?') return '';
   const parameters = query.slice(1).split('&');
-  const kept = parameters.filter((parameter) => !CREDENTIAL_PARAMETER.test(parameterName(parameter)));
+  const kept = parameters.filter((parameter) => PASSTHROUGH_QUERY_PARAMETERS.has(parameterName(parameter)));
   if (kept.length === parameters.length) return query;
   return kept.length > 0 ? `?${kept.join('&')}` : '';
 }

@@ -17,10 +17,20 @@ export function answerChoiceZero(completion: ReceivedChatCompletion): AnswerChoi
 }
 
 /**
- * A non-streamed answer in which the provider reports that it failed: the client gets the route's
- * 502 with this message, as a stream ends with an error frame for the same reasons.
+ * A non-streamed answer in which the provider reports that it failed: the client gets an error
+ * with this message in its route's shape (the status of the choice's `error.code` when it is a
+ * 4xx/5xx, as for an error sent instead of an answer, else 502), as a stream ends with an error
+ * frame for the same reasons.
  */
-export class FailedAnswerError extends Error {}
+export class FailedAnswerError extends Error {
+  constructor(
+    message: string,
+    /** The `error` the provider put on the choice, when it did. */
+    readonly upstreamError?: unknown,
+  ) {
+    super(message);
+  }
+}
 
 /**
  * Choice 0 of an answer the provider completed.
@@ -32,7 +42,8 @@ export function completedChoiceZero(completion: ReceivedChatCompletion): AnswerC
   const choice = answerChoiceZero(completion);
   if (!choice) throw new FailedAnswerError('the answer holds no choice');
   const error: unknown = (choice as { error?: unknown }).error;
-  if (error !== undefined && error !== null) throw new FailedAnswerError(errorMessageOf(error));
+  if (error !== undefined && error !== null)
+    throw new FailedAnswerError(errorMessageOf(error, 'the provider reported an error on the answer'), error);
   const failed = failedFinishOf(choice);
   if (failed !== undefined) throw new FailedAnswerError(failed);
   return choice;

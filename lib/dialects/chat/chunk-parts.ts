@@ -2,7 +2,7 @@ import { isRecord } from '../../is-record';
 
 /** What a translator reads of one `chat.completion.chunk`: choice 0's delta, its finish reason, usage, an error. */
 export interface ChunkParts {
-  /** The provider's error beside the choices (OpenRouter), or a `finish_reason` of `error`, as a message. */
+  /** The provider's error beside the choices or on choice 0 (OpenRouter), or a `finish_reason` of `error`, as a message. */
   error: string | undefined;
   usage: Record<string, unknown> | undefined;
   /** Choice 0's delta; absent when the chunk has no choice 0 (a usage chunk, another choice of `n` > 1). */
@@ -21,7 +21,7 @@ export interface ChunkParts {
  */
 export function chunkParts(chunk: Record<string, unknown>): ChunkParts {
   const choice = streamedChoiceZero(chunk.choices);
-  const error = chunk.error === undefined || chunk.error === null ? failedFinishOf(choice) : errorMessageOf(chunk.error);
+  const error = chunk.error === undefined || chunk.error === null ? choiceFailureOf(choice) : errorMessageOf(chunk.error);
   const delta = choice && isRecord(choice.delta) ? choice.delta : undefined;
   const reasoning = delta?.reasoning_content ?? delta?.reasoning;
   const text = [delta?.content, delta?.refusal].filter((piece): piece is string => typeof piece === 'string' && piece !== '');
@@ -36,11 +36,11 @@ export function chunkParts(chunk: Record<string, unknown>): ChunkParts {
   };
 }
 
-/** An upstream error's message, whatever its shape: a string, or an object with `message`. */
-export function errorMessageOf(error: unknown): string {
+/** An upstream error's message, whatever its shape: a string, or an object with `message`; `fallback` when it has none. */
+export function errorMessageOf(error: unknown, fallback = 'The upstream provider reported an error in the middle of the stream.'): string {
   if (typeof error === 'string' && error !== '') return error;
   if (isRecord(error) && typeof error.message === 'string' && error.message !== '') return error.message;
-  return 'The upstream provider reported an error in the middle of the stream.';
+  return fallback;
 }
 
 /**
@@ -60,6 +60,15 @@ export function streamedChoiceZero(choices: unknown): Record<string, unknown> | 
 
 /** What the router says of an answer a provider ended with `finish_reason: "error"` and no error of its own. */
 const FAILED_FINISH_MESSAGE = 'The provider ended the answer with finish_reason "error": the generation failed before it was complete';
+
+/**
+ * The failure a choice reports: its own `error` (OpenRouter puts one there when a generation fails
+ * part-way), else {@link failedFinishOf}; undefined for a choice that did not fail.
+ */
+export function choiceFailureOf(choice: Record<string, unknown> | undefined): string | undefined {
+  if (choice?.error !== undefined && choice.error !== null) return errorMessageOf(choice.error);
+  return failedFinishOf(choice);
+}
 
 /**
  * The failure of a choice the provider ended with `finish_reason: "error"` (OpenRouter does when a

@@ -417,6 +417,23 @@ describe('toAnthropicRequest', () => {
       expect(out.tool_choice).toEqual(expected);
     });
 
+    it('refuses allowed_tools naming a tool the request does not offer, naming tool_choice', () => {
+      const allowed = { type: 'allowed_tools', allowed_tools: { mode: 'auto', tools: [{ type: 'function', function: { name: 'missing' } }] } };
+      let thrown: unknown;
+      try {
+        toAnthropicRequest(request({ tools, tool_choice: allowed as unknown as 'auto' }), options);
+      } catch (err) {
+        thrown = err;
+      }
+      expect(thrown).toMatchObject({ status: 400, param: 'tool_choice', message: expect.stringMatching(/"missing", which is not among/) });
+    });
+
+    it('narrows tools that are not functions by name too, so that they are refused as without allowed_tools', () => {
+      const custom = { type: 'custom', custom: { name: 'x' } };
+      const allowed = { type: 'allowed_tools', allowed_tools: { mode: 'auto', tools: [{ type: 'custom', custom: { name: 'x' } }] } };
+      expectInvalid(request({ tools: [custom] as never, tool_choice: allowed as unknown as 'auto' }), /tools\[0\] must be/);
+    });
+
     it('refuses allowed_tools without a mode or a tools list', () => {
       expectInvalid(request({ tools, tool_choice: { type: 'allowed_tools', allowed_tools: { tools: [] } } as unknown as 'auto' }), /allowed_tools/);
     });
@@ -469,7 +486,7 @@ describe('toAnthropicRequest', () => {
 
     it.each([
       ['functions', { functions: [{ name: 'f', parameters: { type: 'object', properties: {} } }] }],
-      ['function_call', { function_call: 'auto' }],
+      ['function_call', { function_call: { name: 'f' } }],
       ['audio', { audio: { voice: 'alloy', format: 'wav' } }],
       ['modalities', { modalities: ['text', 'audio'] }],
       ['web_search_options', { web_search_options: { search_context_size: 'low' } }],
@@ -477,8 +494,14 @@ describe('toAnthropicRequest', () => {
       expectUnsupported(request(fields), param);
     });
 
-    it('takes modalities ["text"] and fields set to null', () => {
-      expect(() => translate({ modalities: ['text'], audio: null, functions: null, web_search_options: null })).not.toThrow();
+    it('takes fields that ask for nothing: modalities ["text"], functions [], a function_call naming none, nulls', () => {
+      for (const fields of [
+        { modalities: ['text'], audio: null, web_search_options: null },
+        { functions: [], function_call: 'auto' },
+        { function_call: 'none' },
+      ]) {
+        expect(Object.keys(translate(fields)).sort()).toEqual(['max_tokens', 'messages', 'model']);
+      }
     });
 
     it.each([
@@ -493,8 +516,8 @@ describe('toAnthropicRequest', () => {
       expectUnsupported(request({ messages: messages as ChatCompletionRequest['messages'] }), `messages[1].${field}`);
     });
 
-    it('refuses a response_format type OpenAI does not define', () => {
-      expectInvalid(request({ response_format: { type: 'xml' } }), /response_format type "xml"/);
+    it.each([[{ type: 'xml' }], [{}]])('refuses response_format %j, whose type OpenAI does not define', (format) => {
+      expectInvalid(request({ response_format: format }), /response_format `type` must be text, json_object or json_schema/);
     });
   });
 

@@ -273,6 +273,48 @@ describe('createChatToMessagesStream keeps the order of blocks', () => {
     ]);
   });
 
+  it('reads the entries of one chunk in their order: a signature ends its block, text of another index opens the next', async () => {
+    const entry = (fields: Record<string, unknown>) => ({ format: 'anthropic-claude-v1', ...fields });
+    const upstream =
+      chunk({ reasoning: 'A', reasoning_details: [entry({ type: 'reasoning.text', text: 'A', index: 0 })] }) +
+      chunk({
+        reasoning: 'B',
+        reasoning_details: [entry({ type: 'reasoning.text', signature: 'SIG-0', index: 0 }), entry({ type: 'reasoning.text', text: 'B', index: 1 })],
+      }) +
+      chunk({
+        reasoning_details: [entry({ type: 'reasoning.encrypted', data: 'opaque', index: 2 }), entry({ type: 'reasoning.text', text: 'C', index: 3 })],
+      }) +
+      chunk({ reasoning_details: [entry({ type: 'reasoning.text', signature: 'SIG-3', index: 3 })] }) +
+      chunk({ content: 'Answer.' }, 'stop') +
+      DONE_FRAME;
+    const message = await finalMessageViaSdk(replay(chatToMessagesText({ model: MODEL }), upstream));
+    expect(message.content).toEqual([
+      { type: 'thinking', thinking: 'A', signature: 'SIG-0' },
+      { type: 'thinking', thinking: 'B', signature: routerSignature('B') },
+      { type: 'redacted_thinking', data: 'opaque' },
+      { type: 'thinking', thinking: 'C', signature: 'SIG-3' },
+      { type: 'text', text: 'Answer.' },
+    ]);
+  });
+
+  it('gives a signature that comes late, while a tool block is open, to the held block of its index', async () => {
+    const entry = (fields: Record<string, unknown>) => ({ format: 'anthropic-claude-v1', ...fields });
+    const upstream =
+      chunk({ tool_calls: [{ index: 0, id: 'call_a', type: 'function', function: { name: 'Read', arguments: '{}' } }] }) +
+      chunk({ reasoning_details: [entry({ type: 'reasoning.text', text: 'one', index: 1 })] }) +
+      chunk({ reasoning_details: [entry({ type: 'reasoning.text', text: 'two', index: 2 })] }) +
+      chunk({ reasoning_details: [entry({ type: 'reasoning.text', signature: 'SIG-1', index: 1 })] }) +
+      chunk({ reasoning_details: [entry({ type: 'reasoning.text', signature: 'SIG-2', index: 2 })] }) +
+      chunk({}, 'tool_calls') +
+      DONE_FRAME;
+    const message = await finalMessageViaSdk(replay(chatToMessagesText({ model: MODEL }), upstream));
+    expect(message.content).toEqual([
+      { type: 'tool_use', id: 'call_a', name: 'Read', input: {} },
+      { type: 'thinking', thinking: 'one', signature: 'SIG-1' },
+      { type: 'thinking', thinking: 'two', signature: 'SIG-2' },
+    ]);
+  });
+
   it("does not read other providers' reasoning_details as Anthropic's blocks", async () => {
     const upstream =
       chunk({ reasoning: 'one', reasoning_details: [{ type: 'reasoning.summary', summary: 'one', format: 'openai-responses-v1', index: 0 }] }) +

@@ -290,7 +290,7 @@ describe('message translation', () => {
 describe('tools and sampling fields', () => {
   const tool = { name: 'ls', description: 'list', input_schema: { type: 'object', properties: {} } };
 
-  it('keeps strict and puts input_examples after the description, where the model reads them', () => {
+  it('puts input_examples after the description, where the model reads them, and leaves strict out', () => {
     const out = translate({ tools: [{ ...tool, strict: true, input_examples: [{ path: '.' }, { path: '/tmp' }] }] as never });
     expect(out.tools).toEqual([
       {
@@ -299,7 +299,6 @@ describe('tools and sampling fields', () => {
           name: 'ls',
           description: 'list\n\nExamples of input:\n{"path":"."}\n{"path":"/tmp"}',
           parameters: tool.input_schema,
-          strict: true,
         },
       },
     ]);
@@ -374,19 +373,25 @@ describe('fields that cannot be carried', () => {
   it.each([
     ['mcp_servers', [{ type: 'url', url: 'https://mcp.example/sse', name: 'ex' }], /MCP connector runs at Anthropic only/],
     ['inference_geo', 'us', /makes no promise where it runs the model/],
-    ['foo_bar', 1, /not a field of the Messages API/],
+    ['compaction', { type: 'auto' }, /summarises the conversation at Anthropic/],
+    ['foo_bar', 1, /not a Messages API field the router knows/],
   ])('refuses %s, naming it', (field, value, reason) => {
     expectUnsupported({ [field]: value }, field, reason);
   });
 
-  it('leaves out context_management, service_tier and container, and fields set to null', () => {
+  it('leaves out what does not change what the model is given, and fields that ask for nothing', () => {
     const out = translate({
       messages: user,
       context_management: { edits: [] },
+      cache_control: { type: 'ephemeral' },
       service_tier: 'auto',
+      speed: 'fast',
+      diagnostics: { previous_message_id: 'msg_1' },
+      fallbacks: [],
       container: 'container_1',
-      mcp_servers: null,
-      inference_geo: null,
+      mcp_servers: [],
+      inference_geo: 'global',
+      thread: null,
     });
     expect(Object.keys(out).sort()).toEqual(['max_tokens', 'messages', 'model']);
   });

@@ -49,7 +49,10 @@ export function toAnthropicRequest(body: ChatCompletionRequest, options: ToAnthr
     const toolChoice = toAnthropicToolChoice(offered.toolChoice, body.parallel_tool_calls);
     if (toolChoice !== undefined) request.tool_choice = toolChoice;
   } else if (offered.toolChoice === 'required' || (isRecord(offered.toolChoice) && offered.toolChoice.type === 'function')) {
-    throw invalidRequest('tool_choice asks for a tool call, and the request offers no tool to call: add `tools`, or leave tool_choice out');
+    throw invalidField(
+      'tool_choice',
+      'tool_choice asks for a tool call, and the request offers no tool to call: add `tools`, or leave tool_choice out',
+    );
   }
 
   const format = outputFormat(body.response_format);
@@ -75,8 +78,9 @@ export function toAnthropicRequest(body: ChatCompletionRequest, options: ToAnthr
  * answer (`n`, penalties, `seed`, `logprobs`, `prediction`, ...) are left out instead.
  */
 const UNCARRIED_FEATURES: readonly [field: string, isAsked: (value: unknown) => boolean, reason: string][] = [
-  ['functions', isSet, 'deprecated function calling is not translated; send `tools`'],
-  ['function_call', isSet, 'deprecated function calling is not translated; send `tool_choice`'],
+  ['functions', (value) => Array.isArray(value) && value.length > 0, 'deprecated function calling is not translated; send `tools`'],
+  // `"auto"` or `"none"` name no function: only a named one asks for something.
+  ['function_call', (value) => typeof value === 'object' && value !== null, 'deprecated function calling is not translated; send `tool_choice`'],
   ['audio', isSet, 'Anthropic answers in text only'],
   ['modalities', (value) => Array.isArray(value) && value.some((modality) => modality !== 'text'), 'Anthropic answers in text only'],
   ['web_search_options', isSet, "OpenAI's built-in web search runs at OpenAI only; offer a search function in `tools`"],
@@ -99,6 +103,10 @@ function refuseUncarriedFeatures(body: ChatCompletionRequest): void {
       field,
     );
   }
+}
+
+function invalidField(param: string, message: string): ProviderRouterError {
+  return new ProviderRouterError('invalid_request', message, 400, 'invalid_request_error', undefined, param);
 }
 
 function maxTokensOf(body: ChatCompletionRequest): number | undefined {
@@ -140,7 +148,7 @@ function outputFormat(format: unknown): Record<string, unknown> | undefined {
   if (type === 'json_object') {
     throw invalidRequest('response_format json_object has no Anthropic equivalent: Anthropic needs a schema; send response_format json_schema');
   }
-  if (type !== 'text') throw invalidRequest(`response_format type ${JSON.stringify(type)} is not one of text, json_object, json_schema`);
+  if (type !== 'text') throw invalidField('response_format', 'response_format `type` must be text, json_object or json_schema');
   return undefined;
 }
 

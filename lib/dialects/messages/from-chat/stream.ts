@@ -126,15 +126,34 @@ export function createChatToMessagesStream(options: { model: string }): StreamTr
   }
 
   /**
-   * A signature the provider relayed belongs to the thinking it came with, of the same
-   * `reasoning_details` index: the open block, or the reasoning held last.
+   * A chunk's reasoning. Anthropic's blocks relayed in `reasoning_details` are read entry by entry,
+   * in their order: text to the thinking block of its index, a signature to the block of its index
+   * (open, or held while a tool block is open), a redacted block whole. Otherwise the reasoning text.
    */
-  function signature(details: RelayedDetails): void {
-    if (details.signature === undefined) return;
-    const last = held.at(-1);
-    const matches = (index: number | undefined): boolean => index === undefined || details.index === undefined || index === details.index;
-    if (open?.kind === 'thinking' && matches(thoughtIndex)) thoughtSignature ??= details.signature;
-    else if (open?.kind === 'tool' && last?.kind === 'thinking' && matches(last.index)) last.signature ??= details.signature;
+  function relayedReasoning(out: MessagesStreamEvent[], reasoning: string | undefined, details: Record<string, unknown>[]): void {
+    const textInDetails = details.some((detail) => typeof detail.text === 'string' && detail.text !== '');
+    if (!textInDetails && reasoning !== undefined) thinking(out, reasoning);
+    for (const detail of details) {
+      const index = typeof detail.index === 'number' ? detail.index : undefined;
+      if (detail.type === 'reasoning.encrypted') {
+        if (typeof detail.data === 'string' && detail.data !== '') redactedThinking(out, detail.data);
+        continue;
+      }
+      if (typeof detail.text === 'string' && detail.text !== '') thinking(out, detail.text, index);
+      if (typeof detail.signature === 'string' && detail.signature !== '') sign(detail.signature, index);
+    }
+  }
+
+  /** A relayed signature goes to the thinking of its index: the open block, or a piece held for later. */
+  function sign(relayed: string, index: number | undefined): void {
+    const matches = (blockIndex: number | undefined): boolean => blockIndex === undefined || index === undefined || blockIndex === index;
+    if (open?.kind === 'thinking' && matches(thoughtIndex)) {
+      thoughtSignature ??= relayed;
+      return;
+    }
+    if (open?.kind !== 'tool') return;
+    const piece = held.findLast((candidate) => candidate.kind === 'thinking' && matches(candidate.index));
+    if (piece) piece.signature ??= relayed;
   }
 
   function text(out: MessagesStreamEvent[], piece: string): void {
@@ -221,10 +240,7 @@ export function createChatToMessagesStream(options: { model: string }): StreamTr
     // Some send the real one in a choice without `delta`.
     if (parts.finishReason !== undefined) finishReason = parts.finishReason;
     if (!parts.delta) return out;
-    const details = relayedDetails(parts.delta.reasoning_details);
-    if (parts.reasoning !== undefined) thinking(out, parts.reasoning, details.index);
-    signature(details);
-    for (const data of details.redacted) redactedThinking(out, data);
+    relayedReasoning(out, parts.reasoning, anthropicDetails(parts.delta.reasoning_details));
     for (const piece of parts.text) text(out, piece);
     parts.toolCalls.forEach((fragment, position) => toolFragment(out, fragment, position));
     return out;
@@ -264,29 +280,11 @@ function hold(held: HeldPiece[], kind: 'text' | 'thinking', piece: string, index
   } else held.push({ kind, text: piece, index });
 }
 
-/** What a chunk's `reasoning_details` say of Anthropic's blocks, as OpenRouter relays them. */
-interface RelayedDetails {
-  /** The block the chunk's thinking text belongs to. */
-  index: number | undefined;
-  signature: string | undefined;
-  /** The data of redacted thinking blocks. */
-  redacted: string[];
-}
-
-function relayedDetails(details: unknown): RelayedDetails {
-  const relayed: RelayedDetails = { index: undefined, signature: undefined, redacted: [] };
-  if (!Array.isArray(details)) return relayed;
-  for (const detail of details) {
-    // Other providers' entries (OpenAI's summaries, say) are not Anthropic's blocks.
-    if (!isRecord(detail) || detail.format !== ANTHROPIC_REASONING_FORMAT) continue;
-    if (detail.type === 'reasoning.encrypted') {
-      if (typeof detail.data === 'string' && detail.data !== '') relayed.redacted.push(detail.data);
-      continue;
-    }
-    if (typeof detail.index === 'number') relayed.index ??= detail.index;
-    if (typeof detail.signature === 'string' && detail.signature !== '') relayed.signature ??= detail.signature;
-  }
-  return relayed;
+/** The entries of a chunk's `reasoning_details` that hold Anthropic's blocks, as OpenRouter relays them. */
+function anthropicDetails(details: unknown): Record<string, unknown>[] {
+  if (!Array.isArray(details)) return [];
+  // Other providers' entries (OpenAI's summaries, say) are not Anthropic's blocks.
+  return details.filter((detail): detail is Record<string, unknown> => isRecord(detail) && detail.format === ANTHROPIC_REASONING_FORMAT);
 }
 
 /** An `error` event, typed as Anthropic's clients know it: `api_error` for a failure with no type of theirs. */

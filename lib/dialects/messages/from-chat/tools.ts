@@ -1,6 +1,6 @@
 import type { OpenAITool } from '../../chat/wire';
 import type { AnthropicTool, AnthropicToolChoice } from '../wire';
-import { invalidRequest } from '../../../errors';
+import { invalidRequest, ProviderRouterError } from '../../../errors';
 import { isRecord } from '../../../is-record';
 
 /**
@@ -64,7 +64,30 @@ export function narrowedToAllowedTools(tools: readonly unknown[], toolChoice: un
       "tool_choice allowed_tools must be {type:'allowed_tools', allowed_tools:{mode:'auto'|'required', tools:[{type:'function', function:{name}}]}}",
     );
   }
-  const allowed = new Set(allowedTools.tools.map((tool: unknown) => (isRecord(tool) && isRecord(tool.function) ? tool.function.name : undefined)));
-  const offered = tools.filter((tool) => isRecord(tool) && isRecord(tool.function) && allowed.has(tool.function.name));
-  return { tools: offered, toolChoice: allowedTools.mode };
+  const offeredNames = new Set(tools.map(toolName));
+  const allowed = new Set<unknown>();
+  for (const reference of allowedTools.tools as unknown[]) {
+    const name = toolName(reference);
+    if (typeof name !== 'string' || !offeredNames.has(name)) {
+      throw new ProviderRouterError(
+        'invalid_request',
+        `tool_choice allowed_tools names ${JSON.stringify(name ?? reference)}, which is not among the request's tools`,
+        400,
+        'invalid_request_error',
+        undefined,
+        'tool_choice',
+      );
+    }
+    allowed.add(name);
+  }
+  // Narrowed by name whatever their type: a tool that is not a function is refused after, as without allowed_tools.
+  return { tools: tools.filter((tool) => allowed.has(toolName(tool))), toolChoice: allowedTools.mode };
+}
+
+/** The name a tool or a reference to one gives: `{function: {name}}`, `{custom: {name}}` or a flat `{name}`. */
+function toolName(tool: unknown): unknown {
+  if (!isRecord(tool)) return undefined;
+  if (isRecord(tool.function)) return tool.function.name;
+  if (isRecord(tool.custom)) return tool.custom.name;
+  return tool.name;
 }

@@ -33,8 +33,10 @@ export interface ToChatRequestOptions {
  * `requestStreamUsage` is false), `thinking` and `output_config.effort` as `reasoning_effort` (the
  * adapter turns it into the provider's own field), `output_config.format` (structured output, the
  * SDK's `messages.parse`; `output_format` in the older beta) as `response_format` `json_schema`.
- * `context_management`, the rest of `output_config`, `service_tier`, `container` and `thread` are not sent;
- * any other field (`mcp_servers`, `inference_geo`, one the API does not define) is refused.
+ * `context_management`, the rest of `output_config`, the top-level `cache_control`, `thread` and
+ * fields that only say how Anthropic would serve or bill the request (`service_tier`, `speed`, ...)
+ * are not sent; any other field (`mcp_servers`, `inference_geo`, `compaction`, one the router does
+ * not know) is refused.
  *
  * @throws ProviderRouterError `invalid_request` (400) for malformed `messages`, a role other than
  *   user/assistant/system, or a `max_tokens` that is missing or not a positive integer;
@@ -114,29 +116,54 @@ const READ = new Set([
 ]);
 
 /**
- * Fields left out: `context_management` (DESIGN section 8); what only says how Anthropic would
- * serve the request (`service_tier`; `container`, which only its code execution tools use, and
- * those are refused); and the Anthropic SDK's `thread` when it opens one (a request that continues
- * one was refused before, since only Anthropic keeps threads: this one holds the whole conversation).
+ * Fields left out, none of which changes what the model is given: `context_management` and the
+ * top-level `cache_control` (DESIGN section 8); what only says how Anthropic would serve or bill
+ * the request (`service_tier`, `speed`, `diagnostics`, `fallbacks`, `fallback_credit_token`,
+ * `billing_policy`; `container`, which only its code execution tools use, and those are refused);
+ * and the Anthropic SDK's `thread` when it opens one (a request that continues one was refused
+ * before, since only Anthropic keeps threads: this one holds the whole conversation).
  */
-const LEFT_OUT = new Set(['context_management', 'service_tier', 'container', 'thread']);
+const LEFT_OUT = new Set([
+  'context_management',
+  'cache_control',
+  'service_tier',
+  'speed',
+  'diagnostics',
+  'fallbacks',
+  'fallback_credit_token',
+  'billing_policy',
+  'container',
+  'thread',
+]);
 
-/** Why a field the Messages API defines cannot reach a chat provider. */
-const UNCARRIED: Record<string, string> = {
-  mcp_servers: "the MCP connector runs at Anthropic only; offer the servers' tools in `tools`",
-  inference_geo: 'a chat completions provider makes no promise where it runs the model',
-};
+/**
+ * Fields the Messages API defines that ask for what a chat provider cannot do, when they ask for
+ * something: why, or undefined when the value asks nothing (`mcp_servers: []`).
+ */
+const UNCARRIED = new Map<string, (value: unknown) => string | undefined>([
+  [
+    'mcp_servers',
+    (value) =>
+      Array.isArray(value) && value.length === 0 ? undefined : "the MCP connector runs at Anthropic only; offer the servers' tools in `tools`",
+  ],
+  // `global`, the default, asks for nothing.
+  ['inference_geo', (value) => (value === 'global' ? undefined : 'a chat completions provider makes no promise where it runs the model')],
+  ['compaction', () => 'compaction summarises the conversation at Anthropic; send the conversation as it should be read'],
+]);
 
 /**
  * Refuses a field the translation neither reads nor may leave out (DESIGN section 9: no 200 for a
- * request whose content the provider never saw); one the Messages API does not define is refused
- * too, as Anthropic refuses it. A field set to `null` is not set.
+ * request whose content the provider never saw), and one it does not know: Anthropic refuses a
+ * field it does not define too. A field set to `null` is not set.
  * @throws ProviderRouterError 400 `unsupported_parameter`, `param` naming the field.
  */
 function refuseUncarriedFields(body: Record<string, unknown>): void {
   for (const [field, value] of Object.entries(body)) {
     if (!isSet(value) || READ.has(field) || LEFT_OUT.has(field)) continue;
-    const reason = UNCARRIED[field] ?? 'it is not a field of the Messages API';
+    // A Map, not an object: a body's `__proto__` key must not find Object.prototype.
+    const uncarried = UNCARRIED.get(field);
+    const reason = uncarried ? uncarried(value) : 'it is not a Messages API field the router knows how to carry';
+    if (reason === undefined) continue;
     throw new ProviderRouterError(
       'unsupported_parameter',
       `\`${field}\` cannot be sent to this provider (${reason}); send the request without it, or use an anthropic/ model.`,

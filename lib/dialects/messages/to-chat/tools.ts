@@ -4,8 +4,9 @@ import { invalidRequest } from '../../../errors';
 
 /**
  * Translates Anthropic `tools` into chat completion function tools: `input_schema` becomes
- * `parameters` unchanged (`$schema` included), `strict: true` stays, `input_examples` follow the
- * description, `cache_control` is dropped. A server tool (an entry
+ * `parameters` unchanged (`$schema` included), `input_examples` follow the description;
+ * `cache_control` is dropped, and so is `strict`: OpenAI's strict mode refuses schemas Anthropic's
+ * takes (an optional property, one without `additionalProperties: false`). A server tool (an entry
  * with a `type` such as `web_search_20250305` and no `input_schema`) is refused: an
  * OpenAI-compatible provider cannot run it, and a model answering without it would be a 200 for a
  * request the provider never saw whole.
@@ -35,7 +36,6 @@ export function toChatTools(tools: unknown): OpenAITool[] | undefined {
     const description = withInputExamples(typeof tool.description === 'string' ? tool.description : undefined, tool.input_examples);
     if (description !== undefined) fn.description = description;
     fn.parameters = tool.input_schema;
-    if (tool.strict === true) fn.strict = true;
     out.push({ type: 'function', function: fn });
   });
   return out.length > 0 ? out : undefined;

@@ -54,7 +54,7 @@ const HINTS: Record<string, string> = {
 export function refuseUncarriedFields(body: Record<string, unknown>): void {
   for (const [field, value] of Object.entries(body)) {
     if (value === undefined || value === null || READ.has(field) || LEFT_OUT.has(field)) continue;
-    const hint = HINTS[field] ?? 'it has no equivalent in chat completions';
+    const hint = (Object.hasOwn(HINTS, field) ? HINTS[field] : undefined) ?? 'it has no equivalent in chat completions';
     throw new ProviderRouterError(
       'unsupported_parameter',
       `\`${field}\` cannot be sent to this provider (${hint}); send the request without it, or use a model of a provider that serves the Responses API itself.`,
