@@ -112,6 +112,15 @@ function telemetryFeed(router) {
   };
 }
 
+/** The providers OPENAI_COMPATIBLE_PROVIDERS declares, each served from its <ID>_BASE_URL. */
+function envProviders() {
+  return (process.env.OPENAI_COMPATIBLE_PROVIDERS || '')
+    .split(',')
+    .map((id) => id.trim())
+    .filter(Boolean)
+    .map((id) => ({ id, baseUrl: process.env[`${id.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_BASE_URL`] }));
+}
+
 async function main() {
   const configuredKeys = Object.entries(KEY_VARIABLES).filter(([, variable]) => process.env[variable]);
   const localBaseUrl = (process.env.LOCAL_BASE_URL || DEFAULT_LOCAL_BASE_URL).replace(/\/+$/, '');
@@ -140,6 +149,7 @@ async function main() {
     providers: [
       { id: 'local', enabled: true, label: demo ? 'Demo backend' : 'llama-server' },
       ...Object.entries(KEY_VARIABLES).map(([id, variable]) => ({ id, enabled: Boolean(process.env[variable]), keyVariable: variable })),
+      ...envProviders().map(({ id, baseUrl }) => ({ id, enabled: true, detail: baseUrl })),
     ],
   };
 
@@ -206,6 +216,7 @@ async function main() {
     for (const [id, variable] of Object.entries(KEY_VARIABLES)) {
       console.log(`  ${id.padEnd(11)} ${process.env[variable] ? 'enabled' : `off (set ${variable})`}`);
     }
+    for (const { id, baseUrl } of envProviders()) console.log(`  ${id.padEnd(11)} ${baseUrl} (OPENAI_COMPATIBLE_PROVIDERS)`);
   }
   console.log('');
   console.log(`Chat app ready: http://${shownHost}:${port}/`);

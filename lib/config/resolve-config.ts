@@ -39,7 +39,7 @@ export function resolveConfig(options: ProviderRouterOptions = {}): ResolvedConf
   } catch (error) {
     if (!(error instanceof InvalidEnvironment)) throw error;
     // The other variables are still checked, as far as they can be without the rest.
-    throw new InvalidEnvironment([...error.problems, ...responsesValueProblems(rawEnv, providerIdsOf(rawEnv, options))]);
+    throw new InvalidEnvironment([...error.problems, ...responsesProblemsBeforeProviders(rawEnv, options)]);
   }
   const providers = new Map(Object.entries({ ...createBuiltInProviders(env), ...options.providers }));
   for (const [id, adapter] of providers) checkAdapter(id, adapter);
@@ -83,21 +83,27 @@ export function resolveConfig(options: ProviderRouterOptions = {}): ResolvedConf
 
 const RESPONSES_VALUES = '"native" (the provider serves /responses itself) or "chat" (bridge through chat completions)';
 
-/** The ids of the providers the configuration names, read without validating it. */
-function providerIdsOf(env: Record<string, string | undefined>, options: ProviderRouterOptions): string[] {
+/**
+ * The `<ID>_RESPONSES` problems of the providers the configuration names, found without building
+ * them (the environment failed to read): the built-in `anthropic` speaks Messages, a host's own
+ * adapter says what it speaks, the others speak chat completions.
+ */
+function responsesProblemsBeforeProviders(env: Record<string, string | undefined>, options: ProviderRouterOptions): string[] {
   const listed = (env.OPENAI_COMPATIBLE_PROVIDERS ?? '').split(',').map((id) => id.trim());
-  return [...new Set(['local', 'openai', 'openrouter', 'anthropic', ...listed, ...Object.keys(options.providers ?? {})])].filter(Boolean);
+  const ids = [...new Set(['local', 'openai', 'openrouter', 'anthropic', ...listed, ...Object.keys(options.providers ?? {})])].filter(Boolean);
+  const dialectOf = (id: string): string => options.providers?.[id]?.dialect ?? (id === 'anthropic' ? 'anthropic' : 'openai');
+  return ids.flatMap((id) => responsesProblem(env, id, dialectOf(id)) ?? []);
 }
 
-/** `<ID>_RESPONSES` variables of `ids` with a value other than `native` or `chat`. */
-function responsesValueProblems(env: Record<string, string | undefined>, ids: readonly string[]): string[] {
-  return ids
-    .map((id) => `${envPrefix(id)}_RESPONSES`)
-    .filter((name) => {
-      const value = env[name]?.trim().toLowerCase();
-      return value !== undefined && value !== '' && value !== 'native' && value !== 'chat';
-    })
-    .map((name) => `${name}: must be ${RESPONSES_VALUES}`);
+/** What is wrong with provider `id`'s `<ID>_RESPONSES`, if anything. */
+function responsesProblem(env: Record<string, string | undefined>, id: string, dialect: string): string | undefined {
+  const variable = `${envPrefix(id)}_RESPONSES`;
+  const value = env[variable]?.trim().toLowerCase();
+  if (!value) return undefined;
+  if (value !== 'native' && value !== 'chat') return `${variable}: must be ${RESPONSES_VALUES}`;
+  if (dialect !== 'openai' && value === 'native')
+    return `${variable}: "${id}" speaks Anthropic's Messages API; its Responses requests are always translated`;
+  return undefined;
 }
 
 /**
@@ -110,18 +116,13 @@ function responsesValueProblems(env: Record<string, string | undefined>, ids: re
 function applyResponsesSettings(env: Record<string, string | undefined>, providers: Map<string, ProviderAdapter>): string[] {
   const problems: string[] = [];
   for (const [id, adapter] of providers) {
-    const variable = `${envPrefix(id)}_RESPONSES`;
-    const value = env[variable]?.trim().toLowerCase();
-    if (!value) continue;
-    if (value !== 'native' && value !== 'chat') {
-      problems.push(`${variable}: must be ${RESPONSES_VALUES}`);
+    const problem = responsesProblem(env, id, adapter.dialect);
+    if (problem !== undefined) {
+      problems.push(problem);
       continue;
     }
-    if (adapter.dialect !== 'openai' && value === 'native') {
-      problems.push(`${variable}: "${id}" speaks Anthropic's Messages API; its Responses requests are always translated`);
-      continue;
-    }
-    providers.set(id, { ...adapter, servesResponses: value === 'native' });
+    const value = env[`${envPrefix(id)}_RESPONSES`]?.trim().toLowerCase();
+    if (value) providers.set(id, { ...adapter, servesResponses: value === 'native' });
   }
   return problems;
 }

@@ -138,6 +138,7 @@
     const items = (state.status.providers || []).map((p) => {
       let detail;
       if (p.id === 'local') detail = state.status.demo ? 'built-in demo, canned replies' : state.status.local && state.status.local.configured;
+      else if (p.detail) detail = p.detail;
       else detail = p.enabled ? 'key set' : `set ${p.keyVariable}`;
       return el(
         'li',
