@@ -138,15 +138,17 @@ async function measureInstructions(names = []) {
   return results;
 }
 
-/** Whether valgrind (and its callgrind_annotate) can be run here. */
+/** Whether valgrind and its callgrind_annotate can be run here. */
 function hasValgrind() {
-  try {
-    execFileSync('valgrind', ['--version'], { stdio: 'ignore' });
-    execFileSync('callgrind_annotate', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
+  return ['valgrind', 'callgrind_annotate'].every((command) => {
+    try {
+      execFileSync(command, ['--version'], { stdio: 'ignore' });
+      return true;
+    } catch (error) {
+      // callgrind_annotate prints its version and exits 255: only a command that is not there is missing.
+      return error.code !== 'ENOENT';
+    }
+  });
 }
 
 /** Lines that show `results` of {@link measureInstructions}. */
