@@ -39,7 +39,12 @@ export class ProviderRouterError extends Error {
   }
 }
 
-/** A 400 `invalid_request` error for a request body the router cannot use. */
-export function invalidRequest(message: string): ProviderRouterError {
-  return new ProviderRouterError('invalid_request', message, 400);
+/** A 400 `unsupported_parameter` error: the request asks, in field `param`, for what the route cannot carry. */
+export function unsupportedParameter(param: string, message: string): ProviderRouterError {
+  return new ProviderRouterError('unsupported_parameter', message, 400, 'invalid_request_error', undefined, param);
+}
+
+/** A 400 `invalid_request` error for a request body the router cannot use; `param` names the field at fault. */
+export function invalidRequest(message: string, param?: string): ProviderRouterError {
+  return new ProviderRouterError('invalid_request', message, 400, 'invalid_request_error', undefined, param);
 }

@@ -1,6 +1,6 @@
 import type { OpenAIMessage, OpenAIToolCall } from '../../chat/wire';
 import type { AnthropicContentBlock, AnthropicMessageParam, AnthropicToolResultBlock, AnthropicToolUseBlock } from '../wire';
-import { invalidRequest, ProviderRouterError } from '../../../errors';
+import { invalidRequest, unsupportedParameter } from '../../../errors';
 import { thinkingBlocksOf } from '../to-chat/reasoning-details';
 import { toAnthropicContentBlocks, toSystemText } from './content';
 
@@ -90,14 +90,7 @@ function toAssistantBlocks(msg: OpenAIMessage, where: string): AnthropicContentB
   for (const [field, hint] of UNCARRIED_ASSISTANT_FIELDS) {
     if (msg[field] === undefined || msg[field] === null) continue;
     const param = `${where}.${field}`;
-    throw new ProviderRouterError(
-      'unsupported_parameter',
-      `\`${param}\` cannot be sent to Anthropic (${hint}).`,
-      400,
-      'invalid_request_error',
-      undefined,
-      param,
-    );
+    throw unsupportedParameter(param, `\`${param}\` cannot be sent to Anthropic (${hint}).`);
   }
   // Anthropic's own thinking blocks, sent back exactly as they came (a tool loop needs them).
   const blocks: AnthropicContentBlock[] = [...thinkingBlocksOf(msg.reasoning_details), ...toAnthropicContentBlocks(msg.content, where)];

@@ -1,8 +1,9 @@
 import type { ChatCompletionRequest } from '../../chat/wire';
 import type { AnthropicMessagesRequest } from '../wire';
-import { invalidRequest, ProviderRouterError } from '../../../errors';
+import { invalidRequest, unsupportedParameter } from '../../../errors';
 import { asEffort } from '../../effort';
 import { isRecord } from '../../../is-record';
+import { isSet } from '../../../is-set';
 import { callsToolsWithoutThinking } from '../tool-turn-thinking';
 import { toAnthropicConversation } from './messages';
 import { narrowedToAllowedTools, toAnthropicToolChoice, toAnthropicTools } from './tools';
@@ -49,9 +50,9 @@ export function toAnthropicRequest(body: ChatCompletionRequest, options: ToAnthr
     const toolChoice = toAnthropicToolChoice(offered.toolChoice, body.parallel_tool_calls);
     if (toolChoice !== undefined) request.tool_choice = toolChoice;
   } else if (offered.toolChoice === 'required' || (isRecord(offered.toolChoice) && offered.toolChoice.type === 'function')) {
-    throw invalidField(
-      'tool_choice',
+    throw invalidRequest(
       'tool_choice asks for a tool call, and the request offers no tool to call: add `tools`, or leave tool_choice out',
+      'tool_choice',
     );
   }
 
@@ -86,27 +87,15 @@ const UNCARRIED_FEATURES: readonly [field: string, isAsked: (value: unknown) => 
   ['web_search_options', isSet, "OpenAI's built-in web search runs at OpenAI only; offer a search function in `tools`"],
 ];
 
-function isSet(value: unknown): boolean {
-  return value !== undefined && value !== null;
-}
-
 /** @throws ProviderRouterError 400 `unsupported_parameter`, `param` naming the field. */
 function refuseUncarriedFeatures(body: ChatCompletionRequest): void {
   for (const [field, isAsked, reason] of UNCARRIED_FEATURES) {
     if (!isAsked(body[field])) continue;
-    throw new ProviderRouterError(
-      'unsupported_parameter',
-      `\`${field}\` cannot be sent to Anthropic (${reason}); send the request without it, or use a model of a provider that takes it.`,
-      400,
-      'invalid_request_error',
-      undefined,
+    throw unsupportedParameter(
       field,
+      `\`${field}\` cannot be sent to Anthropic (${reason}); send the request without it, or use a model of a provider that takes it.`,
     );
   }
-}
-
-function invalidField(param: string, message: string): ProviderRouterError {
-  return new ProviderRouterError('invalid_request', message, 400, 'invalid_request_error', undefined, param);
 }
 
 function maxTokensOf(body: ChatCompletionRequest): number | undefined {
@@ -148,7 +137,7 @@ function outputFormat(format: unknown): Record<string, unknown> | undefined {
   if (type === 'json_object') {
     throw invalidRequest('response_format json_object has no Anthropic equivalent: Anthropic needs a schema; send response_format json_schema');
   }
-  if (type !== 'text') throw invalidField('response_format', 'response_format `type` must be text, json_object or json_schema');
+  if (type !== 'text') throw invalidRequest('response_format `type` must be text, json_object or json_schema', 'response_format');
   return undefined;
 }
 

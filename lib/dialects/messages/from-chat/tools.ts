@@ -1,6 +1,6 @@
 import type { OpenAITool } from '../../chat/wire';
 import type { AnthropicTool, AnthropicToolChoice } from '../wire';
-import { invalidRequest, ProviderRouterError } from '../../../errors';
+import { invalidRequest } from '../../../errors';
 import { isRecord } from '../../../is-record';
 
 /**
@@ -69,12 +69,8 @@ export function narrowedToAllowedTools(tools: readonly unknown[], toolChoice: un
   for (const reference of allowedTools.tools as unknown[]) {
     const name = toolName(reference);
     if (typeof name !== 'string' || !offeredNames.has(name)) {
-      throw new ProviderRouterError(
-        'invalid_request',
+      throw invalidRequest(
         `tool_choice allowed_tools names ${JSON.stringify(name ?? reference)}, which is not among the request's tools`,
-        400,
-        'invalid_request_error',
-        undefined,
         'tool_choice',
       );
     }

@@ -4,8 +4,9 @@ import type { ChatCompletionRequest, OpenAIMessage } from '../../chat/wire';
 import { toChatMessages } from './turns';
 import { toChatToolChoice, toChatTools } from './tools';
 import { isRecord } from '../../../is-record';
+import { isSet } from '../../../is-set';
 import { systemTextBlocks } from '../block-text';
-import { invalidRequest, ProviderRouterError } from '../../../errors';
+import { invalidRequest, unsupportedParameter } from '../../../errors';
 import { asEffort, effortOfBudget, type Effort } from '../../effort';
 
 const BILLING_HEADER_PREFIX = 'x-anthropic-billing-header:';
@@ -164,19 +165,11 @@ function refuseUncarriedFields(body: Record<string, unknown>): void {
     const uncarried = UNCARRIED.get(field);
     const reason = uncarried ? uncarried(value) : 'it is not a Messages API field the router knows how to carry';
     if (reason === undefined) continue;
-    throw new ProviderRouterError(
-      'unsupported_parameter',
-      `\`${field}\` cannot be sent to this provider (${reason}); send the request without it, or use an anthropic/ model.`,
-      400,
-      'invalid_request_error',
-      undefined,
+    throw unsupportedParameter(
       field,
+      `\`${field}\` cannot be sent to this provider (${reason}); send the request without it, or use an anthropic/ model.`,
     );
   }
-}
-
-function isSet(value: unknown): boolean {
-  return value !== undefined && value !== null;
 }
 
 /** The top-level `system` as one text, leaving out Claude Code's per-prompt billing line. */

@@ -1,4 +1,4 @@
-import { invalidRequest, ProviderRouterError } from '../../../errors';
+import { invalidRequest, unsupportedParameter, ProviderRouterError } from '../../../errors';
 import type { OpenAIContentPart, OpenAIMessage, OpenAIToolCall } from '../../chat/wire';
 import { isRecord } from '../../../is-record';
 import { openEnvelope } from '../reasoning-envelope';
@@ -260,5 +260,5 @@ function reasoningText(item: Record<string, unknown>): string[] {
 }
 
 function unsupported(message: string): ProviderRouterError {
-  return new ProviderRouterError('unsupported_parameter', message, 400, 'invalid_request_error', undefined, 'input');
+  return unsupportedParameter('input', message);
 }

@@ -1,6 +1,7 @@
-import { invalidRequest, ProviderRouterError } from '../../../errors';
+import { invalidRequest, unsupportedParameter } from '../../../errors';
 import type { ChatCompletionRequest, OpenAIMessage } from '../../chat/wire';
 import { isRecord } from '../../../is-record';
+import { isSet } from '../../../is-set';
 import { refuseUncarriedFields } from './fields';
 import { toChatMessages } from './items';
 import { ChatOrigins } from './origins';
@@ -44,10 +45,10 @@ export function toChatRequest(
 ): { request: ChatCompletionRequest; catalog: ToolCatalog; origins: ChatOrigins } {
   for (const field of STATEFUL_FIELDS) {
     if (body[field] !== undefined && body[field] !== null)
-      throw stateless(field, `${field} needs state this route does not keep; send the whole conversation in \`input\``);
+      throw unsupportedParameter(field, `${field} needs state this route does not keep; send the whole conversation in \`input\``);
   }
   if (body.background === true)
-    throw stateless('background', 'background: true needs state this route does not keep; send the request in the foreground');
+    throw unsupportedParameter('background', 'background: true needs state this route does not keep; send the request in the foreground');
   refuseUncarriedFields(body);
 
   const declared = Array.isArray(body.tools) ? [...(body.tools as unknown[])] : [];
@@ -61,7 +62,7 @@ export function toChatRequest(
 
   const messages: OpenAIMessage[] = [];
   const origins = new ChatOrigins();
-  if (isSet(body.instructions) && typeof body.instructions !== 'string') throw invalidField('instructions', '`instructions` must be a string.');
+  if (isSet(body.instructions) && typeof body.instructions !== 'string') throw invalidRequest('`instructions` must be a string.', 'instructions');
   if (typeof body.instructions === 'string' && body.instructions !== '') {
     const instructions: OpenAIMessage = { role: 'system', content: body.instructions };
     origins.message(instructions, 'instructions');
@@ -79,7 +80,7 @@ export function toChatRequest(
   const maxOutputTokens = body.max_output_tokens;
   if (isSet(maxOutputTokens)) {
     if (typeof maxOutputTokens !== 'number' || !Number.isInteger(maxOutputTokens) || maxOutputTokens < 1) {
-      throw invalidField('max_output_tokens', '`max_output_tokens` must be a positive integer.');
+      throw invalidRequest('`max_output_tokens` must be a positive integer.', 'max_output_tokens');
     }
     request.max_tokens = maxOutputTokens;
   }
@@ -105,14 +106,14 @@ export function toChatRequest(
  */
 function toResponseFormat(text: unknown): Record<string, unknown> | undefined {
   if (!isSet(text)) return undefined;
-  if (!isRecord(text)) throw invalidField('text', '`text` must be an object ({format, verbosity}).');
+  if (!isRecord(text)) throw invalidRequest('`text` must be an object ({format, verbosity}).', 'text');
   const format = text.format;
   if (!isSet(format)) return undefined;
   if (!isRecord(format) || !['text', 'json_schema', 'json_object'].includes(format.type as string)) {
-    throw invalidField('text', '`text.format.type` must be text, json_schema or json_object.');
+    throw invalidRequest('`text.format.type` must be text, json_schema or json_object.', 'text');
   }
   if (format.type === 'json_schema') {
-    if (!isRecord(format.schema)) throw invalidField('text', 'A `text.format` of type json_schema needs its `schema` object.');
+    if (!isRecord(format.schema)) throw invalidRequest('A `text.format` of type json_schema needs its `schema` object.', 'text');
     const schema: Record<string, unknown> = { name: typeof format.name === 'string' ? format.name : 'response', schema: format.schema };
     if (typeof format.strict === 'boolean') schema.strict = format.strict;
     if (typeof format.description === 'string') schema.description = format.description;
@@ -120,16 +121,4 @@ function toResponseFormat(text: unknown): Record<string, unknown> | undefined {
   }
   if (format.type === 'json_object') return { type: 'json_object' };
   return undefined;
-}
-
-function isSet(value: unknown): boolean {
-  return value !== undefined && value !== null;
-}
-
-function invalidField(param: string, message: string): ProviderRouterError {
-  return new ProviderRouterError('invalid_request', message, 400, 'invalid_request_error', undefined, param);
-}
-
-function stateless(param: string, message: string): ProviderRouterError {
-  return new ProviderRouterError('unsupported_parameter', message, 400, 'invalid_request_error', undefined, param);
 }

@@ -1,4 +1,4 @@
-import { invalidRequest, ProviderRouterError } from '../../../errors';
+import { invalidRequest, unsupportedParameter, ProviderRouterError } from '../../../errors';
 import type { OpenAITool, OpenAIToolChoice } from '../../chat/wire';
 import { isRecord } from '../../../is-record';
 
@@ -44,7 +44,7 @@ export function toChatTools(tools: unknown[]): { tools: OpenAITool[]; catalog: M
       return;
     }
     if (tool.type !== 'function' && tool.type !== 'custom') {
-      throw new ProviderRouterError('unsupported_parameter', `${where}: a \`${String(tool.type)}\` tool cannot be sent to this provider.`, 400);
+      throw unsupportedParameter('tools', `${where}: a \`${String(tool.type)}\` tool cannot be sent to this provider.`);
     }
     if (typeof tool.name !== 'string' || tool.name === '') throw invalidRequest(`${where}: a ${tool.type} tool needs a \`name\`.`);
     const functionName = namespace ? `${namespace.name}__${tool.name}` : tool.name;
@@ -134,7 +134,7 @@ function unsupportedChoice(what: string): ProviderRouterError {
 }
 
 function choiceError(message: string): ProviderRouterError {
-  return new ProviderRouterError('unsupported_parameter', message, 400, 'invalid_request_error', undefined, 'tool_choice');
+  return unsupportedParameter('tool_choice', message);
 }
 
 function joinDescriptions(outer: string | undefined, inner: string | undefined): string | undefined {
