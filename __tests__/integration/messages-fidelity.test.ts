@@ -502,6 +502,17 @@ describe("a provider's error sent with a 200", () => {
     expect(ends.at(-1)).toMatchObject({ provider: 'openrouter', outcome: 'error' });
   });
 
+  test('streamed, the code of an error on the choice types the error event, as it types an error beside the choices', async () => {
+    openrouter.handler = (_request, res) =>
+      sendFrames(res, [
+        chunk({ content: 'partial' }),
+        `data: ${JSON.stringify({ id: 'gen-1', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: {}, finish_reason: 'error', error: { code: 429, message: 'slow down' } }] })}\n\n`,
+        'data: [DONE]\n\n',
+      ]);
+    const events = await rawMessagesStream('openrouter/meta/llama');
+    expect(events.at(-1)).toEqual({ event: 'error', data: { type: 'error', error: { type: 'rate_limit_error', message: 'slow down' } } });
+  });
+
   test('reaches a chat client with its own 4xx status, and telemetry says error', async () => {
     openrouter.handler = (_request, res) => sendJson(res, 200, { error: { code: '429', message: 'Rate limited upstream' } });
     const response = await fetch(`${host.url}/v1/chat/completions`, {

@@ -294,6 +294,19 @@ describe('Messages clients (Claude Code, the Anthropic SDK)', () => {
       await post('/messages', { model: 'openai/gpt-5.5', ...loop('EuYBCkgIBxAB') });
       expect(callerOf(openai)).not.toHaveProperty('reasoning_details');
     });
+
+    test('a redacted block goes back to OpenRouter as reasoning.encrypted, in its place; to no one else', async () => {
+      const withRedacted = loop('EuYBCkgIBxAB');
+      const turn = (withRedacted.messages as Array<{ role: string; content: unknown }>)[1]!;
+      turn.content = [{ type: 'redacted_thinking', data: 'opaque-redacted' }, ...(turn.content as unknown[])];
+      await post('/messages', { model: 'openrouter/anthropic/claude-sonnet-5-5', ...withRedacted });
+      expect(callerOf(openrouter).reasoning_details).toEqual([
+        { type: 'reasoning.encrypted', data: 'opaque-redacted', format: 'anthropic-claude-v1', index: 0 },
+        { type: 'reasoning.text', text: 'I should read it.', signature: 'EuYBCkgIBxAB', format: 'anthropic-claude-v1', index: 1 },
+      ]);
+      await post('/messages', { model: 'openai/gpt-5.5', ...withRedacted });
+      expect(JSON.stringify(body(openai))).not.toContain('opaque-redacted');
+    });
   });
 
   test('a Claude Code session moving from local to anthropic: router-signed thinking is left out, and so is thinking for that request', async () => {

@@ -418,6 +418,20 @@ describe('answers a bridged provider reports as failed', () => {
   });
 });
 
+describe('an error on a streamed choice', () => {
+  test('ends the stream in response.failed with the code its own code maps to, as an error beside the choices does', async () => {
+    local.handler = (_request, res) =>
+      sendFrames(res, [
+        `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'q', choices: [{ index: 0, delta: { content: 'Hel' }, finish_reason: null }] })}\n\n`,
+        `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'q', choices: [{ index: 0, delta: {}, finish_reason: 'error', error: { code: 429, message: 'slow down' } }] })}\n\n`,
+        'data: [DONE]\n\n',
+      ]);
+    const final = await client().responses.stream({ model: 'local/qwen', input: 'hi' }).finalResponse();
+    expect(final.status).toBe('failed');
+    expect(final.error).toEqual({ code: 'rate_limit_exceeded', message: 'slow down' });
+  });
+});
+
 describe('tool calls sent back as the model made them', () => {
   test.each([
     ['function_call', { type: 'function_call', call_id: 'c1', name: 'f', arguments: { a: 1 } }, 'arguments'],

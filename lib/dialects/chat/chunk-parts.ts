@@ -1,9 +1,13 @@
 import { isRecord } from '../../is-record';
+import { isSet } from '../../is-set';
 
 /** What a translator reads of one `chat.completion.chunk`: choice 0's delta, its finish reason, usage, an error. */
 export interface ChunkParts {
-  /** The provider's error beside the choices or on choice 0 (OpenRouter), or a `finish_reason` of `error`, as a message. */
-  error: string | undefined;
+  /**
+   * The provider's error as it sent it, beside the choices or on choice 0 (OpenRouter), or the
+   * router's message for a `finish_reason` of `error`; undefined when the chunk reports none.
+   */
+  error: unknown;
   usage: Record<string, unknown> | undefined;
   /** Choice 0's delta; absent when the chunk has no choice 0 (a usage chunk, another choice of `n` > 1). */
   delta: Record<string, unknown> | undefined;
@@ -21,7 +25,7 @@ export interface ChunkParts {
  */
 export function chunkParts(chunk: Record<string, unknown>): ChunkParts {
   const choice = streamedChoiceZero(chunk.choices);
-  const error = chunk.error === undefined || chunk.error === null ? choiceFailureOf(choice) : errorMessageOf(chunk.error);
+  const error = isSet(chunk.error) ? chunk.error : isSet(choice?.error) ? choice?.error : failedFinishOf(choice);
   const delta = choice && isRecord(choice.delta) ? choice.delta : undefined;
   const reasoning = delta?.reasoning_content ?? delta?.reasoning;
   const text = [delta?.content, delta?.refusal].filter((piece): piece is string => typeof piece === 'string' && piece !== '');
@@ -60,15 +64,6 @@ export function streamedChoiceZero(choices: unknown): Record<string, unknown> | 
 
 /** What the router says of an answer a provider ended with `finish_reason: "error"` and no error of its own. */
 const FAILED_FINISH_MESSAGE = 'The provider ended the answer with finish_reason "error": the generation failed before it was complete';
-
-/**
- * The failure a choice reports: its own `error` (OpenRouter puts one there when a generation fails
- * part-way), else {@link failedFinishOf}; undefined for a choice that did not fail.
- */
-export function choiceFailureOf(choice: Record<string, unknown> | undefined): string | undefined {
-  if (choice?.error !== undefined && choice.error !== null) return errorMessageOf(choice.error);
-  return failedFinishOf(choice);
-}
 
 /**
  * The failure of a choice the provider ended with `finish_reason: "error"` (OpenRouter does when a

@@ -1,4 +1,4 @@
-import { choiceFailureOf, streamedChoiceZero } from './chunk-parts';
+import { failedFinishOf, streamedChoiceZero } from './chunk-parts';
 import { statusOfCode, type StreamError } from '../dialect';
 import { unreadableEvent, type StreamCodec } from '../stream-codec';
 import { openAIErrorType } from './error-body';
@@ -56,7 +56,10 @@ export const chatStreamCodec: StreamCodec<ChatStreamEvent> = {
     if (event.type === 'error') return event.error;
     if (event.type !== 'chunk') return undefined;
     if (event.chunk.error !== undefined && event.chunk.error !== null) return upstreamError(event.chunk.error, 'upstream_error');
-    const failed = choiceFailureOf(streamedChoiceZero(event.chunk.choices));
+    const choice = streamedChoiceZero(event.chunk.choices);
+    // OpenRouter's error on the choice itself, with its code as the one beside the choices has.
+    if (choice?.error !== undefined && choice.error !== null) return upstreamError(choice.error, 'upstream_error');
+    const failed = failedFinishOf(choice);
     return failed === undefined ? undefined : { message: failed, type: 'upstream_error' };
   },
   upstreamErrorIsFinal: () => false,

@@ -297,6 +297,26 @@ describe('createChatToMessagesStream keeps the order of blocks', () => {
     ]);
   });
 
+  it('makes a block of a signature that comes alone, for a block Anthropic did not show the text of, open or held', async () => {
+    const entry = (fields: Record<string, unknown>) => ({ format: 'anthropic-claude-v1', ...fields });
+    const omitted = (index: number, signature: string) => chunk({ reasoning_details: [entry({ type: 'reasoning.text', signature, index })] });
+    const streamed =
+      chunk({ reasoning: 'one', reasoning_details: [entry({ type: 'reasoning.text', text: 'one', index: 0 })] }) +
+      omitted(0, 'SIG-0') +
+      omitted(1, 'SIG-OMITTED');
+    const whileTool =
+      chunk({ tool_calls: [{ index: 0, id: 'call_a', type: 'function', function: { name: 'Read', arguments: '{}' } }] }) + omitted(2, 'SIG-HELD');
+    const upstream = streamed + chunk({ content: 'Answer.' }) + whileTool + chunk({}, 'tool_calls') + DONE_FRAME;
+    const message = await finalMessageViaSdk(replay(chatToMessagesText({ model: MODEL }), upstream));
+    expect(message.content).toEqual([
+      { type: 'thinking', thinking: 'one', signature: 'SIG-0' },
+      { type: 'thinking', thinking: '', signature: 'SIG-OMITTED' },
+      { type: 'text', text: 'Answer.' },
+      { type: 'tool_use', id: 'call_a', name: 'Read', input: {} },
+      { type: 'thinking', thinking: '', signature: 'SIG-HELD' },
+    ]);
+  });
+
   it('gives a signature that comes late, while a tool block is open, to the held block of its index', async () => {
     const entry = (fields: Record<string, unknown>) => ({ format: 'anthropic-claude-v1', ...fields });
     const upstream =

@@ -44,6 +44,8 @@ export function createChatToMessagesStream(options: { model: string }): StreamTr
   let thought = '';
   let thoughtSignature: string | undefined;
   let thoughtIndex: number | undefined;
+  /** The `reasoning_details` indices of the thinking blocks streamed or held so far. */
+  const relayedIndices = new Set<number>();
   const calls = new ToolCallAssembler();
   /** Text and reasoning that came while a tool block was open, in the order they came. */
   const held: HeldPiece[] = [];
@@ -98,6 +100,7 @@ export function createChatToMessagesStream(options: { model: string }): StreamTr
    * provider's `reasoning_details` index says a new block of Anthropic's began.
    */
   function thinking(out: MessagesStreamEvent[], piece: string, index?: number): void {
+    if (index !== undefined) relayedIndices.add(index);
     if (open?.kind === 'tool') {
       hold(held, 'thinking', piece, index);
       return;
@@ -109,6 +112,8 @@ export function createChatToMessagesStream(options: { model: string }): StreamTr
       out.push({ type: 'content_block_start', index: open.block, content_block: { type: 'thinking', thinking: '', signature: '' } });
     }
     thoughtIndex ??= index;
+    // A block whose text Anthropic did not show (`display: "omitted"`) has its signature alone.
+    if (piece === '') return;
     thought += piece;
     out.push({ type: 'content_block_delta', index: open.block, delta: { type: 'thinking_delta', thinking: piece } });
   }
@@ -140,20 +145,31 @@ export function createChatToMessagesStream(options: { model: string }): StreamTr
         continue;
       }
       if (typeof detail.text === 'string' && detail.text !== '') thinking(out, detail.text, index);
-      if (typeof detail.signature === 'string' && detail.signature !== '') sign(detail.signature, index);
+      if (typeof detail.signature === 'string' && detail.signature !== '') sign(out, detail.signature, index);
     }
   }
 
-  /** A relayed signature goes to the thinking of its index: the open block, or a piece held for later. */
-  function sign(relayed: string, index: number | undefined): void {
+  /**
+   * A relayed signature goes to the thinking of its index: the open block, or a piece held for
+   * later. The signature of a block not seen yet is a block of its own, whose text Anthropic did not
+   * show; one for a block already stopped comes too late to be sent.
+   */
+  function sign(out: MessagesStreamEvent[], relayed: string, index: number | undefined): void {
     const matches = (blockIndex: number | undefined): boolean => blockIndex === undefined || index === undefined || blockIndex === index;
     if (open?.kind === 'thinking' && matches(thoughtIndex)) {
       thoughtSignature ??= relayed;
       return;
     }
-    if (open?.kind !== 'tool') return;
-    const piece = held.findLast((candidate) => candidate.kind === 'thinking' && matches(candidate.index));
-    if (piece) piece.signature ??= relayed;
+    const piece = open?.kind === 'tool' ? held.findLast((candidate) => candidate.kind === 'thinking' && matches(candidate.index)) : undefined;
+    if (piece) {
+      piece.signature ??= relayed;
+      return;
+    }
+    if (index === undefined || relayedIndices.has(index)) return;
+    thinking(out, '', index);
+    const opened = open?.kind === 'thinking' ? undefined : held.findLast((candidate) => candidate.kind === 'thinking' && candidate.index === index);
+    if (opened) opened.signature = relayed;
+    else thoughtSignature = relayed;
   }
 
   function text(out: MessagesStreamEvent[], piece: string): void {
@@ -232,7 +248,7 @@ export function createChatToMessagesStream(options: { model: string }): StreamTr
 
   function chunk(data: Record<string, unknown>): MessagesStreamEvent[] {
     const parts = chunkParts(data);
-    if (parts.error !== undefined) return [failure(upstreamError(data.error ?? parts.error, 'api_error'))];
+    if (parts.error !== undefined) return [failure(upstreamError(parts.error, 'api_error'))];
     const out: MessagesStreamEvent[] = [];
     start(out);
     if (parts.usage) usage = updatedAnthropicUsage(usage, parts.usage);

@@ -4,7 +4,7 @@ import { systemTextBlocks } from '../block-text';
 import { invalidRequest } from '../../../errors';
 import { toContentPart, type PartOptions } from './content-parts';
 import { isUnverifiableSignature } from '../router-signature';
-import { thinkingDetail, type ReasoningDetail } from './reasoning-details';
+import { redactedDetail, thinkingDetail, type ReasoningDetail } from './reasoning-details';
 
 /** What the upstream can read: the parts of user turns, and signed thinking in `reasoning_details`. */
 export interface TurnOptions extends PartOptions {
@@ -132,7 +132,10 @@ function assistantTurn(content: string | unknown[], i: number, readsReasoningDet
         type: 'function',
         function: { name: block.name, arguments: JSON.stringify(block.input ?? {}) },
       });
-    } else if (block.type !== 'redacted_thinking') {
+    } else if (block.type === 'redacted_thinking') {
+      // To OpenRouter, which hands it back to Anthropic: a tool loop needs every block of the turn's thinking.
+      if (readsReasoningDetails && typeof block.data === 'string' && block.data !== '') details.push(redactedDetail(block.data, details.length));
+    } else {
       // Left out, what the model said or showed in its turn would be lost (DESIGN section 9).
       throw invalidRequest(
         `messages[${i}].content[${j}]: a ${JSON.stringify(block.type)} block in an assistant turn has no chat completions equivalent.`,

@@ -232,7 +232,7 @@ export function createChatToResponsesStream(options: ResponsesAnswerOptions): St
   function chunk(data: Record<string, unknown>): ResponsesStreamEvent[] {
     const out: ResponsesStreamEvent[] = [];
     const parts = chunkParts(data);
-    if (parts.error !== undefined) return fail(out, upstreamError(data.error ?? parts.error, 'upstream_error'));
+    if (parts.error !== undefined) return fail(out, upstreamError(parts.error, 'upstream_error'));
     start(out);
     if (parts.usage) usage = usageOf(parts.usage);
     // Upstreams repeat `finish_reason: null` on the usage chunk after the real one: keep the real one.
