@@ -513,6 +513,25 @@ describe("a provider's error sent with a 200", () => {
     expect(events.at(-1)).toEqual({ event: 'error', data: { type: 'error', error: { type: 'rate_limit_error', message: 'slow down' } } });
   });
 
+  test('a chat answer passed through with an error on its choice reaches the client as sent, and telemetry says error', async () => {
+    const failed = {
+      id: 'gen-1',
+      object: 'chat.completion',
+      created: 1,
+      model: 'm',
+      choices: [{ index: 0, message: { role: 'assistant', content: 'partial' }, finish_reason: 'error', error: { code: 429, message: 'slow down' } }],
+    };
+    openrouter.handler = (_request, res) => sendJson(res, 200, failed);
+    const response = await fetch(`${host.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'openrouter/meta/llama', messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual(failed);
+    expect(ends.at(-1)).toMatchObject({ status: 200, outcome: 'error', error: { message: 'slow down', type: 'rate_limit_error' } });
+  });
+
   test('reaches a chat client with its own 4xx status, and telemetry says error', async () => {
     openrouter.handler = (_request, res) => sendJson(res, 200, { error: { code: '429', message: 'Rate limited upstream' } });
     const response = await fetch(`${host.url}/v1/chat/completions`, {

@@ -7,7 +7,7 @@ import type { ExchangeContext } from './exchange-context';
 import type { ProviderAdapter } from '../providers/provider-adapter';
 import { parseUpstreamError, type ErrorDetails } from '../http/error-details';
 import { invalidUpstream, silentUpstream } from './upstream-failures';
-import { FailedAnswerError } from '../dialects/chat/answer-message';
+import { FailedAnswerError, reportedFailureOf } from '../dialects/chat/answer-message';
 
 /** Non-streamed answers larger than this are refused (an upstream gone wrong). */
 const MAX_JSON_BODY_BYTES = 256 * 1024 * 1024;
@@ -78,7 +78,10 @@ export async function answerJson(
   }
   const headers = context.clientHeadersOr500('json');
   if (!headers) return;
-  context.finish({ status, outcome: 'ok' }, () => {
+  // Passed on as it is, a chat answer the provider says failed still counts as an error, as it does streamed.
+  const reported = plan.translation || plan.upstreamDialect !== 'openai' ? undefined : reportedFailureOf(parsed);
+  const ending = reported ? { status, outcome: 'error' as const, error: redactor.redactValue(reported) } : { status, outcome: 'ok' as const };
+  context.finish(ending, () => {
     res.writeHead(status, headers);
     res.end(redactor.containsSecret(text) ? redactor.redact(text) : text);
   });

@@ -1,5 +1,7 @@
 import { isRecord } from '../../is-record';
+import type { StreamError } from '../dialect';
 import { errorMessageOf, failedFinishOf } from './chunk-parts';
+import { upstreamError } from './stream-codec';
 import type { ReceivedChatCompletion, ReceivedToolCall } from './wire';
 
 type AnswerChoice = NonNullable<ReceivedChatCompletion['choices']>[number];
@@ -47,6 +49,24 @@ export function completedChoiceZero(completion: ReceivedChatCompletion): AnswerC
   const failed = failedFinishOf(choice);
   if (failed !== undefined) throw new FailedAnswerError(failed);
   return choice;
+}
+
+/**
+ * The failure an OpenAI-compatible answer reports on choice 0 (an `error` on it, or
+ * `finish_reason: "error"`), for telemetry when the answer is passed on as it is; undefined for an
+ * answer without choices (embeddings) or whose choice 0 did not fail.
+ */
+export function reportedFailureOf(answer: unknown): StreamError | undefined {
+  if (!isRecord(answer) || !Array.isArray(answer.choices)) return undefined;
+  try {
+    completedChoiceZero(answer as ReceivedChatCompletion);
+  } catch (error) {
+    if (!(error instanceof FailedAnswerError) || answerChoiceZero(answer as ReceivedChatCompletion) === undefined) return undefined;
+    return error.upstreamError === undefined
+      ? { message: error.message, type: 'upstream_error' }
+      : upstreamError(error.upstreamError, 'upstream_error');
+  }
+  return undefined;
 }
 
 /**
