@@ -439,6 +439,7 @@ describe('tool calls sent back as the model made them', () => {
   ])('a %s whose %s is not a string is refused, not replaced', async (_type, item, field) => {
     const { status, error } = await refusal({ model: 'local/qwen', input: [{ role: 'user', content: 'hi' }, item] });
     expect(status).toBe(400);
+    expect(error.param).toBe('input');
     expect(error.message).toContain(`\`${field}\` must be a string`);
     expect(local.requests).toHaveLength(0);
   });

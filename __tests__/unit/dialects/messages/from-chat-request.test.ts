@@ -595,8 +595,15 @@ describe('toAnthropicRequest', () => {
       expect(out.output_config).toEqual({ format: { type: 'json_schema', schema } });
     });
 
-    it('refuses json_object, which Anthropic has no schema-less equivalent for', () => {
+    it('refuses json_object, which Anthropic has no schema-less equivalent for, naming response_format', () => {
       expectInvalid(request({ response_format: { type: 'json_object' } }), /json_object.*schema/);
+      let thrown: unknown;
+      try {
+        toAnthropicRequest(request({ response_format: { type: 'json_object' } }), options);
+      } catch (err) {
+        thrown = err;
+      }
+      expect((thrown as ProviderRouterError).param).toBe('response_format');
     });
   });
 

@@ -102,7 +102,10 @@ function maxTokensOf(body: ChatCompletionRequest): number | undefined {
   const given = body.max_tokens ?? body.max_completion_tokens;
   if (given === undefined || given === null) return undefined;
   if (typeof given !== 'number' || !Number.isInteger(given) || given < 1) {
-    throw invalidRequest('max_tokens / max_completion_tokens must be a positive integer');
+    throw invalidRequest(
+      'max_tokens / max_completion_tokens must be a positive integer',
+      body.max_tokens !== undefined && body.max_tokens !== null ? 'max_tokens' : 'max_completion_tokens',
+    );
   }
   return given;
 }
@@ -131,11 +134,14 @@ function outputFormat(format: unknown): Record<string, unknown> | undefined {
   const { type, json_schema: jsonSchema } = format as { type?: unknown; json_schema?: { schema?: unknown } };
   if (type === 'json_schema') {
     if (typeof jsonSchema?.schema !== 'object' || jsonSchema.schema === null)
-      throw invalidRequest('response_format json_schema needs `json_schema.schema`');
+      throw invalidRequest('response_format json_schema needs `json_schema.schema`', 'response_format');
     return { type: 'json_schema', schema: jsonSchema.schema };
   }
   if (type === 'json_object') {
-    throw invalidRequest('response_format json_object has no Anthropic equivalent: Anthropic needs a schema; send response_format json_schema');
+    throw invalidRequest(
+      'response_format json_object has no Anthropic equivalent: Anthropic needs a schema; send response_format json_schema',
+      'response_format',
+    );
   }
   if (type !== 'text') throw invalidRequest('response_format `type` must be text, json_object or json_schema', 'response_format');
   return undefined;

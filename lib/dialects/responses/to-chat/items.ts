@@ -170,7 +170,7 @@ function toolCall(item: Record<string, unknown>, where: string, catalog: ToolCat
   // What the model called its tool with is content: a value of another type cannot stand in for it.
   const given = isCustom ? item.input : item.arguments;
   if (given !== undefined && given !== null && typeof given !== 'string') {
-    throw invalidRequest(`${where}: \`${isCustom ? 'input' : 'arguments'}\` must be a string.`);
+    throw invalidRequest(`${where}: \`${isCustom ? 'input' : 'arguments'}\` must be a string.`, 'input');
   }
   const args = isCustom ? JSON.stringify({ input: given ?? '' }) : given || '{}';
   return { id: item.call_id, type: 'function', function: { name, arguments: args } };
@@ -189,7 +189,7 @@ function toPart(part: unknown, where: string, options: ItemOptions): OpenAIConte
   switch (part.type) {
     case 'input_text':
     case 'output_text':
-      if (typeof part.text !== 'string') throw invalidRequest(`${where}: a text part needs \`text\`.`);
+      if (typeof part.text !== 'string') throw invalidRequest(`${where}: a text part needs \`text\`.`, 'input');
       return { type: 'text', text: part.text };
     case 'refusal':
       return { type: 'text', text: typeof part.refusal === 'string' ? part.refusal : '' };

@@ -53,7 +53,7 @@ export function toChatRequest(
 
   const declared = Array.isArray(body.tools) ? [...(body.tools as unknown[])] : [];
   const items = typeof body.input === 'string' ? [{ type: 'message', role: 'user', content: body.input }] : body.input;
-  if (!Array.isArray(items)) throw invalidRequest('`input` must be a string or an array of items.');
+  if (!Array.isArray(items)) throw invalidRequest('`input` must be a string or an array of items.', 'input');
   // Codex sends the tools of models it does not know in an `additional_tools` item.
   for (const item of items) {
     if (isRecord(item) && item.type === 'additional_tools' && Array.isArray(item.tools)) declared.push(...(item.tools as unknown[]));
