@@ -10,6 +10,8 @@ import type { RequestEndEvent } from '../../lib';
 import { startFakeUpstreams, type FakeUpstream } from '../support/fake-upstream';
 import { sendFrames, sendJson } from '../support/upstream-answers';
 import { envFor, startHost, type Host } from '../support/host';
+import { rejectionOf } from '../support/rejection';
+import { chatChunkFrame, chatCompletion } from '../support/wire-frames';
 
 let openai: FakeUpstream, openrouter: FakeUpstream, local: FakeUpstream;
 let host: Host;
@@ -36,8 +38,18 @@ function lastBody(fake: FakeUpstream): Record<string, unknown> & { messages: Arr
   return body as Record<string, unknown> & { messages: Array<Record<string, unknown>> };
 }
 
-function chunk(delta: Record<string, unknown>, finish: string | null = null, extra: Record<string, unknown> = {}): string {
-  return `data: ${JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta, finish_reason: finish }], ...extra })}\n\n`;
+function chunk(
+  delta: Record<string, unknown>,
+  finish: string | null = null,
+  extra: Record<string, unknown> = {},
+  choice: Record<string, unknown> = {},
+): string {
+  return chatChunkFrame({ id: 'chatcmpl-1', created: 1, model: 'm' }, delta, finish, { extra, choice });
+}
+
+/** POSTs `body` as JSON to the host's `/v1{path}`. */
+function post(path: string, body: unknown): Promise<Response> {
+  return fetch(`${host.url}/v1${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 }
 
 /** A non-streamed chat completion whose choice 0 says `content` and ends with `finish`. */
@@ -59,11 +71,7 @@ function streamOf(frames: string[]): (request: unknown, res: ServerResponse) => 
 
 /** The router's raw Messages SSE for a streamed request, for checks on block order. */
 async function rawMessagesStream(model: string): Promise<Array<{ event: string; data: Record<string, unknown> }>> {
-  const response = await fetch(`${host.url}/v1/messages`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ model, max_tokens: 100, stream: true, messages: [{ role: 'user', content: 'go' }] }),
-  });
+  const response = await post('/messages', { model, max_tokens: 100, stream: true, messages: [{ role: 'user', content: 'go' }] });
   const text = await response.text();
   return text
     .split('\n\n')
@@ -146,9 +154,7 @@ describe('documents reach the provider', () => {
       { type: 'file', file: { filename: 'document.pdf', file_data: 'https://example.com/a.pdf' } },
     ]);
 
-    const error = (await client()
-      .messages.create({ ...params, model: 'openai/gpt-4o' })
-      .catch((caught: unknown) => caught)) as InstanceType<typeof Anthropic.APIError>;
+    const error = await rejectionOf(client().messages.create({ ...params, model: 'openai/gpt-4o' }), Anthropic.APIError);
     expect(error.status).toBe(400);
     expect(error.error).toMatchObject({
       type: 'error',
@@ -197,14 +203,10 @@ describe('documents reach the provider', () => {
   });
 
   test('a block with no chat equivalent is a 400 naming its type, and nothing is sent', async () => {
-    const response = await fetch(`${host.url}/v1/messages`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        model: 'openai/gpt-4o',
-        max_tokens: 100,
-        messages: [{ role: 'user', content: [{ type: 'search_result', source: 'x', title: 't', content: [] }] }],
-      }),
+    const response = await post('/messages', {
+      model: 'openai/gpt-4o',
+      max_tokens: 100,
+      messages: [{ role: 'user', content: [{ type: 'search_result', source: 'x', title: 't', content: [] }] }],
     });
     expect(response.status).toBe(400);
     expect(await response.json()).toMatchObject({
@@ -236,11 +238,7 @@ describe('documents reach the provider', () => {
       'messages[0].content[0]',
     ],
   ])('a block that is not text in %s is a 400 naming it, and nothing is sent', async (_where, fields, named) => {
-    const response = await fetch(`${host.url}/v1/messages`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'openai/gpt-4o', max_tokens: 100, messages: [{ role: 'user', content: 'hi' }], ...fields }),
-    });
+    const response = await post('/messages', { model: 'openai/gpt-4o', max_tokens: 100, messages: [{ role: 'user', content: 'hi' }], ...fields });
     expect(response.status).toBe(400);
     const { error } = (await response.json()) as { error: { type: string; message: string } };
     expect(error.type).toBe('invalid_request_error');
@@ -432,29 +430,28 @@ describe("a provider's error sent with a 200", () => {
 
   test('reaches a Messages client as that error, not an empty message, and telemetry says error', async () => {
     openrouter.handler = (_request, res) => sendJson(res, 200, failedGeneration);
-    const error = (await client()
-      .messages.create({ model: 'openrouter/meta/llama', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] })
-      .catch((caught: unknown) => caught)) as InstanceType<typeof Anthropic.APIError>;
+    const error = await rejectionOf(
+      client().messages.create({ model: 'openrouter/meta/llama', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }),
+      Anthropic.APIError,
+    );
     expect(error.status).toBe(502);
     expect(error.error).toMatchObject({ type: 'error', error: { type: 'api_error', message: 'Provider returned error: upstream overloaded' } });
     expect(ends.at(-1)).toMatchObject({ provider: 'openrouter', status: 502, outcome: 'error' });
   });
 
+  const askOpenRouter = () =>
+    rejectionOf(
+      client().messages.create({ model: 'openrouter/meta/llama', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }),
+      Anthropic.APIError,
+    );
+  const partial = { role: 'assistant', content: 'partial' };
+
   test.each([
     ['finish_reason "error"', {}, /finish_reason "error"/],
     ["an error on the choice (OpenRouter's shape)", { error: { code: 502, message: 'Provider disconnected' } }, /Provider disconnected/],
-  ])('an answer the provider ended with %s reaches a Messages client as an error, not a whole-looking end_turn', async (_case, extra, message) => {
-    openrouter.handler = (_request, res) =>
-      sendJson(res, 200, {
-        id: 'gen-1',
-        object: 'chat.completion',
-        created: 1,
-        model: 'm',
-        choices: [{ index: 0, message: { role: 'assistant', content: 'partial' }, finish_reason: 'error', ...extra }],
-      });
-    const error = (await client()
-      .messages.create({ model: 'openrouter/meta/llama', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] })
-      .catch((caught: unknown) => caught)) as InstanceType<typeof Anthropic.APIError>;
+  ])('an answer the provider ended with %s reaches a Messages client as an error, not a whole-looking end_turn', async (_case, choice, message) => {
+    openrouter.handler = (_request, res) => sendJson(res, 200, chatCompletion(partial, 'error', choice));
+    const error = await askOpenRouter();
     expect(error.status).toBe(502);
     expect(error.error).toMatchObject({ type: 'error', error: { type: 'api_error', message: expect.stringMatching(message) } });
     expect(ends.at(-1)).toMatchObject({ provider: 'openrouter', status: 502, outcome: 'error' });
@@ -462,40 +459,17 @@ describe("a provider's error sent with a 200", () => {
 
   test("an error on the answer's choice keeps its own 4xx status, as an error sent instead of an answer does", async () => {
     openrouter.handler = (_request, res) =>
-      sendJson(res, 200, {
-        id: 'gen-1',
-        object: 'chat.completion',
-        created: 1,
-        model: 'm',
-        choices: [
-          {
-            index: 0,
-            message: { role: 'assistant', content: 'partial' },
-            finish_reason: 'error',
-            error: { code: 429, message: 'Rate limited mid-generation' },
-          },
-        ],
-      });
-    const error = (await client()
-      .messages.create({ model: 'openrouter/meta/llama', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] })
-      .catch((caught: unknown) => caught)) as InstanceType<typeof Anthropic.APIError>;
+      sendJson(res, 200, chatCompletion(partial, 'error', { error: { code: 429, message: 'Rate limited mid-generation' } }));
+    const error = await askOpenRouter();
     expect(error.status).toBe(429);
     expect(error.error).toMatchObject({ type: 'error', error: { type: 'rate_limit_error', message: 'Rate limited mid-generation' } });
   });
 
   test("streamed, an error on the last chunk's choice ends the stream with an error event, not message_stop", async () => {
-    openrouter.handler = (_request, res) =>
-      sendFrames(res, [
-        chunk({ content: 'partial' }),
-        `data: ${JSON.stringify({ id: 'gen-1', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: {}, finish_reason: 'stop', error: { code: 502, message: 'Provider died' } }] })}\n\n`,
-        'data: [DONE]\n\n',
-      ]);
-    const response = await fetch(`${host.url}/v1/messages`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'openrouter/meta/llama', max_tokens: 100, stream: true, messages: [{ role: 'user', content: 'go' }] }),
-    });
-    const text = await response.text();
+    openrouter.handler = streamOf([chunk({ content: 'partial' }), chunk({}, 'stop', {}, { error: { code: 502, message: 'Provider died' } })]);
+    const text = await (
+      await post('/messages', { model: 'openrouter/meta/llama', max_tokens: 100, stream: true, messages: [{ role: 'user', content: 'go' }] })
+    ).text();
     expect(text).toContain('event: error');
     expect(text).toContain('Provider died');
     expect(text).not.toContain('message_stop');
@@ -503,30 +477,15 @@ describe("a provider's error sent with a 200", () => {
   });
 
   test('streamed, the code of an error on the choice types the error event, as it types an error beside the choices', async () => {
-    openrouter.handler = (_request, res) =>
-      sendFrames(res, [
-        chunk({ content: 'partial' }),
-        `data: ${JSON.stringify({ id: 'gen-1', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: {}, finish_reason: 'error', error: { code: 429, message: 'slow down' } }] })}\n\n`,
-        'data: [DONE]\n\n',
-      ]);
+    openrouter.handler = streamOf([chunk({ content: 'partial' }), chunk({}, 'error', {}, { error: { code: 429, message: 'slow down' } })]);
     const events = await rawMessagesStream('openrouter/meta/llama');
     expect(events.at(-1)).toEqual({ event: 'error', data: { type: 'error', error: { type: 'rate_limit_error', message: 'slow down' } } });
   });
 
   test('a chat answer passed through with an error on its choice reaches the client as sent, and telemetry says error', async () => {
-    const failed = {
-      id: 'gen-1',
-      object: 'chat.completion',
-      created: 1,
-      model: 'm',
-      choices: [{ index: 0, message: { role: 'assistant', content: 'partial' }, finish_reason: 'error', error: { code: 429, message: 'slow down' } }],
-    };
+    const failed = chatCompletion(partial, 'error', { error: { code: 429, message: 'slow down' } });
     openrouter.handler = (_request, res) => sendJson(res, 200, failed);
-    const response = await fetch(`${host.url}/v1/chat/completions`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'openrouter/meta/llama', messages: [{ role: 'user', content: 'hi' }] }),
-    });
+    const response = await post('/chat/completions', { model: 'openrouter/meta/llama', messages: [{ role: 'user', content: 'hi' }] });
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual(failed);
     expect(ends.at(-1)).toMatchObject({ status: 200, outcome: 'error', error: { message: 'slow down', type: 'rate_limit_error' } });
@@ -534,11 +493,7 @@ describe("a provider's error sent with a 200", () => {
 
   test('reaches a chat client with its own 4xx status, and telemetry says error', async () => {
     openrouter.handler = (_request, res) => sendJson(res, 200, { error: { code: '429', message: 'Rate limited upstream' } });
-    const response = await fetch(`${host.url}/v1/chat/completions`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'openrouter/meta/llama', messages: [{ role: 'user', content: 'hi' }] }),
-    });
+    const response = await post('/chat/completions', { model: 'openrouter/meta/llama', messages: [{ role: 'user', content: 'hi' }] });
     expect(response.status).toBe(429);
     expect(await response.json()).toMatchObject({ error: { message: 'Rate limited upstream' } });
     expect(ends.at(-1)).toMatchObject({ status: 429, outcome: 'error' });
@@ -549,14 +504,15 @@ describe('server tools', () => {
   test.each(['openai/gpt-4o', 'openrouter/anthropic/claude-3.5-sonnet'])(
     'a server tool for %s is a 400 naming it, and nothing is sent',
     async (model) => {
-      const error = (await client()
-        .messages.create({
+      const error = await rejectionOf(
+        client().messages.create({
           model,
           max_tokens: 100,
           messages: [{ role: 'user', content: 'search the news' }],
           tools: [{ type: 'web_search_20250305', name: 'web_search', max_uses: 3 }],
-        })
-        .catch((caught: unknown) => caught)) as InstanceType<typeof Anthropic.APIError>;
+        }),
+        Anthropic.APIError,
+      );
       expect(error.status).toBe(400);
       expect(error.error).toMatchObject({
         type: 'error',
@@ -614,15 +570,11 @@ describe('structured output (output_config.format, the SDK messages.parse)', () 
   });
 
   test('a format of another type is a 400 naming it, and nothing is sent', async () => {
-    const response = await fetch(`${host.url}/v1/messages`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        model: 'openai/gpt-4o',
-        max_tokens: 10,
-        messages: [{ role: 'user', content: 'hi' }],
-        output_config: { format: { type: 'regex' } },
-      }),
+    const response = await post('/messages', {
+      model: 'openai/gpt-4o',
+      max_tokens: 10,
+      messages: [{ role: 'user', content: 'hi' }],
+      output_config: { format: { type: 'regex' } },
     });
     expect(response.status).toBe(400);
     expect(await response.text()).toContain('output_config.format');
@@ -648,15 +600,11 @@ describe("the Anthropic SDK's message threads, which only Anthropic keeps", () =
   });
 
   test('the refusal names the thread and carries the error_code the SDK reads', async () => {
-    const response = await fetch(`${host.url}/v1/messages`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        model: 'local/qwen',
-        max_tokens: 10,
-        messages: [{ role: 'user', content: 'and then?' }],
-        thread: { type: 'continue', previous_message_id: 'msg_1' },
-      }),
+    const response = await post('/messages', {
+      model: 'local/qwen',
+      max_tokens: 10,
+      messages: [{ role: 'user', content: 'and then?' }],
+      thread: { type: 'continue', previous_message_id: 'msg_1' },
     });
     expect(response.status).toBe(404);
     expect(await response.json()).toEqual({
@@ -697,11 +645,7 @@ describe('non-streamed chat answers as some servers shape them, translated', () 
   test('a tool call without a name is a 502 naming the call, as the stream ends in an error: the client could not run it', async () => {
     openai.handler = answer(unnamedCall);
     local.handler = answer(unnamedCall);
-    const messages = await fetch(`${host.url}/v1/messages`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'openai/gpt-4o', max_tokens: 100, messages: [{ role: 'user', content: 'hi' }] }),
-    });
+    const messages = await post('/messages', { model: 'openai/gpt-4o', max_tokens: 100, messages: [{ role: 'user', content: 'hi' }] });
     expect(messages.status).toBe(502);
     expect(await messages.json()).toMatchObject({ type: 'error', error: { type: 'api_error', message: expect.stringContaining('call_1') } });
     const error = (await responses()
@@ -755,11 +699,7 @@ describe("the router's own error frame on a chat stream, after a provider's in-s
         chunk({ role: 'assistant', content: 'Hel' }),
         chunk({}, null, { choices: [], error: { code: 503, message: 'Upstream overloaded' } }),
       ]);
-    const response = await fetch(`${host.url}/v1/chat/completions`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'openrouter/meta/llama', stream: true, messages: [{ role: 'user', content: 'hi' }] }),
-    });
+    const response = await post('/chat/completions', { model: 'openrouter/meta/llama', stream: true, messages: [{ role: 'user', content: 'hi' }] });
     const frames = (await response.text()).split('\n\n').filter((frame) => frame.startsWith('data: {'));
     const routerFrame = JSON.parse(frames.at(-1)!.slice('data: '.length)) as unknown;
     expect(routerFrame).toEqual({ error: { message: 'Upstream overloaded', type: 'server_error', code: '503' } });

@@ -7,6 +7,8 @@
 import OpenAI from 'openai';
 import { startFakeUpstreams, type FakeUpstream } from '../support/fake-upstream';
 import { envFor, startHost, type Host } from '../support/host';
+import { rejectionOf } from '../support/rejection';
+import { chatChunkFrame, chatCompletion, DONE_FRAME } from '../support/wire-frames';
 import { sendFrames, sendJson } from '../support/upstream-answers';
 
 let local: FakeUpstream, anthropic: FakeUpstream, openrouter: FakeUpstream;
@@ -22,6 +24,9 @@ afterAll(async () => {
   await host.close();
   await Promise.all([local, anthropic, openrouter].map((fake) => fake.close()));
 });
+
+/** What every chunk of a scripted chat stream shares. */
+const CHUNK = { id: 'c1', created: 1, model: 'q' };
 
 const client = (): OpenAI => new OpenAI({ apiKey: 'host-token', baseURL: `${host.url}/v1`, maxRetries: 0 });
 const PNG = 'data:image/png;base64,iVBORw0KGgo=';
@@ -401,18 +406,8 @@ describe('namespace tools', () => {
 
 describe('answers a bridged provider reports as failed', () => {
   test('a non-streamed answer ended with finish_reason "error" is a 502 naming it, as the stream ends in response.failed', async () => {
-    local.handler = (_request, res) =>
-      sendJson(res, 200, {
-        id: 'c1',
-        object: 'chat.completion',
-        created: 1,
-        model: 'q',
-        choices: [{ index: 0, message: { role: 'assistant', content: 'partial' }, finish_reason: 'error' }],
-      });
-    const error = (await client()
-      .responses.create({ model: 'local/qwen', input: 'hi' })
-      .catch((caught: unknown) => caught)) as InstanceType<typeof OpenAI.APIError>;
-    expect(error).toBeInstanceOf(OpenAI.APIError);
+    local.handler = (_request, res) => sendJson(res, 200, chatCompletion({ role: 'assistant', content: 'partial' }, 'error'));
+    const error = await rejectionOf(client().responses.create({ model: 'local/qwen', input: 'hi' }), OpenAI.APIError);
     expect(error.status).toBe(502);
     expect(error.message).toMatch(/finish_reason "error"/);
   });
@@ -422,9 +417,9 @@ describe('an error on a streamed choice', () => {
   test('ends the stream in response.failed with the code its own code maps to, as an error beside the choices does', async () => {
     local.handler = (_request, res) =>
       sendFrames(res, [
-        `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'q', choices: [{ index: 0, delta: { content: 'Hel' }, finish_reason: null }] })}\n\n`,
-        `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'q', choices: [{ index: 0, delta: {}, finish_reason: 'error', error: { code: 429, message: 'slow down' } }] })}\n\n`,
-        'data: [DONE]\n\n',
+        chatChunkFrame(CHUNK, { content: 'Hel' }),
+        chatChunkFrame(CHUNK, {}, 'error', { choice: { error: { code: 429, message: 'slow down' } } }),
+        DONE_FRAME,
       ]);
     const final = await client().responses.stream({ model: 'local/qwen', input: 'hi' }).finalResponse();
     expect(final.status).toBe('failed');
@@ -451,18 +446,14 @@ describe('tool calls sent back as the model made them', () => {
     local.handler = (request, res) => {
       const call = { id: 'call_1', type: 'function', function: { name: 'crm__note', arguments: '{"input":"hello"}' } };
       if (request.body?.stream !== true) {
-        sendJson(res, 200, {
-          id: 'c1',
-          object: 'chat.completion',
-          created: 1,
-          model: 'q',
-          choices: [{ index: 0, message: { role: 'assistant', content: null, tool_calls: [call] }, finish_reason: 'tool_calls' }],
-        });
+        sendJson(res, 200, chatCompletion({ role: 'assistant', content: null, tool_calls: [call] }, 'tool_calls'));
         return;
       }
-      const chunk = (delta: Record<string, unknown>, finish: string | null) =>
-        `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'q', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
-      sendFrames(res, [chunk({ role: 'assistant', tool_calls: [{ index: 0, ...call }] }, null), chunk({}, 'tool_calls'), 'data: [DONE]\n\n']);
+      sendFrames(res, [
+        chatChunkFrame(CHUNK, { role: 'assistant', tool_calls: [{ index: 0, ...call }] }),
+        chatChunkFrame(CHUNK, {}, 'tool_calls'),
+        DONE_FRAME,
+      ]);
     };
     const created = await client().responses.create({ model: 'local/qwen', input: 'note it', tools });
     const streamed = await client().responses.stream({ model: 'local/qwen', input: 'note it', tools }).finalResponse();

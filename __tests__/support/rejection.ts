@@ -16,3 +16,15 @@ export async function rejectionOf<C extends ErrorClass>(promise: Promise<unknown
   expect(outcome.error).toBeInstanceOf(errorClass);
   return outcome.error as InstanceType<C>;
 }
+
+/** What `call` threw, failing the test when it returned or threw anything but an instance of `errorClass`. */
+export function thrownBy<C extends ErrorClass>(call: () => unknown, errorClass: C): InstanceType<C> {
+  let thrown: unknown;
+  try {
+    call();
+  } catch (error) {
+    thrown = error;
+  }
+  expect(thrown).toBeInstanceOf(errorClass);
+  return thrown as InstanceType<C>;
+}

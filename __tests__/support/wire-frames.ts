@@ -17,17 +17,18 @@ export function dataFrame(payload: unknown): string {
 
 /**
  * A `chat.completion.chunk` frame with one choice. `logprobs: null` is written in the choice when
- * asked for (OpenAI writes it, llama-server and OpenRouter may not); `extra` goes after `choices`.
+ * asked for (OpenAI writes it, llama-server and OpenRouter may not); `choice` adds fields to the
+ * choice (OpenRouter's `error`); `extra` goes after `choices`.
  */
 export function chatChunkFrame(
   identity: ChunkIdentity,
   delta: Record<string, unknown>,
   finishReason: string | null = null,
-  options: { logprobs?: boolean; extra?: Record<string, unknown> } = {},
+  options: { logprobs?: boolean; choice?: Record<string, unknown>; extra?: Record<string, unknown> } = {},
 ): string {
   const choice = options.logprobs
-    ? { index: 0, delta, logprobs: null, finish_reason: finishReason }
-    : { index: 0, delta, finish_reason: finishReason };
+    ? { index: 0, delta, logprobs: null, finish_reason: finishReason, ...options.choice }
+    : { index: 0, delta, finish_reason: finishReason, ...options.choice };
   return dataFrame({
     id: identity.id,
     object: 'chat.completion.chunk',
@@ -36,6 +37,24 @@ export function chatChunkFrame(
     choices: [choice],
     ...options.extra,
   });
+}
+
+/**
+ * A non-streamed `chat.completion` whose choice 0 holds `message` and ends with `finishReason`;
+ * `choice` adds fields to that choice (OpenRouter's `error` for a generation that failed part-way).
+ */
+export function chatCompletion(
+  message: Record<string, unknown>,
+  finishReason: string | null,
+  choice: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return {
+    id: 'chatcmpl-1',
+    object: 'chat.completion',
+    created: 1,
+    model: 'm',
+    choices: [{ index: 0, message, finish_reason: finishReason, ...choice }],
+  };
 }
 
 /** The usage chunk (`choices: []`) that ends a chat completions stream asked for `include_usage`. */

@@ -2,6 +2,7 @@ import { toAnthropicRequest } from '../../../../lib/dialects/messages/from-chat/
 import { ProviderRouterError } from '../../../../lib/errors';
 import type { ChatCompletionRequest } from '../../../../lib/dialects/chat/wire';
 import { createAnthropicProvider } from '../../../../lib/providers/anthropic';
+import { thrownBy } from '../../../support/rejection';
 
 const options = { upstreamModel: 'claude-sonnet-5-5', defaultMaxTokens: 4096, omitSamplingParameters: false };
 
@@ -28,14 +29,7 @@ function translate(overrides: Partial<ChatCompletionRequest> = {}, opts: Partial
 }
 
 function expectInvalid(body: ChatCompletionRequest, messagePart: RegExp): void {
-  let thrown: unknown;
-  try {
-    toAnthropicRequest(body, options);
-  } catch (err) {
-    thrown = err;
-  }
-  expect(thrown).toBeInstanceOf(ProviderRouterError);
-  const error = thrown as ProviderRouterError;
+  const error = thrownBy(() => toAnthropicRequest(body, options), ProviderRouterError);
   expect(error.code).toBe('invalid_request');
   expect(error.status).toBe(400);
   expect(error.message).toMatch(messagePart);
@@ -419,12 +413,7 @@ describe('toAnthropicRequest', () => {
 
     it('refuses allowed_tools naming a tool the request does not offer, naming tool_choice', () => {
       const allowed = { type: 'allowed_tools', allowed_tools: { mode: 'auto', tools: [{ type: 'function', function: { name: 'missing' } }] } };
-      let thrown: unknown;
-      try {
-        toAnthropicRequest(request({ tools, tool_choice: allowed as unknown as 'auto' }), options);
-      } catch (err) {
-        thrown = err;
-      }
+      const thrown = thrownBy(() => toAnthropicRequest(request({ tools, tool_choice: allowed as unknown as 'auto' }), options), ProviderRouterError);
       expect(thrown).toMatchObject({ status: 400, param: 'tool_choice', message: expect.stringMatching(/"missing", which is not among/) });
     });
 
@@ -472,14 +461,7 @@ describe('toAnthropicRequest', () => {
 
   describe('what cannot be carried', () => {
     function expectUnsupported(body: ChatCompletionRequest, param: string): void {
-      let thrown: unknown;
-      try {
-        toAnthropicRequest(body, options);
-      } catch (err) {
-        thrown = err;
-      }
-      expect(thrown).toBeInstanceOf(ProviderRouterError);
-      const error = thrown as ProviderRouterError;
+      const error = thrownBy(() => toAnthropicRequest(body, options), ProviderRouterError);
       expect([error.status, error.code, error.param]).toEqual([400, 'unsupported_parameter', param]);
       expect(error.message).toContain(`\`${param}\``);
     }
@@ -597,13 +579,8 @@ describe('toAnthropicRequest', () => {
 
     it('refuses json_object, which Anthropic has no schema-less equivalent for, naming response_format', () => {
       expectInvalid(request({ response_format: { type: 'json_object' } }), /json_object.*schema/);
-      let thrown: unknown;
-      try {
-        toAnthropicRequest(request({ response_format: { type: 'json_object' } }), options);
-      } catch (err) {
-        thrown = err;
-      }
-      expect((thrown as ProviderRouterError).param).toBe('response_format');
+      const error = thrownBy(() => toAnthropicRequest(request({ response_format: { type: 'json_object' } }), options), ProviderRouterError);
+      expect(error.param).toBe('response_format');
     });
   });
 

@@ -3,6 +3,7 @@ import { ProviderRouterError } from '../../../../lib/errors';
 import { toChatCompletionRequest } from '../../../../lib/dialects/messages/to-chat/request';
 import type { AnthropicMessagesRequest } from '../../../../lib/dialects/messages/wire';
 import { fixtureJson } from '../../../support/fixtures';
+import { thrownBy } from '../../../support/rejection';
 
 function fixtureBody(name: string): AnthropicMessagesRequest {
   return fixtureJson<{ body: AnthropicMessagesRequest }>(name).body;
@@ -16,14 +17,7 @@ function translate(extra: Partial<AnthropicMessagesRequest>) {
 }
 
 function expectInvalid(fn: () => unknown, pattern: RegExp): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught).toBeInstanceOf(ProviderRouterError);
-  const err = caught as ProviderRouterError;
+  const err = thrownBy(fn, ProviderRouterError);
   expect(err.code).toBe('invalid_request');
   expect(err.status).toBe(400);
   expect(err.message).toMatch(pattern);
@@ -357,14 +351,7 @@ describe('fields that cannot be carried', () => {
   const user = [{ role: 'user' as const, content: 'hi' }];
 
   function expectUnsupported(extra: Record<string, unknown>, param: string, reason: RegExp): void {
-    let caught: unknown;
-    try {
-      translate({ messages: user, ...extra });
-    } catch (e) {
-      caught = e;
-    }
-    expect(caught).toBeInstanceOf(ProviderRouterError);
-    const err = caught as ProviderRouterError;
+    const err = thrownBy(() => translate({ messages: user, ...extra }), ProviderRouterError);
     expect([err.status, err.code, err.param]).toEqual([400, 'unsupported_parameter', param]);
     expect(err.message).toContain(`\`${param}\``);
     expect(err.message).toMatch(reason);

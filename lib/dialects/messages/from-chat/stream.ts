@@ -135,7 +135,7 @@ export function createChatToMessagesStream(options: { model: string }): StreamTr
    * in their order: text to the thinking block of its index, a signature to the block of its index
    * (open, or held while a tool block is open), a redacted block whole. Otherwise the reasoning text.
    */
-  function relayedReasoning(out: MessagesStreamEvent[], reasoning: string | undefined, details: Record<string, unknown>[]): void {
+  function relayedReasoning(out: MessagesStreamEvent[], reasoning: string | undefined, details: readonly Record<string, unknown>[]): void {
     const textInDetails = details.some((detail) => typeof detail.text === 'string' && detail.text !== '');
     if (!textInDetails && reasoning !== undefined) thinking(out, reasoning);
     for (const detail of details) {
@@ -296,9 +296,12 @@ function hold(held: HeldPiece[], kind: 'text' | 'thinking', piece: string, index
   } else held.push({ kind, text: piece, index });
 }
 
+const NO_DETAILS: readonly Record<string, unknown>[] = [];
+
 /** The entries of a chunk's `reasoning_details` that hold Anthropic's blocks, as OpenRouter relays them. */
-function anthropicDetails(details: unknown): Record<string, unknown>[] {
-  if (!Array.isArray(details)) return [];
+function anthropicDetails(details: unknown): readonly Record<string, unknown>[] {
+  // Most chunks carry none: no array is made for them.
+  if (!Array.isArray(details)) return NO_DETAILS;
   // Other providers' entries (OpenAI's summaries, say) are not Anthropic's blocks.
   return details.filter((detail): detail is Record<string, unknown> => isRecord(detail) && detail.format === ANTHROPIC_REASONING_FORMAT);
 }
