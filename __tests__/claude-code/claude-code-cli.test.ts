@@ -18,6 +18,7 @@ import type { ProviderId } from '../support/fake-upstream';
 import {
   AGENT_REASONING,
   afterToolText,
+  withoutReminders,
   agentFor,
   BASH_TOOL,
   helloText,
@@ -75,8 +76,11 @@ if (!IN_CLAUDE_CODE_SUITE) {
   });
   afterAll(() => host?.close());
 
+  /** The binary's version line; another version than the pinned one runs when `CLAUDE_CODE_BIN` says so. */
+  const installedVersion = (): string => execFileSync(claudeBinary(), ['--version'], { encoding: 'utf8' }).trim();
+
   test(`the pinned Claude Code ${CLAUDE_CODE_VERSION} is installed`, () => {
-    expect(execFileSync(claudeBinary(), ['--version'], { encoding: 'utf8' }).trim()).toBe(`${CLAUDE_CODE_VERSION} (Claude Code)`);
+    expect(installedVersion()).toBe(`${CLAUDE_CODE_VERSION} (Claude Code)`);
   });
 
   interface Case {
@@ -236,7 +240,11 @@ if (!IN_CLAUDE_CODE_SUITE) {
           ]),
         );
       }
-      expect(outputByCommand).toEqual({ 'echo first-ran': 'first-ran', 'echo second-ran': 'second-ran' });
+      const printed = Object.entries(outputByCommand).map(([command, output]) => [
+        command,
+        typeof output === 'string' ? withoutReminders(output) : output,
+      ]);
+      expect(Object.fromEntries(printed)).toEqual({ 'echo first-ran': 'first-ran', 'echo second-ran': 'second-ran' });
     });
   });
 
@@ -398,8 +406,10 @@ if (!IN_CLAUDE_CODE_SUITE) {
       expect(result.exitCode).not.toBe(0);
       expect(result.result).toMatchObject({ is_error: true });
       expect(JSON.stringify(result.result)).toContain('max_tokens is too large');
-      // A 400 is not retried.
-      expect(openai.requests).toHaveLength(1);
+      // A 400 is not retried: the router's answer says nothing that would make Claude Code retry it.
+      // (Claude Code 2.1.332 sends a 400'd request six times whatever it is told, against Anthropic's
+      // own API shape too: measured with a bare fake Anthropic.)
+      if (installedVersion() === `${CLAUDE_CODE_VERSION} (Claude Code)`) expect(openai.requests).toHaveLength(1);
     });
 
     test.each(['openai', 'anthropic'] as const)(

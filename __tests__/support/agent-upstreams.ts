@@ -80,9 +80,15 @@ export const DESCRIBE_PROMPT = 'Describe the attached picture.';
 /** The answer once a tool sent back a picture, or to `DESCRIBE_PROMPT` with one attached. */
 export const pictureText = (mediaType: string): string => `I see a picture (${mediaType}).`;
 
+/**
+ * A tool's output as the command printed it: newer Claude Code (2.1.3xx) appends `<system-reminder>`
+ * blocks (the token budget left) to what it sends the model.
+ */
+export const withoutReminders = (output: string): string => output.replace(/<system-reminder>[\s\S]*?<\/system-reminder>/g, '').trim();
+
 /** The final answer after the tools' outputs came back: each output's last line. */
 export const afterToolsText = (outputs: string[]): string =>
-  `Tool output received: ${outputs.map((output) => output.trim().split('\n').pop() ?? '').join(', ')}`;
+  `Tool output received: ${outputs.map((output) => withoutReminders(output).split('\n').pop() ?? '').join(', ')}`;
 /** The final answer after the tool output came back. */
 export const afterToolText = (output: string): string => afterToolsText([output]);
 /** The answer to any other prompt. */
