@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
-# Installs the pinned Claude Code CLI (@anthropic-ai/claude-code, see VERSION) from the npm registry
-# into .claude-code-cli/ at the repository root (gitignored; CLAUDE_CODE_CLI_DIR to put it
-# elsewhere), outside the project's node_modules, for the Claude Code suite
+# Installs the pinned Claude Code CLI (@anthropic-ai/claude-code, see VERSION; CLAUDE_CODE_VERSION
+# for another) from the npm registry into .claude-code-cli/<version>/ at the repository root
+# (gitignored; CLAUDE_CODE_CLI_DIR to put it elsewhere), outside the project's node_modules, for the
+# Claude Code suite
 # (jest.claude-code.config.js, __tests__/claude-code/). The package ships its native binary in an
 # optional dependency per platform (@anthropic-ai/claude-code-linux-x64, ...), which npm installs
 # with it; its postinstall only copies that binary, so it is skipped and the binary used where it
 # is. Prints the native binary's path on stdout, and nothing else; npm's output goes to stderr.
-# Idempotent: with the pinned version already in place it installs nothing.
+# Idempotent: with that version already in place it installs nothing.
 set -euo pipefail
 
-VERSION=2.1.197
+# The pinned version (DESIGN.md's measurements); CLAUDE_CODE_VERSION installs another one beside it.
+VERSION="${CLAUDE_CODE_VERSION:-2.1.197}"
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-DIR="${CLAUDE_CODE_CLI_DIR:-$ROOT/.claude-code-cli}"
+DIR="${CLAUDE_CODE_CLI_DIR:-$ROOT/.claude-code-cli/$VERSION}"
 
 case "$(uname -s)-$(uname -m)" in
   Linux-x86_64) PLATFORM=linux-x64 ;;

@@ -29,6 +29,8 @@ import {
   READ_TOOL,
   TEXT_PROMPT,
   THINK_MARK,
+  loadToolPrompt,
+  TOOL_SEARCH_TOOL,
   TOOL_COMMAND,
   TOOL_OUTPUT,
   TOOL_PROMPT,
@@ -42,13 +44,27 @@ import { sendFrames, sendJson } from '../support/upstream-answers';
 import { chatChunkFrame, dataFrame, messageStartFrame } from '../support/wire-frames';
 import { useFakes } from '../support/use-fakes';
 import { deferred, waitUntil, within } from '../support/wait';
-import { CLAUDE_CODE_VERSION, claudeBinary, describeRun, newSession, runClaude, type ClaudeRun, type ClaudeRunOptions } from './claude-code';
+import {
+  CLAUDE_CODE_VERSION,
+  claudeBinary,
+  PINNED_CLAUDE_CODE_VERSION,
+  describeRun,
+  newSession,
+  runClaude,
+  type ClaudeRun,
+  type ClaudeRunOptions,
+} from './claude-code';
 
 /** Set by jest.claude-code.config.js: the default suite leaves the CLI alone. */
 const IN_CLAUDE_CODE_SUITE = (globalThis as { CLAUDE_CODE_SUITE?: unknown }).CLAUDE_CODE_SUITE === true;
 
 /** The token Claude Code sends: the host's business, never the provider's. */
 const CLAUDE_TOKEN = 'claude-code-client-token-0123456789';
+
+/** How many times Claude Code sends a request the provider refused with a 400, by version (measured against a bare fake Anthropic). */
+const SENDS_OF_A_REFUSED_REQUEST = CLAUDE_CODE_VERSION === PINNED_CLAUDE_CODE_VERSION ? 1 : 6;
+/** Claude Code sends some tools with `defer_loading` and loads them with its ToolSearch tool (2.1.3xx; not 2.1.197). */
+const LOADS_DEFERRED_TOOLS = CLAUDE_CODE_VERSION !== PINNED_CLAUDE_CODE_VERSION;
 
 type Json = Record<string, unknown>;
 type Block = Json & { type?: string };
@@ -76,11 +92,8 @@ if (!IN_CLAUDE_CODE_SUITE) {
   });
   afterAll(() => host?.close());
 
-  /** The binary's version line; another version than the pinned one runs when `CLAUDE_CODE_BIN` says so. */
-  const installedVersion = (): string => execFileSync(claudeBinary(), ['--version'], { encoding: 'utf8' }).trim();
-
-  test(`the pinned Claude Code ${CLAUDE_CODE_VERSION} is installed`, () => {
-    expect(installedVersion()).toBe(`${CLAUDE_CODE_VERSION} (Claude Code)`);
+  test(`Claude Code ${CLAUDE_CODE_VERSION} is installed`, () => {
+    expect(execFileSync(claudeBinary(), ['--version'], { encoding: 'utf8' }).trim()).toBe(`${CLAUDE_CODE_VERSION} (Claude Code)`);
   });
 
   interface Case {
@@ -248,6 +261,40 @@ if (!IN_CLAUDE_CODE_SUITE) {
     });
   });
 
+  // Claude Code 2.1.3xx sends some tools with `defer_loading` and loads them with its ToolSearch
+  // tool, whose result holds `tool_reference` blocks: chat providers get the loaded tool's
+  // definition in the tool message, and the tool itself from then on.
+  (LOADS_DEFERRED_TOOLS ? describe.each(CASES) : describe.skip.each(CASES))('a deferred tool loaded by tool search: $model', (c) => {
+    test('the tool search result reaches the provider, and the loaded tool with it', async () => {
+      const { run: result, sent } = await run(c, loadToolPrompt('NotebookEdit'));
+      expect(result.assistantBlocks).toContainEqual(expect.objectContaining({ type: 'tool_use', name: TOOL_SEARCH_TOOL }));
+      expect(sent).toHaveLength(2);
+      const first = sent[0]!.body!;
+      const second = sent[1]!.body!;
+      const toolNames = (body: Record<string, unknown>): string[] =>
+        (body.tools as Array<{ name?: string; function?: { name: string } }>).map((tool) => tool.name ?? tool.function!.name);
+      if (c.provider === 'anthropic' || c.provider === 'local') {
+        // Passed through: the deferred tools and the reference go as Claude Code sent them.
+        const results = (second.messages as Message[]).flatMap((m) => (Array.isArray(m.content) ? (m.content as Block[]) : []));
+        expect(results).toContainEqual(
+          expect.objectContaining({ type: 'tool_result', content: [{ type: 'tool_reference', tool_name: 'NotebookEdit' }] }),
+        );
+        return;
+      }
+      // Translated: a deferred tool goes only once loaded, and the placeholder Claude Code keeps deferred never.
+      expect(toolNames(first)).not.toContain('NotebookEdit');
+      expect(toolNames(first)).not.toContain('DeferredToolPlaceholder');
+      expect(toolNames(second)).toContain('NotebookEdit');
+      const toolMessage = (second.messages as Message[]).find((m) => m.role === 'tool') as Message & { content: string };
+      const notebookEdit = (second.tools as Array<{ function: { name: string; description: string; parameters: unknown } }>).find(
+        (tool) => tool.function.name === 'NotebookEdit',
+      )!.function;
+      expect(toolMessage.content).toBe(
+        `<functions>\n<function>${JSON.stringify({ description: notebookEdit.description, name: 'NotebookEdit', parameters: notebookEdit.parameters })}</function>\n</functions>`,
+      );
+    });
+  });
+
   describe("a long file read with Claude Code's Read tool: Claude Code counts its tokens first", () => {
     /** About 150 KB of text: more than the 25,000 tokens Claude Code reads at once, less than its 256 KB limit. */
     const LONG_TEXT = Array.from({ length: 2000 }, (_, i) => `line ${i}: the router sends each model to its provider, and back again`).join('\n');
@@ -406,10 +453,9 @@ if (!IN_CLAUDE_CODE_SUITE) {
       expect(result.exitCode).not.toBe(0);
       expect(result.result).toMatchObject({ is_error: true });
       expect(JSON.stringify(result.result)).toContain('max_tokens is too large');
-      // A 400 is not retried: the router's answer says nothing that would make Claude Code retry it.
-      // (Claude Code 2.1.332 sends a 400'd request six times whatever it is told, against Anthropic's
-      // own API shape too: measured with a bare fake Anthropic.)
-      if (installedVersion() === `${CLAUDE_CODE_VERSION} (Claude Code)`) expect(openai.requests).toHaveLength(1);
+      // Sent as often as Claude Code sends a request Anthropic itself refused with a 400 (measured
+      // against a bare fake Anthropic): the router's answer adds nothing that makes it retry.
+      expect(openai.requests).toHaveLength(SENDS_OF_A_REFUSED_REQUEST);
     });
 
     test.each(['openai', 'anthropic'] as const)(

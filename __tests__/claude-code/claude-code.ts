@@ -13,8 +13,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jsonLines, runCli } from '../support/cli-run';
 
-/** The Claude Code version the suite is written against (`scripts/install-claude-code.sh` installs it). */
-export const CLAUDE_CODE_VERSION = '2.1.197';
+/** The version the suite is pinned to: the one DESIGN.md's measurements were made with. */
+export const PINNED_CLAUDE_CODE_VERSION = '2.1.197';
+/**
+ * The Claude Code version the suite runs (`scripts/install-claude-code.sh` installs it):
+ * `CLAUDE_CODE_VERSION` when set (CI runs the suite with the newest version seen too), else the pinned one.
+ */
+export const CLAUDE_CODE_VERSION = process.env.CLAUDE_CODE_VERSION || PINNED_CLAUDE_CODE_VERSION;
 
 const REPO_ROOT = join(__dirname, '..', '..');
 
@@ -23,14 +28,14 @@ const PLATFORMS = new Set(['linux-x64', 'linux-arm64', 'darwin-x64', 'darwin-arm
 
 /**
  * The native Claude Code binary: `CLAUDE_CODE_BIN` when set, else the one
- * `scripts/install-claude-code.sh` put in `.claude-code-cli/` (or `CLAUDE_CODE_CLI_DIR`). Throws,
- * saying how to install it, when it is not there.
+ * `scripts/install-claude-code.sh` put in `.claude-code-cli/<version>/` (or `CLAUDE_CODE_CLI_DIR`).
+ * Throws, saying how to install it, when it is not there.
  */
 export function claudeBinary(): string {
   if (process.env.CLAUDE_CODE_BIN) return process.env.CLAUDE_CODE_BIN;
   const platform = `${process.platform}-${process.arch}`;
   if (!PLATFORMS.has(platform)) throw new Error(`no Claude Code build for ${process.platform}-${process.arch}`);
-  const dir = process.env.CLAUDE_CODE_CLI_DIR ?? join(REPO_ROOT, '.claude-code-cli');
+  const dir = process.env.CLAUDE_CODE_CLI_DIR ?? join(REPO_ROOT, '.claude-code-cli', CLAUDE_CODE_VERSION);
   const binary = join(dir, 'node_modules', '@anthropic-ai', `claude-code-${platform}`, 'claude');
   if (!existsSync(binary)) throw new Error(`Claude Code is not installed at ${binary}: run bash scripts/install-claude-code.sh`);
   return binary;

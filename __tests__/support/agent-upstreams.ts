@@ -66,6 +66,11 @@ export interface AgentCall {
 /** What the agent does on one turn, after the reasoning it shows first (if any): call tools (in parallel when more than one), or answer. */
 export type AgentTurn = ({ kind: 'call'; calls: AgentCall[] } | { kind: 'text'; text: string }) & { reasoning?: string };
 
+/** Claude Code's tool search (2.1.3xx): loads the tools it sends with `defer_loading` by name. */
+export const TOOL_SEARCH_TOOL = 'ToolSearch';
+/** Asks the agent to load a deferred tool: it calls `TOOL_SEARCH_TOOL` with `select:<name>`. */
+export const loadToolPrompt = (name: string): string => `Load the tool \`${name}\`.`;
+
 /** Asks for two commands at once: the agent calls the shell tool twice in one turn. */
 export const parallelPrompt = (first: string, second: string): string => `Run \`${first}\` and \`${second}\` in the shell.`;
 
@@ -151,6 +156,10 @@ function turnFor(conversation: Conversation, provider: string): AgentTurn {
   const readPath = /^Read the (?:picture|file) `([^`]+)`/.exec(asked)?.[1];
   if (readPath !== undefined && conversation.toolNames.includes(READ_TOOL)) {
     return { kind: 'call', calls: [{ name: READ_TOOL, arguments: JSON.stringify({ file_path: readPath }) }], ...reasoning };
+  }
+  const toLoad = /^Load the tool `([^`]+)`\.$/.exec(asked)?.[1];
+  if (toLoad !== undefined && conversation.toolNames.includes(TOOL_SEARCH_TOOL)) {
+    return { kind: 'call', calls: [{ name: TOOL_SEARCH_TOOL, arguments: JSON.stringify({ query: `select:${toLoad}` }) }], ...reasoning };
   }
   const tool = shellToolOf(conversation.toolNames);
   const pair = /^Run `([^`]+)` and `([^`]+)` in the shell\.$/.exec(asked);

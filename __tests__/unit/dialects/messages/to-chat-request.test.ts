@@ -140,6 +140,87 @@ describe('Claude Code tool-result turn (fixture)', () => {
   });
 });
 
+describe('Claude Code 2.1.332 after a tool search (fixture)', () => {
+  // Recorded from the CLI with model openai/gpt-5.5: its ToolSearch loaded NotebookEdit, a tool
+  // sent with defer_loading, by a tool_reference block in the tool_result.
+  const body = fixtureBody('claude-code-latest-request-tool-search.json');
+  const out = toChatCompletionRequest(body, opts);
+  const notebookEdit = body.tools!.find((tool) => tool.name === 'NotebookEdit')!;
+
+  it('sends the deferred tools the search loaded, and no other', () => {
+    const deferred = body.tools!.filter((tool) => (tool as { defer_loading?: boolean }).defer_loading === true).map((tool) => tool.name);
+    expect(deferred.sort()).toEqual(['DeferredToolPlaceholder', 'NotebookEdit']);
+    const sent = out.tools!.map((tool) => tool.function.name);
+    expect(sent).toContain('NotebookEdit');
+    expect(sent).toContain('ToolSearch');
+    expect(sent).not.toContain('DeferredToolPlaceholder');
+    expect(sent).toHaveLength(body.tools!.length - 1);
+  });
+
+  it('gives the model the loaded tool definition where the tool_reference was, as Anthropic expands it', () => {
+    const result = out.messages.find((message) => message.role === 'tool');
+    expect(result).toEqual({
+      role: 'tool',
+      tool_call_id: 'toolu_01',
+      content: `<functions>\n<function>${JSON.stringify({ description: notebookEdit.description, name: 'NotebookEdit', parameters: notebookEdit.input_schema })}</function>\n</functions>`,
+    });
+  });
+});
+
+describe('deferred tools and tool_reference blocks', () => {
+  const schema = { type: 'object', properties: {} };
+  const tools = [
+    { name: 'search', description: 'finds tools', input_schema: schema },
+    { name: 'a', description: 'tool a', input_schema: schema, defer_loading: true },
+    { name: 'b', input_schema: schema, defer_loading: true },
+  ];
+  const searched = (content: unknown[]) => [
+    { role: 'user', content: 'go' },
+    { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_1', name: 'search', input: {} }] },
+    { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content }] },
+  ];
+
+  it('leaves out a deferred tool nothing loaded, and sends one tool_choice names', () => {
+    expect(translate({ tools } as never).tools!.map((tool) => tool.function.name)).toEqual(['search']);
+    const forced = translate({ tools, tool_choice: { type: 'tool', name: 'b' } } as never);
+    expect(forced.tools!.map((tool) => tool.function.name)).toEqual(['search', 'b']);
+    expect(forced.tool_choice).toEqual({ type: 'function', function: { name: 'b' } });
+  });
+
+  it('makes one <functions> block of consecutive references, with the text around them in order', () => {
+    const out = translate({
+      tools,
+      messages: searched([
+        { type: 'text', text: 'Found:' },
+        { type: 'tool_reference', tool_name: 'a' },
+        { type: 'tool_reference', tool_name: 'b' },
+        { type: 'text', text: 'Tool loaded.' },
+      ]),
+    } as never);
+    expect(out.tools!.map((tool) => tool.function.name)).toEqual(['search', 'a', 'b']);
+    expect(out.messages.at(-1)).toEqual({
+      role: 'tool',
+      tool_call_id: 'toolu_1',
+      content: [
+        'Found:',
+        '<functions>\n<function>{"description":"tool a","name":"a","parameters":{"type":"object","properties":{}}}</function>\n<function>{"name":"b","parameters":{"type":"object","properties":{}}}</function>\n</functions>',
+        'Tool loaded.',
+      ].join('\n\n'),
+    });
+  });
+
+  it('refuses a tool_reference to a tool the request does not have, or outside a tool_result', () => {
+    expectInvalid(
+      () => translate({ tools, messages: searched([{ type: 'tool_reference', tool_name: 'nope' }]) } as never),
+      /tool_reference must name one of the request's `tools`, got "nope"/,
+    );
+    expectInvalid(
+      () => translate({ tools, messages: [{ role: 'user', content: [{ type: 'tool_reference', tool_name: 'a' }] }] } as never),
+      /`tool_reference` block has no equivalent in chat completions/,
+    );
+  });
+});
+
 describe('message translation', () => {
   it('places tool messages before the rest of the user turn', () => {
     const out = translate({

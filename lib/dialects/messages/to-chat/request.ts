@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { AnthropicMessagesRequest } from '../wire';
 import type { ChatCompletionRequest, OpenAIMessage } from '../../chat/wire';
 import { toChatMessages } from './turns';
-import { toChatToolChoice, toChatTools } from './tools';
+import { loadedToolNames, toChatToolChoice, toChatTools } from './tools';
 import { isRecord } from '../../../is-record';
 import { isSet } from '../../../is-set';
 import { systemTextBlocks } from '../block-text';
@@ -51,6 +51,7 @@ export function toChatCompletionRequest(body: AnthropicMessagesRequest, options:
     throw invalidRequest('`max_tokens` is required and must be a positive integer.');
   }
 
+  const tools = toChatTools(body.tools, loadedToolNames(body.messages, body.tool_choice));
   const messages: OpenAIMessage[] = [];
   const system = systemText(body.system);
   if (system !== '') messages.push({ role: 'system', content: system });
@@ -58,6 +59,7 @@ export function toChatCompletionRequest(body: AnthropicMessagesRequest, options:
     ...toChatMessages(body.messages, {
       fetchesFileUrls: options.fetchesFileUrls === true,
       readsReasoningDetails: options.readsReasoningDetails === true,
+      tools: new Map(tools?.map((tool) => [tool.function.name, tool.function])),
     }),
   );
 
@@ -69,7 +71,6 @@ export function toChatCompletionRequest(body: AnthropicMessagesRequest, options:
   if (typeof body.top_p === 'number') request.top_p = body.top_p;
   if (typeof body.top_k === 'number') request.top_k = body.top_k;
 
-  const tools = toChatTools(body.tools);
   if (tools) {
     request.tools = tools;
     // OpenAI rejects `tool_choice` and `parallel_tool_calls` when no tools are sent.

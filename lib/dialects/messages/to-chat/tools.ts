@@ -11,16 +11,21 @@ import { invalidRequest } from '../../../errors';
  * OpenAI-compatible provider cannot run it, and a model answering without it would be a 200 for a
  * request the provider never saw whole.
  *
+ * A tool with `defer_loading: true` is one the model does not see until a `tool_reference` block
+ * loads it (Claude Code's `ToolSearch`): it is sent only when its name is in `loaded`, as Anthropic
+ * would show it to the model.
+ *
  * @returns the tools, or `undefined` when there are none (OpenAI rejects `tools: []`).
  * @throws ProviderRouterError `invalid_request` when `tools` is not an array, a tool has no name or
  * no `input_schema`, or is a server tool.
  */
-export function toChatTools(tools: unknown): OpenAITool[] | undefined {
+export function toChatTools(tools: unknown, loaded: ReadonlySet<string> = new Set()): OpenAITool[] | undefined {
   if (tools === undefined || tools === null) return undefined;
   if (!Array.isArray(tools)) throw invalidRequest('`tools` must be an array.');
   const out: OpenAITool[] = [];
   tools.forEach((tool: unknown, i) => {
     if (!isRecord(tool)) throw invalidRequest(`tools[${i}] must be an object.`);
+    if (tool.defer_loading === true && !(typeof tool.name === 'string' && loaded.has(tool.name))) return;
     if (!isRecord(tool.input_schema)) {
       if (typeof tool.type === 'string' && tool.type !== 'custom') {
         throw invalidRequest(
@@ -39,6 +44,26 @@ export function toChatTools(tools: unknown): OpenAITool[] | undefined {
     out.push({ type: 'function', function: fn });
   });
   return out.length > 0 ? out : undefined;
+}
+
+/**
+ * The names of the tools that `tool_reference` blocks in `messages` load (in the `tool_result` of a
+ * tool search), and the tool `tool_choice` names: the deferred tools the model may see.
+ */
+export function loadedToolNames(messages: unknown, toolChoice: unknown): Set<string> {
+  const names = new Set<string>();
+  if (isRecord(toolChoice) && toolChoice.type === 'tool' && typeof toolChoice.name === 'string') names.add(toolChoice.name);
+  if (!Array.isArray(messages)) return names;
+  for (const message of messages) {
+    if (!isRecord(message) || message.role !== 'user' || !Array.isArray(message.content)) continue;
+    for (const block of message.content) {
+      if (!isRecord(block) || block.type !== 'tool_result' || !Array.isArray(block.content)) continue;
+      for (const inner of block.content) {
+        if (isRecord(inner) && inner.type === 'tool_reference' && typeof inner.tool_name === 'string') names.add(inner.tool_name);
+      }
+    }
+  }
+  return names;
 }
 
 /**

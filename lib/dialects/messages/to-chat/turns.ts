@@ -1,4 +1,4 @@
-import type { OpenAIContentPart, OpenAIMessage, OpenAIToolCall } from '../../chat/wire';
+import type { OpenAIContentPart, OpenAIMessage, OpenAITool, OpenAIToolCall } from '../../chat/wire';
 import { isRecord } from '../../../is-record';
 import { systemTextBlocks } from '../block-text';
 import { invalidRequest } from '../../../errors';
@@ -10,6 +10,8 @@ import { redactedDetail, thinkingDetail, type ReasoningDetail } from './reasonin
 export interface TurnOptions extends PartOptions {
   /** The provider takes Anthropic's signed thinking back in `reasoning_details` (OpenRouter). */
   readsReasoningDetails: boolean;
+  /** The request's tools as sent, by name: what a `tool_reference` block shows the model. */
+  tools: ReadonlyMap<string, OpenAITool['function']>;
 }
 
 /** Assistant blocks of tools the provider ran itself: the chat provider could not have run them. */
@@ -22,7 +24,10 @@ const SERVER_TOOL_BLOCK = /^(server_tool_use|mcp_tool_use|.+_tool_result)$/;
  *   joined; `Error: ` first when `is_error`), placed before one `user` message holding the remaining
  *   text, image and document blocks (a lone text block as string content, otherwise content parts).
  *   Images and documents inside tool results, which a tool message cannot hold, open that user
- *   message ahead of the user's own blocks. Any other block is refused.
+ *   message ahead of the user's own blocks. `tool_reference` blocks in a tool result (a tool search
+ *   loading deferred tools) become the tools' definitions, as Anthropic expands them for the model:
+ *   a `<functions>` block of one `<function>{"description", "name", "parameters"}</function>` line
+ *   each, the encoding Claude Code's `ToolSearch` tells the model to expect. Any other block is refused.
  * - `assistant` turns: text blocks joined into `content`, `tool_use` blocks into `tool_calls`,
  *   `thinking` text into `reasoning_content` (a turn of thinking alone keeps its place, with empty
  *   `content`), and, for a provider that `readsReasoningDetails`, each block Anthropic signed into
@@ -71,7 +76,7 @@ export function toChatMessages(messages: unknown, options: TurnOptions): OpenAIM
   return out;
 }
 
-function userTurn(content: string | unknown[], i: number, options: PartOptions): OpenAIMessage[] {
+function userTurn(content: string | unknown[], i: number, options: TurnOptions): OpenAIMessage[] {
   if (typeof content === 'string') return [{ role: 'user', content }];
   const toolMessages: OpenAIMessage[] = [];
   const toolParts: OpenAIContentPart[] = [];
@@ -85,16 +90,28 @@ function userTurn(content: string | unknown[], i: number, options: PartOptions):
     }
     if (typeof block.tool_use_id !== 'string') throw invalidRequest(`${where}: a tool_result needs a string \`tool_use_id\`.`);
     const texts: string[] = [];
+    /** The definitions of consecutive `tool_reference` blocks, one `<functions>` block when the run ends. */
+    let functions: string[] = [];
+    const endFunctions = (): void => {
+      if (functions.length > 0) texts.push(`<functions>\n${functions.join('\n')}\n</functions>`);
+      functions = [];
+    };
     if (typeof block.content === 'string') texts.push(block.content);
     else if (Array.isArray(block.content)) {
       block.content.forEach((inner: unknown, k) => {
         const innerWhere = `${where}.content[${k}]`;
         if (!isRecord(inner)) throw invalidRequest(`${innerWhere} must be a content block object.`);
+        if (inner.type === 'tool_reference') {
+          functions.push(referencedFunction(inner, innerWhere, options.tools));
+          return;
+        }
+        endFunctions();
         const part = toContentPart(inner, innerWhere, options);
         // A tool message holds text only: images and documents go to the user message after it.
         if (part.type === 'text' && inner.type === 'text') texts.push(part.text as string);
         else toolParts.push(part);
       });
+      endFunctions();
     }
     const text = texts.join('\n\n');
     toolMessages.push({ role: 'tool', tool_call_id: block.tool_use_id, content: block.is_error === true ? `Error: ${text}` : text });
@@ -104,6 +121,20 @@ function userTurn(content: string | unknown[], i: number, options: PartOptions):
   if (first === undefined) return toolMessages;
   const single = all.length === 1 && first.type === 'text' && typeof first.text === 'string' ? first.text : undefined;
   return [...toolMessages, { role: 'user', content: single ?? all }];
+}
+
+/**
+ * The definition a `tool_reference` block loads, as the model reads it.
+ * @throws ProviderRouterError `invalid_request` when it names no tool of the request.
+ */
+function referencedFunction(block: Record<string, unknown>, where: string, tools: ReadonlyMap<string, OpenAITool['function']>): string {
+  const tool = typeof block.tool_name === 'string' ? tools.get(block.tool_name) : undefined;
+  if (!tool) {
+    throw invalidRequest(
+      `${where}: a tool_reference must name one of the request's \`tools\`, got ${(JSON.stringify(block.tool_name) as string | undefined) ?? 'nothing'}.`,
+    );
+  }
+  return `<function>${JSON.stringify({ description: tool.description, name: tool.name, parameters: tool.parameters })}</function>`;
 }
 
 function assistantTurn(content: string | unknown[], i: number, readsReasoningDetails: boolean): OpenAIMessage[] {
