@@ -3,6 +3,7 @@ import { resolveConfig } from './config/resolve-config';
 import { ProviderRouterError } from './errors';
 import { serveEndpoint } from './exchange/serve-endpoint';
 import { createRedactor } from './http/redactor';
+import { requestIdHeaders } from './http/header-policy';
 import { requestIdOf } from './http/request-id';
 import { sendRouterError } from './http/send-error';
 import { mergeModels, toAnthropicModelList, type MergedModel } from './models/merge-models';
@@ -75,8 +76,12 @@ export function createProviderRouter(options: ProviderRouterOptions = {}): Provi
 
   const serveModels = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const models = await listModels();
-    const body = req.headers['anthropic-version'] ? toAnthropicModelList(models) : { object: 'list', data: models };
-    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
+    const anthropic = req.headers['anthropic-version'] !== undefined;
+    const body = anthropic ? toAnthropicModelList(models) : { object: 'list', data: models };
+    res.writeHead(200, {
+      'content-type': 'application/json; charset=utf-8',
+      ...requestIdHeaders(requestIdOf(req, redactor), anthropic ? 'anthropic' : 'openai'),
+    });
     res.end(req.method === 'HEAD' ? undefined : JSON.stringify(body));
   };
 

@@ -477,6 +477,20 @@ describe('kept-alive connections the upstream closed', () => {
     expect(ends.map((end) => end.outcome)).toEqual(['ok', 'ok']);
   });
 
+  test('a request the upstream read and worked on before its connection closed is not sent again: it may be generating', async () => {
+    expect((await post('/chat/completions', { model: 'gpt-4o-mini', messages: HELLO })).status).toBe(200);
+    openai.reset();
+    // The request arrives on the reused connection; the upstream fails a while later, as a crash or a
+    // middlebox would: no stale connection, so a second attempt would be a second generation.
+    openai.handler = (_request, _res, req) => {
+      setTimeout(() => req.socket.destroy(), 600);
+      return true;
+    };
+    const answer = await post('/chat/completions', { model: 'gpt-4o-mini', messages: HELLO });
+    expect(answer.status).toBe(502);
+    expect(openai.requests).toHaveLength(1);
+  });
+
   test('it is sent once more only: an upstream that closes every connection is a 502 after two attempts', async () => {
     expect((await post('/chat/completions', { model: 'gpt-4o-mini', messages: HELLO })).status).toBe(200);
     openai.reset();

@@ -55,7 +55,7 @@ export async function answerJson(
   }
   const failure = errorInsteadOfAnswer(parsed);
   if (failure) {
-    context.answerError(failure);
+    context.answerError(failure, 'upstream');
     return;
   }
   if (shape.asked === 'stream') {

@@ -33,5 +33,5 @@ export async function answerUpstreamError(context: ExchangeContext, response: In
     });
     return;
   }
-  context.answerError(details);
+  context.answerError(details, 'upstream');
 }

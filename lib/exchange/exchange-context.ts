@@ -10,6 +10,7 @@ import type { RequestOutcome } from '../telemetry/events';
 import type { RequestRecorder } from '../telemetry/request-recorder';
 import { readSafely, type ResponseObserver } from '../telemetry/response-summary';
 import type { HeaderMap } from '../options';
+import { withoutRetrySignals } from '../http/header-policy';
 import { buildClientHeaders, minimalClientHeaders, ScrubHeadersFailure, scrubHeadersFailure, type HeaderContext } from './exchange-headers';
 import type { ExchangePlan } from './plan-exchange';
 
@@ -30,6 +31,9 @@ export interface ExchangeDependencies {
   transport: UpstreamTransport;
   redactor: Redactor;
 }
+
+/** Whose error an error answer is: the upstream's own, or one the router raises. */
+export type ErrorOrigin = 'upstream' | 'router';
 
 /** How an exchange ended, for the recorder. */
 export interface ExchangeEnding {
@@ -55,7 +59,12 @@ export class ExchangeContext {
     readonly deps: ExchangeDependencies,
   ) {
     this.observer = dialectModule(exchange.plan.upstreamDialect).createSummaryReader();
-    this.headers = { provider: exchange.provider, requestId: exchange.requestId, scrubHeaders: deps.config.scrubHeaders };
+    this.headers = {
+      provider: exchange.provider,
+      requestId: exchange.requestId,
+      clientDialect: exchange.clientDialect,
+      scrubHeaders: deps.config.scrubHeaders,
+    };
   }
 
   /** The exchange has ended: nothing more is written or recorded. */
@@ -89,10 +98,14 @@ export class ExchangeContext {
     this.proxyRequest?.destroy();
   }
 
-  /** The headers of an error answer: the usual ones, or only the router's own when the host's hook fails. */
-  #errorHeaders(): HeaderMap {
+  /**
+   * The headers of an error answer: the usual ones, or only the router's own when the host's hook
+   * fails. The upstream's retry signals go only with its own error.
+   */
+  #errorHeaders(origin: ErrorOrigin): HeaderMap {
+    const upstream = this.upstreamResponse?.headers;
     try {
-      return buildClientHeaders(this.upstreamResponse?.headers, 'json', this.headers, this.deps.redactor);
+      return buildClientHeaders(origin === 'upstream' ? upstream : withoutRetrySignals(upstream), 'json', this.headers, this.deps.redactor);
     } catch {
       return minimalClientHeaders(this.headers);
     }
@@ -112,8 +125,12 @@ export class ExchangeContext {
     }
   }
 
-  /** Answers an error in the client's dialect: a JSON error, or an error frame once a stream has begun. */
-  answerError(details: ErrorDetails): void {
+  /**
+   * Answers an error in the client's dialect: a JSON error, or an error frame once a stream has
+   * begun. `origin` says whose error it is: the upstream's own (its status and message carried), or
+   * the router's (no answer, or one it could not use).
+   */
+  answerError(details: ErrorDetails, origin: ErrorOrigin = 'router'): void {
     const safe = this.deps.redactor.redactValue(details);
     this.finish({ status: safe.status, outcome: 'error', error: { message: safe.message, type: safe.type } }, () => {
       this.abortUpstream();
@@ -123,7 +140,7 @@ export class ExchangeContext {
         if (!res.writableEnded) res.end(client.stream.encode(client.stream.errorEvent({ message: safe.message, type: safe.type })));
         return;
       }
-      res.writeHead(safe.status, this.#errorHeaders());
+      res.writeHead(safe.status, this.#errorHeaders(origin));
       res.end(JSON.stringify(client.errorBody(safe)));
     });
   }

@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
-import { pickClientHeaders, pickUpstreamHeaders, STREAM_HEADERS } from '../http/header-policy';
+import type { Dialect } from '../dialects/dialect';
+import { pickClientHeaders, pickUpstreamHeaders, requestIdHeaders, STREAM_HEADERS } from '../http/header-policy';
 import type { Redactor } from '../http/redactor';
 import type { ErrorDetails } from '../http/error-details';
 import type { HeaderMap, ScrubHeadersHook } from '../options';
@@ -11,6 +12,8 @@ const USER_AGENT = 'express-provider-router';
 export interface HeaderContext {
   provider: ProviderAdapter;
   requestId: string;
+  /** The client's dialect: Messages clients read the request id under a name of their own. */
+  clientDialect: Dialect;
   scrubHeaders: ScrubHeadersHook | undefined;
 }
 
@@ -48,7 +51,7 @@ export function buildClientHeaders(
   const headers: HeaderMap = upstreamHeaders ? pickClientHeaders(upstreamHeaders) : {};
   if (kind === 'stream') Object.assign(headers, STREAM_HEADERS);
   else headers['content-type'] = 'application/json; charset=utf-8';
-  headers['x-request-id'] = context.requestId;
+  Object.assign(headers, requestIdHeaders(context.requestId, context.clientDialect));
   headers['x-provider'] = context.provider.id;
   const scrubbed = context.scrubHeaders ? runHook(context.scrubHeaders, headers, 'client', context) : headers;
   // One test over all names and values; the header-by-header pass runs only when it finds a secret.
@@ -63,7 +66,11 @@ export function buildClientHeaders(
 
 /** The headers of an error answer when the `scrubHeaders` hook cannot be run: nothing of the upstream's. */
 export function minimalClientHeaders(context: HeaderContext): HeaderMap {
-  return { 'content-type': 'application/json; charset=utf-8', 'x-request-id': context.requestId, 'x-provider': context.provider.id };
+  return {
+    'content-type': 'application/json; charset=utf-8',
+    ...requestIdHeaders(context.requestId, context.clientDialect),
+    'x-provider': context.provider.id,
+  };
 }
 
 /** The host's `scrubHeaders` hook threw: nothing is sent with headers it did not approve. */

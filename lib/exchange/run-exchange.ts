@@ -99,11 +99,14 @@ export function runExchange(exchange: Exchange, deps: ExchangeDependencies): voi
     body: Buffer.from(JSON.stringify(plan.upstreamBody)),
     onRequest: (request) => {
       context.proxyRequest = request;
+      sentAt = performance.now();
       if (context.settled) request.destroy();
     },
     onResponse,
   };
   let attempt = 0;
+  /** When the latest attempt was written to its connection. */
+  let sentAt = 0;
   const send = (): void => {
     const thisAttempt = ++attempt;
     deps.transport.send(req, res, {
@@ -113,7 +116,7 @@ export function runExchange(exchange: Exchange, deps: ExchangeDependencies): voi
         if (context.settled || context.upstreamResponse || thisAttempt !== attempt) return;
         // A socket the router's own close() destroyed is no stale one: sent again, it would be a
         // request nobody waits for.
-        if (thisAttempt === 1 && !deps.transport.closed && isStaleConnection(context.proxyRequest, error)) {
+        if (thisAttempt === 1 && !deps.transport.closed && isStaleConnection(context.proxyRequest, error, performance.now() - sentAt)) {
           context.proxyRequest = undefined;
           send();
           return;
@@ -134,12 +137,20 @@ function isUnlabelled(contentType: string | undefined): boolean {
 const CONNECTION_CLOSED = new Set(['ECONNRESET', 'EPIPE']);
 
 /**
+ * How soon after the request was written a closed connection's failure must come for the request
+ * to be sent again: a connection the upstream had already closed answers within a round trip,
+ * while an upstream that read the request and then failed took longer, and may have begun to work.
+ */
+const STALE_FAILURE_WINDOW_MS = 250;
+
+/**
  * A kept-alive connection the upstream closed while it sat idle fails the next request sent on it,
  * before any answer: a race every pooled HTTP client meets (servers close idle connections after a
  * few seconds, often without a `Keep-Alive: timeout` header to say when). Such a request is sent
  * once more on a new connection, as Node's documentation advises for `request.reusedSocket`; a
- * request that fails on a new connection is not.
+ * request that fails on a new connection, or later than a round trip after it was written (the
+ * upstream may have received it: a second generation nobody asked for), is not.
  */
-function isStaleConnection(request: ClientRequest | undefined, error: NodeJS.ErrnoException): boolean {
-  return request?.reusedSocket === true && error.code !== undefined && CONNECTION_CLOSED.has(error.code);
+function isStaleConnection(request: ClientRequest | undefined, error: NodeJS.ErrnoException, sinceWrittenMs: number): boolean {
+  return request?.reusedSocket === true && error.code !== undefined && CONNECTION_CLOSED.has(error.code) && sinceWrittenMs < STALE_FAILURE_WINDOW_MS;
 }

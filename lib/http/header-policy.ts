@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import type { Dialect } from '../dialects/dialect';
 import type { HeaderMap } from '../options';
 
 /** Client headers every provider may receive. */
@@ -78,6 +79,28 @@ export function pickClientHeaders(upstreamHeaders: IncomingHttpHeaders): HeaderM
     }
   }
   return picked;
+}
+
+/**
+ * The upstream's word on retrying: it is about the upstream's own error answer, not about an error
+ * the router makes of an answer that broke (cut off, not JSON, a redirect), which SDKs must be free
+ * to retry.
+ */
+const RETRY_SIGNALS = new Set(['retry-after', 'retry-after-ms', 'x-should-retry']);
+
+/** `upstreamHeaders` without the upstream's retry signals. */
+export function withoutRetrySignals(upstreamHeaders: IncomingHttpHeaders | undefined): IncomingHttpHeaders | undefined {
+  if (!upstreamHeaders) return undefined;
+  return Object.fromEntries(Object.entries(upstreamHeaders).filter(([name]) => !RETRY_SIGNALS.has(name)));
+}
+
+/**
+ * The router's own headers on every answer: its request id as `x-request-id` and, for Messages
+ * clients, as `request-id` too, the one name the Anthropic SDK reads (`error.requestID`,
+ * `_request_id`).
+ */
+export function requestIdHeaders(requestId: string, dialect: Dialect): HeaderMap {
+  return dialect === 'anthropic' ? { 'x-request-id': requestId, 'request-id': requestId } : { 'x-request-id': requestId };
 }
 
 /** Headers of a streamed answer: nothing between the router and the client may buffer it. */

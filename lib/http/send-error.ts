@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { ProviderRouterError } from '../errors';
 import type { Dialect } from '../dialects/dialect';
 import { DIALECTS } from '../dialects/registry';
+import { requestIdHeaders } from './header-policy';
 import type { Redactor } from './redactor';
 
 /**
@@ -24,7 +25,7 @@ export function sendRouterError(
     res.destroy();
     return;
   }
-  const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8', 'x-request-id': ids.requestId };
+  const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8', ...requestIdHeaders(ids.requestId, dialect) };
   const provider = ids.provider ?? known.provider;
   if (provider) headers['x-provider'] = provider;
   // The rest of an oversized body is not read: the connection cannot be reused.
