@@ -477,6 +477,22 @@ describe('kept-alive connections the upstream closed', () => {
     expect(ends.map((end) => end.outcome)).toEqual(['ok', 'ok']);
   });
 
+  test("a model list request on a reused connection that closes is sent once more: the provider's models stay listed", async () => {
+    closeReusedConnections(openai);
+    expect((await post('/chat/completions', { model: 'gpt-4o-mini', messages: HELLO })).status).toBe(200);
+    const errors: unknown[] = [];
+    const onError = (event: unknown): number => errors.push(event);
+    host.router.telemetry.on('models.error', onError);
+    const models = await host.router.listModels().finally(() => host.router.telemetry.off('models.error', onError));
+    expect(models.filter((model) => model.provider === 'openai').length).toBeGreaterThan(0);
+    expect(errors).toEqual([]);
+    expect(openai.requests.map((request) => `${request.method} ${request.url}`)).toEqual([
+      'POST /v1/chat/completions',
+      'GET /v1/models',
+      'GET /v1/models',
+    ]);
+  });
+
   test('a request the upstream read and worked on before its connection closed is not sent again: it may be generating', async () => {
     expect((await post('/chat/completions', { model: 'gpt-4o-mini', messages: HELLO })).status).toBe(200);
     openai.reset();

@@ -19,18 +19,17 @@ export interface Agents {
  */
 export async function fetchJson(url: string, headers: Record<string, string>, signal: AbortSignal, agents: Agents): Promise<unknown> {
   const { pathname } = new URL(url);
-  const response = await new Promise<IncomingMessage>((resolve, reject) => {
-    const secure = url.startsWith('https:');
-    const request = (secure ? https : http).get(url, {
-      headers: { ...headers, accept: 'application/json', 'accept-encoding': 'identity' },
-      agent: secure ? agents.https : agents.http,
-      signal,
+  let response: IncomingMessage;
+  try {
+    response = await get(url, headers, signal, agents);
+  } catch (error) {
+    // A kept-alive connection the upstream closed while it sat idle (see run-exchange's
+    // isStaleConnection): a GET is safe to send again, once, on a new connection.
+    if (!(error instanceof StaleConnectionError)) throw error;
+    response = await get(url, headers, signal, agents).catch((again: unknown) => {
+      throw again instanceof StaleConnectionError ? again.failure : again;
     });
-    request.on('response', resolve);
-    request.on('error', (error: NodeJS.ErrnoException) =>
-      reject(new Error(`GET ${pathname} failed: ${error.code ?? error.message}`, { cause: error })),
-    );
-  });
+  }
   const status = response.statusCode ?? 0;
   if (status < 200 || status >= 300) {
     response.resume();
@@ -47,4 +46,29 @@ export async function fetchJson(url: string, headers: Record<string, string>, si
   } catch {
     throw new Error(`GET ${pathname} answered with something that is not JSON`);
   }
+}
+
+/** A request failed on a reused connection the upstream had closed: `failure` is its error as reported. */
+class StaleConnectionError extends Error {
+  constructor(readonly failure: Error) {
+    super(failure.message);
+  }
+}
+
+function get(url: string, headers: Record<string, string>, signal: AbortSignal, agents: Agents): Promise<IncomingMessage> {
+  const { pathname } = new URL(url);
+  return new Promise<IncomingMessage>((resolve, reject) => {
+    const secure = url.startsWith('https:');
+    const request = (secure ? https : http).get(url, {
+      headers: { ...headers, accept: 'application/json', 'accept-encoding': 'identity' },
+      agent: secure ? agents.https : agents.http,
+      signal,
+    });
+    request.on('response', resolve);
+    request.on('error', (error: NodeJS.ErrnoException) => {
+      const failure = new Error(`GET ${pathname} failed: ${error.code ?? error.message}`, { cause: error });
+      const stale = request.reusedSocket && (error.code === 'ECONNRESET' || error.code === 'EPIPE');
+      reject(stale ? new StaleConnectionError(failure) : failure);
+    });
+  });
 }
