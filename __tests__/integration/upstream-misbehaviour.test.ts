@@ -172,6 +172,43 @@ describe('errors inside a stream', () => {
   });
 });
 
+describe('tool call arguments sent as a JSON object instead of its text, as some servers do', () => {
+  const objectCall = { index: 0, id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: { city: 'Paris' } } };
+  /** The upstream's answer with the call, streamed or whole as asked. */
+  const answerWithObjectArguments = (): void => {
+    openai.handler = (request, res) => {
+      if (request.body?.stream === true) {
+        sendFrames(res, [chunk({ role: 'assistant', tool_calls: [objectCall] }), chunk({}, 'tool_calls'), 'data: [DONE]\n\n']);
+      } else {
+        sendJson(res, 200, {
+          ...fixtureJson<Record<string, unknown>>('openai-chat.json'),
+          choices: [{ index: 0, message: { role: 'assistant', content: null, tool_calls: [objectCall] }, finish_reason: 'tool_calls' }],
+        });
+      }
+    };
+  };
+
+  test('reach a Messages client as the tool input, streamed and whole', async () => {
+    answerWithObjectArguments();
+    const streamed = await messagesClient().messages.stream({ model: 'openai/gpt-4o', max_tokens: 10, messages: HI }).finalMessage();
+    const whole = await messagesClient().messages.create({ model: 'openai/gpt-4o', max_tokens: 10, messages: HI });
+    for (const message of [streamed, whole]) {
+      expect(message.content).toEqual([expect.objectContaining({ type: 'tool_use', name: 'get_weather', input: { city: 'Paris' } })]);
+    }
+  });
+
+  test('reach a Responses client as the arguments text, streamed and whole', async () => {
+    answerWithObjectArguments();
+    // Bridged through chat completions (OPENAI_RESPONSES=chat).
+    const request = { model: 'openai/gpt-4o', input: 'hi' };
+    const streamed = await chatClient().responses.stream(request).finalResponse();
+    const whole = await chatClient().responses.create(request);
+    for (const response of [streamed, whole]) {
+      expect(response.output).toEqual([expect.objectContaining({ type: 'function_call', name: 'get_weather', arguments: '{"city":"Paris"}' })]);
+    }
+  });
+});
+
 describe('tool call arguments that are not JSON, for a Messages client', () => {
   const call = (args: string): Record<string, unknown> => ({
     index: 0,

@@ -3,6 +3,7 @@ import { streamedChoiceZero } from './chunk-parts';
 import { upstreamError, type ChatStreamEvent } from './stream-codec';
 import type { ChatCompletionChunk, OpenAIUsage, ReceivedChatCompletion, ReceivedToolCall } from './wire';
 import { emptySummary, modelOf, upstreamText, type ResponseObserver } from '../../telemetry/response-summary';
+import { argumentsText } from './tool-arguments';
 
 /** llama-server reports token counts in `timings` when it sends no `usage`. */
 interface LlamaTimings {
@@ -78,7 +79,7 @@ export function createChatSummaryReader(): ResponseObserver<ChatStreamEvent> {
           const entry = toolCalls.get(call.index) ?? { id: '', name: '', arguments: '' };
           if (call.id) entry.id = call.id;
           if (call.function?.name) entry.name += call.function.name;
-          if (call.function?.arguments) entry.arguments += call.function.arguments;
+          entry.arguments += argumentsText(call.function?.arguments) ?? '';
           toolCalls.set(call.index, entry);
         }
         if (choice.finish_reason) summary.finishReason = choice.finish_reason;
@@ -106,7 +107,7 @@ export function createChatSummaryReader(): ResponseObserver<ChatStreamEvent> {
         summary.toolCalls = calls.map((call) => ({
           id: upstreamText(call?.id, ''),
           name: upstreamText(call?.function?.name, ''),
-          arguments: upstreamText(call?.function?.arguments, ''),
+          arguments: argumentsText(call?.function?.arguments) ?? '',
         }));
         summary.finishReason = choice.finish_reason ?? null;
       }

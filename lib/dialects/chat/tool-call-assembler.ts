@@ -1,4 +1,5 @@
 import { isRecord } from '../../is-record';
+import { argumentsText } from './tool-arguments';
 
 /** A tool call as its fragments arrive. */
 export interface AssembledCall {
@@ -44,8 +45,9 @@ export class ToolCallAssembler {
     call.id ??= id;
     // A name comes whole or in pieces; some servers repeat the whole name with the id that follows it.
     if (typeof fn.name === 'string' && !call.started && fn.name !== call.name) call.name += fn.name;
-    if (typeof fn.arguments === 'string' && fn.arguments !== '') {
-      call.heldArguments += fn.arguments;
+    const args = argumentsText(fn.arguments);
+    if (args !== undefined && args !== '') {
+      call.heldArguments += args;
       // Arguments after (or with) a name close it; arguments before any name say nothing of it.
       if (call.name !== '') call.nameSettled = true;
     }

@@ -6,6 +6,7 @@ import { anthropicUsageOf } from './usage';
 import { routerSignature } from '../router-signature';
 import { thinkingBlocksOf } from '../to-chat/reasoning-details';
 import { generatedMessageId, generatedToolUseId, parseToolInput } from './ids';
+import { argumentsText } from '../../chat/tool-arguments';
 
 /**
  * Translates a non-streamed chat completion into an Anthropic Messages response.
@@ -41,7 +42,7 @@ export function toAnthropicMessage(completion: ReceivedChatCompletion): Anthropi
       type: 'tool_use',
       id: typeof call.id === 'string' && call.id !== '' ? call.id : generatedToolUseId(),
       name,
-      input: parseToolInput(call.function?.arguments, name, choice.finish_reason === 'length'),
+      input: parseToolInput(argumentsText(call.function?.arguments), name, choice.finish_reason === 'length'),
     });
   }
 

@@ -3,6 +3,7 @@ import { answerTextOf, completedChoiceZero, namedToolCallsOf } from '../../chat/
 import { isRecord } from '../../../is-record';
 import type { ResponsesItem, ResponsesResponse } from '../wire';
 import { envelopeFor, messageItem, newId, outputTextOf, reasoningItem, statusOf, toolCallItem, usageOf, type ResponsesAnswerOptions } from './items';
+import { argumentsText } from '../../chat/tool-arguments';
 
 /**
  * A non-streamed chat completion as a Responses `response` object: a `reasoning` item for the
@@ -30,7 +31,7 @@ export function toResponse(completion: ReceivedChatCompletion, options: Response
     const id = newId(options.catalog.get(name)?.kind === 'custom' ? 'ctc' : 'fc');
     // As a stream has them: a call without arguments has `{}`, one without an id a fresh one.
     const callId = typeof call.id === 'string' && call.id !== '' ? call.id : newId('call');
-    output.push(toolCallItem(id, callId, name, call.function?.arguments || '{}', options.catalog));
+    output.push(toolCallItem(id, callId, name, argumentsText(call.function?.arguments) || '{}', options.catalog));
   }
   return {
     id: newId('resp'),
