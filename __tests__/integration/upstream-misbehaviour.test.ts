@@ -209,6 +209,47 @@ describe('tool call arguments sent as a JSON object instead of its text, as some
   });
 });
 
+describe('tool call ids a provider numbers per answer (call_0, call_1 in every turn), for a Messages client', () => {
+  const numberedCall = (index: number, command: string): Record<string, unknown> => ({
+    index,
+    id: `call_${index}`,
+    type: 'function',
+    function: { name: 'Bash', arguments: JSON.stringify({ command }) },
+  });
+  /** A conversation whose first tool turn got `call_0` already. */
+  const SECOND_TURN = [
+    { role: 'user' as const, content: 'run two commands' },
+    { role: 'assistant' as const, content: [{ type: 'tool_use' as const, id: 'call_0', name: 'Bash', input: { command: 'echo one' } }] },
+    { role: 'user' as const, content: [{ type: 'tool_result' as const, tool_use_id: 'call_0', content: 'one' }] },
+  ];
+
+  test('a call repeating an id of the conversation, or of another call in the answer, gets an id of its own, streamed and whole', async () => {
+    // call_0 again, and a parallel call that repeats call_0 too: Claude Code would keep one call of those sharing an id.
+    const calls = [numberedCall(0, 'echo two'), { ...numberedCall(1, 'echo three'), id: 'call_0' }, numberedCall(2, 'echo four')];
+    openai.handler = (request, res) => {
+      if (request.body?.stream === true) {
+        sendFrames(res, [chunk({ role: 'assistant', tool_calls: calls }), chunk({}, 'tool_calls'), 'data: [DONE]\n\n']);
+      } else {
+        sendJson(res, 200, {
+          ...fixtureJson<Record<string, unknown>>('openai-chat.json'),
+          choices: [{ index: 0, message: { role: 'assistant', content: null, tool_calls: calls }, finish_reason: 'tool_calls' }],
+        });
+      }
+    };
+    const request = { model: 'openai/gpt-4o', max_tokens: 10, messages: SECOND_TURN };
+    const streamed = await messagesClient().messages.stream(request).finalMessage();
+    const whole = await messagesClient().messages.create(request);
+    for (const message of [streamed, whole]) {
+      const uses = message.content.filter((block) => block.type === 'tool_use');
+      expect(uses.map((use) => use.input)).toEqual([{ command: 'echo two' }, { command: 'echo three' }, { command: 'echo four' }]);
+      const ids = uses.map((use) => use.id);
+      expect(new Set([...ids, 'call_0']).size).toBe(4);
+      // An id nothing else has is the provider's own.
+      expect(ids[2]).toBe('call_2');
+    }
+  });
+});
+
 describe('tool call arguments that are not JSON, for a Messages client', () => {
   const call = (args: string): Record<string, unknown> => ({
     index: 0,

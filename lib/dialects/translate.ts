@@ -6,6 +6,7 @@ import type { Dialect } from './dialect';
 import { toAnthropicRequest } from './messages/from-chat/request';
 import { toAnthropicMessage } from './messages/from-chat/response';
 import { createChatToMessagesStream } from './messages/from-chat/stream';
+import { ToolUseIds, toolUseIdsIn } from './messages/from-chat/ids';
 import { toChatCompletionRequest } from './messages/to-chat/request';
 import { toChatCompletion } from './messages/to-chat/response';
 import { createAnthropicToOpenAIStream } from './messages/to-chat/stream';
@@ -78,6 +79,7 @@ const messagesToChat: Translator<'anthropic', 'openai'> = ({ endpoint, body, ups
     );
   }
   const model = typeof body.model === 'string' ? body.model : upstreamModel;
+  const takenToolUseIds = toolUseIdsIn(body.messages);
   return {
     upstreamPath: '/chat/completions',
     upstreamBody: toChatCompletionRequest(body as AnthropicMessagesRequest, {
@@ -86,8 +88,8 @@ const messagesToChat: Translator<'anthropic', 'openai'> = ({ endpoint, body, ups
       readsReasoningDetails: provider.readsReasoningDetails === true,
       requestStreamUsage,
     }),
-    json: (answer) => ({ ...toAnthropicMessage(answer as ReceivedChatCompletion), model }),
-    stream: () => createChatToMessagesStream({ model }),
+    json: (answer) => ({ ...toAnthropicMessage(answer as ReceivedChatCompletion, new ToolUseIds(takenToolUseIds)), model }),
+    stream: () => createChatToMessagesStream({ model, takenToolUseIds }),
   };
 };
 

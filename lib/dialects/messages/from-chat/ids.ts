@@ -42,6 +42,41 @@ export function generatedToolUseId(): string {
 }
 
 /**
+ * The `tool_use` ids of one translated answer: the provider's own where it can be kept, a fresh
+ * `toolu_` id where it sent none, or one the conversation or the answer already has. Some servers
+ * number their calls per answer (`call_0`, `call_1` in every turn), and Claude Code keeps one call
+ * of those that share an id: the other's call and result would be lost from the next turn.
+ */
+export class ToolUseIds {
+  readonly #taken: Set<string>;
+
+  /** `taken`: the ids the conversation's turns already use ({@link toolUseIdsIn}). */
+  constructor(taken: Iterable<string> = []) {
+    this.#taken = new Set(taken);
+  }
+
+  /** The id the client gets for a call the provider sent with `id`. */
+  claim(id: unknown): string {
+    const kept = typeof id === 'string' && id !== '' && !this.#taken.has(id) ? id : generatedToolUseId();
+    this.#taken.add(kept);
+    return kept;
+  }
+}
+
+/** The ids of the `tool_use` blocks in a Messages request's assistant turns. */
+export function toolUseIdsIn(messages: unknown): string[] {
+  if (!Array.isArray(messages)) return [];
+  const ids: string[] = [];
+  for (const message of messages) {
+    if (!isRecord(message) || message.role !== 'assistant' || !Array.isArray(message.content)) continue;
+    for (const block of message.content) {
+      if (isRecord(block) && block.type === 'tool_use' && typeof block.id === 'string') ids.push(block.id);
+    }
+  }
+  return ids;
+}
+
+/**
  * A `msg_` id of the router's own for a translated answer. Not made from the upstream's id: some
  * servers repeat theirs (Ollama draws from a thousand), and Claude Code merges messages that share
  * an id, which sends it round a tool loop for good.

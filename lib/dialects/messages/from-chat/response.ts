@@ -5,7 +5,7 @@ import { stopReasonForTurn } from './stop-reason';
 import { anthropicUsageOf } from './usage';
 import { routerSignature } from '../router-signature';
 import { thinkingBlocksOf } from '../to-chat/reasoning-details';
-import { generatedMessageId, generatedToolUseId, parseToolInput } from './ids';
+import { generatedMessageId, parseToolInput, ToolUseIds } from './ids';
 import { argumentsText } from '../../chat/tool-arguments';
 
 /**
@@ -21,7 +21,7 @@ import { argumentsText } from '../../chat/tool-arguments';
  * `reasoning_details` (OpenRouter: each signed block, and redacted ones), else the reasoning text
  * (`reasoning_content` or `reasoning`) as one `thinking` block signed by the router.
  */
-export function toAnthropicMessage(completion: ReceivedChatCompletion): AnthropicMessage {
+export function toAnthropicMessage(completion: ReceivedChatCompletion, toolUseIds = new ToolUseIds()): AnthropicMessage {
   const choice = completedChoiceZero(completion);
   const message = choice.message;
   const content: AnthropicContentBlock[] = [];
@@ -40,7 +40,7 @@ export function toAnthropicMessage(completion: ReceivedChatCompletion): Anthropi
     const name = call.function?.name ?? '';
     content.push({
       type: 'tool_use',
-      id: typeof call.id === 'string' && call.id !== '' ? call.id : generatedToolUseId(),
+      id: toolUseIds.claim(call.id),
       name,
       input: parseToolInput(argumentsText(call.function?.arguments), name, choice.finish_reason === 'length'),
     });

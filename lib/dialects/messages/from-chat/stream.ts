@@ -8,7 +8,7 @@ import { anthropicStreamErrorType } from '../error-body';
 import { routerSignature } from '../router-signature';
 import { ANTHROPIC_REASONING_FORMAT } from '../to-chat/reasoning-details';
 import type { MessagesStreamEvent } from '../stream-codec';
-import { generatedMessageId, generatedToolUseId, isInputObject } from './ids';
+import { generatedMessageId, generatedToolUseId, isInputObject, ToolUseIds } from './ids';
 import { stopReasonForTurn } from './stop-reason';
 import { updatedAnthropicUsage } from './usage';
 import type { AnthropicUsage } from '../wire';
@@ -32,7 +32,12 @@ import type { AnthropicUsage } from '../wire';
  * ends with an error event. Only choice 0 is read. An `error` beside the choices (OpenRouter) or
  * an unreadable event becomes an `error` event of type `api_error`.
  */
-export function createChatToMessagesStream(options: { model: string }): StreamTranslator<ChatStreamEvent, MessagesStreamEvent> {
+export function createChatToMessagesStream(options: {
+  model: string;
+  /** The `tool_use` ids the client's conversation already has: a call the provider sent with one of them gets a fresh id. */
+  takenToolUseIds?: readonly string[];
+}): StreamTranslator<ChatStreamEvent, MessagesStreamEvent> {
+  const toolUseIds = new ToolUseIds(options.takenToolUseIds);
   let started = false;
   let nextBlock = 0;
   /** `sent`: a tool call's arguments handed on so far, checked when its block stops. */
@@ -190,7 +195,8 @@ export function createChatToMessagesStream(options: { model: string }): StreamTr
     call.started = true;
     call.id ??= generatedToolUseId();
     open = { kind: 'tool', block: nextBlock++, call };
-    out.push({ type: 'content_block_start', index: open.block, content_block: { type: 'tool_use', id: call.id, name: call.name, input: {} } });
+    const id = toolUseIds.claim(call.id);
+    out.push({ type: 'content_block_start', index: open.block, content_block: { type: 'tool_use', id, name: call.name, input: {} } });
     sendArguments(out);
   }
 
