@@ -49,6 +49,21 @@ function post(path: string, body: unknown, headers: Record<string, string> = {})
 }
 
 describe('SSE framing', () => {
+  test.each(['data: [DONE]', 'data: [DONE]\n'])(
+    'a stream whose last frame lacks its blank line (%j, then the end of the body) is complete, passed through and translated',
+    async (last) => {
+      const frames = [`data: ${chunkData({ role: 'assistant', content: 'Hello' })}\n\n`, `data: ${chunkData({}, 'stop')}\n\n`, last];
+      openai.handler = (_request, res) => sendFrames(res, frames);
+      const passed = await openStream(`${host.url}/v1/chat/completions`, { model: 'openai/gpt-4o', stream: true, messages: HELLO });
+      expect(await passed.ended).toBe(frames.join('') + (last.endsWith('\n') ? '\n' : '\n\n'));
+      const translated = await new Anthropic({ apiKey: 'host-token', baseURL: host.url, maxRetries: 0 }).messages
+        .stream({ model: 'openai/gpt-4o', max_tokens: 10, messages: HELLO })
+        .finalMessage();
+      expect(translated.content).toEqual([expect.objectContaining({ type: 'text', text: 'Hello' })]);
+      expect(ends.map((end) => end.outcome)).toEqual(['ok', 'ok']);
+    },
+  );
+
   test('multi-line data, id: and retry: lines survive the usage-hiding passthrough byte for byte, and the SDK reads them', async () => {
     // A JSON value may be split over several data: lines; the SSE parser joins them with a newline.
     const multiLine = `id: 7\nretry: 3000\ndata: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"gpt-4o",\ndata: "choices":[{"index":0,"delta":{"role":"assistant","content":"Hello"},"finish_reason":null}]}\n\n`;

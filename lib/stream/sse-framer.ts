@@ -15,7 +15,9 @@ export class SseFramer {
 
   /**
    * Adds `text` and returns the frames it completes, in order. With `final`, the text is the
-   * last: a trailing CR ends its line.
+   * last: a trailing CR ends its line, and a last frame the upstream did not end with its blank
+   * line (`data: [DONE]` and the end of the body) is ended for it, as SSE clients such as the
+   * `openai` SDK read it.
    */
   push(text: string, final = false): string[] {
     const buffer = this.#buffer + text;
@@ -56,6 +58,14 @@ export class SseFramer {
     this.#buffer = buffer.slice(frameStart);
     this.#lineStart = lineStart - frameStart;
     this.#scanFrom = scanFrom - frameStart;
+    if (final && this.#buffer.trim() !== '') {
+      // The blank line that ends it, in the line ending the frame used last (CR CR, LF LF).
+      const lastBreak = this.#buffer.at(-1);
+      frames.push(this.#buffer + (lastBreak === '\r' ? '\r' : lastBreak === '\n' ? '\n' : '\n\n'));
+      this.#buffer = '';
+      this.#lineStart = 0;
+      this.#scanFrom = 0;
+    }
     return frames;
   }
 

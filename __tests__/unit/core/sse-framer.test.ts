@@ -29,6 +29,17 @@ describe('SseFramer', () => {
     expect(framesOf(['data: a\n\n\ndata: b\r\n\r\n'])).toEqual(['data: a\n\n', '\n', 'data: b\r\n\r\n']);
   });
 
+  test('a last frame the body ends without its blank line is ended for it, and only at the end', () => {
+    expect(framesOf(['data: a\n\ndata: [DONE]'])).toEqual(['data: a\n\n', 'data: [DONE]\n\n']);
+    expect(framesOf(['data: a\n\ndata: [DO', 'NE]\n'])).toEqual(['data: a\n\n', 'data: [DONE]\n\n']);
+    expect(framesOf(['data: a\r\n\r\ndata: b\r\n'])).toEqual(['data: a\r\n\r\n', 'data: b\r\n\n']);
+    expect(framesOf(['data: a\rdata: b\r'])).toEqual(['data: a\rdata: b\r\r']);
+    expect(framesOf(['data: a\n\n  '])).toEqual(['data: a\n\n']);
+    const framer = new SseFramer();
+    expect(framer.push('data: [DONE]')).toEqual([]);
+    expect(framer.pending).toBe('data: [DONE]');
+  });
+
   test('a CR at the end of a piece waits: it may be the first half of a CRLF', () => {
     const framer = new SseFramer();
     expect(framer.push('data: a\r\n\r')).toEqual([]);
