@@ -102,25 +102,38 @@ describe('SSE framing', () => {
   });
 });
 
-describe('a stream sent without text/event-stream (some servers and proxies label it text/plain, or not at all)', () => {
+describe('a stream sent without text/event-stream (some servers and proxies label it text/plain, JSON or bytes, or not at all)', () => {
   const frames = [`data: ${chunkData({ role: 'assistant', content: 'Hello' })}\n\n`, `data: ${chunkData({}, 'stop')}\n\n`, 'data: [DONE]\n\n'];
 
-  test.each([['text/plain; charset=utf-8'], [undefined]])('labelled %s: read as the stream the router asked for', async (contentType) => {
-    const answer = (_request: unknown, res: http.ServerResponse): void => {
-      res.writeHead(200, contentType === undefined ? {} : { 'content-type': contentType });
-      res.end(frames.join(''));
-    };
-    openai.handler = answer;
-    const chunks = await chatClient().chat.completions.create({ model: 'openai/gpt-4o', stream: true, messages: HELLO });
-    let text = '';
-    for await (const chunk of chunks) text += chunk.choices[0]?.delta.content ?? '';
-    expect(text).toBe('Hello');
+  test.each([['text/plain; charset=utf-8'], ['application/json'], ['application/octet-stream'], [undefined]])(
+    'labelled %s: read as the stream the router asked for',
+    async (contentType) => {
+      const answer = (_request: unknown, res: http.ServerResponse): void => {
+        res.writeHead(200, contentType === undefined ? {} : { 'content-type': contentType });
+        res.end(frames.join(''));
+      };
+      openai.handler = answer;
+      const chunks = await chatClient().chat.completions.create({ model: 'openai/gpt-4o', stream: true, messages: HELLO });
+      let text = '';
+      for await (const chunk of chunks) text += chunk.choices[0]?.delta.content ?? '';
+      expect(text).toBe('Hello');
 
-    openai.handler = answer;
-    const message = await new Anthropic({ apiKey: 'host-token', baseURL: host.url, maxRetries: 0 }).messages
-      .stream({ model: 'openai/gpt-4o', max_tokens: 10, messages: HELLO })
-      .finalMessage();
-    expect(message.content).toEqual([{ type: 'text', text: 'Hello' }]);
+      openai.handler = answer;
+      const message = await new Anthropic({ apiKey: 'host-token', baseURL: host.url, maxRetries: 0 }).messages
+        .stream({ model: 'openai/gpt-4o', max_tokens: 10, messages: HELLO })
+        .finalMessage();
+      expect(message.content).toEqual([{ type: 'text', text: 'Hello' }]);
+    },
+  );
+
+  test('a page labelled text/html that answers a streamed request is no stream: a 502 before any stream began', async () => {
+    openai.handler = (_request, res) => {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end('<html><body>Welcome to nginx!</body></html>');
+    };
+    const response = await post('/chat/completions', { model: 'openai/gpt-4o', stream: true, messages: HELLO });
+    expect(response.status).toBe(502);
+    expect(response.headers.get('content-type')).toMatch(/^application\/json/);
   });
 
   test('a JSON answer labelled text/plain to a streamed request is read as JSON: a 502 that says so, as when labelled JSON', async () => {

@@ -76,9 +76,10 @@ export function runExchange(exchange: Exchange, deps: ExchangeDependencies): voi
     const asked = plan.asksStream ? 'stream' : 'json';
     if (status >= 400) void answerUpstreamError(context, response, body, status);
     else if (isStream && plan.asksStream) answerStream(context, response, body, status);
-    else if (plan.asksStream && isUnlabelled(response.headers['content-type'])) {
-      // Some servers and proxies send streams without their content type: the first bytes tell a
-      // stream from JSON, so that a JSON error still reaches the client with its own status.
+    else if (plan.asksStream && mayBeMislabelledStream(response.headers['content-type'])) {
+      // Some servers and proxies send streams without their content type, or under a generic one:
+      // the first bytes tell a stream from JSON, so that a JSON error still reaches the client with
+      // its own status.
       peekBody(body, deps.config.idleTimeoutMs, (start, rest) => {
         if (start.kind === 'failed') context.answerError(unreachableUpstream(provider, start.error.message));
         else if (start.kind === 'silent') {
@@ -128,9 +129,13 @@ export function runExchange(exchange: Exchange, deps: ExchangeDependencies): voi
   send();
 }
 
-/** An answer with no content type, or `text/plain`: some servers and proxies send their streams so. */
-function isUnlabelled(contentType: string | undefined): boolean {
-  return contentType === undefined || contentType === '' || /^text\/plain\b/i.test(contentType);
+/**
+ * An answer with no content type, or a generic one (`text/plain`, `application/octet-stream`, even
+ * `application/json`): some servers and proxies send their streams so, and SSE clients read them
+ * all the same. A page (`text/html`) is no stream.
+ */
+function mayBeMislabelledStream(contentType: string | undefined): boolean {
+  return contentType === undefined || contentType === '' || /^(text\/plain|application\/octet-stream|application\/json)\b/i.test(contentType);
 }
 
 /** Errors of a connection the peer closed: a reset, a hang-up (`ECONNRESET` too) or a write to a closed socket. */
