@@ -4,7 +4,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { brotliCompressSync, gzipSync } from 'node:zlib';
+import { brotliCompressSync, gzipSync, zstdCompressSync } from 'node:zlib';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import type { RequestEndEvent } from '../../lib';
@@ -377,23 +377,44 @@ describe('redirects and compression', () => {
     expect(ends.at(-1)?.error?.message).toMatch(/^Incorrect API key provided/);
   });
 
-  test('a client body sent with Content-Encoding gzip is read; an unknown encoding is a 415', async () => {
-    const body = gzipSync(JSON.stringify({ model: 'openai/gpt-4o', messages: HELLO }));
-    const ok = await fetch(`${host.url}/v1/chat/completions`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
-      body,
-    });
-    expect(ok.status).toBe(200);
-    expect(openai.requests[0]?.body?.model).toBe('gpt-4o');
+  test('a client body sent with Content-Encoding gzip, zstd or none is read; an unknown encoding is a 415', async () => {
+    const plain = JSON.stringify({ model: 'openai/gpt-4o', messages: HELLO });
+    const send = (encoding: string, body: Buffer | string): Promise<Response> =>
+      fetch(`${host.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-encoding': encoding },
+        body,
+      });
+    expect((await send('gzip', gzipSync(plain))).status).toBe(200);
+    expect((await send('zstd', zstdCompressSync(plain))).status).toBe(200);
+    expect((await send('none', plain)).status).toBe(200);
+    expect(openai.requests.map((request) => request.body?.model)).toEqual(['gpt-4o', 'gpt-4o', 'gpt-4o']);
 
-    const refused = await fetch(`${host.url}/v1/chat/completions`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'content-encoding': 'zstd' },
-      body,
-    });
+    const refused = await send('compress', plain);
     expect(refused.status).toBe(415);
-    expect(openai.requests).toHaveLength(1);
+    expect(openai.requests).toHaveLength(3);
+  });
+
+  test('an answer in zstd is decoded; one whose Content-Encoding names no coding the router knows is read as sent, as fetch() reads it', async () => {
+    const answer = JSON.stringify({
+      id: 'c',
+      object: 'chat.completion',
+      created: 1,
+      model: 'gpt-4o',
+      choices: [{ index: 0, message: { role: 'assistant', content: 'read' }, finish_reason: 'stop' }],
+    });
+    for (const [encoding, body] of [
+      ['zstd', zstdCompressSync(answer)],
+      ['utf-8', answer],
+      ['none', answer],
+    ] as const) {
+      openai.handler = (_request, res) => {
+        res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': encoding });
+        res.end(body);
+      };
+      const completion = await chatClient().chat.completions.create({ model: 'openai/gpt-4o', messages: HELLO });
+      expect(completion.choices[0]?.message.content).toBe('read');
+    }
   });
 
   test('PROVIDER_MAX_BODY_BYTES applies to the decoded size of a compressed body', async () => {

@@ -7,7 +7,7 @@ import { peekBody } from './peek-body';
 import { ExchangeContext, type Exchange, type ExchangeDependencies } from './exchange-context';
 import type { HeaderMap } from '../options';
 import { buildUpstreamHeaders, ScrubHeadersFailure, scrubHeadersFailure } from './exchange-headers';
-import { canDecode, decodeBody } from '../http/content-encoding';
+import { answerEncoding, decodeBody } from '../http/content-encoding';
 import { invalidUpstream, redirectedUpstream, silentUpstream, unreachableUpstream, upstreamTimeout } from './upstream-failures';
 
 export type { Exchange, ExchangeDependencies };
@@ -65,13 +65,8 @@ export function runExchange(exchange: Exchange, deps: ExchangeDependencies): voi
       context.answerError(invalidUpstream(provider, `it answered ${status} with no content`));
       return;
     }
-    const encoding = response.headers['content-encoding'];
-    if (!canDecode(encoding)) {
-      context.answerError(invalidUpstream(provider, `the answer is encoded as ${String(encoding)}, which the router cannot read`));
-      return;
-    }
     // Asked for identity, some upstreams compress all the same: the router reads every answer.
-    const body = decodeBody(response, encoding);
+    const body = decodeBody(response, answerEncoding(response.headers['content-encoding']));
     const isStream = /^text\/event-stream/i.test(response.headers['content-type'] ?? '');
     const asked = plan.asksStream ? 'stream' : 'json';
     if (status >= 400) void answerUpstreamError(context, response, body, status);

@@ -1,5 +1,5 @@
 import type { Readable, Transform } from 'node:stream';
-import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
+import { createBrotliDecompress, createGunzip, createInflate, createZstdDecompress } from 'node:zlib';
 
 const DECODERS: Readonly<Record<string, () => Transform>> = {
   gzip: createGunzip,
@@ -7,7 +7,11 @@ const DECODERS: Readonly<Record<string, () => Transform>> = {
   // RFC 9110's "deflate" is the zlib format.
   deflate: createInflate,
   br: createBrotliDecompress,
+  zstd: createZstdDecompress,
 };
+
+/** Codings that say the body is as sent: `identity`, and the `none` some servers write. */
+const NO_CODING = new Set(['', 'identity', 'none']);
 
 /** The codings of a `Content-Encoding` header, in the order they were applied; `identity` left out. */
 export function contentCodings(header: string | undefined): string[] {
@@ -15,7 +19,17 @@ export function contentCodings(header: string | undefined): string[] {
   return header
     .split(',')
     .map((coding) => coding.trim().toLowerCase())
-    .filter((coding) => coding !== '' && coding !== 'identity');
+    .filter((coding) => !NO_CODING.has(coding));
+}
+
+/**
+ * The `Content-Encoding` an upstream's answer is read by: its own, or none at all when it names a
+ * coding the router does not know (`utf-8`, `chunked`: a header that is wrong, not a body in an
+ * unknown format). The rule of `fetch()` (undici), so that the router reads what the providers'
+ * SDKs read; a body that was compressed after all fails as JSON, or as a stream, that cannot be read.
+ */
+export function answerEncoding(header: string | undefined): string | undefined {
+  return canDecode(header) ? header : undefined;
 }
 
 /** True when the router can decode every coding of `header`. */
@@ -24,7 +38,7 @@ export function canDecode(header: string | undefined): boolean {
 }
 
 /**
- * `body` decoded from the codings of `header` (gzip, deflate, br), or `body` itself when there are
+ * `body` decoded from the codings of `header` (gzip, deflate, br, zstd), or `body` itself when there are
  * none. An error of any stage reaches the returned stream. Call {@link canDecode} first.
  */
 export function decodeBody(body: Readable, header: string | undefined): Readable {

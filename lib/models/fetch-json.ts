@@ -1,6 +1,6 @@
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
-import { canDecode, decodeBody } from '../http/content-encoding';
+import { answerEncoding, decodeBody } from '../http/content-encoding';
 import { readStream } from '../http/read-stream';
 
 /** A model list larger than this is refused. */
@@ -35,12 +35,10 @@ export async function fetchJson(url: string, headers: Record<string, string>, si
     response.resume();
     throw new Error(`GET ${pathname} answered ${status}`);
   }
-  const encoding = response.headers['content-encoding'];
-  if (!canDecode(encoding)) {
-    response.destroy();
-    throw new Error(`GET ${pathname} answered in an encoding the router cannot read (${String(encoding)})`);
-  }
-  const raw = await readStream(decodeBody(response, encoding), { maxBytes: MAX_LIST_BYTES, overflow: 'reject' });
+  const raw = await readStream(decodeBody(response, answerEncoding(response.headers['content-encoding'])), {
+    maxBytes: MAX_LIST_BYTES,
+    overflow: 'reject',
+  });
   try {
     return JSON.parse(raw.toString('utf8'));
   } catch {
