@@ -128,6 +128,30 @@ test('a mid-stream failure ends with outcome error', async () => {
   );
 });
 
+test('a whole answer passed on as it is that reports its own failure ends with outcome error: no choice, a failed Responses object', async () => {
+  fakes.openai.handler = (request, res) =>
+    request.url?.endsWith('/responses')
+      ? sendJson(res, 200, {
+          id: 'resp_1',
+          object: 'response',
+          status: 'failed',
+          output: [],
+          error: { code: 'server_error', message: 'The model crashed' },
+        })
+      : sendJson(res, 200, { id: 'c1', object: 'chat.completion', created: 1, model: 'gpt-4o', choices: [] });
+  const chatAnswer = await request(host.url).post('/v1/chat/completions').send(chat('gpt-4o'));
+  expect(chatAnswer.body).toMatchObject({ choices: [] });
+  expect(await endEvent()).toEqual(
+    expect.objectContaining({ status: 200, outcome: 'error', error: expect.objectContaining({ type: 'upstream_error' }) }),
+  );
+  observed.clear();
+  const responsesAnswer = await request(host.url).post('/v1/responses').send({ model: 'openai/gpt-4o', input: 'hi' });
+  expect(responsesAnswer.body).toMatchObject({ status: 'failed' });
+  expect(await endEvent()).toEqual(
+    expect.objectContaining({ status: 200, outcome: 'error', error: { message: 'The model crashed', type: 'server_error' } }),
+  );
+});
+
 test('a listener that throws never breaks a response', async () => {
   const errors: string[] = [];
   const throwing = await startHost({

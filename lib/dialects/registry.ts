@@ -1,7 +1,9 @@
 import { responsesErrorCode } from './responses/failure-code';
 import type { ErrorDetails } from '../http/error-details';
 import type { ResponseObserver } from '../telemetry/response-summary';
-import type { Dialect } from './dialect';
+import type { Dialect, StreamError } from './dialect';
+import { reportedFailureOf } from './chat/answer-message';
+import { failedResponseOf } from './responses/summary-reader';
 import { toOpenAIErrorBody } from './chat/error-body';
 import { chatStreamCodec, type ChatStreamEvent } from './chat/stream-codec';
 import { createChatSummaryReader } from './chat/summary-reader';
@@ -29,6 +31,12 @@ export interface DialectModule<E> {
    * on retries from the wording of Anthropic's); otherwise it is read and answered in this shape.
    */
   keepsUpstreamErrorBody(text: string): boolean;
+  /**
+   * The failure a whole answer in this dialect reports in its body (a chat choice ended by an error,
+   * a Responses object with `status: "failed"`), for telemetry when the answer passes on as it is;
+   * undefined for an answer that did not fail.
+   */
+  reportedFailure(answer: unknown): StreamError | undefined;
   /** Client headers of this dialect that go upstream on passthrough. */
   readonly passthroughHeaders: readonly string[];
   /** Whether the client's query string goes upstream on passthrough (`/v1/messages?beta=true`). */
@@ -51,6 +59,7 @@ export const DIALECTS: { readonly [D in Dialect]: DialectModule<DialectEvents[D]
     errorBody: toOpenAIErrorBody,
     createSummaryReader: createChatSummaryReader,
     keepsUpstreamErrorBody: () => false,
+    reportedFailure: reportedFailureOf,
     passthroughHeaders: [],
     passthroughQuery: false,
     passthrough: chatPassthrough,
@@ -60,6 +69,8 @@ export const DIALECTS: { readonly [D in Dialect]: DialectModule<DialectEvents[D]
     errorBody: toAnthropicErrorBody,
     createSummaryReader: createMessagesSummaryReader,
     keepsUpstreamErrorBody: isAnthropicErrorBody,
+    // Anthropic answers a failure with an error status, or a 200 whose body is an error (read before this).
+    reportedFailure: () => undefined,
     passthroughHeaders: ['anthropic-version', 'anthropic-beta'],
     passthroughQuery: true,
     passthrough: messagesPassthrough,
@@ -69,6 +80,7 @@ export const DIALECTS: { readonly [D in Dialect]: DialectModule<DialectEvents[D]
     errorBody: (details) => toOpenAIErrorBody({ ...details, code: responsesErrorCode(details.status, details.code, details.message) }),
     createSummaryReader: createResponsesSummaryReader,
     keepsUpstreamErrorBody: () => false,
+    reportedFailure: failedResponseOf,
     passthroughHeaders: [],
     passthroughQuery: false,
     passthrough: responsesPassthrough,

@@ -7,7 +7,8 @@ import type { ExchangeContext } from './exchange-context';
 import type { ProviderAdapter } from '../providers/provider-adapter';
 import { parseUpstreamError, type ErrorDetails } from '../http/error-details';
 import { invalidUpstream, silentUpstream } from './upstream-failures';
-import { FailedAnswerError, reportedFailureOf } from '../dialects/chat/answer-message';
+import { FailedAnswerError } from '../dialects/chat/answer-message';
+import { dialectModule } from '../dialects/registry';
 
 /** Non-streamed answers larger than this are refused (an upstream gone wrong). */
 const MAX_JSON_BODY_BYTES = 256 * 1024 * 1024;
@@ -78,8 +79,8 @@ export async function answerJson(
   }
   const headers = context.clientHeadersOr500('json');
   if (!headers) return;
-  // Passed on as it is, a chat answer the provider says failed still counts as an error, as it does streamed.
-  const reported = plan.translation || plan.upstreamDialect !== 'openai' ? undefined : reportedFailureOf(parsed);
+  // Passed on as it is, an answer the provider says failed still counts as an error, as it does streamed.
+  const reported = plan.translation ? undefined : dialectModule(plan.upstreamDialect).reportedFailure(parsed);
   const ending = reported ? { status, outcome: 'error' as const, error: redactor.redactValue(reported) } : { status, outcome: 'ok' as const };
   context.finish(ending, () => {
     res.writeHead(status, headers);

@@ -53,15 +53,16 @@ export function completedChoiceZero(completion: ReceivedChatCompletion): AnswerC
 
 /**
  * The failure an OpenAI-compatible answer reports on choice 0 (an `error` on it, or
- * `finish_reason: "error"`), for telemetry when the answer is passed on as it is; undefined for an
- * answer without choices (embeddings) or whose choice 0 did not fail.
+ * `finish_reason: "error"`, or no choice at all in its `choices`), for telemetry when the answer is
+ * passed on as it is; undefined for an answer without `choices` (embeddings) or whose choice 0 did
+ * not fail.
  */
 export function reportedFailureOf(answer: unknown): StreamError | undefined {
   if (!isRecord(answer) || !Array.isArray(answer.choices)) return undefined;
   try {
     completedChoiceZero(answer as ReceivedChatCompletion);
   } catch (error) {
-    if (!(error instanceof FailedAnswerError) || answerChoiceZero(answer as ReceivedChatCompletion) === undefined) return undefined;
+    if (!(error instanceof FailedAnswerError)) return undefined;
     return error.upstreamError === undefined
       ? { message: error.message, type: 'upstream_error' }
       : upstreamError(error.upstreamError, 'upstream_error');

@@ -7,6 +7,7 @@ import {
   type ResponseSummary,
 } from '../../telemetry/response-summary';
 import { responsesStreamCodec, type ResponsesStreamEvent } from './stream-codec';
+import type { StreamError } from '../dialect';
 import type { ResponsesItem, ResponsesResponse } from './wire';
 
 /**
@@ -110,4 +111,14 @@ function loggedToolCall(item: ResponsesItem & { call_id?: unknown; name?: unknow
 function isToolCall(item: unknown): item is ResponsesItem & { call_id?: unknown; name?: unknown; arguments?: unknown; input?: unknown } {
   const type = (item as { type?: unknown } | undefined)?.type;
   return type === 'function_call' || type === 'custom_tool_call';
+}
+
+/** The failure a whole Responses object reports (`status: "failed"`, with its `error`); undefined otherwise. */
+export function failedResponseOf(answer: unknown): StreamError | undefined {
+  if (typeof answer !== 'object' || answer === null || (answer as ResponsesResponse).status !== 'failed') return undefined;
+  const error = (answer as ResponsesResponse).error;
+  return {
+    message: typeof error?.message === 'string' ? error.message : 'The response failed',
+    type: typeof error?.code === 'string' ? error.code : 'upstream_error',
+  };
 }
