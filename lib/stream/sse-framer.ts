@@ -1,4 +1,6 @@
 const LINE_BREAK = /[\r\n]/g;
+/** A line of an SSE field (`data:`, `event:`, `id:`, `retry:`) or comment (`:`). */
+const SSE_LINE = /^(?:data|event|id|retry|):/m;
 
 /**
  * Splits SSE text into whole frames, each ending with its blank line, so that a frame can be
@@ -58,7 +60,8 @@ export class SseFramer {
     this.#buffer = buffer.slice(frameStart);
     this.#lineStart = lineStart - frameStart;
     this.#scanFrom = scanFrom - frameStart;
-    if (final && this.#buffer.trim() !== '') {
+    // Only what reads as SSE: a body that is no stream at all (a JSON error) stays pending, to be read as what it is.
+    if (final && SSE_LINE.test(this.#buffer)) {
       // The blank line that ends it, in the line ending the frame used last (CR CR, LF LF).
       const lastBreak = this.#buffer.at(-1);
       frames.push(this.#buffer + (lastBreak === '\r' ? '\r' : lastBreak === '\n' ? '\n' : '\n\n'));

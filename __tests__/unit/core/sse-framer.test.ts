@@ -35,6 +35,10 @@ describe('SseFramer', () => {
     expect(framesOf(['data: a\r\n\r\ndata: b\r\n'])).toEqual(['data: a\r\n\r\n', 'data: b\r\n\n']);
     expect(framesOf(['data: a\rdata: b\r'])).toEqual(['data: a\rdata: b\r\r']);
     expect(framesOf(['data: a\n\n  '])).toEqual(['data: a\n\n']);
+    // A body that is no stream (a JSON error sent as one) is not made a frame: it stays to be read as what it is.
+    const json = new SseFramer();
+    expect(json.push('{"error":{"message":"too long"}}', true)).toEqual([]);
+    expect(json.pending).toBe('{"error":{"message":"too long"}}');
     const framer = new SseFramer();
     expect(framer.push('data: [DONE]')).toEqual([]);
     expect(framer.pending).toBe('data: [DONE]');
