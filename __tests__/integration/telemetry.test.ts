@@ -316,6 +316,23 @@ describe('what request.end and the conversation record keep of answers that are 
     expect(record.response).toMatchObject({ text: 'Hi.', reasoning: 'Deep thought.' });
   });
 
+  test('every dialect records the request messages as an array, with a Messages system or Responses instructions beside them', async () => {
+    const anthropicMessages = [{ role: 'user', content: 'hi' }];
+    await request(recordingHost.url)
+      .post('/v1/messages')
+      .send({ model: 'anthropic/claude-sonnet-5-5', max_tokens: 10, system: 'Be brief.', messages: anthropicMessages });
+    expect(await lastRecord()).toMatchObject({ endpoint: 'messages', messages: anthropicMessages, system: 'Be brief.' });
+    seen.clear();
+    await request(recordingHost.url).post('/v1/responses').send({ model: 'local/qwen', input: 'hello', instructions: 'Be kind.' });
+    expect(await lastRecord()).toMatchObject({ endpoint: 'responses', messages: [{ role: 'user', content: 'hello' }], instructions: 'Be kind.' });
+    seen.clear();
+    const items = [{ type: 'message', role: 'user', content: 'hello again' }];
+    await request(recordingHost.url).post('/v1/responses').send({ model: 'local/qwen', input: items });
+    const record = await lastRecord();
+    expect(record).toMatchObject({ messages: items });
+    expect(record).not.toHaveProperty('instructions');
+  });
+
   test('tool calls streamed before a stream was cut are kept in the record, as its text is', async () => {
     fakes.local.handler = (_r, res) => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });

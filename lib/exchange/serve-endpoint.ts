@@ -11,7 +11,7 @@ import { decideRoute, notConfigured, type RoutingTable } from '../routing/resolv
 import type { ConversationLog } from '../telemetry/conversation-log';
 import type { RouterTelemetry } from '../telemetry/emitter';
 import { ENDPOINTS, type Endpoint } from '../routing/endpoint';
-import { RequestRecorder } from '../telemetry/request-recorder';
+import { RequestRecorder, type Conversation } from '../telemetry/request-recorder';
 import { planExchange, type ExchangePlan } from './plan-exchange';
 import { runExchange } from './run-exchange';
 
@@ -106,13 +106,16 @@ function modelOf(body: Record<string, unknown>): string {
 }
 
 /** What the client sent of the conversation, for the conversation log. */
-function conversationOf(dialect: Dialect, body: Record<string, unknown>): unknown {
+function conversationOf(dialect: Dialect, body: Record<string, unknown>): Conversation {
   switch (dialect) {
     case 'anthropic':
-      return { system: body.system, messages: body.messages };
-    case 'responses':
-      return body.instructions === undefined ? body.input : { instructions: body.instructions, input: body.input };
+      return body.system === undefined ? { messages: body.messages } : { messages: body.messages, system: body.system };
+    case 'responses': {
+      // A string input is one user message.
+      const messages = typeof body.input === 'string' ? [{ role: 'user', content: body.input }] : body.input;
+      return body.instructions === undefined ? { messages } : { messages, instructions: body.instructions };
+    }
     case 'openai':
-      return body.messages ?? body.prompt ?? body.input;
+      return { messages: body.messages ?? body.prompt ?? body.input };
   }
 }

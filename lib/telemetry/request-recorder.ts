@@ -38,8 +38,8 @@ export class RequestRecorder {
 
   constructor(
     base: Omit<RequestEventBase, 'timestamp'>,
-    /** The request's messages, for the conversation log. */
-    private readonly messages: unknown,
+    /** What the client sent of the conversation, for the conversation log: `messages`, and `system` or `instructions` beside them. */
+    private readonly conversation: Conversation,
     private readonly deps: RecorderDependencies,
   ) {
     // `model` is the client's text, and a client may paste a key into it; `upstreamModel` is a piece
@@ -107,7 +107,7 @@ export class RequestRecorder {
       upstreamModel: event.upstreamModel,
       endpoint: event.endpoint,
       stream: event.stream,
-      messages: this.messages,
+      ...this.conversation,
       response: { text: summary?.text ?? '', ...(summary?.reasoning ? { reasoning: summary.reasoning } : {}), toolCalls: summary?.toolCalls ?? [] },
       usage: event.usage ?? null,
       finishReason: event.finishReason,
@@ -117,6 +117,19 @@ export class RequestRecorder {
       timestamp: event.timestamp,
     };
   }
+}
+
+/**
+ * The conversation a request carries, as its record keeps it: `messages` (chat's and Messages'
+ * `messages`, Responses' `input` items, a string input as one user message; a legacy completion's
+ * `prompt`, an embedding's `input`), and the dialect's instructions beside them when the client gave some.
+ */
+export interface Conversation {
+  messages: unknown;
+  /** A Messages request's top-level `system`. */
+  system?: unknown;
+  /** A Responses request's `instructions`. */
+  instructions?: unknown;
 }
 
 function round(ms: number): number {
