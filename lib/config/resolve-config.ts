@@ -39,20 +39,19 @@ export function resolveConfig(options: ProviderRouterOptions = {}): ResolvedConf
   } catch (error) {
     if (!(error instanceof InvalidEnvironment)) throw error;
     // The other variables are still checked, as far as they can be without the rest.
-    throw new InvalidEnvironment([...error.problems, ...responsesProblemsBeforeProviders(rawEnv, options)]);
+    const ids = providerIdsBeforeProviders(rawEnv, options);
+    throw new InvalidEnvironment([
+      ...error.problems,
+      ...responsesProblemsBeforeProviders(rawEnv, options, ids),
+      ...(options.modelMap === undefined ? unknownMapProviders(envModelMapOrNone(rawEnv), 'PROVIDER_MODEL_MAP', ids) : []),
+    ]);
   }
   const providers = new Map(Object.entries({ ...createBuiltInProviders(env), ...options.providers }));
   for (const [id, adapter] of providers) checkAdapter(id, adapter);
   const problems = applyResponsesSettings(rawEnv, providers);
   const modelMap = options.modelMap !== undefined ? parseCodeModelMap(options.modelMap) : env.modelMap;
   const modelMapSource = options.modelMap !== undefined ? 'options.modelMap' : 'PROVIDER_MODEL_MAP';
-  for (const rule of modelMap) {
-    if (!providers.has(rule.provider)) {
-      problems.push(
-        `${modelMapSource}: rule "${rule.pattern}" names provider "${rule.provider}", which is not registered (known: ${[...providers.keys()].join(', ')})`,
-      );
-    }
-  }
+  problems.push(...unknownMapProviders(modelMap, modelMapSource, [...providers.keys()]));
   if (problems.length > 0) throw new InvalidEnvironment(problems);
   // Typed for TypeScript callers; a plain-JS caller may pass anything.
   const fallback: unknown = options.fallback ?? 'local';
@@ -83,14 +82,34 @@ export function resolveConfig(options: ProviderRouterOptions = {}): ResolvedConf
 
 const RESPONSES_VALUES = '"native" (the provider serves /responses itself) or "chat" (bridge through chat completions)';
 
-/**
- * The `<ID>_RESPONSES` problems of the providers the configuration names, found without building
- * them (the environment failed to read): the built-in `anthropic` speaks Messages, a host's own
- * adapter says what it speaks, the others speak chat completions.
- */
-function responsesProblemsBeforeProviders(env: Record<string, string | undefined>, options: ProviderRouterOptions): string[] {
+/** A rule for each map rule that names a provider not in `known`. */
+function unknownMapProviders(rules: readonly ModelMapRule[], source: string, known: readonly string[]): string[] {
+  return rules
+    .filter((rule) => !known.includes(rule.provider))
+    .map((rule) => `${source}: rule "${rule.pattern}" names provider "${rule.provider}", which is not registered (known: ${known.join(', ')})`);
+}
+
+/** The rules of `PROVIDER_MODEL_MAP`, or none when it is malformed (a problem reported already). */
+function envModelMapOrNone(env: Record<string, string | undefined>): ModelMapRule[] {
+  try {
+    return parseModelMap(env.PROVIDER_MODEL_MAP ?? '');
+  } catch {
+    return [];
+  }
+}
+
+/** The ids of the providers the configuration names, known without building them (the environment failed to read). */
+function providerIdsBeforeProviders(env: Record<string, string | undefined>, options: ProviderRouterOptions): string[] {
   const listed = (env.OPENAI_COMPATIBLE_PROVIDERS ?? '').split(',').map((id) => id.trim());
-  const ids = [...new Set(['local', 'openai', 'openrouter', 'anthropic', ...listed, ...Object.keys(options.providers ?? {})])].filter(Boolean);
+  return [...new Set(['local', 'openai', 'openrouter', 'anthropic', ...listed, ...Object.keys(options.providers ?? {})])].filter(Boolean);
+}
+
+/**
+ * The `<ID>_RESPONSES` problems of the providers `ids`, found without building them (the
+ * environment failed to read): the built-in `anthropic` speaks Messages, a host's own adapter says
+ * what it speaks, the others speak chat completions.
+ */
+function responsesProblemsBeforeProviders(env: Record<string, string | undefined>, options: ProviderRouterOptions, ids: readonly string[]): string[] {
   const dialectOf = (id: string): string => options.providers?.[id]?.dialect ?? (id === 'anthropic' ? 'anthropic' : 'openai');
   return ids.flatMap((id) => responsesProblem(env, id, dialectOf(id)) ?? []);
 }

@@ -1,6 +1,7 @@
 import { resolveConfig } from '../../../lib/config/resolve-config';
 import { resolveModel, type RoutingTable } from '../../../lib/routing/resolve-model';
 import { ProviderRouterError } from '../../../lib/errors';
+import { thrownBy } from '../../support/rejection';
 
 function tableFor(env: Record<string, string>, fallback: 'local' | 'next' = 'local'): RoutingTable {
   const config = resolveConfig({ env, fallback, logger: { warn: () => 0, error: () => 0 } });
@@ -124,6 +125,11 @@ describe('configuration', () => {
     expect(config.maxBodyBytes).toBe(33554432);
     expect(config.providers.get('local')?.baseUrl).toBe('http://127.0.0.1:9931/v1');
     expect(config.providers.get('anthropic')?.baseUrl).toBe('https://api.anthropic.com/v1');
+    expect(config.providers.get('openai')?.baseUrl).toBe('https://api.openai.com/v1');
+    expect(config.providers.get('openrouter')?.baseUrl).toBe('https://openrouter.ai/api/v1');
+    expect(config.modelsTtlMs).toBe(300000);
+    expect(config.env.ANTHROPIC_MAX_TOKENS).toBe(4096);
+    expect(config.env.ANTHROPIC_VERSION).toBe('2023-06-01');
   });
 
   test('options given in code win over env', () => {
@@ -137,6 +143,7 @@ describe('configuration', () => {
     [{ PROVIDER_TIMEOUT_MS: 'abc', ANTHROPIC_RESPONSES: 'native' }, ['PROVIDER_TIMEOUT_MS', 'ANTHROPIC_RESPONSES']],
     [{ ANTHROPIC_THINKING: 'x', ANTHROPIC_RESPONSES: 'native' }, ['ANTHROPIC_THINKING', 'ANTHROPIC_RESPONSES']],
     [{ OPENAI_COMPATIBLE_PROVIDERS: 'groq', ANTHROPIC_RESPONSES: 'native' }, ['GROQ_BASE_URL', 'ANTHROPIC_RESPONSES']],
+    [{ PROVIDER_TIMEOUT_MS: 'abc', PROVIDER_MODEL_MAP: 'x=nowhere' }, ['PROVIDER_TIMEOUT_MS', 'PROVIDER_MODEL_MAP']],
     [
       { PROVIDER_MODEL_MAP: 'x=nowhere', LOCAL_RESPONSES: 'weird', ANTHROPIC_RESPONSES: 'native' },
       ['PROVIDER_MODEL_MAP', 'LOCAL_RESPONSES', 'ANTHROPIC_RESPONSES'],
@@ -151,6 +158,15 @@ describe('configuration', () => {
     }
     for (const variable of named) expect(message).toContain(`${variable}:`);
     expect(message).not.toContain('MAX_RESPONSES');
+  });
+
+  test('with another variable bad, a map rule naming a provider declared in env is not called unknown', () => {
+    const message = thrownBy(
+      () => resolveConfig({ env: { OPENAI_COMPATIBLE_PROVIDERS: 'groq', PROVIDER_MODEL_MAP: 'x=groq' } }),
+      ProviderRouterError,
+    ).message;
+    expect(message).toContain('GROQ_BASE_URL:');
+    expect(message).not.toContain('PROVIDER_MODEL_MAP');
   });
 
   test('a map rule naming an unknown provider is refused at creation', () => {
