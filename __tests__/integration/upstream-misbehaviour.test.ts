@@ -209,7 +209,7 @@ describe('tool call arguments sent as a JSON object instead of its text, as some
   });
 });
 
-describe('tool call ids a provider numbers per answer (call_0, call_1 in every turn), for a Messages client', () => {
+describe('tool call ids a provider numbers per answer (call_0, call_1 in every turn)', () => {
   const numberedCall = (index: number, command: string): Record<string, unknown> => ({
     index,
     id: `call_${index}`,
@@ -246,6 +246,37 @@ describe('tool call ids a provider numbers per answer (call_0, call_1 in every t
       expect(new Set([...ids, 'call_0']).size).toBe(4);
       // An id nothing else has is the provider's own.
       expect(ids[2]).toBe('call_2');
+    }
+  });
+
+  test('a Responses client gets call_ids its input and the answer do not already have, streamed and whole', async () => {
+    const calls = [numberedCall(0, 'echo two'), { ...numberedCall(1, 'echo three'), id: 'call_0' }, numberedCall(2, 'echo four')];
+    openai.handler = (request, res) => {
+      if (request.body?.stream === true) {
+        sendFrames(res, [chunk({ role: 'assistant', tool_calls: calls }), chunk({}, 'tool_calls'), 'data: [DONE]\n\n']);
+      } else {
+        sendJson(res, 200, {
+          ...fixtureJson<Record<string, unknown>>('openai-chat.json'),
+          choices: [{ index: 0, message: { role: 'assistant', content: null, tool_calls: calls }, finish_reason: 'tool_calls' }],
+        });
+      }
+    };
+    // Bridged through chat completions (OPENAI_RESPONSES=chat).
+    const request = {
+      model: 'openai/gpt-4o',
+      input: [
+        { type: 'message' as const, role: 'user' as const, content: 'run two commands' },
+        { type: 'function_call' as const, call_id: 'call_0', name: 'Bash', arguments: '{"command":"echo one"}' },
+        { type: 'function_call_output' as const, call_id: 'call_0', output: 'one' },
+      ],
+    };
+    const streamed = await chatClient().responses.stream(request).finalResponse();
+    const whole = await chatClient().responses.create(request);
+    for (const response of [streamed, whole]) {
+      const callIds = response.output.flatMap((item) => (item.type === 'function_call' ? [item.call_id] : []));
+      expect(callIds).toHaveLength(3);
+      expect(new Set([...callIds, 'call_0']).size).toBe(4);
+      expect(callIds[2]).toBe('call_2');
     }
   });
 });

@@ -6,7 +6,7 @@ import type { Dialect } from './dialect';
 import { toAnthropicRequest } from './messages/from-chat/request';
 import { toAnthropicMessage } from './messages/from-chat/response';
 import { createChatToMessagesStream } from './messages/from-chat/stream';
-import { ToolUseIds, toolUseIdsIn } from './messages/from-chat/ids';
+import { toolUseIds, toolUseIdsIn } from './messages/from-chat/ids';
 import { toChatCompletionRequest } from './messages/to-chat/request';
 import { toChatCompletion } from './messages/to-chat/response';
 import { createAnthropicToOpenAIStream } from './messages/to-chat/stream';
@@ -14,6 +14,7 @@ import type { AnthropicMessagesRequest, ReceivedAnthropicMessage } from './messa
 import type { DialectEvents } from './registry';
 import { toResponse } from './responses/from-chat/response';
 import { createChatToResponsesStream } from './responses/from-chat/stream';
+import { callIdsIn } from './responses/from-chat/items';
 import { clientParamOf } from './responses/to-chat/origins';
 import { toChatRequest } from './responses/to-chat/request';
 import { chainTranslators, type StreamTranslator } from './stream-translator';
@@ -88,7 +89,7 @@ const messagesToChat: Translator<'anthropic', 'openai'> = ({ endpoint, body, ups
       readsReasoningDetails: provider.readsReasoningDetails === true,
       requestStreamUsage,
     }),
-    json: (answer) => ({ ...toAnthropicMessage(answer as ReceivedChatCompletion, new ToolUseIds(takenToolUseIds)), model }),
+    json: (answer) => ({ ...toAnthropicMessage(answer as ReceivedChatCompletion, toolUseIds(takenToolUseIds)), model }),
     stream: () => createChatToMessagesStream({ model, takenToolUseIds }),
   };
 };
@@ -104,7 +105,7 @@ const responsesToChat: Translator<'responses', 'openai'> = ({ body, upstreamMode
     requestStreamUsage,
   });
   const wantsEnvelope = Array.isArray(body.include) && body.include.includes('reasoning.encrypted_content');
-  const options = { model, catalog, envelope: wantsEnvelope ? upstream : undefined };
+  const options = { model, catalog, envelope: wantsEnvelope ? upstream : undefined, takenCallIds: callIdsIn(body.input) };
   return {
     upstreamPath: '/chat/completions',
     upstreamBody: request,

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { isRecord } from '../../../is-record';
+import { UniqueIds } from '../../unique-ids';
 
 /**
  * The `input` object of a `tool_use` block from an OpenAI tool call's `arguments` string: the
@@ -41,26 +42,9 @@ export function generatedToolUseId(): string {
   return `toolu_${randomUUID().replace(/-/g, '')}`;
 }
 
-/**
- * The `tool_use` ids of one translated answer: the provider's own where it can be kept, a fresh
- * `toolu_` id where it sent none, or one the conversation or the answer already has. Some servers
- * number their calls per answer (`call_0`, `call_1` in every turn), and Claude Code keeps one call
- * of those that share an id: the other's call and result would be lost from the next turn.
- */
-export class ToolUseIds {
-  readonly #taken: Set<string>;
-
-  /** `taken`: the ids the conversation's turns already use ({@link toolUseIdsIn}). */
-  constructor(taken: Iterable<string> = []) {
-    this.#taken = new Set(taken);
-  }
-
-  /** The id the client gets for a call the provider sent with `id`. */
-  claim(id: unknown): string {
-    const kept = typeof id === 'string' && id !== '' && !this.#taken.has(id) ? id : generatedToolUseId();
-    this.#taken.add(kept);
-    return kept;
-  }
+/** The `tool_use` ids of one translated answer, none of them one of `taken` ({@link toolUseIdsIn}) or another's. */
+export function toolUseIds(taken: Iterable<string> = []): UniqueIds {
+  return new UniqueIds(generatedToolUseId, taken);
 }
 
 /** The ids of the `tool_use` blocks in a Messages request's assistant turns. */

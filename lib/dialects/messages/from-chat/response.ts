@@ -5,7 +5,8 @@ import { stopReasonForTurn } from './stop-reason';
 import { anthropicUsageOf } from './usage';
 import { routerSignature } from '../router-signature';
 import { thinkingBlocksOf } from '../to-chat/reasoning-details';
-import { generatedMessageId, parseToolInput, ToolUseIds } from './ids';
+import { generatedMessageId, parseToolInput, toolUseIds } from './ids';
+import type { UniqueIds } from '../../unique-ids';
 import { argumentsText } from '../../chat/tool-arguments';
 
 /**
@@ -21,7 +22,7 @@ import { argumentsText } from '../../chat/tool-arguments';
  * `reasoning_details` (OpenRouter: each signed block, and redacted ones), else the reasoning text
  * (`reasoning_content` or `reasoning`) as one `thinking` block signed by the router.
  */
-export function toAnthropicMessage(completion: ReceivedChatCompletion, toolUseIds = new ToolUseIds()): AnthropicMessage {
+export function toAnthropicMessage(completion: ReceivedChatCompletion, ids: UniqueIds = toolUseIds()): AnthropicMessage {
   const choice = completedChoiceZero(completion);
   const message = choice.message;
   const content: AnthropicContentBlock[] = [];
@@ -40,7 +41,7 @@ export function toAnthropicMessage(completion: ReceivedChatCompletion, toolUseId
     const name = call.function?.name ?? '';
     content.push({
       type: 'tool_use',
-      id: toolUseIds.claim(call.id),
+      id: ids.claim(call.id),
       name,
       input: parseToolInput(argumentsText(call.function?.arguments), name, choice.finish_reason === 'length'),
     });

@@ -8,7 +8,7 @@ import { anthropicStreamErrorType } from '../error-body';
 import { routerSignature } from '../router-signature';
 import { ANTHROPIC_REASONING_FORMAT } from '../to-chat/reasoning-details';
 import type { MessagesStreamEvent } from '../stream-codec';
-import { generatedMessageId, generatedToolUseId, isInputObject, ToolUseIds } from './ids';
+import { generatedMessageId, generatedToolUseId, isInputObject, toolUseIds } from './ids';
 import { stopReasonForTurn } from './stop-reason';
 import { updatedAnthropicUsage } from './usage';
 import type { AnthropicUsage } from '../wire';
@@ -37,7 +37,7 @@ export function createChatToMessagesStream(options: {
   /** The `tool_use` ids the client's conversation already has: a call the provider sent with one of them gets a fresh id. */
   takenToolUseIds?: readonly string[];
 }): StreamTranslator<ChatStreamEvent, MessagesStreamEvent> {
-  const toolUseIds = new ToolUseIds(options.takenToolUseIds);
+  const ids = toolUseIds(options.takenToolUseIds);
   let started = false;
   let nextBlock = 0;
   /** `sent`: a tool call's arguments handed on so far, checked when its block stops. */
@@ -195,7 +195,7 @@ export function createChatToMessagesStream(options: {
     call.started = true;
     call.id ??= generatedToolUseId();
     open = { kind: 'tool', block: nextBlock++, call };
-    const id = toolUseIds.claim(call.id);
+    const id = ids.claim(call.id);
     out.push({ type: 'content_block_start', index: open.block, content_block: { type: 'tool_use', id, name: call.name, input: {} } });
     sendArguments(out);
   }

@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { sealEnvelope } from '../reasoning-envelope';
 import type { ToolCatalog } from '../to-chat/tools';
 import type { ResponsesItem, ResponsesResponse, ResponsesUsage } from '../wire';
+import { isRecord } from '../../../is-record';
+import { UniqueIds } from '../../unique-ids';
 
 /** A fresh id with OpenAI's prefix for its kind (`resp`, `msg`, `fc`, `ctc`, `rs`). */
 export function newId(prefix: string): string {
@@ -18,6 +20,8 @@ export interface ResponsesAnswerOptions {
   /** The model as the client asked for it. */
   model: string;
   catalog: ToolCatalog;
+  /** The `call_id`s of the calls in the request's `input`: a call the provider sent with one of them gets a fresh one. */
+  takenCallIds?: readonly string[] | undefined;
   /** Set when the client asked for `reasoning.encrypted_content`: who reasoned, for the envelope. */
   envelope?: { provider: string; model: string } | undefined;
 }
@@ -99,4 +103,17 @@ export function outputTextOf(output: ResponsesItem[]): string {
       if (part.type === 'output_text' && typeof part.text === 'string') text += part.text;
   }
   return text;
+}
+
+/** The `call_id`s of one answer's calls, none of them one the request's input or another call of the answer has. */
+export function answerCallIds(options: ResponsesAnswerOptions): UniqueIds {
+  return new UniqueIds(() => newId('call'), options.takenCallIds);
+}
+
+/** The `call_id`s of the calls (function, custom tool) in a Responses request's `input`. */
+export function callIdsIn(input: unknown): string[] {
+  if (!Array.isArray(input)) return [];
+  return input.flatMap((item: unknown) =>
+    isRecord(item) && (item.type === 'function_call' || item.type === 'custom_tool_call') && typeof item.call_id === 'string' ? [item.call_id] : [],
+  );
 }

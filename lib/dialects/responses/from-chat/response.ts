@@ -2,7 +2,18 @@ import type { ReceivedChatCompletion } from '../../chat/wire';
 import { answerTextOf, completedChoiceZero, namedToolCallsOf } from '../../chat/answer-message';
 import { isRecord } from '../../../is-record';
 import type { ResponsesItem, ResponsesResponse } from '../wire';
-import { envelopeFor, messageItem, newId, outputTextOf, reasoningItem, statusOf, toolCallItem, usageOf, type ResponsesAnswerOptions } from './items';
+import {
+  answerCallIds,
+  envelopeFor,
+  messageItem,
+  newId,
+  outputTextOf,
+  reasoningItem,
+  statusOf,
+  toolCallItem,
+  usageOf,
+  type ResponsesAnswerOptions,
+} from './items';
 import { argumentsText } from '../../chat/tool-arguments';
 
 /**
@@ -26,11 +37,12 @@ export function toResponse(completion: ReceivedChatCompletion, options: Response
   }
   const text = answerTextOf(message);
   if (text !== '') output.push(messageItem(newId('msg'), text));
+  const callIds = answerCallIds(options);
   for (const call of namedToolCallsOf(message)) {
     const name = call.function?.name ?? '';
     const id = newId(options.catalog.get(name)?.kind === 'custom' ? 'ctc' : 'fc');
     // As a stream has them: a call without arguments has `{}`, one without an id a fresh one.
-    const callId = typeof call.id === 'string' && call.id !== '' ? call.id : newId('call');
+    const callId = callIds.claim(call.id);
     output.push(toolCallItem(id, callId, name, argumentsText(call.function?.arguments) || '{}', options.catalog));
   }
   return {

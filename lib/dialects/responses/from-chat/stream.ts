@@ -7,6 +7,7 @@ import { isRecord } from '../../../is-record';
 import { responsesFailureCode } from '../failure-code';
 import type { ResponsesItem, ResponsesResponse, ResponsesStreamEvent, ResponsesUsage } from '../wire';
 import {
+  answerCallIds,
   customInput,
   envelopeFor,
   messageItem,
@@ -22,8 +23,8 @@ import {
 /** The item being streamed. */
 type OpenItem =
   | { kind: 'reasoning' | 'message'; id: string; index: number; text: string }
-  /** `sent`: the call's arguments handed on so far, for its done events. */
-  | { kind: 'call'; id: string; index: number; call: AssembledCall; custom: boolean; sent: string };
+  /** `sent`: the call's arguments handed on so far, for its done events; `callId`: its `call_id` as the client gets it. */
+  | { kind: 'call'; id: string; index: number; call: AssembledCall; callId: string; custom: boolean; sent: string };
 
 /**
  * Creates a translator from a chat completions stream to the Responses event stream Codex and the
@@ -48,6 +49,7 @@ export function createChatToResponsesStream(options: ResponsesAnswerOptions): St
   const output: ResponsesItem[] = [];
   let open: OpenItem | undefined;
   const calls = new ToolCallAssembler();
+  const callIds = answerCallIds(options);
   /** Text and reasoning that came while a call was open, in the order they came. */
   const held: HeldPiece[] = [];
   let finishReason: string | null = null;
@@ -114,8 +116,7 @@ export function createChatToResponsesStream(options: ResponsesAnswerOptions): St
     const at = { item_id: item.id, output_index: item.index };
     let done: ResponsesItem;
     if (item.kind === 'call') {
-      const { call } = item;
-      const callId = call.id ?? newId('call');
+      const { call, callId } = item;
       done = toolCallItem(item.id, callId, call.name, item.sent || '{}', options.catalog);
       if (item.custom) {
         const input = customInput(item.sent);
@@ -167,10 +168,11 @@ export function createChatToResponsesStream(options: ResponsesAnswerOptions): St
     closeOpen(out);
     call.started = true;
     call.id ??= newId('call');
+    const callId = callIds.claim(call.id);
     const custom = options.catalog.get(call.name)?.kind === 'custom';
     const id = newId(custom ? 'ctc' : 'fc');
-    open = { kind: 'call', id, index: output.length, call, custom, sent: '' };
-    const added = toolCallItem(id, call.id, call.name, '', options.catalog);
+    open = { kind: 'call', id, index: output.length, call, callId, custom, sent: '' };
+    const added = toolCallItem(id, callId, call.name, '', options.catalog);
     emit(out, 'response.output_item.added', {
       output_index: output.length,
       item: { ...added, status: 'in_progress', ...(custom ? { input: '' } : { arguments: '' }) },

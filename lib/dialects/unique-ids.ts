@@ -1,0 +1,28 @@
+/**
+ * The ids of the tool calls of one translated answer: the provider's own where it can be kept, a
+ * fresh one where it sent none, or one the conversation or the answer already has. Some servers
+ * number their calls per answer (`call_0`, `call_1` in every turn), and clients pair calls with
+ * their results by id: Claude Code keeps one call of those that share an id, and the other's call
+ * and result are lost from the next turn.
+ */
+export class UniqueIds {
+  readonly #taken: Set<string>;
+
+  /**
+   * @param fresh makes an id of the router's own, unique by itself.
+   * @param taken the ids the conversation's turns already use.
+   */
+  constructor(
+    private readonly fresh: () => string,
+    taken: Iterable<string> = [],
+  ) {
+    this.#taken = new Set(taken);
+  }
+
+  /** The id the client gets for a call the provider sent with `id`. */
+  claim(id: unknown): string {
+    const kept = typeof id === 'string' && id !== '' && !this.#taken.has(id) ? id : this.fresh();
+    this.#taken.add(kept);
+    return kept;
+  }
+}
