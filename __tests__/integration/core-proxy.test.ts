@@ -724,6 +724,33 @@ describe('headers and secrets', () => {
     }
   });
 
+  test("scrubHeaders sees the client headers of the router's own errors once a provider was chosen; one that throws there changes nothing", async () => {
+    const seen: string[] = [];
+    let throwing = false;
+    const host = await startHost({
+      env: envFor({ openai: fakes.openai }),
+      scrubHeaders: (headers, context) => {
+        seen.push(`${context.direction} ${context.provider}`);
+        if (throwing) throw new Error('hook bug');
+        return { ...headers, 'x-served-by': 'router' };
+      },
+    });
+    try {
+      // OpenRouter has no key here: provider_not_configured, before anything goes upstream.
+      const unconfigured = await request(host.url).post('/v1/chat/completions').send(chat('openrouter/x'));
+      expect(unconfigured.status).toBe(400);
+      expect(unconfigured.headers['x-served-by']).toBe('router');
+      expect(seen).toEqual(['client openrouter']);
+      throwing = true;
+      const again = await request(host.url).post('/v1/chat/completions').send(chat('openrouter/x'));
+      expect(again.status).toBe(400);
+      expect(again.body.error.code).toBe('provider_not_configured');
+      expect(again.headers['x-request-id']).toBeDefined();
+    } finally {
+      await host.close();
+    }
+  });
+
   test.each([
     ['upstream', false],
     ['client', false],

@@ -64,6 +64,19 @@ export function buildClientHeaders(
   return safe;
 }
 
+/**
+ * The headers of an error the router answers before anything went upstream, through the host's
+ * hook. They are the router's own (nothing of an upstream's): when the hook throws they go as they are.
+ */
+export function routerErrorHeaders(headers: HeaderMap, context: HeaderContext): HeaderMap {
+  if (!context.scrubHeaders) return headers;
+  try {
+    return runHook(context.scrubHeaders, headers, 'client', context);
+  } catch {
+    return headers;
+  }
+}
+
 /** The headers of an error answer when the `scrubHeaders` hook cannot be run: nothing of the upstream's. */
 export function minimalClientHeaders(context: HeaderContext): HeaderMap {
   return {

@@ -5,6 +5,7 @@ import type { Dialect } from '../dialects/dialect';
 import { readJsonBody, type BodyCarrier } from '../http/read-body';
 import type { Redactor } from '../http/redactor';
 import { requestIdOf } from '../http/request-id';
+import { routerErrorHeaders } from './exchange-headers';
 import { sendRouterError } from '../http/send-error';
 import type { UpstreamTransport } from '../proxy/upstream-transport';
 import { decideRoute, notConfigured, type RoutingTable } from '../routing/resolve-model';
@@ -68,7 +69,10 @@ export async function serveEndpoint(
       });
     } catch (error) {
       const known = error instanceof ProviderRouterError ? error : routerFailure();
-      sendRouterError(res, clientDialect, known, { requestId, provider: provider.id }, deps.redactor);
+      const headerContext = { provider, requestId, clientDialect, scrubHeaders: config.scrubHeaders };
+      sendRouterError(res, clientDialect, known, { requestId, provider: provider.id }, deps.redactor, (headers) =>
+        routerErrorHeaders(headers, headerContext),
+      );
       recorder.end({ status: known.status, outcome: 'error', summary: undefined, error: { message: known.message, type: known.type } });
       return;
     }

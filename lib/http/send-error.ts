@@ -16,6 +16,8 @@ export function sendRouterError(
   error: unknown,
   ids: { requestId: string; provider?: string },
   redactor: Redactor,
+  /** The host's `scrubHeaders` hook for the client's headers, once routing chose a provider. */
+  scrub?: (headers: Record<string, string>) => Record<string, string>,
 ): void {
   const known =
     error instanceof ProviderRouterError
@@ -30,7 +32,7 @@ export function sendRouterError(
   if (provider) headers['x-provider'] = provider;
   // The rest of an oversized body is not read: the connection cannot be reused.
   if (known.status === 413) headers.connection = 'close';
-  res.writeHead(known.status, headers);
+  res.writeHead(known.status, scrub ? scrub(headers) : headers);
   const body = DIALECTS[dialect].errorBody({
     status: known.status,
     message: known.message,
