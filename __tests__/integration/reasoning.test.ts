@@ -290,6 +290,36 @@ describe('Messages clients (Claude Code, the Anthropic SDK)', () => {
       ]);
     });
 
+    test('to OpenRouter, an anthropic/ model gets no effort when the tool loop lost its signed thinking: Anthropic, behind it, would refuse the loop', async () => {
+      const noThinking = loop('EuYBCkgIBxAB');
+      const turn = (noThinking.messages as Array<{ role: string; content: unknown }>)[1]!;
+      // Another model's turn (Claude Code's fallback model, a session moved here): a tool call, no thinking.
+      turn.content = (turn.content as Array<{ type: string }>).filter((block) => block.type !== 'thinking');
+      await post('/messages', { model: 'openrouter/anthropic/claude-sonnet-5-5', ...noThinking });
+      expect(body(openrouter)).not.toHaveProperty('reasoning');
+      expect(body(openrouter)).not.toHaveProperty('reasoning_effort');
+      // The router's own signature is no thinking Anthropic can check either.
+      await post('/messages', { model: 'openrouter/anthropic/claude-sonnet-5-5', ...loop('epr1.abcdef') });
+      expect(body(openrouter)).not.toHaveProperty('reasoning');
+      // Anthropic's signed thinking came back: effort goes on.
+      await post('/messages', { model: 'openrouter/anthropic/claude-sonnet-5-5', ...loop('EuYBCkgIBxAB') });
+      expect(body(openrouter)).toMatchObject({ reasoning: { effort: 'medium' } });
+      // Other models behind OpenRouter have no such rule.
+      await post('/messages', { model: 'openrouter/deepseek/deepseek-r1', ...noThinking });
+      expect(body(openrouter)).toMatchObject({ reasoning: { effort: 'medium' } });
+      // A chat client's own tool loop, the same.
+      await post('/chat/completions', {
+        model: 'openrouter/anthropic/claude-sonnet-5-5',
+        reasoning_effort: 'high',
+        messages: [
+          { role: 'user', content: 'Read a.txt' },
+          { role: 'assistant', content: null, tool_calls: [{ id: 'c1', type: 'function', function: { name: 'Read', arguments: '{}' } }] },
+          { role: 'tool', tool_call_id: 'c1', content: 'hello' },
+        ],
+      });
+      expect(body(openrouter)).not.toHaveProperty('reasoning');
+    });
+
     test('to OpenAI, which has no such field: reasoning_content only', async () => {
       await post('/messages', { model: 'openai/gpt-5.5', ...loop('EuYBCkgIBxAB') });
       expect(callerOf(openai)).not.toHaveProperty('reasoning_details');

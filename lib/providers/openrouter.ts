@@ -1,5 +1,6 @@
 import { createOpenAICompatibleProvider, listOpenAIModels } from './openai-compatible';
 import type { ProviderAdapter, ProviderModel } from './provider-adapter';
+import { losesAnthropicThinking } from './openrouter-thinking';
 
 /** Settings of the OpenRouter adapter. */
 export interface OpenRouterProviderSettings {
@@ -30,10 +31,13 @@ export function createOpenRouterProvider(settings: OpenRouterProviderSettings): 
   });
   return {
     ...adapter,
-    // OpenRouter takes effort as `reasoning: { effort }`, on every chat request.
+    // OpenRouter takes effort as `reasoning: { effort }`, on every chat request; none at all where
+    // Anthropic, behind it, would refuse thinking for the tool loop.
     adaptRequest(body, context) {
       if (context.upstreamDialect !== 'openai' || body.reasoning_effort === undefined) return body;
-      if (body.reasoning === undefined) body.reasoning = { effort: body.reasoning_effort };
+      if (body.reasoning === undefined && (body.reasoning_effort === 'none' || !losesAnthropicThinking(body))) {
+        body.reasoning = { effort: body.reasoning_effort };
+      }
       delete body.reasoning_effort;
       return body;
     },
