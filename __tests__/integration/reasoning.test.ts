@@ -172,6 +172,21 @@ describe('chat clients', () => {
     }
   });
 
+  test("on OpenAI, Anthropic's top effort translated (max, or a budget of 16384 and more) is OpenAI's top, xhigh; a chat client's own max goes as sent", async () => {
+    await post('/messages', {
+      model: 'openai/gpt-5.5',
+      max_tokens: 100,
+      thinking: { type: 'adaptive' },
+      output_config: { effort: 'max' },
+      messages: HI,
+    });
+    expect(body(openai).reasoning_effort).toBe('xhigh');
+    await post('/messages', { model: 'openai/gpt-5.5', max_tokens: 40000, thinking: { type: 'enabled', budget_tokens: 31999 }, messages: HI });
+    expect(body(openai).reasoning_effort).toBe('xhigh');
+    await post('/chat/completions', { model: 'openai/gpt-5.5', reasoning_effort: 'max', messages: HI });
+    expect(body(openai).reasoning_effort).toBe('max');
+  });
+
   test('on OpenRouter: effort goes as reasoning.effort; on llama-server as reasoning_effort, none included', async () => {
     await post('/chat/completions', { model: 'openrouter/anthropic/claude-sonnet-5-5', reasoning_effort: 'medium', messages: HI });
     expect(body(openrouter)).toMatchObject({ reasoning: { effort: 'medium' } });

@@ -11,8 +11,8 @@ export interface OpenAIProviderSettings {
 /**
  * Creates the OpenAI adapter: chat completions, completions and embeddings pass through. Chat
  * requests carry their token limit as `max_completion_tokens` (OpenAI's reasoning models refuse
- * `max_tokens`), `reasoning_effort` goes only to its reasoning models, and translated requests
- * leave out `top_k`, which OpenAI refuses.
+ * `max_tokens`), `reasoning_effort` goes only to its reasoning models (a translated `max`, above
+ * OpenAI's scale, as `xhigh`), and translated requests leave out `top_k`, which OpenAI refuses.
  */
 export function createOpenAIProvider(settings: OpenAIProviderSettings): ProviderAdapter {
   const adapter = createOpenAICompatibleProvider({
@@ -34,6 +34,9 @@ export function createOpenAIProvider(settings: OpenAIProviderSettings): Provider
       if (context.clientDialect !== 'openai') delete body.top_k;
       // gpt-4o, gpt-4.1 and the like refuse the field with a 400.
       if (body.reasoning_effort !== undefined && !isReasoningModel(typeof body.model === 'string' ? body.model : '')) delete body.reasoning_effort;
+      // OpenAI's scale ends at xhigh: a translated "max" (Anthropic's top effort, a large thinking
+      // budget) is its highest. A chat client's own value goes on as sent.
+      if (body.reasoning_effort === 'max' && context.clientDialect !== 'openai') body.reasoning_effort = 'xhigh';
       return body;
     },
   };
