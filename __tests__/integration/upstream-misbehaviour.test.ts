@@ -172,24 +172,25 @@ describe('errors inside a stream', () => {
   });
 });
 
+/** The OpenAI upstream answers with these tool calls and `finish_reason: "tool_calls"`, streamed or whole as asked. */
+function answerWithToolCalls(calls: Record<string, unknown>[]): void {
+  openai.handler = (request, res) => {
+    if (request.body?.stream === true) {
+      sendFrames(res, [chunk({ role: 'assistant', tool_calls: calls }), chunk({}, 'tool_calls'), 'data: [DONE]\n\n']);
+    } else {
+      sendJson(res, 200, {
+        ...fixtureJson<Record<string, unknown>>('openai-chat.json'),
+        choices: [{ index: 0, message: { role: 'assistant', content: null, tool_calls: calls }, finish_reason: 'tool_calls' }],
+      });
+    }
+  };
+}
+
 describe('tool call arguments sent as a JSON object instead of its text, as some servers do', () => {
   const objectCall = { index: 0, id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: { city: 'Paris' } } };
-  /** The upstream's answer with the call, streamed or whole as asked. */
-  const answerWithObjectArguments = (): void => {
-    openai.handler = (request, res) => {
-      if (request.body?.stream === true) {
-        sendFrames(res, [chunk({ role: 'assistant', tool_calls: [objectCall] }), chunk({}, 'tool_calls'), 'data: [DONE]\n\n']);
-      } else {
-        sendJson(res, 200, {
-          ...fixtureJson<Record<string, unknown>>('openai-chat.json'),
-          choices: [{ index: 0, message: { role: 'assistant', content: null, tool_calls: [objectCall] }, finish_reason: 'tool_calls' }],
-        });
-      }
-    };
-  };
 
   test('reach a Messages client as the tool input, streamed and whole', async () => {
-    answerWithObjectArguments();
+    answerWithToolCalls([objectCall]);
     const streamed = await messagesClient().messages.stream({ model: 'openai/gpt-4o', max_tokens: 10, messages: HI }).finalMessage();
     const whole = await messagesClient().messages.create({ model: 'openai/gpt-4o', max_tokens: 10, messages: HI });
     for (const message of [streamed, whole]) {
@@ -198,7 +199,7 @@ describe('tool call arguments sent as a JSON object instead of its text, as some
   });
 
   test('reach a Responses client as the arguments text, streamed and whole', async () => {
-    answerWithObjectArguments();
+    answerWithToolCalls([objectCall]);
     // Bridged through chat completions (OPENAI_RESPONSES=chat).
     const request = { model: 'openai/gpt-4o', input: 'hi' };
     const streamed = await chatClient().responses.stream(request).finalResponse();
@@ -226,16 +227,7 @@ describe('tool call ids a provider numbers per answer (call_0, call_1 in every t
   test('a call repeating an id of the conversation, or of another call in the answer, gets an id of its own, streamed and whole', async () => {
     // call_0 again, and a parallel call that repeats call_0 too: Claude Code would keep one call of those sharing an id.
     const calls = [numberedCall(0, 'echo two'), { ...numberedCall(1, 'echo three'), id: 'call_0' }, numberedCall(2, 'echo four')];
-    openai.handler = (request, res) => {
-      if (request.body?.stream === true) {
-        sendFrames(res, [chunk({ role: 'assistant', tool_calls: calls }), chunk({}, 'tool_calls'), 'data: [DONE]\n\n']);
-      } else {
-        sendJson(res, 200, {
-          ...fixtureJson<Record<string, unknown>>('openai-chat.json'),
-          choices: [{ index: 0, message: { role: 'assistant', content: null, tool_calls: calls }, finish_reason: 'tool_calls' }],
-        });
-      }
-    };
+    answerWithToolCalls(calls);
     const request = { model: 'openai/gpt-4o', max_tokens: 10, messages: SECOND_TURN };
     const streamed = await messagesClient().messages.stream(request).finalMessage();
     const whole = await messagesClient().messages.create(request);
@@ -251,16 +243,7 @@ describe('tool call ids a provider numbers per answer (call_0, call_1 in every t
 
   test('a Responses client gets call_ids its input and the answer do not already have, streamed and whole', async () => {
     const calls = [numberedCall(0, 'echo two'), { ...numberedCall(1, 'echo three'), id: 'call_0' }, numberedCall(2, 'echo four')];
-    openai.handler = (request, res) => {
-      if (request.body?.stream === true) {
-        sendFrames(res, [chunk({ role: 'assistant', tool_calls: calls }), chunk({}, 'tool_calls'), 'data: [DONE]\n\n']);
-      } else {
-        sendJson(res, 200, {
-          ...fixtureJson<Record<string, unknown>>('openai-chat.json'),
-          choices: [{ index: 0, message: { role: 'assistant', content: null, tool_calls: calls }, finish_reason: 'tool_calls' }],
-        });
-      }
-    };
+    answerWithToolCalls(calls);
     // Bridged through chat completions (OPENAI_RESPONSES=chat).
     const request = {
       model: 'openai/gpt-4o',
