@@ -29,7 +29,7 @@ export async function readJsonBody(req: BodyCarrier, maxBytes: number): Promise<
   if (!canDecode(encoding)) {
     throw new ProviderRouterError(
       'invalid_request',
-      `Content-Encoding ${String(encoding).slice(0, 100)} is not supported; send gzip, deflate, br or none`,
+      `Content-Encoding ${String(encoding).slice(0, 100)} is not supported; send gzip, deflate or br, or no Content-Encoding`,
       415,
     );
   }
