@@ -751,6 +751,43 @@ describe('headers and secrets', () => {
     }
   });
 
+  test("what a scrubHeaders hook adds to the client headers is redacted, on answers and on the router's own errors alike", async () => {
+    const host = await startHost({
+      env: envFor({ openai: fakes.openai }),
+      scrubHeaders: (headers, context) => (context.direction === 'client' ? { ...headers, 'x-echo': `key ${KEYS.openai}` } : headers),
+    });
+    try {
+      for (const model of ['gpt-4o', 'openrouter/x']) {
+        const res = await request(host.url).post('/v1/chat/completions').send(chat(model));
+        expect(res.headers['x-echo']).toBe('key [REDACTED]');
+      }
+    } finally {
+      await host.close();
+    }
+  });
+
+  test.each(['gpt-4o', 'openrouter/x'])(
+    'a scrubHeaders hook that returns a header value HTTP does not allow (%s) is a hook failure, not a crash, and request.end comes once',
+    async (model) => {
+      const host = await startHost({
+        env: envFor({ openai: fakes.openai }),
+        scrubHeaders: (headers, context) => (context.direction === 'client' ? { ...headers, 'x-bad': 'a\nb' } : headers),
+      });
+      const ends: Array<{ status: number; outcome: string }> = [];
+      host.router.telemetry.on('request.end', (event) => ends.push(event));
+      try {
+        const res = await request(host.url).post('/v1/chat/completions').send(chat(model));
+        // An answer: the hook failure's 500, or the router's own error with its own headers.
+        expect(res.status).toBe(model === 'gpt-4o' ? 500 : 400);
+        expect(res.headers['x-bad']).toBeUndefined();
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        expect(ends).toEqual([expect.objectContaining({ outcome: 'error' })]);
+      } finally {
+        await host.close();
+      }
+    },
+  );
+
   test.each([
     ['upstream', false],
     ['client', false],

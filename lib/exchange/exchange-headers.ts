@@ -1,4 +1,4 @@
-import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import { validateHeaderName, validateHeaderValue, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import type { Dialect } from '../dialects/dialect';
 import { pickClientHeaders, pickUpstreamHeaders, requestIdHeaders, STREAM_HEADERS } from '../http/header-policy';
 import type { Redactor } from '../http/redactor';
@@ -53,28 +53,33 @@ export function buildClientHeaders(
   else headers['content-type'] = 'application/json; charset=utf-8';
   Object.assign(headers, requestIdHeaders(context.requestId, context.clientDialect));
   headers['x-provider'] = context.provider.id;
-  const scrubbed = context.scrubHeaders ? runHook(context.scrubHeaders, headers, 'client', context) : headers;
-  // One test over all names and values; the header-by-header pass runs only when it finds a secret.
-  if (!redactor.containsSecret(Object.entries(scrubbed).join('\n'))) return scrubbed;
-  const safe: HeaderMap = {};
-  for (const [name, value] of Object.entries(scrubbed)) {
-    // An upstream can put a key in a header's name too; such a header is dropped.
-    if (!redactor.containsSecret(name)) safe[name] = redactor.redact(value);
-  }
-  return safe;
+  return withoutSecrets(context.scrubHeaders ? runHook(context.scrubHeaders, headers, 'client', context) : headers, redactor);
 }
 
 /**
  * The headers of an error the router answers before anything went upstream, through the host's
- * hook. They are the router's own (nothing of an upstream's): when the hook throws they go as they are.
+ * hook, redacted as every answer's are. They are the router's own (nothing of an upstream's): when
+ * the hook throws they go as they are.
  */
-export function routerErrorHeaders(headers: HeaderMap, context: HeaderContext): HeaderMap {
+export function routerErrorHeaders(headers: HeaderMap, context: HeaderContext, redactor: Redactor): HeaderMap {
   if (!context.scrubHeaders) return headers;
   try {
-    return runHook(context.scrubHeaders, headers, 'client', context);
+    return withoutSecrets(runHook(context.scrubHeaders, headers, 'client', context), redactor);
   } catch {
     return headers;
   }
+}
+
+/** `headers` with every key redacted from the values; a header whose name holds a key is dropped. */
+function withoutSecrets(headers: HeaderMap, redactor: Redactor): HeaderMap {
+  // One test over all names and values; the header-by-header pass runs only when it finds a secret.
+  if (!redactor.containsSecret(Object.entries(headers).join('\n'))) return headers;
+  const safe: HeaderMap = {};
+  for (const [name, value] of Object.entries(headers)) {
+    // An upstream can put a key in a header's name too; such a header is dropped.
+    if (!redactor.containsSecret(name)) safe[name] = redactor.redact(value);
+  }
+  return safe;
 }
 
 /** The headers of an error answer when the `scrubHeaders` hook cannot be run: nothing of the upstream's. */
@@ -108,10 +113,17 @@ function runHook(hook: ScrubHeadersHook, headers: HeaderMap, direction: 'upstrea
   }
 }
 
+/**
+ * The hook's headers with lower-case names. A name or value HTTP does not allow (a line break in a
+ * value) throws: Node would throw it later, from `writeHead`, where nothing catches it.
+ */
 function normalize(headers: HeaderMap | undefined): HeaderMap {
   const normalized: HeaderMap = {};
   for (const [name, value] of Object.entries(headers ?? {})) {
-    if (typeof value === 'string') normalized[name.toLowerCase()] = value;
+    if (typeof value !== 'string') continue;
+    validateHeaderName(name);
+    validateHeaderValue(name, value);
+    normalized[name.toLowerCase()] = value;
   }
   return normalized;
 }

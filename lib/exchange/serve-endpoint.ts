@@ -71,7 +71,7 @@ export async function serveEndpoint(
       const known = error instanceof ProviderRouterError ? error : routerFailure();
       const headerContext = { provider, requestId, clientDialect, scrubHeaders: config.scrubHeaders };
       sendRouterError(res, clientDialect, known, { requestId, provider: provider.id }, deps.redactor, (headers) =>
-        routerErrorHeaders(headers, headerContext),
+        routerErrorHeaders(headers, headerContext, deps.redactor),
       );
       recorder.end({ status: known.status, outcome: 'error', summary: undefined, error: { message: known.message, type: known.type } });
       return;
