@@ -76,7 +76,7 @@ export function createProviderRouter(options: ProviderRouterOptions = {}): Provi
 
   const serveModels = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const models = await listModels();
-    const anthropic = req.headers['anthropic-version'] !== undefined;
+    const anthropic = Boolean(req.headers['anthropic-version']);
     const body = anthropic ? toAnthropicModelList(models) : { object: 'list', data: models };
     res.writeHead(200, {
       'content-type': 'application/json; charset=utf-8',

@@ -61,10 +61,18 @@ const IN_CLAUDE_CODE_SUITE = (globalThis as { CLAUDE_CODE_SUITE?: unknown }).CLA
 /** The token Claude Code sends: the host's business, never the provider's. */
 const CLAUDE_TOKEN = 'claude-code-client-token-0123456789';
 
-/** How many times Claude Code sends a request the provider refused with a 400, by version (measured against a bare fake Anthropic). */
-const SENDS_OF_A_REFUSED_REQUEST = CLAUDE_CODE_VERSION === PINNED_CLAUDE_CODE_VERSION ? 1 : 6;
-/** Claude Code sends some tools with `defer_loading` and loads them with its ToolSearch tool (2.1.3xx; not 2.1.197). */
-const LOADS_DEFERRED_TOOLS = CLAUDE_CODE_VERSION !== PINNED_CLAUDE_CODE_VERSION;
+/** What each Claude Code version the suite runs does differently, measured (against a bare fake Anthropic where it is the client's own doing). */
+const KNOWN_VERSIONS: Record<string, { sendsOfARefusedRequest: number; loadsDeferredTools: boolean }> = {
+  [PINNED_CLAUDE_CODE_VERSION]: { sendsOfARefusedRequest: 1, loadsDeferredTools: false },
+  // Sends a request refused with a 400 six times whatever CLAUDE_CODE_MAX_RETRIES says; loads deferred tools with ToolSearch.
+  '2.1.332': { sendsOfARefusedRequest: 6, loadsDeferredTools: true },
+};
+const KNOWN = KNOWN_VERSIONS[CLAUDE_CODE_VERSION];
+if (!KNOWN) throw new Error(`Claude Code ${CLAUDE_CODE_VERSION} is not one the suite knows: measure what it does and add it to KNOWN_VERSIONS`);
+/** How many times Claude Code sends a request the provider refused with a 400. */
+const SENDS_OF_A_REFUSED_REQUEST = KNOWN.sendsOfARefusedRequest;
+/** Claude Code sends some tools with `defer_loading` and loads them with its ToolSearch tool. */
+const LOADS_DEFERRED_TOOLS = KNOWN.loadsDeferredTools;
 
 type Json = Record<string, unknown>;
 type Block = Json & { type?: string };

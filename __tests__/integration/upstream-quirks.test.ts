@@ -49,6 +49,14 @@ function post(path: string, body: unknown, headers: Record<string, string> = {})
 }
 
 describe('SSE framing', () => {
+  test('a stream cut off in the middle of an event, the body ended there, is reported as cut off', async () => {
+    const frames = [`data: ${chunkData({ role: 'assistant', content: 'Hello' })}\n\n`, 'data: {"id":"c1","choices":[{"del'];
+    openai.handler = (_request, res) => sendFrames(res, frames);
+    const stream = await openStream(`${host.url}/v1/chat/completions`, { model: 'openai/gpt-4o', stream: true, messages: HELLO });
+    expect(await stream.ended).toContain('ended before its terminator');
+    expect(ends.at(-1)).toMatchObject({ outcome: 'error', error: { message: expect.stringContaining('ended before its terminator') as unknown } });
+  });
+
   test.each(['data: [DONE]', 'data: [DONE]\n'])(
     'a stream whose last frame lacks its blank line (%j, then the end of the body) is complete, passed through and translated',
     async (last) => {
@@ -552,7 +560,7 @@ describe('kept-alive connections the upstream closed', () => {
     // The request arrives on the reused connection; the upstream fails a while later, as a crash or a
     // middlebox would: no stale connection, so a second attempt would be a second generation.
     openai.handler = (_request, _res, req) => {
-      setTimeout(() => req.socket.destroy(), 600);
+      setTimeout(() => req.socket.destroy(), 1500);
       return true;
     };
     const answer = await post('/chat/completions', { model: 'gpt-4o-mini', messages: HELLO });

@@ -73,7 +73,9 @@ export async function answerJson(
       text = edited === parsed ? received : JSON.stringify(edited);
     }
   } catch (error) {
-    if (error instanceof FailedAnswerError) context.answerError(failedAnswer(provider, error));
+    // An error on the choice is the provider's own (its status, its retry headers); a finish reason alone is the router's reading.
+    if (error instanceof FailedAnswerError)
+      context.answerError(failedAnswer(provider, error), error.upstreamError === undefined ? 'router' : 'upstream');
     else context.answerError(invalidUpstream(provider, `the answer could not be translated: ${(error as Error).message}`));
     return;
   }

@@ -8,6 +8,7 @@ import { ExchangeContext, type Exchange, type ExchangeDependencies } from './exc
 import type { HeaderMap } from '../options';
 import { buildUpstreamHeaders, ScrubHeadersFailure, scrubHeadersFailure } from './exchange-headers';
 import { answerEncoding, decodeBody } from '../http/content-encoding';
+import { closedByPeer } from '../http/closed-by-peer';
 import { invalidUpstream, redirectedUpstream, silentUpstream, unreachableUpstream, upstreamTimeout } from './upstream-failures';
 
 export type { Exchange, ExchangeDependencies };
@@ -133,15 +134,13 @@ function mayBeMislabelledStream(contentType: string | undefined): boolean {
   return contentType === undefined || contentType === '' || /^(text\/plain|application\/octet-stream|application\/json)\b/i.test(contentType);
 }
 
-/** Errors of a connection the peer closed: a reset, a hang-up (`ECONNRESET` too) or a write to a closed socket. */
-const CONNECTION_CLOSED = new Set(['ECONNRESET', 'EPIPE']);
-
 /**
  * How soon after the request was written a closed connection's failure must come for the request
- * to be sent again: a connection the upstream had already closed answers within a round trip,
- * while an upstream that read the request and then failed took longer, and may have begun to work.
+ * to be sent again: a connection the upstream had already closed answers within a round trip (up
+ * to a few hundred ms to a provider across an ocean, plus the host's own event-loop lag), while an
+ * upstream that read the request and then failed took longer, and may have begun to work.
  */
-const STALE_FAILURE_WINDOW_MS = 250;
+const STALE_FAILURE_WINDOW_MS = 1000;
 
 /**
  * A kept-alive connection the upstream closed while it sat idle fails the next request sent on it,
@@ -152,5 +151,5 @@ const STALE_FAILURE_WINDOW_MS = 250;
  * upstream may have received it: a second generation nobody asked for), is not.
  */
 function isStaleConnection(request: ClientRequest | undefined, error: NodeJS.ErrnoException, sinceWrittenMs: number): boolean {
-  return request?.reusedSocket === true && error.code !== undefined && CONNECTION_CLOSED.has(error.code) && sinceWrittenMs < STALE_FAILURE_WINDOW_MS;
+  return request?.reusedSocket === true && closedByPeer(error) && sinceWrittenMs < STALE_FAILURE_WINDOW_MS;
 }

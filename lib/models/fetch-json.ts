@@ -2,6 +2,7 @@ import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import { answerEncoding, decodeBody } from '../http/content-encoding';
 import { readStream } from '../http/read-stream';
+import { closedByPeer } from '../http/closed-by-peer';
 
 /** A model list larger than this is refused. */
 const MAX_LIST_BYTES = 32 * 1024 * 1024;
@@ -23,10 +24,11 @@ export async function fetchJson(url: string, headers: Record<string, string>, si
   try {
     response = await get(url, headers, signal, agents);
   } catch (error) {
-    // A kept-alive connection the upstream closed while it sat idle (see run-exchange's
-    // isStaleConnection): a GET is safe to send again, once, on a new connection.
+    // A kept-alive connection the upstream closed while it sat idle. A GET is safe to send again
+    // whenever it failed (a completion request is not: run-exchange's isStaleConnection); once, on
+    // a connection of its own, since the pool may hold more that the same sweep closed.
     if (!(error instanceof StaleConnectionError)) throw error;
-    response = await get(url, headers, signal, agents).catch((again: unknown) => {
+    response = await get(url, headers, signal, false).catch((again: unknown) => {
       throw again instanceof StaleConnectionError ? again.failure : again;
     });
   }
@@ -53,20 +55,20 @@ class StaleConnectionError extends Error {
   }
 }
 
-function get(url: string, headers: Record<string, string>, signal: AbortSignal, agents: Agents): Promise<IncomingMessage> {
+/** One GET over the router's agents, or (`false`) on a connection of its own. */
+function get(url: string, headers: Record<string, string>, signal: AbortSignal, agents: Agents | false): Promise<IncomingMessage> {
   const { pathname } = new URL(url);
   return new Promise<IncomingMessage>((resolve, reject) => {
     const secure = url.startsWith('https:');
     const request = (secure ? https : http).get(url, {
       headers: { ...headers, accept: 'application/json', 'accept-encoding': 'identity' },
-      agent: secure ? agents.https : agents.http,
+      agent: agents === false ? false : secure ? agents.https : agents.http,
       signal,
     });
     request.on('response', resolve);
     request.on('error', (error: NodeJS.ErrnoException) => {
       const failure = new Error(`GET ${pathname} failed: ${error.code ?? error.message}`, { cause: error });
-      const stale = request.reusedSocket && (error.code === 'ECONNRESET' || error.code === 'EPIPE');
-      reject(stale ? new StaleConnectionError(failure) : failure);
+      reject(request.reusedSocket && closedByPeer(error) ? new StaleConnectionError(failure) : failure);
     });
   });
 }

@@ -60,8 +60,9 @@ export class SseFramer {
     this.#buffer = buffer.slice(frameStart);
     this.#lineStart = lineStart - frameStart;
     this.#scanFrom = scanFrom - frameStart;
-    // Only what reads as SSE: a body that is no stream at all (a JSON error) stays pending, to be read as what it is.
-    if (final && SSE_LINE.test(this.#buffer)) {
+    // Only a whole event: a body that is no stream at all (a JSON error), or one cut off in the
+    // middle of an event, stays pending, to be read as what it is.
+    if (final && isWholeEvent(this.#buffer)) {
       // The blank line that ends it, in the line ending the frame used last (CR CR, LF LF).
       const lastBreak = this.#buffer.at(-1);
       frames.push(this.#buffer + (lastBreak === '\r' ? '\r' : lastBreak === '\n' ? '\n' : '\n\n'));
@@ -75,5 +76,27 @@ export class SseFramer {
   /** Text of a frame that has not ended yet. */
   get pending(): string {
     return this.#buffer;
+  }
+}
+
+/**
+ * Whether text the body ended with, without its blank line, is a whole event: SSE lines whose data
+ * (its `data:` lines joined, as a parser joins them) is `[DONE]` or a whole JSON value, or fields
+ * and comments without data. Every dialect the router reads sends JSON data.
+ */
+function isWholeEvent(text: string): boolean {
+  if (!SSE_LINE.test(text)) return false;
+  const data = text
+    .split(/\r\n|\r|\n/)
+    .filter((line) => line.startsWith('data:'))
+    .map((line) => line.slice(line.startsWith('data: ') ? 6 : 5));
+  if (data.length === 0) return true;
+  const value = data.join('\n');
+  if (value === '[DONE]') return true;
+  try {
+    JSON.parse(value);
+    return true;
+  } catch {
+    return false;
   }
 }

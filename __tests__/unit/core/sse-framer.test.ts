@@ -32,9 +32,14 @@ describe('SseFramer', () => {
   test('a last frame the body ends without its blank line is ended for it, and only at the end', () => {
     expect(framesOf(['data: a\n\ndata: [DONE]'])).toEqual(['data: a\n\n', 'data: [DONE]\n\n']);
     expect(framesOf(['data: a\n\ndata: [DO', 'NE]\n'])).toEqual(['data: a\n\n', 'data: [DONE]\n\n']);
-    expect(framesOf(['data: a\r\n\r\ndata: b\r\n'])).toEqual(['data: a\r\n\r\n', 'data: b\r\n\n']);
-    expect(framesOf(['data: a\rdata: b\r'])).toEqual(['data: a\rdata: b\r\r']);
+    expect(framesOf(['data: a\r\n\r\ndata: {"b":2}\r\n'])).toEqual(['data: a\r\n\r\n', 'data: {"b":2}\r\n\n']);
+    expect(framesOf(['data: [1,\rdata: 2]\r'])).toEqual(['data: [1,\rdata: 2]\r\r']);
     expect(framesOf(['data: a\n\n  '])).toEqual(['data: a\n\n']);
+    // An event cut off in its middle is not made whole: the stream was cut.
+    const cut = new SseFramer();
+    expect(cut.push('data: {"a":1}\n\ndata: {"choices":[{"del', true)).toEqual(['data: {"a":1}\n\n']);
+    expect(cut.pending).toBe('data: {"choices":[{"del');
+    expect(framesOf(['event: message_stop\ndata: {"type":"message_stop"}'])).toEqual(['event: message_stop\ndata: {"type":"message_stop"}\n\n']);
     // A body that is no stream (a JSON error sent as one) is not made a frame: it stays to be read as what it is.
     const json = new SseFramer();
     expect(json.push('{"error":{"message":"too long"}}', true)).toEqual([]);
