@@ -116,9 +116,6 @@ function isToolCall(item: unknown): item is ResponsesItem & { call_id?: unknown;
 /** The failure a whole Responses object reports (`status: "failed"`, with its `error`); undefined otherwise. */
 export function failedResponseOf(answer: unknown): StreamError | undefined {
   if (typeof answer !== 'object' || answer === null || (answer as ResponsesResponse).status !== 'failed') return undefined;
-  const error = (answer as ResponsesResponse).error;
-  return {
-    message: typeof error?.message === 'string' ? error.message : 'The response failed',
-    type: typeof error?.code === 'string' ? error.code : 'upstream_error',
-  };
+  // Read as the stream's `response.failed` event carrying it is.
+  return responsesStreamCodec.errorOf({ type: 'response.failed', response: answer as ResponsesResponse });
 }
