@@ -67,12 +67,15 @@ const KNOWN_VERSIONS: Record<string, { sendsOfARefusedRequest: number; loadsDefe
   // Sends a request refused with a 400 six times whatever CLAUDE_CODE_MAX_RETRIES says; loads deferred tools with ToolSearch.
   '2.1.332': { sendsOfARefusedRequest: 6, loadsDeferredTools: true },
 };
-const KNOWN = KNOWN_VERSIONS[CLAUDE_CODE_VERSION];
-if (!KNOWN) throw new Error(`Claude Code ${CLAUDE_CODE_VERSION} is not one the suite knows: measure what it does and add it to KNOWN_VERSIONS`);
+const KNOWN = Object.hasOwn(KNOWN_VERSIONS, CLAUDE_CODE_VERSION) ? KNOWN_VERSIONS[CLAUDE_CODE_VERSION] : undefined;
+// Only where the suite runs: `npm test` lists this file as a to-do whatever the version.
+if (!KNOWN && IN_CLAUDE_CODE_SUITE) {
+  throw new Error(`Claude Code ${CLAUDE_CODE_VERSION} is not one the suite knows: measure what it does and add it to KNOWN_VERSIONS`);
+}
 /** How many times Claude Code sends a request the provider refused with a 400. */
-const SENDS_OF_A_REFUSED_REQUEST = KNOWN.sendsOfARefusedRequest;
+const SENDS_OF_A_REFUSED_REQUEST = KNOWN?.sendsOfARefusedRequest ?? 1;
 /** Claude Code sends some tools with `defer_loading` and loads them with its ToolSearch tool. */
-const LOADS_DEFERRED_TOOLS = KNOWN.loadsDeferredTools;
+const LOADS_DEFERRED_TOOLS = KNOWN?.loadsDeferredTools ?? false;
 
 type Json = Record<string, unknown>;
 type Block = Json & { type?: string };

@@ -92,7 +92,8 @@ function isWholeEvent(text: string): boolean {
     .map((line) => line.slice(line.startsWith('data: ') ? 6 : 5));
   if (data.length === 0) return true;
   const value = data.join('\n');
-  if (value === '[DONE]') return true;
+  // The codecs read the terminator trimmed, as `data: [DONE] ` comes from some servers.
+  if (value.trim() === '[DONE]') return true;
   try {
     JSON.parse(value);
     return true;

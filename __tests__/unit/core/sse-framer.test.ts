@@ -31,6 +31,7 @@ describe('SseFramer', () => {
 
   test('a last frame the body ends without its blank line is ended for it, and only at the end', () => {
     expect(framesOf(['data: a\n\ndata: [DONE]'])).toEqual(['data: a\n\n', 'data: [DONE]\n\n']);
+    expect(framesOf(['data: a\n\ndata: [DONE] '])).toEqual(['data: a\n\n', 'data: [DONE] \n\n']);
     expect(framesOf(['data: a\n\ndata: [DO', 'NE]\n'])).toEqual(['data: a\n\n', 'data: [DONE]\n\n']);
     expect(framesOf(['data: a\r\n\r\ndata: {"b":2}\r\n'])).toEqual(['data: a\r\n\r\n', 'data: {"b":2}\r\n\n']);
     expect(framesOf(['data: [1,\rdata: 2]\r'])).toEqual(['data: [1,\rdata: 2]\r\r']);

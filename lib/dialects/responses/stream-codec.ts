@@ -54,8 +54,12 @@ export const responsesStreamCodec: StreamCodec<ResponsesStreamEvent> = {
   isEnd: (event) => TERMINAL.has(event.type),
   errorOf(event): StreamError | undefined {
     if (event.type === 'response.failed') {
-      const error = event.response?.error;
-      return { message: error?.message ?? 'The response failed', type: error?.code ?? 'upstream_error' };
+      // Read from an upstream: only strings, or the failure's report would carry whatever it sent.
+      const error: { code?: unknown; message?: unknown } | null | undefined = event.response?.error;
+      return {
+        message: typeof error?.message === 'string' ? error.message : 'The response failed',
+        type: typeof error?.code === 'string' ? error.code : 'upstream_error',
+      };
     }
     if (event.type === 'error') {
       // OpenAI nests the error's fields in `error`; the older events carry them at the top level,

@@ -180,6 +180,15 @@ describe('deferred tools and tool_reference blocks', () => {
     { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content }] },
   ];
 
+  it('leaves out a deferred server tool nothing loaded; loaded, it is refused as any server tool is', () => {
+    const server = { type: 'web_search_20250305', name: 'web_search', defer_loading: true };
+    expect(translate({ tools: [...tools, server] } as never).tools!.map((tool) => tool.function.name)).toEqual(['search']);
+    expectInvalid(
+      () => translate({ tools: [...tools, server], messages: searched([{ type: 'tool_reference', tool_name: 'web_search' }]) } as never),
+      /server tool "web_search_20250305"/,
+    );
+  });
+
   it('leaves out a deferred tool nothing loaded, and sends one tool_choice names', () => {
     expect(translate({ tools } as never).tools!.map((tool) => tool.function.name)).toEqual(['search']);
     const forced = translate({ tools, tool_choice: { type: 'tool', name: 'b' } } as never);

@@ -25,6 +25,9 @@ export function toChatTools(tools: unknown, loaded: ReadonlySet<string> = new Se
   const out: OpenAITool[] = [];
   tools.forEach((tool: unknown, i) => {
     if (!isRecord(tool)) throw invalidRequest(`tools[${i}] must be an object.`);
+    // Never shown to the model until loaded, a deferred tool is left out whole (a server tool too);
+    // a loaded one is checked as any other is.
+    if (tool.defer_loading === true && !(typeof tool.name === 'string' && loaded.has(tool.name))) return;
     if (!isRecord(tool.input_schema)) {
       if (typeof tool.type === 'string' && tool.type !== 'custom') {
         throw invalidRequest(
@@ -36,8 +39,6 @@ export function toChatTools(tools: unknown, loaded: ReadonlySet<string> = new Se
     if (typeof tool.name !== 'string' || tool.name === '') {
       throw invalidRequest(`tools[${i}] needs a non-empty string \`name\`.`);
     }
-    // Checked first: a malformed deferred tool is refused as any other is.
-    if (tool.defer_loading === true && !loaded.has(tool.name)) return;
     const fn: OpenAITool['function'] = { name: tool.name };
     const description = withInputExamples(typeof tool.description === 'string' ? tool.description : undefined, tool.input_examples);
     if (description !== undefined) fn.description = description;
