@@ -264,6 +264,52 @@ describe('tool call ids a provider numbers per answer (call_0, call_1 in every t
   });
 });
 
+describe("a chat provider's refusal (OpenAI's structured outputs refusing, finish_reason stop)", () => {
+  const REFUSAL = "I'm sorry, I can't help with that.";
+  const answerWithRefusal = (): void => {
+    openai.handler = (request, res) => {
+      if (request.body?.stream === true) {
+        sendFrames(res, [
+          chunk({ role: 'assistant', content: null, refusal: '' }),
+          chunk({ refusal: REFUSAL }),
+          chunk({}, 'stop'),
+          'data: [DONE]\n\n',
+        ]);
+      } else {
+        sendJson(res, 200, {
+          ...fixtureJson<Record<string, unknown>>('openai-chat.json'),
+          choices: [{ index: 0, message: { role: 'assistant', content: null, refusal: REFUSAL }, finish_reason: 'stop' }],
+        });
+      }
+    };
+  };
+
+  test('reaches a Messages client as its text with stop_reason refusal, streamed and whole', async () => {
+    answerWithRefusal();
+    const streamed = await messagesClient().messages.stream({ model: 'openai/gpt-4o', max_tokens: 10, messages: HI }).finalMessage();
+    const whole = await messagesClient().messages.create({ model: 'openai/gpt-4o', max_tokens: 10, messages: HI });
+    for (const message of [streamed, whole]) {
+      expect(message.stop_reason).toBe('refusal');
+      expect(message.content).toEqual([expect.objectContaining({ type: 'text', text: REFUSAL })]);
+    }
+  });
+
+  test('reaches a Responses client as a refusal part, not as output_text its parse() would read as JSON, streamed and whole', async () => {
+    answerWithRefusal();
+    // Bridged through chat completions (OPENAI_RESPONSES=chat).
+    const request = { model: 'openai/gpt-4o', input: 'hi' };
+    const streamed = await chatClient().responses.stream(request).finalResponse();
+    const whole = await chatClient().responses.create(request);
+    for (const response of [streamed, whole]) {
+      expect(response.status).toBe('completed');
+      expect(response.output).toEqual([
+        expect.objectContaining({ type: 'message', content: [expect.objectContaining({ type: 'refusal', refusal: REFUSAL })] }),
+      ]);
+      expect(response.output_text).toBe('');
+    }
+  });
+});
+
 describe('tool call arguments that are not JSON, for a Messages client', () => {
   const call = (args: string): Record<string, unknown> => ({
     index: 0,

@@ -70,6 +70,11 @@ export function reportedFailureOf(answer: unknown): StreamError | undefined {
   return undefined;
 }
 
+/** Whether a non-streamed chat answer is a refusal: its `refusal` text, and no content of its own. */
+export function isRefusal(message: AnswerMessage | undefined): boolean {
+  return typeof message?.refusal === 'string' && message.refusal !== '' && answerTextOf({ ...message, refusal: null }) === '';
+}
+
 /**
  * The text of a non-streamed chat answer: `content` as a string, or the text of its parts (some
  * OpenAI-compatible servers answer with an array of `{type: "text", text}` parts), else the

@@ -16,6 +16,9 @@ export interface ChunkParts {
   reasoning: string | undefined;
   /** The answer's text: `content`, or `refusal` text. */
   text: string[];
+  /** Whether the chunk's text holds `content` (not only `refusal`), and whether it holds `refusal`. */
+  hasContent: boolean;
+  hasRefusal: boolean;
   toolCalls: Record<string, unknown>[];
 }
 
@@ -36,6 +39,8 @@ export function chunkParts(chunk: Record<string, unknown>): ChunkParts {
     finishReason: typeof choice?.finish_reason === 'string' ? choice.finish_reason : undefined,
     reasoning: typeof reasoning === 'string' && reasoning !== '' ? reasoning : undefined,
     text,
+    hasContent: typeof delta?.content === 'string' && delta.content !== '',
+    hasRefusal: typeof delta?.refusal === 'string' && delta.refusal !== '',
     toolCalls: Array.isArray(delta?.tool_calls) ? delta.tool_calls.filter(isRecord) : [],
   };
 }

@@ -1,6 +1,6 @@
 import type { AnthropicContentBlock, AnthropicMessage } from '../wire';
 import type { ReceivedChatCompletion } from '../../chat/wire';
-import { answerTextOf, completedChoiceZero, namedToolCallsOf } from '../../chat/answer-message';
+import { answerTextOf, completedChoiceZero, namedToolCallsOf, isRefusal } from '../../chat/answer-message';
 import { stopReasonForTurn } from './stop-reason';
 import { anthropicUsageOf } from './usage';
 import { routerSignature } from '../router-signature';
@@ -54,7 +54,7 @@ export function toAnthropicMessage(completion: ReceivedChatCompletion, ids: Uniq
     role: 'assistant',
     model: completion.model,
     content,
-    stop_reason: stopReasonForTurn(choice.finish_reason, hasToolUse),
+    stop_reason: stopReasonForTurn(choice.finish_reason, hasToolUse, isRefusal(message)),
     stop_sequence: null,
     usage: anthropicUsageOf(completion.usage),
   };

@@ -24,9 +24,11 @@ export function mapFinishReasonToStopReason(reason: string | null | undefined): 
  * The stop reason of a finished turn: {@link mapFinishReasonToStopReason}, except that the turn's
  * content decides between `tool_use` and `end_turn`: a turn which produced tool calls but was
  * reported as finished normally ends in `tool_use`, and one reported as `tool_calls` that produced
- * none ends in `end_turn`.
+ * none ends in `end_turn`. A turn whose only text is the provider's `refusal` (OpenAI's structured
+ * outputs refusing, with `finish_reason: "stop"`) ends in `refusal`, as Anthropic's own refusal does.
  */
-export function stopReasonForTurn(reason: string | null | undefined, producedToolCalls: boolean): AnthropicStopReason {
+export function stopReasonForTurn(reason: string | null | undefined, producedToolCalls: boolean, refused = false): AnthropicStopReason {
+  if (refused && !producedToolCalls) return 'refusal';
   const mapped = mapFinishReasonToStopReason(reason);
   // Some OpenAI-compatible servers (llama-server, Ollama) finish a tool-calling turn with `stop`;
   // Anthropic clients look for `tool_use` before running the tools.

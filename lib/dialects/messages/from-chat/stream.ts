@@ -55,6 +55,9 @@ export function createChatToMessagesStream(options: {
   /** Text and reasoning that came while a tool block was open, in the order they came. */
   const held: HeldPiece[] = [];
   let finishReason: string | null = null;
+  /** The answer's text so far: refusal text, and content of its own. */
+  let sawRefusal = false;
+  let sawContent = false;
   /** The latest usage the upstream reported, as Anthropic's. */
   let usage: AnthropicUsage = { input_tokens: 0, output_tokens: 0 };
 
@@ -244,7 +247,7 @@ export function createChatToMessagesStream(options: {
     out.push(
       {
         type: 'message_delta',
-        delta: { stop_reason: stopReasonForTurn(finishReason, calls.calls.length > 0), stop_sequence: null },
+        delta: { stop_reason: stopReasonForTurn(finishReason, calls.calls.length > 0, sawRefusal && !sawContent), stop_sequence: null },
         usage,
       },
       { type: 'message_stop' },
@@ -263,6 +266,8 @@ export function createChatToMessagesStream(options: {
     if (parts.finishReason !== undefined) finishReason = parts.finishReason;
     if (!parts.delta) return out;
     relayedReasoning(out, parts.reasoning, anthropicDetails(parts.delta.reasoning_details));
+    sawRefusal ||= parts.hasRefusal;
+    sawContent ||= parts.hasContent;
     for (const piece of parts.text) text(out, piece);
     parts.toolCalls.forEach((fragment, position) => toolFragment(out, fragment, position));
     return out;

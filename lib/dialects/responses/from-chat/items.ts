@@ -15,6 +15,11 @@ export function messageItem(id: string, text: string): ResponsesItem {
   return { type: 'message', id, status: 'completed', role: 'assistant', content: [{ type: 'output_text', text, annotations: [] }] };
 }
 
+/** A message item holding the model's refusal, as OpenAI answers one (the SDK's `parse()` reads it as no output). */
+export function refusalItem(id: string, refusal: string): ResponsesItem {
+  return { type: 'message', id, status: 'completed', role: 'assistant', content: [{ type: 'refusal', refusal }] };
+}
+
 /** What turning a chat answer into a Responses one needs. */
 export interface ResponsesAnswerOptions {
   /** The model as the client asked for it. */

@@ -1,5 +1,5 @@
 import type { ReceivedChatCompletion } from '../../chat/wire';
-import { answerTextOf, completedChoiceZero, namedToolCallsOf } from '../../chat/answer-message';
+import { answerTextOf, completedChoiceZero, isRefusal, namedToolCallsOf } from '../../chat/answer-message';
 import { isRecord } from '../../../is-record';
 import type { ResponsesItem, ResponsesResponse } from '../wire';
 import {
@@ -9,6 +9,7 @@ import {
   newId,
   outputTextOf,
   reasoningItem,
+  refusalItem,
   statusOf,
   toolCallItem,
   usageOf,
@@ -36,7 +37,8 @@ export function toResponse(completion: ReceivedChatCompletion, options: Response
     output.push(reasoningItem(newId('rs'), thought, envelopeFor(options, thought, details)));
   }
   const text = answerTextOf(message);
-  if (text !== '') output.push(messageItem(newId('msg'), text));
+  if (isRefusal(message)) output.push(refusalItem(newId('msg'), text));
+  else if (text !== '') output.push(messageItem(newId('msg'), text));
   const callIds = answerCallIds(options);
   for (const call of namedToolCallsOf(message)) {
     const name = call.function?.name ?? '';

@@ -14,6 +14,7 @@ import {
   newId,
   outputTextOf,
   reasoningItem,
+  refusalItem,
   statusOf,
   toolCallItem,
   usageOf,
@@ -22,7 +23,7 @@ import {
 
 /** The item being streamed. */
 type OpenItem =
-  | { kind: 'reasoning' | 'message'; id: string; index: number; text: string }
+  | { kind: 'reasoning' | 'message' | 'refusal'; id: string; index: number; text: string }
   /** `sent`: the call's arguments handed on so far, for its done events; `callId`: its `call_id` as the client gets it. */
   | { kind: 'call'; id: string; index: number; call: AssembledCall; callId: string; custom: boolean; sent: string };
 
@@ -82,11 +83,11 @@ export function createChatToResponsesStream(options: ResponsesAnswerOptions): St
     emit(out, 'response.in_progress', { response: snapshot({}) });
   }
 
-  function openItem(out: ResponsesStreamEvent[], kind: 'reasoning' | 'message'): OpenItem & { kind: 'reasoning' | 'message' } {
+  function openItem<K extends 'reasoning' | 'message' | 'refusal'>(out: ResponsesStreamEvent[], kind: K): OpenItem & { kind: K } {
     closeOpen(out);
-    const item = { kind, id: newId(kind === 'message' ? 'msg' : 'rs'), index: output.length, text: '' };
+    const item = { kind, id: newId(kind === 'reasoning' ? 'rs' : 'msg'), index: output.length, text: '' };
     open = item;
-    if (kind === 'message') {
+    if (kind !== 'reasoning') {
       emit(out, 'response.output_item.added', {
         output_index: item.index,
         item: { type: 'message', id: item.id, status: 'in_progress', role: 'assistant', content: [] },
@@ -95,7 +96,7 @@ export function createChatToResponsesStream(options: ResponsesAnswerOptions): St
         item_id: item.id,
         output_index: item.index,
         content_index: 0,
-        part: { type: 'output_text', text: '', annotations: [] },
+        part: kind === 'refusal' ? { type: 'refusal', refusal: '' } : { type: 'output_text', text: '', annotations: [] },
       });
     } else {
       emit(out, 'response.output_item.added', { output_index: item.index, item: { type: 'reasoning', id: item.id, summary: [] } });
@@ -129,6 +130,10 @@ export function createChatToResponsesStream(options: ResponsesAnswerOptions): St
       emit(out, 'response.output_text.done', { ...at, content_index: 0, text: item.text, logprobs: [] });
       emit(out, 'response.content_part.done', { ...at, content_index: 0, part: { type: 'output_text', text: item.text, annotations: [] } });
       done = messageItem(item.id, item.text);
+    } else if (item.kind === 'refusal') {
+      emit(out, 'response.refusal.done', { ...at, content_index: 0, refusal: item.text });
+      emit(out, 'response.content_part.done', { ...at, content_index: 0, part: { type: 'refusal', refusal: item.text } });
+      done = refusalItem(item.id, item.text);
     } else {
       emit(out, 'response.reasoning_text.done', { ...at, content_index: 0, text: item.text });
       emit(out, 'response.content_part.done', { ...at, content_index: 0, part: { type: 'reasoning_text', text: item.text } });
@@ -152,6 +157,17 @@ export function createChatToResponsesStream(options: ResponsesAnswerOptions): St
     if (piece === '') return;
     item.text += piece;
     emit(out, 'response.reasoning_text.delta', { item_id: item.id, output_index: item.index, content_index: 0, delta: piece });
+  }
+
+  /** The model's refusal (a chat answer's `refusal`, no content): a message item of its own with a refusal part, as OpenAI streams one. */
+  function refusal(out: ResponsesStreamEvent[], piece: string): void {
+    if (open?.kind === 'call') {
+      hold(held, { kind: 'text', text: piece, details: [] });
+      return;
+    }
+    const item = open?.kind === 'refusal' ? open : openItem(out, 'refusal');
+    item.text += piece;
+    emit(out, 'response.refusal.delta', { item_id: item.id, output_index: item.index, content_index: 0, delta: piece });
   }
 
   function text(out: ResponsesStreamEvent[], piece: string): void {
@@ -243,7 +259,8 @@ export function createChatToResponsesStream(options: ResponsesAnswerOptions): St
     if (!parts.delta) return out;
     const details = Array.isArray(parts.delta.reasoning_details) ? parts.delta.reasoning_details.filter(isRecord) : [];
     reasoning(out, parts.reasoning ?? '', details);
-    for (const piece of parts.text) text(out, piece);
+    if (parts.hasRefusal && !parts.hasContent) refusal(out, parts.text.join(''));
+    else for (const piece of parts.text) text(out, piece);
     parts.toolCalls.forEach((fragment, position) => toolFragment(out, fragment, position));
     return out;
   }
