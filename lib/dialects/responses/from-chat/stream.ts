@@ -159,25 +159,20 @@ export function createChatToResponsesStream(options: ResponsesAnswerOptions): St
     emit(out, 'response.reasoning_text.delta', { item_id: item.id, output_index: item.index, content_index: 0, delta: piece });
   }
 
-  /** The model's refusal (a chat answer's `refusal`, no content): a message item of its own with a refusal part, as OpenAI streams one. */
-  function refusal(out: ResponsesStreamEvent[], piece: string): void {
+  /**
+   * Answer text in a message item; `refusal`, the model's refusal (a chat answer's `refusal` with no
+   * content), in a message item of its own with a refusal part, as OpenAI streams one.
+   */
+  function text(out: ResponsesStreamEvent[], piece: string, kind: 'message' | 'refusal' = 'message'): void {
     if (open?.kind === 'call') {
       hold(held, { kind: 'text', text: piece, details: [] });
       return;
     }
-    const item = open?.kind === 'refusal' ? open : openItem(out, 'refusal');
+    const item = open?.kind === kind ? open : openItem(out, kind);
     item.text += piece;
-    emit(out, 'response.refusal.delta', { item_id: item.id, output_index: item.index, content_index: 0, delta: piece });
-  }
-
-  function text(out: ResponsesStreamEvent[], piece: string): void {
-    if (open?.kind === 'call') {
-      hold(held, { kind: 'text', text: piece, details: [] });
-      return;
-    }
-    const item = open?.kind === 'message' ? open : openItem(out, 'message');
-    item.text += piece;
-    emit(out, 'response.output_text.delta', { item_id: item.id, output_index: item.index, content_index: 0, delta: piece, logprobs: [] });
+    const at = { item_id: item.id, output_index: item.index, content_index: 0, delta: piece };
+    if (kind === 'refusal') emit(out, 'response.refusal.delta', at);
+    else emit(out, 'response.output_text.delta', { ...at, logprobs: [] });
   }
 
   function startCall(out: ResponsesStreamEvent[], call: AssembledCall): void {
@@ -259,7 +254,7 @@ export function createChatToResponsesStream(options: ResponsesAnswerOptions): St
     if (!parts.delta) return out;
     const details = Array.isArray(parts.delta.reasoning_details) ? parts.delta.reasoning_details.filter(isRecord) : [];
     reasoning(out, parts.reasoning ?? '', details);
-    if (parts.hasRefusal && !parts.hasContent) refusal(out, parts.text.join(''));
+    if (parts.hasRefusal && !parts.hasContent) text(out, parts.text.join(''), 'refusal');
     else for (const piece of parts.text) text(out, piece);
     parts.toolCalls.forEach((fragment, position) => toolFragment(out, fragment, position));
     return out;
