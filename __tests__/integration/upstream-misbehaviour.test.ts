@@ -241,6 +241,18 @@ describe('tool call ids a provider numbers per answer (call_0, call_1 in every t
     }
   });
 
+  test("a call id Anthropic's pattern refuses (Kimi's functions.Bash:0) reaches a Messages client as a toolu_ id, streamed and whole", async () => {
+    // Anthropic refuses a replayed tool_use id outside ^[a-zA-Z0-9_-]+$: the session could not move to an anthropic/ model.
+    answerWithToolCalls([{ ...numberedCall(0, 'echo two'), id: 'functions.Bash:0' }, numberedCall(1, 'echo three')]);
+    const request = { model: 'openai/gpt-4o', max_tokens: 10, messages: HI };
+    const streamed = await messagesClient().messages.stream(request).finalMessage();
+    const whole = await messagesClient().messages.create(request);
+    for (const message of [streamed, whole]) {
+      const ids = message.content.flatMap((block) => (block.type === 'tool_use' ? [block.id] : []));
+      expect(ids).toEqual([expect.stringMatching(/^toolu_[a-zA-Z0-9]+$/), 'call_1']);
+    }
+  });
+
   test('a Responses client gets call_ids its input and the answer do not already have, streamed and whole', async () => {
     const calls = [numberedCall(0, 'echo two'), { ...numberedCall(1, 'echo three'), id: 'call_0' }, numberedCall(2, 'echo four')];
     answerWithToolCalls(calls);

@@ -3,7 +3,8 @@
  * fresh one where it sent none, or one the conversation or the answer already has. Some servers
  * number their calls per answer (`call_0`, `call_1` in every turn), and clients pair calls with
  * their results by id: Claude Code keeps one call of those that share an id, and the other's call
- * and result are lost from the next turn.
+ * and result are lost from the next turn. An id the client's API would refuse when the
+ * conversation is sent back is replaced too.
  */
 export class UniqueIds {
   readonly #taken: Set<string>;
@@ -11,17 +12,19 @@ export class UniqueIds {
   /**
    * @param fresh makes an id of the router's own, unique by itself.
    * @param taken the ids the conversation's turns already use.
+   * @param valid whether the client's API takes an id as it is.
    */
   constructor(
     private readonly fresh: () => string,
     taken: Iterable<string> = [],
+    private readonly valid: (id: string) => boolean = () => true,
   ) {
     this.#taken = new Set(taken);
   }
 
   /** The id the client gets for a call the provider sent with `id`. */
   claim(id: unknown): string {
-    const kept = typeof id === 'string' && id !== '' && !this.#taken.has(id) ? id : this.fresh();
+    const kept = typeof id === 'string' && id !== '' && !this.#taken.has(id) && this.valid(id) ? id : this.fresh();
     this.#taken.add(kept);
     return kept;
   }

@@ -42,9 +42,18 @@ export function generatedToolUseId(): string {
   return `toolu_${randomUUID().replace(/-/g, '')}`;
 }
 
-/** The `tool_use` ids of one translated answer, none of them one of `taken` ({@link toolUseIdsIn}) or another's. */
+/**
+ * The characters Anthropic takes in a `tool_use` id: a conversation replayed to it with any other
+ * (Kimi numbers its calls `functions.Bash:0`) is refused with a 400.
+ */
+const TOOL_USE_ID = /^[a-zA-Z0-9_-]+$/;
+
+/**
+ * The `tool_use` ids of one translated answer, none of them one of `taken` ({@link toolUseIdsIn}) or
+ * another's, and each one Anthropic would take.
+ */
 export function toolUseIds(taken: Iterable<string> = []): UniqueIds {
-  return new UniqueIds(generatedToolUseId, taken);
+  return new UniqueIds(generatedToolUseId, taken, (id) => TOOL_USE_ID.test(id));
 }
 
 /** The ids of the `tool_use` blocks in a Messages request's assistant turns. */
