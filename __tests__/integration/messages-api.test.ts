@@ -332,6 +332,8 @@ describe('Messages API errors', () => {
   it.each([
     [400, 'invalid_request_error'],
     [401, 'authentication_error'],
+    // OpenRouter's "Insufficient credits".
+    [402, 'billing_error'],
     [403, 'permission_error'],
     [404, 'not_found_error'],
     [413, 'request_too_large'],

@@ -6,6 +6,7 @@ import type { AnthropicErrorBody } from './wire';
 const ANTHROPIC_ERROR_TYPES: ReadonlySet<string> = new Set([
   'invalid_request_error',
   'authentication_error',
+  'billing_error',
   'permission_error',
   'not_found_error',
   'request_too_large',
@@ -27,6 +28,8 @@ export function anthropicErrorType(status: number): string {
       return 'invalid_request_error';
     case 401:
       return 'authentication_error';
+    case 402:
+      return 'billing_error';
     case 403:
       return 'permission_error';
     case 404:
