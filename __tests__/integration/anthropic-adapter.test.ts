@@ -363,6 +363,36 @@ describe('chat completions routed to Anthropic', () => {
       ]);
     });
 
+    it('sends tool call ids Anthropic would refuse (Kimi numbers them functions.name:0) as ids it takes, each call paired with its result', async () => {
+      const ids = ['functions.get_weather:0', 'functions_get_weather_0'];
+      await client.chat.completions.create({
+        model: MODEL,
+        tools: [WEATHER_TOOL],
+        messages: [
+          { role: 'user', content: 'Weather in Paris and Rome?' },
+          {
+            role: 'assistant',
+            content: null,
+            tool_calls: ids.map((id, i) => ({
+              id,
+              type: 'function' as const,
+              function: { name: 'get_weather', arguments: JSON.stringify({ location: ['Paris', 'Rome'][i] }) },
+            })),
+          },
+          ...ids.map((id, i) => ({ role: 'tool' as const, tool_call_id: id, content: ['12°C', '18°C'][i]! })),
+        ],
+      });
+
+      const messages = upstreamBody(anthropic).messages as Array<{ content: Array<{ id?: string; tool_use_id?: string }> }>;
+      const callIds = messages[1]!.content.map((block) => block.id);
+      const resultIds = messages[2]!.content.map((block) => block.tool_use_id);
+      expect(resultIds).toEqual(callIds);
+      for (const id of callIds) expect(id).toMatch(/^[a-zA-Z0-9_-]+$/);
+      // An id Anthropic takes goes as it is; the other stays apart from it.
+      expect(callIds[1]).toBe('functions_get_weather_0');
+      expect(new Set(callIds).size).toBe(2);
+    });
+
     it("keeps an assistant turn the model refused, its refusal as the turn's text", async () => {
       await client.chat.completions.create({
         model: MODEL,

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { isRecord } from '../../../is-record';
 import { UniqueIds } from '../../unique-ids';
 
@@ -54,6 +54,17 @@ const TOOL_USE_ID = /^[a-zA-Z0-9_-]+$/;
  */
 export function toolUseIds(taken: Iterable<string> = []): UniqueIds {
   return new UniqueIds(generatedToolUseId, taken, (id) => TOOL_USE_ID.test(id));
+}
+
+/**
+ * A history's tool call id as Anthropic takes it, the same for the call and its result: as it is
+ * when Anthropic would take it, else its other characters made `_` plus a digest of the whole id,
+ * so that two ids never become one (`functions.Bash:0` and `functions_Bash_0` stay apart).
+ */
+export function anthropicToolUseId(id: string): string {
+  if (TOOL_USE_ID.test(id)) return id;
+  const digest = createHash('sha256').update(id).digest('hex').slice(0, 12);
+  return `${id.replace(/[^a-zA-Z0-9_-]/g, '_')}_${digest}`;
 }
 
 /** The ids of the `tool_use` blocks in a Messages request's assistant turns. */

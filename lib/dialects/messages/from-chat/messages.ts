@@ -3,6 +3,7 @@ import type { AnthropicContentBlock, AnthropicMessageParam, AnthropicToolResultB
 import { invalidRequest, unsupportedParameter } from '../../../errors';
 import { thinkingBlocksOf } from '../to-chat/reasoning-details';
 import { toAnthropicContentBlocks, toSystemText } from './content';
+import { anthropicToolUseId } from './ids';
 
 /** The conversation part of a Messages request: top-level `system` and alternating turns. */
 export interface AnthropicConversation {
@@ -110,7 +111,7 @@ function toToolUseBlock(call: unknown, where: string): AnthropicToolUseBlock {
   if (typeof id !== 'string' || typeof fn?.name !== 'string') {
     throw invalidRequest(`${where} must have an id and a function name`);
   }
-  return { type: 'tool_use', id, name: fn.name, input: parseArguments(fn.arguments, where) };
+  return { type: 'tool_use', id: anthropicToolUseId(id), name: fn.name, input: parseArguments(fn.arguments, where) };
 }
 
 function parseArguments(args: unknown, where: string): Record<string, unknown> {
@@ -136,7 +137,7 @@ function toToolResultBlock(msg: OpenAIMessage, where: string): AnthropicToolResu
   const content = msg.content;
   return {
     type: 'tool_result',
-    tool_use_id: msg.tool_call_id,
+    tool_use_id: anthropicToolUseId(msg.tool_call_id),
     content: typeof content === 'string' || content === undefined || content === null ? (content ?? '') : toAnthropicContentBlocks(content, where),
   };
 }
