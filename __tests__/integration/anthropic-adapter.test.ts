@@ -541,6 +541,14 @@ describe('chat completions routed to Anthropic', () => {
       expect(JSON.parse(text)).toMatchObject({ error: { type: 'authentication_error' } });
     });
 
+    it('refuses a moderation request with a 400 naming it, sending nothing: Anthropic would answer unmoderated', async () => {
+      const moderation = { model: 'omni-moderation-latest', policy: { input: { mode: 'block' as const }, output: { mode: 'block' as const } } };
+      const error = await rejectionOf(client.chat.completions.create({ model: MODEL, messages: HELLO, moderation }), OpenAI.BadRequestError);
+      expect(error.param).toBe('moderation');
+      expect(error.message).toContain('`moderation`');
+      expect(anthropic.requests).toHaveLength(0);
+    });
+
     it.each([
       ['completions', () => client.completions.create({ model: MODEL, prompt: 'Say hello' })],
       ['embeddings', () => client.embeddings.create({ model: MODEL, input: 'hello' })],

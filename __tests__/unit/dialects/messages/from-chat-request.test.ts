@@ -472,13 +472,14 @@ describe('toAnthropicRequest', () => {
       ['audio', { audio: { voice: 'alloy', format: 'wav' } }],
       ['modalities', { modalities: ['text', 'audio'] }],
       ['web_search_options', { web_search_options: { search_context_size: 'low' } }],
+      ['moderation', { moderation: { model: 'omni-moderation-latest', policy: { input: { mode: 'block' } } } }],
     ])('refuses %s, naming it', (param, fields) => {
       expectUnsupported(request(fields), param);
     });
 
     it('takes fields that ask for nothing: modalities ["text"], functions [], a function_call naming none, nulls', () => {
       for (const fields of [
-        { modalities: ['text'], audio: null, web_search_options: null },
+        { modalities: ['text'], audio: null, web_search_options: null, moderation: null },
         { functions: [], function_call: 'auto' },
         { function_call: 'none' },
       ]) {

@@ -23,9 +23,9 @@ export interface ToAnthropicRequestOptions {
  * `response_format` json_schema becomes `output_config.format` (json_object is refused).
  * `tool_choice` `allowed_tools` sends only the tools it allows. Fields Anthropic does not accept
  * (`n`, penalties, `seed`, `logprobs`, `stream_options`, ...) are left out; fields that carry
- * content or ask for what Anthropic cannot do (deprecated `functions`, audio output, web search)
- * are refused. `max_tokens` is left out when the client gave none: the provider's adapter adds its
- * default. `body` is not modified.
+ * content or ask for what Anthropic cannot do (deprecated `functions`, audio output, web search,
+ * moderation) are refused. `max_tokens` is left out when the client gave none: the provider's
+ * adapter adds its default. `body` is not modified.
  * @throws ProviderRouterError (`invalid_request`, 400) when the body cannot be translated: no
  *   messages, an unknown role, tool call arguments that are not JSON, an unusable image URL;
  *   (`unsupported_parameter`, 400, `param` naming it) for a field that cannot be carried.
@@ -85,6 +85,8 @@ const UNCARRIED_FEATURES: readonly [field: string, isAsked: (value: unknown) => 
   ['audio', isSet, 'Anthropic answers in text only'],
   ['modalities', (value) => Array.isArray(value) && value.some((modality) => modality !== 'text'), 'Anthropic answers in text only'],
   ['web_search_options', isSet, "OpenAI's built-in web search runs at OpenAI only; offer a search function in `tools`"],
+  // A `block` policy stops flagged input or output: left out, the answer would come unchecked.
+  ['moderation', isSet, "OpenAI's moderation of the input and output runs at OpenAI only; check the text with a moderation endpoint of your own"],
 ];
 
 /** @throws ProviderRouterError 400 `unsupported_parameter`, `param` naming the field. */
