@@ -329,6 +329,7 @@ describe('request fields the route does not carry', () => {
         include: ['reasoning.encrypted_content', 'message.output_text.logprobs'],
         prompt_cache_key: 'k',
         prompt_cache_retention: '24h',
+        prompt_cache_options: { mode: 'explicit', ttl: '30m' },
         text: { verbosity: 'low' },
         reasoning: { summary: 'auto' },
         service_tier: 'auto',

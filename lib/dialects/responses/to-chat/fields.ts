@@ -23,7 +23,8 @@ const READ = new Set([
 
 /**
  * The fields DESIGN section 11 lets the bridged and translated routes leave out: none changes what
- * the provider reads. `context_management` (server-side compaction) is on section 9's list: the
+ * the provider reads. `prompt_cache_options` (cache breakpoints and their lifetime) is a caching
+ * hint for OpenAI, as `prompt_cache_key` and `prompt_cache_retention` are. `context_management` (server-side compaction) is on section 9's list: the
  * provider gets the whole conversation instead.
  */
 const LEFT_OUT = new Set([
@@ -31,6 +32,7 @@ const LEFT_OUT = new Set([
   'include',
   'prompt_cache_key',
   'prompt_cache_retention',
+  'prompt_cache_options',
   'service_tier',
   'truncation',
   'client_metadata',

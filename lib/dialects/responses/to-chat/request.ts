@@ -31,9 +31,9 @@ const STATEFUL_FIELDS = ['previous_response_id', 'conversation'] as const;
  * functions), `tool_choice`, `parallel_tool_calls`, `max_output_tokens` as `max_tokens`,
  * `temperature`, `top_p`, `text.format` as `response_format`, `reasoning.effort` as
  * `reasoning_effort`, `user` / `safety_identifier` as `user`, `stream` (with usage asked for).
- * Left out: `store`, `include`, `prompt_cache_key`, `prompt_cache_retention`, `text.verbosity`,
- * `reasoning.summary`, `service_tier`, `truncation`, `client_metadata`, `metadata`, `stream_options`,
- * `context_management`, hosted tools.
+ * Left out: `store`, `include`, `prompt_cache_key`, `prompt_cache_retention`,
+ * `prompt_cache_options`, `text.verbosity`, `reasoning.summary`, `service_tier`, `truncation`,
+ * `client_metadata`, `metadata`, `stream_options`, `context_management`, hosted tools.
  * @throws ProviderRouterError 400 `unsupported_parameter` for what needs state the route does not
  *   keep (`previous_response_id`, `conversation`, `background`, `item_reference` items), for any
  *   other field neither sent nor left out (`prompt`, `top_logprobs`, ...), and for items, parts or
