@@ -11,7 +11,7 @@ import { sseFrames } from '../support/fixtures';
 import { envFor, startHost, type Host } from '../support/host';
 import { sseEvents } from '../support/sse';
 import { sendFrames, sendJson } from '../support/upstream-answers';
-import { anthropicEvent } from '../support/wire-frames';
+import { anthropicEvent, chatChunkFrame, chatCompletion, DONE_FRAME } from '../support/wire-frames';
 
 let openai: FakeUpstream, openrouter: FakeUpstream, local: FakeUpstream, anthropic: FakeUpstream;
 let host: Host;
@@ -428,6 +428,84 @@ describe('Messages clients (Claude Code, the Anthropic SDK)', () => {
     expect((sent.messages as unknown[])[1]).toEqual({
       role: 'assistant',
       content: [{ type: 'tool_use', id: 'toolu_1', name: 'Bash', input: { command: 'echo hi' } }],
+    });
+  });
+
+  describe("Gemini behind OpenRouter: its own reasoning_details (thought signatures) make the tool loop's round trip", () => {
+    const GEMINI = 'google/gemini-3-pro-preview';
+    const identity = { id: 'gen-1', created: 1, model: GEMINI };
+    const geminiText = (text: string): Record<string, unknown> => ({ type: 'reasoning.text', text, format: 'google-gemini-v1', index: 0 });
+    // Gemini signs its function call: OpenRouter sends the signature with the call, after the reasoning text.
+    const signatureEntry = { type: 'reasoning.encrypted', data: 'CiQBthought-signature', id: 'tool_Read_1', format: 'google-gemini-v1', index: 1 };
+    const call = { id: 'tool_Read_1', type: 'function', function: { name: 'Read', arguments: '{"path":"a.txt"}' } };
+    const question = {
+      max_tokens: 2000,
+      thinking: { type: 'adaptive' as const },
+      tools: [{ name: 'Read', input_schema: { type: 'object' as const } }],
+      messages: [{ role: 'user' as const, content: 'Read a.txt' }],
+    };
+    /** The second turn: the first answer as the client got it, and the tool's result. */
+    const followUp = (model: string, answer: Anthropic.ContentBlock[]): Anthropic.MessageCreateParamsNonStreaming => ({
+      ...question,
+      model,
+      messages: [
+        ...question.messages,
+        { role: 'assistant', content: answer as Anthropic.ContentBlockParam[] },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'tool_Read_1', content: 'hello' }] },
+      ],
+    });
+    const sentBack = (): Record<string, unknown> =>
+      (body(openrouter).messages as Record<string, unknown>[]).find((message) => message.role === 'assistant')!;
+
+    test('streamed: a signature that comes after the call, in an empty thinking block of its own, goes back with the joined reasoning text, to that model only', async () => {
+      openrouter.handler = (_request, res) =>
+        sendFrames(res, [
+          chatChunkFrame(identity, { role: 'assistant', content: '', reasoning: 'Let me ', reasoning_details: [geminiText('Let me ')] }),
+          chatChunkFrame(identity, { reasoning: 'check.', reasoning_details: [geminiText('check.')] }),
+          chatChunkFrame(identity, { tool_calls: [{ index: 0, ...call }] }),
+          chatChunkFrame(identity, { reasoning_details: [signatureEntry] }, 'tool_calls'),
+          DONE_FRAME,
+        ]);
+      const answer = await client()
+        .messages.stream({ ...question, model: `openrouter/${GEMINI}` })
+        .finalMessage();
+      expect(answer.content.map((block) => block.type)).toEqual(['thinking', 'tool_use', 'thinking']);
+      expect(answer.content[0]).toMatchObject({ thinking: 'Let me check.', signature: expect.stringMatching(/^epr1\./) });
+
+      openrouter.handler = (_request, res) => sendJson(res, 200, chatCompletion({ role: 'assistant', content: 'It says hello.' }, 'stop'));
+      await client().messages.create(followUp(`openrouter/${GEMINI}`, answer.content));
+      expect(sentBack()).toMatchObject({
+        reasoning_content: 'Let me check.',
+        reasoning_details: [geminiText('Let me check.'), signatureEntry],
+      });
+
+      // Another model cannot use Gemini's signatures: only the text goes.
+      await client().messages.create(followUp('openrouter/google/gemini-3-flash-preview', answer.content));
+      expect(sentBack().reasoning_content).toBe('Let me check.');
+      expect(sentBack()).not.toHaveProperty('reasoning_details');
+    });
+
+    test('not streamed: the entries go in the signature of the thinking block', async () => {
+      openrouter.handler = (_request, res) =>
+        sendJson(res, 200, {
+          ...chatCompletion(
+            {
+              role: 'assistant',
+              content: null,
+              reasoning: 'Let me check.',
+              reasoning_details: [geminiText('Let me check.'), signatureEntry],
+              tool_calls: [call],
+            },
+            'tool_calls',
+          ),
+          model: GEMINI,
+        });
+      const answer = await client().messages.create({ ...question, model: `openrouter/${GEMINI}` });
+      expect(answer.content.map((block) => block.type)).toEqual(['thinking', 'tool_use']);
+
+      openrouter.handler = (_request, res) => sendJson(res, 200, chatCompletion({ role: 'assistant', content: 'It says hello.' }, 'stop'));
+      await client().messages.create(followUp(`openrouter/${GEMINI}`, answer.content));
+      expect(sentBack().reasoning_details).toEqual([geminiText('Let me check.'), signatureEntry]);
     });
   });
 

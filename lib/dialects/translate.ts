@@ -81,16 +81,19 @@ const messagesToChat: Translator<'anthropic', 'openai'> = ({ endpoint, body, ups
   }
   const model = typeof body.model === 'string' ? body.model : upstreamModel;
   const takenToolUseIds = toolUseIdsIn(body.messages);
+  // Only a provider that takes `reasoning_details` back gets its own entries back.
+  const reasoner = provider.readsReasoningDetails === true ? { provider: provider.id, model: upstreamModel } : undefined;
   return {
     upstreamPath: '/chat/completions',
     upstreamBody: toChatCompletionRequest(body as AnthropicMessagesRequest, {
       upstreamModel,
       fetchesFileUrls: provider.fetchesFileUrls === true,
       readsReasoningDetails: provider.readsReasoningDetails === true,
+      provider: provider.id,
       requestStreamUsage,
     }),
-    json: (answer) => ({ ...toAnthropicMessage(answer as ReceivedChatCompletion, toolUseIds(takenToolUseIds)), model }),
-    stream: () => createChatToMessagesStream({ model, takenToolUseIds }),
+    json: (answer) => ({ ...toAnthropicMessage(answer as ReceivedChatCompletion, toolUseIds(takenToolUseIds), reasoner), model }),
+    stream: () => createChatToMessagesStream({ model, takenToolUseIds, reasoner }),
   };
 };
 

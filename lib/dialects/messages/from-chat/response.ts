@@ -4,7 +4,8 @@ import { answerTextOf, completedChoiceZero, namedToolCallsOf, isRefusal } from '
 import { stopReasonForTurn } from './stop-reason';
 import { anthropicUsageOf } from './usage';
 import { routerSignature } from '../router-signature';
-import { thinkingBlocksOf } from '../to-chat/reasoning-details';
+import { providerDetailsOf, thinkingBlocksOf } from '../to-chat/reasoning-details';
+import { carryingSignature, type Reasoner } from '../provider-reasoning';
 import { generatedMessageId, parseToolInput, toolUseIds } from './ids';
 import type { UniqueIds } from '../../unique-ids';
 import { argumentsText } from '../../chat/tool-arguments';
@@ -20,9 +21,11 @@ import { argumentsText } from '../../chat/tool-arguments';
  * `cache_read_input_tokens` ({@link anthropicUsageOf}).
  * Reasoning comes first: Anthropic's own blocks when the provider relayed them in
  * `reasoning_details` (OpenRouter: each signed block, and redacted ones), else the reasoning text
- * (`reasoning_content` or `reasoning`) as one `thinking` block signed by the router.
+ * (`reasoning_content` or `reasoning`) as one `thinking` block signed by the router. With a
+ * `reasoner` (a provider that takes `reasoning_details` back), the provider's own entries go in
+ * the router's signature: of that block, or of an empty one when there is no reasoning text.
  */
-export function toAnthropicMessage(completion: ReceivedChatCompletion, ids: UniqueIds = toolUseIds()): AnthropicMessage {
+export function toAnthropicMessage(completion: ReceivedChatCompletion, ids: UniqueIds = toolUseIds(), reasoner?: Reasoner): AnthropicMessage {
   const choice = completedChoiceZero(completion);
   const message = choice.message;
   const content: AnthropicContentBlock[] = [];
@@ -31,8 +34,13 @@ export function toAnthropicMessage(completion: ReceivedChatCompletion, ids: Uniq
   // Anthropic's own blocks, relayed (OpenRouter): each with its signature, redacted ones too.
   const relayed = thinkingBlocksOf(reasoning?.reasoning_details);
   const thought = nonEmptyString(reasoning?.reasoning_content) ?? nonEmptyString(reasoning?.reasoning);
-  if (relayed.length > 0) content.push(...relayed);
-  else if (thought !== undefined) content.push({ type: 'thinking', thinking: thought, signature: routerSignature(thought) });
+  // The provider's own entries (Gemini's thought signatures), carried in the router's signature.
+  const carried = reasoner ? providerDetailsOf(reasoning?.reasoning_details) : [];
+  const ownSignature = (thinking: string): string =>
+    reasoner && carried.length > 0 ? carryingSignature(reasoner, thinking, carried) : routerSignature(thinking);
+  content.push(...relayed);
+  if (relayed.length === 0 && thought !== undefined) content.push({ type: 'thinking', thinking: thought, signature: ownSignature(thought) });
+  else if (carried.length > 0) content.push({ type: 'thinking', thinking: '', signature: ownSignature('') });
 
   const text = answerTextOf(message);
   if (text !== '') content.push({ type: 'text', text });

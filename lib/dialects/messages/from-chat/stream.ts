@@ -6,7 +6,8 @@ import type { StreamTranslator } from '../../stream-translator';
 import { isRecord } from '../../../is-record';
 import { anthropicStreamErrorType } from '../error-body';
 import { routerSignature } from '../router-signature';
-import { ANTHROPIC_REASONING_FORMAT } from '../to-chat/reasoning-details';
+import { ANTHROPIC_REASONING_FORMAT, providerDetailsOf } from '../to-chat/reasoning-details';
+import { carryingSignature, type Reasoner } from '../provider-reasoning';
 import type { MessagesStreamEvent } from '../stream-codec';
 import { generatedMessageId, generatedToolUseId, isInputObject, toolUseIds } from './ids';
 import { stopReasonForTurn } from './stop-reason';
@@ -21,7 +22,9 @@ import type { AnthropicUsage } from '../wire';
  * started, given all its deltas and stopped before the next starts (Claude Code finalizes a tool's
  * input at its stop); and on `[DONE]` the `message_delta` (stop reason and the latest usage) and
  * `message_stop`. Reasoning (`reasoning_content` or `reasoning`) streams as a `thinking` block,
- * signed by the router unless the provider relayed Anthropic's signature; reasoning that comes
+ * signed by the router unless the provider relayed Anthropic's signature (the router's signature
+ * carries the provider's own `reasoning_details`, when a `reasoner` is given; entries that come
+ * after the last thinking block get an empty one of their own at the end); reasoning that comes
  * after text stops the text block and opens a new thinking block, and text after it a new text
  * block. Text (and `refusal` text) streams as it comes. Tool calls start in index order, each once
  * its `id` and `name` are known, with the argument pieces that came before; pieces of other calls
@@ -36,6 +39,11 @@ export function createChatToMessagesStream(options: {
   model: string;
   /** The `tool_use` ids the client's conversation already has: a call the provider sent with one of them gets a fresh id. */
   takenToolUseIds?: readonly string[];
+  /**
+   * Set when the provider takes `reasoning_details` back (OpenRouter): its own entries (not
+   * Anthropic's blocks) go in the router's signatures, to be sent back with the turn.
+   */
+  reasoner?: Reasoner | undefined;
 }): StreamTranslator<ChatStreamEvent, MessagesStreamEvent> {
   const ids = toolUseIds(options.takenToolUseIds);
   let started = false;
@@ -51,6 +59,8 @@ export function createChatToMessagesStream(options: {
   let thoughtIndex: number | undefined;
   /** The `reasoning_details` indices of the thinking blocks streamed or held so far. */
   const relayedIndices = new Set<number>();
+  /** The provider's own `reasoning_details` pieces not yet carried by a thinking block's signature. */
+  let providerDetails: Record<string, unknown>[] = [];
   const calls = new ToolCallAssembler();
   /** Text and reasoning that came while a tool block was open, in the order they came. */
   const held: HeldPiece[] = [];
@@ -86,7 +96,7 @@ export function createChatToMessagesStream(options: {
       out.push({
         type: 'content_block_delta',
         index: open.block,
-        delta: { type: 'signature_delta', signature: thoughtSignature ?? routerSignature(thought) },
+        delta: { type: 'signature_delta', signature: thoughtSignature ?? signatureOfOwn(thought) },
       });
       thought = '';
       thoughtSignature = undefined;
@@ -101,6 +111,14 @@ export function createChatToMessagesStream(options: {
     }
     out.push({ type: 'content_block_stop', index: open.block });
     open = undefined;
+  }
+
+  /** The router's signature for a thinking block it made: carrying the provider's entries that came so far, if any. */
+  function signatureOfOwn(thinking: string): string {
+    if (!options.reasoner || providerDetails.length === 0) return routerSignature(thinking);
+    const carried = providerDetails;
+    providerDetails = [];
+    return carryingSignature(options.reasoner, thinking, carried);
   }
 
   /**
@@ -244,6 +262,11 @@ export function createChatToMessagesStream(options: {
       }
     }
     closeOpen(out);
+    // Entries that came after the last thinking block (Gemini's signature comes with its call) get one of their own.
+    if (providerDetails.length > 0) {
+      thinking(out, '');
+      closeOpen(out);
+    }
     out.push(
       {
         type: 'message_delta',
@@ -266,6 +289,7 @@ export function createChatToMessagesStream(options: {
     if (parts.finishReason !== undefined) finishReason = parts.finishReason;
     if (!parts.delta) return out;
     relayedReasoning(out, parts.reasoning, anthropicDetails(parts.delta.reasoning_details));
+    if (options.reasoner && parts.delta.reasoning_details !== undefined) providerDetails.push(...providerDetailsOf(parts.delta.reasoning_details));
     sawRefusal ||= parts.hasRefusal;
     sawContent ||= parts.hasContent;
     for (const piece of parts.text) text(out, piece);

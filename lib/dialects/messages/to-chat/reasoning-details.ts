@@ -1,3 +1,4 @@
+import { isRecord } from '../../../is-record';
 import type { AnthropicThinkingBlock } from '../wire';
 
 /**
@@ -55,4 +56,39 @@ export function thinkingBlocksOf(details: unknown): AnthropicThinkingBlock[] {
     else if (block.signature !== '') blocks.push({ type: 'thinking', thinking: block.thinking, signature: block.signature });
   }
   return blocks;
+}
+
+/**
+ * The entries of `details` that are not Anthropic's blocks: another provider's own reasoning
+ * behind OpenRouter (Gemini's thought signatures, `google-gemini-v1`), which OpenRouter needs back
+ * in a tool loop (Gemini refuses a function call whose signature went missing).
+ */
+export function providerDetailsOf(details: unknown): Record<string, unknown>[] {
+  if (!Array.isArray(details)) return [];
+  return details.filter((detail): detail is Record<string, unknown> => isRecord(detail) && detail.format !== ANTHROPIC_REASONING_FORMAT);
+}
+
+/**
+ * Streamed `reasoning_details` pieces as the whole entries a client sends back: pieces with one
+ * `index` join into one entry (their text concatenated, the other fields of the first piece that
+ * has them). Entries without an index stay as they are.
+ */
+export function joinedDetails(pieces: readonly Record<string, unknown>[]): Record<string, unknown>[] {
+  const joined: Record<string, unknown>[] = [];
+  const byIndex = new Map<number, Record<string, unknown>>();
+  for (const piece of pieces) {
+    const index = typeof piece.index === 'number' ? piece.index : undefined;
+    const entry = index === undefined ? undefined : byIndex.get(index);
+    if (!entry) {
+      const copy = { ...piece };
+      joined.push(copy);
+      if (index !== undefined) byIndex.set(index, copy);
+      continue;
+    }
+    for (const [field, value] of Object.entries(piece)) {
+      if (field === 'text' && typeof value === 'string') entry.text = (typeof entry.text === 'string' ? entry.text : '') + value;
+      else entry[field] ??= value;
+    }
+  }
+  return joined;
 }

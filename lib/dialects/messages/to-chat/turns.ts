@@ -4,12 +4,15 @@ import { systemTextBlocks } from '../block-text';
 import { invalidRequest } from '../../../errors';
 import { toContentPart, type PartOptions } from './content-parts';
 import { isUnverifiableSignature } from '../router-signature';
-import { redactedDetail, thinkingDetail, type ReasoningDetail } from './reasoning-details';
+import { carriedDetails, type Reasoner } from '../provider-reasoning';
+import { redactedDetail, thinkingDetail } from './reasoning-details';
 
 /** What the upstream can read: the parts of user turns, and signed thinking in `reasoning_details`. */
 export interface TurnOptions extends PartOptions {
   /** The provider takes Anthropic's signed thinking back in `reasoning_details` (OpenRouter). */
   readsReasoningDetails: boolean;
+  /** Who answers: the provider's own entries a router signature carries go back to it only. */
+  reasoner?: Reasoner | undefined;
   /** The request's tools as sent, by name: what a `tool_reference` block shows the model. */
   tools: ReadonlyMap<string, OpenAITool['function']>;
 }
@@ -31,7 +34,8 @@ const SERVER_TOOL_BLOCK = /^(server_tool_use|mcp_tool_use|.+_tool_result)$/;
  * - `assistant` turns: text blocks joined into `content`, `tool_use` blocks into `tool_calls`,
  *   `thinking` text into `reasoning_content` (a turn of thinking alone keeps its place, with empty
  *   `content`), and, for a provider that `readsReasoningDetails`, each block Anthropic signed into
- *   `reasoning_details` as well; `redacted_thinking` and the blocks of server tools are left out,
+ *   `reasoning_details` as well, and so are the provider's own entries that a router signature
+ *   carries for that provider and model; `redacted_thinking` and the blocks of server tools are left out,
  *   and a turn left empty is left out.
  * - `system` messages (Claude Code sends them mid-conversation) stay system messages in place;
  *   a block in one that is not text is refused.
@@ -53,7 +57,7 @@ export function toChatMessages(messages: unknown, options: TurnOptions): OpenAIM
         out.push(...userTurn(content, i, options));
         break;
       case 'assistant':
-        out.push(...assistantTurn(content, i, options.readsReasoningDetails));
+        out.push(...assistantTurn(content, i, options));
         break;
       case 'system':
         out.push({
@@ -137,11 +141,11 @@ function referencedFunction(block: Record<string, unknown>, where: string, tools
   return `<function>${JSON.stringify({ description: tool.description, name: tool.name, parameters: tool.parameters })}</function>`;
 }
 
-function assistantTurn(content: string | unknown[], i: number, readsReasoningDetails: boolean): OpenAIMessage[] {
+function assistantTurn(content: string | unknown[], i: number, { readsReasoningDetails, reasoner }: TurnOptions): OpenAIMessage[] {
   if (typeof content === 'string') return [{ role: 'assistant', content }];
   const texts: string[] = [];
   const reasoning: string[] = [];
-  const details: ReasoningDetail[] = [];
+  const details: Record<string, unknown>[] = [];
   const toolCalls: OpenAIToolCall[] = [];
   content.forEach((block: unknown, j) => {
     if (!isRecord(block) || (typeof block.type === 'string' && SERVER_TOOL_BLOCK.test(block.type))) return;
@@ -153,6 +157,9 @@ function assistantTurn(content: string | unknown[], i: number, readsReasoningDet
       // A signed block goes back even with its text omitted (`display: "omitted"`): the signature is what Anthropic checks.
       if (readsReasoningDetails && !isUnverifiableSignature(block.signature)) {
         details.push(thinkingDetail(thought, block.signature as string, details.length));
+      } else if (readsReasoningDetails && reasoner) {
+        // The provider's own entries (Gemini's thought signatures) that the router's signature carried.
+        details.push(...carriedDetails(block.signature, reasoner));
       }
     } else if (block.type === 'tool_use') {
       if (typeof block.id !== 'string' || typeof block.name !== 'string') {

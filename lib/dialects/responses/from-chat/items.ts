@@ -1,3 +1,4 @@
+import { joinedDetails } from '../../messages/to-chat/reasoning-details';
 import { randomUUID } from 'node:crypto';
 import { sealEnvelope } from '../reasoning-envelope';
 import type { ToolCatalog } from '../to-chat/tools';
@@ -45,7 +46,8 @@ export function reasoningItem(id: string, text: string, encryptedContent?: strin
 /** The envelope of a reasoning item, when the client asked for one. */
 export function envelopeFor(options: ResponsesAnswerOptions, text: string, details: Record<string, unknown>[]): string | undefined {
   if (!options.envelope) return undefined;
-  return sealEnvelope({ ...options.envelope, text, details });
+  // Streamed pieces go back as the whole entries the provider sent.
+  return sealEnvelope({ ...options.envelope, text, details: joinedDetails(details) });
 }
 
 /**

@@ -1,0 +1,32 @@
+import { joinedDetails, providerDetailsOf } from '../../../../lib/dialects/messages/to-chat/reasoning-details';
+
+describe('joinedDetails: streamed reasoning_details pieces as the whole entries a client sends back', () => {
+  test('pieces of one index join: text concatenated, the other fields from the first piece that has them', () => {
+    const pieces = [
+      { type: 'reasoning.text', text: 'Let me ', format: 'anthropic-claude-v1', index: 0 },
+      { type: 'reasoning.text', text: 'check.', format: 'anthropic-claude-v1', index: 0 },
+      { type: 'reasoning.text', text: '', signature: 'EuYB', format: 'anthropic-claude-v1', index: 0 },
+      { type: 'reasoning.encrypted', data: 'CiQB', id: 'tool_1', format: 'google-gemini-v1', index: 1 },
+    ];
+    expect(joinedDetails(pieces)).toEqual([
+      { type: 'reasoning.text', text: 'Let me check.', signature: 'EuYB', format: 'anthropic-claude-v1', index: 0 },
+      { type: 'reasoning.encrypted', data: 'CiQB', id: 'tool_1', format: 'google-gemini-v1', index: 1 },
+    ]);
+    // The pieces are copied, not changed.
+    expect(pieces[0]).toEqual({ type: 'reasoning.text', text: 'Let me ', format: 'anthropic-claude-v1', index: 0 });
+  });
+
+  test('entries without an index stay apart, in their order', () => {
+    const entries = [
+      { type: 'reasoning.summary', summary: 'a' },
+      { type: 'reasoning.summary', summary: 'b' },
+    ];
+    expect(joinedDetails(entries)).toEqual(entries);
+  });
+});
+
+test("providerDetailsOf keeps the entries that are not Anthropic's blocks", () => {
+  const gemini = { type: 'reasoning.encrypted', data: 'CiQB', format: 'google-gemini-v1', index: 1 };
+  expect(providerDetailsOf([{ type: 'reasoning.text', text: 'x', format: 'anthropic-claude-v1' }, gemini, 'junk'])).toEqual([gemini]);
+  expect(providerDetailsOf(undefined)).toEqual([]);
+});
