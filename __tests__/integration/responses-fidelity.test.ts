@@ -154,6 +154,28 @@ describe('images and files in tool outputs', () => {
     });
   });
 
+  test('a file given by URL goes to Anthropic as a document with a url source, which Anthropic fetches', async () => {
+    await client().responses.create({
+      model: 'anthropic/claude-sonnet-5-5',
+      input: [
+        {
+          role: 'user',
+          content: [
+            { type: 'input_text', text: 'Summarize it.' },
+            { type: 'input_file', file_url: 'https://example.com/a.pdf' },
+          ],
+        },
+      ],
+    });
+    expect(lastMessages(anthropic).at(-1)).toEqual({
+      role: 'user',
+      content: [
+        { type: 'text', text: 'Summarize it.' },
+        { type: 'document', source: { type: 'url', url: 'https://example.com/a.pdf' }, title: 'document.pdf' },
+      ],
+    });
+  });
+
   test('Anthropic gets the image in the user turn of the tool_result, after it', async () => {
     await client().responses.create({
       model: 'anthropic/claude-sonnet-5-5',

@@ -50,6 +50,8 @@ export function createAnthropicProvider(settings: AnthropicProviderSettings): Pr
     secrets: apiKey ? [apiKey] : [],
     defaultHeaders: { 'anthropic-version': version },
     forwardHeaders: ['anthropic-version', 'anthropic-beta'],
+    // A document given by URL goes as a `url` source, which Anthropic fetches itself.
+    fetchesFileUrls: true,
     upstreamHeaders: () => headers,
     adaptRequest(body, context) {
       withoutUnverifiableThinking(body);

@@ -71,7 +71,8 @@ export interface ProviderAdapter {
   readonly servesResponses?: boolean | undefined;
   /**
    * True when the provider fetches a document given by URL itself (OpenRouter reads a chat `file`
-   * part whose `file_data` is a URL); elsewhere a Messages `document` with a `url` source is refused.
+   * part whose `file_data` is a URL; Anthropic a `document` with a `url` source); elsewhere a
+   * Messages `document` with a `url` source, or a Responses `input_file` with a `file_url`, is refused.
    */
   readonly fetchesFileUrls?: boolean | undefined;
   /**
