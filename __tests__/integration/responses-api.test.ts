@@ -319,6 +319,40 @@ describe('bridged through chat completions (llama-server)', () => {
     expect(lastBody(local).response_format).toEqual({ type: 'json_schema', json_schema: { name: 'answer', schema, strict: true } });
   });
 
+  test("the response repeats the request's settings as OpenAI's does, streamed and not; defaults where the client set none", async () => {
+    local.handler = chatAnswer({ text: 'Hi.' });
+    const tools: OpenAI.Responses.Tool[] = [{ type: 'function', name: 'lookup', parameters: { type: 'object' }, strict: false }];
+    const settings = {
+      instructions: 'Be brief.',
+      metadata: { session: 's1' },
+      tools,
+      tool_choice: 'required' as const,
+      parallel_tool_calls: false,
+      temperature: 0.2,
+      top_p: 0.9,
+      max_output_tokens: 100,
+    };
+    for (const response of [
+      await client().responses.create({ model, input: 'Hi', ...settings }),
+      await client()
+        .responses.stream({ model, input: 'Hi', ...settings })
+        .finalResponse(),
+    ]) {
+      expect(response).toMatchObject({ ...settings, reasoning: { effort: null, summary: null }, text: { format: { type: 'text' } } });
+    }
+    const plain = await client().responses.create({ model, input: 'Hi' });
+    expect(plain).toMatchObject({
+      instructions: null,
+      metadata: {},
+      tools: [],
+      tool_choice: 'auto',
+      parallel_tool_calls: true,
+      temperature: null,
+      top_p: null,
+      truncation: 'disabled',
+    });
+  });
+
   test('a length finish is status incomplete with reason max_output_tokens; max_output_tokens goes as max_tokens', async () => {
     local.handler = chatAnswer({ text: 'Cut', finish: 'length' });
     const response = await createAndStream({ model, input: 'Long story', max_output_tokens: 3 });

@@ -15,6 +15,7 @@ import type { DialectEvents } from './registry';
 import { toResponse } from './responses/from-chat/response';
 import { createChatToResponsesStream } from './responses/from-chat/stream';
 import { callIdsIn } from './responses/from-chat/items';
+import { responseSettingsOf } from './responses/from-chat/request-settings';
 import { clientParamOf } from './responses/to-chat/origins';
 import { toChatRequest } from './responses/to-chat/request';
 import { chainTranslators, type StreamTranslator } from './stream-translator';
@@ -108,7 +109,13 @@ const responsesToChat: Translator<'responses', 'openai'> = ({ body, upstreamMode
     requestStreamUsage,
   });
   const wantsEnvelope = Array.isArray(body.include) && body.include.includes('reasoning.encrypted_content');
-  const options = { model, catalog, envelope: wantsEnvelope ? upstream : undefined, takenCallIds: callIdsIn(body.input) };
+  const options = {
+    model,
+    catalog,
+    envelope: wantsEnvelope ? upstream : undefined,
+    takenCallIds: callIdsIn(body.input),
+    settings: responseSettingsOf(body),
+  };
   return {
     upstreamPath: '/chat/completions',
     upstreamBody: request,

@@ -5,6 +5,7 @@ import type { ToolCatalog } from '../to-chat/tools';
 import type { ResponsesItem, ResponsesResponse, ResponsesUsage } from '../wire';
 import { isRecord } from '../../../is-record';
 import { UniqueIds } from '../../unique-ids';
+import type { ResponseSettings } from './request-settings';
 
 /** A fresh id with OpenAI's prefix for its kind (`resp`, `msg`, `fc`, `ctc`, `rs`). */
 export function newId(prefix: string): string {
@@ -30,6 +31,8 @@ export interface ResponsesAnswerOptions {
   takenCallIds?: readonly string[] | undefined;
   /** Set when the client asked for `reasoning.encrypted_content`: who reasoned, for the envelope. */
   envelope?: { provider: string; model: string } | undefined;
+  /** The request's settings the `response` object repeats ({@link responseSettingsOf}). */
+  settings?: ResponseSettings | undefined;
 }
 
 /** A reasoning item with its text, and the router's envelope when the client asked for one. */

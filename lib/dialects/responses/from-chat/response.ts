@@ -23,7 +23,8 @@ import { argumentsText } from '../../chat/tool-arguments';
  * envelope that carries them), a `message` item for its text (`content` as a string or text parts,
  * else the refusal), an item per tool call as the client declared the tool (a call without a name
  * throws: the client could not run it), usage with cached and reasoning tokens, and the status by finish
- * reason. Only choice 0 is read; `model` is the one the client asked for.
+ * reason, and the request's settings as OpenAI repeats them (`options.settings`). Only choice 0 is
+ * read; `model` is the one the client asked for.
  */
 export function toResponse(completion: ReceivedChatCompletion, options: ResponsesAnswerOptions): ResponsesResponse {
   const choice = completedChoiceZero(completion);
@@ -48,6 +49,7 @@ export function toResponse(completion: ReceivedChatCompletion, options: Response
     output.push(toolCallItem(id, callId, name, argumentsText(call.function?.arguments) || '{}', options.catalog));
   }
   return {
+    ...options.settings,
     id: newId('resp'),
     object: 'response',
     created_at: typeof completion.created === 'number' ? completion.created : Math.floor(Date.now() / 1000),

@@ -59,6 +59,7 @@ export function createChatToResponsesStream(options: ResponsesAnswerOptions): St
   let usage: ResponsesUsage | null = null;
 
   const snapshot = (fields: Partial<ResponsesResponse>): ResponsesResponse => ({
+    ...options.settings,
     id: responseId,
     object: 'response',
     created_at: createdAt,
