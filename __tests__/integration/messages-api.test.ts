@@ -3,7 +3,7 @@
  * against a real Express host), routed by `model` to fakes of anthropic, local (llama-server),
  * openai and openrouter. DESIGN.md sections 1, 4, 5 and 8.
  */
-import type { RequestEndEvent } from '../../lib';
+import { createLocalProvider, type RequestEndEvent } from '../../lib';
 import Anthropic from '@anthropic-ai/sdk';
 import { startFakes, type FakeUpstream, type Fakes } from '../support/fake-upstream';
 import { fixtureJson } from '../support/fixtures';
@@ -291,6 +291,22 @@ describe('Messages API routing', () => {
     expect(sent.url).toBe('/v1/messages');
     expect(sent.body?.model).toBe(model);
     for (const other of [fakes.anthropic, fakes.openai, fakes.openrouter]) expect(other.requests).toHaveLength(0);
+  });
+
+  it('translates for local, as for any chat provider, when the host overrides its adapter without servesMessages', async () => {
+    const translating = await startHost({
+      env: envFor(fakes),
+      providers: { local: { ...createLocalProvider({ baseUrl: fakes.local.baseUrl }), servesMessages: false } },
+    });
+    try {
+      const message = await newClient(translating.url).messages.create({ model: 'local/qwen', max_tokens: 64, messages: HELLO });
+      expect(message.content).toEqual([expect.objectContaining({ type: 'text' })]);
+      const sent = onlyRequest(fakes.local);
+      expect(sent.url).toBe('/v1/chat/completions');
+      expect(sent.body).toMatchObject({ model: 'qwen', messages: [{ role: 'user', content: HELLO[0]!.content }] });
+    } finally {
+      await translating.close();
+    }
   });
 });
 
