@@ -48,7 +48,8 @@ async function post(path: string, payload: unknown): Promise<{ status: number; t
 function strictOpenAI(request: RecordedRequest, res: ServerResponse): boolean | void {
   const sent = request.body ?? {};
   const model = String(sent.model);
-  const reasons = /^(o\d|gpt-([5-9]|\d\d))/.test(model) && !model.includes('-chat');
+  // A fine-tuned model (ft:<base>:<org>::<id>) reasons as its base model does.
+  const reasons = /^(ft:)?(o\d|gpt-([5-9]|\d\d))/.test(model) && !model.includes('-chat');
   if (!reasons && sent.reasoning_effort !== undefined) {
     sendJson(res, 400, {
       error: {
@@ -161,13 +162,14 @@ describe('chat clients', () => {
     expect(body(anthropic)).not.toHaveProperty('output_config');
   });
 
-  test('on OpenAI: reasoning_effort only for its reasoning models, max_tokens as max_completion_tokens, so nothing is refused', async () => {
+  test('on OpenAI: reasoning_effort only for its reasoning models (fine-tuned ones too), max_tokens as max_completion_tokens, so nothing is refused', async () => {
     openai.handler = strictOpenAI;
-    for (const model of ['gpt-4o', 'gpt-4.1', 'gpt-5', 'o3-mini', 'gpt-6.2-sol', 'gpt-5-chat-latest']) {
+    const fineTuned = ['ft:o4-mini-2025-04-16:acme::abc123', 'ft:gpt-4o-mini-2024-07-18:acme::xyz789'];
+    for (const model of ['gpt-4o', 'gpt-4.1', 'gpt-5', 'o3-mini', 'gpt-6.2-sol', 'gpt-5-chat-latest', ...fineTuned]) {
       const answer = await post('/chat/completions', { model: `openai/${model}`, reasoning_effort: 'high', max_tokens: 100, messages: HI });
       expect([model, answer.status]).toEqual([model, 200]);
       const sent = body(openai);
-      expect([model, sent.reasoning_effort]).toEqual([model, /^(o\d|gpt-5$|gpt-6)/.test(model) ? 'high' : undefined]);
+      expect([model, sent.reasoning_effort]).toEqual([model, /^(ft:)?(o\d|gpt-5$|gpt-6)/.test(model) ? 'high' : undefined]);
       expect(sent.max_completion_tokens).toBe(100);
     }
   });

@@ -42,8 +42,12 @@ export function createOpenAIProvider(settings: OpenAIProviderSettings): Provider
   };
 }
 
-/** OpenAI's reasoning models: `o` and a digit, and `gpt-5` and later except their `-chat` variants. */
-export function isReasoningModel(model: string): boolean {
+/**
+ * OpenAI's reasoning models: `o` and a digit, and `gpt-5` and later except their `-chat` variants;
+ * a fine-tuned model (`ft:o4-mini-2025-04-16:org::id`) as its base model.
+ */
+export function isReasoningModel(id: string): boolean {
+  const model = id.startsWith('ft:') ? id.slice(3) : id;
   if (/^o\d/.test(model)) return true;
   const generation = /^gpt-(\d+)/.exec(model);
   return generation !== null && Number(generation[1]) >= 5 && !/-chat(-|$)/.test(model);
