@@ -140,6 +140,39 @@ describe('errors inside a stream', () => {
     expect(ids.size).toBe(3);
   });
 
+  test("llama-server's Messages error frame (its error fields under `event: error`) ends the stream with its message, passed through or translated", async () => {
+    const failure =
+      'event: error\ndata: {"code":400,"message":"the request exceeds the available context size","type":"exceed_context_size_error"}\n\n';
+    const failing = (_request: unknown, res: ServerResponse): void =>
+      sendFrames(res, [...sseFrames('anthropic-messages-stream-text.sse').slice(0, 3), failure]);
+    local.handler = failing;
+    anthropic.handler = failing;
+    const ends: Array<{ outcome: string; error?: { message: string } }> = [];
+    const record = (event: (typeof ends)[number]): void => void ends.push(event);
+    host.router.telemetry.on('request.end', record);
+    try {
+      const raw = await fetch(`${host.url}/v1/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'local/qwen', max_tokens: 10, stream: true, messages: HI }),
+      });
+      const text = await raw.text();
+      // Passed on as llama-server sent it, and not followed by a second error of the router's own.
+      expect(text.endsWith(failure)).toBe(true);
+      expect(text.match(/event: error/g)).toHaveLength(1);
+      expect(ends.at(-1)).toMatchObject({ outcome: 'error', error: { message: 'the request exceeds the available context size' } });
+
+      const passedThrough = messagesClient().messages.stream({ model: 'local/qwen', max_tokens: 10, messages: HI }).finalMessage();
+      expect((await rejection(passedThrough)).message).toContain('exceeds the available context size');
+      // An Anthropic-dialect upstream read for a chat client: the message is the provider's, not "ended before its terminator".
+      expect((await rejection(readChatStream('anthropic/claude-sonnet-5-5'))).message).toContain('exceeds the available context size');
+      const response = await chatClient().responses.stream({ model: 'anthropic/claude-sonnet-5-5', input: 'hi' }).finalResponse();
+      expect(response.error).toMatchObject({ code: 'context_length_exceeded', message: 'the request exceeds the available context size' });
+    } finally {
+      host.router.telemetry.off('request.end', record);
+    }
+  });
+
   test('a named `event: error` frame keeps its message when translated for a Messages client', async () => {
     openai.handler = (_request, res) => sendFrames(res, ['event: error\ndata: {"error":{"message":"CUDA out of memory","type":"server_error"}}\n\n']);
     const error = await rejection(messagesClient().messages.stream({ model: 'openai/gpt-4o', max_tokens: 10, messages: HI }).finalMessage());

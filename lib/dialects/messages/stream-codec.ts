@@ -1,3 +1,4 @@
+import { isRecord } from '../../is-record';
 import { parseEventObject, unreadableEvent, type StreamCodec } from '../stream-codec';
 import { anthropicStreamErrorType } from './error-body';
 import type { AnthropicStreamEvent } from './wire';
@@ -13,6 +14,12 @@ export const messagesStreamCodec: StreamCodec<MessagesStreamEvent> = {
   decode(sse) {
     const parsed = parseEventObject(sse);
     if ('problem' in parsed) return unreadable(parsed.problem);
+    // A frame named `error` is the stream's failure whatever its data's own `type`, as the SDK reads
+    // it: llama-server's Messages endpoint sends its error fields there (`{code, message, type:
+    // "server_error"}`), not Anthropic's `{type: "error", error}`.
+    if (sse.event === 'error' && parsed.object.type !== 'error') {
+      return { type: 'error', error: isRecord(parsed.object.error) ? parsed.object.error : parsed.object };
+    }
     // The data carries its own type; the event line is the fallback for a frame that omits it.
     const type = parsed.object.type ?? sse.event;
     return { ...parsed.object, type } as MessagesStreamEvent;
