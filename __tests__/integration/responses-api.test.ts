@@ -489,6 +489,19 @@ describe('passed through to providers that serve the Responses API (OpenAI, Open
     expect(ends.at(-1)).toMatchObject({ outcome: 'error' });
   });
 
+  test("a native stream that fails at once (response.failed its first event) reaches the SDK as a failed response with the provider's message", async () => {
+    const failed = fixtureText('openai-responses-stream-failed.sse').split('\n\n').at(-2)!;
+    openrouter.handler = (_request, res) => sendFrames(res, [`${failed.replace('"sequence_number":4', '"sequence_number":0')}\n\n`]);
+    const nativeClient = new OpenAI({ apiKey: 'host-token', baseURL: `${native.url}/v1`, maxRetries: 0 });
+    // The SDK reads nothing before response.created: it would throw an error of its own, without the provider's message.
+    const response = await nativeClient.responses.stream({ model: 'openrouter/openai/gpt-5.5', input: 'x' }).finalResponse();
+    expect(response).toMatchObject({ status: 'failed', error: { code: 'server_error', message: 'The model produced invalid content.' } });
+    const events = await streamedEvents(native.url, { model: 'openrouter/openai/gpt-5.5', input: 'x' });
+    expect(events.map((event) => event.type)).toEqual(['response.created', 'response.failed']);
+    expect(events[0]?.response?.id).toBe(events[1]?.response?.id);
+    expect(ends.at(-1)).toMatchObject({ outcome: 'error', error: { message: 'The model produced invalid content.' } });
+  });
+
   test("OpenAI's error event mid-stream (its fields nested in error) passes through, then response.failed with its code and message", async () => {
     const errorEvent = {
       type: 'error',

@@ -223,6 +223,12 @@ export function pumpStream<U>(input: StreamPumpInput<U>): void {
         }
         const edited = input.editEvent ? input.editEvent(event) : event;
         if (edited !== null) {
+          // An upstream that fails at once: a client that reads nothing before the stream's opening
+          // (a Responses client) gets it first, as it does before the router's own failure.
+          if (passed.first === undefined && upstreamCodec.upstreamErrorIsFinal(edited) && upstreamCodec.errorOf(edited)) {
+            const opening = upstreamCodec.opening?.(edited);
+            if (opening) out += upstreamCodec.encode(opening);
+          }
           out += edited === event && (upstreamCodec.passesFrame?.(sse) ?? true) ? frame : upstreamCodec.encode(edited);
           passed.first ??= edited;
           passed.last = edited;
