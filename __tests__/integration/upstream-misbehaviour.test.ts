@@ -92,6 +92,22 @@ describe('an answer in the other shape', () => {
     expect((await rejection(readChatStream('gpt-4o'))).message).toContain('maximum context length is 8192 tokens');
   });
 
+  test('an error status whose body is written as a stream keeps its status and reaches the SDKs with its message, not the frame', async () => {
+    openai.handler = (_request, res) =>
+      sendFrames(res, ['data: {"error":{"message":"max_tokens is too large","type":"invalid_request_error","code":null}}\n\n'], 400);
+    anthropic.handler = (_request, res) =>
+      sendFrames(res, ['event: error\r\ndata: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}\r\n\r\n'], 529);
+    const chat = await rejection(readChatStream('gpt-4o'));
+    expect(chat).toMatchObject({ status: 400, message: '400 max_tokens is too large' });
+    const messages = await rejection(messagesClient().messages.create({ model: 'openai/gpt-4o', max_tokens: 10, messages: HI }));
+    expect(messages).toMatchObject({
+      status: 400,
+      error: { type: 'error', error: { type: 'invalid_request_error', message: 'max_tokens is too large' } },
+    });
+    const responses = await rejection(chatClient().responses.create({ model: 'anthropic/claude-sonnet-5-5', input: 'hi' }));
+    expect(responses).toMatchObject({ status: 529, message: '529 Overloaded' });
+  });
+
   test('a JSON answer that begins with a byte order mark is read', async () => {
     openai.handler = (_request, res) => sendText(res, 'application/json', `\uFEFF${JSON.stringify(fixtureJson('openai-chat.json'))}`);
     expect((await chatClient().chat.completions.create({ model: 'gpt-4o', messages: HI })).choices[0]?.message.content).toBeTruthy();

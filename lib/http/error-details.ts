@@ -24,7 +24,7 @@ export function parseUpstreamError(status: number, text: string): ErrorDetails {
   let code: string | null = null;
   let param: string | undefined;
   try {
-    const body = JSON.parse(withoutBom(text)) as Record<string, unknown>;
+    const body = JSON.parse(errorJsonOf(withoutBom(text))) as Record<string, unknown>;
     const error = body.error;
     if (error && typeof error === 'object') {
       const e = error as Record<string, unknown>;
@@ -43,4 +43,19 @@ export function parseUpstreamError(status: number, text: string): ErrorDetails {
     // Not JSON: the text itself is the message.
   }
   return { status, message, type, code, ...(param !== undefined ? { param } : {}) };
+}
+
+/**
+ * The JSON of an error body: the body itself, or, for a body written as a stream (some servers
+ * answer a streamed request's error status with `data: {"error":...}` or Anthropic's
+ * `event: error` frame), the data of its first event.
+ */
+function errorJsonOf(text: string): string {
+  if (!/^(data|event):/.test(text)) return text;
+  const firstEvent = text.split(/\r?\n\r?\n|\r\r/)[0] ?? '';
+  return firstEvent
+    .split(/\r\n|\r|\n/)
+    .filter((line) => line.startsWith('data:'))
+    .map((line) => line.slice(line.startsWith('data: ') ? 6 : 5))
+    .join('\n');
 }
