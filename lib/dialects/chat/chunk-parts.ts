@@ -77,3 +77,6 @@ const FAILED_FINISH_MESSAGE = 'The provider ended the answer with finish_reason 
 export function failedFinishOf(choice: Record<string, unknown> | undefined): string | undefined {
   return choice?.finish_reason === 'error' ? FAILED_FINISH_MESSAGE : undefined;
 }
+
+/** The failure of a stream that ended without any chunk of choice 0: the provider sent no answer. */
+export const NO_ANSWER = 'The provider ended its stream without an answer (no chunk had a choice)';

@@ -407,14 +407,24 @@ describe('createChatToMessagesStream edge cases', () => {
     expect(t.push({ event: undefined, data: JSON.stringify({ choices: [{ index: 0, delta: { content: 'late' } }] }) })).toBe('');
   });
 
-  it('still sends a whole empty message when [DONE] is the only event', () => {
+  it('ends with an error event when [DONE] is the only event: no answer is not an empty turn, as a whole answer without choices is a 502', () => {
     const t = chatToMessagesText({ model: MODEL });
     const frames = parseAnthropicSse(t.push({ event: undefined, data: '[DONE]' }));
-    expect(eventSequence(frames)).toEqual(['message_start', 'message_delta', 'message_stop']);
-    expect(frames[1]?.data.delta).toEqual({ stop_reason: 'end_turn', stop_sequence: null });
-    expect((frames[0]?.data.message as { id: string }).id).toMatch(/^msg_/);
-    expect(t.done).toBe(true);
+    expect(eventSequence(frames)).toEqual(['message_start', 'error']);
+    expect(frames[1]?.data.error).toEqual({ type: 'api_error', message: expect.stringContaining('without an answer') });
+    expect(t.error).toBeDefined();
     expect(t.push({ event: undefined, data: '[DONE]' })).toBe('');
+  });
+
+  it('a stream whose only choice chunk ends it (no text) is a whole empty turn', () => {
+    const t = chatToMessagesText({ model: MODEL });
+    t.push({
+      event: undefined,
+      data: JSON.stringify({ id: 'c', object: 'chat.completion.chunk', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] }),
+    });
+    const frames = parseAnthropicSse(t.push({ event: undefined, data: '[DONE]' }));
+    expect(eventSequence(frames)).toEqual(['message_delta', 'message_stop']);
+    expect(frames[0]?.data.delta).toEqual({ stop_reason: 'end_turn', stop_sequence: null });
   });
 });
 
@@ -447,10 +457,10 @@ describe('the official Anthropic SDK reading the translated stream', () => {
     expect(message.usage).toEqual({ input_tokens: 14, output_tokens: 3 });
   });
 
-  it('accepts the empty message sent for a bare [DONE]', async () => {
-    const message = await finalMessageViaSdk(chatToMessagesText({ model: MODEL }).push({ event: undefined, data: '[DONE]' }));
-    expect(message.content).toEqual([]);
-    expect(message.stop_reason).toBe('end_turn');
+  it('raises an error for a bare [DONE], the provider having sent no answer', async () => {
+    await expect(finalMessageViaSdk(chatToMessagesText({ model: MODEL }).push({ event: undefined, data: '[DONE]' }))).rejects.toThrow(
+      /without an answer/,
+    );
   });
 
   it('raises the upstream’s mid-stream error message', async () => {

@@ -125,3 +125,12 @@ describe('createChatToResponsesStream with reasoning_details and no reasoning te
     expect(openEnvelope(items[0]?.encrypted_content)?.details).toEqual([signature]);
   });
 });
+
+describe('createChatToResponsesStream without an answer', () => {
+  it('fails the response when the stream ends with no chunk of choice 0, as a whole answer without choices is a 502', () => {
+    const translation = textTranslation(createChatToResponsesStream({ model: 'local/m', catalog: new Map() }), chatStreamCodec, responsesStreamCodec);
+    const result = responsesStreamResult(parseResponsesSse(replay(translation, DONE_FRAME)));
+    expect(result.terminal).toBe('response.failed');
+    expect(result.response?.error).toEqual({ code: 'upstream_error', message: expect.stringContaining('without an answer') });
+  });
+});

@@ -13,6 +13,7 @@ import { generatedMessageId, generatedToolUseId, isInputObject, toolUseIds } fro
 import { stopReasonForTurn } from './stop-reason';
 import { updatedAnthropicUsage } from './usage';
 import type { AnthropicUsage } from '../wire';
+import { NO_ANSWER } from '../../chat/chunk-parts';
 
 /**
  * Creates a translator from an OpenAI-compatible chat completion stream (`chat.completion.chunk`
@@ -32,7 +33,8 @@ import type { AnthropicUsage } from '../wire';
  * lower index) and the text and reasoning that arrive while a tool block is open are held, and
  * follow when the stream ends: the calls in index order, each block whole, then the text and
  * reasoning in the order they came. A call that never got its `name` cannot be run: the stream
- * ends with an error event. Only choice 0 is read. An `error` beside the choices (OpenRouter) or
+ * ends with an error event, and so does a stream that ends without any chunk of choice 0 (no
+ * answer at all). Only choice 0 is read. An `error` beside the choices (OpenRouter) or
  * an unreadable event becomes an `error` event of type `api_error`.
  */
 export function createChatToMessagesStream(options: {
@@ -65,6 +67,8 @@ export function createChatToMessagesStream(options: {
   /** Text and reasoning that came while a tool block was open, in the order they came. */
   const held: HeldPiece[] = [];
   let finishReason: string | null = null;
+  /** A chunk carried choice 0: a stream without one held no answer. */
+  let sawChoice = false;
   /** The answer's text so far: refusal text, and content of its own. */
   let sawRefusal = false;
   let sawContent = false;
@@ -242,6 +246,8 @@ export function createChatToMessagesStream(options: {
   function finish(): MessagesStreamEvent[] {
     const out: MessagesStreamEvent[] = [];
     start(out);
+    // As a whole answer without choices is: an empty turn would pass for what the model said.
+    if (!sawChoice) return [...out, failure(NO_ANSWER)];
     const waiting = calls.waiting();
     const unnamed = waiting.find((call) => call.name === '');
     if (unnamed) {
@@ -287,6 +293,7 @@ export function createChatToMessagesStream(options: {
     // Upstreams repeat `finish_reason: null` on the usage chunk after the real one: keep the real one.
     // Some send the real one in a choice without `delta`.
     if (parts.finishReason !== undefined) finishReason = parts.finishReason;
+    sawChoice ||= parts.delta !== undefined || parts.finishReason !== undefined;
     if (!parts.delta) return out;
     relayedReasoning(out, parts.reasoning, anthropicDetails(parts.delta.reasoning_details));
     if (options.reasoner && parts.delta.reasoning_details !== undefined) providerDetails.push(...providerDetailsOf(parts.delta.reasoning_details));

@@ -1,4 +1,4 @@
-import { chunkParts } from '../../chat/chunk-parts';
+import { chunkParts, NO_ANSWER } from '../../chat/chunk-parts';
 import { upstreamError, type ChatStreamEvent } from '../../chat/stream-codec';
 import type { StreamError } from '../../dialect';
 import { ToolCallAssembler, type AssembledCall } from '../../chat/tool-call-assembler';
@@ -40,7 +40,7 @@ type OpenItem =
  * known; other calls, and text and reasoning that arrive while a call is open, follow whole when
  * the stream ends: the calls in index order, then the text and reasoning in the order they came.
  * A custom tool's input is sent whole when its call ends. An upstream error becomes
- * `response.failed`.
+ * `response.failed`, and so does a stream that ends without any chunk of choice 0 (no answer at all).
  */
 export function createChatToResponsesStream(options: ResponsesAnswerOptions): StreamTranslator<ChatStreamEvent, ResponsesStreamEvent> {
   const responseId = newId('resp');
@@ -54,6 +54,8 @@ export function createChatToResponsesStream(options: ResponsesAnswerOptions): St
   /** Text and reasoning that came while a call was open, in the order they came. */
   const held: HeldPiece[] = [];
   let finishReason: string | null = null;
+  /** A chunk carried choice 0: a stream without one held no answer. */
+  let sawChoice = false;
   /** The reasoning item's `reasoning_details` (Anthropic's signed blocks, relayed by chat), for its envelope. */
   let reasoningDetails: Record<string, unknown>[] = [];
   let usage: ResponsesUsage | null = null;
@@ -220,6 +222,8 @@ export function createChatToResponsesStream(options: ResponsesAnswerOptions): St
   function finish(): ResponsesStreamEvent[] {
     const out: ResponsesStreamEvent[] = [];
     start(out);
+    // As a whole answer without choices is: an empty response would pass for what the model said.
+    if (!sawChoice) return fail(out, { type: 'upstream_error', message: NO_ANSWER });
     const waiting = calls.waiting();
     const unnamed = waiting.find((call) => call.name === '');
     if (unnamed)
@@ -252,6 +256,7 @@ export function createChatToResponsesStream(options: ResponsesAnswerOptions): St
     // Upstreams repeat `finish_reason: null` on the usage chunk after the real one: keep the real one.
     // Some send the real one in a choice without `delta`.
     if (parts.finishReason !== undefined) finishReason = parts.finishReason;
+    sawChoice ||= parts.delta !== undefined || parts.finishReason !== undefined;
     if (!parts.delta) return out;
     const details = Array.isArray(parts.delta.reasoning_details) ? parts.delta.reasoning_details.filter(isRecord) : [];
     reasoning(out, parts.reasoning ?? '', details);
