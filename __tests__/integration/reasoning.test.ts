@@ -509,6 +509,24 @@ describe('Messages clients (Claude Code, the Anthropic SDK)', () => {
       await client().messages.create(followUp(`openrouter/${GEMINI}`, answer.content));
       expect(sentBack().reasoning_details).toEqual([geminiText('Let me check.'), signatureEntry]);
     });
+
+    test("streamed: a signature numbered with its reasoning text's index goes back as an entry of its own, not merged into the text", async () => {
+      const sameIndex = { ...signatureEntry, index: 0 };
+      openrouter.handler = (_request, res) =>
+        sendFrames(res, [
+          chatChunkFrame(identity, { role: 'assistant', content: '', reasoning: 'Let me ', reasoning_details: [geminiText('Let me ')] }),
+          chatChunkFrame(identity, { reasoning: 'check.', reasoning_details: [geminiText('check.'), sameIndex] }),
+          chatChunkFrame(identity, { tool_calls: [{ index: 0, ...call }] }, 'tool_calls'),
+          DONE_FRAME,
+        ]);
+      const answer = await client()
+        .messages.stream({ ...question, model: `openrouter/${GEMINI}` })
+        .finalMessage();
+
+      openrouter.handler = (_request, res) => sendJson(res, 200, chatCompletion({ role: 'assistant', content: 'It says hello.' }, 'stop'));
+      await client().messages.create(followUp(`openrouter/${GEMINI}`, answer.content));
+      expect(sentBack().reasoning_details).toEqual([geminiText('Let me check.'), sameIndex]);
+    });
   });
 
   describe('thinking stays on', () => {

@@ -16,6 +16,23 @@ describe('joinedDetails: streamed reasoning_details pieces as the whole entries 
     expect(pieces[0]).toEqual({ type: 'reasoning.text', text: 'Let me ', format: 'anthropic-claude-v1', index: 0 });
   });
 
+  test("an encrypted entry numbered with the text's index (Gemini's thought signature, as OpenRouter numbers it) stays an entry of its own", () => {
+    const text = (piece: string): Record<string, unknown> => ({ type: 'reasoning.text', text: piece, format: 'google-gemini-v1', index: 0 });
+    const signature = { type: 'reasoning.encrypted', data: 'CiQB', id: 'tool_1', format: 'google-gemini-v1', index: 0 };
+    const another = { ...signature, data: 'CiQC', id: 'tool_2' };
+    expect(joinedDetails([text('Let me '), text('check.'), signature, another])).toEqual([text('Let me check.'), signature, another]);
+  });
+
+  test('summary pieces of one index join, their summary concatenated', () => {
+    const summary = (piece: string): Record<string, unknown> => ({
+      type: 'reasoning.summary',
+      summary: piece,
+      format: 'openai-responses-v1',
+      index: 0,
+    });
+    expect(joinedDetails([summary('**Planning** '), summary('the call.')])).toEqual([summary('**Planning** the call.')]);
+  });
+
   test('entries without an index stay apart, in their order', () => {
     const entries = [
       { type: 'reasoning.summary', summary: 'a' },
