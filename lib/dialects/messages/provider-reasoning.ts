@@ -11,10 +11,12 @@ export interface Reasoner {
  * The signature of a thinking block the router made that also carries the provider's own
  * `reasoning_details` entries (Gemini's thought signatures, behind OpenRouter): the router's
  * envelope (DESIGN section 10), as a Responses reasoning item's `encrypted_content` is, so that the
- * entries go back to the provider when the client sends the turn back.
+ * entries go back to the provider when the client sends the turn back. The block's own text is
+ * not repeated in it: the block goes back with its text, which the entries of most models hold
+ * already, and Claude Code sends every earlier turn again with each request.
  */
-export function carryingSignature(reasoner: Reasoner, thinking: string, details: readonly Record<string, unknown>[]): string {
-  return sealEnvelope({ ...reasoner, text: thinking, details: joinedDetails(details) });
+export function carryingSignature(reasoner: Reasoner, details: readonly Record<string, unknown>[]): string {
+  return sealEnvelope({ ...reasoner, text: '', details: joinedDetails(details) });
 }
 
 /** The provider's entries a thinking block's signature carries, for the provider and model that made them only. */

@@ -37,7 +37,7 @@ export function toAnthropicMessage(completion: ReceivedChatCompletion, ids: Uniq
   // The provider's own entries (Gemini's thought signatures), carried in the router's signature.
   const carried = reasoner ? providerDetailsOf(reasoning?.reasoning_details) : [];
   const ownSignature = (thinking: string): string =>
-    reasoner && carried.length > 0 ? carryingSignature(reasoner, thinking, carried) : routerSignature(thinking);
+    reasoner && carried.length > 0 ? carryingSignature(reasoner, carried) : routerSignature(thinking);
   content.push(...relayed);
   if (relayed.length === 0 && thought !== undefined) content.push({ type: 'thinking', thinking: thought, signature: ownSignature(thought) });
   else if (carried.length > 0) content.push({ type: 'thinking', thinking: '', signature: ownSignature('') });

@@ -122,7 +122,7 @@ export function createChatToMessagesStream(options: {
     if (!options.reasoner || providerDetails.length === 0) return routerSignature(thinking);
     const carried = providerDetails;
     providerDetails = [];
-    return carryingSignature(options.reasoner, thinking, carried);
+    return carryingSignature(options.reasoner, carried);
   }
 
   /**
