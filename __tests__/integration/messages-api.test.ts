@@ -304,6 +304,13 @@ describe('Messages API routing', () => {
       const sent = onlyRequest(fakes.local);
       expect(sent.url).toBe('/v1/chat/completions');
       expect(sent.body).toMatchObject({ model: 'qwen', messages: [{ role: 'user', content: HELLO[0]!.content }] });
+      // llama-server's own token count is not reached any more: a 404 that does not say local serves it.
+      const error = await rejectionOf(
+        newClient(translating.url).messages.countTokens({ model: 'local/qwen', messages: HELLO }),
+        Anthropic.NotFoundError,
+      );
+      expect(error.message).toContain('servesMessages: false');
+      expect(fakes.local.requests).toHaveLength(1);
     } finally {
       await translating.close();
     }

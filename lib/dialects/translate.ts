@@ -75,7 +75,7 @@ const messagesToChat: Translator<'anthropic', 'openai'> = ({ endpoint, body, ups
   if (endpoint === 'messages.count_tokens') {
     throw new ProviderRouterError(
       'unsupported_endpoint',
-      `Provider "${provider.id}" has no token-counting endpoint; /messages/count_tokens is served for anthropic and local only`,
+      `Provider "${provider.id}" has no token-counting endpoint; /messages/count_tokens is served only where the provider serves the Messages API itself (anthropic, and local unless its adapter says servesMessages: false)`,
       404,
       'not_found_error',
     );
