@@ -298,8 +298,32 @@ describe('tool call ids a provider numbers per answer (call_0, call_1 in every t
     const whole = await messagesClient().messages.create(request);
     for (const message of [streamed, whole]) {
       const ids = message.content.flatMap((block) => (block.type === 'tool_use' ? [block.id] : []));
-      expect(ids).toEqual([expect.stringMatching(/^toolu_[a-zA-Z0-9]+$/), 'call_1']);
+      expect(ids).toEqual([expect.stringMatching(/^toolu_[a-zA-Z0-9_]+$/), 'call_1']);
     }
+  });
+
+  test('a replaced id goes back to the provider as the id it gave: Kimi reads its own ids in the conversation', async () => {
+    answerWithToolCalls([{ ...numberedCall(0, 'echo two'), id: 'functions.Bash:0' }]);
+    const first = await messagesClient().messages.create({ model: 'openai/gpt-4o', max_tokens: 10, messages: HI });
+    const use = first.content.find((block) => block.type === 'tool_use')!;
+    expect(use.id).not.toBe('functions.Bash:0');
+
+    answerWithToolCalls([{ ...numberedCall(0, 'echo three'), id: 'functions.Bash:0' }]);
+    const second = await messagesClient().messages.create({
+      model: 'openai/gpt-4o',
+      max_tokens: 10,
+      messages: [
+        ...HI,
+        { role: 'assistant', content: first.content },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: use.id, content: 'two' }] },
+      ],
+    });
+    const messages = openai.requests.at(-1)?.body?.messages as Array<{ role: string; tool_calls?: Array<{ id: string }>; tool_call_id?: string }>;
+    expect(messages.find((message) => message.role === 'assistant')?.tool_calls?.[0]?.id).toBe('functions.Bash:0');
+    expect(messages.find((message) => message.role === 'tool')?.tool_call_id).toBe('functions.Bash:0');
+    // Kimi numbers its calls again from 0: the client still gets an id the conversation does not have.
+    const again = second.content.find((block) => block.type === 'tool_use')!;
+    expect(again.id).not.toBe(use.id);
   });
 
   test('a Responses client gets call_ids its input and the answer do not already have, streamed and whole', async () => {

@@ -13,18 +13,24 @@ export class UniqueIds {
    * @param fresh makes an id of the router's own, unique by itself.
    * @param taken the ids the conversation's turns already use.
    * @param valid whether the client's API takes an id as it is.
+   * @param replacing makes an id of the router's own for a provider's id that cannot be kept, one
+   *   that may carry the provider's id back to it ({@link fresh} by default).
    */
   constructor(
     private readonly fresh: () => string,
     taken: Iterable<string> = [],
     private readonly valid: (id: string) => boolean = () => true,
+    private readonly replacing: (id: string) => string = fresh,
   ) {
     this.#taken = new Set(taken);
   }
 
   /** The id the client gets for a call the provider sent with `id`. */
   claim(id: unknown): string {
-    const kept = typeof id === 'string' && id !== '' && !this.#taken.has(id) && this.valid(id) ? id : this.fresh();
+    let kept: string;
+    if (typeof id !== 'string' || id === '') kept = this.fresh();
+    else if (this.#taken.has(id) || !this.valid(id)) kept = this.replacing(id);
+    else kept = id;
     this.#taken.add(kept);
     return kept;
   }

@@ -50,10 +50,33 @@ const TOOL_USE_ID = /^[a-zA-Z0-9_-]+$/;
 
 /**
  * The `tool_use` ids of one translated answer, none of them one of `taken` ({@link toolUseIdsIn}) or
- * another's, and each one Anthropic would take.
+ * another's, and each one Anthropic would take. A provider's id that cannot be kept is carried
+ * inside the replacement ({@link providerToolCallId} reads it back).
  */
 export function toolUseIds(taken: Iterable<string> = []): UniqueIds {
-  return new UniqueIds(generatedToolUseId, taken, (id) => TOOL_USE_ID.test(id));
+  return new UniqueIds(generatedToolUseId, taken, (id) => TOOL_USE_ID.test(id), carryingToolUseId);
+}
+
+/** The prefix of a replacement id that carries the provider's own id, in hex. */
+const CARRYING_ID = /^toolu_epr([0-9a-f]+)_[0-9a-f]{8}$/;
+/** Longer provider ids are replaced without being carried: the client's id stays short. */
+const MAX_CARRIED_BYTES = 64;
+
+/**
+ * A `toolu_` id of the router's own that carries the provider's id, so that the call goes back to
+ * the provider under the id it gave: Kimi reads its `functions.Bash:0` ids in the conversation, and
+ * models copy the id format they see there. A random part keeps two replacements of one id apart.
+ */
+function carryingToolUseId(id: string): string {
+  const bytes = Buffer.from(id);
+  if (bytes.length > MAX_CARRIED_BYTES) return generatedToolUseId();
+  return `toolu_epr${bytes.toString('hex')}_${randomUUID().slice(0, 8)}`;
+}
+
+/** The id a provider gave a call whose `tool_use` id the router replaced; any other id as it is. */
+export function providerToolCallId(id: string): string {
+  const carried = CARRYING_ID.exec(id)?.[1];
+  return carried === undefined || carried.length % 2 !== 0 ? id : Buffer.from(carried, 'hex').toString('utf8');
 }
 
 /**

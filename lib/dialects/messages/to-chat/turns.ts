@@ -6,6 +6,7 @@ import { toContentPart, type PartOptions } from './content-parts';
 import { isUnverifiableSignature } from '../router-signature';
 import { carriedDetails, type Reasoner } from '../provider-reasoning';
 import { redactedDetail, thinkingDetail } from './reasoning-details';
+import { providerToolCallId } from '../from-chat/ids';
 
 /** What the upstream can read: the parts of user turns, and signed thinking in `reasoning_details`. */
 export interface TurnOptions extends PartOptions {
@@ -118,7 +119,11 @@ function userTurn(content: string | unknown[], i: number, options: TurnOptions):
       endFunctions();
     }
     const text = texts.join('\n\n');
-    toolMessages.push({ role: 'tool', tool_call_id: block.tool_use_id, content: block.is_error === true ? `Error: ${text}` : text });
+    toolMessages.push({
+      role: 'tool',
+      tool_call_id: providerToolCallId(block.tool_use_id),
+      content: block.is_error === true ? `Error: ${text}` : text,
+    });
   });
   const all = [...toolParts, ...parts];
   const [first] = all;
@@ -166,7 +171,8 @@ function assistantTurn(content: string | unknown[], i: number, { readsReasoningD
         throw invalidRequest(`messages[${i}].content[${j}]: a tool_use block needs a string \`id\` and \`name\`.`);
       }
       toolCalls.push({
-        id: block.id,
+        // The provider's own id, where the router replaced it in the answer.
+        id: providerToolCallId(block.id),
         type: 'function',
         function: { name: block.name, arguments: JSON.stringify(block.input ?? {}) },
       });
