@@ -487,6 +487,23 @@ describe('Messages clients (Claude Code, the Anthropic SDK)', () => {
       expect(sentBack()).not.toHaveProperty('reasoning_details');
     });
 
+    test('streamed: an answer without calls ends with its text, the signature that came after the text left out (Claude Code takes the last block for the answer)', async () => {
+      const textSignature = { type: 'reasoning.encrypted', data: 'CiQBtext-signature', format: 'google-gemini-v1', index: 1 };
+      openrouter.handler = (_request, res) =>
+        sendFrames(res, [
+          chatChunkFrame(identity, { role: 'assistant', content: '', reasoning: 'Let me ', reasoning_details: [geminiText('Let me ')] }),
+          chatChunkFrame(identity, { reasoning: 'answer.', reasoning_details: [geminiText('answer.')] }),
+          chatChunkFrame(identity, { content: 'It says ' }),
+          chatChunkFrame(identity, { content: 'hello.', reasoning_details: [textSignature] }, 'stop'),
+          DONE_FRAME,
+        ]);
+      const answer = await client()
+        .messages.stream({ ...question, model: `openrouter/${GEMINI}` })
+        .finalMessage();
+      expect(answer.content.map((block) => block.type)).toEqual(['thinking', 'text']);
+      expect(answer.content[1]).toMatchObject({ text: 'It says hello.' });
+    });
+
     test('not streamed: the entries go in the signature of the thinking block', async () => {
       openrouter.handler = (_request, res) =>
         sendJson(res, 200, {

@@ -25,9 +25,9 @@ import { NO_ANSWER } from '../../chat/chunk-parts';
  * `message_stop`. Reasoning (`reasoning_content` or `reasoning`) streams as a `thinking` block,
  * signed by the router unless the provider relayed Anthropic's signature (the router's signature
  * carries the provider's own `reasoning_details`, when a `reasoner` is given; entries that come
- * after the last thinking block get an empty one of their own at the end); reasoning that comes
- * after text stops the text block and opens a new thinking block, and text after it a new text
- * block. Text (and `refusal` text) streams as it comes. Tool calls start in index order, each once
+ * after the last thinking block get an empty one of their own at the end, in a turn with tool
+ * calls); reasoning that comes after text stops the text block and opens a new thinking block, and
+ * text after it a new text block. Text (and `refusal` text) streams as it comes. Tool calls start in index order, each once
  * its `id` and `name` are known, with the argument pieces that came before; pieces of other calls
  * (parallel calls interleaved by `index`, announced in one chunk, or ready before a call with a
  * lower index) and the text and reasoning that arrive while a tool block is open are held, and
@@ -268,8 +268,11 @@ export function createChatToMessagesStream(options: {
       }
     }
     closeOpen(out);
-    // Entries that came after the last thinking block (Gemini's signature comes with its call) get one of their own.
-    if (providerDetails.length > 0) {
+    // Entries that came after the last thinking block (Gemini's signature comes with its call) get one
+    // of their own, last, in a turn that calls tools: it goes back with the calls. A turn that ends
+    // with its answer leaves them out: Claude Code takes the last block for the answer (`claude -p`
+    // would print nothing), and neither Gemini nor OpenAI needs them back from a turn without calls.
+    if (providerDetails.length > 0 && calls.calls.length > 0) {
       thinking(out, '');
       closeOpen(out);
     }
