@@ -43,6 +43,16 @@ import { everythingSent } from '../support/recorded-requests';
 import { sendFrames, sendJson } from '../support/upstream-answers';
 import { chatChunkFrame, dataFrame, messageStartFrame } from '../support/wire-frames';
 import { useFakes } from '../support/use-fakes';
+import {
+  answeredDetails,
+  DEEPSEEK_V4,
+  GEMINI_3,
+  GPT_5_5,
+  KIMI_K2,
+  openRouterModelAgent,
+  type DetailPlacement,
+  type OpenRouterModel,
+} from '../support/openrouter-models';
 import { deferred, waitUntil, within } from '../support/wait';
 import {
   CLAUDE_CODE_VERSION,
@@ -52,6 +62,7 @@ import {
   newSession,
   runClaude,
   type ClaudeRun,
+  type ClaudeSession,
   type ClaudeRunOptions,
 } from './claude-code';
 
@@ -381,6 +392,105 @@ if (!IN_CLAUDE_CODE_SUITE) {
       } finally {
         session.remove();
       }
+    });
+  });
+
+  // The models behind OpenRouter keep their own rules in a tool loop: Gemini 3 wants its thought
+  // signature back with its call, DeepSeek its reasoning_content, Kimi its results paired with its
+  // (repeated) call ids; what OpenRouter sent in reasoning_details goes back to it unchanged.
+  describe("OpenRouter models that are not Anthropic's, each keeping its provider's rules", () => {
+    interface ModelCase {
+      name: string;
+      model: OpenRouterModel;
+      placement?: DetailPlacement;
+    }
+    const MODEL_CASES: ModelCase[] = [
+      { name: 'Gemini 3, its thought signature in the chunk of the call or text', model: GEMINI_3, placement: 'with-answer' },
+      { name: 'Gemini 3, its thought signature in a chunk after the call or text', model: GEMINI_3, placement: 'after-answer' },
+      { name: 'DeepSeek in thinking mode', model: DEEPSEEK_V4 },
+      { name: 'Kimi, its calls numbered functions.Bash:0 in every answer', model: KIMI_K2 },
+      { name: 'OpenAI, its encrypted reasoning in a chunk after the call or text', model: GPT_5_5, placement: 'after-answer' },
+    ];
+
+    type ChatMessage = Message & { reasoning_details?: Json[]; tool_call_id?: string };
+
+    /** Claude Code runs a tool loop on the case's model through the host; the fake OpenRouter answers as that model, and refuses what it refuses. */
+    async function toolLoopOn(
+      c: ModelCase,
+      options: { cutStreams?: boolean; session?: ClaudeSession; continue?: boolean } = {},
+    ): Promise<{ run: ClaudeRun; sent: RecordedRequest[] }> {
+      const fake = fakes.openrouter;
+      fake.handler = openRouterModelAgent(c.model, { placement: c.placement, cutStreams: options.cutStreams });
+      ends.length = 0;
+      const result = await runClaude({
+        baseUrl: host.url,
+        model: `openrouter/${c.model.id}`,
+        prompt: TOOL_PROMPT,
+        token: CLAUDE_TOKEN,
+        ...(options.session ? { session: options.session, continue: options.continue } : {}),
+      });
+      expectSuccess(result);
+      expect(result.toolResults).toEqual([expect.objectContaining({ is_error: false, content: expect.stringContaining(TOOL_OUTPUT) })]);
+      expect(result.result?.result).toBe(afterToolText(TOOL_OUTPUT));
+      // Two turns answered (a cut stream is asked again without stream), none refused.
+      const sent = fake.requests.filter((r) => !options.cutStreams || r.body?.stream !== true);
+      expect(sent).toHaveLength(2);
+      expect(ends.filter((end) => end.status === 200 && end.outcome === 'ok')).toHaveLength(2);
+      if (c.model.reasoning !== undefined) expect(thinkingOf(result)[0]?.thinking).toBe(c.model.reasoning);
+      return { run: result, sent };
+    }
+
+    /** Each assistant message with calls in a chat request carries the reasoning_details its answer had, whole and unchanged. */
+    function expectDetailsBack(model: OpenRouterModel, body: Json): ChatMessage[] {
+      const callers = (body.messages as ChatMessage[]).filter((m) => m.role === 'assistant' && m.tool_calls);
+      for (const caller of callers) {
+        const callIds = (caller.tool_calls as ChatCall[]).map((call) => call.id);
+        const details = answeredDetails(model, callIds);
+        if (details.length === 0) expect(caller.reasoning_details).toBeUndefined();
+        else expect(caller.reasoning_details).toEqual(details);
+      }
+      return callers;
+    }
+
+    describe.each(MODEL_CASES)('$name', (c) => {
+      test('a tool round trip through Bash, streamed', async () => {
+        const { run: result, sent } = await toolLoopOn(c);
+        expect(expectDetailsBack(c.model, sent[1]!.body!)).toHaveLength(1);
+        if (c.placement === 'after-answer') {
+          // What came after the call rides in an empty thinking block after it: Claude Code keeps that
+          // block (and sends it back, above).
+          const calling = result.assistantBlocks.slice(0, 3).map((block) => [block.type, block.thinking]);
+          expect(calling).toEqual([
+            ['thinking', c.model.reasoning],
+            ['tool_use', undefined],
+            ['thinking', ''],
+          ]);
+        }
+      });
+
+      test('a tool round trip through Bash, not streamed (every stream cut off: Claude Code asks again without stream)', async () => {
+        const { sent } = await toolLoopOn(c, { cutStreams: true });
+        for (const request of sent) expect(request.body?.stream).not.toBe(true);
+        expect(expectDetailsBack(c.model, sent[1]!.body!)).toHaveLength(1);
+      });
+
+      test('a second tool loop in the session (--continue): both calling turns go back, each with its reasoning and paired with its result', async () => {
+        const session = newSession();
+        try {
+          await toolLoopOn(c, { session });
+          fakes.reset();
+          const { sent } = await toolLoopOn(c, { session, continue: true });
+          const callers = expectDetailsBack(c.model, sent[1]!.body!);
+          expect(callers).toHaveLength(2);
+          const callIds = callers.flatMap((caller) => (caller.tool_calls as ChatCall[]).map((call) => call.id));
+          // Kimi said functions.Bash:0 both times: Claude Code got (and sent back) two ids, each paired with its result.
+          expect(new Set(callIds).size).toBe(2);
+          const tools = (sent[1]!.body!.messages as ChatMessage[]).filter((m) => m.role === 'tool');
+          expect(tools.map((m) => m.tool_call_id)).toEqual(callIds);
+        } finally {
+          session.remove();
+        }
+      });
     });
   });
 

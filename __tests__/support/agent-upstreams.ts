@@ -232,31 +232,13 @@ export function chatAgent(fake: FakeUpstream): FakeHandler {
     if (!pathOf(request).endsWith('/chat/completions') || request.method !== 'POST') return false;
     const body = request.body ?? {};
     const messages = asArray(body.messages).map(asJson);
-    const last = lastTurnOf(messages);
-    // A tool's picture comes as a user message of image parts right after the tool messages.
-    const afterTool = messages[messages.indexOf(last) - 1]?.role === 'tool';
-    const image = asArray(last.content)
-      .map(asJson)
-      .find((part) => part.type === 'image_url');
-    const picture = afterTool && image ? mediaTypeOf(asJson(image.image_url).url) : undefined;
     const model = typeof body.model === 'string' ? body.model : 'model';
     // OpenAI's chat completions show no reasoning; llama-server calls it reasoning_content, OpenRouter
     // reasoning, and relays the signature of an Anthropic model's thinking in reasoning_details.
     const relaysAnthropic = fake.kind === 'openrouter' && model.startsWith('anthropic/');
     const effort = asJson(body.reasoning).effort;
-    const turn = turnFor(
-      {
-        picture,
-        attached: !afterTool && image ? mediaTypeOf(asJson(image.image_url).url) : undefined,
-        toolOutputs: last.role === 'tool' ? trailingToolOutputs(messages) : undefined,
-        userText: last.role === 'user' && !picture ? askedText(last.content) : undefined,
-        toolNames: toolNamesOf(body.tools),
-        body,
-        // Anthropic's models think whenever the request asks for reasoning.
-        thinks: relaysAnthropic && effort !== undefined && effort !== 'none',
-      },
-      fake.kind,
-    );
+    // Anthropic's models think whenever the request asks for reasoning.
+    const turn = chatTurnFor(body, fake.kind, relaysAnthropic && effort !== undefined && effort !== 'none');
     const shape: ChatReasoning | undefined =
       fake.kind === 'openai'
         ? undefined
@@ -269,6 +251,35 @@ export function chatAgent(fake: FakeUpstream): FakeHandler {
     else sendJson(res, 200, chatCompletion(turn, model, shape));
     return true;
   };
+}
+
+/**
+ * The agent's turn for a chat completions request to `provider`: a call of the offered shell (or
+ * `Read`, tool search) tool when the last user message asks for one, the answer from the tools'
+ * outputs when the last messages are tool messages, else hello. With `thinks`, it reasons first even
+ * without `THINK_MARK`.
+ */
+export function chatTurnFor(body: Json, provider: string, thinks = false): AgentTurn {
+  const messages = asArray(body.messages).map(asJson);
+  const last = lastTurnOf(messages);
+  // A tool's picture comes as a user message of image parts right after the tool messages.
+  const afterTool = messages[messages.indexOf(last) - 1]?.role === 'tool';
+  const image = asArray(last.content)
+    .map(asJson)
+    .find((part) => part.type === 'image_url');
+  const picture = afterTool && image ? mediaTypeOf(asJson(image.image_url).url) : undefined;
+  return turnFor(
+    {
+      picture,
+      attached: !afterTool && image ? mediaTypeOf(asJson(image.image_url).url) : undefined,
+      toolOutputs: last.role === 'tool' ? trailingToolOutputs(messages) : undefined,
+      userText: last.role === 'user' && !picture ? askedText(last.content) : undefined,
+      toolNames: toolNamesOf(body.tools),
+      body,
+      thinks,
+    },
+    provider,
+  );
 }
 
 /** How a chat upstream shows reasoning: the field of its text, and whether it relays Anthropic's signature. */
