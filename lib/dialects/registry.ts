@@ -15,7 +15,7 @@ import { createResponsesSummaryReader } from './responses/summary-reader';
 import { chatPassthrough } from './chat/passthrough';
 import { messagesPassthrough } from './messages/passthrough';
 import type { PassthroughEdits, PassthroughRequest } from './passthrough';
-import { responsesPassthrough } from './responses/reasoning-envelope';
+import { responsesPassthrough } from './responses/passthrough';
 import type { StreamCodec } from './stream-codec';
 
 /** What the core needs to know of a dialect, whichever side of an exchange it is on. */

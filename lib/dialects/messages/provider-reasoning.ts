@@ -1,5 +1,5 @@
-import { openEnvelope, sealEnvelope } from '../responses/reasoning-envelope';
-import { joinedDetails } from './to-chat/reasoning-details';
+import { openEnvelope, sealEnvelope } from '../reasoning-envelope';
+import { joinedDetails } from '../chat/reasoning-details';
 
 /** Who reasoned: the provider, and the model as the router sent it upstream. */
 export interface Reasoner {

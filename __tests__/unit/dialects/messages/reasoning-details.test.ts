@@ -1,4 +1,5 @@
-import { joinedDetails, providerDetailsOf } from '../../../../lib/dialects/messages/to-chat/reasoning-details';
+import { joinedDetails } from '../../../../lib/dialects/chat/reasoning-details';
+import { providerDetailsOf } from '../../../../lib/dialects/messages/to-chat/reasoning-details';
 
 describe('joinedDetails: streamed reasoning_details pieces as the whole entries a client sends back', () => {
   test('pieces of one index join: text concatenated, the other fields from the first piece that has them', () => {

@@ -1,7 +1,7 @@
 import { FailedAnswerError } from '../../../../lib/dialects/chat/answer-message';
 import type { ReceivedChatCompletion } from '../../../../lib/dialects/chat/wire';
 import { toResponse } from '../../../../lib/dialects/responses/from-chat/response';
-import { openEnvelope } from '../../../../lib/dialects/responses/reasoning-envelope';
+import { openEnvelope } from '../../../../lib/dialects/reasoning-envelope';
 
 const ENVELOPE = { provider: 'anthropic', model: 'claude-opus-4-8' };
 const redacted = { type: 'reasoning.encrypted', data: 'opaque-redacted', format: 'anthropic-claude-v1', index: 0 };

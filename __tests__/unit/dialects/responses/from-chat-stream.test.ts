@@ -1,7 +1,7 @@
 import { chatStreamCodec } from '../../../../lib/dialects/chat/stream-codec';
 import { createChatToResponsesStream } from '../../../../lib/dialects/responses/from-chat/stream';
 import type { ResponsesAnswerOptions } from '../../../../lib/dialects/responses/from-chat/items';
-import { openEnvelope } from '../../../../lib/dialects/responses/reasoning-envelope';
+import { openEnvelope } from '../../../../lib/dialects/reasoning-envelope';
 import { responsesStreamCodec } from '../../../../lib/dialects/responses/stream-codec';
 import { parseResponsesSse, responsesStreamResult } from '../../../support/responses-stream';
 import { replay, textTranslation } from '../../../support/text-translation';

@@ -1,4 +1,4 @@
-import { sealEnvelope } from '../../../../lib/dialects/responses/reasoning-envelope';
+import { sealEnvelope } from '../../../../lib/dialects/reasoning-envelope';
 import { toChatMessages } from '../../../../lib/dialects/responses/to-chat/items';
 import { ChatOrigins, clientParamOf } from '../../../../lib/dialects/responses/to-chat/origins';
 

@@ -1,6 +1,6 @@
-import { joinedDetails } from '../../messages/to-chat/reasoning-details';
+import { joinedDetails } from '../../chat/reasoning-details';
 import { randomUUID } from 'node:crypto';
-import { sealEnvelope } from '../reasoning-envelope';
+import { sealEnvelope } from '../../reasoning-envelope';
 import type { ToolCatalog } from '../to-chat/tools';
 import type { ResponsesItem, ResponsesResponse, ResponsesUsage } from '../wire';
 import { isRecord } from '../../../is-record';

@@ -1,7 +1,7 @@
 import { invalidRequest, unsupportedParameter, ProviderRouterError } from '../../../errors';
 import type { OpenAIContentPart, OpenAIMessage, OpenAIToolCall } from '../../chat/wire';
 import { isRecord } from '../../../is-record';
-import { openEnvelope } from '../reasoning-envelope';
+import { openEnvelope } from '../../reasoning-envelope';
 import type { ChatOrigins } from './origins';
 import type { ToolCatalog } from './tools';
 

@@ -1,0 +1,41 @@
+import { isRecord } from '../../is-record';
+import type { PassthroughEdits, PassthroughRequest } from '../passthrough';
+import { isRouterEnvelope } from '../reasoning-envelope';
+import type { ResponsesStreamEvent } from './wire';
+
+/**
+ * What a Responses request passed through may not carry (DESIGN section 10), taken out of a copy of
+ * its `input`, the client's array unchanged: reasoning items holding the router's envelope (a
+ * provider that serves the Responses API itself refuses content it cannot verify), and, for any
+ * provider but OpenAI, another `encrypted_content` (OpenAI's own goes back only to OpenAI): the
+ * item keeps its text, or is left out when it has none. A passthrough's only change, so its
+ * answers go on as sent.
+ */
+export function responsesPassthrough({ body, provider }: PassthroughRequest): PassthroughEdits<ResponsesStreamEvent> {
+  if (!Array.isArray(body.input)) return {};
+  const input = body.input as unknown[];
+  let changed = false;
+  const kept: unknown[] = [];
+  for (const item of input) {
+    const carried = carriedReasoning(item, provider);
+    if (carried !== item) changed = true;
+    if (carried !== undefined) kept.push(carried);
+  }
+  if (changed) body.input = kept;
+  return {};
+}
+
+/** `item` as `provider` may get it: itself, without its `encrypted_content`, or `undefined` (left out). */
+function carriedReasoning(item: unknown, provider: string): unknown {
+  if (!isRecord(item) || item.type !== 'reasoning' || item.encrypted_content === undefined || item.encrypted_content === null) return item;
+  if (isRouterEnvelope(item.encrypted_content)) return undefined;
+  if (provider === 'openai') return item;
+  if (!hasText(item.summary) && !hasText(item.content)) return undefined;
+  const rest = { ...item };
+  delete rest.encrypted_content;
+  return rest;
+}
+
+function hasText(parts: unknown): boolean {
+  return Array.isArray(parts) && parts.some((part) => isRecord(part) && typeof part.text === 'string' && part.text !== '');
+}
