@@ -498,6 +498,8 @@ describe('passed through to providers that serve the Responses API (OpenAI, Open
     expect(response).toMatchObject({ status: 'failed', error: { code: 'server_error', message: 'The model produced invalid content.' } });
     const events = await streamedEvents(native.url, { model: 'openrouter/openai/gpt-5.5', input: 'x' });
     expect(events.map((event) => event.type)).toEqual(['response.created', 'response.failed']);
+    // Numbered in order, as every Responses stream is: the failure after the opening put before it.
+    expect(events.map((event) => event.sequence_number)).toEqual([0, 1]);
     expect(events[0]?.response?.id).toBe(events[1]?.response?.id);
     expect(ends.at(-1)).toMatchObject({ outcome: 'error', error: { message: 'The model produced invalid content.' } });
   });

@@ -222,13 +222,18 @@ export function pumpStream<U>(input: StreamPumpInput<U>): void {
           continue;
         }
         const edited = input.editEvent ? input.editEvent(event) : event;
-        if (edited !== null) {
-          // An upstream that fails at once: a client that reads nothing before the stream's opening
-          // (a Responses client) gets it first, as it does before the router's own failure.
-          if (passed.first === undefined && upstreamCodec.upstreamErrorIsFinal(edited) && upstreamCodec.errorOf(edited)) {
-            const opening = upstreamCodec.opening?.(edited);
-            if (opening) out += upstreamCodec.encode(opening);
-          }
+        // An upstream that fails at once: a client that reads nothing before the stream's opening
+        // (a Responses client) gets it first, and the failure after it, numbered after it, as
+        // before the router's own failure.
+        const failure =
+          edited !== null && passed.first === undefined && upstreamCodec.upstreamErrorIsFinal(edited) ? upstreamCodec.errorOf(edited) : undefined;
+        const opening = edited !== null && failure ? upstreamCodec.opening?.(edited) : undefined;
+        if (failure && opening) {
+          const failed = upstreamCodec.errorEvent(failure, { first: opening, last: opening });
+          out += upstreamCodec.encode(opening) + upstreamCodec.encode(failed);
+          passed.first = opening;
+          passed.last = failed;
+        } else if (edited !== null) {
           out += edited === event && (upstreamCodec.passesFrame?.(sse) ?? true) ? frame : upstreamCodec.encode(edited);
           passed.first ??= edited;
           passed.last = edited;
