@@ -94,7 +94,11 @@ describe('an answer in the other shape', () => {
 
   test('an error status whose body is written as a stream keeps its status and reaches the SDKs with its message, not the frame', async () => {
     openai.handler = (_request, res) =>
-      sendFrames(res, ['data: {"error":{"message":"max_tokens is too large","type":"invalid_request_error","code":null}}\n\n'], 400);
+      sendFrames(
+        res,
+        [': keep-alive\n\n', 'data: {"error":{"message":"max_tokens is too large","type":"invalid_request_error","code":null}}\n\n'],
+        400,
+      );
     anthropic.handler = (_request, res) =>
       sendFrames(res, ['event: error\r\ndata: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}\r\n\r\n'], 529);
     const chat = await rejection(readChatStream('gpt-4o'));

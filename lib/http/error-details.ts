@@ -48,14 +48,19 @@ export function parseUpstreamError(status: number, text: string): ErrorDetails {
 /**
  * The JSON of an error body: the body itself, or, for a body written as a stream (some servers
  * answer a streamed request's error status with `data: {"error":...}` or Anthropic's
- * `event: error` frame), the data of its first event.
+ * `event: error` frame), the data of its first event that has data (comments and blank lines
+ * before it skipped).
  */
 function errorJsonOf(text: string): string {
-  if (!/^(data|event):/.test(text)) return text;
-  const firstEvent = text.split(/\r?\n\r?\n|\r\r/)[0] ?? '';
-  return firstEvent
-    .split(/\r\n|\r|\n/)
-    .filter((line) => line.startsWith('data:'))
-    .map((line) => line.slice(line.startsWith('data: ') ? 6 : 5))
-    .join('\n');
+  const stream = text.trimStart();
+  // SSE lines: a field (`data:`, `event:`, `id:`, `retry:`) or a comment (`:`).
+  if (!/^(data|event|id|retry|):/.test(stream)) return text;
+  for (const event of stream.split(/\r\n\r\n|\n\n|\r\r/)) {
+    const data = event
+      .split(/\r\n|\r|\n/)
+      .filter((line) => line.startsWith('data:'))
+      .map((line) => line.slice(line.startsWith('data: ') ? 6 : 5));
+    if (data.length > 0) return data.join('\n');
+  }
+  return text;
 }
