@@ -150,7 +150,7 @@ describe('images and files in tool outputs', () => {
     });
     expect(lastMessages(openrouter).at(-1)).toEqual({
       role: 'user',
-      content: [{ type: 'file', file: { filename: 'document.pdf', file_data: 'https://example.com/a.pdf' } }],
+      content: [{ type: 'file', file: { filename: 'a.pdf', file_data: 'https://example.com/a.pdf' } }],
     });
   });
 
@@ -171,7 +171,7 @@ describe('images and files in tool outputs', () => {
       role: 'user',
       content: [
         { type: 'text', text: 'Summarize it.' },
-        { type: 'document', source: { type: 'url', url: 'https://example.com/a.pdf' }, title: 'document.pdf' },
+        { type: 'document', source: { type: 'url', url: 'https://example.com/a.pdf' }, title: 'a.pdf' },
       ],
     });
   });

@@ -199,13 +199,24 @@ function toPart(part: unknown, where: string, options: ItemOptions): OpenAIConte
       }
       throw unsupported(`${where}: an image given by file_id is stored at OpenAI; send it as image_url (a data URL or an http(s) URL).`);
     case 'input_file': {
-      const filename = typeof part.filename === 'string' ? part.filename : 'document.pdf';
+      const filename = typeof part.filename === 'string' ? part.filename : (fileNameOf(part.file_url) ?? 'document.pdf');
       if (typeof part.file_data === 'string') return { type: 'file', file: { filename, file_data: part.file_data } };
       if (typeof part.file_url === 'string' && options.fetchesFileUrls) return { type: 'file', file: { filename, file_data: part.file_url } };
       throw unsupported(`${where}: this input_file cannot be sent to this provider; send it as file_data (a base64 data URL).`);
     }
     default:
       throw unsupported(`${where}: a \`${String(part.type)}\` part has no equivalent for this provider.`);
+  }
+}
+
+/** The last segment of a file URL's path (`a.pdf` of `https://example.com/docs/a.pdf`), if it has one. */
+function fileNameOf(url: unknown): string | undefined {
+  if (typeof url !== 'string') return undefined;
+  try {
+    const name = new URL(url).pathname.split('/').at(-1) ?? '';
+    return name === '' ? undefined : decodeURIComponent(name);
+  } catch {
+    return undefined;
   }
 }
 
