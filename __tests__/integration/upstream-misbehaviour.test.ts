@@ -330,7 +330,7 @@ describe('tool call ids a provider numbers per answer (call_0, call_1 in every t
     expect(again.id).not.toBe(use.id);
   });
 
-  test('a Responses client gets call_ids its input and the answer do not already have, streamed and whole', async () => {
+  test("a Responses client gets call_ids its input and the answer do not already have, streamed and whole; sent back, they are the provider's again", async () => {
     const calls = [numberedCall(0, 'echo two'), { ...numberedCall(1, 'echo three'), id: 'call_0' }, numberedCall(2, 'echo four')];
     answerWithToolCalls(calls);
     // Bridged through chat completions (OPENAI_RESPONSES=chat).
@@ -350,6 +350,20 @@ describe('tool call ids a provider numbers per answer (call_0, call_1 in every t
       expect(new Set([...callIds, 'call_0']).size).toBe(4);
       expect(callIds[2]).toBe('call_2');
     }
+
+    // Sent back, each call goes to the provider under the id it gave.
+    const [replaced] = whole.output.filter((item) => item.type === 'function_call');
+    await chatClient().responses.create({
+      ...request,
+      input: [
+        ...request.input,
+        replaced!,
+        { type: 'function_call_output' as const, call_id: (replaced as { call_id: string }).call_id, output: 'two' },
+      ],
+    });
+    const messages = openai.requests.at(-1)?.body?.messages as Array<{ role: string; tool_calls?: Array<{ id: string }>; tool_call_id?: string }>;
+    expect(messages.flatMap((message) => message.tool_calls?.map((call) => call.id) ?? [])).toEqual(['call_0', 'call_0']);
+    expect(messages.flatMap((message) => (message.role === 'tool' ? [message.tool_call_id] : []))).toEqual(['call_0', 'call_0']);
   });
 });
 

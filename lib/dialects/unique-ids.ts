@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+
 /**
  * The ids of the tool calls of one translated answer: the provider's own where it can be kept, a
  * fresh one where it sent none, or one the conversation or the answer already has. Some servers
@@ -34,4 +36,26 @@ export class UniqueIds {
     this.#taken.add(kept);
     return kept;
   }
+}
+
+/** Longer provider ids are replaced without being carried: the client's id stays short. */
+const MAX_CARRIED_BYTES = 64;
+
+/**
+ * A replacement id of the router's own that carries the provider's `id` (in hex, after `prefix`),
+ * so that the call goes back to the provider under the id it gave: Kimi reads its
+ * `functions.Bash:0` ids in the conversation, and models copy the id format they see there. A
+ * random part keeps two replacements of one id apart; an id too long to carry gets `fresh()`.
+ */
+export function carryingId(prefix: string, id: string, fresh: () => string): string {
+  const bytes = Buffer.from(id);
+  if (bytes.length > MAX_CARRIED_BYTES) return fresh();
+  return `${prefix}${bytes.toString('hex')}_${randomUUID().slice(0, 8)}`;
+}
+
+/** The provider's id a {@link carryingId} with `prefix` carries; any other id as it is. */
+export function carriedId(prefix: string, id: string): string {
+  if (!id.startsWith(prefix)) return id;
+  const carried = /^([0-9a-f]+)_[0-9a-f]{8}$/.exec(id.slice(prefix.length))?.[1];
+  return carried === undefined || carried.length % 2 !== 0 ? id : Buffer.from(carried, 'hex').toString('utf8');
 }

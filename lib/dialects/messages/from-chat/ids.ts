@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { isRecord } from '../../../is-record';
-import { UniqueIds } from '../../unique-ids';
+import { carriedId, carryingId, UniqueIds } from '../../unique-ids';
 
 /**
  * The `input` object of a `tool_use` block from an OpenAI tool call's `arguments` string: the
@@ -57,26 +57,16 @@ export function toolUseIds(taken: Iterable<string> = []): UniqueIds {
   return new UniqueIds(generatedToolUseId, taken, (id) => TOOL_USE_ID.test(id), carryingToolUseId);
 }
 
-/** The prefix of a replacement id that carries the provider's own id, in hex. */
-const CARRYING_ID = /^toolu_epr([0-9a-f]+)_[0-9a-f]{8}$/;
-/** Longer provider ids are replaced without being carried: the client's id stays short. */
-const MAX_CARRIED_BYTES = 64;
+/** The start of a `tool_use` id of the router's that carries the provider's id ({@link carryingId}). */
+const CARRYING_PREFIX = 'toolu_epr';
 
-/**
- * A `toolu_` id of the router's own that carries the provider's id, so that the call goes back to
- * the provider under the id it gave: Kimi reads its `functions.Bash:0` ids in the conversation, and
- * models copy the id format they see there. A random part keeps two replacements of one id apart.
- */
 function carryingToolUseId(id: string): string {
-  const bytes = Buffer.from(id);
-  if (bytes.length > MAX_CARRIED_BYTES) return generatedToolUseId();
-  return `toolu_epr${bytes.toString('hex')}_${randomUUID().slice(0, 8)}`;
+  return carryingId(CARRYING_PREFIX, id, generatedToolUseId);
 }
 
 /** The id a provider gave a call whose `tool_use` id the router replaced; any other id as it is. */
 export function providerToolCallId(id: string): string {
-  const carried = CARRYING_ID.exec(id)?.[1];
-  return carried === undefined || carried.length % 2 !== 0 ? id : Buffer.from(carried, 'hex').toString('utf8');
+  return carriedId(CARRYING_PREFIX, id);
 }
 
 /**

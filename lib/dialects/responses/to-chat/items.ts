@@ -2,6 +2,7 @@ import { invalidRequest, unsupportedParameter, ProviderRouterError } from '../..
 import type { OpenAIContentPart, OpenAIMessage, OpenAIToolCall } from '../../chat/wire';
 import { isRecord } from '../../../is-record';
 import { openEnvelope } from '../../reasoning-envelope';
+import { providerCallId } from '../from-chat/items';
 import type { ChatOrigins } from './origins';
 import type { ToolCatalog } from './tools';
 
@@ -125,7 +126,7 @@ export function toChatMessages(items: unknown[], options: ItemOptions): OpenAIMe
         dropUnanswered();
         if (typeof item.call_id !== 'string') throw unsupported(`${where}: a tool output needs its \`call_id\`.`);
         const output = toolOutput(item.output, where, options);
-        push({ role: 'tool', tool_call_id: item.call_id, content: output.text }, where);
+        push({ role: 'tool', tool_call_id: providerCallId(item.call_id), content: output.text }, where);
         if (output.parts.length > 0) toolPartsFrom = where;
         for (const part of output.parts) origins.part(part, `${where}.output`);
         toolParts.push(...output.parts);
@@ -173,7 +174,8 @@ function toolCall(item: Record<string, unknown>, where: string, catalog: ToolCat
     throw invalidRequest(`${where}: \`${isCustom ? 'input' : 'arguments'}\` must be a string.`, 'input');
   }
   const args = isCustom ? JSON.stringify({ input: given ?? '' }) : given || '{}';
-  return { id: item.call_id, type: 'function', function: { name, arguments: args } };
+  // The provider's own id, where the router replaced it in the answer.
+  return { id: providerCallId(item.call_id), type: 'function', function: { name, arguments: args } };
 }
 
 function userContent(content: unknown, where: string, options: ItemOptions): string | OpenAIContentPart[] {
