@@ -706,13 +706,14 @@ describe("the router's own error frame on a chat stream, after a provider's in-s
   });
 });
 
-describe("the provider's cached prompt tokens reach a Messages client as cache_read_input_tokens", () => {
-  const usage = { prompt_tokens: 50, completion_tokens: 20, total_tokens: 70, prompt_tokens_details: { cached_tokens: 10 } };
+describe("the provider's cached prompt tokens reach a Messages client as cache_read_input_tokens, those it wrote to the cache as cache_creation_input_tokens", () => {
+  // OpenRouter reports the tokens written to the cache as cache_write_tokens.
+  const usage = { prompt_tokens: 50, completion_tokens: 20, total_tokens: 70, prompt_tokens_details: { cached_tokens: 10, cache_write_tokens: 15 } };
 
   test('not streamed', async () => {
     openai.handler = completionAnswer('Hi', 'stop', { usage });
     const message = await client().messages.create({ model: 'openai/gpt-4o', max_tokens: 100, messages: [{ role: 'user', content: 'go' }] });
-    expect(message.usage).toMatchObject({ input_tokens: 40, cache_read_input_tokens: 10, output_tokens: 20 });
+    expect(message.usage).toMatchObject({ input_tokens: 25, cache_read_input_tokens: 10, cache_creation_input_tokens: 15, output_tokens: 20 });
   });
 
   test('streamed', async () => {
@@ -724,7 +725,7 @@ describe("the provider's cached prompt tokens reach a Messages client as cache_r
     const message = await client()
       .messages.stream({ model: 'openai/gpt-4o', max_tokens: 100, messages: [{ role: 'user', content: 'go' }] })
       .finalMessage();
-    expect(message.usage).toMatchObject({ input_tokens: 40, cache_read_input_tokens: 10, output_tokens: 20 });
+    expect(message.usage).toMatchObject({ input_tokens: 25, cache_read_input_tokens: 10, cache_creation_input_tokens: 15, output_tokens: 20 });
   });
 });
 

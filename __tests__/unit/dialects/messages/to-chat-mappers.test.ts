@@ -18,12 +18,12 @@ describe('mapAnthropicStopReason', () => {
 });
 
 describe('toOpenAIUsage', () => {
-  it('maps output_tokens to completion_tokens, sums input and cache tokens into prompt_tokens, and reports cache reads as cached_tokens', () => {
+  it('maps output_tokens to completion_tokens, sums input and cache tokens into prompt_tokens, and reports cache reads as cached_tokens and cache writes as cache_write_tokens, as OpenRouter names them', () => {
     expect(toOpenAIUsage({ input_tokens: 7, cache_read_input_tokens: 300, cache_creation_input_tokens: 50, output_tokens: 12 })).toEqual({
       prompt_tokens: 357,
       completion_tokens: 12,
       total_tokens: 369,
-      prompt_tokens_details: { cached_tokens: 300 },
+      prompt_tokens_details: { cached_tokens: 300, cache_write_tokens: 50 },
     });
   });
 

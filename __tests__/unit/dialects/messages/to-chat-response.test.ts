@@ -100,6 +100,11 @@ describe('toChatCompletion', () => {
         usage: { input_tokens: 10, cache_read_input_tokens: 100, cache_creation_input_tokens: 20, output_tokens: 5 },
       }),
     );
-    expect(out.usage).toEqual({ prompt_tokens: 130, completion_tokens: 5, total_tokens: 135, prompt_tokens_details: { cached_tokens: 100 } });
+    expect(out.usage).toEqual({
+      prompt_tokens: 130,
+      completion_tokens: 5,
+      total_tokens: 135,
+      prompt_tokens_details: { cached_tokens: 100, cache_write_tokens: 20 },
+    });
   });
 });

@@ -249,7 +249,12 @@ describe('createAnthropicToOpenAIStream', () => {
     expect(end).toEqual([
       expect.objectContaining({
         choices: [],
-        usage: { prompt_tokens: 1017, completion_tokens: 50, total_tokens: 1067, prompt_tokens_details: { cached_tokens: 1000 } },
+        usage: {
+          prompt_tokens: 1017,
+          completion_tokens: 50,
+          total_tokens: 1067,
+          prompt_tokens_details: { cached_tokens: 1000, cache_write_tokens: 5 },
+        },
       }),
       '[DONE]',
     ]);

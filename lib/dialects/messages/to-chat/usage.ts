@@ -3,19 +3,22 @@ import type { OpenAIUsage } from '../../chat/wire';
 
 /**
  * Maps Anthropic usage to OpenAI usage. Anthropic counts cached prompt tokens apart from
- * `input_tokens`, so `prompt_tokens` adds cache reads and cache writes back in, and cache reads
- * are OpenAI's `prompt_tokens_details.cached_tokens` (which Responses clients read as
- * `input_tokens_details.cached_tokens`); missing counts are 0.
+ * `input_tokens`, so `prompt_tokens` adds cache reads and cache writes back in; cache reads are
+ * OpenAI's `prompt_tokens_details.cached_tokens` (which Responses clients read as
+ * `input_tokens_details.cached_tokens`), and cache writes `cache_write_tokens` beside them, as
+ * OpenRouter reports them; missing counts are 0.
  */
 export function toOpenAIUsage(usage: Partial<AnthropicUsage>): OpenAIUsage {
   const cacheRead = count(usage.cache_read_input_tokens);
-  const promptTokens = count(usage.input_tokens) + cacheRead + count(usage.cache_creation_input_tokens);
+  const cacheWrite = count(usage.cache_creation_input_tokens);
+  const promptTokens = count(usage.input_tokens) + cacheRead + cacheWrite;
   const completionTokens = count(usage.output_tokens);
+  const details = { ...(cacheRead > 0 ? { cached_tokens: cacheRead } : {}), ...(cacheWrite > 0 ? { cache_write_tokens: cacheWrite } : {}) };
   return {
     prompt_tokens: promptTokens,
     completion_tokens: completionTokens,
     total_tokens: promptTokens + completionTokens,
-    ...(cacheRead > 0 ? { prompt_tokens_details: { cached_tokens: cacheRead } } : {}),
+    ...(cacheRead > 0 || cacheWrite > 0 ? { prompt_tokens_details: { cached_tokens: cacheRead, ...details } } : {}),
   };
 }
 
