@@ -13,6 +13,7 @@ import { sendFrames } from '../support/upstream-answers';
 import { envFor, startHost, type Host } from '../support/host';
 import { KEYS } from '../support/keys';
 import { openStream } from '../support/http-client';
+import { rejectionOf } from '../support/rejection';
 import { deferred, within } from '../support/wait';
 
 let openai: FakeUpstream, anthropic: FakeUpstream, local: FakeUpstream;
@@ -142,6 +143,20 @@ describe('a stream sent without text/event-stream (some servers and proxies labe
     const response = await post('/chat/completions', { model: 'openai/gpt-4o', stream: true, messages: HELLO });
     expect(response.status).toBe(502);
     expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+  });
+
+  test("text that is no stream (a proxy's Internal Server Error with status 200, labelled text/plain) ends the stream with an error that quotes it", async () => {
+    openai.handler = (_request, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.end('Internal Server Error\n');
+    };
+    const readAll = async (): Promise<void> => {
+      const chunks = await chatClient().chat.completions.create({ model: 'openai/gpt-4o', stream: true, messages: HELLO });
+      for await (const chunk of chunks) void chunk;
+    };
+    const rejection = await rejectionOf(readAll(), OpenAI.APIError);
+    expect(rejection.message).toContain('text that is no stream: Internal Server Error');
+    expect(ends.at(-1)).toMatchObject({ outcome: 'error', error: { message: expect.stringContaining('Internal Server Error') } });
   });
 
   test('a JSON answer labelled text/plain to a streamed request is read as JSON: a 502 that says so, as when labelled JSON', async () => {

@@ -290,15 +290,25 @@ export function pumpStream<U>(input: StreamPumpInput<U>): void {
   });
 }
 
+/** How much of a body that is no stream the router's error quotes. */
+const QUOTED_CHARS = 200;
+
 /**
  * The failure of a "stream" that held no event: an answer sent with `text/event-stream` that is a
- * JSON body. Its error's message, when it is an error; the answer itself cannot be streamed.
+ * JSON body (its error's message, when it is an error; the answer itself cannot be streamed), or
+ * text that is no stream at all (a proxy's `Internal Server Error`, quoted). A body that begins as
+ * SSE was cut off.
  */
 function notAStream(text: string): StreamError {
   let body: unknown;
   try {
     body = JSON.parse(text);
   } catch {
+    const shown = text.trim().replace(/\s+/g, ' ');
+    if (shown !== '' && !/^(data|event|id|retry|):/.test(shown)) {
+      const quoted = shown.length > QUOTED_CHARS ? `${shown.slice(0, QUOTED_CHARS)}...` : shown;
+      return { message: `The upstream answered a streamed request with text that is no stream: ${quoted}`, type: 'upstream_error' };
+    }
     return { message: 'The upstream stream ended before its terminator; the answer is incomplete', type: 'upstream_error' };
   }
   const error = isRecord(body) ? body.error : undefined;
