@@ -107,3 +107,21 @@ describe('where each chat message came from (ChatOrigins), for errors raised fur
     expect(clientParamOf('messages must be a non-empty array')).toBeUndefined();
   });
 });
+
+describe('input_file parts given by file_url (toChatMessages)', () => {
+  const fileBy = (fileUrl: string): unknown => {
+    const [message] = toChatMessages([{ role: 'user', content: [{ type: 'input_file', file_url: fileUrl }] }], { ...options, fetchesFileUrls: true });
+    return message?.content;
+  };
+
+  test("are named after the URL's last path segment", () => {
+    expect(fileBy('https://example.com/docs/a%20b.pdf')).toEqual([
+      { type: 'file', file: { filename: 'a b.pdf', file_data: 'https://example.com/docs/a%20b.pdf' } },
+    ]);
+  });
+
+  test('given as a data URL, are document.pdf: the URL has no file name, only its content', () => {
+    const dataUrl = `data:application/pdf;base64,${'JVBERi0xLjQK'.repeat(100)}`;
+    expect(fileBy(dataUrl)).toEqual([{ type: 'file', file: { filename: 'document.pdf', file_data: dataUrl } }]);
+  });
+});

@@ -211,11 +211,16 @@ function toPart(part: unknown, where: string, options: ItemOptions): OpenAIConte
   }
 }
 
-/** The last segment of a file URL's path (`a.pdf` of `https://example.com/docs/a.pdf`), if it has one. */
+/**
+ * The last segment of an http(s) file URL's path (`a.pdf` of `https://example.com/docs/a.pdf`), if
+ * it has one. Not of a data URL: its "path" is the media type and the whole base64 content.
+ */
 function fileNameOf(url: unknown): string | undefined {
   if (typeof url !== 'string') return undefined;
   try {
-    const name = new URL(url).pathname.split('/').at(-1) ?? '';
+    const parsed = new URL(url);
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return undefined;
+    const name = parsed.pathname.split('/').at(-1) ?? '';
     return name === '' ? undefined : decodeURIComponent(name);
   } catch {
     return undefined;
