@@ -263,6 +263,11 @@ describe('tool call arguments sent as a JSON object instead of its text, as some
   });
 });
 
+/** A user turn answering the tool call `id` with `content`. */
+function toolResult(id: string, content: string): Anthropic.MessageParam {
+  return { role: 'user', content: [{ type: 'tool_result', tool_use_id: id, content }] };
+}
+
 describe('tool call ids a provider numbers per answer (call_0, call_1 in every turn)', () => {
   const numberedCall = (index: number, command: string): Record<string, unknown> => ({
     index,
@@ -328,6 +333,33 @@ describe('tool call ids a provider numbers per answer (call_0, call_1 in every t
     // Kimi numbers its calls again from 0: the client still gets an id the conversation does not have.
     const again = second.content.find((block) => block.type === 'tool_use')!;
     expect(again.id).not.toBe(use.id);
+  });
+
+  test("a replaced id goes back as the router's to any other provider or model: Anthropic refuses Kimi's ids and repeated ones", async () => {
+    // Two turns of Kimi behind OpenAI's chat API, each answering functions.Bash:0.
+    answerWithToolCalls([{ ...numberedCall(0, 'echo one'), id: 'functions.Bash:0' }]);
+    const first = await messagesClient().messages.create({ model: 'openai/gpt-4o', max_tokens: 10, messages: HI });
+    const firstUse = first.content.find((block) => block.type === 'tool_use')!;
+    const afterFirst = [...HI, { role: 'assistant' as const, content: first.content }, toolResult(firstUse.id, 'one')];
+    const second = await messagesClient().messages.create({ model: 'openai/gpt-4o', max_tokens: 10, messages: afterFirst });
+    const secondUse = second.content.find((block) => block.type === 'tool_use')!;
+    const history = [...afterFirst, { role: 'assistant' as const, content: second.content }, toolResult(secondUse.id, 'two')];
+
+    // The session moves to Anthropic: its ids are the client's, each unique and of the characters Anthropic takes.
+    await messagesClient().messages.create({ model: 'anthropic/claude-sonnet-5-5', max_tokens: 10, messages: history });
+    const sent = anthropic.requests.at(-1)?.body?.messages as Array<{ content: Array<{ type: string; id?: string; tool_use_id?: string }> | string }>;
+    const ids = sent
+      .flatMap((message) => (Array.isArray(message.content) ? message.content : []))
+      .flatMap((block) => block.id ?? block.tool_use_id ?? []);
+    expect(ids).toEqual([firstUse.id, firstUse.id, secondUse.id, secondUse.id]);
+    expect(firstUse.id).not.toBe(secondUse.id);
+    for (const id of ids) expect(id).toMatch(/^[a-zA-Z0-9_-]+$/);
+
+    // To another model of the same provider too.
+    answerWithToolCalls([]);
+    await messagesClient().messages.create({ model: 'openai/gpt-4.1', max_tokens: 10, messages: history });
+    const toAnother = openai.requests.at(-1)?.body?.messages as Array<{ tool_calls?: Array<{ id: string }> }>;
+    expect(toAnother.flatMap((message) => message.tool_calls?.map((call) => call.id) ?? [])).toEqual([firstUse.id, secondUse.id]);
   });
 
   test("a Responses client gets call_ids its input and the answer do not already have, streamed and whole; sent back, they are the provider's again", async () => {

@@ -82,8 +82,9 @@ const messagesToChat: Translator<'anthropic', 'openai'> = ({ endpoint, body, ups
   }
   const model = typeof body.model === 'string' ? body.model : upstreamModel;
   const takenToolUseIds = toolUseIdsIn(body.messages);
+  const origin = { provider: provider.id, model: upstreamModel };
   // Only a provider that takes `reasoning_details` back gets its own entries back.
-  const reasoner = provider.readsReasoningDetails === true ? { provider: provider.id, model: upstreamModel } : undefined;
+  const reasoner = provider.readsReasoningDetails === true ? origin : undefined;
   return {
     upstreamPath: '/chat/completions',
     upstreamBody: toChatCompletionRequest(body as AnthropicMessagesRequest, {
@@ -93,8 +94,8 @@ const messagesToChat: Translator<'anthropic', 'openai'> = ({ endpoint, body, ups
       provider: provider.id,
       requestStreamUsage,
     }),
-    json: (answer) => ({ ...toAnthropicMessage(answer as ReceivedChatCompletion, toolUseIds(takenToolUseIds), reasoner), model }),
-    stream: () => createChatToMessagesStream({ model, takenToolUseIds, reasoner }),
+    json: (answer) => ({ ...toAnthropicMessage(answer as ReceivedChatCompletion, toolUseIds(takenToolUseIds, origin), reasoner), model }),
+    stream: () => createChatToMessagesStream({ model, takenToolUseIds, reasoner, origin }),
   };
 };
 
@@ -113,6 +114,7 @@ const responsesToChat: Translator<'responses', 'openai'> = ({ body, upstreamMode
     model,
     catalog,
     envelope: wantsEnvelope ? upstream : undefined,
+    origin: upstream,
     takenCallIds: callIdsIn(body.input),
     settings: responseSettingsOf(body),
   };

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 
 /**
  * The ids of the tool calls of one translated answer: the provider's own where it can be kept, a
@@ -38,24 +38,50 @@ export class UniqueIds {
   }
 }
 
-/** Longer provider ids are replaced without being carried: the client's id stays short. */
-const MAX_CARRIED_BYTES = 64;
-
-/**
- * A replacement id of the router's own that carries the provider's `id` (in hex, after `prefix`),
- * so that the call goes back to the provider under the id it gave: Kimi reads its
- * `functions.Bash:0` ids in the conversation, and models copy the id format they see there. A
- * random part keeps two replacements of one id apart; an id too long to carry gets `fresh()`.
- */
-export function carryingId(prefix: string, id: string, fresh: () => string): string {
-  const bytes = Buffer.from(id);
-  if (bytes.length > MAX_CARRIED_BYTES) return fresh();
-  return `${prefix}${bytes.toString('hex')}_${randomUUID().slice(0, 8)}`;
+/** Who made a tool call: the provider, and the model as the router sent it upstream. */
+export interface CallOrigin {
+  provider: string;
+  model: string;
 }
 
-/** The provider's id a {@link carryingId} with `prefix` carries; any other id as it is. */
-export function carriedId(prefix: string, id: string): string {
-  if (!id.startsWith(prefix)) return id;
-  const carried = /^([0-9a-f]+)_[0-9a-f]{8}$/.exec(id.slice(prefix.length))?.[1];
-  return carried === undefined || carried.length % 2 !== 0 ? id : Buffer.from(carried, 'hex').toString('utf8');
+/**
+ * The longest id a carrying id may be: OpenAI's Responses API refuses a longer `call_id`
+ * (`string_above_max_length`), and a conversation moved there, or to Anthropic, goes with the ids
+ * the client holds.
+ */
+const MAX_ID_LENGTH = 64;
+/** The tag of the origin, and the random part, after the prefix (base64url characters). */
+const TAG_LENGTH = 6;
+const RANDOM_LENGTH = 8;
+
+/**
+ * A replacement id of the router's own that carries the provider's `id`, so that the call goes
+ * back to the provider under the id it gave: Kimi reads its `functions.Bash:0` ids in the
+ * conversation, and models copy the id format they see there. After `prefix` come a tag of the
+ * origin (only its provider and model get the id back: Anthropic, say, refuses Kimi's ids and a
+ * conversation's repeated `call_0`s), a random part that keeps two replacements of one id apart,
+ * and the id in base64url: characters every API takes in an id. An id too long to carry within
+ * {@link MAX_ID_LENGTH} characters gets `fresh()`.
+ */
+export function carryingId(prefix: string, id: string, origin: CallOrigin, fresh: () => string): string {
+  const carried = Buffer.from(id).toString('base64url');
+  if (prefix.length + TAG_LENGTH + RANDOM_LENGTH + carried.length > MAX_ID_LENGTH) return fresh();
+  return prefix + tagOf(origin) + randomBytes(6).toString('base64url') + carried;
+}
+
+/**
+ * The provider's id a {@link carryingId} with `prefix` carries, when `origin` made it; any other
+ * id as it is, one that only looks like a carrying id included.
+ */
+export function carriedId(prefix: string, id: string, origin: CallOrigin): string {
+  if (!id.startsWith(prefix) || id.slice(prefix.length, prefix.length + TAG_LENGTH) !== tagOf(origin)) return id;
+  const carried = id.slice(prefix.length + TAG_LENGTH + RANDOM_LENGTH);
+  const text = Buffer.from(carried, 'base64url').toString('utf8');
+  // Read back only what the router wrote: another string decodes too, and two could become one.
+  return carried !== '' && Buffer.from(text).toString('base64url') === carried ? text : id;
+}
+
+/** A short digest of the origin: equal tags, one provider and model. */
+function tagOf(origin: CallOrigin): string {
+  return createHash('sha256').update(`${origin.provider}\n${origin.model}`).digest('base64url').slice(0, TAG_LENGTH);
 }

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { isRecord } from '../../../is-record';
-import { carriedId, carryingId, UniqueIds } from '../../unique-ids';
+import { carriedId, carryingId, UniqueIds, type CallOrigin } from '../../unique-ids';
 
 /**
  * The `input` object of a `tool_use` block from an OpenAI tool call's `arguments` string: the
@@ -51,22 +51,20 @@ const TOOL_USE_ID = /^[a-zA-Z0-9_-]+$/;
 /**
  * The `tool_use` ids of one translated answer, none of them one of `taken` ({@link toolUseIdsIn}) or
  * another's, and each one Anthropic would take. A provider's id that cannot be kept is carried
- * inside the replacement ({@link providerToolCallId} reads it back).
+ * inside the replacement when the answer's `origin` is known ({@link providerToolCallId} reads it
+ * back for that origin only).
  */
-export function toolUseIds(taken: Iterable<string> = []): UniqueIds {
-  return new UniqueIds(generatedToolUseId, taken, (id) => TOOL_USE_ID.test(id), carryingToolUseId);
+export function toolUseIds(taken: Iterable<string> = [], origin?: CallOrigin): UniqueIds {
+  const replacing = origin ? (id: string) => carryingId(CARRYING_PREFIX, id, origin, generatedToolUseId) : generatedToolUseId;
+  return new UniqueIds(generatedToolUseId, taken, (id) => TOOL_USE_ID.test(id), replacing);
 }
 
 /** The start of a `tool_use` id of the router's that carries the provider's id ({@link carryingId}). */
 const CARRYING_PREFIX = 'toolu_epr';
 
-function carryingToolUseId(id: string): string {
-  return carryingId(CARRYING_PREFIX, id, generatedToolUseId);
-}
-
-/** The id a provider gave a call whose `tool_use` id the router replaced; any other id as it is. */
-export function providerToolCallId(id: string): string {
-  return carriedId(CARRYING_PREFIX, id);
+/** The id `origin` gave a call whose `tool_use` id the router replaced; any other id as it is. */
+export function providerToolCallId(id: string, origin: CallOrigin): string {
+  return carriedId(CARRYING_PREFIX, id, origin);
 }
 
 /**

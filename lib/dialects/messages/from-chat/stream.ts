@@ -13,6 +13,7 @@ import { generatedMessageId, generatedToolUseId, isInputObject, toolUseIds } fro
 import { stopReasonForTurn } from './stop-reason';
 import { updatedAnthropicUsage } from './usage';
 import type { AnthropicUsage } from '../wire';
+import type { CallOrigin } from '../../unique-ids';
 import { NO_ANSWER } from '../../chat/chunk-parts';
 
 /**
@@ -46,8 +47,10 @@ export function createChatToMessagesStream(options: {
    * Anthropic's blocks) go in the router's signatures, to be sent back with the turn.
    */
   reasoner?: Reasoner | undefined;
+  /** Who answers: a call id the router replaces carries the provider's, for this origin to get back. */
+  origin?: CallOrigin | undefined;
 }): StreamTranslator<ChatStreamEvent, MessagesStreamEvent> {
-  const ids = toolUseIds(options.takenToolUseIds);
+  const ids = toolUseIds(options.takenToolUseIds, options.origin);
   let started = false;
   let nextBlock = 0;
   /** `sent`: a tool call's arguments handed on so far, checked when its block stops. */

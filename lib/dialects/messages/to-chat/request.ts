@@ -19,7 +19,7 @@ export interface ToChatRequestOptions {
   fetchesFileUrls?: boolean | undefined;
   /** The provider takes Anthropic's signed thinking back in `reasoning_details` (OpenRouter). @defaultValue false */
   readsReasoningDetails?: boolean | undefined;
-  /** The provider's id: its own `reasoning_details` that a router signature carries go back to it only. */
+  /** The provider's id: its own `reasoning_details` and call ids the router carried go back to it only. */
   provider?: string | undefined;
   /** Ask for `stream_options.include_usage` in streams (`requestStreamUsage`). @defaultValue true */
   requestStreamUsage?: boolean | undefined;
@@ -61,7 +61,7 @@ export function toChatCompletionRequest(body: AnthropicMessagesRequest, options:
     ...toChatMessages(body.messages, {
       fetchesFileUrls: options.fetchesFileUrls === true,
       readsReasoningDetails: options.readsReasoningDetails === true,
-      reasoner: options.provider === undefined ? undefined : { provider: options.provider, model: options.upstreamModel },
+      upstream: options.provider === undefined ? undefined : { provider: options.provider, model: options.upstreamModel },
       tools: new Map(tools?.map((tool) => [tool.function.name, tool.function])),
     }),
   );

@@ -4,7 +4,8 @@ import { systemTextBlocks } from '../block-text';
 import { invalidRequest } from '../../../errors';
 import { toContentPart, type PartOptions } from './content-parts';
 import { isUnverifiableSignature } from '../router-signature';
-import { carriedDetails, type Reasoner } from '../provider-reasoning';
+import { carriedDetails } from '../provider-reasoning';
+import type { CallOrigin } from '../../unique-ids';
 import { redactedDetail, thinkingDetail } from './reasoning-details';
 import { providerToolCallId } from '../from-chat/ids';
 
@@ -12,8 +13,8 @@ import { providerToolCallId } from '../from-chat/ids';
 export interface TurnOptions extends PartOptions {
   /** The provider takes Anthropic's signed thinking back in `reasoning_details` (OpenRouter). */
   readsReasoningDetails: boolean;
-  /** Who answers: the provider's own entries a router signature carries go back to it only. */
-  reasoner?: Reasoner | undefined;
+  /** Who answers: the provider's own reasoning entries and call ids the router carried go back to it only. */
+  upstream?: CallOrigin | undefined;
   /** The request's tools as sent, by name: what a `tool_reference` block shows the model. */
   tools: ReadonlyMap<string, OpenAITool['function']>;
 }
@@ -121,7 +122,7 @@ function userTurn(content: string | unknown[], i: number, options: TurnOptions):
     const text = texts.join('\n\n');
     toolMessages.push({
       role: 'tool',
-      tool_call_id: providerToolCallId(block.tool_use_id),
+      tool_call_id: options.upstream ? providerToolCallId(block.tool_use_id, options.upstream) : block.tool_use_id,
       content: block.is_error === true ? `Error: ${text}` : text,
     });
   });
@@ -146,7 +147,7 @@ function referencedFunction(block: Record<string, unknown>, where: string, tools
   return `<function>${JSON.stringify({ description: tool.description, name: tool.name, parameters: tool.parameters })}</function>`;
 }
 
-function assistantTurn(content: string | unknown[], i: number, { readsReasoningDetails, reasoner }: TurnOptions): OpenAIMessage[] {
+function assistantTurn(content: string | unknown[], i: number, { readsReasoningDetails, upstream }: TurnOptions): OpenAIMessage[] {
   if (typeof content === 'string') return [{ role: 'assistant', content }];
   const texts: string[] = [];
   const reasoning: string[] = [];
@@ -162,9 +163,9 @@ function assistantTurn(content: string | unknown[], i: number, { readsReasoningD
       // A signed block goes back even with its text omitted (`display: "omitted"`): the signature is what Anthropic checks.
       if (readsReasoningDetails && !isUnverifiableSignature(block.signature)) {
         details.push(thinkingDetail(thought, block.signature as string, details.length));
-      } else if (readsReasoningDetails && reasoner) {
+      } else if (readsReasoningDetails && upstream) {
         // The provider's own entries (Gemini's thought signatures) that the router's signature carried.
-        details.push(...carriedDetails(block.signature, reasoner));
+        details.push(...carriedDetails(block.signature, upstream));
       }
     } else if (block.type === 'tool_use') {
       if (typeof block.id !== 'string' || typeof block.name !== 'string') {
@@ -172,7 +173,7 @@ function assistantTurn(content: string | unknown[], i: number, { readsReasoningD
       }
       toolCalls.push({
         // The provider's own id, where the router replaced it in the answer.
-        id: providerToolCallId(block.id),
+        id: upstream ? providerToolCallId(block.id, upstream) : block.id,
         type: 'function',
         function: { name: block.name, arguments: JSON.stringify(block.input ?? {}) },
       });

@@ -4,7 +4,7 @@ import { sealEnvelope } from '../../reasoning-envelope';
 import type { ToolCatalog } from '../to-chat/tools';
 import type { ResponsesItem, ResponsesResponse, ResponsesUsage } from '../wire';
 import { isRecord } from '../../../is-record';
-import { carriedId, carryingId, UniqueIds } from '../../unique-ids';
+import { carriedId, carryingId, UniqueIds, type CallOrigin } from '../../unique-ids';
 import type { ResponseSettings } from './request-settings';
 
 /** A fresh id with OpenAI's prefix for its kind (`resp`, `msg`, `fc`, `ctc`, `rs`). */
@@ -31,6 +31,8 @@ export interface ResponsesAnswerOptions {
   takenCallIds?: readonly string[] | undefined;
   /** Set when the client asked for `reasoning.encrypted_content`: who reasoned, for the envelope. */
   envelope?: { provider: string; model: string } | undefined;
+  /** Who answers: a `call_id` the router replaces carries the provider's, for this origin to get back. */
+  origin?: CallOrigin | undefined;
   /** The request's settings the `response` object repeats ({@link responseSettingsOf}). */
   settings?: ResponseSettings | undefined;
 }
@@ -118,15 +120,16 @@ export function outputTextOf(output: ResponsesItem[]): string {
 /** The `call_id`s of one answer's calls, none of them one the request's input or another call of the answer has. */
 export function answerCallIds(options: ResponsesAnswerOptions): UniqueIds {
   const fresh = (): string => newId('call');
-  return new UniqueIds(fresh, options.takenCallIds, undefined, (id) => carryingId(CARRYING_CALL_ID, id, fresh));
+  const { origin } = options;
+  return new UniqueIds(fresh, options.takenCallIds, undefined, origin ? (id) => carryingId(CARRYING_CALL_ID, id, origin, fresh) : fresh);
 }
 
 /** The start of a `call_id` of the router's that carries the provider's id ({@link carryingId}). */
 const CARRYING_CALL_ID = 'call_epr';
 
-/** The id a provider gave a call whose `call_id` the router replaced; any other id as it is. */
-export function providerCallId(callId: string): string {
-  return carriedId(CARRYING_CALL_ID, callId);
+/** The id `origin` gave a call whose `call_id` the router replaced; any other id as it is. */
+export function providerCallId(callId: string, origin: CallOrigin): string {
+  return carriedId(CARRYING_CALL_ID, callId, origin);
 }
 
 /** The `call_id`s of the calls (function, custom tool) in a Responses request's `input`. */

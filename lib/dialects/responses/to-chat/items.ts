@@ -115,7 +115,7 @@ export function toChatMessages(items: unknown[], options: ItemOptions): OpenAIMe
       case 'function_call':
       case 'custom_tool_call': {
         const turn = assistantTurn(where);
-        const call = toolCall(item, where, options.catalog);
+        const call = toolCall(item, where, options);
         origins.call(call, where);
         turn.tool_calls = [...(turn.tool_calls ?? []), call];
         return;
@@ -126,7 +126,7 @@ export function toChatMessages(items: unknown[], options: ItemOptions): OpenAIMe
         dropUnanswered();
         if (typeof item.call_id !== 'string') throw unsupported(`${where}: a tool output needs its \`call_id\`.`);
         const output = toolOutput(item.output, where, options);
-        push({ role: 'tool', tool_call_id: providerCallId(item.call_id), content: output.text }, where);
+        push({ role: 'tool', tool_call_id: providerCallId(item.call_id, options.upstream), content: output.text }, where);
         if (output.parts.length > 0) toolPartsFrom = where;
         for (const part of output.parts) origins.part(part, `${where}.output`);
         toolParts.push(...output.parts);
@@ -163,7 +163,7 @@ export function toChatMessages(items: unknown[], options: ItemOptions): OpenAIMe
   return messages;
 }
 
-function toolCall(item: Record<string, unknown>, where: string, catalog: ToolCatalog): OpenAIToolCall {
+function toolCall(item: Record<string, unknown>, where: string, { catalog, upstream }: ItemOptions): OpenAIToolCall {
   if (typeof item.call_id !== 'string' || typeof item.name !== 'string')
     throw unsupported(`${where}: a ${String(item.type)} needs \`call_id\` and \`name\`.`);
   const name = typeof item.namespace === 'string' && item.namespace !== '' ? `${item.namespace}__${item.name}` : item.name;
@@ -175,7 +175,7 @@ function toolCall(item: Record<string, unknown>, where: string, catalog: ToolCat
   }
   const args = isCustom ? JSON.stringify({ input: given ?? '' }) : given || '{}';
   // The provider's own id, where the router replaced it in the answer.
-  return { id: providerCallId(item.call_id), type: 'function', function: { name, arguments: args } };
+  return { id: providerCallId(item.call_id, upstream), type: 'function', function: { name, arguments: args } };
 }
 
 function userContent(content: unknown, where: string, options: ItemOptions): string | OpenAIContentPart[] {
