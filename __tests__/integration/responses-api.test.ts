@@ -491,7 +491,9 @@ describe('passed through to providers that serve the Responses API (OpenAI, Open
 
   test("a native stream that fails at once (response.failed its first event) reaches the SDK as a failed response with the provider's message", async () => {
     const failed = fixtureText('openai-responses-stream-failed.sse').split('\n\n').at(-2)!;
-    openrouter.handler = (_request, res) => sendFrames(res, [`${failed.replace('"sequence_number":4', '"sequence_number":0')}\n\n`]);
+    // Numbered 0, with a field of the upstream's own that the router does not write.
+    openrouter.handler = (_request, res) =>
+      sendFrames(res, [`${failed.replace('"sequence_number":4', '"sequence_number":0,"x_upstream":"kept"')}\n\n`]);
     const nativeClient = new OpenAI({ apiKey: 'host-token', baseURL: `${native.url}/v1`, maxRetries: 0 });
     // The SDK reads nothing before response.created: it would throw an error of its own, without the provider's message.
     const response = await nativeClient.responses.stream({ model: 'openrouter/openai/gpt-5.5', input: 'x' }).finalResponse();
@@ -500,6 +502,8 @@ describe('passed through to providers that serve the Responses API (OpenAI, Open
     expect(events.map((event) => event.type)).toEqual(['response.created', 'response.failed']);
     // Numbered in order, as every Responses stream is: the failure after the opening put before it.
     expect(events.map((event) => event.sequence_number)).toEqual([0, 1]);
+    // The upstream's own failure, as it came apart from its number.
+    expect(events[1]).toMatchObject({ x_upstream: 'kept' });
     expect(events[0]?.response?.id).toBe(events[1]?.response?.id);
     expect(ends.at(-1)).toMatchObject({ outcome: 'error', error: { message: 'The model produced invalid content.' } });
   });

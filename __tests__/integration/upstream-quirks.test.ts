@@ -159,6 +159,19 @@ describe('a stream sent without text/event-stream (some servers and proxies labe
     expect(ends.at(-1)).toMatchObject({ outcome: 'error', error: { message: expect.stringContaining('Internal Server Error') } });
   });
 
+  test('a key in text that is no stream is redacted before the quote is cut: no piece of it reaches the client', async () => {
+    // The quote's 200 characters end 11 characters into the key: too short a piece to be found once cut.
+    const text = `${'x'.repeat(189)} ${KEYS.openai}`;
+    openai.handler = (_request, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.end(text);
+    };
+    const response = await post('/chat/completions', { model: 'openai/gpt-4o', stream: true, messages: HELLO });
+    const body = await response.text();
+    expect(body).toContain('text that is no stream');
+    expect(body).not.toContain(KEYS.openai.slice(0, 8));
+  });
+
   test('a JSON answer labelled text/plain to a streamed request is read as JSON: a 502 that says so, as when labelled JSON', async () => {
     openai.handler = (_request, res) => {
       res.writeHead(200, { 'content-type': 'text/plain' });

@@ -43,6 +43,8 @@ export interface StreamCodec<E> {
    * nothing of the stream yet (a Responses client reads nothing before `response.created`).
    */
   opening?(failed: E): E;
+  /** `event` as it goes after `opening` (numbered after it, in a dialect whose events are numbered). */
+  afterOpening?(event: E, opening: E): E;
   /**
    * Whether a passed-through frame can go on byte for byte; when not, the event is written as this
    * dialect writes it. Unset: every frame can.

@@ -222,21 +222,22 @@ export function pumpStream<U>(input: StreamPumpInput<U>): void {
           continue;
         }
         const edited = input.editEvent ? input.editEvent(event) : event;
-        // An upstream that fails at once: a client that reads nothing before the stream's opening
-        // (a Responses client) gets it first, and the failure after it, numbered after it, as
-        // before the router's own failure.
-        const failure =
-          edited !== null && passed.first === undefined && upstreamCodec.upstreamErrorIsFinal(edited) ? upstreamCodec.errorOf(edited) : undefined;
-        const opening = edited !== null && failure ? upstreamCodec.opening?.(edited) : undefined;
-        if (failure && opening) {
-          const failed = upstreamCodec.errorEvent(failure, { first: opening, last: opening });
-          out += upstreamCodec.encode(opening) + upstreamCodec.encode(failed);
-          passed.first = opening;
-          passed.last = failed;
-        } else if (edited !== null) {
-          out += edited === event && (upstreamCodec.passesFrame?.(sse) ?? true) ? frame : upstreamCodec.encode(edited);
-          passed.first ??= edited;
-          passed.last = edited;
+        if (edited !== null) {
+          // An upstream that fails at once: a client that reads nothing before the stream's opening
+          // (a Responses client) gets it first, then the upstream's failure as it came, numbered
+          // after it.
+          const failsAtOnce = passed.first === undefined && upstreamCodec.upstreamErrorIsFinal(edited) && upstreamCodec.errorOf(edited) !== undefined;
+          const opening = failsAtOnce ? upstreamCodec.opening?.(edited) : undefined;
+          if (opening) {
+            const failed = upstreamCodec.afterOpening?.(edited, opening) ?? edited;
+            out += upstreamCodec.encode(opening) + upstreamCodec.encode(failed);
+            passed.first = opening;
+            passed.last = failed;
+          } else {
+            out += edited === event && (upstreamCodec.passesFrame?.(sse) ?? true) ? frame : upstreamCodec.encode(edited);
+            passed.first ??= edited;
+            passed.last = edited;
+          }
         }
         const error = upstreamCodec.errorOf(event);
         if (error) {
@@ -280,7 +281,8 @@ export function pumpStream<U>(input: StreamPumpInput<U>): void {
     fail(
       sawEvent
         ? { message: 'The upstream stream ended before its terminator; the answer is incomplete', type: 'upstream_error' }
-        : notAStream(framer.pending),
+        : // Redacted before it is quoted: a key cut at the quote's end would no longer be found.
+          notAStream(redactor.redact(framer.pending)),
     );
   });
   upstream.on('error', (error) => fail({ message: `The upstream connection failed mid-stream: ${error.message}`, type: 'upstream_error' }));

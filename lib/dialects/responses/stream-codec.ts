@@ -51,6 +51,7 @@ export const responsesStreamCodec: StreamCodec<ResponsesStreamEvent> = {
     sequence_number: 0,
     response: { ...failed.response, status: 'in_progress', error: null } as ResponsesStreamEvent['response'],
   }),
+  afterOpening: (event, opening) => ({ ...event, sequence_number: (opening.sequence_number ?? 0) + 1 }),
   isEnd: (event) => TERMINAL.has(event.type),
   errorOf(event): StreamError | undefined {
     if (event.type === 'response.failed') {
