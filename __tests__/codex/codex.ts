@@ -56,6 +56,10 @@ export interface CodexRunOptions {
   timeoutMs?: number;
   /** The sandbox commands run in: read-only unless given. */
   sandbox?: 'read-only' | 'workspace-write' | 'danger-full-access';
+  /** TOML tables appended to `config.toml` (`[mcp_servers.<name>]`, ...). */
+  mcp?: string;
+  /** Codex's own retries of a request refused before its stream, and of a stream that failed (none unless given). */
+  retries?: { request?: number; stream?: number };
   /** More TOML appended to `config.toml` (top-level keys must come before any table: use dotted keys). */
   extraConfig?: string;
   /** Killed (the whole process group) when this aborts, as a user ends it mid-answer. */
@@ -64,6 +68,29 @@ export interface CodexRunOptions {
   images?: string[];
   /** Keep the throwaway CODEX_HOME and working directory (their paths are in the result). */
   keepDirs?: boolean;
+  /**
+   * Run in this session's CODEX_HOME and working directory ({@link newCodexSession}), recorded
+   * (not `--ephemeral`) so that a later run can resume it; the caller removes it.
+   */
+  session?: CodexSession;
+  /** Resume the session's most recent conversation (`codex exec resume --last`) with the prompt. */
+  resume?: boolean;
+}
+
+/** A CODEX_HOME, HOME and working directory that several runs share: one developer's session. */
+export interface CodexSession {
+  root: string;
+  home: string;
+  userHome: string;
+  workDir: string;
+}
+
+/** A new session's directories, under one throwaway root (remove `root` when done). */
+export function newCodexSession(): CodexSession {
+  const root = mkdtempSync(join(tmpdir(), 'codex-run-'));
+  const session = { root, home: join(root, 'codex-home'), userHome: join(root, 'home'), workDir: join(root, 'work') };
+  for (const dir of [session.home, session.userHome, session.workDir]) mkdirSync(dir);
+  return session;
 }
 
 /** One line of `codex exec --json`. */
@@ -112,7 +139,7 @@ function tomlString(value: string): string {
 }
 
 /** The `config.toml` of a run: one provider at `baseUrl`, and everything that would reach elsewhere off. */
-export function codexConfig(options: Pick<CodexRunOptions, 'baseUrl' | 'model' | 'sandbox' | 'extraConfig'>): string {
+export function codexConfig(options: Pick<CodexRunOptions, 'baseUrl' | 'model' | 'sandbox' | 'extraConfig' | 'retries' | 'mcp'>): string {
   return [
     `model = ${tomlString(options.model)}`,
     'model_provider = "harness"',
@@ -128,8 +155,8 @@ export function codexConfig(options: Pick<CodexRunOptions, 'baseUrl' | 'model' |
     `base_url = ${tomlString(options.baseUrl)}`,
     `env_key = ${tomlString(CODEX_TOKEN_ENV)}`,
     'wire_api = "responses"',
-    'request_max_retries = 0',
-    'stream_max_retries = 0',
+    `request_max_retries = ${options.retries?.request ?? 0}`,
+    `stream_max_retries = ${options.retries?.stream ?? 0}`,
     'stream_idle_timeout_ms = 30000',
     '',
     '[analytics]',
@@ -154,17 +181,14 @@ export function codexConfig(options: Pick<CodexRunOptions, 'baseUrl' | 'model' |
     'tool_suggest = false',
     'shell_snapshot = false',
     '',
+    options.mcp ?? '',
   ].join('\n');
 }
 
 /** Runs `codex exec` once and resolves when it has exited (or was killed at the timeout). */
 export async function runCodex(options: CodexRunOptions): Promise<CodexRun> {
   const binary = codexBinary();
-  const root = mkdtempSync(join(tmpdir(), 'codex-run-'));
-  const home = join(root, 'codex-home');
-  const userHome = join(root, 'home');
-  const workDir = join(root, 'work');
-  for (const dir of [home, userHome, workDir]) mkdirSync(dir);
+  const { root, home, userHome, workDir } = options.session ?? newCodexSession();
   const config = codexConfig(options);
   writeFileSync(join(home, 'config.toml'), config);
 
@@ -173,12 +197,13 @@ export async function runCodex(options: CodexRunOptions): Promise<CodexRun> {
     'exec',
     '--json',
     '--skip-git-repo-check',
-    '--ephemeral',
+    ...(options.session ? [] : ['--ephemeral']),
     '--strict-config',
     '--color',
     'never',
     '--cd',
     workDir,
+    ...(options.resume ? ['resume', '--last'] : []),
     ...images,
     '--',
     options.prompt,
@@ -193,7 +218,7 @@ export async function runCodex(options: CodexRunOptions): Promise<CodexRun> {
     NO_COLOR: '1',
   };
   const run = await runCli(binary, args, { cwd: workDir, env, timeoutMs: options.timeoutMs ?? 60_000, abort: options.abort });
-  if (!options.keepDirs) rmSync(root, { recursive: true, force: true });
+  if (!options.keepDirs && !options.session) rmSync(root, { recursive: true, force: true });
   const { lines: events, noise: stdoutNoise } = jsonLines<CodexEvent>(run.stdout);
   const { exitCode, signal, timedOut, stderr, durationMs } = run;
   return { exitCode, signal, timedOut, events, stdoutNoise, stderr, durationMs, config, home, workDir, ...readEvents(events) };

@@ -11,7 +11,8 @@
  * refuse (the wire modules' checks), so a translation the real API would reject fails here too.
  *
  * They are `fake.handler`s, set per test: the fakes' defaults, which other suites rely on, are
- * left alone.
+ * left alone. A test may script the turns itself (`AgentScript`: apply_patch, parallel calls, tool
+ * rounds), on chat completions and Messages, with the same checks.
  */
 import type { ServerResponse } from 'node:http';
 import { pathOf, type FakeHandler, type RecordedRequest } from './fake-server';
@@ -226,8 +227,14 @@ export function responsesAgent(fake: FakeUpstream): FakeHandler {
 
 // ---------------------------------------------------------------- chat completions (llama-server, OpenAI, OpenRouter)
 
+/**
+ * A test's own turn for a request (its body), in place of the agent's reading of the conversation;
+ * undefined leaves the request to the agent.
+ */
+export type AgentScript = (body: Json) => AgentTurn | undefined;
+
 /** The agent on a fake's chat completions endpoint; other paths go to the fake's default answers. */
-export function chatAgent(fake: FakeUpstream): FakeHandler {
+export function chatAgent(fake: FakeUpstream, script?: AgentScript): FakeHandler {
   return (request, res) => {
     if (!pathOf(request).endsWith('/chat/completions') || request.method !== 'POST') return false;
     const body = request.body ?? {};
@@ -238,7 +245,7 @@ export function chatAgent(fake: FakeUpstream): FakeHandler {
     const relaysAnthropic = fake.kind === 'openrouter' && model.startsWith('anthropic/');
     const effort = asJson(body.reasoning).effort;
     // Anthropic's models think whenever the request asks for reasoning.
-    const turn = chatTurnFor(body, fake.kind, relaysAnthropic && effort !== undefined && effort !== 'none');
+    const turn = script?.(body) ?? chatTurnFor(body, fake.kind, relaysAnthropic && effort !== undefined && effort !== 'none');
     const shape: ChatReasoning | undefined =
       fake.kind === 'openai'
         ? undefined
@@ -389,7 +396,7 @@ function chatCompletion(turn: AgentTurn, model: string, shape: ChatReasoning | u
 // ---------------------------------------------------------------- Anthropic Messages
 
 /** The agent on a fake's Messages API (its checks kept: Anthropic's, or llama-server's); other paths go to the fake's default answers. */
-export function messagesAgent(fake: FakeUpstream): FakeHandler {
+export function messagesAgent(fake: FakeUpstream, script?: AgentScript): FakeHandler {
   const api = fake.kind === 'anthropic' ? ANTHROPIC_API : LLAMA_SERVER_MESSAGES_API;
   return (request: RecordedRequest, res: ServerResponse) => {
     if (pathOf(request) !== '/v1/messages' || request.method !== 'POST') return false;
@@ -408,19 +415,21 @@ export function messagesAgent(fake: FakeUpstream): FakeHandler {
       .map(asJson)
       .find((block) => block.type === 'image');
     const ownImage = blocks.find((block) => block.type === 'image');
-    const turn = turnFor(
-      {
-        picture: image ? String(asJson(image.source).media_type) : undefined,
-        attached: ownImage ? String(asJson(ownImage.source).media_type) : undefined,
-        toolOutputs: toolResults.map((result) => textOf(result.content)),
-        userText: last.role === 'user' && !toolResult ? askedText(last.content) : undefined,
-        toolNames: toolNamesOf(body.tools),
-        body,
-        // Anthropic's models think whenever the request turns thinking on.
-        thinks: fake.kind === 'anthropic' && ['enabled', 'adaptive'].includes(String(asJson(body.thinking).type)),
-      },
-      fake.kind,
-    );
+    const turn =
+      script?.(body) ??
+      turnFor(
+        {
+          picture: image ? String(asJson(image.source).media_type) : undefined,
+          attached: ownImage ? String(asJson(ownImage.source).media_type) : undefined,
+          toolOutputs: toolResults.map((result) => textOf(result.content)),
+          userText: last.role === 'user' && !toolResult ? askedText(last.content) : undefined,
+          toolNames: toolNamesOf(body.tools),
+          body,
+          // Anthropic's models think whenever the request turns thinking on.
+          thinks: fake.kind === 'anthropic' && ['enabled', 'adaptive'].includes(String(asJson(body.thinking).type)),
+        },
+        fake.kind,
+      );
     const model = String(body.model);
     // Anthropic signs its thinking; llama-server's Messages endpoint sends an empty signature.
     const signature = fake.kind === 'anthropic' ? ANTHROPIC_AGENT_SIGNATURE : '';
@@ -511,17 +520,20 @@ function halves(text: string): string[] {
   return [text.slice(0, middle), text.slice(middle)];
 }
 
-/** The agent for a fake, by the wire format its provider speaks to the router. */
-export function agentFor(fake: FakeUpstream): FakeHandler {
-  if (fake.kind === 'anthropic') return messagesAgent(fake);
+/**
+ * The agent for a fake, by the wire format its provider speaks to the router; `script` gives the
+ * turns a test wants instead (chat completions and Messages only).
+ */
+export function agentFor(fake: FakeUpstream, script?: AgentScript): FakeHandler {
+  if (fake.kind === 'anthropic') return messagesAgent(fake, script);
   if (fake.kind === 'local') {
     // llama-server: chat completions, and Messages on /v1/messages.
-    const messages = messagesAgent(fake);
-    const chat = chatAgent(fake);
+    const messages = messagesAgent(fake, script);
+    const chat = chatAgent(fake, script);
     return (request, res, req) => messages(request, res, req) !== false || chat(request, res, req);
   }
   const responses = responsesAgent(fake);
-  const chat = chatAgent(fake);
+  const chat = chatAgent(fake, script);
   // OpenAI and OpenRouter: the Responses API natively, chat completions too (a router may bridge).
   return (request, res, req) => responses(request, res, req) !== false || chat(request, res, req);
 }
