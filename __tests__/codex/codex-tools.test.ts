@@ -157,28 +157,31 @@ if (!IN_CODEX_SUITE) {
         expect(outputs[4]!.content).toContain('exited with code 1');
       });
 
-      test.each([['notes', 'lookup']])(
-        "a local MCP server's tool (server %s, tool %s): offered, called, and its result back to the model",
-        async (server, tool) => {
-          const { run, sent } = await codexOn(
-            provider,
-            'qwen-coder',
-            (body) => {
-              const offered = toolsOf(body).find((t) => t.description.includes('Looks a key up in the notes.'));
-              if (toolOutputsOf(body).length > 0 || !offered) return undefined;
-              return { kind: 'call', calls: [{ name: offered.name, arguments: JSON.stringify({ key: 'alpha' }) }] };
-            },
-            { prompt: 'Look up alpha in the notes.', mcp: mcpServerConfig(session.root, server, tool) },
-          );
-          expect(run.events).toContainEqual({
-            type: 'item.completed',
-            item: expect.objectContaining({ type: 'mcp_tool_call', server, tool, status: 'completed', error: null }) as unknown,
-          });
-          expect(run.finalMessage).toBe(afterToolsText([mcpAnswer('alpha')]));
-          expect(sent).toHaveLength(2);
-          expect(toolOutputsOf(sent[1]!)[0]!.content).toContain(mcpAnswer('alpha'));
-        },
-      );
+      test.each([
+        ['notes', 'lookup'],
+        // Codex names its namespace mcp__github_enterprise_server, its tool list_pull_request_review_comments_for_repository.
+        ['github-enterprise-server', 'list_pull_request_review_comments_for.repository'],
+      ])("a local MCP server's tool (server %s, tool %s): offered, called, and its result back to the model", async (server, tool) => {
+        const { run, sent } = await codexOn(
+          provider,
+          'qwen-coder',
+          (body) => {
+            const offered = toolsOf(body).find((t) => t.description.includes('Looks a key up in the notes.'));
+            if (toolOutputsOf(body).length > 0 || !offered) return undefined;
+            return { kind: 'call', calls: [{ name: offered.name, arguments: JSON.stringify({ key: 'alpha' }) }] };
+          },
+          { prompt: 'Look up alpha in the notes.', mcp: mcpServerConfig(session.root, server, tool) },
+        );
+        expect(run.events).toContainEqual({
+          type: 'item.completed',
+          item: expect.objectContaining({ type: 'mcp_tool_call', server, tool, status: 'completed', error: null }) as unknown,
+        });
+        expect(run.finalMessage).toBe(afterToolsText([mcpAnswer('alpha')]));
+        expect(sent).toHaveLength(2);
+        // Every name one the provider takes (OpenAI's rule, which OpenRouter's models and Anthropic share).
+        for (const offered of toolsOf(sent[0]!)) expect(offered.name).toMatch(/^[a-zA-Z0-9_-]{1,64}$/);
+        expect(toolOutputsOf(sent[1]!)[0]!.content).toContain(mcpAnswer('alpha'));
+      });
     });
   });
 }

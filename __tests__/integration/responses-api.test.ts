@@ -269,6 +269,34 @@ describe('bridged through chat completions (llama-server)', () => {
     ]);
   });
 
+  test('a namespace tool whose flattened name passes 64 characters gets a shortened one: the tool, its call sent back, its tool_choice and its call answered', async () => {
+    const namespace = 'mcp__github_enterprise_server';
+    const name = 'list_pull_request_review_comments_for_repository';
+    const tools = [{ type: 'namespace', name: namespace, description: 'MCP', tools: [{ type: 'function', name, parameters: { type: 'object' } }] }];
+    local.handler = chatAnswer({ text: 'ok' });
+    const input = [
+      { type: 'message', role: 'user', content: 'Go.' },
+      { type: 'function_call', call_id: 'call_1', namespace, name, arguments: '{}' },
+      { type: 'function_call_output', call_id: 'call_1', output: 'none' },
+    ];
+    const body = { model, input, tools, tool_choice: { type: 'function', namespace, name } };
+    await client().responses.create(body as unknown as OpenAI.Responses.ResponseCreateParamsNonStreaming);
+    const sent = lastBody(local) as {
+      tools: Array<{ function: { name: string } }>;
+      tool_choice: unknown;
+      messages: Array<{ tool_calls?: Array<{ function: { name: string } }> }>;
+    };
+    const [shortened] = sent.tools.map((tool) => tool.function.name);
+    expect(shortened).toMatch(/^mcp__github_enterprise_server__list_pull_request_review_[0-9a-f]{8}$/);
+    expect(shortened).toHaveLength(64);
+    expect(sent.tool_choice).toEqual({ type: 'function', function: { name: shortened } });
+    expect(sent.messages.find((message) => message.tool_calls)?.tool_calls?.[0]?.function.name).toBe(shortened);
+
+    local.handler = chatAnswer({ calls: [{ id: 'call_2', name: shortened!, arguments: '{}' }] });
+    const response = await client().responses.create({ model, input: 'Go.', tools } as unknown as OpenAI.Responses.ResponseCreateParamsNonStreaming);
+    expect(response.output).toEqual([expect.objectContaining({ type: 'function_call', name, namespace, call_id: 'call_2' })]);
+  });
+
   test('reasoning comes first as a reasoning item, streamed as reasoning_text deltas; effort goes as reasoning_effort', async () => {
     local.handler = chatAnswer({ reasoning: 'Thinking it over.', text: 'Done.' });
     const events: string[] = [];

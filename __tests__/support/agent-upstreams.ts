@@ -252,8 +252,11 @@ export function chatAgent(fake: FakeUpstream, script?: AgentScript): FakeHandler
         : fake.kind === 'openrouter'
           ? { field: 'reasoning', relaysAnthropic }
           : { field: 'reasoning_content', relaysAnthropic };
+    // llama-server takes any function name; OpenAI refuses one it would not take, and so do the models behind OpenRouter.
+    const nameProblem = fake.kind === 'local' ? undefined : functionNameProblem(body);
     const problem = relaysAnthropic ? relayedThinkingProblem(body, messages) : undefined;
-    if (problem) sendJson(res, 400, { error: { code: 400, message: problem, metadata: { provider_name: 'Anthropic' } } });
+    if (nameProblem) sendJson(res, 400, { error: { message: nameProblem, type: 'invalid_request_error', param: null, code: 'invalid_value' } });
+    else if (problem) sendJson(res, 400, { error: { code: 400, message: problem, metadata: { provider_name: 'Anthropic' } } });
     else if (body.stream === true) sendFrames(res, chatFrames(turn, model, asJson(body.stream_options).include_usage === true, shape));
     else sendJson(res, 200, chatCompletion(turn, model, shape));
     return true;
@@ -293,6 +296,21 @@ export function chatTurnFor(body: Json, provider: string, thinks = false): Agent
 interface ChatReasoning {
   field: 'reasoning' | 'reasoning_content';
   relaysAnthropic: boolean;
+}
+
+/** The function names OpenAI takes: letters, digits, `_` and `-`, at most 64. */
+const FUNCTION_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
+
+/** What OpenAI says to a request with a function name it does not take (too long, or with other characters). */
+function functionNameProblem(body: Json): string | undefined {
+  for (const [i, tool] of asArray(body.tools).map(asJson).entries()) {
+    const name = String(asJson(tool.function).name);
+    if (FUNCTION_NAME.test(name)) continue;
+    return name.length > 64
+      ? `Invalid 'tools[${i}].function.name': string too long. Expected a string with maximum length 64, but got a string with length ${name.length} instead.`
+      : `Invalid 'tools[${i}].function.name': string does not match pattern. Expected a string that matches the pattern '^[a-zA-Z0-9_-]+$'.`;
+  }
+  return undefined;
 }
 
 /**

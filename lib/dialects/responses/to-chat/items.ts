@@ -4,6 +4,7 @@ import { isRecord } from '../../../is-record';
 import { openEnvelope } from '../../reasoning-envelope';
 import { providerCallId } from '../from-chat/items';
 import type { ChatOrigins } from './origins';
+import { namespacedFunctionName } from './function-name';
 import type { ToolCatalog } from './tools';
 
 /** What reading the items needs besides the items. */
@@ -166,7 +167,7 @@ export function toChatMessages(items: unknown[], options: ItemOptions): OpenAIMe
 function toolCall(item: Record<string, unknown>, where: string, { catalog, upstream }: ItemOptions): OpenAIToolCall {
   if (typeof item.call_id !== 'string' || typeof item.name !== 'string')
     throw unsupported(`${where}: a ${String(item.type)} needs \`call_id\` and \`name\`.`);
-  const name = typeof item.namespace === 'string' && item.namespace !== '' ? `${item.namespace}__${item.name}` : item.name;
+  const name = typeof item.namespace === 'string' && item.namespace !== '' ? namespacedFunctionName(item.namespace, item.name) : item.name;
   const isCustom = item.type === 'custom_tool_call' || catalog.get(name)?.kind === 'custom';
   // What the model called its tool with is content: a value of another type cannot stand in for it.
   const given = isCustom ? item.input : item.arguments;

@@ -1,6 +1,7 @@
 import { invalidRequest, unsupportedParameter, ProviderRouterError } from '../../../errors';
 import type { OpenAITool, OpenAIToolChoice } from '../../chat/wire';
 import { isRecord } from '../../../is-record';
+import { namespacedFunctionName } from './function-name';
 
 /** What a chat function stands for in the client's tools, to turn its calls back into the client's items. */
 export interface ClientTool {
@@ -27,7 +28,8 @@ const CUSTOM_TOOL_PARAMETERS = {
  * The chat tools for a Responses request's `tools` (and `additional_tools` items): functions as
  * they are, nested; a `custom` tool (Codex's `apply_patch`, a freeform grammar) as a function with
  * one string parameter `input` and its grammar in the description; `namespace` tools flattened to
- * `<namespace>__<name>`. Hosted tools are left out: they cannot run elsewhere.
+ * `<namespace>__<name>` (shortened past 64 characters: {@link namespacedFunctionName}). Hosted
+ * tools are left out: they cannot run elsewhere.
  */
 export function toChatTools(tools: unknown[]): { tools: OpenAITool[]; catalog: Map<string, ClientTool> } {
   const chatTools: OpenAITool[] = [];
@@ -47,7 +49,7 @@ export function toChatTools(tools: unknown[]): { tools: OpenAITool[]; catalog: M
       throw unsupportedParameter('tools', `${where}: a \`${String(tool.type)}\` tool cannot be sent to this provider.`);
     }
     if (typeof tool.name !== 'string' || tool.name === '') throw invalidRequest(`${where}: a ${tool.type} tool needs a \`name\`.`);
-    const functionName = namespace ? `${namespace.name}__${tool.name}` : tool.name;
+    const functionName = namespace ? namespacedFunctionName(namespace.name, tool.name) : tool.name;
     // A flattened tool carries its namespace's description: the model reads no other place for it.
     const description = joinDescriptions(namespace?.description, typeof tool.description === 'string' ? tool.description : undefined);
     if (tool.type === 'function') {
@@ -123,7 +125,7 @@ function callable(tools: OpenAITool[], what: string): OpenAITool[] {
 /** The chat function a tool reference names: a namespace's tool by its flattened name. */
 function functionNameOf(reference: Record<string, unknown>, catalog: ToolCatalog): string {
   const name = typeof reference.name === 'string' ? reference.name : '';
-  if (typeof reference.namespace === 'string' && reference.namespace !== '') return `${reference.namespace}__${name}`;
+  if (typeof reference.namespace === 'string' && reference.namespace !== '') return namespacedFunctionName(reference.namespace, name);
   if (catalog.has(name)) return name;
   for (const [functionName, tool] of catalog) if (tool.name === name) return functionName;
   return name;
