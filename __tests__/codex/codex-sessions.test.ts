@@ -144,7 +144,7 @@ if (!IN_CODEX_SUITE) {
         expect(callers).toHaveLength(2);
         for (const caller of callers) {
           if (model.reasoning === undefined) expect(caller.reasoning_content).toBeUndefined();
-          else expect(caller.reasoning_content).toContain(model.reasoning);
+          else expect(caller.reasoning_content).toBe(model.reasoning);
         }
       });
     });

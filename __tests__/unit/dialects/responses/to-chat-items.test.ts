@@ -30,6 +30,21 @@ describe('reasoning items sent back (toChatMessages)', () => {
     expect((messages[1]!.reasoning_details as Array<{ signature: string }>).map((detail) => detail.signature)).toEqual(['S1', 'S2']);
   });
 
+  test("an item of details alone (a signature that came after the call) joins the turn's details and leaves its reasoning text as it was", () => {
+    const signature = {
+      type: 'reasoning',
+      summary: [],
+      content: [{ type: 'reasoning_text', text: '' }],
+      encrypted_content: sealEnvelope({ ...upstream, text: '', details: [{ type: 'reasoning.encrypted', data: 'SIG', id: 'c1' }] }),
+    };
+    const messages = toChatMessages([{ role: 'user', content: 'go' }, signed('T1', 'S1'), call('c1'), signature, output('c1')], options);
+    expect(messages[1]).toMatchObject({ role: 'assistant', reasoning_content: 'T1' });
+    expect((messages[1]!.reasoning_details as Array<{ type: string }>).map((detail) => detail.type)).toEqual([
+      'reasoning.text',
+      'reasoning.encrypted',
+    ]);
+  });
+
   test('reasoning after the last call of a turn stays in that turn', () => {
     const messages = toChatMessages(
       [{ role: 'user', content: 'go' }, signed('T1', 'S1'), call('c1'), signed('T2', 'S2'), call('c2'), output('c1'), output('c2')],

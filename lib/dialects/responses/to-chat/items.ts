@@ -137,7 +137,8 @@ export function toChatMessages(items: unknown[], options: ItemOptions): OpenAIMe
         // The router's envelope restores the exact reasoning, for the provider and model that made it only.
         const envelope = openEnvelope(item.encrypted_content);
         if (envelope?.provider === options.upstream.provider && envelope.model === options.upstream.model) {
-          reasoning.push(envelope.text);
+          // An item of details alone (a signature that came after the call) adds no text to the turn's.
+          if (envelope.text !== '') reasoning.push(envelope.text);
           reasoningDetails.push(...envelope.details);
         } else {
           reasoning.push(...reasoningText(item));
