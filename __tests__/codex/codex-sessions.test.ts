@@ -166,6 +166,34 @@ if (!IN_CODEX_SUITE) {
       },
     );
 
+    test.each([
+      ['local', { error: { code: 400, message: 'the request exceeds the available context size', type: 'exceed_context_size_error' } }],
+      ['anthropic', { type: 'error', error: { type: 'invalid_request_error', message: 'prompt is too long: 210000 tokens > 200000 maximum' } }],
+    ] as const)(
+      "%s: a full context window fails the turn in Codex's words; the next turn compacts first and goes on",
+      async (provider, errorBody) => {
+        const agent = agentFor(fakes[provider]);
+        fakes[provider].handler = (request, res, req) => {
+          if (fakes[provider].requests.length !== 3) return agent(request, res, req);
+          sendJson(res, 400, errorBody);
+          return true;
+        };
+        expectSuccess(await turn(MODELS[provider], TOOL_PROMPT));
+        const full = await turn(MODELS[provider], TEXT_PROMPT, { resume: true });
+        expect(full.exitCode).toBe(1);
+        expect(full.errors.join('\n')).toContain("ran out of room in the model's context window");
+        const next = await turn(MODELS[provider], TEXT_PROMPT, { resume: true });
+        expectSuccess(next);
+        expect(next.finalMessage).toBe(helloText(provider));
+        const sent = fakes[provider].requests;
+        expect(sent).toHaveLength(5);
+        // Codex's compaction: an ordinary request, smaller than the one that did not fit.
+        expect(conversationOf(sent[3]!)).toMatch(/summar|handoff|compact/i);
+        expect(JSON.stringify(sent[3]!.body).length).toBeLessThan(JSON.stringify(sent[2]!.body).length);
+        expect(ends.map((end) => `${end.outcome} ${end.status}`)).toEqual(['ok 200', 'ok 200', 'error 400', 'ok 200', 'ok 200']);
+      },
+    );
+
     describe("Codex's retries: a rate-limited request is asked again, and the second answers", () => {
       const slowDown = 'Rate limit reached: try again in 1s';
       test.each([
