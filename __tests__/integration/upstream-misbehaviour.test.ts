@@ -362,7 +362,7 @@ describe('tool call ids a provider numbers per answer (call_0, call_1 in every t
     expect(toAnother.flatMap((message) => message.tool_calls?.map((call) => call.id) ?? [])).toEqual([firstUse.id, secondUse.id]);
   });
 
-  test("a Responses client gets call_ids its input and the answer do not already have, streamed and whole; sent back, they are the provider's again", async () => {
+  test('a Responses client gets call_ids its input and the answer do not already have, streamed and whole; sent back, never two calls under one id', async () => {
     const calls = [numberedCall(0, 'echo two'), { ...numberedCall(1, 'echo three'), id: 'call_0' }, numberedCall(2, 'echo four')];
     answerWithToolCalls(calls);
     // Bridged through chat completions (OPENAI_RESPONSES=chat).
@@ -383,7 +383,7 @@ describe('tool call ids a provider numbers per answer (call_0, call_1 in every t
       expect(callIds[2]).toBe('call_2');
     }
 
-    // Sent back, each call goes to the provider under the id it gave.
+    // Sent back, no two calls go under one id: the earlier call_0 keeps it, the repeat keeps the router's.
     const [replaced] = whole.output.filter((item) => item.type === 'function_call');
     await chatClient().responses.create({
       ...request,
@@ -394,8 +394,9 @@ describe('tool call ids a provider numbers per answer (call_0, call_1 in every t
       ],
     });
     const messages = openai.requests.at(-1)?.body?.messages as Array<{ role: string; tool_calls?: Array<{ id: string }>; tool_call_id?: string }>;
-    expect(messages.flatMap((message) => message.tool_calls?.map((call) => call.id) ?? [])).toEqual(['call_0', 'call_0']);
-    expect(messages.flatMap((message) => (message.role === 'tool' ? [message.tool_call_id] : []))).toEqual(['call_0', 'call_0']);
+    const replacedId = (replaced as { call_id: string }).call_id;
+    expect(messages.flatMap((message) => message.tool_calls?.map((call) => call.id) ?? [])).toEqual(['call_0', replacedId]);
+    expect(messages.flatMap((message) => (message.role === 'tool' ? [message.tool_call_id] : []))).toEqual(['call_0', replacedId]);
   });
 });
 

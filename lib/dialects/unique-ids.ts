@@ -81,6 +81,32 @@ export function carriedId(prefix: string, id: string, origin: CallOrigin): strin
   return carried !== '' && Buffer.from(text).toString('base64url') === carried ? text : id;
 }
 
+/**
+ * Reads back the carried ids of one request's conversation, in order ({@link carriedId}), so that
+ * a call and its result get one id, and no two calls one: an id the conversation already uses
+ * (the provider's `call_0` of an earlier turn) keeps the router's id instead.
+ */
+export class CarriedIds {
+  readonly #read = new Map<string, string>();
+  readonly #used = new Set<string>();
+
+  constructor(
+    private readonly prefix: string,
+    private readonly origin: CallOrigin | undefined,
+  ) {}
+
+  /** The id the upstream gets for a call (or its result) the client sent with `id`. */
+  read(id: string): string {
+    const known = this.#read.get(id);
+    if (known !== undefined) return known;
+    const carried = this.origin ? carriedId(this.prefix, id, this.origin) : id;
+    const result = carried !== id && this.#used.has(carried) ? id : carried;
+    this.#read.set(id, result);
+    this.#used.add(result);
+    return result;
+  }
+}
+
 /** A short digest of the origin: equal tags, one provider and model. */
 function tagOf(origin: CallOrigin): string {
   return createHash('sha256').update(`${origin.provider}\n${origin.model}`).digest('base64url').slice(0, TAG_LENGTH);

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { isRecord } from '../../../is-record';
-import { carriedId, carryingId, UniqueIds, type CallOrigin } from '../../unique-ids';
+import { CarriedIds, carryingId, UniqueIds, type CallOrigin } from '../../unique-ids';
 
 /**
  * The `input` object of a `tool_use` block from an OpenAI tool call's `arguments` string: the
@@ -51,7 +51,7 @@ const TOOL_USE_ID = /^[a-zA-Z0-9_-]+$/;
 /**
  * The `tool_use` ids of one translated answer, none of them one of `taken` ({@link toolUseIdsIn}) or
  * another's, and each one Anthropic would take. A provider's id that cannot be kept is carried
- * inside the replacement when the answer's `origin` is known ({@link providerToolCallId} reads it
+ * inside the replacement when the answer's `origin` is known ({@link carriedToolUseIds} reads it
  * back for that origin only).
  */
 export function toolUseIds(taken: Iterable<string> = [], origin?: CallOrigin): UniqueIds {
@@ -62,9 +62,9 @@ export function toolUseIds(taken: Iterable<string> = [], origin?: CallOrigin): U
 /** The start of a `tool_use` id of the router's that carries the provider's id ({@link carryingId}). */
 const CARRYING_PREFIX = 'toolu_epr';
 
-/** The id `origin` gave a call whose `tool_use` id the router replaced; any other id as it is. */
-export function providerToolCallId(id: string, origin: CallOrigin): string {
-  return carriedId(CARRYING_PREFIX, id, origin);
+/** Reads back, for `origin`, the provider's ids in the `tool_use` ids the router replaced ({@link CarriedIds}). */
+export function carriedToolUseIds(origin: CallOrigin | undefined): CarriedIds {
+  return new CarriedIds(CARRYING_PREFIX, origin);
 }
 
 /**

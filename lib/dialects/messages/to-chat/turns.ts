@@ -7,7 +7,7 @@ import { isUnverifiableSignature } from '../router-signature';
 import { carriedDetails } from '../provider-reasoning';
 import type { CallOrigin } from '../../unique-ids';
 import { redactedDetail, thinkingDetail } from './reasoning-details';
-import { providerToolCallId } from '../from-chat/ids';
+import { carriedToolUseIds } from '../from-chat/ids';
 
 /** What the upstream can read: the parts of user turns, and signed thinking in `reasoning_details`. */
 export interface TurnOptions extends PartOptions {
@@ -17,6 +17,11 @@ export interface TurnOptions extends PartOptions {
   upstream?: CallOrigin | undefined;
   /** The request's tools as sent, by name: what a `tool_reference` block shows the model. */
   tools: ReadonlyMap<string, OpenAITool['function']>;
+}
+
+/** The options, and the id the upstream gets for a call or result id of the client's. */
+interface ReadingOptions extends TurnOptions {
+  callId: (id: string) => string;
 }
 
 /** Assistant blocks of tools the provider ran itself: the chat provider could not have run them. */
@@ -45,8 +50,10 @@ const SERVER_TOOL_BLOCK = /^(server_tool_use|mcp_tool_use|.+_tool_result)$/;
  * `cache_control` and any other block field not named here is not carried over.
  * @throws ProviderRouterError `invalid_request` for a non-array, an unknown role or malformed content.
  */
-export function toChatMessages(messages: unknown, options: TurnOptions): OpenAIMessage[] {
+export function toChatMessages(messages: unknown, turnOptions: TurnOptions): OpenAIMessage[] {
   if (!Array.isArray(messages)) throw invalidRequest('`messages` must be an array of messages.');
+  const ids = carriedToolUseIds(turnOptions.upstream);
+  const options: ReadingOptions = { ...turnOptions, callId: (id) => ids.read(id) };
   const out: OpenAIMessage[] = [];
   messages.forEach((message: unknown, i) => {
     if (!isRecord(message)) throw invalidRequest(`messages[${i}] must be an object with \`role\` and \`content\`.`);
@@ -82,7 +89,7 @@ export function toChatMessages(messages: unknown, options: TurnOptions): OpenAIM
   return out;
 }
 
-function userTurn(content: string | unknown[], i: number, options: TurnOptions): OpenAIMessage[] {
+function userTurn(content: string | unknown[], i: number, options: ReadingOptions): OpenAIMessage[] {
   if (typeof content === 'string') return [{ role: 'user', content }];
   const toolMessages: OpenAIMessage[] = [];
   const toolParts: OpenAIContentPart[] = [];
@@ -122,7 +129,7 @@ function userTurn(content: string | unknown[], i: number, options: TurnOptions):
     const text = texts.join('\n\n');
     toolMessages.push({
       role: 'tool',
-      tool_call_id: options.upstream ? providerToolCallId(block.tool_use_id, options.upstream) : block.tool_use_id,
+      tool_call_id: options.callId(block.tool_use_id),
       content: block.is_error === true ? `Error: ${text}` : text,
     });
   });
@@ -147,7 +154,7 @@ function referencedFunction(block: Record<string, unknown>, where: string, tools
   return `<function>${JSON.stringify({ description: tool.description, name: tool.name, parameters: tool.parameters })}</function>`;
 }
 
-function assistantTurn(content: string | unknown[], i: number, { readsReasoningDetails, upstream }: TurnOptions): OpenAIMessage[] {
+function assistantTurn(content: string | unknown[], i: number, { readsReasoningDetails, upstream, callId }: ReadingOptions): OpenAIMessage[] {
   if (typeof content === 'string') return [{ role: 'assistant', content }];
   const texts: string[] = [];
   const reasoning: string[] = [];
@@ -173,7 +180,7 @@ function assistantTurn(content: string | unknown[], i: number, { readsReasoningD
       }
       toolCalls.push({
         // The provider's own id, where the router replaced it in the answer.
-        id: upstream ? providerToolCallId(block.id, upstream) : block.id,
+        id: callId(block.id),
         type: 'function',
         function: { name: block.name, arguments: JSON.stringify(block.input ?? {}) },
       });

@@ -4,7 +4,7 @@ import { sealEnvelope } from '../../reasoning-envelope';
 import type { ToolCatalog } from '../to-chat/tools';
 import type { ResponsesItem, ResponsesResponse, ResponsesUsage } from '../wire';
 import { isRecord } from '../../../is-record';
-import { carriedId, carryingId, UniqueIds, type CallOrigin } from '../../unique-ids';
+import { CarriedIds, carryingId, UniqueIds, type CallOrigin } from '../../unique-ids';
 import type { ResponseSettings } from './request-settings';
 
 /** A fresh id with OpenAI's prefix for its kind (`resp`, `msg`, `fc`, `ctc`, `rs`). */
@@ -127,9 +127,9 @@ export function answerCallIds(options: ResponsesAnswerOptions): UniqueIds {
 /** The start of a `call_id` of the router's that carries the provider's id ({@link carryingId}). */
 const CARRYING_CALL_ID = 'call_epr';
 
-/** The id `origin` gave a call whose `call_id` the router replaced; any other id as it is. */
-export function providerCallId(callId: string, origin: CallOrigin): string {
-  return carriedId(CARRYING_CALL_ID, callId, origin);
+/** Reads back, for `origin`, the provider's ids in the `call_id`s the router replaced ({@link CarriedIds}). */
+export function carriedCallIds(origin: CallOrigin): CarriedIds {
+  return new CarriedIds(CARRYING_CALL_ID, origin);
 }
 
 /** The `call_id`s of the calls (function, custom tool) in a Responses request's `input`. */

@@ -2,7 +2,7 @@ import { invalidRequest, unsupportedParameter, ProviderRouterError } from '../..
 import type { OpenAIContentPart, OpenAIMessage, OpenAIToolCall } from '../../chat/wire';
 import { isRecord } from '../../../is-record';
 import { openEnvelope } from '../../reasoning-envelope';
-import { providerCallId } from '../from-chat/items';
+import { carriedCallIds } from '../from-chat/items';
 import type { ChatOrigins } from './origins';
 import { namespacedFunctionName } from './function-name';
 import type { ToolCatalog } from './tools';
@@ -33,6 +33,7 @@ const HOSTED_CALL_ITEM = /_call(_output)?$/;
  */
 export function toChatMessages(items: unknown[], options: ItemOptions): OpenAIMessage[] {
   const messages: OpenAIMessage[] = [];
+  const callIds = carriedCallIds(options.upstream);
   let reasoning: string[] = [];
   let reasoningDetails: Record<string, unknown>[] = [];
   /** The assistant turn that tool calls join, while no other message has come between. */
@@ -116,7 +117,9 @@ export function toChatMessages(items: unknown[], options: ItemOptions): OpenAIMe
       case 'function_call':
       case 'custom_tool_call': {
         const turn = assistantTurn(where);
-        const call = toolCall(item, where, options);
+        const call = toolCall(item, where, options.catalog);
+        // The provider's own id, where the router replaced it in an answer of that provider's.
+        call.id = callIds.read(call.id);
         origins.call(call, where);
         turn.tool_calls = [...(turn.tool_calls ?? []), call];
         return;
@@ -127,7 +130,7 @@ export function toChatMessages(items: unknown[], options: ItemOptions): OpenAIMe
         dropUnanswered();
         if (typeof item.call_id !== 'string') throw unsupported(`${where}: a tool output needs its \`call_id\`.`);
         const output = toolOutput(item.output, where, options);
-        push({ role: 'tool', tool_call_id: providerCallId(item.call_id, options.upstream), content: output.text }, where);
+        push({ role: 'tool', tool_call_id: callIds.read(item.call_id), content: output.text }, where);
         if (output.parts.length > 0) toolPartsFrom = where;
         for (const part of output.parts) origins.part(part, `${where}.output`);
         toolParts.push(...output.parts);
@@ -165,7 +168,7 @@ export function toChatMessages(items: unknown[], options: ItemOptions): OpenAIMe
   return messages;
 }
 
-function toolCall(item: Record<string, unknown>, where: string, { catalog, upstream }: ItemOptions): OpenAIToolCall {
+function toolCall(item: Record<string, unknown>, where: string, catalog: ToolCatalog): OpenAIToolCall {
   if (typeof item.call_id !== 'string' || typeof item.name !== 'string')
     throw unsupported(`${where}: a ${String(item.type)} needs \`call_id\` and \`name\`.`);
   const name = typeof item.namespace === 'string' && item.namespace !== '' ? namespacedFunctionName(item.namespace, item.name) : item.name;
@@ -176,8 +179,7 @@ function toolCall(item: Record<string, unknown>, where: string, { catalog, upstr
     throw invalidRequest(`${where}: \`${isCustom ? 'input' : 'arguments'}\` must be a string.`, 'input');
   }
   const args = isCustom ? JSON.stringify({ input: given ?? '' }) : given || '{}';
-  // The provider's own id, where the router replaced it in the answer.
-  return { id: providerCallId(item.call_id, upstream), type: 'function', function: { name, arguments: args } };
+  return { id: item.call_id, type: 'function', function: { name, arguments: args } };
 }
 
 function userContent(content: unknown, where: string, options: ItemOptions): string | OpenAIContentPart[] {
