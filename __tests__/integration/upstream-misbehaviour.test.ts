@@ -307,7 +307,7 @@ describe('tool call ids a provider numbers per answer (call_0, call_1 in every t
     const whole = await messagesClient().messages.create(request);
     for (const message of [streamed, whole]) {
       const ids = message.content.flatMap((block) => (block.type === 'tool_use' ? [block.id] : []));
-      expect(ids).toEqual([expect.stringMatching(/^toolu_[a-zA-Z0-9_]+$/), 'call_1']);
+      expect(ids).toEqual([expect.stringMatching(/^toolu_[a-zA-Z0-9_-]+$/), 'call_1']);
     }
   });
 
