@@ -362,6 +362,27 @@ describe('tool call ids a provider numbers per answer (call_0, call_1 in every t
     expect(toAnother.flatMap((message) => message.tool_calls?.map((call) => call.id) ?? [])).toEqual([firstUse.id, secondUse.id]);
   });
 
+  test("a carried id the conversation also has as a plain call (the turn that made it repeat dropped by the client) goes back as the router's", async () => {
+    // The provider repeats call_0: the router replaces it, carrying call_0.
+    answerWithToolCalls([numberedCall(0, 'echo two')]);
+    const second = await messagesClient().messages.create({ model: 'openai/gpt-4o', max_tokens: 10, messages: SECOND_TURN });
+    const replaced = second.content.find((block) => block.type === 'tool_use')!;
+    expect(replaced.id).not.toBe('call_0');
+    // The client keeps the last turns only: call_0 is free again, and the provider's next call_0 is kept.
+    const window = [...HI, { role: 'assistant' as const, content: second.content }, toolResult(replaced.id, 'two')];
+    answerWithToolCalls([numberedCall(0, 'echo three')]);
+    const third = await messagesClient().messages.create({ model: 'openai/gpt-4o', max_tokens: 10, messages: window });
+    const kept = third.content.find((block) => block.type === 'tool_use')!;
+    expect(kept.id).toBe('call_0');
+
+    answerWithToolCalls([]);
+    const history = [...window, { role: 'assistant' as const, content: third.content }, toolResult(kept.id, 'three')];
+    await messagesClient().messages.create({ model: 'openai/gpt-4o', max_tokens: 10, messages: history });
+    const messages = openai.requests.at(-1)?.body?.messages as Array<{ role: string; tool_calls?: Array<{ id: string }>; tool_call_id?: string }>;
+    expect(messages.flatMap((message) => message.tool_calls?.map((call) => call.id) ?? [])).toEqual([replaced.id, 'call_0']);
+    expect(messages.flatMap((message) => (message.role === 'tool' ? [message.tool_call_id] : []))).toEqual([replaced.id, 'call_0']);
+  });
+
   test('a Responses client gets call_ids its input and the answer do not already have, streamed and whole; sent back, never two calls under one id', async () => {
     const calls = [numberedCall(0, 'echo two'), { ...numberedCall(1, 'echo three'), id: 'call_0' }, numberedCall(2, 'echo four')];
     answerWithToolCalls(calls);

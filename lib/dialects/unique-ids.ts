@@ -84,23 +84,29 @@ export function carriedId(prefix: string, id: string, origin: CallOrigin): strin
 /**
  * Reads back the carried ids of one request's conversation, in order ({@link carriedId}), so that
  * a call and its result get one id, and no two calls one: an id the conversation already uses
- * (the provider's `call_0` of an earlier turn) keeps the router's id instead.
+ * (the provider's `call_0` of an earlier turn, or of a later one when the client dropped the turn
+ * that made the router replace it) keeps the router's id instead.
  */
 export class CarriedIds {
   readonly #read = new Map<string, string>();
   readonly #used = new Set<string>();
+  readonly #sent: ReadonlySet<string>;
 
+  /** @param sent the call ids of the client's conversation, wherever they are in it. */
   constructor(
     private readonly prefix: string,
     private readonly origin: CallOrigin | undefined,
-  ) {}
+    sent: Iterable<string> = [],
+  ) {
+    this.#sent = new Set(sent);
+  }
 
   /** The id the upstream gets for a call (or its result) the client sent with `id`. */
   read(id: string): string {
     const known = this.#read.get(id);
     if (known !== undefined) return known;
     const carried = this.origin ? carriedId(this.prefix, id, this.origin) : id;
-    const result = carried !== id && this.#used.has(carried) ? id : carried;
+    const result = carried !== id && (this.#used.has(carried) || this.#sent.has(carried)) ? id : carried;
     this.#read.set(id, result);
     this.#used.add(result);
     return result;

@@ -1,4 +1,4 @@
-import { carriedId, carryingId, UniqueIds } from '../../../lib/dialects/unique-ids';
+import { CarriedIds, carriedId, carryingId, UniqueIds } from '../../../lib/dialects/unique-ids';
 
 const KIMI = { provider: 'openrouter', model: 'moonshotai/kimi-k2' };
 const fresh = (): string => 'call_fresh';
@@ -48,4 +48,25 @@ test('UniqueIds keeps an id it can, replaces a taken or refused one, and makes o
     'call_fresh',
     'call_fresh',
   ]);
+});
+
+describe('CarriedIds', () => {
+  const replaced = (): string => carryingId('call_epr', 'call_0', KIMI, fresh);
+
+  test("read a carried id back once: a call and its result get it, a second call carrying it keeps the router's", () => {
+    const [first, second] = [replaced(), replaced()];
+    const ids = new CarriedIds('call_epr', KIMI, [first, second]);
+    expect([first, first, second, second].map((id) => ids.read(id))).toEqual(['call_0', 'call_0', second, second]);
+  });
+
+  test("keep the router's id where the conversation has the carried id as a plain call, before it or after it", () => {
+    const id = replaced();
+    for (const order of [
+      ['call_0', id],
+      [id, 'call_0'],
+    ]) {
+      const ids = new CarriedIds('call_epr', KIMI, order);
+      expect(order.map((sent) => ids.read(sent))).toEqual(order);
+    }
+  });
 });

@@ -63,8 +63,8 @@ export function toolUseIds(taken: Iterable<string> = [], origin?: CallOrigin): U
 const CARRYING_PREFIX = 'toolu_epr';
 
 /** Reads back, for `origin`, the provider's ids in the `tool_use` ids the router replaced ({@link CarriedIds}). */
-export function carriedToolUseIds(origin: CallOrigin | undefined): CarriedIds {
-  return new CarriedIds(CARRYING_PREFIX, origin);
+export function carriedToolUseIds(origin: CallOrigin | undefined, messages: unknown): CarriedIds {
+  return new CarriedIds(CARRYING_PREFIX, origin, toolUseIdsIn(messages));
 }
 
 /**

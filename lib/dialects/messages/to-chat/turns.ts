@@ -52,7 +52,7 @@ const SERVER_TOOL_BLOCK = /^(server_tool_use|mcp_tool_use|.+_tool_result)$/;
  */
 export function toChatMessages(messages: unknown, turnOptions: TurnOptions): OpenAIMessage[] {
   if (!Array.isArray(messages)) throw invalidRequest('`messages` must be an array of messages.');
-  const ids = carriedToolUseIds(turnOptions.upstream);
+  const ids = carriedToolUseIds(turnOptions.upstream, messages);
   const options: ReadingOptions = { ...turnOptions, callId: (id) => ids.read(id) };
   const out: OpenAIMessage[] = [];
   messages.forEach((message: unknown, i) => {

@@ -128,8 +128,8 @@ export function answerCallIds(options: ResponsesAnswerOptions): UniqueIds {
 const CARRYING_CALL_ID = 'call_epr';
 
 /** Reads back, for `origin`, the provider's ids in the `call_id`s the router replaced ({@link CarriedIds}). */
-export function carriedCallIds(origin: CallOrigin): CarriedIds {
-  return new CarriedIds(CARRYING_CALL_ID, origin);
+export function carriedCallIds(origin: CallOrigin, input: unknown): CarriedIds {
+  return new CarriedIds(CARRYING_CALL_ID, origin, callIdsIn(input));
 }
 
 /** The `call_id`s of the calls (function, custom tool) in a Responses request's `input`. */

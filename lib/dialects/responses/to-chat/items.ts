@@ -33,7 +33,7 @@ const HOSTED_CALL_ITEM = /_call(_output)?$/;
  */
 export function toChatMessages(items: unknown[], options: ItemOptions): OpenAIMessage[] {
   const messages: OpenAIMessage[] = [];
-  const callIds = carriedCallIds(options.upstream);
+  const callIds = carriedCallIds(options.upstream, items);
   let reasoning: string[] = [];
   let reasoningDetails: Record<string, unknown>[] = [];
   /** The assistant turn that tool calls join, while no other message has come between. */
