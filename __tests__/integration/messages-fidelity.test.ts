@@ -264,6 +264,46 @@ describe('the shape of the conversation', () => {
       { role: 'user', content: 'Now answer.' },
     ]);
   });
+
+  test('tool call ids over 40 characters, which OpenAI refuses, reach it short, the same in every turn, each call with its result', async () => {
+    // Ids the router made when it replaced another provider's (Kimi's `functions.Bash:0`, carried).
+    const first = `toolu_eprAbCdEfgHiJkLmN${Buffer.from('functions.Bash:0').toString('base64url')}`;
+    const second = `toolu_eprAbCdEfgHiJkLmN${Buffer.from('functions.Bash:1').toString('base64url')}`;
+    const messages: Anthropic.MessageParam[] = [
+      { role: 'user', content: 'List the files twice.' },
+      {
+        role: 'assistant',
+        content: [
+          { type: 'tool_use', id: first, name: 'Bash', input: { command: 'ls' } },
+          { type: 'tool_use', id: second, name: 'Bash', input: { command: 'ls -a' } },
+        ],
+      },
+      {
+        role: 'user',
+        content: [
+          { type: 'tool_result', tool_use_id: first, content: 'a.txt' },
+          { type: 'tool_result', tool_use_id: second, content: '.git a.txt' },
+        ],
+      },
+    ];
+    const sentIds = async (model: string, fake: FakeUpstream): Promise<{ calls: string[]; results: string[] }> => {
+      const answer = await client().messages.create({ model, max_tokens: 100, messages });
+      expect(answer.content[0]).toMatchObject({ type: 'text' });
+      const sent = lastBody(fake).messages;
+      const calls = (sent[1]!.tool_calls as Array<{ id: string }>).map((call) => call.id);
+      return { calls, results: sent.slice(2).map((message) => message.tool_call_id as string) };
+    };
+    expect(first.length).toBeGreaterThan(40);
+
+    const toOpenAI = await sentIds('openai/gpt-4o', openai);
+    expect(toOpenAI.calls.every((id) => id.length <= 40)).toBe(true);
+    expect(new Set(toOpenAI.calls).size).toBe(2);
+    expect(toOpenAI.results).toEqual(toOpenAI.calls);
+    // The next turn sends the conversation again: the same ids, so OpenAI sees one history.
+    expect(await sentIds('openai/gpt-4o', openai)).toEqual(toOpenAI);
+    // Providers that take them get the ids as the client sent them.
+    expect(await sentIds('openrouter/openai/gpt-4o', openrouter)).toEqual({ calls: [first, second], results: [first, second] });
+  });
 });
 
 describe('request fields each provider takes', () => {

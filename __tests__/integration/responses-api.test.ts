@@ -208,6 +208,24 @@ describe('bridged through chat completions (llama-server)', () => {
     ]);
   });
 
+  test('bridged to OpenAI, a call_id over 40 characters (which its chat API refuses) goes as a short id, the call with its output', async () => {
+    // A call another provider made, replaced by the router with an id that carries it (64 at most).
+    const callId = `call_eprAbCdEfgHiJkLmN${Buffer.from('functions.shell:0').toString('base64url')}`;
+    expect(callId.length).toBeGreaterThan(40);
+    const answer = await client().responses.create({
+      model: 'openai/gpt-4o',
+      input: [
+        { role: 'user', content: 'List the files.' },
+        { type: 'function_call', call_id: callId, name: 'shell', arguments: '{"command":"ls"}' },
+        { type: 'function_call_output', call_id: callId, output: 'a.txt' },
+      ],
+    });
+    expect(answer.status).toBe('completed');
+    const [, call, output] = lastBody(openai).messages as [unknown, { tool_calls: Array<{ id: string }> }, { tool_call_id: string }];
+    expect(call.tool_calls[0]!.id.length).toBeLessThanOrEqual(40);
+    expect(output.tool_call_id).toBe(call.tool_calls[0]!.id);
+  });
+
   test("a custom tool (Codex's apply_patch) goes as a one-string function and comes back as custom_tool_call", async () => {
     const patch = '*** Begin Patch\n*** Add File: a.txt\n+hello\n*** End Patch';
     local.handler = chatAnswer({ calls: [{ id: 'call_p', name: 'apply_patch', arguments: JSON.stringify({ input: patch }) }] });

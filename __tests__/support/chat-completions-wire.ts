@@ -18,11 +18,13 @@ export interface ChatApi {
   streamFixture: string;
   /** What `GET {prefix}/models` answers. */
   modelsFixture: string;
+  /** The longest `tool_calls[].id` the API takes in a conversation (OpenAI's: 40 characters). */
+  maxToolCallIdLength?: number;
 }
 
 /** The OpenAI-compatible APIs of the built-in providers. */
 export const CHAT_APIS: Record<ChatFlavour, ChatApi> = {
-  openai: { prefix: '/v1', streamFixture: 'openai-chat-stream-usage.sse', modelsFixture: 'openai-models.json' },
+  openai: { prefix: '/v1', streamFixture: 'openai-chat-stream-usage.sse', modelsFixture: 'openai-models.json', maxToolCallIdLength: 40 },
   openrouter: { prefix: '/api/v1', streamFixture: 'openrouter-chat-stream.sse', modelsFixture: 'openrouter-models.json' },
   local: { prefix: '/v1', streamFixture: 'llama-server-chat-stream.sse', modelsFixture: 'llama-server-models.json' },
 };
@@ -34,7 +36,12 @@ export function answerChatApi(api: ChatApi, request: RecordedRequest, res: Serve
   if (request.method === 'GET' && path === `${prefix}/models`) {
     sendJson(res, 200, fixtureJson(api.modelsFixture));
   } else if (path === `${prefix}/chat/completions`) {
-    if (request.body?.stream === true) {
+    const refusal = api.maxToolCallIdLength === undefined ? undefined : tooLongToolCallId(request.body?.messages, api.maxToolCallIdLength);
+    if (refusal) {
+      sendJson(res, 400, {
+        error: { message: refusal.message, type: 'invalid_request_error', param: refusal.param, code: 'string_above_max_length' },
+      });
+    } else if (request.body?.stream === true) {
       sendFrames(res, sseFrames(api.streamFixture));
     } else {
       const answer = fixtureJson('openai-chat.json');
@@ -68,4 +75,23 @@ export function answerChatApi(api: ChatApi, request: RecordedRequest, res: Serve
 /** The API's 404 for a path it does not serve. */
 export function sendChatNotFound(request: RecordedRequest, res: ServerResponse): void {
   sendJson(res, 404, { error: { message: `no route ${pathOf(request)}`, type: 'invalid_request_error', code: null } });
+}
+
+/** OpenAI's 400 for a conversation with a tool call id longer than `max` characters, as its API words it. */
+function tooLongToolCallId(messages: unknown, max: number): { message: string; param: string } | undefined {
+  if (!Array.isArray(messages)) return undefined;
+  for (const [i, message] of messages.entries()) {
+    const calls: unknown = (message as { tool_calls?: unknown } | null)?.tool_calls;
+    if (!Array.isArray(calls)) continue;
+    for (const [j, call] of calls.entries()) {
+      const id: unknown = (call as { id?: unknown } | null)?.id;
+      if (typeof id !== 'string' || id.length <= max) continue;
+      const param = `messages[${i}].tool_calls[${j}].id`;
+      return {
+        param,
+        message: `Invalid '${param}': string too long. Expected a string with maximum length ${max}, but got a string with length ${id.length} instead.`,
+      };
+    }
+  }
+  return undefined;
 }

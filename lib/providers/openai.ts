@@ -1,5 +1,6 @@
 import { createOpenAICompatibleProvider } from './openai-compatible';
 import type { ProviderAdapter } from './provider-adapter';
+import { OPENAI_MAX_TOOL_CALL_ID_LENGTH, withShortToolCallIds } from './short-tool-call-ids';
 
 /** Settings of the OpenAI adapter. */
 export interface OpenAIProviderSettings {
@@ -12,7 +13,8 @@ export interface OpenAIProviderSettings {
  * Creates the OpenAI adapter: chat completions, completions and embeddings pass through. Chat
  * requests carry their token limit as `max_completion_tokens` (OpenAI's reasoning models refuse
  * `max_tokens`), `reasoning_effort` goes only to its reasoning models (a translated `max`, above
- * OpenAI's scale, as `xhigh`), and translated requests leave out `top_k`, which OpenAI refuses.
+ * OpenAI's scale, as `xhigh`), and translated requests leave out `top_k`, which OpenAI refuses, and
+ * send tool call ids over 40 characters (which OpenAI refuses too) as short ids made from them.
  */
 export function createOpenAIProvider(settings: OpenAIProviderSettings): ProviderAdapter {
   const adapter = createOpenAICompatibleProvider({
@@ -31,7 +33,12 @@ export function createOpenAIProvider(settings: OpenAIProviderSettings): Provider
         body.max_completion_tokens ??= body.max_tokens;
         delete body.max_tokens;
       }
-      if (context.clientDialect !== 'openai') delete body.top_k;
+      if (context.clientDialect !== 'openai') {
+        delete body.top_k;
+        // A translated conversation may hold ids OpenAI never made, and refuses when long: a chat
+        // client's own ids go on as it sent them.
+        if (Array.isArray(body.messages)) body.messages = withShortToolCallIds(body.messages, OPENAI_MAX_TOOL_CALL_ID_LENGTH);
+      }
       // gpt-4o, gpt-4.1 and the like refuse the field with a 400.
       if (body.reasoning_effort !== undefined && !isReasoningModel(typeof body.model === 'string' ? body.model : '')) delete body.reasoning_effort;
       // OpenAI's scale ends at xhigh: a translated "max" (Anthropic's top effort, a large thinking
