@@ -363,6 +363,36 @@ describe('chat completions routed to Anthropic', () => {
       ]);
     });
 
+    it('puts tool results first in their user turn when a user message came between the tool messages: Anthropic refuses anything before them', async () => {
+      await client.chat.completions.create({
+        model: MODEL,
+        tools: [WEATHER_TOOL],
+        messages: [
+          { role: 'user', content: 'Weather in Paris and Rome?' },
+          {
+            role: 'assistant',
+            content: null,
+            tool_calls: [
+              { id: 'toolu_paris', type: 'function', function: { name: 'get_weather', arguments: '{"location":"Paris"}' } },
+              { id: 'toolu_rome', type: 'function', function: { name: 'get_weather', arguments: '{"location":"Rome"}' } },
+            ],
+          },
+          { role: 'user', content: 'Use Celsius.' },
+          { role: 'tool', tool_call_id: 'toolu_paris', content: '18C' },
+          { role: 'user', content: 'And be brief.' },
+          { role: 'tool', tool_call_id: 'toolu_rome', content: '24C' },
+        ],
+      });
+      const messages = upstreamBody(anthropic).messages as Array<{ role: string; content: unknown }>;
+      expect(messages.map((m) => m.role)).toEqual(['user', 'assistant', 'user']);
+      expect(messages[2]!.content).toEqual([
+        { type: 'tool_result', tool_use_id: 'toolu_paris', content: '18C' },
+        { type: 'tool_result', tool_use_id: 'toolu_rome', content: '24C' },
+        { type: 'text', text: 'Use Celsius.' },
+        { type: 'text', text: 'And be brief.' },
+      ]);
+    });
+
     it('sends tool call ids Anthropic would refuse (Kimi numbers them functions.name:0) as ids it takes, each call paired with its result', async () => {
       const ids = ['functions.get_weather:0', 'functions_get_weather_0'];
       await client.chat.completions.create({

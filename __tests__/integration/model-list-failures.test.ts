@@ -118,6 +118,25 @@ describe('reports of failed lists', () => {
     }
   });
 
+  test('a llama-server still loading its model (503) is listed on the next request once it is up; the log has one line, telemetry every failure', async () => {
+    let loading = true;
+    fakes.local.handler = (r, res) => {
+      if (r.method !== 'GET' || !loading) return false;
+      sendJson(res, 503, { error: { code: 503, message: 'Loading model', type: 'unavailable_error' } });
+      return true;
+    };
+    await withHost({}, async (host, { events, warnings }) => {
+      const localEntries = async () =>
+        ((await request(host.url).get('/v1/models')).body.data as Array<{ provider: string }>).filter((m) => m.provider === 'local');
+      expect(await localEntries()).toEqual([]);
+      expect(await localEntries()).toEqual([]);
+      expect(modelErrors(events, 'local')).toHaveLength(2);
+      expect(warnings.filter((warning) => warning.includes('"local"'))).toHaveLength(1);
+      loading = false;
+      expect((await localEntries()).length).toBeGreaterThan(0);
+    });
+  });
+
   test('a list that times out is reported once, however many wait for it and however it ends later', async () => {
     const held = holdListRequests(fakes.openai);
     await withHost({ modelListTimeoutMs: 200 }, async (host, { events, warnings }) => {
@@ -143,7 +162,7 @@ describe('reports of failed lists', () => {
         await jest.advanceTimersByTimeAsync(100);
         expect((await first).some((m) => m.provider === 'mine')).toBe(false);
         answer = () => Promise.resolve([{ id: 'fresh', owned_by: 'me' }]);
-        // Past the failure back-off and the 30 s a refresh may take.
+        // Past the 30 s a refresh may take.
         await jest.advanceTimersByTimeAsync(31_000);
         const later = host.router.listModels();
         await jest.advanceTimersByTimeAsync(100);

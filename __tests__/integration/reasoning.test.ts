@@ -189,6 +189,13 @@ describe('chat clients', () => {
     expect(body(openai).reasoning_effort).toBe('max');
   });
 
+  test('on OpenAI models whose scale goes up to max (gpt-5.6 and later), a translated max goes as max', async () => {
+    for (const model of ['gpt-6.2-sol', 'gpt-5.6-luna', 'gpt-7']) {
+      await post('/messages', { model: `openai/${model}`, max_tokens: 40000, thinking: { type: 'enabled', budget_tokens: 16384 }, messages: HI });
+      expect([model, body(openai).reasoning_effort]).toEqual([model, 'max']);
+    }
+  });
+
   test('on OpenRouter: effort goes as reasoning.effort; on llama-server as reasoning_effort, none included', async () => {
     await post('/chat/completions', { model: 'openrouter/anthropic/claude-sonnet-5-5', reasoning_effort: 'medium', messages: HI });
     expect(body(openrouter)).toMatchObject({ reasoning: { effort: 'medium' } });

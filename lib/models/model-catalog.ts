@@ -17,8 +17,6 @@ export interface CatalogSettings {
 
 /** A refresh that takes longer than this is abandoned. */
 const REFRESH_LIMIT_MS = 30_000;
-/** After a failure a provider is not asked again for this long (at most the TTL): no log flood. */
-const FAILURE_BACKOFF_MS = 30_000;
 
 /** One provider's model list, as the catalog hands it to the merge. */
 export interface ProviderModelList {
@@ -33,7 +31,8 @@ interface CacheEntry {
   /** The latest list fetched; undefined when the latest fetch failed. */
   models: ProviderModel[] | undefined;
   fetchedAt: number;
-  failedAt: number;
+  /** The latest fetch failed: the next failure is reported, but not logged again. */
+  failing: boolean;
   /** The refresh in flight: resolves with its list, or undefined once it failed or ran out of time. */
   inflight: Promise<ProviderModel[] | undefined> | undefined;
 }
@@ -72,11 +71,12 @@ export class ModelCatalog {
   }
 
   #listOf(provider: ListingProvider): Promise<ProviderModel[] | undefined> {
-    const entry = this.#cache.get(provider.id) ?? { models: undefined, fetchedAt: 0, failedAt: 0, inflight: undefined };
+    const entry = this.#cache.get(provider.id) ?? { models: undefined, fetchedAt: 0, failing: false, inflight: undefined };
     this.#cache.set(provider.id, entry);
     const now = Date.now();
     if (entry.models && now - entry.fetchedAt < this.settings.ttlMs) return Promise.resolve(entry.models);
-    if (now - entry.failedAt < Math.min(FAILURE_BACKOFF_MS, this.settings.ttlMs)) return Promise.resolve(undefined);
+    // A failed list is asked for again on the next request: a llama-server still loading its model
+    // answers 503, and a picker that polls gets its models as soon as it is up.
     entry.inflight ??= this.#refresh(provider, entry);
     return entry.inflight;
   }
@@ -86,15 +86,15 @@ export class ModelCatalog {
     let reported = false;
     const fail = (message: string): void => {
       entry.models = undefined;
-      entry.failedAt = Date.now();
       // A timed-out fetch may fail again later: one report per refresh, and none for close()'s abort.
-      if (!reported && !this.#closed.signal.aborted) this.#report(provider, message);
+      if (!reported && !this.#closed.signal.aborted) this.#report(provider, message, !entry.failing);
       reported = true;
+      entry.failing = true;
     };
     const fetched = this.#fetch(provider)
       .then(
         (models) => {
-          Object.assign(entry, { models, fetchedAt: Date.now(), failedAt: 0 });
+          Object.assign(entry, { models, fetchedAt: Date.now(), failing: false });
           return models;
         },
         (error: unknown) => {
@@ -131,9 +131,10 @@ export class ModelCatalog {
     return checkedModels(listed, provider.id);
   }
 
-  #report(provider: ProviderAdapter, message: string): void {
+  /** A `models.error` event for every failure; a log line for the first of a run, so that a polling picker does not flood the log. */
+  #report(provider: ProviderAdapter, message: string, log: boolean): void {
     const error = this.redactor.redact(message);
-    this.logger?.warn(`express-provider-router: model list of "${provider.id}" failed`, { provider: provider.id, error });
+    if (log) this.logger?.warn(`express-provider-router: model list of "${provider.id}" failed`, { provider: provider.id, error });
     this.telemetry.emit({ type: 'models.error', provider: provider.id, timestamp: isoTimestamp(), error });
   }
 }

@@ -12,8 +12,8 @@ export interface OpenAIProviderSettings {
 /**
  * Creates the OpenAI adapter: chat completions, completions and embeddings pass through. Chat
  * requests carry their token limit as `max_completion_tokens` (OpenAI's reasoning models refuse
- * `max_tokens`), `reasoning_effort` goes only to its reasoning models (a translated `max`, above
- * OpenAI's scale, as `xhigh`), and translated requests leave out `top_k`, which OpenAI refuses, and
+ * `max_tokens`), `reasoning_effort` goes only to its reasoning models (a translated `max` as `xhigh` to
+ * those whose scale ends there), and translated requests leave out `top_k`, which OpenAI refuses, and
  * send tool call ids over 40 characters (which OpenAI refuses too) as short ids made from them.
  */
 export function createOpenAIProvider(settings: OpenAIProviderSettings): ProviderAdapter {
@@ -41,12 +41,24 @@ export function createOpenAIProvider(settings: OpenAIProviderSettings): Provider
       }
       // gpt-4o, gpt-4.1 and the like refuse the field with a 400.
       if (body.reasoning_effort !== undefined && !isReasoningModel(typeof body.model === 'string' ? body.model : '')) delete body.reasoning_effort;
-      // OpenAI's scale ends at xhigh: a translated "max" (Anthropic's top effort, a large thinking
-      // budget) is its highest. A chat client's own value goes on as sent.
-      if (body.reasoning_effort === 'max' && context.clientDialect !== 'openai') body.reasoning_effort = 'xhigh';
+      // A translated "max" (Anthropic's top effort, a large thinking budget) goes to a model whose
+      // scale ends at xhigh as its highest. A chat client's own value goes on as sent.
+      if (body.reasoning_effort === 'max' && context.clientDialect !== 'openai' && !takesMaxEffort(String(body.model)))
+        body.reasoning_effort = 'xhigh';
       return body;
     },
   };
+}
+
+/**
+ * Whether an OpenAI model's effort scale goes up to `max`: `gpt-5.6` and later (`gpt-6.2-sol`), as
+ * OpenAI lists their efforts (low to max); `gpt-5.5` and earlier end at `xhigh`.
+ */
+export function takesMaxEffort(id: string): boolean {
+  const version = /^gpt-(\d+)(?:\.(\d+))?/.exec(id.startsWith('ft:') ? id.slice(3) : id);
+  if (!version) return false;
+  const [major, minor] = [Number(version[1]), Number(version[2] ?? 0)];
+  return major > 5 || (major === 5 && minor >= 6);
 }
 
 /**

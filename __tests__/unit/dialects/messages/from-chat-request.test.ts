@@ -361,6 +361,17 @@ describe('toAnthropicRequest', () => {
       ]);
     });
 
+    it('gives a schema without a type (OpenAI takes parameters: {}) type "object", which Anthropic requires', () => {
+      const untyped = [
+        { type: 'function' as const, function: { name: 'ping', parameters: {} } },
+        { type: 'function' as const, function: { name: 'find', parameters: { properties: { q: { type: 'string' } } } } },
+      ];
+      expect(translate({ tools: untyped }).tools).toEqual([
+        { name: 'ping', input_schema: { type: 'object' } },
+        { name: 'find', input_schema: { type: 'object', properties: { q: { type: 'string' } } } },
+      ]);
+    });
+
     it.each([
       ['auto', { type: 'auto' }],
       ['required', { type: 'any' }],

@@ -78,7 +78,18 @@ function appendTurn(turns: Turn[], turn: Turn): void {
 function toMessageParam(turn: Turn): AnthropicMessageParam {
   const only = turn.content.length === 1 ? turn.content[0] : undefined;
   if (only?.type === 'text') return { role: turn.role, content: only.text };
-  return { role: turn.role, content: turn.content };
+  return { role: turn.role, content: toolResultsFirst(turn.content) };
+}
+
+/**
+ * Anthropic refuses a user turn in which anything comes before a tool result: a chat user message
+ * sent between (or before) the tool messages of one assistant turn, merged into the same turn,
+ * follows the results. Their own order is kept.
+ */
+function toolResultsFirst(content: AnthropicContentBlock[]): AnthropicContentBlock[] {
+  const results = content.filter((block) => block.type === 'tool_result');
+  if (results.length === 0 || results.length === content.length) return content;
+  return [...results, ...content.filter((block) => block.type !== 'tool_result')];
 }
 
 /** Assistant message fields with no Anthropic equivalent: left out, the model's earlier turn would be lost. */

@@ -5,7 +5,9 @@ import { isRecord } from '../../../is-record';
 
 /**
  * Converts OpenAI function tools into Anthropic tools. A tool without `parameters` gets an empty
- * object schema, since Anthropic requires `input_schema`.
+ * object schema, since Anthropic requires `input_schema`, and one whose schema has no `type`
+ * (OpenAI takes `parameters: {}` for a tool without arguments) gets `type: "object"`, which
+ * Anthropic requires too.
  * @param tools - The client's `tools` entries, as sent: each is checked here.
  * @throws ProviderRouterError (`invalid_request`) for a tool that is not a named function.
  */
@@ -18,11 +20,17 @@ export function toAnthropicTools(tools: readonly unknown[]): AnthropicTool[] {
     }
     const converted: AnthropicTool = {
       name: fn.name,
-      input_schema: fn.parameters ?? { type: 'object', properties: {} },
+      input_schema: inputSchemaOf(fn.parameters),
     };
     if (fn.description !== undefined) converted.description = fn.description;
     return converted;
   });
+}
+
+function inputSchemaOf(parameters: Record<string, unknown> | null | undefined): Record<string, unknown> {
+  if (parameters === undefined || parameters === null) return { type: 'object', properties: {} };
+  // Sent as it came when it is no object: Anthropic's 400 then names it.
+  return isRecord(parameters) && parameters.type === undefined ? { type: 'object', ...parameters } : parameters;
 }
 
 /**
