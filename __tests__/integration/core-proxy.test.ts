@@ -30,6 +30,11 @@ describe.each([5, 4] as const)('on Express %i', (expressVersion) => {
           app.get('/v1/health', (_req, res) => {
             res.json({ host: 'health' });
           });
+          // Paths of the Responses API the router neither serves nor refuses (DESIGN section 11
+          // refuses only compaction and a stored response by id).
+          app.all(['/v1/responses/input_tokens', '/v1/responses/resp_1/input_items', '/v1/responses/resp_1/cancel'], (req, res) => {
+            res.json({ host: req.path });
+          });
           app.post('/v1/other', (_req, res) => {
             res.json({ host: 'other' });
           });
@@ -75,6 +80,11 @@ describe.each([5, 4] as const)('on Express %i', (expressVersion) => {
   test('calls next() for every other path, untouched', async () => {
     expect((await request(host.url).get('/v1/health')).body).toEqual({ host: 'health' });
     expect((await request(host.url).post('/v1/other').send({ model: 'gpt-4o' })).body).toEqual({ host: 'other' });
+    expect((await request(host.url).post('/v1/responses/input_tokens').send({ model: 'gpt-4o', input: 'hi' })).body).toEqual({
+      host: '/v1/responses/input_tokens',
+    });
+    expect((await request(host.url).get('/v1/responses/resp_1/input_items')).body).toEqual({ host: '/v1/responses/resp_1/input_items' });
+    expect((await request(host.url).post('/v1/responses/resp_1/cancel')).body).toEqual({ host: '/v1/responses/resp_1/cancel' });
     expect(fakes.all().every((fake) => fake.requests.length === 0)).toBe(true);
   });
 
@@ -719,6 +729,41 @@ describe('headers and secrets', () => {
       expect(calls.map((call) => call.direction)).toEqual(['upstream', 'client']);
       expect(JSON.stringify(calls)).not.toContain(KEYS.openai);
       expect(calls[0]!.provider).toBe('openai');
+    } finally {
+      await host.close();
+    }
+  });
+
+  test("scrubHeaders never sees a key an upstream echoes in a header; it cannot remove Anthropic's anthropic-version", async () => {
+    const seen: Array<Record<string, string>> = [];
+    const host = await startHost({
+      env: envFor({ openai: fakes.openai, anthropic: fakes.anthropic }),
+      scrubHeaders: (headers, context) => {
+        seen.push({ ...headers });
+        // A hook that keeps only what it knows.
+        return context.direction === 'upstream' ? { 'content-type': headers['content-type'] ?? 'application/json' } : headers;
+      },
+    });
+    fakes.openai.handler = (_request, res) =>
+      sendJson(
+        res,
+        401,
+        { error: { message: 'Incorrect API key', type: 'invalid_request_error' } },
+        {
+          'x-ratelimit-echo': `key=${KEYS.openai}`,
+          'retry-after': KEYS.openai,
+        },
+      );
+    try {
+      const refused = await request(host.url).post('/v1/chat/completions').send(chat('gpt-4o'));
+      expect(refused.status).toBe(401);
+      expect(JSON.stringify(seen)).not.toContain(KEYS.openai.slice(0, 12));
+      expect(JSON.stringify(seen)).toContain('[REDACTED]');
+
+      const answered = await request(host.url).post('/v1/chat/completions').send(chat('anthropic/claude-sonnet-5-5'));
+      expect(answered.status).toBe(200);
+      expect(fakes.anthropic.requests[0]!.headers['anthropic-version']).toBe('2023-06-01');
+      expect(fakes.anthropic.requests[0]!.headers['x-api-key']).toBe(KEYS.anthropic);
     } finally {
       await host.close();
     }

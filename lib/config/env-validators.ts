@@ -1,7 +1,9 @@
 import { makeValidator } from 'envalid';
 
 /** An http(s) URL, returned without a trailing slash so that paths can be appended. */
-export const httpUrl = makeValidator<string>((input) => {
+export const httpUrl = makeValidator<string>((raw) => {
+  // Spaces around a value (a copied line, a YAML quirk) would become `%20` in every upstream path.
+  const input = raw.trim();
   let parsed: URL;
   try {
     parsed = new URL(input);
@@ -21,6 +23,20 @@ export const httpUrl = makeValidator<string>((input) => {
 export const milliseconds = makeValidator<number>((input) => {
   if (!/^\d+$/.test(input.trim()) || Number(input) < 1) {
     throw new Error('expected a whole number of milliseconds, such as 60000');
+  }
+  return Number(input);
+});
+
+/**
+ * The longest delay Node's timers take (2^31 - 1 ms, about 24.8 days): a longer one fires at once,
+ * with a warning on stderr, so a timeout set that long would fail every request.
+ */
+export const MAX_TIMER_MS = 2_147_483_647;
+
+/** A timeout in whole milliseconds, from 1 to {@link MAX_TIMER_MS}. */
+export const timerMilliseconds = makeValidator<number>((input) => {
+  if (!/^\d+$/.test(input.trim()) || Number(input) < 1 || Number(input) > MAX_TIMER_MS) {
+    throw new Error(`expected a whole number of milliseconds from 1 to ${MAX_TIMER_MS}, such as 60000`);
   }
   return Number(input);
 });

@@ -1,6 +1,6 @@
 import { cleanEnv, str, type CleanedEnv } from 'envalid';
 import { ProviderRouterError } from '../errors';
-import { byteCount, httpUrl, milliseconds, optionalText, positiveInteger } from './env-validators';
+import { byteCount, httpUrl, milliseconds, optionalText, positiveInteger, timerMilliseconds } from './env-validators';
 import { parseModelMap, type ModelMapRule } from './model-map';
 
 const SPEC = {
@@ -16,8 +16,8 @@ const SPEC = {
   ANTHROPIC_MAX_TOKENS: positiveInteger({ default: 4096 }),
   ANTHROPIC_THINKING: str({ choices: ['adaptive', 'budget'] as const, default: 'adaptive' }),
   PROVIDER_MODEL_MAP: optionalText({ default: '' }),
-  PROVIDER_TIMEOUT_MS: milliseconds({ default: 60_000 }),
-  PROVIDER_IDLE_TIMEOUT_MS: milliseconds({ default: 120_000 }),
+  PROVIDER_TIMEOUT_MS: timerMilliseconds({ default: 60_000 }),
+  PROVIDER_IDLE_TIMEOUT_MS: timerMilliseconds({ default: 120_000 }),
   PROVIDER_MAX_BODY_BYTES: byteCount({ default: 33_554_432 }),
   PROVIDER_MODELS_TTL_MS: milliseconds({ default: 300_000 }),
   CONVERSATION_LOG_FILE: optionalText({ default: '' }),

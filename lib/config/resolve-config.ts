@@ -2,6 +2,7 @@ import type { ProviderRouterOptions, ConversationLogger, RouterLogger, ScrubHead
 import { ProviderRouterError } from '../errors';
 import { createBuiltInProviders } from '../providers/built-in-providers';
 import type { ProviderAdapter } from '../providers/provider-adapter';
+import { MAX_TIMER_MS } from './env-validators';
 import { parseModelMap, type ModelMapRule } from './model-map';
 import { envPrefix, InvalidEnvironment, readEnv, type RouterEnv } from './read-env';
 
@@ -69,11 +70,11 @@ export function resolveConfig(options: ProviderRouterOptions = {}): ResolvedConf
     scrubHeaders: options.scrubHeaders,
     conversationLogger: options.conversationLogger,
     logger: options.logger,
-    timeoutMs: positive('timeoutMs', options.timeoutMs) ?? env.PROVIDER_TIMEOUT_MS,
-    idleTimeoutMs: positive('idleTimeoutMs', options.idleTimeoutMs) ?? env.PROVIDER_IDLE_TIMEOUT_MS,
+    timeoutMs: timer('timeoutMs', options.timeoutMs) ?? env.PROVIDER_TIMEOUT_MS,
+    idleTimeoutMs: timer('idleTimeoutMs', options.idleTimeoutMs) ?? env.PROVIDER_IDLE_TIMEOUT_MS,
     maxBodyBytes: positive('maxBodyBytes', options.maxBodyBytes) ?? env.PROVIDER_MAX_BODY_BYTES,
     modelsTtlMs: positive('modelsTtlMs', options.modelsTtlMs) ?? env.PROVIDER_MODELS_TTL_MS,
-    modelListTimeoutMs: positive('modelListTimeoutMs', options.modelListTimeoutMs) ?? 5_000,
+    modelListTimeoutMs: timer('modelListTimeoutMs', options.modelListTimeoutMs) ?? 5_000,
     staticModels: readStaticModels(options.env ?? process.env, [...providers.keys()]),
     requestStreamUsage: options.requestStreamUsage ?? true,
     secrets: [...new Set(secrets.filter((secret) => secret && secret.length >= 4))],
@@ -187,6 +188,14 @@ function parseCodeModelMap(text: string): ModelMapRule[] {
   } catch (error) {
     throw new ProviderRouterError('invalid_config', `options.modelMap: ${(error as Error).message}`, 500);
   }
+}
+
+/** {@link positive}, and no longer than Node's timers take. */
+function timer(name: string, value: number | undefined): number | undefined {
+  if (value !== undefined && value > MAX_TIMER_MS) {
+    throw new ProviderRouterError('invalid_config', `options.${name} must be at most ${MAX_TIMER_MS} milliseconds (Node's longest timer)`, 500);
+  }
+  return positive(name, value);
 }
 
 function positive(name: string, value: number | undefined): number | undefined {

@@ -19,17 +19,21 @@ export interface HeaderContext {
 
 /**
  * The headers the upstream receives: the allowlisted client headers, the provider's defaults,
- * then the host's hook, then the provider's auth, which the hook never sees.
+ * then the host's hook (which sees no key, and may change a default but not remove it), then the
+ * provider's auth, which the hook never sees.
  *
  * @throws ScrubHeadersFailure when the hook throws.
  */
-export function buildUpstreamHeaders(req: IncomingMessage, forwardHeaders: readonly string[], context: HeaderContext): HeaderMap {
+export function buildUpstreamHeaders(req: IncomingMessage, forwardHeaders: readonly string[], context: HeaderContext, redactor: Redactor): HeaderMap {
   let headers = pickUpstreamHeaders(req.headers, forwardHeaders);
-  for (const [name, value] of Object.entries(context.provider.defaultHeaders ?? {})) {
-    headers[name.toLowerCase()] ??= value;
-  }
+  const defaults = Object.entries(context.provider.defaultHeaders ?? {});
+  for (const [name, value] of defaults) headers[name.toLowerCase()] ??= value;
   headers['content-type'] = 'application/json';
-  if (context.scrubHeaders) headers = runHook(context.scrubHeaders, headers, 'upstream', context);
+  if (context.scrubHeaders) {
+    headers = runHook(context.scrubHeaders, withoutSecrets(headers, redactor), 'upstream', context);
+    // Anthropic refuses a request without its `anthropic-version`: a default is the provider's.
+    for (const [name, value] of defaults) headers[name.toLowerCase()] ??= value;
+  }
   // The router reads every answer (usage, errors, translation): it must arrive uncompressed.
   headers['accept-encoding'] = 'identity';
   headers['user-agent'] ??= USER_AGENT;
@@ -53,7 +57,9 @@ export function buildClientHeaders(
   else headers['content-type'] = 'application/json; charset=utf-8';
   Object.assign(headers, requestIdHeaders(context.requestId, context.clientDialect));
   headers['x-provider'] = context.provider.id;
-  return withoutSecrets(context.scrubHeaders ? runHook(context.scrubHeaders, headers, 'client', context) : headers, redactor);
+  if (!context.scrubHeaders) return withoutSecrets(headers, redactor);
+  // The hook never sees a key: an upstream can echo one in a header.
+  return withoutSecrets(runHook(context.scrubHeaders, withoutSecrets(headers, redactor), 'client', context), redactor);
 }
 
 /**

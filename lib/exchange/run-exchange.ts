@@ -30,7 +30,7 @@ export function runExchange(exchange: Exchange, deps: ExchangeDependencies): voi
   }
   let upstreamHeaders: HeaderMap;
   try {
-    upstreamHeaders = buildUpstreamHeaders(req, plan.forwardHeaders, context.headers);
+    upstreamHeaders = buildUpstreamHeaders(req, plan.forwardHeaders, context.headers, deps.redactor);
   } catch (error) {
     if (!(error instanceof ScrubHeadersFailure)) throw error;
     context.answerError(scrubHeadersFailure(error));

@@ -20,11 +20,24 @@ export function matchRoute(method: string | undefined, url: string | undefined):
     if (endpoint) return { kind: 'endpoint', endpoint, query };
   }
   if ((method === 'GET' || method === 'HEAD') && path === '/models') return { kind: 'models' };
-  if (path.startsWith('/responses/')) {
+  if (isStoredResponseRoute(method, path)) {
     return {
       kind: 'not-served',
       message: `${method ?? 'GET'} ${path} is not served: stored responses and compaction need state the router does not keep and carry no model to route by; send the whole conversation to POST /responses`,
     };
   }
   return undefined;
+}
+
+/**
+ * The Responses API's routes for stored responses and compaction that DESIGN section 11 answers
+ * with a 404: `POST /responses/compact` and `GET` / `DELETE /responses/{id}`. Any other path under
+ * `/responses/` goes to the host, as every path the router does not serve.
+ */
+function isStoredResponseRoute(method: string | undefined, path: string): boolean {
+  if (!path.startsWith('/responses/')) return false;
+  const rest = path.slice('/responses/'.length);
+  if (rest.includes('/')) return false;
+  if (rest === 'compact') return method === 'POST';
+  return method === 'GET' || method === 'HEAD' || method === 'DELETE';
 }

@@ -169,6 +169,25 @@ describe('configuration', () => {
     expect(message).not.toContain('PROVIDER_MODEL_MAP');
   });
 
+  test("timeouts longer than Node's timers take (2^31 - 1 ms) are refused by name: they would fire at once", () => {
+    const message = thrownBy(
+      () => resolveConfig({ env: { PROVIDER_TIMEOUT_MS: '3000000000', PROVIDER_IDLE_TIMEOUT_MS: '2147483648' } }),
+      ProviderRouterError,
+    ).message;
+    expect(message).toContain('PROVIDER_TIMEOUT_MS:');
+    expect(message).toContain('PROVIDER_IDLE_TIMEOUT_MS:');
+    expect(resolveConfig({ env: { PROVIDER_IDLE_TIMEOUT_MS: '2147483647' } }).idleTimeoutMs).toBe(2147483647);
+    for (const option of ['timeoutMs', 'idleTimeoutMs', 'modelListTimeoutMs'] as const) {
+      expect(() => resolveConfig({ env: {}, [option]: 1e10 })).toThrow(new RegExp(`options\\.${option} must be at most 2147483647`));
+    }
+  });
+
+  test('spaces around a base URL are left out, not sent in every upstream path', () => {
+    const config = resolveConfig({ env: { LOCAL_BASE_URL: ' http://127.0.0.1:8080/v1/ ', OPENAI_BASE_URL: 'https://api.openai.com/v1 ' } });
+    expect(config.providers.get('local')?.baseUrl).toBe('http://127.0.0.1:8080/v1');
+    expect(config.providers.get('openai')?.baseUrl).toBe('https://api.openai.com/v1');
+  });
+
   test('a map rule naming an unknown provider is refused at creation', () => {
     expect(() => resolveConfig({ env: { PROVIDER_MODEL_MAP: 'x=nowhere' } })).toThrow(/provider "nowhere", which is not registered/);
     expect(() => resolveConfig({ env: {}, modelMap: 'x=nowhere' })).toThrow(/- options\.modelMap: rule "x" names provider "nowhere"/);
