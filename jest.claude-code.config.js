@@ -13,6 +13,6 @@ module.exports = {
   testTimeout: 120000,
   maxWorkers: 1,
   verbose: true,
-  // Read by __tests__/claude-code/claude-code-cli.test.ts: outside this suite it runs nothing.
+  // Read by the test files in __tests__/claude-code: outside this suite they run nothing.
   globals: { CLAUDE_CODE_SUITE: true },
 };
