@@ -58,19 +58,15 @@ import {
   CLAUDE_CODE_VERSION,
   claudeBinary,
   PINNED_CLAUDE_CODE_VERSION,
-  describeRun,
+  CLAUDE_TOKEN,
+  expectSuccess,
+  IN_CLAUDE_CODE_SUITE,
   newSession,
   runClaude,
   type ClaudeRun,
   type ClaudeSession,
   type ClaudeRunOptions,
 } from './claude-code';
-
-/** Set by jest.claude-code.config.js: the default suite leaves the CLI alone. */
-const IN_CLAUDE_CODE_SUITE = (globalThis as { CLAUDE_CODE_SUITE?: unknown }).CLAUDE_CODE_SUITE === true;
-
-/** The token Claude Code sends: the host's business, never the provider's. */
-const CLAUDE_TOKEN = 'claude-code-client-token-0123456789';
 
 /** What each Claude Code version the suite runs does differently, measured (against a bare fake Anthropic where it is the client's own doing). */
 const KNOWN_VERSIONS: Record<string, { sendsOfARefusedRequest: number; loadsDeferredTools: boolean }> = {
@@ -92,13 +88,6 @@ type Json = Record<string, unknown>;
 type Block = Json & { type?: string };
 type Message = { role: string; content: string | Block[]; reasoning_content?: string; tool_calls?: unknown[] };
 type ChatCall = { id: string; function: { name: string; arguments: string } };
-
-/** Fails with the run's whole story unless Claude Code finished: exit 0, a successful result. */
-function expectSuccess(run: ClaudeRun): void {
-  if (run.exitCode !== 0 || run.timedOut || run.result?.subtype !== 'success' || run.result.is_error !== false) {
-    throw new Error(`Claude Code failed:\n${describeRun(run)}`);
-  }
-}
 
 if (!IN_CLAUDE_CODE_SUITE) {
   test.todo('runs in the Claude Code suite only: npm run test:claude-code');

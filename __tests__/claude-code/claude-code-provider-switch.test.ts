@@ -40,13 +40,16 @@ import { GEMINI_3, KIMI_K2, openRouterModelAgent } from '../support/openrouter-m
 import { everythingSent } from '../support/recorded-requests';
 import { sendJson } from '../support/upstream-answers';
 import { useFakes } from '../support/use-fakes';
-import { claudeBinary, describeRun, newSession, runClaude, type ClaudeRun, type ClaudeSession } from './claude-code';
-
-/** Set by jest.claude-code.config.js: the default suite leaves the CLI alone. */
-const IN_CLAUDE_CODE_SUITE = (globalThis as { CLAUDE_CODE_SUITE?: unknown }).CLAUDE_CODE_SUITE === true;
-
-/** The token Claude Code sends: the host's business, never the provider's. */
-const CLAUDE_TOKEN = 'claude-code-client-token-0123456789';
+import {
+  CLAUDE_TOKEN,
+  claudeBinary,
+  expectSuccess,
+  IN_CLAUDE_CODE_SUITE,
+  newSession,
+  runClaude,
+  type ClaudeRun,
+  type ClaudeSession,
+} from './claude-code';
 
 /** The second turn's command (on provider B), and what it prints. */
 const MOVED_COMMAND = 'echo moved-ran-ok';
@@ -56,13 +59,6 @@ const MOVED_PROMPT = `Run \`${MOVED_COMMAND}\` in the shell.`;
 type Json = Record<string, unknown>;
 const asJson = (value: unknown): Json => (typeof value === 'object' && value !== null ? (value as Json) : {});
 const asArray = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
-
-/** Fails with the run's whole story unless Claude Code finished: exit 0, a successful result. */
-function expectSuccess(run: ClaudeRun): void {
-  if (run.exitCode !== 0 || run.timedOut || run.result?.subtype !== 'success' || run.result.is_error !== false) {
-    throw new Error(`Claude Code failed:\n${describeRun(run)}`);
-  }
-}
 
 // ---------------------------------------------------------------- what the real APIs refuse
 

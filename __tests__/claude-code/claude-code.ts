@@ -21,6 +21,12 @@ export const PINNED_CLAUDE_CODE_VERSION = '2.1.197';
  */
 export const CLAUDE_CODE_VERSION = process.env.CLAUDE_CODE_VERSION || PINNED_CLAUDE_CODE_VERSION;
 
+/** Set by jest.claude-code.config.js: the default suite leaves the CLI alone. */
+export const IN_CLAUDE_CODE_SUITE = (globalThis as { CLAUDE_CODE_SUITE?: unknown }).CLAUDE_CODE_SUITE === true;
+
+/** The token Claude Code sends: the host's business, never the provider's. */
+export const CLAUDE_TOKEN = 'claude-code-client-token-0123456789';
+
 const REPO_ROOT = join(__dirname, '..', '..');
 
 /** The platforms Claude Code ships a native binary for, as `<platform>-<arch>`. */
@@ -180,4 +186,11 @@ export function describeRun(run: ClaudeRun): string {
     'stderr:',
     run.stderr,
   ].join('\n');
+}
+
+/** Fails with the run's whole story unless Claude Code finished: exit 0, a successful result. */
+export function expectSuccess(run: ClaudeRun): void {
+  if (run.exitCode !== 0 || run.timedOut || run.result?.subtype !== 'success' || run.result.is_error !== false) {
+    throw new Error(`Claude Code failed:\n${describeRun(run)}`);
+  }
 }
