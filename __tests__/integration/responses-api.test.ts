@@ -688,6 +688,7 @@ describe('refused with a 400 naming the field, and nothing is sent', () => {
       ['GET', '/v1/responses/resp_1'],
       ['DELETE', '/v1/responses/resp_1'],
       ['POST', '/v1/responses/compact'],
+      ['GET', '/v1/responses/compact'],
     ] as const) {
       const response = await fetch(host.url + path, {
         method,

@@ -38,6 +38,6 @@ function isStoredResponseRoute(method: string | undefined, path: string): boolea
   if (!path.startsWith('/responses/')) return false;
   const rest = path.slice('/responses/'.length);
   if (rest.includes('/')) return false;
-  if (rest === 'compact') return method === 'POST';
-  return method === 'GET' || method === 'HEAD' || method === 'DELETE';
+  // `compact` is a `{id}` too when read or deleted.
+  return (rest === 'compact' && method === 'POST') || method === 'GET' || method === 'HEAD' || method === 'DELETE';
 }
