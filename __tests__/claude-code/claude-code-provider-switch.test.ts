@@ -50,15 +50,12 @@ import {
   type ClaudeRun,
   type ClaudeSession,
 } from './claude-code';
+import { asArray, asJson, type Json } from '../support/json-shape';
 
 /** The second turn's command (on provider B), and what it prints. */
 const MOVED_COMMAND = 'echo moved-ran-ok';
 const MOVED_OUTPUT = 'moved-ran-ok';
 const MOVED_PROMPT = `Run \`${MOVED_COMMAND}\` in the shell.`;
-
-type Json = Record<string, unknown>;
-const asJson = (value: unknown): Json => (typeof value === 'object' && value !== null ? (value as Json) : {});
-const asArray = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
 
 // ---------------------------------------------------------------- what the real APIs refuse
 

@@ -29,6 +29,7 @@ import {
 } from './responses-wire';
 import { sendFrames, sendJson } from './upstream-answers';
 import { anthropicEvent, chatChunkFrame, chatUsageFrame, DONE_FRAME, type ChunkIdentity } from './wire-frames';
+import { asArray, asJson, type Json } from './json-shape';
 
 /** The command the tool scenario asks for, and what it prints. */
 export const TOOL_COMMAND = 'echo tool-ran-ok';
@@ -99,10 +100,6 @@ export const afterToolsText = (outputs: string[]): string =>
 export const afterToolText = (output: string): string => afterToolsText([output]);
 /** The answer to any other prompt. */
 export const helloText = (provider: string): string => `Hello from the fake ${provider}.`;
-
-type Json = Record<string, unknown>;
-const asJson = (value: unknown): Json => (typeof value === 'object' && value !== null ? (value as Json) : {});
-const asArray = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
 
 /** The text of a content value: a string, or the `text` of its parts. */
 function textOf(content: unknown): string {

@@ -20,10 +20,7 @@ import { pathOf, type FakeHandler } from './fake-server';
 import { chatTurnFor, type AgentTurn } from './agent-upstreams';
 import { sendFrames, sendJson } from './upstream-answers';
 import { chatChunkFrame, chatUsageFrame, DONE_FRAME, type ChunkIdentity } from './wire-frames';
-
-type Json = Record<string, unknown>;
-const asJson = (value: unknown): Json => (typeof value === 'object' && value !== null ? (value as Json) : {});
-const asArray = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
+import { asArray, asJson, type Json } from './json-shape';
 
 /** Where a model's thought signature or encrypted reasoning comes in a stream: in the chunk of the answer's text or calls, or in one of its own after it. */
 export type DetailPlacement = 'with-answer' | 'after-answer';

@@ -22,6 +22,7 @@ import { pathOf, type RecordedRequest } from './fake-server';
 import { sseFrames } from './fixtures';
 import { parseSse } from './sse';
 import { sendFrames, sendJson } from './upstream-answers';
+import { asArray, asJson, type Json } from './json-shape';
 
 /** The two providers whose own API serves `/responses`. */
 export type ResponsesFlavour = 'openai' | 'openrouter';
@@ -75,11 +76,6 @@ export type ResponsesAnswer =
   | { type: 'function_call'; name?: string; arguments?: string; callId?: string }
   /** The failed stream (streamed only). */
   | { type: 'failed' };
-
-type Json = Record<string, unknown>;
-
-const asJson = (value: unknown): Json => (typeof value === 'object' && value !== null ? (value as Json) : {});
-const asArray = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
 
 /** Answers `request` when its path is `{prefix}/responses` or below; returns false (nothing sent) otherwise. */
 export function answerResponsesApi(api: ResponsesApi, request: RecordedRequest, res: ServerResponse): boolean {
