@@ -843,4 +843,29 @@ describe("reasoning items on native passthrough (DESIGN section 10: OpenAI's own
     expect(nativeOpenrouter.requests.at(-1)!.body!.input).toEqual([input[0], withTextOnly, input[4]]);
     expect(nativeOpenrouter.requests.at(-1)!.rawBody).not.toContain('gAAAA');
   });
+
+  describe("a reasoning item without encrypted_content (another provider's, after a session moved)", () => {
+    const textOnly = { type: 'reasoning', id: 'rs_4', summary: [{ type: 'summary_text', text: 'Reasoned elsewhere.' }], encrypted_content: null };
+    const bare = { type: 'reasoning', id: 'rs_5', summary: [] };
+    const moved = [{ role: 'user', content: 'hi' }, textOnly, bare, openaiWithText, { role: 'user', content: 'again' }];
+    const sendMoved = (model: string, store?: boolean): Promise<Response> =>
+      fetch(`${nativeHost.url}/v1/responses`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model, input: moved, ...(store === undefined ? {} : { store }) }),
+      });
+
+    test('is left out for OpenAI under store: false, which would look its id up, find nothing stored and answer 404', async () => {
+      expect((await sendMoved('openai/gpt-5.5', false)).status).toBe(200);
+      expect(nativeOpenai.requests.at(-1)!.body!.input).toEqual([moved[0], openaiWithText, moved[4]]);
+    });
+
+    test('goes on to OpenAI when the request may refer to stored items (store not false), and to OpenRouter with its text', async () => {
+      expect((await sendMoved('openai/gpt-5.5')).status).toBe(200);
+      expect(nativeOpenai.requests.at(-1)!.body!.input).toEqual(moved);
+      expect((await sendMoved('openrouter/openai/gpt-5.5', false)).status).toBe(200);
+      const withTextOnly = { type: 'reasoning', id: 'rs_2', summary: openaiWithText.summary };
+      expect(nativeOpenrouter.requests.at(-1)!.body!.input).toEqual([moved[0], textOnly, bare, withTextOnly, moved[4]]);
+    });
+  });
 });

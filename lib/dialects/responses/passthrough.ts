@@ -8,16 +8,20 @@ import type { ResponsesStreamEvent } from './wire';
  * its `input`, the client's array unchanged: reasoning items holding the router's envelope (a
  * provider that serves the Responses API itself refuses content it cannot verify), and, for any
  * provider but OpenAI, another `encrypted_content` (OpenAI's own goes back only to OpenAI): the
- * item keeps its text, or is left out when it has none. A passthrough's only change, so its
- * answers go on as sent.
+ * item keeps its text, or is left out when it has none. To OpenAI in a stateless request
+ * (`store: false`, as Codex sends), a reasoning item without `encrypted_content` is left out too:
+ * OpenAI would look its id up, find nothing stored, and refuse the request with a 404 (another
+ * provider's reasoning, OpenRouter's text-only items, after a session moved). A passthrough's only
+ * change, so its answers go on as sent.
  */
 export function responsesPassthrough({ body, provider }: PassthroughRequest): PassthroughEdits<ResponsesStreamEvent> {
   if (!Array.isArray(body.input)) return {};
   const input = body.input as unknown[];
+  const stateless = body.store === false;
   let changed = false;
   const kept: unknown[] = [];
   for (const item of input) {
-    const carried = carriedReasoning(item, provider);
+    const carried = carriedReasoning(item, provider, stateless);
     if (carried !== item) changed = true;
     if (carried !== undefined) kept.push(carried);
   }
@@ -26,8 +30,9 @@ export function responsesPassthrough({ body, provider }: PassthroughRequest): Pa
 }
 
 /** `item` as `provider` may get it: itself, without its `encrypted_content`, or `undefined` (left out). */
-function carriedReasoning(item: unknown, provider: string): unknown {
-  if (!isRecord(item) || item.type !== 'reasoning' || item.encrypted_content === undefined || item.encrypted_content === null) return item;
+function carriedReasoning(item: unknown, provider: string, stateless: boolean): unknown {
+  if (!isRecord(item) || item.type !== 'reasoning') return item;
+  if (item.encrypted_content === undefined || item.encrypted_content === null) return provider === 'openai' && stateless ? undefined : item;
   if (isRouterEnvelope(item.encrypted_content)) return undefined;
   if (provider === 'openai') return item;
   if (!hasText(item.summary) && !hasText(item.content)) return undefined;
