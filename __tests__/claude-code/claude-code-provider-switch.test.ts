@@ -35,7 +35,7 @@ import { answerChatApi, CHAT_APIS } from '../support/chat-completions-wire';
 import type { RequestEndEvent } from '../../lib';
 import { envFor, startHost, type Host } from '../support/host';
 import { KEYS } from '../support/keys';
-import { sendMessagesInvalid } from '../support/messages-wire';
+import { ANTHROPIC_TOOL_USE_ID, anthropicToolProblem, sendMessagesInvalid } from '../support/messages-wire';
 import { GEMINI_3, KIMI_K2, openRouterModelAgent } from '../support/openrouter-models';
 import { everythingSent } from '../support/recorded-requests';
 import { sendJson } from '../support/upstream-answers';
@@ -118,53 +118,6 @@ function strictOpenAIAgent(fake: FakeUpstream): FakeHandler {
     }
     return agent(request, res, req);
   };
-}
-
-/** The ids Anthropic takes for a `tool_use` block (and in a `tool_result`'s `tool_use_id`). */
-const ANTHROPIC_TOOL_USE_ID = /^[a-zA-Z0-9_-]+$/;
-
-/**
- * What Anthropic says to tool blocks it refuses: an id outside its pattern, a `tool_use` not
- * answered in the next message, a `tool_result` whose call is not in the message before.
- */
-function anthropicToolProblem(messages: Json[]): string | undefined {
-  for (const [i, message] of messages.entries()) {
-    for (const [j, block] of asArray(message.content).map(asJson).entries()) {
-      if (block.type === 'tool_use' && !ANTHROPIC_TOOL_USE_ID.test(String(block.id))) {
-        return `messages.${i}.content.${j}.tool_use.id: String should match pattern '^[a-zA-Z0-9_-]+$'`;
-      }
-      if (block.type === 'tool_result' && !ANTHROPIC_TOOL_USE_ID.test(String(block.tool_use_id))) {
-        return `messages.${i}.content.${j}.tool_result.tool_use_id: String should match pattern '^[a-zA-Z0-9_-]+$'`;
-      }
-    }
-  }
-  const blocksOf = (message: Json | undefined, type: string): Json[] =>
-    asArray(message?.content)
-      .map(asJson)
-      .filter((block) => block.type === type);
-  for (const [i, message] of messages.entries()) {
-    if (message.role === 'assistant' && i < messages.length - 1) {
-      const answered = blocksOf(messages[i + 1], 'tool_result').map((block) => block.tool_use_id);
-      const unanswered = blocksOf(message, 'tool_use').filter((use) => !answered.includes(use.id));
-      if (unanswered.length > 0) {
-        return (
-          `messages.${i}: \`tool_use\` ids were found without \`tool_result\` blocks immediately after: ${unanswered.map((use) => String(use.id)).join(', ')}. ` +
-          'Each `tool_use` block must have a corresponding `tool_result` block in the next message.'
-        );
-      }
-    }
-    if (message.role === 'user') {
-      const called = blocksOf(messages[i - 1], 'tool_use').map((use) => use.id);
-      for (const [j, block] of asArray(message.content).map(asJson).entries()) {
-        if (block.type !== 'tool_result' || called.includes(block.tool_use_id)) continue;
-        return (
-          `messages.${i}.content.${j}: unexpected \`tool_use_id\` found in \`tool_result\` blocks: ${String(block.tool_use_id)}. ` +
-          'Each `tool_result` block must have a corresponding `tool_use` block in the previous message.'
-        );
-      }
-    }
-  }
-  return undefined;
 }
 
 /** The agent on the fake Anthropic (its own checks kept: auth, fields, signed thinking), refusing tool blocks as Anthropic does too. */

@@ -16,6 +16,7 @@ import {
   responsesFrames,
   responsesObject,
 } from '../support/responses-wire';
+import { scriptedResponsesApi, type ScriptedItem } from '../support/responses-items';
 
 let openai: FakeUpstream;
 let openrouter: FakeUpstream;
@@ -283,5 +284,51 @@ describe('parseResponsesSse, the strict reader of Responses streams', () => {
     ['CRLF line endings', text.replace(/\n/g, '\r\n')],
   ])('fails on %s', (_name, stream) => {
     expect(() => parseResponsesSse(stream)).toThrow();
+  });
+});
+
+describe('a scripted Responses API that refuses what OpenAI refuses in a stateless conversation (responses-items.ts)', () => {
+  const turn: ScriptedItem[] = [
+    { type: 'reasoning', summary: 'Think.' },
+    { type: 'function_call', name: 'exec_command', arguments: '{"cmd":"ls"}', callId: 'call_1' },
+  ];
+  beforeEach(() => {
+    openai.handler = scriptedResponsesApi('openai', () => turn, { checkItems: true });
+  });
+  const user = { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'hi' }] };
+  const call = { type: 'function_call', id: 'fc_1', call_id: 'call_1', name: 'exec_command', arguments: '{}' };
+  const output = { type: 'function_call_output', call_id: 'call_1', output: 'ok' };
+  const stateless = (input: unknown[]): Record<string, unknown> => ({ model: 'gpt-5.5', input, stream: true, store: false });
+
+  test('streams the items, and takes back its own reasoning item with the encrypted content it issued', async () => {
+    const first = await post(openai, stateless([user]));
+    expect(first.status).toBe(200);
+    const done = parseResponsesSse(first.text)
+      .filter((event) => event.event === 'response.output_item.done')
+      .map((event) => event.data.item as Record<string, unknown>);
+    expect(done.map((item) => item.type)).toEqual(['reasoning', 'function_call']);
+    expect(done[0]!.encrypted_content).toMatch(/^gAAAAAB/);
+    expect((await post(openai, stateless([user, done[0], done[1], output]))).status).toBe(200);
+  });
+
+  test.each([
+    ['an id without its type prefix', [user, { ...call, id: 'toolu_1' }, output], 400, "Expected an ID that begins with 'fc'"],
+    [
+      'encrypted content it did not issue',
+      [user, { type: 'reasoning', id: 'rs_1', summary: [], encrypted_content: 'epr1.x' }, call, output],
+      400,
+      'could not be verified',
+    ],
+    [
+      'a reasoning item without encrypted content under store: false',
+      [user, { type: 'reasoning', id: 'rs_2', summary: [] }, call, output],
+      404,
+      'Items are not persisted',
+    ],
+    ['a call_id over 64 characters', [user, { ...call, call_id: 'c'.repeat(65) }, { ...output, call_id: 'c'.repeat(65) }], 400, 'string too long'],
+  ])('refuses %s', async (_name, input, status, message) => {
+    const res = await post(openai, stateless(input));
+    expect(res.status).toBe(status);
+    expect(errorOf(res).message).toContain(message);
   });
 });

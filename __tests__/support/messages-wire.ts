@@ -7,6 +7,7 @@ import type { ServerResponse } from 'node:http';
 import { pathOf, type RecordedRequest } from './fake-server';
 import { fixtureJson, sseFrames } from './fixtures';
 import { sendFrames, sendJson } from './upstream-answers';
+import { asArray, asJson, type Json } from './json-shape';
 
 /** What sets one server's Messages API apart. */
 export interface MessagesApi {
@@ -169,4 +170,51 @@ export function messagesRequestProblem(api: MessagesApi, request: RecordedReques
     }
   }
   return api.checkThinking ? thinkingProblem(body) : undefined;
+}
+
+/** The ids Anthropic takes for a `tool_use` block (and in a `tool_result`'s `tool_use_id`). */
+export const ANTHROPIC_TOOL_USE_ID = /^[a-zA-Z0-9_-]+$/;
+
+/**
+ * What Anthropic says to tool blocks it refuses: an id outside its pattern, a `tool_use` not
+ * answered in the next message, a `tool_result` whose call is not in the message before.
+ */
+export function anthropicToolProblem(messages: Json[]): string | undefined {
+  for (const [i, message] of messages.entries()) {
+    for (const [j, block] of asArray(message.content).map(asJson).entries()) {
+      if (block.type === 'tool_use' && !ANTHROPIC_TOOL_USE_ID.test(String(block.id))) {
+        return `messages.${i}.content.${j}.tool_use.id: String should match pattern '^[a-zA-Z0-9_-]+$'`;
+      }
+      if (block.type === 'tool_result' && !ANTHROPIC_TOOL_USE_ID.test(String(block.tool_use_id))) {
+        return `messages.${i}.content.${j}.tool_result.tool_use_id: String should match pattern '^[a-zA-Z0-9_-]+$'`;
+      }
+    }
+  }
+  const blocksOf = (message: Json | undefined, type: string): Json[] =>
+    asArray(message?.content)
+      .map(asJson)
+      .filter((block) => block.type === type);
+  for (const [i, message] of messages.entries()) {
+    if (message.role === 'assistant' && i < messages.length - 1) {
+      const answered = blocksOf(messages[i + 1], 'tool_result').map((block) => block.tool_use_id);
+      const unanswered = blocksOf(message, 'tool_use').filter((use) => !answered.includes(use.id));
+      if (unanswered.length > 0) {
+        return (
+          `messages.${i}: \`tool_use\` ids were found without \`tool_result\` blocks immediately after: ${unanswered.map((use) => String(use.id)).join(', ')}. ` +
+          'Each `tool_use` block must have a corresponding `tool_result` block in the next message.'
+        );
+      }
+    }
+    if (message.role === 'user') {
+      const called = blocksOf(messages[i - 1], 'tool_use').map((use) => use.id);
+      for (const [j, block] of asArray(message.content).map(asJson).entries()) {
+        if (block.type !== 'tool_result' || called.includes(block.tool_use_id)) continue;
+        return (
+          `messages.${i}.content.${j}: unexpected \`tool_use_id\` found in \`tool_result\` blocks: ${String(block.tool_use_id)}. ` +
+          'Each `tool_result` block must have a corresponding `tool_use` block in the previous message.'
+        );
+      }
+    }
+  }
+  return undefined;
 }
