@@ -357,6 +357,73 @@ describe("the router's own refusals", () => {
   });
 });
 
+describe('upstream text the router quotes cut at 2000 characters', () => {
+  /** Where the key starts: the first 10 of its characters fall inside the quote, too few to be found once cut. */
+  const KEY_AT = 2000 - 10;
+
+  test.each([
+    [
+      'a 401 whose body is no JSON, to a chat client',
+      'openai',
+      'chat',
+      (key: string) => (res: ServerResponse) => {
+        res.writeHead(401, { 'content-type': 'text/plain' });
+        res.end(`${'x'.repeat(KEY_AT)}${key} is not a valid key`);
+      },
+    ],
+    [
+      "a load balancer's 502 page, to a Messages client on passthrough",
+      'anthropic',
+      'messages',
+      (key: string) => (res: ServerResponse) => {
+        res.writeHead(502, { 'content-type': 'text/html' });
+        res.end(`<html>${'x'.repeat(KEY_AT - 6)}${key}</html>`);
+      },
+    ],
+    [
+      'an error without a message sent with a 200, quoted as JSON',
+      'openrouter',
+      'chat',
+      (key: string) => (res: ServerResponse) => {
+        const prefix = JSON.stringify({ error: { code: 503, detail: '' } }).indexOf('""') + 1;
+        sendJson(res, 200, { error: { code: 503, detail: `${'x'.repeat(KEY_AT - prefix)}${key}` } });
+      },
+    ],
+    [
+      "llama-server's old error: line whose text is no JSON",
+      'local',
+      'chat',
+      (key: string) => (res: ServerResponse) => {
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.end(`error: ${'x'.repeat(KEY_AT)}${key}\n\n`);
+      },
+    ],
+  ] as const)(
+    '%s: the key is redacted before the text is cut; no piece of it reaches the client, telemetry or the log',
+    async (_name, provider, dialect, answer) => {
+      const key = ALL_KEYS[provider];
+      fakes[provider].handler = (_request, res) => answer(key)(res);
+      const res = await rawRequest({
+        url: `${host.url}${ROUTE_OF[dialect]}`,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(requestBody(dialect, MODEL_FOR[provider], provider === 'local')),
+      });
+      const [end] = await observed.waitForEnds(1);
+      expect(end).toMatchObject({ provider, outcome: 'error' });
+      // The quote reached them: its cut, not its absence, is what is tested.
+      expect(res.text).toContain('xxxxxxxxxx');
+      await waitUntil(() => observed.records.length > 0, 3000, 'the conversation record');
+      for (const [where, text] of [
+        ['response body', res.text],
+        ['request.end', JSON.stringify(end)],
+        ['conversation record', JSON.stringify(observed.records)],
+      ] as const) {
+        expect({ where, leaked: text.includes(key.slice(0, 6)) }).toEqual({ where, leaked: false });
+      }
+    },
+  );
+});
+
 describe("a host's own adapter", () => {
   test('the key it sets in its headers without listing it in secrets is redacted all the same', async () => {
     const key = 'az-host-adapter-key-0123456789abcdef';

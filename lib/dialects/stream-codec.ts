@@ -35,7 +35,7 @@ export interface StreamCodec<E> {
   /**
    * The error in a frame that carries no SSE event, when the dialect's servers write errors that
    * way (older llama-server builds send `error: {...}`); such a frame is otherwise passed on or
-   * left out as a comment.
+   * left out as a comment. The frame comes redacted: its text may be the message, cut.
    */
   errorOfFrame?(frame: string): StreamError | undefined;
   /**

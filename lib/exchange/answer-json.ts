@@ -9,6 +9,7 @@ import { parseUpstreamError, type ErrorDetails } from '../http/error-details';
 import { invalidUpstream, silentUpstream } from './upstream-failures';
 import { FailedAnswerError } from '../dialects/chat/answer-message';
 import { dialectModule } from '../dialects/registry';
+import type { Redactor } from '../http/redactor';
 
 /** Non-streamed answers larger than this are refused (an upstream gone wrong). */
 const MAX_JSON_BODY_BYTES = 256 * 1024 * 1024;
@@ -54,7 +55,7 @@ export async function answerJson(
     context.answerError(invalidUpstream(provider, what));
     return;
   }
-  const failure = errorInsteadOfAnswer(parsed);
+  const failure = errorInsteadOfAnswer(parsed, redactor);
   if (failure) {
     context.answerError(failure, 'upstream');
     return;
@@ -75,7 +76,7 @@ export async function answerJson(
   } catch (error) {
     // An error on the choice is the provider's own (its status, its retry headers); a finish reason alone is the router's reading.
     if (error instanceof FailedAnswerError)
-      context.answerError(failedAnswer(provider, error), error.upstreamError === undefined ? 'router' : 'upstream');
+      context.answerError(failedAnswer(provider, error, redactor), error.upstreamError === undefined ? 'router' : 'upstream');
     else context.answerError(invalidUpstream(provider, `the answer could not be translated: ${(error as Error).message}`));
     return;
   }
@@ -101,8 +102,8 @@ export interface AnswerShape {
  * An answer the provider reports as failed: the error on its choice is read as an error sent
  * instead of an answer (its own status when its `code` is a 4xx/5xx), else a 502 naming the failure.
  */
-function failedAnswer(provider: ProviderAdapter, failure: FailedAnswerError): ErrorDetails {
-  const fromChoice = failure.upstreamError === undefined ? undefined : errorInsteadOfAnswer({ error: failure.upstreamError });
+function failedAnswer(provider: ProviderAdapter, failure: FailedAnswerError, redactor: Redactor): ErrorDetails {
+  const fromChoice = failure.upstreamError === undefined ? undefined : errorInsteadOfAnswer({ error: failure.upstreamError }, redactor);
   if (fromChoice) return { ...fromChoice, message: failure.message };
   return invalidUpstream(provider, `it reported that the answer failed: ${failure.message}`);
 }
@@ -111,11 +112,12 @@ function failedAnswer(provider: ProviderAdapter, failure: FailedAnswerError): Er
  * A 200 whose body is an error and no answer (OpenRouter sends one when a generation fails after
  * it started): the error's own status when its `code` is a 4xx/5xx, else 502.
  */
-function errorInsteadOfAnswer(body: unknown): ErrorDetails | undefined {
+function errorInsteadOfAnswer(body: unknown, redactor: Redactor): ErrorDetails | undefined {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return undefined;
   const fields = body as Record<string, unknown>;
   if (fields.error === undefined || fields.error === null || 'choices' in fields || 'content' in fields || 'output' in fields) return undefined;
   const code = typeof fields.error === 'object' ? Number((fields.error as { code?: unknown }).code) : NaN;
   const status = Number.isInteger(code) && code >= 400 && code <= 599 ? code : 502;
-  return parseUpstreamError(status, JSON.stringify(fields));
+  // Redacted before it is parsed: an error without a message is quoted whole, and cut.
+  return parseUpstreamError(status, redactor.redact(JSON.stringify(fields)));
 }

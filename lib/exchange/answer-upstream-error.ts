@@ -23,7 +23,9 @@ export async function answerUpstreamError(context: ExchangeContext, response: In
   if (context.settled) return;
   const { res, plan, clientDialect } = context.exchange;
   const { redactor } = context.deps;
-  const details = parseUpstreamError(status, text);
+  // Redacted before it is parsed: a message that is the body itself is cut, and a key cut at its
+  // end would no longer be found.
+  const details = parseUpstreamError(status, redactor.redact(text));
   if (plan.translation === undefined && dialectModule(clientDialect).keepsUpstreamErrorBody(text)) {
     const headers = context.clientHeadersOr500('json');
     if (!headers) return;

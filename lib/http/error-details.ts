@@ -17,6 +17,8 @@ export interface ErrorDetails {
 /**
  * Reads the message and type out of an upstream error body, whatever its shape: OpenAI's and
  * Anthropic's `{error:{message,type}}`, `{error:"..."}`, `{message}`, `{detail}` or plain text.
+ * Pass `text` redacted: a body without a message is its own message, cut at 2000 characters, and
+ * a key the cut went through could no longer be found.
  */
 export function parseUpstreamError(status: number, text: string): ErrorDetails {
   let message = text.trim().slice(0, 2000) || `Upstream answered with status ${status}`;

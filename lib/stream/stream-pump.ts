@@ -193,7 +193,8 @@ export function pumpStream<U>(input: StreamPumpInput<U>): void {
       const events = parsed;
       parsed = [];
       if (events.length === 0) {
-        const frameError = upstreamCodec.errorOfFrame?.(frame);
+        // Redacted before it is read: the error's message is the frame's text, cut.
+        const frameError = upstreamCodec.errorOfFrame?.(redactor.redact(frame));
         if (frameError) {
           fail(frameError, out);
           return;
