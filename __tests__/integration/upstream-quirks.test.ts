@@ -4,7 +4,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { brotliCompressSync, gzipSync, zstdCompressSync } from 'node:zlib';
+import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync, zstdCompressSync } from 'node:zlib';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import type { RequestEndEvent } from '../../lib';
@@ -411,6 +411,47 @@ describe('redirects and compression', () => {
     expect(body.error.message).toMatch(/^Incorrect API key provided: /);
     expect(body.error.message).not.toContain(KEYS.openai.slice(0, 12));
     expect(ends.at(-1)?.error?.message).toMatch(/^Incorrect API key provided/);
+  });
+
+  test('gzip without its trailer and deflate that is raw are read as fetch(), and so the providers’ SDKs, read them', async () => {
+    const answer = JSON.stringify({
+      id: 'c',
+      object: 'chat.completion',
+      created: 1,
+      model: 'gpt-4o',
+      choices: [{ index: 0, message: { role: 'assistant', content: 'lenient' }, finish_reason: 'stop' }],
+    });
+    const withoutTrailer = (data: string): Buffer => gzipSync(data).subarray(0, -8);
+    const frames = `data: ${chunkData({ role: 'assistant', content: 'lenient' })}\n\ndata: ${chunkData({}, 'stop')}\n\ndata: [DONE]\n\n`;
+    const cases: Array<[string, string, Buffer]> = [
+      ['gzip', 'application/json', withoutTrailer(answer)],
+      ['deflate', 'application/json', deflateRawSync(answer)],
+      ['deflate', 'application/json', deflateSync(answer)],
+      ['gzip', 'text/event-stream', withoutTrailer(frames)],
+      ['deflate', 'text/event-stream', deflateRawSync(frames)],
+    ];
+    for (const [encoding, contentType, body] of cases) {
+      const answerWith = (_request: unknown, res: http.ServerResponse): void => {
+        res.writeHead(200, { 'content-type': contentType, 'content-encoding': encoding });
+        res.end(body);
+      };
+      // What a client of the provider itself reads.
+      openai.handler = answerWith;
+      const direct = await fetch(`${openai.baseUrl}/chat/completions`, { method: 'POST', body: '{}' });
+      expect(await direct.text()).toContain('lenient');
+
+      const stream = contentType === 'text/event-stream';
+      openai.handler = answerWith;
+      const text = stream
+        ? (await chatClient().chat.completions.stream({ model: 'openai/gpt-4o', messages: HELLO }).finalChatCompletion()).choices[0]?.message.content
+        : (await chatClient().chat.completions.create({ model: 'openai/gpt-4o', messages: HELLO })).choices[0]?.message.content;
+      openai.handler = answerWith;
+      const messagesClient = new Anthropic({ apiKey: 'host-token', baseURL: host.url, maxRetries: 0 });
+      const request = { model: 'openai/gpt-4o', max_tokens: 10, messages: HELLO };
+      const message = stream ? await messagesClient.messages.stream(request).finalMessage() : await messagesClient.messages.create(request);
+      expect([encoding, contentType, text, message.content]).toEqual([encoding, contentType, 'lenient', [{ type: 'text', text: 'lenient' }]]);
+    }
+    expect(ends.map((end) => end.outcome)).toEqual(Array(cases.length * 2).fill('ok'));
   });
 
   test('a client body sent with Content-Encoding gzip or identity is read; any other encoding is a 415 (DESIGN section 9)', async () => {

@@ -1,5 +1,6 @@
 import type { Readable, Transform } from 'node:stream';
-import { createBrotliDecompress, createGunzip, createInflate, createZstdDecompress } from 'node:zlib';
+import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
+import { ANSWER_DECODERS } from './answer-decoders';
 
 /** What a client's request body may come in (DESIGN section 9, as `express.json()` reads them). */
 const REQUEST_DECODERS: ReadonlyMap<string, () => Transform> = new Map([
@@ -9,9 +10,6 @@ const REQUEST_DECODERS: ReadonlyMap<string, () => Transform> = new Map([
   ['deflate', createInflate],
   ['br', createBrotliDecompress],
 ]);
-
-/** What an upstream's answer may come in: zstd too, which Node 22.15+ decodes and `fetch()` reads. */
-const ANSWER_DECODERS: ReadonlyMap<string, () => Transform> = new Map([...REQUEST_DECODERS, ['zstd', createZstdDecompress]]);
 
 /** The codings of a `Content-Encoding` header, in the order they were applied; `identity` left out. */
 export function contentCodings(header: string | undefined): string[] {
