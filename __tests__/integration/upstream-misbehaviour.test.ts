@@ -12,6 +12,7 @@ import { startFakeUpstreams, type FakeUpstream } from '../support/fake-upstream'
 import { fixtureJson, sseFrames } from '../support/fixtures';
 import { envFor, startHost, type Host } from '../support/host';
 import { sendFrames, sendJson } from '../support/upstream-answers';
+import { waitUntil } from '../support/wait';
 import { chatChunkFrame } from '../support/wire-frames';
 
 let openai: FakeUpstream, local: FakeUpstream, anthropic: FakeUpstream, openrouter: FakeUpstream;
@@ -110,6 +111,37 @@ describe('an answer in the other shape', () => {
     });
     const responses = await rejection(chatClient().responses.create({ model: 'anthropic/claude-sonnet-5-5', input: 'hi' }));
     expect(responses).toMatchObject({ status: 529, message: '529 Overloaded' });
+  });
+
+  test('an error status whose connection stays open after its body reaches every SDK at once, with its message', async () => {
+    // Written whole, then held open: the router must not wait for an end that never comes.
+    const holdOpen =
+      (status: number, contentType: string, body: string) =>
+      (_request: unknown, res: ServerResponse): void => {
+        res.writeHead(status, { 'content-type': contentType });
+        res.write(body);
+      };
+    openai.handler = holdOpen(429, 'application/json', JSON.stringify({ error: { message: 'Rate limit reached for gpt-4o', type: 'requests' } }));
+    anthropic.handler = holdOpen(
+      400,
+      'application/json',
+      JSON.stringify({ type: 'error', error: { type: 'invalid_request_error', message: 'prompt is too long' } }),
+    );
+    local.handler = holdOpen(400, 'text/event-stream', 'data: {"error":{"message":"the request exceeds the available context size"}}\n\n');
+    const started = performance.now();
+    const chat = await rejection(readChatStream('gpt-4o'));
+    const messages = await rejection(messagesClient().messages.create({ model: 'anthropic/claude-sonnet-5-5', max_tokens: 10, messages: HI }));
+    const responses = await rejection(chatClient().responses.create({ model: 'local/qwen', input: 'hi' }));
+    // Well within the 2-second PROVIDER_IDLE_TIMEOUT_MS each would otherwise wait.
+    expect(performance.now() - started).toBeLessThan(1500);
+    expect(chat).toMatchObject({ status: 429, message: '429 Rate limit reached for gpt-4o' });
+    expect(messages).toMatchObject({
+      status: 400,
+      error: { type: 'error', error: { type: 'invalid_request_error', message: 'prompt is too long' } },
+    });
+    expect(responses).toMatchObject({ status: 400, message: '400 the request exceeds the available context size' });
+    // Their connections are not left open either.
+    await waitUntil(() => [openai, anthropic, local].every((fake) => fake.closedRequests === 1), 1000, 'every upstream connection closed');
   });
 
   test('a JSON answer that begins with a byte order mark is read', async () => {

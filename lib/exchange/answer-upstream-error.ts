@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import { dialectModule } from '../dialects/registry';
-import { parseUpstreamError } from '../http/error-details';
+import { isWholeErrorBody, parseUpstreamError } from '../http/error-details';
 import { readStream } from '../http/read-stream';
 import type { ExchangeContext } from './exchange-context';
 
@@ -15,7 +15,12 @@ const MAX_ERROR_BODY_BYTES = 1024 * 1024;
 export async function answerUpstreamError(context: ExchangeContext, response: IncomingMessage, body: Readable, status: number): Promise<void> {
   let text = '';
   try {
-    const raw = await readStream(body, { maxBytes: MAX_ERROR_BODY_BYTES, overflow: 'truncate', idleMs: context.deps.config.idleTimeoutMs });
+    const raw = await readStream(body, {
+      maxBytes: MAX_ERROR_BODY_BYTES,
+      overflow: 'truncate',
+      idleMs: context.deps.config.idleTimeoutMs,
+      enough: (received) => isWholeErrorBody(received.toString('utf8')),
+    });
     text = raw.toString('utf8');
   } catch {
     // The status alone is the answer.

@@ -48,6 +48,27 @@ export function parseUpstreamError(status: number, text: string): ErrorDetails {
 }
 
 /**
+ * Whether `text` is already a whole error body: a whole JSON object, or a stream whose first event
+ * with data is complete (all {@link parseUpstreamError} reads of one). Some servers keep their
+ * connection open after an error; its message need not wait for them.
+ */
+export function isWholeErrorBody(text: string): boolean {
+  const start = withoutBom(text).trimStart();
+  if (start.startsWith('{')) {
+    try {
+      JSON.parse(start);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+  return SSE_START.test(start) && /^data:.*(?:\r\n|\r(?!\n)|\n)(?:\r\n|\r|\n)/m.test(start);
+}
+
+/** An SSE line: a field (`data:`, `event:`, `id:`, `retry:`) or a comment (`:`). */
+const SSE_START = /^(data|event|id|retry|):/;
+
+/**
  * The JSON of an error body: the body itself, or, for a body written as a stream (some servers
  * answer a streamed request's error status with `data: {"error":...}` or Anthropic's
  * `event: error` frame), the data of its first event that has data (comments and blank lines
@@ -55,8 +76,7 @@ export function parseUpstreamError(status: number, text: string): ErrorDetails {
  */
 function errorJsonOf(text: string): string {
   const stream = text.trimStart();
-  // SSE lines: a field (`data:`, `event:`, `id:`, `retry:`) or a comment (`:`).
-  if (!/^(data|event|id|retry|):/.test(stream)) return text;
+  if (!SSE_START.test(stream)) return text;
   for (const event of stream.split(/\r\n\r\n|\n\n|\r\r/)) {
     const data = event
       .split(/\r\n|\r|\n/)

@@ -20,6 +20,12 @@ export interface ReadLimits {
   overflow: 'reject' | 'truncate' | 'drain';
   /** Rejects after this long without a byte; no limit when absent. */
   idleMs?: number | undefined;
+  /**
+   * Whether what arrived is already the whole of what the reader needs. When it is and the stream
+   * has not ended by the next turn of the event loop, the read resolves with it and the stream is
+   * destroyed: some servers keep a connection open after a whole body.
+   */
+  enough?: ((received: Buffer) => boolean) | undefined;
 }
 
 /** Reads a request or response body whole, within `limits`. */
@@ -28,8 +34,10 @@ export function readStream(stream: Readable, limits: ReadLimits): Promise<Buffer
     const chunks: Buffer[] = [];
     let size = 0;
     let idleTimer: NodeJS.Timeout | undefined;
+    let enoughCheck: NodeJS.Immediate | undefined;
     const cleanup = (): void => {
       clearTimeout(idleTimer);
+      clearImmediate(enoughCheck);
       stream.off('data', onData);
       stream.off('end', onEnd);
       stream.off('error', onError);
@@ -51,6 +59,14 @@ export function readStream(stream: Readable, limits: ReadLimits): Promise<Buffer
       size += chunk.length;
       if (size <= limits.maxBytes) {
         chunks.push(chunk);
+        // A body that ends with this chunk ends before the check runs, and keeps its connection.
+        if (limits.enough && enoughCheck === undefined && limits.enough(Buffer.concat(chunks, size))) {
+          enoughCheck = setImmediate(() => {
+            cleanup();
+            stream.destroy();
+            resolve(Buffer.concat(chunks, size));
+          });
+        }
         return;
       }
       if (limits.overflow === 'truncate') {
