@@ -7,13 +7,19 @@ const SSE_LINE = /^(?:data|event|id|retry|):/m;
  * passed on byte for byte or left out whole. Lines may end with CRLF, LF or a lone CR (the SSE
  * spec allows all three); a CR at the end of the text waits for the next piece, which may begin
  * with the LF of a CRLF.
+ *
+ * Each piece is scanned once, and the text of an unfinished frame is kept as the pieces it came
+ * in, joined when the frame ends: an event of several megabytes (an image in a Responses event)
+ * arrives in thousands of pieces, and joining or scanning it again for each would take seconds.
  */
 export class SseFramer {
-  #buffer = '';
-  /** Where the line being scanned starts, in `#buffer`. */
-  #lineStart = 0;
-  /** Where scanning resumes, in `#buffer`. */
-  #scanFrom = 0;
+  /** The pieces of the frame that has not ended yet, and their length. */
+  #pieces: string[] = [];
+  #length = 0;
+  /** Whether the next character begins a line: a line break there would be a blank line. */
+  #atLineStart = true;
+  /** A CR that ended the last piece, held back: it may be the first half of a CRLF. */
+  #heldCr = '';
 
   /**
    * Adds `text` and returns the frames it completes, in order. With `final`, the text is the
@@ -22,60 +28,73 @@ export class SseFramer {
    * `openai` SDK read it.
    */
   push(text: string, final = false): string[] {
-    const buffer = this.#buffer + text;
+    let piece = this.#heldCr + text;
+    this.#heldCr = '';
+    if (!final && piece.endsWith('\r')) {
+      this.#heldCr = '\r';
+      piece = piece.slice(0, -1);
+    }
     const frames: string[] = [];
+    /** Where the frame being read starts in `piece` (0: in an earlier piece, or here). */
     let frameStart = 0;
-    let lineStart = this.#lineStart;
-    let scanFrom = buffer.length;
+    /** Where the current line starts in `piece`; -1 when it began in an earlier piece. */
+    let lineStart = this.#atLineStart ? 0 : -1;
+    const lineEnd = (at: number, next: number): void => {
+      if (at === lineStart) {
+        frames.push(this.#take(piece.slice(frameStart, next)));
+        frameStart = next;
+      }
+      lineStart = next;
+    };
     // Most upstreams end lines with LF alone: without a CR to tell apart, indexOf finds every
     // break, cheaper than a regular expression match per line.
-    if (!buffer.includes('\r', this.#scanFrom)) {
-      for (let at = buffer.indexOf('\n', this.#scanFrom); at !== -1; at = buffer.indexOf('\n', at + 1)) {
-        if (at === lineStart) {
-          frames.push(buffer.slice(frameStart, at + 1));
-          frameStart = at + 1;
-        }
-        lineStart = at + 1;
-      }
+    if (!piece.includes('\r')) {
+      for (let at = piece.indexOf('\n'); at !== -1; at = piece.indexOf('\n', at + 1)) lineEnd(at, at + 1);
     } else {
-      LINE_BREAK.lastIndex = this.#scanFrom;
-      for (let match = LINE_BREAK.exec(buffer); match; match = LINE_BREAK.exec(buffer)) {
+      LINE_BREAK.lastIndex = 0;
+      for (let match = LINE_BREAK.exec(piece); match; match = LINE_BREAK.exec(piece)) {
         const at = match.index;
-        let next = at + 1;
-        if (buffer.charCodeAt(at) === 13) {
-          if (next === buffer.length && !final) {
-            scanFrom = at;
-            break;
-          }
-          if (buffer.charCodeAt(next) === 10) next++;
-        }
-        if (at === lineStart) {
-          frames.push(buffer.slice(frameStart, next));
-          frameStart = next;
-        }
-        lineStart = next;
+        const next = piece.charCodeAt(at) === 13 && piece.charCodeAt(at + 1) === 10 ? at + 2 : at + 1;
+        lineEnd(at, next);
         LINE_BREAK.lastIndex = next;
       }
     }
-    this.#buffer = buffer.slice(frameStart);
-    this.#lineStart = lineStart - frameStart;
-    this.#scanFrom = scanFrom - frameStart;
+    if (frameStart < piece.length) {
+      this.#pieces.push(frameStart === 0 ? piece : piece.slice(frameStart));
+      this.#length += piece.length - frameStart;
+    }
+    this.#atLineStart = lineStart === piece.length;
     // Only a whole event: a body that is no stream at all (a JSON error), or one cut off in the
     // middle of an event, stays pending, to be read as what it is.
-    if (final && isWholeEvent(this.#buffer)) {
-      // The blank line that ends it, in the line ending the frame used last (CR CR, LF LF).
-      const lastBreak = this.#buffer.at(-1);
-      frames.push(this.#buffer + (lastBreak === '\r' ? '\r' : lastBreak === '\n' ? '\n' : '\n\n'));
-      this.#buffer = '';
-      this.#lineStart = 0;
-      this.#scanFrom = 0;
+    if (final && this.#length > 0) {
+      const rest = this.pending;
+      if (isWholeEvent(rest)) {
+        // The blank line that ends it, in the line ending the frame used last (CR CR, LF LF).
+        const lastBreak = rest.at(-1);
+        frames.push(this.#take(lastBreak === '\r' ? '\r' : lastBreak === '\n' ? '\n' : '\n\n'));
+      }
     }
     return frames;
   }
 
   /** Text of a frame that has not ended yet. */
   get pending(): string {
-    return this.#buffer;
+    if (this.#pieces.length > 1) this.#pieces = [this.#pieces.join('')];
+    return (this.#pieces[0] ?? '') + this.#heldCr;
+  }
+
+  /** The length of {@link SseFramer.pending}, without joining it. */
+  get pendingLength(): number {
+    return this.#length + this.#heldCr.length;
+  }
+
+  /** The pending text and then `end`, as one frame; nothing is pending afterwards. */
+  #take(end: string): string {
+    const frame = this.#pieces.length === 0 ? end : this.#pieces.join('') + end;
+    this.#pieces = [];
+    this.#length = 0;
+    this.#atLineStart = true;
+    return frame;
   }
 }
 

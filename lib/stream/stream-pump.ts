@@ -180,7 +180,7 @@ export function pumpStream<U>(input: StreamPumpInput<U>): void {
     let out = '';
     const frames = framer.push(text, final);
     // A frame that never ends must not make the router hold unbounded data.
-    if (framer.pending.length > MAX_EVENT_BYTES) {
+    if (framer.pendingLength > MAX_EVENT_BYTES) {
       fail({ message: `The upstream sent an event larger than ${MAX_EVENT_BYTES} bytes`, type: 'upstream_error' });
       return;
     }
