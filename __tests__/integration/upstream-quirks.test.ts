@@ -3,7 +3,7 @@
  * SSE framing the spec allows, compressed answers, redirects, slow clients, odd ports.
  */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync, zstdCompressSync } from 'node:zlib';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
@@ -224,6 +224,36 @@ describe('a stream sent without text/event-stream (some servers and proxies labe
 });
 
 describe('a broken upstream', () => {
+  test('one that answers in something other than HTTP is a 502 saying so, not an unreachable upstream, in each route’s shape', async () => {
+    // What answers a plain-HTTP request on a TLS port, or another service on the port.
+    const notHttp = net.createServer((socket) => socket.once('data', () => socket.end('SSH-2.0-OpenSSH_9.6\r\n')));
+    await new Promise<void>((resolve) => notHttp.listen(0, '127.0.0.1', resolve));
+    const wrongPort = await startHost({ env: { LOCAL_BASE_URL: `http://127.0.0.1:${(notHttp.address() as AddressInfo).port}/v1` } });
+    wrongPort.router.telemetry.on('request.end', (event) => ends.push(event));
+    try {
+      const send = (path: string, body: unknown): Promise<Response> =>
+        fetch(`${wrongPort.url}/v1${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const chat = await send('/chat/completions', { model: 'local/qwen', messages: HELLO, stream: true });
+      expect(chat.status).toBe(502);
+      expect(await chat.json()).toMatchObject({
+        error: { code: 'upstream_invalid_response', message: expect.stringContaining('is not valid HTTP') as unknown },
+      });
+      const messages = await send('/messages', { model: 'local/qwen', max_tokens: 10, messages: HELLO });
+      expect(messages.status).toBe(502);
+      expect(await messages.json()).toMatchObject({
+        type: 'error',
+        error: { type: 'api_error', message: expect.stringContaining('is not valid HTTP') as unknown },
+      });
+      expect(ends.map((end) => [end.outcome, end.status])).toEqual([
+        ['error', 502],
+        ['error', 502],
+      ]);
+    } finally {
+      await wrongPort.close();
+      await new Promise((resolve) => notHttp.close(resolve));
+    }
+  });
+
   test.each([
     ['/chat/completions', { model: 'local/qwen', messages: HELLO, stream: true }],
     ['/messages', { model: 'openai/gpt-4o', max_tokens: 10, messages: HELLO, stream: true }],

@@ -118,7 +118,10 @@ export function runExchange(exchange: Exchange, deps: ExchangeDependencies): voi
           send();
           return;
         }
-        context.answerError(unreachableUpstream(provider, error.code ?? error.message));
+        // Node's HTTP parser failed: something answered, but not in HTTP (a TLS port spoken to in
+        // plain HTTP, another service on the port, a broken proxy). Not an unreachable upstream.
+        if (error.code?.startsWith('HPE_')) context.answerError(invalidUpstream(provider, `its answer is not valid HTTP (${error.message})`));
+        else context.answerError(unreachableUpstream(provider, error.code ?? error.message));
       },
     });
   };
