@@ -1,18 +1,21 @@
 /**
  * Upstreams that answer in the wrong shape, as real ones sometimes do: a JSON answer to a streamed
  * request and a stream to a plain one, an unreadable frame in a passthrough stream, llama-server's
- * old `error:` lines, named error frames, a JSON error labelled as a stream, a byte order mark.
+ * old `error:` lines, named error frames, a JSON error labelled as a stream, a byte order mark, an
+ * error whose connection stays open; and, on every route kind (passed through, translated,
+ * bridged), a connection cut, a stall, a missing terminator and events past it.
  * Each reaches the real SDK as an error carrying the provider's reason, never as a 200 with nothing
  * in it or a parse error of the SDK's own.
  */
 import Anthropic from '@anthropic-ai/sdk';
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import OpenAI from 'openai';
 import { startFakeUpstreams, type FakeUpstream } from '../support/fake-upstream';
 import { fixtureJson, sseFrames } from '../support/fixtures';
 import { envFor, startHost, type Host } from '../support/host';
 import { sendFrames, sendJson } from '../support/upstream-answers';
-import { waitUntil } from '../support/wait';
+import { sendRequest } from '../support/http-client';
+import { sleep, waitUntil, within } from '../support/wait';
 import { chatChunkFrame } from '../support/wire-frames';
 
 let openai: FakeUpstream, local: FakeUpstream, anthropic: FakeUpstream, openrouter: FakeUpstream;
@@ -568,5 +571,156 @@ describe('tool call arguments that are not JSON, for a Messages client', () => {
       ]);
     const error = await rejection(messagesClient().messages.stream({ model: 'openai/gpt-4o', max_tokens: 10, messages: HI }).finalMessage());
     expect(error.message).toMatch(/get_weather.{0,4} that are not a JSON object/);
+  });
+});
+
+describe('every route kind, through the SDKs: a connection cut, a stall, a missing terminator, events past it', () => {
+  /** What a client of each dialect gets from a stream: the text or tool name it assembled, or the error it got. */
+  type Outcome = { answer: string } | { error: string };
+  type ClientDialect = 'chat' | 'messages' | 'responses';
+  interface RouteKind {
+    name: string;
+    dialect: ClientDialect;
+    fake: () => FakeUpstream;
+    model: string;
+    /** The stream the upstream sends, in its own dialect; its last frame is the terminator. */
+    frames: string[];
+  }
+  let quick: Host;
+  const ends: Array<{ outcome: string; status: number }> = [];
+  beforeAll(async () => {
+    // OpenAI's /responses passed through (the file's host bridges it); timeouts short enough to wait for.
+    quick = await startHost({
+      env: { ...envFor({ openai, local, anthropic, openrouter }), PROVIDER_TIMEOUT_MS: '1000', PROVIDER_IDLE_TIMEOUT_MS: '300' },
+    });
+    quick.router.telemetry.on('request.end', (event) => void ends.push(event));
+  });
+  beforeEach(() => (ends.length = 0));
+  afterAll(() => quick.close());
+
+  /** Asks for a stream as the dialect's SDK helper does, and reads it whole. */
+  async function ask(kind: RouteKind): Promise<Outcome> {
+    const openaiClient = new OpenAI({ apiKey: 'host-token', baseURL: `${quick.url}/v1`, maxRetries: 0 });
+    try {
+      if (kind.dialect === 'chat') {
+        const completion = await openaiClient.chat.completions.stream({ model: kind.model, messages: HI }).finalChatCompletion();
+        return { answer: completion.choices[0]?.message.content ?? '' };
+      }
+      if (kind.dialect === 'messages') {
+        const client = new Anthropic({ apiKey: 'host-token', baseURL: quick.url, maxRetries: 0 });
+        const message = await client.messages.stream({ model: kind.model, max_tokens: 10, messages: HI }).finalMessage();
+        return { answer: message.content.map((block) => (block.type === 'text' ? block.text : block.type)).join('') };
+      }
+      const response = await openaiClient.responses.stream({ model: kind.model, input: 'hi' }).finalResponse();
+      if (response.status === 'failed') return { error: response.error?.message ?? '' };
+      return { answer: response.output.map((item) => (item.type === 'function_call' ? item.name : '')).join('') + response.output_text };
+    } catch (error) {
+      return { error: (error as Error).message };
+    }
+  }
+
+  const CHAT = sseFrames('openai-chat-stream-usage.sse');
+  const MESSAGES = sseFrames('anthropic-messages-stream-text.sse');
+  // The call fixture: the text one's reasoning events lack the content part the SDK's helper reads them into.
+  const RESPONSES = sseFrames('openai-responses-stream-function-call.sse');
+  const CLAUDE = 'anthropic/claude-sonnet-5-5';
+  const ROUTE_KINDS: RouteKind[] = [
+    { name: 'chat passed through to OpenAI', dialect: 'chat', fake: () => openai, model: 'openai/gpt-4o', frames: CHAT },
+    { name: 'chat passed through to llama-server', dialect: 'chat', fake: () => local, model: 'local/qwen', frames: CHAT },
+    { name: 'chat passed through to OpenRouter', dialect: 'chat', fake: () => openrouter, model: 'openrouter/x/y', frames: CHAT },
+    { name: 'chat translated for Anthropic', dialect: 'chat', fake: () => anthropic, model: CLAUDE, frames: MESSAGES },
+    { name: 'Messages passed through to Anthropic', dialect: 'messages', fake: () => anthropic, model: CLAUDE, frames: MESSAGES },
+    { name: 'Messages passed through to llama-server', dialect: 'messages', fake: () => local, model: 'local/qwen', frames: MESSAGES },
+    { name: 'Messages translated for OpenAI', dialect: 'messages', fake: () => openai, model: 'openai/gpt-4o', frames: CHAT },
+    { name: 'Responses passed through to OpenAI', dialect: 'responses', fake: () => openai, model: 'openai/gpt-5.5', frames: RESPONSES },
+    {
+      name: 'Responses passed through to OpenRouter',
+      dialect: 'responses',
+      fake: () => openrouter,
+      model: 'openrouter/openai/gpt-5.5',
+      frames: RESPONSES,
+    },
+    { name: 'Responses translated for Anthropic', dialect: 'responses', fake: () => anthropic, model: CLAUDE, frames: MESSAGES },
+    { name: 'Responses bridged to llama-server', dialect: 'responses', fake: () => local, model: 'local/qwen', frames: CHAT },
+  ];
+
+  /** The client's outcome, and the one request.end it had (a second one would show within 100 ms). */
+  async function outcomeOf(
+    kind: RouteKind,
+    answer: (res: ServerResponse, req: IncomingMessage) => void,
+  ): Promise<{ outcome: Outcome; end: (typeof ends)[number] }> {
+    ends.length = 0;
+    kind.fake().handler = (_request, res, req) => answer(res, req);
+    const outcome = await ask(kind);
+    await waitUntil(() => ends.length > 0, 2000, 'request.end');
+    await sleep(100);
+    expect(ends).toHaveLength(1);
+    return { outcome, end: ends[0]! };
+  }
+  const stream = (res: ServerResponse, frames: string[]): void => {
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    for (const frame of frames) res.write(frame);
+  };
+
+  describe.each(ROUTE_KINDS.map((kind) => [kind.name, kind] as const))('%s', (_name, kind) => {
+    test('events after the terminator, and the terminator twice, are not passed on: the answer is the clean stream’s', async () => {
+      const clean = await outcomeOf(kind, (res) => {
+        stream(res, kind.frames);
+        res.end();
+      });
+      expect(clean.end).toMatchObject({ outcome: 'ok', status: 200 });
+      expect(clean.outcome).toEqual({ answer: expect.stringMatching(/\w/) as unknown });
+      const extra = await outcomeOf(kind, (res) => {
+        stream(res, [...kind.frames, kind.frames.at(-1)!, ...kind.frames.slice(1, -1), 'data: {"error":{"message":"after the end"}}\n\n']);
+        res.end();
+      });
+      expect(extra.outcome).toEqual(clean.outcome);
+      expect(extra.end).toMatchObject({ outcome: 'ok', status: 200 });
+    });
+
+    test.each([
+      [
+        'the connection reset before the headers',
+        (_frames: string[], _res: ServerResponse, req: IncomingMessage) => void req.socket.resetAndDestroy(),
+        /could not be reached/,
+      ],
+      [
+        'the connection reset in the middle of an event',
+        (frames: string[], res: ServerResponse) => {
+          stream(res, [frames[0]!, frames[1]!.slice(0, 20)]);
+          setTimeout(() => res.socket?.resetAndDestroy(), 20);
+        },
+        /mid-stream/,
+      ],
+      ['the stream stalling', (frames: string[], res: ServerResponse) => stream(res, frames.slice(0, 2)), /PROVIDER_IDLE_TIMEOUT_MS/],
+      [
+        'the stream ending without its terminator',
+        (frames: string[], res: ServerResponse) => {
+          stream(res, frames.slice(0, -1));
+          res.end();
+        },
+        /ended before its terminator/,
+      ],
+    ])('%s reaches the client as its dialect’s error, and request.end says error once', async (_what, answer, message) => {
+      const { outcome, end } = await outcomeOf(kind, (res, req) => answer(kind.frames, res, req));
+      expect(outcome).toEqual({ error: expect.stringMatching(message) as unknown });
+      expect(end.outcome).toBe('error');
+    });
+
+    test('a client that hangs up mid-stream closes the upstream connection; request.end says aborted once', async () => {
+      kind.fake().handler = (_request, res) => stream(res, kind.frames.slice(0, 3));
+      const upstreamClosed = kind.fake().waitForClientClose();
+      const path = { chat: '/v1/chat/completions', messages: '/v1/messages', responses: '/v1/responses' }[kind.dialect];
+      const body =
+        kind.dialect === 'responses'
+          ? { model: kind.model, input: 'hi', stream: true }
+          : { model: kind.model, messages: HI, stream: true, ...(kind.dialect === 'messages' ? { max_tokens: 10 } : {}) };
+      const call = sendRequest({ url: `${quick.url}${path}`, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      await call.waitForBody((text) => text.length > 0);
+      call.abort();
+      await within(upstreamClosed, 1000, 'the upstream connection closed');
+      await sleep(100);
+      expect(ends).toEqual([expect.objectContaining({ outcome: 'aborted', status: 200 })]);
+    });
   });
 });
