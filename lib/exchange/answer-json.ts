@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import { readStream, type StreamReadError } from '../http/read-stream';
+import { quoteText } from '../http/quote-text';
 import { withoutBom } from '../http/without-bom';
 import { readSafely } from '../telemetry/response-summary';
 import type { ExchangeContext } from './exchange-context';
@@ -51,8 +52,7 @@ export async function answerJson(
   try {
     parsed = JSON.parse(received);
   } catch {
-    const what = shape.labelledStream ? 'it answered a request without `stream` with a stream' : 'the answer is not valid JSON';
-    context.answerError(invalidUpstream(provider, what));
+    context.answerError(invalidUpstream(provider, notJson(received, shape, redactor)));
     return;
   }
   const failure = errorInsteadOfAnswer(parsed, redactor);
@@ -89,6 +89,17 @@ export async function answerJson(
     res.writeHead(status, headers);
     res.end(redactor.containsSecret(text) ? redactor.redact(text) : text);
   });
+}
+
+/**
+ * Why an answer that is no JSON cannot be used, quoting it (a proxy's page, a truncated answer):
+ * the client and the operator see what came instead.
+ */
+function notJson(received: string, shape: AnswerShape, redactor: Redactor): string {
+  if (shape.labelledStream) return 'it answered a request without `stream` with a stream';
+  // Redacted before it is cut: a key the cut went through could no longer be found.
+  const quoted = quoteText(redactor.redact(received));
+  return quoted === '' ? 'the answer is empty' : `the answer is not valid JSON: ${quoted}`;
 }
 
 /** What the router asked the upstream for, and how the answer was labelled. */

@@ -7,6 +7,7 @@ import type { StreamError } from '../dialects/dialect';
 import { isUnreadable, type SseEvent, type StreamCodec, type StreamContext } from '../dialects/stream-codec';
 import type { Redactor } from '../http/redactor';
 import { readSafely, type ResponseObserver } from '../telemetry/response-summary';
+import { quoteText } from '../http/quote-text';
 import { SseFramer } from './sse-framer';
 import type { EncodedTranslation } from './translated-stream';
 
@@ -293,9 +294,6 @@ export function pumpStream<U>(input: StreamPumpInput<U>): void {
   });
 }
 
-/** How much of a body that is no stream the router's error quotes. */
-const QUOTED_CHARS = 200;
-
 /**
  * The failure of a "stream" that held no event: an answer sent with `text/event-stream` that is a
  * JSON body (its error's message, when it is an error; the answer itself cannot be streamed), or
@@ -307,9 +305,8 @@ function notAStream(text: string): StreamError {
   try {
     body = JSON.parse(text);
   } catch {
-    const shown = text.trim().replace(/\s+/g, ' ');
-    if (shown !== '' && !/^(data|event|id|retry|):/.test(shown)) {
-      const quoted = shown.length > QUOTED_CHARS ? `${shown.slice(0, QUOTED_CHARS)}...` : shown;
+    const quoted = quoteText(text);
+    if (quoted !== '' && !/^(data|event|id|retry|):/.test(quoted)) {
       return { message: `The upstream answered a streamed request with text that is no stream: ${quoted}`, type: 'upstream_error' };
     }
     return { message: 'The upstream stream ended before its terminator; the answer is incomplete', type: 'upstream_error' };
