@@ -19,7 +19,7 @@ export async function answerUpstreamError(context: ExchangeContext, response: In
       maxBytes: MAX_ERROR_BODY_BYTES,
       overflow: 'truncate',
       idleMs: context.deps.config.idleTimeoutMs,
-      enough: (received) => isWholeErrorBody(received.toString('utf8')),
+      enough: (received) => mayEndBody(received.at(-1)) && isWholeErrorBody(Buffer.concat(received).toString('utf8')),
     });
     text = raw.toString('utf8');
   } catch {
@@ -41,4 +41,10 @@ export async function answerUpstreamError(context: ExchangeContext, response: In
     return;
   }
   context.answerError(details, 'upstream');
+}
+
+/** Whether a body could end with `chunk`: it ends as a JSON object or an SSE event does (`}`, a line break). */
+function mayEndBody(chunk: Buffer | undefined): boolean {
+  const last = chunk?.at(-1);
+  return last === 0x7d || last === 0x0a || last === 0x0d;
 }

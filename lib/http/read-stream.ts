@@ -21,11 +21,12 @@ export interface ReadLimits {
   /** Rejects after this long without a byte; no limit when absent. */
   idleMs?: number | undefined;
   /**
-   * Whether what arrived is already the whole of what the reader needs. When it is and the stream
-   * has not ended by the next turn of the event loop, the read resolves with it and the stream is
-   * destroyed: some servers keep a connection open after a whole body.
+   * Whether what arrived (the chunks so far, the latest last) is already the whole of what the
+   * reader needs. When it is and the stream has not ended by the next turn of the event loop, the
+   * read resolves with it and the stream is destroyed: some servers keep a connection open after a
+   * whole body.
    */
-  enough?: ((received: Buffer) => boolean) | undefined;
+  enough?: ((received: readonly Buffer[]) => boolean) | undefined;
 }
 
 /** Reads a request or response body whole, within `limits`. */
@@ -60,7 +61,7 @@ export function readStream(stream: Readable, limits: ReadLimits): Promise<Buffer
       if (size <= limits.maxBytes) {
         chunks.push(chunk);
         // A body that ends with this chunk ends before the check runs, and keeps its connection.
-        if (limits.enough && enoughCheck === undefined && limits.enough(Buffer.concat(chunks, size))) {
+        if (limits.enough && enoughCheck === undefined && limits.enough(chunks)) {
           enoughCheck = setImmediate(() => {
             cleanup();
             stream.destroy();
