@@ -59,3 +59,20 @@ export const positiveInteger = makeValidator<number>((input) => {
 
 /** Any text; empty means unset. */
 export const optionalText = makeValidator<string>((input) => input.trim());
+
+/**
+ * What an HTTP header value cannot hold: control characters other than tab (a line break) and
+ * anything beyond Latin-1 (Node's `setHeader` throws on them, from where nothing catches it).
+ */
+export const NOT_IN_HEADER_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
+
+/** The message of a value that cannot go in a header; the value itself is not quoted (it may be a key). */
+export const NOT_A_HEADER_VALUE =
+  'expected a value an HTTP header can carry: no line breaks or other control characters, no characters beyond Latin-1';
+
+/** Text sent in an upstream header (a key, a version, a name); empty means unset. */
+export const headerText = makeValidator<string>((input) => {
+  const value = input.trim();
+  if (NOT_IN_HEADER_VALUE.test(value)) throw new Error(NOT_A_HEADER_VALUE);
+  return value;
+});

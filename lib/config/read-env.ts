@@ -1,18 +1,28 @@
 import { cleanEnv, str, type CleanedEnv } from 'envalid';
 import { ProviderRouterError } from '../errors';
-import { byteCount, httpUrl, milliseconds, optionalText, positiveInteger, timerMilliseconds } from './env-validators';
+import {
+  byteCount,
+  headerText,
+  httpUrl,
+  milliseconds,
+  NOT_A_HEADER_VALUE,
+  NOT_IN_HEADER_VALUE,
+  optionalText,
+  positiveInteger,
+  timerMilliseconds,
+} from './env-validators';
 import { parseModelMap, type ModelMapRule } from './model-map';
 
 const SPEC = {
-  OPENAI_API_KEY: optionalText({ default: '' }),
-  OPENROUTER_API_KEY: optionalText({ default: '' }),
-  ANTHROPIC_API_KEY: optionalText({ default: '' }),
-  LOCAL_API_KEY: optionalText({ default: '' }),
+  OPENAI_API_KEY: headerText({ default: '' }),
+  OPENROUTER_API_KEY: headerText({ default: '' }),
+  ANTHROPIC_API_KEY: headerText({ default: '' }),
+  LOCAL_API_KEY: headerText({ default: '' }),
   OPENAI_BASE_URL: httpUrl({ default: 'https://api.openai.com/v1' }),
   OPENROUTER_BASE_URL: httpUrl({ default: 'https://openrouter.ai/api/v1' }),
   ANTHROPIC_BASE_URL: httpUrl({ default: 'https://api.anthropic.com' }),
   LOCAL_BASE_URL: httpUrl({ default: 'http://127.0.0.1:9931/v1' }),
-  ANTHROPIC_VERSION: str({ default: '2023-06-01' }),
+  ANTHROPIC_VERSION: headerText({ default: '2023-06-01' }),
   ANTHROPIC_MAX_TOKENS: positiveInteger({ default: 4096 }),
   ANTHROPIC_THINKING: str({ choices: ['adaptive', 'budget'] as const, default: 'adaptive' }),
   PROVIDER_MODEL_MAP: optionalText({ default: '' }),
@@ -22,8 +32,8 @@ const SPEC = {
   PROVIDER_MODELS_TTL_MS: milliseconds({ default: 300_000 }),
   CONVERSATION_LOG_FILE: optionalText({ default: '' }),
   OPENAI_COMPATIBLE_PROVIDERS: optionalText({ default: '' }),
-  OPENROUTER_SITE_URL: optionalText({ default: '' }),
-  OPENROUTER_APP_NAME: optionalText({ default: '' }),
+  OPENROUTER_SITE_URL: headerText({ default: '' }),
+  OPENROUTER_APP_NAME: headerText({ default: '' }),
 };
 
 /** A provider added through `OPENAI_COMPATIBLE_PROVIDERS`. */
@@ -122,12 +132,12 @@ function readExtraProviders(env: Record<string, string | undefined>, problems: s
           },
         },
       );
-      providers.push({
-        id,
-        baseUrl,
-        apiKey: env[`${prefix}_API_KEY`]?.trim() ?? '',
-        keyVariable: `${prefix}_API_KEY`,
-      });
+      const apiKey = env[`${prefix}_API_KEY`]?.trim() ?? '';
+      if (NOT_IN_HEADER_VALUE.test(apiKey)) {
+        problems.push(`${prefix}_API_KEY: ${NOT_A_HEADER_VALUE}`);
+        continue;
+      }
+      providers.push({ id, baseUrl, apiKey, keyVariable: `${prefix}_API_KEY` });
     } catch (error) {
       problems.push(`${baseUrlVariable}: ${(error as Error).message}`);
     }

@@ -1,5 +1,6 @@
 import { validateHeaderName, validateHeaderValue, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import type { Dialect } from '../dialects/dialect';
+import { ProviderRouterError } from '../errors';
 import { pickClientHeaders, pickUpstreamHeaders, requestIdHeaders, STREAM_HEADERS } from '../http/header-policy';
 import type { Redactor } from '../http/redactor';
 import type { ErrorDetails } from '../http/error-details';
@@ -22,7 +23,8 @@ export interface HeaderContext {
  * then the host's hook (which sees no key, and may change a default but not remove it), then the
  * provider's auth, which the hook never sees.
  *
- * @throws ScrubHeadersFailure when the hook throws.
+ * @throws ScrubHeadersFailure when the hook throws; ProviderRouterError when the provider's own
+ * headers cannot be sent.
  */
 export function buildUpstreamHeaders(req: IncomingMessage, forwardHeaders: readonly string[], context: HeaderContext, redactor: Redactor): HeaderMap {
   let headers = pickUpstreamHeaders(req.headers, forwardHeaders);
@@ -37,8 +39,33 @@ export function buildUpstreamHeaders(req: IncomingMessage, forwardHeaders: reado
   // The router reads every answer (usage, errors, translation): it must arrive uncompressed.
   headers['accept-encoding'] = 'identity';
   headers['user-agent'] ??= USER_AGENT;
-  for (const [name, value] of Object.entries(context.provider.upstreamHeaders())) headers[name.toLowerCase()] = value;
+  for (const [name, value] of Object.entries(context.provider.upstreamHeaders())) {
+    checkProviderHeader(context.provider, name, value);
+    headers[name.toLowerCase()] = value;
+  }
+  for (const [name, value] of defaults) checkProviderHeader(context.provider, name, value);
   return headers;
+}
+
+/**
+ * A provider's own header (its key, read by a host's adapter from a file or a store on each
+ * request) that HTTP does not allow: refused here, since Node's `setHeader` would throw it later
+ * where nothing catches it, and the host's process would exit.
+ *
+ * @throws ProviderRouterError (`invalid_config`, 500) naming the provider and the header, not its value.
+ */
+function checkProviderHeader(provider: ProviderAdapter, name: string, value: unknown): void {
+  try {
+    if (typeof value !== 'string') throw new TypeError('not a string');
+    validateHeaderName(name);
+    validateHeaderValue(name, value);
+  } catch {
+    throw new ProviderRouterError(
+      'invalid_config',
+      `Provider "${provider.id}" sets header "${name.slice(0, 64)}" to a value HTTP does not allow (a line break or other control character, a character beyond Latin-1, or no string); check its key and its adapter's headers`,
+      500,
+    );
+  }
 }
 
 /**

@@ -9,6 +9,7 @@ import type { HeaderMap } from '../options';
 import { buildUpstreamHeaders, ScrubHeadersFailure, scrubHeadersFailure } from './exchange-headers';
 import { answerEncoding, decodeBody } from '../http/content-encoding';
 import { closedByPeer } from '../http/closed-by-peer';
+import { ProviderRouterError } from '../errors';
 import { invalidUpstream, redirectedUpstream, silentUpstream, unreachableUpstream, upstreamTimeout } from './upstream-failures';
 
 export type { Exchange, ExchangeDependencies };
@@ -32,8 +33,10 @@ export function runExchange(exchange: Exchange, deps: ExchangeDependencies): voi
   try {
     upstreamHeaders = buildUpstreamHeaders(req, plan.forwardHeaders, context.headers, deps.redactor);
   } catch (error) {
-    if (!(error instanceof ScrubHeadersFailure)) throw error;
-    context.answerError(scrubHeadersFailure(error));
+    if (error instanceof ScrubHeadersFailure) context.answerError(scrubHeadersFailure(error));
+    else if (error instanceof ProviderRouterError)
+      context.answerError({ status: error.status, message: error.message, type: error.type, code: error.code });
+    else throw error;
     return;
   }
 

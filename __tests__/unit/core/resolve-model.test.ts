@@ -193,6 +193,40 @@ describe('configuration', () => {
     expect(() => resolveConfig({ env: {}, modelMap: 'x=nowhere' })).toThrow(/- options\.modelMap: rule "x" names provider "nowhere"/);
   });
 
+  test('a key or header setting HTTP cannot carry (a line break, a character beyond Latin-1) is refused by name, its value not echoed', () => {
+    const keys = {
+      OPENAI_API_KEY: 'sk-pasted-0123456789\nabcdef',
+      OPENROUTER_API_KEY: 'sk-or-quoted-0123456789\u201dabc',
+      ANTHROPIC_API_KEY: 'sk-ant-bell-0123456789\u0007abc',
+      LOCAL_API_KEY: 'local-key-0123456789\r\nX-Injected: 1',
+      GROQ_API_KEY: 'gsk-euro-0123456789\u20acabc',
+    };
+    const message = thrownBy(
+      () =>
+        resolveConfig({
+          env: {
+            ...keys,
+            OPENAI_COMPATIBLE_PROVIDERS: 'groq',
+            GROQ_BASE_URL: 'https://api.groq.com/openai/v1',
+            ANTHROPIC_VERSION: '2023-06-01\nx',
+            OPENROUTER_APP_NAME: 'Chat \u2615',
+            OPENROUTER_SITE_URL: 'https://example.com/\u0000',
+          },
+        }),
+      ProviderRouterError,
+    ).message;
+    for (const variable of [...Object.keys(keys), 'ANTHROPIC_VERSION', 'OPENROUTER_APP_NAME', 'OPENROUTER_SITE_URL']) {
+      expect(message).toContain(`${variable}: expected a value an HTTP header can carry`);
+    }
+    for (const key of Object.values(keys)) expect(message).not.toContain(key.slice(0, 12));
+    // Latin-1 and tabs are what a header may hold.
+    expect(
+      resolveConfig({ env: { OPENROUTER_APP_NAME: 'Caf\u00e9\tbar' } })
+        .providers.get('openrouter')
+        ?.upstreamHeaders()['x-title'],
+    ).toBe('Caf\u00e9\tbar');
+  });
+
   test('a bad value of a variable an option overrides stops nothing: the option wins, the variable is not read', () => {
     const config = resolveConfig({
       env: {
