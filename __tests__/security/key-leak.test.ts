@@ -331,6 +331,36 @@ describe('GET /models', () => {
       await listHost.close();
     }
   });
+
+  test('a model list that echoes its key in an id, owned_by or another field leaks it into neither list shape nor listModels()', async () => {
+    for (const fake of fakes.all()) {
+      const key = ALL_KEYS[fake.kind];
+      fake.handler = (request, res) => {
+        if (request.method !== 'GET') return false;
+        const data =
+          fake.kind === 'anthropic'
+            ? [{ type: 'model', id: `claude-${key}`, display_name: `Claude ${innerPiece(key)}`, created_at: '2026-01-01T00:00:00Z' }]
+            : [{ id: `m-${key}`, object: 'model', created: 1, owned_by: `owner ${innerPiece(key)}`, name: key, [`meta-${key}`]: key }];
+        sendJson(res, 200, fake.kind === 'anthropic' ? { data, has_more: false } : { object: 'list', data });
+        return true;
+      };
+    }
+    const listHost = await startHost({ env: { ...envFor(fakes), LOCAL_API_KEY: LOCAL_KEY } });
+    try {
+      for (const headers of [{}, { 'anthropic-version': '2023-06-01' }] as Array<Record<string, string>>) {
+        const res = await rawRequest({ url: `${listHost.url}/v1/models`, method: 'GET', headers });
+        expect(res.status).toBe(200);
+        // Every provider's entry is listed, its key replaced.
+        expect(res.text.match(/\[REDACTED\]/g)?.length).toBeGreaterThanOrEqual(PROVIDER_IDS.length);
+        expect(findLeaks('response body', res.text)).toEqual([]);
+      }
+      const listed = await listHost.router.listModels();
+      expect(new Set(listed.map((model) => model.provider))).toEqual(new Set(PROVIDER_IDS));
+      expect(findLeaks('listModels()', JSON.stringify(listed))).toEqual([]);
+    } finally {
+      await listHost.close();
+    }
+  });
 });
 
 describe("the router's own refusals", () => {

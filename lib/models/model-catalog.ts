@@ -128,7 +128,8 @@ export class ModelCatalog {
     const headers = { ...provider.defaultHeaders, ...provider.upstreamHeaders() };
     const signal = AbortSignal.any([this.#closed.signal, AbortSignal.timeout(REFRESH_LIMIT_MS)]);
     const listed: unknown = await provider.listModels({ getJson: (url) => fetchJson(url, headers, signal, this.agents), signal });
-    return checkedModels(listed, provider.id);
+    // A provider can echo its key anywhere in its list (an id, `owned_by`): redacted once, cached so.
+    return this.redactor.redactValue(checkedModels(listed, provider.id));
   }
 
   /** A `models.error` event for every failure; a log line for the first of a run, so that a polling picker does not flood the log. */
