@@ -863,4 +863,68 @@ describe('headers and secrets', () => {
       }
     },
   );
+
+  const NOT_HEADERS: Array<[string, () => unknown]> = [
+    ['undefined', () => undefined],
+    ['null', () => null],
+    ['a string', () => 'content-type'],
+    ['an array', () => [['x-team', 'blue']]],
+    ['a promise of headers (an async hook)', () => Promise.resolve({ 'content-type': 'application/json' })],
+    ['a promise that rejects (an async hook that throws)', () => Promise.reject(new Error('async hook bug'))],
+  ];
+  const notHeadersCases = NOT_HEADERS.flatMap(([what, value]) =>
+    (['upstream', 'client'] as const).map((direction) => [what, direction, value] as const),
+  );
+  test.each(notHeadersCases)(
+    'a scrubHeaders hook that returns %s for %s headers is a hook failure: a 500, one request.end, no process exit',
+    async (_what, direction, value) => {
+      const rejections: unknown[] = [];
+      const onRejection = (reason: unknown): number => rejections.push(reason);
+      process.on('unhandledRejection', onRejection);
+      const host = await startHost({
+        env: envFor({ openai: fakes.openai }),
+        scrubHeaders: ((headers: Record<string, string>, context: { direction: string }) =>
+          context.direction === direction ? value() : headers) as never,
+      });
+      const ends: Array<{ status: number; outcome: string }> = [];
+      host.router.telemetry.on('request.end', (event) => ends.push(event));
+      try {
+        const res = await request(host.url).post('/v1/chat/completions').send(chat('gpt-4o'));
+        expect(res.status).toBe(500);
+        expect(res.headers['content-type']).toMatch(/^application\/json/);
+        expect(res.body.error.message).toContain('scrubHeaders');
+        expect(Object.keys(res.headers).filter((name) => /^\d+$/.test(name))).toEqual([]);
+        expect(fakes.openai.requests).toHaveLength(direction === 'upstream' ? 0 : 1);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        expect(ends).toEqual([expect.objectContaining({ status: 500, outcome: 'error' })]);
+        expect(rejections).toEqual([]);
+      } finally {
+        process.off('unhandledRejection', onRejection);
+        await host.close();
+      }
+    },
+  );
+
+  test('scrubHeaders is told the request id the client gets, in both directions', async () => {
+    const contexts: Array<{ direction: string; provider: string; requestId: string }> = [];
+    const host = await startHost({
+      env: envFor({ anthropic: fakes.anthropic }),
+      scrubHeaders: (headers, context) => {
+        contexts.push({ ...context });
+        return headers;
+      },
+    });
+    try {
+      const res = await request(host.url).post('/v1/chat/completions').send(chat('claude-sonnet-4-5'));
+      expect(res.status).toBe(200);
+      const requestId = res.headers['x-request-id'] as string;
+      expect(requestId).toBeTruthy();
+      expect(contexts).toEqual([
+        { direction: 'upstream', provider: 'anthropic', requestId },
+        { direction: 'client', provider: 'anthropic', requestId },
+      ]);
+    } finally {
+      await host.close();
+    }
+  });
 });

@@ -1,6 +1,8 @@
 import { validateHeaderName, validateHeaderValue, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import type { Dialect } from '../dialects/dialect';
 import { ProviderRouterError } from '../errors';
+import { isRecord } from '../is-record';
+import { isThenable } from '../is-thenable';
 import { pickClientHeaders, pickUpstreamHeaders, requestIdHeaders, STREAM_HEADERS } from '../http/header-policy';
 import type { Redactor } from '../http/redactor';
 import type { ErrorDetails } from '../http/error-details';
@@ -148,11 +150,19 @@ function runHook(hook: ScrubHeadersHook, headers: HeaderMap, direction: 'upstrea
 
 /**
  * The hook's headers with lower-case names. A name or value HTTP does not allow (a line break in a
- * value) throws: Node would throw it later, from `writeHead`, where nothing catches it.
+ * value) throws: Node would throw it later, from `writeHead`, where nothing catches it. So does
+ * anything but an object of headers: `undefined` or a promise (an `async` hook) would otherwise
+ * send no headers at all (no `content-type`), and a string one header per character.
  */
-function normalize(headers: HeaderMap | undefined): HeaderMap {
+function normalize(headers: unknown): HeaderMap {
+  if (isThenable(headers)) {
+    // An async hook that fails would reject with nobody listening: Node ends the process on that.
+    Promise.resolve(headers).catch(() => undefined);
+    throw new TypeError('the scrubHeaders hook returned a promise; it must return the headers');
+  }
+  if (!isRecord(headers)) throw new TypeError('the scrubHeaders hook returned no object of headers');
   const normalized: HeaderMap = {};
-  for (const [name, value] of Object.entries(headers ?? {})) {
+  for (const [name, value] of Object.entries(headers)) {
     if (typeof value !== 'string') continue;
     validateHeaderName(name);
     validateHeaderValue(name, value);
