@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { ProviderRouterError } from '../errors';
 import { canDecode, contentCodings, decodeBody } from './content-encoding';
+import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth';
 import { readStream, type StreamReadError } from './read-stream';
 
 /** A request as Express hands it over: a host's body parser may have filled `body`. */
@@ -13,7 +14,7 @@ const JSON_CONTENT_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
  * else reads the stream itself up to `maxBytes`, then leaves the result on `req.body` marked as
  * parsed so that a later `express.json()` does not wait for a stream that has ended.
  *
- * @throws ProviderRouterError 400 (malformed JSON, not an object), 413 (too large),
+ * @throws ProviderRouterError 400 (malformed JSON, not an object, nested too deep), 413 (too large),
  * 415 (not a JSON content type).
  */
 export async function readJsonBody(req: BodyCarrier, maxBytes: number): Promise<Record<string, unknown>> {
@@ -47,8 +48,21 @@ export async function readJsonBody(req: BodyCarrier, maxBytes: number): Promise<
 function fromParsedBody(body: unknown): Record<string, unknown> {
   if (Buffer.isBuffer(body)) return parseObject(body);
   if (typeof body === 'string') return parseObject(Buffer.from(body));
-  if (body && typeof body === 'object' && !Array.isArray(body)) return body as Record<string, unknown>;
+  if (body && typeof body === 'object' && !Array.isArray(body)) return withinDepth(body as Record<string, unknown>);
   throw new ProviderRouterError('invalid_json', 'The request body must be a JSON object', 400);
+}
+
+/**
+ * `body`, when it nests no deeper than {@link MAX_JSON_DEPTH}: `JSON.parse` takes any depth, but
+ * sending or logging a body nested thousands of levels deep overflows the stack (a 500).
+ *
+ * @throws ProviderRouterError 400 (`invalid_json`) when it nests deeper.
+ */
+function withinDepth(body: Record<string, unknown>): Record<string, unknown> {
+  if (nestsDeeperThan(body, MAX_JSON_DEPTH)) {
+    throw new ProviderRouterError('invalid_json', `The request body nests objects and arrays more than ${MAX_JSON_DEPTH} levels deep`, 400);
+  }
+  return body;
 }
 
 const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
@@ -71,7 +85,7 @@ function parseObject(raw: Buffer): Record<string, unknown> {
   if (!body || typeof body !== 'object' || Array.isArray(body)) {
     throw new ProviderRouterError('invalid_json', 'The request body must be a JSON object', 400);
   }
-  return body as Record<string, unknown>;
+  return withinDepth(body as Record<string, unknown>);
 }
 
 /** Reads the body, decoded as `express.json()` would; the limit applies to the decoded size. */
