@@ -2,7 +2,8 @@
  * A misconfigured provider fails its own requests with an error that names what to fix, never the
  * host's process, and never shows a key or a password on the way.
  */
-import { defineProvider, type RequestEndEvent } from '../../lib';
+import { createAnthropicProvider, createProviderRouter, defineProvider, ProviderRouterError, type RequestEndEvent } from '../../lib';
+import { thrownBy } from '../support/rejection';
 import { startFakes, type Fakes } from '../support/fake-upstream';
 import { envFor, startHost } from '../support/host';
 import { rawRequest } from '../support/http-client';
@@ -63,5 +64,42 @@ describe("a host adapter's header that HTTP cannot carry", () => {
     } finally {
       await host.close();
     }
+  });
+});
+
+describe('a base URL with user:password@', () => {
+  const PASSWORD = 'hunter2-basic-auth-password';
+  const withCredentials = (url: string): string => url.replace('://', `://alice:${PASSWORD}@`);
+
+  test('is refused at creation, by variable name, the password not echoed', () => {
+    // Requests would go without the credentials while model lists sent them as Basic auth, and
+    // a failing list quoted the URL, password and all, in models.error and the router's log.
+    const error = thrownBy(
+      () =>
+        createProviderRouter({
+          env: {
+            ...envFor(fakes),
+            LOCAL_BASE_URL: withCredentials(fakes.local.baseUrl),
+            ANTHROPIC_BASE_URL: withCredentials(fakes.anthropic.baseUrl),
+            OPENAI_BASE_URL: fakes.openai.baseUrl.replace('://', '://alice@'),
+            OPENAI_COMPATIBLE_PROVIDERS: 'groq',
+            GROQ_BASE_URL: withCredentials('https://api.groq.com/openai/v1'),
+          },
+        }),
+      ProviderRouterError,
+    );
+    expect(error.code).toBe('invalid_config');
+    for (const variable of ['LOCAL_BASE_URL', 'ANTHROPIC_BASE_URL', 'OPENAI_BASE_URL', 'GROQ_BASE_URL']) {
+      expect(error.message).toContain(`${variable}: expected a base URL without user:password@`);
+    }
+    expect(error.message).not.toContain(PASSWORD);
+    expect(error.message).not.toContain('alice');
+  });
+
+  test("is refused in a host's own adapter too", () => {
+    const anthropic = createAnthropicProvider({ baseUrl: withCredentials(fakes.anthropic.baseUrl), apiKey: 'sk-ant-x' });
+    const error = thrownBy(() => createProviderRouter({ env: {}, providers: { anthropic } }), ProviderRouterError);
+    expect(error.message).toMatch(/^providers\.anthropic\.baseUrl: expected a base URL without user:password@/);
+    expect(error.message).not.toContain(PASSWORD);
   });
 });

@@ -16,8 +16,22 @@ export const httpUrl = makeValidator<string>((raw) => {
   if (parsed.search || parsed.hash) {
     throw new Error('expected a base URL without a query or fragment');
   }
+  if (hasCredentials(parsed)) throw new Error(CREDENTIALS_IN_URL);
   return input.replace(/\/+$/, '');
 });
+
+/**
+ * Why a base URL must not hold `user:password@`: requests would go without them while model lists
+ * sent them (Node's `http.get` turns them into Basic auth), and they would be quoted, unredacted,
+ * wherever a URL is (a model list's error). The value is not quoted.
+ */
+export const CREDENTIALS_IN_URL =
+  "expected a base URL without user:password@; give the provider's key in its API key variable, or its own headers in an adapter (options.providers)";
+
+/** Whether `url` carries a user name or a password. */
+export function hasCredentials(url: URL): boolean {
+  return url.username !== '' || url.password !== '';
+}
 
 /** A whole number of milliseconds, at least 1. */
 export const milliseconds = makeValidator<number>((input) => {

@@ -2,7 +2,7 @@ import type { ProviderRouterOptions, ConversationLogger, RouterLogger, ScrubHead
 import { ProviderRouterError } from '../errors';
 import { createBuiltInProviders } from '../providers/built-in-providers';
 import type { ProviderAdapter } from '../providers/provider-adapter';
-import { MAX_TIMER_MS } from './env-validators';
+import { CREDENTIALS_IN_URL, hasCredentials, MAX_TIMER_MS } from './env-validators';
 import { parseModelMap, type ModelMapRule } from './model-map';
 import { envPrefix, InvalidEnvironment, readEnv, type RouterEnv } from './read-env';
 
@@ -228,6 +228,9 @@ function checkAdapter(id: string, adapter: ProviderAdapter | null | undefined): 
   // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- the type holds for TypeScript callers only; this tells a plain-JS caller what is wrong
   if (!/^https?:\/\//.test(adapter.baseUrl) || (adapter.dialect !== 'openai' && adapter.dialect !== 'anthropic')) {
     throw new ProviderRouterError('invalid_config', `providers.${id} needs an http(s) baseUrl and a dialect of 'openai' or 'anthropic': ${fix}`, 500);
+  }
+  if (URL.canParse(adapter.baseUrl) && hasCredentials(new URL(adapter.baseUrl))) {
+    throw new ProviderRouterError('invalid_config', `providers.${id}.baseUrl: ${CREDENTIALS_IN_URL}`, 500);
   }
 }
 
