@@ -1,7 +1,7 @@
 import compression from 'compression';
 import express from 'express';
 import request from 'supertest';
-import type { TelemetryEvent } from '../../lib';
+import { createOpenAIProvider, type TelemetryEvent } from '../../lib';
 import { startFakeUpstream } from '../support/fake-upstream';
 import { fixtureJson, fixtureText, sseFrames } from '../support/fixtures';
 import { envFor, startHost, type Host } from '../support/host';
@@ -904,6 +904,46 @@ describe('headers and secrets', () => {
       }
     },
   );
+
+  test('neither a scrubHeaders hook nor an adapter can set the headers that frame a message or pick its host', async () => {
+    const framing = {
+      host: 'evil.example',
+      'content-length': '5',
+      'transfer-encoding': 'chunked',
+      connection: 'upgrade',
+      upgrade: 'websocket',
+      expect: '100-continue',
+      'x-team': 'blue',
+    };
+    const openai = createOpenAIProvider({ baseUrl: fakes.openai.baseUrl, apiKey: KEYS.openai });
+    const host = await startHost({
+      env: envFor({ openai: fakes.openai }),
+      providers: {
+        openai: { ...openai, upstreamHeaders: () => ({ ...openai.upstreamHeaders(), 'Transfer-Encoding': 'chunked', Host: 'evil.example' }) },
+      },
+      scrubHeaders: (headers) => ({ ...headers, ...framing }),
+    });
+    try {
+      for (const stream of [false, true]) {
+        fakes.openai.reset();
+        const res = await request(host.url).post('/v1/chat/completions').send(chat('gpt-4o', { stream }));
+        expect(res.status).toBe(200);
+        expect(res.headers['x-team']).toBe('blue');
+        expect(res.headers['content-length']).not.toBe('5');
+        expect(res.headers.upgrade).toBeUndefined();
+        if (!stream) expect(res.body.choices[0].message.content).toBeTruthy();
+        const [upstream] = fakes.openai.requests;
+        expect(upstream!.headers.host).toBe(new URL(fakes.openai.baseUrl).host);
+        expect(upstream!.headers['content-length']).toBe(String(Buffer.byteLength(upstream!.rawBody)));
+        expect(upstream!.headers['transfer-encoding']).toBeUndefined();
+        expect(upstream!.headers.upgrade).toBeUndefined();
+        expect(upstream!.headers.expect).toBeUndefined();
+        expect(upstream!.headers['x-team']).toBe('blue');
+      }
+    } finally {
+      await host.close();
+    }
+  });
 
   test('scrubHeaders is told the request id the client gets, in both directions', async () => {
     const contexts: Array<{ direction: string; provider: string; requestId: string }> = [];

@@ -3,7 +3,7 @@ import type { Dialect } from '../dialects/dialect';
 import { ProviderRouterError } from '../errors';
 import { isRecord } from '../is-record';
 import { isThenable } from '../is-thenable';
-import { pickClientHeaders, pickUpstreamHeaders, requestIdHeaders, STREAM_HEADERS } from '../http/header-policy';
+import { isTransportHeader, pickClientHeaders, pickUpstreamHeaders, requestIdHeaders, STREAM_HEADERS } from '../http/header-policy';
 import type { Redactor } from '../http/redactor';
 import type { ErrorDetails } from '../http/error-details';
 import type { HeaderMap, ScrubHeadersHook } from '../options';
@@ -43,7 +43,7 @@ export function buildUpstreamHeaders(req: IncomingMessage, forwardHeaders: reado
   headers['user-agent'] ??= USER_AGENT;
   for (const [name, value] of Object.entries(context.provider.upstreamHeaders())) {
     checkProviderHeader(context.provider, name, value);
-    headers[name.toLowerCase()] = value;
+    if (!isTransportHeader(name.toLowerCase())) headers[name.toLowerCase()] = value;
   }
   for (const [name, value] of defaults) checkProviderHeader(context.provider, name, value);
   return headers;
@@ -166,7 +166,8 @@ function normalize(headers: unknown): HeaderMap {
     if (typeof value !== 'string') continue;
     validateHeaderName(name);
     validateHeaderValue(name, value);
-    normalized[name.toLowerCase()] = value;
+    // The message's framing and connection are the transport's (see isTransportHeader).
+    if (!isTransportHeader(name.toLowerCase())) normalized[name.toLowerCase()] = value;
   }
   return normalized;
 }

@@ -50,6 +50,31 @@ function parameterName(parameter: string): string {
   }
 }
 
+/**
+ * Headers that frame a message or steer its connection: the router's transport sets them from the
+ * URL and the body it sends (`host`, `content-length`), and Node from the answer it writes. Set by
+ * a hook or an adapter, they would break the message (a `content-length` that is wrong cuts an
+ * answer short; `transfer-encoding` beside `content-length` is how requests are smuggled past a
+ * proxy on a shared keep-alive connection) or send it to another virtual host.
+ */
+const TRANSPORT_HEADERS = new Set([
+  'host',
+  'content-length',
+  'transfer-encoding',
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'upgrade',
+  'te',
+  'trailer',
+  'expect',
+]);
+
+/** Whether `name` (lower case) is one of the headers only the transport sets. */
+export function isTransportHeader(name: string): boolean {
+  return TRANSPORT_HEADERS.has(name);
+}
+
 function copyHeader(from: IncomingHttpHeaders, to: HeaderMap, name: string): void {
   const value = from[name];
   if (typeof value === 'string') to[name] = value;

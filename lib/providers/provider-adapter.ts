@@ -84,7 +84,9 @@ export interface ProviderAdapter {
   readonly readsReasoningDetails?: boolean | undefined;
   /**
    * Headers set on every upstream request after the `scrubHeaders` hook ran: the provider's auth
-   * and anything else it requires. The hook never sees them and cannot remove them.
+   * and anything else it requires. The hook never sees them and cannot remove them. The headers
+   * that frame a message (`host`, `content-length`, `transfer-encoding`, ...) are the transport's
+   * and are left out.
    */
   upstreamHeaders(): Record<string, string>;
   /**
