@@ -1,5 +1,6 @@
 import type { ProviderRouterOptions, ConversationLogger, RouterLogger, ScrubHeadersHook } from '../options';
 import { ProviderRouterError } from '../errors';
+import { configErrorWithoutKeys } from './config-error-without-keys';
 import { createBuiltInProviders } from '../providers/built-in-providers';
 import type { ProviderAdapter } from '../providers/provider-adapter';
 import { CREDENTIALS_IN_URL, hasCredentials, MAX_TIMER_MS } from './env-validators';
@@ -29,9 +30,17 @@ export interface ResolvedConfig {
 
 /**
  * Reads env and options once; throws `ProviderRouterError` (`invalid_config`) on any bad value,
- * every bad variable named in the one error.
+ * every bad variable named in the one error, and no key quoted in it.
  */
 export function resolveConfig(options: ProviderRouterOptions = {}): ResolvedConfig {
+  try {
+    return readConfig(options);
+  } catch (error) {
+    throw configErrorWithoutKeys(error, options);
+  }
+}
+
+function readConfig(options: ProviderRouterOptions): ResolvedConfig {
   const rawEnv = options.env ?? process.env;
   let env: RouterEnv;
   try {

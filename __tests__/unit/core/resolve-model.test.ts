@@ -1,6 +1,7 @@
 import { resolveConfig } from '../../../lib/config/resolve-config';
 import { resolveModel, type RoutingTable } from '../../../lib/routing/resolve-model';
 import { ProviderRouterError } from '../../../lib/errors';
+import { defineProvider } from '../../../lib/providers/provider-adapter';
 import { thrownBy } from '../../support/rejection';
 
 function tableFor(env: Record<string, string>, fallback: 'local' | 'next' = 'local'): RoutingTable {
@@ -225,6 +226,35 @@ describe('configuration', () => {
         .providers.get('openrouter')
         ?.upstreamHeaders()['x-title'],
     ).toBe('Caf\u00e9\tbar');
+  });
+
+  test('a key pasted into another variable is not quoted back in the configuration error', () => {
+    const key = 'sk-proj-pasted-0123456789abcdef';
+    const groqKey = 'gsk-pasted-9876543210fedcba';
+    const hostKey = 'host-adapter-key-0123456789';
+    for (const env of [
+      { PROVIDER_MODEL_MAP: key },
+      { PROVIDER_MODEL_MAP: `fast=${key}` },
+      { OPENAI_COMPATIBLE_PROVIDERS: key },
+      { ANTHROPIC_THINKING: key },
+      { OPENAI_COMPATIBLE_PROVIDERS: 'groq', GROQ_BASE_URL: 'https://api.groq.com/openai/v1', GROQ_API_KEY: groqKey, ANTHROPIC_THINKING: groqKey },
+    ]) {
+      const error = thrownBy(() => resolveConfig({ env: { OPENAI_API_KEY: key, ...env } }), ProviderRouterError);
+      expect(error.code).toBe('invalid_config');
+      expect(error.message).toContain('[REDACTED]');
+      expect(error.message).not.toContain(key.slice(3, 15));
+      expect(error.message).not.toContain(groqKey.slice(3, 15));
+    }
+    const mine = defineProvider({
+      id: 'mine',
+      dialect: 'openai',
+      baseUrl: 'http://127.0.0.1:1/v1',
+      enabled: true,
+      secrets: [hostKey],
+      upstreamHeaders: () => ({}),
+    });
+    const error = thrownBy(() => resolveConfig({ env: {}, providers: { mine }, modelMap: hostKey }), ProviderRouterError);
+    expect(error.message).toMatch(/^options\.modelMap: rule "\[REDACTED\]"/);
   });
 
   test('a bad value of a variable an option overrides stops nothing: the option wins, the variable is not read', () => {
