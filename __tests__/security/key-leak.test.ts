@@ -4,6 +4,7 @@
  * headers or body, a telemetry event or a conversation record.
  */
 import type { ServerResponse } from 'node:http';
+import { gzipSync } from 'node:zlib';
 import {
   PROVIDER_IDS,
   startFakes,
@@ -31,7 +32,9 @@ type LeakCase =
   | 'client abort'
   | 'mid-stream failure echoing the key'
   | 'mid-stream failure echoing a 12-character piece of the key'
-  | 'mid-stream failure echoing the key, split across two upstream writes';
+  | 'mid-stream failure echoing the key, split across two upstream writes'
+  | 'a redirect whose Location echoes the key'
+  | 'a gzip-compressed HTML error page echoing the key';
 
 const CASES: readonly LeakCase[] = [
   'success',
@@ -43,6 +46,8 @@ const CASES: readonly LeakCase[] = [
   'mid-stream failure echoing the key',
   'mid-stream failure echoing a 12-character piece of the key',
   'mid-stream failure echoing the key, split across two upstream writes',
+  'a redirect whose Location echoes the key',
+  'a gzip-compressed HTML error page echoing the key',
 ];
 
 /** Text the scripted upstream messages carry, to prove they reached the client (redacted). */
@@ -166,6 +171,18 @@ function script(fake: FakeUpstream, key: string, leakCase: LeakCase, stream: boo
         setTimeout(() => res.destroy(), 10);
       };
       return;
+    case 'a redirect whose Location echoes the key':
+      fake.handler = (_request, res) => {
+        res.writeHead(307, { location: `https://login.example/?key=${key}&hint=${innerPiece(key)}`, 'x-redirect-key': key });
+        res.end(`${ERROR_MARKER} moved: ${key}`);
+      };
+      return;
+    case 'a gzip-compressed HTML error page echoing the key':
+      fake.handler = (_request, res) => {
+        res.writeHead(401, { 'content-type': 'text/html', 'content-encoding': 'gzip', 'www-authenticate': `Bearer ${key}` });
+        res.end(gzipSync(`<html><body><h1>${ERROR_MARKER}</h1><p>Invalid key ${key} (${innerPiece(key)})</p></body></html>`));
+      };
+      return;
     case 'timeout':
     case 'client abort':
       fake.handler = (request, res) => {
@@ -267,6 +284,16 @@ describe('no key, nor a 12-character piece of one, leaves the router', () => {
       case 'error echoing the key in its type and code fields (401, or mid-stream when streamed)':
         expect(status).toBe(stream && leakCase.startsWith('error echoing') ? 200 : 401);
         expect(text).toContain(stream && leakCase.startsWith('error echoing') ? MIDSTREAM_MARKER : ERROR_MARKER);
+        expect(end).toMatchObject({ outcome: 'error' });
+        break;
+      case 'a redirect whose Location echoes the key':
+        expect(status).toBe(502);
+        expect(text).toContain('redirect');
+        expect(end).toMatchObject({ outcome: 'error' });
+        break;
+      case 'a gzip-compressed HTML error page echoing the key':
+        expect(status).toBe(401);
+        expect(text).toContain(ERROR_MARKER);
         expect(end).toMatchObject({ outcome: 'error' });
         break;
       case 'timeout':
