@@ -148,6 +148,31 @@ describe("the host's client credentials never reach an upstream", () => {
   });
 });
 
+describe('POST /responses', () => {
+  test.each(PROVIDER_IDS)('to %s: only allowlisted headers go upstream, and no query at all', async (provider) => {
+    const res = await rawRequest({
+      url: `${host.url}/v1/responses?beta=true&api_key=${HOST_SECRET}-q`,
+      headers: {
+        ...CLIENT_CREDENTIALS,
+        ...OTHER_CLIENT_HEADERS,
+        ...ALLOWED_CLIENT_HEADERS,
+        ...ANTHROPIC_CLIENT_HEADERS,
+        'openai-beta': 'responses=v1',
+      },
+      body: JSON.stringify({ model: MODEL_FOR[provider], input: 'hi' }),
+    });
+    expect(res.status).toBe(200);
+    const [upstream] = fakes[provider].requests;
+    expect(fakes.received()).toHaveLength(1);
+    // The same set as a chat completions request: no Messages passthrough here.
+    expect(namesOf(upstream!.headers)).toEqual(expectedNames(provider, 'chat', true));
+    expect(JSON.stringify(upstream!.headers)).not.toContain(HOST_SECRET);
+    expect(upstream!.url).not.toContain('?');
+    const auth = PROVIDER_AUTH[provider]!;
+    expect(upstream!.headers[auth[0]]).toBe(auth[1]);
+  });
+});
+
 describe("the host's credentials in the query string never reach an upstream", () => {
   const credentialQuery = [
     'token',

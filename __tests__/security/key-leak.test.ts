@@ -335,6 +335,60 @@ describe('the matrix can see a leak', () => {
   });
 });
 
+describe('POST /responses (passed through to OpenAI and OpenRouter, bridged to llama-server, translated to Anthropic)', () => {
+  /** The upstream's own error frame, in the wire format it speaks on `request`'s path. */
+  function failingFrames(fake: FakeUpstream, request: RecordedRequest, message: string): string {
+    if (fake.speaksResponses(request)) {
+      return [
+        'event: response.created\ndata: {"type":"response.created","sequence_number":0,"response":{"id":"resp_1","object":"response","status":"in_progress","output":[]}}\n\n',
+        `event: response.failed\ndata: ${JSON.stringify({ type: 'response.failed', sequence_number: 1, response: { id: 'resp_1', object: 'response', status: 'failed', output: [], error: { code: 'server_error', message } } })}\n\n`,
+      ].join('');
+    }
+    return [...openingFrames(fake.dialectOf(request) === 'messages'), errorFrame(fake, fake.dialectOf(request) === 'messages', message)].join('');
+  }
+
+  const cases = PROVIDER_IDS.flatMap((provider) =>
+    (['upstream error echoing the key in body and headers', 'mid-stream failure echoing the key'] as const).flatMap((leakCase) =>
+      [false, true].map((stream) => [provider, leakCase, stream] as const),
+    ),
+  );
+  test.each(cases)('%s: %s, stream=%s', async (provider, leakCase, stream) => {
+    const fake = fakes[provider];
+    const key = ALL_KEYS[provider];
+    if (leakCase === 'upstream error echoing the key in body and headers') {
+      fake.handler = (request, res) => echoError(fake, request, res, key, echoingHeaders(key));
+    } else {
+      fake.handler = (request, res) => {
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.write(failingFrames(fake, request, `${MIDSTREAM_MARKER} failed for ${key} (${innerPiece(key)})`));
+        setTimeout(() => res.destroy(), 10);
+      };
+    }
+    const res = await rawRequest({
+      url: `${host.url}/v1/responses`,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: MODEL_FOR[provider], input: 'hi', stream }),
+    });
+    await waitUntil(() => observed.events.some((e) => e.type === 'request.end'), 3000, 'request.end');
+    expect(fake.requests).toHaveLength(1);
+    expect(observed.events.find((e) => e.type === 'request.end')).toMatchObject({ provider, endpoint: 'responses', outcome: 'error' });
+    if (leakCase === 'upstream error echoing the key in body and headers') {
+      expect(res.status).toBe(401);
+      expect(res.text).toContain(ERROR_MARKER);
+    } else {
+      expect(res.status).toBe(stream ? 200 : 502);
+      if (stream) expect(res.text).toContain('response.failed');
+    }
+    const leaks = [
+      ...findLeaks('response headers', headerText(res.rawHeaders)),
+      ...findLeaks('response body', res.text),
+      ...observed.events.flatMap((event) => findLeaks(`telemetry ${event.type}`, JSON.stringify(event))),
+      ...observed.records.flatMap((record) => findLeaks('conversation record', JSON.stringify(record))),
+    ];
+    expect(leaks).toEqual([]);
+  });
+});
+
 describe('GET /models', () => {
   test('model lists that fail echoing their key leak nothing into the list, its headers or models.error events', async () => {
     for (const fake of fakes.all()) {
