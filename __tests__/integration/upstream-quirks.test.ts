@@ -45,6 +45,17 @@ function chunkData(delta: Record<string, unknown>, finish: string | null = null)
   });
 }
 
+/** A whole chat completion whose one choice answers `content`. */
+function chatAnswer(content: string): Record<string, unknown> {
+  return {
+    id: 'c',
+    object: 'chat.completion',
+    created: 1,
+    model: 'gpt-4o',
+    choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
+  };
+}
+
 function post(path: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
   return fetch(`${host.url}/v1${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
 }
@@ -428,13 +439,7 @@ describe('redirects and compression', () => {
   });
 
   test('a gzip JSON answer, a brotli stream and a gzipped 401 are read as if plain', async () => {
-    const answer = {
-      id: 'c',
-      object: 'chat.completion',
-      created: 1,
-      model: 'gpt-4o',
-      choices: [{ index: 0, message: { role: 'assistant', content: 'zipped' }, finish_reason: 'stop' }],
-    };
+    const answer = chatAnswer('zipped');
     openai.handler = (_request, res) => {
       res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
       res.end(gzipSync(JSON.stringify(answer)));
@@ -464,13 +469,7 @@ describe('redirects and compression', () => {
   });
 
   test('gzip without its trailer and deflate that is raw are read as fetch(), and so the providers’ SDKs, read them', async () => {
-    const answer = JSON.stringify({
-      id: 'c',
-      object: 'chat.completion',
-      created: 1,
-      model: 'gpt-4o',
-      choices: [{ index: 0, message: { role: 'assistant', content: 'lenient' }, finish_reason: 'stop' }],
-    });
+    const answer = JSON.stringify(chatAnswer('lenient'));
     const withoutTrailer = (data: string): Buffer => gzipSync(data).subarray(0, -8);
     const frames = `data: ${chunkData({ role: 'assistant', content: 'lenient' })}\n\ndata: ${chunkData({}, 'stop')}\n\ndata: [DONE]\n\n`;
     const cases: Array<[string, string, Buffer]> = [
@@ -524,13 +523,7 @@ describe('redirects and compression', () => {
   });
 
   test('an answer in zstd is decoded; one whose Content-Encoding names no coding the router knows is read as sent, as fetch() reads it', async () => {
-    const answer = JSON.stringify({
-      id: 'c',
-      object: 'chat.completion',
-      created: 1,
-      model: 'gpt-4o',
-      choices: [{ index: 0, message: { role: 'assistant', content: 'read' }, finish_reason: 'stop' }],
-    });
+    const answer = JSON.stringify(chatAnswer('read'));
     for (const [encoding, body] of [
       ['zstd', zstdCompressSync(answer)],
       ['utf-8', answer],
