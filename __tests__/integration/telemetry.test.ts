@@ -201,6 +201,48 @@ test('an async listener that rejects is reported to the logger, never left as an
   }
 });
 
+test.each([
+  ['a value that cannot become a string', () => Object.create(null) as unknown, false],
+  ['an Error, to a host logger that throws too', () => new Error('listener bug'), true],
+])('listeners that throw or reject with %s never break a response nor leave an unhandled rejection', async (_what, thrown, loggerThrows) => {
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+  process.on('unhandledRejection', onUnhandled);
+  const faulty = await startHost({
+    env: envFor({ openai: fakes.openai }),
+    logger: {
+      warn: () => undefined,
+      error: () => {
+        if (loggerThrows) throw new Error('log store down');
+      },
+    },
+  });
+  for (const name of ['request.start', 'request.end', 'event'] as const) {
+    faulty.router.telemetry.on(name, () => {
+      throw thrown();
+    });
+    faulty.router.telemetry.on(name, async () => {
+      await sleep(1);
+      throw thrown();
+    });
+  }
+  try {
+    const streamed = await request(faulty.url)
+      .post('/v1/chat/completions')
+      .send(chat('gpt-4o', { stream: true }));
+    expect(streamed.status).toBe(200);
+    expect(streamed.text).toContain('[DONE]');
+    const whole = await request(faulty.url).post('/v1/chat/completions').send(chat('gpt-4o'));
+    expect(whole.status).toBe(200);
+    expect(whole.body).toMatchObject({ object: 'chat.completion' });
+    await sleep(30);
+    expect(unhandled).toEqual([]);
+  } finally {
+    process.off('unhandledRejection', onUnhandled);
+    await faulty.close();
+  }
+});
+
 test('a once listener can be removed with off before it runs', async () => {
   const heard: string[] = [];
   const listener = (): void => void heard.push('end');

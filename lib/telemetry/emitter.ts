@@ -105,10 +105,22 @@ export class RouterTelemetry {
     }
   }
 
+  // Runs inside a catch, or as a rejection handler: a throw here would be the very failure the
+  // listener's guard exists to stop (a 500 for the response, an unhandled rejection for the host).
   #reportFailure(event: TelemetryEvent, error: unknown): void {
-    this.logger?.error('express-provider-router: a telemetry listener threw', {
-      event: event.type,
-      error: error instanceof Error ? error.message : String(error),
-    });
+    try {
+      this.logger?.error('express-provider-router: a telemetry listener threw', { event: event.type, error: describeThrown(error) });
+    } catch {
+      // The host's logger failed too: the listener's failure goes unreported.
+    }
+  }
+}
+
+/** What a listener threw, as text: anything can be thrown, an object that cannot become a string included. */
+function describeThrown(thrown: unknown): string {
+  try {
+    return thrown instanceof Error ? thrown.message : String(thrown);
+  } catch {
+    return Object.prototype.toString.call(thrown);
   }
 }
