@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { ServerResponse } from 'node:http';
 import request from 'supertest';
 import type { RequestEndEvent } from '../../lib';
 import { startFakes, type Fakes } from '../support/fake-upstream';
@@ -373,6 +374,109 @@ describe('what request.end and the conversation record keep of answers that are 
     const record = await lastRecord();
     expect(record).toMatchObject({ messages: items });
     expect(record).not.toHaveProperty('instructions');
+  });
+
+  /** A Responses stream event frame, as OpenAI sends it. */
+  const responsesFrame = (type: string, fields: Record<string, unknown>): string =>
+    `event: ${type}\ndata: ${JSON.stringify({ type, ...fields })}\n\n`;
+  const REFUSAL = "I can't help with that.";
+  const refusalItem = { type: 'message', id: 'msg_1', role: 'assistant', status: 'completed', content: [{ type: 'refusal', refusal: REFUSAL }] };
+  const refusedResponse = { id: 'resp_1', object: 'response', created_at: 1, status: 'completed', model: 'gpt-5.5', output: [refusalItem] };
+
+  test.each([
+    [
+      'a streamed chat refusal',
+      '/v1/chat/completions',
+      true,
+      (res: ServerResponse) =>
+        sendFrames(res, [
+          chatChunkFrame({ id: 'c', created: 1, model: 'gpt-4o' }, { role: 'assistant', content: null, refusal: "I can't " }),
+          chatChunkFrame({ id: 'c', created: 1, model: 'gpt-4o' }, { refusal: 'help with that.' }),
+          chatChunkFrame({ id: 'c', created: 1, model: 'gpt-4o' }, {}, 'stop'),
+          'data: [DONE]\n\n',
+        ]),
+    ],
+    [
+      'a chat refusal',
+      '/v1/chat/completions',
+      false,
+      (res: ServerResponse) =>
+        sendJson(res, 200, {
+          id: 'c',
+          object: 'chat.completion',
+          created: 1,
+          model: 'gpt-4o',
+          choices: [{ index: 0, message: { role: 'assistant', content: null, refusal: REFUSAL }, finish_reason: 'stop' }],
+        }),
+    ],
+    [
+      'a chat answer whose content is an array of text parts',
+      '/v1/chat/completions',
+      false,
+      (res: ServerResponse) =>
+        sendJson(res, 200, {
+          id: 'c',
+          object: 'chat.completion',
+          created: 1,
+          model: 'gpt-4o',
+          choices: [
+            {
+              index: 0,
+              message: {
+                role: 'assistant',
+                content: [
+                  { type: 'text', text: "I can't " },
+                  { type: 'text', text: 'help with that.' },
+                ],
+              },
+              finish_reason: 'stop',
+            },
+          ],
+        }),
+    ],
+    ['a Responses refusal', '/v1/responses', false, (res: ServerResponse) => sendJson(res, 200, refusedResponse)],
+    [
+      'a streamed Responses refusal',
+      '/v1/responses',
+      true,
+      (res: ServerResponse) =>
+        sendFrames(res, [
+          responsesFrame('response.created', { sequence_number: 0, response: { ...refusedResponse, status: 'in_progress', output: [] } }),
+          responsesFrame('response.output_item.added', {
+            sequence_number: 1,
+            output_index: 0,
+            item: { ...refusalItem, status: 'in_progress', content: [] },
+          }),
+          responsesFrame('response.content_part.added', {
+            sequence_number: 2,
+            output_index: 0,
+            content_index: 0,
+            item_id: 'msg_1',
+            part: { type: 'refusal', refusal: '' },
+          }),
+          responsesFrame('response.refusal.delta', { sequence_number: 3, output_index: 0, content_index: 0, item_id: 'msg_1', delta: "I can't " }),
+          responsesFrame('response.refusal.delta', {
+            sequence_number: 4,
+            output_index: 0,
+            content_index: 0,
+            item_id: 'msg_1',
+            delta: 'help with that.',
+          }),
+          responsesFrame('response.refusal.done', { sequence_number: 5, output_index: 0, content_index: 0, item_id: 'msg_1', refusal: REFUSAL }),
+          responsesFrame('response.output_item.done', { sequence_number: 6, output_index: 0, item: refusalItem }),
+          responsesFrame('response.completed', { sequence_number: 7, response: refusedResponse }),
+        ]),
+    ],
+  ])("%s is the record's response text, and a streamed one its first token", async (_answer, path, stream, answer) => {
+    fakes.openai.handler = (_r, res) => answer(res);
+    const res = await request(recordingHost.url)
+      .post(path)
+      .send(path.endsWith('responses') ? { model: 'openai/gpt-5.5', input: 'hi', stream } : chat('gpt-4o', { stream }));
+    expect(res.status).toBe(200);
+    const record = await lastRecord();
+    expect(record.response).toEqual({ text: REFUSAL, toolCalls: [] });
+    const end = seen.ends().at(-1)!;
+    if (stream) expect(end.firstTokenMs).not.toBeNull();
   });
 
   test('tool calls streamed before a stream was cut are kept in the record, as its text is', async () => {

@@ -1,4 +1,4 @@
-import { answerChoiceZero } from './answer-message';
+import { answerChoiceZero, answerTextOf } from './answer-message';
 import { streamedChoiceZero } from './chunk-parts';
 import { upstreamError, type ChatStreamEvent } from './stream-codec';
 import type { ChatCompletionChunk, OpenAIUsage, ReceivedChatCompletion, ReceivedToolCall } from './wire';
@@ -64,8 +64,10 @@ export function createChatSummaryReader(): ResponseObserver<ChatStreamEvent> {
           summary.reasoning += thought;
           summary.sawReasoning = true;
         }
-        if (typeof delta?.content === 'string' && delta.content !== '') {
-          summary.text += delta.content;
+        // The answer's text as the translations read it: `content`, or the model's `refusal`.
+        for (const piece of [delta?.content, (delta as { refusal?: unknown } | undefined)?.refusal]) {
+          if (typeof piece !== 'string' || piece === '') continue;
+          summary.text += piece;
           summary.sawOutput = true;
         }
         const toolCallDeltas = Array.isArray(delta?.tool_calls) ? delta.tool_calls : [];
@@ -96,7 +98,7 @@ export function createChatSummaryReader(): ResponseObserver<ChatStreamEvent> {
       const choice = answerChoiceZero(completion);
       if (choice) {
         const { message } = choice;
-        if (typeof message?.content === 'string') summary.text = message.content;
+        summary.text = answerTextOf(message);
         const thought =
           (message as { reasoning_content?: unknown; reasoning?: unknown } | undefined)?.reasoning_content ??
           (message as { reasoning?: unknown } | undefined)?.reasoning;

@@ -29,6 +29,7 @@ export function createResponsesSummaryReader(): ResponseObserver<ResponsesStream
           summary.sawReasoning = true;
           break;
         case 'response.output_text.delta':
+        case 'response.refusal.delta':
           if (typeof event.delta === 'string') summary.text += event.delta;
           summary.sawOutput = true;
           break;
@@ -68,7 +69,8 @@ export function createResponsesSummaryReader(): ResponseObserver<ResponsesStream
 function readResponse(summary: ResponseSummary, response: ResponsesResponse, withText: boolean): void {
   const output = Array.isArray(response.output) ? response.output : [];
   if (withText) {
-    summary.text = textOf(output, 'message', 'output_text');
+    // The model's refusal is its answer's text too, as a translation reads it.
+    summary.text = textOf(output, 'message', 'output_text') || textOf(output, 'message', 'refusal');
     // Reasoning text, else its summary (what a model that hides its reasoning shows of it).
     summary.reasoning = textOf(output, 'reasoning', 'reasoning_text') || textOf(output, 'reasoning', 'summary_text', 'summary');
   }
@@ -97,8 +99,10 @@ function textOf(output: ResponsesItem[], itemType: string, partType: string, fie
   for (const item of output) {
     const parts: unknown = item.type === itemType ? (item as Record<string, unknown>)[field] : undefined;
     if (!Array.isArray(parts)) continue;
-    for (const part of parts as { type?: unknown; text?: unknown }[]) {
-      if (part.type === partType && typeof part.text === 'string') text += part.text;
+    for (const part of parts as { type?: unknown; text?: unknown; refusal?: unknown }[]) {
+      // A refusal part holds its text in `refusal`.
+      const partText = partType === 'refusal' ? part.refusal : part.text;
+      if (part.type === partType && typeof partText === 'string') text += partText;
     }
   }
   return text;
