@@ -5,7 +5,8 @@ import { startFakeUpstreams, type FakeUpstream } from '../support/fake-upstream'
 import { envFor, startHost, type Host } from '../support/host';
 import { fixtureJson, sseFrames } from '../support/fixtures';
 import { sendFrames, sendJson } from '../support/upstream-answers';
-import { deferred, waitUntil } from '../support/wait';
+import { sendRequest } from '../support/http-client';
+import { deferred, sleep, waitUntil } from '../support/wait';
 
 let anthropic: FakeUpstream;
 let openai: FakeUpstream;
@@ -105,4 +106,67 @@ test('two requests in flight with the same client x-request-id each get their ow
   const statuses = exporter.getFinishedSpans().map((span) => span.attributes['http.response.status_code']);
   expect(statuses).toEqual([429, 200]);
   expect(exporter.getFinishedSpans().map((span) => span.attributes['express_provider_router.request_id'])).toEqual(['same-id', 'same-id']);
+});
+
+test.each([
+  [
+    '/v1/messages',
+    { model: 'anthropic/claude-sonnet-5-5', max_tokens: 64, stream: true, messages: [{ role: 'user', content: 'hi' }] },
+    'anthropic',
+    'claude-sonnet-5-5',
+    'messages',
+    [25, 15],
+    'end_turn',
+  ],
+  ['/v1/responses', { model: 'openai/gpt-5.5', stream: true, input: 'hi' }, 'openai', 'gpt-5.5', 'responses', [1204, 38], 'completed'],
+] as const)(
+  '%s: a chat span with the GenAI attributes, usage read from the upstream',
+  async (path, body, providerName, model, endpoint, [input, output], finish) => {
+    await request(host.url).post(path).send(body);
+    const [span] = await finishedSpans();
+    expect(span?.name).toBe(`chat ${model}`);
+    expect(span?.attributes).toEqual(
+      expect.objectContaining({
+        'gen_ai.provider.name': providerName,
+        'gen_ai.operation.name': 'chat',
+        'gen_ai.request.model': model,
+        'gen_ai.response.model': expect.any(String),
+        'gen_ai.usage.input_tokens': input,
+        'gen_ai.usage.output_tokens': output,
+        'gen_ai.response.finish_reasons': [finish],
+        'express_provider_router.endpoint': endpoint,
+        'http.response.status_code': 200,
+      }),
+    );
+    expect(span?.attributes).not.toHaveProperty('gen_ai.system');
+    expect(span?.status.code).toBe(0);
+  },
+);
+
+test('a client that leaves before the upstream answered: the span ends, 499, not an error', async () => {
+  openai.handler = () => true;
+  const call = sendRequest({
+    url: `${host.url}/v1/chat/completions`,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'gpt-4o', stream: true, messages: [{ role: 'user', content: 'hi' }] }),
+  });
+  call.response.catch(() => undefined);
+  await waitUntil(() => openai.requests.length === 1, 2000, 'the request upstream');
+  call.abort();
+  const [span] = await finishedSpans();
+  expect(span?.attributes).toMatchObject({ 'http.response.status_code': 499, 'express_provider_router.outcome': 'aborted' });
+  expect(span?.status.code).toBe(0);
+});
+
+test('a model routed to a provider without a key ends its span as an error (400); a request refused before routing has none', async () => {
+  await request(host.url)
+    .post('/v1/chat/completions')
+    .send({ model: 'openrouter/x', messages: [{ role: 'user', content: 'hi' }] });
+  const [span] = await finishedSpans();
+  expect(span?.attributes).toMatchObject({ 'gen_ai.provider.name': 'openrouter', 'http.response.status_code': 400 });
+  expect(span?.status.code).toBe(2);
+  exporter.reset();
+  await request(host.url).post('/v1/chat/completions').send({ messages: [] });
+  await sleep(30);
+  expect(exporter.getFinishedSpans()).toEqual([]);
 });
