@@ -479,6 +479,22 @@ describe('what request.end and the conversation record keep of answers that are 
     if (stream) expect(end.firstTokenMs).not.toBeNull();
   });
 
+  test('a listener that changes request.end does not change the conversation record', async () => {
+    const rewrite = (event: RequestEndEvent): void => {
+      event.status = 0;
+      event.finishReason = 'rewritten';
+      if (event.usage) event.usage.totalTokens = 0;
+    };
+    recordingHost.router.telemetry.on('request.end', rewrite);
+    try {
+      await request(recordingHost.url).post('/v1/chat/completions').send(chat('gpt-4o'));
+      const record = await lastRecord();
+      expect(record).toMatchObject({ status: 200, finishReason: 'stop', usage: { promptTokens: 19, completionTokens: 10, totalTokens: 29 } });
+    } finally {
+      recordingHost.router.telemetry.off('request.end', rewrite);
+    }
+  });
+
   test('tool calls streamed before a stream was cut are kept in the record, as its text is', async () => {
     fakes.local.handler = (_r, res) => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });

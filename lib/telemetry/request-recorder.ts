@@ -95,8 +95,11 @@ export class RequestRecorder {
     const error = ending.error ?? (ending.outcome === 'error' ? summary?.error : undefined);
     if (error) event.error = this.deps.redactor.redactValue({ message: error.message, type: error.type });
     if (this.#startEmitted) markRequest(event, this);
+    // Built before the listeners see the event: one that changes it (its usage, its status) must
+    // not change what the log says happened.
+    const record = this.deps.conversationLog && this.#conversationRecord(event, summary);
     this.deps.telemetry.emit(event);
-    this.deps.conversationLog?.write(this.#conversationRecord(event, summary));
+    if (record) this.deps.conversationLog?.write(record);
   }
 
   #conversationRecord(event: RequestEndEvent, summary: ResponseSummary | undefined): Record<string, unknown> {
@@ -109,7 +112,7 @@ export class RequestRecorder {
       stream: event.stream,
       ...this.conversation,
       response: { text: summary?.text ?? '', ...(summary?.reasoning ? { reasoning: summary.reasoning } : {}), toolCalls: summary?.toolCalls ?? [] },
-      usage: event.usage ?? null,
+      usage: event.usage ? { ...event.usage } : null,
       finishReason: event.finishReason,
       status: event.status,
       outcome: event.outcome,
