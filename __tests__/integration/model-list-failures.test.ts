@@ -97,6 +97,30 @@ describe('a host-defined adapter whose list is malformed', () => {
 });
 
 describe('reports of failed lists', () => {
+  test("a host logger that throws on the failure's warning fails neither GET /models nor the other providers' lists", async () => {
+    fakes.local.handler = (r, res) => {
+      if (r.method !== 'GET') return false;
+      sendJson(res, 500, { error: { message: 'boom' } });
+      return true;
+    };
+    const throwing = () => {
+      throw new Error('log shipper down');
+    };
+    const host = await startHost({ env: envFor(fakes), logger: { warn: throwing, error: throwing } });
+    const observed = observe();
+    observed.listen(host.router);
+    try {
+      const res = await request(host.url).get('/v1/models');
+      expect(res.status).toBe(200);
+      const providers = new Set((res.body.data as Array<{ provider: string }>).map((m) => m.provider));
+      expect(providers.has('openai')).toBe(true);
+      expect(providers.has('local')).toBe(false);
+      expect(modelErrors(observed.events, 'local')).toHaveLength(1);
+    } finally {
+      await host.close();
+    }
+  });
+
   test('close() aborts a list refresh in flight without reporting it', async () => {
     holdListRequests(fakes.openai);
     const { host, reports } = await startReportingHost();

@@ -177,6 +177,25 @@ test('a listener that throws never breaks a response', async () => {
   }
 });
 
+test('a listener that throws never breaks a response, even when the host logger it is reported to throws too', async () => {
+  const throwing = (): never => {
+    throw new Error('log shipper down');
+  };
+  const host2 = await startHost({ env: envFor({ openai: fakes.openai }), logger: { warn: throwing, error: throwing } });
+  host2.router.telemetry.on('request.start', () => {
+    throw new Error('listener bug');
+  });
+  try {
+    const res = await request(host2.url)
+      .post('/v1/chat/completions')
+      .send(chat('gpt-4o', { stream: true }));
+    expect(res.status).toBe(200);
+    expect(res.text).toContain('[DONE]');
+  } finally {
+    await host2.close();
+  }
+});
+
 test('an async listener that rejects is reported to the logger, never left as an unhandled rejection', async () => {
   const errors: string[] = [];
   const unhandled: unknown[] = [];

@@ -1,5 +1,6 @@
 import winston from 'winston';
 import { ProviderRouterError } from '../errors';
+import { isThenable } from '../is-thenable';
 import type { Redactor } from '../http/redactor';
 import type { ConversationLogger, RouterLogger } from '../options';
 import { SERIALIZED_RECORD } from './conversation-log';
@@ -7,13 +8,25 @@ import { JsonLinesFileTransport, MESSAGE } from './json-lines-file-transport';
 
 /**
  * `logger` with every key redacted from what the router hands it: a message or detail may quote
- * an upstream's or a listener's words, and a key must not reach a host's log.
+ * an upstream's or a listener's words, and a key must not reach a host's log. A host logger that
+ * throws (or rejects) is ignored: the router logs from inside a response or a model list, and a
+ * log that is down must not fail either.
  */
 export function redactingLogger(logger: RouterLogger, redactor: Redactor): RouterLogger {
   return {
-    warn: (message, meta) => logger.warn(redactor.redact(message), meta && redactor.redactValue(meta)),
-    error: (message, meta) => logger.error(redactor.redact(message), meta && redactor.redactValue(meta)),
+    warn: (message, meta) => callSafely(() => logger.warn(redactor.redact(message), meta && redactor.redactValue(meta))),
+    error: (message, meta) => callSafely(() => logger.error(redactor.redact(message), meta && redactor.redactValue(meta))),
   };
+}
+
+/** Runs a host logger's call; what it throws or rejects with has nowhere else to go, and is dropped. */
+function callSafely(log: () => unknown): void {
+  try {
+    const result = log();
+    if (isThenable(result)) result.then(undefined, () => undefined);
+  } catch {
+    // The host's logger failed; there is no other log to report that to.
+  }
 }
 
 /** The router's own warnings, to stderr, when the host gives no logger. */
