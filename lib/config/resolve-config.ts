@@ -1,5 +1,6 @@
 import type { ProviderRouterOptions, ConversationLogger, RouterLogger, ScrubHeadersHook } from '../options';
 import { ProviderRouterError } from '../errors';
+import { checkHooks } from './check-hooks';
 import { configErrorWithoutKeys } from './config-error-without-keys';
 import { createBuiltInProviders } from '../providers/built-in-providers';
 import type { ProviderAdapter } from '../providers/provider-adapter';
@@ -68,6 +69,7 @@ function readConfig(options: ProviderRouterOptions): ResolvedConfig {
   if (fallback !== 'local' && fallback !== 'next') {
     throw new ProviderRouterError('invalid_config', `fallback must be 'local' or 'next', not ${String(fallback)}`, 500);
   }
+  checkHooks(options);
   const envSecrets = [env.OPENAI_API_KEY, env.OPENROUTER_API_KEY, env.ANTHROPIC_API_KEY, env.LOCAL_API_KEY];
   const secrets = [...envSecrets, ...env.extraProviders.map((p) => p.apiKey)];
   for (const adapter of providers.values()) secrets.push(...(adapter.secrets ?? []), ...credentialsIn(adapter));

@@ -133,6 +133,31 @@ describe('configuration', () => {
     expect(config.env.ANTHROPIC_VERSION).toBe('2023-06-01');
   });
 
+  test.each([
+    [{ logger: {} }, 'options.logger must have warn(message, meta) and error(message, meta)'],
+    [{ logger: { warn: () => 0 } }, 'options.logger must have warn(message, meta) and error(message, meta)'],
+    [{ conversationLogger: {} }, 'options.conversationLogger must be a winston logger'],
+    [{ conversationLogger: true }, 'options.conversationLogger must be a winston logger'],
+    [{ scrubHeaders: 5 }, 'options.scrubHeaders must be a function'],
+    [{ requestStreamUsage: 'no' }, 'options.requestStreamUsage must be true or false'],
+  ])('a host hook of the wrong shape (from plain JavaScript) is refused at creation by name: %j', (options, message) => {
+    const error = thrownBy(() => resolveConfig({ env: {}, ...(options as object) }), ProviderRouterError);
+    expect(error.code).toBe('invalid_config');
+    expect(error.message).toContain(message);
+  });
+
+  test('hooks of the right shape are taken', () => {
+    const config = resolveConfig({
+      env: {},
+      logger: console,
+      conversationLogger: false,
+      scrubHeaders: (headers) => headers,
+      requestStreamUsage: false,
+    });
+    expect(config.requestStreamUsage).toBe(false);
+    expect(config.logger).toBe(console);
+  });
+
   test('options given in code win over env', () => {
     const config = resolveConfig({ env: { PROVIDER_TIMEOUT_MS: '5', PROVIDER_MODEL_MAP: 'a=local' }, timeoutMs: 99, modelMap: 'b=local' });
     expect(config.timeoutMs).toBe(99);

@@ -1,0 +1,31 @@
+import { ProviderRouterError } from '../errors';
+import type { ProviderRouterOptions } from '../options';
+
+/**
+ * Checks the options that hold the host's own functions and objects, which may come from plain
+ * JavaScript: a `logger` without `warn`, say, is named here, at creation, instead of being found
+ * when the first warning is due (and dropped then).
+ */
+export function checkHooks(options: ProviderRouterOptions): void {
+  const { logger, conversationLogger, scrubHeaders, requestStreamUsage } = options as Record<string, unknown>;
+  if (logger !== undefined && !hasMethods(logger, 'warn', 'error')) {
+    refuse('options.logger must have warn(message, meta) and error(message, meta) methods, as a winston logger or console has');
+  }
+  if (conversationLogger !== undefined && conversationLogger !== false && !hasMethods(conversationLogger, 'info')) {
+    refuse('options.conversationLogger must be a winston logger (an object with info(message, meta)), or false');
+  }
+  if (scrubHeaders !== undefined && typeof scrubHeaders !== 'function') {
+    refuse('options.scrubHeaders must be a function (headers, { direction, provider, requestId }) => headers');
+  }
+  if (requestStreamUsage !== undefined && typeof requestStreamUsage !== 'boolean') {
+    refuse('options.requestStreamUsage must be true or false');
+  }
+}
+
+function hasMethods(value: unknown, ...names: string[]): boolean {
+  return typeof value === 'object' && value !== null && names.every((name) => typeof (value as Record<string, unknown>)[name] === 'function');
+}
+
+function refuse(message: string): never {
+  throw new ProviderRouterError('invalid_config', message, 500);
+}
