@@ -945,6 +945,28 @@ describe('headers and secrets', () => {
     }
   });
 
+  test("an adapter's defaultHeaders cannot set the headers that frame a message either", async () => {
+    const openai = createOpenAIProvider({ baseUrl: fakes.openai.baseUrl, apiKey: KEYS.openai });
+    const host = await startHost({
+      env: envFor({ openai: fakes.openai }),
+      providers: {
+        openai: { ...openai, defaultHeaders: { 'Transfer-Encoding': 'chunked', 'Content-Length': '5', Connection: 'upgrade', 'x-team': 'blue' } },
+      },
+    });
+    try {
+      fakes.openai.reset();
+      const res = await request(host.url).post('/v1/chat/completions').send(chat('gpt-4o'));
+      expect(res.status).toBe(200);
+      const [upstream] = fakes.openai.requests;
+      expect(upstream!.headers['content-length']).toBe(String(Buffer.byteLength(upstream!.rawBody)));
+      expect(upstream!.headers['transfer-encoding']).toBeUndefined();
+      expect(upstream!.headers.connection).not.toBe('upgrade');
+      expect(upstream!.headers['x-team']).toBe('blue');
+    } finally {
+      await host.close();
+    }
+  });
+
   test('scrubHeaders is told the request id the client gets, in both directions', async () => {
     const contexts: Array<{ direction: string; provider: string; requestId: string }> = [];
     const host = await startHost({

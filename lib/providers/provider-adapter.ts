@@ -91,7 +91,8 @@ export interface ProviderAdapter {
   upstreamHeaders(): Record<string, string>;
   /**
    * Headers sent when the request does not already carry them, before the `scrubHeaders` hook
-   * (Anthropic's `anthropic-version`).
+   * (Anthropic's `anthropic-version`). The headers that frame a message are left out, as from
+   * {@link ProviderAdapter.upstreamHeaders}.
    */
   readonly defaultHeaders?: Readonly<Record<string, string>> | undefined;
   /**
