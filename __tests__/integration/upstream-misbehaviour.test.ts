@@ -147,6 +147,22 @@ describe('an answer in the other shape', () => {
     await waitUntil(() => [openai, anthropic, local].every((fake) => fake.closedRequests === 1), 1000, 'every upstream connection closed');
   });
 
+  test('an error page sent one line per chunk is read in time linear in its size', async () => {
+    // 20,000 lines of 50 bytes, each its own HTTP chunk (uncorked writes), each ending with a line
+    // break as a whole body could: joined and parsed again for every chunk, they blocked the
+    // event loop for 15 seconds.
+    const line = `<p>${'x'.repeat(44)}</p>\n`;
+    openai.handler = (_request, res) => {
+      res.writeHead(502, { 'content-type': 'text/html' });
+      for (let count = 0; count < 20_000; count++) res.write(line);
+      res.end();
+    };
+    const started = performance.now();
+    const chat = await rejection(chatClient().chat.completions.create({ model: 'gpt-4o', messages: HI }));
+    expect(chat).toMatchObject({ status: 502 });
+    expect(performance.now() - started).toBeLessThan(3000);
+  });
+
   test('a JSON answer that begins with a byte order mark is read', async () => {
     openai.handler = (_request, res) => sendText(res, 'application/json', `\uFEFF${JSON.stringify(fixtureJson('openai-chat.json'))}`);
     expect((await chatClient().chat.completions.create({ model: 'gpt-4o', messages: HI })).choices[0]?.message.content).toBeTruthy();

@@ -1,8 +1,9 @@
 import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import { dialectModule } from '../dialects/registry';
-import { isWholeErrorBody, parseUpstreamError } from '../http/error-details';
+import { parseUpstreamError } from '../http/error-details';
 import { readStream } from '../http/read-stream';
+import { WholeErrorBodyWatcher } from '../http/whole-error-body';
 import type { ExchangeContext } from './exchange-context';
 
 /** Upstream error bodies are read up to this size for their message. */
@@ -14,12 +15,13 @@ const MAX_ERROR_BODY_BYTES = 1024 * 1024;
  */
 export async function answerUpstreamError(context: ExchangeContext, response: IncomingMessage, body: Readable, status: number): Promise<void> {
   let text = '';
+  const watcher = new WholeErrorBodyWatcher();
   try {
     const raw = await readStream(body, {
       maxBytes: MAX_ERROR_BODY_BYTES,
       overflow: 'truncate',
       idleMs: context.deps.config.idleTimeoutMs,
-      enough: (received) => mayEndBody(received.at(-1)) && isWholeErrorBody(Buffer.concat(received).toString('utf8')),
+      enough: (received) => watcher.add(received),
     });
     text = raw.toString('utf8');
   } catch {
@@ -41,10 +43,4 @@ export async function answerUpstreamError(context: ExchangeContext, response: In
     return;
   }
   context.answerError(details, 'upstream');
-}
-
-/** Whether a body could end with `chunk`: it ends as a JSON object or an SSE event does (`}`, a line break). */
-function mayEndBody(chunk: Buffer | undefined): boolean {
-  const last = chunk?.at(-1);
-  return last === 0x7d || last === 0x0a || last === 0x0d;
 }

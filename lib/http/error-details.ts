@@ -47,26 +47,8 @@ export function parseUpstreamError(status: number, text: string): ErrorDetails {
   return { status, message, type, code, ...(param !== undefined ? { param } : {}) };
 }
 
-/**
- * Whether `text` is already a whole error body: a whole JSON object, or a stream whose first event
- * with data is complete (all {@link parseUpstreamError} reads of one). Some servers keep their
- * connection open after an error; its message need not wait for them.
- */
-export function isWholeErrorBody(text: string): boolean {
-  const start = withoutBom(text).trimStart();
-  if (start.startsWith('{')) {
-    try {
-      JSON.parse(start);
-      return true;
-    } catch {
-      return false;
-    }
-  }
-  return SSE_START.test(start) && /^data:.*(?:\r\n|\r(?!\n)|\n)(?:\r\n|\r|\n)/m.test(start);
-}
-
 /** An SSE line: a field (`data:`, `event:`, `id:`, `retry:`) or a comment (`:`). */
-const SSE_START = /^(data|event|id|retry|):/;
+export const SSE_START = /^(data|event|id|retry|):/;
 
 /**
  * The JSON of an error body: the body itself, or, for a body written as a stream (some servers
