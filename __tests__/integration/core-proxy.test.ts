@@ -962,6 +962,18 @@ describe('headers and secrets', () => {
       expect(upstream!.headers['transfer-encoding']).toBeUndefined();
       expect(upstream!.headers.connection).not.toBe('upgrade');
       expect(upstream!.headers['x-team']).toBe('blue');
+
+      // The model list's GET too: a `content-length` there would make the upstream wait for a body.
+      fakes.openai.reset();
+      const list = await request(host.url).get('/v1/models');
+      expect(list.body.data.map((model: { provider: string }) => model.provider)).toContain('openai');
+      const [listing] = fakes.openai.requests;
+      expect([listing!.method, listing!.headers['content-length'], listing!.headers['transfer-encoding'], listing!.headers['x-team']]).toEqual([
+        'GET',
+        undefined,
+        undefined,
+        'blue',
+      ]);
     } finally {
       await host.close();
     }

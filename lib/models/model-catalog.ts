@@ -1,5 +1,6 @@
 import type { RouterLogger } from '../options';
 import type { Redactor } from '../http/redactor';
+import { isTransportHeader } from '../http/header-policy';
 import type { ProviderAdapter, ProviderModel } from '../providers/provider-adapter';
 import type { RouterTelemetry } from '../telemetry/emitter';
 import { isoTimestamp } from '../telemetry/timestamp';
@@ -125,7 +126,11 @@ export class ModelCatalog {
   }
 
   async #fetch(provider: ListingProvider): Promise<ProviderModel[]> {
-    const headers = { ...provider.defaultHeaders, ...provider.upstreamHeaders() };
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries({ ...provider.defaultHeaders, ...provider.upstreamHeaders() })) {
+      // Framing is the transport's (a `content-length` would make the upstream wait for a body).
+      if (!isTransportHeader(name.toLowerCase())) headers[name] = value;
+    }
     const signal = AbortSignal.any([this.#closed.signal, AbortSignal.timeout(REFRESH_LIMIT_MS)]);
     const listed: unknown = await provider.listModels({ getJson: (url) => fetchJson(url, headers, signal, this.agents), signal });
     // A provider can echo its key anywhere in its list (an id, `owned_by`): redacted once, cached so.
