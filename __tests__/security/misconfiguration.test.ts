@@ -67,6 +67,16 @@ describe("a host adapter's header that HTTP cannot carry", () => {
   });
 });
 
+test("an adapter's defaultHeaders that HTTP cannot carry are refused at creation, naming the header, not its value", () => {
+  const anthropic = createAnthropicProvider({ baseUrl: fakes.anthropic.baseUrl, apiKey: 'sk-ant-x' });
+  for (const value of ['2023-06-01\r\nx-injected: 1', '2023\u20ac06-01']) {
+    const adapter = { ...anthropic, defaultHeaders: { 'anthropic-version': value } };
+    const error = thrownBy(() => createProviderRouter({ env: {}, providers: { anthropic: adapter } }), ProviderRouterError);
+    expect(error.message).toMatch(/^providers\.anthropic\.defaultHeaders\["anthropic-version"\]: expected a value an HTTP header can carry/);
+    expect(error.message).not.toContain(value);
+  }
+});
+
 describe('a base URL with user:password@', () => {
   const PASSWORD = 'hunter2-basic-auth-password';
   const withCredentials = (url: string): string => url.replace('://', `://alice:${PASSWORD}@`);

@@ -1,10 +1,11 @@
+import { validateHeaderName, validateHeaderValue } from 'node:http';
 import type { ProviderRouterOptions, ConversationLogger, RouterLogger, ScrubHeadersHook } from '../options';
 import { ProviderRouterError } from '../errors';
 import { checkHooks } from './check-hooks';
 import { configErrorWithoutKeys } from './config-error-without-keys';
 import { createBuiltInProviders } from '../providers/built-in-providers';
 import type { ProviderAdapter } from '../providers/provider-adapter';
-import { CREDENTIALS_IN_URL, hasCredentials, MAX_TIMER_MS } from './env-validators';
+import { CREDENTIALS_IN_URL, hasCredentials, MAX_TIMER_MS, NOT_A_HEADER_VALUE } from './env-validators';
 import { parseModelMap, type ModelMapRule } from './model-map';
 import { envPrefix, InvalidEnvironment, readEnv, type RouterEnv } from './read-env';
 
@@ -242,6 +243,25 @@ function checkAdapter(id: string, adapter: ProviderAdapter | null | undefined): 
   }
   if (URL.canParse(adapter.baseUrl) && hasCredentials(new URL(adapter.baseUrl))) {
     throw new ProviderRouterError('invalid_config', `providers.${id}.baseUrl: ${CREDENTIALS_IN_URL}`, 500);
+  }
+  // Fixed for the adapter's life, so checked once: Node's `setHeader` would throw a bad one on a
+  // request, where nothing catches it.
+  for (const [name, value] of Object.entries(adapter.defaultHeaders ?? {})) {
+    if (!isHeader(name, value)) {
+      throw new ProviderRouterError('invalid_config', `providers.${id}.defaultHeaders["${name.slice(0, 64)}"]: ${NOT_A_HEADER_VALUE}`, 500);
+    }
+  }
+}
+
+/** Whether `name: value` can be sent as an HTTP header. */
+function isHeader(name: string, value: unknown): boolean {
+  try {
+    if (typeof value !== 'string') return false;
+    validateHeaderName(name);
+    validateHeaderValue(name, value);
+    return true;
+  } catch {
+    return false;
   }
 }
 

@@ -30,9 +30,9 @@ export interface HeaderContext {
  */
 export function buildUpstreamHeaders(req: IncomingMessage, forwardHeaders: readonly string[], context: HeaderContext, redactor: Redactor): HeaderMap {
   let headers = pickUpstreamHeaders(req.headers, forwardHeaders);
-  const allDefaults = Object.entries(context.provider.defaultHeaders ?? {});
-  // An adapter's defaults are its headers too: the ones that frame a message stay the transport's.
-  const defaults = allDefaults.filter(([name]) => !isTransportHeader(name.toLowerCase()));
+  // An adapter's defaults (checked when the router was created) are its headers too: the ones that
+  // frame a message stay the transport's.
+  const defaults = Object.entries(context.provider.defaultHeaders ?? {}).filter(([name]) => !isTransportHeader(name.toLowerCase()));
   for (const [name, value] of defaults) headers[name.toLowerCase()] ??= value;
   headers['content-type'] = 'application/json';
   if (context.scrubHeaders) {
@@ -47,7 +47,6 @@ export function buildUpstreamHeaders(req: IncomingMessage, forwardHeaders: reado
     checkProviderHeader(context.provider, name, value);
     if (!isTransportHeader(name.toLowerCase())) headers[name.toLowerCase()] = value;
   }
-  for (const [name, value] of allDefaults) checkProviderHeader(context.provider, name, value);
   return headers;
 }
 
