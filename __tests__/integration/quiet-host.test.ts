@@ -5,43 +5,13 @@
  * loading the package by name from its build, as users do; every route is exercised, then the
  * host's stderr must be empty.
  */
-import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { envFor } from '../support/host';
+import { startHostProcess } from '../support/host-process';
 import { openStream, postJson } from '../support/http-client';
 import { chatBody } from '../support/request-bodies';
 import { sendFrames, sendJson } from '../support/upstream-answers';
 import { useFakes } from '../support/use-fakes';
-
-interface RunningHost {
-  origin: string;
-  stderr(): string;
-  stop(): Promise<void>;
-}
-
-async function startHostProcess(script: string, env: Record<string, string>): Promise<RunningHost> {
-  const child: ChildProcess = fork(join(__dirname, '../support/quiet-host', script), {
-    env: { PATH: process.env.PATH ?? '', ...env },
-    execArgv: [],
-    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-  });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-  child.stdout?.resume();
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const port = await new Promise<number>((resolve, reject) => {
-    child.once('message', (message: { port: number }) => resolve(message.port));
-    child.once('exit', (code) => reject(new Error(`${script} exited with ${String(code)} before listening: ${stderr}`)));
-  });
-  return {
-    origin: `http://127.0.0.1:${port}`,
-    stderr: () => stderr,
-    stop: async () => {
-      child.send('stop');
-      await exited;
-    },
-  };
-}
 
 const fakes = useFakes();
 let env: Record<string, string>;
@@ -100,7 +70,7 @@ describe.each([
   ['an ES module host on Express 5', 'host.mjs'],
 ])(`%s on Node ${process.version}`, (_name, script) => {
   test('writes nothing to stderr while every route is used', async () => {
-    const host = await startHostProcess(script, { ...env, PROVIDER_MODELS_TTL_MS: '1' });
+    const host = await startHostProcess(join(__dirname, '../support/quiet-host', script), { ...env, PROVIDER_MODELS_TTL_MS: '1' });
     try {
       await exerciseEveryRoute(host.origin);
     } finally {
@@ -111,7 +81,7 @@ describe.each([
 });
 
 test('the check sees a deprecation warning when a host prints one', async () => {
-  const host = await startHostProcess('host.cjs', { ...env, QUIET_HOST_SELF_CHECK: 'deprecated-api' });
+  const host = await startHostProcess(join(__dirname, '../support/quiet-host/host.cjs'), { ...env, QUIET_HOST_SELF_CHECK: 'deprecated-api' });
   await host.stop();
   expect(host.stderr()).toMatch(/DEP0060/);
 });

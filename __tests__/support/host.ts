@@ -32,7 +32,8 @@ export interface HostOptions {
   before?: (app: Express) => void;
   /** Called after the router is mounted (the host's own routes and fallbacks). */
   after?: (app: Express) => void;
-  mountPath?: string;
+  /** Where the router is mounted: `/v1` unless given; several paths mount the one router at each. */
+  mountPath?: string | string[];
 }
 
 /** A running host. */
@@ -43,7 +44,7 @@ export interface Host {
   close(): Promise<void>;
 }
 
-/** A real Express host on 127.0.0.1 with the router mounted at `/v1` (or `mountPath`), logging nothing. */
+/** A real Express host on 127.0.0.1 with the router mounted at `/v1` (or `mountPath`), logging nothing unless given a `logger` (`logger: undefined` keeps the router's default, stderr). */
 export async function startHost(routerOptions: ProviderRouterOptions, options: HostOptions = {}): Promise<Host> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const express = (options.expressVersion === 4 ? require('express4') : require('express')) as typeof import('express');
@@ -51,7 +52,7 @@ export async function startHost(routerOptions: ProviderRouterOptions, options: H
   if (options.jsonFirst) app.use(express.json({ limit: '200mb' }));
   options.before?.(app);
   const router = createProviderRouter({ logger: silentLogger, ...routerOptions });
-  app.use(options.mountPath ?? '/v1', router);
+  for (const mountPath of [options.mountPath ?? '/v1'].flat()) app.use(mountPath, router);
   options.after?.(app);
   const server = http.createServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
