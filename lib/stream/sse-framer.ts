@@ -100,16 +100,15 @@ export class SseFramer {
 
 /**
  * Whether text the body ended with, without its blank line, is a whole event: SSE lines whose data
- * (its `data:` lines joined, as a parser joins them) is `[DONE]` or a whole JSON value, or fields
- * and comments without data. Every dialect the router reads sends JSON data.
+ * (its `data:` lines joined, as a parser joins them) is `[DONE]` or a whole JSON value, or comments,
+ * `id:` and `retry:` lines without data. Every dialect the router reads sends JSON data, so an
+ * `event:` line without any is an event cut before its data (or inside its name).
  */
 function isWholeEvent(text: string): boolean {
   if (!SSE_LINE.test(text)) return false;
-  const data = text
-    .split(/\r\n|\r|\n/)
-    .filter((line) => line.startsWith('data:'))
-    .map((line) => line.slice(line.startsWith('data: ') ? 6 : 5));
-  if (data.length === 0) return true;
+  const lines = text.split(/\r\n|\r|\n/);
+  const data = lines.filter((line) => line.startsWith('data:')).map((line) => line.slice(line.startsWith('data: ') ? 6 : 5));
+  if (data.length === 0) return !lines.some(isEventLine);
   const value = data.join('\n');
   // The codecs read the terminator trimmed, as `data: [DONE] ` comes from some servers.
   if (value.trim() === '[DONE]') return true;
@@ -119,4 +118,9 @@ function isWholeEvent(text: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** Whether `line` is an SSE `event:` field. */
+export function isEventLine(line: string): boolean {
+  return line.startsWith('event:');
 }

@@ -8,7 +8,7 @@ import { isUnreadable, type SseEvent, type StreamCodec, type StreamContext } fro
 import type { Redactor } from '../http/redactor';
 import { readSafely, type ResponseObserver } from '../telemetry/response-summary';
 import { quoteText } from '../http/quote-text';
-import { SseFramer } from './sse-framer';
+import { isEventLine, SseFramer } from './sse-framer';
 import type { EncodedTranslation } from './translated-stream';
 
 /** How a pumped stream ended. */
@@ -201,7 +201,9 @@ export function pumpStream<U>(input: StreamPumpInput<U>): void {
           return;
         }
         // A frame of comments or blank lines carries no event: passed on, or left out when translating.
-        if (!translation) out += frame;
+        // An `event:` line without data is no event either (SSE), but SDKs such as `openai` read it
+        // as one and fail parsing its empty data: it is left out.
+        if (!translation && !namesAnEvent(frame)) out += frame;
       }
       for (const sse of events) {
         const event = upstreamCodec.decode(sse);
@@ -292,6 +294,11 @@ export function pumpStream<U>(input: StreamPumpInput<U>): void {
     if (finished) clearTimeout(idleTimer);
     else if (!upstream.readableEnded) fail({ message: 'The upstream connection closed mid-stream', type: 'upstream_error' });
   });
+}
+
+/** Whether a frame that dispatched no event has an `event:` line all the same. */
+function namesAnEvent(frame: string): boolean {
+  return frame.split(/\r\n|\r|\n/).some(isEventLine);
 }
 
 /**

@@ -40,6 +40,10 @@ describe('SseFramer', () => {
     const cut = new SseFramer();
     expect(cut.push('data: {"a":1}\n\ndata: {"choices":[{"del', true)).toEqual(['data: {"a":1}\n\n']);
     expect(cut.pending).toBe('data: {"choices":[{"del');
+    // So is an event cut inside its `event:` line or before its data: every dialect's events carry data.
+    expect(framesOf(['data: {"a":1}\n\nevent: response.output_te'])).toEqual(['data: {"a":1}\n\n']);
+    expect(framesOf(['data: {"a":1}\n\nevent: response.output_text.delta\n'])).toEqual(['data: {"a":1}\n\n']);
+    expect(framesOf(['data: {"a":1}\n\n: keep-alive'])).toEqual(['data: {"a":1}\n\n', ': keep-alive\n\n']);
     expect(framesOf(['event: message_stop\ndata: {"type":"message_stop"}'])).toEqual(['event: message_stop\ndata: {"type":"message_stop"}\n\n']);
     // A body that is no stream (a JSON error sent as one) is not made a frame: it stays to be read as what it is.
     const json = new SseFramer();

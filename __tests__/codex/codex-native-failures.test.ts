@@ -1,0 +1,53 @@
+/**
+ * The real Codex CLI through the router to upstreams that serve the Responses API themselves
+ * (DESIGN section 11: `openai` and `openrouter` natively, `LOCAL_RESPONSES=native`), when they fail
+ * mid-stream in the shapes compatible servers use. Codex reads a failure's reason only from
+ * `response.failed` with `response.error`: each failure must reach it there, with the upstream's
+ * message. Runs with the Codex suite only (`CODEX_THROUGH_ROUTER=1 jest -c jest.codex.config.js`).
+ */
+import { sseFrames } from '../support/fixtures';
+import { envFor, startHost, type Host } from '../support/host';
+import { CLIENT_TOKEN } from '../support/keys';
+import { RESPONSES_FIXTURES } from '../support/responses-wire';
+import { TEXT_PROMPT } from '../support/agent-upstreams';
+import { useFakes } from '../support/use-fakes';
+import type { FakeUpstream } from '../support/fake-upstream';
+import { runCodex, type CodexRun } from './codex';
+
+const IN_CODEX_SUITE = (globalThis as { CODEX_SUITE?: unknown }).CODEX_SUITE === true;
+const THROUGH_ROUTER = process.env.CODEX_THROUGH_ROUTER === '1';
+
+/** The opening of a text answer: created, in_progress, the reasoning item added, a reasoning delta. */
+const OPENING = sseFrames(RESPONSES_FIXTURES.text).slice(0, 4).join('');
+
+if (!IN_CODEX_SUITE || !THROUGH_ROUTER) {
+  test.todo('runs in the Codex suite through the router: CODEX_THROUGH_ROUTER=1 jest -c jest.codex.config.js');
+} else {
+  describe('the Codex CLI through the router to native Responses upstreams that fail mid-stream', () => {
+    const fakes = useFakes();
+    let host: Host;
+    beforeAll(async () => {
+      host = await startHost({ env: { ...envFor(fakes), LOCAL_RESPONSES: 'native' } });
+    });
+    afterAll(() => host?.close());
+
+    const ROUTES = [
+      ['openrouter/openai/gpt-5.5', () => fakes.openrouter],
+      ['local/qwen (LOCAL_RESPONSES=native)', () => fakes.local],
+    ] as const;
+
+    async function codexAfter(route: string, fake: () => FakeUpstream, tail: string): Promise<CodexRun> {
+      fake().handler = (_request, res) => {
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.end(OPENING + tail);
+      };
+      return runCodex({ baseUrl: `${host.url}/v1`, model: route.split(' ')[0]!, prompt: TEXT_PROMPT, token: CLIENT_TOKEN });
+    }
+
+    test.each(ROUTES)('%s: a stream cut inside an event: line fails the turn as cut off', async (route, fake) => {
+      const run = await codexAfter(route, fake, 'event: response.reasoning_te');
+      expect(run.exitCode).toBe(1);
+      expect(run.errors.join('\n')).toContain('ended before its terminator');
+    });
+  });
+}
