@@ -118,6 +118,16 @@ describe.each(NATIVE_ROUTES)('%s', (route, fake) => {
       expect(seen.ends().map((end) => end.outcome)).toEqual(['error', 'error', 'error']);
     },
   );
+
+  test('frames without their event: line (some compatible servers) reach the client with it, and the SDK reads the answer', async () => {
+    answerWith(fake, CALL.map((frame) => frame.replace(/^event: [^\n]*\n/, '')).join(''));
+    const events = parseResponsesSse(await streamText(model));
+    expect(events.map((event) => event.event)).toEqual(CALL.map((frame) => /^event: (\S+)/.exec(frame)![1]));
+    const { final } = await sdkViews(model);
+    expect(final.status).toBe('completed');
+    expect(final.output).toMatchObject([{ type: 'function_call', name: 'exec_command' }]);
+    expect(seen.ends().at(-1)).toMatchObject({ outcome: 'ok', finishReason: 'completed', usage: { totalTokens: 1199 } });
+  });
 });
 
 describe('errors before the stream keep their status, message and code; the SDK gets them whichever way it asks', () => {

@@ -71,6 +71,8 @@ export const responsesStreamCodec: StreamCodec<ResponsesStreamEvent> = {
   },
   // An `error` event alone tells Codex no reason; `response.failed` does.
   upstreamErrorIsFinal: (event) => event.type === 'response.failed',
+  // Every frame carries its `event:` line (DESIGN section 11): some compatible servers omit it.
+  passesFrame: (sse) => sse.event !== undefined,
 };
 
 function unreadable(message: string): ResponsesStreamEvent {
