@@ -44,6 +44,20 @@ if (!IN_CODEX_SUITE || !THROUGH_ROUTER) {
       return runCodex({ baseUrl: `${host.url}/v1`, model: route.split(' ')[0]!, prompt: TEXT_PROMPT, token: CLIENT_TOKEN });
     }
 
+    test.each(ROUTES)(
+      "%s: OpenRouter's in-stream error (a data frame of nothing but `error`) fails the turn with its message",
+      async (route, fake) => {
+        const run = await codexAfter(
+          route,
+          fake,
+          `data: ${JSON.stringify({ error: { code: 502, message: 'Provider returned error: upstream X is down' } })}\n\n`,
+        );
+        expect(run.exitCode).toBe(1);
+        expect(run.errors.join('\n')).toContain('Provider returned error: upstream X is down');
+        expect(run.finalMessage).toBeUndefined();
+      },
+    );
+
     test.each(ROUTES)('%s: a stream cut inside an event: line fails the turn as cut off', async (route, fake) => {
       const run = await codexAfter(route, fake, 'event: response.reasoning_te');
       expect(run.exitCode).toBe(1);

@@ -128,6 +128,22 @@ describe.each(NATIVE_ROUTES)('%s', (route, fake) => {
     expect(final.output).toMatchObject([{ type: 'function_call', name: 'exec_command' }]);
     expect(seen.ends().at(-1)).toMatchObject({ outcome: 'ok', finishReason: 'completed', usage: { totalTokens: 1199 } });
   });
+
+  test("OpenRouter's in-stream error (a data frame of nothing but `error`) gets its event: line, then one response.failed with its message, numbered after it", async () => {
+    const failure = { error: { code: 502, message: 'Provider returned error', metadata: { provider_name: 'Upstream X' } } };
+    answerWith(fake, OPENING.join('') + `data: ${JSON.stringify(failure)}\n\n`);
+    const text = await streamText(model);
+    // The error frame carries no number of its own: the router's failure follows it all the same.
+    const frames = text.split('\n\n').filter((frame) => frame !== '');
+    expect(frames.at(-2)).toBe(`event: error\ndata: ${JSON.stringify({ ...failure, type: 'error' })}`);
+    const failed = JSON.parse(frames.at(-1)!.split('\n')[1]!.slice('data: '.length)) as { sequence_number: number; response: unknown };
+    expect(failed).toMatchObject({ sequence_number: 5, response: { error: { code: 'server_error', message: 'Provider returned error' } } });
+    expect(seen.ends().at(-1)).toMatchObject({ outcome: 'error', status: 200, error: { message: 'Provider returned error' } });
+
+    // The SDK throws on the error event, with the provider's message, not the router's "ended before its terminator".
+    const thrown = await rejectionOf(client().responses.stream({ model, input: 'hi' }).finalResponse(), OpenAI.APIError);
+    expect(thrown.message).toContain('Provider returned error');
+  });
 });
 
 describe('errors before the stream keep their status, message and code; the SDK gets them whichever way it asks', () => {

@@ -56,6 +56,8 @@ export interface StreamCodec<E> {
 export interface StreamContext<E> {
   first: E | undefined;
   last: E | undefined;
+  /** How many events the client got. */
+  count: number;
 }
 
 /** An SSE event's `data` as the JSON object it must be, or why it is not one. */

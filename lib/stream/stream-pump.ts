@@ -117,7 +117,7 @@ export function pumpStream<U>(input: StreamPumpInput<U>): void {
   };
 
   /** The first and last events passed through, for the router's own error frame. */
-  const passed: StreamContext<U> = { first: undefined, last: undefined };
+  const passed: StreamContext<U> = { first: undefined, last: undefined, count: 0 };
 
   /** Ends the stream after `before` with the router's own error frame in the client's dialect. */
   const fail = (error: StreamError, before = ''): void => {
@@ -237,10 +237,12 @@ export function pumpStream<U>(input: StreamPumpInput<U>): void {
             out += upstreamCodec.encode(opening) + upstreamCodec.encode(failed);
             passed.first = opening;
             passed.last = failed;
+            passed.count += 2;
           } else {
             out += edited === event && (upstreamCodec.passesFrame?.(sse) ?? true) ? frame : upstreamCodec.encode(edited);
             passed.first ??= edited;
             passed.last = edited;
+            passed.count++;
           }
         }
         const error = upstreamCodec.errorOf(event);

@@ -10,7 +10,7 @@ export class EncodedTranslation<In, Out> {
   #done = false;
   #error: StreamError | undefined;
   /** The first and last events the client got, for the router's own error frame. */
-  readonly sent: StreamContext<Out> = { first: undefined, last: undefined };
+  readonly sent: StreamContext<Out> = { first: undefined, last: undefined, count: 0 };
 
   constructor(
     private readonly translator: StreamTranslator<In, Out>,
@@ -35,6 +35,7 @@ export class EncodedTranslation<In, Out> {
     for (const out of this.translator.push(event)) {
       this.sent.first ??= out;
       this.sent.last = out;
+      this.sent.count++;
       text += this.client.encode(out);
       this.#error = this.client.errorOf(out);
       if (this.#error) break;

@@ -20,7 +20,9 @@ export const responsesStreamCodec: StreamCodec<ResponsesStreamEvent> = {
   decode(sse) {
     const parsed = parseEventObject(sse);
     if ('problem' in parsed) return unreadable(parsed.problem);
-    const type = parsed.object.type ?? sse.event;
+    // A frame of nothing but an error (OpenRouter's in-stream failure, `{"error":{code, message}}`,
+    // with neither a type nor an event name) is the stream's `error` event.
+    const type = parsed.object.type ?? sse.event ?? (isRecord(parsed.object.error) ? 'error' : undefined);
     return { ...parsed.object, type: typeof type === 'string' ? type : '' };
   },
   encode: (event) => `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`,
@@ -29,8 +31,9 @@ export const responsesStreamCodec: StreamCodec<ResponsesStreamEvent> = {
     const response = context?.first?.response;
     return {
       type: 'response.failed',
-      // With nothing sent yet, `opening` is number 0.
-      sequence_number: typeof last === 'number' ? last + 1 : context?.first ? 0 : 1,
+      // With nothing sent yet, `opening` is number 0. After an event the upstream did not number
+      // (its own error event, a server that numbers none), the count of events sent follows it.
+      sequence_number: typeof last === 'number' ? last + 1 : context?.first ? context.count : 1,
       response: {
         // A failure before any event still gets an id of its own: clients key responses by it.
         id: response?.id ?? newId('resp'),
