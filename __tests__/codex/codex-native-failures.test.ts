@@ -58,6 +58,13 @@ if (!IN_CODEX_SUITE || !THROUGH_ROUTER) {
       },
     );
 
+    test.each(ROUTES)('%s: a response.failed with its error beside its fields (no response) fails the turn with its message', async (route, fake) => {
+      const bare = { type: 'response.failed', sequence_number: 4, error: { code: 'server_error', message: 'The engine crashed mid-answer' } };
+      const run = await codexAfter(route, fake, `event: response.failed\ndata: ${JSON.stringify(bare)}\n\n`);
+      expect(run.exitCode).toBe(1);
+      expect(run.errors.join('\n')).toContain('The engine crashed mid-answer');
+    });
+
     test.each(ROUTES)('%s: a stream cut inside an event: line fails the turn as cut off', async (route, fake) => {
       const run = await codexAfter(route, fake, 'event: response.reasoning_te');
       expect(run.exitCode).toBe(1);

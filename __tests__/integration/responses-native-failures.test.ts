@@ -144,6 +144,17 @@ describe.each(NATIVE_ROUTES)('%s', (route, fake) => {
     const thrown = await rejectionOf(client().responses.stream({ model, input: 'hi' }).finalResponse(), OpenAI.APIError);
     expect(thrown.message).toContain('Provider returned error');
   });
+
+  test('a response.failed with its error beside its fields, without a response (some compatible servers), becomes one the SDK and Codex read', async () => {
+    const bare = { type: 'response.failed', sequence_number: 4, error: { code: 'server_error', message: 'The engine crashed' } };
+    answerWith(fake, OPENING.join('') + `event: response.failed\ndata: ${JSON.stringify(bare)}\n\n`);
+    const events = parseResponsesSse(await streamText(model));
+    expect(events).toHaveLength(5);
+    expect(failureOf(events)).toEqual({ code: 'server_error', message: 'The engine crashed' });
+    const { final } = await sdkViews(model);
+    expect(final).toMatchObject({ status: 'failed', error: { code: 'server_error', message: 'The engine crashed' } });
+    expect(seen.ends().map((end) => end.error?.message)).toEqual(['The engine crashed', 'The engine crashed', 'The engine crashed']);
+  });
 });
 
 describe('errors before the stream keep their status, message and code; the SDK gets them whichever way it asks', () => {

@@ -4,18 +4,32 @@ import { isRouterEnvelope } from '../reasoning-envelope';
 import type { ResponsesStreamEvent } from './wire';
 
 /**
- * What a Responses request passed through may not carry (DESIGN section 10), taken out of a copy of
- * its `input`, the client's array unchanged: reasoning items holding the router's envelope (a
- * provider that serves the Responses API itself refuses content it cannot verify), and, for any
- * provider but OpenAI, another `encrypted_content` (OpenAI's own goes back only to OpenAI): the
- * item keeps its text, or is left out when it has none. To OpenAI in a stateless request
- * (`store: false`, as Codex sends), a reasoning item without `encrypted_content` is left out too:
- * OpenAI would look its id up, find nothing stored, and refuse the request with a 404 (another
- * provider's reasoning, OpenRouter's text-only items, after a session moved). A passthrough's only
- * change, so its answers go on as sent.
+ * What a Responses passthrough changes. In the request, what it may not carry (DESIGN section 10),
+ * taken out of a copy of its `input`, the client's array unchanged: reasoning items holding the
+ * router's envelope (a provider that serves the Responses API itself refuses content it cannot
+ * verify), and, for any provider but OpenAI, another `encrypted_content` (OpenAI's own goes back
+ * only to OpenAI): the item keeps its text, or is left out when it has none. To OpenAI in a
+ * stateless request (`store: false`, as Codex sends), a reasoning item without `encrypted_content`
+ * is left out too: OpenAI would look its id up, find nothing stored, and refuse the request with a
+ * 404 (another provider's reasoning, OpenRouter's text-only items, after a session moved). In the
+ * answer, only a stream's failure that a client could not read (below); the rest goes on as sent.
  */
 export function responsesPassthrough({ body, provider }: PassthroughRequest): PassthroughEdits<ResponsesStreamEvent> {
-  if (!Array.isArray(body.input)) return {};
+  leaveOutUnreadableReasoning(body, provider);
+  return { editEvent: (event) => (isBareFailure(event) ? null : event) };
+}
+
+/**
+ * A `response.failed` without its `response` (some compatible servers put `error` beside the event's
+ * fields): Codex reads a failure's reason only from `response.error`, and the `openai` SDK throws on
+ * a top-level `error`. Left out, it is followed by the router's own `response.failed` with its message.
+ */
+function isBareFailure(event: ResponsesStreamEvent): boolean {
+  return event.type === 'response.failed' && !isRecord(event.response);
+}
+
+function leaveOutUnreadableReasoning(body: Record<string, unknown>, provider: string): void {
+  if (!Array.isArray(body.input)) return;
   const input = body.input as unknown[];
   const stateless = body.store === false;
   let changed = false;
@@ -26,7 +40,6 @@ export function responsesPassthrough({ body, provider }: PassthroughRequest): Pa
     if (carried !== undefined) kept.push(carried);
   }
   if (changed) body.input = kept;
-  return {};
 }
 
 /** `item` as `provider` may get it: itself, without its `encrypted_content`, or `undefined` (left out). */

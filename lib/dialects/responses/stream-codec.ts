@@ -59,7 +59,12 @@ export const responsesStreamCodec: StreamCodec<ResponsesStreamEvent> = {
   errorOf(event): StreamError | undefined {
     if (event.type === 'response.failed') {
       // Read from an upstream: only strings, or the failure's report would carry whatever it sent.
-      const error: { code?: unknown; message?: unknown } | null | undefined = event.response?.error;
+      // Some compatible servers put the error beside the event's fields, without a `response`.
+      const error: { code?: unknown; message?: unknown } | null | undefined = isRecord(event.response)
+        ? event.response.error
+        : isRecord(event.error)
+          ? event.error
+          : undefined;
       return {
         message: typeof error?.message === 'string' ? error.message : 'The response failed',
         type: typeof error?.code === 'string' ? error.code : 'upstream_error',
@@ -72,8 +77,9 @@ export const responsesStreamCodec: StreamCodec<ResponsesStreamEvent> = {
     }
     return undefined;
   },
-  // An `error` event alone tells Codex no reason; `response.failed` does.
-  upstreamErrorIsFinal: (event) => event.type === 'response.failed',
+  // An `error` event alone tells Codex no reason; `response.failed` does, with its `response`
+  // (one without it is left out on passthrough, and the router's own follows).
+  upstreamErrorIsFinal: (event) => event.type === 'response.failed' && isRecord(event.response),
   // Every frame carries its `event:` line (DESIGN section 11): some compatible servers omit it.
   passesFrame: (sse) => sse.event !== undefined,
 };
