@@ -155,6 +155,19 @@ describe.each(NATIVE_ROUTES)('%s', (route, fake) => {
     expect(final).toMatchObject({ status: 'failed', error: { code: 'server_error', message: 'The engine crashed' } });
     expect(seen.ends().map((end) => end.error?.message)).toEqual(['The engine crashed', 'The engine crashed', 'The engine crashed']);
   });
+
+  test('a [DONE] before any terminal event ends the stream as cut off (response.failed saying so); one after response.completed is not passed on', async () => {
+    answerWith(fake, CALL.slice(0, -1).join('') + 'data: [DONE]\n\n');
+    const cut = parseResponsesSse(await streamText(model));
+    expect(failureOf(cut).message).toContain('ended before its terminator');
+    expect(cut.at(-1)!.data.sequence_number).toBe(7);
+
+    // vLLM and others end their Responses streams with it too: the client's stream ends at the terminal event.
+    answerWith(fake, CALL.join('') + 'data: [DONE]\n\n');
+    const clean = await streamText(model);
+    expect(clean).toBe(CALL.join(''));
+    expect(seen.ends().map((end) => end.outcome)).toEqual(['error', 'ok']);
+  });
 });
 
 describe('errors before the stream keep their status, message and code; the SDK gets them whichever way it asks', () => {

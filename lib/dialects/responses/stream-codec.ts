@@ -11,6 +11,8 @@ export type { ResponsesStreamEvent };
 
 const TERMINAL = new Set(['response.completed', 'response.incomplete', 'response.failed']);
 
+const ENDED_EARLY = 'The upstream stream ended before its terminator; the answer is incomplete';
+
 /**
  * Responses streams: `event:` + `data:` frames numbered by `sequence_number`, ending with exactly
  * one terminal event (`response.completed`, `.incomplete` or `.failed`); no `[DONE]`. A client
@@ -18,6 +20,9 @@ const TERMINAL = new Set(['response.completed', 'response.incomplete', 'response
  */
 export const responsesStreamCodec: StreamCodec<ResponsesStreamEvent> = {
   decode(sse) {
+    // Chat completions' terminator, which some servers send after a Responses stream too: past the
+    // terminal event it is never read; before it, the stream ended without one.
+    if (sse.data.trim() === '[DONE]') return unreadable(ENDED_EARLY);
     const parsed = parseEventObject(sse);
     if ('problem' in parsed) return unreadable(parsed.problem);
     // A frame of nothing but an error (OpenRouter's in-stream failure, `{"error":{code, message}}`,
