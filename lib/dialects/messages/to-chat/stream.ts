@@ -1,3 +1,4 @@
+import { isRecord } from '../../../is-record';
 import type { ChatStreamEvent } from '../../chat/stream-codec';
 import type { ChatCompletionChunk, OpenAIFinishReason } from '../../chat/wire';
 import type { StreamTranslator } from '../../stream-translator';
@@ -28,8 +29,11 @@ export function createAnthropicToOpenAIStream(options: AnthropicToOpenAIStreamOp
   let usage: Partial<AnthropicUsage> = {};
   // Anthropic block index -> OpenAI tool call index.
   const toolIndexes = new Map<number, number>();
-  // Tool blocks (by Anthropic index) that have had arguments: one that had none closes with "{}".
+  // Tool blocks (by Anthropic index) that have had arguments: one that had none closes with its
+  // start's input, "{}" when that is empty too.
   const toolsWithArguments = new Set<number>();
+  // Anthropic block index -> the input its `content_block_start` carried (Anthropic's own is `{}`).
+  const startInputs = new Map<number, Record<string, unknown>>();
   // Anthropic block index -> reasoning_details index, counting thinking blocks from 0.
   const thinkingIndexes = new Map<number, number>();
 
@@ -59,6 +63,7 @@ export function createAnthropicToOpenAIStream(options: AnthropicToOpenAIStreamOp
         if (block?.type === 'tool_use') {
           const index = toolIndexes.size;
           toolIndexes.set(event.index, index);
+          if (isRecord(block.input)) startInputs.set(event.index, block.input);
           return chunk({
             tool_calls: [{ index, id: block.id, type: 'function', function: { name: block.name, arguments: '' } }],
           });
@@ -116,10 +121,11 @@ export function createAnthropicToOpenAIStream(options: AnthropicToOpenAIStreamOp
           },
         ];
       case 'content_block_stop': {
-        // Clients JSON.parse a call's arguments: a tool called without input gets "{}", as the non-streamed answer.
+        // Clients JSON.parse a call's arguments: a call that streamed none gets the input its start
+        // carried (servers that send it whole there), else "{}", as the non-streamed answer has it.
         const index = toolIndexes.get(event.index);
         if (index === undefined || toolsWithArguments.has(event.index)) return [];
-        return chunk({ tool_calls: [{ index, function: { arguments: '{}' } }] });
+        return chunk({ tool_calls: [{ index, function: { arguments: JSON.stringify(startInputs.get(event.index) ?? {}) } }] });
       }
       default:
         // ping, and event types Anthropic may add later.
