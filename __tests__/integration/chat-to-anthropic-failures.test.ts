@@ -214,6 +214,27 @@ describe('failures inside the stream', () => {
   });
 });
 
+describe('a stream missing an event the SDK needs', () => {
+  test('without message_delta, the choice still ends with finish_reason stop before [DONE], so the stream helper assembles it', async () => {
+    streamOf([start, ...textBlock(0, 'Hello'), anthropicEvent('message_stop')]);
+    const completion = await finalOf();
+    expect(completion.choices[0]!.message.content).toBe('Hello');
+    expect(completion.choices[0]!.finish_reason).toBe('stop');
+  });
+
+  test('without message_start, the first chunk carries the role, so the stream helper assembles it', async () => {
+    streamOf([...textBlock(0, 'Hello'), ...end('end_turn')]);
+    const completion = await finalOf();
+    expect(completion.choices[0]!.message).toMatchObject({ role: 'assistant', content: 'Hello' });
+    const response = await postChat(host, { model: MODEL, messages: HELLO, stream: true });
+    const roles = chatStreamPayloads(await response.text()).flatMap((payload) =>
+      typeof payload === 'object' && 'choices' in payload ? [(payload as ChatCompletionChunk).choices[0]?.delta.role] : [],
+    );
+    expect(roles.filter(Boolean)).toEqual(['assistant']);
+    expect(roles[0]).toBe('assistant');
+  });
+});
+
 describe('tool calls', () => {
   test('two tool_use blocks between texts are tool calls 0 and 1, each with its own arguments, streamed and whole', async () => {
     const frames = [

@@ -189,6 +189,7 @@ describe('createAnthropicToOpenAIStream', () => {
   it('writes nothing for events after message_stop', () => {
     const translator = messagesToChatText({ includeUsage: false });
     translator.push(start);
+    translator.push(ev({ type: 'message_delta', delta: { stop_reason: 'end_turn' }, usage: { output_tokens: 1 } }));
     expect(translator.push(ev({ type: 'message_stop' }))).toBe('data: [DONE]\n\n');
     expect(translator.done).toBe(true);
     expect(translator.push(ev({ type: 'message_stop' }))).toBe('');

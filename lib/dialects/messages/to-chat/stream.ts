@@ -34,15 +34,31 @@ export function createAnthropicToOpenAIStream(options: AnthropicToOpenAIStreamOp
   const toolsWithArguments = new Set<number>();
   // Anthropic block index -> the input its `content_block_start` carried (Anthropic's own is `{}`).
   const startInputs = new Map<number, Record<string, unknown>>();
+  // A finish_reason went out: a stream whose message_delta is missing still gets one before [DONE],
+  // as the SDKs' stream helpers refuse a choice without one.
+  let finished = false;
   // Anthropic block index -> reasoning_details index, counting thinking blocks from 0.
   const thinkingIndexes = new Map<number, number>();
 
-  const chunk = (delta: ChunkDelta, finishReason: OpenAIFinishReason | null = null): ChatStreamEvent[] => [
-    {
-      type: 'chunk',
-      chunk: { id, object: 'chat.completion.chunk', created, model, choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }] },
-    },
-  ];
+  // The first chunk carries the role, message_start's or, when a server left that out, the first
+  // other one's: the SDKs' stream helpers refuse a choice without one.
+  let sentRole = false;
+  const chunk = (delta: ChunkDelta, finishReason: OpenAIFinishReason | null = null): ChatStreamEvent[] => {
+    const withRole = sentRole ? delta : { role: 'assistant' as const, ...delta };
+    sentRole = true;
+    return [
+      {
+        type: 'chunk',
+        chunk: {
+          id,
+          object: 'chat.completion.chunk',
+          created,
+          model,
+          choices: [{ index: 0, delta: withRole, logprobs: null, finish_reason: finishReason }],
+        },
+      },
+    ];
+  };
 
   const finish = (): ChatStreamEvent[] => {
     const done: ChatStreamEvent = { type: 'done' };
@@ -107,9 +123,10 @@ export function createAnthropicToOpenAIStream(options: AnthropicToOpenAIStreamOp
       }
       case 'message_delta':
         usage = { ...usage, ...definedCounts(event.usage) };
+        finished = true;
         return chunk({}, mapAnthropicStopReason(event.delta?.stop_reason));
       case 'message_stop':
-        return finish();
+        return finished ? finish() : [...chunk({}, mapAnthropicStopReason(undefined)), ...finish()];
       case 'error':
         return [
           {
