@@ -66,7 +66,8 @@ const end = (stopReason: string, usage: Record<string, unknown> = { output_token
 const streamOf = (frames: string[]): void => {
   anthropic.handler = (_request, res) => sendFrames(res, frames);
 };
-const messageOf = (content: unknown[], stopReason: string, usage: Record<string, unknown> = { input_tokens: 5, output_tokens: 9 }) => ({
+/** A Messages API answer (`stop_reason` null: a stream's `message_start`). */
+const messageOf = (content: unknown[], stopReason: string | null, usage: Record<string, unknown> = { input_tokens: 5, output_tokens: 9 }) => ({
   id: 'msg_1',
   type: 'message',
   role: 'assistant',
@@ -333,7 +334,7 @@ describe('stop reasons and usage', () => {
   test('a streamed answer with cache tokens: the include_usage chunk sums them into prompt_tokens, with the latest cumulative counts', async () => {
     const started = anthropicEvent('message_start', {
       message: {
-        ...messageOf([], null as unknown as string),
+        ...messageOf([], null),
         usage: { input_tokens: 10, cache_read_input_tokens: 100, cache_creation_input_tokens: 20, output_tokens: 1 },
       },
     });
