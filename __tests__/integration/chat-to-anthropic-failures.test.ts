@@ -375,4 +375,17 @@ describe('request fields Anthropic takes differently', () => {
     expect(sent).toMatchObject({ stop_sequences: ['END'], temperature: 1 });
     expect(sent).not.toHaveProperty('top_p');
   });
+
+  test('response_format json_schema is output_config.format; the SDK parses the JSON answer, streamed and whole', async () => {
+    const schema = { type: 'object', properties: { city: { type: 'string' } }, required: ['city'], additionalProperties: false };
+    const responseFormat = { type: 'json_schema' as const, json_schema: { name: 'place', schema, strict: true } };
+    anthropic.handler = (_request, res) => sendJson(res, 200, messageOf([{ type: 'text', text: '{"city":"Oslo"}' }], 'end_turn'));
+    const whole = await client.chat.completions.parse({ model: MODEL, messages: HELLO, response_format: responseFormat });
+    expect(whole.choices[0]!.message.parsed).toEqual({ city: 'Oslo' });
+    expect(upstreamBody(anthropic).output_config).toEqual({ format: { type: 'json_schema', schema } });
+    anthropic.reset();
+    streamOf([start, ...textBlock(0, '{"city":', '"Oslo"}'), ...end('end_turn')]);
+    const streamed = await client.chat.completions.stream({ model: MODEL, messages: HELLO, response_format: responseFormat }).finalChatCompletion();
+    expect(streamed.choices[0]!.message.parsed).toEqual({ city: 'Oslo' });
+  });
 });
