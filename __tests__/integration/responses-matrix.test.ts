@@ -280,6 +280,35 @@ const REQUESTS: readonly RequestCase[] = [
       ]),
   },
   {
+    name: 'an output sent after a later message still follows its call',
+    params: {
+      tools: [FN],
+      input: [
+        { role: 'user', content: 'Weather in Oslo and Rome?' },
+        { type: 'function_call', call_id: 'call_a', name: 'get_weather', arguments: '{"city":"Oslo"}' },
+        { type: 'function_call', call_id: 'call_b', name: 'get_weather', arguments: '{"city":"Rome"}' },
+        { type: 'function_call_output', call_id: 'call_a', output: 'Oslo: 5C' },
+        { role: 'user', content: 'And hurry.' },
+        { type: 'function_call_output', call_id: 'call_b', output: 'Rome: 25C' },
+      ],
+    },
+    chat: (body) =>
+      expect(messagesOf(body).slice(2)).toEqual([
+        { role: 'tool', tool_call_id: 'call_a', content: 'Oslo: 5C' },
+        { role: 'tool', tool_call_id: 'call_b', content: 'Rome: 25C' },
+        { role: 'user', content: 'And hurry.' },
+      ]),
+    messages: (body) =>
+      expect(messagesOf(body)[2]).toEqual({
+        role: 'user',
+        content: [
+          { type: 'tool_result', tool_use_id: 'call_a', content: 'Oslo: 5C' },
+          { type: 'tool_result', tool_use_id: 'call_b', content: 'Rome: 25C' },
+          { type: 'text', text: 'And hurry.' },
+        ],
+      }),
+  },
+  {
     name: 'a custom tool is a function of one string input, its grammar in the description; its call goes back with that input',
     params: {
       tools: [CUSTOM],

@@ -4,6 +4,7 @@ import { isRecord } from '../../../is-record';
 import { isSet } from '../../../is-set';
 import { refuseUncarriedFields } from './fields';
 import { toChatMessages } from './items';
+import { toolMessagesAfterTheirCalls } from './tool-messages-after-calls';
 import { ChatOrigins } from './origins';
 import { toChatToolChoice, toChatTools, type ToolCatalog } from './tools';
 
@@ -27,10 +28,11 @@ const STATEFUL_FIELDS = ['previous_response_id', 'conversation'] as const;
  * returns the catalog that maps the chat functions back to the client's tools.
  *
  * Sent: `instructions` and `developer`/`system` items as system messages, messages, function and
- * custom tool calls with their outputs (by `call_id`), tools (custom and namespace tools as
- * functions), `tool_choice`, `parallel_tool_calls`, `max_output_tokens` as `max_tokens`,
- * `temperature`, `top_p`, `text.format` as `response_format`, `reasoning.effort` as
- * `reasoning_effort`, `user` / `safety_identifier` as `user`, `stream` (with usage asked for).
+ * custom tool calls with their outputs (paired by `call_id`: each tool message follows its call's
+ * assistant turn), tools (custom and namespace tools as functions), `tool_choice`,
+ * `parallel_tool_calls`, `max_output_tokens` as `max_tokens`, `temperature`, `top_p`,
+ * `text.format` as `response_format`, `reasoning.effort` as `reasoning_effort`, `user` /
+ * `safety_identifier` as `user`, `stream` (with usage asked for).
  * Left out: `store`, `include`, `prompt_cache_key`, `prompt_cache_retention`,
  * `prompt_cache_options`, `text.verbosity`, `reasoning.summary`, `service_tier`, `truncation`,
  * `client_metadata`, `metadata`, `stream_options`, `context_management`, hosted tools.
@@ -68,7 +70,8 @@ export function toChatRequest(
     origins.message(instructions, 'instructions');
     messages.push(instructions);
   }
-  messages.push(...toChatMessages(items, { catalog, fetchesFileUrls: options.fetchesFileUrls, upstream: options.upstream, origins }));
+  const itemMessages = toChatMessages(items, { catalog, fetchesFileUrls: options.fetchesFileUrls, upstream: options.upstream, origins });
+  messages.push(...toolMessagesAfterTheirCalls(itemMessages));
 
   const request: ChatCompletionRequest = { model: options.upstreamModel, messages };
   const { toolChoice, tools: offered } = toChatToolChoice(body.tool_choice, tools, catalog);

@@ -1,0 +1,45 @@
+import type { OpenAIMessage } from '../../chat/wire';
+
+/**
+ * Pairs each tool message with its call by `call_id`: a tool message that does not already follow
+ * the assistant turn holding its call (a user or developer message came between the call and its
+ * output in the client's `input`) moves up to that turn, after the tool messages already there.
+ * Chat completions refuses a tool message that does not follow its call's assistant message.
+ * Every other message keeps its place; `messages` is not modified.
+ */
+export function toolMessagesAfterTheirCalls(messages: OpenAIMessage[]): OpenAIMessage[] {
+  const turnOfCall = new Map<string, OpenAIMessage>();
+  for (const message of messages) {
+    if (message.role === 'assistant') for (const call of message.tool_calls ?? []) turnOfCall.set(call.id, message);
+  }
+  const movedTo = new Map<OpenAIMessage, OpenAIMessage[]>();
+  const moved = new Set<OpenAIMessage>();
+  /** The assistant turn whose tool messages are being read, while nothing else came between. */
+  let turn: OpenAIMessage | undefined;
+  for (const message of messages) {
+    if (message.role !== 'tool') {
+      turn = message.role === 'assistant' ? message : undefined;
+      continue;
+    }
+    const callTurn = typeof message.tool_call_id === 'string' ? turnOfCall.get(message.tool_call_id) : undefined;
+    if (callTurn === undefined || callTurn === turn) continue;
+    moved.add(message);
+    movedTo.set(callTurn, [...(movedTo.get(callTurn) ?? []), message]);
+  }
+  if (moved.size === 0) return messages;
+
+  const paired: OpenAIMessage[] = [];
+  /** The moved tool messages of the last assistant turn, placed once its own tool messages end. */
+  let pending: OpenAIMessage[] = [];
+  for (const message of messages) {
+    if (moved.has(message)) continue;
+    if (message.role !== 'tool') {
+      paired.push(...pending);
+      pending = [];
+    }
+    paired.push(message);
+    if (message.role === 'assistant') pending = movedTo.get(message) ?? [];
+  }
+  paired.push(...pending);
+  return paired;
+}
