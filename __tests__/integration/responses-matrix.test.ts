@@ -1044,3 +1044,54 @@ describe('paths with no model to route by', () => {
     expect([local, groq, anthropic, openrouter].flatMap((fake) => fake.requests)).toHaveLength(0);
   });
 });
+
+describe('errors, bridged or translated', () => {
+  test.each(matrix([{ name: "the provider's 429" }]))(
+    "%s before the stream: its status, retry-after and message in OpenAI's shape, streamed and not — %s",
+    async (_name, _route, _entry, route) => {
+      route.fake().handler = (_request, res) =>
+        route.wire === 'chat'
+          ? sendJson(res, 429, { error: { message: 'Slow down.', type: 'rate_limit_error', code: 'rate_limit_exceeded' } }, { 'retry-after': '7' })
+          : sendJson(res, 429, { type: 'error', error: { type: 'rate_limit_error', message: 'Slow down.' } }, { 'retry-after': '7' });
+      for (const stream of [false, true]) {
+        const response = await fetch(`${host.url}/v1/responses`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ model: route.model, input: 'hi', stream }),
+        });
+        expect(response.status).toBe(429);
+        expect(response.headers.get('retry-after')).toBe('7');
+        expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+        expect(((await response.json()) as { error: Json }).error).toMatchObject({
+          message: 'Slow down.',
+          type: expect.any(String),
+          code: expect.anything(),
+        });
+      }
+    },
+  );
+
+  test.each(matrix([{ name: 'a stream cut before its end' }]))(
+    '%s: one response.failed with code and message, numbered after the last event — %s',
+    async (_name, _route, _entry, route) => {
+      route.fake().handler = (_request, res) =>
+        sendFrames(
+          res,
+          route.wire === 'chat'
+            ? [chatChunkFrame(CHUNK, { role: 'assistant', content: 'Hel' })]
+            : [
+                anthropicEvent('message_start', {
+                  message: { id: 'msg_1', type: 'message', role: 'assistant', model: 'm', content: [], stop_reason: null, usage: ANTHROPIC_USAGE },
+                }),
+                anthropicEvent('content_block_start', { index: 0, content_block: { type: 'text', text: '' } }),
+                anthropicEvent('content_block_delta', { index: 0, delta: { type: 'text_delta', text: 'Hel' } }),
+              ],
+        );
+      const events = await rawEvents({ model: route.model, input: 'hi' });
+      const failed = events.at(-1)!;
+      expect(failed.event).toBe('response.failed');
+      expect(failed.data.response).toMatchObject({ status: 'failed', error: { code: expect.any(String), message: expect.any(String) } });
+      expect(events.some((e) => e.event === 'response.output_text.delta')).toBe(true);
+    },
+  );
+});
