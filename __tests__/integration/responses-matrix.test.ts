@@ -420,6 +420,12 @@ const REQUESTS: readonly RequestCase[] = [
     messages: (body) => expect(body.tool_choice).toEqual({ type: 'auto', disable_parallel_tool_use: true }),
   },
   {
+    name: 'parallel_tool_calls true',
+    params: { tools: [FN], parallel_tool_calls: true, input: 'hi' },
+    chat: (body) => expect(body.parallel_tool_calls).toBe(true),
+    messages: (body) => expect(body).not.toHaveProperty('tool_choice'),
+  },
+  {
     name: 'text.format json_schema',
     params: { text: { format: { type: 'json_schema', name: 'weather', schema: SCHEMA, strict: true } }, input: 'hi' },
     chat: (body) => expect(body.response_format).toEqual({ type: 'json_schema', json_schema: { name: 'weather', schema: SCHEMA, strict: true } }),
@@ -1094,4 +1100,89 @@ describe('errors, bridged or translated', () => {
       expect(events.some((e) => e.event === 'response.output_text.delta')).toBe(true);
     },
   );
+});
+
+describe('tool calls in the shapes providers stream them', () => {
+  const THREE_CALLS = [
+    { id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Oslo"}' } },
+    { id: 'call_2', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Rome"}' } },
+    { id: 'call_3', type: 'function', function: { name: 'apply_patch', arguments: '{"input":"p"}' } },
+  ];
+
+  test.each(matrix([{ name: 'several calls announced in one chunk, their pieces out of index order' }], BRIDGED))(
+    '%s: each whole, in index order, as the non-streamed answer — %s',
+    async (_name, _route, _entry, route) => {
+      route.fake().handler = (request, res) => {
+        if (request.body?.stream !== true) {
+          sendJson(res, 200, {
+            id: 'c',
+            object: 'chat.completion',
+            created: 1,
+            model: 'm',
+            choices: [{ index: 0, message: { role: 'assistant', content: null, tool_calls: THREE_CALLS }, finish_reason: 'tool_calls' }],
+            usage: CHAT_USAGE,
+          });
+          return;
+        }
+        sendFrames(res, [
+          chatChunkFrame(CHUNK, {
+            role: 'assistant',
+            content: null,
+            tool_calls: [
+              { index: 0, id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":' } },
+              { index: 1, id: 'call_2', type: 'function', function: { name: 'get_weather', arguments: '' } },
+            ],
+          }),
+          chatChunkFrame(CHUNK, {
+            tool_calls: [
+              { index: 1, function: { arguments: '{"city":"Rome"}' } },
+              { index: 2, id: 'call_3', type: 'function', function: { name: 'apply_patch', arguments: '{"input":"p"}' } },
+            ],
+          }),
+          chatChunkFrame(CHUNK, { tool_calls: [{ index: 0, function: { arguments: '"Oslo"}' } }] }),
+          chatChunkFrame(CHUNK, {}, 'tool_calls'),
+          chatUsageFrame(CHUNK, CHAT_USAGE),
+          DONE_FRAME,
+        ]);
+      };
+      const response = await createAndStream({ model: route.model, input: 'hi', tools: [FN, CUSTOM] });
+      expect(response.output).toEqual([
+        expect.objectContaining({ type: 'function_call', call_id: 'call_1', arguments: '{"city":"Oslo"}' }),
+        expect.objectContaining({ type: 'function_call', call_id: 'call_2', arguments: '{"city":"Rome"}' }),
+        expect.objectContaining({ type: 'custom_tool_call', call_id: 'call_3', input: 'p' }),
+      ]);
+    },
+  );
+
+  test('anthropic (translated): a tool_use whose input comes whole in content_block_start keeps it, as the non-streamed answer', async () => {
+    anthropic.handler = (request, res) => {
+      const toolUse = { type: 'tool_use', id: 'toolu_1', name: 'get_weather', input: { city: 'Oslo' } };
+      if (request.body?.stream !== true) {
+        sendJson(res, 200, {
+          id: 'msg_1',
+          type: 'message',
+          role: 'assistant',
+          model: 'm',
+          content: [toolUse],
+          stop_reason: 'tool_use',
+          stop_sequence: null,
+          usage: ANTHROPIC_USAGE,
+        });
+        return;
+      }
+      sendFrames(res, [
+        anthropicEvent('message_start', {
+          message: { id: 'msg_1', type: 'message', role: 'assistant', model: 'm', content: [], stop_reason: null, usage: ANTHROPIC_USAGE },
+        }),
+        anthropicEvent('content_block_start', { index: 0, content_block: toolUse }),
+        anthropicEvent('content_block_stop', { index: 0 }),
+        anthropicEvent('message_delta', { delta: { stop_reason: 'tool_use', stop_sequence: null }, usage: { output_tokens: 8 } }),
+        anthropicEvent('message_stop'),
+      ]);
+    };
+    const response = await createAndStream({ model: 'anthropic/claude-sonnet-5-5', input: 'hi', tools: [FN] });
+    expect(response.output).toEqual([
+      expect.objectContaining({ type: 'function_call', call_id: 'toolu_1', name: 'get_weather', arguments: '{"city":"Oslo"}' }),
+    ]);
+  });
 });
