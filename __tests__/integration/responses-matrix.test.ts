@@ -309,6 +309,34 @@ const REQUESTS: readonly RequestCase[] = [
       }),
   },
   {
+    name: "an output sent after a later call's turn goes back to its own call's turn",
+    params: {
+      tools: [FN],
+      input: [
+        { role: 'user', content: 'Weather in Oslo, Rome and Bern?' },
+        { type: 'function_call', call_id: 'call_a', name: 'get_weather', arguments: '{"city":"Oslo"}' },
+        { type: 'function_call', call_id: 'call_b', name: 'get_weather', arguments: '{"city":"Rome"}' },
+        { type: 'function_call_output', call_id: 'call_a', output: 'Oslo: 5C' },
+        { type: 'function_call', call_id: 'call_c', name: 'get_weather', arguments: '{"city":"Bern"}' },
+        { type: 'function_call_output', call_id: 'call_c', output: 'Bern: 9C' },
+        { type: 'function_call_output', call_id: 'call_b', output: 'Rome: 25C' },
+      ],
+    },
+    chat: (body) =>
+      expect(
+        messagesOf(body)
+          .slice(1)
+          .map((message) => message.tool_call_id ?? (message.tool_calls as Json[]).map((call) => call.id).join()),
+      ).toEqual(['call_a,call_b', 'call_a', 'call_b', 'call_c', 'call_c']),
+    messages: (body) =>
+      expect(messagesOf(body).slice(1)).toEqual([
+        { role: 'assistant', content: [expect.objectContaining({ id: 'call_a' }), expect.objectContaining({ id: 'call_b' })] },
+        { role: 'user', content: [expect.objectContaining({ tool_use_id: 'call_a' }), expect.objectContaining({ tool_use_id: 'call_b' })] },
+        { role: 'assistant', content: [expect.objectContaining({ id: 'call_c' })] },
+        { role: 'user', content: [expect.objectContaining({ tool_use_id: 'call_c' })] },
+      ]),
+  },
+  {
     name: 'a custom tool is a function of one string input, its grammar in the description; its call goes back with that input',
     params: {
       tools: [CUSTOM],
