@@ -228,8 +228,10 @@ describe('errors inside a stream', () => {
         body: JSON.stringify({ model: 'local/qwen', max_tokens: 10, stream: true, messages: HI }),
       });
       const text = await raw.text();
-      // Passed on as llama-server sent it, and not followed by a second error of the router's own.
-      expect(text.endsWith(failure)).toBe(true);
+      // In Anthropic's shape, the one the SDK and Claude Code read, typed by its code, and not
+      // followed by a second error of the router's own.
+      const anthropicFailure = { type: 'error', error: { type: 'invalid_request_error', message: 'the request exceeds the available context size' } };
+      expect(text.endsWith(`event: error\ndata: ${JSON.stringify(anthropicFailure)}\n\n`)).toBe(true);
       expect(text.match(/event: error/g)).toHaveLength(1);
       expect(ends.at(-1)).toMatchObject({ outcome: 'error', error: { message: 'the request exceeds the available context size' } });
 

@@ -63,16 +63,21 @@ export const chatStreamCodec: StreamCodec<ChatStreamEvent> = {
     return failed === undefined ? undefined : { message: failed, type: 'upstream_error' };
   },
   upstreamErrorIsFinal: () => false,
-  errorOfFrame(frame) {
-    // Older llama-server builds end a failed stream with `error: {...}`, a field SSE ignores.
-    if (!frame.startsWith('error:')) return undefined;
-    try {
-      return upstreamError(JSON.parse(frame.slice('error:'.length)), 'upstream_error');
-    } catch {
-      return { message: frame.slice('error:'.length).trim().slice(0, 2000) || 'Upstream error', type: 'upstream_error' };
-    }
-  },
+  errorOfFrame: errorFieldOfFrame,
 };
+
+/**
+ * The error of a frame that is an `error: {...}` line, a field SSE ignores: older llama-server
+ * builds end a failed stream with one.
+ */
+export function errorFieldOfFrame(frame: string): StreamError | undefined {
+  if (!frame.startsWith('error:')) return undefined;
+  try {
+    return upstreamError(JSON.parse(frame.slice('error:'.length)), 'upstream_error');
+  } catch {
+    return { message: frame.slice('error:'.length).trim().slice(0, 2000) || 'Upstream error', type: 'upstream_error' };
+  }
+}
 
 function unreadable(message: string): ChatStreamEvent {
   return unreadableEvent<ChatStreamEvent>({ type: 'error', error: { message, type: 'upstream_error' } });

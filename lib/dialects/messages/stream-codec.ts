@@ -1,6 +1,7 @@
 import { isRecord } from '../../is-record';
 import { parseEventObject, unreadableEvent, type StreamCodec } from '../stream-codec';
-import { anthropicStreamErrorType } from './error-body';
+import { errorFieldOfFrame, upstreamError } from '../chat/stream-codec';
+import { anthropicStreamErrorType, isAnthropicErrorBody } from './error-body';
 import type { AnthropicStreamEvent } from './wire';
 
 /** One event of a Messages stream, decoded once: Anthropic's own event objects. */
@@ -16,10 +17,12 @@ export const messagesStreamCodec: StreamCodec<MessagesStreamEvent> = {
     if ('problem' in parsed) return unreadable(parsed.problem);
     // A frame named `error` is the stream's failure whatever its data's own `type`, as the SDK reads
     // it: llama-server's Messages endpoint sends its error fields there (`{code, message, type:
-    // "server_error"}`), not Anthropic's `{type: "error", error}`.
-    if (sse.event === 'error' && parsed.object.type !== 'error') {
-      return { type: 'error', error: isRecord(parsed.object.error) ? parsed.object.error : parsed.object };
-    }
+    // "server_error"}`), not Anthropic's `{type: "error", error}`. So is a frame of nothing but an
+    // error (`data: {"error":{...}}`, no type, no event name). Either becomes Anthropic's error
+    // event, which is what the client then reads: the SDK and Claude Code know no other shape.
+    const errorFields = isRecord(parsed.object.error) ? parsed.object.error : parsed.object;
+    if (sse.event === 'error' && parsed.object.type !== 'error') return anthropicErrorEvent(errorFields);
+    if (sse.event === undefined && parsed.object.type === undefined && isRecord(parsed.object.error)) return anthropicErrorEvent(errorFields);
     // The data carries its own type; the event line is the fallback for a frame that omits it.
     const type = parsed.object.type ?? sse.event;
     return { ...parsed.object, type } as MessagesStreamEvent;
@@ -40,9 +43,17 @@ export const messagesStreamCodec: StreamCodec<MessagesStreamEvent> = {
     };
   },
   upstreamErrorIsFinal: () => true,
-  // The Anthropic SDK ignores a frame without its `event:` line (DESIGN section 8).
-  passesFrame: (sse) => sse.event !== undefined,
+  errorOfFrame: errorFieldOfFrame,
+  // The Anthropic SDK ignores a frame without its `event:` line (DESIGN section 8), and reads an
+  // error frame's data as Anthropic's error body.
+  passesFrame: (sse) => sse.event !== undefined && (sse.event !== 'error' || isAnthropicErrorBody(sse.data)),
 };
+
+/** Anthropic's error event for an upstream's error in another shape, typed as its code or type says. */
+function anthropicErrorEvent(fields: unknown): MessagesStreamEvent {
+  const error = upstreamError(fields, 'api_error');
+  return { type: 'error', error: { type: anthropicStreamErrorType(error), message: error.message } };
+}
 
 function unreadable(message: string): MessagesStreamEvent {
   return unreadableEvent<MessagesStreamEvent>({ type: 'error', error: { type: 'upstream_error', message } });
