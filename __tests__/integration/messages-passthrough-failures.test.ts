@@ -255,6 +255,27 @@ describe("llama-server's errors, in OpenAI's shape on its Messages endpoint, rea
     expect(end).toMatchObject({ status: 200, outcome: 'error', error: { message: 'slot 0 died' } });
     expect(record).toMatchObject({ outcome: 'error', response: { text: 'Hello' } });
   });
+
+  it('writes every frame it passes on with an event line the SDK reads: a frame of no type is left out', async () => {
+    fakes.local.handler = (_recorded, res) =>
+      sendFrames(res, [...TEXT_FRAMES.slice(0, 2), 'data: {"slot_id":0,"n_past":12}\n\n', ...TEXT_FRAMES.slice(2)]);
+    const response = await fetch(`${host.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
+      body: JSON.stringify({ model: LOCAL_MODEL, max_tokens: 64, stream: true, messages: HELLO }),
+    });
+    const frames = parseSse(await response.text());
+    expect(frames.map((frame) => frame.event)).toEqual([
+      'message_start',
+      'content_block_start',
+      'ping',
+      'content_block_delta',
+      'content_block_delta',
+      'content_block_stop',
+      'message_delta',
+      'message_stop',
+    ]);
+  });
 });
 
 describe('failures inside a stream from Anthropic', () => {

@@ -4,7 +4,8 @@ import type { MessagesStreamEvent } from './stream-codec';
 /**
  * Messages answers carry `model` as the client asked for it (`anthropic/claude-sonnet-5-5`, not
  * Anthropic's own name): Claude Code drops signed thinking from replayed turns whose model differs
- * from the one it asks for now. Only `message_start` is rewritten; every other frame goes on as sent.
+ * from the one it asks for now. Only `message_start` is rewritten; every other frame goes on as sent,
+ * but one of no type at all, which is left out.
  */
 export function messagesPassthrough(request: PassthroughRequest): PassthroughEdits<MessagesStreamEvent> {
   const model = request.clientBody.model;
@@ -13,8 +14,14 @@ export function messagesPassthrough(request: PassthroughRequest): PassthroughEdi
   // carries the client's name is left as it is, byte for byte.
   if (request.endpoint !== 'messages' || typeof model !== 'string') return {};
   return {
-    editEvent: (event) =>
-      event.type === 'message_start' && event.message && event.message.model !== model ? { ...event, message: { ...event.message, model } } : event,
+    editEvent: (event) => {
+      // A frame with neither a type nor an event name (llama-server's slot details) is one the SDK
+      // ignores; written again, it would go out as `event: undefined`.
+      if (typeof event.type !== 'string') return null;
+      return event.type === 'message_start' && event.message && event.message.model !== model
+        ? { ...event, message: { ...event.message, model } }
+        : event;
+    },
     editJson: (answer) =>
       typeof answer === 'object' &&
       answer !== null &&
