@@ -1,9 +1,9 @@
 /**
  * The real Claude Code CLI (pinned by `scripts/install-claude-code.sh`) through a host with the
  * router, against Messages passthrough upstreams that misbehave: llama-server failing mid-stream
- * with its error in its own (OpenAI) shape, and Anthropic keeping a stream open with nothing but
- * pings for longer than `PROVIDER_IDLE_TIMEOUT_MS`. Runs with the Claude Code suite only
- * (`npm run test:claude-code`). DESIGN.md sections 2, 8 and 9.
+ * with its error in its own (OpenAI) shape, Anthropic's overloaded_error mid-stream, and Anthropic
+ * keeping a stream open with nothing but pings for longer than `PROVIDER_IDLE_TIMEOUT_MS`. Runs
+ * with the Claude Code suite only (`npm run test:claude-code`). DESIGN.md sections 2, 8 and 9.
  */
 import type { RequestEndEvent } from '../../lib';
 import { agentFor, helloText, TEXT_PROMPT } from '../support/agent-upstreams';
@@ -57,6 +57,27 @@ if (!IN_CLAUDE_CODE_SUITE) {
       { provider: 'local', stream: true, status: 200, outcome: 'error', error: { message } },
       { provider: 'local', stream: false, status: 400, outcome: 'error', error: { message } },
     ]);
+  });
+
+  test("Anthropic's overloaded_error after the first delta: Claude Code reads it, asks again, and the answer arrives", async () => {
+    const agent = agentFor(fakes.anthropic);
+    const overloaded = { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } };
+    fakes.anthropic.handler = (request, res, req) => {
+      if (fakes.anthropic.requests.length > 1) return agent(request, res, req);
+      sendFrames(res, [...sseFrames('anthropic-messages-stream-text.sse').slice(0, 4), `event: error\ndata: ${JSON.stringify(overloaded)}\n\n`]);
+      return true;
+    };
+    const run = await runClaude({ baseUrl: host.url, model: 'anthropic/claude-sonnet-4-5', prompt: TEXT_PROMPT, token: CLAUDE_TOKEN });
+    expectSuccess(run);
+    expect(run.result?.result).toBe(helloText('anthropic'));
+    expect(fakes.anthropic.requests.length).toBeGreaterThanOrEqual(2);
+    expect(ends[0]).toMatchObject({
+      provider: 'anthropic',
+      status: 200,
+      outcome: 'error',
+      error: { type: 'overloaded_error', message: 'Overloaded' },
+    });
+    expect(ends.at(-1)).toMatchObject({ provider: 'anthropic', outcome: 'ok' });
   });
 
   test('Anthropic keeping the stream alive with pings alone for longer than PROVIDER_IDLE_TIMEOUT_MS: the answer arrives, uncut', async () => {
