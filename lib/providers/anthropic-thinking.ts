@@ -11,12 +11,14 @@ type Body = Record<string, unknown>;
 /**
  * Leaves out the thinking blocks Anthropic cannot have signed (the router's own, or blocks with an
  * empty or missing signature: llama-server's Messages endpoint sends those), which it refuses with
- * a 400. Thinking is then left off for this request when the last assistant turn lost its
- * thinking: when the router left a block out of it here, or, with thinking enabled (a budget), when
- * it calls tools without opening with thinking (Claude Code drops signed thinking from turns another
+ * a 400. Thinking is then left off for this request when the last assistant turn calls tools and
+ * lost its thinking: when the router left a block out of it here, or, with thinking enabled (a
+ * budget), when it does not open with thinking (Claude Code drops signed thinking from turns another
  * model answered). Anthropic refuses such a tool loop; adaptive thinking may skip a turn's thinking,
- * so there a turn without it is Anthropic's own and is kept as it is. The client's messages are not
- * changed; changed turns are copies.
+ * so there a turn without it is Anthropic's own and is kept as it is. A turn without tool calls
+ * needs no thinking back, so thinking stays on after one (unless it is the final message, a
+ * prefill, which must open with thinking too). The client's messages are not changed; changed
+ * turns are copies.
  */
 export function withoutUnverifiableThinking(body: Body): void {
   if (!Array.isArray(body.messages)) return;
@@ -26,13 +28,22 @@ export function withoutUnverifiableThinking(body: Body): void {
   const messages: unknown[] = [];
   for (const [index, message] of original.entries()) {
     const kept = withoutUnsignedThinking(message);
-    if (kept !== message && index === lastAssistant) lastLostThinking = true;
+    if (kept !== message && index === lastAssistant) lastLostThinking = continuesFromTurn(message, index === original.length - 1);
     if (kept !== undefined) messages.push(kept);
   }
   if (messages.length !== original.length || messages.some((message, index) => message !== original[index])) body.messages = messages;
   if (lastAssistant < 0) return;
   const thinkingEnabled = isRecord(body.thinking) && body.thinking.type === 'enabled';
   if (lastLostThinking || (thinkingEnabled && callsToolsWithoutThinking(original[lastAssistant]))) withoutThinking(body);
+}
+
+/**
+ * Whether Anthropic needs an assistant turn's thinking back to go on from it: when it calls tools
+ * (the tool loop goes on from it), or when it is the final message (a prefill the answer continues).
+ */
+function continuesFromTurn(message: unknown, isFinal: boolean): boolean {
+  if (isFinal) return true;
+  return isRecord(message) && Array.isArray(message.content) && message.content.some((block) => isRecord(block) && block.type === 'tool_use');
 }
 
 /**
