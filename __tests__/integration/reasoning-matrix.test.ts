@@ -279,6 +279,27 @@ describe('effort in from a Responses client', () => {
     expect(thinkingFields(sentTo(anthropic))).toEqual({});
   });
 
+  test.each([
+    ['gpt-5.5', true],
+    ['o4-mini', true],
+    ['ft:o4-mini-2025-04-16:acme::abc123', true],
+    ['gpt-4o', false],
+    ['gpt-4.1', false],
+    ['gpt-5-chat-latest', false],
+  ] as const)('native passthrough to openai %s: reasoning goes only to a reasoning model (%s)', async (model, reasons) => {
+    const reasoning = { effort: 'high' as const, summary: 'auto' as const };
+    await chatClient().responses.create({ model: `openai/${model}`, input: 'Which is larger?', reasoning });
+    const sent = sentTo(openai);
+    if (reasons) expect(sent.reasoning).toEqual(reasoning);
+    else expect(sent).not.toHaveProperty('reasoning');
+    expect(sent.input).toBe('Which is larger?');
+  });
+
+  test('native passthrough to openrouter: reasoning goes on as the client sent it', async () => {
+    await chatClient().responses.create({ model: 'openrouter/openai/gpt-4o', input: 'Which is larger?', reasoning: { effort: 'none' } });
+    expect(sentTo(openrouter).reasoning).toEqual({ effort: 'none' });
+  });
+
   test('reasoning.effort with ANTHROPIC_THINKING=budget: a thinking budget below the default max_tokens', async () => {
     await chatClient(budgetHost).responses.create({ model: 'anthropic/claude-sonnet-4-5', input: 'Which is larger?', reasoning: { effort: 'high' } });
     expect(thinkingFields(sentTo(anthropic))).toEqual({ thinking: { type: 'enabled', budget_tokens: 4095 } });
@@ -845,4 +866,91 @@ describe('reasoning back in to OpenAI-compatible providers', () => {
     expect(assistant?.reasoning_content).toBe(THOUGHT.join(''));
     expect(assistant).not.toHaveProperty('reasoning_details');
   });
+});
+
+describe('telemetry of passed-through reasoning', () => {
+  const rows: [
+    route: string,
+    path: string,
+    model: string,
+    fake: () => FakeUpstream,
+    answer: FakeHandler,
+    reasoning: string,
+    reasoningTokens: number | undefined,
+  ][] = [
+    [
+      'chat, llama-server reasoning_content',
+      '/chat/completions',
+      'local/qwen3',
+      () => local,
+      (_request, res) => sendFrames(res, sseFrames('llama-server-chat-stream-reasoning.sse')),
+      'The user asks for 17 times 3. 17*3 = 51.',
+      undefined,
+    ],
+    ['chat, reasoning field', '/chat/completions', 'groq/qwen3-32b', () => groq, chatReasoningAnswer('reasoning'), THOUGHT.join(''), 12],
+    [
+      'chat, OpenRouter reasoning_details',
+      '/chat/completions',
+      'openrouter/anthropic/claude-sonnet-5-5',
+      () => openrouter,
+      openrouterReasoningAnswer,
+      OPENROUTER_THOUGHT,
+      38,
+    ],
+    [
+      'Messages, Anthropic thinking',
+      '/messages',
+      'anthropic/claude-opus-4-8',
+      () => anthropic,
+      anthropicReasoningAnswer,
+      ANTHROPIC_THOUGHT.join(''),
+      undefined,
+    ],
+    [
+      "Messages, llama-server's own endpoint",
+      '/messages',
+      'local/qwen3',
+      () => local,
+      (_request, res) => sendFrames(res, sseFrames('anthropic-messages-stream-thinking.sse')),
+      'Compare 9.11 and 9.9: 9.9 = 9.90 > 9.11.',
+      undefined,
+    ],
+    [
+      'Responses, OpenAI native',
+      '/responses',
+      'openai/gpt-5.5',
+      () => openai,
+      (_request, res) => sendFrames(res, sseFrames('openai-responses-stream-text.sse')),
+      'List files, then answer.',
+      22,
+    ],
+  ];
+  test.each(rows)(
+    '%s, streamed: firstReasoningMs, reasoningTokens and the record',
+    async (_route, path, model, fake, answer, reasoning, reasoningTokens) => {
+      fake().handler = answer;
+      const body =
+        path === '/responses'
+          ? { model, input: 'hi', stream: true }
+          : {
+              model,
+              max_tokens: 2000,
+              messages: QUESTION,
+              stream: true,
+              ...(path === '/chat/completions' ? { stream_options: { include_usage: true } } : {}),
+            };
+      const response = await fetch(`${host.url}/v1${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      expect(response.status).toBe(200);
+      await response.text();
+      await settle();
+      const end = ends.at(-1)!;
+      expect(end.firstReasoningMs).not.toBeNull();
+      expect(end.usage?.reasoningTokens).toBe(reasoningTokens);
+      expect(records.at(-1)?.response.reasoning).toBe(reasoning);
+    },
+  );
 });

@@ -12,8 +12,8 @@ export interface OpenAIProviderSettings {
 /**
  * Creates the OpenAI adapter: chat completions, completions and embeddings pass through. Chat
  * requests carry their token limit as `max_completion_tokens` (OpenAI's reasoning models refuse
- * `max_tokens`), `reasoning_effort` goes only to its reasoning models (a translated `max` as `xhigh` to
- * those whose scale ends there), and translated requests leave out `top_k`, which OpenAI refuses, and
+ * `max_tokens`), `reasoning_effort` (on `/responses`, `reasoning`) goes only to its reasoning models
+ * (a translated `max` as `xhigh` to those whose scale ends there), and translated requests leave out `top_k`, which OpenAI refuses, and
  * send tool call ids over 40 characters (which OpenAI refuses too) as short ids made from them.
  */
 export function createOpenAIProvider(settings: OpenAIProviderSettings): ProviderAdapter {
@@ -27,7 +27,10 @@ export function createOpenAIProvider(settings: OpenAIProviderSettings): Provider
     ...adapter,
     servesResponses: true,
     adaptRequest(body, context) {
-      // Only chat completions bodies: a Responses passthrough goes on as the client sent it.
+      // A Responses passthrough goes on as the client sent it, but for the effort field, which
+      // gpt-4o, gpt-4.1 and the like refuse there too (`reasoning.effort`) with a 400.
+      if (context.upstreamDialect === 'responses' && body.reasoning !== undefined && !isReasoningModel(String(body.model))) delete body.reasoning;
+      // Otherwise only chat completions bodies.
       if (context.upstreamDialect !== 'openai' || (context.clientDialect === 'openai' && context.endpoint !== 'chat.completions')) return body;
       if (body.max_tokens !== undefined && body.max_tokens !== null) {
         body.max_completion_tokens ??= body.max_tokens;
