@@ -13,7 +13,7 @@ import { startFakeUpstream, startFakeUpstreams } from '../support/fake-upstream'
 import { sseFrames } from '../support/fixtures';
 import { envFor, startHost, type Host } from '../support/host';
 import { KEYS } from '../support/keys';
-import { sendFrames, sendJson } from '../support/upstream-answers';
+import { sendFrames, sendJson, writeSlowly } from '../support/upstream-answers';
 import { anthropicEvent, chatChunkFrame, chatUsageFrame, DONE_FRAME } from '../support/wire-frames';
 
 let openai: FakeUpstream, openrouter: FakeUpstream, local: FakeUpstream, anthropic: FakeUpstream, groq: FakeUpstream;
@@ -624,6 +624,19 @@ describe('reasoning back in: thinking blocks Anthropic cannot have signed are le
     expect(thinkingFields(sentTo(anthropic))).toEqual({});
   });
 
+  test.each(unsigned)('count_tokens passed through to Anthropic, %s: the block is left out there too', async (_label, block) => {
+    await messagesClient().messages.countTokens({
+      model: 'anthropic/claude-sonnet-5-5',
+      thinking: { type: 'adaptive' },
+      messages: [
+        { role: 'user', content: 'Hi' },
+        { role: 'assistant', content: [block, { type: 'text', text: 'Hello.' }] },
+        { role: 'user', content: 'Again' },
+      ],
+    } as Anthropic.MessageCountTokensParams);
+    expect((sentTo(anthropic).messages as Array<{ content: unknown }>)[1]?.content).toEqual([{ type: 'text', text: 'Hello.' }]);
+  });
+
   test.each(unsigned)(
     'Messages passthrough, %s, in the last tool-calling turn: thinking and output_config.effort left off for that request only',
     async (_label, block) => {
@@ -835,7 +848,13 @@ describe('reasoning back in to OpenAI-compatible providers', () => {
     ['openai/gpt-5.5', () => openai],
     ['openrouter/openai/gpt-5.5', () => openrouter],
   ] as const)("native passthrough to %s leaves out reasoning items carrying the router's envelope", async (model, fake) => {
-    const routerItem = { type: 'reasoning', id: 'rs_1', summary: [], encrypted_content: 'epr1.eyJ4IjoxfQ' };
+    const routerItem = {
+      type: 'reasoning',
+      id: 'rs_1',
+      summary: [{ type: 'summary_text', text: 'Thought elsewhere.' }],
+      content: [{ type: 'reasoning_text', text: 'Thought elsewhere.' }],
+      encrypted_content: 'epr1.eyJ4IjoxfQ',
+    };
     await chatClient().responses.create({
       model,
       input: [{ role: 'user', content: 'hi' }, routerItem, { role: 'user', content: 'again' }] as OpenAI.Responses.ResponseInputItem[],
@@ -953,4 +972,145 @@ describe('telemetry of passed-through reasoning', () => {
       expect(records.at(-1)?.response.reasoning).toBe(reasoning);
     },
   );
+});
+
+describe('reasoning edge rows', () => {
+  test.each([false, true])(
+    'an answer with both reasoning_content and reasoning (streamed %s): reasoning_content is read, once; output_tokens holds the reasoning tokens',
+    async (stream) => {
+      groq.handler = (request, res) => {
+        const both = { reasoning_content: 'From reasoning_content.', reasoning: 'From reasoning.' };
+        if (request.body?.stream !== true) {
+          sendJson(res, 200, {
+            id: 'chatcmpl-r',
+            object: 'chat.completion',
+            created: 1,
+            model: 'qwen3',
+            choices: [{ index: 0, message: { role: 'assistant', content: 'Done.', ...both }, finish_reason: 'stop' }],
+            usage: CHAT_USAGE,
+          });
+          return;
+        }
+        const identity = { id: 'chatcmpl-r', created: 1, model: 'qwen3' };
+        sendFrames(res, [
+          chatChunkFrame(identity, { role: 'assistant', content: null, ...both }),
+          chatChunkFrame(identity, { content: 'Done.' }),
+          chatChunkFrame(identity, {}, 'stop'),
+          chatUsageFrame(identity, CHAT_USAGE),
+          DONE_FRAME,
+        ]);
+      };
+      const params = { model: 'groq/qwen3-32b', max_tokens: 2000, messages: QUESTION };
+      const message = stream ? await messagesClient().messages.stream(params).finalMessage() : await messagesClient().messages.create(params);
+      expect(message.content[0]).toMatchObject({ type: 'thinking', thinking: 'From reasoning_content.' });
+      expect(message.usage.output_tokens).toBe(CHAT_USAGE.completion_tokens);
+      const response = stream
+        ? await chatClient().responses.stream({ model: 'groq/qwen3-32b', input: 'hi' }).finalResponse()
+        : await chatClient().responses.create({ model: 'groq/qwen3-32b', input: 'hi' });
+      expect(response.output[0]).toMatchObject({ type: 'reasoning', content: [{ type: 'reasoning_text', text: 'From reasoning_content.' }] });
+    },
+  );
+
+  test("Anthropic's redacted block makes a Responses round trip inside the envelope, in its place", async () => {
+    anthropic.handler = (request, res) => {
+      const toolTurn = JSON.stringify(request.body?.messages ?? []).includes('tool_result');
+      sendJson(res, 200, {
+        id: 'msg_1',
+        type: 'message',
+        role: 'assistant',
+        model: 'claude-opus-4-8',
+        content: toolTurn
+          ? [{ type: 'text', text: 'It says hello.' }]
+          : [
+              { type: 'thinking', thinking: 'Read it.', signature: ANTHROPIC_SIGNATURE },
+              { type: 'redacted_thinking', data: REDACTED },
+              { type: 'tool_use', id: 'toolu_1', name: 'Read', input: {} },
+            ],
+        stop_reason: toolTurn ? 'end_turn' : 'tool_use',
+        stop_sequence: null,
+        usage: { input_tokens: 10, output_tokens: 10 },
+      });
+    };
+    const tools = [{ type: 'function' as const, name: 'Read', parameters: { type: 'object' }, strict: false }];
+    const first = await chatClient().responses.create({
+      model: 'anthropic/claude-opus-4-8',
+      reasoning: { effort: 'high' },
+      include: ['reasoning.encrypted_content'],
+      tools,
+      input: 'Read a.txt',
+    });
+    const call = first.output.find((item) => item.type === 'function_call')!;
+    const reasoning = first.output.filter((item) => item.type === 'reasoning');
+    await chatClient().responses.create({
+      model: 'anthropic/claude-opus-4-8',
+      reasoning: { effort: 'high' },
+      tools,
+      input: ['Read a.txt', ...reasoning, call, { type: 'function_call_output', call_id: call.call_id, output: 'hello' }].map(asItem),
+    });
+    expect((sentTo(anthropic).messages as Array<{ content: unknown[] }>)[1]?.content).toEqual([
+      { type: 'thinking', thinking: 'Read it.', signature: ANTHROPIC_SIGNATURE },
+      { type: 'redacted_thinking', data: REDACTED },
+      { type: 'tool_use', id: 'toolu_1', name: 'Read', input: {} },
+    ]);
+    expect(thinkingFields(sentTo(anthropic))).toEqual({ thinking: { type: 'adaptive', display: 'summarized' }, effort: 'high' });
+  });
+
+  test('chat in to Anthropic: a reasoning.encrypted entry goes back as a redacted_thinking block', async () => {
+    await chatClient().chat.completions.create({
+      model: 'anthropic/claude-opus-4-8',
+      reasoning_effort: 'high',
+      tools: [{ type: 'function', function: { name: 'Read', parameters: { type: 'object' } } }],
+      messages: [
+        { role: 'user', content: 'Read a.txt' },
+        {
+          role: 'assistant',
+          content: null,
+          reasoning_details: [
+            { type: 'reasoning.text', text: 'Read it.', signature: ANTHROPIC_SIGNATURE, format: 'anthropic-claude-v1', index: 0 },
+            { type: 'reasoning.encrypted', data: REDACTED, format: 'anthropic-claude-v1', index: 1 },
+          ],
+          tool_calls: [{ id: 'toolu_1', type: 'function', function: { name: 'Read', arguments: '{}' } }],
+        } as OpenAI.ChatCompletionAssistantMessageParam,
+        { role: 'tool', tool_call_id: 'toolu_1', content: 'hello' },
+      ],
+    });
+    expect((sentTo(anthropic).messages as Array<{ content: unknown[] }>)[1]?.content).toEqual([
+      { type: 'thinking', thinking: 'Read it.', signature: ANTHROPIC_SIGNATURE },
+      { type: 'redacted_thinking', data: REDACTED },
+      { type: 'tool_use', id: 'toolu_1', name: 'Read', input: {} },
+    ]);
+    expect(thinkingFields(sentTo(anthropic))).toEqual({ thinking: { type: 'adaptive', display: 'summarized' }, effort: 'high' });
+  });
+});
+
+describe('firstTokenMs is the first answer text, firstReasoningMs the first reasoning, on every client dialect', () => {
+  /** Reasoning first, then the answer 150 ms later. */
+  const slowReasoning: FakeHandler = (_request, res) => {
+    const identity = { id: 'chatcmpl-r', created: 1, model: 'qwen3' };
+    void writeSlowly(
+      res,
+      [
+        chatChunkFrame(identity, { role: 'assistant', content: null, reasoning_content: 'Think first.' }),
+        chatChunkFrame(identity, { content: 'Then answer.' }),
+        chatChunkFrame(identity, {}, 'stop') + chatUsageFrame(identity, CHAT_USAGE) + DONE_FRAME,
+      ],
+      150,
+    );
+  };
+  test.each([
+    ['chat', '/chat/completions', { messages: QUESTION, stream: true }],
+    ['messages', '/messages', { max_tokens: 100, messages: QUESTION, stream: true }],
+    ['responses', '/responses', { input: 'hi', stream: true }],
+  ])('%s', async (_dialect, path, request) => {
+    groq.handler = slowReasoning;
+    const response = await fetch(`${host.url}/v1${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'groq/qwen3-32b', ...request }),
+    });
+    await response.text();
+    const end = ends.at(-1)!;
+    expect(end.firstReasoningMs).not.toBeNull();
+    expect(end.firstTokenMs! - end.firstReasoningMs!).toBeGreaterThanOrEqual(100);
+  });
 });
