@@ -773,6 +773,39 @@ describe('reasoning back in: thinking blocks Anthropic cannot have signed are le
   });
 });
 
+describe('a reasoning item without an envelope (a Codex session that moved to Anthropic)', () => {
+  const thought = { type: 'reasoning', id: 'rs_1', summary: [], content: [{ type: 'reasoning_text', text: 'Thought locally.' }] };
+  const call = { type: 'function_call', call_id: 'call_1', name: 'Read', arguments: '{}' };
+  const tools = [{ type: 'function' as const, name: 'Read', parameters: { type: 'object' }, strict: false }];
+  test.each([
+    [
+      'in a tool loop: its text does not go, and thinking is left off',
+      [thought, call, { type: 'function_call_output', call_id: 'call_1', output: 'hi' }],
+      {},
+    ],
+    [
+      'before a text answer: its text does not go, thinking stays on',
+      [thought, { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'Hello.' }] }, 'Again'],
+      { thinking: { type: 'adaptive', display: 'summarized' }, effort: 'high' },
+    ],
+  ] as const)('%s', async (_label, turn, expected) => {
+    for (const [on, expectedHere] of [
+      [host, expected],
+      [budgetHost, Object.keys(expected).length === 0 ? {} : { thinking: { type: 'enabled', budget_tokens: 4095 } }],
+    ] as const) {
+      await chatClient(on).responses.create({
+        model: 'anthropic/claude-sonnet-5-5',
+        reasoning: { effort: 'high' },
+        tools,
+        input: ['Read a.txt', ...turn].map(asItem),
+      });
+      const sent = sentTo(anthropic);
+      expect(JSON.stringify(sent.messages)).not.toContain('Thought locally.');
+      expect(thinkingFields(sent)).toEqual(expectedHere);
+    }
+  });
+});
+
 /** A Responses input item: a string as a user message. */
 function asItem(item: unknown): OpenAI.Responses.ResponseInputItem {
   return (typeof item === 'string' ? { role: 'user', content: item } : item) as OpenAI.Responses.ResponseInputItem;
