@@ -12,9 +12,10 @@ export interface OpenAIProviderSettings {
 /**
  * Creates the OpenAI adapter: chat completions, completions and embeddings pass through. Chat
  * requests carry their token limit as `max_completion_tokens` (OpenAI's reasoning models refuse
- * `max_tokens`), `reasoning_effort` (on `/responses`, `reasoning`) goes only to its reasoning models
- * (a translated `max` as `xhigh` to those whose scale ends there), and translated requests leave out `top_k`, which OpenAI refuses, and
- * send tool call ids over 40 characters (which OpenAI refuses too) as short ids made from them.
+ * `max_tokens`), `reasoning_effort` (on `/responses`, `reasoning`) goes only to its reasoning
+ * models (a translated `max` as `xhigh` to those whose scale ends there), and translated requests
+ * leave out `top_k`, which OpenAI refuses, and send tool call ids over 40 characters (which OpenAI
+ * refuses too) as short ids made from them.
  */
 export function createOpenAIProvider(settings: OpenAIProviderSettings): ProviderAdapter {
   const adapter = createOpenAICompatibleProvider({
