@@ -63,6 +63,11 @@ describe('request', () => {
   const rows: Array<[sentence: string, params: Partial<Params>, expected: Record<string, unknown>]> = [
     ['max_tokens is sent as max_tokens', { max_tokens: 77 }, { max_tokens: 77 }],
     ['max_completion_tokens is sent as max_tokens', { max_completion_tokens: 55 }, { max_tokens: 55 }],
+    [
+      'with both, max_completion_tokens (the current field) is max_tokens, as at OpenAI',
+      { max_tokens: 300, max_completion_tokens: 55 },
+      { max_tokens: 55 },
+    ],
     ['without either, max_tokens is ANTHROPIC_MAX_TOKENS (4096 by default)', {}, { max_tokens: 4096 }],
     [
       'every system and developer message, wherever it is, joins the top-level system; messages keep user and assistant only',

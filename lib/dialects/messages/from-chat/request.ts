@@ -100,14 +100,16 @@ function refuseUncarriedFeatures(body: ChatCompletionRequest): void {
   }
 }
 
+/**
+ * `max_completion_tokens`, else `max_tokens`: OpenAI deprecated `max_tokens` for it, and the
+ * `openai` adapter lets it win too, so a client sending both gets the same limit at either provider.
+ */
 function maxTokensOf(body: ChatCompletionRequest): number | undefined {
-  const given = body.max_tokens ?? body.max_completion_tokens;
+  const field = body.max_completion_tokens !== undefined && body.max_completion_tokens !== null ? 'max_completion_tokens' : 'max_tokens';
+  const given = body[field];
   if (given === undefined || given === null) return undefined;
   if (typeof given !== 'number' || !Number.isInteger(given) || given < 1) {
-    throw invalidRequest(
-      'max_tokens / max_completion_tokens must be a positive integer',
-      body.max_tokens !== undefined && body.max_tokens !== null ? 'max_tokens' : 'max_completion_tokens',
-    );
+    throw invalidRequest('max_tokens / max_completion_tokens must be a positive integer', field);
   }
   return given;
 }
