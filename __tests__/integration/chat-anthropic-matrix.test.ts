@@ -224,6 +224,16 @@ describe('request', () => {
     expect(anthropic.requests).toHaveLength(0);
   });
 
+  test.each([['\n'], [['END', ' \t']]])(
+    'a stop sequence of only whitespace (%j), which Anthropic refuses, is a 400 naming stop, and nothing is sent',
+    async (stop) => {
+      const error = await rejectionOf(client.chat.completions.create({ model: MODEL, messages: HELLO, stop }), OpenAI.BadRequestError);
+      expect(error.param).toBe('stop');
+      expect(error.message).toMatch(/only whitespace/);
+      expect(anthropic.requests).toHaveLength(0);
+    },
+  );
+
   test('response_format json_object is a 400 naming response_format, and nothing is sent', async () => {
     const error = await rejectionOf(
       client.chat.completions.create({ model: MODEL, messages: HELLO, response_format: { type: 'json_object' } }),

@@ -163,6 +163,9 @@ export function messagesRequestProblem(api: MessagesApi, request: RecordedReques
   if (!body) return 'body must be JSON';
   for (const field of Object.keys(body)) if (!FIELDS.has(field)) return `${field}: Extra inputs are not permitted`;
   if (typeof body.max_tokens !== 'number') return 'max_tokens: Field required';
+  if (Array.isArray(body.stop_sequences) && body.stop_sequences.some((s) => typeof s === 'string' && s.trim() === '')) {
+    return 'stop_sequences: each stop sequence must contain non-whitespace';
+  }
   if (!Array.isArray(body.messages) || body.messages.length === 0) return 'messages: at least one message is required';
   for (const message of body.messages as Array<{ role?: string }>) {
     if (message.role !== 'user' && message.role !== 'assistant' && message.role !== 'system') {

@@ -27,7 +27,8 @@ export interface ToAnthropicRequestOptions {
  * moderation) are refused. `max_tokens` is left out when the client gave none: the provider's
  * adapter adds its default. `body` is not modified.
  * @throws ProviderRouterError (`invalid_request`, 400) when the body cannot be translated: no
- *   messages, an unknown role, tool call arguments that are not JSON, an unusable image URL;
+ *   messages, an unknown role, tool call arguments that are not JSON, an unusable image URL, a
+ *   stop sequence of only whitespace;
  *   (`unsupported_parameter`, 400, `param` naming it) for a field that cannot be carried.
  * @see https://docs.anthropic.com/en/api/openai-sdk for Anthropic's own reading of these fields
  */
@@ -151,8 +152,21 @@ function outputFormat(format: unknown): Record<string, unknown> | undefined {
   return undefined;
 }
 
+/**
+ * `stop` as Anthropic's `stop_sequences`, empty strings left out (they stop nothing).
+ * @throws ProviderRouterError (`invalid_request`, `param: "stop"`) for a sequence of only whitespace
+ *   (`"\n"`): Anthropic refuses it, and leaving it out would let the answer run past where the
+ *   client asked it to stop.
+ */
 function toStopSequences(stop: ChatCompletionRequest['stop']): string[] {
-  if (typeof stop === 'string') return stop === '' ? [] : [stop];
-  if (!Array.isArray(stop)) return [];
-  return stop.filter((s): s is string => typeof s === 'string' && s !== '');
+  const given = typeof stop === 'string' ? [stop] : Array.isArray(stop) ? stop : [];
+  const sequences = given.filter((s): s is string => typeof s === 'string' && s !== '');
+  const blank = sequences.find((s) => s.trim() === '');
+  if (blank !== undefined) {
+    throw invalidRequest(
+      `stop ${JSON.stringify(blank)} is only whitespace, which Anthropic does not take as a stop sequence; send stop sequences with a visible character, or stop the text yourself`,
+      'stop',
+    );
+  }
+  return sequences;
 }
