@@ -114,6 +114,30 @@ describe('request', () => {
       },
     ],
     [
+      'text of only whitespace, which Anthropic refuses in a turn, is left out (a model\'s "\\n\\n" before its tool calls)',
+      {
+        messages: [
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: 'Weather?' },
+              { type: 'text', text: ' \n' },
+            ],
+          },
+          { role: 'assistant', content: '\n\n', tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'weather', arguments: '{}' } }] },
+          { role: 'tool', tool_call_id: 'call_1', content: 'Sunny' },
+        ],
+        tools: [WEATHER],
+      },
+      {
+        messages: [
+          { role: 'user', content: 'Weather?' },
+          { role: 'assistant', content: [{ type: 'tool_use', id: 'call_1', name: 'weather', input: {} }] },
+          { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'call_1', content: 'Sunny' }] },
+        ],
+      },
+    ],
+    [
       'a data URL image becomes a base64 source with its media type, an http(s) URL a url source',
       {
         messages: [

@@ -87,6 +87,17 @@ const FIELDS = new Set([
   'service_tier',
 ]);
 
+/**
+ * A turn whose text is all whitespace: a string of it, or text blocks of nothing else (a blank block
+ * beside one with text is taken). Anthropic refuses the turn.
+ */
+function onlyBlankText(content: unknown): boolean {
+  if (typeof content === 'string') return content !== '' && content.trim() === '';
+  if (!Array.isArray(content)) return false;
+  const texts = (content as Array<{ type?: unknown; text?: unknown }>).filter((block) => block.type === 'text' && typeof block.text === 'string');
+  return texts.length > 0 && texts.every((block) => (block.text as string).trim() === '');
+}
+
 /** The API's 400 for a request it refuses. */
 export function sendMessagesInvalid(res: ServerResponse, message: string): void {
   sendJson(res, 400, { type: 'error', error: { type: 'invalid_request_error', message } });
@@ -167,10 +178,11 @@ export function messagesRequestProblem(api: MessagesApi, request: RecordedReques
     return 'stop_sequences: each stop sequence must contain non-whitespace';
   }
   if (!Array.isArray(body.messages) || body.messages.length === 0) return 'messages: at least one message is required';
-  for (const message of body.messages as Array<{ role?: string }>) {
+  for (const message of body.messages as Array<{ role?: string; content?: unknown }>) {
     if (message.role !== 'user' && message.role !== 'assistant' && message.role !== 'system') {
       return `messages: Unexpected role "${String(message.role)}"`;
     }
+    if (onlyBlankText(message.content)) return 'messages: text content blocks must contain non-whitespace text';
   }
   return api.checkThinking ? thinkingProblem(body) : undefined;
 }

@@ -27,14 +27,16 @@ export function toAnthropicImageBlock(url: string, where: string): AnthropicImag
 
 /**
  * Converts an OpenAI message `content` (a string, an array of parts, or nothing) into Anthropic
- * text and image blocks. Empty texts are left out: Anthropic rejects empty text blocks.
+ * text and image blocks. Texts that are empty or only whitespace are left out: Anthropic refuses
+ * them ("text content blocks must contain non-whitespace text"), and a conversation that carries
+ * one (a model's `"\n\n"` before its tool calls) would be refused on every later turn.
  * @param where - Names the message in error messages, e.g. `messages[2]`.
  * @throws ProviderRouterError (`invalid_request`) for a part that is neither text nor an image,
  *   or an image URL Anthropic cannot fetch.
  */
 export function toAnthropicContentBlocks(content: OpenAIMessage['content'], where: string): AnthropicContentPartBlock[] {
   if (content === undefined || content === null) return [];
-  if (typeof content === 'string') return content === '' ? [] : [{ type: 'text', text: content }];
+  if (typeof content === 'string') return isBlank(content) ? [] : [{ type: 'text', text: content }];
   if (!Array.isArray(content)) {
     throw invalidRequest(`${where}.content must be a string or an array of content parts`);
   }
@@ -58,7 +60,7 @@ function toAnthropicPartBlock(part: unknown, where: string): AnthropicContentPar
     case 'refusal': {
       const text = record.type === 'text' ? record.text : record.refusal;
       if (typeof text !== 'string') throw invalidRequest(`${where}.${record.type} must be a string`);
-      return text === '' ? undefined : { type: 'text', text };
+      return isBlank(text) ? undefined : { type: 'text', text };
     }
     case 'image_url': {
       const imageUrl = record.image_url;
@@ -71,6 +73,10 @@ function toAnthropicPartBlock(part: unknown, where: string): AnthropicContentPar
     default:
       throw invalidRequest(`${where}: content part type '${String(record.type)}' cannot be sent to Anthropic (only text, image_url and file)`);
   }
+}
+
+function isBlank(text: string): boolean {
+  return text.trim() === '';
 }
 
 /**
