@@ -135,3 +135,44 @@ test.each(cases)('%s to %s, %s: allowlists both ways, the provider auth set afte
   ]);
   expect(findLeaks('hook', JSON.stringify(hookCalls))).toEqual([]);
 });
+
+/** The other routes, each to a provider that serves it. */
+const OTHER_ROUTES: Array<[path: string, provider: ProviderId, body: Record<string, unknown>]> = [
+  ['/v1/completions', 'openai', { model: MODEL_FOR.openai, prompt: 'hi' }],
+  ['/v1/completions', 'local', { model: MODEL_FOR.local, prompt: 'hi' }],
+  ['/v1/embeddings', 'openai', { model: MODEL_FOR.openai, input: 'hi' }],
+  ['/v1/embeddings', 'openrouter', { model: MODEL_FOR.openrouter, input: 'hi' }],
+  ['/v1/messages/count_tokens', 'anthropic', { model: MODEL_FOR.anthropic, messages: [{ role: 'user', content: 'hi' }] }],
+];
+
+test.each(OTHER_ROUTES)('%s to %s: the same allowlists, auth and hook', async (path, provider, body) => {
+  const fake = fakes[provider];
+  fake.handler = (_request, res) => {
+    for (const [name, value] of Object.entries(UPSTREAM_HEADERS)) res.setHeader(name, value);
+    return false;
+  };
+  const res = await rawRequest({
+    url: `${host.url}${path}`,
+    headers: { 'content-type': 'application/json', ...CLIENT_HEADERS },
+    body: JSON.stringify(body),
+  });
+  expect(res.status).toBe(200);
+  const sent = fake.requests[0]!.headers;
+  expect(sent).toMatchObject(AUTH_OF[provider]);
+  expect(JSON.stringify(sent)).not.toMatch(/host-secret|hook-/);
+  expect(Object.keys(res.headers).filter((name) => !CLIENT_ALLOWED.test(name))).toEqual([]);
+  expect(findLeaks('client answer', `${JSON.stringify(res.headers)}\n${res.text}`)).toEqual([]);
+  expect(hookCalls.map((call) => call.context.direction)).toEqual(['upstream', 'client']);
+});
+
+test("a request the router refuses itself (chat json_object to Anthropic) goes nowhere; the hook sees only the client's headers", async () => {
+  const res = await rawRequest({
+    url: `${host.url}/v1/chat/completions`,
+    headers: { 'content-type': 'application/json', ...CLIENT_HEADERS },
+    body: JSON.stringify(chatBody(MODEL_FOR.anthropic, { response_format: { type: 'json_object' } })),
+  });
+  expect(res.status).toBe(400);
+  expect(fakes.received()).toHaveLength(0);
+  expect(Object.keys(res.headers).filter((name) => !CLIENT_ALLOWED.test(name))).toEqual([]);
+  expect(hookCalls.map((call) => call.context)).toEqual([{ direction: 'client', provider: 'anthropic', requestId: res.headers['x-request-id'] }]);
+});
