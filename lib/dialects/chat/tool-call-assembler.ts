@@ -73,10 +73,14 @@ export class ToolCallAssembler {
 
   /**
    * The call to start next, if it is ready: the first not started yet, in index order. A ready
-   * call waits while one before it still lacks its id or name, so that blocks come in index order.
+   * call waits while one before it still lacks its id or name, or has not been announced at all
+   * (chat `index`es count the calls from 0: a call at index 1 means there is one at 0), so that
+   * blocks come in index order. A call whose lower indexes never come starts when the stream ends.
    */
   next(): AssembledCall | undefined {
     const [first] = this.waiting();
-    return first && ToolCallAssembler.isReady(first) ? first : undefined;
+    if (!first || !ToolCallAssembler.isReady(first)) return undefined;
+    for (let order = 0; order < first.order; order++) if (!this.#byIndex.has(order)) return undefined;
+    return first;
   }
 }
