@@ -32,6 +32,8 @@ interface MatrixCase {
   /** Whether it fetches a document's URL itself. */
   fetchesFileUrls: boolean;
   key: string;
+  /** The path of its chat completions endpoint on its fake. */
+  upstreamPath: string;
 }
 
 const CASES: MatrixCase[] = [
@@ -43,6 +45,7 @@ const CASES: MatrixCase[] = [
     takesTopK: false,
     fetchesFileUrls: false,
     key: KEYS.openai,
+    upstreamPath: '/v1/chat/completions',
   },
   {
     provider: 'openrouter',
@@ -52,6 +55,7 @@ const CASES: MatrixCase[] = [
     takesTopK: true,
     fetchesFileUrls: true,
     key: KEYS.openrouter,
+    upstreamPath: '/api/v1/chat/completions',
   },
   // A provider declared in env is a generic OpenAI-compatible server (vLLM, Together, llama.cpp):
   // it gets `top_k` as local does; only OpenAI is known to refuse it.
@@ -63,6 +67,7 @@ const CASES: MatrixCase[] = [
     takesTopK: true,
     fetchesFileUrls: false,
     key: GROQ_KEY,
+    upstreamPath: '/v1/chat/completions',
   },
 ];
 
@@ -542,8 +547,13 @@ describe.each(CASES)("Claude Code's recorded requests to $provider", (c) => {
       for (const dropped of ['cache_control', 'x-anthropic-billing-header', 'context_management', 'output_config', recorded.body.metadata.user_id]) {
         expect(request.rawBody).not.toContain(dropped);
       }
+      expect(request.url).toBe(c.upstreamPath);
       const body = request.body as ChatBody;
       expect(body.model).toBe(c.upstreamModel);
+      // thinking adaptive with output_config.effort high, as the provider's effort field (section 10).
+      const effortFields = { openai: {}, openrouter: { reasoning: { effort: 'high' } }, groq: { reasoning_effort: 'high' } }[c.provider];
+      expect(body).toMatchObject(effortFields);
+      if (c.provider === 'openai') expect(body).not.toHaveProperty('reasoning_effort');
       expect(body.messages[0]?.role).toBe('system');
       expect(body.user).toBe(sha256Hex(recorded.body.metadata.user_id));
       expect(body[c.limitField]).toBe(recorded.body.max_tokens);
@@ -687,8 +697,8 @@ describe.each(CASES)('streams from $provider', (c) => {
     expect(blocksOf(frames)).toEqual([expect.objectContaining({ type: 'tool_use', name: 'late_name', input: { a: 1 } })]);
   });
 
-  test('parallel calls interleaved by index come out each whole, in index order, after the open block stops', async () => {
-    const frames = await streamed(c, [
+  test('parallel calls interleaved by index, the higher index first, come out each whole and in index order (raw and SDK)', async () => {
+    const upstreamFrames = [
       chunk({ role: 'assistant', content: 'Both.' }),
       chunk(call(1, { id: 'call_b', type: 'function', function: { name: 'g', arguments: '{"b":' } })),
       chunk(call(0, { id: 'call_a', type: 'function', function: { name: 'f', arguments: '{"a":' } })),
@@ -697,13 +707,20 @@ describe.each(CASES)('streams from $provider', (c) => {
       chunk({}, 'tool_calls'),
       usage,
       DONE_FRAME,
-    ]);
+    ];
+    const frames = await streamed(c, upstreamFrames);
     expectSequentialBlocks(frames);
-    expect(blocksOf(frames)).toEqual([
+    const expected = [
       { type: 'text', text: 'Both.' },
-      expect.objectContaining({ type: 'tool_use', name: 'f', input: { a: 1 } }),
-      expect.objectContaining({ type: 'tool_use', name: 'g', input: { b: 2 } }),
-    ]);
+      { type: 'tool_use', id: 'call_a', name: 'f', input: { a: 1 } },
+      { type: 'tool_use', id: 'call_b', name: 'g', input: { b: 2 } },
+    ];
+    expect(blocksOf(frames)).toEqual(expected);
+    const message = await client()
+      .messages.stream({ ...BASE, model: c.model, messages: [{ role: 'user', content: 'go' }] })
+      .finalMessage();
+    expect(message.content).toEqual(expected.map((block) => expect.objectContaining(block)));
+    expect(message.stop_reason).toBe('tool_use');
   });
 
   test('parallel calls in one chunk, then their arguments interleaved: call 0 streams, call 1 follows whole after its stop', async () => {
