@@ -6,6 +6,7 @@
  */
 import Anthropic from '@anthropic-ai/sdk';
 import type { RequestEndEvent } from '../../lib';
+import http from 'node:http';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import { startFakeUpstream, startFakeUpstreams, type FakeUpstream, type FakeHandler } from '../support/fake-upstream';
@@ -1077,4 +1078,56 @@ describe('GET /models with anthropic-version', () => {
     expect(ids.some((id) => id.startsWith('openrouter/'))).toBe(true);
     expect(ids.some((id) => id.startsWith('groq/'))).toBe(true);
   });
+});
+
+describe('a slow client on a translated stream', () => {
+  test.each(CASES.map((c) => c.provider))(
+    '%s: the idle timer waits while the client holds the stream back, so the whole answer arrives',
+    async (provider) => {
+      const c = CASES.find((x) => x.provider === provider)!;
+      const idleMs = 300;
+      const patient = await startHost({
+        env: {
+          ...envFor({ openai: fakes.openai, openrouter: fakes.openrouter }),
+          OPENAI_COMPATIBLE_PROVIDERS: 'groq',
+          GROQ_BASE_URL: fakes.groq.baseUrl,
+          GROQ_API_KEY: GROQ_KEY,
+          PROVIDER_IDLE_TIMEOUT_MS: String(idleMs),
+        },
+      });
+      const piece = 'x'.repeat(2048);
+      const pieces = 2000;
+      fakes[c.provider].handler = ((_request, res) =>
+        sendFrames(res, [
+          chunk({ role: 'assistant', content: '' }),
+          ...Array.from({ length: pieces }, () => chunk({ content: piece })),
+          chunk({}, 'stop'),
+          usage,
+          DONE_FRAME,
+        ])) as FakeHandler;
+      try {
+        const text = await new Promise<string>((resolve, reject) => {
+          const request = http.request(`${patient.url}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
+            res.pause();
+            // Several idle timeouts long: the router must not count this as the upstream's silence.
+            setTimeout(() => {
+              let body = '';
+              res.setEncoding('utf8');
+              res.on('data', (data: string) => (body += data));
+              res.on('end', () => resolve(body));
+              res.resume();
+            }, idleMs * 4);
+          });
+          request.on('error', reject);
+          request.end(JSON.stringify({ model: c.model, max_tokens: 100, stream: true, messages: [{ role: 'user', content: 'go' }] }));
+        });
+        const frames = parseAnthropicSse(text);
+        expect(frames.map((f) => f.event)).not.toContain('error');
+        expect(frames.at(-1)?.event).toBe('message_stop');
+        expect((blocksOf(frames)[0]!.text as string).length).toBe(piece.length * pieces);
+      } finally {
+        await patient.close();
+      }
+    },
+  );
 });
