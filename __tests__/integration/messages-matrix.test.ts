@@ -931,18 +931,29 @@ describe.each(CASES)('errors from $provider', (c) => {
     }
   });
 
-  test('a redirect is not followed: 502 api_error naming the status and Location', async () => {
+  test.each([false, true])('a redirect is not followed (stream: %p): 502 api_error naming the status and Location', async (stream) => {
     fakes[c.provider].handler = ((_request, res) => {
       res.writeHead(307, { location: 'https://elsewhere.example/v1/chat/completions' });
       res.end();
     }) as FakeHandler;
-    const response = await post('/messages', JSON.stringify({ model: c.model, max_tokens: 10, messages: [{ role: 'user', content: 'x' }] }));
+    const response = await post('/messages', JSON.stringify({ model: c.model, max_tokens: 10, stream, messages: [{ role: 'user', content: 'x' }] }));
     expect(response.status).toBe(502);
     const body = (await response.json()) as { type: string; error: { type: string; message: string } };
     expect(body.type).toBe('error');
     expect(body.error.type).toBe('api_error');
     expect(body.error.message).toContain('307');
     expect(body.error.message).toContain('https://elsewhere.example/v1/chat/completions');
+    expect(fakes[c.provider].requests).toHaveLength(1);
+  });
+
+  test('a streamed request answered with a 200 JSON error is that error, before any stream', async () => {
+    fakes[c.provider].handler = ((_request, res) => sendJson(res, 200, { error: { message: 'Rate limited upstream', code: 429 } })) as FakeHandler;
+    const response = await post(
+      '/messages',
+      JSON.stringify({ model: c.model, max_tokens: 10, stream: true, messages: [{ role: 'user', content: 'x' }] }),
+    );
+    expect(response.status).toBe(429);
+    expect(await response.json()).toEqual({ type: 'error', error: { type: 'rate_limit_error', message: 'Rate limited upstream' } });
   });
 
   test.each([
@@ -1130,4 +1141,52 @@ describe('a slow client on a translated stream', () => {
       }
     },
   );
+});
+
+describe("the router's own timeouts on translated routes", () => {
+  let quick: Host;
+  beforeAll(async () => {
+    quick = await startHost({
+      env: {
+        ...envFor({ openai: fakes.openai, openrouter: fakes.openrouter }),
+        OPENAI_COMPATIBLE_PROVIDERS: 'groq',
+        GROQ_BASE_URL: fakes.groq.baseUrl,
+        GROQ_API_KEY: GROQ_KEY,
+        PROVIDER_TIMEOUT_MS: '300',
+        PROVIDER_IDLE_TIMEOUT_MS: '300',
+      },
+    });
+  });
+  afterAll(() => quick.close());
+
+  const ask = (c: MatrixCase, stream: boolean): Promise<Response> =>
+    fetch(`${quick.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: c.model, max_tokens: 10, stream, messages: [{ role: 'user', content: 'x' }] }),
+    });
+
+  test.each(CASES.flatMap((c) => [true, false].map((stream) => [c.provider, stream] as const)))(
+    '%s (stream: %p): no response headers in time is a 504 timeout_error',
+    async (provider, stream) => {
+      const c = CASES.find((x) => x.provider === provider)!;
+      fakes[c.provider].handler = () => undefined;
+      const response = await ask(c, stream);
+      expect(response.status).toBe(504);
+      expect(await response.json()).toEqual({ type: 'error', error: { type: 'timeout_error', message: expect.any(String) } });
+    },
+  );
+
+  test.each(CASES.map((c) => c.provider))('%s: silence inside a stream ends it with an event: error timeout_error', async (provider) => {
+    const c = CASES.find((x) => x.provider === provider)!;
+    fakes[c.provider].handler = ((_request, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(chunk({ role: 'assistant', content: 'and then' }));
+    }) as FakeHandler;
+    const response = await ask(c, true);
+    expect(response.status).toBe(200);
+    const frames = parseAnthropicSse(await response.text());
+    expect(frames[0]?.event).toBe('message_start');
+    expect(frames.at(-1)).toEqual({ event: 'error', data: { type: 'error', error: { type: 'timeout_error', message: expect.any(String) } } });
+  });
 });
