@@ -1190,3 +1190,34 @@ describe("the router's own timeouts on translated routes", () => {
     expect(frames.at(-1)).toEqual({ event: 'error', data: { type: 'error', error: { type: 'timeout_error', message: expect.any(String) } } });
   });
 });
+
+describe('routing on /messages follows the chat completions rules', () => {
+  test.each([
+    ['a PROVIDER_MODEL_MAP alias', 'fast', 'openai', 'gpt-4o-mini'],
+    ['a map pattern to a provider declared in env', 'team-llama', 'groq', 'team-llama'],
+    ['the built-in gpt-* rule', 'gpt-4o', 'openai', 'gpt-4o'],
+    ['a provider prefix with a slash in the rest', 'openrouter/anthropic/claude-3.5-sonnet', 'openrouter', 'anthropic/claude-3.5-sonnet'],
+  ] as const)('%s: %s reaches %s as %s, and the answer carries the model as asked', async (_name, model, provider, upstreamModel) => {
+    const mapped = await startHost({
+      env: {
+        ...envFor({ openai: fakes.openai, openrouter: fakes.openrouter }),
+        OPENAI_COMPATIBLE_PROVIDERS: 'groq',
+        GROQ_BASE_URL: fakes.groq.baseUrl,
+        GROQ_API_KEY: GROQ_KEY,
+        PROVIDER_MODEL_MAP: 'fast=openai:gpt-4o-mini,team-*=groq',
+      },
+    });
+    try {
+      const sdk = new Anthropic({ apiKey: CLIENT_TOKEN, baseURL: mapped.url, maxRetries: 0 });
+      const message = await sdk.messages.create({ model, max_tokens: 10, messages: [{ role: 'user', content: 'x' }] });
+      expect(message.model).toBe(model);
+      const streamedMessage = await sdk.messages.stream({ model, max_tokens: 10, messages: [{ role: 'user', content: 'x' }] }).finalMessage();
+      expect(streamedMessage.model).toBe(model);
+      const fake = fakes[provider];
+      expect(fake.requests.map((r) => r.body?.model)).toEqual([upstreamModel, upstreamModel]);
+      for (const other of Object.values(fakes)) if (other !== fake) expect(other.requests).toHaveLength(0);
+    } finally {
+      await mapped.close();
+    }
+  });
+});
