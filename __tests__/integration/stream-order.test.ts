@@ -108,6 +108,28 @@ describe('tool calls in index order', () => {
   });
 });
 
+describe('a call announced before any piece of a lower-index call', () => {
+  // Call 1 comes complete while text streams; call 0 is announced only after it.
+  const higherIndexFirst = [
+    chunk({ role: 'assistant', content: 'Both.' }),
+    chunk({ tool_calls: [{ index: 1, id: 'call_b', type: 'function', function: { name: 'Bash', arguments: '{"command":"ls"}' } }] }),
+    chunk({ tool_calls: [{ index: 0, id: 'call_a', type: 'function', function: { name: 'Read', arguments: '{"path":"/a"}' } }] }),
+    chunk({}, 'tool_calls'),
+  ];
+
+  test('a Messages client still gets call 0 as the first tool_use block', async () => {
+    answerWith(higherIndexFirst);
+    const message = await messagesClient().messages.stream(ASK).finalMessage();
+    expect(message.content.map((block) => (block.type === 'tool_use' ? block.id : block.type))).toEqual(['text', 'call_a', 'call_b']);
+  });
+
+  test('a Responses client still gets call 0 as the first function_call item', async () => {
+    answerWith(higherIndexFirst);
+    const response = await responsesClient().responses.stream({ model: 'qwen/qwen3', input: 'go' }).finalResponse();
+    expect(response.output.map((item) => (item.type === 'function_call' ? item.call_id : item.type))).toEqual(['message', 'call_a', 'call_b']);
+  });
+});
+
 describe('a tool name that comes in pieces', () => {
   // The call is started only once its whole name is known: its arguments began, or another call did.
   const nameInPieces = [
