@@ -57,6 +57,8 @@ const modelOf = (route: string): string => route.split(' ')[0]!;
 
 /** A function call answer, as OpenAI streams it: 8 events numbered 0-7, `response.completed` last. */
 const CALL = sseFrames('openai-responses-stream-function-call.sse');
+/** OpenAI's recorded reasoning stream: its reasoning item's part is written into without a `response.content_part.added`. */
+const REASONING = sseFrames('openai-responses-stream-text.sse');
 /** The first four events of {@link CALL}: created, in_progress, the call's item added, a delta. */
 const OPENING = CALL.slice(0, 4);
 
@@ -154,6 +156,37 @@ describe.each(NATIVE_ROUTES)('%s', (route, fake) => {
     const { final } = await sdkViews(model);
     expect(final).toMatchObject({ status: 'failed', error: { code: 'server_error', message: 'The engine crashed' } });
     expect(seen.ends().map((end) => end.error?.message)).toEqual(['The engine crashed', 'The engine crashed', 'The engine crashed']);
+  });
+
+  test("the recorded reasoning stream, whose reasoning part no content_part.added opens: the part is announced before its first delta, later events numbered on, and the SDK's stream helper reads it", async () => {
+    answerWith(fake, REASONING.join(''));
+    const events = parseResponsesSse(await streamText(model));
+    const recorded = REASONING.map((frame) => JSON.parse(frame.split('\n')[1]!.slice('data: '.length)) as Record<string, unknown>);
+    // One event more than the upstream sent: the part, right before the delta that writes into it.
+    const firstDelta = recorded.findIndex((event) => event.type === 'response.reasoning_text.delta');
+    expect(events[firstDelta]!.data).toEqual({
+      type: 'response.content_part.added',
+      sequence_number: firstDelta,
+      item_id: recorded[firstDelta]!.item_id,
+      output_index: 0,
+      content_index: 0,
+      part: { type: 'reasoning_text', text: '' },
+    });
+    expect(events.map((event) => event.data.sequence_number)).toEqual(events.map((_event, index) => index));
+    // Everything else as the upstream sent it, numbered one on from the part.
+    expect(events.filter((_event, index) => index !== firstDelta).map(({ data }) => ({ ...data, sequence_number: 0 }))).toEqual(
+      recorded.map((event) => ({ ...event, sequence_number: 0 })),
+    );
+
+    const { final } = await sdkViews(model);
+    expect(final.status).toBe('completed');
+    expect(final.output[0]).toMatchObject({ type: 'reasoning', content: [{ type: 'reasoning_text', text: 'List files, then answer.' }] });
+    expect(final.output_text).toBe(recorded.find((event) => event.type === 'response.output_text.done')!.text);
+  });
+
+  test('a stream that announces its parts (the function call recording) goes on byte for byte', async () => {
+    answerWith(fake, CALL.join(''));
+    expect(await streamText(model)).toBe(CALL.join(''));
   });
 
   test('a [DONE] before any terminal event ends the stream as cut off (response.failed saying so); one after response.completed is not passed on', async () => {

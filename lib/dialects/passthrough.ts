@@ -18,9 +18,9 @@ export interface PassthroughRequest {
 export interface PassthroughEdits<E> {
   /**
    * Each stream event as the client gets it: the same event (its frame goes on byte for byte),
-   * `null` (left out), or another event (written in its place).
+   * `null` (left out), another event, or several (written in its place).
    */
-  editEvent?: (event: E) => E | null;
+  editEvent?: (event: E) => E | E[] | null;
   /** The JSON answer as the client gets it. */
   editJson?: (answer: unknown) => unknown;
 }

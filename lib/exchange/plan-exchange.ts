@@ -22,8 +22,9 @@ export interface ExchangePlan {
   translation: Translation<unknown, unknown> | undefined;
   /**
    * On passthrough, what becomes of each upstream stream event: the same event (its frame goes on
-   * byte for byte), `null` (left out: usage the router asked for), or another event (written in
-   * its place: a Messages answer's `model` as the client asked).
+   * byte for byte), `null` (left out: usage the router asked for), another event (written in
+   * its place: a Messages answer's `model` as the client asked), or several (a Responses content
+   * part the upstream never announced, then the event).
    */
   editEvent: ((event: unknown) => unknown) | undefined;
   /** On passthrough, the JSON answer as the client gets it, when it differs from the upstream's. */

@@ -27,8 +27,8 @@ export interface StreamPumpInput<U> {
   observer: ResponseObserver<U>;
   /** Translated: the client gets these frames. Absent: the upstream's frames pass through as they are. */
   translation: EncodedTranslation<U, unknown> | undefined;
-  /** On passthrough, each event as the client gets it: the same (its frame byte for byte), `null` (left out) or another one. */
-  editEvent: ((event: U) => U | null) | undefined;
+  /** On passthrough, each event as the client gets it: the same (its frame byte for byte), `null` (left out), another one, or several. */
+  editEvent: ((event: U) => U | U[] | null) | undefined;
   redactor: Redactor;
   idleTimeoutMs: number;
   /** The first text or tool call arrived. */
@@ -226,7 +226,14 @@ export function pumpStream<U>(input: StreamPumpInput<U>): void {
           continue;
         }
         const edited = input.editEvent ? input.editEvent(event) : event;
-        if (edited !== null) {
+        if (Array.isArray(edited)) {
+          for (const each of edited) {
+            out += upstreamCodec.encode(each);
+            passed.first ??= each;
+            passed.last = each;
+            passed.count++;
+          }
+        } else if (edited !== null) {
           // An upstream that fails at once: a client that reads nothing before the stream's opening
           // (a Responses client) gets it first, then the upstream's failure as it came, numbered
           // after it.

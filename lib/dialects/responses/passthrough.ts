@@ -1,6 +1,7 @@
 import { isRecord } from '../../is-record';
 import type { PassthroughEdits, PassthroughRequest } from '../passthrough';
 import { isRouterEnvelope } from '../reasoning-envelope';
+import { PartAnnouncer } from './announced-parts';
 import type { ResponsesStreamEvent } from './wire';
 
 /**
@@ -12,11 +13,14 @@ import type { ResponsesStreamEvent } from './wire';
  * stateless request (`store: false`, as Codex sends), a reasoning item without `encrypted_content`
  * is left out too: OpenAI would look its id up, find nothing stored, and refuse the request with a
  * 404 (another provider's reasoning, OpenRouter's text-only items, after a session moved). In the
- * answer, only a stream's failure that a client could not read (below); the rest goes on as sent.
+ * answer, only what a client could not read: a stream's failure without its `response` (below),
+ * and content parts written into without being announced ({@link PartAnnouncer}); the rest goes on
+ * as sent.
  */
 export function responsesPassthrough({ body, provider }: PassthroughRequest): PassthroughEdits<ResponsesStreamEvent> {
   leaveOutUnreadableReasoning(body, provider);
-  return { editEvent: (event) => (isBareFailure(event) ? null : event) };
+  const parts = new PartAnnouncer();
+  return { editEvent: (event) => (isBareFailure(event) ? null : parts.edit(event)) };
 }
 
 /**
