@@ -51,9 +51,11 @@ export interface FakeServerOptions {
   answer: DefaultAnswer;
   /** The address to listen on: 127.0.0.1 unless given (`::1` for IPv6). */
   host?: string;
+  /** The port to listen on: a free one unless given (a WHATWG "bad port" such as 6666, say). */
+  port?: number;
 }
 
-/** Starts a fake server on a free port. */
+/** Starts a fake server on a free port (or on `options.port`; rejects when that one is taken). */
 export async function startFakeServer(options: FakeServerOptions): Promise<FakeServer> {
   const closeWaiters: Array<() => void> = [];
   const fake: FakeServer = {
@@ -91,7 +93,10 @@ export async function startFakeServer(options: FakeServerOptions): Promise<FakeS
   });
   server.on('connection', () => fake.connections++);
   const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((resolve) => server.listen(0, host, resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, resolve);
+  });
   const { port } = server.address() as AddressInfo;
   fake.baseUrl = `http://${host.includes(':') ? `[${host}]` : host}:${port}${options.prefix}`;
   return fake;

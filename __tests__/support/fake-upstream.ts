@@ -72,8 +72,8 @@ function chatWire(flavour: 'openai' | 'openrouter'): Wire {
   };
 }
 
-/** Starts a fake of `kind` on a free port of 127.0.0.1 (or of `host`). */
-export async function startFakeUpstream(kind: ProviderId, options: { host?: string } = {}): Promise<FakeUpstream> {
+/** Starts a fake of `kind` on a free port of 127.0.0.1 (or on `port`, of `host`). */
+export async function startFakeUpstream(kind: ProviderId, options: { host?: string; port?: number } = {}): Promise<FakeUpstream> {
   const wire = WIRES[kind];
   const server = await startFakeServer({ prefix: wire.prefix, answer: wire.answer, ...options });
   return Object.assign(server, { kind, dialectOf: wire.dialectOf, speaksResponses: wire.speaksResponses });

@@ -19,15 +19,19 @@ export interface MergedModel {
 /**
  * Merges every provider's list into routable entries: local ones as they are (prefixed `local/`
  * only when a rule would send their id elsewhere), every other provider's as `<provider>/<id>`,
- * then the exact aliases of `PROVIDER_MODEL_MAP`.
+ * then the exact aliases of `PROVIDER_MODEL_MAP` that route to their rule. Each id is listed
+ * once, the first time it comes: one id can only route one way.
  */
 export function mergeModels(lists: ProviderModelList[], table: RoutingTable): MergedModel[] {
-  const merged: MergedModel[] = [];
+  const merged = new Map<string, MergedModel>();
+  const add = (entry: MergedModel): void => {
+    if (!merged.has(entry.id)) merged.set(entry.id, entry);
+  };
   for (const { provider, models } of lists) {
-    for (const model of models) merged.push(toEntry(provider, model, table));
+    for (const model of models) add(toEntry(provider, model, table));
   }
-  merged.push(...aliases(table.modelMap, table));
-  return merged;
+  aliases(table.modelMap, table).forEach(add);
+  return [...merged.values()];
 }
 
 function toEntry(provider: ProviderAdapter, model: ProviderModel, table: RoutingTable): MergedModel {
@@ -54,32 +58,47 @@ function toEntry(provider: ProviderAdapter, model: ProviderModel, table: Routing
  * another provider or under another name. When not, it is listed as `local/<id>`.
  */
 function routesBackToLocal(id: string, table: RoutingTable): boolean {
+  const local = table.providers.get('local');
+  if (local && routesTo(id, local, id, table)) return true;
+  // With `fallback: 'next'` an id no rule claims goes to the host's own local handler.
   try {
-    const decision = resolveModel(id, table);
-    // With `fallback: 'next'` an id no rule claims goes to the host's own local handler.
-    if (decision.kind === 'next') return true;
-    return decision.provider.id === 'local' && decision.upstreamModel === id;
+    return resolveModel(id, table).kind === 'next';
   } catch {
     return false;
   }
 }
 
+/**
+ * The map's exact patterns as entries. A rule that never decides its own pattern is left out: a
+ * `<provider>/` prefix or an earlier rule (a wildcard, the same pattern again) takes it first.
+ */
 function aliases(rules: readonly ModelMapRule[], table: RoutingTable): MergedModel[] {
   const entries: MergedModel[] = [];
   for (const rule of rules) {
     const provider = table.providers.get(rule.provider);
-    if (rule.pattern.includes('*') || !provider?.enabled) continue;
+    const upstreamModel = rule.upstreamModel ?? rule.pattern;
+    if (rule.pattern.includes('*') || !provider?.enabled || !routesTo(rule.pattern, provider, upstreamModel, table)) continue;
     entries.push({
       id: rule.pattern,
       object: 'model',
       created: 0,
       owned_by: provider.id,
       provider: provider.id,
-      provider_model_id: rule.upstreamModel ?? rule.pattern,
-      alias_of: `${provider.id}/${rule.upstreamModel ?? rule.pattern}`,
+      provider_model_id: upstreamModel,
+      alias_of: `${provider.id}/${upstreamModel}`,
     });
   }
   return entries;
+}
+
+/** Whether `model`, sent as `model`, reaches `provider` as `upstreamModel`. */
+function routesTo(model: string, provider: ProviderAdapter, upstreamModel: string, table: RoutingTable): boolean {
+  try {
+    const decision = resolveModel(model, table);
+    return decision.kind === 'provider' && decision.provider.id === provider.id && decision.upstreamModel === upstreamModel;
+  } catch {
+    return false;
+  }
 }
 
 /** Anthropic's list shape, for clients that sent `anthropic-version`. */
