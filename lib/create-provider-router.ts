@@ -6,6 +6,7 @@ import { createRedactor } from './http/redactor';
 import { requestIdHeaders } from './http/header-policy';
 import { requestIdOf } from './http/request-id';
 import { sendRouterError } from './http/send-error';
+import { entriesAfterCursor } from './models/anthropic-cursor';
 import { mergeModels, toAnthropicModelList, type MergedModel } from './models/merge-models';
 import { ModelCatalog } from './models/model-catalog';
 import type { ConversationLogger, ProviderRouterOptions } from './options';
@@ -77,7 +78,8 @@ export function createProviderRouter(options: ProviderRouterOptions = {}): Provi
   const serveModels = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const models = await listModels();
     const anthropic = Boolean(req.headers['anthropic-version']);
-    const body = anthropic ? toAnthropicModelList(models) : { object: 'list', data: models };
+    const query = req.url?.includes('?') ? req.url.slice(req.url.indexOf('?')) : '';
+    const body = anthropic ? toAnthropicModelList(entriesAfterCursor(models, query)) : { object: 'list', data: models };
     res.writeHead(200, {
       'content-type': 'application/json; charset=utf-8',
       ...requestIdHeaders(requestIdOf(req, redactor), anthropic ? 'anthropic' : 'openai'),

@@ -110,11 +110,22 @@ async function withMatrixHost(setup: MatrixSetup, run: (host: Host, events: Tele
 
 /** A llama-server model list of `ids`, as llama-server words it. */
 function llamaServerListing(ids: string[]): FakeHandler {
-  const data = ids.map((id) => ({ id, object: 'model', created: 1_738_960_000, owned_by: 'llamacpp', meta: { n_ctx_train: 32768 } }));
+  const data = ids.map((id) => ({
+    id,
+    object: 'model',
+    created: 1_738_960_000,
+    owned_by: 'llamacpp',
+    meta: { n_ctx_train: 32768 },
+  }));
   return (r, res) => (r.method === 'GET' ? sendJson(res, 200, { object: 'list', data }) : false);
 }
 
-const openaiClient = (host: Host): OpenAI => new OpenAI({ apiKey: 'host-token', baseURL: `${host.url}/v1`, maxRetries: 0 });
+const openaiClient = (host: Host): OpenAI =>
+  new OpenAI({
+    apiKey: 'host-token',
+    baseURL: `${host.url}/v1`,
+    maxRetries: 0,
+  });
 const anthropicClient = (host: Host): Anthropic => new Anthropic({ apiKey: 'host-token', baseURL: host.url, maxRetries: 0 });
 
 /** The list as the `openai` SDK's `models.list()` reads it. */
@@ -144,7 +155,11 @@ async function whereEachIdGoes(host: Host, entries: MergedModel[], hostServed: s
   for (const entry of entries) {
     for (const fake of allFakes()) fake.requests.length = 0;
     hostServed.length = 0;
-    await client.chat.completions.create({ model: entry.id, max_tokens: 5, messages: HI });
+    await client.chat.completions.create({
+      model: entry.id,
+      max_tokens: 5,
+      messages: HI,
+    });
     const posts: Reached[] = PROVIDERS.flatMap((provider) =>
       fakeOf(provider)
         .requests.filter((r) => r.method === 'POST')
@@ -389,7 +404,11 @@ describe('GET /models: a provider whose list fails is left out, reported once, a
     } else {
       fakeOf(provider).handler = how.handler(KEY_OF[provider]);
     }
-    const setup: MatrixSetup = { baseUrls, env: { LOCAL_API_KEY: LOCAL_KEY }, router: { modelListTimeoutMs: WAIT_MS } };
+    const setup: MatrixSetup = {
+      baseUrls,
+      env: { LOCAL_API_KEY: LOCAL_KEY },
+      router: { modelListTimeoutMs: WAIT_MS },
+    };
     await withMatrixHost(setup, async (host, events) => {
       const started = Date.now();
       const res = await request(host.url)
@@ -399,7 +418,14 @@ describe('GET /models: a provider whose list fails is left out, reported once, a
       expect(res.status).toBe(200);
       const entries = res.body.data as MergedModel[];
       expect(providersIn(entries)).toEqual(PROVIDERS.filter((p) => p !== provider).sort());
-      expect(modelErrors(events)).toEqual([{ type: 'models.error', provider, timestamp: expect.any(String), error: expect.stringMatching(/./) }]);
+      expect(modelErrors(events)).toEqual([
+        {
+          type: 'models.error',
+          provider,
+          timestamp: expect.any(String),
+          error: expect.stringMatching(/./),
+        },
+      ]);
       const reported = JSON.stringify(events) + res.text;
       for (const key of ALL_KEYS) expect(keyPiecesIn(reported, key)).toEqual([]);
     });
@@ -425,10 +451,20 @@ describe('GET /models: a provider without its key is not asked', () => {
 describe('GET /models: keys are redacted from the list', () => {
   test.each(PROVIDERS)('%s echoing its key in an entry', async (provider) => {
     const key = KEY_OF[provider];
-    const entry = { id: `model-${key}`, object: 'model', created: 1, owned_by: key, display_name: key, note: `key ${key}` };
+    const entry = {
+      id: `model-${key}`,
+      object: 'model',
+      created: 1,
+      owned_by: key,
+      display_name: key,
+      note: `key ${key}`,
+    };
     fakeOf(provider).handler = onList((_r, res) =>
       provider === 'anthropic'
-        ? sendJson(res, 200, { data: [{ ...entry, type: 'model', created_at: '2026-01-01T00:00:00Z' }], has_more: false })
+        ? sendJson(res, 200, {
+            data: [{ ...entry, type: 'model', created_at: '2026-01-01T00:00:00Z' }],
+            has_more: false,
+          })
         : sendJson(res, 200, { object: 'list', data: [entry] }),
     );
     await withMatrixHost({ env: { LOCAL_API_KEY: LOCAL_KEY } }, async (host) => {
@@ -453,7 +489,13 @@ describe('GET /models with anthropic-version: Anthropic’s list shape', () => {
       expect(Object.keys(res.body).sort()).toEqual(['data', 'first_id', 'has_more', 'last_id']);
       const data = res.body.data as Array<Record<string, unknown>>;
       expect(data.map((m) => m.id)).toEqual(openaiShape.map((m) => m.id));
-      expect(res.body).toEqual(expect.objectContaining({ has_more: false, first_id: data[0]!.id, last_id: data.at(-1)!.id }));
+      expect(res.body).toEqual(
+        expect.objectContaining({
+          has_more: false,
+          first_id: data[0]!.id,
+          last_id: data.at(-1)!.id,
+        }),
+      );
       for (const [index, model] of data.entries()) {
         expect(Object.keys(model).sort()).toEqual(['created_at', 'display_name', 'id', 'type']);
         expect(model).toEqual({
@@ -465,7 +507,10 @@ describe('GET /models with anthropic-version: Anthropic’s list shape', () => {
         expect(Date.parse(model.created_at as string)).toBe(openaiShape[index]!.created * 1000);
       }
       expect(data.find((m) => m.id === 'anthropic/claude-sonnet-5-5')).toEqual(
-        expect.objectContaining({ display_name: 'Claude Sonnet 5.5', created_at: '2026-09-15T00:00:00.000Z' }),
+        expect.objectContaining({
+          display_name: 'Claude Sonnet 5.5',
+          created_at: '2026-09-15T00:00:00.000Z',
+        }),
       );
     });
   });
@@ -487,6 +532,30 @@ describe('GET /models with anthropic-version: Anthropic’s list shape', () => {
         'the SDK’s pagination',
       );
       expect(ids).toEqual(expected);
+    });
+  });
+
+  test.each<[string, (ids: string[]) => Anthropic.ModelListParams, (ids: string[]) => string[]]>([
+    ['after_id: the entries after that id', (ids) => ({ after_id: ids[2]! }), (ids) => ids.slice(3)],
+    ['after_id of the last entry: none', (ids) => ({ after_id: ids.at(-1)! }), () => []],
+    ['before_id: the entries before that id', (ids) => ({ before_id: ids[2]! }), (ids) => ids.slice(0, 2)],
+  ])("the Anthropic SDK's models.list() with %s, once each", async (_name, params, expectedOf) => {
+    await withMatrixHost({}, async (host) => {
+      const all = (await host.router.listModels()).map((m) => m.id);
+      const ids: string[] = [];
+      for await (const model of anthropicClient(host).models.list(params(all))) ids.push(model.id);
+      expect(ids).toEqual(expectedOf(all));
+    });
+  });
+
+  test('a cursor that names no listed id leaves nothing to follow it; limit is not applied: the answer is the last page', async () => {
+    await withMatrixHost({}, async (host) => {
+      const all = (await host.router.listModels()).map((m) => m.id);
+      const unknown = await request(host.url).get('/v1/models?after_id=gone-model').set('anthropic-version', '2023-06-01').expect(200);
+      expect(unknown.body).toEqual({ data: [], has_more: false, first_id: null, last_id: null });
+      const limited = await request(host.url).get('/v1/models?limit=1').set('anthropic-version', '2023-06-01').expect(200);
+      expect(limited.body.data.map((m: { id: string }) => m.id)).toEqual(all);
+      expect(limited.body.has_more).toBe(false);
     });
   });
 
@@ -534,7 +603,11 @@ describe('section 7: known pitfalls', () => {
         const ids = (await listWithOpenAI(host)).filter((m) => m.provider === kind).map((m) => m.id);
         expect(ids).toContain(listedId);
         expect(modelErrors(events)).toEqual([]);
-        const answer = await openaiClient(host).chat.completions.create({ model: listedId, max_tokens: 5, messages: HI });
+        const answer = await openaiClient(host).chat.completions.create({
+          model: listedId,
+          max_tokens: 5,
+          messages: HI,
+        });
         expect(answer.choices[0]!.message.content).toEqual(expect.any(String));
         expect(upstream.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
       });
@@ -560,11 +633,17 @@ describe('section 7: known pitfalls', () => {
     await new Promise<void>((resolve) => llamaServer.listen(0, '127.0.0.1', resolve));
     const { port } = llamaServer.address() as AddressInfo;
     try {
-      const { host } = await startMatrixHost({ baseUrls: { local: `http://127.0.0.1:${port}/v1` }, router: { modelsTtlMs: 50 } });
+      const { host } = await startMatrixHost({
+        baseUrls: { local: `http://127.0.0.1:${port}/v1` },
+        router: { modelsTtlMs: 50 },
+      });
       await host.router.listModels();
       await sleep(80);
       await host.router.listModels();
-      await openaiClient(host).chat.completions.create({ model: 'qwen2.5-0.5b-instruct-q4_k_m.gguf', messages: HI });
+      await openaiClient(host).chat.completions.create({
+        model: 'qwen2.5-0.5b-instruct-q4_k_m.gguf',
+        messages: HI,
+      });
       expect(accepted).toBe(1);
       expect(sockets.size).toBe(1);
       await host.close();
@@ -592,7 +671,11 @@ describe('section 7: known pitfalls', () => {
             release.promise,
           )
         : false;
-    const host: HostOptions = { expressVersion: 4, jsonFirst: true, before: (app) => app.use(compression()) };
+    const host: HostOptions = {
+      expressVersion: 4,
+      jsonFirst: true,
+      before: (app) => app.use(compression()),
+    };
     try {
       await withMatrixHost({ host }, async (host) => {
         const model = (await host.router.listModels()).find((m) => m.provider === provider)!.id;
@@ -617,7 +700,11 @@ describe('section 7: known pitfalls', () => {
   });
 
   test('with express.json() before the router, GET /models and a chat to every provider answer', async () => {
-    const host: HostOptions = { expressVersion: 4, jsonFirst: true, before: (app) => app.use(express4.json()) };
+    const host: HostOptions = {
+      expressVersion: 4,
+      jsonFirst: true,
+      before: (app) => app.use(express4.json()),
+    };
     await withMatrixHost({ host }, async (host) => {
       const entries = await listWithOpenAI(host);
       const oneEach = PROVIDERS.map((provider) => entries.find((m) => m.provider === provider)!);
