@@ -10,6 +10,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import compression from 'compression';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import OpenAI from 'openai';
 import request from 'supertest';
 import { createOpenAICompatibleProvider, type MergedModel, type ProviderRouterOptions, type TelemetryEvent } from '../../lib';
@@ -428,6 +429,38 @@ describe('GET /models: a provider whose list fails is left out, reported once, a
       ]);
       const reported = JSON.stringify(events) + res.text;
       for (const key of ALL_KEYS) expect(keyPiecesIn(reported, key)).toEqual([]);
+    });
+  });
+});
+
+/** A list answer written as some servers write it: compressed although `identity` was asked for, or after a byte order mark. */
+// prettier-ignore
+const READABLE_ANSWERS: Array<[string, (body: string) => { headers: Record<string, string>; bytes: Buffer }]> = [
+  ['gzip-compressed', (body) => ({ headers: { 'content-encoding': 'gzip' }, bytes: gzipSync(body) })],
+  ['deflate-compressed', (body) => ({ headers: { 'content-encoding': 'deflate' }, bytes: deflateSync(body) })],
+  ['brotli-compressed', (body) => ({ headers: { 'content-encoding': 'br' }, bytes: brotliCompressSync(body) })],
+  ['after a UTF-8 byte order mark', (body) => ({ headers: {}, bytes: Buffer.from(`\uFEFF${body}`, 'utf8') })],
+];
+
+describe('GET /models: a list answered the way a request answer may be is read, as requests read it', () => {
+  const rows = READABLE_ANSWERS.flatMap(([how, write]) =>
+    PROVIDERS.map((provider): [string, MatrixProvider, typeof write] => [how, provider, write]),
+  );
+  test.each(rows)('%s, from %s', async (_how, provider, write) => {
+    const fake = fakeOf(provider);
+    const body =
+      provider === 'anthropic'
+        ? { data: [{ type: 'model', id: 'claude-z', display_name: 'Z', created_at: '2026-01-01T00:00:00Z' }], has_more: false }
+        : { object: 'list', data: [{ id: 'model-z', object: 'model', created: 1, owned_by: 'me' }] };
+    fake.handler = onList((_r, res) => {
+      const { headers, bytes } = write(JSON.stringify(body));
+      res.writeHead(200, { 'content-type': 'application/json', ...headers });
+      res.end(bytes);
+    });
+    await withMatrixHost({}, async (host, events) => {
+      const entries = (await host.router.listModels()).filter((m) => m.provider === provider);
+      expect(modelErrors(events)).toEqual([]);
+      expect(entries.map((m) => m.provider_model_id ?? m.id)).toEqual([provider === 'anthropic' ? 'claude-z' : 'model-z']);
     });
   });
 });

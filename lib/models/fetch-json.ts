@@ -3,6 +3,7 @@ import https from 'node:https';
 import { answerEncoding, decodeBody } from '../http/content-encoding';
 import { readStream } from '../http/read-stream';
 import { closedByPeer } from '../http/closed-by-peer';
+import { withoutBom } from '../http/without-bom';
 
 /** A model list larger than this is refused. */
 const MAX_LIST_BYTES = 32 * 1024 * 1024;
@@ -42,7 +43,8 @@ export async function fetchJson(url: string, headers: Record<string, string>, si
     overflow: 'reject',
   });
   try {
-    return JSON.parse(raw.toString('utf8'));
+    // Read as a request's JSON answer is: a leading byte order mark is no reason to lose the list.
+    return JSON.parse(withoutBom(raw.toString('utf8')));
   } catch {
     throw new Error(`GET ${pathname} answered with something that is not JSON`);
   }
