@@ -649,6 +649,26 @@ describe('section 7: known pitfalls', () => {
     }
   });
 
+  test.each<[string, ProviderId, (fake: FakeUpstream) => string, { host?: string }]>([
+    ['the IPv6 loopback [::1]', 'local', (fake) => fake.baseUrl, { host: '::1' }],
+    ['the IPv6 loopback [::1]', 'anthropic', (fake) => fake.baseUrl, { host: '::1' }],
+    ['the name localhost', 'local', (fake) => fake.baseUrl.replace('127.0.0.1', 'localhost'), {}],
+    ['the name localhost', 'openrouter', (fake) => fake.baseUrl.replace('127.0.0.1', 'localhost'), {}],
+  ])('an upstream at %s (%s) answers chat and lists its models through the router (section 9)', async (_where, kind, baseUrlOf, listen) => {
+    const upstream = await startFakeUpstream(kind, listen);
+    try {
+      await withMatrixHost({ baseUrls: { [kind]: baseUrlOf(upstream) } }, async (host, events) => {
+        const listed = (await listWithOpenAI(host)).filter((m) => m.provider === kind);
+        expect(listed.length).toBeGreaterThan(0);
+        expect(modelErrors(events)).toEqual([]);
+        await openaiClient(host).chat.completions.create({ model: listed[0]!.id, max_tokens: 5, messages: HI });
+        expect(upstream.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
+      });
+    } finally {
+      await upstream.close();
+    }
+  });
+
   test('list refreshes and requests share kept-alive upstream sockets, and close() releases them so that nothing hangs', async () => {
     const sockets = new Set<Socket>();
     let accepted = 0;
