@@ -13,7 +13,14 @@ import type { AddressInfo, Socket } from 'node:net';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import OpenAI from 'openai';
 import request from 'supertest';
-import { createOpenAICompatibleProvider, type MergedModel, type ProviderRouterOptions, type TelemetryEvent } from '../../lib';
+import {
+  createOpenAICompatibleProvider,
+  defineProvider,
+  type MergedModel,
+  type ProviderModel,
+  type ProviderRouterOptions,
+  type TelemetryEvent,
+} from '../../lib';
 import { startFakeUpstream, type FakeHandler, type FakeUpstream, type ProviderId } from '../support/fake-upstream';
 import { fixtureJson, sseFrames } from '../support/fixtures';
 import { envFor, startHost, type Host, type HostOptions } from '../support/host';
@@ -65,6 +72,8 @@ interface MatrixSetup {
   /** The host adapter's key; `null` leaves it without one (disabled). */
   mineKey?: string | null;
   router?: Omit<ProviderRouterOptions, 'env' | 'providers'>;
+  /** Host adapters besides `mine`. */
+  providers?: ProviderRouterOptions['providers'];
   host?: HostOptions;
 }
 
@@ -93,7 +102,7 @@ async function startMatrixHost(setup: MatrixSetup = {}): Promise<{ host: Host; e
     baseUrl: setup.baseUrls?.mine ?? mine.baseUrl,
     apiKey: setup.mineKey === null ? undefined : (setup.mineKey ?? MINE_KEY),
   });
-  const host = await startHost({ ...setup.router, env, providers: { mine: hostAdapter } }, setup.host);
+  const host = await startHost({ ...setup.router, env, providers: { mine: hostAdapter, ...setup.providers } }, setup.host);
   const observed = observe();
   observed.listen(host.router);
   return { host, events: observed.events };
@@ -461,6 +470,51 @@ describe('GET /models: a list answered the way a request answer may be is read, 
       const entries = (await host.router.listModels()).filter((m) => m.provider === provider);
       expect(modelErrors(events)).toEqual([]);
       expect(entries.map((m) => m.provider_model_id ?? m.id)).toEqual([provider === 'anthropic' ? 'claude-z' : 'model-z']);
+    });
+  });
+});
+
+describe("GET /models: a host adapter's list that cannot be sent as JSON is left out and reported, the rest served", () => {
+  const circular: Record<string, unknown> = { id: 'loop', owned_by: 'me' };
+  circular.self = circular;
+  test.each<[string, unknown[]]>([
+    ['a BigInt field', [{ id: 'big', owned_by: 'me', meta: { size: 10n } }]],
+    ['an entry that holds itself', [circular]],
+    [
+      'a field whose toJSON throws',
+      [
+        {
+          id: 'odd',
+          owned_by: 'me',
+          meta: {
+            toJSON: () => {
+              throw new Error('no JSON');
+            },
+          },
+        },
+      ],
+    ],
+  ])('%s', async (_shape, listed) => {
+    const odd = defineProvider({
+      id: 'odd',
+      dialect: 'openai',
+      baseUrl: 'http://127.0.0.1:9/v1',
+      enabled: true,
+      upstreamHeaders: () => ({}),
+      listModels: () => Promise.resolve(listed as ProviderModel[]),
+    });
+    await withMatrixHost({ providers: { odd } }, async (host, events) => {
+      for (const anthropicVersion of [undefined, '2023-06-01']) {
+        const get = request(host.url).get('/v1/models');
+        const res = await (anthropicVersion ? get.set('anthropic-version', anthropicVersion) : get).timeout(3000);
+        expect(res.status).toBe(200);
+        expect(res.body.data.length).toBeGreaterThan(10);
+      }
+      expect(providersIn(await host.router.listModels())).toEqual([...PROVIDERS].sort());
+      // A failed list is asked for again on the next list: one report per list here.
+      expect(modelErrors(events)).toEqual(
+        [1, 2, 3].map(() => expect.objectContaining({ provider: 'odd', error: expect.stringMatching(/"odd" .* cannot be sent as JSON/) })),
+      );
     });
   });
 });
