@@ -442,13 +442,18 @@ describe('GET /models: a provider whose list fails is left out, reported once, a
   });
 });
 
-/** A list answer written as some servers write it: compressed although `identity` was asked for, or after a byte order mark. */
+/**
+ * A list answer written as some servers write it: compressed although `identity` was asked for,
+ * after a byte order mark, or in pieces that split its multi-byte characters (section 7's
+ * `TextDecoder` pitfall).
+ */
 // prettier-ignore
-const READABLE_ANSWERS: Array<[string, (body: string) => { headers: Record<string, string>; bytes: Buffer }]> = [
-  ['gzip-compressed', (body) => ({ headers: { 'content-encoding': 'gzip' }, bytes: gzipSync(body) })],
-  ['deflate-compressed', (body) => ({ headers: { 'content-encoding': 'deflate' }, bytes: deflateSync(body) })],
-  ['brotli-compressed', (body) => ({ headers: { 'content-encoding': 'br' }, bytes: brotliCompressSync(body) })],
-  ['after a UTF-8 byte order mark', (body) => ({ headers: {}, bytes: Buffer.from(`\uFEFF${body}`, 'utf8') })],
+const READABLE_ANSWERS: Array<[string, (body: string) => { headers: Record<string, string>; pieces: Buffer[] }]> = [
+  ['gzip-compressed', (body) => ({ headers: { 'content-encoding': 'gzip' }, pieces: [gzipSync(body)] })],
+  ['deflate-compressed', (body) => ({ headers: { 'content-encoding': 'deflate' }, pieces: [deflateSync(body)] })],
+  ['brotli-compressed', (body) => ({ headers: { 'content-encoding': 'br' }, pieces: [brotliCompressSync(body)] })],
+  ['after a UTF-8 byte order mark', (body) => ({ headers: {}, pieces: [Buffer.from(`\uFEFF${body}`, 'utf8')] })],
+  ['in one-byte pieces', (body) => ({ headers: {}, pieces: [...Buffer.from(body, 'utf8')].map((byte) => Buffer.from([byte])) })],
 ];
 
 describe('GET /models: a list answered the way a request answer may be is read, as requests read it', () => {
@@ -459,17 +464,25 @@ describe('GET /models: a list answered the way a request answer may be is read, 
     const fake = fakeOf(provider);
     const body =
       provider === 'anthropic'
-        ? { data: [{ type: 'model', id: 'claude-z', display_name: 'Z', created_at: '2026-01-01T00:00:00Z' }], has_more: false }
-        : { object: 'list', data: [{ id: 'model-z', object: 'model', created: 1, owned_by: 'me' }] };
+        ? { data: [{ type: 'model', id: 'claude-z', display_name: 'Zé 通义 😀', created_at: '2026-01-01T00:00:00Z' }], has_more: false }
+        : { object: 'list', data: [{ id: 'model-z', object: 'model', created: 1, owned_by: 'me', name: 'Zé 通义 😀', display_name: 'Zé 通义 😀' }] };
     fake.handler = onList((_r, res) => {
-      const { headers, bytes } = write(JSON.stringify(body));
+      const { headers, pieces } = write(JSON.stringify(body));
       res.writeHead(200, { 'content-type': 'application/json', ...headers });
-      res.end(bytes);
+      void (async () => {
+        for (const piece of pieces) {
+          res.write(piece);
+          if (pieces.length > 1) await new Promise((resolve) => setImmediate(resolve));
+        }
+        res.end();
+      })();
     });
     await withMatrixHost({}, async (host, events) => {
       const entries = (await host.router.listModels()).filter((m) => m.provider === provider);
       expect(modelErrors(events)).toEqual([]);
       expect(entries.map((m) => m.provider_model_id ?? m.id)).toEqual([provider === 'anthropic' ? 'claude-z' : 'model-z']);
+      // OpenRouter's entries keep `name` of the two.
+      expect(entries[0]!.display_name ?? entries[0]!.name).toBe('Zé 通义 😀');
     });
   });
 });
