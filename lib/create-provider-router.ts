@@ -100,7 +100,8 @@ export function createProviderRouter(options: ProviderRouterOptions = {}): Provi
     }
     // Closed, the router opens no connection and starts no timer: its agents and timers are released.
     if (transport.closed) {
-      const dialect = route.kind === 'models' ? 'openai' : ENDPOINTS[route.endpoint].dialect;
+      // An Anthropic client (it sends `anthropic-version`) reads only Anthropic's error shape.
+      const dialect = route.kind === 'models' ? (req.headers['anthropic-version'] ? 'anthropic' : 'openai') : ENDPOINTS[route.endpoint].dialect;
       const closed = new ProviderRouterError(
         'router_closed',
         'The provider router has been closed (router.close()); it serves no more requests',

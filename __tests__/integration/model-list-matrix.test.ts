@@ -659,6 +659,28 @@ describe('GET /models with anthropic-version: Anthropic’s list shape', () => {
     });
   });
 
+  test.each<[string, Record<string, string>, unknown]>([
+    [
+      'without anthropic-version, in OpenAI’s error shape',
+      {},
+      { error: expect.objectContaining({ code: 'router_closed', message: expect.any(String) }) },
+    ],
+    [
+      'with anthropic-version, in Anthropic’s error shape',
+      { 'anthropic-version': '2023-06-01' },
+      { type: 'error', error: { type: 'api_error', message: expect.stringMatching(/closed/) } },
+    ],
+  ])('after close(), GET /models is a 503 %s', async (_shape, headers, body) => {
+    const { host } = await startMatrixHost();
+    try {
+      await host.router.close();
+      const res = await request(host.url).get('/v1/models').set(headers);
+      expect([res.status, res.body]).toEqual([503, body]);
+    } finally {
+      await host.close();
+    }
+  });
+
   test('every id of the Anthropic-shaped list routes back to its provider', async () => {
     fakes.local.handler = llamaServerListing(['qwen.gguf', 'claude-x']);
     await withMatrixHost({}, async (host) => {
