@@ -8,7 +8,7 @@
  */
 import Anthropic from '@anthropic-ai/sdk';
 import compression from 'compression';
-import http from 'node:http';
+import http, { type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import OpenAI from 'openai';
@@ -528,6 +528,31 @@ describe("GET /models: a host adapter's list that cannot be sent as JSON is left
       expect(modelErrors(events)).toEqual(
         [1, 2, 3].map(() => expect.objectContaining({ provider: 'odd', error: expect.stringMatching(/"odd" .* cannot be sent as JSON/) })),
       );
+    });
+  });
+});
+
+describe('GET /models: concurrent lists share one failing fetch, reported as one event', () => {
+  test.each(PROVIDERS)('%s', async (provider) => {
+    const held: ServerResponse[] = [];
+    fakeOf(provider).handler = onList((_r, res) => void held.push(res));
+    await withMatrixHost({}, async (host, events) => {
+      const lists = Promise.all([
+        request(host.url).get('/v1/models'),
+        request(host.url).get('/v1/models').set('anthropic-version', '2023-06-01'),
+        listWithOpenAI(host),
+        host.router.listModels(),
+      ]);
+      await waitUntil(() => held.length === 1, 2000, 'the list request upstream');
+      await sleep(50);
+      sendJson(held[0]!, 502, { error: { message: 'bad gateway' } });
+      const [plain, anthropicShape, viaSdk, listed] = await lists;
+      expect(providersIn(plain.body.data as MergedModel[])).toEqual(PROVIDERS.filter((p) => p !== provider).sort());
+      for (const entries of [anthropicShape.body.data, viaSdk, listed] as MergedModel[][]) {
+        expect(entries.map((m) => m.id)).toEqual((plain.body.data as MergedModel[]).map((m) => m.id));
+      }
+      expect(held).toHaveLength(1);
+      expect(modelErrors(events)).toEqual([expect.objectContaining({ provider, error: expect.stringMatching(/502/) })]);
     });
   });
 });
