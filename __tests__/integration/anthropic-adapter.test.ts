@@ -654,3 +654,18 @@ describe('chat completions routed to Anthropic', () => {
     });
   });
 });
+
+describe('ANTHROPIC_BASE_URL given with the /v1 the router appends (a common slip: the OpenAI variables end in /v1)', () => {
+  test.each(['/v1', '/v1/'])('ending in %s: requests and the model list still reach /v1/..., not /v1/v1/...', async (suffix) => {
+    const slipped = await startHost({ env: { ...envFor({ anthropic }), ANTHROPIC_BASE_URL: `${anthropic.baseUrl}${suffix}` } });
+    try {
+      const completion = await clientFor(slipped).chat.completions.create({ model: MODEL, messages: HELLO });
+      expect(completion.choices[0]!.message.content).toEqual(expect.any(String));
+      const models = await clientFor(slipped).models.list();
+      expect(models.data.some((model) => model.id.startsWith('anthropic/'))).toBe(true);
+      expect(anthropic.requests.map((request) => request.url)).toEqual(['/v1/messages', expect.stringMatching(/^\/v1\/models/)]);
+    } finally {
+      await slipped.close();
+    }
+  });
+});

@@ -6,7 +6,10 @@ import { defineProvider, type ModelListContext, type ProviderAdapter, type Provi
 export interface AnthropicProviderSettings {
   /** @defaultValue 'anthropic' */
   id?: string | undefined;
-  /** Without `/v1`, as the Anthropic SDK takes it. @defaultValue 'https://api.anthropic.com' */
+  /**
+   * Without `/v1`, as the Anthropic SDK takes it; a trailing `/v1` is taken as the one the router
+   * appends. @defaultValue 'https://api.anthropic.com'
+   */
   baseUrl?: string | undefined;
   apiKey?: string | undefined;
   /**
@@ -35,7 +38,9 @@ export interface AnthropicProviderSettings {
  */
 export function createAnthropicProvider(settings: AnthropicProviderSettings): ProviderAdapter {
   const apiKey = settings.apiKey || undefined;
-  const root = (settings.baseUrl ?? 'https://api.anthropic.com').replace(/\/+$/, '');
+  // The OpenAI variables end in `/v1`, and so, by a common slip, does this one: appended again, it
+  // would send every request to `/v1/v1/...`, a 404.
+  const root = (settings.baseUrl ?? 'https://api.anthropic.com').replace(/\/+$/, '').replace(/\/v1$/, '');
   const headers: Record<string, string> = apiKey ? { 'x-api-key': apiKey } : {};
   const baseUrl = `${root}/v1`;
   const version = settings.version ?? '2023-06-01';
