@@ -9,18 +9,24 @@ export type RouteMatch =
 
 const POST_ROUTES = new Map(Object.entries(ENDPOINTS).map(([endpoint, spec]) => [spec.path, endpoint as Endpoint]));
 
-/** Matches `method` and `url` (relative to the mount) to a route; undefined for any other path. */
+/**
+ * Matches `method` and `url` (relative to the mount) to a route; undefined for any other path.
+ * Paths compare case-insensitively and ignore a trailing slash, as Express's default routing does
+ * (and as the mount path itself already matches), so `/Chat/Completions` is served like
+ * `/chat/completions` instead of falling through to the host.
+ */
 export function matchRoute(method: string | undefined, url: string | undefined): RouteMatch | undefined {
   const raw = url ?? '/';
   const queryStart = raw.indexOf('?');
   const path = (queryStart === -1 ? raw : raw.slice(0, queryStart)).replace(/\/+$/, '') || '/';
+  const routePath = path.toLowerCase();
   const query = queryStart === -1 ? '' : raw.slice(queryStart);
   if (method === 'POST') {
-    const endpoint = POST_ROUTES.get(path);
+    const endpoint = POST_ROUTES.get(routePath);
     if (endpoint) return { kind: 'endpoint', endpoint, query };
   }
-  if ((method === 'GET' || method === 'HEAD') && path === '/models') return { kind: 'models' };
-  if (isStoredResponseRoute(method, path)) {
+  if ((method === 'GET' || method === 'HEAD') && routePath === '/models') return { kind: 'models' };
+  if (isStoredResponseRoute(method, routePath)) {
     return {
       kind: 'not-served',
       message: `${method ?? 'GET'} ${path} is not served: stored responses and compaction need state the router does not keep and carry no model to route by; send the whole conversation to POST /responses`,

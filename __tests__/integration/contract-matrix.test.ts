@@ -1,0 +1,183 @@
+import request from 'supertest';
+import { createProviderRouter } from '../../lib';
+import { startFakeUpstreams, type FakeUpstream } from '../support/fake-upstream';
+import { envFor, startHost, silentLogger } from '../support/host';
+import { chatBody, messagesBody } from '../support/request-bodies';
+
+let openai: FakeUpstream;
+let local: FakeUpstream;
+let openrouter: FakeUpstream;
+let anthropic: FakeUpstream;
+
+beforeAll(async () => {
+  [openai, local, openrouter, anthropic] = await startFakeUpstreams('openai', 'local', 'openrouter', 'anthropic');
+});
+afterEach(() => [openai, local, openrouter, anthropic].forEach((fake) => fake.reset()));
+afterAll(() => Promise.all([openai, local, openrouter, anthropic].map((fake) => fake.close())));
+
+const allFakes = () => envFor({ openai, local, openrouter, anthropic });
+
+describe.each([4, 5] as const)('Express %i: paths the router does not serve call next() untouched', (expressVersion) => {
+  test.each([
+    ['GET', '/v1/chat/completions'],
+    ['POST', '/v1/models'],
+    ['POST', '/v1/responses/abc/cancel'],
+    ['PUT', '/v1/chat/completions'],
+    ['POST', '/v1/chat/completions/extra'],
+    ['POST', '/v1/chat'],
+    ['POST', '/v2/chat/completions'],
+  ])('%s %s reaches the host', async (method, path) => {
+    const host = await startHost(
+      { env: allFakes() },
+      { expressVersion, after: (app) => app.use((req, res) => res.status(299).json({ host: true, url: req.originalUrl })) },
+    );
+    try {
+      const res = await request(host.url)[method.toLowerCase() as 'get'](path).send(method === 'GET' ? undefined : chatBody('gpt-4o'));
+      expect(res.status).toBe(299);
+      expect(res.body).toEqual({ host: true, url: path });
+      expect([openai, local, openrouter, anthropic].flatMap((f) => f.requests)).toHaveLength(0);
+    } finally {
+      await host.close();
+    }
+  });
+
+  test.each([
+    ['/v1/chat/completions/', 'openai'],
+    ['/v1/chat/completions?x=1', 'openai'],
+    ['/api/v1/chat/completions', 'openai'],
+    ['/V1/chat/completions', 'openai'],
+    // Express routes case-insensitively by default (the mount path already does): so does the router.
+    ['/v1/Chat/Completions', 'openai'],
+    ['/v1/CHAT/COMPLETIONS/', 'openai'],
+  ])('POST %s is served', async (path, provider) => {
+    const host = await startHost({ env: allFakes() }, { expressVersion, mountPath: ['/v1', '/api/v1'] });
+    try {
+      const res = await request(host.url).post(path).send(chatBody('gpt-4o'));
+      expect(res.status).toBe(200);
+      expect(res.headers['x-provider']).toBe(provider);
+    } finally {
+      await host.close();
+    }
+  });
+});
+
+describe('routing rules', () => {
+  test.each([
+    ['openrouter/anthropic/claude-3.5-sonnet', undefined, 'openrouter', 'anthropic/claude-3.5-sonnet'],
+    ['openai/gpt-4o', undefined, 'openai', 'gpt-4o'],
+    ['local/gpt-4o', undefined, 'local', 'gpt-4o'],
+    ['foo/bar', undefined, 'local', 'foo/bar'],
+    ['gpt-4o', undefined, 'openai', 'gpt-4o'],
+    ['o1-mini', undefined, 'openai', 'o1-mini'],
+    ['o3', undefined, 'openai', 'o3'],
+    ['o4-mini', undefined, 'openai', 'o4-mini'],
+    ['chatgpt-4o-latest', undefined, 'openai', 'chatgpt-4o-latest'],
+    ['qwen', undefined, 'local', 'qwen'],
+    ['fast', ' fast = openai:gpt-4o-mini , team-*=openrouter ', 'openai', 'gpt-4o-mini'],
+    ['team-a/b', 'fast=openai:gpt-4o-mini,team-*=openrouter', 'openrouter', 'team-a/b'],
+    ['gpt-4o', 'gpt-*=openrouter,gpt-4o=local', 'openrouter', 'gpt-4o'],
+    ['gpt-4o', 'x=openrouter', 'openai', 'gpt-4o'],
+  ])('%s with map %p goes to %s as %s', async (model, map, provider, upstreamModel) => {
+    const host = await startHost({ env: { ...allFakes(), ...(map === undefined ? {} : { PROVIDER_MODEL_MAP: map }) } });
+    try {
+      const res = await request(host.url).post('/v1/chat/completions').send(chatBody(model));
+      expect(res.status).toBe(200);
+      expect(res.headers['x-provider']).toBe(provider);
+      const fake = { openai, local, openrouter, anthropic }[provider as 'openai']!;
+      expect(fake.requests[0]!.body?.model).toBe(upstreamModel);
+    } finally {
+      await host.close();
+    }
+  });
+
+  test.each([
+    ['/chat/completions', chatBody('anthropic/claude-x'), 'ANTHROPIC_API_KEY'],
+    ['/messages', messagesBody('anthropic/claude-x'), 'ANTHROPIC_API_KEY'],
+    ['/responses', { model: 'anthropic/claude-x', input: 'hi' }, 'ANTHROPIC_API_KEY'],
+    ['/chat/completions', chatBody('cl'), 'ANTHROPIC_API_KEY'],
+    ['/chat/completions', chatBody('openai/gpt-4o'), 'OPENAI_API_KEY'],
+    ['/chat/completions', chatBody('openrouter/x'), 'OPENROUTER_API_KEY'],
+  ])('%s %p with no key: 400 provider_not_configured naming %s', async (path, body, variable) => {
+    const host = await startHost({ env: { LOCAL_BASE_URL: local.baseUrl, PROVIDER_MODEL_MAP: 'cl=anthropic' } });
+    try {
+      const res = await request(host.url).post(`/v1${path}`).send(body);
+      expect(res.status).toBe(400);
+      // The Anthropic shape (section 8) has no `code`; the other dialects carry it.
+      if (path === '/messages') expect(res.body).toMatchObject({ type: 'error', error: { type: 'invalid_request_error' } });
+      else expect(res.body.error.code).toBe('provider_not_configured');
+      expect(JSON.stringify(res.body)).toContain(variable);
+      expect(local.requests).toHaveLength(0);
+    } finally {
+      await host.close();
+    }
+  });
+
+  test.each([['claude-3-5-sonnet'], ['gpt-4o'], ['o3-mini']])('built-in rule skipped for disabled provider: %s goes local', async (model) => {
+    const host = await startHost({ env: { LOCAL_BASE_URL: local.baseUrl } });
+    try {
+      const res = await request(host.url).post('/v1/chat/completions').send(chatBody(model));
+      expect(res.headers['x-provider']).toBe('local');
+    } finally {
+      await host.close();
+    }
+  });
+});
+
+describe('environment', () => {
+  test.each([
+    ['LOCAL_API_KEY', { LOCAL_API_KEY: 'llama-key-0123456789' }, 'qwen', 'local', 'authorization', 'Bearer llama-key-0123456789'],
+    ['OPENROUTER_SITE_URL', { OPENROUTER_SITE_URL: 'https://app.example' }, 'openrouter/x', 'openrouter', 'http-referer', 'https://app.example'],
+    ['OPENROUTER_APP_NAME', { OPENROUTER_APP_NAME: 'My App' }, 'openrouter/x', 'openrouter', 'x-openrouter-title', 'My App'],
+    ['OPENROUTER_APP_NAME (older header)', { OPENROUTER_APP_NAME: 'My App' }, 'openrouter/x', 'openrouter', 'x-title', 'My App'],
+    ['no OPENROUTER_SITE_URL', {}, 'openrouter/x', 'openrouter', 'http-referer', undefined],
+  ])('%s reaches the upstream', async (_name, extraEnv, model, provider, header, value) => {
+    const host = await startHost({ env: { ...allFakes(), ...extraEnv } });
+    try {
+      await request(host.url).post('/v1/chat/completions').send(chatBody(model));
+      const fake = { openai, local, openrouter, anthropic }[provider as 'openai']!;
+      expect(fake.requests[0]!.headers[header]).toBe(value);
+    } finally {
+      await host.close();
+    }
+  });
+
+  test.each([['ANTHROPIC_BASE_URL without /v1', ''], ['ANTHROPIC_BASE_URL with /v1', '/v1'], ['ANTHROPIC_BASE_URL with /v1/', '/v1/']])(
+    '%s: requests reach /v1/messages',
+    async (_name, suffix) => {
+      const host = await startHost({ env: { ...allFakes(), ANTHROPIC_BASE_URL: anthropic.baseUrl + suffix } });
+      try {
+        const res = await request(host.url).post('/v1/messages').send(messagesBody('claude-3-5-sonnet'));
+        expect(res.status).toBe(200);
+        expect(anthropic.requests[0]!.url).toBe('/v1/messages');
+      } finally {
+        await host.close();
+      }
+    },
+  );
+
+  test.each([
+    [{ OPENAI_BASE_URL: 'ftp://x' }, ['OPENAI_BASE_URL']],
+    [{ LOCAL_BASE_URL: 'nope' }, ['LOCAL_BASE_URL']],
+    [{ PROVIDER_TIMEOUT_MS: 'abc', PROVIDER_IDLE_TIMEOUT_MS: '1e', PROVIDER_MAX_BODY_BYTES: 'x', PROVIDER_MODELS_TTL_MS: '-' }, ['PROVIDER_TIMEOUT_MS', 'PROVIDER_IDLE_TIMEOUT_MS', 'PROVIDER_MAX_BODY_BYTES', 'PROVIDER_MODELS_TTL_MS']],
+    [{ PROVIDER_MODEL_MAP: 'nonsense' }, ['PROVIDER_MODEL_MAP']],
+    [{ PROVIDER_MODEL_MAP: 'a=' }, ['PROVIDER_MODEL_MAP']],
+    [{ PROVIDER_MODEL_MAP: 'a=nosuch' }, ['PROVIDER_MODEL_MAP']],
+    [{ OPENAI_COMPATIBLE_PROVIDERS: 'groq' }, ['GROQ_BASE_URL']],
+    [{ OPENAI_COMPATIBLE_PROVIDERS: 'groq', GROQ_BASE_URL: 'file:///x' }, ['GROQ_BASE_URL']],
+    [{ OPENAI_COMPATIBLE_PROVIDERS: 'bad id!' }, ['OPENAI_COMPATIBLE_PROVIDERS']],
+    [{ ANTHROPIC_MAX_TOKENS: 'many' }, ['ANTHROPIC_MAX_TOKENS']],
+    [{ ANTHROPIC_MAX_TOKENS: '0' }, ['ANTHROPIC_MAX_TOKENS']],
+    [{ ANTHROPIC_THINKING: 'sometimes' }, ['ANTHROPIC_THINKING']],
+    [{ LOCAL_RESPONSES: 'maybe' }, ['LOCAL_RESPONSES']],
+    [{ ANTHROPIC_BASE_URL: 'x', OPENROUTER_BASE_URL: 'y', PROVIDER_TIMEOUT_MS: '5s' }, ['ANTHROPIC_BASE_URL', 'OPENROUTER_BASE_URL', 'PROVIDER_TIMEOUT_MS']],
+  ])('%p stops createProviderRouter with one error naming %p', (env, names) => {
+    let error: unknown;
+    try {
+      createProviderRouter({ env, logger: silentLogger }).close();
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(Error);
+    for (const name of names) expect((error as Error).message).toContain(name);
+  });
+});
