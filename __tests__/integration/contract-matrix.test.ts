@@ -1,8 +1,13 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import request from 'supertest';
-import { createProviderRouter } from '../../lib';
+import { createOpenAICompatibleProvider, createProviderRouter } from '../../lib';
 import { startFakeUpstreams, type FakeUpstream } from '../support/fake-upstream';
 import { envFor, startHost, silentLogger } from '../support/host';
 import { chatBody, messagesBody } from '../support/request-bodies';
+
+const execFileAsync = promisify(execFile);
 
 let openai: FakeUpstream;
 let local: FakeUpstream;
@@ -179,5 +184,83 @@ describe('environment', () => {
     }
     expect(error).toBeInstanceOf(Error);
     for (const name of names) expect((error as Error).message).toContain(name);
+  });
+});
+
+test('close() releases agents and timers: a process with only the router and closed servers exits by itself', async () => {
+  const script = path.join(__dirname, '../support/closed-host/host.cjs');
+  const started = Date.now();
+  const { stdout } = await execFileAsync(process.execPath, [script], { timeout: 10_000, killSignal: 'SIGKILL' });
+  expect(JSON.parse(stdout)).toEqual({ statuses: [200, 200] });
+  // Well under the model list's TTL and the upstream timeouts, which an unreleased timer would wait out.
+  expect(Date.now() - started).toBeLessThan(8_000);
+});
+
+describe('options given in code win over their env twins', () => {
+  test.each([
+    ['timeoutMs', { timeoutMs: 1_000 }, { PROVIDER_TIMEOUT_MS: 'soon' }],
+    ['idleTimeoutMs', { idleTimeoutMs: 1_000 }, { PROVIDER_IDLE_TIMEOUT_MS: 'soon' }],
+    ['maxBodyBytes', { maxBodyBytes: 1_000 }, { PROVIDER_MAX_BODY_BYTES: 'big' }],
+    ['modelsTtlMs', { modelsTtlMs: 1_000 }, { PROVIDER_MODELS_TTL_MS: 'long' }],
+    ['modelMap', { modelMap: 'x=openai' }, { PROVIDER_MODEL_MAP: 'garbage' }],
+  ])('%s in code: a bad env twin stops nothing', (_name, options, env) => {
+    expect(() => createProviderRouter({ env, logger: silentLogger, ...options }).close()).not.toThrow();
+  });
+
+  test.each([
+    ['maxBodyBytes', { maxBodyBytes: 100_000 }, { PROVIDER_MAX_BODY_BYTES: '10' }, 'qwen', 200, 'local'],
+    ['maxBodyBytes (smaller)', { maxBodyBytes: 10 }, { PROVIDER_MAX_BODY_BYTES: '100000' }, 'qwen', 413, undefined],
+    ['modelMap', { modelMap: 'x=openrouter' }, { PROVIDER_MODEL_MAP: 'x=openai' }, 'x', 200, 'openrouter'],
+  ])('%s in code wins over env', async (_name, options, env, model, status, provider) => {
+    const host = await startHost({ env: { ...allFakes(), ...env }, ...options });
+    try {
+      const res = await request(host.url).post('/v1/chat/completions').send(chatBody(model));
+      expect(res.status).toBe(status);
+      expect(res.headers['x-provider']).toBe(provider);
+    } finally {
+      await host.close();
+    }
+  });
+
+  test('a host adapter with the id of an OPENAI_COMPATIBLE_PROVIDERS entry wins over it', async () => {
+    const host = await startHost({
+      env: { ...allFakes(), OPENAI_COMPATIBLE_PROVIDERS: 'groq', GROQ_BASE_URL: openai.baseUrl },
+      providers: { groq: createOpenAICompatibleProvider({ id: 'groq', baseUrl: openrouter.baseUrl, apiKey: 'gsk-code-0123456789' }) },
+    });
+    try {
+      await request(host.url).post('/v1/chat/completions').send(chatBody('groq/llama'));
+      expect(openai.requests).toHaveLength(0);
+      expect(openrouter.requests[0]!.headers.authorization).toBe('Bearer gsk-code-0123456789');
+    } finally {
+      await host.close();
+    }
+  });
+});
+
+describe.each([4, 5] as const)("Express %i: fallback 'next'", (expressVersion) => {
+  test.each([
+    ['/chat/completions', chatBody('qwen')],
+    ['/messages', messagesBody('qwen')],
+    ['/responses', { model: 'qwen', input: 'hi' }],
+  ])('%s: the host sees the body the router read, and a later express.json() does not wait for it', async (route, body) => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const express = (expressVersion === 4 ? require('express4') : require('express')) as typeof import('express');
+    const host = await startHost(
+      { env: allFakes(), fallback: 'next' },
+      {
+        expressVersion,
+        after: (app) => {
+          app.use(express.json());
+          app.use((req, res) => res.json({ servedBy: 'host', body: req.body as unknown }));
+        },
+      },
+    );
+    try {
+      const res = await request(host.url).post(`/v1${route}`).send(body).timeout(3_000);
+      expect(res.body).toEqual({ servedBy: 'host', body });
+      expect(local.requests).toHaveLength(0);
+    } finally {
+      await host.close();
+    }
   });
 });
