@@ -1,8 +1,10 @@
 import { execFile } from 'node:child_process';
+import fs from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import request from 'supertest';
-import { createOpenAICompatibleProvider, createProviderRouter } from '../../lib';
+import { createOpenAICompatibleProvider, createProviderRouter, defineProvider } from '../../lib';
 import { startFakeUpstreams, type FakeUpstream } from '../support/fake-upstream';
 import { envFor, startHost, silentLogger } from '../support/host';
 import { chatBody, messagesBody } from '../support/request-bodies';
@@ -263,4 +265,88 @@ describe.each([4, 5] as const)("Express %i: fallback 'next'", (expressVersion) =
       await host.close();
     }
   });
+});
+
+describe('OPENAI_COMPATIBLE_PROVIDERS ids', () => {
+  test.each([
+    ['groq', 'GROQ_BASE_URL', 'GROQ_API_KEY', 'groq/llama'],
+    [' together-ai ', 'TOGETHER_AI_BASE_URL', 'TOGETHER_AI_API_KEY', 'together-ai/llama'],
+    ['my_llm', 'MY_LLM_BASE_URL', 'MY_LLM_API_KEY', 'my_llm/llama'],
+  ])('%p reads %s and %s, and serves %s', async (ids, baseUrlVariable, keyVariable, model) => {
+    const host = await startHost({
+      env: { ...allFakes(), OPENAI_COMPATIBLE_PROVIDERS: ids, [baseUrlVariable]: openrouter.baseUrl, [keyVariable]: 'extra-key-0123456789' },
+    });
+    try {
+      const res = await request(host.url).post('/v1/chat/completions').send(chatBody(model));
+      expect(res.headers['x-provider']).toBe(ids.trim());
+      expect(openrouter.requests[0]!.headers.authorization).toBe('Bearer extra-key-0123456789');
+      expect(openrouter.requests[0]!.body?.model).toBe('llama');
+    } finally {
+      await host.close();
+    }
+  });
+
+  test.each([['GROQ'], ['openai'], ['my.llm'], ['9lives']])('%p is refused at creation, naming OPENAI_COMPATIBLE_PROVIDERS', (id) => {
+    expect(() => createProviderRouter({ env: { OPENAI_COMPATIBLE_PROVIDERS: id, GROQ_BASE_URL: 'http://127.0.0.1:1/v1' }, logger: silentLogger })).toThrow(
+      /OPENAI_COMPATIBLE_PROVIDERS/,
+    );
+  });
+});
+
+test.each([
+  ['/chat/completions', chatBody('groq/llama')],
+  ['/chat/completions', chatBody('fast')],
+  ['/messages', messagesBody('groq/llama')],
+  ['/responses', { model: 'groq/llama', input: 'hi' }],
+])("%s %p to a host adapter with no key: 400 naming its variable (GROQ_API_KEY), nothing sent", async (route, body) => {
+  const groq = defineProvider({ id: 'groq', dialect: 'openai', baseUrl: openai.baseUrl, enabled: false, keyVariable: 'GROQ_API_KEY', upstreamHeaders: () => ({}) });
+  const host = await startHost({ env: allFakes(), providers: { groq }, modelMap: 'fast=groq' });
+  try {
+    const res = await request(host.url).post(`/v1${route}`).send(body);
+    expect(res.status).toBe(400);
+    expect(JSON.stringify(res.body)).toContain('GROQ_API_KEY');
+    expect([openai, local, openrouter, anthropic].flatMap((f) => f.requests)).toHaveLength(0);
+  } finally {
+    await host.close();
+  }
+});
+
+test.each([
+  ['/chat/completions', chatBody('gpt-4o')],
+  ['/messages', messagesBody('claude-3-5-sonnet')],
+  ['/responses', { model: 'gpt-4o', input: 'hi' }],
+])('scrubHeaders on %s: both directions, one requestId (the x-request-id), the provider', async (route, body) => {
+  const contexts: Array<{ direction: string; provider: string; requestId: string }> = [];
+  const host = await startHost({
+    env: allFakes(),
+    scrubHeaders: (headers, context) => {
+      contexts.push({ ...context });
+      return headers;
+    },
+  });
+  try {
+    const res = await request(host.url).post(`/v1${route}`).send(body);
+    expect(res.status).toBe(200);
+    const provider = res.headers['x-provider'] as string;
+    const requestId = res.headers['x-request-id'] as string;
+    expect(contexts).toEqual([
+      { direction: 'upstream', provider, requestId },
+      { direction: 'client', provider, requestId },
+    ]);
+  } finally {
+    await host.close();
+  }
+});
+
+test('conversationLogger: false writes no CONVERSATION_LOG_FILE', async () => {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'contract-matrix-'));
+  const file = path.join(dir, 'log.jsonl');
+  const host = await startHost({ env: { ...allFakes(), CONVERSATION_LOG_FILE: file }, conversationLogger: false });
+  try {
+    expect((await request(host.url).post('/v1/chat/completions').send(chatBody('qwen'))).status).toBe(200);
+  } finally {
+    await host.close();
+  }
+  await expect(fs.stat(file)).rejects.toThrow();
+  await fs.rm(dir, { recursive: true, force: true });
 });
