@@ -39,7 +39,9 @@ describe.each([4, 5] as const)('Express %i: paths the router does not serve call
       { expressVersion, after: (app) => app.use((req, res) => res.status(299).json({ host: true, url: req.originalUrl })) },
     );
     try {
-      const res = await request(host.url)[method.toLowerCase() as 'get'](path).send(method === 'GET' ? undefined : chatBody('gpt-4o'));
+      const res = await request(host.url)
+        [method.toLowerCase() as 'get'](path)
+        .send(method === 'GET' ? undefined : chatBody('gpt-4o'));
       expect(res.status).toBe(299);
       expect(res.body).toEqual({ host: true, url: path });
       expect([openai, local, openrouter, anthropic].flatMap((f) => f.requests)).toHaveLength(0);
@@ -148,24 +150,28 @@ describe('environment', () => {
     }
   });
 
-  test.each([['ANTHROPIC_BASE_URL without /v1', ''], ['ANTHROPIC_BASE_URL with /v1', '/v1'], ['ANTHROPIC_BASE_URL with /v1/', '/v1/']])(
-    '%s: requests reach /v1/messages',
-    async (_name, suffix) => {
-      const host = await startHost({ env: { ...allFakes(), ANTHROPIC_BASE_URL: anthropic.baseUrl + suffix } });
-      try {
-        const res = await request(host.url).post('/v1/messages').send(messagesBody('claude-3-5-sonnet'));
-        expect(res.status).toBe(200);
-        expect(anthropic.requests[0]!.url).toBe('/v1/messages');
-      } finally {
-        await host.close();
-      }
-    },
-  );
+  test.each([
+    ['ANTHROPIC_BASE_URL without /v1', ''],
+    ['ANTHROPIC_BASE_URL with /v1', '/v1'],
+    ['ANTHROPIC_BASE_URL with /v1/', '/v1/'],
+  ])('%s: requests reach /v1/messages', async (_name, suffix) => {
+    const host = await startHost({ env: { ...allFakes(), ANTHROPIC_BASE_URL: anthropic.baseUrl + suffix } });
+    try {
+      const res = await request(host.url).post('/v1/messages').send(messagesBody('claude-3-5-sonnet'));
+      expect(res.status).toBe(200);
+      expect(anthropic.requests[0]!.url).toBe('/v1/messages');
+    } finally {
+      await host.close();
+    }
+  });
 
   test.each([
     [{ OPENAI_BASE_URL: 'ftp://x' }, ['OPENAI_BASE_URL']],
     [{ LOCAL_BASE_URL: 'nope' }, ['LOCAL_BASE_URL']],
-    [{ PROVIDER_TIMEOUT_MS: 'abc', PROVIDER_IDLE_TIMEOUT_MS: '1e', PROVIDER_MAX_BODY_BYTES: 'x', PROVIDER_MODELS_TTL_MS: '-' }, ['PROVIDER_TIMEOUT_MS', 'PROVIDER_IDLE_TIMEOUT_MS', 'PROVIDER_MAX_BODY_BYTES', 'PROVIDER_MODELS_TTL_MS']],
+    [
+      { PROVIDER_TIMEOUT_MS: 'abc', PROVIDER_IDLE_TIMEOUT_MS: '1e', PROVIDER_MAX_BODY_BYTES: 'x', PROVIDER_MODELS_TTL_MS: '-' },
+      ['PROVIDER_TIMEOUT_MS', 'PROVIDER_IDLE_TIMEOUT_MS', 'PROVIDER_MAX_BODY_BYTES', 'PROVIDER_MODELS_TTL_MS'],
+    ],
     [{ PROVIDER_MODEL_MAP: 'nonsense' }, ['PROVIDER_MODEL_MAP']],
     [{ PROVIDER_MODEL_MAP: 'a=' }, ['PROVIDER_MODEL_MAP']],
     [{ PROVIDER_MODEL_MAP: 'a=nosuch' }, ['PROVIDER_MODEL_MAP']],
@@ -176,7 +182,10 @@ describe('environment', () => {
     [{ ANTHROPIC_MAX_TOKENS: '0' }, ['ANTHROPIC_MAX_TOKENS']],
     [{ ANTHROPIC_THINKING: 'sometimes' }, ['ANTHROPIC_THINKING']],
     [{ LOCAL_RESPONSES: 'maybe' }, ['LOCAL_RESPONSES']],
-    [{ ANTHROPIC_BASE_URL: 'x', OPENROUTER_BASE_URL: 'y', PROVIDER_TIMEOUT_MS: '5s' }, ['ANTHROPIC_BASE_URL', 'OPENROUTER_BASE_URL', 'PROVIDER_TIMEOUT_MS']],
+    [
+      { ANTHROPIC_BASE_URL: 'x', OPENROUTER_BASE_URL: 'y', PROVIDER_TIMEOUT_MS: '5s' },
+      ['ANTHROPIC_BASE_URL', 'OPENROUTER_BASE_URL', 'PROVIDER_TIMEOUT_MS'],
+    ],
   ])('%p stops createProviderRouter with one error naming %p', (env, names) => {
     let error: unknown;
     try {
@@ -287,9 +296,9 @@ describe('OPENAI_COMPATIBLE_PROVIDERS ids', () => {
   });
 
   test.each([['GROQ'], ['openai'], ['my.llm'], ['9lives']])('%p is refused at creation, naming OPENAI_COMPATIBLE_PROVIDERS', (id) => {
-    expect(() => createProviderRouter({ env: { OPENAI_COMPATIBLE_PROVIDERS: id, GROQ_BASE_URL: 'http://127.0.0.1:1/v1' }, logger: silentLogger })).toThrow(
-      /OPENAI_COMPATIBLE_PROVIDERS/,
-    );
+    expect(() =>
+      createProviderRouter({ env: { OPENAI_COMPATIBLE_PROVIDERS: id, GROQ_BASE_URL: 'http://127.0.0.1:1/v1' }, logger: silentLogger }),
+    ).toThrow(/OPENAI_COMPATIBLE_PROVIDERS/);
   });
 });
 
@@ -298,8 +307,15 @@ test.each([
   ['/chat/completions', chatBody('fast')],
   ['/messages', messagesBody('groq/llama')],
   ['/responses', { model: 'groq/llama', input: 'hi' }],
-])("%s %p to a host adapter with no key: 400 naming its variable (GROQ_API_KEY), nothing sent", async (route, body) => {
-  const groq = defineProvider({ id: 'groq', dialect: 'openai', baseUrl: openai.baseUrl, enabled: false, keyVariable: 'GROQ_API_KEY', upstreamHeaders: () => ({}) });
+])('%s %p to a host adapter with no key: 400 naming its variable (GROQ_API_KEY), nothing sent', async (route, body) => {
+  const groq = defineProvider({
+    id: 'groq',
+    dialect: 'openai',
+    baseUrl: openai.baseUrl,
+    enabled: false,
+    keyVariable: 'GROQ_API_KEY',
+    upstreamHeaders: () => ({}),
+  });
   const host = await startHost({ env: allFakes(), providers: { groq }, modelMap: 'fast=groq' });
   try {
     const res = await request(host.url).post(`/v1${route}`).send(body);

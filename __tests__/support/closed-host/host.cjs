@@ -38,10 +38,13 @@ async function main() {
   const agent = new http.Agent({ keepAlive: false });
   const post = (path, body) =>
     new Promise((resolve, reject) => {
-      const req = http.request({ host: '127.0.0.1', port, path, method: body ? 'POST' : 'GET', agent, headers: { 'content-type': 'application/json' } }, (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode));
-      });
+      const req = http.request(
+        { host: '127.0.0.1', port, path, method: body ? 'POST' : 'GET', agent, headers: { 'content-type': 'application/json' } },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode));
+        },
+      );
       req.on('error', reject);
       req.end(body ? JSON.stringify(body) : undefined);
     });
