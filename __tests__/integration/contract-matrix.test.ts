@@ -39,9 +39,9 @@ describe.each([4, 5] as const)('Express %i: paths the router does not serve call
       { expressVersion, after: (app) => app.use((req, res) => res.status(299).json({ host: true, url: req.originalUrl })) },
     );
     try {
-      const res = await request(host.url)
-        [method.toLowerCase() as 'get'](path)
-        .send(method === 'GET' ? undefined : chatBody('gpt-4o'));
+      const client = request(host.url);
+      const verb = method.toLowerCase() as 'get';
+      const res = await client[verb](path).send(method === 'GET' ? undefined : chatBody('gpt-4o'));
       expect(res.status).toBe(299);
       expect(res.body).toEqual({ host: true, url: path });
       expect([openai, local, openrouter, anthropic].flatMap((f) => f.requests)).toHaveLength(0);
