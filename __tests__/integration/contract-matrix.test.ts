@@ -366,3 +366,27 @@ test('conversationLogger: false writes no CONVERSATION_LOG_FILE', async () => {
   await expect(fs.stat(file)).rejects.toThrow();
   await fs.rm(dir, { recursive: true, force: true });
 });
+
+describe('rule order', () => {
+  test.each([
+    ['a registered prefix wins over the map', 'openai/gpt-4o', '*=openrouter', 'openai', 'gpt-4o'],
+    ['the map wins over the built-in rules', 'claude-3-5-sonnet', 'claude-*=openrouter', 'openrouter', 'claude-3-5-sonnet'],
+    ['an unknown prefix is matched by the map as a whole', 'foo/bar', 'foo/*=openrouter:baz', 'openrouter', 'baz'],
+    ['`*` spans slashes', 'meta-llama/llama-3.1-8b', 'meta-*=openrouter', 'openrouter', 'meta-llama/llama-3.1-8b'],
+    ['a pattern matches the whole id only', 'my-gpt-4o', 'gpt-*=openrouter', 'local', 'my-gpt-4o'],
+    // Not rule 1: an empty <rest> names no model, and provider ids are lower case, as registered.
+    ['an empty rest is not a prefix', 'openai/', '', 'local', 'openai/'],
+    ['a prefix compares case-sensitively', 'OpenAI/gpt-4o', '', 'local', 'OpenAI/gpt-4o'],
+    ['an upstream model keeps its colons', 'fast', 'fast=openrouter:qwen/qwen3:free', 'openrouter', 'qwen/qwen3:free'],
+  ])('%s: %s (map %p) goes to %s as %s', async (_name, model, map, provider, upstreamModel) => {
+    const host = await startHost({ env: { ...allFakes(), PROVIDER_MODEL_MAP: map } });
+    try {
+      const res = await request(host.url).post('/v1/chat/completions').send(chatBody(model));
+      expect(res.headers['x-provider']).toBe(provider);
+      const fake = { openai, local, openrouter, anthropic }[provider as 'openai'];
+      expect(fake.requests[0]!.body?.model).toBe(upstreamModel);
+    } finally {
+      await host.close();
+    }
+  });
+});
