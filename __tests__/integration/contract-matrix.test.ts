@@ -377,6 +377,7 @@ describe('rule order', () => {
     // Not rule 1: an empty <rest> names no model, and provider ids are lower case, as registered.
     ['an empty rest is not a prefix', 'openai/', '', 'local', 'openai/'],
     ['a prefix compares case-sensitively', 'OpenAI/gpt-4o', '', 'local', 'OpenAI/gpt-4o'],
+    ['a pattern compares case-sensitively', 'Fast', 'fast=openrouter', 'local', 'Fast'],
     ['an upstream model keeps its colons', 'fast', 'fast=openrouter:qwen/qwen3:free', 'openrouter', 'qwen/qwen3:free'],
   ])('%s: %s (map %p) goes to %s as %s', async (_name, model, map, provider, upstreamModel) => {
     const host = await startHost({ env: { ...allFakes(), PROVIDER_MODEL_MAP: map } });
