@@ -3,6 +3,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import OpenAI from 'openai';
 import request from 'supertest';
 import { createOpenAICompatibleProvider, createProviderRouter, defineProvider } from '../../lib';
 import { startFakeUpstreams, type FakeUpstream } from '../support/fake-upstream';
@@ -386,6 +387,27 @@ describe('rule order', () => {
       expect(res.headers['x-provider']).toBe(provider);
       const fake = { openai, local, openrouter, anthropic }[provider as 'openai'];
       expect(fake.requests[0]!.body?.model).toBe(upstreamModel);
+    } finally {
+      await host.close();
+    }
+  });
+});
+
+describe.each([4, 5] as const)('Express %i, the openai SDK at each mount', (expressVersion) => {
+  test.each([
+    ['/v1', 'gpt-4o', 'openai'],
+    ['/api/v1', 'openrouter/anthropic/claude-3.5-sonnet', 'openrouter'],
+    ['/api/v1', 'claude-3-5-sonnet', 'anthropic'],
+    ['/v1', 'qwen', 'local'],
+  ])('%s: %s is answered by %s', async (mount, model, provider) => {
+    const host = await startHost({ env: allFakes() }, { expressVersion, mountPath: ['/v1', '/api/v1'] });
+    try {
+      const client = new OpenAI({ apiKey: 'host-user-token', baseURL: `${host.url}${mount}`, maxRetries: 0 });
+      const { data, response } = await client.chat.completions.create({ model, messages: [{ role: 'user', content: 'hi' }] }).withResponse();
+      expect(response.headers.get('x-provider')).toBe(provider);
+      expect(data.choices[0]!.message.role).toBe('assistant');
+      const fake = { openai, local, openrouter, anthropic }[provider as 'openai'];
+      expect(fake.requests).toHaveLength(1);
     } finally {
       await host.close();
     }
