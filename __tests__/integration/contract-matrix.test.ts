@@ -122,8 +122,17 @@ describe('routing rules', () => {
     }
   });
 
-  test.each([['claude-3-5-sonnet'], ['gpt-4o'], ['o3-mini']])('built-in rule skipped for disabled provider: %s goes local', async (model) => {
-    const host = await startHost({ env: { LOCAL_BASE_URL: local.baseUrl } });
+  test.each([
+    ['claude-3-5-sonnet', undefined],
+    ['gpt-4o', undefined],
+    ['o3-mini', undefined],
+    ['gpt-4o', ''],
+    ['claude-3-5-sonnet', '   '],
+  ])('built-in rule skipped for disabled provider: %s goes local (key %p)', async (model, key) => {
+    const keys = key === undefined ? {} : { OPENAI_API_KEY: key, ANTHROPIC_API_KEY: key };
+    const host = await startHost({
+      env: { LOCAL_BASE_URL: local.baseUrl, OPENAI_BASE_URL: openai.baseUrl, ANTHROPIC_BASE_URL: anthropic.baseUrl, ...keys },
+    });
     try {
       const res = await request(host.url).post('/v1/chat/completions').send(chatBody(model));
       expect(res.headers['x-provider']).toBe('local');
