@@ -12,7 +12,7 @@ import { ModelCatalog } from './models/model-catalog';
 import type { ConversationLogger, ProviderRouterOptions } from './options';
 import { createUpstreamTransport } from './proxy/upstream-transport';
 import { ENDPOINTS } from './routing/endpoint';
-import { matchRoute } from './routing/match-route';
+import { hostRoutesCaseSensitively, matchRoute } from './routing/match-route';
 import type { RoutingTable } from './routing/resolve-model';
 import { RouterTelemetry } from './telemetry/emitter';
 import { ConversationLog } from './telemetry/conversation-log';
@@ -88,7 +88,7 @@ export function createProviderRouter(options: ProviderRouterOptions = {}): Provi
   };
 
   const middleware = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void): void => {
-    const route = matchRoute(req.method, req.url);
+    const route = matchRoute(req.method, req.url, hostRoutesCaseSensitively(req));
     if (!route) {
       next();
       return;

@@ -71,6 +71,24 @@ describe.each([4, 5] as const)('Express %i: paths the router does not serve call
   });
 });
 
+test.each([4, 5] as const)("Express %i: a host that enabled 'case sensitive routing' gets /Chat/Completions itself", async (expressVersion) => {
+  const host = await startHost(
+    { env: allFakes() },
+    {
+      expressVersion,
+      before: (app) => app.enable('case sensitive routing'),
+      after: (app) => app.use((_req, res) => res.status(299).json({ host: true })),
+    },
+  );
+  try {
+    expect((await request(host.url).post('/v1/Chat/Completions').send(chatBody('gpt-4o'))).status).toBe(299);
+    expect((await request(host.url).post('/v1/chat/completions').send(chatBody('gpt-4o'))).status).toBe(200);
+    expect(openai.requests).toHaveLength(1);
+  } finally {
+    await host.close();
+  }
+});
+
 describe('routing rules', () => {
   test.each([
     ['openrouter/anthropic/claude-3.5-sonnet', undefined, 'openrouter', 'anthropic/claude-3.5-sonnet'],

@@ -11,15 +11,16 @@ const POST_ROUTES = new Map(Object.entries(ENDPOINTS).map(([endpoint, spec]) => 
 
 /**
  * Matches `method` and `url` (relative to the mount) to a route; undefined for any other path.
- * Paths compare case-insensitively and ignore a trailing slash, as Express's default routing does
- * (and as the mount path itself already matches), so `/Chat/Completions` is served like
- * `/chat/completions` instead of falling through to the host.
+ * Paths ignore a trailing slash and compare case-insensitively, as Express's default routing does
+ * (and as the mount path itself matches), so `/Chat/Completions` is served like
+ * `/chat/completions` instead of falling through to the host; `caseSensitive` (a host that enabled
+ * Express's `case sensitive routing`) compares them exactly.
  */
-export function matchRoute(method: string | undefined, url: string | undefined): RouteMatch | undefined {
+export function matchRoute(method: string | undefined, url: string | undefined, caseSensitive = false): RouteMatch | undefined {
   const raw = url ?? '/';
   const queryStart = raw.indexOf('?');
   const path = (queryStart === -1 ? raw : raw.slice(0, queryStart)).replace(/\/+$/, '') || '/';
-  const routePath = path.toLowerCase();
+  const routePath = caseSensitive ? path : path.toLowerCase();
   const query = queryStart === -1 ? '' : raw.slice(queryStart);
   if (method === 'POST') {
     const endpoint = POST_ROUTES.get(routePath);
@@ -46,4 +47,10 @@ function isStoredResponseRoute(method: string | undefined, path: string): boolea
   if (rest.includes('/')) return false;
   // `compact` is a `{id}` too when read or deleted.
   return (rest === 'compact' && method === 'POST') || method === 'GET' || method === 'HEAD' || method === 'DELETE';
+}
+
+/** Whether the Express app serving `req` enabled `case sensitive routing` (off by default). */
+export function hostRoutesCaseSensitively(req: object): boolean {
+  const app = (req as { app?: { enabled?: unknown } }).app;
+  return typeof app?.enabled === 'function' && (app.enabled as (setting: string) => unknown).call(app, 'case sensitive routing') === true;
 }
