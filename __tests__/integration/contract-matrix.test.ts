@@ -226,11 +226,11 @@ describe('environment', () => {
   });
 });
 
-test('close() releases agents and timers: a process with only the router and closed servers exits by itself', async () => {
+test("close() ends the router's keep-alive connections, and a process with only the router and closed servers exits by itself", async () => {
   const script = path.join(__dirname, '../support/closed-host/host.cjs');
   const started = Date.now();
   const { stdout } = await execFileAsync(process.execPath, [script], { timeout: 10_000, killSignal: 'SIGKILL' });
-  expect(JSON.parse(stdout)).toEqual({ statuses: [200, 200] });
+  expect(JSON.parse(stdout)).toEqual({ statuses: [200, 200], openConnections: 0 });
   // Well under the model list's TTL and the upstream timeouts, which an unreleased timer would wait out.
   expect(Date.now() - started).toBeLessThan(8_000);
 });

@@ -1,8 +1,8 @@
 'use strict';
 // A process holding only a llama-server stand-in, the router (the build in dist/) and a host server.
 // It serves one chat completion and one model list, then closes the servers and the router and
-// does NOT call process.exit: closed-host tests assert that it exits by itself, i.e. that
-// close() released every agent and timer the router held.
+// does NOT call process.exit: closed-host tests assert that it exits by itself, and that close()
+// ended the router's keep-alive connections to the stand-in (it reports how many are left).
 const http = require('node:http');
 const express = require('express');
 const { createProviderRouter } = require('express-provider-router');
@@ -23,6 +23,19 @@ const llama = http.createServer((req, res) => {
     );
   });
 });
+
+// Held open far longer than the test waits: only the router's close() ends its connections in time.
+llama.keepAliveTimeout = 60_000;
+
+/** How many connections `server` still has once they all closed, or after `ms`. */
+async function connectionsAfter(server, ms) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const count = await new Promise((resolve, reject) => server.getConnections((error, n) => (error ? reject(error) : resolve(n))));
+    if (count === 0 || Date.now() > deadline) return count;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
 
 function listen(server) {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server.address().port)));
@@ -53,8 +66,9 @@ async function main() {
   server.close();
   await router.close();
   // The stand-in's keep-alive connections close only when the router's agents let them go.
+  const openConnections = await connectionsAfter(llama, 2000);
   llama.close();
-  process.stdout.write(JSON.stringify({ statuses }));
+  process.stdout.write(JSON.stringify({ statuses, openConnections }));
 }
 
 main().catch((error) => {
