@@ -23,7 +23,10 @@ export interface ProviderRouter {
   (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void): void;
   /** Subscribe here: `router.telemetry.on('request.end', (e) => ...)`. */
   readonly telemetry: RouterTelemetry;
-  /** The merged model list that `GET /models` serves. */
+  /**
+   * The merged model list that `GET /models` serves.
+   * @throws ProviderRouterError (`router_closed`, as a rejection) after {@link ProviderRouter.close}.
+   */
   listModels(): Promise<MergedModel[]>;
   /** Releases keep-alive sockets, timers and the conversation log file. */
   close(): Promise<void>;
@@ -70,7 +73,11 @@ export function createProviderRouter(options: ProviderRouterOptions = {}): Provi
     config.logger ? logger : undefined,
     transport.agents,
   );
-  const listModels = async (): Promise<MergedModel[]> => mergeModels(await catalog.lists(), table);
+  const listModels = async (): Promise<MergedModel[]> => {
+    // As `GET /models` answers 503: an empty list would look like every provider had none.
+    if (transport.closed) throw routerClosed();
+    return mergeModels(await catalog.lists(), table);
+  };
 
   const conversationLog = conversationLogger && new ConversationLog(conversationLogger, redactor, conversationLogger === fileLog?.logger);
   const endpointDeps = { config, table, transport, redactor, telemetry, conversationLog };
@@ -102,12 +109,7 @@ export function createProviderRouter(options: ProviderRouterOptions = {}): Provi
     if (transport.closed) {
       // An Anthropic client (it sends `anthropic-version`) reads only Anthropic's error shape.
       const dialect = route.kind === 'models' ? (req.headers['anthropic-version'] ? 'anthropic' : 'openai') : ENDPOINTS[route.endpoint].dialect;
-      const closed = new ProviderRouterError(
-        'router_closed',
-        'The provider router has been closed (router.close()); it serves no more requests',
-        503,
-      );
-      sendRouterError(res, dialect, closed, { requestId: requestIdOf(req, redactor) }, redactor);
+      sendRouterError(res, dialect, routerClosed(), { requestId: requestIdOf(req, redactor) }, redactor);
       return;
     }
     const done = route.kind === 'models' ? serveModels(req, res) : serveEndpoint(req, res, next, route.endpoint, route.query, endpointDeps);
@@ -127,6 +129,10 @@ export function createProviderRouter(options: ProviderRouterOptions = {}): Provi
       await fileLog?.close();
     },
   });
+}
+
+function routerClosed(): ProviderRouterError {
+  return new ProviderRouterError('router_closed', 'The provider router has been closed (router.close()); it serves no more requests', 503);
 }
 
 function isRequestLike(value: unknown): boolean {
