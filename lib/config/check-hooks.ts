@@ -22,6 +22,23 @@ export function checkHooks(options: ProviderRouterOptions): void {
   }
 }
 
+/**
+ * Checks the options read before anything else (`env`, `providers`, `modelMap`), so that a wrong
+ * type is named as the option, not found as a failure inside reading it.
+ */
+export function checkOptionObjects(options: ProviderRouterOptions): void {
+  const { env, providers, modelMap } = options as Record<string, unknown>;
+  if (env !== undefined && !isPlainObject(env)) refuse('options.env must be an object of variables (name: value), as process.env is');
+  if (providers !== undefined && !isPlainObject(providers)) refuse('options.providers must be an object of adapters by id ({ groq: adapter })');
+  if (modelMap !== undefined && typeof modelMap !== 'string') {
+    refuse("options.modelMap must be a string of rules, as PROVIDER_MODEL_MAP: 'fast=openai:gpt-4o-mini,team-*=openrouter'");
+  }
+}
+
+function isPlainObject(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
 function hasMethods(value: unknown, ...names: string[]): boolean {
   return typeof value === 'object' && value !== null && names.every((name) => typeof (value as Record<string, unknown>)[name] === 'function');
 }

@@ -1,7 +1,8 @@
 import { validateHeaderName, validateHeaderValue } from 'node:http';
 import type { ProviderRouterOptions, ConversationLogger, RouterLogger, ScrubHeadersHook } from '../options';
 import { ProviderRouterError } from '../errors';
-import { checkHooks } from './check-hooks';
+import { checkAdapterFields } from './check-adapter-fields';
+import { checkHooks, checkOptionObjects } from './check-hooks';
 import { configErrorWithoutKeys } from './config-error-without-keys';
 import { createBuiltInProviders } from '../providers/built-in-providers';
 import type { ProviderAdapter } from '../providers/provider-adapter';
@@ -43,6 +44,7 @@ export function resolveConfig(options: ProviderRouterOptions = {}): ResolvedConf
 }
 
 function readConfig(options: ProviderRouterOptions): ResolvedConfig {
+  checkOptionObjects(options);
   const rawEnv = options.env ?? process.env;
   let env: RouterEnv;
   try {
@@ -241,6 +243,7 @@ function checkAdapter(id: string, adapter: ProviderAdapter | null | undefined): 
   if (!/^https?:\/\//.test(adapter.baseUrl) || (adapter.dialect !== 'openai' && adapter.dialect !== 'anthropic')) {
     throw new ProviderRouterError('invalid_config', `providers.${id} needs an http(s) baseUrl and a dialect of 'openai' or 'anthropic': ${fix}`, 500);
   }
+  checkAdapterFields(id, adapter);
   if (URL.canParse(adapter.baseUrl) && hasCredentials(new URL(adapter.baseUrl))) {
     throw new ProviderRouterError('invalid_config', `providers.${id}.baseUrl: ${CREDENTIALS_IN_URL}`, 500);
   }
