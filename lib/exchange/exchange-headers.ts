@@ -6,6 +6,7 @@ import { isThenable } from '../is-thenable';
 import { isTransportHeader, pickClientHeaders, pickUpstreamHeaders, requestIdHeaders, STREAM_HEADERS } from '../http/header-policy';
 import type { Redactor } from '../http/redactor';
 import type { ErrorDetails } from '../http/error-details';
+import { providerHeaders } from './adapter-calls';
 import type { HeaderMap, ScrubHeadersHook } from '../options';
 import type { ProviderAdapter } from '../providers/provider-adapter';
 
@@ -26,7 +27,7 @@ export interface HeaderContext {
  * provider's auth, which the hook never sees.
  *
  * @throws ScrubHeadersFailure when the hook throws; ProviderRouterError when the provider's own
- * headers cannot be sent.
+ * headers cannot be had (its `upstreamHeaders()` throws or returns no object) or sent.
  */
 export function buildUpstreamHeaders(req: IncomingMessage, forwardHeaders: readonly string[], context: HeaderContext, redactor: Redactor): HeaderMap {
   let headers = pickUpstreamHeaders(req.headers, forwardHeaders);
@@ -43,7 +44,7 @@ export function buildUpstreamHeaders(req: IncomingMessage, forwardHeaders: reado
   // The router reads every answer (usage, errors, translation): it must arrive uncompressed.
   headers['accept-encoding'] = 'identity';
   headers['user-agent'] ??= USER_AGENT;
-  for (const [name, value] of Object.entries(context.provider.upstreamHeaders())) {
+  for (const [name, value] of Object.entries(providerHeaders(context.provider))) {
     checkProviderHeader(context.provider, name, value);
     if (!isTransportHeader(name.toLowerCase())) headers[name.toLowerCase()] = value;
   }

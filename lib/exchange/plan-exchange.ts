@@ -6,6 +6,7 @@ import type { ProviderAdapter } from '../providers/provider-adapter';
 import { ProviderRouterError } from '../errors';
 import { passthroughQuery } from '../http/header-policy';
 import { isRecord } from '../is-record';
+import { adaptedBody } from './adapter-calls';
 
 /** What the router sends upstream for one request, and how it reads the answer. */
 export interface ExchangePlan {
@@ -59,9 +60,7 @@ export function planExchange(input: PlanInput): ExchangePlan {
   if (clientDialect === 'anthropic') refuseThreadContinuation(body, provider);
   const upstreamDialect = upstreamDialectFor(provider, clientDialect);
   const plan = upstreamDialect === clientDialect ? passthrough(input, clientDialect) : translated(input, clientDialect, upstreamDialect);
-  if (provider.adaptRequest) {
-    plan.upstreamBody = provider.adaptRequest(plan.upstreamBody, { endpoint, clientDialect, upstreamDialect, clientBody: body });
-  }
+  plan.upstreamBody = adaptedBody(provider, plan.upstreamBody, { endpoint, clientDialect, upstreamDialect, clientBody: body });
   return { ...plan, asksStream: ENDPOINTS[endpoint].streams && plan.upstreamBody.stream === true };
 }
 

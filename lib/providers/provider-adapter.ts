@@ -86,7 +86,8 @@ export interface ProviderAdapter {
    * Headers set on every upstream request after the `scrubHeaders` hook ran: the provider's auth
    * and anything else it requires. The hook never sees them and cannot remove them. The headers
    * that frame a message (`host`, `content-length`, `transfer-encoding`, ...) are the transport's
-   * and are left out.
+   * and are left out. Called on every request; one that throws or returns no object fails that
+   * request with a 500 naming the provider.
    */
   upstreamHeaders(): Record<string, string>;
   /**
@@ -104,7 +105,9 @@ export interface ProviderAdapter {
   /**
    * Adjusts the body the upstream gets (translated or passed through) to what this provider
    * accepts: defaults it requires, fields it refuses. `body` is the router's own copy and may be
-   * changed in place; return the body to send.
+   * changed in place; return the body to send, synchronously. One that throws (but for a
+   * `ProviderRouterError`, answered as it is) or returns no object fails the request with a 500
+   * naming the provider.
    */
   adaptRequest?(body: Record<string, unknown>, context: UpstreamRequestContext): Record<string, unknown>;
   /** Fetches the provider's model list; absent when it has none. */
