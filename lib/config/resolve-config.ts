@@ -48,7 +48,8 @@ function readConfig(options: ProviderRouterOptions): ResolvedConfig {
   const rawEnv = options.env ?? process.env;
   let env: RouterEnv;
   try {
-    // A variable an option overrides is not read, so a bad value of it stops nothing.
+    // A variable an option overrides (a built-in given in code overrides its own) is not read, so a
+    // bad value of it stops nothing.
     env = readEnv(withoutOverridden(rawEnv, options));
   } catch (error) {
     if (!(error instanceof InvalidEnvironment)) throw error;
@@ -186,14 +187,29 @@ const VARIABLE_OF_OPTION = {
   modelMap: 'PROVIDER_MODEL_MAP',
 } as const satisfies Partial<Record<keyof ProviderRouterOptions, string>>;
 
+/** The variables that configure each built-in: a host that gives the built-in in code overrides them all. */
+const VARIABLES_OF_BUILT_IN: Record<string, readonly string[]> = {
+  local: ['LOCAL_BASE_URL', 'LOCAL_API_KEY'],
+  openai: ['OPENAI_BASE_URL', 'OPENAI_API_KEY'],
+  openrouter: ['OPENROUTER_BASE_URL', 'OPENROUTER_API_KEY', 'OPENROUTER_SITE_URL', 'OPENROUTER_APP_NAME'],
+  anthropic: ['ANTHROPIC_BASE_URL', 'ANTHROPIC_API_KEY', 'ANTHROPIC_VERSION', 'ANTHROPIC_MAX_TOKENS', 'ANTHROPIC_THINKING'],
+};
+
 function withoutOverridden(env: Record<string, string | undefined>, options: ProviderRouterOptions): Record<string, string | undefined> {
-  const overridden = new Set(
-    Object.entries(VARIABLE_OF_OPTION)
+  const inCode = Object.keys(options.providers ?? {});
+  const overridden = new Set([
+    ...Object.entries(VARIABLE_OF_OPTION)
       .filter(([option]) => options[option as keyof typeof VARIABLE_OF_OPTION] !== undefined)
       .map(([, variable]) => variable as string),
-  );
-  if (overridden.size === 0) return env;
-  return Object.fromEntries(Object.entries(env).filter(([name]) => !overridden.has(name)));
+    ...inCode.flatMap((id) => (Object.hasOwn(VARIABLES_OF_BUILT_IN, id) ? VARIABLES_OF_BUILT_IN[id]! : [])),
+  ]);
+  // An OPENAI_COMPATIBLE_PROVIDERS entry given in code is the code's: its variables are not read either.
+  const listed = env.OPENAI_COMPATIBLE_PROVIDERS?.split(',').map((id) => id.trim());
+  const notInCode = listed?.filter((id) => Object.hasOwn(VARIABLES_OF_BUILT_IN, id) || !inCode.includes(id));
+  if (overridden.size === 0 && notInCode?.length === listed?.length) return env;
+  const read = Object.fromEntries(Object.entries(env).filter(([name]) => !overridden.has(name)));
+  if (notInCode !== undefined) read.OPENAI_COMPATIBLE_PROVIDERS = notInCode.join(',');
+  return read;
 }
 
 function parseCodeModelMap(text: string): ModelMapRule[] {
