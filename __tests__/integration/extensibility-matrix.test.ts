@@ -972,6 +972,13 @@ describe('listModels() after close()', () => {
   });
 });
 
+test('close() twice resolves both times, and the router stays closed', async () => {
+  const router = createProviderRouter({ env: envFor(decoys), logger: silentLogger });
+  await Promise.all([router.close(), router.close()]);
+  await router.close();
+  await expect(router.listModels()).rejects.toMatchObject({ code: 'router_closed' });
+});
+
 describe('a host adapter id the env also lists', () => {
   test.each<[ProviderId]>([['openai'], ['anthropic']])('fallback next and %s in code: the host handler gets unmatched models', async (id) => {
     const host = await startHost(
@@ -986,6 +993,222 @@ describe('a host adapter id the env also lists', () => {
       });
       expect(JSON.parse(res.text)).toEqual({ servedBy: 'host' });
       expect([...decoys.received(), ...targets.received()]).toHaveLength(0);
+    } finally {
+      await host.close();
+    }
+  });
+});
+
+describe('each documented factory setting and adapter field does what docs/providers.md says', () => {
+  /** Sends `body` to `url` of a host with `providers`; resolves with the status and the one upstream request `fake` got. */
+  async function through(
+    providers: ProviderRouterOptions['providers'],
+    url: string,
+    body: Record<string, unknown>,
+    fake: () => FakeUpstream,
+    headers: Record<string, string> = {},
+  ) {
+    const host = await startHost({ env: envFor(decoys), providers });
+    try {
+      const res = await rawRequest({
+        url: `${host.url}${url}`,
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify(body),
+      });
+      return { status: res.status, text: res.text, sent: fake().requests[0] };
+    } finally {
+      await host.close();
+    }
+  }
+  const chat = '/v1/chat/completions';
+
+  test('defineProvider returns its adapter unchanged', () => {
+    const adapter = hostAdapter('acme').adapter;
+    expect(defineProvider(adapter)).toBe(adapter);
+  });
+
+  test('createOpenAICompatibleProvider: headers sent on every request, beside its Bearer key', async () => {
+    const groq = createOpenAICompatibleProvider({
+      id: 'groq',
+      baseUrl: targets.openai.baseUrl,
+      apiKey: CODE_KEYS.acme,
+      headers: { 'x-team': 'blue' },
+    });
+    for (const [url, body] of [
+      [chat, chatBody('groq/m')],
+      ['/v1/messages', messagesBody('groq/m')],
+      ['/v1/responses', { model: 'groq/m', input: 'hi' }],
+    ] as const) {
+      targets.reset();
+      const { status, sent } = await through({ groq }, url, body, () => targets.openai);
+      expect(status).toBe(200);
+      expect(sent!.headers).toMatchObject({ 'x-team': 'blue', authorization: `Bearer ${CODE_KEYS.acme}` });
+    }
+  });
+
+  test('createOpenAICompatibleProvider: keyOptional enables it without a key, and no authorization is sent', async () => {
+    const ollama = createOpenAICompatibleProvider({ id: 'ollama', baseUrl: targets.local.baseUrl, keyOptional: true });
+    expect(ollama.enabled).toBe(true);
+    const { status, sent } = await through({ ollama }, chat, chatBody('ollama/qwen'), () => targets.local);
+    expect(status).toBe(200);
+    expect(sent!.headers.authorization).toBeUndefined();
+  });
+
+  test.each([
+    [true, '/v1/messages'],
+    [false, '/v1/chat/completions'],
+  ])('createOpenAICompatibleProvider: servesMessages %p sends /messages to %s', async (servesMessages, upstreamPath) => {
+    const mine = createOpenAICompatibleProvider({ id: 'mine', baseUrl: targets.local.baseUrl, keyOptional: true, servesMessages });
+    const { status, sent } = await through({ mine }, '/v1/messages', messagesBody('mine/m'), () => targets.local);
+    expect(status).toBe(200);
+    expect(new URL(sent!.url, 'http://x').pathname).toBe(upstreamPath);
+  });
+
+  test('createAnthropicProvider: version is the anthropic-version sent when the client sends none; 2026-10-21 leaves out temperature', async () => {
+    const anthropic = createAnthropicProvider({ baseUrl: targets.anthropic.baseUrl, apiKey: CODE_KEYS.anthropic, version: '2026-10-21' });
+    const { status, sent } = await through(
+      { anthropic },
+      chat,
+      chatBody('anthropic/claude-x', { temperature: 0.2, top_p: 0.9 }),
+      () => targets.anthropic,
+    );
+    expect(status).toBe(200);
+    expect(sent!.headers['anthropic-version']).toBe('2026-10-21');
+    expect(sent!.body).not.toHaveProperty('temperature');
+    expect(sent!.body).not.toHaveProperty('top_p');
+    targets.reset();
+    const passthrough = await through({ anthropic }, '/v1/messages', messagesBody('anthropic/claude-x'), () => targets.anthropic, {
+      'anthropic-version': '2023-06-01',
+    });
+    expect(passthrough.sent!.headers['anthropic-version']).toBe('2023-06-01');
+  });
+
+  test.each([
+    ['adaptive', { type: 'adaptive' }],
+    ['budget', { type: 'enabled', budget_tokens: 4096 }],
+  ] as const)("createAnthropicProvider: thinking '%s' is how a translated effort reaches the model", async (thinking, expected) => {
+    const anthropic = createAnthropicProvider({ baseUrl: targets.anthropic.baseUrl, apiKey: CODE_KEYS.anthropic, thinking, maxTokens: 8000 });
+    const { status, sent } = await through(
+      { anthropic },
+      chat,
+      chatBody('anthropic/claude-x', { reasoning_effort: 'high' }),
+      () => targets.anthropic,
+    );
+    expect(status).toBe(200);
+    expect(sent!.body?.thinking).toMatchObject(expected);
+  });
+
+  test('createAnthropicProvider: a baseUrl given with /v1 is not doubled', async () => {
+    const anthropic = createAnthropicProvider({ baseUrl: `${targets.anthropic.baseUrl}/v1`, apiKey: CODE_KEYS.anthropic });
+    const { status, sent } = await through({ anthropic }, '/v1/messages', messagesBody('anthropic/claude-x'), () => targets.anthropic);
+    expect(status).toBe(200);
+    expect(new URL(sent!.url, 'http://x').pathname).toBe('/v1/messages');
+  });
+
+  test('createOpenRouterProvider: siteUrl and appName are its attribution headers', async () => {
+    const openrouter = createOpenRouterProvider({
+      baseUrl: targets.openrouter.baseUrl,
+      apiKey: CODE_KEYS.openrouter,
+      siteUrl: 'https://a.example',
+      appName: 'A',
+    });
+    const { sent } = await through({ openrouter }, chat, chatBody('openrouter/x'), () => targets.openrouter);
+    expect(sent!.headers).toMatchObject({ 'http-referer': 'https://a.example', 'x-openrouter-title': 'A', 'x-title': 'A' });
+  });
+
+  test.each([
+    [true, 200],
+    [false, 400],
+  ])('fetchesFileUrls %p: a Messages document given by URL is sent as file_data, or refused', async (fetchesFileUrls, status) => {
+    const mine = { ...createOpenAICompatibleProvider({ id: 'mine', baseUrl: targets.openai.baseUrl, apiKey: CODE_KEYS.acme }), fetchesFileUrls };
+    const document = { type: 'document', source: { type: 'url', url: 'https://example.com/a.pdf' } };
+    const body = messagesBody('mine/m', { messages: [{ role: 'user', content: [document, { type: 'text', text: 'sum up' }] }] });
+    const result = await through({ mine }, '/v1/messages', body, () => targets.openai);
+    expect(result.status).toBe(status);
+    if (fetchesFileUrls) expect(JSON.stringify(result.sent!.body)).toContain('"file_data":"https://example.com/a.pdf"');
+    else expect(result.sent).toBeUndefined();
+  });
+
+  test("forwardHeaders: the client's header goes upstream when the client speaks the adapter's dialect; a credential never does", async () => {
+    const mine = { ...hostAdapter('acme').adapter, forwardHeaders: ['x-trace', 'x-api-key'] };
+    const { sent } = await through({ acme: mine }, chat, chatBody('acme/m'), () => targets.openai, { 'x-trace': 't-1', 'x-api-key': 'host-secret' });
+    expect(sent!.headers['x-trace']).toBe('t-1');
+    expect(sent!.headers['x-api-key']).toBeUndefined();
+  });
+
+  test('defaultHeaders: sent when the client sends none; a hook may change one but not remove it', async () => {
+    const mine = { ...hostAdapter('acme').adapter, defaultHeaders: { 'x-api-version': '2' } };
+    const host = await startHost({
+      env: envFor(decoys),
+      providers: { acme: mine },
+      scrubHeaders: (headers, { direction }) => {
+        if (direction === 'client') return headers;
+        const { 'x-api-version': _version, ...rest } = headers;
+        return rest;
+      },
+    });
+    try {
+      await askThroughSdk(host, 'chat', 'acme/m', false);
+      expect(targets.openai.requests[0]!.headers['x-api-version']).toBe('2');
+    } finally {
+      await host.close();
+    }
+  });
+});
+
+describe('the scrubHeaders hook on the other routes', () => {
+  test.each([
+    ['/v1/completions', { model: 'openai/gpt-4o', prompt: 'hi' }, () => decoys.openai],
+    ['/v1/embeddings', { model: 'openai/text-embedding-3-small', input: 'hi' }, () => decoys.openai],
+    ['/v1/messages/count_tokens', { model: 'anthropic/claude-x', messages: [{ role: 'user', content: 'hi' }] }, () => decoys.anthropic],
+  ])('%s: both directions; one that throws on either is a 500 naming scrubHeaders', async (url, body, fake) => {
+    let failOn: string | undefined;
+    const seen: string[] = [];
+    const host = await startHost({
+      env: envFor(decoys),
+      scrubHeaders: (headers, { direction }) => {
+        seen.push(direction);
+        if (direction === failOn) throw new Error('hook bug');
+        return { ...headers, [`x-hook-${direction}`]: 'yes' };
+      },
+    });
+    try {
+      const send = () => rawRequest({ url: `${host.url}${url}`, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const ok = await send();
+      expect(ok.status).toBe(200);
+      expect(seen).toEqual(['upstream', 'client']);
+      expect(fake().requests[0]!.headers['x-hook-upstream']).toBe('yes');
+      expect(ok.headers['x-hook-client']).toBe('yes');
+      for (const direction of ['upstream', 'client']) {
+        failOn = direction;
+        fake().reset();
+        const failed = await send();
+        expect(failed.status).toBe(500);
+        expect(failed.text).toContain('scrubHeaders');
+        expect(fake().requests).toHaveLength(direction === 'upstream' ? 0 : 1);
+      }
+    } finally {
+      await host.close();
+    }
+  });
+
+  test('a hook may return names in any case and change the headers it was given in place', async () => {
+    const host = await startHost({
+      env: envFor(decoys),
+      scrubHeaders: (headers, { direction }) => {
+        if (direction === 'upstream') headers['x-in-place'] = '1';
+        return { ...headers, 'X-Mixed-Case': 'v' };
+      },
+    });
+    try {
+      const res = await rawRequest({
+        url: `${host.url}/v1/chat/completions`,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(chatBody('openai/gpt-4o')),
+      });
+      expect(res.status).toBe(200);
+      expect(decoys.openai.requests[0]!.headers).toMatchObject({ 'x-in-place': '1', 'x-mixed-case': 'v' });
+      expect(res.headers['x-mixed-case']).toBe('v');
     } finally {
       await host.close();
     }
