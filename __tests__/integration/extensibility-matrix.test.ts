@@ -24,7 +24,9 @@ import {
   createProviderRouter,
   defineProvider,
   ProviderRouterError,
+  type ModelListContext,
   type ProviderAdapter,
+  type ProviderModel,
   type ProviderRouter,
   type ProviderRouterOptions,
   type ScrubHeadersContext,
@@ -977,6 +979,57 @@ test('close() twice resolves both times, and the router stays closed', async () 
   await Promise.all([router.close(), router.close()]);
   await router.close();
   await expect(router.listModels()).rejects.toMatchObject({ code: 'router_closed' });
+});
+
+/** An adapter written as a class: methods and an `enabled` getter on its prototype, its key in a `#private` field. */
+class ClassAdapter implements ProviderAdapter {
+  readonly id = 'mine';
+  readonly dialect = 'openai' as const;
+  readonly secrets: string[];
+  readonly #key: string;
+  constructor(
+    readonly baseUrl: string,
+    key: string,
+  ) {
+    this.#key = key;
+    this.secrets = [key];
+  }
+  get enabled(): boolean {
+    return this.#key !== '';
+  }
+  upstreamHeaders(): Record<string, string> {
+    return { authorization: `Bearer ${this.#key}` };
+  }
+  adaptRequest(body: Record<string, unknown>): Record<string, unknown> {
+    return { ...body, user: `class-${this.id}` };
+  }
+  async listModels(context: ModelListContext): Promise<ProviderModel[]> {
+    return ((await context.getJson(`${this.baseUrl}/models`)) as { data: ProviderModel[] }).data;
+  }
+}
+
+test.each<[string, Record<string, string>]>([
+  ['no variable of its own', {}],
+  ['MINE_RESPONSES=chat', { MINE_RESPONSES: 'chat' }],
+  ['MINE_RESPONSES=native', { MINE_RESPONSES: 'native' }],
+  ['MINE_MODELS', { MINE_MODELS: 'a,b' }],
+])('a class-based adapter, %s: every dialect with its key and its adaptRequest, and its model list', async (_name, env) => {
+  const host = await startHost({ env: { ...envFor(decoys), ...env }, providers: { mine: new ClassAdapter(targets.openai.baseUrl, CODE_KEYS.acme) } });
+  try {
+    for (const route of ['chat', 'messages', 'responses'] as const) {
+      targets.reset();
+      expect(await askThroughSdk(host, route, 'mine/m', false)).toBeTruthy();
+      expect(targets.openai.requests[0]!.headers.authorization).toBe(`Bearer ${CODE_KEYS.acme}`);
+      expect(targets.openai.requests[0]!.body?.user).toBe('class-mine');
+    }
+    expect(new URL(targets.openai.requests[0]!.url, 'http://x').pathname).toBe(
+      env.MINE_RESPONSES === 'native' ? '/v1/responses' : '/v1/chat/completions',
+    );
+    const listed = (await host.router.listModels()).filter((entry) => entry.provider === 'mine');
+    expect(listed.length).toBeGreaterThan(0);
+  } finally {
+    await host.close();
+  }
 });
 
 describe('a host adapter id the env also lists', () => {

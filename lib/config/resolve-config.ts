@@ -6,6 +6,7 @@ import { checkHooks, checkOptionObjects } from './check-hooks';
 import { configErrorWithoutKeys } from './config-error-without-keys';
 import { createBuiltInProviders } from '../providers/built-in-providers';
 import type { ProviderAdapter } from '../providers/provider-adapter';
+import { withServesResponses } from '../providers/with-serves-responses';
 import { CREDENTIALS_IN_URL, hasCredentials, MAX_TIMER_MS, NOT_A_HEADER_VALUE } from './env-validators';
 import { parseModelMap, type ModelMapRule } from './model-map';
 import { envPrefix, InvalidEnvironment, readEnv, type RouterEnv } from './read-env';
@@ -157,7 +158,7 @@ function applyResponsesSettings(env: Record<string, string | undefined>, provide
       continue;
     }
     const value = env[`${envPrefix(id)}_RESPONSES`]?.trim().toLowerCase();
-    if (value) providers.set(id, { ...adapter, servesResponses: value === 'native' });
+    if (value) providers.set(id, withServesResponses(adapter, value === 'native'));
   }
   return problems;
 }
