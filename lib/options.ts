@@ -18,10 +18,11 @@ export type HeaderMap = Record<string, string>;
 /**
  * Called after the default header policy, for the upstream request and for the response to the
  * client; returns the headers to use, synchronously. The provider's auth is set after it: the hook
- * never sees a key and cannot remove one. A hook that throws, or returns anything but an object
- * of headers (a promise included), fails the request with a 500. The headers that frame a message
- * (`host`, `content-length`, `transfer-encoding`, `connection`, ...) are the transport's: left out
- * of what it returns.
+ * never sees a key and cannot remove one. The body's `content-type` (either way) and a provider's
+ * default headers (`anthropic-version`) are added again when it leaves them out. A hook that
+ * throws, or returns anything but an object of headers (a promise included), fails the request
+ * with a 500. The headers that frame a message (`host`, `content-length`, `transfer-encoding`,
+ * `connection`, ...) are the transport's: left out of what it returns.
  */
 export type ScrubHeadersHook = (headers: HeaderMap, context: ScrubHeadersContext) => HeaderMap;
 

@@ -1245,6 +1245,34 @@ describe('the scrubHeaders hook on the other routes', () => {
     }
   });
 
+  test.each(['chat', 'messages', 'responses'] as const)(
+    '%s: a hook that returns no headers at all leaves the body types, so each SDK still reads its answer, streamed or not',
+    async (route) => {
+      const host = await startHost({
+        env: envFor(decoys),
+        providers: { acme: hostAdapter('acme').adapter, 'claude-proxy': hostAdapter('claude-proxy').adapter },
+        scrubHeaders: () => ({}),
+      });
+      try {
+        for (const model of ['openai/gpt-4o', 'anthropic/claude-x', 'local/m', 'openrouter/a/b', 'acme/m', 'claude-proxy/m']) {
+          for (const stream of [false, true]) expect(await askThroughSdk(host, route, model, stream)).toBeTruthy();
+        }
+        for (const sent of [...decoys.received(), ...targets.received()]) {
+          expect(sent.headers['content-type']).toBe('application/json');
+        }
+        const refused = await rawRequest({
+          url: `${host.url}/v1/chat/completions`,
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(chatBody('anthropic/claude-x', { response_format: { type: 'json_object' } })),
+        });
+        expect(refused.status).toBe(400);
+        expect(refused.headers['content-type']).toMatch(/^application\/json/);
+      } finally {
+        await host.close();
+      }
+    },
+  );
+
   test('a hook may return names in any case and change the headers it was given in place', async () => {
     const host = await startHost({
       env: envFor(decoys),

@@ -38,8 +38,10 @@ export function buildUpstreamHeaders(req: IncomingMessage, forwardHeaders: reado
   headers['content-type'] = 'application/json';
   if (context.scrubHeaders) {
     headers = runHook(context.scrubHeaders, withoutSecrets(headers, redactor), 'upstream', context);
-    // Anthropic refuses a request without its `anthropic-version`: a default is the provider's.
+    // Anthropic refuses a request without its `anthropic-version`: a default is the provider's. So
+    // is the type of the body, which the router wrote: a hook may change it, not remove it.
     for (const [name, value] of defaults) headers[name.toLowerCase()] ??= value;
+    headers['content-type'] ??= 'application/json';
   }
   // The router reads every answer (usage, errors, translation): it must arrive uncompressed.
   headers['accept-encoding'] = 'identity';
@@ -90,7 +92,16 @@ export function buildClientHeaders(
   headers['x-provider'] = context.provider.id;
   if (!context.scrubHeaders) return withoutSecrets(headers, redactor);
   // The hook never sees a key: an upstream can echo one in a header.
-  return withoutSecrets(runHook(context.scrubHeaders, withoutSecrets(headers, redactor), 'client', context), redactor);
+  return withBodyType(withoutSecrets(runHook(context.scrubHeaders, withoutSecrets(headers, redactor), 'client', context), redactor), headers);
+}
+
+/**
+ * `hooked` with the `content-type` of `before` when the hook left it out: the router writes the
+ * body, and a client (the SDKs) reads JSON or a stream by it. A hook may change it, not remove it.
+ */
+function withBodyType(hooked: HeaderMap, before: HeaderMap): HeaderMap {
+  if (hooked['content-type'] !== undefined || before['content-type'] === undefined) return hooked;
+  return { ...hooked, 'content-type': before['content-type'] };
 }
 
 /**
@@ -101,7 +112,7 @@ export function buildClientHeaders(
 export function routerErrorHeaders(headers: HeaderMap, context: HeaderContext, redactor: Redactor): HeaderMap {
   if (!context.scrubHeaders) return headers;
   try {
-    return withoutSecrets(runHook(context.scrubHeaders, headers, 'client', context), redactor);
+    return withBodyType(withoutSecrets(runHook(context.scrubHeaders, headers, 'client', context), redactor), headers);
   } catch {
     return headers;
   }
