@@ -462,7 +462,13 @@ describe('what the adapter owns (DESIGN sections 9, 10, 11)', () => {
     ['chat', { model: 'openai/gpt-4o', max_tokens: 100, reasoning_effort: 'high', messages: [{ role: 'user', content: 'hi' }] }],
     [
       'messages',
-      { model: 'openai/gpt-4o', max_tokens: 5000, thinking: { type: 'enabled', budget_tokens: 4096 }, messages: [{ role: 'user', content: 'hi' }] },
+      {
+        model: 'openai/gpt-4o',
+        max_tokens: 5000,
+        top_k: 5,
+        thinking: { type: 'enabled', budget_tokens: 4096 },
+        messages: [{ role: 'user', content: 'hi' }],
+      },
     ],
     ['responses', { model: 'openai/gpt-4o', max_output_tokens: 100, reasoning: { effort: 'high' }, input: 'hi' }],
   ];
@@ -484,6 +490,7 @@ describe('what the adapter owns (DESIGN sections 9, 10, 11)', () => {
       expect(sent.reasoning_effort).toBeUndefined();
       expect(sent.max_tokens).toBeUndefined();
       expect(sent.max_completion_tokens).toBeDefined();
+      expect(sent.top_k).toBeUndefined();
     } finally {
       await host.close();
     }
@@ -502,6 +509,7 @@ describe('what the adapter owns (DESIGN sections 9, 10, 11)', () => {
         expect(sent.reasoning_effort).toBe('high');
         expect(sent.max_tokens).toBeDefined();
         expect(sent.max_completion_tokens).toBeUndefined();
+        if (route === 'messages') expect(sent.top_k).toBe(5);
       } finally {
         await host.close();
       }
@@ -797,6 +805,70 @@ describe('options in code win over env', () => {
     }
     expect(fs.existsSync(file)).toBe(false);
     fs.rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+test('options.env is the only place settings are read from: process.env is not consulted', async () => {
+  const saved = { ...process.env };
+  Object.assign(process.env, {
+    OPENAI_API_KEY: KEYS.openai,
+    OPENAI_BASE_URL: decoys.openai.baseUrl,
+    OPENAI_COMPATIBLE_PROVIDERS: 'groq',
+    GROQ_BASE_URL: decoys.openrouter.baseUrl,
+    LOCAL_BASE_URL: decoys.local.baseUrl,
+    LOCAL_MODELS: 'from-process-env',
+    PROVIDER_MODEL_MAP: 'x=groq',
+  });
+  try {
+    const host = await startHost({ env: { LOCAL_BASE_URL: targets.local.baseUrl } });
+    try {
+      const listed = await host.router.listModels();
+      expect([...new Set(listed.map((entry) => entry.provider))]).toEqual(['local']);
+      expect(listed.some((entry) => entry.id === 'from-process-env')).toBe(false);
+      await askThroughSdk(host, 'chat', 'gpt-4o', false);
+      expect(targets.local.requests.at(-1)!.body?.model).toBe('gpt-4o');
+      expect(decoys.received()).toHaveLength(0);
+    } finally {
+      await host.close();
+    }
+  } finally {
+    for (const name of Object.keys(process.env)) if (!(name in saved)) delete process.env[name];
+    Object.assign(process.env, saved);
+  }
+});
+
+describe('router errors after routing go through the hook too', () => {
+  test.each([
+    ['unreachable (502)', 'dead/x', 502],
+    ['no answer in time (504)', 'openai/gpt-4o', 504],
+  ])('%s: the hook adds its header; one that throws there leaves the error as it is, at once', async (_name, model, status) => {
+    let throwing = false;
+    const host = await startHost({
+      env: { ...envFor(decoys), PROVIDER_TIMEOUT_MS: '300' },
+      providers: { dead: createOpenAICompatibleProvider({ id: 'dead', baseUrl: 'http://127.0.0.1:1/v1', keyOptional: true }) },
+      scrubHeaders: (headers, { direction }) => {
+        if (throwing && direction === 'client') throw new Error('hook bug');
+        return { ...headers, 'x-hooked': direction };
+      },
+    });
+    decoys.openai.handler = () => true;
+    try {
+      for (const [url, body] of [
+        ['/v1/chat/completions', chatBody(model)],
+        ['/v1/messages', messagesBody(model, { stream: true })],
+        ['/v1/responses', { model, input: 'hi', stream: true }],
+      ] as const) {
+        for (const mode of [false, true]) {
+          throwing = mode;
+          const res = await rawRequest({ url: `${host.url}${url}`, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+          expect(res.status).toBe(status);
+          expect(res.headers['x-hooked']).toBe(mode ? undefined : 'client');
+          expect(res.headers['x-request-id']).toBeDefined();
+        }
+      }
+    } finally {
+      await host.close();
+    }
   });
 });
 
