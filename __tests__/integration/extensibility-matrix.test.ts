@@ -873,6 +873,11 @@ describe('router errors after routing go through the hook too', () => {
 });
 
 describe('invalid options stop createProviderRouter with one clear error', () => {
+  test.each([['/v1'], [['env']], [42]])('options that are no object (%p)', (options) => {
+    const error = thrownBy(() => createProviderRouter(options as ProviderRouterOptions), ProviderRouterError);
+    expect(error.message).toMatch(/^createProviderRouter takes an object of options/);
+  });
+
   const adapter = (extra: Record<string, unknown>): ProviderAdapter =>
     ({
       ...defineProvider({ id: 'mine', dialect: 'openai', baseUrl: 'http://127.0.0.1:1/v1', enabled: true, upstreamHeaders: () => ({}) }),
@@ -908,6 +913,8 @@ describe('invalid options stop createProviderRouter with one clear error', () =>
     ['modelsTtlMs NaN', { modelsTtlMs: Number.NaN }, /options\.modelsTtlMs/],
     ['modelListTimeoutMs past the longest timer', { modelListTimeoutMs: 2 ** 31 }, /options\.modelListTimeoutMs/],
     ['requestStreamUsage not a boolean', { requestStreamUsage: 'yes' }, /options\.requestStreamUsage/],
+    ['a misspelt option', { scrubheaders: () => ({}) }, /"scrubheaders" is not an option; did you mean scrubHeaders\?/],
+    ['an option that does not exist', { fallbackUrl: 'http://x' }, /"fallbackUrl" is not an option \(known: env, providers/],
   ])('%s', (_name, options, names) => {
     const error = thrownBy(() => createProviderRouter({ logger: silentLogger, ...(options as ProviderRouterOptions) }), ProviderRouterError);
     expect(error.code).toBe('invalid_config');

@@ -27,12 +27,41 @@ export function checkHooks(options: ProviderRouterOptions): void {
  * type is named as the option, not found as a failure inside reading it.
  */
 export function checkOptionObjects(options: ProviderRouterOptions): void {
+  if (!isPlainObject(options)) refuse(`createProviderRouter takes an object of options, not ${Array.isArray(options) ? 'an array' : typeof options}`);
+  for (const name of Object.keys(options)) {
+    if (!Object.hasOwn(KNOWN_OPTIONS, name)) refuse(unknownOption(name));
+  }
   const { env, providers, modelMap } = options as Record<string, unknown>;
   if (env !== undefined && !isPlainObject(env)) refuse('options.env must be an object of variables (name: value), as process.env is');
   if (providers !== undefined && !isPlainObject(providers)) refuse('options.providers must be an object of adapters by id ({ groq: adapter })');
   if (modelMap !== undefined && typeof modelMap !== 'string') {
     refuse("options.modelMap must be a string of rules, as PROVIDER_MODEL_MAP: 'fast=openai:gpt-4o-mini,team-*=openrouter'");
   }
+}
+
+/** Every option, so that one misspelt (`scrubheaders`) is named instead of silently doing nothing. */
+const KNOWN_OPTIONS = {
+  env: true,
+  providers: true,
+  scrubHeaders: true,
+  fallback: true,
+  conversationLogger: true,
+  logger: true,
+  modelMap: true,
+  timeoutMs: true,
+  idleTimeoutMs: true,
+  maxBodyBytes: true,
+  requestStreamUsage: true,
+  modelsTtlMs: true,
+  modelListTimeoutMs: true,
+} as const satisfies Record<keyof ProviderRouterOptions, true>;
+
+function unknownOption(name: string): string {
+  const near = Object.keys(KNOWN_OPTIONS).find((known) => known.toLowerCase() === name.toLowerCase());
+  const shown = JSON.stringify(name.slice(0, 64));
+  return near
+    ? `options.${shown} is not an option; did you mean ${near}?`
+    : `options.${shown} is not an option (known: ${Object.keys(KNOWN_OPTIONS).join(', ')})`;
 }
 
 function isPlainObject(value: unknown): boolean {
