@@ -24,7 +24,10 @@ export function checkAdapterFields(id: string, adapter: object): void {
   for (const name of STRING_LISTS) {
     const value = fields[name];
     // An unset variable in the list (`secrets: [process.env.AZURE_KEY!]`) is no secret, and no error.
-    if (value !== undefined && !(Array.isArray(value) && value.every((entry) => typeof entry === 'string' || (name === 'secrets' && entry === undefined)))) {
+    if (
+      value !== undefined &&
+      !(Array.isArray(value) && value.every((entry) => typeof entry === 'string' || (name === 'secrets' && entry === undefined)))
+    ) {
       refuse(`providers.${id}.${name} must be an array of strings`);
     }
   }

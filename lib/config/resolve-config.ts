@@ -202,7 +202,7 @@ function withoutOverridden(env: Record<string, string | undefined>, options: Pro
     ...Object.entries(VARIABLE_OF_OPTION)
       .filter(([option]) => options[option as keyof typeof VARIABLE_OF_OPTION] !== undefined)
       .map(([, variable]) => variable as string),
-    ...inCode.flatMap((id) => (Object.hasOwn(VARIABLES_OF_BUILT_IN, id) ? VARIABLES_OF_BUILT_IN[id]! : [])),
+    ...inCode.flatMap((id) => (Object.hasOwn(VARIABLES_OF_BUILT_IN, id) ? (VARIABLES_OF_BUILT_IN[id] ?? []) : [])),
   ]);
   // An OPENAI_COMPATIBLE_PROVIDERS entry given in code is the code's: its variables are not read either.
   const listed = env.OPENAI_COMPATIBLE_PROVIDERS?.split(',').map((id) => id.trim());

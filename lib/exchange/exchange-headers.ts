@@ -60,7 +60,7 @@ export function buildUpstreamHeaders(req: IncomingMessage, forwardHeaders: reado
  *
  * @throws ProviderRouterError (`invalid_config`, 500) naming the provider and the header, not its value.
  */
-function checkProviderHeader(provider: ProviderAdapter, name: string, value: unknown): void {
+function checkProviderHeader(provider: ProviderAdapter, name: string, value: unknown): asserts value is string {
   try {
     if (typeof value !== 'string') throw new TypeError('not a string');
     validateHeaderName(name);
