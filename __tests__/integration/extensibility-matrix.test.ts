@@ -840,6 +840,39 @@ test('options.env is the only place settings are read from: process.env is not c
   }
 });
 
+test.each<[string, () => ProviderAdapter]>([
+  [
+    'createAnthropicProvider under a new id, its headers changed over it',
+    () => ({
+      ...createAnthropicProvider({ id: 'claude', baseUrl: targets.anthropic.baseUrl, apiKey: CODE_KEYS.anthropic, keyVariable: 'CLAUDE_KEY' }),
+      defaultHeaders: { 'anthropic-version': '2023-06-01', 'x-gateway': 'eu' },
+    }),
+  ],
+  [
+    'defineProvider of the anthropic dialect that adds max_tokens in adaptRequest',
+    () =>
+      defineProvider({
+        id: 'claude',
+        dialect: 'anthropic',
+        baseUrl: `${targets.anthropic.baseUrl}/v1`,
+        enabled: true,
+        secrets: [CODE_KEYS.anthropic],
+        upstreamHeaders: () => ({ 'x-api-key': CODE_KEYS.anthropic, 'anthropic-version': '2023-06-01' }),
+        adaptRequest: (body, { clientDialect }) => (clientDialect === 'anthropic' ? body : { max_tokens: 1024, ...body }),
+      }),
+  ],
+])('an Anthropic-dialect upstream as docs/providers.md says to write it (%s): every dialect answers', async (_name, claude) => {
+  const host = await startHost({ env: envFor(decoys), providers: { claude: claude() } });
+  try {
+    for (const route of ['chat', 'messages', 'responses'] as const) {
+      for (const stream of [false, true]) expect(await askThroughSdk(host, route, 'claude/c', stream)).toBeTruthy();
+    }
+    for (const sent of targets.anthropic.requests) expect(sent.body?.max_tokens).toEqual(expect.any(Number));
+  } finally {
+    await host.close();
+  }
+});
+
 describe('router errors after routing go through the hook too', () => {
   test.each([
     ['unreachable (502)', 'dead/x', 502],

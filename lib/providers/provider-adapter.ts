@@ -42,6 +42,8 @@ export interface ProviderAdapter {
   /**
    * The API the upstream speaks: chat completions (`openai`) or Anthropic's Messages API. One that
    * also serves the Responses API or Messages says so with `servesResponses` / `servesMessages`.
+   * What the upstream requires beyond the dialect is `adaptRequest`'s: a translated Messages body
+   * has no `max_tokens` unless the client gave one (`createAnthropicProvider` adds it).
    */
   readonly dialect: 'openai' | 'anthropic';
   /**
