@@ -873,6 +873,17 @@ test.each<[string, () => ProviderAdapter]>([
   }
 });
 
+test("a hand-written adapter's base URL that ends in / (as Azure's portal shows it) reaches the same paths", async () => {
+  const azure = defineProvider({ ...hostAdapter('acme').adapter, id: 'azure', baseUrl: `${targets.openai.baseUrl}/` });
+  const host = await startHost({ env: envFor(decoys), providers: { azure } });
+  try {
+    for (const route of ['chat', 'messages', 'responses'] as const) expect(await askThroughSdk(host, route, 'azure/gpt-4o', false)).toBeTruthy();
+    expect(targets.openai.requests.map((sent) => new URL(sent.url, 'http://x').pathname)).toEqual(Array(3).fill('/v1/chat/completions'));
+  } finally {
+    await host.close();
+  }
+});
+
 describe('router errors after routing go through the hook too', () => {
   test.each([
     ['unreachable (502)', 'dead/x', 502],

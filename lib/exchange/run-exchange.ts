@@ -94,7 +94,8 @@ export function runExchange(exchange: Exchange, deps: ExchangeDependencies): voi
   };
 
   const call: Omit<UpstreamCall, 'onError'> = {
-    url: provider.baseUrl + plan.upstreamPath,
+    // A hand-written adapter's base URL may end in `/` (as Azure's portal shows it): `//chat/completions` is a 404.
+    url: provider.baseUrl.replace(/\/+$/, '') + plan.upstreamPath,
     headers: upstreamHeaders,
     body: Buffer.from(JSON.stringify(plan.upstreamBody)),
     onRequest: (request) => {
