@@ -940,6 +940,11 @@ describe('invalid options stop createProviderRouter with one clear error', () =>
     ['an upper-case id', { providers: { Mine: adapter({ id: 'Mine' }) } }, /Mine/],
     ['a dialect other than openai or anthropic', { providers: { mine: adapter({ dialect: 'gemini' }) } }, /providers\.mine/],
     ['a baseUrl that is not http(s)', { providers: { mine: adapter({ baseUrl: 'ftp://x' }) } }, /providers\.mine/],
+    [
+      'a baseUrl with a query (paths are appended after it)',
+      { providers: { mine: adapter({ baseUrl: 'https://r.openai.azure.com/openai/v1?api-version=preview' }) } },
+      /providers\.mine\.baseUrl: expected a base URL without a query or fragment/,
+    ],
     ['enabled not a boolean', { providers: { mine: adapter({ enabled: 'yes' }) } }, /providers\.mine\.enabled/],
     ['adaptRequest not a function', { providers: { mine: adapter({ adaptRequest: { model: 'x' } }) } }, /providers\.mine\.adaptRequest/],
     ['listModels not a function', { providers: { mine: adapter({ listModels: [{ id: 'a' }] }) } }, /providers\.mine\.listModels/],

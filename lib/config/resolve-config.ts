@@ -264,6 +264,14 @@ function checkAdapter(id: string, adapter: ProviderAdapter | null | undefined): 
   if (URL.canParse(adapter.baseUrl) && hasCredentials(new URL(adapter.baseUrl))) {
     throw new ProviderRouterError('invalid_config', `providers.${id}.baseUrl: ${CREDENTIALS_IN_URL}`, 500);
   }
+  // Paths are appended to it: `?api-version=1` would end up before `/chat/completions`.
+  if (URL.canParse(adapter.baseUrl) && (new URL(adapter.baseUrl).search || new URL(adapter.baseUrl).hash)) {
+    throw new ProviderRouterError(
+      'invalid_config',
+      `providers.${id}.baseUrl: expected a base URL without a query or fragment (paths are appended to it)`,
+      500,
+    );
+  }
   // Fixed for the adapter's life, so checked once: Node's `setHeader` would throw a bad one on a
   // request, where nothing catches it.
   for (const [name, value] of Object.entries(adapter.defaultHeaders ?? {})) {
