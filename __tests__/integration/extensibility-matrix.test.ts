@@ -975,6 +975,17 @@ describe('invalid options stop createProviderRouter with one clear error', () =>
   });
 });
 
+test.each<[string, Record<string, unknown>, RegExp]>([
+  ['maxTokens 0', { maxTokens: 0 }, /maxTokens must be a positive integer/],
+  ['maxTokens as a string', { maxTokens: '4096' }, /maxTokens must be a positive integer/],
+  ['maxTokens negative', { maxTokens: -1 }, /maxTokens must be a positive integer/],
+  ['an unknown thinking mode', { thinking: 'deep' }, /thinking must be 'adaptive' or 'budget'/],
+])('createAnthropicProvider with %s stops with invalid_config, as ANTHROPIC_MAX_TOKENS and ANTHROPIC_THINKING would', (_name, settings, message) => {
+  const error = thrownBy(() => createAnthropicProvider({ apiKey: 'k', ...settings }), ProviderRouterError);
+  expect(error.code).toBe('invalid_config');
+  expect(error.message).toMatch(message);
+});
+
 describe("a host adapter's failures on a request", () => {
   const failing = (extra: Partial<ProviderAdapter>): ProviderAdapter => ({
     ...defineProvider({ id: 'mine', dialect: 'openai', baseUrl: '', enabled: true, upstreamHeaders: () => ({ 'api-key': CODE_KEYS.acme }) }),

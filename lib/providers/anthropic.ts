@@ -1,3 +1,4 @@
+import { ProviderRouterError } from '../errors';
 import { isRecord } from '../is-record';
 import { shapeThinking, withoutUnverifiableThinking, type AnthropicThinkingMode } from './anthropic-thinking';
 import { defineProvider, type ModelListContext, type ProviderAdapter, type ProviderModel } from './provider-adapter';
@@ -35,6 +36,9 @@ export interface AnthropicProviderSettings {
 /**
  * Creates the Anthropic adapter: chat completions are translated to the Messages API and back;
  * Messages requests pass through with the client's `anthropic-version` and `anthropic-beta`.
+ *
+ * @throws ProviderRouterError (`invalid_config`) for a `maxTokens` that is not a positive integer,
+ * or a `thinking` other than `'adaptive'` and `'budget'`.
  */
 export function createAnthropicProvider(settings: AnthropicProviderSettings): ProviderAdapter {
   const apiKey = settings.apiKey || undefined;
@@ -43,6 +47,7 @@ export function createAnthropicProvider(settings: AnthropicProviderSettings): Pr
   const root = (settings.baseUrl ?? 'https://api.anthropic.com').replace(/\/+$/, '').replace(/\/v1$/, '');
   const headers: Record<string, string> = apiKey ? { 'x-api-key': apiKey } : {};
   const baseUrl = `${root}/v1`;
+  checkSettings(settings);
   const version = settings.version ?? '2023-06-01';
   const maxTokens = settings.maxTokens ?? 4096;
   const omitSamplingParameters = version >= '2026-10-21';
@@ -73,6 +78,20 @@ export function createAnthropicProvider(settings: AnthropicProviderSettings): Pr
     },
     listModels: (context) => listAnthropicModels(baseUrl, context),
   });
+}
+
+/**
+ * The settings a plain-JS host may get wrong, checked as their variables are: a `maxTokens` of `0`
+ * or `'4096'` would be sent with every translated request, and refused by Anthropic each time.
+ */
+function checkSettings(settings: AnthropicProviderSettings): void {
+  const { maxTokens, thinking } = settings as Record<string, unknown>;
+  if (maxTokens !== undefined && !(Number.isSafeInteger(maxTokens) && (maxTokens as number) > 0)) {
+    throw new ProviderRouterError('invalid_config', 'createAnthropicProvider: maxTokens must be a positive integer', 500);
+  }
+  if (thinking !== undefined && thinking !== 'adaptive' && thinking !== 'budget') {
+    throw new ProviderRouterError('invalid_config', "createAnthropicProvider: thinking must be 'adaptive' or 'budget'", 500);
+  }
 }
 
 interface AnthropicModelPage {
