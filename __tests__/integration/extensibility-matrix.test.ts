@@ -405,7 +405,7 @@ describe('routing to providers a host added in code', () => {
   ])('%s: %s reaches it as %s', async (_name, env, model, upstreamModel) => {
     const host = await startHost({ env: { ...envFor(decoys), ...env }, providers: { groq: groq('gsk-0123456789abcdef') } });
     try {
-      for (const route of ['chat', 'messages', 'responses'] as const) await askThroughSdk(host, route, model.replace('groq/', 'groq/'), false);
+      for (const route of ['chat', 'messages', 'responses'] as const) await askThroughSdk(host, route, model, false);
       expect(targets.openai.requests.map((sent) => sent.body?.model)).toEqual([upstreamModel, upstreamModel, upstreamModel]);
       expect(decoys.received()).toHaveLength(0);
     } finally {
