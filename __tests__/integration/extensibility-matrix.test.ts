@@ -15,6 +15,8 @@ import Anthropic from '@anthropic-ai/sdk';
 import express from 'express';
 import OpenAI from 'openai';
 import ts from 'typescript';
+import winston from 'winston';
+import Transport from 'winston-transport';
 import {
   createAnthropicProvider,
   createLocalProvider,
@@ -917,6 +919,38 @@ describe('router errors after routing go through the hook too', () => {
       await host.close();
     }
   });
+});
+
+test('real winston loggers as conversationLogger and logger: a record per request, and a failed model list warned once', async () => {
+  const records: Array<Record<string, unknown>> = [];
+  const warnings: Array<Record<string, unknown>> = [];
+  const capture = (into: Array<Record<string, unknown>>): Transport =>
+    new (class extends Transport {
+      override log(info: Record<string, unknown>, done: () => void): void {
+        into.push(info);
+        done();
+      }
+    })();
+  const failing = defineProvider({
+    ...hostAdapter('acme').adapter,
+    listModels: () => Promise.reject(new Error('list down')),
+  });
+  const host = await startHost({
+    env: envFor(decoys),
+    providers: { acme: failing },
+    conversationLogger: winston.createLogger({ transports: [capture(records)] }),
+    logger: winston.createLogger({ level: 'warn', transports: [capture(warnings)] }),
+  });
+  try {
+    expect(await askThroughSdk(host, 'chat', 'acme/m', false)).toBeTruthy();
+    await host.router.listModels();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(records).toEqual([expect.objectContaining({ provider: 'acme', upstreamModel: 'm', status: 200, level: 'info' })]);
+    expect(JSON.stringify(records)).not.toContain(CODE_KEYS.acme);
+    expect(warnings).toEqual([expect.objectContaining({ level: 'warn', message: expect.stringContaining('acme') as string })]);
+  } finally {
+    await host.close();
+  }
 });
 
 describe('invalid options stop createProviderRouter with one clear error', () => {
