@@ -1000,13 +1000,19 @@ describe('invalid options stop createProviderRouter with one clear error', () =>
     ['modelListTimeoutMs past the longest timer', { modelListTimeoutMs: 2 ** 31 }, /options\.modelListTimeoutMs/],
     ['requestStreamUsage not a boolean', { requestStreamUsage: 'yes' }, /options\.requestStreamUsage/],
     ['a misspelt option', { scrubheaders: () => ({}) }, /"scrubheaders" is not an option; did you mean scrubHeaders\?/],
-    ['an option that does not exist', { fallbackUrl: 'http://x' }, /"fallbackUrl" is not an option \(known: env, providers/],
+    ['a misspelt option, two letters off', { fallbak: 'next' }, /"fallbak" is not an option; did you mean fallback\?/],
+    ['a misspelt option, a letter left out', { conversationLoger: false }, /did you mean conversationLogger\?/],
   ])('%s', (_name, options, names) => {
     const error = thrownBy(() => createProviderRouter({ logger: silentLogger, ...(options as ProviderRouterOptions) }), ProviderRouterError);
     expect(error.code).toBe('invalid_config');
     expect(error.message).toMatch(names);
     expect(error.message).not.toMatch(/is not a function|Cannot read|undefined/);
   });
+});
+
+test("a property that is no slip of an option's name is left alone: a host may keep its own settings beside ours", async () => {
+  const router = createProviderRouter({ logger: silentLogger, env: {}, ...({ appName: 'chat', fallbackUrl: 'http://x' } as ProviderRouterOptions) });
+  await router.close();
 });
 
 test.each<[string, Record<string, unknown>, RegExp]>([

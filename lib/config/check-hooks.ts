@@ -29,7 +29,9 @@ export function checkHooks(options: ProviderRouterOptions): void {
 export function checkOptionObjects(options: ProviderRouterOptions): void {
   if (!isPlainObject(options)) refuse(`createProviderRouter takes an object of options, not ${Array.isArray(options) ? 'an array' : typeof options}`);
   for (const name of Object.keys(options)) {
-    if (!Object.hasOwn(KNOWN_OPTIONS, name)) refuse(unknownOption(name));
+    if (Object.hasOwn(KNOWN_OPTIONS, name)) continue;
+    const meant = optionMeant(name);
+    if (meant) refuse(`options.${JSON.stringify(name.slice(0, 64))} is not an option; did you mean ${meant}?`);
   }
   const { env, providers, modelMap } = options as Record<string, unknown>;
   if (env !== undefined && !isPlainObject(env)) refuse('options.env must be an object of variables (name: value), as process.env is');
@@ -56,12 +58,28 @@ const KNOWN_OPTIONS = {
   modelListTimeoutMs: true,
 } as const satisfies Record<keyof ProviderRouterOptions, true>;
 
-function unknownOption(name: string): string {
-  const near = Object.keys(KNOWN_OPTIONS).find((known) => known.toLowerCase() === name.toLowerCase());
-  const shown = JSON.stringify(name.slice(0, 64));
-  return near
-    ? `options.${shown} is not an option; did you mean ${near}?`
-    : `options.${shown} is not an option (known: ${Object.keys(KNOWN_OPTIONS).join(', ')})`;
+/**
+ * The option an unknown name is a slip of: the same but for case, or at most two letters off.
+ * Other names are left alone, as extra properties of an options object usually are: a host may
+ * keep its own settings beside ours, and TypeScript already flags them in an object literal.
+ */
+function optionMeant(name: string): string | undefined {
+  const lower = name.toLowerCase();
+  return Object.keys(KNOWN_OPTIONS).find((known) => known.length >= 5 && editDistance(known.toLowerCase(), lower) <= 2);
+}
+
+/** Levenshtein distance; option names are short, so the plain table is enough. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current.push(Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution));
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
 }
 
 function isPlainObject(value: unknown): boolean {
