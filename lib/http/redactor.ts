@@ -24,12 +24,46 @@ export interface Redactor {
   redactValue<T>(value: T): T;
 }
 
-/** Builds a {@link Redactor} for `secrets` (values shorter than 4 characters are ignored). */
+/**
+ * Builds a {@link Redactor} for `secrets`, each trimmed (values shorter than 4 characters are
+ * ignored). A key shorter than a piece is only found as a whole word: `1234` inside a timestamp or
+ * `test` inside `testing` is left alone, which would otherwise break the JSON or the text of
+ * answers that merely contain those characters.
+ */
 export function createRedactor(secrets: readonly string[]): Redactor {
-  const keys = [...new Set(secrets.filter((secret) => secret.length >= 4))];
+  const keys = [...new Set(secrets.map((secret) => secret.trim()).filter((secret) => secret.length >= 4))];
   if (keys.length === 0) {
     return { redact: (text) => text, containsSecret: () => false, redactValue: (value) => value };
   }
+  const alternatives = alternativesOf(keys);
+  const replacer = new RegExp(patternOf(alternatives, escapeRegExp), 'gi');
+  const detector = new RegExp(patternOf(alternatives, escapeRegExp), 'i');
+  let escapedReplacer: RegExp | undefined;
+  const blocks = keys.every(isAscii) ? [...new Set(keys.flatMap(blocksOf))] : undefined;
+  // The regular expression tries every alternative at every position of the text; most texts
+  // hold no secret, and looking for the blocks first tells that several times faster.
+  const holdsSecret = blocks
+    ? (text: string): boolean => mayContainBlock(text, blocks) && detector.test(text)
+    : (text: string): boolean => detector.test(text);
+  // Upstreams echo keys escaped too: JSON-escaped (`\/`, `\u002f`), URL-encoded (`%2F`), nested
+  // once or twice (a provider's error quoted as a string in another's). A client decodes them.
+  const escape = escapeIn(keys);
+  const holdsEscapedSecret = (text: string): boolean => escape.test(text) && holdsSecret(unescaped(text));
+  const containsSecret = (text: string): boolean => holdsSecret(text) || holdsEscapedSecret(text);
+  const redact = (text: string): string => {
+    // The escaped forms include the plain ones; replacing those first would cut an escaped key in pieces too short to find.
+    if (holdsEscapedSecret(text)) {
+      escapedReplacer ??= new RegExp(patternOf(alternatives, escapedForms), 'gi');
+      return text.replace(escapedReplacer, REDACTED);
+    }
+    return holdsSecret(text) ? text.replace(replacer, REDACTED) : text;
+  };
+  const redactValue = <T>(value: T): T => redactDeep(value, redact) as T;
+  return { redact, containsSecret, redactValue };
+}
+
+/** Every key, and every piece of every key, longest first, so that a whole key is replaced as one piece. */
+function alternativesOf(keys: readonly string[]): string[] {
   const alternatives = new Set<string>();
   for (const key of keys) {
     alternatives.add(key);
@@ -37,22 +71,55 @@ export function createRedactor(secrets: readonly string[]): Redactor {
       alternatives.add(key.slice(start, start + PIECE_LENGTH));
     }
   }
-  // Longest first, so that a whole key is replaced as one piece.
-  const source = [...alternatives]
-    .sort((a, b) => b.length - a.length)
-    .map((alternative) => alternative.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+  return [...alternatives].sort((a, b) => b.length - a.length);
+}
+
+/** One regular expression for `alternatives`, each character written by `charPattern`; short keys as whole words. */
+function patternOf(alternatives: readonly string[], charPattern: (char: string) => string): string {
+  return alternatives
+    .map((alternative) => {
+      const pattern = [...alternative].map(charPattern).join('');
+      return alternative.length < PIECE_LENGTH ? `(?<![a-z0-9])${pattern}(?![a-z0-9])` : pattern;
+    })
     .join('|');
-  const replacer = new RegExp(source, 'gi');
-  const detector = new RegExp(source, 'i');
-  const blocks = keys.every(isAscii) ? [...new Set(keys.flatMap(blocksOf))] : undefined;
-  // The regular expression tries every alternative at every position of the text; most texts
-  // hold no secret, and looking for the blocks first tells that several times faster.
-  const containsSecret = blocks
-    ? (text: string): boolean => mayContainBlock(text, blocks) && detector.test(text)
-    : (text: string): boolean => detector.test(text);
-  const redact = (text: string): string => (containsSecret(text) ? text.replace(replacer, REDACTED) : text);
-  const redactValue = <T>(value: T): T => redactDeep(value, redact) as T;
-  return { redact, containsSecret, redactValue };
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+}
+
+/**
+ * The escapes that may hide a character of one of `keys`, possibly escaped again: `\uXXXX` always;
+ * `\/`, `\"` and `\\` only for keys holding those characters, and `%XX` only for keys holding a
+ * character URL encoding changes, so that the usual JSON text (`\n`, `\"`) is searched only once.
+ */
+function escapeIn(keys: readonly string[]): RegExp {
+  const escapes = ['\\\\+u[0-9a-f]{4}'];
+  if (keys.some((key) => /[/"\\]/.test(key))) escapes.push('\\\\+[/"\\\\]');
+  if (keys.some((key) => encodeURIComponent(key) !== key)) escapes.push('%(?:25)*[0-9a-f]{2}');
+  return new RegExp(escapes.join('|'), 'i');
+}
+
+/** One character of a key as it may be written escaped: as itself, `\uXXXX` or `%XX`, and, when not a letter or digit, after backslashes. */
+function escapedForms(char: string): string {
+  const code = char.charCodeAt(0);
+  const hex4 = code.toString(16).padStart(4, '0');
+  const forms = [/[a-z0-9]/i.test(char) ? char : `\\\\*${escapeRegExp(char)}`, `\\\\*u${hex4}`];
+  if (code < 0x80) forms.push(`%(?:25)*${hex4.slice(2)}`);
+  return `(?:${forms.join('|')})`;
+}
+
+/** `text` with its JSON and URL escapes decoded, three times over: only ever searched, never written. */
+function unescaped(text: string): string {
+  let decoded = text;
+  for (let round = 0; round < 3; round++) {
+    const next = decoded.replace(/\\u([0-9a-f]{4})|\\([/"\\])|%([0-9a-f]{2})/gi, (_match, hex4?: string, char?: string, hex2?: string) =>
+      char ?? String.fromCharCode(parseInt(hex4 ?? hex2 ?? '', 16)),
+    );
+    if (next === decoded) break;
+    decoded = next;
+  }
+  return decoded;
 }
 
 /**
