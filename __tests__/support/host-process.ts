@@ -10,6 +10,8 @@ export interface RunningHost {
   origin: string;
   /** Everything the process wrote to stderr so far. */
   stderr(): string;
+  /** Everything the process wrote to stdout so far. */
+  stdout(): string;
   /** Asks the process to stop, and resolves when it has exited. */
   stop(): Promise<void>;
 }
@@ -23,7 +25,8 @@ export async function startHostProcess(script: string, env: Record<string, strin
   });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-  child.stdout?.resume();
+  let stdout = '';
+  child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const port = await new Promise<number>((resolve, reject) => {
     child.once('message', (message: { port: number }) => resolve(message.port));
@@ -32,6 +35,7 @@ export async function startHostProcess(script: string, env: Record<string, strin
   return {
     origin: `http://127.0.0.1:${port}`,
     stderr: () => stderr,
+    stdout: () => stdout,
     stop: async () => {
       child.send('stop');
       await exited;

@@ -26,9 +26,9 @@ export interface Redactor {
 
 /**
  * Builds a {@link Redactor} for `secrets`, each trimmed (values shorter than 4 characters are
- * ignored). A key shorter than a piece is only found as a whole word: `1234` inside a timestamp or
- * `test` inside `testing` is left alone, which would otherwise break the JSON or the text of
- * answers that merely contain those characters.
+ * ignored). A key shorter than a piece is only found as a whole word, and not as a JSON number:
+ * `1234` inside a timestamp, as a token count, or `test` inside `testing` is left alone, which
+ * would otherwise break the JSON or the text of answers that merely contain those characters.
  */
 export function createRedactor(secrets: readonly string[]): Redactor {
   const keys = [...new Set(secrets.map((secret) => secret.trim()).filter((secret) => secret.length >= 4))];
@@ -74,15 +74,22 @@ function alternativesOf(keys: readonly string[]): string[] {
   return [...alternatives].sort((a, b) => b.length - a.length);
 }
 
-/** One regular expression for `alternatives`, each character written by `charPattern`; short keys as whole words. */
+/** One regular expression for `alternatives`, each character written by `charPattern`; short keys as whole words (`SHORT_KEY_START`). */
 function patternOf(alternatives: readonly string[], charPattern: (char: string) => string): string {
   return alternatives
     .map((alternative) => {
       const pattern = [...alternative].map(charPattern).join('');
-      return alternative.length < PIECE_LENGTH ? `(?<![a-z0-9])${pattern}(?![a-z0-9])` : pattern;
+      return alternative.length < PIECE_LENGTH ? `${SHORT_KEY_START}${pattern}(?![a-z0-9])` : pattern;
     })
     .join('|');
 }
+
+/**
+ * Where a key shorter than a piece may start: not inside a word or a number (`1234` in
+ * `1712345678`), nor where a JSON number stands (`"prompt_tokens":1234`, `[1234,5]`), which
+ * redacting would turn into a body that is no JSON. In prose (`Invalid key: 1234`) it is redacted.
+ */
+const SHORT_KEY_START = '(?<![a-z0-9]|"\\s*:\\s*|[,\\[])';
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');

@@ -73,3 +73,47 @@ describe('createRedactor', () => {
     expect(value[`k-${KEYS[2]!}`]![0]).toBe(`a ${KEYS[0]!}`);
   });
 });
+
+describe('createRedactor: keys an upstream writes escaped', () => {
+  const key = 'sk-b64+/Key=0123456789abcdef\\x';
+  const escaped = createRedactor([key]);
+  const json = JSON.stringify(key).slice(1, -1);
+  test.each([
+    ['as JSON writes it (a backslash doubled)', json],
+    ['with / written \\/', json.replace(/\//g, '\\/')],
+    ['with every character but letters and digits written \\u00xx', key.replace(/[^A-Za-z0-9]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)],
+    ['with upper-case hex escapes', key.replace(/[^A-Za-z0-9]/g, (c) => `\\u00${c.charCodeAt(0).toString(16).toUpperCase()}`)],
+    ['URL-encoded', encodeURIComponent(key)],
+    ['URL-encoded twice', encodeURIComponent(encodeURIComponent(key))],
+    ['in a JSON string inside a JSON string', JSON.stringify(JSON.stringify(key)).slice(3, -3)],
+    ['a 12-character piece URL-encoded', encodeURIComponent(key.slice(4, 16))],
+  ])('is found and replaced whole %s', (_name, form) => {
+    const text = `{"error":{"message":"bad key ${form} given"}}`;
+    expect(escaped.containsSecret(text)).toBe(true);
+    expect(escaped.redact(text)).toBe(`{"error":{"message":"bad key ${REDACTED} given"}}`);
+  });
+
+  test('ordinary escaped text holds no secret and is left as it is', () => {
+    const text = '{"content":"line\\none \\"quoted\\" caf\\u00e9 50%25 a\\/b"}';
+    expect(escaped.containsSecret(text)).toBe(false);
+    expect(escaped.redact(text)).toBe(text);
+  });
+
+  test('keys are trimmed: whitespace around a secret does not hide its echo', () => {
+    expect(createRedactor(['  sk-short1  ']).redact('key sk-short1.')).toBe(`key ${REDACTED}.`);
+  });
+});
+
+describe('createRedactor: a key shorter than 12 characters', () => {
+  const short = createRedactor(['1234', 'test']);
+  test.each([
+    ['Invalid API Key: 1234', `Invalid API Key: ${REDACTED}`],
+    ['{"param":"1234"}', `{"param":"${REDACTED}"}`],
+    ['Bearer test.', `Bearer ${REDACTED}.`],
+    ['{"created":1712345678,"id":"a12345"}', '{"created":1712345678,"id":"a12345"}'],
+    ['{"prompt_tokens":1234,"list":[1234,5]}', '{"prompt_tokens":1234,"list":[1234,5]}'],
+    ['testing, a tested attest', 'testing, a tested attest'],
+  ])('%s becomes %s', (text, expected) => {
+    expect(short.redact(text)).toBe(expected);
+  });
+});
