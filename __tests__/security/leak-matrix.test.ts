@@ -53,9 +53,14 @@ const KEY: Record<ProviderName, string> = {
 /** Which fake serves each provider (an added provider shares a fake with a built-in one). */
 let fakes: Fakes;
 const fakeOf = (provider: ProviderName): FakeUpstream =>
-  ({ openai: fakes.openai, openrouter: fakes.openrouter, anthropic: fakes.anthropic, local: fakes.local, groq: fakes.openrouter, azure: fakes.openai })[
-    provider
-  ];
+  ({
+    openai: fakes.openai,
+    openrouter: fakes.openrouter,
+    anthropic: fakes.anthropic,
+    local: fakes.local,
+    groq: fakes.openrouter,
+    azure: fakes.openai,
+  })[provider];
 
 const MODEL: Record<ProviderName, string> = {
   openai: 'gpt-4o-mini',
@@ -87,7 +92,13 @@ function leakEnv(): Record<string, string> {
 
 /** A host's own adapter that sets its key in a header and does not list it in `secrets`. */
 function azureAdapter(): ProviderAdapter {
-  return defineProvider({ id: 'azure', dialect: 'openai', baseUrl: fakes.openai.baseUrl, enabled: true, upstreamHeaders: () => ({ 'api-key': KEY.azure }) });
+  return defineProvider({
+    id: 'azure',
+    dialect: 'openai',
+    baseUrl: fakes.openai.baseUrl,
+    enabled: true,
+    upstreamHeaders: () => ({ 'api-key': KEY.azure }),
+  });
 }
 
 // --- ways an upstream writes a key --------------------------------------------------------------
@@ -124,7 +135,11 @@ function encode(key: string, encoding: Encoding): string {
 /** The key a request carried to its upstream: the one to echo. */
 function keyIn(request: RecordedRequest): string {
   const { authorization, 'x-api-key': apiKey, 'api-key': azureKey } = request.headers;
-  const value = (typeof azureKey === 'string' && azureKey) || (typeof apiKey === 'string' && apiKey) || (typeof authorization === 'string' && authorization) || '';
+  const value =
+    (typeof azureKey === 'string' && azureKey) ||
+    (typeof apiKey === 'string' && apiKey) ||
+    (typeof authorization === 'string' && authorization) ||
+    '';
   return value.replace(/^Bearer /, '');
 }
 
@@ -206,8 +221,9 @@ function decodedForms(text: string): string[] {
   const forms = [text];
   let decoded = text;
   for (let round = 0; round < 3; round++) {
-    decoded = decoded.replace(/\\u([0-9a-fA-F]{4})|\\(.)|%([0-9a-fA-F]{2})/g, (_match, hex4?: string, char?: string, hex2?: string) =>
-      char ?? String.fromCharCode(parseInt(hex4 ?? hex2 ?? '', 16)),
+    decoded = decoded.replace(
+      /\\u([0-9a-fA-F]{4})|\\(.)|%([0-9a-fA-F]{2})/g,
+      (_match, hex4?: string, char?: string, hex2?: string) => char ?? String.fromCharCode(parseInt(hex4 ?? hex2 ?? '', 16)),
     );
     forms.push(decoded);
   }
@@ -273,7 +289,9 @@ function reportedLeaks(): string[] {
   return [
     ...observed.events.flatMap((event) => leaksIn(`telemetry ${event.type}`, JSON.stringify(event))),
     ...observed.records.flatMap((record) => leaksIn('conversation record', JSON.stringify(record))),
-    ...exporter.getFinishedSpans().flatMap((span) => leaksIn(`span ${span.name}`, JSON.stringify({ name: span.name, attributes: span.attributes, status: span.status }))),
+    ...exporter
+      .getFinishedSpans()
+      .flatMap((span) => leaksIn(`span ${span.name}`, JSON.stringify({ name: span.name, attributes: span.attributes, status: span.status }))),
     ...leaksIn('router log', logLines.join('\n')),
   ];
 }
@@ -357,11 +375,7 @@ describe('an upstream echoing the key it received, escaped or not, leaks it nowh
     if (place !== 'a 307 redirect') expect(client.text).toContain('[REDACTED]');
     await waitUntil(() => observed.records.length > 0, 3000, 'the conversation record');
 
-    expect([
-      ...leaksIn('client headers', JSON.stringify(client.headers)),
-      ...leaksIn('client', client.text),
-      ...reportedLeaks(),
-    ]).toEqual([]);
+    expect([...leaksIn('client headers', JSON.stringify(client.headers)), ...leaksIn('client', client.text), ...reportedLeaks()]).toEqual([]);
     expect(Object.keys(client.headers).filter((name) => ACCOUNT_HEADERS.includes(name))).toEqual([]);
   });
 });
@@ -376,10 +390,17 @@ describe('count_tokens (passed through to anthropic and llama-server)', () => {
       const key = keyIn(request);
       const headers = { 'content-type': 'application/json', ...echoingHeaders(key) };
       res.writeHead(answer === '200 answer' ? 200 : 401, headers);
-      res.end(answer === '200 answer' ? `{"input_tokens":5,"note":"counted for ${encode(key, encoding)}"}` : errorBody(fake, request, encode(key, encoding)));
+      res.end(
+        answer === '200 answer'
+          ? `{"input_tokens":5,"note":"counted for ${encode(key, encoding)}"}`
+          : errorBody(fake, request, encode(key, encoding)),
+      );
     };
     const client = await seen(
-      () => anthropic().messages.countTokens({ model: MODEL[provider], messages: [{ role: 'user', content: 'hi' }] }).withResponse(),
+      () =>
+        anthropic()
+          .messages.countTokens({ model: MODEL[provider], messages: [{ role: 'user', content: 'hi' }] })
+          .withResponse(),
       false,
     );
     await observed.waitForEnds(1);
@@ -400,7 +421,9 @@ describe('GET /models', () => {
         const key = keyIn(request);
         if (fake === fakes.openai) {
           res.writeHead(200, { 'content-type': 'application/json', ...echoingHeaders(key) });
-          res.end(`{"object":"list","data":[{"id":"gpt-${encode(key, encoding)}","object":"model","created":1,"owned_by":"${encode(key, encoding)}"}]}`);
+          res.end(
+            `{"object":"list","data":[{"id":"gpt-${encode(key, encoding)}","object":"model","created":1,"owned_by":"${encode(key, encoding)}"}]}`,
+          );
           return;
         }
         res.writeHead(401, { 'content-type': 'application/json', ...echoingHeaders(key) });
@@ -411,8 +434,14 @@ describe('GET /models', () => {
     const events = observe();
     events.listen(listHost.router);
     try {
-      const viaOpenAI = await seen(() => new OpenAI({ apiKey: HOST_SECRET, baseURL: `${listHost.url}/v1`, maxRetries: 0 }).models.list().withResponse(), false);
-      const viaAnthropic = await seen(() => new Anthropic({ apiKey: HOST_SECRET, baseURL: listHost.url, maxRetries: 0 }).models.list().withResponse(), false);
+      const viaOpenAI = await seen(
+        () => new OpenAI({ apiKey: HOST_SECRET, baseURL: `${listHost.url}/v1`, maxRetries: 0 }).models.list().withResponse(),
+        false,
+      );
+      const viaAnthropic = await seen(
+        () => new Anthropic({ apiKey: HOST_SECRET, baseURL: listHost.url, maxRetries: 0 }).models.list().withResponse(),
+        false,
+      );
       expect([viaOpenAI.status, viaAnthropic.status]).toEqual([200, 200]);
       // The openai list (asked for by both the openai provider and the azure adapter) is there, redacted.
       expect(viaOpenAI.text).toContain('[REDACTED]');
@@ -470,7 +499,10 @@ describe('a 4-character LOCAL_API_KEY', () => {
       res.end(JSON.stringify({ error: { message: 'Invalid API Key: 1234', type: 'authentication_error' } }));
     };
     const client = await seen(
-      () => new OpenAI({ apiKey: HOST_SECRET, baseURL: `${shortHost.url}/v1`, maxRetries: 0 }).chat.completions.create({ model: 'qwen2.5-0.5b', messages: [{ role: 'user', content: 'hi' }] }).withResponse(),
+      () =>
+        new OpenAI({ apiKey: HOST_SECRET, baseURL: `${shortHost.url}/v1`, maxRetries: 0 }).chat.completions
+          .create({ model: 'qwen2.5-0.5b', messages: [{ role: 'user', content: 'hi' }] })
+          .withResponse(),
       false,
     );
     expect(client.status).toBe(401);
@@ -508,7 +540,11 @@ describe("a host process's stdout and stderr", () => {
       expect(list.status).toBe(200);
       expect(leaksIn('model list', list.text)).toEqual([]);
       // The conversation log file, written by winston in the host's process, holds a record per request.
-      await waitUntil(() => existsSync(logFile) && readFileSync(logFile, 'utf8').trim().split('\n').length === 8, 3000, 'eight records in the log file');
+      await waitUntil(
+        () => existsSync(logFile) && readFileSync(logFile, 'utf8').trim().split('\n').length === 8,
+        3000,
+        'eight records in the log file',
+      );
       expect([
         ...leaksIn('conversation log file', readFileSync(logFile, 'utf8')),
         ...leaksIn('stderr', running.stderr()),
@@ -533,7 +569,10 @@ describe('configuration errors never quote a key', () => {
     ['a key with a line break in GROQ_API_KEY', { GROQ_API_KEY: `${KEY.groq}\nx` }],
     ['a 4-character key pasted into a map rule', { LOCAL_API_KEY: 'zq9x', PROVIDER_MODEL_MAP: 'zq9x' }],
   ] as const)('%s', (_name, overrides) => {
-    const error = thrownBy(() => createProviderRouter({ env: { ...base(), ...overrides }, providers: { azure: azureAdapter() } }), ProviderRouterError);
+    const error = thrownBy(
+      () => createProviderRouter({ env: { ...base(), ...overrides }, providers: { azure: azureAdapter() } }),
+      ProviderRouterError,
+    );
     expect(error.code).toBe('invalid_config');
     expect(leaksIn('error', `${error.message} ${JSON.stringify(error)}`, forbiddenPieces([...Object.values(KEY), 'zq9x']))).toEqual([]);
   });
@@ -578,8 +617,12 @@ describe("the host's client credentials on GET /models and count_tokens", () => 
     }
     const listHost = await startHost({ env: leakEnv(), providers: { azure: azureAdapter() } });
     try {
-      for (const headers of [{}, { 'anthropic-version': '2023-06-01', 'anthropic-beta': 'x' }]) {
-        const res = await rawRequest({ url: `${listHost.url}/v1/models?beta=true&${CREDENTIAL_QUERY}`, method: 'GET', headers: { ...CLIENT_CREDENTIALS, ...headers } });
+      for (const headers of [{}, { 'anthropic-version': '2023-06-01', 'anthropic-beta': 'x' }] as Array<Record<string, string>>) {
+        const res = await rawRequest({
+          url: `${listHost.url}/v1/models?beta=true&${CREDENTIAL_QUERY}`,
+          method: 'GET',
+          headers: { ...CLIENT_CREDENTIALS, ...headers },
+        });
         expect(res.status).toBe(200);
         expect(headerText(res.rawHeaders).toLowerCase()).not.toMatch(/set-cookie|organization/);
       }
@@ -596,7 +639,7 @@ describe("the host's client credentials on GET /models and count_tokens", () => 
   });
 
   test.each(['anthropic', 'local'] as const)(
-    "count_tokens to %s from a Claude-Code-like client: its x-api-key, Authorization and query stay home, ?beta=true goes, no account header comes back",
+    'count_tokens to %s from a Claude-Code-like client: its x-api-key, Authorization and query stay home, ?beta=true goes, no account header comes back',
     async (provider) => {
       const fake = fakeOf(provider);
       fake.handler = (_request, res) => {

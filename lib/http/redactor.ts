@@ -15,7 +15,7 @@ const BLOCK_LENGTH = PIECE_LENGTH - BLOCK_STRIDE + 1;
 export interface Redactor {
   /**
    * Replaces every secret, and every 12-character piece of one, with `[REDACTED]`, ignoring case
-   * (header names arrive lower-cased).
+   * (header names arrive lower-cased), also where JSON escapes or URL encoding write it.
    */
   redact(text: string): string;
   /** Whether `text` holds a secret or a piece of one: one regular-expression test. */
@@ -78,7 +78,7 @@ function alternativesOf(keys: readonly string[]): string[] {
 function patternOf(alternatives: readonly string[], charPattern: (char: string) => string): string {
   return alternatives
     .map((alternative) => {
-      const pattern = [...alternative].map(charPattern).join('');
+      const pattern = Array.from(alternative, charPattern).join('');
       return alternative.length < PIECE_LENGTH ? `${SHORT_KEY_START}${pattern}(?![a-z0-9])` : pattern;
     })
     .join('|');
@@ -120,8 +120,9 @@ function escapedForms(char: string): string {
 function unescaped(text: string): string {
   let decoded = text;
   for (let round = 0; round < 3; round++) {
-    const next = decoded.replace(/\\u([0-9a-f]{4})|\\([/"\\])|%([0-9a-f]{2})/gi, (_match, hex4?: string, char?: string, hex2?: string) =>
-      char ?? String.fromCharCode(parseInt(hex4 ?? hex2 ?? '', 16)),
+    const next = decoded.replace(
+      /\\u([0-9a-f]{4})|\\([/"\\])|%([0-9a-f]{2})/gi,
+      (_match, hex4?: string, char?: string, hex2?: string) => char ?? String.fromCharCode(parseInt(hex4 ?? hex2 ?? '', 16)),
     );
     if (next === decoded) break;
     decoded = next;

@@ -81,7 +81,10 @@ describe('createRedactor: keys an upstream writes escaped', () => {
   test.each([
     ['as JSON writes it (a backslash doubled)', json],
     ['with / written \\/', json.replace(/\//g, '\\/')],
-    ['with every character but letters and digits written \\u00xx', key.replace(/[^A-Za-z0-9]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)],
+    [
+      'with every character but letters and digits written \\u00xx',
+      key.replace(/[^A-Za-z0-9]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`),
+    ],
     ['with upper-case hex escapes', key.replace(/[^A-Za-z0-9]/g, (c) => `\\u00${c.charCodeAt(0).toString(16).toUpperCase()}`)],
     ['URL-encoded', encodeURIComponent(key)],
     ['URL-encoded twice', encodeURIComponent(encodeURIComponent(key))],
