@@ -577,12 +577,15 @@ describe('configuration errors never quote a key', () => {
     expect(leaksIn('error', `${error.message} ${JSON.stringify(error)}`, forbiddenPieces([...Object.values(KEY), 'zq9x']))).toEqual([]);
   });
 
-  test("a host adapter's secret pasted into options.modelMap", () => {
-    const adapter = { ...azureAdapter(), secrets: [KEY.azure] };
-    const error = thrownBy(
-      () => createProviderRouter({ env: base(), providers: { azure: adapter }, modelMap: `x=${encodeURIComponent(KEY.azure)}` }),
-      ProviderRouterError,
-    );
+  test.each([
+    ['listed in its secrets', true, { modelMap: `x=${KEY.azure}` }],
+    ['only set in its headers', false, { modelMap: `x=${KEY.azure}` }],
+    ['only set in its headers, pasted as the fallback', false, { fallback: KEY.azure as 'local' }],
+    ['only set in its headers, URL-encoded into a map rule', false, { modelMap: `x=${encodeURIComponent(KEY.azure)}` }],
+  ] as const)("a host adapter's key (%s) pasted into an option", (_name, listed, options) => {
+    const adapter = listed ? { ...azureAdapter(), secrets: [KEY.azure] } : azureAdapter();
+    const error = thrownBy(() => createProviderRouter({ env: base(), providers: { azure: adapter }, ...options }), ProviderRouterError);
+    expect(error.code).toBe('invalid_config');
     expect(leaksIn('error', error.message)).toEqual([]);
   });
 });

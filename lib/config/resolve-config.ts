@@ -2,6 +2,7 @@ import { validateHeaderName, validateHeaderValue } from 'node:http';
 import type { ProviderRouterOptions, ConversationLogger, RouterLogger, ScrubHeadersHook } from '../options';
 import { ProviderRouterError } from '../errors';
 import { checkAdapterFields } from './check-adapter-fields';
+import { credentialsIn } from './adapter-credentials';
 import { checkHooks, checkOptionObjects } from './check-hooks';
 import { configErrorWithoutKeys } from './config-error-without-keys';
 import { createBuiltInProviders } from '../providers/built-in-providers';
@@ -291,28 +292,4 @@ function isHeader(name: string, value: unknown): boolean {
   } catch {
     return false;
   }
-}
-
-/** Header names whose values are credentials (`authorization`, `x-api-key`, Azure's `api-key`, ...). */
-const CREDENTIAL_HEADER = /^(authorization|proxy-authorization)$|key|token|secret/i;
-
-/**
- * The credentials an enabled adapter sets in its own headers, so that they are redacted even when
- * a host's adapter does not list them in `secrets`: `Bearer` and `Basic` values without their
- * scheme, of at least 12 characters (a header such as `x-max-tokens: 4096` is no credential, and
- * redacting `4096` would maim answers). An adapter whose headers cannot be read yet (they throw)
- * adds nothing.
- */
-function credentialsIn(adapter: ProviderAdapter): string[] {
-  if (!adapter.enabled) return [];
-  let headers: Record<string, string>;
-  try {
-    headers = adapter.upstreamHeaders();
-  } catch {
-    return [];
-  }
-  return Object.entries(headers)
-    .filter(([name, value]) => CREDENTIAL_HEADER.test(name) && typeof value === 'string')
-    .map(([, value]) => value.replace(/^(bearer|basic)\s+/i, '').trim())
-    .filter((credential) => credential.length >= 12);
 }

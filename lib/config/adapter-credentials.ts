@@ -1,0 +1,26 @@
+import type { ProviderAdapter } from '../providers/provider-adapter';
+
+/** Header names whose values are credentials (`authorization`, `x-api-key`, Azure's `api-key`, ...). */
+const CREDENTIAL_HEADER = /^(authorization|proxy-authorization)$|key|token|secret/i;
+
+/**
+ * The credentials an enabled adapter sets in its own headers, so that they are redacted even when
+ * a host's adapter does not list them in `secrets`: `Bearer` and `Basic` values without their
+ * scheme, of at least 12 characters (a header such as `x-max-tokens: 4096` is no credential, and
+ * redacting `4096` would maim answers). An adapter whose headers cannot be read yet (they throw,
+ * or it is no adapter: a configuration error is being reported) adds nothing.
+ */
+export function credentialsIn(adapter: ProviderAdapter): string[] {
+  let headers: unknown;
+  try {
+    if (!adapter.enabled) return [];
+    headers = adapter.upstreamHeaders();
+  } catch {
+    return [];
+  }
+  if (!headers || typeof headers !== 'object') return [];
+  return Object.entries(headers)
+    .filter((entry): entry is [string, string] => CREDENTIAL_HEADER.test(entry[0]) && typeof entry[1] === 'string')
+    .map(([, value]) => value.replace(/^(bearer|basic)\s+/i, '').trim())
+    .filter((credential) => credential.length >= 12);
+}
