@@ -685,3 +685,68 @@ describe("the host's client credentials on GET /models and count_tokens", () => 
     expect(keyIn(upstream!)).toBe(KEY[provider]);
   });
 });
+
+describe("the host's client credentials on chat completions and /responses, with the openai SDK", () => {
+  const cases = PROVIDERS.flatMap((provider) => (['chat', 'responses'] as const).map((route) => [route, provider] as const));
+  test.each(cases)('%s to %s: no client header or query parameter reaches the upstream, only its own key', async (route, provider) => {
+    const client = new OpenAI({
+      apiKey: `${HOST_SECRET}-bearer`,
+      baseURL: `${host.url}/v1`,
+      maxRetries: 0,
+      defaultHeaders: { ...CLIENT_CREDENTIALS, authorization: `Bearer ${HOST_SECRET}-bearer` },
+      defaultQuery: { key: `${HOST_SECRET}-q1`, api_key: `${HOST_SECRET}-q2`, beta: 'true' },
+    });
+    if (route === 'chat') await client.chat.completions.create({ model: MODEL[provider], messages: [{ role: 'user', content: 'hi' }] });
+    else await client.responses.create({ model: MODEL[provider], input: 'hi' });
+    const [upstream] = fakeOf(provider).requests;
+    expect(JSON.stringify(upstream!.headers)).not.toContain(HOST_SECRET);
+    expect(upstream!.url).not.toContain('?');
+    expect(keyIn(upstream!)).toBe(KEY[provider]);
+  });
+});
+
+describe("a host adapter's forwardHeaders", () => {
+  /** Credentials under names a proxy or a platform gives them; none may reach a provider, whatever an adapter lists. */
+  const LISTED_CREDENTIALS: Record<string, string> = {
+    ...CLIENT_CREDENTIALS,
+    'x-forwarded-authorization': `Bearer ${HOST_SECRET}-forwarded`,
+    'x-serverless-authorization': `Bearer ${HOST_SECRET}-serverless`,
+    'x-original-authorization': `Bearer ${HOST_SECRET}-original`,
+    'x-apikey': `${HOST_SECRET}-apikey`,
+    'x-goog-iap-jwt-assertion': `${HOST_SECRET}-iap`,
+    'cf-access-jwt-assertion': `${HOST_SECRET}-cf`,
+    'x-cookie': `${HOST_SECRET}-x-cookie`,
+    'x-client-password': `${HOST_SECRET}-password`,
+    'x-amz-security-token': `${HOST_SECRET}-amz`,
+    'x-client-credential': `${HOST_SECRET}-credential`,
+  };
+
+  test('forward what they list, never a credential', async () => {
+    const adapter = defineProvider({
+      id: 'azure',
+      dialect: 'openai',
+      baseUrl: fakes.openai.baseUrl,
+      enabled: true,
+      upstreamHeaders: () => ({ 'api-key': KEY.azure }),
+      forwardHeaders: [...Object.keys(LISTED_CREDENTIALS), 'x-trace-id'],
+    });
+    const adapterHost = await startHost({
+      env: { OPENAI_API_KEY: KEY.openai, OPENAI_BASE_URL: fakes.openai.baseUrl },
+      providers: { azure: adapter },
+    });
+    try {
+      const res = await rawRequest({
+        url: `${adapterHost.url}/v1/chat/completions`,
+        headers: { ...LISTED_CREDENTIALS, 'x-trace-id': 'trace-1', 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'azure/gpt-4o', messages: [{ role: 'user', content: 'hi' }] }),
+      });
+      expect(res.status).toBe(200);
+      const [upstream] = fakes.openai.requests;
+      expect(upstream!.headers['x-trace-id']).toBe('trace-1');
+      expect(upstream!.headers['api-key']).toBe(KEY.azure);
+      expect(Object.entries(upstream!.headers).filter(([, value]) => String(value).includes(HOST_SECRET))).toEqual([]);
+    } finally {
+      await adapterHost.close();
+    }
+  });
+});

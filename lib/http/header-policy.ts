@@ -5,8 +5,11 @@ import type { HeaderMap } from '../options';
 /** Client headers every provider may receive. */
 const UPSTREAM_BASE_ALLOWLIST = ['content-type', 'accept'];
 
-/** Never forwarded upstream, whatever an adapter lists: the host's own credentials. */
-const CREDENTIAL_HEADER = /^(authorization|proxy-authorization|cookie|x-api-key|api-key)$|token|secret|-key$|^x-auth/i;
+/**
+ * Never forwarded upstream, whatever an adapter lists: the host's own credentials, under the names
+ * proxies and platforms give them too (`x-forwarded-authorization`, IAP's `x-goog-iap-jwt-assertion`).
+ */
+const CREDENTIAL_HEADER = /authorization|cookie|token|secret|password|passwd|credential|jwt|api-?key|-key$|^x-auth/i;
 
 /**
  * The client headers that may travel upstream: `content-type`, `accept` and what the adapter asks
