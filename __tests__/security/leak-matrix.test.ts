@@ -193,7 +193,7 @@ function echoAt(fake: FakeUpstream, place: Place, encoding: Encoding): void {
     const text = encode(key, encoding);
     switch (place) {
       case '401 error body and headers':
-        res.writeHead(401, { 'content-type': 'application/json', ...echoingHeaders(key) });
+        res.writeHead(401, { ...echoingHeaders(key), 'content-type': `application/json; charset=utf-8; echo="${encodeURIComponent(key)}"` });
         res.end(errorBody(fake, request, text));
         return true;
       case 'a whole answer':
