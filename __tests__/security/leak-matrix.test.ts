@@ -754,7 +754,13 @@ describe("a host adapter's forwardHeaders", () => {
 describe('a key a client pastes, URL-encoded, into model', () => {
   test('reaches no event, record, span or log line, and is not echoed back', async () => {
     const model = `openrouter/${encodeURIComponent(KEY.openrouter)}`;
-    const client = await seen(() => openai().chat.completions.create({ model, messages: [{ role: 'user', content: 'hi' }] }).withResponse(), false);
+    const client = await seen(
+      () =>
+        openai()
+          .chat.completions.create({ model, messages: [{ role: 'user', content: 'hi' }] })
+          .withResponse(),
+      false,
+    );
     await waitUntil(() => observed.ends().length === 1 && exporter.getFinishedSpans().length === 1, 3000, 'request.end and its span');
     expect(fakes.openrouter.requests).toHaveLength(1);
     expect(observed.ends()[0]).toMatchObject({ provider: 'openrouter', model: expect.stringContaining('[REDACTED]') as string });
