@@ -21,9 +21,12 @@ import {
   dialectOf,
   emptyFrames,
   inStreamErrorFrames,
+  OPENING_TEXT,
   openingFrames,
   REASONING_TEXT,
   reasoningThenTextFrames,
+  proxyBadGateway,
+  refuseGzipped,
   refuseWith,
   streamGzipped,
   streamThenSilence,
@@ -38,6 +41,7 @@ import { observe } from '../support/observe';
 import { parseResponsesSse, responsesStreamResult, type ResponsesStreamResult } from '../support/responses-stream';
 import { destroyHeldResponses, sendFrames, sendJson } from '../support/upstream-answers';
 import { useFakes } from '../support/use-fakes';
+import { DONE_FRAME } from '../support/wire-frames';
 import { describeRun, runCodex, type CodexRun } from './codex';
 
 const IN_CODEX_SUITE = (globalThis as { CODEX_SUITE?: unknown }).CODEX_SUITE === true;
@@ -196,6 +200,35 @@ if (!IN_CODEX_SUITE || !THROUGH_ROUTER) {
         expect(responsesAnswers()[0]?.status).toBe(401);
       });
 
+      test.each(ROUTES)(
+        "%s: a gzip-compressed 429 (despite accept-encoding identity) is decoded: the provider's message in the host's answer",
+        async (route, fake) => {
+          const message = 'You exceeded your current quota for tokens per minute.';
+          const type = dialectOf(fake()) === 'chat' ? 'rate_limit_exceeded' : 'rate_limit_error';
+          fake().handler = refuseGzipped(fake(), { status: 429, type, message });
+          const run = await codex(route);
+          expectFailed(run, '429 Too Many Requests');
+          expect(JSON.parse(responsesAnswers()[0]!.body)).toEqual({ error: expect.objectContaining({ message: expect.stringContaining(message) }) });
+        },
+      );
+
+      test.each(ROUTES)("%s: a proxy's HTML 502 page fails the turn with a 502 in OpenAI's shape", async (route, fake) => {
+        fake().handler = proxyBadGateway;
+        const run = await codex(route);
+        expect(run.exitCode).toBe(1);
+        const [answer] = responsesAnswers();
+        expect(answer?.status).toBe(502);
+        expect(JSON.parse(answer!.body)).toEqual({ error: expect.objectContaining({ message: expect.any(String) }) });
+        expect(lastEnd()).toMatchObject({ status: 502, outcome: 'error' });
+      });
+
+      test.each(ROUTES)('%s: no answer within PROVIDER_TIMEOUT_MS fails the turn with a 504 naming the timeout', async (route, fake) => {
+        fake().handler = () => true;
+        const run = await codex(route);
+        expectFailed(run, 'PROVIDER_TIMEOUT_MS');
+        expect(responsesAnswers()[0]?.status).toBe(504);
+      });
+
       test.each(ROUTES)("%s: a 200 JSON answer that is only an error fails the turn with its message and its code's status", async (route, fake) => {
         const message = 'No endpoints available for this model right now.';
         fake().handler = (_request, res) => sendJson(res, 200, { error: { code: 503, message } });
@@ -261,6 +294,40 @@ if (!IN_CODEX_SUITE || !THROUGH_ROUTER) {
         expectStreamFailed(message);
       });
 
+      test.each(ROUTES)('%s: an in-stream rate limit fails the turn as rate_limit_exceeded, with its message', async (route, fake) => {
+        const message = 'Rate limit exceeded: free-models-per-min. Please try again later.';
+        fake().handler = (_request, res) => sendFrames(res, inStreamErrorFrames(dialectOf(fake()), message, 'choices', 429));
+        const run = await codex(route);
+        expectFailed(run, message);
+        expect(hostStream().response?.error).toEqual({ code: 'rate_limit_exceeded', message: expect.stringContaining(message) });
+      });
+
+      test.each(ROUTES)('%s: an in-stream error that echoes the key fails the turn with its message, the key redacted', async (route, fake) => {
+        const key = fake().kind === 'local' ? LOCAL_KEY : KEYS.anthropic;
+        fake().handler = (_request, res) =>
+          sendFrames(res, inStreamErrorFrames(dialectOf(fake()), `Upstream auth failed for key ${key} mid-generation`, 'choices'));
+        const run = await codex(route);
+        expectFailed(run, 'mid-generation');
+        expectStreamFailed('mid-generation');
+      });
+
+      test("local/...: older llama-server's `error: {...}` line (a field SSE ignores) fails the turn with its message", async () => {
+        const message = 'the request exceeds the available context size, try increasing it';
+        const line = `error: ${JSON.stringify({ code: 400, message, type: 'exceed_context_size_error' })}\n\n`;
+        fakes.local.handler = (_request, res) => sendFrames(res, [...openingFrames('chat'), line]);
+        const run = await codex(LOCAL_ROUTE);
+        // Codex words a full context its own way; the provider's message is in the host's stream.
+        expectFailed(run, 'context');
+        expect(hostStream().response?.error).toEqual({ code: 'context_length_exceeded', message: expect.stringContaining(message) });
+      });
+
+      test.each(ROUTES)('%s: response headers, then silence past PROVIDER_IDLE_TIMEOUT_MS, fails the turn', async (route, fake) => {
+        fake().handler = (_request, res) => streamThenSilence(res, []);
+        const run = await codex(route);
+        expectFailed(run, 'PROVIDER_IDLE_TIMEOUT_MS');
+        expect(fake().closedRequests).toBe(1);
+      });
+
       test.each(ROUTES)('%s: silence past PROVIDER_IDLE_TIMEOUT_MS fails the turn soon after', async (route, fake) => {
         fake().handler = (_request, res) => streamThenSilence(res, openingFrames(dialectOf(fake())));
         const run = await codex(route);
@@ -323,7 +390,8 @@ if (!IN_CODEX_SUITE || !THROUGH_ROUTER) {
       );
 
       test.each(ROUTES)('%s: reasoning deltas then text: a reasoning item, then the answer', async (route, fake) => {
-        fake().handler = (_request, res) => sendFrames(res, reasoningThenTextFrames(dialectOf(fake())));
+        // vLLM and Ollama write the reasoning as `reasoning`; the router reads it as llama-server's `reasoning_content`.
+        fake().handler = (_request, res) => sendFrames(res, reasoningThenTextFrames(dialectOf(fake()), 'reasoning'));
         const run = await codex(route);
         expectAnswer(run, WHOLE_TEXT);
         // Codex's JSON output shows reasoning summaries only: the item is read from the host's stream.
@@ -337,6 +405,13 @@ if (!IN_CODEX_SUITE || !THROUGH_ROUTER) {
         const run = await codex(ROUTES[1]![0]);
         expect(run.exitCode).toBe(0);
         expect(run.finalMessage).toBeUndefined();
+        expect(hostStream().terminal).toBe('response.completed');
+      });
+
+      test('local/...: text, then `data: [DONE]` with no finish reason at all, completes the turn with the text', async () => {
+        fakes.local.handler = (_request, res) => sendFrames(res, [...openingFrames('chat'), DONE_FRAME]);
+        const run = await codex(LOCAL_ROUTE);
+        expectAnswer(run, OPENING_TEXT);
         expect(hostStream().terminal).toBe('response.completed');
       });
 

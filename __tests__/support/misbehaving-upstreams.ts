@@ -85,13 +85,16 @@ export const textFrames = (dialect: UpstreamDialect, finish: Finish = 'stop'): s
   ...closingFrames(dialect, finish),
 ];
 
-/** Reasoning (`REASONING_TEXT`, in two deltas), then the whole text answer. */
-export function reasoningThenTextFrames(dialect: UpstreamDialect): string[] {
+/**
+ * Reasoning (`REASONING_TEXT`, in two deltas), then the whole text answer. On chat the reasoning is
+ * in `field`: llama-server's `reasoning_content`, or the `reasoning` of OpenRouter, vLLM and Ollama.
+ */
+export function reasoningThenTextFrames(dialect: UpstreamDialect, field: 'reasoning_content' | 'reasoning' = 'reasoning_content'): string[] {
   const [first, second] = [REASONING_TEXT.slice(0, 10), REASONING_TEXT.slice(10)];
   if (dialect === 'chat') {
     return [
-      chatChunkFrame(IDENTITY, { role: 'assistant', content: null, reasoning_content: first }),
-      chatChunkFrame(IDENTITY, { reasoning_content: second }),
+      chatChunkFrame(IDENTITY, { role: 'assistant', content: null, [field]: first }),
+      chatChunkFrame(IDENTITY, { [field]: second }),
       chatChunkFrame(IDENTITY, { content: OPENING_TEXT }),
       ...closingFrames(dialect),
     ];
@@ -206,25 +209,60 @@ export const refuseWith =
   (_request, res) =>
     sendJson(res, error.status, errorBody(dialectOf(fake), error), error.headers);
 
+/** Answers every request with the provider's error, its body gzip-compressed whatever the request's `accept-encoding`. */
+export const refuseGzipped =
+  (fake: FakeUpstream, error: ProviderError): FakeHandler =>
+  (_request, res) => {
+    res.writeHead(error.status, { 'content-type': 'application/json', 'content-encoding': 'gzip', 'x-request-id': UPSTREAM_REQUEST_ID });
+    res.end(gzipSync(Buffer.from(JSON.stringify(errorBody(dialectOf(fake), error)))));
+  };
+
+/** The page a proxy in front of the provider (Cloudflare, nginx) answers a 502 with. */
+export const PROXY_PAGE =
+  '<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>cloudflare</center>\r\n</body>\r\n</html>\r\n';
+
+/** Answers every request with a proxy's HTML 502 page. */
+export const proxyBadGateway: FakeHandler = (_request, res) => {
+  res.writeHead(502, { 'content-type': 'text/html', server: 'cloudflare' });
+  res.end(PROXY_PAGE);
+};
+
+/** Answers with the first half of a whole JSON answer, then ends: a body cut short. */
+export function cutJson(res: ServerResponse, body: Record<string, unknown>): void {
+  const text = JSON.stringify(body);
+  res.writeHead(200, { 'content-type': 'application/json', 'x-request-id': UPSTREAM_REQUEST_ID });
+  res.end(text.slice(0, Math.floor(text.length / 2)));
+}
+
 /** Answers with `frames` as one gzip-compressed stream, whatever the request's `accept-encoding`. */
 export function streamGzipped(res: ServerResponse, frames: string[]): void {
   res.writeHead(200, { 'content-type': 'text/event-stream', 'content-encoding': 'gzip', 'x-request-id': UPSTREAM_REQUEST_ID });
   res.end(gzipSync(Buffer.from(frames.join(''))));
 }
 
-/** Sends `frames`, then holds the stream open and silent (until the router gives up on it). */
+/** Sends the response headers and `frames` (none, to stay silent from the start), then holds the stream open and silent (until the router gives up on it). */
 export function streamThenSilence(res: ServerResponse, frames: string[]): void {
   sendHeldStream(res, frames, frames.length - 1);
+  // Node holds the headers back until the first body byte: with no frames, send them now.
+  res.flushHeaders();
 }
 
-/** A provider's error inside a 200 stream after its opening, as each provider writes it. */
-export function inStreamErrorFrames(dialect: UpstreamDialect, message: string, beside: 'choices' | 'alone'): string[] {
+/** Where a chat provider writes its in-stream error: beside `choices` (OpenRouter), or in a chunk of its own. */
+export type InStreamErrorPlace = 'choices' | 'alone';
+
+/**
+ * A provider's error inside a 200 stream after its opening, as each provider writes it: on chat,
+ * OpenRouter's `error` with its HTTP status as `code`; on Messages, `event: error` with Anthropic's
+ * type for that status.
+ */
+export function inStreamErrorFrames(dialect: UpstreamDialect, message: string, place: InStreamErrorPlace, code = 502): string[] {
   if (dialect === 'messages') {
-    return [...openingFrames(dialect), `event: error\ndata: ${JSON.stringify({ type: 'error', error: { type: 'overloaded_error', message } })}\n\n`];
+    const type = code === 429 ? 'rate_limit_error' : code === 529 ? 'overloaded_error' : 'api_error';
+    return [...openingFrames(dialect), `event: error\ndata: ${JSON.stringify({ type: 'error', error: { type, message } })}\n\n`];
   }
-  const error = { code: 502, message, metadata: { provider_name: 'Lambda' } };
+  const error = { code, message, metadata: { provider_name: 'Lambda' } };
   const frame =
-    beside === 'choices'
+    place === 'choices'
       ? chatChunkFrame(IDENTITY, { content: '' }, 'error', { extra: { error } })
       : `data: ${JSON.stringify({ id: IDENTITY.id, object: 'chat.completion.chunk', created: IDENTITY.created, model: IDENTITY.model, error })}\n\n`;
   return [...openingFrames(dialect), frame];
