@@ -68,7 +68,7 @@ const REFUSALS: RefusalCase[] = [
       status: 429,
       type: 'rate_limit_exceeded',
       message: 'Rate limit reached for requests per min: Limit 50, Used 50. Please try again in 7s.',
-      headers: { 'retry-after': '7' },
+      headers: { 'retry-after': '7', 'x-ratelimit-remaining-requests': '0', 'set-cookie': 'session=upstream', 'openai-organization': 'org-upstream' },
     },
     anthropicType: 'rate_limit_error',
   },
@@ -192,7 +192,11 @@ if (!IN_CLAUDE_CODE_SUITE) {
           const first = messagesAnswers()[0]!;
           expect(first.status).toBe(error.status);
           expect(JSON.parse(first.body)).toEqual({ type: 'error', error: { type: anthropicType, message: expect.stringContaining(error.message) } });
-          if (error.headers?.['retry-after']) expect(first.headers['retry-after']).toBe(error.headers['retry-after']);
+          if (error.headers?.['retry-after']) {
+            expect(first.headers).toMatchObject({ 'retry-after': '7', 'x-ratelimit-remaining-requests': '0' });
+            expect(Object.keys(first.headers)).not.toEqual(expect.arrayContaining(['set-cookie']));
+            expect(JSON.stringify(first.headers)).not.toContain('org-upstream');
+          }
           expect(lastEnd()).toMatchObject({ status: error.status, outcome: 'error' });
         });
       }
@@ -366,6 +370,24 @@ if (!IN_CLAUDE_CODE_SUITE) {
         expect(messagesAnswers()[1]?.status).toBe(502);
         expect(JSON.parse(messagesAnswers()[1]!.body)).toMatchObject({ type: 'error', error: { type: 'api_error' } });
       });
+
+      test.each(ROUTES)(
+        "%s: OpenRouter's in-stream error as the stream's first chunk ends with event: error; its message reaches Claude Code",
+        async (model, fake) => {
+          const message = 'Overloaded before the first token';
+          const frames = inStreamErrorFrames('chat', message, 'alone', 529).slice(openingFrames('chat').length);
+          fake().handler = streamThen(
+            () => frames,
+            fake,
+            (_request, res) => sendJson(res, 200, { error: { code: 529, message } }),
+          );
+          const run = await claude(model);
+          expectFailed(run, message);
+          expectStreamError(message, 'overloaded_error');
+          // As Anthropic fails a stream before its first token: the error is the only frame.
+        expect(hostStream()).toHaveLength(1);
+        },
+      );
 
       test.each(ROUTES)(
         '%s: silence past PROVIDER_IDLE_TIMEOUT_MS ends with event: error soon after; the answer without stream arrives',

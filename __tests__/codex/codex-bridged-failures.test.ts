@@ -71,7 +71,7 @@ const REFUSALS: RefusalCase[] = [
       status: 429,
       type: d === 'chat' ? 'rate_limit_exceeded' : 'rate_limit_error',
       message: 'Rate limit reached for requests per min: Limit 50, Used 50. Please try again in 7s.',
-      headers: { 'retry-after': '7' },
+      headers: { 'retry-after': '7', 'x-ratelimit-remaining-requests': '0', 'set-cookie': 'session=upstream', 'openai-organization': 'org-upstream' },
     }),
     // Codex reads no body of a 429 that is not its own usage limit.
     codexShows: '429 Too Many Requests',
@@ -185,7 +185,11 @@ if (!IN_CODEX_SUITE || !THROUGH_ROUTER) {
           expect(more).toEqual([]);
           expect(answer?.status).toBe(error.status);
           expect(JSON.parse(answer!.body)).toEqual({ error: expect.objectContaining({ message: expect.stringContaining(error.message) }) });
-          if (error.headers?.['retry-after']) expect(answer?.headers['retry-after']).toBe(error.headers['retry-after']);
+          if (error.headers?.['retry-after']) {
+            expect(answer?.headers).toMatchObject({ 'retry-after': '7', 'x-ratelimit-remaining-requests': '0' });
+            expect(Object.keys(answer!.headers)).not.toEqual(expect.arrayContaining(['set-cookie']));
+            expect(JSON.stringify(answer?.headers)).not.toContain('org-upstream');
+          }
           expect(lastEnd()).toMatchObject({ status: error.status, outcome: 'error' });
         });
       }
@@ -285,6 +289,15 @@ if (!IN_CODEX_SUITE || !THROUGH_ROUTER) {
           expect(lastEnd()).toMatchObject({ status: 200, outcome: 'error', error: { message: expect.stringContaining(message) } });
         },
       );
+
+      test.each(ROUTES)("%s: the provider's in-stream error as the stream's first event fails the turn with its message", async (route, fake) => {
+        const message = 'Overloaded before the first token';
+        const dialect = dialectOf(fake());
+        fake().handler = (_request, res) => sendFrames(res, inStreamErrorFrames(dialect, message, 'alone', 529).slice(openingFrames(dialect).length));
+        const run = await codex(route);
+        expectFailed(run, message);
+        expectStreamFailed(message);
+      });
 
       test("local/...: OpenRouter's in-stream error chunk without choices fails the turn with its message", async () => {
         const message = 'Provider returned error: the model crashed';
