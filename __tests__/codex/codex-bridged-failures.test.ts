@@ -62,6 +62,8 @@ interface RefusalCase {
   error: (dialect: UpstreamDialect) => ProviderError;
   /** What Codex shows: the provider's message, or its own words for statuses whose body it does not read. */
   codexShows?: string;
+  /** Codex shows the host's request id with its own words (which lead to the provider's message in the host's log). */
+  showsRequestId?: boolean;
 }
 
 const REFUSALS: RefusalCase[] = [
@@ -75,6 +77,7 @@ const REFUSALS: RefusalCase[] = [
     }),
     // Codex reads no body of a 429 that is not its own usage limit.
     codexShows: '429 Too Many Requests',
+    showsRequestId: true,
   },
   {
     name: '500',
@@ -190,7 +193,8 @@ if (!IN_CODEX_SUITE || !THROUGH_ROUTER) {
             expect(Object.keys(answer!.headers)).not.toEqual(expect.arrayContaining(['set-cookie']));
             expect(JSON.stringify(answer?.headers)).not.toContain('org-upstream');
           }
-          expect(lastEnd()).toMatchObject({ status: error.status, outcome: 'error' });
+          expect(lastEnd()).toMatchObject({ status: error.status, outcome: 'error', requestId: answer?.headers['x-request-id'] });
+          if (refusal.showsRequestId) expect(run.errors.join('\n')).toContain(`request id: ${String(answer?.headers['x-request-id'])}`);
         });
       }
 
