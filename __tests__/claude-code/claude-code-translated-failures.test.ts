@@ -40,6 +40,7 @@ import {
 import { observe } from '../support/observe';
 import { destroyHeldResponses, sendFrames, sendJson } from '../support/upstream-answers';
 import { useFakes } from '../support/use-fakes';
+import { waitUntil } from '../support/wait';
 import { chatChunkFrame, type ChunkIdentity } from '../support/wire-frames';
 import { CLAUDE_TOKEN, claudeBinary, describeRun, IN_CLAUDE_CODE_SUITE, runClaude, type ClaudeRun } from './claude-code';
 
@@ -385,7 +386,7 @@ if (!IN_CLAUDE_CODE_SUITE) {
           expectFailed(run, message);
           expectStreamError(message, 'overloaded_error');
           // As Anthropic fails a stream before its first token: the error is the only frame.
-        expect(hostStream()).toHaveLength(1);
+          expect(hostStream()).toHaveLength(1);
         },
       );
 
@@ -476,6 +477,16 @@ if (!IN_CLAUDE_CODE_SUITE) {
         const run = await claude(model);
         expectAnswer(run, WHOLE_TEXT);
         expect(fake().requests.map((request) => request.headers['accept-encoding'])).toEqual(['identity']);
+      });
+
+      test.each(ROUTES)('%s: a whole answer whose stream stays open after [DONE] ends the turn at once', async (model, fake) => {
+        fake().handler = (_request, res) => streamThenSilence(res, textFrames('chat'));
+        const run = await claude(model);
+        expectAnswer(run, WHOLE_TEXT);
+        expect(streamed(fake())).toEqual([true]);
+        expect(observed.ends()).toMatchObject([{ outcome: 'ok' }]);
+        // The router drains what may follow for as long as PROVIDER_IDLE_TIMEOUT_MS, then lets the connection go.
+        await waitUntil(() => fake().closedRequests === 1, 3000, 'the upstream connection closed');
       });
 
       for (const [name, eol] of [

@@ -41,6 +41,7 @@ import { observe } from '../support/observe';
 import { parseResponsesSse, responsesStreamResult, type ResponsesStreamResult } from '../support/responses-stream';
 import { destroyHeldResponses, sendFrames, sendJson } from '../support/upstream-answers';
 import { useFakes } from '../support/use-fakes';
+import { waitUntil } from '../support/wait';
 import { DONE_FRAME } from '../support/wire-frames';
 import { describeRun, runCodex, type CodexRun } from './codex';
 
@@ -376,6 +377,16 @@ if (!IN_CODEX_SUITE || !THROUGH_ROUTER) {
         const run = await codex(route);
         expectAnswer(run, WHOLE_TEXT);
         expect(fake().requests[0]?.headers['accept-encoding']).toBe('identity');
+      });
+
+      test.each(ROUTES)('%s: a whole answer whose stream stays open after its terminator completes the turn at once', async (route, fake) => {
+        fake().handler = (_request, res) => streamThenSilence(res, textFrames(dialectOf(fake())));
+        const run = await codex(route);
+        expectAnswer(run, WHOLE_TEXT);
+        expect(hostStream().terminal).toBe('response.completed');
+        expect(lastEnd()).toMatchObject({ outcome: 'ok' });
+        // The router drains what may follow for as long as PROVIDER_IDLE_TIMEOUT_MS, then lets the connection go.
+        await waitUntil(() => fake().closedRequests === 1, 3000, 'the upstream connection closed');
       });
 
       for (const [name, eol] of [
