@@ -21,6 +21,7 @@ import {
   closingFrames,
   emptyFrames,
   inStreamErrorFrames,
+  OPENING_TEXT,
   openingFrames,
   REASONING_TEXT,
   reasoningThenTextFrames,
@@ -41,7 +42,7 @@ import { observe } from '../support/observe';
 import { destroyHeldResponses, sendFrames, sendJson } from '../support/upstream-answers';
 import { useFakes } from '../support/use-fakes';
 import { waitUntil } from '../support/wait';
-import { chatChunkFrame, type ChunkIdentity } from '../support/wire-frames';
+import { chatChunkFrame, DONE_FRAME, type ChunkIdentity } from '../support/wire-frames';
 import { CLAUDE_TOKEN, claudeBinary, describeRun, IN_CLAUDE_CODE_SUITE, runClaude, type ClaudeRun } from './claude-code';
 
 /** The host's idle timeout: short, so that a silent upstream fails the stream quickly. */
@@ -477,6 +478,14 @@ if (!IN_CLAUDE_CODE_SUITE) {
         const run = await claude(model);
         expectAnswer(run, WHOLE_TEXT);
         expect(fake().requests.map((request) => request.headers['accept-encoding'])).toEqual(['identity']);
+      });
+
+      test.each(ROUTES)('%s: text, then `data: [DONE]` with no finish reason at all, ends the turn with the text (end_turn)', async (model, fake) => {
+        fake().handler = (_request, res) => sendFrames(res, [...openingFrames('chat'), DONE_FRAME]);
+        const run = await claude(model);
+        expectAnswer(run, OPENING_TEXT);
+        expect(hostStream().find((frame) => frame.event === 'message_delta')?.data).toMatchObject({ delta: { stop_reason: 'end_turn' } });
+        expect(streamed(fake())).toEqual([true]);
       });
 
       test.each(ROUTES)('%s: a whole answer whose stream stays open after [DONE] ends the turn at once', async (model, fake) => {
