@@ -138,6 +138,8 @@ if (!IN_CLAUDE_CODE_SUITE) {
         JSON.stringify(logged),
       ].join('\n');
       for (const key of Object.values(KEYS)) expect(keyPiecesIn(everything, key)).toEqual([]);
+      // Every request the host served is in what was checked: its telemetry and its conversation record.
+      expect(observed.records).toHaveLength(observed.ends().length);
       return run;
     }
 

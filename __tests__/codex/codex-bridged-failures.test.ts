@@ -146,6 +146,8 @@ if (!IN_CODEX_SUITE || !THROUGH_ROUTER) {
         JSON.stringify(logged),
       ].join('\n');
       for (const key of ALL_KEYS) expect(keyPiecesIn(everything, key)).toEqual([]);
+      // Every request the host served is in what was checked: its telemetry and its conversation record.
+      expect(observed.records).toHaveLength(observed.ends().length);
       return run;
     }
 
