@@ -62,6 +62,8 @@ const CHUNK: ChunkIdentity = { id: 'chatcmpl-parallel-1', created: 1795781041, m
 interface RefusalCase {
   error: ProviderError;
   anthropicType: string;
+  /** What Claude Code shows: the provider's message, or its own words for the statuses it words itself. */
+  claudeShows?: string;
 }
 
 const REFUSALS: RefusalCase[] = [
@@ -73,6 +75,27 @@ const REFUSALS: RefusalCase[] = [
       headers: { 'retry-after': '7', 'x-ratelimit-remaining-requests': '0', 'set-cookie': 'session=upstream', 'openai-organization': 'org-upstream' },
     },
     anthropicType: 'rate_limit_error',
+  },
+  {
+    error: {
+      status: 400,
+      type: 'invalid_request_error',
+      message: 'max_tokens is too large: 32000. This model supports at most 16384 completion tokens, whereas you provided 32000.',
+    },
+    anthropicType: 'invalid_request_error',
+  },
+  { error: { status: 403, type: 'permission_denied', message: 'Project does not have access to model gpt-5.5.' }, anthropicType: 'permission_error' },
+  {
+    error: { status: 404, type: 'model_not_found', message: 'The model `gpt-5.5` does not exist or you do not have access to it.' },
+    anthropicType: 'not_found_error',
+    // Claude Code words a 404 as a model it cannot use.
+    claudeShows: "There's an issue with the selected model",
+  },
+  {
+    error: { status: 413, type: 'request_too_large', message: 'Request too large: the body exceeds the allowed size.' },
+    anthropicType: 'request_too_large',
+    // And a 413 as a file too large.
+    claudeShows: 'Request too large',
   },
   { error: { status: 500, type: 'server_error', message: 'The server had an error while processing your request.' }, anthropicType: 'api_error' },
   { error: { status: 503, type: 'unavailable', message: 'The engine is currently overloaded, please try again later.' }, anthropicType: 'api_error' },
@@ -188,21 +211,27 @@ if (!IN_CLAUDE_CODE_SUITE) {
     const lastEnd = (): RequestEndEvent | undefined => observed.ends().at(-1);
 
     describe('errors before the stream: Anthropic-shaped, typed by status, with the provider message (DESIGN sections 3, 8)', () => {
-      for (const { error, anthropicType } of REFUSALS) {
-        test.each(ROUTES)(`%s: ${error.status} reaches Claude Code as ${anthropicType} with the provider's message`, async (model, fake) => {
-          fake().handler = refuseWith(fake(), error);
-          const run = await claude(model);
-          expectFailed(run, error.message);
-          const first = messagesAnswers()[0]!;
-          expect(first.status).toBe(error.status);
-          expect(JSON.parse(first.body)).toEqual({ type: 'error', error: { type: anthropicType, message: expect.stringContaining(error.message) } });
-          if (error.headers?.['retry-after']) {
-            expect(first.headers).toMatchObject({ 'retry-after': '7', 'x-ratelimit-remaining-requests': '0' });
-            expect(Object.keys(first.headers)).not.toEqual(expect.arrayContaining(['set-cookie']));
-            expect(JSON.stringify(first.headers)).not.toContain('org-upstream');
-          }
-          expect(lastEnd()).toMatchObject({ status: error.status, outcome: 'error' });
-        });
+      for (const { error, anthropicType, claudeShows } of REFUSALS) {
+        test.each(ROUTES)(
+          `%s: ${error.status} reaches Claude Code as ${anthropicType}, with the provider's message in the host's answer`,
+          async (model, fake) => {
+            fake().handler = refuseWith(fake(), error);
+            const run = await claude(model);
+            expectFailed(run, claudeShows ?? error.message);
+            const first = messagesAnswers()[0]!;
+            expect(first.status).toBe(error.status);
+            expect(JSON.parse(first.body)).toEqual({
+              type: 'error',
+              error: { type: anthropicType, message: expect.stringContaining(error.message) },
+            });
+            if (error.headers?.['retry-after']) {
+              expect(first.headers).toMatchObject({ 'retry-after': '7', 'x-ratelimit-remaining-requests': '0' });
+              expect(Object.keys(first.headers)).not.toEqual(expect.arrayContaining(['set-cookie']));
+              expect(JSON.stringify(first.headers)).not.toContain('org-upstream');
+            }
+            expect(lastEnd()).toMatchObject({ status: error.status, outcome: 'error' });
+          },
+        );
       }
 
       test.each(ROUTES)(
