@@ -69,6 +69,26 @@ interface RefusalCase {
 
 const REFUSALS: RefusalCase[] = [
   {
+    name: '403',
+    error: (d) => ({
+      status: 403,
+      type: d === 'chat' ? 'permission_denied' : 'permission_error',
+      message: 'Project does not have access to this model.',
+    }),
+  },
+  {
+    name: '404',
+    error: (d) => ({ status: 404, type: d === 'chat' ? 'model_not_found' : 'not_found_error', message: 'model: qwen-unknown does not exist.' }),
+  },
+  {
+    name: '413',
+    error: () => ({
+      status: 413,
+      type: 'request_too_large',
+      message: 'Request exceeds the maximum allowed number of bytes.',
+    }),
+  },
+  {
     name: '429 with retry-after',
     error: (d) => ({
       status: 429,
