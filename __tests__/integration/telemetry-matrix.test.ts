@@ -1,0 +1,561 @@
+/**
+ * Telemetry, the conversation record and the OpenTelemetry bridge on the outcomes and route kinds
+ * `telemetry-routes.test.ts` does not cover (DESIGN sections 2, 3, 4, 6, 8 and 11): completions,
+ * embeddings and count_tokens passed through; upstream 5xx; an unreachable upstream (502); no
+ * headers in time (504); a 200 JSON error body; an error inside a 200 stream; a stream closed
+ * before its terminator; a client leaving a non-streamed request; a listener that throws; keys
+ * redacted in the record; and one GenAI span per request on every route kind.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { instrumentOpenTelemetry, type RequestEndEvent, type RequestStartEvent } from '../../lib';
+import { startFakes, type Fakes, type ProviderId } from '../support/fake-upstream';
+import { envFor, startHost, type Host } from '../support/host';
+import { sendRequest, type InFlight } from '../support/http-client';
+import { KEYS } from '../support/keys';
+import { inStreamErrorFrames, openingFrames, textFrames, WHOLE_TEXT, wholeAnswer } from '../support/misbehaving-upstreams';
+import { observe } from '../support/observe';
+import { sseFrames } from '../support/fixtures';
+import { sendFrames, sendJson } from '../support/upstream-answers';
+import { sleep, waitUntil } from '../support/wait';
+
+type Endpoint = 'chat.completions' | 'completions' | 'embeddings' | 'messages' | 'messages.count_tokens' | 'responses';
+type Upstream = 'chat' | 'messages' | 'responses' | 'completions' | 'embeddings' | 'count_tokens';
+
+interface Route {
+  name: string;
+  path: string;
+  model: string;
+  provider: ProviderId;
+  upstreamModel: string;
+  endpoint: Endpoint;
+  upstream: Upstream;
+  /** Whether the route takes `stream: true`. */
+  streams: boolean;
+}
+
+const route = (
+  name: string,
+  path: string,
+  model: string,
+  provider: ProviderId,
+  upstreamModel: string,
+  endpoint: Endpoint,
+  upstream: Upstream,
+  streams = true,
+): Route => ({
+  name,
+  path,
+  model,
+  provider,
+  upstreamModel,
+  endpoint,
+  upstream,
+  streams,
+});
+
+const ROUTES: Route[] = [
+  route('chat → local', 'chat/completions', 'local/qwen3', 'local', 'qwen3', 'chat.completions', 'chat'),
+  route('chat → openai', 'chat/completions', 'openai/gpt-5.5', 'openai', 'gpt-5.5', 'chat.completions', 'chat'),
+  route('chat → openrouter', 'chat/completions', 'openrouter/x/y', 'openrouter', 'x/y', 'chat.completions', 'chat'),
+  route(
+    'chat → anthropic (translated)',
+    'chat/completions',
+    'anthropic/claude-sonnet-5-5',
+    'anthropic',
+    'claude-sonnet-5-5',
+    'chat.completions',
+    'messages',
+  ),
+  route('completions → local', 'completions', 'local/qwen3', 'local', 'qwen3', 'completions', 'completions', false),
+  route('completions → openai', 'completions', 'openai/gpt-5.5', 'openai', 'gpt-5.5', 'completions', 'completions', false),
+  route('completions → openrouter', 'completions', 'openrouter/x/y', 'openrouter', 'x/y', 'completions', 'completions', false),
+  route('embeddings → local', 'embeddings', 'local/qwen3', 'local', 'qwen3', 'embeddings', 'embeddings', false),
+  route('embeddings → openai', 'embeddings', 'openai/text-embedding-3-small', 'openai', 'text-embedding-3-small', 'embeddings', 'embeddings', false),
+  route('embeddings → openrouter', 'embeddings', 'openrouter/x/y', 'openrouter', 'x/y', 'embeddings', 'embeddings', false),
+  route('Messages → anthropic', 'messages', 'anthropic/claude-sonnet-5-5', 'anthropic', 'claude-sonnet-5-5', 'messages', 'messages'),
+  route('Messages → local', 'messages', 'local/qwen3', 'local', 'qwen3', 'messages', 'messages'),
+  route('Messages → openai (translated)', 'messages', 'openai/gpt-5.5', 'openai', 'gpt-5.5', 'messages', 'chat'),
+  route('Messages → openrouter (translated)', 'messages', 'openrouter/x/y', 'openrouter', 'x/y', 'messages', 'chat'),
+  route(
+    'count_tokens → anthropic',
+    'messages/count_tokens',
+    'anthropic/claude-sonnet-5-5',
+    'anthropic',
+    'claude-sonnet-5-5',
+    'messages.count_tokens',
+    'count_tokens',
+    false,
+  ),
+  route('count_tokens → local', 'messages/count_tokens', 'local/qwen3', 'local', 'qwen3', 'messages.count_tokens', 'count_tokens', false),
+  route('Responses → openai (native)', 'responses', 'openai/gpt-5.5', 'openai', 'gpt-5.5', 'responses', 'responses'),
+  route('Responses → openrouter (native)', 'responses', 'openrouter/x/y', 'openrouter', 'x/y', 'responses', 'responses'),
+  route('Responses → local (bridged)', 'responses', 'local/qwen3', 'local', 'qwen3', 'responses', 'chat'),
+  route('Responses → anthropic (translated)', 'responses', 'anthropic/claude-sonnet-5-5', 'anthropic', 'claude-sonnet-5-5', 'responses', 'messages'),
+];
+
+const SECRET_TEXT = `my key is ${KEYS.openai} and ${KEYS.anthropic}`;
+
+function bodyFor(r: Route, stream: boolean, text = 'hi'): Record<string, unknown> {
+  switch (r.endpoint) {
+    case 'responses':
+      return { model: r.model, input: text, stream };
+    case 'completions':
+      return { model: r.model, prompt: text };
+    case 'embeddings':
+      return { model: r.model, input: text };
+    case 'messages.count_tokens':
+      return { model: r.model, messages: [{ role: 'user', content: text }] };
+    default:
+      return { model: r.model, max_tokens: 64, messages: [{ role: 'user', content: text }], ...(stream ? { stream } : {}) };
+  }
+}
+
+/** A whole (non-streamed) successful answer in the upstream's dialect, with usage; OpenRouter's adds `usage.cost`. */
+function okAnswer(r: Route): Record<string, unknown> {
+  const cost = r.provider === 'openrouter' ? { cost: 0.0005 } : {};
+  switch (r.upstream) {
+    case 'completions':
+      return {
+        id: 'c1',
+        object: 'text_completion',
+        created: 1,
+        model: 'm',
+        choices: [{ index: 0, text: 'Hi.', finish_reason: 'stop' }],
+        usage: { prompt_tokens: 2, completion_tokens: 3, total_tokens: 5, ...cost },
+      };
+    case 'embeddings':
+      return {
+        object: 'list',
+        model: 'm',
+        data: [{ object: 'embedding', index: 0, embedding: [0.1, 0.2] }],
+        usage: { prompt_tokens: 2, total_tokens: 2, ...cost },
+      };
+    case 'count_tokens':
+      return { input_tokens: 7 };
+    case 'responses':
+      return {
+        id: 'resp_1',
+        object: 'response',
+        created_at: 1,
+        status: 'completed',
+        model: 'm',
+        output: [
+          {
+            type: 'message',
+            id: 'msg_1',
+            role: 'assistant',
+            status: 'completed',
+            content: [{ type: 'output_text', text: WHOLE_TEXT, annotations: [] }],
+          },
+        ],
+        usage: { input_tokens: 20, output_tokens: 8, total_tokens: 28, ...cost },
+      };
+    case 'messages':
+      return wholeAnswer('messages');
+    default: {
+      const answer = wholeAnswer('chat');
+      return { ...answer, usage: { prompt_tokens: 20, completion_tokens: 8, total_tokens: 28, ...cost } };
+    }
+  }
+}
+
+function errorBody(r: Route, message: string): Record<string, unknown> {
+  return r.upstream === 'messages' || r.upstream === 'count_tokens'
+    ? { type: 'error', error: { type: 'api_error', message } }
+    : { error: { message, type: 'server_error' } };
+}
+
+let fakes: Fakes;
+let host: Host;
+const seen = observe();
+const exporter = new InMemorySpanExporter();
+const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+const TIMEOUT_MS = 400;
+
+beforeAll(async () => {
+  fakes = await startFakes();
+  host = await startHost({
+    env: { ...envFor(fakes), PROVIDER_TIMEOUT_MS: String(TIMEOUT_MS), PROVIDER_IDLE_TIMEOUT_MS: String(TIMEOUT_MS) },
+    conversationLogger: seen.conversationLogger,
+  });
+  seen.listen(host.router);
+  instrumentOpenTelemetry(host.router.telemetry, tracerProvider.getTracer('telemetry-matrix'));
+});
+beforeEach(() => {
+  seen.clear();
+  exporter.reset();
+});
+afterEach(() => fakes.reset());
+afterAll(async () => {
+  await host.close();
+  await fakes.close();
+});
+
+function post(target: Host, r: Route, stream: boolean, text?: string): InFlight {
+  const call = sendRequest({
+    url: `${target.url}/v1/${r.path}`,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(bodyFor(r, stream, text)),
+  });
+  call.head.catch(() => undefined);
+  call.response.catch(() => undefined);
+  return call;
+}
+
+/** The request's one `request.start` and one `request.end`, once its record is written; a second event would show. */
+async function reported(): Promise<{ start: RequestStartEvent; end: RequestEndEvent; record: Record<string, unknown> | undefined }> {
+  await seen.waitForEnds(1, 3000);
+  await waitUntil(() => seen.records.length > 0, 1000, 'the conversation record').catch(() => undefined);
+  await sleep(30);
+  expect(seen.events.map((event) => event.type)).toEqual(['request.start', 'request.end']);
+  expect(seen.records.length).toBeLessThanOrEqual(1);
+  return { start: seen.events[0] as RequestStartEvent, end: seen.events[1] as RequestEndEvent, record: seen.records[0] };
+}
+
+function expectIdentity(end: RequestEndEvent, r: Route, stream: boolean): void {
+  expect(end).toMatchObject({ provider: r.provider, model: r.model, upstreamModel: r.upstreamModel, endpoint: r.endpoint, stream });
+  expect(end.durationMs).toBeGreaterThanOrEqual(0);
+}
+
+function expectRecord(record: Record<string, unknown> | undefined, end: RequestEndEvent, r: Route): void {
+  expect(record).toMatchObject({
+    requestId: end.requestId,
+    provider: r.provider,
+    model: r.model,
+    upstreamModel: r.upstreamModel,
+    status: end.status,
+    durationMs: end.durationMs,
+    timestamp: end.timestamp,
+    finishReason: end.finishReason,
+  });
+}
+
+const UNARY: Upstream[] = ['completions', 'embeddings', 'count_tokens'];
+const EXPECTED_USAGE: Record<Upstream, Record<string, number> | undefined> = {
+  chat: { promptTokens: 20, completionTokens: 8, totalTokens: 28 },
+  messages: { promptTokens: 20, completionTokens: 8, totalTokens: 28 },
+  responses: { promptTokens: 20, completionTokens: 8, totalTokens: 28 },
+  completions: { promptTokens: 2, completionTokens: 3, totalTokens: 5 },
+  embeddings: { promptTokens: 2, completionTokens: 0, totalTokens: 2 },
+  count_tokens: undefined,
+};
+
+describe.each(ROUTES.map((r) => [r.name, r] as const))('%s', (_name, r) => {
+  const fake = (): Fakes[ProviderId] => fakes[r.provider];
+  const streams = r.streams ? [false, true] : [false];
+
+  test('a whole answer: request.end ok, costUsd from OpenRouter usage.cost, a record with keys redacted, one GenAI span', async () => {
+    fake().handler = (_request, res) => sendJson(res, 200, okAnswer(r));
+    const response = await post(host, r, false, SECRET_TEXT).response;
+    expect(response.status).toBe(200);
+    const { start, end, record } = await reported();
+    expect(start.requestId).toBe(response.headers['x-request-id']);
+    expectIdentity(end, r, false);
+    expect(end).toMatchObject({ status: 200, outcome: 'ok' });
+    expect(end.ttfbMs).toBeGreaterThanOrEqual(0);
+    if (EXPECTED_USAGE[r.upstream]) expect(end.usage).toMatchObject(EXPECTED_USAGE[r.upstream]!);
+    if (r.provider === 'openrouter') expect(end.costUsd).toBe(0.0005);
+    else expect(end).not.toHaveProperty('costUsd');
+    if (!UNARY.includes(r.upstream)) {
+      expect(end.finishReason).toEqual(expect.any(String));
+      expectRecord(record, end, r);
+      const text = JSON.stringify(record);
+      expect(text).toContain('my key is');
+      expect(text).not.toContain(KEYS.openai.slice(0, 20));
+      expect(text).not.toContain(KEYS.anthropic.slice(0, 20));
+    }
+    if (record) expect(JSON.stringify(record)).not.toContain(KEYS.openai.slice(0, 20));
+    await waitUntil(() => exporter.getFinishedSpans().length > 0, 1000, 'a finished span');
+    const spans = exporter.getFinishedSpans();
+    expect(spans).toHaveLength(1);
+    const attributes = spans[0]!.attributes;
+    expect(attributes).toMatchObject({
+      'gen_ai.provider.name': r.provider,
+      'gen_ai.request.model': r.upstreamModel,
+      'gen_ai.response.model': expect.any(String),
+    });
+    if (['chat.completions', 'messages', 'responses'].includes(r.endpoint)) {
+      expect(attributes['gen_ai.operation.name']).toBe('chat');
+      expect(attributes).toMatchObject({
+        'gen_ai.usage.input_tokens': 20,
+        'gen_ai.usage.output_tokens': 8,
+        'gen_ai.response.finish_reasons': [end.finishReason],
+      });
+    }
+    expect(attributes).not.toHaveProperty('gen_ai.system');
+  });
+
+  test.each(streams)('stream=%s: an upstream 503 keeps its status and ends with outcome error; the span is an error', async (stream) => {
+    fake().handler = (_request, res) => sendJson(res, 503, errorBody(r, 'Down for now.'));
+    expect((await post(host, r, stream).response).status).toBe(503);
+    const { end, record } = await reported();
+    expectIdentity(end, r, stream);
+    expect(end).toMatchObject({ status: 503, outcome: 'error', finishReason: null });
+    expect(end.error?.message).toBe('Down for now.');
+    expect(end).not.toHaveProperty('usage');
+    if (record) expectRecord(record, end, r);
+    await waitUntil(() => exporter.getFinishedSpans().length > 0, 1000, 'a finished span');
+    expect(exporter.getFinishedSpans()[0]!.status).toEqual({ code: 2, message: 'Down for now.' });
+  });
+
+  test.each(streams)('stream=%s: no response headers within PROVIDER_TIMEOUT_MS: 504, outcome error, no ttfbMs', async (stream) => {
+    fake().handler = () => true;
+    expect((await post(host, r, stream).response).status).toBe(504);
+    const { end } = await reported();
+    expectIdentity(end, r, stream);
+    expect(end).toMatchObject({ status: 504, outcome: 'error', ttfbMs: null, error: { type: 'timeout_error' } });
+  });
+
+  test('a client that leaves a non-streamed request before the answer: 499, outcome aborted', async () => {
+    fake().handler = () => true;
+    const call = post(host, r, false);
+    await waitUntil(() => fake().requests.length === 1, 2000, 'the request upstream');
+    call.abort();
+    const { end } = await reported();
+    expectIdentity(end, r, false);
+    expect(end).toMatchObject({ status: 499, outcome: 'aborted', ttfbMs: null });
+  });
+
+  if (r.upstream === 'chat' || r.upstream === 'messages') {
+    const dialect = r.upstream;
+    test('stream=false: a 200 JSON error body ends with outcome error, not ok', async () => {
+      fake().handler = (_request, res) => sendJson(res, 200, errorBody(r, 'Hidden failure.'));
+      const response = await post(host, r, false).response;
+      expect(response.status).toBeGreaterThanOrEqual(400);
+      const { end } = await reported();
+      expect(end).toMatchObject({ status: response.status, outcome: 'error' });
+    });
+
+    test('stream=true: an error inside the 200 stream keeps status 200 and ends with outcome error; the record keeps the text so far', async () => {
+      fake().handler = (_request, res) => sendFrames(res, inStreamErrorFrames(dialect, 'Broke mid-way.', 'alone'));
+      expect((await post(host, r, true).response).status).toBe(200);
+      const { end, record } = await reported();
+      expect(end).toMatchObject({ status: 200, outcome: 'error' });
+      expect(end.error?.message).toContain('Broke mid-way.');
+      expect(end.firstTokenMs).toBeGreaterThanOrEqual(0);
+      expectRecord(record, end, r);
+    });
+
+    test('stream=true: a provider error chunk beside choices keeps status 200 and ends with outcome error', async () => {
+      fake().handler = (_request, res) => sendFrames(res, inStreamErrorFrames(dialect, 'Broke beside choices.', 'choices'));
+      expect((await post(host, r, true).response).status).toBe(200);
+      const { end } = await reported();
+      expect(end).toMatchObject({ status: 200, outcome: 'error' });
+      expect(end.error?.message).toContain('Broke beside choices.');
+    });
+
+    test.each([
+      ['mid-answer', (frames: string[]) => frames.slice(0, openingFrames(dialect).length + 1)],
+      ['after its finish reason and usage, without [DONE] / message_stop', (frames: string[]) => frames.slice(0, -1)],
+    ])('stream=true: a stream closed cleanly %s ends with outcome error', async (_where, cut) => {
+      const frames = cut(textFrames(dialect));
+      fake().handler = (_request, res) => sendFrames(res, frames);
+      expect((await post(host, r, true).response).status).toBe(200);
+      const { end } = await reported();
+      expect(end).toMatchObject({ status: 200, outcome: 'error' });
+    });
+
+    test('stream=true: a whole stream ends ok with usage, firstTokenMs and the record of its text', async () => {
+      fake().handler = (_request, res) => sendFrames(res, textFrames(dialect));
+      expect((await post(host, r, true).response).status).toBe(200);
+      const { end, record } = await reported();
+      expect(end).toMatchObject({ status: 200, outcome: 'ok', usage: { completionTokens: 8 }, firstReasoningMs: null });
+      expect(end.firstTokenMs).toBeGreaterThanOrEqual(end.ttfbMs!);
+      expectRecord(record, end, r);
+      expect((record!.response as { text: string }).text).toBe(WHOLE_TEXT);
+    });
+  }
+});
+
+describe('an upstream that cannot be reached', () => {
+  let dead: Host;
+  beforeAll(async () => {
+    // A port that was just listening and is now closed: connections are refused.
+    const server = http.createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const closed = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    dead = await startHost({
+      env: {
+        ...envFor(fakes),
+        OPENAI_BASE_URL: closed,
+        OPENROUTER_BASE_URL: closed,
+        ANTHROPIC_BASE_URL: closed,
+        LOCAL_BASE_URL: closed,
+      },
+      conversationLogger: seen.conversationLogger,
+    });
+    seen.listen(dead.router);
+  });
+  afterAll(() => dead.close());
+
+  test.each(ROUTES.map((r) => [r.name, r] as const))('%s: 502, one request.end with outcome error and no ttfbMs', async (_name, r) => {
+    expect((await post(dead, r, false).response).status).toBe(502);
+    const { end } = await reported();
+    expectIdentity(end, r, false);
+    expect(end).toMatchObject({ status: 502, outcome: 'error', ttfbMs: null });
+  });
+});
+
+describe('a telemetry listener that throws', () => {
+  test.each(ROUTES.filter((r) => r.streams).map((r) => [r.name, r] as const))(
+    '%s: breaks neither the answer nor the other listeners',
+    async (_name, r) => {
+      const boom = (): void => {
+        throw new Error('listener failed');
+      };
+      host.router.telemetry.on('request.start', boom);
+      host.router.telemetry.on('request.end', boom);
+      host.router.telemetry.on('event', boom);
+      try {
+        const dialect = r.upstream === 'messages' ? 'messages' : 'chat';
+        fakes[r.provider].handler = (_request, res) =>
+          r.upstream === 'responses' ? sendJson(res, 200, okAnswer(r)) : sendFrames(res, textFrames(dialect));
+        const response = await post(host, r, r.upstream !== 'responses').response;
+        expect(response.status).toBe(200);
+        const { end } = await reported();
+        expect(end.outcome).toBe('ok');
+      } finally {
+        host.router.telemetry.off('request.start', boom);
+        host.router.telemetry.off('request.end', boom);
+        host.router.telemetry.off('event', boom);
+      }
+    },
+  );
+});
+
+describe.each(ROUTES.filter((r) => r.upstream === 'responses').map((r) => [r.name, r] as const))('%s, streamed', (_name, r) => {
+  const frames = (): string[] => sseFrames('openai-responses-stream-text.sse');
+  const completedAt = (all: string[]): number => all.findIndex((frame) => frame.startsWith('event: response.completed'));
+
+  test.each([
+    ['closed before response.completed', (all: string[]) => all.slice(0, completedAt(all))],
+    [
+      'ending with response.failed',
+      (all: string[]) => [
+        ...all.slice(0, completedAt(all)),
+        `event: response.failed\ndata: ${JSON.stringify({ type: 'response.failed', sequence_number: 99, response: { id: 'resp_1', object: 'response', status: 'failed', output: [], error: { code: 'server_error', message: 'It broke.' } } })}\n\n`,
+      ],
+    ],
+    [
+      'with an error event alone',
+      (all: string[]) => [
+        ...all.slice(0, completedAt(all)),
+        `event: error\ndata: ${JSON.stringify({ type: 'error', sequence_number: 99, code: 'server_error', message: 'It broke.' })}\n\n`,
+      ],
+    ],
+  ])('a stream %s keeps status 200 and ends with outcome error', async (_what, cut) => {
+    fakes[r.provider].handler = (_request, res) => sendFrames(res, cut(frames()));
+    expect((await post(host, r, true).response).status).toBe(200);
+    const { end, record } = await reported();
+    expect(end).toMatchObject({ status: 200, outcome: 'error' });
+    expect(end.firstTokenMs).toBeGreaterThanOrEqual(0);
+    expectRecord(record, end, r);
+  });
+});
+
+describe('usage.reasoningTokens 0 is left out (docs/decisions.md)', () => {
+  const byName = (name: string): Route => ROUTES.find((r) => r.name === name)!;
+  test.each([
+    ['chat → openai', false],
+    ['chat → openrouter', true],
+    ['Messages → openai (translated)', true],
+    ['Responses → local (bridged)', true],
+  ])('%s stream=%s', async (name, stream) => {
+    const r = byName(name);
+    const usage = { prompt_tokens: 20, completion_tokens: 8, total_tokens: 28, completion_tokens_details: { reasoning_tokens: 0 } };
+    fakes[r.provider].handler = (_request, res) => {
+      if (!stream) return sendJson(res, 200, { ...wholeAnswer('chat'), usage });
+      const all = textFrames('chat');
+      return sendFrames(res, [...all.slice(0, -2), all.at(-2)!.replace(/"usage":\{[^}]*\}/, `"usage":${JSON.stringify(usage)}`), all.at(-1)!]);
+    };
+    expect((await post(host, r, stream).response).status).toBe(200);
+    const { end } = await reported();
+    expect(end.usage).toEqual({ promptTokens: 20, completionTokens: 8, totalTokens: 28 });
+  });
+
+  test.each(ROUTES.filter((r) => r.upstream === 'responses').map((r) => [r.name, r] as const))('%s', async (_name, r) => {
+    fakes[r.provider].handler = (_request, res) =>
+      sendJson(res, 200, {
+        ...okAnswer(r),
+        usage: { input_tokens: 20, output_tokens: 8, total_tokens: 28, output_tokens_details: { reasoning_tokens: 0 } },
+      });
+    expect((await post(host, r, false).response).status).toBe(200);
+    const { end } = await reported();
+    expect(end.usage).toEqual({ promptTokens: 20, completionTokens: 8, totalTokens: 28 });
+  });
+});
+
+describe("Anthropic's usage fields: cached input counts as prompt, once, on every route that reads them", () => {
+  const anthropicRoutes = ROUTES.filter((r) => r.upstream === 'messages' && r.provider === 'anthropic');
+  const cached = { input_tokens: 3, cache_read_input_tokens: 10, cache_creation_input_tokens: 7, output_tokens: 8 };
+  test.each(anthropicRoutes.map((r) => [r.name, r] as const))('%s, whole', async (_name, r) => {
+    fakes.anthropic.handler = (_request, res) => sendJson(res, 200, { ...wholeAnswer('messages'), usage: cached });
+    expect((await post(host, r, false).response).status).toBe(200);
+    const { end } = await reported();
+    expect(end.usage).toEqual({ promptTokens: 20, completionTokens: 8, totalTokens: 28 });
+  });
+  test.each(anthropicRoutes.map((r) => [r.name, r] as const))('%s, streamed with the counts repeated in message_delta', async (_name, r) => {
+    fakes.anthropic.handler = (_request, res) =>
+      sendFrames(
+        res,
+        textFrames('messages').map((frame) =>
+          frame.startsWith('event: message_start')
+            ? frame.replace(/"usage":\{[^}]*\}/, `"usage":${JSON.stringify({ ...cached, output_tokens: 1 })}`)
+            : frame.startsWith('event: message_delta')
+              ? frame.replace(/"usage":\{[^}]*\}/, `"usage":${JSON.stringify(cached)}`)
+              : frame,
+        ),
+      );
+    expect((await post(host, r, true).response).status).toBe(200);
+    const { end } = await reported();
+    expect(end.usage).toEqual({ promptTokens: 20, completionTokens: 8, totalTokens: 28 });
+  });
+});
+
+describe("the record keeps the request's conversation in each dialect, keys redacted", () => {
+  const byName = (name: string): Route => ROUTES.find((r) => r.name === name)!;
+  const key = KEYS.openrouter;
+  test.each([
+    [
+      'Messages → openrouter (translated)',
+      { system: `Be brief. ${key}`, messages: [{ role: 'user', content: [{ type: 'text', text: `hello ${key}` }] }], max_tokens: 16 },
+      {
+        system: expect.stringContaining('Be brief.'),
+        messages: [{ role: 'user', content: [{ type: 'text', text: expect.stringContaining('hello') }] }],
+      },
+    ],
+    [
+      'Responses → openrouter (native)',
+      {
+        instructions: `Be brief. ${key}`,
+        input: [
+          { type: 'message', role: 'developer', content: 'dev' },
+          { type: 'message', role: 'user', content: `hello ${key}` },
+        ],
+      },
+      {
+        instructions: expect.stringContaining('Be brief.'),
+        messages: [
+          { type: 'message', role: 'developer', content: 'dev' },
+          { type: 'message', role: 'user', content: expect.stringContaining('hello') },
+        ],
+      },
+    ],
+    ['completions → openrouter', { prompt: `hello ${key}` }, { messages: expect.stringContaining('hello') }],
+  ])('%s', async (name, body, expected) => {
+    const r = byName(name);
+    fakes.openrouter.handler = (_request, res) => sendJson(res, 200, okAnswer(r));
+    const response = await sendRequest({
+      url: `${host.url}/v1/${r.path}`,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: r.model, ...body }),
+    }).response;
+    expect(response.status).toBe(200);
+    const { record } = await reported();
+    expect(record).toMatchObject(expected);
+    expect(JSON.stringify(record)).not.toContain(key.slice(0, 12));
+  });
+});
