@@ -14,7 +14,7 @@ import { startFakes, type Fakes, type ProviderId } from '../support/fake-upstrea
 import { envFor, startHost, type Host } from '../support/host';
 import { sendRequest, type InFlight } from '../support/http-client';
 import { KEYS } from '../support/keys';
-import { inStreamErrorFrames, openingFrames, textFrames, WHOLE_TEXT, wholeAnswer } from '../support/misbehaving-upstreams';
+import { cutJson, inStreamErrorFrames, openingFrames, textFrames, WHOLE_TEXT, wholeAnswer } from '../support/misbehaving-upstreams';
 import { observe } from '../support/observe';
 import { sseFrames } from '../support/fixtures';
 import { sendFrames, sendJson } from '../support/upstream-answers';
@@ -557,5 +557,183 @@ describe("the record keeps the request's conversation in each dialect, keys reda
     const { record } = await reported();
     expect(record).toMatchObject(expected);
     expect(JSON.stringify(record)).not.toContain(key.slice(0, 12));
+  });
+});
+
+describe('models.error per provider', () => {
+  const keyOf: Record<ProviderId, string> = { openai: KEYS.openai, openrouter: KEYS.openrouter, anthropic: KEYS.anthropic, local: KEYS.openai };
+  test.each(['openai', 'openrouter', 'anthropic', 'local'] as const)(
+    "%s: a failed model list is one models.error under its type and 'event', its error redacted, the other lists kept",
+    async (provider) => {
+      fakes[provider].handler = (request, res) => {
+        if (!request.url.includes('/models')) return false;
+        sendJson(res, 401, { error: { message: `Incorrect API key provided: ${keyOf[provider]}` } });
+        return true;
+      };
+      const fresh = await startHost({ env: envFor(fakes) });
+      const heard: unknown[] = [];
+      const all: Array<{ type: string }> = [];
+      fresh.router.telemetry.on('models.error', (event) => void heard.push(event));
+      fresh.router.telemetry.on('event', (event) => void all.push(event));
+      try {
+        const models = await fresh.router.listModels();
+        expect(models.some((model) => (model as { provider?: string }).provider === provider)).toBe(false);
+        expect(models.length).toBeGreaterThan(0);
+        expect(heard).toEqual([{ type: 'models.error', provider, timestamp: expect.any(String), error: expect.stringMatching(/401/) }]);
+        expect(all).toEqual(heard);
+        expect(JSON.stringify(heard)).not.toContain(keyOf[provider].slice(0, 12));
+      } finally {
+        await fresh.close();
+      }
+    },
+  );
+});
+
+describe('OTel spans of streamed requests carry usage and finish reasons on every streaming route kind', () => {
+  test.each(ROUTES.filter((r) => r.streams).map((r) => [r.name, r] as const))('%s', async (_name, r) => {
+    const dialect = r.upstream === 'messages' ? 'messages' : 'chat';
+    fakes[r.provider].handler = (_request, res) =>
+      sendFrames(res, r.upstream === 'responses' ? sseFrames('openai-responses-stream-text.sse') : textFrames(dialect));
+    expect((await post(host, r, true).response).status).toBe(200);
+    const { end } = await reported();
+    await waitUntil(() => exporter.getFinishedSpans().length > 0, 1000, 'a finished span');
+    const [span] = exporter.getFinishedSpans();
+    expect(span!.attributes).toMatchObject({
+      'gen_ai.provider.name': r.provider,
+      'gen_ai.operation.name': 'chat',
+      'gen_ai.request.model': r.upstreamModel,
+      'gen_ai.usage.input_tokens': end.usage!.promptTokens,
+      'gen_ai.usage.output_tokens': end.usage!.completionTokens,
+      'gen_ai.response.finish_reasons': [end.finishReason],
+    });
+    expect(span!.name).toBe(`chat ${r.upstreamModel}`);
+    expect(span!.status.code).not.toBe(2);
+  });
+});
+
+describe('streamed legacy completions passed through', () => {
+  test.each(ROUTES.filter((r) => r.endpoint === 'completions').map((r) => [r.name, r] as const))(
+    '%s: text, finish reason and usage read from the stream',
+    async (_name, r) => {
+      const chunk = (choice: Record<string, unknown>, extra: Record<string, unknown> = {}): string =>
+        `data: ${JSON.stringify({ id: 'c1', object: 'text_completion', created: 1, model: 'm', choices: [{ index: 0, ...choice }], ...extra })}\n\n`;
+      fakes[r.provider].handler = (_request, res) =>
+        sendFrames(res, [
+          chunk({ text: 'Hel', finish_reason: null }),
+          chunk({ text: 'lo.', finish_reason: 'stop' }, { usage: { prompt_tokens: 2, completion_tokens: 3, total_tokens: 5 } }),
+          'data: [DONE]\n\n',
+        ]);
+      const response = await sendRequest({
+        url: `${host.url}/v1/completions`,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: r.model, prompt: 'hi', stream: true }),
+      }).response;
+      expect(response.status).toBe(200);
+      const { end, record } = await reported();
+      expect(end).toMatchObject({
+        stream: true,
+        status: 200,
+        outcome: 'ok',
+        finishReason: 'stop',
+        usage: { promptTokens: 2, completionTokens: 3, totalTokens: 5 },
+      });
+      expect(end.firstTokenMs).toBeGreaterThanOrEqual(0);
+      expect(record).toMatchObject({ response: { text: 'Hello.' } });
+    },
+  );
+});
+
+describe('non-streamed answers that fail after their headers', () => {
+  test.each(ROUTES.map((r) => [r.name, r] as const))('%s: a JSON body cut short ends with outcome error, one request.end', async (_name, r) => {
+    fakes[r.provider].handler = (_request, res) => cutJson(res, okAnswer(r));
+    const status = (await post(host, r, false).response).status;
+    const { end } = await reported();
+    expect(end).toMatchObject({ status, outcome: 'error' });
+    expect(status).toBeGreaterThanOrEqual(500);
+  });
+
+  test.each(ROUTES.map((r) => [r.name, r] as const))(
+    '%s: a body silent after its headers ends with outcome error, one request.end',
+    async (_name, r) => {
+      fakes[r.provider].handler = (_request, res) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.flushHeaders();
+        return true;
+      };
+      const status = (await post(host, r, false).response).status;
+      const { end } = await reported();
+      expect(end).toMatchObject({ status, outcome: 'error' });
+      expect(status).toBeGreaterThanOrEqual(500);
+    },
+  );
+});
+
+test('count_tokens for a provider without the endpoint: 404 after routing, so request.start and one request.end with outcome error', async () => {
+  const r = {
+    ...ROUTES.find((x) => x.endpoint === 'messages.count_tokens')!,
+    model: 'openai/gpt-5.5',
+    provider: 'openai' as const,
+    upstreamModel: 'gpt-5.5',
+  };
+  expect((await post(host, r, false).response).status).toBe(404);
+  const { end } = await reported();
+  expectIdentity(end, r, false);
+  expect(end).toMatchObject({ status: 404, outcome: 'error', ttfbMs: null });
+  expect(fakes.received()).toEqual([]);
+});
+
+describe('a host that parses JSON before the router', () => {
+  let parsed: Host;
+  beforeAll(async () => {
+    parsed = await startHost({ env: envFor(fakes), conversationLogger: seen.conversationLogger }, { jsonFirst: true });
+    seen.listen(parsed.router);
+  });
+  afterAll(() => parsed.close());
+  test.each(ROUTES.map((r) => [r.name, r] as const))('%s: the same events and a record of the conversation', async (_name, r) => {
+    fakes[r.provider].handler = (_request, res) => sendJson(res, 200, okAnswer(r));
+    expect((await post(parsed, r, false).response).status).toBe(200);
+    const { end, record } = await reported();
+    expectIdentity(end, r, false);
+    expect(end).toMatchObject({ status: 200, outcome: 'ok' });
+    if (record) expect(record.messages).toBeDefined();
+    if (!UNARY.includes(r.upstream)) expect(JSON.stringify(record!.messages)).toContain('hi');
+  });
+});
+
+describe('listeners registered before the others, and a conversationLogger, that throw', () => {
+  let fragile: Host;
+  const after = observe();
+  beforeAll(async () => {
+    fragile = await startHost({
+      env: envFor(fakes),
+      conversationLogger: {
+        info: () => {
+          throw new Error('logger failed');
+        },
+      },
+    });
+    for (const name of ['event', 'request.start', 'request.end'] as const) {
+      fragile.router.telemetry.on(name, () => {
+        throw new Error('listener failed');
+      });
+    }
+    after.listen(fragile.router);
+  });
+  beforeEach(() => after.clear());
+  afterAll(() => fragile.close());
+
+  test.each(ROUTES.map((r) => [r.name, r] as const))('%s: the answer and the later listeners are untouched', async (_name, r) => {
+    const dialect = r.upstream === 'messages' ? 'messages' : 'chat';
+    fakes[r.provider].handler = (_request, res) =>
+      r.streams && r.upstream !== 'responses' ? sendFrames(res, textFrames(dialect)) : sendJson(res, 200, okAnswer(r));
+    const stream = r.streams && r.upstream !== 'responses';
+    const response = await post(fragile, r, stream).response;
+    expect(response.status).toBe(200);
+    if (stream)
+      expect(response.text).toContain(r.endpoint === 'responses' ? 'response.completed' : r.endpoint === 'messages' ? 'message_stop' : '[DONE]');
+    await after.waitForEnds(1);
+    await sleep(20);
+    expect(after.events.map((event) => event.type)).toEqual(['request.start', 'request.end']);
+    expect(after.ends()[0]!.outcome).toBe('ok');
   });
 });
