@@ -737,3 +737,40 @@ describe('listeners registered before the others, and a conversationLogger, that
     expect(after.ends()[0]!.outcome).toBe('ok');
   });
 });
+
+describe('an upstream 401 echoing the key: redacted in request.end, the record and the span', () => {
+  const cases = ROUTES.flatMap((r) => (r.streams ? [false, true] : [false]).map((stream) => [r.name, stream, r] as const));
+  test.each(cases)('%s stream=%s', async (_name, stream, r) => {
+    const key = r.provider === 'local' ? KEYS.openai : KEYS[r.provider];
+    fakes[r.provider].handler = (_request, res) => sendJson(res, 401, errorBody(r, `Incorrect API key provided: ${key}.`));
+    const response = await post(host, r, stream).response;
+    expect(response.status).toBe(401);
+    const { end, record } = await reported();
+    expect(end).toMatchObject({ status: 401, outcome: 'error' });
+    expect(end.error?.message).toContain('Incorrect API key provided');
+    await waitUntil(() => exporter.getFinishedSpans().length > 0, 1000, 'a finished span');
+    const everything = JSON.stringify([end, record, exporter.getFinishedSpans()[0]!.status, response.text]);
+    // Every configured key is redacted, whichever provider echoes it.
+    expect(everything).not.toContain(key.slice(0, 12));
+  });
+});
+
+describe('a client that leaves while a non-streamed body is half sent', () => {
+  test.each(ROUTES.map((r) => [r.name, r] as const))('%s: outcome aborted, the status already sent else 499', async (_name, r) => {
+    fakes[r.provider].handler = (_request, res) => {
+      const text = JSON.stringify(okAnswer(r));
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write(text.slice(0, Math.floor(text.length / 2)));
+      return true;
+    };
+    const call = post(host, r, false);
+    let headStatus: number | undefined;
+    call.head.then((head) => (headStatus = head.status)).catch(() => undefined);
+    await waitUntil(() => fakes[r.provider].requests.length === 1, 2000, 'the request upstream');
+    await sleep(50);
+    call.abort();
+    const { end } = await reported();
+    expect(end.outcome).toBe('aborted');
+    expect(end.status).toBe(headStatus ?? 499);
+  });
+});
