@@ -6,7 +6,9 @@
  * before its terminator; a client leaving a non-streamed request; a listener that throws; keys
  * redacted in the record; and one GenAI span per request on every route kind.
  */
-import http from 'node:http';
+import http, { type ServerResponse } from 'node:http';
+import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
 import type { AddressInfo } from 'node:net';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { instrumentOpenTelemetry, type RequestEndEvent, type RequestStartEvent } from '../../lib';
@@ -772,5 +774,65 @@ describe('a client that leaves while a non-streamed body is half sent', () => {
     const { end } = await reported();
     expect(end.outcome).toBe('aborted');
     expect(end.status).toBe(headStatus ?? 499);
+  });
+});
+
+describe('through the real SDKs, streamed, on every streaming route kind', () => {
+  const openai = (): OpenAI => new OpenAI({ apiKey: 'host-token', baseURL: `${host.url}/v1`, maxRetries: 0 });
+  const anthropic = (): Anthropic => new Anthropic({ apiKey: 'host-token', baseURL: host.url, maxRetries: 0 });
+
+  /** Opens the route's stream with its SDK; iterates it, stopping (and aborting) after the first event when `leave`. */
+  async function consume(r: Route, leave: boolean): Promise<void> {
+    const controller = new AbortController();
+    const options = { signal: controller.signal };
+    let stream: AsyncIterable<unknown>;
+    if (r.endpoint === 'messages') {
+      stream = await anthropic().messages.create(
+        { model: r.model, max_tokens: 64, messages: [{ role: 'user', content: 'hi' }], stream: true },
+        options,
+      );
+    } else if (r.endpoint === 'responses') {
+      stream = await openai().responses.create({ model: r.model, input: 'hi', stream: true }, options);
+    } else {
+      stream = await openai().chat.completions.create({ model: r.model, messages: [{ role: 'user', content: 'hi' }], stream: true }, options);
+    }
+    try {
+      const events = stream[Symbol.asyncIterator]();
+      for (let next = await events.next(); !next.done; next = await events.next()) {
+        if (leave) {
+          controller.abort();
+          break;
+        }
+      }
+    } catch (error) {
+      if (!leave) throw error;
+    }
+  }
+
+  const held = (r: Route) => (_request: unknown, res: ServerResponse) => {
+    const frames =
+      r.upstream === 'responses' ? sseFrames('openai-responses-stream-text.sse') : textFrames(r.upstream === 'messages' ? 'messages' : 'chat');
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    for (const frame of frames.slice(0, 3)) res.write(frame);
+    return true;
+  };
+
+  test.each(ROUTES.filter((r) => r.streams).map((r) => [r.name, r] as const))('%s: whole, then left mid-stream', async (_name, r) => {
+    fakes[r.provider].handler = (_request, res) =>
+      sendFrames(
+        res,
+        r.upstream === 'responses' ? sseFrames('openai-responses-stream-text.sse') : textFrames(r.upstream === 'messages' ? 'messages' : 'chat'),
+      );
+    await consume(r, false);
+    let { end } = await reported();
+    expectIdentity(end, r, true);
+    expect(end).toMatchObject({ status: 200, outcome: 'ok', usage: { promptTokens: expect.any(Number), completionTokens: expect.any(Number) } });
+    expect(end.firstTokenMs).toBeGreaterThanOrEqual(0);
+
+    seen.clear();
+    fakes[r.provider].handler = held(r);
+    await consume(r, true);
+    ({ end } = await reported());
+    expect(end).toMatchObject({ status: 200, outcome: 'aborted' });
   });
 });
