@@ -836,3 +836,30 @@ describe('through the real SDKs, streamed, on every streaming route kind', () =>
     expect(end).toMatchObject({ status: 200, outcome: 'aborted' });
   });
 });
+
+describe.each(ROUTES.filter((r) => r.upstream === 'responses').map((r) => [r.name, r] as const))(
+  '%s, streamed to response.incomplete',
+  (_name, r) => {
+    test('ends ok, with the incomplete reason as finishReason and the usage it carries', async () => {
+      const all = sseFrames('openai-responses-stream-text.sse');
+      const at = all.findIndex((frame) => frame.startsWith('event: response.completed'));
+      const completed = JSON.parse(all[at]!.split('data: ')[1]!) as { response: Record<string, unknown> };
+      const incomplete = {
+        type: 'response.incomplete',
+        sequence_number: 99,
+        response: { ...completed.response, status: 'incomplete', incomplete_details: { reason: 'max_output_tokens' } },
+      };
+      fakes[r.provider].handler = (_request, res) =>
+        sendFrames(res, [...all.slice(0, at), `event: response.incomplete\ndata: ${JSON.stringify(incomplete)}\n\n`]);
+      expect((await post(host, r, true).response).status).toBe(200);
+      const { end, record } = await reported();
+      expect(end).toMatchObject({
+        status: 200,
+        outcome: 'ok',
+        finishReason: 'max_output_tokens',
+        usage: { promptTokens: 1204, completionTokens: 38 },
+      });
+      expectRecord(record, end, r);
+    });
+  },
+);
