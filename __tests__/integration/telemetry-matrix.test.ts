@@ -863,3 +863,15 @@ describe.each(ROUTES.filter((r) => r.upstream === 'responses').map((r) => [r.nam
     });
   },
 );
+
+describe('a 200 JSON error body on the passthrough routes', () => {
+  test.each(ROUTES.filter((r) => ['completions', 'embeddings', 'responses'].includes(r.upstream)).map((r) => [r.name, r] as const))(
+    '%s: ends with outcome error, never ok',
+    async (_name, r) => {
+      fakes[r.provider].handler = (_request, res) => sendJson(res, 200, { error: { message: 'Hidden failure.', code: 502 } });
+      const response = await post(host, r, false).response;
+      const { end } = await reported();
+      expect(end).toMatchObject({ status: response.status, outcome: 'error' });
+    },
+  );
+});
