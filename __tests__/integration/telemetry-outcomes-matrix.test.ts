@@ -720,3 +720,21 @@ test.each(cases)('%s', async (_name, r, stream, o) => {
   expect(span.status.code).toBe(cell.outcome === 'error' ? ERROR : UNSET);
   expect(span.attributes['error.type']).toBe(cell.outcome === 'error' ? end.error?.type : undefined);
 });
+
+test.each(ROUTES.filter((r) => !r.streams).map((r) => [r.name, r] as const))(
+  '%s: `stream: true` in the body of an endpoint that never streams is reported as stream false (its answer is whole)',
+  async (_name, r) => {
+    fakes[r.provider].handler = (request, res) => (request.url.endsWith('/models') ? false : sendJson(res, 200, wholeAnswer(r)));
+    const call = sendRequest({
+      url: `${host.url}/v1/${r.path}`,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ...bodyFor(r, false), stream: true }),
+    });
+    const response = await call.response;
+    expect(response.status).toBe(200);
+    expect(response.headers['content-type']).toMatch(/^application\/json/);
+    const { start, end, record, span } = await reported();
+    expect([start.stream, end.stream, record.stream, span.attributes['express_provider_router.stream']]).toEqual([false, false, false, false]);
+    expect(end.outcome).toBe('ok');
+  },
+);

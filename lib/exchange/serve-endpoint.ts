@@ -51,8 +51,10 @@ export async function serveEndpoint(
       return;
     }
     const { provider, upstreamModel } = decision;
+    // Whether the answer is a stream: `/embeddings` and `count_tokens` answer whole whatever the body says.
+    const stream = ENDPOINTS[endpoint].streams && body.stream === true;
     const recorder = new RequestRecorder(
-      { provider: provider.id, requestId, model, upstreamModel, endpoint, stream: body.stream === true },
+      { provider: provider.id, requestId, model, upstreamModel, endpoint, stream },
       conversationOf(clientDialect, body),
       deps,
     );
