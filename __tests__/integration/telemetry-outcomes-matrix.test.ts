@@ -8,6 +8,8 @@
  * `telemetry-routes.test.ts` checks the answered cells' reasoning and tool calls in depth.
  */
 import type { ServerResponse } from 'node:http';
+import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { instrumentOpenTelemetry, type RequestEndEvent, type RequestStartEvent, type TelemetryEvent } from '../../lib';
 import { startFakes, type Fakes, type FakeHandler, type ProviderId } from '../support/fake-upstream';
@@ -64,7 +66,15 @@ const ROUTES: Route[] = [
   route('messages → local (passthrough)', 'messages', 'local/qwen3', 'local', 'qwen3', 'messages', 'messages'),
   route('messages → openai (translated)', 'messages', 'openai/gpt-5.5', 'openai', 'gpt-5.5', 'messages', 'chat'),
   route('messages → openrouter (translated)', 'messages', 'openrouter/x/y', 'openrouter', 'x/y', 'messages', 'chat'),
-  route('count_tokens → anthropic', 'messages/count_tokens', 'anthropic/claude-sonnet-5-5', 'anthropic', 'claude-sonnet-5-5', 'messages.count_tokens', 'count'),
+  route(
+    'count_tokens → anthropic',
+    'messages/count_tokens',
+    'anthropic/claude-sonnet-5-5',
+    'anthropic',
+    'claude-sonnet-5-5',
+    'messages.count_tokens',
+    'count',
+  ),
   route('count_tokens → local', 'messages/count_tokens', 'local/qwen3', 'local', 'qwen3', 'messages.count_tokens', 'count'),
   route('responses → openai (native)', 'responses', 'openai/gpt-5.5', 'openai', 'gpt-5.5', 'responses', 'responses'),
   route('responses → openrouter (native)', 'responses', 'openrouter/x/y', 'openrouter', 'x/y', 'responses', 'responses'),
@@ -137,7 +147,8 @@ function streamFrames(r: Route): string[] {
   const frames = {
     chat: () => sseFrames('openrouter-chat-stream-reasoning.sse'),
     messages: () => sseFrames('anthropic-messages-stream-thinking.sse'),
-    responses: () => sseFrames('openai-responses-stream-text.sse').map((f) => f.replace('"total_tokens":1242}', '"total_tokens":1242,"cost":0.0021}')),
+    responses: () =>
+      sseFrames('openai-responses-stream-text.sse').map((f) => f.replace('"total_tokens":1242}', '"total_tokens":1242,"cost":0.0021}')),
     completions: () => COMPLETION_FRAMES,
     embeddings: () => [],
     count: () => [],
@@ -215,7 +226,13 @@ function expectedAnswer(r: Route, stream: boolean): Expected {
         text: 'Packets find their way / through a quiet middleware / keys stay safe at home',
         reasoning: 'The user wants a haiku about routers. Five, seven, five.',
       },
-      whole: { usage: { promptTokens: 5, completionTokens: 7, totalTokens: 12, reasoningTokens: 4 }, costUsd: 0.0005, finishReason: 'stop', text: 'Hi.', reasoning: 'Thinking.' },
+      whole: {
+        usage: { promptTokens: 5, completionTokens: 7, totalTokens: 12, reasoningTokens: 4 },
+        costUsd: 0.0005,
+        finishReason: 'stop',
+        text: 'Hi.',
+        reasoning: 'Thinking.',
+      },
     },
     messages: {
       stream: {
@@ -225,7 +242,13 @@ function expectedAnswer(r: Route, stream: boolean): Expected {
         text: '9.9 is larger.',
         reasoning: 'Compare 9.11 and 9.9: 9.9 = 9.90 > 9.11.',
       },
-      whole: { usage: { promptTokens: 5, completionTokens: 7, totalTokens: 12 }, costUsd: undefined, finishReason: 'end_turn', text: 'Hi.', reasoning: 'Thinking.' },
+      whole: {
+        usage: { promptTokens: 5, completionTokens: 7, totalTokens: 12 },
+        costUsd: undefined,
+        finishReason: 'end_turn',
+        text: 'Hi.',
+        reasoning: 'Thinking.',
+      },
     },
     responses: {
       stream: {
@@ -244,10 +267,30 @@ function expectedAnswer(r: Route, stream: boolean): Expected {
       },
     },
     completions: {
-      stream: { usage: { promptTokens: 4, completionTokens: 2, totalTokens: 6 }, costUsd: 0.0002, finishReason: 'stop', text: 'Hello there', reasoning: undefined },
-      whole: { usage: { promptTokens: 4, completionTokens: 2, totalTokens: 6 }, costUsd: 0.0002, finishReason: 'stop', text: 'Hello there', reasoning: undefined },
+      stream: {
+        usage: { promptTokens: 4, completionTokens: 2, totalTokens: 6 },
+        costUsd: 0.0002,
+        finishReason: 'stop',
+        text: 'Hello there',
+        reasoning: undefined,
+      },
+      whole: {
+        usage: { promptTokens: 4, completionTokens: 2, totalTokens: 6 },
+        costUsd: 0.0002,
+        finishReason: 'stop',
+        text: 'Hello there',
+        reasoning: undefined,
+      },
     },
-    embeddings: { whole: { usage: { promptTokens: 3, completionTokens: 0, totalTokens: 3 }, costUsd: 0.00001, finishReason: null, text: '', reasoning: undefined } },
+    embeddings: {
+      whole: {
+        usage: { promptTokens: 3, completionTokens: 0, totalTokens: 3 },
+        costUsd: 0.00001,
+        finishReason: null,
+        text: '',
+        reasoning: undefined,
+      },
+    },
     // A count is not tokens spent: no usage (docs/decisions.md).
     count: { whole: { usage: undefined, costUsd: undefined, finishReason: null, text: '', reasoning: undefined } },
   };
@@ -279,7 +322,11 @@ function midStreamErrorFrames(r: Route): { frames: string[]; message: string } {
       return {
         frames: [
           COMPLETION_FRAMES[0]!,
-          dataFrame({ ...COMPLETION_IDENTITY, error: { code: 'server_error', message: 'Provider disconnected unexpectedly' }, choices: [{ index: 0, text: '', finish_reason: 'error' }] }),
+          dataFrame({
+            ...COMPLETION_IDENTITY,
+            error: { code: 'server_error', message: 'Provider disconnected unexpectedly' },
+            choices: [{ index: 0, text: '', finish_reason: 'error' }],
+          }),
           DONE_FRAME,
         ],
         message: 'Provider disconnected unexpectedly',
@@ -293,7 +340,15 @@ function midStreamErrorFrames(r: Route): { frames: string[]; message: string } {
 /** A 200 whose whole JSON body says the request failed. */
 function okStatusErrorBody(r: Route): Record<string, unknown> {
   if (r.upstream === 'responses') {
-    return { id: 'resp_1', object: 'response', created_at: 1, status: 'failed', model: 'm', output: [], error: { code: 'server_error', message: 'Quota gone.' } };
+    return {
+      id: 'resp_1',
+      object: 'response',
+      created_at: 1,
+      status: 'failed',
+      model: 'm',
+      output: [],
+      error: { code: 'server_error', message: 'Quota gone.' },
+    };
   }
   return errorBody(r, 'Quota gone.', r.upstream === 'messages' || r.upstream === 'count' ? 'overloaded_error' : 'insufficient_quota');
 }
@@ -461,7 +516,15 @@ const OUTCOMES: Outcome[] = [
               created_at: 1,
               status: 'completed',
               model: 'm',
-              output: [{ type: 'message', id: 'msg_1', role: 'assistant', status: 'completed', content: [{ type: 'output_text', text: 'Hi.', annotations: [] }] }],
+              output: [
+                {
+                  type: 'message',
+                  id: 'msg_1',
+                  role: 'assistant',
+                  status: 'completed',
+                  content: [{ type: 'output_text', text: 'Hi.', annotations: [] }],
+                },
+              ],
               usage: { input_tokens: 5, output_tokens: 2, total_tokens: 7, output_tokens_details: { reasoning_tokens: 0 } },
             };
       return {
@@ -586,7 +649,12 @@ async function reported(): Promise<{ start: RequestStartEvent; end: RequestEndEv
   expect(byName[1]).toBe(seen.events[1]);
   expect(seen.records).toHaveLength(1);
   expect(exporter.getFinishedSpans()).toHaveLength(1);
-  return { start: seen.events[0] as RequestStartEvent, end: seen.events[1] as RequestEndEvent, record: seen.records[0]!, span: exporter.getFinishedSpans()[0]! };
+  return {
+    start: seen.events[0] as RequestStartEvent,
+    end: seen.events[1] as RequestEndEvent,
+    record: seen.records[0]!,
+    span: exporter.getFinishedSpans()[0]!,
+  };
 }
 
 const ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
@@ -738,3 +806,63 @@ test.each(ROUTES.filter((r) => !r.streams).map((r) => [r.name, r] as const))(
     expect(end.outcome).toBe('ok');
   },
 );
+
+/** The real clients, streaming as they do: to the end, or until the client drops the stream. */
+async function streamWithSdk(r: Route, signal: AbortSignal, onEvent: () => void): Promise<void> {
+  const openai = new OpenAI({ apiKey: 'host-user-token', baseURL: `${host.url}/v1`, maxRetries: 0 });
+  const anthropic = new Anthropic({ apiKey: 'host-user-token', baseURL: host.url, maxRetries: 0 });
+  if (r.endpoint === 'chat.completions') {
+    const stream = await openai.chat.completions.create({ model: r.model, messages: [{ role: 'user', content: 'hi' }], stream: true }, { signal });
+    for await (const chunk of stream) if (chunk) onEvent();
+  } else if (r.endpoint === 'messages') {
+    const stream = await anthropic.messages.create(
+      { model: r.model, max_tokens: 64, system: 'Be brief.', messages: [{ role: 'user', content: 'hi' }], stream: true },
+      { signal },
+    );
+    for await (const event of stream) if (event) onEvent();
+  } else {
+    const stream = await openai.responses.create({ model: r.model, instructions: 'Be brief.', input: 'hi', stream: true }, { signal });
+    for await (const event of stream) if (event) onEvent();
+  }
+}
+
+describe.each(
+  ROUTES.filter(
+    (r) => ['chat.completions', 'messages', 'responses'].includes(r.endpoint) && (r.provider !== 'local' || r.name.includes('bridged')),
+  ).map((r) => [r.name, r] as const),
+)('with the real SDK: %s', (_name, r) => {
+  test('a stream read to its end: ok, usage, cost, reasoning and the span', async () => {
+    fakes[r.provider].handler = (request, res) => {
+      if (request.url.endsWith('/models')) return false;
+      writeStream(res, streamFrames(r));
+      res.end();
+      return true;
+    };
+    await streamWithSdk(r, new AbortController().signal, () => undefined);
+    const { end, record, span } = await reported();
+    const expected = expectedAnswer(r, true);
+    expect(end).toMatchObject({ status: 200, outcome: 'ok', stream: true, usage: expected.usage, finishReason: expected.finishReason });
+    expect(end.costUsd).toBe(expected.costUsd);
+    expect(end.firstReasoningMs).toBeLessThanOrEqual(end.firstTokenMs!);
+    expect(record).toMatchObject({ ...conversationOf(r), response: { text: expected.text, reasoning: expected.reasoning, toolCalls: [] } });
+    expect(span.attributes).toMatchObject({
+      'gen_ai.usage.input_tokens': expected.usage!.promptTokens,
+      'gen_ai.usage.output_tokens': expected.usage!.completionTokens,
+    });
+  });
+
+  test('the client aborts mid-stream: the status already sent, outcome aborted, the span not an error', async () => {
+    fakes[r.provider].handler = (request, res) => {
+      if (request.url.endsWith('/models')) return false;
+      writeStream(res, framesToFirstText(r));
+      return true;
+    };
+    const controller = new AbortController();
+    // The openai SDK ends its iteration quietly on an abort; Anthropic's throws.
+    await streamWithSdk(r, controller.signal, () => controller.abort()).catch((error: unknown) => expect(String(error)).toMatch(/abort/i));
+    expect(controller.signal.aborted).toBe(true);
+    const { end, span } = await reported();
+    expect(end).toMatchObject({ status: 200, outcome: 'aborted', stream: true });
+    expect(span.status.code).toBe(UNSET);
+  });
+});
