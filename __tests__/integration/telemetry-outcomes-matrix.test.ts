@@ -35,6 +35,8 @@ interface Route {
   streams: boolean;
   /** `gen_ai.operation.name`, GenAI semantic conventions. */
   operation: string;
+  /** Served by the host that swaps the Responses routes (`OPENROUTER_RESPONSES=chat`, `LOCAL_RESPONSES=native`). */
+  swapped?: boolean;
 }
 
 const route = (
@@ -80,6 +82,14 @@ const ROUTES: Route[] = [
   route('responses → openrouter (native)', 'responses', 'openrouter/x/y', 'openrouter', 'x/y', 'responses', 'responses'),
   route('responses → local (bridged)', 'responses', 'local/qwen3', 'local', 'qwen3', 'responses', 'chat'),
   route('responses → anthropic (translated)', 'responses', 'anthropic/claude-sonnet-5-5', 'anthropic', 'claude-sonnet-5-5', 'responses', 'messages'),
+  {
+    ...route('responses → openrouter (bridged: OPENROUTER_RESPONSES=chat)', 'responses', 'openrouter/x/y', 'openrouter', 'x/y', 'responses', 'chat'),
+    swapped: true,
+  },
+  {
+    ...route('responses → local (native: LOCAL_RESPONSES=native)', 'responses', 'local/qwen3', 'local', 'qwen3', 'responses', 'responses'),
+    swapped: true,
+  },
   route('completions → openrouter', 'completions', 'openrouter/x/y', 'openrouter', 'x/y', 'completions', 'completions'),
   route('completions → local', 'completions', 'qwen3', 'local', 'qwen3', 'completions', 'completions'),
   route('embeddings → openrouter', 'embeddings', 'openrouter/x/y', 'openrouter', 'x/y', 'embeddings', 'embeddings'),
@@ -587,6 +597,9 @@ let fakes: Fakes;
 let host: Host;
 /** A host whose every upstream is a port nothing listens on. */
 let unreachable: Host;
+/** The two hosts again, with the Responses routes of OpenRouter and llama-server swapped. */
+let swapped: Host;
+let swappedUnreachable: Host;
 const seen = observe();
 const byName: TelemetryEvent[] = [];
 const exporter = new InMemorySpanExporter();
@@ -601,7 +614,10 @@ beforeAll(async () => {
     Object.entries(env).map(([name, value]) => [name, name.endsWith('_BASE_URL') ? value.replace(/:\d+/, `:${closedPort}`) : value]),
   );
   unreachable = await startHost({ env: dead, conversationLogger: seen.conversationLogger });
-  for (const h of [host, unreachable]) {
+  const swaps = { OPENROUTER_RESPONSES: 'chat', LOCAL_RESPONSES: 'native' };
+  swapped = await startHost({ env: { ...env, ...swaps }, conversationLogger: seen.conversationLogger });
+  swappedUnreachable = await startHost({ env: { ...dead, ...swaps }, conversationLogger: seen.conversationLogger });
+  for (const h of [host, unreachable, swapped, swappedUnreachable]) {
     seen.listen(h.router);
     h.router.telemetry.on('request.start', (event) => void byName.push(event));
     h.router.telemetry.on('request.end', (event) => void byName.push(event));
@@ -615,7 +631,7 @@ beforeEach(() => {
 });
 afterEach(() => fakes.reset());
 afterAll(async () => {
-  await Promise.all([host?.close(), unreachable?.close()]);
+  await Promise.all([host, unreachable, swapped, swappedUnreachable].map((h) => h?.close()));
   await fakes?.close();
 });
 
@@ -670,7 +686,7 @@ const cases = ROUTES.flatMap((r) =>
 
 test.each(cases)('%s', async (_name, r, stream, o) => {
   const cell = o.cell(r, stream);
-  const target = cell.handler ? host : unreachable;
+  const target = cell.handler ? (r.swapped ? swapped : host) : r.swapped ? swappedUnreachable : unreachable;
   const fake = fakes[r.provider];
   /** Whether `request.start` was out when the request reached the upstream ("when routing is decided"). */
   let startedBeforeUpstream: boolean | undefined;
@@ -794,7 +810,7 @@ test.each(ROUTES.filter((r) => !r.streams).map((r) => [r.name, r] as const))(
   async (_name, r) => {
     fakes[r.provider].handler = (request, res) => (request.url.endsWith('/models') ? false : sendJson(res, 200, wholeAnswer(r)));
     const call = sendRequest({
-      url: `${host.url}/v1/${r.path}`,
+      url: `${(r.swapped ? swapped : host).url}/v1/${r.path}`,
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ ...bodyFor(r, false), stream: true }),
     });
@@ -809,8 +825,9 @@ test.each(ROUTES.filter((r) => !r.streams).map((r) => [r.name, r] as const))(
 
 /** The real clients, streaming as they do: to the end, or until the client drops the stream. */
 async function streamWithSdk(r: Route, signal: AbortSignal, onEvent: () => void): Promise<void> {
-  const openai = new OpenAI({ apiKey: 'host-user-token', baseURL: `${host.url}/v1`, maxRetries: 0 });
-  const anthropic = new Anthropic({ apiKey: 'host-user-token', baseURL: host.url, maxRetries: 0 });
+  const target = r.swapped ? swapped : host;
+  const openai = new OpenAI({ apiKey: 'host-user-token', baseURL: `${target.url}/v1`, maxRetries: 0 });
+  const anthropic = new Anthropic({ apiKey: 'host-user-token', baseURL: target.url, maxRetries: 0 });
   if (r.endpoint === 'chat.completions') {
     const stream = await openai.chat.completions.create({ model: r.model, messages: [{ role: 'user', content: 'hi' }], stream: true }, { signal });
     for await (const chunk of stream) if (chunk) onEvent();
