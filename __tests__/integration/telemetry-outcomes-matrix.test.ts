@@ -883,3 +883,43 @@ describe.each(
     expect(span.status.code).toBe(UNSET);
   });
 });
+
+/** An Anthropic stream whose one tool call takes no arguments: no `input_json_delta` follows its start. */
+const argumentlessToolCallFrames = (): string[] =>
+  [
+    [
+      'message_start',
+      {
+        message: {
+          id: 'msg_1',
+          type: 'message',
+          role: 'assistant',
+          model: 'claude-sonnet-5-5',
+          content: [],
+          stop_reason: null,
+          usage: { input_tokens: 5, output_tokens: 1 },
+        },
+      },
+    ],
+    ['content_block_start', { index: 0, content_block: { type: 'tool_use', id: 'toolu_1', name: 'now', input: {} } }],
+    ['content_block_stop', { index: 0 }],
+    ['message_delta', { delta: { stop_reason: 'tool_use' }, usage: { output_tokens: 9 } }],
+    ['message_stop', {}],
+  ].map(([type, fields]) => `event: ${type as string}\ndata: ${JSON.stringify({ type, ...(fields as object) })}\n\n`);
+
+test.each(ROUTES.filter((r) => r.upstream === 'messages').map((r) => [r.name, r] as const))(
+  '%s: a streamed tool call without arguments sets firstTokenMs, and the record holds its arguments as {}',
+  async (_name, r) => {
+    fakes[r.provider].handler = (request, res) => {
+      if (request.url.endsWith('/models')) return false;
+      writeStream(res, argumentlessToolCallFrames());
+      res.end();
+      return true;
+    };
+    expect((await post(r.swapped ? swapped : host, r, true).response).status).toBe(200);
+    const { end, record } = await reported();
+    expect(end).toMatchObject({ outcome: 'ok', finishReason: 'tool_use', firstReasoningMs: null });
+    expect(end.firstTokenMs).toBeGreaterThanOrEqual(end.ttfbMs!);
+    expect(record.response).toEqual({ text: '', toolCalls: [{ id: 'toolu_1', name: 'now', arguments: '{}' }] });
+  },
+);

@@ -1,6 +1,6 @@
 import { messagesStreamCodec, type MessagesStreamEvent } from './stream-codec';
 import type { AnthropicMessage, AnthropicUsage } from './wire';
-import { emptySummary, modelOf, type ResponseObserver } from '../../telemetry/response-summary';
+import { emptySummary, modelOf, type ResponseObserver, type ResponseSummary } from '../../telemetry/response-summary';
 
 /**
  * Reads Anthropic Messages responses: text, tool calls, stop reason and usage. Stream usage is
@@ -9,7 +9,14 @@ import { emptySummary, modelOf, type ResponseObserver } from '../../telemetry/re
 export function createMessagesSummaryReader(): ResponseObserver<MessagesStreamEvent> {
   const summary = emptySummary();
   const usage: Partial<AnthropicUsage> = {};
-  const toolBlocks = new Map<number, { id: string; name: string; arguments: string }>();
+  const toolBlocks = new Map<number, { id: string; name: string; arguments: string; input: unknown }>();
+  // A tool that takes no arguments gets no `input_json_delta`: its arguments are the block's own `input` (`{}`).
+  const toolCallsOf = (): ResponseSummary['toolCalls'] =>
+    [...toolBlocks.values()].map(({ id, name, arguments: streamed, input }) => ({
+      id,
+      name,
+      arguments: streamed === '' && input !== undefined ? JSON.stringify(input) : streamed,
+    }));
 
   const readUsage = (next: Partial<AnthropicUsage> | undefined): void => {
     if (!next) return;
@@ -32,7 +39,14 @@ export function createMessagesSummaryReader(): ResponseObserver<MessagesStreamEv
           break;
         case 'content_block_start':
           if (event.content_block?.type === 'tool_use') {
-            toolBlocks.set(event.index, { id: event.content_block.id, name: event.content_block.name, arguments: '' });
+            toolBlocks.set(event.index, {
+              id: event.content_block.id,
+              name: event.content_block.name,
+              arguments: '',
+              input: event.content_block.input,
+            });
+            // The call starts here, as a chat stream's first `tool_calls` delta starts one.
+            summary.sawOutput = true;
           }
           break;
         case 'content_block_delta':
@@ -55,7 +69,7 @@ export function createMessagesSummaryReader(): ResponseObserver<MessagesStreamEv
           break;
         case 'message_stop':
           summary.done = true;
-          summary.toolCalls = [...toolBlocks.values()];
+          summary.toolCalls = toolCallsOf();
           break;
         case 'error':
           summary.error = messagesStreamCodec.errorOf(event);
@@ -65,7 +79,7 @@ export function createMessagesSummaryReader(): ResponseObserver<MessagesStreamEv
       }
     },
     settle() {
-      summary.toolCalls = [...toolBlocks.values()];
+      summary.toolCalls = toolCallsOf();
     },
     body(body) {
       const message = body as AnthropicMessage | null;
