@@ -1,0 +1,335 @@
+/**
+ * The behaviours the guides state (`docs/translation.md`, `docs/troubleshooting.md`) that no other
+ * suite shows as such, one row per claim, named after the doc and its section, run through the real
+ * SDKs against the fake upstreams.
+ */
+import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
+import { createProviderRouter } from '../../lib';
+import type { RecordedRequest } from '../support/fake-upstream';
+import { envFor, silentLogger, startHost, type Host } from '../support/host';
+import { CLIENT_TOKEN } from '../support/keys';
+import { useFakes } from '../support/use-fakes';
+import { sha256Hex } from './messages-api.helpers';
+
+const fakes = useFakes();
+let host: Host;
+let openai: OpenAI;
+let anthropic: Anthropic;
+
+beforeAll(async () => {
+  host = await startHost({ env: envFor(fakes) });
+  openai = new OpenAI({ apiKey: CLIENT_TOKEN, baseURL: `${host.url}/v1`, maxRetries: 0 });
+  anthropic = new Anthropic({ apiKey: CLIENT_TOKEN, baseURL: host.url, maxRetries: 0 });
+});
+afterAll(() => host.close());
+
+/** The one request the fakes received. */
+function sent(): RecordedRequest {
+  const received = fakes.received();
+  expect(received).toHaveLength(1);
+  return received[0];
+}
+
+/** What a rejected SDK call reports: its status and its error body. */
+async function failure(call: Promise<unknown>): Promise<{ status: number; error: Record<string, unknown> }> {
+  try {
+    await call;
+  } catch (caught) {
+    const err = caught as { status: number; error: { error?: Record<string, unknown> } & Record<string, unknown> };
+    return { status: err.status, error: err.error?.error ?? err.error };
+  }
+  throw new Error('the call succeeded');
+}
+
+const chatToAnthropic = (extra: Record<string, unknown>) =>
+  openai.chat.completions.create({
+    model: 'anthropic/claude-sonnet-4-5',
+    messages: [{ role: 'user', content: 'Hi' }],
+    ...extra,
+  } as unknown as OpenAI.ChatCompletionCreateParamsNonStreaming);
+
+const messagesToOpenAI = (extra: Record<string, unknown>) =>
+  anthropic.messages.create({
+    model: 'openai/gpt-4o-mini',
+    max_tokens: 100,
+    messages: [{ role: 'user', content: 'Hi' }],
+    ...extra,
+  } as unknown as Anthropic.MessageCreateParamsNonStreaming);
+
+interface SentClaim {
+  title: string;
+  send: () => Promise<unknown>;
+  check: (request: RecordedRequest) => void;
+}
+
+const SENT: SentClaim[] = [
+  {
+    title: 'translation.md, Chat completions to Anthropic: system and developer messages join into top-level system',
+    send: () =>
+      openai.chat.completions.create({
+        model: 'anthropic/claude-sonnet-4-5',
+        messages: [
+          { role: 'system', content: 'Be brief.' },
+          { role: 'developer', content: 'Answer in French.' },
+          { role: 'user', content: 'Hi' },
+        ],
+      }),
+    check: ({ body }) => {
+      expect(JSON.stringify(body?.system)).toContain('Be brief.');
+      expect(JSON.stringify(body?.system)).toContain('Answer in French.');
+      expect(body?.messages).toEqual([{ role: 'user', content: expect.anything() }]);
+    },
+  },
+  {
+    title: 'translation.md, Chat completions to Anthropic: with both, max_completion_tokens wins over max_tokens',
+    send: () => chatToAnthropic({ max_tokens: 50, max_completion_tokens: 70 }),
+    check: ({ body }) => expect(body?.max_tokens).toBe(70),
+  },
+  {
+    title: 'translation.md, Chat completions to Anthropic: no token limit sends the adapter default, 4096',
+    send: () => chatToAnthropic({}),
+    check: ({ body }) => expect(body?.max_tokens).toBe(4096),
+  },
+  {
+    title: 'translation.md, Chat completions to Anthropic: temperature clamped to 1; with top_p too, temperature only',
+    send: () => chatToAnthropic({ temperature: 1.6, top_p: 0.5 }),
+    check: ({ body }) => {
+      expect(body?.temperature).toBe(1);
+      expect(body).not.toHaveProperty('top_p');
+    },
+  },
+  {
+    title: 'translation.md, Chat completions to Anthropic: safety_identifier, else user, becomes metadata.user_id',
+    send: () => chatToAnthropic({ safety_identifier: 'safe-1', user: 'user-1' }),
+    check: ({ body }) => expect(body?.metadata).toEqual({ user_id: 'safe-1' }),
+  },
+  {
+    title: 'translation.md, Chat completions to Anthropic: stop becomes stop_sequences, empty strings left out',
+    send: () => chatToAnthropic({ stop: ['', 'END'] }),
+    check: ({ body }) => expect(body?.stop_sequences).toEqual(['END']),
+  },
+  {
+    title: 'translation.md, Chat completions to Anthropic: n, penalties, seed, store, metadata not sent',
+    send: () => chatToAnthropic({ n: 1, presence_penalty: 0.5, frequency_penalty: 0.5, seed: 3, store: true, metadata: { a: 'b' } }),
+    check: ({ body }) => {
+      for (const field of ['n', 'presence_penalty', 'frequency_penalty', 'seed', 'store']) expect(body).not.toHaveProperty(field);
+      expect(body).not.toHaveProperty('metadata');
+    },
+  },
+  {
+    title: 'translation.md, Chat completions to Anthropic: a message name is not sent',
+    send: () => openai.chat.completions.create({ model: 'anthropic/claude-sonnet-4-5', messages: [{ role: 'user', content: 'Hi', name: 'ann' }] }),
+    check: ({ body }) => expect(JSON.stringify(body?.messages)).not.toContain('ann'),
+  },
+  {
+    title: 'translation.md, Chat completions to Anthropic: response_format json_schema goes as output_config.format, the schema only',
+    send: () =>
+      chatToAnthropic({
+        response_format: { type: 'json_schema', json_schema: { name: 'n', strict: true, description: 'd', schema: { type: 'object' } } },
+      }),
+    check: ({ body }) => expect(body?.output_config).toEqual({ format: { type: 'json_schema', schema: { type: 'object' } } }),
+  },
+  {
+    title: 'translation.md, Chat completions to Anthropic: the anthropic-version header is 2023-06-01 by default',
+    send: () => chatToAnthropic({}),
+    check: ({ headers }) => expect(headers['anthropic-version']).toBe('2023-06-01'),
+  },
+  {
+    title: 'translation.md, Messages to OpenAI-compatible providers: metadata.user_id goes as user, its SHA-256 hex digest',
+    send: () => messagesToOpenAI({ metadata: { user_id: 'device-1' } }),
+    check: ({ body }) => expect(body?.user).toBe(sha256Hex('device-1')),
+  },
+  {
+    title: 'translation.md, Messages to OpenAI-compatible providers: the OpenAI adapter sends max_tokens as max_completion_tokens',
+    send: () => messagesToOpenAI({}),
+    check: ({ body }) => {
+      expect(body?.max_completion_tokens).toBe(100);
+      expect(body).not.toHaveProperty('max_tokens');
+    },
+  },
+  {
+    title: 'translation.md, Messages to OpenAI-compatible providers: tools: [] sends no tools',
+    send: () => messagesToOpenAI({ tools: [] }),
+    check: ({ body }) => expect(body).not.toHaveProperty('tools'),
+  },
+  {
+    title: 'translation.md, Messages to OpenAI-compatible providers: stop_sequences becomes stop; cache_control dropped',
+    send: () =>
+      messagesToOpenAI({
+        stop_sequences: ['END'],
+        system: [{ type: 'text', text: 'Be brief.', cache_control: { type: 'ephemeral' } }],
+      }),
+    check: ({ body }) => {
+      expect(body?.stop).toEqual(['END']);
+      expect(JSON.stringify(body)).not.toContain('cache_control');
+    },
+  },
+  {
+    title: 'translation.md, Messages to OpenAI-compatible providers: a system block starting x-anthropic-billing-header: is left out',
+    send: () =>
+      messagesToOpenAI({
+        system: [
+          { type: 'text', text: 'x-anthropic-billing-header: cc_version=1' },
+          { type: 'text', text: 'Be brief.' },
+        ],
+      }),
+    check: ({ body }) => {
+      expect(JSON.stringify(body)).not.toContain('x-anthropic-billing-header');
+      expect(JSON.stringify(body)).toContain('Be brief.');
+    },
+  },
+  {
+    title: 'translation.md, Messages to OpenAI-compatible providers: service_tier and context_management are not sent',
+    send: () => messagesToOpenAI({ service_tier: 'auto', context_management: { edits: [] } }),
+    check: ({ body }) => {
+      expect(body).not.toHaveProperty('service_tier');
+      expect(body).not.toHaveProperty('context_management');
+    },
+  },
+  {
+    title: 'translation.md, Messages to OpenAI-compatible providers: mcp_servers: [] is served',
+    send: () => messagesToOpenAI({ mcp_servers: [] }),
+    check: ({ body }) => expect(body).not.toHaveProperty('mcp_servers'),
+  },
+];
+
+describe('guides: what reaches the provider', () => {
+  it.each(SENT.map((claim) => [claim.title, claim] as const))('%s', async (_title, claim) => {
+    await claim.send();
+    claim.check(sent());
+  });
+
+  it('translation.md, Messages to OpenAI-compatible providers: stream: true asks for stream_options.include_usage', async () => {
+    const stream = await anthropic.messages.create({
+      model: 'openai/gpt-4o-mini',
+      max_tokens: 100,
+      messages: [{ role: 'user', content: 'Hi' }],
+      stream: true,
+    });
+    for await (const _event of stream) void _event;
+    expect(sent().body).toMatchObject({ stream: true, stream_options: { include_usage: true } });
+  });
+});
+
+interface RefusedClaim {
+  title: string;
+  send: () => Promise<unknown>;
+  status: number;
+  error: Record<string, unknown>;
+}
+
+const REFUSED: RefusedClaim[] = [
+  {
+    title: 'translation.md, Chat completions to Anthropic: response_format json_object is refused with 400',
+    send: () => chatToAnthropic({ response_format: { type: 'json_object' } }),
+    status: 400,
+    error: {},
+  },
+  {
+    title: 'translation.md, Chat completions to Anthropic: /embeddings for an Anthropic model answers 400 unsupported_endpoint',
+    send: () => openai.embeddings.create({ model: 'anthropic/claude-sonnet-4-5', input: 'Hi' }),
+    status: 400,
+    error: { code: 'unsupported_endpoint' },
+  },
+  {
+    title: 'translation.md, Chat completions to Anthropic: /completions for an Anthropic model answers 400 unsupported_endpoint',
+    send: () => openai.completions.create({ model: 'anthropic/claude-sonnet-4-5', prompt: 'Hi' }),
+    status: 400,
+    error: { code: 'unsupported_endpoint' },
+  },
+  {
+    title: 'translation.md, Messages to OpenAI-compatible providers: mcp_servers not empty is 400 invalid_request_error naming it',
+    send: () => messagesToOpenAI({ mcp_servers: [{ type: 'url', url: 'https://mcp.example.com', name: 'x' }] }),
+    status: 400,
+    error: { type: 'invalid_request_error', message: expect.stringContaining('`mcp_servers`') },
+  },
+  {
+    title: 'translation.md, Messages to OpenAI-compatible providers: tool_choice any with no tools is refused with 400',
+    send: () => messagesToOpenAI({ tool_choice: { type: 'any' } }),
+    status: 400,
+    error: {},
+  },
+  {
+    title: 'translation.md, Messages to OpenAI-compatible providers: a server tool is a 400 naming it',
+    send: () => messagesToOpenAI({ tools: [{ type: 'web_search_20250305', name: 'web_search' }] }),
+    status: 400,
+    error: { message: expect.stringContaining('web_search') },
+  },
+  {
+    title: 'translation.md, Messages to OpenAI-compatible providers: thread continue is 404 not_found_error, thread_not_found',
+    send: () => messagesToOpenAI({ thread: { type: 'continue', id: 'thr_1' } }),
+    status: 404,
+    error: { type: 'not_found_error', details: expect.objectContaining({ error_code: 'thread_not_found' }) },
+  },
+  {
+    title: 'troubleshooting.md, 400 unsupported_parameter naming previous_response_id: a bridged route refuses it, param naming it',
+    send: () => openai.responses.create({ model: 'local/qwen', input: 'Hi', previous_response_id: 'resp_1' }),
+    status: 400,
+    error: { code: 'unsupported_parameter', param: 'previous_response_id' },
+  },
+  {
+    title: 'troubleshooting.md, 400 unsupported_parameter: background: true on a translated route is refused',
+    send: () => openai.responses.create({ model: 'anthropic/claude-sonnet-4-5', input: 'Hi', background: true }),
+    status: 400,
+    error: { code: 'unsupported_parameter', param: 'background' },
+  },
+  {
+    title: 'troubleshooting.md, 404 on /responses/{id}: GET /responses/{id} is served for no provider',
+    send: () => openai.responses.retrieve('resp_1'),
+    status: 404,
+    error: {},
+  },
+  {
+    title: 'troubleshooting.md, 404 on /responses/{id}: POST /responses/compact is served for no provider',
+    send: () => openai.post('/responses/compact', { body: { model: 'openai/gpt-4o-mini', input: 'Hi' } }),
+    status: 404,
+    error: {},
+  },
+  {
+    title: 'troubleshooting.md, Codex calls a tool it cannot run: tool_choice forcing a hosted tool is 400, param tool_choice',
+    send: () =>
+      openai.responses.create({
+        model: 'local/qwen',
+        input: 'Hi',
+        tools: [{ type: 'web_search' }],
+        tool_choice: { type: 'web_search' } as unknown as OpenAI.Responses.ResponseCreateParams['tool_choice'],
+      }),
+    status: 400,
+    error: { param: 'tool_choice' },
+  },
+];
+
+describe('guides: what is refused', () => {
+  it.each(REFUSED.map((claim) => [claim.title, claim] as const))('%s', async (_title, claim) => {
+    const { status, error } = await failure(claim.send());
+    expect(status).toBe(claim.status);
+    expect(error).toMatchObject(claim.error);
+    expect(fakes.received()).toHaveLength(0);
+  });
+});
+
+describe('guides: configuration', () => {
+  it('troubleshooting.md, 400 provider_not_configured: the message names the variable', async () => {
+    const bare = await startHost({ env: { LOCAL_BASE_URL: fakes.local.baseUrl } });
+    try {
+      const client = new OpenAI({ apiKey: CLIENT_TOKEN, baseURL: `${bare.url}/v1`, maxRetries: 0 });
+      const { status, error } = await failure(client.chat.completions.create({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] }));
+      expect(status).toBe(400);
+      expect(error).toMatchObject({ code: 'provider_not_configured', message: expect.stringContaining('OPENAI_API_KEY') });
+    } finally {
+      await bare.close();
+    }
+  });
+
+  it.each([
+    ['translation.md, intro: ANTHROPIC_RESPONSES=native stops createProviderRouter with invalid_config', { ANTHROPIC_RESPONSES: 'native' }],
+    ['troubleshooting.md, createProviderRouter throws invalid_config: an ANTHROPIC_THINKING other than adaptive or budget', { ANTHROPIC_THINKING: 'always' }],
+    ['troubleshooting.md, createProviderRouter throws invalid_config: an <ID>_RESPONSES other than native or chat', { LOCAL_RESPONSES: 'yes' }],
+    ['troubleshooting.md, createProviderRouter throws invalid_config: a non-numeric timeout', { PROVIDER_TIMEOUT_MS: 'soon' }],
+  ])('%s', (_title, env) => {
+    expect(() => createProviderRouter({ logger: silentLogger, env: { ...envFor(fakes), ...env } })).toThrow(
+      expect.objectContaining({ code: 'invalid_config' }),
+    );
+  });
+});
