@@ -300,6 +300,57 @@ const REFUSED: RefusedClaim[] = [
   },
 ];
 
+const toOpenRouter = (extra: Record<string, unknown>) =>
+  anthropic.messages.create({
+    model: 'openrouter/qwen/qwen3-coder',
+    max_tokens: 20000,
+    messages: [{ role: 'user', content: 'Hi' }],
+    ...extra,
+  } as unknown as Anthropic.MessageCreateParamsNonStreaming);
+
+describe('claude-code.md, Thinking: an effort from Claude Code\'s thinking settings, as OpenRouter\'s reasoning.effort', () => {
+  it.each([
+    ['a budget below 1024: minimal', { thinking: { type: 'enabled', budget_tokens: 1000 } }, 'minimal'],
+    ['a budget from 1024: low', { thinking: { type: 'enabled', budget_tokens: 1024 } }, 'low'],
+    ['a budget from 2048: medium', { thinking: { type: 'enabled', budget_tokens: 2048 } }, 'medium'],
+    ['a budget from 4096: high', { thinking: { type: 'enabled', budget_tokens: 4096 } }, 'high'],
+    ['a budget from 8192: xhigh', { thinking: { type: 'enabled', budget_tokens: 8192 } }, 'xhigh'],
+    ['a budget from 16384: max', { thinking: { type: 'enabled', budget_tokens: 16384 } }, 'max'],
+    ['adaptive thinking without output_config.effort: medium', { thinking: { type: 'adaptive' } }, 'medium'],
+    ['adaptive thinking with output_config.effort high: high', { thinking: { type: 'adaptive' }, output_config: { effort: 'high' } }, 'high'],
+    ['disabled thinking: none', { thinking: { type: 'disabled' } }, 'none'],
+  ])('%s', async (_title, extra, effort) => {
+    await toOpenRouter(extra);
+    const { body } = sent();
+    expect(body?.reasoning).toEqual({ effort });
+    expect(body).not.toHaveProperty('reasoning_effort');
+  });
+});
+
+describe('claude-code.md, What happens to a Messages request', () => {
+  it('/messages/count_tokens for a provider without it is a 404 not_found_error naming the provider', async () => {
+    const { status, error } = await failure(
+      anthropic.messages.countTokens({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] }),
+    );
+    expect(status).toBe(404);
+    expect(error).toMatchObject({ type: 'not_found_error', message: expect.stringContaining('openai') });
+    expect(fakes.received()).toHaveLength(0);
+  });
+
+  it('GET /models with an anthropic-version header answers in Anthropic\'s list shape', async () => {
+    const page = await anthropic.models.list();
+    expect(page.data.length).toBeGreaterThan(0);
+    for (const model of page.data) expect(model).toMatchObject({ type: 'model', id: expect.any(String), display_name: expect.any(String) });
+  });
+
+  it('every Messages answer carries model as the client asked for it, translated or passed through', async () => {
+    for (const model of ['openai/gpt-4o-mini', 'anthropic/claude-sonnet-4-5']) {
+      const answer = await anthropic.messages.create({ model, max_tokens: 100, messages: [{ role: 'user', content: 'Hi' }] });
+      expect(answer.model).toBe(model);
+    }
+  });
+});
+
 describe('guides: what is refused', () => {
   it.each(REFUSED.map((claim) => [claim.title, claim] as const))('%s', async (_title, claim) => {
     const { status, error } = await failure(claim.send());
