@@ -9,6 +9,7 @@ import { createProviderRouter } from '../../lib';
 import type { RecordedRequest } from '../support/fake-upstream';
 import { envFor, silentLogger, startHost, type Host } from '../support/host';
 import { CLIENT_TOKEN } from '../support/keys';
+import { sendJson } from '../support/upstream-answers';
 import { useFakes } from '../support/use-fakes';
 import { sha256Hex } from './messages-api.helpers';
 
@@ -275,6 +276,30 @@ const REFUSED: RefusedClaim[] = [
     error: { code: 'unsupported_parameter', param: 'background' },
   },
   {
+    title: 'codex.md, What is refused, and why: item_reference items, param input',
+    send: () => responsesToLocal({ input: [{ type: 'item_reference', id: 'msg_1' }] }),
+    status: 400,
+    error: { code: 'unsupported_parameter', param: 'input' },
+  },
+  ...['prompt', 'top_logprobs', 'max_tool_calls'].map((field) => ({
+    title: `codex.md, What is refused, and why: ${field}, param naming it`,
+    send: () => responsesToLocal({ [field]: field === 'prompt' ? { id: 'pmpt_1' } : 2 }),
+    status: 400,
+    error: { code: 'unsupported_parameter', param: field },
+  })),
+  {
+    title: 'codex.md, What is refused, and why: tool_choice required when only hosted tools are offered',
+    send: () => responsesToLocal({ tools: [{ type: 'web_search' }], tool_choice: 'required' }),
+    status: 400,
+    error: { code: 'unsupported_parameter', param: 'tool_choice' },
+  },
+  {
+    title: 'codex.md, What is refused, and why: a hosted-tool call item in input, param input',
+    send: () => responsesToLocal({ input: [{ type: 'web_search_call', id: 'ws_1', status: 'completed', action: { type: 'search', query: 'x' } }] }),
+    status: 400,
+    error: { code: 'unsupported_parameter', param: 'input' },
+  },
+  {
     title: 'troubleshooting.md, 404 on /responses/{id}: GET /responses/{id} is served for no provider',
     send: () => openai.responses.retrieve('resp_1'),
     status: 404,
@@ -351,12 +376,90 @@ describe('claude-code.md, What happens to a Messages request', () => {
   });
 });
 
+const responsesToLocal = (extra: Record<string, unknown>) =>
+  openai.responses.create({ model: 'local/qwen', input: 'Hi', ...extra } as unknown as OpenAI.Responses.ResponseCreateParamsNonStreaming);
+
+describe('codex.md, What Codex\'s requests become on a bridged or translated route', () => {
+  it('the custom tool apply_patch becomes a function apply_patch with one string parameter, input, its grammar in the description', async () => {
+    await responsesToLocal({ tools: [{ type: 'custom', name: 'apply_patch', description: 'Patch files.', format: { type: 'grammar', syntax: 'lark', definition: 'start: "x"' } }] });
+    const tools = sent().body?.tools as { function: { name: string; description: string; parameters: unknown } }[];
+    expect(tools).toHaveLength(1);
+    expect(tools[0].function.name).toBe('apply_patch');
+    expect(tools[0].function.description).toContain('start: "x"');
+    expect(tools[0].function.parameters).toMatchObject({ type: 'object', properties: { input: { type: 'string' } }, required: ['input'] });
+  });
+
+  it('namespace tools become functions named <namespace>__<name>', async () => {
+    await responsesToLocal({
+      tools: [{ type: 'namespace', name: 'mcp__docs', description: 'Docs.', tools: [{ type: 'function', name: 'search', description: 'Search.', parameters: { type: 'object', properties: {} } }] }],
+    });
+    expect((sent().body?.tools as { function: { name: string } }[]).map((tool) => tool.function.name)).toEqual(['mcp__docs__search']);
+  });
+
+  it('hosted tools offered with tool_choice auto are left out silently', async () => {
+    await responsesToLocal({ tools: [{ type: 'web_search' }], tool_choice: 'auto' });
+    const { body } = sent();
+    expect(body).not.toHaveProperty('tools');
+    expect(body).not.toHaveProperty('tool_choice');
+  });
+
+  it('include, prompt_cache_key, client_metadata, text.verbosity and store are left out', async () => {
+    await responsesToLocal({ include: ['reasoning.encrypted_content'], prompt_cache_key: 'k', client_metadata: { a: 'b' }, text: { verbosity: 'low' }, store: false });
+    const { body } = sent();
+    for (const field of ['include', 'prompt_cache_key', 'client_metadata', 'verbosity', 'store']) expect(JSON.stringify(body)).not.toContain(`"${field}"`);
+  });
+
+  it('no max_output_tokens: Anthropic gets ANTHROPIC_MAX_TOKENS, default 4096', async () => {
+    await openai.responses.create({ model: 'anthropic/claude-sonnet-4-5', input: 'Hi' });
+    expect(sent().body?.max_tokens).toBe(4096);
+  });
+});
+
+describe('codex.md, What Codex needs from a stream: codes of failures before the stream', () => {
+  it.each([
+    ['a 429 with no code: rate_limit_exceeded', 429, { error: { message: 'slow down', type: 'rate_limit' } }, 'rate_limit_exceeded'],
+    ['a 402 with no code: insufficient_quota', 402, { error: { message: 'no credits' } }, 'insufficient_quota'],
+    ['llama-server\'s exceed_context_size_error: context_length_exceeded', 400, { error: { code: 400, message: 'the request exceeds the available context size', type: 'exceed_context_size_error' } }, 'context_length_exceeded'],
+  ])('%s', async (_title, status, body, code) => {
+    fakes.local.handler = (_request, res) => sendJson(res, status, body);
+    const error = await failure(responsesToLocal({}));
+    expect(error).toMatchObject({ status, error: { code } });
+  });
+});
+
 describe('guides: what is refused', () => {
   it.each(REFUSED.map((claim) => [claim.title, claim] as const))('%s', async (_title, claim) => {
     const { status, error } = await failure(claim.send());
     expect(status).toBe(claim.status);
     expect(error).toMatchObject(claim.error);
     expect(fakes.received()).toHaveLength(0);
+  });
+});
+
+describe('troubleshooting.md, upstream failures', () => {
+  it('502 upstream_invalid_response: "it redirected": the message names the provider, the status and the Location', async () => {
+    fakes.local.handler = (_request, res) => {
+      res.writeHead(301, { location: 'https://api.example.com/v1/chat/completions' });
+      res.end();
+    };
+    const { status, error } = await failure(openai.chat.completions.create({ model: 'local/qwen', messages: [{ role: 'user', content: 'Hi' }] }));
+    expect(status).toBe(502);
+    expect(error).toMatchObject({
+      code: 'upstream_invalid_response',
+      message: expect.stringContaining('Provider "local" answered badly: it redirected (301 to https://api.example.com/v1/chat/completions)'),
+    });
+  });
+
+  it('502 upstream_unreachable for a local model when llama-server is not running', async () => {
+    const closed = await startHost({ env: { LOCAL_BASE_URL: 'http://127.0.0.1:9/v1', PROVIDER_TIMEOUT_MS: '2000' } });
+    try {
+      const client = new OpenAI({ apiKey: CLIENT_TOKEN, baseURL: `${closed.url}/v1`, maxRetries: 0 });
+      const { status, error } = await failure(client.chat.completions.create({ model: 'local/qwen', messages: [{ role: 'user', content: 'Hi' }] }));
+      expect(status).toBe(502);
+      expect(error).toMatchObject({ code: 'upstream_unreachable' });
+    } finally {
+      await closed.close();
+    }
   });
 });
 
