@@ -14,8 +14,8 @@ import { describeRun, IN_CLAUDE_CODE_SUITE, runClaude } from './claude-code';
 /** The `export NAME=value` lines of the guide's first sh block, comments cut. */
 function guideEnv(): Record<string, string> {
   const guide = readFileSync(join(__dirname, '..', '..', 'docs', 'claude-code.md'), 'utf8');
-  const block = /```sh\n([\s\S]*?)```/.exec(guide)![1];
-  return Object.fromEntries([...block.matchAll(/^export (\w+)=(\S+)/gm)].map((match) => [match[1], match[2]]));
+  const block = /```sh\n([\s\S]*?)```/.exec(guide)?.[1] ?? '';
+  return Object.fromEntries([...block.matchAll(/^export (\w+)=(\S+)/gm)].map((match) => [match[1]!, match[2]!]));
 }
 
 const fakes = useFakes();
@@ -31,7 +31,8 @@ afterAll(() => host.close());
     const env = guideEnv();
     expect(env).toMatchObject({ ANTHROPIC_BASE_URL: 'http://localhost:3000', ANTHROPIC_MODEL: 'openrouter/qwen/qwen3-coder', CLAUDE_CODE_MAX_OUTPUT_TOKENS: '8192' });
     fakes.openrouter.handler = agentFor(fakes.openrouter);
-    const { ANTHROPIC_BASE_URL: _base, ANTHROPIC_AUTH_TOKEN: token, ...rest } = env;
+    const { ANTHROPIC_AUTH_TOKEN: token, ...rest } = env;
+    delete rest.ANTHROPIC_BASE_URL;
     const run = await runClaude({ baseUrl: host.url, model: '', prompt: TEXT_PROMPT, auth: 'bearer', token: `${token}-0123456789`, env: rest });
     if (run.exitCode !== 0 || run.result?.is_error !== false) throw new Error(describeRun(run));
     const sent = fakes.openrouter.requests.filter((request) => request.body?.model === 'qwen/qwen3-coder');

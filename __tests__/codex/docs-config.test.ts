@@ -18,7 +18,7 @@ const HOST_TOKEN = 'host-token-from-the-guide-0123';
 /** The ```toml blocks of docs/codex.md, in order. */
 function tomlBlocks(): string[] {
   const guide = readFileSync(join(__dirname, '..', '..', 'docs', 'codex.md'), 'utf8');
-  return [...guide.matchAll(/```toml\n([\s\S]*?)```/g)].map((match) => match[1]);
+  return [...guide.matchAll(/```toml\n([\s\S]*?)```/g)].map((match) => match[1] ?? '');
 }
 
 const fakes = useFakes();
@@ -42,10 +42,10 @@ afterAll(() => host.close());
       ['exec', '--json', '--skip-git-repo-check', '--ephemeral', '--strict-config', '--color', 'never'],
     ],
   ] as const)('%s', async (_title, block, flags) => {
-    const snippet = tomlBlocks()[block];
+    const snippet = tomlBlocks()[block] ?? '';
     expect(snippet).toContain('base_url = "http://127.0.0.1:3000/v1"');
     const root = mkdtempSync(join(tmpdir(), 'epr-codex-docs-'));
-    const [codexHome, home, work] = ['codex-home', 'home', 'work'].map((dir) => join(root, dir));
+    const [codexHome, home, work] = [join(root, 'codex-home'), join(root, 'home'), join(root, 'work')] as const;
     for (const dir of [codexHome, home, work]) mkdirSync(dir);
     writeFileSync(join(codexHome, 'config.toml'), snippet.replace('http://127.0.0.1:3000/v1', `${host.url}/v1`));
     authorizations.length = 0;

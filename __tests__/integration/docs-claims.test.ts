@@ -29,7 +29,7 @@ afterAll(() => host.close());
 function sent(): RecordedRequest {
   const received = fakes.received();
   expect(received).toHaveLength(1);
-  return received[0];
+  return received[0]!;
 }
 
 /** What a rejected SDK call reports: its status and its error body. */
@@ -384,9 +384,9 @@ describe('codex.md, What Codex\'s requests become on a bridged or translated rou
     await responsesToLocal({ tools: [{ type: 'custom', name: 'apply_patch', description: 'Patch files.', format: { type: 'grammar', syntax: 'lark', definition: 'start: "x"' } }] });
     const tools = sent().body?.tools as { function: { name: string; description: string; parameters: unknown } }[];
     expect(tools).toHaveLength(1);
-    expect(tools[0].function.name).toBe('apply_patch');
-    expect(tools[0].function.description).toContain('start: "x"');
-    expect(tools[0].function.parameters).toMatchObject({ type: 'object', properties: { input: { type: 'string' } }, required: ['input'] });
+    expect(tools[0]!.function.name).toBe('apply_patch');
+    expect(tools[0]!.function.description).toContain('start: "x"');
+    expect(tools[0]!.function.parameters).toMatchObject({ type: 'object', properties: { input: { type: 'string' } }, required: ['input'] });
   });
 
   it('namespace tools become functions named <namespace>__<name>', async () => {
