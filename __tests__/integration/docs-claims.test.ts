@@ -463,6 +463,25 @@ describe('troubleshooting.md, upstream failures', () => {
   });
 });
 
+describe("translation.md, Errors in the client's dialect: an upstream status on /messages, typed by status", () => {
+  it.each([
+    [400, 'invalid_request_error'],
+    [401, 'authentication_error'],
+    [402, 'billing_error'],
+    [403, 'permission_error'],
+    [404, 'not_found_error'],
+    [413, 'request_too_large'],
+    [429, 'rate_limit_error'],
+    [504, 'timeout_error'],
+    [529, 'overloaded_error'],
+    [502, 'api_error'],
+  ])('%d: %s, the status and the provider\'s message kept', async (status, type) => {
+    fakes.openai.handler = (_request, res) => sendJson(res, status, { error: { message: `upstream says ${status}` } });
+    const error = await failure(messagesToOpenAI({}));
+    expect(error).toMatchObject({ status, error: { type, message: expect.stringContaining(`upstream says ${status}`) } });
+  });
+});
+
 describe('guides: configuration', () => {
   it('troubleshooting.md, 400 provider_not_configured: the message names the variable', async () => {
     const bare = await startHost({ env: { LOCAL_BASE_URL: fakes.local.baseUrl } });
