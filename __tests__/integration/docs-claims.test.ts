@@ -482,6 +482,42 @@ describe("translation.md, Errors in the client's dialect: an upstream status on 
   });
 });
 
+/** An Anthropic message answer with `stop_reason` and `usage`. */
+const anthropicMessage = (stop_reason: string, usage: Record<string, number> = { input_tokens: 10, output_tokens: 5 }) => ({
+  id: 'msg_1',
+  type: 'message',
+  role: 'assistant',
+  model: 'claude-sonnet-4-5',
+  content: [{ type: 'text', text: 'Hello.' }],
+  stop_reason,
+  stop_sequence: null,
+  usage,
+});
+
+describe('translation.md, Chat completions to Anthropic, answers', () => {
+  it.each([
+    ['end_turn', 'stop'],
+    ['stop_sequence', 'stop'],
+    ['max_tokens', 'length'],
+    ['model_context_window_exceeded', 'length'],
+    ['tool_use', 'tool_calls'],
+    ['refusal', 'content_filter'],
+    ['pause_turn', 'stop'],
+    ['a_reason_added_later', 'stop'],
+  ])('stop_reason %s becomes finish_reason %s', async (stopReason, finishReason) => {
+    fakes.anthropic.handler = (_request, res) => sendJson(res, 200, anthropicMessage(stopReason));
+    const answer = await chatToAnthropic({});
+    expect(answer.choices[0]?.finish_reason).toBe(finishReason);
+  });
+
+  it('prompt_tokens counts input plus cache reads and writes; cached_tokens and cache_write_tokens in prompt_tokens_details', async () => {
+    fakes.anthropic.handler = (_request, res) =>
+      sendJson(res, 200, anthropicMessage('end_turn', { input_tokens: 10, cache_read_input_tokens: 100, cache_creation_input_tokens: 20, output_tokens: 5 }));
+    const answer = await chatToAnthropic({});
+    expect(answer.usage).toMatchObject({ prompt_tokens: 130, completion_tokens: 5, prompt_tokens_details: { cached_tokens: 100, cache_write_tokens: 20 } });
+  });
+});
+
 describe('guides: configuration', () => {
   it('troubleshooting.md, 400 provider_not_configured: the message names the variable', async () => {
     const bare = await startHost({ env: { LOCAL_BASE_URL: fakes.local.baseUrl } });
