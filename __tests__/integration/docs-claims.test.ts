@@ -189,6 +189,11 @@ const SENT: SentClaim[] = [
     },
   },
   {
+    title: 'translation.md, Messages to OpenAI-compatible providers: inference_geo global is served, not sent',
+    send: () => messagesToOpenAI({ inference_geo: 'global' }),
+    check: ({ body }) => expect(body).not.toHaveProperty('inference_geo'),
+  },
+  {
     title: 'translation.md, Messages to OpenAI-compatible providers: mcp_servers: [] is served',
     send: () => messagesToOpenAI({ mcp_servers: [] }),
     check: ({ body }) => expect(body).not.toHaveProperty('mcp_servers'),
@@ -225,7 +230,7 @@ const REFUSED: RefusedClaim[] = [
     title: 'translation.md, Chat completions to Anthropic: response_format json_object is refused with 400',
     send: () => chatToAnthropic({ response_format: { type: 'json_object' } }),
     status: 400,
-    error: {},
+    error: { code: 'invalid_request' },
   },
   {
     title: 'translation.md, Chat completions to Anthropic: /embeddings for an Anthropic model answers 400 unsupported_endpoint',
@@ -249,7 +254,7 @@ const REFUSED: RefusedClaim[] = [
     title: 'translation.md, Messages to OpenAI-compatible providers: tool_choice any with no tools is refused with 400',
     send: () => messagesToOpenAI({ tool_choice: { type: 'any' } }),
     status: 400,
-    error: {},
+    error: { type: 'invalid_request_error' },
   },
   {
     title: 'translation.md, Messages to OpenAI-compatible providers: a server tool is a 400 naming it',
@@ -299,6 +304,24 @@ const REFUSED: RefusedClaim[] = [
     status: 400,
     error: { code: 'unsupported_parameter', param: 'input' },
   },
+  {
+    title: 'translation.md, Requests, bridged or translated: a tool of an unknown type is 400 unsupported_parameter, param tools',
+    send: () => responsesToLocal({ tools: [{ type: 'teleporter_2099' }] }),
+    status: 400,
+    error: { code: 'unsupported_parameter', param: 'tools', message: expect.stringContaining('teleporter_2099') },
+  },
+  ...(
+    [
+      ['inference_geo other than global', { inference_geo: 'eu' }, 'inference_geo'],
+      ['compaction', { compaction: { type: 'auto' } }, 'compaction'],
+      ['a field the router does not know', { teleport: true }, 'teleport'],
+    ] as const
+  ).map(([what, extra, field]) => ({
+    title: `translation.md, What is left out, and what is refused (Messages to chat completions): ${what}, the message naming it`,
+    send: () => messagesToOpenAI(extra),
+    status: 400,
+    error: { type: 'invalid_request_error', message: expect.stringContaining(field) },
+  })),
   {
     title: 'troubleshooting.md, 404 on /responses/{id}: GET /responses/{id} is served for no provider',
     send: () => openai.responses.retrieve('resp_1'),
@@ -515,6 +538,46 @@ describe('translation.md, Chat completions to Anthropic, answers', () => {
       sendJson(res, 200, anthropicMessage('end_turn', { input_tokens: 10, cache_read_input_tokens: 100, cache_creation_input_tokens: 20, output_tokens: 5 }));
     const answer = await chatToAnthropic({});
     expect(answer.usage).toMatchObject({ prompt_tokens: 130, completion_tokens: 5, prompt_tokens_details: { cached_tokens: 100, cache_write_tokens: 20 } });
+  });
+});
+
+/** A chat completion from the OpenAI fake. */
+const chatAnswer = (finish_reason: string, message: Record<string, unknown>, usage: Record<string, unknown> = { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 }) => ({
+  id: 'chatcmpl-1',
+  object: 'chat.completion',
+  created: 1,
+  model: 'gpt-4o-mini',
+  choices: [{ index: 0, message: { role: 'assistant', ...message }, finish_reason }],
+  usage,
+});
+const CALL = { tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'f', arguments: '{}' } }], content: null };
+
+describe('translation.md, Messages to OpenAI-compatible providers, answers', () => {
+  it.each([
+    ['stop', { content: 'Hi' }, 'end_turn'],
+    ['length', { content: 'Hi' }, 'max_tokens'],
+    ['tool_calls', CALL, 'tool_use'],
+    ['content_filter', { content: 'Hi' }, 'refusal'],
+    ['something_else', { content: 'Hi' }, 'end_turn'],
+    ['stop, with tool calls (llama-server, Ollama)', CALL, 'tool_use'],
+    ['tool_calls, with none (a failed tool-call parser)', { content: 'Hi' }, 'end_turn'],
+  ])('finish_reason %s becomes stop_reason %s', async (finishReason, message, stopReason) => {
+    fakes.openai.handler = (_request, res) => sendJson(res, 200, chatAnswer(finishReason.split(',')[0]!, message));
+    const answer = await messagesToOpenAI({ tools: [{ name: 'f', input_schema: { type: 'object' } }] });
+    expect(answer.stop_reason).toBe(stopReason);
+  });
+
+  it('cached prompt tokens become cache_read_input_tokens, written ones cache_creation_input_tokens, both out of input_tokens', async () => {
+    fakes.openai.handler = (_request, res) =>
+      sendJson(res, 200, chatAnswer('stop', { content: 'Hi' }, { prompt_tokens: 130, completion_tokens: 5, prompt_tokens_details: { cached_tokens: 100, cache_write_tokens: 20 } }));
+    const answer = await messagesToOpenAI({});
+    expect(answer.usage).toMatchObject({ input_tokens: 10, output_tokens: 5, cache_read_input_tokens: 100, cache_creation_input_tokens: 20 });
+  });
+
+  it('a refusal with no content becomes the text, and the turn ends in refusal', async () => {
+    fakes.openai.handler = (_request, res) => sendJson(res, 200, chatAnswer('stop', { content: null, refusal: 'I cannot.' }));
+    const answer = await messagesToOpenAI({});
+    expect(answer).toMatchObject({ stop_reason: 'refusal', content: [{ type: 'text', text: 'I cannot.' }] });
   });
 });
 
