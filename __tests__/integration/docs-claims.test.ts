@@ -581,6 +581,20 @@ describe('translation.md, Messages to OpenAI-compatible providers, answers', () 
   });
 });
 
+describe('translation.md, Answers, bridged or translated', () => {
+  it('a refusal with no content is a message item with a refusal content part, not output_text', async () => {
+    fakes.local.handler = (_request, res) => sendJson(res, 200, chatAnswer('stop', { content: null, refusal: 'I cannot.' }));
+    const answer = await responsesToLocal({});
+    expect(answer.output).toEqual([expect.objectContaining({ type: 'message', content: [expect.objectContaining({ type: 'refusal', refusal: 'I cannot.' })] })]);
+  });
+
+  it('model as the client asked; store false; the defaults of settings the client did not set', async () => {
+    const answer = await responsesToLocal({});
+    expect(answer).toMatchObject({ model: 'local/qwen', store: false, tools: [], tool_choice: 'auto', parallel_tool_calls: true, truncation: 'disabled', metadata: {}, temperature: null, top_p: null, previous_response_id: null, error: null });
+    expect(answer.id).toMatch(/^resp_/);
+  });
+});
+
 describe('guides: configuration', () => {
   it('troubleshooting.md, 400 provider_not_configured: the message names the variable', async () => {
     const bare = await startHost({ env: { LOCAL_BASE_URL: fakes.local.baseUrl } });
