@@ -595,6 +595,26 @@ describe('translation.md, Answers, bridged or translated', () => {
   });
 });
 
+describe('troubleshooting.md, headers and limits', () => {
+  it('A page on another origin cannot read x-request-id: answers carry x-request-id and x-provider', async () => {
+    const { response } = await openai.chat.completions.create({ model: 'local/qwen', messages: [{ role: 'user', content: 'Hi' }] }).withResponse();
+    expect(response.headers.get('x-request-id')).toBeTruthy();
+    expect(response.headers.get('x-provider')).toBe('local');
+  });
+
+  it('413 request entity too large: mounted before express.json(), the router reads the body up to PROVIDER_MAX_BODY_BYTES', async () => {
+    const small = await startHost({ env: { ...envFor(fakes), PROVIDER_MAX_BODY_BYTES: '2000' } });
+    try {
+      const client = new OpenAI({ apiKey: CLIENT_TOKEN, baseURL: `${small.url}/v1`, maxRetries: 0 });
+      const { status } = await failure(client.chat.completions.create({ model: 'local/qwen', messages: [{ role: 'user', content: 'x'.repeat(5000) }] }));
+      expect(status).toBe(413);
+      expect(fakes.received()).toHaveLength(0);
+    } finally {
+      await small.close();
+    }
+  });
+});
+
 describe('guides: configuration', () => {
   it('troubleshooting.md, 400 provider_not_configured: the message names the variable', async () => {
     const bare = await startHost({ env: { LOCAL_BASE_URL: fakes.local.baseUrl } });
