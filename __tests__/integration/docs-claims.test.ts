@@ -5,6 +5,7 @@
  */
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
+import zlib from 'node:zlib';
 import { createProviderRouter } from '../../lib';
 import type { RecordedRequest } from '../support/fake-upstream';
 import { envFor, silentLogger, startHost, type Host } from '../support/host';
@@ -612,6 +613,38 @@ describe('troubleshooting.md, headers and limits', () => {
     } finally {
       await small.close();
     }
+  });
+});
+
+describe('translation.md, Upstream answers, every route', () => {
+  it('redirects are not followed: on /messages a 502 api_error naming the status and its Location', async () => {
+    fakes.openai.handler = (_request, res) => {
+      res.writeHead(302, { location: 'https://elsewhere.example.com/v1/chat/completions' });
+      res.end();
+    };
+    const error = await failure(messagesToOpenAI({}));
+    expect(error).toMatchObject({ status: 502, error: { type: 'api_error', message: expect.stringMatching(/302.*https:\/\/elsewhere\.example\.com/) } });
+  });
+
+  it('compressed answers are decoded: a gzip chat answer translated to Messages', async () => {
+    fakes.openai.handler = (_request, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+      res.end(zlib.gzipSync(JSON.stringify(chatAnswer('stop', { content: 'Zipped hello.' }))));
+    };
+    const answer = await messagesToOpenAI({});
+    expect(answer.content).toEqual([expect.objectContaining({ type: 'text', text: 'Zipped hello.' })]);
+  });
+
+  it('a 200 that is only an error gets the status of its numeric code, its message in the route\'s shape', async () => {
+    fakes.local.handler = (_request, res) => sendJson(res, 200, { error: { code: 429, message: 'busy upstream' } });
+    const error = await failure(openai.chat.completions.create({ model: 'local/qwen', messages: [{ role: 'user', content: 'Hi' }] }));
+    expect(error).toMatchObject({ status: 429, error: { message: expect.stringContaining('busy upstream') } });
+  });
+
+  it('a translated answer reported as failed (finish_reason error) is a 502 upstream_invalid_response', async () => {
+    fakes.local.handler = (_request, res) => sendJson(res, 200, chatAnswer('error', { content: 'cut' }));
+    const error = await failure(responsesToLocal({}));
+    expect(error).toMatchObject({ status: 502, error: { code: 'upstream_invalid_response' } });
   });
 });
 
