@@ -648,6 +648,21 @@ describe('translation.md, Upstream answers, every route', () => {
   });
 });
 
+describe('translation.md, Chat completions to Anthropic: reasoning_effort', () => {
+  const TOOL = [{ type: 'function', function: { name: 'f', parameters: { type: 'object' } } }];
+  it.each([
+    ['high: adaptive, summarized thinking with output_config.effort high', { reasoning_effort: 'high' }, { type: 'adaptive', display: 'summarized' }, 'high'],
+    ['minimal: as low', { reasoning_effort: 'minimal' }, { type: 'adaptive', display: 'summarized' }, 'low'],
+    ['none: no thinking', { reasoning_effort: 'none' }, undefined, undefined],
+    ['with tool_choice required: no thinking', { reasoning_effort: 'high', tools: TOOL, tool_choice: 'required' }, undefined, undefined],
+  ])('%s', async (_title, extra, thinking, effort) => {
+    await chatToAnthropic(extra);
+    const { body } = sent();
+    expect(body?.thinking).toEqual(thinking);
+    expect((body?.output_config as { effort?: string } | undefined)?.effort).toBe(effort);
+  });
+});
+
 describe('guides: configuration', () => {
   it('troubleshooting.md, 400 provider_not_configured: the message names the variable', async () => {
     const bare = await startHost({ env: { LOCAL_BASE_URL: fakes.local.baseUrl } });
