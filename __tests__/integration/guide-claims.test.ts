@@ -1,0 +1,286 @@
+/**
+ * The guides' claims that no other suite shows, one row per claim, each titled by its doc and
+ * section: `docs/translation.md` and `docs/troubleshooting.md`, checked through the real `openai`
+ * and `@anthropic-ai/sdk` clients (raw HTTP where the wire itself is the claim) against the fake
+ * upstreams of `__tests__/support/`.
+ */
+import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
+import zlib from 'node:zlib';
+import { startFakeUpstreams, type FakeUpstream } from '../support/fake-upstream';
+import { envFor, startHost, type Host } from '../support/host';
+import { CLIENT_TOKEN } from '../support/keys';
+import { observe } from '../support/observe';
+import { upstreamBody } from '../support/recorded-requests';
+import { rejectionOf } from '../support/rejection';
+import { sendFrames, sendJson } from '../support/upstream-answers';
+import { chatChunkFrame, DONE_FRAME } from '../support/wire-frames';
+import { clientFor } from './anthropic-adapter.helpers';
+
+const GROQ_KEY = 'gsk-docs-claims-groq-key-0123456789';
+const HELLO = [{ role: 'user' as const, content: 'Say hello' }];
+
+let openai: FakeUpstream;
+let anthropic: FakeUpstream;
+let groq: FakeUpstream;
+let host: Host;
+let budgetHost: Host;
+let chat: OpenAI;
+let messages: Anthropic;
+
+beforeAll(async () => {
+  [openai, anthropic, groq] = await startFakeUpstreams('openai', 'anthropic', 'local');
+  const env = { ...envFor({ openai, anthropic }), OPENAI_COMPATIBLE_PROVIDERS: 'groq', GROQ_BASE_URL: groq.baseUrl, GROQ_API_KEY: GROQ_KEY };
+  host = await startHost({ env });
+  budgetHost = await startHost({ env: { ...envFor({ anthropic }), ANTHROPIC_THINKING: 'budget' } });
+  chat = clientFor(host);
+  messages = new Anthropic({ apiKey: CLIENT_TOKEN, baseURL: host.url, maxRetries: 0 });
+});
+afterEach(() => {
+  for (const fake of [openai, anthropic, groq]) fake.reset();
+});
+afterAll(async () => {
+  await host?.close();
+  await budgetHost?.close();
+  for (const fake of [openai, anthropic, groq]) await fake?.close();
+});
+
+const nothingSent = (): void => expect([openai, anthropic, groq].flatMap((fake) => fake.requests)).toEqual([]);
+
+describe('docs/translation.md', () => {
+  test.each<[title: string, params: Record<string, unknown>, expected: Record<string, unknown>, absent: string[]]>([
+    [
+      'Chat completions to Anthropic: a message’s `name` is not sent',
+      { messages: [{ role: 'user', content: 'Hi', name: 'alice' }] },
+      { messages: [{ role: 'user', content: 'Hi' }] },
+      [],
+    ],
+    [
+      'Chat completions to Anthropic: `n`, penalties, `seed`, `logprobs`, `store`, `metadata`, `prediction` are not sent',
+      {
+        n: 1,
+        presence_penalty: 0.5,
+        frequency_penalty: 0.5,
+        seed: 7,
+        logprobs: true,
+        top_logprobs: 2,
+        store: true,
+        metadata: { a: 'b' },
+        prediction: { type: 'content', content: 'Hello' },
+      },
+      {},
+      ['n', 'presence_penalty', 'frequency_penalty', 'seed', 'logprobs', 'top_logprobs', 'store', 'metadata', 'prediction'],
+    ],
+    [
+      'Chat completions to Anthropic: `safety_identifier`, else `user`, is `metadata.user_id`',
+      { safety_identifier: 'safe-1', user: 'user-1' },
+      { metadata: { user_id: 'safe-1' } },
+      ['user', 'safety_identifier'],
+    ],
+    [
+      'Chat completions to Anthropic: `response_format` `text` sends nothing',
+      { response_format: { type: 'text' } },
+      {},
+      ['response_format', 'output_config'],
+    ],
+  ])('%s', async (_title, params, expected, absent) => {
+    await chat.chat.completions.create({ model: 'anthropic/claude-sonnet-4-5', messages: HELLO, ...params } as never);
+    const body = upstreamBody(anthropic);
+    expect(body).toMatchObject(expected);
+    if (expected.messages) expect(body.messages).toEqual(expected.messages);
+    for (const field of absent) expect(body).not.toHaveProperty(field);
+  });
+
+  test.each<[title: string, params: Record<string, unknown>, expected: Record<string, unknown>, absent: string[]]>([
+    [
+      'Messages to OpenAI-compatible providers: `inference_geo` `global` (the default) is served, and not sent',
+      { inference_geo: 'global' },
+      { messages: [{ role: 'user', content: 'Say hello' }] },
+      ['inference_geo'],
+    ],
+    ['Messages to OpenAI-compatible providers: `mcp_servers: []` is served, and not sent', { mcp_servers: [] }, {}, ['mcp_servers']],
+    [
+      'Messages to OpenAI-compatible providers: `output_format` (the structured-outputs beta) is `response_format` json_schema named `output`, not strict',
+      { output_format: { type: 'json_schema', schema: { type: 'object', properties: { a: { type: 'string' } } } } },
+      {
+        response_format: {
+          type: 'json_schema',
+          json_schema: { name: 'output', schema: { type: 'object', properties: { a: { type: 'string' } } } },
+        },
+      },
+      ['output_format'],
+    ],
+    [
+      'Messages to OpenAI-compatible providers: `tools: []` sends no `tools`',
+      { tools: [] },
+      {},
+      ['tools'],
+    ],
+  ])('%s', async (_title, params, expected, absent) => {
+    await messages.messages.create({ model: 'groq/llama-3.3-70b-versatile', max_tokens: 100, messages: HELLO, ...params } as never);
+    const body = upstreamBody(groq);
+    expect(body).toMatchObject(expected);
+    expect((body.response_format as { json_schema?: object } | undefined)?.json_schema ?? {}).not.toHaveProperty('strict');
+    for (const field of absent) expect(body).not.toHaveProperty(field);
+  });
+
+  test.each<[title: string, params: Record<string, unknown>, named: string]>([
+    ['What is left out, and what is refused: `inference_geo` other than `global` is a 400 naming it', { inference_geo: 'us' }, 'inference_geo'],
+    ['What is left out, and what is refused: `compaction` is a 400 naming it', { compaction: { type: 'auto' } }, 'compaction'],
+    ['What is left out, and what is refused: a field the router does not know is a 400 naming it', { frobnicate: 1 }, 'frobnicate'],
+  ])('%s; nothing is sent', async (_title, params, named) => {
+    const error = await rejectionOf(
+      messages.messages.create({ model: 'groq/llama-3.3-70b-versatile', max_tokens: 100, messages: HELLO, ...params } as never),
+      Anthropic.BadRequestError,
+    );
+    expect(error.status).toBe(400);
+    expect(error.error).toMatchObject({ type: 'error', error: { type: 'invalid_request_error', message: expect.stringContaining(named) } });
+    nothingSent();
+  });
+
+  test.each<[title: string, body: Buffer, encoding: string, status: number]>([
+    [
+      'Upstream answers, every route: a client body sent with `Content-Encoding: x-gzip` is decoded',
+      zlib.gzipSync(Buffer.from(JSON.stringify({ model: 'openai/gpt-4o-mini', messages: HELLO }))),
+      'x-gzip',
+      200,
+    ],
+    [
+      'Upstream answers, every route: a client body that does not decode is a 400',
+      Buffer.from('not gzip at all, though the header says so'),
+      'gzip',
+      400,
+    ],
+  ])('%s', async (_title, body, encoding, status) => {
+    const res = await fetch(`${host.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-encoding': encoding, authorization: `Bearer ${CLIENT_TOKEN}` },
+      body,
+    });
+    expect(res.status).toBe(status);
+    if (status === 200) expect(upstreamBody(openai)).toMatchObject({ model: 'gpt-4o-mini', messages: HELLO });
+    else nothingSent();
+  });
+});
+
+describe('docs/troubleshooting.md', () => {
+  test.each<[title: string, effort: string, maxTokens: number, thinking: unknown]>([
+    ['A chat client gets no thinking from an Anthropic model: with `max_tokens` at 1024, no thinking is asked for', 'high', 1024, undefined],
+    ['A chat client gets no thinking from an Anthropic model: the budget stays below `max_tokens`', 'high', 1025, { type: 'enabled', budget_tokens: 1024 }],
+    ['A chat client gets no thinking from an Anthropic model: the budget is 1024 at least (`minimal` counts as `low`)', 'minimal', 40000, { type: 'enabled', budget_tokens: 1024 }],
+    ['A chat client gets no thinking from an Anthropic model: the budget is 16384 at most (`max`)', 'max', 40000, { type: 'enabled', budget_tokens: 16384 }],
+  ])('%s', async (_title, effort, maxTokens, thinking) => {
+    await clientFor(budgetHost).chat.completions.create({
+      model: 'anthropic/claude-sonnet-4-5',
+      messages: HELLO,
+      max_tokens: maxTokens,
+      reasoning_effort: effort,
+    } as never);
+    const body = upstreamBody(anthropic);
+    expect(body.thinking).toEqual(thinking);
+    expect(body.max_tokens).toBe(maxTokens);
+  });
+
+  test('`400 provider_not_configured`: the message names the variable', async () => {
+    const keyless = await startHost({ env: envFor({ anthropic }) });
+    try {
+      const error = await rejectionOf(
+        clientFor(keyless).chat.completions.create({ model: 'openai/gpt-4o-mini', messages: HELLO }),
+        OpenAI.BadRequestError,
+      );
+      expect([error.status, error.code]).toEqual([400, 'provider_not_configured']);
+      expect(error.message).toContain('OPENAI_API_KEY');
+      nothingSent();
+    } finally {
+      await keyless.close();
+    }
+  });
+
+  test('`502 upstream_invalid_response`: "it redirected": the message names the provider, the status and the Location; its model list fails with `answered 301`, logged as `model list of "groq" failed`', async () => {
+    const location = 'https://api.example.com/v1/chat/completions';
+    groq.handler = (_request, res) => {
+      res.writeHead(301, { location });
+      res.end();
+    };
+    const warnings: string[] = [];
+    const redirected = await startHost({
+      env: { OPENAI_COMPATIBLE_PROVIDERS: 'groq', GROQ_BASE_URL: groq.baseUrl, GROQ_API_KEY: GROQ_KEY, PROVIDER_TIMEOUT_MS: '2000' },
+      logger: { warn: (message: string) => warnings.push(message), error: () => undefined },
+    });
+    const observed = observe();
+    observed.listen(redirected.router);
+    try {
+      const error = await rejectionOf(
+        clientFor(redirected).chat.completions.create({ model: 'groq/llama-3.3-70b-versatile', messages: HELLO }),
+        OpenAI.InternalServerError,
+      );
+      expect([error.status, error.code]).toEqual([502, 'upstream_invalid_response']);
+      expect(error.message).toContain(`Provider "groq" answered badly: it redirected (301 to ${location})`);
+
+      await clientFor(redirected).models.list();
+      const failures = observed.events.filter((event) => event.type === 'models.error' && event.provider === 'groq');
+      expect(failures).toEqual([expect.objectContaining({ provider: 'groq', error: expect.stringContaining('answered 301') })]);
+      expect(warnings).toContain('express-provider-router: model list of "groq" failed');
+    } finally {
+      await redirected.close();
+    }
+  });
+
+  test('Codex calls a tool it cannot run: a model that calls a tool with no name ends the turn with `response.failed` ("sent a tool call without a name")', async () => {
+    const identity = { id: 'chatcmpl-1', created: 1, model: 'llama-3.3-70b-versatile' };
+    groq.handler = (_request, res) =>
+      sendFrames(res, [
+        chatChunkFrame(identity, { role: 'assistant', tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { arguments: '{}' } }] }),
+        chatChunkFrame(identity, {}, 'tool_calls'),
+        DONE_FRAME,
+      ]);
+    const stream = await chat.responses.create({ model: 'groq/llama-3.3-70b-versatile', input: 'Run it', stream: true });
+    const types: string[] = [];
+    let failure: string | undefined;
+    for await (const event of stream) {
+      types.push(event.type);
+      if (event.type === 'response.failed') failure = event.response.error?.message;
+    }
+    expect(types.at(-1)).toBe('response.failed');
+    expect(failure).toContain('sent a tool call without a name');
+  });
+
+  test('Codex calls a tool it cannot run: a `tool_choice` that forces a hosted tool is a 400 with `param: "tool_choice"`', async () => {
+    const error = await rejectionOf(
+      chat.responses.create({
+        model: 'groq/llama-3.3-70b-versatile',
+        input: 'Search',
+        tools: [{ type: 'web_search' }],
+        tool_choice: { type: 'web_search' } as never,
+      }),
+      OpenAI.BadRequestError,
+    );
+    expect([error.status, error.param]).toEqual([400, 'tool_choice']);
+    nothingSent();
+  });
+
+  test('Codex reports an incomplete response with an Anthropic model: no `max_output_tokens` sends 4096; Anthropic’s max_tokens stop is `response.incomplete` (`max_output_tokens`)', async () => {
+    anthropic.handler = (_request, res) =>
+      sendJson(res, 200, {
+        id: 'msg_1',
+        type: 'message',
+        role: 'assistant',
+        model: 'claude-sonnet-4-5',
+        content: [{ type: 'text', text: 'A long edit' }],
+        stop_reason: 'max_tokens',
+        stop_sequence: null,
+        usage: { input_tokens: 5, output_tokens: 4096 },
+      });
+    const response = await chat.responses.create({ model: 'anthropic/claude-sonnet-4-5', input: 'Edit it' });
+    expect(upstreamBody(anthropic).max_tokens).toBe(4096);
+    expect([response.status, response.incomplete_details]).toEqual(['incomplete', { reason: 'max_output_tokens' }]);
+  });
+
+  test('`404` on `/responses/{id}`: the SDK’s `responses.retrieve()` and `.delete()` are 404 for every provider, and nothing is sent', async () => {
+    for (const call of [() => chat.responses.retrieve('resp_1'), () => chat.responses.delete('resp_1')]) {
+      const error = await rejectionOf(call(), OpenAI.NotFoundError);
+      expect(error.status).toBe(404);
+    }
+    nothingSent();
+  });
+});
