@@ -181,6 +181,27 @@ describe('docs/troubleshooting.md', () => {
     expect(body.max_tokens).toBe(maxTokens);
   });
 
+  test.each<[title: string, send: (openaiBridged: OpenAI) => Promise<unknown>, effort: string]>([
+    [
+      'OpenAI answers 400 about `reasoning_effort`: a chat client’s own `max` is passed on as it is',
+      (client) => client.chat.completions.create({ model: 'openai/gpt-5.5', messages: HELLO, reasoning_effort: 'max' as never }),
+      'max',
+    ],
+    [
+      'OpenAI answers 400 about `reasoning_effort`: a `max` from a bridged `/responses` goes as `xhigh` to a model before gpt-5.6',
+      (client) => client.responses.create({ model: 'openai/gpt-5.5', input: 'Hi', reasoning: { effort: 'max' as never } }),
+      'xhigh',
+    ],
+  ])('%s', async (_title, send, effort) => {
+    const bridged = await startHost({ env: { ...envFor({ openai }), OPENAI_RESPONSES: 'chat' } });
+    try {
+      await send(clientFor(bridged));
+      expect(upstreamBody(openai).reasoning_effort).toBe(effort);
+    } finally {
+      await bridged.close();
+    }
+  });
+
   test('`400 provider_not_configured`: the message names the variable', async () => {
     const keyless = await startHost({ env: envFor({ anthropic }) });
     try {
