@@ -15,7 +15,7 @@ import { upstreamBody } from '../support/recorded-requests';
 import { rejectionOf } from '../support/rejection';
 import { sendFrames, sendJson } from '../support/upstream-answers';
 import { chatChunkFrame, DONE_FRAME } from '../support/wire-frames';
-import { clientFor } from './anthropic-adapter.helpers';
+import { clientFor, postChat } from './anthropic-adapter.helpers';
 
 const GROQ_KEY = 'gsk-docs-claims-groq-key-0123456789';
 const HELLO = [{ role: 'user' as const, content: 'Say hello' }];
@@ -23,29 +23,30 @@ const HELLO = [{ role: 'user' as const, content: 'Say hello' }];
 let openai: FakeUpstream;
 let anthropic: FakeUpstream;
 let groq: FakeUpstream;
+let openrouter: FakeUpstream;
 let host: Host;
 let budgetHost: Host;
 let chat: OpenAI;
 let messages: Anthropic;
 
 beforeAll(async () => {
-  [openai, anthropic, groq] = await startFakeUpstreams('openai', 'anthropic', 'local');
-  const env = { ...envFor({ openai, anthropic }), OPENAI_COMPATIBLE_PROVIDERS: 'groq', GROQ_BASE_URL: groq.baseUrl, GROQ_API_KEY: GROQ_KEY };
+  [openai, anthropic, groq, openrouter] = await startFakeUpstreams('openai', 'anthropic', 'local', 'openrouter');
+  const env = { ...envFor({ openai, anthropic, openrouter }), OPENAI_COMPATIBLE_PROVIDERS: 'groq', GROQ_BASE_URL: groq.baseUrl, GROQ_API_KEY: GROQ_KEY };
   host = await startHost({ env });
   budgetHost = await startHost({ env: { ...envFor({ anthropic }), ANTHROPIC_THINKING: 'budget' } });
   chat = clientFor(host);
   messages = new Anthropic({ apiKey: CLIENT_TOKEN, baseURL: host.url, maxRetries: 0 });
 });
 afterEach(() => {
-  for (const fake of [openai, anthropic, groq]) fake.reset();
+  for (const fake of [openai, anthropic, groq, openrouter]) fake.reset();
 });
 afterAll(async () => {
   await host?.close();
   await budgetHost?.close();
-  for (const fake of [openai, anthropic, groq]) await fake?.close();
+  for (const fake of [openai, anthropic, groq, openrouter]) await fake?.close();
 });
 
-const nothingSent = (): void => expect([openai, anthropic, groq].flatMap((fake) => fake.requests)).toEqual([]);
+const nothingSent = (): void => expect([openai, anthropic, groq, openrouter].flatMap((fake) => fake.requests)).toEqual([]);
 
 describe('docs/translation.md', () => {
   test.each<[title: string, params: Record<string, unknown>, expected: Record<string, unknown>, absent: string[]]>([
@@ -160,6 +161,32 @@ describe('docs/translation.md', () => {
     expect(res.status).toBe(status);
     if (status === 200) expect(upstreamBody(openai)).toMatchObject({ model: 'gpt-4o-mini', messages: HELLO });
     else nothingSent();
+  });
+});
+
+describe('docs/translation.md, Errors in the client’s dialect: OpenRouter’s in-stream `{"code": 529}`', () => {
+  const identity = { id: 'gen-1', created: 1, model: 'meta-llama/llama-3.1-8b-instruct' };
+  const failingStream = (): void => {
+    openrouter.handler = (_request, res) =>
+      sendFrames(res, [chatChunkFrame(identity, { role: 'assistant', content: 'Hel' }), `data: ${JSON.stringify({ error: { code: 529, message: 'Overloaded' } })}\n\n`]);
+  };
+
+  test('is `overloaded_error` on `/messages`', async () => {
+    failingStream();
+    const stream = messages.messages.stream({ model: 'openrouter/meta-llama/llama-3.1-8b-instruct', max_tokens: 100, messages: HELLO });
+    const error = await rejectionOf(stream.finalMessage(), Anthropic.APIError);
+    expect(error.error).toMatchObject({ type: 'error', error: { type: 'overloaded_error', message: expect.stringContaining('Overloaded') } });
+  });
+
+  test('is `server_error` with `code: "529"` on chat completions, in the router’s own frame after OpenRouter’s, passed on as it is', async () => {
+    failingStream();
+    const res = await postChat(host, { model: 'openrouter/meta-llama/llama-3.1-8b-instruct', messages: HELLO, stream: true });
+    const frames = (await res.text()).split('\n\n').filter((frame) => frame.startsWith('data: {'));
+    const errors = frames.map((frame) => JSON.parse(frame.slice(6)) as { error?: unknown }).filter((payload) => payload.error);
+    expect(errors).toEqual([
+      { error: { code: 529, message: 'Overloaded' } },
+      { error: expect.objectContaining({ type: 'server_error', code: '529', message: expect.stringContaining('Overloaded') }) },
+    ]);
   });
 });
 
