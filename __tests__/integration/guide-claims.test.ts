@@ -125,6 +125,54 @@ describe('docs/translation.md', () => {
     for (const field of absent) expect(body).not.toHaveProperty(field);
   });
 
+  test('Messages to OpenAI-compatible providers: what says how Anthropic would serve or bill the request, `context_management`, the top-level `cache_control` and `output_config` apart from `effort` and `format` are not sent', async () => {
+    await messages.messages.create({
+      model: 'groq/llama-3.3-70b-versatile',
+      max_tokens: 100,
+      messages: HELLO,
+      service_tier: 'auto',
+      speed: 'fast',
+      diagnostics: { previous_message_id: 'msg_1' },
+      fallbacks: [{ model: 'claude-haiku-4-5' }],
+      fallback_credit_token: 'fct_1',
+      billing_policy: 'standard',
+      container: 'container_1',
+      context_management: { edits: [] },
+      cache_control: { type: 'ephemeral' },
+      output_config: { task_budget: { type: 'tokens', total: 1000 } },
+    } as never);
+    const body = upstreamBody(groq);
+    for (const field of ['service_tier', 'speed', 'diagnostics', 'fallbacks', 'fallback_credit_token', 'billing_policy', 'container', 'context_management', 'cache_control', 'output_config']) {
+      expect(body).not.toHaveProperty(field);
+    }
+  });
+
+  test('Responses to other providers, Requests bridged or translated: the fields listed as left out are not sent, and the answer says `store: false`', async () => {
+    const response = await chat.responses.create({
+      model: 'groq/llama-3.3-70b-versatile',
+      input: 'Hi',
+      store: true,
+      include: ['reasoning.encrypted_content'],
+      prompt_cache_key: 'k',
+      prompt_cache_retention: '24h',
+      prompt_cache_options: { ttl: '1h' },
+      text: { verbosity: 'low' },
+      reasoning: { effort: 'low', summary: 'auto' },
+      service_tier: 'flex',
+      truncation: 'auto',
+      client_metadata: { a: 'b' },
+      metadata: { a: 'b' },
+      stream_options: { include_obfuscation: false },
+      context_management: [{ type: 'compaction', compact_threshold: 1000 }],
+    } as never);
+    expect(response.store).toBe(false);
+    const body = upstreamBody(groq);
+    expect(body.reasoning_effort).toBe('low');
+    for (const field of ['store', 'include', 'prompt_cache_key', 'prompt_cache_retention', 'prompt_cache_options', 'text', 'verbosity', 'reasoning', 'service_tier', 'truncation', 'client_metadata', 'metadata', 'stream_options', 'context_management']) {
+      expect(body).not.toHaveProperty(field);
+    }
+  });
+
   test.each<[title: string, params: Record<string, unknown>, named: string]>([
     ['What is left out, and what is refused: `inference_geo` other than `global` is a 400 naming it', { inference_geo: 'us' }, 'inference_geo'],
     ['What is left out, and what is refused: `compaction` is a 400 naming it', { compaction: { type: 'auto' } }, 'compaction'],
