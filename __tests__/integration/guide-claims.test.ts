@@ -187,6 +187,49 @@ describe('docs/translation.md', () => {
     nothingSent();
   });
 
+  test.each<[title: string, params: Record<string, unknown>]>([
+    ['a role other than system, developer, user, assistant or tool', { messages: [{ role: 'function', name: 'f', content: 'x' }, ...HELLO] }],
+    ['a non-text part in a system message', { messages: [{ role: 'system', content: [{ type: 'image_url', image_url: { url: 'https://example.com/a.png' } }] }, ...HELLO] }],
+    ['a `file` part given by `file_id`', { messages: [{ role: 'user', content: [{ type: 'file', file: { file_id: 'file-1' } }] }] }],
+    [
+      'a `file` part that is neither a PDF nor plain text',
+      { messages: [{ role: 'user', content: [{ type: 'file', file: { filename: 'a.png', file_data: 'data:image/png;base64,iVBORw0KGgo=' } }] }] },
+    ],
+    ['an image URL that is neither a base64 data URL nor http(s)', { messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'ftp://example.com/a.png' } }] }] }],
+    [
+      'a tool call without an id',
+      {
+        messages: [
+          ...HELLO,
+          { role: 'assistant', content: null, tool_calls: [{ type: 'function', function: { name: 'f', arguments: '{}' } }] },
+          { role: 'tool', tool_call_id: 'call_1', content: 'ok' },
+        ],
+      },
+    ],
+    ['a tool that is not a named function', { tools: [{ type: 'function', function: { parameters: { type: 'object' } } }] }],
+    ['a `tool_choice` that forces a call when the request offers no tools', { tool_choice: 'required' }],
+    ['`response_format` `json_schema` without a `json_schema.schema` object', { response_format: { type: 'json_schema', json_schema: { name: 'out' } } }],
+  ])('What is left out, and what is refused (chat completions to Anthropic): %s is a 400; nothing is sent', async (_title, params) => {
+    const error = await rejectionOf(
+      chat.chat.completions.create({ model: 'anthropic/claude-sonnet-4-5', messages: HELLO, ...params } as never),
+      OpenAI.BadRequestError,
+    );
+    expect(error.status).toBe(400);
+    expect(['invalid_request', 'unsupported_parameter']).toContain(error.code);
+    nothingSent();
+  });
+
+  test('What is left out, and what is refused (chat completions to Anthropic): a plain-text `file` part becomes a `document` block, its filename the title', async () => {
+    const text = Buffer.from('Plain notes').toString('base64');
+    await chat.chat.completions.create({
+      model: 'anthropic/claude-sonnet-4-5',
+      messages: [{ role: 'user', content: [{ type: 'file', file: { filename: 'notes.txt', file_data: `data:text/plain;base64,${text}` } }] }],
+    });
+    expect(upstreamBody(anthropic).messages).toEqual([
+      { role: 'user', content: [expect.objectContaining({ type: 'document', title: 'notes.txt', source: expect.objectContaining({ type: 'text', data: 'Plain notes' }) })] },
+    ]);
+  });
+
   test.each<[title: string, body: Buffer, encoding: string, status: number]>([
     [
       'Upstream answers, every route: a client body sent with `Content-Encoding: x-gzip` is decoded',
