@@ -230,6 +230,34 @@ describe('docs/translation.md', () => {
     ]);
   });
 
+  test.each<[title: string, params: Record<string, unknown>, named: RegExp]>([
+    ['a non-positive `max_tokens`', { max_tokens: 0 }, /max_tokens/],
+    ['a role other than user, assistant or system', { messages: [{ role: 'tool', content: 'x' }] }, /role/],
+    ['content that is neither a string nor an array of blocks', { messages: [{ role: 'user', content: 42 }] }, /content/],
+    ['an image without a `base64` or `url` source', { messages: [{ role: 'user', content: [{ type: 'image', source: { type: 'file', file_id: 'f' } }] }] }, /image/],
+    ['a `tool_result` without `tool_use_id`', { messages: [{ role: 'user', content: [{ type: 'tool_result', content: 'ok' }] }] }, /tool_use_id/],
+    [
+      'a `tool_use` block without `id` and `name`',
+      { messages: [...HELLO, { role: 'assistant', content: [{ type: 'tool_use', input: {} }] }, { role: 'user', content: 'go on' }] },
+      /tool_use/,
+    ],
+    ['`system` that is neither a string nor text blocks: the 400 names the block and its type', { system: [{ type: 'image', source: { type: 'url', url: 'https://example.com/a.png' } }] }, /system\[0\].*image|image.*system/],
+    ['`stop_sequences` that is not an array of strings', { stop_sequences: 'END' }, /stop_sequences/],
+    ['a tool without a name', { tools: [{ input_schema: { type: 'object' } }] }, /name|tool/],
+    ['an unknown `tool_choice` type', { tools: [{ name: 't', input_schema: { type: 'object' } }], tool_choice: { type: 'sometimes' } }, /tool_choice/],
+    ['a `tool_choice` of type any with no tools', { tool_choice: { type: 'any' } }, /tool_choice|tools/],
+    ['a server tool in `tools`, named', { tools: [{ type: 'web_search_20250305', name: 'web_search' }] }, /web_search/],
+  ])('What is left out, and what is refused (Messages to chat completions): %s is a 400; nothing is sent', async (_title, params, named) => {
+    const error = await rejectionOf(
+      messages.messages.create({ model: 'groq/llama-3.3-70b-versatile', max_tokens: 100, messages: HELLO, ...params } as never),
+      Anthropic.BadRequestError,
+    );
+    expect(error.status).toBe(400);
+    expect(error.error).toMatchObject({ type: 'error', error: { type: 'invalid_request_error' } });
+    expect(error.message).toMatch(named);
+    nothingSent();
+  });
+
   test.each<[title: string, body: Buffer, encoding: string, status: number]>([
     [
       'Upstream answers, every route: a client body sent with `Content-Encoding: x-gzip` is decoded',
