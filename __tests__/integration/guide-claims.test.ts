@@ -258,6 +258,26 @@ describe('docs/translation.md', () => {
     nothingSent();
   });
 
+  test.each<[title: string, params: Record<string, unknown>, param: string | undefined]>([
+    ['`input` that is neither a string nor an array', { input: 42 }, undefined],
+    ['a message role other than user, assistant, system or developer', { input: [{ type: 'message', role: 'tool', content: 'x' }] }, undefined],
+    ['a text part without `text`', { input: [{ type: 'message', role: 'user', content: [{ type: 'input_text' }] }] }, undefined],
+    ['a call item without `call_id` and `name`', { input: [{ type: 'function_call', arguments: '{}' }] }, undefined],
+    ['a call whose `arguments` is not a string', { input: [{ type: 'function_call', call_id: 'c1', name: 'f', arguments: {} }] }, undefined],
+    ['a tool output without `call_id`', { input: [{ type: 'function_call_output', output: 'ok' }] }, undefined],
+    ['`instructions` that is not a string, with `param`', { instructions: ['Be brief'] }, 'instructions'],
+    ['`max_output_tokens` that is not a positive integer, with `param`', { max_output_tokens: 0 }, 'max_output_tokens'],
+    ['a `text` whose `format` type is unknown, with `param`', { text: { format: { type: 'xml' } } }, 'text'],
+    ['a JSON schema `text.format` without `schema`, with `param`', { text: { format: { type: 'json_schema', name: 'out' } } }, 'text'],
+    ['a tool of a type that is neither function, custom, namespace nor a known hosted tool, `param` naming `tools`', { tools: [{ type: 'teleport' }] }, 'tools'],
+  ])('What is left out, and what is refused (Responses bridged): %s is a 400; nothing is sent', async (_title, params, param) => {
+    const error = await rejectionOf(chat.responses.create({ model: 'groq/llama-3.3-70b-versatile', input: 'Hi', ...params } as never), OpenAI.BadRequestError);
+    expect(error.status).toBe(400);
+    if (param) expect(error.param).toBe(param);
+    if (param === 'tools') expect(error.code).toBe('unsupported_parameter');
+    nothingSent();
+  });
+
   test.each<[title: string, body: Buffer, encoding: string, status: number]>([
     [
       'Upstream answers, every route: a client body sent with `Content-Encoding: x-gzip` is decoded',
