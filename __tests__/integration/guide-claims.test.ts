@@ -463,11 +463,39 @@ describe('docs/troubleshooting.md', () => {
     expect([response.status, response.incomplete_details]).toEqual(['incomplete', { reason: 'max_output_tokens' }]);
   });
 
-  test('`404` on `/responses/{id}`: the SDK’s `responses.retrieve()` and `.delete()` are 404 for every provider, and nothing is sent', async () => {
-    for (const call of [() => chat.responses.retrieve('resp_1'), () => chat.responses.delete('resp_1')]) {
+  test('`404` on `/responses/{id}` (translation.md, Routes the router does not serve): `responses.retrieve()` and `.delete()` and `/responses/compact` are 404 `not_found_error` / `unsupported_endpoint` naming the route, with no telemetry event; nothing is sent', async () => {
+    const observed = observe();
+    observed.listen(host.router);
+    const calls: Array<[route: string, call: () => Promise<unknown>]> = [
+      ['/responses/resp_1', () => chat.responses.retrieve('resp_1')],
+      ['/responses/resp_1', () => chat.responses.delete('resp_1')],
+      ['/responses/compact', () => chat.post('/responses/compact', { body: { model: 'openai/gpt-5.5', input: 'Hi' } })],
+    ];
+    for (const [route, call] of calls) {
       const error = await rejectionOf(call(), OpenAI.NotFoundError);
-      expect(error.status).toBe(404);
+      expect([error.status, error.type, error.code]).toEqual([404, 'not_found_error', 'unsupported_endpoint']);
+      expect(error.message).toContain(route);
     }
+    expect(observed.events).toEqual([]);
     nothingSent();
+  });
+
+  test('Routes the router does not serve (translation.md): any other path under `/responses/` goes to the host’s next handler', async () => {
+    const res = await fetch(`${host.url}/v1/responses/resp_1/input_items`, { headers: { authorization: `Bearer ${CLIENT_TOKEN}` } });
+    expect(res.status).toBe(404);
+    expect(await res.text()).toContain('Cannot GET /v1/responses/resp_1/input_items');
+    nothingSent();
+  });
+
+  test('OpenRouter (translation.md, Effort out): a `reasoning` object the client sent itself is kept as it is, and `reasoning_effort` left out', async () => {
+    await chat.chat.completions.create({
+      model: 'openrouter/meta-llama/llama-3.1-8b-instruct',
+      messages: HELLO,
+      reasoning_effort: 'high',
+      reasoning: { max_tokens: 2000 },
+    } as never);
+    const body = upstreamBody(openrouter);
+    expect(body.reasoning).toEqual({ max_tokens: 2000 });
+    expect(body).not.toHaveProperty('reasoning_effort');
   });
 });
