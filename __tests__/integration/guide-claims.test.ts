@@ -173,6 +173,26 @@ describe('docs/translation.md', () => {
     }
   });
 
+  test.each<[title: string, params: Record<string, unknown>, effort: string | undefined]>([
+    ['Reasoning, Effort in: Messages without `thinking` asks for none (an `output_config.effort` alone is not read)', { output_config: { effort: 'high' } }, undefined],
+    ['Reasoning, Effort in: adaptive thinking with an effort not in the list is `medium`', { thinking: { type: 'adaptive' }, output_config: { effort: 'ludicrous' } }, 'medium'],
+    ['Reasoning, Effort in: adaptive thinking without an effort is `medium`', { thinking: { type: 'adaptive' } }, 'medium'],
+    ['Reasoning, Effort in: a budget below 1024 is `minimal`', { max_tokens: 4000, thinking: { type: 'enabled', budget_tokens: 1000 } }, 'minimal'],
+    ['Reasoning, Effort in: `disabled` is `none`', { thinking: { type: 'disabled' } }, 'none'],
+  ])('%s', async (_title, params, effort) => {
+    await messages.messages.create({ model: 'groq/llama-3.3-70b-versatile', max_tokens: 100, messages: HELLO, ...params } as never);
+    const body = upstreamBody(groq);
+    if (effort === undefined) expect(body).not.toHaveProperty('reasoning_effort');
+    else expect(body.reasoning_effort).toBe(effort);
+  });
+
+  test('Reasoning, Effort out: to Anthropic, a `reasoning_effort` not in the list asks for no thinking', async () => {
+    await chat.chat.completions.create({ model: 'anthropic/claude-sonnet-4-5', messages: HELLO, reasoning_effort: 'ludicrous' } as never);
+    const body = upstreamBody(anthropic);
+    expect(body).not.toHaveProperty('thinking');
+    expect(body).not.toHaveProperty('output_config');
+  });
+
   test.each<[title: string, params: Record<string, unknown>, named: string]>([
     ['What is left out, and what is refused: `inference_geo` other than `global` is a 400 naming it', { inference_geo: 'us' }, 'inference_geo'],
     ['What is left out, and what is refused: `compaction` is a 400 naming it', { compaction: { type: 'auto' } }, 'compaction'],
