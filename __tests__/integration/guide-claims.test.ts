@@ -14,7 +14,7 @@ import { observe } from '../support/observe';
 import { upstreamBody } from '../support/recorded-requests';
 import { rejectionOf } from '../support/rejection';
 import { sendFrames, sendJson } from '../support/upstream-answers';
-import { chatChunkFrame, DONE_FRAME } from '../support/wire-frames';
+import { chatChunkFrame, chatCompletion, DONE_FRAME } from '../support/wire-frames';
 import { clientFor, postChat } from './anthropic-adapter.helpers';
 
 const GROQ_KEY = 'gsk-docs-claims-groq-key-0123456789';
@@ -191,6 +191,48 @@ describe('docs/translation.md', () => {
     const body = upstreamBody(anthropic);
     expect(body).not.toHaveProperty('thinking');
     expect(body).not.toHaveProperty('output_config');
+  });
+
+  const CALL = { id: 'call_1', type: 'function', function: { name: 'weather', arguments: '{"city":"Paris"}' } };
+  test.each<[title: string, message: Record<string, unknown>, finish: string, expected: Record<string, unknown>]>([
+    [
+      'Messages to OpenAI-compatible providers, answers: a turn that produced tool calls but finished with `stop` ends in `tool_use`',
+      { role: 'assistant', content: null, tool_calls: [CALL] },
+      'stop',
+      { stop_reason: 'tool_use', content: [{ type: 'tool_use', id: 'call_1', name: 'weather', input: { city: 'Paris' } }] },
+    ],
+    [
+      'Messages to OpenAI-compatible providers, answers: a turn reported as `tool_calls` that produced none ends in `end_turn`',
+      { role: 'assistant', content: 'No call after all' },
+      'tool_calls',
+      { stop_reason: 'end_turn', content: [{ type: 'text', text: 'No call after all' }] },
+    ],
+    [
+      'Messages to OpenAI-compatible providers, answers: any other finish reason is `end_turn`',
+      { role: 'assistant', content: 'Hi' },
+      'eos',
+      { stop_reason: 'end_turn' },
+    ],
+    [
+      'Messages to OpenAI-compatible providers, answers: a `refusal` with no `content` becomes the text, and the turn ends in `refusal`',
+      { role: 'assistant', content: null, refusal: 'I cannot help with that.' },
+      'stop',
+      { stop_reason: 'refusal', content: [{ type: 'text', text: 'I cannot help with that.' }] },
+    ],
+  ])('%s', async (_title, message, finish, expected) => {
+    groq.handler = (_request, res) => sendJson(res, 200, chatCompletion(message, finish));
+    const answer = await messages.messages.create({ model: 'groq/llama-3.3-70b-versatile', max_tokens: 100, messages: HELLO });
+    expect(answer).toMatchObject(expected);
+  });
+
+  test('Messages to OpenAI-compatible providers, answers: cache reads and writes are `cache_read_input_tokens` and `cache_creation_input_tokens`, both left out of `input_tokens`', async () => {
+    groq.handler = (_request, res) =>
+      sendJson(res, 200, {
+        ...chatCompletion({ role: 'assistant', content: 'Hi' }, 'stop'),
+        usage: { prompt_tokens: 100, completion_tokens: 7, total_tokens: 107, prompt_tokens_details: { cached_tokens: 60, cache_write_tokens: 30 } },
+      });
+    const answer = await messages.messages.create({ model: 'groq/llama-3.3-70b-versatile', max_tokens: 100, messages: HELLO });
+    expect(answer.usage).toMatchObject({ input_tokens: 10, output_tokens: 7, cache_read_input_tokens: 60, cache_creation_input_tokens: 30 });
   });
 
   test.each<[title: string, params: Record<string, unknown>, named: string]>([
