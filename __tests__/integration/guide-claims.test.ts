@@ -340,6 +340,35 @@ describe('docs/translation.md', () => {
     nothingSent();
   });
 
+  const COMPLETION = Buffer.from(JSON.stringify(chatCompletion({ role: 'assistant', content: 'Decoded' }, 'stop')));
+  test.each<[title: string, encoding: string, body: Buffer]>([
+    ['`x-gzip`', 'x-gzip', zlib.gzipSync(COMPLETION)],
+    ['several in a row (`gzip, br`)', 'gzip, br', zlib.brotliCompressSync(zlib.gzipSync(COMPLETION))],
+    ['`deflate` as raw deflate', 'deflate', zlib.deflateRawSync(COMPLETION)],
+    ['`deflate` in the zlib format', 'deflate', zlib.deflateSync(COMPLETION)],
+    ['`zstd`', 'zstd', zlib.zstdCompressSync(COMPLETION)],
+    ['a gzip body that ends without its trailer (what it holds)', 'gzip', zlib.gzipSync(COMPLETION).subarray(0, -8)],
+  ])('Upstream answers, every route: an answer compressed as %s is decoded; the router asked for `accept-encoding: identity`', async (_title, encoding, body) => {
+    openai.handler = (_request, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': encoding });
+      res.end(body);
+    };
+    const answer = await chat.chat.completions.create({ model: 'openai/gpt-4o-mini', messages: HELLO });
+    expect(answer.choices[0]?.message.content).toBe('Decoded');
+    expect(openai.requests[0]?.headers['accept-encoding']).toBe('identity');
+  });
+
+  test.each<[title: string, code: unknown, status: number]>([
+    ['a 4xx number', 429, 429],
+    ['a string of a 5xx', '503', 503],
+    ['anything else: 502', 'generation_failed', 502],
+  ])('Upstream answers, every route: a 200 that is only an error gets the status of its `code` when that is %s', async (_title, code, status) => {
+    openai.handler = (_request, res) => sendJson(res, 200, { error: { code, message: 'Generation failed' } });
+    const error = await rejectionOf(chat.chat.completions.create({ model: 'openai/gpt-4o-mini', messages: HELLO }), OpenAI.APIError);
+    expect(error.status).toBe(status);
+    expect(error.message).toContain('Generation failed');
+  });
+
   test.each<[title: string, body: Buffer, encoding: string, status: number]>([
     [
       'Upstream answers, every route: a client body sent with `Content-Encoding: x-gzip` is decoded',
