@@ -84,11 +84,118 @@ describe('docs/translation.md', () => {
       {},
       ['response_format', 'output_config'],
     ],
+    [
+      'Chat completions to Anthropic: consecutive turns of one role are merged',
+      { messages: [{ role: 'user', content: 'One' }, { role: 'user', content: 'Two' }] },
+      { messages: [{ role: 'user', content: [{ type: 'text', text: 'One' }, { type: 'text', text: 'Two' }] }] },
+      [],
+    ],
+    [
+      'Chat completions to Anthropic: `refusal` parts of an assistant turn, or its `refusal` field when it has no text, are text',
+      {
+        messages: [
+          { role: 'user', content: 'A' },
+          { role: 'assistant', content: [{ type: 'refusal', refusal: 'No (part).' }] },
+          { role: 'user', content: 'B' },
+          { role: 'assistant', content: null, refusal: 'No (field).' },
+          { role: 'user', content: 'C' },
+        ],
+      },
+      {
+        messages: [
+          { role: 'user', content: 'A' },
+          { role: 'assistant', content: 'No (part).' },
+          { role: 'user', content: 'B' },
+          { role: 'assistant', content: 'No (field).' },
+          { role: 'user', content: 'C' },
+        ],
+      },
+      [],
+    ],
+    [
+      'Chat completions to Anthropic: a user message between tool messages follows the results in that turn',
+      {
+        messages: [
+          { role: 'user', content: 'Go' },
+          {
+            role: 'assistant',
+            content: null,
+            tool_calls: [
+              { id: 'call_1', type: 'function', function: { name: 'a', arguments: '{}' } },
+              { id: 'call_2', type: 'function', function: { name: 'b', arguments: '{}' } },
+            ],
+          },
+          { role: 'tool', tool_call_id: 'call_1', content: 'one' },
+          { role: 'user', content: 'Also this' },
+          { role: 'tool', tool_call_id: 'call_2', content: 'two' },
+        ],
+      },
+      {
+        messages: [
+          { role: 'user', content: 'Go' },
+          { role: 'assistant', content: expect.any(Array) },
+          {
+            role: 'user',
+            content: [
+              expect.objectContaining({ type: 'tool_result', tool_use_id: 'call_1' }),
+              expect.objectContaining({ type: 'tool_result', tool_use_id: 'call_2' }),
+              { type: 'text', text: 'Also this' },
+            ],
+          },
+        ],
+      },
+      [],
+    ],
+    ['Chat completions to Anthropic: `top_k` is `top_k`', { top_k: 40 }, { top_k: 40 }, []],
+    [
+      'Chat completions to Anthropic: a tool without `parameters` gets an empty object schema, and `{}` gets `type: "object"`; `strict` is not sent',
+      {
+        tools: [
+          { type: 'function', function: { name: 'now' } },
+          { type: 'function', function: { name: 'any', parameters: {}, strict: true } },
+        ],
+      },
+      { tools: [{ name: 'now', input_schema: { type: 'object', properties: {} } }, { name: 'any', input_schema: { type: 'object' } }] },
+      [],
+    ],
+    [
+      'Chat completions to Anthropic: `allowed_tools` sends only the tools it names, with `any` for mode `required`',
+      {
+        tools: [
+          { type: 'function', function: { name: 'a', parameters: { type: 'object' } } },
+          { type: 'function', function: { name: 'b', parameters: { type: 'object' } } },
+        ],
+        tool_choice: { type: 'allowed_tools', allowed_tools: { mode: 'required', tools: [{ type: 'function', function: { name: 'b' } }] } },
+      },
+      { tools: [{ name: 'b', input_schema: { type: 'object' } }], tool_choice: { type: 'any' } },
+      [],
+    ],
+    ['Chat completions to Anthropic: a `tool_choice` of `auto` or `none` with no tools is left out with them', { tool_choice: 'none' }, {}, ['tool_choice', 'tools']],
+    ['Chat completions to Anthropic: empty `stop` strings are left out', { stop: ['', 'END'] }, { stop_sequences: ['END'] }, []],
+    [
+      'Chat completions to Anthropic: `reasoning_effort` is adaptive thinking, summarized, with `output_config.effort`; `minimal` as `low`',
+      { reasoning_effort: 'minimal' },
+      { thinking: { type: 'adaptive', display: 'summarized' }, output_config: { effort: 'low' } },
+      [],
+    ],
+    [
+      'Chat completions to Anthropic: no thinking when `tool_choice` forces a call',
+      { reasoning_effort: 'high', tools: [{ type: 'function', function: { name: 'a', parameters: { type: 'object' } } }], tool_choice: 'required' },
+      { tool_choice: { type: 'any' } },
+      ['thinking'],
+    ],
+    [
+      'Chat completions to Anthropic: assistant `reasoning_content` is not sent',
+      { messages: [{ role: 'user', content: 'A' }, { role: 'assistant', content: 'B', reasoning_content: 'I thought' }, { role: 'user', content: 'C' }] },
+      { messages: [{ role: 'user', content: 'A' }, { role: 'assistant', content: 'B' }, { role: 'user', content: 'C' }] },
+      [],
+    ],
   ])('%s', async (_title, params, expected, absent) => {
     await chat.chat.completions.create({ model: 'anthropic/claude-sonnet-4-5', messages: HELLO, ...params } as never);
     const body = upstreamBody(anthropic);
     expect(body).toMatchObject(expected);
     if (expected.messages) expect(body.messages).toEqual(expected.messages);
+    if (expected.tools) expect(body.tools).toEqual(expected.tools);
     for (const field of absent) expect(body).not.toHaveProperty(field);
   });
 
