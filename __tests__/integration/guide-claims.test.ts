@@ -224,10 +224,47 @@ describe('docs/translation.md', () => {
       {},
       ['tools'],
     ],
+    [
+      'Messages to OpenAI-compatible providers: `is_error: true` puts `Error: ` before the tool result text',
+      {
+        messages: [
+          ...HELLO,
+          { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_1', name: 'f', input: {} }] },
+          { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', is_error: true, content: [{ type: 'text', text: 'boom' }] }] },
+        ],
+      },
+      { messages: [{ role: 'user', content: 'Say hello' }, expect.objectContaining({ role: 'assistant' }), { role: 'tool', tool_call_id: 'toolu_1', content: 'Error: boom' }] },
+      [],
+    ],
+    [
+      'Messages to OpenAI-compatible providers: a last assistant turn (a prefill) is the last assistant message, as it is',
+      { messages: [...HELLO, { role: 'assistant', content: 'Hello, ' }] },
+      { messages: [{ role: 'user', content: 'Say hello' }, { role: 'assistant', content: 'Hello, ' }] },
+      [],
+    ],
+    [
+      'Messages to OpenAI-compatible providers: a turn of thinking alone is an assistant message with `content: ""` and its `reasoning_content`',
+      {
+        messages: [
+          ...HELLO,
+          { role: 'assistant', content: [{ type: 'thinking', thinking: 'Hmm', signature: 'epr1.x' }] },
+          { role: 'user', content: 'Go on' },
+        ],
+      },
+      { messages: [{ role: 'user', content: 'Say hello' }, { role: 'assistant', content: '', reasoning_content: 'Hmm' }, { role: 'user', content: 'Go on' }] },
+      [],
+    ],
+    [
+      'Messages to OpenAI-compatible providers: `input_examples` go after the description, one JSON object a line, under `Examples of input:`',
+      { tools: [{ name: 'ls', description: 'list', input_schema: { type: 'object' }, input_examples: [{ path: '.' }, { path: '/tmp' }] }] },
+      { tools: [{ type: 'function', function: { name: 'ls', description: 'list\n\nExamples of input:\n{"path":"."}\n{"path":"/tmp"}', parameters: { type: 'object' } } }] },
+      [],
+    ],
   ])('%s', async (_title, params, expected, absent) => {
     await messages.messages.create({ model: 'groq/llama-3.3-70b-versatile', max_tokens: 100, messages: HELLO, ...params } as never);
     const body = upstreamBody(groq);
     expect(body).toMatchObject(expected);
+    if (expected.messages) expect(body.messages).toEqual(expected.messages);
     expect((body.response_format as { json_schema?: object } | undefined)?.json_schema ?? {}).not.toHaveProperty('strict');
     for (const field of absent) expect(body).not.toHaveProperty(field);
   });
@@ -416,6 +453,11 @@ describe('docs/translation.md', () => {
     ['an unknown `tool_choice` type', { tools: [{ name: 't', input_schema: { type: 'object' } }], tool_choice: { type: 'sometimes' } }, /tool_choice/],
     ['a `tool_choice` of type any with no tools', { tool_choice: { type: 'any' } }, /tool_choice|tools/],
     ['a server tool in `tools`, named', { tools: [{ type: 'web_search_20250305', name: 'web_search' }] }, /web_search/],
+    [
+      'a block in an assistant turn other than text, tool_use, thinking and server-tool blocks, named',
+      { messages: [...HELLO, { role: 'assistant', content: [{ type: 'container_upload', file_id: 'file_1' }] }, { role: 'user', content: 'Go on' }] },
+      /container_upload/,
+    ],
   ])('What is left out, and what is refused (Messages to chat completions): %s is a 400; nothing is sent', async (_title, params, named) => {
     const error = await rejectionOf(
       messages.messages.create({ model: 'groq/llama-3.3-70b-versatile', max_tokens: 100, messages: HELLO, ...params } as never),
