@@ -518,6 +518,92 @@ describe('docs/translation.md', () => {
     expect(error.message).toContain('Generation failed');
   });
 
+  test.each<[title: string, params: Record<string, unknown>, check: (body: Record<string, unknown>) => void]>([
+    ['`parallel_tool_calls` is sent only when tools are sent', { parallel_tool_calls: false }, (body) => expect(body).not.toHaveProperty('parallel_tool_calls')],
+    [
+      'with only hosted tools, `auto` and `none` are not sent',
+      { tools: [{ type: 'web_search' }], tool_choice: 'none' },
+      (body) => {
+        expect(body).not.toHaveProperty('tool_choice');
+        expect(body).not.toHaveProperty('tools');
+      },
+    ],
+    [
+      '`input_file` by `file_url` to OpenRouter takes its filename from the URL’s last path segment',
+      { input: [{ type: 'message', role: 'user', content: [{ type: 'input_file', file_url: 'https://example.com/docs/report.pdf?x=1' }] }] },
+      (body) => expect(JSON.stringify(body.messages)).toContain('"filename":"report.pdf"'),
+    ],
+    [
+      '`safety_identifier`, else `user`, is `user`',
+      { safety_identifier: 'safe-1', user: 'user-1' },
+      (body) => expect(body.user).toBe('safe-1'),
+    ],
+  ])('Responses to other providers, Requests bridged or translated: %s', async (_title, params, check) => {
+    const openrouterBridged = JSON.stringify(params).includes('file_url');
+    const bridged = openrouterBridged ? await startHost({ env: { ...envFor({ openrouter }), OPENROUTER_RESPONSES: 'chat' } }) : undefined;
+    try {
+      const model = openrouterBridged ? 'openrouter/meta-llama/llama-3.1-8b-instruct' : 'groq/llama-3.3-70b-versatile';
+      await (bridged ? clientFor(bridged) : chat).responses.create({ model, input: 'Hi', ...params } as never);
+      check(upstreamBody(openrouterBridged ? openrouter : groq));
+    } finally {
+      await bridged?.close();
+    }
+  });
+
+  test('Responses to other providers, Answers: the request’s settings are repeated, with OpenAI’s defaults where the client set none; `usage` is `null` when the provider reported none', async () => {
+    groq.handler = (_request, res) => sendJson(res, 200, chatCompletion({ role: 'assistant', content: 'Hi' }, 'stop'));
+    const response = await chat.responses.create({ model: 'groq/llama-3.3-70b-versatile', input: 'Hi' });
+    expect(response).toMatchObject({
+      object: 'response',
+      model: 'groq/llama-3.3-70b-versatile',
+      status: 'completed',
+      error: null,
+      store: false,
+      tools: [],
+      tool_choice: 'auto',
+      parallel_tool_calls: true,
+      truncation: 'disabled',
+      metadata: {},
+      temperature: null,
+      top_p: null,
+      previous_response_id: null,
+      usage: null,
+      output_text: 'Hi',
+    });
+    expect(response.id).toMatch(/^resp_/);
+  });
+
+  test('Responses to other providers, Answers: a custom tool call’s arguments that are not `{"input": ...}` JSON are taken as the input text itself', async () => {
+    groq.handler = (_request, res) =>
+      sendJson(
+        res,
+        200,
+        chatCompletion({ role: 'assistant', content: null, tool_calls: [{ id: 'call_p', type: 'function', function: { name: 'apply_patch', arguments: '*** Begin Patch' } }] }, 'tool_calls'),
+      );
+    const response = await chat.responses.create({
+      model: 'groq/llama-3.3-70b-versatile',
+      input: 'Patch it',
+      tools: [{ type: 'custom', name: 'apply_patch', description: 'Edits files.' }],
+    });
+    expect(response.output).toEqual([expect.objectContaining({ type: 'custom_tool_call', call_id: 'call_p', name: 'apply_patch', input: '*** Begin Patch' })]);
+  });
+
+  test('Responses to other providers, The event stream: every frame has its `event:` line and a `sequence_number` from 0; there is no `data: [DONE]`', async () => {
+    const identity = { id: 'chatcmpl-1', created: 1, model: 'llama' };
+    groq.handler = (_request, res) => sendFrames(res, [chatChunkFrame(identity, { role: 'assistant', content: 'Hi' }), chatChunkFrame(identity, {}, 'stop'), DONE_FRAME]);
+    const res = await fetch(`${host.url}/v1/responses`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${CLIENT_TOKEN}` },
+      body: JSON.stringify({ model: 'groq/llama-3.3-70b-versatile', input: 'Hi', stream: true }),
+    });
+    const frames = (await res.text()).split('\n\n').filter((frame) => frame.trim() !== '');
+    expect(frames.every((frame) => /^event: \S+\ndata: /.test(frame))).toBe(true);
+    const numbers = frames.map((frame) => (JSON.parse(frame.slice(frame.indexOf('data: ') + 6)) as { sequence_number: number }).sequence_number);
+    expect(numbers).toEqual(numbers.map((_n, i) => i));
+    expect(frames.some((frame) => frame.includes('[DONE]'))).toBe(false);
+    expect(frames.at(-1)).toMatch(/^event: response\.completed/);
+  });
+
   test.each<[title: string, body: Buffer, encoding: string, status: number]>([
     [
       'Upstream answers, every route: a client body sent with `Content-Encoding: x-gzip` is decoded',
