@@ -694,6 +694,28 @@ describe('docs/troubleshooting.md', () => {
     }
   });
 
+  test.each<[title: string, alias: string, upstream: string, sent: boolean]>([
+    ['a deployment named `prod-chat` gets no effort', 'prod-chat', 'prod-chat', false],
+    ['an alias of a reasoning model’s name gets it', 'fast', 'gpt-5.5', true],
+  ])('OpenAI answers 400 about `reasoning_effort`: the rule reads the upstream model name: %s', async (_title, alias, upstream, sent) => {
+    const mapped = await startHost({ env: { ...envFor({ openai }), PROVIDER_MODEL_MAP: `${alias}=openai:${upstream}` } });
+    try {
+      await clientFor(mapped).chat.completions.create({ model: alias, messages: HELLO, reasoning_effort: 'high' });
+      const body = upstreamBody(openai);
+      expect(body.model).toBe(upstream);
+      expect('reasoning_effort' in body).toBe(sent);
+    } finally {
+      await mapped.close();
+    }
+  });
+
+  test('A page on another origin cannot read `x-request-id`: answers carry `x-request-id` and `x-provider`', async () => {
+    const res = await postChat(host, { model: 'openai/gpt-4o-mini', messages: HELLO });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-request-id')).toEqual(expect.any(String));
+    expect(res.headers.get('x-provider')).toBe('openai');
+  });
+
   test('`400 provider_not_configured`: the message names the variable', async () => {
     const keyless = await startHost({ env: envFor({ anthropic }) });
     try {
