@@ -507,6 +507,33 @@ describe('docs/translation.md', () => {
     expect(openai.requests[0]?.headers['accept-encoding']).toBe('identity');
   });
 
+  test.each<[title: string, answer: Record<string, unknown>, status: number, code: string]>([
+    ['choice 0 ended with `finish_reason: "error"`: 502', chatCompletion({ role: 'assistant', content: 'Cut' }, 'error'), 502, 'upstream_invalid_response'],
+    [
+      'choice 0 carries an `error` whose `code` is a 4xx: its status',
+      chatCompletion({ role: 'assistant', content: 'Cut' }, 'stop', { error: { code: 429, message: 'failed part-way' } }),
+      429,
+      'rate_limit_exceeded',
+    ],
+    ['there is no choice at all: 502', { ...chatCompletion({ role: 'assistant', content: '' }, 'stop'), choices: [] }, 502, 'upstream_invalid_response'],
+  ])('Upstream answers, every route: a translated answer the provider reports as failed is an error in the route’s shape; %s', async (_title, answer, status, code) => {
+    groq.handler = (_request, res) => sendJson(res, 200, answer);
+    const onMessages = await rejectionOf(
+      messages.messages.create({ model: 'groq/llama-3.3-70b-versatile', max_tokens: 100, messages: HELLO }),
+      Anthropic.APIError,
+    );
+    expect(onMessages.status).toBe(status);
+    expect(onMessages.error).toMatchObject({ type: 'error', error: { type: status === 429 ? 'rate_limit_error' : 'api_error' } });
+    const onResponses = await rejectionOf(chat.responses.create({ model: 'groq/llama-3.3-70b-versatile', input: 'Hi' }), OpenAI.APIError);
+    expect([onResponses.status, onResponses.code]).toEqual([status, code]);
+  });
+
+  test('Upstream answers, every route: a translated stream that ends with `data: [DONE]` without any chunk of choice 0 ends with the mid-stream error', async () => {
+    groq.handler = (_request, res) => sendFrames(res, [DONE_FRAME]);
+    const stream = messages.messages.stream({ model: 'groq/llama-3.3-70b-versatile', max_tokens: 100, messages: HELLO });
+    await rejectionOf(stream.finalMessage(), Anthropic.APIError);
+  });
+
   test.each<[title: string, code: unknown, status: number]>([
     ['a 4xx number', 429, 429],
     ['a string of a 5xx', '503', 503],
