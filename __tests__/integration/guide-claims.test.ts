@@ -24,29 +24,30 @@ let openai: FakeUpstream;
 let anthropic: FakeUpstream;
 let groq: FakeUpstream;
 let openrouter: FakeUpstream;
+let local: FakeUpstream;
 let host: Host;
 let budgetHost: Host;
 let chat: OpenAI;
 let messages: Anthropic;
 
 beforeAll(async () => {
-  [openai, anthropic, groq, openrouter] = await startFakeUpstreams('openai', 'anthropic', 'local', 'openrouter');
-  const env = { ...envFor({ openai, anthropic, openrouter }), OPENAI_COMPATIBLE_PROVIDERS: 'groq', GROQ_BASE_URL: groq.baseUrl, GROQ_API_KEY: GROQ_KEY };
+  [openai, anthropic, groq, openrouter, local] = await startFakeUpstreams('openai', 'anthropic', 'local', 'openrouter', 'local');
+  const env = { ...envFor({ openai, anthropic, openrouter, local }), OPENAI_COMPATIBLE_PROVIDERS: 'groq', GROQ_BASE_URL: groq.baseUrl, GROQ_API_KEY: GROQ_KEY };
   host = await startHost({ env });
   budgetHost = await startHost({ env: { ...envFor({ anthropic }), ANTHROPIC_THINKING: 'budget' } });
   chat = clientFor(host);
   messages = new Anthropic({ apiKey: CLIENT_TOKEN, baseURL: host.url, maxRetries: 0 });
 });
 afterEach(() => {
-  for (const fake of [openai, anthropic, groq, openrouter]) fake.reset();
+  for (const fake of [openai, anthropic, groq, openrouter, local]) fake.reset();
 });
 afterAll(async () => {
   await host?.close();
   await budgetHost?.close();
-  for (const fake of [openai, anthropic, groq, openrouter]) await fake?.close();
+  for (const fake of [openai, anthropic, groq, openrouter, local]) await fake?.close();
 });
 
-const nothingSent = (): void => expect([openai, anthropic, groq, openrouter].flatMap((fake) => fake.requests)).toEqual([]);
+const nothingSent = (): void => expect([openai, anthropic, groq, openrouter, local].flatMap((fake) => fake.requests)).toEqual([]);
 
 describe('docs/translation.md', () => {
   test.each<[title: string, params: Record<string, unknown>, expected: Record<string, unknown>, absent: string[]]>([
@@ -377,6 +378,37 @@ describe('docs/translation.md', () => {
       });
     const answer = await messages.messages.create({ model: 'groq/llama-3.3-70b-versatile', max_tokens: 100, messages: HELLO });
     expect(answer.usage).toMatchObject({ input_tokens: 10, output_tokens: 7, cache_read_input_tokens: 60, cache_creation_input_tokens: 30 });
+  });
+
+  test.each<[title: string, model: string, fake: () => FakeUpstream, sent: boolean]>([
+    ['is served without the field when translated (groq)', 'groq/llama-3.3-70b-versatile', () => groq, false],
+    ['goes on as the client sent it, passed through to llama-server', 'local/qwen', () => local, true],
+  ])('Messages to OpenAI-compatible providers: `thread: {type: "create"}` %s', async (_title, model, fake, sent) => {
+    // The fake's field check is Anthropic's list, which lacks `thread`: answer here to see what arrives.
+    local.handler = (_request, res) =>
+      sendJson(res, 200, {
+        id: 'msg_1',
+        type: 'message',
+        role: 'assistant',
+        model: 'qwen',
+        content: [{ type: 'text', text: 'Hi' }],
+        stop_reason: 'end_turn',
+        stop_sequence: null,
+        usage: { input_tokens: 3, output_tokens: 1 },
+      });
+    await messages.messages.create({ model, max_tokens: 100, messages: HELLO, thread: { type: 'create' } } as never);
+    const request = fake().requests.find((r) => r.method === 'POST');
+    expect(request?.body).toBeDefined();
+    expect('thread' in request!.body!).toBe(sent);
+  });
+
+  test('Messages to OpenAI-compatible providers: `thread: {type: "continue"}` passed through to llama-server is a 404 `thread_not_found`; nothing is sent', async () => {
+    const error = await rejectionOf(
+      messages.messages.create({ model: 'local/qwen', max_tokens: 100, messages: HELLO, thread: { type: 'continue', previous_message_id: 'msg_1' } } as never),
+      Anthropic.NotFoundError,
+    );
+    expect(error.error).toMatchObject({ type: 'error', error: { type: 'not_found_error', details: { error_code: 'thread_not_found' } } });
+    nothingSent();
   });
 
   test.each<[title: string, params: Record<string, unknown>, named: string]>([
