@@ -32,7 +32,12 @@ let messages: Anthropic;
 
 beforeAll(async () => {
   [openai, anthropic, groq, openrouter, local] = await startFakeUpstreams('openai', 'anthropic', 'local', 'openrouter', 'local');
-  const env = { ...envFor({ openai, anthropic, openrouter, local }), OPENAI_COMPATIBLE_PROVIDERS: 'groq', GROQ_BASE_URL: groq.baseUrl, GROQ_API_KEY: GROQ_KEY };
+  const env = {
+    ...envFor({ openai, anthropic, openrouter, local }),
+    OPENAI_COMPATIBLE_PROVIDERS: 'groq',
+    GROQ_BASE_URL: groq.baseUrl,
+    GROQ_API_KEY: GROQ_KEY,
+  };
   host = await startHost({ env });
   budgetHost = await startHost({ env: { ...envFor({ anthropic }), ANTHROPIC_THINKING: 'budget' } });
   chat = clientFor(host);
@@ -87,8 +92,23 @@ describe('docs/translation.md', () => {
     ],
     [
       'Chat completions to Anthropic: consecutive turns of one role are merged',
-      { messages: [{ role: 'user', content: 'One' }, { role: 'user', content: 'Two' }] },
-      { messages: [{ role: 'user', content: [{ type: 'text', text: 'One' }, { type: 'text', text: 'Two' }] }] },
+      {
+        messages: [
+          { role: 'user', content: 'One' },
+          { role: 'user', content: 'Two' },
+        ],
+      },
+      {
+        messages: [
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: 'One' },
+              { type: 'text', text: 'Two' },
+            ],
+          },
+        ],
+      },
       [],
     ],
     [
@@ -156,7 +176,12 @@ describe('docs/translation.md', () => {
           { type: 'function', function: { name: 'any', parameters: {}, strict: true } },
         ],
       },
-      { tools: [{ name: 'now', input_schema: { type: 'object', properties: {} } }, { name: 'any', input_schema: { type: 'object' } }] },
+      {
+        tools: [
+          { name: 'now', input_schema: { type: 'object', properties: {} } },
+          { name: 'any', input_schema: { type: 'object' } },
+        ],
+      },
       [],
     ],
     [
@@ -171,7 +196,12 @@ describe('docs/translation.md', () => {
       { tools: [{ name: 'b', input_schema: { type: 'object' } }], tool_choice: { type: 'any' } },
       [],
     ],
-    ['Chat completions to Anthropic: a `tool_choice` of `auto` or `none` with no tools is left out with them', { tool_choice: 'none' }, {}, ['tool_choice', 'tools']],
+    [
+      'Chat completions to Anthropic: a `tool_choice` of `auto` or `none` with no tools is left out with them',
+      { tool_choice: 'none' },
+      {},
+      ['tool_choice', 'tools'],
+    ],
     ['Chat completions to Anthropic: empty `stop` strings are left out', { stop: ['', 'END'] }, { stop_sequences: ['END'] }, []],
     [
       'Chat completions to Anthropic: `reasoning_effort` is adaptive thinking, summarized, with `output_config.effort`; `minimal` as `low`',
@@ -187,8 +217,20 @@ describe('docs/translation.md', () => {
     ],
     [
       'Chat completions to Anthropic: assistant `reasoning_content` is not sent',
-      { messages: [{ role: 'user', content: 'A' }, { role: 'assistant', content: 'B', reasoning_content: 'I thought' }, { role: 'user', content: 'C' }] },
-      { messages: [{ role: 'user', content: 'A' }, { role: 'assistant', content: 'B' }, { role: 'user', content: 'C' }] },
+      {
+        messages: [
+          { role: 'user', content: 'A' },
+          { role: 'assistant', content: 'B', reasoning_content: 'I thought' },
+          { role: 'user', content: 'C' },
+        ],
+      },
+      {
+        messages: [
+          { role: 'user', content: 'A' },
+          { role: 'assistant', content: 'B' },
+          { role: 'user', content: 'C' },
+        ],
+      },
       [],
     ],
   ])('%s', async (_title, params, expected, absent) => {
@@ -219,12 +261,7 @@ describe('docs/translation.md', () => {
       },
       ['output_format'],
     ],
-    [
-      'Messages to OpenAI-compatible providers: `tools: []` sends no `tools`',
-      { tools: [] },
-      {},
-      ['tools'],
-    ],
+    ['Messages to OpenAI-compatible providers: `tools: []` sends no `tools`', { tools: [] }, {}, ['tools']],
     [
       'Messages to OpenAI-compatible providers: `is_error: true` puts `Error: ` before the tool result text',
       {
@@ -234,13 +271,24 @@ describe('docs/translation.md', () => {
           { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', is_error: true, content: [{ type: 'text', text: 'boom' }] }] },
         ],
       },
-      { messages: [{ role: 'user', content: 'Say hello' }, expect.objectContaining({ role: 'assistant' }), { role: 'tool', tool_call_id: 'toolu_1', content: 'Error: boom' }] },
+      {
+        messages: [
+          { role: 'user', content: 'Say hello' },
+          expect.objectContaining({ role: 'assistant' }),
+          { role: 'tool', tool_call_id: 'toolu_1', content: 'Error: boom' },
+        ],
+      },
       [],
     ],
     [
       'Messages to OpenAI-compatible providers: a last assistant turn (a prefill) is the last assistant message, as it is',
       { messages: [...HELLO, { role: 'assistant', content: 'Hello, ' }] },
-      { messages: [{ role: 'user', content: 'Say hello' }, { role: 'assistant', content: 'Hello, ' }] },
+      {
+        messages: [
+          { role: 'user', content: 'Say hello' },
+          { role: 'assistant', content: 'Hello, ' },
+        ],
+      },
       [],
     ],
     [
@@ -252,13 +300,26 @@ describe('docs/translation.md', () => {
           { role: 'user', content: 'Go on' },
         ],
       },
-      { messages: [{ role: 'user', content: 'Say hello' }, { role: 'assistant', content: '', reasoning_content: 'Hmm' }, { role: 'user', content: 'Go on' }] },
+      {
+        messages: [
+          { role: 'user', content: 'Say hello' },
+          { role: 'assistant', content: '', reasoning_content: 'Hmm' },
+          { role: 'user', content: 'Go on' },
+        ],
+      },
       [],
     ],
     [
       'Messages to OpenAI-compatible providers: `input_examples` go after the description, one JSON object a line, under `Examples of input:`',
       { tools: [{ name: 'ls', description: 'list', input_schema: { type: 'object' }, input_examples: [{ path: '.' }, { path: '/tmp' }] }] },
-      { tools: [{ type: 'function', function: { name: 'ls', description: 'list\n\nExamples of input:\n{"path":"."}\n{"path":"/tmp"}', parameters: { type: 'object' } } }] },
+      {
+        tools: [
+          {
+            type: 'function',
+            function: { name: 'ls', description: 'list\n\nExamples of input:\n{"path":"."}\n{"path":"/tmp"}', parameters: { type: 'object' } },
+          },
+        ],
+      },
       [],
     ],
   ])('%s', async (_title, params, expected, absent) => {
@@ -287,7 +348,18 @@ describe('docs/translation.md', () => {
       output_config: { task_budget: { type: 'tokens', total: 1000 } },
     } as never);
     const body = upstreamBody(groq);
-    for (const field of ['service_tier', 'speed', 'diagnostics', 'fallbacks', 'fallback_credit_token', 'billing_policy', 'container', 'context_management', 'cache_control', 'output_config']) {
+    for (const field of [
+      'service_tier',
+      'speed',
+      'diagnostics',
+      'fallbacks',
+      'fallback_credit_token',
+      'billing_policy',
+      'container',
+      'context_management',
+      'cache_control',
+      'output_config',
+    ]) {
       expect(body).not.toHaveProperty(field);
     }
   });
@@ -310,17 +382,40 @@ describe('docs/translation.md', () => {
       stream_options: { include_obfuscation: false },
       context_management: [{ type: 'compaction', compact_threshold: 1000 }],
     } as never);
-    expect(response.store).toBe(false);
+    expect((response as unknown as { store: unknown }).store).toBe(false);
     const body = upstreamBody(groq);
     expect(body.reasoning_effort).toBe('low');
-    for (const field of ['store', 'include', 'prompt_cache_key', 'prompt_cache_retention', 'prompt_cache_options', 'text', 'verbosity', 'reasoning', 'service_tier', 'truncation', 'client_metadata', 'metadata', 'stream_options', 'context_management']) {
+    for (const field of [
+      'store',
+      'include',
+      'prompt_cache_key',
+      'prompt_cache_retention',
+      'prompt_cache_options',
+      'text',
+      'verbosity',
+      'reasoning',
+      'service_tier',
+      'truncation',
+      'client_metadata',
+      'metadata',
+      'stream_options',
+      'context_management',
+    ]) {
       expect(body).not.toHaveProperty(field);
     }
   });
 
   test.each<[title: string, params: Record<string, unknown>, effort: string | undefined]>([
-    ['Reasoning, Effort in: Messages without `thinking` asks for none (an `output_config.effort` alone is not read)', { output_config: { effort: 'high' } }, undefined],
-    ['Reasoning, Effort in: adaptive thinking with an effort not in the list is `medium`', { thinking: { type: 'adaptive' }, output_config: { effort: 'ludicrous' } }, 'medium'],
+    [
+      'Reasoning, Effort in: Messages without `thinking` asks for none (an `output_config.effort` alone is not read)',
+      { output_config: { effort: 'high' } },
+      undefined,
+    ],
+    [
+      'Reasoning, Effort in: adaptive thinking with an effort not in the list is `medium`',
+      { thinking: { type: 'adaptive' }, output_config: { effort: 'ludicrous' } },
+      'medium',
+    ],
     ['Reasoning, Effort in: adaptive thinking without an effort is `medium`', { thinking: { type: 'adaptive' } }, 'medium'],
     ['Reasoning, Effort in: a budget below 1024 is `minimal`', { max_tokens: 4000, thinking: { type: 'enabled', budget_tokens: 1000 } }, 'minimal'],
     ['Reasoning, Effort in: `disabled` is `none`', { thinking: { type: 'disabled' } }, 'none'],
@@ -404,7 +499,12 @@ describe('docs/translation.md', () => {
 
   test('Messages to OpenAI-compatible providers: `thread: {type: "continue"}` passed through to llama-server is a 404 `thread_not_found`; nothing is sent', async () => {
     const error = await rejectionOf(
-      messages.messages.create({ model: 'local/qwen', max_tokens: 100, messages: HELLO, thread: { type: 'continue', previous_message_id: 'msg_1' } } as never),
+      messages.messages.create({
+        model: 'local/qwen',
+        max_tokens: 100,
+        messages: HELLO,
+        thread: { type: 'continue', previous_message_id: 'msg_1' },
+      } as never),
       Anthropic.NotFoundError,
     );
     expect(error.error).toMatchObject({ type: 'error', error: { type: 'not_found_error', details: { error_code: 'thread_not_found' } } });
@@ -427,13 +527,19 @@ describe('docs/translation.md', () => {
 
   test.each<[title: string, params: Record<string, unknown>]>([
     ['a role other than system, developer, user, assistant or tool', { messages: [{ role: 'function', name: 'f', content: 'x' }, ...HELLO] }],
-    ['a non-text part in a system message', { messages: [{ role: 'system', content: [{ type: 'image_url', image_url: { url: 'https://example.com/a.png' } }] }, ...HELLO] }],
+    [
+      'a non-text part in a system message',
+      { messages: [{ role: 'system', content: [{ type: 'image_url', image_url: { url: 'https://example.com/a.png' } }] }, ...HELLO] },
+    ],
     ['a `file` part given by `file_id`', { messages: [{ role: 'user', content: [{ type: 'file', file: { file_id: 'file-1' } }] }] }],
     [
       'a `file` part that is neither a PDF nor plain text',
       { messages: [{ role: 'user', content: [{ type: 'file', file: { filename: 'a.png', file_data: 'data:image/png;base64,iVBORw0KGgo=' } }] }] },
     ],
-    ['an image URL that is neither a base64 data URL nor http(s)', { messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'ftp://example.com/a.png' } }] }] }],
+    [
+      'an image URL that is neither a base64 data URL nor http(s)',
+      { messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'ftp://example.com/a.png' } }] }] },
+    ],
     [
       'a tool call without an id',
       {
@@ -446,7 +552,10 @@ describe('docs/translation.md', () => {
     ],
     ['a tool that is not a named function', { tools: [{ type: 'function', function: { parameters: { type: 'object' } } }] }],
     ['a `tool_choice` that forces a call when the request offers no tools', { tool_choice: 'required' }],
-    ['`response_format` `json_schema` without a `json_schema.schema` object', { response_format: { type: 'json_schema', json_schema: { name: 'out' } } }],
+    [
+      '`response_format` `json_schema` without a `json_schema.schema` object',
+      { response_format: { type: 'json_schema', json_schema: { name: 'out' } } },
+    ],
   ])('What is left out, and what is refused (chat completions to Anthropic): %s is a 400; nothing is sent', async (_title, params) => {
     const error = await rejectionOf(
       chat.chat.completions.create({ model: 'anthropic/claude-sonnet-4-5', messages: HELLO, ...params } as never),
@@ -464,7 +573,12 @@ describe('docs/translation.md', () => {
       messages: [{ role: 'user', content: [{ type: 'file', file: { filename: 'notes.txt', file_data: `data:text/plain;base64,${text}` } }] }],
     });
     expect(upstreamBody(anthropic).messages).toEqual([
-      { role: 'user', content: [expect.objectContaining({ type: 'document', title: 'notes.txt', source: expect.objectContaining({ type: 'text', data: 'Plain notes' }) })] },
+      {
+        role: 'user',
+        content: [
+          expect.objectContaining({ type: 'document', title: 'notes.txt', source: expect.objectContaining({ type: 'text', data: 'Plain notes' }) }),
+        ],
+      },
     ]);
   });
 
@@ -472,17 +586,29 @@ describe('docs/translation.md', () => {
     ['a non-positive `max_tokens`', { max_tokens: 0 }, /max_tokens/],
     ['a role other than user, assistant or system', { messages: [{ role: 'tool', content: 'x' }] }, /role/],
     ['content that is neither a string nor an array of blocks', { messages: [{ role: 'user', content: 42 }] }, /content/],
-    ['an image without a `base64` or `url` source', { messages: [{ role: 'user', content: [{ type: 'image', source: { type: 'file', file_id: 'f' } }] }] }, /image/],
+    [
+      'an image without a `base64` or `url` source',
+      { messages: [{ role: 'user', content: [{ type: 'image', source: { type: 'file', file_id: 'f' } }] }] },
+      /image/,
+    ],
     ['a `tool_result` without `tool_use_id`', { messages: [{ role: 'user', content: [{ type: 'tool_result', content: 'ok' }] }] }, /tool_use_id/],
     [
       'a `tool_use` block without `id` and `name`',
       { messages: [...HELLO, { role: 'assistant', content: [{ type: 'tool_use', input: {} }] }, { role: 'user', content: 'go on' }] },
       /tool_use/,
     ],
-    ['`system` that is neither a string nor text blocks: the 400 names the block and its type', { system: [{ type: 'image', source: { type: 'url', url: 'https://example.com/a.png' } }] }, /system\[0\].*image|image.*system/],
+    [
+      '`system` that is neither a string nor text blocks: the 400 names the block and its type',
+      { system: [{ type: 'image', source: { type: 'url', url: 'https://example.com/a.png' } }] },
+      /system\[0\].*image|image.*system/,
+    ],
     ['`stop_sequences` that is not an array of strings', { stop_sequences: 'END' }, /stop_sequences/],
     ['a tool without a name', { tools: [{ input_schema: { type: 'object' } }] }, /name|tool/],
-    ['an unknown `tool_choice` type', { tools: [{ name: 't', input_schema: { type: 'object' } }], tool_choice: { type: 'sometimes' } }, /tool_choice/],
+    [
+      'an unknown `tool_choice` type',
+      { tools: [{ name: 't', input_schema: { type: 'object' } }], tool_choice: { type: 'sometimes' } },
+      /tool_choice/,
+    ],
     ['a `tool_choice` of type any with no tools', { tool_choice: { type: 'any' } }, /tool_choice|tools/],
     ['a server tool in `tools`, named', { tools: [{ type: 'web_search_20250305', name: 'web_search' }] }, /web_search/],
     [
@@ -512,9 +638,16 @@ describe('docs/translation.md', () => {
     ['`max_output_tokens` that is not a positive integer, with `param`', { max_output_tokens: 0 }, 'max_output_tokens'],
     ['a `text` whose `format` type is unknown, with `param`', { text: { format: { type: 'xml' } } }, 'text'],
     ['a JSON schema `text.format` without `schema`, with `param`', { text: { format: { type: 'json_schema', name: 'out' } } }, 'text'],
-    ['a tool of a type that is neither function, custom, namespace nor a known hosted tool, `param` naming `tools`', { tools: [{ type: 'teleport' }] }, 'tools'],
+    [
+      'a tool of a type that is neither function, custom, namespace nor a known hosted tool, `param` naming `tools`',
+      { tools: [{ type: 'teleport' }] },
+      'tools',
+    ],
   ])('What is left out, and what is refused (Responses bridged): %s is a 400; nothing is sent', async (_title, params, param) => {
-    const error = await rejectionOf(chat.responses.create({ model: 'groq/llama-3.3-70b-versatile', input: 'Hi', ...params } as never), OpenAI.BadRequestError);
+    const error = await rejectionOf(
+      chat.responses.create({ model: 'groq/llama-3.3-70b-versatile', input: 'Hi', ...params } as never),
+      OpenAI.BadRequestError,
+    );
     expect(error.status).toBe(400);
     if (param) expect(error.param).toBe(param);
     if (param === 'tools') expect(error.code).toBe('unsupported_parameter');
@@ -529,36 +662,52 @@ describe('docs/translation.md', () => {
     ['`deflate` in the zlib format', 'deflate', zlib.deflateSync(COMPLETION)],
     ['`zstd`', 'zstd', zlib.zstdCompressSync(COMPLETION)],
     ['a gzip body that ends without its trailer (what it holds)', 'gzip', zlib.gzipSync(COMPLETION).subarray(0, -8)],
-  ])('Upstream answers, every route: an answer compressed as %s is decoded; the router asked for `accept-encoding: identity`', async (_title, encoding, body) => {
-    openai.handler = (_request, res) => {
-      res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': encoding });
-      res.end(body);
-    };
-    const answer = await chat.chat.completions.create({ model: 'openai/gpt-4o-mini', messages: HELLO });
-    expect(answer.choices[0]?.message.content).toBe('Decoded');
-    expect(openai.requests[0]?.headers['accept-encoding']).toBe('identity');
-  });
+  ])(
+    'Upstream answers, every route: an answer compressed as %s is decoded; the router asked for `accept-encoding: identity`',
+    async (_title, encoding, body) => {
+      openai.handler = (_request, res) => {
+        res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': encoding });
+        res.end(body);
+      };
+      const answer = await chat.chat.completions.create({ model: 'openai/gpt-4o-mini', messages: HELLO });
+      expect(answer.choices[0]?.message.content).toBe('Decoded');
+      expect(openai.requests[0]?.headers['accept-encoding']).toBe('identity');
+    },
+  );
 
   test.each<[title: string, answer: Record<string, unknown>, status: number, code: string]>([
-    ['choice 0 ended with `finish_reason: "error"`: 502', chatCompletion({ role: 'assistant', content: 'Cut' }, 'error'), 502, 'upstream_invalid_response'],
+    [
+      'choice 0 ended with `finish_reason: "error"`: 502',
+      chatCompletion({ role: 'assistant', content: 'Cut' }, 'error'),
+      502,
+      'upstream_invalid_response',
+    ],
     [
       'choice 0 carries an `error` whose `code` is a 4xx: its status',
       chatCompletion({ role: 'assistant', content: 'Cut' }, 'stop', { error: { code: 429, message: 'failed part-way' } }),
       429,
       'rate_limit_exceeded',
     ],
-    ['there is no choice at all: 502', { ...chatCompletion({ role: 'assistant', content: '' }, 'stop'), choices: [] }, 502, 'upstream_invalid_response'],
-  ])('Upstream answers, every route: a translated answer the provider reports as failed is an error in the route’s shape; %s', async (_title, answer, status, code) => {
-    groq.handler = (_request, res) => sendJson(res, 200, answer);
-    const onMessages = await rejectionOf(
-      messages.messages.create({ model: 'groq/llama-3.3-70b-versatile', max_tokens: 100, messages: HELLO }),
-      Anthropic.APIError,
-    );
-    expect(onMessages.status).toBe(status);
-    expect(onMessages.error).toMatchObject({ type: 'error', error: { type: status === 429 ? 'rate_limit_error' : 'api_error' } });
-    const onResponses = await rejectionOf(chat.responses.create({ model: 'groq/llama-3.3-70b-versatile', input: 'Hi' }), OpenAI.APIError);
-    expect([onResponses.status, onResponses.code]).toEqual([status, code]);
-  });
+    [
+      'there is no choice at all: 502',
+      { ...chatCompletion({ role: 'assistant', content: '' }, 'stop'), choices: [] },
+      502,
+      'upstream_invalid_response',
+    ],
+  ])(
+    'Upstream answers, every route: a translated answer the provider reports as failed is an error in the route’s shape; %s',
+    async (_title, answer, status, code) => {
+      groq.handler = (_request, res) => sendJson(res, 200, answer);
+      const onMessages = await rejectionOf(
+        messages.messages.create({ model: 'groq/llama-3.3-70b-versatile', max_tokens: 100, messages: HELLO }),
+        Anthropic.APIError,
+      );
+      expect(onMessages.status).toBe(status);
+      expect(onMessages.error).toMatchObject({ type: 'error', error: { type: status === 429 ? 'rate_limit_error' : 'api_error' } });
+      const onResponses = await rejectionOf(chat.responses.create({ model: 'groq/llama-3.3-70b-versatile', input: 'Hi' }), OpenAI.APIError);
+      expect([onResponses.status, onResponses.code]).toEqual([status, code]);
+    },
+  );
 
   test('Upstream answers, every route: a translated stream that ends with `data: [DONE]` without any chunk of choice 0 ends with the mid-stream error', async () => {
     groq.handler = (_request, res) => sendFrames(res, [DONE_FRAME]);
@@ -578,7 +727,11 @@ describe('docs/translation.md', () => {
   });
 
   test.each<[title: string, params: Record<string, unknown>, check: (body: Record<string, unknown>) => void]>([
-    ['`parallel_tool_calls` is sent only when tools are sent', { parallel_tool_calls: false }, (body) => expect(body).not.toHaveProperty('parallel_tool_calls')],
+    [
+      '`parallel_tool_calls` is sent only when tools are sent',
+      { parallel_tool_calls: false },
+      (body) => expect(body).not.toHaveProperty('parallel_tool_calls'),
+    ],
     [
       'with only hosted tools, `auto` and `none` are not sent',
       { tools: [{ type: 'web_search' }], tool_choice: 'none' },
@@ -592,11 +745,7 @@ describe('docs/translation.md', () => {
       { input: [{ type: 'message', role: 'user', content: [{ type: 'input_file', file_url: 'https://example.com/docs/report.pdf?x=1' }] }] },
       (body) => expect(JSON.stringify(body.messages)).toContain('"filename":"report.pdf"'),
     ],
-    [
-      '`safety_identifier`, else `user`, is `user`',
-      { safety_identifier: 'safe-1', user: 'user-1' },
-      (body) => expect(body.user).toBe('safe-1'),
-    ],
+    ['`safety_identifier`, else `user`, is `user`', { safety_identifier: 'safe-1', user: 'user-1' }, (body) => expect(body.user).toBe('safe-1')],
   ])('Responses to other providers, Requests bridged or translated: %s', async (_title, params, check) => {
     const openrouterBridged = JSON.stringify(params).includes('file_url');
     const bridged = openrouterBridged ? await startHost({ env: { ...envFor({ openrouter }), OPENROUTER_RESPONSES: 'chat' } }) : undefined;
@@ -637,19 +786,29 @@ describe('docs/translation.md', () => {
       sendJson(
         res,
         200,
-        chatCompletion({ role: 'assistant', content: null, tool_calls: [{ id: 'call_p', type: 'function', function: { name: 'apply_patch', arguments: '*** Begin Patch' } }] }, 'tool_calls'),
+        chatCompletion(
+          {
+            role: 'assistant',
+            content: null,
+            tool_calls: [{ id: 'call_p', type: 'function', function: { name: 'apply_patch', arguments: '*** Begin Patch' } }],
+          },
+          'tool_calls',
+        ),
       );
     const response = await chat.responses.create({
       model: 'groq/llama-3.3-70b-versatile',
       input: 'Patch it',
       tools: [{ type: 'custom', name: 'apply_patch', description: 'Edits files.' }],
     });
-    expect(response.output).toEqual([expect.objectContaining({ type: 'custom_tool_call', call_id: 'call_p', name: 'apply_patch', input: '*** Begin Patch' })]);
+    expect(response.output).toEqual([
+      expect.objectContaining({ type: 'custom_tool_call', call_id: 'call_p', name: 'apply_patch', input: '*** Begin Patch' }),
+    ]);
   });
 
   test('Responses to other providers, The event stream: every frame has its `event:` line and a `sequence_number` from 0; there is no `data: [DONE]`', async () => {
     const identity = { id: 'chatcmpl-1', created: 1, model: 'llama' };
-    groq.handler = (_request, res) => sendFrames(res, [chatChunkFrame(identity, { role: 'assistant', content: 'Hi' }), chatChunkFrame(identity, {}, 'stop'), DONE_FRAME]);
+    groq.handler = (_request, res) =>
+      sendFrames(res, [chatChunkFrame(identity, { role: 'assistant', content: 'Hi' }), chatChunkFrame(identity, {}, 'stop'), DONE_FRAME]);
     const res = await fetch(`${host.url}/v1/responses`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${CLIENT_TOKEN}` },
@@ -692,7 +851,10 @@ describe('docs/translation.md, Errors in the client’s dialect: OpenRouter’s 
   const identity = { id: 'gen-1', created: 1, model: 'meta-llama/llama-3.1-8b-instruct' };
   const failingStream = (): void => {
     openrouter.handler = (_request, res) =>
-      sendFrames(res, [chatChunkFrame(identity, { role: 'assistant', content: 'Hel' }), `data: ${JSON.stringify({ error: { code: 529, message: 'Overloaded' } })}\n\n`]);
+      sendFrames(res, [
+        chatChunkFrame(identity, { role: 'assistant', content: 'Hel' }),
+        `data: ${JSON.stringify({ error: { code: 529, message: 'Overloaded' } })}\n\n`,
+      ]);
   };
 
   test('is `overloaded_error` on `/messages`', async () => {
@@ -717,9 +879,24 @@ describe('docs/translation.md, Errors in the client’s dialect: OpenRouter’s 
 describe('docs/troubleshooting.md', () => {
   test.each<[title: string, effort: string, maxTokens: number, thinking: unknown]>([
     ['A chat client gets no thinking from an Anthropic model: with `max_tokens` at 1024, no thinking is asked for', 'high', 1024, undefined],
-    ['A chat client gets no thinking from an Anthropic model: the budget stays below `max_tokens`', 'high', 1025, { type: 'enabled', budget_tokens: 1024 }],
-    ['A chat client gets no thinking from an Anthropic model: the budget is 1024 at least (`minimal` counts as `low`)', 'minimal', 40000, { type: 'enabled', budget_tokens: 1024 }],
-    ['A chat client gets no thinking from an Anthropic model: the budget is 16384 at most (`max`)', 'max', 40000, { type: 'enabled', budget_tokens: 16384 }],
+    [
+      'A chat client gets no thinking from an Anthropic model: the budget stays below `max_tokens`',
+      'high',
+      1025,
+      { type: 'enabled', budget_tokens: 1024 },
+    ],
+    [
+      'A chat client gets no thinking from an Anthropic model: the budget is 1024 at least (`minimal` counts as `low`)',
+      'minimal',
+      40000,
+      { type: 'enabled', budget_tokens: 1024 },
+    ],
+    [
+      'A chat client gets no thinking from an Anthropic model: the budget is 16384 at most (`max`)',
+      'max',
+      40000,
+      { type: 'enabled', budget_tokens: 16384 },
+    ],
   ])('%s', async (_title, effort, maxTokens, thinking) => {
     await clientFor(budgetHost).chat.completions.create({
       model: 'anthropic/claude-sonnet-4-5',
