@@ -876,6 +876,54 @@ describe('docs/translation.md, Errors in the client’s dialect: OpenRouter’s 
   });
 });
 
+describe('docs/translation.md, answers', () => {
+  test('Chat completions to Anthropic, Answers: `prompt_tokens` counts input plus cache reads and writes; `prompt_tokens_details` has them as `cached_tokens` and `cache_write_tokens`', async () => {
+    anthropic.handler = (_request, res) =>
+      sendJson(res, 200, {
+        id: 'msg_1',
+        type: 'message',
+        role: 'assistant',
+        model: 'claude-sonnet-4-5',
+        content: [{ type: 'text', text: 'Hi' }],
+        stop_reason: 'end_turn',
+        stop_sequence: null,
+        usage: { input_tokens: 10, output_tokens: 3, cache_read_input_tokens: 60, cache_creation_input_tokens: 30 },
+      });
+    const answer = await chat.chat.completions.create({ model: 'anthropic/claude-sonnet-4-5', messages: HELLO });
+    expect(answer.usage).toMatchObject({
+      prompt_tokens: 100,
+      completion_tokens: 3,
+      prompt_tokens_details: { cached_tokens: 60, cache_write_tokens: 30 },
+    });
+  });
+
+  test('Upstream answers, every route: a passthrough frame with an `event:` line but no data is left out; the rest goes on byte for byte', async () => {
+    const identity = { id: 'chatcmpl-1', created: 1, model: 'gpt-4o-mini' };
+    const frames = [
+      ': keep-alive\n\n',
+      'event: ping\n\n',
+      chatChunkFrame(identity, { role: 'assistant', content: 'Hi' }),
+      chatChunkFrame(identity, {}, 'stop'),
+      DONE_FRAME,
+    ];
+    openai.handler = (_request, res) => sendFrames(res, frames);
+    const res = await postChat(host, { model: 'openai/gpt-4o-mini', messages: HELLO, stream: true });
+    expect(await res.text()).toBe([frames[0], ...frames.slice(2)].join(''));
+  });
+
+  test('Upstream answers, every route: at the end of a body, a frame with an `event:` line and no data is the stream cut off, ended with the mid-stream error', async () => {
+    const identity = { id: 'chatcmpl-1', created: 1, model: 'gpt-4o-mini' };
+    openai.handler = (_request, res) => sendFrames(res, [chatChunkFrame(identity, { role: 'assistant', content: 'Hi' }), 'event: message\n\n']);
+    const stream = await chat.chat.completions.create({ model: 'openai/gpt-4o-mini', messages: HELLO, stream: true });
+    await rejectionOf(
+      (async () => {
+        for await (const chunk of stream) void chunk;
+      })(),
+      OpenAI.APIError,
+    );
+  });
+});
+
 describe('docs/troubleshooting.md', () => {
   test.each<[title: string, effort: string, maxTokens: number, thinking: unknown]>([
     ['A chat client gets no thinking from an Anthropic model: with `max_tokens` at 1024, no thinking is asked for', 'high', 1024, undefined],
