@@ -29,7 +29,11 @@ afterAll(() => host.close());
 (IN_CLAUDE_CODE_SUITE ? describe : describe.skip)('docs/claude-code.md, Configure Claude Code, as written', () => {
   test('ANTHROPIC_MODEL picks the model, ANTHROPIC_AUTH_TOKEN stays with the host, CLAUDE_CODE_MAX_OUTPUT_TOKENS caps max_tokens', async () => {
     const env = guideEnv();
-    expect(env).toMatchObject({ ANTHROPIC_BASE_URL: 'http://localhost:3000', ANTHROPIC_MODEL: 'openrouter/qwen/qwen3-coder', CLAUDE_CODE_MAX_OUTPUT_TOKENS: '8192' });
+    expect(env).toMatchObject({
+      ANTHROPIC_BASE_URL: 'http://localhost:3000',
+      ANTHROPIC_MODEL: 'openrouter/qwen/qwen3-coder',
+      CLAUDE_CODE_MAX_OUTPUT_TOKENS: '8192',
+    });
     fakes.openrouter.handler = agentFor(fakes.openrouter);
     const { ANTHROPIC_AUTH_TOKEN: token, ...rest } = env;
     delete rest.ANTHROPIC_BASE_URL;

@@ -357,7 +357,7 @@ const toOpenRouter = (extra: Record<string, unknown>) =>
     ...extra,
   } as unknown as Anthropic.MessageCreateParamsNonStreaming);
 
-describe('claude-code.md, Thinking: an effort from Claude Code\'s thinking settings, as OpenRouter\'s reasoning.effort', () => {
+describe("claude-code.md, Thinking: an effort from Claude Code's thinking settings, as OpenRouter's reasoning.effort", () => {
   it.each([
     ['a budget below 1024: minimal', { thinking: { type: 'enabled', budget_tokens: 1000 } }, 'minimal'],
     ['a budget from 1024: low', { thinking: { type: 'enabled', budget_tokens: 1024 } }, 'low'],
@@ -386,7 +386,7 @@ describe('claude-code.md, What happens to a Messages request', () => {
     expect(fakes.received()).toHaveLength(0);
   });
 
-  it('GET /models with an anthropic-version header answers in Anthropic\'s list shape', async () => {
+  it("GET /models with an anthropic-version header answers in Anthropic's list shape", async () => {
     const page = await anthropic.models.list();
     expect(page.data.length).toBeGreaterThan(0);
     for (const model of page.data) expect(model).toMatchObject({ type: 'model', id: expect.any(String), display_name: expect.any(String) });
@@ -403,9 +403,13 @@ describe('claude-code.md, What happens to a Messages request', () => {
 const responsesToLocal = (extra: Record<string, unknown>) =>
   openai.responses.create({ model: 'local/qwen', input: 'Hi', ...extra } as unknown as OpenAI.Responses.ResponseCreateParamsNonStreaming);
 
-describe('codex.md, What Codex\'s requests become on a bridged or translated route', () => {
+describe("codex.md, What Codex's requests become on a bridged or translated route", () => {
   it('the custom tool apply_patch becomes a function apply_patch with one string parameter, input, its grammar in the description', async () => {
-    await responsesToLocal({ tools: [{ type: 'custom', name: 'apply_patch', description: 'Patch files.', format: { type: 'grammar', syntax: 'lark', definition: 'start: "x"' } }] });
+    await responsesToLocal({
+      tools: [
+        { type: 'custom', name: 'apply_patch', description: 'Patch files.', format: { type: 'grammar', syntax: 'lark', definition: 'start: "x"' } },
+      ],
+    });
     const tools = sent().body?.tools as { function: { name: string; description: string; parameters: unknown } }[];
     expect(tools).toHaveLength(1);
     expect(tools[0]!.function.name).toBe('apply_patch');
@@ -415,7 +419,14 @@ describe('codex.md, What Codex\'s requests become on a bridged or translated rou
 
   it('namespace tools become functions named <namespace>__<name>', async () => {
     await responsesToLocal({
-      tools: [{ type: 'namespace', name: 'mcp__docs', description: 'Docs.', tools: [{ type: 'function', name: 'search', description: 'Search.', parameters: { type: 'object', properties: {} } }] }],
+      tools: [
+        {
+          type: 'namespace',
+          name: 'mcp__docs',
+          description: 'Docs.',
+          tools: [{ type: 'function', name: 'search', description: 'Search.', parameters: { type: 'object', properties: {} } }],
+        },
+      ],
     });
     expect((sent().body?.tools as { function: { name: string } }[]).map((tool) => tool.function.name)).toEqual(['mcp__docs__search']);
   });
@@ -428,9 +439,16 @@ describe('codex.md, What Codex\'s requests become on a bridged or translated rou
   });
 
   it('include, prompt_cache_key, client_metadata, text.verbosity and store are left out', async () => {
-    await responsesToLocal({ include: ['reasoning.encrypted_content'], prompt_cache_key: 'k', client_metadata: { a: 'b' }, text: { verbosity: 'low' }, store: false });
+    await responsesToLocal({
+      include: ['reasoning.encrypted_content'],
+      prompt_cache_key: 'k',
+      client_metadata: { a: 'b' },
+      text: { verbosity: 'low' },
+      store: false,
+    });
     const { body } = sent();
-    for (const field of ['include', 'prompt_cache_key', 'client_metadata', 'verbosity', 'store']) expect(JSON.stringify(body)).not.toContain(`"${field}"`);
+    for (const field of ['include', 'prompt_cache_key', 'client_metadata', 'verbosity', 'store'])
+      expect(JSON.stringify(body)).not.toContain(`"${field}"`);
   });
 
   it('no max_output_tokens: Anthropic gets ANTHROPIC_MAX_TOKENS, default 4096', async () => {
@@ -443,7 +461,12 @@ describe('codex.md, What Codex needs from a stream: codes of failures before the
   it.each([
     ['a 429 with no code: rate_limit_exceeded', 429, { error: { message: 'slow down', type: 'rate_limit' } }, 'rate_limit_exceeded'],
     ['a 402 with no code: insufficient_quota', 402, { error: { message: 'no credits' } }, 'insufficient_quota'],
-    ['llama-server\'s exceed_context_size_error: context_length_exceeded', 400, { error: { code: 400, message: 'the request exceeds the available context size', type: 'exceed_context_size_error' } }, 'context_length_exceeded'],
+    [
+      "llama-server's exceed_context_size_error: context_length_exceeded",
+      400,
+      { error: { code: 400, message: 'the request exceeds the available context size', type: 'exceed_context_size_error' } },
+      'context_length_exceeded',
+    ],
   ])('%s', async (_title, status, body, code) => {
     fakes.local.handler = (_request, res) => sendJson(res, status, body);
     const error = await failure(responsesToLocal({}));
@@ -499,7 +522,7 @@ describe("translation.md, Errors in the client's dialect: an upstream status on 
     [504, 'timeout_error'],
     [529, 'overloaded_error'],
     [502, 'api_error'],
-  ])('%d: %s, the status and the provider\'s message kept', async (status, type) => {
+  ])("%d: %s, the status and the provider's message kept", async (status, type) => {
     fakes.openai.handler = (_request, res) => sendJson(res, status, { error: { message: `upstream says ${status}` } });
     const error = await failure(messagesToOpenAI({}));
     expect(error).toMatchObject({ status, error: { type, message: expect.stringContaining(`upstream says ${status}`) } });
@@ -536,14 +559,26 @@ describe('translation.md, Chat completions to Anthropic, answers', () => {
 
   it('prompt_tokens counts input plus cache reads and writes; cached_tokens and cache_write_tokens in prompt_tokens_details', async () => {
     fakes.anthropic.handler = (_request, res) =>
-      sendJson(res, 200, anthropicMessage('end_turn', { input_tokens: 10, cache_read_input_tokens: 100, cache_creation_input_tokens: 20, output_tokens: 5 }));
+      sendJson(
+        res,
+        200,
+        anthropicMessage('end_turn', { input_tokens: 10, cache_read_input_tokens: 100, cache_creation_input_tokens: 20, output_tokens: 5 }),
+      );
     const answer = await chatToAnthropic({});
-    expect(answer.usage).toMatchObject({ prompt_tokens: 130, completion_tokens: 5, prompt_tokens_details: { cached_tokens: 100, cache_write_tokens: 20 } });
+    expect(answer.usage).toMatchObject({
+      prompt_tokens: 130,
+      completion_tokens: 5,
+      prompt_tokens_details: { cached_tokens: 100, cache_write_tokens: 20 },
+    });
   });
 });
 
 /** A chat completion from the OpenAI fake. */
-const chatAnswer = (finish_reason: string, message: Record<string, unknown>, usage: Record<string, unknown> = { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 }) => ({
+const chatAnswer = (
+  finish_reason: string,
+  message: Record<string, unknown>,
+  usage: Record<string, unknown> = { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 },
+) => ({
   id: 'chatcmpl-1',
   object: 'chat.completion',
   created: 1,
@@ -570,7 +605,15 @@ describe('translation.md, Messages to OpenAI-compatible providers, answers', () 
 
   it('cached prompt tokens become cache_read_input_tokens, written ones cache_creation_input_tokens, both out of input_tokens', async () => {
     fakes.openai.handler = (_request, res) =>
-      sendJson(res, 200, chatAnswer('stop', { content: 'Hi' }, { prompt_tokens: 130, completion_tokens: 5, prompt_tokens_details: { cached_tokens: 100, cache_write_tokens: 20 } }));
+      sendJson(
+        res,
+        200,
+        chatAnswer(
+          'stop',
+          { content: 'Hi' },
+          { prompt_tokens: 130, completion_tokens: 5, prompt_tokens_details: { cached_tokens: 100, cache_write_tokens: 20 } },
+        ),
+      );
     const answer = await messagesToOpenAI({});
     expect(answer.usage).toMatchObject({ input_tokens: 10, output_tokens: 5, cache_read_input_tokens: 100, cache_creation_input_tokens: 20 });
   });
@@ -586,12 +629,26 @@ describe('translation.md, Answers, bridged or translated', () => {
   it('a refusal with no content is a message item with a refusal content part, not output_text', async () => {
     fakes.local.handler = (_request, res) => sendJson(res, 200, chatAnswer('stop', { content: null, refusal: 'I cannot.' }));
     const answer = await responsesToLocal({});
-    expect(answer.output).toEqual([expect.objectContaining({ type: 'message', content: [expect.objectContaining({ type: 'refusal', refusal: 'I cannot.' })] })]);
+    expect(answer.output).toEqual([
+      expect.objectContaining({ type: 'message', content: [expect.objectContaining({ type: 'refusal', refusal: 'I cannot.' })] }),
+    ]);
   });
 
   it('model as the client asked; store false; the defaults of settings the client did not set', async () => {
     const answer = await responsesToLocal({});
-    expect(answer).toMatchObject({ model: 'local/qwen', store: false, tools: [], tool_choice: 'auto', parallel_tool_calls: true, truncation: 'disabled', metadata: {}, temperature: null, top_p: null, previous_response_id: null, error: null });
+    expect(answer).toMatchObject({
+      model: 'local/qwen',
+      store: false,
+      tools: [],
+      tool_choice: 'auto',
+      parallel_tool_calls: true,
+      truncation: 'disabled',
+      metadata: {},
+      temperature: null,
+      top_p: null,
+      previous_response_id: null,
+      error: null,
+    });
     expect(answer.id).toMatch(/^resp_/);
   });
 });
@@ -607,7 +664,9 @@ describe('troubleshooting.md, headers and limits', () => {
     const small = await startHost({ env: { ...envFor(fakes), PROVIDER_MAX_BODY_BYTES: '2000' } });
     try {
       const client = new OpenAI({ apiKey: CLIENT_TOKEN, baseURL: `${small.url}/v1`, maxRetries: 0 });
-      const { status } = await failure(client.chat.completions.create({ model: 'local/qwen', messages: [{ role: 'user', content: 'x'.repeat(5000) }] }));
+      const { status } = await failure(
+        client.chat.completions.create({ model: 'local/qwen', messages: [{ role: 'user', content: 'x'.repeat(5000) }] }),
+      );
       expect(status).toBe(413);
       expect(fakes.received()).toHaveLength(0);
     } finally {
@@ -623,7 +682,10 @@ describe('translation.md, Upstream answers, every route', () => {
       res.end();
     };
     const error = await failure(messagesToOpenAI({}));
-    expect(error).toMatchObject({ status: 502, error: { type: 'api_error', message: expect.stringMatching(/302.*https:\/\/elsewhere\.example\.com/) } });
+    expect(error).toMatchObject({
+      status: 502,
+      error: { type: 'api_error', message: expect.stringMatching(/302.*https:\/\/elsewhere\.example\.com/) },
+    });
   });
 
   it('compressed answers are decoded: a gzip chat answer translated to Messages', async () => {
@@ -635,7 +697,7 @@ describe('translation.md, Upstream answers, every route', () => {
     expect(answer.content).toEqual([expect.objectContaining({ type: 'text', text: 'Zipped hello.' })]);
   });
 
-  it('a 200 that is only an error gets the status of its numeric code, its message in the route\'s shape', async () => {
+  it("a 200 that is only an error gets the status of its numeric code, its message in the route's shape", async () => {
     fakes.local.handler = (_request, res) => sendJson(res, 200, { error: { code: 429, message: 'busy upstream' } });
     const error = await failure(openai.chat.completions.create({ model: 'local/qwen', messages: [{ role: 'user', content: 'Hi' }] }));
     expect(error).toMatchObject({ status: 429, error: { message: expect.stringContaining('busy upstream') } });
@@ -651,7 +713,12 @@ describe('translation.md, Upstream answers, every route', () => {
 describe('translation.md, Chat completions to Anthropic: reasoning_effort', () => {
   const TOOL = [{ type: 'function', function: { name: 'f', parameters: { type: 'object' } } }];
   it.each([
-    ['high: adaptive, summarized thinking with output_config.effort high', { reasoning_effort: 'high' }, { type: 'adaptive', display: 'summarized' }, 'high'],
+    [
+      'high: adaptive, summarized thinking with output_config.effort high',
+      { reasoning_effort: 'high' },
+      { type: 'adaptive', display: 'summarized' },
+      'high',
+    ],
     ['minimal: as low', { reasoning_effort: 'minimal' }, { type: 'adaptive', display: 'summarized' }, 'low'],
     ['none: no thinking', { reasoning_effort: 'none' }, undefined, undefined],
     ['with tool_choice required: no thinking', { reasoning_effort: 'high', tools: TOOL, tool_choice: 'required' }, undefined, undefined],
@@ -668,7 +735,9 @@ describe('guides: configuration', () => {
     const bare = await startHost({ env: { LOCAL_BASE_URL: fakes.local.baseUrl } });
     try {
       const client = new OpenAI({ apiKey: CLIENT_TOKEN, baseURL: `${bare.url}/v1`, maxRetries: 0 });
-      const { status, error } = await failure(client.chat.completions.create({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] }));
+      const { status, error } = await failure(
+        client.chat.completions.create({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] }),
+      );
       expect(status).toBe(400);
       expect(error).toMatchObject({ code: 'provider_not_configured', message: expect.stringContaining('OPENAI_API_KEY') });
     } finally {
@@ -678,7 +747,10 @@ describe('guides: configuration', () => {
 
   it.each([
     ['translation.md, intro: ANTHROPIC_RESPONSES=native stops createProviderRouter with invalid_config', { ANTHROPIC_RESPONSES: 'native' }],
-    ['troubleshooting.md, createProviderRouter throws invalid_config: an ANTHROPIC_THINKING other than adaptive or budget', { ANTHROPIC_THINKING: 'always' }],
+    [
+      'troubleshooting.md, createProviderRouter throws invalid_config: an ANTHROPIC_THINKING other than adaptive or budget',
+      { ANTHROPIC_THINKING: 'always' },
+    ],
     ['troubleshooting.md, createProviderRouter throws invalid_config: an <ID>_RESPONSES other than native or chat', { LOCAL_RESPONSES: 'yes' }],
     ['troubleshooting.md, createProviderRouter throws invalid_config: a non-numeric timeout', { PROVIDER_TIMEOUT_MS: 'soon' }],
   ])('%s', (_title, env) => {
