@@ -1,7 +1,11 @@
+import { isCredentialHeader } from '../http/header-policy';
 import type { ProviderAdapter } from '../providers/provider-adapter';
 
-/** Header names whose values are credentials (`authorization`, `x-api-key`, Azure's `api-key`, ...). */
-const CREDENTIAL_HEADER = /^(authorization|proxy-authorization)$|key|token|secret/i;
+/**
+ * Header names whose values are credentials: those the header policy never forwards, and, since
+ * redacting errs wide, any name holding `key` (`x-subscription-key-v2`).
+ */
+const holdsCredential = (name: string): boolean => isCredentialHeader(name) || /key/i.test(name);
 
 /**
  * The credentials an enabled adapter sets in its own headers, so that they are redacted even when
@@ -20,7 +24,7 @@ export function credentialsIn(adapter: ProviderAdapter): string[] {
   }
   if (!headers || typeof headers !== 'object') return [];
   return Object.entries(headers)
-    .filter((entry): entry is [string, string] => CREDENTIAL_HEADER.test(entry[0]) && typeof entry[1] === 'string')
+    .filter((entry): entry is [string, string] => holdsCredential(entry[0]) && typeof entry[1] === 'string')
     .map(([, value]) => value.replace(/^(bearer|basic)\s+/i, '').trim())
     .filter((credential) => credential.length >= 12);
 }

@@ -11,6 +11,11 @@ const UPSTREAM_BASE_ALLOWLIST = ['content-type', 'accept'];
  */
 const CREDENTIAL_HEADER = /authorization|cookie|token|secret|password|passwd|credential|jwt|api-?key|-key$|^x-auth/i;
 
+/** Whether a header of this name carries a credential (`authorization`, `x-api-key`, `cookie`, ...). */
+export function isCredentialHeader(name: string): boolean {
+  return CREDENTIAL_HEADER.test(name);
+}
+
 /**
  * The client headers that may travel upstream: `content-type`, `accept` and what the adapter asks
  * for, never a credential.
@@ -19,7 +24,7 @@ export function pickUpstreamHeaders(clientHeaders: IncomingHttpHeaders, extraAll
   const picked: HeaderMap = {};
   for (const name of UPSTREAM_BASE_ALLOWLIST) copyHeader(clientHeaders, picked, name);
   for (const name of extraAllowed) {
-    if (!CREDENTIAL_HEADER.test(name)) copyHeader(clientHeaders, picked, name);
+    if (!isCredentialHeader(name)) copyHeader(clientHeaders, picked, name);
   }
   return picked;
 }
