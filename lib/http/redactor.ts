@@ -3,12 +3,9 @@ export const REDACTED = '[REDACTED]';
 
 /** Providers echo parts of keys (`sk-proj-****abcd`); a piece this long is treated as the key. */
 const PIECE_LENGTH = 12;
-/** Blocks start every half piece, so every piece holds a whole block (see `blocksOf`). */
+/** Blocks start every half piece, so every piece holds a whole block (see `blockFinderOf`). */
 const BLOCK_STRIDE = PIECE_LENGTH / 2;
-/**
- * As long as a piece allows (`BLOCK_STRIDE + BLOCK_LENGTH - 1 <= PIECE_LENGTH`): V8 searches
- * patterns of 7 characters or more with Boyer-Moore-Horspool, shorter ones character by character.
- */
+/** As long as a piece allows (`BLOCK_STRIDE + BLOCK_LENGTH - 1 <= PIECE_LENGTH`): longer blocks match by chance less often. */
 const BLOCK_LENGTH = PIECE_LENGTH - BLOCK_STRIDE + 1;
 
 /** Removes configured secrets from text the router writes. Built once, at creation. */
@@ -39,11 +36,11 @@ export function createRedactor(secrets: readonly string[]): Redactor {
   const replacer = new RegExp(patternOf(alternatives, escapeRegExp), 'gi');
   const detector = new RegExp(patternOf(alternatives, escapeRegExp), 'i');
   let escapedReplacer: RegExp | undefined;
-  const blocks = keys.every(isAscii) ? [...new Set(keys.flatMap(blocksOf))] : undefined;
+  const blockFinder = keys.every(isAscii) ? blockFinderOf(keys) : undefined;
   // The regular expression tries every alternative at every position of the text; most texts
   // hold no secret, and looking for the blocks first tells that several times faster.
-  const holdsSecret = blocks
-    ? (text: string): boolean => mayContainBlock(text, blocks) && detector.test(text)
+  const holdsSecret = blockFinder
+    ? (text: string): boolean => blockFinder.test(text) && detector.test(text)
     : (text: string): boolean => detector.test(text);
   // Upstreams echo keys escaped too: JSON-escaped (`\/`, `\u002f`), URL-encoded (`%2F`), nested
   // once or twice (a provider's error quoted as a string in another's). A client decodes them.
@@ -131,30 +128,21 @@ function unescaped(text: string): string {
 }
 
 /**
- * Lower-cased pieces of `key` such that every 12-character piece of it contains one: its
- * 7-character blocks at offsets 0, 6, 12, ... (a piece starting at `i` holds the block at the
- * next multiple of 6, at most `i + 5`, which ends by `i + 12`). A key shorter than a piece is its
- * own block.
+ * One case-insensitive expression for the blocks of `keys`, such that every 12-character piece of
+ * a key contains one: its 7-character blocks at offsets 0, 6, 12, ... (a piece starting at `i`
+ * holds the block at the next multiple of 6, at most `i + 5`, which ends by `i + 12`). A key
+ * shorter than a piece is its own block. One expression over the text is three to six times
+ * faster than lower-casing it and searching it once a block (measured with one to eight keys).
+ * Sound for ASCII keys only: non-Unicode `/i` never folds a non-ASCII character to ASCII.
  */
-function blocksOf(key: string): string[] {
-  const lower = key.toLowerCase();
-  if (key.length < PIECE_LENGTH) return [lower];
-  const blocks: string[] = [];
-  for (let start = 0; start + BLOCK_LENGTH <= lower.length; start += BLOCK_STRIDE) blocks.push(lower.slice(start, start + BLOCK_LENGTH));
-  return blocks;
-}
-
-/**
- * Whether the lower-cased text holds one of the blocks. Sound for ASCII keys: a case-insensitive
- * match of ASCII characters (non-Unicode `/i` never folds a non-ASCII character to ASCII) is
- * still a match after `toLowerCase()`.
- */
-function mayContainBlock(text: string, blocks: readonly string[]): boolean {
-  const lower = text.toLowerCase();
-  for (const block of blocks) {
-    if (lower.includes(block)) return true;
+function blockFinderOf(keys: readonly string[]): RegExp {
+  const blocks = new Set<string>();
+  for (const key of keys) {
+    const lower = key.toLowerCase();
+    if (key.length < PIECE_LENGTH) blocks.add(lower);
+    else for (let start = 0; start + BLOCK_LENGTH <= lower.length; start += BLOCK_STRIDE) blocks.add(lower.slice(start, start + BLOCK_LENGTH));
   }
-  return false;
+  return new RegExp([...blocks].map(escapeRegExp).join('|'), 'i');
 }
 
 function isAscii(text: string): boolean {
