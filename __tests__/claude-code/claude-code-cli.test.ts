@@ -35,14 +35,14 @@ import {
   TOOL_OUTPUT,
   TOOL_PROMPT,
 } from '../support/agent-upstreams';
-import type { RequestEndEvent } from '../../lib';
-import { envFor, startHost, type Host } from '../support/host';
+import { envFor, startHost } from '../support/host';
 import { ANTHROPIC_AGENT_SIGNATURE } from '../support/messages-wire';
 import { keyPieces, KEYS } from '../support/keys';
 import { everythingSent } from '../support/recorded-requests';
 import { sendFrames, sendJson } from '../support/upstream-answers';
 import { chatChunkFrame, dataFrame, messageStartFrame } from '../support/wire-frames';
 import { useFakes } from '../support/use-fakes';
+import { useHost } from '../support/use-host';
 import {
   answeredDetails,
   DEEPSEEK_V4,
@@ -93,15 +93,9 @@ if (!IN_CLAUDE_CODE_SUITE) {
   test.todo('runs in the Claude Code suite only: npm run test:claude-code');
 } else {
   const fakes = useFakes();
-  let host: Host;
+  const host = useHost(fakes, { prepare: claudeBinary });
   /** The host's request.end events, emptied before each run. */
-  const ends: RequestEndEvent[] = [];
-  beforeAll(async () => {
-    claudeBinary();
-    host = await startHost({ env: envFor(fakes) });
-    host.router.telemetry.on('request.end', (event) => ends.push(event));
-  });
-  afterAll(() => host?.close());
+  const { ends } = host;
 
   test(`Claude Code ${CLAUDE_CODE_VERSION} is installed`, () => {
     expect(execFileSync(claudeBinary(), ['--version'], { encoding: 'utf8' }).trim()).toBe(`${CLAUDE_CODE_VERSION} (Claude Code)`);

@@ -5,12 +5,11 @@
  * keeping a stream open with nothing but pings for longer than `PROVIDER_IDLE_TIMEOUT_MS`. Runs
  * with the Claude Code suite only (`npm run test:claude-code`). DESIGN.md sections 2, 8 and 9.
  */
-import type { RequestEndEvent } from '../../lib';
 import { agentFor, helloText, TEXT_PROMPT } from '../support/agent-upstreams';
 import { sseFrames } from '../support/fixtures';
-import { envFor, startHost, type Host } from '../support/host';
 import { sendFrames, sendJson } from '../support/upstream-answers';
 import { useFakes } from '../support/use-fakes';
+import { useHost } from '../support/use-host';
 import { sleep } from '../support/wait';
 import { CLAUDE_TOKEN, claudeBinary, expectSuccess, IN_CLAUDE_CODE_SUITE, runClaude } from './claude-code';
 
@@ -21,17 +20,11 @@ if (!IN_CLAUDE_CODE_SUITE) {
   test.todo('runs in the Claude Code suite only: npm run test:claude-code');
 } else {
   const fakes = useFakes();
-  let host: Host;
-  const ends: RequestEndEvent[] = [];
-  beforeAll(async () => {
-    claudeBinary();
-    host = await startHost({ env: { ...envFor(fakes), PROVIDER_IDLE_TIMEOUT_MS: String(IDLE_MS) } });
-    host.router.telemetry.on('request.end', (event) => ends.push(event));
-  });
+  const host = useHost(fakes, { env: { PROVIDER_IDLE_TIMEOUT_MS: String(IDLE_MS) }, prepare: claudeBinary });
+  const { ends } = host;
   beforeEach(() => {
     ends.length = 0;
   });
-  afterAll(() => host?.close());
 
   test("llama-server's error frame mid-stream, in its own shape, reaches Claude Code with its message (and so does its error on the retry without stream)", async () => {
     const message = 'the request exceeds the available context size, try increasing it';

@@ -32,14 +32,13 @@ import { pathOf } from '../support/fake-server';
 import type { FakeUpstream, ProviderId } from '../support/fake-upstream';
 import { afterToolText, agentFor, BASH_TOOL, THINK_MARK, TOOL_COMMAND, TOOL_OUTPUT, TOOL_PROMPT, withoutReminders } from '../support/agent-upstreams';
 import { answerChatApi, CHAT_APIS } from '../support/chat-completions-wire';
-import type { RequestEndEvent } from '../../lib';
-import { envFor, startHost, type Host } from '../support/host';
 import { KEYS } from '../support/keys';
 import { ANTHROPIC_TOOL_USE_ID, anthropicToolProblem, sendMessagesInvalid } from '../support/messages-wire';
 import { GEMINI_3, KIMI_K2, openRouterModelAgent } from '../support/openrouter-models';
 import { everythingSent } from '../support/recorded-requests';
 import { sendJson } from '../support/upstream-answers';
 import { useFakes } from '../support/use-fakes';
+import { useHost } from '../support/use-host';
 import {
   CLAUDE_TOKEN,
   claudeBinary,
@@ -237,15 +236,9 @@ if (!IN_CLAUDE_CODE_SUITE) {
   test.todo('runs in the Claude Code suite only: npm run test:claude-code');
 } else {
   const fakes = useFakes();
-  let host: Host;
+  const host = useHost(fakes, { prepare: claudeBinary });
   /** The host's request.end events, emptied before each run. */
-  const ends: RequestEndEvent[] = [];
-  beforeAll(async () => {
-    claudeBinary();
-    host = await startHost({ env: envFor(fakes) });
-    host.router.telemetry.on('request.end', (event) => ends.push(event));
-  });
-  afterAll(() => host?.close());
+  const { ends } = host;
 
   /**
    * Claude Code runs a `Bash` tool loop on `side` through the host (continuing the session's last

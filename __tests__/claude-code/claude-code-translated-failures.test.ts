@@ -11,11 +11,10 @@
  */
 import type { RequestEndEvent } from '../../lib';
 import { afterToolText, agentFor, BASH_TOOL, TEXT_PROMPT, TOOL_COMMAND, TOOL_OUTPUT, TOOL_PROMPT } from '../support/agent-upstreams';
-import { tapAnswers, type TappedAnswer } from '../support/answer-tap';
+import type { TappedAnswer } from '../support/answer-tap';
 import type { FakeHandler } from '../support/fake-server';
 import type { FakeUpstream } from '../support/fake-upstream';
-import { envFor, startHost, type Host } from '../support/host';
-import { KEYS, keyPiecesIn } from '../support/keys';
+import { KEYS } from '../support/keys';
 import { parseAnthropicSse, type AnthropicFrame } from '../support/messages-stream';
 import {
   closingFrames,
@@ -38,9 +37,9 @@ import {
   withLineEndings,
   type ProviderError,
 } from '../support/misbehaving-upstreams';
-import { observe } from '../support/observe';
-import { destroyHeldResponses, sendFrames, sendJson } from '../support/upstream-answers';
+import { sendFrames, sendJson } from '../support/upstream-answers';
 import { useFakes } from '../support/use-fakes';
+import { useWatchedHost } from '../support/use-host';
 import { waitUntil } from '../support/wait';
 import { chatChunkFrame, DONE_FRAME, type ChunkIdentity } from '../support/wire-frames';
 import { CLAUDE_TOKEN, claudeBinary, describeRun, IN_CLAUDE_CODE_SUITE, runClaude, type ClaudeRun } from './claude-code';
@@ -107,29 +106,10 @@ if (!IN_CLAUDE_CODE_SUITE) {
 } else {
   describe('Claude Code through the router to translated upstreams that misbehave', () => {
     const fakes = useFakes();
-    const observed = observe();
-    const logged: unknown[] = [];
-    const answers: TappedAnswer[] = [];
-    let host: Host;
-    beforeAll(async () => {
-      claudeBinary();
-      host = await startHost(
-        {
-          env: { ...envFor(fakes), PROVIDER_IDLE_TIMEOUT_MS: String(IDLE_MS) },
-          conversationLogger: observed.conversationLogger,
-          logger: { warn: (...args: unknown[]) => logged.push(args), error: (...args: unknown[]) => logged.push(args) },
-        },
-        { before: (app) => tapAnswers(app, answers) },
-      );
-      observed.listen(host.router);
+    const { host, observed, answers, expectNoKeys } = useWatchedHost(fakes, {
+      env: { PROVIDER_IDLE_TIMEOUT_MS: String(IDLE_MS) },
+      prepare: claudeBinary,
     });
-    afterEach(() => {
-      destroyHeldResponses();
-      observed.clear();
-      logged.length = 0;
-      answers.length = 0;
-    });
-    afterAll(() => host?.close());
 
     const ROUTES: Array<[string, () => FakeUpstream]> = [
       ['openai/gpt-5.5', () => fakes.openai],
@@ -151,18 +131,7 @@ if (!IN_CLAUDE_CODE_SUITE) {
       });
       if (run.timedOut) throw new Error(`Claude Code hung:\n${describeRun(run)}`);
       await observed.waitForEnds(messagesAnswers().length, 5000);
-      const everything = [
-        JSON.stringify(run.events),
-        run.stdoutNoise.join('\n'),
-        run.stderr,
-        JSON.stringify(answers),
-        JSON.stringify(observed.events),
-        JSON.stringify(observed.records),
-        JSON.stringify(logged),
-      ].join('\n');
-      for (const key of Object.values(KEYS)) expect(keyPiecesIn(everything, key)).toEqual([]);
-      // Every request the host served is in what was checked: its telemetry and its conversation record.
-      expect(observed.records).toHaveLength(observed.ends().length);
+      expectNoKeys(run, Object.values(KEYS));
       return run;
     }
 

@@ -12,10 +12,9 @@
  */
 import type { RequestEndEvent } from '../../lib';
 import { afterToolText, agentFor, EXEC_TOOL, TEXT_PROMPT, TOOL_COMMAND, TOOL_OUTPUT, TOOL_PROMPT } from '../support/agent-upstreams';
-import { tapAnswers, type TappedAnswer } from '../support/answer-tap';
+import type { TappedAnswer } from '../support/answer-tap';
 import type { FakeUpstream } from '../support/fake-upstream';
-import { envFor, startHost, type Host } from '../support/host';
-import { CLIENT_TOKEN, KEYS, keyPiecesIn } from '../support/keys';
+import { CLIENT_TOKEN, KEYS } from '../support/keys';
 import {
   closingFrames,
   dialectOf,
@@ -37,10 +36,10 @@ import {
   type ProviderError,
   type UpstreamDialect,
 } from '../support/misbehaving-upstreams';
-import { observe } from '../support/observe';
 import { parseResponsesSse, responsesStreamResult, type ResponsesStreamResult } from '../support/responses-stream';
-import { destroyHeldResponses, sendFrames, sendJson } from '../support/upstream-answers';
+import { sendFrames, sendJson } from '../support/upstream-answers';
 import { useFakes } from '../support/use-fakes';
+import { useWatchedHost } from '../support/use-host';
 import { waitUntil } from '../support/wait';
 import { DONE_FRAME } from '../support/wire-frames';
 import { describeRun, runCodex, type CodexRun } from './codex';
@@ -122,28 +121,9 @@ if (!IN_CODEX_SUITE || !THROUGH_ROUTER) {
 } else {
   describe('the Codex CLI through the router to bridged and translated upstreams that misbehave', () => {
     const fakes = useFakes();
-    const observed = observe();
-    const logged: unknown[] = [];
-    const answers: TappedAnswer[] = [];
-    let host: Host;
-    beforeAll(async () => {
-      host = await startHost(
-        {
-          env: { ...envFor(fakes), PROVIDER_IDLE_TIMEOUT_MS: String(IDLE_MS), LOCAL_API_KEY: LOCAL_KEY },
-          conversationLogger: observed.conversationLogger,
-          logger: { warn: (...args: unknown[]) => logged.push(args), error: (...args: unknown[]) => logged.push(args) },
-        },
-        { before: (app) => tapAnswers(app, answers) },
-      );
-      observed.listen(host.router);
+    const { host, observed, answers, expectNoKeys } = useWatchedHost(fakes, {
+      env: { PROVIDER_IDLE_TIMEOUT_MS: String(IDLE_MS), LOCAL_API_KEY: LOCAL_KEY },
     });
-    afterEach(() => {
-      destroyHeldResponses();
-      observed.clear();
-      logged.length = 0;
-      answers.length = 0;
-    });
-    afterAll(() => host?.close());
 
     const ROUTES: Array<[string, () => FakeUpstream]> = [
       ['local/qwen (bridged to chat completions)', () => fakes.local],
@@ -156,18 +136,7 @@ if (!IN_CODEX_SUITE || !THROUGH_ROUTER) {
       const run = await runCodex({ baseUrl: `${host.url}/v1`, model: route.split(' ')[0]!, prompt, token: CLIENT_TOKEN, timeoutMs: 30_000 });
       if (run.timedOut) throw new Error(`Codex hung:\n${describeRun(run)}`);
       await observed.waitForEnds(answers.filter((answer) => answer.path.endsWith('/responses')).length, 5000);
-      const everything = [
-        JSON.stringify(run.events),
-        run.stdoutNoise.join('\n'),
-        run.stderr,
-        JSON.stringify(answers),
-        JSON.stringify(observed.events),
-        JSON.stringify(observed.records),
-        JSON.stringify(logged),
-      ].join('\n');
-      for (const key of ALL_KEYS) expect(keyPiecesIn(everything, key)).toEqual([]);
-      // Every request the host served is in what was checked: its telemetry and its conversation record.
-      expect(observed.records).toHaveLength(observed.ends().length);
+      expectNoKeys(run, ALL_KEYS);
       return run;
     }
 

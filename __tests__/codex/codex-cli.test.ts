@@ -18,13 +18,14 @@ import { join } from 'node:path';
 import { pathOf, type RecordedRequest } from '../support/fake-server';
 import { startFakeUpstreams, type FakeUpstream, type ProviderId } from '../support/fake-upstream';
 import { fixtureJson, fixtureText, sseFrames } from '../support/fixtures';
-import { envFor, startHost, type Host } from '../support/host';
+import { envFor, startHost } from '../support/host';
 import { CLIENT_TOKEN, KEYS } from '../support/keys';
 import { everythingSent } from '../support/recorded-requests';
 import { RESPONSES_FIXTURE_TEXT, RESPONSES_FIXTURES } from '../support/responses-wire';
 import { sendFrames, sendJson } from '../support/upstream-answers';
 import { anthropicEvent, chatChunkFrame, dataFrame, messageStartFrame } from '../support/wire-frames';
 import { useFakes } from '../support/use-fakes';
+import { useHost } from '../support/use-host';
 import { deferred, waitUntil, within } from '../support/wait';
 import type { RequestEndEvent } from '../../lib';
 import {
@@ -252,11 +253,7 @@ if (!IN_CODEX_SUITE) {
   } else {
     describe('the Codex CLI through the router (host at /v1)', () => {
       const fakes = useFakes();
-      let host: Host;
-      beforeAll(async () => {
-        host = await startHost({ env: envFor(fakes) });
-      });
-      afterAll(() => host?.close());
+      const host = useHost(fakes);
 
       interface Case {
         provider: ProviderId;

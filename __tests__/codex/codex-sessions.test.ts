@@ -8,7 +8,6 @@
 import { rmSync } from 'node:fs';
 import type { RecordedRequest } from '../support/fake-server';
 import type { ProviderId } from '../support/fake-upstream';
-import { envFor, startHost, type Host } from '../support/host';
 import { CLIENT_TOKEN } from '../support/keys';
 import {
   DEEPSEEK_V4,
@@ -21,10 +20,10 @@ import {
 } from '../support/openrouter-models';
 import { sendJson } from '../support/upstream-answers';
 import { useFakes } from '../support/use-fakes';
+import { useHost } from '../support/use-host';
 import { waitUntil } from '../support/wait';
 import { chatChunkFrame, dataFrame, messageStartFrame, anthropicEvent } from '../support/wire-frames';
 import { AGENT_REASONING, agentFor, afterToolText, helloText, TEXT_PROMPT, THINK_MARK, TOOL_OUTPUT, TOOL_PROMPT } from '../support/agent-upstreams';
-import type { RequestEndEvent } from '../../lib';
 import { describeRun, newCodexSession, runCodex, type CodexRun, type CodexRunOptions, type CodexSession } from './codex';
 
 /** Set by jest.codex.config.js: the default suite leaves the CLI alone. */
@@ -57,18 +56,13 @@ if (!IN_CODEX_SUITE) {
 } else {
   describe('the Codex CLI over a longer session through the router', () => {
     const fakes = useFakes();
-    let host: Host;
     let session: CodexSession;
-    const ends: RequestEndEvent[] = [];
     const records: Json[] = [];
-    beforeAll(async () => {
-      host = await startHost({
-        env: { ...envFor(fakes), OPENROUTER_RESPONSES: 'chat' },
-        conversationLogger: { info: (_message: string, record: Json) => void records.push(record) },
-      });
-      host.router.telemetry.on('request.end', (event: RequestEndEvent) => ends.push(event));
+    const host = useHost(fakes, {
+      env: { OPENROUTER_RESPONSES: 'chat' },
+      router: { conversationLogger: { info: (_message: string, record: Json) => void records.push(record) } },
     });
-    afterAll(() => host?.close());
+    const { ends } = host;
     beforeEach(() => {
       session = newCodexSession();
       ends.length = 0;
