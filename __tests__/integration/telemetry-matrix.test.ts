@@ -12,14 +12,16 @@ import OpenAI from 'openai';
 import type { AddressInfo } from 'node:net';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { instrumentOpenTelemetry, type RequestEndEvent, type RequestStartEvent } from '../../lib';
-import { startFakes, type Fakes, type ProviderId } from '../support/fake-upstream';
+import type { Fakes, ProviderId } from '../support/fake-upstream';
 import { envFor, startHost, type Host } from '../support/host';
-import { sendRequest, type InFlight } from '../support/http-client';
+import { postInFlight, sendRequest, type InFlight } from '../support/http-client';
 import { KEYS } from '../support/keys';
 import { cutJson, inStreamErrorFrames, openingFrames, textFrames, WHOLE_TEXT, wholeAnswer } from '../support/misbehaving-upstreams';
 import { observe } from '../support/observe';
 import { sseFrames } from '../support/fixtures';
 import { sendFrames, sendJson } from '../support/upstream-answers';
+import { useFakes } from '../support/use-fakes';
+import { useHost } from '../support/use-host';
 import { sleep, waitUntil } from '../support/wait';
 
 type Endpoint = 'chat.completions' | 'completions' | 'embeddings' | 'messages' | 'messages.count_tokens' | 'responses';
@@ -169,19 +171,17 @@ function errorBody(r: Route, message: string): Record<string, unknown> {
     : { error: { message, type: 'server_error' } };
 }
 
-let fakes: Fakes;
-let host: Host;
 const seen = observe();
 const exporter = new InMemorySpanExporter();
 const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
 const TIMEOUT_MS = 400;
+const fakes = useFakes();
+const host = useHost(fakes, {
+  env: { PROVIDER_TIMEOUT_MS: String(TIMEOUT_MS), PROVIDER_IDLE_TIMEOUT_MS: String(TIMEOUT_MS) },
+  router: { conversationLogger: seen.conversationLogger },
+});
 
-beforeAll(async () => {
-  fakes = await startFakes();
-  host = await startHost({
-    env: { ...envFor(fakes), PROVIDER_TIMEOUT_MS: String(TIMEOUT_MS), PROVIDER_IDLE_TIMEOUT_MS: String(TIMEOUT_MS) },
-    conversationLogger: seen.conversationLogger,
-  });
+beforeAll(() => {
   seen.listen(host.router);
   instrumentOpenTelemetry(host.router.telemetry, tracerProvider.getTracer('telemetry-matrix'));
 });
@@ -189,22 +189,9 @@ beforeEach(() => {
   seen.clear();
   exporter.reset();
 });
-afterEach(() => fakes.reset());
-afterAll(async () => {
-  await host.close();
-  await fakes.close();
-});
 
-function post(target: Host, r: Route, stream: boolean, text?: string): InFlight {
-  const call = sendRequest({
-    url: `${target.url}/v1/${r.path}`,
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(bodyFor(r, stream, text)),
-  });
-  call.head.catch(() => undefined);
-  call.response.catch(() => undefined);
-  return call;
-}
+const post = (target: Host, r: Route, stream: boolean, text?: string): InFlight =>
+  postInFlight(`${target.url}/v1/${r.path}`, bodyFor(r, stream, text));
 
 /** The request's one `request.start` and one `request.end`, once its record is written; a second event would show. */
 async function reported(): Promise<{ start: RequestStartEvent; end: RequestEndEvent; record: Record<string, unknown> | undefined }> {

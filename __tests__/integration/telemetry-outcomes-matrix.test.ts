@@ -15,8 +15,9 @@ import { instrumentOpenTelemetry, type RequestEndEvent, type RequestStartEvent, 
 import { startFakes, type Fakes, type FakeHandler, type ProviderId } from '../support/fake-upstream';
 import { sseFrames } from '../support/fixtures';
 import { envFor, startHost, type Host } from '../support/host';
-import { sendRequest, type InFlight } from '../support/http-client';
-import { observe } from '../support/observe';
+import { postInFlight, sendRequest, type InFlight } from '../support/http-client';
+import { expectStartAndEnd, observe } from '../support/observe';
+import { framesToFirstText, REASONED_ANSWERS } from '../support/reasoned-answers';
 import { sendJson } from '../support/upstream-answers';
 import { sleep, waitUntil } from '../support/wait';
 import { DONE_FRAME, dataFrame } from '../support/wire-frames';
@@ -155,10 +156,9 @@ const COMPLETION_FRAMES = [
 /** A streamed answer's frames, reasoning first where the dialect has any. */
 function streamFrames(r: Route): string[] {
   const frames = {
-    chat: () => sseFrames('openrouter-chat-stream-reasoning.sse'),
-    messages: () => sseFrames('anthropic-messages-stream-thinking.sse'),
-    responses: () =>
-      sseFrames('openai-responses-stream-text.sse').map((f) => f.replace('"total_tokens":1242}', '"total_tokens":1242,"cost":0.0021}')),
+    chat: REASONED_ANSWERS.chat.frames,
+    messages: REASONED_ANSWERS.messages.frames,
+    responses: REASONED_ANSWERS.responses.frames,
     completions: () => COMPLETION_FRAMES,
     embeddings: () => [],
     count: () => [],
@@ -168,39 +168,9 @@ function streamFrames(r: Route): string[] {
 
 function wholeAnswer(r: Route): Record<string, unknown> {
   const answer = {
-    chat: {
-      id: 'chatcmpl-1',
-      object: 'chat.completion',
-      created: 1,
-      model: 'm',
-      choices: [{ index: 0, message: { role: 'assistant', content: 'Hi.', reasoning_content: 'Thinking.' }, finish_reason: 'stop' }],
-      usage: { prompt_tokens: 5, completion_tokens: 7, total_tokens: 12, cost: 0.0005, completion_tokens_details: { reasoning_tokens: 4 } },
-    },
-    messages: {
-      id: 'msg_1',
-      type: 'message',
-      role: 'assistant',
-      model: 'claude-sonnet-5-5',
-      content: [
-        { type: 'thinking', thinking: 'Thinking.', signature: 'c2ln' },
-        { type: 'text', text: 'Hi.' },
-      ],
-      stop_reason: 'end_turn',
-      stop_sequence: null,
-      usage: { input_tokens: 3, cache_read_input_tokens: 2, output_tokens: 7 },
-    },
-    responses: {
-      id: 'resp_1',
-      object: 'response',
-      created_at: 1,
-      status: 'completed',
-      model: 'm',
-      output: [
-        { type: 'reasoning', id: 'rs_1', summary: [], content: [{ type: 'reasoning_text', text: 'Thinking.' }] },
-        { type: 'message', id: 'msg_1', role: 'assistant', status: 'completed', content: [{ type: 'output_text', text: 'Hi.', annotations: [] }] },
-      ],
-      usage: { input_tokens: 5, output_tokens: 7, total_tokens: 12, output_tokens_details: { reasoning_tokens: 4 }, cost: 0.0005 },
-    },
+    chat: REASONED_ANSWERS.chat.json,
+    messages: REASONED_ANSWERS.messages.json,
+    responses: REASONED_ANSWERS.responses.json,
     completions: {
       ...COMPLETION_IDENTITY,
       choices: [{ index: 0, text: 'Hello there', finish_reason: 'stop' }],
@@ -219,7 +189,7 @@ function wholeAnswer(r: Route): Record<string, unknown> {
 
 interface Expected {
   usage: Record<string, number> | undefined;
-  costUsd: number | undefined;
+  costUsd?: number | undefined;
   finishReason: string | null;
   text: string;
   reasoning: string | undefined;
@@ -228,54 +198,7 @@ interface Expected {
 /** What request.end and the record report of an answered request. */
 function expectedAnswer(r: Route, stream: boolean): Expected {
   const table: Record<Upstream, { stream?: Expected; whole: Expected }> = {
-    chat: {
-      stream: {
-        usage: { promptTokens: 31, completionTokens: 64, totalTokens: 95, reasoningTokens: 38 },
-        costUsd: 0.001053,
-        finishReason: 'stop',
-        text: 'Packets find their way / through a quiet middleware / keys stay safe at home',
-        reasoning: 'The user wants a haiku about routers. Five, seven, five.',
-      },
-      whole: {
-        usage: { promptTokens: 5, completionTokens: 7, totalTokens: 12, reasoningTokens: 4 },
-        costUsd: 0.0005,
-        finishReason: 'stop',
-        text: 'Hi.',
-        reasoning: 'Thinking.',
-      },
-    },
-    messages: {
-      stream: {
-        usage: { promptTokens: 42, completionTokens: 57, totalTokens: 99 },
-        costUsd: undefined,
-        finishReason: 'end_turn',
-        text: '9.9 is larger.',
-        reasoning: 'Compare 9.11 and 9.9: 9.9 = 9.90 > 9.11.',
-      },
-      whole: {
-        usage: { promptTokens: 5, completionTokens: 7, totalTokens: 12 },
-        costUsd: undefined,
-        finishReason: 'end_turn',
-        text: 'Hi.',
-        reasoning: 'Thinking.',
-      },
-    },
-    responses: {
-      stream: {
-        usage: { promptTokens: 1204, completionTokens: 38, totalTokens: 1242, reasoningTokens: 22 },
-        costUsd: 0.0021,
-        finishReason: 'completed',
-        text: 'Hello from gpt-5.5.',
-        reasoning: 'List files, then answer.',
-      },
-      whole: {
-        usage: { promptTokens: 5, completionTokens: 7, totalTokens: 12, reasoningTokens: 4 },
-        costUsd: 0.0005,
-        finishReason: 'completed',
-        text: 'Hi.',
-        reasoning: 'Thinking.',
-      },
-    },
+    ...REASONED_ANSWERS,
     completions: {
       stream: {
         usage: { promptTokens: 4, completionTokens: 2, totalTokens: 6 },
@@ -314,12 +237,7 @@ function errorBody(r: Route, message: string, type: string): Record<string, unkn
 }
 
 /** A stream's frames up to and including its first answer text (after any reasoning). */
-function framesToFirstText(r: Route): string[] {
-  const frames = streamFrames(r);
-  const index = frames.findIndex((frame) => /"(content|text|delta)":"[A-Z9]/.test(frame) && !/reasoning|thinking/.test(frame));
-  if (index === -1) throw new Error(`${r.name}: no text frame`);
-  return frames.slice(0, index + 1);
-}
+const firstTextOf = (r: Route): string[] => framesToFirstText(streamFrames(r));
 
 /** An upstream's own error inside a 200 stream, in its dialect, after some text. */
 function midStreamErrorFrames(r: Route): { frames: string[]; message: string } {
@@ -456,7 +374,7 @@ const OUTCOMES: Outcome[] = [
     applies: streamedOnly,
     cell: (r) => ({
       handler: (_request, res) => {
-        writeStream(res, framesToFirstText(r));
+        writeStream(res, firstTextOf(r));
         return true;
       },
       abortMidStream: true,
@@ -489,7 +407,7 @@ const OUTCOMES: Outcome[] = [
     applies: streamedOnly,
     cell: (r) => ({
       handler: (_request, res) => {
-        writeStream(res, framesToFirstText(r));
+        writeStream(res, firstTextOf(r));
         res.end();
       },
       status: 200,
@@ -643,16 +561,8 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-function post(target: Host, r: Route, stream: boolean): InFlight {
-  const call = sendRequest({
-    url: `${target.url}/v1/${r.path}`,
-    headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
-    body: JSON.stringify(bodyFor(r, stream)),
-  });
-  call.head.catch(() => undefined);
-  call.response.catch(() => undefined);
-  return call;
-}
+const post = (target: Host, r: Route, stream: boolean): InFlight =>
+  postInFlight(`${target.url}/v1/${r.path}`, bodyFor(r, stream), { headers: { 'anthropic-version': '2023-06-01' } });
 
 /** The request's one start and one end, its one record and its one span, once all are in. */
 async function reported(): Promise<{ start: RequestStartEvent; end: RequestEndEvent; record: Record<string, unknown>; span: ReadableSpan }> {
@@ -673,7 +583,6 @@ async function reported(): Promise<{ start: RequestStartEvent; end: RequestEndEv
   };
 }
 
-const ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 /** `SpanStatusCode` of `@opentelemetry/api`. */
 const UNSET = 0;
 const ERROR = 2;
@@ -718,9 +627,7 @@ test.each(cases)('%s', async (_name, r, stream, o) => {
 
   // request.start and request.end: the request's identity, as asked and as sent.
   const identity = { provider: r.provider, model: r.model, upstreamModel: r.upstreamModel, endpoint: r.endpoint, stream: r.streams && stream };
-  expect(start).toEqual({ type: 'request.start', timestamp: expect.stringMatching(ISO_TIME), requestId: expect.any(String), ...identity });
-  expect(end).toMatchObject({ type: 'request.end', timestamp: expect.stringMatching(ISO_TIME), requestId: start.requestId, ...identity });
-  expect(Date.parse(end.timestamp)).toBeGreaterThanOrEqual(Date.parse(start.timestamp));
+  expectStartAndEnd(start, end, identity);
   if (cell.handler) expect(startedBeforeUpstream).toBe(true);
 
   // How it ended: the status the client got (an aborted request: the one already sent).
@@ -871,7 +778,7 @@ describe.each(
   test('the client aborts mid-stream: the status already sent, outcome aborted, the span not an error', async () => {
     fakes[r.provider].handler = (request, res) => {
       if (request.url.endsWith('/models')) return false;
-      writeStream(res, framesToFirstText(r));
+      writeStream(res, firstTextOf(r));
       return true;
     };
     const controller = new AbortController();

@@ -6,17 +6,20 @@
  */
 import type { ServerResponse } from 'node:http';
 import type { RequestEndEvent, RequestStartEvent, TelemetryEvent } from '../../lib';
-import { startFakes, type Fakes, type ProviderId } from '../support/fake-upstream';
+import type { Fakes, ProviderId } from '../support/fake-upstream';
 import { sseFrames } from '../support/fixtures';
-import { envFor, startHost, type Host } from '../support/host';
-import { sendRequest, type InFlight } from '../support/http-client';
-import { observe } from '../support/observe';
+import { envFor, startHost } from '../support/host';
+import { postInFlight, sendRequest, type InFlight } from '../support/http-client';
+import { expectStartAndEnd, ISO_TIME, observe } from '../support/observe';
+import { framesToFirstText, REASONED_ANSWERS, type ReasoningDialect } from '../support/reasoned-answers';
 import { sendJson } from '../support/upstream-answers';
+import { useFakes } from '../support/use-fakes';
+import { useHost } from '../support/use-host';
 import { sleep, waitUntil } from '../support/wait';
 import { chatChunkFrame } from '../support/wire-frames';
 
 /** The dialect an upstream answers in on a route: what the router reads usage and text from. */
-type UpstreamDialect = 'chat' | 'messages' | 'responses';
+type UpstreamDialect = ReasoningDialect;
 
 interface Route {
   name: string;
@@ -140,18 +143,13 @@ const ROUTES: Route[] = [
 ];
 
 const IDLE_MS = 400;
-let fakes: Fakes;
-let host: Host;
 const seen = observe();
 /** The events as heard under their own names, beside `seen` (which hears them under 'event'). */
 const byName: TelemetryEvent[] = [];
+const fakes = useFakes();
+const host = useHost(fakes, { env: { PROVIDER_IDLE_TIMEOUT_MS: String(IDLE_MS) }, router: { conversationLogger: seen.conversationLogger } });
 
-beforeAll(async () => {
-  fakes = await startFakes();
-  host = await startHost({
-    env: { ...envFor(fakes), PROVIDER_IDLE_TIMEOUT_MS: String(IDLE_MS) },
-    conversationLogger: seen.conversationLogger,
-  });
+beforeAll(() => {
   seen.listen(host.router);
   host.router.telemetry.on('request.start', (event) => void byName.push(event));
   host.router.telemetry.on('request.end', (event) => void byName.push(event));
@@ -159,11 +157,6 @@ beforeAll(async () => {
 beforeEach(() => {
   seen.clear();
   byName.length = 0;
-});
-afterEach(() => fakes.reset());
-afterAll(async () => {
-  await host.close();
-  await fakes.close();
 });
 
 const USER = [{ role: 'user', content: 'hi' }];
@@ -173,108 +166,7 @@ function bodyFor(route: Route, stream: boolean): Record<string, unknown> {
   return { model: route.model, max_tokens: 64, messages: USER, stream };
 }
 
-function post(route: Route, stream: boolean): InFlight {
-  const call = sendRequest({
-    url: `${host.url}/v1/${route.path}`,
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(bodyFor(route, stream)),
-  });
-  call.head.catch(() => undefined);
-  call.response.catch(() => undefined);
-  return call;
-}
-
-/** What each upstream dialect answers with reasoning, and what telemetry must read from it. */
-const ANSWERS: Record<
-  UpstreamDialect,
-  {
-    frames: () => string[];
-    json: Record<string, unknown>;
-    stream: { usage: Record<string, number>; costUsd?: number; text: string; reasoning: string; finishReason: string };
-    whole: { usage: Record<string, number>; costUsd?: number; text: string; reasoning: string; finishReason: string };
-  }
-> = {
-  chat: {
-    frames: () => sseFrames('openrouter-chat-stream-reasoning.sse'),
-    json: {
-      id: 'chatcmpl-1',
-      object: 'chat.completion',
-      created: 1,
-      model: 'm',
-      choices: [{ index: 0, message: { role: 'assistant', content: 'Hi.', reasoning_content: 'Thinking.' }, finish_reason: 'stop' }],
-      usage: { prompt_tokens: 5, completion_tokens: 7, total_tokens: 12, cost: 0.0005, completion_tokens_details: { reasoning_tokens: 4 } },
-    },
-    stream: {
-      usage: { promptTokens: 31, completionTokens: 64, totalTokens: 95, reasoningTokens: 38 },
-      costUsd: 0.001053,
-      text: 'Packets find their way / through a quiet middleware / keys stay safe at home',
-      reasoning: 'The user wants a haiku about routers. Five, seven, five.',
-      finishReason: 'stop',
-    },
-    whole: {
-      usage: { promptTokens: 5, completionTokens: 7, totalTokens: 12, reasoningTokens: 4 },
-      costUsd: 0.0005,
-      text: 'Hi.',
-      reasoning: 'Thinking.',
-      finishReason: 'stop',
-    },
-  },
-  messages: {
-    frames: () => sseFrames('anthropic-messages-stream-thinking.sse'),
-    json: {
-      id: 'msg_1',
-      type: 'message',
-      role: 'assistant',
-      model: 'claude-sonnet-5-5',
-      content: [
-        { type: 'thinking', thinking: 'Thinking.', signature: 'c2ln' },
-        { type: 'text', text: 'Hi.' },
-      ],
-      stop_reason: 'end_turn',
-      stop_sequence: null,
-      usage: { input_tokens: 3, cache_read_input_tokens: 2, output_tokens: 7 },
-    },
-    // Anthropic reports no reasoning tokens of their own, and no price.
-    stream: {
-      usage: { promptTokens: 42, completionTokens: 57, totalTokens: 99 },
-      text: '9.9 is larger.',
-      reasoning: 'Compare 9.11 and 9.9: 9.9 = 9.90 > 9.11.',
-      finishReason: 'end_turn',
-    },
-    whole: { usage: { promptTokens: 5, completionTokens: 7, totalTokens: 12 }, text: 'Hi.', reasoning: 'Thinking.', finishReason: 'end_turn' },
-  },
-  responses: {
-    // OpenRouter's Responses API prices the request in `response.completed`'s usage.
-    frames: () =>
-      sseFrames('openai-responses-stream-text.sse').map((frame) => frame.replace('"total_tokens":1242}', '"total_tokens":1242,"cost":0.0021}')),
-    json: {
-      id: 'resp_1',
-      object: 'response',
-      created_at: 1,
-      status: 'completed',
-      model: 'm',
-      output: [
-        { type: 'reasoning', id: 'rs_1', summary: [], content: [{ type: 'reasoning_text', text: 'Thinking.' }] },
-        { type: 'message', id: 'msg_1', role: 'assistant', status: 'completed', content: [{ type: 'output_text', text: 'Hi.', annotations: [] }] },
-      ],
-      usage: { input_tokens: 5, output_tokens: 7, total_tokens: 12, output_tokens_details: { reasoning_tokens: 4 }, cost: 0.0005 },
-    },
-    stream: {
-      usage: { promptTokens: 1204, completionTokens: 38, totalTokens: 1242, reasoningTokens: 22 },
-      costUsd: 0.0021,
-      text: 'Hello from gpt-5.5.',
-      reasoning: 'List files, then answer.',
-      finishReason: 'completed',
-    },
-    whole: {
-      usage: { promptTokens: 5, completionTokens: 7, totalTokens: 12, reasoningTokens: 4 },
-      costUsd: 0.0005,
-      text: 'Hi.',
-      reasoning: 'Thinking.',
-      finishReason: 'completed',
-    },
-  },
-};
+const post = (route: Route, stream: boolean): InFlight => postInFlight(`${host.url}/v1/${route.path}`, bodyFor(route, stream));
 
 /** A streamed answer with one tool call and no text, in each upstream dialect. */
 const TOOL_FRAMES: Record<UpstreamDialect, () => string[]> = {
@@ -302,10 +194,8 @@ const TOOL_CALLS: Record<UpstreamDialect, unknown[]> = {
 
 /** Writes the upstream's answer up to its first text, and leaves the stream open. */
 function startStream(dialect: UpstreamDialect, res: ServerResponse): void {
-  const frames = ANSWERS[dialect].frames();
-  const firstText = frames.findIndex((frame) => /"(content|text|delta)":"[A-Z9]/.test(frame) && !/reasoning|thinking/.test(frame));
   res.writeHead(200, { 'content-type': 'text/event-stream' });
-  for (const frame of frames.slice(0, firstText + 1)) res.write(frame);
+  for (const frame of framesToFirstText(REASONED_ANSWERS[dialect].frames())) res.write(frame);
 }
 
 function upstreamError(dialect: UpstreamDialect): Record<string, unknown> {
@@ -327,14 +217,15 @@ async function reported(): Promise<{ start: RequestStartEvent; end: RequestEndEv
   return { start: seen.events[0] as RequestStartEvent, end: seen.events[1] as RequestEndEvent, record: seen.records[0]! };
 }
 
-const ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
-
 function expectIdentity(start: RequestStartEvent, end: RequestEndEvent, route: Route, stream: boolean, requestId: string | undefined): void {
-  const identity = { provider: route.provider, model: route.model, upstreamModel: route.upstreamModel, endpoint: route.endpoint, stream };
-  expect(start).toEqual({ type: 'request.start', timestamp: expect.stringMatching(ISO_TIME), requestId: expect.any(String), ...identity });
+  expectStartAndEnd(start, end, {
+    provider: route.provider,
+    model: route.model,
+    upstreamModel: route.upstreamModel,
+    endpoint: route.endpoint,
+    stream,
+  });
   if (requestId !== undefined) expect(start.requestId).toBe(requestId);
-  expect(end).toMatchObject({ type: 'request.end', timestamp: expect.stringMatching(ISO_TIME), requestId: start.requestId, ...identity });
-  expect(Date.parse(end.timestamp)).toBeGreaterThanOrEqual(Date.parse(start.timestamp));
 }
 
 function expectRecordMatches(record: Record<string, unknown>, end: RequestEndEvent, route: Route): void {
@@ -362,7 +253,7 @@ describe.each(ROUTES.map((route) => [route.name, route] as const))('%s', (_name,
   test.each([true, false])(
     'stream=%s: one request.start and one request.end with every field, and a record of the answer and its reasoning',
     async (stream) => {
-      const answer = ANSWERS[route.upstream];
+      const answer = REASONED_ANSWERS[route.upstream];
       fake().handler = (_request, res) => {
         if (stream) {
           res.writeHead(200, { 'content-type': 'text/event-stream' });

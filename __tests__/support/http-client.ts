@@ -150,6 +150,14 @@ export function postJson(url: string, body: unknown, options: PostOptions = {}):
   return rawRequest(jsonRequest(url, body, options));
 }
 
+/** POSTs `body` (JSON, or a string sent as it is) and returns at once; a failure shows only where `head` or `response` is awaited. */
+export function postInFlight(url: string, body: unknown, options: PostOptions = {}): InFlight {
+  const call = sendRequest(jsonRequest(url, body, options));
+  call.head.catch(() => undefined);
+  call.response.catch(() => undefined);
+  return call;
+}
+
 /** A streamed response whose headers have arrived. */
 export interface OpenStream {
   status: number;

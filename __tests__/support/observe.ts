@@ -1,5 +1,5 @@
 /** Recording what routers report: their telemetry events and their conversation records. */
-import type { ProviderRouter, RequestEndEvent, TelemetryEvent } from '../../lib';
+import type { ProviderRouter, RequestEndEvent, RequestStartEvent, TelemetryEvent } from '../../lib';
 import { waitUntil } from './wait';
 
 /** What one or more routers reported, in order of arrival. */
@@ -45,4 +45,22 @@ export function observe(): Observed {
     },
   };
   return observed;
+}
+
+/** A telemetry event's `timestamp`: ISO 8601 in UTC, to the millisecond. */
+export const ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+
+/**
+ * Checks that `start` and `end` report one request: `start` has exactly its type, a timestamp, a
+ * request id and `identity` (provider, model, upstreamModel, endpoint, stream); `end` the same id
+ * and identity, and a timestamp no earlier.
+ */
+export function expectStartAndEnd(
+  start: RequestStartEvent,
+  end: RequestEndEvent,
+  identity: Omit<RequestStartEvent, 'type' | 'timestamp' | 'requestId'>,
+): void {
+  expect(start).toEqual({ type: 'request.start', timestamp: expect.stringMatching(ISO_TIME), requestId: expect.any(String), ...identity });
+  expect(end).toMatchObject({ type: 'request.end', timestamp: expect.stringMatching(ISO_TIME), requestId: start.requestId, ...identity });
+  expect(Date.parse(end.timestamp)).toBeGreaterThanOrEqual(Date.parse(start.timestamp));
 }

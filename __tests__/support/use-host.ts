@@ -1,6 +1,6 @@
 /**
- * A suite's host, started once for all its tests: the router at /v1 on the suite's fakes, as the
- * CLI suites (Codex, Claude Code) run their clients against it. `useWatchedHost` adds what the
+ * A suite's host, started once for all its tests: the router at /v1 on the suite's fakes (the
+ * CLI suites run their clients against it; the telemetry suites their requests). `useWatchedHost` adds what the
  * failure suites check after every run: each answer the host wrote, its telemetry, log and
  * conversation records, and that no key shows in any of them.
  */
