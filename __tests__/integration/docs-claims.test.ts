@@ -10,7 +10,9 @@ import { createProviderRouter } from '../../lib';
 import type { RecordedRequest } from '../support/fake-upstream';
 import { envFor, silentLogger, startHost, type Host } from '../support/host';
 import { CLIENT_TOKEN } from '../support/keys';
+import { RESPONSES_DEFAULTS } from '../support/responses-stream';
 import { sendJson } from '../support/upstream-answers';
+import { anthropicMessage } from '../support/wire-frames';
 import { useFakes } from '../support/use-fakes';
 import { sha256Hex } from './messages-api.helpers';
 
@@ -51,13 +53,16 @@ const chatToAnthropic = (extra: Record<string, unknown>) =>
     ...extra,
   } as unknown as OpenAI.ChatCompletionCreateParamsNonStreaming);
 
-const messagesToOpenAI = (extra: Record<string, unknown>) =>
+/** A Messages request saying Hi to `model`, with `extra` fields. */
+const messagesTo = (model: string, max_tokens: number) => (extra: Record<string, unknown>) =>
   anthropic.messages.create({
-    model: 'openai/gpt-4o-mini',
-    max_tokens: 100,
+    model,
+    max_tokens,
     messages: [{ role: 'user', content: 'Hi' }],
     ...extra,
   } as unknown as Anthropic.MessageCreateParamsNonStreaming);
+
+const messagesToOpenAI = messagesTo('openai/gpt-4o-mini', 100);
 
 interface SentClaim {
   title: string;
@@ -349,13 +354,7 @@ const REFUSED: RefusedClaim[] = [
   },
 ];
 
-const toOpenRouter = (extra: Record<string, unknown>) =>
-  anthropic.messages.create({
-    model: 'openrouter/qwen/qwen3-coder',
-    max_tokens: 20000,
-    messages: [{ role: 'user', content: 'Hi' }],
-    ...extra,
-  } as unknown as Anthropic.MessageCreateParamsNonStreaming);
+const toOpenRouter = messagesTo('openrouter/qwen/qwen3-coder', 20000);
 
 describe("claude-code.md, Thinking: an effort from Claude Code's thinking settings, as OpenRouter's reasoning.effort", () => {
   it.each([
@@ -530,16 +529,8 @@ describe("translation.md, Errors in the client's dialect: an upstream status on 
 });
 
 /** An Anthropic message answer with `stop_reason` and `usage`. */
-const anthropicMessage = (stop_reason: string, usage: Record<string, number> = { input_tokens: 10, output_tokens: 5 }) => ({
-  id: 'msg_1',
-  type: 'message',
-  role: 'assistant',
-  model: 'claude-sonnet-4-5',
-  content: [{ type: 'text', text: 'Hello.' }],
-  stop_reason,
-  stop_sequence: null,
-  usage,
-});
+const anthropicAnswer = (stopReason: string, usage: Record<string, number> = { input_tokens: 10, output_tokens: 5 }) =>
+  anthropicMessage('claude-sonnet-4-5', [{ type: 'text', text: 'Hello.' }], stopReason, usage);
 
 describe('translation.md, Chat completions to Anthropic, answers', () => {
   it.each([
@@ -552,7 +543,7 @@ describe('translation.md, Chat completions to Anthropic, answers', () => {
     ['pause_turn', 'stop'],
     ['a_reason_added_later', 'stop'],
   ])('stop_reason %s becomes finish_reason %s', async (stopReason, finishReason) => {
-    fakes.anthropic.handler = (_request, res) => sendJson(res, 200, anthropicMessage(stopReason));
+    fakes.anthropic.handler = (_request, res) => sendJson(res, 200, anthropicAnswer(stopReason));
     const answer = await chatToAnthropic({});
     expect(answer.choices[0]?.finish_reason).toBe(finishReason);
   });
@@ -562,7 +553,7 @@ describe('translation.md, Chat completions to Anthropic, answers', () => {
       sendJson(
         res,
         200,
-        anthropicMessage('end_turn', { input_tokens: 10, cache_read_input_tokens: 100, cache_creation_input_tokens: 20, output_tokens: 5 }),
+        anthropicAnswer('end_turn', { input_tokens: 10, cache_read_input_tokens: 100, cache_creation_input_tokens: 20, output_tokens: 5 }),
       );
     const answer = await chatToAnthropic({});
     expect(answer.usage).toMatchObject({
@@ -636,19 +627,7 @@ describe('translation.md, Answers, bridged or translated', () => {
 
   it('model as the client asked; store false; the defaults of settings the client did not set', async () => {
     const answer = await responsesToLocal({});
-    expect(answer).toMatchObject({
-      model: 'local/qwen',
-      store: false,
-      tools: [],
-      tool_choice: 'auto',
-      parallel_tool_calls: true,
-      truncation: 'disabled',
-      metadata: {},
-      temperature: null,
-      top_p: null,
-      previous_response_id: null,
-      error: null,
-    });
+    expect(answer).toMatchObject({ model: 'local/qwen', ...RESPONSES_DEFAULTS, error: null });
     expect(answer.id).toMatch(/^resp_/);
   });
 });

@@ -13,8 +13,9 @@ import { CLIENT_TOKEN } from '../support/keys';
 import { observe } from '../support/observe';
 import { upstreamBody } from '../support/recorded-requests';
 import { rejectionOf } from '../support/rejection';
+import { RESPONSES_DEFAULTS } from '../support/responses-stream';
 import { sendFrames, sendJson } from '../support/upstream-answers';
-import { chatChunkFrame, chatCompletion, DONE_FRAME } from '../support/wire-frames';
+import { anthropicMessage, chatChunkFrame, chatCompletion, DONE_FRAME } from '../support/wire-frames';
 import { clientFor, postChat } from './anthropic-adapter.helpers';
 
 const GROQ_KEY = 'gsk-docs-claims-groq-key-0123456789';
@@ -481,16 +482,7 @@ describe('docs/translation.md', () => {
   ])('Messages to OpenAI-compatible providers: `thread: {type: "create"}` %s', async (_title, model, fake, sent) => {
     // The fake's field check is Anthropic's list, which lacks `thread`: answer here to see what arrives.
     local.handler = (_request, res) =>
-      sendJson(res, 200, {
-        id: 'msg_1',
-        type: 'message',
-        role: 'assistant',
-        model: 'qwen',
-        content: [{ type: 'text', text: 'Hi' }],
-        stop_reason: 'end_turn',
-        stop_sequence: null,
-        usage: { input_tokens: 3, output_tokens: 1 },
-      });
+      sendJson(res, 200, anthropicMessage('qwen', [{ type: 'text', text: 'Hi' }], 'end_turn', { input_tokens: 3, output_tokens: 1 }));
     await messages.messages.create({ model, max_tokens: 100, messages: HELLO, thread: { type: 'create' } } as never);
     const request = fake().requests.find((r) => r.method === 'POST');
     expect(request?.body).toBeDefined();
@@ -766,15 +758,7 @@ describe('docs/translation.md', () => {
       model: 'groq/llama-3.3-70b-versatile',
       status: 'completed',
       error: null,
-      store: false,
-      tools: [],
-      tool_choice: 'auto',
-      parallel_tool_calls: true,
-      truncation: 'disabled',
-      metadata: {},
-      temperature: null,
-      top_p: null,
-      previous_response_id: null,
+      ...RESPONSES_DEFAULTS,
       usage: null,
       output_text: 'Hi',
     });
@@ -879,16 +863,16 @@ describe('docs/translation.md, Errors in the client’s dialect: OpenRouter’s 
 describe('docs/translation.md, answers', () => {
   test('Chat completions to Anthropic, Answers: `prompt_tokens` counts input plus cache reads and writes; `prompt_tokens_details` has them as `cached_tokens` and `cache_write_tokens`', async () => {
     anthropic.handler = (_request, res) =>
-      sendJson(res, 200, {
-        id: 'msg_1',
-        type: 'message',
-        role: 'assistant',
-        model: 'claude-sonnet-4-5',
-        content: [{ type: 'text', text: 'Hi' }],
-        stop_reason: 'end_turn',
-        stop_sequence: null,
-        usage: { input_tokens: 10, output_tokens: 3, cache_read_input_tokens: 60, cache_creation_input_tokens: 30 },
-      });
+      sendJson(
+        res,
+        200,
+        anthropicMessage('claude-sonnet-4-5', [{ type: 'text', text: 'Hi' }], 'end_turn', {
+          input_tokens: 10,
+          output_tokens: 3,
+          cache_read_input_tokens: 60,
+          cache_creation_input_tokens: 30,
+        }),
+      );
     const answer = await chat.chat.completions.create({ model: 'anthropic/claude-sonnet-4-5', messages: HELLO });
     expect(answer.usage).toMatchObject({
       prompt_tokens: 100,
@@ -1080,16 +1064,11 @@ describe('docs/troubleshooting.md', () => {
 
   test('Codex reports an incomplete response with an Anthropic model: no `max_output_tokens` sends 4096; Anthropic’s max_tokens stop is `response.incomplete` (`max_output_tokens`)', async () => {
     anthropic.handler = (_request, res) =>
-      sendJson(res, 200, {
-        id: 'msg_1',
-        type: 'message',
-        role: 'assistant',
-        model: 'claude-sonnet-4-5',
-        content: [{ type: 'text', text: 'A long edit' }],
-        stop_reason: 'max_tokens',
-        stop_sequence: null,
-        usage: { input_tokens: 5, output_tokens: 4096 },
-      });
+      sendJson(
+        res,
+        200,
+        anthropicMessage('claude-sonnet-4-5', [{ type: 'text', text: 'A long edit' }], 'max_tokens', { input_tokens: 5, output_tokens: 4096 }),
+      );
     const response = await chat.responses.create({ model: 'anthropic/claude-sonnet-4-5', input: 'Edit it' });
     expect(upstreamBody(anthropic).max_tokens).toBe(4096);
     expect([response.status, response.incomplete_details]).toEqual(['incomplete', { reason: 'max_output_tokens' }]);

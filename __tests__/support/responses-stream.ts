@@ -76,3 +76,16 @@ export function responsesStreamResult(events: ResponsesEvent[]): ResponsesStream
     .map((item) => ({ name: item.name as string, call_id: item.call_id as string, arguments: item.arguments as string }));
   return { terminal: terminal?.event, response: terminal?.data.response as Record<string, unknown> | undefined, items, text, functionCalls };
 }
+
+/** What a Responses object the router writes says of the settings its client did not set: OpenAI's defaults, and nothing stored. */
+export const RESPONSES_DEFAULTS = {
+  store: false,
+  tools: [],
+  tool_choice: 'auto',
+  parallel_tool_calls: true,
+  truncation: 'disabled',
+  metadata: {},
+  temperature: null,
+  top_p: null,
+  previous_response_id: null,
+} as const;

@@ -57,6 +57,16 @@ export function chatCompletion(
   };
 }
 
+/** A non-streamed Anthropic `message` (id `msg_1`) of `content` blocks from `model`, stopped for `stopReason`, with `usage`. */
+export function anthropicMessage(
+  model: string,
+  content: Array<Record<string, unknown>>,
+  stopReason: string | null,
+  usage: Record<string, number>,
+): Record<string, unknown> {
+  return { id: 'msg_1', type: 'message', role: 'assistant', model, content, stop_reason: stopReason, stop_sequence: null, usage };
+}
+
 /** The usage chunk (`choices: []`) that ends a chat completions stream asked for `include_usage`. */
 export function chatUsageFrame(identity: ChunkIdentity, usage: Record<string, unknown>): string {
   return dataFrame({ id: identity.id, object: 'chat.completion.chunk', created: identity.created, model: identity.model, choices: [], usage });
