@@ -14,7 +14,7 @@ import { sseFrames } from '../support/fixtures';
 import { envFor, startHost, type Host } from '../support/host';
 import { KEYS } from '../support/keys';
 import { sendFrames, sendJson, writeSlowly } from '../support/upstream-answers';
-import { anthropicEvent, chatChunkFrame, chatUsageFrame, DONE_FRAME } from '../support/wire-frames';
+import { anthropicEvent, anthropicMessage, chatChunkFrame, chatUsageFrame, DONE_FRAME } from '../support/wire-frames';
 
 let openai: FakeUpstream, openrouter: FakeUpstream, local: FakeUpstream, anthropic: FakeUpstream, groq: FakeUpstream;
 let host: Host;
@@ -310,18 +310,21 @@ const THOUGHT = ['The user asks for 17 times 3.', ' 17*3 = 51.'];
 const ANSWER = ['17 × 3 = ', '51.'];
 const CHAT_USAGE = { prompt_tokens: 20, completion_tokens: 30, total_tokens: 50, completion_tokens_details: { reasoning_tokens: 12 } };
 
+/** A whole answer from qwen3 of the assistant `message`'s fields, with reasoning tokens in its usage. */
+const qwenAnswer = (message: Record<string, unknown>): Record<string, unknown> => ({
+  id: 'chatcmpl-r',
+  object: 'chat.completion',
+  created: 1,
+  model: 'qwen3',
+  choices: [{ index: 0, message: { role: 'assistant', ...message }, finish_reason: 'stop' }],
+  usage: CHAT_USAGE,
+});
+
 /** An OpenAI-compatible answer whose reasoning text comes in `field` (`reasoning_content` or `reasoning`), streamed or whole. */
 function chatReasoningAnswer(field: 'reasoning_content' | 'reasoning'): FakeHandler {
   return (request, res) => {
     if (request.body?.stream !== true) {
-      sendJson(res, 200, {
-        id: 'chatcmpl-r',
-        object: 'chat.completion',
-        created: 1,
-        model: 'qwen3',
-        choices: [{ index: 0, message: { role: 'assistant', content: ANSWER.join(''), [field]: THOUGHT.join('') }, finish_reason: 'stop' }],
-        usage: CHAT_USAGE,
-      });
+      sendJson(res, 200, qwenAnswer({ content: ANSWER.join(''), [field]: THOUGHT.join('') }));
       return;
     }
     const identity = { id: 'chatcmpl-r', created: 1, model: 'qwen3' };
@@ -413,6 +416,64 @@ const anthropicReasoningAnswer: FakeHandler = (request, res) => {
     anthropicEvent('message_stop'),
   ]);
 };
+
+/** The `Read` tool of the Responses tool loops on Anthropic. */
+const READ_TOOLS = [{ type: 'function' as const, name: 'Read', parameters: { type: 'object' }, strict: false }];
+
+/** Anthropic calling `Read` after the `thinking` blocks, and, once the tool's result is back, answering "It says hello.". */
+const readLoopAnswer =
+  (thinking: Array<Record<string, unknown>>): FakeHandler =>
+  (request, res) => {
+    const toolTurn = JSON.stringify(request.body?.messages ?? []).includes('tool_result');
+    sendJson(
+      res,
+      200,
+      anthropicMessage(
+        'claude-opus-4-8',
+        toolTurn ? [{ type: 'text', text: 'It says hello.' }] : [...thinking, { type: 'tool_use', id: 'toolu_1', name: 'Read', input: {} }],
+        toolTurn ? 'end_turn' : 'tool_use',
+        { input_tokens: 10, output_tokens: 10 },
+      ),
+    );
+  };
+
+/** The first turn of a Responses `Read` loop on Anthropic, asking for the reasoning's envelope. */
+const firstReadTurn = (): Promise<OpenAI.Responses.Response> =>
+  chatClient().responses.create({
+    model: 'anthropic/claude-opus-4-8',
+    reasoning: { effort: 'high' },
+    include: ['reasoning.encrypted_content'],
+    tools: READ_TOOLS,
+    input: 'Read a.txt',
+  });
+
+/** A chat completions `Read` loop to Anthropic: the assistant's call of `Read`, with the `reasoning` fields, then its result. */
+const chatReadLoop = (reasoning: Record<string, unknown>): Promise<OpenAI.ChatCompletion> =>
+  chatClient().chat.completions.create({
+    model: 'anthropic/claude-opus-4-8',
+    reasoning_effort: 'high',
+    tools: [{ type: 'function', function: { name: 'Read', parameters: { type: 'object' } } }],
+    messages: [
+      { role: 'user', content: 'Read a.txt' },
+      {
+        role: 'assistant',
+        content: null,
+        ...reasoning,
+        tool_calls: [{ id: 'toolu_1', type: 'function', function: { name: 'Read', arguments: '{}' } }],
+      } as OpenAI.ChatCompletionAssistantMessageParam,
+      { role: 'tool', tool_call_id: 'toolu_1', content: 'hello' },
+    ],
+  });
+
+/** The `Read` loop's assistant turn went to Anthropic signed thinking, redacted block and tool call, with thinking on. */
+function expectSignedAndRedactedSent(): void {
+  expect((sentTo(anthropic).messages as Array<{ content: unknown[] }>)[1]?.content).toEqual([
+    { type: 'thinking', thinking: 'Read it.', signature: ANTHROPIC_SIGNATURE },
+    { type: 'redacted_thinking', data: REDACTED },
+    { type: 'tool_use', id: 'toolu_1', name: 'Read', input: {} },
+  ]);
+  expect(thinkingFields(sentTo(anthropic))).toEqual({ thinking: { type: 'adaptive', display: 'summarized' }, effort: 'high' });
+}
 
 /** Waits for the record of the last request to be written. */
 const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 30));
@@ -671,21 +732,9 @@ describe('reasoning back in: thinking blocks Anthropic cannot have signed are le
   ])(
     'chat in to Anthropic, reasoning_details signed with %s: no thinking block goes, and thinking is left off for the tool loop',
     async (_label, signature) => {
-      await chatClient().chat.completions.create({
-        model: 'anthropic/claude-opus-4-8',
-        reasoning_effort: 'high',
-        tools: [{ type: 'function', function: { name: 'Read', parameters: { type: 'object' } } }],
-        messages: [
-          { role: 'user', content: 'Read a.txt' },
-          {
-            role: 'assistant',
-            content: null,
-            reasoning_content: 'Read it.',
-            reasoning_details: [{ type: 'reasoning.text', text: 'Read it.', signature, format: 'anthropic-claude-v1' }],
-            tool_calls: [{ id: 'toolu_1', type: 'function', function: { name: 'Read', arguments: '{}' } }],
-          } as OpenAI.ChatCompletionAssistantMessageParam,
-          { role: 'tool', tool_call_id: 'toolu_1', content: 'hello' },
-        ],
+      await chatReadLoop({
+        reasoning_content: 'Read it.',
+        reasoning_details: [{ type: 'reasoning.text', text: 'Read it.', signature, format: 'anthropic-claude-v1' }],
       });
       const sent = sentTo(anthropic);
       expect(JSON.stringify(sent.messages)).not.toContain('"thinking"');
@@ -709,32 +758,8 @@ describe('reasoning back in: thinking blocks Anthropic cannot have signed are le
   });
 
   test('Responses in to Anthropic: a tool call without restorable thinking leaves thinking off; with its own envelope, thinking stays on', async () => {
-    anthropic.handler = (request, res) => {
-      const toolTurn = JSON.stringify(request.body?.messages ?? []).includes('tool_result');
-      sendJson(res, 200, {
-        id: 'msg_1',
-        type: 'message',
-        role: 'assistant',
-        model: 'claude-opus-4-8',
-        content: toolTurn
-          ? [{ type: 'text', text: 'It says hello.' }]
-          : [
-              { type: 'thinking', thinking: 'Read it.', signature: ANTHROPIC_SIGNATURE },
-              { type: 'tool_use', id: 'toolu_1', name: 'Read', input: {} },
-            ],
-        stop_reason: toolTurn ? 'end_turn' : 'tool_use',
-        stop_sequence: null,
-        usage: { input_tokens: 10, output_tokens: 10 },
-      });
-    };
-    const tools = [{ type: 'function' as const, name: 'Read', parameters: { type: 'object' }, strict: false }];
-    const first = await chatClient().responses.create({
-      model: 'anthropic/claude-opus-4-8',
-      reasoning: { effort: 'high' },
-      include: ['reasoning.encrypted_content'],
-      tools,
-      input: 'Read a.txt',
-    });
+    anthropic.handler = readLoopAnswer([{ type: 'thinking', thinking: 'Read it.', signature: ANTHROPIC_SIGNATURE }]);
+    const first = await firstReadTurn();
     const reasoning = first.output.find((item) => item.type === 'reasoning')!;
     const call = first.output.find((item) => item.type === 'function_call')!;
     const output = { type: 'function_call_output' as const, call_id: call.call_id, output: 'hello' };
@@ -742,7 +767,7 @@ describe('reasoning back in: thinking blocks Anthropic cannot have signed are le
     await chatClient().responses.create({
       model: 'anthropic/claude-opus-4-8',
       reasoning: { effort: 'high' },
-      tools,
+      tools: READ_TOOLS,
       input: ['Read a.txt', call, output].map(asItem),
     });
     expect(thinkingFields(sentTo(anthropic))).toEqual({});
@@ -750,7 +775,7 @@ describe('reasoning back in: thinking blocks Anthropic cannot have signed are le
     await chatClient().responses.create({
       model: 'anthropic/claude-opus-4-8',
       reasoning: { effort: 'high' },
-      tools,
+      tools: READ_TOOLS,
       input: ['Read a.txt', reasoning, call, output].map(asItem),
     });
     const sent = sentTo(anthropic);
@@ -765,7 +790,7 @@ describe('reasoning back in: thinking blocks Anthropic cannot have signed are le
     await chatClient().responses.create({
       model: 'anthropic/claude-sonnet-5-5',
       reasoning: { effort: 'high' },
-      tools,
+      tools: READ_TOOLS,
       input: ['Read a.txt', reasoning, call, output].map(asItem),
     });
     expect(JSON.stringify(sentTo(anthropic).messages)).not.toContain(ANTHROPIC_SIGNATURE);
@@ -776,7 +801,6 @@ describe('reasoning back in: thinking blocks Anthropic cannot have signed are le
 describe('a reasoning item without an envelope (a Codex session that moved to Anthropic)', () => {
   const thought = { type: 'reasoning', id: 'rs_1', summary: [], content: [{ type: 'reasoning_text', text: 'Thought locally.' }] };
   const call = { type: 'function_call', call_id: 'call_1', name: 'Read', arguments: '{}' };
-  const tools = [{ type: 'function' as const, name: 'Read', parameters: { type: 'object' }, strict: false }];
   test.each([
     [
       'in a tool loop: its text does not go, and thinking is left off',
@@ -796,7 +820,7 @@ describe('a reasoning item without an envelope (a Codex session that moved to An
       await chatClient(on).responses.create({
         model: 'anthropic/claude-sonnet-5-5',
         reasoning: { effort: 'high' },
-        tools,
+        tools: READ_TOOLS,
         input: ['Read a.txt', ...turn].map(asItem),
       });
       const sent = sentTo(anthropic);
@@ -1014,14 +1038,7 @@ describe('reasoning edge rows', () => {
       groq.handler = (request, res) => {
         const both = { reasoning_content: 'From reasoning_content.', reasoning: 'From reasoning.' };
         if (request.body?.stream !== true) {
-          sendJson(res, 200, {
-            id: 'chatcmpl-r',
-            object: 'chat.completion',
-            created: 1,
-            model: 'qwen3',
-            choices: [{ index: 0, message: { role: 'assistant', content: 'Done.', ...both }, finish_reason: 'stop' }],
-            usage: CHAT_USAGE,
-          });
+          sendJson(res, 200, qwenAnswer({ content: 'Done.', ...both }));
           return;
         }
         const identity = { id: 'chatcmpl-r', created: 1, model: 'qwen3' };
@@ -1045,74 +1062,30 @@ describe('reasoning edge rows', () => {
   );
 
   test("Anthropic's redacted block makes a Responses round trip inside the envelope, in its place", async () => {
-    anthropic.handler = (request, res) => {
-      const toolTurn = JSON.stringify(request.body?.messages ?? []).includes('tool_result');
-      sendJson(res, 200, {
-        id: 'msg_1',
-        type: 'message',
-        role: 'assistant',
-        model: 'claude-opus-4-8',
-        content: toolTurn
-          ? [{ type: 'text', text: 'It says hello.' }]
-          : [
-              { type: 'thinking', thinking: 'Read it.', signature: ANTHROPIC_SIGNATURE },
-              { type: 'redacted_thinking', data: REDACTED },
-              { type: 'tool_use', id: 'toolu_1', name: 'Read', input: {} },
-            ],
-        stop_reason: toolTurn ? 'end_turn' : 'tool_use',
-        stop_sequence: null,
-        usage: { input_tokens: 10, output_tokens: 10 },
-      });
-    };
-    const tools = [{ type: 'function' as const, name: 'Read', parameters: { type: 'object' }, strict: false }];
-    const first = await chatClient().responses.create({
-      model: 'anthropic/claude-opus-4-8',
-      reasoning: { effort: 'high' },
-      include: ['reasoning.encrypted_content'],
-      tools,
-      input: 'Read a.txt',
-    });
+    anthropic.handler = readLoopAnswer([
+      { type: 'thinking', thinking: 'Read it.', signature: ANTHROPIC_SIGNATURE },
+      { type: 'redacted_thinking', data: REDACTED },
+    ]);
+    const first = await firstReadTurn();
     const call = first.output.find((item) => item.type === 'function_call')!;
     const reasoning = first.output.filter((item) => item.type === 'reasoning');
     await chatClient().responses.create({
       model: 'anthropic/claude-opus-4-8',
       reasoning: { effort: 'high' },
-      tools,
+      tools: READ_TOOLS,
       input: ['Read a.txt', ...reasoning, call, { type: 'function_call_output', call_id: call.call_id, output: 'hello' }].map(asItem),
     });
-    expect((sentTo(anthropic).messages as Array<{ content: unknown[] }>)[1]?.content).toEqual([
-      { type: 'thinking', thinking: 'Read it.', signature: ANTHROPIC_SIGNATURE },
-      { type: 'redacted_thinking', data: REDACTED },
-      { type: 'tool_use', id: 'toolu_1', name: 'Read', input: {} },
-    ]);
-    expect(thinkingFields(sentTo(anthropic))).toEqual({ thinking: { type: 'adaptive', display: 'summarized' }, effort: 'high' });
+    expectSignedAndRedactedSent();
   });
 
   test('chat in to Anthropic: a reasoning.encrypted entry goes back as a redacted_thinking block', async () => {
-    await chatClient().chat.completions.create({
-      model: 'anthropic/claude-opus-4-8',
-      reasoning_effort: 'high',
-      tools: [{ type: 'function', function: { name: 'Read', parameters: { type: 'object' } } }],
-      messages: [
-        { role: 'user', content: 'Read a.txt' },
-        {
-          role: 'assistant',
-          content: null,
-          reasoning_details: [
-            { type: 'reasoning.text', text: 'Read it.', signature: ANTHROPIC_SIGNATURE, format: 'anthropic-claude-v1', index: 0 },
-            { type: 'reasoning.encrypted', data: REDACTED, format: 'anthropic-claude-v1', index: 1 },
-          ],
-          tool_calls: [{ id: 'toolu_1', type: 'function', function: { name: 'Read', arguments: '{}' } }],
-        } as OpenAI.ChatCompletionAssistantMessageParam,
-        { role: 'tool', tool_call_id: 'toolu_1', content: 'hello' },
+    await chatReadLoop({
+      reasoning_details: [
+        { type: 'reasoning.text', text: 'Read it.', signature: ANTHROPIC_SIGNATURE, format: 'anthropic-claude-v1', index: 0 },
+        { type: 'reasoning.encrypted', data: REDACTED, format: 'anthropic-claude-v1', index: 1 },
       ],
     });
-    expect((sentTo(anthropic).messages as Array<{ content: unknown[] }>)[1]?.content).toEqual([
-      { type: 'thinking', thinking: 'Read it.', signature: ANTHROPIC_SIGNATURE },
-      { type: 'redacted_thinking', data: REDACTED },
-      { type: 'tool_use', id: 'toolu_1', name: 'Read', input: {} },
-    ]);
-    expect(thinkingFields(sentTo(anthropic))).toEqual({ thinking: { type: 'adaptive', display: 'summarized' }, effort: 'high' });
+    expectSignedAndRedactedSent();
   });
 });
 
