@@ -675,6 +675,27 @@ const CHAT_USAGE = {
 const ANTHROPIC_USAGE = { input_tokens: 8, cache_read_input_tokens: 4, cache_creation_input_tokens: 0, output_tokens: 8 };
 const CHUNK = { id: 'chatcmpl-1', created: 1, model: 'upstream-model' };
 
+/** A whole chat answer of the assistant `message`'s fields, ended by `finish_reason`. */
+const wholeChat = (message: Json, finish_reason: string): Json => ({
+  id: 'c',
+  object: 'chat.completion',
+  created: 1,
+  model: 'm',
+  choices: [{ index: 0, message: { role: 'assistant', ...message }, finish_reason }],
+  usage: CHAT_USAGE,
+});
+
+/** A completed `function_call` item as the router writes it (an `fc_` id), with the call's id, name and arguments. */
+const functionCallItem = (call_id: string, name: string, args: string, more: Json = {}): Json => ({
+  type: 'function_call',
+  id: expect.stringMatching(/^fc_/),
+  status: 'completed',
+  call_id,
+  name,
+  ...more,
+  arguments: args,
+});
+
 function answerChat(script: Script, request: RecordedRequest, res: ServerResponse): void {
   const calls = script.calls ?? [];
   if (request.body?.stream !== true) {
@@ -854,22 +875,8 @@ describe('answer, bridged or translated: the response object', () => {
       expect(response.status).toBe('completed');
       expect(response.output.map((item) => item.type)).toEqual(['message', 'function_call', 'function_call']);
       expect(response.output.slice(1)).toEqual([
-        {
-          type: 'function_call',
-          id: expect.stringMatching(/^fc_/),
-          status: 'completed',
-          call_id: 'call_1',
-          name: 'get_weather',
-          arguments: '{"city":"Oslo"}',
-        },
-        {
-          type: 'function_call',
-          id: expect.stringMatching(/^fc_/),
-          status: 'completed',
-          call_id: 'call_2',
-          name: 'get_weather',
-          arguments: '{"city":"Rome"}',
-        },
+        functionCallItem('call_1', 'get_weather', '{"city":"Oslo"}'),
+        functionCallItem('call_2', 'get_weather', '{"city":"Rome"}'),
       ]);
       expect(response.output_text).toBe('Checking.');
     },
@@ -896,15 +903,7 @@ describe('answer, bridged or translated: the response object', () => {
           name: 'apply_patch',
           input: '*** Begin Patch\n*** End Patch',
         },
-        {
-          type: 'function_call',
-          id: expect.stringMatching(/^fc_/),
-          status: 'completed',
-          call_id: 'call_s',
-          name: 'spawn',
-          namespace: 'multi_agent',
-          arguments: '{"n":1}',
-        },
+        functionCallItem('call_s', 'spawn', '{"n":1}', { namespace: 'multi_agent' }),
       ]);
     },
   );
@@ -915,14 +914,7 @@ describe('answer, bridged or translated: the response object', () => {
     async (_name, _route, _entry, route) => {
       route.fake().handler = (request, res) => {
         if (request.body?.stream !== true) {
-          sendJson(res, 200, {
-            id: 'c',
-            object: 'chat.completion',
-            created: 1,
-            model: 'm',
-            choices: [{ index: 0, message: { role: 'assistant', content: null, refusal: 'I cannot help.' }, finish_reason: 'stop' }],
-            usage: CHAT_USAGE,
-          });
+          sendJson(res, 200, wholeChat({ content: null, refusal: 'I cannot help.' }, 'stop'));
           return;
         }
         sendFrames(res, [
@@ -1032,14 +1024,7 @@ describe('answer, bridged or translated: the stream', () => {
       const result = responsesStreamResult(events);
       expect(result.items).toEqual([
         expect.objectContaining({ type: 'message', status: 'completed' }),
-        {
-          type: 'function_call',
-          id: expect.stringMatching(/^fc_/),
-          status: 'completed',
-          call_id: 'call_1',
-          name: 'get_weather',
-          arguments: '{"city":"Oslo"}',
-        },
+        functionCallItem('call_1', 'get_weather', '{"city":"Oslo"}'),
         {
           type: 'custom_tool_call',
           id: expect.stringMatching(/^ctc_/),
@@ -1142,14 +1127,7 @@ describe('tool calls in the shapes providers stream them', () => {
     async (_name, _route, _entry, route) => {
       route.fake().handler = (request, res) => {
         if (request.body?.stream !== true) {
-          sendJson(res, 200, {
-            id: 'c',
-            object: 'chat.completion',
-            created: 1,
-            model: 'm',
-            choices: [{ index: 0, message: { role: 'assistant', content: null, tool_calls: THREE_CALLS }, finish_reason: 'tool_calls' }],
-            usage: CHAT_USAGE,
-          });
+          sendJson(res, 200, wholeChat({ content: null, tool_calls: THREE_CALLS }, 'tool_calls'));
           return;
         }
         sendFrames(res, [
