@@ -38,13 +38,13 @@ function lastMessages(fake: FakeUpstream): Array<Record<string, unknown>> {
   return body.messages as Array<Record<string, unknown>>;
 }
 
+/** POSTs `body` to the router's /responses as it is (the SDK's types would not let it). */
+const postResponses = (body: Record<string, unknown>): Promise<Response> =>
+  fetch(`${host.url}/v1/responses`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
 /** POSTs `body` to the router's /responses and reads the error body of a refusal. */
 async function refusal(body: Record<string, unknown>): Promise<{ status: number; error: { param?: string; code?: string; message: string } }> {
-  const response = await fetch(`${host.url}/v1/responses`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
+  const response = await postResponses(body);
   const parsed = (await response.json()) as { error: { param?: string; code?: string; message: string } };
   return { status: response.status, error: parsed.error };
 }
@@ -57,24 +57,21 @@ const viewImageTool: OpenAI.Responses.Tool = {
   strict: false,
 };
 
+/** Codex's view_image round trip on `model`: the call of a.png, and its output of a line of text and `image`. */
+const viewPng = (model: string, image: OpenAI.Responses.ResponseInputImageContent): Promise<OpenAI.Responses.Response> =>
+  client().responses.create({
+    model,
+    tools: [viewImageTool],
+    input: [
+      { role: 'user', content: 'What is in a.png?' },
+      { ...viewImage, type: 'function_call' },
+      { type: 'function_call_output', call_id: 'call_v', output: [{ type: 'input_text', text: 'a.png, 1x1' }, image] },
+    ],
+  });
+
 describe('images and files in tool outputs', () => {
   test("Codex's view_image output: the tool message keeps the text, the image follows in a user message", async () => {
-    await client().responses.create({
-      model: 'local/qwen',
-      tools: [viewImageTool],
-      input: [
-        { role: 'user', content: 'What is in a.png?' },
-        { ...viewImage, type: 'function_call' },
-        {
-          type: 'function_call_output',
-          call_id: 'call_v',
-          output: [
-            { type: 'input_text', text: 'a.png, 1x1' },
-            { type: 'input_image', image_url: PNG, detail: 'high' },
-          ],
-        },
-      ],
-    });
+    await viewPng('local/qwen', { type: 'input_image', image_url: PNG, detail: 'high' });
     expect(lastMessages(local).slice(-2)).toEqual([
       { role: 'tool', tool_call_id: 'call_v', content: 'a.png, 1x1' },
       { role: 'user', content: [{ type: 'image_url', image_url: { url: PNG, detail: 'high' } }] },
@@ -177,22 +174,7 @@ describe('images and files in tool outputs', () => {
   });
 
   test('Anthropic gets the image in the user turn of the tool_result, after it', async () => {
-    await client().responses.create({
-      model: 'anthropic/claude-sonnet-5-5',
-      tools: [viewImageTool],
-      input: [
-        { role: 'user', content: 'What is in a.png?' },
-        { ...viewImage, type: 'function_call' },
-        {
-          type: 'function_call_output',
-          call_id: 'call_v',
-          output: [
-            { type: 'input_text', text: 'a.png, 1x1' },
-            { type: 'input_image', image_url: PNG },
-          ],
-        },
-      ],
-    });
+    await viewPng('anthropic/claude-sonnet-5-5', { type: 'input_image', image_url: PNG });
     expect(lastMessages(anthropic).at(-1)).toEqual({
       role: 'user',
       content: [
@@ -341,29 +323,25 @@ describe('request fields the route does not carry', () => {
   });
 
   test('the fields DESIGN lets the route leave out, and unset ones, are served', async () => {
-    const response = await fetch(`${host.url}/v1/responses`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        model: 'local/qwen',
-        input: 'Hi',
-        store: true,
-        include: ['reasoning.encrypted_content', 'message.output_text.logprobs'],
-        prompt_cache_key: 'k',
-        prompt_cache_retention: '24h',
-        prompt_cache_options: { mode: 'explicit', ttl: '30m' },
-        text: { verbosity: 'low' },
-        reasoning: { summary: 'auto' },
-        service_tier: 'auto',
-        truncation: 'auto',
-        client_metadata: { a: '1' },
-        metadata: { b: '2' },
-        stream_options: { include_obfuscation: false },
-        background: false,
-        previous_response_id: null,
-        prompt: null,
-        top_logprobs: null,
-      }),
+    const response = await postResponses({
+      model: 'local/qwen',
+      input: 'Hi',
+      store: true,
+      include: ['reasoning.encrypted_content', 'message.output_text.logprobs'],
+      prompt_cache_key: 'k',
+      prompt_cache_retention: '24h',
+      prompt_cache_options: { mode: 'explicit', ttl: '30m' },
+      text: { verbosity: 'low' },
+      reasoning: { summary: 'auto' },
+      service_tier: 'auto',
+      truncation: 'auto',
+      client_metadata: { a: '1' },
+      metadata: { b: '2' },
+      stream_options: { include_obfuscation: false },
+      background: false,
+      previous_response_id: null,
+      prompt: null,
+      top_logprobs: null,
     });
     expect(response.status).toBe(200);
     expect(Object.keys(local.requests.at(-1)!.body!).sort()).toEqual(['messages', 'model']);
@@ -400,24 +378,20 @@ describe('files for Anthropic', () => {
 
 describe('namespace tools', () => {
   test("a flattened tool carries its namespace's description before its own", async () => {
-    await fetch(`${host.url}/v1/responses`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        model: 'local/qwen',
-        input: 'hi',
-        tools: [
-          {
-            type: 'namespace',
-            name: 'multi_agent_v1',
-            description: 'Tools for spawning and managing sub-agents.',
-            tools: [
-              { type: 'function', name: 'spawn', description: 'Spawn one.', parameters: { type: 'object' } },
-              { type: 'function', name: 'wait', parameters: { type: 'object' } },
-            ],
-          },
-        ],
-      }),
+    await postResponses({
+      model: 'local/qwen',
+      input: 'hi',
+      tools: [
+        {
+          type: 'namespace',
+          name: 'multi_agent_v1',
+          description: 'Tools for spawning and managing sub-agents.',
+          tools: [
+            { type: 'function', name: 'spawn', description: 'Spawn one.', parameters: { type: 'object' } },
+            { type: 'function', name: 'wait', parameters: { type: 'object' } },
+          ],
+        },
+      ],
     });
     const tools = local.requests.at(-1)!.body!.tools as Array<{ function: { name: string; description?: string } }>;
     expect(tools.map((tool) => tool.function)).toEqual([
