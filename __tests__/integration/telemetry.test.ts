@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ServerResponse } from 'node:http';
 import request from 'supertest';
-import type { RequestEndEvent } from '../../lib';
+import type { ProviderRouterOptions, RequestEndEvent } from '../../lib';
 import { startFakes, type Fakes } from '../support/fake-upstream';
 import { sseFrames } from '../support/fixtures';
 import { envFor, startHost, type Host } from '../support/host';
@@ -153,47 +153,48 @@ test('a whole answer passed on as it is that reports its own failure ends with o
   );
 });
 
+/** Runs `use` on a host of its own on the OpenAI fake, logging to `logger`, and closes the host after. */
+async function withOwnHost(logger: ProviderRouterOptions['logger'], use: (own: Host) => Promise<void>): Promise<void> {
+  const own = await startHost({ env: envFor({ openai: fakes.openai }), logger });
+  try {
+    await use(own);
+  } finally {
+    await own.close();
+  }
+}
+
 test('a listener that throws never breaks a response', async () => {
   const errors: string[] = [];
-  const throwing = await startHost({
-    env: envFor({ openai: fakes.openai }),
-    logger: { warn: () => undefined, error: (message) => errors.push(message) },
-  });
-  throwing.router.telemetry.on('request.start', () => {
-    throw new Error('listener bug');
-  });
-  throwing.router.telemetry.on('request.end', () => {
-    throw new Error('listener bug');
-  });
-  try {
+  await withOwnHost({ warn: () => undefined, error: (message) => errors.push(message) }, async (throwing) => {
+    throwing.router.telemetry.on('request.start', () => {
+      throw new Error('listener bug');
+    });
+    throwing.router.telemetry.on('request.end', () => {
+      throw new Error('listener bug');
+    });
     const res = await request(throwing.url)
       .post('/v1/chat/completions')
       .send(chat('gpt-4o', { stream: true }));
     expect(res.status).toBe(200);
     expect(res.text).toContain('[DONE]');
     expect(errors.length).toBe(2);
-  } finally {
-    await throwing.close();
-  }
+  });
 });
 
 test('a listener that throws never breaks a response, even when the host logger it is reported to throws too', async () => {
   const throwing = (): never => {
     throw new Error('log shipper down');
   };
-  const host2 = await startHost({ env: envFor({ openai: fakes.openai }), logger: { warn: throwing, error: throwing } });
-  host2.router.telemetry.on('request.start', () => {
-    throw new Error('listener bug');
-  });
-  try {
+  await withOwnHost({ warn: throwing, error: throwing }, async (host2) => {
+    host2.router.telemetry.on('request.start', () => {
+      throw new Error('listener bug');
+    });
     const res = await request(host2.url)
       .post('/v1/chat/completions')
       .send(chat('gpt-4o', { stream: true }));
     expect(res.status).toBe(200);
     expect(res.text).toContain('[DONE]');
-  } finally {
-    await host2.close();
-  }
+  });
 });
 
 test('an async listener that rejects is reported to the logger, never left as an unhandled rejection', async () => {
@@ -201,23 +202,20 @@ test('an async listener that rejects is reported to the logger, never left as an
   const unhandled: unknown[] = [];
   const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
   process.on('unhandledRejection', onUnhandled);
-  const asyncHost = await startHost({
-    env: envFor({ openai: fakes.openai }),
-    logger: { warn: () => undefined, error: (message) => errors.push(message) },
-  });
-  asyncHost.router.telemetry.on('request.end', async () => {
-    await sleep(1);
-    throw new Error('stats database down');
-  });
   try {
-    const res = await request(asyncHost.url).post('/v1/chat/completions').send(chat('gpt-4o'));
-    expect(res.status).toBe(200);
-    await sleep(30);
-    expect(unhandled).toEqual([]);
-    expect(errors).toEqual(['express-provider-router: a telemetry listener threw']);
+    await withOwnHost({ warn: () => undefined, error: (message) => errors.push(message) }, async (asyncHost) => {
+      asyncHost.router.telemetry.on('request.end', async () => {
+        await sleep(1);
+        throw new Error('stats database down');
+      });
+      const res = await request(asyncHost.url).post('/v1/chat/completions').send(chat('gpt-4o'));
+      expect(res.status).toBe(200);
+      await sleep(30);
+      expect(unhandled).toEqual([]);
+      expect(errors).toEqual(['express-provider-router: a telemetry listener threw']);
+    });
   } finally {
     process.off('unhandledRejection', onUnhandled);
-    await asyncHost.close();
   }
 });
 
@@ -228,38 +226,36 @@ test.each([
   const unhandled: unknown[] = [];
   const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
   process.on('unhandledRejection', onUnhandled);
-  const faulty = await startHost({
-    env: envFor({ openai: fakes.openai }),
-    logger: {
-      warn: () => undefined,
-      error: () => {
-        if (loggerThrows) throw new Error('log store down');
-      },
+  const logger = {
+    warn: () => undefined,
+    error: () => {
+      if (loggerThrows) throw new Error('log store down');
     },
-  });
-  for (const name of ['request.start', 'request.end', 'event'] as const) {
-    faulty.router.telemetry.on(name, () => {
-      throw thrown();
-    });
-    faulty.router.telemetry.on(name, async () => {
-      await sleep(1);
-      throw thrown();
-    });
-  }
+  };
   try {
-    const streamed = await request(faulty.url)
-      .post('/v1/chat/completions')
-      .send(chat('gpt-4o', { stream: true }));
-    expect(streamed.status).toBe(200);
-    expect(streamed.text).toContain('[DONE]');
-    const whole = await request(faulty.url).post('/v1/chat/completions').send(chat('gpt-4o'));
-    expect(whole.status).toBe(200);
-    expect(whole.body).toMatchObject({ object: 'chat.completion' });
-    await sleep(30);
-    expect(unhandled).toEqual([]);
+    await withOwnHost(logger, async (faulty) => {
+      for (const name of ['request.start', 'request.end', 'event'] as const) {
+        faulty.router.telemetry.on(name, () => {
+          throw thrown();
+        });
+        faulty.router.telemetry.on(name, async () => {
+          await sleep(1);
+          throw thrown();
+        });
+      }
+      const streamed = await request(faulty.url)
+        .post('/v1/chat/completions')
+        .send(chat('gpt-4o', { stream: true }));
+      expect(streamed.status).toBe(200);
+      expect(streamed.text).toContain('[DONE]');
+      const whole = await request(faulty.url).post('/v1/chat/completions').send(chat('gpt-4o'));
+      expect(whole.status).toBe(200);
+      expect(whole.body).toMatchObject({ object: 'chat.completion' });
+      await sleep(30);
+      expect(unhandled).toEqual([]);
+    });
   } finally {
     process.off('unhandledRejection', onUnhandled);
-    await faulty.close();
   }
 });
 
@@ -337,6 +333,17 @@ describe('what request.end and the conversation record keep of answers that are 
   beforeEach(() => seen.clear());
   afterAll(() => recordingHost.close());
 
+  /** gpt-4o's whole answer: the assistant `message`'s fields, ended by `finishReason`. */
+  const gpt4oAnswer = (message: Record<string, unknown>, finishReason: string): Record<string, unknown> => ({
+    id: 'c',
+    object: 'chat.completion',
+    created: 1,
+    model: 'gpt-4o',
+    choices: [{ index: 0, message: { role: 'assistant', ...message }, finish_reason: finishReason }],
+  });
+  /** What the chunks of gpt-4o's streams share. */
+  const GPT_4O_CHUNK = { id: 'c', created: 1, model: 'gpt-4o' };
+
   const lastRecord = async (): Promise<Record<string, unknown>> => {
     await seen.waitForEnds(1, 1000);
     await waitUntil(() => seen.records.length > 0, 1000, 'the conversation record');
@@ -344,14 +351,7 @@ describe('what request.end and the conversation record keep of answers that are 
   };
 
   test('a finish reason that echoes a key is redacted in request.end', async () => {
-    fakes.openai.handler = (_r, res) =>
-      sendJson(res, 200, {
-        id: 'c',
-        object: 'chat.completion',
-        created: 1,
-        model: 'gpt-4o',
-        choices: [{ index: 0, message: { role: 'assistant', content: 'hi' }, finish_reason: `stop ${KEYS.openai}` }],
-      });
+    fakes.openai.handler = (_r, res) => sendJson(res, 200, gpt4oAnswer({ content: 'hi' }, `stop ${KEYS.openai}`));
     await request(recordingHost.url).post('/v1/chat/completions').send(chat('gpt-4o'));
     const [end] = await seen.waitForEnds(1, 1000);
     expect(end!.finishReason).toContain('[REDACTED]');
@@ -409,9 +409,9 @@ describe('what request.end and the conversation record keep of answers that are 
       true,
       (res: ServerResponse) =>
         sendFrames(res, [
-          chatChunkFrame({ id: 'c', created: 1, model: 'gpt-4o' }, { role: 'assistant', content: null, refusal: "I can't " }),
-          chatChunkFrame({ id: 'c', created: 1, model: 'gpt-4o' }, { refusal: 'help with that.' }),
-          chatChunkFrame({ id: 'c', created: 1, model: 'gpt-4o' }, {}, 'stop'),
+          chatChunkFrame(GPT_4O_CHUNK, { role: 'assistant', content: null, refusal: "I can't " }),
+          chatChunkFrame(GPT_4O_CHUNK, { refusal: 'help with that.' }),
+          chatChunkFrame(GPT_4O_CHUNK, {}, 'stop'),
           'data: [DONE]\n\n',
         ]),
     ],
@@ -419,39 +419,26 @@ describe('what request.end and the conversation record keep of answers that are 
       'a chat refusal',
       '/v1/chat/completions',
       false,
-      (res: ServerResponse) =>
-        sendJson(res, 200, {
-          id: 'c',
-          object: 'chat.completion',
-          created: 1,
-          model: 'gpt-4o',
-          choices: [{ index: 0, message: { role: 'assistant', content: null, refusal: REFUSAL }, finish_reason: 'stop' }],
-        }),
+      (res: ServerResponse) => sendJson(res, 200, gpt4oAnswer({ content: null, refusal: REFUSAL }, 'stop')),
     ],
     [
       'a chat answer whose content is an array of text parts',
       '/v1/chat/completions',
       false,
       (res: ServerResponse) =>
-        sendJson(res, 200, {
-          id: 'c',
-          object: 'chat.completion',
-          created: 1,
-          model: 'gpt-4o',
-          choices: [
+        sendJson(
+          res,
+          200,
+          gpt4oAnswer(
             {
-              index: 0,
-              message: {
-                role: 'assistant',
-                content: [
-                  { type: 'text', text: "I can't " },
-                  { type: 'text', text: 'help with that.' },
-                ],
-              },
-              finish_reason: 'stop',
+              content: [
+                { type: 'text', text: "I can't " },
+                { type: 'text', text: 'help with that.' },
+              ],
             },
-          ],
-        }),
+            'stop',
+          ),
+        ),
     ],
     ['a Responses refusal', '/v1/responses', false, (res: ServerResponse) => sendJson(res, 200, refusedResponse)],
     [
