@@ -30,6 +30,11 @@ afterAll(async () => {
 });
 
 const client = (): Anthropic => new Anthropic({ apiKey: 'host-token', baseURL: host.url, maxRetries: 0 });
+/** The final message of a Messages stream from openai/gpt-4o (translated from the fake's chat stream), asked to "go". */
+const streamedFromGpt4o = (): Promise<Anthropic.Message> =>
+  client()
+    .messages.stream({ model: 'openai/gpt-4o', max_tokens: 100, messages: [{ role: 'user', content: 'go' }] })
+    .finalMessage();
 const PDF = Buffer.from('%PDF-1.4 a tiny document').toString('base64');
 
 function lastBody(fake: FakeUpstream): Record<string, unknown> & { messages: Array<Record<string, unknown>> } {
@@ -347,9 +352,7 @@ describe('streamed answers as Claude Code reads them', () => {
       chunk({ tool_calls: [callA({ function: { arguments: '"/a"}' } })] }),
       chunk({}, 'tool_calls'),
     ]);
-    const message = await client()
-      .messages.stream({ model: 'openai/gpt-4o', max_tokens: 100, messages: [{ role: 'user', content: 'go' }] })
-      .finalMessage();
+    const message = await streamedFromGpt4o();
     expect(message.content).toEqual([
       { type: 'tool_use', id: 'call_a', name: 'Read', input: { path: '/a' } },
       { type: 'tool_use', id: 'call_b', name: 'Bash', input: { command: 'ls' } },
@@ -370,9 +373,7 @@ describe('streamed answers as Claude Code reads them', () => {
       chunk({ tool_calls: [callB({ function: { arguments: '{"path":"/b"}' } })] }),
       chunk({}, 'tool_calls'),
     ]);
-    const message = await client()
-      .messages.stream({ model: 'openai/gpt-4o', max_tokens: 100, messages: [{ role: 'user', content: 'go' }] })
-      .finalMessage();
+    const message = await streamedFromGpt4o();
     expect(message.content.map((block) => (block.type === 'tool_use' ? block.input : block))).toEqual([{ path: '/a' }, { path: '/b' }]);
     expectSequentialBlocks(await rawMessagesStream('openai/gpt-4o'));
   });
@@ -384,18 +385,13 @@ describe('streamed answers as Claude Code reads them', () => {
       chunk({ tool_calls: [callA({ function: { name: 'Read' } })] }),
       chunk({}, 'tool_calls'),
     ]);
-    const message = await client()
-      .messages.stream({ model: 'openai/gpt-4o', max_tokens: 100, messages: [{ role: 'user', content: 'go' }] })
-      .finalMessage();
+    const message = await streamedFromGpt4o();
     expect(message.content).toEqual([{ type: 'tool_use', id: 'call_late', name: 'Read', input: { path: '/a' } }]);
   });
 
   test('a call that never gets a name fails the stream, and telemetry says error', async () => {
     openai.handler = streamOf([chunk({ tool_calls: [callA({ id: 'call_x', function: { arguments: '{}' } })] }), chunk({}, 'tool_calls')]);
-    const failure = await client()
-      .messages.stream({ model: 'openai/gpt-4o', max_tokens: 100, messages: [{ role: 'user', content: 'go' }] })
-      .finalMessage()
-      .catch((caught: unknown) => caught);
+    const failure = await streamedFromGpt4o().catch((caught: unknown) => caught);
     expect(String(failure)).toMatch(/without a name/);
     expect(ends.at(-1)).toMatchObject({ outcome: 'error' });
   });
@@ -407,9 +403,7 @@ describe('streamed answers as Claude Code reads them', () => {
       chunk({ tool_calls: [callA({ function: { arguments: ':"/a"}' } })] }),
       chunk({}, 'tool_calls'),
     ]);
-    const message = await client()
-      .messages.stream({ model: 'openai/gpt-4o', max_tokens: 100, messages: [{ role: 'user', content: 'go' }] })
-      .finalMessage();
+    const message = await streamedFromGpt4o();
     expect(message.content).toEqual([
       { type: 'tool_use', id: 'call_a', name: 'Read', input: { path: '/a' } },
       { type: 'text', text: 'Reading it now.' },
@@ -423,9 +417,7 @@ describe('streamed answers as Claude Code reads them', () => {
       chunk({ refusal: 'with that.' }),
       chunk({}, 'content_filter'),
     ]);
-    const message = await client()
-      .messages.stream({ model: 'openai/gpt-4o', max_tokens: 100, messages: [{ role: 'user', content: 'go' }] })
-      .finalMessage();
+    const message = await streamedFromGpt4o();
     expect(message.content).toEqual([{ type: 'text', text: "I can't help with that." }]);
     expect(message.stop_reason).toBe('refusal');
   });
@@ -443,9 +435,7 @@ describe('streamed answers as Claude Code reads them', () => {
         ],
       })}\n\n`;
     openai.handler = streamOf([both('first', 'SECOND'), chunk({ content: ' answer' }), chunk({}, 'stop')]);
-    const streamed = await client()
-      .messages.stream({ model: 'openai/gpt-4o', max_tokens: 100, messages: [{ role: 'user', content: 'go' }] })
-      .finalMessage();
+    const streamed = await streamedFromGpt4o();
     expect(streamed.content).toEqual([{ type: 'text', text: 'first answer' }]);
 
     openai.handler = (_request, res) =>
@@ -762,9 +752,7 @@ describe("the provider's cached prompt tokens reach a Messages client as cache_r
       chunk({}, 'stop'),
       `data: ${JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [], usage })}\n\n`,
     ]);
-    const message = await client()
-      .messages.stream({ model: 'openai/gpt-4o', max_tokens: 100, messages: [{ role: 'user', content: 'go' }] })
-      .finalMessage();
+    const message = await streamedFromGpt4o();
     expect(message.usage).toMatchObject({ input_tokens: 25, cache_read_input_tokens: 10, cache_creation_input_tokens: 15, output_tokens: 20 });
   });
 });
@@ -782,9 +770,7 @@ describe('more stream usage and error cases', () => {
       chunk({ role: 'assistant', content: 'Hi' }, null, { usage: { prompt_tokens: 30, completion_tokens: 1, total_tokens: 31 } }),
       chunk({}, 'stop', { usage: { completion_tokens: 5 } }),
     ]);
-    const message = await client()
-      .messages.stream({ model: 'openai/gpt-4o', max_tokens: 100, messages: [{ role: 'user', content: 'go' }] })
-      .finalMessage();
+    const message = await streamedFromGpt4o();
     expect(message.usage).toMatchObject({ input_tokens: 30, output_tokens: 5 });
   });
 });
