@@ -42,10 +42,7 @@ import { useFakes } from '../support/use-fakes';
 import { useWatchedHost } from '../support/use-host';
 import { waitUntil } from '../support/wait';
 import { DONE_FRAME } from '../support/wire-frames';
-import { describeRun, runCodex, type CodexRun } from './codex';
-
-const IN_CODEX_SUITE = (globalThis as { CODEX_SUITE?: unknown }).CODEX_SUITE === true;
-const THROUGH_ROUTER = process.env.CODEX_THROUGH_ROUTER === '1';
+import { describeRun, runCodex, type CodexRun, IN_CODEX_SUITE, THROUGH_ROUTER } from './codex';
 
 /** The host's idle timeout: short, so that a silent upstream fails the turn quickly. */
 const IDLE_MS = 1000;

@@ -43,11 +43,8 @@ import {
   TOOL_PROMPT,
 } from '../support/agent-upstreams';
 import { ANTHROPIC_AGENT_SIGNATURE } from '../support/messages-wire';
-import { CODEX_VERSION, codexBinary, describeRun, runCodex, type CodexRun, type CodexRunOptions } from './codex';
+import { CODEX_VERSION, codexBinary, describeRun, runCodex, type CodexRun, type CodexRunOptions, IN_CODEX_SUITE, THROUGH_ROUTER } from './codex';
 
-/** Set by jest.codex.config.js: the default suite leaves the CLI alone. */
-const IN_CODEX_SUITE = (globalThis as { CODEX_SUITE?: unknown }).CODEX_SUITE === true;
-const THROUGH_ROUTER = process.env.CODEX_THROUGH_ROUTER === '1';
 const RECORD = process.env.CODEX_RECORD_FIXTURES === '1';
 
 /** The token Codex sends (its provider's env_key). */

@@ -6,16 +6,13 @@
  * message. Runs with the Codex suite only (`CODEX_THROUGH_ROUTER=1 jest -c jest.codex.config.js`).
  */
 import { sseFrames } from '../support/fixtures';
-import { envFor, startHost, type Host } from '../support/host';
 import { CLIENT_TOKEN } from '../support/keys';
 import { RESPONSES_FIXTURES } from '../support/responses-wire';
 import { TEXT_PROMPT } from '../support/agent-upstreams';
 import { useFakes } from '../support/use-fakes';
+import { useHost } from '../support/use-host';
 import type { FakeUpstream } from '../support/fake-upstream';
-import { runCodex, type CodexRun } from './codex';
-
-const IN_CODEX_SUITE = (globalThis as { CODEX_SUITE?: unknown }).CODEX_SUITE === true;
-const THROUGH_ROUTER = process.env.CODEX_THROUGH_ROUTER === '1';
+import { runCodex, type CodexRun, IN_CODEX_SUITE, THROUGH_ROUTER } from './codex';
 
 /** The opening of a text answer: created, in_progress, the reasoning item added, a reasoning delta. */
 const OPENING = sseFrames(RESPONSES_FIXTURES.text).slice(0, 4).join('');
@@ -25,11 +22,7 @@ if (!IN_CODEX_SUITE || !THROUGH_ROUTER) {
 } else {
   describe('the Codex CLI through the router to native Responses upstreams that fail mid-stream', () => {
     const fakes = useFakes();
-    let host: Host;
-    beforeAll(async () => {
-      host = await startHost({ env: { ...envFor(fakes), LOCAL_RESPONSES: 'native' } });
-    });
-    afterAll(() => host?.close());
+    const host = useHost(fakes, { env: { LOCAL_RESPONSES: 'native' } });
 
     const ROUTES = [
       ['openrouter/openai/gpt-5.5', () => fakes.openrouter],

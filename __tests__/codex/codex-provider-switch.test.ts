@@ -21,15 +21,14 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RecordedRequest } from '../support/fake-upstream';
 import { pathOf } from '../support/fake-server';
-import { envFor, startHost, type Host } from '../support/host';
 import { CLIENT_TOKEN, KEYS } from '../support/keys';
 import { EXEC_TOOL, TOOL_OUTPUT } from '../support/agent-upstreams';
 import { ANTHROPIC_AGENT_SIGNATURE, ANTHROPIC_TOOL_USE_ID } from '../support/messages-wire';
 import { everythingSent } from '../support/recorded-requests';
 import { useFakes } from '../support/use-fakes';
+import { useHost } from '../support/use-host';
 import { asArray, asJson, type Json } from '../support/json-shape';
-import type { RequestEndEvent } from '../../lib';
-import { describeRun, newCodexSession, runCodex, type CodexRun, type CodexSession } from './codex';
+import { describeRun, newCodexSession, runCodex, type CodexRun, type CodexSession, IN_CODEX_SUITE, THROUGH_ROUTER } from './codex';
 import { mcpAnswer, mcpServerConfig } from './mcp-server';
 import {
   ANTHROPIC,
@@ -58,10 +57,6 @@ import {
   type Side,
 } from './provider-sides';
 
-/** Set by jest.codex.config.js: the default suite leaves the CLI alone. */
-const IN_CODEX_SUITE = (globalThis as { CODEX_SUITE?: unknown }).CODEX_SUITE === true;
-const THROUGH_ROUTER = process.env.CODEX_THROUGH_ROUTER === '1';
-
 if (!IN_CODEX_SUITE) {
   test.todo('runs in the Codex suite only: bash scripts/install-codex.sh, then jest -c jest.codex.config.js');
 } else if (!THROUGH_ROUTER) {
@@ -69,27 +64,21 @@ if (!IN_CODEX_SUITE) {
 } else {
   describe('the Codex CLI: a session moved between providers mid-conversation', () => {
     const fakes = useFakes();
-    let host: Host;
     let session: CodexSession;
     /** The bodies Codex sent the host, before the router read them; emptied before each turn. */
     const codexSent: Json[] = [];
-    const ends: RequestEndEvent[] = [];
-    beforeAll(async () => {
-      host = await startHost(
-        { env: envFor(fakes) },
-        {
-          // A host that parses JSON itself, as many do: the router takes the parsed body, and the test sees what Codex sent.
-          jsonFirst: true,
-          before: (app) =>
-            app.use((req, _res, next) => {
-              if (req.path.endsWith('/responses')) codexSent.push(structuredClone(req.body as Json));
-              next();
-            }),
-        },
-      );
-      host.router.telemetry.on('request.end', (event) => ends.push(event));
+    const host = useHost(fakes, {
+      host: {
+        // A host that parses JSON itself, as many do: the router takes the parsed body, and the test sees what Codex sent.
+        jsonFirst: true,
+        before: (app) =>
+          app.use((req, _res, next) => {
+            if (req.path.endsWith('/responses')) codexSent.push(structuredClone(req.body as Json));
+            next();
+          }),
+      },
     });
-    afterAll(() => host?.close());
+    const { ends } = host;
     beforeEach(() => {
       session = newCodexSession();
       writeFileSync(join(session.workDir, 'notes.txt'), NOTES_BEFORE);

@@ -24,11 +24,16 @@ import { useHost } from '../support/use-host';
 import { waitUntil } from '../support/wait';
 import { chatChunkFrame, dataFrame, messageStartFrame, anthropicEvent } from '../support/wire-frames';
 import { AGENT_REASONING, agentFor, afterToolText, helloText, TEXT_PROMPT, THINK_MARK, TOOL_OUTPUT, TOOL_PROMPT } from '../support/agent-upstreams';
-import { describeRun, newCodexSession, runCodex, type CodexRun, type CodexRunOptions, type CodexSession } from './codex';
-
-/** Set by jest.codex.config.js: the default suite leaves the CLI alone. */
-const IN_CODEX_SUITE = (globalThis as { CODEX_SUITE?: unknown }).CODEX_SUITE === true;
-const THROUGH_ROUTER = process.env.CODEX_THROUGH_ROUTER === '1';
+import {
+  describeRun,
+  newCodexSession,
+  runCodex,
+  type CodexRun,
+  type CodexRunOptions,
+  type CodexSession,
+  IN_CODEX_SUITE,
+  THROUGH_ROUTER,
+} from './codex';
 
 type Json = Record<string, unknown>;
 

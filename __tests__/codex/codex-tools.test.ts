@@ -8,16 +8,21 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RecordedRequest } from '../support/fake-server';
 import type { ProviderId } from '../support/fake-upstream';
-import { envFor, startHost, type Host } from '../support/host';
 import { CLIENT_TOKEN } from '../support/keys';
 import { useFakes } from '../support/use-fakes';
+import { useHost } from '../support/use-host';
 import { agentFor, afterToolsText, type AgentCall, type AgentTurn } from '../support/agent-upstreams';
-import { describeRun, newCodexSession, runCodex, type CodexRun, type CodexRunOptions, type CodexSession } from './codex';
+import {
+  describeRun,
+  newCodexSession,
+  runCodex,
+  type CodexRun,
+  type CodexRunOptions,
+  type CodexSession,
+  IN_CODEX_SUITE,
+  THROUGH_ROUTER,
+} from './codex';
 import { mcpAnswer, mcpServerConfig } from './mcp-server';
-
-/** Set by jest.codex.config.js: the default suite leaves the CLI alone. */
-const IN_CODEX_SUITE = (globalThis as { CODEX_SUITE?: unknown }).CODEX_SUITE === true;
-const THROUGH_ROUTER = process.env.CODEX_THROUGH_ROUTER === '1';
 
 type Json = Record<string, unknown>;
 
@@ -67,12 +72,8 @@ if (!IN_CODEX_SUITE) {
 } else {
   describe("the Codex CLI's tools through the router, on the translated routes", () => {
     const fakes = useFakes();
-    let host: Host;
+    const host = useHost(fakes, { env: { OPENROUTER_RESPONSES: 'chat' } });
     let session: CodexSession;
-    beforeAll(async () => {
-      host = await startHost({ env: { ...envFor(fakes), OPENROUTER_RESPONSES: 'chat' } });
-    });
-    afterAll(() => host?.close());
     beforeEach(() => {
       session = newCodexSession();
     });

@@ -17,6 +17,12 @@ import { jsonLines, runCli } from '../support/cli-run';
 /** The Codex CLI version the suite is written against (`scripts/install-codex.sh` installs it). */
 export const CODEX_VERSION = '0.171.0';
 
+/** Set by jest.codex.config.js: the default suite leaves the CLI alone. */
+export const IN_CODEX_SUITE = (globalThis as { CODEX_SUITE?: unknown }).CODEX_SUITE === true;
+
+/** `CODEX_THROUGH_ROUTER=1`: run the suites that put the router between Codex and the upstreams. */
+export const THROUGH_ROUTER = process.env.CODEX_THROUGH_ROUTER === '1';
+
 /** The environment variable whose value Codex sends as `Authorization: Bearer` (the provider's `env_key`). */
 export const CODEX_TOKEN_ENV = 'CODEX_HARNESS_TOKEN';
 

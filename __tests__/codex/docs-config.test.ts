@@ -10,9 +10,8 @@ import { runCli } from '../support/cli-run';
 import { agentFor } from '../support/agent-upstreams';
 import { envFor, startHost, type Host } from '../support/host';
 import { useFakes } from '../support/use-fakes';
-import { codexBinary } from './codex';
+import { codexBinary, IN_CODEX_SUITE } from './codex';
 
-const IN_CODEX_SUITE = (globalThis as { CODEX_SUITE?: unknown }).CODEX_SUITE === true;
 const HOST_TOKEN = 'host-token-from-the-guide-0123';
 
 /** The ```toml blocks of docs/codex.md, in order. */
