@@ -5,28 +5,29 @@
  * cases here are the ones the router got wrong.
  */
 import type { ServerResponse } from 'node:http';
+import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import type { RequestEndEvent } from '../../lib';
 import { startFakeUpstreams, type FakeUpstream } from '../support/fake-upstream';
 import { envFor, startHost, type Host } from '../support/host';
 import { chatStreamPayloads } from '../support/chat-stream';
-import { sendFrames } from '../support/upstream-answers';
-import { chatChunkFrame, dataFrame, DONE_FRAME } from '../support/wire-frames';
+import { sendFrames, sendJson } from '../support/upstream-answers';
+import { chatChunkFrame, chatCompletion, dataFrame, DONE_FRAME } from '../support/wire-frames';
 
-let openrouter: FakeUpstream, openai: FakeUpstream;
+let openrouter: FakeUpstream, openai: FakeUpstream, local: FakeUpstream;
 let host: Host;
 let ends: RequestEndEvent[];
 
 beforeAll(async () => {
-  [openrouter, openai] = await startFakeUpstreams('openrouter', 'openai');
-  host = await startHost({ env: envFor({ openrouter, openai }) });
+  [openrouter, openai, local] = await startFakeUpstreams('openrouter', 'openai', 'local');
+  host = await startHost({ env: envFor({ openrouter, openai, local }) });
   host.router.telemetry.on('request.end', (event) => ends.push(event));
 });
 beforeEach(() => (ends = []));
-afterEach(() => [openrouter, openai].forEach((fake) => fake.reset()));
+afterEach(() => [openrouter, openai, local].forEach((fake) => fake.reset()));
 afterAll(async () => {
   await host.close();
-  await Promise.all([openrouter, openai].map((fake) => fake.close()));
+  await Promise.all([openrouter, openai, local].map((fake) => fake.close()));
 });
 
 const chatClient = (): OpenAI => new OpenAI({ apiKey: 'host-token', baseURL: `${host.url}/v1`, maxRetries: 0 });
@@ -87,5 +88,65 @@ describe('the usage chunk the router asked for on the client’s behalf', () => 
     expect(payloads).toContainEqual(expect.objectContaining({ error, usage: USAGE }));
     expect(payloads.at(-1)).toEqual({ error: expect.objectContaining({ message: error.message }) });
     expect(ends).toEqual([expect.objectContaining({ outcome: 'error' })]);
+  });
+});
+
+describe('finish_reason "abort": vLLM ends a generation its engine stopped (shutdown, scale-down, an abort) with it, then [DONE]', () => {
+  /**
+   * vllm-project/vllm#57082: a 200 stream whose last chunk says `finish_reason: "abort"` (not one of
+   * OpenAI's values) and then `data: [DONE]`, as if the answer were whole. It is as cut off as one
+   * ended with `"error"`, and every client must be told so.
+   */
+  const abortedStream = (_request: unknown, res: ServerResponse): void =>
+    sendFrames(res, [
+      chatChunkFrame(IDENTITY, { role: 'assistant', content: 'The first half of' }),
+      chatChunkFrame(IDENTITY, {}, 'abort'),
+      DONE_FRAME,
+    ]);
+  const abortedAnswer = (_request: unknown, res: ServerResponse): void =>
+    sendJson(res, 200, chatCompletion({ role: 'assistant', content: 'The first half of' }, 'abort'));
+
+  test('a chat stream passed through gets the router’s error frame after it; the SDK throws', async () => {
+    local.handler = abortedStream;
+    const failure = await chatClient()
+      .chat.completions.stream({ model: 'local/qwen', messages: HI })
+      .finalChatCompletion()
+      .catch((error: unknown) => error as Error);
+    expect(String(failure)).toContain('the generation was stopped before it was complete');
+    expect(ends).toEqual([expect.objectContaining({ outcome: 'error' })]);
+  });
+
+  test('a Messages client gets event: error, not end_turn', async () => {
+    openai.handler = abortedStream;
+    const anthropicClient = new Anthropic({ apiKey: 'host-token', baseURL: host.url, maxRetries: 0 });
+    const failure = await anthropicClient.messages
+      .stream({ model: 'openai/gpt-4o', max_tokens: 50, messages: HI })
+      .finalMessage()
+      .catch((error: unknown) => error as Error);
+    expect(String(failure)).toContain('the generation was stopped before it was complete');
+    expect(ends).toEqual([expect.objectContaining({ outcome: 'error' })]);
+  });
+
+  test('a Responses client gets response.failed, not response.completed', async () => {
+    local.handler = abortedStream;
+    const response = await chatClient().responses.stream({ model: 'local/qwen', input: 'hi' }).finalResponse();
+    expect(response.status).toBe('failed');
+    expect(response.error?.message).toContain('finish_reason "abort"');
+    expect(ends).toEqual([expect.objectContaining({ outcome: 'error' })]);
+  });
+
+  test('a whole answer is a 502 on a translated route, and an error in telemetry when passed through', async () => {
+    openai.handler = abortedAnswer;
+    const anthropicClient = new Anthropic({ apiKey: 'host-token', baseURL: host.url, maxRetries: 0 });
+    const failure = await anthropicClient.messages
+      .create({ model: 'openai/gpt-4o', max_tokens: 50, messages: HI })
+      .catch((error: unknown) => error as InstanceType<typeof Anthropic.APIError>);
+    expect(failure).toBeInstanceOf(Anthropic.APIError);
+    expect(failure).toMatchObject({ status: 502, message: expect.stringContaining('the generation was stopped before it was complete') as unknown });
+
+    local.handler = abortedAnswer;
+    const completion = await chatClient().chat.completions.create({ model: 'local/qwen', messages: HI });
+    expect(completion.choices[0]?.finish_reason).toBe('abort');
+    expect(ends.at(-1)).toMatchObject({ outcome: 'error' });
   });
 });

@@ -67,15 +67,20 @@ export function streamedChoiceZero(choices: unknown): Record<string, unknown> | 
   return records.find((c) => c.index === 0) ?? (records.length === 1 && records[0]?.index === undefined ? records[0] : undefined);
 }
 
-/** What the router says of an answer a provider ended with `finish_reason: "error"` and no error of its own. */
-const FAILED_FINISH_MESSAGE = 'The provider ended the answer with finish_reason "error": the generation failed before it was complete';
+/** What the router says of an answer a provider ended with a finish reason that means it was cut off, and no error of its own. */
+const FAILED_FINISH_MESSAGES: Readonly<Record<string, string>> = {
+  error: 'The provider ended the answer with finish_reason "error": the generation failed before it was complete',
+  abort: 'The provider ended the answer with finish_reason "abort": the generation was stopped before it was complete',
+};
 
 /**
  * The failure of a choice the provider ended with `finish_reason: "error"` (OpenRouter does when a
- * generation fails part-way, sometimes without an `error` beside it); undefined for any other.
+ * generation fails part-way, sometimes without an `error` beside it) or `"abort"` (vLLM, when its
+ * engine stops a generation: shutdown, scale-down, an abort request); undefined for any other.
  */
 export function failedFinishOf(choice: Record<string, unknown> | undefined): string | undefined {
-  return choice?.finish_reason === 'error' ? FAILED_FINISH_MESSAGE : undefined;
+  const reason = choice?.finish_reason;
+  return typeof reason === 'string' && Object.hasOwn(FAILED_FINISH_MESSAGES, reason) ? FAILED_FINISH_MESSAGES[reason] : undefined;
 }
 
 /** The failure of a stream that ended without any chunk of choice 0: the provider sent no answer. */
