@@ -150,3 +150,80 @@ describe('finish_reason "abort": vLLM ends a generation its engine stopped (shut
     expect(ends.at(-1)).toMatchObject({ outcome: 'error' });
   });
 });
+
+describe('OpenRouter’s "Provider returned error", whose reason is in error.metadata.raw', () => {
+  /**
+   * OpenRouter wraps a provider's refusal as `{"error":{"message":"Provider returned error","code":400,
+   * "metadata":{"raw":"<the provider's own error body, JSON in a string, or plain text>",
+   * "provider_name":"..."}}}` (openrouter.ai/docs/api/reference/errors-and-debugging;
+   * OpenRouterTeam/ai-sdk-provider#428, open-webui/computer#293, diegosouzapw/OmniRoute#3044).
+   * "Provider returned error" alone tells a Claude Code user nothing: the reason (its max_tokens over
+   * the model's limit, a rate limit upstream) must reach every client.
+   */
+  const REASON = 'max_tokens: 64000 > 8192, which is the maximum allowed number of output tokens for this model';
+  const refusal = {
+    error: {
+      message: 'Provider returned error',
+      code: 400,
+      metadata: { raw: JSON.stringify({ type: 'error', error: { type: 'invalid_request_error', message: REASON } }), provider_name: 'Anthropic' },
+    },
+    user_id: 'user_2x',
+  };
+  const messagesClient = (): Anthropic => new Anthropic({ apiKey: 'host-token', baseURL: host.url, maxRetries: 0 });
+
+  test('an error status reaches the chat, Messages and Responses clients with the provider’s reason', async () => {
+    openrouter.handler = (_request, res) => sendJson(res, 400, refusal);
+    const chatFailure = await chatClient()
+      .chat.completions.create({ model: 'openrouter/anthropic/claude-x', messages: HI })
+      .catch((error: unknown) => error as Error & { status?: number });
+    expect(chatFailure).toMatchObject({ status: 400, message: expect.stringContaining(REASON) as unknown });
+
+    const messagesFailure = await messagesClient()
+      .messages.create({ model: 'openrouter/anthropic/claude-x', max_tokens: 64000, messages: HI, stream: true })
+      .catch((error: unknown) => error as Error & { status?: number });
+    expect(messagesFailure).toMatchObject({ status: 400, message: expect.stringContaining(REASON) as unknown });
+
+    const responsesFailure = await chatClient()
+      .responses.create({ model: 'openrouter/anthropic/claude-x', input: 'hi' })
+      .catch((error: unknown) => error as Error & { status?: number });
+    expect(responsesFailure).toMatchObject({ status: 400, message: expect.stringContaining(REASON) as unknown });
+  });
+
+  test('a rate limit reported in the stream ends it with its reason, raw as plain text', async () => {
+    const reason = 'z-ai/glm-5.3-flash is temporarily rate-limited upstream. Please retry shortly';
+    openrouter.handler = (_request, res) =>
+      sendFrames(res, [
+        chatChunkFrame(IDENTITY, { role: 'assistant', content: 'Partial' }),
+        dataFrame({
+          ...IDENTITY,
+          object: 'chat.completion.chunk',
+          error: { message: 'Provider returned error', code: 429, metadata: { raw: reason, provider_name: 'BaseTen' } },
+          choices: [{ index: 0, delta: { content: '' }, finish_reason: 'error' }],
+        }),
+      ]);
+    // A chat client gets the provider's frame as it is (its SDK throws on it, with the metadata in
+    // `error.error`), then the router's frame, which says why.
+    const chat = await fetch(`${host.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'openrouter/z-ai/glm', messages: HI, stream: true }),
+    });
+    expect(chatStreamPayloads(await chat.text()).at(-1)).toEqual({
+      error: expect.objectContaining({ message: `Provider returned error (BaseTen): ${reason}` }) as unknown,
+    });
+
+    const messagesFailure = await messagesClient()
+      .messages.stream({ model: 'openrouter/z-ai/glm', max_tokens: 50, messages: HI })
+      .finalMessage()
+      .catch((error: unknown) => error as Error);
+    expect(String(messagesFailure)).toContain(reason);
+  });
+
+  test('a whole answer that is only that error, with a 200, reaches a Messages client with the reason', async () => {
+    openrouter.handler = (_request, res) => sendJson(res, 200, refusal);
+    const failure = await messagesClient()
+      .messages.create({ model: 'openrouter/anthropic/claude-x', max_tokens: 8000, messages: HI })
+      .catch((error: unknown) => error as Error & { status?: number });
+    expect(failure).toMatchObject({ status: 400, message: expect.stringContaining(REASON) as unknown });
+  });
+});

@@ -1,4 +1,5 @@
 import { openAIErrorType } from '../dialects/chat/error-body';
+import { withProviderReason } from './provider-reason';
 import { withoutBom } from './without-bom';
 
 /** An error as the router reports it, before it takes a dialect's shape. */
@@ -30,7 +31,7 @@ export function parseUpstreamError(status: number, text: string): ErrorDetails {
     const error = body.error;
     if (error && typeof error === 'object') {
       const e = error as Record<string, unknown>;
-      if (typeof e.message === 'string') message = e.message;
+      if (typeof e.message === 'string') message = withProviderReason(e, e.message);
       if (typeof e.type === 'string') type = e.type;
       if (typeof e.code === 'string' || typeof e.code === 'number') code = String(e.code);
       if (typeof e.param === 'string' && e.param !== '') param = e.param;

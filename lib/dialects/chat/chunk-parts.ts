@@ -1,5 +1,6 @@
 import { isRecord } from '../../is-record';
 import { isSet } from '../../is-set';
+import { withProviderReason } from '../../http/provider-reason';
 
 /** What a translator reads of one `chat.completion.chunk`: choice 0's delta, its finish reason, usage, an error. */
 export interface ChunkParts {
@@ -48,7 +49,7 @@ export function chunkParts(chunk: Record<string, unknown>): ChunkParts {
 /** An upstream error's message, whatever its shape: a string, or an object with `message`; `fallback` when it has none. */
 export function errorMessageOf(error: unknown, fallback = 'The upstream provider reported an error in the middle of the stream.'): string {
   if (typeof error === 'string' && error !== '') return error;
-  if (isRecord(error) && typeof error.message === 'string' && error.message !== '') return error.message;
+  if (isRecord(error) && typeof error.message === 'string' && error.message !== '') return withProviderReason(error, error.message);
   return fallback;
 }
 

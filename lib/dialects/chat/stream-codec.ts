@@ -1,6 +1,7 @@
 import { failedFinishOf, streamedChoiceZero } from './chunk-parts';
 import { statusOfCode, type StreamError } from '../dialect';
 import { unreadableEvent, type StreamCodec } from '../stream-codec';
+import { withProviderReason } from '../../http/provider-reason';
 import { openAIErrorType } from './error-body';
 import type { ChatCompletionChunk } from './wire';
 
@@ -92,7 +93,7 @@ function unreadable(message: string): ChatStreamEvent {
 export function upstreamError(error: unknown, fallbackType: string): StreamError {
   if (typeof error === 'string' && error !== '') return { message: error, type: fallbackType };
   const fields = typeof error === 'object' && error !== null ? (error as Record<string, unknown>) : {};
-  const message = textOf(fields.message, 'Upstream error');
+  const message = withProviderReason(fields, textOf(fields.message, 'Upstream error'));
   const code = textOf(fields.code, '');
   const status = statusOfCode(code);
   const type = textOf(fields.type, status !== undefined ? openAIErrorType(status) : textOf(code, fallbackType));
