@@ -1,8 +1,8 @@
 /**
- * Upstreams that behave as real ones were seen to, each behaviour from a public report, run
- * through the router with the clients' own SDKs. The catalogue these come from, and what was
- * probed and found fine, is in the CHANGELOG entries and the commit that added this file; the
- * cases here are the ones the router got wrong.
+ * Upstreams that behave as real ones were seen to, each behaviour from a public report (cited at
+ * its case), run through the router with the clients' own SDKs: the cases the router got wrong.
+ * Behaviours it already handled are covered where their subject is (`upstream-quirks`,
+ * `upstream-misbehaviour`, `uneven-streams`, `streaming-errors-matrix`, ...).
  */
 import type { ServerResponse } from 'node:http';
 import Anthropic from '@anthropic-ai/sdk';
