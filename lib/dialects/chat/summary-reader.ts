@@ -2,8 +2,10 @@ import { answerChoiceZero, answerTextOf } from './answer-message';
 import { streamedChoiceZero } from './chunk-parts';
 import { upstreamError, type ChatStreamEvent } from './stream-codec';
 import type { ChatCompletionChunk, OpenAIUsage, ReceivedChatCompletion, ReceivedToolCall } from './wire';
-import { emptySummary, modelOf, upstreamText, type ResponseObserver } from '../../telemetry/response-summary';
+import { emptySummary, modelOf, upstreamText, type ResponseObserver, type ResponseSummary } from '../../telemetry/response-summary';
+import { isRecord } from '../../is-record';
 import { argumentsText } from './tool-arguments';
+import { ToolCallAssembler } from './tool-call-assembler';
 
 /** llama-server reports token counts in `timings` when it sends no `usage`. */
 interface LlamaTimings {
@@ -17,7 +19,11 @@ interface LlamaTimings {
  */
 export function createChatSummaryReader(): ResponseObserver<ChatStreamEvent> {
   const summary = emptySummary();
-  const toolCalls = new Map<number, { id: string; name: string; arguments: string }>();
+  // As the translators assemble them: a new id at a known index is a new call, a name repeated whole is the name once.
+  const toolCalls = new ToolCallAssembler();
+  /** The streamed calls in index order (arrival order within one index), their arguments never taken from the assembler. */
+  const streamedCalls = (): ResponseSummary['toolCalls'] =>
+    [...toolCalls.calls].sort((a, b) => a.order - b.order).map((call) => ({ id: call.id ?? '', name: call.name, arguments: call.heldArguments }));
 
   const readUsage = (usage: Partial<OpenAIUsage> | null | undefined, timings: LlamaTimings | undefined): void => {
     if (usage && typeof usage.prompt_tokens === 'number') {
@@ -44,7 +50,7 @@ export function createChatSummaryReader(): ResponseObserver<ChatStreamEvent> {
     event(event) {
       if (event.type === 'done') {
         summary.done = true;
-        summary.toolCalls = [...toolCalls.values()];
+        summary.toolCalls = streamedCalls();
         return;
       }
       if (event.type === 'error') {
@@ -77,19 +83,15 @@ export function createChatSummaryReader(): ResponseObserver<ChatStreamEvent> {
           summary.text += legacyText;
           summary.sawOutput = true;
         }
-        for (const call of toolCallDeltas) {
-          const entry = toolCalls.get(call.index) ?? { id: '', name: '', arguments: '' };
-          if (call.id) entry.id = call.id;
-          if (call.function?.name) entry.name += call.function.name;
-          entry.arguments += argumentsText(call.function?.arguments) ?? '';
-          toolCalls.set(call.index, entry);
-        }
+        toolCallDeltas.forEach((call, position) => {
+          if (isRecord(call)) toolCalls.add(call, position);
+        });
         if (choice.finish_reason) summary.finishReason = choice.finish_reason;
       }
       if (chunk.usage || chunk.timings) readUsage(chunk.usage, chunk.timings);
     },
     settle() {
-      summary.toolCalls = [...toolCalls.values()];
+      summary.toolCalls = streamedCalls();
     },
     body(body) {
       const completion = body as (ReceivedChatCompletion & { timings?: LlamaTimings }) | null;
