@@ -2,6 +2,9 @@
  * Faults found by reading the translation half line by line (dialects, providers, config), each
  * shown here against real HTTP servers: the router in a host, a fake provider speaking its wire.
  */
+import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
+import type { RequestEndEvent } from '../../lib';
 import { startFakeUpstreams, type FakeUpstream } from '../support/fake-upstream';
 import { envFor, startHost, type Host } from '../support/host';
 import { sendFrames, sendJson } from '../support/upstream-answers';
@@ -15,16 +18,20 @@ interface LoggedRecord {
 let local: FakeUpstream;
 let host: Host;
 let records: LoggedRecord[];
+let ends: RequestEndEvent[];
 
 beforeAll(async () => {
   [local] = await startFakeUpstreams('local');
+  // A provider declared in env serves chat completions only: Messages and Responses are translated.
   host = await startHost({
-    env: envFor({ local }),
+    env: { ...envFor({ local }), OPENAI_COMPATIBLE_PROVIDERS: 'qwen', QWEN_BASE_URL: local.baseUrl },
     conversationLogger: { info: (_message: string, record: unknown) => records.push(record as LoggedRecord) } as never,
   });
+  host.router.telemetry.on('request.end', (event) => ends.push(event));
 });
 beforeEach(() => {
   records = [];
+  ends = [];
 });
 afterEach(() => local.reset());
 afterAll(async () => {
@@ -33,7 +40,10 @@ afterAll(async () => {
 });
 
 const IDENTITY = { id: 'chatcmpl-review', created: 1, model: 'qwen3' };
-const chunk = (delta: Record<string, unknown>, finish: string | null = null): string => chatChunkFrame(IDENTITY, delta, finish);
+const chunk = (delta: Record<string, unknown>, finish: string | null = null, extra?: Record<string, unknown>): string =>
+  chatChunkFrame(IDENTITY, delta, finish, { extra });
+const messagesClient = (): Anthropic => new Anthropic({ apiKey: 'host-token', baseURL: host.url, maxRetries: 0 });
+const responsesClient = (): OpenAI => new OpenAI({ apiKey: 'host-token', baseURL: `${host.url}/v1`, maxRetries: 0 });
 
 async function chat(stream: boolean): Promise<void> {
   const response = await fetch(`${host.url}/v1/chat/completions`, {
@@ -94,5 +104,35 @@ describe('the conversation record of a streamed answer holds the calls the provi
       );
     await chat(false);
     expect(records[0]?.response.toolCalls).toEqual(calls);
+  });
+});
+
+describe('a stream whose later usage chunk holds only some counts (DESIGN section 9: nothing the provider answered is lost)', () => {
+  // The first count comes with the text, the final count alone with the finish.
+  const partialUsage = [
+    chunk({ role: 'assistant', content: 'Hi' }, null, { usage: { prompt_tokens: 30, completion_tokens: 1, total_tokens: 31 } }),
+    chunk({}, 'stop', { usage: { completion_tokens: 5 } }),
+    DONE_FRAME,
+  ];
+
+  test('a Messages client gets the input count and the final output count', async () => {
+    local.handler = (_request, res) => sendFrames(res, partialUsage);
+    const message = await messagesClient()
+      .messages.stream({ model: 'qwen/qwen3', max_tokens: 100, messages: [{ role: 'user', content: 'go' }] })
+      .finalMessage();
+    expect(message.usage).toMatchObject({ input_tokens: 30, output_tokens: 5 });
+  });
+
+  test('a Responses client gets them too, and their sum', async () => {
+    local.handler = (_request, res) => sendFrames(res, partialUsage);
+    const response = await responsesClient().responses.stream({ model: 'qwen/qwen3', input: 'go' }).finalResponse();
+    expect(response.usage).toMatchObject({ input_tokens: 30, output_tokens: 5, total_tokens: 35 });
+  });
+
+  test("request.end reports them, on a chat client's passthrough too", async () => {
+    local.handler = (_request, res) => sendFrames(res, partialUsage);
+    await chat(true);
+    await waitUntil(() => ends.length === 1, 3000, 'request.end');
+    expect(ends[0]?.usage).toMatchObject({ promptTokens: 30, completionTokens: 5, totalTokens: 35 });
   });
 });

@@ -6,6 +6,7 @@ import { emptySummary, modelOf, upstreamText, type ResponseObserver, type Respon
 import { isRecord } from '../../is-record';
 import { argumentsText } from './tool-arguments';
 import { ToolCallAssembler } from './tool-call-assembler';
+import { updatedStreamUsage } from './stream-usage';
 
 /** llama-server reports token counts in `timings` when it sends no `usage`. */
 interface LlamaTimings {
@@ -25,6 +26,8 @@ export function createChatSummaryReader(): ResponseObserver<ChatStreamEvent> {
   const streamedCalls = (): ResponseSummary['toolCalls'] =>
     [...toolCalls.calls].sort((a, b) => a.order - b.order).map((call) => ({ id: call.id ?? '', name: call.name, arguments: call.heldArguments }));
 
+  /** The stream's usage so far. */
+  let streamUsage: Record<string, unknown> | undefined;
   const readUsage = (usage: Partial<OpenAIUsage> | null | undefined, timings: LlamaTimings | undefined): void => {
     if (usage && typeof usage.prompt_tokens === 'number') {
       const completion = typeof usage.completion_tokens === 'number' ? usage.completion_tokens : 0;
@@ -88,7 +91,9 @@ export function createChatSummaryReader(): ResponseObserver<ChatStreamEvent> {
         });
         if (choice.finish_reason) summary.finishReason = choice.finish_reason;
       }
-      if (chunk.usage || chunk.timings) readUsage(chunk.usage, chunk.timings);
+      // A later chunk may give only some counts: the others stay as the stream reported them.
+      if (isRecord(chunk.usage)) streamUsage = updatedStreamUsage(streamUsage, chunk.usage);
+      if (chunk.usage || chunk.timings) readUsage(streamUsage, chunk.timings);
     },
     settle() {
       summary.toolCalls = streamedCalls();

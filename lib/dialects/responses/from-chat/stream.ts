@@ -4,6 +4,7 @@ import type { StreamError } from '../../dialect';
 import { ToolCallAssembler, type AssembledCall } from '../../chat/tool-call-assembler';
 import type { StreamTranslator } from '../../stream-translator';
 import { isRecord } from '../../../is-record';
+import { updatedStreamUsage } from '../../chat/stream-usage';
 import { responsesFailureCode } from '../failure-code';
 import type { ResponsesItem, ResponsesResponse, ResponsesStreamEvent, ResponsesUsage } from '../wire';
 import {
@@ -59,6 +60,8 @@ export function createChatToResponsesStream(options: ResponsesAnswerOptions): St
   /** The reasoning item's `reasoning_details` (Anthropic's signed blocks, relayed by chat), for its envelope. */
   let reasoningDetails: Record<string, unknown>[] = [];
   let usage: ResponsesUsage | null = null;
+  /** The upstream's usage so far, as it reported it: a chunk with only some counts leaves the others. */
+  let chatUsage: Record<string, unknown> | undefined;
 
   const snapshot = (fields: Partial<ResponsesResponse>): ResponsesResponse => ({
     ...options.settings,
@@ -252,7 +255,10 @@ export function createChatToResponsesStream(options: ResponsesAnswerOptions): St
     const parts = chunkParts(data);
     if (parts.error !== undefined) return fail(out, upstreamError(parts.error, 'upstream_error'));
     start(out);
-    if (parts.usage) usage = usageOf(parts.usage);
+    if (parts.usage) {
+      chatUsage = updatedStreamUsage(chatUsage, parts.usage);
+      usage = usageOf(chatUsage);
+    }
     // Upstreams repeat `finish_reason: null` on the usage chunk after the real one: keep the real one.
     // Some send the real one in a choice without `delta`.
     if (parts.finishReason !== undefined) finishReason = parts.finishReason;
