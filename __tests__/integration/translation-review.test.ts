@@ -9,22 +9,23 @@ import { startFakeUpstreams, type FakeUpstream } from '../support/fake-upstream'
 import { envFor, startHost, type Host } from '../support/host';
 import { sendFrames, sendJson } from '../support/upstream-answers';
 import { waitUntil } from '../support/wait';
-import { chatChunkFrame, chatCompletion, DONE_FRAME } from '../support/wire-frames';
+import { anthropicEvent, chatChunkFrame, chatCompletion, DONE_FRAME, messageStartFrame } from '../support/wire-frames';
 
 interface LoggedRecord {
   response: { text: string; toolCalls: Array<{ id: string; name: string; arguments: string }> };
 }
 
 let local: FakeUpstream;
+let anthropic: FakeUpstream;
 let host: Host;
 let records: LoggedRecord[];
 let ends: RequestEndEvent[];
 
 beforeAll(async () => {
-  [local] = await startFakeUpstreams('local');
+  [local, anthropic] = await startFakeUpstreams('local', 'anthropic');
   // A provider declared in env serves chat completions only: Messages and Responses are translated.
   host = await startHost({
-    env: { ...envFor({ local }), OPENAI_COMPATIBLE_PROVIDERS: 'qwen', QWEN_BASE_URL: local.baseUrl },
+    env: { ...envFor({ local, anthropic }), OPENAI_COMPATIBLE_PROVIDERS: 'qwen', QWEN_BASE_URL: local.baseUrl },
     conversationLogger: { info: (_message: string, record: unknown) => records.push(record as LoggedRecord) } as never,
   });
   host.router.telemetry.on('request.end', (event) => ends.push(event));
@@ -33,10 +34,14 @@ beforeEach(() => {
   records = [];
   ends = [];
 });
-afterEach(() => local.reset());
+afterEach(() => {
+  local.reset();
+  anthropic.reset();
+});
 afterAll(async () => {
   await host.close();
   await local.close();
+  await anthropic.close();
 });
 
 const IDENTITY = { id: 'chatcmpl-review', created: 1, model: 'qwen3' };
@@ -45,14 +50,16 @@ const chunk = (delta: Record<string, unknown>, finish: string | null = null, ext
 const messagesClient = (): Anthropic => new Anthropic({ apiKey: 'host-token', baseURL: host.url, maxRetries: 0 });
 const responsesClient = (): OpenAI => new OpenAI({ apiKey: 'host-token', baseURL: `${host.url}/v1`, maxRetries: 0 });
 
-async function chat(stream: boolean): Promise<void> {
+/** A chat completions request for `model`; the text the client got, once the conversation record is written. */
+async function chat(stream: boolean, model = 'qwen3'): Promise<string> {
   const response = await fetch(`${host.url}/v1/chat/completions`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ model: 'qwen3', stream, messages: [{ role: 'user', content: 'go' }] }),
+    body: JSON.stringify({ model, stream, messages: [{ role: 'user', content: 'go' }] }),
   });
-  await response.text();
+  const text = await response.text();
   await waitUntil(() => records.length === 1, 3000, 'the conversation record');
+  return text;
 }
 
 describe('the conversation record of a streamed answer holds the calls the provider made', () => {
@@ -134,5 +141,32 @@ describe('a stream whose later usage chunk holds only some counts (DESIGN sectio
     await chat(true);
     await waitUntil(() => ends.length === 1, 3000, 'request.end');
     expect(ends[0]?.usage).toMatchObject({ promptTokens: 30, completionTokens: 5, totalTokens: 35 });
+  });
+});
+
+describe('a Messages stream whose block starts with its text (a server that sends it there, not in a delta)', () => {
+  const textInStart = [
+    messageStartFrame('msg_1', 'claude-sonnet-5-5'),
+    anthropicEvent('content_block_start', { index: 0, content_block: { type: 'thinking', thinking: 'Greet.', signature: '' } }),
+    anthropicEvent('content_block_stop', { index: 0 }),
+    anthropicEvent('content_block_start', { index: 1, content_block: { type: 'text', text: 'Hello' } }),
+    anthropicEvent('content_block_delta', { index: 1, delta: { type: 'text_delta', text: ' there.' } }),
+    anthropicEvent('content_block_stop', { index: 1 }),
+    anthropicEvent('message_delta', { delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: 4 } }),
+    anthropicEvent('message_stop'),
+  ];
+
+  test('the conversation record holds the text and reasoning the chat client got', async () => {
+    anthropic.handler = (_request, res) => sendFrames(res, textInStart);
+    const frames = await chat(true, 'claude-sonnet-5-5');
+    const got = frames
+      .split('\n\n')
+      .filter((frame) => frame.startsWith('data: {'))
+      .map(
+        (frame) => (JSON.parse(frame.slice('data: '.length)) as { choices: Array<{ delta: { content?: string } }> }).choices[0]?.delta.content ?? '',
+      )
+      .join('');
+    expect(got).toBe('Hello there.');
+    expect(records[0]?.response).toMatchObject({ text: 'Hello there.', reasoning: 'Greet.' });
   });
 });

@@ -37,7 +37,16 @@ export function createMessagesSummaryReader(): ResponseObserver<MessagesStreamEv
           readUsage(event.message?.usage);
           summary.responseModel = modelOf(event.message);
           break;
-        case 'content_block_start':
+        case 'content_block_start': {
+          // Some servers start a block with its first text rather than an empty one: the client reads it there too.
+          const block = event.content_block as { type?: unknown; text?: unknown; thinking?: unknown } | undefined;
+          if (block?.type === 'text' && typeof block.text === 'string' && block.text !== '') {
+            summary.text += block.text;
+            summary.sawOutput = true;
+          } else if (block?.type === 'thinking' && typeof block.thinking === 'string' && block.thinking !== '') {
+            summary.reasoning += block.thinking;
+            summary.sawReasoning = true;
+          }
           if (event.content_block?.type === 'tool_use') {
             toolBlocks.set(event.index, {
               id: event.content_block.id,
@@ -49,6 +58,7 @@ export function createMessagesSummaryReader(): ResponseObserver<MessagesStreamEv
             summary.sawOutput = true;
           }
           break;
+        }
         case 'content_block_delta':
           if (event.delta?.type === 'thinking_delta') {
             if (typeof event.delta.thinking === 'string') summary.reasoning += event.delta.thinking;
