@@ -170,3 +170,66 @@ describe('a Messages stream whose block starts with its text (a server that send
     expect(records[0]?.response).toMatchObject({ text: 'Hello there.', reasoning: 'Greet.' });
   });
 });
+
+describe("Anthropic's count of thinking tokens (usage.output_tokens_details.thinking_tokens) reaches clients of the other dialects", () => {
+  const usage = { input_tokens: 12, output_tokens: 20, output_tokens_details: { thinking_tokens: 7 } };
+  const answer = {
+    id: 'msg_1',
+    type: 'message',
+    role: 'assistant',
+    model: 'claude-sonnet-5-5',
+    content: [
+      { type: 'thinking', thinking: 'Count.', signature: 'sig-1' },
+      { type: 'text', text: 'Seven.' },
+    ],
+    stop_reason: 'end_turn',
+    stop_sequence: null,
+    usage,
+  };
+  const streamed = [
+    anthropicEvent('message_start', { message: { ...answer, content: [], stop_reason: null, usage: { input_tokens: 12, output_tokens: 1 } } }),
+    anthropicEvent('content_block_start', { index: 0, content_block: { type: 'thinking', thinking: '', signature: '' } }),
+    anthropicEvent('content_block_delta', { index: 0, delta: { type: 'thinking_delta', thinking: 'Count.' } }),
+    anthropicEvent('content_block_delta', { index: 0, delta: { type: 'signature_delta', signature: 'sig-1' } }),
+    anthropicEvent('content_block_stop', { index: 0 }),
+    anthropicEvent('content_block_start', { index: 1, content_block: { type: 'text', text: '' } }),
+    anthropicEvent('content_block_delta', { index: 1, delta: { type: 'text_delta', text: 'Seven.' } }),
+    anthropicEvent('content_block_stop', { index: 1 }),
+    anthropicEvent('message_delta', {
+      delta: { stop_reason: 'end_turn', stop_sequence: null },
+      usage: { output_tokens: 20, output_tokens_details: { thinking_tokens: 7 } },
+    }),
+    anthropicEvent('message_stop'),
+  ];
+  const openai = (): OpenAI => new OpenAI({ apiKey: 'host-token', baseURL: `${host.url}/v1`, maxRetries: 0 });
+  const ask = { model: 'claude-sonnet-5-5', reasoning_effort: 'high' as const, messages: [{ role: 'user' as const, content: 'go' }] };
+
+  test('a chat client, not streamed: completion_tokens_details.reasoning_tokens, and request.end', async () => {
+    anthropic.handler = (_request, res) => sendJson(res, 200, answer);
+    const completion = await openai().chat.completions.create(ask);
+    expect(completion.usage).toMatchObject({ prompt_tokens: 12, completion_tokens: 20, completion_tokens_details: { reasoning_tokens: 7 } });
+    await waitUntil(() => ends.length === 1, 3000, 'request.end');
+    expect(ends[0]?.usage).toMatchObject({ reasoningTokens: 7 });
+  });
+
+  test('a chat client, streamed with include_usage: the usage chunk has it, and request.end', async () => {
+    anthropic.handler = (_request, res) => sendFrames(res, streamed);
+    const stream = await openai().chat.completions.create({ ...ask, stream: true, stream_options: { include_usage: true } });
+    let last: OpenAI.Chat.Completions.ChatCompletionChunk | undefined;
+    for await (const piece of stream) last = piece;
+    expect(last?.usage).toMatchObject({ completion_tokens: 20, completion_tokens_details: { reasoning_tokens: 7 } });
+    await waitUntil(() => ends.length === 1, 3000, 'request.end');
+    expect(ends[0]?.usage).toMatchObject({ reasoningTokens: 7 });
+  });
+
+  test('a Responses client: output_tokens_details.reasoning_tokens, streamed or not', async () => {
+    anthropic.handler = (_request, res) => sendJson(res, 200, answer);
+    const whole = await openai().responses.create({ model: 'claude-sonnet-5-5', input: 'go', reasoning: { effort: 'high' } });
+    expect(whole.usage?.output_tokens_details.reasoning_tokens).toBe(7);
+    anthropic.handler = (_request, res) => sendFrames(res, streamed);
+    const response = await openai()
+      .responses.stream({ model: 'claude-sonnet-5-5', input: 'go', reasoning: { effort: 'high' } })
+      .finalResponse();
+    expect(response.usage?.output_tokens_details.reasoning_tokens).toBe(7);
+  });
+});

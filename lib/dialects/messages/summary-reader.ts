@@ -1,5 +1,6 @@
 import { messagesStreamCodec, type MessagesStreamEvent } from './stream-codec';
 import type { AnthropicMessage, AnthropicUsage } from './wire';
+import { thinkingTokensOf } from './to-chat/usage';
 import { emptySummary, modelOf, type ResponseObserver, type ResponseSummary } from '../../telemetry/response-summary';
 
 /**
@@ -9,6 +10,7 @@ import { emptySummary, modelOf, type ResponseObserver, type ResponseSummary } fr
 export function createMessagesSummaryReader(): ResponseObserver<MessagesStreamEvent> {
   const summary = emptySummary();
   const usage: Partial<AnthropicUsage> = {};
+  let thinkingTokens: number | undefined;
   const toolBlocks = new Map<number, { id: string; name: string; arguments: string; input: unknown }>();
   // A tool that takes no arguments gets no `input_json_delta`: its arguments are the block's own `input` (`{}`).
   const toolCallsOf = (): ResponseSummary['toolCalls'] =>
@@ -27,6 +29,9 @@ export function createMessagesSummaryReader(): ResponseObserver<MessagesStreamEv
     const prompt = (usage.input_tokens ?? 0) + (usage.cache_read_input_tokens ?? 0) + (usage.cache_creation_input_tokens ?? 0);
     const completion = usage.output_tokens ?? 0;
     summary.usage = { promptTokens: prompt, completionTokens: completion, totalTokens: prompt + completion };
+    // Anthropic counts the thinking among the output tokens apart, when it reports it.
+    thinkingTokens = thinkingTokensOf(next) ?? thinkingTokens;
+    if (thinkingTokens !== undefined && thinkingTokens > 0) summary.usage.reasoningTokens = thinkingTokens;
   };
 
   return {

@@ -154,10 +154,11 @@ export function createAnthropicToOpenAIStream(options: AnthropicToOpenAIStreamOp
 }
 
 // A message_delta carries cumulative counts; a field it leaves out or nulls keeps its earlier value.
+// `output_tokens_details` (the thinking tokens among the output) is a count too.
 function definedCounts(usage: Partial<AnthropicUsage> | undefined): Partial<AnthropicUsage> {
   const counts: Partial<AnthropicUsage> = {};
   for (const [key, value] of Object.entries(usage ?? {})) {
-    if (typeof value === 'number') counts[key] = value;
+    if (typeof value === 'number' || (key === 'output_tokens_details' && isRecord(value))) counts[key] = value;
   }
   return counts;
 }
