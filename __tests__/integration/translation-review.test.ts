@@ -233,3 +233,34 @@ describe("Anthropic's count of thinking tokens (usage.output_tokens_details.thin
     expect(response.usage?.output_tokens_details.reasoning_tokens).toBe(7);
   });
 });
+
+describe('Messages `thinking` of a type other than enabled, adaptive or disabled, to a chat completions provider', () => {
+  const ask = (thinking: Record<string, unknown>): Promise<Response> =>
+    fetch(`${host.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
+      body: JSON.stringify({
+        model: 'qwen/qwen3',
+        max_tokens: 100,
+        thinking,
+        output_config: { effort: 'high' },
+        messages: [{ role: 'user', content: 'go' }],
+      }),
+    });
+
+  test('`between_tools` (the SDK sends it: think between tool calls) asks for the effort, as adaptive thinking does', async () => {
+    const response = await ask({ type: 'between_tools' });
+    expect(response.status).toBe(200);
+    expect(local.requests.at(-1)?.body).toMatchObject({ reasoning_effort: 'high' });
+  });
+
+  test('a type the router does not know is a 400 naming it, not a request sent without it', async () => {
+    const response = await ask({ type: 'sometimes' });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({
+      type: 'error',
+      error: { type: 'invalid_request_error', message: expect.stringContaining('sometimes') },
+    });
+    expect(local.requests).toHaveLength(0);
+  });
+});

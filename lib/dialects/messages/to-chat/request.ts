@@ -43,7 +43,8 @@ export interface ToChatRequestOptions {
  *
  * @throws ProviderRouterError `invalid_request` (400) for malformed `messages`, a role other than
  *   user/assistant/system, or a `max_tokens` that is missing or not a positive integer;
- *   `unsupported_parameter` (400, `param` naming it) for a field that cannot be carried.
+ *   `unsupported_parameter` (400, `param` naming it) for a field that cannot be carried, or a
+ *   `thinking` of a type it does not know.
  */
 export function toChatCompletionRequest(body: AnthropicMessagesRequest, options: ToChatRequestOptions): ChatCompletionRequest {
   if (!isRecord(body)) throw invalidRequest('The request body must be a JSON object.');
@@ -190,16 +191,29 @@ function systemText(system: unknown): string {
 
 /**
  * The effort a Messages request asks for: from a thinking budget, from adaptive thinking's
- * `output_config.effort` (medium when absent), `none` when thinking is disabled; nothing when the
- * request says nothing of thinking. The provider's adapter decides the field that carries it.
+ * `output_config.effort` (medium when absent; `between_tools` thinking, which thinks between tool
+ * calls, likewise: a chat provider has no finer knob), `none` when thinking is disabled; nothing
+ * when the request says nothing of thinking. The provider's adapter decides the field that carries it.
+ * @throws ProviderRouterError `unsupported_parameter` (`param: "thinking"`) for a type the router
+ *   does not know: sent without it, the model would not think as asked.
  */
 function effortOf(body: AnthropicMessagesRequest): Effort | undefined {
   const thinking = isRecord(body.thinking) ? body.thinking : undefined;
   if (!thinking) return undefined;
-  if (thinking.type === 'disabled') return 'none';
-  if (thinking.type === 'enabled') return typeof thinking.budget_tokens === 'number' ? effortOfBudget(thinking.budget_tokens) : 'medium';
-  if (thinking.type === 'adaptive') return asEffort(isRecord(body.output_config) ? body.output_config.effort : undefined) ?? 'medium';
-  return undefined;
+  switch (thinking.type) {
+    case 'disabled':
+      return 'none';
+    case 'enabled':
+      return typeof thinking.budget_tokens === 'number' ? effortOfBudget(thinking.budget_tokens) : 'medium';
+    case 'adaptive':
+    case 'between_tools':
+      return asEffort(isRecord(body.output_config) ? body.output_config.effort : undefined) ?? 'medium';
+    default:
+      throw unsupportedParameter(
+        'thinking',
+        `\`thinking.type\` ${(JSON.stringify(thinking.type) as string | undefined) ?? 'missing'} cannot be sent to this provider (the router carries enabled, adaptive, between_tools and disabled); send one of those, or use an anthropic/ model.`,
+      );
+  }
 }
 
 function stopSequences(value: unknown): string[] | undefined {
