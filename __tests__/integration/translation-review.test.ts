@@ -264,3 +264,28 @@ describe('Messages `thinking` of a type other than enabled, adaptive or disabled
     expect(local.requests).toHaveLength(0);
   });
 });
+
+describe('a custom tool called with no arguments (Codex apply_patch, the model sending nothing)', () => {
+  const tools = [{ type: 'custom' as const, name: 'apply_patch', description: 'Edit files.' }];
+  const call = { id: 'call_p', type: 'function', function: { name: 'apply_patch', arguments: '' } };
+
+  test('has the input the model gave, none, streamed and not, and the done event says the same as the item', async () => {
+    local.handler = (_request, res) => sendJson(res, 200, chatCompletion({ role: 'assistant', content: null, tool_calls: [call] }, 'tool_calls'));
+    const whole = await responsesClient().responses.create({ model: 'qwen/qwen3', input: 'go', tools });
+    expect(whole.output[0]).toMatchObject({ type: 'custom_tool_call', input: '' });
+
+    local.handler = (_request, res) =>
+      sendFrames(res, [
+        chunk({ role: 'assistant', content: null }),
+        chunk({ tool_calls: [{ index: 0, ...call }] }),
+        chunk({}, 'tool_calls'),
+        DONE_FRAME,
+      ]);
+    const inputs: string[] = [];
+    const stream = responsesClient().responses.stream({ model: 'qwen/qwen3', input: 'go', tools });
+    stream.on('response.custom_tool_call_input.done', (event) => inputs.push(event.input));
+    const response = await stream.finalResponse();
+    expect(response.output[0]).toMatchObject({ type: 'custom_tool_call', input: '' });
+    expect(inputs).toEqual(['']);
+  });
+});

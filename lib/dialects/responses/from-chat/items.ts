@@ -57,8 +57,9 @@ export function envelopeFor(options: ResponsesAnswerOptions, text: string, detai
 
 /**
  * The item for a chat tool call, as the client declared the tool: a `custom_tool_call` with its
- * `input` for a custom tool, else a `function_call`; a tool of a namespace has `namespace` and its
- * plain name.
+ * `input` for a custom tool (empty when the provider sent no arguments), else a `function_call`
+ * (`{}` for its `arguments` when the provider sent none); a tool of a namespace has `namespace`
+ * and its plain name.
  */
 export function toolCallItem(id: string, callId: string, functionName: string, args: string, catalog: ToolCatalog): ResponsesItem {
   const tool = catalog.get(functionName);
@@ -66,7 +67,7 @@ export function toolCallItem(id: string, callId: string, functionName: string, a
   if (tool?.kind === 'custom') {
     return { type: 'custom_tool_call', id, status: 'completed', call_id: callId, name: tool.name, input: customInput(args), ...namespace };
   }
-  return { type: 'function_call', id, status: 'completed', call_id: callId, name: tool?.name ?? functionName, arguments: args, ...namespace };
+  return { type: 'function_call', id, status: 'completed', call_id: callId, name: tool?.name ?? functionName, arguments: args || '{}', ...namespace };
 }
 
 /** A custom tool's input from the arguments of the function it was sent as (`{"input": "..."}`). */

@@ -44,9 +44,9 @@ export function toResponse(completion: ReceivedChatCompletion, options: Response
   for (const call of namedToolCallsOf(message)) {
     const name = call.function?.name ?? '';
     const id = newId(options.catalog.get(name)?.kind === 'custom' ? 'ctc' : 'fc');
-    // As a stream has them: a call without arguments has `{}`, one without an id a fresh one.
+    // As a stream has them: a function call without arguments has `{}`, one without an id a fresh one.
     const callId = callIds.claim(call.id);
-    output.push(toolCallItem(id, callId, name, argumentsText(call.function?.arguments) || '{}', options.catalog));
+    output.push(toolCallItem(id, callId, name, argumentsText(call.function?.arguments) ?? '', options.catalog));
   }
   return {
     ...options.settings,

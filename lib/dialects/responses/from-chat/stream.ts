@@ -124,7 +124,7 @@ export function createChatToResponsesStream(options: ResponsesAnswerOptions): St
     let done: ResponsesItem;
     if (item.kind === 'call') {
       const { call, callId } = item;
-      done = toolCallItem(item.id, callId, call.name, item.sent || '{}', options.catalog);
+      done = toolCallItem(item.id, callId, call.name, item.sent, options.catalog);
       if (item.custom) {
         const input = customInput(item.sent);
         emit(out, 'response.custom_tool_call_input.delta', { ...at, delta: input });
