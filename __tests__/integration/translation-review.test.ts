@@ -289,3 +289,73 @@ describe('a custom tool called with no arguments (Codex apply_patch, the model s
     expect(inputs).toEqual(['']);
   });
 });
+
+describe('an Anthropic answer with two thinking blocks (interleaved thinking), to a chat client', () => {
+  const content = [
+    { type: 'thinking', thinking: 'Read the file first.', signature: 'sig-1' },
+    { type: 'text', text: 'Reading.' },
+    { type: 'thinking', thinking: 'Then list it.', signature: 'sig-2' },
+    { type: 'tool_use', id: 'toolu_1', name: 'Ls', input: {} },
+  ];
+  const answer = {
+    id: 'msg_2',
+    type: 'message',
+    role: 'assistant',
+    model: 'claude-sonnet-5-5',
+    content,
+    stop_reason: 'tool_use',
+    stop_sequence: null,
+    usage: { input_tokens: 3, output_tokens: 9 },
+  };
+  const streamed = [
+    anthropicEvent('message_start', { message: { ...answer, content: [], stop_reason: null } }),
+    ...content.flatMap((block, index) => {
+      const start =
+        block.type === 'thinking' ? { type: 'thinking', thinking: '', signature: '' } : block.type === 'text' ? { type: 'text', text: '' } : block;
+      const deltas =
+        block.type === 'thinking'
+          ? [
+              { type: 'thinking_delta', thinking: block.thinking },
+              { type: 'signature_delta', signature: block.signature },
+            ]
+          : block.type === 'text'
+            ? [{ type: 'text_delta', text: block.text }]
+            : [];
+      return [
+        anthropicEvent('content_block_start', { index, content_block: start }),
+        ...deltas.map((delta) => anthropicEvent('content_block_delta', { index, delta })),
+        anthropicEvent('content_block_stop', { index }),
+      ];
+    }),
+    anthropicEvent('message_delta', { delta: { stop_reason: 'tool_use', stop_sequence: null }, usage: { output_tokens: 9 } }),
+    anthropicEvent('message_stop'),
+  ];
+  const ask = { model: 'claude-sonnet-5-5', reasoning_effort: 'high' as const, messages: [{ role: 'user' as const, content: 'go' }] };
+
+  test('gets the same reasoning text streamed as not streamed', async () => {
+    const client = new OpenAI({ apiKey: 'host-token', baseURL: `${host.url}/v1`, maxRetries: 0 });
+    anthropic.handler = (_request, res) => sendJson(res, 200, answer);
+    const whole = (await client.chat.completions.create(ask)).choices[0]?.message as { reasoning_content?: string } | undefined;
+    expect(whole?.reasoning_content).toBe('Read the file first.\n\nThen list it.');
+
+    anthropic.handler = (_request, res) => sendFrames(res, streamed);
+    let reasoning = '';
+    for await (const piece of await client.chat.completions.create({ ...ask, stream: true })) {
+      reasoning += (piece.choices[0]?.delta as { reasoning_content?: string } | undefined)?.reasoning_content ?? '';
+    }
+    expect(reasoning).toBe(whole?.reasoning_content);
+  });
+
+  test('a Responses client streamed gets each block as a reasoning item of its own text, nothing before it', async () => {
+    anthropic.handler = (_request, res) => sendFrames(res, streamed);
+    const response = await responsesClient()
+      .responses.stream({ model: 'claude-sonnet-5-5', input: 'go', reasoning: { effort: 'high' } })
+      .finalResponse();
+    expect(response.output.map((item) => (item.type === 'reasoning' ? item.content?.[0]?.text : item.type))).toEqual([
+      'Read the file first.',
+      'message',
+      'Then list it.',
+      'function_call',
+    ]);
+  });
+});

@@ -39,6 +39,14 @@ export function createAnthropicToOpenAIStream(options: AnthropicToOpenAIStreamOp
   let finished = false;
   // Anthropic block index -> reasoning_details index, counting thinking blocks from 0.
   const thinkingIndexes = new Map<number, number>();
+  // The block whose thinking text went out last: another block's text starts after a blank line,
+  // as the non-streamed answer joins the blocks' texts.
+  let lastThinkingBlock: number | undefined;
+  const reasoningText = (block: number, text: string): string => {
+    const separated = lastThinkingBlock !== undefined && lastThinkingBlock !== block ? `\n\n${text}` : text;
+    lastThinkingBlock = block;
+    return separated;
+  };
 
   // The first chunk carries the role, message_start's or, when a server left that out, the first
   // other one's: the SDKs' stream helpers refuse a choice without one.
@@ -93,7 +101,10 @@ export function createAnthropicToOpenAIStream(options: AnthropicToOpenAIStreamOp
           if (block.type === 'redacted_thinking' && typeof block.data === 'string')
             return chunk({ reasoning_details: [redactedDetail(block.data, index)] });
           if (typeof block.thinking === 'string' && block.thinking !== '') {
-            return chunk({ reasoning_content: block.thinking, reasoning_details: [thinkingDetail(block.thinking, undefined, index)] });
+            return chunk({
+              reasoning_content: reasoningText(event.index, block.thinking),
+              reasoning_details: [thinkingDetail(block.thinking, undefined, index)],
+            });
           }
         }
         return [];
@@ -105,7 +116,10 @@ export function createAnthropicToOpenAIStream(options: AnthropicToOpenAIStreamOp
         }
         const thinking = thinkingIndexes.get(event.index);
         if (thinking !== undefined && delta?.type === 'thinking_delta' && typeof delta.thinking === 'string' && delta.thinking !== '') {
-          return chunk({ reasoning_content: delta.thinking, reasoning_details: [thinkingDetail(delta.thinking, undefined, thinking)] });
+          return chunk({
+            reasoning_content: reasoningText(event.index, delta.thinking),
+            reasoning_details: [thinkingDetail(delta.thinking, undefined, thinking)],
+          });
         }
         if (thinking !== undefined && delta?.type === 'signature_delta' && typeof delta.signature === 'string') {
           // The signature comes on an entry of its own, with the block's index, as OpenRouter sends it.

@@ -57,6 +57,8 @@ export function createChatToResponsesStream(options: ResponsesAnswerOptions): St
   let finishReason: string | null = null;
   /** A chunk carried choice 0: a stream without one held no answer. */
   let sawChoice = false;
+  /** A reasoning item was opened before: a new one's text starts without the line break that parted them. */
+  let sawReasoning = false;
   /** The reasoning item's `reasoning_details` (Anthropic's signed blocks, relayed by chat), for its envelope. */
   let reasoningDetails: Record<string, unknown>[] = [];
   let usage: ResponsesUsage | null = null;
@@ -158,8 +160,13 @@ export function createChatToResponsesStream(options: ResponsesAnswerOptions): St
       hold(held, { kind: 'reasoning', text: piece, details });
       return;
     }
+    const opens = open?.kind !== 'reasoning';
     const item = open?.kind === 'reasoning' ? open : openItem(out, 'reasoning');
     reasoningDetails.push(...details);
+    // The blank line that parts one reasoning text from the one before (Anthropic's thinking blocks,
+    // joined) belongs to neither when they are items of their own.
+    if (opens && sawReasoning) piece = piece.replace(/^\n\n/, '');
+    sawReasoning = true;
     if (piece === '') return;
     item.text += piece;
     emit(out, 'response.reasoning_text.delta', { item_id: item.id, output_index: item.index, content_index: 0, delta: piece });
