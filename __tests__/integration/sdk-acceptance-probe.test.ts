@@ -391,3 +391,70 @@ describe("section 8: the SDK's beta namespace (its betas in anthropic-beta) for 
     },
   );
 });
+
+describe('sections 8 and 11: tool input streamed in pieces that split its JSON escapes', () => {
+  // Codex's apply_patch input: newlines, quotes, a backslash and a \u escape, cut every 3 characters.
+  const PATCH = '*** Begin Patch\n*** Add File: a.txt\n+say "hi" caf\u00e9 \\o/\n*** End Patch';
+  const argumentsJson = JSON.stringify({ input: PATCH }).replace('é', '\\u00e9');
+  const pieces = argumentsJson.match(/[^]{1,3}/g)!;
+  const chatCallFrames = [
+    chunk({ role: 'assistant', content: null, ...toolCallDelta(0, 'call_1', 'apply_patch', '') }),
+    ...pieces.map((piece) => chunk({ tool_calls: [{ index: 0, function: { arguments: piece } }] })),
+    chunk({}, 'tool_calls'),
+    usageChunk,
+    DONE,
+  ];
+  const anthropicCallFrames = [
+    anthropicFrame({
+      type: 'message_start',
+      message: {
+        id: 'msg_1',
+        type: 'message',
+        role: 'assistant',
+        model: 'claude-x',
+        content: [],
+        stop_reason: null,
+        stop_sequence: null,
+        usage: { input_tokens: 3, output_tokens: 1 },
+      },
+    }),
+    anthropicFrame({ type: 'content_block_start', index: 0, content_block: { type: 'tool_use', id: 'toolu_1', name: 'apply_patch', input: {} } }),
+    ...pieces.map((piece) => anthropicFrame({ type: 'content_block_delta', index: 0, delta: { type: 'input_json_delta', partial_json: piece } })),
+    anthropicFrame({ type: 'content_block_stop', index: 0 }),
+    anthropicFrame({ type: 'message_delta', delta: { stop_reason: 'tool_use', stop_sequence: null }, usage: { output_tokens: 2 } }),
+    anthropicFrame({ type: 'message_stop' }),
+  ];
+
+  test.each([
+    ['anthropic', 'anthropic/claude-sonnet-5-5', anthropicCallFrames],
+    ['local', 'local/m', chatCallFrames],
+  ] as const)('a Responses client of %s gets the custom tool input whole: deltas, .done and the item', async (provider, model, frames) => {
+    fakes[provider].handler = (_request, res) => sendFrames(res, frames);
+    const deltas: string[] = [];
+    const done: string[] = [];
+    const stream = openaiClient()
+      .responses.stream({ model, input: 'Add a.txt', tools: [{ type: 'custom', name: 'apply_patch', description: 'Apply a patch' }] })
+      .on('response.custom_tool_call_input.delta', (event) => deltas.push(event.delta))
+      .on('response.custom_tool_call_input.done', (event) => done.push(event.input));
+    const response = await stream.finalResponse();
+    expect(response.output).toMatchObject([{ type: 'custom_tool_call', name: 'apply_patch', input: PATCH }]);
+    expect(done).toEqual([PATCH]);
+    expect(deltas.join('')).toBe(PATCH);
+  });
+
+  test.each(['openai', 'openrouter'] as const)('a Messages client of %s gets the tool input whole', async (provider) => {
+    fakes[provider].handler = (_request, res) => sendFrames(res, chatCallFrames);
+    const partials: string[] = [];
+    const message = await anthropicClient()
+      .messages.stream({
+        model: provider === 'openai' ? 'openai/gpt-4o' : 'openrouter/meta-llama/llama-3.1-8b-instruct',
+        max_tokens: 100,
+        messages: [{ role: 'user', content: 'Add a.txt' }],
+        tools: [{ name: 'apply_patch', input_schema: { type: 'object', properties: { input: { type: 'string' } } } }],
+      })
+      .on('inputJson', (partial) => partials.push(partial))
+      .finalMessage();
+    expect(message.content).toEqual([{ type: 'tool_use', id: expect.any(String) as unknown, name: 'apply_patch', input: { input: PATCH } }]);
+    expect(JSON.parse(partials.join(''))).toEqual({ input: PATCH });
+  });
+});
