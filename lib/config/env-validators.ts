@@ -71,6 +71,20 @@ export const positiveInteger = makeValidator<number>((input) => {
   return Number(input);
 });
 
+/**
+ * One of `choices`, read as `<ID>_RESPONSES` is: spaces around the value and its case do not
+ * matter (`Budget` and `budget ` from a hand-written `.env` mean `budget`).
+ */
+export function oneOf<T extends string>(choices: readonly T[], spec: { default: T }) {
+  return makeValidator<T>((input) => {
+    const value = input.trim().toLowerCase();
+    const choice = choices.find((candidate) => candidate === value);
+    // Worded as envalid's own choices; the value is quoted, and a key pasted here redacted (config-error-without-keys).
+    if (choice === undefined) throw new Error(`Value "${input}" not in choices [${choices.join(',')}]`);
+    return choice;
+  })(spec);
+}
+
 /** Any text; empty means unset. */
 export const optionalText = makeValidator<string>((input) => input.trim());
 

@@ -1,4 +1,4 @@
-import { cleanEnv, str, type CleanedEnv } from 'envalid';
+import { cleanEnv, type CleanedEnv } from 'envalid';
 import { ProviderRouterError } from '../errors';
 import {
   byteCount,
@@ -7,6 +7,7 @@ import {
   milliseconds,
   NOT_A_HEADER_VALUE,
   NOT_IN_HEADER_VALUE,
+  oneOf,
   optionalText,
   positiveInteger,
   timerMilliseconds,
@@ -24,7 +25,7 @@ const SPEC = {
   LOCAL_BASE_URL: httpUrl({ default: 'http://127.0.0.1:9931/v1' }),
   ANTHROPIC_VERSION: headerText({ default: '2023-06-01' }),
   ANTHROPIC_MAX_TOKENS: positiveInteger({ default: 4096 }),
-  ANTHROPIC_THINKING: str({ choices: ['adaptive', 'budget'] as const, default: 'adaptive' }),
+  ANTHROPIC_THINKING: oneOf(['adaptive', 'budget'] as const, { default: 'adaptive' }),
   PROVIDER_MODEL_MAP: optionalText({ default: '' }),
   PROVIDER_TIMEOUT_MS: timerMilliseconds({ default: 60_000 }),
   PROVIDER_IDLE_TIMEOUT_MS: timerMilliseconds({ default: 120_000 }),
