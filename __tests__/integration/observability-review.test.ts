@@ -3,8 +3,9 @@
  * list against DESIGN.md sections 1 and 6: each test shows one fault that was fixed.
  */
 import request from 'supertest';
+import { createProviderRouter, ProviderRouterError } from '../../lib';
 import { startFakeUpstreams, type FakeUpstream } from '../support/fake-upstream';
-import { envFor, startHost } from '../support/host';
+import { envFor, silentLogger, startHost } from '../support/host';
 import { chatBody } from '../support/request-bodies';
 
 let openai: FakeUpstream, local: FakeUpstream, openrouter: FakeUpstream, anthropic: FakeUpstream;
@@ -14,6 +15,17 @@ beforeAll(async () => {
 });
 afterEach(() => [openai, local, openrouter, anthropic].forEach((fake) => fake.reset()));
 afterAll(() => Promise.all([openai, local, openrouter, anthropic].map((fake) => fake.close())));
+
+/** The configuration error `create` throws. */
+function configErrorOf(create: () => unknown): ProviderRouterError {
+  try {
+    create();
+  } catch (error) {
+    if (error instanceof ProviderRouterError) return error;
+    throw error;
+  }
+  throw new Error('expected an invalid_config error');
+}
 
 describe('environment', () => {
   test('ANTHROPIC_THINKING is read like every other variable: spaces around it and its case do not matter', async () => {
@@ -28,6 +40,20 @@ describe('environment', () => {
       } finally {
         await host.close();
       }
+    }
+  });
+
+  test("an OPENAI_COMPATIBLE_PROVIDERS provider's bad key is named beside its bad base URL, in the one error", () => {
+    for (const baseUrl of [undefined, 'ftp://groq.example/v1']) {
+      const error = configErrorOf(() =>
+        createProviderRouter({
+          logger: silentLogger,
+          env: { OPENAI_COMPATIBLE_PROVIDERS: 'groq', ...(baseUrl ? { GROQ_BASE_URL: baseUrl } : {}), GROQ_API_KEY: 'gsk-0123456789\nX-Injected: 1' },
+        }),
+      );
+      expect(error.code).toBe('invalid_config');
+      expect(error.message).toContain('GROQ_BASE_URL: ');
+      expect(error.message).toContain('GROQ_API_KEY: expected a value an HTTP header can carry');
     }
   });
 });

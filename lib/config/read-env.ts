@@ -116,32 +116,37 @@ function readExtraProviders(env: Record<string, string | undefined>, problems: s
       continue;
     }
     const prefix = envPrefix(id);
-    const baseUrlVariable = `${prefix}_BASE_URL`;
-    const rawBaseUrl = env[baseUrlVariable]?.trim();
-    if (!rawBaseUrl) {
-      problems.push(`${baseUrlVariable}: required by OPENAI_COMPATIBLE_PROVIDERS; the API's base URL with /v1`);
-      continue;
-    }
-    try {
-      // Checked on its own under a fixed key, so that the result is typed; problems name the variable itself.
-      const { url: baseUrl } = cleanEnv(
-        { url: rawBaseUrl },
-        { url: httpUrl() },
-        {
-          reporter: ({ errors }) => {
-            if (errors.url) throw errors.url;
-          },
-        },
-      );
-      const apiKey = env[`${prefix}_API_KEY`]?.trim() ?? '';
-      if (NOT_IN_HEADER_VALUE.test(apiKey)) {
-        problems.push(`${prefix}_API_KEY: ${NOT_A_HEADER_VALUE}`);
-        continue;
-      }
-      providers.push({ id, baseUrl, apiKey, keyVariable: `${prefix}_API_KEY` });
-    } catch (error) {
-      problems.push(`${baseUrlVariable}: ${(error as Error).message}`);
-    }
+    // Both variables are checked, so that one error names each bad one.
+    const baseUrl = readExtraBaseUrl(env, `${prefix}_BASE_URL`, problems);
+    const keyVariable = `${prefix}_API_KEY`;
+    const apiKey = env[keyVariable]?.trim() ?? '';
+    const keyIsBad = NOT_IN_HEADER_VALUE.test(apiKey);
+    if (keyIsBad) problems.push(`${keyVariable}: ${NOT_A_HEADER_VALUE}`);
+    if (baseUrl !== undefined && !keyIsBad) providers.push({ id, baseUrl, apiKey, keyVariable });
   }
   return providers;
+}
+
+/** An `OPENAI_COMPATIBLE_PROVIDERS` provider's `<ID>_BASE_URL`, or undefined with its problem added. */
+function readExtraBaseUrl(env: Record<string, string | undefined>, variable: string, problems: string[]): string | undefined {
+  const raw = env[variable]?.trim();
+  if (!raw) {
+    problems.push(`${variable}: required by OPENAI_COMPATIBLE_PROVIDERS; the API's base URL with /v1`);
+    return undefined;
+  }
+  try {
+    // Checked on its own under a fixed key, so that the result is typed; problems name the variable itself.
+    return cleanEnv(
+      { url: raw },
+      { url: httpUrl() },
+      {
+        reporter: ({ errors }) => {
+          if (errors.url) throw errors.url;
+        },
+      },
+    ).url;
+  } catch (error) {
+    problems.push(`${variable}: ${(error as Error).message}`);
+    return undefined;
+  }
 }
