@@ -57,3 +57,27 @@ describe('environment', () => {
     }
   });
 });
+
+describe('telemetry', () => {
+  test('an async once listener that rejects is reported to the logger, never left as an unhandled rejection', async () => {
+    const errors: string[] = [];
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    const host = await startHost({ env: envFor({ openai, local }), logger: { warn: () => undefined, error: (message) => errors.push(message) } });
+    try {
+      host.router.telemetry.once('request.end', async () => {
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        throw new Error('stats database down');
+      });
+      const res = await request(host.url).post('/v1/chat/completions').send(chatBody('gpt-4o'));
+      expect(res.status).toBe(200);
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      expect(unhandled).toEqual([]);
+      expect(errors).toEqual(['express-provider-router: a telemetry listener threw']);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+      await host.close();
+    }
+  });
+});

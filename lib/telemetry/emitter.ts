@@ -33,7 +33,8 @@ export class RouterTelemetry {
   once<K extends TelemetryEventName>(name: K, listener: Listener<PayloadOf<K>>): this {
     const wrapped: OnceListener<PayloadOf<K>> = (event) => {
       this.off(name, wrapped);
-      listener(event);
+      // Returned, so that an async listener's rejection is caught as an `on` listener's is.
+      return (listener as (event: PayloadOf<K>) => unknown)(event);
     };
     wrapped.listener = listener;
     return this.on(name, wrapped);
