@@ -81,3 +81,24 @@ describe('telemetry', () => {
     }
   });
 });
+
+describe('OPENAI_COMPATIBLE_PROVIDERS', () => {
+  test('two ids that read the same variables (my-llm, my_llm) are refused, naming both; a repeated id is one provider', async () => {
+    const error = configErrorOf(() =>
+      createProviderRouter({ logger: silentLogger, env: { OPENAI_COMPATIBLE_PROVIDERS: 'my-llm,my_llm', MY_LLM_BASE_URL: local.baseUrl } }),
+    );
+    expect(error.code).toBe('invalid_config');
+    expect(error.message).toContain('OPENAI_COMPATIBLE_PROVIDERS: "my-llm" and "my_llm" both read MY_LLM_BASE_URL and MY_LLM_API_KEY');
+
+    const host = await startHost({ env: { ...envFor({ local }), OPENAI_COMPATIBLE_PROVIDERS: 'groq, groq', GROQ_BASE_URL: openai.baseUrl } });
+    try {
+      const res = await request(host.url).get('/v1/models');
+      expect(res.status).toBe(200);
+      const groqIds = (res.body as { data: { id: string; provider: string }[] }).data.filter((m) => m.provider === 'groq').map((m) => m.id);
+      expect(groqIds.length).toBeGreaterThan(0);
+      expect(new Set(groqIds).size).toBe(groqIds.length);
+    } finally {
+      await host.close();
+    }
+  });
+});

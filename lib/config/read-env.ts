@@ -108,7 +108,8 @@ function readExtraProviders(env: Record<string, string | undefined>, problems: s
     .map((id) => id.trim())
     .filter(Boolean);
   const providers: ExtraProviderEnv[] = [];
-  for (const id of ids) {
+  const idOfPrefix = new Map<string, string>();
+  for (const id of new Set(ids)) {
     if (!/^[a-z][a-z0-9_-]*$/.test(id) || BUILT_IN_IDS.has(id)) {
       problems.push(
         `OPENAI_COMPATIBLE_PROVIDERS: "${id}" must be a lower-case id (letters, digits, - or _) other than local, openai, openrouter and anthropic`,
@@ -116,6 +117,15 @@ function readExtraProviders(env: Record<string, string | undefined>, problems: s
       continue;
     }
     const prefix = envPrefix(id);
+    // `my-llm` and `my_llm` would be two providers configured by the same variables: a slip, not a choice.
+    const sameVariables = idOfPrefix.get(prefix);
+    if (sameVariables !== undefined) {
+      problems.push(
+        `OPENAI_COMPATIBLE_PROVIDERS: "${sameVariables}" and "${id}" both read ${prefix}_BASE_URL and ${prefix}_API_KEY; list one of them`,
+      );
+      continue;
+    }
+    idOfPrefix.set(prefix, id);
     // Both variables are checked, so that one error names each bad one.
     const baseUrl = readExtraBaseUrl(env, `${prefix}_BASE_URL`, problems);
     const keyVariable = `${prefix}_API_KEY`;
