@@ -3,7 +3,7 @@
  * list against DESIGN.md sections 1 and 6: each test shows one fault that was fixed.
  */
 import request from 'supertest';
-import { createProviderRouter, ProviderRouterError } from '../../lib';
+import { createAnthropicProvider, createOpenAICompatibleProvider, createProviderRouter, ProviderRouterError } from '../../lib';
 import { startFakeUpstreams, type FakeUpstream } from '../support/fake-upstream';
 import { envFor, silentLogger, startHost } from '../support/host';
 import { chatBody } from '../support/request-bodies';
@@ -97,6 +97,30 @@ describe('OPENAI_COMPATIBLE_PROVIDERS', () => {
       const groqIds = (res.body as { data: { id: string; provider: string }[] }).data.filter((m) => m.provider === 'groq').map((m) => m.id);
       expect(groqIds.length).toBeGreaterThan(0);
       expect(new Set(groqIds).size).toBe(groqIds.length);
+    } finally {
+      await host.close();
+    }
+  });
+});
+
+describe('building blocks', () => {
+  test("a key given in code with a line break or spaces around it (read from a secret file) is sent trimmed, as its variable's would be", async () => {
+    const groqKey = 'gsk-review-0123456789abcdef';
+    const anthropicKey = 'sk-ant-review-0123456789abcdef';
+    const host = await startHost({
+      env: envFor({ local }),
+      providers: {
+        groq: createOpenAICompatibleProvider({ id: 'groq', baseUrl: openai.baseUrl, apiKey: `${groqKey}\n` }),
+        anthropic: createAnthropicProvider({ baseUrl: anthropic.baseUrl, apiKey: ` ${anthropicKey}\r\n` }),
+      },
+    });
+    try {
+      const toGroq = await request(host.url).post('/v1/chat/completions').send(chatBody('groq/llama-3.3-70b'));
+      expect(toGroq.status).toBe(200);
+      expect(openai.requests.at(-1)?.headers.authorization).toBe(`Bearer ${groqKey}`);
+      const toAnthropic = await request(host.url).post('/v1/chat/completions').send(chatBody('claude-sonnet-4-5'));
+      expect(toAnthropic.status).toBe(200);
+      expect(anthropic.requests.at(-1)?.headers['x-api-key']).toBe(anthropicKey);
     } finally {
       await host.close();
     }

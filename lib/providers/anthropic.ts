@@ -12,6 +12,7 @@ export interface AnthropicProviderSettings {
    * appends. @defaultValue 'https://api.anthropic.com'
    */
   baseUrl?: string | undefined;
+  /** Sent as `x-api-key`, without spaces or a line break around it. */
   apiKey?: string | undefined;
   /**
    * The `anthropic-version` header sent when the client sent none. With `2026-10-21` or later,
@@ -41,7 +42,8 @@ export interface AnthropicProviderSettings {
  * or a `thinking` other than `'adaptive'` and `'budget'`.
  */
 export function createAnthropicProvider(settings: AnthropicProviderSettings): ProviderAdapter {
-  const apiKey = settings.apiKey || undefined;
+  // Trimmed as the key variables are: a key read from a secret file ends in a line break.
+  const apiKey = settings.apiKey?.trim() || undefined;
   // The OpenAI variables end in `/v1`, and so, by a common slip, does this one: appended again, it
   // would send every request to `/v1/v1/...`, a 404.
   const root = (settings.baseUrl ?? 'https://api.anthropic.com').replace(/\/+$/, '').replace(/\/v1$/, '');

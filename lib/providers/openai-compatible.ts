@@ -6,7 +6,7 @@ export interface OpenAICompatibleProviderSettings {
   id: string;
   /** Base URL with the API version path, as the OpenAI SDK takes it: `https://api.groq.com/openai/v1`. */
   baseUrl: string;
-  /** Sent as `Authorization: Bearer`; omit for servers without auth. */
+  /** Sent as `Authorization: Bearer`, without spaces or a line break around it; omit for servers without auth. */
   apiKey?: string | undefined;
   /**
    * Whether the provider can be used without a key.
@@ -37,7 +37,8 @@ export interface OpenAICompatibleProviderSettings {
  * });
  */
 export function createOpenAICompatibleProvider(settings: OpenAICompatibleProviderSettings): ProviderAdapter {
-  const apiKey = settings.apiKey || undefined;
+  // Trimmed as the key variables are: a key read from a secret file ends in a line break.
+  const apiKey = settings.apiKey?.trim() || undefined;
   const headers: Record<string, string> = { ...settings.headers };
   if (apiKey) headers.authorization = `Bearer ${apiKey}`;
   const baseUrl = settings.baseUrl.replace(/\/+$/, '');
