@@ -82,6 +82,20 @@ describe('telemetry', () => {
   });
 });
 
+describe('PROVIDER_MODEL_MAP', () => {
+  test.each([
+    ['rules on lines of their own', 'fast=openai:gpt-4o-mini\nteam-*=openrouter'],
+    ['rules parted by semicolons', 'fast=openai:gpt-4o-mini;team-*=openrouter'],
+    ['a line break inside an upstream model', 'fast=openai:gpt-4o-mini\nx'],
+  ])('%s: a malformed map, not one rule whose upstream model takes in the rest', (_case, map) => {
+    const error = configErrorOf(() =>
+      createProviderRouter({ logger: silentLogger, env: { ...envFor({ openai, openrouter, local }), PROVIDER_MODEL_MAP: map } }),
+    );
+    expect(error.code).toBe('invalid_config');
+    expect(error.message).toContain('PROVIDER_MODEL_MAP: rule');
+  });
+});
+
 describe('OPENAI_COMPATIBLE_PROVIDERS', () => {
   test('two ids that read the same variables (my-llm, my_llm) are refused, naming both; a repeated id is one provider', async () => {
     const error = configErrorOf(() =>

@@ -30,7 +30,9 @@ export function parseModelMap(text: string): ModelMapRule[] {
     const colon = target.indexOf(':');
     const provider = (colon === -1 ? target : target.slice(0, colon)).trim();
     const upstreamModel = colon === -1 ? undefined : target.slice(colon + 1).trim();
-    if (equals <= 0 || !pattern || !/^[a-z][a-z0-9_-]*$/.test(provider) || upstreamModel === '') {
+    // An upstream model holding `=` or a line break is the next rule, parted by something other than a comma.
+    const upstreamIsBad = upstreamModel === '' || (upstreamModel !== undefined && /[=\p{Cc}]/u.test(upstreamModel));
+    if (equals <= 0 || !pattern || !/^[a-z][a-z0-9_-]*$/.test(provider) || upstreamIsBad) {
       throw new ProviderRouterError('invalid_config', `rule "${entry}" is not ${RULE_SHAPE} (example: fast=openai:gpt-4o-mini,team-*=openrouter)`);
     }
     rules.push({ pattern, matcher: globToRegExp(pattern), provider, upstreamModel });
