@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { resolveConfig } from './config/resolve-config';
-import { ProviderRouterError } from './errors';
+import { ProviderRouterError, routerClosedError } from './errors';
 import { serveEndpoint } from './exchange/serve-endpoint';
 import { createRedactor } from './http/redactor';
 import { requestIdHeaders } from './http/header-policy';
@@ -75,7 +75,7 @@ export function createProviderRouter(options: ProviderRouterOptions = {}): Provi
   );
   const listModels = async (): Promise<MergedModel[]> => {
     // As `GET /models` answers 503: an empty list would look like every provider had none.
-    if (transport.closed) throw routerClosed();
+    if (transport.closed) throw routerClosedError();
     return mergeModels(await catalog.lists(), table);
   };
 
@@ -109,7 +109,7 @@ export function createProviderRouter(options: ProviderRouterOptions = {}): Provi
     if (transport.closed) {
       // An Anthropic client (it sends `anthropic-version`) reads only Anthropic's error shape.
       const dialect = route.kind === 'models' ? (req.headers['anthropic-version'] ? 'anthropic' : 'openai') : ENDPOINTS[route.endpoint].dialect;
-      sendRouterError(res, dialect, routerClosed(), { requestId: requestIdOf(req, redactor) }, redactor);
+      sendRouterError(res, dialect, routerClosedError(), { requestId: requestIdOf(req, redactor) }, redactor);
       return;
     }
     const done = route.kind === 'models' ? serveModels(req, res) : serveEndpoint(req, res, next, route.endpoint, route.query, endpointDeps);
@@ -129,10 +129,6 @@ export function createProviderRouter(options: ProviderRouterOptions = {}): Provi
       await fileLog?.close();
     },
   });
-}
-
-function routerClosed(): ProviderRouterError {
-  return new ProviderRouterError('router_closed', 'The provider router has been closed (router.close()); it serves no more requests', 503);
 }
 
 function isRequestLike(value: unknown): boolean {

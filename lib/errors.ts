@@ -48,3 +48,8 @@ export function unsupportedParameter(param: string, message: string): ProviderRo
 export function invalidRequest(message: string, param?: string): ProviderRouterError {
   return new ProviderRouterError('invalid_request', message, 400, 'invalid_request_error', undefined, param);
 }
+
+/** A 503 `router_closed` error: `router.close()` has run, and the router sends nothing more upstream. */
+export function routerClosedError(): ProviderRouterError {
+  return new ProviderRouterError('router_closed', 'The provider router has been closed (router.close()); it serves no more requests', 503);
+}

@@ -9,7 +9,7 @@ import type { HeaderMap } from '../options';
 import { buildUpstreamHeaders, ScrubHeadersFailure, scrubHeadersFailure } from './exchange-headers';
 import { answerEncoding, decodeBody } from '../http/content-encoding';
 import { closedByPeer } from '../http/closed-by-peer';
-import { ProviderRouterError } from '../errors';
+import { ProviderRouterError, routerClosedError } from '../errors';
 import { invalidUpstream, redirectedUpstream, silentUpstream, unreachableUpstream, upstreamTimeout } from './upstream-failures';
 
 export type { Exchange, ExchangeDependencies };
@@ -27,6 +27,13 @@ export function runExchange(exchange: Exchange, deps: ExchangeDependencies): voi
   // is sent upstream for nobody.
   if (res.destroyed || req.socket.destroyed) {
     context.finish({ status: 499, outcome: 'aborted' });
+    return;
+  }
+  // close() ran while the client's body was still arriving: nothing was sent anywhere, as for a
+  // request that came after it, so it is no unreachable upstream.
+  if (deps.transport.closed) {
+    const closed = routerClosedError();
+    context.answerError({ status: closed.status, message: closed.message, type: closed.type, code: closed.code });
     return;
   }
   let upstreamHeaders: HeaderMap;
