@@ -2,11 +2,13 @@
  * A white-box review of the router's runtime (DESIGN sections 1 to 4): cases the other suites do
  * not reach, each found failing before its fix.
  */
+import { createHook } from 'node:async_hooks';
 import http from 'node:http';
 import type { TelemetryEvent } from '../../lib';
 import { startFakeUpstreams, type FakeUpstream } from '../support/fake-upstream';
 import { envFor, startHost, type Host } from '../support/host';
-import { sleep, within } from '../support/wait';
+import { sendRequest } from '../support/http-client';
+import { sleep, waitUntil, within } from '../support/wait';
 
 let openai: FakeUpstream;
 
@@ -58,6 +60,49 @@ describe('close()', () => {
       expect(openai.requests).toHaveLength(0);
       expect(ends).toEqual([expect.objectContaining({ status: 503, outcome: 'error' })]);
     } finally {
+      await host.close();
+    }
+  });
+});
+
+/** A `PROVIDER_IDLE_TIMEOUT_MS` no other timer of the suite uses, to tell the router's idle timers apart. */
+const IDLE_MS = 60_123;
+
+/** Watches the timers of `IDLE_MS` the router starts: how many are still running (neither cleared nor fired). */
+function watchIdleTimers(): { running(): number; stop(): void } {
+  const running = new Set<number>();
+  const hook = createHook({
+    init(id, type, _trigger, resource) {
+      if (type === 'Timeout' && (resource as { _idleTimeout?: number })._idleTimeout === IDLE_MS) running.add(id);
+    },
+    destroy: (id) => running.delete(id),
+  }).enable();
+  return { running: () => running.size, stop: () => hook.disable() };
+}
+
+describe('client hang-up', () => {
+  test('while the router waits for the first bytes of an answer without a content type, its idle timer ends with the exchange', async () => {
+    const host = await startHost({ env: { ...envFor({ openai }), PROVIDER_IDLE_TIMEOUT_MS: String(IDLE_MS) } });
+    const timers = watchIdleTimers();
+    try {
+      // Headers without a content type, then nothing: the router waits for the first bytes to tell a stream from JSON.
+      openai.handler = (_request, res) => {
+        res.writeHead(200);
+        res.flushHeaders();
+      };
+      const call = sendRequest({
+        url: `${host.url}/v1/chat/completions`,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ ...CHAT, stream: true }),
+      });
+      await waitUntil(() => timers.running() > 0, 1000, 'the router waiting for the first bytes');
+      const upstreamClosed = openai.waitForClientClose();
+      call.abort();
+      await within(upstreamClosed, 1000, 'the upstream request aborted');
+      // Left running, the timer would hold the host's process for PROVIDER_IDLE_TIMEOUT_MS, even after close().
+      await waitUntil(() => timers.running() === 0, 1000, 'no idle timer left by the exchange');
+    } finally {
+      timers.stop();
       await host.close();
     }
   });

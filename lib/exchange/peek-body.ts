@@ -15,6 +15,7 @@ export function peekBody(body: Readable, idleMs: number, then: (start: BodyStart
     body.off('data', onData);
     body.off('end', onEnd);
     body.off('error', onError);
+    body.off('close', onClose);
   };
   const onData = (chunk: Buffer): void => {
     settle();
@@ -36,6 +37,12 @@ export function peekBody(body: Readable, idleMs: number, then: (start: BodyStart
     settle();
     then({ kind: 'failed', error }, body);
   };
+  // Destroyed without an error (the client hung up and the exchange aborted its upstream): no
+  // byte will come, and the timer must not hold the process for the rest of `idleMs`.
+  const onClose = (): void => {
+    settle();
+    then({ kind: 'failed', error: new Error('the connection closed before the answer began') }, body);
+  };
   const timer = setTimeout(() => {
     settle();
     body.destroy();
@@ -44,4 +51,5 @@ export function peekBody(body: Readable, idleMs: number, then: (start: BodyStart
   body.on('data', onData);
   body.once('end', onEnd);
   body.once('error', onError);
+  body.once('close', onClose);
 }
