@@ -83,8 +83,18 @@ export function createProviderRouter(options: ProviderRouterOptions = {}): Provi
   const endpointDeps = { config, table, transport, redactor, telemetry, conversationLog };
 
   const serveModels = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const models = await listModels();
     const anthropic = Boolean(req.headers['anthropic-version']);
+    let models: MergedModel[];
+    try {
+      models = await listModels();
+      // close() ran while the lists were asked for: the lists it cut short are no providers without
+      // models, and a model picker shown an empty list would drop every entry.
+      if (transport.closed) throw routerClosedError();
+    } catch (error) {
+      // Answered in the client's shape, not handed to the host's error handler (an HTML page).
+      sendRouterError(res, anthropic ? 'anthropic' : 'openai', error, { requestId: requestIdOf(req, redactor) }, redactor);
+      return;
+    }
     const query = req.url?.includes('?') ? req.url.slice(req.url.indexOf('?')) : '';
     const body = anthropic ? toAnthropicModelList(entriesAfterCursor(models, query)) : { object: 'list', data: models };
     res.writeHead(200, {

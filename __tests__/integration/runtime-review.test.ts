@@ -65,6 +65,23 @@ describe('close()', () => {
   });
 });
 
+describe('close() while the model lists are asked for', () => {
+  test('GET /models in flight is answered 503 router_closed, not an empty list', async () => {
+    const host = await startHost({ env: envFor({ openai }) });
+    try {
+      openai.handler = () => true; // holds the model list
+      const call = sendRequest({ url: `${host.url}/v1/models`, method: 'GET' });
+      await waitUntil(() => openai.requests.length > 0, 1000, 'the model list asked for');
+      await host.router.close();
+      const answer = await within(call.response, 2000, 'the answer after close()');
+      expect(answer.status).toBe(503);
+      expect(JSON.parse(answer.text)).toMatchObject({ error: { code: 'router_closed' } });
+    } finally {
+      await host.close();
+    }
+  });
+});
+
 /** A `PROVIDER_IDLE_TIMEOUT_MS` no other timer of the suite uses, to tell the router's idle timers apart. */
 const IDLE_MS = 60_123;
 
