@@ -124,3 +124,30 @@ describe('client hang-up', () => {
     }
   });
 });
+
+describe('an answer without a content type that breaks before its first byte', () => {
+  test('is a 502 saying the upstream answered badly, not that it could not be reached', async () => {
+    const host = await startHost({ env: envFor({ openai }) });
+    try {
+      openai.handler = (_request, res) => {
+        res.writeHead(200);
+        res.flushHeaders();
+        setTimeout(() => res.socket?.destroy(), 50);
+      };
+      const answer = await within(
+        sendRequest({
+          url: `${host.url}/v1/chat/completions`,
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ ...CHAT, stream: true }),
+        }).response,
+        2000,
+        'the answer',
+      );
+      expect(answer.status).toBe(502);
+      // It answered: the connection, the address and the port are right.
+      expect(JSON.parse(answer.text)).toMatchObject({ error: { code: 'upstream_invalid_response' } });
+    } finally {
+      await host.close();
+    }
+  });
+});

@@ -87,8 +87,10 @@ export function runExchange(exchange: Exchange, deps: ExchangeDependencies): voi
       // the first bytes tell a stream from JSON, so that a JSON error still reaches the client with
       // its own status.
       peekBody(body, deps.config.idleTimeoutMs, (start, rest) => {
-        if (start.kind === 'failed') context.answerError(unreachableUpstream(provider, start.error.message));
-        else if (start.kind === 'silent') {
+        if (start.kind === 'failed') {
+          // It answered (its headers came): the connection broke, as an answer cut off does.
+          context.answerError(invalidUpstream(provider, `the connection failed before the answer's first byte (${start.error.message})`));
+        } else if (start.kind === 'silent') {
           context.answerError(
             silentUpstream(provider, `it answered and then sent nothing for ${deps.config.idleTimeoutMs} ms (PROVIDER_IDLE_TIMEOUT_MS)`),
           );
