@@ -412,6 +412,8 @@ describe('hosts as they are', () => {
       closed = true;
       const answer = await within(inFlight.response, 2000, 'the answer after close()');
       expect(answer.status).toBe(502);
+      // Not "could not be reached": the upstream was, and its URL is not what an operator should check.
+      expect(JSON.parse(answer.text).error).toMatchObject({ code: 'router_closed', message: expect.stringContaining('router.close()') });
       expect(performance.now() - started).toBeLessThan(1000);
       await sleep(50);
       expect(fakes.local.requests).toHaveLength(2);

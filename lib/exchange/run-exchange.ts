@@ -10,7 +10,7 @@ import { buildUpstreamHeaders, ScrubHeadersFailure, scrubHeadersFailure } from '
 import { answerEncoding, decodeBody } from '../http/content-encoding';
 import { closedByPeer } from '../http/closed-by-peer';
 import { ProviderRouterError, routerClosedError } from '../errors';
-import { invalidUpstream, redirectedUpstream, silentUpstream, unreachableUpstream, upstreamTimeout } from './upstream-failures';
+import { closedWhileWaiting, invalidUpstream, redirectedUpstream, silentUpstream, unreachableUpstream, upstreamTimeout } from './upstream-failures';
 
 export type { Exchange, ExchangeDependencies };
 
@@ -134,6 +134,8 @@ export function runExchange(exchange: Exchange, deps: ExchangeDependencies): voi
         // Node's HTTP parser failed: something answered, but not in HTTP (a TLS port spoken to in
         // plain HTTP, another service on the port, a broken proxy). Not an unreachable upstream.
         if (error.code?.startsWith('HPE_')) context.answerError(invalidUpstream(provider, `its answer is not valid HTTP (${error.message})`));
+        // The router's own close() cut the connection: the upstream was reached, and the operator must not look at its URL.
+        else if (deps.transport.closed) context.answerError(closedWhileWaiting(provider));
         else context.answerError(unreachableUpstream(provider, error.code ?? error.message));
       },
     });

@@ -16,6 +16,16 @@ export function unreachableUpstream(provider: ProviderAdapter, reason: string): 
   return { status: 502, message: `Provider "${provider.id}" could not be reached (${reason})`, type: 'upstream_error', code: 'upstream_unreachable' };
 }
 
+/** `router.close()` cut the connection of a request still waiting on its upstream: 502, the router's own code. */
+export function closedWhileWaiting(provider: ProviderAdapter): ErrorDetails {
+  return {
+    status: 502,
+    message: `The provider router was closed (router.close()) while this request waited on provider "${provider.id}"; its answer was cut off`,
+    type: 'upstream_error',
+    code: 'router_closed',
+  };
+}
+
 /** No response headers in time: 504. */
 export function upstreamTimeout(provider: ProviderAdapter, timeoutMs: number): ErrorDetails {
   return {
