@@ -6,6 +6,7 @@ import request from 'supertest';
 import { createAnthropicProvider, createOpenAICompatibleProvider, createProviderRouter, ProviderRouterError } from '../../lib';
 import { startFakeUpstreams, type FakeUpstream } from '../support/fake-upstream';
 import { envFor, silentLogger, startHost } from '../support/host';
+import { thrownBy } from '../support/rejection';
 import { chatBody } from '../support/request-bodies';
 
 let openai: FakeUpstream, local: FakeUpstream, openrouter: FakeUpstream, anthropic: FakeUpstream;
@@ -17,15 +18,7 @@ afterEach(() => [openai, local, openrouter, anthropic].forEach((fake) => fake.re
 afterAll(() => Promise.all([openai, local, openrouter, anthropic].map((fake) => fake.close())));
 
 /** The configuration error `create` throws. */
-function configErrorOf(create: () => unknown): ProviderRouterError {
-  try {
-    create();
-  } catch (error) {
-    if (error instanceof ProviderRouterError) return error;
-    throw error;
-  }
-  throw new Error('expected an invalid_config error');
-}
+const configErrorOf = (create: () => unknown): ProviderRouterError => thrownBy(create, ProviderRouterError);
 
 describe('environment', () => {
   test('ANTHROPIC_THINKING is read like every other variable: spaces around it and its case do not matter', async () => {
