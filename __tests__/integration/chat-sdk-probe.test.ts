@@ -1,0 +1,144 @@
+/**
+ * Acceptance probes of the chat completions dialect on Anthropic (DESIGN sections 2, 3, 5, 9 and
+ * 10), through the official `openai` SDK and a real Express host, against a fake Anthropic that
+ * answers as real upstreams and the proxies in front of them do: answers that are no message,
+ * effort values the router cannot carry, thinking sent whole in its block's start, keep-alive
+ * events without data, errors that open a stream or break one. The rows the other chat-to-Anthropic
+ * suites hold (chat-anthropic-matrix, chat-to-anthropic-failures, translation-review, reasoning*)
+ * are not repeated here.
+ */
+import OpenAI from 'openai';
+import { chatStreamPayloads, errorFrames, streamedText } from '../support/chat-stream';
+import { CLIENT_TOKEN } from '../support/keys';
+import { upstreamBody } from '../support/recorded-requests';
+import { rejectionOf } from '../support/rejection';
+import { sendFrames } from '../support/upstream-answers';
+import { useFakes } from '../support/use-fakes';
+import { useHost } from '../support/use-host';
+import { anthropicEvent, messageStartFrame } from '../support/wire-frames';
+import { postChat } from './anthropic-adapter.helpers';
+
+type Message = OpenAI.Chat.Completions.ChatCompletionMessageParam;
+
+const fakes = useFakes();
+const host = useHost(fakes);
+afterEach(() => {
+  host.ends.length = 0;
+});
+
+const MODEL = 'anthropic/claude-sonnet-5-5';
+const HELLO: Message[] = [{ role: 'user', content: 'Say hello' }];
+const client = (): OpenAI => new OpenAI({ apiKey: CLIENT_TOKEN, baseURL: `${host.url}/v1`, maxRetries: 0 });
+
+/** The frames of a text block of `text` at index 0, then the end of the message. */
+const textAnswer = (text: string): string[] => [
+  anthropicEvent('content_block_start', { index: 0, content_block: { type: 'text', text: '' } }),
+  anthropicEvent('content_block_delta', { index: 0, delta: { type: 'text_delta', text } }),
+  anthropicEvent('content_block_stop', { index: 0 }),
+  anthropicEvent('message_delta', { delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: 3 } }),
+  anthropicEvent('message_stop'),
+];
+
+/** Reads a streamed completion to its end through the SDK, failing as the SDK fails. */
+async function readStream(
+  params: Omit<OpenAI.Chat.Completions.ChatCompletionCreateParamsStreaming, 'stream'>,
+): Promise<OpenAI.Chat.Completions.ChatCompletionChunk[]> {
+  const chunks: OpenAI.Chat.Completions.ChatCompletionChunk[] = [];
+  for await (const chunk of await client().chat.completions.create({ ...params, stream: true })) chunks.push(chunk);
+  return chunks;
+}
+
+describe('section 9: a 200 that is no Anthropic message is an upstream failure, not an answer', () => {
+  test.each([false, true])("a 200 that is no JSON (a proxy's page), streamed %s: a 502 quoting it", async (stream) => {
+    fakes.anthropic.handler = (_request, res) => {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end('<html>Internal Server Error</html>');
+    };
+    const call = stream ? readStream({ model: MODEL, messages: HELLO }) : client().chat.completions.create({ model: MODEL, messages: HELLO });
+    const error = await rejectionOf(call, OpenAI.InternalServerError);
+    expect(error.status).toBe(502);
+    expect(error.message).toContain('the answer is not valid JSON: <html>Internal Server Error</html>');
+    expect(host.ends).toEqual([expect.objectContaining({ provider: 'anthropic', status: 502, outcome: 'error' })]);
+  });
+});
+
+describe('section 5: pings and keep-alive events are dropped whatever their data, as the Anthropic SDK drops them', () => {
+  test.each([
+    ['a ping with no data line', 'event: ping\n\n'],
+    ['a comment', ': keep-alive\n\n'],
+  ])('%s in the middle of an answer: the SDK reads the whole answer; request.end says ok', async (_name, frame) => {
+    fakes.anthropic.handler = (_request, res) => sendFrames(res, [messageStartFrame(), frame, ...textAnswer('Hello')]);
+    const completion = await client().chat.completions.stream({ model: MODEL, messages: HELLO }).finalChatCompletion();
+    expect(completion.choices[0]?.message.content).toBe('Hello');
+    expect(completion.choices[0]?.finish_reason).toBe('stop');
+    expect(host.ends).toEqual([expect.objectContaining({ provider: 'anthropic', outcome: 'ok' })]);
+  });
+
+  test('an error event with no data still ends the stream as an error', async () => {
+    fakes.anthropic.handler = (_request, res) => sendFrames(res, [messageStartFrame(), 'event: error\ndata:\n\n', ...textAnswer('Hello')]);
+    const text = await (await postChat(host, { model: MODEL, messages: HELLO, stream: true })).text();
+    expect(errorFrames(text)).toHaveLength(1);
+    expect(text).not.toContain('[DONE]');
+    expect(host.ends).toEqual([expect.objectContaining({ provider: 'anthropic', outcome: 'error' })]);
+  });
+});
+
+describe('section 2: streams that fail', () => {
+  test("an error event before anything else (Anthropic overloaded at once) reaches the SDK as an APIError with Anthropic's message", async () => {
+    const overloaded = { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } };
+    fakes.anthropic.handler = (_request, res) => sendFrames(res, [`event: error\ndata: ${JSON.stringify(overloaded)}\n\n`]);
+    const error = await rejectionOf(readStream({ model: MODEL, messages: HELLO }), OpenAI.APIError);
+    expect(error.message).toMatch(/Overloaded/);
+    expect(error.type).toBe('overloaded_error');
+    expect(host.ends).toEqual([expect.objectContaining({ provider: 'anthropic', status: 200, outcome: 'error' })]);
+  });
+
+  test('an event whose data is no JSON, after text: the text, then the error frame naming it, no [DONE]; request.end says error once', async () => {
+    fakes.anthropic.handler = (_request, res) =>
+      sendFrames(res, [
+        messageStartFrame(),
+        ...textAnswer('Hel').slice(0, 2),
+        'event: content_block_delta\ndata: {"type":"content_block_delta",\n\n',
+      ]);
+    const text = await (await postChat(host, { model: MODEL, messages: HELLO, stream: true })).text();
+    const payloads = chatStreamPayloads(text);
+    expect(streamedText(text)).toBe('Hel');
+    expect(errorFrames(text)).toEqual([expect.objectContaining({ message: expect.stringMatching(/not valid JSON/) as unknown })]);
+    expect(payloads).not.toContain('[DONE]');
+    expect(host.ends).toEqual([expect.objectContaining({ provider: 'anthropic', status: 200, outcome: 'error' })]);
+  });
+});
+
+describe('section 5: a tool message holding an image', () => {
+  test('becomes a tool_result whose content has the text and the image block', async () => {
+    await client().chat.completions.create({
+      model: MODEL,
+      tools: [{ type: 'function', function: { name: 'screenshot', parameters: { type: 'object' } } }],
+      messages: [
+        { role: 'user', content: 'What is on screen?' },
+        { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'screenshot', arguments: '{}' } }] },
+        {
+          role: 'tool',
+          tool_call_id: 'call_1',
+          content: [
+            { type: 'text', text: 'The screen:' },
+            { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' } },
+          ],
+        } as Message,
+      ],
+    });
+    expect((upstreamBody(fakes.anthropic).messages as unknown[])[2]).toEqual({
+      role: 'user',
+      content: [
+        {
+          type: 'tool_result',
+          tool_use_id: 'call_1',
+          content: [
+            { type: 'text', text: 'The screen:' },
+            { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'iVBORw0KGgo=' } },
+          ],
+        },
+      ],
+    });
+  });
+});
