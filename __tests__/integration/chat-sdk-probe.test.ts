@@ -12,7 +12,7 @@ import { chatStreamPayloads, errorFrames, streamedText } from '../support/chat-s
 import { CLIENT_TOKEN } from '../support/keys';
 import { upstreamBody } from '../support/recorded-requests';
 import { rejectionOf } from '../support/rejection';
-import { sendFrames } from '../support/upstream-answers';
+import { sendFrames, sendJson } from '../support/upstream-answers';
 import { useFakes } from '../support/use-fakes';
 import { useHost } from '../support/use-host';
 import { anthropicEvent, messageStartFrame } from '../support/wire-frames';
@@ -49,6 +49,25 @@ async function readStream(
 }
 
 describe('section 9: a 200 that is no Anthropic message is an upstream failure, not an answer', () => {
+  const notMessages: Array<[string, unknown]> = [
+    ['an empty object', {}],
+    ["a gateway's own JSON", { status: 'ok', detail: 'queued' }],
+    [
+      'a message without content',
+      { id: 'msg_1', type: 'message', role: 'assistant', model: 'm', stop_reason: 'end_turn', usage: { input_tokens: 5, output_tokens: 1 } },
+    ],
+    ['an array', []],
+  ];
+
+  test.each(notMessages)('%s: the SDK gets a 502 upstream_invalid_response; request.end says error once', async (_name, body) => {
+    fakes.anthropic.handler = (_request, res) => sendJson(res, 200, body);
+    const error = await rejectionOf(client().chat.completions.create({ model: MODEL, messages: HELLO }), OpenAI.InternalServerError);
+    expect(error.status).toBe(502);
+    expect(error.code).toBe('upstream_invalid_response');
+    expect(error.message).toMatch(/no Anthropic message/);
+    expect(host.ends).toEqual([expect.objectContaining({ provider: 'anthropic', status: 502, outcome: 'error' })]);
+  });
+
   test.each([false, true])("a 200 that is no JSON (a proxy's page), streamed %s: a 502 quoting it", async (stream) => {
     fakes.anthropic.handler = (_request, res) => {
       res.writeHead(200, { 'content-type': 'text/html' });
@@ -59,6 +78,13 @@ describe('section 9: a 200 that is no Anthropic message is an upstream failure, 
     expect(error.status).toBe(502);
     expect(error.message).toContain('the answer is not valid JSON: <html>Internal Server Error</html>');
     expect(host.ends).toEqual([expect.objectContaining({ provider: 'anthropic', status: 502, outcome: 'error' })]);
+  });
+
+  test('a Responses client, whose answer comes from Anthropic through chat, gets the same 502', async () => {
+    fakes.anthropic.handler = (_request, res) => sendJson(res, 200, {});
+    const error = await rejectionOf(client().responses.create({ model: MODEL, input: 'Say hello' }), OpenAI.InternalServerError);
+    expect(error.status).toBe(502);
+    expect(error.message).toMatch(/no Anthropic message/);
   });
 });
 

@@ -113,7 +113,7 @@ export interface AnthropicMessage {
   usage: AnthropicUsage;
 }
 
-/** A message as an upstream answered it: `content` and `usage` may be missing, and the router does without them. */
+/** A message as an upstream answered it: `usage` may be missing, and the router does without it; `content` is checked before it is read. */
 export type ReceivedAnthropicMessage = Omit<AnthropicMessage, 'content' | 'usage'> & {
   content?: AnthropicContentBlock[];
   usage?: Partial<AnthropicUsage>;

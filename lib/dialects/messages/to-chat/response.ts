@@ -3,19 +3,23 @@ import type { ChatCompletion, OpenAIToolCall } from '../../chat/wire';
 import { mapAnthropicStopReason } from './stop-reason';
 import { redactedDetail, thinkingDetail, type ReasoningDetail } from './reasoning-details';
 import { toOpenAIUsage } from './usage';
+import { isRecord } from '../../../is-record';
 
 /**
  * Translates a non-streamed Anthropic message into an OpenAI chat completion. Text blocks are
  * joined into `content` (null when the answer is only tool calls), `tool_use` blocks become
  * `tool_calls`, thinking text becomes `reasoning_content`, and every thinking block (signed or
  * redacted) a `reasoning_details` entry that the client sends back unchanged.
+ * @throws Error for an answer that is no message (no `content` array: a gateway's own JSON, say),
+ *   which the client gets as a 502: read as an empty answer, it would pass for one the model gave.
  */
 export function toChatCompletion(message: ReceivedAnthropicMessage): ChatCompletion {
+  if (!isRecord(message) || !Array.isArray(message.content)) throw new Error('it holds no `content` array, so it is no Anthropic message');
   const texts: string[] = [];
   const thoughts: string[] = [];
   const details: ReasoningDetail[] = [];
   const toolCalls: OpenAIToolCall[] = [];
-  for (const block of message.content ?? []) {
+  for (const block of message.content) {
     if (block.type === 'text' && typeof block.text === 'string') {
       texts.push(block.text);
     } else if (block.type === 'thinking' && typeof block.thinking === 'string') {
