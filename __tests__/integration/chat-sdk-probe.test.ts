@@ -88,6 +88,38 @@ describe('section 9: a 200 that is no Anthropic message is an upstream failure, 
   });
 });
 
+describe('section 10: a reasoning_effort that is no effort', () => {
+  test.each([['extreme'], ['High'], [42]])('%p is a 400 naming reasoning_effort, and nothing is sent', async (effort) => {
+    const error = await rejectionOf(
+      client().chat.completions.create({ model: MODEL, messages: HELLO, reasoning_effort: effort as OpenAI.ReasoningEffort }),
+      OpenAI.BadRequestError,
+    );
+    expect(error.param).toBe('reasoning_effort');
+    expect(error.code).toBe('invalid_request');
+    expect(error.message).toContain(JSON.stringify(effort));
+    expect(fakes.anthropic.requests).toHaveLength(0);
+    expect(host.ends).toEqual([expect.objectContaining({ provider: 'anthropic', status: 400, outcome: 'error' })]);
+  });
+
+  test('null asks for no effort: the request goes without thinking', async () => {
+    await client().chat.completions.create({ model: MODEL, messages: HELLO, reasoning_effort: null });
+    const sent = upstreamBody(fakes.anthropic);
+    expect(sent).not.toHaveProperty('thinking');
+    expect(sent).not.toHaveProperty('output_config');
+  });
+
+  test("a Responses client's reasoning.effort that is no effort is a 400 naming reasoning.effort", async () => {
+    const error = await rejectionOf(
+      client().responses.create({ model: MODEL, input: 'Say hello', reasoning: { effort: 'extreme' as OpenAI.ReasoningEffort } }),
+      OpenAI.BadRequestError,
+    );
+    expect(error.param).toBe('reasoning.effort');
+    expect(error.message).toContain('reasoning.effort "extreme"');
+    expect(error.message).not.toContain('reasoning_effort');
+    expect(fakes.anthropic.requests).toHaveLength(0);
+  });
+});
+
 describe('section 5: pings and keep-alive events are dropped whatever their data, as the Anthropic SDK drops them', () => {
   test.each([
     ['a ping with no data line', 'event: ping\n\n'],

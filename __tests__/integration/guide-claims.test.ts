@@ -427,11 +427,13 @@ describe('docs/translation.md', () => {
     else expect(body.reasoning_effort).toBe(effort);
   });
 
-  test('Reasoning, Effort out: to Anthropic, a `reasoning_effort` not in the list asks for no thinking', async () => {
-    await chat.chat.completions.create({ model: 'anthropic/claude-sonnet-4-5', messages: HELLO, reasoning_effort: 'ludicrous' } as never);
-    const body = upstreamBody(anthropic);
-    expect(body).not.toHaveProperty('thinking');
-    expect(body).not.toHaveProperty('output_config');
+  test('Reasoning, Effort out: to Anthropic, a `reasoning_effort` not in the list is refused with 400', async () => {
+    const error = await rejectionOf(
+      chat.chat.completions.create({ model: 'anthropic/claude-sonnet-4-5', messages: HELLO, reasoning_effort: 'ludicrous' } as never),
+      OpenAI.BadRequestError,
+    );
+    expect(error.param).toBe('reasoning_effort');
+    expect(anthropic.requests).toHaveLength(0);
   });
 
   const CALL = { id: 'call_1', type: 'function', function: { name: 'weather', arguments: '{"city":"Paris"}' } };

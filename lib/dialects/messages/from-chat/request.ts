@@ -1,7 +1,7 @@
 import type { ChatCompletionRequest } from '../../chat/wire';
 import type { AnthropicMessagesRequest } from '../wire';
 import { invalidRequest, unsupportedParameter } from '../../../errors';
-import { asEffort } from '../../effort';
+import { asEffort, type Effort } from '../../effort';
 import { isRecord } from '../../../is-record';
 import { isSet } from '../../../is-set';
 import { callsToolsWithoutThinking } from '../tool-turn-thinking';
@@ -28,7 +28,7 @@ export interface ToAnthropicRequestOptions {
  * adapter adds its default. `body` is not modified.
  * @throws ProviderRouterError (`invalid_request`, 400) when the body cannot be translated: no
  *   messages, an unknown role, tool call arguments that are not JSON, an unusable image URL, a
- *   stop sequence of only whitespace;
+ *   stop sequence of only whitespace, a `reasoning_effort` that is no effort;
  *   (`unsupported_parameter`, 400, `param` naming it) for a field that cannot be carried.
  * @see https://docs.anthropic.com/en/api/openai-sdk for Anthropic's own reading of these fields
  */
@@ -58,7 +58,7 @@ export function toAnthropicRequest(body: ChatCompletionRequest, options: ToAnthr
   }
 
   const format = outputFormat(body.response_format);
-  const effort = asEffort(body.reasoning_effort);
+  const effort = effortOf(body.reasoning_effort);
   // Anthropic refuses a tool loop whose thinking went missing: without blocks to restore, none is
   // asked for. It refuses thinking with a tool choice that forces a call, too.
   const lastAssistant = request.messages.findLast((message) => message.role === 'assistant');
@@ -72,6 +72,22 @@ export function toAnthropicRequest(body: ChatCompletionRequest, options: ToAnthr
   if (endUser !== undefined) request.metadata = { user_id: endUser };
   if (body.stream === true) request.stream = true;
   return request;
+}
+
+/**
+ * The effort the client asked for, none when it asked for none (absent, or `null`).
+ * @throws ProviderRouterError (`invalid_request`, `param: "reasoning_effort"`) for a value that is
+ *   no effort (`"High"`, `"extreme"`): OpenAI refuses it, and left out, the answer would come
+ *   without the thinking the client asked for.
+ */
+function effortOf(value: unknown): Effort | undefined {
+  if (value === undefined || value === null) return undefined;
+  const effort = asEffort(value);
+  if (effort !== undefined) return effort;
+  throw invalidRequest(
+    `reasoning_effort ${JSON.stringify(value)} is not an effort the router can send Anthropic: send none, minimal, low, medium, high, xhigh or max`,
+    'reasoning_effort',
+  );
 }
 
 /**
