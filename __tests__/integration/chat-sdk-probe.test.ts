@@ -8,6 +8,7 @@
  * are not repeated here.
  */
 import OpenAI from 'openai';
+import type { ChatCompletionChunk } from '../../lib/dialects/chat/wire';
 import { chatStreamPayloads, errorFrames, streamedText } from '../support/chat-stream';
 import { CLIENT_TOKEN } from '../support/keys';
 import { upstreamBody } from '../support/recorded-requests';
@@ -29,6 +30,9 @@ afterEach(() => {
 const MODEL = 'anthropic/claude-sonnet-5-5';
 const HELLO: Message[] = [{ role: 'user', content: 'Say hello' }];
 const client = (): OpenAI => new OpenAI({ apiKey: CLIENT_TOKEN, baseURL: `${host.url}/v1`, maxRetries: 0 });
+
+/** A signature as Anthropic issues them: the fake Anthropic takes back only those that start with `Eq`. */
+const SIGNATURE = 'EqUBCkYIBxgCKkBjaGF0LXNkay1wcm9iZS1zaWduYXR1cmU=';
 
 /** The frames of a text block of `text` at index 0, then the end of the message. */
 const textAnswer = (text: string): string[] => [
@@ -117,6 +121,55 @@ describe('section 10: a reasoning_effort that is no effort', () => {
     expect(error.message).toContain('reasoning.effort "extreme"');
     expect(error.message).not.toContain('reasoning_effort');
     expect(fakes.anthropic.requests).toHaveLength(0);
+  });
+});
+
+describe('section 10: a thinking block sent whole in its content_block_start, signature included', () => {
+  const TOOL: OpenAI.Chat.Completions.ChatCompletionFunctionTool = { type: 'function', function: { name: 'clock', parameters: { type: 'object' } } };
+  const thinkThenCall = [
+    messageStartFrame('msg_whole', 'claude-sonnet-5-5'),
+    anthropicEvent('content_block_start', {
+      index: 0,
+      content_block: { type: 'thinking', thinking: 'The user wants the time.', signature: SIGNATURE },
+    }),
+    anthropicEvent('content_block_stop', { index: 0 }),
+    anthropicEvent('content_block_start', { index: 1, content_block: { type: 'tool_use', id: 'toolu_whole', name: 'clock', input: {} } }),
+    anthropicEvent('content_block_stop', { index: 1 }),
+    anthropicEvent('message_delta', { delta: { stop_reason: 'tool_use', stop_sequence: null }, usage: { output_tokens: 9 } }),
+    anthropicEvent('message_stop'),
+  ];
+
+  test('reaches the client with its signature, so the tool loop sends the signed block back and thinking stays on', async () => {
+    fakes.anthropic.handler = (_request, res) => sendFrames(res, thinkThenCall);
+    const question: Message = { role: 'user', content: 'What time is it?' };
+    const chunks = await readStream({ model: MODEL, messages: [question], tools: [TOOL], reasoning_effort: 'high' });
+    const deltas = chunks.map((chunk) => chunk.choices[0]?.delta as ChatCompletionChunk['choices'][number]['delta'] | undefined);
+    const details = deltas.flatMap((delta) => (Array.isArray(delta?.reasoning_details) ? (delta.reasoning_details as unknown[]) : []));
+    expect(details).toContainEqual(expect.objectContaining({ signature: SIGNATURE }));
+
+    fakes.anthropic.reset();
+    await client().chat.completions.create({
+      model: MODEL,
+      reasoning_effort: 'high',
+      tools: [TOOL],
+      messages: [
+        question,
+        {
+          role: 'assistant',
+          content: null,
+          tool_calls: [{ id: 'toolu_whole', type: 'function', function: { name: 'clock', arguments: '{}' } }],
+          reasoning_details: details,
+        } as Message,
+        { role: 'tool', tool_call_id: 'toolu_whole', content: '12:00' },
+      ],
+    });
+    const sent = upstreamBody(fakes.anthropic);
+    expect((sent.messages as Array<{ content: unknown[] }>)[1]?.content[0]).toEqual({
+      type: 'thinking',
+      thinking: 'The user wants the time.',
+      signature: SIGNATURE,
+    });
+    expect(sent.thinking).toEqual({ type: 'adaptive', display: 'summarized' });
   });
 });
 

@@ -26,6 +26,11 @@ export function thinkingDetail(text: string, signature: string | undefined, inde
   };
 }
 
+/** A streamed thinking block's signature, on an entry of its own with the block's index, as OpenRouter sends it. */
+export function signatureDetail(signature: string, index: number): ReasoningDetail {
+  return { type: 'reasoning.text', signature, format: ANTHROPIC_REASONING_FORMAT, index };
+}
+
 /** The entry of one redacted thinking block. */
 export function redactedDetail(data: string, index?: number): ReasoningDetail {
   return { type: 'reasoning.encrypted', data, format: ANTHROPIC_REASONING_FORMAT, ...(index === undefined ? {} : { index }) };

@@ -4,7 +4,7 @@ import type { ChatCompletionChunk, OpenAIFinishReason } from '../../chat/wire';
 import type { StreamTranslator } from '../../stream-translator';
 import type { MessagesStreamEvent } from '../stream-codec';
 import type { AnthropicUsage } from '../wire';
-import { ANTHROPIC_REASONING_FORMAT, redactedDetail, thinkingDetail } from './reasoning-details';
+import { redactedDetail, signatureDetail, thinkingDetail } from './reasoning-details';
 import { mapAnthropicStopReason } from './stop-reason';
 import { toOpenAIUsage } from './usage';
 
@@ -100,12 +100,16 @@ export function createAnthropicToOpenAIStream(options: AnthropicToOpenAIStreamOp
           thinkingIndexes.set(event.index, index);
           if (block.type === 'redacted_thinking' && typeof block.data === 'string')
             return chunk({ reasoning_details: [redactedDetail(block.data, index)] });
+          // A server that sends the block whole there sends its signature there too: without it the
+          // client could not send the thinking back in a tool loop.
+          const signature = typeof block.signature === 'string' && block.signature !== '' ? block.signature : undefined;
           if (typeof block.thinking === 'string' && block.thinking !== '') {
             return chunk({
               reasoning_content: reasoningText(event.index, block.thinking),
-              reasoning_details: [thinkingDetail(block.thinking, undefined, index)],
+              reasoning_details: [thinkingDetail(block.thinking, signature, index)],
             });
           }
+          if (signature !== undefined) return chunk({ reasoning_details: [signatureDetail(signature, index)] });
         }
         return [];
       }
@@ -123,9 +127,7 @@ export function createAnthropicToOpenAIStream(options: AnthropicToOpenAIStreamOp
         }
         if (thinking !== undefined && delta?.type === 'signature_delta' && typeof delta.signature === 'string') {
           // The signature comes on an entry of its own, with the block's index, as OpenRouter sends it.
-          return chunk({
-            reasoning_details: [{ type: 'reasoning.text', signature: delta.signature, format: ANTHROPIC_REASONING_FORMAT, index: thinking }],
-          });
+          return chunk({ reasoning_details: [signatureDetail(delta.signature, thinking)] });
         }
         if (delta?.type === 'input_json_delta' && typeof delta.partial_json === 'string' && delta.partial_json !== '') {
           const index = toolIndexes.get(event.index);
