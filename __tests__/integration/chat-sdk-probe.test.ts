@@ -175,6 +175,9 @@ describe('section 10: a thinking block sent whole in its content_block_start, si
 
 describe('section 5: pings and keep-alive events are dropped whatever their data, as the Anthropic SDK drops them', () => {
   test.each([
+    ['a ping with empty data', 'event: ping\ndata:\n\n'],
+    ['a ping whose data is no JSON', 'event: ping\ndata: ping\n\n'],
+    ['an event of another name with empty data (a proxy keep-alive)', 'event: keepalive\ndata: \n\n'],
     ['a ping with no data line', 'event: ping\n\n'],
     ['a comment', ': keep-alive\n\n'],
   ])('%s in the middle of an answer: the SDK reads the whole answer; request.end says ok', async (_name, frame) => {

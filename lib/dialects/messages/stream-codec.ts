@@ -9,10 +9,14 @@ export type MessagesStreamEvent = AnthropicStreamEvent;
 
 /**
  * Messages streams: `event:` + `data:` frames ending with `message_stop`. Every frame carries its
- * `event:` line (the SDK ignores frames without one); `event: error` is the stream's failure.
+ * `event:` line (the SDK ignores frames without one); `event: error` is the stream's failure. A
+ * `ping`, and an event without data, decode to a ping whatever their data.
  */
 export const messagesStreamCodec: StreamCodec<MessagesStreamEvent> = {
   decode(sse) {
+    // As the Anthropic SDK reads a stream: a ping is dropped whatever its data, and so is any other
+    // event with no data (a proxy's keep-alive); neither is a reason to end the answer.
+    if (sse.event !== 'error' && (sse.event === 'ping' || sse.data === '')) return { type: 'ping' };
     const parsed = parseEventObject(sse);
     if ('problem' in parsed) return unreadable(parsed.problem);
     // A frame named `error` is the stream's failure whatever its data's own `type`, as the SDK reads
