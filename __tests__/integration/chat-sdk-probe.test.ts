@@ -171,6 +171,34 @@ describe('section 10: a thinking block sent whole in its content_block_start, si
     });
     expect(sent.thinking).toEqual({ type: 'adaptive', display: 'summarized' });
   });
+
+  test("reaches a Responses client (through chat) in its encrypted_content, so its tool loop sends Anthropic's block back too", async () => {
+    fakes.anthropic.handler = (_request, res) => sendFrames(res, thinkThenCall);
+    const tools = [{ type: 'function' as const, name: 'clock', parameters: { type: 'object', properties: {} }, strict: false }];
+    const ask = { model: MODEL, tools, reasoning: { effort: 'high' as const }, include: ['reasoning.encrypted_content' as const] };
+    const first = await client()
+      .responses.stream({ ...ask, input: 'What time is it?' })
+      .finalResponse();
+    const call = first.output.find((item) => item.type === 'function_call');
+    expect(call).toBeDefined();
+
+    fakes.anthropic.reset();
+    await client().responses.create({
+      ...ask,
+      input: [
+        { role: 'user', content: 'What time is it?' },
+        ...(first.output as OpenAI.Responses.ResponseInputItem[]),
+        { type: 'function_call_output', call_id: call!.call_id, output: '12:00' },
+      ],
+    });
+    const sent = upstreamBody(fakes.anthropic);
+    expect((sent.messages as Array<{ content: unknown[] }>)[1]?.content[0]).toEqual({
+      type: 'thinking',
+      thinking: 'The user wants the time.',
+      signature: SIGNATURE,
+    });
+    expect(sent.thinking).toEqual({ type: 'adaptive', display: 'summarized' });
+  });
 });
 
 describe('section 5: pings and keep-alive events are dropped whatever their data, as the Anthropic SDK drops them', () => {
