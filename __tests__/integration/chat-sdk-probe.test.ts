@@ -225,6 +225,31 @@ describe('section 5: pings and keep-alive events are dropped whatever their data
   });
 });
 
+describe('section 3: Anthropic overloaded (529), before any answer', () => {
+  test.each([false, true])(
+    'streamed %s: the SDK gets an InternalServerError with status 529, its type and message, and the retry headers',
+    async (stream) => {
+      const overloaded = { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' }, request_id: 'req_011Overloaded' };
+      const headers = {
+        'retry-after': '3',
+        'x-should-retry': 'true',
+        'anthropic-ratelimit-requests-remaining': '0',
+        'request-id': 'req_011Overloaded',
+      };
+      fakes.anthropic.handler = (_request, res) => sendJson(res, 529, overloaded, headers);
+      const call = stream ? readStream({ model: MODEL, messages: HELLO }) : client().chat.completions.create({ model: MODEL, messages: HELLO });
+      const error = await rejectionOf(call, OpenAI.InternalServerError);
+      expect(error.status).toBe(529);
+      expect(error.type).toBe('overloaded_error');
+      expect(error.message).toMatch(/Overloaded/);
+      expect(error.headers?.get('retry-after')).toBe('3');
+      expect(error.headers?.get('x-should-retry')).toBe('true');
+      expect(error.headers?.get('anthropic-ratelimit-requests-remaining')).toBe('0');
+      expect(host.ends).toEqual([expect.objectContaining({ provider: 'anthropic', status: 529, outcome: 'error', stream })]);
+    },
+  );
+});
+
 describe('section 2: streams that fail', () => {
   test("an error event before anything else (Anthropic overloaded at once) reaches the SDK as an APIError with Anthropic's message", async () => {
     const overloaded = { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } };
