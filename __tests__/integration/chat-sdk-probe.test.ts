@@ -61,6 +61,10 @@ describe('section 9: a 200 that is no Anthropic message is an upstream failure, 
       { id: 'msg_1', type: 'message', role: 'assistant', model: 'm', stop_reason: 'end_turn', usage: { input_tokens: 5, output_tokens: 1 } },
     ],
     ['an array', []],
+    [
+      'a message whose content holds a block that is no object',
+      { id: 'msg_1', type: 'message', role: 'assistant', model: 'm', content: [{ type: 'text', text: 'Hi' }, null], stop_reason: 'end_turn' },
+    ],
   ];
 
   test.each(notMessages)('%s: the SDK gets a 502 upstream_invalid_response; request.end says error once', async (_name, body) => {

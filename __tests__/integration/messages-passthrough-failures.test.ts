@@ -406,6 +406,24 @@ describe('the model the client asked for, and usage with cache tokens, on passth
     }
   });
 
+  it('a block that is no object passes through as sent, and telemetry still reads the rest of the answer', async () => {
+    fakes.anthropic.handler = (_request, res) =>
+      sendJson(res, 200, {
+        id: 'msg_1',
+        type: 'message',
+        role: 'assistant',
+        model: DATED,
+        content: [null, { type: 'text', text: 'Hi' }],
+        stop_reason: 'end_turn',
+        usage: { input_tokens: 3, output_tokens: 7 },
+      });
+    const message = await client.messages.create({ model: ANTHROPIC_MODEL, max_tokens: 64, messages: HELLO });
+    expect(message.content).toEqual([null, { type: 'text', text: 'Hi' }]);
+    const { end, record } = await reported();
+    expect(end).toMatchObject({ outcome: 'ok', finishReason: 'end_turn', usage: { promptTokens: 3, completionTokens: 7 } });
+    expect(record).toMatchObject({ response: { text: 'Hi' }, finishReason: 'end_turn' });
+  });
+
   it('keeps ?beta=true and the anthropic-beta header, and sends the provider key alone', async () => {
     await fetch(`${host.url}/v1/messages?beta=true`, {
       method: 'POST',

@@ -316,6 +316,31 @@ describe('after the stream started', () => {
     expect(seen.records.at(-1)).toMatchObject({ finishReason: 'max_output_tokens', response: { toolCalls: [{ name: 'exec_command' }] } });
   });
 
+  test('a whole answer whose output holds items or parts that are no object passes through as sent; telemetry reads the rest', async () => {
+    const answer = {
+      id: 'resp_1',
+      object: 'response',
+      status: 'completed',
+      model: 'gpt-5.5',
+      output: [null, { type: 'message', role: 'assistant', content: [null, { type: 'output_text', text: 'Hi' }] }],
+      usage: { input_tokens: 3, output_tokens: 7, total_tokens: 10 },
+    };
+    openai.handler = (_request, res) => sendJson(res, 200, answer);
+    // The SDK throws on such an answer itself, so it is read raw.
+    const response = await fetch(`${host.url}/v1/responses`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'openai/gpt-5.5', input: 'hi' }),
+    });
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as { output: unknown }).output).toEqual(answer.output);
+    await waitUntil(() => seen.records.length > 0, 2000, 'the conversation record');
+    expect(seen.ends()).toEqual([
+      expect.objectContaining({ outcome: 'ok', finishReason: 'completed', usage: expect.objectContaining({ totalTokens: 10 }) as unknown }),
+    ]);
+    expect(seen.records).toEqual([expect.objectContaining({ response: expect.objectContaining({ text: 'Hi' }) as unknown })]);
+  });
+
   test.each([
     ['CRLF line endings', (res: ServerResponse) => sendText(res, { 'content-type': 'text/event-stream' }, CALL.join('').replace(/\n/g, '\r\n'))],
     [

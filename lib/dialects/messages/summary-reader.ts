@@ -1,5 +1,5 @@
 import { messagesStreamCodec, type MessagesStreamEvent } from './stream-codec';
-import type { AnthropicMessage, AnthropicUsage } from './wire';
+import type { AnthropicContentBlock, AnthropicMessage, AnthropicUsage } from './wire';
 import { thinkingTokensOf } from './to-chat/usage';
 import { emptySummary, modelOf, type ResponseObserver, type ResponseSummary } from '../../telemetry/response-summary';
 
@@ -99,7 +99,9 @@ export function createMessagesSummaryReader(): ResponseObserver<MessagesStreamEv
     body(body) {
       const message = body as AnthropicMessage | null;
       if (!message || typeof message !== 'object' || !Array.isArray(message.content)) return;
-      for (const block of message.content) {
+      // The answer passes through as it came; telemetry reads what it can of a malformed one.
+      for (const block of message.content as (AnthropicContentBlock | null)[]) {
+        if (!block) continue;
         if (block.type === 'text') summary.text += block.text;
         else if (block.type === 'thinking' && typeof block.thinking === 'string') summary.reasoning += block.thinking;
         else if (block.type === 'tool_use') {

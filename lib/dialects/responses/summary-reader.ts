@@ -9,6 +9,7 @@ import {
 import { responsesStreamCodec, type ResponsesStreamEvent } from './stream-codec';
 import type { StreamError } from '../dialect';
 import type { ResponsesItem, ResponsesResponse } from './wire';
+import { isRecord } from '../../is-record';
 
 /**
  * Reads Responses API answers (a native `/responses` upstream): text, tool calls, status and
@@ -67,7 +68,8 @@ export function createResponsesSummaryReader(): ResponseObserver<ResponsesStream
 }
 
 function readResponse(summary: ResponseSummary, response: ResponsesResponse, withText: boolean): void {
-  const output = Array.isArray(response.output) ? response.output : [];
+  // The answer passes through as it came; telemetry reads what it can of a malformed one.
+  const output = Array.isArray(response.output) ? response.output.filter(isRecord) : [];
   if (withText) {
     // The model's refusal is its answer's text too, as a translation reads it.
     summary.text = textOf(output, 'message', 'output_text') || textOf(output, 'message', 'refusal');
@@ -99,7 +101,7 @@ function textOf(output: ResponsesItem[], itemType: string, partType: string, fie
   for (const item of output) {
     const parts: unknown = item.type === itemType ? (item as Record<string, unknown>)[field] : undefined;
     if (!Array.isArray(parts)) continue;
-    for (const part of parts as { type?: unknown; text?: unknown; refusal?: unknown }[]) {
+    for (const part of parts.filter(isRecord) as { type?: unknown; text?: unknown; refusal?: unknown }[]) {
       // A refusal part holds its text in `refusal`.
       const partText = partType === 'refusal' ? part.refusal : part.text;
       if (part.type === partType && typeof partText === 'string') text += partText;

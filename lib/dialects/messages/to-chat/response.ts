@@ -10,11 +10,12 @@ import { isRecord } from '../../../is-record';
  * joined into `content` (null when the answer is only tool calls), `tool_use` blocks become
  * `tool_calls`, thinking text becomes `reasoning_content`, and every thinking block (signed or
  * redacted) a `reasoning_details` entry that the client sends back unchanged.
- * @throws Error for an answer that is no message (no `content` array: a gateway's own JSON, say),
+ * @throws Error for an answer that is no message (no `content` array of objects: a gateway's own JSON, say),
  *   which the client gets as a 502: read as an empty answer, it would pass for one the model gave.
  */
 export function toChatCompletion(message: ReceivedAnthropicMessage): ChatCompletion {
   if (!isRecord(message) || !Array.isArray(message.content)) throw new Error('it holds no `content` array, so it is no Anthropic message');
+  if (!message.content.every(isRecord)) throw new Error('its `content` holds a block that is no object, so it is no Anthropic message');
   const texts: string[] = [];
   const thoughts: string[] = [];
   const details: ReasoningDetail[] = [];
