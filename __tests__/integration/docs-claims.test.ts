@@ -1,18 +1,22 @@
 /**
- * The behaviours the guides state (`docs/translation.md`, `docs/troubleshooting.md`) that no other
- * suite shows as such, one row per claim, named after the doc and its section, run through the real
- * SDKs against the fake upstreams.
+ * The behaviours the README and the guides state that no other suite shows as such, one row per
+ * claim, named after the doc and its section, run through the real SDKs against the fake upstreams;
+ * and that README's reference tables name every variable, option, export, error code and telemetry
+ * field the code has.
  */
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import zlib from 'node:zlib';
-import { createProviderRouter } from '../../lib';
+import * as exported from '../../lib';
+import { createAnthropicProvider, createProviderRouter } from '../../lib';
+import { readEnv } from '../../lib/config/read-env';
+import { exportedNames, interfaceFields, markdownSection, repoText } from '../support/doc-text';
 import type { RecordedRequest } from '../support/fake-upstream';
 import { envFor, silentLogger, startHost, type Host } from '../support/host';
 import { CLIENT_TOKEN } from '../support/keys';
 import { RESPONSES_DEFAULTS } from '../support/responses-stream';
-import { sendJson } from '../support/upstream-answers';
-import { anthropicMessage } from '../support/wire-frames';
+import { sendFrames, sendJson } from '../support/upstream-answers';
+import { anthropicMessage, chatChunkFrame, DONE_FRAME } from '../support/wire-frames';
 import { useFakes } from '../support/use-fakes';
 import { sha256Hex } from './messages-api.helpers';
 
@@ -520,6 +524,7 @@ describe("translation.md, Errors in the client's dialect: an upstream status on 
     [429, 'rate_limit_error'],
     [504, 'timeout_error'],
     [529, 'overloaded_error'],
+    [422, 'invalid_request_error'],
     [502, 'api_error'],
   ])("%d: %s, the status and the provider's message kept", async (status, type) => {
     fakes.openai.handler = (_request, res) => sendJson(res, status, { error: { message: `upstream says ${status}` } });
@@ -736,5 +741,161 @@ describe('guides: configuration', () => {
     expect(() => createProviderRouter({ logger: silentLogger, env: { ...envFor(fakes), ...env } })).toThrow(
       expect.objectContaining({ code: 'invalid_config' }),
     );
+  });
+});
+
+describe('README.md, the reference tables name what the code has', () => {
+  const readme = repoText('README.md');
+
+  it('Environment: every variable read with a default is a row of the table with that default, and a line of .env.example with it', () => {
+    const table = markdownSection(readme, '## Environment');
+    const example = repoText('.env.example');
+    const defaults = Object.entries(readEnv({})).filter(([name]) => /^[A-Z_]+$/.test(name));
+    expect(defaults.length).toBeGreaterThan(15);
+    for (const [name, value] of defaults) {
+      const row = table.split('\n').find((line) => line.startsWith('| ') && line.includes(`\`${name}\``));
+      expect({ name, row }).toEqual({ name, row: expect.any(String) });
+      const defaultCell = row!.split(' | ').at(-1)!;
+      expect({ name, defaultCell }).toEqual({
+        name,
+        defaultCell: value === '' ? expect.stringContaining('unset') : expect.stringContaining(`\`${String(value)}\``),
+      });
+      expect({ name, line: example.split('\n').find((line) => line.startsWith(`${name}=`)) }).toEqual({ name, line: `${name}=${String(value)}` });
+    }
+  });
+
+  it('Options: every option of ProviderRouterOptions is named', () => {
+    const options = markdownSection(readme, '## Options');
+    const fields = interfaceFields(repoText('lib/options.ts'), 'ProviderRouterOptions');
+    expect(fields).toContain('scrubHeaders');
+    for (const field of fields) expect({ field, named: options.includes(`\`${field}\``) }).toEqual({ field, named: true });
+  });
+
+  it('Options: every name the package exports is named, types included', () => {
+    const names = exportedNames(repoText('lib/index.ts'));
+    // The parse finds every value the package exports at run time.
+    expect(names).toEqual(expect.arrayContaining(Object.keys(exported)));
+    for (const name of names) expect({ name, named: readme.includes(`\`${name}\``) }).toEqual({ name, named: true });
+  });
+
+  it('Errors: every code of ProviderRouterErrorCode is a row of the table', () => {
+    const errors = markdownSection(readme, '## Errors');
+    const union = /type ProviderRouterErrorCode =([^;]*);/.exec(repoText('lib/errors.ts'))![1]!;
+    const codes = [...union.matchAll(/'(\w+)'/g)].map((match) => match[1]!);
+    expect(codes.length).toBeGreaterThan(10);
+    for (const code of codes) expect({ code, row: errors.includes(`| \`${code}\` |`) }).toEqual({ code, row: true });
+  });
+
+  it('Telemetry: every field of every event is named', () => {
+    const telemetry = markdownSection(readme, '## Telemetry');
+    const events = repoText('lib/telemetry/events.ts');
+    const interfaces = ['TelemetryEventBase', 'RequestEventBase', 'RequestStartEvent', 'RequestEndEvent', 'ModelsErrorEvent', 'TokenUsage'];
+    const fields = interfaces.flatMap((name) => interfaceFields(events, name));
+    expect(fields).toEqual(expect.arrayContaining(['costUsd', 'reasoningTokens', 'firstReasoningMs']));
+    for (const field of fields) expect({ field, named: telemetry.includes(`\`${field}\``) }).toEqual({ field, named: true });
+  });
+});
+
+describe('architecture.md, OpenTelemetry: every span attribute is named', () => {
+  it("the GenAI attributes in full, the router's own by their last part", () => {
+    const section = markdownSection(repoText('docs/architecture.md'), '### OpenTelemetry');
+    const attributes = [...repoText('lib/telemetry/open-telemetry.ts').matchAll(/'((?:gen_ai|express_provider_router|error|http)\.[\w.]+)'/g)].map(
+      (match) => match[1]!,
+    );
+    expect(attributes.length).toBeGreaterThan(12);
+    for (const attribute of attributes) {
+      const short = `\`.${attribute.split('.').slice(1).join('.')}\``;
+      const named = section.includes(`\`${attribute}\``) || (attribute.startsWith('express_provider_router.') && section.includes(short));
+      expect({ attribute, named }).toEqual({ attribute, named: true });
+    }
+  });
+});
+
+describe('README.md, Environment and Routes', () => {
+  const anthropicInCode = () => createAnthropicProvider({ apiKey: 'sk-ant-docs-claims-in-code-0123456789' });
+
+  it('a built-in given in providers: its ANTHROPIC_BASE_URL, _API_KEY, _VERSION, _MAX_TOKENS and _THINKING are not read', async () => {
+    const env = {
+      ANTHROPIC_BASE_URL: 'ftp://x',
+      ANTHROPIC_API_KEY: 'a\nb',
+      ANTHROPIC_VERSION: 'v\n1',
+      ANTHROPIC_MAX_TOKENS: 'lots',
+      ANTHROPIC_THINKING: 'always',
+    };
+    await createProviderRouter({ logger: silentLogger, env, providers: { anthropic: anthropicInCode() } }).close();
+  });
+
+  it('<ID>_RESPONSES and <ID>_MODELS are read for every provider, one given in code too', async () => {
+    expect(() =>
+      createProviderRouter({ logger: silentLogger, env: { ANTHROPIC_RESPONSES: 'native' }, providers: { anthropic: anthropicInCode() } }),
+    ).toThrow(expect.objectContaining({ code: 'invalid_config', message: expect.stringContaining('ANTHROPIC_RESPONSES') }));
+    const router = createProviderRouter({
+      logger: silentLogger,
+      env: { ANTHROPIC_MODELS: 'claude-fixed-1' },
+      providers: { anthropic: anthropicInCode() },
+    });
+    try {
+      expect((await router.listModels()).map((model) => model.id)).toContain('anthropic/claude-fixed-1');
+    } finally {
+      await router.close();
+    }
+  });
+
+  it('Routes: HEAD /models answers as GET does, without a body; HEAD /responses/{id} is 404', async () => {
+    const models = await fetch(`${host.url}/v1/models`, { method: 'HEAD' });
+    expect(models.status).toBe(200);
+    expect(models.headers.get('content-type')).toContain('application/json');
+    expect(await models.text()).toBe('');
+    const stored = await fetch(`${host.url}/v1/responses/resp_1`, { method: 'HEAD' });
+    expect(stored.status).toBe(404);
+    // Only the providers' model lists were asked for.
+    expect(fakes.received().filter((request) => !request.url.split('?')[0]!.endsWith('/models'))).toEqual([]);
+  });
+});
+
+describe('README.md, Errors', () => {
+  it('400 invalid_request: a compressed body that does not decode; nothing is sent', async () => {
+    const res = await fetch(`${host.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      body: 'not gzip at all',
+    });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: { code: 'invalid_request' } });
+    expect(fakes.received()).toEqual([]);
+  });
+
+  it('502 upstream_invalid_response: a whole JSON answer to a streamed request', async () => {
+    fakes.local.handler = (_request, res) => sendJson(res, 200, chatAnswer('stop', { content: 'Hi' }));
+    const res = await fetch(`${host.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'local/qwen', stream: true, messages: [{ role: 'user', content: 'Hi' }] }),
+    });
+    expect(res.status).toBe(502);
+    expect(await res.json()).toMatchObject({ error: { code: 'upstream_invalid_response' } });
+  });
+});
+
+describe('architecture.md, Streaming', () => {
+  it("reasoning after text opens a new thinking block (a new reasoning item on /responses): the blocks keep the provider's order", async () => {
+    const identity = { id: 'chatcmpl-1', created: 1, model: 'gpt-4o-mini' };
+    const frames = [
+      chatChunkFrame(identity, { role: 'assistant', reasoning_content: 'First thought.' }),
+      chatChunkFrame(identity, { content: 'Some text.' }),
+      chatChunkFrame(identity, { reasoning_content: 'Second thought.' }),
+      chatChunkFrame(identity, { content: 'More text.' }),
+      chatChunkFrame(identity, {}, 'stop'),
+      DONE_FRAME,
+    ];
+    fakes.openai.handler = (_request, res) => sendFrames(res, frames);
+    const message = await anthropic.messages
+      .stream({ model: 'openai/gpt-4o-mini', max_tokens: 100, messages: [{ role: 'user', content: 'Hi' }] })
+      .finalMessage();
+    expect(message.content.map((block) => block.type)).toEqual(['thinking', 'text', 'thinking', 'text']);
+
+    fakes.local.handler = (_request, res) => sendFrames(res, frames);
+    const response = await openai.responses.stream({ model: 'local/qwen', input: 'Hi' }).finalResponse();
+    expect(response.output.map((item) => item.type)).toEqual(['reasoning', 'message', 'reasoning', 'message']);
   });
 });
