@@ -8,7 +8,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import zlib from 'node:zlib';
 import * as exported from '../../lib';
-import { createAnthropicProvider, createProviderRouter } from '../../lib';
+import { createAnthropicProvider, createProviderRouter, defineProvider } from '../../lib';
 import { readEnv } from '../../lib/config/read-env';
 import { exportedNames, interfaceFields, markdownSection, repoText } from '../support/doc-text';
 import type { RecordedRequest } from '../support/fake-upstream';
@@ -897,5 +897,32 @@ describe('architecture.md, Streaming', () => {
     fakes.local.handler = (_request, res) => sendFrames(res, frames);
     const response = await openai.responses.stream({ model: 'local/qwen', input: 'Hi' }).finalResponse();
     expect(response.output.map((item) => item.type)).toEqual(['reasoning', 'message', 'reasoning', 'message']);
+  });
+});
+
+describe('security.md, Headers and secrets', () => {
+  it('a header whose name holds passwd or starts with x-auth is not forwarded, whatever an adapter lists', async () => {
+    const mine = defineProvider({
+      id: 'mine',
+      dialect: 'openai',
+      baseUrl: fakes.local.baseUrl,
+      enabled: true,
+      upstreamHeaders: () => ({}),
+      forwardHeaders: ['x-db-passwd', 'x-auth-user', 'x-authority', 'x-trace'],
+    });
+    const withAdapter = await startHost({ env: envFor(fakes), providers: { mine } });
+    try {
+      const res = await fetch(`${withAdapter.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-db-passwd': 'p', 'x-auth-user': 'u', 'x-authority': 'a', 'x-trace': 't' },
+        body: JSON.stringify({ model: 'mine/qwen', messages: [{ role: 'user', content: 'Hi' }] }),
+      });
+      expect(res.status).toBe(200);
+      const { headers } = sent();
+      expect(headers['x-trace']).toBe('t');
+      for (const name of ['x-db-passwd', 'x-auth-user', 'x-authority']) expect(headers).not.toHaveProperty(name);
+    } finally {
+      await withAdapter.close();
+    }
   });
 });
