@@ -221,6 +221,19 @@ describe('the docs, as a host developer copies them', () => {
    */
   const HOST_FILES: Record<string, () => string> = {
     'readme-quickstart.ts': () => codeBlocks('README.md', 'ts')[0]!,
+    // README's Telemetry section: the typed way to wait for one event (events.once's types refuse the emitter).
+    'readme-telemetry-once.ts': () => {
+      const once = /`(new Promise<RequestEndEvent>\([^`]*router\.telemetry\.once\([^`]*)`/.exec(
+        fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8'),
+      );
+      if (!once) throw new Error('README.md lost its typed once() example');
+      return [
+        "import { createProviderRouter, type RequestEndEvent } from 'express-provider-router';",
+        'const router = createProviderRouter();',
+        `const ended: Promise<RequestEndEvent> = ${once[1]!};`,
+        'void ended;',
+      ].join('\n');
+    },
     'providers-adapters.ts': () => adapterExample(),
     // Every option of the README's table and every factory setting of docs/providers.md, typed as documented.
     'every-option.ts': () => `
