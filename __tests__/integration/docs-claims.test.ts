@@ -926,3 +926,41 @@ describe('security.md, Headers and secrets', () => {
     }
   });
 });
+
+describe("README.md, Errors: the type of the router's own errors", () => {
+  const post = (url: string, body: string) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  const chat = JSON.stringify({ model: 'local/qwen', messages: [{ role: 'user', content: 'Hi' }] });
+
+  it('invalid_request_error for its 4xx, not_found_error for its 404s, upstream_error for its 502s, server_error for its other 5xx', async () => {
+    expect(await (await post(`${host.url}/v1/chat/completions`, '{')).json()).toMatchObject({
+      error: { code: 'invalid_json', type: 'invalid_request_error' },
+    });
+    expect(await (await fetch(`${host.url}/v1/responses/resp_1`)).json()).toMatchObject({
+      error: { code: 'unsupported_endpoint', type: 'not_found_error' },
+    });
+    const unreachable = await startHost({ env: { LOCAL_BASE_URL: 'http://127.0.0.1:9/v1' } });
+    try {
+      expect(await (await post(`${unreachable.url}/v1/chat/completions`, chat)).json()).toMatchObject({
+        error: { code: 'upstream_unreachable', type: 'upstream_error' },
+      });
+      await unreachable.router.close();
+      expect(await (await post(`${unreachable.url}/v1/chat/completions`, chat)).json()).toMatchObject({
+        error: { code: 'router_closed', type: 'server_error' },
+      });
+    } finally {
+      await unreachable.close();
+    }
+  });
+
+  it('timeout_error for its 504s', async () => {
+    const slow = await startHost({ env: { ...envFor(fakes), PROVIDER_TIMEOUT_MS: '100' } });
+    fakes.local.handler = () => undefined;
+    try {
+      const res = await post(`${slow.url}/v1/chat/completions`, chat);
+      expect(res.status).toBe(504);
+      expect(await res.json()).toMatchObject({ error: { code: 'upstream_timeout', type: 'timeout_error' } });
+    } finally {
+      await slow.close();
+    }
+  });
+});
