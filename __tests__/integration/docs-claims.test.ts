@@ -964,3 +964,30 @@ describe("README.md, Errors: the type of the router's own errors", () => {
     }
   });
 });
+
+describe('architecture.md, Conversation log', () => {
+  it('a record has the fields of the sample, each tool call is {id, name, arguments}, and usage is null when none was reported', async () => {
+    const sample = /```json\n(\{"requestId"[\s\S]*?)```/.exec(repoText('docs/architecture.md'))![1]!;
+    const sampleFields = Object.keys(JSON.parse(sample) as object).filter((field) => field !== 'level' && field !== 'message');
+    const records: Record<string, unknown>[] = [];
+    const logged = await startHost({ env: envFor(fakes), conversationLogger: { info: (_message, meta) => records.push(meta) } });
+    fakes.local.handler = (_request, res) =>
+      sendJson(res, 200, {
+        ...chatAnswer('tool_calls', {
+          content: null,
+          tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'f', arguments: '{"a":1}' } }],
+        }),
+        usage: undefined,
+      });
+    try {
+      const client = new OpenAI({ apiKey: CLIENT_TOKEN, baseURL: `${logged.url}/v1`, maxRetries: 0 });
+      await client.chat.completions.create({ model: 'local/qwen', messages: [{ role: 'user', content: 'Hi' }] });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(records).toHaveLength(1);
+      expect(Object.keys(records[0]!).sort()).toEqual([...sampleFields].sort());
+      expect(records[0]).toMatchObject({ response: { toolCalls: [{ id: 'call_1', name: 'f', arguments: '{"a":1}' }] }, usage: null });
+    } finally {
+      await logged.close();
+    }
+  });
+});
