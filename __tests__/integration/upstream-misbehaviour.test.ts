@@ -169,6 +169,28 @@ describe('an answer in the other shape', () => {
   });
 });
 
+describe('a whole chat answer in a broken shape, translated for a Messages or Responses client', () => {
+  const answerWithChoice = (choice: unknown): Record<string, unknown> => ({
+    ...fixtureJson<Record<string, unknown>>('openai-chat.json'),
+    choices: [choice],
+  });
+  test.each([
+    ['a choice without a message', answerWithChoice({ index: 0, finish_reason: 'stop' }), /choice 0 holds no `message` object/],
+    ['a choice whose message is null', answerWithChoice({ index: 0, message: null, finish_reason: 'stop' }), /choice 0 holds no `message` object/],
+    [
+      'tool_calls holding null',
+      answerWithChoice({ index: 0, message: { role: 'assistant', content: null, tool_calls: [null] }, finish_reason: 'tool_calls' }),
+      /`tool_calls` that are not a list of objects/,
+    ],
+  ])('%s is a 502 saying so, not an empty answer or a TypeError', async (_what, answer, reason) => {
+    openai.handler = (_request, res) => sendJson(res, 200, answer);
+    const messages = await rejection(messagesClient().messages.create({ model: 'openai/gpt-4o', max_tokens: 10, messages: HI }));
+    expect(messages).toMatchObject({ status: 502, message: expect.stringMatching(reason) as unknown });
+    const responses = await rejection(chatClient().responses.create({ model: 'openai/gpt-4o', input: 'hi' }));
+    expect(responses).toMatchObject({ status: 502, message: expect.stringMatching(reason) as unknown });
+  });
+});
+
 describe('errors inside a stream', () => {
   test("an unreadable frame in a passed-through stream is not passed on: the SDK gets the router's error", async () => {
     const first = sseFrames('openai-chat-stream-usage.sse')[1]!;

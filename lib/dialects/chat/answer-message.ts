@@ -52,6 +52,17 @@ export function completedChoiceZero(completion: ReceivedChatCompletion): AnswerC
 }
 
 /**
+ * Choice 0 of an answer the provider completed, for a translation: it must hold a `message`.
+ * @throws FailedAnswerError as {@link completedChoiceZero} does; Error when the choice holds no
+ *   `message` object: read as an empty answer, it would pass for one the model gave.
+ */
+export function translatableChoiceZero(completion: ReceivedChatCompletion): AnswerChoice & { message: AnswerMessage } {
+  const choice = completedChoiceZero(completion);
+  if (!isRecord(choice.message)) throw new Error('its choice 0 holds no `message` object, so it is no chat completion');
+  return choice as AnswerChoice & { message: AnswerMessage };
+}
+
+/**
  * The failure an OpenAI-compatible answer reports on choice 0 (an `error` on it, or
  * `finish_reason: "error"`, or no choice at all in its `choices`), for telemetry when the answer is
  * passed on as it is; undefined for an answer without `choices` (embeddings) or whose choice 0 did
@@ -90,11 +101,14 @@ export function answerTextOf(message: AnswerMessage | undefined): string {
 /**
  * The answer's tool calls, each with its name.
  *
- * @throws Error naming the call when one has no name: the client could not run it (a stream ends
- * with an error frame for the same reason), so the answer is the provider's fault, a 502.
+ * @throws Error naming the call when one has no name, or when a call is no object: the client could
+ * not run it (a stream ends with an error frame for the same reason), so the answer is the
+ * provider's fault, a 502.
  */
 export function namedToolCallsOf(message: AnswerMessage | undefined): ReceivedToolCall[] {
   const calls = message?.tool_calls ?? [];
+  if (!Array.isArray(calls) || !(calls as unknown[]).every(isRecord))
+    throw new Error('the provider sent `tool_calls` that are not a list of objects');
   const unnamed = calls.find((call) => typeof call.function?.name !== 'string' || call.function.name === '');
   if (unnamed) throw new Error(`the provider sent a tool call without a name (id ${unnamed.id ?? 'none'}); it cannot be run`);
   return calls;

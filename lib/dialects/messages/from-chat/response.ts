@@ -1,6 +1,6 @@
 import type { AnthropicContentBlock, AnthropicMessage } from '../wire';
 import type { ReceivedChatCompletion } from '../../chat/wire';
-import { answerTextOf, completedChoiceZero, namedToolCallsOf, isRefusal } from '../../chat/answer-message';
+import { answerTextOf, translatableChoiceZero, namedToolCallsOf, isRefusal } from '../../chat/answer-message';
 import { stopReasonForTurn } from './stop-reason';
 import { anthropicUsageOf } from './usage';
 import { routerSignature } from '../router-signature';
@@ -26,7 +26,7 @@ import { argumentsText } from '../../chat/tool-arguments';
  * the router's signature: of that block, or of an empty one when there is no reasoning text.
  */
 export function toAnthropicMessage(completion: ReceivedChatCompletion, ids: UniqueIds = toolUseIds(), reasoner?: Reasoner): AnthropicMessage {
-  const choice = completedChoiceZero(completion);
+  const choice = translatableChoiceZero(completion);
   const message = choice.message;
   const content: AnthropicContentBlock[] = [];
 

@@ -1,5 +1,5 @@
 import type { ReceivedChatCompletion } from '../../chat/wire';
-import { answerTextOf, completedChoiceZero, isRefusal, namedToolCallsOf } from '../../chat/answer-message';
+import { answerTextOf, translatableChoiceZero, isRefusal, namedToolCallsOf } from '../../chat/answer-message';
 import { isRecord } from '../../../is-record';
 import type { ResponsesItem, ResponsesResponse } from '../wire';
 import {
@@ -27,8 +27,8 @@ import { argumentsText } from '../../chat/tool-arguments';
  * read; `model` is the one the client asked for.
  */
 export function toResponse(completion: ReceivedChatCompletion, options: ResponsesAnswerOptions): ResponsesResponse {
-  const choice = completedChoiceZero(completion);
-  const message = (choice.message ?? {}) as Record<string, unknown> & NonNullable<(typeof choice)['message']>;
+  const choice = translatableChoiceZero(completion);
+  const message = choice.message as Record<string, unknown> & (typeof choice)['message'];
   const output: ResponsesItem[] = [];
   const reasoning = message.reasoning_content ?? message.reasoning;
   const thought = typeof reasoning === 'string' ? reasoning : '';
