@@ -12,7 +12,8 @@ const BLOCK_LENGTH = PIECE_LENGTH - BLOCK_STRIDE + 1;
 export interface Redactor {
   /**
    * Replaces every secret, and every 12-character piece of one, with `[REDACTED]`, ignoring case
-   * (header names arrive lower-cased), also where JSON escapes or URL encoding write it.
+   * (header names arrive lower-cased), also where JSON escapes or URL encoding write it; a whole
+   * key of 12 characters or more also as base64 or base64url writes it.
    */
   redact(text: string): string;
   /** Whether `text` holds a secret or a piece of one: one regular-expression test. */
@@ -32,11 +33,13 @@ export function createRedactor(secrets: readonly string[]): Redactor {
   if (keys.length === 0) {
     return { redact: (text) => text, containsSecret: () => false, redactValue: (value) => value };
   }
-  const alternatives = alternativesOf(keys);
+  // Whole keys only: the base64 of a key's 12-character piece is short enough to occur by chance.
+  const encoded = keys.filter((key) => key.length >= PIECE_LENGTH).flatMap(base64Forms);
+  const alternatives = [...alternativesOf(keys), ...encoded].sort((a, b) => b.length - a.length);
   const replacer = new RegExp(patternOf(alternatives, escapeRegExp), 'gi');
   const detector = new RegExp(patternOf(alternatives, escapeRegExp), 'i');
   let escapedReplacer: RegExp | undefined;
-  const blockFinder = keys.every(isAscii) ? blockFinderOf(keys) : undefined;
+  const blockFinder = keys.every(isAscii) ? blockFinderOf(keys, encoded) : undefined;
   // The regular expression tries every alternative at every position of the text; most texts
   // hold no secret, and looking for the blocks first tells that several times faster.
   const holdsSecret = blockFinder
@@ -44,19 +47,76 @@ export function createRedactor(secrets: readonly string[]): Redactor {
     : (text: string): boolean => detector.test(text);
   // Upstreams echo keys escaped too: JSON-escaped (`\/`, `\u002f`), URL-encoded (`%2F`), nested
   // once or twice (a provider's error quoted as a string in another's). A client decodes them.
-  const escape = escapeIn(keys);
+  const escape = escapeIn([...keys, ...encoded]);
   const holdsEscapedSecret = (text: string): boolean => escape.test(text) && holdsSecret(unescaped(text));
   const containsSecret = (text: string): boolean => holdsSecret(text) || holdsEscapedSecret(text);
+  const rests = restsOf(keys);
   const redact = (text: string): string => {
     // The escaped forms include the plain ones; replacing those first would cut an escaped key in pieces too short to find.
     if (holdsEscapedSecret(text)) {
       escapedReplacer ??= new RegExp(patternOf(alternatives, escapedForms), 'gi');
-      return text.replace(escapedReplacer, REDACTED);
+      return replaceSecrets(text, escapedReplacer, rests, unescaped);
     }
-    return holdsSecret(text) ? text.replace(replacer, REDACTED) : text;
+    return holdsSecret(text) ? replaceSecrets(text, replacer, rests, (match) => match) : text;
   };
   const redactValue = <T>(value: T): T => redactDeep(value, redact) as T;
   return { redact, containsSecret, redactValue };
+}
+
+/**
+ * `text` with every match of `pattern` replaced by `[REDACTED]`, each match of a key's piece going
+ * on over as much of the rest of that key as the text holds (`rests`, by the piece as `plain`
+ * decodes it, in lower case): a piece replaced alone would leave up to 11 characters of the key
+ * after it, from an upstream that echoes the key's last 20. No match can start earlier within the
+ * key: a piece one character further left would have matched first.
+ */
+function replaceSecrets(text: string, pattern: RegExp, rests: ReadonlyMap<string, readonly string[]>, plain: (match: string) => string): string {
+  let redacted = '';
+  let copied = 0;
+  pattern.lastIndex = 0;
+  for (let match = pattern.exec(text); match !== null; match = pattern.exec(text)) {
+    let end = match.index + match[0].length;
+    for (const rest of rests.get(plain(match[0]).toLowerCase()) ?? []) end = Math.max(end, continuedTo(text, match.index + match[0].length, rest));
+    redacted += text.slice(copied, match.index) + REDACTED;
+    copied = end;
+    pattern.lastIndex = end;
+  }
+  return redacted + text.slice(copied);
+}
+
+/** How far, from `start`, `text` goes on with the characters of `rest`, each as it is or escaped. */
+function continuedTo(text: string, start: number, rest: string): number {
+  let at = start;
+  for (const char of rest) {
+    const form = charFormOf(char);
+    form.lastIndex = at;
+    if (!form.test(text)) break;
+    at = form.lastIndex;
+  }
+  return at;
+}
+
+const charForms = new Map<string, RegExp>();
+/** A sticky expression for one character of a key, as {@link escapedForms} writes it. */
+function charFormOf(char: string): RegExp {
+  let form = charForms.get(char);
+  if (!form) {
+    form = new RegExp(escapedForms(char), 'iy');
+    charForms.set(char, form);
+  }
+  return form;
+}
+
+/** For each 12-character piece of `keys` (in lower case), the rest of its key after it, where there is a rest. */
+function restsOf(keys: readonly string[]): Map<string, string[]> {
+  const rests = new Map<string, string[]>();
+  for (const key of keys) {
+    for (let start = 0; start + PIECE_LENGTH < key.length; start++) {
+      const piece = key.slice(start, start + PIECE_LENGTH).toLowerCase();
+      rests.set(piece, [...(rests.get(piece) ?? []), key.slice(start + PIECE_LENGTH)]);
+    }
+  }
+  return rests;
 }
 
 /** Every key, and every piece of every key, longest first, so that a whole key is replaced as one piece. */
@@ -93,22 +153,41 @@ function escapeRegExp(text: string): string {
 }
 
 /**
- * The escapes that may hide a character of one of `keys`, possibly escaped again: `\uXXXX` always;
- * `\/`, `\"` and `\\` only for keys holding those characters, and `%XX` only for keys holding a
- * character URL encoding changes, so that the usual JSON text (`\n`, `\"`) is searched only once.
+ * The escapes that may hide a character of one of `keys`, possibly escaped again: `\uXXXX` and
+ * `%XX` always (an encoder may percent-encode any byte, `-` as `%2D`, though real keys hold only
+ * characters URL encoding leaves as they are); `\/`, `\"` and `\\` only for keys holding those
+ * characters, so that the usual JSON text (`\n`, `\"`) is searched only once.
  */
 function escapeIn(keys: readonly string[]): RegExp {
-  const escapes = ['\\\\+u[0-9a-f]{4}'];
+  const escapes = ['\\\\+u[0-9a-f]{4}', '%(?:25)*[0-9a-f]{2}'];
   if (keys.some((key) => /[/"\\]/.test(key))) escapes.push('\\\\+[/"\\\\]');
-  if (keys.some((key) => encodeURIComponent(key) !== key)) escapes.push('%(?:25)*[0-9a-f]{2}');
   return new RegExp(escapes.join('|'), 'i');
 }
+
+/**
+ * A key as base64 and base64url write it (an upstream that echoes the Basic credentials it got, or
+ * dumps its request headers): what stands for the key's bytes alone, at each of the three offsets
+ * the key can start at after other bytes (`user:key`), the characters shared with those bytes left out.
+ */
+function base64Forms(key: string): string[] {
+  const bytes = Buffer.from(key, 'utf8');
+  const forms: string[] = [];
+  for (let offset = 0; offset < 3; offset++) {
+    const written = Buffer.concat([Buffer.alloc(offset), bytes]).toString('base64');
+    const form = written.slice(Math.ceil((offset * 8) / 6), Math.floor(((offset + bytes.length) * 8) / 6));
+    forms.push(form, form.replace(/\+/g, '-').replace(/\//g, '_'));
+  }
+  return [...new Set(forms)];
+}
+
+/** Backslashes before an escaped character, themselves written as they are or URL-encoded (`%5Cu002d`, JSON then URL-encoded). */
+const BACKSLASHES = '(?:\\\\|%(?:25)*5c)*';
 
 /** One character of a key as it may be written escaped: as itself, `\uXXXX` or `%XX`, and, when not a letter or digit, after backslashes. */
 function escapedForms(char: string): string {
   const code = char.charCodeAt(0);
   const hex4 = code.toString(16).padStart(4, '0');
-  const forms = [/[a-z0-9]/i.test(char) ? char : `\\\\*${escapeRegExp(char)}`, `\\\\*u${hex4}`];
+  const forms = [/[a-z0-9]/i.test(char) ? char : `${BACKSLASHES}${escapeRegExp(char)}`, `${BACKSLASHES}u${hex4}`];
   if (code < 0x80) forms.push(`%(?:25)*${hex4.slice(2)}`);
   return `(?:${forms.join('|')})`;
 }
@@ -128,20 +207,22 @@ function unescaped(text: string): string {
 }
 
 /**
- * One case-insensitive expression for the blocks of `keys`, such that every 12-character piece of
- * a key contains one: its 7-character blocks at offsets 0, 6, 12, ... (a piece starting at `i`
+ * One case-insensitive expression for the blocks of `keys` (and the first block of each of their
+ * `encoded` forms), such that every 12-character piece of a key contains one: its 7-character blocks at offsets 0, 6, 12, ... (a piece starting at `i`
  * holds the block at the next multiple of 6, at most `i + 5`, which ends by `i + 12`). A key
  * shorter than a piece is its own block. One expression over the text is three to six times
  * faster than lower-casing it and searching it once a block (measured with one to eight keys).
  * Sound for ASCII keys only: non-Unicode `/i` never folds a non-ASCII character to ASCII.
  */
-function blockFinderOf(keys: readonly string[]): RegExp {
+function blockFinderOf(keys: readonly string[], encoded: readonly string[]): RegExp {
   const blocks = new Set<string>();
   for (const key of keys) {
     const lower = key.toLowerCase();
     if (key.length < PIECE_LENGTH) blocks.add(lower);
     else for (let start = 0; start + BLOCK_LENGTH <= lower.length; start += BLOCK_STRIDE) blocks.add(lower.slice(start, start + BLOCK_LENGTH));
   }
+  // An encoded key is found only whole: its first block is in every match.
+  for (const form of encoded) blocks.add(form.slice(0, BLOCK_LENGTH).toLowerCase());
   return new RegExp([...blocks].map(escapeRegExp).join('|'), 'i');
 }
 

@@ -107,6 +107,48 @@ describe('createRedactor: keys an upstream writes escaped', () => {
   });
 });
 
+describe('createRedactor: a key made only of characters URL encoding leaves as they are (as real keys are)', () => {
+  const key = 'sk-ant-api03-Zq9_xY.0123456789~abcdef';
+  const plainKey = createRedactor([key]);
+  const percentEncoded = (text: string): string => Array.from(Buffer.from(text), (byte) => `%${byte.toString(16).padStart(2, '0')}`).join('');
+  const jsonEscaped = (text: string): string => Array.from(text, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`).join('');
+  test.each([
+    ['with every byte percent-encoded', percentEncoded(key)],
+    ['with every byte percent-encoded, in upper case', percentEncoded(key).toUpperCase()],
+    ['with only its dashes percent-encoded', key.replace(/-/g, '%2D')],
+    ['JSON-escaped, then URL-encoded (a backslash as %5C)', encodeURIComponent(jsonEscaped(key))],
+    ['as base64 writes it', Buffer.from(key).toString('base64')],
+    ['as base64 writes Basic credentials (user:key)', Buffer.from(`user:${key}`).toString('base64')],
+    ['as base64 writes it after two other bytes', Buffer.from(`ab${key}`).toString('base64')],
+    ['as base64url writes it after one other byte', Buffer.from(`a${key}`).toString('base64url')],
+  ])('is found and replaced %s', (name, form) => {
+    const text = `{"error":{"message":"bad key ${form} given"}}`;
+    expect(plainKey.containsSecret(text)).toBe(true);
+    const redacted = plainKey.redact(text);
+    if (!name.includes('base64')) expect(redacted).toBe(`{"error":{"message":"bad key ${REDACTED} given"}}`);
+    // Of base64, what also encodes the bytes around the key is left: the other bytes, then at most 3 characters.
+    else expect(redacted).toMatch(/^\{"error":\{"message":"bad key [A-Za-z0-9+/_-]*\[REDACTED\][A-Za-z0-9+/=_-]{0,3} given"\}\}$/);
+  });
+
+  test("a key's base64 in a lower-cased header name is found too", () => {
+    expect(plainKey.containsSecret(`x-ratelimit-${Buffer.from(key).toString('base64url').toLowerCase()}`)).toBe(true);
+  });
+
+  test('base64 text that is not a key is no secret', () => {
+    const text = `{"data":"${Buffer.from('sk-ant-api03-something-else-entirely').toString('base64')}","b":"${Buffer.from(key.slice(0, 11)).toString('base64')}"}`;
+    expect(plainKey.containsSecret(text)).toBe(false);
+  });
+
+  test.each([
+    ['its last 20 characters', key.slice(-20)],
+    ['its first 20 characters', key.slice(0, 20)],
+    ['its last 20 characters percent-encoded', percentEncoded(key.slice(-20))],
+    ['two overlapping stretches of it', `${key.slice(0, 30)} ${key.slice(5)}`],
+  ])('an echo of %s is replaced whole, not a 12-character piece of it leaving the rest', (_name, form) => {
+    expect(plainKey.redact(`key ending ${form}.`)).toBe(form.includes(' ') ? `key ending ${REDACTED} ${REDACTED}.` : `key ending ${REDACTED}.`);
+  });
+});
+
 describe('createRedactor: a key shorter than 12 characters', () => {
   const short = createRedactor(['1234', 'test']);
   test.each([
