@@ -24,7 +24,8 @@ export interface HeaderContext {
 /**
  * The headers the upstream receives: the allowlisted client headers, the provider's defaults,
  * then the host's hook (which sees no key, and may change a default but not remove it), then the
- * provider's auth, which the hook never sees.
+ * provider's auth, which the hook never sees and cannot add to (when the provider sets an
+ * `authorization` or `x-api-key`, the hook's are left out).
  *
  * @throws ScrubHeadersFailure when the hook throws; ProviderRouterError when the provider's own
  * headers cannot be had (its `upstreamHeaders()` throws or returns no object) or sent.
@@ -46,12 +47,21 @@ export function buildUpstreamHeaders(req: IncomingMessage, forwardHeaders: reado
   // The router reads every answer (usage, errors, translation): it must arrive uncompressed.
   headers['accept-encoding'] = 'identity';
   headers['user-agent'] ??= USER_AGENT;
-  for (const [name, value] of Object.entries(providerHeaders(context.provider))) {
+  const own = Object.entries(providerHeaders(context.provider));
+  // The provider's auth is the request's only auth: a hook's `authorization` beside Anthropic's
+  // `x-api-key` (or the reverse) would send the host's token to the provider, and compete with the key.
+  if (own.some(([name]) => AUTH_HEADERS.has(name.toLowerCase()))) {
+    headers = Object.fromEntries(Object.entries(headers).filter(([name]) => !AUTH_HEADERS.has(name)));
+  }
+  for (const [name, value] of own) {
     checkProviderHeader(context.provider, name, value);
     if (!isTransportHeader(name.toLowerCase())) headers[name.toLowerCase()] = value;
   }
   return headers;
 }
+
+/** The headers providers read a key from: OpenAI-compatible ones `authorization`, Anthropic `x-api-key`. */
+const AUTH_HEADERS = new Set(['authorization', 'x-api-key']);
 
 /**
  * A provider's own header (its key, read by a host's adapter from a file or a store on each
