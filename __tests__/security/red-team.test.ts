@@ -16,13 +16,14 @@
  * Then the host's client credentials, and the keys of other providers: `Expect: 100-continue`,
  * hop-by-hop `Connection` naming credential or auth headers, duplicate and oddly cased credential
  * headers, a `scrubHeaders` hook that returns odd values or tries to set auth, provider A never
- * getting provider B's key, and the fallback llama-server never getting a cloud key.
+ * getting provider B's key, the fallback llama-server never getting a cloud key, and a host
+ * adapter's key put in `defaultHeaders` (not in `secrets`) kept from the hook and the client.
  */
 import type { ServerResponse } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import Transport from 'winston-transport';
 import winston from 'winston';
-import type { ScrubHeadersHook } from '../../lib';
+import { defineProvider, type ScrubHeadersHook } from '../../lib';
 import { PROVIDER_IDS, startFakes, type Fakes, type FakeUpstream, type ProviderId, type RecordedRequest } from '../support/fake-upstream';
 import { envFor, startHost, type Host } from '../support/host';
 import { rawRequest, type RawResponse } from '../support/http-client';
@@ -622,5 +623,48 @@ describe('the fallback llama-server without LOCAL_API_KEY, behind a hook that re
     expect(toAnthropic!.headers.authorization).toBeUndefined();
     expect(foreignIn(toOpenAI!, KEYS.openai)).toEqual([]);
     expect(foreignIn(toAnthropic!, KEYS.anthropic)).toEqual([]);
+  });
+});
+
+describe('a host adapter that puts its key in defaultHeaders, not in secrets nor upstreamHeaders()', () => {
+  const AZURE_KEY = 'azure-default-QwErTyUiOpAsDfGhJk';
+  let azureHost: Host;
+  const hookSaw: string[] = [];
+  beforeAll(async () => {
+    const azure = defineProvider({
+      id: 'azure',
+      dialect: 'openai',
+      baseUrl: fakes.openai.baseUrl,
+      enabled: true,
+      defaultHeaders: { 'api-key': AZURE_KEY },
+      upstreamHeaders: () => ({}),
+    });
+    azureHost = await startHost({
+      env: envFor(fakes),
+      providers: { azure },
+      scrubHeaders: (headers) => {
+        hookSaw.push(JSON.stringify(headers));
+        return headers;
+      },
+    });
+  });
+  afterAll(() => azureHost?.close());
+
+  test('the upstream gets it, the hook never sees it, and its echo is redacted', async () => {
+    fakes.openai.handler = (request, res) => {
+      res.writeHead(401, { 'content-type': 'application/json', 'x-request-id': `req_${String(request.headers['api-key'])}` });
+      res.end(openAIError(String(request.headers['api-key'])));
+    };
+    const response = await rawRequest({
+      url: `${azureHost.url}/v1/chat/completions`,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(chatBody('azure/gpt-4o')),
+    });
+    expect(response.status).toBe(401);
+    expect(response.text).toContain(MARKER);
+    expect(fakes.openai.requests[0]!.headers['api-key']).toBe(AZURE_KEY);
+    expect(`${headerText(response.rawHeaders)}\n${response.text}`).not.toContain(AZURE_KEY.slice(0, 12));
+    expect(hookSaw.length).toBeGreaterThanOrEqual(2);
+    expect(hookSaw.join('\n')).not.toContain(AZURE_KEY.slice(0, 12));
   });
 });

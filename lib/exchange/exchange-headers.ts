@@ -1,6 +1,7 @@
 import { validateHeaderName, validateHeaderValue, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import type { Dialect } from '../dialects/dialect';
 import { ProviderRouterError } from '../errors';
+import { holdsCredential } from '../config/adapter-credentials';
 import { isRecord } from '../is-record';
 import { isThenable } from '../is-thenable';
 import { isTransportHeader, pickClientHeaders, pickUpstreamHeaders, requestIdHeaders, STREAM_HEADERS } from '../http/header-policy';
@@ -33,8 +34,11 @@ export interface HeaderContext {
 export function buildUpstreamHeaders(req: IncomingMessage, forwardHeaders: readonly string[], context: HeaderContext, redactor: Redactor): HeaderMap {
   let headers = pickUpstreamHeaders(req.headers, forwardHeaders);
   // An adapter's defaults (checked when the router was created) are its headers too: the ones that
-  // frame a message stay the transport's.
-  const defaults = Object.entries(context.provider.defaultHeaders ?? {}).filter(([name]) => !isTransportHeader(name.toLowerCase()));
+  // frame a message stay the transport's. A credential among them (a host's adapter that put its
+  // key there) is set with the provider's auth, after the hook: the hook never sees a key.
+  const allDefaults = Object.entries(context.provider.defaultHeaders ?? {}).filter(([name]) => !isTransportHeader(name.toLowerCase()));
+  const defaults = allDefaults.filter(([name]) => !holdsCredential(name));
+  const credentialDefaults = allDefaults.filter(([name]) => holdsCredential(name));
   for (const [name, value] of defaults) headers[name.toLowerCase()] ??= value;
   headers['content-type'] = 'application/json';
   if (context.scrubHeaders) {
@@ -47,7 +51,7 @@ export function buildUpstreamHeaders(req: IncomingMessage, forwardHeaders: reado
   // The router reads every answer (usage, errors, translation): it must arrive uncompressed.
   headers['accept-encoding'] = 'identity';
   headers['user-agent'] ??= USER_AGENT;
-  const own = Object.entries(providerHeaders(context.provider));
+  const own = [...credentialDefaults, ...Object.entries(providerHeaders(context.provider))];
   // The provider's auth is the request's only auth: a hook's `authorization` beside Anthropic's
   // `x-api-key` (or the reverse) would send the host's token to the provider, and compete with the key.
   if (own.some(([name]) => AUTH_HEADERS.has(name.toLowerCase()))) {

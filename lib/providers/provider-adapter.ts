@@ -95,7 +95,9 @@ export interface ProviderAdapter {
   /**
    * Headers sent when the request does not already carry them, before the `scrubHeaders` hook
    * (Anthropic's `anthropic-version`). The headers that frame a message are left out, as from
-   * {@link ProviderAdapter.upstreamHeaders}.
+   * {@link ProviderAdapter.upstreamHeaders}. A credential put here (a name holding
+   * `authorization`, `key`, `token`, `secret`, ...) is set after the hook instead, as the
+   * provider's auth is, and redacted as theirs are.
    */
   readonly defaultHeaders?: Readonly<Record<string, string>> | undefined;
   /**
