@@ -367,6 +367,41 @@ const PLACES: Place[] = [
     status: 200,
   },
   {
+    name: 'a response.failed event mid-stream (responses stream passed through to openai)',
+    request: { path: '/v1/responses', body: { model: MODEL_FOR.openai, input: 'hi', stream: true } },
+    fake: () => fakes.openai,
+    answer: (res, text) => {
+      res.writeHead(200, SSE);
+      const response = {
+        id: 'resp_1',
+        object: 'response',
+        created_at: 1,
+        status: 'in_progress',
+        model: 'gpt-4o-mini',
+        output: [],
+        usage: null,
+        error: null,
+      };
+      res.write(`event: response.created\ndata: ${JSON.stringify({ type: 'response.created', sequence_number: 0, response })}\n\n`);
+      const failed = { ...response, status: 'failed', error: { code: 'server_error', message: `${MARKER} ${text}` } };
+      writeSplit(res, `event: response.failed\ndata: ${JSON.stringify({ type: 'response.failed', sequence_number: 1, response: failed })}\n\n`, text);
+    },
+    status: 200,
+  },
+  {
+    name: 'an error chunk mid-stream (responses stream bridged to llama-server)',
+    request: { path: '/v1/responses', body: { model: MODEL_FOR.local, input: 'hi', stream: true } },
+    fake: () => fakes.local,
+    answer: (res, text) => {
+      res.writeHead(200, SSE);
+      res.write(
+        'data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"role":"assistant","content":"Hi"},"finish_reason":null}]}\n\n',
+      );
+      writeSplit(res, `data: ${JSON.stringify({ error: { message: `${MARKER} ${text}`, type: 'server_error', code: 500 } })}\n\n`, text);
+    },
+    status: 200,
+  },
+  {
     name: "a whole answer's text, model and finish reason (chat to openai)",
     request: { path: '/v1/chat/completions', body: chatBody(MODEL_FOR.openai) },
     fake: () => fakes.openai,
