@@ -17,7 +17,8 @@
  * hop-by-hop `Connection` naming credential or auth headers, duplicate and oddly cased credential
  * headers, a `scrubHeaders` hook that returns odd values or tries to set auth, provider A never
  * getting provider B's key, the fallback llama-server never getting a cloud key, and a host
- * adapter's key put in `defaultHeaders` (not in `secrets`) kept from the hook and the client.
+ * adapter's key that is not in its `secrets` (in `defaultHeaders`, or an `Authentication` header)
+ * kept from the hook and the client.
  */
 import type { ServerResponse } from 'node:http';
 import { gzipSync } from 'node:zlib';
@@ -661,8 +662,9 @@ describe('the fallback llama-server without LOCAL_API_KEY, behind a hook that re
   });
 });
 
-describe('a host adapter that puts its key in defaultHeaders, not in secrets nor upstreamHeaders()', () => {
+describe("a host adapter's key it does not list in secrets", () => {
   const AZURE_KEY = 'azure-default-QwErTyUiOpAsDfGhJk';
+  const GATEWAY_KEY = 'gw-authentication-ZxCvBnMlKjHgFdSa';
   let azureHost: Host;
   const hookSaw: string[] = [];
   beforeAll(async () => {
@@ -674,9 +676,17 @@ describe('a host adapter that puts its key in defaultHeaders, not in secrets nor
       defaultHeaders: { 'api-key': AZURE_KEY },
       upstreamHeaders: () => ({}),
     });
+    // A gateway that reads its key from `Authentication` (not `Authorization`).
+    const gateway = defineProvider({
+      id: 'gateway',
+      dialect: 'openai',
+      baseUrl: fakes.openrouter.baseUrl,
+      enabled: true,
+      upstreamHeaders: () => ({ Authentication: `Token ${GATEWAY_KEY}` }),
+    });
     azureHost = await startHost({
       env: envFor(fakes),
-      providers: { azure },
+      providers: { azure, gateway },
       scrubHeaders: (headers) => {
         hookSaw.push(JSON.stringify(headers));
         return headers;
@@ -685,7 +695,24 @@ describe('a host adapter that puts its key in defaultHeaders, not in secrets nor
   });
   afterAll(() => azureHost?.close());
 
-  test('the upstream gets it, the hook never sees it, and its echo is redacted', async () => {
+  test('in an `Authentication` header of upstreamHeaders(): its echo is redacted', async () => {
+    fakes.openrouter.handler = (request, res) => {
+      const echoed = String(request.headers.authentication).replace(/^Token /, '');
+      res.writeHead(401, { 'content-type': 'application/json', 'x-request-id': `req_${echoed}` });
+      res.end(openAIError(echoed));
+    };
+    const response = await rawRequest({
+      url: `${azureHost.url}/v1/chat/completions`,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(chatBody('gateway/llama')),
+    });
+    expect(response.status).toBe(401);
+    expect(response.text).toContain(MARKER);
+    expect(fakes.openrouter.requests[0]!.headers.authentication).toBe(`Token ${GATEWAY_KEY}`);
+    expect(`${headerText(response.rawHeaders)}\n${response.text}`).not.toContain(GATEWAY_KEY.slice(-12));
+  });
+
+  test('in defaultHeaders: the upstream gets it, the hook never sees it, and its echo is redacted', async () => {
     fakes.openai.handler = (request, res) => {
       res.writeHead(401, { 'content-type': 'application/json', 'x-request-id': `req_${String(request.headers['api-key'])}` });
       res.end(openAIError(String(request.headers['api-key'])));

@@ -7,9 +7,10 @@ const UPSTREAM_BASE_ALLOWLIST = ['content-type', 'accept'];
 
 /**
  * Never forwarded upstream, whatever an adapter lists: the host's own credentials, under the names
- * proxies and platforms give them too (`x-forwarded-authorization`, IAP's `x-goog-iap-jwt-assertion`).
+ * proxies and platforms give them too (`x-forwarded-authorization`, IAP's `x-goog-iap-jwt-assertion`),
+ * and the `Authentication` some gateways read a key from.
  */
-const CREDENTIAL_HEADER = /authorization|cookie|token|secret|password|passwd|credential|jwt|api-?key|-key$|^x-auth/i;
+const CREDENTIAL_HEADER = /authorization|authentication|cookie|token|secret|password|passwd|credential|jwt|api-?key|-key$|^x-auth/i;
 
 /** Whether a header of this name carries a credential (`authorization`, `x-api-key`, `cookie`, ...). */
 export function isCredentialHeader(name: string): boolean {
