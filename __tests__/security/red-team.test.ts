@@ -17,8 +17,8 @@
  * hop-by-hop `Connection` naming credential or auth headers, duplicate and oddly cased credential
  * headers, a `scrubHeaders` hook that returns odd values or tries to set auth, provider A never
  * getting provider B's key, the fallback llama-server never getting a cloud key, and a host
- * adapter's key that is not in its `secrets` (in `defaultHeaders`, or an `Authentication` header)
- * kept from the hook and the client.
+ * adapter's key that is not in its `secrets` (in `defaultHeaders`, an `Authentication` header, or
+ * read from a store and rotated after creation) kept from the hook and everything the router writes.
  */
 import type { ServerResponse } from 'node:http';
 import { gzipSync } from 'node:zlib';
@@ -665,6 +665,9 @@ describe('the fallback llama-server without LOCAL_API_KEY, behind a hook that re
 describe("a host adapter's key it does not list in secrets", () => {
   const AZURE_KEY = 'azure-default-QwErTyUiOpAsDfGhJk';
   const GATEWAY_KEY = 'gw-authentication-ZxCvBnMlKjHgFdSa';
+  /** A key the host's adapter reads from its store on each request: rotated after the router was created. */
+  const store = { key: 'rotating-first-key-PlOkMiJnUhBy' };
+  const ROTATED_KEY = 'rotating-second-key-QaZwSxEdCrFv';
   let azureHost: Host;
   const hookSaw: string[] = [];
   beforeAll(async () => {
@@ -684,9 +687,19 @@ describe("a host adapter's key it does not list in secrets", () => {
       enabled: true,
       upstreamHeaders: () => ({ Authentication: `Token ${GATEWAY_KEY}` }),
     });
+    const rotating = defineProvider({
+      id: 'rotating',
+      dialect: 'openai',
+      baseUrl: fakes.local.baseUrl,
+      enabled: true,
+      upstreamHeaders: () => ({ authorization: `Bearer ${store.key}` }),
+      listModels: async (context) => ((await context.getJson(`${fakes.local.baseUrl}/models`)) as { data: Array<{ id: string }> }).data,
+    });
     azureHost = await startHost({
       env: envFor(fakes),
-      providers: { azure, gateway },
+      providers: { azure, gateway, rotating },
+      conversationLogger: observed.conversationLogger,
+      modelsTtlMs: 1,
       scrubHeaders: (headers) => {
         hookSaw.push(JSON.stringify(headers));
         return headers;
@@ -710,6 +723,56 @@ describe("a host adapter's key it does not list in secrets", () => {
     expect(response.text).toContain(MARKER);
     expect(fakes.openrouter.requests[0]!.headers.authentication).toBe(`Token ${GATEWAY_KEY}`);
     expect(`${headerText(response.rawHeaders)}\n${response.text}`).not.toContain(GATEWAY_KEY.slice(-12));
+  });
+
+  test('read from a store on each request, rotated after creation: the new key is redacted everywhere too', async () => {
+    store.key = ROTATED_KEY;
+    const echo = (request: RecordedRequest): string => keyIn(request);
+    fakes.local.handler = (request, res) => {
+      if (request.method === 'GET') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ object: 'list', data: [{ id: `m-${echo(request)}`, object: 'model', owned_by: echo(request) }] }));
+        return;
+      }
+      // The first request fails echoing the key; the second is answered, its text echoing it.
+      if (request.body?.stream !== true) {
+        res.writeHead(401, { 'content-type': 'application/json', 'x-request-id': `req_${echo(request)}` });
+        res.end(openAIError(echo(request)));
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      const chunk = {
+        id: 'c1',
+        object: 'chat.completion.chunk',
+        created: 1,
+        model: 'm',
+        choices: [{ index: 0, delta: { content: `${MARKER} ${echo(request)}` }, finish_reason: 'stop' }],
+      };
+      res.end(`data: ${JSON.stringify(chunk)}\n\ndata: [DONE]\n\n`);
+    };
+    const events: string[] = [];
+    azureHost.router.telemetry.on('event', (event) => events.push(JSON.stringify(event)));
+    const post = (body: unknown): Promise<RawResponse> =>
+      rawRequest({ url: `${azureHost.url}/v1/chat/completions`, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const response = await post(chatBody('rotating/llama'));
+    const streamed = await post(chatBody('rotating/llama', { stream: true }));
+    const models = await rawRequest({ url: `${azureHost.url}/v1/models`, method: 'GET' });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect([response.status, streamed.status]).toEqual([401, 200]);
+    expect(response.text).toContain(MARKER);
+    expect(streamed.text).toContain(MARKER);
+    expect(observed.records).toHaveLength(2);
+    expect(fakes.local.requests[0]!.headers.authorization).toBe(`Bearer ${ROTATED_KEY}`);
+    const written = [
+      headerText(response.rawHeaders),
+      response.text,
+      streamed.text,
+      models.text,
+      JSON.stringify(await azureHost.router.listModels()),
+      ...events,
+    ];
+    written.push(...observed.records.map((record) => JSON.stringify(record)));
+    for (const text of written) expect(text).not.toContain(ROTATED_KEY.slice(-12));
   });
 
   test('in defaultHeaders: the upstream gets it, the hook never sees it, and its echo is redacted', async () => {

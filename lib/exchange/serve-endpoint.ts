@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { credentialsIn } from '../config/adapter-credentials';
 import type { ResolvedConfig } from '../config/resolve-config';
 import { ProviderRouterError } from '../errors';
 import type { Dialect } from '../dialects/dialect';
@@ -51,6 +52,10 @@ export async function serveEndpoint(
       return;
     }
     const { provider, upstreamModel } = decision;
+    // A host's adapter may read its key from a store on each request: one rotated since the
+    // router was created is redacted from this request's answer, events and record too.
+    const redactor = deps.redactor.withSecrets(credentialsIn(provider));
+    deps = redactor === deps.redactor ? deps : { ...deps, redactor };
     // Whether the answer is a stream: `/embeddings` and `count_tokens` answer whole whatever the body says.
     const stream = ENDPOINTS[endpoint].streams && body.stream === true;
     const recorder = new RequestRecorder(

@@ -20,7 +20,16 @@ export interface Redactor {
   containsSecret(text: string): boolean;
   /** Redacts every string inside a JSON-like value; returns a copy. */
   redactValue<T>(value: T): T;
+  /**
+   * This redactor, or one that also finds `secrets` when one of them is new (a host adapter's key
+   * read from a store on each request, rotated since the router was created). Built once for each
+   * new set of keys, a few kept.
+   */
+  withSecrets(secrets: readonly string[]): Redactor;
 }
+
+/** How many redactors for keys learnt after creation are kept; keys rotate seldom. */
+const LATER_KEY_REDACTORS = 8;
 
 /**
  * Builds a {@link Redactor} for `secrets`, each trimmed (values shorter than 4 characters are
@@ -30,6 +39,38 @@ export interface Redactor {
  */
 export function createRedactor(secrets: readonly string[]): Redactor {
   const keys = [...new Set(secrets.map((secret) => secret.trim()).filter((secret) => secret.length >= 4))];
+  const known = new Set(keys);
+  const later = new Map<string, Redactor>();
+  const withSecrets = (more: readonly string[]): Redactor => {
+    const added = more.map((secret) => secret.trim()).filter((secret) => secret.length >= 4 && !known.has(secret));
+    if (added.length === 0) return redactor;
+    const id = [...new Set(added)].sort().join('\n');
+    let extended = later.get(id);
+    if (!extended) {
+      if (later.size >= LATER_KEY_REDACTORS) later.clear();
+      // Only the new keys' expressions are built: the others' take milliseconds to build again.
+      extended = both(redactor, redactorOf(added), withSecrets);
+      later.set(id, extended);
+    }
+    return extended;
+  };
+  const redactor: Redactor = { ...redactorOf(keys), withSecrets };
+  return redactor;
+}
+
+/** A redactor that finds what `first` and `second` find, the keys of each replaced in turn. */
+function both(first: Omit<Redactor, 'withSecrets'>, second: Omit<Redactor, 'withSecrets'>, withSecrets: Redactor['withSecrets']): Redactor {
+  const redact = (text: string): string => second.redact(first.redact(text));
+  return {
+    redact,
+    containsSecret: (text) => first.containsSecret(text) || second.containsSecret(text),
+    redactValue: <T>(value: T): T => redactDeep(value, redact) as T,
+    withSecrets,
+  };
+}
+
+/** The redaction of `keys` (trimmed, none shorter than 4 characters). */
+function redactorOf(keys: readonly string[]): Omit<Redactor, 'withSecrets'> {
   if (keys.length === 0) {
     return { redact: (text) => text, containsSecret: () => false, redactValue: (value) => value };
   }

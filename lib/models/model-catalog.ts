@@ -1,3 +1,4 @@
+import { credentialsIn } from '../config/adapter-credentials';
 import type { RouterLogger } from '../options';
 import type { Redactor } from '../http/redactor';
 import { isTransportHeader } from '../http/header-policy';
@@ -133,8 +134,9 @@ export class ModelCatalog {
     }
     const signal = AbortSignal.any([this.#closed.signal, AbortSignal.timeout(REFRESH_LIMIT_MS)]);
     const listed: unknown = await provider.listModels({ getJson: (url) => fetchJson(url, headers, signal, this.agents), signal });
-    // A provider can echo its key anywhere in its list (an id, `owned_by`): redacted once, cached so.
-    return this.redactor.redactValue(checkedModels(listed, provider.id));
+    // A provider can echo its key anywhere in its list (an id, `owned_by`): redacted once, cached
+    // so, with the key it was sent (a host's adapter may have rotated it since creation).
+    return this.redactor.withSecrets(credentialsIn(provider)).redactValue(checkedModels(listed, provider.id));
   }
 
   /** A `models.error` event for every failure; a log line for the first of a run, so that a polling picker does not flood the log. */

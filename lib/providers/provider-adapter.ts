@@ -88,8 +88,9 @@ export interface ProviderAdapter {
    * Headers set on every upstream request after the `scrubHeaders` hook ran: the provider's auth
    * and anything else it requires. The hook never sees them and cannot remove them. The headers
    * that frame a message (`host`, `content-length`, `transfer-encoding`, ...) are the transport's
-   * and are left out. Called on every request; one that throws or returns no object fails that
-   * request with a 500 naming the provider.
+   * and are left out. Called on every request (and model list), so a key read from a store may
+   * rotate: the credentials it returns are redacted from that request's answer, events and record.
+   * One that throws or returns no object fails that request with a 500 naming the provider.
    */
   upstreamHeaders(): Record<string, string>;
   /**

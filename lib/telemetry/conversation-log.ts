@@ -8,6 +8,12 @@ import type { ConversationLogger } from '../options';
  */
 export const SERIALIZED_RECORD = Symbol('express-provider-router.serializedRecord');
 
+/** A record waiting for its turn, with the redactor of its request. */
+interface QueuedRecord {
+  record: Record<string, unknown>;
+  redactor: Redactor;
+}
+
 /**
  * Writes conversation records off the response's path: the records of one event-loop turn are
  * handed to the logger together, after the responses of that turn went out, so a slow transport
@@ -16,7 +22,7 @@ export const SERIALIZED_RECORD = Symbol('express-provider-router.serializedRecor
  * router.
  */
 export class ConversationLog {
-  #queue: Record<string, unknown>[] = [];
+  #queue: QueuedRecord[] = [];
   #scheduled = false;
   #closed = false;
 
@@ -27,11 +33,12 @@ export class ConversationLog {
     private readonly passesSerialized: boolean,
   ) {}
 
-  write(record: Record<string, unknown>): void {
+  /** Queues `record`, to be redacted by `redactor` (the request's own: it may know a key learnt since creation). */
+  write(record: Record<string, unknown>, redactor: Redactor = this.redactor): void {
     // After close() the logger may be gone (the file log is closed): winston would print the
     // record, prompts and all, to the host's stderr.
     if (this.#closed) return;
-    this.#queue.push(record);
+    this.#queue.push({ record, redactor });
     if (this.#scheduled) return;
     this.#scheduled = true;
     setImmediate(() => this.#flush());
@@ -47,11 +54,11 @@ export class ConversationLog {
     const records = this.#queue;
     this.#queue = [];
     this.#scheduled = false;
-    for (const record of records) {
+    for (const { record, redactor } of records) {
       try {
         const line = JSON.stringify(record);
         let written: unknown;
-        if (this.redactor.containsSecret(line)) written = this.logger.info('conversation', this.redactor.redactValue(record));
+        if (redactor.containsSecret(line)) written = this.logger.info('conversation', redactor.redactValue(record));
         else {
           if (this.passesSerialized) (record as Record<PropertyKey, unknown>)[SERIALIZED_RECORD] = line;
           written = this.logger.info('conversation', record);

@@ -99,7 +99,7 @@ export class RequestRecorder {
     // not change what the log says happened.
     const record = this.deps.conversationLog && this.#conversationRecord(event, summary);
     this.deps.telemetry.emit(event);
-    if (record) this.deps.conversationLog?.write(record);
+    if (record) this.deps.conversationLog?.write(record, this.deps.redactor);
   }
 
   #conversationRecord(event: RequestEndEvent, summary: ResponseSummary | undefined): Record<string, unknown> {

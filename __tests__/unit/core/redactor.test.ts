@@ -162,3 +162,26 @@ describe('createRedactor: a key shorter than 12 characters', () => {
     expect(short.redact(text)).toBe(expected);
   });
 });
+
+describe('createRedactor: withSecrets, for keys learnt after creation', () => {
+  const base = createRedactor([KEYS[0]!]);
+  const rotated = 'rotated-key-0123456789QWERTY';
+
+  test('gives the same redactor back when every key given is known already', () => {
+    expect(base.withSecrets([KEYS[0]!, `  ${KEYS[0]!} `])).toBe(base);
+    expect(base.withSecrets([])).toBe(base);
+  });
+
+  test('finds the new key as well as the known ones, and leaves the first redactor as it was', () => {
+    const both = base.withSecrets([rotated]);
+    const text = `old ${KEYS[0]!} new ${rotated} new base64 ${Buffer.from(rotated).toString('base64')}`;
+    expect(both.containsSecret(`x ${rotated.slice(3, 15)} y`)).toBe(true);
+    expect(both.redact(text)).toMatch(new RegExp(`^old \\[REDACTED\\] new \\[REDACTED\\] new base64 \\[REDACTED\\][A-Za-z0-9+/=]{0,3}$`));
+    expect(both.redactValue({ [rotated]: [KEYS[0]!] })).toEqual({ [REDACTED]: [REDACTED] });
+    expect(base.containsSecret(rotated)).toBe(false);
+  });
+
+  test('is built once for each new set of keys', () => {
+    expect(base.withSecrets([rotated])).toBe(base.withSecrets([` ${rotated}`, KEYS[0]!]));
+  });
+});
