@@ -221,7 +221,7 @@ function base64Forms(key: string): string[] {
   return [...new Set(forms)];
 }
 
-/** Backslashes before an escaped character, themselves written as they are or URL-encoded (`%5Cu002d`, JSON then URL-encoded). */
+/** Backslashes before an escaped character, written as they are or URL-encoded (`%5Cu002d`: JSON-escaped, then URL-encoded). */
 const BACKSLASHES = '(?:\\\\|%(?:25)*5c)*';
 
 /** One character of a key as it may be written escaped: as itself, `\uXXXX` or `%XX`, and, when not a letter or digit, after backslashes. */
@@ -249,11 +249,12 @@ function unescaped(text: string): string {
 
 /**
  * One case-insensitive expression for the blocks of `keys` (and the first block of each of their
- * `encoded` forms), such that every 12-character piece of a key contains one: its 7-character blocks at offsets 0, 6, 12, ... (a piece starting at `i`
- * holds the block at the next multiple of 6, at most `i + 5`, which ends by `i + 12`). A key
- * shorter than a piece is its own block. One expression over the text is three to six times
- * faster than lower-casing it and searching it once a block (measured with one to eight keys).
- * Sound for ASCII keys only: non-Unicode `/i` never folds a non-ASCII character to ASCII.
+ * `encoded` forms), such that every 12-character piece of a key contains one: its 7-character
+ * blocks at offsets 0, 6, 12, ... (a piece starting at `i` holds the block at the next multiple of
+ * 6, at most `i + 5`, which ends by `i + 12`). A key shorter than a piece is its own block. One
+ * expression over the text is three to six times faster than lower-casing it and searching it
+ * once a block (measured with one to eight keys). Sound for ASCII keys only: non-Unicode `/i`
+ * never folds a non-ASCII character to ASCII.
  */
 function blockFinderOf(keys: readonly string[], encoded: readonly string[]): RegExp {
   const blocks = new Set<string>();
