@@ -1,6 +1,7 @@
 import { isRecord } from '../../is-record';
 import { isSet } from '../../is-set';
 import { withProviderReason } from '../../http/provider-reason';
+import { usageOfTimings } from './timings-usage';
 
 /** What a translator reads of one `chat.completion.chunk`: choice 0's delta, its finish reason, usage, an error. */
 export interface ChunkParts {
@@ -9,6 +10,7 @@ export interface ChunkParts {
    * router's message for a `finish_reason` of `error`; undefined when the chunk reports none.
    */
   error: unknown;
+  /** The chunk's `usage`, else what llama-server's `timings` on it count (a stream not asked for usage has only those). */
   usage: Record<string, unknown> | undefined;
   /** Choice 0's delta; absent when the chunk has no choice 0 (a usage chunk, another choice of `n` > 1). */
   delta: Record<string, unknown> | undefined;
@@ -35,7 +37,7 @@ export function chunkParts(chunk: Record<string, unknown>): ChunkParts {
   const text = [delta?.content, delta?.refusal].filter((piece): piece is string => typeof piece === 'string' && piece !== '');
   return {
     error,
-    usage: isRecord(chunk.usage) ? chunk.usage : undefined,
+    usage: isRecord(chunk.usage) ? chunk.usage : usageOfTimings(chunk.timings),
     delta,
     finishReason: typeof choice?.finish_reason === 'string' ? choice.finish_reason : undefined,
     reasoning: typeof reasoning === 'string' && reasoning !== '' ? reasoning : undefined,

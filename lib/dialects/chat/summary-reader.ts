@@ -7,10 +7,12 @@ import { isRecord } from '../../is-record';
 import { argumentsText } from './tool-arguments';
 import { ToolCallAssembler } from './tool-call-assembler';
 import { updatedStreamUsage } from './stream-usage';
+import { usageOfTimings } from './timings-usage';
 
-/** llama-server reports token counts in `timings` when it sends no `usage`. */
+/** llama-server reports token counts in `timings` when it sends no `usage` ({@link usageOfTimings}). */
 interface LlamaTimings {
   prompt_n?: number;
+  cache_n?: number;
   predicted_n?: number;
 }
 
@@ -28,24 +30,18 @@ export function createChatSummaryReader(): ResponseObserver<ChatStreamEvent> {
 
   /** The stream's usage so far. */
   let streamUsage: Record<string, unknown> | undefined;
-  const readUsage = (usage: Partial<OpenAIUsage> | null | undefined, timings: LlamaTimings | undefined): void => {
-    if (usage && typeof usage.prompt_tokens === 'number') {
-      const completion = typeof usage.completion_tokens === 'number' ? usage.completion_tokens : 0;
-      summary.usage = {
-        promptTokens: usage.prompt_tokens,
-        completionTokens: completion,
-        totalTokens: typeof usage.total_tokens === 'number' ? usage.total_tokens : usage.prompt_tokens + completion,
-      };
-      const reasoningTokens = (usage.completion_tokens_details as { reasoning_tokens?: unknown } | undefined)?.reasoning_tokens;
-      if (typeof reasoningTokens === 'number' && reasoningTokens > 0) summary.usage.reasoningTokens = reasoningTokens;
-      if (typeof usage.cost === 'number') summary.costUsd = usage.cost;
-    } else if (timings && typeof timings.prompt_n === 'number' && typeof timings.predicted_n === 'number') {
-      summary.usage = {
-        promptTokens: timings.prompt_n,
-        completionTokens: timings.predicted_n,
-        totalTokens: timings.prompt_n + timings.predicted_n,
-      };
-    }
+  const readUsage = (given: Partial<OpenAIUsage> | null | undefined, timings: LlamaTimings | undefined): void => {
+    const usage = given && typeof given.prompt_tokens === 'number' ? given : usageOfTimings(timings);
+    if (!usage || typeof usage.prompt_tokens !== 'number') return;
+    const completion = typeof usage.completion_tokens === 'number' ? usage.completion_tokens : 0;
+    summary.usage = {
+      promptTokens: usage.prompt_tokens,
+      completionTokens: completion,
+      totalTokens: typeof usage.total_tokens === 'number' ? usage.total_tokens : usage.prompt_tokens + completion,
+    };
+    const reasoningTokens = (usage.completion_tokens_details as { reasoning_tokens?: unknown } | undefined)?.reasoning_tokens;
+    if (typeof reasoningTokens === 'number' && reasoningTokens > 0) summary.usage.reasoningTokens = reasoningTokens;
+    if (typeof usage.cost === 'number') summary.costUsd = usage.cost;
   };
 
   return {
