@@ -81,6 +81,7 @@ const ASK: Anthropic.MessageParam[] = [{ role: 'user', content: 'Read the notes.
 type Block =
   | { type: 'text'; text: string }
   | { type: 'thinking'; thinking: string; signature: string }
+  | { type: 'redacted_thinking'; data: string }
   | { type: 'tool_use'; id: string; name: string; input: unknown };
 
 /** What a raw Messages stream said: its blocks, and how it ended. */
@@ -111,6 +112,7 @@ const ERROR_TYPES = [
 const DELTA_OF: Record<Block['type'], string[]> = {
   text: ['text_delta'],
   thinking: ['thinking_delta', 'signature_delta'],
+  redacted_thinking: [],
   tool_use: ['input_json_delta'],
 };
 
@@ -158,6 +160,11 @@ function readStrictly(text: string, model: string): ReadStream {
       } else if (start.type === 'thinking') {
         expect(start).toEqual({ type: 'thinking', thinking: '', signature: '' });
         block = { type: 'thinking', thinking: '', signature: '' };
+      } else if (start.type === 'redacted_thinking') {
+        // Anthropic sends a redacted block whole in its start.
+        expect(typeof start.data).toBe('string');
+        expect(start.data).not.toBe('');
+        block = { type: 'redacted_thinking', data: start.data as string };
       } else {
         expect(start).toMatchObject({ type: 'tool_use', input: {} });
         expect(start.id).toMatch(/^toolu_|^call_|^[A-Za-z0-9_-]+$/);
@@ -684,5 +691,70 @@ describe.each(ROUTES)('%s: section 8 and 9 refusals: a 400 in Anthropic’s shap
     const error = await rejectionOf(client().messages.create({ model, max_tokens: 100, messages: ASK, ...params }), Anthropic.BadRequestError);
     expect(error.error).toMatchObject({ type: 'error', error: { type: 'invalid_request_error' } });
     expect(fake().requests).toHaveLength(0);
+  });
+});
+
+describe.each(ROUTES)('%s: what the client sends reaches the provider whole, or is a 400', (_name, model, fake) => {
+  const CALL: Anthropic.ToolUseBlockParam = { type: 'tool_use', id: 'toolu_1', name: 'read_file', input: { path: 'notes.md' } };
+
+  test('a tool_result whose content is neither text nor blocks is refused, not sent as an empty result', async () => {
+    const messages = [
+      ...ASK,
+      { role: 'assistant', content: [CALL] },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: { type: 'text', text: 'the notes' } }] },
+    ] as unknown as Anthropic.MessageParam[];
+    const error = await rejectionOf(client().messages.create({ model, max_tokens: 100, messages, tools: TOOLS }), Anthropic.BadRequestError);
+    expect(error.error).toMatchObject({
+      type: 'error',
+      error: { type: 'invalid_request_error', message: expect.stringContaining('messages[2].content[0]') as unknown },
+    });
+    expect(fake().requests).toHaveLength(0);
+  });
+
+  test('an assistant turn holding something that is not a block is refused, not left out', async () => {
+    const messages = [
+      ...ASK,
+      { role: 'assistant', content: ['I read it.'] },
+      { role: 'user', content: 'And?' },
+    ] as unknown as Anthropic.MessageParam[];
+    const error = await rejectionOf(client().messages.create({ model, max_tokens: 100, messages }), Anthropic.BadRequestError);
+    expect(error.error).toMatchObject({
+      type: 'error',
+      error: { type: 'invalid_request_error', message: expect.stringContaining('messages[1].content[0]') as unknown },
+    });
+    expect(fake().requests).toHaveLength(0);
+  });
+
+  test("the SDK's own final message sent back in a tool loop: the provider gets the reasoning, the call and its result", async () => {
+    fake().handler = (_request, res) =>
+      sendFrames(res, [
+        llama({ role: 'assistant', content: null, reasoning_content: 'Read it first.' }),
+        llama({ tool_calls: [{ index: 0, id: 'call_a', type: 'function', function: { name: 'read_file', arguments: '{"path":"notes.md"}' } }] }),
+        llama({}, 'tool_calls'),
+        DONE_FRAME,
+      ]);
+    const first = await streamWithSdk(model, { tools: TOOLS });
+    const call = first.message.content.find((block) => block.type === 'tool_use')!;
+    fake().reset();
+    fake().handler = (_request, res) => sendFrames(res, [llama({ role: 'assistant', content: 'Done.' }), llama({}, 'stop'), DONE_FRAME]);
+    const second = await streamWithSdk(model, {
+      tools: TOOLS,
+      messages: [
+        ...ASK,
+        { role: 'assistant', content: first.message.content },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: call.id, content: 'the notes' }] },
+      ],
+    });
+    expect(textOf(second.message)).toBe('Done.');
+    const sent = fake().requests[0]?.body?.messages as Array<Record<string, unknown>>;
+    expect(sent.slice(1)).toEqual([
+      {
+        role: 'assistant',
+        content: null,
+        reasoning_content: 'Read it first.',
+        tool_calls: [{ id: 'call_a', type: 'function', function: { name: 'read_file', arguments: '{"path":"notes.md"}' } }],
+      },
+      { role: 'tool', tool_call_id: 'call_a', content: 'the notes' },
+    ]);
   });
 });

@@ -1,5 +1,6 @@
 import type { OpenAIContentPart, OpenAIMessage, OpenAITool, OpenAIToolCall } from '../../chat/wire';
 import { isRecord } from '../../../is-record';
+import { isSet } from '../../../is-set';
 import { systemTextBlocks } from '../block-text';
 import { invalidRequest } from '../../../errors';
 import { toContentPart, type PartOptions } from './content-parts';
@@ -37,13 +38,14 @@ const SERVER_TOOL_BLOCK = /^(server_tool_use|mcp_tool_use|.+_tool_result)$/;
  *   message ahead of the user's own blocks. `tool_reference` blocks in a tool result (a tool search
  *   loading deferred tools) become the tools' definitions, as Anthropic expands them for the model:
  *   a `<functions>` block of one `<function>{"description", "name", "parameters"}</function>` line
- *   each, the encoding Claude Code's `ToolSearch` tells the model to expect. Any other block is refused.
+ *   each, the encoding Claude Code's `ToolSearch` tells the model to expect. Any other block is refused,
+ *   and so is a `tool_result` whose `content` is neither a string nor an array of blocks.
  * - `assistant` turns: text blocks joined into `content`, `tool_use` blocks into `tool_calls`,
  *   `thinking` text into `reasoning_content` (a turn of thinking alone keeps its place, with empty
  *   `content`), and, for a provider that `readsReasoningDetails`, each block Anthropic signed into
  *   `reasoning_details` as well, and so are the provider's own entries that a router signature
  *   carries for that provider and model; `redacted_thinking` and the blocks of server tools are left out,
- *   and a turn left empty is left out.
+ *   and a turn left empty is left out; an entry that is not a block object is refused.
  * - `system` messages (Claude Code sends them mid-conversation) stay system messages in place;
  *   a block in one that is not text is refused.
  *
@@ -110,7 +112,10 @@ function userTurn(content: string | unknown[], i: number, options: ReadingOption
       functions = [];
     };
     if (typeof block.content === 'string') texts.push(block.content);
-    else if (Array.isArray(block.content)) {
+    else if (isSet(block.content) && !Array.isArray(block.content)) {
+      // Sent as an empty result, the tool's output would never reach the model (DESIGN section 9).
+      throw invalidRequest(`${where}: a tool_result's \`content\` must be a string or an array of content blocks.`);
+    } else if (Array.isArray(block.content)) {
       block.content.forEach((inner: unknown, k) => {
         const innerWhere = `${where}.content[${k}]`;
         if (!isRecord(inner)) throw invalidRequest(`${innerWhere} must be a content block object.`);
@@ -161,7 +166,9 @@ function assistantTurn(content: string | unknown[], i: number, { readsReasoningD
   const details: Record<string, unknown>[] = [];
   const toolCalls: OpenAIToolCall[] = [];
   content.forEach((block: unknown, j) => {
-    if (!isRecord(block) || (typeof block.type === 'string' && SERVER_TOOL_BLOCK.test(block.type))) return;
+    // Left out, what the model said in its turn would be lost, as for a user turn's.
+    if (!isRecord(block)) throw invalidRequest(`messages[${i}].content[${j}] must be a content block object.`);
+    if (typeof block.type === 'string' && SERVER_TOOL_BLOCK.test(block.type)) return;
     if (block.type === 'text' && typeof block.text === 'string') {
       texts.push(block.text);
     } else if (block.type === 'thinking') {
