@@ -51,12 +51,6 @@ afterAll(async () => {
 
 const client = (): Anthropic => new Anthropic({ apiKey: CLIENT_TOKEN, baseURL: host.url, maxRetries: 0 });
 
-/** The two translated routes: the model a client asks for, and the fake that answers it. */
-const ROUTES = [
-  ['llama-server', 'local/qwen3-8b-q4_k_m.gguf', () => local],
-  ['OpenRouter', 'openrouter/deepseek/deepseek-r1', () => openrouter],
-] as const;
-
 const LLAMA: ChunkIdentity = { id: 'chatcmpl-R3aS0n1ngQwen3', created: 1795781041, model: 'qwen3-8b-q4_k_m.gguf' };
 const OPENROUTER: ChunkIdentity = { id: 'gen-1795781041-ProbeOR', created: 1795781041, model: 'deepseek/deepseek-r1' };
 const TIMINGS = { prompt_n: 18, prompt_ms: 21.4, predicted_n: 24, predicted_ms: 312.9, predicted_per_second: 76.7 };
@@ -68,6 +62,47 @@ const llama = (delta: Record<string, unknown>, finish: string | null = null, ext
 /** An OpenRouter chunk: `native_finish_reason` beside the finish reason, `provider` beside the choices. */
 const routed = (delta: Record<string, unknown>, finish: string | null = null, native: string | null = finish): string =>
   chatChunkFrame(OPENROUTER, delta, finish, { choice: { native_finish_reason: native, logprobs: null }, extra: { provider: 'DeepInfra' } });
+
+/** A translated route: the model a client asks for, the fake that answers it, and how that provider writes its stream. */
+interface Route {
+  name: string;
+  model: string;
+  fake: () => FakeUpstream;
+  /** One of its chunks: choice 0 with `delta` and `finish`, `extra` beside the choices. */
+  chunk: (delta: Record<string, unknown>, finish?: string | null, extra?: Record<string, unknown>) => string;
+  /** Its usage chunk, `choices: []`. */
+  usage: (usage: Record<string, unknown>) => string;
+  /** The delta field its reasoning comes in. */
+  think: 'reasoning_content' | 'reasoning';
+  /** What it adds beside the choices of a whole answer. */
+  extra: Record<string, unknown>;
+}
+
+const ROUTES: Route[] = [
+  {
+    name: 'llama-server',
+    model: 'local/qwen3-8b-q4_k_m.gguf',
+    fake: () => local,
+    chunk: (delta, finish = null, extra = {}) => llama(delta, finish, extra),
+    usage: (usage) => chatUsageFrame(LLAMA, usage),
+    think: 'reasoning_content',
+    extra: { system_fingerprint: 'b7200-1a2b3c4d', timings: TIMINGS },
+  },
+  {
+    name: 'OpenRouter',
+    model: 'openrouter/deepseek/deepseek-r1',
+    fake: () => openrouter,
+    chunk: (delta, finish = null, extra = {}) =>
+      chatChunkFrame(OPENROUTER, delta, finish, {
+        choice: { native_finish_reason: finish, logprobs: null },
+        extra: { provider: 'DeepInfra', ...extra },
+      }),
+    usage: (usage) => chatUsageFrame(OPENROUTER, usage),
+    think: 'reasoning',
+    extra: { provider: 'DeepInfra' },
+  },
+];
+const [LLAMA_ROUTE, OPENROUTER_ROUTE] = ROUTES as [Route, Route];
 
 const TOOLS: Anthropic.Tool[] = [
   { name: 'read_file', input_schema: { type: 'object', properties: { path: { type: 'string' } } } },
@@ -283,7 +318,9 @@ const asSdkContent = (blocks: Block[]): unknown[] =>
 
 // ---- the probes ------------------------------------------------------------------------------
 
-describe.each(ROUTES)('%s: streams as the upstream really sends them', (_name, model, fake) => {
+describe('llama-server: streams as llama.cpp sends them', () => {
+  const { model, fake } = LLAMA_ROUTE;
+
   test("llama.cpp's reasoning_content deltas, and usage with its timings on the finish chunk: a signed thinking block, then text", async () => {
     fake().handler = (_request, res) => sendFrames(res, fixtureText('llama-server-chat-stream-reasoning.sse').split(/(?<=\n\n)/));
     const raw = await streamRaw(model);
@@ -318,36 +355,10 @@ describe.each(ROUTES)('%s: streams as the upstream really sends them', (_name, m
     const sdk = await streamWithSdk(model);
     expect(sdk.message.usage).toMatchObject({ input_tokens: 18, output_tokens: 24 });
   });
+});
 
-  test('two calls interleaved by index, arguments cut across chunks with the id and name only in the first, finish before usage', async () => {
-    fake().handler = (_request, res) =>
-      sendFrames(res, [
-        llama({ role: 'assistant', content: null, reasoning_content: 'Both files.' }),
-        llama({ tool_calls: [{ index: 0, id: 'call_a', type: 'function', function: { name: 'read_file', arguments: '' } }] }),
-        llama({ tool_calls: [{ index: 0, function: { arguments: '{"pa' } }] }),
-        llama({ tool_calls: [{ index: 1, id: 'call_b', type: 'function', function: { name: 'list_dir', arguments: '{"d' } }] }),
-        llama({ tool_calls: [{ index: 0, function: { arguments: 'th":"notes' } }] }),
-        llama({ tool_calls: [{ index: 1, function: { arguments: 'ir":"."' } }] }),
-        llama({ tool_calls: [{ index: 0, function: { arguments: '.md"}' } }] }),
-        llama({ tool_calls: [{ index: 1, function: { arguments: '}' } }] }),
-        llama({}, 'tool_calls'),
-        chatUsageFrame(LLAMA, { prompt_tokens: 30, completion_tokens: 12, total_tokens: 42 }),
-        DONE_FRAME,
-      ]);
-    const raw = await streamRaw(model, { tools: TOOLS });
-    expect(raw.blocks).toEqual([
-      { type: 'thinking', thinking: 'Both files.', signature: expect.stringMatching(/^epr1\./) as unknown },
-      { type: 'tool_use', id: expect.any(String) as unknown, name: 'read_file', input: { path: 'notes.md' } },
-      { type: 'tool_use', id: expect.any(String) as unknown, name: 'list_dir', input: { dir: '.' } },
-    ]);
-    expect(raw.stopReason).toBe('tool_use');
-    expect(raw.usage).toMatchObject({ input_tokens: 30, output_tokens: 12 });
-
-    const sdk = await streamWithSdk(model, { tools: TOOLS });
-    expect(sdk.message.content).toEqual(asSdkContent(raw.blocks));
-    expect(sdk.inputJson.join('')).toBe('{"path":"notes.md"}{"dir":"."}');
-    expect(sdk.message.stop_reason).toBe('tool_use');
-  });
+describe('OpenRouter: streams as it sends them', () => {
+  const { model, fake } = OPENROUTER_ROUTE;
 
   test("OpenRouter's comment lines, native_finish_reason, reasoning and reasoning_details of a model that is not Anthropic's", async () => {
     const detail = (text: string): Record<string, unknown> => ({ type: 'reasoning.text', text, format: 'unknown', index: 0 });
@@ -375,6 +386,38 @@ describe.each(ROUTES)('%s: streams as the upstream really sends them', (_name, m
     const sdk = await streamWithSdk(model);
     expect(sdk.message.content).toEqual(raw.blocks);
   });
+});
+
+describe.each(ROUTES)('$name: streams as the upstream sends them', ({ model, fake, chunk, usage, think }) => {
+  test('two calls interleaved by index, arguments cut across chunks with the id and name only in the first, finish before usage', async () => {
+    fake().handler = (_request, res) =>
+      sendFrames(res, [
+        chunk({ role: 'assistant', content: null, [think]: 'Both files.' }),
+        chunk({ tool_calls: [{ index: 0, id: 'call_a', type: 'function', function: { name: 'read_file', arguments: '' } }] }),
+        chunk({ tool_calls: [{ index: 0, function: { arguments: '{"pa' } }] }),
+        chunk({ tool_calls: [{ index: 1, id: 'call_b', type: 'function', function: { name: 'list_dir', arguments: '{"d' } }] }),
+        chunk({ tool_calls: [{ index: 0, function: { arguments: 'th":"notes' } }] }),
+        chunk({ tool_calls: [{ index: 1, function: { arguments: 'ir":"."' } }] }),
+        chunk({ tool_calls: [{ index: 0, function: { arguments: '.md"}' } }] }),
+        chunk({ tool_calls: [{ index: 1, function: { arguments: '}' } }] }),
+        chunk({}, 'tool_calls'),
+        usage({ prompt_tokens: 30, completion_tokens: 12, total_tokens: 42 }),
+        DONE_FRAME,
+      ]);
+    const raw = await streamRaw(model, { tools: TOOLS });
+    expect(raw.blocks).toEqual([
+      { type: 'thinking', thinking: 'Both files.', signature: expect.stringMatching(/^epr1\./) as unknown },
+      { type: 'tool_use', id: expect.any(String) as unknown, name: 'read_file', input: { path: 'notes.md' } },
+      { type: 'tool_use', id: expect.any(String) as unknown, name: 'list_dir', input: { dir: '.' } },
+    ]);
+    expect(raw.stopReason).toBe('tool_use');
+    expect(raw.usage).toMatchObject({ input_tokens: 30, output_tokens: 12 });
+
+    const sdk = await streamWithSdk(model, { tools: TOOLS });
+    expect(sdk.message.content).toEqual(asSdkContent(raw.blocks));
+    expect(sdk.inputJson.join('')).toBe('{"path":"notes.md"}{"dir":"."}');
+    expect(sdk.message.stop_reason).toBe('tool_use');
+  });
 
   test.each([
     ['length', 'max_tokens'],
@@ -382,9 +425,9 @@ describe.each(ROUTES)('%s: streams as the upstream really sends them', (_name, m
   ])('finish_reason %s part-way through the text is stop_reason %s, the text kept', async (finish, stopReason) => {
     fake().handler = (_request, res) =>
       sendFrames(res, [
-        routed({ role: 'assistant', content: 'The first half' }),
-        routed({}, finish),
-        chatUsageFrame(OPENROUTER, { prompt_tokens: 5, completion_tokens: 100, total_tokens: 105 }),
+        chunk({ role: 'assistant', content: 'The first half' }),
+        chunk({}, finish),
+        usage({ prompt_tokens: 5, completion_tokens: 100, total_tokens: 105 }),
         DONE_FRAME,
       ]);
     const raw = await streamRaw(model);
@@ -397,11 +440,7 @@ describe.each(ROUTES)('%s: streams as the upstream really sends them', (_name, m
 
   test('finish_reason length inside the reasoning: the thinking block is still signed and closed, stop_reason max_tokens', async () => {
     fake().handler = (_request, res) =>
-      sendFrames(res, [
-        llama({ role: 'assistant', content: null, reasoning_content: 'Let me think about this for a' }),
-        llama({}, 'length'),
-        DONE_FRAME,
-      ]);
+      sendFrames(res, [chunk({ role: 'assistant', content: null, [think]: 'Let me think about this for a' }), chunk({}, 'length'), DONE_FRAME]);
     const raw = await streamRaw(model);
     expect(raw.blocks).toEqual([
       { type: 'thinking', thinking: 'Let me think about this for a', signature: expect.stringMatching(/^epr1\./) as unknown },
@@ -414,12 +453,12 @@ describe.each(ROUTES)('%s: streams as the upstream really sends them', (_name, m
   test('finish_reason length inside a tool call: its block is closed and the turn ends max_tokens, as Anthropic ends it', async () => {
     fake().handler = (_request, res) =>
       sendFrames(res, [
-        llama({
+        chunk({
           role: 'assistant',
           content: null,
           tool_calls: [{ index: 0, id: 'call_a', type: 'function', function: { name: 'read_file', arguments: '{"path":"no' } }],
         }),
-        llama({}, 'length'),
+        chunk({}, 'length'),
         DONE_FRAME,
       ]);
     const raw = await fetch(`${host.url}/v1/messages`, {
@@ -438,15 +477,15 @@ describe.each(ROUTES)('%s: streams as the upstream really sends them', (_name, m
   test('reasoning and text that come while a tool block is open follow the calls, each block whole, signed and in order', async () => {
     fake().handler = (_request, res) =>
       sendFrames(res, [
-        routed({ role: 'assistant', content: null, reasoning: 'First.' }),
-        routed({ tool_calls: [{ index: 0, id: 'call_a', type: 'function', function: { name: 'read_file', arguments: '{"path":' } }] }),
-        routed({ reasoning: 'Then.' }),
-        routed({ content: 'Reading.' }),
-        routed({ tool_calls: [{ index: 0, function: { arguments: '"a"}' } }] }),
-        routed({ tool_calls: [{ index: 1, id: 'call_b', type: 'function', function: { name: 'list_dir', arguments: '{}' } }] }),
-        routed({ reasoning: 'Last.' }),
-        routed({}, 'tool_calls'),
-        chatUsageFrame(OPENROUTER, { prompt_tokens: 3, completion_tokens: 4, total_tokens: 7 }),
+        chunk({ role: 'assistant', content: null, [think]: 'First.' }),
+        chunk({ tool_calls: [{ index: 0, id: 'call_a', type: 'function', function: { name: 'read_file', arguments: '{"path":' } }] }),
+        chunk({ [think]: 'Then.' }),
+        chunk({ content: 'Reading.' }),
+        chunk({ tool_calls: [{ index: 0, function: { arguments: '"a"}' } }] }),
+        chunk({ tool_calls: [{ index: 1, id: 'call_b', type: 'function', function: { name: 'list_dir', arguments: '{}' } }] }),
+        chunk({ [think]: 'Last.' }),
+        chunk({}, 'tool_calls'),
+        usage({ prompt_tokens: 3, completion_tokens: 4, total_tokens: 7 }),
         DONE_FRAME,
       ]);
     const raw = await streamRaw(model, { tools: TOOLS });
@@ -460,9 +499,9 @@ describe.each(ROUTES)('%s: streams as the upstream really sends them', (_name, m
   test('an answer with nothing in it (the role chunk, the finish, the usage): an empty message that ends end_turn', async () => {
     fake().handler = (_request, res) =>
       sendFrames(res, [
-        llama({ role: 'assistant', content: null }),
-        llama({}, 'stop'),
-        chatUsageFrame(LLAMA, { prompt_tokens: 3, completion_tokens: 0, total_tokens: 3 }),
+        chunk({ role: 'assistant', content: null }),
+        chunk({}, 'stop'),
+        usage({ prompt_tokens: 3, completion_tokens: 0, total_tokens: 3 }),
         DONE_FRAME,
       ]);
     const raw = await streamRaw(model);
@@ -511,12 +550,12 @@ describe("llama-server's timings, its only token counts in a stream not asked fo
   });
 });
 
-describe.each(ROUTES)('%s: streams that fail', (_name, model, fake) => {
-  const OPENING = [llama({ role: 'assistant', content: null }), llama({ reasoning_content: 'Hmm.' }), llama({ content: 'Partial' })];
+describe.each(ROUTES)('$name: streams that fail', ({ model, fake, chunk, usage, think }) => {
+  const OPENING = [chunk({ role: 'assistant', content: null }), chunk({ [think]: 'Hmm.' }), chunk({ content: 'Partial' })];
 
   test('no [DONE] after the finish and usage chunks: an error event, never a message that looks whole', async () => {
     fake().handler = (_request, res) =>
-      sendFrames(res, [...OPENING, llama({}, 'stop'), chatUsageFrame(LLAMA, { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 })]);
+      sendFrames(res, [...OPENING, chunk({}, 'stop'), usage({ prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 })]);
     const raw = await streamRaw(model);
     expect(raw.error?.type).toBe('api_error');
     expect(raw.stopReason).toBeUndefined();
@@ -566,7 +605,7 @@ describe.each(ROUTES)('%s: streams that fail', (_name, model, fake) => {
     fake().handler = (_request, res) => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       res.write(
-        llama({
+        chunk({
           role: 'assistant',
           content: null,
           tool_calls: [{ index: 0, id: 'call_a', type: 'function', function: { name: 'read_file', arguments: '{"pa' } }],
@@ -580,7 +619,7 @@ describe.each(ROUTES)('%s: streams that fail', (_name, model, fake) => {
   });
 });
 
-describe.each(ROUTES)('%s: errors before the stream, in Anthropic’s shape', (_name, model, fake) => {
+describe.each(ROUTES)('$name: errors before the stream, in Anthropic’s shape', ({ model, fake }) => {
   test.each([true, false])('a 429 with retry-after (stream: %p) is a RateLimitError, its retry-after kept', async (stream) => {
     fake().handler = (_request, res) =>
       sendJson(res, 429, { error: { message: 'Rate limit reached for requests', type: 'rate_limit_exceeded', code: 429 } }, { 'retry-after': '7' });
@@ -617,18 +656,29 @@ describe.each(ROUTES)('%s: errors before the stream, in Anthropic’s shape', (_
   });
 });
 
-describe.each(ROUTES)('%s: whole answers through messages.create', (_name, model, fake) => {
-  test('reasoning_content and timings: a signed thinking block, the text, the usage', async () => {
-    fake().handler = (_request, res) =>
-      sendJson(res, 200, {
-        id: LLAMA.id,
-        object: 'chat.completion',
-        created: 1,
-        model: LLAMA.model,
-        choices: [{ index: 0, message: { role: 'assistant', reasoning_content: 'Think.', content: 'Answer.' }, finish_reason: 'stop' }],
-        usage: { prompt_tokens: 18, completion_tokens: 24, total_tokens: 42 },
-        timings: TIMINGS,
-      });
+describe.each(ROUTES)('$name: /v1/messages/count_tokens', ({ model, fake }) => {
+  test('countTokens() is a NotFoundError in Anthropic’s shape naming the provider, and nothing is sent', async () => {
+    const error = await rejectionOf(client().messages.countTokens({ model, messages: ASK, tools: TOOLS }), Anthropic.NotFoundError);
+    expect(error.error).toMatchObject({ type: 'error', error: { type: 'not_found_error' } });
+    expect(error.apiMessage).toContain(`"${model.split('/')[0]!}"`);
+    expect(fake().requests).toHaveLength(0);
+  });
+});
+
+describe.each(ROUTES)('$name: whole answers through messages.create', ({ model, fake, think, extra }) => {
+  /** A whole answer as the provider writes it: choice 0 with `message` and `finish`, its own fields beside. */
+  const answer = (message: Record<string, unknown>, finish: string, choice: Record<string, unknown> = {}): Record<string, unknown> => ({
+    id: 'chatcmpl-whole-1',
+    object: 'chat.completion',
+    created: 1,
+    model: 'upstream-model',
+    choices: [{ index: 0, message: { role: 'assistant', ...message }, finish_reason: finish, ...choice }],
+    usage: { prompt_tokens: 18, completion_tokens: 24, total_tokens: 42 },
+    ...extra,
+  });
+
+  test('the reasoning in its field, the text and the usage: a signed thinking block, then the text', async () => {
+    fake().handler = (_request, res) => sendJson(res, 200, answer({ [think]: 'Think.', content: 'Answer.' }, 'stop'));
     const message = await client().messages.create({ model, max_tokens: 100, messages: ASK });
     expect(message.content).toEqual([
       { type: 'thinking', thinking: 'Think.', signature: expect.stringMatching(/^epr1\./) as unknown },
@@ -638,40 +688,23 @@ describe.each(ROUTES)('%s: whole answers through messages.create', (_name, model
   });
 
   test.each([
-    ['length', 'max_tokens'],
-    ['content_filter', 'refusal'],
-  ])("OpenRouter's finish_reason %s with native_finish_reason is stop_reason %s", async (finish, stopReason) => {
-    fake().handler = (_request, res) =>
-      sendJson(res, 200, {
-        id: OPENROUTER.id,
-        object: 'chat.completion',
-        created: 1,
-        model: OPENROUTER.model,
-        provider: 'DeepInfra',
-        choices: [
-          {
-            index: 0,
-            logprobs: null,
-            finish_reason: finish,
-            native_finish_reason: finish === 'length' ? 'MAX_TOKENS' : 'SAFETY',
-            message: {
-              role: 'assistant',
-              content: 'Partial',
-              refusal: null,
-              reasoning: 'R.',
-              reasoning_details: [{ type: 'reasoning.text', text: 'R.', format: 'unknown', index: 0 }],
-            },
-          },
-        ],
-        usage: { prompt_tokens: 5, completion_tokens: 100, total_tokens: 105 },
-      });
-    const message = await client().messages.create({ model, max_tokens: 100, messages: ASK });
-    expect(message.content.map((block) => block.type)).toEqual(['thinking', 'text']);
-    expect(message.stop_reason).toBe(stopReason);
+    ['length', 'max_tokens', 'MAX_TOKENS'],
+    ['content_filter', 'refusal', 'SAFETY'],
+  ])("finish_reason %s (with OpenRouter's native_finish_reason) is stop_reason %s", async (finish, stopReason, native) => {
+    const message = {
+      content: 'Partial',
+      refusal: null,
+      [think]: 'R.',
+      reasoning_details: [{ type: 'reasoning.text', text: 'R.', format: 'unknown', index: 0 }],
+    };
+    fake().handler = (_request, res) => sendJson(res, 200, answer(message, finish, { native_finish_reason: native, logprobs: null }));
+    const created = await client().messages.create({ model, max_tokens: 100, messages: ASK });
+    expect(created.content.map((block) => block.type)).toEqual(['thinking', 'text']);
+    expect(created.stop_reason).toBe(stopReason);
   });
 });
 
-describe.each(ROUTES)('%s: section 8 and 9 refusals: a 400 in Anthropic’s shape, nothing sent', (_name, model, fake) => {
+describe.each(ROUTES)('$name: section 8 and 9 refusals: a 400 in Anthropic’s shape, nothing sent', ({ model, fake }) => {
   const refused: Array<[string, Partial<Anthropic.MessageCreateParamsNonStreaming>]> = [
     [
       'a search_result block',
@@ -694,7 +727,7 @@ describe.each(ROUTES)('%s: section 8 and 9 refusals: a 400 in Anthropic’s shap
   });
 });
 
-describe.each(ROUTES)('%s: what the client sends reaches the provider whole, or is a 400', (_name, model, fake) => {
+describe.each(ROUTES)('$name: what the client sends reaches the provider whole, or is a 400', ({ model, fake, chunk, think }) => {
   const CALL: Anthropic.ToolUseBlockParam = { type: 'tool_use', id: 'toolu_1', name: 'read_file', input: { path: 'notes.md' } };
 
   test('a tool_result whose content is neither text nor blocks is refused, not sent as an empty result', async () => {
@@ -728,15 +761,15 @@ describe.each(ROUTES)('%s: what the client sends reaches the provider whole, or 
   test("the SDK's own final message sent back in a tool loop: the provider gets the reasoning, the call and its result", async () => {
     fake().handler = (_request, res) =>
       sendFrames(res, [
-        llama({ role: 'assistant', content: null, reasoning_content: 'Read it first.' }),
-        llama({ tool_calls: [{ index: 0, id: 'call_a', type: 'function', function: { name: 'read_file', arguments: '{"path":"notes.md"}' } }] }),
-        llama({}, 'tool_calls'),
+        chunk({ role: 'assistant', content: null, [think]: 'Read it first.' }),
+        chunk({ tool_calls: [{ index: 0, id: 'call_a', type: 'function', function: { name: 'read_file', arguments: '{"path":"notes.md"}' } }] }),
+        chunk({}, 'tool_calls'),
         DONE_FRAME,
       ]);
     const first = await streamWithSdk(model, { tools: TOOLS });
     const call = first.message.content.find((block) => block.type === 'tool_use')!;
     fake().reset();
-    fake().handler = (_request, res) => sendFrames(res, [llama({ role: 'assistant', content: 'Done.' }), llama({}, 'stop'), DONE_FRAME]);
+    fake().handler = (_request, res) => sendFrames(res, [chunk({ role: 'assistant', content: 'Done.' }), chunk({}, 'stop'), DONE_FRAME]);
     const second = await streamWithSdk(model, {
       tools: TOOLS,
       messages: [
@@ -751,6 +784,7 @@ describe.each(ROUTES)('%s: what the client sends reaches the provider whole, or 
       {
         role: 'assistant',
         content: null,
+        // DESIGN section 10: reasoning_content, whichever field the provider answered in.
         reasoning_content: 'Read it first.',
         tool_calls: [{ id: 'call_a', type: 'function', function: { name: 'read_file', arguments: '{"path":"notes.md"}' } }],
       },
