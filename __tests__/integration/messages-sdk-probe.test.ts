@@ -633,6 +633,19 @@ describe.each(ROUTES)('$name: errors before the stream, in Anthropic’s shape',
     expect(error.headers.get('retry-after')).toBe('7');
   });
 
+  test('a 429 in plain text (a proxy in front of the server) is a RateLimitError quoting it, its retry-after kept', async () => {
+    fake().handler = (_request, res) => {
+      res.writeHead(429, { 'content-type': 'text/plain', 'retry-after': '30' });
+      res.end('Too Many Requests: slow down');
+    };
+    const error = await rejectionOf(streamWithSdk(model), Anthropic.RateLimitError);
+    expect(error.error).toMatchObject({
+      type: 'error',
+      error: { type: 'rate_limit_error', message: expect.stringContaining('slow down') as unknown },
+    });
+    expect(error.headers.get('retry-after')).toBe('30');
+  });
+
   test.each([true, false])('a 200 whose body is an HTML page (stream: %p) is a 502 api_error quoting it, not a message', async (stream) => {
     fake().handler = (_request, res) => {
       res.writeHead(200, { 'content-type': 'text/html' });
