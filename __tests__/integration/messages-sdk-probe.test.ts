@@ -589,6 +589,17 @@ describe.each(ROUTES)('$name: streams that fail', ({ model, fake, chunk, usage, 
     expect(thrown.type).toBe('api_error');
   });
 
+  test('an HTML page labelled as an event stream: an error event quoting it, never an empty message', async () => {
+    fake().handler = (_request, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.end(PROXY_PAGE);
+    };
+    const raw = await streamRaw(model);
+    expect(raw.blocks).toEqual([]);
+    expect(raw.error).toEqual({ type: 'api_error', message: expect.stringContaining('502 Bad Gateway') as unknown });
+    await rejectionOf(streamWithSdk(model), Anthropic.APIError);
+  });
+
   test('a stream cut inside an event: an error event, the half frame never read as an answer', async () => {
     fake().handler = (_request, res) => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
