@@ -11,7 +11,9 @@ import type { RequestEndEvent } from '../../lib';
 import { startFakeUpstreams, type FakeUpstream } from '../support/fake-upstream';
 import { envFor, startHost, type Host } from '../support/host';
 import { chatStreamPayloads } from '../support/chat-stream';
+import { observe } from '../support/observe';
 import { sendFrames, sendJson } from '../support/upstream-answers';
+import { waitUntil } from '../support/wait';
 import { chatChunkFrame, chatCompletion, dataFrame, DONE_FRAME } from '../support/wire-frames';
 
 let openrouter: FakeUpstream, openai: FakeUpstream, local: FakeUpstream;
@@ -225,5 +227,76 @@ describe('OpenRouter’s "Provider returned error", whose reason is in error.met
       .messages.create({ model: 'openrouter/anthropic/claude-x', max_tokens: 8000, messages: HI })
       .catch((error: unknown) => error as Error & { status?: number });
     expect(failure).toMatchObject({ status: 400, message: expect.stringContaining(REASON) as unknown });
+  });
+});
+
+describe('Mistral’s reasoning models answer with `content` as parts, thinking parts first, streamed too', () => {
+  /**
+   * Magistral (and Mistral Small with `reasoning_effort`) sends `content` as an array of
+   * `{type: "thinking", thinking: [{type: "text", text}]}` and `{type: "text", text}` parts, in
+   * whole answers and in stream deltas (braintrustdata/braintrust-sdk-javascript#1857,
+   * prism-php/prism#862, spring-projects/spring-ai#5020). Translated, the deltas' text was lost
+   * (a Messages or Responses client got an empty answer), and the thinking parts always were.
+   */
+  const THOUGHT = 'The user greets me.';
+  const thinking = (text: string): Record<string, unknown> => ({ type: 'thinking', thinking: [{ type: 'text', text }] });
+  const answerInParts = (_request: unknown, res: ServerResponse, stream: boolean): void => {
+    if (!stream) {
+      sendJson(res, 200, {
+        ...chatCompletion({ role: 'assistant', content: [thinking(THOUGHT), { type: 'text', text: 'Hello!' }] }, 'stop'),
+        usage: USAGE,
+      });
+      return;
+    }
+    sendFrames(res, [
+      chatChunkFrame(IDENTITY, { role: 'assistant', content: [thinking('The user ')] }),
+      chatChunkFrame(IDENTITY, { content: [thinking('greets me.')] }),
+      chatChunkFrame(IDENTITY, { content: [{ type: 'text', text: 'Hello' }] }),
+      chatChunkFrame(IDENTITY, { content: '!' }),
+      chatChunkFrame(IDENTITY, {}, 'stop'),
+      DONE_FRAME,
+    ]);
+  };
+  const messagesClient = (): Anthropic => new Anthropic({ apiKey: 'host-token', baseURL: host.url, maxRetries: 0 });
+
+  test.each([false, true])('a Messages client gets the thinking and the text, streamed %s', async (stream) => {
+    openai.handler = (request, res) => answerInParts(request, res, stream);
+    const params = { model: 'openai/magistral-medium', max_tokens: 64, messages: HI };
+    const message = stream ? await messagesClient().messages.stream(params).finalMessage() : await messagesClient().messages.create(params);
+    expect(message.content).toEqual([
+      expect.objectContaining({ type: 'thinking', thinking: THOUGHT }),
+      expect.objectContaining({ type: 'text', text: 'Hello!' }),
+    ]);
+    expect(ends).toEqual([expect.objectContaining({ outcome: 'ok' })]);
+    // Streamed, the times of the first reasoning and the first text are both taken.
+    if (stream) expect(ends[0]).toMatchObject({ firstReasoningMs: expect.any(Number) as unknown, firstTokenMs: expect.any(Number) as unknown });
+  });
+
+  test.each([false, true])('a Responses client gets a reasoning item and the text, streamed %s', async (stream) => {
+    local.handler = (request, res) => answerInParts(request, res, stream);
+    const params = { model: 'local/magistral-small', input: 'hi' };
+    const response = stream ? await chatClient().responses.stream(params).finalResponse() : await chatClient().responses.create(params);
+    expect(response.output_text).toBe('Hello!');
+    const reasoning = response.output.find((item) => item.type === 'reasoning');
+    expect(reasoning?.content).toEqual([{ type: 'reasoning_text', text: THOUGHT }]);
+  });
+
+  test('a chat client gets the answer as the provider wrote it, and the conversation record reads its parts', async () => {
+    const observed = observe();
+    const logged = await startHost({ env: envFor({ openrouter, openai, local }), conversationLogger: observed.conversationLogger });
+    try {
+      openai.handler = (request, res) => answerInParts(request, res, false);
+      const completion = await new OpenAI({ apiKey: 'host-token', baseURL: `${logged.url}/v1`, maxRetries: 0 }).chat.completions.create({
+        model: 'openai/magistral-medium',
+        messages: HI,
+      });
+      expect(completion.choices[0]!.message.content).toEqual([thinking(THOUGHT), { type: 'text', text: 'Hello!' }]);
+      await waitUntil(() => observed.records.length > 0, 2000, 'the conversation record');
+      expect(observed.records).toEqual([
+        expect.objectContaining({ response: expect.objectContaining({ text: 'Hello!', reasoning: THOUGHT }) as unknown }),
+      ]);
+    } finally {
+      await logged.close();
+    }
   });
 });

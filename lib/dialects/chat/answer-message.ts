@@ -1,6 +1,7 @@
 import { isRecord } from '../../is-record';
 import type { StreamError } from '../dialect';
 import { errorMessageOf, failedFinishOf } from './chunk-parts';
+import { contentTextOf } from './content-parts';
 import { upstreamError } from './stream-codec';
 import type { ReceivedChatCompletion, ReceivedToolCall } from './wire';
 
@@ -88,13 +89,12 @@ export function isRefusal(message: AnswerMessage | undefined): boolean {
 
 /**
  * The text of a non-streamed chat answer: `content` as a string, or the text of its parts (some
- * OpenAI-compatible servers answer with an array of `{type: "text", text}` parts), else the
- * `refusal`; empty when there is none.
+ * OpenAI-compatible servers answer with an array of `{type: "text", text}` parts; Mistral's
+ * thinking parts are reasoning, not text), else the `refusal`; empty when there is none.
  */
 export function answerTextOf(message: AnswerMessage | undefined): string {
-  const content: unknown = message?.content;
-  const text = Array.isArray(content) ? content.map((part) => (isRecord(part) && typeof part.text === 'string' ? part.text : '')).join('') : content;
-  if (typeof text === 'string' && text !== '') return text;
+  const text = contentTextOf(message?.content);
+  if (text !== '') return text;
   return typeof message?.refusal === 'string' ? message.refusal : '';
 }
 

@@ -2,6 +2,7 @@ import { isRecord } from '../../is-record';
 import { isSet } from '../../is-set';
 import { withProviderReason } from '../../http/provider-reason';
 import { usageOfTimings } from './timings-usage';
+import { contentTextOf, reasoningTextOf } from './content-parts';
 
 /** What a translator reads of one `chat.completion.chunk`: choice 0's delta, its finish reason, usage, an error. */
 export interface ChunkParts {
@@ -15,9 +16,9 @@ export interface ChunkParts {
   /** Choice 0's delta; absent when the chunk has no choice 0 (a usage chunk, another choice of `n` > 1). */
   delta: Record<string, unknown> | undefined;
   finishReason: string | undefined;
-  /** Reasoning text: `reasoning_content` (llama-server, DeepSeek) or `reasoning` (OpenRouter, vLLM, Ollama). */
+  /** Reasoning text: `reasoning_content` (llama-server, DeepSeek), `reasoning` (OpenRouter, vLLM, Ollama) or thinking parts of `content` (Mistral). */
   reasoning: string | undefined;
-  /** The answer's text: `content`, or `refusal` text. */
+  /** The answer's text: `content` (a string, or the text of its parts), or `refusal` text. */
   text: string[];
   /** Whether the chunk's text holds `content` (not only `refusal`), and whether it holds `refusal`. */
   hasContent: boolean;
@@ -33,16 +34,17 @@ export function chunkParts(chunk: Record<string, unknown>): ChunkParts {
   const choice = streamedChoiceZero(chunk.choices);
   const error = isSet(chunk.error) ? chunk.error : isSet(choice?.error) ? choice?.error : failedFinishOf(choice);
   const delta = choice && isRecord(choice.delta) ? choice.delta : undefined;
-  const reasoning = delta?.reasoning_content ?? delta?.reasoning;
-  const text = [delta?.content, delta?.refusal].filter((piece): piece is string => typeof piece === 'string' && piece !== '');
+  const reasoning = reasoningTextOf(delta);
+  const content = contentTextOf(delta?.content);
+  const text = [content, delta?.refusal].filter((piece): piece is string => typeof piece === 'string' && piece !== '');
   return {
     error,
     usage: isRecord(chunk.usage) ? chunk.usage : usageOfTimings(chunk.timings),
     delta,
     finishReason: typeof choice?.finish_reason === 'string' ? choice.finish_reason : undefined,
-    reasoning: typeof reasoning === 'string' && reasoning !== '' ? reasoning : undefined,
+    reasoning: reasoning !== '' ? reasoning : undefined,
     text,
-    hasContent: typeof delta?.content === 'string' && delta.content !== '',
+    hasContent: content !== '',
     hasRefusal: typeof delta?.refusal === 'string' && delta.refusal !== '',
     toolCalls: Array.isArray(delta?.tool_calls) ? delta.tool_calls.filter(isRecord) : [],
   };

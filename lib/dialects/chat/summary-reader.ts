@@ -8,6 +8,7 @@ import { argumentsText } from './tool-arguments';
 import { ToolCallAssembler } from './tool-call-assembler';
 import { updatedStreamUsage } from './stream-usage';
 import { usageOfTimings } from './timings-usage';
+import { contentTextOf, reasoningTextOf } from './content-parts';
 
 /** llama-server reports token counts in `timings` when it sends no `usage` ({@link usageOfTimings}). */
 interface LlamaTimings {
@@ -63,14 +64,13 @@ export function createChatSummaryReader(): ResponseObserver<ChatStreamEvent> {
       const choice = streamedChoiceZero(chunk.choices) as (typeof chunk.choices)[number] | undefined;
       if (choice) {
         const delta = choice.delta as (typeof choice.delta & { text?: string; reasoning_content?: unknown; reasoning?: unknown }) | undefined;
-        // llama-server and DeepSeek send `reasoning_content`; OpenRouter, vLLM and Ollama `reasoning`.
-        const thought = delta?.reasoning_content ?? delta?.reasoning;
-        if (typeof thought === 'string' && thought !== '') {
+        const thought = reasoningTextOf(delta);
+        if (thought !== '') {
           summary.reasoning += thought;
           summary.sawReasoning = true;
         }
         // The answer's text as the translations read it: `content`, or the model's `refusal`.
-        for (const piece of [delta?.content, (delta as { refusal?: unknown } | undefined)?.refusal]) {
+        for (const piece of [contentTextOf(delta?.content), (delta as { refusal?: unknown } | undefined)?.refusal]) {
           if (typeof piece !== 'string' || piece === '') continue;
           summary.text += piece;
           summary.sawOutput = true;
@@ -102,10 +102,7 @@ export function createChatSummaryReader(): ResponseObserver<ChatStreamEvent> {
       if (choice) {
         const { message } = choice;
         summary.text = answerTextOf(message);
-        const thought =
-          (message as { reasoning_content?: unknown; reasoning?: unknown } | undefined)?.reasoning_content ??
-          (message as { reasoning?: unknown } | undefined)?.reasoning;
-        if (typeof thought === 'string') summary.reasoning = thought;
+        summary.reasoning = reasoningTextOf(message);
         const legacyText = (choice as { text?: unknown }).text;
         if (typeof legacyText === 'string') summary.text = legacyText;
         const calls: (ReceivedToolCall | null)[] = Array.isArray(message?.tool_calls) ? message.tool_calls : [];

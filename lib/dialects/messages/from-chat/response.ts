@@ -9,6 +9,7 @@ import { carryingSignature, type Reasoner } from '../provider-reasoning';
 import { generatedMessageId, parseToolInput, toolUseIds } from './ids';
 import type { UniqueIds } from '../../unique-ids';
 import { argumentsText } from '../../chat/tool-arguments';
+import { reasoningTextOf } from '../../chat/content-parts';
 
 /**
  * Translates a non-streamed chat completion into an Anthropic Messages response.
@@ -33,7 +34,7 @@ export function toAnthropicMessage(completion: ReceivedChatCompletion, ids: Uniq
   const reasoning = message as { reasoning_content?: unknown; reasoning?: unknown; reasoning_details?: unknown } | undefined;
   // Anthropic's own blocks, relayed (OpenRouter): each with its signature, redacted ones too.
   const relayed = thinkingBlocksOf(reasoning?.reasoning_details);
-  const thought = nonEmptyString(reasoning?.reasoning_content) ?? nonEmptyString(reasoning?.reasoning);
+  const thought = nonEmptyString(reasoningTextOf(reasoning));
   // The provider's own entries (Gemini's thought signatures), carried in the router's signature.
   const carried = reasoner ? providerDetailsOf(reasoning?.reasoning_details) : [];
   const ownSignature = (thinking: string): string =>

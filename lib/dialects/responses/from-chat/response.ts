@@ -16,6 +16,7 @@ import {
   type ResponsesAnswerOptions,
 } from './items';
 import { argumentsText } from '../../chat/tool-arguments';
+import { reasoningTextOf } from '../../chat/content-parts';
 
 /**
  * A non-streamed chat completion as a Responses `response` object: a `reasoning` item for the
@@ -30,8 +31,7 @@ export function toResponse(completion: ReceivedChatCompletion, options: Response
   const choice = translatableChoiceZero(completion);
   const message = choice.message as Record<string, unknown> & (typeof choice)['message'];
   const output: ResponsesItem[] = [];
-  const reasoning = message.reasoning_content ?? message.reasoning;
-  const thought = typeof reasoning === 'string' ? reasoning : '';
+  const thought = reasoningTextOf(message);
   const details = Array.isArray(message.reasoning_details) ? message.reasoning_details.filter(isRecord) : [];
   // Details alone (redacted or undisplayed thinking) make an item only for the envelope that carries them.
   if (thought !== '' || (details.length > 0 && options.envelope)) {
