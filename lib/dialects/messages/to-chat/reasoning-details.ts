@@ -37,6 +37,23 @@ export function redactedDetail(data: string, index?: number): ReasoningDetail {
 }
 
 /**
+ * An entry joined from streamed pieces as the whole answer carries it, so that the same answer
+ * seals the same envelope streamed or not: its fields in one order, and a whole Anthropic block
+ * (signed text, or redacted data) without the `index` that only grouped its pieces. A piece that
+ * is not a whole block (a signature that came apart from its text) keeps the index it joins by.
+ */
+export function wholeDetail(entry: Record<string, unknown>): Record<string, unknown> {
+  const whole =
+    entry.format === ANTHROPIC_REASONING_FORMAT &&
+    ((entry.type === 'reasoning.text' && typeof entry.text === 'string' && typeof entry.signature === 'string' && entry.signature !== '') ||
+      (entry.type === 'reasoning.encrypted' && typeof entry.data === 'string'));
+  const names = Object.keys(entry)
+    .filter((name) => !(whole && name === 'index'))
+    .sort();
+  return Object.fromEntries(names.map((name) => [name, entry[name]]));
+}
+
+/**
  * The thinking blocks in an assistant message's `reasoning_details` (as the router and OpenRouter
  * shape Anthropic's): entries with one `index` join into one block, its text and its signature.
  * Entries of other formats, and text without a signature, cannot go to Anthropic and are left out.

@@ -1,5 +1,6 @@
 import { joinedDetails } from '../../chat/reasoning-details';
 import { randomUUID } from 'node:crypto';
+import { wholeDetail } from '../../messages/to-chat/reasoning-details';
 import { sealEnvelope } from '../../reasoning-envelope';
 import type { ToolCatalog } from '../to-chat/tools';
 import type { ResponsesItem, ResponsesResponse, ResponsesUsage } from '../wire';
@@ -51,8 +52,8 @@ export function reasoningItem(id: string, text: string, encryptedContent?: strin
 /** The envelope of a reasoning item, when the client asked for one. */
 export function envelopeFor(options: ResponsesAnswerOptions, text: string, details: Record<string, unknown>[]): string | undefined {
   if (!options.envelope) return undefined;
-  // Streamed pieces go back as the whole entries the provider sent.
-  return sealEnvelope({ ...options.envelope, text, details: joinedDetails(details) });
+  // Streamed pieces go back as the whole entries the provider sent, sealed as the unstreamed answer's.
+  return sealEnvelope({ ...options.envelope, text, details: joinedDetails(details).map(wholeDetail) });
 }
 
 /**
