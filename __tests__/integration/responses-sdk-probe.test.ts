@@ -275,7 +275,13 @@ describe.each(ROUTES)('$name', (route) => {
     if (route.wire === 'chat') expect(whole.usage!.output_tokens_details.reasoning_tokens).toBe(5);
 
     expect(ends).toHaveLength(3);
-    for (const end of ends) expect(end).toMatchObject({ endpoint: 'responses', provider: route.provider, outcome: 'ok', status: 200 });
+    for (const end of ends) {
+      expect(end).toMatchObject({ endpoint: 'responses', provider: route.provider, outcome: 'ok', status: 200 });
+      expect(end.usage).toMatchObject({ promptTokens: 20, completionTokens: 15, totalTokens: 35 });
+      if (route.wire === 'chat') expect(end.usage!.reasoningTokens).toBe(5);
+    }
+    // Streamed, the first reasoning delta is timed apart from the first answer text.
+    for (const end of ends.slice(1)) expect(end.firstReasoningMs).toEqual(expect.any(Number));
   });
 
   test('the stream: numbered from 0, every item whole in output_item.done, reasoning_text deltas, one response.completed', async () => {
@@ -433,6 +439,7 @@ describe.each(ROUTES)('$name', (route) => {
         OpenAI.InternalServerError,
       );
       expect(error.status).toBe(502);
+      expect(error.message).toContain(route.provider);
     }
     expect(ends.map((end) => end.outcome)).toEqual(['error', 'error']);
   });
@@ -866,4 +873,50 @@ describe('refused before any upstream: the SDK raises BadRequestError naming the
       ]);
     },
   );
+});
+
+describe('what real servers add to an answer', () => {
+  test("a call's later pieces with `id` and `name` null or empty (some compatible servers): one call, its name and arguments whole", async () => {
+    for (const later of [
+      { id: null, type: 'function', function: { name: null, arguments: '"Paris"}' } },
+      { id: '', type: 'function', function: { name: '', arguments: '"Paris"}' } },
+    ]) {
+      local.handler = (_request, res) =>
+        sendFrames(res, [
+          chunk({ role: 'assistant', content: null, ...toolPiece(0, '{"city":', { id: 'call_a', name: 'get_weather' }) }),
+          chunk({ tool_calls: [{ index: 0, ...later }] }),
+          chunk({}, 'tool_calls'),
+          DONE_FRAME,
+        ]);
+      const response = await client().responses.stream({ model: 'local/qwen3', input: 'x', tools: TOOLS }).finalResponse();
+      expect(response.output).toEqual([
+        expect.objectContaining({ type: 'function_call', call_id: 'call_a', name: 'get_weather', arguments: '{"city":"Paris"}' }),
+      ]);
+    }
+  });
+
+  test("Anthropic's message_delta repeating the input usage (cumulative, as the API now sends it) is not counted twice", async () => {
+    anthropic.handler = (_request, res) =>
+      sendFrames(res, [
+        ANTHROPIC_TOOL_STREAM[0]!,
+        anthropicEvent('content_block_start', { index: 0, content_block: { type: 'text', text: '' } }),
+        anthropicEvent('content_block_delta', { index: 0, delta: { type: 'text_delta', text: 'Hi' } }),
+        anthropicEvent('content_block_stop', { index: 0 }),
+        anthropicEvent('message_delta', {
+          delta: { stop_reason: 'end_turn', stop_sequence: null },
+          usage: { input_tokens: 12, cache_read_input_tokens: 8, cache_creation_input_tokens: 0, output_tokens: 15 },
+        }),
+        anthropicEvent('message_stop'),
+      ]);
+    const response = await client().responses.stream({ model: 'anthropic/claude-sonnet-5-5', input: 'x' }).finalResponse();
+    expect(response.usage).toMatchObject({ input_tokens: 20, input_tokens_details: { cached_tokens: 8 }, output_tokens: 15, total_tokens: 35 });
+    expect(ends[0]!.usage).toMatchObject({ promptTokens: 20, completionTokens: 15, totalTokens: 35 });
+  });
+
+  test("llama-server's 503 while it loads the model: InternalServerError with its status and message", async () => {
+    local.handler = (_request, res) => sendJson(res, 503, { error: { code: 503, message: 'Loading model', type: 'unavailable_error' } });
+    const error = await rejectionOf(client().responses.stream({ model: 'local/qwen3', input: 'x' }).finalResponse(), OpenAI.InternalServerError);
+    expect(error.status).toBe(503);
+    expect(error.message).toContain('Loading model');
+  });
 });
