@@ -875,6 +875,14 @@ describe('refused before any upstream: the SDK raises BadRequestError naming the
   );
 });
 
+test('anthropic (translated): an empty input is a 400 naming input, not the chat messages the client never sent', async () => {
+  const error = await rejectionOf(client().responses.create({ model: 'anthropic/claude-sonnet-5-5', input: [] }), OpenAI.BadRequestError);
+  expect(error).toMatchObject({ status: 400, param: 'input' });
+  expect(error.message).toContain('input must hold at least one item');
+  expect(error.message).not.toContain('messages');
+  expect(anthropic.requests).toHaveLength(0);
+});
+
 describe('what real servers add to an answer', () => {
   test("a call's later pieces with `id` and `name` null or empty (some compatible servers): one call, its name and arguments whole", async () => {
     for (const later of [

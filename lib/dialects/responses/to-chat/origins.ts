@@ -9,9 +9,10 @@ const CHAT_FIELDS: readonly (readonly [RegExp, string])[] = [
   [/\btools\[\d+\]/g, 'tools'],
   [/\.tool_call_id\b/g, '.call_id'],
   [/\breasoning_effort\b/g, 'reasoning.effort'],
+  [/^messages must be a non-empty array$/g, 'input must hold at least one item'],
 ];
 /** A Responses path at the start of a restated message, for OpenAI's `param`. */
-const CLIENT_PATH = /^(input\[\d+\](?:\.[a-z_]+(?:\[\d+\])?)*|instructions|text\.format|max_output_tokens|tools|reasoning\.effort)(?![\w.[])/;
+const CLIENT_PATH = /^(input(?:\[\d+\](?:\.[a-z_]+(?:\[\d+\])?)*)?|instructions|text\.format|max_output_tokens|tools|reasoning\.effort)(?![\w.[])/;
 
 /**
  * Where the parts of a bridged chat request came from in the client's Responses request, so that
