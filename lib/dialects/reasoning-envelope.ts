@@ -1,4 +1,5 @@
 import { ROUTER_SIGNATURE_PREFIX } from './messages/router-signature';
+import { isRecord } from '../is-record';
 
 /**
  * What the router keeps of a provider's reasoning where a client can only carry an opaque string
@@ -16,6 +17,11 @@ export interface ReasoningEnvelope {
   text: string;
   /** Chat `reasoning_details` entries (Anthropic's signed blocks, another model's own), when the provider sent any. */
   details: Record<string, unknown>[];
+  /**
+   * The `extra_content` of the turn's tool calls (Gemini's thought signatures), by the call's id as
+   * the client got it (`tool_use` id, `call_id`), restored on the call with that id.
+   */
+  calls?: Record<string, Record<string, unknown>>;
 }
 
 /** The opaque string of an envelope: `encrypted_content`, or a thinking block's signature. */
@@ -32,6 +38,8 @@ export function openEnvelope(encryptedContent: unknown): ReasoningEnvelope | und
     ) as Partial<ReasoningEnvelope>;
     if (typeof parsed.provider !== 'string' || typeof parsed.model !== 'string' || typeof parsed.text !== 'string' || !Array.isArray(parsed.details))
       return undefined;
+    // A damaged `calls` is no reason to lose the reasoning: only the calls' extras go.
+    if (parsed.calls !== undefined && !isCallExtras(parsed.calls)) delete parsed.calls;
     return parsed as ReasoningEnvelope;
   } catch {
     return undefined;
@@ -41,4 +49,8 @@ export function openEnvelope(encryptedContent: unknown): ReasoningEnvelope | und
 /** True for an `encrypted_content` the router made. */
 export function isRouterEnvelope(encryptedContent: unknown): boolean {
   return typeof encryptedContent === 'string' && encryptedContent.startsWith(ROUTER_SIGNATURE_PREFIX);
+}
+
+function isCallExtras(value: unknown): value is Record<string, Record<string, unknown>> {
+  return isRecord(value) && Object.values(value).every(isRecord);
 }

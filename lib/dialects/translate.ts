@@ -83,7 +83,7 @@ const messagesToChat: Translator<'anthropic', 'openai'> = ({ endpoint, body, ups
   const model = typeof body.model === 'string' ? body.model : upstreamModel;
   const takenToolUseIds = toolUseIdsIn(body.messages);
   const origin = { provider: provider.id, model: upstreamModel };
-  // Only a provider that takes `reasoning_details` back gets its own entries back.
+  // Only a provider that takes `reasoning_details` back gets its own entries back; any gets its calls' `extra_content`.
   const reasoner = provider.readsReasoningDetails === true ? origin : undefined;
   return {
     upstreamPath: '/chat/completions',
@@ -94,7 +94,7 @@ const messagesToChat: Translator<'anthropic', 'openai'> = ({ endpoint, body, ups
       provider: provider.id,
       requestStreamUsage,
     }),
-    json: (answer) => ({ ...toAnthropicMessage(answer as ReceivedChatCompletion, toolUseIds(takenToolUseIds, origin), reasoner), model }),
+    json: (answer) => ({ ...toAnthropicMessage(answer as ReceivedChatCompletion, toolUseIds(takenToolUseIds, origin), reasoner, origin), model }),
     stream: () => createChatToMessagesStream({ model, takenToolUseIds, reasoner, origin }),
   };
 };

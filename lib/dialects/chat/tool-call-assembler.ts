@@ -17,6 +17,8 @@ export interface AssembledCall {
    * would carry a cut name.
    */
   nameSettled: boolean;
+  /** The call's `extra_content` (Gemini's thought signature), from whichever fragment brought it. */
+  extraContent?: Record<string, unknown> | undefined;
 }
 
 /**
@@ -43,6 +45,7 @@ export class ToolCallAssembler {
       this.calls.push(call);
     }
     call.id ??= id;
+    if (isRecord(fragment.extra_content)) call.extraContent = { ...call.extraContent, ...fragment.extra_content };
     // A name comes whole or in pieces; some servers repeat the whole name with the id that follows it.
     if (typeof fn.name === 'string' && !call.started && fn.name !== call.name) call.name += fn.name;
     const args = argumentsText(fn.arguments);

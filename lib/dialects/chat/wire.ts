@@ -30,6 +30,8 @@ export interface OpenAIToolCall {
   id: string;
   type: 'function';
   function: { name: string; arguments: string };
+  /** Provider data on the call (Gemini's `{google: {thought_signature}}`), sent back with it. */
+  extra_content?: Record<string, unknown>;
 }
 
 export interface OpenAIMessage {
@@ -97,6 +99,7 @@ export interface ReceivedToolCall {
   id?: string;
   type?: 'function';
   function?: { name?: string; arguments?: string };
+  extra_content?: unknown;
 }
 
 /**

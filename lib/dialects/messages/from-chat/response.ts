@@ -10,6 +10,7 @@ import { generatedMessageId, parseToolInput, toolUseIds } from './ids';
 import type { UniqueIds } from '../../unique-ids';
 import { argumentsText } from '../../chat/tool-arguments';
 import { reasoningTextOf } from '../../chat/content-parts';
+import { extraContentOf } from '../../chat/call-extra-content';
 
 /**
  * Translates a non-streamed chat completion into an Anthropic Messages response.
@@ -24,9 +25,16 @@ import { reasoningTextOf } from '../../chat/content-parts';
  * `reasoning_details` (OpenRouter: each signed block, and redacted ones), else the reasoning text
  * (`reasoning_content` or `reasoning`) as one `thinking` block signed by the router. With a
  * `reasoner` (a provider that takes `reasoning_details` back), the provider's own entries go in
- * the router's signature: of that block, or of an empty one when there is no reasoning text.
+ * the router's signature: of that block, or of an empty one when there is no reasoning text; so
+ * does, with an `origin`, the `extra_content` of each tool call (Gemini's thought signatures), by
+ * `tool_use` id.
  */
-export function toAnthropicMessage(completion: ReceivedChatCompletion, ids: UniqueIds = toolUseIds(), reasoner?: Reasoner): AnthropicMessage {
+export function toAnthropicMessage(
+  completion: ReceivedChatCompletion,
+  ids: UniqueIds = toolUseIds(),
+  reasoner?: Reasoner,
+  origin: Reasoner | undefined = reasoner,
+): AnthropicMessage {
   const choice = translatableChoiceZero(completion);
   const message = choice.message;
   const content: AnthropicContentBlock[] = [];
@@ -37,24 +45,31 @@ export function toAnthropicMessage(completion: ReceivedChatCompletion, ids: Uniq
   const thought = nonEmptyString(reasoningTextOf(reasoning));
   // The provider's own entries (Gemini's thought signatures), carried in the router's signature.
   const carried = reasoner ? providerDetailsOf(reasoning?.reasoning_details) : [];
-  const ownSignature = (thinking: string): string =>
-    reasoner && carried.length > 0 ? carryingSignature(reasoner, carried) : routerSignature(thinking);
-  content.push(...relayed);
-  if (relayed.length === 0 && thought !== undefined) content.push({ type: 'thinking', thinking: thought, signature: ownSignature(thought) });
-  else if (carried.length > 0) content.push({ type: 'thinking', thinking: '', signature: ownSignature('') });
 
-  const text = answerTextOf(message);
-  if (text !== '') content.push({ type: 'text', text });
-
+  const toolUses: AnthropicContentBlock[] = [];
+  const callExtras: Record<string, Record<string, unknown>> = {};
   for (const call of namedToolCallsOf(message)) {
     const name = call.function?.name ?? '';
-    content.push({
+    const id = ids.claim(call.id);
+    const extra = extraContentOf(call);
+    if (extra && origin) callExtras[id] = extra;
+    toolUses.push({
       type: 'tool_use',
-      id: ids.claim(call.id),
+      id,
       name,
       input: parseToolInput(argumentsText(call.function?.arguments), name, choice.finish_reason === 'length'),
     });
   }
+  const carries = (reasoner !== undefined && carried.length > 0) || Object.keys(callExtras).length > 0;
+  const ownSignature = (thinking: string): string =>
+    carries && origin ? carryingSignature(origin, reasoner ? carried : [], callExtras) : routerSignature(thinking);
+  content.push(...relayed);
+  if (relayed.length === 0 && thought !== undefined) content.push({ type: 'thinking', thinking: thought, signature: ownSignature(thought) });
+  else if (carries) content.push({ type: 'thinking', thinking: '', signature: ownSignature('') });
+
+  const text = answerTextOf(message);
+  if (text !== '') content.push({ type: 'text', text });
+  content.push(...toolUses);
 
   const hasToolUse = content.some((block) => block.type === 'tool_use');
   return {

@@ -27,8 +27,9 @@ import { NO_ANSWER } from '../../chat/chunk-parts';
  * signed by the router unless the provider relayed Anthropic's signature (the router's signature
  * carries the provider's own `reasoning_details`, when a `reasoner` is given; entries that come
  * after the last thinking block get an empty one of their own at the end, in a turn with tool
- * calls); reasoning that comes after text stops the text block and opens a new thinking block, and
- * text after it a new text block. Text (and `refusal` text) streams as it comes. Tool calls start in index order, each once
+ * calls), and so does the `extra_content` of each tool call by `tool_use` id, when an `origin`
+ * is given (Gemini's thought signatures); reasoning that comes after text stops the text block and
+ * opens a new thinking block, and text after it a new text block. Text (and `refusal` text) streams as it comes. Tool calls start in index order, each once
  * its `id` and `name` are known, with the argument pieces that came before; pieces of other calls
  * (parallel calls interleaved by `index`, announced in one chunk, or ready before a call with a
  * lower index) and the text and reasoning that arrive while a tool block is open are held, and
@@ -47,7 +48,10 @@ export function createChatToMessagesStream(options: {
    * Anthropic's blocks) go in the router's signatures, to be sent back with the turn.
    */
   reasoner?: Reasoner | undefined;
-  /** Who answers: a call id the router replaces carries the provider's, for this origin to get back. */
+  /**
+   * Who answers: a call id the router replaces carries the provider's, and the calls'
+   * `extra_content` rides in the router's signatures, for this origin to get back.
+   */
   origin?: CallOrigin | undefined;
 }): StreamTranslator<ChatStreamEvent, MessagesStreamEvent> {
   const ids = toolUseIds(options.takenToolUseIds, options.origin);
@@ -67,6 +71,9 @@ export function createChatToMessagesStream(options: {
   /** The provider's own `reasoning_details` pieces not yet carried by a thinking block's signature. */
   let providerDetails: Record<string, unknown>[] = [];
   const calls = new ToolCallAssembler();
+  /** The `tool_use` id each started call got, and the calls whose `extra_content` a signature carries already. */
+  const toolUseIdOf = new Map<AssembledCall, string>();
+  const carriedCalls = new Set<AssembledCall>();
   /** Text and reasoning that came while a tool block was open, in the order they came. */
   const held: HeldPiece[] = [];
   let finishReason: string | null = null;
@@ -120,12 +127,24 @@ export function createChatToMessagesStream(options: {
     open = undefined;
   }
 
-  /** The router's signature for a thinking block it made: carrying the provider's entries that came so far, if any. */
+  /**
+   * The router's signature for a thinking block it made: carrying the provider's entries that came
+   * so far, and the `extra_content` of the calls started so far, if any.
+   */
   function signatureOfOwn(thinking: string): string {
-    if (!options.reasoner || providerDetails.length === 0) return routerSignature(thinking);
-    const carried = providerDetails;
+    const details = options.reasoner ? providerDetails : [];
+    const extras = uncarriedExtras();
+    const origin = options.origin ?? options.reasoner;
+    if (!origin || (details.length === 0 && extras.length === 0)) return routerSignature(thinking);
     providerDetails = [];
-    return carryingSignature(options.reasoner, carried);
+    for (const [call] of extras) carriedCalls.add(call);
+    return carryingSignature(origin, details, Object.fromEntries(extras.map(([call, extra]) => [toolUseIdOf.get(call) ?? '', extra])));
+  }
+
+  /** The started calls whose `extra_content` no signature carries yet. */
+  function uncarriedExtras(): [AssembledCall, Record<string, unknown>][] {
+    if (!options.origin) return [];
+    return [...toolUseIdOf.keys()].flatMap((call) => (call.extraContent && !carriedCalls.has(call) ? [[call, call.extraContent]] : []));
   }
 
   /**
@@ -224,6 +243,7 @@ export function createChatToMessagesStream(options: {
     call.id ??= generatedToolUseId();
     open = { kind: 'tool', block: nextBlock++, call };
     const id = ids.claim(call.id);
+    toolUseIdOf.set(call, id);
     out.push({ type: 'content_block_start', index: open.block, content_block: { type: 'tool_use', id, name: call.name, input: {} } });
     sendArguments(out);
   }
@@ -275,7 +295,8 @@ export function createChatToMessagesStream(options: {
     // of their own, last, in a turn that calls tools: it goes back with the calls. A turn that ends
     // with its answer leaves them out: Claude Code takes the last block for the answer (`claude -p`
     // would print nothing), and neither Gemini nor OpenAI needs them back from a turn without calls.
-    if (providerDetails.length > 0 && calls.calls.length > 0) {
+    // The calls' `extra_content` (Gemini's own API signs its calls there) goes the same way.
+    if ((providerDetails.length > 0 && calls.calls.length > 0) || uncarriedExtras().length > 0) {
       thinking(out, '');
       closeOpen(out);
     }

@@ -6,6 +6,7 @@ import { invalidRequest } from '../../../errors';
 import { toContentPart, type PartOptions } from './content-parts';
 import { isUnverifiableSignature } from '../router-signature';
 import { carriedDetails } from '../provider-reasoning';
+import { carriedCallExtras } from '../../chat/call-extra-content';
 import type { CallOrigin } from '../../unique-ids';
 import { redactedDetail, thinkingDetail } from './reasoning-details';
 import { carriedToolUseIds } from '../from-chat/ids';
@@ -44,8 +45,10 @@ const SERVER_TOOL_BLOCK = /^(server_tool_use|mcp_tool_use|.+_tool_result)$/;
  *   `thinking` text into `reasoning_content` (a turn of thinking alone keeps its place, with empty
  *   `content`), and, for a provider that `readsReasoningDetails`, each block Anthropic signed into
  *   `reasoning_details` as well, and so are the provider's own entries that a router signature
- *   carries for that provider and model; `redacted_thinking` and the blocks of server tools are left out,
- *   and a turn left empty is left out; an entry that is not a block object is refused.
+ *   carries for that provider and model; for any provider, the `extra_content` such a signature
+ *   carries for a `tool_use` id (Gemini's thought signature) goes back on that tool call;
+ *   `redacted_thinking` and the blocks of server tools are left out, and a turn left empty is
+ *   left out; an entry that is not a block object is refused.
  * - `system` messages (Claude Code sends them mid-conversation) stay system messages in place;
  *   a block in one that is not text is refused.
  *
@@ -165,6 +168,9 @@ function assistantTurn(content: string | unknown[], i: number, { readsReasoningD
   const reasoning: string[] = [];
   const details: Record<string, unknown>[] = [];
   const toolCalls: OpenAIToolCall[] = [];
+  /** The client's `tool_use` id of each call, and the `extra_content` the turn's router signatures carry by that id. */
+  const clientIds: string[] = [];
+  const callExtras: Record<string, Record<string, unknown>> = {};
   content.forEach((block: unknown, j) => {
     // Left out, what the model said in its turn would be lost, as for a user turn's.
     if (!isRecord(block)) throw invalidRequest(`messages[${i}].content[${j}] must be a content block object.`);
@@ -181,10 +187,13 @@ function assistantTurn(content: string | unknown[], i: number, { readsReasoningD
         // The provider's own entries (Gemini's thought signatures) that the router's signature carried.
         details.push(...carriedDetails(block.signature, upstream));
       }
+      // Any provider's calls' `extra_content` (Gemini's thought signatures), carried for that provider and model.
+      if (upstream) Object.assign(callExtras, carriedCallExtras(block.signature, upstream));
     } else if (block.type === 'tool_use') {
       if (typeof block.id !== 'string' || typeof block.name !== 'string') {
         throw invalidRequest(`messages[${i}].content[${j}]: a tool_use block needs a string \`id\` and \`name\`.`);
       }
+      clientIds.push(block.id);
       toolCalls.push({
         // The provider's own id, where the router replaced it in the answer.
         id: callId(block.id),
@@ -205,6 +214,12 @@ function assistantTurn(content: string | unknown[], i: number, { readsReasoningD
   // Anthropic splits one reply into several text blocks (around citations, for one): they are one text.
   // A turn of thinking alone stays a turn, with empty text, so that two user turns do not meet.
   const message: OpenAIMessage = { role: 'assistant', content: texts.length > 0 ? texts.join('') : toolCalls.length > 0 ? null : '' };
+  // Gemini refuses a tool loop whose calls came back without the thought signatures it gave them.
+  toolCalls.forEach((call, k) => {
+    const clientId = clientIds[k];
+    const extra = clientId !== undefined && Object.hasOwn(callExtras, clientId) ? callExtras[clientId] : undefined;
+    if (extra) call.extra_content = extra;
+  });
   if (toolCalls.length > 0) message.tool_calls = toolCalls;
   // DeepSeek refuses a tool loop whose earlier assistant turns lost their reasoning.
   if (reasoning.length > 0) message.reasoning_content = reasoning.join('\n\n');

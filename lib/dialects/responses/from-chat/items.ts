@@ -49,11 +49,22 @@ export function reasoningItem(id: string, text: string, encryptedContent?: strin
   };
 }
 
-/** The envelope of a reasoning item, when the client asked for one. */
-export function envelopeFor(options: ResponsesAnswerOptions, text: string, details: Record<string, unknown>[]): string | undefined {
+/**
+ * The envelope of a reasoning item, when the client asked for one: its text and `reasoning_details`,
+ * and the `extra_content` of the answer's tool calls by `call_id` (Gemini's thought signatures).
+ */
+export function envelopeFor(
+  options: ResponsesAnswerOptions,
+  text: string,
+  details: Record<string, unknown>[],
+  calls: Readonly<Record<string, Record<string, unknown>>> = {},
+): string | undefined {
   if (!options.envelope) return undefined;
   // Streamed pieces go back as the whole entries the provider sent, sealed as the unstreamed answer's.
   return sealEnvelope({ ...options.envelope, text, details: joinedDetails(details).map(wholeDetail) });
+  const carried = Object.keys(calls).length > 0 ? { calls: { ...calls } } : {};
+  // Streamed pieces go back as the whole entries the provider sent.
+  return sealEnvelope({ ...options.envelope, text, details: joinedDetails(details), ...carried });
 }
 
 /**

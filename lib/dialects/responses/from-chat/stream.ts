@@ -37,9 +37,11 @@ type OpenItem =
  * `reasoning` item; reasoning after text ends the message item and opens a new reasoning item, and
  * text after it a new message item. `reasoning_details` without reasoning text (Anthropic's
  * redacted or undisplayed thinking) open a reasoning item too when the client asked for the
- * envelope that carries them. Tool calls start in index order, each once its id and name are
- * known; other calls, and text and reasoning that arrive while a call is open, follow whole when
- * the stream ends: the calls in index order, then the text and reasoning in the order they came.
+ * envelope that carries them; the tool calls' `extra_content` (Gemini's thought signatures, by
+ * `call_id`) goes in the envelope of the next reasoning item to close, or of one of its own after
+ * the calls. Tool calls start in index order, each once its id and name are known; other calls,
+ * and text and reasoning that arrive while a call is open, follow whole when the stream ends: the
+ * calls in index order, then the text and reasoning in the order they came.
  * A custom tool's input is sent whole when its call ends. An upstream error becomes
  * `response.failed`, and so does a stream that ends without any chunk of choice 0 (no answer at all).
  */
@@ -61,6 +63,9 @@ export function createChatToResponsesStream(options: ResponsesAnswerOptions): St
   let sawReasoning = false;
   /** The reasoning item's `reasoning_details` (Anthropic's signed blocks, relayed by chat), for its envelope. */
   let reasoningDetails: Record<string, unknown>[] = [];
+  /** The `call_id` each started call got, and the calls whose `extra_content` an envelope carries already. */
+  const callIdOf = new Map<AssembledCall, string>();
+  const carriedCalls = new Set<AssembledCall>();
   let usage: ResponsesUsage | null = null;
   /** The upstream's usage so far, as it reported it: a chunk with only some counts leaves the others. */
   let chatUsage: Record<string, unknown> | undefined;
@@ -145,11 +150,23 @@ export function createChatToResponsesStream(options: ResponsesAnswerOptions): St
     } else {
       emit(out, 'response.reasoning_text.done', { ...at, content_index: 0, text: item.text });
       emit(out, 'response.content_part.done', { ...at, content_index: 0, part: { type: 'reasoning_text', text: item.text } });
-      done = reasoningItem(item.id, item.text, envelopeFor(options, item.text, reasoningDetails));
+      done = reasoningItem(item.id, item.text, envelopeFor(options, item.text, reasoningDetails, takeCallExtras()));
       reasoningDetails = [];
     }
     output.push(done);
     emit(out, 'response.output_item.done', { output_index: item.index, item: done });
+  }
+
+  /** The `extra_content` of the started calls no envelope carries yet, by `call_id`; from now on one does. */
+  function takeCallExtras(): Record<string, Record<string, unknown>> {
+    const extras: Record<string, Record<string, unknown>> = {};
+    if (!options.envelope) return extras;
+    for (const [call, callId] of callIdOf) {
+      if (!call.extraContent || carriedCalls.has(call)) continue;
+      extras[callId] = call.extraContent;
+      carriedCalls.add(call);
+    }
+    return extras;
   }
 
   /** Reasoning text and its `reasoning_details` go in a reasoning item, a new one when text came since the last. */
@@ -193,6 +210,7 @@ export function createChatToResponsesStream(options: ResponsesAnswerOptions): St
     call.started = true;
     call.id ??= newId('call');
     const callId = callIds.claim(call.id);
+    callIdOf.set(call, callId);
     const custom = options.catalog.get(call.name)?.kind === 'custom';
     const id = newId(custom ? 'ctc' : 'fc');
     open = { kind: 'call', id, index: output.length, call, callId, custom, sent: '' };
@@ -251,6 +269,12 @@ export function createChatToResponsesStream(options: ResponsesAnswerOptions): St
       else reasoning(out, piece.text, piece.details);
     }
     closeOpen(out);
+    // The calls' `extra_content` (Gemini signs its calls there) that no reasoning item carries yet
+    // goes in one of its own, after the calls: it goes back with them.
+    if (options.envelope && [...callIdOf.keys()].some((call) => call.extraContent && !carriedCalls.has(call))) {
+      openItem(out, 'reasoning');
+      closeOpen(out);
+    }
     const status = statusOf(finishReason);
     const type = status.status === 'completed' ? 'response.completed' : 'response.incomplete';
     emit(out, type, { response: snapshot({ ...status, output, output_text: outputTextOf(output), usage }) });

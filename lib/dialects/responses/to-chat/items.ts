@@ -2,6 +2,8 @@ import { invalidRequest, unsupportedParameter, ProviderRouterError } from '../..
 import type { OpenAIContentPart, OpenAIMessage, OpenAIToolCall } from '../../chat/wire';
 import { isRecord } from '../../../is-record';
 import { openEnvelope } from '../../reasoning-envelope';
+import { carriedCallExtras } from '../../chat/call-extra-content';
+import type { CallOrigin } from '../../unique-ids';
 import { carriedCallIds } from '../from-chat/items';
 import type { ChatOrigins } from './origins';
 import { namespacedFunctionName } from './function-name';
@@ -26,14 +28,18 @@ const HOSTED_CALL_ITEM = /_call(_output)?$/;
  * system messages, user and assistant messages with their parts, `function_call` and
  * `custom_tool_call` items (consecutive ones in one assistant turn) as `tool_calls`, their outputs
  * as `role:"tool"` messages by `call_id`, and a `reasoning` item's text as the next assistant
- * turn's `reasoning_content`. A tool message holds text only: the images and files of tool outputs
- * open the user message after the tool messages (one of their own when no user message follows).
+ * turn's `reasoning_content` (the router's envelope, for the provider and model that made it,
+ * restores the exact reasoning, and the `extra_content` of the calls it names by `call_id`). A
+ * tool message holds text only: the images and files of tool outputs open the user message after
+ * the tool messages (one of their own when no user message follows).
  * @throws ProviderRouterError 400 for `item_reference` items, hosted-tool calls and parts with no
  *   chat equivalent, in messages or tool outputs (`param: "input"`).
  */
 export function toChatMessages(items: unknown[], options: ItemOptions): OpenAIMessage[] {
   const messages: OpenAIMessage[] = [];
   const callIds = carriedCallIds(options.upstream, items);
+  // Wherever the reasoning item that carries them stands in the turn (after its calls, when streamed).
+  const callExtras = carriedExtrasIn(items, options.upstream);
   let reasoning: string[] = [];
   let reasoningDetails: Record<string, unknown>[] = [];
   /** The assistant turn that tool calls join, while no other message has come between. */
@@ -118,6 +124,9 @@ export function toChatMessages(items: unknown[], options: ItemOptions): OpenAIMe
       case 'custom_tool_call': {
         const turn = assistantTurn(where);
         const call = toolCall(item, where, options.catalog);
+        // Gemini refuses a tool loop whose calls came back without the thought signatures it gave them.
+        const extra = Object.hasOwn(callExtras, call.id) ? callExtras[call.id] : undefined;
+        if (extra) call.extra_content = extra;
         // The provider's own id, where the router replaced it in an answer of that provider's.
         call.id = callIds.read(call.id);
         origins.call(call, where);
@@ -166,6 +175,14 @@ export function toChatMessages(items: unknown[], options: ItemOptions): OpenAIMe
   });
   flushToolParts();
   return messages;
+}
+
+/** The `extra_content` of the calls that the router's envelopes in `items` carry for `upstream`, by `call_id`. */
+function carriedExtrasIn(items: unknown[], upstream: CallOrigin): Record<string, Record<string, unknown>> {
+  const extras: Record<string, Record<string, unknown>> = {};
+  for (const item of items)
+    if (isRecord(item) && item.type === 'reasoning') Object.assign(extras, carriedCallExtras(item.encrypted_content, upstream));
+  return extras;
 }
 
 function toolCall(item: Record<string, unknown>, where: string, catalog: ToolCatalog): OpenAIToolCall {
