@@ -60,11 +60,9 @@ export function envelopeFor(
   calls: Readonly<Record<string, Record<string, unknown>>> = {},
 ): string | undefined {
   if (!options.envelope) return undefined;
-  // Streamed pieces go back as the whole entries the provider sent, sealed as the unstreamed answer's.
-  return sealEnvelope({ ...options.envelope, text, details: joinedDetails(details).map(wholeDetail) });
   const carried = Object.keys(calls).length > 0 ? { calls: { ...calls } } : {};
-  // Streamed pieces go back as the whole entries the provider sent.
-  return sealEnvelope({ ...options.envelope, text, details: joinedDetails(details), ...carried });
+  // Streamed pieces go back as the whole entries the provider sent, sealed as the unstreamed answer's.
+  return sealEnvelope({ ...options.envelope, text, details: joinedDetails(details).map(wholeDetail), ...carried });
 }
 
 /**
