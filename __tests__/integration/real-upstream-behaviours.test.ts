@@ -12,6 +12,7 @@ import { startFakeUpstreams, type FakeUpstream } from '../support/fake-upstream'
 import { envFor, startHost, type Host } from '../support/host';
 import { chatStreamPayloads } from '../support/chat-stream';
 import { observe } from '../support/observe';
+import { rejectionOf } from '../support/rejection';
 import { sendFrames, sendJson } from '../support/upstream-answers';
 import { waitUntil } from '../support/wait';
 import { chatChunkFrame, chatCompletion, dataFrame, DONE_FRAME } from '../support/wire-frames';
@@ -297,5 +298,39 @@ describe('Mistral’s reasoning models answer with `content` as parts, thinking 
     } finally {
       await logged.close();
     }
+  });
+});
+
+describe('Gemini’s OpenAI-compatible endpoint sends its errors wrapped in an array', () => {
+  /**
+   * `[{"error": {"code": 400, "message": "...", "status": "INVALID_ARGUMENT"}}]`, as quoted in
+   * discuss.ai.google.dev/t/openai-api-compatibility-broken-due-to-thought-signature-on-gemini-3-pro-preview/109823.
+   * The router quoted the whole body as the message.
+   */
+  const MESSAGE = 'Function call is missing a thought_signature in functionCall parts.';
+  const sendGeminiError = (_request: unknown, res: ServerResponse): void => {
+    res.writeHead(400, { 'content-type': 'application/json' });
+    res.end(JSON.stringify([{ error: { code: 400, message: MESSAGE, status: 'INVALID_ARGUMENT' } }]));
+  };
+
+  test('a Messages client gets Gemini’s message, not the body', async () => {
+    openai.handler = sendGeminiError;
+    const failure = await rejectionOf(
+      new Anthropic({ apiKey: 'host-token', baseURL: host.url, maxRetries: 0 }).messages.create({
+        model: 'openai/gemini-3-pro',
+        max_tokens: 64,
+        messages: HI,
+      }),
+      Anthropic.BadRequestError,
+    );
+    expect(failure).toMatchObject({ status: 400, message: expect.stringContaining(MESSAGE) as unknown });
+    expect(failure.message).not.toContain('INVALID_ARGUMENT');
+  });
+
+  test('a Responses client, bridged, gets Gemini’s message, not the body', async () => {
+    local.handler = sendGeminiError;
+    const failure = await rejectionOf(chatClient().responses.create({ model: 'local/gemini-3-pro', input: 'hi' }), OpenAI.BadRequestError);
+    expect(failure).toMatchObject({ status: 400, message: expect.stringContaining(MESSAGE) as unknown });
+    expect(failure.message).not.toContain('INVALID_ARGUMENT');
   });
 });

@@ -17,7 +17,8 @@ export interface ErrorDetails {
 
 /**
  * Reads the message and type out of an upstream error body, whatever its shape: OpenAI's and
- * Anthropic's `{error:{message,type}}`, `{error:"..."}`, `{message}`, `{detail}` or plain text.
+ * Anthropic's `{error:{message,type}}` (alone in an array too, as Gemini sends it), `{error:"..."}`,
+ * `{message}`, `{detail}` or plain text.
  * Pass `text` redacted: a body without a message is its own message, cut at 2000 characters, and
  * a key the cut went through could no longer be found.
  */
@@ -27,7 +28,9 @@ export function parseUpstreamError(status: number, text: string): ErrorDetails {
   let code: string | null = null;
   let param: string | undefined;
   try {
-    const body = JSON.parse(errorJsonOf(withoutBom(text))) as Record<string, unknown>;
+    const parsed: unknown = JSON.parse(errorJsonOf(withoutBom(text)));
+    // Gemini's OpenAI-compatible endpoint wraps its error in an array: `[{"error": {...}}]`.
+    const body = (Array.isArray(parsed) && parsed.length === 1 ? parsed[0] : parsed) as Record<string, unknown>;
     const error = body.error;
     if (error && typeof error === 'object') {
       const e = error as Record<string, unknown>;
