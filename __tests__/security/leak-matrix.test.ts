@@ -65,7 +65,7 @@ const fakeOf = (provider: ProviderName): FakeUpstream =>
 const MODEL: Record<ProviderName, string> = {
   openai: 'gpt-4o-mini',
   openrouter: 'openrouter/meta-llama/llama-3.1-8b-instruct',
-  anthropic: 'claude-sonnet-4-5',
+  anthropic: 'claude-sonnet-5-5',
   local: 'qwen2.5-0.5b',
   groq: 'groq/llama-3.1-8b-instant',
   azure: 'azure/gpt-4o',
