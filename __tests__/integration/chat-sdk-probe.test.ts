@@ -84,7 +84,7 @@ describe('section 9: a 200 that is no Anthropic message is an upstream failure, 
     const call = stream ? readStream({ model: MODEL, messages: HELLO }) : client().chat.completions.create({ model: MODEL, messages: HELLO });
     const error = await rejectionOf(call, OpenAI.InternalServerError);
     expect(error.status).toBe(502);
-    expect(error.message).toContain('the answer is not valid JSON: <html>Internal Server Error</html>');
+    expect(error.message).toContain('the answer is not valid JSON: HTML page: Internal Server Error');
     expect(host.ends).toEqual([expect.objectContaining({ provider: 'anthropic', status: 502, outcome: 'error' })]);
   });
 

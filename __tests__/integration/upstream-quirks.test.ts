@@ -155,25 +155,28 @@ describe('a stream sent without text/event-stream (some servers and proxies labe
     expect(response.status).toBe(502);
     expect(response.headers.get('content-type')).toMatch(/^application\/json/);
     // What came instead is what tells a proxy's page from a provider's fault.
-    expect(await response.json()).toMatchObject({ error: { message: expect.stringContaining('<body>Welcome to nginx!</body>') as unknown } });
+    expect(await response.json()).toMatchObject({ error: { message: expect.stringContaining('HTML page: Welcome to nginx!') as unknown } });
   });
 
   test('a 200 that is no JSON, or empty, answering a request without stream is a 502 that quotes it or says it is empty', async () => {
     const page = `<!DOCTYPE html>\n<html>\n  <title>Sign in to the network</title>${'<p>terms</p>'.repeat(40)}</html>`;
-    for (const body of [page, '{"id":"chatcmpl-1","object":"chat.completion","choices":[{"ind', '']) {
+    const text = `Service unavailable: ${'terms '.repeat(60)}`;
+    for (const body of [page, text, '{"id":"chatcmpl-1","object":"chat.completion","choices":[{"ind', '']) {
       openai.handler = (_request, res) => {
-        res.writeHead(200, { 'content-type': body.startsWith('{') ? 'application/json' : 'text/html' });
+        res.writeHead(200, { 'content-type': body.startsWith('{') ? 'application/json' : body === page ? 'text/html' : 'text/plain' });
         res.end(body);
       };
       const error = await rejectionOf(chatClient().chat.completions.create({ model: 'openai/gpt-4o', messages: HELLO }), OpenAI.APIError);
       expect(error.status).toBe(502);
       expect(ends.at(-1)?.error?.message).toBe(error.message.replace(/^502 /, ''));
       if (body === '') expect(error.message).toMatch(/the answer is empty$/);
+      // A page is quoted by its title (docs/decisions.md, "Upstream answers").
+      else if (body === page) expect(error.message).toMatch(/the answer is not valid JSON: HTML page: Sign in to the network$/);
       else expect(error.message).toContain(`the answer is not valid JSON: ${body.replace(/\s+/g, ' ').slice(0, 60)}`);
     }
     // A quote is cut at 200 characters.
-    expect(ends[0]?.error?.message).toMatch(/\.\.\.$/);
-    expect(ends[0]!.error!.message.length).toBeLessThan(300);
+    expect(ends[1]?.error?.message).toMatch(/\.\.\.$/);
+    expect(ends[1]!.error!.message.length).toBeLessThan(300);
   });
 
   test("text that is no stream (a proxy's Internal Server Error with status 200, labelled text/plain) ends the stream with an error that quotes it", async () => {

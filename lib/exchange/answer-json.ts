@@ -39,7 +39,9 @@ export async function answerJson(
       );
     } else if (failure.reason === 'too_large') {
       context.answerError(invalidUpstream(provider, `the answer is ${failure.message}`));
-    } else if (failure.reason === 'closed') {
+    } else if (failure.reason === 'closed' || failure.code === 'ECONNRESET') {
+      // Node reports a body cut short (fewer bytes than its Content-Length, a chunked body without
+      // its last chunk) as an `ECONNRESET` error saying only "aborted".
       context.answerError(invalidUpstream(provider, 'the upstream closed the connection before the answer was complete'));
     } else {
       context.answerError(invalidUpstream(provider, failure.message));

@@ -1,13 +1,14 @@
 import { Readable } from 'node:stream';
 
 /** What an answer's first bytes show it to be. */
-export type BodyStart = { kind: 'json' } | { kind: 'other' } | { kind: 'silent' } | { kind: 'failed'; error: Error };
+export type BodyStart = { kind: 'json' } | { kind: 'other' } | { kind: 'empty' } | { kind: 'silent' } | { kind: 'failed'; error: Error };
 
 /**
- * Reads the first chunk of `body` and hands back what it starts as, with the body as it was for
- * whoever reads it next (the chunk put back, or, for a body that ended at once, an empty one):
- * `json` when its first non-blank character opens a JSON object or array; `silent` when nothing
- * came for `idleMs` (the body is destroyed: its silence already took the whole idle timeout).
+ * Reads the first bytes of `body` that are not whitespace and hands back what it starts as, with
+ * the body as it was for whoever reads it next (the bytes put back, or, for a body that ended
+ * first, an empty one): `json` when that first character opens a JSON object or array; `empty`
+ * when it ended with nothing but whitespace; `silent` when nothing came for `idleMs` (the body is
+ * destroyed: its silence already took the whole idle timeout).
  */
 export function peekBody(body: Readable, idleMs: number, then: (start: BodyStart, body: Readable) => void): void {
   const settle = (): void => {
@@ -17,21 +18,27 @@ export function peekBody(body: Readable, idleMs: number, then: (start: BodyStart
     body.off('error', onError);
     body.off('close', onClose);
   };
+  // Whitespace first tells nothing (some servers keep a connection alive with newlines before
+  // their answer): it is held, and counts as the upstream's activity, until a byte that tells.
+  const held: Buffer[] = [];
+  let heldBytes = 0;
   const onData = (chunk: Buffer): void => {
+    const head = startOf(chunk, held.length === 0);
+    if (head === '' && heldBytes + chunk.length <= MAX_HELD_BYTES) {
+      held.push(chunk);
+      heldBytes += chunk.length;
+      timer.refresh();
+      return;
+    }
     settle();
     body.pause();
-    body.unshift(chunk);
-    const head = chunk
-      .subarray(0, 64)
-      .toString('utf8')
-      .replace(/^\uFEFF/, '')
-      .trimStart();
-    then({ kind: head.startsWith('{') || head.startsWith('[') ? 'json' : 'other' }, body);
+    body.unshift(held.length === 0 ? chunk : Buffer.concat([...held, chunk]));
+    then({ kind: head === '{' || head === '[' ? 'json' : 'other' }, body);
     body.resume();
   };
   const onEnd = (): void => {
     settle();
-    then({ kind: 'other' }, Readable.from([]));
+    then({ kind: 'empty' }, Readable.from([]));
   };
   const onError = (error: Error): void => {
     settle();
@@ -52,4 +59,13 @@ export function peekBody(body: Readable, idleMs: number, then: (start: BodyStart
   body.once('end', onEnd);
   body.once('error', onError);
   body.once('close', onClose);
+}
+
+/** How much whitespace is held before the answer is read as what it is anyway (no JSON). */
+const MAX_HELD_BYTES = 64 * 1024;
+
+/** The first character of `chunk` that is not whitespace (nor, at the body's start, a byte order mark); '' when there is none. */
+function startOf(chunk: Buffer, bodyStart: boolean): string {
+  const text = chunk.toString('utf8');
+  return (bodyStart ? text.replace(/^\uFEFF/, '') : text).trimStart().slice(0, 1);
 }

@@ -94,6 +94,10 @@ export function runExchange(exchange: Exchange, deps: ExchangeDependencies): voi
           context.answerError(
             silentUpstream(provider, `it answered and then sent nothing for ${deps.config.idleTimeoutMs} ms (PROVIDER_IDLE_TIMEOUT_MS)`),
           );
+        } else if (start.kind === 'empty') {
+          // Nothing was sent to the client yet: a 502 says what happened, as for a plain request,
+          // where a stream would be a 200 with only an error in it.
+          context.answerError(invalidUpstream(provider, 'the answer is empty'));
         } else if (start.kind === 'json') void answerJson(context, response, rest, status, { asked, labelledStream: false });
         else answerStream(context, response, rest, status);
       });

@@ -1,4 +1,5 @@
 import { openAIErrorType } from '../dialects/chat/error-body';
+import { pageText } from './page-text';
 import { withProviderReason } from './provider-reason';
 import { withoutBom } from './without-bom';
 
@@ -18,12 +19,12 @@ export interface ErrorDetails {
 /**
  * Reads the message and type out of an upstream error body, whatever its shape: OpenAI's and
  * Anthropic's `{error:{message,type}}` (alone in an array too, as Gemini sends it), `{error:"..."}`,
- * `{message}`, `{detail}` or plain text.
+ * `{message}`, `{detail}`, plain text or an HTML page (its title).
  * Pass `text` redacted: a body without a message is its own message, cut at 2000 characters, and
  * a key the cut went through could no longer be found.
  */
 export function parseUpstreamError(status: number, text: string): ErrorDetails {
-  let message = text.trim().slice(0, 2000) || `Upstream answered with status ${status}`;
+  let message = pageText(text).trim().slice(0, 2000) || `Upstream answered with status ${status}`;
   let type = openAIErrorType(status);
   let code: string | null = null;
   let param: string | undefined;

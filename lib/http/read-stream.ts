@@ -8,6 +8,8 @@ export class StreamReadError extends Error {
   constructor(
     readonly reason: ReadFailure,
     message: string,
+    /** The stream error's code, when it failed with one (`ECONNRESET` for a connection cut mid-body). */
+    readonly code?: string,
   ) {
     super(message);
   }
@@ -44,10 +46,10 @@ export function readStream(stream: Readable, limits: ReadLimits): Promise<Buffer
       stream.off('error', onError);
       stream.off('close', onClose);
     };
-    const fail = (reason: ReadFailure, message: string, destroy: boolean): void => {
+    const fail = (reason: ReadFailure, message: string, destroy: boolean, code?: string): void => {
       cleanup();
       if (destroy) stream.destroy();
-      reject(new StreamReadError(reason, message));
+      reject(new StreamReadError(reason, message, code));
     };
     const armIdleTimer = (): void => {
       if (limits.idleMs === undefined) return;
@@ -86,7 +88,7 @@ export function readStream(stream: Readable, limits: ReadLimits): Promise<Buffer
       const single = chunks.length === 1 ? chunks[0] : undefined;
       resolve(single ?? Buffer.concat(chunks, size));
     };
-    const onError = (error: Error): void => fail('failed', error.message, false);
+    const onError = (error: NodeJS.ErrnoException): void => fail('failed', error.message, false, error.code);
     const onClose = (): void => fail('closed', 'the connection closed before the body was complete', false);
     armIdleTimer();
     stream.on('data', onData);
