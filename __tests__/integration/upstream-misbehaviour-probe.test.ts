@@ -485,6 +485,26 @@ describe('checked and found right', () => {
     );
   });
 
+  test.each([ROUTES[0]!, ROUTES[3]!, ROUTES[4]!, ROUTES[5]!].map((route) => [route.name, route] as const))(
+    '%s: a non-streamed answer after newlines that keep the connection alive past the idle timeout is read, not a 504',
+    async (_name, route) => {
+      // DESIGN names no overall limit for an answer: PROVIDER_IDLE_TIMEOUT_MS is for silence, and a
+      // body that keeps coming is left to the client's own timeout (10 minutes in both SDKs).
+      fakes[route.fake].handler = (_request, res) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        let sent = 0;
+        const timer = setInterval(() => {
+          if (res.destroyed) return clearInterval(timer);
+          if (++sent <= 3) return void res.write('\n');
+          clearInterval(timer);
+          res.end(JSON.stringify(wholeOf(route.wire)));
+        }, IDLE_MS * 0.4);
+      };
+      expect(await viaSdk(route, false)).toEqual({ text: textOf(route.wire) });
+      expect(await onlyEnd()).toMatchObject({ outcome: 'ok', status: 200 });
+    },
+  );
+
   test.each(ROUTES.map((route) => [route.name, route] as const))(
     '%s: keep-alive comments before the first event and between events reach no client as text',
     async (_name, route) => {
