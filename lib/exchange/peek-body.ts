@@ -64,8 +64,16 @@ export function peekBody(body: Readable, idleMs: number, then: (start: BodyStart
 /** How much whitespace is held before the answer is read as what it is anyway (no JSON). */
 const MAX_HELD_BYTES = 64 * 1024;
 
-/** The first character of `chunk` that is not whitespace (nor, at the body's start, a byte order mark); '' when there is none. */
+/**
+ * The first byte of `chunk` that is not JSON whitespace (nor, at the body's start, a UTF-8 byte
+ * order mark), as a character; '' when there is none. Read byte by byte: the chunk may be a whole
+ * large answer, and only its first meaningful byte matters.
+ */
 function startOf(chunk: Buffer, bodyStart: boolean): string {
-  const text = chunk.toString('utf8');
-  return (bodyStart ? text.replace(/^\uFEFF/, '') : text).trimStart().slice(0, 1);
+  let at = bodyStart && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf ? 3 : 0;
+  while (at < chunk.length && WHITESPACE.has(chunk[at] as number)) at += 1;
+  return at < chunk.length ? String.fromCharCode(chunk[at] as number) : '';
 }
+
+/** Space, tab, line feed and carriage return: the whitespace JSON allows before a value. */
+const WHITESPACE = new Set([0x20, 0x09, 0x0a, 0x0d]);
