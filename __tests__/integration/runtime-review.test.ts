@@ -71,9 +71,9 @@ describe('close() while the model lists are asked for', () => {
     try {
       openai.handler = () => true; // holds the model list
       const call = sendRequest({ url: `${host.url}/v1/models`, method: 'GET' });
-      await waitUntil(() => openai.requests.length > 0, 1000, 'the model list asked for');
+      await waitUntil(() => openai.requests.length > 0, 10_000, 'the model list asked for');
       await host.router.close();
-      const answer = await within(call.response, 2000, 'the answer after close()');
+      const answer = await within(call.response, 10_000, 'the answer after close()');
       expect(answer.status).toBe(503);
       expect(JSON.parse(answer.text)).toMatchObject({ error: { code: 'router_closed' } });
     } finally {
