@@ -83,7 +83,7 @@ export interface ProviderRouterOptions {
    * @defaultValue true
    */
   requestStreamUsage?: boolean | undefined;
-  /** Wins over `PROVIDER_MODELS_TTL_MS`. */
+  /** Wins over `PROVIDER_MODELS_TTL_MS`; 0 caches nothing. */
   modelsTtlMs?: number | undefined;
   /**
    * How long `GET /models` waits for one provider's list before answering without it.

@@ -33,9 +33,9 @@ export function hasCredentials(url: URL): boolean {
   return url.username !== '' || url.password !== '';
 }
 
-/** A whole number of milliseconds, at least 1. */
+/** A whole number of milliseconds, 0 included. */
 export const milliseconds = makeValidator<number>((input) => {
-  if (!/^\d+$/.test(input.trim()) || Number(input) < 1) {
+  if (!/^\d+$/.test(input.trim())) {
     throw new Error('expected a whole number of milliseconds, such as 60000');
   }
   return Number(input);

@@ -90,7 +90,8 @@ function readConfig(options: ProviderRouterOptions): ResolvedConfig {
     timeoutMs: timer('timeoutMs', options.timeoutMs) ?? env.PROVIDER_TIMEOUT_MS,
     idleTimeoutMs: timer('idleTimeoutMs', options.idleTimeoutMs) ?? env.PROVIDER_IDLE_TIMEOUT_MS,
     maxBodyBytes: positive('maxBodyBytes', options.maxBodyBytes) ?? env.PROVIDER_MAX_BODY_BYTES,
-    modelsTtlMs: positive('modelsTtlMs', options.modelsTtlMs) ?? env.PROVIDER_MODELS_TTL_MS,
+    // 0 caches nothing: every list asks the providers (lists asked for at once still share one fetch).
+    modelsTtlMs: notNegative('modelsTtlMs', options.modelsTtlMs) ?? env.PROVIDER_MODELS_TTL_MS,
     modelListTimeoutMs: timer('modelListTimeoutMs', options.modelListTimeoutMs) ?? 5_000,
     staticModels: readStaticModels(options.env ?? process.env, [...providers.keys()]),
     requestStreamUsage: options.requestStreamUsage ?? true,
@@ -228,6 +229,14 @@ function timer(name: string, value: number | undefined): number | undefined {
     throw new ProviderRouterError('invalid_config', `options.${name} must be at most ${MAX_TIMER_MS} milliseconds (Node's longest timer)`, 500);
   }
   return positive(name, value);
+}
+
+function notNegative(name: string, value: number | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!Number.isFinite(value) || value < 0) {
+    throw new ProviderRouterError('invalid_config', `options.${name} must be 0 or a positive number of milliseconds`, 500);
+  }
+  return value;
 }
 
 function positive(name: string, value: number | undefined): number | undefined {

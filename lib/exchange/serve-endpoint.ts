@@ -13,6 +13,7 @@ import { decideRoute, notConfigured, type RoutingTable } from '../routing/resolv
 import type { ConversationLog } from '../telemetry/conversation-log';
 import type { RouterTelemetry } from '../telemetry/emitter';
 import { ENDPOINTS, type Endpoint } from '../routing/endpoint';
+import { isUsableModel, MAX_MODEL_LENGTH } from '../routing/usable-model';
 import { RequestRecorder, type Conversation } from '../telemetry/request-recorder';
 import { planExchange, type ExchangePlan } from './plan-exchange';
 import { runExchange } from './run-exchange';
@@ -109,9 +110,8 @@ function modelOf(body: Record<string, unknown>): string {
   if (typeof model !== 'string' || model.trim() === '') {
     throw new ProviderRouterError('invalid_model', 'The request needs a "model" string, such as "gpt-4o-mini" or "anthropic/claude-sonnet-4-5"', 400);
   }
-  // eslint-disable-next-line no-control-regex -- finding control characters in `model` is what this pattern is for
-  if (model.length > 256 || /[\u0000-\u001f\u007f-\u009f]/.test(model)) {
-    throw new ProviderRouterError('invalid_model', '"model" must be at most 256 characters without control characters', 400);
+  if (!isUsableModel(model)) {
+    throw new ProviderRouterError('invalid_model', `"model" must be at most ${MAX_MODEL_LENGTH} characters without control characters`, 400);
   }
   return model;
 }

@@ -2,6 +2,7 @@ import type { ModelMapRule } from '../config/model-map';
 import type { ProviderAdapter, ProviderModel } from '../providers/provider-adapter';
 import type { ProviderModelList } from './model-catalog';
 import { resolveModel, type RoutingTable } from '../routing/resolve-model';
+import { isUsableModel } from '../routing/usable-model';
 
 /** An entry of the merged list: an OpenAI model object with its provider. */
 export interface MergedModel {
@@ -20,12 +21,14 @@ export interface MergedModel {
  * Merges every provider's list into routable entries: local ones as they are (prefixed `local/`
  * only when a rule would send their id elsewhere), every other provider's as `<provider>/<id>`,
  * then the exact aliases of `PROVIDER_MODEL_MAP` that route to their rule. Each id is listed
- * once, the first time it comes: one id can only route one way.
+ * once, the first time it comes: one id can only route one way. An id the router would refuse as
+ * `model` is not listed.
  */
 export function mergeModels(lists: ProviderModelList[], table: RoutingTable): MergedModel[] {
   const merged = new Map<string, MergedModel>();
   const add = (entry: MergedModel): void => {
-    if (!merged.has(entry.id)) merged.set(entry.id, entry);
+    // An id the router refuses as `model` (a 300-character file path, a control character) cannot route back.
+    if (isUsableModel(entry.id) && !merged.has(entry.id)) merged.set(entry.id, entry);
   };
   for (const { provider, models } of lists) {
     for (const model of models) add(toEntry(provider, model, table));

@@ -104,7 +104,7 @@ interface AnthropicModelPage {
 
 const MAX_MODEL_PAGES = 20;
 
-/** Reads every page of Anthropic's `GET /v1/models`, following `has_more`. */
+/** Reads every page of Anthropic's `GET /v1/models`, following `has_more` while `last_id` moves on. */
 export async function listAnthropicModels(baseUrl: string, context: ModelListContext): Promise<ProviderModel[]> {
   const models: ProviderModel[] = [];
   let afterId: string | undefined;
@@ -122,7 +122,8 @@ export async function listAnthropicModels(baseUrl: string, context: ModelListCon
         owned_by: 'anthropic',
       });
     }
-    if (!body.has_more || !body.last_id) break;
+    // A cursor that does not move (a compatible server that ignores `after_id`) would fetch the same page again.
+    if (body.has_more !== true || !body.last_id || body.last_id === afterId) break;
     afterId = body.last_id;
   }
   return models;
