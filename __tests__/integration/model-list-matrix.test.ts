@@ -386,7 +386,7 @@ const FAILURES: Array<[string, Failure]> = [
   ['an empty body', { handler: () => onList((_r, res) => { res.writeHead(200, { 'content-type': 'application/json' }); res.end(); }) }],
   ['JSON null', { handler: () => onList((_r, res) => sendJson(res, 200, null)) }],
   ['JSON whose data is not an array', { handler: () => onList((_r, res) => sendJson(res, 200, { object: 'list', data: 'none' })) }],
-  ['a JSON array instead of a list object', { handler: () => onList((_r, res) => sendJson(res, 200, [{ id: 'x' }])) }],
+  ['an object without data (Ollama\'s /api/tags shape)', { handler: () => onList((_r, res) => sendJson(res, 200, { models: [{ name: 'x' }] })) }],
   ['a redirect', { handler: () => onList((_r, res) => { res.writeHead(302, { location: 'https://login.example/' }); res.end(); }) }],
   ['connection refused', { unreachable: true }],
   ['no answer within the wait', { handler: () => onList(() => undefined) }],

@@ -11,7 +11,7 @@ import { gzipSync } from 'node:zlib';
 import OpenAI from 'openai';
 import request from 'supertest';
 import type { MergedModel, TelemetryEvent } from '../../lib';
-import type { FakeHandler, FakeUpstream } from '../support/fake-upstream';
+import { startFakeUpstream, type FakeHandler, type FakeUpstream } from '../support/fake-upstream';
 import { envFor, startHost, type Host } from '../support/host';
 import { CLIENT_TOKEN, KEYS, keyPiecesIn } from '../support/keys';
 import { observe } from '../support/observe';
@@ -206,6 +206,37 @@ describe('upstream lists that misbehave', () => {
       expect(fakes.openai.requests.filter((r) => r.method === 'GET')).toHaveLength(2);
     } finally {
       await host.close();
+    }
+  });
+
+  test("Together's list, a bare array of model objects rather than {data}, is listed and routes back", async () => {
+    const together = await startFakeUpstream('openai');
+    const model = (id: string, type: string) => ({
+      id,
+      object: 'model',
+      created: 1_700_000_000,
+      type,
+      display_name: id,
+      organization: 'Meta',
+      context_length: 131072,
+    });
+    together.handler = onList((res) =>
+      sendJson(res, 200, [model('meta-llama/Llama-3.3-70B-Instruct-Turbo', 'chat'), model('BAAI/bge-large-en-v1.5', 'embedding')]),
+    );
+    try {
+      await withHost(
+        { OPENAI_COMPATIBLE_PROVIDERS: 'together', TOGETHER_BASE_URL: together.baseUrl, TOGETHER_API_KEY: 'tg-test-0123456789abcdefghij' },
+        async (host, events) => {
+          const listed = (await listWithOpenAI(host, '/api/v1')).filter((m) => m.provider === 'together');
+          expect(listed.map((m) => m.id)).toEqual(['together/meta-llama/Llama-3.3-70B-Instruct-Turbo', 'together/BAAI/bge-large-en-v1.5']);
+          expect(listed[0]).toEqual(expect.objectContaining({ object: 'model', owned_by: 'together', type: 'chat', context_length: 131072 }));
+          expect(events.filter((e) => e.type === 'models.error')).toEqual([]);
+          expect(await send(host, 'chat', listed[0]!.id)).toBe(200);
+          expect(together.requests.filter((r) => r.method === 'POST').map((r) => r.body?.model)).toEqual(['meta-llama/Llama-3.3-70B-Instruct-Turbo']);
+        },
+      );
+    } finally {
+      await together.close();
     }
   });
 

@@ -55,10 +55,13 @@ export function createOpenAICompatibleProvider(settings: OpenAICompatibleProvide
   });
 }
 
-/** Reads an OpenAI-shaped model list (`{object:'list', data:[...]}`). */
+/**
+ * Reads an OpenAI-shaped model list (`{object:'list', data:[...]}`), or the bare array of model
+ * objects that some OpenAI-compatible APIs answer instead (Together's `GET /v1/models`).
+ */
 export async function listOpenAIModels(url: string, context: ModelListContext): Promise<ProviderModel[]> {
   const body = await context.getJson(url);
-  const data = (body as { data?: unknown } | null)?.data;
+  const data = Array.isArray(body) ? body : (body as { data?: unknown } | null)?.data;
   if (!Array.isArray(data)) throw new Error(`${url} did not answer with a model list ({ data: [...] })`);
   return data.filter(isModelEntry);
 }
