@@ -76,8 +76,11 @@ const posts = (fake: FakeUpstream) => fake.requests.filter((r) => r.method === '
 
 describe('the SDKs list the merged list at both mount paths', () => {
   test("openai's models.list() and Anthropic's auto-pagination, limit, after_id and before_id all terminate with the same ids", async () => {
+    // Cursors the SDK encodes: a space, `+`, `&`, `=`, `%`, `:` and `/`.
+    fakes.local.handler = openaiList(['My Model+Q4:latest', 'a&b=c%20d.gguf', 'gpt-4o']);
     await withHost({}, async (host, events) => {
       const direct = (await host.router.listModels()).map((m) => m.id);
+      expect(direct.slice(0, 3)).toEqual(['My Model+Q4:latest', 'a&b=c%20d.gguf', 'local/gpt-4o']);
       expect(new Set(direct.map((id) => id.split('/')[0])).size).toBeGreaterThan(3);
       for (const mount of MOUNTS) {
         expect((await listWithOpenAI(host, mount)).map((m) => m.id)).toEqual(direct);
@@ -89,6 +92,10 @@ describe('the SDKs list the merged list at both mount paths', () => {
         expect(await idsWithAnthropic(host, mount, { after_id: third })).toEqual({ ids: direct.slice(3), pages: 1 });
         expect(await idsWithAnthropic(host, mount, { before_id: third })).toEqual({ ids: direct.slice(0, 2), pages: 1 });
         expect(await idsWithAnthropic(host, mount, { after_id: direct[direct.length - 1]! })).toEqual({ ids: [], pages: 1 });
+        for (const [index, id] of direct.slice(0, 3).entries()) {
+          expect(await idsWithAnthropic(host, mount, { after_id: id })).toEqual({ ids: direct.slice(index + 1), pages: 1 });
+          expect(await idsWithAnthropic(host, mount, { before_id: id })).toEqual({ ids: direct.slice(0, index), pages: 1 });
+        }
       }
       expect(events.filter((e) => e.type === 'models.error')).toEqual([]);
     });
@@ -110,7 +117,7 @@ async function send(host: Host, route: 'chat' | 'messages' | 'responses', model:
 describe('every listed id routes back to the provider that listed it, under the id it listed', () => {
   test('ids with slashes, colons and spaces, GGUF ids that collide with the built-in rules and a provider prefix', async () => {
     const localIds = ['gpt-4o', 'claude-x', 'openai/x', 'qwen3:8b', 'My Model Q4_K_M.gguf', 'o3 local', 'local'];
-    const routerIds = ['anthropic/claude-3.5-sonnet', 'meta-llama/llama-3.3-70b-instruct:free', 'openai/gpt-4o:extended'];
+    const routerIds = ['anthropic/claude-3.5-sonnet', 'meta-llama/llama-3.3-70b-instruct:free', 'openai/gpt-4o:extended', 'openrouter/auto'];
     fakes.local.handler = openaiList(localIds);
     fakes.openrouter.handler = openaiList(routerIds);
     fakes.openai.handler = openaiList(['gpt-4o', 'ft:gpt-4o-mini:org::abc']);
@@ -299,7 +306,7 @@ describe('upstream lists that misbehave', () => {
     });
   });
 
-  test('a 401 echoing the key, HTML 200, data not an array, a redirect and a gzip list: the failures left out and reported redacted, the gzip list read', async () => {
+  test('a 401 echoing the key, HTML 200, a redirect and a gzip list: the failures left out and reported redacted, the gzip list read', async () => {
     fakes.openai.handler = onList((res) => sendJson(res, 401, { error: { message: `Incorrect API key provided: ${KEYS.openai}` } }));
     fakes.openrouter.handler = onList((res) => {
       res.writeHead(200, { 'content-type': 'text/html' });
@@ -429,6 +436,15 @@ describe("client headers never reach a list fetch, and the upstream's never reac
         expect(list!.headers.cookie).toBeUndefined();
       }
       expect(fakes.local.requests[0]!.headers.authorization).toBeUndefined();
+      // Each list request carries the provider's own auth, and Anthropic's its version.
+      const listOf = (provider: 'openai' | 'openrouter' | 'anthropic') => fakeOf(provider).requests.find((r) => r.method === 'GET')!.headers;
+      expect(listOf('openai').authorization).toBe(`Bearer ${KEYS.openai}`);
+      expect(listOf('openrouter').authorization).toBe(`Bearer ${KEYS.openrouter}`);
+      expect([listOf('anthropic')['x-api-key'], listOf('anthropic')['anthropic-version'], listOf('anthropic').authorization]).toEqual([
+        KEYS.anthropic,
+        '2023-06-01',
+        undefined,
+      ]);
     });
   });
 });
