@@ -24,7 +24,7 @@ export interface ProviderRouter {
   /** Subscribe here: `router.telemetry.on('request.end', (e) => ...)`. */
   readonly telemetry: RouterTelemetry;
   /**
-   * The merged model list that `GET /models` serves.
+   * The merged model list that `GET /models` serves; each call resolves with a copy of its own.
    * @throws ProviderRouterError (`router_closed`, as a rejection) after {@link ProviderRouter.close}.
    */
   listModels(): Promise<MergedModel[]>;
@@ -73,11 +73,14 @@ export function createProviderRouter(options: ProviderRouterOptions = {}): Provi
     config.logger ? logger : undefined,
     transport.agents,
   );
-  const listModels = async (): Promise<MergedModel[]> => {
+  const mergedModels = async (): Promise<MergedModel[]> => {
     // As `GET /models` answers 503: an empty list would look like every provider had none.
     if (transport.closed) throw routerClosedError();
     return mergeModels(await catalog.lists(), table);
   };
+  // The entries share their nested values (`pricing`, `meta`) with the cached lists: the host gets
+  // a copy of its own, so that rewriting what it got changes neither `GET /models` nor the next call.
+  const listModels = async (): Promise<MergedModel[]> => structuredClone(await mergedModels());
 
   const conversationLog = conversationLogger && new ConversationLog(conversationLogger, redactor, conversationLogger === fileLog?.logger);
   const endpointDeps = { config, table, transport, redactor, telemetry, conversationLog };
@@ -86,7 +89,7 @@ export function createProviderRouter(options: ProviderRouterOptions = {}): Provi
     const anthropic = Boolean(req.headers['anthropic-version']);
     let models: MergedModel[];
     try {
-      models = await listModels();
+      models = await mergedModels();
       // close() ran while the lists were asked for: the lists it cut short are no providers without
       // models, and a model picker shown an empty list would drop every entry.
       if (transport.closed) throw routerClosedError();

@@ -400,6 +400,38 @@ describe('upstream lists that misbehave', () => {
   });
 });
 
+describe('router.listModels() hands the host a list of its own', () => {
+  test("a host that rewrites the entries it got (OpenRouter's pricing per million tokens) changes neither GET /models nor the next listModels()", async () => {
+    fakes.openrouter.handler = onList((res) =>
+      sendJson(res, 200, {
+        data: [{ id: 'vendor/m', name: 'M', created: 1, context_length: 8192, pricing: { prompt: '0.000001', completion: '0.000002' } }],
+      }),
+    );
+    fakes.local.handler = onList((res) =>
+      sendJson(res, 200, {
+        object: 'list',
+        data: [{ id: 'q.gguf', object: 'model', created: 1, owned_by: 'llamacpp', meta: { n_ctx_train: 4096 } }],
+      }),
+    );
+    await withHost({}, async (host) => {
+      const perMillion = async () => {
+        const models = await host.router.listModels();
+        for (const model of models) {
+          const pricing = model.pricing as Record<string, string | number> | undefined;
+          if (pricing) for (const key of Object.keys(pricing)) pricing[key] = Number(pricing[key]) * 1e6;
+          if (model.meta) (model.meta as Record<string, unknown>).n_ctx_train = 'rewritten';
+        }
+        return models;
+      };
+      await perMillion();
+      expect((await perMillion()).find((m) => m.id === 'openrouter/vendor/m')!.pricing).toEqual({ prompt: 1, completion: 2 });
+      const served = (await request(host.url).get('/v1/models').expect(200)).body.data as MergedModel[];
+      expect(served.find((m) => m.id === 'openrouter/vendor/m')!.pricing).toEqual({ prompt: '0.000001', completion: '0.000002' });
+      expect(served.find((m) => m.id === 'q.gguf')!.meta).toEqual({ n_ctx_train: 4096 });
+    });
+  });
+});
+
 describe("client headers never reach a list fetch, and the upstream's never reach the client", () => {
   test("the client's Authorization, x-api-key and cookie are not sent; set-cookie and account headers are not answered", async () => {
     const accountHeaders = {
