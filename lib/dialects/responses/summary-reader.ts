@@ -18,8 +18,13 @@ import { isRecord } from '../../is-record';
  */
 export function createResponsesSummaryReader(): ResponseObserver<ResponsesStreamEvent> {
   const summary = emptySummary();
-  /** Tool calls whose items were done, for a stream that ends before its terminal event. */
-  const doneCalls: ResponsesItem[] = [];
+  /**
+   * Tool calls by output index, for a stream that ends before its terminal event: a done item as
+   * it came, a begun one with the arguments streamed so far (as the chat and Messages readers keep theirs).
+   */
+  const streamedCalls = new Map<number, ToolCallItem>();
+  const streamedCall = (event: ResponsesStreamEvent): ToolCallItem | undefined =>
+    typeof event.output_index === 'number' ? streamedCalls.get(event.output_index) : undefined;
   return {
     summary,
     event(event) {
@@ -35,12 +40,20 @@ export function createResponsesSummaryReader(): ResponseObserver<ResponsesStream
           summary.sawOutput = true;
           break;
         case 'response.function_call_arguments.delta':
-        case 'response.custom_tool_call_input.delta':
-        case 'response.output_item.added':
-          if (event.type !== 'response.output_item.added' || isToolCall(event.item)) summary.sawOutput = true;
+        case 'response.custom_tool_call_input.delta': {
+          summary.sawOutput = true;
+          const call = streamedCall(event);
+          if (call && typeof event.delta === 'string') {
+            const field = call.type === 'custom_tool_call' ? 'input' : 'arguments';
+            call[field] = (typeof call[field] === 'string' ? call[field] : '') + event.delta;
+          }
           break;
+        }
+        case 'response.output_item.added':
         case 'response.output_item.done':
-          if (isToolCall(event.item)) doneCalls.push(event.item);
+          if (!isToolCall(event.item)) break;
+          summary.sawOutput = true;
+          if (typeof event.output_index === 'number') streamedCalls.set(event.output_index, { ...event.item });
           break;
         case 'response.completed':
         case 'response.incomplete':
@@ -57,7 +70,7 @@ export function createResponsesSummaryReader(): ResponseObserver<ResponsesStream
       }
     },
     settle() {
-      summary.toolCalls = doneCalls.map(loggedToolCall);
+      summary.toolCalls = [...streamedCalls.entries()].sort(([a], [b]) => a - b).map(([, call]) => loggedToolCall(call));
     },
     body(body) {
       if (typeof body !== 'object' || body === null) return;
@@ -110,11 +123,14 @@ function textOf(output: ResponsesItem[], itemType: string, partType: string, fie
   return text;
 }
 
-function loggedToolCall(item: ResponsesItem & { call_id?: unknown; name?: unknown; arguments?: unknown; input?: unknown }): LoggedToolCall {
+/** A function or custom tool call item, as far as the summary reads it. */
+type ToolCallItem = ResponsesItem & { call_id?: unknown; name?: unknown; arguments?: unknown; input?: unknown };
+
+function loggedToolCall(item: ToolCallItem): LoggedToolCall {
   return { id: upstreamText(item.call_id, ''), name: upstreamText(item.name, ''), arguments: upstreamText(item.arguments ?? item.input, '') };
 }
 
-function isToolCall(item: unknown): item is ResponsesItem & { call_id?: unknown; name?: unknown; arguments?: unknown; input?: unknown } {
+function isToolCall(item: unknown): item is ToolCallItem {
   const type = (item as { type?: unknown } | undefined)?.type;
   return type === 'function_call' || type === 'custom_tool_call';
 }
