@@ -6,13 +6,17 @@
  * every route, one answer (reasoning, text, a tool call, cache tokens, a price) streamed and whole
  * whose reports must agree, and a client that leaves before the upstream answered.
  */
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { instrumentOpenTelemetry, type RequestEndEvent, type RequestStartEvent } from '../../lib';
 import { startFakes, startFakeUpstream, type FakeUpstream, type Fakes } from '../support/fake-upstream';
 import { envFor, startHost, type Host } from '../support/host';
-import { postInFlight } from '../support/http-client';
+import { postInFlight, sendRequest } from '../support/http-client';
+import { readJsonLines } from '../support/json-lines';
 import { expectStartAndEnd, observe, type Observed } from '../support/observe';
 import { sendFrames, sendJson } from '../support/upstream-answers';
 import { sleep, waitUntil } from '../support/wait';
@@ -217,15 +221,17 @@ beforeEach(() => {
 
 type RouteIn = 'chat' | 'messages' | 'responses';
 
-const openai = (): OpenAI => new OpenAI({ apiKey: 'host-token', baseURL: `${host.url}/v1`, maxRetries: 0 });
-const anthropic = (): Anthropic => new Anthropic({ apiKey: 'host-token', baseURL: host.url, maxRetries: 0 });
+const openaiAt = (url: string): OpenAI => new OpenAI({ apiKey: 'host-token', baseURL: `${url}/v1`, maxRetries: 0 });
+const anthropicAt = (url: string): Anthropic => new Anthropic({ apiKey: 'host-token', baseURL: url, maxRetries: 0 });
 
 const TOOLS_CHAT = [
   { type: 'function' as const, function: { name: CALL.name, parameters: { type: 'object', properties: { city: { type: 'string' } } } } },
 ];
 
 /** Sends one request through the real SDK of `route`, reading a stream to its end. */
-async function ask(route: RouteIn, model: string, stream: boolean): Promise<void> {
+async function ask(route: RouteIn, model: string, stream: boolean, url = host.url): Promise<void> {
+  const openai = (): OpenAI => openaiAt(url);
+  const anthropic = (): Anthropic => anthropicAt(url);
   if (route === 'chat') {
     const body = { model, messages: [{ role: 'user' as const, content: 'weather?' }], tools: TOOLS_CHAT };
     if (stream) for await (const _ of await openai().chat.completions.create({ ...body, stream: true })) void _;
@@ -582,7 +588,7 @@ describe.each(CELLS)('$name: a stream that fails after its first bytes', (cell) 
     };
     const inFlight = postInFlight(`${host.url}/v1/${PATH[cell.route]}`, rawBody(cell, true));
     if (how === 'hang-up') {
-      await inFlight.waitForBody((text) => text.includes(TEXT.slice(0, 5)));
+      await inFlight.waitForBody((text) => text.includes('Paris'));
       await sleep(30);
       inFlight.abort();
     } else {
@@ -595,7 +601,7 @@ describe.each(CELLS)('$name: a stream that fails after its first bytes', (cell) 
     expect(end.firstReasoningMs).toEqual(expect.any(Number));
     if (how !== 'hang-up') expect(end.error).toEqual({ message: expect.any(String), type: expect.any(String) });
     expect(record.response).toMatchObject({ text: TEXT, reasoning: REASONING });
-    if (how !== 'hang-up') expect((record.response as { toolCalls: unknown[] }).toolCalls).toEqual([CALL]);
+    expect((record.response as { toolCalls: unknown[] }).toolCalls).toEqual([CALL]);
   });
 });
 
@@ -617,5 +623,340 @@ describe.each(CELLS)('$name: failures before any byte', (cell) => {
     const { end } = await settled();
     expect(end).toMatchObject({ status: 504, outcome: 'error', ttfbMs: null, firstTokenMs: null });
     expect(end.error).toEqual({ message: expect.any(String), type: expect.any(String) });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// A non-streamed answer abandoned while its body arrives: the status the client already has, else 499.
+
+describe.each(CELLS)('$name: the client leaves while a whole answer arrives', (cell) => {
+  test('request.end reports what the client was sent, the record the same', async () => {
+    const upstream = cell.upstream();
+    upstream.handler = (_request, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"id":"x",');
+    };
+    const inFlight = postInFlight(`${host.url}/v1/${PATH[cell.route]}`, rawBody(cell, false));
+    await waitUntil(() => upstream.requests.length === 1, 2000, 'the upstream request');
+    await sleep(50);
+    const sent = inFlight.received().status;
+    inFlight.abort();
+    const { end, record } = await settled();
+    expect(end).toMatchObject({ status: sent ?? 499, outcome: 'aborted', ttfbMs: expect.any(Number) });
+    expect(record).toMatchObject({ status: sent ?? 499, outcome: 'aborted' });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Streamed chat completions upstreams are asked for usage; the client sees the stream it asked for.
+
+describe.each(CELLS.filter((cell) => cell.dialect === 'chat'))('$name: usage asked of a chat completions upstream', (cell) => {
+  test('stream_options.include_usage is sent; a client that did not ask gets no usage-only chunk', async () => {
+    answerWith(cell, true);
+    const response = await postInFlight(`${host.url}/v1/${PATH[cell.route]}`, rawBody(cell, true)).response;
+    expect(response.status).toBe(200);
+    const sentUp = only(cell.upstream().requests, 'upstream request').body;
+    expect(sentUp?.stream_options).toMatchObject({ include_usage: true });
+    if (cell.route === 'chat') expect(response.text).not.toContain('"choices":[]');
+    const { end } = await settled();
+    expect(end.usage).toEqual(expectedUsage(cell));
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Keys: an upstream 401 that echoes the key, and a client that pastes one into its prompt.
+
+describe.each(CELLS)('$name: keys never reach the event, the record or the span', (cell) => {
+  const key = (): string =>
+    ({
+      groq: GROQ_KEY,
+      openai: 'sk-openai-test-0123456789abcdefghij',
+      openrouter: 'sk-or-v1-test-0123456789abcdefghij',
+      anthropic: 'sk-ant-api03-test-0123456789abcdefghij',
+    })[cell.provider] ?? GROQ_KEY;
+
+  test('a 401 echoing the key, and the key pasted into the prompt', async () => {
+    const echoed = `Incorrect API key provided: ${key()}`;
+    cell.upstream().handler = (_request, res) =>
+      sendJson(
+        res,
+        401,
+        cell.dialect === 'messages'
+          ? { type: 'error', error: { type: 'authentication_error', message: echoed } }
+          : { error: { message: echoed, type: 'invalid_request_error' } },
+      );
+    const body = rawBody(cell, false);
+    const pasted = `my key is ${GROQ_KEY}`;
+    if (cell.route === 'responses') body.input = pasted;
+    else body.messages = [{ role: 'user', content: pasted }];
+    const response = await postInFlight(`${host.url}/v1/${PATH[cell.route]}`, body).response;
+    expect(response.status).toBe(401);
+    const { end, record, span } = await settled();
+    expect(end.error?.message).toContain('Incorrect API key provided');
+    for (const text of [JSON.stringify(end), JSON.stringify(record), JSON.stringify(span.attributes), String(span.status.message), response.text]) {
+      expect(text).not.toContain(key().slice(4, 20));
+      expect(text).not.toContain(GROQ_KEY.slice(4, 20));
+    }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Hosts of their own: upstreams unreachable, a conversation log file, listeners that throw.
+
+/** A base URL nothing listens on: a fake's, after it closed. */
+async function deadUrl(kind: 'openai' | 'anthropic' | 'local', suffix = ''): Promise<string> {
+  const fake = await startFakeUpstream(kind);
+  await fake.close();
+  return fake.baseUrl + suffix;
+}
+
+describe('an upstream that cannot be reached', () => {
+  let dead: Host;
+  const deadSeen = observe();
+  const deadSpans = new InMemorySpanExporter();
+  beforeAll(async () => {
+    dead = await startHost({
+      env: {
+        OPENAI_API_KEY: 'sk-dead-0123456789abcdefghij',
+        OPENAI_BASE_URL: await deadUrl('openai'),
+        ANTHROPIC_API_KEY: 'sk-ant-dead-0123456789abcdefghij',
+        ANTHROPIC_BASE_URL: await deadUrl('anthropic'),
+        LOCAL_BASE_URL: await deadUrl('local'),
+        OPENAI_COMPATIBLE_PROVIDERS: 'groq',
+        GROQ_BASE_URL: await deadUrl('openai'),
+        PROVIDER_TIMEOUT_MS: '1000',
+      },
+      conversationLogger: deadSeen.conversationLogger,
+    });
+    deadSeen.listen(dead.router);
+    instrumentOpenTelemetry(
+      dead.router.telemetry,
+      new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(deadSpans)] }).getTracer('dead'),
+    );
+  });
+  afterAll(() => dead.close());
+  beforeEach(() => {
+    deadSeen.clear();
+    deadSpans.reset();
+  });
+
+  const targets = CELLS.filter((cell) => cell.provider !== 'openrouter');
+  describe.each(targets)('$name', (cell) => {
+    test.each([true, false])('stream %s: 502, one request.end with outcome error and no ttfbMs, its record and an error span', async (stream) => {
+      const response = await postInFlight(`${dead.url}/v1/${PATH[cell.route]}`, rawBody(cell, stream)).response;
+      expect(response.status).toBe(502);
+      const [end] = await deadSeen.waitForEnds(1);
+      await waitUntil(() => deadSeen.records.length === 1, 2000, 'the record');
+      await sleep(20);
+      expect(deadSeen.events.map((e) => e.type)).toEqual(['request.start', 'request.end']);
+      expect(end).toMatchObject({
+        status: 502,
+        outcome: 'error',
+        ttfbMs: null,
+        firstTokenMs: null,
+        firstReasoningMs: null,
+        finishReason: null,
+        provider: cell.provider,
+      });
+      expect(end?.usage).toBeUndefined();
+      expect(end?.error).toEqual({ message: expect.any(String), type: expect.any(String) });
+      expect(deadSeen.records[0]).toMatchObject({ status: 502, outcome: 'error', usage: null });
+      const span = only(deadSpans.getFinishedSpans(), 'span');
+      expect(span.status.code).toBe(2);
+      expect(span.attributes).toMatchObject({ 'http.response.status_code': 502, 'gen_ai.provider.name': cell.provider });
+    });
+  });
+});
+
+describe('CONVERSATION_LOG_FILE, with listeners that throw', () => {
+  let logged: Host;
+  let dir: string;
+  let file: string;
+  const loggedSeen = observe();
+  const errors: unknown[] = [];
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'epr-probe-'));
+    file = join(dir, 'logs', 'conversations.jsonl');
+    logged = await startHost({
+      env: {
+        ...envFor(fakes),
+        OPENAI_COMPATIBLE_PROVIDERS: 'groq',
+        GROQ_BASE_URL: groq.baseUrl,
+        GROQ_API_KEY: GROQ_KEY,
+        CONVERSATION_LOG_FILE: file,
+      },
+      logger: { warn: () => undefined, error: (...args: unknown[]) => void errors.push(args) },
+    });
+    const boom = (): never => {
+      throw new Error('listener broke');
+    };
+    logged.router.telemetry.on('request.start', boom);
+    logged.router.telemetry.on('event', boom);
+    logged.router.telemetry.on('request.end', boom);
+    loggedSeen.listen(logged.router);
+  });
+  afterAll(async () => {
+    await logged.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test.each(CELLS.flatMap((cell) => [true, false].map((stream) => ({ ...cell, stream }))))(
+    '$name, stream $stream: the answer arrives whole; the file holds the record with every field',
+    async (cell) => {
+      loggedSeen.clear();
+      fakes.reset();
+      groq.reset();
+      answerWith(cell, cell.stream);
+      await ask(cell.route, cell.model, cell.stream, logged.url);
+      const [end] = await loggedSeen.waitForEnds(1);
+      expect(loggedSeen.ends()).toHaveLength(1);
+      await waitUntil(() => existsSync(file) && readJsonLines(file).some((r) => r.requestId === end?.requestId), 3000, 'the line');
+      const line = only(
+        readJsonLines(file).filter((r) => r.requestId === end?.requestId),
+        'line',
+      );
+      expect(line).toEqual({
+        requestId: end?.requestId,
+        provider: cell.provider,
+        model: cell.model,
+        upstreamModel: cell.upstreamModel,
+        endpoint: ENDPOINT[cell.route],
+        stream: cell.stream,
+        ...CONVERSATION[cell.route],
+        response: { text: TEXT, reasoning: REASONING, toolCalls: [CALL] },
+        usage: expectedUsage(cell),
+        finishReason: end?.finishReason,
+        status: 200,
+        outcome: 'ok',
+        durationMs: end?.durationMs,
+        timestamp: end?.timestamp,
+        level: 'info',
+        message: 'conversation',
+      });
+      expect(errors.length).toBeGreaterThan(0);
+    },
+  );
+
+  test.each<[RouteIn, string, (url: string) => Promise<number>]>([
+    ['chat', 'bad JSON', (url) => postRaw(url, '{"model":')],
+    ['messages', 'bad JSON', (url) => postRaw(url, '{"model":')],
+    ['responses', 'bad JSON', (url) => postRaw(url, '{"model":')],
+    ['chat', 'no model', (url) => postRaw(url, '{"messages":[]}')],
+    ['messages', 'no model', (url) => postRaw(url, '{"max_tokens":5,"messages":[]}')],
+    ['responses', 'no model', (url) => postRaw(url, '{"input":"hi"}')],
+    ['chat', 'a number as model', (url) => postRaw(url, '{"model":5,"messages":[]}')],
+  ])('%s, %s: refused before routing, no request event, no record', async (route, _what, send) => {
+    loggedSeen.clear();
+    const before = existsSync(file) ? readFileSync(file, 'utf8') : '';
+    expect(await send(`${logged.url}/v1/${PATH[route]}`)).toBe(400);
+    await sleep(50);
+    expect(loggedSeen.events).toEqual([]);
+    expect(existsSync(file) ? readFileSync(file, 'utf8') : '').toBe(before);
+  });
+});
+
+async function postRaw(url: string, body: string): Promise<number> {
+  const response = await sendRequest({ url, body, headers: { 'content-type': 'application/json' } }).response;
+  return response.status;
+}
+
+describe('a body over PROVIDER_MAX_BODY_BYTES', () => {
+  test.each<RouteIn>(['chat', 'messages', 'responses'])('%s: 413, no request event', async (route) => {
+    const small = await startHost({ env: { ...envFor(fakes), PROVIDER_MAX_BODY_BYTES: '200' } });
+    const smallSeen = observe();
+    smallSeen.listen(small.router);
+    try {
+      const body = JSON.stringify({ model: 'gpt-4o', input: 'x'.repeat(400), messages: [{ role: 'user', content: 'x'.repeat(400) }] });
+      expect(await postRaw(`${small.url}/v1/${PATH[route]}`, body)).toBe(413);
+      await sleep(50);
+      expect(smallSeen.events).toEqual([]);
+    } finally {
+      await small.close();
+    }
+  });
+});
+
+describe.each(CELLS)('$name: a whole answer whose body stalls', (cell) => {
+  test('504 after PROVIDER_IDLE_TIMEOUT_MS, reported once as an error with the upstream headers timed', async () => {
+    cell.upstream().handler = (_request, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"id":"x",');
+    };
+    const response = await postInFlight(`${host.url}/v1/${PATH[cell.route]}`, rawBody(cell, false)).response;
+    expect(response.status).toBe(504);
+    const { end } = await settled();
+    expect(end).toMatchObject({ status: 504, outcome: 'error', ttfbMs: expect.any(Number), error: { type: 'timeout_error' } });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Errors the upstream reports inside a 200 stream.
+
+function inStreamErrorFrames(cell: Cell): string[] {
+  const opening = openingOf(cell);
+  if (cell.dialect === 'chat') {
+    return [
+      ...opening,
+      dataFrame({
+        id: 'chatcmpl-p',
+        object: 'chat.completion.chunk',
+        created: 1,
+        model: 'served-model',
+        error: { message: 'Upstream overloaded', code: 502 },
+        choices: [{ index: 0, delta: { content: '' }, finish_reason: 'error' }],
+      }),
+    ];
+  }
+  if (cell.dialect === 'messages')
+    return [...opening, anthropicEvent('error', { error: { type: 'overloaded_error', message: 'Upstream overloaded' } })];
+  const n = opening.length;
+  return [
+    ...opening,
+    `event: response.failed\ndata: ${JSON.stringify({ type: 'response.failed', sequence_number: n, response: { ...responsesJson('served-model'), status: 'failed', usage: null, error: { code: 'server_error', message: 'Upstream overloaded' } } })}\n\n`,
+  ];
+}
+
+describe.each(CELLS)('$name: an error inside the stream', (cell) => {
+  test('status 200, outcome error with the upstream message, text and calls so far recorded', async () => {
+    cell.upstream().handler = (_request, res) => sendFrames(res, inStreamErrorFrames(cell));
+    const response = await postInFlight(`${host.url}/v1/${PATH[cell.route]}`, rawBody(cell, true)).response;
+    expect(response.status).toBe(200);
+    expect(response.text).toContain('Upstream overloaded');
+    const { end, record } = await settled();
+    expect(end).toMatchObject({ status: 200, outcome: 'error' });
+    expect(end.error?.message).toContain('Upstream overloaded');
+    expect(record.response).toMatchObject({ text: TEXT, reasoning: REASONING });
+    expect((record.response as { toolCalls: unknown[] }).toolCalls).toHaveLength(1);
+  });
+});
+
+describe.each(CELLS.filter((cell) => cell.dialect === 'messages'))('$name: Anthropic usage split over message_start and message_delta', (cell) => {
+  test.each([true, false])('stream %s: cache tokens from message_start stay prompt tokens when message_delta gives output only', async (stream) => {
+    cell.upstream().handler = (_request, res) => {
+      if (!stream) return sendJson(res, 200, messagesJson('served-model'));
+      const frames = messagesFrames('served-model');
+      frames[frames.length - 2] = anthropicEvent('message_delta', {
+        delta: { stop_reason: 'tool_use', stop_sequence: null },
+        usage: { output_tokens: 20 },
+      });
+      sendFrames(res, frames);
+    };
+    await postInFlight(`${host.url}/v1/${PATH[cell.route]}`, rawBody(cell, stream)).response;
+    const { end } = await settled();
+    expect(end.usage).toEqual({ promptTokens: 110, completionTokens: 20, totalTokens: 130 });
+  });
+});
+
+describe.each(CELLS)('$name: a whole answer to a streamed request', (cell) => {
+  test('refused with 502, yet the usage, price, finish reason and text it carried are reported: they were spent', async () => {
+    answerWith(cell, false);
+    const response = await postInFlight(`${host.url}/v1/${PATH[cell.route]}`, rawBody(cell, true)).response;
+    expect(response.status).toBe(502);
+    const { end, record, span } = await settled();
+    const finishReason = { chat: 'tool_calls', messages: 'tool_use', responses: 'completed' }[cell.dialect];
+    expect(end).toMatchObject({ status: 502, outcome: 'error', usage: expectedUsage(cell), finishReason, error: { type: 'upstream_error' } });
+    expect(end.costUsd).toBe(cell.dialect === 'messages' ? undefined : 0.0003);
+    expect(record.response).toEqual({ text: TEXT, reasoning: REASONING, toolCalls: [CALL] });
+    expect(span.attributes['gen_ai.usage.output_tokens']).toBe(20);
   });
 });

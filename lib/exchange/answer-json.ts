@@ -62,12 +62,14 @@ export async function answerJson(
     context.answerError(failure, 'upstream');
     return;
   }
+  // Read before it may be refused: an answer the client cannot use was still generated, and its
+  // usage and price are what the host is billed.
+  readSafely(() => context.observer.body(parsed));
   if (shape.asked === 'stream') {
     // Sent on as JSON, the answer would reach a streaming client as a stream with nothing in it.
     context.answerError(invalidUpstream(provider, 'it answered a streamed request with a whole JSON answer instead of a stream'));
     return;
   }
-  readSafely(() => context.observer.body(parsed));
   let text: string;
   try {
     if (plan.translation) text = JSON.stringify(plan.translation.json(parsed));
