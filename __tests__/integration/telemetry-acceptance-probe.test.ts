@@ -960,3 +960,17 @@ describe.each(CELLS)('$name: a whole answer to a streamed request', (cell) => {
     expect(span.attributes['gen_ai.usage.output_tokens']).toBe(20);
   });
 });
+
+describe.each(CELLS)('$name: a stream answering a request without `stream`', (cell) => {
+  test('refused with 502, yet the usage, price, finish reason and text it carried are reported', async () => {
+    answerWith(cell, true);
+    const response = await postInFlight(`${host.url}/v1/${PATH[cell.route]}`, rawBody(cell, false)).response;
+    expect(response.status).toBe(502);
+    const { end, record } = await settled();
+    const finishReason = { chat: 'tool_calls', messages: 'tool_use', responses: 'completed' }[cell.dialect];
+    expect(end).toMatchObject({ status: 502, outcome: 'error', usage: expectedUsage(cell), finishReason, error: { type: 'upstream_error' } });
+    expect(end.costUsd).toBe(cell.dialect === 'messages' ? undefined : 0.0003);
+    expect(end.error?.message).toContain('answered a request without `stream` with a stream');
+    expect(record.response).toEqual({ text: TEXT, reasoning: REASONING, toolCalls: [CALL] });
+  });
+});

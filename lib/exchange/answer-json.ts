@@ -10,6 +10,7 @@ import { parseUpstreamError, type ErrorDetails } from '../http/error-details';
 import { invalidUpstream, silentUpstream } from './upstream-failures';
 import { FailedAnswerError } from '../dialects/chat/answer-message';
 import { dialectModule } from '../dialects/registry';
+import { observeStreamText } from './observe-stream-text';
 import type { Redactor } from '../http/redactor';
 
 /** Non-streamed answers larger than this are refused (an upstream gone wrong). */
@@ -54,6 +55,7 @@ export async function answerJson(
   try {
     parsed = JSON.parse(received);
   } catch {
+    if (shape.labelledStream) observeStreamText(received, dialectModule(plan.upstreamDialect), context.observer);
     context.answerError(invalidUpstream(provider, notJson(received, shape, redactor)));
     return;
   }
