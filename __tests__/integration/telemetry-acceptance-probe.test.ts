@@ -9,8 +9,10 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
+import winston from 'winston';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { instrumentOpenTelemetry, type RequestEndEvent, type RequestStartEvent } from '../../lib';
 import { startFakes, startFakeUpstream, type FakeUpstream, type Fakes } from '../support/fake-upstream';
@@ -973,4 +975,55 @@ describe.each(CELLS)('$name: a stream answering a request without `stream`', (ce
     expect(end.error?.message).toContain('answered a request without `stream` with a stream');
     expect(record.response).toEqual({ text: TEXT, reasoning: REASONING, toolCalls: [CALL] });
   });
+});
+
+describe('conversationLogger in code against CONVERSATION_LOG_FILE', () => {
+  test.each<['false' | 'winston']>([['false'], ['winston']])(
+    'conversationLogger: %s wins over the file; events under their type and under event alike',
+    async (which) => {
+      const dir = mkdtempSync(join(tmpdir(), 'epr-probe-'));
+      const file = join(dir, 'c.jsonl');
+      const lines: string[] = [];
+      const stream = new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          lines.push(chunk.toString('utf8'));
+          done();
+        },
+      });
+      const logger = winston.createLogger({ format: winston.format.json(), transports: [new winston.transports.Stream({ stream })] });
+      const own = await startHost({ env: { ...envFor(fakes), CONVERSATION_LOG_FILE: file }, conversationLogger: which === 'false' ? false : logger });
+      const ownSeen = observe();
+      const typed: unknown[] = [];
+      own.router.telemetry.on('request.start', (e) => typed.push(e));
+      own.router.telemetry.on('request.end', (e) => typed.push(e));
+      ownSeen.listen(own.router);
+      try {
+        const local = CELLS.find((cell) => cell.name === 'chat → local');
+        if (!local) throw new Error('no chat → local cell');
+        answerWith(local, true);
+        await ask('chat', 'qwen3', true, own.url);
+        const [end] = await ownSeen.waitForEnds(1);
+        await sleep(100);
+        expect(typed).toHaveLength(2);
+        typed.forEach((event, i) => expect(event).toBe(ownSeen.events[i]));
+        expect(existsSync(file)).toBe(false);
+        if (which === 'false') expect(lines).toEqual([]);
+        else {
+          const line = JSON.parse(only(lines, 'line')) as Record<string, unknown>;
+          expect(line).toMatchObject({
+            requestId: end?.requestId,
+            provider: 'local',
+            model: 'qwen3',
+            response: { text: TEXT, reasoning: REASONING, toolCalls: [CALL] },
+            usage: expectedUsage(local),
+            level: 'info',
+            message: 'conversation',
+          });
+        }
+      } finally {
+        await own.close();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
 });
