@@ -4,7 +4,11 @@
  * `@anthropic-ai/sdk` clients. The other telemetry suites cover the built-in providers route by
  * outcome; this one adds what they leave: a provider declared in `OPENAI_COMPATIBLE_PROVIDERS` on
  * every route, one answer (reasoning, text, a tool call, cache tokens, a price) streamed and whole
- * whose reports must agree, and a client that leaves before the upstream answered.
+ * whose reports must agree, and every way such a request fails (an upstream 4xx, 504, 502, a
+ * stream reset, cut, silent or abandoned, an error inside it, a whole body that stalls or is
+ * abandoned, an answer in the wrong shape), each reported once, alike by `request.end`, the
+ * conversation record and the span. Then the file log with listeners that throw, keys, and
+ * requests refused before routing.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
