@@ -70,9 +70,12 @@ const MAX_HELD_BYTES = 64 * 1024;
  * large answer, and only its first meaningful byte matters.
  */
 function startOf(chunk: Buffer, bodyStart: boolean): string {
-  let at = bodyStart && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf ? 3 : 0;
-  while (at < chunk.length && WHITESPACE.has(chunk[at] as number)) at += 1;
-  return at < chunk.length ? String.fromCharCode(chunk[at] as number) : '';
+  const from = bodyStart && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf ? 3 : 0;
+  for (let at = from; at < chunk.length; at += 1) {
+    const byte = chunk.readUInt8(at);
+    if (!WHITESPACE.has(byte)) return String.fromCharCode(byte);
+  }
+  return '';
 }
 
 /** Space, tab, line feed and carriage return: the whitespace JSON allows before a value. */
