@@ -31,6 +31,12 @@ export interface ResolvedConfig {
   requestStreamUsage: boolean;
   /** Every configured secret, for redaction. */
   secrets: string[];
+  /**
+   * The built-in adapters in `providers`: their headers are fixed at creation, so their keys are
+   * among `secrets` already and need not be read again on each request (a host's adapter may
+   * read a rotated key from a store on each one).
+   */
+  fixedCredentials: ReadonlySet<ProviderAdapter>;
 }
 
 /**
@@ -63,8 +69,10 @@ function readConfig(options: ProviderRouterOptions): ResolvedConfig {
       ...(options.modelMap === undefined ? unknownMapProviders(envModelMapOrNone(rawEnv), 'PROVIDER_MODEL_MAP', ids) : []),
     ]);
   }
-  const providers = new Map(Object.entries({ ...createBuiltInProviders(env), ...options.providers }));
+  const builtIns = createBuiltInProviders(env);
+  const providers = new Map(Object.entries({ ...builtIns, ...options.providers }));
   for (const [id, adapter] of providers) checkAdapter(id, adapter);
+  const builtInIds = [...providers].filter(([id, adapter]) => adapter === builtIns[id]).map(([id]) => id);
   const problems = applyResponsesSettings(rawEnv, providers);
   const modelMap = options.modelMap !== undefined ? parseCodeModelMap(options.modelMap) : env.modelMap;
   const modelMapSource = options.modelMap !== undefined ? 'options.modelMap' : 'PROVIDER_MODEL_MAP';
@@ -96,6 +104,7 @@ function readConfig(options: ProviderRouterOptions): ResolvedConfig {
     staticModels: readStaticModels(options.env ?? process.env, [...providers.keys()]),
     requestStreamUsage: options.requestStreamUsage ?? true,
     secrets: [...new Set(secrets.filter((secret) => secret && secret.length >= 4))],
+    fixedCredentials: new Set(builtInIds.map((id) => providers.get(id)).filter((adapter) => adapter !== undefined)),
   };
 }
 

@@ -54,9 +54,12 @@ export async function serveEndpoint(
     }
     const { provider, upstreamModel } = decision;
     // A host's adapter may read its key from a store on each request: one rotated since the
-    // router was created is redacted from this request's answer, events and record too.
-    const redactor = deps.redactor.withSecrets(credentialsIn(provider));
-    deps = redactor === deps.redactor ? deps : { ...deps, redactor };
+    // router was created is redacted from this request's answer, events and record too. A
+    // built-in's key is fixed, and in `deps.redactor` since creation.
+    if (!config.fixedCredentials.has(provider)) {
+      const redactor = deps.redactor.withSecrets(credentialsIn(provider));
+      deps = redactor === deps.redactor ? deps : { ...deps, redactor };
+    }
     // Whether the answer is a stream: `/embeddings` and `count_tokens` answer whole whatever the body says.
     const stream = ENDPOINTS[endpoint].streams && body.stream === true;
     const recorder = new RequestRecorder(
