@@ -54,7 +54,7 @@ export function buildUpstreamHeaders(req: IncomingMessage, forwardHeaders: reado
   const own = [...credentialDefaults, ...Object.entries(providerHeaders(context.provider))];
   // The provider's auth is the request's only auth: a hook's `authorization` beside Anthropic's
   // `x-api-key` (or the reverse) would send the host's token to the provider, and compete with the key.
-  if (own.some(([name]) => AUTH_HEADERS.has(name.toLowerCase()))) {
+  if (own.some(([name]) => AUTH_HEADERS.has(name.toLowerCase())) && Object.keys(headers).some((name) => AUTH_HEADERS.has(name))) {
     headers = Object.fromEntries(Object.entries(headers).filter(([name]) => !AUTH_HEADERS.has(name)));
   }
   for (const [name, value] of own) {
@@ -135,13 +135,24 @@ export function routerErrorHeaders(headers: HeaderMap, context: HeaderContext, r
 /** `headers` with every key redacted from the values; a header whose name holds a key is dropped. */
 function withoutSecrets(headers: HeaderMap, redactor: Redactor): HeaderMap {
   // One test over all names and values; the header-by-header pass runs only when it finds a secret.
-  if (!redactor.containsSecret(Object.entries(headers).join('\n'))) return headers;
+  if (!redactor.containsSecret(namesAndValues(headers))) return headers;
   const safe: HeaderMap = {};
   for (const [name, value] of Object.entries(headers)) {
     // An upstream can put a key in a header's name too; such a header is dropped.
     if (!redactor.containsSecret(name)) safe[name] = redactor.redact(value);
   }
   return safe;
+}
+
+/** Every header as `name,value`, one a line: what `Object.entries(headers).join('\n')` writes, without its arrays. */
+function namesAndValues(headers: HeaderMap): string {
+  let text = '';
+  let separator = '';
+  for (const name of Object.keys(headers)) {
+    text += `${separator}${name},${headers[name]}`;
+    separator = '\n';
+  }
+  return text;
 }
 
 /** The headers of an error answer when the `scrubHeaders` hook cannot be run: nothing of the upstream's. */
