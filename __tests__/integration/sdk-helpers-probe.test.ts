@@ -10,7 +10,9 @@ import Anthropic, { NotFoundError } from '@anthropic-ai/sdk';
 import { betaTool } from '@anthropic-ai/sdk/helpers/beta/json-schema';
 import { jsonSchemaOutputFormat } from '@anthropic-ai/sdk/helpers/json-schema';
 import OpenAI from 'openai';
+import { execFile } from 'node:child_process';
 import type { ServerResponse } from 'node:http';
+import { promisify } from 'node:util';
 import { startFakeUpstream, type FakeUpstream, type RecordedRequest } from '../support/fake-upstream';
 import { CLIENT_TOKEN } from '../support/keys';
 import { rejectionOf } from '../support/rejection';
@@ -18,6 +20,7 @@ import { sendFrames, sendJson } from '../support/upstream-answers';
 import { useFakes } from '../support/use-fakes';
 import { useHost } from '../support/use-host';
 
+const execFileAsync = promisify(execFile);
 const fakes = useFakes();
 /** A provider declared in env (`OPENAI_COMPATIBLE_PROVIDERS`), on a fake of its own. */
 let declared: FakeUpstream;
@@ -755,5 +758,200 @@ describe.each(MESSAGES_ROUTES)('Anthropic SDK helpers, translated to %s', (_rout
     expect(runs).toEqual([{ city: 'Oslo' }, { city: 'Rome' }, { city: 'Paris' }]);
     const last = chatFake(model).requests.at(-1)!.body!.messages as Array<Record<string, unknown>>;
     expect(last.filter((message) => message.role === 'tool').map((message) => message.content)).toEqual(['Oslo!', 'Rome!', 'Paris!']);
+  });
+});
+
+describe('structured output with reasoning on the way', () => {
+  const thinking = { type: 'thinking' as const, thinking: 'Oslo is cold in spring.', signature: 'sig-anthropic-2' };
+
+  test('chat.completions.stream() to Anthropic with reasoning_effort and a json_schema: parsed after the thinking, equal to parse()', async () => {
+    fakes.anthropic.handler = (request, res) => answerAnthropic(request, res, [thinking, { type: 'text', text: WEATHER_JSON }]);
+    const params = {
+      model: CLAUDE,
+      reasoning_effort: 'high' as const,
+      messages: [{ role: 'user' as const, content: 'Weather in Oslo?' }],
+      response_format: { type: 'json_schema' as const, json_schema: { name: 'weather', strict: true, schema: WEATHER_SCHEMA } },
+    };
+    const parsed = await openaiClient().chat.completions.parse(params);
+    const streamed = await openaiClient()
+      .chat.completions.stream({ ...params, stream_options: { include_usage: true } })
+      .finalChatCompletion();
+    expect(parsed.choices[0]!.message.parsed).toEqual({ city: 'Oslo', celsius: 4 });
+    expect(chatEssence(streamed)).toEqual(chatEssence(parsed));
+    expect((streamed.choices[0]!.message as unknown as { reasoning_content?: string }).reasoning_content).toBe(thinking.thinking);
+    for (const request of fakes.anthropic.requests)
+      expect(request.body!.output_config).toEqual({ format: { type: 'json_schema', schema: WEATHER_SCHEMA }, effort: 'high' });
+  });
+
+  test('responses.stream() to Anthropic with reasoning and text.format: a reasoning item, then output_parsed, equal to parse()', async () => {
+    fakes.anthropic.handler = (request, res) => answerAnthropic(request, res, [thinking, { type: 'text', text: WEATHER_JSON }]);
+    const params = {
+      model: CLAUDE,
+      input: 'Weather in Oslo?',
+      reasoning: { effort: 'medium' as const },
+      text: { format: { type: 'json_schema' as const, name: 'weather', strict: true, schema: WEATHER_SCHEMA } },
+    };
+    const parsed = await openaiClient().responses.parse(params);
+    const streamed = await openaiClient().responses.stream(params).finalResponse();
+    expect(parsed.output.map((item) => item.type)).toEqual(['reasoning', 'message']);
+    expect(streamed.output_parsed).toEqual({ city: 'Oslo', celsius: 4 });
+    expect(outputEssence(streamed)).toEqual(outputEssence(parsed));
+  });
+
+  test.each([false, true])(
+    'Anthropic SDK to a declared provider that sends `reasoning`: a thinking block, then parsed_output; stream: %p',
+    async (stream) => {
+      declared.handler = (request, res) => {
+        if (request.body!.stream === true)
+          return sendFrames(res, [
+            chunk({ role: 'assistant', content: '', reasoning: 'Oslo is cold.' }),
+            chunk({ content: WEATHER_JSON }),
+            chunk({}, 'stop'),
+            usageChunk,
+            DONE,
+          ]);
+        answerChat(request, res, WEATHER_JSON, [], { reasoning: 'Oslo is cold.' });
+      };
+      const params = {
+        model: GROQ,
+        max_tokens: 2000,
+        thinking: { type: 'enabled' as const, budget_tokens: 1024 },
+        messages: [{ role: 'user' as const, content: 'Weather in Oslo?' }],
+        output_config: { format: jsonSchemaOutputFormat(WEATHER_SCHEMA) },
+      };
+      const message = stream ? await anthropicClient().messages.stream(params).finalMessage() : await anthropicClient().messages.parse(params);
+      expect(message.content.map((block) => block.type)).toEqual(['thinking', 'text']);
+      expect(message.parsed_output).toEqual({ city: 'Oslo', celsius: 4 });
+      expect(declared.requests[0]!.body).toMatchObject({ reasoning_effort: 'low', response_format: { type: 'json_schema' } });
+    },
+  );
+});
+
+describe.each(RESPONSES_ROUTES.slice(1))('openai responses, a call cut by max_output_tokens, %s', (_route, model) => {
+  test('create() and stream() agree, and the SDK accepts the stream', async () => {
+    const fake = upstreamFor(model).fake;
+    fake.handler = (request, res) => {
+      if (model === CLAUDE) {
+        if (request.body!.stream !== true)
+          return sendJson(res, 200, {
+            id: 'msg_1',
+            type: 'message',
+            role: 'assistant',
+            model: 'claude-sonnet-5-5',
+            content: [{ type: 'tool_use', id: 'toolu_1', name: 'weather', input: {} }],
+            stop_reason: 'max_tokens',
+            stop_sequence: null,
+            usage: { input_tokens: 3, output_tokens: 2 },
+          });
+        return sendFrames(res, [
+          anthropicFrame({
+            type: 'message_start',
+            message: {
+              id: 'msg_1',
+              type: 'message',
+              role: 'assistant',
+              model: 'm',
+              content: [],
+              stop_reason: null,
+              stop_sequence: null,
+              usage: { input_tokens: 3, output_tokens: 1 },
+            },
+          }),
+          anthropicFrame({ type: 'content_block_start', index: 0, content_block: { type: 'tool_use', id: 'toolu_1', name: 'weather', input: {} } }),
+          anthropicFrame({ type: 'content_block_delta', index: 0, delta: { type: 'input_json_delta', partial_json: '{"city":"Os' } }),
+          anthropicFrame({ type: 'content_block_stop', index: 0 }),
+          anthropicFrame({ type: 'message_delta', delta: { stop_reason: 'max_tokens', stop_sequence: null }, usage: { output_tokens: 2 } }),
+          anthropicFrame({ type: 'message_stop' }),
+        ]);
+      }
+      if (request.body!.stream === true)
+        return sendFrames(res, [
+          chunk({
+            role: 'assistant',
+            content: null,
+            tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { name: 'weather', arguments: '{"city":"Os' } }],
+          }),
+          chunk({}, 'length'),
+          usageChunk,
+          DONE,
+        ]);
+      sendJson(res, 200, {
+        id: 'c',
+        object: 'chat.completion',
+        created: 1,
+        model: 'm',
+        choices: [
+          {
+            index: 0,
+            message: {
+              role: 'assistant',
+              content: null,
+              tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'weather', arguments: '{"city":"Os' } }],
+            },
+            finish_reason: 'length',
+          },
+        ],
+        usage: USAGE,
+      });
+    };
+    const params = {
+      model,
+      input: 'Weather?',
+      max_output_tokens: 16,
+      tools: [{ type: 'function' as const, name: 'weather', parameters: { type: 'object' }, strict: false }],
+    };
+    const plain = await openaiClient().responses.create(params);
+    const streamed = await openaiClient().responses.stream(params).finalResponse();
+    expect(plain).toMatchObject({ status: 'incomplete', incomplete_details: { reason: 'max_output_tokens' } });
+    expect(outputEssence(streamed)).toEqual(outputEssence(plain));
+  });
+});
+
+/**
+ * Runs `ResponsesToolRunner` in a Node process of its own against the host: the runner refuses
+ * objects of another realm ("Ledger data must be plain finite JSON values"), and under Jest's VM
+ * the answers `fetch` parses are of the outer realm. Prints the runs and the final text as JSON.
+ */
+async function runResponsesToolRunner(model: string, options: Record<string, unknown>): Promise<{ runs: unknown[]; text?: string; error?: string }> {
+  const script = `
+    const OpenAI = require('openai').default;
+    const { ResponsesToolRunner } = require('openai/helpers/responses-tool-runner');
+    const [url, token, model, options] = process.argv.slice(1);
+    const runs = [];
+    const runner = new ResponsesToolRunner({ functions: [{
+      tool: { type: 'function', name: 'weather', parameters: { type: 'object', properties: { city: { type: 'string' } } }, strict: false },
+      execute: (args) => { runs.push(args); return args.city + '!'; },
+    }] });
+    runner.run(new OpenAI({ apiKey: token, baseURL: url, maxRetries: 0 }), { model, input: 'Warmest?' }, JSON.parse(options))
+      .then((final) => console.log(JSON.stringify({ runs, text: final.output_text })))
+      .catch((error) => console.log(JSON.stringify({ runs, error: String(error) })));
+  `;
+  const { stdout } = await execFileAsync(process.execPath, ['-e', script, `${host.url}/v1`, CLIENT_TOKEN, model, JSON.stringify(options)], {
+    cwd: process.cwd(),
+  });
+  return JSON.parse(stdout) as { runs: unknown[]; text?: string; error?: string };
+}
+
+describe.each(RESPONSES_ROUTES)("openai's ResponsesToolRunner, %s", (_route, model) => {
+  test.each([
+    ['not streamed', {}],
+    ['streamed', { stream: true }],
+    ['streamed, eager', { stream: true, eager: true }],
+  ] as const)('two rounds of parallel calls, %s', async (_mode, options) => {
+    const { fake, answer } = upstreamFor(model);
+    fake.handler = (request, res) => {
+      const messages = request.body!.messages as Array<{ role: string; content: unknown }>;
+      const round = messages.filter((message) => message.role === 'assistant').length;
+      if (round === 0)
+        return answer('Checking.', [
+          { id: 'toolu_1', name: 'weather', args: '{"city":"Oslo"}' },
+          { id: 'toolu_2', name: 'weather', args: '{"city":"Rome"}' },
+        ])(request, res);
+      if (round === 1) return answer(null, [{ id: 'toolu_3', name: 'weather', args: '{"city":"Paris"}' }])(request, res);
+      return answer('Rome.')(request, res);
+    };
+    const outcome = await runResponsesToolRunner(model, options);
+    expect(outcome).toEqual({ runs: [{ city: 'Oslo' }, { city: 'Rome' }, { city: 'Paris' }], text: 'Rome.' });
+    expect(fake.requests).toHaveLength(3);
   });
 });
