@@ -955,3 +955,43 @@ describe.each(RESPONSES_ROUTES)("openai's ResponsesToolRunner, %s", (_route, mod
     expect(fake.requests).toHaveLength(3);
   });
 });
+
+describe('Anthropic SDK, stop_sequences hit on a provider that names the stop string (vLLM `stop_reason`, SGLang `matched_stop`)', () => {
+  test.each(['stop_reason', 'matched_stop'])('%s: stop_reason stop_sequence and the sequence, streamed or not', async (field) => {
+    declared.handler = (request, res) => {
+      if (request.body!.stream === true)
+        return sendFrames(res, [
+          chunk({ role: 'assistant', content: 'one two' }),
+          `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: {}, finish_reason: 'stop', [field]: 'three' }] })}\n\n`,
+          usageChunk,
+          DONE,
+        ]);
+      sendJson(res, 200, {
+        id: 'c',
+        object: 'chat.completion',
+        created: 1,
+        model: 'm',
+        choices: [{ index: 0, message: { role: 'assistant', content: 'one two' }, finish_reason: 'stop', [field]: 'three' }],
+        usage: USAGE,
+      });
+    };
+    const params = { model: GROQ, max_tokens: 100, stop_sequences: ['three'], messages: [{ role: 'user' as const, content: 'Count' }] };
+    const plain = await anthropicClient().messages.create(params);
+    const streamed = await anthropicClient().messages.stream(params).finalMessage();
+    for (const message of [plain, streamed]) expect(message).toMatchObject({ stop_reason: 'stop_sequence', stop_sequence: 'three' });
+  });
+
+  test('a stop token id (a number) or EOS (null) is no stop sequence: end_turn', async () => {
+    declared.handler = (_request, res) =>
+      sendJson(res, 200, {
+        id: 'c',
+        object: 'chat.completion',
+        created: 1,
+        model: 'm',
+        choices: [{ index: 0, message: { role: 'assistant', content: 'one two' }, finish_reason: 'stop', stop_reason: 128009 }],
+        usage: USAGE,
+      });
+    const message = await anthropicClient().messages.create({ model: GROQ, max_tokens: 100, messages: [{ role: 'user', content: 'Count' }] });
+    expect(message).toMatchObject({ stop_reason: 'end_turn', stop_sequence: null });
+  });
+});

@@ -3,6 +3,7 @@ import { isSet } from '../../is-set';
 import { withProviderReason } from '../../http/provider-reason';
 import { usageOfTimings } from './timings-usage';
 import { contentTextOf, reasoningTextOf } from './content-parts';
+import { matchedStopSequenceOf } from './stop-sequence';
 
 /** What a translator reads of one `chat.completion.chunk`: choice 0's delta, its finish reason, usage, an error. */
 export interface ChunkParts {
@@ -16,6 +17,8 @@ export interface ChunkParts {
   /** Choice 0's delta; absent when the chunk has no choice 0 (a usage chunk, another choice of `n` > 1). */
   delta: Record<string, unknown> | undefined;
   finishReason: string | undefined;
+  /** The stop string that ended choice 0, where the provider names it (vLLM's `stop_reason`, SGLang's `matched_stop`). */
+  stopSequence: string | undefined;
   /** Reasoning text: `reasoning_content` (llama-server, DeepSeek), `reasoning` (OpenRouter, vLLM, Ollama) or thinking parts of `content` (Mistral). */
   reasoning: string | undefined;
   /** The answer's text: `content` (a string, or the text of its parts), or `refusal` text. */
@@ -42,6 +45,7 @@ export function chunkParts(chunk: Record<string, unknown>): ChunkParts {
     usage: isRecord(chunk.usage) ? chunk.usage : usageOfTimings(chunk.timings),
     delta,
     finishReason: typeof choice?.finish_reason === 'string' ? choice.finish_reason : undefined,
+    stopSequence: matchedStopSequenceOf(choice),
     reasoning: reasoning !== '' ? reasoning : undefined,
     text,
     hasContent: content !== '',

@@ -1,7 +1,8 @@
 import type { AnthropicContentBlock, AnthropicMessage } from '../wire';
 import type { ReceivedChatCompletion } from '../../chat/wire';
 import { answerTextOf, translatableChoiceZero, namedToolCallsOf, isRefusal } from '../../chat/answer-message';
-import { stopReasonForTurn } from './stop-reason';
+import { stopOfTurn } from './stop-reason';
+import { matchedStopSequenceOf } from '../../chat/stop-sequence';
 import { anthropicUsageOf } from './usage';
 import { routerSignature } from '../router-signature';
 import { providerDetailsOf, thinkingBlocksOf } from '../to-chat/reasoning-details';
@@ -19,7 +20,7 @@ import { extraContentOf } from '../../chat/call-extra-content';
  * its `refusal`), then one `tool_use` block per tool call with `input` parsed from
  * `arguments` (`{}` when empty or cut off by the output limit; arguments that are not a JSON object
  * otherwise throw, and so does a call without a name). `stop_reason` from the finish reason
- * ({@link stopReasonForTurn}); usage from `prompt_tokens` / `completion_tokens`, with the cached prompt tokens as
+ * ({@link stopOfTurn}: `stop_sequence` where the provider names the stop string that ended it); usage from `prompt_tokens` / `completion_tokens`, with the cached prompt tokens as
  * `cache_read_input_tokens` ({@link anthropicUsageOf}).
  * Reasoning comes first: Anthropic's own blocks when the provider relayed them in
  * `reasoning_details` (OpenRouter: each signed block, and redacted ones), else the reasoning text
@@ -78,8 +79,7 @@ export function toAnthropicMessage(
     role: 'assistant',
     model: completion.model,
     content,
-    stop_reason: stopReasonForTurn(choice.finish_reason, hasToolUse, isRefusal(message)),
-    stop_sequence: null,
+    ...stopOfTurn(choice.finish_reason, hasToolUse, isRefusal(message), matchedStopSequenceOf(choice)),
     usage: anthropicUsageOf(completion.usage),
   };
 }

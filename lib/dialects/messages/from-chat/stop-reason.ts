@@ -38,3 +38,21 @@ export function stopReasonForTurn(reason: string | null | undefined, producedToo
   if (mapped === 'tool_use' && !producedToolCalls) return 'end_turn';
   return mapped;
 }
+
+/**
+ * `stop_reason` and `stop_sequence` of a finished turn: {@link stopReasonForTurn}, and
+ * `stop_sequence` (with the sequence) when a turn that ended normally was ended by a stop sequence
+ * the provider names (`matchedStopSequenceOf`), as Anthropic reports its own.
+ */
+export function stopOfTurn(
+  reason: string | null | undefined,
+  producedToolCalls: boolean,
+  refused: boolean,
+  matchedStopSequence: string | undefined,
+): { stop_reason: AnthropicStopReason; stop_sequence: string | null } {
+  const stopReason = stopReasonForTurn(reason, producedToolCalls, refused);
+  if (stopReason === 'end_turn' && reason === 'stop' && matchedStopSequence !== undefined) {
+    return { stop_reason: 'stop_sequence', stop_sequence: matchedStopSequence };
+  }
+  return { stop_reason: stopReason, stop_sequence: null };
+}

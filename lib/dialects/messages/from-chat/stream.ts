@@ -10,7 +10,7 @@ import { ANTHROPIC_REASONING_FORMAT, providerDetailsOf } from '../to-chat/reason
 import { carryingSignature, type Reasoner } from '../provider-reasoning';
 import type { MessagesStreamEvent } from '../stream-codec';
 import { generatedMessageId, generatedToolUseId, isInputObject, toolUseIds } from './ids';
-import { stopReasonForTurn } from './stop-reason';
+import { stopOfTurn } from './stop-reason';
 import { updatedAnthropicUsage } from './usage';
 import type { AnthropicUsage } from '../wire';
 import type { CallOrigin } from '../../unique-ids';
@@ -77,6 +77,8 @@ export function createChatToMessagesStream(options: {
   /** Text and reasoning that came while a tool block was open, in the order they came. */
   const held: HeldPiece[] = [];
   let finishReason: string | null = null;
+  /** The stop string that ended the answer, where the provider named it. */
+  let stopSequence: string | undefined;
   /** A chunk carried choice 0: a stream without one held no answer. */
   let sawChoice = false;
   /** The answer's text so far: refusal text, and content of its own. */
@@ -303,7 +305,7 @@ export function createChatToMessagesStream(options: {
     out.push(
       {
         type: 'message_delta',
-        delta: { stop_reason: stopReasonForTurn(finishReason, calls.calls.length > 0, sawRefusal && !sawContent), stop_sequence: null },
+        delta: stopOfTurn(finishReason, calls.calls.length > 0, sawRefusal && !sawContent, stopSequence),
         usage,
       },
       { type: 'message_stop' },
@@ -320,6 +322,7 @@ export function createChatToMessagesStream(options: {
     // Upstreams repeat `finish_reason: null` on the usage chunk after the real one: keep the real one.
     // Some send the real one in a choice without `delta`.
     if (parts.finishReason !== undefined) finishReason = parts.finishReason;
+    if (parts.stopSequence !== undefined) stopSequence = parts.stopSequence;
     sawChoice ||= parts.delta !== undefined || parts.finishReason !== undefined;
     if (!parts.delta) return out;
     relayedReasoning(out, parts.reasoning, anthropicDetails(parts.delta.reasoning_details));
