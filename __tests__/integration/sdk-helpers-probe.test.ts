@@ -981,6 +981,25 @@ describe('Anthropic SDK, stop_sequences hit on a provider that names the stop st
     for (const message of [plain, streamed]) expect(message).toMatchObject({ stop_reason: 'stop_sequence', stop_sequence: 'three' });
   });
 
+  test.each(['stop_reason', 'matched_stop'])(
+    "%s naming a stop string the client did not ask for (one of the model's own) is end_turn",
+    async (field) => {
+      declared.handler = (_request, res) =>
+        sendJson(res, 200, {
+          id: 'c',
+          object: 'chat.completion',
+          created: 1,
+          model: 'm',
+          choices: [{ index: 0, message: { role: 'assistant', content: 'one two' }, finish_reason: 'stop', [field]: '<|im_end|>' }],
+          usage: USAGE,
+        });
+      const params = { model: GROQ, max_tokens: 100, stop_sequences: ['three'], messages: [{ role: 'user' as const, content: 'Count' }] };
+      expect(await anthropicClient().messages.create(params)).toMatchObject({ stop_reason: 'end_turn', stop_sequence: null });
+      const unasked = { model: GROQ, max_tokens: 100, messages: [{ role: 'user' as const, content: 'Count' }] };
+      expect(await anthropicClient().messages.create(unasked)).toMatchObject({ stop_reason: 'end_turn', stop_sequence: null });
+    },
+  );
+
   test('a stop token id (a number) or EOS (null) is no stop sequence: end_turn', async () => {
     declared.handler = (_request, res) =>
       sendJson(res, 200, {

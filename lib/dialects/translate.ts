@@ -85,6 +85,7 @@ const messagesToChat: Translator<'anthropic', 'openai'> = ({ endpoint, body, ups
   const origin = { provider: provider.id, model: upstreamModel };
   // Only a provider that takes `reasoning_details` back gets its own entries back; any gets its calls' `extra_content`.
   const reasoner = provider.readsReasoningDetails === true ? origin : undefined;
+  const stopSequences = Array.isArray(body.stop_sequences) ? body.stop_sequences.filter((stop): stop is string => typeof stop === 'string') : [];
   return {
     upstreamPath: '/chat/completions',
     upstreamBody: toChatCompletionRequest(body as AnthropicMessagesRequest, {
@@ -94,8 +95,11 @@ const messagesToChat: Translator<'anthropic', 'openai'> = ({ endpoint, body, ups
       provider: provider.id,
       requestStreamUsage,
     }),
-    json: (answer) => ({ ...toAnthropicMessage(answer as ReceivedChatCompletion, toolUseIds(takenToolUseIds, origin), reasoner, origin), model }),
-    stream: () => createChatToMessagesStream({ model, takenToolUseIds, reasoner, origin }),
+    json: (answer) => ({
+      ...toAnthropicMessage(answer as ReceivedChatCompletion, toolUseIds(takenToolUseIds, origin), reasoner, origin, stopSequences),
+      model,
+    }),
+    stream: () => createChatToMessagesStream({ model, takenToolUseIds, reasoner, origin, stopSequences }),
   };
 };
 

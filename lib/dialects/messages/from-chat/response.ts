@@ -35,6 +35,7 @@ export function toAnthropicMessage(
   ids: UniqueIds = toolUseIds(),
   reasoner?: Reasoner,
   origin: Reasoner | undefined = reasoner,
+  stopSequences: readonly string[] = [],
 ): AnthropicMessage {
   const choice = translatableChoiceZero(completion);
   const message = choice.message;
@@ -79,7 +80,7 @@ export function toAnthropicMessage(
     role: 'assistant',
     model: completion.model,
     content,
-    ...stopOfTurn(choice.finish_reason, hasToolUse, isRefusal(message), matchedStopSequenceOf(choice)),
+    ...stopOfTurn(choice.finish_reason, hasToolUse, isRefusal(message), matchedStopSequenceOf(choice), stopSequences),
     usage: anthropicUsageOf(completion.usage),
   };
 }

@@ -42,16 +42,19 @@ export function stopReasonForTurn(reason: string | null | undefined, producedToo
 /**
  * `stop_reason` and `stop_sequence` of a finished turn: {@link stopReasonForTurn}, and
  * `stop_sequence` (with the sequence) when a turn that ended normally was ended by a stop sequence
- * the provider names (`matchedStopSequenceOf`), as Anthropic reports its own.
+ * the provider names (`matchedStopSequenceOf`), as Anthropic reports its own. Only one of the
+ * client's own `stop_sequences` counts: a server may name a stop string of the model's own
+ * configuration there, which the client never asked for.
  */
 export function stopOfTurn(
   reason: string | null | undefined,
   producedToolCalls: boolean,
   refused: boolean,
   matchedStopSequence: string | undefined,
+  requestedStopSequences: readonly string[],
 ): { stop_reason: AnthropicStopReason; stop_sequence: string | null } {
   const stopReason = stopReasonForTurn(reason, producedToolCalls, refused);
-  if (stopReason === 'end_turn' && reason === 'stop' && matchedStopSequence !== undefined) {
+  if (stopReason === 'end_turn' && reason === 'stop' && matchedStopSequence !== undefined && requestedStopSequences.includes(matchedStopSequence)) {
     return { stop_reason: 'stop_sequence', stop_sequence: matchedStopSequence };
   }
   return { stop_reason: stopReason, stop_sequence: null };

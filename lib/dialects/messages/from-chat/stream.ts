@@ -53,6 +53,8 @@ export function createChatToMessagesStream(options: {
    * `extra_content` rides in the router's signatures, for this origin to get back.
    */
   origin?: CallOrigin | undefined;
+  /** The client's `stop_sequences`: a stop string the provider names is reported only when it is one of them. */
+  stopSequences?: readonly string[] | undefined;
 }): StreamTranslator<ChatStreamEvent, MessagesStreamEvent> {
   const ids = toolUseIds(options.takenToolUseIds, options.origin);
   let started = false;
@@ -305,7 +307,7 @@ export function createChatToMessagesStream(options: {
     out.push(
       {
         type: 'message_delta',
-        delta: stopOfTurn(finishReason, calls.calls.length > 0, sawRefusal && !sawContent, stopSequence),
+        delta: stopOfTurn(finishReason, calls.calls.length > 0, sawRefusal && !sawContent, stopSequence, options.stopSequences ?? []),
         usage,
       },
       { type: 'message_stop' },
