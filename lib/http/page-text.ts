@@ -15,7 +15,8 @@ const HTML_START = /^\s*(<!doctype html|<html[\s>])/i;
 export function pageText(text: string): string {
   if (!HTML_START.test(text)) return text;
   const page = text.slice(0, PAGE_CHARS);
-  const lower = page.toLowerCase();
+  // ASCII only: positions found in `lower` cut `page`, and `'İ'.toLowerCase()` is two characters.
+  const lower = page.replace(/[A-Z]+/g, (letters) => letters.toLowerCase());
   const title = titleOf(page, lower);
   const shown = title?.trim() ? title : withoutMarkup(page, lower);
   const collapsed = shown.replace(/\s+/g, ' ').trim();

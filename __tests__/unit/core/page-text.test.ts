@@ -10,6 +10,11 @@ describe('pageText', () => {
     expect(pageText('<html><body><script>only()</script></body></html>')).toBe('HTML page with no text');
   });
 
+  test('letters whose lower case is longer (the Turkish İ) shift nothing', () => {
+    expect(pageText('<html><head><title>İİİİ Ağ girişi</title></head></html>')).toBe('HTML page: İİİİ Ağ girişi');
+    expect(pageText('<html><body>İİ<SCRIPT>x()</SCRIPT><b>Giriş</b></body></html>')).toBe('HTML page: İİ Giriş');
+  });
+
   test('text that is no HTML page is returned as it is', () => {
     expect(pageText('Bad gateway <b>')).toBe('Bad gateway <b>');
   });
