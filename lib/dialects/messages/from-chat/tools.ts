@@ -7,9 +7,7 @@ import { isRecord } from '../../../is-record';
  * Converts OpenAI function tools into Anthropic tools. A tool without `parameters` gets an empty
  * object schema, since Anthropic requires `input_schema`, and one whose schema has no `type`
  * (OpenAI takes `parameters: {}` for a tool without arguments) gets `type: "object"`, which
- * Anthropic requires too. `strict: true` goes on as Anthropic's own `strict` (its strict tool use
- * holds the input to the schema, as OpenAI's does): the `openai` SDK's `chat.completions.parse()`
- * refuses tools without it, and its caller counts on arguments that match.
+ * Anthropic requires too.
  * @param tools - The client's `tools` entries, as sent: each is checked here.
  * @throws ProviderRouterError (`invalid_request`) for a tool that is not a named function.
  */
@@ -25,8 +23,6 @@ export function toAnthropicTools(tools: readonly unknown[]): AnthropicTool[] {
       input_schema: inputSchemaOf(fn.parameters),
     };
     if (fn.description !== undefined) converted.description = fn.description;
-    // `false` is Anthropic's default: nothing to send.
-    if (fn.strict === true) converted.strict = true;
     return converted;
   });
 }
