@@ -183,7 +183,7 @@ describe('upstream lists that misbehave', () => {
     });
   });
 
-  test('an Anthropic-compatible list that ignores after_id (has_more always true, the same last_id) is asked once, not 20 times', async () => {
+  test('an Anthropic-compatible list that ignores after_id (has_more always true, the same last_id) is asked twice, not 20 times, and its page read once', async () => {
     const page = {
       data: [{ type: 'model', id: 'claude-a', created_at: '2025-01-01T00:00:00Z' }],
       has_more: true,

@@ -936,6 +936,20 @@ describe.each(CELLS)('$name: an error inside the stream', (cell) => {
   });
 });
 
+describe.each(CELLS.filter((cell) => cell.dialect === 'responses'))('$name: response.failed that lists no output', (cell) => {
+  test('the calls the stream began stay in the record', async () => {
+    const frames = inStreamErrorFrames(cell);
+    const failed = JSON.parse(frames[frames.length - 1]!.split('data: ')[1]!) as { response: Record<string, unknown> };
+    failed.response.output = [];
+    frames[frames.length - 1] = `event: response.failed\ndata: ${JSON.stringify(failed)}\n\n`;
+    cell.upstream().handler = (_request, res) => sendFrames(res, frames);
+    await postInFlight(`${host.url}/v1/${PATH[cell.route]}`, rawBody(cell, true)).response;
+    const { end, record } = await settled();
+    expect(end).toMatchObject({ status: 200, outcome: 'error' });
+    expect((record.response as { toolCalls: unknown[] }).toolCalls).toEqual([CALL]);
+  });
+});
+
 describe.each(CELLS.filter((cell) => cell.dialect === 'messages'))('$name: Anthropic usage split over message_start and message_delta', (cell) => {
   test.each([true, false])('stream %s: cache tokens from message_start stay prompt tokens when message_delta gives output only', async (stream) => {
     cell.upstream().handler = (_request, res) => {

@@ -112,6 +112,8 @@ export async function listAnthropicModels(baseUrl: string, context: ModelListCon
     const query = afterId ? `?limit=1000&after_id=${encodeURIComponent(afterId)}` : '?limit=1000';
     const body = (await context.getJson(`${baseUrl}/models${query}`)) as AnthropicModelPage | null;
     if (!Array.isArray(body?.data)) throw new Error(`${baseUrl}/models did not answer with a model list`);
+    // A cursor that does not move (a compatible server that ignores `after_id`) sent the same page again.
+    if (afterId !== undefined && body.last_id === afterId) break;
     for (const entry of body.data as unknown[]) {
       if (!isRecord(entry) || typeof entry.id !== 'string') continue;
       const createdAt = typeof entry.created_at === 'string' ? Date.parse(entry.created_at) : NaN;
@@ -122,8 +124,7 @@ export async function listAnthropicModels(baseUrl: string, context: ModelListCon
         owned_by: 'anthropic',
       });
     }
-    // A cursor that does not move (a compatible server that ignores `after_id`) would fetch the same page again.
-    if (body.has_more !== true || !body.last_id || body.last_id === afterId) break;
+    if (body.has_more !== true || !body.last_id) break;
     afterId = body.last_id;
   }
   return models;

@@ -25,6 +25,7 @@ export function createResponsesSummaryReader(): ResponseObserver<ResponsesStream
   const streamedCalls = new Map<number, ToolCallItem>();
   const streamedCall = (event: ResponsesStreamEvent): ToolCallItem | undefined =>
     typeof event.output_index === 'number' ? streamedCalls.get(event.output_index) : undefined;
+  const streamedCallsInOrder = (): LoggedToolCall[] => [...streamedCalls.entries()].sort(([a], [b]) => a - b).map(([, call]) => loggedToolCall(call));
   return {
     summary,
     event(event) {
@@ -59,6 +60,9 @@ export function createResponsesSummaryReader(): ResponseObserver<ResponsesStream
         case 'response.incomplete':
         case 'response.failed':
           if (event.response) readResponse(summary, event.response, false);
+          // A terminal response that lists no calls (a failed one with `output: []`) still had the
+          // calls its stream began.
+          if (summary.toolCalls.length === 0) summary.toolCalls = streamedCallsInOrder();
           summary.done = true;
           if (event.type === 'response.failed') summary.error = responsesStreamCodec.errorOf(event);
           break;
@@ -70,7 +74,7 @@ export function createResponsesSummaryReader(): ResponseObserver<ResponsesStream
       }
     },
     settle() {
-      summary.toolCalls = [...streamedCalls.entries()].sort(([a], [b]) => a - b).map(([, call]) => loggedToolCall(call));
+      summary.toolCalls = streamedCallsInOrder();
     },
     body(body) {
       if (typeof body !== 'object' || body === null) return;
