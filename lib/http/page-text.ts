@@ -2,7 +2,7 @@
 const PAGE_CHARS = 64 * 1024;
 
 /** An HTML document: what proxies, load balancers and bot walls in front of a provider answer with. */
-const HTML_START = /^\s*(<!doctype html|<html[\s>])/i;
+const HTML_START = /^\s*(<!doctype html|<(html|head|body)[\s>])/i;
 
 /**
  * The readable text of `text` when it is an HTML page, as `HTML page: ...`: its `<title>`, else

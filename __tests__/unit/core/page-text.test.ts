@@ -15,6 +15,11 @@ describe('pageText', () => {
     expect(pageText('<html><body>İİ<SCRIPT>x()</SCRIPT><b>Giriş</b></body></html>')).toBe('HTML page: İİ Giriş');
   });
 
+  test('a page that starts with its head or body, without <html>, is a page too', () => {
+    expect(pageText('<head><title>502 Bad Gateway</title></head>')).toBe('HTML page: 502 Bad Gateway');
+    expect(pageText('<BODY><h1>Service Unavailable</h1></BODY>')).toBe('HTML page: Service Unavailable');
+  });
+
   test('text that is no HTML page is returned as it is', () => {
     expect(pageText('Bad gateway <b>')).toBe('Bad gateway <b>');
   });
