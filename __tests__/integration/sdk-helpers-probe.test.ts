@@ -88,6 +88,23 @@ function answerChat(
   });
 }
 
+/** A whole chat completion of one choice (`choice` without its `index`). */
+const completionOf = (choice: Record<string, unknown>): Record<string, unknown> => ({
+  id: 'c',
+  object: 'chat.completion',
+  created: 1,
+  model: 'm',
+  choices: [{ index: 0, ...choice }],
+  usage: USAGE,
+});
+
+/** "one two" cut by the output limit (`length`), streamed when the request asked. */
+function answerCutByLength(request: RecordedRequest, res: ServerResponse): void {
+  if (request.body!.stream === true)
+    return sendFrames(res, [chunk({ role: 'assistant', content: 'one two' }), chunk({}, 'length'), usageChunk, DONE]);
+  sendJson(res, 200, completionOf({ message: { role: 'assistant', content: 'one two' }, finish_reason: 'length' }));
+}
+
 type AnthropicBlock =
   | { type: 'text'; text: string }
   | { type: 'tool_use'; id: string; name: string; input: Record<string, unknown> }
@@ -496,16 +513,7 @@ describe.each(RESPONSES_ROUTES)('openai responses, max_output_tokens hit, %s', (
     const fake = upstreamFor(model).fake;
     fake.handler = (request, res) => {
       if (model === CLAUDE) return answerAnthropic(request, res, [{ type: 'text', text: 'one two' }], { reason: 'max_tokens' });
-      if (request.body!.stream === true)
-        return sendFrames(res, [chunk({ role: 'assistant', content: 'one two' }), chunk({}, 'length'), usageChunk, DONE]);
-      sendJson(res, 200, {
-        id: 'c',
-        object: 'chat.completion',
-        created: 1,
-        model: 'm',
-        choices: [{ index: 0, message: { role: 'assistant', content: 'one two' }, finish_reason: 'length' }],
-        usage: USAGE,
-      });
+      answerCutByLength(request, res);
     };
     const params = { model, input: 'Count', max_output_tokens: 16 };
     const plain = await openaiClient().responses.create(params);
@@ -688,16 +696,7 @@ describe.each(MESSAGES_ROUTES)('Anthropic SDK helpers, translated to %s', (_rout
 
   test('stop_sequences reach the provider as stop; a length stop reads as max_tokens, streamed or not', async () => {
     chatFake(model).handler = (request, res) => {
-      if (request.body!.stream === true)
-        return sendFrames(res, [chunk({ role: 'assistant', content: 'one two' }), chunk({}, 'length'), usageChunk, DONE]);
-      sendJson(res, 200, {
-        id: 'c',
-        object: 'chat.completion',
-        created: 1,
-        model: 'm',
-        choices: [{ index: 0, message: { role: 'assistant', content: 'one two' }, finish_reason: 'length' }],
-        usage: USAGE,
-      });
+      answerCutByLength(request, res);
     };
     const params = { model, max_tokens: 2, stop_sequences: ['three'], messages: [{ role: 'user' as const, content: 'Count' }] };
     const plain = await anthropicClient().messages.create(params);
@@ -951,14 +950,7 @@ describe('Anthropic SDK, stop_sequences hit on a provider that names the stop st
           usageChunk,
           DONE,
         ]);
-      sendJson(res, 200, {
-        id: 'c',
-        object: 'chat.completion',
-        created: 1,
-        model: 'm',
-        choices: [{ index: 0, message: { role: 'assistant', content: 'one two' }, finish_reason: 'stop', [field]: 'three' }],
-        usage: USAGE,
-      });
+      sendJson(res, 200, completionOf({ message: { role: 'assistant', content: 'one two' }, finish_reason: 'stop', [field]: 'three' }));
     };
     const params = { model: GROQ, max_tokens: 100, stop_sequences: ['three'], messages: [{ role: 'user' as const, content: 'Count' }] };
     const plain = await anthropicClient().messages.create(params);
@@ -970,14 +962,7 @@ describe('Anthropic SDK, stop_sequences hit on a provider that names the stop st
     "%s naming a stop string the client did not ask for (one of the model's own) is end_turn",
     async (field) => {
       declared.handler = (_request, res) =>
-        sendJson(res, 200, {
-          id: 'c',
-          object: 'chat.completion',
-          created: 1,
-          model: 'm',
-          choices: [{ index: 0, message: { role: 'assistant', content: 'one two' }, finish_reason: 'stop', [field]: '<|im_end|>' }],
-          usage: USAGE,
-        });
+        sendJson(res, 200, completionOf({ message: { role: 'assistant', content: 'one two' }, finish_reason: 'stop', [field]: '<|im_end|>' }));
       const params = { model: GROQ, max_tokens: 100, stop_sequences: ['three'], messages: [{ role: 'user' as const, content: 'Count' }] };
       expect(await anthropicClient().messages.create(params)).toMatchObject({ stop_reason: 'end_turn', stop_sequence: null });
       const unasked = { model: GROQ, max_tokens: 100, messages: [{ role: 'user' as const, content: 'Count' }] };
@@ -987,14 +972,7 @@ describe('Anthropic SDK, stop_sequences hit on a provider that names the stop st
 
   test('a stop token id (a number) or EOS (null) is no stop sequence: end_turn', async () => {
     declared.handler = (_request, res) =>
-      sendJson(res, 200, {
-        id: 'c',
-        object: 'chat.completion',
-        created: 1,
-        model: 'm',
-        choices: [{ index: 0, message: { role: 'assistant', content: 'one two' }, finish_reason: 'stop', stop_reason: 128009 }],
-        usage: USAGE,
-      });
+      sendJson(res, 200, completionOf({ message: { role: 'assistant', content: 'one two' }, finish_reason: 'stop', stop_reason: 128009 }));
     const message = await anthropicClient().messages.create({ model: GROQ, max_tokens: 100, messages: [{ role: 'user', content: 'Count' }] });
     expect(message).toMatchObject({ stop_reason: 'end_turn', stop_sequence: null });
   });
