@@ -88,6 +88,14 @@ function answerChat(
   });
 }
 
+/** A Responses answer, created or streamed to its final response. */
+async function respond(
+  params: Omit<OpenAI.Responses.ResponseCreateParamsNonStreaming, 'stream'>,
+  stream: boolean,
+): Promise<OpenAI.Responses.Response> {
+  return stream ? openaiClient().responses.stream(params).finalResponse() : openaiClient().responses.create({ ...params, stream: false });
+}
+
 /** A whole chat completion of one choice (`choice` without its `index`). */
 const completionOf = (choice: Record<string, unknown>): Record<string, unknown> => ({
   id: 'c',
@@ -541,21 +549,13 @@ describe('openai responses: a tool loop that sends the output items back, reason
     };
     const params = { model: CLAUDE, tools, include: ['reasoning.encrypted_content' as const], reasoning: { effort: 'high' as const } };
     const input: OpenAI.Responses.ResponseInput = [{ role: 'user', content: 'Weather in Oslo?' }];
-    const first = stream
-      ? await openaiClient()
-          .responses.stream({ ...params, input })
-          .finalResponse()
-      : await openaiClient().responses.create({ ...params, input });
+    const first = await respond({ ...params, input }, stream);
     const reasoning = first.output.find((item) => item.type === 'reasoning');
     expect(reasoning?.type === 'reasoning' && reasoning.encrypted_content).toEqual(expect.any(String));
     const call = first.output.find((item) => item.type === 'function_call')!;
     expect(call).toMatchObject({ call_id: 'toolu_1', name: 'weather', arguments: '{"city":"Oslo"}' });
     input.push(...(first.output as OpenAI.Responses.ResponseInputItem[]), { type: 'function_call_output', call_id: 'toolu_1', output: '4C' });
-    const second = stream
-      ? await openaiClient()
-          .responses.stream({ ...params, input })
-          .finalResponse()
-      : await openaiClient().responses.create({ ...params, input });
+    const second = await respond({ ...params, input }, stream);
     expect(second.output_text).toBe('Cold.');
     expect(fakes.anthropic.requests[1]!.body!.messages).toEqual([
       { role: 'user', content: 'Weather in Oslo?' },
@@ -580,17 +580,9 @@ describe('openai responses: a tool loop that sends the output items back, reason
     };
     const params = { model: LOCAL, tools, include: ['reasoning.encrypted_content' as const] };
     const input: OpenAI.Responses.ResponseInput = [{ role: 'user', content: 'Weather in Oslo?' }];
-    const first = stream
-      ? await openaiClient()
-          .responses.stream({ ...params, input })
-          .finalResponse()
-      : await openaiClient().responses.create({ ...params, input });
+    const first = await respond({ ...params, input }, stream);
     input.push(...(first.output as OpenAI.Responses.ResponseInputItem[]), { type: 'function_call_output', call_id: 'call_1', output: '4C' });
-    const second = stream
-      ? await openaiClient()
-          .responses.stream({ ...params, input })
-          .finalResponse()
-      : await openaiClient().responses.create({ ...params, input });
+    const second = await respond({ ...params, input }, stream);
     expect(second.output_text).toBe('Cold.');
     expect(fakes.local.requests[1]!.body!.messages).toEqual([
       { role: 'user', content: 'Weather in Oslo?' },
