@@ -854,7 +854,7 @@ describe('answer, bridged or translated: the response object', () => {
         id: expect.stringMatching(/^msg_/),
         status: 'completed',
         role: 'assistant',
-        content: [{ type: 'output_text', text: 'Hello world', annotations: [] }],
+        content: [{ type: 'output_text', text: 'Hello world', annotations: [], logprobs: [] }],
       },
     ]);
   });

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { wholeDetail } from '../../messages/to-chat/reasoning-details';
 import { sealEnvelope } from '../../reasoning-envelope';
 import type { ToolCatalog } from '../to-chat/tools';
-import type { ResponsesItem, ResponsesResponse, ResponsesUsage } from '../wire';
+import type { ResponsesContentPart, ResponsesItem, ResponsesResponse, ResponsesUsage } from '../wire';
 import { isRecord } from '../../../is-record';
 import { CarriedIds, carryingId, UniqueIds, type CallOrigin } from '../../unique-ids';
 import type { ResponseSettings } from './request-settings';
@@ -15,7 +15,12 @@ export function newId(prefix: string): string {
 
 /** A completed assistant message item. */
 export function messageItem(id: string, text: string): ResponsesItem {
-  return { type: 'message', id, status: 'completed', role: 'assistant', content: [{ type: 'output_text', text, annotations: [] }] };
+  return { type: 'message', id, status: 'completed', role: 'assistant', content: [outputTextPart(text)] };
+}
+
+/** An `output_text` part as OpenAI writes one: with its (empty) `annotations` and `logprobs`. */
+export function outputTextPart(text: string): ResponsesContentPart {
+  return { type: 'output_text', text, annotations: [], logprobs: [] };
 }
 
 /** A message item holding the model's refusal, as OpenAI answers one (the SDK's `parse()` reads it as no output). */

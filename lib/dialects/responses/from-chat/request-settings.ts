@@ -4,7 +4,8 @@ import { isRecord } from '../../../is-record';
  * The request's settings that a Responses `response` object repeats, as OpenAI's does (the
  * `openai` SDK's `Response` type requires most of them). Values the client did not set are
  * OpenAI's defaults where the router knows them to hold (`tool_choice: "auto"`, parallel tool
- * calls, no truncation), and `null` where only the provider knows (`temperature`, `top_p`).
+ * calls, no truncation), and `null` where only the provider knows (`temperature`, `top_p`) or the
+ * client set nothing to repeat (`user`, `safety_identifier`).
  */
 export type ResponseSettings = Record<string, unknown>;
 
@@ -25,5 +26,7 @@ export function responseSettingsOf(body: Record<string, unknown>): ResponseSetti
     tools: Array.isArray(body.tools) ? body.tools : [],
     top_p: typeof body.top_p === 'number' ? body.top_p : null,
     truncation: typeof body.truncation === 'string' ? body.truncation : 'disabled',
+    user: typeof body.user === 'string' ? body.user : null,
+    safety_identifier: typeof body.safety_identifier === 'string' ? body.safety_identifier : null,
   };
 }

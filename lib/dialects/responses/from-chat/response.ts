@@ -18,15 +18,17 @@ import {
 import { argumentsText } from '../../chat/tool-arguments';
 import { reasoningTextOf } from '../../chat/content-parts';
 import { extraContentOf } from '../../chat/call-extra-content';
+import { markLastItemCut } from './cut-item';
 
 /**
  * A non-streamed chat completion as a Responses `response` object: a `reasoning` item for the
  * provider's reasoning text (or for `reasoning_details` alone, or the tool calls' `extra_content`
  * alone, when the client asked for the envelope that carries them: the extras by `call_id`), a
- * `message` item for its text (`content` as a string or text parts, else the refusal), an item per tool call as the client declared the tool (a call without a name
- * throws: the client could not run it), usage with cached and reasoning tokens, and the status by finish
- * reason, and the request's settings as OpenAI repeats them (`options.settings`). Only choice 0 is
- * read; `model` is the one the client asked for.
+ * `message` item for its text (`content` as a string or text parts, else the refusal), an item per
+ * tool call as the client declared the tool (a call without a name throws: the client could not run
+ * it), usage with cached and reasoning tokens, the status by finish reason (the last item
+ * `incomplete` too when the answer was cut), and the request's settings as OpenAI repeats them
+ * (`options.settings`). Only choice 0 is read; `model` is the one the client asked for.
  */
 export function toResponse(completion: ReceivedChatCompletion, options: ResponsesAnswerOptions): ResponsesResponse {
   const choice = translatableChoiceZero(completion);
@@ -55,6 +57,8 @@ export function toResponse(completion: ReceivedChatCompletion, options: Response
   if (isRefusal(message)) output.push(refusalItem(newId('msg'), text));
   else if (text !== '') output.push(messageItem(newId('msg'), text));
   output.push(...callItems);
+  const status = statusOf(choice.finish_reason);
+  if (status.status === 'incomplete') markLastItemCut(output);
   return {
     ...options.settings,
     id: newId('resp'),
@@ -63,7 +67,7 @@ export function toResponse(completion: ReceivedChatCompletion, options: Response
     model: options.model,
     output,
     output_text: outputTextOf(output),
-    ...statusOf(choice.finish_reason),
+    ...status,
     usage: usageOf(completion.usage),
     error: null,
     store: false,

@@ -14,6 +14,7 @@ import {
   messageItem,
   newId,
   outputTextOf,
+  outputTextPart,
   reasoningItem,
   refusalItem,
   statusOf,
@@ -21,6 +22,7 @@ import {
   usageOf,
   type ResponsesAnswerOptions,
 } from './items';
+import { markLastItemCut } from './cut-item';
 
 /** The item being streamed. */
 type OpenItem =
@@ -33,8 +35,8 @@ type OpenItem =
  * `openai` SDK read: `response.created` and `response.in_progress`, then each output item in turn
  * (`response.output_item.added`, its part and delta events, `response.output_item.done` with the
  * complete item), then exactly one terminal event (`response.completed`, or `response.incomplete`
- * by finish reason), every event numbered by `sequence_number`. Reasoning deltas become a
- * `reasoning` item; reasoning after text ends the message item and opens a new reasoning item, and
+ * by finish reason, its last item `incomplete` too), every event numbered by `sequence_number`.
+ * Reasoning deltas become a `reasoning` item; reasoning after text ends the message item and opens a new reasoning item, and
  * text after it a new message item. `reasoning_details` without reasoning text (Anthropic's
  * redacted or undisplayed thinking) open a reasoning item too when the client asked for the
  * envelope that carries them; the tool calls' `extra_content` (Gemini's thought signatures, by
@@ -109,7 +111,7 @@ export function createChatToResponsesStream(options: ResponsesAnswerOptions): St
         item_id: item.id,
         output_index: item.index,
         content_index: 0,
-        part: kind === 'refusal' ? { type: 'refusal', refusal: '' } : { type: 'output_text', text: '', annotations: [] },
+        part: kind === 'refusal' ? { type: 'refusal', refusal: '' } : outputTextPart(''),
       });
     } else {
       emit(out, 'response.output_item.added', { output_index: item.index, item: { type: 'reasoning', id: item.id, summary: [] } });
@@ -141,7 +143,7 @@ export function createChatToResponsesStream(options: ResponsesAnswerOptions): St
       }
     } else if (item.kind === 'message') {
       emit(out, 'response.output_text.done', { ...at, content_index: 0, text: item.text, logprobs: [] });
-      emit(out, 'response.content_part.done', { ...at, content_index: 0, part: { type: 'output_text', text: item.text, annotations: [] } });
+      emit(out, 'response.content_part.done', { ...at, content_index: 0, part: outputTextPart(item.text) });
       done = messageItem(item.id, item.text);
     } else if (item.kind === 'refusal') {
       emit(out, 'response.refusal.done', { ...at, content_index: 0, refusal: item.text });
@@ -269,13 +271,14 @@ export function createChatToResponsesStream(options: ResponsesAnswerOptions): St
       else reasoning(out, piece.text, piece.details);
     }
     closeOpen(out);
+    const status = statusOf(finishReason);
+    if (status.status === 'incomplete') markLastItemCut(output, out);
     // The calls' `extra_content` (Gemini signs its calls there) that no reasoning item carries yet
     // goes in one of its own, after the calls: it goes back with them.
     if (options.envelope && [...callIdOf.keys()].some((call) => call.extraContent && !carriedCalls.has(call))) {
       openItem(out, 'reasoning');
       closeOpen(out);
     }
-    const status = statusOf(finishReason);
     const type = status.status === 'completed' ? 'response.completed' : 'response.incomplete';
     emit(out, type, { response: snapshot({ ...status, output, output_text: outputTextOf(output), usage }) });
     return out;

@@ -3,6 +3,7 @@ import type { ChatCompletionRequest, OpenAIMessage } from '../../chat/wire';
 import { isRecord } from '../../../is-record';
 import { isSet } from '../../../is-set';
 import { refuseUncarriedFields } from './fields';
+import { refuseWrongTypes } from './field-types';
 import { toChatMessages } from './items';
 import { toolMessagesAfterTheirCalls } from './tool-messages-after-calls';
 import { ChatOrigins } from './origins';
@@ -39,7 +40,8 @@ const STATEFUL_FIELDS = ['previous_response_id', 'conversation'] as const;
  * @throws ProviderRouterError 400 `unsupported_parameter` for what needs state the route does not
  *   keep (`previous_response_id`, `conversation`, `background`, `item_reference` items), for any
  *   other field neither sent nor left out (`prompt`, `top_logprobs`, ...), and for items, parts or
- *   tool choices with no chat equivalent.
+ *   tool choices with no chat equivalent; 400 `invalid_request` for a carried setting of the wrong
+ *   type (`temperature: "hot"`), which would otherwise be dropped.
  */
 export function toChatRequest(
   body: Record<string, unknown>,
@@ -52,6 +54,7 @@ export function toChatRequest(
   if (body.background === true)
     throw unsupportedParameter('background', 'background: true needs state this route does not keep; send the request in the foreground');
   refuseUncarriedFields(body);
+  refuseWrongTypes(body);
 
   const declared = Array.isArray(body.tools) ? [...(body.tools as unknown[])] : [];
   const items = typeof body.input === 'string' ? [{ type: 'message', role: 'user', content: body.input }] : body.input;
