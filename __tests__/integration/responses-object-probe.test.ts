@@ -305,6 +305,17 @@ describe.each(ROUTES)('$name: the response object repeats the request as OpenAI 
       expect(event.data.response).toMatchObject({ status: 'in_progress', incomplete_details: null, usage: null, output: [] });
     expect(plain).toMatchObject({ status: 'completed', incomplete_details: null, usage: usageOf(route), output_text: '{"ok":true}' });
     expect(streamed.output_parsed).toEqual({ ok: true });
+    // The format reached the provider in its own terms: chat's response_format, Anthropic's output_config.format.
+    for (const request of route.fake().requests) {
+      if (route.wire === 'chat') {
+        expect(request.body).toMatchObject({
+          response_format: { type: 'json_schema', json_schema: { name: 'answer', schema, strict: true } },
+          user: 'user-42',
+        });
+      } else {
+        expect(request.body).toMatchObject({ output_config: { format: { type: 'json_schema', schema } }, max_tokens: 300 });
+      }
+    }
   });
 
   test('the defaults OpenAI answers for a request that sets nothing', async () => {
@@ -485,5 +496,44 @@ describe.each(ROUTES)('$name: a carried setting of the wrong type is a 400 namin
       tools: null,
     } as unknown as OpenAI.Responses.ResponseCreateParamsNonStreaming);
     expect(response.status).toBe('completed');
+  });
+});
+
+describe.each(ROUTES)('$name: a response that fails mid-stream', (route) => {
+  test("response.failed carries the request's settings, the error, usage null and no half-written item, as OpenAI's recorded failure", async () => {
+    route.fake().handler = (_request, res) =>
+      sendFrames(
+        res,
+        route.wire === 'chat'
+          ? [
+              chatChunkFrame({ id: 'c', created: 1, model: 'm' }, { role: 'assistant', content: 'Partial ' }),
+              `data: ${JSON.stringify({ error: { message: 'The model crashed', code: 500 } })}\n\n`,
+            ]
+          : [
+              anthropicEvent('message_start', {
+                message: { id: 'msg_1', type: 'message', role: 'assistant', model: 'm', content: [], stop_reason: null, usage: ANTHROPIC_USAGE },
+              }),
+              anthropicEvent('content_block_start', { index: 0, content_block: { type: 'text', text: '' } }),
+              anthropicEvent('content_block_delta', { index: 0, delta: { type: 'text_delta', text: 'Partial ' } }),
+              anthropicEvent('error', { error: { type: 'overloaded_error', message: 'Overloaded' } }),
+            ],
+      );
+    const events = await rawEvents({ model: route.model, input: 'hi', user: 'user-42', temperature: 0.5 });
+    const openai = parseResponsesSse(fixtureText('openai-responses-stream-failed.sse')).at(-1)!.data.response as Json;
+    const failed = events.at(-1)!;
+    expect(failed.event).toBe('response.failed');
+    const response = failed.data.response as Json;
+    expect(Object.keys(response)).toEqual(expect.arrayContaining(Object.keys(openai)));
+    expect(response).toMatchObject({
+      status: 'failed',
+      model: route.model,
+      user: 'user-42',
+      temperature: 0.5,
+      output: [],
+      usage: null,
+      incomplete_details: null,
+      error: { code: 'server_error', message: route.wire === 'chat' ? 'The model crashed' : 'Overloaded' },
+    });
+    expect(response.id).toBe((events[0]!.data.response as Json).id);
   });
 });
