@@ -95,14 +95,14 @@ export function createProviderRouter(options: ProviderRouterOptions = {}): Provi
       if (transport.closed) throw routerClosedError();
     } catch (error) {
       // Answered in the client's shape, not handed to the host's error handler (an HTML page).
-      sendRouterError(res, anthropic ? 'anthropic' : 'openai', error, { requestId: requestIdOf(req, redactor) }, redactor);
+      sendRouterError(res, anthropic ? 'anthropic' : 'openai', error, { requestId: requestIdOf(req, res, redactor) }, redactor);
       return;
     }
     const query = req.url?.includes('?') ? req.url.slice(req.url.indexOf('?')) : '';
     const body = anthropic ? toAnthropicModelList(entriesAfterCursor(models, query)) : { object: 'list', data: models };
     res.writeHead(200, {
       'content-type': 'application/json; charset=utf-8',
-      ...requestIdHeaders(requestIdOf(req, redactor), anthropic ? 'anthropic' : 'openai'),
+      ...requestIdHeaders(requestIdOf(req, res, redactor), anthropic ? 'anthropic' : 'openai'),
     });
     res.end(req.method === 'HEAD' ? undefined : JSON.stringify(body));
   };
@@ -115,14 +115,14 @@ export function createProviderRouter(options: ProviderRouterOptions = {}): Provi
     }
     if (route.kind === 'not-served') {
       const notServed = new ProviderRouterError('unsupported_endpoint', route.message, 404, 'not_found_error');
-      sendRouterError(res, 'openai', notServed, { requestId: requestIdOf(req, redactor) }, redactor);
+      sendRouterError(res, 'openai', notServed, { requestId: requestIdOf(req, res, redactor) }, redactor);
       return;
     }
     // Closed, the router opens no connection and starts no timer: its agents and timers are released.
     if (transport.closed) {
       // An Anthropic client (it sends `anthropic-version`) reads only Anthropic's error shape.
       const dialect = route.kind === 'models' ? (req.headers['anthropic-version'] ? 'anthropic' : 'openai') : ENDPOINTS[route.endpoint].dialect;
-      sendRouterError(res, dialect, routerClosedError(), { requestId: requestIdOf(req, redactor) }, redactor);
+      sendRouterError(res, dialect, routerClosedError(), { requestId: requestIdOf(req, res, redactor) }, redactor);
       return;
     }
     const done = route.kind === 'models' ? serveModels(req, res) : serveEndpoint(req, res, next, route.endpoint, route.query, endpointDeps);

@@ -43,7 +43,7 @@ export async function serveEndpoint(
 ): Promise<void> {
   const clientDialect: Dialect = ENDPOINTS[endpoint].dialect;
   const { config } = deps;
-  const requestId = requestIdOf(req, deps.redactor);
+  const requestId = requestIdOf(req, res, deps.redactor);
   try {
     const body = await readJsonBody(req, config.maxBodyBytes);
     const model = modelOf(body);

@@ -1,0 +1,364 @@
+/**
+ * The router inside host stacks as users build them, on Express 4 and 5, through the official
+ * clients against the fake upstreams: body parsers of other kinds mounted before it (`type: '*\/*'`,
+ * `strict: false`, text, raw, urlencoded, an inflated gzip body, a body the host set itself, a
+ * limit smaller than the request), middleware around it (compression, loggers wrapping
+ * `res.writeHead`, helmet- and morgan-style middleware, a host error handler, app settings,
+ * headers set before it), and the ways it is mounted (two mounts, a nested `express.Router`,
+ * host routes before and after it, trailing slashes and queries, HEAD and preflights).
+ * `first-host.test.ts` holds the first host DESIGN.md plans for; this file holds the rest.
+ */
+import Anthropic from '@anthropic-ai/sdk';
+import type { Express, NextFunction, Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { gzipSync } from 'node:zlib';
+import OpenAI from 'openai';
+import request from 'supertest';
+import type { RequestEndEvent } from '../../lib';
+import { sseFrames } from '../support/fixtures';
+import { envFor, startHost, type Host, type HostOptions } from '../support/host';
+import { openStream, rawRequest } from '../support/http-client';
+import { sendHeldStream } from '../support/upstream-answers';
+import { useFakes } from '../support/use-fakes';
+import { deferred } from '../support/wait';
+
+/* eslint-disable @typescript-eslint/no-require-imports */
+const EXPRESS = { 4: require('express4'), 5: require('express') } as Record<4 | 5, typeof import('express')>;
+const compression = require('compression') as () => (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
+const onHeaders = require('on-headers') as (res: ServerResponse, listener: () => void) => void;
+const onFinished = require('on-finished') as (res: ServerResponse, listener: () => void) => void;
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+const fakes = useFakes();
+const VERSIONS = [4, 5] as const;
+const HI = [{ role: 'user' as const, content: 'Hi' }];
+const WEATHER_TOOL = {
+  type: 'function' as const,
+  function: { name: 'get_weather', description: 'Weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } },
+};
+
+const hosts: Host[] = [];
+afterEach(async () => {
+  await Promise.all(hosts.splice(0).map((host) => host.close()));
+});
+
+async function hostWith(version: 4 | 5, options: Omit<HostOptions, 'expressVersion'> = {}, fallback: 'local' | 'next' = 'local'): Promise<Host> {
+  const host = await startHost({ env: envFor(fakes), fallback }, { expressVersion: version, ...options });
+  hosts.push(host);
+  return host;
+}
+
+const openai = (url: string): OpenAI => new OpenAI({ apiKey: 'host-token', baseURL: url, maxRetries: 0 });
+const anthropic = (url: string): Anthropic => new Anthropic({ apiKey: 'host-token', baseURL: url.replace(/\/v1$/, ''), maxRetries: 0 });
+
+/** Every client kind once, through `url` (a mount ending in `/v1`); each answer checked, and what reached the upstreams. */
+async function useEveryClient(url: string): Promise<void> {
+  const chat = await openai(url).chat.completions.create({ model: 'openai/gpt-4o', messages: HI });
+  expect(chat.choices[0]!.message.content).toEqual(expect.any(String));
+  let streamed = '';
+  for await (const chunk of await openai(url).chat.completions.create({ model: 'anthropic/claude-sonnet-5-5', stream: true, messages: HI }))
+    streamed += chunk.choices[0]?.delta.content ?? '';
+  expect(streamed).toMatch(/^Hello/);
+  const toolTurn = await openai(url).chat.completions.create({ model: 'anthropic/claude-sonnet-5-5', messages: HI, tools: [WEATHER_TOOL] });
+  expect(toolTurn.choices[0]!.finish_reason).toBe('tool_calls');
+  const call = toolTurn.choices[0]!.message.tool_calls![0]!;
+  const answered = await openai(url).chat.completions.create({
+    model: 'anthropic/claude-sonnet-5-5',
+    tools: [WEATHER_TOOL],
+    messages: [...HI, toolTurn.choices[0]!.message, { role: 'tool', tool_call_id: call.id, content: 'sunny' }],
+  });
+  expect(answered.choices[0]!.message).toBeDefined();
+  const toolResult = fakes.anthropic.requests.at(-1)!.body!.messages as Array<{ content: unknown }>;
+  expect(JSON.stringify(toolResult.at(-1)!.content)).toContain('sunny');
+
+  const response = await openai(url).responses.create({ model: 'anthropic/claude-sonnet-5-5', input: 'Hi' });
+  expect(response.output_text).toEqual(expect.any(String));
+  const native = await openai(url).responses.stream({ model: 'openai/gpt-5.5', input: 'Hi' }).finalResponse();
+  expect(native.status).toBe('completed');
+
+  const message = await anthropic(url).messages.create({ model: 'openai/gpt-4o', max_tokens: 64, messages: HI });
+  expect(message.content[0]).toEqual(expect.objectContaining({ type: 'text' }));
+  const passed = await anthropic(url).messages.stream({ model: 'anthropic/claude-sonnet-5-5', max_tokens: 64, messages: HI }).finalMessage();
+  expect(passed.model).toBe('anthropic/claude-sonnet-5-5');
+
+  const sent = (fake: 'openai' | 'anthropic'): unknown[] => fakes[fake].requests.filter((r) => r.method === 'POST').map((r) => r.body?.model);
+  expect(sent('openai')).toEqual(['gpt-4o', 'gpt-5.5', 'gpt-4o']);
+  expect(sent('anthropic')).toEqual(Array(5).fill('claude-sonnet-5-5'));
+}
+
+/** A host's own parser that reads the stream and sets `req.body`, without body-parser's `_body` marker. */
+function ownParser(req: IncomingMessage & { body?: unknown }, _res: ServerResponse, next: (error?: unknown) => void): void {
+  const chunks: Buffer[] = [];
+  req.on('data', (chunk: Buffer) => chunks.push(chunk));
+  req.on('end', () => {
+    try {
+      req.body = chunks.length > 0 ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : {};
+      next();
+    } catch (error) {
+      next(error);
+    }
+  });
+}
+
+const PARSERS: Array<[string, (app: Express, express: typeof import('express')) => void]> = [
+  ["express.json({ type: '*/*' })", (app, express) => app.use(express.json({ type: '*/*' }))],
+  ['express.json({ strict: false })', (app, express) => app.use(express.json({ strict: false }))],
+  ["express.text({ type: '*/*' }) (req.body a string)", (app, express) => app.use(express.text({ type: '*/*' }))],
+  ["express.raw({ type: '*/*' }) (req.body a Buffer)", (app, express) => app.use(express.raw({ type: '*/*' }))],
+  ['express.urlencoded()', (app, express) => app.use(express.urlencoded({ extended: false }))],
+  ["a host's own parser without body-parser's marker", (app) => app.use(ownParser)],
+];
+
+describe.each(VERSIONS)('Express %i', (version) => {
+  const express = EXPRESS[version];
+
+  describe.each(PARSERS)('with %s before the router', (_name, mount) => {
+    test('both SDKs are served on every dialect, streamed and not, a tool call turn included', async () => {
+      const host = await hostWith(version, { before: (app) => mount(app, express) });
+      await useEveryClient(`${host.url}/v1`);
+    });
+  });
+
+  test('a gzip body that express.json() inflated is routed as parsed, and no content-encoding goes upstream', async () => {
+    const host = await hostWith(version, { before: (app) => app.use(express.json()) });
+    const body = gzipSync(JSON.stringify({ model: 'openai/gpt-4o', messages: HI }));
+    const res = await rawRequest({
+      url: `${host.url}/v1/chat/completions`,
+      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      body,
+    });
+    expect(res.status).toBe(200);
+    const sent = fakes.openai.requests[0]!;
+    expect(sent.body).toEqual(expect.objectContaining({ model: 'gpt-4o', messages: HI }));
+    expect(sent.headers['content-encoding']).toBeUndefined();
+  });
+
+  test("a body over the host parser's limit gets the host's own 413, and nothing goes upstream", async () => {
+    const host = await hostWith(version, {
+      before: (app) => app.use(express.json({ limit: '1kb' })),
+      after: (app) =>
+        app.use((error: { status?: number }, _req: Request, res: Response, next: NextFunction) => {
+          void next;
+          res.status(error.status ?? 500).json({ host: 'error handler', status: error.status });
+        }),
+    });
+    const res = await request(host.url)
+      .post('/v1/chat/completions')
+      .send({ model: 'openai/gpt-4o', messages: [{ role: 'user', content: 'x'.repeat(4000) }] });
+    expect(res.status).toBe(413);
+    expect(res.body).toEqual({ host: 'error handler', status: 413 });
+    expect(fakes.received()).toEqual([]);
+  });
+});
+
+/** A request logger that wraps `res.writeHead` (and drops what it returns), as status loggers do. */
+function writeHeadLogger(seen: Array<{ status: number; type: unknown }>) {
+  return (_req: IncomingMessage, res: ServerResponse, next: () => void): void => {
+    const writeHead = res.writeHead;
+    res.writeHead = function (this: ServerResponse, ...args: unknown[]) {
+      const headers = args.find((arg) => typeof arg === 'object' && arg !== null) as Record<string, unknown> | undefined;
+      seen.push({ status: args[0] as number, type: headers?.['content-type'] ?? this.getHeader('content-type') });
+      (writeHead as (...a: unknown[]) => unknown).apply(this, args);
+    } as typeof res.writeHead;
+    next();
+  };
+}
+
+/** helmet()'s headers as it sets them, before `next()`. */
+const HELMET_HEADERS = {
+  'content-security-policy': "default-src 'self'",
+  'cross-origin-resource-policy': 'same-origin',
+  'strict-transport-security': 'max-age=31536000; includeSubDomains',
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'SAMEORIGIN',
+};
+function helmetLike(_req: IncomingMessage, res: ServerResponse, next: () => void): void {
+  for (const [name, value] of Object.entries(HELMET_HEADERS)) res.setHeader(name, value);
+  res.removeHeader('x-powered-by');
+  next();
+}
+
+/** morgan's way: the status and time read when the headers go (on-headers), the line written when the answer ends (on-finished). */
+function morganLike(lines: string[]) {
+  return (req: IncomingMessage, res: ServerResponse, next: () => void): void => {
+    const started = process.hrtime.bigint();
+    let status = 0;
+    onHeaders(res, () => {
+      status = res.statusCode;
+      // What response-time() does, in the same hook.
+      res.setHeader('x-response-time', `${Number(process.hrtime.bigint() - started) / 1e6}ms`);
+    });
+    onFinished(res, () => lines.push(`${req.method} ${(req as Request).originalUrl} ${status}`));
+    next();
+  };
+}
+
+describe.each(VERSIONS)('middleware around the router on Express %i', (version) => {
+  const express = EXPRESS[version];
+
+  test('compression(): each stream kind reaches the client before the upstream finishes, uncompressed', async () => {
+    const host = await hostWith(version, { before: (app) => app.use(compression()) });
+    const cases = [
+      {
+        path: '/chat/completions',
+        body: { model: 'openai/gpt-4o', stream: true, messages: HI },
+        fake: 'openai',
+        fixture: 'openai-chat-stream-usage.sse',
+      },
+      {
+        path: '/completions',
+        body: { model: 'openai/gpt-3.5-turbo-instruct', stream: true, prompt: 'Hi' },
+        fake: 'openai',
+        fixture: 'openai-chat-stream-usage.sse',
+      },
+      {
+        path: '/messages',
+        body: { model: 'local/m', stream: true, max_tokens: 9, messages: HI },
+        fake: 'local',
+        fixture: 'anthropic-messages-stream-text.sse',
+      },
+      { path: '/responses', body: { model: 'local/m', stream: true, input: 'Hi' }, fake: 'local', fixture: 'openai-chat-stream-usage.sse' },
+    ] as const;
+    for (const { path, body, fake, fixture } of cases) {
+      const release = deferred();
+      const frames = sseFrames(fixture);
+      fakes[fake].handler = (_r, res) =>
+        sendHeldStream(
+          res,
+          frames,
+          frames.findIndex((frame) => frame.includes('Hello')),
+          release.promise,
+        );
+      try {
+        const stream = await openStream(`${host.url}/v1${path}`, body, { headers: { 'accept-encoding': 'gzip, deflate, br' } });
+        expect(stream.headers['content-encoding']).toBeUndefined();
+        expect(stream.headers['cache-control']).toBe('no-cache, no-transform');
+        await stream.waitFor((text) => text.includes('Hello'));
+        release.resolve();
+        await stream.ended;
+      } finally {
+        release.resolve();
+        fakes[fake].handler = undefined;
+      }
+    }
+  });
+
+  test('a logger wrapping res.writeHead sees the status and type of every answer, and every answer arrives', async () => {
+    const seen: Array<{ status: number; type: unknown }> = [];
+    const host = await hostWith(version, { before: (app) => app.use(compression()).use(writeHeadLogger(seen)) });
+    await useEveryClient(`${host.url}/v1`);
+    expect((await request(host.url).post('/v1/chat/completions').send({ messages: HI })).status).toBe(400);
+    expect((await request(host.url).get('/v1/models')).status).toBe(200);
+    expect(seen.map((s) => s.status)).toEqual([200, 200, 200, 200, 200, 200, 200, 200, 400, 200]);
+    expect(seen[1]!.type).toBe('text/event-stream');
+  });
+
+  test("helmet()'s headers and morgan's status line survive on every routed answer, error and stream", async () => {
+    const lines: string[] = [];
+    const host = await hostWith(version, { before: (app) => app.use(helmetLike).use(morganLike(lines)) });
+    const answers = [
+      await request(host.url).post('/v1/chat/completions').send({ model: 'openai/gpt-4o', messages: HI }),
+      await request(host.url).post('/v1/chat/completions').send({ model: 'openai/gpt-4o', stream: true, messages: HI }),
+      await request(host.url).post('/v1/messages').send({ model: 'openai/gpt-4o', max_tokens: 9, messages: HI }),
+      await request(host.url).post('/v1/chat/completions').send({ messages: HI }),
+      await request(host.url).post('/v1/chat/completions').send({ model: 'nothing/x', messages: HI }),
+      await request(host.url).get('/v1/models'),
+    ];
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 400, 200, 200]);
+    for (const answer of answers) {
+      expect(answer.headers).toEqual(expect.objectContaining(HELMET_HEADERS));
+      expect(answer.headers['x-response-time']).toMatch(/ms$/);
+      expect(answer.headers['x-powered-by']).toBeUndefined();
+    }
+    expect(lines).toEqual([
+      'POST /v1/chat/completions 200',
+      'POST /v1/chat/completions 200',
+      'POST /v1/messages 200',
+      'POST /v1/chat/completions 400',
+      'POST /v1/chat/completions 200',
+      'GET /v1/models 200',
+    ]);
+  });
+
+  test("the host's 4-argument error handler never sees the router's errors: each is answered in the client's dialect", async () => {
+    const handled: unknown[] = [];
+    const host = await hostWith(version, {
+      after: (app) =>
+        app.use((error: unknown, _req: Request, res: Response, next: NextFunction) => {
+          void next;
+          handled.push(error);
+          res.status(500).type('html').send('<h1>host error page</h1>');
+        }),
+    });
+    fakes.openrouter.handler = (_r, res) => void res.socket?.destroy();
+    const post = (path: string, body: string | object) => request(host.url).post(`/v1${path}`).type('json').send(body);
+    const openaiShaped = [
+      await post('/chat/completions', '{"model":'),
+      await post('/chat/completions', { messages: HI }),
+      await post('/responses', { model: 'openai/gpt-5.5', input: 'x', previous_response_id: 'resp_1' }),
+      await post('/chat/completions', { model: 'openrouter/x', messages: HI }),
+      await request(host.url).get('/v1/responses/resp_1'),
+    ];
+    expect(openaiShaped.map((a) => a.status)).toEqual([400, 400, 400, 502, 404]);
+    for (const answer of openaiShaped) expect(answer.body.error).toEqual(expect.objectContaining({ message: expect.any(String) }));
+    const anthropicShaped = [await post('/messages', '{"model":'), await post('/messages', { model: 'openrouter/x', max_tokens: 9, messages: HI })];
+    expect(anthropicShaped.map((a) => a.status)).toEqual([400, 502]);
+    for (const answer of anthropicShaped)
+      expect(answer.body).toEqual({ type: 'error', error: expect.objectContaining({ type: expect.any(String) }) });
+    expect(handled).toEqual([]);
+    void express;
+  });
+
+  test("app settings (json spaces, etag, trust proxy, query parser) change nothing of the router's answers or upstream requests", async () => {
+    const host = await hostWith(version, {
+      before: (app) => {
+        app.set('json spaces', 2);
+        app.set('etag', 'strong');
+        app.set('trust proxy', true);
+        app.set('query parser', (query: string) => ({ parsed: query }));
+      },
+    });
+    const answer = await request(host.url)
+      .post('/v1/chat/completions?x=1&token=host-secret')
+      .set('x-forwarded-for', '203.0.113.9')
+      .set('x-forwarded-proto', 'https')
+      .send({ model: 'openai/gpt-4o', messages: HI });
+    expect(answer.status).toBe(200);
+    expect(answer.text).not.toMatch(/\n {2}"/);
+    expect(answer.headers.etag).toBeUndefined();
+    const sent = fakes.openai.requests[0]!;
+    expect(sent.url).toBe('/v1/chat/completions');
+    expect(sent.headers['x-forwarded-for']).toBeUndefined();
+    expect(sent.headers['x-forwarded-proto']).toBeUndefined();
+    const models = await request(host.url).get('/v1/models');
+    expect(models.text).not.toMatch(/\n {2}"/);
+  });
+
+  test("headers the host set before the router: its X-Request-Id is the request's id, its session cookie and helmet's headers stay, streams keep no-transform", async () => {
+    const ends: RequestEndEvent[] = [];
+    const host = await hostWith(version, {
+      before: (app) =>
+        app.use((req: Request, res: Response, next: NextFunction) => {
+          // pino-http's documented genReqId, and express-session's cookie set when the headers go.
+          const id = (req.headers['x-request-id'] as string | undefined) ?? 'host-req-42';
+          res.setHeader('X-Request-Id', id);
+          res.setHeader('Cache-Control', 'private, no-store');
+          onHeaders(res, () => res.setHeader('Set-Cookie', 'sid=host-session; Path=/; HttpOnly'));
+          next();
+        }),
+    });
+    host.router.telemetry.on('request.end', (event) => void ends.push(event));
+    const json = await request(host.url).post('/v1/chat/completions').send({ model: 'openai/gpt-4o', messages: HI });
+    const stream = await request(host.url).post('/v1/messages').send({ model: 'openai/gpt-4o', stream: true, max_tokens: 9, messages: HI });
+    const refused = await request(host.url).post('/v1/chat/completions').send({ messages: HI });
+    const models = await request(host.url).get('/v1/models');
+    for (const answer of [json, stream, refused, models]) {
+      expect(answer.headers['x-request-id']).toBe('host-req-42');
+      expect(answer.headers['set-cookie']).toEqual(['sid=host-session; Path=/; HttpOnly']);
+    }
+    expect(stream.headers['request-id']).toBe('host-req-42');
+    expect(json.headers['cache-control']).toBe('private, no-store');
+    expect(stream.headers['cache-control']).toBe('no-cache, no-transform');
+    expect(ends.map((event) => event.requestId)).toEqual(['host-req-42', 'host-req-42']);
+  });
+});
