@@ -98,6 +98,8 @@ export function createProviderRouter(options: ProviderRouterOptions = {}): Provi
       sendRouterError(res, anthropic ? 'anthropic' : 'openai', error, { requestId: requestIdOf(req, res, redactor) }, redactor);
       return;
     }
+    // The host answered while the lists were fetched (its request timeout): the answer is its own.
+    if (res.headersSent) return;
     const query = req.url?.includes('?') ? req.url.slice(req.url.indexOf('?')) : '';
     const body = anthropic ? toAnthropicModelList(entriesAfterCursor(models, query)) : { object: 'list', data: models };
     res.writeHead(200, {

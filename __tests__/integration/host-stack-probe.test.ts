@@ -10,17 +10,17 @@
  */
 import Anthropic from '@anthropic-ai/sdk';
 import type { Express, NextFunction, Request, Response } from 'express';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import OpenAI from 'openai';
 import request from 'supertest';
 import type { RequestEndEvent } from '../../lib';
-import { sseFrames } from '../support/fixtures';
+import { fixtureJson, sseFrames } from '../support/fixtures';
 import { envFor, startHost, type Host, type HostOptions } from '../support/host';
 import { openStream, rawRequest } from '../support/http-client';
-import { sendHeldStream } from '../support/upstream-answers';
+import { sendFrames, sendHeldStream, sendJson } from '../support/upstream-answers';
 import { useFakes } from '../support/use-fakes';
-import { deferred } from '../support/wait';
+import { deferred, sleep, waitUntil, within } from '../support/wait';
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 const EXPRESS = { 4: require('express4'), 5: require('express') } as Record<4 | 5, typeof import('express')>;
@@ -360,5 +360,123 @@ describe.each(VERSIONS)('middleware around the router on Express %i', (version) 
     expect(json.headers['cache-control']).toBe('private, no-store');
     expect(stream.headers['cache-control']).toBe('no-cache, no-transform');
     expect(ends.map((event) => event.requestId)).toEqual(['host-req-42', 'host-req-42']);
+  });
+});
+
+describe.each(VERSIONS)('a host that answers before the router does (a request timeout), on Express %i', (version) => {
+  /** connect-timeout's way: after `ms` the host answers itself (through its error handler), while the router still waits. */
+  const timeoutAfter =
+    (ms: number) =>
+    (_req: Request, res: Response, next: NextFunction): void => {
+      const timer = setTimeout(() => res.status(503).json({ host: 'timed out' }), ms);
+      res.on('close', () => clearTimeout(timer));
+      next();
+    };
+
+  async function hostTimingOut(before: (app: Express) => void): Promise<{ host: Host; ends: RequestEndEvent[]; handled: unknown[] }> {
+    const ends: RequestEndEvent[] = [];
+    const handled: unknown[] = [];
+    const host = await hostWith(version, {
+      before,
+      after: (app) =>
+        app.use((error: unknown, _req: Request, res: Response, next: NextFunction) => {
+          handled.push(error);
+          next(error);
+        }),
+    });
+    host.router.telemetry.on('request.end', (event) => void ends.push(event));
+    return { host, ends, handled };
+  }
+
+  test('the client keeps the host answer, the waiting upstream request is aborted at once, and request.end says so', async () => {
+    const { host, ends, handled } = await hostTimingOut((app) => app.use(timeoutAfter(150)));
+    const bodies = [
+      ['/chat/completions', { model: 'openai/gpt-4o', stream: true, messages: HI }],
+      ['/chat/completions', { model: 'openai/gpt-4o', messages: HI }],
+      ['/messages', { model: 'openai/gpt-4o', max_tokens: 9, stream: true, messages: HI }],
+      ['/responses', { model: 'openai/gpt-5.5', input: 'Hi' }],
+    ] as const;
+    for (const [path, body] of bodies) {
+      // The upstream never answers: only the router can end its request.
+      fakes.openai.handler = () => undefined;
+      const upstreamClosed = fakes.openai.waitForClientClose();
+      const answer = await request(host.url).post(`/v1${path}`).send(body);
+      expect(answer.status).toBe(503);
+      expect(answer.body).toEqual({ host: 'timed out' });
+      await within(upstreamClosed, 1000, `the upstream request of ${path} closed once the host answered`);
+    }
+    await waitUntil(() => ends.length === bodies.length, 1000, 'request.end for each');
+    expect(ends.map((event) => [event.outcome, event.status])).toEqual(bodies.map(() => ['aborted', 503]));
+    expect(handled).toEqual([]);
+    // The router still serves.
+    fakes.openai.handler = undefined;
+    expect((await request(host.url).post('/v1/chat/completions').send({ model: 'openai/gpt-4o', messages: HI })).status).toBe(200);
+  });
+
+  test("an upstream answer that arrives while the host's own answer is still being written is dropped, not written into it", async () => {
+    const { host, ends, handled } = await hostTimingOut((app) =>
+      app.use((_req: Request, res: Response, next: NextFunction) => {
+        // A host answer in two writes, ended after the upstream answered.
+        setTimeout(() => {
+          res.writeHead(503, { 'content-type': 'text/plain' });
+          res.write('timed ');
+          setTimeout(() => res.end('out'), 250);
+        }, 50);
+        next();
+      }),
+    );
+    const cases = [
+      ['/chat/completions', { model: 'openai/gpt-4o', stream: true, messages: HI }, 'openai'],
+      ['/chat/completions', { model: 'openai/gpt-4o', stream: false, messages: HI }, 'openai'],
+      ['/chat/completions', { model: 'anthropic/claude-sonnet-5-5', stream: false, messages: HI }, 'anthropic'],
+      ['/messages', { model: 'anthropic/claude-sonnet-5-5', stream: false, max_tokens: 9, messages: HI }, 'anthropic'],
+    ] as const;
+    for (const [path, body, fake] of cases) {
+      // The upstream answers after the host began its answer, before the host ended it.
+      fakes[fake].handler = (_r, res) => {
+        setTimeout(() => {
+          if (body.stream === true) sendFrames(res, sseFrames('openai-chat-stream-usage.sse'));
+          else sendJson(res, 200, fixtureJson(fake === 'openai' ? 'openai-chat.json' : 'anthropic-message.json'));
+        }, 120);
+      };
+      const answer = await rawRequest({ url: `${host.url}/v1${path}`, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      expect([answer.status, answer.text]).toEqual([503, 'timed out']);
+      fakes[fake].handler = undefined;
+    }
+    await waitUntil(() => ends.length === cases.length, 1000, 'request.end for each');
+    expect(ends.map((event) => [event.outcome, event.status])).toEqual(cases.map(() => ['aborted', 503]));
+    expect(handled).toEqual([]);
+  });
+
+  test('a model list still being fetched when the host answered: nothing is written after it, and no error reaches the host', async () => {
+    const { host, handled } = await hostTimingOut((app) => app.use(timeoutAfter(100)));
+    fakes.openrouter.handler = (r, res) => {
+      if (r.method !== 'GET') return false;
+      setTimeout(() => sendJson(res, 200, { data: [{ id: 'meta/llama' }] }), 300);
+      return true;
+    };
+    const answer = await request(host.url).get('/v1/models');
+    expect([answer.status, answer.body]).toEqual([503, { host: 'timed out' }]);
+    await sleep(400);
+    expect(handled).toEqual([]);
+  });
+
+  test('a body still arriving when the host answered is not sent upstream', async () => {
+    const { host, ends } = await hostTimingOut((app) => app.use(timeoutAfter(100)));
+    const body = JSON.stringify({ model: 'openai/gpt-4o', messages: HI });
+    const req = http.request(`${host.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-length': body.length },
+    });
+    const head = new Promise<IncomingMessage>((resolve) => req.on('response', resolve));
+    req.write(body.slice(0, 10));
+    const response = await head;
+    expect(response.statusCode).toBe(503);
+    req.end(body.slice(10));
+    response.resume();
+    await new Promise((resolve) => response.on('end', resolve));
+    await sleep(200);
+    expect(fakes.received()).toEqual([]);
+    expect(ends).toEqual([expect.objectContaining({ outcome: 'aborted', status: 503 })]);
   });
 });

@@ -92,7 +92,7 @@ export async function answerJson(
   const reported = plan.translation ? undefined : dialectModule(plan.upstreamDialect).reportedFailure(parsed);
   const ending = reported ? { status, outcome: 'error' as const, error: redactor.redactValue(reported) } : { status, outcome: 'ok' as const };
   context.finish(ending, () => {
-    res.writeHead(status, headers);
+    context.writeHead(status, headers);
     res.end(redactor.containsSecret(text) ? redactor.redact(text) : text);
   });
 }

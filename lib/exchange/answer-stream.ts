@@ -9,9 +9,10 @@ import type { ExchangeContext } from './exchange-context';
 export function answerStream(context: ExchangeContext, response: IncomingMessage, body: Readable, status: number): void {
   const { res, plan, recorder, clientDialect } = context.exchange;
   const { config, redactor } = context.deps;
+  if (context.endIfAnsweredByHost()) return;
   const headers = context.clientHeadersOr500('stream');
   if (!headers) return;
-  res.writeHead(status, headers);
+  context.writeHead(status, headers);
   // The headers go out in this turn of the event loop: with the first frames when the upstream sent
   // them together with its headers (one write instead of two), else on their own. (`headersSent` is
   // already true after `writeHead`, though nothing has reached the socket.)

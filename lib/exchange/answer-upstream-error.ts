@@ -37,7 +37,7 @@ export async function answerUpstreamError(context: ExchangeContext, response: In
     const headers = context.clientHeadersOr500('json');
     if (!headers) return;
     context.finish({ status, outcome: 'error', error: redactor.redactValue({ message: details.message, type: details.type }) }, () => {
-      res.writeHead(status, headers);
+      context.writeHead(status, headers);
       res.end(redactor.redact(text));
     });
     return;

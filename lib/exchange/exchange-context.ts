@@ -52,6 +52,8 @@ export class ExchangeContext {
   proxyRequest: ClientRequest | undefined;
   upstreamResponse: IncomingMessage | undefined;
   #settled = false;
+  /** The router wrote its answer's head: from then on `res` is the router's to write. */
+  #answerBegan = false;
   readonly #onEnd: (() => void)[] = [];
 
   constructor(
@@ -72,6 +74,31 @@ export class ExchangeContext {
     return this.#settled;
   }
 
+  /**
+   * The host answered the client itself while the router waited: headers went out that the router
+   * did not write (a request-timeout middleware such as connect-timeout, through the host's error
+   * handler). The answer is the host's; the router must write nothing more into it.
+   */
+  get answeredByHost(): boolean {
+    return !this.#answerBegan && this.exchange.res.headersSent;
+  }
+
+  /**
+   * Ends the exchange as abandoned, with the status the host sent, and stops the upstream request,
+   * when the host answered first ({@link ExchangeContext.answeredByHost}). Returns whether it did.
+   */
+  endIfAnsweredByHost(): boolean {
+    if (!this.answeredByHost) return false;
+    this.finish({ status: this.exchange.res.statusCode, outcome: 'aborted' });
+    return true;
+  }
+
+  /** Writes the head of the router's answer. */
+  writeHead(status: number, headers: HeaderMap): void {
+    this.#answerBegan = true;
+    this.exchange.res.writeHead(status, headers);
+  }
+
   /** Runs `cleanup` when the exchange ends (timers, listeners). */
   onEnd(cleanup: () => void): void {
     this.#onEnd.push(cleanup);
@@ -79,10 +106,17 @@ export class ExchangeContext {
 
   /**
    * Ends the exchange once: runs the cleanups, then `respond` (what the client still gets), then
-   * ends the recorder with the answer's summary. Later calls do nothing.
+   * ends the recorder with the answer's summary. Later calls do nothing. When the host answered
+   * first, the exchange ends as abandoned with the host's status instead, and the upstream request
+   * is stopped: nothing is written into the host's answer (Node would throw, from where nothing
+   * catches it).
    */
   finish(ending: ExchangeEnding, respond?: () => void): void {
     if (this.#settled) return;
+    if (this.answeredByHost) {
+      ending = { status: this.exchange.res.statusCode, outcome: 'aborted' };
+      respond = () => this.abortUpstream();
+    }
     this.#settled = true;
     for (const cleanup of this.#onEnd) cleanup();
     respond?.();
@@ -140,7 +174,7 @@ export class ExchangeContext {
         if (!res.writableEnded) res.end(client.stream.encode(client.stream.errorEvent({ message: safe.message, type: safe.type })));
         return;
       }
-      res.writeHead(safe.status, this.#errorHeaders(origin));
+      this.writeHead(safe.status, this.#errorHeaders(origin));
       res.end(JSON.stringify(client.errorBody(safe)));
     });
   }

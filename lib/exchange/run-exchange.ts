@@ -23,6 +23,8 @@ export function runExchange(exchange: Exchange, deps: ExchangeDependencies): voi
   const { req, res, provider, plan, recorder } = exchange;
   const { config } = deps;
   const context = new ExchangeContext(exchange, deps);
+  // The host answered while the router read the body (its request timeout): nothing is sent upstream.
+  if (context.endIfAnsweredByHost()) return;
   // The client left while the host's own middleware ran (its `close` has been and gone): nothing
   // is sent upstream for nobody.
   if (res.destroyed || req.socket.destroyed) {
@@ -49,7 +51,12 @@ export function runExchange(exchange: Exchange, deps: ExchangeDependencies): voi
 
   const headerTimer = setTimeout(() => context.answerError(upstreamTimeout(provider, config.timeoutMs)), config.timeoutMs);
   const onClientClose = (): void => {
-    if (res.writableFinished) return;
+    // Finished, the answer is the host's own (the router's own ends the exchange first): the
+    // upstream request is stopped at once, as for a client that left.
+    if (res.writableFinished) {
+      context.endIfAnsweredByHost();
+      return;
+    }
     context.finish({ status: res.headersSent ? res.statusCode : 499, outcome: 'aborted' }, () => context.abortUpstream());
   };
   res.on('close', onClientClose);
@@ -59,7 +66,7 @@ export function runExchange(exchange: Exchange, deps: ExchangeDependencies): voi
   });
 
   const onResponse = (response: IncomingMessage): void => {
-    if (context.settled) {
+    if (context.settled || context.endIfAnsweredByHost()) {
       response.destroy();
       return;
     }

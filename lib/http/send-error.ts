@@ -24,7 +24,9 @@ export function sendRouterError(
       ? error
       : new ProviderRouterError('upstream_error', 'The router failed to handle the request', 500, 'server_error');
   if (res.headersSent) {
-    res.destroy();
+    // Someone else answered while the body was read (the host's request timeout): an answer it
+    // ended is its own; one it left open cannot be finished by the router.
+    if (!res.writableEnded) res.destroy();
     return;
   }
   const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8', ...requestIdHeaders(ids.requestId, dialect) };
