@@ -6,6 +6,7 @@ import { createRedactor } from './http/redactor';
 import { requestIdHeaders } from './http/header-policy';
 import { requestIdOf } from './http/request-id';
 import { sendRouterError } from './http/send-error';
+import { writeHead } from './http/write-head';
 import { entriesAfterCursor } from './models/anthropic-cursor';
 import { mergeModels, toAnthropicModelList, type MergedModel } from './models/merge-models';
 import { ModelCatalog } from './models/model-catalog';
@@ -102,7 +103,7 @@ export function createProviderRouter(options: ProviderRouterOptions = {}): Provi
     if (res.headersSent) return;
     const query = req.url?.includes('?') ? req.url.slice(req.url.indexOf('?')) : '';
     const body = anthropic ? toAnthropicModelList(entriesAfterCursor(models, query)) : { object: 'list', data: models };
-    res.writeHead(200, {
+    writeHead(res, 200, {
       'content-type': 'application/json; charset=utf-8',
       ...requestIdHeaders(requestIdOf(req, res, redactor), anthropic ? 'anthropic' : 'openai'),
     });

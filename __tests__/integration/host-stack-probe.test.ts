@@ -11,12 +11,13 @@
 import Anthropic from '@anthropic-ai/sdk';
 import type { Express, NextFunction, Request, Response } from 'express';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import OpenAI from 'openai';
 import request from 'supertest';
-import type { RequestEndEvent } from '../../lib';
+import { createProviderRouter, type ProviderRouter, type RequestEndEvent } from '../../lib';
 import { fixtureJson, sseFrames } from '../support/fixtures';
-import { envFor, startHost, type Host, type HostOptions } from '../support/host';
+import { envFor, silentLogger, startHost, type Host, type HostOptions } from '../support/host';
 import { openStream, rawRequest } from '../support/http-client';
 import { sendFrames, sendHeldStream, sendJson } from '../support/upstream-answers';
 import { useFakes } from '../support/use-fakes';
@@ -41,6 +42,24 @@ const hosts: Host[] = [];
 afterEach(async () => {
   await Promise.all(hosts.splice(0).map((host) => host.close()));
 });
+
+/** `app` (with `router` somewhere inside it) listening on 127.0.0.1, closed after the test. */
+async function listen(app: Express, router: ProviderRouter): Promise<Host> {
+  const server = http.createServer(app);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const host: Host = {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    router,
+    app,
+    close: async () => {
+      await router.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+  hosts.push(host);
+  return host;
+}
 
 async function hostWith(version: 4 | 5, options: Omit<HostOptions, 'expressVersion'> = {}, fallback: 'local' | 'next' = 'local'): Promise<Host> {
   const host = await startHost({ env: envFor(fakes), fallback }, { expressVersion: version, ...options });
@@ -363,6 +382,34 @@ describe.each(VERSIONS)('middleware around the router on Express %i', (version) 
   });
 });
 
+describe.each(VERSIONS)("a host's logger reading the answer's headers when it ends, on Express %i", (version) => {
+  test("pino-http's way (res.getHeaders() on 'finish') sees the router's headers, with x-powered-by disabled too", async () => {
+    const logged: Array<Record<string, unknown>> = [];
+    const host = await hostWith(version, {
+      before: (app) => {
+        app.disable('x-powered-by');
+        app.use((_req: Request, res: Response, next: NextFunction) => {
+          res.on('finish', () => logged.push({ ...res.getHeaders() }));
+          next();
+        });
+      },
+    });
+    await request(host.url).post('/v1/chat/completions').send({ model: 'openai/gpt-4o', messages: HI });
+    await request(host.url).post('/v1/chat/completions').send({ model: 'openai/gpt-4o', stream: true, messages: HI });
+    await request(host.url).post('/v1/messages').send({ model: 'openai/gpt-4o', max_tokens: 9, messages: HI });
+    await request(host.url).post('/v1/chat/completions').send({ messages: HI });
+    await request(host.url).get('/v1/models');
+    fakes.openai.handler = (_r, res) => sendJson(res, 429, { error: { message: 'slow down' } }, { 'retry-after': '3' });
+    await request(host.url).post('/v1/chat/completions').send({ model: 'openai/gpt-4o', messages: HI });
+    await waitUntil(() => logged.length === 6, 1000, 'six answers logged');
+    for (const headers of logged)
+      expect(headers).toEqual(expect.objectContaining({ 'content-type': expect.any(String), 'x-request-id': expect.any(String) }));
+    expect(logged.map((headers) => headers['x-provider'])).toEqual(['openai', 'openai', 'openai', undefined, undefined, 'openai']);
+    expect(logged[1]!['cache-control']).toBe('no-cache, no-transform');
+    expect(logged[5]!['retry-after']).toBe('3');
+  });
+});
+
 describe.each(VERSIONS)('a host that answers before the router does (a request timeout), on Express %i', (version) => {
   /** connect-timeout's way: after `ms` the host answers itself (through its error handler), while the router still waits. */
   const timeoutAfter =
@@ -478,5 +525,117 @@ describe.each(VERSIONS)('a host that answers before the router does (a request t
     await sleep(200);
     expect(fakes.received()).toEqual([]);
     expect(ends).toEqual([expect.objectContaining({ outcome: 'aborted', status: 503 })]);
+  });
+});
+
+describe.each(VERSIONS)('mounting on Express %i', (version) => {
+  const express = EXPRESS[version];
+
+  test('inside an express.Router({ mergeParams: true }) under a path parameter, both SDKs are served and the host reads its param', async () => {
+    const seen: string[] = [];
+    const app = express();
+    const router = createProviderRouter({ env: envFor(fakes), logger: silentLogger });
+    const tenant = express.Router({ mergeParams: true });
+    tenant.use((req: Request<{ tenant: string }>, _res, next) => {
+      seen.push(req.params.tenant);
+      next();
+    });
+    tenant.use('/v1', router);
+    app.use('/tenants/:tenant', tenant);
+    const host = await listen(app, router);
+    await useEveryClient(`${host.url}/tenants/acme/v1`);
+    expect(new Set(seen)).toEqual(new Set(['acme']));
+    const ids: string[] = [];
+    for await (const model of openai(`${host.url}/tenants/acme/v1`).models.list()) ids.push(model.id);
+    expect(ids).toContain('anthropic/claude-sonnet-5-5');
+  });
+
+  test('a host route for /v1/models before the router answers it; one after it never sees it', async () => {
+    const before = await hostWith(version, {
+      before: (app) => app.get('/v1/models', (_req, res) => void res.json({ object: 'list', data: [{ id: 'host-only' }] })),
+    });
+    expect((await request(before.url).get('/v1/models')).body).toEqual({ object: 'list', data: [{ id: 'host-only' }] });
+    let afterCalls = 0;
+    const after = await hostWith(version, { after: (app) => app.get('/v1/models', (_req, res) => void (afterCalls++, res.json({}))) });
+    const listed = await request(after.url).get('/v1/models');
+    expect(listed.body.object).toBe('list');
+    expect(listed.body.data.length).toBeGreaterThan(1);
+    expect(afterCalls).toBe(0);
+  });
+
+  test("fallback 'next': the host's handler reads the body the router read, a gzip one too, and express.json() or express.text() after the router does not wait for it", async () => {
+    const host = await hostWith(
+      version,
+      {
+        after: (app) => {
+          app.use(express.json());
+          app.use(express.text({ type: '*/*' }));
+          app.post('/v1/chat/completions', (req, res) => void res.json({ servedBy: 'host', body: req.body as unknown }));
+        },
+      },
+      'next',
+    );
+    const body = { model: 'my-own.gguf', messages: HI };
+    for (const encoded of [Buffer.from(JSON.stringify(body)), gzipSync(JSON.stringify(body))]) {
+      const gzip = encoded[0] === 0x1f;
+      const res = await rawRequest({
+        url: `${host.url}/v1/chat/completions`,
+        headers: { 'content-type': 'application/json', ...(gzip ? { 'content-encoding': 'gzip' } : {}) },
+        body: encoded,
+      });
+      expect([res.status, JSON.parse(res.text)]).toEqual([200, { servedBy: 'host', body }]);
+    }
+    const viaSdk = await openai(`${host.url}/v1`).chat.completions.create({ model: 'my-own.gguf', messages: HI });
+    expect(viaSdk).toEqual({ servedBy: 'host', body: { model: 'my-own.gguf', messages: HI } });
+    expect(fakes.received()).toEqual([]);
+  });
+
+  test('a trailing slash and a query string on routed paths: served, and the query stays with the host', async () => {
+    const host = await hostWith(version);
+    const viaQuery = new OpenAI({
+      apiKey: 'k',
+      baseURL: `${host.url}/v1`,
+      maxRetries: 0,
+      defaultQuery: { 'api-version': '2024-10-21', token: 'host-secret' },
+    });
+    expect((await viaQuery.chat.completions.create({ model: 'openai/gpt-4o', messages: HI })).choices).toHaveLength(1);
+    const slash = await request(host.url).post('/v1/chat/completions/?x=1').send({ model: 'openai/gpt-4o', messages: HI });
+    expect(slash.status).toBe(200);
+    const messages = await request(host.url)
+      .post('/v1/messages/?beta=true&token=host-secret')
+      .send({ model: 'anthropic/claude-sonnet-5-5', max_tokens: 9, messages: HI });
+    expect(messages.status).toBe(200);
+    expect(fakes.openai.requests.map((r) => r.url)).toEqual(['/v1/chat/completions', '/v1/chat/completions']);
+    expect(fakes.anthropic.requests.map((r) => r.url)).toEqual(['/v1/messages?beta=true']);
+    expect((await request(host.url).get('/v1/models/?limit=2')).body.object).toBe('list');
+  });
+
+  test('HEAD and OPTIONS on routed paths: HEAD /models has the GET headers and no body, a CORS preflight is answered by cors(), other methods go to the host', async () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const cors = require('cors') as () => (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
+    const host = await hostWith(version, {
+      before: (app) => app.use(cors()),
+      after: (app) => app.use((req, res) => void res.status(404).json({ host: 'not found', method: req.method })),
+    });
+    const get = await request(host.url).get('/v1/models');
+    const head = await request(host.url).head('/v1/models');
+    expect(head.status).toBe(200);
+    expect(head.headers['content-type']).toBe(get.headers['content-type']);
+    expect(head.text ?? '').toBe('');
+    const anthropicHead = await request(host.url).head('/v1/models').set('anthropic-version', '2023-06-01');
+    expect([anthropicHead.status, anthropicHead.headers['request-id']]).toEqual([200, expect.any(String)]);
+    for (const path of ['/chat/completions', '/messages', '/responses', '/models', '/messages/count_tokens']) {
+      const preflight = await request(host.url).options(`/v1${path}`).set({
+        Origin: 'http://ui.example',
+        'Access-Control-Request-Method': 'POST',
+        'Access-Control-Request-Headers': 'content-type,x-api-key,anthropic-version',
+      });
+      expect([path, preflight.status, preflight.headers['access-control-allow-origin']]).toEqual([path, 204, '*']);
+    }
+    for (const method of ['head', 'get', 'put', 'delete'] as const) {
+      const answer = await request(host.url)[method]('/v1/chat/completions');
+      expect([method, answer.status]).toEqual([method, 404]);
+    }
+    expect(fakes.received().filter((r) => r.method !== 'GET')).toEqual([]);
   });
 });

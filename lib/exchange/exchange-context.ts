@@ -10,6 +10,7 @@ import type { RequestOutcome } from '../telemetry/events';
 import type { RequestRecorder } from '../telemetry/request-recorder';
 import { readSafely, type ResponseObserver } from '../telemetry/response-summary';
 import type { HeaderMap } from '../options';
+import { writeHead } from '../http/write-head';
 import { withoutRetrySignals } from '../http/header-policy';
 import { buildClientHeaders, minimalClientHeaders, ScrubHeadersFailure, scrubHeadersFailure, type HeaderContext } from './exchange-headers';
 import type { ExchangePlan } from './plan-exchange';
@@ -96,7 +97,7 @@ export class ExchangeContext {
   /** Writes the head of the router's answer. */
   writeHead(status: number, headers: HeaderMap): void {
     this.#answerBegan = true;
-    this.exchange.res.writeHead(status, headers);
+    writeHead(this.exchange.res, status, headers);
   }
 
   /** Runs `cleanup` when the exchange ends (timers, listeners). */

@@ -4,6 +4,7 @@ import type { Dialect } from '../dialects/dialect';
 import { DIALECTS } from '../dialects/registry';
 import { requestIdHeaders } from './header-policy';
 import type { Redactor } from './redactor';
+import { writeHead } from './write-head';
 
 /**
  * Answers an error the router raised before anything went upstream, in the client's dialect.
@@ -34,7 +35,7 @@ export function sendRouterError(
   if (provider) headers['x-provider'] = provider;
   // The rest of an oversized body is not read: the connection cannot be reused.
   if (known.status === 413) headers.connection = 'close';
-  res.writeHead(known.status, scrub ? scrub(headers) : headers);
+  writeHead(res, known.status, scrub ? scrub(headers) : headers);
   const body = DIALECTS[dialect].errorBody({
     status: known.status,
     message: known.message,
