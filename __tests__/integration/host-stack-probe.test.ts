@@ -119,6 +119,17 @@ function ownParser(req: IncomingMessage & { body?: unknown }, _res: ServerRespon
   });
 }
 
+/**
+ * The classic way to keep the raw body in Express: text chunks collected beside whoever reads the
+ * stream next (`req.setEncoding('utf8')` and a `data` listener, then `next()` at once).
+ */
+function rawBodyKeeper(req: IncomingMessage & { rawBody?: string }, _res: ServerResponse, next: () => void): void {
+  req.setEncoding('utf8');
+  req.rawBody = '';
+  req.on('data', (chunk: string) => (req.rawBody += chunk));
+  next();
+}
+
 const PARSERS: Array<[string, (app: Express, express: typeof import('express')) => void]> = [
   ["express.json({ type: '*/*' })", (app, express) => app.use(express.json({ type: '*/*' }))],
   ['express.json({ strict: false })', (app, express) => app.use(express.json({ strict: false }))],
@@ -126,6 +137,7 @@ const PARSERS: Array<[string, (app: Express, express: typeof import('express')) 
   ["express.raw({ type: '*/*' }) (req.body a Buffer)", (app, express) => app.use(express.raw({ type: '*/*' }))],
   ['express.urlencoded()', (app, express) => app.use(express.urlencoded({ extended: false }))],
   ["a host's own parser without body-parser's marker", (app) => app.use(ownParser)],
+  ["the raw-body keeper (req.setEncoding('utf8') and a 'data' listener)", (app) => app.use(rawBodyKeeper)],
 ];
 
 describe.each(VERSIONS)('Express %i', (version) => {
@@ -136,6 +148,26 @@ describe.each(VERSIONS)('Express %i', (version) => {
       const host = await hostWith(version, { before: (app) => mount(app, express) });
       await useEveryClient(`${host.url}/v1`);
     });
+  });
+
+  test("the raw-body keeper's text chunks: a body in many pieces, non-ASCII split across them, is routed as sent and the host keeps its copy", async () => {
+    let kept = '';
+    const host = await hostWith(version, {
+      before: (app) =>
+        app.use(rawBodyKeeper).use((req: Request & { rawBody?: string }, res: Response, next: NextFunction) => {
+          res.on('finish', () => (kept = req.rawBody ?? ''));
+          next();
+        }),
+    });
+    const body = JSON.stringify({ model: 'openai/gpt-4o', messages: [{ role: 'user', content: 'naïve café 日本語 🚀'.repeat(50) }] });
+    const res = await within(
+      rawRequest({ url: `${host.url}/v1/chat/completions`, headers: { 'content-type': 'application/json' }, body, chunked: true }),
+      3000,
+      'the answer',
+    );
+    expect(res.status).toBe(200);
+    expect(fakes.openai.requests[0]!.body!.messages).toEqual(JSON.parse(body).messages);
+    expect(kept).toBe(body);
   });
 
   test('a gzip body that express.json() inflated is routed as parsed, and no content-encoding goes upstream', async () => {

@@ -57,7 +57,10 @@ export function readStream(stream: Readable, limits: ReadLimits): Promise<Buffer
       if (idleTimer) idleTimer.refresh();
       else idleTimer = setTimeout(() => fail('idle', `nothing arrived for ${limits.idleMs} ms`, true), limits.idleMs);
     };
-    const onData = (chunk: Buffer): void => {
+    const onData = (received: Buffer | string): void => {
+      // Text when something before the reader set an encoding (a host's raw-body keeper calls
+      // `req.setEncoding('utf8')`): turned back into the bytes it was decoded from.
+      const chunk = typeof received === 'string' ? Buffer.from(received, stream.readableEncoding ?? 'utf8') : received;
       armIdleTimer();
       size += chunk.length;
       if (size <= limits.maxBytes) {
