@@ -13,6 +13,7 @@ import type { Express, NextFunction, Request, Response } from 'express';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
+import { createProxyMiddleware, fixRequestBody } from 'http-proxy-middleware';
 import OpenAI from 'openai';
 import request from 'supertest';
 import { createProviderRouter, type ProviderRouter, type RequestEndEvent } from '../../lib';
@@ -620,6 +621,34 @@ describe.each(VERSIONS)('mounting on Express %i', (version) => {
     const viaSdk = await openai(`${host.url}/v1`).chat.completions.create({ model: 'my-own.gguf', messages: HI });
     expect(viaSdk).toEqual({ servedBy: 'host', body: { model: 'my-own.gguf', messages: HI } });
     expect(fakes.received()).toEqual([]);
+  });
+
+  test("fallback 'next' to a host handler that proxies to its own llama-server: http-proxy-middleware with fixRequestBody sends the body the router read", async () => {
+    const host = await hostWith(
+      version,
+      {
+        after: (app) =>
+          app.use(
+            '/v1',
+            createProxyMiddleware({
+              target: fakes.local.baseUrl,
+              on: { proxyReq: fixRequestBody },
+              proxyTimeout: 2000,
+            }),
+          ),
+      },
+      'next',
+    );
+    const answer = await within(openai(`${host.url}/v1`).chat.completions.create({ model: 'my-own.gguf', messages: HI }), 3000, 'the proxied answer');
+    expect(answer.choices[0]!.message.content).toEqual(expect.any(String));
+    let streamed = '';
+    for await (const chunk of await openai(`${host.url}/v1`).chat.completions.create({ model: 'my-own.gguf', stream: true, messages: HI }))
+      streamed += chunk.choices[0]?.delta.content ?? '';
+    expect(streamed.length).toBeGreaterThan(0);
+    expect(fakes.local.requests.map((r) => [r.url, r.body?.model])).toEqual([
+      ['/v1/chat/completions', 'my-own.gguf'],
+      ['/v1/chat/completions', 'my-own.gguf'],
+    ]);
   });
 
   test('a trailing slash and a query string on routed paths: served, and the query stays with the host', async () => {
