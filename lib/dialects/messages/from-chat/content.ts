@@ -22,7 +22,7 @@ export function toAnthropicImageBlock(url: string, where: string): AnthropicImag
   if (HTTP_URL.test(url)) {
     return { type: 'image', source: { type: 'url', url } };
   }
-  throw invalidRequest(`${where}: image_url.url must be a base64 data URL (data:<media type>;base64,<data>) or an http(s) URL`);
+  throw invalidRequest(`${where}: image_url.url must be a base64 data URL (data:<media type>;base64,<data>) or an http(s) URL`, where);
 }
 
 /**
@@ -38,7 +38,7 @@ export function toAnthropicContentBlocks(content: OpenAIMessage['content'], wher
   if (content === undefined || content === null) return [];
   if (typeof content === 'string') return isBlank(content) ? [] : [{ type: 'text', text: content }];
   if (!Array.isArray(content)) {
-    throw invalidRequest(`${where}.content must be a string or an array of content parts`);
+    throw invalidRequest(`${where}.content must be a string or an array of content parts`, `${where}.content`);
   }
   const blocks: AnthropicContentPartBlock[] = [];
   content.forEach((part, i) => {
@@ -51,7 +51,7 @@ export function toAnthropicContentBlocks(content: OpenAIMessage['content'], wher
 // `part` is as the client sent it: every field is checked here before it is used.
 function toAnthropicPartBlock(part: unknown, where: string): AnthropicContentPartBlock | undefined {
   if (typeof part !== 'object' || part === null) {
-    throw invalidRequest(`${where} must be an object with a type`);
+    throw invalidRequest(`${where} must be an object with a type`, where);
   }
   const record = part as Record<string, unknown>;
   switch (record.type) {
@@ -59,19 +59,19 @@ function toAnthropicPartBlock(part: unknown, where: string): AnthropicContentPar
     case 'text':
     case 'refusal': {
       const text = record.type === 'text' ? record.text : record.refusal;
-      if (typeof text !== 'string') throw invalidRequest(`${where}.${record.type} must be a string`);
+      if (typeof text !== 'string') throw invalidRequest(`${where}.${record.type} must be a string`, where);
       return isBlank(text) ? undefined : { type: 'text', text };
     }
     case 'image_url': {
       const imageUrl = record.image_url;
       const url = typeof imageUrl === 'string' ? imageUrl : (imageUrl as { url?: unknown } | undefined)?.url;
-      if (typeof url !== 'string') throw invalidRequest(`${where}.image_url.url must be a string`);
+      if (typeof url !== 'string') throw invalidRequest(`${where}.image_url.url must be a string`, where);
       return toAnthropicImageBlock(url, where);
     }
     case 'file':
       return toAnthropicDocumentBlock(record.file, where);
     default:
-      throw invalidRequest(`${where}: content part type '${String(record.type)}' cannot be sent to Anthropic (only text, image_url and file)`);
+      throw invalidRequest(`${where}: content part type '${String(record.type)}' cannot be sent to Anthropic (only text, image_url and file)`, where);
   }
 }
 
@@ -87,7 +87,7 @@ export function toSystemText(content: OpenAIMessage['content'], where: string): 
   const blocks = toAnthropicContentBlocks(content, where);
   return blocks
     .map((block) => {
-      if (block.type !== 'text') throw invalidRequest(`${where}: a system message can only contain text`);
+      if (block.type !== 'text') throw invalidRequest(`${where}: a system message can only contain text`, `${where}.content`);
       return block.text;
     })
     .join('\n');
@@ -104,7 +104,7 @@ function toAnthropicDocumentBlock(file: unknown, where: string): AnthropicDocume
   const title = typeof fields.filename === 'string' && fields.filename !== '' ? { title: fields.filename } : {};
   const fileData = fields.file_data;
   if (typeof fileData !== 'string') {
-    throw invalidRequest(`${where}: a file part needs file_data (a file_id points at a file kept elsewhere, which Anthropic cannot read)`);
+    throw invalidRequest(`${where}: a file part needs file_data (a file_id points at a file kept elsewhere, which Anthropic cannot read)`, where);
   }
   const data = DATA_URL.exec(fileData);
   if (data?.[1] === 'application/pdf')
@@ -117,5 +117,5 @@ function toAnthropicDocumentBlock(file: unknown, where: string): AnthropicDocume
     };
   }
   if (HTTP_URL.test(fileData)) return { type: 'document', source: { type: 'url', url: fileData }, ...title };
-  throw invalidRequest(`${where}: a file part must be a PDF or plain text (a base64 data URL) or a PDF's http(s) URL to be sent to Anthropic`);
+  throw invalidRequest(`${where}: a file part must be a PDF or plain text (a base64 data URL) or a PDF's http(s) URL to be sent to Anthropic`, where);
 }

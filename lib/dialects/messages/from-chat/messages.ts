@@ -26,13 +26,13 @@ interface Turn {
  */
 export function toAnthropicConversation(messages: unknown): AnthropicConversation {
   if (!Array.isArray(messages) || messages.length === 0) {
-    throw invalidRequest('messages must be a non-empty array');
+    throw invalidRequest('messages must be a non-empty array', 'messages');
   }
   const systemTexts: string[] = [];
   const turns: Turn[] = [];
   messages.forEach((message: unknown, i) => {
     const where = `messages[${i}]`;
-    if (typeof message !== 'object' || message === null) throw invalidRequest(`${where} must be an object`);
+    if (typeof message !== 'object' || message === null) throw invalidRequest(`${where} must be an object`, where);
     const msg = message as OpenAIMessage;
     switch (msg.role) {
       case 'system':
@@ -51,11 +51,11 @@ export function toAnthropicConversation(messages: unknown): AnthropicConversatio
         appendTurn(turns, { role: 'user', content: [toToolResultBlock(msg, where)] });
         return;
       default:
-        throw invalidRequest(`${where}.role '${String(msg.role)}' is not supported (system, developer, user, assistant or tool)`);
+        throw invalidRequest(`${where}.role '${String(msg.role)}' is not supported (system, developer, user, assistant or tool)`, `${where}.role`);
     }
   });
   if (turns.length === 0) {
-    throw invalidRequest('messages must contain at least one user or assistant message with content');
+    throw invalidRequest('messages must contain at least one user or assistant message with content', 'messages');
   }
   return {
     system: systemTexts.length > 0 ? systemTexts.join('\n\n') : undefined,

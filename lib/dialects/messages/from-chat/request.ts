@@ -2,11 +2,11 @@ import type { ChatCompletionRequest } from '../../chat/wire';
 import type { AnthropicMessagesRequest } from '../wire';
 import { invalidRequest, unsupportedParameter } from '../../../errors';
 import { asEffort, type Effort } from '../../effort';
-import { isRecord } from '../../../is-record';
 import { isSet } from '../../../is-set';
 import { callsToolsWithoutThinking } from '../tool-turn-thinking';
 import { toAnthropicConversation } from './messages';
 import { narrowedToAllowedTools, toAnthropicToolChoice, toAnthropicTools } from './tools';
+import { refuseWrongTypes } from './field-types';
 
 /** What the translation needs besides the client's body. */
 export interface ToAnthropicRequestOptions {
@@ -28,12 +28,14 @@ export interface ToAnthropicRequestOptions {
  * adapter adds its default. `body` is not modified.
  * @throws ProviderRouterError (`invalid_request`, 400) when the body cannot be translated: no
  *   messages, an unknown role, tool call arguments that are not JSON, an unusable image URL, a
- *   stop sequence of only whitespace, a `reasoning_effort` that is no effort;
+ *   stop sequence of only whitespace, a `reasoning_effort` that is no effort, a setting of the wrong
+ *   type or outside OpenAI's range (`temperature: "hot"`, `top_p: 1.5`; `param` naming it);
  *   (`unsupported_parameter`, 400, `param` naming it) for a field that cannot be carried.
  * @see https://docs.anthropic.com/en/api/openai-sdk for Anthropic's own reading of these fields
  */
 export function toAnthropicRequest(body: ChatCompletionRequest, options: ToAnthropicRequestOptions): AnthropicMessagesRequest {
   refuseUncarriedFeatures(body);
+  refuseWrongTypes(body);
   const { system, messages } = toAnthropicConversation(body.messages);
   const request: AnthropicMessagesRequest = { model: options.upstreamModel, messages };
   const maxTokens = maxTokensOf(body);
@@ -50,11 +52,15 @@ export function toAnthropicRequest(body: ChatCompletionRequest, options: ToAnthr
     request.tools = toAnthropicTools(offered.tools);
     const toolChoice = toAnthropicToolChoice(offered.toolChoice, body.parallel_tool_calls);
     if (toolChoice !== undefined) request.tool_choice = toolChoice;
-  } else if (offered.toolChoice === 'required' || (isRecord(offered.toolChoice) && offered.toolChoice.type === 'function')) {
-    throw invalidRequest(
-      'tool_choice asks for a tool call, and the request offers no tool to call: add `tools`, or leave tool_choice out',
-      'tool_choice',
-    );
+  } else {
+    // Checked with nothing to choose from too: a choice OpenAI does not define is refused there.
+    const toolChoice = toAnthropicToolChoice(offered.toolChoice, undefined);
+    if (toolChoice?.type === 'any' || toolChoice?.type === 'tool') {
+      throw invalidRequest(
+        'tool_choice asks for a tool call, and the request offers no tool to call: add `tools`, or leave tool_choice out',
+        'tool_choice',
+      );
+    }
   }
 
   const format = outputFormat(body.response_format);

@@ -16,7 +16,7 @@ export function toAnthropicTools(tools: readonly unknown[]): AnthropicTool[] {
     const tool = entry as Partial<OpenAITool> | null;
     const fn = tool?.function;
     if (tool?.type !== 'function' || typeof fn?.name !== 'string' || fn.name === '') {
-      throw invalidRequest(`tools[${i}] must be {type:'function', function:{name, parameters}}`);
+      throw invalidRequest(`tools[${i}] must be {type:'function', function:{name, parameters}}`, `tools[${i}]`);
     }
     const converted: AnthropicTool = {
       name: fn.name,
@@ -57,7 +57,7 @@ function convertChoice(toolChoice: unknown): AnthropicToolChoice | undefined {
     const named = toolChoice as { type?: unknown; function?: { name?: unknown } | null };
     if (named.type === 'function' && typeof named.function?.name === 'string') return { type: 'tool', name: named.function.name };
   }
-  throw invalidRequest("tool_choice must be 'auto', 'none', 'required' or {type:'function', function:{name}}");
+  throw invalidRequest("tool_choice must be 'auto', 'none', 'required' or {type:'function', function:{name}}", 'tool_choice');
 }
 
 /**
@@ -70,6 +70,7 @@ export function narrowedToAllowedTools(tools: readonly unknown[], toolChoice: un
   if (!allowedTools || !Array.isArray(allowedTools.tools) || (allowedTools.mode !== 'auto' && allowedTools.mode !== 'required')) {
     throw invalidRequest(
       "tool_choice allowed_tools must be {type:'allowed_tools', allowed_tools:{mode:'auto'|'required', tools:[{type:'function', function:{name}}]}}",
+      'tool_choice',
     );
   }
   const offeredNames = new Set(tools.map(toolName));

@@ -8,6 +8,7 @@ import { isSet } from '../../../is-set';
 import { systemTextBlocks } from '../block-text';
 import { invalidRequest, unsupportedParameter } from '../../../errors';
 import { asEffort, effortOfBudget, type Effort } from '../../effort';
+import { refuseWrongTypes } from './field-types';
 
 const BILLING_HEADER_PREFIX = 'x-anthropic-billing-header:';
 
@@ -42,13 +43,15 @@ export interface ToChatRequestOptions {
  * not know) is refused.
  *
  * @throws ProviderRouterError `invalid_request` (400) for malformed `messages`, a role other than
- *   user/assistant/system, or a `max_tokens` that is missing or not a positive integer;
+ *   user/assistant/system, a `max_tokens` that is missing or not a positive integer, or a carried
+ *   setting of the wrong type (`temperature: "1"`, `thinking: "enabled"`, `metadata.user_id: 42`);
  *   `unsupported_parameter` (400, `param` naming it) for a field that cannot be carried, or a
  *   `thinking` of a type it does not know.
  */
 export function toChatCompletionRequest(body: AnthropicMessagesRequest, options: ToChatRequestOptions): ChatCompletionRequest {
   if (!isRecord(body)) throw invalidRequest('The request body must be a JSON object.');
   refuseUncarriedFields(body);
+  refuseWrongTypes(body);
   const maxTokens: unknown = body.max_tokens;
   if (typeof maxTokens !== 'number' || !Number.isInteger(maxTokens) || maxTokens <= 0) {
     throw invalidRequest('`max_tokens` is required and must be a positive integer.');
@@ -79,8 +82,12 @@ export function toChatCompletionRequest(body: AnthropicMessagesRequest, options:
     request.tools = tools;
     // OpenAI rejects `tool_choice` and `parallel_tool_calls` when no tools are sent.
     Object.assign(request, toChatToolChoice(body.tool_choice));
-  } else if (isRecord(body.tool_choice) && (body.tool_choice.type === 'any' || body.tool_choice.type === 'tool')) {
-    throw invalidRequest('`tool_choice` asks for a tool call, and the request offers no tool to call: add `tools`, or leave `tool_choice` out.');
+  } else {
+    // Checked with no tools too: a choice of a type Anthropic does not define is refused there.
+    const { tool_choice: toolChoice } = toChatToolChoice(body.tool_choice);
+    if (toolChoice === 'required' || isRecord(toolChoice)) {
+      throw invalidRequest('`tool_choice` asks for a tool call, and the request offers no tool to call: add `tools`, or leave `tool_choice` out.');
+    }
   }
 
   const effort = effortOf(body);

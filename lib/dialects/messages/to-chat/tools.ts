@@ -1,5 +1,6 @@
 import type { OpenAITool, OpenAIToolChoice } from '../../chat/wire';
 import { isRecord } from '../../../is-record';
+import { isSet } from '../../../is-set';
 import { invalidRequest } from '../../../errors';
 
 /**
@@ -17,7 +18,7 @@ import { invalidRequest } from '../../../errors';
  *
  * @returns the tools, or `undefined` when there are none (OpenAI rejects `tools: []`).
  * @throws ProviderRouterError `invalid_request` when `tools` is not an array, a tool has no name or
- * no `input_schema`, or is a server tool.
+ * no `input_schema`, a `description` that is not a string, or is a server tool.
  */
 export function toChatTools(tools: unknown, loaded: ReadonlySet<string> = new Set()): OpenAITool[] | undefined {
   if (tools === undefined || tools === null) return undefined;
@@ -39,6 +40,8 @@ export function toChatTools(tools: unknown, loaded: ReadonlySet<string> = new Se
     if (typeof tool.name !== 'string' || tool.name === '') {
       throw invalidRequest(`tools[${i}] needs a non-empty string \`name\`.`);
     }
+    // Left out, what the tool is for would never reach the model.
+    if (isSet(tool.description) && typeof tool.description !== 'string') throw invalidRequest(`tools[${i}].description must be a string.`);
     const fn: OpenAITool['function'] = { name: tool.name };
     const description = withInputExamples(typeof tool.description === 'string' ? tool.description : undefined, tool.input_examples);
     if (description !== undefined) fn.description = description;

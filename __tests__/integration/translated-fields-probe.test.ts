@@ -1,0 +1,245 @@
+/**
+ * Probes of the request fields on the two routes where the router writes the upstream request
+ * from a client's of another dialect (DESIGN sections 5, 8, 9 and 10): chat completions in to
+ * Anthropic's Messages API, and Messages in to OpenAI-compatible providers. Each field the client's
+ * API defines is either carried, refused with a 400 in the client's error shape that names it, or
+ * left out where DESIGN says so: a setting of the wrong type, or out of the client API's range, is
+ * never dropped and served as if the client had not asked (section 9). `null` means not set.
+ * Clients are the official SDKs, which send what they are given; what the fakes received is read
+ * back.
+ */
+import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
+import { createLocalProvider } from '../../lib';
+import { startFakeUpstreams, type FakeUpstream } from '../support/fake-upstream';
+import { envFor, startHost, type Host } from '../support/host';
+import { CLIENT_TOKEN } from '../support/keys';
+import { upstreamBody } from '../support/recorded-requests';
+import { rejectionOf } from '../support/rejection';
+
+type Json = Record<string, unknown>;
+
+let anthropic: FakeUpstream, local: FakeUpstream, openrouter: FakeUpstream, groq: FakeUpstream;
+let host: Host;
+
+beforeAll(async () => {
+  [anthropic, local, openrouter, groq] = await startFakeUpstreams('anthropic', 'local', 'openrouter', 'openai');
+  host = await startHost({
+    env: { ...envFor({ anthropic, local, openrouter }), OPENAI_COMPATIBLE_PROVIDERS: 'groq', GROQ_BASE_URL: groq.baseUrl, GROQ_API_KEY: 'gsk-probe' },
+    // A llama-server without its own Messages endpoint: Messages requests are translated for it.
+    providers: { local: { ...createLocalProvider({ baseUrl: local.baseUrl }), servesMessages: false } },
+  });
+});
+const fakes = (): FakeUpstream[] => [anthropic, local, openrouter, groq];
+afterEach(() => fakes().forEach((fake) => fake.reset()));
+afterAll(async () => {
+  await host.close();
+  await Promise.all(fakes().map((fake) => fake.close()));
+});
+
+const openai = (): OpenAI => new OpenAI({ apiKey: CLIENT_TOKEN, baseURL: `${host.url}/v1`, maxRetries: 0 });
+const claude = (): Anthropic => new Anthropic({ apiKey: CLIENT_TOKEN, baseURL: host.url, maxRetries: 0 });
+
+const sentNothing = (): void => expect(fakes().flatMap((fake) => fake.requests)).toHaveLength(0);
+
+describe('chat completions in, Anthropic upstream', () => {
+  const MODEL = 'anthropic/claude-sonnet-5-5';
+  const TOOL = { type: 'function', function: { name: 'weather', parameters: { type: 'object', properties: {} } } };
+  type Params = OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming;
+  const create = (fields: Json): Promise<unknown> =>
+    openai().chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'hi' }], ...fields } as unknown as Params);
+
+  describe('a setting of the wrong type, or outside OpenAI’s range, is a 400 in OpenAI’s shape naming it; nothing is sent', () => {
+    test.each<[string, Json]>([
+      ['temperature', { temperature: 'hot' }],
+      // OpenAI's range is 0..2: above it, clamping to Anthropic's 1 would serve what OpenAI refuses.
+      ['temperature', { temperature: 3 }],
+      ['temperature', { temperature: -0.5 }],
+      ['top_p', { top_p: '0.9' }],
+      ['top_p', { top_p: 1.5 }],
+      ['top_k', { top_k: '5' }],
+      ['stop', { stop: 42 }],
+      ['stop', { stop: ['END', 7] }],
+      ['parallel_tool_calls', { tools: [TOOL], parallel_tool_calls: 'no' }],
+      ['stream', { stream: 'yes' }],
+      ['stream_options', { stream_options: 'usage' }],
+      ['stream_options.include_usage', { stream: true, stream_options: { include_usage: 'yes' } }],
+      ['user', { user: 42 }],
+      ['safety_identifier', { safety_identifier: ['a'] }],
+      ['tools', { tools: TOOL }],
+      ['tools[0]', { tools: [{ type: 'custom', custom: { name: 'apply_patch' } }] }],
+      ['tool_choice', { tools: [TOOL], tool_choice: 'any' }],
+      ['tool_choice', { tools: [TOOL], tool_choice: { type: 'bogus' } }],
+      // No tools: a choice OpenAI does not define is still no choice to leave out.
+      ['tool_choice', { tool_choice: 'whatever' }],
+      ['response_format', { response_format: 'json_object' }],
+      ['modalities', { modalities: 'audio' }],
+      ['functions', { functions: { name: 'f' } }],
+      ['messages', { messages: 'hi' }],
+      ['messages[0].role', { messages: [{ role: 'function', name: 'f', content: 'x' }] }],
+      ['messages[0].content[0]', { messages: [{ role: 'user', content: [{ type: 'input_audio', input_audio: { data: 'AA==', format: 'wav' } }] }] }],
+      ['messages[0].content', { messages: [{ role: 'user', content: 42 }] }],
+      ['messages[0].content[0]', { messages: [{ role: 'user', content: [{ type: 'file', file: { file_id: 'file-abc' } }] }] }],
+      [
+        'messages[0].content',
+        {
+          messages: [
+            { role: 'system', content: [{ type: 'image_url', image_url: { url: 'https://example.com/a.png' } }] },
+            { role: 'user', content: 'hi' },
+          ],
+        },
+      ],
+    ])('%s: %j', async (param, fields) => {
+      const error = await rejectionOf(create(fields), OpenAI.BadRequestError);
+      expect(error.status).toBe(400);
+      expect(error.type).toBe('invalid_request_error');
+      expect(error.param).toBe(param);
+      expect(error.message).toContain(param.replace(/\[.*$/, ''));
+      sentNothing();
+    });
+  });
+
+  test('null stands for not set: served, and none of them is sent', async () => {
+    await create({
+      temperature: null,
+      top_p: null,
+      top_k: null,
+      stop: null,
+      parallel_tool_calls: null,
+      stream: null,
+      stream_options: null,
+      user: null,
+      safety_identifier: null,
+      tools: null,
+      tool_choice: null,
+      response_format: null,
+      reasoning_effort: null,
+      max_tokens: null,
+      max_completion_tokens: null,
+      n: null,
+      logprobs: null,
+      logit_bias: null,
+      seed: null,
+      presence_penalty: null,
+      frequency_penalty: null,
+      modalities: null,
+      audio: null,
+      prediction: null,
+      web_search_options: null,
+      functions: null,
+      function_call: null,
+      store: null,
+      metadata: null,
+    });
+    const sent = upstreamBody(anthropic);
+    expect(Object.keys(sent).sort()).toEqual(['max_tokens', 'messages', 'model']);
+  });
+
+  test('the edges of the ranges, and stop as a string or more than four, are carried', async () => {
+    await create({ temperature: 2, top_p: 0, stop: 'END' });
+    expect(upstreamBody(anthropic)).toMatchObject({ temperature: 1, stop_sequences: ['END'] });
+    anthropic.reset();
+    await create({ temperature: 0, stop: ['a', 'b', 'c', 'd', 'e'] });
+    expect(upstreamBody(anthropic)).toMatchObject({ temperature: 0, stop_sequences: ['a', 'b', 'c', 'd', 'e'] });
+    anthropic.reset();
+    await create({ top_p: 1, top_k: 0 });
+    expect(upstreamBody(anthropic)).toMatchObject({ top_p: 1, top_k: 0 });
+  });
+
+  test('what only tunes, meters or stores the answer at OpenAI is not sent (DESIGN section 5)', async () => {
+    await create({ prediction: { type: 'content', content: 'hi' }, store: true, metadata: { run: '1' }, service_tier: 'auto' });
+    const sent = upstreamBody(anthropic);
+    for (const field of ['prediction', 'store', 'service_tier']) expect(sent).not.toHaveProperty(field);
+    expect(sent).not.toHaveProperty('metadata');
+  });
+});
+
+describe.each([
+  { name: 'local (llama-server, translated)', model: 'local/qwen3', fake: () => local },
+  { name: 'openrouter', model: 'openrouter/deepseek/deepseek-r1', fake: () => openrouter },
+  { name: 'groq (OPENAI_COMPATIBLE_PROVIDERS)', model: 'groq/llama-3.3-70b', fake: () => groq },
+])('Messages in, $name upstream', (route) => {
+  const TOOL = { name: 'weather', input_schema: { type: 'object', properties: {} } };
+  const create = (fields: Json): Promise<unknown> =>
+    claude().messages.create({
+      model: route.model,
+      max_tokens: 100,
+      messages: [{ role: 'user', content: 'hi' }],
+      ...fields,
+    } as unknown as Anthropic.MessageCreateParamsNonStreaming);
+
+  /** What the host answered `fields` with, read as the SDK reads a 400, or raw where the SDK cannot send them (`tools` not an array). */
+  async function refusal(fields: Json, raw: boolean): Promise<{ status: number; body: Json }> {
+    if (!raw) {
+      const error = await rejectionOf(create(fields), Anthropic.BadRequestError);
+      return { status: error.status, body: error.error as Json };
+    }
+    const response = await fetch(`${host.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': CLIENT_TOKEN, 'anthropic-version': '2023-06-01' },
+      body: JSON.stringify({ model: route.model, max_tokens: 100, messages: [{ role: 'user', content: 'hi' }], ...fields }),
+    });
+    return { status: response.status, body: (await response.json()) as Json };
+  }
+
+  test.each<[string, Json, boolean?]>([
+    ['temperature', { temperature: '1' }],
+    ['top_p', { top_p: '0.9' }],
+    ['top_k', { top_k: '5' }],
+    ['stream', { stream: 'yes' }],
+    ['metadata', { metadata: 'device-1' }],
+    ['metadata.user_id', { metadata: { user_id: 42 } }],
+    ['thinking', { thinking: 'enabled' }],
+    ['thinking.budget_tokens', { thinking: { type: 'enabled', budget_tokens: '2048' } }],
+    ['output_config', { output_config: 'high' }],
+    ['output_config.effort', { thinking: { type: 'adaptive' }, output_config: { effort: 3 } }],
+    ['tool_choice', { tool_choice: { type: 'bogus' } }],
+    ['tool_choice', { tool_choice: 'auto' }],
+    ['tool_choice.disable_parallel_tool_use', { tools: [TOOL], tool_choice: { type: 'auto', disable_parallel_tool_use: 'yes' } }],
+    ['tools[0].description', { tools: [{ ...TOOL, description: ['The weather'] }] }],
+    // Refused before this probe: held here so that they stay so.
+    ['max_tokens', { max_tokens: '100' }],
+    ['stop_sequences', { stop_sequences: 'x' }],
+    ['system', { system: 5 }],
+    ['messages[0].content', { messages: [{ role: 'user', content: 5 }] }],
+    ['tools', { tools: TOOL }, true],
+    ['tool_choice.type', { tools: [TOOL], tool_choice: { type: 'bogus' } }],
+    ['mcp_servers', { mcp_servers: [{ type: 'url', url: 'https://mcp.example/sse', name: 'x' }] }],
+  ])('%s: %j is a 400 invalid_request_error naming it; nothing is sent', async (field, fields, raw = false) => {
+    const { status, body } = await refusal(fields, raw);
+    expect(status).toBe(400);
+    expect(body).toEqual({ type: 'error', error: { type: 'invalid_request_error', message: expect.stringContaining(field.replace(/\[.*$/, '')) } });
+    sentNothing();
+  });
+
+  test('null stands for not set: served, and none of them is sent', async () => {
+    await create({
+      temperature: null,
+      top_p: null,
+      top_k: null,
+      stream: null,
+      metadata: null,
+      thinking: null,
+      output_config: null,
+      tool_choice: null,
+      tools: null,
+      stop_sequences: null,
+      system: null,
+      service_tier: null,
+      container: null,
+      mcp_servers: null,
+      context_management: null,
+    });
+    const sent = upstreamBody(route.fake());
+    expect(Object.keys(sent).sort()).toEqual(expect.arrayContaining(['messages', 'model']));
+    for (const field of ['temperature', 'top_p', 'top_k', 'stream', 'user', 'reasoning_effort', 'reasoning', 'tools', 'tool_choice', 'stop']) {
+      expect(sent).not.toHaveProperty(field);
+    }
+  });
+
+  test('metadata.user_id null, service_tier and container are served, and not sent', async () => {
+    await create({ metadata: { user_id: null }, service_tier: 'standard_only', container: 'container_1' });
+    const sent = upstreamBody(route.fake());
+    for (const field of ['user', 'metadata', 'service_tier', 'container']) expect(sent).not.toHaveProperty(field);
+  });
+});

@@ -1,0 +1,39 @@
+import { isRecord } from '../../../is-record';
+import { isBoolean, isString, numberIn, refuseWrongTypes as refuse, type FieldType } from '../../field-types';
+
+const isStop = (value: unknown): boolean => typeof value === 'string' || (Array.isArray(value) && value.every((stop) => typeof stop === 'string'));
+const isToolChoice = (value: unknown): boolean => typeof value === 'string' || isRecord(value);
+
+/**
+ * The type each chat completions setting carried to Anthropic must have, and OpenAI's range where
+ * a value outside it would be served changed (a `temperature` of 3 clamped to Anthropic's 1).
+ */
+const TYPES: readonly FieldType[] = [
+  { field: 'temperature', holds: numberIn(0, 2), expected: 'a number from 0 to 2' },
+  { field: 'top_p', holds: numberIn(0, 1), expected: 'a number from 0 to 1' },
+  { field: 'top_k', holds: numberIn(0), expected: 'a number of at least 0' },
+  { field: 'stop', holds: isStop, expected: 'a string or an array of strings' },
+  { field: 'parallel_tool_calls', holds: isBoolean, expected: 'a boolean' },
+  { field: 'stream', holds: isBoolean, expected: 'a boolean' },
+  { field: 'stream_options', holds: isRecord, expected: 'an object ({include_usage})' },
+  { field: 'stream_options.include_usage', holds: isBoolean, expected: 'a boolean' },
+  { field: 'user', holds: isString, expected: 'a string' },
+  { field: 'safety_identifier', holds: isString, expected: 'a string' },
+  { field: 'tools', holds: Array.isArray, expected: 'an array of tools' },
+  { field: 'tool_choice', holds: isToolChoice, expected: "'auto', 'none', 'required' or an object naming a tool" },
+  { field: 'response_format', holds: isRecord, expected: 'an object ({type})' },
+  // Refused when they ask for something: of the wrong type, they would be read as asking nothing.
+  { field: 'modalities', holds: Array.isArray, expected: 'an array' },
+  { field: 'functions', holds: Array.isArray, expected: 'an array' },
+];
+
+/**
+ * Refuses a chat completions setting the translation to Anthropic carries whose value is not of
+ * its type, or is outside OpenAI's range, as OpenAI refuses it: read only when well typed, it
+ * would be left out and the request served as if the client had not asked (DESIGN section 9). A
+ * field set to `null` is not set.
+ * @throws ProviderRouterError 400 `invalid_request`, `param` naming the field.
+ */
+export function refuseWrongTypes(body: Record<string, unknown>): void {
+  refuse(body, TYPES);
+}
