@@ -146,6 +146,45 @@ describe('chat completions in, Anthropic upstream', () => {
     expect(upstreamBody(anthropic)).toMatchObject({ top_p: 1, top_k: 0 });
   });
 
+  test('every carried setting at once reaches Anthropic as section 5 maps it, streamed', async () => {
+    const stream = await openai().chat.completions.create({
+      model: MODEL,
+      messages: [
+        { role: 'developer', content: 'Be brief.' },
+        { role: 'user', content: 'Weather in Oslo?' },
+      ],
+      stream: true,
+      stream_options: { include_usage: true },
+      max_tokens: 300,
+      max_completion_tokens: 200,
+      temperature: 0.4,
+      top_p: 0.9,
+      stop: ['END'],
+      tools: [TOOL as OpenAI.Chat.Completions.ChatCompletionFunctionTool],
+      tool_choice: 'auto',
+      parallel_tool_calls: false,
+      response_format: { type: 'json_schema', json_schema: { name: 'w', schema: { type: 'object' } } },
+      user: 'u-1',
+      safety_identifier: 's-1',
+      n: 1,
+      seed: 7,
+    });
+    for await (const chunk of stream) void chunk;
+    expect(upstreamBody(anthropic)).toEqual({
+      model: 'claude-sonnet-5-5',
+      system: 'Be brief.',
+      messages: [{ role: 'user', content: 'Weather in Oslo?' }],
+      max_tokens: 200,
+      temperature: 0.4,
+      stop_sequences: ['END'],
+      tools: [{ name: 'weather', input_schema: { type: 'object', properties: {} } }],
+      tool_choice: { type: 'auto', disable_parallel_tool_use: true },
+      output_config: { format: { type: 'json_schema', schema: { type: 'object' } } },
+      metadata: { user_id: 's-1' },
+      stream: true,
+    });
+  });
+
   test('what only tunes, meters or stores the answer at OpenAI is not sent (DESIGN section 5)', async () => {
     await create({ prediction: { type: 'content', content: 'hi' }, store: true, metadata: { run: '1' }, service_tier: 'auto' });
     const sent = upstreamBody(anthropic);
@@ -155,9 +194,9 @@ describe('chat completions in, Anthropic upstream', () => {
 });
 
 describe.each([
-  { name: 'local (llama-server, translated)', model: 'local/qwen3', fake: () => local },
-  { name: 'openrouter', model: 'openrouter/deepseek/deepseek-r1', fake: () => openrouter },
-  { name: 'groq (OPENAI_COMPATIBLE_PROVIDERS)', model: 'groq/llama-3.3-70b', fake: () => groq },
+  { name: 'local (llama-server, translated)', model: 'local/qwen3', fake: () => local, effort: { reasoning_effort: 'high' } },
+  { name: 'openrouter', model: 'openrouter/deepseek/deepseek-r1', fake: () => openrouter, effort: { reasoning: { effort: 'high' } } },
+  { name: 'groq (OPENAI_COMPATIBLE_PROVIDERS)', model: 'groq/llama-3.3-70b', fake: () => groq, effort: { reasoning_effort: 'high' } },
 ])('Messages in, $name upstream', (route) => {
   const TOOL = { name: 'weather', input_schema: { type: 'object', properties: {} } };
   const create = (fields: Json): Promise<unknown> =>
@@ -235,6 +274,47 @@ describe.each([
     for (const field of ['temperature', 'top_p', 'top_k', 'stream', 'user', 'reasoning_effort', 'reasoning', 'tools', 'tool_choice', 'stop']) {
       expect(sent).not.toHaveProperty(field);
     }
+  });
+
+  test('every carried setting at once reaches the provider as section 8 maps it, streamed', async () => {
+    const stream = claude().messages.stream({
+      model: route.model,
+      max_tokens: 500,
+      system: [{ type: 'text', text: 'Be brief.' }],
+      messages: [{ role: 'user', content: 'Weather in Oslo?' }],
+      temperature: 0.4,
+      top_p: 0.9,
+      top_k: 20,
+      stop_sequences: ['END'],
+      tools: [TOOL as Anthropic.Tool],
+      tool_choice: { type: 'auto', disable_parallel_tool_use: true },
+      thinking: { type: 'enabled', budget_tokens: 4096 },
+      output_config: { format: { type: 'json_schema', schema: { type: 'object' } } },
+      metadata: { user_id: 'device-1' },
+      service_tier: 'auto',
+    });
+    await stream.done();
+    const sent = upstreamBody(route.fake());
+    expect(sent).toEqual({
+      model: route.model.slice(route.model.indexOf('/') + 1),
+      messages: [
+        { role: 'system', content: 'Be brief.' },
+        { role: 'user', content: 'Weather in Oslo?' },
+      ],
+      max_tokens: 500,
+      temperature: 0.4,
+      top_p: 0.9,
+      top_k: 20,
+      stop: ['END'],
+      tools: [{ type: 'function', function: { name: 'weather', parameters: { type: 'object', properties: {} } } }],
+      tool_choice: 'auto',
+      parallel_tool_calls: false,
+      ...route.effort,
+      response_format: { type: 'json_schema', json_schema: { name: 'output', schema: { type: 'object' } } },
+      user: expect.stringMatching(/^[0-9a-f]{64}$/),
+      stream: true,
+      stream_options: { include_usage: true },
+    });
   });
 
   test('metadata.user_id null, service_tier and container are served, and not sent', async () => {
