@@ -186,10 +186,18 @@ describe('chat completions in, Anthropic upstream', () => {
   });
 
   test('what only tunes, meters or stores the answer at OpenAI is not sent (DESIGN section 5)', async () => {
-    await create({ prediction: { type: 'content', content: 'hi' }, store: true, metadata: { run: '1' }, service_tier: 'auto' });
-    const sent = upstreamBody(anthropic);
-    for (const field of ['prediction', 'store', 'service_tier']) expect(sent).not.toHaveProperty(field);
-    expect(sent).not.toHaveProperty('metadata');
+    await create({
+      prediction: { type: 'content', content: 'hi' },
+      store: true,
+      metadata: { run: '1' },
+      service_tier: 'auto',
+      prompt_cache_key: 'k-1',
+      prompt_cache_retention: '24h',
+      verbosity: 'low',
+      top_logprobs: 2,
+      logprobs: true,
+    });
+    expect(Object.keys(upstreamBody(anthropic)).sort()).toEqual(['max_tokens', 'messages', 'model']);
   });
 });
 
