@@ -4,6 +4,7 @@ import type { ResolvedConfig } from '../config/resolve-config';
 import { ProviderRouterError } from '../errors';
 import type { Dialect } from '../dialects/dialect';
 import { readJsonBody, type BodyCarrier } from '../http/read-body';
+import { discardLimit, discardRestOfBody } from '../http/discard-body';
 import type { Redactor } from '../http/redactor';
 import { requestIdOf } from '../http/request-id';
 import { routerErrorHeaders } from './exchange-headers';
@@ -100,6 +101,11 @@ export async function serveEndpoint(
       });
     }
   } catch (error) {
+    // The rest of a body too large is read away so that the 413 reaches a client still sending;
+    // one announced beyond what is read away closes its connection instead.
+    if (error instanceof ProviderRouterError && error.status === 413 && !discardRestOfBody(req, res, discardLimit(config.maxBodyBytes))) {
+      res.setHeader('connection', 'close');
+    }
     sendRouterError(res, clientDialect, error, { requestId }, deps.redactor);
   }
 }

@@ -33,8 +33,6 @@ export function sendRouterError(
   const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8', ...requestIdHeaders(ids.requestId, dialect) };
   const provider = ids.provider ?? known.provider;
   if (provider) headers['x-provider'] = provider;
-  // The rest of an oversized body is not read: the connection cannot be reused.
-  if (known.status === 413) headers.connection = 'close';
   writeHead(res, known.status, scrub ? scrub(headers) : headers);
   const body = DIALECTS[dialect].errorBody({
     status: known.status,
