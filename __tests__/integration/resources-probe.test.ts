@@ -8,27 +8,89 @@
 import { execFile } from 'node:child_process';
 import net from 'node:net';
 import { join } from 'node:path';
+import type { ServerResponse } from 'node:http';
 import { startFakeUpstreams, type FakeUpstream } from '../support/fake-upstream';
 import { envFor, startHost, type Host } from '../support/host';
+import { postInFlight } from '../support/http-client';
 import { observe } from '../support/observe';
-import { within } from '../support/wait';
+import { waitUntil, within } from '../support/wait';
 
 const MIB = 1024 * 1024;
 
 let anthropic: FakeUpstream;
 let openai: FakeUpstream;
+let local: FakeUpstream;
 
 beforeAll(async () => {
-  [anthropic, openai] = await startFakeUpstreams('anthropic', 'openai');
+  [anthropic, openai, local] = await startFakeUpstreams('anthropic', 'openai', 'local');
 });
 afterEach(() => {
-  anthropic.reset();
-  openai.reset();
+  for (const fake of [anthropic, openai, local]) fake.reset();
 });
 afterAll(async () => {
-  await anthropic.close();
-  await openai.close();
+  for (const fake of [anthropic, openai, local]) await fake.close();
 });
+
+/** The first frames of a stream in each upstream wire format, after which a fake holds its stream open. */
+const OPENING = {
+  chat: 'data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"role":"assistant","content":"Hel"},"finish_reason":null}]}\n\n',
+  messages:
+    'event: message_start\ndata: {"type":"message_start","message":{"id":"msg_1","type":"message","role":"assistant","model":"m","content":[],"stop_reason":null,"usage":{"input_tokens":1,"output_tokens":1}}}\n\n' +
+    'event: content_block_start\ndata: {"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}\n\n' +
+    'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hel"}}\n\n',
+  responses:
+    'event: response.created\ndata: {"type":"response.created","sequence_number":0,"response":{"id":"resp_1","object":"response","status":"in_progress","model":"m","output":[]}}\n\n',
+} as const;
+
+/** One route kind: where the client posts, what, and which fake answers in which wire format. */
+interface RouteCase {
+  name: string;
+  path: string;
+  body: Record<string, unknown>;
+  fake: () => FakeUpstream;
+  wire: keyof typeof OPENING;
+}
+
+const CHAT_MESSAGES = [{ role: 'user', content: 'hi' }];
+const ROUTES: RouteCase[] = [
+  {
+    name: 'chat completions passed through',
+    path: '/v1/chat/completions',
+    body: { model: 'gpt-4o', messages: CHAT_MESSAGES },
+    fake: () => openai,
+    wire: 'chat',
+  },
+  {
+    name: 'chat completions translated to Anthropic',
+    path: '/v1/chat/completions',
+    body: { model: 'claude-sonnet-4-5', messages: CHAT_MESSAGES },
+    fake: () => anthropic,
+    wire: 'messages',
+  },
+  {
+    name: '/messages passed through',
+    path: '/v1/messages',
+    body: { model: 'claude-sonnet-4-5', max_tokens: 16, messages: CHAT_MESSAGES },
+    fake: () => anthropic,
+    wire: 'messages',
+  },
+  {
+    name: '/messages translated to chat completions',
+    path: '/v1/messages',
+    body: { model: 'gpt-4o', max_tokens: 16, messages: CHAT_MESSAGES },
+    fake: () => openai,
+    wire: 'chat',
+  },
+  { name: '/responses passed through', path: '/v1/responses', body: { model: 'gpt-4o', input: 'hi' }, fake: () => openai, wire: 'responses' },
+  { name: '/responses bridged to llama-server', path: '/v1/responses', body: { model: 'qwen', input: 'hi' }, fake: () => local, wire: 'chat' },
+  {
+    name: '/responses translated to Anthropic',
+    path: '/v1/responses',
+    body: { model: 'claude-sonnet-4-5', input: 'hi' },
+    fake: () => anthropic,
+    wire: 'messages',
+  },
+];
 
 /** What the client process got for one request: the answer, or the error it failed with. */
 interface ClientResult {
@@ -116,5 +178,72 @@ describe('request bodies over PROVIDER_MAX_BODY_BYTES', () => {
     expect(answer).toMatch(/^HTTP\/1\.1 413 /);
     expect(written).toBeLessThan(200 * MIB);
     expect(anthropic.requests).toHaveLength(0);
+  });
+});
+
+describe('router.close() with answers in flight', () => {
+  /** Holds every upstream answer open after its first bytes; resolves each response as it is begun. */
+  function holdAnswers(fake: FakeUpstream, wire: keyof typeof OPENING, stream: boolean): ServerResponse[] {
+    const held: ServerResponse[] = [];
+    fake.handler = (_recorded, res) => {
+      held.push(res);
+      if (stream) {
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.write(OPENING[wire]);
+      } else {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.write('{"id":"c1",');
+      }
+    };
+    return held;
+  }
+
+  test.each(ROUTES.flatMap((route) => [true, false].map((stream) => ({ ...route, stream }))))(
+    '$name, stream=$stream: the client and request.end are told router.close() cut the answer off, not that the upstream failed',
+    async ({ path, body, fake, wire, stream }) => {
+      const host = await startHost({ env: { ...envFor({ anthropic, openai, local }), PROVIDER_IDLE_TIMEOUT_MS: '30000' } });
+      const observed = observe();
+      observed.listen(host.router);
+      const held = holdAnswers(fake(), wire, stream);
+      try {
+        const call = postInFlight(`${host.url}${path}`, { ...body, stream }, { headers: { 'anthropic-version': '2023-06-01' } });
+        if (stream) await call.waitForBody((text) => text.length > 0);
+        else await waitUntil(() => held.length === 1, 3000, 'the upstream answer begun');
+        await host.router.close();
+        const answer = await within(call.response, 3000, 'the answer ending');
+        expect(answer.text).toContain('router.close()');
+        expect(answer.text).not.toMatch(/upstream (connection|closed)/i);
+        const [end] = await observed.waitForEnds(1);
+        expect(observed.ends()).toHaveLength(1);
+        expect(end).toMatchObject({ outcome: 'error', error: { message: expect.stringContaining('router.close()') as unknown } });
+        if (!stream) expect(end?.status).toBe(502);
+      } finally {
+        await host.close();
+      }
+    },
+  );
+
+  test('a streamed answer without a content type whose first byte has not come: a 502 router_closed, not an upstream that answered badly', async () => {
+    const host = await startHost({ env: { ...envFor({ openai }), PROVIDER_IDLE_TIMEOUT_MS: '30000' } });
+    const observed = observe();
+    observed.listen(host.router);
+    let begun = false;
+    openai.handler = (_recorded, res) => {
+      res.writeHead(200, {});
+      res.flushHeaders();
+      begun = true;
+    };
+    try {
+      const call = postInFlight(`${host.url}/v1/chat/completions`, { model: 'gpt-4o', messages: CHAT_MESSAGES, stream: true });
+      await waitUntil(() => begun, 3000, 'the upstream answer begun');
+      await host.router.close();
+      const answer = await within(call.response, 3000, 'the answer ending');
+      expect(answer.status).toBe(502);
+      expect(JSON.parse(answer.text)).toMatchObject({ error: { code: 'router_closed' } });
+      const [end] = await observed.waitForEnds(1);
+      expect(end).toMatchObject({ status: 502, outcome: 'error', error: { message: expect.stringContaining('router.close()') as unknown } });
+    } finally {
+      await host.close();
+    }
   });
 });

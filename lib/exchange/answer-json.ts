@@ -7,7 +7,7 @@ import { readSafely } from '../telemetry/response-summary';
 import type { ExchangeContext } from './exchange-context';
 import type { ProviderAdapter } from '../providers/provider-adapter';
 import { parseUpstreamError, type ErrorDetails } from '../http/error-details';
-import { invalidUpstream, silentUpstream } from './upstream-failures';
+import { closedWhileWaiting, invalidUpstream, silentUpstream } from './upstream-failures';
 import { FailedAnswerError } from '../dialects/chat/answer-message';
 import { dialectModule } from '../dialects/registry';
 import { observeStreamText } from './observe-stream-text';
@@ -34,7 +34,10 @@ export async function answerJson(
     raw = await readStream(body, { maxBytes: MAX_JSON_BODY_BYTES, overflow: 'reject', idleMs: config.idleTimeoutMs });
   } catch (error) {
     const failure = error as StreamReadError;
-    if (failure.reason === 'idle') {
+    // The router's own close() cut the connection: the upstream is not to blame.
+    if (context.deps.transport.closed && failure.reason !== 'too_large') {
+      context.answerError(closedWhileWaiting(provider));
+    } else if (failure.reason === 'idle') {
       context.answerError(
         silentUpstream(provider, `it sent nothing for ${config.idleTimeoutMs} ms (PROVIDER_IDLE_TIMEOUT_MS) in the middle of its answer`),
       );

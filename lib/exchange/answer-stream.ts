@@ -4,6 +4,7 @@ import { dialectModule } from '../dialects/registry';
 import { pumpStream } from '../stream/stream-pump';
 import { EncodedTranslation } from '../stream/translated-stream';
 import type { ExchangeContext } from './exchange-context';
+import { closedMidStream } from './upstream-failures';
 
 /** Sends the stream's headers at once, then pumps the upstream's events to the client as they arrive. */
 export function answerStream(context: ExchangeContext, response: IncomingMessage, body: Readable, status: number): void {
@@ -29,6 +30,7 @@ export function answerStream(context: ExchangeContext, response: IncomingMessage
     editEvent: plan.editEvent,
     redactor,
     idleTimeoutMs: config.idleTimeoutMs,
+    cutByRouter: () => (context.deps.transport.closed ? closedMidStream(context.exchange.provider) : undefined),
     onFirstOutput: () => recorder.markFirstToken(),
     onFirstReasoning: () => recorder.markFirstReasoning(),
     onFirstWrite: () => (wroteFrames = true),

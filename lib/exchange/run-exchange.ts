@@ -95,8 +95,10 @@ export function runExchange(exchange: Exchange, deps: ExchangeDependencies): voi
       // its own status.
       peekBody(body, deps.config.idleTimeoutMs, (start, rest) => {
         if (start.kind === 'failed') {
-          // It answered (its headers came): the connection broke, as an answer cut off does.
-          context.answerError(invalidUpstream(provider, `the connection failed before the answer's first byte (${start.error.message})`));
+          // It answered (its headers came): the connection broke, as an answer cut off does, unless
+          // the router's own close() broke it.
+          if (deps.transport.closed) context.answerError(closedWhileWaiting(provider));
+          else context.answerError(invalidUpstream(provider, `the connection failed before the answer's first byte (${start.error.message})`));
         } else if (start.kind === 'silent') {
           context.answerError(
             silentUpstream(provider, `it answered and then sent nothing for ${deps.config.idleTimeoutMs} ms (PROVIDER_IDLE_TIMEOUT_MS)`),

@@ -1,3 +1,4 @@
+import type { StreamError } from '../dialects/dialect';
 import type { ErrorDetails } from '../http/error-details';
 import type { ProviderAdapter } from '../providers/provider-adapter';
 
@@ -23,6 +24,17 @@ export function closedWhileWaiting(provider: ProviderAdapter): ErrorDetails {
     message: `The provider router was closed (router.close()) while this request waited on provider "${provider.id}"; its answer was cut off`,
     type: 'upstream_error',
     code: 'router_closed',
+  };
+}
+
+/**
+ * `router.close()` cut the connection of an answer already streaming: the error frame that ends
+ * the stream says so, instead of blaming the upstream.
+ */
+export function closedMidStream(provider: ProviderAdapter): StreamError {
+  return {
+    message: `The provider router was closed (router.close()) while this answer streamed from provider "${provider.id}"; it was cut off`,
+    type: 'upstream_error',
   };
 }
 

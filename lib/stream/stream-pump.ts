@@ -31,6 +31,8 @@ export interface StreamPumpInput<U> {
   editEvent: ((event: U) => U | U[] | null) | undefined;
   redactor: Redactor;
   idleTimeoutMs: number;
+  /** When the router itself cut the upstream connection (its `close()`), the error that says so. */
+  cutByRouter?: (() => StreamError | undefined) | undefined;
   /** The first text or tool call arrived. */
   onFirstOutput(): void;
   /** The first reasoning delta arrived. */
@@ -298,10 +300,12 @@ export function pumpStream<U>(input: StreamPumpInput<U>): void {
           notAStream(redactor.redact(framer.pending)),
     );
   });
-  upstream.on('error', (error) => fail({ message: `The upstream connection failed mid-stream: ${error.message}`, type: 'upstream_error' }));
+  upstream.on('error', (error) =>
+    fail(input.cutByRouter?.() ?? { message: `The upstream connection failed mid-stream: ${error.message}`, type: 'upstream_error' }),
+  );
   upstream.on('close', () => {
     if (finished) clearTimeout(idleTimer);
-    else if (!upstream.readableEnded) fail({ message: 'The upstream connection closed mid-stream', type: 'upstream_error' });
+    else if (!upstream.readableEnded) fail(input.cutByRouter?.() ?? { message: 'The upstream connection closed mid-stream', type: 'upstream_error' });
   });
 }
 
