@@ -8,10 +8,11 @@
 import { execFile } from 'node:child_process';
 import net from 'node:net';
 import { join } from 'node:path';
-import type { ServerResponse } from 'node:http';
+import http, { type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { startFakeUpstreams, type FakeUpstream } from '../support/fake-upstream';
 import { envFor, startHost, type Host } from '../support/host';
-import { postInFlight } from '../support/http-client';
+import { postInFlight, postJson } from '../support/http-client';
 import { observe } from '../support/observe';
 import { waitUntil, within } from '../support/wait';
 
@@ -244,6 +245,95 @@ describe('router.close() with answers in flight', () => {
       expect(end).toMatchObject({ status: 502, outcome: 'error', error: { message: expect.stringContaining('router.close()') as unknown } });
     } finally {
       await host.close();
+    }
+  });
+});
+
+describe('PROVIDER_TIMEOUT_MS and a request body the upstream reads slowly', () => {
+  /** An OpenAI-compatible upstream that reads its first `slowBytes` at `bytesPerSecond`, then the rest at once, and answers when the body ends. */
+  async function startSlowReader(
+    slowBytes: number,
+    bytesPerSecond: number,
+  ): Promise<{ baseUrl: string; received: () => number; close(): Promise<void> }> {
+    let received = 0;
+    const server = http.createServer((req, res) => {
+      let read = 0;
+      req.on('data', (chunk: Buffer) => {
+        read += chunk.length;
+        received = read;
+        if (read < slowBytes) {
+          req.pause();
+          setTimeout(() => req.resume(), (chunk.length / bytesPerSecond) * 1000);
+        }
+      });
+      req.on('end', () => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(
+          JSON.stringify({
+            id: 'c1',
+            object: 'chat.completion',
+            created: 1,
+            model: 'gpt-4o',
+            choices: [{ index: 0, message: { role: 'assistant', content: 'read it all' }, finish_reason: 'stop' }],
+          }),
+        );
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return {
+      baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`,
+      received: () => received,
+      close: () =>
+        new Promise((resolve) => {
+          server.closeAllConnections();
+          server.close(() => resolve());
+        }),
+    };
+  }
+
+  test('counts from when the request has been sent whole: an upload longer than the timeout is answered, not a 504', async () => {
+    // The upstream takes at least 2 s over its first 8 MiB, twice the timeout; loopback buffers hold
+    // far less than the other 16 MiB, so the upload cannot be done sooner.
+    const upstream = await startSlowReader(8 * MIB, 4 * MIB);
+    const host = await startHost({
+      env: { OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: upstream.baseUrl, PROVIDER_TIMEOUT_MS: '1000', PROVIDER_MAX_BODY_BYTES: String(64 * MIB) },
+    });
+    try {
+      const answer = await postJson(`${host.url}/v1/chat/completions`, {
+        model: 'gpt-4o',
+        messages: [{ role: 'user', content: 'y'.repeat(24 * MIB) }],
+      });
+      expect(answer.status).toBe(200);
+      expect(JSON.parse(answer.text)).toMatchObject({ choices: [{ message: { content: 'read it all' } }] });
+      expect(upstream.received()).toBeGreaterThan(24 * MIB);
+    } finally {
+      await host.close();
+      await upstream.close();
+    }
+  });
+
+  test('an upstream that takes none of the body is a 504 once PROVIDER_IDLE_TIMEOUT_MS has passed, not a request held for good', async () => {
+    const upstream = await startSlowReader(64 * MIB, 1);
+    const host = await startHost({
+      env: {
+        OPENAI_API_KEY: 'sk-test',
+        OPENAI_BASE_URL: upstream.baseUrl,
+        PROVIDER_TIMEOUT_MS: '300',
+        PROVIDER_IDLE_TIMEOUT_MS: '1000',
+        PROVIDER_MAX_BODY_BYTES: String(64 * MIB),
+      },
+    });
+    try {
+      const answer = await within(
+        postJson(`${host.url}/v1/chat/completions`, { model: 'gpt-4o', messages: [{ role: 'user', content: 'y'.repeat(24 * MIB) }] }),
+        10000,
+        'the answer',
+      );
+      expect(answer.status).toBe(504);
+      expect(JSON.parse(answer.text)).toMatchObject({ error: { code: 'upstream_timeout' } });
+    } finally {
+      await host.close();
+      await upstream.close();
     }
   });
 });

@@ -4,6 +4,7 @@ import { answerJson } from './answer-json';
 import { answerStream } from './answer-stream';
 import { answerUpstreamError } from './answer-upstream-error';
 import { peekBody } from './peek-body';
+import { stillSending } from './still-sending';
 import { ExchangeContext, type Exchange, type ExchangeDependencies } from './exchange-context';
 import type { HeaderMap } from '../options';
 import { buildUpstreamHeaders, ScrubHeadersFailure, scrubHeadersFailure } from './exchange-headers';
@@ -49,7 +50,12 @@ export function runExchange(exchange: Exchange, deps: ExchangeDependencies): voi
     return;
   }
 
-  const headerTimer = setTimeout(() => context.answerError(upstreamTimeout(provider, config.timeoutMs)), config.timeoutMs);
+  const headerTimer = setTimeout(() => {
+    // PROVIDER_TIMEOUT_MS is a wait for the answer: a large body still going out to a slow upstream
+    // has not begun it.
+    if (stillSending(context.proxyRequest, performance.now() - sentAt, config.idleTimeoutMs)) headerTimer.refresh();
+    else context.answerError(upstreamTimeout(provider, config.timeoutMs));
+  }, config.timeoutMs);
   const onClientClose = (): void => {
     // Finished, the answer is the host's own (the router's own ends the exchange first): the
     // upstream request is stopped at once, as for a client that left.
@@ -124,6 +130,11 @@ export function runExchange(exchange: Exchange, deps: ExchangeDependencies): voi
       context.proxyRequest = request;
       sentAt = performance.now();
       if (context.settled) request.destroy();
+      // Sent whole, the request waits for its answer: the whole PROVIDER_TIMEOUT_MS from here.
+      else
+        request.once('finish', () => {
+          if (!context.settled && !context.upstreamResponse) headerTimer.refresh();
+        });
     },
     onResponse,
   };
