@@ -337,3 +337,102 @@ describe('PROVIDER_TIMEOUT_MS and a request body the upstream reads slowly', () 
     }
   });
 });
+
+describe('keep-alive connections after failures and hang-ups', () => {
+  const CHAT_STREAM = { model: 'gpt-4o', messages: CHAT_MESSAGES, stream: true };
+  const ANSWER = `${OPENING.chat}data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}\n\ndata: [DONE]\n\n`;
+
+  /** What the fake does to the first request: each leaves its connection in another state. */
+  const FAILURES: Array<{ name: string; answer: (res: ServerResponse) => void; outcome?: 'ok' }> = [
+    {
+      name: 'an answer with Connection: close',
+      answer: (res) => res.writeHead(200, { 'content-type': 'text/event-stream', connection: 'close' }).end(ANSWER),
+      outcome: 'ok',
+    },
+    {
+      name: 'a reset after the first event',
+      answer: (res) => (
+        res.writeHead(200, { 'content-type': 'text/event-stream' }).write(OPENING.chat),
+        setImmediate(() => res.socket?.resetAndDestroy())
+      ),
+    },
+    { name: 'a reset before any answer', answer: (res) => res.socket?.resetAndDestroy() },
+    {
+      name: 'an error event mid-stream, the response left open',
+      answer: (res) =>
+        res.writeHead(200, { 'content-type': 'text/event-stream' }).write('data: {"error":{"message":"boom","type":"server_error"}}\n\n'),
+    },
+    { name: 'no answer within PROVIDER_TIMEOUT_MS', answer: () => undefined },
+    {
+      name: 'silence mid-stream past PROVIDER_IDLE_TIMEOUT_MS',
+      answer: (res) => res.writeHead(200, { 'content-type': 'text/event-stream' }).write(OPENING.chat),
+    },
+  ];
+
+  test.each(FAILURES)('after $name, the next two requests are answered whole', async ({ answer, outcome }) => {
+    const host = await startHost({ env: { ...envFor({ openai }), PROVIDER_TIMEOUT_MS: '300', PROVIDER_IDLE_TIMEOUT_MS: '300' } });
+    const observed = observe();
+    observed.listen(host.router);
+    let first = true;
+    openai.handler = (_recorded, res) => {
+      if (!first) return false;
+      first = false;
+      answer(res);
+      return true;
+    };
+    try {
+      await postJson(`${host.url}/v1/chat/completions`, CHAT_STREAM);
+      for (let i = 0; i < 2; i++) {
+        const next = await postJson(`${host.url}/v1/chat/completions`, CHAT_STREAM);
+        expect(next.status).toBe(200);
+        expect(next.text.endsWith('data: [DONE]\n\n')).toBe(true);
+      }
+      const ends = await observed.waitForEnds(3);
+      expect(ends.map((end) => end.outcome)).toEqual([outcome ?? 'error', 'ok', 'ok']);
+    } finally {
+      await host.close();
+    }
+  });
+
+  test('200 requests on one kept-alive client connection, every other one left after its first event: no listener piles up, no warning', async () => {
+    const sockets = new Set<import('node:net').Socket>();
+    const host = await startHost({ env: envFor({ openai }) }, { before: (app) => app.use((req, _res, next) => (sockets.add(req.socket), next())) });
+    const observed = observe();
+    observed.listen(host.router);
+    const warnings: string[] = [];
+    const onWarning = (warning: Error): void => void warnings.push(`${warning.name}: ${warning.message}`);
+    process.on('warning', onWarning);
+    openai.handler = (recorded, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      if ((recorded.body?.messages as Array<{ content: string }>)[0]?.content === 'leave') res.write(OPENING.chat);
+      else res.end(ANSWER);
+    };
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      for (let i = 0; i < 200; i++) {
+        const leave = i % 2 === 1;
+        const call = postInFlight(
+          `${host.url}/v1/chat/completions`,
+          { ...CHAT_STREAM, messages: [{ role: 'user', content: leave ? 'leave' : 'stay' }] },
+          { agent },
+        );
+        if (leave) {
+          await call.waitForBody((text) => text.length > 0);
+          call.abort();
+        } else expect((await call.response).status).toBe(200);
+      }
+      const ends = await observed.waitForEnds(200, 5000);
+      expect(ends.filter((end) => end.outcome === 'aborted')).toHaveLength(100);
+      expect(ends.filter((end) => end.outcome === 'ok')).toHaveLength(100);
+      await waitUntil(() => openai.closedRequests === 100, 3000, 'every left stream closed upstream');
+      // Each kept-alive connection's listeners, by event: Node's own few, none added per request.
+      const mostListeners = Math.max(0, ...[...sockets].flatMap((socket) => socket.eventNames().map((name) => socket.listenerCount(name))));
+      expect(mostListeners).toBeLessThan(5);
+      expect(warnings).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+      agent.destroy();
+      await host.close();
+    }
+  });
+});
