@@ -165,6 +165,30 @@ describe('request bodies over PROVIDER_MAX_BODY_BYTES', () => {
     },
   );
 
+  test('after a 413 whose body was read away, the same kept-alive connection serves the next request', async () => {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    /** Posts over `agent`; resolves with the status and whether the request went on a reused connection. */
+    const post = (content: string): Promise<{ status: number; reused: boolean }> =>
+      new Promise((resolve, reject) => {
+        const request = http.request(
+          `${host.url}/v1/messages`,
+          { method: 'POST', agent, headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01' } },
+          (res) => {
+            res.resume();
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, reused: request.reusedSocket }));
+          },
+        );
+        request.on('error', reject);
+        request.end(JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 16, messages: [{ role: 'user', content }] }));
+      });
+    try {
+      expect(await post('y'.repeat(3 * MIB))).toEqual({ status: 413, reused: false });
+      expect(await post('hi')).toEqual({ status: 200, reused: true });
+    } finally {
+      agent.destroy();
+    }
+  });
+
   test('a chunked body that never ends is answered 413 and its connection closed after a bounded amount is read', async () => {
     const head = 'POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n';
     const { written, answer } = await within(uploadUntilClosed(host, head, 1024 * MIB, true), 20000, 'the router closing the connection');
