@@ -60,7 +60,13 @@ describe('toAnthropicMessage', () => {
       content: [{ type: 'text', text: 'Hello! How can I assist you today?' }],
       stop_reason: 'end_turn',
       stop_sequence: null,
-      usage: { input_tokens: 19, output_tokens: 10 },
+      usage: {
+        input_tokens: 19,
+        cache_creation_input_tokens: 0,
+        cache_read_input_tokens: 0,
+        output_tokens: 10,
+        output_tokens_details: { thinking_tokens: 0 },
+      },
     });
   });
 
@@ -115,7 +121,7 @@ describe('toAnthropicMessage', () => {
   it('maps length to max_tokens and reports zero usage when the upstream gives none', () => {
     const out = toAnthropicMessage(completion({ role: 'assistant', content: 'cut' }, 'length'));
     expect(out.stop_reason).toBe('max_tokens');
-    expect(out.usage).toEqual({ input_tokens: 0, output_tokens: 0 });
+    expect(out.usage).toEqual({ input_tokens: 0, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: 0 });
   });
 });
 

@@ -52,7 +52,7 @@ describe('createChatToMessagesStream with recorded upstream streams', () => {
         content: [],
         stop_reason: null,
         stop_sequence: null,
-        usage: { input_tokens: 0, output_tokens: 0 },
+        usage: { input_tokens: 0, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: 0 },
       },
     });
     expect(frames[1]?.data.content_block).toEqual({ type: 'text', text: '' });
@@ -63,7 +63,13 @@ describe('createChatToMessagesStream with recorded upstream streams', () => {
     expect(frames[5]?.data).toEqual({
       type: 'message_delta',
       delta: { stop_reason: 'end_turn', stop_sequence: null },
-      usage: { input_tokens: 9, output_tokens: 3 },
+      usage: {
+        input_tokens: 9,
+        cache_creation_input_tokens: 0,
+        cache_read_input_tokens: 0,
+        output_tokens: 3,
+        output_tokens_details: { thinking_tokens: 0 },
+      },
     });
     expect(t.done).toBe(true);
     expect(t.error).toBeUndefined();
@@ -76,7 +82,13 @@ describe('createChatToMessagesStream with recorded upstream streams', () => {
     expect(frames[5]?.data).toEqual({
       type: 'message_delta',
       delta: { stop_reason: 'end_turn', stop_sequence: null },
-      usage: { input_tokens: 14, output_tokens: 3 },
+      usage: {
+        input_tokens: 14,
+        cache_creation_input_tokens: 0,
+        cache_read_input_tokens: 0,
+        output_tokens: 3,
+        output_tokens_details: { thinking_tokens: 0 },
+      },
     });
     expect(t.done).toBe(true);
   });
@@ -85,7 +97,7 @@ describe('createChatToMessagesStream with recorded upstream streams', () => {
     const t = chatToMessagesText({ model: 'local-qwen' });
     const frames = parseAnthropicSse(replay(t, fixtureText('llama-server-chat-stream.sse')));
     expect(eventSequence(frames)).toEqual(textEvents);
-    expect(frames[5]?.data.usage).toEqual({ input_tokens: 12, output_tokens: 3 });
+    expect(frames[5]?.data.usage).toEqual({ input_tokens: 12, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: 3 });
   });
 
   it('turns OpenRouter’s mid-stream error chunk into an Anthropic error frame and stops', () => {
@@ -133,7 +145,7 @@ describe('createChatToMessagesStream with tool calls', () => {
     expect(frames[12]?.data).toEqual({
       type: 'message_delta',
       delta: { stop_reason: 'tool_use', stop_sequence: null },
-      usage: { input_tokens: 50, output_tokens: 20 },
+      usage: { input_tokens: 50, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: 20 },
     });
   });
 
@@ -435,7 +447,13 @@ describe('the official Anthropic SDK reading the translated stream', () => {
     expect(message.model).toBe(MODEL);
     expect(message.content).toEqual([{ type: 'text', text: 'Hello there!' }]);
     expect(message.stop_reason).toBe('end_turn');
-    expect(message.usage).toEqual({ input_tokens: 9, output_tokens: 3 });
+    expect(message.usage).toEqual({
+      input_tokens: 9,
+      cache_creation_input_tokens: 0,
+      cache_read_input_tokens: 0,
+      output_tokens: 3,
+      output_tokens_details: { thinking_tokens: 0 },
+    });
   });
 
   it('assembles text and both tool calls with their parsed input', async () => {
@@ -447,14 +465,20 @@ describe('the official Anthropic SDK reading the translated stream', () => {
       { type: 'tool_use', id: 'call_b', name: 'Bash', input: { command: 'ls' } },
     ]);
     expect(message.stop_reason).toBe('tool_use');
-    expect(message.usage).toEqual({ input_tokens: 50, output_tokens: 20 });
+    expect(message.usage).toEqual({ input_tokens: 50, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: 20 });
   });
 
   it('assembles OpenRouter’s stream with the usage that came after the finish chunk', async () => {
     const sse = replay(chatToMessagesText({ model: MODEL }), fixtureText('openrouter-chat-stream.sse'));
     const message = await finalMessageViaSdk(sse);
     expect(message.content).toEqual([{ type: 'text', text: 'Hello there!' }]);
-    expect(message.usage).toEqual({ input_tokens: 14, output_tokens: 3 });
+    expect(message.usage).toEqual({
+      input_tokens: 14,
+      cache_creation_input_tokens: 0,
+      cache_read_input_tokens: 0,
+      output_tokens: 3,
+      output_tokens_details: { thinking_tokens: 0 },
+    });
   });
 
   it('raises an error for a bare [DONE], the provider having sent no answer', async () => {

@@ -20,6 +20,11 @@ function chunkOf(id: string, delta: object, finishReason: string | null = null) 
   };
 }
 
+/** A chunk of a stream asked for usage: `usage: null` on it, as OpenAI writes every chunk but the usage chunk. */
+function askedChunkOf(id: string, delta: object, finishReason: string | null = null) {
+  return { ...chunkOf(id, delta, finishReason), usage: null };
+}
+
 describe('createAnthropicToOpenAIStream', () => {
   describe('text stream fixture', () => {
     const id = 'msg_01XFDUDYJgAACzvnptvVoYEL';
@@ -28,10 +33,10 @@ describe('createAnthropicToOpenAIStream', () => {
       const translator = messagesToChatText({ includeUsage: true });
       const out = chatStreamPayloads(replay(translator, fixtureEvents('anthropic-messages-stream-text.sse')));
       expect(out).toEqual([
-        chunkOf(id, { role: 'assistant', content: '' }),
-        chunkOf(id, { content: 'Hello' }),
-        chunkOf(id, { content: ' there!' }),
-        chunkOf(id, {}, 'stop'),
+        askedChunkOf(id, { role: 'assistant', content: '' }),
+        askedChunkOf(id, { content: 'Hello' }),
+        askedChunkOf(id, { content: ' there!' }),
+        askedChunkOf(id, {}, 'stop'),
         {
           id,
           object: 'chat.completion.chunk',
@@ -148,7 +153,7 @@ describe('createAnthropicToOpenAIStream', () => {
       const text = replay(translator, fixtureEvents('anthropic-messages-stream-error.sse'));
       const out = chatStreamPayloads(text);
       expect(out[out.length - 1]).toEqual({ error: { message: 'Overloaded', type: 'overloaded_error', code: null } });
-      expect(out[out.length - 2]).toEqual(chunkOf('msg_01Vq8ZzPeVd3ZhL5mfzRkUu2', { content: 'Hello' }));
+      expect(out[out.length - 2]).toEqual(askedChunkOf('msg_01Vq8ZzPeVd3ZhL5mfzRkUu2', { content: 'Hello' }));
       expect(text).not.toContain('[DONE]');
       expect(translator.error).toEqual({ message: 'Overloaded', type: 'overloaded_error' });
       expect(translator.done).toBe(false);

@@ -11,7 +11,7 @@ import { carryingSignature, type Reasoner } from '../provider-reasoning';
 import type { MessagesStreamEvent } from '../stream-codec';
 import { generatedMessageId, generatedToolUseId, isInputObject, toolUseIds } from './ids';
 import { stopOfTurn } from './stop-reason';
-import { updatedAnthropicUsage } from './usage';
+import { emptyAnthropicUsage, updatedAnthropicUsage } from './usage';
 import type { AnthropicUsage } from '../wire';
 import type { CallOrigin } from '../../unique-ids';
 import { NO_ANSWER } from '../../chat/chunk-parts';
@@ -87,7 +87,7 @@ export function createChatToMessagesStream(options: {
   let sawRefusal = false;
   let sawContent = false;
   /** The latest usage the upstream reported, as Anthropic's. */
-  let usage: AnthropicUsage = { input_tokens: 0, output_tokens: 0 };
+  let usage: AnthropicUsage = emptyAnthropicUsage();
 
   function start(out: MessagesStreamEvent[]): void {
     if (started) return;
@@ -102,7 +102,7 @@ export function createChatToMessagesStream(options: {
         content: [],
         stop_reason: null,
         stop_sequence: null,
-        usage: { input_tokens: 0, output_tokens: 0 },
+        usage: emptyAnthropicUsage(),
       },
     });
   }

@@ -19,7 +19,8 @@ type ChunkDelta = ChatCompletionChunk['choices'][number]['delta'];
 /**
  * Creates a translator from an Anthropic Messages stream to `chat.completion.chunk` events, one
  * upstream event at a time. Tool calls are numbered from 0 among tool blocks only, as OpenAI
- * clients index them; `message_stop` closes with the optional usage chunk and `[DONE]`; an
+ * clients index them; `message_stop` closes with the optional usage chunk and `[DONE]` (when the
+ * client asked for that chunk, the others carry `usage: null`, as OpenAI's do); an
  * upstream `error` event (or an unreadable one) becomes the chat error event.
  */
 export function createAnthropicToOpenAIStream(options: AnthropicToOpenAIStreamOptions): StreamTranslator<MessagesStreamEvent, ChatStreamEvent> {
@@ -63,6 +64,8 @@ export function createAnthropicToOpenAIStream(options: AnthropicToOpenAIStreamOp
           created,
           model,
           choices: [{ index: 0, delta: withRole, logprobs: null, finish_reason: finishReason }],
+          // OpenAI writes `usage: null` on every chunk but the last of a stream asked for usage.
+          ...(options.includeUsage ? { usage: null } : {}),
         },
       },
     ];
