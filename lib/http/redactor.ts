@@ -1,3 +1,5 @@
+import { blockScannerOf } from './block-scanner';
+
 /** The text that replaces a secret in anything the router writes. */
 export const REDACTED = '[REDACTED]';
 
@@ -80,11 +82,11 @@ function redactorOf(keys: readonly string[]): Omit<Redactor, 'withSecrets'> {
   const replacer = new RegExp(patternOf(alternatives, escapeRegExp), 'gi');
   const detector = new RegExp(patternOf(alternatives, escapeRegExp), 'i');
   let escapedReplacer: RegExp | undefined;
-  const blockFinder = keys.every(isAscii) ? blockFinderOf(keys, encoded) : undefined;
+  const holdsBlock = keys.every(isAscii) ? blockScannerOf(blocksOf(keys, encoded)) : undefined;
   // The regular expression tries every alternative at every position of the text; most texts
   // hold no secret, and looking for the blocks first tells that several times faster.
-  const holdsSecret = blockFinder
-    ? (text: string): boolean => blockFinder.test(text) && detector.test(text)
+  const holdsSecret = holdsBlock
+    ? (text: string): boolean => holdsBlock(text) && detector.test(text)
     : (text: string): boolean => detector.test(text);
   // Upstreams echo keys escaped too: JSON-escaped (`\/`, `\u002f`), URL-encoded (`%2F`), nested
   // once or twice (a provider's error quoted as a string in another's). A client decodes them.
@@ -248,15 +250,14 @@ function unescaped(text: string): string {
 }
 
 /**
- * One case-insensitive expression for the blocks of `keys` (and the first block of each of their
- * `encoded` forms), such that every 12-character piece of a key contains one: its 7-character
- * blocks at offsets 0, 6, 12, ... (a piece starting at `i` holds the block at the next multiple of
- * 6, at most `i + 5`, which ends by `i + 12`). A key shorter than a piece is its own block. One
- * expression over the text is three to six times faster than lower-casing it and searching it
- * once a block (measured with one to eight keys). Sound for ASCII keys only: non-Unicode `/i`
- * never folds a non-ASCII character to ASCII.
+ * The blocks of `keys` (and the first block of each of their `encoded` forms), in lower case, such
+ * that every 12-character piece of a key contains one: its 7-character blocks at offsets 0, 6, 12,
+ * ... (a piece starting at `i` holds the block at the next multiple of 6, at most `i + 5`, which
+ * ends by `i + 12`). A key shorter than a piece is its own block. Found ignoring ASCII case
+ * ({@link blockScannerOf}), which is sound for ASCII keys only, as the detector's non-Unicode `/i`
+ * never folds a non-ASCII character to ASCII either.
  */
-function blockFinderOf(keys: readonly string[], encoded: readonly string[]): RegExp {
+function blocksOf(keys: readonly string[], encoded: readonly string[]): string[] {
   const blocks = new Set<string>();
   for (const key of keys) {
     const lower = key.toLowerCase();
@@ -265,7 +266,7 @@ function blockFinderOf(keys: readonly string[], encoded: readonly string[]): Reg
   }
   // An encoded key is found only whole: its first block is in every match.
   for (const form of encoded) blocks.add(form.slice(0, BLOCK_LENGTH).toLowerCase());
-  return new RegExp([...blocks].map(escapeRegExp).join('|'), 'i');
+  return [...blocks];
 }
 
 function isAscii(text: string): boolean {
