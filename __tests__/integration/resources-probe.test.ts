@@ -362,6 +362,51 @@ describe('PROVIDER_TIMEOUT_MS and a request body the upstream reads slowly', () 
   });
 });
 
+describe('PROVIDER_TIMEOUT_MS and a connection still being opened', () => {
+  /** A server that accepts TCP connections and never says a word: no TLS handshake, no HTTP answer. */
+  async function startMuteServer(): Promise<{ port: number; close(): Promise<void> }> {
+    const sockets: net.Socket[] = [];
+    const server = net.createServer((socket) => {
+      sockets.push(socket);
+      socket.on('error', () => undefined);
+      socket.pause();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return {
+      port: (server.address() as AddressInfo).port,
+      close: () =>
+        new Promise((resolve) => {
+          for (const socket of sockets) socket.destroy();
+          server.close(() => resolve());
+        }),
+    };
+  }
+
+  test.each(['http', 'https'])(
+    'a %s upstream that accepts TCP and never answers is a 504 within PROVIDER_TIMEOUT_MS, a TLS handshake never finished included',
+    async (scheme) => {
+      const upstream = await startMuteServer();
+      const host = await startHost({
+        env: {
+          OPENAI_API_KEY: 'sk-test',
+          OPENAI_BASE_URL: `${scheme}://127.0.0.1:${upstream.port}/v1`,
+          PROVIDER_TIMEOUT_MS: '300',
+          // Far longer than the wait allowed below: a handshake counted as an upload would be held this long.
+          PROVIDER_IDLE_TIMEOUT_MS: '60000',
+        },
+      });
+      try {
+        const answer = await within(postJson(`${host.url}/v1/chat/completions`, { model: 'gpt-4o', messages: CHAT_MESSAGES }), 5000, 'the answer');
+        expect(answer.status).toBe(504);
+        expect(JSON.parse(answer.text)).toMatchObject({ error: { code: 'upstream_timeout' } });
+      } finally {
+        await host.close();
+        await upstream.close();
+      }
+    },
+  );
+});
+
 describe('keep-alive connections after failures and hang-ups', () => {
   const CHAT_STREAM = { model: 'gpt-4o', messages: CHAT_MESSAGES, stream: true };
   const ANSWER = `${OPENING.chat}data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}\n\ndata: [DONE]\n\n`;

@@ -4,7 +4,7 @@ import { answerJson } from './answer-json';
 import { answerStream } from './answer-stream';
 import { answerUpstreamError } from './answer-upstream-error';
 import { peekBody } from './peek-body';
-import { stillSending } from './still-sending';
+import { stillSending, whenOpen } from './still-sending';
 import { ExchangeContext, type Exchange, type ExchangeDependencies } from './exchange-context';
 import type { HeaderMap } from '../options';
 import { buildUpstreamHeaders, ScrubHeadersFailure, scrubHeadersFailure } from './exchange-headers';
@@ -52,8 +52,8 @@ export function runExchange(exchange: Exchange, deps: ExchangeDependencies): voi
 
   const headerTimer = setTimeout(() => {
     // PROVIDER_TIMEOUT_MS is a wait for the answer: a large body still going out to a slow upstream
-    // has not begun it.
-    if (stillSending(context.proxyRequest, performance.now() - sentAt, config.idleTimeoutMs)) headerTimer.refresh();
+    // has not begun it. Opening the connection (TLS handshake included) is part of that wait.
+    if (stillSending(context.proxyRequest, opened, performance.now() - openedAt, config.idleTimeoutMs)) headerTimer.refresh();
     else context.answerError(upstreamTimeout(provider, config.timeoutMs));
   }, config.timeoutMs);
   const onClientClose = (): void => {
@@ -129,6 +129,12 @@ export function runExchange(exchange: Exchange, deps: ExchangeDependencies): voi
     onRequest: (request) => {
       context.proxyRequest = request;
       sentAt = performance.now();
+      opened = false;
+      whenOpen(request, () => {
+        if (context.proxyRequest !== request) return;
+        opened = true;
+        openedAt = performance.now();
+      });
       if (context.settled) request.destroy();
       // Sent whole, the request waits for its answer: the whole PROVIDER_TIMEOUT_MS from here.
       else
@@ -141,6 +147,9 @@ export function runExchange(exchange: Exchange, deps: ExchangeDependencies): voi
   let attempt = 0;
   /** When the latest attempt was written to its connection. */
   let sentAt = 0;
+  /** Whether the latest attempt's connection is established (TLS handshake included), and when it was. */
+  let opened = false;
+  let openedAt = 0;
   const send = (): void => {
     const thisAttempt = ++attempt;
     deps.transport.send(req, res, {
