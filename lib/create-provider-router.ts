@@ -18,6 +18,7 @@ import type { RoutingTable } from './routing/resolve-model';
 import { RouterTelemetry } from './telemetry/emitter';
 import { ConversationLog } from './telemetry/conversation-log';
 import { createConversationFileLog, createDefaultLogger, redactingLogger } from './telemetry/loggers';
+import { hostAnswered } from './http/host-answered';
 
 /** The middleware `createProviderRouter()` returns, with its telemetry and model list. */
 export interface ProviderRouter {
@@ -100,7 +101,7 @@ export function createProviderRouter(options: ProviderRouterOptions = {}): Provi
       return;
     }
     // The host answered while the lists were fetched (its request timeout): the answer is its own.
-    if (res.headersSent) return;
+    if (hostAnswered(res)) return;
     const query = req.url?.includes('?') ? req.url.slice(req.url.indexOf('?')) : '';
     const body = anthropic ? toAnthropicModelList(entriesAfterCursor(models, query)) : { object: 'list', data: models };
     writeHead(res, 200, {

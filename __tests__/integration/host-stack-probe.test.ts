@@ -453,6 +453,26 @@ describe.each(VERSIONS)('a host that answers before the router does (a request t
       next();
     };
 
+  /** POSTs `body`'s first 5 bytes, the rest `delayMs` later; resolves with what arrived, or how the connection failed. */
+  function postInTwoParts(url: string, body: string, delayMs: number): Promise<{ status?: number; text: string; error?: string }> {
+    return new Promise((resolve) => {
+      const req = http.request(
+        url,
+        { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+        (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => (text += chunk));
+          res.on('end', () => resolve({ status: res.statusCode, text }));
+          res.on('error', (error) => resolve({ status: res.statusCode, text, error: error.message }));
+        },
+      );
+      req.on('error', (error) => resolve({ text: '', error: error.message }));
+      req.write(body.slice(0, 5));
+      setTimeout(() => req.end(body.slice(5)), delayMs);
+    });
+  }
+
   async function hostTimingOut(before: (app: Express) => void): Promise<{ host: Host; ends: RequestEndEvent[]; handled: unknown[] }> {
     const ends: RequestEndEvent[] = [];
     const handled: unknown[] = [];
@@ -558,6 +578,34 @@ describe.each(VERSIONS)('a host that answers before the router does (a request t
     await sleep(200);
     expect(fakes.received()).toEqual([]);
     expect(ends).toEqual([expect.objectContaining({ outcome: 'aborted', status: 503 })]);
+  });
+
+  test("a body the router refuses after the host began its answer: the host's answer arrives whole, and request.end says aborted with its status", async () => {
+    const { host, ends, handled } = await hostTimingOut((app) =>
+      app.use((_req: Request, res: Response, next: NextFunction) => {
+        // A host answer in two writes, ended once the router has refused the body.
+        setTimeout(() => {
+          res.writeHead(503, { 'content-type': 'text/plain' });
+          res.write('timed ');
+          setTimeout(() => res.end('out'), 300);
+        }, 50);
+        next();
+      }),
+    );
+    const cases = [
+      ['invalid JSON', '{"model": nope'],
+      ['no model', JSON.stringify({ messages: HI })],
+      ['a body the plan refuses', JSON.stringify({ model: 'openai/gpt-4o', messages: HI, n: 'many' })],
+    ] as const;
+    for (const [name, body] of cases) {
+      // The body's end arrives after the host wrote its head.
+      const answer = await postInTwoParts(`${host.url}/v1/chat/completions`, body, 150);
+      expect([name, answer.status, answer.text]).toEqual([name, 503, 'timed out']);
+    }
+    await waitUntil(() => ends.length === 1, 1000, 'request.end for the routed one');
+    expect(ends.map((event) => [event.outcome, event.status])).toEqual([['aborted', 503]]);
+    expect(handled).toEqual([]);
+    expect(fakes.received()).toEqual([]);
   });
 });
 

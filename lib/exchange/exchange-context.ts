@@ -10,6 +10,7 @@ import type { RequestOutcome } from '../telemetry/events';
 import type { RequestRecorder } from '../telemetry/request-recorder';
 import { readSafely, type ResponseObserver } from '../telemetry/response-summary';
 import type { HeaderMap } from '../options';
+import { hostAnswered } from '../http/host-answered';
 import { writeHead } from '../http/write-head';
 import { withoutRetrySignals } from '../http/header-policy';
 import { buildClientHeaders, minimalClientHeaders, ScrubHeadersFailure, scrubHeadersFailure, type HeaderContext } from './exchange-headers';
@@ -81,7 +82,7 @@ export class ExchangeContext {
    * handler). The answer is the host's; the router must write nothing more into it.
    */
   get answeredByHost(): boolean {
-    return !this.#answerBegan && this.exchange.res.headersSent;
+    return hostAnswered(this.exchange.res, this.#answerBegan);
   }
 
   /**

@@ -5,6 +5,7 @@ import { ProviderRouterError } from '../errors';
 import type { Dialect } from '../dialects/dialect';
 import { readJsonBody, type BodyCarrier } from '../http/read-body';
 import { discardLimit, discardRestOfBody } from '../http/discard-body';
+import { hostAnswered } from '../http/host-answered';
 import type { Redactor } from '../http/redactor';
 import { requestIdOf } from '../http/request-id';
 import { routerErrorHeaders } from './exchange-headers';
@@ -80,6 +81,12 @@ export async function serveEndpoint(
         requestStreamUsage: config.requestStreamUsage,
       });
     } catch (error) {
+      // The host answered while the body was read (its request timeout): the exchange ends as
+      // abandoned with the host's status, as runExchange ends it.
+      if (hostAnswered(res)) {
+        recorder.end({ status: res.statusCode, outcome: 'aborted', summary: undefined });
+        return;
+      }
       const known = error instanceof ProviderRouterError ? error : routerFailure();
       const headerContext = { provider, requestId, clientDialect, scrubHeaders: config.scrubHeaders };
       sendRouterError(res, clientDialect, known, { requestId, provider: provider.id }, deps.redactor, (headers) =>
@@ -104,7 +111,7 @@ export async function serveEndpoint(
     // The rest of a body too large is read away so that the 413 reaches a client still sending;
     // one announced beyond what is read away closes its connection instead.
     if (error instanceof ProviderRouterError && error.status === 413 && !discardRestOfBody(req, res, discardLimit(config.maxBodyBytes))) {
-      res.setHeader('connection', 'close');
+      if (!res.headersSent) res.setHeader('connection', 'close');
     }
     sendRouterError(res, clientDialect, error, { requestId }, deps.redactor);
   }

@@ -4,6 +4,7 @@ import type { Dialect } from '../dialects/dialect';
 import { DIALECTS } from '../dialects/registry';
 import { requestIdHeaders } from './header-policy';
 import type { Redactor } from './redactor';
+import { hostAnswered } from './host-answered';
 import { writeHead } from './write-head';
 
 /**
@@ -24,12 +25,9 @@ export function sendRouterError(
     error instanceof ProviderRouterError
       ? error
       : new ProviderRouterError('upstream_error', 'The router failed to handle the request', 500, 'server_error');
-  if (res.headersSent) {
-    // Someone else answered while the body was read (the host's request timeout): an answer it
-    // ended is its own; one it left open cannot be finished by the router.
-    if (!res.writableEnded) res.destroy();
-    return;
-  }
+  // The host answered while the body was read (its request timeout): the answer is its own, ended
+  // or still being written, and the router never began one.
+  if (hostAnswered(res)) return;
   const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8', ...requestIdHeaders(ids.requestId, dialect) };
   const provider = ids.provider ?? known.provider;
   if (provider) headers['x-provider'] = provider;
