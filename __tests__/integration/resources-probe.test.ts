@@ -6,6 +6,7 @@
  * of their own. Assertions count bytes and events, never time.
  */
 import { execFile } from 'node:child_process';
+import diagnosticsChannel from 'node:diagnostics_channel';
 import net from 'node:net';
 import { join } from 'node:path';
 import http, { type ServerResponse } from 'node:http';
@@ -463,27 +464,52 @@ describe('keep-alive connections after failures and hang-ups', () => {
     }
   });
 
-  test('200 requests on one kept-alive client connection, every other one left after its first event: no listener piles up, no warning', async () => {
-    const sockets = new Set<import('node:net').Socket>();
-    const host = await startHost({ env: envFor({ openai }) }, { before: (app) => app.use((req, _res, next) => (sockets.add(req.socket), next())) });
+  test('150 requests kept on one client connection, every fourth one left after its first event: no listener piles up on any kept-alive socket, no warning', async () => {
+    const clientSockets = new Set<net.Socket>();
+    const host = await startHost(
+      { env: envFor({ openai }) },
+      {
+        before: (app) =>
+          app.use((req, _res, next) => {
+            if (req.headers['x-kept'] === 'yes') clientSockets.add(req.socket);
+            next();
+          }),
+      },
+    );
     const observed = observe();
     observed.listen(host.router);
     const warnings: string[] = [];
     const onWarning = (warning: Error): void => void warnings.push(`${warning.name}: ${warning.message}`);
     process.on('warning', onWarning);
+    // The router's own connections to the upstream, each with the listeners it had when each
+    // request was handed it (before that request's own are added).
+    const upstreamHost = new URL(openai.baseUrl).host;
+    const upstreamSockets = new Map<net.Socket, number[]>();
+    const listenersOf = (socket: net.Socket): number => socket.eventNames().reduce((sum, name) => sum + socket.listenerCount(name), 0);
+    const onRequestStart = (message: unknown): void => {
+      const request = (message as { request: http.ClientRequest }).request;
+      if (request.getHeader('host') !== upstreamHost) return;
+      request.once('socket', (socket: net.Socket) => {
+        const counts = upstreamSockets.get(socket) ?? [];
+        counts.push(listenersOf(socket));
+        upstreamSockets.set(socket, counts);
+      });
+    };
+    diagnosticsChannel.subscribe('http.client.request.created', onRequestStart);
     openai.handler = (recorded, res) => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       if ((recorded.body?.messages as Array<{ content: string }>)[0]?.content === 'leave') res.write(OPENING.chat);
       else res.end(ANSWER);
     };
+    // The kept requests share one kept-alive connection; a request left is on a connection of its own, which it closes.
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     try {
       for (let i = 0; i < 200; i++) {
-        const leave = i % 2 === 1;
+        const leave = i % 4 === 3;
         const call = postInFlight(
           `${host.url}/v1/chat/completions`,
           { ...CHAT_STREAM, messages: [{ role: 'user', content: leave ? 'leave' : 'stay' }] },
-          { agent },
+          leave ? { agent: false } : { agent, headers: { 'x-kept': 'yes' } },
         );
         if (leave) {
           await call.waitForBody((text) => text.length > 0);
@@ -491,14 +517,22 @@ describe('keep-alive connections after failures and hang-ups', () => {
         } else expect((await call.response).status).toBe(200);
       }
       const ends = await observed.waitForEnds(200, 5000);
-      expect(ends.filter((end) => end.outcome === 'aborted')).toHaveLength(100);
-      expect(ends.filter((end) => end.outcome === 'ok')).toHaveLength(100);
-      await waitUntil(() => openai.closedRequests === 100, 3000, 'every left stream closed upstream');
-      // Each kept-alive connection's listeners, by event: Node's own few, none added per request.
-      const mostListeners = Math.max(0, ...[...sockets].flatMap((socket) => socket.eventNames().map((name) => socket.listenerCount(name))));
-      expect(mostListeners).toBeLessThan(5);
+      expect(ends.filter((end) => end.outcome === 'aborted')).toHaveLength(50);
+      expect(ends.filter((end) => end.outcome === 'ok')).toHaveLength(150);
+      await waitUntil(() => openai.closedRequests === 50, 3000, 'every left stream closed upstream');
+      // One client connection served the 150 kept requests; its listeners, by event, are Node's own few.
+      expect(clientSockets.size).toBe(1);
+      const [kept] = [...clientSockets];
+      expect(Math.max(...kept!.eventNames().map((name) => kept!.listenerCount(name)))).toBeLessThan(5);
+      // Upstream, each kept-alive connection served three kept requests, then a left one that closed
+      // it: handed each request after the first (a new connection has listeners of its own until it
+      // is open), it had as many listeners as when handed the second.
+      const reused = [...upstreamSockets.values()].filter((counts) => counts.length > 2);
+      expect(reused.length).toBeGreaterThanOrEqual(40);
+      for (const counts of reused) expect(counts.slice(1)).toEqual(counts.slice(1).map(() => counts[1]));
       expect(warnings).toEqual([]);
     } finally {
+      diagnosticsChannel.unsubscribe('http.client.request.created', onRequestStart);
       process.off('warning', onWarning);
       agent.destroy();
       await host.close();
