@@ -22,7 +22,7 @@ import { envFor, silentLogger, startHost, type Host, type HostOptions } from '..
 import { openStream, rawRequest } from '../support/http-client';
 import { sendFrames, sendHeldStream, sendJson } from '../support/upstream-answers';
 import { useFakes } from '../support/use-fakes';
-import { deferred, sleep, waitUntil, within } from '../support/wait';
+import { deferred, waitUntil, within } from '../support/wait';
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 const EXPRESS = { 4: require('express4'), 5: require('express') } as Record<4 | 5, typeof import('express')>;
@@ -514,17 +514,16 @@ describe.each(VERSIONS)('a host that answers before the router does (a request t
   });
 
   test("an upstream answer that arrives while the host's own answer is still being written is dropped, not written into it", async () => {
+    let hostAnswer: Response | undefined;
     const { host, ends, handled } = await hostTimingOut((app) =>
       app.use((_req: Request, res: Response, next: NextFunction) => {
-        // A host answer in two writes, ended after the upstream answered.
-        setTimeout(() => {
-          res.writeHead(503, { 'content-type': 'text/plain' });
-          res.write('timed ');
-          setTimeout(() => res.end('out'), 250);
-        }, 50);
+        hostAnswer = res;
         next();
       }),
     );
+    // The host ends its answer once the router has given up the exchange, which it does when the
+    // upstream answer reaches it.
+    host.router.telemetry.on('request.end', () => void hostAnswer?.end('out'));
     const cases = [
       ['/chat/completions', { model: 'openai/gpt-4o', stream: true, messages: HI }, 'openai'],
       ['/chat/completions', { model: 'openai/gpt-4o', stream: false, messages: HI }, 'openai'],
@@ -532,12 +531,13 @@ describe.each(VERSIONS)('a host that answers before the router does (a request t
       ['/messages', { model: 'anthropic/claude-sonnet-5-5', stream: false, max_tokens: 9, messages: HI }, 'anthropic'],
     ] as const;
     for (const [path, body, fake] of cases) {
-      // The upstream answers after the host began its answer, before the host ended it.
+      // The host begins its answer in two writes (its request timeout) once the request is
+      // upstream; the upstream answers while the host's answer is still open.
       fakes[fake].handler = (_r, res) => {
-        setTimeout(() => {
-          if (body.stream === true) sendFrames(res, sseFrames('openai-chat-stream-usage.sse'));
-          else sendJson(res, 200, fixtureJson(fake === 'openai' ? 'openai-chat.json' : 'anthropic-message.json'));
-        }, 120);
+        hostAnswer!.writeHead(503, { 'content-type': 'text/plain' });
+        hostAnswer!.write('timed ');
+        if (body.stream === true) sendFrames(res, sseFrames('openai-chat-stream-usage.sse'));
+        else sendJson(res, 200, fixtureJson(fake === 'openai' ? 'openai-chat.json' : 'anthropic-message.json'));
       };
       const answer = await rawRequest({ url: `${host.url}/v1${path}`, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
       expect([answer.status, answer.text]).toEqual([503, 'timed out']);
@@ -550,14 +550,23 @@ describe.each(VERSIONS)('a host that answers before the router does (a request t
 
   test('a model list still being fetched when the host answered: nothing is written after it, and no error reaches the host', async () => {
     const { host, handled } = await hostTimingOut((app) => app.use(timeoutAfter(100)));
+    const listSent = deferred();
     fakes.openrouter.handler = (r, res) => {
       if (r.method !== 'GET') return false;
-      setTimeout(() => sendJson(res, 200, { data: [{ id: 'meta/llama' }] }), 300);
+      setTimeout(() => {
+        sendJson(res, 200, { data: [{ id: 'meta/llama' }] });
+        setImmediate(listSent.resolve);
+      }, 300);
       return true;
     };
     const answer = await request(host.url).get('/v1/models');
     expect([answer.status, answer.body]).toEqual([503, { host: 'timed out' }]);
-    await sleep(400);
+    await listSent.promise;
+    // The list is kept: the next request is answered from it, after the first one's router has
+    // had the list.
+    const next = await request(host.url).get('/v1/models');
+    expect(next.status).toBe(200);
+    expect(next.body.data).toEqual(expect.arrayContaining([expect.objectContaining({ id: 'openrouter/meta/llama' })]));
     expect(handled).toEqual([]);
   });
 
@@ -575,7 +584,7 @@ describe.each(VERSIONS)('a host that answers before the router does (a request t
     req.end(body.slice(10));
     response.resume();
     await new Promise((resolve) => response.on('end', resolve));
-    await sleep(200);
+    await waitUntil(() => ends.length === 1, 1000, 'request.end');
     expect(fakes.received()).toEqual([]);
     expect(ends).toEqual([expect.objectContaining({ outcome: 'aborted', status: 503 })]);
   });
