@@ -190,6 +190,32 @@ describe('request bodies over PROVIDER_MAX_BODY_BYTES', () => {
     }
   });
 
+  test('on a kept-alive connection that already carried a body read away, a body announced beyond what is read away is answered 413 with Connection: close', async () => {
+    // 1 MiB limit: 64 MiB is read away. The first body (3 MiB) is read away whole; the second
+    // announces 65 MiB, of which nothing has arrived: the connection's history is no part of it.
+    const socket = net.connect(Number(new URL(host.url).port), '127.0.0.1');
+    let answer = '';
+    socket.on('data', (chunk: Buffer) => (answer += chunk.toString('latin1')));
+    socket.on('error', () => undefined);
+    const heads = (): string[] => answer.split(/(?=HTTP\/1\.1 )/).filter((part) => part.includes('\r\n\r\n'));
+    try {
+      const first = Buffer.from(
+        JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 16, messages: [{ role: 'user', content: 'y'.repeat(3 * MIB) }] }),
+      );
+      socket.write(`POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${first.length}\r\n\r\n`);
+      socket.write(first);
+      socket.write(`POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${65 * MIB}\r\n\r\n{"model":`);
+      await waitUntil(() => heads().length === 2, 10000, 'both answers');
+      const [firstHead, secondHead] = heads().map((head) => head.slice(0, head.indexOf('\r\n\r\n')));
+      expect(firstHead).toMatch(/^HTTP\/1\.1 413 /);
+      expect(firstHead).not.toMatch(/^connection: close$/im);
+      expect(secondHead).toMatch(/^HTTP\/1\.1 413 /);
+      expect(secondHead).toMatch(/^connection: close$/im);
+    } finally {
+      socket.destroy();
+    }
+  });
+
   test('a chunked body that never ends is answered 413 and its connection closed after a bounded amount is read', async () => {
     const head = 'POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n';
     const { written, answer } = await within(uploadUntilClosed(host, head, 1024 * MIB, true), 20000, 'the router closing the connection');

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { bodyBytesReceived } from './body-bytes';
 
 /** How long the rest of a refused body may fall silent before its connection is closed (nginx's `lingering_timeout`). */
 const DISCARD_IDLE_MS = 5000;
@@ -23,7 +24,7 @@ export function discardLimit(maxBodyBytes: number): number {
 export function discardRestOfBody(req: IncomingMessage, res: ServerResponse, limitBytes: number): boolean {
   if (req.readableEnded) return true;
   const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared - req.socket.bytesRead > limitBytes) return false;
+  if (Number.isFinite(declared) && declared - bodyBytesReceived(req) > limitBytes) return false;
   let discarded = 0;
   const close = (): void => {
     stop();

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { ProviderRouterError } from '../errors';
+import { countBodyBytes } from './body-bytes';
 import { canDecode, contentCodings, decodeBody } from './content-encoding';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth';
 import { readStream, type StreamReadError } from './read-stream';
@@ -91,6 +92,8 @@ function parseObject(raw: Buffer): Record<string, unknown> {
 /** Reads the body, decoded as `express.json()` would; the limit applies to the decoded size. */
 async function readRequest(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
   const encoding = req.headers['content-encoding'];
+  // Before anything is read: a body refused past the limit is read away from where it stands.
+  countBodyBytes(req);
   const body = decodeBody(req, encoding);
   try {
     // Past the limit the rest is drained, so that the 413 reaches the client instead of a reset.
