@@ -7,7 +7,7 @@ import { readSafely } from '../telemetry/response-summary';
 import type { ExchangeContext } from './exchange-context';
 import type { ProviderAdapter } from '../providers/provider-adapter';
 import { parseUpstreamError, type ErrorDetails } from '../http/error-details';
-import { closedWhileWaiting, invalidUpstream, silentUpstream } from './upstream-failures';
+import { invalidUpstream, silentUpstream } from './upstream-failures';
 import { FailedAnswerError } from '../dialects/chat/answer-message';
 import { dialectModule } from '../dialects/registry';
 import { observeStreamText } from './observe-stream-text';
@@ -34,22 +34,8 @@ export async function answerJson(
     raw = await readStream(body, { maxBytes: MAX_JSON_BODY_BYTES, overflow: 'reject', idleMs: config.idleTimeoutMs });
   } catch (error) {
     const failure = error as StreamReadError;
-    // The router's own close() cut the connection: the upstream is not to blame.
-    if (context.deps.transport.closed && failure.reason !== 'too_large') {
-      context.answerError(closedWhileWaiting(provider));
-    } else if (failure.reason === 'idle') {
-      context.answerError(
-        silentUpstream(provider, `it sent nothing for ${config.idleTimeoutMs} ms (PROVIDER_IDLE_TIMEOUT_MS) in the middle of its answer`),
-      );
-    } else if (failure.reason === 'too_large') {
-      context.answerError(invalidUpstream(provider, `the answer is ${failure.message}`));
-    } else if (failure.reason === 'closed' || failure.code === 'ECONNRESET') {
-      // Node reports a body cut short (fewer bytes than its Content-Length, a chunked body without
-      // its last chunk) as an `ECONNRESET` error saying only "aborted".
-      context.answerError(invalidUpstream(provider, 'the upstream closed the connection before the answer was complete'));
-    } else {
-      context.answerError(invalidUpstream(provider, failure.message));
-    }
+    if (failure.reason === 'too_large') context.answerError(invalidUpstream(provider, `the answer is ${failure.message}`));
+    else context.answerConnectionFailure(() => readFailure(provider, failure, config.idleTimeoutMs));
     return;
   }
   if (context.settled) return;
@@ -140,4 +126,17 @@ function errorInsteadOfAnswer(body: unknown, redactor: Redactor): ErrorDetails |
   const status = Number.isInteger(code) && code >= 400 && code <= 599 ? code : 502;
   // Redacted before it is parsed: an error without a message is quoted whole, and cut.
   return parseUpstreamError(status, redactor.redact(JSON.stringify(fields)));
+}
+
+/** What a failure to read an answer whole that the router's `close()` did not cause says. */
+function readFailure(provider: ProviderAdapter, failure: StreamReadError, idleTimeoutMs: number): ErrorDetails {
+  if (failure.reason === 'idle') {
+    return silentUpstream(provider, `it sent nothing for ${idleTimeoutMs} ms (PROVIDER_IDLE_TIMEOUT_MS) in the middle of its answer`);
+  }
+  // Node reports a body cut short (fewer bytes than its Content-Length, a chunked body without its
+  // last chunk) as an `ECONNRESET` error saying only "aborted".
+  if (failure.reason === 'closed' || failure.code === 'ECONNRESET') {
+    return invalidUpstream(provider, 'the upstream closed the connection before the answer was complete');
+  }
+  return invalidUpstream(provider, failure.message);
 }

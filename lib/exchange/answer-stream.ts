@@ -30,7 +30,7 @@ export function answerStream(context: ExchangeContext, response: IncomingMessage
     editEvent: plan.editEvent,
     redactor,
     idleTimeoutMs: config.idleTimeoutMs,
-    cutByRouter: () => (context.deps.transport.closed ? closedMidStream(context.exchange.provider) : undefined),
+    cutByRouter: () => (context.cutByRouter ? closedMidStream(context.exchange.provider) : undefined),
     onFirstOutput: () => recorder.markFirstToken(),
     onFirstReasoning: () => recorder.markFirstReasoning(),
     onFirstWrite: () => (wroteFrames = true),

@@ -15,6 +15,7 @@ import { writeHead } from '../http/write-head';
 import { withoutRetrySignals } from '../http/header-policy';
 import { buildClientHeaders, minimalClientHeaders, ScrubHeadersFailure, scrubHeadersFailure, type HeaderContext } from './exchange-headers';
 import type { ExchangePlan } from './plan-exchange';
+import { closedWhileWaiting } from './upstream-failures';
 
 /** One routed request, ready to go upstream. */
 export interface Exchange {
@@ -159,6 +160,20 @@ export class ExchangeContext {
       this.answerError(scrubHeadersFailure(error));
       return undefined;
     }
+  }
+
+  /**
+   * Answers a failure of the upstream connection: as cut off by the router's own `close()` when it
+   * ran (the upstream was reached and is not to blame: the operator must not look at its URL), else
+   * as `failure`.
+   */
+  answerConnectionFailure(failure: () => ErrorDetails): void {
+    this.answerError(this.cutByRouter ? closedWhileWaiting(this.exchange.provider) : failure());
+  }
+
+  /** The router's own `close()` ran: a connection that fails now was cut by it, not by the upstream. */
+  get cutByRouter(): boolean {
+    return this.deps.transport.closed;
   }
 
   /**

@@ -11,7 +11,7 @@ import { buildUpstreamHeaders, ScrubHeadersFailure, scrubHeadersFailure } from '
 import { answerEncoding, decodeBody } from '../http/content-encoding';
 import { closedByPeer } from '../http/closed-by-peer';
 import { ProviderRouterError, routerClosedError } from '../errors';
-import { closedWhileWaiting, invalidUpstream, redirectedUpstream, silentUpstream, unreachableUpstream, upstreamTimeout } from './upstream-failures';
+import { invalidUpstream, redirectedUpstream, silentUpstream, unreachableUpstream, upstreamTimeout } from './upstream-failures';
 
 export type { Exchange, ExchangeDependencies };
 
@@ -103,8 +103,9 @@ export function runExchange(exchange: Exchange, deps: ExchangeDependencies): voi
         if (start.kind === 'failed') {
           // It answered (its headers came): the connection broke, as an answer cut off does, unless
           // the router's own close() broke it.
-          if (deps.transport.closed) context.answerError(closedWhileWaiting(provider));
-          else context.answerError(invalidUpstream(provider, `the connection failed before the answer's first byte (${start.error.message})`));
+          context.answerConnectionFailure(() =>
+            invalidUpstream(provider, `the connection failed before the answer's first byte (${start.error.message})`),
+          );
         } else if (start.kind === 'silent') {
           context.answerError(
             silentUpstream(provider, `it answered and then sent nothing for ${deps.config.idleTimeoutMs} ms (PROVIDER_IDLE_TIMEOUT_MS)`),
@@ -159,7 +160,7 @@ export function runExchange(exchange: Exchange, deps: ExchangeDependencies): voi
         if (context.settled || context.upstreamResponse || thisAttempt !== attempt) return;
         // A socket the router's own close() destroyed is no stale one: sent again, it would be a
         // request nobody waits for.
-        if (thisAttempt === 1 && !deps.transport.closed && isStaleConnection(context.proxyRequest, error, performance.now() - sentAt)) {
+        if (thisAttempt === 1 && !context.cutByRouter && isStaleConnection(context.proxyRequest, error, performance.now() - sentAt)) {
           context.proxyRequest = undefined;
           send();
           return;
@@ -168,8 +169,7 @@ export function runExchange(exchange: Exchange, deps: ExchangeDependencies): voi
         // plain HTTP, another service on the port, a broken proxy). Not an unreachable upstream.
         if (error.code?.startsWith('HPE_')) context.answerError(invalidUpstream(provider, `its answer is not valid HTTP (${error.message})`));
         // The router's own close() cut the connection: the upstream was reached, and the operator must not look at its URL.
-        else if (deps.transport.closed) context.answerError(closedWhileWaiting(provider));
-        else context.answerError(unreachableUpstream(provider, error.code ?? error.message));
+        else context.answerConnectionFailure(() => unreachableUpstream(provider, error.code ?? error.message));
       },
     });
   };

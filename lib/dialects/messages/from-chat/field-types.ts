@@ -1,14 +1,15 @@
 import { isRecord } from '../../../is-record';
-import { isBoolean, isString, numberIn, refuseWrongTypes as refuse, type FieldType } from '../../field-types';
+import { isBoolean, isString, numberIn, type FieldType } from '../../field-types';
 
 const isStop = (value: unknown): boolean => typeof value === 'string' || (Array.isArray(value) && value.every((stop) => typeof stop === 'string'));
 const isToolChoice = (value: unknown): boolean => typeof value === 'string' || isRecord(value);
 
 /**
  * The type each chat completions setting carried to Anthropic must have, and OpenAI's range where
- * a value outside it would be served changed (a `temperature` of 3 clamped to Anthropic's 1).
+ * a value outside it would be served changed (a `temperature` of 3 clamped to Anthropic's 1): a
+ * value of the wrong type is refused, as OpenAI refuses it (`param` names the field).
  */
-const TYPES: readonly FieldType[] = [
+export const CHAT_SETTING_TYPES: readonly FieldType[] = [
   { field: 'temperature', holds: numberIn(0, 2), expected: 'a number from 0 to 2' },
   { field: 'top_p', holds: numberIn(0, 1), expected: 'a number from 0 to 1' },
   { field: 'top_k', holds: numberIn(0), expected: 'a number of at least 0' },
@@ -26,14 +27,3 @@ const TYPES: readonly FieldType[] = [
   { field: 'modalities', holds: Array.isArray, expected: 'an array' },
   { field: 'functions', holds: Array.isArray, expected: 'an array' },
 ];
-
-/**
- * Refuses a chat completions setting the translation to Anthropic carries whose value is not of
- * its type, or is outside OpenAI's range, as OpenAI refuses it: read only when well typed, it
- * would be left out and the request served as if the client had not asked (DESIGN section 9). A
- * field set to `null` is not set.
- * @throws ProviderRouterError 400 `invalid_request`, `param` naming the field.
- */
-export function refuseWrongTypes(body: Record<string, unknown>): void {
-  refuse(body, TYPES);
-}

@@ -6,7 +6,8 @@ import { isSet } from '../../../is-set';
 import { callsToolsWithoutThinking } from '../tool-turn-thinking';
 import { toAnthropicConversation } from './messages';
 import { narrowedToAllowedTools, toAnthropicToolChoice, toAnthropicTools } from './tools';
-import { refuseWrongTypes } from './field-types';
+import { refuseWrongTypes } from '../../field-types';
+import { CHAT_SETTING_TYPES } from './field-types';
 
 /** What the translation needs besides the client's body. */
 export interface ToAnthropicRequestOptions {
@@ -35,7 +36,7 @@ export interface ToAnthropicRequestOptions {
  */
 export function toAnthropicRequest(body: ChatCompletionRequest, options: ToAnthropicRequestOptions): AnthropicMessagesRequest {
   refuseUncarriedFeatures(body);
-  refuseWrongTypes(body);
+  refuseWrongTypes(body, CHAT_SETTING_TYPES);
   const { system, messages } = toAnthropicConversation(body.messages);
   const request: AnthropicMessagesRequest = { model: options.upstreamModel, messages };
   const maxTokens = maxTokensOf(body);

@@ -1,8 +1,12 @@
 import { isRecord } from '../../../is-record';
-import { isBoolean, isString, numberIn, refuseWrongTypes as refuse, type FieldType } from '../../field-types';
+import { isBoolean, isString, numberIn, type FieldType } from '../../field-types';
 
-/** The type each Messages setting carried to a chat completions provider must have. */
-const TYPES: readonly FieldType[] = [
+/**
+ * The type each Messages setting carried to a chat completions provider must have: a value of the
+ * wrong type is refused, as Anthropic refuses it, without the thinking or sampling it asked for
+ * (Anthropic's error shape has no `param`).
+ */
+export const MESSAGES_SETTING_TYPES: readonly FieldType[] = [
   { field: 'temperature', holds: numberIn(), expected: 'a number' },
   { field: 'top_p', holds: numberIn(), expected: 'a number' },
   { field: 'top_k', holds: numberIn(), expected: 'a number' },
@@ -18,14 +22,3 @@ const TYPES: readonly FieldType[] = [
   { field: 'tool_choice', holds: isRecord, expected: 'an object with a `type`' },
   { field: 'tool_choice.disable_parallel_tool_use', holds: isBoolean, expected: 'a boolean' },
 ];
-
-/**
- * Refuses a Messages setting the translation carries whose value is not of its type, as Anthropic
- * refuses it: read only when well typed, it would be left out and the request served as if the
- * client had not asked (DESIGN section 9), without the thinking or sampling it asked for. A field
- * set to `null` is not set.
- * @throws ProviderRouterError 400 `invalid_request` naming the field (Anthropic's error shape has no `param`).
- */
-export function refuseWrongTypes(body: Record<string, unknown>): void {
-  refuse(body, TYPES);
-}

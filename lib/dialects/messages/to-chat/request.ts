@@ -8,7 +8,8 @@ import { isSet } from '../../../is-set';
 import { systemTextBlocks } from '../block-text';
 import { invalidRequest, unsupportedParameter } from '../../../errors';
 import { asEffort, effortOfBudget, type Effort } from '../../effort';
-import { refuseWrongTypes } from './field-types';
+import { refuseWrongTypes } from '../../field-types';
+import { MESSAGES_SETTING_TYPES } from './field-types';
 
 const BILLING_HEADER_PREFIX = 'x-anthropic-billing-header:';
 
@@ -51,7 +52,7 @@ export interface ToChatRequestOptions {
 export function toChatCompletionRequest(body: AnthropicMessagesRequest, options: ToChatRequestOptions): ChatCompletionRequest {
   if (!isRecord(body)) throw invalidRequest('The request body must be a JSON object.');
   refuseUncarriedFields(body);
-  refuseWrongTypes(body);
+  refuseWrongTypes(body, MESSAGES_SETTING_TYPES);
   const maxTokens: unknown = body.max_tokens;
   if (typeof maxTokens !== 'number' || !Number.isInteger(maxTokens) || maxTokens <= 0) {
     throw invalidRequest('`max_tokens` is required and must be a positive integer.');

@@ -1,8 +1,11 @@
 import { isRecord } from '../../../is-record';
-import { isBoolean, isString, numberIn, refuseWrongTypes as refuse, type FieldType } from '../../field-types';
+import { isBoolean, isString, numberIn, type FieldType } from '../../field-types';
 
-/** The type each carried Responses setting must have, and how its 400 says so. */
-const TYPES: readonly FieldType[] = [
+/**
+ * The type each carried Responses setting must have, and how its 400 says so: a value of the wrong
+ * type is refused, as OpenAI refuses it (`param` names the field).
+ */
+export const RESPONSES_SETTING_TYPES: readonly FieldType[] = [
   { field: 'temperature', holds: numberIn(), expected: 'a number' },
   { field: 'top_p', holds: numberIn(), expected: 'a number' },
   { field: 'parallel_tool_calls', holds: isBoolean, expected: 'a boolean' },
@@ -13,13 +16,3 @@ const TYPES: readonly FieldType[] = [
   { field: 'reasoning', holds: isRecord, expected: 'an object ({effort, summary})' },
   { field: 'reasoning.effort', holds: isString, expected: 'a string' },
 ];
-
-/**
- * Refuses a setting the translation carries whose value is not of its type, as OpenAI refuses it:
- * leaving it out would serve the request as if the client had not asked (DESIGN section 9), say
- * at the provider's default temperature. A field set to `null` is not set.
- * @throws ProviderRouterError 400 `invalid_request`, `param` naming the field.
- */
-export function refuseWrongTypes(body: Record<string, unknown>): void {
-  refuse(body, TYPES);
-}

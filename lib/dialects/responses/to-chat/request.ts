@@ -3,7 +3,8 @@ import type { ChatCompletionRequest, OpenAIMessage } from '../../chat/wire';
 import { isRecord } from '../../../is-record';
 import { isSet } from '../../../is-set';
 import { refuseUncarriedFields } from './fields';
-import { refuseWrongTypes } from './field-types';
+import { refuseWrongTypes } from '../../field-types';
+import { RESPONSES_SETTING_TYPES } from './field-types';
 import { toChatMessages } from './items';
 import { toolMessagesAfterTheirCalls } from './tool-messages-after-calls';
 import { ChatOrigins } from './origins';
@@ -54,7 +55,7 @@ export function toChatRequest(
   if (body.background === true)
     throw unsupportedParameter('background', 'background: true needs state this route does not keep; send the request in the foreground');
   refuseUncarriedFields(body);
-  refuseWrongTypes(body);
+  refuseWrongTypes(body, RESPONSES_SETTING_TYPES);
 
   const declared = Array.isArray(body.tools) ? [...(body.tools as unknown[])] : [];
   const items = typeof body.input === 'string' ? [{ type: 'message', role: 'user', content: body.input }] : body.input;
