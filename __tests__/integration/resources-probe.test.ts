@@ -15,6 +15,7 @@ import { startFakeUpstreams, type FakeUpstream } from '../support/fake-upstream'
 import { envFor, startHost, type Host } from '../support/host';
 import { postInFlight, postJson } from '../support/http-client';
 import { observe } from '../support/observe';
+import { routeCases, wireFrames, type Wire } from '../support/route-cases';
 import { waitUntil, within } from '../support/wait';
 
 const MIB = 1024 * 1024;
@@ -34,65 +35,12 @@ afterAll(async () => {
 });
 
 /** The first frames of a stream in each upstream wire format, after which a fake holds its stream open. */
-const OPENING = {
-  chat: 'data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"role":"assistant","content":"Hel"},"finish_reason":null}]}\n\n',
-  messages:
-    'event: message_start\ndata: {"type":"message_start","message":{"id":"msg_1","type":"message","role":"assistant","model":"m","content":[],"stop_reason":null,"usage":{"input_tokens":1,"output_tokens":1}}}\n\n' +
-    'event: content_block_start\ndata: {"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}\n\n' +
-    'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hel"}}\n\n',
-  responses:
-    'event: response.created\ndata: {"type":"response.created","sequence_number":0,"response":{"id":"resp_1","object":"response","status":"in_progress","model":"m","output":[]}}\n\n',
-} as const;
-
-/** One route kind: where the client posts, what, and which fake answers in which wire format. */
-interface RouteCase {
-  name: string;
-  path: string;
-  body: Record<string, unknown>;
-  fake: () => FakeUpstream;
-  wire: keyof typeof OPENING;
-}
-
+const OPENING = Object.fromEntries(Object.entries(wireFrames('Hel')).map(([wire, frames]) => [wire, frames.start + frames.piece])) as Record<
+  Wire,
+  string
+>;
+const ROUTES = routeCases({ anthropic: () => anthropic, openai: () => openai, local: () => local });
 const CHAT_MESSAGES = [{ role: 'user', content: 'hi' }];
-const ROUTES: RouteCase[] = [
-  {
-    name: 'chat completions passed through',
-    path: '/v1/chat/completions',
-    body: { model: 'gpt-4o', messages: CHAT_MESSAGES },
-    fake: () => openai,
-    wire: 'chat',
-  },
-  {
-    name: 'chat completions translated to Anthropic',
-    path: '/v1/chat/completions',
-    body: { model: 'claude-sonnet-4-5', messages: CHAT_MESSAGES },
-    fake: () => anthropic,
-    wire: 'messages',
-  },
-  {
-    name: '/messages passed through',
-    path: '/v1/messages',
-    body: { model: 'claude-sonnet-4-5', max_tokens: 16, messages: CHAT_MESSAGES },
-    fake: () => anthropic,
-    wire: 'messages',
-  },
-  {
-    name: '/messages translated to chat completions',
-    path: '/v1/messages',
-    body: { model: 'gpt-4o', max_tokens: 16, messages: CHAT_MESSAGES },
-    fake: () => openai,
-    wire: 'chat',
-  },
-  { name: '/responses passed through', path: '/v1/responses', body: { model: 'gpt-4o', input: 'hi' }, fake: () => openai, wire: 'responses' },
-  { name: '/responses bridged to llama-server', path: '/v1/responses', body: { model: 'qwen', input: 'hi' }, fake: () => local, wire: 'chat' },
-  {
-    name: '/responses translated to Anthropic',
-    path: '/v1/responses',
-    body: { model: 'claude-sonnet-4-5', input: 'hi' },
-    fake: () => anthropic,
-    wire: 'messages',
-  },
-];
 
 /** What the client process got for one request: the answer, or the error it failed with. */
 interface ClientResult {
@@ -235,7 +183,7 @@ describe('request bodies over PROVIDER_MAX_BODY_BYTES', () => {
 
 describe('router.close() with answers in flight', () => {
   /** Holds every upstream answer open after its first bytes; resolves each response as it is begun. */
-  function holdAnswers(fake: FakeUpstream, wire: keyof typeof OPENING, stream: boolean): ServerResponse[] {
+  function holdAnswers(fake: FakeUpstream, wire: Wire, stream: boolean): ServerResponse[] {
     const held: ServerResponse[] = [];
     fake.handler = (_recorded, res) => {
       held.push(res);

@@ -9,6 +9,7 @@ import { runInNewContext } from 'node:vm';
 import { startFakeUpstreams, type FakeUpstream } from '../support/fake-upstream';
 import { envFor, startHost, type Host } from '../support/host';
 import { observe } from '../support/observe';
+import { routeCases, wireFrames, type RouteCase } from '../support/route-cases';
 import { sleep, waitUntil, within } from '../support/wait';
 
 setFlagsFromString('--expose-gc');
@@ -19,107 +20,14 @@ const MIB = 1024 * 1024;
 const TOTAL_BYTES = 64 * MIB;
 const PIECE = 'x'.repeat(1000);
 
-type Wire = 'chat' | 'messages' | 'responses';
-
-/** The frames of one upstream wire format: its opening, one text piece, and its end. */
-const FRAMES: Record<Wire, { start: string; piece: string; end: string }> = {
-  chat: {
-    start: chatChunk({ role: 'assistant', content: '' }),
-    piece: chatChunk({ content: PIECE }),
-    end: `${chatChunk({}, 'stop')}data: [DONE]\n\n`,
-  },
-  messages: {
-    start:
-      event('message_start', {
-        message: {
-          id: 'msg_1',
-          type: 'message',
-          role: 'assistant',
-          model: 'm',
-          content: [],
-          stop_reason: null,
-          usage: { input_tokens: 1, output_tokens: 1 },
-        },
-      }) + event('content_block_start', { index: 0, content_block: { type: 'text', text: '' } }),
-    piece: event('content_block_delta', { index: 0, delta: { type: 'text_delta', text: PIECE } }),
-    end:
-      event('content_block_stop', { index: 0 }) +
-      event('message_delta', { delta: { stop_reason: 'end_turn' }, usage: { output_tokens: 1 } }) +
-      event('message_stop'),
-  },
-  responses: {
-    start: event('response.created', {
-      sequence_number: 0,
-      response: { id: 'resp_1', object: 'response', status: 'in_progress', model: 'm', output: [] },
-    }),
-    piece: event('response.output_text.delta', { sequence_number: 1, item_id: 'msg_1', output_index: 0, content_index: 0, delta: PIECE }),
-    end: event('response.completed', {
-      sequence_number: 2,
-      response: { id: 'resp_1', object: 'response', status: 'completed', model: 'm', output: [] },
-    }),
-  },
-};
-
-function chatChunk(delta: Record<string, unknown>, finishReason: string | null = null): string {
-  return `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta, finish_reason: finishReason }] })}\n\n`;
-}
-
-function event(type: string, payload: Record<string, unknown> = {}): string {
-  return `event: ${type}\ndata: ${JSON.stringify({ type, ...payload })}\n\n`;
-}
+/** The frames of each upstream wire format, each text piece 1000 bytes. */
+const FRAMES = wireFrames(PIECE);
 
 let anthropic: FakeUpstream;
 let openai: FakeUpstream;
 let local: FakeUpstream;
 
-interface RouteCase {
-  name: string;
-  path: string;
-  body: Record<string, unknown>;
-  fake: () => FakeUpstream;
-  wire: Wire;
-}
-
-const MESSAGES = [{ role: 'user', content: 'hi' }];
-const ROUTES: RouteCase[] = [
-  {
-    name: 'chat completions passed through',
-    path: '/v1/chat/completions',
-    body: { model: 'gpt-4o', messages: MESSAGES },
-    fake: () => openai,
-    wire: 'chat',
-  },
-  {
-    name: 'chat completions to Anthropic',
-    path: '/v1/chat/completions',
-    body: { model: 'claude-sonnet-4-5', messages: MESSAGES },
-    fake: () => anthropic,
-    wire: 'messages',
-  },
-  {
-    name: '/messages passed through',
-    path: '/v1/messages',
-    body: { model: 'claude-sonnet-4-5', max_tokens: 16, messages: MESSAGES },
-    fake: () => anthropic,
-    wire: 'messages',
-  },
-  {
-    name: '/messages to chat completions',
-    path: '/v1/messages',
-    body: { model: 'gpt-4o', max_tokens: 16, messages: MESSAGES },
-    fake: () => openai,
-    wire: 'chat',
-  },
-  { name: '/responses passed through', path: '/v1/responses', body: { model: 'gpt-4o', input: 'hi' }, fake: () => openai, wire: 'responses' },
-  { name: '/responses bridged to llama-server', path: '/v1/responses', body: { model: 'qwen', input: 'hi' }, fake: () => local, wire: 'chat' },
-  {
-    name: '/responses to Anthropic',
-    path: '/v1/responses',
-    body: { model: 'claude-sonnet-4-5', input: 'hi' },
-    fake: () => anthropic,
-    wire: 'messages',
-  },
-];
+const ROUTES = routeCases({ anthropic: () => anthropic, openai: () => openai, local: () => local });
 
 let host: Host;
 const observed = observe();
