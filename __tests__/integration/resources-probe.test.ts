@@ -255,6 +255,8 @@ describe('PROVIDER_TIMEOUT_MS and a request body the upstream reads slowly', () 
     bytesPerSecond: number,
   ): Promise<{ baseUrl: string; received: () => number; close(): Promise<void> }> {
     let received = 0;
+    // Cleared on close: a reader slow enough never to finish would otherwise keep Jest from exiting.
+    const pauses = new Set<NodeJS.Timeout>();
     const server = http.createServer((req, res) => {
       let read = 0;
       req.on('data', (chunk: Buffer) => {
@@ -262,7 +264,14 @@ describe('PROVIDER_TIMEOUT_MS and a request body the upstream reads slowly', () 
         received = read;
         if (read < slowBytes) {
           req.pause();
-          setTimeout(() => req.resume(), (chunk.length / bytesPerSecond) * 1000);
+          const pause = setTimeout(
+            () => {
+              pauses.delete(pause);
+              req.resume();
+            },
+            (chunk.length / bytesPerSecond) * 1000,
+          );
+          pauses.add(pause);
         }
       });
       req.on('end', () => {
@@ -284,6 +293,7 @@ describe('PROVIDER_TIMEOUT_MS and a request body the upstream reads slowly', () 
       received: () => received,
       close: () =>
         new Promise((resolve) => {
+          for (const pause of pauses) clearTimeout(pause);
           server.closeAllConnections();
           server.close(() => resolve());
         }),
