@@ -15,7 +15,7 @@ import { envFor, startHost, type Host } from '../support/host';
 import { eventSequence, parseAnthropicSse } from '../support/messages-stream';
 import { chatStreamPayloads } from '../support/chat-stream';
 import { sendFrames, sendJson } from '../support/upstream-answers';
-import { anthropicEvent, anthropicMessage, chatChunkFrame, chatCompletion, chatUsageFrame, DONE_FRAME } from '../support/wire-frames';
+import { anthropicMessage, anthropicStreamFrames, chatChunkFrame, chatCompletion, chatUsageFrame, DONE_FRAME } from '../support/wire-frames';
 
 type Json = Record<string, unknown>;
 
@@ -103,43 +103,17 @@ function anthropicAnswer(answer: Answer) {
       sendJson(res, 200, anthropicMessage('claude-sonnet-5-5', content, answer.finish, usage as Record<string, number>));
       return;
     }
-    const frames = [
-      anthropicEvent('message_start', {
-        message: {
-          id: 'msg_1',
-          type: 'message',
-          role: 'assistant',
-          model: 'claude-sonnet-5-5',
-          content: [],
-          stop_reason: null,
-          stop_sequence: null,
-          usage: { ...usage, output_tokens: 1 },
-        },
-      }),
-    ];
-    let index = 0;
-    const block = (start: Json, deltas: Json[]): void => {
-      frames.push(anthropicEvent('content_block_start', { index, content_block: start }));
-      for (const delta of deltas) frames.push(anthropicEvent('content_block_delta', { index, delta }));
-      frames.push(anthropicEvent('content_block_stop', { index }));
-      index++;
-    };
-    if (answer.reasoning)
-      block({ type: 'thinking', thinking: '', signature: '' }, [
-        { type: 'thinking_delta', thinking: answer.reasoning },
-        { type: 'signature_delta', signature: 'EqQBsig' },
-      ]);
-    if (answer.text) block({ type: 'text', text: '' }, [{ type: 'text_delta', text: answer.text }]);
-    for (const call of answer.calls ?? [])
-      block({ type: 'tool_use', id: call.id, name: call.name, input: {} }, [{ type: 'input_json_delta', partial_json: call.args }]);
-    frames.push(
+    const frames = anthropicStreamFrames({
+      model: 'claude-sonnet-5-5',
+      reasoning: answer.reasoning,
+      signature: 'EqQBsig',
+      text: answer.text,
+      calls: answer.calls,
+      stopReason: answer.finish,
+      startUsage: { ...usage, output_tokens: 1 },
       // Anthropic's newer streams repeat every count there, cumulative; the recorded ones give output_tokens alone.
-      anthropicEvent('message_delta', {
-        delta: { stop_reason: answer.finish, stop_sequence: null },
-        usage: answer.usage ?? { output_tokens: usage.output_tokens },
-      }),
-      anthropicEvent('message_stop'),
-    );
+      endUsage: (answer.usage ?? { output_tokens: usage.output_tokens }) as Record<string, number>,
+    });
     sendFrames(res, frames);
   };
 }

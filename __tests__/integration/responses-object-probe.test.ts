@@ -13,7 +13,15 @@ import { envFor, startHost, type Host } from '../support/host';
 import { rejectionOf } from '../support/rejection';
 import { parseResponsesSse, type ResponsesEvent } from '../support/responses-stream';
 import { sendFrames, sendJson } from '../support/upstream-answers';
-import { anthropicEvent, anthropicMessage, chatChunkFrame, chatCompletion, chatUsageFrame, DONE_FRAME } from '../support/wire-frames';
+import {
+  anthropicEvent,
+  anthropicMessage,
+  anthropicStreamFrames,
+  chatChunkFrame,
+  chatCompletion,
+  chatUsageFrame,
+  DONE_FRAME,
+} from '../support/wire-frames';
 
 type Json = Record<string, unknown>;
 
@@ -138,45 +146,18 @@ function anthropicAnswer(answer: Answer) {
       return;
     }
     const halves = (text: string): string[] => [text.slice(0, Math.ceil(text.length / 2)), text.slice(Math.ceil(text.length / 2))];
-    const frames = [
-      anthropicEvent('message_start', {
-        message: {
-          id: 'msg_1',
-          type: 'message',
-          role: 'assistant',
-          model: 'claude-sonnet-5-5',
-          content: [],
-          stop_reason: null,
-          stop_sequence: null,
-          usage: { ...ANTHROPIC_USAGE, output_tokens: 1 },
-        },
-      }),
-    ];
-    let index = 0;
-    const block = (start: Json, deltas: Json[]): void => {
-      frames.push(anthropicEvent('content_block_start', { index, content_block: start }));
-      for (const delta of deltas) frames.push(anthropicEvent('content_block_delta', { index, delta }));
-      frames.push(anthropicEvent('content_block_stop', { index }));
-      index++;
-    };
-    if (answer.reasoning) {
-      const deltas: Json[] = halves(answer.reasoning).map((thinking) => ({ type: 'thinking_delta', thinking }));
-      if (signature) deltas.push({ type: 'signature_delta', signature });
-      block({ type: 'thinking', thinking: '', signature: '' }, deltas);
-    }
-    if (answer.text)
-      block(
-        { type: 'text', text: '' },
-        halves(answer.text).map((text) => ({ type: 'text_delta', text })),
-      );
-    for (const call of answer.calls ?? [])
-      block(
-        { type: 'tool_use', id: call.id, name: call.name, input: {} },
-        halves(call.args).map((partial_json) => ({ type: 'input_json_delta', partial_json })),
-      );
-    frames.push(
-      anthropicEvent('message_delta', { delta: { stop_reason: stop, stop_sequence: null }, usage: { output_tokens: 8 } }),
-      anthropicEvent('message_stop'),
+    const frames = anthropicStreamFrames(
+      {
+        model: 'claude-sonnet-5-5',
+        reasoning: answer.reasoning,
+        signature,
+        text: answer.text,
+        calls: answer.calls,
+        stopReason: stop,
+        startUsage: { ...ANTHROPIC_USAGE, output_tokens: 1 },
+        endUsage: { output_tokens: 8 },
+      },
+      halves,
     );
     sendFrames(res, frames);
   };

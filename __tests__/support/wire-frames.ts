@@ -83,3 +83,66 @@ export function messageStartFrame(id = 'msg_1', model = 'm'): string {
     message: { id, type: 'message', role: 'assistant', model, content: [], stop_reason: null, usage: { input_tokens: 1, output_tokens: 1 } },
   });
 }
+
+/** What a scripted Anthropic stream says, block by block: thinking, then text, then tool calls. */
+export interface AnthropicStreamScript {
+  model: string;
+  reasoning?: string;
+  /** The thinking block's `signature_delta`; none when empty. */
+  signature?: string;
+  text?: string;
+  calls?: ReadonlyArray<{ id: string; name: string; args: string }>;
+  stopReason: string;
+  /** `message_start`'s usage. */
+  startUsage: Record<string, number>;
+  /** `message_delta`'s usage. */
+  endUsage: Record<string, number>;
+}
+
+/**
+ * The frames of an Anthropic Messages stream for `script`: each block started, given its deltas
+ * (each text cut into `pieces`) and stopped before the next, as the Messages API streams them.
+ */
+export function anthropicStreamFrames(script: AnthropicStreamScript, pieces: (text: string) => string[] = (text) => [text]): string[] {
+  const frames = [
+    anthropicEvent('message_start', {
+      message: {
+        id: 'msg_1',
+        type: 'message',
+        role: 'assistant',
+        model: script.model,
+        content: [],
+        stop_reason: null,
+        stop_sequence: null,
+        usage: script.startUsage,
+      },
+    }),
+  ];
+  let index = 0;
+  const block = (start: Record<string, unknown>, deltas: Array<Record<string, unknown>>): void => {
+    frames.push(anthropicEvent('content_block_start', { index, content_block: start }));
+    for (const delta of deltas) frames.push(anthropicEvent('content_block_delta', { index, delta }));
+    frames.push(anthropicEvent('content_block_stop', { index }));
+    index++;
+  };
+  if (script.reasoning) {
+    const deltas: Array<Record<string, unknown>> = pieces(script.reasoning).map((thinking) => ({ type: 'thinking_delta', thinking }));
+    if (script.signature) deltas.push({ type: 'signature_delta', signature: script.signature });
+    block({ type: 'thinking', thinking: '', signature: '' }, deltas);
+  }
+  if (script.text)
+    block(
+      { type: 'text', text: '' },
+      pieces(script.text).map((text) => ({ type: 'text_delta', text })),
+    );
+  for (const call of script.calls ?? [])
+    block(
+      { type: 'tool_use', id: call.id, name: call.name, input: {} },
+      pieces(call.args).map((partial_json) => ({ type: 'input_json_delta', partial_json })),
+    );
+  frames.push(
+    anthropicEvent('message_delta', { delta: { stop_reason: script.stopReason, stop_sequence: null }, usage: script.endUsage }),
+    anthropicEvent('message_stop'),
+  );
+  return frames;
+}
