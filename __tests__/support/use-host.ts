@@ -70,8 +70,12 @@ export interface ClientOutput {
   stderr: string;
 }
 
-/** `useHost` watched (see {@link WatchedHost}); held upstream answers are destroyed after each test. */
-export function useWatchedHost(fakes: Fakes, options: Pick<SuiteHostOptions, 'env' | 'prepare'> = {}): WatchedHost {
+/**
+ * `useHost` watched (see {@link WatchedHost}); held upstream answers are destroyed after each test.
+ * `host` builds the app around the router as `useHost`'s does; the answer tap is mounted after its
+ * `before`, right in front of the router.
+ */
+export function useWatchedHost(fakes: Fakes, options: Pick<SuiteHostOptions, 'env' | 'prepare' | 'host'> = {}): WatchedHost {
   const observed = observe();
   const logged: unknown[] = [];
   const answers: TappedAnswer[] = [];
@@ -81,7 +85,13 @@ export function useWatchedHost(fakes: Fakes, options: Pick<SuiteHostOptions, 'en
       conversationLogger: observed.conversationLogger,
       logger: { warn: (...args: unknown[]) => logged.push(args), error: (...args: unknown[]) => logged.push(args) },
     },
-    host: { before: (app) => tapAnswers(app, answers) },
+    host: {
+      ...options.host,
+      before: (app) => {
+        options.host?.before?.(app);
+        tapAnswers(app, answers);
+      },
+    },
   });
   beforeAll(() => observed.listen(host.router));
   afterEach(() => {
