@@ -401,10 +401,10 @@ describe('bridged through chat completions (llama-server)', () => {
 
   test('a length finish is status incomplete with reason max_output_tokens; max_output_tokens goes as max_tokens', async () => {
     local.handler = chatAnswer({ text: 'Cut', finish: 'length' });
-    const response = await createAndStream({ model, input: 'Long story', max_output_tokens: 3 });
+    const response = await createAndStream({ model, input: 'Long story', max_output_tokens: 16 });
     expect(response.status).toBe('incomplete');
     expect(response.incomplete_details).toEqual({ reason: 'max_output_tokens' });
-    expect(lastBody(local).max_tokens).toBe(3);
+    expect(lastBody(local).max_tokens).toBe(16);
   });
 
   test("a provider's error mid-stream reaches the SDK as a failed response with the provider's message", async () => {

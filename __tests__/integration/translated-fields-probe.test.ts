@@ -1,12 +1,15 @@
 /**
- * Probes of the request fields on the two routes where the router writes the upstream request
- * from a client's of another dialect (DESIGN sections 5, 8, 9 and 10): chat completions in to
- * Anthropic's Messages API, and Messages in to OpenAI-compatible providers. Each field the client's
- * API defines is either carried, refused with a 400 in the client's error shape that names it, or
- * left out where DESIGN says so: a setting of the wrong type, or out of the client API's range, is
- * never dropped and served as if the client had not asked (section 9). `null` means not set.
- * Clients are the official SDKs, which send what they are given; what the fakes received is read
- * back.
+ * Probes of the request fields on the routes where the router writes the upstream request from a
+ * client's of another dialect (DESIGN sections 5, 8, 9, 10 and 11): chat completions in to
+ * Anthropic's Messages API, Messages in to OpenAI-compatible providers, and Responses in, bridged
+ * to a chat provider or translated to Anthropic. Each field the client's API defines is either
+ * carried, refused with a 400 in the client's error shape that names it, or left out where DESIGN
+ * says so: a setting of the wrong type, or out of the client API's range, is never dropped and
+ * served as if the client had not asked (section 9), and a left-out field the client's provider
+ * would refuse as sent is refused too. What the client's provider refuses in a conversation (a tool
+ * result of no call, two tools of one name) is refused before anything is sent, in the client's
+ * terms, since the upstream sees only the translation. `null` means not set. Clients are the
+ * official SDKs, which send what they are given; what the fakes received is read back.
  */
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
@@ -89,6 +92,46 @@ describe('chat completions in, Anthropic upstream', () => {
           ],
         },
       ],
+      // Left out (DESIGN section 5), but OpenAI refuses them as sent: not served as if absent.
+      ['n', { n: '2' }],
+      ['n', { n: 0 }],
+      ['logprobs', { logprobs: 'yes' }],
+      ['top_logprobs', { top_logprobs: 21 }],
+      ['seed', { seed: 1.5 }],
+      ['presence_penalty', { presence_penalty: 3 }],
+      ['frequency_penalty', { frequency_penalty: 'low' }],
+      ['logit_bias', { logit_bias: [1] }],
+      ['store', { store: 'yes' }],
+      ['metadata', { metadata: 'run-1' }],
+      ['metadata', { metadata: { run: 1 } }],
+      ['metadata', { metadata: Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`k${i}`, 'v'])) }],
+      ['metadata', { metadata: { ['k'.repeat(65)]: 'v' } }],
+      ['metadata', { metadata: { run: 'v'.repeat(513) } }],
+      ['service_tier', { service_tier: 5 }],
+      ['prompt_cache_key', { prompt_cache_key: 5 }],
+      // What OpenAI refuses in the conversation: Anthropic would refuse the translation in its own terms.
+      ['tools[1]', { tools: [TOOL, TOOL] }],
+      ['tool_choice', { tools: [TOOL], tool_choice: { type: 'function', function: { name: 'forecast' } } }],
+      [
+        'messages[1].tool_call_id',
+        {
+          messages: [
+            { role: 'user', content: 'hi' },
+            { role: 'tool', tool_call_id: 'call_x', content: '12°C' },
+          ],
+        },
+      ],
+      [
+        'messages[3].tool_call_id',
+        {
+          messages: [
+            { role: 'user', content: 'hi' },
+            { role: 'assistant', content: null, tool_calls: [{ id: 'call_a', type: 'function', function: { name: 'weather', arguments: '{}' } }] },
+            { role: 'tool', tool_call_id: 'call_a', content: '12°C' },
+            { role: 'tool', tool_call_id: 'call_b', content: '13°C' },
+          ],
+        },
+      ],
     ])('%s: %j', async (param, fields) => {
       const error = await rejectionOf(create(fields), OpenAI.BadRequestError);
       expect(error.status).toBe(400);
@@ -144,6 +187,12 @@ describe('chat completions in, Anthropic upstream', () => {
     anthropic.reset();
     await create({ top_p: 1, top_k: 0 });
     expect(upstreamBody(anthropic)).toMatchObject({ top_p: 1, top_k: 0 });
+  });
+
+  test('left-out settings at the edges of OpenAI’s ranges are served, and not sent', async () => {
+    const metadata = Object.fromEntries(Array.from({ length: 16 }, (_, i) => [`${i}`.padEnd(64, 'k'), 'v'.repeat(512)]));
+    await create({ n: 1, top_logprobs: 20, logprobs: false, seed: -3, presence_penalty: -2, frequency_penalty: 2, store: false, metadata });
+    expect(Object.keys(upstreamBody(anthropic)).sort()).toEqual(['max_tokens', 'messages', 'model']);
   });
 
   test('every carried setting at once reaches Anthropic as section 5 maps it, streamed', async () => {
@@ -252,6 +301,33 @@ describe.each([
     ['tools', { tools: TOOL }, true],
     ['tool_choice.type', { tools: [TOOL], tool_choice: { type: 'bogus' } }],
     ['mcp_servers', { mcp_servers: [{ type: 'url', url: 'https://mcp.example/sse', name: 'x' }] }],
+    // Anthropic's ranges: a chat provider would serve what Anthropic refuses.
+    ['temperature', { temperature: 1.5 }],
+    ['temperature', { temperature: -0.1 }],
+    ['top_p', { top_p: 1.2 }],
+    ['top_k', { top_k: -1 }],
+    ['top_k', { top_k: 2.5 }],
+    // What Anthropic refuses in the conversation: the chat provider sees only the translation.
+    ['messages', { messages: [] }],
+    ['tools[1]', { tools: [TOOL, { ...TOOL, description: 'Another' }] }],
+    ['tool_choice', { tools: [TOOL], tool_choice: { type: 'tool', name: 'forecast' } }],
+    ['messages[0].content[0]', { messages: [{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_x', content: '12°C' }] }] }],
+    [
+      'messages[2].content[1]',
+      {
+        messages: [
+          { role: 'user', content: 'hi' },
+          { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_a', name: 'weather', input: {} }] },
+          {
+            role: 'user',
+            content: [
+              { type: 'tool_result', tool_use_id: 'toolu_a', content: '12°C' },
+              { type: 'tool_result', tool_use_id: 'toolu_b', content: '13°C' },
+            ],
+          },
+        ],
+      },
+    ],
   ])('%s: %j is a 400 invalid_request_error naming it; nothing is sent', async (field, fields, raw = false) => {
     const { status, body } = await refusal(fields, raw);
     expect(status).toBe(400);
@@ -325,9 +401,129 @@ describe.each([
     });
   });
 
+  test('the edges of Anthropic’s ranges are carried', async () => {
+    await create({ temperature: 1, top_p: 0, top_k: 0 });
+    expect(upstreamBody(route.fake())).toMatchObject({ temperature: 1, top_p: 0 });
+    route.fake().reset();
+    await create({ temperature: 0, top_p: 1 });
+    expect(upstreamBody(route.fake())).toMatchObject({ temperature: 0, top_p: 1 });
+  });
+
   test('metadata.user_id null, service_tier and container are served, and not sent', async () => {
     await create({ metadata: { user_id: null }, service_tier: 'standard_only', container: 'container_1' });
     const sent = upstreamBody(route.fake());
     for (const field of ['user', 'metadata', 'service_tier', 'container']) expect(sent).not.toHaveProperty(field);
   });
+});
+
+describe.each([
+  { name: 'bridged to a chat provider (local)', model: 'local/qwen3', fake: () => local },
+  { name: 'translated to Anthropic', model: 'anthropic/claude-sonnet-5-5', fake: () => anthropic },
+])('Responses in, $name', (route) => {
+  const TOOL = { type: 'function', name: 'weather', parameters: { type: 'object', properties: {} }, strict: false };
+  type Params = OpenAI.Responses.ResponseCreateParamsNonStreaming;
+  const create = (fields: Json): Promise<OpenAI.Responses.Response> =>
+    openai().responses.create({ model: route.model, input: 'hi', ...fields } as unknown as Params);
+
+  describe('a setting of the wrong type, or outside OpenAI’s range, is a 400 in OpenAI’s shape naming it; nothing is sent', () => {
+    test.each<[string, Json]>([
+      // OpenAI's minimum is 16 (`integer_below_min_value`).
+      ['max_output_tokens', { max_output_tokens: 15 }],
+      ['max_output_tokens', { max_output_tokens: 0 }],
+      ['max_output_tokens', { max_output_tokens: 100.5 }],
+      ['temperature', { temperature: 2.5 }],
+      ['temperature', { temperature: -1 }],
+      ['top_p', { top_p: 1.5 }],
+      // Left out (DESIGN section 11), but OpenAI refuses them as sent: not served as if absent.
+      ['metadata', { metadata: 'run-1' }],
+      ['metadata', { metadata: { run: 1 } }],
+      ['metadata', { metadata: Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`k${i}`, 'v'])) }],
+      ['metadata', { metadata: { ['k'.repeat(65)]: 'v' } }],
+      ['metadata', { metadata: { run: 'v'.repeat(513) } }],
+      ['store', { store: 'false' }],
+      // A string would drop the reasoning envelope the client asked for.
+      ['include', { include: 'reasoning.encrypted_content' }],
+      ['include', { include: ['reasoning.everything'] }],
+      ['truncation', { truncation: 'middle' }],
+      ['truncation', { truncation: true }],
+      ['service_tier', { service_tier: 1 }],
+      ['prompt_cache_key', { prompt_cache_key: 42 }],
+      ['prompt_cache_retention', { prompt_cache_retention: 24 }],
+      ['stream_options', { stream_options: 'obfuscate' }],
+      // What OpenAI refuses in the conversation: the provider sees only the translation.
+      ['input', { input: [] }],
+      ['tools', { tools: [TOOL, { ...TOOL, description: 'Another' }] }],
+      ['tools', { tools: [TOOL, { type: 'custom', name: 'weather' }] }],
+      [
+        'input',
+        {
+          input: [
+            { role: 'user', content: 'hi' },
+            { type: 'function_call_output', call_id: 'call_x', output: '12°C' },
+          ],
+        },
+      ],
+      [
+        'input',
+        {
+          tools: [TOOL],
+          input: [
+            { role: 'user', content: 'hi' },
+            { type: 'function_call_output', call_id: 'call_a', output: '12°C' },
+            { type: 'function_call', call_id: 'call_a', name: 'weather', arguments: '{}' },
+          ],
+        },
+      ],
+    ])('%s: %j', async (param, fields) => {
+      const error = await rejectionOf(create(fields), OpenAI.BadRequestError);
+      expect(error.status).toBe(400);
+      expect(error.type).toBe('invalid_request_error');
+      expect(error.param).toBe(param);
+      expect(error.message).toContain(param);
+      sentNothing();
+    });
+  });
+
+  test('the edges of OpenAI’s ranges are served: max_output_tokens 16 sent, left-out settings not sent', async () => {
+    const metadata = Object.fromEntries(Array.from({ length: 16 }, (_, i) => [`${i}`.padEnd(64, 'k'), 'v'.repeat(512)]));
+    const response = await create({
+      max_output_tokens: 16,
+      temperature: 2,
+      top_p: 0,
+      metadata,
+      store: true,
+      include: ['reasoning.encrypted_content', 'message.output_text.logprobs'],
+      truncation: 'auto',
+      service_tier: 'auto',
+      prompt_cache_key: 'k-1',
+      prompt_cache_retention: '24h',
+      stream_options: null,
+    });
+    expect(response.status).toBe('completed');
+    expect(response.metadata).toEqual(metadata);
+    const sent = upstreamBody(route.fake());
+    expect(sent.max_tokens).toBe(16);
+    for (const field of ['metadata', 'store', 'include', 'truncation', 'service_tier', 'prompt_cache_key', 'prompt_cache_retention']) {
+      expect(sent).not.toHaveProperty(field);
+    }
+  });
+
+  test('a tool output after its call, in a later turn, is carried', async () => {
+    await create({
+      tools: [TOOL],
+      input: [
+        { role: 'user', content: 'hi' },
+        { type: 'function_call', call_id: 'call_a', name: 'weather', arguments: '{}' },
+        { type: 'function_call_output', call_id: 'call_a', output: '12°C' },
+      ],
+    });
+    expect(JSON.stringify(upstreamBody(route.fake()))).toContain('12°C');
+  });
+});
+
+test('Responses in, translated to Anthropic: input with no text names input, not the chat messages the client never sent', async () => {
+  const error = await rejectionOf(openai().responses.create({ model: 'anthropic/claude-sonnet-5-5', input: '' }), OpenAI.BadRequestError);
+  expect(error).toMatchObject({ status: 400, param: 'input' });
+  expect(error.message).toContain('input must hold at least one user or assistant message');
+  sentNothing();
 });

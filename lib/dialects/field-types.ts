@@ -18,8 +18,36 @@ export const numberIn =
   (value: unknown): boolean =>
     typeof value === 'number' && Number.isFinite(value) && value >= min && value <= max;
 
+/** An integer, within `[min, max]` when given. */
+export const integerIn =
+  (min = -Infinity, max = Infinity) =>
+  (value: unknown): boolean =>
+    Number.isInteger(value) && (value as number) >= min && (value as number) <= max;
+
 export const isBoolean = (value: unknown): boolean => typeof value === 'boolean';
 export const isString = (value: unknown): boolean => typeof value === 'string';
+
+/** One of `values`. */
+export const oneOf =
+  (...values: readonly unknown[]) =>
+  (value: unknown): boolean =>
+    values.includes(value);
+
+/** An array whose every element holds. */
+export const arrayOf =
+  (holds: (element: unknown) => boolean) =>
+  (value: unknown): boolean =>
+    Array.isArray(value) && value.every(holds);
+
+/**
+ * OpenAI's `metadata`: at most 16 keys of up to 64 characters, each a string of up to 512, as its
+ * chat completions and Responses APIs take it.
+ */
+export const isOpenAIMetadata = (value: unknown): boolean =>
+  isRecord(value) &&
+  Object.keys(value).length <= 16 &&
+  Object.entries(value).every(([key, entry]) => key.length <= 64 && typeof entry === 'string' && entry.length <= 512);
+export const OPENAI_METADATA = 'an object of at most 16 string values (keys up to 64 characters, values up to 512)';
 
 /** The value at a dotted `path` of `body`; undefined where a step on the way is not an object. */
 function valueAt(body: Record<string, unknown>, path: string): unknown {

@@ -13,7 +13,7 @@ const opts = { upstreamModel: 'gpt-4.1' };
 const base = { model: 'claude-x', max_tokens: 100 };
 
 function translate(extra: Partial<AnthropicMessagesRequest>) {
-  return toChatCompletionRequest({ ...base, messages: [], ...extra } as AnthropicMessagesRequest, opts);
+  return toChatCompletionRequest({ ...base, messages: [{ role: 'user', content: 'hi' }], ...extra } as AnthropicMessagesRequest, opts);
 }
 
 function expectInvalid(fn: () => unknown, pattern: RegExp): void {
@@ -235,6 +235,13 @@ describe('message translation', () => {
     const out = translate({
       messages: [
         {
+          role: 'assistant',
+          content: [
+            { type: 'tool_use', id: 'a', name: 'f', input: {} },
+            { type: 'tool_use', id: 'b', name: 'f', input: {} },
+          ],
+        },
+        {
           role: 'user',
           content: [
             { type: 'text', text: 'and now?' },
@@ -252,7 +259,7 @@ describe('message translation', () => {
         },
       ],
     });
-    expect(out.messages).toEqual([
+    expect(out.messages.slice(1)).toEqual([
       { role: 'tool', tool_call_id: 'a', content: 'A' },
       { role: 'tool', tool_call_id: 'b', content: 'Error: B1\n\nB2' },
       { role: 'user', content: 'and now?' },
@@ -262,6 +269,7 @@ describe('message translation', () => {
   it('moves images of a tool result into a user message after the tool messages', () => {
     const out = translate({
       messages: [
+        { role: 'assistant', content: [{ type: 'tool_use', id: 'r', name: 'screenshot', input: {} }] },
         {
           role: 'user',
           content: [
@@ -277,7 +285,7 @@ describe('message translation', () => {
         },
       ],
     });
-    expect(out.messages).toEqual([
+    expect(out.messages.slice(1)).toEqual([
       { role: 'tool', tool_call_id: 'r', content: 'screenshot' },
       { role: 'user', content: [{ type: 'image_url', image_url: { url: 'data:image/png;base64,AAA' } }] },
     ]);

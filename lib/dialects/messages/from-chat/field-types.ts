@@ -1,13 +1,14 @@
 import { isRecord } from '../../../is-record';
-import { isBoolean, isString, numberIn, type FieldType } from '../../field-types';
+import { integerIn, isBoolean, isOpenAIMetadata, isString, numberIn, OPENAI_METADATA, type FieldType } from '../../field-types';
 
 const isStop = (value: unknown): boolean => typeof value === 'string' || (Array.isArray(value) && value.every((stop) => typeof stop === 'string'));
 const isToolChoice = (value: unknown): boolean => typeof value === 'string' || isRecord(value);
 
 /**
  * The type each chat completions setting carried to Anthropic must have, and OpenAI's range where
- * a value outside it would be served changed (a `temperature` of 3 clamped to Anthropic's 1): a
- * value of the wrong type is refused, as OpenAI refuses it (`param` names the field).
+ * a value outside it would be served changed (a `temperature` of 3 clamped to Anthropic's 1), or
+ * where OpenAI would refuse a setting the translation leaves out: a value of the wrong type is
+ * refused, as OpenAI refuses it (`param` names the field).
  */
 export const CHAT_SETTING_TYPES: readonly FieldType[] = [
   { field: 'temperature', holds: numberIn(0, 2), expected: 'a number from 0 to 2' },
@@ -26,4 +27,17 @@ export const CHAT_SETTING_TYPES: readonly FieldType[] = [
   // Refused when they ask for something: of the wrong type, they would be read as asking nothing.
   { field: 'modalities', holds: Array.isArray, expected: 'an array' },
   { field: 'functions', holds: Array.isArray, expected: 'an array' },
+  // Left out (DESIGN section 5), but refused as OpenAI refuses them: a request OpenAI would not
+  // serve is not served here as if the field had not been sent.
+  { field: 'n', holds: integerIn(1, 128), expected: 'an integer from 1 to 128' },
+  { field: 'logprobs', holds: isBoolean, expected: 'a boolean' },
+  { field: 'top_logprobs', holds: integerIn(0, 20), expected: 'an integer from 0 to 20' },
+  { field: 'seed', holds: integerIn(), expected: 'an integer' },
+  { field: 'presence_penalty', holds: numberIn(-2, 2), expected: 'a number from -2 to 2' },
+  { field: 'frequency_penalty', holds: numberIn(-2, 2), expected: 'a number from -2 to 2' },
+  { field: 'logit_bias', holds: isRecord, expected: 'an object of token ids to numbers' },
+  { field: 'store', holds: isBoolean, expected: 'a boolean' },
+  { field: 'metadata', holds: isOpenAIMetadata, expected: OPENAI_METADATA },
+  { field: 'service_tier', holds: isString, expected: 'a string' },
+  { field: 'prompt_cache_key', holds: isString, expected: 'a string' },
 ];

@@ -22,7 +22,8 @@ interface Turn {
  * messages, wherever they are, are joined into `system`; tool results become user turns; and
  * consecutive turns of the same role are merged, since Anthropic requires the roles to alternate.
  * @throws ProviderRouterError (`invalid_request`) when `messages` is not a non-empty array, a
- *   message has an unknown role, or a message cannot be expressed for Anthropic.
+ *   message has an unknown role, a tool message answers no earlier assistant message's tool call,
+ *   or a message cannot be expressed for Anthropic.
  */
 export function toAnthropicConversation(messages: unknown): AnthropicConversation {
   if (!Array.isArray(messages) || messages.length === 0) {
@@ -30,6 +31,8 @@ export function toAnthropicConversation(messages: unknown): AnthropicConversatio
   }
   const systemTexts: string[] = [];
   const turns: Turn[] = [];
+  /** The ids of the tool calls of the assistant messages read so far: a tool message answers one. */
+  const called = new Set<unknown>();
   messages.forEach((message: unknown, i) => {
     const where = `messages[${i}]`;
     if (typeof message !== 'object' || message === null) throw invalidRequest(`${where} must be an object`, where);
@@ -46,10 +49,20 @@ export function toAnthropicConversation(messages: unknown): AnthropicConversatio
         return;
       case 'assistant':
         appendTurn(turns, { role: 'assistant', content: toAssistantBlocks(msg, where) });
+        for (const call of msg.tool_calls ?? []) called.add(call.id);
         return;
-      case 'tool':
-        appendTurn(turns, { role: 'user', content: [toToolResultBlock(msg, where)] });
+      case 'tool': {
+        const block = toToolResultBlock(msg, where);
+        // OpenAI and Anthropic both refuse a result of no call; Anthropic's 400 would name its own fields.
+        if (!called.has(msg.tool_call_id)) {
+          throw invalidRequest(
+            `${where}.tool_call_id ${JSON.stringify(msg.tool_call_id)} answers no tool call of an earlier assistant message; send the call with its result`,
+            `${where}.tool_call_id`,
+          );
+        }
+        appendTurn(turns, { role: 'user', content: [block] });
         return;
+      }
       default:
         throw invalidRequest(`${where}.role '${String(msg.role)}' is not supported (system, developer, user, assistant or tool)`, `${where}.role`);
     }

@@ -23,10 +23,12 @@ export interface ToAnthropicRequestOptions {
  * Thinking is left off when the tool choice forces a call (Anthropic refuses the two together).
  * `response_format` json_schema becomes `output_config.format` (json_object is refused).
  * `tool_choice` `allowed_tools` sends only the tools it allows. Fields Anthropic does not accept
- * (`n`, penalties, `seed`, `logprobs`, `stream_options`, ...) are left out; fields that carry
- * content or ask for what Anthropic cannot do (deprecated `functions`, audio output, web search,
- * moderation) are refused. `max_tokens` is left out when the client gave none: the provider's
- * adapter adds its default. `body` is not modified.
+ * (`n`, penalties, `seed`, `logprobs`, `stream_options`, ...) are left out, refused only when of
+ * the wrong type or outside OpenAI's range; fields that carry content or ask for what Anthropic
+ * cannot do (deprecated `functions`, audio output, web search, moderation) are refused. A tool
+ * message that answers no earlier call, two tools of one name and a named `tool_choice` of no
+ * offered tool are refused too (Anthropic would, in its own terms). `max_tokens` is left out when
+ * the client gave none: the provider's adapter adds its default. `body` is not modified.
  * @throws ProviderRouterError (`invalid_request`, 400) when the body cannot be translated: no
  *   messages, an unknown role, tool call arguments that are not JSON, an unusable image URL, a
  *   stop sequence of only whitespace, a `reasoning_effort` that is no effort, a setting of the wrong
@@ -52,6 +54,12 @@ export function toAnthropicRequest(body: ChatCompletionRequest, options: ToAnthr
   if (offered.tools.length > 0) {
     request.tools = toAnthropicTools(offered.tools);
     const toolChoice = toAnthropicToolChoice(offered.toolChoice, body.parallel_tool_calls);
+    if (toolChoice?.type === 'tool' && !request.tools.some((tool) => tool.name === toolChoice.name)) {
+      throw invalidRequest(
+        `tool_choice names the function \`${toolChoice.name}\`, which is not among the request's tools; add it to \`tools\``,
+        'tool_choice',
+      );
+    }
     if (toolChoice !== undefined) request.tool_choice = toolChoice;
   } else {
     // Checked with nothing to choose from too: a choice OpenAI does not define is refused there.

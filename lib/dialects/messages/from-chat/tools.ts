@@ -9,15 +9,21 @@ import { isRecord } from '../../../is-record';
  * (OpenAI takes `parameters: {}` for a tool without arguments) gets `type: "object"`, which
  * Anthropic requires too.
  * @param tools - The client's `tools` entries, as sent: each is checked here.
- * @throws ProviderRouterError (`invalid_request`) for a tool that is not a named function.
+ * @throws ProviderRouterError (`invalid_request`) for a tool that is not a named function, or
+ *   whose name another tool has.
  */
 export function toAnthropicTools(tools: readonly unknown[]): AnthropicTool[] {
+  const names = new Set<string>();
   return tools.map((entry, i) => {
     const tool = entry as Partial<OpenAITool> | null;
     const fn = tool?.function;
     if (tool?.type !== 'function' || typeof fn?.name !== 'string' || fn.name === '') {
       throw invalidRequest(`tools[${i}] must be {type:'function', function:{name, parameters}}`, `tools[${i}]`);
     }
+    // Anthropic refuses two tools of one name; its 400 would name its own fields.
+    if (names.has(fn.name))
+      throw invalidRequest(`tools[${i}]: another tool of the request is named \`${fn.name}\`; tool names must be unique`, `tools[${i}]`);
+    names.add(fn.name);
     const converted: AnthropicTool = {
       name: fn.name,
       input_schema: inputSchemaOf(fn.parameters),

@@ -43,9 +43,11 @@ export interface ToChatRequestOptions {
  * are not sent; any other field (`mcp_servers`, `inference_geo`, `compaction`, one the router does
  * not know) is refused.
  *
- * @throws ProviderRouterError `invalid_request` (400) for malformed `messages`, a role other than
- *   user/assistant/system, a `max_tokens` that is missing or not a positive integer, or a carried
- *   setting of the wrong type (`temperature: "1"`, `thinking: "enabled"`, `metadata.user_id: 42`);
+ * @throws ProviderRouterError `invalid_request` (400) for malformed or empty `messages`, a role other
+ *   than user/assistant/system, a `tool_result` of no earlier `tool_use`, two tools of one name, a
+ *   `tool_choice` naming a tool not offered, a `max_tokens` that is missing or not a positive
+ *   integer, or a carried setting of the wrong type or outside Anthropic's range
+ *   (`temperature: "1"`, `temperature: 1.5`, `thinking: "enabled"`, `metadata.user_id: 42`);
  *   `unsupported_parameter` (400, `param` naming it) for a field that cannot be carried, or a
  *   `thinking` of a type it does not know.
  */
@@ -80,6 +82,11 @@ export function toChatCompletionRequest(body: AnthropicMessagesRequest, options:
   if (typeof body.top_k === 'number') request.top_k = body.top_k;
 
   if (tools) {
+    const named = isRecord(body.tool_choice) && body.tool_choice.type === 'tool' ? body.tool_choice.name : undefined;
+    // Anthropic refuses a choice of a tool the request does not offer; a provider might answer without it.
+    if (typeof named === 'string' && !tools.some((tool) => tool.function.name === named)) {
+      throw invalidRequest(`\`tool_choice\` names the tool \`${named}\`, which is not among the request's \`tools\`: add it, or name one of them.`);
+    }
     request.tools = tools;
     // OpenAI rejects `tool_choice` and `parallel_tool_calls` when no tools are sent.
     Object.assign(request, toChatToolChoice(body.tool_choice));

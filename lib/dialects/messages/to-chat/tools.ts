@@ -18,14 +18,21 @@ import { invalidRequest } from '../../../errors';
  *
  * @returns the tools, or `undefined` when there are none (OpenAI rejects `tools: []`).
  * @throws ProviderRouterError `invalid_request` when `tools` is not an array, a tool has no name or
- * no `input_schema`, a `description` that is not a string, or is a server tool.
+ * no `input_schema`, a `description` that is not a string, a name another tool has, or is a server
+ * tool.
  */
 export function toChatTools(tools: unknown, loaded: ReadonlySet<string> = new Set()): OpenAITool[] | undefined {
   if (tools === undefined || tools === null) return undefined;
   if (!Array.isArray(tools)) throw invalidRequest('`tools` must be an array.');
   const out: OpenAITool[] = [];
+  const names = new Set<unknown>();
   tools.forEach((tool: unknown, i) => {
     if (!isRecord(tool)) throw invalidRequest(`tools[${i}] must be an object.`);
+    // Anthropic refuses two tools of one name, deferred or not: a call could not say which it meant.
+    if (typeof tool.name === 'string' && names.has(tool.name)) {
+      throw invalidRequest(`tools[${i}]: another tool of the request is named \`${tool.name}\`; tool names must be unique.`);
+    }
+    names.add(tool.name);
     // Never shown to the model until loaded, a deferred tool is left out whole (a server tool too);
     // a loaded one is checked as any other is.
     if (tool.defer_loading === true && !(typeof tool.name === 'string' && loaded.has(tool.name))) return;

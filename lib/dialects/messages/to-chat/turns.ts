@@ -53,10 +53,14 @@ const SERVER_TOOL_BLOCK = /^(server_tool_use|mcp_tool_use|.+_tool_result)$/;
  *   a block in one that is not text is refused.
  *
  * `cache_control` and any other block field not named here is not carried over.
- * @throws ProviderRouterError `invalid_request` for a non-array, an unknown role or malformed content.
+ * @throws ProviderRouterError `invalid_request` for a non-array or empty array, an unknown role,
+ *   malformed content, or a `tool_result` whose `tool_use_id` no earlier assistant turn's `tool_use` has.
  */
 export function toChatMessages(messages: unknown, turnOptions: TurnOptions): OpenAIMessage[] {
   if (!Array.isArray(messages)) throw invalidRequest('`messages` must be an array of messages.');
+  // Anthropic refuses both; a chat provider might answer them with a 200.
+  if (messages.length === 0) throw invalidRequest('`messages` must hold at least one message.');
+  refuseResultsOfNoCall(messages);
   const ids = carriedToolUseIds(turnOptions.upstream, messages);
   const options: ReadingOptions = { ...turnOptions, callId: (id) => ids.read(id) };
   const out: OpenAIMessage[] = [];
@@ -226,4 +230,26 @@ function assistantTurn(content: string | unknown[], i: number, { readsReasoningD
   // OpenRouter hands these to Anthropic, which refuses a tool loop whose signed thinking went missing.
   if (details.length > 0) message.reasoning_details = details;
   return [message];
+}
+
+/**
+ * Refuses a `tool_result` that answers no `tool_use` of an earlier assistant turn, as Anthropic
+ * does: sent on, it would be a tool message of no call, which OpenAI refuses in its own terms and
+ * other providers may read as a result the model never asked for.
+ * @throws ProviderRouterError `invalid_request` naming the block.
+ */
+function refuseResultsOfNoCall(messages: readonly unknown[]): void {
+  const called = new Set<unknown>();
+  messages.forEach((message, i) => {
+    if (!isRecord(message) || !Array.isArray(message.content)) return;
+    message.content.forEach((block: unknown, j) => {
+      if (!isRecord(block)) return;
+      if (message.role === 'assistant' && block.type === 'tool_use') called.add(block.id);
+      if (message.role === 'user' && block.type === 'tool_result' && typeof block.tool_use_id === 'string' && !called.has(block.tool_use_id)) {
+        throw invalidRequest(
+          `messages[${i}].content[${j}]: the tool_result's \`tool_use_id\` ${JSON.stringify(block.tool_use_id)} answers no tool_use of an earlier assistant turn; send the tool_use with its result.`,
+        );
+      }
+    });
+  });
 }

@@ -1,13 +1,29 @@
 import { isRecord } from '../../../is-record';
-import { isBoolean, isString, numberIn, type FieldType } from '../../field-types';
+import { arrayOf, integerIn, isBoolean, isOpenAIMetadata, isString, numberIn, oneOf, OPENAI_METADATA, type FieldType } from '../../field-types';
+
+/** What OpenAI's `include` takes (the `openai` SDK's `ResponseIncludable`). */
+const INCLUDABLE = [
+  'file_search_call.results',
+  'web_search_call.results',
+  'web_search_call.action.sources',
+  'message.input_image.image_url',
+  'computer_call_output.output.image_url',
+  'code_interpreter_call.outputs',
+  'reasoning.encrypted_content',
+  'message.output_text.logprobs',
+];
 
 /**
- * The type each carried Responses setting must have, and how its 400 says so: a value of the wrong
- * type is refused, as OpenAI refuses it (`param` names the field).
+ * The type each Responses setting must have, and OpenAI's range: a value of the wrong type or out
+ * of range is refused, as OpenAI refuses it (`param` names the field). The settings the route
+ * leaves out (`store`, `include`, `metadata`, `truncation`, ...) are checked too: a request OpenAI
+ * refuses must not be served here as if the field had not been sent (an `include` of the wrong
+ * type would drop the reasoning envelope asked for).
  */
 export const RESPONSES_SETTING_TYPES: readonly FieldType[] = [
-  { field: 'temperature', holds: numberIn(), expected: 'a number' },
-  { field: 'top_p', holds: numberIn(), expected: 'a number' },
+  { field: 'temperature', holds: numberIn(0, 2), expected: 'a number from 0 to 2' },
+  { field: 'top_p', holds: numberIn(0, 1), expected: 'a number from 0 to 1' },
+  { field: 'max_output_tokens', holds: integerIn(16), expected: 'an integer of at least 16' },
   { field: 'parallel_tool_calls', holds: isBoolean, expected: 'a boolean' },
   { field: 'stream', holds: isBoolean, expected: 'a boolean' },
   { field: 'user', holds: isString, expected: 'a string' },
@@ -15,4 +31,12 @@ export const RESPONSES_SETTING_TYPES: readonly FieldType[] = [
   { field: 'tools', holds: Array.isArray, expected: 'an array of tools' },
   { field: 'reasoning', holds: isRecord, expected: 'an object ({effort, summary})' },
   { field: 'reasoning.effort', holds: isString, expected: 'a string' },
+  { field: 'store', holds: isBoolean, expected: 'a boolean' },
+  { field: 'include', holds: arrayOf(oneOf(...INCLUDABLE)), expected: `an array of ${INCLUDABLE.join(', ')}` },
+  { field: 'metadata', holds: isOpenAIMetadata, expected: OPENAI_METADATA },
+  { field: 'truncation', holds: oneOf('auto', 'disabled'), expected: 'auto or disabled' },
+  { field: 'service_tier', holds: isString, expected: 'a string' },
+  { field: 'prompt_cache_key', holds: isString, expected: 'a string' },
+  { field: 'prompt_cache_retention', holds: isString, expected: 'a string' },
+  { field: 'stream_options', holds: isRecord, expected: 'an object' },
 ];

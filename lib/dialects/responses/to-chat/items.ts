@@ -33,7 +33,8 @@ const HOSTED_CALL_ITEM = /_call(_output)?$/;
  * tool message holds text only: the images and files of tool outputs open the user message after
  * the tool messages (one of their own when no user message follows).
  * @throws ProviderRouterError 400 for `item_reference` items, hosted-tool calls and parts with no
- *   chat equivalent, in messages or tool outputs (`param: "input"`).
+ *   chat equivalent, in messages or tool outputs, and for a tool output whose `call_id` no call
+ *   item before it has (`param: "input"`).
  */
 export function toChatMessages(items: unknown[], options: ItemOptions): OpenAIMessage[] {
   const messages: OpenAIMessage[] = [];
@@ -48,6 +49,8 @@ export function toChatMessages(items: unknown[], options: ItemOptions): OpenAIMe
   let toolParts: OpenAIContentPart[] = [];
   /** The item the tool parts came from (the last tool output that had any). */
   let toolPartsFrom = '';
+  /** The `call_id` of every call item read so far: a tool output answers one of them. */
+  const called = new Set<string>();
   const { origins } = options;
 
   /** The user message of the pending tool parts, ahead of `message` when it is a user message. */
@@ -124,6 +127,7 @@ export function toChatMessages(items: unknown[], options: ItemOptions): OpenAIMe
       case 'custom_tool_call': {
         const turn = assistantTurn(where);
         const call = toolCall(item, where, options.catalog);
+        called.add(call.id);
         // Gemini refuses a tool loop whose calls came back without the thought signatures it gave them.
         const extra = Object.hasOwn(callExtras, call.id) ? callExtras[call.id] : undefined;
         if (extra) call.extra_content = extra;
@@ -138,6 +142,13 @@ export function toChatMessages(items: unknown[], options: ItemOptions): OpenAIMe
         assistant = undefined;
         dropUnanswered();
         if (typeof item.call_id !== 'string') throw unsupported(`${where}: a tool output needs its \`call_id\`.`);
+        // OpenAI refuses an output of no call; sent on, it would be a result the model never asked for.
+        if (!called.has(item.call_id)) {
+          throw invalidRequest(
+            `${where}: no function_call or custom_tool_call before it has the call_id ${JSON.stringify(item.call_id)}; send the call with its output.`,
+            'input',
+          );
+        }
         const output = toolOutput(item.output, where, options);
         push({ role: 'tool', tool_call_id: callIds.read(item.call_id), content: output.text }, where);
         if (output.parts.length > 0) toolPartsFrom = where;

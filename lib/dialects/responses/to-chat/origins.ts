@@ -10,6 +10,10 @@ const CHAT_FIELDS: readonly (readonly [RegExp, string])[] = [
   [/\.tool_call_id\b/g, '.call_id'],
   [/\breasoning_effort\b/g, 'reasoning.effort'],
   [/^messages must be a non-empty array$/g, 'input must hold at least one item'],
+  [
+    /^messages must contain at least one user or assistant message with content$/g,
+    'input must hold at least one user or assistant message with content',
+  ],
 ];
 /** A Responses path at the start of a restated message, for OpenAI's `param`. */
 const CLIENT_PATH = /^(input(?:\[\d+\](?:\.[a-z_]+(?:\[\d+\])?)*)?|instructions|text\.format|max_output_tokens|tools|reasoning\.effort)(?![\w.[])/;

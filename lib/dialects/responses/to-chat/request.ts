@@ -42,7 +42,9 @@ const STATEFUL_FIELDS = ['previous_response_id', 'conversation'] as const;
  *   keep (`previous_response_id`, `conversation`, `background`, `item_reference` items), for any
  *   other field neither sent nor left out (`prompt`, `top_logprobs`, ...), and for items, parts or
  *   tool choices with no chat equivalent; 400 `invalid_request` for a carried setting of the wrong
- *   type (`temperature: "hot"`), which would otherwise be dropped.
+ *   type or outside OpenAI's range (`temperature: "hot"`, `max_output_tokens: 8`, `store: "yes"`,
+ *   an `include` OpenAI does not define), which would otherwise be dropped or served as OpenAI
+ *   would not.
  */
 export function toChatRequest(
   body: Record<string, unknown>,
@@ -60,6 +62,8 @@ export function toChatRequest(
   const declared = Array.isArray(body.tools) ? [...(body.tools as unknown[])] : [];
   const items = typeof body.input === 'string' ? [{ type: 'message', role: 'user', content: body.input }] : body.input;
   if (!Array.isArray(items)) throw invalidRequest('`input` must be a string or an array of items.', 'input');
+  // OpenAI refuses an empty `input`; a provider given no message would answer nothing asked.
+  if (items.length === 0) throw invalidRequest('`input` must hold at least one item.', 'input');
   // Codex sends the tools of models it does not know in an `additional_tools` item.
   for (const item of items) {
     if (isRecord(item) && item.type === 'additional_tools' && Array.isArray(item.tools)) declared.push(...(item.tools as unknown[]));
@@ -85,12 +89,8 @@ export function toChatRequest(
     if (typeof body.parallel_tool_calls === 'boolean') request.parallel_tool_calls = body.parallel_tool_calls;
   }
   const maxOutputTokens = body.max_output_tokens;
-  if (isSet(maxOutputTokens)) {
-    if (typeof maxOutputTokens !== 'number' || !Number.isInteger(maxOutputTokens) || maxOutputTokens < 1) {
-      throw invalidRequest('`max_output_tokens` must be a positive integer.', 'max_output_tokens');
-    }
-    request.max_tokens = maxOutputTokens;
-  }
+  // Refused above unless an integer of at least 16 (OpenAI's minimum).
+  if (typeof maxOutputTokens === 'number') request.max_tokens = maxOutputTokens;
   if (typeof body.temperature === 'number') request.temperature = body.temperature;
   if (typeof body.top_p === 'number') request.top_p = body.top_p;
   const responseFormat = toResponseFormat(body.text);

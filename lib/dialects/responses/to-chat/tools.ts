@@ -30,6 +30,8 @@ const CUSTOM_TOOL_PARAMETERS = {
  * one string parameter `input` and its grammar in the description; `namespace` tools flattened to
  * `<namespace>__<name>` (shortened past 64 characters: {@link namespacedFunctionName}). Hosted
  * tools are left out: they cannot run elsewhere.
+ * @throws ProviderRouterError 400 for a tool of no name, of a type with no chat equivalent, or of
+ *   a name another tool has (namespaced names included).
  */
 export function toChatTools(tools: unknown[]): { tools: OpenAITool[]; catalog: Map<string, ClientTool> } {
   const chatTools: OpenAITool[] = [];
@@ -50,6 +52,9 @@ export function toChatTools(tools: unknown[]): { tools: OpenAITool[]; catalog: M
     }
     if (typeof tool.name !== 'string' || tool.name === '') throw invalidRequest(`${where}: a ${tool.type} tool needs a \`name\`.`);
     const functionName = namespace ? namespacedFunctionName(namespace.name, tool.name) : tool.name;
+    // OpenAI and Anthropic refuse two tools of one name: the model's call could not say which it meant.
+    if (catalog.has(functionName))
+      throw invalidRequest(`${where}: another tool of the request is named \`${functionName}\`; tool names must be unique.`, 'tools');
     // A flattened tool carries its namespace's description: the model reads no other place for it.
     const description = joinDescriptions(namespace?.description, typeof tool.description === 'string' ? tool.description : undefined);
     if (tool.type === 'function') {
