@@ -416,7 +416,7 @@ describe('chat streams translated for Messages and Responses clients', () => {
 
   test('a finish reason in a choice without delta still makes a Responses answer incomplete', async () => {
     local.handler = (_request, res) => sendFrames(res, lengthWithoutDelta);
-    const response = await chatClient().responses.stream({ model: 'local/qwen', input: 'hi', max_output_tokens: 5 }).finalResponse();
+    const response = await chatClient().responses.stream({ model: 'local/qwen', input: 'hi', max_output_tokens: 16 }).finalResponse();
     expect(response.status).toBe('incomplete');
     expect(response.incomplete_details).toEqual({ reason: 'max_output_tokens' });
   });
