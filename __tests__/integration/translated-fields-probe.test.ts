@@ -454,6 +454,10 @@ describe.each([
       ['input', { input: [] }],
       ['tools', { tools: [TOOL, { ...TOOL, description: 'Another' }] }],
       ['tools', { tools: [TOOL, { type: 'custom', name: 'weather' }] }],
+      // Left out, the entry or the schema would never reach the model.
+      ['tools', { tools: [TOOL, 'forecast'] }],
+      ['tools', { tools: [{ ...TOOL, parameters: 'city: string' }] }],
+      ['tools', { tools: [{ type: 'namespace', name: 'crm', description: 'CRM', tools: [null] }] }],
       [
         'input',
         {

@@ -1,6 +1,7 @@
 import { invalidRequest, unsupportedParameter, ProviderRouterError } from '../../../errors';
 import type { OpenAITool, OpenAIToolChoice } from '../../chat/wire';
 import { isRecord } from '../../../is-record';
+import { isSet } from '../../../is-set';
 import { namespacedFunctionName } from './function-name';
 
 /** What a chat function stands for in the client's tools, to turn its calls back into the client's items. */
@@ -30,8 +31,9 @@ const CUSTOM_TOOL_PARAMETERS = {
  * one string parameter `input` and its grammar in the description; `namespace` tools flattened to
  * `<namespace>__<name>` (shortened past 64 characters: {@link namespacedFunctionName}). Hosted
  * tools are left out: they cannot run elsewhere.
- * @throws ProviderRouterError 400 for a tool of no name, of a type with no chat equivalent, or of
- *   a name another tool has (namespaced names included).
+ * @throws ProviderRouterError 400 for an entry that is not a tool object, a tool of no name, of a
+ *   type with no chat equivalent, with `parameters` that are not an object, or of a name another
+ *   tool has (namespaced names included).
  */
 export function toChatTools(tools: unknown[]): { tools: OpenAITool[]; catalog: Map<string, ClientTool> } {
   const chatTools: OpenAITool[] = [];
@@ -43,7 +45,8 @@ export function toChatTools(tools: unknown[]): { tools: OpenAITool[]; catalog: M
         throw invalidRequest(`${where}: a namespace tool needs a \`name\` and \`tools\`.`);
       const space = { name: tool.name, description: typeof tool.description === 'string' && tool.description !== '' ? tool.description : undefined };
       tool.tools.forEach((inner: unknown, i) => {
-        if (isRecord(inner)) add(inner, `${where}.tools[${i}]`, space);
+        if (!isRecord(inner)) throw invalidRequest(`${where}.tools[${i}] must be a tool object.`, 'tools');
+        add(inner, `${where}.tools[${i}]`, space);
       });
       return;
     }
@@ -60,6 +63,8 @@ export function toChatTools(tools: unknown[]): { tools: OpenAITool[]; catalog: M
     if (tool.type === 'function') {
       const fn: OpenAITool['function'] = { name: functionName };
       if (description !== undefined) fn.description = description;
+      // Left out, the schema would never reach the model; `null` is no schema.
+      if (isSet(tool.parameters) && !isRecord(tool.parameters)) throw invalidRequest(`${where}.parameters must be a JSON Schema object.`, 'tools');
       if (isRecord(tool.parameters)) fn.parameters = tool.parameters;
       if (typeof tool.strict === 'boolean') fn.strict = tool.strict;
       chatTools.push({ type: 'function', function: fn });
@@ -73,7 +78,8 @@ export function toChatTools(tools: unknown[]): { tools: OpenAITool[]; catalog: M
     catalog.set(functionName, { kind: 'custom', name: tool.name, namespace: namespace?.name });
   };
   tools.forEach((tool: unknown, i) => {
-    if (isRecord(tool)) add(tool, `tools[${i}]`);
+    if (!isRecord(tool)) throw invalidRequest(`tools[${i}] must be a tool object.`, 'tools');
+    add(tool, `tools[${i}]`);
   });
   return { tools: chatTools, catalog };
 }
