@@ -1,18 +1,6 @@
 import { isRecord } from '../../../is-record';
 import { arrayOf, integerIn, isBoolean, isOpenAIMetadata, isString, numberIn, oneOf, OPENAI_METADATA, type FieldType } from '../../field-types';
 
-/** What OpenAI's `include` takes (the `openai` SDK's `ResponseIncludable`). */
-const INCLUDABLE = [
-  'file_search_call.results',
-  'web_search_call.results',
-  'web_search_call.action.sources',
-  'message.input_image.image_url',
-  'computer_call_output.output.image_url',
-  'code_interpreter_call.outputs',
-  'reasoning.encrypted_content',
-  'message.output_text.logprobs',
-];
-
 /**
  * The type each Responses setting must have, and OpenAI's range: a value of the wrong type or out
  * of range is refused, as OpenAI refuses it (`param` names the field). The settings the route
@@ -32,7 +20,8 @@ export const RESPONSES_SETTING_TYPES: readonly FieldType[] = [
   { field: 'reasoning', holds: isRecord, expected: 'an object ({effort, summary})' },
   { field: 'reasoning.effort', holds: isString, expected: 'a string' },
   { field: 'store', holds: isBoolean, expected: 'a boolean' },
-  { field: 'include', holds: arrayOf(oneOf(...INCLUDABLE)), expected: `an array of ${INCLUDABLE.join(', ')}` },
+  // Any string: a value OpenAI adds next (and a client's next version sends) must not break the bridge.
+  { field: 'include', holds: arrayOf(isString), expected: 'an array of strings' },
   { field: 'metadata', holds: isOpenAIMetadata, expected: OPENAI_METADATA },
   { field: 'truncation', holds: oneOf('auto', 'disabled'), expected: 'auto or disabled' },
   { field: 'service_tier', holds: isString, expected: 'a string' },
