@@ -51,6 +51,19 @@ export function isRouterEnvelope(encryptedContent: unknown): boolean {
   return typeof encryptedContent === 'string' && encryptedContent.startsWith(ROUTER_SIGNATURE_PREFIX);
 }
 
+/**
+ * The start of the id of each reasoning item the router makes for a Responses client (bridged and
+ * translated answers): OpenAI's `rs_`, then the router's mark. OpenAI looks a reasoning item sent
+ * without `encrypted_content` up by its id, and answers 404 for one it never issued, whatever
+ * `store` says: passthrough to OpenAI leaves the router's items out by this mark.
+ */
+export const ROUTER_REASONING_ID_PREFIX = 'rs_epr1';
+
+/** True for the id of a reasoning item the router made. */
+export function isRouterReasoningId(id: unknown): boolean {
+  return typeof id === 'string' && id.startsWith(ROUTER_REASONING_ID_PREFIX);
+}
+
 function isCallExtras(value: unknown): value is Record<string, Record<string, unknown>> {
   return isRecord(value) && Object.values(value).every(isRecord);
 }

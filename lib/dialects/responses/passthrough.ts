@@ -1,6 +1,6 @@
 import { isRecord } from '../../is-record';
 import type { PassthroughEdits, PassthroughRequest } from '../passthrough';
-import { isRouterEnvelope } from '../reasoning-envelope';
+import { isRouterEnvelope, isRouterReasoningId } from '../reasoning-envelope';
 import { PartAnnouncer } from './announced-parts';
 import type { ResponsesStreamEvent } from './wire';
 
@@ -9,10 +9,12 @@ import type { ResponsesStreamEvent } from './wire';
  * taken out of a copy of its `input`, the client's array unchanged: reasoning items holding the
  * router's envelope (a provider that serves the Responses API itself refuses content it cannot
  * verify), and, for any provider but OpenAI, another `encrypted_content` (OpenAI's own goes back
- * only to OpenAI): the item keeps its text, or is left out when it has none. To OpenAI in a
- * stateless request (`store: false`, as Codex sends), a reasoning item without `encrypted_content`
- * is left out too: OpenAI would look its id up, find nothing stored, and refuse the request with a
- * 404 (another provider's reasoning, OpenRouter's text-only items, after a session moved). In the
+ * only to OpenAI): the item keeps its text, or is left out when it has none. To OpenAI, a reasoning
+ * item without `encrypted_content` is left out too in a stateless request (`store: false`, as Codex
+ * sends), and whatever `store` says when the router made it (a bridged or translated answer's: its
+ * id carries the router's mark): OpenAI would look its id up, find nothing stored, and refuse the
+ * request with a 404 (another provider's reasoning, OpenRouter's text-only items, after a session
+ * moved; an Agents SDK handoff, which leaves `store` unset, to an agent on `openai/`). In the
  * answer, only what a client could not read: a stream's failure without its `response` (below),
  * and content parts written into without being announced ({@link PartAnnouncer}); the rest goes on
  * as sent.
@@ -49,7 +51,8 @@ function leaveOutUnreadableReasoning(body: Record<string, unknown>, provider: st
 /** `item` as `provider` may get it: itself, without its `encrypted_content`, or `undefined` (left out). */
 function carriedReasoning(item: unknown, provider: string, stateless: boolean): unknown {
   if (!isRecord(item) || item.type !== 'reasoning') return item;
-  if (item.encrypted_content === undefined || item.encrypted_content === null) return provider === 'openai' && stateless ? undefined : item;
+  if (item.encrypted_content === undefined || item.encrypted_content === null)
+    return provider === 'openai' && (stateless || isRouterReasoningId(item.id)) ? undefined : item;
   if (isRouterEnvelope(item.encrypted_content)) return undefined;
   if (provider === 'openai') return item;
   if (!hasText(item.summary) && !hasText(item.content)) return undefined;

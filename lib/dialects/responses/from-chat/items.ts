@@ -1,16 +1,17 @@
 import { joinedDetails } from '../../chat/reasoning-details';
 import { randomUUID } from 'node:crypto';
 import { wholeDetail } from '../../messages/to-chat/reasoning-details';
-import { sealEnvelope } from '../../reasoning-envelope';
+import { ROUTER_REASONING_ID_PREFIX, sealEnvelope } from '../../reasoning-envelope';
 import type { ToolCatalog } from '../to-chat/tools';
 import type { ResponsesContentPart, ResponsesItem, ResponsesResponse, ResponsesUsage } from '../wire';
 import { isRecord } from '../../../is-record';
 import { CarriedIds, carryingId, UniqueIds, type CallOrigin } from '../../unique-ids';
 import type { ResponseSettings } from './request-settings';
 
-/** A fresh id with OpenAI's prefix for its kind (`resp`, `msg`, `fc`, `ctc`, `rs`). */
+/** A fresh id with OpenAI's prefix for its kind (`resp`, `msg`, `fc`, `ctc`, `rs`; `rs` with the router's mark). */
 export function newId(prefix: string): string {
-  return `${prefix}_${randomUUID().replace(/-/g, '')}`;
+  const unique = randomUUID().replace(/-/g, '');
+  return prefix === 'rs' ? `${ROUTER_REASONING_ID_PREFIX}${unique}` : `${prefix}_${unique}`;
 }
 
 /** A completed assistant message item. */
