@@ -160,10 +160,10 @@ function responsesClientReads(model: string) {
       .stream({ model, input: 'go' })
       .finalResponse()
       .catch((error: unknown) => ({ failed: String(error) }));
-    // Ids and the creation time are the router's own, fresh for every response.
+    // Ids and the creation time are the router's own, fresh for every response (reasoning ids with the router's mark, `rs_epr1`).
     return JSON.parse(
       JSON.stringify(response)
-        .replace(/"(resp|msg|fc|ctc|rs|call)_[0-9a-f]{32}"/g, '"$1_x"')
+        .replace(/"(resp|msg|fc|ctc|rs|call)_(?:epr1)?[0-9a-f]{32}"/g, '"$1_x"')
         .replace(/"created_at":\d+/g, '"created_at":0'),
     ) as unknown;
   };
