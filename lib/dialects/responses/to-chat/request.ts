@@ -43,7 +43,7 @@ const STATEFUL_FIELDS = ['previous_response_id', 'conversation'] as const;
  *   other field neither sent nor left out (`prompt`, `top_logprobs`, ...), and for items, parts or
  *   tool choices with no chat equivalent; 400 `invalid_request` for a carried setting of the wrong
  *   type or outside OpenAI's range (`temperature: "hot"`, `max_output_tokens: 8`, `store: "yes"`,
- *   an `include` OpenAI does not define), which would otherwise be dropped or served as OpenAI
+ *   an `include` that is not an array of strings), which would otherwise be dropped or served as OpenAI
  *   would not.
  */
 export function toChatRequest(
