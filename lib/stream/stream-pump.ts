@@ -6,7 +6,7 @@ import { isRecord } from '../is-record';
 import type { StreamError } from '../dialects/dialect';
 import { isUnreadable, type SseEvent, type StreamCodec, type StreamContext } from '../dialects/stream-codec';
 import type { Redactor } from '../http/redactor';
-import { readSafely, type ResponseObserver } from '../telemetry/response-summary';
+import { observeSafely, type ResponseObserver } from '../telemetry/response-summary';
 import { quoteText } from '../http/quote-text';
 import { isEventLine, SseFramer } from './sse-framer';
 import type { EncodedTranslation } from './translated-stream';
@@ -210,7 +210,7 @@ export function pumpStream<U>(input: StreamPumpInput<U>): void {
       for (const sse of events) {
         const event = upstreamCodec.decode(sse);
         sawEvent = true;
-        readSafely(() => observer.event(event));
+        observeSafely(observer, event);
         if (!translation && isUnreadable(event)) {
           // Passed on, the frame would fail the client's SDK before it read the router's error frame.
           fail(

@@ -69,6 +69,15 @@ export function readSafely(read: () => void): void {
   }
 }
 
+/** {@link readSafely} for one stream event: a stream has many, and a closure for each is an allocation more. */
+export function observeSafely<E>(observer: ResponseObserver<E>, event: E): void {
+  try {
+    observer.event(event);
+  } catch {
+    // Telemetry lacks this answer's details; the client is unaffected.
+  }
+}
+
 /**
  * A field of an upstream's JSON as text, for the summary: `fallback` when the field is missing or
  * null, else `String(value)`, so that a numeric `code` (OpenRouter sends `502`) reads as sent.

@@ -3,6 +3,7 @@ import { upstreamError, type ChatStreamEvent } from '../../chat/stream-codec';
 import type { StreamError } from '../../dialect';
 import { ToolCallAssembler, type AssembledCall } from '../../chat/tool-call-assembler';
 import type { StreamTranslator } from '../../stream-translator';
+import type { UniqueIds } from '../../unique-ids';
 import { isRecord } from '../../../is-record';
 import { updatedStreamUsage } from '../../chat/stream-usage';
 import { responsesFailureCode } from '../failure-code';
@@ -55,7 +56,8 @@ export function createChatToResponsesStream(options: ResponsesAnswerOptions): St
   const output: ResponsesItem[] = [];
   let open: OpenItem | undefined;
   const calls = new ToolCallAssembler();
-  const callIds = answerCallIds(options);
+  /** Made at the first call: most answers have none. */
+  let callIds: UniqueIds | undefined;
   /** Text and reasoning that came while a call was open, in the order they came. */
   const held: HeldPiece[] = [];
   let finishReason: string | null = null;
@@ -87,15 +89,15 @@ export function createChatToResponsesStream(options: ResponsesAnswerOptions): St
     ...fields,
   });
 
-  function emit(out: ResponsesStreamEvent[], type: string, fields: Record<string, unknown>): void {
-    out.push({ type, sequence_number: sequence++, ...fields });
-  }
+  // Each event is written as an object literal of its own shape, `type` and `sequence_number` first:
+  // spreading its fields into a new object per event cost a copy, and made every event's shape
+  // one of many at each place that reads events.
 
   function start(out: ResponsesStreamEvent[]): void {
     if (started) return;
     started = true;
-    emit(out, 'response.created', { response: snapshot({}) });
-    emit(out, 'response.in_progress', { response: snapshot({}) });
+    out.push({ type: 'response.created', sequence_number: sequence++, response: snapshot({}) });
+    out.push({ type: 'response.in_progress', sequence_number: sequence++, response: snapshot({}) });
   }
 
   function openItem<K extends 'reasoning' | 'message' | 'refusal'>(out: ResponsesStreamEvent[], kind: K): OpenItem & { kind: K } {
@@ -103,19 +105,30 @@ export function createChatToResponsesStream(options: ResponsesAnswerOptions): St
     const item = { kind, id: newId(kind === 'reasoning' ? 'rs' : 'msg'), index: output.length, text: '' };
     open = item;
     if (kind !== 'reasoning') {
-      emit(out, 'response.output_item.added', {
+      out.push({
+        type: 'response.output_item.added',
+        sequence_number: sequence++,
         output_index: item.index,
         item: { type: 'message', id: item.id, status: 'in_progress', role: 'assistant', content: [] },
       });
-      emit(out, 'response.content_part.added', {
+      out.push({
+        type: 'response.content_part.added',
+        sequence_number: sequence++,
         item_id: item.id,
         output_index: item.index,
         content_index: 0,
         part: kind === 'refusal' ? { type: 'refusal', refusal: '' } : outputTextPart(''),
       });
     } else {
-      emit(out, 'response.output_item.added', { output_index: item.index, item: { type: 'reasoning', id: item.id, summary: [] } });
-      emit(out, 'response.content_part.added', {
+      out.push({
+        type: 'response.output_item.added',
+        sequence_number: sequence++,
+        output_index: item.index,
+        item: { type: 'reasoning', id: item.id, summary: [] },
+      });
+      out.push({
+        type: 'response.content_part.added',
+        sequence_number: sequence++,
         item_id: item.id,
         output_index: item.index,
         content_index: 0,
@@ -129,34 +142,59 @@ export function createChatToResponsesStream(options: ResponsesAnswerOptions): St
     const item = open;
     if (!item) return;
     open = undefined;
-    const at = { item_id: item.id, output_index: item.index };
+    const { id: item_id, index: output_index } = item;
     let done: ResponsesItem;
     if (item.kind === 'call') {
       const { call, callId } = item;
       done = toolCallItem(item.id, callId, call.name, item.sent, options.catalog);
       if (item.custom) {
         const input = customInput(item.sent);
-        emit(out, 'response.custom_tool_call_input.delta', { ...at, delta: input });
-        emit(out, 'response.custom_tool_call_input.done', { ...at, input });
+        out.push({ type: 'response.custom_tool_call_input.delta', sequence_number: sequence++, item_id, output_index, delta: input });
+        out.push({ type: 'response.custom_tool_call_input.done', sequence_number: sequence++, item_id, output_index, input });
       } else {
-        emit(out, 'response.function_call_arguments.done', { ...at, name: (done as { name: string }).name, arguments: item.sent || '{}' });
+        const { name } = done as { name: string };
+        out.push({
+          type: 'response.function_call_arguments.done',
+          sequence_number: sequence++,
+          item_id,
+          output_index,
+          name,
+          arguments: item.sent || '{}',
+        });
       }
     } else if (item.kind === 'message') {
-      emit(out, 'response.output_text.done', { ...at, content_index: 0, text: item.text, logprobs: [] });
-      emit(out, 'response.content_part.done', { ...at, content_index: 0, part: outputTextPart(item.text) });
+      out.push({
+        type: 'response.output_text.done',
+        sequence_number: sequence++,
+        item_id,
+        output_index,
+        content_index: 0,
+        text: item.text,
+        logprobs: [],
+      });
+      out.push({
+        type: 'response.content_part.done',
+        sequence_number: sequence++,
+        item_id,
+        output_index,
+        content_index: 0,
+        part: outputTextPart(item.text),
+      });
       done = messageItem(item.id, item.text);
     } else if (item.kind === 'refusal') {
-      emit(out, 'response.refusal.done', { ...at, content_index: 0, refusal: item.text });
-      emit(out, 'response.content_part.done', { ...at, content_index: 0, part: { type: 'refusal', refusal: item.text } });
+      out.push({ type: 'response.refusal.done', sequence_number: sequence++, item_id, output_index, content_index: 0, refusal: item.text });
+      const part = { type: 'refusal', refusal: item.text };
+      out.push({ type: 'response.content_part.done', sequence_number: sequence++, item_id, output_index, content_index: 0, part });
       done = refusalItem(item.id, item.text);
     } else {
-      emit(out, 'response.reasoning_text.done', { ...at, content_index: 0, text: item.text });
-      emit(out, 'response.content_part.done', { ...at, content_index: 0, part: { type: 'reasoning_text', text: item.text } });
+      out.push({ type: 'response.reasoning_text.done', sequence_number: sequence++, item_id, output_index, content_index: 0, text: item.text });
+      const part = { type: 'reasoning_text', text: item.text };
+      out.push({ type: 'response.content_part.done', sequence_number: sequence++, item_id, output_index, content_index: 0, part });
       done = reasoningItem(item.id, item.text, envelopeFor(options, item.text, reasoningDetails, takeCallExtras()));
       reasoningDetails = [];
     }
     output.push(done);
-    emit(out, 'response.output_item.done', { output_index: item.index, item: done });
+    out.push({ type: 'response.output_item.done', sequence_number: sequence++, output_index, item: done });
   }
 
   /** The `extra_content` of the started calls no envelope carries yet, by `call_id`; from now on one does. */
@@ -188,7 +226,14 @@ export function createChatToResponsesStream(options: ResponsesAnswerOptions): St
     sawReasoning = true;
     if (piece === '') return;
     item.text += piece;
-    emit(out, 'response.reasoning_text.delta', { item_id: item.id, output_index: item.index, content_index: 0, delta: piece });
+    out.push({
+      type: 'response.reasoning_text.delta',
+      sequence_number: sequence++,
+      item_id: item.id,
+      output_index: item.index,
+      content_index: 0,
+      delta: piece,
+    });
   }
 
   /**
@@ -202,22 +247,35 @@ export function createChatToResponsesStream(options: ResponsesAnswerOptions): St
     }
     const item = open?.kind === kind ? open : openItem(out, kind);
     item.text += piece;
-    const at = { item_id: item.id, output_index: item.index, content_index: 0, delta: piece };
-    if (kind === 'refusal') emit(out, 'response.refusal.delta', at);
-    else emit(out, 'response.output_text.delta', { ...at, logprobs: [] });
+    const { id: item_id, index: output_index } = item;
+    if (kind === 'refusal')
+      out.push({ type: 'response.refusal.delta', sequence_number: sequence++, item_id, output_index, content_index: 0, delta: piece });
+    else
+      out.push({
+        type: 'response.output_text.delta',
+        sequence_number: sequence++,
+        item_id,
+        output_index,
+        content_index: 0,
+        delta: piece,
+        logprobs: [],
+      });
   }
 
   function startCall(out: ResponsesStreamEvent[], call: AssembledCall): void {
     closeOpen(out);
     call.started = true;
     call.id ??= newId('call');
+    callIds ??= answerCallIds(options);
     const callId = callIds.claim(call.id);
     callIdOf.set(call, callId);
     const custom = options.catalog.get(call.name)?.kind === 'custom';
     const id = newId(custom ? 'ctc' : 'fc');
     open = { kind: 'call', id, index: output.length, call, callId, custom, sent: '' };
     const added = toolCallItem(id, callId, call.name, '', options.catalog);
-    emit(out, 'response.output_item.added', {
+    out.push({
+      type: 'response.output_item.added',
+      sequence_number: sequence++,
       output_index: output.length,
       item: { ...added, status: 'in_progress', ...(custom ? { input: '' } : { arguments: '' }) },
     });
@@ -229,7 +287,8 @@ export function createChatToResponsesStream(options: ResponsesAnswerOptions): St
     if (open?.kind !== 'call' || open.call.heldArguments === '') return;
     const delta = ToolCallAssembler.takeArguments(open.call);
     open.sent += delta;
-    if (!open.custom) emit(out, 'response.function_call_arguments.delta', { item_id: open.id, output_index: open.index, delta });
+    if (!open.custom)
+      out.push({ type: 'response.function_call_arguments.delta', sequence_number: sequence++, item_id: open.id, output_index: open.index, delta });
   }
 
   function toolFragment(out: ResponsesStreamEvent[], fragment: Record<string, unknown>, position: number): void {
@@ -245,7 +304,7 @@ export function createChatToResponsesStream(options: ResponsesAnswerOptions): St
   function fail(out: ResponsesStreamEvent[], error: StreamError): ResponsesStreamEvent[] {
     start(out);
     const failure = { code: responsesFailureCode(error), message: error.message };
-    emit(out, 'response.failed', { response: snapshot({ status: 'failed', output, error: failure }) });
+    out.push({ type: 'response.failed', sequence_number: sequence++, response: snapshot({ status: 'failed', output, error: failure }) });
     return out;
   }
 
@@ -280,7 +339,7 @@ export function createChatToResponsesStream(options: ResponsesAnswerOptions): St
       closeOpen(out);
     }
     const type = status.status === 'completed' ? 'response.completed' : 'response.incomplete';
-    emit(out, type, { response: snapshot({ ...status, output, output_text: outputTextOf(output), usage }) });
+    out.push({ type, sequence_number: sequence++, response: snapshot({ ...status, output, output_text: outputTextOf(output), usage }) });
     return out;
   }
 
