@@ -3,7 +3,7 @@
  * ES modules only; jest's own require() of ES modules needs --experimental-vm-modules and Node
  * 24.9+, so they are compiled to CommonJS like the sources, which works on every supported Node.
  */
-const esmOnlyPackages = ['http-proxy-middleware', 'httpxy', 'eventsource-parser', 'is-plain-obj'];
+const esmOnlyPackages = ['http-proxy-middleware', 'httpxy', 'eventsource-parser', 'is-plain-obj', 'ai', '@ai-sdk', '@workflow'];
 
 /** @type {import('jest').Config} */
 module.exports = {
@@ -17,4 +17,6 @@ module.exports = {
     ],
   },
   transformIgnorePatterns: [`/node_modules/(?!(${esmOnlyPackages.join('|')})/)`],
+  // The AI SDK imports zod's locale by its ES module file: its CommonJS twin is loaded instead.
+  moduleNameMapper: { '^zod/v4/locales/(.*)\\.js$': 'zod/v4/locales/$1.cjs' },
 };
