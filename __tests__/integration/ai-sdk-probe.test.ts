@@ -390,6 +390,7 @@ function expectNothingLost(route: Route): void {
 describe.each(ROUTES)('the AI SDK on $name', (route) => {
   test('generateText and streamText: the same text, usage and finish reason; the system prompt and the prompt upstream', async () => {
     route.fake().handler = scripted(route, says(ANSWER));
+    host.ends.length = 0;
     const plain = await generateText({ ...baseOptions(route), system: SYSTEM, prompt: PROMPT, temperature: 0.3, maxOutputTokens: 300 });
     const streamed = streamText({ ...baseOptions(route), system: SYSTEM, prompt: PROMPT, temperature: 0.3, maxOutputTokens: 300 });
     let pieces = '';
@@ -403,6 +404,13 @@ describe.each(ROUTES)('the AI SDK on $name', (route) => {
     expect(plain.usage.inputTokens).toBeGreaterThan(0);
     expect(plain.usage.outputTokens).toBeGreaterThan(0);
     expect(withoutRaw(await streamed.usage)).toEqual(withoutRaw(plain.usage));
+    // Telemetry counts what the SDK counts, for both.
+    const { inputTokens, outputTokens, totalTokens } = plain.usage;
+    const counted = { promptTokens: inputTokens, completionTokens: outputTokens, totalTokens };
+    expect(host.ends.map((end) => [end.outcome, end.stream, end.usage])).toEqual([
+      ['ok', false, expect.objectContaining(counted)],
+      ['ok', true, expect.objectContaining(counted)],
+    ]);
 
     const [first, second] = bodies(route);
     expect([first!.stream ?? false, second!.stream]).toEqual([false, true]);
@@ -593,6 +601,7 @@ describe('reasoning options through the AI SDK (DESIGN section 10)', () => {
     const options = baseOptions(route);
     const result = await generateText({
       ...options,
+      system: SYSTEM,
       prompt: `${PROMPT} ${THINK_MARK}`,
       maxOutputTokens: 20000,
       // The SDK knows a reasoning model by its id: `openai/gpt-5.5` it does not know, `forceReasoning` says so.
@@ -601,6 +610,9 @@ describe('reasoning options through the AI SDK (DESIGN section 10)', () => {
 
     expect(result.text).toBe(ANSWER);
     expect(effortOf(bodies(route)[0]!)).toBe('high');
+    // A reasoning model's system prompt: the SDK sends it with the `developer` role (chat) or in `input`.
+    expect(systemOf(route.wire, bodies(route)[0]!)).toBe(SYSTEM);
+    expect(maxTokensOf(route.wire, bodies(route)[0]!)).toBe(20000);
     expectNothingLost(route);
   });
 
@@ -662,6 +674,98 @@ describe('reasoning options through the AI SDK (DESIGN section 10)', () => {
     const caller = turnsOf('chat', bodies(route)[1]!).find((message) => message.tool_calls !== undefined);
     expect(caller?.reasoning_content).toBe(AGENT_REASONING);
   });
+});
+
+describe.each(ROUTES.filter((route) => route.wire !== 'responses'))('parallel tool calls through the AI SDK on $name', (route) => {
+  test.each([false, true])('two calls in one turn both run, each output paired with its call, streamed: %s', async (stream) => {
+    const cities = ['Paris', 'Rome'];
+    route.fake().handler = scripted(route, (afterTool) =>
+      afterTool
+        ? { kind: 'text', text: ANSWER }
+        : { kind: 'call', calls: cities.map((city) => ({ name: 'get_weather', arguments: JSON.stringify({ city }) })) },
+    );
+    const calls: string[] = [];
+    const options = { ...baseOptions(route), prompt: PROMPT, tools: { get_weather: weatherTool(calls) }, stopWhen: stepCountIs(3) };
+    const result = stream ? streamText(options) : await generateText(options);
+
+    expect(await result.text).toBe(ANSWER);
+    expect(calls.sort()).toEqual(cities);
+    const { calls: sentCalls, outputs } = callsAndOutputsOf(route.wire, bodies(route)[1]!);
+    expect(sentCalls).toHaveLength(2);
+    expect(new Set(sentCalls).size).toBe(2);
+    expect(outputs.map((output) => output.id)).toEqual(sentCalls);
+    expect(outputs.map((output) => output.output)).toEqual(cities.map((city) => expect.stringContaining(forecastOf(city))));
+  });
+});
+
+describe('reasoning in a tool loop through the AI SDK (DESIGN section 10)', () => {
+  const find = (name: string): Route => ROUTES.find((route) => route.name.startsWith(name))!;
+  const thinkingTurns = (afterTool: boolean): AgentTurn => ({ ...callsWeatherThen(ANSWER)(afterTool), reasoning: AGENT_REASONING });
+
+  test.each([false, true])(
+    'responses → anthropic with store: false and forceReasoning: the signed thinking goes back and thinking stays on, streamed: %s',
+    async (stream) => {
+      const route = find('responses → anthropic');
+      route.fake().handler = scripted(route, thinkingTurns);
+      const options = {
+        ...baseOptions(route),
+        prompt: PROMPT,
+        tools: { get_weather: weatherTool([]) },
+        stopWhen: stepCountIs(3),
+        providerOptions: { openai: { store: false, forceReasoning: true, reasoningEffort: 'medium' } },
+      };
+      const result = stream ? streamText(options) : await generateText(options);
+
+      expect(await result.text).toBe(ANSWER);
+      expect(sent[0]!.body.include).toEqual(['reasoning.encrypted_content']);
+      const [asking, answering] = bodies(route);
+      expect(asking!.thinking).toEqual({ type: 'adaptive', display: 'summarized' });
+      const caller = turnsOf('messages', answering!).find((message) => message.role === 'assistant');
+      expect(asArray(caller?.content).map((block) => asJson(block).type)).toEqual(['thinking', 'tool_use']);
+      expect(answering!.thinking).toEqual({ type: 'adaptive', display: 'summarized' });
+    },
+  );
+
+  test.each([false, true])('messages → anthropic with thinking: the signed thinking goes back as the SDK keeps it, streamed: %s', async (stream) => {
+    const route = find('messages → anthropic');
+    route.fake().handler = scripted(route, thinkingTurns);
+    const options = {
+      ...baseOptions(route),
+      prompt: PROMPT,
+      tools: { get_weather: weatherTool([]) },
+      stopWhen: stepCountIs(3),
+      maxOutputTokens: 20000,
+      providerOptions: { anthropic: { thinking: { type: 'enabled', budgetTokens: 4000 } } },
+    };
+    const result = stream ? streamText(options) : await generateText(options);
+
+    expect(await result.text).toBe(ANSWER);
+    expect((await result.steps)[0]!.reasoningText).toBe(AGENT_REASONING);
+    const caller = turnsOf('messages', bodies(route)[1]!).find((message) => message.role === 'assistant');
+    expect(asArray(caller?.content).map((block) => asJson(block).type)).toEqual(['thinking', 'tool_use']);
+    expectNothingLost(route);
+  });
+
+  test.each([false, true])(
+    'chat → anthropic with reasoningEffort: the SDK sends no reasoning back, so thinking is left off after the call, streamed: %s',
+    async (stream) => {
+      const route = find('chat → anthropic');
+      route.fake().handler = scripted(route, thinkingTurns);
+      const options = {
+        ...baseOptions(route),
+        prompt: PROMPT,
+        tools: { get_weather: weatherTool([]) },
+        stopWhen: stepCountIs(3),
+        providerOptions: { openai: { reasoningEffort: 'medium' } },
+      };
+      const result = stream ? streamText(options) : await generateText(options);
+
+      expect(await result.text).toBe(ANSWER);
+      const [asking, answering] = bodies(route);
+      expect(asking!.thinking).toEqual({ type: 'adaptive', display: 'summarized' });
+      expect(answering!.thinking).toBeUndefined();
+    },
+  );
 });
 
 // ---------------------------------------------------------------- the SDK's stateful default
