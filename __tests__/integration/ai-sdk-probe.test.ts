@@ -584,6 +584,28 @@ describe('the SDK’s anthropic-beta header (DESIGN section 8)', () => {
   });
 });
 
+describe('the SDK’s cache_control (DESIGN section 8)', () => {
+  test.each([
+    ['messages → anthropic', true],
+    ['messages → openai', false],
+  ])('%s: a cache breakpoint reaches Anthropic as sent, and is dropped for other providers', async (name, kept) => {
+    const route = ROUTES.find((entry) => entry.name.startsWith(name))!;
+    route.fake().handler = scripted(route, says(ANSWER));
+    const cached = { anthropic: { cacheControl: { type: 'ephemeral' } } } as const;
+    const result = await generateText({
+      ...baseOptions(route),
+      maxOutputTokens: 300,
+      messages: [{ role: 'user', content: [{ type: 'text', text: PROMPT, providerOptions: cached }] }],
+    });
+
+    expect(result.text).toBe(ANSWER);
+    expect(JSON.stringify(sent[0]!.body.messages)).toContain('"cache_control":{"type":"ephemeral"}');
+    expect(JSON.stringify(bodies(route)[0]!.messages).includes('cache_control')).toBe(kept);
+    expect(JSON.stringify(turnsOf(route.wire, bodies(route)[0]!))).toContain(PROMPT);
+    expectNothingLost(route);
+  });
+});
+
 // ---------------------------------------------------------------- reasoning
 
 describe('reasoning options through the AI SDK (DESIGN section 10)', () => {
