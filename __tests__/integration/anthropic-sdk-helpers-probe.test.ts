@@ -483,6 +483,29 @@ describe('betaRefusalFallbackMiddleware: a refusal on a translated route hops to
     expect((error.error as { error: { message: string } }).error.message).toContain('a "fallback" block in an assistant turn');
     expect(fakes.openai.requests).toHaveLength(2);
   });
+  // Streamed, the middleware hops only with the `fallback_credit_token` Anthropic puts in a refusal's
+  // `stop_details`: a chat provider's refusal has none, so the stream ends as the provider ended it.
+  test("streamed: without Anthropic's credit token the SDK does not hop; the refusal reaches the client whole", async () => {
+    fakes.openai.handler = (_request, res) =>
+      sendFrames(res, [
+        chatChunkFrame(CHAT_ID, { role: 'assistant', content: null, refusal: 'I cannot help.' }),
+        chatChunkFrame(CHAT_ID, {}, 'content_filter'),
+        chatUsageFrame(CHAT_ID, USAGE),
+        DONE_FRAME,
+      ]);
+    const logged: string[] = [];
+    const onError = (error: { message: string }): void => void logged.push(error.message);
+    const sdk = client({ middleware: [betaRefusalFallbackMiddleware([{ model: 'anthropic/claude-sonnet-5-5' }], { onError })] });
+    const final = await sdk.beta.messages
+      .stream({ model: 'openai/gpt-4o', max_tokens: 20, messages: ASK }, { fallbackState: new BetaFallbackState() })
+      .finalMessage();
+    expect(final.stop_reason).toBe('refusal');
+    expect(final.content).toMatchObject([{ type: 'text', text: 'I cannot help.' }]);
+    expect(final.content).toHaveLength(1);
+    expect(logged).toEqual([expect.stringContaining('fallback_credit_token')]);
+    expect(fakes.openai.requests).toHaveLength(1);
+    expect(fakes.anthropic.requests).toHaveLength(0);
+  });
 });
 
 describe("the SDK's header params on passthrough", () => {
