@@ -16,7 +16,10 @@ import Anthropic, {
   InternalServerError,
   RateLimitError,
 } from '@anthropic-ai/sdk';
+import { betaZodTool } from '@anthropic-ai/sdk/helpers/beta/zod';
+import { zodOutputFormat } from '@anthropic-ai/sdk/helpers/zod';
 import type { ServerResponse } from 'node:http';
+import { z } from 'zod';
 import type { FakeUpstream, RecordedRequest } from '../support/fake-upstream';
 import { CLIENT_TOKEN, KEYS } from '../support/keys';
 import { rejectionOf } from '../support/rejection';
@@ -525,5 +528,80 @@ describe("the SDK's header params on passthrough", () => {
     expect(sent.headers).not.toHaveProperty('anthropic-workspace-id');
     expect(sent.headers).not.toHaveProperty('anthropic-user-profile-id');
     expect(sent.body).toEqual({ model: 'claude-sonnet-5-5', max_tokens: 20, messages: ASK });
+  });
+});
+
+// ---------- zod helpers ----------
+
+describe('zod helpers on a translated route (openrouter)', () => {
+  const model = 'openrouter/qwen/qwen3-32b';
+
+  test('toolRunner() with a betaZodTool whose result holds text and an image: the tool message has the text, the image opens the next user message', async () => {
+    const png = 'iVBORw0KGgo=';
+    fakes.openrouter.handler = (request, res) => {
+      const messages = request.body!.messages as Array<{ role: string }>;
+      if (!messages.some((message) => message.role === 'tool')) {
+        return sendJson(res, 200, {
+          ...chatCompletion(
+            {
+              role: 'assistant',
+              content: null,
+              tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'snapshot', arguments: '{"city":"Oslo","zoom":2}' } }],
+            },
+            'tool_calls',
+          ),
+          usage: USAGE,
+        });
+      }
+      chatAnswer('Snowy.')(request, res);
+    };
+    const runs: unknown[] = [];
+    const snapshot = betaZodTool({
+      name: 'snapshot',
+      description: 'A picture of a city',
+      inputSchema: z.object({ city: z.string(), zoom: z.number().int().optional() }),
+      run: (input) => {
+        runs.push(input);
+        return [
+          { type: 'text', text: `${input.city} now` },
+          { type: 'image', source: { type: 'base64', media_type: 'image/png', data: png } },
+        ];
+      },
+    });
+    const final = await client().beta.messages.toolRunner({
+      model,
+      max_tokens: 100,
+      messages: [{ role: 'user', content: 'Show Oslo.' }],
+      tools: [snapshot],
+    });
+    expect(final.content).toEqual([{ type: 'text', text: 'Snowy.' }]);
+    expect(runs).toEqual([{ city: 'Oslo', zoom: 2 }]);
+    const first = sentBody(fakes.openrouter, 0);
+    expect(first.tools).toEqual([
+      {
+        type: 'function',
+        function: { name: 'snapshot', description: 'A picture of a city', parameters: expect.objectContaining({ required: ['city'] }) },
+      },
+    ]);
+    expect(sentBody(fakes.openrouter, 1).messages).toEqual([
+      { role: 'user', content: 'Show Oslo.' },
+      {
+        role: 'assistant',
+        content: null,
+        tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'snapshot', arguments: '{"city":"Oslo","zoom":2}' } }],
+      },
+      { role: 'tool', tool_call_id: 'call_1', content: 'Oslo now' },
+      { role: 'user', content: [{ type: 'image_url', image_url: { url: `data:image/png;base64,${png}` } }] },
+    ]);
+  });
+
+  test('messages.parse() with zodOutputFormat: the schema the SDK built reaches the provider as response_format, parsed_output typed', async () => {
+    fakes.openrouter.handler = chatAnswer('{"city":"Oslo","days":[{"day":"Mon","celsius":-3}]}');
+    const Forecast = z.object({ city: z.string(), days: z.array(z.object({ day: z.string(), celsius: z.number() })) });
+    const message = await client().messages.parse({ model, max_tokens: 100, messages: ASK, output_config: { format: zodOutputFormat(Forecast) } });
+    expect(message.parsed_output).toEqual({ city: 'Oslo', days: [{ day: 'Mon', celsius: -3 }] });
+    const format = sentBody(fakes.openrouter).response_format as { type: string; json_schema: { name: string; schema: Record<string, unknown> } };
+    expect(format.type).toBe('json_schema');
+    expect(format.json_schema.schema).toMatchObject({ type: 'object', required: ['city', 'days'], additionalProperties: false });
   });
 });
