@@ -175,6 +175,22 @@ describe("the SDK's retries see the upstream's retry signals", () => {
     expect(error.requestID).toBe(error.headers?.get('x-request-id'));
     expect(fakes.openai.requests).toHaveLength(0);
   });
+
+  test.each([
+    ['passthrough', 'anthropic/claude-sonnet-5-5', () => fakes.anthropic],
+    ['translated', 'openai/gpt-4o', () => fakes.openai],
+  ])("%s: the router's own 502 for a redirect keeps none of the redirect's retry signals, so the SDK retries it", async (_route, model, fake) => {
+    fake().handler = (_request, res) => {
+      res.writeHead(302, { location: 'https://login.example/sso', 'x-should-retry': 'false', 'retry-after': '3600' });
+      res.end();
+    };
+    const error = await rejectionOf(client({ maxRetries: 1 }).messages.create({ model, max_tokens: 20, messages: ASK }), InternalServerError);
+    expect(error.status).toBe(502);
+    expect(error.type).toBe('api_error');
+    expect((error.error as { error: { message: string } }).error.message).toMatch(/302.*login\.example/);
+    expect(error.headers?.get('x-should-retry')).toBeNull();
+    expect(fake().requests).toHaveLength(2);
+  });
 });
 
 // ---------- request ids ----------
