@@ -822,6 +822,17 @@ describe('Responses reasoning envelopes (include: reasoning.encrypted_content)',
     });
     expect(body(openai).input).toEqual([{ role: 'user', content: 'hi' }, openaiItem, { role: 'user', content: 'again' }]);
   });
+
+  test("native passthrough to OpenAI leaves out references to the router's reasoning items, and keeps references to OpenAI's", async () => {
+    // The Vercel AI SDK refers to earlier items by id when it stores (its default): OpenAI never issued the router's.
+    const routerReference = { type: 'item_reference', id: 'rs_epr10123456789abcdef0123456789abcdef' };
+    const openaiReference = { type: 'item_reference', id: 'rs_0123456789abcdef' };
+    await post('/responses', {
+      model: 'openai/gpt-5.5',
+      input: [{ role: 'user', content: 'hi' }, routerReference, openaiReference, { role: 'user', content: 'again' }],
+    });
+    expect(body(openai).input).toEqual([{ role: 'user', content: 'hi' }, openaiReference, { role: 'user', content: 'again' }]);
+  });
 });
 
 describe('telemetry and the conversation log', () => {

@@ -17,6 +17,7 @@ import { createLocalProvider } from '../../lib';
 import { startFakeUpstreams, type FakeUpstream } from '../support/fake-upstream';
 import { envFor, startHost, type Host } from '../support/host';
 import { CLIENT_TOKEN } from '../support/keys';
+import { asArray, asJson } from '../support/json-shape';
 import { upstreamBody } from '../support/recorded-requests';
 import { rejectionOf } from '../support/rejection';
 
@@ -511,6 +512,22 @@ describe.each([
     for (const field of ['metadata', 'store', 'include', 'truncation', 'service_tier', 'prompt_cache_key', 'prompt_cache_retention']) {
       expect(sent).not.toHaveProperty(field);
     }
+  });
+
+  test('the same tool declared again (an additional_tools item repeating one of tools) is one tool, sent once', async () => {
+    await create({
+      tools: [TOOL],
+      input: [
+        { role: 'user', content: 'hi' },
+        { type: 'additional_tools', tools: [TOOL] },
+      ],
+    });
+    const sent = upstreamBody(route.fake());
+    const names = asArray(sent.tools).map((tool) => {
+      const entry = asJson(tool);
+      return entry.name ?? asJson(entry.function).name;
+    });
+    expect(names).toEqual(['weather']);
   });
 
   test('a tool output after its call, in a later turn, is carried', async () => {

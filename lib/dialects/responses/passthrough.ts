@@ -50,6 +50,9 @@ function leaveOutUnreadableReasoning(body: Record<string, unknown>, provider: st
 
 /** `item` as `provider` may get it: itself, without its `encrypted_content`, or `undefined` (left out). */
 function carriedReasoning(item: unknown, provider: string, stateless: boolean): unknown {
+  // A reference to a reasoning item the router made (a client storing by default, the Vercel AI
+  // SDK, refers to earlier items by id) names nothing OpenAI stored.
+  if (isRecord(item) && item.type === 'item_reference' && provider === 'openai' && isRouterReasoningId(item.id)) return undefined;
   if (!isRecord(item) || item.type !== 'reasoning') return item;
   if (item.encrypted_content === undefined || item.encrypted_content === null)
     return provider === 'openai' && (stateless || isRouterReasoningId(item.id)) ? undefined : item;

@@ -89,10 +89,11 @@ export function createChatToResponsesStream(options: ResponsesAnswerOptions): St
     ...fields,
   });
 
-  // Each event is written as an object literal of its own shape, `type` and `sequence_number` first:
-  // spreading its fields into a new object per event cost a copy, and made every event's shape
-  // one of many at each place that reads events.
-
+  /**
+   * Opens the stream. Here and below, each event is an object literal of its own shape, `type` and
+   * `sequence_number` first: spreading its fields into a new object per event cost a copy, and made
+   * every event's shape one of many at each place that reads events.
+   */
   function start(out: ResponsesStreamEvent[]): void {
     if (started) return;
     started = true;

@@ -38,6 +38,8 @@ const CUSTOM_TOOL_PARAMETERS = {
 export function toChatTools(tools: unknown[]): { tools: OpenAITool[]; catalog: Map<string, ClientTool> } {
   const chatTools: OpenAITool[] = [];
   const catalog = new Map<string, ClientTool>();
+  /** Each function name's tool as declared, with its namespace: a repeat of the same one is no clash. */
+  const definitions = new Map<string, string>();
   const add = (tool: Record<string, unknown>, where: string, namespace?: { name: string; description: string | undefined }): void => {
     if (typeof tool.type === 'string' && HOSTED_TOOL.test(tool.type)) return;
     if (tool.type === 'namespace') {
@@ -55,9 +57,18 @@ export function toChatTools(tools: unknown[]): { tools: OpenAITool[]; catalog: M
     }
     if (typeof tool.name !== 'string' || tool.name === '') throw invalidRequest(`${where}: a ${tool.type} tool needs a \`name\`.`);
     const functionName = namespace ? namespacedFunctionName(namespace.name, tool.name) : tool.name;
-    // OpenAI and Anthropic refuse two tools of one name: the model's call could not say which it meant.
-    if (catalog.has(functionName))
-      throw invalidRequest(`${where}: another tool of the request is named \`${functionName}\`; tool names must be unique.`, 'tools');
+    const definition = JSON.stringify([namespace, tool]);
+    if (catalog.has(functionName)) {
+      // The same tool again (Codex's `additional_tools` items may repeat one the request has) is the
+      // one tool; two different tools of one name are refused, as OpenAI and Anthropic refuse them:
+      // the model's call could not say which it meant.
+      if (definitions.get(functionName) === definition) return;
+      throw invalidRequest(
+        `${where}: another tool of the request is named \`${functionName}\`${namespace ? ' (its namespace and name joined)' : ''}; tool names must be unique.`,
+        'tools',
+      );
+    }
+    definitions.set(functionName, definition);
     // A flattened tool carries its namespace's description: the model reads no other place for it.
     const description = joinDescriptions(namespace?.description, typeof tool.description === 'string' ? tool.description : undefined);
     if (tool.type === 'function') {
