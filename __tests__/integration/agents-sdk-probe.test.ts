@@ -32,6 +32,17 @@ import { everythingSent } from '../support/recorded-requests';
 import { RESPONSES_APIS, responsesFrames, responsesObject, responsesRequestProblem, sendResponsesError } from '../support/responses-wire';
 import { sendFrames, sendJson } from '../support/upstream-answers';
 import { useFakes } from '../support/use-fakes';
+import {
+  callsAndOutputsOf,
+  effortOf,
+  endsWithToolOutput,
+  maxTokensOf,
+  outputSchemaOf,
+  systemOf,
+  toolsOf,
+  turnsOf,
+  type Wire,
+} from '../support/upstream-request';
 import { useWatchedHost } from '../support/use-host';
 
 const fakes = useFakes();
@@ -44,13 +55,11 @@ beforeAll(() => {
   setDefaultOpenAIClient(new OpenAI({ baseURL: `${host.url}/v1`, apiKey: CLIENT_TOKEN, maxRetries: 0 }));
 });
 
-/** How the route's upstream is spoken to: OpenAI's Responses API, chat completions, Messages. */
-type Wire = 'responses' | 'chat' | 'messages';
-
 interface Route {
   name: string;
   model: string;
   fake: () => FakeUpstream;
+  /** How the route's upstream is spoken to. */
   wire: Wire;
 }
 
@@ -83,90 +92,6 @@ function weatherTool(calls: string[]) {
 
 const FORECAST = z.object({ city: z.string(), sky: z.enum(['sunny', 'cloudy']), celsius: z.number() });
 const FORECAST_VALUE = { city: 'Paris', sky: 'sunny', celsius: 21 };
-
-// ---------------------------------------------------------------- the upstream request, read per wire
-
-/** The system prompt the upstream got. */
-function instructionsOf(wire: Wire, body: Json): unknown {
-  if (wire === 'responses') return body.instructions;
-  if (wire === 'messages') return body.system;
-  const system = asArray(body.messages).map(asJson)[0]!;
-  return system.role === 'system' ? system.content : undefined;
-}
-
-/** The conversation the upstream got: `input` or `messages`. */
-const turnsOf = (wire: Wire, body: Json): Json[] => asArray(wire === 'responses' ? body.input : body.messages).map(asJson);
-
-/** The tools the upstream got: name and JSON schema. */
-function toolsOf(wire: Wire, body: Json): Array<{ name: unknown; schema: unknown }> {
-  return asArray(body.tools)
-    .map(asJson)
-    .map((tool) => {
-      if (wire === 'chat') return { name: asJson(tool.function).name, schema: asJson(tool.function).parameters };
-      return { name: tool.name, schema: wire === 'messages' ? tool.input_schema : tool.parameters };
-    });
-}
-
-/** The tool calls and tool outputs in the upstream conversation, each by its call id, in order. */
-function callsAndOutputsOf(wire: Wire, body: Json): { calls: Array<{ id: string; name: string }>; outputs: Array<{ id: string; output: string }> } {
-  const turns = turnsOf(wire, body);
-  if (wire === 'responses') {
-    return {
-      calls: turns.filter((item) => item.type === 'function_call').map((item) => ({ id: String(item.call_id), name: String(item.name) })),
-      outputs: turns
-        .filter((item) => item.type === 'function_call_output')
-        .map((item) => ({ id: String(item.call_id), output: String(item.output) })),
-    };
-  }
-  if (wire === 'chat') {
-    return {
-      calls: turns
-        .flatMap((message) => asArray(message.tool_calls).map(asJson))
-        .map((call) => ({ id: String(call.id), name: String(asJson(call.function).name) })),
-      outputs: turns
-        .filter((message) => message.role === 'tool')
-        .map((message) => ({ id: String(message.tool_call_id), output: String(message.content) })),
-    };
-  }
-  const blocks = turns.flatMap((message) => (Array.isArray(message.content) ? message.content.map(asJson) : []));
-  return {
-    calls: blocks.filter((block) => block.type === 'tool_use').map((block) => ({ id: String(block.id), name: String(block.name) })),
-    outputs: blocks
-      .filter((block) => block.type === 'tool_result')
-      .map((block) => ({ id: String(block.tool_use_id), output: textOf(block.content) })),
-  };
-}
-
-const textOf = (content: unknown): string =>
-  typeof content === 'string'
-    ? content
-    : asArray(content)
-        .map((part) => String(asJson(part).text ?? ''))
-        .join('');
-
-/** Whether the upstream request's conversation ends with tool output (the model's turn after a call). */
-const endsWithToolOutput = (wire: Wire, body: Json): boolean => {
-  const last = turnsOf(wire, body).at(-1) ?? {};
-  if (wire === 'responses') return last.type === 'function_call_output';
-  if (wire === 'chat') return last.role === 'tool';
-  return asArray(last.content).some((block) => asJson(block).type === 'tool_result');
-};
-
-/** The JSON schema of the structured output the upstream was asked for. */
-function outputSchemaOf(wire: Wire, body: Json): unknown {
-  if (wire === 'responses') return asJson(asJson(body.text).format).schema;
-  if (wire === 'chat') return asJson(asJson(body.response_format).json_schema).schema;
-  return asJson(asJson(body.output_config).format).schema;
-}
-
-/** The reasoning effort the upstream was asked for (section 10: Anthropic's `output_config.effort`). */
-function effortOf(wire: Wire, body: Json): unknown {
-  if (wire === 'responses') return asJson(body.reasoning).effort;
-  if (wire === 'chat') return body.reasoning_effort;
-  return asJson(body.output_config).effort;
-}
-
-const maxTokensOf = (wire: Wire, body: Json): unknown => (wire === 'responses' ? body.max_output_tokens : body.max_tokens);
 
 /** `toolChoice: 'required'` with `parallelToolCalls: false`, in the upstream's words. */
 const REQUIRED_CHOICE: Record<Wire, unknown> = {
@@ -278,7 +203,7 @@ describe.each(ROUTES)('the Agents SDK on $name', (route) => {
     const [first, second] = bodies(route);
     expect([first!.stream ?? false, second!.stream]).toEqual([false, true]);
     for (const body of [first!, second!]) {
-      expect(instructionsOf(route.wire, body)).toBe(INSTRUCTIONS);
+      expect(systemOf(route.wire, body)).toBe(INSTRUCTIONS);
       expect(JSON.stringify(turnsOf(route.wire, body))).toContain(PROMPT);
     }
     expect(plain.result.rawResponses[0]!.usage.outputTokens).toBeGreaterThan(0);
@@ -301,7 +226,7 @@ describe.each(ROUTES)('the Agents SDK on $name', (route) => {
     const [asking, answering] = bodies(route);
     expect(bodies(route)).toHaveLength(2);
     for (const body of [asking!, answering!]) {
-      expect(instructionsOf(route.wire, body)).toBe(INSTRUCTIONS);
+      expect(systemOf(route.wire, body)).toBe(INSTRUCTIONS);
       expect(toolsOf(route.wire, body)).toEqual([
         { name: 'get_weather', schema: expect.objectContaining({ type: 'object', properties: { city: { type: 'string' } }, required: ['city'] }) },
       ]);
@@ -348,7 +273,7 @@ describe.each(ROUTES)('the Agents SDK on $name', (route) => {
     const { calls: sentCalls, outputs } = callsAndOutputsOf(route.wire, body!);
     expect(sentCalls).toEqual([{ id: expect.any(String), name: 'get_weather' }]);
     expect(outputs).toEqual([{ id: sentCalls[0]!.id, output: forecastOf('Paris') }]);
-    expect(instructionsOf(route.wire, body!)).toBe(INSTRUCTIONS);
+    expect(systemOf(route.wire, body!)).toBe(INSTRUCTIONS);
     expectNoSecretsCrossed([first.history, second.result.history]);
   });
 

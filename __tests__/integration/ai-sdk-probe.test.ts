@@ -37,15 +37,23 @@ import { everythingSent } from '../support/recorded-requests';
 import { RESPONSES_APIS, responsesFrames, responsesObject, responsesRequestProblem, sendResponsesError } from '../support/responses-wire';
 import { firstTextFrameIndex, sendFrames, sendHeldStream, sendJson } from '../support/upstream-answers';
 import { useFakes } from '../support/use-fakes';
+import {
+  callsAndOutputsOf,
+  endsWithToolOutput,
+  type CallsAndOutputs,
+  maxTokensOf,
+  outputSchemaOf,
+  systemOf,
+  toolsOf,
+  turnsOf,
+  type Wire,
+} from '../support/upstream-request';
 import { useWatchedHost } from '../support/use-host';
 import { waitUntil } from '../support/wait';
 
 const fakes = useFakes();
 const watched = useWatchedHost(fakes);
 const { host } = watched;
-
-/** The API a client speaks, and the one an upstream is spoken to in. */
-type Wire = 'responses' | 'chat' | 'messages';
 
 interface Route {
   name: string;
@@ -140,89 +148,14 @@ const weatherTool = (calls: string[]) =>
     },
   });
 
-// ---------------------------------------------------------------- the upstream request, read per wire
-
-const turnsOf = (wire: Wire, body: Json): Json[] => asArray(wire === 'responses' ? body.input : body.messages).map(asJson);
-
-/** The system prompt the upstream got. */
-function systemOf(wire: Wire, body: Json): unknown {
-  if (wire === 'messages')
-    return typeof body.system === 'string'
-      ? body.system
-      : asArray(body.system)
-          .map((block) => asJson(block).text)
-          .join('');
-  const first = turnsOf(wire, body)[0] ?? {};
-  if (wire === 'responses' && body.instructions !== undefined) return body.instructions;
-  return first.role === 'system' || first.role === 'developer' ? first.content : undefined;
+/** The call ids and the tool outputs of the upstream conversation: these probes pair calls and outputs by id only. */
+function callIdsAndOutputsOf(wire: Wire, body: Json): { calls: string[]; outputs: CallsAndOutputs['outputs'] } {
+  const { calls, outputs } = callsAndOutputsOf(wire, body);
+  return { calls: calls.map((call) => call.id), outputs };
 }
 
-/** Whether the request's conversation ends with tool output (the model's turn after a call). */
-function endsWithToolOutput(wire: Wire, body: Json): boolean {
-  const last = turnsOf(wire, body).at(-1) ?? {};
-  if (wire === 'responses') return last.type === 'function_call_output';
-  if (wire === 'chat') return last.role === 'tool';
-  return asArray(last.content).some((block) => asJson(block).type === 'tool_result');
-}
-
-/** The tool calls and outputs of the upstream conversation, each by its call id. */
-function callsAndOutputsOf(wire: Wire, body: Json): { calls: string[]; outputs: Array<{ id: string; output: string }> } {
-  const turns = turnsOf(wire, body);
-  if (wire === 'responses') {
-    return {
-      calls: turns.filter((item) => item.type === 'function_call').map((item) => String(item.call_id)),
-      outputs: turns
-        .filter((item) => item.type === 'function_call_output')
-        .map((item) => ({ id: String(item.call_id), output: String(item.output) })),
-    };
-  }
-  if (wire === 'chat') {
-    return {
-      calls: turns.flatMap((message) => asArray(message.tool_calls).map((call) => String(asJson(call).id))),
-      outputs: turns
-        .filter((message) => message.role === 'tool')
-        .map((message) => ({ id: String(message.tool_call_id), output: textOf(message.content) })),
-    };
-  }
-  const blocks = turns.flatMap((message) => asArray(message.content).map(asJson));
-  return {
-    calls: blocks.filter((block) => block.type === 'tool_use').map((block) => String(block.id)),
-    outputs: blocks
-      .filter((block) => block.type === 'tool_result')
-      .map((block) => ({ id: String(block.tool_use_id), output: textOf(block.content) })),
-  };
-}
-
-const textOf = (content: unknown): string =>
-  typeof content === 'string'
-    ? content
-    : asArray(content)
-        .map((part) => String(asJson(part).text ?? ''))
-        .join('');
-
-/**
- * The JSON schema of the structured output the upstream was asked for: the response format, or the
- * forced `json` tool `@ai-sdk/anthropic` asks with for a model it does not know (`jsonTool` mode).
- */
-function outputSchemaOf(wire: Wire, body: Json): unknown {
-  const jsonTool = toolsOf(wire, body).find((entry) => entry.name === 'json');
-  if (jsonTool) return jsonTool.schema;
-  if (wire === 'responses') return asJson(asJson(body.text).format).schema;
-  if (wire === 'chat') return asJson(asJson(body.response_format).json_schema).schema;
-  return asJson(asJson(body.output_config).format).schema;
-}
-
-/** The tools the upstream got: name and JSON schema. */
-const toolsOf = (wire: Wire, body: Json): Array<{ name: unknown; schema: unknown }> =>
-  asArray(body.tools)
-    .map(asJson)
-    .map((entry) => {
-      if (wire === 'chat') return { name: asJson(entry.function).name, schema: asJson(entry.function).parameters };
-      return { name: entry.name, schema: wire === 'messages' ? entry.input_schema : entry.parameters };
-    });
-
-const maxTokensOf = (wire: Wire, body: Json): unknown =>
-  wire === 'responses' ? body.max_output_tokens : wire === 'chat' ? (body.max_completion_tokens ?? body.max_tokens) : body.max_tokens;
+/** Extended thinking as a Messages client asks for it, with the output room it needs. */
+const ANTHROPIC_THINKING = { maxOutputTokens: 20000, providerOptions: { anthropic: { thinking: { type: 'enabled', budgetTokens: 4000 } } } };
 
 /** The credentials each upstream got: the provider's key (llama-server takes none), never the client's token. */
 const upstreamAuthOf = (route: Route): Record<string, string | undefined> => {
@@ -447,7 +380,7 @@ describe.each(ROUTES)('the AI SDK on $name', (route) => {
         { name: 'get_weather', schema: expect.objectContaining({ type: 'object', properties: { city: { type: 'string' } }, required: ['city'] }) },
       ]);
     }
-    const { calls: sentCalls, outputs } = callsAndOutputsOf(route.wire, answering!);
+    const { calls: sentCalls, outputs } = callIdsAndOutputsOf(route.wire, answering!);
     expect(sentCalls).toHaveLength(1);
     expect(outputs).toEqual([{ id: sentCalls[0], output: expect.stringContaining(forecastOf('Paris')) }]);
     expectNothingLost(route);
@@ -643,12 +576,7 @@ describe('reasoning options through the AI SDK (DESIGN section 10)', () => {
     async (stream) => {
       const route = find('messages → anthropic');
       route.fake().handler = scripted(route, () => ({ kind: 'text', text: ANSWER, reasoning: AGENT_REASONING }));
-      const options = {
-        ...baseOptions(route),
-        prompt: PROMPT,
-        maxOutputTokens: 20000,
-        providerOptions: { anthropic: { thinking: { type: 'enabled', budgetTokens: 4000 } } },
-      };
+      const options = { ...baseOptions(route), prompt: PROMPT, ...ANTHROPIC_THINKING };
       const result = stream ? streamText(options) : await generateText(options);
 
       expect(await result.text).toBe(ANSWER);
@@ -663,12 +591,7 @@ describe('reasoning options through the AI SDK (DESIGN section 10)', () => {
   test.each([false, true])('messages → openai: providerOptions.anthropic.thinking asks for reasoning, streamed: %s', async (stream) => {
     const route = find('messages → openai');
     route.fake().handler = scripted(route, says(ANSWER));
-    const options = {
-      ...baseOptions(route),
-      prompt: PROMPT,
-      maxOutputTokens: 20000,
-      providerOptions: { anthropic: { thinking: { type: 'enabled', budgetTokens: 4000 } } },
-    };
+    const options = { ...baseOptions(route), prompt: PROMPT, ...ANTHROPIC_THINKING };
     const result = stream ? streamText(options) : await generateText(options);
 
     expect(await result.text).toBe(ANSWER);
@@ -712,7 +635,7 @@ describe.each(ROUTES.filter((route) => route.wire !== 'responses'))('parallel to
 
     expect(await result.text).toBe(ANSWER);
     expect(calls.sort()).toEqual(cities);
-    const { calls: sentCalls, outputs } = callsAndOutputsOf(route.wire, bodies(route)[1]!);
+    const { calls: sentCalls, outputs } = callIdsAndOutputsOf(route.wire, bodies(route)[1]!);
     expect(sentCalls).toHaveLength(2);
     expect(new Set(sentCalls).size).toBe(2);
     expect(outputs.map((output) => output.id)).toEqual(sentCalls);
@@ -724,23 +647,34 @@ describe('reasoning in a tool loop through the AI SDK (DESIGN section 10)', () =
   const find = (name: string): Route => ROUTES.find((route) => route.name.startsWith(name))!;
   const thinkingTurns = (afterTool: boolean): AgentTurn => ({ ...callsWeatherThen(ANSWER)(afterTool), reasoning: AGENT_REASONING });
 
+  /**
+   * The weather tool loop on the route named `name`, its model thinking at each turn, with the
+   * reasoning options `extra`, streamed or not: the answer must come back; the SDK's steps and the
+   * upstream bodies are the tests' to read.
+   */
+  async function thinkingToolLoop(
+    name: string,
+    stream: boolean,
+    extra: Pick<Parameters<typeof generateText>[0], 'maxOutputTokens' | 'providerOptions'>,
+  ) {
+    const route = find(name);
+    route.fake().handler = scripted(route, thinkingTurns);
+    const options = { ...baseOptions(route), prompt: PROMPT, tools: { get_weather: weatherTool([]) }, stopWhen: stepCountIs(3), ...extra };
+    const result = stream ? streamText(options) : await generateText(options);
+
+    expect(await result.text).toBe(ANSWER);
+    return { route, steps: await result.steps, bodies: bodies(route) };
+  }
+
   test.each([false, true])(
     'responses → anthropic with store: false and forceReasoning: the signed thinking goes back and thinking stays on, streamed: %s',
     async (stream) => {
-      const route = find('responses → anthropic');
-      route.fake().handler = scripted(route, thinkingTurns);
-      const options = {
-        ...baseOptions(route),
-        prompt: PROMPT,
-        tools: { get_weather: weatherTool([]) },
-        stopWhen: stepCountIs(3),
+      const loop = await thinkingToolLoop('responses → anthropic', stream, {
         providerOptions: { openai: { store: false, forceReasoning: true, reasoningEffort: 'medium' } },
-      };
-      const result = stream ? streamText(options) : await generateText(options);
+      });
 
-      expect(await result.text).toBe(ANSWER);
       expect(sent[0]!.body.include).toEqual(['reasoning.encrypted_content']);
-      const [asking, answering] = bodies(route);
+      const [asking, answering] = loop.bodies;
       expect(asking!.thinking).toEqual({ type: 'adaptive', display: 'summarized' });
       const caller = turnsOf('messages', answering!).find((message) => message.role === 'assistant');
       expect(asArray(caller?.content).map((block) => asJson(block).type)).toEqual(['thinking', 'tool_use']);
@@ -749,41 +683,20 @@ describe('reasoning in a tool loop through the AI SDK (DESIGN section 10)', () =
   );
 
   test.each([false, true])('messages → anthropic with thinking: the signed thinking goes back as the SDK keeps it, streamed: %s', async (stream) => {
-    const route = find('messages → anthropic');
-    route.fake().handler = scripted(route, thinkingTurns);
-    const options = {
-      ...baseOptions(route),
-      prompt: PROMPT,
-      tools: { get_weather: weatherTool([]) },
-      stopWhen: stepCountIs(3),
-      maxOutputTokens: 20000,
-      providerOptions: { anthropic: { thinking: { type: 'enabled', budgetTokens: 4000 } } },
-    };
-    const result = stream ? streamText(options) : await generateText(options);
+    const loop = await thinkingToolLoop('messages → anthropic', stream, ANTHROPIC_THINKING);
 
-    expect(await result.text).toBe(ANSWER);
-    expect((await result.steps)[0]!.reasoningText).toBe(AGENT_REASONING);
-    const caller = turnsOf('messages', bodies(route)[1]!).find((message) => message.role === 'assistant');
+    expect(loop.steps[0]!.reasoningText).toBe(AGENT_REASONING);
+    const caller = turnsOf('messages', loop.bodies[1]!).find((message) => message.role === 'assistant');
     expect(asArray(caller?.content).map((block) => asJson(block).type)).toEqual(['thinking', 'tool_use']);
-    expectNothingLost(route);
+    expectNothingLost(loop.route);
   });
 
   test.each([false, true])(
     'chat → anthropic with reasoningEffort: the SDK sends no reasoning back, so thinking is left off after the call, streamed: %s',
     async (stream) => {
-      const route = find('chat → anthropic');
-      route.fake().handler = scripted(route, thinkingTurns);
-      const options = {
-        ...baseOptions(route),
-        prompt: PROMPT,
-        tools: { get_weather: weatherTool([]) },
-        stopWhen: stepCountIs(3),
-        providerOptions: { openai: { reasoningEffort: 'medium' } },
-      };
-      const result = stream ? streamText(options) : await generateText(options);
+      const loop = await thinkingToolLoop('chat → anthropic', stream, { providerOptions: { openai: { reasoningEffort: 'medium' } } });
 
-      expect(await result.text).toBe(ANSWER);
-      const [asking, answering] = bodies(route);
+      const [asking, answering] = loop.bodies;
       expect(asking!.thinking).toEqual({ type: 'adaptive', display: 'summarized' });
       expect(answering!.thinking).toBeUndefined();
     },
@@ -854,7 +767,7 @@ describe.each(ROUTES)('a backend’s stored conversation sent back through the A
     const text = JSON.stringify(turnsOf(route.wire, body));
     expect(text.indexOf(PROMPT)).toBeLessThan(text.indexOf(ANSWER));
     expect(text.indexOf(ANSWER)).toBeLessThan(text.indexOf('And tomorrow?'));
-    const { calls, outputs } = callsAndOutputsOf(route.wire, body);
+    const { calls, outputs } = callIdsAndOutputsOf(route.wire, body);
     expect(calls).toHaveLength(1);
     expect(outputs).toEqual([{ id: calls[0], output: expect.stringContaining(forecastOf('Paris')) }]);
     expectNothingLost(route);
