@@ -74,7 +74,7 @@ if (!IN_CLAUDE_CODE_SUITE) {
     }
     // Every answer the router wrote is a stream compression() left alone, and no piece of a key
     // shows in it, its headers, the telemetry, the log or what Claude Code printed.
-    await observed.waitForEnds(answers.length, 5000);
+    await observed.waitForEnds(answers.length, 10_000);
     expect(answers.map((a) => [a.status, a.headers['content-type'], a.headers['content-encoding']])).toEqual(
       fake.requests.map(() => [200, expect.stringContaining('text/event-stream'), undefined]),
     );
@@ -121,7 +121,7 @@ if (!IN_CLAUDE_CODE_SUITE) {
         expectSuccess(result);
         expect(result.toolResults).toHaveLength(1);
         expect(posted(stack.rejected)).toEqual([]);
-        await observed.waitForEnds(answers.length, 5000);
+        await observed.waitForEnds(answers.length, 10_000);
         const counts = answers.filter((a) => a.path.startsWith(`${STACK_PREFIX}/v1/messages/count_tokens`));
         expect(counts.length).toBeGreaterThan(0);
         // Passed through to Anthropic with its key; a translated route's 404 the router writes itself.

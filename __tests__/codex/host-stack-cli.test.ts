@@ -72,7 +72,7 @@ if (!IN_CODEX_SUITE || !THROUGH_ROUTER) {
     }
     // Every answer the router wrote is a stream compression() left alone, and no piece of a key
     // shows in it, its headers, the telemetry, the log or what Codex printed.
-    await observed.waitForEnds(answers.length, 5000);
+    await observed.waitForEnds(answers.length, 10_000);
     expect(answers.map((a) => [a.path, a.status, a.headers['content-type'], a.headers['content-encoding']])).toEqual(
       fake.requests.map(() => [`${STACK_PREFIX}/v1/responses`, 200, expect.stringContaining('text/event-stream'), undefined]),
     );

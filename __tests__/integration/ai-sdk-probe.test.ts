@@ -416,8 +416,8 @@ describe.each(ROUTES)('the AI SDK on $name', (route) => {
 
     expect(seen).toContain('text-delta');
     expect(seen.at(-1)).toBe('abort');
-    await waitUntil(() => fake.closedRequests === 1, 3000, 'the upstream request closed');
-    await waitUntil(() => host.ends.length === 1, 3000, 'request.end');
+    await waitUntil(() => fake.closedRequests === 1, 10_000, 'the upstream request closed');
+    await waitUntil(() => host.ends.length === 1, 10_000, 'request.end');
     expect(host.ends[0]).toMatchObject({ outcome: 'aborted', stream: true });
   });
 
@@ -430,12 +430,12 @@ describe.each(ROUTES)('the AI SDK on $name', (route) => {
       () => undefined,
       (thrown: unknown) => thrown,
     );
-    await waitUntil(() => fake.requests.length === 1, 3000, 'the upstream request');
+    await waitUntil(() => fake.requests.length === 1, 10_000, 'the upstream request');
     controller.abort();
 
     expect(String(await pending)).toMatch(/abort/i);
-    await waitUntil(() => fake.closedRequests === 1, 3000, 'the upstream request closed');
-    await waitUntil(() => host.ends.length === 1, 3000, 'request.end');
+    await waitUntil(() => fake.closedRequests === 1, 10_000, 'the upstream request closed');
+    await waitUntil(() => host.ends.length === 1, 10_000, 'request.end');
     expect(host.ends[0]).toMatchObject({ outcome: 'aborted', stream: false });
   });
 
