@@ -51,6 +51,8 @@ export const OPENAI_METADATA = 'an object of at most 16 string values (keys up t
 
 /** The value at a dotted `path` of `body`; undefined where a step on the way is not an object. */
 function valueAt(body: Record<string, unknown>, path: string): unknown {
+  // Most settings are top-level: no path to split, on every request.
+  if (!path.includes('.')) return Object.hasOwn(body, path) ? body[path] : undefined;
   let value: unknown = body;
   for (const key of path.split('.')) {
     // Own keys only: a body's `__proto__` or `constructor` must not find Object.prototype's.
