@@ -23,26 +23,17 @@ import OpenAI from 'openai';
 import { Agent, run, setDefaultOpenAIClient, setTracingDisabled, tool, type AgentInputItem, type ModelSettings } from '@openai/agents';
 import { z } from 'zod';
 import { agentFor, THINK_MARK, TOOL_COMMAND, TOOL_OUTPUT, TOOL_PROMPT, type AgentTurn } from '../support/agent-upstreams';
-import { pathOf, type FakeHandler } from '../support/fake-server';
+import { type FakeHandler } from '../support/fake-server';
 import type { FakeUpstream } from '../support/fake-upstream';
 import { asArray, asJson, type Json } from '../support/json-shape';
 import { CLIENT_TOKEN, KEYS } from '../support/keys';
 import { dialectOf, inStreamErrorFrames, refuseWith } from '../support/misbehaving-upstreams';
 import { everythingSent } from '../support/recorded-requests';
-import { RESPONSES_APIS, responsesFrames, responsesObject, responsesRequestProblem, sendResponsesError } from '../support/responses-wire';
-import { sendFrames, sendJson } from '../support/upstream-answers';
+import { responsesFrames, responsesObject } from '../support/responses-wire';
+import { sendFrames } from '../support/upstream-answers';
+import { bodiesOf, callsToolThen, says, scriptedModel } from '../support/scripted-model';
 import { useFakes } from '../support/use-fakes';
-import {
-  callsAndOutputsOf,
-  effortOf,
-  endsWithToolOutput,
-  maxTokensOf,
-  outputSchemaOf,
-  systemOf,
-  toolsOf,
-  turnsOf,
-  type Wire,
-} from '../support/upstream-request';
+import { callsAndOutputsOf, effortOf, maxTokensOf, outputSchemaOf, systemOf, toolsOf, turnsOf, type Wire } from '../support/upstream-request';
 import { useWatchedHost } from '../support/use-host';
 
 const fakes = useFakes();
@@ -109,38 +100,6 @@ const UPSTREAM_AUTH: Record<Wire, Record<string, string | undefined>> = {
 
 // ---------------------------------------------------------------- the model, scripted per wire
 
-/**
- * The fake model of `route` answering each request with `turn(afterTool)`: a call of the tool, or
- * text (`afterTool`: the request's conversation ends with the tool's output). The fakes' own checks
- * stay on (what the real API would refuse fails here too).
- */
-function scripted(route: Route, turn: (afterTool: boolean) => AgentTurn): FakeHandler {
-  const fake = route.fake();
-  if (route.wire !== 'responses') return agentFor(fake, (body) => turn(endsWithToolOutput(route.wire, body)));
-  return (request, res) => {
-    if (pathOf(request) !== '/v1/responses') return false;
-    const problem = responsesRequestProblem(RESPONSES_APIS.openai, request);
-    if (problem) {
-      sendResponsesError(res, problem.status, problem.message, problem);
-      return true;
-    }
-    const body = request.body!;
-    const unknown = unissuedReasoningId(body);
-    if (unknown !== undefined) {
-      sendResponsesError(res, 404, `Item with id '${unknown}' not found.`, { param: 'input' });
-      return true;
-    }
-    const next = turn(endsWithToolOutput('responses', body));
-    const answer =
-      next.kind === 'call'
-        ? { type: 'function_call' as const, name: next.calls[0]!.name, arguments: next.calls[0]!.arguments, callId: 'call_weather_1' }
-        : { type: 'text' as const, text: next.text };
-    if (body.stream === true) sendFrames(res, responsesFrames(answer));
-    else sendJson(res, 200, responsesObject(answer));
-    return true;
-  };
-}
-
 /** The ids of the reasoning items the fake OpenAI answers with (its recorded answers'). */
 const ISSUED_REASONING_IDS = new Set(
   [responsesObject({ type: 'text' }), responsesObject({ type: 'function_call' })]
@@ -161,15 +120,13 @@ function unissuedReasoningId(body: Json): string | undefined {
   return item === undefined ? undefined : String(item.id);
 }
 
-const says = (text: string) => (): AgentTurn => ({ kind: 'text', text });
-/** Calls the weather tool first, then says `text` once its output came back. */
-const callsWeatherThen =
-  (text: string) =>
-  (afterTool: boolean): AgentTurn =>
-    afterTool ? { kind: 'text', text } : { kind: 'call', calls: [{ name: 'get_weather', arguments: CITY_ARGUMENTS }] };
-
-/** The bodies the route's fake received, in order. */
-const bodies = (route: Route): Json[] => route.fake().requests.map((request) => request.body ?? {});
+/** The fake model of `route`: OpenAI refuses a reasoning item it never issued, as its API does. */
+const scripted = (route: Route, turn: (afterTool: boolean) => AgentTurn): FakeHandler =>
+  scriptedModel(route, turn, (body) => {
+    const unknown = unissuedReasoningId(body);
+    return unknown === undefined ? undefined : { status: 404, message: `Item with id '${unknown}' not found.`, param: 'input' };
+  });
+const callsWeatherThen = (text: string) => callsToolThen('get_weather', CITY_ARGUMENTS, text);
 
 /** An agent `run` takes, whatever its output type. */
 type RunnableAgent = Parameters<typeof run>[0];
@@ -200,7 +157,7 @@ describe.each(ROUTES)('the Agents SDK on $name', (route) => {
     expect(plain.result.finalOutput).toBe(ANSWER);
     expect(streamed.result.finalOutput).toBe(ANSWER);
     expect(streamed.streamedText).toBe(ANSWER);
-    const [first, second] = bodies(route);
+    const [first, second] = bodiesOf(route);
     expect([first!.stream ?? false, second!.stream]).toEqual([false, true]);
     for (const body of [first!, second!]) {
       expect(systemOf(route.wire, body)).toBe(INSTRUCTIONS);
@@ -223,8 +180,8 @@ describe.each(ROUTES)('the Agents SDK on $name', (route) => {
 
     expect(calls).toEqual(['Paris']);
     expect(result.finalOutput).toBe(ANSWER);
-    const [asking, answering] = bodies(route);
-    expect(bodies(route)).toHaveLength(2);
+    const [asking, answering] = bodiesOf(route);
+    expect(bodiesOf(route)).toHaveLength(2);
     for (const body of [asking!, answering!]) {
       expect(systemOf(route.wire, body)).toBe(INSTRUCTIONS);
       expect(toolsOf(route.wire, body)).toEqual([
@@ -246,7 +203,7 @@ describe.each(ROUTES)('the Agents SDK on $name', (route) => {
     const { result } = await runToEnd(agent, PROMPT, stream);
 
     expect(result.finalOutput).toEqual(FORECAST_VALUE);
-    const schema = asJson(outputSchemaOf(route.wire, bodies(route)[0]!));
+    const schema = asJson(outputSchemaOf(route.wire, bodiesOf(route)[0]!));
     expect(schema).toMatchObject({
       type: 'object',
       properties: { city: { type: 'string' }, sky: { type: 'string', enum: ['sunny', 'cloudy'] }, celsius: { type: 'number' } },
@@ -265,8 +222,8 @@ describe.each(ROUTES)('the Agents SDK on $name', (route) => {
     const second = await runToEnd(agent, [...first.history, { role: 'user', content: 'And tomorrow?' }], true);
 
     expect(second.result.finalOutput).toBe('Tomorrow too.');
-    const [body] = bodies(route);
-    expect(bodies(route)).toHaveLength(1);
+    const [body] = bodiesOf(route);
+    expect(bodiesOf(route)).toHaveLength(1);
     const text = JSON.stringify(turnsOf(route.wire, body!));
     expect(text.indexOf(PROMPT)).toBeLessThan(text.indexOf(ANSWER));
     expect(text.indexOf(ANSWER)).toBeLessThan(text.indexOf('And tomorrow?'));
@@ -284,7 +241,7 @@ describe.each(ROUTES)('the Agents SDK on $name', (route) => {
     const { result } = await runToEnd(agent, PROMPT, true);
 
     expect(result.finalOutput).toBe(ANSWER);
-    const [forced] = bodies(route);
+    const [forced] = bodiesOf(route);
     expect(forced!.temperature).toBe(0.3);
     expect(maxTokensOf(route.wire, forced!)).toBe(321);
     expect(forced!.tool_choice).toEqual(REQUIRED_CHOICE[route.wire]);
@@ -297,7 +254,7 @@ describe.each(ROUTES)('the Agents SDK on $name', (route) => {
     const { result } = await runToEnd(agent, PROMPT, stream);
 
     expect(result.finalOutput).toBe(ANSWER);
-    const [body] = bodies(route);
+    const [body] = bodiesOf(route);
     expect(effortOf(route.wire, body!)).toBe('high');
     if (route.wire === 'messages') expect(body!.thinking).toEqual({ type: 'adaptive', display: 'summarized' });
   });
@@ -359,7 +316,7 @@ describe('reasoning through the Agents SDK in a tool loop (DESIGN section 10)', 
     const { result } = await runToEnd(reasoningAgent(route, settings), prompt, true);
     expect(result.finalOutput).toBe(`Tool output received: ${TOOL_OUTPUT}`);
     expect(result.history.filter((item) => item.type === 'reasoning').length).toBeGreaterThan(0);
-    return bodies(route);
+    return bodiesOf(route);
   };
   const anthropic = ROUTES.find((route) => route.wire === 'messages')!;
   const local = ROUTES.find((route) => route.wire === 'chat')!;
@@ -411,7 +368,7 @@ describe.each(STATELESS)('a handoff from $name to an agent on openai/...', (rout
     expect(result.lastAgent?.name).toBe('forecaster');
     // The triage agent's reasoning is in the history the SDK hands over, as the router answered it.
     expect(JSON.stringify(result.history.find((item) => item.type === 'reasoning'))).toContain(thought);
-    const [body] = bodies(openai);
+    const [body] = bodiesOf(openai);
     const input = asArray(body!.input).map(asJson);
     expect(input.filter((item) => item.type === 'reasoning')).toEqual([]);
     // The rest of the conversation goes on: the prompt, the handoff's call and its output.

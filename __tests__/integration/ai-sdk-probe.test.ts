@@ -19,8 +19,7 @@ import { createAnthropic } from '@ai-sdk/anthropic';
 import { createOpenAI } from '@ai-sdk/openai';
 import { APICallError, generateText, Output, stepCountIs, streamText, tool, type LanguageModel, type ModelMessage } from 'ai';
 import { z } from 'zod';
-import { agentFor, AGENT_REASONING, THINK_MARK, type AgentTurn } from '../support/agent-upstreams';
-import { pathOf, type FakeHandler } from '../support/fake-server';
+import { AGENT_REASONING, THINK_MARK, type AgentTurn } from '../support/agent-upstreams';
 import type { FakeUpstream } from '../support/fake-upstream';
 import { asArray, asJson, type Json } from '../support/json-shape';
 import { CLIENT_TOKEN, KEYS } from '../support/keys';
@@ -34,12 +33,12 @@ import {
   WHOLE_TEXT,
 } from '../support/misbehaving-upstreams';
 import { everythingSent } from '../support/recorded-requests';
-import { RESPONSES_APIS, responsesFrames, responsesObject, responsesRequestProblem, sendResponsesError } from '../support/responses-wire';
-import { firstTextFrameIndex, sendFrames, sendHeldStream, sendJson } from '../support/upstream-answers';
+import { responsesFrames } from '../support/responses-wire';
+import { firstTextFrameIndex, sendFrames, sendHeldStream } from '../support/upstream-answers';
+import { bodiesOf, callsToolThen, says, scriptedModel } from '../support/scripted-model';
 import { useFakes } from '../support/use-fakes';
 import {
   callsAndOutputsOf,
-  endsWithToolOutput,
   type CallsAndOutputs,
   maxTokensOf,
   outputSchemaOf,
@@ -166,36 +165,7 @@ const upstreamAuthOf = (route: Route): Record<string, string | undefined> => {
 
 // ---------------------------------------------------------------- the model, scripted per wire
 
-/** The fake model of `route` answering each request with `turn(afterTool, body)`, the fakes' own checks on. */
-function scripted(route: Route, turn: (afterTool: boolean, body: Json) => AgentTurn): FakeHandler {
-  const fake = route.fake();
-  if (route.wire !== 'responses') return agentFor(fake, (body) => turn(endsWithToolOutput(route.wire, body), body));
-  return (request, res) => {
-    if (pathOf(request) !== '/v1/responses') return false;
-    const problem = responsesRequestProblem(RESPONSES_APIS.openai, request);
-    if (problem) {
-      sendResponsesError(res, problem.status, problem.message, problem);
-      return true;
-    }
-    const body = request.body!;
-    const next = turn(endsWithToolOutput('responses', body), body);
-    const answer =
-      next.kind === 'call'
-        ? { type: 'function_call' as const, name: next.calls[0]!.name, arguments: next.calls[0]!.arguments, callId: 'call_weather_1' }
-        : { type: 'text' as const, text: next.text };
-    if (body.stream === true) sendFrames(res, responsesFrames(answer));
-    else sendJson(res, 200, responsesObject(answer));
-    return true;
-  };
-}
-
-const says = (text: string) => (): AgentTurn => ({ kind: 'text', text });
-const callsWeatherThen =
-  (text: string) =>
-  (afterTool: boolean): AgentTurn =>
-    afterTool ? { kind: 'text', text } : { kind: 'call', calls: [{ name: 'get_weather', arguments: CITY_ARGUMENTS }] };
-
-const bodies = (route: Route): Json[] => route.fake().requests.map((request) => request.body ?? {});
+const callsWeatherThen = (text: string) => callsToolThen('get_weather', CITY_ARGUMENTS, text);
 
 /** Usage as the SDK counts it, without the provider's own object (`raw`). */
 const withoutRaw = (usage: object): object => Object.fromEntries(Object.entries(usage).filter(([key]) => key !== 'raw'));
@@ -301,7 +271,7 @@ function passedThrough(route: Route, body: Json): Json {
  * off); on the others each field where {@link LANDINGS} says.
  */
 function expectNothingLost(route: Route): void {
-  const upstream = bodies(route);
+  const upstream = bodiesOf(route);
   const client = sent.map((request) => request.body);
   expect(upstream).toHaveLength(client.length);
   client.forEach((body, index) => {
@@ -322,7 +292,7 @@ function expectNothingLost(route: Route): void {
 
 describe.each(ROUTES)('the AI SDK on $name', (route) => {
   test('generateText and streamText: the same text, usage and finish reason; the system prompt and the prompt upstream', async () => {
-    route.fake().handler = scripted(route, says(ANSWER));
+    route.fake().handler = scriptedModel(route, says(ANSWER));
     host.ends.length = 0;
     const plain = await generateText({ ...baseOptions(route), system: SYSTEM, prompt: PROMPT, temperature: 0.3, maxOutputTokens: 300 });
     const streamed = streamText({ ...baseOptions(route), system: SYSTEM, prompt: PROMPT, temperature: 0.3, maxOutputTokens: 300 });
@@ -345,7 +315,7 @@ describe.each(ROUTES)('the AI SDK on $name', (route) => {
       ['ok', true, expect.objectContaining(counted)],
     ]);
 
-    const [first, second] = bodies(route);
+    const [first, second] = bodiesOf(route);
     expect([first!.stream ?? false, second!.stream]).toEqual([false, true]);
     for (const body of [first!, second!]) {
       expect(systemOf(route.wire, body)).toBe(SYSTEM);
@@ -364,7 +334,7 @@ describe.each(ROUTES)('the AI SDK on $name', (route) => {
   });
 
   test.each([false, true])('a zod tool with execute round-trips in a stepCountIs(3) loop, streamed: %s', async (stream) => {
-    route.fake().handler = scripted(route, callsWeatherThen(ANSWER));
+    route.fake().handler = scriptedModel(route, callsWeatherThen(ANSWER));
     const calls: string[] = [];
     const options = { ...baseOptions(route), system: SYSTEM, prompt: PROMPT, tools: { get_weather: weatherTool(calls) }, stopWhen: stepCountIs(3) };
     const result = stream ? streamText(options) : await generateText(options);
@@ -373,8 +343,8 @@ describe.each(ROUTES)('the AI SDK on $name', (route) => {
     expect(calls).toEqual(['Paris']);
     const steps = await result.steps;
     expect(steps.map((step) => step.finishReason)).toEqual(['tool-calls', 'stop']);
-    const [asking, answering] = bodies(route);
-    expect(bodies(route)).toHaveLength(2);
+    const [asking, answering] = bodiesOf(route);
+    expect(bodiesOf(route)).toHaveLength(2);
     for (const body of [asking!, answering!]) {
       expect(toolsOf(route.wire, body)).toEqual([
         { name: 'get_weather', schema: expect.objectContaining({ type: 'object', properties: { city: { type: 'string' } }, required: ['city'] }) },
@@ -388,12 +358,12 @@ describe.each(ROUTES)('the AI SDK on $name', (route) => {
   });
 
   test.each([false, true])('Output.object (a zod schema) asks for that JSON schema and parses the answer, streamed: %s', async (stream) => {
-    route.fake().handler = scripted(route, says(JSON.stringify(FORECAST_VALUE)));
+    route.fake().handler = scriptedModel(route, says(JSON.stringify(FORECAST_VALUE)));
     const options = { ...baseOptions(route), prompt: PROMPT, output: Output.object({ schema: FORECAST }) };
     const output = stream ? await streamText(options).output : (await generateText(options)).output;
 
     expect(output).toEqual(FORECAST_VALUE);
-    expect(asJson(outputSchemaOf(route.wire, bodies(route)[0]!))).toMatchObject({
+    expect(asJson(outputSchemaOf(route.wire, bodiesOf(route)[0]!))).toMatchObject({
       type: 'object',
       properties: { city: { type: 'string' }, sky: { type: 'string', enum: ['sunny', 'cloudy'] }, celsius: { type: 'number' } },
       required: ['city', 'sky', 'celsius'],
@@ -500,7 +470,7 @@ describe('the SDK’s anthropic-beta header (DESIGN section 8)', () => {
     ['messages → openai', EXTRA_BETA, undefined],
   ])('%s: the betas the SDK sends reach Anthropic, and no other provider', async (name, betas, upstream) => {
     const route = ROUTES.find((entry) => entry.name.startsWith(name))!;
-    route.fake().handler = scripted(route, says(JSON.stringify(FORECAST_VALUE)));
+    route.fake().handler = scriptedModel(route, says(JSON.stringify(FORECAST_VALUE)));
     const result = await generateText({
       ...baseOptions(route),
       prompt: PROMPT,
@@ -513,7 +483,7 @@ describe('the SDK’s anthropic-beta header (DESIGN section 8)', () => {
     expect(result.output).toEqual(FORECAST_VALUE);
     expect(sent[0]!.headers['anthropic-beta']).toBe(betas);
     expect(route.fake().requests[0]!.headers['anthropic-beta']).toBe(upstream);
-    expect(asJson(outputSchemaOf(route.wire, bodies(route)[0]!))).toMatchObject({ required: ['city', 'sky', 'celsius'] });
+    expect(asJson(outputSchemaOf(route.wire, bodiesOf(route)[0]!))).toMatchObject({ required: ['city', 'sky', 'celsius'] });
   });
 });
 
@@ -523,7 +493,7 @@ describe('the SDK’s cache_control (DESIGN section 8)', () => {
     ['messages → openai', false],
   ])('%s: a cache breakpoint reaches Anthropic as sent, and is dropped for other providers', async (name, kept) => {
     const route = ROUTES.find((entry) => entry.name.startsWith(name))!;
-    route.fake().handler = scripted(route, says(ANSWER));
+    route.fake().handler = scriptedModel(route, says(ANSWER));
     const cached = { anthropic: { cacheControl: { type: 'ephemeral' } } } as const;
     const result = await generateText({
       ...baseOptions(route),
@@ -533,8 +503,8 @@ describe('the SDK’s cache_control (DESIGN section 8)', () => {
 
     expect(result.text).toBe(ANSWER);
     expect(JSON.stringify(sent[0]!.body.messages)).toContain('"cache_control":{"type":"ephemeral"}');
-    expect(JSON.stringify(bodies(route)[0]!.messages).includes('cache_control')).toBe(kept);
-    expect(JSON.stringify(turnsOf(route.wire, bodies(route)[0]!))).toContain(PROMPT);
+    expect(JSON.stringify(bodiesOf(route)[0]!.messages).includes('cache_control')).toBe(kept);
+    expect(JSON.stringify(turnsOf(route.wire, bodiesOf(route)[0]!))).toContain(PROMPT);
     expectNothingLost(route);
   });
 });
@@ -552,7 +522,7 @@ describe('reasoning options through the AI SDK (DESIGN section 10)', () => {
     ['chat → anthropic', (body: Json) => asJson(body.output_config).effort],
   ])('%s: providerOptions.openai.reasoningEffort reaches the upstream in its words', async (name, effortOf) => {
     const route = find(name);
-    route.fake().handler = scripted(route, says(ANSWER));
+    route.fake().handler = scriptedModel(route, says(ANSWER));
     const options = baseOptions(route);
     const result = await generateText({
       ...options,
@@ -564,10 +534,10 @@ describe('reasoning options through the AI SDK (DESIGN section 10)', () => {
     });
 
     expect(result.text).toBe(ANSWER);
-    expect(effortOf(bodies(route)[0]!)).toBe('high');
+    expect(effortOf(bodiesOf(route)[0]!)).toBe('high');
     // A reasoning model's system prompt: the SDK sends it with the `developer` role (chat) or in `input`.
-    expect(systemOf(route.wire, bodies(route)[0]!)).toBe(SYSTEM);
-    expect(maxTokensOf(route.wire, bodies(route)[0]!)).toBe(20000);
+    expect(systemOf(route.wire, bodiesOf(route)[0]!)).toBe(SYSTEM);
+    expect(maxTokensOf(route.wire, bodiesOf(route)[0]!)).toBe(20000);
     expectNothingLost(route);
   });
 
@@ -575,14 +545,14 @@ describe('reasoning options through the AI SDK (DESIGN section 10)', () => {
     'messages → anthropic: providerOptions.anthropic.thinking passes, the thinking comes back, streamed: %s',
     async (stream) => {
       const route = find('messages → anthropic');
-      route.fake().handler = scripted(route, () => ({ kind: 'text', text: ANSWER, reasoning: AGENT_REASONING }));
+      route.fake().handler = scriptedModel(route, () => ({ kind: 'text', text: ANSWER, reasoning: AGENT_REASONING }));
       const options = { ...baseOptions(route), prompt: PROMPT, ...ANTHROPIC_THINKING };
       const result = stream ? streamText(options) : await generateText(options);
 
       expect(await result.text).toBe(ANSWER);
       expect(await result.reasoningText).toBe(AGENT_REASONING);
       // @ai-sdk/anthropic sends a model it does not know `adaptive` thinking; the passthrough keeps it.
-      expect(bodies(route)[0]!.thinking).toEqual(sent[0]!.body.thinking);
+      expect(bodiesOf(route)[0]!.thinking).toEqual(sent[0]!.body.thinking);
       expect(sent[0]!.body.thinking).toBeDefined();
       expectNothingLost(route);
     },
@@ -590,18 +560,18 @@ describe('reasoning options through the AI SDK (DESIGN section 10)', () => {
 
   test.each([false, true])('messages → openai: providerOptions.anthropic.thinking asks for reasoning, streamed: %s', async (stream) => {
     const route = find('messages → openai');
-    route.fake().handler = scripted(route, says(ANSWER));
+    route.fake().handler = scriptedModel(route, says(ANSWER));
     const options = { ...baseOptions(route), prompt: PROMPT, ...ANTHROPIC_THINKING };
     const result = stream ? streamText(options) : await generateText(options);
 
     expect(await result.text).toBe(ANSWER);
-    expect(bodies(route)[0]!.reasoning_effort).toEqual(expect.any(String));
+    expect(bodiesOf(route)[0]!.reasoning_effort).toEqual(expect.any(String));
     expectNothingLost(route);
   });
 
   test('responses → local: the reasoning comes back as a reasoning part, its text in the envelope only, and goes back in a tool loop', async () => {
     const route = find('responses → local');
-    route.fake().handler = scripted(route, (afterTool) => ({ ...callsWeatherThen(ANSWER)(afterTool), reasoning: AGENT_REASONING }));
+    route.fake().handler = scriptedModel(route, (afterTool) => ({ ...callsWeatherThen(ANSWER)(afterTool), reasoning: AGENT_REASONING }));
     const options = baseOptions(route);
     const result = await generateText({
       ...options,
@@ -616,7 +586,7 @@ describe('reasoning options through the AI SDK (DESIGN section 10)', () => {
     // only summaries, so the part's text is empty, and the envelope carries the reasoning (documented).
     expect(result.steps[0]!.reasoning.map((part) => ('text' in part ? part.text : part.type))).toEqual(['']);
     expect(JSON.stringify(result.steps[0]!.reasoning)).toContain('reasoningEncryptedContent');
-    const caller = turnsOf('chat', bodies(route)[1]!).find((message) => message.tool_calls !== undefined);
+    const caller = turnsOf('chat', bodiesOf(route)[1]!).find((message) => message.tool_calls !== undefined);
     expect(caller?.reasoning_content).toBe(AGENT_REASONING);
   });
 });
@@ -624,7 +594,7 @@ describe('reasoning options through the AI SDK (DESIGN section 10)', () => {
 describe.each(ROUTES.filter((route) => route.wire !== 'responses'))('parallel tool calls through the AI SDK on $name', (route) => {
   test.each([false, true])('two calls in one turn both run, each output paired with its call, streamed: %s', async (stream) => {
     const cities = ['Paris', 'Rome'];
-    route.fake().handler = scripted(route, (afterTool) =>
+    route.fake().handler = scriptedModel(route, (afterTool) =>
       afterTool
         ? { kind: 'text', text: ANSWER }
         : { kind: 'call', calls: cities.map((city) => ({ name: 'get_weather', arguments: JSON.stringify({ city }) })) },
@@ -635,7 +605,7 @@ describe.each(ROUTES.filter((route) => route.wire !== 'responses'))('parallel to
 
     expect(await result.text).toBe(ANSWER);
     expect(calls.sort()).toEqual(cities);
-    const { calls: sentCalls, outputs } = callIdsAndOutputsOf(route.wire, bodies(route)[1]!);
+    const { calls: sentCalls, outputs } = callIdsAndOutputsOf(route.wire, bodiesOf(route)[1]!);
     expect(sentCalls).toHaveLength(2);
     expect(new Set(sentCalls).size).toBe(2);
     expect(outputs.map((output) => output.id)).toEqual(sentCalls);
@@ -658,12 +628,12 @@ describe('reasoning in a tool loop through the AI SDK (DESIGN section 10)', () =
     extra: Pick<Parameters<typeof generateText>[0], 'maxOutputTokens' | 'providerOptions'>,
   ) {
     const route = find(name);
-    route.fake().handler = scripted(route, thinkingTurns);
+    route.fake().handler = scriptedModel(route, thinkingTurns);
     const options = { ...baseOptions(route), prompt: PROMPT, tools: { get_weather: weatherTool([]) }, stopWhen: stepCountIs(3), ...extra };
     const result = stream ? streamText(options) : await generateText(options);
 
     expect(await result.text).toBe(ANSWER);
-    return { route, steps: await result.steps, bodies: bodies(route) };
+    return { route, steps: await result.steps, bodies: bodiesOf(route) };
   }
 
   test.each([false, true])(
@@ -708,12 +678,12 @@ describe('reasoning in a tool loop through the AI SDK (DESIGN section 10)', () =
 describe('the SDK’s default store on a stateless Responses route (DESIGN section 11)', () => {
   /** A first answer, then the conversation sent back with it, the SDK's `store` left unset the second time. */
   const replayWithoutStoreFalse = async (route: Route) => {
-    route.fake().handler = scripted(route, says(ANSWER));
+    route.fake().handler = scriptedModel(route, says(ANSWER));
     const first = await generateText({ ...baseOptions(route), prompt: PROMPT });
     const messages: ModelMessage[] = [{ role: 'user', content: PROMPT }, ...first.response.messages, { role: 'user', content: 'And tomorrow?' }];
     sent.length = 0;
     route.fake().reset();
-    route.fake().handler = scripted(route, says('Tomorrow too.'));
+    route.fake().handler = scriptedModel(route, says('Tomorrow too.'));
     return generateText({ model: modelOf(route), maxRetries: 0, messages }).then(
       (result) => result,
       (thrown: unknown) => thrown,
@@ -739,7 +709,7 @@ describe('the SDK’s default store on a stateless Responses route (DESIGN secti
     const route = ROUTES[0]!;
     await replayWithoutStoreFalse(route);
 
-    expect(JSON.stringify(bodies(route)[0]!.input)).toContain('item_reference');
+    expect(JSON.stringify(bodiesOf(route)[0]!.input)).toContain('item_reference');
     expectNothingLost(route);
   });
 });
@@ -748,13 +718,13 @@ describe('the SDK’s default store on a stateless Responses route (DESIGN secti
 
 describe.each(ROUTES)('a backend’s stored conversation sent back through the AI SDK on $name', (route) => {
   test('the earlier tool call and result, replayed as messages, reach the upstream paired', async () => {
-    route.fake().handler = scripted(route, callsWeatherThen(ANSWER));
+    route.fake().handler = scriptedModel(route, callsWeatherThen(ANSWER));
     // On OpenAI's own Responses API too: the SDK's default `store` would send the earlier items as references.
     const options = route.client === 'responses' ? { ...baseOptions(route), providerOptions: { openai: { store: false } } } : baseOptions(route);
     const first = await generateText({ ...options, prompt: PROMPT, tools: { get_weather: weatherTool([]) }, stopWhen: stepCountIs(3) });
     route.fake().reset();
     sent.length = 0;
-    route.fake().handler = scripted(route, says('Tomorrow too.'));
+    route.fake().handler = scriptedModel(route, says('Tomorrow too.'));
     const messages: ModelMessage[] = [
       { role: 'user', content: PROMPT },
       ...first.steps.flatMap((step) => step.response.messages),
@@ -763,7 +733,7 @@ describe.each(ROUTES)('a backend’s stored conversation sent back through the A
     const second = await generateText({ ...options, messages, tools: { get_weather: weatherTool([]) } });
 
     expect(second.text).toBe('Tomorrow too.');
-    const body = bodies(route)[0]!;
+    const body = bodiesOf(route)[0]!;
     const text = JSON.stringify(turnsOf(route.wire, body));
     expect(text.indexOf(PROMPT)).toBeLessThan(text.indexOf(ANSWER));
     expect(text.indexOf(ANSWER)).toBeLessThan(text.indexOf('And tomorrow?'));

@@ -252,18 +252,7 @@ describe('passthrough to Anthropic keeps what only Anthropic reads', () => {
     };
     fakes.anthropic.handler = (_request, res) =>
       sendFrames(res, [
-        anthropicEvent('message_start', {
-          message: {
-            id: 'msg_1',
-            type: 'message',
-            role: 'assistant',
-            model: 'claude-sonnet-5-5',
-            content: [],
-            stop_reason: null,
-            stop_sequence: null,
-            usage: { input_tokens: 3, output_tokens: 1 },
-          },
-        }),
+        anthropicEvent('message_start', { message: anthropicMessage('claude-sonnet-5-5', [], null, { input_tokens: 3, output_tokens: 1 }) }),
         anthropicEvent('content_block_start', { index: 0, content_block: { type: 'thinking', thinking: '', signature: '' } }),
         anthropicEvent('content_block_delta', { index: 0, delta: { type: 'thinking_delta', thinking: 'Look it up.' } }),
         anthropicEvent('content_block_delta', { index: 0, delta: { type: 'signature_delta', signature: 'sig-ant' } }),
