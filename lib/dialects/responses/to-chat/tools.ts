@@ -39,7 +39,7 @@ export function toChatTools(tools: unknown[]): { tools: OpenAITool[]; catalog: M
   const chatTools: OpenAITool[] = [];
   const catalog = new Map<string, ClientTool>();
   /** Each function name's tool as declared, with its namespace: a repeat of the same one is no clash. */
-  const definitions = new Map<string, string>();
+  const declared = new Map<string, readonly [namespace: unknown, tool: Record<string, unknown>]>();
   const add = (tool: Record<string, unknown>, where: string, namespace?: { name: string; description: string | undefined }): void => {
     if (typeof tool.type === 'string' && HOSTED_TOOL.test(tool.type)) return;
     if (tool.type === 'namespace') {
@@ -57,18 +57,19 @@ export function toChatTools(tools: unknown[]): { tools: OpenAITool[]; catalog: M
     }
     if (typeof tool.name !== 'string' || tool.name === '') throw invalidRequest(`${where}: a ${tool.type} tool needs a \`name\`.`);
     const functionName = namespace ? namespacedFunctionName(namespace.name, tool.name) : tool.name;
-    const definition = JSON.stringify([namespace, tool]);
-    if (catalog.has(functionName)) {
+    const earlier = declared.get(functionName);
+    if (earlier) {
       // The same tool again (Codex's `additional_tools` items may repeat one the request has) is the
       // one tool; two different tools of one name are refused, as OpenAI and Anthropic refuse them:
       // the model's call could not say which it meant.
-      if (definitions.get(functionName) === definition) return;
+      // Serialized only on a clash: Codex declares some twenty tools with large schemas on every request.
+      if (JSON.stringify(earlier) === JSON.stringify([namespace, tool])) return;
       throw invalidRequest(
         `${where}: another tool of the request is named \`${functionName}\`${namespace ? ' (its namespace and name joined)' : ''}; tool names must be unique.`,
         'tools',
       );
     }
-    definitions.set(functionName, definition);
+    declared.set(functionName, [namespace, tool]);
     // A flattened tool carries its namespace's description: the model reads no other place for it.
     const description = joinDescriptions(namespace?.description, typeof tool.description === 'string' ? tool.description : undefined);
     if (tool.type === 'function') {
