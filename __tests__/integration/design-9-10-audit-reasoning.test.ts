@@ -1,0 +1,165 @@
+/**
+ * DESIGN section 10 ("Reasoning across dialects"), the rows the suites held for one route only:
+ * checked on the others, through the real SDKs against fakes in their providers' wire formats.
+ */
+import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
+import { startFakeUpstreams, type FakeUpstream } from '../support/fake-upstream';
+import { envFor, startHost, type Host } from '../support/host';
+
+let openai: FakeUpstream, local: FakeUpstream, anthropic: FakeUpstream;
+let budgetHost: Host;
+
+beforeAll(async () => {
+  [openai, local, anthropic] = await startFakeUpstreams('openai', 'local', 'anthropic');
+  budgetHost = await startHost({ env: { ...envFor({ openai, local, anthropic }), ANTHROPIC_THINKING: 'budget' } });
+});
+afterEach(() => [openai, local, anthropic].forEach((fake) => fake.reset()));
+afterAll(async () => {
+  await budgetHost.close();
+  await Promise.all([openai, local, anthropic].map((fake) => fake.close()));
+});
+
+const chatClient = (on: Host = budgetHost): OpenAI => new OpenAI({ apiKey: 'host-token', baseURL: `${on.url}/v1`, maxRetries: 0 });
+const messagesClient = (on: Host = budgetHost): Anthropic => new Anthropic({ apiKey: 'host-token', baseURL: on.url, maxRetries: 0 });
+
+function sentTo(fake: FakeUpstream): Record<string, unknown> {
+  const body = fake.requests.at(-1)?.body;
+  if (!body) throw new Error(`${fake.kind} received nothing`);
+  return body;
+}
+
+/** The thinking fields of a body sent to Anthropic. */
+function thinkingFields(body: Record<string, unknown>): Record<string, unknown> {
+  const fields: Record<string, unknown> = {};
+  if (body.thinking !== undefined) fields.thinking = body.thinking;
+  const config = body.output_config as Record<string, unknown> | undefined;
+  if (config?.effort !== undefined) fields.effort = config.effort;
+  return fields;
+}
+
+const budgetOf = (budget: number | undefined): Record<string, unknown> =>
+  budget === undefined ? {} : { thinking: { type: 'enabled', budget_tokens: budget } };
+
+describe('ANTHROPIC_THINKING=budget: the budget kept below max_tokens, whatever field the client capped the answer with', () => {
+  test.each([
+    [1500, 'high', 1499],
+    [3000, 'medium', 2048],
+    [1024, 'low', undefined],
+    [900, 'minimal', undefined],
+  ] as const)('chat max_completion_tokens %i, effort %s: budget %s', async (cap, effort, budget) => {
+    await chatClient().chat.completions.create({
+      model: 'anthropic/claude-sonnet-4-5',
+      max_completion_tokens: cap,
+      messages: [{ role: 'user', content: 'hi' }],
+      reasoning_effort: effort,
+    });
+    const sent = sentTo(anthropic);
+    expect(thinkingFields(sent)).toEqual(budgetOf(budget));
+    expect(sent.max_tokens).toBe(cap);
+  });
+
+  test.each([
+    [1500, 'high', 1499, false],
+    [1500, 'high', 1499, true],
+    [20000, 'xhigh', 8192, false],
+    [1000, 'medium', undefined, true],
+  ] as const)('Responses max_output_tokens %i, effort %s: budget %s (streamed %s)', async (cap, effort, budget, stream) => {
+    const params = { model: 'anthropic/claude-sonnet-4-5', input: 'hi', max_output_tokens: cap, reasoning: { effort } };
+    if (stream) await chatClient().responses.stream(params).finalResponse();
+    else await chatClient().responses.create(params);
+    const sent = sentTo(anthropic);
+    expect(thinkingFields(sent)).toEqual(budgetOf(budget));
+    expect(sent.max_tokens).toBe(cap);
+  });
+});
+
+describe('ANTHROPIC_THINKING=budget: a tool loop whose thinking cannot be restored goes without thinking', () => {
+  test('chat in: the last assistant turn called a tool with no thinking', async () => {
+    await chatClient().chat.completions.create({
+      model: 'anthropic/claude-sonnet-4-5',
+      max_tokens: 8000,
+      reasoning_effort: 'high',
+      tools: [{ type: 'function', function: { name: 'Read', parameters: { type: 'object' } } }],
+      messages: [
+        { role: 'user', content: 'Read a.txt' },
+        { role: 'assistant', content: null, tool_calls: [{ id: 'toolu_1', type: 'function', function: { name: 'Read', arguments: '{}' } }] },
+        { role: 'tool', tool_call_id: 'toolu_1', content: 'hello' },
+      ],
+    });
+    expect(thinkingFields(sentTo(anthropic))).toEqual({});
+  });
+
+  test('Responses in: the last call came back without a reasoning item', async () => {
+    await chatClient().responses.create({
+      model: 'anthropic/claude-sonnet-4-5',
+      max_output_tokens: 8000,
+      reasoning: { effort: 'high' },
+      tools: [{ type: 'function', name: 'Read', parameters: { type: 'object' }, strict: false }],
+      input: [
+        { role: 'user', content: 'Read a.txt' },
+        { type: 'function_call', call_id: 'call_1', name: 'Read', arguments: '{}' },
+        { type: 'function_call_output', call_id: 'call_1', output: 'hello' },
+      ],
+    });
+    expect(thinkingFields(sentTo(anthropic))).toEqual({});
+  });
+
+  test('chat in: an earlier turn called a tool without thinking, the last answered in text: thinking stays on', async () => {
+    await chatClient().chat.completions.create({
+      model: 'anthropic/claude-sonnet-4-5',
+      max_tokens: 8000,
+      reasoning_effort: 'high',
+      tools: [{ type: 'function', function: { name: 'Read', parameters: { type: 'object' } } }],
+      messages: [
+        { role: 'user', content: 'Read a.txt' },
+        { role: 'assistant', content: null, tool_calls: [{ id: 'toolu_1', type: 'function', function: { name: 'Read', arguments: '{}' } }] },
+        { role: 'tool', tool_call_id: 'toolu_1', content: 'hello' },
+        { role: 'assistant', content: 'It says hello.' },
+        { role: 'user', content: 'Thanks. And b.txt?' },
+      ],
+    });
+    expect(thinkingFields(sentTo(anthropic))).toEqual(budgetOf(4096));
+  });
+});
+
+describe('Messages passthrough after the router left out its own signed blocks from the tool turn, streamed', () => {
+  test('thinking and output_config.effort are left off for that request only', async () => {
+    const use = { type: 'tool_use' as const, id: 'toolu_1', name: 'Read', input: {} };
+    const stream = messagesClient().messages.stream({
+      model: 'anthropic/claude-sonnet-4-5',
+      max_tokens: 8000,
+      thinking: { type: 'enabled', budget_tokens: 4096 },
+      tools: [{ name: 'Read', input_schema: { type: 'object' } }],
+      messages: [
+        { role: 'user', content: 'Read a.txt' },
+        { role: 'assistant', content: [{ type: 'thinking', thinking: 'Read it.', signature: 'epr1.eyJ0IjoiUmVhZCBpdC4ifQ' }, use] },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: 'hello' }] },
+      ],
+    });
+    await stream.finalMessage();
+    const sent = sentTo(anthropic);
+    expect(thinkingFields(sent)).toEqual({});
+    expect((sent.messages as Array<{ content: unknown }>)[1]?.content).toEqual([use]);
+  });
+});
+
+describe('openai gets an effort field only for its reasoning models, from every client dialect (Messages in)', () => {
+  test.each([
+    ['gpt-6.2-sol', { type: 'adaptive' }, { reasoning_effort: 'medium' }],
+    ['gpt-6.2-sol', { type: 'disabled' }, { reasoning_effort: 'none' }],
+    ['o3', { type: 'enabled', budget_tokens: 8192 }, { reasoning_effort: 'xhigh' }],
+    ['gpt-4.1', { type: 'adaptive' }, {}],
+    ['gpt-4.1', { type: 'disabled' }, {}],
+    ['gpt-4o-mini', { type: 'enabled', budget_tokens: 2048 }, {}],
+    ['gpt-5.1-chat-latest', { type: 'enabled', budget_tokens: 2048 }, {}],
+    ['gpt-6.2-chat', { type: 'disabled' }, {}],
+  ] as const)('%s, thinking %j: %j', async (model, thinking, expected) => {
+    await messagesClient().messages.create({ model: `openai/${model}`, max_tokens: 20000, thinking, messages: [{ role: 'user', content: 'hi' }] });
+    const sent = sentTo(openai);
+    const effort = Object.fromEntries(Object.entries(sent).filter(([key]) => key === 'reasoning_effort' || key === 'reasoning'));
+    expect(effort).toEqual(expected);
+    expect(sent.max_completion_tokens).toBe(20000);
+    expect(sent).not.toHaveProperty('max_tokens');
+  });
+});
