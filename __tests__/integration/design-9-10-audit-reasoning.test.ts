@@ -6,18 +6,21 @@ import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { startFakeUpstreams, type FakeUpstream } from '../support/fake-upstream';
 import { envFor, startHost, type Host } from '../support/host';
+import { sendFrames, sendJson } from '../support/upstream-answers';
+import { chatChunkFrame, chatCompletion, DONE_FRAME } from '../support/wire-frames';
 
-let openai: FakeUpstream, local: FakeUpstream, anthropic: FakeUpstream;
+let openai: FakeUpstream, openrouter: FakeUpstream, local: FakeUpstream, anthropic: FakeUpstream;
 let budgetHost: Host;
+const fakes = (): FakeUpstream[] => [openai, openrouter, local, anthropic];
 
 beforeAll(async () => {
-  [openai, local, anthropic] = await startFakeUpstreams('openai', 'local', 'anthropic');
-  budgetHost = await startHost({ env: { ...envFor({ openai, local, anthropic }), ANTHROPIC_THINKING: 'budget' } });
+  [openai, openrouter, local, anthropic] = await startFakeUpstreams('openai', 'openrouter', 'local', 'anthropic');
+  budgetHost = await startHost({ env: { ...envFor({ openai, openrouter, local, anthropic }), ANTHROPIC_THINKING: 'budget' } });
 });
-afterEach(() => [openai, local, anthropic].forEach((fake) => fake.reset()));
+afterEach(() => fakes().forEach((fake) => fake.reset()));
 afterAll(async () => {
   await budgetHost.close();
-  await Promise.all([openai, local, anthropic].map((fake) => fake.close()));
+  await Promise.all(fakes().map((fake) => fake.close()));
 });
 
 const chatClient = (on: Host = budgetHost): OpenAI => new OpenAI({ apiKey: 'host-token', baseURL: `${on.url}/v1`, maxRetries: 0 });
@@ -161,5 +164,61 @@ describe('openai gets an effort field only for its reasoning models, from every 
     expect(effort).toEqual(expected);
     expect(sent.max_completion_tokens).toBe(20000);
     expect(sent).not.toHaveProperty('max_tokens');
+  });
+});
+
+describe("OpenRouter's streamed reasoning_details, several indices, to a Messages client and back", () => {
+  // reasoning.test.ts holds one signed entry; here three, each piece numbered, the signatures in pieces of their own.
+  const identity = { id: 'gen-1', created: 1, model: 'anthropic/claude-sonnet-5-5' };
+  const format = 'anthropic-claude-v1';
+  const detail = (fields: Record<string, unknown>): Record<string, unknown> => ({ content: '', reasoning_details: [{ format, ...fields }] });
+  const frames = [
+    chatChunkFrame(identity, { role: 'assistant', reasoning: 'First ', ...detail({ type: 'reasoning.text', text: 'First ', index: 0 }) }),
+    chatChunkFrame(identity, { reasoning: 'thought.', ...detail({ type: 'reasoning.text', text: 'thought.', index: 0 }) }),
+    chatChunkFrame(identity, { reasoning: null, ...detail({ type: 'reasoning.text', signature: 'SIG-ONE', index: 0 }) }),
+    chatChunkFrame(identity, detail({ type: 'reasoning.encrypted', data: 'REDACTED-DATA', index: 1 })),
+    chatChunkFrame(identity, { content: 'Reading.' }),
+    chatChunkFrame(identity, { reasoning: 'Second.', ...detail({ type: 'reasoning.text', text: 'Second.', index: 2 }) }),
+    chatChunkFrame(identity, detail({ type: 'reasoning.text', signature: 'SIG-TWO', index: 2 })),
+    chatChunkFrame(identity, { tool_calls: [{ index: 0, id: 'toolu_1', type: 'function', function: { name: 'Ls', arguments: '{}' } }] }),
+    chatChunkFrame(identity, {}, 'tool_calls'),
+    DONE_FRAME,
+  ];
+
+  test('each index is one block with its signature, in its place; sent back, each entry goes to OpenRouter as it came', async () => {
+    openrouter.handler = (_request, res) => sendFrames(res, frames);
+    const request = {
+      model: 'openrouter/anthropic/claude-sonnet-5-5',
+      max_tokens: 2000,
+      thinking: { type: 'adaptive' as const },
+      tools: [{ name: 'Ls', input_schema: { type: 'object' as const } }],
+    };
+    const message = await messagesClient()
+      .messages.stream({ ...request, messages: [{ role: 'user', content: 'go' }] })
+      .finalMessage();
+    expect(message.content).toEqual([
+      { type: 'thinking', thinking: 'First thought.', signature: 'SIG-ONE' },
+      { type: 'redacted_thinking', data: 'REDACTED-DATA' },
+      expect.objectContaining({ type: 'text', text: 'Reading.' }),
+      { type: 'thinking', thinking: 'Second.', signature: 'SIG-TWO' },
+      { type: 'tool_use', id: 'toolu_1', name: 'Ls', input: {} },
+    ]);
+
+    openrouter.handler = (_request, res) => sendJson(res, 200, chatCompletion({ role: 'assistant', content: 'Done.' }, 'stop'));
+    await messagesClient().messages.create({
+      ...request,
+      messages: [
+        { role: 'user', content: 'go' },
+        { role: 'assistant', content: message.content as Anthropic.ContentBlockParam[] },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: 'a.txt' }] },
+      ],
+    });
+    const assistant = (sentTo(openrouter).messages as Array<Record<string, unknown>>)[1];
+    expect(assistant?.reasoning_details).toEqual([
+      expect.objectContaining({ type: 'reasoning.text', text: 'First thought.', signature: 'SIG-ONE', format }),
+      expect.objectContaining({ type: 'reasoning.encrypted', data: 'REDACTED-DATA', format }),
+      expect.objectContaining({ type: 'reasoning.text', text: 'Second.', signature: 'SIG-TWO', format }),
+    ]);
+    expect(assistant?.tool_calls).toEqual([{ id: 'toolu_1', type: 'function', function: { name: 'Ls', arguments: '{}' } }]);
   });
 });

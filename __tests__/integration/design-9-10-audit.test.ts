@@ -509,3 +509,104 @@ describe('requestStreamUsage: false applies to every route (DESIGN section 9)', 
     }
   });
 });
+
+describe('SSE passthrough keeps frames byte-exact apart from the usage chunk it hides (DESIGN section 9)', () => {
+  // upstream-quirks.test.ts holds multi-line data, id: and retry: with no usage chunk to hide, and lone CRs alone.
+  const chunk = (delta: Record<string, unknown>, finish: string | null = null): string =>
+    JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o', choices: [{ index: 0, delta, finish_reason: finish }] });
+  const usage = JSON.stringify({
+    id: 'c1',
+    object: 'chat.completion.chunk',
+    created: 1,
+    model: 'gpt-4o',
+    choices: [],
+    usage: { prompt_tokens: 4, completion_tokens: 2, total_tokens: 6 },
+  });
+  test.each([
+    ['LF', '\n'],
+    ['CRLF', '\r\n'],
+    ['a lone CR', '\r'],
+  ])('lines ending in %s: comments, event:, id:, retry: and multi-line data survive; the usage chunk alone is left out', async (_label, eol) => {
+    const kept = [
+      `: OPENROUTER PROCESSING${eol}${eol}`,
+      `event: message${eol}id: 1${eol}data: ${chunk({ role: 'assistant', content: 'Hel' })}${eol}${eol}`,
+      // A JSON value split over two data: lines, between two of its members.
+      `: a comment inside an event${eol}retry: 500${eol}data: ${chunk({ content: 'lo' }).replace(',"choices"', `,${eol}data: "choices"`)}${eol}${eol}`,
+      `data: ${chunk({}, 'stop')}${eol}${eol}`,
+    ];
+    const hidden = `event: message${eol}id: 9${eol}data: ${usage}${eol}${eol}`;
+    const done = `data: [DONE]${eol}${eol}`;
+    openai.handler = (_request, res) => sendFrames(res, [...kept, hidden, done]);
+    const response = await fetch(`${host.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'openai/gpt-4o', stream: true, messages: HELLO }),
+    });
+    expect(await response.text()).toBe([...kept, done].join(''));
+    expect(openai.requests[0]?.body?.stream_options).toEqual({ include_usage: true });
+    expect(ends).toEqual([expect.objectContaining({ outcome: 'ok', usage: expect.objectContaining({ totalTokens: 6 }) as unknown })]);
+
+    openai.handler = (_request, res) => sendFrames(res, [...kept, hidden, done]);
+    const completion = await chatClient().chat.completions.stream({ model: 'openai/gpt-4o', messages: HELLO }).finalChatCompletion();
+    expect(completion.choices[0]?.message.content).toBe('Hello');
+    expect(completion.usage ?? undefined).toBeUndefined();
+  });
+});
+
+describe('the other endpoints are routes too: count_tokens, completions, embeddings (DESIGN section 9)', () => {
+  const endpoints: Array<[path: string, body: Record<string, unknown>, fake: () => FakeUpstream, answer: Record<string, unknown>]> = [
+    ['/messages/count_tokens', { model: 'anthropic/claude-sonnet-4-5', messages: HELLO }, () => anthropic, { input_tokens: 7 }],
+    [
+      '/completions',
+      { model: 'openai/gpt-3.5-turbo-instruct', prompt: 'hi' },
+      () => openai,
+      { id: 'cmpl-1', object: 'text_completion', created: 1, model: 'm', choices: [{ index: 0, text: TEXT, finish_reason: 'stop' }] },
+    ],
+    [
+      '/embeddings',
+      { model: 'openai/text-embedding-3-small', input: 'hi' },
+      () => openai,
+      { object: 'list', data: [{ object: 'embedding', index: 0, embedding: [0.5] }], model: 'm', usage: { prompt_tokens: 1, total_tokens: 1 } },
+    ],
+  ];
+  const post = (path: string, body: unknown): Promise<Response> =>
+    fetch(`${host.url}/v1${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+  test.each(endpoints)('%s: a 3xx is a 502 naming it and its Location; a gzip answer is decoded', async (path, body, fake, answer) => {
+    fake().handler = (_request, res: ServerResponse) => {
+      res.writeHead(302, { location: 'https://login.example.com/sso' });
+      res.end();
+    };
+    const redirected = await post(path, body);
+    expect(redirected.status).toBe(502);
+    const error = (await redirected.json()) as Record<string, unknown>;
+    const message = { message: expect.stringContaining('302 to https://login.example.com/sso') as unknown };
+    expect(error).toMatchObject(
+      path === '/messages/count_tokens'
+        ? { type: 'error', error: { type: 'api_error', ...message } }
+        : { error: { code: 'upstream_invalid_response', ...message } },
+    );
+
+    fake().handler = (_request, res: ServerResponse) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+      res.end(gzipSync(JSON.stringify(answer)));
+    };
+    const decoded = await post(path, body);
+    expect(decoded.status).toBe(200);
+    expect(await decoded.json()).toEqual(answer);
+  });
+
+  // completions-embeddings.test.ts holds the 200 JSON error on /completions and /embeddings.
+  test('/messages/count_tokens: a 200 JSON error is that error, with its status', async () => {
+    anthropic.handler = (_request, res: ServerResponse) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { code: 429, message: 'Provider returned error: busy' } }));
+    };
+    const response = await post('/messages/count_tokens', { model: 'anthropic/claude-sonnet-4-5', messages: HELLO });
+    expect(response.status).toBe(429);
+    expect(await response.json()).toMatchObject({
+      type: 'error',
+      error: { type: 'rate_limit_error', message: expect.stringContaining('busy') as unknown },
+    });
+  });
+});
