@@ -4,19 +4,23 @@
  */
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
+import type { RequestEndEvent } from '../../lib';
 import { startFakeUpstreams, type FakeUpstream } from '../support/fake-upstream';
 import { envFor, startHost, type Host } from '../support/host';
-import { sendFrames, sendJson } from '../support/upstream-answers';
-import { chatChunkFrame, chatCompletion, DONE_FRAME } from '../support/wire-frames';
+import { sendFrames, sendJson, writeSlowly } from '../support/upstream-answers';
+import { anthropicEvent, chatChunkFrame, chatCompletion, DONE_FRAME } from '../support/wire-frames';
 
 let openai: FakeUpstream, openrouter: FakeUpstream, local: FakeUpstream, anthropic: FakeUpstream;
 let budgetHost: Host;
+let ends: RequestEndEvent[];
 const fakes = (): FakeUpstream[] => [openai, openrouter, local, anthropic];
 
 beforeAll(async () => {
   [openai, openrouter, local, anthropic] = await startFakeUpstreams('openai', 'openrouter', 'local', 'anthropic');
   budgetHost = await startHost({ env: { ...envFor({ openai, openrouter, local, anthropic }), ANTHROPIC_THINKING: 'budget' } });
+  budgetHost.router.telemetry.on('request.end', (event) => ends.push(event));
 });
+beforeEach(() => (ends = []));
 afterEach(() => fakes().forEach((fake) => fake.reset()));
 afterAll(async () => {
   await budgetHost.close();
@@ -220,5 +224,76 @@ describe("OpenRouter's streamed reasoning_details, several indices, to a Message
       expect.objectContaining({ type: 'reasoning.text', text: 'Second.', signature: 'SIG-TWO', format }),
     ]);
     expect(assistant?.tool_calls).toEqual([{ id: 'toolu_1', type: 'function', function: { name: 'Ls', arguments: '{}' } }]);
+  });
+});
+
+describe('firstTokenMs is the first tool call when no text comes, firstReasoningMs the reasoning before it', () => {
+  // reasoning-matrix.test.ts holds reasoning then text, from a chat provider; here reasoning then a call, 200 ms apart.
+  const started = {
+    id: 'msg_1',
+    type: 'message',
+    role: 'assistant',
+    model: 'c',
+    content: [],
+    stop_reason: null,
+    usage: { input_tokens: 1, output_tokens: 1 },
+  };
+  const anthropicPieces = [
+    anthropicEvent('message_start', { message: started }) +
+      anthropicEvent('content_block_start', { index: 0, content_block: { type: 'thinking', thinking: '', signature: '' } }) +
+      anthropicEvent('content_block_delta', { index: 0, delta: { type: 'thinking_delta', thinking: 'List it.' } }),
+    anthropicEvent('content_block_delta', { index: 0, delta: { type: 'signature_delta', signature: 'EqQBCkgIBxAB' } }) +
+      anthropicEvent('content_block_stop', { index: 0 }) +
+      anthropicEvent('content_block_start', { index: 1, content_block: { type: 'tool_use', id: 'toolu_1', name: 'Ls', input: {} } }),
+    anthropicEvent('content_block_delta', { index: 1, delta: { type: 'input_json_delta', partial_json: '{}' } }) +
+      anthropicEvent('content_block_stop', { index: 1 }) +
+      anthropicEvent('message_delta', { delta: { stop_reason: 'tool_use' }, usage: { output_tokens: 5 } }) +
+      anthropicEvent('message_stop'),
+  ];
+  const identity = { id: 'c1', created: 1, model: 'qwen3' };
+  const chatPieces = [
+    chatChunkFrame(identity, { role: 'assistant', content: null, reasoning_content: 'List it.' }),
+    chatChunkFrame(identity, { tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { name: 'Ls', arguments: '' } }] }),
+    chatChunkFrame(identity, { tool_calls: [{ index: 0, function: { arguments: '{}' } }] }) + chatChunkFrame(identity, {}, 'tool_calls') + DONE_FRAME,
+  ];
+  const chatTools = [{ type: 'function', function: { name: 'Ls', parameters: { type: 'object' } } }];
+  const responsesTools = [{ type: 'function', name: 'Ls', parameters: { type: 'object' } }];
+  test.each([
+    [
+      'chat translated from Anthropic',
+      '/chat/completions',
+      { model: 'anthropic/c', messages: [{ role: 'user', content: 'go' }], tools: chatTools, reasoning_effort: 'high' },
+    ],
+    [
+      'Messages passed through to Anthropic',
+      '/messages',
+      {
+        model: 'anthropic/c',
+        max_tokens: 2000,
+        messages: [{ role: 'user', content: 'go' }],
+        tools: [{ name: 'Ls', input_schema: { type: 'object' } }],
+      },
+    ],
+    ['Responses translated to Anthropic', '/responses', { model: 'anthropic/c', input: 'go', tools: responsesTools }],
+    [
+      'chat passed through to llama-server',
+      '/chat/completions',
+      { model: 'local/qwen3', messages: [{ role: 'user', content: 'go' }], tools: chatTools },
+    ],
+    ['Responses bridged to llama-server', '/responses', { model: 'local/qwen3', input: 'go', tools: responsesTools }],
+  ])('%s', async (_route, path, body) => {
+    const fake = body.model.startsWith('anthropic/') ? anthropic : local;
+    fake.handler = (_request, res) => void writeSlowly(res, fake === anthropic ? anthropicPieces : chatPieces, 200);
+    const response = await fetch(`${budgetHost.url}/v1${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ...body, stream: true }),
+    });
+    expect(await response.text()).toContain('Ls');
+    const end = ends.at(-1)!;
+    expect(end.outcome).toBe('ok');
+    expect(end.firstReasoningMs).not.toBeNull();
+    expect(end.firstTokenMs).not.toBeNull();
+    expect(end.firstTokenMs! - end.firstReasoningMs!).toBeGreaterThanOrEqual(150);
   });
 });

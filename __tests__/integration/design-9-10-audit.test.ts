@@ -284,6 +284,37 @@ describe('client request bodies (DESIGN section 9, "Client requests")', () => {
     },
   );
 
+  // upstream-quirks.test.ts and messages-matrix.test.ts hold the decoded-size limit for gzip.
+  test.each([
+    ['deflate', (data: string) => deflateSync(data)],
+    ['br', (data: string) => brotliCompressSync(data)],
+  ])('PROVIDER_MAX_BODY_BYTES applies to the decoded size of a %s body, on each endpoint, in its shape', async (encoding, encode) => {
+    const small = await startHost({ env: { ...envFor({ local, anthropic }), PROVIDER_MAX_BODY_BYTES: '2000' } });
+    try {
+      const long = 'a'.repeat(50_000);
+      for (const [path, body] of [
+        ['/chat/completions', { model: 'local/qwen', messages: [{ role: 'user', content: long }] }],
+        ['/messages', { model: 'anthropic/claude-sonnet-4-5', max_tokens: 16, messages: [{ role: 'user', content: long }] }],
+        ['/responses', { model: 'local/qwen', input: long }],
+      ] as const) {
+        const compressed = encode(JSON.stringify(body));
+        expect(compressed.length).toBeLessThan(2000);
+        const response = await fetch(`${small.url}/v1${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'content-encoding': encoding },
+          body: compressed,
+        });
+        expect([path, response.status]).toEqual([path, 413]);
+        const error = (await response.json()) as Record<string, unknown>;
+        if (path === '/messages') expect(error).toMatchObject({ type: 'error', error: { type: 'request_too_large' } });
+        else expect(error).toMatchObject({ error: { code: 'body_too_large' } });
+      }
+      expect([...local.requests, ...anthropic.requests]).toHaveLength(0);
+    } finally {
+      await small.close();
+    }
+  });
+
   // upstream-quirks.test.ts and messages-matrix.test.ts hold the 415 on chat completions and /messages.
   test('/responses with an encoding the router does not decode is a 415 in OpenAI’s shape, nothing sent', async () => {
     const response = await send('/responses', 'zstd', JSON.stringify({ model: 'local/qwen', input: 'hi' }));
