@@ -271,8 +271,15 @@ describe('client request bodies (DESIGN section 9, "Client requests")', () => {
   const send = (path: string, encoding: string, body: Buffer | string): Promise<Response> =>
     fetch(`${host.url}/v1${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': encoding }, body });
 
-  // upstream-quirks.test.ts: gzip and identity on chat completions; messages-matrix.test.ts: identity on /messages.
-  const covered = new Set(['/chat/completions gzip', '/chat/completions identity', '/messages identity']);
+  // upstream-quirks.test.ts: gzip and identity on chat completions; messages-matrix.test.ts: identity, gzip, deflate and br on /messages.
+  const covered = new Set([
+    '/chat/completions gzip',
+    '/chat/completions identity',
+    '/messages identity',
+    '/messages gzip',
+    '/messages deflate',
+    '/messages br',
+  ]);
   const rows = endpoints.flatMap(([path, body, fake]) => encodings.map(([encoding, encode]) => [path, encoding, body, fake, encode] as const));
   test.each(rows.filter(([path, encoding]) => !covered.has(`${path} ${encoding}`)))(
     '%s with Content-Encoding %s is decoded and reaches the provider',
