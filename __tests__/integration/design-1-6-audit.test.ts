@@ -1,0 +1,318 @@
+/**
+ * DESIGN sections 1 to 6, checked where the suites held a sentence for some routes only: the
+ * `fallback: 'next'` body hand-over, `provider_not_configured` and client hang-up on `/completions`,
+ * `/embeddings` and `/messages/count_tokens`; `*` anywhere in a map pattern; one error naming every
+ * bad variable at once; options in code winning over valid env twins, seen from outside. Real
+ * Express hosts (4 and 5 where it matters), fakes in each provider's wire format, and the real
+ * `openai` and `@anthropic-ai/sdk` clients.
+ */
+import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
+import { createProviderRouter, type RequestEndEvent } from '../../lib';
+import { startFakeUpstreams, type FakeUpstream } from '../support/fake-upstream';
+import { envFor, silentLogger, startHost, type Host } from '../support/host';
+import { postInFlight, postJson } from '../support/http-client';
+import { observe } from '../support/observe';
+import { unusedPort } from '../support/ports';
+import { rejectionOf } from '../support/rejection';
+import { chatBody } from '../support/request-bodies';
+import { sendJson } from '../support/upstream-answers';
+import { sleep, waitUntil, within } from '../support/wait';
+
+let openai: FakeUpstream, openrouter: FakeUpstream, local: FakeUpstream, anthropic: FakeUpstream;
+const fakes = (): FakeUpstream[] => [openai, openrouter, local, anthropic];
+const received = () => fakes().flatMap((fake) => fake.requests);
+
+beforeAll(async () => {
+  [openai, openrouter, local, anthropic] = await startFakeUpstreams('openai', 'openrouter', 'local', 'anthropic');
+});
+afterEach(() => fakes().forEach((fake) => fake.reset()));
+afterAll(() => Promise.all(fakes().map((fake) => fake.close())));
+
+const allFakes = (): Record<string, string> => envFor({ openai, openrouter, local, anthropic });
+const HELLO = [{ role: 'user' as const, content: 'hi' }];
+
+/** Runs `check` against a host started for it, and closes the host whatever happens. */
+async function withHost(
+  options: Parameters<typeof startHost>[0],
+  check: (host: Host) => Promise<void>,
+  hostOptions?: Parameters<typeof startHost>[1],
+) {
+  const host = await startHost(options, hostOptions);
+  try {
+    await check(host);
+  } finally {
+    await host.close();
+  }
+}
+
+describe.each([4, 5] as const)("Express %i, fallback 'next' (section 1): the other routes hand the body over, marked as parsed", (expressVersion) => {
+  // contract-matrix checks /chat/completions, /messages and /responses.
+  test.each([
+    ['/completions', { model: 'qwen', prompt: 'hi' }],
+    ['/embeddings', { model: 'qwen', input: 'hi' }],
+    ['/messages/count_tokens', { model: 'qwen', messages: HELLO }],
+  ])('%s: the host sees the body the router read, and a later express.json() does not wait for it', async (route, body) => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const express = (expressVersion === 4 ? require('express4') : require('express')) as typeof import('express');
+    await withHost(
+      { env: allFakes(), fallback: 'next' },
+      async (host) => {
+        const res = await within(postJson(`${host.url}/v1${route}`, body), 3_000, `the host's answer on ${route}`);
+        expect(res.status).toBe(200);
+        expect(JSON.parse(res.text)).toEqual({ servedBy: 'host', path: route, body });
+        expect(received()).toHaveLength(0);
+      },
+      {
+        expressVersion,
+        after: (app) => {
+          app.use(express.json());
+          app.use('/v1', (req, res) => void res.json({ servedBy: 'host', path: req.path, body: req.body as unknown }));
+        },
+      },
+    );
+  });
+});
+
+describe('a prefix or map rule naming a provider with no key (section 1): 400 naming the variable, nothing sent, on the other routes', () => {
+  let host: Host;
+  beforeAll(async () => {
+    // Every fake is reachable; openai, openrouter and anthropic have no key.
+    host = await startHost({
+      env: {
+        LOCAL_BASE_URL: local.baseUrl,
+        OPENAI_BASE_URL: openai.baseUrl,
+        OPENROUTER_BASE_URL: openrouter.baseUrl,
+        ANTHROPIC_BASE_URL: anthropic.baseUrl,
+        PROVIDER_MODEL_MAP: 'fast=openai:gpt-4o-mini,cl-*=anthropic,router-*=openrouter',
+      },
+    });
+  });
+  afterAll(() => host.close());
+
+  const chat = (): OpenAI => new OpenAI({ apiKey: 'host-user-token', baseURL: `${host.url}/v1`, maxRetries: 0 });
+  const messages = (): Anthropic => new Anthropic({ apiKey: 'host-user-token', baseURL: host.url, maxRetries: 0 });
+
+  test.each([
+    ['/completions, prefix', 'OPENAI_API_KEY', 'openai/gpt-4o', (model: string) => chat().completions.create({ model, prompt: 'hi' })],
+    ['/completions, map', 'OPENAI_API_KEY', 'fast', (model: string) => chat().completions.create({ model, prompt: 'hi' })],
+    ['/embeddings, prefix', 'OPENROUTER_API_KEY', 'openrouter/x/y', (model: string) => chat().embeddings.create({ model, input: 'hi' })],
+    ['/embeddings, map', 'OPENROUTER_API_KEY', 'router-embed', (model: string) => chat().embeddings.create({ model, input: 'hi' })],
+    ['/responses, map', 'ANTHROPIC_API_KEY', 'cl-sonnet', (model: string) => chat().responses.create({ model, input: 'hi' })],
+    [
+      '/chat/completions streamed, map',
+      'OPENAI_API_KEY',
+      'fast',
+      (model: string) => chat().chat.completions.create({ model, messages: HELLO, stream: true }),
+    ],
+  ])('%s (the openai SDK): a 400 with code provider_not_configured naming %s (model %s)', async (_name, variable, model, call) => {
+    const error = await rejectionOf(call(model), OpenAI.APIError);
+    expect(error.status).toBe(400);
+    expect(error.code).toBe('provider_not_configured');
+    expect(error.message).toContain(variable);
+    expect(received()).toHaveLength(0);
+  });
+
+  test.each([
+    ['/messages/count_tokens, prefix', 'anthropic/claude-x', (model: string) => messages().messages.countTokens({ model, messages: HELLO })],
+    ['/messages/count_tokens, map', 'cl-haiku', (model: string) => messages().messages.countTokens({ model, messages: HELLO })],
+    ['/messages streamed, map', 'cl-haiku', (model: string) => messages().messages.create({ model, max_tokens: 16, messages: HELLO, stream: true })],
+  ])('%s (the Anthropic SDK, model %s): a 400 invalid_request_error naming ANTHROPIC_API_KEY', async (_name, model, call) => {
+    const error = await rejectionOf(call(model), Anthropic.APIError);
+    expect(error.status).toBe(400);
+    expect(error.error).toMatchObject({
+      type: 'error',
+      error: { type: 'invalid_request_error', message: expect.stringContaining('ANTHROPIC_API_KEY') },
+    });
+    expect(received()).toHaveLength(0);
+  });
+});
+
+describe('PROVIDER_MODEL_MAP: `*` anywhere in a pattern (section 1, rule 2)', () => {
+  test.each([
+    ['a leading `*`', '*-preview=openrouter', 'gpt-5-preview', 'openrouter', 'gpt-5-preview'],
+    ['a `*` in the middle', 'qwen*coder=openrouter:qwen/qwen3-coder', 'qwen3-30b-coder', 'openrouter', 'qwen/qwen3-coder'],
+    ['two `*`', '*llama*=openrouter', 'meta-llama-3-8b', 'openrouter', 'meta-llama-3-8b'],
+    ['a `*` matching nothing', 'qwen*coder=openrouter', 'qwencoder', 'openrouter', 'qwencoder'],
+    ['a middle `*` that does not match', 'qwen*coder=openrouter', 'qwen3-coder-x', 'local', 'qwen3-coder-x'],
+    ['the first match wins', 'a*=openai:first,*b=openrouter:second', 'ab', 'openai', 'first'],
+    ['a pattern with regex characters is literal', 'a.b+(c)*=openrouter', 'a.b+(c)-x', 'openrouter', 'a.b+(c)-x'],
+    ['regex characters do not match others', 'a.b*=openrouter', 'axb-1', 'local', 'axb-1'],
+  ])('%s: %p sends %s to %s as %s', async (_name, map, model, provider, upstreamModel) => {
+    await withHost({ env: { ...allFakes(), PROVIDER_MODEL_MAP: map } }, async (host) => {
+      const res = await postJson(`${host.url}/v1/chat/completions`, chatBody(model));
+      expect(res.status).toBe(200);
+      const fake = { openai, openrouter, local, anthropic }[provider as 'openai'];
+      expect(received()).toHaveLength(1);
+      expect(fake.requests[0]!.body?.model).toBe(upstreamModel);
+    });
+  });
+});
+
+describe('invalid values (section 1, Environment): one error names every bad variable at once', () => {
+  test('a bad value in every variable that has a form', () => {
+    const bad: Record<string, string> = {
+      OPENAI_BASE_URL: 'ftp://api.example',
+      OPENROUTER_BASE_URL: 'openrouter',
+      ANTHROPIC_BASE_URL: 'file:///x',
+      LOCAL_BASE_URL: 'localhost:9931',
+      PROVIDER_MODEL_MAP: 'nonsense',
+      PROVIDER_TIMEOUT_MS: 'soon',
+      PROVIDER_IDLE_TIMEOUT_MS: 'later',
+      PROVIDER_MAX_BODY_BYTES: 'big',
+      PROVIDER_MODELS_TTL_MS: 'long',
+      ANTHROPIC_MAX_TOKENS: 'many',
+      ANTHROPIC_THINKING: 'sometimes',
+      LOCAL_RESPONSES: 'maybe',
+      OPENAI_RESPONSES: 'perhaps',
+      OPENAI_COMPATIBLE_PROVIDERS: 'groq,together',
+      GROQ_BASE_URL: 'groq.example/v1',
+      GROQ_RESPONSES: 'whatever',
+    };
+    let error: unknown;
+    try {
+      createProviderRouter({ env: bad, logger: silentLogger }).close();
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(Error);
+    const message = (error as Error).message;
+    // TOGETHER_BASE_URL is required and missing.
+    for (const name of [...Object.keys(bad).filter((name) => name !== 'OPENAI_COMPATIBLE_PROVIDERS'), 'TOGETHER_BASE_URL'])
+      expect(message).toContain(name);
+  });
+});
+
+describe('options in code win over valid env twins (section 1), seen by a client', () => {
+  test('timeoutMs: a 504 after the option, not after PROVIDER_TIMEOUT_MS', async () => {
+    openai.handler = () => true;
+    await withHost({ env: { ...allFakes(), PROVIDER_TIMEOUT_MS: '30000' }, timeoutMs: 300 }, async (host) => {
+      const res = await within(postJson(`${host.url}/v1/chat/completions`, chatBody('openai/gpt-4o')), 5_000, 'the 504');
+      expect(res.status).toBe(504);
+      expect(res.ms).toBeLessThan(3_000);
+    });
+  });
+
+  test('idleTimeoutMs: a silent stream ends with the error frame after the option, not after PROVIDER_IDLE_TIMEOUT_MS', async () => {
+    openai.handler = (_request, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(
+        'data: {"id":"c","object":"chat.completion.chunk","created":1,"model":"gpt-4o","choices":[{"index":0,"delta":{"role":"assistant","content":"Hi"}}]}\n\n',
+      );
+      return true;
+    };
+    await withHost({ env: { ...allFakes(), PROVIDER_IDLE_TIMEOUT_MS: '30000' }, idleTimeoutMs: 300 }, async (host) => {
+      const res = await within(
+        postJson(`${host.url}/v1/chat/completions`, chatBody('openai/gpt-4o', { stream: true })),
+        5_000,
+        'the end of the stream',
+      );
+      expect(res.status).toBe(200);
+      expect(res.text).toMatch(/data: \{"error":\{"message":/);
+      expect(res.ms).toBeLessThan(3_000);
+    });
+  });
+
+  test('modelsTtlMs: 0 in code fetches the lists again each time, whatever PROVIDER_MODELS_TTL_MS says', async () => {
+    await withHost({ env: { ...allFakes(), PROVIDER_MODELS_TTL_MS: '300000' }, modelsTtlMs: 0 }, async (host) => {
+      await host.router.listModels();
+      await host.router.listModels();
+      expect(openai.requests.filter((request) => request.url.endsWith('/models'))).toHaveLength(2);
+    });
+  });
+});
+
+describe('/messages/count_tokens passed through (sections 2 and 3, as on the other routes)', () => {
+  let host: Host;
+  let ends: RequestEndEvent[];
+  const observed = observe();
+  beforeAll(async () => {
+    host = await startHost({ env: { ...allFakes(), PROVIDER_TIMEOUT_MS: '400', PROVIDER_IDLE_TIMEOUT_MS: '400' }, maxBodyBytes: 4096 });
+    host.router.telemetry.on('request.end', (event) => ends.push(event));
+    observed.listen(host.router);
+  });
+  beforeEach(() => (ends = []));
+  afterEach(() => observed.clear());
+  afterAll(() => host.close());
+  const sdk = (): Anthropic => new Anthropic({ apiKey: 'host-user-token', baseURL: host.url, maxRetries: 0 });
+
+  // streaming-errors-matrix checks these on the other routes.
+  test.each([
+    ['malformed JSON', '{"model": "anthropic/claude-x", ', 400, 'invalid_request_error'],
+    ['no model', JSON.stringify({ messages: HELLO }), 400, 'invalid_request_error'],
+    ['a numeric model', JSON.stringify({ model: 42, messages: HELLO }), 400, 'invalid_request_error'],
+    [
+      'a body over the limit',
+      JSON.stringify({ model: 'anthropic/claude-x', messages: [{ role: 'user', content: 'a'.repeat(8192) }] }),
+      413,
+      'request_too_large',
+    ],
+  ])("%s: rejected before routing, %i in Anthropic's shape; no request events, nothing sent", async (_what, body, status, type) => {
+    const res = await postJson(`${host.url}/v1/messages/count_tokens`, body);
+    expect(res.status).toBe(status);
+    expect(JSON.parse(res.text)).toEqual({ type: 'error', error: { type, message: expect.any(String) } });
+    await sleep(20);
+    expect(observed.events.filter((event) => event.type.startsWith('request.'))).toEqual([]);
+    expect(received()).toHaveLength(0);
+  });
+
+  test("an answer whose body stalls after its headers is a 504 in Anthropic's shape, not a hang", async () => {
+    anthropic.handler = (_request, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"input_tokens":');
+      return true;
+    };
+    const error = await within(
+      rejectionOf(sdk().messages.countTokens({ model: 'anthropic/claude-x', messages: HELLO }), Anthropic.APIError),
+      3_000,
+      'the answer',
+    );
+    expect(error.status).toBe(504);
+    expect(error.error).toMatchObject({ type: 'error', error: { type: 'timeout_error' } });
+    await waitUntil(() => ends.length > 0, 1_000, 'request.end');
+    expect(ends[0]).toMatchObject({ endpoint: 'messages.count_tokens', status: 504, outcome: 'error' });
+  });
+
+  const count = (model: string) => postInFlight(`${host.url}/v1/messages/count_tokens`, { model, messages: HELLO });
+
+  test.each([
+    ['anthropic', 'anthropic/claude-x', () => anthropic],
+    ['local', 'local/qwen', () => local],
+  ])('to %s: a client hang-up before the answer aborts the upstream request at once; request.end aborted, 499', async (_name, model, fake) => {
+    fake().handler = () => true;
+    const call = count(model);
+    await waitUntil(() => fake().requests.length > 0, 2_000, 'the request upstream');
+    const closed = fake().waitForClientClose();
+    call.abort();
+    await within(closed, 150, 'the upstream request aborted');
+    await waitUntil(() => ends.length > 0, 1_000, 'request.end');
+    await sleep(50);
+    expect(ends).toHaveLength(1);
+    expect(ends[0]).toMatchObject({ endpoint: 'messages.count_tokens', status: 499, outcome: 'aborted' });
+  });
+
+  test("no headers within PROVIDER_TIMEOUT_MS: a 504 in Anthropic's shape, and the upstream request abandoned", async () => {
+    anthropic.handler = () => true;
+    const closed = anthropic.waitForClientClose();
+    const error = await rejectionOf(sdk().messages.countTokens({ model: 'anthropic/claude-x', messages: HELLO }), Anthropic.APIError);
+    expect(error.status).toBe(504);
+    expect(error.error).toMatchObject({ type: 'error', error: { type: expect.any(String), message: expect.any(String) } });
+    await within(closed, 1_000, 'the upstream request abandoned');
+  });
+
+  test("an upstream 500 keeps its status and message, in Anthropic's shape", async () => {
+    anthropic.handler = (_request, res) => void sendJson(res, 500, { type: 'error', error: { type: 'api_error', message: 'Counting broke.' } });
+    const error = await rejectionOf(sdk().messages.countTokens({ model: 'anthropic/claude-x', messages: HELLO }), Anthropic.APIError);
+    expect(error.status).toBe(500);
+    expect(error.error).toMatchObject({ type: 'error', error: { type: 'api_error', message: 'Counting broke.' } });
+  });
+});
+
+test("/messages/count_tokens to an unreachable upstream: a 502 in Anthropic's shape (section 3)", async () => {
+  await withHost({ env: { ...allFakes(), ANTHROPIC_BASE_URL: `http://127.0.0.1:${await unusedPort()}` } }, async (host) => {
+    const client = new Anthropic({ apiKey: 'host-user-token', baseURL: host.url, maxRetries: 0 });
+    const error = await rejectionOf(client.messages.countTokens({ model: 'anthropic/claude-x', messages: HELLO }), Anthropic.APIError);
+    expect(error.status).toBe(502);
+    expect(error.error).toMatchObject({ type: 'error', error: { type: 'api_error', message: expect.any(String) } });
+  });
+});
