@@ -9,15 +9,20 @@
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { createProviderRouter, type RequestEndEvent } from '../../lib';
+import { beforeRouter } from '../support/first-host/first-host.cjs';
 import { startFakeUpstreams, type FakeUpstream } from '../support/fake-upstream';
 import { envFor, silentLogger, startHost, type Host } from '../support/host';
 import { postInFlight, postJson } from '../support/http-client';
 import { observe } from '../support/observe';
 import { unusedPort } from '../support/ports';
 import { rejectionOf } from '../support/rejection';
+import { responsesFrames } from '../support/responses-wire';
 import { chatBody } from '../support/request-bodies';
 import { sendJson } from '../support/upstream-answers';
 import { sleep, waitUntil, within } from '../support/wait';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const express4 = require('express4') as typeof import('express');
 
 let openai: FakeUpstream, openrouter: FakeUpstream, local: FakeUpstream, anthropic: FakeUpstream;
 const fakes = (): FakeUpstream[] => [openai, openrouter, local, anthropic];
@@ -314,5 +319,145 @@ test("/messages/count_tokens to an unreachable upstream: a 502 in Anthropic's sh
     const error = await rejectionOf(client.messages.countTokens({ model: 'anthropic/claude-x', messages: HELLO }), Anthropic.APIError);
     expect(error.status).toBe(502);
     expect(error.error).toMatchObject({ type: 'error', error: { type: 'api_error', message: expect.any(String) } });
+  });
+});
+
+describe('client hang-up on the first host (Express 4, compression and loggers wrapping res.write / res.end): the upstream request is aborted at once (section 2)', () => {
+  // first-host.test.ts checks chat passed through to openai, mid-stream.
+  let host: Host;
+  let ends: RequestEndEvent[];
+  beforeAll(async () => {
+    host = await startHost({ env: allFakes() }, { expressVersion: 4, before: (app) => beforeRouter(app, express4) });
+    host.router.telemetry.on('request.end', (event) => ends.push(event));
+  });
+  beforeEach(() => (ends = []));
+  afterAll(() => host.close());
+
+  interface HangUpRoute {
+    name: string;
+    path: string;
+    body: (stream: boolean) => Record<string, unknown>;
+    fake: () => FakeUpstream;
+    /** The upstream's wire: what its first frame of a stream looks like. */
+    wire: 'chat' | 'messages' | 'responses' | 'json';
+    streams: boolean;
+  }
+  const chatRequest = (model: string) => (stream: boolean) => ({ model, messages: HELLO, stream });
+  const messagesRequest = (model: string) => (stream: boolean) => ({ model, max_tokens: 16, messages: HELLO, stream });
+  const responsesRequest = (model: string) => (stream: boolean) => ({ model, input: 'hi', stream });
+  const ROUTES: HangUpRoute[] = [
+    {
+      name: 'chat → anthropic (translated)',
+      path: '/chat/completions',
+      body: chatRequest('anthropic/claude-x'),
+      fake: () => anthropic,
+      wire: 'messages',
+      streams: true,
+    },
+    { name: 'chat → local', path: '/chat/completions', body: chatRequest('qwen'), fake: () => local, wire: 'chat', streams: true },
+    {
+      name: 'messages → anthropic',
+      path: '/messages',
+      body: messagesRequest('anthropic/claude-x'),
+      fake: () => anthropic,
+      wire: 'messages',
+      streams: true,
+    },
+    {
+      name: 'messages → openai (translated)',
+      path: '/messages',
+      body: messagesRequest('openai/gpt-4o'),
+      fake: () => openai,
+      wire: 'chat',
+      streams: true,
+    },
+    {
+      name: 'responses → openai (native)',
+      path: '/responses',
+      body: responsesRequest('openai/gpt-5.5'),
+      fake: () => openai,
+      wire: 'responses',
+      streams: true,
+    },
+    { name: 'responses → local (bridged)', path: '/responses', body: responsesRequest('local/qwen'), fake: () => local, wire: 'chat', streams: true },
+    {
+      name: 'responses → anthropic (translated)',
+      path: '/responses',
+      body: responsesRequest('anthropic/claude-x'),
+      fake: () => anthropic,
+      wire: 'messages',
+      streams: true,
+    },
+    {
+      name: 'completions → openai',
+      path: '/completions',
+      body: (stream) => ({ model: 'openai/gpt-3.5-turbo-instruct', prompt: 'hi', stream }),
+      fake: () => openai,
+      wire: 'chat',
+      streams: true,
+    },
+    {
+      name: 'embeddings → openai',
+      path: '/embeddings',
+      body: () => ({ model: 'openai/text-embedding-3-small', input: 'hi' }),
+      fake: () => openai,
+      wire: 'json',
+      streams: false,
+    },
+    {
+      name: 'count_tokens → anthropic',
+      path: '/messages/count_tokens',
+      body: () => ({ model: 'anthropic/claude-x', messages: HELLO }),
+      fake: () => anthropic,
+      wire: 'json',
+      streams: false,
+    },
+  ];
+  const FIRST_FRAME: Record<HangUpRoute['wire'], string> = {
+    chat: 'data: {"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"role":"assistant","content":"Hi"},"finish_reason":null}]}\n\n',
+    messages:
+      'event: message_start\ndata: {"type":"message_start","message":{"id":"msg_1","type":"message","role":"assistant","model":"m","content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":1,"output_tokens":1}}}\n\n' +
+      'event: content_block_start\ndata: {"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}\n\n' +
+      'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hi"}}\n\n',
+    responses: responsesFrames({ type: 'text', text: 'Hi' }).slice(0, 4).join(''),
+    json: '',
+  };
+  const cases = ROUTES.flatMap((route) =>
+    (route.streams ? [false, true] : [false]).flatMap((stream) =>
+      (['before the upstream answered', 'after the upstream began its answer'] as const).map((when) => [route.name, stream, when, route] as const),
+    ),
+  );
+
+  test.each(cases)('%s (stream %p), %s: aborted at once; request.end once, aborted', async (_name, stream, when, route) => {
+    const fake = route.fake();
+    const begun = when === 'after the upstream began its answer';
+    fake.handler = (request, res) => {
+      if (request.method === 'GET') return false;
+      if (!begun) return true;
+      if (stream) {
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.write(FIRST_FRAME[route.wire]);
+      } else {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.write('{"id":');
+      }
+      return true;
+    };
+    const call = postInFlight(`${host.url}/v1${route.path}`, route.body(stream));
+    if (begun && stream)
+      await within(
+        call.waitForBody((text) => text.length > 0),
+        2_000,
+        'the first bytes of the stream',
+      );
+    else await waitUntil(() => fake.requests.some((request) => request.method === 'POST'), 2_000, 'the request upstream');
+    if (begun && !stream) await sleep(30);
+    const closed = fake.waitForClientClose();
+    call.abort();
+    await within(closed, 300, 'the upstream request aborted');
+    await waitUntil(() => ends.length > 0, 1_000, 'request.end');
+    await sleep(50);
+    expect(ends).toHaveLength(1);
+    expect(ends[0]).toMatchObject({ outcome: 'aborted', status: begun && stream ? 200 : 499 });
   });
 });
