@@ -12,7 +12,7 @@ import { createProviderRouter, type RequestEndEvent } from '../../lib';
 import { beforeRouter } from '../support/first-host/first-host.cjs';
 import { startFakeUpstreams, type FakeUpstream } from '../support/fake-upstream';
 import { envFor, silentLogger, startHost, type Host } from '../support/host';
-import { postInFlight, postJson } from '../support/http-client';
+import { postInFlight, postJson, rawRequest } from '../support/http-client';
 import { observe } from '../support/observe';
 import { unusedPort } from '../support/ports';
 import { rejectionOf } from '../support/rejection';
@@ -73,6 +73,50 @@ describe.each([4, 5] as const)("Express %i, fallback 'next' (section 1): the oth
         after: (app) => {
           app.use(express.json());
           app.use('/v1', (req, res) => void res.json({ servedBy: 'host', path: req.path, body: req.body as unknown }));
+        },
+      },
+    );
+  });
+});
+
+describe.each([4, 5] as const)('Express %i: every other path calls next() untouched (section 1), its body still unread', (expressVersion) => {
+  // contract-matrix checks that such paths reach the host; here the host reads the body itself.
+  const MULTIPART = '--b\r\nContent-Disposition: form-data; name="purpose"\r\n\r\nbatch\r\n--b--\r\n';
+  test.each([
+    ['POST', '/v1/files', MULTIPART, 'multipart/form-data; boundary=b'],
+    ['POST', '/v1/audio/transcriptions', '{"model":"gpt-4o-transcribe"}', 'application/json'],
+    ['POST', '/v1/messages/batches', '{"requests":[{"params":{"model":"claude-x"}}]}', 'application/json'],
+    ['POST', '/v1/embeddings/extra', '{"model":"gpt-4o"}', 'application/json'],
+    ['GET', '/v1/models/gpt-4o', undefined, undefined],
+    ['GET', '/v1/messages', undefined, undefined],
+    ['GET', '/v1/messages/count_tokens', undefined, undefined],
+  ])('%s %s reaches the host with its body and headers as sent', async (method, path, body, contentType) => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const express = (expressVersion === 4 ? require('express4') : require('express')) as typeof import('express');
+    await withHost(
+      { env: allFakes() },
+      async (host) => {
+        const res = await within(
+          rawRequest({ url: host.url + path, method, headers: contentType ? { 'content-type': contentType } : {}, ...(body ? { body } : {}) }),
+          3_000,
+          'the host answer',
+        );
+        expect(res.status).toBe(299);
+        expect(res.headers['x-request-id']).toBeUndefined();
+        expect(JSON.parse(res.text)).toEqual({ url: path, body: body ?? '', contentType: contentType ?? null });
+        expect(received()).toHaveLength(0);
+      },
+      {
+        expressVersion,
+        after: (app) => {
+          app.use(express.raw({ type: () => true }));
+          app.use((req, res) =>
+            res.status(299).json({
+              url: req.originalUrl,
+              body: Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '',
+              contentType: req.headers['content-type'] ?? null,
+            }),
+          );
         },
       },
     );
