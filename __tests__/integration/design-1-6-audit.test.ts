@@ -198,6 +198,34 @@ describe('PROVIDER_MODEL_MAP: `*` anywhere in a pattern (section 1, rule 2)', ()
   });
 });
 
+describe('built-in rules only for enabled providers (section 1, rule 3), on the other routes', () => {
+  // contract-matrix checks /chat/completions.
+  const ROUTES: Array<[string, string, 'openai' | 'anthropic', Record<string, unknown>]> = [
+    ['/messages', 'claude-3-5-sonnet', 'anthropic', { max_tokens: 16, messages: HELLO }],
+    ['/messages', 'gpt-4o', 'openai', { max_tokens: 16, messages: HELLO }],
+    ['/messages/count_tokens', 'claude-3-5-sonnet', 'anthropic', { messages: HELLO }],
+    ['/responses', 'o3-mini', 'openai', { input: 'hi' }],
+    ['/responses', 'claude-3-5-sonnet', 'anthropic', { input: 'hi' }],
+    ['/completions', 'gpt-3.5-turbo-instruct', 'openai', { prompt: 'hi' }],
+    ['/embeddings', 'chatgpt-embed', 'openai', { input: 'hi' }],
+  ];
+  test.each(ROUTES.flatMap(([path, model, provider, extra]) => [true, false].map((enabled) => [path, model, provider, enabled, extra] as const)))(
+    '%s %s, %s enabled %p: served by it when enabled, else by the llama-server, as asked',
+    async (path, model, provider, enabled, extra) => {
+      const env = enabled ? allFakes() : { LOCAL_BASE_URL: local.baseUrl, OPENAI_BASE_URL: openai.baseUrl, ANTHROPIC_BASE_URL: anthropic.baseUrl };
+      await withHost({ env }, async (host) => {
+        const res = await postJson(`${host.url}/v1${path}`, { model, ...extra });
+        expect(res.status).toBe(200);
+        const fake = enabled ? { openai, anthropic }[provider] : local;
+        const sent = fake.requests.filter((request) => request.method === 'POST');
+        expect(sent).toHaveLength(1);
+        expect(sent[0]!.body?.model).toBe(model);
+        expect(received().filter((request) => request.method === 'POST')).toHaveLength(1);
+      });
+    },
+  );
+});
+
 describe('invalid values (section 1, Environment): one error names every bad variable at once', () => {
   test('a bad value in every variable that has a form', () => {
     const bad: Record<string, string> = {
