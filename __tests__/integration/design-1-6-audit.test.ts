@@ -8,11 +8,12 @@
  */
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
-import { createProviderRouter, type RequestEndEvent } from '../../lib';
+import { createProviderRouter, type RequestEndEvent, type ScrubHeadersContext } from '../../lib';
 import { beforeRouter } from '../support/first-host/first-host.cjs';
 import { startFakeUpstreams, type FakeUpstream } from '../support/fake-upstream';
 import { envFor, silentLogger, startHost, type Host } from '../support/host';
 import { postInFlight, postJson, rawRequest } from '../support/http-client';
+import { KEYS } from '../support/keys';
 import { observe } from '../support/observe';
 import { unusedPort } from '../support/ports';
 import { rejectionOf } from '../support/rejection';
@@ -174,6 +175,53 @@ describe('a prefix or map rule naming a provider with no key (section 1): 400 na
       error: { type: 'invalid_request_error', message: expect.stringContaining('ANTHROPIC_API_KEY') },
     });
     expect(received()).toHaveLength(0);
+  });
+});
+
+describe('scrubHeaders on the other routes (section 1): both directions, told the provider and the request id; the auth set after it', () => {
+  // extensibility-matrix checks chat, /messages and /responses; security/header-matrix these routes' directions only.
+  const LOCAL_KEY = 'llama-key-0123456789abcdef';
+  const AUTH: Record<string, [string, string]> = {
+    openai: ['authorization', `Bearer ${KEYS.openai}`],
+    openrouter: ['authorization', `Bearer ${KEYS.openrouter}`],
+    local: ['authorization', `Bearer ${LOCAL_KEY}`],
+    anthropic: ['x-api-key', KEYS.anthropic],
+  };
+  test.each([
+    ['/completions', 'openai', { model: 'openai/gpt-3.5-turbo-instruct', prompt: 'hi' }],
+    ['/completions', 'local', { model: 'local/qwen', prompt: 'hi' }],
+    ['/embeddings', 'openrouter', { model: 'openrouter/x/embed', input: 'hi' }],
+    ['/embeddings', 'local', { model: 'local/qwen', input: 'hi' }],
+    ['/messages/count_tokens', 'anthropic', { model: 'anthropic/claude-x', messages: HELLO }],
+    ['/messages/count_tokens', 'local', { model: 'local/qwen', messages: HELLO }],
+  ] as const)('%s to %s', async (path, provider, body) => {
+    const calls: Array<{ headers: Record<string, string>; context: ScrubHeadersContext }> = [];
+    const [authName, authValue] = AUTH[provider]!;
+    const scrubHeaders = (headers: Record<string, string>, context: ScrubHeadersContext): Record<string, string> => {
+      calls.push({ headers: { ...headers }, context: { ...context } });
+      // Tries to take the auth away, and to put its own in its place.
+      const rest = Object.fromEntries(Object.entries(headers).filter(([name]) => name !== authName));
+      return context.direction === 'upstream' ? { ...rest, [authName]: 'hook-auth', 'x-team': 'blue' } : { ...rest, 'x-served-by': 'router' };
+    };
+    await withHost({ env: { ...allFakes(), LOCAL_API_KEY: LOCAL_KEY }, scrubHeaders }, async (host) => {
+      const res = await postJson(`${host.url}/v1${path}`, body, {
+        headers: { authorization: 'Bearer host-user-token', 'x-api-key': 'host-x-api-key' },
+      });
+      expect(res.status).toBe(200);
+      const requestId = res.headers['x-request-id'];
+      expect(calls.map((call) => call.context)).toEqual([
+        { direction: 'upstream', provider, requestId },
+        { direction: 'client', provider, requestId },
+      ]);
+      const given = JSON.stringify(calls);
+      for (const secret of [...Object.values(KEYS), LOCAL_KEY, 'host-user-token', 'host-x-api-key']) expect(given).not.toContain(secret);
+      const fake = { openai, openrouter, local, anthropic }[provider];
+      const sent = fake.requests.filter((request) => request.method === 'POST');
+      expect(sent).toHaveLength(1);
+      expect(sent[0]!.headers[authName]).toBe(authValue);
+      expect(sent[0]!.headers['x-team']).toBe('blue');
+      expect(res.headers['x-served-by']).toBe('router');
+    });
   });
 });
 
