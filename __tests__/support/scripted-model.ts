@@ -18,15 +18,17 @@ export type ResponsesRefusal = (body: Json) => { status: number; message: string
 /**
  * The fake model of `route` answering each request with `turn(afterTool, body)` (`afterTool`: the
  * request's conversation ends with a tool's output): a call of a tool, or text. Chat and Messages
- * upstreams answer through {@link agentFor}; an OpenAI `/responses` upstream with its recorded
- * answers, after `refuse` and the fake's own checks (what the real API would refuse fails here too).
+ * upstreams answer through {@link agentFor}; a `/responses` upstream (OpenAI's, or OpenRouter's)
+ * with its recorded answers, after `refuse` and the fake's own checks (what the real API would
+ * refuse fails here too).
  */
 export function scriptedModel(route: ScriptedRoute, turn: (afterTool: boolean, body: Json) => AgentTurn, refuse?: ResponsesRefusal): FakeHandler {
   const fake = route.fake();
   if (route.wire !== 'responses') return agentFor(fake, (body) => turn(endsWithToolOutput(route.wire, body), body));
+  const api = RESPONSES_APIS[fake.kind === 'openrouter' ? 'openrouter' : 'openai'];
   return (request, res) => {
-    if (pathOf(request) !== '/v1/responses') return false;
-    const problem = responsesRequestProblem(RESPONSES_APIS.openai, request);
+    if (pathOf(request) !== `${api.prefix}/responses`) return false;
+    const problem = responsesRequestProblem(api, request);
     if (problem) {
       sendResponsesError(res, problem.status, problem.message, problem);
       return true;
@@ -42,7 +44,7 @@ export function scriptedModel(route: ScriptedRoute, turn: (afterTool: boolean, b
       next.kind === 'call'
         ? { type: 'function_call' as const, name: next.calls[0]!.name, arguments: next.calls[0]!.arguments, callId: 'call_weather_1' }
         : { type: 'text' as const, text: next.text };
-    if (body.stream === true) sendFrames(res, responsesFrames(answer));
+    if (body.stream === true) sendFrames(res, responsesFrames(answer, api.flavour));
     else sendJson(res, 200, responsesObject(answer));
     return true;
   };
