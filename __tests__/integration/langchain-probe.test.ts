@@ -25,13 +25,14 @@ import { tool } from '@langchain/core/tools';
 import { ChatOpenAI, type ChatOpenAIFields } from '@langchain/openai';
 import { z } from 'zod';
 import { AGENT_REASONING, type AgentTurn } from '../support/agent-upstreams';
-import type { FakeUpstream, ProviderId } from '../support/fake-upstream';
+import type { FakeHandler, FakeUpstream, ProviderId } from '../support/fake-upstream';
 import { asArray, asJson, type Json } from '../support/json-shape';
 import { CLIENT_TOKEN, KEYS } from '../support/keys';
 import { dialectOf, inStreamErrorFrames, refuseWith } from '../support/misbehaving-upstreams';
 import { everythingSent } from '../support/recorded-requests';
 import { responsesFrames, responsesObject } from '../support/responses-wire';
-import { sendFrames } from '../support/upstream-answers';
+import { sendFrames, sendJson } from '../support/upstream-answers';
+import { anthropicMessage, anthropicStreamFrames, chatChunkFrame, chatCompletion, chatUsageFrame, DONE_FRAME } from '../support/wire-frames';
 import { bodiesOf, callsToolThen, says, scriptedModel } from '../support/scripted-model';
 import { useFakes } from '../support/use-fakes';
 import { callsAndOutputsOf, maxTokensOf, outputSchemaOf, systemOf, toolsOf, turnsOf, type Wire } from '../support/upstream-request';
@@ -688,6 +689,72 @@ describe('reasoning through LangChain’s ChatAnthropic (thinking)', () => {
     }
   });
 });
+
+// ---------------------------------------------------------------- usage details across dialects
+
+/**
+ * An upstream that says `ANSWER` and counts 120 input tokens, 100 of them read from its cache, and
+ * 30 output tokens, 10 of them reasoning (Anthropic's usage has no reasoning count): in its own
+ * wire format, streamed or not.
+ */
+function cachingUpstream(route: Route): FakeHandler {
+  return (request, res) => {
+    const body = request.body ?? {};
+    if (route.wire === 'messages') {
+      if (body.stream !== true) {
+        sendJson(res, 200, anthropicMessage(String(body.model), [{ type: 'text', text: ANSWER }], 'end_turn', ANTHROPIC_CACHED_USAGE));
+        return true;
+      }
+      const { output_tokens: output, ...start } = ANTHROPIC_CACHED_USAGE;
+      sendFrames(
+        res,
+        anthropicStreamFrames({
+          model: String(body.model),
+          text: ANSWER,
+          stopReason: 'end_turn',
+          startUsage: { ...start, output_tokens: 1 },
+          endUsage: { output_tokens: output },
+        }),
+      );
+      return true;
+    }
+    const identity = { id: 'chatcmpl-cached', created: 1795781041, model: String(body.model) };
+    if (body.stream !== true) sendJson(res, 200, { ...chatCompletion({ role: 'assistant', content: ANSWER }, 'stop'), usage: CHAT_CACHED_USAGE });
+    else
+      sendFrames(res, [
+        chatChunkFrame(identity, { role: 'assistant', content: ANSWER }),
+        chatChunkFrame(identity, {}, 'stop'),
+        chatUsageFrame(identity, CHAT_CACHED_USAGE),
+        DONE_FRAME,
+      ]);
+    return true;
+  };
+}
+const ANTHROPIC_CACHED_USAGE = { input_tokens: 20, cache_creation_input_tokens: 0, cache_read_input_tokens: 100, output_tokens: 30 };
+const CHAT_CACHED_USAGE = {
+  prompt_tokens: 120,
+  completion_tokens: 30,
+  total_tokens: 150,
+  prompt_tokens_details: { cached_tokens: 100 },
+  completion_tokens_details: { reasoning_tokens: 10 },
+};
+
+describe.each(ROUTES.filter((route) => route.client !== route.wire && route.wire !== 'responses'))(
+  'usage details LangChain reads on $name',
+  (route) => {
+    test.each([false, true])('the cached input and the reasoning tokens, as the upstream counted them, streamed: %s', async (stream) => {
+      route.fake().handler = cachingUpstream(route);
+      const answer = await answerOf(modelOf(route), ASK, stream);
+
+      expect(answer.text).toBe(ANSWER);
+      // ChatAnthropic streamed reads the input count from message_start only (see streamedUsageOf).
+      const input = route.client === 'messages' && stream ? 0 : 120;
+      expect(answer.usage_metadata).toMatchObject({ input_tokens: input, output_tokens: 30, total_tokens: input + 30 });
+      if (!(route.client === 'messages' && stream)) expect(answer.usage_metadata?.input_token_details?.cache_read).toBe(100);
+      if (route.client === 'responses' && route.wire === 'chat') expect(answer.usage_metadata?.output_token_details?.reasoning).toBe(10);
+    });
+  },
+);
 
 // ---------------------------------------------------------------- the Responses API stays stateless (DESIGN section 11)
 
