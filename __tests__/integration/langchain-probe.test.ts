@@ -6,9 +6,10 @@
  * `openrouter/...`, `anthropic/...`), passthrough, bridged or translated. Each fake plays the model
  * in its provider's own wire format, with that API's checks. The probes run `invoke` and `stream`
  * (the same text and usage), a `bindTools` round trip (tool call, `ToolMessage`, final answer)
- * with one call or two, `withStructuredOutput` (a zod schema, by each method LangChain offers),
- * reasoning where the upstream gives it, a second turn given the first one's messages, a picture,
- * the stop LangChain reads, and upstream errors before and during the stream; they check the
+ * with one call or two (and with text before the call), `withStructuredOutput` (a zod schema, by
+ * each method LangChain offers), reasoning where the upstream gives it, a second turn given the
+ * first one's messages, a picture, the stop LangChain reads, usage details, an abort, and upstream
+ * errors before and during the stream (a full context window too, in the provider's words); they check the
  * credentials each upstream got and that no token or key crosses to the other side. What LangChain
  * itself does oddly (whatever the backend) is said where a probe meets it.
  *
@@ -23,19 +24,30 @@ import type { BaseChatModel } from '@langchain/core/language_models/chat_models'
 import { AIMessage, AIMessageChunk, HumanMessage, SystemMessage, ToolMessage, type BaseMessage } from '@langchain/core/messages';
 import { tool } from '@langchain/core/tools';
 import { ChatOpenAI, type ChatOpenAIFields } from '@langchain/openai';
+import { ContextOverflowError } from '@langchain/core/errors';
 import { z } from 'zod';
 import { AGENT_REASONING, type AgentTurn } from '../support/agent-upstreams';
 import type { FakeHandler, FakeUpstream, ProviderId } from '../support/fake-upstream';
 import { asArray, asJson, type Json } from '../support/json-shape';
 import { CLIENT_TOKEN, KEYS } from '../support/keys';
-import { dialectOf, inStreamErrorFrames, refuseWith } from '../support/misbehaving-upstreams';
+import { inStreamErrorFrames, openingFrames, refuseWith } from '../support/misbehaving-upstreams';
 import { everythingSent } from '../support/recorded-requests';
 import { responsesFrames, responsesObject } from '../support/responses-wire';
-import { sendFrames, sendJson } from '../support/upstream-answers';
+import { firstTextFrameIndex, sendFrames, sendHeldStream, sendJson } from '../support/upstream-answers';
+import { waitUntil } from '../support/wait';
 import { anthropicMessage, anthropicStreamFrames, chatChunkFrame, chatCompletion, chatUsageFrame, DONE_FRAME } from '../support/wire-frames';
 import { bodiesOf, callsToolThen, says, scriptedModel } from '../support/scripted-model';
 import { useFakes } from '../support/use-fakes';
-import { callsAndOutputsOf, maxTokensOf, outputSchemaOf, systemOf, toolsOf, turnsOf, type Wire } from '../support/upstream-request';
+import {
+  callsAndOutputsOf,
+  endsWithToolOutput,
+  maxTokensOf,
+  outputSchemaOf,
+  systemOf,
+  toolsOf,
+  turnsOf,
+  type Wire,
+} from '../support/upstream-request';
 import { useWatchedHost } from '../support/use-host';
 
 const fakes = useFakes();
@@ -328,7 +340,7 @@ describe.each(ROUTES)('LangChain’s $name', (route) => {
     route.fake().handler = refuseWith(route.fake(), {
       status: 429,
       message,
-      type: dialectOf(route.fake()) === 'messages' || route.wire === 'messages' ? 'rate_limit_error' : 'rate_limit_exceeded',
+      type: route.wire === 'messages' ? 'rate_limit_error' : 'rate_limit_exceeded',
     });
     const model = modelOf(route);
     for (const stream of [false, true]) {
@@ -348,7 +360,12 @@ describe.each(ROUTES)('LangChain’s $name', (route) => {
     // OpenAI's recorded failed stream, or the provider's error frame after the stream opened.
     const message = route.wire === 'responses' ? 'The model produced invalid content.' : 'Upstream overloaded midway (fake).';
     fake.handler = (_request, res) =>
-      sendFrames(res, route.wire === 'responses' ? responsesFrames({ type: 'failed' }) : inStreamErrorFrames(dialectOf(fake), message, 'alone'));
+      sendFrames(
+        res,
+        route.wire === 'responses'
+          ? responsesFrames({ type: 'failed' })
+          : inStreamErrorFrames(route.wire === 'messages' ? 'messages' : 'chat', message, 'alone'),
+      );
     const outcome = await streamToEnd(modelOf(route), ASK).then(
       ({ whole }) => whole,
       (thrown: unknown) => thrown,
@@ -367,6 +384,30 @@ describe.each(ROUTES)('LangChain’s $name', (route) => {
       expect((outcome as Error).message).toContain(message);
     }
     expectNoSecretsCrossed([String(outcome)]);
+  });
+
+  test('an abort (signal) mid-stream: LangChain stops, the upstream request is aborted, request.end says aborted', async () => {
+    const fake = route.fake();
+    const frames = route.wire === 'responses' ? responsesFrames({ type: 'text' }) : openingFrames(route.wire === 'messages' ? 'messages' : 'chat');
+    fake.handler = (_request, res) => sendHeldStream(res, frames, route.wire === 'responses' ? firstTextFrameIndex(frames) : frames.length - 1);
+    host.ends.length = 0;
+    const controller = new AbortController();
+    const pieces: string[] = [];
+    const error = await (async () => {
+      for await (const chunk of await modelOf(route).stream(ASK, { signal: controller.signal })) {
+        pieces.push(chunk.text);
+        if (chunk.text !== '') controller.abort();
+      }
+    })().then(
+      () => undefined,
+      (thrown: unknown) => thrown,
+    );
+
+    expect(pieces.join('')).not.toBe('');
+    expect(String(error)).toMatch(/abort/i);
+    await waitUntil(() => fake.closedRequests === 1, 10_000, 'the upstream request closed');
+    await waitUntil(() => host.ends.length === 1, 10_000, 'request.end');
+    expect(host.ends[0]).toMatchObject({ outcome: 'aborted', stream: true });
   });
 
   test('a second turn given the first turn’s messages (tool call and output) sends the whole conversation, paired', async () => {
@@ -755,6 +796,202 @@ describe.each(ROUTES.filter((route) => route.client !== route.wire && route.wire
     });
   },
 );
+
+// ---------------------------------------------------------------- text and a tool call in one turn
+
+const PREAMBLE = 'Let me look that up.';
+
+/** A model that says `PREAMBLE` and calls the weather tool in the same turn, then answers: in its upstream's wire format. */
+function talksThenCalls(route: Route): FakeHandler {
+  const answering = scriptedModel(route, says(ANSWER));
+  return (request, res, req) => {
+    const body = request.body ?? {};
+    const model = String(body.model);
+    if (endsWithToolOutput(route.wire, body)) return answering(request, res, req);
+    const usage = { input_tokens: 120, output_tokens: 12 };
+    if (route.wire === 'messages') {
+      const call = { id: 'toolu_talk_1', name: 'get_weather', args: CITY_ARGUMENTS };
+      if (body.stream === true) {
+        sendFrames(
+          res,
+          anthropicStreamFrames({ model, text: PREAMBLE, calls: [call], stopReason: 'tool_use', startUsage: usage, endUsage: usage }, halvesOf),
+        );
+      } else {
+        const content = [
+          { type: 'text', text: PREAMBLE },
+          { type: 'tool_use', id: call.id, name: call.name, input: JSON.parse(CITY_ARGUMENTS) as Json },
+        ];
+        sendJson(res, 200, anthropicMessage(model, content, 'tool_use', usage));
+      }
+      return true;
+    }
+    const call = { id: 'call_talk_1', type: 'function', function: { name: 'get_weather', arguments: CITY_ARGUMENTS } };
+    const chatUsage = { prompt_tokens: 120, completion_tokens: 12, total_tokens: 132 };
+    if (body.stream !== true) {
+      sendJson(res, 200, { ...chatCompletion({ role: 'assistant', content: PREAMBLE, tool_calls: [call] }, 'tool_calls'), usage: chatUsage });
+      return true;
+    }
+    const identity = { id: 'chatcmpl-talk', created: 1795781041, model };
+    sendFrames(res, [
+      chatChunkFrame(identity, { role: 'assistant', content: '' }),
+      ...halvesOf(PREAMBLE).map((piece) => chatChunkFrame(identity, { content: piece })),
+      chatChunkFrame(identity, { tool_calls: [{ index: 0, ...call, function: { name: 'get_weather', arguments: '' } }] }),
+      ...halvesOf(CITY_ARGUMENTS).map((piece) => chatChunkFrame(identity, { tool_calls: [{ index: 0, function: { arguments: piece } }] })),
+      chatChunkFrame(identity, {}, 'tool_calls'),
+      chatUsageFrame(identity, chatUsage),
+      DONE_FRAME,
+    ]);
+    return true;
+  };
+}
+const halvesOf = (text: string): string[] => [text.slice(0, Math.ceil(text.length / 2)), text.slice(Math.ceil(text.length / 2))];
+
+describe.each(ROUTES.filter((route) => route.wire !== 'responses'))('text and a tool call in one turn on $name', (route) => {
+  test.each([false, true])('LangChain gets both, the text apart from the call’s arguments, and the loop ends, streamed: %s', async (stream) => {
+    route.fake().handler = talksThenCalls(route);
+    const calls: string[] = [];
+    const weather = weatherTool(calls);
+    const model = modelOf(route).bindTools!([weather]);
+    const asking = await answerOf(model, ASK, stream);
+
+    expect(asking.text).toBe(PREAMBLE);
+    expect(asking.tool_calls).toEqual([{ type: 'tool_call', id: expect.any(String), name: 'get_weather', args: { city: 'Paris' } }]);
+    const final = await answerOf(model, [...ASK, asking, (await weather.invoke(asking.tool_calls![0]!)) as ToolMessage], stream);
+
+    expect(final.text).toBe(ANSWER);
+    expect(calls).toEqual(['Paris']);
+    const body = bodiesOf(route)[1]!;
+    const caller = JSON.stringify(turnsOf(route.wire, body).filter((turn) => turn.role === 'assistant'));
+    expect(caller).toContain(PREAMBLE);
+    const { calls: sentCalls, outputs } = callsAndOutputsOf(route.wire, body);
+    expect(outputs).toEqual([{ id: sentCalls[0]!.id, output: forecastOf('Paris') }]);
+  });
+});
+
+// ---------------------------------------------------------------- a conversation moved to another provider
+
+// What `model.withFallbacks([...])`, or an app that lets its user switch models, does: the messages
+// one route answered go on to another. The fakes refuse what their APIs would: Anthropic a thinking
+// signature it did not issue, OpenAI a reasoning item id it never issued (the router's own).
+describe('a LangChain conversation moved to another provider', () => {
+  test('ChatAnthropic, from openrouter/... (the router’s signed thinking) to anthropic/...: Anthropic gets none of the router’s signatures, and answers', async () => {
+    const from = routeOf('messages', 'openrouter');
+    const to = routeOf('messages', 'anthropic');
+    from.fake().handler = scriptedModel(from, thinking(callsWeatherThen(ANSWER)));
+    to.fake().handler = scriptedModel(to, thinking(says('Tomorrow too.')));
+    const weather = weatherTool([]);
+    const THINKING = { maxTokens: 4096, thinking: { type: 'enabled', budget_tokens: 2048 } } as const;
+    const asking = await modelOf(from, { anthropic: THINKING }).bindTools!([weather]).invoke(ASK);
+    const output = (await weather.invoke(asking.tool_calls![0]!)) as ToolMessage;
+    expect(JSON.stringify(asking.content)).toContain('epr1.');
+    const moved = await modelOf(to, { anthropic: THINKING }).bindTools!([weather]).invoke([...ASK, asking, output]);
+
+    expect(moved.text).toBe('Tomorrow too.');
+    const [body] = bodiesOf(to);
+    expect(JSON.stringify(body!.messages)).not.toContain('epr1.');
+    expect(callsAndOutputsOf('messages', body!).outputs).toEqual([{ id: expect.any(String), output: forecastOf('Paris') }]);
+  });
+
+  test('ChatOpenAI on the Responses API, from local/... (the router’s reasoning item) to openai/...: OpenAI gets no item of the router’s, and answers', async () => {
+    const from = routeOf('responses', 'local');
+    const to = routeOf('responses', 'openai');
+    from.fake().handler = scriptedModel(from, thinking(callsWeatherThen(ANSWER)));
+    const issued = new Set(
+      [responsesObject({ type: 'text' }), responsesObject({ type: 'function_call' })].flatMap((response) =>
+        asArray(response.output).map((item) => asJson(item).id),
+      ),
+    );
+    to.fake().handler = scriptedModel(to, says('Tomorrow too.'), (body) => {
+      const unknown = asArray(body.input)
+        .map(asJson)
+        .find((item) => item.type === 'reasoning' && !item.encrypted_content && !issued.has(item.id));
+      return unknown === undefined ? undefined : { status: 404, message: `Item with id '${String(unknown.id)}' not found.`, param: 'input' };
+    });
+    const weather = weatherTool([]);
+    const asking = await modelOf(from).bindTools!([weather]).invoke(ASK);
+    const output = (await weather.invoke(asking.tool_calls![0]!)) as ToolMessage;
+    expect(JSON.stringify(asking.response_metadata.output)).toContain(AGENT_REASONING);
+    const moved = await modelOf(to).bindTools!([weather]).invoke([...ASK, asking, output]);
+
+    expect(moved.text).toBe('Tomorrow too.');
+    const input = asArray(bodiesOf(to)[0]!.input).map(asJson);
+    expect(input.filter((item) => item.type === 'reasoning')).toEqual([]);
+    expect(callsAndOutputsOf('responses', bodiesOf(to)[0]!).outputs).toEqual([{ id: expect.any(String), output: forecastOf('Paris') }]);
+  });
+});
+
+// ---------------------------------------------------------------- a full context window
+
+/** What each provider says to a prompt longer than its model's context window, as its API writes it. */
+const CONTEXT_FULL: Record<Exclude<ProviderId, 'anthropic'>, Json> = {
+  openai: {
+    error: {
+      message:
+        "This model's maximum context length is 128000 tokens. However, your messages resulted in 130000 tokens. Please reduce the length of the messages.",
+      type: 'invalid_request_error',
+      param: 'messages',
+      code: 'context_length_exceeded',
+    },
+  },
+  openrouter: {
+    error: { message: "This endpoint's maximum context length is 40960 tokens. However, you requested about 52000 tokens.", code: 400 },
+  },
+  local: {
+    error: {
+      code: 400,
+      message: 'the request exceeds the available context size, try increasing it',
+      type: 'exceed_context_size_error',
+      n_prompt_tokens: 5000,
+      n_ctx: 4096,
+    },
+  },
+};
+
+// DESIGN section 8: the provider's 400 reaches a Messages client with the provider's message as it
+// is. ChatAnthropic throws its ContextOverflowError only for Anthropic's own words ("prompt is too
+// long"), so another provider's full context comes as a plain BadRequestError (LangChain's reading).
+describe.each(ROUTES.filter((route) => route.client === 'messages' && route.provider !== 'anthropic'))('a full context window on $name', (route) => {
+  test('ChatAnthropic throws a BadRequestError with the provider’s own message, status 400', async () => {
+    const body = CONTEXT_FULL[route.provider as Exclude<ProviderId, 'anthropic'>];
+    route.fake().handler = (_request, res) => {
+      sendJson(res, 400, body);
+      return true;
+    };
+    const error = await modelOf(route)
+      .invoke(ASK)
+      .then(
+        () => undefined,
+        (thrown: unknown) => thrown,
+      );
+
+    expect(error).not.toBeInstanceOf(ContextOverflowError);
+    expect(asJson(error).status).toBe(400);
+    expect((error as Error).message).toContain(String(asJson(body.error).message));
+  });
+});
+
+// ChatOpenAI tells a full context by OpenAI's words only ("maximum context length", and
+// `context_length_exceeded` in the error's text, which the OpenAI SDK leaves out of it): Anthropic's
+// and llama-server's words come as a plain BadRequestError, whatever the router's `code` says.
+describe.each([routeOf('chat', 'anthropic'), routeOf('responses', 'anthropic')])('a full context window on $name', (route) => {
+  test('ChatOpenAI throws a BadRequestError with Anthropic’s message (LangChain reads OpenAI’s words only)', async () => {
+    const message = 'prompt is too long: 210000 tokens > 200000 maximum';
+    route.fake().handler = (_request, res) => {
+      sendJson(res, 400, { type: 'error', error: { type: 'invalid_request_error', message }, request_id: 'req_full' });
+      return true;
+    };
+    const error = await modelOf(route)
+      .invoke(ASK)
+      .then(
+        () => undefined,
+        (thrown: unknown) => thrown,
+      );
+
+    expect(error).not.toBeInstanceOf(ContextOverflowError);
+    expect(asJson(error).status).toBe(400);
+    expect((error as Error).message).toContain(message);
+  });
+});
 
 // ---------------------------------------------------------------- the Responses API stays stateless (DESIGN section 11)
 
