@@ -6,8 +6,9 @@
  * fakes in each provider's wire format, the real SDKs where a client library reads the answer.
  */
 import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
 import { startFakeUpstreams, type FakeUpstream } from '../support/fake-upstream';
-import { fixtureJson } from '../support/fixtures';
+import { fixtureJson, sseFrames } from '../support/fixtures';
 import { envFor, startHost, type Host } from '../support/host';
 import { CLIENT_TOKEN, KEYS } from '../support/keys';
 import { rejectionOf } from '../support/rejection';
@@ -282,6 +283,28 @@ describe("Codex's namespace and custom tools, offered from its recorded request,
       }),
       expect.objectContaining({ type: 'custom_tool_call', call_id: 'call_patch', name: 'apply_patch', input: '*** Begin Patch\n*** End Patch\n' }),
     ]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Section 11: native passthrough from a server that numbers no event
+
+describe('a native Responses stream without sequence_number (some compatible servers)', () => {
+  // OpenAI's recorded reasoning stream writes into its reasoning part without announcing it; numbered,
+  // the router announces it (responses-native-failures.test.ts). Unnumbered, it must too.
+  const unnumbered = sseFrames('openai-responses-stream-text.sse').map((frame) => frame.replace(/"sequence_number":\d+,/, ''));
+
+  test("the unannounced reasoning part is announced all the same, and the SDK's stream helper reads the answer", async () => {
+    expect(unnumbered.join('')).not.toContain('sequence_number');
+    openai.handler = (_request, res) => sendFrames(res, unnumbered);
+    const client = new OpenAI({ apiKey: CLIENT_TOKEN, baseURL: `${host.url}/v1`, maxRetries: 0 });
+    const events: string[] = [];
+    const stream = client.responses.stream({ model: 'openai/gpt-5.5', input: 'hi' });
+    stream.on('event', (event) => events.push(event.type));
+    const response = await stream.finalResponse();
+    expect(response.output_text).toBe('Hello from gpt-5.5.');
+    expect(response.output[0]).toMatchObject({ type: 'reasoning', content: [{ type: 'reasoning_text', text: expect.stringMatching(/.+/) }] });
+    expect(events.slice(2, 5)).toEqual(['response.output_item.added', 'response.content_part.added', 'response.reasoning_text.delta']);
   });
 });
 

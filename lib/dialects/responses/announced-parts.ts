@@ -14,8 +14,10 @@ const EMPTY_PART_OF_DELTA: Readonly<Record<string, () => Record<string, unknown>
  * `response.content_part.added` opened, as the recorded OpenAI reasoning stream does: the `openai`
  * SDK's `responses.stream()` then throws "missing content at index 0" and the client gets nothing.
  * Before such a delta the missing `response.content_part.added` is written, with an empty part of
- * the delta's kind; the events after it are numbered one further on, so that `sequence_number`
- * still increases. A stream that announces its parts goes on untouched, frame for frame.
+ * the delta's kind, numbered as the delta was; the events after it are numbered one further on, so
+ * that `sequence_number` still increases. A stream that numbers no event (some compatible servers)
+ * gets its announcement unnumbered too. A stream that announces its parts goes on untouched, frame
+ * for frame.
  */
 export class PartAnnouncer {
   /** Output index -> how many content parts its item has had announced. */
@@ -45,16 +47,11 @@ export class PartAnnouncer {
     const emptyPart = EMPTY_PART_OF_DELTA[event.type];
     const announced = this.#announced.get(outputIndex);
     // Only the next part of an item the stream opened: anything else is past repairing here.
-    if (!emptyPart || announced === undefined || event.content_index !== announced || typeof event.sequence_number !== 'number') return undefined;
+    if (!emptyPart || announced === undefined || event.content_index !== announced) return undefined;
     this.#announced.set(outputIndex, announced + 1);
-    const opening: ResponsesStreamEvent = {
-      type: 'response.content_part.added',
-      sequence_number: event.sequence_number + this.#added,
-      item_id: event.item_id,
-      output_index: outputIndex,
-      content_index: announced,
-      part: emptyPart(),
-    };
+    const opening: ResponsesStreamEvent = { type: 'response.content_part.added' };
+    if (typeof event.sequence_number === 'number') opening.sequence_number = event.sequence_number + this.#added;
+    Object.assign(opening, { item_id: event.item_id, output_index: outputIndex, content_index: announced, part: emptyPart() });
     this.#added++;
     return opening;
   }
