@@ -26,6 +26,8 @@ beforeAll(async () => {
   host = await startHost({
     env: {
       ...envFor({ openai, openrouter, local, anthropic }),
+      // Not the default, so that a router sending the default could not pass for one sending this.
+      ANTHROPIC_VERSION: '2024-10-22',
       OPENAI_COMPATIBLE_PROVIDERS: 'groq',
       GROQ_BASE_URL: groq.baseUrl,
       GROQ_API_KEY: KEYS.openai,
@@ -351,4 +353,74 @@ describe("a translated provider's error reaches the Anthropic SDK typed by statu
     expect(error.error).toEqual({ type: 'error', error: { type: t.type, message } });
     expect(t.fake().requests).toHaveLength(1);
   });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Section 8: passthrough headers and query, count_tokens as Claude Code posts it
+
+describe('Messages passthrough: ANTHROPIC_VERSION when the client sends none; count_tokens keeps its query and betas', () => {
+  const post = (path: string, body: Json, headers: Record<string, string>): Promise<Response> =>
+    fetch(`${host.url}/v1${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  const hello = { max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] };
+
+  test.each(['/messages', '/messages/count_tokens'])(
+    '%s to anthropic: the configured version without one, the client’s own with one',
+    async (path) => {
+      expect((await post(path, { model: 'anthropic/claude-sonnet-5-5', ...hello }, {})).status).toBe(200);
+      expect(anthropic.requests.at(-1)!.headers['anthropic-version']).toBe('2024-10-22');
+      expect((await post(path, { model: 'anthropic/claude-sonnet-5-5', ...hello }, { 'anthropic-version': '2023-06-01' })).status).toBe(200);
+      expect(anthropic.requests.at(-1)!.headers['anthropic-version']).toBe('2023-06-01');
+    },
+  );
+
+  test.each([
+    ['anthropic', 'anthropic/claude-sonnet-5-5', 'claude-sonnet-5-5', () => anthropic],
+    ['local', 'local/qwen', 'qwen', () => local],
+  ] as const)(
+    'count_tokens?beta=true to %s: the query kept, anthropic-beta verbatim, the body untouched apart from model',
+    async (_name, model, upstreamModel, fake) => {
+      const recorded = fixtureJson<{ headers: Record<string, string>; body: Json }>('claude-code-request.json');
+      const betas = recorded.headers['anthropic-beta']!;
+      const body = { model, messages: recorded.body.messages, system: recorded.body.system, tools: recorded.body.tools };
+      const response = await post('/messages/count_tokens?beta=true', body, { 'anthropic-beta': betas, 'x-api-key': CLIENT_TOKEN });
+      expect({ status: response.status, body: await response.json() }).toEqual({ status: 200, body: { input_tokens: 42 } });
+      const sent = fake().requests.at(-1)!;
+      expect(sent.url).toBe('/v1/messages/count_tokens?beta=true');
+      expect(sent.headers['anthropic-beta']).toBe(betas);
+      expect(sent.body).toEqual({ ...body, model: upstreamModel });
+      expect(JSON.stringify(sent.headers)).not.toContain(CLIENT_TOKEN);
+    },
+  );
+});
+
+describe("Claude Code's latest recording (tool search: deferred tools, a tool_reference result, thinking display) passed through", () => {
+  // messages-api.test.ts passes the two older recordings through; messages-matrix.test.ts sends this one to chat providers only.
+  test.each([
+    ['anthropic', 'anthropic/claude-sonnet-5-5', 'claude-sonnet-5-5', () => anthropic],
+    ['local', 'local/qwen', 'qwen', () => local],
+  ] as const)(
+    'to %s, streamed and not: untouched apart from model, with its query and betas; the answer names the model asked for',
+    async (_name, model, upstreamModel, fake) => {
+      const recorded = fixtureJson<{ path: string; headers: Record<string, string>; body: Json }>('claude-code-latest-request-tool-search.json');
+      for (const stream of [true, false]) {
+        const body = { ...recorded.body, model, stream };
+        const response = await fetch(`${host.url}${recorded.path}`, {
+          method: 'POST',
+          headers: { ...recorded.headers, 'x-api-key': CLIENT_TOKEN, 'accept-encoding': 'identity' },
+          body: JSON.stringify(body),
+        });
+        expect(response.status).toBe(200);
+        const text = await response.text();
+        if (stream) expect(text).toMatch(/^event: message_start\ndata: \{"type":"message_start","message":\{[^\n]*"model":"([^"]+)"/);
+        const models = [...text.matchAll(/"model":"([^"]+)"/g)].map((match) => match[1]);
+        expect(models.length).toBeGreaterThan(0);
+        expect(new Set(models)).toEqual(new Set([model]));
+        const sent = fake().requests.at(-1)!;
+        expect(sent.url).toBe(recorded.path);
+        expect(sent.headers['anthropic-beta']).toBe(recorded.headers['anthropic-beta']);
+        expect(sent.body).toEqual({ ...body, model: upstreamModel });
+        expect(JSON.stringify(sent.headers)).not.toContain(CLIENT_TOKEN);
+      }
+    },
+  );
 });
