@@ -424,3 +424,60 @@ describe("Claude Code's latest recording (tool search: deferred tools, a tool_re
     },
   );
 });
+
+// ---------------------------------------------------------------------------------------------
+// Section 11: what the stateless routes refuse, on the routes responses-api.test.ts leaves out
+
+describe('refused on the translated route and an env provider’s bridged one: 400 unsupported_parameter naming the field, nothing sent', () => {
+  // responses-api.test.ts checks each on local/qwen; docs-claims.test.ts background alone on anthropic.
+  const REFUSED: Array<[param: string, named: string, fields: Json]> = [
+    ['previous_response_id', 'previous_response_id', { previous_response_id: 'resp_123' }],
+    ['conversation', 'conversation', { conversation: 'conv_1' }],
+    ['background', 'background', { background: true }],
+    [
+      'input',
+      'input[1]',
+      {
+        input: [
+          { role: 'user', content: 'hi' },
+          { type: 'item_reference', id: 'msg_1' },
+        ],
+      },
+    ],
+    [
+      'input',
+      'input[1]',
+      {
+        input: [
+          { role: 'user', content: 'hi' },
+          { type: 'web_search_call', id: 'ws_1', status: 'completed' },
+        ],
+      },
+    ],
+    ['tool_choice', 'web_search', { tools: [{ type: 'web_search' }], tool_choice: { type: 'web_search' } }],
+  ];
+  const CASES = ['anthropic/claude-sonnet-5-5', 'groq/llama'].flatMap((model) =>
+    REFUSED.flatMap(([param, named, fields]) =>
+      [false, true].map((stream) => ({
+        model,
+        param,
+        named,
+        fields,
+        stream,
+        what: param === 'input' ? `a ${(fields.input as Json[])[1]!.type as string} item` : param,
+      })),
+    ),
+  );
+
+  test.each(CASES)('$model, $what (stream: $stream)', async (t) => {
+    const client = new OpenAI({ apiKey: CLIENT_TOKEN, baseURL: `${host.url}/v1`, maxRetries: 0 });
+    const params = { model: t.model, input: 'hi', ...t.fields };
+    const call = t.stream
+      ? client.responses.stream(params as OpenAI.Responses.ResponseCreateParamsStreaming).finalResponse()
+      : client.responses.create(params as OpenAI.Responses.ResponseCreateParamsNonStreaming);
+    const error = await rejectionOf(call, OpenAI.BadRequestError);
+    expect(error).toMatchObject({ status: 400, code: 'unsupported_parameter', param: t.param });
+    expect(error.message).toContain(t.named);
+    for (const fake of fakes()) expect(fake.requests).toHaveLength(0);
+  });
+});
