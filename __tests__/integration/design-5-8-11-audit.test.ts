@@ -1,9 +1,12 @@
 /**
  * DESIGN sections 5, 8 and 11, checked where the suites held a promise on some routes only or with
- * a check that could not fail: Codex's recorded requests replayed to every provider kind and read
- * field by field (section 11), and the typing of a translated provider's error by status on the
- * Messages routes, streamed as Claude Code asks and not (section 8). Real Express host and router,
- * fakes in each provider's wire format, the real SDKs where a client library reads the answer.
+ * a check that could not fail. Section 11: Codex's recorded requests replayed to every provider kind
+ * and read field by field, its namespace and custom tool calls coming back, a native stream that
+ * numbers no event, and the stateless routes' refusals on anthropic and an env provider. Section 8:
+ * a translated provider's error typed by status, streamed as Claude Code asks and not;
+ * `ANTHROPIC_VERSION` on passthrough; `count_tokens?beta=true` and the tool-search recording passed
+ * through. Real Express host and router, fakes in each provider's wire format, the real SDKs where a
+ * client library reads the answer.
  */
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
