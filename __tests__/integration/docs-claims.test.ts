@@ -865,8 +865,8 @@ describe('README.md, Errors', () => {
     expect(fakes.received()).toEqual([]);
   });
 
-  it('502 upstream_invalid_response: a whole JSON answer to a streamed request', async () => {
-    fakes.local.handler = (_request, res) => sendJson(res, 200, chatAnswer('stop', { content: 'Hi' }));
+  it('502 upstream_invalid_response: JSON that is no answer to a streamed request', async () => {
+    fakes.local.handler = (_request, res) => sendJson(res, 200, { object: 'list', data: [] });
     const res = await fetch(`${host.url}/v1/chat/completions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

@@ -968,13 +968,15 @@ describe.each(CELLS.filter((cell) => cell.dialect === 'messages'))('$name: Anthr
 });
 
 describe.each(CELLS)('$name: a whole answer to a streamed request', (cell) => {
-  test('refused with 502, yet the usage, price, finish reason and text it carried are reported: they were spent', async () => {
+  test('streamed to the client as the upstream would have streamed it, with the usage, price, finish reason and text it carried', async () => {
     answerWith(cell, false);
     const response = await postInFlight(`${host.url}/v1/${PATH[cell.route]}`, rawBody(cell, true)).response;
-    expect(response.status).toBe(502);
+    expect(response.status).toBe(200);
+    expect(response.headers['content-type']).toMatch(/^text\/event-stream/);
     const { end, record, span } = await settled();
     const finishReason = { chat: 'tool_calls', messages: 'tool_use', responses: 'completed' }[cell.dialect];
-    expect(end).toMatchObject({ status: 502, outcome: 'error', usage: expectedUsage(cell), finishReason, error: { type: 'upstream_error' } });
+    expect(end).toMatchObject({ status: 200, outcome: 'ok', stream: true, usage: expectedUsage(cell), finishReason });
+    expect(end.error).toBeUndefined();
     expect(end.costUsd).toBe(cell.dialect === 'messages' ? undefined : 0.0003);
     expect(record.response).toEqual({ text: TEXT, reasoning: REASONING, toolCalls: [CALL] });
     expect(span.attributes['gen_ai.usage.output_tokens']).toBe(20);

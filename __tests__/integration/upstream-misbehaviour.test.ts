@@ -63,12 +63,24 @@ function sendText(res: ServerResponse, contentType: string, text: string): void 
 }
 
 describe('an answer in the other shape', () => {
-  test('a streamed request answered with a whole JSON answer is a 502 saying so, on every route', async () => {
+  test('a streamed request answered with a whole JSON answer gets that answer as its stream, on every route', async () => {
     const json = (_request: unknown, res: ServerResponse): void => sendJson(res, 200, fixtureJson('openai-chat.json'));
     openai.handler = json;
     local.handler = json;
+    const text = 'Hello! How can I assist you today?';
+    expect(await readChatStream('gpt-4o')).toBe(text);
+    const message = await messagesClient().messages.stream({ model: 'openai/gpt-4o', max_tokens: 10, messages: HI }).finalMessage();
+    expect(message.content).toEqual([{ type: 'text', text }]);
+    const response = await chatClient().responses.stream({ model: 'openai/gpt-4o', input: 'hi' }).finalResponse();
+    expect(response.output_text).toBe(text);
+  });
+
+  test('a streamed request answered with JSON that is no answer is a 502 saying so, on every route', async () => {
+    const json = (_request: unknown, res: ServerResponse): void => sendJson(res, 200, { object: 'list', data: [] });
+    openai.handler = json;
+    local.handler = json;
     const chat = await rejection(readChatStream('gpt-4o'));
-    expect(chat).toMatchObject({ status: 502, message: expect.stringContaining('whole JSON answer instead of a stream') as unknown });
+    expect(chat).toMatchObject({ status: 502, message: expect.stringContaining('JSON that is neither a stream nor an answer') as unknown });
     const messages = await rejection(messagesClient().messages.stream({ model: 'local/qwen', max_tokens: 10, messages: HI }).finalMessage());
     expect(messages).toMatchObject({ status: 502 });
     const responses = await rejection(chatClient().responses.stream({ model: 'openai/gpt-4o', input: 'hi' }).finalResponse());
@@ -225,7 +237,7 @@ describe('errors inside a stream', () => {
     for (const model of ['openrouter/openai/gpt-5.5', 'openrouter/openai/gpt-5.5', 'local/qwen']) {
       const response = await chatClient().responses.stream({ model, input: 'hi' }).finalResponse();
       expect(response.status).toBe('failed');
-      expect(response.error?.message).toMatch(/ended before its terminator|JSON body instead of a stream/);
+      expect(response.error?.message).toMatch(/ended before its terminator|neither a stream nor an answer/);
       // An id of its own each time: clients key responses by it.
       expect(response.id).toMatch(/^resp_./);
       ids.add(response.id);

@@ -13,6 +13,9 @@ import { createMessagesSummaryReader } from './messages/summary-reader';
 import { responsesStreamCodec, type ResponsesStreamEvent } from './responses/stream-codec';
 import { createResponsesSummaryReader } from './responses/summary-reader';
 import { chatPassthrough } from './chat/passthrough';
+import { chatAnswerAsChunks } from './chat/answer-as-chunks';
+import { messagesAnswerAsEvents } from './messages/answer-as-events';
+import { responsesAnswerAsEvents } from './responses/answer-as-events';
 import { messagesPassthrough } from './messages/passthrough';
 import type { PassthroughEdits, PassthroughRequest } from './passthrough';
 import { responsesPassthrough } from './responses/passthrough';
@@ -37,6 +40,12 @@ export interface DialectModule<E> {
    * undefined for an answer that did not fail.
    */
   reportedFailure(answer: unknown): StreamError | undefined;
+  /**
+   * The stream events an upstream of this dialect would have sent for `answer`, a whole answer it
+   * sent to a streamed request instead (`upstreamBody` is what was asked of it); undefined when
+   * `answer` is no answer of this dialect.
+   */
+  answerAsEvents(answer: unknown, upstreamBody: Readonly<Record<string, unknown>>): E[] | undefined;
   /** Client headers of this dialect that go upstream on passthrough. */
   readonly passthroughHeaders: readonly string[];
   /** Whether the client's query string goes upstream on passthrough (`/v1/messages?beta=true`). */
@@ -60,6 +69,7 @@ export const DIALECTS: { readonly [D in Dialect]: DialectModule<DialectEvents[D]
     createSummaryReader: createChatSummaryReader,
     keepsUpstreamErrorBody: () => false,
     reportedFailure: reportedFailureOf,
+    answerAsEvents: chatAnswerAsChunks,
     passthroughHeaders: [],
     passthroughQuery: false,
     passthrough: chatPassthrough,
@@ -71,6 +81,7 @@ export const DIALECTS: { readonly [D in Dialect]: DialectModule<DialectEvents[D]
     keepsUpstreamErrorBody: isAnthropicErrorBody,
     // Anthropic answers a failure with an error status, or a 200 whose body is an error (read before this).
     reportedFailure: () => undefined,
+    answerAsEvents: messagesAnswerAsEvents,
     passthroughHeaders: ['anthropic-version', 'anthropic-beta'],
     passthroughQuery: true,
     passthrough: messagesPassthrough,
@@ -81,6 +92,7 @@ export const DIALECTS: { readonly [D in Dialect]: DialectModule<DialectEvents[D]
     createSummaryReader: createResponsesSummaryReader,
     keepsUpstreamErrorBody: () => false,
     reportedFailure: failedResponseOf,
+    answerAsEvents: responsesAnswerAsEvents,
     passthroughHeaders: [],
     passthroughQuery: false,
     passthrough: responsesPassthrough,

@@ -11,6 +11,7 @@ import { invalidUpstream, silentUpstream } from './upstream-failures';
 import { FailedAnswerError } from '../dialects/chat/answer-message';
 import { dialectModule } from '../dialects/registry';
 import { observeStreamText } from './observe-stream-text';
+import { answerAsStream } from './answer-as-stream';
 import type { Redactor } from '../http/redactor';
 
 /** Non-streamed answers larger than this are refused (an upstream gone wrong). */
@@ -53,12 +54,14 @@ export async function answerJson(
     context.answerError(failure, 'upstream');
     return;
   }
+  // The client asked for a stream and gets one: the upstream's answer as it would have streamed it.
+  if (shape.asked === 'stream' && answerAsStream(context, response, parsed, status)) return;
   // Read before it may be refused: an answer the client cannot use was still generated, and its
   // usage and price are what the host is billed.
   readSafely(() => context.observer.body(parsed));
   if (shape.asked === 'stream') {
-    // Sent on as JSON, the answer would reach a streaming client as a stream with nothing in it.
-    context.answerError(invalidUpstream(provider, 'it answered a streamed request with a whole JSON answer instead of a stream'));
+    // Sent on as JSON, it would reach a streaming client as a stream with nothing in it.
+    context.answerError(invalidUpstream(provider, 'it answered a streamed request with JSON that is neither a stream nor an answer'));
     return;
   }
   let text: string;

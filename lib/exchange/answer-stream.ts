@@ -5,6 +5,7 @@ import { pumpStream } from '../stream/stream-pump';
 import { EncodedTranslation } from '../stream/translated-stream';
 import type { ExchangeContext } from './exchange-context';
 import { closedMidStream } from './upstream-failures';
+import { answerFramesOfText } from './answer-frames';
 
 /** Sends the stream's headers at once, then pumps the upstream's events to the client as they arrive. */
 export function answerStream(context: ExchangeContext, response: IncomingMessage, body: Readable, status: number): void {
@@ -28,6 +29,7 @@ export function answerStream(context: ExchangeContext, response: IncomingMessage
     observer: context.observer,
     translation: plan.translation ? new EncodedTranslation(plan.translation.stream(), dialectModule(clientDialect).stream) : undefined,
     editEvent: plan.editEvent,
+    wholeAnswer: (text) => answerFramesOfText(plan, text),
     redactor,
     idleTimeoutMs: config.idleTimeoutMs,
     cutByRouter: () => (context.cutByRouter ? closedMidStream(context.exchange.provider) : undefined),

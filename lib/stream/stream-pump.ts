@@ -31,6 +31,11 @@ export interface StreamPumpInput<U> {
   editEvent: ((event: U) => U | U[] | null) | undefined;
   redactor: Redactor;
   idleTimeoutMs: number;
+  /**
+   * The frames the upstream would have streamed for a body that held no event, when that body is
+   * a whole answer it sent instead (some servers ignore `stream: true`); undefined when it is none.
+   */
+  wholeAnswer?: ((body: string) => string | undefined) | undefined;
   /** When the router itself cut the upstream connection (its `close()`), the error that says so. */
   cutByRouter?: (() => StreamError | undefined) | undefined;
   /** The first text or tool call arrived. */
@@ -56,7 +61,7 @@ const MAX_EVENT_BYTES = 16 * 1024 * 1024;
 export function pumpStream<U>(input: StreamPumpInput<U>): void {
   const { upstream, res, upstreamCodec, observer, translation, redactor } = input;
   const decoder = new TextDecoder('utf-8');
-  const framer = new SseFramer();
+  let framer = new SseFramer();
   let parsed: SseEvent[] = [];
   let parserError: string | undefined;
   const parser = createParser({
@@ -289,6 +294,12 @@ export function pumpStream<U>(input: StreamPumpInput<U>): void {
     }
     try {
       pump(decoder.decode(), true);
+      // A body of no event, labelled a stream, may be the whole answer of an upstream that ignored `stream: true`.
+      const frames = sawEvent || res.writableEnded || res.destroyed ? undefined : input.wholeAnswer?.(framer.pending);
+      if (frames !== undefined) {
+        framer = new SseFramer();
+        pump(frames, true);
+      }
     } catch (error) {
       fail({ message: `The upstream sent a stream the router could not read: ${(error as Error).message}`, type: 'upstream_error' });
       return;
@@ -316,7 +327,7 @@ function namesAnEvent(frame: string): boolean {
 
 /**
  * The failure of a "stream" that held no event: an answer sent with `text/event-stream` that is a
- * JSON body (its error's message, when it is an error; the answer itself cannot be streamed), or
+ * JSON body (its error's message, when it is an error; an answer was streamed by `wholeAnswer`), or
  * text that is no stream at all (a proxy's `Internal Server Error`, quoted). A body that begins as
  * SSE was cut off.
  */
@@ -333,5 +344,5 @@ function notAStream(text: string): StreamError {
   }
   const error = isRecord(body) ? body.error : undefined;
   if (error !== undefined && error !== null) return upstreamError(error, 'upstream_error');
-  return { message: 'The upstream answered a streamed request with a JSON body instead of a stream', type: 'upstream_error' };
+  return { message: 'The upstream answered a streamed request with JSON that is neither a stream nor an answer', type: 'upstream_error' };
 }
