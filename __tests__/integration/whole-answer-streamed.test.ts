@@ -205,6 +205,31 @@ describe('a whole JSON answer to a streamed request reaches the client as its st
     expect(await lastEnd()).toMatchObject({ outcome: 'ok', usage: { promptTokens: 31, completionTokens: 17 } });
   });
 
+  test('with requestStreamUsage off, no usage chunk: llama-server’s timings, on the finish chunk, count the tokens', async () => {
+    const own = await startHost({ env: envFor({ local }), requestStreamUsage: false });
+    const ownSeen = observe();
+    ownSeen.listen(own.router);
+    try {
+      const response = await fetch(`${own.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${CLIENT_TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'local/qwen', messages: [{ role: 'user', content: HI }], stream: true }),
+      });
+      const chunks = (await response.text())
+        .split('\n\n')
+        .filter((frame) => frame.startsWith('data: {'))
+        .map(
+          (frame) => JSON.parse(frame.slice('data: '.length)) as { choices: { finish_reason: string | null }[]; usage?: unknown; timings?: unknown },
+        );
+      expect(chunks.every((chunk) => chunk.choices.length === 1 && chunk.usage === undefined)).toBe(true);
+      expect(chunks.at(-1)).toMatchObject({ choices: [{ finish_reason: 'tool_calls' }], timings: { prompt_n: 31, predicted_n: 17 } });
+      const [end] = await ownSeen.waitForEnds(1);
+      expect(end).toMatchObject({ outcome: 'ok', usage: { promptTokens: 31, completionTokens: 17 } });
+    } finally {
+      await own.close();
+    }
+  });
+
   test('a legacy completion (`/completions`) is streamed as its own chunks, its text whole', async () => {
     local.handler = (_request, res) =>
       sendJson(res, 200, {

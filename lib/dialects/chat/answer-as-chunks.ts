@@ -46,10 +46,13 @@ export function chatAnswerAsChunks(answer: unknown, upstreamBody: Readonly<Field
   });
   const streamOptions = upstreamBody.stream_options;
   const asksUsage = isRecord(streamOptions) && streamOptions.include_usage === true;
-  // llama-server counts its tokens in `timings` on the last chunk as well as in `usage`.
+  // llama-server counts its tokens in `timings` on its last chunk as well as in `usage`.
   const last = isSet(timings) ? { timings } : {};
   if (asksUsage && isRecord(usage)) events.push(chunk([], { usage, ...last }));
-  else if (isSet(timings)) events.push(chunk([], last));
+  else {
+    const finish = events.at(-1);
+    if (finish?.type === 'chunk') Object.assign(finish.chunk, last);
+  }
   events.push({ type: 'done' });
   return events;
 }
