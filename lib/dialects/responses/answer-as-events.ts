@@ -58,7 +58,7 @@ function itemEvents(item: Fields, output_index: number): Fields[] {
     events.push({
       type: 'response.output_item.added',
       output_index,
-      item: { ...item, summary: [], ...(content ? { content: [] } : {}), status: 'in_progress' },
+      item: { ...item, summary: [], ...(content ? { content: [] } : {}) },
     });
     summary.forEach((part, summary_index) => events.push(...partEvents(part, { ...at, summary_index }, 'response.reasoning_summary_part')));
     content?.forEach((part, content_index) => events.push(...partEvents(part, { ...at, content_index }, 'response.content_part')));
