@@ -134,6 +134,21 @@ function expectRouteError(route: Route, response: { status: number; text: string
   }
 }
 
+/**
+ * Answers JSON: a newline every `IDLE_MS / 10` until `IDLE_MS * 1.5` have passed, then `body`. Short
+ * gaps keep a loaded machine's late timers far from the idle timeout; the total still outlasts it.
+ */
+function keepAliveThen(res: ServerResponse, body: unknown): void {
+  res.writeHead(200, { 'content-type': 'application/json' });
+  const until = performance.now() + IDLE_MS * 1.5;
+  const timer = setInterval(() => {
+    if (res.destroyed) return clearInterval(timer);
+    if (performance.now() < until) return void res.write('\n');
+    clearInterval(timer);
+    res.end(JSON.stringify(body));
+  }, IDLE_MS / 10);
+}
+
 /** The one `request.end` of the last request. */
 async function onlyEnd() {
   const ends = await seen.waitForEnds(1);
@@ -249,19 +264,10 @@ describe('faults found and fixed', () => {
   });
 
   describe('a streamed request answered as JSON after newlines that keep the connection alive, for longer than the idle timeout', () => {
-    /** Newlines `IDLE_MS * 0.4` apart, past `IDLE_MS` in all, then `body`. */
     const afterNewlines =
       (body: unknown) =>
-      (_request: unknown, res: ServerResponse): void => {
-        res.writeHead(200, { 'content-type': 'application/json' });
-        let sent = 0;
-        const timer = setInterval(() => {
-          if (res.destroyed) return clearInterval(timer);
-          if (++sent <= 4) return void res.write('\n');
-          clearInterval(timer);
-          res.end(JSON.stringify(body));
-        }, IDLE_MS * 0.4);
-      };
+      (_request: unknown, res: ServerResponse): void =>
+        keepAliveThen(res, body);
 
     // One route of each client dialect, and both passthrough and translated for Messages.
     const routes = [ROUTES[0]!, ROUTES[2]!, ROUTES[4]!, ROUTES[6]!];
@@ -490,16 +496,7 @@ describe('checked and found right', () => {
     async (_name, route) => {
       // DESIGN names no overall limit for an answer: PROVIDER_IDLE_TIMEOUT_MS is for silence, and a
       // body that keeps coming is left to the client's own timeout (10 minutes in both SDKs).
-      fakes[route.fake].handler = (_request, res) => {
-        res.writeHead(200, { 'content-type': 'application/json' });
-        let sent = 0;
-        const timer = setInterval(() => {
-          if (res.destroyed) return clearInterval(timer);
-          if (++sent <= 3) return void res.write('\n');
-          clearInterval(timer);
-          res.end(JSON.stringify(wholeOf(route.wire)));
-        }, IDLE_MS * 0.4);
-      };
+      fakes[route.fake].handler = (_request, res) => keepAliveThen(res, wholeOf(route.wire));
       expect(await viaSdk(route, false)).toEqual({ text: textOf(route.wire) });
       expect(await onlyEnd()).toMatchObject({ outcome: 'ok', status: 200 });
     },
