@@ -251,10 +251,14 @@ describe('a whole JSON answer to a streamed request reaches the client as its st
     expect(await lastEnd()).toMatchObject({ outcome: 'ok', stream: true, finishReason: 'stop' });
   });
 
-  test('a whole answer labelled text/event-stream is streamed too, on each client dialect', async () => {
+  // Ended with a blank line, the body is framed as a frame of no event, not left pending.
+  test.each([
+    ['', 'as it is'],
+    ['\n\n', 'ended with a blank line'],
+  ])('a whole answer labelled text/event-stream is streamed too, on each client dialect: %j, %s', async (ending) => {
     const asStream = (body: unknown) => (_request: unknown, res: ServerResponse) => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
-      res.end(JSON.stringify(body));
+      res.end(JSON.stringify(body) + ending);
     };
     local.handler = asStream(chatAnswer('qwen3-8b'));
     anthropic.handler = asStream(messagesAnswer('claude-sonnet-5-5'));

@@ -183,6 +183,19 @@ export function pumpStream<U>(input: StreamPumpInput<U>): void {
     }
   };
 
+  /**
+   * When `text`, all the upstream sent before any event, is a whole answer (an upstream that
+   * ignored `stream: true`), writes `before` and then the stream it would have sent for it.
+   */
+  const streamedWholeAnswer = (text: string, before: string): boolean => {
+    const frames = res.writableEnded || res.destroyed ? undefined : input.wholeAnswer?.(text);
+    if (frames === undefined) return false;
+    write(before);
+    framer = new SseFramer();
+    pump(frames, true);
+    return true;
+  };
+
   /** Reads every frame `text` completes and writes what the client gets, or ends the stream. */
   const pump = (text: string, final: boolean): void => {
     let out = '';
@@ -201,6 +214,8 @@ export function pumpStream<U>(input: StreamPumpInput<U>): void {
       const events = parsed;
       parsed = [];
       if (events.length === 0) {
+        // A whole answer that ends with a blank line is framed as a frame of no event.
+        if (!sawEvent && streamedWholeAnswer(frame, out)) return;
         // Redacted before it is read: the error's message is the frame's text, cut.
         const frameError = upstreamCodec.errorOfFrame?.(redactor.redact(frame));
         if (frameError) {
@@ -295,11 +310,7 @@ export function pumpStream<U>(input: StreamPumpInput<U>): void {
     try {
       pump(decoder.decode(), true);
       // A body of no event, labelled a stream, may be the whole answer of an upstream that ignored `stream: true`.
-      const frames = sawEvent || res.writableEnded || res.destroyed ? undefined : input.wholeAnswer?.(framer.pending);
-      if (frames !== undefined) {
-        framer = new SseFramer();
-        pump(frames, true);
-      }
+      if (!sawEvent) streamedWholeAnswer(framer.pending, '');
     } catch (error) {
       fail({ message: `The upstream sent a stream the router could not read: ${(error as Error).message}`, type: 'upstream_error' });
       return;
