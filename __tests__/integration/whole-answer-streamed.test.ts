@@ -230,6 +230,30 @@ describe('a whole JSON answer to a streamed request reaches the client as its st
     }
   });
 
+  test('with requestStreamUsage off, a stream translated from chat completions without timings still reports the whole answer’s usage', async () => {
+    const own = await startHost({
+      env: envFor({ openai, local, anthropic }),
+      providers: { local: { ...createLocalProvider({ baseUrl: local.baseUrl }), servesMessages: false } },
+      requestStreamUsage: false,
+    });
+    // An answer without llama-server's `timings` (a server that sends only `usage`): only `usage` counts its tokens.
+    const answer = chatAnswer('qwen3-8b');
+    delete answer.timings;
+    local.handler = (_request, res) => sendJson(res, 200, answer);
+    const shared = host;
+    host = own;
+    try {
+      for (const got of [messagesGot, responsesGot]) {
+        const plain = await got('local/qwen', false);
+        expect(plain.usage).toEqual({ input: 31, output: 17 });
+        expect((await got('local/qwen', true)).usage).toEqual(plain.usage);
+      }
+    } finally {
+      host = shared;
+      await own.close();
+    }
+  });
+
   test('a legacy completion (`/completions`) is streamed as its own chunks, its text whole', async () => {
     local.handler = (_request, res) =>
       sendJson(res, 200, {

@@ -42,10 +42,11 @@ export interface DialectModule<E> {
   reportedFailure(answer: unknown): StreamError | undefined;
   /**
    * The stream events an upstream of this dialect would have sent for `answer`, a whole answer it
-   * sent to a streamed request instead (`upstreamBody` is what was asked of it); undefined when
-   * `answer` is no answer of this dialect.
+   * sent to a streamed request instead (`upstreamBody` is what was asked of it; `translated`: the
+   * router reads the stream into another dialect); undefined when `answer` is no answer of this
+   * dialect.
    */
-  answerAsEvents(answer: unknown, upstreamBody: Readonly<Record<string, unknown>>): E[] | undefined;
+  answerAsEvents(answer: unknown, upstreamBody: Readonly<Record<string, unknown>>, translated: boolean): E[] | undefined;
   /** Client headers of this dialect that go upstream on passthrough. */
   readonly passthroughHeaders: readonly string[];
   /** Whether the client's query string goes upstream on passthrough (`/v1/messages?beta=true`). */

@@ -9,7 +9,7 @@ import type { ExchangePlan } from './plan-exchange';
  */
 export function answerFrames(plan: ExchangePlan, answer: unknown): string | undefined {
   const dialect = dialectModule(plan.upstreamDialect);
-  const events = dialect.answerAsEvents(answer, plan.upstreamBody);
+  const events = dialect.answerAsEvents(answer, plan.upstreamBody, plan.translation !== undefined);
   return events?.map((event) => dialect.stream.encode(event)).join('');
 }
 

@@ -14,10 +14,11 @@ const REASONING_FIELDS = new Set(['reasoning_content', 'reasoning', 'reasoning_d
  * it sent instead (some servers and gateways ignore `stream: true`): per choice a role chunk, its
  * reasoning, its text, one chunk per tool call and a finish chunk carrying the choice's other
  * fields (a legacy `text_completion`: one chunk per choice); then the usage chunk when
- * `upstreamBody` asked `stream_options.include_usage`, and `[DONE]`. Undefined when `answer` is
- * no completion (no `choices` of messages, or of texts).
+ * `upstreamBody` asked `stream_options.include_usage` or `translated` (the router reads the stream
+ * into another dialect, whose answer always reports usage), and `[DONE]`. Undefined when `answer`
+ * is no completion (no `choices` of messages, or of texts).
  */
-export function chatAnswerAsChunks(answer: unknown, upstreamBody: Readonly<Fields>): ChatStreamEvent[] | undefined {
+export function chatAnswerAsChunks(answer: unknown, upstreamBody: Readonly<Fields>, translated = false): ChatStreamEvent[] | undefined {
   if (!isRecord(answer)) return undefined;
   // A legacy completion (`/completions`) streams chunks of its own kind, each choice's `text` whole.
   const legacy = answer.object === 'text_completion';
@@ -45,7 +46,8 @@ export function chatAnswerAsChunks(answer: unknown, upstreamBody: Readonly<Field
     events.push(chunk([{ ...rest, index, delta: {}, finish_reason: finishReason }]));
   });
   const streamOptions = upstreamBody.stream_options;
-  const asksUsage = isRecord(streamOptions) && streamOptions.include_usage === true;
+  // A translation has the answer's usage to give even where the router asked a stream for none (`requestStreamUsage: false`).
+  const asksUsage = translated || (isRecord(streamOptions) && streamOptions.include_usage === true);
   // llama-server counts its tokens in `timings` on its last chunk as well as in `usage`.
   const last = isSet(timings) ? { timings } : {};
   if (asksUsage && isRecord(usage)) events.push(chunk([], { usage, ...last }));
