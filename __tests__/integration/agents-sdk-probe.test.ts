@@ -28,7 +28,6 @@ import type { FakeUpstream } from '../support/fake-upstream';
 import { asArray, asJson, type Json } from '../support/json-shape';
 import { CLIENT_TOKEN, KEYS } from '../support/keys';
 import { dialectOf, inStreamErrorFrames, refuseWith } from '../support/misbehaving-upstreams';
-import { everythingSent } from '../support/recorded-requests';
 import { responsesFrames, responsesObject } from '../support/responses-wire';
 import { sendFrames } from '../support/upstream-answers';
 import { bodiesOf, callsToolThen, says, scriptedModel } from '../support/scripted-model';
@@ -141,12 +140,6 @@ async function runToEnd(agent: RunnableAgent, input: string | AgentInputItem[], 
   return { result, streamedText };
 }
 
-/** Nothing the host let out holds a provider key, and no fake got the host's token. */
-function expectNoSecretsCrossed(clientSaw: unknown[]): void {
-  expect(everythingSent(fakes.all())).not.toContain(CLIENT_TOKEN);
-  watched.expectNoKeys({ events: clientSaw, stdoutNoise: [], stderr: '' }, Object.values(KEYS));
-}
-
 describe.each(ROUTES)('the Agents SDK on $name', (route) => {
   test('a text prompt: the same finalOutput streamed and not, with the instructions and the prompt upstream', async () => {
     route.fake().handler = scripted(route, says(ANSWER));
@@ -169,7 +162,7 @@ describe.each(ROUTES)('the Agents SDK on $name', (route) => {
       const { authorization, 'x-api-key': apiKey } = request.headers;
       expect({ authorization, 'x-api-key': apiKey }).toEqual(UPSTREAM_AUTH[route.wire]);
     }
-    expectNoSecretsCrossed([plain.result.history, streamed.result.history, plain.result.rawResponses]);
+    watched.expectNoSecretsCrossed([plain.result.history, streamed.result.history, plain.result.rawResponses]);
   });
 
   test.each([false, true])('a function tool (zod parameters) round-trips, streamed: %s', async (stream) => {
@@ -194,7 +187,7 @@ describe.each(ROUTES)('the Agents SDK on $name', (route) => {
     expect(outputs).toEqual([{ id: sentCalls[0]!.id, output: forecastOf('Paris') }]);
     const call = result.history.find((item) => item.type === 'function_call');
     expect(call).toMatchObject({ name: 'get_weather', arguments: CITY_ARGUMENTS });
-    expectNoSecretsCrossed([result.history]);
+    watched.expectNoSecretsCrossed([result.history]);
   });
 
   test.each([false, true])('outputType (a zod schema) asks for that JSON schema and parses the answer, streamed: %s', async (stream) => {
@@ -231,7 +224,7 @@ describe.each(ROUTES)('the Agents SDK on $name', (route) => {
     expect(sentCalls).toEqual([{ id: expect.any(String), name: 'get_weather' }]);
     expect(outputs).toEqual([{ id: sentCalls[0]!.id, output: forecastOf('Paris') }]);
     expect(systemOf(route.wire, body!)).toBe(INSTRUCTIONS);
-    expectNoSecretsCrossed([first.history, second.result.history]);
+    watched.expectNoSecretsCrossed([first.history, second.result.history]);
   });
 
   test('modelSettings: temperature, maxTokens and toolChoice "required" reach the upstream', async () => {
@@ -275,7 +268,7 @@ describe.each(ROUTES)('the Agents SDK on $name', (route) => {
       expect(error).toBeInstanceOf(OpenAI.RateLimitError);
       expect((error as InstanceType<typeof OpenAI.RateLimitError>).status).toBe(429);
       expect((error as Error).message).toContain(message);
-      expectNoSecretsCrossed([String(error), JSON.stringify(error)]);
+      watched.expectNoSecretsCrossed([String(error), JSON.stringify(error)]);
     }
   });
 
@@ -297,7 +290,7 @@ describe.each(ROUTES)('the Agents SDK on $name', (route) => {
     expect(String(error)).toContain('response.failed');
     const failed = raw.map((data) => asJson(data.event)).find((event) => event.type === 'response.failed');
     expect(asJson(asJson(failed?.response).error)).toMatchObject({ message });
-    expectNoSecretsCrossed([raw]);
+    watched.expectNoSecretsCrossed([raw]);
   });
 });
 
@@ -373,7 +366,7 @@ describe.each(STATELESS)('a handoff from $name to an agent on openai/...', (rout
     expect(input.filter((item) => item.type === 'reasoning')).toEqual([]);
     // The rest of the conversation goes on: the prompt, the handoff's call and its output.
     expect(input.map((item) => item.type ?? item.role)).toEqual(['user', 'function_call', 'function_call_output']);
-    expectNoSecretsCrossed([result.history]);
+    watched.expectNoSecretsCrossed([result.history]);
   });
 });
 

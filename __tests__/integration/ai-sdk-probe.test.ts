@@ -32,7 +32,6 @@ import {
   textFrames,
   WHOLE_TEXT,
 } from '../support/misbehaving-upstreams';
-import { everythingSent } from '../support/recorded-requests';
 import { responsesFrames } from '../support/responses-wire';
 import { firstTextFrameIndex, sendFrames, sendHeldStream } from '../support/upstream-answers';
 import { bodiesOf, callsToolThen, says, scriptedModel } from '../support/scripted-model';
@@ -169,12 +168,6 @@ const callsWeatherThen = (text: string) => callsToolThen('get_weather', CITY_ARG
 
 /** Usage as the SDK counts it, without the provider's own object (`raw`). */
 const withoutRaw = (usage: object): object => Object.fromEntries(Object.entries(usage).filter(([key]) => key !== 'raw'));
-
-/** Nothing the host let out holds a provider key, and no fake got the host's token. */
-function expectNoSecretsCrossed(clientSaw: unknown[]): void {
-  expect(everythingSent(fakes.all())).not.toContain(CLIENT_TOKEN);
-  watched.expectNoKeys({ events: clientSaw, stdoutNoise: [], stderr: '' }, Object.values(KEYS));
-}
 
 // ---------------------------------------------------------------- nothing the SDK sent is lost
 
@@ -330,7 +323,7 @@ describe.each(ROUTES)('the AI SDK on $name', (route) => {
       expect({ authorization, 'x-api-key': apiKey }).toEqual(upstreamAuthOf(route));
     }
     expectNothingLost(route);
-    expectNoSecretsCrossed([plain.response, plain.steps, await streamed.response, await streamed.steps]);
+    watched.expectNoSecretsCrossed([plain.response, plain.steps, await streamed.response, await streamed.steps]);
   });
 
   test.each([false, true])('a zod tool with execute round-trips in a stepCountIs(3) loop, streamed: %s', async (stream) => {
@@ -354,7 +347,7 @@ describe.each(ROUTES)('the AI SDK on $name', (route) => {
     expect(sentCalls).toHaveLength(1);
     expect(outputs).toEqual([{ id: sentCalls[0], output: expect.stringContaining(forecastOf('Paris')) }]);
     expectNothingLost(route);
-    expectNoSecretsCrossed([await result.response, steps]);
+    watched.expectNoSecretsCrossed([await result.response, steps]);
   });
 
   test.each([false, true])('Output.object (a zod schema) asks for that JSON schema and parses the answer, streamed: %s', async (stream) => {
@@ -429,7 +422,7 @@ describe.each(ROUTES)('the AI SDK on $name', (route) => {
       expect((error as APICallError).message).toContain(message);
     }
     expect(route.fake().requests).toHaveLength(2);
-    expectNoSecretsCrossed([String(plain), JSON.stringify(plain), String(errors[0]), JSON.stringify(errors[0])]);
+    watched.expectNoSecretsCrossed([String(plain), JSON.stringify(plain), String(errors[0]), JSON.stringify(errors[0])]);
   });
 
   test('a failure mid-stream reaches the SDK as an error part with the provider’s message', async () => {
@@ -446,7 +439,7 @@ describe.each(ROUTES)('the AI SDK on $name', (route) => {
     expect(errors).toHaveLength(route.client === 'chat' && route.wire === 'chat' ? 2 : 1);
     for (const error of errors) expect(JSON.stringify(error) + String(error)).toContain(message);
     expect(host.ends).toEqual([expect.objectContaining({ outcome: 'error' })]);
-    expectNoSecretsCrossed([errors.map(String), JSON.stringify(errors)]);
+    watched.expectNoSecretsCrossed([errors.map(String), JSON.stringify(errors)]);
   });
 });
 

@@ -31,7 +31,6 @@ import type { FakeHandler, FakeUpstream, ProviderId } from '../support/fake-upst
 import { asArray, asJson, type Json } from '../support/json-shape';
 import { CLIENT_TOKEN, KEYS } from '../support/keys';
 import { inStreamErrorFrames, openingFrames, refuseWith } from '../support/misbehaving-upstreams';
-import { everythingSent } from '../support/recorded-requests';
 import { responsesFrames, responsesObject } from '../support/responses-wire';
 import { firstTextFrameIndex, sendFrames, sendHeldStream, sendJson } from '../support/upstream-answers';
 import { waitUntil } from '../support/wait';
@@ -201,12 +200,6 @@ function expectProviderKeysUpstream(route: Route): void {
   }
 }
 
-/** Nothing the host let out holds a provider key, and no fake got the host's token. */
-function expectNoSecretsCrossed(clientSaw: unknown[]): void {
-  expect(everythingSent(fakes.all())).not.toContain(CLIENT_TOKEN);
-  watched.expectNoKeys({ events: clientSaw, stdoutNoise: [], stderr: '' }, Object.values(KEYS));
-}
-
 /** `model.stream(input)` to its end, the chunks concatenated as LangChain's own `invoke` does. */
 async function streamToEnd(model: Pick<BaseChatModel, 'stream'>, input: BaseMessage[]): Promise<{ whole: AIMessageChunk; pieces: string[] }> {
   let whole: AIMessageChunk | undefined;
@@ -255,7 +248,7 @@ describe.each(ROUTES)('LangChain’s $name', (route) => {
       Array(2).fill(`/v1/${{ chat: 'chat/completions', responses: 'responses', messages: 'messages' }[route.client]}`),
     );
     expectProviderKeysUpstream(route);
-    expectNoSecretsCrossed([plain, streamed]);
+    watched.expectNoSecretsCrossed([plain, streamed]);
   });
 
   test.each([false, true])('bindTools: the tool call, its ToolMessage and the final answer round-trip, streamed: %s', async (stream) => {
@@ -282,7 +275,7 @@ describe.each(ROUTES)('LangChain’s $name', (route) => {
     expect(outputs).toEqual([{ id: sentCalls[0]!.id, output: forecastOf('Paris') }]);
     expect(final.usage_metadata?.total_tokens).toBeGreaterThan(0);
     expectProviderKeysUpstream(route);
-    expectNoSecretsCrossed([asking, final]);
+    watched.expectNoSecretsCrossed([asking, final]);
   });
 
   describe.each(structuredMethodsOf(route))('withStructuredOutput, method $method', ({ method, streams }) => {
@@ -351,7 +344,7 @@ describe.each(ROUTES)('LangChain’s $name', (route) => {
       expect(error).toBeInstanceOf(Error);
       expect(asJson(error).status).toBe(429);
       expect((error as Error).message).toContain(message);
-      expectNoSecretsCrossed([String(error), JSON.stringify(error)]);
+      watched.expectNoSecretsCrossed([String(error), JSON.stringify(error)]);
     }
   });
 
@@ -383,7 +376,7 @@ describe.each(ROUTES)('LangChain’s $name', (route) => {
       expect(outcome).toBeInstanceOf(Error);
       expect((outcome as Error).message).toContain(message);
     }
-    expectNoSecretsCrossed([String(outcome)]);
+    watched.expectNoSecretsCrossed([String(outcome)]);
   });
 
   test('an abort (signal) mid-stream: LangChain stops, the upstream request is aborted, request.end says aborted', async () => {

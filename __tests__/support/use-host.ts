@@ -8,8 +8,9 @@ import type { ProviderRouterOptions, RequestEndEvent } from '../../lib';
 import { tapAnswers, type TappedAnswer } from './answer-tap';
 import type { Fakes } from './fake-upstream';
 import { envFor, startHost, type Host, type HostOptions } from './host';
-import { keyPiecesIn } from './keys';
+import { CLIENT_TOKEN, KEYS, keyPiecesIn } from './keys';
 import { observe, type Observed } from './observe';
+import { everythingSent } from './recorded-requests';
 import { destroyHeldResponses } from './upstream-answers';
 
 /** A running host, and the `request.end` events it has reported (the suite empties `ends` as it needs). */
@@ -61,6 +62,11 @@ export interface WatchedHost {
    * record, so that everything the host said was checked.
    */
   expectNoKeys(run: ClientOutput, keys: string[]): void;
+  /**
+   * The SDK probes' check: no fake got the host's own token, and no provider key shows in what the
+   * client saw (`clientSaw`) nor in anything the host let out ({@link WatchedHost.expectNoKeys}).
+   */
+  expectNoSecretsCrossed(clientSaw: unknown[]): void;
 }
 
 /** What a CLI run printed: its JSON events, its other stdout lines, its stderr. */
@@ -117,6 +123,10 @@ export function useWatchedHost(fakes: Fakes, options: Pick<SuiteHostOptions, 'en
       ].join('\n');
       for (const key of keys) expect(keyPiecesIn(everything, key)).toEqual([]);
       expect(observed.records).toHaveLength(observed.ends().length);
+    },
+    expectNoSecretsCrossed(clientSaw) {
+      expect(everythingSent(fakes.all())).not.toContain(CLIENT_TOKEN);
+      this.expectNoKeys({ events: clientSaw, stdoutNoise: [], stderr: '' }, Object.values(KEYS));
     },
   };
 }
