@@ -629,7 +629,7 @@ describe('docs/translation.md', () => {
     ['a call whose `arguments` is not a string', { input: [{ type: 'function_call', call_id: 'c1', name: 'f', arguments: {} }] }, undefined],
     ['a tool output without `call_id`', { input: [{ type: 'function_call_output', output: 'ok' }] }, undefined],
     ['`instructions` that is not a string, with `param`', { instructions: ['Be brief'] }, 'instructions'],
-    ['`max_output_tokens` that is not an integer of at least 16, with `param`', { max_output_tokens: 15 }, 'max_output_tokens'],
+    ['`max_output_tokens` that is not a positive integer, with `param`', { max_output_tokens: 0 }, 'max_output_tokens'],
     ['`input` that is an empty array, with `param`', { input: [] }, 'input'],
     [
       'a tool output whose `call_id` no call item before it has, `param` naming `input`',

@@ -428,9 +428,8 @@ describe.each([
 
   describe('a setting of the wrong type, or outside OpenAI’s range, is a 400 in OpenAI’s shape naming it; nothing is sent', () => {
     test.each<[string, Json]>([
-      // OpenAI's minimum is 16 (`integer_below_min_value`).
-      ['max_output_tokens', { max_output_tokens: 15 }],
       ['max_output_tokens', { max_output_tokens: 0 }],
+      ['max_output_tokens', { max_output_tokens: -5 }],
       ['max_output_tokens', { max_output_tokens: 100.5 }],
       ['temperature', { temperature: 2.5 }],
       ['temperature', { temperature: -1 }],
@@ -512,6 +511,12 @@ describe.each([
     for (const field of ['metadata', 'store', 'include', 'truncation', 'service_tier', 'prompt_cache_key', 'prompt_cache_retention']) {
       expect(sent).not.toHaveProperty(field);
     }
+  });
+
+  test.each([1, 5, 15])('max_output_tokens %i, below OpenAI’s minimum of 16, reaches the model behind the route as it is', async (limit) => {
+    const response = await create({ max_output_tokens: limit });
+    expect(response.status).toBe('completed');
+    expect(upstreamBody(route.fake()).max_tokens).toBe(limit);
   });
 
   test('the same tool declared again (an additional_tools item repeating one of tools) is one tool, sent once', async () => {

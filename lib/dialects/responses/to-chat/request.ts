@@ -42,7 +42,7 @@ const STATEFUL_FIELDS = ['previous_response_id', 'conversation'] as const;
  *   keep (`previous_response_id`, `conversation`, `background`, `item_reference` items), for any
  *   other field neither sent nor left out (`prompt`, `top_logprobs`, ...), and for items, parts or
  *   tool choices with no chat equivalent; 400 `invalid_request` for a carried setting of the wrong
- *   type or outside OpenAI's range (`temperature: "hot"`, `max_output_tokens: 8`, `store: "yes"`,
+ *   type or outside OpenAI's range (`temperature: "hot"`, `max_output_tokens: 0`, `store: "yes"`,
  *   an `include` that is not an array of strings), which would otherwise be dropped or served as OpenAI
  *   would not.
  */
@@ -89,7 +89,7 @@ export function toChatRequest(
     if (typeof body.parallel_tool_calls === 'boolean') request.parallel_tool_calls = body.parallel_tool_calls;
   }
   const maxOutputTokens = body.max_output_tokens;
-  // Refused above unless an integer of at least 16 (OpenAI's minimum).
+  // Refused above unless a positive integer.
   if (typeof maxOutputTokens === 'number') request.max_tokens = maxOutputTokens;
   if (typeof body.temperature === 'number') request.temperature = body.temperature;
   if (typeof body.top_p === 'number') request.top_p = body.top_p;
