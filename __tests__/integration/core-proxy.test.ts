@@ -504,12 +504,41 @@ describe('errors', () => {
     expectOpenAIError(res.body, 'body_too_large');
   });
 
-  test('a non-JSON content type is a 415', async () => {
-    const res = await request(host.url).post('/v1/chat/completions').set('content-type', 'text/plain').send('{"model":"gpt-4o"}');
+  test.each([
+    ['Origin', { origin: 'https://elsewhere.example' }],
+    ['Origin: null (a sandboxed page)', { origin: 'null' }],
+    ['Sec-Fetch-Site: cross-site', { 'sec-fetch-site': 'cross-site', origin: 'https://elsewhere.example' }],
+    ['Sec-Fetch-Site: same-site (another port of the host)', { 'sec-fetch-site': 'same-site', origin: 'http://127.0.0.1:1' }],
+  ])('a non-JSON content type from a browser page (%s) is a 415, and nothing is sent', async (_case, headers) => {
+    const res = await request(host.url)
+      .post('/v1/chat/completions')
+      .set(headers)
+      .set('content-type', 'text/plain')
+      .send(JSON.stringify(chat('gpt-4o')));
     expect(res.status).toBe(415);
+    expectOpenAIError(res.body, 'invalid_request');
+    expect(fakes.openai.requests).toHaveLength(0);
   });
 
-  test('a cross-site form post is a 415 even when the host parsed it (express.urlencoded, express.text), and nothing is sent', async () => {
+  test.each([
+    ['text/plain (fetch with a string body and no headers)', 'text/plain;charset=UTF-8', {}],
+    ['application/x-www-form-urlencoded (curl -d)', 'application/x-www-form-urlencoded', {}],
+    ['text/plain from a page of the same origin', 'text/plain', { 'sec-fetch-site': 'same-origin', origin: 'http://127.0.0.1' }],
+  ])('a JSON body labelled %s, from no page of another site, is read as JSON, as the providers read it', async (_case, type, headers) => {
+    const res = await request(host.url)
+      .post('/v1/chat/completions')
+      .set(headers)
+      .set('content-type', type)
+      .send(JSON.stringify(chat('gpt-4o')));
+    expect(res.status).toBe(200);
+    expect(fakes.openai.requests).toHaveLength(1);
+    expect(fakes.openai.requests[0]!.headers['content-type']).toBe('application/json');
+    const malformed = await request(host.url).post('/v1/chat/completions').set(headers).set('content-type', type).send('{"model": "gpt');
+    expect(malformed.status).toBe(400);
+    expectOpenAIError(malformed.body, 'invalid_json');
+  });
+
+  test('a form post is a 415 when the host parsed it (express.urlencoded) or a page of another site sent it (express.text), and nothing is sent', async () => {
     const formHost = await startHost(
       { env: envFor({ openai: fakes.openai }) },
       {
@@ -522,12 +551,21 @@ describe('errors', () => {
     try {
       const form = await request(formHost.url).post('/v1/chat/completions').type('form').send('model=gpt-4o&messages=x');
       expect(form.status).toBe(415);
+      expect(form.body.error.message).toContain('the host parsed the body as application/x-www-form-urlencoded');
+      const crossSite = await request(formHost.url)
+        .post('/v1/chat/completions')
+        .set('origin', 'https://elsewhere.example')
+        .set('content-type', 'text/plain')
+        .send('{"model":"gpt-4o","messages":[]}');
+      expect(crossSite.status).toBe(415);
+      expect(fakes.openai.requests).toHaveLength(0);
+      // The text express.text() left is read as JSON.
       const text = await request(formHost.url)
         .post('/v1/chat/completions')
         .set('content-type', 'text/plain')
-        .send('{"model":"gpt-4o","messages":[]}');
-      expect(text.status).toBe(415);
-      expect(fakes.openai.requests).toHaveLength(0);
+        .send(JSON.stringify(chat('gpt-4o')));
+      expect(text.status).toBe(200);
+      expect(fakes.openai.requests).toHaveLength(1);
     } finally {
       await formHost.close();
     }

@@ -450,7 +450,12 @@ describe("the router's own refusals", () => {
     const events = observe();
     events.listen(host.router);
     const answers = [
-      await rawRequest({ url: `${host.url}/v1/chat/completions`, method: 'POST', headers: { 'content-type': `text/plain; x=${key}` }, body: '{}' }),
+      await rawRequest({
+        url: `${host.url}/v1/chat/completions`,
+        method: 'POST',
+        headers: { 'content-type': `text/plain; x=${key}`, origin: 'https://elsewhere.example' },
+        body: '{}',
+      }),
       await rawRequest({
         url: `${host.url}/v1/chat/completions`,
         method: 'POST',

@@ -16,15 +16,11 @@ const JSON_CONTENT_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
  * parsed so that a later `express.json()` does not wait for a stream that has ended.
  *
  * @throws ProviderRouterError 400 (malformed JSON, not an object, nested too deep), 413 (too large),
- * 415 (not a JSON content type).
+ * 415 (not a JSON content type, on a request from a browser page or a body the host parsed as a form).
  */
 export async function readJsonBody(req: BodyCarrier, maxBytes: number): Promise<Record<string, unknown>> {
-  // Before the host's parsed body too: a host with `express.urlencoded()` or `express.text()` has
-  // parsed a cross-site form post, which must not spend its provider credits either.
   const contentType = req.headers['content-type'];
-  if (contentType !== undefined && !JSON_CONTENT_TYPE.test(contentType)) {
-    throw new ProviderRouterError('invalid_request', `Content-Type must be application/json, not ${contentType.slice(0, 100)}`, 415);
-  }
+  if (contentType !== undefined && !JSON_CONTENT_TYPE.test(contentType)) refuseUnlessJsonAfterAll(req, contentType);
   if (req._body === true || req.readableEnded) return fromParsedBody(req.body);
 
   const encoding = req.headers['content-encoding'];
@@ -44,6 +40,43 @@ export async function readJsonBody(req: BodyCarrier, maxBytes: number): Promise<
   req.body = body;
   req._body = true;
   return body;
+}
+
+/**
+ * A body labelled other than JSON is read as JSON, as the providers' own APIs read it (`curl -d`,
+ * `fetch` with a string body and no headers), except where it must not be: a browser page on
+ * another site can post a "simple" `text/plain` or form request without asking first, which must
+ * not spend the host's provider credits; and a host parser (`express.urlencoded()`, multer) that
+ * turned the body into form fields left no JSON to read. A host's `express.text()` or
+ * `express.raw()` leaves the text, which is read.
+ *
+ * @throws ProviderRouterError 415 in those two cases.
+ */
+function refuseUnlessJsonAfterAll(req: BodyCarrier, contentType: string): void {
+  const label = contentType.slice(0, 100);
+  if (mayComeFromAnotherSite(req)) {
+    throw new ProviderRouterError('invalid_request', `Content-Type must be application/json, not ${label}, on a request from a browser page`, 415);
+  }
+  const parsed = req._body === true || req.readableEnded;
+  if (parsed && typeof req.body !== 'string' && !Buffer.isBuffer(req.body)) {
+    throw new ProviderRouterError(
+      'invalid_request',
+      `Content-Type must be application/json, not ${label}: the host parsed the body as ${label}`,
+      415,
+    );
+  }
+}
+
+/**
+ * Whether a browser page may have sent the request from another origin. Browsers say where a
+ * request comes from in `Sec-Fetch-Site`, and name the page's origin (`Origin`) on every
+ * cross-origin POST; SDKs, CLIs and scripts send neither. Another port of the same host is
+ * `same-site`, not `same-origin`: refused too.
+ */
+function mayComeFromAnotherSite(req: IncomingMessage): boolean {
+  const site = req.headers['sec-fetch-site'];
+  if (typeof site === 'string') return site !== 'same-origin' && site !== 'none';
+  return req.headers.origin !== undefined;
 }
 
 function fromParsedBody(body: unknown): Record<string, unknown> {

@@ -296,7 +296,10 @@ function insertBytes(text: string, at: number, bytes: number[]): Buffer {
   return Buffer.concat([raw.subarray(0, at), Buffer.from(bytes), raw.subarray(at)]);
 }
 
-/** Content types that are not JSON (an absent one is taken as JSON, as curl and SDKs send). */
+/**
+ * Content types that are not JSON, sent from a browser page of another site (an absent one is taken
+ * as JSON, as SDKs send; from other clients a body labelled otherwise is read as JSON too).
+ */
 const NOT_JSON = [
   'text/plain',
   'text/plain;charset=UTF-8',
@@ -382,7 +385,7 @@ function buildRefusedCase(rng: Rng, index: number, family: RefusedFamily, maxBod
     case 'wrong content type':
       return {
         ...base,
-        headers: { 'content-type': rng.pick(NOT_JSON) },
+        headers: { 'content-type': rng.pick(NOT_JSON), origin: 'https://elsewhere.example' },
         body: Buffer.from(JSON.stringify(validLookingBody(rng, route))),
         status: 415,
       };
