@@ -263,7 +263,8 @@ describe('upstream lists that misbehave', () => {
     await withHost({}, async (host) => {
       const started = Date.now();
       const [viaSdk, viaAnthropic] = await Promise.all([listWithOpenAI(host, '/v1'), idsWithAnthropic(host, '/v1')]);
-      expect(Date.now() - started).toBeLessThan(3000);
+      // Under the 5 s after which a provider's list is left out, with room for a loaded machine.
+      expect(Date.now() - started).toBeLessThan(4500);
       const routed = viaSdk.filter((m) => m.provider === 'openrouter');
       expect(routed).toHaveLength(5000);
       expect(routed[4999]).toEqual(

@@ -301,11 +301,11 @@ describe('PROVIDER_TIMEOUT_MS and a request body the upstream reads slowly', () 
   }
 
   test('counts from when the request has been sent whole: an upload longer than the timeout is answered, not a 504', async () => {
-    // The upstream takes at least 2 s over its first 8 MiB, twice the timeout; loopback buffers hold
+    // The upstream takes at least 4 s over its first 8 MiB, twice the timeout; loopback buffers hold
     // far less than the other 16 MiB, so the upload cannot be done sooner.
-    const upstream = await startSlowReader(8 * MIB, 4 * MIB);
+    const upstream = await startSlowReader(8 * MIB, 2 * MIB);
     const host = await startHost({
-      env: { OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: upstream.baseUrl, PROVIDER_TIMEOUT_MS: '1000', PROVIDER_MAX_BODY_BYTES: String(64 * MIB) },
+      env: { OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: upstream.baseUrl, PROVIDER_TIMEOUT_MS: '2000', PROVIDER_MAX_BODY_BYTES: String(64 * MIB) },
     });
     try {
       const answer = await postJson(`${host.url}/v1/chat/completions`, {

@@ -26,7 +26,7 @@ beforeAll(async () => {
   fakes = await startFakes();
   logFile = join(mkdtempSync(join(tmpdir(), 'epr-log-')), 'conversations.jsonl');
   host = await startHost({
-    env: { ...envFor(fakes), PROVIDER_TIMEOUT_MS: '300', CONVERSATION_LOG_FILE: logFile },
+    env: { ...envFor(fakes), PROVIDER_TIMEOUT_MS: '1500', CONVERSATION_LOG_FILE: logFile },
   });
   observed.listen(host.router);
 });
