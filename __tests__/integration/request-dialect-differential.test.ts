@@ -1,0 +1,678 @@
+/**
+ * One conversation, written in each client dialect the router serves (chat completions, Anthropic
+ * Messages, the Responses API), reaches a provider the same way: the upstream bodies the fakes
+ * recorded are compared field by field, after normalising only what DESIGN.md says differs (each
+ * normalisation names its sentence). Seeded generated conversations (`REQ_DIFF_SEED` replays one)
+ * and hand-written ones; a failure names its seed, case and route. Fields one dialect must refuse
+ * are refused there with a 400 naming them, and nothing reaches an upstream.
+ */
+import Anthropic from '@anthropic-ai/sdk';
+import { createHash } from 'node:crypto';
+import OpenAI from 'openai';
+import { startFakeUpstreams, type FakeUpstream } from '../support/fake-upstream';
+import { ANTHROPIC_AGENT_SIGNATURE } from '../support/messages-wire';
+import { envFor, startHost, type Host } from '../support/host';
+import { CLIENT_TOKEN } from '../support/keys';
+
+type Json = Record<string, unknown>;
+type ClientDialect = 'chat' | 'messages' | 'responses';
+
+const SEED = Number(process.env.REQ_DIFF_SEED ?? 20261129);
+const GENERATED_CASES = 40;
+const ANTHROPIC_MAX_TOKENS = 3000;
+
+/** A small seeded generator (mulberry32): the same seed gives the same cases. */
+function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The abstract conversation
+
+interface Call {
+  id: string;
+  name: string;
+  args: Json;
+}
+interface ToolResult {
+  id: string;
+  text: string;
+  isError?: boolean;
+}
+type Turn =
+  | { role: 'user'; text: string; images?: string[] }
+  | { role: 'assistant'; text?: string; calls?: Call[]; reasoning?: string }
+  | { role: 'tools'; results: ToolResult[]; followUp?: string };
+
+interface Tool {
+  name: string;
+  description: string;
+  schema: Json;
+}
+
+type Effort = 'none' | 'minimal' | 'low' | 'medium' | 'high' | 'xhigh' | 'max';
+
+interface Conversation {
+  system?: string;
+  /** How a Responses client says the system prompt: `instructions`, or a first `developer` item. */
+  systemAs?: 'instructions' | 'developer';
+  turns: Turn[];
+  tools?: Tool[];
+  toolChoice?: 'auto' | 'required' | 'none' | { name: string };
+  parallel?: false;
+  maxTokens?: number;
+  /** How a chat client says the limit. */
+  chatLimitField?: 'max_tokens' | 'max_completion_tokens';
+  temperature?: number;
+  topP?: number;
+  stop?: string[];
+  user?: string;
+  /** How chat and Responses clients name the end user: `user`, or OpenAI's newer `safety_identifier`. */
+  userAs?: 'user' | 'safety_identifier';
+  /** A Messages client's `system` as text blocks rather than a string. */
+  systemBlocks?: boolean;
+  schema?: Json;
+  effort?: Effort;
+  /** How a Messages client asks for effort: adaptive thinking with `output_config.effort`, or a budget. */
+  thinkingAs?: 'adaptive' | 'budget';
+  stream?: boolean;
+}
+
+const DATA_URL = 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
+const HTTP_URL = 'https://example.com/cat.png';
+
+const TOOLS: Tool[] = [
+  {
+    name: 'weather',
+    description: 'The weather in a city',
+    schema: { type: 'object', properties: { city: { type: 'string' }, days: { type: 'integer', minimum: 1 } }, required: ['city'] },
+  },
+  { name: 'search', description: 'Searches the web', schema: { type: 'object', properties: { query: { type: 'string' } }, required: ['query'] } },
+  {
+    name: 'calc',
+    description: 'Evaluates an expression',
+    schema: { type: 'object', properties: { expr: { type: 'string' }, exact: { type: 'boolean' } }, required: ['expr'] },
+  },
+];
+
+const WORDS = ['héllo', 'wörld', '日本語', 'emoji 🎉', 'plain', 'quote "q"', 'line\nbreak', 'tab\tin', 'Ελληνικά'];
+
+function generated(next: () => number, index: number): Conversation {
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!;
+  const chance = (p: number): boolean => next() < p;
+  const text = (): string => Array.from({ length: 1 + Math.floor(next() * 4) }, () => pick(WORDS)).join(' ');
+  const conversation: Conversation = { turns: [] };
+  if (chance(0.6)) {
+    conversation.system = `You are case ${index}. ${text()}`;
+    conversation.systemAs = pick(['instructions', 'developer'] as const);
+  }
+  const tools = chance(0.6) ? TOOLS.slice(0, 1 + Math.floor(next() * TOOLS.length)) : [];
+  if (tools.length > 0) conversation.tools = tools;
+  const rounds = 1 + Math.floor(next() * 3);
+  let callCount = 0;
+  for (let round = 0; round < rounds; round++) {
+    const images = chance(0.3) ? [pick([DATA_URL, HTTP_URL])] : undefined;
+    conversation.turns.push({ role: 'user', text: text(), ...(images ? { images } : {}) });
+    if (round === rounds - 1) break;
+    const calls: Call[] =
+      tools.length > 0 && chance(0.7)
+        ? Array.from({ length: 1 + Math.floor(next() * 3) }, () => {
+            const tool = pick(tools);
+            const args: Json =
+              tool.name === 'weather'
+                ? { city: text(), days: 1 + Math.floor(next() * 5) }
+                : tool.name === 'search'
+                  ? { query: text() }
+                  : { expr: '1+2', exact: chance(0.5) };
+            return { id: `call_${index}_${callCount++}`, name: tool.name, args };
+          })
+        : [];
+    const assistant: Turn = { role: 'assistant' };
+    if (calls.length === 0 || chance(0.5)) assistant.text = text();
+    if (calls.length > 0) assistant.calls = calls;
+    if (chance(0.3)) assistant.reasoning = `thinking ${text()}`;
+    conversation.turns.push(assistant);
+    if (calls.length > 0) {
+      const results = calls.map((call) => ({ id: call.id, text: `result ${text()}`, ...(chance(0.25) ? { isError: true } : {}) }));
+      conversation.turns.push({ role: 'tools', results, ...(chance(0.4) ? { followUp: text() } : {}) });
+      // A tool turn may end the conversation: the model's turn after a call.
+      if (round === rounds - 2 && chance(0.5)) {
+        conversation.turns.pop();
+        conversation.turns.push({ role: 'tools', results });
+        break;
+      }
+    }
+  }
+  if (tools.length > 0 && chance(0.6)) {
+    const choice = pick(['auto', 'required', 'none', 'named'] as const);
+    conversation.toolChoice = choice === 'named' ? { name: pick(tools).name } : choice;
+    // Messages says "no parallel calls" inside its tool choice, which `none` cannot carry.
+    if (choice !== 'none' && chance(0.4)) conversation.parallel = false;
+  } else if (tools.length > 0 && chance(0.2)) conversation.parallel = false;
+  conversation.maxTokens = 16 + Math.floor(next() * 2000);
+  conversation.chatLimitField = pick(['max_tokens', 'max_completion_tokens'] as const);
+  if (chance(0.5)) conversation.temperature = Math.round(next() * 100) / 100;
+  if (chance(0.4)) conversation.topP = Math.round(next() * 100) / 100;
+  if (chance(0.3)) conversation.stop = chance(0.5) ? ['END'] : ['END', '###'];
+  if (chance(0.3)) conversation.user = `user-${index}`;
+  if (conversation.user !== undefined && chance(0.5)) conversation.userAs = 'safety_identifier';
+  if (conversation.system !== undefined && chance(0.4)) conversation.systemBlocks = true;
+  if (chance(0.25))
+    conversation.schema = { type: 'object', properties: { answer: { type: 'string' } }, required: ['answer'], additionalProperties: false };
+  if (chance(0.4)) {
+    conversation.effort = pick(['none', 'minimal', 'low', 'medium', 'high', 'xhigh', 'max'] as const);
+    // A budget says none (disabled thinking) and minimal (under Anthropic's least budget, 1024) not.
+    conversation.thinkingAs = ['none', 'minimal'].includes(conversation.effort) ? 'adaptive' : pick(['adaptive', 'budget'] as const);
+  }
+  conversation.stream = chance(0.3);
+  return conversation;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The conversation in each client dialect
+
+const BUDGETS: Record<Effort, number> = { none: 0, minimal: 0, low: 1024, medium: 2048, high: 4096, xhigh: 8192, max: 16384 };
+
+/**
+ * How reasoning is carried back: as text (to OpenAI-compatible providers), or as Anthropic's signed
+ * thinking, which only Anthropic takes (section 10: chat clients carry it in `reasoning_details`).
+ */
+interface WriteOptions {
+  signed: boolean;
+}
+
+function asChat(c: Conversation, model: string, options: WriteOptions): Json {
+  const messages: Json[] = [];
+  if (c.system !== undefined) messages.push({ role: 'system', content: c.system });
+  for (const turn of c.turns) {
+    if (turn.role === 'user') {
+      messages.push({
+        role: 'user',
+        content: turn.images
+          ? [{ type: 'text', text: turn.text }, ...turn.images.map((url) => ({ type: 'image_url', image_url: { url } }))]
+          : turn.text,
+      });
+    } else if (turn.role === 'assistant') {
+      const message: Json = { role: 'assistant', content: turn.text ?? null };
+      if (turn.calls) {
+        message.tool_calls = turn.calls.map((call) => ({
+          id: call.id,
+          type: 'function',
+          function: { name: call.name, arguments: JSON.stringify(call.args) },
+        }));
+      }
+      if (turn.reasoning !== undefined) message.reasoning_content = turn.reasoning;
+      if (turn.reasoning !== undefined && options.signed) {
+        message.reasoning_details = [
+          { type: 'reasoning.text', text: turn.reasoning, signature: ANTHROPIC_AGENT_SIGNATURE, format: 'anthropic-claude-v1' },
+        ];
+      }
+      messages.push(message);
+    } else {
+      // Chat has no error flag: an error result says so in its text, as section 9 has Messages' `is_error` say it.
+      for (const result of turn.results)
+        messages.push({ role: 'tool', tool_call_id: result.id, content: result.isError ? `Error: ${result.text}` : result.text });
+      if (turn.followUp !== undefined) messages.push({ role: 'user', content: turn.followUp });
+    }
+  }
+  const body: Json = { model, messages };
+  if (c.tools)
+    body.tools = c.tools.map((tool) => ({
+      type: 'function',
+      function: { name: tool.name, description: tool.description, parameters: tool.schema, strict: false },
+    }));
+  if (c.toolChoice !== undefined)
+    body.tool_choice = typeof c.toolChoice === 'string' ? c.toolChoice : { type: 'function', function: { name: c.toolChoice.name } };
+  if (c.parallel === false) body.parallel_tool_calls = false;
+  if (c.maxTokens !== undefined) body[c.chatLimitField ?? 'max_tokens'] = c.maxTokens;
+  if (c.temperature !== undefined) body.temperature = c.temperature;
+  if (c.topP !== undefined) body.top_p = c.topP;
+  if (c.stop) body.stop = c.stop.length === 1 ? c.stop[0] : c.stop;
+  if (c.user !== undefined) body[c.userAs ?? 'user'] = c.user;
+  if (c.schema) body.response_format = { type: 'json_schema', json_schema: { name: 'output', schema: c.schema } };
+  if (c.effort) body.reasoning_effort = c.effort;
+  if (c.stream) body.stream = true;
+  return body;
+}
+
+function asMessages(c: Conversation, model: string): Json {
+  const messages: Json[] = [];
+  for (const turn of c.turns) {
+    if (turn.role === 'user') {
+      const images = (turn.images ?? []).map((url) =>
+        url.startsWith('data:')
+          ? { type: 'image', source: { type: 'base64', media_type: 'image/png', data: url.slice(url.indexOf(',') + 1) } }
+          : { type: 'image', source: { type: 'url', url } },
+      );
+      messages.push({ role: 'user', content: images.length > 0 ? [{ type: 'text', text: turn.text }, ...images] : turn.text });
+    } else if (turn.role === 'assistant') {
+      const content: Json[] = [];
+      // A signature Anthropic could have issued (neither the router's prefix nor empty): section 10.
+      if (turn.reasoning !== undefined) content.push({ type: 'thinking', thinking: turn.reasoning, signature: ANTHROPIC_AGENT_SIGNATURE });
+      if (turn.text !== undefined) content.push({ type: 'text', text: turn.text });
+      for (const call of turn.calls ?? []) content.push({ type: 'tool_use', id: call.id, name: call.name, input: call.args });
+      messages.push({ role: 'assistant', content });
+    } else {
+      const content: Json[] = turn.results.map((result) => ({
+        type: 'tool_result',
+        tool_use_id: result.id,
+        content: result.text,
+        ...(result.isError ? { is_error: true } : {}),
+      }));
+      if (turn.followUp !== undefined) content.push({ type: 'text', text: turn.followUp });
+      messages.push({ role: 'user', content });
+    }
+  }
+  const body: Json = { model, max_tokens: c.maxTokens ?? ANTHROPIC_MAX_TOKENS, messages };
+  if (c.system !== undefined) body.system = c.systemBlocks ? [{ type: 'text', text: c.system, cache_control: { type: 'ephemeral' } }] : c.system;
+  if (c.tools) body.tools = c.tools.map((tool) => ({ name: tool.name, description: tool.description, input_schema: tool.schema }));
+  if (c.toolChoice !== undefined || c.parallel === false) {
+    const choice = c.toolChoice ?? 'auto';
+    const toolChoice: Json = typeof choice === 'object' ? { type: 'tool', name: choice.name } : { type: choice === 'required' ? 'any' : choice };
+    if (c.parallel === false) toolChoice.disable_parallel_tool_use = true;
+    body.tool_choice = toolChoice;
+  }
+  if (c.temperature !== undefined) body.temperature = c.temperature;
+  if (c.topP !== undefined) body.top_p = c.topP;
+  if (c.stop) body.stop_sequences = c.stop;
+  if (c.user !== undefined) body.metadata = { user_id: c.user };
+  const outputConfig: Json = {};
+  if (c.schema) outputConfig.format = { type: 'json_schema', schema: c.schema };
+  if (c.effort === 'none') body.thinking = { type: 'disabled' };
+  else if (c.effort) {
+    if (c.thinkingAs === 'budget') body.thinking = { type: 'enabled', budget_tokens: BUDGETS[c.effort] };
+    else {
+      body.thinking = { type: 'adaptive', display: 'summarized' };
+      outputConfig.effort = c.effort;
+    }
+  }
+  if (Object.keys(outputConfig).length > 0) body.output_config = outputConfig;
+  if (c.stream) body.stream = true;
+  return body;
+}
+
+function asResponses(c: Conversation, model: string): Json {
+  const input: Json[] = [];
+  const body: Json = { model, input };
+  if (c.system !== undefined) {
+    if (c.systemAs === 'developer') input.push({ type: 'message', role: 'developer', content: c.system });
+    else body.instructions = c.system;
+  }
+  let reasoningIds = 0;
+  for (const turn of c.turns) {
+    if (turn.role === 'user') {
+      input.push({
+        type: 'message',
+        role: 'user',
+        content: [
+          { type: 'input_text', text: turn.text },
+          ...(turn.images ?? []).map((url) => ({ type: 'input_image', image_url: url, detail: 'auto' })),
+        ],
+      });
+    } else if (turn.role === 'assistant') {
+      if (turn.reasoning !== undefined) {
+        input.push({ type: 'reasoning', id: `rs_${reasoningIds++}`, summary: [], content: [{ type: 'reasoning_text', text: turn.reasoning }] });
+      }
+      if (turn.text !== undefined)
+        input.push({ type: 'message', role: 'assistant', content: [{ type: 'output_text', text: turn.text, annotations: [] }] });
+      for (const call of turn.calls ?? [])
+        input.push({ type: 'function_call', call_id: call.id, name: call.name, arguments: JSON.stringify(call.args) });
+    } else {
+      for (const result of turn.results) {
+        input.push({ type: 'function_call_output', call_id: result.id, output: result.isError ? `Error: ${result.text}` : result.text });
+      }
+      if (turn.followUp !== undefined) input.push({ type: 'message', role: 'user', content: [{ type: 'input_text', text: turn.followUp }] });
+    }
+  }
+  if (c.tools)
+    body.tools = c.tools.map((tool) => ({
+      type: 'function',
+      name: tool.name,
+      description: tool.description,
+      parameters: tool.schema,
+      strict: false,
+    }));
+  if (c.toolChoice !== undefined) body.tool_choice = typeof c.toolChoice === 'string' ? c.toolChoice : { type: 'function', name: c.toolChoice.name };
+  if (c.parallel === false) body.parallel_tool_calls = false;
+  if (c.maxTokens !== undefined) body.max_output_tokens = c.maxTokens;
+  if (c.temperature !== undefined) body.temperature = c.temperature;
+  if (c.topP !== undefined) body.top_p = c.topP;
+  if (c.user !== undefined) body[c.userAs ?? 'user'] = c.user;
+  if (c.schema) body.text = { format: { type: 'json_schema', name: 'output', schema: c.schema } };
+  if (c.effort) body.reasoning = { effort: c.effort };
+  if (c.stream) body.stream = true;
+  // The Responses API has no stop sequences (section 11 carries none): `stop` is left out of this
+  // dialect's version, and out of the others' when they are compared with it.
+  body.store = false;
+  return body;
+}
+
+const WRITERS: Record<ClientDialect, (c: Conversation, model: string, options: WriteOptions) => Json> = {
+  chat: asChat,
+  messages: asMessages,
+  responses: asResponses,
+};
+
+// ---------------------------------------------------------------------------------------------
+// The host and its fakes
+
+let openaiFake: FakeUpstream, anthropicFake: FakeUpstream, localFake: FakeUpstream, groqFake: FakeUpstream;
+let host: Host;
+const fakes = (): FakeUpstream[] => [openaiFake, anthropicFake, localFake, groqFake];
+
+beforeAll(async () => {
+  [openaiFake, anthropicFake, localFake, groqFake] = await startFakeUpstreams('openai', 'anthropic', 'local', 'local');
+  host = await startHost({
+    env: {
+      ...envFor({ openai: openaiFake, anthropic: anthropicFake, local: localFake }),
+      // Bridged through chat completions, so that all three dialects reach OpenAI's chat API (section 11).
+      OPENAI_RESPONSES: 'chat',
+      OPENAI_COMPATIBLE_PROVIDERS: 'groq',
+      GROQ_BASE_URL: groqFake.baseUrl,
+      GROQ_API_KEY: 'gsk-differential-0123456789',
+      ANTHROPIC_MAX_TOKENS: String(ANTHROPIC_MAX_TOKENS),
+    },
+  });
+});
+afterEach(() => fakes().forEach((fake) => fake.reset()));
+afterAll(async () => {
+  await host.close();
+  await Promise.all(fakes().map((fake) => fake.close()));
+});
+
+const openai = (): OpenAI => new OpenAI({ apiKey: CLIENT_TOKEN, baseURL: `${host.url}/v1`, maxRetries: 0 });
+const claude = (): Anthropic => new Anthropic({ apiKey: CLIENT_TOKEN, baseURL: host.url, maxRetries: 0 });
+
+/** Sends `body` in `dialect` with its SDK, reads the whole answer (streamed or not), and returns the only upstream request's body. */
+async function sendThrough(dialect: ClientDialect, body: Json, fake: FakeUpstream): Promise<{ path: string; body: Json }> {
+  fakes().forEach((each) => each.reset());
+  let answer: unknown;
+  if (dialect === 'chat') answer = await openai().chat.completions.create(body as never);
+  else if (dialect === 'messages') answer = await claude().messages.create(body as never);
+  else answer = await openai().responses.create(body as never);
+  if (body.stream === true) for await (const _event of answer as AsyncIterable<unknown>) void _event;
+  const received = fakes().flatMap((each) => each.requests);
+  expect(received).toHaveLength(1);
+  expect(fake.requests).toHaveLength(1);
+  return { path: fake.requests[0]!.url.split('?')[0]!, body: fake.requests[0]!.body! };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Normalisation: what DESIGN.md says legitimately differs
+
+const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+const clone = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
+const EFFORT_OF_BUDGET = (budget: number): string =>
+  budget >= 16384 ? 'max' : budget >= 8192 ? 'xhigh' : budget >= 4096 ? 'high' : budget >= 2048 ? 'medium' : budget >= 1024 ? 'low' : 'minimal';
+
+/** A chat completions upstream body, reduced to what the conversation asked for. */
+function normalChat(body: Json, from: ClientDialect, c: Conversation, provider: string): Json {
+  const out = clone(body);
+  // Section 8: translated "streams ask for `stream_options.include_usage`"; section 9:
+  // "`requestStreamUsage: false` applies to every route": usage in streams is the router's to ask.
+  delete out.stream_options;
+  // Section 8: `metadata.user_id` "goes on as `user` only as its SHA-256 hex digest".
+  if (from === 'messages' && c.user !== undefined) {
+    expect(out.user).toBe(sha256(c.user));
+    out.user = c.user;
+  }
+  // Section 11: "`user` / `safety_identifier` as the chat `user`" (Messages' too, section 8);
+  // chat passthrough sends the client's own field.
+  if (from === 'chat' && out.safety_identifier !== undefined) {
+    out.user = out.safety_identifier;
+    delete out.safety_identifier;
+  }
+  // Section 9: "the `openai` adapter sends `max_completion_tokens` ...; other OpenAI-compatible
+  // providers get `max_tokens`", while chat passthrough keeps the client's field (section 2: its
+  // body goes on "unchanged apart from what the contract says").
+  if (out.max_completion_tokens !== undefined && out.max_tokens === undefined) {
+    out.max_tokens = out.max_completion_tokens;
+    delete out.max_completion_tokens;
+  }
+  // Messages says "no parallel calls" inside its tool choice, so a Messages client states `auto`
+  // (section 5: auto→`{type:"auto"}`) where a chat client leaves it to the default, `auto` when
+  // tools are offered (OpenAI's API reference for `tool_choice`).
+  if (out.tool_choice === 'auto' && Array.isArray(out.tools)) delete out.tool_choice;
+  // A single stop string and an array of it say the same in chat completions.
+  if (typeof out.stop === 'string') out.stop = [out.stop];
+  if (Array.isArray(out.tools)) {
+    out.tools = (out.tools as Json[]).map((tool) => {
+      const fn = { ...(tool.function as Json) };
+      // `strict: false` is chat's default: Messages tools carry no `strict` to say it.
+      if (fn.strict === false) delete fn.strict;
+      return { ...tool, function: fn };
+    });
+  }
+  if (Array.isArray(out.messages)) {
+    out.messages = (out.messages as Json[]).map((message) => {
+      const m = { ...message };
+      // Chat content given as a string, or as text parts alone, says the same.
+      if (Array.isArray(m.content) && (m.content as Json[]).every((part) => part.type === 'text')) {
+        m.content = (m.content as Json[]).map((part) => part.text).join('');
+      }
+      if (Array.isArray(m.content)) {
+        m.content = (m.content as Json[]).map((part) =>
+          // An image's `detail` is a hint chat and Responses clients give and Messages cannot.
+          part.type === 'image_url' ? { type: 'image_url', image_url: { url: (part.image_url as Json).url } } : part,
+        );
+      }
+      // An assistant turn of tool calls alone: `content` null, empty or absent says the same.
+      if (m.role === 'assistant' && (m.content === null || m.content === '')) delete m.content;
+      if (Array.isArray(m.tool_calls)) {
+        m.tool_calls = (m.tool_calls as Json[]).map((call) => {
+          const fn = call.function as Json;
+          // Arguments are JSON text: the same object may be written with other spacing or key order.
+          return { ...call, function: { ...fn, arguments: JSON.parse(String(fn.arguments)) } };
+        });
+      }
+      return m;
+    });
+  }
+  // The `openai` adapter sends a translated `max` (Anthropic's top effort) "as `xhigh` to those whose
+  // scale ends there" (gpt-5.5; `createOpenAIProvider`), and a chat client's own value as sent.
+  // DESIGN section 10 leaves which efforts a model takes to the adapter.
+  if (provider === 'openai' && from === 'chat' && out.reasoning_effort === 'max') out.reasoning_effort = 'xhigh';
+  // Messages' structured output (`output_config.format`) has no name to carry.
+  if (from === 'messages' && out.response_format) ((out.response_format as Json).json_schema as Json).name = 'output';
+  return out;
+}
+
+/** A Messages upstream body (Anthropic), reduced to what the conversation asked for. */
+function normalMessages(body: Json, from: ClientDialect): Json {
+  const out = clone(body);
+  if (Array.isArray(out.messages)) {
+    out.messages = (out.messages as Json[]).map((message) => {
+      const m = { ...message };
+      if (typeof m.content === 'string') m.content = [{ type: 'text', text: m.content }];
+      m.content = (m.content as Json[]).map((block) => {
+        if (block.type !== 'tool_result') return block;
+        const text = typeof block.content === 'string' ? block.content : (block.content as Json[]).map((part) => part.text).join('');
+        // Section 9: "`tool_result.is_error: true`: the tool message's content starts with `Error: `":
+        // the other dialects have no error flag, and say it in the text.
+        return { type: 'tool_result', tool_use_id: block.tool_use_id, content: block.is_error === true ? `Error: ${text}` : text };
+      });
+      return m;
+    });
+    // Anthropic's API reads consecutive turns of one role as one turn (section 5 merges tool
+    // results that way): a tool-result turn and the user's next words, sent apart, say the same.
+    out.messages = (out.messages as Json[]).reduce<Json[]>((merged, message) => {
+      const last = merged.at(-1);
+      if (last && last.role === message.role) last.content = [...(last.content as Json[]), ...(message.content as Json[])];
+      else merged.push(message);
+      return merged;
+    }, []);
+  }
+  if (from === 'messages') {
+    // Passthrough keeps the client's body (section 8); what the translation does instead:
+    // Section 5: "Newer models reject `temperature` and `top_p` together: when both are given,
+    // send `temperature` only".
+    if (out.temperature !== undefined) delete out.top_p;
+    // Section 10: a Messages budget is an effort ("effort by budget: ... >=4096 high, >=2048
+    // medium, >=1024 low"), sent to Anthropic as "`thinking: {type:"adaptive", display:"summarized"}`
+    // plus `output_config.effort`" (ANTHROPIC_THINKING's default, adaptive).
+    const thinking = out.thinking as Json | undefined;
+    // Section 10: "`{type:"disabled"}` (none)", and out to Anthropic "`none` sends no thinking".
+    if (thinking?.type === 'disabled') delete out.thinking;
+    // Section 10: out to Anthropic, "`minimal` sent as `low`".
+    const config = out.output_config as Json | undefined;
+    if (config?.effort === 'minimal') config.effort = 'low';
+    // A system prompt as text blocks or as one string says the same (section 8 joins the blocks).
+    if (Array.isArray(out.system)) out.system = (out.system as Json[]).map((block) => block.text).join('\n\n');
+    if (thinking?.type === 'enabled') {
+      out.thinking = { type: 'adaptive', display: 'summarized' };
+      out.output_config = { ...(out.output_config as Json | undefined), effort: EFFORT_OF_BUDGET(Number(thinking.budget_tokens)) };
+    }
+    // Section 10: "When the last assistant turn has tool calls but no thinking block the router can
+    // restore, thinking is left off for that request". And a tool choice that forces a call: the
+    // translation leaves thinking off, since Anthropic refuses the two together (DESIGN is silent).
+    const lastAssistant = (out.messages as Json[]).findLast((message) => message.role === 'assistant');
+    const blocks = (lastAssistant?.content ?? []) as Json[];
+    const callsWithoutThinking = blocks.some((block) => block.type === 'tool_use') && !blocks.some((block) => block.type === 'thinking');
+    const forced = ['any', 'tool'].includes(String((out.tool_choice as Json | undefined)?.type));
+    if (out.thinking !== undefined && (callsWithoutThinking || forced)) {
+      delete out.thinking;
+      if (out.output_config) delete (out.output_config as Json).effort;
+    }
+    if (out.output_config && Object.keys(out.output_config as Json).length === 0) delete out.output_config;
+    // With thinking on, a translation leaves out what Anthropic refuses beside it: `temperature`,
+    // `top_k`, and `top_p` below 0.95 (`shapeThinking`; DESIGN is silent, Anthropic's rule).
+    if (out.thinking !== undefined) {
+      delete out.temperature;
+      if (typeof out.top_p === 'number' && out.top_p < 0.95) delete out.top_p;
+    }
+  }
+  return out;
+}
+
+/**
+ * Section 10: a Responses `reasoning` item without the router's envelope carries its text only,
+ * which Anthropic cannot take back unsigned ("thinking blocks it cannot have signed ... are left
+ * out"; Anthropic's signed blocks travel only in that envelope). Applied to the Messages client's
+ * body before a Responses client's is compared with it (`normalMessages` then leaves thinking off
+ * where the tool loop lost it).
+ */
+function withoutSignedThinking(body: Json): Json {
+  const out = clone(body);
+  out.messages = (out.messages as Json[])
+    .map((message) =>
+      Array.isArray(message.content) ? { ...message, content: (message.content as Json[]).filter((block) => block.type !== 'thinking') } : message,
+    )
+    .filter((message) => !Array.isArray(message.content) || message.content.length > 0);
+  return out;
+}
+
+/** The Responses API has no stop sequences (section 11 carries none): compared with it, others' stops are left out. */
+function withoutStop(body: Json): Json {
+  return Object.fromEntries(Object.entries(body).filter(([key]) => key !== 'stop' && key !== 'stop_sequences'));
+}
+
+function expectSame(actual: Json, expected: Json, what: string, c: Conversation): void {
+  try {
+    expect(actual).toEqual(expected);
+  } catch (error) {
+    throw new Error(`${what} (seed ${SEED}; REQ_DIFF_SEED replays it)\n${(error as Error).message}\nconversation: ${JSON.stringify(c)}`, {
+      cause: error,
+    });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The routes
+
+interface Target {
+  name: string;
+  model: string;
+  fake: () => FakeUpstream;
+  /** The client dialects whose requests reach this provider's chat completions API. */
+  chat: ClientDialect[];
+  /** Messages passthrough to llama-server's own Messages API: the client's body as it is, apart from `model` (section 8). */
+  messagesPassthrough?: boolean;
+}
+
+const TARGETS: Target[] = [
+  {
+    name: 'openai (chat passthrough, Messages translated, Responses bridged)',
+    model: 'openai/gpt-5.5',
+    fake: () => openaiFake,
+    chat: ['chat', 'messages', 'responses'],
+  },
+  {
+    name: 'groq, declared in env (chat passthrough, Messages translated, Responses bridged)',
+    model: 'groq/llama-4',
+    fake: () => groqFake,
+    chat: ['chat', 'messages', 'responses'],
+  },
+  {
+    name: 'local (chat passthrough, Responses bridged, Messages passthrough)',
+    model: 'local/qwen3',
+    fake: () => localFake,
+    chat: ['chat', 'responses'],
+    messagesPassthrough: true,
+  },
+];
+
+async function compareOnChatProvider(target: Target, c: Conversation, label: string): Promise<void> {
+  const bodies: Partial<Record<ClientDialect, Json>> = {};
+  for (const dialect of target.chat) {
+    const sent = await sendThrough(dialect, WRITERS[dialect](c, target.model, { signed: false }), target.fake());
+    expect(sent.path).toBe('/v1/chat/completions');
+    bodies[dialect] = normalChat(sent.body, dialect, c, target.model.split('/')[0]!);
+  }
+  const chat = bodies.chat!;
+  if (bodies.messages) expectSame(bodies.messages, chat, `${label}, ${target.name}: Messages reached it unlike chat`, c);
+  expectSame(bodies.responses!, withoutStop(chat), `${label}, ${target.name}: Responses reached it unlike chat`, c);
+  if (target.messagesPassthrough) {
+    const client = asMessages(c, target.model);
+    const sent = await sendThrough('messages', client, target.fake());
+    expect(sent.path).toBe('/v1/messages');
+    expectSame(sent.body, { ...client, model: target.model.split('/')[1] }, `${label}, ${target.name}: Messages passthrough changed the body`, c);
+  }
+}
+
+async function compareOnAnthropic(c: Conversation, label: string): Promise<void> {
+  const model = 'anthropic/claude-sonnet-5-5';
+  const raw: Partial<Record<ClientDialect, Json>> = {};
+  for (const dialect of ['messages', 'chat', 'responses'] as const) {
+    const sent = await sendThrough(dialect, WRITERS[dialect](c, model, { signed: true }), anthropicFake);
+    expect(sent.path).toBe('/v1/messages');
+    raw[dialect] = sent.body;
+  }
+  const messages = raw.messages!;
+  expectSame(
+    normalMessages(raw.chat!, 'chat'),
+    normalMessages(messages, 'messages'),
+    `${label}, anthropic: chat reached it unlike Messages passthrough`,
+    c,
+  );
+  expectSame(
+    normalMessages(raw.responses!, 'responses'),
+    withoutStop(normalMessages(withoutSignedThinking(messages), 'messages')),
+    `${label}, anthropic: Responses reached it unlike Messages passthrough`,
+    c,
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const CASES: Array<[string, Conversation]> = (() => {
+  const next = random(SEED);
+  return Array.from({ length: GENERATED_CASES }, (_, index) => [`case ${index}`, generated(next, index)] as [string, Conversation]);
+})();
+
+describe(`one conversation in three dialects reaches the provider the same (seed ${SEED})`, () => {
+  for (const target of TARGETS) {
+    test(`${GENERATED_CASES} generated conversations: ${target.name}`, async () => {
+      for (const [label, c] of CASES) await compareOnChatProvider(target, c, label);
+    });
+  }
+  test(`${GENERATED_CASES} generated conversations: anthropic (chat and Responses translated, Messages passthrough)`, async () => {
+    for (const [label, c] of CASES) await compareOnAnthropic(c, label);
+  });
+});
