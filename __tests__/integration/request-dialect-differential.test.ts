@@ -45,9 +45,14 @@ interface ToolResult {
   id: string;
   text: string;
   isError?: boolean;
+  /** An image the tool returned (only with a `followUp`: section 9 puts it in the user turn after the results). */
+  image?: string;
 }
 type Turn =
-  | { role: 'user'; text: string; images?: string[] }
+  /** `more`: a second text part, after the images. */
+  | { role: 'user'; text: string; images?: string[]; more?: string }
+  /** A system prompt in the middle of the conversation. */
+  | { role: 'system'; text: string }
   | { role: 'assistant'; text?: string; calls?: Call[]; reasoning?: string }
   | { role: 'tools'; results: ToolResult[]; followUp?: string };
 
@@ -83,6 +88,13 @@ interface Conversation {
   /** How a Messages client asks for effort: adaptive thinking with `output_config.effort`, or a budget. */
   thinkingAs?: 'adaptive' | 'budget';
   stream?: boolean;
+  /**
+   * Claude Code's habits, which only a Messages client has: `cache_control` marks, the billing line
+   * first in `system`, `context_management`, `tools: []` when it offers none.
+   */
+  claudeCode?: boolean;
+  /** How a Responses client carries reasoning back: `reasoning_text` content, or summary text (Codex). */
+  reasoningAs?: 'content' | 'summary';
 }
 
 const DATA_URL = 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
@@ -98,7 +110,14 @@ const TOOLS: Tool[] = [
   {
     name: 'calc',
     description: 'Evaluates an expression',
-    schema: { type: 'object', properties: { expr: { type: 'string' }, exact: { type: 'boolean' } }, required: ['expr'] },
+    // Claude Code's tools are JSON Schema 2020-12, `$schema` included (section 8).
+    schema: {
+      $schema: 'https://json-schema.org/draft/2020-12/schema',
+      type: 'object',
+      properties: { expr: { type: 'string' }, exact: { type: 'boolean' } },
+      required: ['expr'],
+      additionalProperties: false,
+    },
   },
 ];
 
@@ -140,12 +159,19 @@ function generated(next: () => number, index: number): Conversation {
     if (chance(0.3)) assistant.reasoning = `thinking ${text()}`;
     conversation.turns.push(assistant);
     if (calls.length > 0) {
-      const results = calls.map((call) => ({ id: call.id, text: `result ${text()}`, ...(chance(0.25) ? { isError: true } : {}) }));
-      conversation.turns.push({ role: 'tools', results, ...(chance(0.4) ? { followUp: text() } : {}) });
+      const followUp = chance(0.5) ? text() : undefined;
+      const results = calls.map((call) => ({
+        id: call.id,
+        text: `result ${text()}`,
+        ...(chance(0.25) ? { isError: true } : {}),
+        ...(followUp !== undefined && chance(0.5) ? { image: pick([DATA_URL, HTTP_URL]) } : {}),
+      }));
+      conversation.turns.push({ role: 'tools', results, ...(followUp !== undefined ? { followUp } : {}) });
       // A tool turn may end the conversation: the model's turn after a call.
       if (round === rounds - 2 && chance(0.5)) {
         conversation.turns.pop();
-        conversation.turns.push({ role: 'tools', results });
+        // Without a user turn after them, a result's images would have none to open (section 9).
+        conversation.turns.push({ role: 'tools', results: results.map((result) => ({ id: result.id, text: result.text, isError: result.isError })) });
         break;
       }
     }
@@ -164,6 +190,8 @@ function generated(next: () => number, index: number): Conversation {
   if (chance(0.3)) conversation.user = `user-${index}`;
   if (conversation.user !== undefined && chance(0.5)) conversation.userAs = 'safety_identifier';
   if (conversation.system !== undefined && chance(0.4)) conversation.systemBlocks = true;
+  if (chance(0.3)) conversation.claudeCode = true;
+  conversation.reasoningAs = pick(['content', 'summary'] as const);
   if (chance(0.25))
     conversation.schema = { type: 'object', properties: { answer: { type: 'string' } }, required: ['answer'], additionalProperties: false };
   if (chance(0.4)) {
@@ -195,10 +223,17 @@ function asChat(c: Conversation, model: string, options: WriteOptions): Json {
     if (turn.role === 'user') {
       messages.push({
         role: 'user',
-        content: turn.images
-          ? [{ type: 'text', text: turn.text }, ...turn.images.map((url) => ({ type: 'image_url', image_url: { url } }))]
-          : turn.text,
+        content:
+          turn.images || turn.more !== undefined
+            ? [
+                { type: 'text', text: turn.text },
+                ...(turn.images ?? []).map((url) => ({ type: 'image_url', image_url: { url } })),
+                ...(turn.more === undefined ? [] : [{ type: 'text', text: turn.more }]),
+              ]
+            : turn.text,
       });
+    } else if (turn.role === 'system') {
+      messages.push({ role: 'system', content: turn.text });
     } else if (turn.role === 'assistant') {
       const message: Json = { role: 'assistant', content: turn.text ?? null };
       if (turn.calls) {
@@ -219,7 +254,10 @@ function asChat(c: Conversation, model: string, options: WriteOptions): Json {
       // Chat has no error flag: an error result says so in its text, as section 9 has Messages' `is_error` say it.
       for (const result of turn.results)
         messages.push({ role: 'tool', tool_call_id: result.id, content: result.isError ? `Error: ${result.text}` : result.text });
-      if (turn.followUp !== undefined) messages.push({ role: 'user', content: turn.followUp });
+      // Section 9: a tool result's images "open the `user` message that follows the tool messages".
+      const images = turn.results.flatMap((result) => (result.image ? [{ type: 'image_url', image_url: { url: result.image } }] : []));
+      if (turn.followUp !== undefined)
+        messages.push({ role: 'user', content: images.length > 0 ? [...images, { type: 'text', text: turn.followUp }] : turn.followUp });
     }
   }
   const body: Json = { model, messages };
@@ -242,16 +280,21 @@ function asChat(c: Conversation, model: string, options: WriteOptions): Json {
   return body;
 }
 
+const imageBlock = (url: string): Json =>
+  url.startsWith('data:')
+    ? { type: 'image', source: { type: 'base64', media_type: 'image/png', data: url.slice(url.indexOf(',') + 1) } }
+    : { type: 'image', source: { type: 'url', url } };
+
 function asMessages(c: Conversation, model: string): Json {
   const messages: Json[] = [];
   for (const turn of c.turns) {
     if (turn.role === 'user') {
-      const images = (turn.images ?? []).map((url) =>
-        url.startsWith('data:')
-          ? { type: 'image', source: { type: 'base64', media_type: 'image/png', data: url.slice(url.indexOf(',') + 1) } }
-          : { type: 'image', source: { type: 'url', url } },
-      );
-      messages.push({ role: 'user', content: images.length > 0 ? [{ type: 'text', text: turn.text }, ...images] : turn.text });
+      const images = (turn.images ?? []).map(imageBlock);
+      const more = turn.more === undefined ? [] : [{ type: 'text', text: turn.more }];
+      messages.push({ role: 'user', content: images.length + more.length > 0 ? [{ type: 'text', text: turn.text }, ...images, ...more] : turn.text });
+    } else if (turn.role === 'system') {
+      // Section 8: "a `role:"system"` message inside `messages` stays a system message in its place".
+      messages.push({ role: 'system', content: turn.text });
     } else if (turn.role === 'assistant') {
       const content: Json[] = [];
       // A signature Anthropic could have issued (neither the router's prefix nor empty): section 10.
@@ -263,7 +306,7 @@ function asMessages(c: Conversation, model: string): Json {
       const content: Json[] = turn.results.map((result) => ({
         type: 'tool_result',
         tool_use_id: result.id,
-        content: result.text,
+        content: result.image ? [{ type: 'text', text: result.text }, imageBlock(result.image)] : result.text,
         ...(result.isError ? { is_error: true } : {}),
       }));
       if (turn.followUp !== undefined) content.push({ type: 'text', text: turn.followUp });
@@ -273,6 +316,19 @@ function asMessages(c: Conversation, model: string): Json {
   const body: Json = { model, max_tokens: c.maxTokens ?? ANTHROPIC_MAX_TOKENS, messages };
   if (c.system !== undefined) body.system = c.systemBlocks ? [{ type: 'text', text: c.system, cache_control: { type: 'ephemeral' } }] : c.system;
   if (c.tools) body.tools = c.tools.map((tool) => ({ name: tool.name, description: tool.description, input_schema: tool.schema }));
+  if (c.claudeCode) {
+    const billing = { type: 'text', text: 'x-anthropic-billing-header: cc_version=2.1.197; cc_entrypoint=cli; cch=0a1b2;' };
+    const system = typeof body.system === 'string' ? [{ type: 'text', text: body.system }] : ((body.system as Json[] | undefined) ?? []);
+    body.system = [billing, ...system];
+    body.tools ??= [];
+    const tools = body.tools as Json[];
+    if (tools.length > 0) tools[tools.length - 1] = { ...tools.at(-1), cache_control: { type: 'ephemeral' } };
+    const last = messages.at(-1)!;
+    const blocks = typeof last.content === 'string' ? [{ type: 'text', text: last.content }] : [...(last.content as Json[])];
+    blocks[blocks.length - 1] = { ...blocks.at(-1), cache_control: { type: 'ephemeral' } };
+    last.content = blocks;
+    body.context_management = { edits: [{ type: 'clear_tool_uses_20250919' }] };
+  }
   if (c.toolChoice !== undefined || c.parallel === false) {
     const choice = c.toolChoice ?? 'auto';
     const toolChoice: Json = typeof choice === 'object' ? { type: 'tool', name: choice.name } : { type: choice === 'required' ? 'any' : choice };
@@ -314,11 +370,19 @@ function asResponses(c: Conversation, model: string): Json {
         content: [
           { type: 'input_text', text: turn.text },
           ...(turn.images ?? []).map((url) => ({ type: 'input_image', image_url: url, detail: 'auto' })),
+          ...(turn.more === undefined ? [] : [{ type: 'input_text', text: turn.more }]),
         ],
       });
+    } else if (turn.role === 'system') {
+      input.push({ type: 'message', role: 'developer', content: turn.text });
     } else if (turn.role === 'assistant') {
       if (turn.reasoning !== undefined) {
-        input.push({ type: 'reasoning', id: `rs_${reasoningIds++}`, summary: [], content: [{ type: 'reasoning_text', text: turn.reasoning }] });
+        // Section 10: a `reasoning` item without an envelope carries "its `reasoning_text` (or summary text)".
+        input.push(
+          c.reasoningAs === 'summary'
+            ? { type: 'reasoning', id: `rs_${reasoningIds++}`, summary: [{ type: 'summary_text', text: turn.reasoning }] }
+            : { type: 'reasoning', id: `rs_${reasoningIds++}`, summary: [], content: [{ type: 'reasoning_text', text: turn.reasoning }] },
+        );
       }
       if (turn.text !== undefined)
         input.push({ type: 'message', role: 'assistant', content: [{ type: 'output_text', text: turn.text, annotations: [] }] });
@@ -326,7 +390,17 @@ function asResponses(c: Conversation, model: string): Json {
         input.push({ type: 'function_call', call_id: call.id, name: call.name, arguments: JSON.stringify(call.args) });
     } else {
       for (const result of turn.results) {
-        input.push({ type: 'function_call_output', call_id: result.id, output: result.isError ? `Error: ${result.text}` : result.text });
+        const output = result.isError ? `Error: ${result.text}` : result.text;
+        input.push({
+          type: 'function_call_output',
+          call_id: result.id,
+          output: result.image
+            ? [
+                { type: 'input_text', text: output },
+                { type: 'input_image', image_url: result.image },
+              ]
+            : output,
+        });
       }
       if (turn.followUp !== undefined) input.push({ type: 'message', role: 'user', content: [{ type: 'input_text', text: turn.followUp }] });
     }
@@ -484,6 +558,15 @@ function normalChat(body: Json, from: ClientDialect, c: Conversation, provider: 
   return out;
 }
 
+/** Drops every `cache_control` mark in `value`, in place. */
+function stripCacheControl(value: unknown): void {
+  if (Array.isArray(value)) value.forEach(stripCacheControl);
+  else if (typeof value === 'object' && value !== null) {
+    delete (value as Json).cache_control;
+    Object.values(value).forEach(stripCacheControl);
+  }
+}
+
 /** A Messages upstream body (Anthropic), reduced to what the conversation asked for. */
 function normalMessages(body: Json, from: ClientDialect): Json {
   const out = clone(body);
@@ -491,13 +574,23 @@ function normalMessages(body: Json, from: ClientDialect): Json {
     out.messages = (out.messages as Json[]).map((message) => {
       const m = { ...message };
       if (typeof m.content === 'string') m.content = [{ type: 'text', text: m.content }];
-      m.content = (m.content as Json[]).map((block) => {
+      // Anthropic takes a tool result's images inside it; the other dialects cannot, and send them
+      // in the user turn after the results (section 9), as the translation to Anthropic then does.
+      const toolImages: Json[] = [];
+      const blocks = (m.content as Json[]).map((block) => {
         if (block.type !== 'tool_result') return block;
-        const text = typeof block.content === 'string' ? block.content : (block.content as Json[]).map((part) => part.text).join('');
+        const parts = typeof block.content === 'string' ? [{ type: 'text', text: block.content }] : (block.content as Json[]);
+        toolImages.push(...parts.filter((part) => part.type === 'image'));
+        const text = parts
+          .filter((part) => part.type === 'text')
+          .map((part) => part.text)
+          .join('');
         // Section 9: "`tool_result.is_error: true`: the tool message's content starts with `Error: `":
         // the other dialects have no error flag, and say it in the text.
         return { type: 'tool_result', tool_use_id: block.tool_use_id, content: block.is_error === true ? `Error: ${text}` : text };
       });
+      const afterResults = blocks.findLastIndex((block) => block.type === 'tool_result') + 1;
+      m.content = [...blocks.slice(0, afterResults), ...toolImages, ...blocks.slice(afterResults)];
       return m;
     });
     // Anthropic's API reads consecutive turns of one role as one turn (section 5 merges tool
@@ -510,7 +603,15 @@ function normalMessages(body: Json, from: ClientDialect): Json {
     }, []);
   }
   if (from === 'messages') {
-    // Passthrough keeps the client's body (section 8); what the translation does instead:
+    // Passthrough keeps the client's body (section 8), Claude Code's habits included, which the
+    // other dialects have no words for: `cache_control`, the billing line, `context_management`, `tools: []`.
+    stripCacheControl(out);
+    if (Array.isArray(out.system))
+      out.system = (out.system as Json[]).filter((block) => !String(block.text).startsWith('x-anthropic-billing-header:'));
+    if (Array.isArray(out.system) && out.system.length === 0) delete out.system;
+    delete out.context_management;
+    if (Array.isArray(out.tools) && out.tools.length === 0) delete out.tools;
+    // What the translation does instead:
     // Section 5: "Newer models reject `temperature` and `top_p` together: when both are given,
     // send `temperature` only".
     if (out.temperature !== undefined) delete out.top_p;
@@ -667,6 +768,42 @@ const CASES: Array<[string, Conversation]> = (() => {
 })();
 
 describe(`one conversation in three dialects reaches the provider the same (seed ${SEED})`, () => {
+  test('the generated conversations hold every feature the comparison is for', () => {
+    const all = CASES.map(([, c]) => c);
+    const turns = all.flatMap((c) => c.turns);
+    const results = turns.flatMap((turn) => (turn.role === 'tools' ? turn.results : []));
+    const features: Record<string, boolean> = {
+      'a system prompt': all.some((c) => c.system !== undefined),
+      'an image by data URL': turns.some((turn) => turn.role === 'user' && turn.images?.includes(DATA_URL)),
+      'an image by http URL': turns.some((turn) => turn.role === 'user' && turn.images?.includes(HTTP_URL)),
+      'several tool calls in one turn': turns.some((turn) => turn.role === 'assistant' && (turn.calls?.length ?? 0) > 1),
+      'an error result': results.some((result) => result.isError),
+      'an image in a tool result': results.some((result) => result.image !== undefined),
+      'reasoning carried back': turns.some((turn) => turn.role === 'assistant' && turn.reasoning !== undefined),
+      'a conversation ending in tool results': all.some((c) => c.turns.at(-1)?.role === 'tools'),
+      'tool_choice required': all.some((c) => c.toolChoice === 'required'),
+      'tool_choice none': all.some((c) => c.toolChoice === 'none'),
+      'a named tool_choice': all.some((c) => typeof c.toolChoice === 'object'),
+      'parallel_tool_calls false': all.some((c) => c.parallel === false),
+      'temperature and top_p together': all.some((c) => c.temperature !== undefined && c.topP !== undefined),
+      'stop sequences': all.some((c) => c.stop !== undefined),
+      'a user id': all.some((c) => c.user !== undefined),
+      'structured output': all.some((c) => c.schema !== undefined),
+      'effort by budget': all.some((c) => c.thinkingAs === 'budget'),
+      'effort none': all.some((c) => c.effort === 'none'),
+      'a stream': all.some((c) => c.stream === true),
+      "Claude Code's habits": all.some((c) => c.claudeCode === true),
+      'reasoning carried back as summary text': all.some(
+        (c) => c.reasoningAs === 'summary' && c.turns.some((turn) => turn.role === 'assistant' && turn.reasoning !== undefined),
+      ),
+    };
+    expect(
+      Object.entries(features)
+        .filter(([, present]) => !present)
+        .map(([feature]) => `${feature} (seed ${SEED})`),
+    ).toEqual([]);
+  });
+
   for (const target of TARGETS) {
     test(`${GENERATED_CASES} generated conversations: ${target.name}`, async () => {
       for (const [label, c] of CASES) await compareOnChatProvider(target, c, label);
@@ -674,5 +811,138 @@ describe(`one conversation in three dialects reaches the provider the same (seed
   }
   test(`${GENERATED_CASES} generated conversations: anthropic (chat and Responses translated, Messages passthrough)`, async () => {
     for (const [label, c] of CASES) await compareOnAnthropic(c, label);
+  });
+});
+
+/** Conversations written by hand, each for something the generator does not reach. */
+const HAND_CASES: Array<[string, Conversation, Array<Target['name'] | 'anthropic'>]> = [
+  [
+    'a system prompt in the middle of the conversation, and user turns of several text parts',
+    {
+      system: 'Be brief.',
+      systemAs: 'developer',
+      turns: [
+        { role: 'user', text: 'first part', more: 'second part' },
+        { role: 'assistant', text: 'ok' },
+        { role: 'system', text: 'From now on, answer in French.' },
+        { role: 'user', text: 'look', images: [HTTP_URL, DATA_URL], more: 'what is it?' },
+      ],
+      maxTokens: 100,
+    },
+    TARGETS.map((target) => target.name),
+  ],
+  [
+    'no token limit: Anthropic gets ANTHROPIC_MAX_TOKENS, which a Messages client must state',
+    { turns: [{ role: 'user', text: 'hi' }], temperature: 0.3 },
+    ['anthropic'],
+  ],
+  [
+    'a tool loop with empty arguments and an empty result, thinking by budget, the calls signed',
+    {
+      tools: TOOLS,
+      turns: [
+        { role: 'user', text: 'go' },
+        {
+          role: 'assistant',
+          reasoning: 'I should call both.',
+          calls: [
+            { id: 'toolu_01A', name: 'search', args: {} },
+            { id: 'toolu_01B', name: 'calc', args: { expr: '', exact: false } },
+          ],
+        },
+        {
+          role: 'tools',
+          results: [
+            { id: 'toolu_01A', text: '' },
+            { id: 'toolu_01B', text: 'nan', isError: true },
+          ],
+        },
+      ],
+      toolChoice: 'auto',
+      parallel: false,
+      maxTokens: 8000,
+      effort: 'high',
+      thinkingAs: 'budget',
+      stop: ['Observation:'],
+      user: 'device-42',
+    },
+    [...TARGETS.map((target) => target.name), 'anthropic'],
+  ],
+];
+
+describe('hand-written conversations reach the provider the same in every dialect', () => {
+  for (const [name, conversation, targets] of HAND_CASES) {
+    test(name, async () => {
+      for (const target of TARGETS.filter((each) => targets.includes(each.name))) await compareOnChatProvider(target, conversation, name);
+      if (targets.includes('anthropic')) await compareOnAnthropic(conversation, name);
+    });
+  }
+});
+
+/**
+ * What one dialect cannot carry to a provider (sections 5, 9 and 11) is refused on that dialect
+ * with a 400 in its own error shape that names the field, and nothing reaches any upstream.
+ */
+describe('a field one dialect must refuse is refused there, naming it, and nothing is sent', () => {
+  const base = (dialect: ClientDialect, model: string): Json =>
+    WRITERS[dialect]({ turns: [{ role: 'user', text: 'hi' }], maxTokens: 64 }, model, { signed: false });
+  const cases: Array<[ClientDialect, string, string, (body: Json) => Json]> = [
+    // Section 5: "`json_object` (no schema) is a 400, since Anthropic has no schema-less JSON mode".
+    ['chat', 'anthropic/claude-sonnet-5-5', 'response_format', (body) => ({ ...body, response_format: { type: 'json_object' } })],
+    // Section 11: `text.format` "for Anthropic as in section 5".
+    ['responses', 'anthropic/claude-sonnet-5-5', 'text.format', (body) => ({ ...body, text: { format: { type: 'json_object' } } })],
+    // Section 11: "Refused with 400 `unsupported_parameter`, `param` naming the field (`input` for items)".
+    ['responses', 'groq/llama-4', 'previous_response_id', (body) => ({ ...body, previous_response_id: 'resp_1' })],
+    ['responses', 'anthropic/claude-sonnet-5-5', 'previous_response_id', (body) => ({ ...body, previous_response_id: 'resp_1' })],
+    ['responses', 'openai/gpt-5.5', 'conversation', (body) => ({ ...body, conversation: 'conv_1' })],
+    ['responses', 'local/qwen3', 'background', (body) => ({ ...body, background: true })],
+    ['responses', 'anthropic/claude-sonnet-5-5', 'background', (body) => ({ ...body, background: true })],
+    ['responses', 'groq/llama-4', 'input', (body) => ({ ...body, input: [...(body.input as Json[]), { type: 'item_reference', id: 'msg_1' }] })],
+    [
+      'responses',
+      'anthropic/claude-sonnet-5-5',
+      'input',
+      (body) => ({ ...body, input: [...(body.input as Json[]), { type: 'item_reference', id: 'msg_1' }] }),
+    ],
+    // Section 11: hosted tools are left out, and "a `tool_choice` that forces one is a 400".
+    ['responses', 'groq/llama-4', 'tool_choice', (body) => ({ ...body, tools: [{ type: 'web_search' }], tool_choice: { type: 'web_search' } })],
+    // Section 9: a Messages field with no chat equivalent, and a block type with none, are refused.
+    ['messages', 'groq/llama-4', 'mcp_servers', (body) => ({ ...body, mcp_servers: [{ type: 'url', url: 'https://mcp.example.com', name: 'x' }] })],
+    [
+      'messages',
+      'openai/gpt-5.5',
+      'document',
+      (body) => ({
+        ...body,
+        messages: [
+          {
+            role: 'user',
+            content: [
+              { type: 'document', source: { type: 'url', url: 'https://example.com/a.pdf' } },
+              { type: 'text', text: 'hi' },
+            ],
+          },
+        ],
+      }),
+    ],
+  ];
+  test.each(cases)('%s to %s: %s', async (dialect, model, field, change) => {
+    fakes().forEach((fake) => fake.reset());
+    const path = dialect === 'chat' ? 'chat/completions' : dialect;
+    const response = await fetch(`${host.url}/v1/${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${CLIENT_TOKEN}` },
+      body: JSON.stringify(change(base(dialect, model))),
+    });
+    const answer = (await response.json()) as { type?: string; error: { message: string; type: string; param?: string } };
+    expect(response.status).toBe(400);
+    expect(answer.error.message).toContain(field);
+    if (dialect === 'messages') {
+      // Section 8: errors on these routes are Anthropic-shaped.
+      expect(answer).toMatchObject({ type: 'error', error: { type: 'invalid_request_error' } });
+    } else {
+      expect(answer.error.param).toBe(field);
+    }
+    expect(fakes().flatMap((fake) => fake.requests)).toEqual([]);
   });
 });
