@@ -93,6 +93,8 @@ interface Conversation {
    * first in `system`, `context_management`, `tools: []` when it offers none.
    */
   claudeCode?: boolean;
+  /** Every text said as content parts (`[{type:"text", text}]`, Messages blocks, Responses parts) rather than a string. */
+  asParts?: boolean;
   /** How a Responses client carries reasoning back: `reasoning_text` content, or summary text (Codex). */
   reasoningAs?: 'content' | 'summary';
 }
@@ -193,6 +195,7 @@ function generated(next: () => number, index: number): Conversation {
   if (conversation.user !== undefined && chance(0.5)) conversation.userAs = 'safety_identifier';
   if (conversation.system !== undefined && chance(0.4)) conversation.systemBlocks = true;
   if (chance(0.3)) conversation.claudeCode = true;
+  if (chance(0.4)) conversation.asParts = true;
   conversation.reasoningAs = pick(['content', 'summary'] as const);
   if (chance(0.25))
     conversation.schema = { type: 'object', properties: { answer: { type: 'string' } }, required: ['answer'], additionalProperties: false };
@@ -220,7 +223,8 @@ interface WriteOptions {
 
 function asChat(c: Conversation, model: string, options: WriteOptions): Json {
   const messages: Json[] = [];
-  if (c.system !== undefined) messages.push({ role: 'system', content: c.system });
+  const said = (text: string): unknown => (c.asParts ? [{ type: 'text', text }] : text);
+  if (c.system !== undefined) messages.push({ role: 'system', content: said(c.system) });
   for (const turn of c.turns) {
     if (turn.role === 'user') {
       messages.push({
@@ -232,12 +236,12 @@ function asChat(c: Conversation, model: string, options: WriteOptions): Json {
                 ...(turn.images ?? []).map((url) => ({ type: 'image_url', image_url: { url } })),
                 ...(turn.more === undefined ? [] : [{ type: 'text', text: turn.more }]),
               ]
-            : turn.text,
+            : said(turn.text),
       });
     } else if (turn.role === 'system') {
       messages.push({ role: 'system', content: turn.text });
     } else if (turn.role === 'assistant') {
-      const message: Json = { role: 'assistant', content: turn.text ?? null };
+      const message: Json = { role: 'assistant', content: turn.text === undefined ? null : said(turn.text) };
       if (turn.calls) {
         message.tool_calls = turn.calls.map((call) => ({
           id: call.id,
@@ -255,7 +259,7 @@ function asChat(c: Conversation, model: string, options: WriteOptions): Json {
     } else {
       // Chat has no error flag: an error result says so in its text, as section 9 has Messages' `is_error` say it.
       for (const result of turn.results)
-        messages.push({ role: 'tool', tool_call_id: result.id, content: result.isError ? `Error: ${result.text}` : result.text });
+        messages.push({ role: 'tool', tool_call_id: result.id, content: said(result.isError ? `Error: ${result.text}` : result.text) });
       // Section 9: a tool result's images "open the `user` message that follows the tool messages".
       const images = turn.results.flatMap((result) => (result.image ? [{ type: 'image_url', image_url: { url: result.image } }] : []));
       if (turn.followUp !== undefined)
@@ -293,7 +297,10 @@ function asMessages(c: Conversation, model: string): Json {
     if (turn.role === 'user') {
       const images = (turn.images ?? []).map(imageBlock);
       const more = turn.more === undefined ? [] : [{ type: 'text', text: turn.more }];
-      messages.push({ role: 'user', content: images.length + more.length > 0 ? [{ type: 'text', text: turn.text }, ...images, ...more] : turn.text });
+      messages.push({
+        role: 'user',
+        content: images.length + more.length > 0 || c.asParts ? [{ type: 'text', text: turn.text }, ...images, ...more] : turn.text,
+      });
     } else if (turn.role === 'system') {
       // Section 8: "a `role:"system"` message inside `messages` stays a system message in its place".
       messages.push({ role: 'system', content: turn.text });
@@ -308,7 +315,11 @@ function asMessages(c: Conversation, model: string): Json {
       const content: Json[] = turn.results.map((result) => ({
         type: 'tool_result',
         tool_use_id: result.id,
-        content: result.image ? [{ type: 'text', text: result.text }, imageBlock(result.image)] : result.text,
+        content: result.image
+          ? [{ type: 'text', text: result.text }, imageBlock(result.image)]
+          : c.asParts
+            ? [{ type: 'text', text: result.text }]
+            : result.text,
         ...(result.isError ? { is_error: true } : {}),
       }));
       if (turn.followUp !== undefined) content.push({ type: 'text', text: turn.followUp });
@@ -360,7 +371,8 @@ function asResponses(c: Conversation, model: string): Json {
   const input: Json[] = [];
   const body: Json = { model, input };
   if (c.system !== undefined) {
-    if (c.systemAs === 'developer') input.push({ type: 'message', role: 'developer', content: c.system });
+    if (c.systemAs === 'developer')
+      input.push({ type: 'message', role: 'developer', content: c.asParts ? [{ type: 'input_text', text: c.system }] : c.system });
     else body.instructions = c.system;
   }
   let reasoningIds = 0;
@@ -401,7 +413,9 @@ function asResponses(c: Conversation, model: string): Json {
                 { type: 'input_text', text: output },
                 { type: 'input_image', image_url: result.image },
               ]
-            : output,
+            : c.asParts
+              ? [{ type: 'input_text', text: output }]
+              : output,
         });
       }
       if (turn.followUp !== undefined) input.push({ type: 'message', role: 'user', content: [{ type: 'input_text', text: turn.followUp }] });
