@@ -50,7 +50,7 @@ interface ToolResult {
 }
 type Turn =
   /** `more`: a second text part, after the images. */
-  | { role: 'user'; text: string; images?: string[]; more?: string }
+  | { role: 'user'; text: string; images?: string[]; more?: string; pdf?: boolean }
   /** A system prompt in the middle of the conversation. */
   | { role: 'system'; text: string }
   | { role: 'assistant'; text?: string; calls?: Call[]; reasoning?: string }
@@ -101,6 +101,8 @@ interface Conversation {
 
 const DATA_URL = 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
 const HTTP_URL = 'https://example.com/cat.png';
+const PDF_NAME = 'report.pdf';
+const PDF_DATA = 'JVBERi0xLjQKJcfsj6IKMSAwIG9iago8PC9UeXBlL0NhdGFsb2c+PgplbmRvYmoK';
 
 const TOOLS: Tool[] = [
   {
@@ -140,7 +142,7 @@ function generated(next: () => number, index: number): Conversation {
   let callCount = 0;
   for (let round = 0; round < rounds; round++) {
     const images = chance(0.3) ? [pick([DATA_URL, HTTP_URL])] : undefined;
-    conversation.turns.push({ role: 'user', text: text(), ...(images ? { images } : {}) });
+    conversation.turns.push({ role: 'user', text: text(), ...(images ? { images } : {}), ...(chance(0.15) ? { pdf: true } : {}) });
     if (round === rounds - 1) break;
     const calls: Call[] =
       tools.length > 0 && chance(0.7)
@@ -230,10 +232,11 @@ function asChat(c: Conversation, model: string, options: WriteOptions): Json {
       messages.push({
         role: 'user',
         content:
-          turn.images || turn.more !== undefined
+          turn.images || turn.more !== undefined || turn.pdf
             ? [
                 { type: 'text', text: turn.text },
                 ...(turn.images ?? []).map((url) => ({ type: 'image_url', image_url: { url } })),
+                ...(turn.pdf ? [{ type: 'file', file: { filename: PDF_NAME, file_data: `data:application/pdf;base64,${PDF_DATA}` } }] : []),
                 ...(turn.more === undefined ? [] : [{ type: 'text', text: turn.more }]),
               ]
             : said(turn.text),
@@ -296,6 +299,8 @@ function asMessages(c: Conversation, model: string): Json {
   for (const turn of c.turns) {
     if (turn.role === 'user') {
       const images = (turn.images ?? []).map(imageBlock);
+      // Section 9: "a base64 PDF becomes a chat `file` part ... `filename` is the block's `title`".
+      if (turn.pdf) images.push({ type: 'document', title: PDF_NAME, source: { type: 'base64', media_type: 'application/pdf', data: PDF_DATA } });
       const more = turn.more === undefined ? [] : [{ type: 'text', text: turn.more }];
       messages.push({
         role: 'user',
@@ -384,6 +389,7 @@ function asResponses(c: Conversation, model: string): Json {
         content: [
           { type: 'input_text', text: turn.text },
           ...(turn.images ?? []).map((url) => ({ type: 'input_image', image_url: url, detail: 'auto' })),
+          ...(turn.pdf ? [{ type: 'input_file', filename: PDF_NAME, file_data: `data:application/pdf;base64,${PDF_DATA}` }] : []),
           ...(turn.more === undefined ? [] : [{ type: 'input_text', text: turn.more }]),
         ],
       });
@@ -816,6 +822,7 @@ describe(`one conversation in three dialects reaches the provider the same (seed
     const features: Record<string, boolean> = {
       'a system prompt': all.some((c) => c.system !== undefined),
       'an image by data URL': turns.some((turn) => turn.role === 'user' && turn.images?.includes(DATA_URL)),
+      'a PDF document': turns.some((turn) => turn.role === 'user' && turn.pdf === true),
       'an image by http URL': turns.some((turn) => turn.role === 'user' && turn.images?.includes(HTTP_URL)),
       'several tool calls in one turn': turns.some((turn) => turn.role === 'assistant' && (turn.calls?.length ?? 0) > 1),
       'an error result': results.some((result) => result.isError),
