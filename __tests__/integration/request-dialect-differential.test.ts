@@ -53,7 +53,8 @@ type Turn =
   | { role: 'user'; text: string; images?: string[]; more?: string; pdf?: boolean }
   /** A system prompt in the middle of the conversation. */
   | { role: 'system'; text: string }
-  | { role: 'assistant'; text?: string; calls?: Call[]; reasoning?: string }
+  /** `redacted`: Anthropic's encrypted thinking, after the signed text (only Anthropic reads it). */
+  | { role: 'assistant'; text?: string; calls?: Call[]; reasoning?: string; redacted?: string }
   | { role: 'tools'; results: ToolResult[]; followUp?: string };
 
 interface Tool {
@@ -161,6 +162,7 @@ function generated(next: () => number, index: number): Conversation {
     if (calls.length === 0 || chance(0.5)) assistant.text = text();
     if (calls.length > 0) assistant.calls = calls;
     if (chance(0.3)) assistant.reasoning = `thinking ${text()}`;
+    if (assistant.reasoning !== undefined && chance(0.3)) assistant.redacted = `EmwKAhgB${index}x${round}`;
     conversation.turns.push(assistant);
     if (calls.length > 0) {
       const followUp = chance(0.5) ? text() : undefined;
@@ -256,6 +258,8 @@ function asChat(c: Conversation, model: string, options: WriteOptions): Json {
       if (turn.reasoning !== undefined && options.signed) {
         message.reasoning_details = [
           { type: 'reasoning.text', text: turn.reasoning, signature: ANTHROPIC_AGENT_SIGNATURE, format: 'anthropic-claude-v1' },
+          // Section 10: "`reasoning.encrypted` with `data` for `redacted_thinking`".
+          ...(turn.redacted === undefined ? [] : [{ type: 'reasoning.encrypted', data: turn.redacted, format: 'anthropic-claude-v1' }]),
         ];
       }
       messages.push(message);
@@ -313,6 +317,8 @@ function asMessages(c: Conversation, model: string): Json {
       const content: Json[] = [];
       // A signature Anthropic could have issued (neither the router's prefix nor empty): section 10.
       if (turn.reasoning !== undefined) content.push({ type: 'thinking', thinking: turn.reasoning, signature: ANTHROPIC_AGENT_SIGNATURE });
+      // Section 8: translated, "`redacted_thinking` blocks are dropped".
+      if (turn.redacted !== undefined) content.push({ type: 'redacted_thinking', data: turn.redacted });
       if (turn.text !== undefined) content.push({ type: 'text', text: turn.text });
       for (const call of turn.calls ?? []) content.push({ type: 'tool_use', id: call.id, name: call.name, input: call.args });
       messages.push({ role: 'assistant', content });
@@ -703,7 +709,9 @@ function withoutSignedThinking(body: Json): Json {
   const out = clone(body);
   out.messages = (out.messages as Json[])
     .map((message) =>
-      Array.isArray(message.content) ? { ...message, content: (message.content as Json[]).filter((block) => block.type !== 'thinking') } : message,
+      Array.isArray(message.content)
+        ? { ...message, content: (message.content as Json[]).filter((block) => block.type !== 'thinking' && block.type !== 'redacted_thinking') }
+        : message,
     )
     .filter((message) => !Array.isArray(message.content) || message.content.length > 0);
   return out;
@@ -827,6 +835,7 @@ describe(`one conversation in three dialects reaches the provider the same (seed
       'several tool calls in one turn': turns.some((turn) => turn.role === 'assistant' && (turn.calls?.length ?? 0) > 1),
       'an error result': results.some((result) => result.isError),
       'an image in a tool result': results.some((result) => result.image !== undefined),
+      "Anthropic's redacted thinking": turns.some((turn) => turn.role === 'assistant' && turn.redacted !== undefined),
       'reasoning carried back': turns.some((turn) => turn.role === 'assistant' && turn.reasoning !== undefined),
       'a conversation ending in tool results': all.some((c) => c.turns.at(-1)?.role === 'tools'),
       'tool_choice required': all.some((c) => c.toolChoice === 'required'),
