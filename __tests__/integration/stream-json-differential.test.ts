@@ -14,7 +14,7 @@ import { envFor, startHost, type Host } from '../support/host';
 import { CLIENT_TOKEN } from '../support/keys';
 import { observe } from '../support/observe';
 import { waitUntil } from '../support/wait';
-import { anthropicMessage, anthropicStreamFrames, chatChunkFrame, chatCompletion, chatUsageFrame, DONE_FRAME } from '../support/wire-frames';
+import { anthropicEvent, anthropicMessage, chatChunkFrame, chatCompletion, chatUsageFrame, DONE_FRAME } from '../support/wire-frames';
 import { sendFrames, sendJson } from '../support/upstream-answers';
 
 const SEED = Number(process.env.DIFF_SEED ?? 20261129);
@@ -35,20 +35,40 @@ function random(seed: number): () => number {
 /** Why the abstract answer stopped, rendered in each dialect's words. */
 type Stop = 'stop' | 'stop_sequence' | 'pause_turn' | 'length' | 'tool' | 'filter';
 
+/** A tool call; `args` is the arguments' JSON text as the model wrote it, '' for none at all. */
+interface Call {
+  id: string;
+  name: string;
+  args: string;
+}
+
 /** One model answer, before any wire format. */
 interface Answer {
   reasoning: string;
-  /** The thinking block's signature, on Anthropic. */
+  /** The thinking's signature (Anthropic's block, OpenRouter's `reasoning_details`). */
   signature: string;
+  /** Redacted thinking's opaque data ('' for none): Anthropic's `redacted_thinking`, OpenRouter's `reasoning.encrypted`. */
+  redacted: string;
   text: string;
+  /** A second text block (Anthropic, as with citations). */
+  moreText: string;
+  /** Interleaved thinking: a second thinking block before the tool calls (Anthropic). */
+  lateReasoning: string;
   /** Chat completions' `refusal` (OpenAI-compatible upstreams only). */
   refusal: string;
-  /** `args` is the arguments' JSON text as the model wrote it; '' for none at all. */
-  calls: Array<{ id: string; name: string; args: string }>;
+  calls: Call[];
   stop: Stop;
   usage: { input: number; output: number; cached: number; cacheWrite: number; reasoning: number };
   /** Anthropic repeats the input side of usage in `message_delta` (newer API versions do). */
   deltaRepeatsInput: boolean;
+  /** Anthropic streams an empty input as one `input_json_delta` of '' rather than none. */
+  emptyInputDelta: boolean;
+  /** How a chat stream carries the calls: one after the other (OpenAI), all whole in one chunk, or argument pieces interleaved by index. */
+  callChunking: 'sequential' | 'one-chunk' | 'interleaved';
+  /** A chat stream's `finish_reason` comes on its last delta rather than in a chunk of its own. */
+  finishOnLastDelta: boolean;
+  /** A Responses client asks for `include: ["reasoning.encrypted_content"]`. */
+  askEncrypted: boolean;
 }
 
 const WORDS = ['héllo', 'wörld', '日本語', 'emoji 🎉', '"quoted"', 'back\\slash', 'new\nline', 'tab\t', '</script>', '{"json":1}', 'plain', '\u2028sep', '𝔘𝔫𝔦'];
@@ -72,28 +92,41 @@ function pieces(next: () => number, text: string): string[] {
   return sorted.slice(1).map((end, i) => points.slice(sorted[i], end).join(''));
 }
 
-function argumentsText(next: () => number): string {
+/** The tools a request offers: plain functions, and for Responses clients a custom tool and a namespace (flattened upstream). */
+const PLAIN_TOOLS = ['search', 'read_file', 'weather', 'no_args'];
+const RESPONSES_TOOLS = [...PLAIN_TOOLS, 'apply_patch', 'crm__lookup', 'crm__note'];
+const CUSTOM_TOOLS = new Set(['apply_patch', 'crm__note']);
+
+function argumentsText(next: () => number, name: string): string {
   const roll = next();
   if (roll < 0.15) return '';
   if (roll < 0.3) return '{}';
+  if (CUSTOM_TOOLS.has(name)) return JSON.stringify({ input: `*** Begin Patch\n${words(next, 3)}\n*** End Patch` });
   return JSON.stringify({ query: words(next, 2), n: Math.floor(next() * 100), nested: { list: [1, words(next, 1), null, true] } });
 }
 
-/** An answer for an upstream of `dialect`: chat answers may refuse; Messages answers may pause or stop on a sequence. */
-function generateAnswer(next: () => number, dialect: 'chat' | 'messages', index: number): Answer {
+/**
+ * An answer for an upstream of `dialect` calling `tools`: chat answers may refuse; Messages
+ * answers may pause, stop on a sequence, redact or interleave thinking and split their text.
+ */
+function generateAnswer(next: () => number, dialect: 'chat' | 'messages', tools: readonly string[], index: number): Answer {
   const callCount = next() < 0.45 ? 1 + Math.floor(next() * 3) : 0;
-  const calls = Array.from({ length: callCount }, (_, i) => ({
-    id: dialect === 'chat' ? `call_${index}_${i}_${Math.floor(next() * 1e6)}` : `toolu_${index}_${i}_${Math.floor(next() * 1e6)}`,
-    name: pick(next, ['search', 'read_file', 'weather', 'no_args']),
-    args: argumentsText(next),
-  }));
-  const refusal = dialect === 'chat' && callCount === 0 && next() < 0.15 ? `I can't help with ${words(next, 2)}.` : '';
+  const calls = Array.from({ length: callCount }, (_, i) => {
+    const name = pick(next, tools);
+    const id = dialect === 'chat' ? `call_${index}_${i}_${Math.floor(next() * 1e6)}` : `toolu_${index}_${i}_${Math.floor(next() * 1e6)}`;
+    return { id, name, args: argumentsText(next, name) };
+  });
+  const messages = dialect === 'messages';
+  const refusal = !messages && callCount === 0 && next() < 0.15 ? `I can't help with ${words(next, 2)}.` : '';
   const text = refusal ? '' : callCount > 0 && next() < 0.4 ? '' : words(next, 1 + Math.floor(next() * 6));
-  const stops: Stop[] = callCount > 0 ? ['tool', 'tool', 'length'] : dialect === 'messages' ? ['stop', 'stop_sequence', 'pause_turn', 'length', 'filter'] : ['stop', 'length', 'filter'];
+  const stops: Stop[] = callCount > 0 ? ['tool', 'tool', 'length'] : messages ? ['stop', 'stop_sequence', 'pause_turn', 'length', 'filter'] : ['stop', 'length', 'filter'];
   return {
     reasoning: next() < 0.5 ? words(next, 1 + Math.floor(next() * 4)) : '',
     signature: `c2ln${Math.floor(next() * 1e6)}`,
+    redacted: next() < 0.2 ? `cmVkYWN0ZWQ${Math.floor(next() * 1e6)}` : '',
     text,
+    moreText: messages && text && next() < 0.25 ? words(next, 2) : '',
+    lateReasoning: messages && callCount > 0 && next() < 0.3 ? words(next, 2) : '',
     refusal,
     calls,
     stop: refusal ? 'filter' : pick(next, stops),
@@ -105,15 +138,31 @@ function generateAnswer(next: () => number, dialect: 'chat' | 'messages', index:
       reasoning: next() < 0.5 ? Math.floor(next() * 50) : 0,
     },
     deltaRepeatsInput: next() < 0.5,
+    emptyInputDelta: next() < 0.5,
+    callChunking: pick(next, ['sequential', 'one-chunk', 'interleaved'] as const),
+    finishOnLastDelta: next() < 0.3,
+    askEncrypted: next() < 0.5,
   };
 }
 
 // ---------------------------------------------------------------- chat completions wire forms
 
-/** Where an OpenAI-compatible provider puts reasoning text: nowhere (OpenAI), `reasoning` (OpenRouter), `reasoning_content` (llama-server). */
-type ReasoningField = 'none' | 'reasoning' | 'reasoning_content';
+/** How one OpenAI-compatible provider writes answers. */
+interface ChatShape {
+  /** Where reasoning text goes: nowhere (OpenAI), `reasoning` (OpenRouter), `reasoning_content` (llama-server, DeepSeek). */
+  field: 'none' | 'reasoning' | 'reasoning_content';
+  /** OpenRouter's `reasoning_details` beside the text (with the signature and redacted pieces). */
+  details: boolean;
+  /** Whether it may chunk tool calls and the finish reason otherwise than OpenAI does. */
+  varied: boolean;
+}
+
+const OPENAI_SHAPE: ChatShape = { field: 'none', details: false, varied: false };
+const OPENROUTER_SHAPE: ChatShape = { field: 'reasoning', details: true, varied: true };
+const LLAMA_SHAPE: ChatShape = { field: 'reasoning_content', details: false, varied: true };
 
 const CHAT_FINISH: Record<Stop, string> = { stop: 'stop', stop_sequence: 'stop', pause_turn: 'stop', length: 'length', tool: 'tool_calls', filter: 'content_filter' };
+const DETAIL_FORMAT = 'anthropic-claude-v1';
 
 function chatUsage(answer: Answer): Record<string, unknown> {
   const { input, output, cached, reasoning } = answer.usage;
@@ -126,9 +175,15 @@ function chatUsage(answer: Answer): Record<string, unknown> {
   };
 }
 
-function chatJson(answer: Answer, field: ReasoningField): Record<string, unknown> {
+function chatJson(answer: Answer, shape: ChatShape): Record<string, unknown> {
   const message: Record<string, unknown> = { role: 'assistant', content: answer.text || null };
-  if (field !== 'none' && answer.reasoning) message[field] = answer.reasoning;
+  if (shape.field !== 'none' && answer.reasoning) message[shape.field] = answer.reasoning;
+  if (shape.details) {
+    const details: Array<Record<string, unknown>> = [];
+    if (answer.reasoning) details.push({ type: 'reasoning.text', text: answer.reasoning, signature: answer.signature, format: DETAIL_FORMAT, index: 0 });
+    if (answer.redacted) details.push({ type: 'reasoning.encrypted', data: answer.redacted, format: DETAIL_FORMAT, index: details.length });
+    if (details.length > 0) message.reasoning_details = details;
+  }
   if (answer.refusal) message.refusal = answer.refusal;
   if (answer.calls.length > 0) {
     message.tool_calls = answer.calls.map((call) => ({ id: call.id, type: 'function', function: { name: call.name, arguments: call.args } }));
@@ -136,22 +191,50 @@ function chatJson(answer: Answer, field: ReasoningField): Record<string, unknown
   return { ...chatCompletion(message, CHAT_FINISH[answer.stop]), usage: chatUsage(answer) };
 }
 
+/** The tool-call deltas of a chat stream, chunked as `answer.callChunking` says. */
+function toolCallDeltas(answer: Answer, next: () => number): Array<Record<string, unknown>> {
+  const { calls } = answer;
+  if (answer.callChunking === 'one-chunk' && calls.length > 0) {
+    return [{ tool_calls: calls.map((call, index) => ({ index, id: call.id, type: 'function', function: { name: call.name, arguments: call.args } })) }];
+  }
+  const heads = calls.map((call, index) => ({ tool_calls: [{ index, id: call.id, type: 'function', function: { name: call.name, arguments: '' } }] }));
+  const tails = calls.map((call, index) => (call.args ? pieces(next, call.args) : []).map((piece) => ({ tool_calls: [{ index, function: { arguments: piece } }] })));
+  if (answer.callChunking === 'sequential') return calls.flatMap((_, index) => [heads[index]!, ...tails[index]!]);
+  // Interleaved: every call announced, then the argument pieces taken in turn.
+  const deltas: Array<Record<string, unknown>> = [...heads];
+  for (let round = 0; tails.some((tail) => tail.length > round); round++) for (const tail of tails) if (tail[round]) deltas.push(tail[round]!);
+  return deltas;
+}
+
 /**
- * The stream as OpenAI-compatible providers write it: a role chunk, reasoning deltas, content (or
- * refusal) deltas, each tool call's id and name then its argument pieces, the finish chunk, and
- * the usage chunk (`choices: []`) when the request asked for it.
+ * The stream as OpenAI-compatible providers write it: a role chunk, reasoning deltas (with
+ * OpenRouter's details, the signature on a piece of its own), content (or refusal) deltas, the
+ * tool calls, the finish reason, and the usage chunk (`choices: []`) when the request asked for it.
  */
-function chatFrames(answer: Answer, field: ReasoningField, next: () => number, includeUsage: boolean): string[] {
+function chatFrames(answer: Answer, shape: ChatShape, next: () => number, includeUsage: boolean): string[] {
   const identity = { id: 'chatcmpl-diff', created: 1, model: 'm' };
+  const deltas: Array<Record<string, unknown>> = [];
+  if (shape.field !== 'none') {
+    for (const piece of answer.reasoning ? pieces(next, answer.reasoning) : []) {
+      const details = shape.details ? { reasoning_details: [{ type: 'reasoning.text', text: piece, format: DETAIL_FORMAT, index: 0 }] } : {};
+      deltas.push({ [shape.field]: piece, ...details });
+    }
+  }
+  if (shape.details && answer.reasoning) {
+    deltas.push({ [shape.field]: null, reasoning_details: [{ type: 'reasoning.text', signature: answer.signature, format: DETAIL_FORMAT, index: 0 }] });
+  }
+  if (shape.details && answer.redacted) {
+    const index = answer.reasoning ? 1 : 0;
+    deltas.push({ [shape.field]: null, reasoning_details: [{ type: 'reasoning.encrypted', data: answer.redacted, format: DETAIL_FORMAT, index }] });
+  }
+  for (const piece of answer.text ? pieces(next, answer.text) : []) deltas.push({ content: piece });
+  for (const piece of answer.refusal ? pieces(next, answer.refusal) : []) deltas.push({ refusal: piece });
+  deltas.push(...toolCallDeltas(answer, next));
+  const finish = CHAT_FINISH[answer.stop];
+  const onLast = shape.varied && answer.finishOnLastDelta && deltas.length > 0;
   const frames = [chatChunkFrame(identity, { role: 'assistant', content: '' })];
-  if (field !== 'none') for (const piece of answer.reasoning ? pieces(next, answer.reasoning) : []) frames.push(chatChunkFrame(identity, { [field]: piece }));
-  for (const piece of answer.text ? pieces(next, answer.text) : []) frames.push(chatChunkFrame(identity, { content: piece }));
-  for (const piece of answer.refusal ? pieces(next, answer.refusal) : []) frames.push(chatChunkFrame(identity, { refusal: piece }));
-  answer.calls.forEach((call, index) => {
-    frames.push(chatChunkFrame(identity, { tool_calls: [{ index, id: call.id, type: 'function', function: { name: call.name, arguments: '' } }] }));
-    for (const piece of call.args ? pieces(next, call.args) : []) frames.push(chatChunkFrame(identity, { tool_calls: [{ index, function: { arguments: piece } }] }));
-  });
-  frames.push(chatChunkFrame(identity, {}, CHAT_FINISH[answer.stop]));
+  deltas.forEach((delta, i) => frames.push(chatChunkFrame(identity, delta, onLast && i === deltas.length - 1 ? finish : null)));
+  if (!onLast) frames.push(chatChunkFrame(identity, {}, finish));
   if (includeUsage) frames.push(chatUsageFrame(identity, chatUsage(answer)));
   frames.push(DONE_FRAME);
   return frames;
@@ -172,33 +255,63 @@ function anthropicInputUsage(answer: Answer): Record<string, number> {
   return { input_tokens: answer.usage.input, cache_read_input_tokens: answer.usage.cached, cache_creation_input_tokens: answer.usage.cacheWrite };
 }
 
+/** The answer's content blocks, whole, in the order Anthropic writes them. */
+function anthropicBlocks(answer: Answer): Array<Record<string, unknown>> {
+  const blocks: Array<Record<string, unknown>> = [];
+  if (answer.redacted) blocks.push({ type: 'redacted_thinking', data: answer.redacted });
+  if (answer.reasoning) blocks.push({ type: 'thinking', thinking: answer.reasoning, signature: answer.signature });
+  if (answer.text) blocks.push({ type: 'text', text: answer.text });
+  if (answer.moreText) blocks.push({ type: 'text', text: answer.moreText });
+  if (answer.lateReasoning) blocks.push({ type: 'thinking', thinking: answer.lateReasoning, signature: `${answer.signature}b` });
+  for (const call of answer.calls) blocks.push({ type: 'tool_use', id: call.id, name: call.name, input: call.args ? JSON.parse(call.args) : {} });
+  return blocks;
+}
+
 function anthropicJson(answer: Answer): Record<string, unknown> {
-  const content: Array<Record<string, unknown>> = [];
-  if (answer.reasoning) content.push({ type: 'thinking', thinking: answer.reasoning, signature: answer.signature });
-  if (answer.text) content.push({ type: 'text', text: answer.text });
-  for (const call of answer.calls) content.push({ type: 'tool_use', id: call.id, name: call.name, input: call.args ? JSON.parse(call.args) : {} });
-  const message = anthropicMessage('claude-diff', content, ANTHROPIC_STOP[answer.stop], { ...anthropicInputUsage(answer), output_tokens: answer.usage.output });
+  const usage = { ...anthropicInputUsage(answer), output_tokens: answer.usage.output };
+  const message = anthropicMessage('claude-diff', anthropicBlocks(answer), ANTHROPIC_STOP[answer.stop], usage);
   if (answer.stop === 'stop_sequence') message.stop_sequence = '###';
   return message;
 }
 
-/** The stream as the Messages API writes it; a call with no input gets no `input_json_delta` at all. */
+/** One block's start, deltas and stop, as the Messages API streams it. */
+function anthropicBlockFrames(block: Record<string, unknown>, index: number, answer: Answer, next: () => number): string[] {
+  const deltas: Array<Record<string, unknown>> = [];
+  let start = block;
+  if (block.type === 'thinking') {
+    start = { type: 'thinking', thinking: '', signature: '' };
+    deltas.push(...pieces(next, block.thinking as string).map((thinking) => ({ type: 'thinking_delta', thinking })));
+    deltas.push({ type: 'signature_delta', signature: block.signature });
+  } else if (block.type === 'text') {
+    start = { type: 'text', text: '' };
+    deltas.push(...pieces(next, block.text as string).map((text) => ({ type: 'text_delta', text })));
+  } else if (block.type === 'tool_use') {
+    start = { ...block, input: {} };
+    const args = answer.calls.find((call) => call.id === block.id)!.args;
+    const json = args === '{}' ? '' : args;
+    if (json) deltas.push(...pieces(next, json).map((partial_json) => ({ type: 'input_json_delta', partial_json })));
+    else if (answer.emptyInputDelta) deltas.push({ type: 'input_json_delta', partial_json: '' });
+  }
+  return [
+    anthropicEvent('content_block_start', { index, content_block: start }),
+    ...deltas.map((delta) => anthropicEvent('content_block_delta', { index, delta })),
+    anthropicEvent('content_block_stop', { index }),
+  ];
+}
+
+/** The stream as the Messages API writes it. */
 function anthropicFrames(answer: Answer, next: () => number): string[] {
-  const frames = anthropicStreamFrames(
-    {
-      model: 'claude-diff',
-      reasoning: answer.reasoning,
-      signature: answer.signature,
-      text: answer.text,
-      calls: answer.calls.map((call) => ({ ...call, args: call.args === '{}' ? '' : call.args })),
-      stopReason: ANTHROPIC_STOP[answer.stop],
-      startUsage: { ...anthropicInputUsage(answer), output_tokens: 1 },
-      endUsage: answer.deltaRepeatsInput ? { ...anthropicInputUsage(answer), output_tokens: answer.usage.output } : { output_tokens: answer.usage.output },
-    },
-    (text) => (text ? pieces(next, text) : []),
-  );
-  if (answer.stop !== 'stop_sequence') return frames;
-  return frames.map((frame) => (frame.startsWith('event: message_delta') ? frame.replace('"stop_sequence":null', '"stop_sequence":"###"') : frame));
+  const start = {
+    message: { ...anthropicMessage('claude-diff', [], null, { ...anthropicInputUsage(answer), output_tokens: 1 }) },
+  };
+  const endUsage = answer.deltaRepeatsInput ? { ...anthropicInputUsage(answer), output_tokens: answer.usage.output } : { output_tokens: answer.usage.output };
+  const stopSequence = answer.stop === 'stop_sequence' ? '###' : null;
+  return [
+    anthropicEvent('message_start', start),
+    ...anthropicBlocks(answer).flatMap((block, index) => anthropicBlockFrames(block, index, answer, next)),
+    anthropicEvent('message_delta', { delta: { stop_reason: ANTHROPIC_STOP[answer.stop], stop_sequence: stopSequence }, usage: endUsage }),
+    anthropicEvent('message_stop'),
+  ];
 }
 
 // ---------------------------------------------------------------- the fakes and the host
@@ -231,12 +344,12 @@ afterAll(async () => {
 });
 
 /** The fake answers `answer` in the form the request asks: a stream when `stream: true`, else JSON. */
-function serveChat(fake: FakeUpstream, answer: Answer, field: ReasoningField, next: () => number): void {
+function serveChat(fake: FakeUpstream, answer: Answer, shape: ChatShape, next: () => number): void {
   fake.handler = (request: RecordedRequest, res: ServerResponse) => {
     const body = request.body ?? {};
-    if (body.stream !== true) return sendJson(res, 200, chatJson(answer, field));
+    if (body.stream !== true) return sendJson(res, 200, chatJson(answer, shape));
     const includeUsage = (body.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true;
-    sendFrames(res, chatFrames(answer, field, next, includeUsage));
+    sendFrames(res, chatFrames(answer, shape, next, includeUsage));
   };
 }
 
@@ -252,7 +365,6 @@ function serveMessages(fake: FakeUpstream, answer: Answer, next: () => number): 
 const claude = (): Anthropic => new Anthropic({ apiKey: CLIENT_TOKEN, baseURL: host.url, maxRetries: 0 });
 const openaiClient = (): OpenAI => new OpenAI({ apiKey: CLIENT_TOKEN, baseURL: `${host.url}/v1`, maxRetries: 0 });
 
-const TOOL_NAMES = ['search', 'read_file', 'weather', 'no_args'];
 const OPEN_SCHEMA = { type: 'object' as const, properties: {} };
 
 /** What one call gave the client, with what the router reported of it. */
@@ -276,7 +388,7 @@ async function messagesRead(model: string, stream: boolean): Promise<unknown> {
     model,
     max_tokens: 1000,
     messages: [{ role: 'user' as const, content: 'go' }],
-    tools: TOOL_NAMES.map((name) => ({ name, input_schema: OPEN_SCHEMA })),
+    tools: PLAIN_TOOLS.map((name) => ({ name, input_schema: OPEN_SCHEMA })),
   };
   const message = stream ? await claude().messages.stream(params).finalMessage() : await claude().messages.create(params);
   // The message id is the router's own, fresh for every answer; `parsed_output` is the SDK's stream helper's own.
@@ -284,16 +396,66 @@ async function messagesRead(model: string, stream: boolean): Promise<unknown> {
   return { ...rest, id: 'msg_x' };
 }
 
-async function responsesRead(model: string, stream: boolean): Promise<unknown> {
+/**
+ * A stream's reasoning items merged into one at the front, as a non-streamed answer has them.
+ * DESIGN 11 lists the output items as "`reasoning`, `message` ..., `function_call`" and says no more
+ * of interleaved thinking; docs/decisions.md ("Reasoning sent back") records the choice: "A
+ * non-streamed answer has the same limit the other way: its reasoning is one item before the
+ * message, where a stream of the same answer shows each piece where it came." So Anthropic's
+ * interleaved thinking (a thinking block after text) is one item whole and several streamed:
+ * their texts (and their envelopes' texts and details) joined as the whole answer joins them.
+ */
+function mergeReasoningItems(output: Array<Record<string, unknown>>): void {
+  const items = output.filter((item) => item.type === 'reasoning');
+  if (items.length === 0 || (items.length === 1 && output[0] === items[0])) return;
+  const textOf = (item: Record<string, unknown>): string => ((item.content as Array<{ text: string }> | undefined) ?? []).map((part) => part.text).join('');
+  const texts = items.map(textOf).filter((text) => text !== '');
+  const merged: Record<string, unknown> = { ...items[0], content: [{ type: 'reasoning_text', text: texts.join('\n\n') }] };
+  const envelopes = items.map((item) => item.encrypted_content as Record<string, unknown> | undefined).filter((envelope) => envelope !== undefined);
+  if (envelopes.length > 0) {
+    merged.encrypted_content = {
+      ...envelopes[0],
+      text: envelopes.map((envelope) => envelope.text as string).filter((text) => text !== '').join('\n\n'),
+      details: envelopes.flatMap((envelope) => (envelope.details as unknown[] | undefined) ?? []),
+    };
+  }
+  const rest = output.filter((item) => item.type !== 'reasoning');
+  output.splice(0, output.length, merged, ...rest);
+}
+
+/** Functions, Codex's custom `apply_patch`, and a namespace of a function and a custom tool. */
+const RESPONSES_TOOL_PARAMS = [
+  ...PLAIN_TOOLS.map((name) => ({ type: 'function', name, strict: false, parameters: OPEN_SCHEMA })),
+  { type: 'custom', name: 'apply_patch', description: 'Edits files.' },
+  {
+    type: 'namespace',
+    name: 'crm',
+    description: 'CRM',
+    tools: [
+      { type: 'function', name: 'lookup', parameters: OPEN_SCHEMA },
+      { type: 'custom', name: 'note' },
+    ],
+  },
+] as unknown as OpenAI.Responses.Tool[];
+
+async function responsesRead(model: string, stream: boolean, answer: Answer): Promise<unknown> {
   const params = {
     model,
     input: 'go',
-    tools: TOOL_NAMES.map((name) => ({ type: 'function' as const, name, strict: false, parameters: OPEN_SCHEMA })),
+    tools: RESPONSES_TOOL_PARAMS,
+    ...(answer.askEncrypted ? { include: ['reasoning.encrypted_content' as const] } : {}),
   };
   const response = stream ? await openaiClient().responses.stream(params).finalResponse() : await openaiClient().responses.create(params);
   // The stream helper adds `parsed` to text parts and `parsed_arguments` to calls: the SDK's own, not the router's.
   const output = JSON.parse(JSON.stringify(response.output, (key, value: unknown) => (key === 'parsed' || key === 'parsed_arguments' ? undefined : value))) as typeof response.output;
   for (const item of output) if (item.type === 'function_call') (item as { arguments: unknown }).arguments = parsed(item.arguments);
+  // The router's envelope (`epr1.` + base64url JSON) read open, so that a difference shows what it holds.
+  for (const item of output) {
+    if (item.type === 'reasoning' && item.encrypted_content?.startsWith('epr1.')) {
+      (item as { encrypted_content: unknown }).encrypted_content = JSON.parse(Buffer.from(item.encrypted_content.slice(5), 'base64url').toString('utf8'));
+    }
+  }
+  if (stream) mergeReasoningItems(output as unknown as Array<Record<string, unknown>>);
   // Ids and the creation time are the router's own, fresh for every response.
   return JSON.parse(
     JSON.stringify({ ...response, output, output_parsed: undefined })
@@ -327,7 +489,7 @@ async function chatRead(model: string, stream: boolean): Promise<unknown> {
   const params = {
     model,
     messages: [{ role: 'user' as const, content: 'go' }],
-    tools: TOOL_NAMES.map((name) => ({ type: 'function' as const, function: { name, parameters: OPEN_SCHEMA } })),
+    tools: PLAIN_TOOLS.map((name) => ({ type: 'function' as const, function: { name, parameters: OPEN_SCHEMA } })),
   };
   let completion: OpenAI.Chat.ChatCompletion;
   if (stream) {
@@ -362,9 +524,9 @@ async function chatRead(model: string, stream: boolean): Promise<unknown> {
 }
 
 /** Runs one client call and reads what the router reported of it. */
-async function readOnce(read: (stream: boolean) => Promise<unknown>, stream: boolean): Promise<Read> {
+async function readOnce(read: (stream: boolean, answer: Answer) => Promise<unknown>, stream: boolean, answer: Answer): Promise<Read> {
   seen.clear();
-  const client = await read(stream).catch((error: unknown) => ({ failed: String(error) }));
+  const client = await read(stream, answer).catch((error: unknown) => ({ failed: String(error) }));
   await seen.waitForEnds(1);
   await waitUntil(() => seen.records.length >= 1, 2000, 'the conversation record');
   const end = seen.ends()[0]!;
@@ -379,56 +541,66 @@ async function readOnce(read: (stream: boolean) => Promise<unknown>, stream: boo
 interface RouteCase {
   route: string;
   dialect: 'chat' | 'messages';
+  /** The tools the client offers, under the names the upstream sees. */
+  tools: readonly string[];
   serve: (answer: Answer, next: () => number) => void;
-  read: (stream: boolean) => Promise<unknown>;
+  read: (stream: boolean, answer: Answer) => Promise<unknown>;
 }
 
 const ROUTES: RouteCase[] = [
   {
     route: 'Messages client, OpenAI chat completions upstream',
     dialect: 'chat',
-    serve: (answer, next) => serveChat(openai, answer, 'none', next),
+    tools: PLAIN_TOOLS,
+    serve: (answer, next) => serveChat(openai, answer, OPENAI_SHAPE, next),
     read: (stream) => messagesRead('openai/gpt-4o', stream),
   },
   {
     route: 'Messages client, OpenRouter chat completions upstream',
     dialect: 'chat',
-    serve: (answer, next) => serveChat(openrouter, answer, 'reasoning', next),
+    tools: PLAIN_TOOLS,
+    serve: (answer, next) => serveChat(openrouter, answer, OPENROUTER_SHAPE, next),
     read: (stream) => messagesRead('openrouter/deepseek/deepseek-r1', stream),
   },
   {
     route: 'Messages client, env-declared upstream',
     dialect: 'chat',
-    serve: (answer, next) => serveChat(groq, answer, 'reasoning_content', next),
+    tools: PLAIN_TOOLS,
+    serve: (answer, next) => serveChat(groq, answer, LLAMA_SHAPE, next),
     read: (stream) => messagesRead('groq/qwen3', stream),
   },
   {
     route: 'Responses client, llama-server bridged',
     dialect: 'chat',
-    serve: (answer, next) => serveChat(local, answer, 'reasoning_content', next),
-    read: (stream) => responsesRead('qwen3-8b', stream),
+    tools: RESPONSES_TOOLS,
+    serve: (answer, next) => serveChat(local, answer, LLAMA_SHAPE, next),
+    read: (stream, answer) => responsesRead('qwen3-8b', stream, answer),
   },
   {
     route: 'Responses client, env-declared upstream bridged',
     dialect: 'chat',
-    serve: (answer, next) => serveChat(groq, answer, 'reasoning_content', next),
-    read: (stream) => responsesRead('groq/qwen3', stream),
+    tools: RESPONSES_TOOLS,
+    serve: (answer, next) => serveChat(groq, answer, LLAMA_SHAPE, next),
+    read: (stream, answer) => responsesRead('groq/qwen3', stream, answer),
   },
   {
     route: 'Responses client, OpenRouter bridged (OPENROUTER_RESPONSES=chat)',
     dialect: 'chat',
-    serve: (answer, next) => serveChat(openrouter, answer, 'reasoning', next),
-    read: (stream) => responsesRead('openrouter/deepseek/deepseek-r1', stream),
+    tools: RESPONSES_TOOLS,
+    serve: (answer, next) => serveChat(openrouter, answer, OPENROUTER_SHAPE, next),
+    read: (stream, answer) => responsesRead('openrouter/deepseek/deepseek-r1', stream, answer),
   },
   {
     route: 'Responses client, Anthropic translated',
     dialect: 'messages',
+    tools: RESPONSES_TOOLS,
     serve: (answer, next) => serveMessages(anthropic, answer, next),
-    read: (stream) => responsesRead('anthropic/claude-diff', stream),
+    read: (stream, answer) => responsesRead('anthropic/claude-diff', stream, answer),
   },
   {
     route: 'chat client, Anthropic translated',
     dialect: 'messages',
+    tools: PLAIN_TOOLS,
     serve: (answer, next) => serveMessages(anthropic, answer, next),
     read: (stream) => chatRead('anthropic/claude-diff', stream),
   },
@@ -457,8 +629,9 @@ function firstDifference(streamed: unknown, whole: unknown, path = ''): string |
 /** Serves `answer` and reads it streamed and not; the differences found, in words. */
 async function differences(route: RouteCase, answer: Answer, next: () => number): Promise<string[]> {
   route.serve(answer, next);
-  const whole = await readOnce(route.read, false);
-  const streamed = await readOnce(route.read, true);
+  const whole = await readOnce(route.read, false, answer);
+  const streamed = await readOnce(route.read, true, answer);
+  if (process.env.DIFF_DEBUG) console.log(route.route, JSON.stringify(answer), JSON.stringify(whole), JSON.stringify(streamed));
   const found: string[] = [];
   for (const part of ['client', 'end', 'record'] as const) {
     const difference = firstDifference(streamed[part], whole[part]);
@@ -473,7 +646,7 @@ describe.each(ROUTES)('$route', (route) => {
     const next = random(SEED);
     const failures: string[] = [];
     for (let index = 0; index < CASES; index++) {
-      const answer = generateAnswer(next, route.dialect, index);
+      const answer = generateAnswer(next, route.dialect, route.tools, index);
       const found = await differences(route, answer, next);
       if (found.length > 0) failures.push(`case ${index} of seed ${SEED} (DIFF_SEED=${SEED}): ${JSON.stringify(answer)}\n  ${found.join('\n  ')}`);
     }
