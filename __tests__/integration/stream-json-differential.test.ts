@@ -33,7 +33,7 @@ function random(seed: number): () => number {
 }
 
 /** Why the abstract answer stopped, rendered in each dialect's words. */
-type Stop = 'stop' | 'stop_sequence' | 'pause_turn' | 'length' | 'tool' | 'filter';
+type Stop = 'stop' | 'stop_sequence' | 'pause_turn' | 'length' | 'context_window' | 'tool' | 'filter';
 
 /** A tool call; `args` is the arguments' JSON text as the model wrote it, '' for none at all. */
 interface Call {
@@ -69,6 +69,14 @@ interface Answer {
   finishOnLastDelta: boolean;
   /** A Responses client asks for `include: ["reasoning.encrypted_content"]`. */
   askEncrypted: boolean;
+  /** Chat: `content: ""` rather than null when there is no text, and in every delta beside reasoning and calls (as OpenRouter writes it). */
+  emptyContent: boolean;
+  /** Chat usage with its `*_details` objects (llama-server and some gateways send none). */
+  usageDetails: boolean;
+  /** OpenRouter's price in its usage, USD. */
+  cost: number;
+  /** Anthropic: an empty text block before the tool calls, and `ping` events. */
+  emptyTextBlock: boolean;
 }
 
 const WORDS = ['héllo', 'wörld', '日本語', 'emoji 🎉', '"quoted"', 'back\\slash', 'new\nline', 'tab\t', '</script>', '{"json":1}', 'plain', '\u2028sep', '𝔘𝔫𝔦'];
@@ -119,7 +127,7 @@ function generateAnswer(next: () => number, dialect: 'chat' | 'messages', tools:
   const messages = dialect === 'messages';
   const refusal = !messages && callCount === 0 && next() < 0.15 ? `I can't help with ${words(next, 2)}.` : '';
   const text = refusal ? '' : callCount > 0 && next() < 0.4 ? '' : words(next, 1 + Math.floor(next() * 6));
-  const stops: Stop[] = callCount > 0 ? ['tool', 'tool', 'length'] : messages ? ['stop', 'stop_sequence', 'pause_turn', 'length', 'filter'] : ['stop', 'length', 'filter'];
+  const stops: Stop[] = callCount > 0 ? ['tool', 'tool', 'length'] : messages ? ['stop', 'stop_sequence', 'pause_turn', 'length', 'context_window', 'filter'] : ['stop', 'length', 'filter'];
   return {
     reasoning: next() < 0.5 ? words(next, 1 + Math.floor(next() * 4)) : '',
     signature: `c2ln${Math.floor(next() * 1e6)}`,
@@ -142,6 +150,10 @@ function generateAnswer(next: () => number, dialect: 'chat' | 'messages', tools:
     callChunking: pick(next, ['sequential', 'one-chunk', 'interleaved'] as const),
     finishOnLastDelta: next() < 0.3,
     askEncrypted: next() < 0.5,
+    emptyContent: next() < 0.3,
+    usageDetails: next() < 0.7,
+    cost: Math.floor(next() * 1e6) / 1e9,
+    emptyTextBlock: messages && callCount > 0 && !text && next() < 0.3,
   };
 }
 
@@ -153,30 +165,40 @@ interface ChatShape {
   field: 'none' | 'reasoning' | 'reasoning_content';
   /** OpenRouter's `reasoning_details` beside the text (with the signature and redacted pieces). */
   details: boolean;
-  /** Whether it may chunk tool calls and the finish reason otherwise than OpenAI does. */
+  /** Whether it may chunk tool calls, empty content and the finish reason otherwise than OpenAI does. */
   varied: boolean;
+  /** Whether its usage carries the price (`cost`, OpenRouter). */
+  priced: boolean;
 }
 
-const OPENAI_SHAPE: ChatShape = { field: 'none', details: false, varied: false };
-const OPENROUTER_SHAPE: ChatShape = { field: 'reasoning', details: true, varied: true };
-const LLAMA_SHAPE: ChatShape = { field: 'reasoning_content', details: false, varied: true };
+const OPENAI_SHAPE: ChatShape = { field: 'none', details: false, varied: false, priced: false };
+const OPENROUTER_SHAPE: ChatShape = { field: 'reasoning', details: true, varied: true, priced: true };
+const LLAMA_SHAPE: ChatShape = { field: 'reasoning_content', details: false, varied: true, priced: false };
 
-const CHAT_FINISH: Record<Stop, string> = { stop: 'stop', stop_sequence: 'stop', pause_turn: 'stop', length: 'length', tool: 'tool_calls', filter: 'content_filter' };
+const CHAT_FINISH: Record<Stop, string> = {
+  stop: 'stop',
+  stop_sequence: 'stop',
+  pause_turn: 'stop',
+  length: 'length',
+  context_window: 'length',
+  tool: 'tool_calls',
+  filter: 'content_filter',
+};
 const DETAIL_FORMAT = 'anthropic-claude-v1';
 
-function chatUsage(answer: Answer): Record<string, unknown> {
+function chatUsage(answer: Answer, shape: ChatShape): Record<string, unknown> {
   const { input, output, cached, reasoning } = answer.usage;
-  return {
-    prompt_tokens: input,
-    completion_tokens: output,
-    total_tokens: input + output,
-    prompt_tokens_details: { cached_tokens: cached },
-    completion_tokens_details: { reasoning_tokens: reasoning },
-  };
+  const usage: Record<string, unknown> = { prompt_tokens: input, completion_tokens: output, total_tokens: input + output };
+  if (answer.usageDetails || !shape.varied) {
+    usage.prompt_tokens_details = { cached_tokens: cached };
+    usage.completion_tokens_details = { reasoning_tokens: reasoning };
+  }
+  if (shape.priced) usage.cost = answer.cost;
+  return usage;
 }
 
 function chatJson(answer: Answer, shape: ChatShape): Record<string, unknown> {
-  const message: Record<string, unknown> = { role: 'assistant', content: answer.text || null };
+  const message: Record<string, unknown> = { role: 'assistant', content: answer.text || (shape.varied && answer.emptyContent ? '' : null) };
   if (shape.field !== 'none' && answer.reasoning) message[shape.field] = answer.reasoning;
   if (shape.details) {
     const details: Array<Record<string, unknown>> = [];
@@ -188,7 +210,7 @@ function chatJson(answer: Answer, shape: ChatShape): Record<string, unknown> {
   if (answer.calls.length > 0) {
     message.tool_calls = answer.calls.map((call) => ({ id: call.id, type: 'function', function: { name: call.name, arguments: call.args } }));
   }
-  return { ...chatCompletion(message, CHAT_FINISH[answer.stop]), usage: chatUsage(answer) };
+  return { ...chatCompletion(message, CHAT_FINISH[answer.stop]), usage: chatUsage(answer, shape) };
 }
 
 /** The tool-call deltas of a chat stream, chunked as `answer.callChunking` says. */
@@ -232,10 +254,12 @@ function chatFrames(answer: Answer, shape: ChatShape, next: () => number, includ
   deltas.push(...toolCallDeltas(answer, next));
   const finish = CHAT_FINISH[answer.stop];
   const onLast = shape.varied && answer.finishOnLastDelta && deltas.length > 0;
+  // OpenRouter repeats `role` and an empty `content` beside reasoning and calls.
+  const padded = shape.varied && answer.emptyContent ? deltas.map((delta) => ({ role: 'assistant', content: '', ...delta })) : deltas;
   const frames = [chatChunkFrame(identity, { role: 'assistant', content: '' })];
-  deltas.forEach((delta, i) => frames.push(chatChunkFrame(identity, delta, onLast && i === deltas.length - 1 ? finish : null)));
+  padded.forEach((delta, i) => frames.push(chatChunkFrame(identity, delta, onLast && i === deltas.length - 1 ? finish : null)));
   if (!onLast) frames.push(chatChunkFrame(identity, {}, finish));
-  if (includeUsage) frames.push(chatUsageFrame(identity, chatUsage(answer)));
+  if (includeUsage) frames.push(chatUsageFrame(identity, chatUsage(answer, shape)));
   frames.push(DONE_FRAME);
   return frames;
 }
@@ -247,6 +271,7 @@ const ANTHROPIC_STOP: Record<Stop, string> = {
   stop_sequence: 'stop_sequence',
   pause_turn: 'pause_turn',
   length: 'max_tokens',
+  context_window: 'model_context_window_exceeded',
   tool: 'tool_use',
   filter: 'refusal',
 };
@@ -262,6 +287,7 @@ function anthropicBlocks(answer: Answer): Array<Record<string, unknown>> {
   if (answer.reasoning) blocks.push({ type: 'thinking', thinking: answer.reasoning, signature: answer.signature });
   if (answer.text) blocks.push({ type: 'text', text: answer.text });
   if (answer.moreText) blocks.push({ type: 'text', text: answer.moreText });
+  if (answer.emptyTextBlock) blocks.push({ type: 'text', text: '' });
   if (answer.lateReasoning) blocks.push({ type: 'thinking', thinking: answer.lateReasoning, signature: `${answer.signature}b` });
   for (const call of answer.calls) blocks.push({ type: 'tool_use', id: call.id, name: call.name, input: call.args ? JSON.parse(call.args) : {} });
   return blocks;
@@ -284,7 +310,7 @@ function anthropicBlockFrames(block: Record<string, unknown>, index: number, ans
     deltas.push({ type: 'signature_delta', signature: block.signature });
   } else if (block.type === 'text') {
     start = { type: 'text', text: '' };
-    deltas.push(...pieces(next, block.text as string).map((text) => ({ type: 'text_delta', text })));
+    if (block.text) deltas.push(...pieces(next, block.text as string).map((text) => ({ type: 'text_delta', text })));
   } else if (block.type === 'tool_use') {
     start = { ...block, input: {} };
     const args = answer.calls.find((call) => call.id === block.id)!.args;
@@ -308,6 +334,7 @@ function anthropicFrames(answer: Answer, next: () => number): string[] {
   const stopSequence = answer.stop === 'stop_sequence' ? '###' : null;
   return [
     anthropicEvent('message_start', start),
+    ...(answer.emptyTextBlock ? [anthropicEvent('ping')] : []),
     ...anthropicBlocks(answer).flatMap((block, index) => anthropicBlockFrames(block, index, answer, next)),
     anthropicEvent('message_delta', { delta: { stop_reason: ANTHROPIC_STOP[answer.stop], stop_sequence: stopSequence }, usage: endUsage }),
     anthropicEvent('message_stop'),
@@ -505,9 +532,6 @@ async function chatRead(model: string, stream: boolean): Promise<unknown> {
       delete message.reasoning_details;
       if (reasoning.text) message.reasoning_content = reasoning.text;
       if (reasoning.details.size > 0) message.reasoning_details = [...reasoning.details.values()];
-      // The first chunk is `delta:{role:"assistant", content:""}` (DESIGN 5, `message_start`), so a
-      // streamed answer without text assembles `content: ""` where the whole answer says `null`.
-      if (message.content === '') message.content = null;
     }
   } else {
     completion = await openaiClient().chat.completions.create(params);
@@ -516,6 +540,9 @@ async function chatRead(model: string, stream: boolean): Promise<unknown> {
     ...choice,
     message: {
       ...choice.message,
+      // The first chunk is `delta:{role:"assistant", content:""}` (DESIGN 5, `message_start`), so a
+      // streamed answer without text assembles `content: ""` where the whole answer may say `null`.
+      content: choice.message.content || null,
       tool_calls: choice.message.tool_calls?.map((call) => (call.type === 'function' ? { ...call, function: { ...call.function, arguments: parsed(call.function.arguments) } } : call)),
     },
   }));
@@ -533,7 +560,7 @@ async function readOnce(read: (stream: boolean, answer: Answer) => Promise<unkno
   const record = seen.records[0]!;
   return {
     client,
-    end: { status: end.status, outcome: end.outcome, usage: end.usage, finishReason: end.finishReason },
+    end: { status: end.status, outcome: end.outcome, usage: end.usage, costUsd: end.costUsd, finishReason: end.finishReason },
     record: { response: record.response, usage: record.usage, finishReason: record.finishReason, status: record.status },
   };
 }
