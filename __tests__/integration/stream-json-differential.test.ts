@@ -221,7 +221,8 @@ function chatUsage(answer: Answer, shape: ChatShape): Record<string, unknown> {
   const { input, output, cached, reasoning } = answer.usage;
   const usage: Record<string, unknown> = { prompt_tokens: input, completion_tokens: output, total_tokens: input + output };
   if (answer.usageDetails || !shape.varied) {
-    usage.prompt_tokens_details = { cached_tokens: cached };
+    // OpenRouter counts the tokens written to the provider's cache beside those read.
+    usage.prompt_tokens_details = shape.priced ? { cached_tokens: cached, cache_write_tokens: answer.usage.cacheWrite } : { cached_tokens: cached };
     usage.completion_tokens_details = { reasoning_tokens: reasoning };
   }
   if (shape.priced) usage.cost = answer.cost;
