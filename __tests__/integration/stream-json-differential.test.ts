@@ -85,6 +85,8 @@ interface Answer {
   usageOnFinish: boolean;
   /** Chat: the last call's arguments cut off where the output limit struck (`length` only). */
   cutArguments: boolean;
+  /** Chat: the stream sends part of the text after the calls (the whole answer has one `content`). */
+  textAfterCalls: boolean;
 }
 
 const WORDS = [
@@ -185,6 +187,7 @@ function generateAnswer(next: () => number, dialect: 'chat' | 'messages', tools:
     secondChoice: next() < 0.2 ? words(next, 2) : '',
     usageOnFinish: next() < 0.25,
     cutArguments: next() < 0.5,
+    textAfterCalls: next() < 0.2,
   };
 }
 
@@ -311,9 +314,13 @@ function chatFrames(answer: Answer, shape: ChatShape, next: () => number, includ
     const index = answer.reasoning ? 1 : 0;
     deltas.push({ [shape.field]: null, reasoning_details: [{ type: 'reasoning.encrypted', data: answer.redacted, format: DETAIL_FORMAT, index }] });
   }
-  for (const piece of answer.text ? pieces(next, answer.text) : []) deltas.push({ content: piece });
+  const textPieces = answer.text ? pieces(next, answer.text) : [];
+  const late =
+    shape.varied && answer.textAfterCalls && answer.calls.length > 0 && textPieces.length > 1 ? textPieces.splice(textPieces.length - 1) : [];
+  for (const piece of textPieces) deltas.push({ content: piece });
   for (const piece of answer.refusal ? pieces(next, answer.refusal) : []) deltas.push({ refusal: piece });
   deltas.push(...toolCallDeltas(answer, shape, next));
+  for (const piece of late) deltas.push({ content: piece });
   const finish = CHAT_FINISH[answer.stop];
   const onLast = shape.varied && answer.finishOnLastDelta && deltas.length > 0;
   // OpenRouter repeats `role` and an empty `content` beside reasoning and calls.
@@ -494,6 +501,15 @@ async function messagesRead(model: string, stream: boolean): Promise<unknown> {
   // The message id is the router's own, fresh for every answer; `parsed_output` is the SDK's stream helper's own.
   const rest = { ...message } as typeof message & { parsed_output?: unknown };
   delete rest.parsed_output;
+  // DESIGN 9: "Text that arrives while a tool block is open is held too, and follows in a text
+  // block": streamed, text sent after the calls is a text block of its own after them, where the
+  // whole answer's one `content` is one text block before them. The stream's text blocks are
+  // compared joined, in the place of the first.
+  const texts = rest.content.filter((block) => block.type === 'text');
+  if (stream && texts.length > 1) {
+    const joined = { ...texts[0]!, text: texts.map((block) => block.text).join('') };
+    rest.content = rest.content.filter((block) => block.type !== 'text' || block === texts[0]).map((block) => (block === texts[0] ? joined : block));
+  }
   // A call cut off by the output limit: whole, its input is `{}` (the arguments are no JSON);
   // streamed, the SDK's partial-JSON parser makes what it can of the pieces it got. DESIGN says
   // nothing of a cut call's input (a question in this suite's report), so the comparison leaves it out.
@@ -541,6 +557,25 @@ function mergeReasoningItems(output: Array<Record<string, unknown>>): void {
   output.splice(0, output.length, merged, ...rest);
 }
 
+/**
+ * A stream's message items joined into the first. Text a chat provider sends after its calls
+ * comes, streamed, in a message item of its own after them (the stream's message item was done
+ * before the calls began; the same holding as DESIGN 9's "Text that arrives while a tool block is
+ * open is held too, and follows in a text block"), where the whole answer's one `content` is one
+ * message item before the calls.
+ */
+function mergeMessageItems(output: Array<Record<string, unknown>>): void {
+  const items = output.filter((item) => item.type === 'message');
+  if (items.length < 2) return;
+  const parts = items.flatMap((item) => item.content as Array<{ text: string }>);
+  const merged = { ...items[0], content: [{ ...parts[0], text: parts.map((part) => part.text).join('') }] };
+  const rest = output.filter((item) => item.type !== 'message' || item === items[0]).map((item) => (item === items[0] ? merged : item));
+  // The item an answer cut off ends with is `incomplete`: the held text's, streamed; the call's, whole.
+  const last = output[output.length - 1]!;
+  if (last.type === 'message' && last !== items[0]) rest[rest.length - 1] = { ...rest[rest.length - 1], status: last.status };
+  output.splice(0, output.length, ...rest);
+}
+
 /** Functions, Codex's custom `apply_patch`, and a namespace of a function and a custom tool. */
 const RESPONSES_TOOL_PARAMS = [
   ...PLAIN_TOOLS.map((name) => ({ type: 'function', name, strict: false, parameters: OPEN_SCHEMA })),
@@ -578,6 +613,7 @@ async function responsesRead(model: string, stream: boolean, answer: Answer): Pr
     }
   }
   if (stream) mergeReasoningItems(output as unknown as Array<Record<string, unknown>>);
+  if (stream) mergeMessageItems(output as unknown as Array<Record<string, unknown>>);
   // Ids and the creation time are the router's own, fresh for every response.
   return JSON.parse(
     JSON.stringify({ ...response, output, output_parsed: undefined })
