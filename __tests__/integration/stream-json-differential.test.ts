@@ -687,6 +687,13 @@ async function chatRead(model: string, stream: boolean): Promise<unknown> {
   return { ...completion, choices, created: 0 };
 }
 
+/** What differs between any two calls by nature: their ids, clocks and timings, and whether they streamed. */
+const PER_CALL = new Set(['requestId', 'timestamp', 'durationMs', 'ttfbMs', 'firstTokenMs', 'firstReasoningMs', 'stream', 'messages']);
+
+function withoutPerCall(report: object): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(report).filter(([key]) => !PER_CALL.has(key)));
+}
+
 /** Runs one client call and reads what the router reported of it. */
 async function readOnce(read: (stream: boolean, answer: Answer) => Promise<unknown>, stream: boolean, answer: Answer): Promise<Read> {
   seen.clear();
@@ -697,8 +704,8 @@ async function readOnce(read: (stream: boolean, answer: Answer) => Promise<unkno
   const record = seen.records[0]!;
   return {
     client,
-    end: { status: end.status, outcome: end.outcome, usage: end.usage, costUsd: end.costUsd, finishReason: end.finishReason },
-    record: { response: record.response, usage: record.usage, finishReason: record.finishReason, status: record.status },
+    end: withoutPerCall(end),
+    record: withoutPerCall(record),
   };
 }
 
