@@ -4,7 +4,8 @@
  * chunks it), must reach a client of each translated route the same streamed and not. The
  * clients are the official SDKs (`create` against the stream helpers' final object); telemetry's
  * `request.end` and the conversation record must agree too. A failure names its seed and case;
- * `DIFF_SEED` sets another seed.
+ * `DIFF_SEED` sets another seed, and `DIFF_DEBUG=1` prints each case with what both calls read.
+ * Where DESIGN allows the two to differ, the comparison normalises it beside the sentence.
  */
 import Anthropic from '@anthropic-ai/sdk';
 import type { ServerResponse } from 'node:http';
@@ -87,6 +88,8 @@ interface Answer {
   cutArguments: boolean;
   /** Chat: the stream sends part of the text after the calls (the whole answer has one `content`). */
   textAfterCalls: boolean;
+  /** Anthropic: the model ran its server-side web search first (`server_tool_use`, `web_search_tool_result`) and cites it in the text. */
+  serverSearch: string;
 }
 
 const WORDS = [
@@ -188,6 +191,7 @@ function generateAnswer(next: () => number, dialect: 'chat' | 'messages', tools:
     usageOnFinish: next() < 0.25,
     cutArguments: next() < 0.5,
     textAfterCalls: next() < 0.2,
+    serverSearch: messages && text && next() < 0.25 ? words(next, 2) : '',
   };
 }
 
@@ -358,12 +362,19 @@ function anthropicInputUsage(answer: Answer): Record<string, number> {
   return { input_tokens: answer.usage.input, cache_read_input_tokens: answer.usage.cached, cache_creation_input_tokens: answer.usage.cacheWrite };
 }
 
+const SEARCH_RESULT = { type: 'web_search_result', url: 'https://example.com/a', title: 'A', encrypted_content: 'ZW5j', page_age: null };
+const CITATION = { type: 'web_search_result_location', url: 'https://example.com/a', title: 'A', encrypted_index: 'aWR4', cited_text: 'a' };
+
 /** The answer's content blocks, whole, in the order Anthropic writes them. */
 function anthropicBlocks(answer: Answer): Array<Record<string, unknown>> {
   const blocks: Array<Record<string, unknown>> = [];
   if (answer.redacted) blocks.push({ type: 'redacted_thinking', data: answer.redacted });
   if (answer.reasoning) blocks.push({ type: 'thinking', thinking: answer.reasoning, signature: answer.signature });
-  if (answer.text) blocks.push({ type: 'text', text: answer.text });
+  if (answer.serverSearch) {
+    blocks.push({ type: 'server_tool_use', id: 'srvtoolu_1', name: 'web_search', input: { query: answer.serverSearch } });
+    blocks.push({ type: 'web_search_tool_result', tool_use_id: 'srvtoolu_1', content: [SEARCH_RESULT] });
+  }
+  if (answer.text) blocks.push({ type: 'text', text: answer.text, ...(answer.serverSearch ? { citations: [CITATION] } : {}) });
   if (answer.moreText) blocks.push({ type: 'text', text: answer.moreText });
   if (answer.emptyTextBlock) blocks.push({ type: 'text', text: '' });
   if (answer.lateReasoning) blocks.push({ type: 'thinking', thinking: answer.lateReasoning, signature: `${answer.signature}b` });
@@ -388,7 +399,11 @@ function anthropicBlockFrames(block: Record<string, unknown>, index: number, ans
     deltas.push({ type: 'signature_delta', signature: block.signature });
   } else if (block.type === 'text') {
     start = { type: 'text', text: '' };
+    if (block.citations) deltas.push({ type: 'citations_delta', citation: CITATION });
     if (block.text) deltas.push(...pieces(next, block.text as string).map((text) => ({ type: 'text_delta', text })));
+  } else if (block.type === 'server_tool_use') {
+    start = { ...block, input: {} };
+    deltas.push(...pieces(next, JSON.stringify(block.input)).map((partial_json) => ({ type: 'input_json_delta', partial_json })));
   } else if (block.type === 'tool_use') {
     start = { ...block, input: {} };
     const args = answer.calls.find((call) => call.id === block.id)!.args;
