@@ -88,6 +88,8 @@ interface Answer {
   cutArguments: boolean;
   /** Chat: the stream sends part of the text after the calls (the whole answer has one `content`). */
   textAfterCalls: boolean;
+  /** Chat: a call's first delta has its id and name only (no `type`, no `arguments`), as vLLM writes it. */
+  bareHeads: boolean;
   /** Anthropic: the model ran its server-side web search first (`server_tool_use`, `web_search_tool_result`) and cites it in the text. */
   serverSearch: string;
 }
@@ -192,6 +194,7 @@ function generateAnswer(next: () => number, dialect: 'chat' | 'messages', tools:
     cutArguments: next() < 0.5,
     textAfterCalls: next() < 0.2,
     serverSearch: messages && text && next() < 0.25 ? words(next, 2) : '',
+    bareHeads: next() < 0.3,
   };
 }
 
@@ -207,11 +210,36 @@ interface ChatShape {
   varied: boolean;
   /** Whether its usage carries the price (`cost`, OpenRouter). */
   priced: boolean;
+  /** The first chunk's delta. */
+  roleDelta: Record<string, unknown>;
+  /** Every chunk says `usage: null` when usage was asked for (OpenAI). */
+  nullUsage: boolean;
 }
 
-const OPENAI_SHAPE: ChatShape = { field: 'none', details: false, varied: false, priced: false };
-const OPENROUTER_SHAPE: ChatShape = { field: 'reasoning', details: true, varied: true, priced: true };
-const LLAMA_SHAPE: ChatShape = { field: 'reasoning_content', details: false, varied: true, priced: false };
+const OPENAI_SHAPE: ChatShape = {
+  field: 'none',
+  details: false,
+  varied: false,
+  priced: false,
+  roleDelta: { role: 'assistant', content: '', refusal: null },
+  nullUsage: true,
+};
+const OPENROUTER_SHAPE: ChatShape = {
+  field: 'reasoning',
+  details: true,
+  varied: true,
+  priced: true,
+  roleDelta: { role: 'assistant', content: '' },
+  nullUsage: false,
+};
+const LLAMA_SHAPE: ChatShape = {
+  field: 'reasoning_content',
+  details: false,
+  varied: true,
+  priced: false,
+  roleDelta: { role: 'assistant', content: null },
+  nullUsage: false,
+};
 
 const CHAT_FINISH: Record<Stop, string> = {
   stop: 'stop',
@@ -275,19 +303,24 @@ function chatCalls(answer: Answer, shape: ChatShape): Call[] {
 /** The tool-call deltas of a chat stream, chunked as `answer.callChunking` says. */
 function toolCallDeltas(answer: Answer, shape: ChatShape, next: () => number): Array<Record<string, unknown>> {
   const calls = chatCalls(answer, shape);
+  const chunking = shape.varied ? answer.callChunking : 'sequential';
   const idOf = (call: Call): Record<string, unknown> => (call.id ? { id: call.id } : {});
-  if (answer.callChunking === 'one-chunk' && calls.length > 0) {
+  if (chunking === 'one-chunk' && calls.length > 0) {
     return [
       { tool_calls: calls.map((call, index) => ({ index, ...idOf(call), type: 'function', function: { name: call.name, arguments: call.args } })) },
     ];
   }
   const heads = calls.map((call, index) => ({
-    tool_calls: [{ index, ...idOf(call), type: 'function', function: { name: call.name, arguments: '' } }],
+    tool_calls: [
+      shape.varied && answer.bareHeads
+        ? { index, ...idOf(call), function: { name: call.name } }
+        : { index, ...idOf(call), type: 'function', function: { name: call.name, arguments: '' } },
+    ],
   }));
   const tails = calls.map((call, index) =>
     (call.args ? pieces(next, call.args) : []).map((piece) => ({ tool_calls: [{ index, function: { arguments: piece } }] })),
   );
-  if (answer.callChunking === 'sequential') return calls.flatMap((_, index) => [heads[index]!, ...tails[index]!]);
+  if (chunking === 'sequential') return calls.flatMap((_, index) => [heads[index]!, ...tails[index]!]);
   // Interleaved: every call announced, then the argument pieces taken in turn.
   const deltas: Array<Record<string, unknown>> = [...heads];
   for (let round = 0; tails.some((tail) => tail.length > round); round++) for (const tail of tails) if (tail[round]) deltas.push(tail[round]!);
@@ -328,19 +361,22 @@ function chatFrames(answer: Answer, shape: ChatShape, next: () => number, includ
   const finish = CHAT_FINISH[answer.stop];
   const onLast = shape.varied && answer.finishOnLastDelta && deltas.length > 0;
   // OpenRouter repeats `role` and an empty `content` beside reasoning and calls.
-  const padded = shape.varied && answer.emptyContent ? deltas.map((delta) => ({ role: 'assistant', content: '', ...delta })) : deltas;
+  const padded = shape.varied && answer.emptyContent ? deltas.map((delta) => ({ role: 'assistant', content: '', ...delta })) : [...deltas];
   const usageOnFinish = shape.varied && answer.usageOnFinish;
-  const frames = [chatChunkFrame(identity, { role: 'assistant', content: '' })];
+  const nullUsage = shape.nullUsage && includeUsage ? { usage: null } : {};
+  // OpenAI's first chunk carries the first call when the answer opens with one.
+  const first = !shape.varied && answer.calls.length > 0 && !answer.text && !answer.refusal ? padded.shift() : undefined;
+  const frames = [chatChunkFrame(identity, { ...shape.roleDelta, ...(first ? { ...first, content: null } : {}) }, null, { extra: nullUsage })];
   const secondChoice = shape.varied && answer.secondChoice ? pieces(next, answer.secondChoice) : [];
   padded.forEach((delta, i) => {
-    const last = i === deltas.length - 1;
-    const extra = onLast && last && usageOnFinish ? { extra: { usage: chatUsage(answer, shape) } } : {};
+    const last = i === padded.length - 1;
+    const extra = { extra: onLast && last && usageOnFinish ? { usage: chatUsage(answer, shape) } : nullUsage };
     frames.push(chatChunkFrame(identity, delta, onLast && last ? finish : null, extra));
     // Choice 1's pieces interleaved with choice 0's.
     const other = secondChoice[i];
     if (other !== undefined) frames.push(chatChunkFrame(identity, { content: other }, null, { choice: { index: 1 } }));
   });
-  if (!onLast) frames.push(chatChunkFrame(identity, {}, finish, usageOnFinish ? { extra: { usage: chatUsage(answer, shape) } } : {}));
+  if (!onLast) frames.push(chatChunkFrame(identity, {}, finish, { extra: usageOnFinish ? { usage: chatUsage(answer, shape) } : nullUsage }));
   if (includeUsage && !usageOnFinish) frames.push(chatUsageFrame(identity, chatUsage(answer, shape)));
   frames.push(DONE_FRAME);
   return frames;
