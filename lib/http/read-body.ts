@@ -55,7 +55,11 @@ export async function readJsonBody(req: BodyCarrier, maxBytes: number): Promise<
 function refuseUnlessJsonAfterAll(req: BodyCarrier, contentType: string): void {
   const label = contentType.slice(0, 100);
   if (mayComeFromAnotherSite(req)) {
-    throw new ProviderRouterError('invalid_request', `Content-Type must be application/json, not ${label}, on a request from a browser page`, 415);
+    throw new ProviderRouterError(
+      'invalid_request',
+      `Content-Type must be application/json on a request from a browser page of another site, not ${label}`,
+      415,
+    );
   }
   const parsed = req._body === true || req.readableEnded;
   if (parsed && typeof req.body !== 'string' && !Buffer.isBuffer(req.body)) {
