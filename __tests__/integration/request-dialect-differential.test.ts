@@ -10,18 +10,9 @@ import Anthropic from '@anthropic-ai/sdk';
 import { createHash } from 'node:crypto';
 import OpenAI from 'openai';
 import { startFakeUpstreams, type FakeUpstream } from '../support/fake-upstream';
-import {
-  DATA_URL,
-  generated,
-  HTTP_URL,
-  random,
-  TOOLS,
-  type ClientDialect,
-  type Conversation,
-  type Effort,
-  type Json,
-} from '../support/dialect-conversation';
+import { DATA_URL, generated, HTTP_URL, TOOLS, type ClientDialect, type Conversation, type Effort, type Json } from '../support/dialect-conversation';
 import { ANTHROPIC_MAX_TOKENS, asMessages, BUDGETS, WRITERS } from '../support/dialect-writers';
+import { random } from '../support/seeded-random';
 import { envFor, startHost, type Host } from '../support/host';
 import { CLIENT_TOKEN } from '../support/keys';
 

@@ -15,7 +15,8 @@ import { envFor, startHost, type Host } from '../support/host';
 import { CLIENT_TOKEN } from '../support/keys';
 import { observe } from '../support/observe';
 import { waitUntil } from '../support/wait';
-import { generateAnswer, PLAIN_TOOLS, random, RESPONSES_TOOLS, type Answer } from '../support/abstract-answers';
+import { generateAnswer, PLAIN_TOOLS, RESPONSES_TOOLS, type Answer } from '../support/abstract-answers';
+import { random } from '../support/seeded-random';
 import {
   anthropicFrames,
   anthropicJson,

@@ -9,21 +9,10 @@ import OpenAI from 'openai';
 import { startFakeUpstreams, type FakeUpstream } from '../support/fake-upstream';
 import { fixtureText } from '../support/fixtures';
 import { envFor, startHost, type Host } from '../support/host';
+import { random } from '../support/seeded-random';
 
 const SEED = Number(process.env.UNEVEN_SEED ?? 20261127);
 const GENERATED_CASES = 12;
-
-/** A small seeded generator (mulberry32): the same seed gives the same cases. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Cuts `bytes` at random places, and always inside each multi-byte character and each CRLF pair. */
 function unevenPieces(bytes: Buffer, next: () => number): Buffer[] {

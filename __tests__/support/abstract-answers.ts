@@ -5,18 +5,6 @@
  * forms are in `answer-wire-forms.ts`.
  */
 
-/** A small seeded generator (mulberry32): the same seed gives the same cases. */
-export function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Why the abstract answer stopped, rendered in each dialect's words. */
 export type Stop = 'stop' | 'stop_sequence' | 'pause_turn' | 'length' | 'context_window' | 'tool' | 'filter';
 

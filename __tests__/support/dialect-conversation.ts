@@ -9,18 +9,6 @@ export type Json = Record<string, unknown>;
 /** The client dialects the router serves. */
 export type ClientDialect = 'chat' | 'messages' | 'responses';
 
-/** A small seeded generator (mulberry32): the same seed gives the same cases. */
-export function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** A tool call the assistant made. */
 export interface Call {
   id: string;
