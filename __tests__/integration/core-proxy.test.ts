@@ -524,7 +524,7 @@ describe('errors', () => {
     ['text/plain (fetch with a string body and no headers)', 'text/plain;charset=UTF-8', {}],
     ['application/x-www-form-urlencoded (curl -d)', 'application/x-www-form-urlencoded', {}],
     ['text/plain from a page of the same origin', 'text/plain', { 'sec-fetch-site': 'same-origin', origin: 'http://127.0.0.1' }],
-  ])('a JSON body labelled %s, from no page of another site, is read as JSON, as the providers read it', async (_case, type, headers) => {
+  ])('a JSON body labelled %s, from no page of another site, is read as JSON, as OpenAI and llama-server read it', async (_case, type, headers) => {
     const res = await request(host.url)
       .post('/v1/chat/completions')
       .set(headers)

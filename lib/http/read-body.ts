@@ -43,7 +43,7 @@ export async function readJsonBody(req: BodyCarrier, maxBytes: number): Promise<
 }
 
 /**
- * A body labelled other than JSON is read as JSON, as the providers' own APIs read it (`curl -d`,
+ * A body labelled other than JSON is read as JSON, as OpenAI's API and llama-server read it (`curl -d`,
  * `fetch` with a string body and no headers), except where it must not be: a browser page on
  * another site can post a "simple" `text/plain` or form request without asking first, which must
  * not spend the host's provider credits; and a host parser (`express.urlencoded()`, multer) that
