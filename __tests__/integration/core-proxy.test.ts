@@ -521,6 +521,23 @@ describe('errors', () => {
   });
 
   test.each([
+    ['Origin', { origin: 'https://elsewhere.example' }],
+    ['Sec-Fetch-Site: cross-site', { 'sec-fetch-site': 'cross-site', origin: 'https://elsewhere.example' }],
+  ])(
+    'a body with no Content-Type from a browser page (%s: fetch or sendBeacon with an ArrayBuffer, no preflight) is a 415, and nothing is sent',
+    async (_case, headers) => {
+      const res = await sendRequest({ url: `${host.url}/v1/chat/completions`, headers, body: JSON.stringify(chat('gpt-4o')) }).response;
+      expect(res.status).toBe(415);
+      expectOpenAIError(JSON.parse(res.text), 'invalid_request');
+      expect(fakes.openai.requests).toHaveLength(0);
+      // Without a browser's headers, a body with no Content-Type is read as JSON.
+      const plain = await sendRequest({ url: `${host.url}/v1/chat/completions`, body: JSON.stringify(chat('gpt-4o')) }).response;
+      expect(plain.status).toBe(200);
+      expect(fakes.openai.requests).toHaveLength(1);
+    },
+  );
+
+  test.each([
     ['text/plain (fetch with a string body and no headers)', 'text/plain;charset=UTF-8', {}],
     ['application/x-www-form-urlencoded (curl -d)', 'application/x-www-form-urlencoded', {}],
     ['text/plain from a page of the same origin', 'text/plain', { 'sec-fetch-site': 'same-origin', origin: 'http://127.0.0.1' }],

@@ -16,11 +16,13 @@ const JSON_CONTENT_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
  * parsed so that a later `express.json()` does not wait for a stream that has ended.
  *
  * @throws ProviderRouterError 400 (malformed JSON, not an object, nested too deep), 413 (too large),
- * 415 (not a JSON content type, on a request from a browser page or a body the host parsed as a form).
+ * 415 (not a JSON content type, or none, on a request from a browser page of another site; a body the host
+ * parsed as a form).
  */
 export async function readJsonBody(req: BodyCarrier, maxBytes: number): Promise<Record<string, unknown>> {
   const contentType = req.headers['content-type'];
-  if (contentType !== undefined && !JSON_CONTENT_TYPE.test(contentType)) refuseUnlessJsonAfterAll(req, contentType);
+  if (contentType === undefined) refuseFromAnotherSite(req, 'none');
+  else if (!JSON_CONTENT_TYPE.test(contentType)) refuseUnlessJsonAfterAll(req, contentType);
   if (req._body === true || req.readableEnded) return fromParsedBody(req.body);
 
   const encoding = req.headers['content-encoding'];
@@ -54,13 +56,7 @@ export async function readJsonBody(req: BodyCarrier, maxBytes: number): Promise<
  */
 function refuseUnlessJsonAfterAll(req: BodyCarrier, contentType: string): void {
   const label = contentType.slice(0, 100);
-  if (mayComeFromAnotherSite(req)) {
-    throw new ProviderRouterError(
-      'invalid_request',
-      `Content-Type must be application/json on a request from a browser page of another site, not ${label}`,
-      415,
-    );
-  }
+  refuseFromAnotherSite(req, label);
   const parsed = req._body === true || req.readableEnded;
   if (parsed && typeof req.body !== 'string' && !Buffer.isBuffer(req.body)) {
     throw new ProviderRouterError(
@@ -69,6 +65,22 @@ function refuseUnlessJsonAfterAll(req: BodyCarrier, contentType: string): void {
       415,
     );
   }
+}
+
+/**
+ * Refuses a body not labelled JSON (`label`: its type, or `none`) from a browser page of another
+ * site. Without a label it is as "simple" as `text/plain`: `fetch` with an `ArrayBuffer` or an
+ * untyped `Blob` body, and `navigator.sendBeacon`, send no `Content-Type` and ask nothing first.
+ *
+ * @throws ProviderRouterError 415.
+ */
+function refuseFromAnotherSite(req: IncomingMessage, label: string): void {
+  if (!mayComeFromAnotherSite(req)) return;
+  throw new ProviderRouterError(
+    'invalid_request',
+    `Content-Type must be application/json on a request from a browser page of another site, not ${label}`,
+    415,
+  );
 }
 
 /**
