@@ -509,6 +509,8 @@ describe('errors', () => {
     ['Origin: null (a sandboxed page)', { origin: 'null' }],
     ['Sec-Fetch-Site: cross-site', { 'sec-fetch-site': 'cross-site', origin: 'https://elsewhere.example' }],
     ['Sec-Fetch-Site: same-site (another port of the host)', { 'sec-fetch-site': 'same-site', origin: 'http://127.0.0.1:1' }],
+    ['Origin of another port of the host, over plain http (no Sec-Fetch-Site)', { origin: 'http://127.0.0.1:1' }],
+    ['Origin that is not a URL', { origin: 'elsewhere' }],
   ])('a non-JSON content type from a browser page (%s) is a 415, and nothing is sent', async (_case, headers) => {
     const res = await request(host.url)
       .post('/v1/chat/completions')
@@ -553,6 +555,31 @@ describe('errors', () => {
     const malformed = await request(host.url).post('/v1/chat/completions').set(headers).set('content-type', type).send('{"model": "gpt');
     expect(malformed.status).toBe(400);
     expectOpenAIError(malformed.body, 'invalid_json');
+  });
+
+  test('a non-JSON content type from a page of the host itself over plain http (Origin naming the Host, no Sec-Fetch-Site: browsers send it only to https and localhost) is read as JSON', async () => {
+    const res = await request(host.url)
+      .post('/v1/chat/completions')
+      .set('origin', host.url.toUpperCase())
+      .set('content-type', 'text/plain')
+      .send(JSON.stringify(chat('gpt-4o')));
+    expect(res.status).toBe(200);
+    expect(fakes.openai.requests).toHaveLength(1);
+  });
+
+  test('a JSON body labelled text/plain that the host parsed as JSON (express.json with a type of every label) is used, not refused as a form', async () => {
+    const jsonHost = await startHost({ env: envFor({ openai: fakes.openai }) }, { before: (app) => app.use(express.json({ type: () => true })) });
+    try {
+      const res = await request(jsonHost.url)
+        .post('/v1/chat/completions')
+        .set('content-type', 'text/plain')
+        .send(JSON.stringify(chat('gpt-4o')));
+      expect(res.status).toBe(200);
+      expect(fakes.openai.requests).toHaveLength(1);
+      expect(fakes.openai.requests[0]!.body?.model).toBe('gpt-4o');
+    } finally {
+      await jsonHost.close();
+    }
   });
 
   test('a form post is a 415 when the host parsed it (express.urlencoded) or a page of another site sent it (express.text), and nothing is sent', async () => {

@@ -48,9 +48,10 @@ export async function readJsonBody(req: BodyCarrier, maxBytes: number): Promise<
  * A body labelled other than JSON is read as JSON, as OpenAI's API and llama-server read it (`curl -d`,
  * `fetch` with a string body and no headers), except where it must not be: a browser page on
  * another site can post a "simple" `text/plain` or form request without asking first, which must
- * not spend the host's provider credits; and a host parser (`express.urlencoded()`, multer) that
- * turned the body into form fields left no JSON to read. A host's `express.text()` or
- * `express.raw()` leaves the text, which is read.
+ * not spend the host's provider credits; and a host's form parser (`express.urlencoded()`, multer)
+ * turned the body into form fields, leaving no JSON to read. A host's `express.text()` or
+ * `express.raw()` leaves the text, which is read; a host JSON parser that takes other labels too
+ * (`express.json()` given a `type` that matches every label) leaves the parsed object, which is used.
  *
  * @throws ProviderRouterError 415 in those two cases.
  */
@@ -58,7 +59,7 @@ function refuseUnlessJsonAfterAll(req: BodyCarrier, contentType: string): void {
   const label = contentType.slice(0, 100);
   refuseFromAnotherSite(req, label);
   const parsed = req._body === true || req.readableEnded;
-  if (parsed && typeof req.body !== 'string' && !Buffer.isBuffer(req.body)) {
+  if (parsed && FORM_CONTENT_TYPE.test(contentType) && typeof req.body !== 'string' && !Buffer.isBuffer(req.body)) {
     throw new ProviderRouterError(
       'invalid_request',
       `Content-Type must be application/json, not ${label}: the host parsed the body as ${label}`,
@@ -66,6 +67,8 @@ function refuseUnlessJsonAfterAll(req: BodyCarrier, contentType: string): void {
     );
   }
 }
+
+const FORM_CONTENT_TYPE = /^(?:application\/x-www-form-urlencoded|multipart\/form-data)\s*(?:;|$)/i;
 
 /**
  * Refuses a body not labelled JSON (`label`: its type, or `none`) from a browser page of another
@@ -84,15 +87,30 @@ function refuseFromAnotherSite(req: IncomingMessage, label: string): void {
 }
 
 /**
- * Whether a browser page may have sent the request from another origin. Browsers say where a
- * request comes from in `Sec-Fetch-Site`, and name the page's origin (`Origin`) on every
- * cross-origin POST; SDKs, CLIs and scripts send neither. Another port of the same host is
- * `same-site`, not `same-origin`: refused too.
+ * Whether a browser page may have sent the request from another origin, decided as Go's
+ * `http.CrossOriginProtection` decides it. Browsers say where a request comes from in
+ * `Sec-Fetch-Site`, and name the page's origin (`Origin`) on every cross-origin POST; SDKs, CLIs
+ * and scripts send neither. Another port of the same host is `same-site`, not `same-origin`:
+ * refused too. Browsers send `Sec-Fetch-Site` only to secure origins (https, localhost): to a host
+ * on plain http elsewhere (a LAN address), its own page's request carries only an `Origin`, whose
+ * host and port are then those of the `Host` header.
  */
 function mayComeFromAnotherSite(req: IncomingMessage): boolean {
   const site = req.headers['sec-fetch-site'];
   if (typeof site === 'string') return site !== 'same-origin' && site !== 'none';
-  return req.headers.origin !== undefined;
+  const origin = req.headers.origin;
+  if (origin === undefined) return false;
+  return req.headers.host === undefined || originHost(origin) !== req.headers.host.toLowerCase();
+}
+
+/** The `host[:port]` of an `Origin` header, lower-cased; undefined for `null` or what is not a URL. */
+function originHost(origin: string): string | undefined {
+  try {
+    const { protocol, host } = new URL(origin);
+    return protocol === 'http:' || protocol === 'https:' ? host : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function fromParsedBody(body: unknown): Record<string, unknown> {
