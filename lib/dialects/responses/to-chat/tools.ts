@@ -15,8 +15,12 @@ export interface ClientTool {
 /** The client's tools by the chat function name they were sent under. */
 export type ToolCatalog = ReadonlyMap<string, ClientTool>;
 
-/** Tools that run at OpenAI (or in Codex itself as hosted items): no chat provider can run them. */
-const HOSTED_TOOL = /^(web_search.*|file_search|tool_search|local_shell|computer.*|mcp|image_generation|code_interpreter|shell|apply_patch)$/;
+/**
+ * Tools that run at OpenAI (or in Codex itself as hosted items): no chat provider can run them.
+ * `programmatic_tool_calling` is OpenAI's sandbox in which model-written code calls the other tools.
+ */
+const HOSTED_TOOL =
+  /^(web_search.*|file_search|tool_search|local_shell|computer.*|mcp|image_generation|code_interpreter|programmatic_tool_calling|shell|apply_patch)$/;
 
 const CUSTOM_TOOL_PARAMETERS = {
   type: 'object',
