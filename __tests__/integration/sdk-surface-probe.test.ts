@@ -61,3 +61,44 @@ describe('Responses, bridged (local) and translated (anthropic): hosted tools th
     expect(fake().requests).toHaveLength(0);
   });
 });
+
+describe('fields the newest SDKs add beside content: the content goes on', () => {
+  // OpenAI's explicit cache breakpoints tune its own cache only (DESIGN 11 leaves the caching fields out).
+  const BREAKPOINT = { mode: 'explicit' } as const;
+
+  test('chat completions to Anthropic: text parts with prompt_cache_breakpoint, and prompt_cache_options, keep their text', async () => {
+    await openai().chat.completions.create({
+      model: 'anthropic/claude-sonnet-5-5',
+      messages: [
+        { role: 'system', content: [{ type: 'text', text: 'Be brief.', prompt_cache_breakpoint: BREAKPOINT }] },
+        { role: 'user', content: [{ type: 'text', text: 'Hi.', prompt_cache_breakpoint: BREAKPOINT }] },
+      ],
+      prompt_cache_options: { mode: 'explicit' },
+    } as never);
+    const body = upstreamBody(anthropic);
+    expect(body.system).toBe('Be brief.');
+    expect(body.messages).toEqual([{ role: 'user', content: 'Hi.' }]);
+  });
+
+  test.each([
+    ['local (bridged)', 'local/qwen', (): FakeUpstream => local],
+    ['anthropic (translated)', 'anthropic/claude-sonnet-5-5', (): FakeUpstream => anthropic],
+  ] as const)(
+    '%s: an assistant item with phase, parts with prompt_cache_breakpoint and an output naming its function keep their content',
+    async (_route, model, fake) => {
+      await openai().responses.create({
+        model,
+        tools: [FUNCTION],
+        prompt_cache_options: { mode: 'explicit' },
+        input: [
+          { role: 'user', content: [{ type: 'input_text', text: 'Look it up.', prompt_cache_breakpoint: BREAKPOINT }] },
+          { type: 'message', role: 'assistant', phase: 'commentary', content: [{ type: 'output_text', text: 'Looking.', annotations: [] }] },
+          { type: 'function_call', call_id: 'call_1', name: 'lookup', arguments: '{}' },
+          { type: 'function_call_output', call_id: 'call_1', name: 'lookup', output: 'found' },
+        ],
+      } as never);
+      const sent = JSON.stringify(upstreamBody(fake()).messages);
+      for (const text of ['Look it up.', 'Looking.', 'found']) expect(sent).toContain(JSON.stringify(text));
+    },
+  );
+});
