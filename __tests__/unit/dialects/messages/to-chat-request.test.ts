@@ -409,6 +409,16 @@ describe('tools and sampling fields', () => {
     expect(() => translate({ tools: [{ name: 'x' }] as never })).toThrow(/tools\[0\] needs an `input_schema`/);
   });
 
+  it.each(['bash_20250124', 'text_editor_20250728', 'memory_20250818', 'computer_20250124'])(
+    'refuses Anthropic’s built-in client tool %s as one the client runs whose definition only Anthropic’s models know, not as a server tool',
+    (type) => {
+      const builtIn = { type, name: type.split('_2')[0] };
+      expect(() => translate({ tools: [builtIn] as never })).toThrow(
+        new RegExp(`tools\\[0\\] is Anthropic's built-in tool "${type}": the client runs it, but its definition is known only to Anthropic's models`),
+      );
+    },
+  );
+
   it.each([
     [{ type: 'auto' }, 'auto'],
     [{ type: 'any' }, 'required'],

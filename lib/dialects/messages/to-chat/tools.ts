@@ -3,6 +3,9 @@ import { isRecord } from '../../../is-record';
 import { isSet } from '../../../is-set';
 import { invalidRequest } from '../../../errors';
 
+/** Anthropic's schema-less tools that the client runs (bash, the text editor, memory, computer use). */
+const ANTHROPIC_CLIENT_TOOL = /^(?:bash|text_editor|memory|computer)_/;
+
 /**
  * Translates Anthropic `tools` into chat completion function tools: `input_schema` becomes
  * `parameters` unchanged (`$schema` included), `input_examples` follow the description;
@@ -10,7 +13,8 @@ import { invalidRequest } from '../../../errors';
  * takes (an optional property, one without `additionalProperties: false`). A server tool (an entry
  * with a `type` such as `web_search_20250305` and no `input_schema`) is refused: an
  * OpenAI-compatible provider cannot run it, and a model answering without it would be a 200 for a
- * request the provider never saw whole.
+ * request the provider never saw whole. So is a built-in tool the client runs (`bash_20250124`,
+ * `text_editor_20250728`): its schema is known only to Anthropic's models.
  *
  * A tool with `defer_loading: true` is one the model does not see until a `tool_reference` block
  * loads it (Claude Code's `ToolSearch`): it is sent only when its name is in `loaded`, as Anthropic
@@ -39,7 +43,9 @@ export function toChatTools(tools: unknown, loaded: ReadonlySet<string> = new Se
     if (!isRecord(tool.input_schema)) {
       if (typeof tool.type === 'string' && tool.type !== 'custom') {
         throw invalidRequest(
-          `tools[${i}] is Anthropic's server tool ${JSON.stringify(tool.type)}, which only Anthropic runs; this model's provider cannot. Leave it out, or use an anthropic/ model.`,
+          ANTHROPIC_CLIENT_TOOL.test(tool.type)
+            ? `tools[${i}] is Anthropic's built-in tool ${JSON.stringify(tool.type)}: the client runs it, but its definition is known only to Anthropic's models, so this model's provider cannot be given it. Define it as a tool with an \`input_schema\`, or use an anthropic/ model.`
+            : `tools[${i}] is Anthropic's server tool ${JSON.stringify(tool.type)}, which only Anthropic runs; this model's provider cannot. Leave it out, or use an anthropic/ model.`,
         );
       }
       throw invalidRequest(`tools[${i}] needs an \`input_schema\` object.`);
