@@ -30,7 +30,11 @@ export interface ProviderRouter {
    * @throws ProviderRouterError (`router_closed`, as a rejection) after {@link ProviderRouter.close}.
    */
   listModels(): Promise<MergedModel[]>;
-  /** Releases keep-alive sockets, timers and the conversation log file. */
+  /**
+   * Releases keep-alive sockets, timers and the conversation log file. A request still waiting on
+   * its upstream or reading a JSON answer fails with a 502 `router_closed`, a stream still arriving
+   * ends with its dialect's error frame, and requests after it are answered 503 `router_closed`.
+   */
   close(): Promise<void>;
 }
 

@@ -63,8 +63,9 @@ export interface ProviderRouterOptions {
    */
   conversationLogger?: ConversationLogger | false | undefined;
   /**
-   * Where the router reports its own problems (a telemetry listener that threw, a model list that
-   * failed).
+   * Where the router reports its own problems (a telemetry listener that threw, a conversation log
+   * it cannot write; a provider's model list that failed, only to a logger given here: otherwise
+   * that is a `models.error` event alone).
    * @defaultValue a winston console logger at level `warn`
    */
   logger?: RouterLogger | undefined;

@@ -16,13 +16,13 @@ export interface AnthropicProviderSettings {
   apiKey?: string | undefined;
   /**
    * The `anthropic-version` header sent when the client sent none. With `2026-10-21` or later,
-   * requests translated from chat completions leave out `temperature`, `top_p` and `top_k`, which
-   * that version refuses. @defaultValue '2023-06-01'
+   * translated requests (from chat completions or Responses) leave out `temperature`, `top_p` and
+   * `top_k`, which that version refuses. @defaultValue '2023-06-01'
    */
   version?: string | undefined;
   /**
-   * `max_tokens` sent with a request translated from chat completions that gives none (Anthropic
-   * requires one). @defaultValue 4096
+   * `max_tokens` sent with a translated request (from chat completions or Responses) that gives
+   * none (Anthropic requires one). @defaultValue 4096
    */
   maxTokens?: number | undefined;
   /**
@@ -35,8 +35,9 @@ export interface AnthropicProviderSettings {
 }
 
 /**
- * Creates the Anthropic adapter: chat completions are translated to the Messages API and back;
- * Messages requests pass through with the client's `anthropic-version` and `anthropic-beta`.
+ * Creates the Anthropic adapter: chat completions and Responses requests are translated to the
+ * Messages API and back; Messages requests pass through with the client's `anthropic-version` and
+ * `anthropic-beta`.
  *
  * @throws ProviderRouterError (`invalid_config`) for a `maxTokens` that is not a positive integer,
  * or a `thinking` other than `'adaptive'` and `'budget'`.
