@@ -2,15 +2,26 @@
  * The behaviours the README and the guides state that no other suite shows as such, one row per
  * claim, named after the doc and its section, run through the real SDKs against the fake upstreams;
  * and that README's reference tables name every variable, option, export, error code and telemetry
- * field the code has.
+ * field the code has, and that every link between the pages, and every test file they name, exists.
  */
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
+import path from 'node:path';
 import zlib from 'node:zlib';
 import * as exported from '../../lib';
 import { createAnthropicProvider, createProviderRouter, defineProvider } from '../../lib';
 import { readEnv } from '../../lib/config/read-env';
-import { exportedNames, interfaceFields, markdownSection, repoText } from '../support/doc-text';
+import {
+  exportedNames,
+  headingAnchors,
+  interfaceFields,
+  markdownFiles,
+  markdownSection,
+  relativeLinks,
+  repoHas,
+  repoText,
+  testFileNames,
+} from '../support/doc-text';
 import type { RecordedRequest } from '../support/fake-upstream';
 import { envFor, silentLogger, startHost, type Host } from '../support/host';
 import { CLIENT_TOKEN } from '../support/keys';
@@ -989,5 +1000,24 @@ describe('architecture.md, Conversation log', () => {
     } finally {
       await logged.close();
     }
+  });
+});
+
+describe('every page, links: a reader who follows one lands somewhere', () => {
+  it.each(markdownFiles())('%s: each relative link names a file that exists, and each #anchor a heading of it', (file) => {
+    for (const link of relativeLinks(repoText(file))) {
+      const [target, anchor] = link.split('#') as [string, string | undefined];
+      const linked = target === '' ? file : path.posix.normalize(path.posix.join(path.posix.dirname(file), target));
+      expect({ link, exists: repoHas(linked) }).toEqual({ link, exists: true });
+      if (anchor !== undefined && linked.endsWith('.md')) {
+        expect({ link, anchored: headingAnchors(repoText(linked)).has(anchor) }).toEqual({ link, anchored: true });
+      }
+    }
+  });
+
+  it.each(markdownFiles())('%s: each test file named as proof is a test file of __tests__', (file) => {
+    const named = new Set([...repoText(file).matchAll(/[\w-]+\.test\.ts/g)].map((match) => match[0]));
+    const tests = new Set(testFileNames());
+    for (const test of named) expect({ test, exists: tests.has(test) }).toEqual({ test, exists: true });
   });
 });

@@ -38,3 +38,48 @@ export function exportedNames(source: string): string[] {
       .filter(Boolean),
   );
 }
+
+/** The markdown files a reader follows links between: README, CHANGELOG and docs/*.md. */
+export function markdownFiles(): string[] {
+  const docs = fs.readdirSync(path.join(ROOT, 'docs')).filter((file) => file.endsWith('.md'));
+  return ['README.md', 'CHANGELOG.md', ...docs.map((file) => `docs/${file}`)];
+}
+
+/** Whether a file of the repository exists. */
+export function repoHas(file: string): boolean {
+  return fs.existsSync(path.join(ROOT, file));
+}
+
+/** Markdown text without its fenced code blocks, where `#` and `](` are code, not headings and links. */
+function prose(markdown: string): string {
+  return markdown.replace(/^```[\s\S]*?^```/gm, '');
+}
+
+/** The `#anchor` of each heading, as GitHub makes them: a repeated one gets `-1`, `-2`, ... */
+export function headingAnchors(markdown: string): Set<string> {
+  const anchors = new Set<string>();
+  const seen = new Map<string, number>();
+  for (const [, heading] of prose(markdown).matchAll(/^#{1,6} +(.*)$/gm)) {
+    const slug = heading!
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+      .replace(/\s/g, '-');
+    const count = seen.get(slug);
+    seen.set(slug, (count ?? -1) + 1);
+    anchors.add(count === undefined ? slug : `${slug}-${count + 1}`);
+  }
+  return anchors;
+}
+
+/** The links of a markdown text that lead inside the repository: `[text](docs/x.md#anchor)`, `(#anchor)`. */
+export function relativeLinks(markdown: string): string[] {
+  return [...prose(markdown).matchAll(/\]\(([^)\s]+)\)/g)].map((match) => match[1]!).filter((link) => !/^[a-z]+:/i.test(link));
+}
+
+/** The file names of every test under `__tests__` (`docs-claims.test.ts`). */
+export function testFileNames(): string[] {
+  return fs
+    .readdirSync(path.join(ROOT, '__tests__'), { recursive: true, encoding: 'utf8' })
+    .filter((entry) => entry.endsWith('.test.ts'))
+    .map((entry) => path.basename(entry));
+}
