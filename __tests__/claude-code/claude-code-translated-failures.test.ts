@@ -272,6 +272,56 @@ if (!IN_CLAUDE_CODE_SUITE) {
       );
     });
 
+    describe('a full context, in the words Claude Code acts on (DESIGN section 8)', () => {
+      /** A small model's context and the conversation's tokens: Claude Code's 32,000 to 64,000 max_tokens do not fit beside them. */
+      const CONTEXT = 16384;
+      const INPUT = 6000;
+
+      test.each(ROUTES)(
+        "%s: the provider's 400 for input plus max_tokens over the context reaches Claude Code in Anthropic's words; it asks again with a max_tokens that fits, and the answer arrives",
+        async (model, fake) => {
+          fake().handler = (request, res, req) => {
+            const asked = Number(request.body?.max_completion_tokens ?? request.body?.max_tokens);
+            if (asked + INPUT > CONTEXT) {
+              sendJson(res, 400, {
+                error: {
+                  message: `This model's maximum context length is ${CONTEXT} tokens. However, you requested ${asked + INPUT} tokens (${INPUT} in the messages, ${asked} in the completion). Please reduce the length of the messages or completion.`,
+                  type: 'invalid_request_error',
+                  param: 'messages',
+                  code: 'context_length_exceeded',
+                },
+              });
+              return true;
+            }
+            return streamThen(() => textFrames('chat'), fake)(request, res, req);
+          };
+          // Claude Code asks again with a smaller max_tokens from inside its retries: leave it one.
+          const run = await runClaude({
+            baseUrl: host.url,
+            model,
+            prompt: TEXT_PROMPT,
+            token: CLAUDE_TOKEN,
+            env: { CLAUDE_CODE_MAX_RETRIES: '1' },
+            timeoutMs: 45_000,
+          });
+          if (run.timedOut) throw new Error(`Claude Code hung:\n${describeRun(run)}`);
+          await observed.waitForEnds(messagesAnswers().length, 5000);
+          expectNoKeys(run, Object.values(KEYS));
+          expectAnswer(run, WHOLE_TEXT);
+          const asked = fake().requests.map((request) => Number(request.body?.max_completion_tokens ?? request.body?.max_tokens));
+          const refused = messagesAnswers().find((answer) => answer.status === 400);
+          expect(refused).toBeDefined();
+          const message = (JSON.parse(refused!.body) as { error: { type: string; message: string } }).error;
+          expect(message.type).toBe('invalid_request_error');
+          expect(message.message).toMatch(/^input length and `max_tokens` exceed context limit: 6000 \+ \d+ > 16384/);
+          expect(message.message).toContain(`This model's maximum context length is ${CONTEXT} tokens.`);
+          // The request asked again fits: at most what the context leaves beside the input.
+          expect(asked.at(-1)).toBeLessThanOrEqual(CONTEXT - INPUT);
+          expect(asked.some((tokens) => tokens + INPUT > CONTEXT)).toBe(true);
+        },
+      );
+    });
+
     describe('failures inside the stream: an event: error frame, then the answer without stream (DESIGN sections 2, 8)', () => {
       test.each(ROUTES)('%s: a stream cut after some text ends with event: error; the answer without stream arrives', async (model, fake) => {
         fake().handler = streamThen((f) => openingFrames(f.kind === 'anthropic' ? 'messages' : 'chat'), fake);

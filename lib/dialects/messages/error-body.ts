@@ -1,5 +1,6 @@
 import type { ErrorDetails } from '../../http/error-details';
 import { statusOfCode, type StreamError } from '../dialect';
+import { inAnthropicContextWords } from './context-overflow';
 import type { AnthropicErrorBody } from './wire';
 
 /** The error types of Anthropic's API (DESIGN section 8); `timeout_error` for the router's own timeouts. */
@@ -59,9 +60,14 @@ export function anthropicStreamErrorType(error: StreamError): string {
   return isAnthropicErrorType(error.type) ? error.type : 'api_error';
 }
 
-/** `{"type":"error","error":{"type","message"}}`, typed by status, with `details` when the error has some. */
+/**
+ * `{"type":"error","error":{"type","message"}}`, typed by status, with `details` when the error has
+ * some. A 400 or 413 for a full context says so first in Anthropic's words, then the provider's
+ * ({@link inAnthropicContextWords}).
+ */
 export function toAnthropicErrorBody(details: ErrorDetails): AnthropicErrorBody {
-  const error: AnthropicErrorBody['error'] = { type: anthropicErrorType(details.status), message: details.message };
+  const message = details.status === 400 || details.status === 413 ? inAnthropicContextWords(details.message) : details.message;
+  const error: AnthropicErrorBody['error'] = { type: anthropicErrorType(details.status), message };
   if (details.details !== undefined) error.details = details.details;
   return { type: 'error', error };
 }

@@ -1,0 +1,86 @@
+/**
+ * What an OpenAI-compatible provider's "context is full" message says, in numbers: the prompt's
+ * tokens, the `max_tokens` asked for (when the provider counts it in), and the model's context.
+ */
+interface Overflow {
+  inputTokens: number;
+  maxTokens?: number;
+  contextLimit: number;
+}
+
+const number = (text: string | undefined): number => Number(text);
+
+/** The providers' wordings, each read into an {@link Overflow}; the first that matches wins. */
+const WORDINGS: readonly ((message: string) => Overflow | undefined)[] = [
+  // OpenAI, DeepSeek, Groq, older vLLM: "maximum context length is 32768 tokens. However, you requested
+  // 70000 tokens (6000 in the messages, 64000 in the completion)"; OpenRouter: "(76000 of text input,
+  // 2000 of tool input, 64000 in the output)".
+  (message) => {
+    const match = /maximum context length is (\d+) tokens\b.*?requested (?:about )?\d+ tokens \(([^)]*)\)/is.exec(message);
+    if (!match) return undefined;
+    let inputTokens = 0;
+    let maxTokens: number | undefined;
+    for (const [, count, what] of (match[2] ?? '').matchAll(/(\d+) ([^,]*)/g)) {
+      if (/\b(?:completion|output)\b/i.test(what ?? '')) maxTokens = number(count);
+      else inputTokens += number(count);
+    }
+    return { inputTokens, maxTokens, contextLimit: number(match[1]) };
+  },
+  // vLLM: "maximum context length is 32768 tokens. However, you requested 64000 output tokens and your
+  // prompt contains at least 6001 input tokens".
+  (message) => {
+    const match =
+      /maximum context length is (\d+) tokens\b.*?requested (\d+) output tokens and your prompt contains (?:at least )?(\d+) input tokens/is.exec(
+        message,
+      );
+    return match ? { inputTokens: number(match[3]), maxTokens: number(match[2]), contextLimit: number(match[1]) } : undefined;
+  },
+  // vLLM: "'max_tokens' or 'max_completion_tokens' is too large: 64000. This model's maximum context
+  // length is 32768 tokens and your request has 6000 input tokens (64000 > 32768 - 6000)".
+  (message) => {
+    const match = /is too large: (\d+)\.\s*This model's maximum context length is (\d+) tokens and your request has (\d+) input tokens/i.exec(
+      message,
+    );
+    return match ? { inputTokens: number(match[3]), maxTokens: number(match[1]), contextLimit: number(match[2]) } : undefined;
+  },
+  // Mistral: "Prompt contains 40000 tokens and 64000 draft tokens, too large for model with 32768 maximum context length".
+  (message) => {
+    const match = /Prompt contains (\d+) tokens and (\d+) draft tokens, too large for model with (\d+) maximum context length/i.exec(message);
+    return match ? { inputTokens: number(match[1]), maxTokens: number(match[2]), contextLimit: number(match[3]) } : undefined;
+  },
+  // OpenAI, the prompt alone: "maximum context length is 128000 tokens. However, your messages resulted in 130532 tokens".
+  (message) => {
+    const match = /maximum context length is (\d+) tokens\b.*?your messages resulted in (\d+) tokens/is.exec(message);
+    return match ? { inputTokens: number(match[2]), contextLimit: number(match[1]) } : undefined;
+  },
+  // llama-server: "request (140000 tokens) exceeds the available context size (131072 tokens)".
+  (message) => {
+    const match = /request \((\d+) tokens\) exceeds the available context size \((\d+) tokens\)/i.exec(message);
+    return match ? { inputTokens: number(match[1]), contextLimit: number(match[2]) } : undefined;
+  },
+];
+
+/** Anthropic's own wordings, which a message that already has one keeps as it is. */
+const ANTHROPIC_WORDING = /prompt is too long|exceed context limit/i;
+
+/**
+ * An OpenAI-compatible provider's 400 for a full context, restated first in Anthropic's words and
+ * then in the provider's own: Claude Code reads Anthropic's. "input length and `max_tokens` exceed
+ * context limit: I + M > L" makes it ask again at once with a `max_tokens` that fits (it asks for
+ * 32,000 to 64,000, more than many smaller models' context leaves); "prompt is too long: N tokens
+ * > L maximum" is what it reports, and compacts the conversation for. A message of another kind,
+ * or already in Anthropic's words, is returned as it is.
+ */
+export function inAnthropicContextWords(message: string): string {
+  if (ANTHROPIC_WORDING.test(message)) return message;
+  for (const read of WORDINGS) {
+    const overflow = read(message);
+    if (overflow === undefined || !(overflow.contextLimit > 0)) continue;
+    const { inputTokens, maxTokens, contextLimit } = overflow;
+    if (maxTokens !== undefined && inputTokens < contextLimit) {
+      return `input length and \`max_tokens\` exceed context limit: ${inputTokens} + ${maxTokens} > ${contextLimit}, decrease input length or \`max_tokens\` and try again (the provider said: ${message})`;
+    }
+    return `prompt is too long: ${inputTokens} tokens > ${contextLimit} maximum (the provider said: ${message})`;
+  }
+  return message;
+}
