@@ -465,6 +465,41 @@ describe('toAnthropicRequest', () => {
       }
     });
 
+    it.each([
+      [{ effort: 'high' }, 'high'],
+      [{ effort: 'minimal' }, 'low'],
+      [{ max_tokens: 8192 }, 'xhigh'],
+      [{ max_tokens: 1500 }, 'low'],
+      [{ enabled: true }, 'medium'],
+      [{ effort: 'high', exclude: true }, 'high'],
+    ])(
+      "takes OpenRouter's reasoning object %j as the effort, as clients written for OpenRouter send it (output_config.effort %s)",
+      (reasoning, effort) => {
+        const out = translate({ reasoning } as Partial<ChatCompletionRequest>) as Record<string, unknown>;
+        expect(out.thinking).toEqual({ type: 'adaptive', display: 'summarized' });
+        expect(out.output_config).toEqual({ effort });
+        expect(out).not.toHaveProperty('reasoning');
+      },
+    );
+
+    it("asks for no thinking for OpenRouter's reasoning object when it says none, and lets reasoning_effort win over it", () => {
+      for (const reasoning of [{ effort: 'none' }, { enabled: false }, {}]) {
+        const out = translate({ reasoning } as Partial<ChatCompletionRequest>) as Record<string, unknown>;
+        expect(out).not.toHaveProperty('thinking');
+        expect(out).not.toHaveProperty('output_config');
+      }
+      const both = translate({ reasoning_effort: 'low', reasoning: { effort: 'high' } } as Partial<ChatCompletionRequest>) as Record<string, unknown>;
+      expect(both.output_config).toEqual({ effort: 'low' });
+    });
+
+    it.each([
+      ['high', /`reasoning` must be an object/],
+      [{ effort: 'extreme' }, /reasoning.effort "extreme" is not an effort/],
+      [{ max_tokens: 0 }, /reasoning.max_tokens must be a positive integer/],
+    ])("refuses OpenRouter's reasoning object %j when it is not one, rather than answer without the thinking asked for", (reasoning, message) => {
+      expectInvalid(request({ reasoning } as Partial<ChatCompletionRequest>), message);
+    });
+
     it('still thinks with tool_choice auto', () => {
       expect(translate({ tools, tool_choice: 'auto', reasoning_effort: 'high' }).thinking).toEqual({ type: 'adaptive', display: 'summarized' });
     });

@@ -1,7 +1,8 @@
 import type { ChatCompletionRequest } from '../../chat/wire';
 import type { AnthropicMessagesRequest } from '../wire';
 import { invalidRequest, unsupportedParameter } from '../../../errors';
-import { asEffort, type Effort } from '../../effort';
+import { asEffort, effortOfBudget, type Effort } from '../../effort';
+import { isRecord } from '../../../is-record';
 import { isSet } from '../../../is-set';
 import { callsToolsWithoutThinking } from '../tool-turn-thinking';
 import { toAnthropicConversation } from './messages';
@@ -17,8 +18,9 @@ export interface ToAnthropicRequestOptions {
 
 /**
  * Translates an OpenAI chat completions request body into an Anthropic Messages request body.
- * `reasoning_effort` becomes adaptive thinking with `output_config.effort` (`minimal` as `low`,
- * `none` as no thinking; the adapter may turn it into a budget), and assistant `reasoning_details`
+ * `reasoning_effort` (or OpenRouter's `reasoning` object) becomes adaptive thinking with
+ * `output_config.effort` (`minimal` as `low`, `none` as no thinking; the adapter may turn it into a
+ * budget), and assistant `reasoning_details`
  * holding Anthropic's blocks become those thinking blocks again.
  * Thinking is left off when the tool choice forces a call (Anthropic refuses the two together).
  * `response_format` json_schema becomes `output_config.format` (json_object is refused).
@@ -73,7 +75,7 @@ export function toAnthropicRequest(body: ChatCompletionRequest, options: ToAnthr
   }
 
   const format = outputFormat(body.response_format);
-  const effort = effortOf(body.reasoning_effort);
+  const effort = effortOf(body.reasoning_effort) ?? effortOfReasoningObject((body as Record<string, unknown>).reasoning);
   // Anthropic refuses a tool loop whose thinking went missing: without blocks to restore, none is
   // asked for. It refuses thinking with a tool choice that forces a call, too.
   const lastAssistant = request.messages.findLast((message) => message.role === 'assistant');
@@ -103,6 +105,38 @@ function effortOf(value: unknown): Effort | undefined {
     `reasoning_effort ${JSON.stringify(value)} is not an effort the router can send Anthropic: send none, minimal, low, medium, high, xhigh or max`,
     'reasoning_effort',
   );
+}
+
+/**
+ * The effort of OpenRouter's chat `reasoning` object, which clients written for OpenRouter send in
+ * place of `reasoning_effort` (that one wins when both are given): `effort`, else `max_tokens` as a
+ * thinking budget (DESIGN section 10's budget rule), else `enabled` (true as OpenRouter's default,
+ * medium; false as none). `exclude` only hides the reasoning from the answer, and is left out.
+ * @throws ProviderRouterError (`invalid_request`, `param` naming the field) for a `reasoning` that
+ *   is not an object, an `effort` that is no effort, a `max_tokens` that is not a positive integer.
+ */
+function effortOfReasoningObject(reasoning: unknown): Effort | undefined {
+  if (reasoning === undefined || reasoning === null) return undefined;
+  if (!isRecord(reasoning)) throw invalidRequest('`reasoning` must be an object, as OpenRouter takes it (`{"effort": "high"}`).', 'reasoning');
+  if (isSet(reasoning.effort)) {
+    const effort = asEffort(reasoning.effort);
+    if (effort === undefined) {
+      throw invalidRequest(
+        `reasoning.effort ${JSON.stringify(reasoning.effort)} is not an effort the router can send Anthropic: send none, minimal, low, medium, high, xhigh or max`,
+        'reasoning.effort',
+      );
+    }
+    return effort;
+  }
+  if (isSet(reasoning.max_tokens)) {
+    if (!Number.isInteger(reasoning.max_tokens) || (reasoning.max_tokens as number) < 1) {
+      throw invalidRequest('reasoning.max_tokens must be a positive integer.', 'reasoning.max_tokens');
+    }
+    return effortOfBudget(reasoning.max_tokens as number);
+  }
+  if (reasoning.enabled === true) return 'medium';
+  if (reasoning.enabled === false) return 'none';
+  return undefined;
 }
 
 /**
