@@ -313,8 +313,12 @@ if (!IN_CLAUDE_CODE_SUITE) {
           expect(refused).toBeDefined();
           const message = (JSON.parse(refused!.body) as { error: { type: string; message: string } }).error;
           expect(message.type).toBe('invalid_request_error');
-          expect(message.message).toMatch(/^input length and `max_tokens` exceed context limit: 6000 \+ \d+ > 16384/);
-          expect(message.message).toContain(`This model's maximum context length is ${CONTEXT} tokens.`);
+          // The provider's message first, whole; then Anthropic's words for it.
+          expect(message.message).toMatch(
+            new RegExp(
+              `^This model's maximum context length is ${CONTEXT} tokens\\. .* \\(input length and \`max_tokens\` exceed context limit: 6000 \\+ \\d+ > 16384\\)$`,
+            ),
+          );
           // The request asked again fits: at most what the context leaves beside the input.
           expect(asked.at(-1)).toBeLessThanOrEqual(CONTEXT - INPUT);
           expect(asked.some((tokens) => tokens + INPUT > CONTEXT)).toBe(true);

@@ -64,12 +64,12 @@ const WORDINGS: readonly ((message: string) => Overflow | undefined)[] = [
 const ANTHROPIC_WORDING = /prompt is too long|exceed context limit/i;
 
 /**
- * An OpenAI-compatible provider's 400 for a full context, restated first in Anthropic's words and
- * then in the provider's own: Claude Code reads Anthropic's. "input length and `max_tokens` exceed
- * context limit: I + M > L" makes it ask again at once with a `max_tokens` that fits (it asks for
- * 32,000 to 64,000, more than many smaller models' context leaves); "prompt is too long: N tokens
- * > L maximum" is what it reports, and compacts the conversation for. A message of another kind,
- * or already in Anthropic's words, is returned as it is.
+ * An OpenAI-compatible provider's 400 for a full context: the provider's message, followed by the
+ * same fact in Anthropic's words, which Claude Code finds wherever they stand in the message.
+ * "input length and `max_tokens` exceed context limit: I + M > L" makes it ask again at once with
+ * a `max_tokens` that fits (it asks for 32,000 to 64,000, more than a small model's context leaves
+ * beside the conversation); "prompt is too long: N tokens > L maximum" it reports as a prompt too
+ * long. A message of another kind, or already in Anthropic's words, is returned as it is.
  */
 export function inAnthropicContextWords(message: string): string {
   if (ANTHROPIC_WORDING.test(message)) return message;
@@ -78,9 +78,9 @@ export function inAnthropicContextWords(message: string): string {
     if (overflow === undefined || !(overflow.contextLimit > 0)) continue;
     const { inputTokens, maxTokens, contextLimit } = overflow;
     if (maxTokens !== undefined && inputTokens < contextLimit) {
-      return `input length and \`max_tokens\` exceed context limit: ${inputTokens} + ${maxTokens} > ${contextLimit}, decrease input length or \`max_tokens\` and try again (the provider said: ${message})`;
+      return `${message} (input length and \`max_tokens\` exceed context limit: ${inputTokens} + ${maxTokens} > ${contextLimit})`;
     }
-    return `prompt is too long: ${inputTokens} tokens > ${contextLimit} maximum (the provider said: ${message})`;
+    return `${message} (prompt is too long: ${inputTokens} tokens > ${contextLimit} maximum)`;
   }
   return message;
 }
