@@ -14,6 +14,8 @@ export interface ErrorDetails {
   param?: string | undefined;
   /** Machine-readable details for the client's SDK (Anthropic's `error.details`), when there are some. */
   details?: Readonly<Record<string, unknown>> | undefined;
+  /** A full context's figures that the upstream gave beside its message (llama-server's `n_prompt_tokens` and `n_ctx`). */
+  contextOverflow?: { inputTokens: number; contextLimit: number } | undefined;
 }
 
 /**
@@ -28,6 +30,7 @@ export function parseUpstreamError(status: number, text: string): ErrorDetails {
   let type = openAIErrorType(status);
   let code: string | null = null;
   let param: string | undefined;
+  let contextOverflow: ErrorDetails['contextOverflow'];
   try {
     const parsed: unknown = JSON.parse(errorJsonOf(withoutBom(text)));
     // Gemini's OpenAI-compatible endpoint wraps its error in an array: `[{"error": {...}}]`.
@@ -39,6 +42,8 @@ export function parseUpstreamError(status: number, text: string): ErrorDetails {
       if (typeof e.type === 'string') type = e.type;
       if (typeof e.code === 'string' || typeof e.code === 'number') code = String(e.code);
       if (typeof e.param === 'string' && e.param !== '') param = e.param;
+      if (typeof e.n_prompt_tokens === 'number' && typeof e.n_ctx === 'number')
+        contextOverflow = { inputTokens: e.n_prompt_tokens, contextLimit: e.n_ctx };
     } else if (typeof error === 'string') {
       message = error;
     } else if (typeof body.message === 'string') {
@@ -49,7 +54,7 @@ export function parseUpstreamError(status: number, text: string): ErrorDetails {
   } catch {
     // Not JSON: the text itself is the message.
   }
-  return { status, message, type, code, ...(param !== undefined ? { param } : {}) };
+  return { status, message, type, code, ...(param !== undefined ? { param } : {}), ...(contextOverflow !== undefined ? { contextOverflow } : {}) };
 }
 
 /** An SSE line: a field (`data:`, `event:`, `id:`, `retry:`) or a comment (`:`). */

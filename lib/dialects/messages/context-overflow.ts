@@ -2,7 +2,7 @@
  * What an OpenAI-compatible provider's "context is full" message says, in numbers: the prompt's
  * tokens, the `max_tokens` asked for (when the provider counts it in), and the model's context.
  */
-interface Overflow {
+export interface Overflow {
   inputTokens: number;
   maxTokens?: number;
   contextLimit: number;
@@ -69,11 +69,13 @@ const ANTHROPIC_WORDING = /prompt is too long|exceed context limit/i;
  * "input length and `max_tokens` exceed context limit: I + M > L" makes it ask again at once with
  * a `max_tokens` that fits (it asks for 32,000 to 64,000, more than a small model's context leaves
  * beside the conversation); "prompt is too long: N tokens > L maximum" it reports as a prompt too
- * long. A message of another kind, or already in Anthropic's words, is returned as it is.
+ * long. `given`: figures the provider sent beside its message (llama-server's `n_prompt_tokens`
+ * and `n_ctx`), for a message without them. A message of another kind, or already in Anthropic's
+ * words, is returned as it is.
  */
-export function inAnthropicContextWords(message: string): string {
+export function inAnthropicContextWords(message: string, given?: Overflow): string {
   if (ANTHROPIC_WORDING.test(message)) return message;
-  for (const read of WORDINGS) {
+  for (const read of [...WORDINGS, () => given]) {
     const overflow = read(message);
     if (overflow === undefined || !(overflow.contextLimit > 0)) continue;
     const { inputTokens, maxTokens, contextLimit } = overflow;

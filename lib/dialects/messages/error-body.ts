@@ -66,7 +66,8 @@ export function anthropicStreamErrorType(error: StreamError): string {
  * ({@link inAnthropicContextWords}).
  */
 export function toAnthropicErrorBody(details: ErrorDetails): AnthropicErrorBody {
-  const message = details.status === 400 || details.status === 413 ? inAnthropicContextWords(details.message) : details.message;
+  const message =
+    details.status === 400 || details.status === 413 ? inAnthropicContextWords(details.message, details.contextOverflow) : details.message;
   const error: AnthropicErrorBody['error'] = { type: anthropicErrorType(details.status), message };
   if (details.details !== undefined) error.details = details.details;
   return { type: 'error', error };

@@ -64,6 +64,13 @@ describe('inAnthropicContextWords: the provider’s message whole, then a full c
     expect(words.startsWith(message)).toBe(true);
   });
 
+  test('llama-server’s older wording, its figures beside it (n_prompt_tokens, n_ctx): a prompt that does not fit', () => {
+    const message = 'the request exceeds the available context size, try increasing it';
+    const words = inAnthropicContextWords(message, { inputTokens: 5000, contextLimit: 4096 });
+    expect(words).toBe(`${message} (prompt is too long: 5000 tokens > 4096 maximum)`);
+    expect(CLAUDE_CODE_TOO_LONG.exec(words)?.slice(1)).toEqual(['5000', '4096']);
+  });
+
   test.each([
     ['another 400', 'Invalid value for temperature: 3 is greater than the maximum of 2.'],
     [
