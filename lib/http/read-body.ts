@@ -16,8 +16,8 @@ const JSON_CONTENT_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
  * parsed so that a later `express.json()` does not wait for a stream that has ended.
  *
  * @throws ProviderRouterError 400 (malformed JSON, not an object, nested too deep), 413 (too large),
- * 415 (not a JSON content type, or none, on a request from a browser page of another site; a body the host
- * parsed as a form).
+ * 415 (not a JSON content type, or none, on a request from a browser page of another site; a form
+ * body the host parsed into fields).
  */
 export async function readJsonBody(req: BodyCarrier, maxBytes: number): Promise<Record<string, unknown>> {
   const contentType = req.headers['content-type'];

@@ -62,8 +62,8 @@ export function anthropicStreamErrorType(error: StreamError): string {
 
 /**
  * `{"type":"error","error":{"type","message"}}`, typed by status, with `details` when the error has
- * some. A 400 or 413 for a full context says so first in Anthropic's words, then the provider's
- * ({@link inAnthropicContextWords}).
+ * some. A 400 or 413 for a full context keeps the provider's message and adds Anthropic's words for
+ * it ({@link inAnthropicContextWords}).
  */
 export function toAnthropicErrorBody(details: ErrorDetails): AnthropicErrorBody {
   const message =

@@ -20,8 +20,8 @@ export interface ToAnthropicRequestOptions {
  * Translates an OpenAI chat completions request body into an Anthropic Messages request body.
  * `reasoning_effort` (or OpenRouter's `reasoning` object) becomes adaptive thinking with
  * `output_config.effort` (`minimal` as `low`, `none` as no thinking; the adapter may turn it into a
- * budget), and assistant `reasoning_details`
- * holding Anthropic's blocks become those thinking blocks again.
+ * budget), and assistant `reasoning_details` holding Anthropic's blocks become those thinking
+ * blocks again.
  * Thinking is left off when the tool choice forces a call (Anthropic refuses the two together).
  * `response_format` json_schema becomes `output_config.format` (json_object is refused).
  * `tool_choice` `allowed_tools` sends only the tools it allows. Fields Anthropic does not accept
