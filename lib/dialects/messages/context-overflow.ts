@@ -10,13 +10,17 @@ export interface Overflow {
 
 const number = (text: string | undefined): number => Number(text);
 
-/** The providers' wordings, each read into an {@link Overflow}; the first that matches wins. */
+/**
+ * The providers' wordings, each read into an {@link Overflow}; the first that matches wins. Their gaps
+ * are bounded: a message may be a megabyte that quotes the client, and `.*?` after each of its
+ * thousands of "maximum context length is" would read it to its end every time.
+ */
 const WORDINGS: readonly ((message: string) => Overflow | undefined)[] = [
   // OpenAI, DeepSeek, Groq, older vLLM: "maximum context length is 32768 tokens. However, you requested
   // 70000 tokens (6000 in the messages, 64000 in the completion)"; OpenRouter: "(76000 of text input,
   // 2000 of tool input, 64000 in the output)".
   (message) => {
-    const match = /maximum context length is (\d+) tokens\b.*?requested (?:about )?\d+ tokens \(([^)]*)\)/is.exec(message);
+    const match = /maximum context length is (\d+) tokens\b.{0,100}?requested (?:about )?\d+ tokens \(([^)]{0,300})\)/is.exec(message);
     if (!match) return undefined;
     let inputTokens = 0;
     let maxTokens: number | undefined;
@@ -30,7 +34,7 @@ const WORDINGS: readonly ((message: string) => Overflow | undefined)[] = [
   // prompt contains at least 6001 input tokens".
   (message) => {
     const match =
-      /maximum context length is (\d+) tokens\b.*?requested (\d+) output tokens and your prompt contains (?:at least )?(\d+) input tokens/is.exec(
+      /maximum context length is (\d+) tokens\b.{0,100}?requested (\d+) output tokens and your prompt contains (?:at least )?(\d+) input tokens/is.exec(
         message,
       );
     return match ? { inputTokens: number(match[3]), maxTokens: number(match[2]), contextLimit: number(match[1]) } : undefined;
@@ -50,7 +54,7 @@ const WORDINGS: readonly ((message: string) => Overflow | undefined)[] = [
   },
   // OpenAI, the prompt alone: "maximum context length is 128000 tokens. However, your messages resulted in 130532 tokens".
   (message) => {
-    const match = /maximum context length is (\d+) tokens\b.*?your messages resulted in (\d+) tokens/is.exec(message);
+    const match = /maximum context length is (\d+) tokens\b.{0,100}?your messages resulted in (\d+) tokens/is.exec(message);
     return match ? { inputTokens: number(match[2]), contextLimit: number(match[1]) } : undefined;
   },
   // llama-server: "request (140000 tokens) exceeds the available context size (131072 tokens)".
