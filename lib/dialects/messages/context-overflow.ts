@@ -18,13 +18,14 @@ const number = (text: string | undefined): number => Number(text);
 const WORDINGS: readonly ((message: string) => Overflow | undefined)[] = [
   // OpenAI, DeepSeek, Groq, older vLLM: "maximum context length is 32768 tokens. However, you requested
   // 70000 tokens (6000 in the messages, 64000 in the completion)"; OpenRouter: "(76000 of text input,
-  // 2000 of tool input, 64000 in the output)".
+  // 2000 of tool input, 64000 in the output)"; the text completions wording parts them with a semicolon,
+  // "(6000 in your prompt; 64000 for the completion)".
   (message) => {
     const match = /maximum context length is (\d+) tokens\b.{0,100}?requested (?:about )?\d+ tokens \(([^)]{0,300})\)/is.exec(message);
     if (!match) return undefined;
     let inputTokens = 0;
     let maxTokens: number | undefined;
-    for (const [, count, what] of (match[2] ?? '').matchAll(/(\d+) ([^,]*)/g)) {
+    for (const [, count, what] of (match[2] ?? '').matchAll(/(\d+) ([^,;]*)/g)) {
       if (/\b(?:completion|output)\b/i.test(what ?? '')) maxTokens = number(count);
       else inputTokens += number(count);
     }

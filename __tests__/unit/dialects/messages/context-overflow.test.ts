@@ -27,6 +27,11 @@ describe('inAnthropicContextWords: the provider’s message whole, then a full c
       ['6000', '64000', '32768'],
     ],
     [
+      'the text completions wording (OpenAI, vLLM), its parts parted by a semicolon',
+      "This model's maximum context length is 32768 tokens, however you requested 70000 tokens (6000 in your prompt; 64000 for the completion). Please reduce your prompt; or completion length.",
+      ['6000', '64000', '32768'],
+    ],
+    [
       'Mistral',
       'Prompt contains 6000 tokens and 64000 draft tokens, too large for model with 32768 maximum context length',
       ['6000', '64000', '32768'],
