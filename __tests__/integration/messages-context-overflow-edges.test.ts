@@ -39,10 +39,11 @@ const HOSTILE = {
 };
 
 describe('a megabyte message that starts full-context wordings it never finishes is answered at once, not seconds later', () => {
-  test.each(Object.entries(HOSTILE))('%s, the router’s own 400 quoting what the client sent', async (_case, text) => {
+  test.each(Object.entries(HOSTILE))('%s, the router’s own 400 quoting what the client sent, cut at 100 characters', async (_case, text) => {
     const { status, message, ms } = await timedMessages({ tools: [{ type: text, name: 'x' }] });
     expect(status).toBe(400);
-    expect(message.includes(text)).toBe(true);
+    expect(message).toContain(JSON.stringify(text.slice(0, 100)));
+    expect(message.length).toBeLessThan(1000);
     expect(ms).toBeLessThan(2000);
   });
 

@@ -44,8 +44,8 @@ export function toChatTools(tools: unknown, loaded: ReadonlySet<string> = new Se
       if (typeof tool.type === 'string' && tool.type !== 'custom') {
         throw invalidRequest(
           ANTHROPIC_CLIENT_TOOL.test(tool.type)
-            ? `tools[${i}] is Anthropic's built-in tool ${JSON.stringify(tool.type)}: the client runs it, but its definition is known only to Anthropic's models, so this model's provider cannot be given it. Define it as a tool with an \`input_schema\`, or use an anthropic/ model.`
-            : `tools[${i}] is Anthropic's server tool ${JSON.stringify(tool.type)}, which only Anthropic runs; this model's provider cannot. Leave it out, or use an anthropic/ model.`,
+            ? `tools[${i}] is Anthropic's built-in tool ${JSON.stringify(tool.type.slice(0, 100))}: the client runs it, but its definition is known only to Anthropic's models, so this model's provider cannot be given it. Define it as a tool with an \`input_schema\`, or use an anthropic/ model.`
+            : `tools[${i}] is Anthropic's server tool ${JSON.stringify(tool.type.slice(0, 100))}, which only Anthropic runs; this model's provider cannot. Leave it out, or use an anthropic/ model.`,
         );
       }
       throw invalidRequest(`tools[${i}] needs an \`input_schema\` object.`);
