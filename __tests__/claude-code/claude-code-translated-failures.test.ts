@@ -119,14 +119,14 @@ if (!IN_CLAUDE_CODE_SUITE) {
     /** The host's answers to `/messages`, in order. */
     const messagesAnswers = (): TappedAnswer[] => answers.filter((answer) => answer.path.split('?')[0]!.endsWith('/messages'));
 
-    /** Runs Claude Code once on `model`, and checks what every run must: it ended, and no key shows anywhere. */
-    async function claude(model: string, prompt = TEXT_PROMPT): Promise<ClaudeRun> {
+    /** Runs Claude Code once on `model` (its own retries off unless `retries`), and checks what every run must: it ended, and no key shows anywhere. */
+    async function claude(model: string, prompt = TEXT_PROMPT, retries = 0): Promise<ClaudeRun> {
       const run = await runClaude({
         baseUrl: host.url,
         model,
         prompt,
         token: CLAUDE_TOKEN,
-        env: { CLAUDE_CODE_MAX_RETRIES: '0' },
+        env: { CLAUDE_CODE_MAX_RETRIES: String(retries) },
         timeoutMs: 45_000,
       });
       if (run.timedOut) throw new Error(`Claude Code hung:\n${describeRun(run)}`);
@@ -296,17 +296,7 @@ if (!IN_CLAUDE_CODE_SUITE) {
             return streamThen(() => textFrames('chat'), fake)(request, res, req);
           };
           // Claude Code asks again with a smaller max_tokens from inside its retries: leave it one.
-          const run = await runClaude({
-            baseUrl: host.url,
-            model,
-            prompt: TEXT_PROMPT,
-            token: CLAUDE_TOKEN,
-            env: { CLAUDE_CODE_MAX_RETRIES: '1' },
-            timeoutMs: 45_000,
-          });
-          if (run.timedOut) throw new Error(`Claude Code hung:\n${describeRun(run)}`);
-          await observed.waitForEnds(messagesAnswers().length, 5000);
-          expectNoKeys(run, Object.values(KEYS));
+          const run = await claude(model, TEXT_PROMPT, 1);
           expectAnswer(run, WHOLE_TEXT);
           const asked = fake().requests.map((request) => Number(request.body?.max_completion_tokens ?? request.body?.max_tokens));
           const refused = messagesAnswers().find((answer) => answer.status === 400);
