@@ -80,14 +80,20 @@ const ANTHROPIC_WORDING = /prompt is too long|exceed context limit/i;
  */
 export function inAnthropicContextWords(message: string, given?: Overflow): string {
   if (ANTHROPIC_WORDING.test(message)) return message;
-  for (const read of [...WORDINGS, () => given]) {
-    const overflow = read(message);
-    if (overflow === undefined || !(overflow.contextLimit > 0)) continue;
-    const { inputTokens, maxTokens, contextLimit } = overflow;
-    if (maxTokens !== undefined && inputTokens < contextLimit) {
-      return `${message} (input length and \`max_tokens\` exceed context limit: ${inputTokens} + ${maxTokens} > ${contextLimit})`;
-    }
-    return `${message} (prompt is too long: ${inputTokens} tokens > ${contextLimit} maximum)`;
+  const overflow = figuresIn(message) ?? given;
+  if (overflow === undefined || !(overflow.contextLimit > 0)) return message;
+  const { inputTokens, maxTokens, contextLimit } = overflow;
+  if (maxTokens !== undefined && inputTokens < contextLimit) {
+    return `${message} (input length and \`max_tokens\` exceed context limit: ${inputTokens} + ${maxTokens} > ${contextLimit})`;
   }
-  return message;
+  return `${message} (prompt is too long: ${inputTokens} tokens > ${contextLimit} maximum)`;
+}
+
+/** The figures of the first of {@link WORDINGS} that `message` is in. */
+function figuresIn(message: string): Overflow | undefined {
+  for (const read of WORDINGS) {
+    const overflow = read(message);
+    if (overflow !== undefined) return overflow;
+  }
+  return undefined;
 }

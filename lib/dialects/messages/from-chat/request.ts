@@ -75,7 +75,7 @@ export function toAnthropicRequest(body: ChatCompletionRequest, options: ToAnthr
   }
 
   const format = outputFormat(body.response_format);
-  const effort = effortOf(body.reasoning_effort) ?? effortOfReasoningObject((body as Record<string, unknown>).reasoning);
+  const effort = effortOf(body.reasoning_effort) ?? effortOfReasoningObject(body.reasoning);
   // Anthropic refuses a tool loop whose thinking went missing: without blocks to restore, none is
   // asked for. It refuses thinking with a tool choice that forces a call, too.
   const lastAssistant = request.messages.findLast((message) => message.role === 'assistant');
