@@ -49,6 +49,7 @@ export interface AnthropicDocumentBlock {
     | { type: 'text'; media_type: 'text/plain'; data: string }
     | { type: 'url'; url: string };
   title?: string;
+  cache_control?: unknown;
 }
 
 export type AnthropicContentBlock =

@@ -631,6 +631,139 @@ describe('toAnthropicRequest', () => {
     });
   });
 
+  describe('cache_control (prompt caching, as OpenRouter and LiteLLM take it in chat completions)', () => {
+    const ephemeral = { type: 'ephemeral' };
+    const hour = { type: 'ephemeral', ttl: '1h' };
+
+    it('carries a content part’s marker to the block made of it, the plain-string form given up for it', () => {
+      const out = translate({
+        messages: [
+          { role: 'user', content: [{ type: 'text', text: 'A long document.', cache_control: hour }] },
+          { role: 'assistant', content: 'Read.' },
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: 'Summarize.' },
+              { type: 'image_url', image_url: { url: 'https://example.com/a.png' }, cache_control: ephemeral },
+            ],
+          },
+        ] as ChatCompletionRequest['messages'],
+      });
+      expect(out.messages).toEqual([
+        { role: 'user', content: [{ type: 'text', text: 'A long document.', cache_control: hour }] },
+        { role: 'assistant', content: 'Read.' },
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'Summarize.' },
+            { type: 'image', source: { type: 'url', url: 'https://example.com/a.png' }, cache_control: ephemeral },
+          ],
+        },
+      ]);
+    });
+
+    it('puts a message’s own marker on the last block made of it: a user text, an assistant’s tool call, a tool result', () => {
+      const out = translate({
+        messages: [
+          { role: 'user', content: 'Weather in Paris?', cache_control: ephemeral },
+          { role: 'assistant', content: 'Checking.', tool_calls: [toolCall('call_1', '{"location":"Paris"}')], cache_control: ephemeral },
+          { role: 'tool', tool_call_id: 'call_1', content: '18C', cache_control: hour },
+        ],
+      });
+      expect(out.messages).toEqual([
+        { role: 'user', content: [{ type: 'text', text: 'Weather in Paris?', cache_control: ephemeral }] },
+        {
+          role: 'assistant',
+          content: [
+            { type: 'text', text: 'Checking.' },
+            { type: 'tool_use', id: 'call_1', name: 'get_weather', input: { location: 'Paris' }, cache_control: ephemeral },
+          ],
+        },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'call_1', content: '18C', cache_control: hour }] },
+      ]);
+    });
+
+    it('sends system as text blocks, each ending at a marked part, when a system part or message is marked', () => {
+      const out = translate({
+        messages: [
+          {
+            role: 'system',
+            content: [
+              { type: 'text', text: 'You are terse.' },
+              { type: 'text', text: 'The manual: ...', cache_control: ephemeral },
+              { type: 'text', text: 'Today is Monday.' },
+            ],
+          },
+          { role: 'developer', content: 'Answer in French.' },
+          { role: 'system', content: 'Never use emoji.', cache_control: hour },
+          { role: 'user', content: 'Hi' },
+        ] as ChatCompletionRequest['messages'],
+      });
+      expect(out.system).toEqual([
+        { type: 'text', text: 'You are terse.\nThe manual: ...', cache_control: ephemeral },
+        { type: 'text', text: 'Today is Monday.\n\nAnswer in French.\n\nNever use emoji.', cache_control: hour },
+      ]);
+    });
+
+    it('keeps the text after the last marked system part as a block of its own', () => {
+      const out = translate({
+        messages: [
+          { role: 'system', content: 'The manual: ...', cache_control: ephemeral },
+          { role: 'system', content: 'Today is Monday.' },
+          { role: 'user', content: 'Hi' },
+        ],
+      });
+      expect(out.system).toEqual([
+        { type: 'text', text: 'The manual: ...', cache_control: ephemeral },
+        { type: 'text', text: 'Today is Monday.' },
+      ]);
+    });
+
+    it('carries a tool’s marker and the request’s own (automatic caching)', () => {
+      const out = translate({
+        cache_control: ephemeral,
+        tools: [
+          { type: 'function', function: { name: 'get_weather' } },
+          { type: 'function', function: { name: 'get_time' }, cache_control: hour },
+        ] as ChatCompletionRequest['tools'],
+      });
+      expect(out.cache_control).toEqual(ephemeral);
+      expect(out.tools?.map((tool) => tool.cache_control)).toEqual([undefined, hour]);
+    });
+
+    it('refuses a marker that is not an object, naming where it is', () => {
+      for (const [body, param] of [
+        [request({ cache_control: 'ephemeral' }), 'cache_control'],
+        [request({ messages: [{ role: 'user', content: 'Hi', cache_control: true }] }), 'messages[0].cache_control'],
+        [
+          request({
+            messages: [{ role: 'user', content: [{ type: 'text', text: 'Hi', cache_control: ['ephemeral'] }] }] as ChatCompletionRequest['messages'],
+          }),
+          'messages[0].content[0].cache_control',
+        ],
+        [
+          request({ tools: [{ type: 'function', function: { name: 'f' }, cache_control: 1 }] as unknown as ChatCompletionRequest['tools'] }),
+          'tools[0].cache_control',
+        ],
+      ] as const) {
+        const error = thrownBy(() => toAnthropicRequest(body, options), ProviderRouterError);
+        expect([error.status, error.param]).toEqual([400, param]);
+        expect(error.message).toContain(`${param} must be an object`);
+      }
+    });
+
+    it('sends no marker where the client sent none', () => {
+      const out = translate({
+        messages: [
+          { role: 'system', content: 'Be brief.' },
+          { role: 'user', content: [{ type: 'text', text: 'Hi' }] },
+        ],
+      });
+      expect(JSON.stringify(out)).not.toContain('cache_control');
+      expect(out.system).toBe('Be brief.');
+    });
+  });
+
   it('does not mutate the request body', () => {
     const body = request({
       messages: [

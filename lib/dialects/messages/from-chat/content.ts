@@ -1,6 +1,7 @@
 import type { OpenAIMessage } from '../../chat/wire';
 import type { AnthropicDocumentBlock, AnthropicImageBlock, AnthropicTextBlock } from '../wire';
 import { invalidRequest } from '../../../errors';
+import { cacheControlOf } from './cache-control';
 
 /** The block types an OpenAI message's `content` can turn into. */
 export type AnthropicContentPartBlock = AnthropicTextBlock | AnthropicImageBlock | AnthropicDocumentBlock;
@@ -42,8 +43,12 @@ export function toAnthropicContentBlocks(content: OpenAIMessage['content'], wher
   }
   const blocks: AnthropicContentPartBlock[] = [];
   content.forEach((part, i) => {
-    const block = toAnthropicPartBlock(part, `${where}.content[${i}]`);
-    if (block) blocks.push(block);
+    const partWhere = `${where}.content[${i}]`;
+    const block = toAnthropicPartBlock(part, partWhere);
+    if (!block) return;
+    const marker = cacheControlOf(part as Record<string, unknown>, partWhere);
+    if (marker !== undefined) block.cache_control = marker;
+    blocks.push(block);
   });
   return blocks;
 }
@@ -80,17 +85,14 @@ function isBlank(text: string): boolean {
 }
 
 /**
- * The text of a system or developer message: a string, or its text parts joined by newlines.
+ * The text blocks of a system or developer message, each with the `cache_control` its part carried.
  * @throws ProviderRouterError (`invalid_request`) for a non-text part (Anthropic's `system` is text only).
  */
-export function toSystemText(content: OpenAIMessage['content'], where: string): string {
-  const blocks = toAnthropicContentBlocks(content, where);
-  return blocks
-    .map((block) => {
-      if (block.type !== 'text') throw invalidRequest(`${where}: a system message can only contain text`, `${where}.content`);
-      return block.text;
-    })
-    .join('\n');
+export function toSystemBlocks(content: OpenAIMessage['content'], where: string): AnthropicTextBlock[] {
+  return toAnthropicContentBlocks(content, where).map((block) => {
+    if (block.type !== 'text') throw invalidRequest(`${where}: a system message can only contain text`, `${where}.content`);
+    return block;
+  });
 }
 
 /**

@@ -1,14 +1,16 @@
 import type { OpenAIMessage, OpenAIToolCall } from '../../chat/wire';
-import type { AnthropicContentBlock, AnthropicMessageParam, AnthropicToolResultBlock, AnthropicToolUseBlock } from '../wire';
+import type { AnthropicContentBlock, AnthropicMessageParam, AnthropicTextBlock, AnthropicToolResultBlock, AnthropicToolUseBlock } from '../wire';
 import { invalidRequest, unsupportedParameter } from '../../../errors';
 import { thinkingBlocksOf } from '../to-chat/reasoning-details';
-import { toAnthropicContentBlocks, toSystemText } from './content';
+import { cacheControlOf, markLastBlock } from './cache-control';
+import { toAnthropicContentBlocks, toSystemBlocks } from './content';
 import { anthropicToolUseId } from './ids';
+import { toAnthropicSystem } from './system';
 
 /** The conversation part of a Messages request: top-level `system` and alternating turns. */
 export interface AnthropicConversation {
-  /** The system and developer messages joined, or undefined when there were none. */
-  system: string | undefined;
+  /** The system and developer messages joined (as text blocks when one carries `cache_control`), or undefined when there were none. */
+  system: string | AnthropicTextBlock[] | undefined;
   messages: AnthropicMessageParam[];
 }
 
@@ -21,6 +23,7 @@ interface Turn {
  * Converts OpenAI chat messages into Anthropic's `system` and `messages`. System and developer
  * messages, wherever they are, are joined into `system`; tool results become user turns; and
  * consecutive turns of the same role are merged, since Anthropic requires the roles to alternate.
+ * `cache_control` on a part, or on a message (its last block), is carried to the block it marks.
  * @throws ProviderRouterError (`invalid_request`) when `messages` is not a non-empty array, a
  *   message has an unknown role, a tool message answers no earlier assistant message's tool call,
  *   or a message cannot be expressed for Anthropic.
@@ -29,7 +32,7 @@ export function toAnthropicConversation(messages: unknown): AnthropicConversatio
   if (!Array.isArray(messages) || messages.length === 0) {
     throw invalidRequest('messages must be a non-empty array', 'messages');
   }
-  const systemTexts: string[] = [];
+  const systemMessages: AnthropicTextBlock[][] = [];
   const turns: Turn[] = [];
   /** The ids of the tool calls of the assistant messages read so far: a tool message answers one. */
   const called = new Set<unknown>();
@@ -37,22 +40,22 @@ export function toAnthropicConversation(messages: unknown): AnthropicConversatio
     const where = `messages[${i}]`;
     if (typeof message !== 'object' || message === null) throw invalidRequest(`${where} must be an object`, where);
     const msg = message as OpenAIMessage;
+    const marker = cacheControlOf(msg, where);
     switch (msg.role) {
       case 'system':
-      case 'developer': {
-        const text = toSystemText(msg.content, where);
-        if (text !== '') systemTexts.push(text);
+      case 'developer':
+        systemMessages.push(markLastBlock(toSystemBlocks(msg.content, where), marker));
         return;
-      }
       case 'user':
-        appendTurn(turns, { role: 'user', content: toAnthropicContentBlocks(msg.content, where) });
+        appendTurn(turns, { role: 'user', content: markLastBlock(toAnthropicContentBlocks(msg.content, where), marker) });
         return;
       case 'assistant':
-        appendTurn(turns, { role: 'assistant', content: toAssistantBlocks(msg, where) });
+        appendTurn(turns, { role: 'assistant', content: markLastBlock(toAssistantBlocks(msg, where), marker) });
         for (const call of msg.tool_calls ?? []) called.add(call.id);
         return;
       case 'tool': {
         const block = toToolResultBlock(msg, where);
+        if (marker !== undefined) block.cache_control = marker;
         // OpenAI and Anthropic both refuse a result of no call; Anthropic's 400 would name its own fields.
         if (!called.has(msg.tool_call_id)) {
           throw invalidRequest(
@@ -71,7 +74,7 @@ export function toAnthropicConversation(messages: unknown): AnthropicConversatio
     throw invalidRequest('messages must contain at least one user or assistant message with content', 'messages');
   }
   return {
-    system: systemTexts.length > 0 ? systemTexts.join('\n\n') : undefined,
+    system: toAnthropicSystem(systemMessages),
     messages: turns.map(toMessageParam),
   };
 }
@@ -87,10 +90,11 @@ function appendTurn(turns: Turn[], turn: Turn): void {
   }
 }
 
-// A turn that is a single text keeps the plain-string form the request would have had anyway.
+// A turn that is a single text keeps the plain-string form the request would have had anyway,
+// unless a cache marker needs the block.
 function toMessageParam(turn: Turn): AnthropicMessageParam {
   const only = turn.content.length === 1 ? turn.content[0] : undefined;
-  if (only?.type === 'text') return { role: turn.role, content: only.text };
+  if (only?.type === 'text' && only.cache_control === undefined) return { role: turn.role, content: only.text };
   return { role: turn.role, content: toolResultsFirst(turn.content) };
 }
 

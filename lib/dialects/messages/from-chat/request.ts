@@ -9,6 +9,7 @@ import { toAnthropicConversation } from './messages';
 import { narrowedToAllowedTools, toAnthropicToolChoice, toAnthropicTools } from './tools';
 import { refuseWrongTypes } from '../../field-types';
 import { CHAT_SETTING_TYPES } from './field-types';
+import { cacheControlOf } from './cache-control';
 
 /** What the translation needs besides the client's body. */
 export interface ToAnthropicRequestOptions {
@@ -24,7 +25,8 @@ export interface ToAnthropicRequestOptions {
  * blocks again.
  * Thinking is left off when the tool choice forces a call (Anthropic refuses the two together).
  * `response_format` json_schema becomes `output_config.format` (json_object is refused).
- * `tool_choice` `allowed_tools` sends only the tools it allows. Fields Anthropic does not accept
+ * `tool_choice` `allowed_tools` sends only the tools it allows. `cache_control` (on the request, a
+ * message, a content part or a tool, as OpenRouter takes it) goes on where Anthropic reads it. Fields Anthropic does not accept
  * (`n`, penalties, `seed`, `logprobs`, `stream_options`, ...) are left out, refused only when of
  * the wrong type or outside OpenAI's range; fields that carry content or ask for what Anthropic
  * cannot do (deprecated `functions`, audio output, web search, moderation) are refused. A tool
@@ -87,6 +89,9 @@ export function toAnthropicRequest(body: ChatCompletionRequest, options: ToAnthr
   // `safety_identifier` is what OpenAI asks for now in place of `user`.
   const endUser = [body.safety_identifier, body.user].find((id): id is string => typeof id === 'string' && id !== '');
   if (endUser !== undefined) request.metadata = { user_id: endUser };
+  // OpenRouter's top-level marker is Anthropic's automatic caching: a breakpoint on the last block.
+  const marker = cacheControlOf(body);
+  if (marker !== undefined) request.cache_control = marker;
   if (body.stream === true) request.stream = true;
   return request;
 }

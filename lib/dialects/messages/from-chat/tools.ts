@@ -2,12 +2,13 @@ import type { OpenAITool } from '../../chat/wire';
 import type { AnthropicTool, AnthropicToolChoice } from '../wire';
 import { invalidRequest } from '../../../errors';
 import { isRecord } from '../../../is-record';
+import { cacheControlOf } from './cache-control';
 
 /**
  * Converts OpenAI function tools into Anthropic tools. A tool without `parameters` gets an empty
  * object schema, since Anthropic requires `input_schema`, and one whose schema has no `type`
  * (OpenAI takes `parameters: {}` for a tool without arguments) gets `type: "object"`, which
- * Anthropic requires too.
+ * Anthropic requires too. A tool's `cache_control` (as OpenRouter and LiteLLM take it) is carried.
  * @param tools - The client's `tools` entries, as sent: each is checked here.
  * @throws ProviderRouterError (`invalid_request`) for a tool that is not a named function, or
  *   whose name another tool has.
@@ -29,6 +30,8 @@ export function toAnthropicTools(tools: readonly unknown[]): AnthropicTool[] {
       input_schema: inputSchemaOf(fn.parameters),
     };
     if (fn.description !== undefined) converted.description = fn.description;
+    const marker = cacheControlOf(tool, `tools[${i}]`);
+    if (marker !== undefined) converted.cache_control = marker;
     return converted;
   });
 }
