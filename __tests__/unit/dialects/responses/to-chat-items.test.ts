@@ -140,3 +140,22 @@ describe('input_file parts given by file_url (toChatMessages)', () => {
     expect(fileBy(dataUrl)).toEqual([{ type: 'file', file: { filename: 'document.pdf', file_data: dataUrl } }]);
   });
 });
+
+describe('assistant messages of one turn (toChatMessages)', () => {
+  const said = (...texts: string[]): Record<string, unknown> => ({
+    type: 'message',
+    role: 'assistant',
+    content: texts.map((text) => ({ type: 'output_text', text })),
+  });
+
+  test('separate messages (a commentary, then the final answer) stay apart as paragraphs; the parts of one message join as they are', () => {
+    const messages = toChatMessages([{ role: 'user', content: 'go' }, said('I will look.'), said('Done: ', 'all fine.')], options);
+    expect(messages[1]).toMatchObject({ role: 'assistant', content: 'I will look.\n\nDone: all fine.' });
+    expect(messages).toHaveLength(2);
+  });
+
+  test('a message with no text adds no separator', () => {
+    const messages = toChatMessages([{ role: 'user', content: 'go' }, said('Only this.'), said(''), call('c1'), output('c1')], options);
+    expect(messages[1]).toMatchObject({ role: 'assistant', content: 'Only this.' });
+  });
+});

@@ -113,7 +113,9 @@ export function toChatMessages(items: unknown[], options: ItemOptions): OpenAIMe
         if (role === 'assistant') {
           const turn = assistantTurn(where);
           const text = assistantText(item.content, where);
-          turn.content = typeof turn.content === 'string' && turn.content !== '' ? turn.content + text : text;
+          // Separate messages of one turn (a commentary, then the final answer) stay apart as paragraphs.
+          const before = typeof turn.content === 'string' ? turn.content : '';
+          turn.content = before === '' ? text : text === '' ? before : `${before}\n\n${text}`;
           return;
         }
         assistant = undefined;
