@@ -684,6 +684,30 @@ describe('kept-alive connections the upstream closed', () => {
     expect(openai.requests).toHaveLength(1);
   });
 
+  test.each([false, true])(
+    'stream=%s: a request whose answer had begun (headers cut off) when the reused connection closed is not sent again, and the 502 does not call the upstream unreachable',
+    async (stream) => {
+      expect((await post('/chat/completions', { model: 'gpt-4o-mini', messages: HELLO })).status).toBe(200);
+      openai.reset();
+      openai.handler = (_request, _res, req) => {
+        req.socket.write('HTTP/1.1 200 OK\r\nContent-Type: text/event');
+        setTimeout(() => req.socket.destroy(), 30);
+        return true;
+      };
+      const answer = await post('/chat/completions', { model: 'gpt-4o-mini', messages: HELLO, stream });
+      expect(answer.status).toBe(502);
+      expect(((await answer.json()) as { error: { code: string; message: string } }).error).toMatchObject({
+        code: 'upstream_invalid_response',
+        message: expect.stringMatching(/closed before its answer's headers were complete/) as unknown,
+      });
+      expect(openai.requests).toHaveLength(1);
+      expect(ends.map((end) => [end.outcome, end.status])).toEqual([
+        ['ok', 200],
+        ['error', 502],
+      ]);
+    },
+  );
+
   test('it is sent once more only: an upstream that closes every connection is a 502 after two attempts', async () => {
     expect((await post('/chat/completions', { model: 'gpt-4o-mini', messages: HELLO })).status).toBe(200);
     openai.reset();

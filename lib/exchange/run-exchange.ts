@@ -130,6 +130,7 @@ export function runExchange(exchange: Exchange, deps: ExchangeDependencies): voi
     onRequest: (request) => {
       context.proxyRequest = request;
       sentAt = performance.now();
+      bytesReadBefore = request.socket?.bytesRead ?? 0;
       opened = false;
       whenOpen(request, () => {
         if (context.proxyRequest !== request) return;
@@ -151,6 +152,8 @@ export function runExchange(exchange: Exchange, deps: ExchangeDependencies): voi
   /** Whether the latest attempt's connection is established (TLS handshake included), and when it was. */
   let opened = false;
   let openedAt = 0;
+  /** What the latest attempt's connection had read before it was sent (a reused one read earlier answers). */
+  let bytesReadBefore = 0;
   const send = (): void => {
     const thisAttempt = ++attempt;
     deps.transport.send(req, res, {
@@ -158,9 +161,12 @@ export function runExchange(exchange: Exchange, deps: ExchangeDependencies): voi
       onError: (error) => {
         // Once the answer has begun, its own stream reports a failure (httpxy also raises it here).
         if (context.settled || context.upstreamResponse || thisAttempt !== attempt) return;
+        // Bytes of an answer arrived before the connection failed (headers cut off): the upstream
+        // read the request and is working on it, so it is neither stale nor unreachable.
+        const answerBegan = (context.proxyRequest?.socket?.bytesRead ?? 0) > bytesReadBefore;
         // A socket the router's own close() destroyed is no stale one: sent again, it would be a
         // request nobody waits for.
-        if (thisAttempt === 1 && !context.cutByRouter && isStaleConnection(context.proxyRequest, error, performance.now() - sentAt)) {
+        if (thisAttempt === 1 && !context.cutByRouter && !answerBegan && isStaleConnection(context.proxyRequest, error, performance.now() - sentAt)) {
           context.proxyRequest = undefined;
           send();
           return;
@@ -168,6 +174,10 @@ export function runExchange(exchange: Exchange, deps: ExchangeDependencies): voi
         // Node's HTTP parser failed: something answered, but not in HTTP (a TLS port spoken to in
         // plain HTTP, another service on the port, a broken proxy). Not an unreachable upstream.
         if (error.code?.startsWith('HPE_')) context.answerError(invalidUpstream(provider, `its answer is not valid HTTP (${error.message})`));
+        else if (answerBegan)
+          context.answerConnectionFailure(() =>
+            invalidUpstream(provider, `the connection closed before its answer's headers were complete (${error.code ?? error.message})`),
+          );
         // The router's own close() cut the connection: the upstream was reached, and the operator must not look at its URL.
         else context.answerConnectionFailure(() => unreachableUpstream(provider, error.code ?? error.message));
       },
