@@ -10,6 +10,7 @@ import OpenAI from 'openai';
 import type { RequestEndEvent } from '../../lib';
 import { startFakeUpstreams, type FakeUpstream } from '../support/fake-upstream';
 import { sendFrames } from '../support/upstream-answers';
+import { wireFrames, type Wire } from '../support/route-cases';
 import { envFor, startHost, type Host } from '../support/host';
 import { KEYS } from '../support/keys';
 import { openStream } from '../support/http-client';
@@ -120,6 +121,32 @@ describe('SSE framing', () => {
       .finalMessage();
     expect(message.content).toEqual([{ type: 'text', text: 'Hello' }]);
     expect(ends.at(-1)).toMatchObject({ outcome: 'ok' });
+  });
+});
+
+describe('a lone-CR stream whose upstream keeps its connection open after the terminator (DESIGN section 9)', () => {
+  // A CR at the end of a piece used to wait for the next piece (it might be half a CRLF): each
+  // frame reached the client one piece late, and the terminator never, until the idle timeout
+  // ended the stream with an error.
+  const routes: Array<[name: string, path: string, body: Record<string, unknown>, fake: () => FakeUpstream, wire: Wire]> = [
+    ['chat passed through', '/chat/completions', { model: 'openai/gpt-4o', messages: HELLO }, () => openai, 'chat'],
+    ['chat translated to Anthropic', '/chat/completions', { model: 'anthropic/claude-x', messages: HELLO }, () => anthropic, 'messages'],
+    ['/messages passed through', '/messages', { model: 'anthropic/claude-x', max_tokens: 5, messages: HELLO }, () => anthropic, 'messages'],
+    ['/messages translated', '/messages', { model: 'openai/gpt-4o', max_tokens: 5, messages: HELLO }, () => openai, 'chat'],
+    ['/responses bridged', '/responses', { model: 'local/qwen', input: 'hi' }, () => local, 'chat'],
+  ];
+  test.each(routes)('%s: each frame goes on as it comes, and the stream ends at its terminator', async (_name, path, body, fake, wire) => {
+    const { start, piece, end } = wireFrames('crisp')[wire];
+    const frames = (start + piece + end).split('\n\n').filter((frame) => frame !== '');
+    fake().handler = (_request, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      for (const frame of frames) res.write(`${frame.replace(/\n/g, '\r')}\r\r`);
+    };
+    const response = await post(path, { ...body, stream: true });
+    const text = await response.text();
+    expect(text).toContain('crisp');
+    expect(text).not.toContain('PROVIDER_IDLE_TIMEOUT_MS');
+    expect(ends).toEqual([expect.objectContaining({ outcome: 'ok' })]);
   });
 });
 
