@@ -775,6 +775,40 @@ describe("a host adapter's key it does not list in secrets", () => {
     for (const text of written) expect(text).not.toContain(ROTATED_KEY.slice(-12));
   });
 
+  test('read from a store, rotated after creation: a model list failing with it echoed reports it redacted in models.error and the log', async () => {
+    const listStore = { key: 'listing-first-key-WsXcDeRfVbGt' };
+    const LISTING_ROTATED = 'listing-second-key-YhNmJuIkLoPp';
+    // A host adapter that lists with its own client and throws the provider's 401 text.
+    const listing = defineProvider({
+      id: 'listing',
+      dialect: 'openai',
+      baseUrl: fakes.local.baseUrl,
+      enabled: true,
+      upstreamHeaders: () => ({ authorization: `Bearer ${listStore.key}` }),
+      listModels: () => Promise.reject(new Error(`401 Incorrect API key provided: ${listStore.key}`)),
+    });
+    const logged: string[] = [];
+    const record = (message: string, meta?: Record<string, unknown>): void => void logged.push(`${message} ${JSON.stringify(meta)}`);
+    const listingHost = await startHost({
+      env: envFor({ local: fakes.local }),
+      providers: { listing },
+      modelsTtlMs: 1,
+      logger: { warn: record, error: record },
+    });
+    try {
+      const events: string[] = [];
+      listingHost.router.telemetry.on('models.error', (event) => events.push(JSON.stringify(event)));
+      listStore.key = LISTING_ROTATED;
+      await listingHost.router.listModels();
+      expect(events).toHaveLength(1);
+      expect(events[0]).toContain('Incorrect API key provided');
+      expect(logged).toHaveLength(1);
+      for (const text of [...events, ...logged]) expect(text).not.toContain(LISTING_ROTATED.slice(-12));
+    } finally {
+      await listingHost.close();
+    }
+  });
+
   test('in defaultHeaders: the upstream gets it, the hook never sees it, and its echo is redacted', async () => {
     fakes.openai.handler = (request, res) => {
       res.writeHead(401, { 'content-type': 'application/json', 'x-request-id': `req_${String(request.headers['api-key'])}` });

@@ -141,7 +141,8 @@ export class ModelCatalog {
 
   /** A `models.error` event for every failure; a log line for the first of a run, so that a polling picker does not flood the log. */
   #report(provider: ProviderAdapter, message: string, log: boolean): void {
-    const error = this.redactor.redact(message);
+    // With the key the list was asked with: a host's adapter may have rotated it since creation.
+    const error = this.redactor.withSecrets(credentialsIn(provider)).redact(message);
     if (log) this.logger?.warn(`express-provider-router: model list of "${provider.id}" failed`, { provider: provider.id, error });
     this.telemetry.emit({ type: 'models.error', provider: provider.id, timestamp: isoTimestamp(), error });
   }
