@@ -8,7 +8,7 @@
  */
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
-import { createProviderRouter, type RequestEndEvent, type ScrubHeadersContext } from '../../lib';
+import { createProviderRouter, ProviderRouterError, type RequestEndEvent, type ScrubHeadersContext } from '../../lib';
 import { beforeRouter } from '../support/first-host/first-host.cjs';
 import { startFakeUpstreams, type FakeUpstream } from '../support/fake-upstream';
 import { envFor, silentLogger, startHost, type Host } from '../support/host';
@@ -16,7 +16,7 @@ import { postInFlight, postJson, rawRequest } from '../support/http-client';
 import { KEYS } from '../support/keys';
 import { observe } from '../support/observe';
 import { unusedPort } from '../support/ports';
-import { rejectionOf } from '../support/rejection';
+import { rejectionOf, thrownBy } from '../support/rejection';
 import { responsesFrames } from '../support/responses-wire';
 import { chatBody } from '../support/request-bodies';
 import { sendJson } from '../support/upstream-answers';
@@ -305,6 +305,24 @@ describe('invalid values (section 1, Environment): one error names every bad var
     // TOGETHER_BASE_URL is required and missing.
     for (const name of [...Object.keys(bad).filter((name) => name !== 'OPENAI_COMPATIBLE_PROVIDERS'), 'TOGETHER_BASE_URL'])
       expect(message).toContain(name);
+  });
+
+  test('a plain-JS env that is not all text: an object is named with the other bad variables, not a TypeError', () => {
+    const env = { PROVIDER_TIMEOUT_MS: { ms: 500 }, GROQ_API_KEY: ['k'], OPENAI_BASE_URL: 'ftp://api.example', HOST_OWN: {} };
+    const error = thrownBy(() => createProviderRouter({ env: env as unknown as Record<string, string>, logger: silentLogger }), ProviderRouterError);
+    expect(error.code).toBe('invalid_config');
+    for (const name of ['PROVIDER_TIMEOUT_MS', 'GROQ_API_KEY', 'OPENAI_BASE_URL']) expect(error.message).toContain(name);
+    expect(error.message).not.toContain('HOST_OWN');
+  });
+
+  test('numbers and booleans are read as process.env would hold them: a PROVIDER_TIMEOUT_MS of 300 gives a 504 after 300 ms', async () => {
+    openai.handler = () => true;
+    const env = { ...allFakes(), PROVIDER_TIMEOUT_MS: 300, PROVIDER_MODEL_MAP: null };
+    await withHost({ env: env as unknown as Record<string, string> }, async (host) => {
+      const res = await within(postJson(`${host.url}/v1/chat/completions`, chatBody('openai/gpt-4o')), 5_000, 'the 504');
+      expect(res.status).toBe(504);
+      expect(res.text).toContain('300 ms');
+    });
   });
 });
 

@@ -37,6 +37,9 @@ const SPEC = {
   OPENROUTER_APP_NAME: headerText({ default: '' }),
 };
 
+/** The names of the variables read whatever the providers are. */
+export const ENV_VARIABLES: readonly string[] = Object.keys(SPEC);
+
 /** A provider added through `OPENAI_COMPATIBLE_PROVIDERS`. */
 export interface ExtraProviderEnv {
   id: string;

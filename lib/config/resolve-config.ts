@@ -5,6 +5,7 @@ import { checkAdapterFields } from './check-adapter-fields';
 import { credentialsIn } from './adapter-credentials';
 import { checkHooks, checkOptionObjects } from './check-hooks';
 import { configErrorWithoutKeys } from './config-error-without-keys';
+import { envAsText } from './env-as-text';
 import { createBuiltInProviders } from '../providers/built-in-providers';
 import type { ProviderAdapter } from '../providers/provider-adapter';
 import { withServesResponses } from '../providers/with-serves-responses';
@@ -44,11 +45,26 @@ export interface ResolvedConfig {
  * every bad variable named in the one error, and no key quoted in it.
  */
 export function resolveConfig(options: ProviderRouterOptions = {}): ResolvedConfig {
+  // An env that is no object is refused by name in readConfig.
+  const asText = isObject(options.env) ? envAsText(options.env) : { env: options.env, problems: [] };
+  const textOptions = asText.env === options.env ? options : { ...options, env: asText.env };
   try {
-    return readConfig(options);
+    const config = readConfig(textOptions);
+    if (asText.problems.length > 0) throw new InvalidEnvironment(asText.problems);
+    return config;
   } catch (error) {
-    throw configErrorWithoutKeys(error, options);
+    // Named with the other bad variables, in the one error.
+    const named = error instanceof InvalidEnvironment && asText.problems.length > 0 ? withProblems(error, asText.problems) : error;
+    throw configErrorWithoutKeys(named, textOptions);
   }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function withProblems(error: InvalidEnvironment, problems: readonly string[]): InvalidEnvironment {
+  return new InvalidEnvironment([...new Set([...problems, ...error.problems])]);
 }
 
 function readConfig(options: ProviderRouterOptions): ResolvedConfig {
