@@ -244,6 +244,16 @@ describe('PROVIDER_MODEL_MAP: `*` anywhere in a pattern (section 1, rule 2)', ()
       expect(fake.requests[0]!.body?.model).toBe(upstreamModel);
     });
   });
+
+  test('a pattern of many `*` against a long model that almost matches is decided at once, the event loop not held', async () => {
+    await withHost({ env: { ...allFakes(), PROVIDER_MODEL_MAP: '*-*-*-*-*-fast=openrouter' } }, async (host) => {
+      const startedAt = performance.now();
+      const res = await within(postJson(`${host.url}/v1/chat/completions`, chatBody(`${'-'.repeat(255)}x`)), 5_000, 'the answer');
+      expect(res.status).toBe(200);
+      expect(local.requests).toHaveLength(1);
+      expect(performance.now() - startedAt).toBeLessThan(1_000);
+    });
+  });
 });
 
 describe('built-in rules only for enabled providers (section 1, rule 3), on the other routes', () => {

@@ -4,7 +4,7 @@ import { ProviderRouterError } from '../errors';
 export interface ModelMapRule {
   /** The pattern as written, `*` matching any run of characters. */
   readonly pattern: string;
-  readonly matcher: RegExp;
+  readonly matcher: GlobMatcher;
   readonly provider: string;
   /** The model name sent upstream; the requested name when absent. */
   readonly upstreamModel: string | undefined;
@@ -35,13 +35,39 @@ export function parseModelMap(text: string): ModelMapRule[] {
     if (equals <= 0 || !pattern || !/^[a-z][a-z0-9_-]*$/.test(provider) || upstreamIsBad) {
       throw new ProviderRouterError('invalid_config', `rule "${entry}" is not ${RULE_SHAPE} (example: fast=openai:gpt-4o-mini,team-*=openrouter)`);
     }
-    rules.push({ pattern, matcher: globToRegExp(pattern), provider, upstreamModel });
+    rules.push({ pattern, matcher: globMatcher(pattern), provider, upstreamModel });
   }
   return rules;
 }
 
-/** `*` matches any run of characters; everything else matches itself. */
-export function globToRegExp(pattern: string): RegExp {
-  const escaped = pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'));
-  return new RegExp(`^${escaped.join('.*')}$`, 's');
+/** Whether a model matches a rule's pattern. */
+export interface GlobMatcher {
+  test(model: string): boolean;
+}
+
+/**
+ * `*` matches any run of characters; everything else matches itself. Matched without a regular
+ * expression: `^a.*-.*-.*-.*-b$` backtracks over every split of a model that does not match, and a
+ * client's 256-character model against a pattern of five `*` held the event loop for a minute.
+ * Each literal part is found at its leftmost place after the one before, which for `*` alone
+ * decides a match in one pass.
+ */
+export function globMatcher(pattern: string): GlobMatcher {
+  const parts = pattern.split('*');
+  return { test: (model) => matchesParts(parts, model) };
+}
+
+function matchesParts(parts: readonly string[], model: string): boolean {
+  const first = parts[0] ?? '';
+  if (parts.length === 1) return model === first;
+  const last = parts[parts.length - 1] ?? '';
+  const end = model.length - last.length;
+  if (end < first.length || !model.startsWith(first) || !model.endsWith(last)) return false;
+  let at = first.length;
+  for (const part of parts.slice(1, -1)) {
+    const found = model.indexOf(part, at);
+    if (found === -1 || found + part.length > end) return false;
+    at = found + part.length;
+  }
+  return true;
 }
