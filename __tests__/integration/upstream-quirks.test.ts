@@ -2,7 +2,7 @@
  * Upstreams that behave as real ones do (DESIGN section 9, "Upstream answers, every route"):
  * SSE framing the spec allows, compressed answers, redirects, slow clients, odd ports.
  */
-import http from 'node:http';
+import http, { type ServerResponse } from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync, zstdCompressSync } from 'node:zlib';
 import Anthropic from '@anthropic-ai/sdk';
@@ -147,6 +147,40 @@ describe('a lone-CR stream whose upstream keeps its connection open after the te
     expect(text).toContain('crisp');
     expect(text).not.toContain('PROVIDER_IDLE_TIMEOUT_MS');
     expect(ends).toEqual([expect.objectContaining({ outcome: 'ok' })]);
+  });
+});
+
+describe('a CRLF stream whose pieces end between the CR and the LF of a blank line', () => {
+  // The CR at the end of a piece may be half a CRLF: it waits for the LF, so that no frame begins
+  // with it. A frame beginning with an LF was passed on a byte out of place, and read wrongly: an
+  // older llama-server's `error:` line was no longer seen for the failure it is.
+  const written = (frames: string[]): string[] => frames.map((frame, i) => (i === 0 ? frame : `\n${frame}`).replace(/\r\n\r\n$/, '\r\n\r'));
+  const sendSplit =
+    (frames: string[]) =>
+    (_request: unknown, res: ServerResponse): void => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      const pieces = [...written(frames), '\n'];
+      pieces.forEach((piece, i) => setTimeout(() => (i === pieces.length - 1 ? res.end(piece) : res.write(piece)), i * 5));
+    };
+
+  test('passed through, the stream reaches the client byte for byte', async () => {
+    const frames = [
+      `data: ${chunkData({ role: 'assistant', content: 'crisp' })}\r\n\r\n`,
+      `data: ${chunkData({}, 'stop')}\r\n\r\n`,
+      'data: [DONE]\r\n\r\n',
+    ];
+    openai.handler = sendSplit(frames);
+    const response = await post('/chat/completions', { model: 'openai/gpt-4o', messages: HELLO, stream: true });
+    expect(await response.text()).toBe(frames.join(''));
+    expect(ends).toEqual([expect.objectContaining({ outcome: 'ok' })]);
+  });
+
+  test("an older llama-server's `error:` line after such a piece is the stream's failure, with its message", async () => {
+    const frames = [`data: ${chunkData({ content: 'x' })}\r\n\r\n`, 'error: {"code":500,"message":"context overflow","type":"server_error"}\r\n\r\n'];
+    local.handler = sendSplit(frames);
+    const response = await post('/chat/completions', { model: 'local/qwen', messages: HELLO, stream: true });
+    expect(await response.text()).toMatch(/data: \{"error":\{"message":"context overflow"/);
+    expect(ends).toEqual([expect.objectContaining({ outcome: 'error', error: expect.objectContaining({ message: 'context overflow' }) as unknown })]);
   });
 });
 
