@@ -610,3 +610,16 @@ describe('zod helpers on a translated route (openrouter)', () => {
     expect(format.json_schema.schema).toMatchObject({ type: 'object', required: ['city', 'days'], additionalProperties: false });
   });
 });
+
+describe('stop_details, which newer Anthropic answers carry', () => {
+  test('passthrough: a whole message answered to a stream (a server that ignores stream: true) keeps its stop_details, told at the end', async () => {
+    const details = { type: 'refusal', category: 'cyber', explanation: 'Exploit development.' };
+    fakes.anthropic.handler = (_request, res) =>
+      sendJson(res, 200, { ...anthropicMessage('claude-sonnet-5-5', [], 'refusal', { input_tokens: 5, output_tokens: 0 }), stop_details: details });
+    const events: Anthropic.MessageStreamEvent[] = [];
+    const stream = client().messages.stream({ model: 'anthropic/claude-sonnet-5-5', max_tokens: 100, messages: ASK });
+    stream.on('streamEvent', (event) => events.push(structuredClone(event)));
+    expect(await stream.finalMessage()).toMatchObject({ stop_reason: 'refusal', stop_details: details });
+    expect(events[0]).toMatchObject({ type: 'message_start', message: { stop_reason: null, stop_details: null } });
+  });
+});

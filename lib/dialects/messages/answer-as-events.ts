@@ -1,7 +1,7 @@
 import { isRecord } from '../../is-record';
 import { isSet } from '../../is-set';
 import type { MessagesStreamEvent } from './stream-codec';
-import type { AnthropicContentBlock, AnthropicMessage } from './wire';
+import type { AnthropicContentBlock, AnthropicMessage, AnthropicRefusalStopDetails } from './wire';
 
 /** Blocks whose input streams as `input_json_delta` after a start with an empty one. */
 const INPUT_BLOCKS = new Set(['tool_use', 'server_tool_use', 'mcp_tool_use']);
@@ -14,8 +14,10 @@ const INPUT_BLOCKS = new Set(['tool_use', 'server_tool_use', 'mcp_tool_use']);
  */
 export function messagesAnswerAsEvents(answer: unknown): MessagesStreamEvent[] | undefined {
   if (!isRecord(answer) || answer.type !== 'message' || !Array.isArray(answer.content) || !answer.content.every(isRecord)) return undefined;
-  const { content, stop_reason: stopReason, stop_sequence: stopSequence, usage, ...message } = answer;
-  const started = { ...message, content: [], stop_reason: null, stop_sequence: null };
+  const { content, stop_reason: stopReason, stop_sequence: stopSequence, stop_details: stopDetails, usage, ...message } = answer;
+  // How the turn stopped is told at its end, as the API streams it; the details too, when the answer had them.
+  const details = stopDetails === undefined ? {} : { stop_details: stopDetails as AnthropicRefusalStopDetails | null };
+  const started = { ...message, content: [], stop_reason: null, stop_sequence: null, ...(stopDetails === undefined ? {} : { stop_details: null }) };
   const events: MessagesStreamEvent[] = [
     // Anthropic counts the output in `message_delta`; the input is known from the start.
     {
@@ -26,7 +28,7 @@ export function messagesAnswerAsEvents(answer: unknown): MessagesStreamEvent[] |
   (content as AnthropicContentBlock[]).forEach((block, index) => events.push(...blockEvents(block, index)));
   events.push({
     type: 'message_delta',
-    delta: { stop_reason: (stopReason ?? null) as string | null, stop_sequence: (stopSequence ?? null) as string | null },
+    delta: { stop_reason: (stopReason ?? null) as string | null, stop_sequence: (stopSequence ?? null) as string | null, ...details },
     ...(isRecord(usage) ? { usage } : {}),
   });
   events.push({ type: 'message_stop' });

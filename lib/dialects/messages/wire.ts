@@ -103,6 +103,13 @@ export interface AnthropicUsage {
 /** Why a message ended; Anthropic adds reasons over time, so any other string may arrive too. */
 export type AnthropicStopReason = 'end_turn' | 'max_tokens' | 'stop_sequence' | 'tool_use' | 'pause_turn' | 'refusal' | (string & {});
 
+/** Why a turn that stopped for `refusal` was refused, as Anthropic's newer answers say (`stop_details`). */
+export interface AnthropicRefusalStopDetails {
+  type: 'refusal';
+  category: string | null;
+  explanation: string | null;
+}
+
 export interface AnthropicMessage {
   id: string;
   type: 'message';
@@ -111,6 +118,8 @@ export interface AnthropicMessage {
   content: AnthropicContentBlock[];
   stop_reason: AnthropicStopReason | null;
   stop_sequence: string | null;
+  /** Newer answers say why a refusal was made; the recorded ones (and the router's own) have no such field. */
+  stop_details?: AnthropicRefusalStopDetails | null;
   usage: AnthropicUsage;
 }
 
@@ -138,7 +147,7 @@ export type AnthropicStreamEvent =
   | { type: 'content_block_stop'; index: number }
   | {
       type: 'message_delta';
-      delta?: { stop_reason: AnthropicStopReason | null; stop_sequence?: string | null };
+      delta?: { stop_reason: AnthropicStopReason | null; stop_sequence?: string | null; stop_details?: AnthropicRefusalStopDetails | null };
       usage?: Partial<AnthropicUsage>;
     }
   | { type: 'message_stop' }
