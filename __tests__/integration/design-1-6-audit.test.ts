@@ -318,11 +318,23 @@ describe('invalid values (section 1, Environment): one error names every bad var
   });
 
   test('a plain-JS env that is not all text: an object is named with the other bad variables, not a TypeError', () => {
-    const env = { PROVIDER_TIMEOUT_MS: { ms: 500 }, GROQ_API_KEY: ['k'], OPENAI_BASE_URL: 'ftp://api.example', HOST_OWN: {} };
-    const error = thrownBy(() => createProviderRouter({ env: env as unknown as Record<string, string>, logger: silentLogger }), ProviderRouterError);
+    const env = {
+      OPENAI_COMPATIBLE_PROVIDERS: 'groq',
+      PROVIDER_TIMEOUT_MS: { ms: 500 },
+      GROQ_API_KEY: ['k'],
+      OPENAI_BASE_URL: 'ftp://api.example',
+      HOST_OWN: {},
+      STRIPE_API_KEY: {},
+      PROVIDER_IDLE_TIMEOUT_MS: { ms: 1 },
+    };
+    const error = thrownBy(
+      () => createProviderRouter({ env: env as unknown as Record<string, string>, idleTimeoutMs: 100, logger: silentLogger }),
+      ProviderRouterError,
+    );
     expect(error.code).toBe('invalid_config');
     for (const name of ['PROVIDER_TIMEOUT_MS', 'GROQ_API_KEY', 'OPENAI_BASE_URL']) expect(error.message).toContain(name);
-    expect(error.message).not.toContain('HOST_OWN');
+    // Variables the router does not read: the host's own, another provider's, one an option overrides.
+    for (const name of ['HOST_OWN', 'STRIPE_API_KEY', 'PROVIDER_IDLE_TIMEOUT_MS']) expect(error.message).not.toContain(name);
   });
 
   test('numbers and booleans are read as process.env would hold them: a PROVIDER_TIMEOUT_MS of 300 gives a 504 after 300 ms', async () => {

@@ -1,8 +1,3 @@
-import { ENV_VARIABLES } from './read-env';
-
-/** Names of the variables read for each provider id: `GROQ_BASE_URL`, `OPENAI_RESPONSES`, ... */
-const PER_PROVIDER_VARIABLE = /_(?:BASE_URL|API_KEY|RESPONSES|MODELS)$/;
-
 /** An `options.env` with every value as text, and the variables whose values cannot be text. */
 export interface EnvAsText {
   env: Record<string, string | undefined>;
@@ -12,11 +7,12 @@ export interface EnvAsText {
 /**
  * `env` as `process.env` would hold it: a number, boolean or bigint (`PROVIDER_TIMEOUT_MS: 500`
  * from a plain-JavaScript host) becomes its text, as assigning it to `process.env` would make it,
- * and `null` is unset. Any other value of a variable the router reads (an object, a function) is
- * named as a problem instead of failing inside a validator with a `TypeError` that names nothing.
+ * and `null` is unset. Any other value (an object, a function) of a variable the router reads
+ * (`isRead`) is named as a problem instead of failing inside a validator with a `TypeError` that
+ * names nothing; one of a variable it does not read is left out.
  * An `env` of text only is returned as it is.
  */
-export function envAsText(env: Record<string, unknown>): EnvAsText {
+export function envAsText(env: Record<string, unknown>, isRead: (name: string) => boolean): EnvAsText {
   const names = Object.keys(env);
   if (names.every((name) => typeof env[name] === 'string' || env[name] === undefined)) {
     return { env: env as Record<string, string | undefined>, problems: [] };
@@ -31,10 +27,6 @@ export function envAsText(env: Record<string, unknown>): EnvAsText {
       problems.push(`${name}: expected text (a string, as process.env holds), not ${kindOf(value)}`);
   }
   return { env: text, problems };
-}
-
-function isRead(name: string): boolean {
-  return ENV_VARIABLES.includes(name) || PER_PROVIDER_VARIABLE.test(name);
 }
 
 function kindOf(value: unknown): string {

@@ -11,7 +11,7 @@ import type { ProviderAdapter } from '../providers/provider-adapter';
 import { withServesResponses } from '../providers/with-serves-responses';
 import { CREDENTIALS_IN_URL, hasCredentials, MAX_TIMER_MS, NOT_A_HEADER_VALUE } from './env-validators';
 import { parseModelMap, type ModelMapRule } from './model-map';
-import { envPrefix, InvalidEnvironment, readEnv, type RouterEnv } from './read-env';
+import { ENV_VARIABLES, envPrefix, InvalidEnvironment, readEnv, type RouterEnv } from './read-env';
 
 /** Everything a request needs, resolved once at creation. */
 export interface ResolvedConfig {
@@ -46,7 +46,7 @@ export interface ResolvedConfig {
  */
 export function resolveConfig(options: ProviderRouterOptions = {}): ResolvedConfig {
   // An env that is no object is refused by name in readConfig.
-  const asText = isObject(options.env) ? envAsText(options.env) : { env: options.env, problems: [] };
+  const asText = isObject(options.env) ? envAsText(options.env, readVariables(options.env, options)) : { env: options.env, problems: [] };
   const textOptions = asText.env === options.env ? options : { ...options, env: asText.env };
   try {
     const config = readConfig(textOptions);
@@ -57,6 +57,23 @@ export function resolveConfig(options: ProviderRouterOptions = {}): ResolvedConf
     const named = error instanceof InvalidEnvironment && asText.problems.length > 0 ? withProblems(error, asText.problems) : error;
     throw configErrorWithoutKeys(named, textOptions);
   }
+}
+
+/**
+ * Whether the router reads a variable of `env`, given the options: the fixed ones an option does not
+ * override, and those of each provider (`<ID>_RESPONSES`, `<ID>_MODELS`; `<ID>_BASE_URL` and
+ * `<ID>_API_KEY` of one listed in `OPENAI_COMPATIBLE_PROVIDERS` and not given in code).
+ */
+function readVariables(env: Record<string, unknown>, options: ProviderRouterOptions): (name: string) => boolean {
+  const overridden = overriddenVariables(options);
+  const inCode = Object.keys(options.providers ?? {});
+  const listed = typeof env.OPENAI_COMPATIBLE_PROVIDERS === 'string' ? env.OPENAI_COMPATIBLE_PROVIDERS.split(',').map((id) => id.trim()) : [];
+  const read = new Set(ENV_VARIABLES.filter((name) => !overridden.has(name)));
+  for (const id of listed.filter((id) => id !== '' && !inCode.includes(id))) read.add(`${envPrefix(id)}_BASE_URL`).add(`${envPrefix(id)}_API_KEY`);
+  for (const id of ['local', 'openai', 'openrouter', 'anthropic', ...listed, ...inCode]) {
+    if (id !== '') read.add(`${envPrefix(id)}_RESPONSES`).add(`${envPrefix(id)}_MODELS`);
+  }
+  return (name) => read.has(name);
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -223,14 +240,20 @@ const VARIABLES_OF_BUILT_IN: Record<string, readonly string[]> = {
   anthropic: ['ANTHROPIC_BASE_URL', 'ANTHROPIC_API_KEY', 'ANTHROPIC_VERSION', 'ANTHROPIC_MAX_TOKENS', 'ANTHROPIC_THINKING'],
 };
 
-function withoutOverridden(env: Record<string, string | undefined>, options: ProviderRouterOptions): Record<string, string | undefined> {
+/** The variables options given in code override: those of the options set, and those of each built-in given in code. */
+function overriddenVariables(options: ProviderRouterOptions): Set<string> {
   const inCode = Object.keys(options.providers ?? {});
-  const overridden = new Set([
+  return new Set([
     ...Object.entries(VARIABLE_OF_OPTION)
       .filter(([option]) => options[option as keyof typeof VARIABLE_OF_OPTION] !== undefined)
       .map(([, variable]) => variable as string),
     ...inCode.flatMap((id) => (Object.hasOwn(VARIABLES_OF_BUILT_IN, id) ? (VARIABLES_OF_BUILT_IN[id] ?? []) : [])),
   ]);
+}
+
+function withoutOverridden(env: Record<string, string | undefined>, options: ProviderRouterOptions): Record<string, string | undefined> {
+  const inCode = Object.keys(options.providers ?? {});
+  const overridden = overriddenVariables(options);
   // An OPENAI_COMPATIBLE_PROVIDERS entry given in code is the code's: its variables are not read either.
   const listed = env.OPENAI_COMPATIBLE_PROVIDERS?.split(',').map((id) => id.trim());
   const notInCode = listed?.filter((id) => Object.hasOwn(VARIABLES_OF_BUILT_IN, id) || !inCode.includes(id));
