@@ -73,7 +73,7 @@ test.each([false, true])('markers reach Anthropic on the blocks they mark, and i
   expect(sent.cache_control).toEqual(EPHEMERAL);
   expect(sent.system).toEqual([
     { type: 'text', text: MANUAL, cache_control: HOUR },
-    { type: 'text', text: 'Be brief.' },
+    { type: 'text', text: '\nBe brief.' },
   ]);
   expect(sent.messages).toEqual([
     { role: 'user', content: [{ type: 'text', text: 'What does the manual say about caching?', cache_control: EPHEMERAL }] },

@@ -683,7 +683,7 @@ describe('toAnthropicRequest', () => {
       ]);
     });
 
-    it('sends system as text blocks, each ending at a marked part, when a system part or message is marked', () => {
+    it('sends system as text blocks, each ending at a marked part, when a system part or message is marked; the separator at a break begins the next block', () => {
       const out = translate({
         messages: [
           {
@@ -701,7 +701,7 @@ describe('toAnthropicRequest', () => {
       });
       expect(out.system).toEqual([
         { type: 'text', text: 'You are terse.\nThe manual: ...', cache_control: ephemeral },
-        { type: 'text', text: 'Today is Monday.\n\nAnswer in French.\n\nNever use emoji.', cache_control: hour },
+        { type: 'text', text: '\nToday is Monday.\n\nAnswer in French.\n\nNever use emoji.', cache_control: hour },
       ]);
     });
 
@@ -715,7 +715,49 @@ describe('toAnthropicRequest', () => {
       });
       expect(out.system).toEqual([
         { type: 'text', text: 'The manual: ...', cache_control: ephemeral },
-        { type: 'text', text: 'Today is Monday.' },
+        { type: 'text', text: '\n\nToday is Monday.' },
+      ]);
+    });
+
+    it('moves the marker of a blank part (left out) to the block before it, and refuses a bad one there too', () => {
+      const out = translate({
+        messages: [
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: 'A long document.' },
+              { type: 'text', text: ' ', cache_control: ephemeral },
+            ],
+          },
+        ],
+      } as Partial<ChatCompletionRequest>);
+      expect(out.messages).toEqual([{ role: 'user', content: [{ type: 'text', text: 'A long document.', cache_control: ephemeral }] }]);
+      const bad = request({
+        messages: [
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: 'Hi' },
+              { type: 'text', text: '', cache_control: 'yes' },
+            ],
+          },
+        ],
+      } as Partial<ChatCompletionRequest>);
+      expect(thrownBy(() => toAnthropicRequest(bad, options), ProviderRouterError).param).toBe('messages[0].content[1].cache_control');
+    });
+
+    it('puts a message’s marker on its last block that is no thinking block (Anthropic takes none there)', () => {
+      const details = [{ type: 'reasoning.text', text: 'Hm.', signature: 'EqSIG', format: 'anthropic-claude-v1' }];
+      const out = translate({
+        messages: [
+          { role: 'user', content: 'Hi' },
+          { role: 'assistant', content: 'Hello.', reasoning_details: details, cache_control: ephemeral },
+          { role: 'user', content: 'Again' },
+        ],
+      });
+      expect(out.messages[1]?.content).toEqual([
+        { type: 'thinking', thinking: 'Hm.', signature: 'EqSIG' },
+        { type: 'text', text: 'Hello.', cache_control: ephemeral },
       ]);
     });
 

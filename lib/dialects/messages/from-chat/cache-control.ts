@@ -29,10 +29,11 @@ export function cacheControlOf(owner: Record<string, unknown>, where?: string): 
 
 /**
  * Puts a message's own `cache_control` on the last block made of it, where Anthropic reads a
- * breakpoint as "cache everything up to here" (what a marker on the whole message means).
+ * breakpoint as "cache everything up to here" (what a marker on the whole message means). Thinking
+ * blocks are passed over: Anthropic takes no marker on them.
  */
 export function markLastBlock<Block extends AnthropicContentBlock>(blocks: Block[], marker: CacheControl | undefined): Block[] {
-  const last = blocks[blocks.length - 1];
+  const last = blocks.findLast((block) => block.type !== 'thinking' && block.type !== 'redacted_thinking');
   if (marker !== undefined && last !== undefined) last.cache_control = marker;
   return blocks;
 }

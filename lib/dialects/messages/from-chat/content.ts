@@ -45,10 +45,11 @@ export function toAnthropicContentBlocks(content: OpenAIMessage['content'], wher
   content.forEach((part, i) => {
     const partWhere = `${where}.content[${i}]`;
     const block = toAnthropicPartBlock(part, partWhere);
-    if (!block) return;
     const marker = cacheControlOf(part as Record<string, unknown>, partWhere);
-    if (marker !== undefined) block.cache_control = marker;
-    blocks.push(block);
+    // A blank part left out marks the same place as the block before it: everything up to here.
+    const marked = block ?? blocks.at(-1);
+    if (marker !== undefined && marked !== undefined) marked.cache_control = marker;
+    if (block) blocks.push(block);
   });
   return blocks;
 }
