@@ -376,16 +376,40 @@ if (!IN_CODEX_SUITE) {
         const identity = { id: 'chatcmpl-fail', created: 1, model: 'qwen' };
 
         test.each([
-          ['local', { error: { code: 400, message: 'the request exceeds the available context size', type: 'exceed_context_size_error' } }],
-          ['anthropic', { type: 'error', error: { type: 'invalid_request_error', message: 'prompt is too long: 210000 tokens > 200000 maximum' } }],
-        ] as const)('%s: a context-length 400 before the stream reaches Codex as a full context window', async (provider, errorBody) => {
-          fakes[provider].handler = (_request, res) => sendJson(res, 400, errorBody);
-          const run = await codexRun(provider);
-          expect(run.exitCode).toBe(1);
-          // Codex's own words for context_length_exceeded: it tells the user what to do.
-          expect(run.errors.join('\n')).toContain("ran out of room in the model's context window");
-          expect(fakes[provider].requests).toHaveLength(1);
-        });
+          [
+            'local',
+            'exceed_context_size_error',
+            { error: { code: 400, message: 'the request exceeds the available context size', type: 'exceed_context_size_error' } },
+          ],
+          [
+            'anthropic',
+            'prompt is too long',
+            { type: 'error', error: { type: 'invalid_request_error', message: 'prompt is too long: 210000 tokens > 200000 maximum' } },
+          ],
+          // Anthropic's other wording: the prompt fits, but not with the max_tokens the router asks for beside it.
+          [
+            'anthropic',
+            'exceed context limit',
+            {
+              type: 'error',
+              error: {
+                type: 'invalid_request_error',
+                message:
+                  'input length and `max_tokens` exceed context limit: 197227 + 4096 > 200000, decrease input length or `max_tokens` and try again',
+              },
+            },
+          ],
+        ] as const)(
+          '%s: a context-length 400 before the stream (%s) reaches Codex as a full context window',
+          async (provider, _wording, errorBody) => {
+            fakes[provider].handler = (_request, res) => sendJson(res, 400, errorBody);
+            const run = await codexRun(provider);
+            expect(run.exitCode).toBe(1);
+            // Codex's own words for context_length_exceeded: it tells the user what to do.
+            expect(run.errors.join('\n')).toContain("ran out of room in the model's context window");
+            expect(fakes[provider].requests).toHaveLength(1);
+          },
+        );
 
         test('local: another 400 before the stream fails the turn with the provider message', async () => {
           const errorBody = { error: { code: 400, message: 'Invalid tool schema for exec_command', type: 'invalid_request_error' } };

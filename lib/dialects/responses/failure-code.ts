@@ -27,7 +27,9 @@ const CODE_OF_TYPE: Readonly<Record<string, string>> = {
   api_error: 'server_error',
 };
 
-const CONTEXT_FULL = /context[ _-]?(length|window|size)|maximum context|prompt is too long|too many (input )?tokens/i;
+// Anthropic words a full context two ways: "prompt is too long", and, when the prompt fits but not
+// with `max_tokens` beside it, "input length and `max_tokens` exceed context limit".
+const CONTEXT_FULL = /context[ _-]?(length|window|size|limit)|maximum context|prompt is too long|too many (input )?tokens/i;
 
 /**
  * The `response.error.code` for a failure inside a stream, in the terms a Responses client reads:
