@@ -370,6 +370,37 @@ if (!IN_CODEX_SUITE) {
         });
       });
 
+      describe('token usage, as Codex counts it', () => {
+        test("anthropic (translated): the prompt's cache reads and writes reach Codex's turn.completed", async () => {
+          const usage = { input_tokens: 10, cache_read_input_tokens: 1000, cache_creation_input_tokens: 50 };
+          fakes.anthropic.handler = (_request, res) =>
+            sendFrames(res, [
+              anthropicEvent('message_start', {
+                message: {
+                  id: 'msg_cached',
+                  type: 'message',
+                  role: 'assistant',
+                  model: 'm',
+                  content: [],
+                  stop_reason: null,
+                  usage: { ...usage, output_tokens: 1 },
+                },
+              }),
+              anthropicEvent('content_block_start', { index: 0, content_block: { type: 'text', text: '' } }),
+              anthropicEvent('content_block_delta', { index: 0, delta: { type: 'text_delta', text: 'Hi.' } }),
+              anthropicEvent('content_block_stop', { index: 0 }),
+              anthropicEvent('message_delta', { delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { ...usage, output_tokens: 5 } }),
+              anthropicEvent('message_stop'),
+            ]);
+          const result = await runCodex({ baseUrl: `${host.url}/v1`, model: caseOf('anthropic').model, prompt: TEXT_PROMPT, token: CLIENT_TOKEN });
+          expectSuccess(result);
+          // Codex reads cache writes from `input_tokens_details.cache_write_tokens`.
+          expect(result.events.find((e) => e.type === 'turn.completed')).toMatchObject({
+            usage: { input_tokens: 1060, cached_input_tokens: 1000, cache_write_input_tokens: 50, output_tokens: 5 },
+          });
+        });
+      });
+
       describe('failures, as Codex shows them', () => {
         const codexRun = (provider: ProviderId): Promise<CodexRun> =>
           runCodex({ baseUrl: `${host.url}/v1`, model: caseOf(provider).model, prompt: TEXT_PROMPT, token: CLIENT_TOKEN });

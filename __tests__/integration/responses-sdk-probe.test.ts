@@ -552,7 +552,7 @@ describe('anthropic (translated): the answer as Anthropic shapes it', () => {
     });
   });
 
-  test('cache reads and writes count in input_tokens, reads as cached_tokens', async () => {
+  test('cache reads and writes count in input_tokens, reads as cached_tokens, writes as cache_write_tokens', async () => {
     anthropic.handler = (_request, res) =>
       sendJson(
         res,
@@ -567,7 +567,7 @@ describe('anthropic (translated): the answer as Anthropic shapes it', () => {
     const response = await client().responses.create({ model, input: 'x' });
     expect(response.usage).toEqual({
       input_tokens: 24,
-      input_tokens_details: { cached_tokens: 8 },
+      input_tokens_details: { cached_tokens: 8, cache_write_tokens: 4 },
       output_tokens: 3,
       output_tokens_details: { reasoning_tokens: 0 },
       total_tokens: 27,

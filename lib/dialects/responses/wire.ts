@@ -31,7 +31,8 @@ export type ResponsesItem =
 /** Token counts of a response. */
 export interface ResponsesUsage {
   input_tokens: number;
-  input_tokens_details: { cached_tokens: number };
+  /** `cache_write_tokens`: tokens written to the provider's prompt cache (Anthropic, OpenRouter), when there were any; Codex reads it. */
+  input_tokens_details: { cached_tokens: number; cache_write_tokens?: number };
   output_tokens: number;
   output_tokens_details: { reasoning_tokens: number };
   total_tokens: number;

@@ -108,7 +108,7 @@ export function statusOf(finishReason: string | null | undefined): Pick<Response
   return { status: 'completed', incomplete_details: null };
 }
 
-/** Responses usage from chat usage (cached and reasoning tokens where the provider reports them). */
+/** Responses usage from chat usage (cached, cache-written and reasoning tokens where the provider reports them). */
 export function usageOf(usage: unknown): ResponsesUsage | null {
   if (typeof usage !== 'object' || usage === null) return null;
   const fields = usage as Record<string, unknown>;
@@ -117,9 +117,13 @@ export function usageOf(usage: unknown): ResponsesUsage | null {
     count(typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined);
   const input = count(fields.prompt_tokens);
   const output = count(fields.completion_tokens);
+  const written = details(fields.prompt_tokens_details, 'cache_write_tokens');
   return {
     input_tokens: input,
-    input_tokens_details: { cached_tokens: details(fields.prompt_tokens_details, 'cached_tokens') },
+    input_tokens_details: {
+      cached_tokens: details(fields.prompt_tokens_details, 'cached_tokens'),
+      ...(written > 0 ? { cache_write_tokens: written } : {}),
+    },
     output_tokens: output,
     output_tokens_details: { reasoning_tokens: details(fields.completion_tokens_details, 'reasoning_tokens') },
     total_tokens: typeof fields.total_tokens === 'number' ? fields.total_tokens : input + output,
