@@ -12,6 +12,7 @@ import { TEXT_PROMPT } from '../support/agent-upstreams';
 import { useFakes } from '../support/use-fakes';
 import { useHost } from '../support/use-host';
 import type { FakeUpstream } from '../support/fake-upstream';
+import { streamThenSilence } from '../support/misbehaving-upstreams';
 import { runCodex, type CodexRun, IN_CODEX_SUITE, THROUGH_ROUTER } from './codex';
 
 /** The opening of a text answer: created, in_progress, the reasoning item added, a reasoning delta. */
@@ -22,7 +23,9 @@ if (!IN_CODEX_SUITE || !THROUGH_ROUTER) {
 } else {
   describe('the Codex CLI through the router to native Responses upstreams that fail mid-stream', () => {
     const fakes = useFakes();
-    const host = useHost(fakes, { env: { LOCAL_RESPONSES: 'native' } });
+    /** The host's idle timeout: short, so that a silent upstream fails the turn quickly. */
+    const IDLE_MS = 1000;
+    const host = useHost(fakes, { env: { LOCAL_RESPONSES: 'native', PROVIDER_IDLE_TIMEOUT_MS: String(IDLE_MS) } });
 
     const ROUTES = [
       ['openrouter/openai/gpt-5.5', () => fakes.openrouter],
@@ -56,6 +59,22 @@ if (!IN_CODEX_SUITE || !THROUGH_ROUTER) {
       const run = await codexAfter(route, fake, `event: response.failed\ndata: ${JSON.stringify(bare)}\n\n`);
       expect(run.exitCode).toBe(1);
       expect(run.errors.join('\n')).toContain('The engine crashed mid-answer');
+    });
+
+    test.each(ROUTES)("%s: OpenAI's `error` event, then the end, fails the turn with its message", async (route, fake) => {
+      const error = { type: 'error', sequence_number: 4, code: 'server_error', message: 'The model produced invalid content.', param: null };
+      const run = await codexAfter(route, fake, `event: error\ndata: ${JSON.stringify(error)}\n\n`);
+      // Straight from such an upstream Codex shows only "stream closed before response.completed".
+      expect(run.exitCode).toBe(1);
+      expect(run.errors.join('\n')).toContain('The model produced invalid content.');
+    });
+
+    test.each(ROUTES)('%s: silence past PROVIDER_IDLE_TIMEOUT_MS fails the turn soon after, naming the timeout', async (route, fake) => {
+      fake().handler = (_request, res) => streamThenSilence(res, [OPENING]);
+      const run = await runCodex({ baseUrl: `${host.url}/v1`, model: route.split(' ')[0]!, prompt: TEXT_PROMPT, token: CLIENT_TOKEN });
+      expect(run.exitCode).toBe(1);
+      expect(run.errors.join('\n')).toContain('PROVIDER_IDLE_TIMEOUT_MS');
+      expect(run.durationMs).toBeLessThan(IDLE_MS + 10_000);
     });
 
     test.each(ROUTES)('%s: a stream cut inside an event: line fails the turn as cut off', async (route, fake) => {
