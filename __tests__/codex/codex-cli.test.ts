@@ -370,6 +370,30 @@ if (!IN_CODEX_SUITE) {
         });
       });
 
+      describe('codex exec --output-schema (the final message in a JSON Schema)', () => {
+        const SCHEMA = { type: 'object', properties: { answer: { type: 'string' } }, required: ['answer'], additionalProperties: false };
+
+        test.each(['local', 'anthropic'] as const)('%s: the schema reaches the provider as its structured output', async (provider) => {
+          const dir = mkdtempSync(join(tmpdir(), 'codex-schema-'));
+          try {
+            const path = join(dir, 'schema.json');
+            writeFileSync(path, JSON.stringify(SCHEMA));
+            const { run: result, sent } = await run(caseOf(provider), TEXT_PROMPT, { outputSchema: path });
+            expect(result.finalMessage).toBe(helloText(provider));
+            if (provider === 'local') {
+              expect(sent[0]!.body!.response_format).toEqual({
+                type: 'json_schema',
+                json_schema: { name: 'codex_output_schema', schema: SCHEMA, strict: true },
+              });
+            } else {
+              expect(sent[0]!.body!.output_config).toMatchObject({ format: { type: 'json_schema', schema: SCHEMA } });
+            }
+          } finally {
+            rmSync(dir, { recursive: true, force: true });
+          }
+        });
+      });
+
       describe('token usage, as Codex counts it', () => {
         test("anthropic (translated): the prompt's cache reads and writes reach Codex's turn.completed", async () => {
           const usage = { input_tokens: 10, cache_read_input_tokens: 1000, cache_creation_input_tokens: 50 };

@@ -72,6 +72,8 @@ export interface CodexRunOptions {
   abort?: AbortSignal;
   /** Pictures attached to the prompt (`--image`). */
   images?: string[];
+  /** A JSON Schema file the final message must follow (`--output-schema`). */
+  outputSchema?: string;
   /** Keep the throwaway CODEX_HOME and working directory (their paths are in the result). */
   keepDirs?: boolean;
   /**
@@ -209,6 +211,7 @@ export async function runCodex(options: CodexRunOptions): Promise<CodexRun> {
     'never',
     '--cd',
     workDir,
+    ...(options.outputSchema ? ['--output-schema', options.outputSchema] : []),
     ...(options.resume ? ['resume', '--last'] : []),
     ...images,
     '--',
