@@ -27,6 +27,7 @@ import { envFor, silentLogger, startHost, type Host } from '../support/host';
 import { CLIENT_TOKEN } from '../support/keys';
 import { RESPONSES_DEFAULTS } from '../support/responses-stream';
 import { sendFrames, sendJson } from '../support/upstream-answers';
+import { responsesAnswer } from '../support/whole-answers';
 import { anthropicMessage, chatChunkFrame, DONE_FRAME } from '../support/wire-frames';
 import { useFakes } from '../support/use-fakes';
 import { sha256Hex } from './messages-api.helpers';
@@ -861,6 +862,22 @@ describe('README.md, Environment and Routes', () => {
     expect(stored.status).toBe(404);
     // Only the providers' model lists were asked for.
     expect(fakes.received().filter((request) => !request.url.split('?')[0]!.endsWith('/models'))).toEqual([]);
+  });
+});
+
+describe('README.md, notes: the Responses API is stateless where the router bridges or translates it', () => {
+  it("on OpenAI's own Responses API (passthrough) previous_response_id and item_reference go on as sent", async () => {
+    fakes.openai.handler = (_request, res) => sendJson(res, 200, responsesAnswer('gpt-4o-mini'));
+    const input = [
+      { type: 'item_reference', id: 'msg_1' },
+      { role: 'user', content: 'And then?' },
+    ];
+    await openai.responses.create({
+      model: 'openai/gpt-4o-mini',
+      previous_response_id: 'resp_1',
+      input,
+    } as OpenAI.Responses.ResponseCreateParamsNonStreaming);
+    expect(sent().body).toMatchObject({ model: 'gpt-4o-mini', previous_response_id: 'resp_1', input });
   });
 });
 
