@@ -893,6 +893,14 @@ describe('README.md, Errors', () => {
     expect(fakes.received()).toEqual([]);
   });
 
+  it('400 invalid_model: a request without model; the ids it suggests are the ones the docs name, none retired', async () => {
+    const { status, error } = await failure(openai.chat.completions.create({ messages: [{ role: 'user', content: 'Hi' }] } as never));
+    expect({ status, code: error.code }).toEqual({ status: 400, code: 'invalid_model' });
+    expect(error.message).toContain('"anthropic/claude-sonnet-5-5"');
+    expect(repoText('README.md')).toContain('anthropic/claude-sonnet-5-5');
+    expect(fakes.received()).toEqual([]);
+  });
+
   it('502 upstream_invalid_response: JSON that is no answer to a streamed request', async () => {
     fakes.local.handler = (_request, res) => sendJson(res, 200, { object: 'list', data: [] });
     const res = await fetch(`${host.url}/v1/chat/completions`, {

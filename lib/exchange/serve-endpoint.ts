@@ -124,7 +124,7 @@ function routerFailure(): ProviderRouterError {
 function modelOf(body: Record<string, unknown>): string {
   const model = body.model;
   if (typeof model !== 'string' || model.trim() === '') {
-    throw new ProviderRouterError('invalid_model', 'The request needs a "model" string, such as "gpt-4o-mini" or "anthropic/claude-sonnet-4-5"', 400);
+    throw new ProviderRouterError('invalid_model', 'The request needs a "model" string, such as "gpt-4o-mini" or "anthropic/claude-sonnet-5-5"', 400);
   }
   if (!isUsableModel(model)) {
     throw new ProviderRouterError('invalid_model', `"model" must be at most ${MAX_MODEL_LENGTH} characters without control characters`, 400);
