@@ -453,6 +453,23 @@ describe('Messages API errors', () => {
     expect(frames.map((f) => f.event)).toContain('error');
     expect(keyPiecesIn(text + JSON.stringify([...response.headers.entries()]), KEYS.openrouter)).toEqual([]);
   });
+
+  it.each([
+    ['rate_limit_exceeded', 'tokens', 'rate_limit_error'],
+    ['insufficient_quota', 'insufficient_quota', 'billing_error'],
+    ['context_length_exceeded', 'invalid_request_error', 'invalid_request_error'],
+    [null, 'exceed_context_size_error', 'invalid_request_error'],
+    [null, 'server_error', 'api_error'],
+  ])('types an OpenAI-compatible mid-stream error with code %s and type %s as %s for the Anthropic SDK', async (code, type, anthropicType) => {
+    fakes.openai.handler = (_recorded, res) =>
+      sendFrames(res, [
+        `data: ${JSON.stringify({ id: 'c-1', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: { role: 'assistant', content: 'Hel' }, finish_reason: null }] })}\n\n`,
+        `data: ${JSON.stringify({ error: { message: 'Stopped mid-answer', type, code } })}\n\n`,
+      ]);
+    const stream = client.messages.stream({ model: caseOf('openai').model, max_tokens: 64, messages: HELLO });
+    const error = await rejectionOf(stream.finalMessage(), Anthropic.APIError);
+    expect(error.error).toEqual({ type: 'error', error: { type: anthropicType, message: 'Stopped mid-answer' } });
+  });
 });
 
 describe('Models through the SDK', () => {

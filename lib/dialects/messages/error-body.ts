@@ -49,15 +49,32 @@ export function anthropicErrorType(status: number): string {
 }
 
 /**
+ * Anthropic's types for the codes and types OpenAI-compatible upstreams put in a mid-stream error
+ * (OpenAI's `rate_limit_exceeded` code beside a `tokens` type, llama-server's full-context type), so
+ * that an Anthropic client can tell a rate limit or an empty balance from a provider's fault.
+ */
+const ANTHROPIC_TYPE_OF_OPENAI_WORD: ReadonlyMap<string, string> = new Map([
+  ['rate_limit_exceeded', 'rate_limit_error'],
+  ['insufficient_quota', 'billing_error'],
+  ['context_length_exceeded', 'invalid_request_error'],
+  ['exceed_context_size_error', 'invalid_request_error'],
+]);
+
+/**
  * The Anthropic type of an error inside a stream: the type of the HTTP status the upstream gave as
  * its code (OpenRouter's `529` is `overloaded_error`, `413` `request_too_large`), else its own when
  * Anthropic's clients know it (the OpenAI types they share, the router's `timeout_error`), else
- * `api_error`.
+ * the one an OpenAI code or type stands for, else `api_error`.
  */
 export function anthropicStreamErrorType(error: StreamError): string {
   const status = statusOfCode(error.code);
   if (status !== undefined) return anthropicErrorType(status);
-  return isAnthropicErrorType(error.type) ? error.type : 'api_error';
+  if (isAnthropicErrorType(error.type)) return error.type;
+  return (
+    (error.code !== undefined ? ANTHROPIC_TYPE_OF_OPENAI_WORD.get(error.code) : undefined) ??
+    ANTHROPIC_TYPE_OF_OPENAI_WORD.get(error.type) ??
+    'api_error'
+  );
 }
 
 /**
