@@ -376,7 +376,7 @@ describe('stream', () => {
     return chatStreamPayloads(await response.text());
   }
 
-  test('each event becomes its chunk: role first (id and model kept), text, tool calls numbered from 0 among tool blocks, finish_reason, [DONE]; pings dropped', async () => {
+  test('each event becomes its chunk: role first (id and model kept), text, tool calls numbered from 0 among tool blocks, finish_reason, [DONE]; pings only keep-alive comments', async () => {
     const payloads = await streamed('tool_use');
     expect(payloads.at(-1)).toBe('[DONE]');
     const chunks = payloads.slice(0, -1) as OpenAI.Chat.Completions.ChatCompletionChunk[];

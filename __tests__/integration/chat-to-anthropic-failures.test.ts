@@ -158,13 +158,14 @@ describe('failures inside the stream', () => {
     expect(text).not.toContain('[DONE]');
   });
 
-  test('pings through a silence longer than the idle timeout keep the stream alive, and none reaches the client', async () => {
+  test('pings through a silence longer than the idle timeout keep the stream alive, and reach the client only as comments', async () => {
     const ping = anthropicEvent('ping');
     anthropic.handler = (_request, res) =>
       void writeSlowly(res, [start, ping, ping, ping, ping, ping, ...textBlock(0, 'Hello'), ...end('end_turn')], 100);
     const response = await postChat(host, { model: MODEL, messages: HELLO, stream: true });
     const text = await response.text();
     expect(text).not.toContain('ping');
+    expect(text.match(/^: keep-alive$/gm)).toHaveLength(5);
     const payloads = chatStreamPayloads(text);
     expect(payloads.at(-1)).toBe('[DONE]');
     expect(errorFrames(text)).toEqual([]);

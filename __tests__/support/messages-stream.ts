@@ -1,6 +1,7 @@
 /** Reading Messages API streams (the Anthropic dialect) as a client receives them. */
 import Anthropic from '@anthropic-ai/sdk';
 import { startFakeUpstream } from './fake-upstream';
+import { KEEP_ALIVE_BLOCK } from './chat-stream';
 import { parseSse, sseBlocks } from './sse';
 
 /** One frame of a Messages stream: its event name and its parsed payload. */
@@ -11,14 +12,15 @@ export interface AnthropicFrame {
 
 /**
  * The frames of a Messages stream written the way the router writes one, failing the test
- * otherwise: each frame exactly an `event:` line and one `data:` line, LF line endings, one blank
- * line after every frame, and each payload's `type` equal to its frame's `event`.
+ * otherwise: each frame exactly an `event:` line and one `data:` line (or the router's keep-alive
+ * comment, skipped), LF line endings, one blank line after every frame, and each payload's `type`
+ * equal to its frame's `event`.
  */
 export function parseAnthropicSse(text: string): AnthropicFrame[] {
   const blocks = sseBlocks(text);
   expect(blocks.map((block) => `${block}\n\n`).join('')).toBe(text);
   const frames: AnthropicFrame[] = [];
-  for (const raw of blocks) {
+  for (const raw of blocks.filter((block) => block !== KEEP_ALIVE_BLOCK)) {
     const [eventLine, dataLine, ...rest] = raw.split('\n');
     expect(eventLine).toMatch(/^event: \S+$/);
     expect(dataLine).toMatch(/^data: /);

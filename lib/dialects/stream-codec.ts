@@ -50,6 +50,8 @@ export interface StreamCodec<E> {
    * dialect writes it. Unset: every frame can.
    */
   passesFrame?(sse: SseEvent): boolean;
+  /** Whether an upstream event only says the upstream is still working (Anthropic's `ping`). */
+  isKeepAlive?(event: E): boolean;
 }
 
 /** What a client has been sent of a stream so far. */

@@ -226,6 +226,7 @@ export function pumpStream<U>(input: StreamPumpInput<U>): void {
         // An `event:` line without data is no event either (SSE), but SDKs such as `openai` read it
         // as one and fail parsing its empty data: it is left out.
         if (!translation && !namesAnEvent(frame)) out += frame;
+        else if (translation && isCommentFrame(frame)) out += translation.keepAlive();
       }
       for (const sse of events) {
         const event = upstreamCodec.decode(sse);
@@ -240,7 +241,8 @@ export function pumpStream<U>(input: StreamPumpInput<U>): void {
           return;
         }
         if (translation) {
-          out += translation.push(event);
+          const translated = translation.push(event);
+          out += translated === '' && upstreamCodec.isKeepAlive?.(event) === true ? translation.keepAlive() : translated;
           if (translation.error || translation.done) {
             finish(translation.error ? { outcome: 'error', error: redactor.redactValue(translation.error) } : { outcome: 'ok' }, out);
             return;
@@ -334,6 +336,12 @@ export function pumpStream<U>(input: StreamPumpInput<U>): void {
 /** Whether a frame that dispatched no event has an `event:` line all the same. */
 function namesAnEvent(frame: string): boolean {
   return frame.split(/\r\n|\r|\n/).some(isEventLine);
+}
+
+/** A frame of SSE comments only (OpenRouter's `: OPENROUTER PROCESSING`), the upstream's keep-alive. */
+function isCommentFrame(frame: string): boolean {
+  const lines = frame.split(/\r\n|\r|\n/).filter((line) => line !== '');
+  return lines.length > 0 && lines.every((line) => line.startsWith(':'));
 }
 
 /**

@@ -2,6 +2,8 @@ import type { StreamError } from '../dialects/dialect';
 import type { StreamCodec, StreamContext } from '../dialects/stream-codec';
 import type { StreamTranslator } from '../dialects/stream-translator';
 
+const KEEP_ALIVE_COMMENT = ': keep-alive\n\n';
+
 /**
  * A translator whose events are written as the client dialect's frames. It stops at the client
  * stream's end or error event: nothing is written after either.
@@ -26,6 +28,16 @@ export class EncodedTranslation<In, Out> {
   /** The client's stream got an error event, with this error. */
   get error(): StreamError | undefined {
     return this.#error;
+  }
+
+  /**
+   * What tells the client the upstream is still working when it sent only a keep-alive: an SSE
+   * comment, which every client's parser skips (DESIGN section 5 allows one for Anthropic's
+   * `ping`) but the proxies between the host and the client see, where silence gets a live
+   * answer cut.
+   */
+  keepAlive(): string {
+    return this.#done || this.#error ? '' : KEEP_ALIVE_COMMENT;
   }
 
   /** The frames for one upstream event, serialized. */

@@ -38,6 +38,7 @@ export const messagesStreamCodec: StreamCodec<MessagesStreamEvent> = {
     error: { type: anthropicStreamErrorType(error), message: error.message },
   }),
   isEnd: (event) => event.type === 'message_stop',
+  isKeepAlive: (event) => event.type === 'ping',
   errorOf(event) {
     if (event.type !== 'error') return undefined;
     const { message, type } = event.error ?? {};
