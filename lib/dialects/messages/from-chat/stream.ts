@@ -317,8 +317,14 @@ export function createChatToMessagesStream(options: {
 
   function chunk(data: Record<string, unknown>): MessagesStreamEvent[] {
     const parts = chunkParts(data);
-    if (parts.error !== undefined) return [failure(upstreamError(parts.error, 'api_error'))];
     const out: MessagesStreamEvent[] = [];
+    if (parts.error !== undefined) {
+      // Text the failing chunk still carries is the client's, as on passthrough.
+      if (parts.text.length > 0) start(out);
+      for (const piece of parts.text) text(out, piece);
+      out.push(failure(upstreamError(parts.error, 'api_error')));
+      return out;
+    }
     start(out);
     if (parts.usage) usage = updatedAnthropicUsage(usage, parts.usage);
     // Upstreams repeat `finish_reason: null` on the usage chunk after the real one: keep the real one.

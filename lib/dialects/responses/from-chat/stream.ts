@@ -347,7 +347,12 @@ export function createChatToResponsesStream(options: ResponsesAnswerOptions): St
   function chunk(data: Record<string, unknown>): ResponsesStreamEvent[] {
     const out: ResponsesStreamEvent[] = [];
     const parts = chunkParts(data);
-    if (parts.error !== undefined) return fail(out, upstreamError(parts.error, 'upstream_error'));
+    if (parts.error !== undefined) {
+      // Text the failing chunk still carries is the client's, as on passthrough.
+      if (parts.text.length > 0) start(out);
+      for (const piece of parts.text) text(out, piece);
+      return fail(out, upstreamError(parts.error, 'upstream_error'));
+    }
     start(out);
     if (parts.usage) {
       chatUsage = updatedStreamUsage(chatUsage, parts.usage);
