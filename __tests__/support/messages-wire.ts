@@ -191,10 +191,19 @@ export function messagesRequestProblem(api: MessagesApi, request: RecordedReques
 export const ANTHROPIC_TOOL_USE_ID = /^[a-zA-Z0-9_-]+$/;
 
 /**
- * What Anthropic says to tool blocks it refuses: an id outside its pattern, a `tool_use` not
- * answered in the next message, a `tool_result` whose call is not in the message before.
+ * What Anthropic says to tool blocks it refuses: an id outside its pattern or of an earlier
+ * `tool_use`, a `tool_use` not answered in the next message, a `tool_result` whose call is not in
+ * the message before.
  */
 export function anthropicToolProblem(messages: Json[]): string | undefined {
+  const useIds = new Set<unknown>();
+  for (const [i, message] of messages.entries()) {
+    for (const [j, block] of asArray(message.content).map(asJson).entries()) {
+      if (block.type !== 'tool_use') continue;
+      if (useIds.has(block.id)) return `messages.${i}.content.${j}: \`tool_use\` ids must be unique`;
+      useIds.add(block.id);
+    }
+  }
   for (const [i, message] of messages.entries()) {
     for (const [j, block] of asArray(message.content).map(asJson).entries()) {
       if (block.type === 'tool_use' && !ANTHROPIC_TOOL_USE_ID.test(String(block.id))) {

@@ -78,6 +78,35 @@ export function anthropicToolUseId(id: string): string {
   return `${id.replace(/[^a-zA-Z0-9_-]/g, '_')}_${digest}`;
 }
 
+/**
+ * The `tool_use` ids of one chat history as Anthropic takes them ({@link anthropicToolUseId}), no
+ * two calls with one: some servers number their calls per answer (`call_0` in every turn), which
+ * chat completions takes and Anthropic refuses (`tool_use` ids must be unique). A repeated id gets
+ * a numbered suffix, the same for the same history (a prompt cache reads the same prefix again),
+ * and a tool message answering it gets the id of the earliest call of its id still unanswered.
+ */
+export class HistoryToolUseIds {
+  readonly #used = new Set<string>();
+  readonly #unanswered = new Map<string, string[]>();
+  readonly #latest = new Map<string, string>();
+
+  /** The id of the `tool_use` block for a call the history sent with `id`. */
+  call(id: string): string {
+    const base = anthropicToolUseId(id);
+    let unique = base;
+    for (let n = 2; this.#used.has(unique); n++) unique = `${base}_${n}`;
+    this.#used.add(unique);
+    this.#latest.set(id, unique);
+    this.#unanswered.set(id, [...(this.#unanswered.get(id) ?? []), unique]);
+    return unique;
+  }
+
+  /** The `tool_use_id` of the `tool_result` block for a tool message answering `id`. */
+  result(id: string): string {
+    return this.#unanswered.get(id)?.shift() ?? this.#latest.get(id) ?? anthropicToolUseId(id);
+  }
+}
+
 /** The ids of the `tool_use` blocks in a Messages request's assistant turns. */
 export function toolUseIdsIn(messages: unknown): string[] {
   if (!Array.isArray(messages)) return [];

@@ -4,7 +4,7 @@ import { invalidRequest, unsupportedParameter } from '../../../errors';
 import { thinkingBlocksOf } from '../to-chat/reasoning-details';
 import { cacheControlOf, markLastBlock } from './cache-control';
 import { toAnthropicContentBlocks, toSystemBlocks } from './content';
-import { anthropicToolUseId } from './ids';
+import { HistoryToolUseIds } from './ids';
 import { toAnthropicSystem } from './system';
 
 /** The conversation part of a Messages request: top-level `system` and alternating turns. */
@@ -24,6 +24,8 @@ interface Turn {
  * messages, wherever they are, are joined into `system`; tool results become user turns; and
  * consecutive turns of the same role are merged, since Anthropic requires the roles to alternate.
  * `cache_control` on a part, or on a message (its last block), is carried to the block it marks.
+ * A call id that an earlier call of the history has too gets one of its own, and so does its
+ * result ({@link HistoryToolUseIds}).
  * @throws ProviderRouterError (`invalid_request`) when `messages` is not a non-empty array, a
  *   message has an unknown role, a tool message answers no earlier assistant message's tool call,
  *   or a message cannot be expressed for Anthropic.
@@ -36,6 +38,7 @@ export function toAnthropicConversation(messages: unknown): AnthropicConversatio
   const turns: Turn[] = [];
   /** The ids of the tool calls of the assistant messages read so far: a tool message answers one. */
   const called = new Set<unknown>();
+  const toolUseIds = new HistoryToolUseIds();
   messages.forEach((message: unknown, i) => {
     const where = `messages[${i}]`;
     if (typeof message !== 'object' || message === null) throw invalidRequest(`${where} must be an object`, where);
@@ -50,11 +53,11 @@ export function toAnthropicConversation(messages: unknown): AnthropicConversatio
         appendTurn(turns, { role: 'user', content: markLastBlock(toAnthropicContentBlocks(msg.content, where), marker) });
         return;
       case 'assistant':
-        appendTurn(turns, { role: 'assistant', content: markLastBlock(toAssistantBlocks(msg, where), marker) });
+        appendTurn(turns, { role: 'assistant', content: markLastBlock(toAssistantBlocks(msg, where, toolUseIds), marker) });
         for (const call of msg.tool_calls ?? []) called.add(call.id);
         return;
       case 'tool': {
-        const block = toToolResultBlock(msg, where);
+        const block = toToolResultBlock(msg, where, toolUseIds);
         if (marker !== undefined) block.cache_control = marker;
         // OpenAI and Anthropic both refuse a result of no call; Anthropic's 400 would name its own fields.
         if (!called.has(msg.tool_call_id)) {
@@ -115,7 +118,7 @@ const UNCARRIED_ASSISTANT_FIELDS: readonly [field: string, hint: string][] = [
   ['audio', 'an earlier spoken answer; Anthropic takes text only, send its transcript as `content`'],
 ];
 
-function toAssistantBlocks(msg: OpenAIMessage, where: string): AnthropicContentBlock[] {
+function toAssistantBlocks(msg: OpenAIMessage, where: string, toolUseIds: HistoryToolUseIds): AnthropicContentBlock[] {
   for (const [field, hint] of UNCARRIED_ASSISTANT_FIELDS) {
     if (msg[field] === undefined || msg[field] === null) continue;
     const param = `${where}.${field}`;
@@ -129,17 +132,17 @@ function toAssistantBlocks(msg: OpenAIMessage, where: string): AnthropicContentB
   const toolCalls: unknown = msg.tool_calls;
   if (toolCalls === undefined || toolCalls === null) return blocks;
   if (!Array.isArray(toolCalls)) throw invalidRequest(`${where}.tool_calls must be an array`);
-  toolCalls.forEach((call: unknown, j) => blocks.push(toToolUseBlock(call, `${where}.tool_calls[${j}]`)));
+  toolCalls.forEach((call: unknown, j) => blocks.push(toToolUseBlock(call, `${where}.tool_calls[${j}]`, toolUseIds)));
   return blocks;
 }
 
-function toToolUseBlock(call: unknown, where: string): AnthropicToolUseBlock {
+function toToolUseBlock(call: unknown, where: string, toolUseIds: HistoryToolUseIds): AnthropicToolUseBlock {
   const fn = (call as Partial<OpenAIToolCall> | null)?.function;
   const id = (call as Partial<OpenAIToolCall> | null)?.id;
   if (typeof id !== 'string' || typeof fn?.name !== 'string') {
     throw invalidRequest(`${where} must have an id and a function name`);
   }
-  return { type: 'tool_use', id: anthropicToolUseId(id), name: fn.name, input: parseArguments(fn.arguments, where) };
+  return { type: 'tool_use', id: toolUseIds.call(id), name: fn.name, input: parseArguments(fn.arguments, where) };
 }
 
 function parseArguments(args: unknown, where: string): Record<string, unknown> {
@@ -158,14 +161,14 @@ function parseArguments(args: unknown, where: string): Record<string, unknown> {
   return parsed as Record<string, unknown>;
 }
 
-function toToolResultBlock(msg: OpenAIMessage, where: string): AnthropicToolResultBlock {
+function toToolResultBlock(msg: OpenAIMessage, where: string, toolUseIds: HistoryToolUseIds): AnthropicToolResultBlock {
   if (typeof msg.tool_call_id !== 'string' || msg.tool_call_id === '') {
     throw invalidRequest(`${where}.tool_call_id must be the id of the tool call it answers`);
   }
   const content = msg.content;
   return {
     type: 'tool_result',
-    tool_use_id: anthropicToolUseId(msg.tool_call_id),
+    tool_use_id: toolUseIds.result(msg.tool_call_id),
     content: typeof content === 'string' || content === undefined || content === null ? (content ?? '') : toAnthropicContentBlocks(content, where),
   };
 }

@@ -1,22 +1,21 @@
 import type { OpenAIMessage } from '../../chat/wire';
 
 /**
- * Pairs each tool message with its call by `call_id`: a tool message that does not already follow
- * the assistant turn holding its call (a user or developer message came between the call and its
+ * Pairs each tool message with its call by `call_id` (the latest call of that id before it): a
+ * tool message that does not already follow the assistant turn holding its call (a user or developer message came between the call and its
  * output in the client's `input`) moves up to that turn, after the tool messages already there.
  * Chat completions refuses a tool message that does not follow its call's assistant message.
  * Every other message keeps its place; `messages` is not modified.
  */
 export function toolMessagesAfterTheirCalls(messages: OpenAIMessage[]): OpenAIMessage[] {
+  /** The latest assistant turn so far holding a call of each id: an id may come again in a later turn. */
   const turnOfCall = new Map<string, OpenAIMessage>();
-  for (const message of messages) {
-    if (message.role === 'assistant') for (const call of message.tool_calls ?? []) turnOfCall.set(call.id, message);
-  }
   const movedTo = new Map<OpenAIMessage, OpenAIMessage[]>();
   const moved = new Set<OpenAIMessage>();
   /** The assistant turn whose tool messages are being read, while nothing else came between. */
   let turn: OpenAIMessage | undefined;
   for (const message of messages) {
+    if (message.role === 'assistant') for (const call of message.tool_calls ?? []) turnOfCall.set(call.id, message);
     if (message.role !== 'tool') {
       turn = message.role === 'assistant' ? message : undefined;
       continue;

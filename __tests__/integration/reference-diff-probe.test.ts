@@ -1,0 +1,99 @@
+/**
+ * Edge cases the mature gateways (LiteLLM, Portkey) handle explicitly, checked on the matching
+ * routes here against real HTTP servers: the router in a host, fake providers speaking their wire.
+ */
+import OpenAI from 'openai';
+import { startFakeUpstreams, type FakeUpstream } from '../support/fake-upstream';
+import { envFor, startHost, type Host } from '../support/host';
+import { anthropicToolProblem } from '../support/messages-wire';
+import { asArray, asJson, type Json } from '../support/json-shape';
+
+let local: FakeUpstream;
+let anthropic: FakeUpstream;
+let host: Host;
+
+beforeAll(async () => {
+  [local, anthropic] = await startFakeUpstreams('local', 'anthropic');
+  host = await startHost({ env: envFor({ local, anthropic }) });
+});
+afterEach(() => {
+  local.reset();
+  anthropic.reset();
+});
+afterAll(async () => {
+  await host.close();
+  await local.close();
+  await anthropic.close();
+});
+
+const client = (): OpenAI => new OpenAI({ apiKey: 'host-token', baseURL: `${host.url}/v1`, maxRetries: 0 });
+
+/** The messages the fake Anthropic received last, and each `tool_result`'s content by the `tool_use` input it answers. */
+function sentToAnthropic(): { messages: Json[]; resultOf: Map<string, unknown> } {
+  const messages = asArray(anthropic.requests.at(-1)?.body?.messages).map(asJson);
+  const blocks = messages.flatMap((message) => asArray(message.content).map(asJson));
+  const inputOf = new Map(blocks.filter((block) => block.type === 'tool_use').map((block) => [block.id, JSON.stringify(block.input)]));
+  const resultOf = new Map(
+    blocks.filter((block) => block.type === 'tool_result').map((block) => [String(inputOf.get(block.tool_use_id)), block.content]),
+  );
+  return { messages, resultOf };
+}
+
+describe('tool call ids a history repeats (servers that number their calls per answer: call_0 in every turn)', () => {
+  // OpenAI's chat completions takes the repeat; Anthropic answers 400 "`tool_use` ids must be unique".
+  const call = (command: string): OpenAI.ChatCompletionMessageToolCall => ({
+    id: 'call_0',
+    type: 'function',
+    function: { name: 'Bash', arguments: JSON.stringify({ command }) },
+  });
+  const tools: OpenAI.ChatCompletionTool[] = [{ type: 'function', function: { name: 'Bash', parameters: { type: 'object' } } }];
+
+  test('a chat history moved to an anthropic/ model sends each call under an id of its own, each result with its call', async () => {
+    await client().chat.completions.create({
+      model: 'anthropic/claude-sonnet-5-5',
+      tools,
+      messages: [
+        { role: 'user', content: 'run two commands' },
+        { role: 'assistant', content: null, tool_calls: [call('echo one')] },
+        { role: 'tool', tool_call_id: 'call_0', content: 'one' },
+        { role: 'assistant', content: null, tool_calls: [call('echo two')] },
+        { role: 'tool', tool_call_id: 'call_0', content: 'two' },
+      ],
+    });
+    const { messages, resultOf } = sentToAnthropic();
+    expect(anthropicToolProblem(messages)).toBeUndefined();
+    expect(resultOf).toEqual(
+      new Map([
+        ['{"command":"echo one"}', 'one'],
+        ['{"command":"echo two"}', 'two'],
+      ]),
+    );
+  });
+
+  test('a Responses input moved to an anthropic/ model does the same, each output with the call before it', async () => {
+    const input: OpenAI.Responses.ResponseInputItem[] = [
+      { type: 'message', role: 'user', content: 'run two commands' },
+      { type: 'function_call', call_id: 'call_0', name: 'Bash', arguments: '{"command":"echo one"}' },
+      { type: 'function_call_output', call_id: 'call_0', output: 'one' },
+      { type: 'function_call', call_id: 'call_0', name: 'Bash', arguments: '{"command":"echo two"}' },
+      { type: 'function_call_output', call_id: 'call_0', output: 'two' },
+    ];
+    const responsesTools: OpenAI.Responses.Tool[] = [{ type: 'function', name: 'Bash', parameters: { type: 'object' }, strict: false }];
+    await client().responses.create({ model: 'anthropic/claude-sonnet-5-5', input, tools: responsesTools });
+    const { messages, resultOf } = sentToAnthropic();
+    expect(anthropicToolProblem(messages)).toBeUndefined();
+    expect(resultOf.get('{"command":"echo one"}')).toBe('one');
+    expect(resultOf.get('{"command":"echo two"}')).toBe('two');
+
+    // Bridged to a chat provider, each output follows its own call too.
+    await client().responses.create({ model: 'local/qwen3', input, tools: responsesTools });
+    const chat = asArray(local.requests.at(-1)?.body?.messages).map(asJson);
+    expect(chat.map((message) => (message.role === 'tool' ? message.content : message.role))).toEqual([
+      'user',
+      'assistant',
+      'one',
+      'assistant',
+      'two',
+    ]);
+  });
+});
