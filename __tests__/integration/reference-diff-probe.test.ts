@@ -2,6 +2,7 @@
  * Edge cases the mature gateways (LiteLLM, Portkey) handle explicitly, checked on the matching
  * routes here against real HTTP servers: the router in a host, fake providers speaking their wire.
  */
+import { createHash } from 'node:crypto';
 import OpenAI from 'openai';
 import { startFakeUpstreams, type FakeUpstream } from '../support/fake-upstream';
 import { envFor, startHost, type Host } from '../support/host';
@@ -95,5 +96,24 @@ describe('tool call ids a history repeats (servers that number their calls per a
       'assistant',
       'two',
     ]);
+  });
+});
+
+describe('the end user id', () => {
+  // Anthropic refuses it: "metadata.user_id: user_id appears to contain an email address".
+  test.each([
+    [
+      'chat completions',
+      () =>
+        client().chat.completions.create({
+          model: 'anthropic/claude-sonnet-5-5',
+          user: 'ada@example.com',
+          messages: [{ role: 'user', content: 'hi' }],
+        }),
+    ],
+    ['Responses', () => client().responses.create({ model: 'anthropic/claude-sonnet-5-5', safety_identifier: 'ada@example.com', input: 'hi' })],
+  ])('an email address from a %s client reaches Anthropic as its SHA-256 hex digest, an opaque id', async (_route, send) => {
+    await send();
+    expect(anthropic.requests.at(-1)?.body?.metadata).toEqual({ user_id: createHash('sha256').update('ada@example.com').digest('hex') });
   });
 });

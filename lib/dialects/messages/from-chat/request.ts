@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { ChatCompletionRequest } from '../../chat/wire';
 import type { AnthropicMessagesRequest } from '../wire';
 import { invalidRequest, unsupportedParameter } from '../../../errors';
@@ -25,7 +26,8 @@ export interface ToAnthropicRequestOptions {
  * blocks again.
  * Thinking is left off when the tool choice forces a call (Anthropic refuses the two together).
  * `response_format` json_schema becomes `output_config.format` (json_object is refused).
- * `tool_choice` `allowed_tools` sends only the tools it allows. `cache_control` (on the request, a
+ * `tool_choice` `allowed_tools` sends only the tools it allows. `safety_identifier`, else `user`,
+ * becomes `metadata.user_id` (its SHA-256 hex digest when it holds an email address). `cache_control` (on the request, a
  * message, a content part or a tool, as OpenRouter takes it) goes on where Anthropic reads it. Fields Anthropic does not accept
  * (`n`, penalties, `seed`, `logprobs`, `stream_options`, ...) are left out, refused only when of
  * the wrong type or outside OpenAI's range; fields that carry content or ask for what Anthropic
@@ -88,12 +90,25 @@ export function toAnthropicRequest(body: ChatCompletionRequest, options: ToAnthr
     request.output_config = { ...(format ? { format } : {}), ...(thinks ? { effort: effort === 'minimal' ? 'low' : effort } : {}) };
   // `safety_identifier` is what OpenAI asks for now in place of `user`.
   const endUser = [body.safety_identifier, body.user].find((id): id is string => typeof id === 'string' && id !== '');
-  if (endUser !== undefined) request.metadata = { user_id: endUser };
+  if (endUser !== undefined) request.metadata = { user_id: anthropicUserId(endUser) };
   // OpenRouter's top-level marker is Anthropic's automatic caching: a breakpoint on the last block.
   const marker = cacheControlOf(body);
   if (marker !== undefined) request.cache_control = marker;
   if (body.stream === true) request.stream = true;
   return request;
+}
+
+/** An email address anywhere in an id. */
+const EMAIL = /[^\s@]+@[^\s@]+\.[^\s@]+/;
+
+/**
+ * The end user's id as Anthropic takes it in `metadata.user_id`: as it is, or its SHA-256 hex
+ * digest when it holds an email address, which OpenAI takes in `user` and Anthropic refuses with a
+ * 400 for the whole request ("user_id appears to contain an email address"). The digest is still
+ * one id per user.
+ */
+function anthropicUserId(id: string): string {
+  return EMAIL.test(id) ? createHash('sha256').update(id).digest('hex') : id;
 }
 
 /**
