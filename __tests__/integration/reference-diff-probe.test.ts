@@ -3,6 +3,7 @@
  * routes here against real HTTP servers: the router in a host, fake providers speaking their wire.
  */
 import { createHash } from 'node:crypto';
+import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { startFakeUpstreams, type FakeUpstream } from '../support/fake-upstream';
 import { envFor, startHost, type Host } from '../support/host';
@@ -15,7 +16,8 @@ let host: Host;
 
 beforeAll(async () => {
   [local, anthropic] = await startFakeUpstreams('local', 'anthropic');
-  host = await startHost({ env: envFor({ local, anthropic }) });
+  // A provider declared in env serves chat completions only: Messages requests are translated.
+  host = await startHost({ env: { ...envFor({ local, anthropic }), OPENAI_COMPATIBLE_PROVIDERS: 'qwen', QWEN_BASE_URL: local.baseUrl } });
 });
 afterEach(() => {
   local.reset();
@@ -28,6 +30,7 @@ afterAll(async () => {
 });
 
 const client = (): OpenAI => new OpenAI({ apiKey: 'host-token', baseURL: `${host.url}/v1`, maxRetries: 0 });
+const messagesClient = (): Anthropic => new Anthropic({ apiKey: 'host-token', baseURL: host.url, maxRetries: 0 });
 
 /** The messages the fake Anthropic received last, and each `tool_result`'s content by the `tool_use` input it answers. */
 function sentToAnthropic(): { messages: Json[]; resultOf: Map<string, unknown> } {
@@ -115,5 +118,38 @@ describe('the end user id', () => {
   ])('an email address from a %s client reaches Anthropic as its SHA-256 hex digest, an opaque id', async (_route, send) => {
     await send();
     expect(anthropic.requests.at(-1)?.body?.metadata).toEqual({ user_id: createHash('sha256').update('ada@example.com').digest('hex') });
+  });
+});
+
+describe('consecutive assistant turns of a Messages request, which Anthropic reads as one turn', () => {
+  test('go to a chat provider as one assistant message, the results of all its calls after it', async () => {
+    await messagesClient().messages.create({
+      model: 'qwen/qwen3',
+      max_tokens: 10,
+      tools: [{ name: 'Read', input_schema: { type: 'object' } }],
+      messages: [
+        { role: 'user', content: 'read two files' },
+        { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_a', name: 'Read', input: { path: '/a' } }] },
+        {
+          role: 'assistant',
+          content: [
+            { type: 'text', text: 'and the other' },
+            { type: 'tool_use', id: 'toolu_b', name: 'Read', input: { path: '/b' } },
+          ],
+        },
+        {
+          role: 'user',
+          content: [
+            { type: 'tool_result', tool_use_id: 'toolu_a', content: 'A' },
+            { type: 'tool_result', tool_use_id: 'toolu_b', content: 'B' },
+          ],
+        },
+      ],
+    });
+    const sent = asArray(local.requests.at(-1)?.body?.messages).map(asJson);
+    // OpenAI refuses a tool message that does not follow the assistant message holding its call.
+    expect(sent.map((message) => message.role)).toEqual(['user', 'assistant', 'tool', 'tool']);
+    expect(asArray(sent[1]?.tool_calls).map((call) => asJson(call).id)).toEqual(['toolu_a', 'toolu_b']);
+    expect(sent[1]?.content).toBe('and the other');
   });
 });

@@ -48,7 +48,9 @@ const SERVER_TOOL_BLOCK = /^(server_tool_use|mcp_tool_use|.+_tool_result)$/;
  *   carries for that provider and model; for any provider, the `extra_content` such a signature
  *   carries for a `tool_use` id (Gemini's thought signature) goes back on that tool call;
  *   `redacted_thinking` and the blocks of server tools are left out, and a turn left empty is
- *   left out; an entry that is not a block object is refused.
+ *   left out; an entry that is not a block object is refused. Consecutive assistant turns, which
+ *   Anthropic reads as one, are one assistant message (their texts apart as paragraphs), so that
+ *   the tool messages of their calls follow it.
  * - `system` messages (Claude Code sends them mid-conversation) stay system messages in place;
  *   a block in one that is not text is refused.
  *
@@ -64,18 +66,26 @@ export function toChatMessages(messages: unknown, turnOptions: TurnOptions): Ope
   const ids = carriedToolUseIds(turnOptions.upstream, messages);
   const options: ReadingOptions = { ...turnOptions, callId: (id) => ids.read(id) };
   const out: OpenAIMessage[] = [];
+  // Anthropic reads consecutive assistant turns as one: chat refuses a call whose results do not follow its message.
+  let assistantRun: AssistantTurnPart[] = [];
+  const endAssistantRun = (): void => {
+    if (assistantRun.length > 0) out.push(...assistantTurn(assistantRun, options));
+    assistantRun = [];
+  };
   messages.forEach((message: unknown, i) => {
     if (!isRecord(message)) throw invalidRequest(`messages[${i}] must be an object with \`role\` and \`content\`.`);
     const { role, content } = message;
     if (typeof content !== 'string' && !Array.isArray(content)) {
       throw invalidRequest(`messages[${i}].content must be a string or an array of content blocks.`);
     }
+    if (role === 'assistant') {
+      assistantRun.push({ content, i });
+      return;
+    }
+    endAssistantRun();
     switch (role) {
       case 'user':
         out.push(...userTurn(content, i, options));
-        break;
-      case 'assistant':
-        out.push(...assistantTurn(content, i, options));
         break;
       case 'system':
         out.push({
@@ -95,6 +105,7 @@ export function toChatMessages(messages: unknown, turnOptions: TurnOptions): Ope
         );
     }
   });
+  endAssistantRun();
   return out;
 }
 
@@ -166,58 +177,76 @@ function referencedFunction(block: Record<string, unknown>, where: string, tools
   return `<function>${JSON.stringify({ description: tool.description, name: tool.name, parameters: tool.parameters })}</function>`;
 }
 
-function assistantTurn(content: string | unknown[], i: number, { readsReasoningDetails, upstream, callId }: ReadingOptions): OpenAIMessage[] {
-  if (typeof content === 'string') return [{ role: 'assistant', content }];
-  const texts: string[] = [];
+/** One assistant turn of the request: its content, and its place in `messages`. */
+interface AssistantTurnPart {
+  content: string | unknown[];
+  i: number;
+}
+
+/** Consecutive assistant turns of the request, read as the one turn Anthropic reads them as. */
+function assistantTurn(parts: readonly AssistantTurnPart[], { readsReasoningDetails, upstream, callId }: ReadingOptions): OpenAIMessage[] {
+  const [only] = parts;
+  if (parts.length === 1 && typeof only?.content === 'string') return [{ role: 'assistant', content: only.content }];
+  /** The text of each turn: the texts of one are one text, and separate turns stay apart as paragraphs. */
+  const turnTexts: string[][] = [];
   const reasoning: string[] = [];
   const details: Record<string, unknown>[] = [];
   const toolCalls: OpenAIToolCall[] = [];
   /** The client's `tool_use` id of each call, and the `extra_content` the turn's router signatures carry by that id. */
   const clientIds: string[] = [];
   const callExtras: Record<string, Record<string, unknown>> = {};
-  content.forEach((block: unknown, j) => {
-    // Left out, what the model said in its turn would be lost, as for a user turn's.
-    if (!isRecord(block)) throw invalidRequest(`messages[${i}].content[${j}] must be a content block object.`);
-    if (typeof block.type === 'string' && SERVER_TOOL_BLOCK.test(block.type)) return;
-    if (block.type === 'text' && typeof block.text === 'string') {
-      texts.push(block.text);
-    } else if (block.type === 'thinking') {
-      const thought = typeof block.thinking === 'string' ? block.thinking : '';
-      if (thought !== '') reasoning.push(thought);
-      // A signed block goes back even with its text omitted (`display: "omitted"`): the signature is what Anthropic checks.
-      if (readsReasoningDetails && !isUnverifiableSignature(block.signature)) {
-        details.push(thinkingDetail(thought, block.signature as string, details.length));
-      } else if (readsReasoningDetails && upstream) {
-        // The provider's own entries (Gemini's thought signatures) that the router's signature carried.
-        details.push(...carriedDetails(block.signature, upstream));
-      }
-      // Any provider's calls' `extra_content` (Gemini's thought signatures), carried for that provider and model.
-      if (upstream) Object.assign(callExtras, carriedCallExtras(block.signature, upstream));
-    } else if (block.type === 'tool_use') {
-      if (typeof block.id !== 'string' || typeof block.name !== 'string') {
-        throw invalidRequest(`messages[${i}].content[${j}]: a tool_use block needs a string \`id\` and \`name\`.`);
-      }
-      clientIds.push(block.id);
-      toolCalls.push({
-        // The provider's own id, where the router replaced it in the answer.
-        id: callId(block.id),
-        type: 'function',
-        function: { name: block.name, arguments: JSON.stringify(block.input ?? {}) },
-      });
-    } else if (block.type === 'redacted_thinking') {
-      // To OpenRouter, which hands it back to Anthropic: a tool loop needs every block of the turn's thinking.
-      if (readsReasoningDetails && typeof block.data === 'string' && block.data !== '') details.push(redactedDetail(block.data, details.length));
-    } else {
-      // Left out, what the model said or showed in its turn would be lost (DESIGN section 9).
-      throw invalidRequest(
-        `messages[${i}].content[${j}]: a ${JSON.stringify(block.type)} block in an assistant turn has no chat completions equivalent.`,
-      );
+  for (const { content, i } of parts) {
+    const texts: string[] = [];
+    turnTexts.push(texts);
+    if (typeof content === 'string') {
+      texts.push(content);
+      continue;
     }
-  });
+    content.forEach((block: unknown, j) => {
+      // Left out, what the model said in its turn would be lost, as for a user turn's.
+      if (!isRecord(block)) throw invalidRequest(`messages[${i}].content[${j}] must be a content block object.`);
+      if (typeof block.type === 'string' && SERVER_TOOL_BLOCK.test(block.type)) return;
+      if (block.type === 'text' && typeof block.text === 'string') {
+        texts.push(block.text);
+      } else if (block.type === 'thinking') {
+        const thought = typeof block.thinking === 'string' ? block.thinking : '';
+        if (thought !== '') reasoning.push(thought);
+        // A signed block goes back even with its text omitted (`display: "omitted"`): the signature is what Anthropic checks.
+        if (readsReasoningDetails && !isUnverifiableSignature(block.signature)) {
+          details.push(thinkingDetail(thought, block.signature as string, details.length));
+        } else if (readsReasoningDetails && upstream) {
+          // The provider's own entries (Gemini's thought signatures) that the router's signature carried.
+          details.push(...carriedDetails(block.signature, upstream));
+        }
+        // Any provider's calls' `extra_content` (Gemini's thought signatures), carried for that provider and model.
+        if (upstream) Object.assign(callExtras, carriedCallExtras(block.signature, upstream));
+      } else if (block.type === 'tool_use') {
+        if (typeof block.id !== 'string' || typeof block.name !== 'string') {
+          throw invalidRequest(`messages[${i}].content[${j}]: a tool_use block needs a string \`id\` and \`name\`.`);
+        }
+        clientIds.push(block.id);
+        toolCalls.push({
+          // The provider's own id, where the router replaced it in the answer.
+          id: callId(block.id),
+          type: 'function',
+          function: { name: block.name, arguments: JSON.stringify(block.input ?? {}) },
+        });
+      } else if (block.type === 'redacted_thinking') {
+        // To OpenRouter, which hands it back to Anthropic: a tool loop needs every block of the turn's thinking.
+        if (readsReasoningDetails && typeof block.data === 'string' && block.data !== '') details.push(redactedDetail(block.data, details.length));
+      } else {
+        // Left out, what the model said or showed in its turn would be lost (DESIGN section 9).
+        throw invalidRequest(
+          `messages[${i}].content[${j}]: a ${JSON.stringify(block.type)} block in an assistant turn has no chat completions equivalent.`,
+        );
+      }
+    });
+  }
+  const texts = turnTexts.filter((turn) => turn.length > 0).map((turn) => turn.join(''));
   if (texts.length === 0 && toolCalls.length === 0 && reasoning.length === 0 && details.length === 0) return [];
   // Anthropic splits one reply into several text blocks (around citations, for one): they are one text.
   // A turn of thinking alone stays a turn, with empty text, so that two user turns do not meet.
-  const message: OpenAIMessage = { role: 'assistant', content: texts.length > 0 ? texts.join('') : toolCalls.length > 0 ? null : '' };
+  const message: OpenAIMessage = { role: 'assistant', content: texts.length > 0 ? texts.join('\n\n') : toolCalls.length > 0 ? null : '' };
   // Gemini refuses a tool loop whose calls came back without the thought signatures it gave them.
   toolCalls.forEach((call, k) => {
     const clientId = clientIds[k];
