@@ -9,6 +9,8 @@ import { startFakeUpstreams, type FakeUpstream } from '../support/fake-upstream'
 import { envFor, startHost, type Host } from '../support/host';
 import { anthropicToolProblem } from '../support/messages-wire';
 import { asArray, asJson, type Json } from '../support/json-shape';
+import { sendFrames, sendJson } from '../support/upstream-answers';
+import { chatChunkFrame, chatCompletion, DONE_FRAME } from '../support/wire-frames';
 
 let local: FakeUpstream;
 let anthropic: FakeUpstream;
@@ -151,5 +153,67 @@ describe('consecutive assistant turns of a Messages request, which Anthropic rea
     expect(sent.map((message) => message.role)).toEqual(['user', 'assistant', 'tool', 'tool']);
     expect(asArray(sent[1]?.tool_calls).map((call) => asJson(call).id)).toEqual(['toolu_a', 'toolu_b']);
     expect(sent[1]?.content).toBe('and the other');
+  });
+});
+
+describe('text of only whitespace in a translated Messages answer (a model\'s "\\n\\n" before its tool calls)', () => {
+  const ID = { id: 'chatcmpl-1', created: 1, model: 'qwen3' };
+  const frames = (content: string, calls: boolean): string[] => [
+    chatChunkFrame(ID, { role: 'assistant', content: '' }),
+    chatChunkFrame(ID, { content }),
+    ...(calls
+      ? [chatChunkFrame(ID, { tool_calls: [{ index: 0, id: 'call_a', type: 'function', function: { name: 'Read', arguments: '{"path":"/a"}' } }] })]
+      : []),
+    chatChunkFrame(ID, {}, calls ? 'tool_calls' : 'stop'),
+    DONE_FRAME,
+  ];
+  const whole = (content: string, calls: boolean): Record<string, unknown> =>
+    chatCompletion(
+      {
+        role: 'assistant',
+        content,
+        ...(calls ? { tool_calls: [{ id: 'call_a', type: 'function', function: { name: 'Read', arguments: '{"path":"/a"}' } }] } : {}),
+      },
+      calls ? 'tool_calls' : 'stop',
+    );
+  const answer = (content: string, calls: boolean): void => {
+    local.handler = (request, res) =>
+      request.body?.stream === true ? sendFrames(res, frames(content, calls)) : sendJson(res, 200, whole(content, calls));
+  };
+  const toolUseIdOf = (message: Anthropic.Message): string =>
+    message.content.flatMap((block) => (block.type === 'tool_use' ? [block.id] : []))[0] ?? '';
+  const request = {
+    model: 'qwen/qwen3',
+    max_tokens: 10,
+    tools: [{ name: 'Read', input_schema: { type: 'object' as const } }],
+    messages: [{ role: 'user' as const, content: 'read /a' }],
+  };
+
+  test('is left out beside the calls, streamed and whole: the turn sent back to an anthropic/ model is taken', async () => {
+    answer('\n\n', true);
+    for (const message of [await messagesClient().messages.stream(request).finalMessage(), await messagesClient().messages.create(request)]) {
+      expect(message.content.map((block) => block.type)).toEqual(['tool_use']);
+      // Claude Code sends the turn back; after a switch to an anthropic/ model Anthropic refuses a turn of blank text.
+      const next = await messagesClient().messages.create({
+        ...request,
+        model: 'anthropic/claude-sonnet-5-5',
+        messages: [
+          ...request.messages,
+          { role: 'assistant', content: message.content },
+          {
+            role: 'user',
+            content: [{ type: 'tool_result', tool_use_id: toolUseIdOf(message), content: 'A' }],
+          },
+        ],
+      });
+      expect(next.type).toBe('message');
+    }
+  });
+
+  test('is kept when it is the whole answer, streamed and whole', async () => {
+    answer(' ', false);
+    for (const message of [await messagesClient().messages.stream(request).finalMessage(), await messagesClient().messages.create(request)]) {
+      expect(message.content.map((block) => (block.type === 'text' ? block.text : block.type))).toEqual([' ']);
+    }
   });
 });

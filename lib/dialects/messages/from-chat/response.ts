@@ -70,7 +70,9 @@ export function toAnthropicMessage(
   else if (carries) content.push({ type: 'thinking', thinking: '', signature: ownSignature('') });
 
   const text = answerTextOf(message);
-  if (text !== '') content.push({ type: 'text', text });
+  // Text of only whitespace beside other blocks (a model's "\n\n" before its calls) is left out, as
+  // Anthropic refuses it in the turn sent back; an answer of nothing else keeps it.
+  if (text !== '' && (text.trim() !== '' || (content.length === 0 && toolUses.length === 0))) content.push({ type: 'text', text });
   content.push(...toolUses);
 
   const hasToolUse = content.some((block) => block.type === 'tool_use');

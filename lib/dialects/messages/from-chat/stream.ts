@@ -78,6 +78,12 @@ export function createChatToMessagesStream(options: {
   const carriedCalls = new Set<AssembledCall>();
   /** Text and reasoning that came while a tool block was open, in the order they came. */
   const held: HeldPiece[] = [];
+  /**
+   * Whitespace that would open a text block, held until text with a visible character follows:
+   * Anthropic refuses a turn whose text is only whitespace (a model's "\n\n" before its tool
+   * calls), and Claude Code sends the turn back, to an anthropic/ model too after a switch.
+   */
+  let blank = '';
   let finishReason: string | null = null;
   /** The stop string that ended the answer, where the provider named it. */
   let stopSequence: string | undefined;
@@ -234,11 +240,22 @@ export function createChatToMessagesStream(options: {
       return;
     }
     if (open?.kind !== 'text') {
-      closeOpen(out);
-      open = { kind: 'text', block: nextBlock++ };
-      out.push({ type: 'content_block_start', index: open.block, content_block: { type: 'text', text: '' } });
+      if (piece.trim() === '') {
+        blank += piece;
+        return;
+      }
+      openText(out);
+      piece = blank + piece;
+      blank = '';
     }
-    out.push({ type: 'content_block_delta', index: open.block, delta: { type: 'text_delta', text: piece } });
+    // The open text block: blocks are sequential, so it is the last one started.
+    out.push({ type: 'content_block_delta', index: nextBlock - 1, delta: { type: 'text_delta', text: piece } });
+  }
+
+  function openText(out: MessagesStreamEvent[]): void {
+    closeOpen(out);
+    open = { kind: 'text', block: nextBlock++ };
+    out.push({ type: 'content_block_start', index: open.block, content_block: { type: 'text', text: '' } });
   }
 
   function startTool(out: MessagesStreamEvent[], call: AssembledCall): void {
@@ -295,6 +312,12 @@ export function createChatToMessagesStream(options: {
       }
     }
     closeOpen(out);
+    // An answer of nothing but whitespace is still what the model said.
+    if (blank !== '' && nextBlock === 0) {
+      openText(out);
+      out.push({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: blank } });
+      closeOpen(out);
+    }
     // Entries that came after the last thinking block (Gemini's signature comes with its call) get one
     // of their own, last, in a turn that calls tools: it goes back with the calls. A turn that ends
     // with its answer leaves them out: Claude Code takes the last block for the answer (`claude -p`
