@@ -217,3 +217,27 @@ describe('text of only whitespace in a translated Messages answer (a model\'s "\
     }
   });
 });
+
+describe('a base64 image whose data URL names another type than its bytes', () => {
+  // A JPEG's first bytes. OpenAI reads the bytes and takes either data URL; Anthropic refuses
+  // `image/jpg`, and a type the bytes contradict ("specified using the image/png media type, but
+  // the image appears to be a image/jpeg image").
+  const JPEG = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01]).toString('base64');
+
+  test.each(['image/jpg', 'image/png'])('goes to Anthropic as image/jpeg when named %s, in a message and in a tool result', async (named) => {
+    const url = `data:${named};base64,${JPEG}`;
+    const answer = await client().chat.completions.create({
+      model: 'anthropic/claude-sonnet-5-5',
+      messages: [
+        { role: 'user', content: [{ type: 'image_url', image_url: { url } }] },
+        { role: 'assistant', content: null, tool_calls: [{ id: 'call_a', type: 'function', function: { name: 'Snap', arguments: '{}' } }] },
+        { role: 'tool', tool_call_id: 'call_a', content: [{ type: 'image_url', image_url: { url } }] as never },
+      ],
+      tools: [{ type: 'function', function: { name: 'Snap', parameters: { type: 'object' } } }],
+    });
+    expect(answer.object).toBe('chat.completion');
+    const blocks = sentToAnthropic().messages.flatMap((message) => asArray(message.content).map(asJson));
+    const images = [...blocks, ...blocks.flatMap((block) => asArray(block.content).map(asJson))].filter((block) => block.type === 'image');
+    expect(images.map((image) => asJson(image.source).media_type)).toEqual(['image/jpeg', 'image/jpeg']);
+  });
+});

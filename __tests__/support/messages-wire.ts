@@ -182,6 +182,8 @@ export function messagesRequestProblem(api: MessagesApi, request: RecordedReques
     return 'metadata.user_id: user_id appears to contain an email address. Please send a uuid or hash value instead.';
   }
   if (!Array.isArray(body.messages) || body.messages.length === 0) return 'messages: at least one message is required';
+  const imageProblem = (body.messages as Message[]).map(imageTypeProblem).find((problem) => problem !== undefined);
+  if (imageProblem) return imageProblem;
   for (const message of body.messages as Array<{ role?: string; content?: unknown }>) {
     if (message.role !== 'user' && message.role !== 'assistant' && message.role !== 'system') {
       return `messages: Unexpected role "${String(message.role)}"`;
@@ -189,6 +191,26 @@ export function messagesRequestProblem(api: MessagesApi, request: RecordedReques
     if (onlyBlankText(message.content)) return 'messages: text content blocks must contain non-whitespace text';
   }
   return api.checkThinking ? thinkingProblem(body) : undefined;
+}
+
+const IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/gif', 'image/webp'];
+
+/**
+ * What Anthropic says to a base64 image (in a message, or in a tool result) of a media type it
+ * does not take, or that its bytes contradict (it reads the PNG and JPEG signatures).
+ */
+function imageTypeProblem(message: Message): string | undefined {
+  const blocks = blocksOf(message).flatMap((block) => [block, ...(block.type === 'tool_result' ? blocksOf(block as Message) : [])]);
+  for (const block of blocks as Array<{ type?: string; source?: { type?: string; media_type?: string; data?: string } }>) {
+    if (block.type !== 'image' || block.source?.type !== 'base64') continue;
+    const named = String(block.source.media_type);
+    if (!IMAGE_TYPES.includes(named)) return `source.media_type: Input should be ${IMAGE_TYPES.map((type) => `'${type}'`).join(', ')}`;
+    const head = Buffer.from(String(block.source.data).slice(0, 8), 'base64');
+    const actual =
+      head[0] === 0x89 && head.toString('latin1', 1, 4) === 'PNG' ? 'image/png' : head[0] === 0xff && head[1] === 0xd8 ? 'image/jpeg' : named;
+    if (actual !== named) return `The image was specified using the ${named} media type, but the image appears to be a ${actual} image`;
+  }
+  return undefined;
 }
 
 /** The ids Anthropic takes for a `tool_use` block (and in a `tool_result`'s `tool_use_id`). */

@@ -11,19 +11,35 @@ const HTTP_URL = /^https?:\/\//i;
 
 /**
  * Converts an OpenAI `image_url` URL into an Anthropic image block: a base64 data URL becomes a
- * `base64` source, an http(s) URL a `url` source.
+ * `base64` source, an http(s) URL a `url` source. The media type is the one the image's bytes show
+ * when they show one Anthropic takes: OpenAI reads the bytes and takes a data URL whatever type it
+ * names, where Anthropic refuses `image/jpg` and a type the bytes contradict (a JPEG sent as
+ * `image/png`) with a 400.
  * @param where - Names the message part in the error message.
  * @throws ProviderRouterError (`invalid_request`) for any other kind of URL.
  */
 export function toAnthropicImageBlock(url: string, where: string): AnthropicImageBlock {
   const data = DATA_URL.exec(url);
   if (data) {
-    return { type: 'image', source: { type: 'base64', media_type: data[1] ?? '', data: data[2] ?? '' } };
+    const base64 = data[2] ?? '';
+    const named = data[1] === 'image/jpg' ? 'image/jpeg' : (data[1] ?? '');
+    return { type: 'image', source: { type: 'base64', media_type: imageTypeOf(base64) ?? named, data: base64 } };
   }
   if (HTTP_URL.test(url)) {
     return { type: 'image', source: { type: 'url', url } };
   }
   throw invalidRequest(`${where}: image_url.url must be a base64 data URL (data:<media type>;base64,<data>) or an http(s) URL`, where);
+}
+
+/** The type of the image that base64 `data` holds, by its first bytes: one Anthropic takes, or undefined. */
+function imageTypeOf(data: string): string | undefined {
+  const head = Buffer.from(data.slice(0, 24), 'base64');
+  const ascii = (start: number, end: number): string => head.toString('latin1', start, end);
+  if (head[0] === 0x89 && ascii(1, 4) === 'PNG') return 'image/png';
+  if (head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff) return 'image/jpeg';
+  if (ascii(0, 4) === 'GIF8') return 'image/gif';
+  if (ascii(0, 4) === 'RIFF' && ascii(8, 12) === 'WEBP') return 'image/webp';
+  return undefined;
 }
 
 /**
