@@ -27,8 +27,9 @@ export interface ToAnthropicRequestOptions {
  * Thinking is left off when the tool choice forces a call (Anthropic refuses the two together).
  * `response_format` json_schema becomes `output_config.format` (json_object is refused).
  * `tool_choice` `allowed_tools` sends only the tools it allows. `safety_identifier`, else `user`,
- * becomes `metadata.user_id` (its SHA-256 hex digest when it holds an email address). `cache_control` (on the request, a
- * message, a content part or a tool, as OpenRouter takes it) goes on where Anthropic reads it. Fields Anthropic does not accept
+ * becomes `metadata.user_id` (its SHA-256 hex digest when it holds an email address).
+ * `cache_control` (on the request, a message, a content part or a tool, as OpenRouter takes it)
+ * goes on where Anthropic reads it. Fields Anthropic does not accept
  * (`n`, penalties, `seed`, `logprobs`, `stream_options`, ...) are left out, refused only when of
  * the wrong type or outside OpenAI's range; fields that carry content or ask for what Anthropic
  * cannot do (deprecated `functions`, audio output, web search, moderation) are refused. A tool
