@@ -75,3 +75,61 @@ describe.each(FAILING_CHUNKS)('%s', (name) => {
     expect(types.at(-1)).toBe('response.failed');
   });
 });
+
+describe('what else the failing chunk carries of the answer', () => {
+  /** vLLM's reasoning parser: the aborted chunk carries the last piece of reasoning and the first of text. */
+  const reasoningThenFailing = [
+    chunk({ choices: [{ index: 0, delta: { role: 'assistant', reasoning: 'Think' }, finish_reason: null }] }),
+    chunk({ choices: [{ index: 0, delta: { reasoning: ' more', content: 'Hi' }, finish_reason: 'abort' }] }),
+  ];
+
+  test('a Messages client gets its reasoning, then its text, then the error', async () => {
+    fakes.openrouter.handler = (_recorded, res) => sendFrames(res, reasoningThenFailing);
+    const client = new Anthropic({ apiKey: CLIENT_TOKEN, baseURL: host.url, maxRetries: 0 });
+    const stream = client.messages.stream({ model: MODEL, max_tokens: 64, messages: [{ role: 'user', content: 'Hello' }] });
+    let thinking = '';
+    let text = '';
+    stream.on('thinking', (delta) => (thinking += delta));
+    stream.on('text', (delta) => (text += delta));
+    await expect(stream.finalMessage()).rejects.toThrow(/abort/);
+    expect(thinking).toBe('Think more');
+    expect(text).toBe('Hi');
+  });
+
+  test('a bridged Responses client gets its reasoning, then its text, then response.failed', async () => {
+    fakes.local.handler = (_recorded, res) => sendFrames(res, reasoningThenFailing);
+    const client = new OpenAI({ apiKey: CLIENT_TOKEN, baseURL: `${host.url}/v1`, maxRetries: 0 });
+    const stream = await client.responses.create({ model: 'local/qwen', input: 'Hello', stream: true });
+    let reasoning = '';
+    let text = '';
+    const types: string[] = [];
+    for await (const event of stream) {
+      types.push(event.type);
+      if (event.type === 'response.reasoning_text.delta') reasoning += event.delta;
+      if (event.type === 'response.output_text.delta') text += event.delta;
+    }
+    expect(reasoning).toBe('Think more');
+    expect(text).toBe('Hi');
+    expect(types.at(-1)).toBe('response.failed');
+  });
+
+  test("a bridged Responses client gets a refusal's last piece as refusal, not as answer text", async () => {
+    fakes.local.handler = (_recorded, res) =>
+      sendFrames(res, [
+        chunk({ choices: [{ index: 0, delta: { role: 'assistant', refusal: 'I cannot' }, finish_reason: null }] }),
+        chunk({ choices: [{ index: 0, delta: { refusal: ' help with that' }, finish_reason: 'abort' }] }),
+      ]);
+    const client = new OpenAI({ apiKey: CLIENT_TOKEN, baseURL: `${host.url}/v1`, maxRetries: 0 });
+    const stream = await client.responses.create({ model: 'local/qwen', input: 'Hello', stream: true });
+    let refusal = '';
+    const types: string[] = [];
+    for await (const event of stream) {
+      types.push(event.type);
+      if (event.type === 'response.refusal.delta') refusal += event.delta;
+    }
+    expect(refusal).toBe('I cannot help with that');
+    expect(types).not.toContain('response.output_text.delta');
+    expect(types.filter((type) => type === 'response.output_item.added')).toHaveLength(1);
+    expect(types.at(-1)).toBe('response.failed');
+  });
+});

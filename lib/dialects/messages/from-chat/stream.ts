@@ -1,4 +1,4 @@
-import { chunkParts } from '../../chat/chunk-parts';
+import { chunkParts, type ChunkParts } from '../../chat/chunk-parts';
 import { upstreamError, type ChatStreamEvent } from '../../chat/stream-codec';
 import type { StreamError } from '../../dialect';
 import { ToolCallAssembler, type AssembledCall } from '../../chat/tool-call-assembler';
@@ -36,8 +36,8 @@ import { NO_ANSWER } from '../../chat/chunk-parts';
  * follow when the stream ends: the calls in index order, each block whole, then the text and
  * reasoning in the order they came. A call that never got its `name` cannot be run: the stream
  * ends with an error event, and so does a stream that ends without any chunk of choice 0 (no
- * answer at all). Only choice 0 is read. An `error` beside the choices (OpenRouter) or
- * an unreadable event becomes an `error` event of type `api_error`.
+ * answer at all). Only choice 0 is read. An `error` beside the choices (OpenRouter), after the
+ * reasoning and text its chunk carries, or an unreadable event becomes an `error` event.
  */
 export function createChatToMessagesStream(options: {
   model: string;
@@ -338,14 +338,25 @@ export function createChatToMessagesStream(options: {
     return out;
   }
 
+  /** Choice 0's reasoning and text in one chunk, in the order a delta gives them. */
+  function reasoningAndText(out: MessagesStreamEvent[], parts: ChunkParts, delta: Record<string, unknown>): void {
+    relayedReasoning(out, parts.reasoning, anthropicDetails(delta.reasoning_details));
+    if (options.reasoner && delta.reasoning_details !== undefined) providerDetails.push(...providerDetailsOf(delta.reasoning_details));
+    sawRefusal ||= parts.hasRefusal;
+    sawContent ||= parts.hasContent;
+    for (const piece of parts.text) text(out, piece);
+  }
+
   function chunk(data: Record<string, unknown>): MessagesStreamEvent[] {
     const parts = chunkParts(data);
     const out: MessagesStreamEvent[] = [];
     if (parts.error !== undefined) {
-      // Text the failing chunk still carries is the client's, as on passthrough.
-      if (parts.text.length > 0) start(out);
-      for (const piece of parts.text) text(out, piece);
-      out.push(failure(upstreamError(parts.error, 'api_error')));
+      // The reasoning and text the failing chunk still carries are the client's, as on passthrough;
+      // a tool call cut off there could not be run.
+      const carried: MessagesStreamEvent[] = [];
+      if (parts.delta) reasoningAndText(carried, parts, parts.delta);
+      if (carried.length > 0) start(out);
+      out.push(...carried, failure(upstreamError(parts.error, 'api_error')));
       return out;
     }
     start(out);
@@ -356,11 +367,7 @@ export function createChatToMessagesStream(options: {
     if (parts.stopSequence !== undefined) stopSequence = parts.stopSequence;
     sawChoice ||= parts.delta !== undefined || parts.finishReason !== undefined;
     if (!parts.delta) return out;
-    relayedReasoning(out, parts.reasoning, anthropicDetails(parts.delta.reasoning_details));
-    if (options.reasoner && parts.delta.reasoning_details !== undefined) providerDetails.push(...providerDetailsOf(parts.delta.reasoning_details));
-    sawRefusal ||= parts.hasRefusal;
-    sawContent ||= parts.hasContent;
-    for (const piece of parts.text) text(out, piece);
+    reasoningAndText(out, parts, parts.delta);
     parts.toolCalls.forEach((fragment, position) => toolFragment(out, fragment, position));
     return out;
   }

@@ -1,4 +1,4 @@
-import { chunkParts, NO_ANSWER } from '../../chat/chunk-parts';
+import { chunkParts, NO_ANSWER, type ChunkParts } from '../../chat/chunk-parts';
 import { upstreamError, type ChatStreamEvent } from '../../chat/stream-codec';
 import type { StreamError } from '../../dialect';
 import { ToolCallAssembler, type AssembledCall } from '../../chat/tool-call-assembler';
@@ -344,13 +344,22 @@ export function createChatToResponsesStream(options: ResponsesAnswerOptions): St
     return out;
   }
 
+  /** Choice 0's reasoning and text in one chunk: a refusal with no content is a refusal part. */
+  function reasoningAndText(out: ResponsesStreamEvent[], parts: ChunkParts, delta: Record<string, unknown>): void {
+    const details = Array.isArray(delta.reasoning_details) ? delta.reasoning_details.filter(isRecord) : [];
+    reasoning(out, parts.reasoning ?? '', details);
+    if (parts.hasRefusal && !parts.hasContent) text(out, parts.text.join(''), 'refusal');
+    else for (const piece of parts.text) text(out, piece);
+  }
+
   function chunk(data: Record<string, unknown>): ResponsesStreamEvent[] {
     const out: ResponsesStreamEvent[] = [];
     const parts = chunkParts(data);
     if (parts.error !== undefined) {
-      // Text the failing chunk still carries is the client's, as on passthrough.
-      if (parts.text.length > 0) start(out);
-      for (const piece of parts.text) text(out, piece);
+      // The reasoning and text the failing chunk still carries are the client's, as on passthrough;
+      // a tool call cut off there could not be run.
+      start(out);
+      if (parts.delta) reasoningAndText(out, parts, parts.delta);
       return fail(out, upstreamError(parts.error, 'upstream_error'));
     }
     start(out);
@@ -363,10 +372,7 @@ export function createChatToResponsesStream(options: ResponsesAnswerOptions): St
     if (parts.finishReason !== undefined) finishReason = parts.finishReason;
     sawChoice ||= parts.delta !== undefined || parts.finishReason !== undefined;
     if (!parts.delta) return out;
-    const details = Array.isArray(parts.delta.reasoning_details) ? parts.delta.reasoning_details.filter(isRecord) : [];
-    reasoning(out, parts.reasoning ?? '', details);
-    if (parts.hasRefusal && !parts.hasContent) text(out, parts.text.join(''), 'refusal');
-    else for (const piece of parts.text) text(out, piece);
+    reasoningAndText(out, parts, parts.delta);
     parts.toolCalls.forEach((fragment, position) => toolFragment(out, fragment, position));
     return out;
   }
