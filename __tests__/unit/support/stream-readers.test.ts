@@ -17,11 +17,15 @@ describe('parseAnthropicSse', () => {
     expect(parseAnthropicSse('')).toEqual([]);
   });
 
+  test("skips the router's keep-alive comment", () => {
+    expect(parseAnthropicSse(`: keep-alive\n\n${START}`)).toEqual([{ event: 'message_start', data: { type: 'message_start' } }]);
+  });
+
   test.each([
     ['a frame without its event line', 'data: {"type":"ping"}\n\n'],
     ["an event that is not the payload's type", 'event: ping\ndata: {"type":"message_stop"}\n\n'],
     ['a line more', 'event: ping\ndata: {"type":"ping"}\nid: 1\n\n'],
-    ['a comment frame', `: keep-alive\n\n${START}`],
+    ['a comment other than the keep-alive', `: OPENROUTER PROCESSING\n\n${START}`],
     ['CRLF line endings', START.replace(/\n/g, '\r\n')],
     ['no blank line after the last frame', START.trimEnd()],
     ['two blank lines between frames', `${START}\n${START}`],
@@ -37,9 +41,13 @@ describe('chatStreamPayloads', () => {
     expect(chatStreamPayloads('')).toEqual([]);
   });
 
+  test("skips the router's keep-alive comment", () => {
+    expect(chatStreamPayloads(': keep-alive\n\ndata: [DONE]\n\n')).toEqual(['[DONE]']);
+  });
+
   test.each([
     ['an event line', 'event: x\ndata: {}\n\n'],
-    ['a comment frame', ': keep-alive\n\ndata: [DONE]\n\n'],
+    ['a comment other than the keep-alive', ': OPENROUTER PROCESSING\n\ndata: [DONE]\n\n'],
     ['CRLF line endings', 'data: {}\r\n\r\n'],
     ['no blank line after the last frame', 'data: [DONE]'],
     ['two data lines in a frame', 'data: {}\ndata: {}\n\n'],
