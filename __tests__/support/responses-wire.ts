@@ -345,6 +345,7 @@ const ITEM_TYPES = new Set([
   'mcp_approval_response',
   'mcp_call',
   'additional_tools',
+  'configuration_update',
 ]);
 const INPUT_PARTS = new Set(['input_text', 'input_image', 'input_file', 'input_audio']);
 const OUTPUT_PARTS = new Set(['output_text', 'refusal']);

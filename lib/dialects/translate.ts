@@ -107,7 +107,7 @@ const messagesToChat: Translator<'anthropic', 'openai'> = ({ endpoint, body, ups
 const responsesToChat: Translator<'responses', 'openai'> = ({ body, upstreamModel, provider, requestStreamUsage }) => {
   const model = typeof body.model === 'string' ? body.model : upstreamModel;
   const upstream = { provider: provider.id, model: upstreamModel };
-  const { request, catalog, origins } = toChatRequest(body, {
+  const { request, catalog, origins, settings } = toChatRequest(body, {
     upstreamModel,
     upstream,
     fetchesFileUrls: provider.fetchesFileUrls === true,
@@ -120,7 +120,7 @@ const responsesToChat: Translator<'responses', 'openai'> = ({ body, upstreamMode
     envelope: wantsEnvelope ? upstream : undefined,
     origin: upstream,
     takenCallIds: callIdsIn(body.input),
-    settings: responseSettingsOf(body),
+    settings: responseSettingsOf(settings),
   };
   return {
     upstreamPath: '/chat/completions',

@@ -175,6 +175,9 @@ export function toChatMessages(items: unknown[], options: ItemOptions): OpenAIMe
       case 'additional_tools':
         // Its tools were read with the request's `tools`.
         return;
+      case 'configuration_update':
+        // Its settings were read with the request's own (`settingsInEffect`).
+        return;
       case 'item_reference':
         throw unsupported(
           `${where}: item_reference points at state this route does not keep; send the item itself (with the Vercel AI SDK, providerOptions.openai.store: false).`,

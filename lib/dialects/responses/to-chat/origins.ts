@@ -30,6 +30,8 @@ export class ChatOrigins {
   private readonly parts = new Map<OpenAIContentPart, string>();
   /** How many such parts open a message, ahead of its own item's parts. */
   private readonly prepended = new Map<OpenAIMessage, number>();
+  /** Chat settings the client gave elsewhere than in their usual field (a `configuration_update` item). */
+  private readonly settings = new Map<string, string>();
 
   /** `message` was made from the client's `where` (`input[2]`, `instructions`). */
   message(message: OpenAIMessage, where: string): void {
@@ -49,6 +51,11 @@ export class ChatOrigins {
   /** `count` parts from other items (`part`) now open `message`, ahead of its own item's parts. */
   prepend(message: OpenAIMessage, count: number): void {
     this.prepended.set(message, count);
+  }
+
+  /** The chat request's `field` was set from the client's `where` (`input[3].reasoning.effort`). */
+  setting(field: 'reasoning_effort' | 'response_format', where: string): void {
+    this.settings.set(field, where);
   }
 
   /**
@@ -71,6 +78,7 @@ export class ChatOrigins {
       const partOrigin = content[at] && this.parts.get(content[at]);
       return partOrigin ?? `${origin}.content[${at - (this.prepended.get(message) ?? 0)}]`;
     });
+    for (const [field, where] of this.settings) restated = restated.replace(new RegExp(`\\b${field}\\b`, 'g'), where);
     for (const [field, name] of CHAT_FIELDS) restated = restated.replace(field, name);
     return restated;
   }

@@ -2,9 +2,11 @@ import { invalidRequest, unsupportedParameter } from '../../../errors';
 import type { ChatCompletionRequest, OpenAIMessage } from '../../chat/wire';
 import { isRecord } from '../../../is-record';
 import { isSet } from '../../../is-set';
+import { settingsInEffect } from './configuration-updates';
 import { refuseUncarriedFields } from './fields';
 import { refuseWrongTypes } from '../../field-types';
 import { RESPONSES_SETTING_TYPES } from './field-types';
+import { toResponseFormat } from './text-format';
 import { toChatMessages } from './items';
 import { toolMessagesAfterTheirCalls } from './tool-messages-after-calls';
 import { ChatOrigins } from './origins';
@@ -27,14 +29,16 @@ const STATEFUL_FIELDS = ['previous_response_id', 'conversation'] as const;
 
 /**
  * Translates a Responses API request into a chat completions request (DESIGN section 11), and
- * returns the catalog that maps the chat functions back to the client's tools.
+ * returns the catalog that maps the chat functions back to the client's tools, and the request
+ * with the settings in effect (`settings`) for the answer to repeat.
  *
  * Sent: `instructions` and `developer`/`system` items as system messages, messages, function and
  * custom tool calls with their outputs (paired by `call_id`: each tool message follows its call's
  * assistant turn), tools (custom and namespace tools as functions), `tool_choice`,
  * `parallel_tool_calls`, `max_output_tokens` as `max_tokens`, `temperature`, `top_p`,
- * `text.format` as `response_format`, `reasoning.effort` as `reasoning_effort`, `user` /
- * `safety_identifier` as `user`, `stream` (with usage asked for).
+ * `text.format` as `response_format`, `reasoning.effort` as `reasoning_effort` (both as the last
+ * `configuration_update` item left them; the items are not sent), `user` / `safety_identifier` as
+ * `user`, `stream` (with usage asked for).
  * Left out: `store`, `include`, `prompt_cache_key`, `prompt_cache_retention`,
  * `prompt_cache_options`, `text.verbosity`, `reasoning.summary`, `service_tier`, `truncation`,
  * `client_metadata`, `metadata`, `stream_options`, `context_management`, hosted tools.
@@ -43,13 +47,13 @@ const STATEFUL_FIELDS = ['previous_response_id', 'conversation'] as const;
  *   other field neither sent nor left out (`prompt`, `top_logprobs`, ...), and for items, parts or
  *   tool choices with no chat equivalent; 400 `invalid_request` for a carried setting of the wrong
  *   type or outside OpenAI's range (`temperature: "hot"`, `max_output_tokens: 0`, `store: "yes"`,
- *   an `include` that is not an array of strings), which would otherwise be dropped or served as OpenAI
- *   would not.
+ *   an `include` that is not an array of strings; in a `configuration_update` item, `param` naming
+ *   the item's field), which would otherwise be dropped or served as OpenAI would not.
  */
 export function toChatRequest(
   body: Record<string, unknown>,
   options: ResponsesToChatOptions,
-): { request: ChatCompletionRequest; catalog: ToolCatalog; origins: ChatOrigins } {
+): { request: ChatCompletionRequest; catalog: ToolCatalog; origins: ChatOrigins; settings: Record<string, unknown> } {
   for (const field of STATEFUL_FIELDS) {
     if (body[field] !== undefined && body[field] !== null)
       throw unsupportedParameter(field, `${field} needs state this route does not keep; send the whole conversation in \`input\``);
@@ -69,6 +73,7 @@ export function toChatRequest(
     if (isRecord(item) && item.type === 'additional_tools' && Array.isArray(item.tools)) declared.push(...(item.tools as unknown[]));
   }
   const { tools, catalog } = toChatTools(declared);
+  const inEffect = settingsInEffect(body, items);
 
   const messages: OpenAIMessage[] = [];
   const origins = new ChatOrigins();
@@ -93,39 +98,18 @@ export function toChatRequest(
   if (typeof maxOutputTokens === 'number') request.max_tokens = maxOutputTokens;
   if (typeof body.temperature === 'number') request.temperature = body.temperature;
   if (typeof body.top_p === 'number') request.top_p = body.top_p;
-  const responseFormat = toResponseFormat(body.text);
+  const responseFormat = toResponseFormat(inEffect.body.text, inEffect.textFrom);
   if (responseFormat) request.response_format = responseFormat;
-  const effort = isRecord(body.reasoning) ? body.reasoning.effort : undefined;
+  const effort = isRecord(inEffect.body.reasoning) ? inEffect.body.reasoning.effort : undefined;
   if (typeof effort === 'string') request.reasoning_effort = effort;
+  // An error further along the hub (Anthropic's) names the update that set the field.
+  origins.setting('reasoning_effort', inEffect.effortFrom);
+  origins.setting('response_format', `${inEffect.textFrom}.format`);
   const user = typeof body.safety_identifier === 'string' ? body.safety_identifier : body.user;
   if (typeof user === 'string' && user !== '') request.user = user;
   if (body.stream === true) {
     request.stream = true;
     if (options.requestStreamUsage) request.stream_options = { include_usage: true };
   }
-  return { request, catalog, origins };
-}
-
-/**
- * `text.format` as chat's `response_format`: a JSON schema, or plain JSON; nothing for plain text.
- * @throws ProviderRouterError 400 naming `text` for a format the API does not define, or a JSON
- *   schema format without its schema: the answer would not be held to what the client asked.
- */
-function toResponseFormat(text: unknown): Record<string, unknown> | undefined {
-  if (!isSet(text)) return undefined;
-  if (!isRecord(text)) throw invalidRequest('`text` must be an object ({format, verbosity}).', 'text');
-  const format = text.format;
-  if (!isSet(format)) return undefined;
-  if (!isRecord(format) || !['text', 'json_schema', 'json_object'].includes(format.type as string)) {
-    throw invalidRequest('`text.format.type` must be text, json_schema or json_object.', 'text');
-  }
-  if (format.type === 'json_schema') {
-    if (!isRecord(format.schema)) throw invalidRequest('A `text.format` of type json_schema needs its `schema` object.', 'text');
-    const schema: Record<string, unknown> = { name: typeof format.name === 'string' ? format.name : 'response', schema: format.schema };
-    if (typeof format.strict === 'boolean') schema.strict = format.strict;
-    if (typeof format.description === 'string') schema.description = format.description;
-    return { type: 'json_schema', json_schema: schema };
-  }
-  if (format.type === 'json_object') return { type: 'json_object' };
-  return undefined;
+  return { request, catalog, origins, settings: inEffect.body };
 }
