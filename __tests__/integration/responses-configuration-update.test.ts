@@ -91,6 +91,28 @@ describe.each(ROUTES)('$model', (route) => {
     expect(response.text?.format).toEqual(SCHEMA_B);
   });
 
+  test('an update between a call and its output leaves the tool loop as it is', async () => {
+    const tools = [{ type: 'function', name: 'lookup', parameters: { type: 'object', properties: {} }, strict: false }];
+    await create(route.model, false, {
+      tools,
+      reasoning: undefined,
+      input: [
+        { role: 'user', content: 'Look it up.' },
+        { type: 'function_call', call_id: 'call_1', name: 'lookup', arguments: '{}' },
+        { type: 'configuration_update', text: { format: { type: 'text' } } },
+        { type: 'function_call', call_id: 'call_2', name: 'lookup', arguments: '{}' },
+        { type: 'function_call_output', call_id: 'call_1', output: 'one' },
+        { type: 'function_call_output', call_id: 'call_2', output: 'two' },
+      ],
+    });
+    const sent = JSON.stringify(route.conversation(upstreamBody(route.fake())));
+    expect(sent).not.toContain('configuration_update');
+    // Both calls in one assistant turn, both outputs after it.
+    expect(sent).toMatch(/call_1.*call_2.*"one".*"two"/);
+    expect(sent.match(/"role":"assistant"/g)).toHaveLength(1);
+    expect(route.settings(upstreamBody(route.fake()))).toEqual({ effort: undefined, format: undefined });
+  });
+
   test("an update names only what it changes: the request's format stays when an update changes the effort", async () => {
     await create(route.model, false, {
       input: [{ type: 'configuration_update', reasoning: { effort: 'high' } }, ...UPDATED.slice(0, 2), ...UPDATED.slice(4)],
