@@ -240,4 +240,23 @@ describe('a base64 image whose data URL names another type than its bytes', () =
     const images = [...blocks, ...blocks.flatMap((block) => asArray(block.content).map(asJson))].filter((block) => block.type === 'image');
     expect(images.map((image) => asJson(image.source).media_type)).toEqual(['image/jpeg', 'image/jpeg']);
   });
+
+  test('with parameters before `;base64` (RFC 2397: a Blob typed `text/plain;charset=utf-8`) reaches Anthropic, an image and a file', async () => {
+    const text = Buffer.from('héllo').toString('base64');
+    await client().chat.completions.create({
+      model: 'anthropic/claude-sonnet-5-5',
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'image_url', image_url: { url: `data:image/jpeg;name=photo.jpg;base64,${JPEG}` } },
+            { type: 'file', file: { filename: 'notes.txt', file_data: `data:text/plain;charset=utf-8;base64,${text}` } },
+          ],
+        },
+      ],
+    });
+    const [image, document] = asArray(sentToAnthropic().messages[0]?.content).map(asJson);
+    expect(image?.source).toEqual({ type: 'base64', media_type: 'image/jpeg', data: JPEG });
+    expect(document?.source).toEqual({ type: 'text', media_type: 'text/plain', data: 'héllo' });
+  });
 });

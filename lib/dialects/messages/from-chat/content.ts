@@ -6,8 +6,21 @@ import { cacheControlOf } from './cache-control';
 /** The block types an OpenAI message's `content` can turn into. */
 export type AnthropicContentPartBlock = AnthropicTextBlock | AnthropicImageBlock | AnthropicDocumentBlock;
 
-const DATA_URL = /^data:([^;,]+);base64,(.*)$/s;
 const HTTP_URL = /^https?:\/\//i;
+
+/**
+ * A base64 data URL's media type and data: `data:<media type>[;<parameter>]...;base64,<data>`
+ * (RFC 2397), its parameters (`;charset=utf-8`, `;name=a.png`) left out. Read by hand: a pattern
+ * for the parameters backtracks, and a URL of a million of them exhausts its stack.
+ */
+function base64DataUrl(url: string): { mediaType: string; data: string } | undefined {
+  const comma = url.indexOf(',');
+  if (!url.startsWith('data:') || comma < 0) return undefined;
+  const header = url.slice('data:'.length, comma);
+  const mediaType = header.slice(0, header.indexOf(';'));
+  if (!header.endsWith(';base64') || mediaType === '') return undefined;
+  return { mediaType, data: url.slice(comma + 1) };
+}
 
 /**
  * Converts an OpenAI `image_url` URL into an Anthropic image block: a base64 data URL becomes a
@@ -19,11 +32,10 @@ const HTTP_URL = /^https?:\/\//i;
  * @throws ProviderRouterError (`invalid_request`) for any other kind of URL.
  */
 export function toAnthropicImageBlock(url: string, where: string): AnthropicImageBlock {
-  const data = DATA_URL.exec(url);
+  const data = base64DataUrl(url);
   if (data) {
-    const base64 = data[2] ?? '';
-    const named = data[1] === 'image/jpg' ? 'image/jpeg' : (data[1] ?? '');
-    return { type: 'image', source: { type: 'base64', media_type: imageTypeOf(base64) ?? named, data: base64 } };
+    const named = data.mediaType === 'image/jpg' ? 'image/jpeg' : data.mediaType;
+    return { type: 'image', source: { type: 'base64', media_type: imageTypeOf(data.data) ?? named, data: data.data } };
   }
   if (HTTP_URL.test(url)) {
     return { type: 'image', source: { type: 'url', url } };
@@ -125,13 +137,13 @@ function toAnthropicDocumentBlock(file: unknown, where: string): AnthropicDocume
   if (typeof fileData !== 'string') {
     throw invalidRequest(`${where}: a file part needs file_data (a file_id points at a file kept elsewhere, which Anthropic cannot read)`, where);
   }
-  const data = DATA_URL.exec(fileData);
-  if (data?.[1] === 'application/pdf')
-    return { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: data[2] ?? '' }, ...title };
-  if (data?.[1] === 'text/plain') {
+  const data = base64DataUrl(fileData);
+  if (data?.mediaType === 'application/pdf')
+    return { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: data.data }, ...title };
+  if (data?.mediaType === 'text/plain') {
     return {
       type: 'document',
-      source: { type: 'text', media_type: 'text/plain', data: Buffer.from(data[2] ?? '', 'base64').toString('utf8') },
+      source: { type: 'text', media_type: 'text/plain', data: Buffer.from(data.data, 'base64').toString('utf8') },
       ...title,
     };
   }
