@@ -121,6 +121,19 @@ describe('the end user id', () => {
     await send();
     expect(anthropic.requests.at(-1)?.body?.metadata).toEqual({ user_id: createHash('sha256').update('ada@example.com').digest('hex') });
   });
+
+  // Any client of the host sets it: a search that backtracks over it held the host's event loop for
+  // seconds (quadratic: 100,000 characters took about 7 s here, a megabyte would take minutes).
+  test('is read for an email in time linear in its length', async () => {
+    const started = performance.now();
+    await client().chat.completions.create({
+      model: 'anthropic/claude-sonnet-5-5',
+      user: 'a'.repeat(100_000),
+      messages: [{ role: 'user', content: 'hi' }],
+    });
+    expect(performance.now() - started).toBeLessThan(1_000);
+    expect(anthropic.requests.at(-1)?.body?.metadata).toEqual({ user_id: 'a'.repeat(100_000) });
+  }, 30_000);
 });
 
 describe('consecutive assistant turns of a Messages request, which Anthropic reads as one turn', () => {

@@ -178,7 +178,7 @@ export function messagesRequestProblem(api: MessagesApi, request: RecordedReques
     return 'stop_sequences: each stop sequence must contain non-whitespace';
   }
   const userId = (body.metadata as { user_id?: unknown } | undefined)?.user_id;
-  if (typeof userId === 'string' && /[^\s@]+@[^\s@]+\.[^\s@]+/.test(userId)) {
+  if (typeof userId === 'string' && /(?<![^\s@])[^\s@]+@[^\s@]+\.[^\s@]+/.test(userId)) {
     return 'metadata.user_id: user_id appears to contain an email address. Please send a uuid or hash value instead.';
   }
   if (!Array.isArray(body.messages) || body.messages.length === 0) return 'messages: at least one message is required';
