@@ -102,6 +102,20 @@ describe('tool call ids a history repeats (servers that number their calls per a
       'two',
     ]);
   });
+  // Any client of the host sends such a history: each repeat searched its suffix from _2 again,
+  // 10,000 calls of one id held the host's event loop over 3 s (20,000: 26 s) before it went out.
+  test('a long history of one repeated id is read in time linear in its length', async () => {
+    const turns = Array.from({ length: 10_000 }, (_, i): OpenAI.ChatCompletionMessageParam[] => [
+      { role: 'assistant', content: null, tool_calls: [call(`echo ${i}`)] },
+      { role: 'tool', tool_call_id: 'call_0', content: String(i) },
+    ]).flat();
+    const started = performance.now();
+    await client().chat.completions.create({ model: 'anthropic/claude-sonnet-5-5', tools, messages: [{ role: 'user', content: 'go' }, ...turns] });
+    expect(performance.now() - started).toBeLessThan(2_000);
+    const { messages, resultOf } = sentToAnthropic();
+    expect(anthropicToolProblem(messages)).toBeUndefined();
+    expect(resultOf.get('{"command":"echo 9999"}')).toBe('9999');
+  }, 60_000);
 });
 
 describe('the end user id', () => {

@@ -89,15 +89,27 @@ export class HistoryToolUseIds {
   readonly #used = new Set<string>();
   readonly #unanswered = new Map<string, string[]>();
   readonly #latest = new Map<string, string>();
+  /**
+   * The first suffix of each id not known to be taken: ids are only ever added, so the search goes
+   * on from there. Begun at 2 each time, a history of thousands of `call_0` took seconds to read.
+   */
+  readonly #nextSuffix = new Map<string, number>();
 
   /** The id of the `tool_use` block for a call the history sent with `id`. */
   call(id: string): string {
     const base = anthropicToolUseId(id);
     let unique = base;
-    for (let n = 2; this.#used.has(unique); n++) unique = `${base}_${n}`;
+    if (this.#used.has(base)) {
+      let n = this.#nextSuffix.get(base) ?? 2;
+      while (this.#used.has(`${base}_${n}`)) n++;
+      unique = `${base}_${n}`;
+      this.#nextSuffix.set(base, n + 1);
+    }
     this.#used.add(unique);
     this.#latest.set(id, unique);
-    this.#unanswered.set(id, [...(this.#unanswered.get(id) ?? []), unique]);
+    const unanswered = this.#unanswered.get(id);
+    if (unanswered) unanswered.push(unique);
+    else this.#unanswered.set(id, [unique]);
     return unique;
   }
 
