@@ -116,6 +116,31 @@ describe('tool call ids a history repeats (servers that number their calls per a
     expect(anthropicToolProblem(messages)).toBeUndefined();
     expect(resultOf.get('{"command":"echo 9999"}')).toBe('9999');
   }, 60_000);
+  // Each call and each moved output was added by copying the turn's list: 20,000 calls in one turn,
+  // their outputs after a user message, held the host's event loop over 20 s.
+  test('a Responses turn of many calls, their outputs moved up to it, is read in time linear in its size', async () => {
+    const calls = Array.from({ length: 20_000 }, (_, i): OpenAI.Responses.ResponseInputItem => ({
+      type: 'function_call',
+      call_id: `call_${i}`,
+      name: 'Bash',
+      arguments: '{}',
+    }));
+    const outputs = calls.map((item): OpenAI.Responses.ResponseInputItem => ({
+      type: 'function_call_output',
+      call_id: (item as OpenAI.Responses.ResponseFunctionToolCall).call_id,
+      output: 'ok',
+    }));
+    const started = performance.now();
+    await client().responses.create({
+      model: 'local/qwen3',
+      input: [{ type: 'message', role: 'user', content: 'go' }, ...calls, { type: 'message', role: 'user', content: 'hurry' }, ...outputs],
+      tools: [{ type: 'function', name: 'Bash', parameters: { type: 'object' }, strict: false }],
+    });
+    expect(performance.now() - started).toBeLessThan(2_000);
+    const chat = asArray(local.requests.at(-1)?.body?.messages).map(asJson);
+    expect(chat.map((message) => message.role).slice(0, 3)).toEqual(['user', 'assistant', 'tool']);
+    expect(chat.at(-1)).toEqual({ role: 'user', content: 'hurry' });
+  }, 60_000);
 });
 
 describe('the end user id', () => {

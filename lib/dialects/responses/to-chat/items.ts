@@ -136,7 +136,8 @@ export function toChatMessages(items: unknown[], options: ItemOptions): OpenAIMe
         // The provider's own id, where the router replaced it in an answer of that provider's.
         call.id = callIds.read(call.id);
         origins.call(call, where);
-        turn.tool_calls = [...(turn.tool_calls ?? []), call];
+        // Added in place, not copied: a turn may hold thousands of calls.
+        (turn.tool_calls ??= []).push(call);
         return;
       }
       case 'function_call_output':

@@ -23,7 +23,10 @@ export function toolMessagesAfterTheirCalls(messages: OpenAIMessage[]): OpenAIMe
     const callTurn = typeof message.tool_call_id === 'string' ? turnOfCall.get(message.tool_call_id) : undefined;
     if (callTurn === undefined || callTurn === turn) continue;
     moved.add(message);
-    movedTo.set(callTurn, [...(movedTo.get(callTurn) ?? []), message]);
+    const movedHere = movedTo.get(callTurn);
+    // Added in place, not copied: thousands of outputs may move to one turn.
+    if (movedHere) movedHere.push(message);
+    else movedTo.set(callTurn, [message]);
   }
   if (moved.size === 0) return messages;
 
