@@ -206,6 +206,27 @@ describe('consecutive assistant turns of a Messages request, which Anthropic rea
     expect(asArray(sent[1]?.tool_calls).map((call) => asJson(call).id)).toEqual(['toolu_a', 'toolu_b']);
     expect(sent[1]?.content).toBe('and the other');
   });
+
+  test('an empty text in one of them adds no blank paragraph to the text of the others', async () => {
+    await messagesClient().messages.create({
+      model: 'qwen/qwen3',
+      max_tokens: 10,
+      tools: [{ name: 'Read', input_schema: { type: 'object' } }],
+      messages: [
+        { role: 'user', content: 'read two files' },
+        {
+          role: 'assistant',
+          content: [
+            { type: 'text', text: '' },
+            { type: 'tool_use', id: 'toolu_a', name: 'Read', input: { path: '/a' } },
+          ],
+        },
+        { role: 'assistant', content: [{ type: 'text', text: 'and the other' }] },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_a', content: 'A' }] },
+      ],
+    });
+    expect(asJson(asArray(local.requests.at(-1)?.body?.messages)[1]).content).toBe('and the other');
+  });
 });
 
 describe('text of only whitespace in a translated Messages answer (a model\'s "\\n\\n" before its tool calls)', () => {

@@ -246,7 +246,9 @@ function assistantTurn(parts: readonly AssistantTurnPart[], { readsReasoningDeta
   if (texts.length === 0 && toolCalls.length === 0 && reasoning.length === 0 && details.length === 0) return [];
   // Anthropic splits one reply into several text blocks (around citations, for one): they are one text.
   // A turn of thinking alone stays a turn, with empty text, so that two user turns do not meet.
-  const message: OpenAIMessage = { role: 'assistant', content: texts.length > 0 ? texts.join('\n\n') : toolCalls.length > 0 ? null : '' };
+  // An empty text (a turn's `text: ""`) is no paragraph: joined, it would open the text with a blank line.
+  const content = texts.filter((text) => text !== '').join('\n\n');
+  const message: OpenAIMessage = { role: 'assistant', content: texts.length > 0 ? content : toolCalls.length > 0 ? null : '' };
   // Gemini refuses a tool loop whose calls came back without the thought signatures it gave them.
   toolCalls.forEach((call, k) => {
     const clientId = clientIds[k];
