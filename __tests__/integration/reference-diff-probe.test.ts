@@ -102,6 +102,50 @@ describe('tool call ids a history repeats (servers that number their calls per a
       'two',
     ]);
   });
+  test('parallel calls answered out of order, an output after a user message: each result still goes with its call', async () => {
+    await client().chat.completions.create({
+      model: 'anthropic/claude-sonnet-5-5',
+      tools,
+      messages: [
+        { role: 'user', content: 'go' },
+        { role: 'assistant', content: null, tool_calls: [call('a'), { ...call('b'), id: 'call_1' }] },
+        { role: 'tool', tool_call_id: 'call_1', content: 'B' },
+        { role: 'tool', tool_call_id: 'call_0', content: 'A' },
+        { role: 'assistant', content: null, tool_calls: [{ ...call('d'), id: 'call_1' }, call('c')] },
+        { role: 'tool', tool_call_id: 'call_0', content: 'C' },
+        { role: 'tool', tool_call_id: 'call_1', content: 'D' },
+      ],
+    });
+    const chat = sentToAnthropic();
+    expect(anthropicToolProblem(chat.messages)).toBeUndefined();
+    expect([...chat.resultOf].sort()).toEqual(['a', 'b', 'c', 'd'].map((c) => [JSON.stringify({ command: c }), c.toUpperCase()]));
+
+    const item = (call_id: string, command: string): OpenAI.Responses.ResponseInputItem => ({
+      type: 'function_call',
+      call_id,
+      name: 'Bash',
+      arguments: JSON.stringify({ command }),
+    });
+    const output = (call_id: string, text: string): OpenAI.Responses.ResponseInputItem => ({ type: 'function_call_output', call_id, output: text });
+    await client().responses.create({
+      model: 'anthropic/claude-sonnet-5-5',
+      tools: [{ type: 'function', name: 'Bash', parameters: { type: 'object' }, strict: false }],
+      input: [
+        { type: 'message', role: 'user', content: 'go' },
+        item('call_0', 'a'),
+        item('call_1', 'b'),
+        output('call_1', 'B'),
+        { type: 'message', role: 'user', content: 'hurry' },
+        output('call_0', 'A'),
+        item('call_0', 'c'),
+        output('call_0', 'C'),
+      ],
+    });
+    const responses = sentToAnthropic();
+    expect(anthropicToolProblem(responses.messages)).toBeUndefined();
+    expect([...responses.resultOf].sort()).toEqual(['a', 'b', 'c'].map((c) => [JSON.stringify({ command: c }), c.toUpperCase()]));
+  });
+
   // Any client of the host sends such a history: each repeat searched its suffix from _2 again,
   // 10,000 calls of one id held the host's event loop over 3 s (20,000: 26 s) before it went out.
   test('a long history of one repeated id is read in time linear in its length', async () => {
