@@ -149,16 +149,17 @@ describe('tool call ids a history repeats (servers that number their calls per a
   // Any client of the host sends such a history: each repeat searched its suffix from _2 again,
   // 10,000 calls of one id held the host's event loop over 3 s (20,000: 26 s) before it went out.
   test('a long history of one repeated id is read in time linear in its length', async () => {
-    const turns = Array.from({ length: 10_000 }, (_, i): OpenAI.ChatCompletionMessageParam[] => [
+    const turns = Array.from({ length: 20_000 }, (_, i): OpenAI.ChatCompletionMessageParam[] => [
       { role: 'assistant', content: null, tool_calls: [call(`echo ${i}`)] },
       { role: 'tool', tool_call_id: 'call_0', content: String(i) },
     ]).flat();
     const started = performance.now();
     await client().chat.completions.create({ model: 'anthropic/claude-sonnet-5-5', tools, messages: [{ role: 'user', content: 'go' }, ...turns] });
-    expect(performance.now() - started).toBeLessThan(2_000);
+    // A bound far above the linear time (under a second here) and far below the quadratic one.
+    expect(performance.now() - started).toBeLessThan(8_000);
     const { messages, resultOf } = sentToAnthropic();
     expect(anthropicToolProblem(messages)).toBeUndefined();
-    expect(resultOf.get('{"command":"echo 9999"}')).toBe('9999');
+    expect(resultOf.get('{"command":"echo 19999"}')).toBe('19999');
   }, 60_000);
   // Each call and each moved output was added by copying the turn's list: 20,000 calls in one turn,
   // their outputs after a user message, held the host's event loop over 20 s.
@@ -180,10 +181,21 @@ describe('tool call ids a history repeats (servers that number their calls per a
       input: [{ type: 'message', role: 'user', content: 'go' }, ...calls, { type: 'message', role: 'user', content: 'hurry' }, ...outputs],
       tools: [{ type: 'function', name: 'Bash', parameters: { type: 'object' }, strict: false }],
     });
-    expect(performance.now() - started).toBeLessThan(2_000);
+    expect(performance.now() - started).toBeLessThan(8_000);
     const chat = asArray(local.requests.at(-1)?.body?.messages).map(asJson);
     expect(chat.map((message) => message.role).slice(0, 3)).toEqual(['user', 'assistant', 'tool']);
     expect(chat.at(-1)).toEqual({ role: 'user', content: 'hurry' });
+  }, 60_000);
+
+  // `push(...items)` takes each item as an argument: V8 throws a RangeError past about 120,000 of
+  // them, and the client got a 500 "The router failed to handle the request" for a valid request.
+  test('a Responses request of 200,000 input items (6 MB) reaches the provider whole', async () => {
+    const input = Array.from({ length: 200_000 }, (_, i): OpenAI.Responses.ResponseInputItem => ({ role: 'user', content: String(i) }));
+    const response = await client().responses.create({ model: 'local/qwen3', input });
+    expect(response.status).toBe('completed');
+    const chat = asArray(local.requests.at(-1)?.body?.messages).map(asJson);
+    expect(chat).toHaveLength(200_000);
+    expect(chat.at(-1)).toEqual({ role: 'user', content: '199999' });
   }, 60_000);
 });
 
@@ -214,7 +226,8 @@ describe('the end user id', () => {
       user: 'a'.repeat(100_000),
       messages: [{ role: 'user', content: 'hi' }],
     });
-    expect(performance.now() - started).toBeLessThan(1_000);
+    // A bound far above the linear time (milliseconds) and far below the quadratic one.
+    expect(performance.now() - started).toBeLessThan(3_000);
     expect(anthropic.requests.at(-1)?.body?.metadata).toEqual({ user_id: 'a'.repeat(100_000) });
   }, 30_000);
 });

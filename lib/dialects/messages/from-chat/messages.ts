@@ -6,6 +6,7 @@ import { cacheControlOf, markLastBlock } from './cache-control';
 import { toAnthropicContentBlocks, toSystemBlocks } from './content';
 import { HistoryToolUseIds } from './ids';
 import { toAnthropicSystem } from './system';
+import { appendAll } from '../../../append-all';
 
 /** The conversation part of a Messages request: top-level `system` and alternating turns. */
 export interface AnthropicConversation {
@@ -87,7 +88,7 @@ function appendTurn(turns: Turn[], turn: Turn): void {
   if (turn.content.length === 0) return;
   const last = turns[turns.length - 1];
   if (last?.role === turn.role) {
-    last.content.push(...turn.content);
+    appendAll(last.content, turn.content);
   } else {
     turns.push(turn);
   }

@@ -10,6 +10,7 @@ import { carriedCallExtras } from '../../chat/call-extra-content';
 import type { CallOrigin } from '../../unique-ids';
 import { redactedDetail, thinkingDetail } from './reasoning-details';
 import { carriedToolUseIds } from '../from-chat/ids';
+import { appendAll } from '../../../append-all';
 
 /** What the upstream can read: the parts of user turns, and signed thinking in `reasoning_details`. */
 export interface TurnOptions extends PartOptions {
@@ -69,7 +70,7 @@ export function toChatMessages(messages: unknown, turnOptions: TurnOptions): Ope
   // Anthropic reads consecutive assistant turns as one: chat refuses a call whose results do not follow its message.
   let assistantRun: AssistantTurnPart[] = [];
   const endAssistantRun = (): void => {
-    if (assistantRun.length > 0) out.push(...assistantTurn(assistantRun, options));
+    if (assistantRun.length > 0) appendAll(out, assistantTurn(assistantRun, options));
     assistantRun = [];
   };
   messages.forEach((message: unknown, i) => {
@@ -85,7 +86,7 @@ export function toChatMessages(messages: unknown, turnOptions: TurnOptions): Ope
     endAssistantRun();
     switch (role) {
       case 'user':
-        out.push(...userTurn(content, i, options));
+        appendAll(out, userTurn(content, i, options));
         break;
       case 'system':
         out.push({
@@ -216,7 +217,7 @@ function assistantTurn(parts: readonly AssistantTurnPart[], { readsReasoningDeta
           details.push(thinkingDetail(thought, block.signature as string, details.length));
         } else if (readsReasoningDetails && upstream) {
           // The provider's own entries (Gemini's thought signatures) that the router's signature carried.
-          details.push(...carriedDetails(block.signature, upstream));
+          appendAll(details, carriedDetails(block.signature, upstream));
         }
         // Any provider's calls' `extra_content` (Gemini's thought signatures), carried for that provider and model.
         if (upstream) Object.assign(callExtras, carriedCallExtras(block.signature, upstream));

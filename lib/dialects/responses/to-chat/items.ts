@@ -8,6 +8,7 @@ import { carriedCallIds } from '../from-chat/items';
 import type { ChatOrigins } from './origins';
 import { namespacedFunctionName } from './function-name';
 import type { ToolCatalog } from './tools';
+import { appendAll } from '../../../append-all';
 
 /** What reading the items needs besides the items. */
 export interface ItemOptions {
@@ -156,7 +157,7 @@ export function toChatMessages(items: unknown[], options: ItemOptions): OpenAIMe
         push({ role: 'tool', tool_call_id: callIds.read(item.call_id), content: output.text }, where);
         if (output.parts.length > 0) toolPartsFrom = where;
         for (const part of output.parts) origins.part(part, `${where}.output`);
-        toolParts.push(...output.parts);
+        appendAll(toolParts, output.parts);
         return;
       }
       case 'reasoning': {
@@ -165,9 +166,9 @@ export function toChatMessages(items: unknown[], options: ItemOptions): OpenAIMe
         if (envelope?.provider === options.upstream.provider && envelope.model === options.upstream.model) {
           // An item of details alone (a signature that came after the call) adds no text to the turn's.
           if (envelope.text !== '') reasoning.push(envelope.text);
-          reasoningDetails.push(...envelope.details);
+          appendAll(reasoningDetails, envelope.details);
         } else {
-          reasoning.push(...reasoningText(item));
+          appendAll(reasoning, reasoningText(item));
         }
         // Reasoning after a turn's text or calls (interleaved thinking) stays in that turn.
         if (assistant) attachReasoning(assistant);

@@ -11,6 +11,7 @@ import { toChatMessages } from './items';
 import { toolMessagesAfterTheirCalls } from './tool-messages-after-calls';
 import { ChatOrigins } from './origins';
 import { toChatToolChoice, toChatTools, type ToolCatalog } from './tools';
+import { appendAll } from '../../../append-all';
 
 /** What the translation needs besides the client's body. */
 export interface ResponsesToChatOptions {
@@ -70,7 +71,7 @@ export function toChatRequest(
   if (items.length === 0) throw invalidRequest('`input` must hold at least one item.', 'input');
   // Codex sends the tools of models it does not know in an `additional_tools` item.
   for (const item of items) {
-    if (isRecord(item) && item.type === 'additional_tools' && Array.isArray(item.tools)) declared.push(...(item.tools as unknown[]));
+    if (isRecord(item) && item.type === 'additional_tools' && Array.isArray(item.tools)) appendAll(declared, item.tools as unknown[]);
   }
   const { tools, catalog } = toChatTools(declared);
   const inEffect = settingsInEffect(body, items);
@@ -84,7 +85,7 @@ export function toChatRequest(
     messages.push(instructions);
   }
   const itemMessages = toChatMessages(items, { catalog, fetchesFileUrls: options.fetchesFileUrls, upstream: options.upstream, origins });
-  messages.push(...toolMessagesAfterTheirCalls(itemMessages));
+  appendAll(messages, toolMessagesAfterTheirCalls(itemMessages));
 
   const request: ChatCompletionRequest = { model: options.upstreamModel, messages };
   const { toolChoice, tools: offered } = toChatToolChoice(body.tool_choice, tools, catalog);

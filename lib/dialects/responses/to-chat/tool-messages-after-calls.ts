@@ -1,4 +1,5 @@
 import type { OpenAIMessage } from '../../chat/wire';
+import { appendAll } from '../../../append-all';
 
 /**
  * Pairs each tool message with its call by `call_id` (the latest call of that id before it): a
@@ -36,12 +37,12 @@ export function toolMessagesAfterTheirCalls(messages: OpenAIMessage[]): OpenAIMe
   for (const message of messages) {
     if (moved.has(message)) continue;
     if (message.role !== 'tool') {
-      paired.push(...pending);
+      appendAll(paired, pending);
       pending = [];
     }
     paired.push(message);
     if (message.role === 'assistant') pending = movedTo.get(message) ?? [];
   }
-  paired.push(...pending);
+  appendAll(paired, pending);
   return paired;
 }
