@@ -390,3 +390,35 @@ describe('a base64 image whose data URL names another type than its bytes', () =
     expect(document?.source).toEqual({ type: 'text', media_type: 'text/plain', data: 'héllo' });
   });
 });
+
+describe("Mistral's thinking parts in an assistant message", () => {
+  // Mistral answers with its reasoning as a `thinking` part of `content`; a conversation moved to
+  // an anthropic/ model carries it back. Anthropic refuses thinking it did not sign (section 10).
+  test('are left out on the way to Anthropic, as thinking it did not sign is; the text goes on', async () => {
+    const assistant = {
+      role: 'assistant',
+      content: [
+        { type: 'thinking', thinking: [{ type: 'text', text: 'The user greets me.' }] },
+        { type: 'text', text: 'Hello!' },
+      ],
+    } as unknown as OpenAI.ChatCompletionAssistantMessageParam;
+    await client().chat.completions.create({
+      model: 'anthropic/claude-sonnet-5-5',
+      messages: [{ role: 'user', content: 'hi' }, assistant, { role: 'user', content: 'how are you?' }],
+    });
+    expect(anthropic.requests.at(-1)?.body?.messages).toEqual([
+      { role: 'user', content: 'hi' },
+      { role: 'assistant', content: 'Hello!' },
+      { role: 'user', content: 'how are you?' },
+    ]);
+  });
+
+  test('in a user message are still refused, naming the part', async () => {
+    const user = { role: 'user', content: [{ type: 'thinking', thinking: [] }] } as unknown as OpenAI.ChatCompletionUserMessageParam;
+    const error = await client()
+      .chat.completions.create({ model: 'anthropic/claude-sonnet-5-5', messages: [user] })
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((error as InstanceType<typeof OpenAI.BadRequestError>).message).toContain("messages[0].content[0]: content part type 'thinking'");
+  });
+});

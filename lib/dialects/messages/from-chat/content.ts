@@ -2,6 +2,7 @@ import type { OpenAIMessage } from '../../chat/wire';
 import type { AnthropicDocumentBlock, AnthropicImageBlock, AnthropicTextBlock } from '../wire';
 import { invalidRequest } from '../../../errors';
 import { cacheControlOf } from './cache-control';
+import { isRecord } from '../../../is-record';
 
 /** The block types an OpenAI message's `content` can turn into. */
 export type AnthropicContentPartBlock = AnthropicTextBlock | AnthropicImageBlock | AnthropicDocumentBlock;
@@ -60,10 +61,12 @@ function imageTypeOf(data: string): string | undefined {
  * them ("text content blocks must contain non-whitespace text"), and a conversation that carries
  * one (a model's `"\n\n"` before its tool calls) would be refused on every later turn.
  * @param where - Names the message in error messages, e.g. `messages[2]`.
+ * @param assistant - The content is an assistant message's: Mistral's `thinking` parts are its
+ *   reasoning, left out as section 10 leaves out thinking Anthropic did not sign (it refuses it).
  * @throws ProviderRouterError (`invalid_request`) for a part that is neither text nor an image,
  *   or an image URL Anthropic cannot fetch.
  */
-export function toAnthropicContentBlocks(content: OpenAIMessage['content'], where: string): AnthropicContentPartBlock[] {
+export function toAnthropicContentBlocks(content: OpenAIMessage['content'], where: string, assistant = false): AnthropicContentPartBlock[] {
   if (content === undefined || content === null) return [];
   if (typeof content === 'string') return isBlank(content) ? [] : [{ type: 'text', text: content }];
   if (!Array.isArray(content)) {
@@ -71,6 +74,7 @@ export function toAnthropicContentBlocks(content: OpenAIMessage['content'], wher
   }
   const blocks: AnthropicContentPartBlock[] = [];
   content.forEach((part, i) => {
+    if (assistant && isRecord(part) && part.type === 'thinking') return;
     const partWhere = `${where}.content[${i}]`;
     const block = toAnthropicPartBlock(part, partWhere);
     const marker = cacheControlOf(part as Record<string, unknown>, partWhere);

@@ -126,7 +126,7 @@ function toAssistantBlocks(msg: OpenAIMessage, where: string, toolUseIds: Histor
     throw unsupportedParameter(param, `\`${param}\` cannot be sent to Anthropic (${hint}).`);
   }
   // Anthropic's own thinking blocks, sent back exactly as they came (a tool loop needs them).
-  const blocks: AnthropicContentBlock[] = [...thinkingBlocksOf(msg.reasoning_details), ...toAnthropicContentBlocks(msg.content, where)];
+  const blocks: AnthropicContentBlock[] = [...thinkingBlocksOf(msg.reasoning_details), ...toAnthropicContentBlocks(msg.content, where, true)];
   // A turn the model refused is what it said: its refusal is the turn's text.
   const refusal: unknown = msg.refusal;
   if (typeof refusal === 'string' && refusal !== '' && !blocks.some((block) => block.type === 'text')) blocks.push({ type: 'text', text: refusal });
