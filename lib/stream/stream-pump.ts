@@ -222,7 +222,8 @@ export function pumpStream<U>(input: StreamPumpInput<U>): void {
           fail(frameError, out);
           return;
         }
-        // A frame of comments or blank lines carries no event: passed on, or left out when translating.
+        // A frame of comments or blank lines carries no event: passed on; when translating, a frame of
+        // comments (the upstream's keep-alive) becomes the router's own, and blank lines are left out.
         // An `event:` line without data is no event either (SSE), but SDKs such as `openai` read it
         // as one and fail parsing its empty data: it is left out.
         if (!translation && !namesAnEvent(frame)) out += frame;
