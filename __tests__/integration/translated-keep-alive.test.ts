@@ -71,7 +71,7 @@ async function readUntil(reader: ReadableStreamDefaultReader<Uint8Array>, done: 
 
 describe.each([
   ['/v1/messages', 'OpenRouter chat completions', OPENROUTER_MODEL, 'openrouter' as const, 'openrouter-chat-stream.sse', 0],
-  ['/v1/responses', 'OpenRouter chat completions (bridged)', 'local/qwen', 'local' as const, 'openrouter-chat-stream.sse', 0],
+  ['/v1/responses', 'a llama-server sending comments as OpenRouter does (bridged)', 'local/qwen', 'local' as const, 'openrouter-chat-stream.sse', 0],
   ['/v1/chat/completions', 'Anthropic', ANTHROPIC_MODEL, 'anthropic' as const, 'anthropic-messages-stream-text.sse', 2],
   ['/v1/responses', 'Anthropic', ANTHROPIC_MODEL, 'anthropic' as const, 'anthropic-messages-stream-text.sse', 2],
 ])('%s from %s', (path, _upstream, model, kind, fixture, keepAliveIndex) => {

@@ -3,25 +3,12 @@ import type { AnthropicDocumentBlock, AnthropicImageBlock, AnthropicTextBlock } 
 import { invalidRequest } from '../../../errors';
 import { cacheControlOf } from './cache-control';
 import { isRecord } from '../../../is-record';
+import { base64DataUrl, imageTypeOf } from './base64-data';
 
 /** The block types an OpenAI message's `content` can turn into. */
 export type AnthropicContentPartBlock = AnthropicTextBlock | AnthropicImageBlock | AnthropicDocumentBlock;
 
 const HTTP_URL = /^https?:\/\//i;
-
-/**
- * A base64 data URL's media type and data: `data:<media type>[;<parameter>]...;base64,<data>`
- * (RFC 2397), its parameters (`;charset=utf-8`, `;name=a.png`) left out. Read by hand: a pattern
- * for the parameters backtracks, and a URL of a million of them exhausts its stack.
- */
-function base64DataUrl(url: string): { mediaType: string; data: string } | undefined {
-  const comma = url.indexOf(',');
-  if (!url.startsWith('data:') || comma < 0) return undefined;
-  const header = url.slice('data:'.length, comma);
-  const mediaType = header.slice(0, header.indexOf(';'));
-  if (!header.endsWith(';base64') || mediaType === '') return undefined;
-  return { mediaType, data: url.slice(comma + 1) };
-}
 
 /**
  * Converts an OpenAI `image_url` URL into an Anthropic image block: a base64 data URL becomes a
@@ -42,17 +29,6 @@ export function toAnthropicImageBlock(url: string, where: string): AnthropicImag
     return { type: 'image', source: { type: 'url', url } };
   }
   throw invalidRequest(`${where}: image_url.url must be a base64 data URL (data:<media type>;base64,<data>) or an http(s) URL`, where);
-}
-
-/** The type of the image that base64 `data` holds, by its first bytes: one Anthropic takes, or undefined. */
-function imageTypeOf(data: string): string | undefined {
-  const head = Buffer.from(data.slice(0, 24), 'base64');
-  const ascii = (start: number, end: number): string => head.toString('latin1', start, end);
-  if (head[0] === 0x89 && ascii(1, 4) === 'PNG') return 'image/png';
-  if (head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff) return 'image/jpeg';
-  if (ascii(0, 4) === 'GIF8') return 'image/gif';
-  if (ascii(0, 4) === 'RIFF' && ascii(8, 12) === 'WEBP') return 'image/webp';
-  return undefined;
 }
 
 /**
